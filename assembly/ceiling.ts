@@ -1,0 +1,50 @@
+/**
+ * The machine's f32x4 multiply-add ceiling, for the benchmark's "fraction of peak" column.
+ *
+ * Eight independent accumulators c ← c + x·y, entirely in registers: 8 f32x4.mul + 8 f32x4.add per
+ * loop trip — the GEMM micro-kernel's instruction mix minus its loads. The eight multiplies take
+ * distinct pairs of six operand vectors o0..o5 (distinct, so none can be shared), and the operands
+ * rotate by one at the end of every trip, so no multiply is loop-invariant and none can be hoisted
+ * (build/kernels.wat keeps all 8 f32x4.mul inside the loop). Eight chains hide the add latency.
+ * 6 + 8 + 1 temporary = 15 vector registers, exactly what V8 allocates on x64, so nothing spills.
+ * The accumulators are summed into the result so the loop cannot be deleted; the operands are small
+ * (seed·k, seed ≈ 1e-3) so the sums stay finite and normal.
+ *
+ * Variants that measured lower here and why they were not kept: chains x ← x·m + c (latency-bound:
+ * each step waits for the previous mul and add), and unrolled loops of invariant products (Binaryen
+ * merges the repeated multiplies, so the flop count would be a lie).
+ *
+ *   flops per trip = 8 accumulators · 4 lanes · 2 (mul + add) = 64
+ */
+const FLOPS_PER_ITERATION: i32 = 8 * 4 * 2;
+
+export function simdCeiling(iterations: i32, seed: f32): f32 {
+  let o0 = f32x4.splat(seed), o1 = f32x4.splat(seed * 2), o2 = f32x4.splat(seed * 3);
+  let o3 = f32x4.splat(seed * 4), o4 = f32x4.splat(seed * 5), o5 = f32x4.splat(seed * 6);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  for (let i = 0; i < iterations; i++) {
+    c0 = f32x4.add(c0, f32x4.mul(o0, o1));
+    c1 = f32x4.add(c1, f32x4.mul(o0, o2));
+    c2 = f32x4.add(c2, f32x4.mul(o0, o3));
+    c3 = f32x4.add(c3, f32x4.mul(o0, o4));
+    c4 = f32x4.add(c4, f32x4.mul(o0, o5));
+    c5 = f32x4.add(c5, f32x4.mul(o1, o2));
+    c6 = f32x4.add(c6, f32x4.mul(o1, o3));
+    c7 = f32x4.add(c7, f32x4.mul(o1, o4));
+    const first = o0;
+    o0 = o1;
+    o1 = o2;
+    o2 = o3;
+    o3 = o4;
+    o4 = o5;
+    o5 = first;
+  }
+  const sum = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)));
+  return f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3);
+}
+
+/** Flops one simdCeiling iteration performs (exported so the benchmark need not repeat the count). */
+export function simdCeilingFlopsPerIteration(): i32 {
+  return FLOPS_PER_ITERATION;
+}

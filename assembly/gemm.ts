@@ -1,0 +1,312 @@
+/**
+ * GEMM — single-precision matrix product with WebAssembly SIMD (f32x4). Every convolution and dense
+ * layer of the network, forward and backward, is one of these.
+ *
+ * Transpose convention (the only one in this project):
+ *
+ *   gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate)
+ *     C  (M×N, row-major, row stride ldc)  =  op(A) · op(B)      accumulate = 0
+ *                                         +=  op(A) · op(B)      accumulate = 1
+ *     op(A) is M×K:  A itself when transA = 0 (A stored M×K, element (i,k) at A[i·lda + k]),
+ *                    Aᵀ        when transA = 1 (A stored K×M, element (i,k) at A[k·lda + i]).
+ *     op(B) is K×N:  B itself when transB = 0 (B stored K×N, element (k,j) at B[k·ldb + j]),
+ *                    Bᵀ        when transB = 1 (B stored N×K, element (k,j) at B[j·ldb + k]).
+ *   A, B, C are byte addresses in linear memory; M, N, K, lda, ldb, ldc count floats.
+ *
+ * Blocking (Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 2008,
+ * in the loop order of BLIS):
+ *
+ *   for jc in 0..N step NC
+ *     for pc in 0..K step KC
+ *       pack op(B)[pc:+kc, jc:+nc] into bPanel: ⌈nc/NR⌉ slivers, each kc×NR, row k of a sliver at k·NR
+ *       for ic in 0..M step MC
+ *         pack op(A)[ic:+mc, pc:+kc] into aPanel: ⌈mc/MR⌉ slivers, each kc×MR, column k at k·MR
+ *         for jr in 0..nc step NR          one B sliver (KC·NR·4 B = 8 KiB) stays in L1 ...
+ *           for ir in 0..mc step MR        ... while the A slivers (MC·KC·4 B = 128 KiB, in L2) stream past
+ *             micro-kernel: C[ic+ir:+MR, jc+jr:+NR] (+)= aSliver · bSliver
+ *
+ * The micro-kernel holds an MR×NR = 4×8 tile of C in eight v128 accumulators (two per row). Each step
+ * of k loads one row of the B sliver (two v128) and broadcasts four A values (v128.load32_splat), then
+ * does 8 f32x4.mul + 8 f32x4.add — 64 flops from 6 loads, all operands in registers. Wasm SIMD has
+ * no fused multiply-add, so mul and add are separate instructions; 8 independent accumulators cover the
+ * latency of the adds. 8 + 2 + 1 + 1 temporary = 12 vector registers, within the 15 that V8 allocates
+ * on x64, so nothing spills (a 6×8 tile would need 16).
+ *
+ * Transposes are expressed only in the packing (a transposed operand is read along its other axis,
+ * four 4×4 blocks at a time with shuffles); no transpose is ever materialised in a pass of its own.
+ * Edges: packing pads partial slivers with zeros, so the micro-kernel always computes a full 4×8 tile;
+ * an edge tile goes through a small scratch tile and only its valid rows and columns reach C. Every
+ * M, N, K ≥ 1 is therefore handled exactly, with no reads or writes outside the three matrices.
+ *
+ * The packing panels belong to the caller (the backend reserves them once, see gemmWorkspace), so the
+ * module itself allocates nothing.
+ */
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+export const KC: i32 = 256;
+export const MC: i32 = 128;
+export const NC: i32 = 2048;
+
+/** Floats the two packing panels need: A panel MC×KC, B panel KC×NC. */
+export function gemmAPanelFloats(): i32 {
+  return MC * KC;
+}
+export function gemmBPanelFloats(): i32 {
+  return KC * NC;
+}
+
+let aPanel: usize = 0;
+let bPanel: usize = 0;
+
+/** Tells the module where the packing panels are (byte addresses, 16-byte aligned, sizes as above). */
+export function gemmWorkspace(aPanelPtr: usize, bPanelPtr: usize): void {
+  aPanel = aPanelPtr;
+  bPanel = bPanelPtr;
+}
+
+/** An edge tile is written here first, then its valid part is copied to C. */
+const edgeTile: usize = memory.data(MR * NR * 4, 16);
+
+export function gemm(
+  transA: i32,
+  transB: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+  accumulate: i32,
+): void {
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      if (transB) packBTransposed(B, ldb, pc, jc, kc, nc);
+      else packB(B, ldb, pc, jc, kc, nc);
+      // Only the first K block may overwrite C; the later ones add their share to it.
+      const addToC = accumulate != 0 || pc > 0;
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        if (transA) packATransposed(A, lda, ic, pc, mc, kc);
+        else packA(A, lda, ic, pc, mc, kc);
+        macroKernel(mc, nc, kc, C + ((<usize>ic * ldc + jc) << 2), ldc, addToC);
+      }
+    }
+  }
+}
+
+// C[0:mc, 0:nc] (+)= aPanel · bPanel, tile by tile.
+function macroKernel(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const bSliver = bPanel + ((<usize>jr * kc) << 2);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const rows = min(MR, mc - ir);
+      const aSliver = aPanel + ((<usize>ir * kc) << 2);
+      microKernel(kc, aSliver, bSliver, C + ((<usize>ir * ldc + jr) << 2), ldc, rows, cols, addToC);
+    }
+  }
+}
+
+// A 4×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·4 + r] · bSliver[k·8 + j].
+// @ts-ignore: decorator
+@inline
+function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  // One step of k per trip. (Unrolling by hand makes Binaryen regroup the sums by accumulator, which
+  // keeps eight B vectors live at once and spills: measured 40 % slower.)
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let ai = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(ai, b0));
+    c01 = f32x4.add(c01, f32x4.mul(ai, b1));
+    ai = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(ai, b0));
+    c11 = f32x4.add(c11, f32x4.mul(ai, b1));
+    ai = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(ai, b0));
+    c21 = f32x4.add(c21, f32x4.mul(ai, b1));
+    ai = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(ai, b0));
+    c31 = f32x4.add(c31, f32x4.mul(ai, b1));
+    a += MR * 4;
+    b += NR * 4;
+  }
+
+  const rowBytes = <usize>ldc << 2;
+  if (rows == MR && cols == NR) {
+    if (addToC) {
+      v128.store(c, f32x4.add(v128.load(c), c00));
+      v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c10));
+      v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c20));
+      v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c30));
+      v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+    } else {
+      v128.store(c, c00);
+      v128.store(c, c01, 16);
+      c += rowBytes;
+      v128.store(c, c10);
+      v128.store(c, c11, 16);
+      c += rowBytes;
+      v128.store(c, c20);
+      v128.store(c, c21, 16);
+      c += rowBytes;
+      v128.store(c, c30);
+      v128.store(c, c31, 16);
+    }
+    return;
+  }
+
+  v128.store(edgeTile, c00, 0);
+  v128.store(edgeTile, c01, 16);
+  v128.store(edgeTile, c10, 32);
+  v128.store(edgeTile, c11, 48);
+  v128.store(edgeTile, c20, 64);
+  v128.store(edgeTile, c21, 80);
+  v128.store(edgeTile, c30, 96);
+  v128.store(edgeTile, c31, 112);
+  for (let r = 0; r < rows; r++) {
+    const tileRow = edgeTile + ((<usize>r * NR) << 2);
+    const cRow = c + <usize>r * rowBytes;
+    for (let j = 0; j < cols; j++) {
+      const value = load<f32>(tileRow + (<usize>j << 2));
+      const at = cRow + (<usize>j << 2);
+      store<f32>(at, addToC ? load<f32>(at) + value : value);
+    }
+  }
+}
+
+// Reads a 4×4 block whose rows start at src, src + srcRowBytes, …, and writes its transpose to
+// dst, dst + dstRowBytes, … (rows of 4 floats). Shuffle patterns V8 lowers to unpck/movlhps.
+// @ts-ignore: decorator
+@inline
+function transpose4x4(src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + srcRowBytes);
+  const r2 = v128.load(src + 2 * srcRowBytes);
+  const r3 = v128.load(src + 3 * srcRowBytes);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5)); // column 0
+  v128.store(dst + dstRowBytes, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7)); // column 1
+  v128.store(dst + 2 * dstRowBytes, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5)); // column 2
+  v128.store(dst + 3 * dstRowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7)); // column 3
+}
+
+// aPanel ← A[ic:+mc, pc:+kc] (A stored M×K). A row of A is a column of the sliver: 4×4 transposes.
+function packA(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32): void {
+  const rowBytes = <usize>lda << 2;
+  let dst = aPanel;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const src = A + ((<usize>(ic + ir) * lda + pc) << 2);
+    let k = 0;
+    if (rows == MR) {
+      for (; k + 4 <= kc; k += 4) {
+        transpose4x4(src + (<usize>k << 2), rowBytes, dst + ((<usize>k * MR) << 2), MR << 2);
+      }
+    }
+    for (; k < kc; k++) {
+      for (let r = 0; r < MR; r++) {
+        const value: f32 = r < rows ? load<f32>(src + <usize>r * rowBytes + (<usize>k << 2)) : 0;
+        store<f32>(dst + ((<usize>(k * MR + r)) << 2), value);
+      }
+    }
+    dst += (<usize>kc * MR) << 2;
+  }
+}
+
+// aPanel ← Aᵀ[ic:+mc, pc:+kc] (A stored K×M). A row of A already is a column of the sliver.
+function packATransposed(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32): void {
+  const rowBytes = <usize>lda << 2;
+  let dst = aPanel;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    let src = A + ((<usize>pc * lda + ic + ir) << 2);
+    if (rows == MR) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src));
+        src += rowBytes;
+        dst += MR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+        }
+        src += rowBytes;
+        dst += MR << 2;
+      }
+    }
+  }
+}
+
+// bPanel ← B[pc:+kc, jc:+nc] (B stored K×N). A row of B is a row of the sliver: straight copies.
+function packB(B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
+  const rowBytes = <usize>ldb << 2;
+  let dst = bPanel;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    let src = B + ((<usize>pc * ldb + jc + jr) << 2);
+    if (cols == NR) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += rowBytes;
+        dst += NR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let j = 0; j < NR; j++) {
+          store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
+        }
+        src += rowBytes;
+        dst += NR << 2;
+      }
+    }
+  }
+}
+
+// bPanel ← Bᵀ[pc:+kc, jc:+nc] (B stored N×K). A row of B is a column of the sliver: 4×4 transposes,
+// the sliver's left four columns from rows jr..jr+3 of B and its right four from rows jr+4..jr+7.
+function packBTransposed(B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
+  const rowBytes = <usize>ldb << 2;
+  let dst = bPanel;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const src = B + ((<usize>(jc + jr) * ldb + pc) << 2);
+    let k = 0;
+    if (cols == NR) {
+      for (; k + 4 <= kc; k += 4) {
+        const from = src + (<usize>k << 2);
+        const to = dst + ((<usize>k * NR) << 2);
+        transpose4x4(from, rowBytes, to, NR << 2);
+        transpose4x4(from + 4 * rowBytes, rowBytes, to + 16, NR << 2);
+      }
+    }
+    for (; k < kc; k++) {
+      for (let j = 0; j < NR; j++) {
+        const value: f32 = j < cols ? load<f32>(src + <usize>j * rowBytes + (<usize>k << 2)) : 0;
+        store<f32>(dst + ((<usize>(k * NR + j)) << 2), value);
+      }
+    }
+    dst += (<usize>kc * NR) << 2;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The TypeScript reference backend: the kernels of this folder behind the Backend interface, with the
+ * shared argument checks in front. It runs in float32 like every backend, or in float64 (`precision`)
+ * so finite-difference gradient checks are sharp.
+ */
+import type { AdamStep, Backend, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
+import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import { adamUpdate } from './adam.js';
+import { conv2dBackward, conv2dForward } from './conv2d.js';
+import { denseBackward, denseForward } from './dense.js';
+import { maxPool2dBackward, maxPool2dForward } from './maxpool2d.js';
+import { reluBackward, reluForward } from './relu.js';
+import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
+
+export class ReferenceBackend implements Backend {
+  readonly name = 'ts' as const;
+  readonly precision: 'float32' | 'float64';
+
+  constructor(options: { precision?: 'float32' | 'float64' } = {}) {
+    this.precision = options.precision ?? 'float32';
+  }
+
+  allocFloats(length: number): Floats {
+    return this.precision === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  }
+
+  allocInts(length: number): Int32Array {
+    return new Int32Array(length);
+  }
+
+  conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
+    checkConv2d('conv2dForward', s, { input, weight, bias, output });
+    conv2dForward(s, input, weight, bias, output);
+  }
+
+  conv2dBackward(s: Conv2dShape, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null): void {
+    checkConv2d('conv2dBackward', s, { input, weight, bias: dBias, output: dOutput });
+    checkConv2d('conv2dBackward', s, { input: dInput, weight: dWeight });
+    conv2dBackward(s, input, weight, dOutput, dWeight, dBias, dInput);
+  }
+
+  denseForward(s: DenseShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
+    checkDense('denseForward', s, { input, weight, bias, output });
+    denseForward(s, input, weight, bias, output);
+  }
+
+  denseBackward(s: DenseShape, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null): void {
+    checkDense('denseBackward', s, { input, weight, bias: dBias, output: dOutput });
+    checkDense('denseBackward', s, { input: dInput, weight: dWeight });
+    denseBackward(s, input, weight, dOutput, dWeight, dBias, dInput);
+  }
+
+  reluForward(input: Floats, output: Floats): void {
+    checkSameLength('reluForward', { input, output });
+    reluForward(input, output);
+  }
+
+  reluBackward(output: Floats, dOutput: Floats, dInput: Floats): void {
+    checkSameLength('reluBackward', { output, dOutput, dInput });
+    reluBackward(output, dOutput, dInput);
+  }
+
+  maxPool2dForward(s: Pool2dShape, input: Floats, output: Floats, argmax: Int32Array): void {
+    checkPool2d('maxPool2dForward', s, { input, output, argmax });
+    maxPool2dForward(s, input, output, argmax);
+  }
+
+  maxPool2dBackward(s: Pool2dShape, dOutput: Floats, argmax: Int32Array, dInput: Floats): void {
+    checkPool2d('maxPool2dBackward', s, { input: dInput, output: dOutput, argmax });
+    maxPool2dBackward(s, dOutput, argmax, dInput);
+  }
+
+  softmaxCrossEntropy(batch: number, classes: number, logits: Floats, labels: Int32Array, probs: Floats, dLogits: Floats | null): number {
+    checkSoftmaxCrossEntropy('softmaxCrossEntropy', batch, classes, logits, labels, probs, dLogits);
+    return softmaxCrossEntropy(batch, classes, logits, labels, probs, dLogits);
+  }
+
+  adamUpdate(params: Floats, grads: Floats, m: Floats, v: Floats, hp: AdamStep): void {
+    checkSameLength('adamUpdate', { params, grads, m, v });
+    adamUpdate(params, grads, m, v, hp);
+  }
+}

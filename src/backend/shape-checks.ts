@@ -1,0 +1,96 @@
+/**
+ * Argument checks shared by every backend: each kernel's arrays must have exactly the length its shape
+ * implies. A wrong length is an XcnnError naming the kernel and the argument, raised before any memory
+ * is touched — in WebAssembly a wrong length would otherwise read or write another tensor.
+ */
+import { XcnnError } from '../errors.js';
+import type { Conv2dShape, DenseShape, Floats, Pool2dShape } from './backend.js';
+import { convOutputSize } from './backend.js';
+
+type Sized = { length: number } | null;
+
+function checkDims(kernel: string, dims: Record<string, number>): void {
+  for (const [name, value] of Object.entries(dims)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`);
+    }
+  }
+}
+
+function checkLength(kernel: string, name: string, array: Sized, expected: number): void {
+  if (array !== null && array.length !== expected) {
+    throw new XcnnError(`${kernel}: ${name} has length ${array.length}, expected ${expected}`);
+  }
+}
+
+export function checkConv2d(
+  kernel: string,
+  s: Conv2dShape,
+  arrays: { input?: Sized; weight?: Sized; bias?: Sized; output?: Sized },
+): void {
+  checkDims(kernel, { ...s });
+  const outH = convOutputSize(s.height, s.kernelSize);
+  const outW = convOutputSize(s.width, s.kernelSize);
+  if (outH < 1 || outW < 1) {
+    throw new XcnnError(`${kernel}: a ${s.kernelSize}×${s.kernelSize} kernel does not fit a ${s.height}×${s.width} input`);
+  }
+  checkLength(kernel, 'input', arrays.input ?? null, s.batch * s.inChannels * s.height * s.width);
+  checkLength(kernel, 'weight', arrays.weight ?? null, s.outChannels * s.inChannels * s.kernelSize * s.kernelSize);
+  checkLength(kernel, 'bias', arrays.bias ?? null, s.outChannels);
+  checkLength(kernel, 'output', arrays.output ?? null, s.batch * s.outChannels * outH * outW);
+}
+
+export function checkDense(
+  kernel: string,
+  s: DenseShape,
+  arrays: { input?: Sized; weight?: Sized; bias?: Sized; output?: Sized },
+): void {
+  checkDims(kernel, { ...s });
+  checkLength(kernel, 'input', arrays.input ?? null, s.batch * s.inFeatures);
+  checkLength(kernel, 'weight', arrays.weight ?? null, s.outFeatures * s.inFeatures);
+  checkLength(kernel, 'bias', arrays.bias ?? null, s.outFeatures);
+  checkLength(kernel, 'output', arrays.output ?? null, s.batch * s.outFeatures);
+}
+
+export function checkPool2d(kernel: string, s: Pool2dShape, arrays: { input?: Sized; output?: Sized; argmax?: Sized }): void {
+  checkDims(kernel, { ...s });
+  if (s.height < 2 || s.width < 2) {
+    throw new XcnnError(`${kernel}: a 2×2 pool needs an input of at least 2×2, got ${s.height}×${s.width}`);
+  }
+  const outLength = s.batch * s.channels * Math.floor(s.height / 2) * Math.floor(s.width / 2);
+  checkLength(kernel, 'input', arrays.input ?? null, s.batch * s.channels * s.height * s.width);
+  checkLength(kernel, 'output', arrays.output ?? null, outLength);
+  checkLength(kernel, 'argmax', arrays.argmax ?? null, outLength);
+}
+
+export function checkSameLength(kernel: string, arrays: Record<string, Sized>): void {
+  const entries = Object.entries(arrays);
+  const [firstName, first] = entries[0];
+  for (const [name, array] of entries.slice(1)) {
+    if (array !== null && first !== null && array.length !== first.length) {
+      throw new XcnnError(`${kernel}: ${name} has length ${array.length}, but ${firstName} has ${first.length}`);
+    }
+  }
+}
+
+export function checkSoftmaxCrossEntropy(
+  kernel: string,
+  batch: number,
+  classes: number,
+  logits: Floats,
+  labels: Int32Array,
+  probs: Floats,
+  dLogits: Floats | null,
+): void {
+  checkDims(kernel, { batch, classes });
+  checkLength(kernel, 'logits', logits, batch * classes);
+  checkLength(kernel, 'labels', labels, batch);
+  checkLength(kernel, 'probs', probs, batch * classes);
+  checkLength(kernel, 'dLogits', dLogits, batch * classes);
+  for (let n = 0; n < batch; n++) {
+    const label = labels[n];
+    if (!(label >= 0 && label < classes)) {
+      throw new XcnnError(`${kernel}: label ${label} of sample ${n} is outside [0, ${classes})`);
+    }
+  }
+}

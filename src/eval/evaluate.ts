@@ -1,0 +1,31 @@
+/** A model's evaluation on an image set: loss, accuracy, confusion matrix and the per-class report. */
+import type { ImageSet } from '../data/dataset.js';
+import type { Network } from '../model/network.js';
+import { classificationReport, confusionMatrix, type ClassificationReport, type ConfusionMatrix } from './metrics.js';
+import { predict, type Predictions } from './predict.js';
+
+export interface Evaluation {
+  count: number;
+  loss: number;
+  accuracy: number;
+  confusion: ConfusionMatrix;
+  report: ClassificationReport;
+}
+
+export function evaluate(network: Network, set: ImageSet, classNames: string[]): Evaluation & { predictions: Predictions } {
+  const predictions = predict(network, set);
+  const confusion = confusionMatrix(predictions.labels, predictions.predicted, classNames.length);
+  return {
+    count: set.count,
+    loss: predictions.loss,
+    accuracy: predictions.accuracy,
+    confusion,
+    report: classificationReport(confusion, classNames),
+    predictions,
+  };
+}
+
+/** The evaluation as plain JSON (no typed arrays). */
+export function evaluationJson(e: Evaluation): Evaluation {
+  return { count: e.count, loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, report: e.report };
+}

@@ -1,0 +1,66 @@
+/**
+ * Conv2d: a valid, stride-1 convolution with a bias, PyTorch's `nn.Conv2d(C, F, K)`.
+ * input [N,C,H,W] → output [N,F,H−K+1,W−K+1]; parameters `weight` [F,C,K,K], `bias` [F].
+ * Keeps its input for the backward pass (∂L/∂W needs it).
+ */
+import type { Backend, Conv2dShape, Floats } from '../backend/backend.js';
+import { convOutputSize } from '../backend/backend.js';
+import { BatchBuffer, type Layer, type Parameter, type ParameterSpec } from './layer.js';
+
+export class Conv2d implements Layer {
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+  weight!: Parameter;
+  bias!: Parameter;
+  private readonly output: BatchBuffer<Floats>;
+  private readonly dInput: BatchBuffer<Floats>;
+  private input: Floats | null = null; // kept for backward
+  private batch = 0;
+
+  constructor(
+    private readonly backend: Backend,
+    readonly name: string,
+    inputShape: [number, number, number],
+    readonly outChannels: number,
+    readonly kernelSize: number,
+  ) {
+    const [channels, height, width] = inputShape;
+    this.inputShape = inputShape;
+    this.outputShape = [outChannels, convOutputSize(height, kernelSize), convOutputSize(width, kernelSize)];
+    this.output = BatchBuffer.floats(backend, outChannels * this.outputShape[1] * this.outputShape[2]);
+    this.dInput = BatchBuffer.floats(backend, channels * height * width);
+  }
+
+  parameterSpecs(): ParameterSpec[] {
+    const [channels] = this.inputShape;
+    const fanIn = channels * this.kernelSize * this.kernelSize;
+    return [
+      { name: `${this.name}.weight`, shape: [this.outChannels, channels, this.kernelSize, this.kernelSize], fanIn },
+      { name: `${this.name}.bias`, shape: [this.outChannels], fanIn },
+    ];
+  }
+
+  bindParameters([weight, bias]: Parameter[]): void {
+    this.weight = weight;
+    this.bias = bias;
+  }
+
+  shape(batch: number): Conv2dShape {
+    const [inChannels, height, width] = this.inputShape;
+    return { batch, inChannels, height, width, outChannels: this.outChannels, kernelSize: this.kernelSize };
+  }
+
+  forward(input: Floats, batch: number): Floats {
+    this.input = input;
+    this.batch = batch;
+    const output = this.output.forBatch(batch);
+    this.backend.conv2dForward(this.shape(batch), input, this.weight.value, this.bias.value, output);
+    return output;
+  }
+
+  backward(dOutput: Floats, needInputGrad: boolean): Floats | null {
+    const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
+    this.backend.conv2dBackward(this.shape(this.batch), this.input!, this.weight.value, dOutput, this.weight.grad, this.bias.grad, dInput);
+    return dInput;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Model files: the paper's network saved as safetensors, with PyTorch's state_dict names and shapes
+ * (`conv1.weight` [32,1,3,3], `conv1.bias` [32], `conv2.weight` [64,32,3,3], `conv2.bias` [64],
+ * `fc1.weight` [128,7744], `fc1.bias` [128], `fc2.weight` [10,128], `fc2.bias` [10]) so a model moves
+ * between xcnn and PyTorch both ways, and a `__metadata__` entry with what xcnn needs besides:
+ *
+ *   format      "xcnn"
+ *   geometry    JSON {channels, height, width, classes}
+ *   dataset     the data set's name
+ *   class_names JSON list of the class names
+ *   training    JSON of the training settings
+ *   metrics     JSON of the history and the final evaluation
+ *
+ * A file with the eight tensors and no metadata (a PyTorch state_dict saved with the safetensors
+ * library) loads as an MNIST model.
+ */
+import { readFileSync } from 'node:fs';
+import type { Backend } from '../backend/backend.js';
+import { XcnnError } from '../errors.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../files/safetensors.js';
+import { MNIST_CLASS_NAMES } from '../data/dataset.js';
+import { createPaperNetwork, MNIST_GEOMETRY, type Network, type NetworkGeometry } from './network.js';
+
+export interface ModelInfo {
+  geometry: NetworkGeometry;
+  dataset: string;
+  classNames: string[];
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+}
+
+export interface LoadedModel {
+  network: Network;
+  info: ModelInfo;
+}
+
+export const TENSOR_NAMES = ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'];
+
+export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
+  const metadata: Record<string, string> = {
+    format: 'xcnn',
+    geometry: JSON.stringify(info.geometry),
+    dataset: info.dataset,
+    class_names: JSON.stringify(info.classNames),
+  };
+  if (info.training) metadata.training = JSON.stringify(info.training);
+  if (info.metrics) metadata.metrics = JSON.stringify(info.metrics);
+  const tensors = network.parameters.map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) }));
+  return encodeSafetensors(tensors, metadata);
+}
+
+export function saveModel(path: string, network: Network, info: ModelInfo): void {
+  writeFileAtomic(path, encodeModel(network, info));
+}
+
+/** Reads a model file's bytes; check them with `decodeModel`. */
+export function readModelFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (train one with `xcnn train`)' : code === 'EISDIR' ? 'is a directory, not a model file' : String(error);
+    throw new XcnnError(`${path}: cannot read the model: ${why}`);
+  }
+}
+
+export function loadModel(path: string, backend: Backend): LoadedModel {
+  return decodeModel(readModelFile(path), path, backend);
+}
+
+export function decodeModel(bytes: Uint8Array, source: string, backend: Backend): LoadedModel {
+  const file = decodeSafetensors(bytes, source);
+  const info = readInfo(file, source);
+  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
+
+  for (const name of TENSOR_NAMES) if (!file.tensors.has(name)) throw fail(`tensor '${name}' is missing`);
+  for (const name of file.tensors.keys()) {
+    if (!TENSOR_NAMES.includes(name)) throw fail(`unexpected tensor '${name}'; the network has ${TENSOR_NAMES.join(', ')}`);
+  }
+  const widths = {
+    conv1Channels: file.tensors.get('conv1.weight')!.shape[0] ?? 0,
+    conv2Channels: file.tensors.get('conv2.weight')!.shape[0] ?? 0,
+    hidden: file.tensors.get('fc1.weight')!.shape[0] ?? 0,
+  };
+  if (!(widths.conv1Channels > 0 && widths.conv2Channels > 0 && widths.hidden > 0)) throw fail('a layer has no units');
+  const network = createPaperNetwork(backend, info.geometry, widths);
+  for (const p of network.parameters) {
+    const tensor = file.tensors.get(p.name)!;
+    if (tensor.shape.join(',') !== p.shape.join(',')) {
+      throw fail(`tensor '${p.name}' has shape [${tensor.shape.join(', ')}], expected [${p.shape.join(', ')}] for ${info.geometry.height}×${info.geometry.width} inputs and ${info.geometry.classes} classes`);
+    }
+    p.value.set(tensor.data);
+  }
+  return { network, info };
+}
+
+function readInfo(file: SafetensorsFile, source: string): ModelInfo {
+  const m = file.metadata;
+  const parse = (key: string): unknown => {
+    try {
+      return JSON.parse(m[key]);
+    } catch {
+      throw new XcnnError(`${source}: metadata '${key}' is not valid JSON`);
+    }
+  };
+  const geometry = m.geometry === undefined ? MNIST_GEOMETRY : (parse('geometry') as NetworkGeometry);
+  for (const key of ['channels', 'height', 'width', 'classes'] as const) {
+    const value = geometry?.[key];
+    if (!Number.isSafeInteger(value) || value < 1 || value > 4096) throw new XcnnError(`${source}: metadata 'geometry' has a bad ${key}: ${JSON.stringify(value)}`);
+  }
+  const classNames = m.class_names === undefined ? MNIST_CLASS_NAMES : parse('class_names');
+  if (!Array.isArray(classNames) || classNames.length !== geometry.classes || !classNames.every((c) => typeof c === 'string')) {
+    throw new XcnnError(`${source}: metadata 'class_names' must be a list of ${geometry.classes} strings`);
+  }
+  return {
+    geometry,
+    dataset: m.dataset ?? 'mnist',
+    classNames: classNames as string[],
+    training: m.training === undefined ? undefined : (parse('training') as Record<string, unknown>),
+    metrics: m.metrics === undefined ? undefined : (parse('metrics') as Record<string, unknown>),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The network: a plain list of layers, and the paper's CNN built from it.
+ *
+ * All parameters live in one backend allocation (`params`) with a named view per tensor, and all their
+ * gradients in a second one (`grads`) with mirrored views, as in llm.c: one `zeroGrad` clears every
+ * gradient, one Adam pass updates every parameter, and a model file is these views written in order.
+ */
+import type { Backend, Floats } from '../backend/backend.js';
+import { XcnnError } from '../errors.js';
+import type { Random } from '../random.js';
+import { Conv2d } from './conv2d.js';
+import { Dense } from './dense.js';
+import { Flatten } from './flatten.js';
+import { product, type Layer, type Parameter } from './layer.js';
+import { MaxPool2d } from './maxpool2d.js';
+import { ReLU } from './relu.js';
+
+export class Network {
+  readonly params: Floats; // every parameter, one arena
+  readonly grads: Floats; // every gradient, the same layout
+  readonly parameters: Parameter[]; // named views into both, in layer order
+
+  constructor(
+    readonly backend: Backend,
+    readonly layers: Layer[],
+  ) {
+    const specs = layers.flatMap((layer) => layer.parameterSpecs());
+    const total = specs.reduce((sum, spec) => sum + product(spec.shape), 0);
+    this.params = backend.allocFloats(total);
+    this.grads = backend.allocFloats(total);
+    this.parameters = [];
+    let offset = 0;
+    for (const layer of layers) {
+      const bound = layer.parameterSpecs().map((spec) => {
+        const length = product(spec.shape);
+        const parameter: Parameter = {
+          ...spec,
+          value: this.params.subarray(offset, offset + length),
+          grad: this.grads.subarray(offset, offset + length),
+        };
+        offset += length;
+        return parameter;
+      });
+      layer.bindParameters(bound);
+      this.parameters.push(...bound);
+    }
+  }
+
+  get inputShape(): number[] {
+    return this.layers[0].inputShape;
+  }
+
+  get outputShape(): number[] {
+    return this.layers[this.layers.length - 1].outputShape;
+  }
+
+  parameter(name: string): Parameter {
+    const found = this.parameters.find((p) => p.name === name);
+    if (!found) throw new XcnnError(`the network has no parameter '${name}'`);
+    return found;
+  }
+
+  layer<T extends Layer>(name: string): T {
+    const found = this.layers.find((layer) => layer.name === name);
+    if (!found) throw new XcnnError(`the network has no layer '${name}'`);
+    return found as T;
+  }
+
+  /** input [N, ...inputShape] → logits [N, classes] (the last layer's buffer). */
+  forward(input: Floats, batch: number): Floats {
+    let x = input;
+    for (const layer of this.layers) x = layer.forward(x, batch);
+    return x;
+  }
+
+  /**
+   * Backpropagates dLogits [N, classes] through the layers of the last forward, accumulating parameter
+   * gradients; the first layer's input gradient is not computed.
+   */
+  backward(dLogits: Floats): void {
+    let d: Floats | null = dLogits;
+    for (let k = this.layers.length - 1; k >= 0 && d !== null; k--) {
+      d = this.layers[k].backward(d, k > 0);
+    }
+  }
+
+  zeroGrad(): void {
+    this.grads.fill(0);
+  }
+
+  /** PyTorch's default initialisation for Conv2d and Linear: every weight and bias ~ U(−1/√fanIn, 1/√fanIn). */
+  initialize(random: Random): void {
+    for (const p of this.parameters) {
+      const bound = 1 / Math.sqrt(p.fanIn);
+      for (let k = 0; k < p.value.length; k++) p.value[k] = random.uniform(-bound, bound);
+    }
+  }
+}
+
+/** The per-sample input shape [channels, height, width] and the number of classes. */
+export interface NetworkGeometry {
+  channels: number;
+  height: number;
+  width: number;
+  classes: number;
+}
+
+export const MNIST_GEOMETRY: NetworkGeometry = { channels: 1, height: 28, width: 28, classes: 10 };
+
+/** Options that shrink the paper's network, for fast tests; the defaults are the paper's. */
+export interface PaperWidths {
+  conv1Channels: number; // 32
+  conv2Channels: number; // 64
+  hidden: number; // 128
+}
+
+export const PAPER_WIDTHS: PaperWidths = { conv1Channels: 32, conv2Channels: 64, hidden: 128 };
+
+/**
+ * The paper's CNN (for MNIST: [1,28,28] → conv1 [32,26,26] → pool1 [32,13,13] → conv2 [64,11,11]
+ * → flatten [7744] → fc1 [128] → fc2 [10]); softmax cross-entropy is applied to the logits by the trainer.
+ */
+export function createPaperNetwork(
+  backend: Backend,
+  geometry: NetworkGeometry = MNIST_GEOMETRY,
+  widths: PaperWidths = PAPER_WIDTHS,
+): Network {
+  const { channels, height, width, classes } = geometry;
+  const conv1 = new Conv2d(backend, 'conv1', [channels, height, width], widths.conv1Channels, 3);
+  const relu1 = new ReLU(backend, 'relu1', conv1.outputShape);
+  const pool1 = new MaxPool2d(backend, 'pool1', relu1.outputShape as [number, number, number]);
+  const conv2 = new Conv2d(backend, 'conv2', pool1.outputShape as [number, number, number], widths.conv2Channels, 3);
+  const relu2 = new ReLU(backend, 'relu2', conv2.outputShape);
+  const flatten = new Flatten('flatten', relu2.outputShape);
+  const fc1 = new Dense(backend, 'fc1', flatten.outputShape[0], widths.hidden);
+  const relu3 = new ReLU(backend, 'relu3', fc1.outputShape);
+  const fc2 = new Dense(backend, 'fc2', widths.hidden, classes);
+  return new Network(backend, [conv1, relu1, pool1, conv2, relu2, flatten, fc1, relu3, fc2]);
+}

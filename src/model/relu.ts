@@ -1,0 +1,44 @@
+/**
+ * ReLU: y = max(x, 0), elementwise; any shape. Keeps its output for the backward pass
+ * (∂L/∂x = ∂L/∂y where y > 0), which runs in place on the incoming gradient.
+ */
+import type { Backend, Floats } from '../backend/backend.js';
+import { BatchBuffer, product, type Layer, type Parameter, type ParameterSpec } from './layer.js';
+
+export class ReLU implements Layer {
+  readonly outputShape: number[];
+  private readonly output: BatchBuffer<Floats>;
+  private lastOutput: Floats | null = null; // kept for backward
+
+  constructor(
+    private readonly backend: Backend,
+    readonly name: string,
+    readonly inputShape: number[],
+  ) {
+    this.outputShape = inputShape;
+    this.output = BatchBuffer.floats(backend, product(inputShape));
+  }
+
+  parameterSpecs(): ParameterSpec[] {
+    return [];
+  }
+
+  bindParameters(_: Parameter[]): void {}
+
+  forward(input: Floats, batch: number): Floats {
+    const output = this.output.forBatch(batch);
+    this.backend.reluForward(input, output);
+    this.lastOutput = output;
+    return output;
+  }
+
+  backward(dOutput: Floats, _needInputGrad: boolean): Floats {
+    this.backend.reluBackward(this.lastOutput!, dOutput, dOutput);
+    return dOutput;
+  }
+
+  /** The output of the last forward pass (Grad-CAM reads the last conv layer's activations here). */
+  activations(): Floats {
+    return this.lastOutput!;
+  }
+}

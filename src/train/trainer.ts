@@ -1,0 +1,147 @@
+/**
+ * The training loop: minibatch Adam on softmax cross-entropy, as the paper trains (batch 64, 20 epochs).
+ * It knows nothing of layer internals: it asks the network for a forward and a backward pass and the
+ * optimiser for an update.
+ *
+ * Each epoch visits the training set in a fresh order drawn from the seeded generator (the last batch may
+ * be smaller), then evaluates on the test set. All the state a run needs to continue is in
+ * `TrainingState`, so a run can be resumed at any step and end bit-for-bit as if never stopped.
+ */
+import type { ImageSet } from '../data/dataset.js';
+import { BatchLoader } from '../data/batch.js';
+import { XcnnError } from '../errors.js';
+import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
+import type { Network } from '../model/network.js';
+import type { Random } from '../random.js';
+import { predict } from '../eval/predict.js';
+import type { Adam } from './adam.js';
+
+export interface EpochRecord {
+  epoch: number; // 1-based
+  trainLoss: number; // mean over the epoch's batches, weighted by batch size
+  trainAccuracy: number; // running accuracy over the epoch (the weights change as it goes)
+  testLoss: number;
+  testAccuracy: number;
+  seconds: number; // training time of the epoch, evaluation excluded
+}
+
+export interface Progress {
+  epoch: number; // 1-based
+  epochs: number;
+  done: number; // images seen this epoch
+  total: number; // images in an epoch
+  step: number; // optimiser steps so far, over the whole run
+  loss: number; // running mean loss this epoch
+  accuracy: number; // running accuracy this epoch
+  imagesPerSecond: number;
+}
+
+/** Everything that changes during a run; with the settings, enough to continue it exactly. */
+export interface TrainingState {
+  network: Network;
+  optimizer: Adam;
+  random: Random;
+  epoch: number; // epochs completed
+  order: Int32Array | null; // the current epoch's visiting order, null between epochs
+  position: number; // images of the current epoch already trained on
+  lossSum: number; // Σ batch loss × batch size so far this epoch
+  correct: number; // correct predictions so far this epoch
+  seconds: number; // training seconds so far this epoch
+  history: EpochRecord[];
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  train: ImageSet;
+  test: ImageSet;
+  onProgress?: (progress: Progress) => void;
+  onEpoch?: (record: EpochRecord, state: TrainingState) => void | Promise<void>;
+  /** Called after every optimiser step; may write a checkpoint. */
+  onStep?: (state: TrainingState) => void | Promise<void>;
+  /** Stops the run between two steps; the state stays consistent and resumable. */
+  signal?: AbortSignal;
+}
+
+export function createTrainingState(network: Network, optimizer: Adam, random: Random): TrainingState {
+  return { network, optimizer, random, epoch: 0, order: null, position: 0, lossSum: 0, correct: 0, seconds: 0, history: [] };
+}
+
+/** Trains from `state` until `epochs` epochs are complete (or the signal aborts); returns the history. */
+export async function train(state: TrainingState, options: TrainOptions): Promise<EpochRecord[]> {
+  const { network, optimizer } = state;
+  const { train: trainSet, batchSize, epochs } = options;
+  const classes = network.outputShape[0];
+  const loader = new BatchLoader(network.backend, trainSet);
+  const head = new SoftmaxCrossEntropy(network.backend, classes);
+  let lastYield = performance.now();
+
+  while (state.epoch < epochs) {
+    if (state.order === null) {
+      state.order = Int32Array.from({ length: trainSet.count }, (_, k) => k);
+      state.random.shuffle(state.order);
+      state.position = 0;
+      state.lossSum = 0;
+      state.correct = 0;
+      state.seconds = 0;
+    }
+    let started = performance.now();
+    let imagesThisRun = 0;
+    while (state.position < trainSet.count) {
+      if (options.signal?.aborted) return state.history;
+      const batch = loader.load(state.order.subarray(state.position, Math.min(state.position + batchSize, trainSet.count)));
+      network.zeroGrad();
+      const logits = network.forward(batch.input, batch.size);
+      const loss = head.forward(logits, batch.labels, batch.size, true);
+      if (!Number.isFinite(loss)) {
+        throw new XcnnError(
+          `training diverged: the loss became ${loss} at step ${optimizer.step + 1} (epoch ${state.epoch + 1}); ` +
+            'no model was written from this step — try a smaller --lr',
+        );
+      }
+      for (let n = 0; n < batch.size; n++) if (argmaxRow(head.probs!, n, classes) === batch.labels[n]) state.correct++;
+      network.backward(head.dLogits!);
+      optimizer.update();
+      state.position += batch.size;
+      state.lossSum += loss * batch.size;
+      imagesThisRun += batch.size;
+
+      const now = performance.now();
+      options.onProgress?.({
+        epoch: state.epoch + 1,
+        epochs,
+        done: state.position,
+        total: trainSet.count,
+        step: optimizer.step,
+        loss: state.lossSum / state.position,
+        accuracy: state.correct / state.position,
+        imagesPerSecond: imagesThisRun / ((now - started) / 1000),
+      });
+      await options.onStep?.(state);
+      if (now - lastYield > 100) {
+        // Let signal handlers (Ctrl-C) and timers run between steps.
+        state.seconds += (performance.now() - started) / 1000;
+        await new Promise((resolve) => setImmediate(resolve));
+        started = performance.now();
+        imagesThisRun = 0;
+        lastYield = started;
+      }
+    }
+    state.seconds += (performance.now() - started) / 1000;
+
+    const test = predict(network, options.test);
+    const record: EpochRecord = {
+      epoch: state.epoch + 1,
+      trainLoss: state.lossSum / trainSet.count,
+      trainAccuracy: state.correct / trainSet.count,
+      testLoss: test.loss,
+      testAccuracy: test.accuracy,
+      seconds: state.seconds,
+    };
+    state.history.push(record);
+    state.epoch += 1;
+    state.order = null;
+    await options.onEpoch?.(record, state);
+  }
+  return state.history;
+}

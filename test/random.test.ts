@@ -1,0 +1,38 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Random } from '../src/random.js';
+
+describe('Random (xoshiro128**)', () => {
+  it('gives the same stream for the same seed and resumes exactly from a saved state', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 50 }), (seed, skip) => {
+        const a = new Random(seed);
+        const b = new Random(seed);
+        for (let k = 0; k < skip; k++) expect(a.nextUint32()).toBe(b.nextUint32());
+        const resumed = Random.fromState(a.state());
+        for (let k = 0; k < 10; k++) expect(resumed.next()).toBe(a.next());
+      }),
+    );
+  });
+
+  it('draws uniform numbers in [0,1) with a mean near 1/2', () => {
+    const random = new Random(3);
+    let sum = 0;
+    for (let k = 0; k < 100_000; k++) {
+      const x = random.next();
+      expect(x >= 0 && x < 1).toBe(true);
+      sum += x;
+    }
+    expect(Math.abs(sum / 100_000 - 0.5)).toBeLessThan(0.01);
+  });
+
+  it('shuffles into a permutation', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200 }), fc.integer(), (n, seed) => {
+        const array = Int32Array.from({ length: n }, (_, k) => k);
+        new Random(seed).shuffle(array);
+        expect([...array].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, k) => k));
+      }),
+    );
+  });
+});
