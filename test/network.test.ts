@@ -5,9 +5,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { createPaperNetwork } from '../src/model/network.js';
+import type { ReLU } from '../src/model/relu.js';
 import { Random } from '../src/random.js';
 import { compareGradient, expectGradientClose, seededValues } from './gradcheck.js';
 
@@ -80,5 +82,23 @@ describe('paper network (full size)', () => {
     expect(Buffer.from(again.params.buffer).equals(Buffer.from(network.params.buffer))).toBe(true);
     again.initialize(new Random(8));
     expect(Buffer.from(again.params.buffer).equals(Buffer.from(network.params.buffer))).toBe(false);
+  });
+});
+
+describe('Network.backwardTo', () => {
+  it('returns the gradient at a layer\'s output, as finite differences of that activation say', () => {
+    const backend = new ReferenceBackend({ precision: 'float64' });
+    const network = createPaperNetwork(backend, { channels: 1, height: 9, width: 9, classes: 3 }, { conv1Channels: 2, conv2Channels: 2, hidden: 4 });
+    network.initialize(new Random(4));
+    const input = seededValues(4, 81).map((v) => (v + 1) / 2);
+    network.forward(input, 1);
+    const relu2 = network.layer<ReLU>('relu2');
+    const activations = Float64Array.from(relu2.activations());
+    // y_c as a function of relu2's output A: run the layers after relu2 on a perturbed copy of A.
+    const after = network.layers.slice(network.layers.indexOf(relu2) + 1);
+    const logit = (a: Float64Array) => after.reduce((x, layer) => layer.forward(x, 1), a as Floats)[1];
+    const dLogits = Float64Array.of(0, 1, 0);
+    const gradient = Float64Array.from(network.backwardTo('relu2', dLogits));
+    expectGradientClose('∂y_1/∂A', compareGradient(() => logit(activations), activations, gradient));
   });
 });

@@ -84,6 +84,20 @@ export class Network {
     }
   }
 
+  /**
+   * Backpropagates dLogits [N, classes] through the layers after `layerName` only, and returns the
+   * gradient with respect to that layer's output [N, ...outputShape] (a buffer of the next layer's; read
+   * it before the next pass). Parameter gradients of those later layers accumulate as usual. Grad-CAM
+   * uses this to get ∂y_c/∂A for the last convolutional layer's activations A.
+   */
+  backwardTo(layerName: string, dLogits: Floats): Floats {
+    const stop = this.layers.findIndex((layer) => layer.name === layerName);
+    if (stop < 0) throw new XcnnError(`the network has no layer '${layerName}'`);
+    let d: Floats = dLogits;
+    for (let k = this.layers.length - 1; k > stop; k--) d = this.layers[k].backward(d, true)!;
+    return d;
+  }
+
   zeroGrad(): void {
     this.grads.fill(0);
   }
