@@ -21,15 +21,20 @@ export interface CommandSpec {
   flags: Flags;
 }
 
-export function parseFlags(spec: CommandSpec, argv: string[]): Record<string, string | boolean | undefined> {
+/** Parsed flag values (defaults filled in); `values[GIVEN]` lists the flags the user actually gave. */
+export const GIVEN = Symbol('given flags');
+export type FlagValues = Record<string, string | boolean | undefined> & { [GIVEN]?: Set<string> };
+
+export function parseFlags(spec: CommandSpec, argv: string[]): FlagValues {
   const options = Object.fromEntries(Object.entries(spec.flags).map(([name, flag]) => [name, { type: flag.type }]));
   try {
     const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw usageError(`xcnn ${spec.name}: unexpected argument '${positionals[0]}' (see xcnn ${spec.name} --help)`);
+    const given = new Set(Object.keys(values));
     for (const [name, flag] of Object.entries(spec.flags)) {
       if (values[name] === undefined && flag.default !== undefined) values[name] = flag.default;
     }
-    return values as Record<string, string | boolean | undefined>;
+    return Object.assign(values as FlagValues, { [GIVEN]: given });
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       const message = (error as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '');

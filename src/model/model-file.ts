@@ -38,14 +38,7 @@ export interface LoadedModel {
 export const TENSOR_NAMES = ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'];
 
 export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
-  const metadata: Record<string, string> = {
-    format: 'xcnn',
-    geometry: JSON.stringify(info.geometry),
-    dataset: info.dataset,
-    class_names: JSON.stringify(info.classNames),
-  };
-  if (info.training) metadata.training = JSON.stringify(info.training);
-  if (info.metrics) metadata.metrics = JSON.stringify(info.metrics);
+  const metadata = infoMetadata(info);
   const tensors = network.parameters.map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) }));
   return encodeSafetensors(tensors, metadata);
 }
@@ -71,12 +64,20 @@ export function loadModel(path: string, backend: Backend): LoadedModel {
 
 export function decodeModel(bytes: Uint8Array, source: string, backend: Backend): LoadedModel {
   const file = decodeSafetensors(bytes, source);
-  const info = readInfo(file, source);
+  return { network: networkFromFile(file, source, backend), info: readInfo(file, source) };
+}
+
+/**
+ * Builds the network a decoded file describes and fills in its eight tensors. Tensors named in
+ * `otherTensors` (a checkpoint's optimiser state) may be present besides; any other is an error.
+ */
+export function networkFromFile(file: SafetensorsFile, source: string, backend: Backend, otherTensors: string[] = []): Network {
+  const { geometry } = readInfo(file, source);
   const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
 
   for (const name of TENSOR_NAMES) if (!file.tensors.has(name)) throw fail(`tensor '${name}' is missing`);
   for (const name of file.tensors.keys()) {
-    if (!TENSOR_NAMES.includes(name)) throw fail(`unexpected tensor '${name}'; the network has ${TENSOR_NAMES.join(', ')}`);
+    if (!TENSOR_NAMES.includes(name) && !otherTensors.includes(name)) throw fail(`unexpected tensor '${name}'; the network has ${TENSOR_NAMES.join(', ')}`);
   }
   const widths = {
     conv1Channels: file.tensors.get('conv1.weight')!.shape[0] ?? 0,
@@ -84,18 +85,32 @@ export function decodeModel(bytes: Uint8Array, source: string, backend: Backend)
     hidden: file.tensors.get('fc1.weight')!.shape[0] ?? 0,
   };
   if (!(widths.conv1Channels > 0 && widths.conv2Channels > 0 && widths.hidden > 0)) throw fail('a layer has no units');
-  const network = createPaperNetwork(backend, info.geometry, widths);
+  const network = createPaperNetwork(backend, geometry, widths);
   for (const p of network.parameters) {
     const tensor = file.tensors.get(p.name)!;
     if (tensor.shape.join(',') !== p.shape.join(',')) {
-      throw fail(`tensor '${p.name}' has shape [${tensor.shape.join(', ')}], expected [${p.shape.join(', ')}] for ${info.geometry.height}×${info.geometry.width} inputs and ${info.geometry.classes} classes`);
+      throw fail(`tensor '${p.name}' has shape [${tensor.shape.join(', ')}], expected [${p.shape.join(', ')}] for ${geometry.height}×${geometry.width} inputs and ${geometry.classes} classes`);
     }
     p.value.set(tensor.data);
   }
-  return { network, info };
+  return network;
 }
 
-function readInfo(file: SafetensorsFile, source: string): ModelInfo {
+/** The metadata entries every xcnn file (model or checkpoint) carries. */
+export function infoMetadata(info: ModelInfo): Record<string, string> {
+  const metadata: Record<string, string> = {
+    format: 'xcnn',
+    geometry: JSON.stringify(info.geometry),
+    dataset: info.dataset,
+    class_names: JSON.stringify(info.classNames),
+  };
+  if (info.training) metadata.training = JSON.stringify(info.training);
+  if (info.metrics) metadata.metrics = JSON.stringify(info.metrics);
+  return metadata;
+}
+
+/** Reads (and checks) the metadata of a decoded file; a file without any is an MNIST model. */
+export function readInfo(file: SafetensorsFile, source: string): ModelInfo {
   const m = file.metadata;
   const parse = (key: string): unknown => {
     try {

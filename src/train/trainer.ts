@@ -12,7 +12,7 @@ import { BatchLoader } from '../data/batch.js';
 import { XcnnError } from '../errors.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
-import type { Random } from '../random.js';
+import { Random, type RandomState } from '../random.js';
 import { predict } from '../eval/predict.js';
 import type { Adam } from './adam.js';
 
@@ -42,8 +42,9 @@ export interface TrainingState {
   optimizer: Adam;
   random: Random;
   epoch: number; // epochs completed
-  order: Int32Array | null; // the current epoch's visiting order, null between epochs
-  position: number; // images of the current epoch already trained on
+  epochRandomState: RandomState | null; // the generator's state when the current epoch's order was drawn; null between epochs
+  order: Int32Array | null; // the current epoch's visiting order (derived from epochRandomState)
+  position: number; // images of the current epoch already trained on (0 between epochs)
   lossSum: number; // Σ batch loss × batch size so far this epoch
   correct: number; // correct predictions so far this epoch
   seconds: number; // training seconds so far this epoch
@@ -64,7 +65,14 @@ export interface TrainOptions {
 }
 
 export function createTrainingState(network: Network, optimizer: Adam, random: Random): TrainingState {
-  return { network, optimizer, random, epoch: 0, order: null, position: 0, lossSum: 0, correct: 0, seconds: 0, history: [] };
+  return { network, optimizer, random, epoch: 0, epochRandomState: null, order: null, position: 0, lossSum: 0, correct: 0, seconds: 0, history: [] };
+}
+
+/** The order an epoch visits `count` images in: a shuffle drawn from `random` (which it advances). */
+export function epochOrder(count: number, random: Random): Int32Array {
+  const order = Int32Array.from({ length: count }, (_, k) => k);
+  random.shuffle(order);
+  return order;
 }
 
 /** Trains from `state` until `epochs` epochs are complete (or the signal aborts); returns the history. */
@@ -77,13 +85,16 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
   let lastYield = performance.now();
 
   while (state.epoch < epochs) {
-    if (state.order === null) {
-      state.order = Int32Array.from({ length: trainSet.count }, (_, k) => k);
-      state.random.shuffle(state.order);
-      state.position = 0;
+    if (state.epochRandomState === null) {
+      // A new epoch: draw its order, remembering the generator's state so a checkpoint can redraw it.
+      state.epochRandomState = state.random.state();
+      state.order = epochOrder(trainSet.count, state.random);
       state.lossSum = 0;
       state.correct = 0;
       state.seconds = 0;
+    } else if (state.order === null) {
+      // Resumed mid-epoch: redraw the order from the saved state (state.random is already past it).
+      state.order = epochOrder(trainSet.count, Random.fromState(state.epochRandomState!));
     }
     let started = performance.now();
     let imagesThisRun = 0;
@@ -140,7 +151,9 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
     };
     state.history.push(record);
     state.epoch += 1;
+    state.epochRandomState = null;
     state.order = null;
+    state.position = 0;
     await options.onEpoch?.(record, state);
   }
   return state.history;

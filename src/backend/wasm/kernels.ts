@@ -1,0 +1,130 @@
+/**
+ * The compiled kernel module (assembly/*.ts → build/kernels.wasm): its exports, typed, and how to
+ * instantiate it from bytes. Nothing here touches the file system or any Node-only API, so the same
+ * code loads the module in a browser (given the bytes, e.g. from fetch).
+ *
+ * Every kernel takes byte addresses into the module's one linear memory and sizes in elements; the
+ * layouts are documented at the top of each assembly file. Flags are 0 or 1.
+ */
+import { XcnnError } from '../../errors.js';
+
+export interface KernelExports {
+  /** First byte above the module's static data: where the arena may start. */
+  heapBase(): number;
+
+  /** C (M×N) = / += op(A)·op(B); see assembly/gemm.ts for the transpose convention. */
+  gemm(
+    transA: number,
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  gemmWorkspace(aPanel: number, bPanel: number): void;
+  gemmAPanelFloats(): number;
+  gemmBPanelFloats(): number;
+
+  im2col(image: number, channels: number, height: number, width: number, kernelSize: number, columns: number): void;
+  col2im(columns: number, channels: number, height: number, width: number, kernelSize: number, image: number): void;
+
+  maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;
+  /** Returns −1, or the position of the first argmax entry outside [0, inLength). */
+  maxPool2dBackward(dOutput: number, argmax: number, outLength: number, dInput: number, inLength: number): number;
+
+  reluForward(input: number, output: number, length: number): void;
+  reluBackward(output: number, dOutput: number, dInput: number, length: number): void;
+  addBias(output: number, batch: number, channels: number, positions: number, bias: number): void;
+  accumulateBiasGradient(dOutput: number, batch: number, channels: number, positions: number, dBias: number): void;
+
+  softmaxCrossEntropy(
+    logits: number,
+    labels: number,
+    batch: number,
+    classes: number,
+    probs: number,
+    dLogits: number,
+    writeGradient: number,
+  ): number;
+
+  adamUpdate(
+    params: number,
+    grads: number,
+    m: number,
+    v: number,
+    length: number,
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    mCorrection: number,
+    vCorrection: number,
+  ): void;
+
+  /** A register-only f32x4 multiply-add loop; returns a value only so it cannot be optimised away. */
+  simdCeiling(iterations: number, seed: number): number;
+  simdCeilingFlopsPerIteration(): number;
+}
+
+/** The slice of the WebAssembly JS API used here (the project's `lib` has no DOM typings). */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(deltaPages: number): number;
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  instantiate(bytes: ArrayBuffer | ArrayBufferView, imports: object): Promise<{ instance: { exports: object } }>;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+export const WASM_PAGE_BYTES = 65536;
+/** The module declares this maximum (asconfig.json `maximumMemory`): 65536 pages, the whole 4 GiB of wasm32. */
+export const MODULE_MAXIMUM_PAGES = 65536;
+
+/**
+ * A shared memory: growing it does not detach the views already handed out (see arena.ts). Shared
+ * WebAssembly memory needs SharedArrayBuffer: always there in Node ≥ 20; in a browser only on a
+ * cross-origin-isolated page (COOP/COEP headers).
+ */
+export function createSharedMemory(initialPages: number, maximumPages: number): WasmMemory {
+  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend');
+  try {
+    return new wasmApi.Memory({ initial: initialPages, maximum: maximumPages, shared: true });
+  } catch (cause) {
+    throw new XcnnError(
+      'the wasm backend needs shared WebAssembly memory (SharedArrayBuffer); in a browser, serve the page ' +
+        'cross-origin isolated (COOP/COEP headers), or use the ts backend',
+      { cause },
+    );
+  }
+}
+
+/** Compiles and instantiates the kernel module over `memory`. */
+export async function instantiateKernels(bytes: ArrayBuffer | ArrayBufferView, memory: WasmMemory): Promise<KernelExports> {
+  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend');
+  const imports = {
+    env: {
+      memory,
+      // Only the debug build has assertions; a failed one is a bug in a kernel, not in the caller's input.
+      abort(): never {
+        throw new Error('xcnn wasm kernel assertion failed (debug build)');
+      },
+    },
+  };
+  try {
+    const { instance } = await wasmApi.instantiate(bytes, imports);
+    return instance.exports as unknown as KernelExports;
+  } catch (cause) {
+    throw new XcnnError(
+      `could not instantiate the WebAssembly kernels (${String(cause)}): rebuild them with \`npm run build:wasm\`; ` +
+        'they need a JavaScript engine with WebAssembly SIMD and threads (Node ≥ 20)',
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * The WebAssembly SIMD backend: the Backend interface over the kernels of assembly/ (build/kernels.wasm).
+ *
+ *   convolution  = im2col + GEMM per image (+ bias); backward: dW += dOut·colsᵀ, dBias by reduction,
+ *                  dInput = col2im(Wᵀ·dOut), skipped when dInput is null
+ *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
+ *   relu, max pool, softmax cross-entropy, Adam: one kernel each
+ *
+ * Every method first runs the shared shape checks (shape-checks.ts), then checks that each array is a
+ * Float32Array (Int32Array for indices) lying inside THIS backend's memory, and only then passes byte
+ * addresses to the module — a wrong shape or a foreign array is an XcnnError, never a stray write.
+ *
+ * Memory (arena.ts): allocFloats/allocInts return views into one shared WebAssembly memory; they stay
+ * valid for the backend's lifetime, even as the memory grows. The scratch the kernels need (GEMM
+ * packing panels, the im2col columns of one image) is reserved by the backend itself: the panels at
+ * creation, the columns when a larger convolution first arrives, so a training step whose shapes have
+ * been seen allocates nothing.
+ *
+ * This file uses no Node-only API: a browser can create the backend from fetched bytes with
+ * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
+ */
+import { XcnnError } from '../../errors.js';
+import type { AdamStep, Backend, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
+import { convOutputSize } from '../backend.js';
+import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import { WasmArena } from './arena.js';
+import {
+  createSharedMemory,
+  instantiateKernels,
+  MODULE_MAXIMUM_PAGES,
+  WASM_PAGE_BYTES,
+  type KernelExports,
+} from './kernels.js';
+
+export interface WasmBackendOptions {
+  /**
+   * The most memory the backend may ever use (default and upper limit 4 GiB). It is reserved as address
+   * space when the backend is created and committed only as the arena grows.
+   */
+  maximumBytes?: number;
+}
+
+const INITIAL_PAGES = 64; // 4 MiB: the module's static data, the GEMM panels, and room to start
+
+/** Creates the backend from the bytes of build/kernels.wasm (browser-safe; Node callers use node.ts). */
+export async function createWasmBackendFromBytes(
+  bytes: ArrayBuffer | ArrayBufferView,
+  options: WasmBackendOptions = {},
+): Promise<WasmBackend> {
+  const maximumPages = Math.min(
+    MODULE_MAXIMUM_PAGES,
+    Math.max(INITIAL_PAGES, Math.floor((options.maximumBytes ?? MODULE_MAXIMUM_PAGES * WASM_PAGE_BYTES) / WASM_PAGE_BYTES)),
+  );
+  const memory = createSharedMemory(INITIAL_PAGES, maximumPages);
+  const kernels = await instantiateKernels(bytes, memory);
+  return new WasmBackend(kernels, new WasmArena(memory, kernels.heapBase(), maximumPages));
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  /** The im2col columns of one image, [C·K·K, OH·OW]; replaced by a larger block when a larger shape arrives. */
+  private columns = { address: 0, floats: 0 };
+
+  /** Use createWasmBackendFromBytes (or createWasmBackend in node.ts). */
+  constructor(
+    private readonly kernels: KernelExports,
+    private readonly arena: WasmArena,
+  ) {
+    const aPanel = arena.reserve(kernels.gemmAPanelFloats() * 4);
+    const bPanel = arena.reserve(kernels.gemmBPanelFloats() * 4);
+    kernels.gemmWorkspace(aPanel, bPanel);
+  }
+
+  /** Bytes of the arena in use (tensors and scratch). */
+  get memoryInUse(): number {
+    return this.arena.usedBytes;
+  }
+
+  allocFloats(length: number): Float32Array {
+    return this.arena.allocFloats(length);
+  }
+
+  allocInts(length: number): Int32Array {
+    return this.arena.allocInts(length);
+  }
+
+  // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW]
+  conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
+    const kernel = 'conv2dForward';
+    checkConv2d(kernel, s, { input, weight, bias, output });
+    const x = this.address(kernel, 'input', input);
+    const w = this.address(kernel, 'weight', weight);
+    const b = this.address(kernel, 'bias', bias);
+    const y = this.address(kernel, 'output', output);
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
+    const positions = convOutputSize(H, K) * convOutputSize(W, K);
+    const patch = C * K * K;
+    const cols = this.columnsFor(patch * positions);
+    for (let n = 0; n < N; n++) {
+      this.kernels.im2col(x + n * C * H * W * 4, C, H, W, K, cols);
+      // out_n [F, OH·OW] = W [F, CKK] · cols [CKK, OH·OW]
+      this.kernels.gemm(0, 0, F, positions, patch, w, patch, cols, positions, y + n * F * positions * 4, positions, 0);
+    }
+    this.kernels.addBias(y, N, F, positions, b);
+  }
+
+  // dOutput [N,F,OH,OW] → dWeight [F,C,K,K] +=, dBias [F] +=, dInput [N,C,H,W] = (when not null)
+  conv2dBackward(
+    s: Conv2dShape,
+    input: Floats,
+    weight: Floats,
+    dOutput: Floats,
+    dWeight: Floats,
+    dBias: Floats,
+    dInput: Floats | null,
+  ): void {
+    const kernel = 'conv2dBackward';
+    checkConv2d(kernel, s, { input, weight, bias: dBias, output: dOutput });
+    checkConv2d(kernel, s, { input: dInput, weight: dWeight });
+    const x = this.address(kernel, 'input', input);
+    const w = this.address(kernel, 'weight', weight);
+    const dy = this.address(kernel, 'dOutput', dOutput);
+    const dw = this.address(kernel, 'dWeight', dWeight);
+    const db = this.address(kernel, 'dBias', dBias);
+    const dx = dInput === null ? null : this.address(kernel, 'dInput', dInput);
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
+    const positions = convOutputSize(H, K) * convOutputSize(W, K);
+    const patch = C * K * K;
+    const cols = this.columnsFor(patch * positions);
+    this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
+    for (let n = 0; n < N; n++) {
+      const dyN = dy + n * F * positions * 4;
+      this.kernels.im2col(x + n * C * H * W * 4, C, H, W, K, cols);
+      // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
+      this.kernels.gemm(0, 1, F, patch, positions, dyN, positions, cols, positions, dw, patch, 1);
+      if (dx === null) continue;
+      // dCols [CKK, OH·OW] = Wᵀ · dOut_n, written over the columns (no longer needed), then scattered back.
+      this.kernels.gemm(1, 0, patch, positions, F, w, patch, dyN, positions, cols, positions, 0);
+      this.kernels.col2im(cols, C, H, W, K, dx + n * C * H * W * 4);
+    }
+  }
+
+  // input [N,I], weight [O,I], bias [O] → output [N,O]
+  denseForward(s: DenseShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
+    const kernel = 'denseForward';
+    checkDense(kernel, s, { input, weight, bias, output });
+    const x = this.address(kernel, 'input', input);
+    const w = this.address(kernel, 'weight', weight);
+    const b = this.address(kernel, 'bias', bias);
+    const y = this.address(kernel, 'output', output);
+    const { batch: N, inFeatures: I, outFeatures: O } = s;
+    // out [N, O] = in [N, I] · Wᵀ, W stored [O, I]
+    this.kernels.gemm(0, 1, N, O, I, x, I, w, I, y, O, 0);
+    this.kernels.addBias(y, N, O, 1, b);
+  }
+
+  // dOutput [N,O] → dWeight [O,I] +=, dBias [O] +=, dInput [N,I] = (when not null)
+  denseBackward(
+    s: DenseShape,
+    input: Floats,
+    weight: Floats,
+    dOutput: Floats,
+    dWeight: Floats,
+    dBias: Floats,
+    dInput: Floats | null,
+  ): void {
+    const kernel = 'denseBackward';
+    checkDense(kernel, s, { input, weight, bias: dBias, output: dOutput });
+    checkDense(kernel, s, { input: dInput, weight: dWeight });
+    const x = this.address(kernel, 'input', input);
+    const w = this.address(kernel, 'weight', weight);
+    const dy = this.address(kernel, 'dOutput', dOutput);
+    const dw = this.address(kernel, 'dWeight', dWeight);
+    const db = this.address(kernel, 'dBias', dBias);
+    const dx = dInput === null ? null : this.address(kernel, 'dInput', dInput);
+    const { batch: N, inFeatures: I, outFeatures: O } = s;
+    this.kernels.accumulateBiasGradient(dy, N, O, 1, db);
+    // dW [O, I] += dOutᵀ · in, dOut stored [N, O]
+    this.kernels.gemm(1, 0, O, I, N, dy, O, x, I, dw, I, 1);
+    // dIn [N, I] = dOut [N, O] · W [O, I]
+    if (dx !== null) this.kernels.gemm(0, 0, N, I, O, dy, O, w, I, dx, I, 0);
+  }
+
+  reluForward(input: Floats, output: Floats): void {
+    const kernel = 'reluForward';
+    checkSameLength(kernel, { input, output });
+    this.kernels.reluForward(this.address(kernel, 'input', input), this.address(kernel, 'output', output), input.length);
+  }
+
+  reluBackward(output: Floats, dOutput: Floats, dInput: Floats): void {
+    const kernel = 'reluBackward';
+    checkSameLength(kernel, { output, dOutput, dInput });
+    this.kernels.reluBackward(
+      this.address(kernel, 'output', output),
+      this.address(kernel, 'dOutput', dOutput),
+      this.address(kernel, 'dInput', dInput),
+      output.length,
+    );
+  }
+
+  // input [N,C,H,W] → output, argmax [N,C,⌊H/2⌋,⌊W/2⌋]
+  maxPool2dForward(s: Pool2dShape, input: Floats, output: Floats, argmax: Int32Array): void {
+    const kernel = 'maxPool2dForward';
+    checkPool2d(kernel, s, { input, output, argmax });
+    this.kernels.maxPool2dForward(
+      this.address(kernel, 'input', input),
+      s.batch * s.channels,
+      s.height,
+      s.width,
+      this.address(kernel, 'output', output),
+      this.intAddress(kernel, 'argmax', argmax),
+    );
+  }
+
+  // dOutput, argmax [N,C,⌊H/2⌋,⌊W/2⌋] → dInput [N,C,H,W]
+  maxPool2dBackward(s: Pool2dShape, dOutput: Floats, argmax: Int32Array, dInput: Floats): void {
+    const kernel = 'maxPool2dBackward';
+    checkPool2d(kernel, s, { input: dInput, output: dOutput, argmax });
+    const bad = this.kernels.maxPool2dBackward(
+      this.address(kernel, 'dOutput', dOutput),
+      this.intAddress(kernel, 'argmax', argmax),
+      dOutput.length,
+      this.address(kernel, 'dInput', dInput),
+      dInput.length,
+    );
+    if (bad >= 0) {
+      throw new XcnnError(
+        `${kernel}: argmax[${bad}] = ${argmax[bad]} is not an index into the input (length ${dInput.length}); ` +
+          'pass the argmax that maxPool2dForward wrote for this shape',
+      );
+    }
+  }
+
+  // logits, probs, dLogits [N, classes]; labels [N]
+  softmaxCrossEntropy(
+    batch: number,
+    classes: number,
+    logits: Floats,
+    labels: Int32Array,
+    probs: Floats,
+    dLogits: Floats | null,
+  ): number {
+    const kernel = 'softmaxCrossEntropy';
+    checkSoftmaxCrossEntropy(kernel, batch, classes, logits, labels, probs, dLogits);
+    return this.kernels.softmaxCrossEntropy(
+      this.address(kernel, 'logits', logits),
+      this.intAddress(kernel, 'labels', labels),
+      batch,
+      classes,
+      this.address(kernel, 'probs', probs),
+      dLogits === null ? 0 : this.address(kernel, 'dLogits', dLogits),
+      dLogits === null ? 0 : 1,
+    );
+  }
+
+  // params, grads, m, v: one flat arena each, the same length
+  adamUpdate(params: Floats, grads: Floats, m: Floats, v: Floats, hp: AdamStep): void {
+    const kernel = 'adamUpdate';
+    checkSameLength(kernel, { params, grads, m, v });
+    const { learningRate, beta1, beta2, epsilon, step } = hp;
+    // The bias corrections in float64, as the reference computes them; the kernel divides by them.
+    const mCorrection = 1 - Math.pow(beta1, step);
+    const vCorrection = 1 - Math.pow(beta2, step);
+    this.kernels.adamUpdate(
+      this.address(kernel, 'params', params),
+      this.address(kernel, 'grads', grads),
+      this.address(kernel, 'm', m),
+      this.address(kernel, 'v', v),
+      params.length,
+      learningRate,
+      beta1,
+      beta2,
+      epsilon,
+      mCorrection,
+      vCorrection,
+    );
+  }
+
+  /**
+   * C (M×N, row stride ldc) = op(A)·op(B), or += when `accumulate` — the GEMM every layer above is built
+   * on, exposed for tests and benchmarks. op(A) is M×K: A (stored M×K, row stride lda), or Aᵀ when
+   * transA (A stored K×M). op(B) is K×N: B (stored K×N, row stride ldb), or Bᵀ when transB (B stored N×K).
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    C: Float32Array,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    const kernel = 'gemm';
+    for (const [name, value] of Object.entries({ M, N, K })) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`);
+    }
+    const a = this.address(kernel, 'A', A);
+    const b = this.address(kernel, 'B', B);
+    const c = this.address(kernel, 'C', C);
+    checkMatrix(kernel, 'A', A, transA ? K : M, transA ? M : K, lda);
+    checkMatrix(kernel, 'B', B, transB ? N : K, transB ? K : N, ldb);
+    checkMatrix(kernel, 'C', C, M, N, ldc);
+    this.kernels.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * Runs the register-only f32x4 multiply-add loop of assembly/ceiling.ts for `iterations` trips and
+   * returns the flops it performed (for the benchmark's ceiling).
+   */
+  simdCeiling(iterations: number): number {
+    this.kernels.simdCeiling(iterations, 1e-3);
+    return iterations * this.kernels.simdCeilingFlopsPerIteration();
+  }
+
+  /** The byte address of the scratch block for one image's im2col columns, grown on first need. */
+  private columnsFor(floats: number): number {
+    if (floats > this.columns.floats) this.columns = { address: this.arena.reserve(floats * 4), floats };
+    return this.columns.address;
+  }
+
+  /** The byte address of a float array, after checking that it is float32 and lives in this backend's memory. */
+  private address(kernel: string, name: string, array: Floats): number {
+    if (!(array instanceof Float32Array)) {
+      throw new XcnnError(
+        `${kernel}: ${name} is a ${describe(array)}, but the wasm backend computes in float32: ` +
+          "allocate it with this backend's allocFloats",
+      );
+    }
+    return this.ownedAddress(kernel, name, array, 'allocFloats');
+  }
+
+  private intAddress(kernel: string, name: string, array: Int32Array): number {
+    if (!(array instanceof Int32Array)) {
+      throw new XcnnError(`${kernel}: ${name} is a ${describe(array)}, not an Int32Array: allocate it with this backend's allocInts`);
+    }
+    return this.ownedAddress(kernel, name, array, 'allocInts');
+  }
+
+  private ownedAddress(kernel: string, name: string, array: ArrayBufferView, allocator: string): number {
+    if (!this.arena.owns(array)) {
+      throw new XcnnError(
+        `${kernel}: ${name} is not in this wasm backend's memory: allocate it with this backend's ${allocator} ` +
+          '(or take a subarray of such an array)',
+      );
+    }
+    return array.byteOffset;
+  }
+}
+
+// A rows×cols matrix stored row-major with row stride ld must fit in `array`.
+function checkMatrix(kernel: string, name: string, array: Float32Array, rows: number, cols: number, ld: number): void {
+  if (!Number.isSafeInteger(ld) || ld < cols) {
+    throw new XcnnError(`${kernel}: the row stride of ${name} must be an integer ≥ ${cols}, got ${ld}`);
+  }
+  const needed = (rows - 1) * ld + cols;
+  if (array.length < needed) {
+    throw new XcnnError(`${kernel}: ${name} (${rows}×${cols}, row stride ${ld}) needs ${needed} floats, got ${array.length}`);
+  }
+}
+
+function describe(array: unknown): string {
+  return (array as object | null)?.constructor?.name ?? typeof array;
+}

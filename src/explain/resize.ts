@@ -1,0 +1,100 @@
+/**
+ * Resizing single-channel images (row-major [H, W] arrays of numbers).
+ *
+ * `resizeBilinear` uses half-pixel centres, the convention of OpenCV's `cv2.resize(INTER_LINEAR)` and
+ * PyTorch's `F.interpolate(mode='bilinear', align_corners=False)`: output pixel d along an axis of
+ * `in` → `out` pixels samples the input at
+ *
+ *   s = (d + 0.5) · in/out − 0.5,   clamped to [0, in − 1],
+ *
+ * between its neighbours ⌊s⌋ and min(⌊s⌋ + 1, in − 1) with weight s − ⌊s⌋ on the second. Grad-CAM's
+ * 11 × 11 maps are brought to 28 × 28 this way so they agree with the usual Python implementations.
+ *
+ * `resizeArea` averages the input over the footprint of each output pixel (OpenCV's INTER_AREA), the
+ * right filter to shrink a photographed digit without aliasing.
+ */
+
+/** One axis of a bilinear resize: for each output index, its two source indices and the second's weight. */
+interface LinearTaps {
+  lower: Int32Array; // [out]
+  upper: Int32Array; // [out]
+  weight: Float64Array; // [out], the weight of `upper`; `lower` gets 1 − weight
+}
+
+/** The half-pixel sampling positions of an axis resized from `inSize` to `outSize` pixels. */
+export function halfPixelTaps(inSize: number, outSize: number): LinearTaps {
+  const taps = { lower: new Int32Array(outSize), upper: new Int32Array(outSize), weight: new Float64Array(outSize) };
+  const scale = inSize / outSize;
+  for (let d = 0; d < outSize; d++) {
+    const s = Math.min(Math.max((d + 0.5) * scale - 0.5, 0), inSize - 1);
+    const lower = Math.floor(s);
+    taps.lower[d] = lower;
+    taps.upper[d] = Math.min(lower + 1, inSize - 1);
+    taps.weight[d] = s - lower;
+  }
+  return taps;
+}
+
+/** input [inH, inW] → output [outH, outW], bilinear with half-pixel centres. */
+export function resizeBilinear(input: ArrayLike<number>, inH: number, inW: number, outH: number, outW: number): Float32Array {
+  const rows = halfPixelTaps(inH, outH);
+  const cols = halfPixelTaps(inW, outW);
+  const output = new Float32Array(outH * outW);
+  for (let y = 0; y < outH; y++) {
+    const top = rows.lower[y] * inW;
+    const bottom = rows.upper[y] * inW;
+    const wy = rows.weight[y];
+    for (let x = 0; x < outW; x++) {
+      const left = cols.lower[x];
+      const right = cols.upper[x];
+      const wx = cols.weight[x];
+      const upperRow = input[top + left] * (1 - wx) + input[top + right] * wx;
+      const lowerRow = input[bottom + left] * (1 - wx) + input[bottom + right] * wx;
+      output[y * outW + x] = upperRow * (1 - wy) + lowerRow * wy;
+    }
+  }
+  return output;
+}
+
+/**
+ * One axis of an area resize as a sparse matrix: output pixel d covers the input interval
+ * [d·in/out, (d+1)·in/out) and takes each input pixel with the fraction of it that lies inside,
+ * divided by in/out so the weights of a row sum to 1.
+ */
+function areaWeights(inSize: number, outSize: number): Array<Array<[index: number, weight: number]>> {
+  const scale = inSize / outSize;
+  return Array.from({ length: outSize }, (_, d) => {
+    const start = d * scale;
+    const end = (d + 1) * scale;
+    const taps: Array<[number, number]> = [];
+    for (let k = Math.floor(start); k < Math.min(Math.ceil(end), inSize); k++) {
+      const overlap = Math.min(end, k + 1) - Math.max(start, k);
+      if (overlap > 0) taps.push([k, overlap / scale]);
+    }
+    return taps;
+  });
+}
+
+/** input [inH, inW] → output [outH, outW], each output pixel the mean of the input under it. */
+export function resizeArea(input: ArrayLike<number>, inH: number, inW: number, outH: number, outW: number): Float32Array {
+  const rows = areaWeights(inH, outH);
+  const cols = areaWeights(inW, outW);
+  // Separable: first along x ([inH, outW]), then along y.
+  const across = new Float64Array(inH * outW);
+  for (let y = 0; y < inH; y++) {
+    for (let x = 0; x < outW; x++) {
+      let sum = 0;
+      for (const [k, w] of cols[x]) sum += input[y * inW + k] * w;
+      across[y * outW + x] = sum;
+    }
+  }
+  const output = new Float32Array(outH * outW);
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++) {
+      let sum = 0;
+      for (const [k, w] of rows[y]) sum += across[k * outW + x] * w;
+      output[y * outW + x] = sum;
+    }
+  }
+  return output;
+}

