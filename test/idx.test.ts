@@ -85,6 +85,41 @@ describe('IDX files on disk', () => {
     expect(() => readIdxFile(join(dir, 'bad.gz'))).toThrow(/bad\.gz: not a valid gzip file/);
   });
 
+  it('refuses a gzipped file whose header claims billions of images, before inflating it', () => {
+    const claim = idxBytes([4_000_000_000, 28, 28], new Uint8Array(0));
+    writeFileSync(join(dir, 'bomb.gz'), gzipSync(claim));
+    expect(() => readIdxFile(join(dir, 'bomb.gz'))).toThrow(/claim \d+ bytes, over the \d+-byte limit/);
+  });
+
+  it('refuses a gzipped file that inflates to more than its header claims', () => {
+    writeFileSync(join(dir, 'long.gz'), gzipSync(Uint8Array.from([...idxBytes([2], Uint8Array.of(1, 2)), ...new Uint8Array(100_000)])));
+    expect(() => readIdxFile(join(dir, 'long.gz'))).toThrow(/inflates to more than the 10 bytes its dimensions 2 claim/);
+  });
+
+  it('returns a valid array or throws XcnnError for any mutation of a valid file, plain or gzipped', () => {
+    const valid = idxBytes([5, 3, 4], Uint8Array.from({ length: 60 }, (_, k) => k));
+    const mutations = fc.record({
+      cut: fc.nat(valid.length),
+      flips: fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      zipped: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(mutations, ({ cut, flips, zipped }) => {
+        const bytes = Uint8Array.from(valid.subarray(0, cut));
+        for (const [at, value] of flips) if (at < bytes.length) bytes[at] = value;
+        const path = join(dir, zipped ? 'mutant.gz' : 'mutant');
+        writeFileSync(path, zipped ? gzipSync(bytes) : bytes);
+        try {
+          const parsed = readIdxFile(path);
+          expect(parsed.data.length).toBe(parsed.dims.reduce((a, b) => a * b, 1));
+        } catch (error) {
+          expect(error).toBeInstanceOf(XcnnError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('checks that labels and images agree in count and rank', () => {
     writeFileSync(join(dir, 'images'), idxBytes([3, 2, 2], new Uint8Array(12)));
     writeFileSync(join(dir, 'labels'), idxBytes([4], new Uint8Array(4)));
