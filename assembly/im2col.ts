@@ -18,6 +18,8 @@
  * so a pixel covered by several kernel positions receives the sum of their gradients.
  */
 
+import { addRun, copyRun } from './float-runs';
+
 export function im2col(image: usize, channels: i32, height: i32, width: i32, kernelSize: i32, columns: usize): void {
   const outH = height - kernelSize + 1;
   const outW = width - kernelSize + 1;
@@ -50,29 +52,5 @@ export function col2im(columns: usize, channels: i32, height: i32, width: i32, k
         }
       }
     }
-  }
-}
-
-// dst[0:n] = src[0:n]
-// @ts-ignore: decorator
-@inline
-function copyRun(src: usize, dst: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
-  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-}
-
-// dst[0:n] += src[0:n]
-// @ts-ignore: decorator
-@inline
-function addRun(src: usize, dst: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const at = dst + (<usize>j << 2);
-    v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>j << 2))));
-  }
-  for (; j < n; j++) {
-    const at = dst + (<usize>j << 2);
-    store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>j << 2)));
   }
 }

@@ -1,7 +1,13 @@
 /**
- * The module's exports: every kernel takes byte addresses into the one shared linear memory and sizes
- * in elements. One file per kernel family; each explains its blocking and memory layout at its top.
+ * The module's exports. Every kernel takes byte addresses into the one shared linear memory and sizes
+ * in elements; one file per kernel family, each explaining its blocking and memory layout at its top.
+ * The TypeScript side (src/backend/wasm/) checks shapes and array ownership before calling any of these.
  */
 export { heapBase } from './memory';
 export { gemm, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats } from './gemm';
+export { im2col, col2im } from './im2col';
+export { maxPool2dForward, maxPool2dBackward } from './pool';
+export { reluForward, reluBackward, addBias, accumulateBiasGradient } from './elementwise';
+export { softmaxCrossEntropy } from './softmax';
+export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';

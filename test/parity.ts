@@ -60,7 +60,7 @@ export function expectParity(
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i];
     const e = expected[i];
-    if (Number.isNaN(a) && Number.isNaN(e)) continue;
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue; // equal infinities included
     const magnitude = tolerance.magnitudes === undefined ? Math.abs(e) : Math.abs(tolerance.magnitudes[i]);
     const allowed = tolerance.atol + tolerance.rtol * magnitude;
     const difference = Math.abs(a - e);

@@ -71,7 +71,7 @@ function checkConv(s: Conv2dShape, seed: number): void {
   expectParity('conv2d output', y, expected.y, sumTolerance(n.patch + 1, scale.y));
   expectParity('conv2d dWeight', dw, expected.dw, sumTolerance(images + s.batch + 1, scale.dw));
   expectParity('conv2d dBias', db, expected.db, sumTolerance(images + 1, scale.db));
-  expectParity('conv2d dInput', dx, expected.dx, sumTolerance(s.outChannels * s.kernelSize ** 2, scale.dx));
+  expectParity('conv2d dInput', dx, expected.dx, sumTolerance(s.outChannels * s.kernelSize ** 2 + 1, scale.dx));
 }
 
 /** Forward and backward (dInput included) against the reference; gradients start non-zero to check +=. */

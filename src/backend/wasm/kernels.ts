@@ -62,6 +62,8 @@ export interface KernelExports {
     learningRate: number,
     beta1: number,
     beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
     epsilon: number,
     mCorrection: number,
     vCorrection: number,

@@ -258,7 +258,7 @@ export class WasmBackend implements Backend {
     const kernel = 'adamUpdate';
     checkSameLength(kernel, { params, grads, m, v });
     const { learningRate, beta1, beta2, epsilon, step } = hp;
-    // The bias corrections in float64, as the reference computes them; the kernel divides by them.
+    // The scalars in float64, as the reference computes them, rounded once to float32 by the call.
     const mCorrection = 1 - Math.pow(beta1, step);
     const vCorrection = 1 - Math.pow(beta2, step);
     this.kernels.adamUpdate(
@@ -270,6 +270,8 @@ export class WasmBackend implements Backend {
       learningRate,
       beta1,
       beta2,
+      1 - beta1,
+      1 - beta2,
       epsilon,
       mCorrection,
       vCorrection,

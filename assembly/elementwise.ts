@@ -1,0 +1,92 @@
+/**
+ * Elementwise kernels and the two bias kernels, four floats per v128 step with a scalar tail.
+ *
+ * Layout: every tensor here is viewed as [N, F, S] — N samples, F channels (or features), S positions
+ * per channel: S = OH·OW for a convolution's NCHW output, S = 1 for a dense layer's [N, O] output.
+ *
+ *   reluForward            y = x where x > 0, else 0            (v128.and with the mask x > 0)
+ *   reluBackward           dx = dy where y > 0, else 0
+ *   addBias                out[n, f, s] += bias[f]
+ *   accumulateBiasGradient dBias[f] += Σ_n Σ_s dOut[n, f, s]     (summed in float64, see below)
+ *
+ * ReLU as a mask rather than f32x4.max gives exactly the reference's `x > 0 ? x : 0`: −0 and NaN
+ * become +0. The bias gradient sums up to N·S = 64·676 terms per channel; it accumulates in f64x2
+ * lanes (f32 promoted two at a time), so its rounding error is negligible next to the GEMMs'.
+ */
+
+import { addRun } from './float-runs';
+
+export function reluForward(input: usize, output: usize, length: i32): void {
+  const zero = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= length; k += 4) {
+    const x = v128.load(input + (<usize>k << 2));
+    v128.store(output + (<usize>k << 2), v128.and(x, f32x4.gt(x, zero)));
+  }
+  for (; k < length; k++) {
+    const x = load<f32>(input + (<usize>k << 2));
+    store<f32>(output + (<usize>k << 2), x > 0 ? x : 0);
+  }
+}
+
+export function reluBackward(output: usize, dOutput: usize, dInput: usize, length: i32): void {
+  const zero = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= length; k += 4) {
+    const y = v128.load(output + (<usize>k << 2));
+    const dy = v128.load(dOutput + (<usize>k << 2));
+    v128.store(dInput + (<usize>k << 2), v128.and(dy, f32x4.gt(y, zero)));
+  }
+  for (; k < length; k++) {
+    const y = load<f32>(output + (<usize>k << 2));
+    store<f32>(dInput + (<usize>k << 2), y > 0 ? load<f32>(dOutput + (<usize>k << 2)) : 0);
+  }
+}
+
+export function addBias(output: usize, batch: i32, channels: i32, positions: i32, bias: usize): void {
+  if (positions == 1) {
+    // [N, F]: add the bias vector to every row.
+    for (let n = 0; n < batch; n++) addRun(bias, output + ((<usize>n * channels) << 2), channels);
+    return;
+  }
+  // [N, F, S]: add one splatted bias to each channel's S positions.
+  let row = output;
+  for (let n = 0; n < batch; n++) {
+    for (let f = 0; f < channels; f++) {
+      const b = load<f32>(bias + (<usize>f << 2));
+      const splat = f32x4.splat(b);
+      let s = 0;
+      for (; s + 4 <= positions; s += 4) {
+        const at = row + (<usize>s << 2);
+        v128.store(at, f32x4.add(v128.load(at), splat));
+      }
+      for (; s < positions; s++) {
+        const at = row + (<usize>s << 2);
+        store<f32>(at, load<f32>(at) + b);
+      }
+      row += <usize>positions << 2;
+    }
+  }
+}
+
+export function accumulateBiasGradient(dOutput: usize, batch: i32, channels: i32, positions: i32, dBias: usize): void {
+  for (let f = 0; f < channels; f++) {
+    let low = f64x2.splat(0);
+    let high = f64x2.splat(0);
+    let sum: f64 = 0;
+    for (let n = 0; n < batch; n++) {
+      const run = dOutput + ((<usize>(n * channels + f) * positions) << 2);
+      let s = 0;
+      for (; s + 4 <= positions; s += 4) {
+        const four = v128.load(run + (<usize>s << 2));
+        low = f64x2.add(low, f64x2.promote_low_f32x4(four));
+        high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<f32>(four, four, 2, 3, 2, 3)));
+      }
+      for (; s < positions; s++) sum += <f64>load<f32>(run + (<usize>s << 2));
+    }
+    const lanes = f64x2.add(low, high);
+    sum += f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1);
+    const at = dBias + (<usize>f << 2);
+    store<f32>(at, <f32>(<f64>load<f32>(at) + sum));
+  }
+}

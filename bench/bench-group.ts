@@ -1,0 +1,63 @@
+/**
+ * What every benchmark group is: a name, what it measures, and a function that measures and returns
+ * the rows of its table. bench/run.ts runs the groups in order, prints each table and writes them all
+ * to runs/bench.json. To add a group, write one of these and append it to the list in run.ts.
+ *
+ * Times are medians over tinybench samples: other processes share the machine, and the median shrugs
+ * off the samples they disturb. Ratios between rows of one run are what count; absolute numbers move
+ * with the machine.
+ */
+import { Bench } from 'tinybench';
+import type { ReferenceBackend } from '../src/backend/reference/index.js';
+import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+
+/** One table row; cells are numbers where they are measurements, so runs/bench.json stays machine-readable. */
+export type BenchRow = Record<string, string | number | null>;
+
+export interface BenchContext {
+  wasm: WasmBackend;
+  reference: ReferenceBackend;
+  /** The f32x4 multiply-add ceiling in GFLOP/s, set by the SIMD ceiling group for the groups after it. */
+  ceilingGflops: number | null;
+}
+
+export interface BenchGroup {
+  name: string;
+  /** One line under the table's title: what is measured and how to read it. */
+  description: string;
+  run(context: BenchContext): Promise<BenchRow[]>;
+}
+
+export interface TimingBudget {
+  /** Milliseconds to keep sampling (after warm-up). */
+  time?: number;
+  /** Minimum number of samples. */
+  iterations?: number;
+}
+
+/** The median time of one call of `fn`, in milliseconds. */
+export async function medianMs(name: string, fn: () => void, budget: TimingBudget = {}): Promise<number> {
+  const time = budget.time ?? 500;
+  const bench = new Bench({
+    time,
+    iterations: budget.iterations ?? 10,
+    warmupTime: Math.min(200, time / 2),
+    warmupIterations: Math.min(5, budget.iterations ?? 5),
+    throws: true,
+  });
+  bench.add(name, fn);
+  const [task] = await bench.run();
+  const result = task.result;
+  if (result.state !== 'completed') throw new Error(`benchmark ${name} did not complete (${result.state})`);
+  return result.latency.p50;
+}
+
+/** `value` rounded to `digits` significant digits. */
+export function significant(value: number, digits = 3): number {
+  return Number(value.toPrecision(digits));
+}
+
+/** `part / whole` in percent, rounded, or null when the whole is unknown. */
+export function percentOf(part: number, whole: number | null): number | null {
+  return whole === null ? null : Math.round((100 * part) / whole);
+}

@@ -1,0 +1,76 @@
+/**
+ * Group 2: the GEMM on the shapes the network's training step hands it (batch 64), in GFLOP/s and as
+ * a fraction of the SIMD ceiling. Convolutions run one GEMM per image (im2col layout, see
+ * assembly/im2col.ts), so their rows time the 64 calls of one batch; dense layers are one call.
+ * The transposes are the ones src/backend/wasm/wasm-backend.ts uses: N = as stored, T = transposed.
+ */
+import { Random } from '../src/random.js';
+import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { medianMs, percentOf, significant, type BenchGroup, type BenchRow } from './bench-group.js';
+
+interface GemmShape {
+  layer: string;
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  /** GEMM calls per batch of 64 (one per image for convolutions). */
+  calls: number;
+  accumulate: boolean;
+}
+
+const BATCH = 64;
+
+export const networkGemmShapes: GemmShape[] = [
+  { layer: 'conv1 forward', transA: false, transB: false, M: 32, N: 26 * 26, K: 9, calls: BATCH, accumulate: false },
+  { layer: 'conv1 weight grad', transA: false, transB: true, M: 32, N: 9, K: 26 * 26, calls: BATCH, accumulate: true },
+  { layer: 'conv2 forward', transA: false, transB: false, M: 64, N: 11 * 11, K: 288, calls: BATCH, accumulate: false },
+  { layer: 'conv2 weight grad', transA: false, transB: true, M: 64, N: 288, K: 11 * 11, calls: BATCH, accumulate: true },
+  { layer: 'conv2 input grad', transA: true, transB: false, M: 288, N: 11 * 11, K: 64, calls: BATCH, accumulate: false },
+  { layer: 'fc1 forward', transA: false, transB: true, M: BATCH, N: 128, K: 7744, calls: 1, accumulate: false },
+  { layer: 'fc1 weight grad', transA: true, transB: false, M: 128, N: 7744, K: BATCH, calls: 1, accumulate: true },
+  { layer: 'fc1 input grad', transA: false, transB: false, M: BATCH, N: 7744, K: 128, calls: 1, accumulate: false },
+  { layer: 'fc2 forward', transA: false, transB: true, M: BATCH, N: 10, K: 128, calls: 1, accumulate: false },
+  { layer: 'fc2 weight grad', transA: true, transB: false, M: 10, N: 128, K: BATCH, calls: 1, accumulate: true },
+  { layer: 'fc2 input grad', transA: false, transB: false, M: BATCH, N: 128, K: 10, calls: 1, accumulate: false },
+];
+
+function randomMatrix(wasm: WasmBackend, length: number, random: Random): Float32Array {
+  const array = wasm.allocFloats(length);
+  for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
+  return array;
+}
+
+export const gemmShapesGroup: BenchGroup = {
+  name: 'GEMM on the network’s shapes',
+  description: 'C (M×N) = op(A)·op(B), batch 64; GFLOP/s = calls·2·M·N·K / time; % of the SIMD ceiling',
+  async run(context) {
+    const { wasm } = context;
+    const random = new Random(1);
+    const rows: BenchRow[] = [];
+    for (const s of networkGemmShapes) {
+      const A = randomMatrix(wasm, s.M * s.K, random);
+      const B = randomMatrix(wasm, s.K * s.N, random);
+      const C = wasm.allocFloats(s.M * s.N);
+      const lda = s.transA ? s.M : s.K;
+      const ldb = s.transB ? s.K : s.N;
+      const ms = await medianMs(s.layer, () => {
+        for (let call = 0; call < s.calls; call++) {
+          wasm.gemm(s.transA, s.transB, s.M, s.N, s.K, A, lda, B, ldb, C, s.N, s.accumulate);
+        }
+      }, { time: 400 });
+      const gflops = (s.calls * 2 * s.M * s.N * s.K) / (ms * 1e6);
+      rows.push({
+        layer: s.layer,
+        op: `${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}`,
+        'M×N×K': `${s.M}×${s.N}×${s.K}`,
+        calls: s.calls,
+        'ms/batch': significant(ms),
+        'GFLOP/s': significant(gflops),
+        '% of ceiling': percentOf(gflops, context.ceilingGflops),
+      });
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * Group 3: each layer's forward and backward pass at batch 64, wasm against the TypeScript reference,
+ * in ms per batch and the speed-up. The backward passes are the ones the network runs: conv1 skips
+ * its input gradient (dInput = null, nothing upstream needs it); the others compute it. The reference
+ * is slow (seconds per call for conv2), so it gets a few samples only.
+ */
+import type { Backend, Conv2dShape, DenseShape } from '../src/backend/backend.js';
+import { convOutputSize } from '../src/backend/backend.js';
+import { Random } from '../src/random.js';
+import { medianMs, significant, type BenchGroup, type BenchRow, type TimingBudget } from './bench-group.js';
+
+const BATCH = 64;
+const conv1: Conv2dShape = { batch: BATCH, inChannels: 1, height: 28, width: 28, outChannels: 32, kernelSize: 3 };
+const conv2: Conv2dShape = { batch: BATCH, inChannels: 32, height: 13, width: 13, outChannels: 64, kernelSize: 3 };
+const fc1: DenseShape = { batch: BATCH, inFeatures: 7744, outFeatures: 128 };
+const fc2: DenseShape = { batch: BATCH, inFeatures: 128, outFeatures: 10 };
+
+const WASM_BUDGET: TimingBudget = { time: 500, iterations: 10 };
+const REFERENCE_BUDGET: TimingBudget = { time: 0, iterations: 3 };
+
+function filled(backend: Backend, length: number, random: Random) {
+  const array = backend.allocFloats(length);
+  for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
+  return array;
+}
+
+/** The forward and backward pass of one layer on `backend`, ready to time. */
+type LayerPasses = (backend: Backend) => { forward: () => void; backward: () => void };
+
+function convPasses(s: Conv2dShape, computeInputGradient: boolean): LayerPasses {
+  return (backend) => {
+    const random = new Random(2);
+    const outputs = s.batch * s.outChannels * convOutputSize(s.height, s.kernelSize) * convOutputSize(s.width, s.kernelSize);
+    const input = filled(backend, s.batch * s.inChannels * s.height * s.width, random);
+    const weight = filled(backend, s.outChannels * s.inChannels * s.kernelSize ** 2, random);
+    const bias = filled(backend, s.outChannels, random);
+    const output = backend.allocFloats(outputs);
+    const dOutput = filled(backend, outputs, random);
+    const dWeight = backend.allocFloats(weight.length);
+    const dBias = backend.allocFloats(bias.length);
+    const dInput = computeInputGradient ? backend.allocFloats(input.length) : null;
+    return {
+      forward: () => backend.conv2dForward(s, input, weight, bias, output),
+      backward: () => backend.conv2dBackward(s, input, weight, dOutput, dWeight, dBias, dInput),
+    };
+  };
+}
+
+function densePasses(s: DenseShape): LayerPasses {
+  return (backend) => {
+    const random = new Random(3);
+    const input = filled(backend, s.batch * s.inFeatures, random);
+    const weight = filled(backend, s.outFeatures * s.inFeatures, random);
+    const bias = filled(backend, s.outFeatures, random);
+    const output = backend.allocFloats(s.batch * s.outFeatures);
+    const dOutput = filled(backend, s.batch * s.outFeatures, random);
+    const dWeight = backend.allocFloats(weight.length);
+    const dBias = backend.allocFloats(bias.length);
+    const dInput = backend.allocFloats(input.length);
+    return {
+      forward: () => backend.denseForward(s, input, weight, bias, output),
+      backward: () => backend.denseBackward(s, input, weight, dOutput, dWeight, dBias, dInput),
+    };
+  };
+}
+
+const layers: { name: string; passes: LayerPasses }[] = [
+  { name: 'conv1 1→32 3×3 (28×28)', passes: convPasses(conv1, false) },
+  { name: 'conv2 32→64 3×3 (13×13)', passes: convPasses(conv2, true) },
+  { name: 'fc1 7744→128', passes: densePasses(fc1) },
+  { name: 'fc2 128→10', passes: densePasses(fc2) },
+];
+
+export const layersGroup: BenchGroup = {
+  name: 'Layers: wasm vs TypeScript reference',
+  description: 'ms per batch of 64, median; speed-up = ts ms / wasm ms',
+  async run(context) {
+    const rows: BenchRow[] = [];
+    for (const layer of layers) {
+      const wasm = layer.passes(context.wasm);
+      const ts = layer.passes(context.reference);
+      for (const pass of ['forward', 'backward'] as const) {
+        const wasmMs = await medianMs(`${layer.name} ${pass} wasm`, wasm[pass], WASM_BUDGET);
+        const tsMs = await medianMs(`${layer.name} ${pass} ts`, ts[pass], REFERENCE_BUDGET);
+        rows.push({
+          layer: layer.name,
+          pass,
+          'wasm ms': significant(wasmMs),
+          'ts ms': significant(tsMs),
+          'speed-up ×': significant(tsMs / wasmMs),
+        });
+      }
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * The benchmark entry (`npm run bench`): runs each group in order, prints its table, and writes every
+ * table, with the machine it ran on, to runs/bench.json. Add a group by appending it to `groups`.
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import type { BenchContext, BenchGroup, BenchRow } from './bench-group.js';
+import { gemmShapesGroup } from './gemm-shapes.js';
+import { layersGroup } from './layers.js';
+import { simdCeilingGroup } from './simd-ceiling.js';
+
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup];
+
+async function main(): Promise<void> {
+  const context: BenchContext = {
+    wasm: await createWasmBackend(),
+    reference: new ReferenceBackend({ precision: 'float32' }),
+    ceilingGflops: null,
+  };
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+  console.log(`xcnn benchmarks — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; one core used\n`);
+
+  const results: { name: string; description: string; rows: BenchRow[] }[] = [];
+  for (const group of groups) {
+    const started = performance.now();
+    const rows = await group.run(context);
+    console.log(`${group.name} — ${group.description} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.table(rows);
+    results.push({ name: group.name, description: group.description, rows });
+  }
+
+  const path = join(packageRoot(), 'runs', 'bench.json');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), machine, groups: results }, null, 2)}\n`);
+  console.log(`wrote ${path}`);
+}
+
+/** The folder holding package.json, from bench/ or from dist/bench/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+await main();

@@ -1,0 +1,140 @@
+/**
+ * The wasm ReLU, softmax cross-entropy and Adam kernels against the float32 reference.
+ *
+ * ReLU is a mask: bit-for-bit. Softmax cross-entropy runs in float64 on both sides and rounds once to
+ * float32, so probabilities agree to about one float32 ulp (the two engines' exp may differ in the last
+ * float64 bit); a gradient (p − 1)/N near p ≈ 1 inherits that ulp of p, hence its atol of 2⁻²³/N.
+ * Adam runs in float32 SIMD against the reference's float64: each of m, v and the step is a handful of
+ * float32 operations, so they agree to a few ulps of the magnitudes involved (16u is generous).
+ */
+import fc from 'fast-check';
+import { afterAll, describe, it } from 'vitest';
+import { Random } from '../src/random.js';
+import { EXACT, expectParity, FLOAT32_UNIT_ROUNDOFF, printMargins } from './parity.js';
+import { randomFloats, reference, wasm, wasmCopy } from './wasm-fixtures.js';
+
+const lengths = fc.oneof(fc.constantFrom(1, 3, 5, 7), fc.integer({ min: 1, max: 300 }));
+
+/** Values with the awkward cases mixed in: zeros of both signs, NaN, tiny and huge numbers. */
+function awkwardValues(length: number, random: Random): Float32Array {
+  const specials = [0, -0, NaN, 1e-40, -1e-40, 3e38, -3e38, Infinity, -Infinity];
+  const array = randomFloats(length, random);
+  for (let i = 0; i < length; i++) if (random.next() < 0.2) array[i] = specials[random.int(specials.length)];
+  return array;
+}
+
+describe('relu (wasm)', () => {
+  afterAll(printMargins);
+
+  it('forward and backward equal the reference bit for bit, out of place and in place', () => {
+    fc.assert(
+      fc.property(lengths, fc.integer(), (length, seed) => {
+        const random = new Random(seed);
+        const x = awkwardValues(length, random);
+        const dy = awkwardValues(length, random);
+        const expected = { y: new Float32Array(length), dx: new Float32Array(length) };
+        reference.reluForward(x, expected.y);
+        reference.reluBackward(expected.y, dy, expected.dx);
+
+        const y = wasm.allocFloats(length);
+        const dx = wasm.allocFloats(length);
+        wasm.reluForward(x, y);
+        wasm.reluBackward(y, dy, dx);
+        expectParity('relu output', y, expected.y, EXACT);
+        expectParity('relu dInput', dx, expected.dx, EXACT);
+
+        const inPlace = wasmCopy(x);
+        wasm.reluForward(inPlace, inPlace);
+        expectParity('relu output in place', inPlace, expected.y, EXACT);
+        const dInPlace = wasmCopy(dy);
+        wasm.reluBackward(y, dInPlace, dInPlace);
+        expectParity('relu dInput in place', dInPlace, expected.dx, EXACT);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('softmaxCrossEntropy (wasm)', () => {
+  afterAll(printMargins);
+
+  it('gives the reference probabilities, mean loss and gradient, with and without dLogits', () => {
+    const shapes = fc.record({
+      batch: fc.oneof(fc.constantFrom(1, 3, 5, 7, 64), fc.integer({ min: 1, max: 20 })),
+      classes: fc.oneof(fc.constantFrom(1, 2, 10), fc.integer({ min: 1, max: 17 })),
+      spread: fc.constantFrom(1, 10, 60), // 60: logits far apart, probabilities near 0 and 1
+    });
+    fc.assert(
+      fc.property(shapes, fc.integer(), ({ batch, classes, spread }, seed) => {
+        const random = new Random(seed);
+        const logits = randomFloats(batch * classes, random, -spread, spread);
+        const labels = wasm.allocInts(batch);
+        for (let n = 0; n < batch; n++) labels[n] = random.int(classes);
+        const expected = { probs: new Float32Array(batch * classes), dLogits: new Float32Array(batch * classes) };
+        const expectedLoss = reference.softmaxCrossEntropy(batch, classes, logits, labels, expected.probs, expected.dLogits);
+
+        const probs = wasm.allocFloats(batch * classes);
+        const dLogits = wasm.allocFloats(batch * classes);
+        const loss = wasm.softmaxCrossEntropy(batch, classes, logits, labels, probs, dLogits);
+        const probsOnly = wasm.allocFloats(batch * classes);
+        const lossOnly = wasm.softmaxCrossEntropy(batch, classes, logits, labels, probsOnly, null);
+
+        const ulp = 2 * FLOAT32_UNIT_ROUNDOFF;
+        expectParity('softmax probs', probs, expected.probs, { atol: 1e-45, rtol: ulp });
+        expectParity('softmax probs (no dLogits)', probsOnly, expected.probs, { atol: 1e-45, rtol: ulp });
+        expectParity('softmax dLogits', dLogits, expected.dLogits, { atol: ulp / batch, rtol: ulp });
+        expectParity('softmax loss', [loss, lossOnly], [expectedLoss, expectedLoss], { atol: 1e-12, rtol: 1e-12 });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('adamUpdate (wasm)', () => {
+  afterAll(printMargins);
+
+  it('moves parameters and moments as the reference (bias correction divides by 1 − βᵗ)', () => {
+    const steps = fc.record({
+      length: lengths,
+      step: fc.oneof(fc.constantFrom(1, 2, 3), fc.integer({ min: 1, max: 10_000 })),
+      learningRate: fc.constantFrom(1e-3, 1e-2, 0.1),
+      seed: fc.integer(),
+    });
+    fc.assert(
+      fc.property(steps, ({ length, step, learningRate, seed }) => {
+        const random = new Random(seed);
+        const hp = { learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step };
+        const params = randomFloats(length, random);
+        const grads = randomFloats(length, random);
+        const m = randomFloats(length, random, -0.1, 0.1);
+        const v = randomFloats(length, random, 0, 0.01);
+        const expected = { params: params.slice(), m: m.slice(), v: v.slice() };
+        reference.adamUpdate(expected.params, grads, expected.m, expected.v, hp);
+
+        // Magnitudes of the terms each result is made of: β·m and (1−β)·g for m, likewise for v, and θ and the step for θ.
+        const scale = {
+          m: m.map((mk, k) => hp.beta1 * Math.abs(mk) + (1 - hp.beta1) * Math.abs(grads[k])),
+          v: v.map((vk, k) => hp.beta2 * vk + (1 - hp.beta2) * grads[k] ** 2),
+          params: params.map((p, k) => Math.abs(p) + Math.abs(p - expected.params[k])),
+        };
+        wasm.adamUpdate(params, grads, m, v, hp);
+        const tolerance = (magnitudes: ArrayLike<number>) => ({ atol: 0, rtol: 16 * FLOAT32_UNIT_ROUNDOFF, magnitudes });
+        expectParity('adam m', m, expected.m, tolerance(scale.m));
+        expectParity('adam v', v, expected.v, tolerance(scale.v));
+        expectParity('adam params', params, expected.params, tolerance(scale.params));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('takes a first step of lr·g/(|g| + ε) against the gradient (m̂ = g, v̂ = g² at t = 1)', () => {
+    const g = [0.5, -2, 1e-3, -1e-3, 4];
+    const params = wasm.allocFloats(5);
+    const grads = wasmCopy(g);
+    const m = wasm.allocFloats(5);
+    const v = wasm.allocFloats(5);
+    wasm.adamUpdate(params, grads, m, v, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 1 });
+    const expected = g.map((gk) => (-0.01 * gk) / (Math.abs(gk) + 1e-8));
+    expectParity('adam first step', params, expected, { atol: 0, rtol: 16 * FLOAT32_UNIT_ROUNDOFF });
+  });
+});
