@@ -7,17 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultDataDir, loadDataset, readImageSet } from '../src/data/dataset.js';
 import { parseIdx, readIdxFile } from '../src/data/idx.js';
 import { XcnnError } from '../src/errors.js';
-
-/** An IDX file of unsigned bytes with the given dimensions and data. */
-export function idxBytes(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  const view = new DataView(out.buffer);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  dims.forEach((d, k) => view.setUint32(4 + 4 * k, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
+import { idxBytes } from './fixtures/files.js';
 
 const arrays = fc
   .array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 })

@@ -2,16 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors } from '../src/files/safetensors.js';
 import { XcnnError } from '../src/errors.js';
-
-/** A safetensors file from a header object and a raw data buffer, for building broken files by hand. */
-export function rawSafetensors(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const json = Buffer.from(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
+import { rawSafetensors } from './fixtures/files.js';
 
 const tensorLists = fc.array(
   fc.record({

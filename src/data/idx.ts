@@ -20,6 +20,7 @@ export interface IdxArray {
 }
 
 const UNSIGNED_BYTE = 0x08;
+const MAX_HEADER_LENGTH = 4 + 4 * 4; // magic number and four dimensions
 
 /** No data set xcnn reads comes near this; a header claiming more is refused before anything is allocated. */
 export const MAX_IDX_BYTES = 2 ** 31 - 1;
@@ -86,11 +87,13 @@ function readBytes(path: string): Uint8Array {
  */
 function gunzipIdx(compressed: Uint8Array, path: string): Uint8Array {
   const fail = (error: unknown) => new XcnnError(`${path}: not a valid gzip file: ${(error as Error).message}`);
-  let prefix: Uint8Array;
+  let prefix: Uint8Array = new Uint8Array(0);
   try {
     prefix = gunzipSync(compressed.subarray(0, 1024), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    // A first block too short for any header: inflate it all (it is tiny, or the stream is broken).
+    if (prefix.length < MAX_HEADER_LENGTH) prefix = gunzipSync(compressed, { maxOutputLength: 1 << 16 });
   } catch (error) {
-    throw fail(error);
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw fail(error);
   }
   const header = parseIdxHeader(prefix, path);
   const total = header.headerLength + header.dataLength;

@@ -79,12 +79,10 @@ export function networkFromFile(file: SafetensorsFile, source: string, backend: 
   for (const name of file.tensors.keys()) {
     if (!TENSOR_NAMES.includes(name) && !otherTensors.includes(name)) throw fail(`unexpected tensor '${name}'; the network has ${TENSOR_NAMES.join(', ')}`);
   }
-  const widths = {
-    conv1Channels: file.tensors.get('conv1.weight')!.shape[0] ?? 0,
-    conv2Channels: file.tensors.get('conv2.weight')!.shape[0] ?? 0,
-    hidden: file.tensors.get('fc1.weight')!.shape[0] ?? 0,
-  };
-  if (!(widths.conv1Channels > 0 && widths.conv2Channels > 0 && widths.hidden > 0)) throw fail('a layer has no units');
+  // The widths come from the biases (1-D, so nothing to transpose); every weight is then checked against them.
+  const units = (name: string) => (file.tensors.get(name)!.shape.length === 1 ? file.tensors.get(name)!.shape[0] : 0);
+  const widths = { conv1Channels: units('conv1.bias'), conv2Channels: units('conv2.bias'), hidden: units('fc1.bias') };
+  if (!(widths.conv1Channels > 0 && widths.conv2Channels > 0 && widths.hidden > 0)) throw fail('conv1.bias, conv2.bias and fc1.bias must be non-empty vectors');
   const network = createPaperNetwork(backend, geometry, widths);
   for (const p of network.parameters) {
     const tensor = file.tensors.get(p.name)!;

