@@ -61,7 +61,8 @@ describe('xcnn CLI', () => {
     expect(trained.stdout).toMatch(/precision\s+recall\s+f1-score\s+support/);
     const metrics = JSON.parse(readFileSync(join(work, 'run', 'metrics.json'), 'utf8'));
     expect(metrics.history).toHaveLength(1);
-    expect(metrics.settings).toMatchObject({ epochs: 1, batchSize: 64, learningRate: 0.001, trainImages: 320, testImages: 200 });
+    expect(metrics.settings).toMatchObject({ epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, limit: 320, testLimit: 200, backend: 'ts' });
+    expect(metrics.images).toEqual({ train: 320, test: 200 });
 
     const evaluated = xcnn('evaluate', '--backend', 'ts', '--model', join('run', 'model.safetensors'), '--test-limit', '200', '--json');
     expect(evaluated.status, evaluated.stderr).toBe(0);

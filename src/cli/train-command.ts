@@ -119,6 +119,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const { settings, dataset, info, state, out } = run;
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const checkpoint = () => saveCheckpoint(checkpointPath, state, settings, info);
+  const imageCounts = { train: dataset.train.count, test: dataset.test.count };
 
   const where = state.optimizer.step === 0 ? '' : ` resumed at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}),`;
   console.log(
@@ -147,7 +148,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
         bar.finish();
         console.log(formatEpoch(r, settings.epochs, dataset.train.count));
         checkpoint();
-        writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ settings, history: s.history }, null, 2)}\n`);
+        writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ settings, images: imageCounts, history: s.history }, null, 2)}\n`);
       },
     });
   } finally {
@@ -171,7 +172,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const history = state.history.map(({ seconds: _, ...record }) => record);
   const { checkpointEvery: _every, ...training } = settings;
   saveModel(join(out, 'model.safetensors'), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } });
-  const metrics = { settings, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds() };
+  const metrics = { settings, images: imageCounts, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds() };
   writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
 
   console.log(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} images\n`);
