@@ -27,9 +27,9 @@
  *
  * The micro-kernel holds an MR×NR = 4×8 tile of C in eight v128 accumulators (two per row). Each step
  * of k loads one row of the B sliver (two v128) and broadcasts four A values (v128.load32_splat), then
- * does 8 f32x4.mul + 8 f32x4.add — 64 flops from 6 loads, all operands in registers. Wasm SIMD has
- * no fused multiply-add, so mul and add are separate instructions; 8 independent accumulators cover the
- * latency of the adds. 8 + 2 + 1 + 1 temporary = 12 vector registers, within the 15 that V8 allocates
+ * does 8 f32x4.mul + 8 f32x4.add — 64 flops from 6 loads, all operands in registers. Plain wasm SIMD has
+ * no fused multiply-add, so mul and add are separate instructions (the relaxed build fuses them, see
+ * madd); 8 independent accumulators cover the latency of the adds. 8 + 2 + 1 + 1 temporary = 12 vector registers, within the 15 that V8 allocates
  * on x64, so nothing spills (a 6×8 tile would need 16). On the network's large shapes this reaches
  * 80–87 % of the register-only ceiling of ceiling.ts (npm run bench).
  *
@@ -58,17 +58,38 @@ export function gemmBPanelFloats(): i32 {
   return KC * NC;
 }
 
+// This instance's scratch. Globals, not static data: each thread instantiates the module over the one
+// shared memory, and globals are per instance, so every thread packs into panels of its own.
 let aPanel: usize = 0;
 let bPanel: usize = 0;
+let edgeTile: usize = 0; // an edge tile is written here first, then its valid part is copied to C
 
-/** Tells the module where the packing panels are (byte addresses, 16-byte aligned, sizes as above). */
-export function gemmWorkspace(aPanelPtr: usize, bPanelPtr: usize): void {
-  aPanel = aPanelPtr;
-  bPanel = bPanelPtr;
+/** Floats of the edge tile gemmWorkspace wants. */
+export function gemmEdgeTileFloats(): i32 {
+  return MR * NR;
 }
 
-/** An edge tile is written here first, then its valid part is copied to C. */
-const edgeTile: usize = memory.data(MR * NR * 4, 16);
+/**
+ * Tells this instance where its packing panels and edge tile are (byte addresses, 16-byte aligned,
+ * sizes as above); each thread gives its own.
+ */
+export function gemmWorkspace(aPanelPtr: usize, bPanelPtr: usize, edgeTilePtr: usize): void {
+  aPanel = aPanelPtr;
+  bPanel = bPanelPtr;
+  edgeTile = edgeTilePtr;
+}
+
+/**
+ * c + a·b. In the relaxed-SIMD build (asconfig target `relaxed`) this is f32x4.relaxed_madd, a fused
+ * multiply-add where the CPU has one (one rounding instead of two, twice the flops per instruction);
+ * in the plain build it is f32x4.mul then f32x4.add. Chosen at compile time: no branch at run time.
+ */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 
 export function gemm(
   transA: i32,
@@ -129,17 +150,17 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32,
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let ai = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(ai, b0));
-    c01 = f32x4.add(c01, f32x4.mul(ai, b1));
+    c00 = madd(ai, b0, c00);
+    c01 = madd(ai, b1, c01);
     ai = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(ai, b0));
-    c11 = f32x4.add(c11, f32x4.mul(ai, b1));
+    c10 = madd(ai, b0, c10);
+    c11 = madd(ai, b1, c11);
     ai = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(ai, b0));
-    c21 = f32x4.add(c21, f32x4.mul(ai, b1));
+    c20 = madd(ai, b0, c20);
+    c21 = madd(ai, b1, c21);
     ai = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(ai, b0));
-    c31 = f32x4.add(c31, f32x4.mul(ai, b1));
+    c30 = madd(ai, b0, c30);
+    c31 = madd(ai, b1, c31);
     a += MR * 4;
     b += NR * 4;
   }

@@ -128,10 +128,10 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const modelPath = String(values.model);
   const out = String(values.out);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
+  const figureLimit = intFlag('figures', String(values.figures), 0);
   const bytes = readModelFile(modelPath);
   const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendFrom(values)));
   const { height, width, classes, channels } = info.geometry;
-  const figureLimit = intFlag('figures', String(values.figures), 0);
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
 
   let set: ImageSet;

@@ -2,7 +2,8 @@
  * Runs a network over a whole image set, forward only, in batches: the predicted class and the class
  * probabilities of every image, and the mean cross-entropy loss.
  */
-import { BatchLoader, range } from '../data/batch.js';
+import type { Backend, Floats } from '../backend/backend.js';
+import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
@@ -15,21 +16,43 @@ export interface Predictions {
   accuracy: number;
 }
 
-export function predict(network: Network, set: ImageSet, batchSize = 256): Predictions {
+/** What runs the forward passes: a network on this thread, or a thread pool. */
+export interface BatchPredictor {
+  readonly backend: Backend;
+  readonly outputShape: number[]; // [classes]
+  /** Class probabilities [N, classes] of a loaded batch, and the batch's summed cross-entropy. */
+  predictBatch(batch: LoadedBatch): { probs: Floats; lossSum: number };
+}
+
+/** A network predicting on the calling thread. */
+export function serialPredictor(network: Network): BatchPredictor {
   const classes = network.outputShape[0];
-  const loader = new BatchLoader(network.backend, set);
   const head = new SoftmaxCrossEntropy(network.backend, classes);
+  return {
+    backend: network.backend,
+    outputShape: network.outputShape,
+    predictBatch(batch) {
+      const loss = head.forward(network.forward(batch.input, batch.size), batch.labels, batch.size, false);
+      return { probs: head.probs!, lossSum: loss * batch.size };
+    },
+  };
+}
+
+export function predict(model: Network | BatchPredictor, set: ImageSet, batchSize = 256): Predictions {
+  const predictor = 'predictBatch' in model ? model : serialPredictor(model);
+  const classes = predictor.outputShape[0];
+  const loader = new BatchLoader(predictor.backend, set);
   const predicted = new Uint8Array(set.count);
   const probabilities = new Float32Array(set.count * classes);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < set.count; start += batchSize) {
     const batch = loader.load(range(start, Math.min(start + batchSize, set.count)));
-    const logits = network.forward(batch.input, batch.size);
-    lossSum += head.forward(logits, batch.labels, batch.size, false) * batch.size;
-    probabilities.set(head.probs!, start * classes);
+    const { probs, lossSum: batchLoss } = predictor.predictBatch(batch);
+    lossSum += batchLoss;
+    probabilities.set(probs, start * classes);
     for (let n = 0; n < batch.size; n++) {
-      predicted[start + n] = argmaxRow(head.probs!, n, classes);
+      predicted[start + n] = argmaxRow(probs, n, classes);
       if (predicted[start + n] === batch.labels[n]) correct++;
     }
   }

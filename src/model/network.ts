@@ -20,14 +20,22 @@ export class Network {
   readonly grads: Floats; // every gradient, the same layout
   readonly parameters: Parameter[]; // named views into both, in layer order
 
+  /**
+   * `arenas` lets the caller own the storage: a worker thread's network uses the main thread's
+   * parameters (one shared arena) and a gradient arena of its own.
+   */
   constructor(
     readonly backend: Backend,
     readonly layers: Layer[],
+    arenas: { params?: Floats; grads?: Floats } = {},
   ) {
     const specs = layers.flatMap((layer) => layer.parameterSpecs());
     const total = specs.reduce((sum, spec) => sum + product(spec.shape), 0);
-    this.params = backend.allocFloats(total);
-    this.grads = backend.allocFloats(total);
+    for (const [name, arena] of Object.entries(arenas)) {
+      if (arena !== undefined && arena.length !== total) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${total} parameters`);
+    }
+    this.params = arenas.params ?? backend.allocFloats(total);
+    this.grads = arenas.grads ?? backend.allocFloats(total);
     this.parameters = [];
     let offset = 0;
     for (const layer of layers) {
@@ -138,6 +146,7 @@ export function createPaperNetwork(
   backend: Backend,
   geometry: NetworkGeometry = MNIST_GEOMETRY,
   widths: PaperWidths = PAPER_WIDTHS,
+  arenas: { params?: Floats; grads?: Floats } = {},
 ): Network {
   const { channels, height, width, classes } = geometry;
   const conv1 = new Conv2d(backend, 'conv1', [channels, height, width], widths.conv1Channels, 3);
@@ -149,5 +158,18 @@ export function createPaperNetwork(
   const fc1 = new Dense(backend, 'fc1', flatten.outputShape[0], widths.hidden);
   const relu3 = new ReLU(backend, 'relu3', fc1.outputShape);
   const fc2 = new Dense(backend, 'fc2', widths.hidden, classes);
-  return new Network(backend, [conv1, relu1, pool1, conv2, relu2, flatten, fc1, relu3, fc2]);
+  return new Network(backend, [conv1, relu1, pool1, conv2, relu2, flatten, fc1, relu3, fc2], arenas);
+}
+
+/** The geometry and widths of a paper network, read back from its layers (to build its twin in a worker). */
+export function describePaperNetwork(network: Network): { geometry: NetworkGeometry; widths: PaperWidths } {
+  const [channels, height, width] = network.inputShape;
+  return {
+    geometry: { channels, height, width, classes: network.outputShape[0] },
+    widths: {
+      conv1Channels: network.parameter('conv1.bias').shape[0],
+      conv2Channels: network.parameter('conv2.bias').shape[0],
+      hidden: network.parameter('fc1.bias').shape[0],
+    },
+  };
 }

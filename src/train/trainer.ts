@@ -10,11 +10,11 @@
 import type { ImageSet } from '../data/dataset.js';
 import { BatchLoader } from '../data/batch.js';
 import { XcnnError } from '../errors.js';
-import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import { Random, type RandomState } from '../random.js';
-import { predict } from '../eval/predict.js';
+import { predict, serialPredictor, type BatchPredictor } from '../eval/predict.js';
 import type { Adam } from './adam.js';
+import { SerialStep, type TrainStep } from './step.js';
 
 export interface EpochRecord {
   epoch: number; // 1-based
@@ -62,6 +62,8 @@ export interface TrainOptions {
   onStep?: (state: TrainingState) => void | Promise<void>;
   /** Stops the run between two steps; the state stays consistent and resumable. */
   signal?: AbortSignal;
+  /** How steps and evaluations run (default: on this thread, with the network's own kernels). */
+  compute?: { step: TrainStep; predictor: BatchPredictor };
 }
 
 export function createTrainingState(network: Network, optimizer: Adam, random: Random): TrainingState {
@@ -79,9 +81,9 @@ export function epochOrder(count: number, random: Random): Int32Array {
 export async function train(state: TrainingState, options: TrainOptions): Promise<EpochRecord[]> {
   const { network, optimizer } = state;
   const { train: trainSet, batchSize, epochs } = options;
-  const classes = network.outputShape[0];
   const loader = new BatchLoader(network.backend, trainSet);
-  const head = new SoftmaxCrossEntropy(network.backend, classes);
+  const step = options.compute?.step ?? new SerialStep(network, optimizer);
+  const predictor = options.compute?.predictor ?? network;
   let lastYield = performance.now();
 
   while (state.epoch < epochs) {
@@ -101,18 +103,14 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
     while (state.position < trainSet.count) {
       if (options.signal?.aborted) return state.history;
       const batch = loader.load(state.order.subarray(state.position, Math.min(state.position + batchSize, trainSet.count)));
-      network.zeroGrad();
-      const logits = network.forward(batch.input, batch.size);
-      const loss = head.forward(logits, batch.labels, batch.size, true);
+      const { loss, correct } = step.run(batch);
       if (!Number.isFinite(loss)) {
         throw new XcnnError(
           `training diverged: the loss became ${loss} at step ${optimizer.step + 1} (epoch ${state.epoch + 1}); ` +
-            'no model was written from this step — try a smaller --lr',
+            'the weights were not updated with it and no model was written from it — try a smaller --lr',
         );
       }
-      for (let n = 0; n < batch.size; n++) if (argmaxRow(head.probs!, n, classes) === batch.labels[n]) state.correct++;
-      network.backward(head.dLogits!);
-      optimizer.update();
+      state.correct += correct;
       state.position += batch.size;
       state.lossSum += loss * batch.size;
       imagesThisRun += batch.size;
@@ -132,7 +130,7 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
       if (now - lastYield > 100) {
         // Let signal handlers (Ctrl-C) and timers run between steps.
         state.seconds += (performance.now() - started) / 1000;
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 0));
         started = performance.now();
         imagesThisRun = 0;
         lastYield = started;
@@ -140,7 +138,7 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
     }
     state.seconds += (performance.now() - started) / 1000;
 
-    const test = predict(network, options.test);
+    const test = predict(predictor, options.test);
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       trainLoss: state.lossSum / trainSet.count,

@@ -27,9 +27,10 @@ export interface KernelExports {
     ldc: number,
     accumulate: number,
   ): void;
-  gemmWorkspace(aPanel: number, bPanel: number): void;
+  gemmWorkspace(aPanel: number, bPanel: number, edgeTile: number): void;
   gemmAPanelFloats(): number;
   gemmBPanelFloats(): number;
+  gemmEdgeTileFloats(): number;
 
   im2col(image: number, channels: number, height: number, width: number, kernelSize: number, columns: number): void;
   col2im(columns: number, channels: number, height: number, width: number, kernelSize: number, image: number): void;
@@ -79,11 +80,26 @@ export interface WasmMemory {
   readonly buffer: ArrayBufferLike;
   grow(deltaPages: number): number;
 }
+/** A compiled module: compiled once, instantiated by every thread (it can be posted to a worker). */
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
 interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  instantiate(bytes: ArrayBuffer | ArrayBufferView, imports: object): Promise<{ instance: { exports: object } }>;
+  compile(bytes: ArrayBuffer | ArrayBufferView): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<{ exports: object }>;
+  validate(bytes: ArrayBuffer | ArrayBufferView): boolean;
 }
 const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** True when this engine can compile `bytes` (used to pick the relaxed-SIMD build where it is supported). */
+export function validates(bytes: ArrayBuffer | ArrayBufferView): boolean {
+  try {
+    return wasmApi?.validate(bytes) ?? false;
+  } catch {
+    return false;
+  }
+}
 
 export const WASM_PAGE_BYTES = 65536;
 /** The module declares this maximum (asconfig.json `maximumMemory`): 65536 pages, the whole 4 GiB of wasm32. */
@@ -107,8 +123,21 @@ export function createSharedMemory(initialPages: number, maximumPages: number): 
   }
 }
 
-/** Compiles and instantiates the kernel module over `memory`. */
-export async function instantiateKernels(bytes: ArrayBuffer | ArrayBufferView, memory: WasmMemory): Promise<KernelExports> {
+export async function compileKernels(bytes: ArrayBuffer | ArrayBufferView): Promise<WasmModule> {
+  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend');
+  try {
+    return await wasmApi.compile(bytes);
+  } catch (cause) {
+    throw new XcnnError(
+      `could not compile the WebAssembly kernels (${String(cause)}): rebuild them with \`npm run build:wasm\`; ` +
+        'they need a JavaScript engine with WebAssembly SIMD and threads (Node ≥ 20)',
+      { cause },
+    );
+  }
+}
+
+/** Instantiates the compiled kernels over `memory` (each thread makes its own instance). */
+export async function instantiateKernels(module: WasmModule, memory: WasmMemory): Promise<KernelExports> {
   if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend');
   const imports = {
     env: {
@@ -119,14 +148,6 @@ export async function instantiateKernels(bytes: ArrayBuffer | ArrayBufferView, m
       },
     },
   };
-  try {
-    const { instance } = await wasmApi.instantiate(bytes, imports);
-    return instance.exports as unknown as KernelExports;
-  } catch (cause) {
-    throw new XcnnError(
-      `could not instantiate the WebAssembly kernels (${String(cause)}): rebuild them with \`npm run build:wasm\`; ` +
-        'they need a JavaScript engine with WebAssembly SIMD and threads (Node ≥ 20)',
-      { cause },
-    );
-  }
+  const instance = await wasmApi.instantiate(module, imports);
+  return instance.exports as unknown as KernelExports;
 }

@@ -1,31 +1,61 @@
 /**
- * Creates the wasm backend in Node: reads build/kernels.wasm from disk and hands the bytes to the
- * browser-safe core (wasm-backend.ts). The file is found by walking up from this module to the folder
+ * Creates the wasm backend in Node: reads the kernels from build/ and hands the bytes to the
+ * browser-safe core (wasm-backend.ts). The files are found by walking up from this module to the folder
  * holding package.json, so the same code works from src/ (vitest) and from dist/src/ (after tsc).
+ *
+ * Two builds of assembly/ exist: build/kernels-relaxed.wasm uses relaxed-SIMD fused multiply-add,
+ * build/kernels.wasm plain 128-bit SIMD. `auto` (the default) takes the relaxed build when this engine
+ * validates it — Node 20's V8 needs `--experimental-wasm-relaxed-simd`, which is set here before any
+ * module is compiled (it applies to the process and its worker threads) — and the plain one otherwise.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { XcnnError } from '../../errors.js';
-import { createWasmBackendFromBytes, type WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+import { validates } from './kernels.js';
+import { createWasmBackendFromBytes, type KernelBuild, type WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
-export type { WasmBackend, WasmBackendOptions };
+export type { KernelBuild, WasmBackend, WasmBackendOptions };
 
-export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const path = kernelsWasmPath();
-  let bytes: Uint8Array;
+export type BuildChoice = KernelBuild | 'auto';
+
+const FILES: Record<KernelBuild, string> = { simd: 'kernels.wasm', 'relaxed-simd': 'kernels-relaxed.wasm' };
+
+let relaxedFlagSet = false;
+function allowRelaxedSimd(): void {
+  if (relaxedFlagSet) return;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  relaxedFlagSet = true;
+}
+
+export async function createWasmBackend(options: WasmBackendOptions & { build?: BuildChoice } = {}): Promise<WasmBackend> {
+  const choice = options.build ?? (process.env.XCNN_WASM_BUILD as BuildChoice | undefined) ?? 'auto';
+  if (!['auto', 'simd', 'relaxed-simd'].includes(choice)) {
+    throw new XcnnError(`unknown kernel build '${choice}': choose auto, simd or relaxed-simd`, { exitCode: 2 });
+  }
+  if (choice !== 'simd') allowRelaxedSimd();
+  if (choice !== 'simd') {
+    const relaxed = await readKernels('relaxed-simd');
+    if (validates(relaxed)) return createWasmBackendFromBytes(relaxed, { ...options, build: 'relaxed-simd' });
+    if (choice === 'relaxed-simd') throw new XcnnError('this JavaScript engine does not support relaxed SIMD: use the simd build');
+  }
+  return createWasmBackendFromBytes(await readKernels('simd'), { ...options, build: 'simd' });
+}
+
+async function readKernels(build: KernelBuild): Promise<Uint8Array> {
+  const path = join(packageRoot(), 'build', FILES[build]);
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (cause) {
     throw new XcnnError(`the WebAssembly kernels are missing (${path}): run \`npm run build:wasm\``, { cause });
   }
-  return createWasmBackendFromBytes(bytes, options);
 }
 
-/** build/kernels.wasm under the package root. */
-export function kernelsWasmPath(): string {
-  return join(packageRoot(), 'build', 'kernels.wasm');
+/** build/kernels.wasm (the plain SIMD build) under the package root. */
+export function kernelsWasmPath(build: KernelBuild = 'simd'): string {
+  return join(packageRoot(), 'build', FILES[build]);
 }
 
 function packageRoot(): string {

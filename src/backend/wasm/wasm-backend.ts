@@ -25,11 +25,14 @@ import { convOutputSize } from '../backend.js';
 import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena } from './arena.js';
 import {
+  compileKernels,
   createSharedMemory,
   instantiateKernels,
   MODULE_MAXIMUM_PAGES,
   WASM_PAGE_BYTES,
   type KernelExports,
+  type WasmMemory,
+  type WasmModule,
 } from './kernels.js';
 
 export interface WasmBackendOptions {
@@ -40,20 +43,39 @@ export interface WasmBackendOptions {
   maximumBytes?: number;
 }
 
+/** Which compilation of assembly/ runs: plain 128-bit SIMD, or with relaxed-SIMD fused multiply-add. */
+export type KernelBuild = 'simd' | 'relaxed-simd';
+
+/** What a worker thread needs to run the same kernels over the same memory as the backend that made it. */
+export interface SharedKernels {
+  module: WasmModule;
+  memory: WasmMemory;
+  maximumPages: number;
+  build: KernelBuild;
+}
+
 const INITIAL_PAGES = 64; // 4 MiB: the module's static data, the GEMM panels, and room to start
 
 /** Creates the backend from the bytes of build/kernels.wasm (browser-safe; Node callers use node.ts). */
 export async function createWasmBackendFromBytes(
   bytes: ArrayBuffer | ArrayBufferView,
-  options: WasmBackendOptions = {},
+  options: WasmBackendOptions & { build?: KernelBuild } = {},
 ): Promise<WasmBackend> {
   const maximumPages = Math.min(
     MODULE_MAXIMUM_PAGES,
     Math.max(INITIAL_PAGES, Math.floor((options.maximumBytes ?? MODULE_MAXIMUM_PAGES * WASM_PAGE_BYTES) / WASM_PAGE_BYTES)),
   );
+  const module = await compileKernels(bytes);
   const memory = createSharedMemory(INITIAL_PAGES, maximumPages);
-  const kernels = await instantiateKernels(bytes, memory);
-  return new WasmBackend(kernels, new WasmArena(memory, kernels.heapBase(), maximumPages));
+  const shared: SharedKernels = { module, memory, maximumPages, build: options.build ?? 'simd' };
+  const kernels = await instantiateKernels(module, memory);
+  return new WasmBackend(kernels, WasmArena.create(memory, kernels.heapBase(), maximumPages), shared);
+}
+
+/** A backend in another thread over the same memory and arena as the one `shared` came from. */
+export async function attachWasmBackend(shared: SharedKernels): Promise<WasmBackend> {
+  const kernels = await instantiateKernels(shared.module, shared.memory);
+  return new WasmBackend(kernels, WasmArena.attach(shared.memory, kernels.heapBase(), shared.maximumPages), shared);
 }
 
 export class WasmBackend implements Backend {
@@ -61,14 +83,31 @@ export class WasmBackend implements Backend {
   /** The im2col columns of one image, [C·K·K, OH·OW]; replaced by a larger block when a larger shape arrives. */
   private columns = { address: 0, floats: 0 };
 
-  /** Use createWasmBackendFromBytes (or createWasmBackend in node.ts). */
+  /** Use createWasmBackendFromBytes (or createWasmBackend in node.ts), or attachWasmBackend in a worker. */
   constructor(
     private readonly kernels: KernelExports,
     private readonly arena: WasmArena,
+    /** The module and memory, for worker threads that attach to this backend's arena. */
+    readonly shared: SharedKernels,
   ) {
+    // This thread's own GEMM scratch: panels and edge tile (module globals are per instance).
     const aPanel = arena.reserve(kernels.gemmAPanelFloats() * 4);
     const bPanel = arena.reserve(kernels.gemmBPanelFloats() * 4);
-    kernels.gemmWorkspace(aPanel, bPanel);
+    const edgeTile = arena.reserve(kernels.gemmEdgeTileFloats() * 4);
+    kernels.gemmWorkspace(aPanel, bPanel, edgeTile);
+  }
+
+  get build(): KernelBuild {
+    return this.shared.build;
+  }
+
+  /** A view of floats another thread allocated from this arena (by address, as workers receive them). */
+  viewFloats(address: number, length: number): Float32Array {
+    return this.arena.viewFloats(address, length);
+  }
+
+  viewInts(address: number, length: number): Int32Array {
+    return this.arena.viewInts(address, length);
   }
 
   /** Bytes of the arena in use (tensors and scratch). */

@@ -1,0 +1,46 @@
+/**
+ * One training step — forward, loss, backward, Adam — behind a small interface, so the trainer runs the
+ * same loop on one thread (SerialStep, here) or on several (the thread pool in src/parallel/).
+ */
+import type { LoadedBatch } from '../data/batch.js';
+import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
+import type { Network } from '../model/network.js';
+import type { Adam } from './adam.js';
+
+export interface StepResult {
+  loss: number; // mean cross-entropy over the batch, before the update
+  correct: number; // correct predictions in the batch, before the update
+}
+
+export interface TrainStep {
+  /** One optimiser step on `batch`. When the loss is not finite the update is skipped (nothing is poisoned). */
+  run(batch: LoadedBatch): StepResult;
+}
+
+/** The step on the calling thread: the network's own kernels, one batch at a time. */
+export class SerialStep implements TrainStep {
+  private readonly head: SoftmaxCrossEntropy;
+  private readonly classes: number;
+
+  constructor(
+    private readonly network: Network,
+    private readonly optimizer: Adam,
+  ) {
+    this.classes = network.outputShape[0];
+    this.head = new SoftmaxCrossEntropy(network.backend, this.classes);
+  }
+
+  run(batch: LoadedBatch): StepResult {
+    const { network, head, classes } = this;
+    network.zeroGrad();
+    const logits = network.forward(batch.input, batch.size);
+    const loss = head.forward(logits, batch.labels, batch.size, true);
+    let correct = 0;
+    for (let n = 0; n < batch.size; n++) if (argmaxRow(head.probs!, n, classes) === batch.labels[n]) correct++;
+    if (Number.isFinite(loss)) {
+      network.backward(head.dLogits!);
+      this.optimizer.update();
+    }
+    return { loss, correct };
+  }
+}
