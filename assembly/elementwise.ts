@@ -8,6 +8,7 @@
  *   reluBackward           dx = dy where y > 0, else 0
  *   addBias                out[n, f, s] += bias[f]
  *   accumulateBiasGradient dBias[f] += Σ_n Σ_s dOut[n, f, s]     (summed in float64, see below)
+ *   addInto                dst[k] += src[k]   (the thread pool sums the threads' gradients with it)
  *
  * ReLU as a mask rather than f32x4.max gives exactly the reference's `x > 0 ? x : 0`: −0 and NaN
  * become +0. The bias gradient sums up to N·S = 64·676 terms per channel; it accumulates in f64x2
@@ -89,4 +90,9 @@ export function accumulateBiasGradient(dOutput: usize, batch: i32, channels: i32
     const at = dBias + (<usize>f << 2);
     store<f32>(at, <f32>(<f64>load<f32>(at) + sum));
   }
+}
+
+/** dst[0:length] += src[0:length]: one thread's gradients added into the sum, four floats a step. */
+export function addInto(dst: usize, src: usize, length: i32): void {
+  addRun(src, dst, length);
 }

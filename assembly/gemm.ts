@@ -44,10 +44,12 @@
  * module itself allocates nothing.
  */
 
-export const MR: i32 = 4;
+// Tile rows: 6 with fused multiply-add (relaxed build), 4 with mul + add (plain build); see above.
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 export const NR: i32 = 8;
 export const KC: i32 = 256;
-export const MC: i32 = 128;
+// A multiple of MR, so the A panel holds exactly MC / MR slivers (144 = 24 · 6, and 288 = 2 · 144).
+export const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 144 : 128;
 export const NC: i32 = 2048;
 
 /** Floats the two packing panels need: A panel MC×KC, B panel KC×NC. */
@@ -131,15 +133,17 @@ function macroKernel(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool
     for (let ir = 0; ir < mc; ir += MR) {
       const rows = min(MR, mc - ir);
       const aSliver = aPanel + ((<usize>ir * kc) << 2);
-      microKernel(kc, aSliver, bSliver, C + ((<usize>ir * ldc + jr) << 2), ldc, rows, cols, addToC);
+      const cTile = C + ((<usize>ir * ldc + jr) << 2);
+      if (ASC_FEATURE_RELAXED_SIMD) microKernel6x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
+      else microKernel4x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
     }
   }
 }
 
-// A 4×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·4 + r] · bSliver[k·8 + j].
+// The plain build's 4×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·4 + r] · bSliver[k·8 + j].
 // @ts-ignore: decorator
 @inline
-function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
+function microKernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -203,6 +207,107 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32,
   v128.store(edgeTile, c21, 80);
   v128.store(edgeTile, c30, 96);
   v128.store(edgeTile, c31, 112);
+  copyEdgeTile(c, rowBytes, rows, cols, addToC);
+}
+
+// The relaxed build's 6×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·6 + r] · bSliver[k·8 + j].
+// Twelve fused chains; each broadcast of A is used by its two madds before the next is loaded, so only
+// one is live at a time (12 + 2 + 1 = 15 registers).
+// @ts-ignore: decorator
+@inline
+function microKernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let ai = v128.load32_splat(a);
+    c00 = madd(ai, b0, c00);
+    c01 = madd(ai, b1, c01);
+    ai = v128.load32_splat(a, 4);
+    c10 = madd(ai, b0, c10);
+    c11 = madd(ai, b1, c11);
+    ai = v128.load32_splat(a, 8);
+    c20 = madd(ai, b0, c20);
+    c21 = madd(ai, b1, c21);
+    ai = v128.load32_splat(a, 12);
+    c30 = madd(ai, b0, c30);
+    c31 = madd(ai, b1, c31);
+    ai = v128.load32_splat(a, 16);
+    c40 = madd(ai, b0, c40);
+    c41 = madd(ai, b1, c41);
+    ai = v128.load32_splat(a, 20);
+    c50 = madd(ai, b0, c50);
+    c51 = madd(ai, b1, c51);
+    a += MR * 4;
+    b += NR * 4;
+  }
+
+  const rowBytes = <usize>ldc << 2;
+  if (rows == MR && cols == NR) {
+    if (addToC) {
+      v128.store(c, f32x4.add(v128.load(c), c00));
+      v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c10));
+      v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c20));
+      v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c30));
+      v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c40));
+      v128.store(c, f32x4.add(v128.load(c, 16), c41), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c50));
+      v128.store(c, f32x4.add(v128.load(c, 16), c51), 16);
+    } else {
+      v128.store(c, c00);
+      v128.store(c, c01, 16);
+      c += rowBytes;
+      v128.store(c, c10);
+      v128.store(c, c11, 16);
+      c += rowBytes;
+      v128.store(c, c20);
+      v128.store(c, c21, 16);
+      c += rowBytes;
+      v128.store(c, c30);
+      v128.store(c, c31, 16);
+      c += rowBytes;
+      v128.store(c, c40);
+      v128.store(c, c41, 16);
+      c += rowBytes;
+      v128.store(c, c50);
+      v128.store(c, c51, 16);
+    }
+    return;
+  }
+
+  v128.store(edgeTile, c00, 0);
+  v128.store(edgeTile, c01, 16);
+  v128.store(edgeTile, c10, 32);
+  v128.store(edgeTile, c11, 48);
+  v128.store(edgeTile, c20, 64);
+  v128.store(edgeTile, c21, 80);
+  v128.store(edgeTile, c30, 96);
+  v128.store(edgeTile, c31, 112);
+  v128.store(edgeTile, c40, 128);
+  v128.store(edgeTile, c41, 144);
+  v128.store(edgeTile, c50, 160);
+  v128.store(edgeTile, c51, 176);
+  copyEdgeTile(c, rowBytes, rows, cols, addToC);
+}
+
+// C[0:rows, 0:cols] (+)= edgeTile[0:rows, 0:cols] (edgeTile is MR×NR, row-major): an edge tile's valid part.
+// @ts-ignore: decorator
+@inline
+function copyEdgeTile(c: usize, rowBytes: usize, rows: i32, cols: i32, addToC: bool): void {
   for (let r = 0; r < rows; r++) {
     const tileRow = edgeTile + ((<usize>r * NR) << 2);
     const cRow = c + <usize>r * rowBytes;
@@ -233,7 +338,23 @@ function transpose4x4(src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: u
   v128.store(dst + 3 * dstRowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7)); // column 3
 }
 
-// aPanel ← A[ic:+mc, pc:+kc] (A stored M×K). A row of A is a column of the sliver: 4×4 transposes.
+// Reads a 2×4 block (rows at src and src + srcRowBytes) and writes its transpose, four rows of 2 floats,
+// to dst, dst + dstRowBytes, …: rows 4 and 5 of a 6-row sliver, beside the 4×4 block of rows 0–3.
+// @ts-ignore: decorator
+@inline
+function transpose2x4(src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + srcRowBytes);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  v128.store64_lane(dst, t0, 0); // column 0
+  v128.store64_lane(dst + dstRowBytes, t0, 1); // column 1
+  v128.store64_lane(dst + 2 * dstRowBytes, t1, 0); // column 2
+  v128.store64_lane(dst + 3 * dstRowBytes, t1, 1); // column 3
+}
+
+// aPanel ← A[ic:+mc, pc:+kc] (A stored M×K). A row of A is a column of the sliver: 4×4 transposes
+// (rows 0–3), plus 2×4 ones for rows 4–5 when MR = 6.
 function packA(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32): void {
   const rowBytes = <usize>lda << 2;
   let dst = aPanel;
@@ -243,7 +364,10 @@ function packA(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32): void {
     let k = 0;
     if (rows == MR) {
       for (; k + 4 <= kc; k += 4) {
-        transpose4x4(src + (<usize>k << 2), rowBytes, dst + ((<usize>k * MR) << 2), MR << 2);
+        const from = src + (<usize>k << 2);
+        const to = dst + ((<usize>k * MR) << 2);
+        transpose4x4(from, rowBytes, to, MR << 2);
+        if (MR == 6) transpose2x4(from + 4 * rowBytes, rowBytes, to + 16, MR << 2);
       }
     }
     for (; k < kc; k++) {
@@ -266,6 +390,7 @@ function packATransposed(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32)
     if (rows == MR) {
       for (let k = 0; k < kc; k++) {
         v128.store(dst, v128.load(src));
+        if (MR == 6) store<u64>(dst, load<u64>(src, 16), 16);
         src += rowBytes;
         dst += MR << 2;
       }

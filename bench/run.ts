@@ -10,12 +10,33 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { BenchContext, BenchGroup, BenchRow } from './bench-group.js';
 import { gemmShapesGroup } from './gemm-shapes.js';
+import { inferenceGroup } from './inference.js';
 import { layersGroup } from './layers.js';
+import { pytorchGroup } from './pytorch.js';
 import { simdCeilingGroup } from './simd-ceiling.js';
+import { trainingStepGroup } from './training-step.js';
 
-const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup];
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, inferenceGroup, pytorchGroup];
+
+/**
+ * `npm run bench -- --only NAME[,NAME]` runs the groups whose names contain one of the NAMEs (any case),
+ * in the usual order; without the flag, all of them.
+ */
+function selectedGroups(argv: string[]): BenchGroup[] {
+  const at = argv.indexOf('--only');
+  if (at < 0) return groups;
+  const wanted = (argv[at + 1] ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const unknown = wanted.filter((name) => !groups.some((group) => group.name.toLowerCase().includes(name)));
+  if (wanted.length === 0 || unknown.length > 0) {
+    const problem = wanted.length === 0 ? 'needs group names, separated by commas' : `matches no group for '${unknown.join("', '")}'`;
+    console.error(`--only ${problem}; the groups are: ${groups.map((group) => `'${group.name}'`).join(', ')}`);
+    process.exit(2);
+  }
+  return groups.filter((group) => wanted.some((name) => group.name.toLowerCase().includes(name)));
+}
 
 async function main(): Promise<void> {
+  const selected = selectedGroups(process.argv.slice(2));
   const context: BenchContext = {
     wasm: await createWasmBackend(),
     reference: new ReferenceBackend({ precision: 'float32' }),
@@ -25,7 +46,7 @@ async function main(): Promise<void> {
   console.log(`xcnn benchmarks — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; one core used\n`);
 
   const results: { name: string; description: string; rows: BenchRow[] }[] = [];
-  for (const group of groups) {
+  for (const group of selected) {
     const started = performance.now();
     const rows = await group.run(context);
     console.log(`${group.name} — ${group.description} (${((performance.now() - started) / 1000).toFixed(1)} s)`);

@@ -2,7 +2,9 @@
 import type { BackendName } from '../backend/backend.js';
 import { backendNames } from '../backend/select.js';
 import { loadDataset, takeFirst, type Dataset } from '../data/dataset.js';
-import { XcnnError } from '../errors.js';
+import { usageError, XcnnError } from '../errors.js';
+import { MAX_THREADS } from '../parallel/control.js';
+import { defaultThreads } from '../parallel/thread-pool.js';
 import type { NetworkGeometry } from '../model/network.js';
 import { choiceFlag, intFlag, type Flags } from './args.js';
 
@@ -13,6 +15,18 @@ export const dataFlag: Flags = {
 export const backendFlag: Flags = {
   backend: { type: 'string', value: 'ts|wasm', help: 'compute backend: wasm (WebAssembly SIMD) or ts (TypeScript reference)', default: 'wasm' },
 };
+
+export const threadsFlag: Flags = {
+  threads: { type: 'string', value: 'N', help: `worker threads for the wasm backend (default: the ${defaultThreads()} cores here; results are reproducible for a given count)` },
+};
+
+/** --threads, or the cores there are (1 for the ts backend, which runs on one thread). */
+export function threadsFrom(values: Record<string, unknown>, backend: BackendName): number {
+  if (values.threads === undefined) return backend === 'wasm' ? defaultThreads() : 1;
+  const threads = intFlag('threads', String(values.threads), 1, MAX_THREADS);
+  if (threads > 1 && backend !== 'wasm') throw usageError(`--threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
+  return threads;
+}
 
 export const testLimitFlag: Flags = {
   'test-limit': { type: 'string', value: 'N', help: 'use only the first N test images' },

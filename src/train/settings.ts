@@ -13,5 +13,6 @@ export interface TrainSettings {
   limit: number | null; // --limit: train on the first N images
   testLimit: number | null; // --test-limit
   backend: BackendName;
+  threads: number; // the data-parallel threads: part of the arithmetic, so part of the settings
   checkpointEvery: number | null; // --checkpoint-every N steps (besides every epoch end)
 }

@@ -43,6 +43,7 @@ export interface KernelExports {
   reluBackward(output: number, dOutput: number, dInput: number, length: number): void;
   addBias(output: number, batch: number, channels: number, positions: number, bias: number): void;
   accumulateBiasGradient(dOutput: number, batch: number, channels: number, positions: number, dBias: number): void;
+  addInto(dst: number, src: number, length: number): void;
 
   softmaxCrossEntropy(
     logits: number,

@@ -101,6 +101,17 @@ export class WasmBackend implements Backend {
     return this.shared.build;
   }
 
+  /** dst += src, elementwise (not part of the Backend interface: the thread pool's gradient reduction). */
+  addInto(dst: Float32Array, src: Float32Array): void {
+    checkSameLength('addInto', { dst, src });
+    this.kernels.addInto(this.address('addInto', 'dst', dst), this.address('addInto', 'src', src), dst.length);
+  }
+
+  /** True when `view` lies inside this backend's arena (any thread's allocations). */
+  owns(view: ArrayBufferView): boolean {
+    return this.arena.owns(view);
+  }
+
   /** A view of floats another thread allocated from this arena (by address, as workers receive them). */
   viewFloats(address: number, length: number): Float32Array {
     return this.arena.viewFloats(address, length);

@@ -1,0 +1,299 @@
+/**
+ * Group 6: xcnn's training step against PyTorch's on the same network, batch 64, Adam — PyTorch on the
+ * CPU with 1 and with 2 threads (torch.set_num_threads), xcnn with the steps it is given.
+ *
+ * PyTorch runs in long-lived children (bench/pytorch_step.py, one per thread count) driven over
+ * stdin/stdout: "run K" → the seconds K steps took, so Python's start-up is never timed. Every
+ * contender runs ~ROUND_SECONDS of steps per round, the order reversing each round, for ROUNDS rounds:
+ * all of them see the same machine conditions. The ratio "xcnn ÷ this" is the median over the rounds
+ * of the paired per-round ratio of images/s (> 1: xcnn is faster).
+ *
+ * The Python is the first of $XCNN_BENCH_PYTHON, python3, /usr/bin/python3 that can `import torch`.
+ * Without one the group prints why and returns a "skipped" row; a PyTorch child failing likewise skips
+ * the group, never the bench.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { defaultDataDir, loadDataset, type ImageSet } from '../src/data/dataset.js';
+import { significant, type BenchContext, type BenchGroup, type BenchRow } from './bench-group.js';
+import { BATCH, mnistTrainingStep } from './training-step.js';
+
+const ROUNDS = 5;
+const ROUND_SECONDS = 0.8; // per contender per round
+const CALIBRATION_SECONDS = 0.25;
+const XCNN_WARMUP_STEPS = 3; // the child warms PyTorch up itself
+const START_TIMEOUT_MS = 180_000; // importing torch on a busy machine
+const RUN_TIMEOUT_MS = 120_000;
+
+/** An xcnn training step to race PyTorch with. */
+export interface XcnnContender {
+  name: string; // e.g. 'xcnn wasm'
+  threads: number;
+  /** Builds the network, optimiser and batches once; `step` then runs one training step on 64 MNIST images. */
+  prepare(context: BenchContext, train: ImageSet): PreparedStep | Promise<PreparedStep>;
+}
+
+export interface PreparedStep {
+  step(): void | Promise<void>;
+  /** Shown in the table: the kernels used, say. */
+  detail: string;
+  close?(): void | Promise<void>;
+}
+
+/** xcnn's step on the calling thread with the wasm kernels: what `xcnn train` runs by default. */
+export const wasmSerialContender: XcnnContender = {
+  name: 'xcnn wasm',
+  threads: 1,
+  prepare: (context, train) => ({ step: mnistTrainingStep(context.wasm, train), detail: `${context.wasm.build} kernels` }),
+};
+
+/** One contender as the race sees it. */
+interface Racer {
+  label: string;
+  threads: number;
+  detail: string;
+  /** Runs `steps` training steps; returns the seconds they took. */
+  run(steps: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function pytorchComparisonGroup(options: { xcnn: XcnnContender[]; torchThreads: number[] }): BenchGroup {
+  return {
+    name: 'PyTorch comparison',
+    description:
+      `images/s of a training step (batch 64), ${ROUNDS} interleaved rounds of ~${ROUND_SECONDS} s per contender; ` +
+      '"÷ this" = median of the per-round ratios (> 1: xcnn faster)',
+    async run(context) {
+      const python = findTorchPython();
+      if (python === null) return skipped(`no python3 with torch (tried ${pythonCandidates().join(', ')})`);
+      console.log(`PyTorch: ${python.path}, torch ${python.version}`);
+
+      const { train } = loadDataset();
+      const racers: Racer[] = [];
+      try {
+        const started = await Promise.allSettled(options.torchThreads.map((threads) => startTorch(python.path, threads)));
+        for (const result of started) if (result.status === 'fulfilled') racers.push(result.value);
+        const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+        if (failed !== undefined) return skipped(`the PyTorch child failed: ${(failed.reason as Error).message}`);
+        const xcnn: Racer[] = [];
+        for (const contender of options.xcnn) xcnn.push(await xcnnRacer(contender, context, train));
+        racers.unshift(...xcnn);
+        if (racers.some((racer) => racer.detail.includes('reference BLAS'))) {
+          console.log(
+            "note: PyTorch's Linear layers run on the reference (netlib) BLAS that libblas.so.3 points at here, which " +
+              'is slow; with an optimised one (Debian: libopenblas0) PyTorch is faster',
+          );
+        }
+        try {
+          return await race(racers, xcnn.length);
+        } catch (error) {
+          if (error instanceof TorchChildError) return skipped(`the PyTorch child failed: ${error.message}`);
+          throw error;
+        }
+      } finally {
+        await Promise.all(racers.map((racer) => racer.close()));
+      }
+    },
+  };
+}
+
+export const pytorchGroup = pytorchComparisonGroup({ xcnn: [wasmSerialContender], torchThreads: [1, 2] });
+
+function skipped(reason: string): BenchRow[] {
+  console.log(`PyTorch comparison skipped: ${reason}`);
+  return [{ contender: 'PyTorch', status: `skipped: ${reason}` }];
+}
+
+/** Calibrates each racer's steps per round, runs the rounds, and makes one row per racer. */
+async function race(racers: Racer[], xcnnCount: number): Promise<BenchRow[]> {
+  const steps: number[] = [];
+  for (const racer of racers) {
+    // Double the steps until a run lasts long enough to be timed, then scale to ROUND_SECONDS.
+    let calibration = 1;
+    let seconds = await racer.run(calibration);
+    while (seconds < CALIBRATION_SECONDS) seconds = await racer.run((calibration *= 2));
+    steps.push(Math.min(200, Math.max(3, Math.round((ROUND_SECONDS * calibration) / seconds))));
+  }
+  const imagesPerSecond = racers.map(() => [] as number[]); // [racer][round]
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = racers.map((_, k) => k);
+    if (round % 2 === 1) order.reverse();
+    for (const k of order) imagesPerSecond[k][round] = (steps[k] * BATCH) / (await racers[k].run(steps[k]));
+  }
+  const xcnn = racers.slice(0, xcnnCount);
+  return racers.map((racer, k) => {
+    const row: BenchRow = { contender: racer.label, threads: racer.threads, detail: racer.detail, 'steps/round': steps[k] };
+    imagesPerSecond[k].forEach((value, round) => (row[`round ${round + 1} img/s`] = significant(value)));
+    row['median img/s'] = significant(median(imagesPerSecond[k]));
+    xcnn.forEach((x, j) => {
+      row[`${x.label} ÷ this ×`] = significant(median(imagesPerSecond[j].map((value, round) => value / imagesPerSecond[k][round])));
+    });
+    return row;
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function xcnnRacer(contender: XcnnContender, context: BenchContext, train: ImageSet): Promise<Racer> {
+  const prepared = await contender.prepare(context, train);
+  const run = async (steps: number) => {
+    const started = performance.now();
+    for (let s = 0; s < steps; s++) await prepared.step();
+    return (performance.now() - started) / 1000;
+  };
+  await run(XCNN_WARMUP_STEPS);
+  return {
+    label: `${contender.name} ${contender.threads}T`,
+    threads: contender.threads,
+    detail: prepared.detail,
+    run,
+    close: async () => {
+      await prepared.close?.();
+    },
+  };
+}
+
+function pythonCandidates(): string[] {
+  return [process.env.XCNN_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => p !== undefined && p !== '');
+}
+
+function findTorchPython(): { path: string; version: string } | null {
+  for (const path of pythonCandidates()) {
+    const probe = spawnSync(path, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: START_TIMEOUT_MS });
+    if (probe.status === 0) return { path, version: probe.stdout.trim() };
+  }
+  return null;
+}
+
+/** The folder holding package.json, from bench/ or from dist/bench/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** The MNIST training files for the child, when they are where loadDataset found them (else it uses random batches). */
+function mnistFileArguments(): string[] {
+  const find = (base: string) => [base, `${base}.gz`].map((name) => join(defaultDataDir(), name)).find((path) => existsSync(path));
+  const images = find('train-images-idx3-ubyte');
+  const labels = find('train-labels-idx1-ubyte');
+  return images !== undefined && labels !== undefined ? ['--images', images, '--labels', labels] : [];
+}
+
+class TorchChildError extends Error {}
+
+/** Starts bench/pytorch_step.py with `threads` threads and waits until it has built and warmed up its model. */
+async function startTorch(python: string, threads: number): Promise<Racer> {
+  const script = join(packageRoot(), 'bench', 'pytorch_step.py');
+  const child = new TorchChild(spawn(python, [script, '--threads', String(threads), ...mnistFileArguments()]));
+  let fields: Record<string, string>;
+  try {
+    const ready = await child.nextLine(START_TIMEOUT_MS);
+    fields = Object.fromEntries(ready.split(' ').slice(1).map((field) => field.split('=') as [string, string]));
+    if (!ready.startsWith('ready ') || Number(fields.threads) !== threads) {
+      throw new TorchChildError(`expected 'ready … threads=${threads} …' from ${script}, got '${ready}'`);
+    }
+  } catch (error) {
+    await child.close();
+    throw error;
+  }
+  return {
+    label: `PyTorch ${threads}T`,
+    threads,
+    detail: `torch ${fields.torch}, ${fields.data} data, ${blasName(fields.blas ?? 'unknown')}`,
+    async run(steps) {
+      const answer = await child.request(`run ${steps}`, RUN_TIMEOUT_MS);
+      const seconds = Number(answer);
+      if (!(seconds > 0)) throw new TorchChildError(`expected the seconds of ${steps} steps, got '${answer}'`);
+      return seconds;
+    },
+    close: () => child.close(),
+  };
+}
+
+function blasName(paths: string): string {
+  if (/openblas/i.test(paths)) return 'OpenBLAS';
+  if (/mkl/i.test(paths)) return 'MKL';
+  if (/blis/i.test(paths)) return 'BLIS';
+  if (/\/blas\/libblas\.so/.test(paths)) return 'reference BLAS';
+  return `BLAS ${paths}`;
+}
+
+/** A child process spoken to in lines: a command in on stdin, one line back on stdout. */
+class TorchChild {
+  private readonly lines: string[] = [];
+  private waiter: ((line: string | null) => void) | null = null;
+  private exited = false;
+  private stderr = '';
+  private readonly exit: Promise<void>;
+
+  constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on('line', (line) => this.deliver(line));
+    child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
+    child.stdin.on('error', () => {}); // a dead child: reported by nextLine, not as an unhandled EPIPE
+    this.exit = new Promise((resolve) => {
+      const ended = () => {
+        this.exited = true;
+        this.deliver(null);
+        resolve();
+      };
+      child.on('close', ended);
+      child.on('error', (error) => {
+        this.stderr += String(error);
+        ended();
+      });
+    });
+  }
+
+  private deliver(line: string | null): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    if (waiter !== null) waiter(line);
+    else if (line !== null) this.lines.push(line);
+  }
+
+  async request(command: string, timeoutMs: number): Promise<string> {
+    this.child.stdin.write(`${command}\n`);
+    return this.nextLine(timeoutMs);
+  }
+
+  async nextLine(timeoutMs: number): Promise<string> {
+    const queued = this.lines.shift();
+    if (queued !== undefined) return this.checked(queued);
+    if (this.exited) throw this.failure('exited');
+    let timer: NodeJS.Timeout | undefined;
+    const line = await new Promise<string | null>((resolve) => {
+      this.waiter = resolve;
+      timer = setTimeout(() => this.deliver(null), timeoutMs);
+    });
+    clearTimeout(timer);
+    if (line === null) throw this.failure(this.exited ? 'exited' : `did not answer within ${timeoutMs / 1000} s`);
+    return this.checked(line);
+  }
+
+  private checked(line: string): string {
+    if (line.startsWith('error ')) throw new TorchChildError(line.slice('error '.length));
+    return line;
+  }
+
+  private failure(what: string): TorchChildError {
+    const tail = this.stderr.trim().split('\n').slice(-3).join(' | ');
+    return new TorchChildError(`${what}${this.child.exitCode !== null ? ` (status ${this.child.exitCode})` : ''}${tail ? `: ${tail}` : ''}`);
+  }
+
+  /** Asks the child to quit, and kills it if it has not within 5 s. */
+  async close(): Promise<void> {
+    if (this.exited) return;
+    this.child.stdin.end('quit\n');
+    const timer = setTimeout(() => this.child.kill(), 5000);
+    await this.exit;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Group 4: one whole training step on 64 real MNIST training images — load the batch, zeroGrad, forward,
+ * softmax cross-entropy, backward, Adam — the trainer's own step (SerialStep), on wasm and on the
+ * TypeScript reference: images/s and the speed-up (the issue's target: wasm ≥ 30× ts). For both, the
+ * arithmetic rate from an analytic count of the step's FLOPs; for wasm, that rate against the SIMD
+ * ceiling measured by group 1 (null when that group did not run, e.g. under --only).
+ *
+ * The reference takes ~0.85 s a step, so it gets one step per round, for a few rounds. The rounds
+ * interleave the backends (interleavedRounds, below) rather than timing one after the other: the machine
+ * is shared, and a speed-up is only meaningful between samples taken under the same conditions.
+ */
+import type { Backend } from '../src/backend/backend.js';
+import { BatchLoader, range } from '../src/data/batch.js';
+import { loadDataset, type ImageSet } from '../src/data/dataset.js';
+import { XcnnError } from '../src/errors.js';
+import { createPaperNetwork } from '../src/model/network.js';
+import { Random } from '../src/random.js';
+import { Adam } from '../src/train/adam.js';
+import { SerialStep } from '../src/train/step.js';
+import { percentOf, significant, type BenchGroup } from './bench-group.js';
+
+export const BATCH = 64;
+
+/*
+ * FLOPs of the step, counted from the layer shapes: the multiply-adds (MACs) of the convolutions and
+ * dense layers, 2 FLOPs each. Bias, ReLU, pooling, softmax and Adam (~1M parameters × ~10 FLOPs per
+ * batch) add about 1 % and are left out.
+ *
+ *   forward MACs per image   conv1  26·26·32·9    =   194,688
+ *                            conv2  11·11·64·288  = 2,230,272
+ *                            fc1    7744·128      =   991,232
+ *                            fc2    128·10        =     1,280
+ *                                                   3,417,472
+ *   backward MACs per image  2× forward (weight gradient + input gradient), except conv1, whose input
+ *                            gradient nobody needs: 194,688 + 2·(2,230,272 + 991,232 + 1,280) = 6,640,256
+ *   one step                 2·(3,417,472 + 6,640,256) = 20,115,456 FLOPs per image, 1.287 GFLOP per batch of 64
+ */
+const FORWARD_MACS = { conv1: 26 * 26 * 32 * 9, conv2: 11 * 11 * 64 * 288, fc1: 7744 * 128, fc2: 128 * 10 };
+const BACKWARD_MACS = FORWARD_MACS.conv1 + 2 * (FORWARD_MACS.conv2 + FORWARD_MACS.fc1 + FORWARD_MACS.fc2);
+export const FORWARD_FLOPS_PER_IMAGE = 2 * (FORWARD_MACS.conv1 + FORWARD_MACS.conv2 + FORWARD_MACS.fc1 + FORWARD_MACS.fc2);
+export const STEP_FLOPS_PER_IMAGE = FORWARD_FLOPS_PER_IMAGE + 2 * BACKWARD_MACS;
+
+const ROUNDS = 5;
+const WASM_STEPS_PER_ROUND = 15; // ~0.5 s
+const REFERENCE_STEPS_PER_ROUND = 1; // ~0.85 s
+
+/**
+ * Times `fns` in interleaved rounds: in each round every function runs `calls[k]` times and its sample
+ * is the median of those, the order reversing every round, so all of them see the same machine
+ * conditions. One extra round first warms up (JIT, wasm tier-up, first touch of buffers) and is dropped.
+ * Returns the samples in ms per call, [function][round].
+ */
+export function interleavedRounds(fns: (() => void)[], calls: number[], rounds: number): number[][] {
+  const samples = fns.map(() => [] as number[]);
+  for (let round = -1; round < rounds; round++) {
+    const order = fns.map((_, k) => k);
+    if (round % 2 !== 0) order.reverse();
+    for (const k of order) {
+      const times: number[] = [];
+      for (let c = 0; c < calls[k]; c++) {
+        const started = performance.now();
+        fns[k]();
+        times.push(performance.now() - started);
+      }
+      if (round >= 0) samples[k].push(median(times));
+    }
+  }
+  return samples;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * A training step of the paper's network on `backend`, ready to time: each call loads the next batch
+ * of 64 training images in order (wrapping round), and runs zeroGrad → forward → loss → backward → Adam.
+ */
+export function mnistTrainingStep(backend: Backend, train: ImageSet, seed = 1): () => void {
+  const network = createPaperNetwork(backend);
+  network.initialize(new Random(seed));
+  const step = new SerialStep(network, new Adam(network));
+  const loader = new BatchLoader(backend, train);
+  const batches = Math.floor(train.count / BATCH);
+  const order = range(0, batches * BATCH);
+  let next = 0;
+  return () => {
+    const { loss } = step.run(loader.load(order.subarray(next * BATCH, (next + 1) * BATCH)));
+    // A diverged step skips Adam: it would time less than a real one.
+    if (!Number.isFinite(loss)) throw new XcnnError(`benchmark training step on batch ${next} diverged (loss ${loss})`);
+    next = (next + 1) % batches;
+  };
+}
+
+export const trainingStepGroup: BenchGroup = {
+  name: 'Training step',
+  description:
+    `load 64 MNIST images, zeroGrad, forward, softmax cross-entropy, backward, Adam; medians of ${ROUNDS} interleaved rounds; ` +
+    `GFLOP/s from ${significant(STEP_FLOPS_PER_IMAGE / 1e6, 4)} MFLOP per image (see bench/training-step.ts); speed-up = median of the per-round ts ms ÷ wasm ms, target ≥ 30×`,
+  async run(context) {
+    const { train } = loadDataset();
+    const [tsSamples, wasmSamples] = interleavedRounds(
+      [mnistTrainingStep(context.reference, train), mnistTrainingStep(context.wasm, train)],
+      [REFERENCE_STEPS_PER_ROUND, WASM_STEPS_PER_ROUND],
+      ROUNDS,
+    );
+    const speedUp = median(tsSamples.map((tsMs, round) => tsMs / wasmSamples[round]));
+    const row = (backend: string, ms: number) => ({
+      backend,
+      'ms/step': significant(ms),
+      'images/s': significant((1000 * BATCH) / ms),
+      'GFLOP/s': significant((BATCH * STEP_FLOPS_PER_IMAGE) / (ms * 1e6)),
+    });
+    const wasmMs = median(wasmSamples);
+    return [
+      { ...row('ts', median(tsSamples)), '% of SIMD ceiling': null, 'speed-up ×': 1, 'target ≥ 30×': null },
+      {
+        ...row('wasm', wasmMs),
+        '% of SIMD ceiling': percentOf((BATCH * STEP_FLOPS_PER_IMAGE) / (wasmMs * 1e6), context.ceilingGflops),
+        'speed-up ×': significant(speedUp),
+        'target ≥ 30×': speedUp >= 30 ? 'met' : 'not met',
+      },
+    ];
+  },
+};

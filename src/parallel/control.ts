@@ -1,0 +1,92 @@
+/**
+ * The control block the threads of a pool share: a SharedArrayBuffer with an Int32 part for
+ * synchronisation (Atomics.wait/notify — no message is copied per step) and a Float64 part for the
+ * numbers a step exchanges. Thread 0 is the main thread; threads 1… are workers.
+ *
+ *   sync[GENERATION]   bumped by the main thread to start a command; workers wait for it to change
+ *   sync[COMMAND]      TRAIN, PREDICT or EXIT
+ *   sync[BATCH]        N, the images in this command's batch
+ *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
+ *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
+ *   sync[FAILED]       0, or 1 + the index of a thread that threw (its message is in the error text)
+ *   data[ADAM_STEP]    Adam's step count t for this update
+ *   data[INPUT], data[LABELS], data[PROBS]   byte addresses in the wasm memory of the batch's arrays
+ *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
+ */
+import { XcnnError } from '../errors.js';
+
+export const MAX_THREADS = 64;
+
+export const Command = { TRAIN: 1, PREDICT: 2, EXIT: 3 } as const;
+
+const SYNC_SLOTS = 16;
+const DATA_SLOTS = 8 + 2 * MAX_THREADS;
+const ERROR_BYTES = 2048;
+
+export const GENERATION = 0;
+export const COMMAND = 1;
+export const BATCH = 2;
+export const COMPUTED = 3;
+export const UPDATED = 4;
+export const FAILED = 5;
+
+export const ADAM_STEP = 0;
+export const INPUT = 1;
+export const LABELS = 2;
+export const PROBS = 3;
+export const LOSS = 8;
+export const CORRECT = 8 + MAX_THREADS;
+
+export class ControlBlock {
+  readonly sync: Int32Array;
+  readonly data: Float64Array;
+  private readonly errorText: Uint8Array;
+
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(SYNC_SLOTS * 4 + DATA_SLOTS * 8 + ERROR_BYTES)) {
+    this.sync = new Int32Array(buffer, 0, SYNC_SLOTS);
+    this.data = new Float64Array(buffer, SYNC_SLOTS * 4, DATA_SLOTS);
+    this.errorText = new Uint8Array(buffer, SYNC_SLOTS * 4 + DATA_SLOTS * 8, ERROR_BYTES);
+  }
+
+  /** Counts this thread in at a barrier slot and wakes whoever waits on it. */
+  arrive(slot: number): void {
+    Atomics.add(this.sync, slot, 1);
+    Atomics.notify(this.sync, slot);
+  }
+
+  /**
+   * Blocks until `count` threads have arrived at `slot`. A thread that fails still arrives (so nobody
+   * hangs); a thread that died outright never does, hence the time limit.
+   */
+  waitFor(slot: number, count: number, timeoutMs = 120_000): void {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const arrived = Atomics.load(this.sync, slot);
+      if (arrived >= count) return;
+      if (performance.now() > deadline) throw new XcnnError(`a worker thread stopped responding (${arrived} of ${count} threads arrived)`);
+      Atomics.wait(this.sync, slot, arrived, 1000);
+    }
+  }
+
+  /** Records the first failure: which thread, and its message. */
+  fail(thread: number, message: string): void {
+    if (Atomics.compareExchange(this.sync, FAILED, 0, thread + 1) !== 0) return;
+    const bytes = new TextEncoder().encode(message).subarray(0, ERROR_BYTES);
+    this.errorText.fill(0);
+    this.errorText.set(bytes);
+  }
+
+  /** Throws the recorded failure, if any. */
+  throwIfFailed(): void {
+    const failed = Atomics.load(this.sync, FAILED);
+    if (failed === 0) return;
+    const text = new TextDecoder().decode(this.errorText.slice()).replace(/\0+$/, '');
+    throw new XcnnError(`worker thread ${failed - 1} failed: ${text}`);
+  }
+}
+
+/** Thread t's contiguous share [start, end) of n items split over `threads` threads. */
+export function shareOf(n: number, threads: number, t: number, alignment = 1): [number, number] {
+  const cut = (k: number) => (k === threads ? n : Math.min(n, Math.floor((k * n) / threads / alignment) * alignment));
+  return [cut(t), cut(t + 1)];
+}

@@ -1,0 +1,102 @@
+/**
+ * What each thread of a pool does for a command, the main thread (thread 0) and every worker alike.
+ * Data parallelism with a fixed order, so a run is bit-for-bit reproducible for a given thread count:
+ *
+ *   TRAIN   1. thread t runs forward and backward on its contiguous share of the batch (images
+ *              [start_t, end_t)), into its own gradient arena g_t, with ∂L/∂logits scaled by n_t/N so
+ *              that Σ_t g_t is the gradient of the whole batch's mean loss;
+ *           2. barrier;
+ *           3. thread t takes its slice of the parameters and, there, sums g_0 += g_1 += … += g_{T−1}
+ *              in thread order, then runs Adam on the slice — unless the batch's loss is not finite, which
+ *              every thread sees alike, and then nobody updates;
+ *           4. barrier (the main thread waits for all slices before the next forward pass reads them).
+ *   PREDICT thread t runs forward on its share and writes its probabilities into the shared output.
+ */
+import type { Floats } from '../backend/backend.js';
+import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
+import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
+import type { Network } from '../model/network.js';
+import type { AdamSettings } from '../train/adam.js';
+import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LOSS, PROBS, shareOf, type ControlBlock } from './control.js';
+
+export interface ShardArenas {
+  params: Float32Array; // shared by every thread
+  m: Float32Array; // Adam's moments, shared
+  v: Float32Array;
+  grads: Float32Array[]; // one gradient arena per thread; grads[0] is the main network's and receives the sum
+}
+
+export class Shard {
+  private readonly head: SoftmaxCrossEntropy;
+  private readonly classes: number;
+  private readonly pixels: number;
+
+  constructor(
+    private readonly backend: WasmBackend,
+    private readonly network: Network,
+    private readonly arenas: ShardArenas,
+    private readonly adam: AdamSettings,
+    readonly thread: number,
+    readonly threads: number,
+  ) {
+    this.classes = network.outputShape[0];
+    this.pixels = network.inputShape.reduce((a, b) => a * b, 1);
+    this.head = new SoftmaxCrossEntropy(backend, this.classes);
+  }
+
+  /** Step 1 of TRAIN: this thread's share of forward and backward. */
+  computeGradients(control: ControlBlock): void {
+    const { network, head, thread } = this;
+    const batch = control.sync[BATCH];
+    const [start, end] = shareOf(batch, this.threads, thread);
+    const n = end - start;
+    network.zeroGrad();
+    control.data[LOSS + thread] = 0;
+    control.data[CORRECT + thread] = 0;
+    if (n === 0) return;
+    const { input, labels } = this.batchViews(control, start, end);
+    const loss = head.forward(network.forward(input, n), labels, n, true);
+    const dLogits = head.dLogits!;
+    const share = n / batch;
+    for (let k = 0; k < dLogits.length; k++) dLogits[k] *= share;
+    let correct = 0;
+    for (let i = 0; i < n; i++) if (argmaxRow(head.probs!, i, this.classes) === labels[i]) correct++;
+    control.data[LOSS + thread] = loss * n;
+    control.data[CORRECT + thread] = correct;
+    if (Number.isFinite(loss)) network.backward(dLogits);
+  }
+
+  /** Step 3 of TRAIN: the gradient sum and Adam on this thread's slice of the parameters. */
+  sumAndUpdate(control: ControlBlock): void {
+    let lossSum = 0;
+    for (let t = 0; t < this.threads; t++) lossSum += control.data[LOSS + t];
+    if (!Number.isFinite(lossSum)) return;
+    const { params, m, v, grads } = this.arenas;
+    const [lo, hi] = shareOf(params.length, this.threads, this.thread, 4);
+    if (hi <= lo) return;
+    const sum = grads[0].subarray(lo, hi);
+    for (let t = 1; t < this.threads; t++) this.backend.addInto(sum, grads[t].subarray(lo, hi));
+    this.backend.adamUpdate(params.subarray(lo, hi), sum, m.subarray(lo, hi), v.subarray(lo, hi), { ...this.adam, step: control.data[ADAM_STEP] });
+  }
+
+  /** PREDICT: this thread's share of the forward pass, its probabilities written into the shared output. */
+  predict(control: ControlBlock): void {
+    const { thread } = this;
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, thread);
+    const n = end - start;
+    control.data[LOSS + thread] = 0;
+    if (n === 0) return;
+    const { input, labels } = this.batchViews(control, start, end);
+    const loss = this.head.forward(this.network.forward(input, n), labels, n, false);
+    this.backend.viewFloats(control.data[PROBS] + start * this.classes * 4, n * this.classes).set(this.head.probs!);
+    control.data[LOSS + thread] = loss * n;
+  }
+
+  private batchViews(control: ControlBlock, start: number, end: number): { input: Floats; labels: Int32Array } {
+    return {
+      input: this.backend.viewFloats(control.data[INPUT] + start * this.pixels * 4, (end - start) * this.pixels),
+      labels: this.backend.viewInts(control.data[LABELS] + start * 4, end - start),
+    };
+  }
+}
+

@@ -1,0 +1,195 @@
+/**
+ * Training and evaluation on every core: a pool of worker threads over the wasm backend's shared
+ * memory (SharedArrayBuffer + Atomics: a step exchanges no messages), each running the same kernels on
+ * its share of the batch (shard.ts says what each thread does and in which fixed order, so a run with a
+ * given seed and thread count is reproducible bit for bit). The calling thread is thread 0 and works too.
+ *
+ * The pool is a TrainStep and a BatchPredictor, so the trainer and `predict` use it as they use one
+ * thread. Its Adam state is the optimiser's own (m, v, step), so checkpoints work unchanged.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Backend, Floats } from '../backend/backend.js';
+import { WasmBackend } from '../backend/wasm/wasm-backend.js';
+import type { LoadedBatch } from '../data/batch.js';
+import { usageError, XcnnError } from '../errors.js';
+import type { BatchPredictor } from '../eval/predict.js';
+import { BatchBuffer } from '../model/layer.js';
+import { describePaperNetwork, type Network } from '../model/network.js';
+import { ADAM_DEFAULTS, type Adam } from '../train/adam.js';
+import type { StepResult, TrainStep } from '../train/step.js';
+import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LOSS, MAX_THREADS, PROBS, UPDATED } from './control.js';
+import { Shard } from './shard.js';
+import type { WorkerSetup } from './worker.js';
+
+/** The cores this machine offers: the default thread count. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
+}
+
+export function checkThreads(threads: number, backend: Backend): void {
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > MAX_THREADS) throw usageError(`--threads: ${threads} is not a whole number from 1 to ${MAX_THREADS}`);
+  if (threads > 1 && !(backend instanceof WasmBackend)) throw usageError(`--threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
+}
+
+export class ThreadPool implements TrainStep, BatchPredictor {
+  readonly backend: WasmBackend;
+  readonly outputShape: number[];
+  private readonly control: ControlBlock;
+  private readonly probs: BatchBuffer<Floats>;
+  private closed = false;
+
+  private constructor(
+    private readonly network: Network,
+    private readonly optimizer: Adam | null,
+    private readonly shard: Shard,
+    private readonly workers: Worker[],
+    control: ControlBlock,
+  ) {
+    this.backend = network.backend as WasmBackend;
+    this.outputShape = network.outputShape;
+    this.control = control;
+    this.probs = BatchBuffer.floats(network.backend, network.outputShape[0]);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * Starts `threads − 1` workers beside the calling thread. The network must be on the wasm backend.
+   * Without an optimiser the pool only predicts.
+   */
+  static async create(network: Network, threads: number, optimizer: Adam | null = null): Promise<ThreadPool> {
+    const backend = network.backend;
+    checkThreads(threads, backend);
+    if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend');
+    const control = new ControlBlock();
+    const count = network.params.length;
+    const grads = [network.grads as Float32Array, ...Array.from({ length: threads - 1 }, () => backend.allocFloats(count))];
+    // Without an optimiser there is no Adam state; the parameters stand in for it and are never updated.
+    const moments = optimizer ?? { m: network.params, v: network.params, settings: ADAM_DEFAULTS };
+    const arenas = { params: network.params as Float32Array, m: moments.m as Float32Array, v: moments.v as Float32Array, grads };
+    const shard = new Shard(backend, network, arenas, moments.settings, 0, threads);
+    const { geometry, widths } = describePaperNetwork(network);
+    const url = workerUrl();
+    const workers = await Promise.all(
+      Array.from({ length: threads - 1 }, (_, k) => {
+        const setup: WorkerSetup = {
+          shared: backend.shared,
+          control: control.buffer,
+          thread: k + 1,
+          threads,
+          geometry,
+          widths,
+          adam: moments.settings,
+          parameterCount: count,
+          addresses: { params: arenas.params.byteOffset, m: arenas.m.byteOffset, v: arenas.v.byteOffset, grads: grads.map((g) => g.byteOffset) },
+        };
+        const worker = new Worker(url, { workerData: setup });
+        return new Promise<Worker>((resolve, reject) => {
+          worker.once('message', () => resolve(worker));
+          worker.once('error', (error) => reject(new XcnnError(`a worker thread could not start: ${error.message}`)));
+        });
+      }),
+    );
+    return new ThreadPool(network, optimizer, shard, workers, control);
+  }
+
+  /** One optimiser step on every thread (TrainStep). */
+  run(batch: LoadedBatch): StepResult {
+    const optimizer = this.optimizer;
+    if (optimizer === null) throw new XcnnError('this thread pool was made without an optimiser: it can only predict');
+    this.start(Command.TRAIN, batch);
+    this.data[ADAM_STEP] = optimizer.step + 1;
+    this.go();
+    let failed = false;
+    try {
+      this.shard.computeGradients(this.control);
+    } catch (error) {
+      this.control.fail(0, (error as Error).message);
+      failed = true;
+    }
+    this.control.arrive(COMPUTED);
+    this.control.waitFor(COMPUTED, this.threads);
+    const { loss, correct } = this.totals(batch.size);
+    if (!failed && Atomics.load(this.control.sync, FAILED) === 0) this.shard.sumAndUpdate(this.control);
+    this.control.arrive(UPDATED);
+    this.control.waitFor(UPDATED, this.threads);
+    this.control.throwIfFailed();
+    if (Number.isFinite(loss)) optimizer.step += 1;
+    return { loss, correct };
+  }
+
+  /** Probabilities of a batch, computed on every thread (BatchPredictor). */
+  predictBatch(batch: LoadedBatch): { probs: Floats; lossSum: number } {
+    const probs = this.probs.forBatch(batch.size);
+    this.start(Command.PREDICT, batch);
+    this.data[PROBS] = probs.byteOffset;
+    this.go();
+    try {
+      this.shard.predict(this.control);
+    } catch (error) {
+      this.control.fail(0, (error as Error).message);
+    }
+    this.control.arrive(COMPUTED);
+    this.control.waitFor(COMPUTED, this.threads);
+    this.control.throwIfFailed();
+    return { probs, lossSum: this.totals(batch.size).loss * batch.size };
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.control.sync, COMMAND, Command.EXIT);
+    Atomics.add(this.control.sync, GENERATION, 1);
+    Atomics.notify(this.control.sync, GENERATION);
+    await Promise.all(this.workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+  }
+
+  private get data(): Float64Array {
+    return this.control.data;
+  }
+
+  private start(command: number, batch: LoadedBatch): void {
+    if (this.closed) throw new XcnnError('the thread pool is closed');
+    if (!this.backend.owns(batch.input) || !this.backend.owns(batch.labels)) throw new XcnnError('a pool batch must live in the pool backend\'s memory');
+    const { sync } = this.control;
+    Atomics.store(sync, COMMAND, command);
+    Atomics.store(sync, BATCH, batch.size);
+    Atomics.store(sync, COMPUTED, 0);
+    Atomics.store(sync, UPDATED, 0);
+    this.data[INPUT] = batch.input.byteOffset;
+    this.data[LABELS] = batch.labels.byteOffset;
+  }
+
+  private go(): void {
+    Atomics.add(this.control.sync, GENERATION, 1);
+    Atomics.notify(this.control.sync, GENERATION);
+  }
+
+  private totals(batchSize: number): { loss: number; correct: number } {
+    let lossSum = 0;
+    let correct = 0;
+    for (let t = 0; t < this.threads; t++) {
+      lossSum += this.data[LOSS + t];
+      correct += this.data[CORRECT + t];
+    }
+    return { loss: lossSum / batchSize, correct };
+  }
+}
+
+/** dist/src/parallel/worker.js: from dist/ itself, or from src/ when running under vitest. */
+function workerUrl(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./worker.js', import.meta.url);
+  let root = dirname(here);
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
+  const built = join(root, 'dist', 'src', 'parallel', 'worker.js');
+  if (!existsSync(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``);
+  return pathToFileURL(built);
+}

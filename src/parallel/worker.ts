@@ -1,0 +1,59 @@
+/**
+ * A worker thread of the pool (thread-pool.ts): it instantiates the kernels over the pool's shared
+ * memory, builds its twin of the network over the shared parameters and a gradient arena of its own,
+ * then loops: wait for a command, run its shard, count itself in at the barriers.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachWasmBackend, type SharedKernels } from '../backend/wasm/wasm-backend.js';
+import { createPaperNetwork, type NetworkGeometry, type PaperWidths } from '../model/network.js';
+import type { AdamSettings } from '../train/adam.js';
+import { Command, COMMAND, COMPUTED, ControlBlock, FAILED, GENERATION, UPDATED } from './control.js';
+import { Shard } from './shard.js';
+
+export interface WorkerSetup {
+  shared: SharedKernels;
+  control: SharedArrayBuffer;
+  thread: number;
+  threads: number;
+  geometry: NetworkGeometry;
+  widths: PaperWidths;
+  adam: AdamSettings;
+  parameterCount: number;
+  addresses: { params: number; m: number; v: number; grads: number[] };
+}
+
+const setup = workerData as WorkerSetup;
+const control = new ControlBlock(setup.control);
+const backend = await attachWasmBackend(setup.shared);
+const views = (address: number) => backend.viewFloats(address, setup.parameterCount);
+const arenas = { params: views(setup.addresses.params), m: views(setup.addresses.m), v: views(setup.addresses.v), grads: setup.addresses.grads.map(views) };
+const network = createPaperNetwork(backend, setup.geometry, setup.widths, { params: arenas.params, grads: arenas.grads[setup.thread] });
+const shard = new Shard(backend, network, arenas, setup.adam, setup.thread, setup.threads);
+// Every pool's control block starts at generation 0. Reading it here instead would race the main
+// thread, which may start the first command as soon as 'ready' arrives.
+let generation = 0;
+parentPort!.postMessage('ready');
+
+for (;;) {
+  Atomics.wait(control.sync, GENERATION, generation);
+  generation = Atomics.load(control.sync, GENERATION);
+  const command = Atomics.load(control.sync, COMMAND);
+  if (command === Command.EXIT) break;
+  let failed = false;
+  try {
+    if (command === Command.TRAIN) shard.computeGradients(control);
+    else shard.predict(control);
+  } catch (error) {
+    control.fail(setup.thread, (error as Error)?.message ?? String(error));
+    failed = true;
+  }
+  control.arrive(COMPUTED);
+  if (command !== Command.TRAIN) continue;
+  control.waitFor(COMPUTED, setup.threads);
+  try {
+    if (!failed && Atomics.load(control.sync, FAILED) === 0) shard.sumAndUpdate(control);
+  } catch (error) {
+    control.fail(setup.thread, (error as Error)?.message ?? String(error));
+  }
+  control.arrive(UPDATED);
+}
