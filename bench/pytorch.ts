@@ -83,8 +83,10 @@ export function pytorchComparisonGroup(options: { xcnn: XcnnContender[]; torchTh
         racers.unshift(...xcnn);
         if (racers.some((racer) => racer.detail.includes('reference BLAS'))) {
           console.log(
-            "note: PyTorch's Linear layers run on the reference (netlib) BLAS that libblas.so.3 points at here, which " +
-              'is slow; with an optimised one (Debian: libopenblas0) PyTorch is faster',
+            "note: PyTorch's Linear layers run on the reference (netlib) BLAS that libblas.so.3 points at here: slow, so " +
+              'the ratios overstate xcnn. To race an optimised BLAS without installing it: `apt-get download ' +
+              'libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/openblas`, then run the bench with ' +
+              'LD_LIBRARY_PATH=/tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread',
           );
         }
         try {

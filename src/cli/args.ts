@@ -45,10 +45,11 @@ export function parseFlags(spec: CommandSpec, argv: string[]): FlagValues {
 }
 
 export function helpText(spec: CommandSpec): string {
-  const rows = Object.entries(spec.flags).map(([name, flag]) => {
-    const left = `  --${name}${flag.value ? ` ${flag.value}` : ''}`;
+  const lefts = Object.entries(spec.flags).map(([name, flag]) => `  --${name}${flag.value ? ` ${flag.value}` : ''}`);
+  const width = Math.max(...lefts.map((left) => left.length)) + 2;
+  const rows = Object.values(spec.flags).map((flag, k) => {
     const right = flag.help + (flag.default !== undefined ? ` (default: ${flag.default})` : '');
-    return `${left.padEnd(24)}${right}`;
+    return `${lefts[k].padEnd(width)}${right}`;
   });
   return [`usage: ${spec.usage}`, '', spec.summary, '', 'options:', ...rows].join('\n');
 }
