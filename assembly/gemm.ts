@@ -22,21 +22,35 @@
  *       for ic in 0..M step MC
  *         pack op(A)[ic:+mc, pc:+kc] into aPanel: ⌈mc/MR⌉ slivers, each kc×MR, column k at k·MR
  *         for jr in 0..nc step NR          one B sliver (KC·NR·4 B = 8 KiB) stays in L1 ...
- *           for ir in 0..mc step MR        ... while the A slivers (MC·KC·4 B = 128 KiB, in L2) stream past
+ *           for ir in 0..mc step MR        ... while the A slivers (MC·KC·4 B ≈ 128–150 KiB, in L2) stream past
  *             micro-kernel: C[ic+ir:+MR, jc+jr:+NR] (+)= aSliver · bSliver
  *
- * The micro-kernel holds an MR×NR = 4×8 tile of C in eight v128 accumulators (two per row). Each step
- * of k loads one row of the B sliver (two v128) and broadcasts four A values (v128.load32_splat), then
- * does 8 f32x4.mul + 8 f32x4.add — 64 flops from 6 loads, all operands in registers. Plain wasm SIMD has
- * no fused multiply-add, so mul and add are separate instructions (the relaxed build fuses them, see
- * madd); 8 independent accumulators cover the latency of the adds. 8 + 2 + 1 + 1 temporary = 12 vector registers, within the 15 that V8 allocates
- * on x64, so nothing spills (a 6×8 tile would need 16). On the network's large shapes this reaches
- * 80–87 % of the register-only ceiling of ceiling.ts (npm run bench).
+ * The micro-kernel keeps an MR×NR tile of C in v128 accumulators (two per row), all operands in
+ * registers. The budget is the 15 vector registers V8 allocates on x64, and V8 places every memory load
+ * of the loop body at its top, ahead of the arithmetic, so all of one step's loaded values are live at
+ * once. The tile is chosen per build (MR is a compile-time constant, so each build has one kernel):
+ *
+ *   plain (no fused multiply-add): 4×8. Each step of k loads one row of the B sliver (two v128) and
+ *     broadcasts four A values (v128.load32_splat), then does 8 f32x4.mul + 8 f32x4.add — 64 flops from
+ *     6 loads. 8 accumulators + 2 B + 4 broadcasts + 1 product temporary = 15 registers. Eight chains
+ *     cover the add latency, and the multiplies are off the chains.
+ *   relaxed (f32x4.relaxed_madd, a fused multiply-add): 5×8, 10 chains c ← fma(a, b, c) — enough to
+ *     cover the fused latency (4 cycles at 2 per cycle on Zen needs 8) — 80 flops a step from 4 loads:
+ *     B's two vectors, A's rows 0–3 as one v128 and row 4 as a broadcast. Rows 0–3 are splatted from
+ *     their v128 by shuffles, which V8 (unlike loads) places right before their two madds, so one
+ *     temporary serves all four: 10 + 2 + 1 + 1 + 1 = 15 registers. Measured, micro-kernel alone:
+ *     5×8 fused ≈ 97 % of the fused ceiling, 4×8 fused ≈ 4×8 mul + add ≈ 87 %; 6×8 fused spills (with
+ *     six broadcasts hoisted it needs 20 registers, with shuffles 17) and runs at a fifth to
+ *     three-quarters of 4×8; 5×8 with mul + add spills too (it also needs the product temporary).
+ *
+ * The plain kernel reaches 80–87 % of the ceiling of ceiling.ts on the network's large shapes (npm run
+ * bench); the rest is packing and edges.
  *
  * Transposes are expressed only in the packing, never materialised in a pass of their own: a sliver
  * wants A column by column and B row by row, so Aᵀ and B are straight v128 copies, while a row-major
- * A and a transposed B are transposed on the fly, 4×4 blocks at a time with shuffles.
- * Edges: packing pads partial slivers with zeros, so the micro-kernel always computes a full 4×8 tile;
+ * A and a transposed B are transposed on the fly, 4×4 blocks at a time with shuffles (a 5-row sliver
+ * takes row 4 of each block lane by lane).
+ * Edges: packing pads partial slivers with zeros, so the micro-kernel always computes a full MR×NR tile;
  * an edge tile goes through a small scratch tile and only its valid rows and columns reach C. Every
  * M, N, K ≥ 1 is therefore handled exactly, with no reads or writes outside the three matrices.
  *
@@ -44,12 +58,12 @@
  * module itself allocates nothing.
  */
 
-// Tile rows: 6 with fused multiply-add (relaxed build), 4 with mul + add (plain build); see above.
-export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+// Tile rows: 5 with fused multiply-add (relaxed build), 4 with mul + add (plain build); see above.
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
 export const NR: i32 = 8;
 export const KC: i32 = 256;
-// A multiple of MR, so the A panel holds exactly MC / MR slivers (144 = 24 · 6, and 288 = 2 · 144).
-export const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 144 : 128;
+// A multiple of MR, so that the A panel holds exactly MC / MR slivers (150 = 30 · 5, and M ≤ 128 is one block).
+export const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 150 : 128;
 export const NC: i32 = 2048;
 
 /** Floats the two packing panels need: A panel MC×KC, B panel KC×NC. */
@@ -134,7 +148,7 @@ function macroKernel(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool
       const rows = min(MR, mc - ir);
       const aSliver = aPanel + ((<usize>ir * kc) << 2);
       const cTile = C + ((<usize>ir * ldc + jr) << 2);
-      if (ASC_FEATURE_RELAXED_SIMD) microKernel6x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
+      if (ASC_FEATURE_RELAXED_SIMD) microKernel5x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
       else microKernel4x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
     }
   }
@@ -210,39 +224,35 @@ function microKernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i
   copyEdgeTile(c, rowBytes, rows, cols, addToC);
 }
 
-// The relaxed build's 6×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·6 + r] · bSliver[k·8 + j].
-// Twelve fused chains; each broadcast of A is used by its two madds before the next is loaded, so only
-// one is live at a time (12 + 2 + 1 = 15 registers).
+// The relaxed build's 5×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·5 + r] · bSliver[k·8 + j].
+// Row 4 comes first, so its broadcast is spent before the shuffles of rows 0–3 need their temporary.
 // @ts-ignore: decorator
 @inline
-function microKernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
+function microKernel5x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let ai = v128.load32_splat(a);
-    c00 = madd(ai, b0, c00);
-    c01 = madd(ai, b1, c01);
-    ai = v128.load32_splat(a, 4);
-    c10 = madd(ai, b0, c10);
-    c11 = madd(ai, b1, c11);
-    ai = v128.load32_splat(a, 8);
-    c20 = madd(ai, b0, c20);
-    c21 = madd(ai, b1, c21);
-    ai = v128.load32_splat(a, 12);
-    c30 = madd(ai, b0, c30);
-    c31 = madd(ai, b1, c31);
-    ai = v128.load32_splat(a, 16);
+    let ai = v128.load32_splat(a, 16);
     c40 = madd(ai, b0, c40);
     c41 = madd(ai, b1, c41);
-    ai = v128.load32_splat(a, 20);
-    c50 = madd(ai, b0, c50);
-    c51 = madd(ai, b1, c51);
+    const a03 = v128.load(a); // rows 0–3 of column k
+    ai = v128.shuffle<f32>(a03, a03, 0, 0, 0, 0);
+    c00 = madd(ai, b0, c00);
+    c01 = madd(ai, b1, c01);
+    ai = v128.shuffle<f32>(a03, a03, 1, 1, 1, 1);
+    c10 = madd(ai, b0, c10);
+    c11 = madd(ai, b1, c11);
+    ai = v128.shuffle<f32>(a03, a03, 2, 2, 2, 2);
+    c20 = madd(ai, b0, c20);
+    c21 = madd(ai, b1, c21);
+    ai = v128.shuffle<f32>(a03, a03, 3, 3, 3, 3);
+    c30 = madd(ai, b0, c30);
+    c31 = madd(ai, b1, c31);
     a += MR * 4;
     b += NR * 4;
   }
@@ -264,9 +274,6 @@ function microKernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i
       c += rowBytes;
       v128.store(c, f32x4.add(v128.load(c), c40));
       v128.store(c, f32x4.add(v128.load(c, 16), c41), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c50));
-      v128.store(c, f32x4.add(v128.load(c, 16), c51), 16);
     } else {
       v128.store(c, c00);
       v128.store(c, c01, 16);
@@ -282,9 +289,6 @@ function microKernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i
       c += rowBytes;
       v128.store(c, c40);
       v128.store(c, c41, 16);
-      c += rowBytes;
-      v128.store(c, c50);
-      v128.store(c, c51, 16);
     }
     return;
   }
@@ -299,8 +303,6 @@ function microKernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i
   v128.store(edgeTile, c31, 112);
   v128.store(edgeTile, c40, 128);
   v128.store(edgeTile, c41, 144);
-  v128.store(edgeTile, c50, 160);
-  v128.store(edgeTile, c51, 176);
   copyEdgeTile(c, rowBytes, rows, cols, addToC);
 }
 
@@ -338,23 +340,8 @@ function transpose4x4(src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: u
   v128.store(dst + 3 * dstRowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7)); // column 3
 }
 
-// Reads a 2×4 block (rows at src and src + srcRowBytes) and writes its transpose, four rows of 2 floats,
-// to dst, dst + dstRowBytes, …: rows 4 and 5 of a 6-row sliver, beside the 4×4 block of rows 0–3.
-// @ts-ignore: decorator
-@inline
-function transpose2x4(src: usize, srcRowBytes: usize, dst: usize, dstRowBytes: usize): void {
-  const r0 = v128.load(src);
-  const r1 = v128.load(src + srcRowBytes);
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
-  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
-  v128.store64_lane(dst, t0, 0); // column 0
-  v128.store64_lane(dst + dstRowBytes, t0, 1); // column 1
-  v128.store64_lane(dst + 2 * dstRowBytes, t1, 0); // column 2
-  v128.store64_lane(dst + 3 * dstRowBytes, t1, 1); // column 3
-}
-
-// aPanel ← A[ic:+mc, pc:+kc] (A stored M×K). A row of A is a column of the sliver: 4×4 transposes
-// (rows 0–3), plus 2×4 ones for rows 4–5 when MR = 6.
+// aPanel ← A[ic:+mc, pc:+kc] (A stored M×K). A row of A is a column of the sliver: 4×4 transposes of
+// rows 0–3 (and, for a 5-row sliver, row 4 stored lane by lane after them).
 function packA(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32): void {
   const rowBytes = <usize>lda << 2;
   let dst = aPanel;
@@ -367,7 +354,13 @@ function packA(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32): void {
         const from = src + (<usize>k << 2);
         const to = dst + ((<usize>k * MR) << 2);
         transpose4x4(from, rowBytes, to, MR << 2);
-        if (MR == 6) transpose2x4(from + 4 * rowBytes, rowBytes, to + 16, MR << 2);
+        if (MR == 5) {
+          const row4 = v128.load(from + 4 * rowBytes);
+          v128.store32_lane(to, row4, 0, 16);
+          v128.store32_lane(to + (MR << 2), row4, 1, 16);
+          v128.store32_lane(to + (MR << 3), row4, 2, 16);
+          v128.store32_lane(to + 3 * (MR << 2), row4, 3, 16);
+        }
       }
     }
     for (; k < kc; k++) {
@@ -390,7 +383,7 @@ function packATransposed(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32)
     if (rows == MR) {
       for (let k = 0; k < kc; k++) {
         v128.store(dst, v128.load(src));
-        if (MR == 6) store<u64>(dst, load<u64>(src, 16), 16);
+        if (MR == 5) store<f32>(dst, load<f32>(src, 16), 16);
         src += rowBytes;
         dst += MR << 2;
       }

@@ -156,6 +156,15 @@ describe('xcnn report (CLI)', () => {
     const run = xcnn('report', '--backend', 'ts', '--model', join('run', 'model.safetensors'), '--test-limit', '30', '--out', 'elsewhere', '--colormap', 'viridis');
     expect(run.status, run.stderr).toBe(0);
     expect(existsSync(join(work, 'elsewhere', 'report.html'))).toBe(true);
+    expect(existsSync(join(work, 'elsewhere', 'confusion.png'))).toBe(false);
+  });
+
+  it('also writes each figure as a PNG with --png', () => {
+    const run = xcnn('report', '--backend', 'ts', '--model', join('run', 'model.safetensors'), '--test-limit', '30', '--out', 'figures', '--png');
+    expect(run.status, run.stderr).toBe(0);
+    for (const name of ['confusion', 'correct', 'misclassified']) {
+      expect(readFileSync(join(work, 'figures', `${name}.png`)).subarray(1, 4).toString(), name).toBe('PNG');
+    }
   });
 
   it('refuses a missing model or a bad flag with one line', () => {

@@ -34,6 +34,7 @@ export const reportSpec: CommandSpec = {
     colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
     'per-class': { type: 'string', value: 'N', help: 'correctly classified images shown per class', default: '8' },
     mistakes: { type: 'string', value: 'N', help: 'misclassified images shown at most (the most confident first)', default: '40' },
+    png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified)' },
     ...backendFlag,
     help: { type: 'boolean', help: 'show this help' },
   },
@@ -132,6 +133,18 @@ export async function reportCommand(values: Record<string, string | boolean | un
   });
 
   const history = trainingHistory(info.metrics, modelPath);
+  const figures = {
+    curves: history && { png: encodePng(curvesFigure(history)), alt: `Training and test loss and accuracy over ${history.length} epoch(s)` },
+    confusion: { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' },
+    correct: {
+      png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: 'Correct predictions, Grad-CAM of the class' })),
+      alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
+    },
+    misclassified: {
+      png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: 'Misclassified: true→predicted, Grad-CAM of the predicted class' })),
+      alt: 'Grad-CAM overlays of misclassified test images',
+    },
+  };
   const html = reportHtml({
     modelPath,
     dataset: dataset.name,
@@ -143,21 +156,18 @@ export async function reportCommand(values: Record<string, string | boolean | un
     colormap: colormapName,
     explainedLayer: `${GRAD_CAM_LAYER}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
     training: info.training,
-    curves: history && { png: encodePng(curvesFigure(history)), alt: `Training and test loss and accuracy over ${history.length} epoch(s)` },
-    confusion: { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' },
-    classGallery: {
-      png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: 'Correct predictions, Grad-CAM of the class' })),
-      alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
-    },
+    curves: figures.curves,
+    confusion: figures.confusion,
+    classGallery: figures.correct,
     galleryPerClass: perClass,
-    misclassified: {
-      png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: 'Misclassified: true→predicted, Grad-CAM of the predicted class' })),
-      alt: 'Grad-CAM overlays of misclassified test images',
-    },
+    misclassified: figures.misclassified,
     misclassifiedShown: mistakes.length,
     misclassifiedTotal: allMistakes.length,
   });
   const path = join(out, 'report.html');
   writeFileAtomic(path, html);
+  if (values.png) {
+    for (const [name, figure] of Object.entries(figures)) if (figure) writeFileAtomic(join(out, `${name}.png`), figure.png);
+  }
   console.log(path);
 }
