@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { encodeSafetensors } from '../src/files/safetensors.js';
@@ -46,6 +47,16 @@ const tensorsOf = (drop: string) => {
   return encodeSafetensors(network.parameters.filter((p) => p.name !== drop).map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) })));
 };
 
+/** A valid, all-white PNG, whose IHDR then claims `width`×`height` (the data stays 8×8 when they differ). */
+function pngOfSize(width: number, height: number): Uint8Array {
+  const png = new PNG({ width: 8, height: 8 });
+  png.data.fill(255);
+  const bytes = Uint8Array.from(PNG.sync.write(png));
+  new DataView(bytes.buffer).setUint32(16, width);
+  new DataView(bytes.buffer).setUint32(20, height);
+  return bytes;
+}
+
 type Row = [input: string, problem: string, setup: () => string[], status: 1 | 2, message: RegExp];
 
 const rows: Row[] = [
@@ -77,6 +88,11 @@ const rows: Row[] = [
   ['model file', 'offsets out of range', () => { writeFileSync(path('range.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8))); return ['evaluate', '--model', 'range.safetensors']; }, 1, /data_offsets \[0, 16\] outside the 8-byte data buffer/],
   ['model file', 'overlapping tensors', () => { writeFileSync(path('overlap.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12))); return ['evaluate', '--model', 'overlap.safetensors']; }, 1, /tensors 'a' and 'b' overlap/],
   ['model file', 'a shape whose element count overflows', () => { writeFileSync(path('overflow.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [2 ** 31, 2 ** 31, 2 ** 31], data_offsets: [0, 4] } }, new Uint8Array(4))); return ['evaluate', '--model', 'overflow.safetensors']; }, 1, /larger than the whole 4-byte data buffer/],
+  ['PNG image (--image)', 'does not exist', () => ['explain', '--model', 'model.safetensors', '--image', 'absent.png'], 1, /absent\.png: cannot read the image: no such file/],
+  ['PNG image (--image)', 'not a PNG', () => { writeFileSync(path('photo.png'), 'GIF89a not really'); return ['explain', '--model', 'model.safetensors', '--image', 'photo.png']; }, 1, /photo\.png: not a PNG file/],
+  ['PNG image (--image)', 'an absurd declared size', () => { writeFileSync(path('huge.png'), pngOfSize(100_000, 100_000)); return ['explain', '--model', 'model.safetensors', '--image', 'huge.png']; }, 1, /huge\.png: the PNG declares 100000×100000 pixels, more than xcnn reads/],
+  ['PNG image (--image)', 'corrupt image data', () => { const b = pngOfSize(8, 8); b.fill(7, 40, 60); writeFileSync(path('corrupt.png'), b); return ['explain', '--model', 'model.safetensors', '--image', 'corrupt.png']; }, 1, /corrupt\.png: not a readable PNG/],
+  ['PNG image (--image)', 'blank (no digit)', () => { writeFileSync(path('blank.png'), pngOfSize(8, 8)); return ['explain', '--model', 'model.safetensors', '--image', 'blank.png']; }, 1, /blank\.png: the image is blank/],
   ['checkpoint', 'none in the --resume folder', () => ['train', '--resume', work], 1, /checkpoint\.safetensors: no checkpoint to resume from/],
   ['checkpoint', 'a model file, not a checkpoint', () => { const d = path('ckpt'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), model); return ['train', '--resume', d]; }, 1, /checkpoint\.safetensors: not a usable xcnn checkpoint: its format is "xcnn"/],
   ['output folder', 'cannot be written', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: \/proc\/xcnn-out: cannot write there: ENOENT/],
