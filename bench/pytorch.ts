@@ -8,6 +8,15 @@
  * all of them see the same machine conditions. The ratio "xcnn ÷ this" is the median over the rounds
  * of the paired per-round ratio of images/s (> 1: xcnn is faster).
  *
+ * xcnn's side is a list of contenders, so another step joins the race with one entry; a thread pool,
+ * say (src/parallel/thread-pool.ts is a TrainStep):
+ *
+ *   { name: 'xcnn wasm', threads: 2, prepare: async (context, train) => {
+ *       const { network, optimizer } = paperNetworkWithAdam(context.wasm);
+ *       const pool = await ThreadPool.create(network, 2, optimizer);
+ *       return { step: onMnistBatches(pool, context.wasm, train), detail: 'thread pool', close: () => pool.close() };
+ *   } }
+ *
  * The Python is the first of $XCNN_BENCH_PYTHON, python3, /usr/bin/python3 that can `import torch`.
  * Without one the group prints why and returns a "skipped" row; a PyTorch child failing likewise skips
  * the group, never the bench.
@@ -19,7 +28,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, loadDataset, type ImageSet } from '../src/data/dataset.js';
 import { significant, type BenchContext, type BenchGroup, type BenchRow } from './bench-group.js';
-import { BATCH, mnistTrainingStep } from './training-step.js';
+import { BATCH, median, mnistTrainingStep } from './training-step.js';
 
 const ROUNDS = 5;
 const ROUND_SECONDS = 0.8; // per contender per round
@@ -77,10 +86,9 @@ export function pytorchComparisonGroup(options: { xcnn: XcnnContender[]; torchTh
         const started = await Promise.allSettled(options.torchThreads.map((threads) => startTorch(python.path, threads)));
         for (const result of started) if (result.status === 'fulfilled') racers.push(result.value);
         const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-        if (failed !== undefined) return skipped(`the PyTorch child failed: ${(failed.reason as Error).message}`);
-        const xcnn: Racer[] = [];
-        for (const contender of options.xcnn) xcnn.push(await xcnnRacer(contender, context, train));
-        racers.unshift(...xcnn);
+        if (failed !== undefined) return skipped(`the PyTorch child failed: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`);
+        // xcnn's racers go first, in the order given (the rows' ratio columns are theirs).
+        for (const [k, contender] of options.xcnn.entries()) racers.splice(k, 0, await xcnnRacer(contender, context, train));
         if (racers.some((racer) => racer.detail.includes('reference BLAS'))) {
           console.log(
             "note: PyTorch's Linear layers run on the reference (netlib) BLAS that libblas.so.3 points at here: slow, so " +
@@ -90,7 +98,7 @@ export function pytorchComparisonGroup(options: { xcnn: XcnnContender[]; torchTh
           );
         }
         try {
-          return await race(racers, xcnn.length);
+          return await race(racers, options.xcnn.length);
         } catch (error) {
           if (error instanceof TorchChildError) return skipped(`the PyTorch child failed: ${error.message}`);
           throw error;
@@ -135,12 +143,6 @@ async function race(racers: Racer[], xcnnCount: number): Promise<BenchRow[]> {
     });
     return row;
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function xcnnRacer(contender: XcnnContender, context: BenchContext, train: ImageSet): Promise<Racer> {

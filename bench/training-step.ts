@@ -13,10 +13,10 @@ import type { Backend } from '../src/backend/backend.js';
 import { BatchLoader, range } from '../src/data/batch.js';
 import { loadDataset, type ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
-import { createPaperNetwork } from '../src/model/network.js';
+import { createPaperNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
-import { SerialStep } from '../src/train/step.js';
+import { SerialStep, type TrainStep } from '../src/train/step.js';
 import { percentOf, significant, type BenchGroup } from './bench-group.js';
 
 export const BATCH = 64;
@@ -74,14 +74,18 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/**
- * A training step of the paper's network on `backend`, ready to time: each call loads the next batch
- * of 64 training images in order (wrapping round), and runs zeroGrad → forward → loss → backward → Adam.
- */
-export function mnistTrainingStep(backend: Backend, train: ImageSet, seed = 1): () => void {
+/** The paper's network on `backend`, initialised from `seed`, with its Adam optimiser. */
+export function paperNetworkWithAdam(backend: Backend, seed = 1): { network: Network; optimizer: Adam } {
   const network = createPaperNetwork(backend);
   network.initialize(new Random(seed));
-  const step = new SerialStep(network, new Adam(network));
+  return { network, optimizer: new Adam(network) };
+}
+
+/**
+ * A training step ready to time: each call loads the next batch of 64 training images in order
+ * (wrapping round) into `backend` memory and runs `step` on it (zeroGrad → forward → loss → backward → Adam).
+ */
+export function onMnistBatches(step: TrainStep, backend: Backend, train: ImageSet): () => void {
   const loader = new BatchLoader(backend, train);
   const batches = Math.floor(train.count / BATCH);
   const order = range(0, batches * BATCH);
@@ -92,6 +96,12 @@ export function mnistTrainingStep(backend: Backend, train: ImageSet, seed = 1): 
     if (!Number.isFinite(loss)) throw new XcnnError(`benchmark training step on batch ${next} diverged (loss ${loss})`);
     next = (next + 1) % batches;
   };
+}
+
+/** The trainer's default step (SerialStep: the calling thread, the backend's kernels) on MNIST batches. */
+export function mnistTrainingStep(backend: Backend, train: ImageSet): () => void {
+  const { network, optimizer } = paperNetworkWithAdam(backend);
+  return onMnistBatches(new SerialStep(network, optimizer), backend, train);
 }
 
 export const trainingStepGroup: BenchGroup = {
