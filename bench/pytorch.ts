@@ -28,7 +28,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, loadDataset, type ImageSet } from '../src/data/dataset.js';
 import { significant, type BenchContext, type BenchGroup, type BenchRow } from './bench-group.js';
-import { BATCH, median, mnistTrainingStep } from './training-step.js';
+import { ThreadPool } from '../src/parallel/thread-pool.js';
+import { BATCH, median, mnistTrainingStep, onMnistBatches, paperNetworkWithAdam } from './training-step.js';
 
 const ROUNDS = 5;
 const ROUND_SECONDS = 0.8; // per contender per round
@@ -110,7 +111,20 @@ export function pytorchComparisonGroup(options: { xcnn: XcnnContender[]; torchTh
   };
 }
 
-export const pytorchGroup = pytorchComparisonGroup({ xcnn: [wasmSerialContender], torchThreads: [1, 2] });
+/** xcnn's step on a thread pool: what `xcnn train --threads N` runs. */
+export function wasmPoolContender(threads: number): XcnnContender {
+  return {
+    name: 'xcnn wasm',
+    threads,
+    prepare: async (context, train) => {
+      const { network, optimizer } = paperNetworkWithAdam(context.wasm);
+      const pool = await ThreadPool.create(network, threads, optimizer);
+      return { step: onMnistBatches(pool, context.wasm, train), detail: `${context.wasm.build} kernels, thread pool`, close: () => pool.close() };
+    },
+  };
+}
+
+export const pytorchGroup = pytorchComparisonGroup({ xcnn: [wasmSerialContender, wasmPoolContender(2)], torchThreads: [1, 2] });
 
 function skipped(reason: string): BenchRow[] {
   console.log(`PyTorch comparison skipped: ${reason}`);

@@ -14,9 +14,10 @@ import { inferenceGroup } from './inference.js';
 import { layersGroup } from './layers.js';
 import { pytorchGroup } from './pytorch.js';
 import { simdCeilingGroup } from './simd-ceiling.js';
+import { threadsGroup } from './threads.js';
 import { trainingStepGroup } from './training-step.js';
 
-const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, inferenceGroup, pytorchGroup];
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup];
 
 /**
  * `npm run bench -- --only NAME[,NAME]` runs the groups whose names contain one of the NAMEs (any case),
