@@ -8,6 +8,7 @@ import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { BatchLoader, range } from '../src/data/batch.js';
 import { loadDataset, takeFirst } from '../src/data/dataset.js';
 import { predict } from '../src/eval/predict.js';
+import { gradCam } from '../src/explain/grad-cam.js';
 import { createPaperNetwork } from '../src/model/network.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
@@ -71,6 +72,21 @@ describe('ThreadPool', () => {
     for (let k = 0; k < serial.probabilities.length; k++) worst = Math.max(worst, Math.abs(parallel.probabilities[k] - serial.probabilities[k]));
     expect(worst).toBe(0); // the forward pass of an image does not depend on which thread runs it
     expect(parallel.loss).toBeCloseTo(serial.loss, 6);
+  });
+
+  it('computes Grad-CAM on every thread to exactly the one-thread result', async () => {
+    const { network } = await setup(8, 1);
+    const pool = await ThreadPool.create(network, 2);
+    pools.push(pool);
+    const indices = range(0, 300);
+    const serial = gradCam(network, mnist.test, { indices });
+    const parallel = gradCam(network, mnist.test, { indices, runner: pool.gradCamRunner() });
+    for (const key of ['logits', 'weights', 'maps', 'heatmaps', 'predicted'] as const) {
+      expect(Buffer.from(parallel[key].buffer).equals(Buffer.from(serial[key].buffer)), key).toBe(true);
+    }
+    const forClassThree = gradCam(network, mnist.test, { indices, targetClass: 3, runner: pool.gradCamRunner() });
+    expect([...forClassThree.targets].every((t) => t === 3)).toBe(true);
+    expect(Buffer.from(forClassThree.maps.buffer).equals(Buffer.from(gradCam(network, mnist.test, { indices, targetClass: 3 }).maps.buffer))).toBe(true);
   });
 
   it('refuses to train without an optimiser', async () => {

@@ -19,7 +19,8 @@ import { colormapByName, colormapNames } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, threadsFlag, threadsFrom } from './common.js';
+import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const explainSpec: CommandSpec = {
   name: 'explain',
@@ -37,6 +38,7 @@ export const explainSpec: CommandSpec = {
     colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
     ...dataFlag,
     ...backendFlag,
+    ...threadsFlag,
     help: { type: 'boolean', help: 'show this help' },
   },
 };
@@ -130,7 +132,9 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const figureLimit = intFlag('figures', String(values.figures), 0);
   const bytes = readModelFile(modelPath);
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendFrom(values)));
+  const backendName = backendFrom(values);
+  const threads = threadsFrom(values, backendName);
+  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
   const { height, width, classes, channels } = info.geometry;
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
 
@@ -151,7 +155,10 @@ export async function explainCommand(values: Record<string, string | boolean | u
 
   const started = performance.now();
   const indices = sources.map((s) => (s.kind === 'test' ? s.index : 0));
-  const result = gradCam(network, set, { indices, targetClass });
+  // Threads pay off for many images; a handful runs faster without starting workers.
+  const pool = threads > 1 && indices.length >= 256 ? await ThreadPool.create(network, threads) : null;
+  const result = gradCam(network, set, { indices, targetClass, runner: pool?.gradCamRunner() });
+  await pool?.close();
   const seconds = (performance.now() - started) / 1000;
 
   const explanations = sources.map((source, n) => explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath));

