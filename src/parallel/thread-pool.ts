@@ -104,20 +104,9 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   run(batch: LoadedBatch): StepResult {
     const optimizer = this.optimizer;
     if (optimizer === null) throw new XcnnError('this thread pool was made without an optimiser: it can only predict');
-    this.start(Command.TRAIN, batch);
-    this.data[ADAM_STEP] = optimizer.step + 1;
-    this.go();
-    let failed = false;
-    try {
-      this.shard.computeGradients(this.control);
-    } catch (error) {
-      this.control.fail(0, (error as Error).message);
-      failed = true;
-    }
-    this.control.arrive(COMPUTED);
-    this.control.waitFor(COMPUTED, this.threads);
+    this.computeOnEveryThread(Command.TRAIN, batch, () => (this.data[ADAM_STEP] = optimizer.step + 1), () => this.shard.computeGradients(this.control));
     const { loss, correct } = this.totals(batch.size);
-    if (!failed && Atomics.load(this.control.sync, FAILED) === 0) this.shard.sumAndUpdate(this.control);
+    if (Atomics.load(this.control.sync, FAILED) === 0) this.shard.sumAndUpdate(this.control);
     this.control.arrive(UPDATED);
     this.control.waitFor(UPDATED, this.threads);
     this.control.throwIfFailed();
@@ -128,16 +117,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   /** Probabilities of a batch, computed on every thread (BatchPredictor). */
   predictBatch(batch: LoadedBatch): { probs: Floats; lossSum: number } {
     const probs = this.probs.forBatch(batch.size);
-    this.start(Command.PREDICT, batch);
-    this.data[PROBS] = probs.byteOffset;
-    this.go();
-    try {
-      this.shard.predict(this.control);
-    } catch (error) {
-      this.control.fail(0, (error as Error).message);
-    }
-    this.control.arrive(COMPUTED);
-    this.control.waitFor(COMPUTED, this.threads);
+    this.computeOnEveryThread(Command.PREDICT, batch, () => (this.data[PROBS] = probs.byteOffset), () => this.shard.predict(this.control));
     this.control.throwIfFailed();
     return { probs, lossSum: this.totals(batch.size).loss * batch.size };
   }
@@ -154,20 +134,14 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     };
     return (batch, targetClass, out) => {
       const rows = { logits: shared.logits.forBatch(batch.size), weights: shared.weights.forBatch(batch.size), maps: shared.maps.forBatch(batch.size), heatmaps: shared.heatmaps.forBatch(batch.size) };
-      this.start(Command.GRAD_CAM, batch);
-      this.data[TARGET] = targetClass ?? -1;
-      this.data[OUT_LOGITS] = rows.logits.byteOffset;
-      this.data[OUT_WEIGHTS] = rows.weights.byteOffset;
-      this.data[OUT_MAPS] = rows.maps.byteOffset;
-      this.data[OUT_HEATMAPS] = rows.heatmaps.byteOffset;
-      this.go();
-      try {
-        this.shard.gradCam(this.control);
-      } catch (error) {
-        this.control.fail(0, (error as Error).message);
-      }
-      this.control.arrive(COMPUTED);
-      this.control.waitFor(COMPUTED, this.threads);
+      const setOutputs = () => {
+        this.data[TARGET] = targetClass ?? -1;
+        this.data[OUT_LOGITS] = rows.logits.byteOffset;
+        this.data[OUT_WEIGHTS] = rows.weights.byteOffset;
+        this.data[OUT_MAPS] = rows.maps.byteOffset;
+        this.data[OUT_HEATMAPS] = rows.heatmaps.byteOffset;
+      };
+      this.computeOnEveryThread(Command.GRAD_CAM, batch, setOutputs, () => this.shard.gradCam(this.control));
       this.control.throwIfFailed();
       for (const key of ['logits', 'weights', 'maps', 'heatmaps'] as const) out[key].set(rows[key]);
     };
@@ -187,7 +161,12 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     return this.control.data;
   }
 
-  private start(command: number, batch: LoadedBatch): void {
+  /**
+   * Starts `command` on `batch` for every thread (after `setData` has filled in its arguments), does
+   * this thread's share (`work`), and returns once every thread has done its share. A failure anywhere
+   * is recorded in the control block (ControlBlock.throwIfFailed raises it).
+   */
+  private computeOnEveryThread(command: number, batch: LoadedBatch, setData: () => void, work: () => void): void {
     if (this.closed) throw new XcnnError('the thread pool is closed');
     if (!this.backend.owns(batch.input) || !this.backend.owns(batch.labels)) throw new XcnnError('a pool batch must live in the pool backend\'s memory');
     const { sync } = this.control;
@@ -197,11 +176,16 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     Atomics.store(sync, UPDATED, 0);
     this.data[INPUT] = batch.input.byteOffset;
     this.data[LABELS] = batch.labels.byteOffset;
-  }
-
-  private go(): void {
-    Atomics.add(this.control.sync, GENERATION, 1);
-    Atomics.notify(this.control.sync, GENERATION);
+    setData();
+    Atomics.add(sync, GENERATION, 1);
+    Atomics.notify(sync, GENERATION);
+    try {
+      work();
+    } catch (error) {
+      this.control.fail(0, (error as Error).message);
+    }
+    this.control.arrive(COMPUTED);
+    this.control.waitFor(COMPUTED, this.threads);
   }
 
   private totals(batchSize: number): { loss: number; correct: number } {
