@@ -38,13 +38,15 @@
  *     cover the fused latency (4 cycles at 2 per cycle on Zen needs 8) — 80 flops a step from 4 loads:
  *     B's two vectors, A's rows 0–3 as one v128 and row 4 as a broadcast. Rows 0–3 are splatted from
  *     their v128 by shuffles, which V8 (unlike loads) places right before their two madds, so one
- *     temporary serves all four: 10 + 2 + 1 + 1 + 1 = 15 registers. Measured, micro-kernel alone:
- *     5×8 fused ≈ 97 % of the fused ceiling, 4×8 fused ≈ 4×8 mul + add ≈ 87 %; 6×8 fused spills (with
- *     six broadcasts hoisted it needs 20 registers, with shuffles 17) and runs at a fifth to
- *     three-quarters of 4×8; 5×8 with mul + add spills too (it also needs the product temporary).
+ *     temporary serves all four: 10 + 2 + 1 + 1 + 1 = 15 registers.
+ *   Measured on a Zen core, micro-kernel alone (both ceilings are equal there: 2 fused, or 2 mul + 2
+ *     add, a cycle): 5×8 fused 97 % of the ceiling, 4×8 fused and 4×8 mul + add 87 %. Rejected: 6×8
+ *     fused spills accumulators (20 registers with six broadcasts hoisted, 17 with shuffles) and runs at
+ *     20 % (broadcasts) or 80 % (shuffles) of 4×8; 5×8 with mul + add needs the product temporary too,
+ *     spills, and runs at 80 %; 3×12 fused (9 + 3 + 3) fits but reaches only 92 %.
  *
- * The plain kernel reaches 80–87 % of the ceiling of ceiling.ts on the network's large shapes (npm run
- * bench); the rest is packing and edges.
+ * On the network's shapes the whole GEMM reaches 75–85 % of the ceiling of ceiling.ts in the plain build
+ * and 80–87 % in the relaxed one (npm run bench); the rest is packing and edges, the same in both.
  *
  * Transposes are expressed only in the packing, never materialised in a pass of their own: a sliver
  * wants A column by column and B row by row, so Aᵀ and B are straight v128 copies, while a row-major
