@@ -23,9 +23,9 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../src/files/package-root.js';
 import { defaultDataDir, loadDataset, type ImageSet } from '../src/data/dataset.js';
 import { significant, type BenchContext, type BenchGroup, type BenchRow } from './bench-group.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
@@ -188,13 +188,6 @@ function findTorchPython(): { path: string; version: string } | null {
     if (probe.status === 0) return { path, version: probe.stdout.trim() };
   }
   return null;
-}
-
-/** The folder holding package.json, from bench/ or from dist/bench/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
 
 /** The MNIST training files for the child, when they are where loadDataset found them (else it uses random batches). */

@@ -2,10 +2,10 @@
  * The benchmark entry (`npm run bench`): runs each group in order, prints its table, and writes every
  * table, with the machine it ran on, to runs/bench.json. Add a group by appending it to `groups`.
  */
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../src/files/package-root.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { BenchContext, BenchGroup, BenchRow } from './bench-group.js';
@@ -13,11 +13,12 @@ import { gemmShapesGroup } from './gemm-shapes.js';
 import { inferenceGroup } from './inference.js';
 import { layersGroup } from './layers.js';
 import { pytorchGroup } from './pytorch.js';
+import { cliGroup } from './cli.js';
 import { simdCeilingGroup } from './simd-ceiling.js';
 import { threadsGroup } from './threads.js';
 import { trainingStepGroup } from './training-step.js';
 
-const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup];
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup];
 
 /**
  * `npm run bench -- --only NAME[,NAME]` runs the groups whose names contain one of the NAMEs (any case),
@@ -59,13 +60,6 @@ async function main(): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), machine, groups: results }, null, 2)}\n`);
   console.log(`wrote ${path}`);
-}
-
-/** The folder holding package.json, from bench/ or from dist/bench/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
 
 await main();

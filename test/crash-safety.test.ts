@@ -44,6 +44,11 @@ describe('crash-safe training', () => {
     for (const file of ['model.safetensors', 'metrics.json', 'checkpoint.safetensors']) expect(statSync(join(work, 'whole', file)).size).toBeGreaterThan(0);
   });
 
+  it('a second run with the same seed, thread count and kernel build writes the same model bytes', () => {
+    runToEnd(...RUN, '--out', 'again');
+    expect(readFileSync(join(work, 'again', 'model.safetensors')).equals(reference())).toBe(true);
+  });
+
   it('a run killed with SIGKILL mid-epoch and resumed ends with the same model bytes', async () => {
     const killed = await interrupt('killed', 'SIGKILL');
     expect(killed.signal).toBe('SIGKILL');

@@ -188,13 +188,14 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const history = state.history.map(({ seconds: _, ...record }) => record);
   const { checkpointEvery: _every, ...training } = settings;
   saveModel(join(out, 'model.safetensors'), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } });
-  const metrics = { settings, images: imageCounts, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds() };
+  const peakResidentMB = Math.round(process.resourceUsage().maxRSS / 1024); // this process's peak, worker threads included
+  const metrics = { settings, images: imageCounts, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds(), peakResidentMB };
   writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
 
   console.log(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} images\n`);
   console.log(formatClassificationReport(evaluation.report));
   console.log(`\n${formatConfusionMatrix(evaluation.confusion, info.classNames)}\n`);
-  console.log(`wrote ${join(out, 'model.safetensors')} and ${join(out, 'metrics.json')} (${duration(bar.elapsedSeconds())} in all)`);
+  console.log(`wrote ${join(out, 'model.safetensors')} and ${join(out, 'metrics.json')} (${duration(bar.elapsedSeconds())} in all, peak memory ${peakResidentMB} MB)`);
   return 0;
 }
 

@@ -9,13 +9,14 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Backend, Floats } from '../backend/backend.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import type { LoadedBatch } from '../data/batch.js';
 import { usageError, XcnnError } from '../errors.js';
+import { packageRoot } from '../files/package-root.js';
 import type { BatchPredictor } from '../eval/predict.js';
 import { BatchBuffer } from '../model/layer.js';
 import { describePaperNetwork, type Network } from '../model/network.js';
@@ -201,11 +202,8 @@ export class ThreadPool implements TrainStep, BatchPredictor {
 
 /** dist/src/parallel/worker.js: from dist/ itself, or from src/ when running under vitest. */
 function workerUrl(): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./worker.js', import.meta.url);
-  let root = dirname(here);
-  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
-  const built = join(root, 'dist', 'src', 'parallel', 'worker.js');
+  if (fileURLToPath(import.meta.url).endsWith('.js')) return new URL('./worker.js', import.meta.url);
+  const built = join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
   if (!existsSync(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``);
   return pathToFileURL(built);
 }

@@ -12,7 +12,7 @@ import { BatchLoader } from '../data/batch.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Random, type RandomState } from '../random.js';
-import { predict, serialPredictor, type BatchPredictor } from '../eval/predict.js';
+import { predict, type BatchPredictor } from '../eval/predict.js';
 import type { Adam } from './adam.js';
 import { SerialStep, type TrainStep } from './step.js';
 

@@ -1,19 +1,17 @@
 /**
- * Creates the wasm backend in Node: reads the kernels from build/ and hands the bytes to the
- * browser-safe core (wasm-backend.ts). The files are found by walking up from this module to the folder
- * holding package.json, so the same code works from src/ (vitest) and from dist/src/ (after tsc).
+ * Creates the wasm backend in Node: reads the kernels from the package's build/ folder and hands the
+ * bytes to the browser-safe core (wasm-backend.ts).
  *
  * Two builds of assembly/ exist: build/kernels-relaxed.wasm uses relaxed-SIMD fused multiply-add,
  * build/kernels.wasm plain 128-bit SIMD. `auto` (the default) takes the relaxed build when this engine
  * validates it — Node 20's V8 needs `--experimental-wasm-relaxed-simd`, which is set here before any
  * module is compiled (it applies to the process and its worker threads) — and the plain one otherwise.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { XcnnError } from '../../errors.js';
+import { packageRoot } from '../../files/package-root.js';
 import { validates } from './kernels.js';
 import { createWasmBackendFromBytes, type KernelBuild, type WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
@@ -58,12 +56,3 @@ export function kernelsWasmPath(build: KernelBuild = 'simd'): string {
   return join(packageRoot(), 'build', FILES[build]);
 }
 
-function packageRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) {
-      throw new XcnnError(`cannot find the xcnn package root (no package.json above ${here}): run \`npm run build:wasm\` inside it`);
-    }
-  }
-}
