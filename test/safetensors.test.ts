@@ -4,7 +4,7 @@ import { decodeSafetensors, encodeSafetensors } from '../src/files/safetensors.j
 import { XcnnError } from '../src/errors.js';
 import { rawSafetensors } from './fixtures/files.js';
 
-const tensorLists = fc.array(
+const tensorLists = fc.uniqueArray(
   fc.record({
     name: fc.string({ minLength: 1, maxLength: 8 }).filter((n) => n !== '__metadata__'),
     shape: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }),
@@ -28,6 +28,16 @@ describe('safetensors', () => {
         expect(decoded.metadata).toEqual(Object.keys(metadata).length ? { ...metadata } : {});
       }),
     );
+  });
+
+  it('writes and reads back tensors whose names are Object.prototype keys', () => {
+    const tensors = ['toString', '__proto__', 'constructor'].map((name) => ({ name, shape: [1], data: Float32Array.of(1) }));
+    expect([...decodeSafetensors(encodeSafetensors(tensors), 'f').tensors.keys()].sort()).toEqual(['__proto__', 'constructor', 'toString']);
+  });
+
+  it('refuses to write two tensors of the same name', () => {
+    const t = { name: 'w', shape: [1], data: new Float32Array(1) };
+    expect(() => encodeSafetensors([t, t])).toThrow(/the tensor name 'w' is used twice/);
   });
 
   it('converts F16, BF16 and F64 tensors to float32', () => {

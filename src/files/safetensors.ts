@@ -30,10 +30,14 @@ export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 
 export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor may be called 'toString' or '__proto__' like any other name.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  const names = new Set<string>(['__metadata__']);
   let offset = 0;
   for (const { name, shape, data } of tensors) {
+    if (names.has(name)) throw new XcnnError(`safetensors: the tensor name '${name}' is used twice (or is __metadata__); names must be unique`);
+    names.add(name);
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
     offset += data.length * 4;
   }
@@ -70,7 +74,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('the header is not a JSON object');
 
   const dataLength = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null); // any key, '__proto__' included
   const tensors = new Map<string, Tensor>();
   const ranges: Array<{ name: string; begin: number; end: number }> = [];
 
