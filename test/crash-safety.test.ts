@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
 const work = mkdtempSync(join(tmpdir(), 'xcnn-crash-'));
 const BACKEND = process.env.XCNN_TEST_BACKEND ?? 'wasm';
-const RUN = ['train', '--backend', BACKEND, '--limit', '640', '--test-limit', '64', '--epochs', '2', '--batch', '32', '--seed', '42'];
+const RUN = ['train', '--backend', BACKEND, '--limit', '2560', '--test-limit', '64', '--epochs', '2', '--batch', '32', '--seed', '42'];
 
 function runToEnd(...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8' });
@@ -32,6 +32,8 @@ async function interrupt(out: string, signal: NodeJS.Signals): Promise<{ code: n
     await new Promise((r) => setTimeout(r, 10));
   }
   await new Promise((r) => setTimeout(r, 150)); // somewhere after the checkpoint, mid-step or mid-write
+  // The run (2 epochs of 2,560 images) takes over a second at 4,000 images/s: it must still be running.
+  if (child.exitCode !== null) throw new Error('the run ended before it could be interrupted; make it longer');
   child.kill(signal);
   return { ...(await exited), stderr };
 }

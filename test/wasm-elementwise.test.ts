@@ -111,11 +111,18 @@ describe('adamUpdate (wasm)', () => {
         const expected = { params: params.slice(), m: m.slice(), v: v.slice() };
         reference.adamUpdate(expected.params, grads, expected.m, expected.v, hp);
 
-        // Magnitudes of the terms each result is made of: β·m and (1−β)·g for m, likewise for v, and θ and the step for θ.
+        // Magnitudes of the terms each result is made of: β·m and (1−β)·g for m, likewise for v; for θ, θ and
+        // the step, plus m's own rounding carried into the step: where β1·m and (1−β1)·g nearly cancel, m's
+        // error (≤ u·Σ|terms|) is large next to m, and reaches θ as lr·err(m)/(1−β1ᵗ)/(√v̂ + ε).
         const scale = {
           m: m.map((mk, k) => hp.beta1 * Math.abs(mk) + (1 - hp.beta1) * Math.abs(grads[k])),
           v: v.map((vk, k) => hp.beta2 * vk + (1 - hp.beta2) * grads[k] ** 2),
-          params: params.map((p, k) => Math.abs(p) + Math.abs(p - expected.params[k])),
+          params: params.map((p, k) => {
+            const mTerms = hp.beta1 * Math.abs(m[k]) + (1 - hp.beta1) * Math.abs(grads[k]);
+            const vHat = expected.v[k] / (1 - hp.beta2 ** step);
+            const carried = (learningRate * mTerms) / (1 - hp.beta1 ** step) / (Math.sqrt(vHat) + hp.epsilon);
+            return Math.abs(p) + Math.abs(p - expected.params[k]) + carried;
+          }),
         };
         wasm.adamUpdate(params, grads, m, v, hp);
         const tolerance = (magnitudes: ArrayLike<number>) => ({ atol: 0, rtol: 16 * FLOAT32_UNIT_ROUNDOFF, magnitudes });
