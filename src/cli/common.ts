@@ -1,11 +1,13 @@
 /** Flags and steps that several commands share: the data folder, the backend, the model's data check. */
 import type { BackendName } from '../backend/backend.js';
-import { loadDataset, takeFirst, type Dataset } from '../data/dataset.js';
+import { takeFirst, type Dataset } from '../data/dataset.js';
+import { loadDataset } from '../data/dataset-files.js';
 import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import { defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
-import { decodeModel, readModelFile, type ModelInfo } from '../model/model-file.js';
+import { decodeModel, type ModelInfo } from '../model/model-file.js';
+import { readModelFile } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
 import { choiceFlag, intFlag, type Flags } from './args.js';
 

@@ -1,7 +1,9 @@
 /**
- * `xcnn explain`: Grad-CAM of chosen test images (`--index`) or of a person's own PNG of a digit
- * (`--image`): one explain.json with every image's prediction, probabilities, target class, 11 × 11 map
- * and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image for the first `--figures`.
+ * `xcnn explain`: Grad-CAM (or another method, `--method`, see src/explain/methods/) of chosen test images
+ * (`--index`) or of a person's own PNG of a digit (`--image`): one explain.json with every image's
+ * prediction, probabilities, target class, raw map (11 × 11 on relu2 for the CAM family, 28 × 28 on the
+ * input for the gradient family) and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image
+ * for the first `--figures`.
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
@@ -11,24 +13,30 @@ import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError, usageError } from '../errors.js';
 import { digitFromPng, type DigitImage } from '../explain/digit-image.js';
-import { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage } from '../explain/grad-cam.js';
+import { GRAD_CAM_LAYER, gradCam, gradCamImage, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
+import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
+import { explainImages, type MethodExplanation } from '../explain/methods/explain.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { colormapByName, colormapNames } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
-import { choiceFlag, intFlag, type CommandSpec } from './args.js';
+import { choiceFlag, intFlag, positiveFlag, type CommandSpec } from './args.js';
 import { backendFlag, dataFlag, loadCommandModel, loadDataFor, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const explainSpec: CommandSpec = {
   name: 'explain',
   summary:
-    'Explains predictions with Grad-CAM: for test images (--index) or your own PNG of a digit (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json.',
-  usage: 'xcnn explain --model FILE (--index N[,N…] | --image FILE.png) [--class K] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+    'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG of a digit (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json.',
+  usage: 'xcnn explain --model FILE (--index N[,N…] | --image FILE.png) [--method NAME] [--class K] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
     index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
     image: { type: 'string', value: 'FILE', help: 'a PNG of a handwritten digit (any size, dark on light or light on dark)' },
+    method: { type: 'string', value: 'NAME', help: `the explanation method: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
+    samples: { type: 'string', value: 'N', help: 'smoothgrad: noisy copies per image', default: '50' },
+    sigma: { type: 'string', value: 'S', help: 'smoothgrad: the noise\'s standard deviation, pixels being in [0, 1]', default: '0.15' },
+    steps: { type: 'string', value: 'N', help: 'integrated-gradients: steps from the black baseline to the image', default: '64' },
     class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class' },
     out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
@@ -82,7 +90,7 @@ function grid(values: ArrayLike<number>, height: number, width: number, round: (
 /** What an explained image came from. */
 type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
 
-export function explanationJson(result: GradCam, image: GradCamImage, source: Source, classNames: string[], modelPath: string) {
+export function explanationJson(result: Explanation, image: GradCamImage, source: Source, classNames: string[], modelPath: string, method = { name: 'grad-cam', layer: GRAD_CAM_LAYER, completenessGap: undefined as number | undefined }) {
   const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
   const input = source.kind === 'image' ? { input: grid(source.digit.pixels, result.height, result.width, (v) => v), inverted: source.digit.inverted, crop: source.digit.crop } : {};
   return {
@@ -93,7 +101,9 @@ export function explanationJson(result: GradCam, image: GradCamImage, source: So
     probabilities: Array.from(image.probabilities, round6),
     logits: Array.from(image.logits, round6),
     targetClass: image.target,
-    layer: GRAD_CAM_LAYER,
+    method: method.name,
+    layer: method.layer,
+    ...(method.completenessGap === undefined ? {} : { completenessGap: round6(method.completenessGap) }),
     map: grid(image.map, result.mapHeight, result.mapWidth, round6),
     heatmap: grid(image.heatmap, result.height, result.width, round4),
     ...input,
@@ -128,6 +138,10 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const out = String(values.out);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const figureLimit = intFlag('figures', String(values.figures), 0);
+  const method = methodByName(String(values.method), {
+    smoothGrad: { samples: intFlag('samples', String(values.samples), 1), sigma: values.sigma === '0' ? 0 : positiveFlag('sigma', String(values.sigma)) },
+    integratedGradients: { steps: intFlag('steps', String(values.steps), 1) },
+  });
   const { modelPath, network, info, threads } = await loadCommandModel('explain', values);
   const { height, width, classes, channels } = info.geometry;
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
@@ -149,12 +163,21 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const started = performance.now();
   const indices = sources.map((s) => (s.kind === 'test' ? s.index : 0));
   // Threads pay off for many images; a handful runs faster without starting workers.
-  const pool = threads > 1 && indices.length >= 256 ? await ThreadPool.create(network, threads) : null;
-  const result = gradCam(network, set, { indices, targetClass, runner: pool?.gradCamRunner() });
-  await pool?.close();
+  // Grad-CAM has its own driver, which runs on the thread pool; the other methods run on this thread.
+  let result: Explanation | MethodExplanation;
+  if (method.name === 'grad-cam') {
+    const pool = threads > 1 && indices.length >= 256 ? await ThreadPool.create(network, threads) : null;
+    result = gradCam(network, set, { indices, targetClass, runner: pool?.gradCamRunner() });
+    await pool?.close();
+  } else {
+    result = explainImages(network, set, method, { indices, targetClass });
+  }
+  const gaps = 'completenessGaps' in result ? result.completenessGaps : undefined;
   const seconds = (performance.now() - started) / 1000;
 
-  const explanations = sources.map((source, n) => explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath));
+  const explanations = sources.map((source, n) =>
+    explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer, completenessGap: gaps?.[n] }),
+  );
   const jsonPath = join(out, 'explain.json');
   writeFileAtomic(jsonPath, `${JSON.stringify(explanations)}\n`);
 
@@ -169,10 +192,10 @@ export async function explainCommand(values: Record<string, string | boolean | u
     const caption = source.kind === 'test'
       ? `test #${source.index}: true ${info.classNames[source.label]}, predicted ${predictedName} (${confidence})`
       : `${basename(source.file)}: predicted ${predictedName} (${confidence})`;
-    const figure = explanationFigure({ width, height, pixels, heatmap: image.heatmap }, { colormap, heatmapTitle: `Grad-CAM: ${info.classNames[image.target]}`, caption });
+    const figure = explanationFigure({ width, height, pixels, heatmap: image.heatmap }, { colormap, heatmapTitle: `${method.title}: ${info.classNames[image.target]}`, caption });
     const figurePath = join(out, `${name}.png`);
     writeFileAtomic(figurePath, encodePng(figure));
-    if (!values.json) console.log(`${caption}; Grad-CAM for ${info.classNames[image.target]} → ${figurePath}`);
+    if (!values.json) console.log(`${caption}; ${method.title} for ${info.classNames[image.target]} → ${figurePath}`);
   }
 
   if (values.json) {
@@ -180,7 +203,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
   } else {
     const skipped = sources.length - figureCount;
     console.log(
-      `Grad-CAM of ${result.count} image(s) in ${seconds.toFixed(2)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figureCount} figure(s)` +
+      `${method.title} of ${result.count} image(s) in ${seconds.toFixed(2)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figureCount} figure(s)` +
         (skipped > 0 ? ` (not for the other ${skipped}: raise --figures to draw more)` : ''),
     );
   }

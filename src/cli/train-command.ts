@@ -12,10 +12,11 @@ import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/select.js';
 import { takeFirst, type Dataset } from '../data/dataset.js';
 import { usageError, XcnnError } from '../errors.js';
-import { evaluate, evaluationJson } from '../eval/evaluate.js';
+import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
 import { checkWritableFolder, writeFileAtomic } from '../files/atomic-write.js';
-import { saveModel, type ModelInfo } from '../model/model-file.js';
+import type { ModelInfo } from '../model/model-file.js';
+import { saveModel } from '../model/model-io.js';
 import { createPaperNetwork } from '../model/network.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
@@ -181,7 +182,8 @@ export async function trainCommand(values: FlagValues): Promise<number> {
     return 130;
   }
 
-  const evaluation = evaluate(pool ?? state.network, dataset.test, info.classNames);
+  // The last epoch's test pass already predicted every test image with these weights: reuse it.
+  const evaluation = state.lastTest ? evaluationOf(state.lastTest, info.classNames) : evaluate(pool ?? state.network, dataset.test, info.classNames);
   await pool?.close();
   // The model file holds no timings and no operational settings, so the same seed and training
   // settings give the same bytes however the run was checkpointed, interrupted or resumed.

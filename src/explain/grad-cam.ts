@@ -40,11 +40,14 @@ export interface GradCamOptions {
   batchSize?: number;
 }
 
-/** Grad-CAM of N images; every array is row-major with the shape given. */
-export interface GradCam {
+/**
+ * What every explanation method of N images gives (src/explain/methods/); every array is row-major with
+ * the shape given. The map is the method's raw one: [h, w] on relu2 for the CAM family, [H, W] on the
+ * input for the gradient family.
+ */
+export interface Explanation {
   count: number; // N
   classes: number;
-  channels: number; // K, the explained layer's channels
   mapHeight: number; // h
   mapWidth: number; // w
   height: number; // H, the input's
@@ -54,9 +57,14 @@ export interface GradCam {
   probabilities: Float32Array; // [N, classes] softmax of the logits
   predicted: Int32Array; // [N] argmax of the logits
   targets: Int32Array; // [N] the class each map explains
-  weights: Float32Array; // [N, K] α
-  maps: Float32Array; // [N, h, w] ReLU(Σ_k α_k A_k), raw
+  maps: Float32Array; // [N, h, w] raw
   heatmaps: Float32Array; // [N, H, W] the maps resized and min–max normalised to [0, 1]
+}
+
+/** Grad-CAM of N images: an explanation whose maps are ReLU(Σ_k α_k A_k), with its channel weights. */
+export interface GradCam extends Explanation {
+  channels: number; // K, the explained layer's channels
+  weights: Float32Array; // [N, K] α
 }
 
 /** Rows of per-image Grad-CAM outputs for a batch of n images: [n, classes], [n, K], [n, h·w], [n, H·W]. */
@@ -124,17 +132,11 @@ export function gradCam(network: Network, set: ImageSet, options: GradCamOptions
  * `dLogits` is [size, classes] scratch in the network's backend.
  */
 export function gradCamOfBatch(network: Network, input: Floats, size: number, targetClass: number | undefined, out: GradCamRows, dLogits: Floats): void {
-  const classes = network.outputShape[0];
-  const layer = network.layer<ReLU>(GRAD_CAM_LAYER);
-  const [channels, mapHeight, mapWidth] = layer.outputShape;
+  const [channels, mapHeight, mapWidth] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
   const [, height, width] = network.inputShape;
   const mapPixels = mapHeight * mapWidth;
-  const logits = network.forward(input, size);
+  const { logits, activations, gradients } = activationsAndGradients(network, input, size, targetClass, dLogits);
   out.logits.set(logits);
-  dLogits.fill(0);
-  for (let b = 0; b < size; b++) dLogits[b * classes + (targetClass ?? argmaxRow(logits, b, classes))] = 1;
-  const gradients = network.backwardTo(GRAD_CAM_LAYER, dLogits); // [B, K, h, w] ∂y_c/∂A, read before the next pass
-  const activations = layer.activations(); // [B, K, h, w] A
   const alpha = new Float64Array(channels);
   const map = new Float64Array(mapPixels);
   for (let b = 0; b < size; b++) {
@@ -145,17 +147,56 @@ export function gradCamOfBatch(network: Network, input: Floats, size: number, ta
   }
 }
 
-function checkInputs(set: ImageSet, indices: Int32Array, targetClass: number | undefined, classes: number, height: number, width: number): void {
+/**
+ * The class each image of a batch is explained for: one class for all (a number), each image's own
+ * (an array, e.g. fixed from an earlier pass), or each image's predicted class (undefined).
+ */
+export type Targets = number | Int32Array | undefined;
+
+/** dLogits [size, classes] = the one-hot rows of the targets; returns the targets as an array [size]. */
+export function oneHotTargets(logits: Floats, size: number, classes: number, targets: Targets, dLogits: Floats): Int32Array {
+  const chosen = new Int32Array(size);
+  dLogits.fill(0);
+  for (let b = 0; b < size; b++) {
+    chosen[b] = typeof targets === 'number' ? targets : targets === undefined ? argmaxRow(logits, b, classes) : targets[b];
+    dLogits[b * classes + chosen[b]] = 1;
+  }
+  return chosen;
+}
+
+/** What one forward/backward pass gives every method of the CAM family, for a batch of B images. */
+export interface LayerGradients {
+  logits: Floats; // [B, classes], the last layer's buffer
+  targets: Int32Array; // [B] the class each image is explained for
+  activations: Floats; // [B, K, h, w] A, relu2's output
+  gradients: Floats; // [B, K, h, w] ∂y_c/∂A, a buffer of the next layer's
+}
+
+/**
+ * The shared part of every CAM method (Grad-CAM and src/explain/methods/cam.ts): forward the batch, set
+ * dLogits to the one-hot rows of the targets (so ∂(Σ_n dLogits_n·logits_n)/∂A_n = ∂y_{c_n}/∂A_n, image
+ * by image), and backpropagate only down to `relu2`. The arrays are the network's buffers: read them
+ * before the next pass. `dLogits` is [size, classes] scratch in the network's backend.
+ */
+export function activationsAndGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats): LayerGradients {
+  const logits = network.forward(input, size);
+  const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
+  const gradients = network.backwardTo(GRAD_CAM_LAYER, dLogits);
+  return { logits, targets: chosen, activations: network.layer<ReLU>(GRAD_CAM_LAYER).activations(), gradients };
+}
+
+/** Checks a run's images, indices and target class against the model; `what` names the method in the message. */
+export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: number | undefined, classes: number, height: number, width: number, what = 'Grad-CAM'): void {
   if (set.height !== height || set.width !== width) {
-    throw new XcnnError(`Grad-CAM: the images are ${set.height}×${set.width} but the model takes ${height}×${width}`);
+    throw new XcnnError(`${what}: the images are ${set.height}×${set.width} but the model takes ${height}×${width}`);
   }
   for (const index of indices) {
     if (!Number.isInteger(index) || index < 0 || index >= set.count) {
-      throw new XcnnError(`Grad-CAM: image index ${index} is outside the set of ${set.count} images (0 to ${set.count - 1})`);
+      throw new XcnnError(`${what}: image index ${index} is outside the set of ${set.count} images (0 to ${set.count - 1})`);
     }
   }
   if (targetClass !== undefined && !(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < classes)) {
-    throw new XcnnError(`Grad-CAM: class ${targetClass} is outside the model's ${classes} classes (0 to ${classes - 1})`);
+    throw new XcnnError(`${what}: class ${targetClass} is outside the model's ${classes} classes (0 to ${classes - 1})`);
   }
 }
 
@@ -204,7 +245,7 @@ export function minMaxNormalize(values: Float32Array): Float32Array {
 }
 
 /** out = softmax(logits row b), computed stably in float64 (the max subtracted first). */
-function softmaxRow(logits: Floats, b: number, classes: number, out: Float32Array): void {
+export function softmaxRow(logits: Floats, b: number, classes: number, out: Float32Array): void {
   let max = -Infinity;
   for (let k = 0; k < classes; k++) max = Math.max(max, logits[b * classes + k]);
   let sum = 0;
@@ -212,7 +253,7 @@ function softmaxRow(logits: Floats, b: number, classes: number, out: Float32Arra
   for (let k = 0; k < classes; k++) out[k] = Math.exp(logits[b * classes + k] - max) / sum;
 }
 
-/** One image of a Grad-CAM result, as views. */
+/** One image of an explanation (Grad-CAM's or any method's), as views. */
 export interface GradCamImage {
   index: number; // in the image set
   logits: Float32Array; // [classes]
@@ -223,7 +264,7 @@ export interface GradCamImage {
   heatmap: Float32Array; // [H, W]
 }
 
-export function gradCamImage(result: GradCam, n: number): GradCamImage {
+export function gradCamImage(result: Explanation, n: number): GradCamImage {
   const { classes, mapHeight, mapWidth, height, width } = result;
   const slice = (a: Float32Array, size: number) => a.subarray(n * size, (n + 1) * size);
   return {

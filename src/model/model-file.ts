@@ -13,11 +13,12 @@
  *
  * A file with the eight tensors and no metadata (a PyTorch state_dict saved with the safetensors
  * library) loads as an MNIST model.
+ *
+ * This module turns bytes into a network and back (and runs in a browser); reading and writing files is
+ * Node's part, in model-io.ts.
  */
-import { readFileSync } from 'node:fs';
 import type { Backend } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../files/safetensors.js';
 import { MNIST_CLASS_NAMES } from '../data/dataset.js';
 import { createPaperNetwork, MNIST_GEOMETRY, type Network, type NetworkGeometry } from './network.js';
@@ -43,28 +44,14 @@ export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
   return encodeSafetensors(tensors, metadata);
 }
 
-export function saveModel(path: string, network: Network, info: ModelInfo): void {
-  writeFileAtomic(path, encodeModel(network, info));
-}
-
-/** Reads a model file's bytes; check them with `decodeModel`. */
-export function readModelFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (train one with `xcnn train`)' : code === 'EISDIR' ? 'is a directory, not a model file' : String(error);
-    throw new XcnnError(`${path}: cannot read the model: ${why}`);
-  }
-}
-
-export function loadModel(path: string, backend: Backend): LoadedModel {
-  return decodeModel(readModelFile(path), path, backend);
-}
-
 export function decodeModel(bytes: Uint8Array, source: string, backend: Backend): LoadedModel {
   const file = decodeSafetensors(bytes, source);
   return { network: networkFromFile(file, source, backend), info: readInfo(file, source) };
+}
+
+/** A model from a file's bytes (fetched, read, or from `encodeModel`): the network on `backend`, and its info. */
+export function loadModelFromBytes(bytes: Uint8Array, backend: Backend, source = 'model'): LoadedModel {
+  return decodeModel(bytes, source, backend);
 }
 
 /**

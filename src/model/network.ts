@@ -106,6 +106,18 @@ export class Network {
     return d;
   }
 
+  /**
+   * Backpropagates dLogits [N, classes] through every layer, the first one included, and returns the
+   * gradient with respect to the input [N, ...inputShape] (a buffer of the first layer's; read it before
+   * the next pass). Parameter gradients accumulate as in `backward`. The input-space explanations
+   * (saliency, gradient × input, SmoothGrad, Integrated Gradients) use this to get ∂y_c/∂x.
+   */
+  backwardToInput(dLogits: Floats): Floats {
+    let d: Floats = dLogits;
+    for (let k = this.layers.length - 1; k >= 0; k--) d = this.layers[k].backward(d, true)!;
+    return d;
+  }
+
   zeroGrad(): void {
     this.grads.fill(0);
   }

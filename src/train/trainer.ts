@@ -12,7 +12,7 @@ import { BatchLoader } from '../data/batch.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Random, type RandomState } from '../random.js';
-import { predict, type BatchPredictor } from '../eval/predict.js';
+import { predict, type BatchPredictor, type Predictions } from '../eval/predict.js';
 import type { Adam } from './adam.js';
 import { SerialStep, type TrainStep } from './step.js';
 
@@ -49,6 +49,8 @@ export interface TrainingState {
   correct: number; // correct predictions so far this epoch
   seconds: number; // training seconds so far this epoch
   history: EpochRecord[];
+  /** The test set's predictions after the last epoch this process trained (not saved in checkpoints). */
+  lastTest?: Predictions;
 }
 
 export interface TrainOptions {
@@ -139,6 +141,7 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
     state.seconds += (performance.now() - started) / 1000;
 
     const test = predict(predictor, options.test);
+    state.lastTest = test;
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       trainLoss: state.lossSum / trainSet.count,

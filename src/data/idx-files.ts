@@ -1,0 +1,57 @@
+/**
+ * Reads IDX files (idx.ts describes the format) in Node: plain, or gzipped — a file ending in `.gz` or
+ * starting with gzip's magic is inflated, without trusting its header, before it is parsed.
+ */
+import { readFileSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { XcnnError } from '../errors.js';
+import { MAX_HEADER_LENGTH, MAX_IDX_BYTES, parseIdx, parseIdxHeader, type IdxArray } from './idx.js';
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(error);
+    throw new XcnnError(`${path}: cannot read: ${why}`);
+  }
+}
+
+/**
+ * Inflates a gzipped IDX file without trusting it: the first block is inflated alone to read the
+ * header, the header's claim is bounded, and the whole file is then inflated with exactly that much room,
+ * so a gzip bomb or a lying header is refused before a large allocation.
+ */
+function gunzipIdx(compressed: Uint8Array, path: string): Uint8Array {
+  const fail = (error: unknown) => new XcnnError(`${path}: not a valid gzip file: ${(error as Error).message}`);
+  let prefix: Uint8Array = new Uint8Array(0);
+  try {
+    prefix = gunzipSync(compressed.subarray(0, 1024), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    // A first block too short for any header: inflate it all (it is tiny, or the stream is broken).
+    if (prefix.length < MAX_HEADER_LENGTH) prefix = gunzipSync(compressed, { maxOutputLength: 1 << 16 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw fail(error);
+  }
+  const header = parseIdxHeader(prefix, path);
+  const total = header.headerLength + header.dataLength;
+  if (total > MAX_IDX_BYTES) {
+    throw new XcnnError(`${path}: not a valid IDX file: dimensions ${header.dims.join('×')} claim ${total} bytes, over the ${MAX_IDX_BYTES}-byte limit`);
+  }
+  try {
+    return gunzipSync(compressed, { maxOutputLength: total + 1 }); // one byte of room to notice extra data
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new XcnnError(`${path}: not a valid IDX file: it inflates to more than the ${total} bytes its dimensions ${header.dims.join('×')} claim`);
+    }
+    throw fail(error);
+  }
+}
+
+export function readIdxFile(path: string): IdxArray {
+  const bytes = readBytes(path);
+  return parseIdx(isGzip(bytes) ? gunzipIdx(bytes, path) : bytes, path);
+}

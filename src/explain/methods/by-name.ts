@@ -1,0 +1,62 @@
+/**
+ * The explanation methods by the names `xcnn explain --method` takes, each made with its options.
+ */
+import { usageError } from '../../errors.js';
+import { camMethod, gradCamMap, gradCamPlusPlusMap, hiResCamMap, layerCamMap, xGradCamMap } from './cam.js';
+import type { ExplanationMethod } from './explain.js';
+import {
+  gradientTimesInputMethod,
+  integratedGradientsMethod,
+  saliencyMethod,
+  smoothGradMethod,
+  type IntegratedGradientsOptions,
+  type SmoothGradOptions,
+} from './input-gradients.js';
+
+export const METHOD_NAMES = [
+  'grad-cam',
+  'grad-cam++',
+  'xgrad-cam',
+  'layer-cam',
+  'hires-cam',
+  'saliency',
+  'gradient-x-input',
+  'smoothgrad',
+  'integrated-gradients',
+] as const;
+
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+export interface MethodOptions {
+  smoothGrad?: Partial<SmoothGradOptions>;
+  integratedGradients?: Partial<IntegratedGradientsOptions>;
+}
+
+export function isMethodName(name: string): name is MethodName {
+  return (METHOD_NAMES as readonly string[]).includes(name);
+}
+
+/** The method called `name`; an unknown name is a usage error listing the names. */
+export function methodByName(name: string, options: MethodOptions = {}): ExplanationMethod {
+  if (!isMethodName(name)) throw usageError(`--method: '${name}' is not one of ${METHOD_NAMES.join(', ')}`);
+  switch (name) {
+    case 'grad-cam':
+      return camMethod(name, 'Grad-CAM', gradCamMap);
+    case 'grad-cam++':
+      return camMethod(name, 'Grad-CAM++', gradCamPlusPlusMap);
+    case 'xgrad-cam':
+      return camMethod(name, 'XGrad-CAM', xGradCamMap);
+    case 'layer-cam':
+      return camMethod(name, 'LayerCAM', layerCamMap);
+    case 'hires-cam':
+      return camMethod(name, 'HiResCAM', hiResCamMap);
+    case 'saliency':
+      return saliencyMethod();
+    case 'gradient-x-input':
+      return gradientTimesInputMethod();
+    case 'smoothgrad':
+      return smoothGradMethod(options.smoothGrad);
+    case 'integrated-gradients':
+      return integratedGradientsMethod(options.integratedGradients);
+  }
+}

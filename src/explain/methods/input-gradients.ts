@@ -1,0 +1,209 @@
+/**
+ * The gradient family on the input: attributions to the pixels x [C, H, W] (C = 1 for MNIST) from the
+ * gradient of the target's logit y_c with respect to the input, ∂y_c/∂x, which `inputGradients` gets for a
+ * whole batch in one pass (forward, one-hot dLogits, `Network.backwardToInput`). Every map is [H, W]: a
+ * method's per-channel values are reduced over the C channels as its paper does (max for saliency, sum
+ * for the others). The heatmap is the map min–max normalised, as for Grad-CAM (no resize: same size).
+ *
+ * Saliency, the vanilla gradient (Simonyan, Vedaldi & Zisserman, 2014, "Deep Inside Convolutional
+ * Networks: Visualising Image Classification Models and Saliency Maps", ICLR workshop; §3.1):
+ *   map_ij = max_c |∂y_c/∂x_cij|
+ *
+ * Gradient × input (Shrikumar, Greenside, Shcherbina & Kundaje, 2016, "Not Just a Black Box: Learning
+ * Important Features Through Propagating Activation Differences", arXiv:1605.01713):
+ *   map_ij = Σ_c x_cij · ∂y_c/∂x_cij          signed
+ *
+ * SmoothGrad (Smilkov, Thorat, Kim, Viégas & Wattenberg, 2017, "SmoothGrad: removing noise by adding
+ * noise", arXiv:1706.03825; eq. 3), the mean of a sensitivity map M over n noisy copies of the image:
+ *   map = (1/n) Σ_{s=1..n} M(x + ε_s),   ε_s ~ N(0, σ²) per pixel, M = the saliency map above
+ * σ is in the input's units (pixels in [0, 1], so σ = 0.15 is the paper's 15 % of the range); the class c
+ * is the clean image's. With σ = 0 it is the saliency map. The noise comes from `Random` (seeded).
+ *
+ * Integrated Gradients (Sundararajan, Taly & Yan, 2017, "Axiomatic Attribution for Deep Networks", ICML;
+ * eq. 1 and its Riemann sum, §5): with a baseline x′ (default black, all zeros) and m steps,
+ *   IG_cij = (x_cij − x′_cij) · (1/m) Σ_{k=1..m} ∂y_c/∂x_cij (x′ + (k/m)(x − x′));   map_ij = Σ_c IG_cij
+ * Completeness (the paper's axiom, exact in the limit m → ∞): Σ_cij IG_cij = y_c(x) − y_c(x′); the
+ * result reports each image's gap |Σ IG − (y_c(x) − y_c(x′))|, which shrinks as m grows.
+ */
+import type { Floats } from '../../backend/backend.js';
+import { XcnnError } from '../../errors.js';
+import { BatchBuffer, product } from '../../model/layer.js';
+import type { Network } from '../../model/network.js';
+import { Random } from '../../random.js';
+import { oneHotTargets, type Targets } from '../grad-cam.js';
+import type { BatchExplainer, ExplanationMethod } from './explain.js';
+
+/** ∂y_{c_n}/∂x_n of every image of a batch, from one pass; the arrays are the network's buffers (read them before the next pass). */
+export interface InputGradients {
+  logits: Floats; // [B, classes]
+  targets: Int32Array; // [B]
+  gradients: Floats; // [B, C, H, W]
+}
+
+/** Forward `input` [size, C, H, W], dLogits = one-hot rows of the targets, backward to the input. */
+export function inputGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats): InputGradients {
+  const logits = network.forward(input, size);
+  const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
+  return { logits, targets: chosen, gradients: network.backwardToInput(dLogits) };
+}
+
+/** The [H, W] map shape of an input-space method. */
+function inputMapShape(network: Network): [number, number] {
+  const [, height, width] = network.inputShape;
+  return [height, width];
+}
+
+/** map [size, H·W] += scale · max_c |g_c| (saliency's reduction over channels). */
+function addAbsoluteMax(gradients: Floats, size: number, channels: number, pixels: number, scale: number, map: Float64Array): void {
+  for (let b = 0; b < size; b++) {
+    for (let p = 0; p < pixels; p++) {
+      let largest = 0;
+      for (let c = 0; c < channels; c++) largest = Math.max(largest, Math.abs(gradients[(b * channels + c) * pixels + p]));
+      map[b * pixels + p] += scale * largest;
+    }
+  }
+}
+
+export function saliencyMethod(): ExplanationMethod {
+  return {
+    name: 'saliency',
+    title: 'Saliency',
+    layer: 'input',
+    mapShape: inputMapShape,
+    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+      const [channels, height, width] = network.inputShape;
+      const { logits, targets, gradients } = inputGradients(network, input, size, targetClass, dLogits);
+      out.logits.set(logits);
+      out.targets.set(targets);
+      const map = new Float64Array(size * height * width);
+      addAbsoluteMax(gradients, size, channels, height * width, 1, map);
+      out.maps.set(map);
+    }) satisfies BatchExplainer,
+  };
+}
+
+export function gradientTimesInputMethod(): ExplanationMethod {
+  return {
+    name: 'gradient-x-input',
+    title: 'Gradient × input',
+    layer: 'input',
+    mapShape: inputMapShape,
+    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+      const [channels, height, width] = network.inputShape;
+      const pixels = height * width;
+      const { logits, targets, gradients } = inputGradients(network, input, size, targetClass, dLogits);
+      out.logits.set(logits);
+      out.targets.set(targets);
+      out.maps.fill(0);
+      for (let b = 0; b < size; b++) {
+        for (let c = 0; c < channels; c++) {
+          const offset = (b * channels + c) * pixels;
+          for (let p = 0; p < pixels; p++) out.maps[b * pixels + p] += input[offset + p] * gradients[offset + p];
+        }
+      }
+    }) satisfies BatchExplainer,
+  };
+}
+
+export interface SmoothGradOptions {
+  samples: number; // n, noisy copies per image
+  sigma: number; // σ, the noise's standard deviation in pixel units (pixels are in [0, 1])
+  seed: number;
+}
+
+export const SMOOTHGRAD_DEFAULTS: SmoothGradOptions = { samples: 50, sigma: 0.15, seed: 1 };
+
+/** A standard normal number (Box–Muller; 1 − u keeps the logarithm finite). */
+function gaussian(random: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
+}
+
+/**
+ * SmoothGrad. One method object is one noise stream: it continues across the batches of a run, so two
+ * objects made with the same seed explain the same images identically.
+ */
+export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): ExplanationMethod {
+  const { samples, sigma, seed } = { ...SMOOTHGRAD_DEFAULTS, ...options };
+  if (!(Number.isInteger(samples) && samples >= 1)) throw new XcnnError(`SmoothGrad: samples must be a whole number ≥ 1, not ${samples}`);
+  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new XcnnError(`SmoothGrad: sigma must be a number ≥ 0, not ${sigma}`);
+  const random = new Random(seed);
+  let noisy: BatchBuffer<Floats> | null = null;
+  return {
+    name: 'smoothgrad',
+    title: 'SmoothGrad',
+    layer: 'input',
+    mapShape: inputMapShape,
+    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+      const [channels, height, width] = network.inputShape;
+      noisy ??= BatchBuffer.floats(network.backend, product(network.inputShape));
+      const logits = network.forward(input, size);
+      out.logits.set(logits);
+      const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits); // the clean image's class
+      out.targets.set(targets);
+      const x = noisy.forBatch(size);
+      const map = new Float64Array(size * height * width);
+      for (let s = 0; s < samples; s++) {
+        for (let i = 0; i < x.length; i++) x[i] = input[i] + sigma * gaussian(random);
+        addAbsoluteMax(inputGradients(network, x, size, targets, dLogits).gradients, size, channels, height * width, 1 / samples, map);
+      }
+      out.maps.set(map);
+    }) satisfies BatchExplainer,
+  };
+}
+
+export interface IntegratedGradientsOptions {
+  steps: number; // m, points of the Riemann sum
+  baseline: number; // x′, a constant image (0: black)
+}
+
+export const INTEGRATED_GRADIENTS_DEFAULTS: IntegratedGradientsOptions = { steps: 64, baseline: 0 };
+
+export function integratedGradientsMethod(options: Partial<IntegratedGradientsOptions> = {}): ExplanationMethod {
+  const { steps, baseline } = { ...INTEGRATED_GRADIENTS_DEFAULTS, ...options };
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new XcnnError(`Integrated Gradients: steps must be a whole number ≥ 1, not ${steps}`);
+  if (!Number.isFinite(baseline)) throw new XcnnError(`Integrated Gradients: the baseline must be a number, not ${baseline}`);
+  let path: BatchBuffer<Floats> | null = null;
+  return {
+    name: 'integrated-gradients',
+    title: 'Integrated Gradients',
+    layer: 'input',
+    mapShape: inputMapShape,
+    reportsCompletenessGap: true,
+    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+      const [channels, height, width] = network.inputShape;
+      const classes = network.outputShape[0];
+      const pixels = height * width;
+      path ??= BatchBuffer.floats(network.backend, product(network.inputShape));
+      const logits = Float64Array.from(network.forward(input, size)); // a copy: the buffer is reused by the next pass
+      out.logits.set(logits);
+      const targets = oneHotTargets(logits, size, classes, targetClass, dLogits);
+      out.targets.set(targets);
+      const x = path.forBatch(size);
+
+      x.fill(baseline);
+      const baselineLogits = network.forward(x, size);
+      const difference = Float64Array.from(targets, (c, b) => logits[b * classes + c] - baselineLogits[b * classes + c]); // y_c(x) − y_c(x′)
+
+      const gradientSum = new Float64Array(x.length); // Σ_k ∂y_c/∂x at x′ + (k/m)(x − x′)
+      for (let k = 1; k <= steps; k++) {
+        for (let i = 0; i < x.length; i++) x[i] = baseline + (k / steps) * (input[i] - baseline);
+        const { gradients } = inputGradients(network, x, size, targets, dLogits);
+        for (let i = 0; i < x.length; i++) gradientSum[i] += gradients[i];
+      }
+      const map = new Float64Array(size * pixels);
+      for (let b = 0; b < size; b++) {
+        let total = 0;
+        for (let c = 0; c < channels; c++) {
+          for (let p = 0; p < pixels; p++) {
+            const i = (b * channels + c) * pixels + p;
+            const attribution = ((input[i] - baseline) * gradientSum[i]) / steps;
+            map[b * pixels + p] += attribution;
+            total += attribution;
+          }
+        }
+        out.completenessGaps[b] = Math.abs(total - difference[b]);
+      }
+      out.maps.set(map);
+    }) satisfies BatchExplainer,
+  };
+}

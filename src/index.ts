@@ -1,0 +1,44 @@
+/**
+ * xcnn as a library: the browser-safe core. Nothing here (nor anything it imports) touches Node's
+ * modules, so a bundler can take it into a web page; the Node glue (files, the kernels on disk, worker
+ * threads) is `xcnn`'s Node entry, src/node.ts, which re-exports all of this besides.
+ *
+ * A typical use: `createWasmBackendFromBytes(await (await fetch('kernels.wasm')).arrayBuffer())`, then
+ * `loadModelFromBytes(modelBytes, backend)` → `predictImages`, `gradCam`, `evaluate`; or
+ * `createPaperNetwork` → `train`.
+ */
+export { XcnnError } from './errors.js';
+export { Random, type RandomState } from './random.js';
+
+// Data: image sets over bytes, and the IDX format's parser.
+export { FASHION_MNIST_CLASS_NAMES, imagesFromPixels, MNIST_CLASS_NAMES, takeFirst, type Dataset, type ImageSet } from './data/dataset.js';
+export { parseIdx, type IdxArray } from './data/idx.js';
+
+// Model: the paper's network and its file format (bytes in, bytes out).
+export { createPaperNetwork, MNIST_GEOMETRY, Network, PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './model/network.js';
+export { decodeModel, encodeModel, loadModelFromBytes, TENSOR_NAMES, type LoadedModel, type ModelInfo } from './model/model-file.js';
+
+// Backends: the TypeScript reference and the WebAssembly SIMD kernels (from their bytes).
+export type { Backend, BackendName, Floats } from './backend/backend.js';
+export { ReferenceBackend } from './backend/reference/index.js';
+export {
+  attachWasmBackend,
+  createWasmBackendFromBytes,
+  WasmBackend,
+  type KernelBuild,
+  type SharedKernels,
+  type WasmBackendOptions,
+} from './backend/wasm/wasm-backend.js';
+
+// Training.
+export { Adam, ADAM_DEFAULTS, type AdamSettings } from './train/adam.js';
+export { createTrainingState, train, type EpochRecord, type Progress, type TrainingState, type TrainOptions } from './train/trainer.js';
+
+// Evaluation.
+export { predict, predictImages, type BatchPredictor, type Predictions } from './eval/predict.js';
+export { evaluate, evaluationOf, type Evaluation } from './eval/evaluate.js';
+export { classificationReport, confusionMatrix, type ClassificationReport, type ClassScores, type ConfusionMatrix } from './eval/metrics.js';
+export { formatClassificationReport, formatConfusionMatrix } from './eval/format.js';
+
+// Explanation.
+export { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage, type GradCamOptions } from './explain/grad-cam.js';

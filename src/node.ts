@@ -1,0 +1,15 @@
+/**
+ * xcnn as a library in Node.js: everything of the browser-safe core (src/index.ts), and the glue that
+ * needs Node — the kernels read from the package's build/ folder, data folders and model files on disk,
+ * worker threads, PNG pictures of digits. `import … from 'xcnn'` gives this module in Node and the core
+ * elsewhere; `'xcnn/core'` is the core everywhere.
+ */
+export * from './index.js';
+
+export { createWasmBackend, type BuildChoice } from './backend/wasm/node.js';
+export { backendNames, createBackend } from './backend/select.js';
+export { defaultDataDir, loadDataset, readImageSet } from './data/dataset-files.js';
+export { readIdxFile } from './data/idx-files.js';
+export { loadModel, readModelFile, saveModel } from './model/model-io.js';
+export { defaultThreads, ThreadPool } from './parallel/thread-pool.js';
+export { digitFromPng, type DigitImage } from './explain/digit-image.js';
