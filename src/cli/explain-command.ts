@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../files/atomic-write.js';
 import { colormapByName, colormapNames } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
-import { choiceFlag, intFlag, positiveFlag, type CommandSpec } from './args.js';
+import { choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { backendFlag, dataFlag, loadCommandModel, loadDataFor, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
@@ -71,6 +71,13 @@ export function parseIndexList(text: string, count: number): number[] {
     indices.push(intFlag('index', item, 0, count - 1));
   }
   return indices;
+}
+
+/** SmoothGrad's σ: a number ≥ 0 (0 gives the saliency map). */
+function sigmaFlag(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw usageError(`--sigma: '${text}' is not a number ≥ 0`);
+  return value;
 }
 
 /** Numbers cut to 6 significant digits: JSON a reader can scan, exact enough to compare maps. */
@@ -139,7 +146,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const figureLimit = intFlag('figures', String(values.figures), 0);
   const method = methodByName(String(values.method), {
-    smoothGrad: { samples: intFlag('samples', String(values.samples), 1), sigma: values.sigma === '0' ? 0 : positiveFlag('sigma', String(values.sigma)) },
+    smoothGrad: { samples: intFlag('samples', String(values.samples), 1), sigma: sigmaFlag(String(values.sigma)) },
     integratedGradients: { steps: intFlag('steps', String(values.steps), 1) },
   });
   const { modelPath, network, info, threads } = await loadCommandModel('explain', values);

@@ -41,9 +41,9 @@ export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, met
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
     offset += data.length * 4;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = Buffer.from(json, 'utf8');
+  // TextEncoder rather than Node's Buffer, so the core runs in a browser; spaces pad the header (8 + its bytes) to 8.
+  const json = JSON.stringify(header);
+  const headerBytes = new TextEncoder().encode(json + ' '.repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8));
   const out = new Uint8Array(8 + headerBytes.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(headerBytes.length), true);

@@ -103,7 +103,10 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
     let started = performance.now();
     let imagesThisRun = 0;
     while (state.position < trainSet.count) {
-      if (options.signal?.aborted) return state.history;
+      if (options.signal?.aborted) {
+        state.seconds += (performance.now() - started) / 1000; // the checkpoint keeps the epoch's time so far
+        return state.history;
+      }
       const batch = loader.load(state.order.subarray(state.position, Math.min(state.position + batchSize, trainSet.count)));
       const { loss, correct } = step.run(batch);
       if (!Number.isFinite(loss)) {
