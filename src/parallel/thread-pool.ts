@@ -78,7 +78,8 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     const shard = new Shard(backend, network, arenas, moments.settings, 0, threads);
     const { geometry, widths } = describePaperNetwork(network);
     const url = workerUrl();
-    const workers = await Promise.all(
+    const started: Worker[] = [];
+    const ready = Promise.all(
       Array.from({ length: threads - 1 }, (_, k) => {
         const setup: WorkerSetup = {
           shared: backend.shared,
@@ -92,13 +93,21 @@ export class ThreadPool implements TrainStep, BatchPredictor {
           addresses: { params: arenas.params.byteOffset, m: arenas.m.byteOffset, v: arenas.v.byteOffset, grads: grads.map((g) => g.byteOffset) },
         };
         const worker = new Worker(url, { workerData: setup });
+        started.push(worker);
         return new Promise<Worker>((resolve, reject) => {
           worker.once('message', () => resolve(worker));
           worker.once('error', (error) => reject(new XcnnError(`a worker thread could not start: ${error.message}`)));
+          worker.once('exit', (code) => reject(new XcnnError(`a worker thread exited (code ${code}) before it was ready`)));
         });
       }),
     );
-    return new ThreadPool(network, optimizer, shard, workers, control);
+    try {
+      return new ThreadPool(network, optimizer, shard, await ready, control);
+    } catch (error) {
+      // Leave nothing running: a live worker would keep the process from exiting.
+      await Promise.all(started.map((worker) => worker.terminate()));
+      throw error;
+    }
   }
 
   /** One optimiser step on every thread (TrainStep). */
