@@ -6,7 +6,8 @@
  * rounds (see interleavedRounds) so that the speed-up compares samples taken under the same conditions.
  */
 import type { Backend } from '../src/backend/backend.js';
-import { loadDataset, takeFirst, type ImageSet } from '../src/data/dataset.js';
+import { takeFirst, type ImageSet } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
 import { predict } from '../src/eval/predict.js';
 import { createPaperNetwork } from '../src/model/network.js';
 import { Random } from '../src/random.js';

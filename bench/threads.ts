@@ -5,7 +5,7 @@
  * ceiling × threads), and each build's 2-thread ÷ 1-thread speed-up (target ≥ 1.7×).
  */
 import { createWasmBackend, type KernelBuild } from '../src/backend/wasm/node.js';
-import { loadDataset } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { SerialStep } from '../src/train/step.js';
 import { percentOf, significant, type BenchGroup, type BenchRow } from './bench-group.js';

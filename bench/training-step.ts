@@ -11,7 +11,8 @@
  */
 import type { Backend } from '../src/backend/backend.js';
 import { BatchLoader, range } from '../src/data/batch.js';
-import { loadDataset, type ImageSet } from '../src/data/dataset.js';
+import type { ImageSet } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
 import { createPaperNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';

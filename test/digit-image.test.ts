@@ -5,7 +5,7 @@
  */
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
 import { centreOfMass, digitFromPng, inkBoundingBox, type GreyImage } from '../src/explain/digit-image.js';
 import { PNG_LIMITS } from '../src/render/png.js';

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDataDir, loadDataset, readImageSet } from '../src/data/dataset.js';
-import { parseIdx, readIdxFile } from '../src/data/idx.js';
+import { defaultDataDir, loadDataset, readImageSet } from '../src/data/dataset-files.js';
+import { parseIdx } from '../src/data/idx.js';
+import { readIdxFile } from '../src/data/idx-files.js';
 import { XcnnError } from '../src/errors.js';
 import { idxBytes } from './fixtures/files.js';
 

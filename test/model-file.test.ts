@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/files/safetensors.js';
-import { decodeModel, encodeModel, loadModel, saveModel, TENSOR_NAMES } from '../src/model/model-file.js';
+import { decodeModel, encodeModel, TENSOR_NAMES } from '../src/model/model-file.js';
+import { loadModel, saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 

@@ -13,7 +13,7 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { correctByClass, misclassifiedByConfidence, mistakeCaption, trainingHistory } from '../src/cli/report-command.js';
 import type { Predictions } from '../src/eval/predict.js';
 import { classificationReport } from '../src/eval/metrics.js';
-import { saveModel } from '../src/model/model-file.js';
+import { saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { Raster } from '../src/render/raster.js';

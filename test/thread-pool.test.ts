@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { BatchLoader, range } from '../src/data/batch.js';
-import { loadDataset, takeFirst } from '../src/data/dataset.js';
+import { takeFirst } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
 import { predict } from '../src/eval/predict.js';
 import { gradCam } from '../src/explain/grad-cam.js';
 import { createPaperNetwork } from '../src/model/network.js';

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import { loadDataset, takeFirst } from '../src/data/dataset.js';
+import { takeFirst } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
 import { createPaperNetwork, MNIST_GEOMETRY, type PaperWidths } from '../src/model/network.js';
 import { Random } from '../src/random.js';

@@ -15,7 +15,7 @@ import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { BatchLoader, range } from '../src/data/batch.js';
-import { loadDataset } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { createPaperNetwork } from '../src/model/network.js';
 import { Random } from '../src/random.js';
