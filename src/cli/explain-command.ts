@@ -199,7 +199,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
     const caption = source.kind === 'test'
       ? `test #${source.index}: true ${info.classNames[source.label]}, predicted ${predictedName} (${confidence})`
       : `${basename(source.file)}: predicted ${predictedName} (${confidence})`;
-    const figure = explanationFigure({ width, height, pixels, heatmap: image.heatmap }, { colormap, heatmapTitle: `${method.title}: ${info.classNames[image.target]}`, caption });
+    const figure = explanationFigure({ width, height, pixels, heatmap: image.heatmap }, { colormap, heatmapTitle: `${method.title}: ${info.classNames[image.target]}`, colorbarTitle: method.title, caption });
     const figurePath = join(out, `${name}.png`);
     writeFileAtomic(figurePath, encodePng(figure));
     if (!values.json) console.log(`${caption}; ${method.title} for ${info.classNames[image.target]} → ${figurePath}`);

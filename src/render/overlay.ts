@@ -69,6 +69,7 @@ export interface ExplanationFigureOptions {
   scale?: number; // pixels a source pixel (default 8: 28 × 28 → 224 × 224)
   alpha?: number;
   heatmapTitle?: string; // e.g. 'Grad-CAM for 7'
+  colorbarTitle?: string; // the method, along the colorbar (default 'Grad-CAM')
   caption?: string; // a line under the panels, e.g. 'true 7, predicted 7 (99.8%)'
 }
 
@@ -95,7 +96,7 @@ export function explanationFigure(image: ExplainedImage, options: ExplanationFig
     drawText(figure, panel.title, left + panelWidth / 2, margin, BLACK, 2, 'center');
     figure.drawRaster(panel.raster, left, top);
   });
-  drawColorbar(figure, margin + 3 * panelWidth + 3 * gap, top, colorbarWidth, panelHeight, options.colormap);
+  drawColorbar(figure, margin + 3 * panelWidth + 3 * gap, top, colorbarWidth, panelHeight, options.colormap, options.colorbarTitle);
   if (options.caption) drawText(figure, options.caption, margin, top + panelHeight + 10, BLACK, 2);
   return figure;
 }
