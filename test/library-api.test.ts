@@ -142,6 +142,14 @@ describe("the library API ('xcnn' in Node)", () => {
     expect(cam.count).toBe(2);
     expect(cam.heatmaps.length).toBe(2 * 28 * 28);
     expect(cam.heatmaps.every((v) => v >= 0 && v <= 1)).toBe(true);
+
+    // And with any other method, by name.
+    expect(xcnn.METHOD_NAMES).toContain('integrated-gradients');
+    for (const name of ['hires-cam', 'integrated-gradients'] as const) {
+      const explained = xcnn.explainImages(loaded.network, testSet, xcnn.methodByName(name), { indices: [0, 1] });
+      expect(explained.heatmaps.length, name).toBe(2 * 28 * 28);
+      expect(explained.heatmaps.every((v) => v >= 0 && v <= 1), name).toBe(true);
+    }
   });
 
   it('reads and writes model files', async () => {
