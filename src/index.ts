@@ -44,3 +44,4 @@ export { formatClassificationReport, formatConfusionMatrix } from './eval/format
 export { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage, type GradCamOptions } from './explain/grad-cam.js';
 export { explainImages, type ExplanationMethod, type ExplainOptions, type MethodExplanation } from './explain/methods/explain.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
+export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';

@@ -2,7 +2,7 @@
  * `xcnn explain`: Grad-CAM (or another method, `--method`, see src/explain/methods/) of chosen test images
  * (`--index`) or of a person's own PNG of a digit (`--image`): one explain.json with every image's
  * prediction, probabilities, target class, raw map (11 × 11 on relu2 for the CAM family, 28 × 28 on the
- * input for the gradient family) and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image
+ * input for the gradient and perturbation families) and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image
  * for the first `--figures`.
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
@@ -34,9 +34,13 @@ export const explainSpec: CommandSpec = {
     index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
     image: { type: 'string', value: 'FILE', help: 'a PNG of a handwritten digit (any size, dark on light or light on dark)' },
     method: { type: 'string', value: 'NAME', help: `the explanation method: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
-    samples: { type: 'string', value: 'N', help: 'smoothgrad: noisy copies per image', default: '50' },
+    samples: { type: 'string', value: 'N', help: 'smoothgrad: noisy copies per image (default 50); kernel-shap, lime: patch coalitions per image (default 1024)' },
     sigma: { type: 'string', value: 'S', help: 'smoothgrad: the noise\'s standard deviation, pixels being in [0, 1]', default: '0.15' },
     steps: { type: 'string', value: 'N', help: 'integrated-gradients: steps from the black baseline to the image', default: '64' },
+    window: { type: 'string', value: 'N', help: 'occlusion: the side of the black square slid over the image, in pixels', default: '4' },
+    stride: { type: 'string', value: 'N', help: 'occlusion: pixels between the window\'s positions', default: '2' },
+    patch: { type: 'string', value: 'N', help: 'kernel-shap, lime: the side of the square patches the image is cut into, in pixels', default: '4' },
+    seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed', default: '1' },
     class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class' },
     out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
@@ -145,9 +149,16 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const out = String(values.out);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const figureLimit = intFlag('figures', String(values.figures), 0);
-  const method = methodByName(String(values.method), {
-    smoothGrad: { samples: intFlag('samples', String(values.samples), 1), sigma: sigmaFlag(String(values.sigma)) },
+  const seed = intFlag('seed', String(values.seed), 0, 0xffffffff);
+  // Only the chosen method's settings are read: --samples means copies for one method and coalitions for another.
+  const name = String(values.method);
+  const coalitions = () => ({ patch: intFlag('patch', String(values.patch), 1), samples: intFlag('samples', String(values.samples ?? '1024'), 2), seed });
+  const method = methodByName(name, {
+    smoothGrad: name === 'smoothgrad' ? { samples: intFlag('samples', String(values.samples ?? '50'), 1), sigma: sigmaFlag(String(values.sigma)), seed } : undefined,
     integratedGradients: { steps: intFlag('steps', String(values.steps), 1) },
+    occlusion: name === 'occlusion' ? { window: intFlag('window', String(values.window), 1), stride: intFlag('stride', String(values.stride), 1) } : undefined,
+    kernelShap: name === 'kernel-shap' ? coalitions() : undefined,
+    lime: name === 'lime' ? coalitions() : undefined,
   });
   const { modelPath, network, info, threads } = await loadCommandModel('explain', values);
   const { height, width, classes, channels } = info.geometry;

@@ -12,6 +12,7 @@ import {
   type IntegratedGradientsOptions,
   type SmoothGradOptions,
 } from './input-gradients.js';
+import { kernelShapMethod, limeMethod, occlusionMethod, type OcclusionOptions, type PatchSamplingOptions } from './perturbation.js';
 
 export const METHOD_NAMES = [
   'grad-cam',
@@ -23,6 +24,9 @@ export const METHOD_NAMES = [
   'gradient-x-input',
   'smoothgrad',
   'integrated-gradients',
+  'occlusion',
+  'kernel-shap',
+  'lime',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -30,6 +34,9 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 export interface MethodOptions {
   smoothGrad?: Partial<SmoothGradOptions>;
   integratedGradients?: Partial<IntegratedGradientsOptions>;
+  occlusion?: Partial<OcclusionOptions>;
+  kernelShap?: Partial<PatchSamplingOptions>;
+  lime?: Partial<PatchSamplingOptions>;
 }
 
 export function isMethodName(name: string): name is MethodName {
@@ -58,5 +65,11 @@ export function methodByName(name: string, options: MethodOptions = {}): Explana
       return smoothGradMethod(options.smoothGrad);
     case 'integrated-gradients':
       return integratedGradientsMethod(options.integratedGradients);
+    case 'occlusion':
+      return occlusionMethod(options.occlusion);
+    case 'kernel-shap':
+      return kernelShapMethod(options.kernelShap);
+    case 'lime':
+      return limeMethod(options.lime);
   }
 }

@@ -3,7 +3,8 @@
  * method's batch function, softmax and argmax of the logits, resize and normalise each raw map into a
  * heatmap the input's size). A method is the batch function plus its name, the layer its map lives on
  * and that map's shape: the CAM family (cam.ts) on relu2, [11, 11]; the gradient family
- * (input-gradients.ts) on the input, [28, 28], where the "resize" keeps the size and only normalises.
+ * (input-gradients.ts) and the perturbation family (perturbation.ts) on the input, [28, 28], where the
+ * "resize" keeps the size and only normalises.
  *
  * Grad-CAM itself keeps its own driver (`gradCam` in grad-cam.ts), which also reports the channel
  * weights and runs on the thread pool; `grad-cam` here is the same map, on this thread.
@@ -21,7 +22,7 @@ export interface ExplanationRows {
   logits: Float32Array; // [size, classes] of the images themselves
   targets: Int32Array; // [size] the class each map explains
   maps: Float32Array; // [size, h, w] raw
-  completenessGaps: Float32Array; // [size] Integrated Gradients only: |Σ attributions − (y_c(x) − y_c(x′))|
+  completenessGaps: Float32Array; // [size] Integrated Gradients and KernelSHAP only: |Σ attributions − (y_c(x) − y_c(x′))|
 }
 
 /**
@@ -39,7 +40,7 @@ export interface ExplanationMethod {
   reportsCompletenessGap?: boolean;
 }
 
-/** An explanation by a named method; `completenessGaps` [N] for Integrated Gradients. */
+/** An explanation by a named method; `completenessGaps` [N] for Integrated Gradients and KernelSHAP. */
 export interface MethodExplanation extends Explanation {
   method: string;
   layer: string;
@@ -49,7 +50,7 @@ export interface MethodExplanation extends Explanation {
 export interface ExplainOptions {
   indices?: ArrayLike<number>; // the images of the set to explain, in this order (default: all)
   targetClass?: number; // the class to explain for every image (default: each image's predicted class)
-  batchSize?: number; // images per batch (default 64; SmoothGrad and IG make many passes per batch)
+  batchSize?: number; // images per batch (default 64; SmoothGrad and IG make many passes per batch, the perturbation family many per image)
 }
 
 export function explainImages(network: Network, set: ImageSet, method: ExplanationMethod, options: ExplainOptions = {}): MethodExplanation {

@@ -1,0 +1,409 @@
+/**
+ * The perturbation family on the input: attributions from how the target's logit y_c changes when parts of
+ * the image x [C, H, W] are replaced by a baseline x′ (0: black, MNIST's background). No gradients: only
+ * forward passes, many perturbed copies of one image run as one batch. The class c is the clean image's
+ * (or the one asked for), and the score is always its logit y_c, never the probability. Every map is
+ * [H, W]; the heatmap is the map min–max normalised, as for the gradient family.
+ *
+ * Occlusion (Zeiler & Fergus, 2014, "Visualizing and Understanding Convolutional Networks", ECCV; §4.2):
+ * a w × w window (all channels) filled with x′, slid with stride s over the positions 0, s, 2s, … ≤ H − w
+ * (and W − w); with x_{−k} the image with window k occluded,
+ *   map_ij = (1/|K_ij|) Σ_{k ∈ K_ij} (y_c(x) − y_c(x_{−k})),   K_ij = the windows covering pixel ij
+ * (0 for a pixel no window covers). A window that is already all baseline changes nothing, so its term is
+ * exactly 0 and it is not evaluated (most of an MNIST digit's border).
+ *
+ * The other two explain over M patch features: the image cut into a grid of p × p patches (the last row and
+ * column smaller when p does not divide the size; 7 × 7 = 49 patches of 4 × 4 for MNIST at p = 4). A
+ * coalition z ∈ {0,1}^M keeps the patches with z_i = 1 and sets the others to x′: h(z); f(z) = y_c(h(z)).
+ * A patch's value is spread evenly over its pixels, so the map sums to Σ_i φ_i.
+ *
+ * KernelSHAP (Lundberg & Lee, 2017, "A Unified Approach to Interpreting Model Predictions", NeurIPS;
+ * Theorem 2): the weighted least-squares fit of g(z) = φ_0 + Σ_i φ_i z_i to f(z) with the Shapley kernel
+ *   π(z) = (M − 1) / (C(M, |z|) · |z| · (M − |z|)),
+ * infinite at |z| = 0 and M, which the theorem turns into the constraints φ_0 = f(0) = y_c(x′) and
+ * Σ_i φ_i = f(1) − f(0) = y_c(x) − y_c(x′). Here they are constraints, not large weights: φ_M is
+ * eliminated as Δ − Σ_{i<M} φ_i and the fit is over M − 1 unknowns, so completeness holds to rounding.
+ * Coalitions are sampled with probability ∝ π (a size s ∈ 1..M−1 with probability ∝ (M−1)/(s(M−s)), the
+ * kernel summed over the C(M, s) coalitions of that size, then a uniform subset of that size), each with
+ * its complement (paired sampling, as in the shap library), so every sample's regression weight is 1.
+ * The M−1 normal equations are solved by Cholesky; too few samples for them to be definite is an error.
+ *
+ * LIME (Ribeiro, Singh & Guestrin, 2016, "Why Should I Trust You?", KDD; eq. 1 and §3.4, "sparse linear
+ * explanations" without the feature selection): z uniform on/off per patch (the first sample is all on,
+ * the image itself, as in the lime library), weighted by the exponential kernel on the cosine distance to
+ * the all-on vector,
+ *   D(z) = 1 − |z| / √(|z| · M)  (1 for z = 0),   π(z) = exp(−D(z)² / σ²),   σ = 0.25 (lime's for images),
+ * and the weighted ridge fit  min Σ π(z) (f(z) − β_0 − Σ_i β_i z_i)² + λ Σ_i β_i²,  λ = 1 (lime's, scikit-
+ * learn's Ridge default), the intercept not penalised. The map is β (no completeness: ridge shrinks).
+ *
+ * The seeded methods draw from `Random`; one method object is one stream, continued across batches.
+ */
+import type { Floats } from '../../backend/backend.js';
+import { XcnnError } from '../../errors.js';
+import { BatchBuffer, product } from '../../model/layer.js';
+import { argmaxRow } from '../../model/loss.js';
+import type { Network } from '../../model/network.js';
+import { Random } from '../../random.js';
+import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './explain.js';
+
+/** Perturbed copies of one image forwarded per pass. */
+const CHUNK = 128;
+
+/** The baseline x′ every perturbation uses: black. */
+const BASELINE = 0;
+
+/** The [H, W] map shape of an input-space method. */
+function inputMapShape(network: Network): [number, number] {
+  const [, height, width] = network.inputShape;
+  return [height, width];
+}
+
+/**
+ * y_c of `count` perturbed copies of one image, CHUNK at a time: `perturb(k, copy)` writes copy k
+ * [C, H, W] (it starts as the image). Returns [count] float64.
+ */
+function scoreCopies(network: Network, image: Floats, target: number, count: number, perturb: (k: number, copy: Floats) => void, buffer: BatchBuffer<Floats>): Float64Array {
+  const classes = network.outputShape[0];
+  const imageSize = image.length;
+  const scores = new Float64Array(count);
+  for (let start = 0; start < count; start += CHUNK) {
+    const size = Math.min(CHUNK, count - start);
+    const batch = buffer.forBatch(size);
+    for (let b = 0; b < size; b++) {
+      const copy = batch.subarray(b * imageSize, (b + 1) * imageSize);
+      copy.set(image);
+      perturb(start + b, copy);
+    }
+    const logits = network.forward(batch, size);
+    for (let b = 0; b < size; b++) scores[start + b] = logits[b * classes + target];
+  }
+  return scores;
+}
+
+/**
+ * Forwards the clean batch: writes out.logits (float32) and out.targets; returns the targets and the
+ * logits at the backend's precision (a copy: the buffer is reused by the next pass).
+ */
+function cleanPass(network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows): { targets: Int32Array; clean: Float64Array } {
+  const classes = network.outputShape[0];
+  const clean = Float64Array.from(network.forward(input, size).subarray(0, size * classes));
+  out.logits.set(clean);
+  for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(clean, b, classes);
+  return { targets: out.targets, clean };
+}
+
+// ---------------------------------------------------------------------------------------------- Occlusion
+
+export interface OcclusionOptions {
+  window: number; // w, the square window's side in pixels
+  stride: number; // s, pixels between window positions
+}
+
+export const OCCLUSION_DEFAULTS: OcclusionOptions = { window: 4, stride: 2 };
+
+/** The window positions 0, s, 2s, … ≤ size − w along one axis. */
+function windowStarts(size: number, window: number, stride: number): number[] {
+  const starts: number[] = [];
+  for (let start = 0; start + window <= size; start += stride) starts.push(start);
+  return starts;
+}
+
+export function occlusionMethod(options: Partial<OcclusionOptions> = {}): ExplanationMethod {
+  const { window, stride } = { ...OCCLUSION_DEFAULTS, ...options };
+  if (!(Number.isInteger(window) && window >= 1)) throw new XcnnError(`Occlusion: the window must be a whole number ≥ 1, not ${window}`);
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new XcnnError(`Occlusion: the stride must be a whole number ≥ 1, not ${stride}`);
+  let copies: BatchBuffer<Floats> | null = null;
+  return {
+    name: 'occlusion',
+    title: 'Occlusion',
+    layer: 'input',
+    mapShape: inputMapShape,
+    explainBatch: ((network, input, size, targetClass, out) => {
+      const [channels, height, width] = network.inputShape;
+      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`);
+      const pixels = height * width;
+      const imageSize = channels * pixels;
+      copies ??= BatchBuffer.floats(network.backend, imageSize);
+      const { targets, clean } = cleanPass(network, input, size, targetClass, out);
+      const classes = network.outputShape[0];
+      const ys = windowStarts(height, window, stride);
+      const xs = windowStarts(width, window, stride);
+      const covering = new Float64Array(pixels); // |K_ij|, the blank windows included
+      for (const y0 of ys) {
+        for (const x0 of xs) {
+          for (let y = y0; y < y0 + window; y++) for (let x = x0; x < x0 + window; x++) covering[y * width + x]++;
+        }
+      }
+      for (let b = 0; b < size; b++) {
+        const image = input.subarray(b * imageSize, (b + 1) * imageSize);
+        // The windows that occlude something; the others contribute exactly 0.
+        const windows: [number, number][] = [];
+        for (const y0 of ys) {
+          for (const x0 of xs) {
+            let blank = true;
+            for (let c = 0; c < channels && blank; c++) {
+              for (let y = y0; y < y0 + window && blank; y++) {
+                for (let x = x0; x < x0 + window; x++) {
+                  if (image[c * pixels + y * width + x] !== BASELINE) {
+                    blank = false;
+                    break;
+                  }
+                }
+              }
+            }
+            if (!blank) windows.push([y0, x0]);
+          }
+        }
+        const scores = scoreCopies(network, image, targets[b], windows.length, (k, copy) => {
+          const [y0, x0] = windows[k];
+          for (let c = 0; c < channels; c++) {
+            for (let y = y0; y < y0 + window; y++) copy.fill(BASELINE, c * pixels + y * width + x0, c * pixels + y * width + x0 + window);
+          }
+        }, copies);
+        const sum = new Float64Array(pixels);
+        const y = clean[b * classes + targets[b]];
+        windows.forEach(([y0, x0], k) => {
+          for (let py = y0; py < y0 + window; py++) for (let px = x0; px < x0 + window; px++) sum[py * width + px] += y - scores[k];
+        });
+        for (let p = 0; p < pixels; p++) out.maps[b * pixels + p] = covering[p] === 0 ? 0 : sum[p] / covering[p];
+      }
+    }) satisfies BatchExplainer,
+  };
+}
+
+// ------------------------------------------------------------------------------- patch features and fits
+
+/** f of `count` coalitions [count, M] (1: the feature kept), as [count] float64. */
+export type CoalitionValue = (coalitions: Uint8Array, count: number) => Float64Array;
+
+/** The grid of p × p patches over an H × W image: the feature of every pixel, [H·W], and their number M. */
+export function patchFeatures(height: number, width: number, patch: number): { features: number; featureOf: Int32Array } {
+  const columns = Math.ceil(width / patch);
+  const featureOf = new Int32Array(height * width);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) featureOf[y * width + x] = Math.floor(y / patch) * columns + Math.floor(x / patch);
+  return { features: Math.ceil(height / patch) * columns, featureOf };
+}
+
+/**
+ * Solves A x = b for a symmetric positive definite A [n, n] (row-major, float64) by Cholesky, A = L Lᵀ;
+ * A and b are overwritten. Returns null when A is not numerically positive definite.
+ */
+export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(a[i * n + i]));
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > 1e-12 * largest)) return null;
+    const l = Math.sqrt(d);
+    a[j * n + j] = l;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / l;
+    }
+  }
+  for (let i = 0; i < n; i++) { // L y = b
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= a[i * n + k] * b[k];
+    b[i] = s / a[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) { // Lᵀ x = y
+    let s = b[i];
+    for (let k = i + 1; k < n; k++) s -= a[k * n + i] * b[k];
+    b[i] = s / a[i * n + i];
+  }
+  return b;
+}
+
+/** Sets the first `size` entries of `order` to a uniform random subset of 0..M−1 (partial Fisher–Yates). */
+function randomSubset(order: Int32Array, size: number, random: Random): void {
+  for (let i = 0; i < size; i++) {
+    const j = i + random.int(order.length - i);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+}
+
+export interface KernelShapFit {
+  phi: Float64Array; // [M] the attributions φ_1..φ_M
+  empty: number; // f(0) = φ_0
+  full: number; // f(1); Σ φ = full − empty to rounding
+}
+
+/** KernelSHAP's φ over M features from `samples` sampled coalitions (rounded up to pairs); see the header. */
+export function kernelShap(features: number, samples: number, random: Random, value: CoalitionValue): KernelShapFit {
+  const m = features;
+  const pairs = m < 2 ? 0 : Math.ceil(samples / 2);
+  const count = 2 + 2 * pairs;
+  const z = new Uint8Array(count * m); // row 0: empty, row 1: full, then the pairs
+  z.fill(1, m, 2 * m);
+  const sizeWeights = Float64Array.from({ length: Math.max(0, m - 1) }, (_, k) => 1 / ((k + 1) * (m - k - 1))); // s = k + 1
+  const total = sizeWeights.reduce((s, w) => s + w, 0);
+  const order = Int32Array.from({ length: m }, (_, i) => i);
+  for (let k = 0; k < pairs; k++) {
+    let u = random.next() * total;
+    let size = 1;
+    while (size < m - 1 && u >= sizeWeights[size - 1]) u -= sizeWeights[size++ - 1];
+    randomSubset(order, size, random);
+    const row = (2 + 2 * k) * m;
+    z.fill(1, row + m, row + 2 * m); // the complement starts full
+    for (let i = 0; i < size; i++) {
+      z[row + order[i]] = 1;
+      z[row + m + order[i]] = 0;
+    }
+  }
+  const f = value(z, count);
+  const [empty, full] = [f[0], f[1]];
+  const difference = full - empty;
+  const phi = new Float64Array(m);
+  if (m === 1) {
+    phi[0] = difference;
+    return { phi, empty, full };
+  }
+  // φ_M = Δ − Σ_{i<M} φ_i: regress f(z) − f(0) − z_M Δ on x_i = z_i − z_M, i < M, weights 1 (sampled ∝ π).
+  const n = m - 1;
+  const a = new Float64Array(n * n);
+  const b = new Float64Array(n);
+  const x = new Float64Array(n);
+  for (let k = 2; k < count; k++) {
+    const row = k * m;
+    const last = z[row + n];
+    for (let i = 0; i < n; i++) x[i] = z[row + i] - last;
+    const y = f[k] - empty - last * difference;
+    for (let i = 0; i < n; i++) {
+      if (x[i] === 0) continue;
+      b[i] += x[i] * y;
+      for (let j = 0; j < n; j++) a[i * n + j] += x[i] * x[j];
+    }
+  }
+  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += phi[i] = b[i];
+  phi[n] = difference - sum;
+  return { phi, empty, full };
+}
+
+export interface LimeOptions {
+  kernelWidth: number; // σ of the exponential kernel on the cosine distance
+  lambda: number; // λ, the ridge penalty
+}
+
+export const LIME_FIT_DEFAULTS: LimeOptions = { kernelWidth: 0.25, lambda: 1 };
+
+/** LIME's ridge coefficients β [M] and intercept over M features from `samples` coalitions; see the header. */
+export function lime(features: number, samples: number, random: Random, value: CoalitionValue, options: LimeOptions = LIME_FIT_DEFAULTS): { beta: Float64Array; intercept: number } {
+  const m = features;
+  const z = new Uint8Array(samples * m);
+  z.fill(1, 0, m); // the image itself
+  for (let i = m; i < z.length; i++) z[i] = random.next() < 0.5 ? 1 : 0;
+  const f = value(z, samples);
+  const weights = new Float64Array(samples);
+  const mean = new Float64Array(m);
+  let weightSum = 0;
+  let yMean = 0;
+  for (let k = 0; k < samples; k++) {
+    let on = 0;
+    for (let i = 0; i < m; i++) on += z[k * m + i];
+    const distance = on === 0 ? 1 : 1 - on / Math.sqrt(on * m);
+    weights[k] = Math.exp(-(distance * distance) / (options.kernelWidth * options.kernelWidth));
+    weightSum += weights[k];
+    yMean += weights[k] * f[k];
+    for (let i = 0; i < m; i++) mean[i] += weights[k] * z[k * m + i];
+  }
+  yMean /= weightSum;
+  for (let i = 0; i < m; i++) mean[i] /= weightSum;
+  // (Zcᵀ W Zc + λ I) β = Zcᵀ W (y − ȳ), Zc = Z − z̄: the centred form leaves the intercept unpenalised.
+  const a = new Float64Array(m * m);
+  const b = new Float64Array(m);
+  const x = new Float64Array(m);
+  for (let k = 0; k < samples; k++) {
+    for (let i = 0; i < m; i++) x[i] = z[k * m + i] - mean[i];
+    const wy = weights[k] * (f[k] - yMean);
+    for (let i = 0; i < m; i++) {
+      b[i] += x[i] * wy;
+      const wx = weights[k] * x[i];
+      for (let j = 0; j < m; j++) a[i * m + j] += wx * x[j];
+    }
+  }
+  for (let i = 0; i < m; i++) a[i * m + i] += options.lambda;
+  if (choleskySolve(a, b, m) === null) throw new XcnnError(`LIME: the ridge system is not positive definite; give a λ > 0`);
+  let intercept = yMean;
+  for (let i = 0; i < m; i++) intercept -= b[i] * mean[i];
+  return { beta: b, intercept };
+}
+
+/** f(z) = y_c(h(z)) of one image: its patches with z_i = 0 set to the baseline. */
+function imageCoalitionValue(network: Network, image: Floats, target: number, featureOf: Int32Array, buffer: BatchBuffer<Floats>): CoalitionValue {
+  const m = featureOf.reduce((largest, i) => Math.max(largest, i), 0) + 1;
+  const pixels = featureOf.length;
+  const channels = image.length / pixels;
+  return (z, count) =>
+    scoreCopies(network, image, target, count, (k, copy) => {
+      for (let p = 0; p < pixels; p++) {
+        if (z[k * m + featureOf[p]] === 0) for (let c = 0; c < channels; c++) copy[c * pixels + p] = BASELINE;
+      }
+    }, buffer);
+}
+
+export interface PatchSamplingOptions {
+  patch: number; // p, the patches' side in pixels
+  samples: number; // coalitions per image
+  seed: number;
+}
+
+export const KERNEL_SHAP_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
+export const LIME_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
+
+/** Fits one image's patch values [M] from its coalition value; KernelSHAP also gives f(0) for the gap. */
+type PatchFit = (features: number, samples: number, random: Random, value: CoalitionValue) => { values: Float64Array; empty?: number };
+
+function patchMethod(name: string, title: string, settings: PatchSamplingOptions, fit: PatchFit): ExplanationMethod {
+  const { patch, samples, seed } = settings;
+  if (!(Number.isInteger(patch) && patch >= 1)) throw new XcnnError(`${title}: the patch must be a whole number ≥ 1, not ${patch}`);
+  if (!(Number.isInteger(samples) && samples >= 2)) throw new XcnnError(`${title}: samples must be a whole number ≥ 2, not ${samples}`);
+  const random = new Random(seed);
+  let copies: BatchBuffer<Floats> | null = null;
+  const completeness = name === 'kernel-shap';
+  return {
+    name,
+    title,
+    layer: 'input',
+    mapShape: inputMapShape,
+    reportsCompletenessGap: completeness,
+    explainBatch: ((network, input, size, targetClass, out) => {
+      const [, height, width] = network.inputShape;
+      const classes = network.outputShape[0];
+      const pixels = height * width;
+      const imageSize = product(network.inputShape);
+      copies ??= BatchBuffer.floats(network.backend, imageSize);
+      const { targets, clean } = cleanPass(network, input, size, targetClass, out);
+      const { features, featureOf } = patchFeatures(height, width, patch);
+      const patchPixels = new Float64Array(features);
+      for (const i of featureOf) patchPixels[i]++;
+      for (let b = 0; b < size; b++) {
+        const image = input.subarray(b * imageSize, (b + 1) * imageSize);
+        const { values, empty } = fit(features, samples, random, imageCoalitionValue(network, image, targets[b], featureOf, copies));
+        let total = 0;
+        for (let p = 0; p < pixels; p++) {
+          const v = values[featureOf[p]] / patchPixels[featureOf[p]];
+          out.maps[b * pixels + p] = v;
+          total += v;
+        }
+        if (completeness && empty !== undefined) out.completenessGaps[b] = Math.abs(total - (clean[b * classes + targets[b]] - empty));
+      }
+    }) satisfies BatchExplainer,
+  };
+}
+
+export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
+  return patchMethod('kernel-shap', 'KernelSHAP', { ...KERNEL_SHAP_DEFAULTS, ...options }, (m, samples, random, value) => {
+    const { phi, empty } = kernelShap(m, samples, random, value);
+    return { values: phi, empty };
+  });
+}
+
+export function limeMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
+  return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, value) => ({ values: lime(m, samples, random, value).beta }));
+}
