@@ -7,6 +7,8 @@
  *   reluForward            y = x where x > 0, else 0            (v128.and with the mask x > 0)
  *   reluBackward           dx = dy where y > 0, else 0
  *   addBias                out[n, f, s] += bias[f]
+ *   addBiasRelu            out[n, f, s] = max(out[n, f, s] + bias[f], 0)   (a convolution's bias and the
+ *                          ReLU after it in one pass, run on each image's GEMM output while it is in cache)
  *   accumulateBiasGradient dBias[f] += Σ_n Σ_s dOut[n, f, s]     (summed in float64, see below)
  *   addInto                dst[k] += src[k]   (the thread pool sums the threads' gradients with it)
  *
@@ -64,6 +66,33 @@ export function addBias(output: usize, batch: i32, channels: i32, positions: i32
       for (; s < positions; s++) {
         const at = row + (<usize>s << 2);
         store<f32>(at, load<f32>(at) + b);
+      }
+      row += <usize>positions << 2;
+    }
+  }
+}
+
+/**
+ * addBias then reluForward, fused: the same f32 add and the same mask, so the result is bit-for-bit the
+ * two passes' — one read and one write of the output instead of two of each.
+ */
+export function addBiasRelu(output: usize, batch: i32, channels: i32, positions: i32, bias: usize): void {
+  const zero = f32x4.splat(0);
+  let row = output;
+  for (let n = 0; n < batch; n++) {
+    for (let f = 0; f < channels; f++) {
+      const b = load<f32>(bias + (<usize>f << 2));
+      const splat = f32x4.splat(b);
+      let s = 0;
+      for (; s + 4 <= positions; s += 4) {
+        const at = row + (<usize>s << 2);
+        const y = f32x4.add(v128.load(at), splat);
+        v128.store(at, v128.and(y, f32x4.gt(y, zero)));
+      }
+      for (; s < positions; s++) {
+        const at = row + (<usize>s << 2);
+        const y = load<f32>(at) + b;
+        store<f32>(at, y > 0 ? y : 0);
       }
       row += <usize>positions << 2;
     }

@@ -7,7 +7,7 @@ export { heapBase } from './memory';
 export { gemm, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
 export { im2col, col2im } from './im2col';
 export { maxPool2dForward, maxPool2dBackward } from './pool';
-export { reluForward, reluBackward, addBias, accumulateBiasGradient, addInto } from './elementwise';
+export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, addInto } from './elementwise';
 export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';

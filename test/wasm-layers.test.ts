@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2dShape, DenseShape } from '../src/backend/backend.js';
 import { convOutputSize } from '../src/backend/backend.js';
 import { Random } from '../src/random.js';
-import { expectParity, printMargins, sumTolerance } from './parity.js';
+import { EXACT, expectParity, printMargins, sumTolerance } from './parity.js';
 import { absolute, randomFloats, reference, wasm } from './wasm-fixtures.js';
 
 const edgeSize = (max: number) => fc.oneof(fc.constantFrom(1, 3, 5, 7), fc.integer({ min: 1, max }));
@@ -157,6 +157,52 @@ describe('conv2d (wasm)', () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+/** The fused conv2dReluForward against the reference's composition, and bit-for-bit against the wasm's own two passes. */
+function checkConvRelu(s: Conv2dShape, seed: number): void {
+  const random = new Random(seed);
+  const n = convSizes(s);
+  const x = randomFloats(n.input, random);
+  const w = randomFloats(n.weight, random);
+  const b = randomFloats(s.outChannels, random);
+  const fused = randomFloats(n.output, random); // garbage: the output is overwritten
+  const unfused = wasm.allocFloats(n.output);
+
+  const expected = new Float32Array(n.output);
+  reference.conv2dReluForward(s, x, w, b, expected);
+  const scale = new Float32Array(n.output);
+  reference.conv2dForward(s, absolute(x), absolute(w), absolute(b), scale);
+
+  wasm.conv2dReluForward(s, x, w, b, fused);
+  wasm.conv2dForward(s, x, w, b, unfused);
+  wasm.reluForward(unfused, unfused);
+
+  // |max(a, 0) − max(e, 0)| ≤ |a − e|, so the convolution's own bound holds after the ReLU.
+  expectParity('conv2d+relu output', fused, expected, sumTolerance(n.patch + 1, scale));
+  expectParity('conv2d+relu vs conv2d then relu (wasm)', fused, unfused, EXACT);
+  expect(fused.every((v) => v >= 0 && !Object.is(v, -0))).toBe(true);
+}
+
+describe('conv2dReluForward (wasm)', () => {
+  afterAll(printMargins);
+
+  it('is max(conv + bias, 0): the reference composition within the sum bound, the wasm two passes bit for bit', () => {
+    fc.assert(fc.property(convShapes, fc.integer(), checkConvRelu), { numRuns: 120 });
+  });
+
+  it("matches on the network's layer shapes", () => {
+    checkConvRelu({ batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 32, kernelSize: 3 }, 8);
+    checkConvRelu({ batch: 2, inChannels: 32, height: 13, width: 13, outChannels: 64, kernelSize: 3 }, 9);
+  });
+
+  it('checks its arguments like conv2dForward', () => {
+    const s: Conv2dShape = { batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 2, kernelSize: 3 };
+    const n = convSizes(s);
+    const args = [wasm.allocFloats(n.input), wasm.allocFloats(n.weight), wasm.allocFloats(s.outChannels)] as const;
+    expect(() => wasm.conv2dReluForward(s, ...args, wasm.allocFloats(n.output + 1))).toThrow(/conv2dReluForward/);
+    expect(() => wasm.conv2dReluForward(s, ...args, new Float32Array(n.output))).toThrow(/conv2dReluForward.*allocFloats/);
   });
 });
 

@@ -65,6 +65,11 @@ export interface Backend {
 
   /** output = conv(input, weight) + bias, per output channel. */
   conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
+  /**
+   * OPTIONAL, a fusion: output = max(conv(input, weight) + bias, 0) — exactly conv2dForward followed by
+   * reluForward in place, in fewer passes over memory. A backend without it is called as those two.
+   */
+  conv2dReluForward?(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
   /** dWeight += ∂L/∂W, dBias += ∂L/∂b; dInput = ∂L/∂input (the "full" correlation with the flipped kernel). */
   conv2dBackward(
     s: Conv2dShape,

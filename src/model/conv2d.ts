@@ -2,6 +2,11 @@
  * Conv2d: a valid, stride-1 convolution with a bias, PyTorch's `nn.Conv2d(C, F, K)`.
  * input [N,C,H,W] → output [N,F,H−K+1,W−K+1]; parameters `weight` [F,C,K,K], `bias` [F].
  * Keeps its input for the backward pass (∂L/∂W needs it).
+ *
+ * With `fuseRelu`, its output is already max(conv + bias, 0) — the backend's fused conv2dReluForward,
+ * one pass over memory fewer — and the ReLU layer after it is built with `inputRectified` so it keeps
+ * that output instead of recomputing it. Backward is unchanged: the ReLU layer still masks the gradient
+ * before it reaches this layer, which therefore receives ∂L/∂(conv + bias) as before.
  */
 import type { Backend, Conv2dShape, Floats } from '../backend/backend.js';
 import { convOutputSize } from '../backend/backend.js';
@@ -23,6 +28,7 @@ export class Conv2d implements Layer {
     inputShape: [number, number, number],
     readonly outChannels: number,
     readonly kernelSize: number,
+    readonly options: { fuseRelu?: boolean } = {},
   ) {
     const [channels, height, width] = inputShape;
     this.inputShape = inputShape;
@@ -54,7 +60,15 @@ export class Conv2d implements Layer {
     this.input = input;
     this.batch = batch;
     const output = this.output.forBatch(batch);
-    this.backend.conv2dForward(this.shape(batch), input, this.weight.value, this.bias.value, output);
+    const s = this.shape(batch);
+    if (!this.options.fuseRelu) {
+      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output);
+    } else if (this.backend.conv2dReluForward) {
+      this.backend.conv2dReluForward(s, input, this.weight.value, this.bias.value, output);
+    } else {
+      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output);
+      this.backend.reluForward(output, output);
+    }
     return output;
   }
 

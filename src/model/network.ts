@@ -153,6 +153,8 @@ export const PAPER_WIDTHS: PaperWidths = { conv1Channels: 32, conv2Channels: 64,
 /**
  * The paper's CNN (for MNIST: [1,28,28] → conv1 [32,26,26] → pool1 [32,13,13] → conv2 [64,11,11]
  * → flatten [7744] → fc1 [128] → fc2 [10]); softmax cross-entropy is applied to the logits by the trainer.
+ * Each convolution computes its ReLU in the same pass as its bias (Conv2d's `fuseRelu`); relu1 and relu2
+ * stay in the list, holding the activations (Grad-CAM reads relu2's) and masking the gradient in backward.
  */
 export function createPaperNetwork(
   backend: Backend,
@@ -161,11 +163,11 @@ export function createPaperNetwork(
   arenas: { params?: Floats; grads?: Floats } = {},
 ): Network {
   const { channels, height, width, classes } = geometry;
-  const conv1 = new Conv2d(backend, 'conv1', [channels, height, width], widths.conv1Channels, 3);
-  const relu1 = new ReLU(backend, 'relu1', conv1.outputShape);
+  const conv1 = new Conv2d(backend, 'conv1', [channels, height, width], widths.conv1Channels, 3, { fuseRelu: true });
+  const relu1 = new ReLU(backend, 'relu1', conv1.outputShape, { inputRectified: true });
   const pool1 = new MaxPool2d(backend, 'pool1', relu1.outputShape as [number, number, number]);
-  const conv2 = new Conv2d(backend, 'conv2', pool1.outputShape as [number, number, number], widths.conv2Channels, 3);
-  const relu2 = new ReLU(backend, 'relu2', conv2.outputShape);
+  const conv2 = new Conv2d(backend, 'conv2', pool1.outputShape as [number, number, number], widths.conv2Channels, 3, { fuseRelu: true });
+  const relu2 = new ReLU(backend, 'relu2', conv2.outputShape, { inputRectified: true });
   const flatten = new Flatten('flatten', relu2.outputShape);
   const fc1 = new Dense(backend, 'fc1', flatten.outputShape[0], widths.hidden);
   const relu3 = new ReLU(backend, 'relu3', fc1.outputShape);

@@ -1,6 +1,9 @@
 /**
  * ReLU: y = max(x, 0), elementwise; any shape. Keeps its output for the backward pass
  * (∂L/∂x = ∂L/∂y where y > 0), which runs in place on the incoming gradient.
+ *
+ * With `inputRectified`, the layer before it has already applied the ReLU (a Conv2d with `fuseRelu`):
+ * forward keeps that input as its output, without a pass over it; backward and activations() are the same.
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { BatchBuffer, product, type Layer, type Parameter, type ParameterSpec } from './layer.js';
@@ -14,6 +17,7 @@ export class ReLU implements Layer {
     private readonly backend: Backend,
     readonly name: string,
     readonly inputShape: number[],
+    readonly options: { inputRectified?: boolean } = {},
   ) {
     this.outputShape = inputShape;
     this.output = BatchBuffer.floats(backend, product(inputShape));
@@ -26,6 +30,10 @@ export class ReLU implements Layer {
   bindParameters(_: Parameter[]): void {}
 
   forward(input: Floats, batch: number): Floats {
+    if (this.options.inputRectified) {
+      this.lastOutput = input;
+      return input;
+    }
     const output = this.output.forBatch(batch);
     this.backend.reluForward(input, output);
     this.lastOutput = output;

@@ -33,6 +33,12 @@ export class ReferenceBackend implements Backend {
     conv2dForward(s, input, weight, bias, output);
   }
 
+  /** The fusion's oracle: the plain composition of the two reference kernels. */
+  conv2dReluForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
+    this.conv2dForward(s, input, weight, bias, output);
+    this.reluForward(output, output);
+  }
+
   conv2dBackward(s: Conv2dShape, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null): void {
     checkConv2d('conv2dBackward', s, { input, weight, bias: dBias, output: dOutput });
     checkConv2d('conv2dBackward', s, { input: dInput, weight: dWeight });

@@ -42,6 +42,7 @@ export interface KernelExports {
   reluForward(input: number, output: number, length: number): void;
   reluBackward(output: number, dOutput: number, dInput: number, length: number): void;
   addBias(output: number, batch: number, channels: number, positions: number, bias: number): void;
+  addBiasRelu(output: number, batch: number, channels: number, positions: number, bias: number): void;
   accumulateBiasGradient(dOutput: number, batch: number, channels: number, positions: number, dBias: number): void;
   addInto(dst: number, src: number, length: number): void;
 

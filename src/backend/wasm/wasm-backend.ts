@@ -136,7 +136,19 @@ export class WasmBackend implements Backend {
 
   // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW]
   conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
-    const kernel = 'conv2dForward';
+    this.convolve('conv2dForward', s, input, weight, bias, output, false);
+  }
+
+  // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW] = max(conv + bias, 0)
+  conv2dReluForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
+    this.convolve('conv2dReluForward', s, input, weight, bias, output, true);
+  }
+
+  /**
+   * im2col + GEMM per image; then the bias over the whole batch, or — fused with the ReLU — bias and
+   * ReLU in one pass over each image's output right after its GEMM, while it is still in cache.
+   */
+  private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
     const x = this.address(kernel, 'input', input);
     const w = this.address(kernel, 'weight', weight);
@@ -147,11 +159,13 @@ export class WasmBackend implements Backend {
     const patch = C * K * K;
     const cols = this.columnsFor(patch * positions);
     for (let n = 0; n < N; n++) {
+      const yN = y + n * F * positions * 4;
       this.kernels.im2col(x + n * C * H * W * 4, C, H, W, K, cols);
       // out_n [F, OH·OW] = W [F, CKK] · cols [CKK, OH·OW]
-      this.kernels.gemm(0, 0, F, positions, patch, w, patch, cols, positions, y + n * F * positions * 4, positions, 0);
+      this.kernels.gemm(0, 0, F, positions, patch, w, patch, cols, positions, yN, positions, 0);
+      if (relu) this.kernels.addBiasRelu(yN, 1, F, positions, b);
     }
-    this.kernels.addBias(y, N, F, positions, b);
+    if (!relu) this.kernels.addBias(y, N, F, positions, b);
   }
 
   // dOutput [N,F,OH,OW] → dWeight [F,C,K,K] +=, dBias [F] +=, dInput [N,C,H,W] = (when not null)
