@@ -4,7 +4,7 @@ import { takeFirst, type Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/dataset-files.js';
 import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
-import { defaultThreads } from '../parallel/thread-pool.js';
+import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
 import { decodeModel, type ModelInfo } from '../model/model-file.js';
 import { readModelFile } from '../model/model-io.js';
@@ -27,7 +27,7 @@ export const threadsFlag: Flags = {
 export function threadsFrom(values: Record<string, unknown>, backend: BackendName): number {
   if (values.threads === undefined) return backend === 'wasm' ? defaultThreads() : 1;
   const threads = intFlag('threads', String(values.threads), 1, MAX_THREADS);
-  if (threads > 1 && backend !== 'wasm') throw usageError(`--threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
+  checkThreads(threads, backend);
   return threads;
 }
 

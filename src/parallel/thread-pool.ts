@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Backend, Floats } from '../backend/backend.js';
+import type { BackendName, Floats } from '../backend/backend.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import type { LoadedBatch } from '../data/batch.js';
 import { usageError, XcnnError } from '../errors.js';
@@ -32,9 +32,10 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
 }
 
-export function checkThreads(threads: number, backend: Backend): void {
+/** A thread count the named backend can run: 1 to MAX_THREADS, and more than 1 only on wasm. */
+export function checkThreads(threads: number, backend: BackendName): void {
   if (!Number.isSafeInteger(threads) || threads < 1 || threads > MAX_THREADS) throw usageError(`--threads: ${threads} is not a whole number from 1 to ${MAX_THREADS}`);
-  if (threads > 1 && !(backend instanceof WasmBackend)) throw usageError(`--threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
+  if (threads > 1 && backend !== 'wasm') throw usageError(`--threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
 }
 
 export class ThreadPool implements TrainStep, BatchPredictor {
@@ -67,7 +68,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
    */
   static async create(network: Network, threads: number, optimizer: Adam | null = null): Promise<ThreadPool> {
     const backend = network.backend;
-    checkThreads(threads, backend);
+    checkThreads(threads, backend.name);
     if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend');
     const control = new ControlBlock();
     const count = network.params.length;
