@@ -181,12 +181,7 @@ export class WasmBackend implements Backend {
     const kernel = 'conv2dBackward';
     checkConv2d(kernel, s, { input, weight, bias: dBias, output: dOutput });
     checkConv2d(kernel, s, { input: dInput, weight: dWeight });
-    const x = this.address(kernel, 'input', input);
-    const w = this.address(kernel, 'weight', weight);
-    const dy = this.address(kernel, 'dOutput', dOutput);
-    const dw = this.address(kernel, 'dWeight', dWeight);
-    const db = this.address(kernel, 'dBias', dBias);
-    const dx = dInput === null ? null : this.address(kernel, 'dInput', dInput);
+    const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, input, weight, dOutput, dWeight, dBias, dInput);
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
     const positions = convOutputSize(H, K) * convOutputSize(W, K);
     const patch = C * K * K;
@@ -231,12 +226,7 @@ export class WasmBackend implements Backend {
     const kernel = 'denseBackward';
     checkDense(kernel, s, { input, weight, bias: dBias, output: dOutput });
     checkDense(kernel, s, { input: dInput, weight: dWeight });
-    const x = this.address(kernel, 'input', input);
-    const w = this.address(kernel, 'weight', weight);
-    const dy = this.address(kernel, 'dOutput', dOutput);
-    const dw = this.address(kernel, 'dWeight', dWeight);
-    const db = this.address(kernel, 'dBias', dBias);
-    const dx = dInput === null ? null : this.address(kernel, 'dInput', dInput);
+    const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, input, weight, dOutput, dWeight, dBias, dInput);
     const { batch: N, inFeatures: I, outFeatures: O } = s;
     this.kernels.accumulateBiasGradient(dy, N, O, 1, db);
     // dW [O, I] += dOutᵀ · in, dOut stored [N, O]
@@ -384,6 +374,18 @@ export class WasmBackend implements Backend {
   }
 
   /** The byte address of the scratch block for one image's im2col columns, grown on first need. */
+  /** The byte addresses a layer's backward pass works on (each array checked to be this backend's). */
+  private backwardAddresses(kernel: string, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null) {
+    return {
+      x: this.address(kernel, 'input', input),
+      w: this.address(kernel, 'weight', weight),
+      dy: this.address(kernel, 'dOutput', dOutput),
+      dw: this.address(kernel, 'dWeight', dWeight),
+      db: this.address(kernel, 'dBias', dBias),
+      dx: dInput === null ? null : this.address(kernel, 'dInput', dInput),
+    };
+  }
+
   private columnsFor(floats: number): number {
     if (floats > this.columns.floats) this.columns = { address: this.arena.reserve(floats * 4), floats };
     return this.columns.address;
