@@ -52,24 +52,7 @@ export function addBias(output: usize, batch: i32, channels: i32, positions: i32
     for (let n = 0; n < batch; n++) addRun(bias, output + ((<usize>n * channels) << 2), channels);
     return;
   }
-  // [N, F, S]: add one splatted bias to each channel's S positions.
-  let row = output;
-  for (let n = 0; n < batch; n++) {
-    for (let f = 0; f < channels; f++) {
-      const b = load<f32>(bias + (<usize>f << 2));
-      const splat = f32x4.splat(b);
-      let s = 0;
-      for (; s + 4 <= positions; s += 4) {
-        const at = row + (<usize>s << 2);
-        v128.store(at, f32x4.add(v128.load(at), splat));
-      }
-      for (; s < positions; s++) {
-        const at = row + (<usize>s << 2);
-        store<f32>(at, load<f32>(at) + b);
-      }
-      row += <usize>positions << 2;
-    }
-  }
+  addBiasToPlanes(output, batch, channels, positions, bias, false);
 }
 
 /**
@@ -77,6 +60,14 @@ export function addBias(output: usize, batch: i32, channels: i32, positions: i32
  * two passes' — one read and one write of the output instead of two of each.
  */
 export function addBiasRelu(output: usize, batch: i32, channels: i32, positions: i32, bias: usize): void {
+  addBiasToPlanes(output, batch, channels, positions, bias, true);
+}
+
+// [N, F, S]: add one splatted bias to each channel's S positions, then (relu) mask to max(y, 0) as
+// reluForward does. Inlined with a literal `relu`, so each caller compiles to its own branch-free loop.
+// @ts-ignore: decorator
+@inline
+function addBiasToPlanes(output: usize, batch: i32, channels: i32, positions: i32, bias: usize, relu: bool): void {
   const zero = f32x4.splat(0);
   let row = output;
   for (let n = 0; n < batch; n++) {
@@ -86,13 +77,14 @@ export function addBiasRelu(output: usize, batch: i32, channels: i32, positions:
       let s = 0;
       for (; s + 4 <= positions; s += 4) {
         const at = row + (<usize>s << 2);
-        const y = f32x4.add(v128.load(at), splat);
-        v128.store(at, v128.and(y, f32x4.gt(y, zero)));
+        let y = f32x4.add(v128.load(at), splat);
+        if (relu) y = v128.and(y, f32x4.gt(y, zero));
+        v128.store(at, y);
       }
       for (; s < positions; s++) {
         const at = row + (<usize>s << 2);
         const y = load<f32>(at) + b;
-        store<f32>(at, y > 0 ? y : 0);
+        store<f32>(at, relu ? (y > 0 ? y : 0) : y);
       }
       row += <usize>positions << 2;
     }
