@@ -20,20 +20,11 @@ import { gradCamPlusPlusWeights, hiResCamMap, layerCamMap, xGradCamWeights } fro
 import { explainImages } from '../src/explain/methods/explain.js';
 import { integratedGradientsMethod, smoothGradMethod } from '../src/explain/methods/input-gradients.js';
 import { saveModel } from '../src/model/model-io.js';
-import { createPaperNetwork, MNIST_GEOMETRY, type Network, type NetworkGeometry, type PaperWidths } from '../src/model/network.js';
+import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
 import type { ReLU } from '../src/model/relu.js';
 import { Random } from '../src/random.js';
 import { compareGradient, dot, expectGradientClose, seededValues } from './gradcheck.js';
-
-const GEOMETRY: NetworkGeometry = { channels: 1, height: 12, width: 12, classes: 4 };
-const WIDTHS: PaperWidths = { conv1Channels: 3, conv2Channels: 4, hidden: 6 };
-const PIXELS = GEOMETRY.height * GEOMETRY.width;
-
-function tinyNetwork(seed: number): Network {
-  const network = createPaperNetwork(new ReferenceBackend({ precision: 'float64' }), GEOMETRY, WIDTHS);
-  network.initialize(new Random(seed));
-  return network;
-}
+import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
 function randomImages(seed: number, count: number): ImageSet {
   const images = Uint8Array.from(seededValues(seed, count * PIXELS), (v) => Math.floor(((v + 1) / 2) * 256));

@@ -17,19 +17,10 @@ import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { choleskySolve, kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, patchFeatures, type CoalitionValue } from '../src/explain/methods/perturbation.js';
 import { saveModel } from '../src/model/model-io.js';
-import { createPaperNetwork, MNIST_GEOMETRY, type Network, type NetworkGeometry, type PaperWidths } from '../src/model/network.js';
+import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { seededValues } from './gradcheck.js';
-
-const GEOMETRY: NetworkGeometry = { channels: 1, height: 12, width: 12, classes: 4 };
-const WIDTHS: PaperWidths = { conv1Channels: 3, conv2Channels: 4, hidden: 6 };
-const PIXELS = GEOMETRY.height * GEOMETRY.width;
-
-function tinyNetwork(seed: number): Network {
-  const network = createPaperNetwork(new ReferenceBackend({ precision: 'float64' }), GEOMETRY, WIDTHS);
-  network.initialize(new Random(seed));
-  return network;
-}
+import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
 /** Random 12 × 12 images whose left half (columns 0–5) is black. */
 function halfBlankImages(seed: number, count: number): ImageSet {
