@@ -208,6 +208,8 @@ describe('confusion cells', () => {
     expect(result.cells.map((c) => c.count)).toEqual(confusionCells(predictions).slice(0, 2).map((c) => c.count));
     expect(result.explanation.count).toBe(4); // two cells, one image each, for t and for p
     expect(() => confusionCellExplanations(network, randomSet(1, 3), predictions)).toThrow(/predictions are of 40 images but the set has 3/);
+    expect(() => confusionCellExplanations(network, set, predictions, 'grad-cam', { perCell: 0 })).toThrow(/perCell is 0/);
+    expect(() => confusionCellExplanations(network, set, predictions, 'grad-cam', { cells: -1 })).toThrow(/cells is -1/);
   });
 });
 

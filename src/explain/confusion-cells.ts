@@ -86,8 +86,10 @@ export function confusionCellExplanations(
   const chosen = typeof method === 'string' ? methodByName(method) : method;
   const perCell = options.perCell ?? 3;
   if (!(Number.isInteger(perCell) && perCell >= 1)) throw new XcnnError(`confusionCellExplanations: perCell is ${perCell}; it must be a whole number ≥ 1`);
+  const cellLimit = options.cells ?? Infinity;
+  if (!(cellLimit === Infinity || (Number.isInteger(cellLimit) && cellLimit >= 0))) throw new XcnnError(`confusionCellExplanations: cells is ${cellLimit}; it must be a whole number ≥ 0`);
   const allCells = confusionCells(predictions);
-  const cells = allCells.slice(0, options.cells ?? Infinity);
+  const cells = allCells.slice(0, cellLimit);
 
   // Rows: for each cell, its shown images for t, then the same images for p.
   const indices: number[] = [];
