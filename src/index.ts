@@ -45,3 +45,14 @@ export { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage,
 export { explainImages, type ExplanationMethod, type ExplainOptions, type MethodExplanation } from './explain/methods/explain.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';
+export { explainForTargets, type TargetedExplainOptions } from './explain/explain-for-targets.js';
+export { classMeanHeatmaps, classMeanImages, explainClassMeans, trueClassesOf, type ClassMeans, type ClassMeansOptions, type ExplainedClassMeans } from './explain/class-means.js';
+export {
+  confusionCellExplanations,
+  confusionCells,
+  type ConfusionCell,
+  type ConfusionCellExplanations,
+  type ConfusionCellOptions,
+  type ExplainedCell,
+  type ExplainedMistake,
+} from './explain/confusion-cells.js';

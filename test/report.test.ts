@@ -141,7 +141,7 @@ describe('xcnn report (CLI)', () => {
     expect(run.stdout.trim()).toBe(join('run', 'report.html'));
     const html = readFileSync(join(work, 'run', 'report.html'), 'utf8');
     const figures = references(html);
-    expect(figures).toHaveLength(4); // the history gives curves; an untrained model gets plenty wrong
+    expect(figures).toHaveLength(6); // the history gives curves; an untrained model gets plenty wrong; class means, confusion cells
     for (const ref of figures) {
       expect(ref).toMatch(/^data:image\/png;base64,/);
       const image = PNG.sync.read(Buffer.from(ref.split(',')[1], 'base64'));

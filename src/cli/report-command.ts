@@ -8,14 +8,20 @@ import type { ImageSet } from '../data/dataset.js';
 import { usageError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Predictions } from '../eval/predict.js';
+import { explainClassMeans } from '../explain/class-means.js';
+import { confusionCellExplanations, type ExplainedCell } from '../explain/confusion-cells.js';
 import { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam } from '../explain/grad-cam.js';
+import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { colormapByName, colormapNames } from '../render/colormap.js';
+import type { Network } from '../model/network.js';
+import { classMeansFigure } from '../render/class-means-figure.js';
+import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
+import { confusionCellsFigure, type ConfusionCellPanel } from '../render/confusion-cells-figure.js';
 import { confusionFigure } from '../render/confusion-figure.js';
 import { curvesFigure, type EpochMetrics } from '../render/curves-figure.js';
 import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.js';
 import { encodePng } from '../render/png.js';
-import { reportHtml } from '../report/report-html.js';
+import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
@@ -23,8 +29,8 @@ import { ThreadPool } from '../parallel/thread-pool.js';
 export const reportSpec: CommandSpec = {
   name: 'report',
   summary:
-    'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, and Grad-CAM galleries of correct and misclassified test images.',
-  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--backend ts|wasm]',
+    'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, and the confusion matrix\'s cells explained (why a t was read as p).',
+  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
     out: { type: 'string', value: 'DIR', help: 'where report.html goes (default: the model\'s folder)' },
@@ -33,7 +39,11 @@ export const reportSpec: CommandSpec = {
     colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
     'per-class': { type: 'string', value: 'N', help: 'correctly classified images shown per class', default: '8' },
     mistakes: { type: 'string', value: 'N', help: 'misclassified images shown at most (the most confident first)', default: '40' },
-    png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified)' },
+    method: { type: 'string', value: 'NAME', help: `the method of the class-mean and confusion-cell sections: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
+    'class-images': { type: 'string', value: 'N', help: 'test images of each class averaged into its mean image and mean heatmap (the first N)', default: '100' },
+    cells: { type: 'string', value: 'N', help: 'confusion-matrix cells explained, the largest first', default: '12' },
+    'per-cell': { type: 'string', value: 'N', help: 'misclassified images shown per cell, the most confident first', default: '3' },
+    png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified, class-means, confusion-cells)' },
     ...backendFlag,
     ...threadsFlag,
     help: { type: 'boolean', help: 'show this help' },
@@ -65,8 +75,13 @@ function shortName(classNames: string[], k: number): string {
 
 /** `true→predicted p%`, e.g. `4→9 87%`; a probability short of 1 never shows as 100% (it reads `>99%`). */
 export function mistakeCaption(trueName: string, predictedName: string, probability: number): string {
+  return `${trueName}→${predictedName} ${percentText(probability)}`;
+}
+
+/** A probability as a whole percentage, `87%`; short of 1 it never shows as 100% (it reads `>99%`). */
+export function percentText(probability: number): string {
   const percent = Math.round(100 * probability);
-  return `${trueName}→${predictedName} ${percent === 100 && probability < 1 ? '>99' : percent}%`;
+  return `${percent === 100 && probability < 1 ? '>99' : percent}%`;
 }
 
 /** Gallery tiles for the images of a Grad-CAM result, in its order. */
@@ -104,6 +119,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const colormap = colormapByName(colormapName);
   const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
   const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
+  const summaryOptions = classSummaryOptions(values);
   const { modelPath, network, info, threads } = await loadCommandModel('report', values);
   const dataset = loadDataFor(values, info);
   const classes = info.geometry.classes;
@@ -116,6 +132,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const mistakes = allMistakes.slice(0, mistakeLimit);
   // One batched Grad-CAM pass over every image shown, each for its predicted class.
   const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner: pool?.gradCamRunner() });
+  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, pool);
   await pool?.close();
 
   let first = 0;
@@ -142,6 +159,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
       png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: 'Misclassified: true→predicted, Grad-CAM of the predicted class' })),
       alt: 'Grad-CAM overlays of misclassified test images',
     },
+    ...summary.figures, // class-means, confusion-cells
   };
   const html = reportHtml({
     modelPath,
@@ -161,6 +179,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
     misclassified: figures.misclassified,
     misclassifiedShown: mistakes.length,
     misclassifiedTotal: allMistakes.length,
+    classSummary: summary.content,
   });
   const path = join(out, 'report.html');
   writeFileAtomic(path, html);
@@ -169,3 +188,91 @@ export async function reportCommand(values: Record<string, string | boolean | un
   }
   console.log(path);
 }
+
+// ---- Per-class mean heatmaps and the confusion matrix's cells explained (why a t was read as p) ----
+
+/** What the class-summary sections are made with: --method, --class-images, --cells, --per-cell. */
+export interface ClassSummaryOptions {
+  method: string;
+  classImages: number;
+  cells: number;
+  perCell: number;
+}
+
+export function classSummaryOptions(values: Record<string, string | boolean | undefined>): ClassSummaryOptions {
+  const method = methodByName(String(values.method)).name; // an unknown name is a usage error here, before any work
+  return {
+    method,
+    classImages: intFlag('class-images', String(values['class-images']), 1, 100_000),
+    cells: intFlag('cells', String(values.cells), 1, 1_000),
+    perCell: intFlag('per-cell', String(values['per-cell']), 1, 100),
+  };
+}
+
+/** `true 4 → pred 9 (87%)`: a confusion-cell row's caption. */
+export function cellCaption(trueName: string, predictedName: string, probability: number): string {
+  return `true ${trueName} → pred ${predictedName} (${percentText(probability)})`;
+}
+
+/** A figure panel per explained cell: digit | map for t | map for p, a row per mistake. */
+function cellPanels(set: ImageSet, cells: ExplainedCell[], classNames: string[]): ConfusionCellPanel[] {
+  const pixels = set.height * set.width;
+  return cells.map((cell) => {
+    const [t, p] = [classNames[cell.trueClass], classNames[cell.predictedClass]];
+    return {
+      heading: `${t} → ${p}: ${cell.count} image${cell.count === 1 ? '' : 's'}`,
+      columnTitles: ['digit', `for ${t}`, `for ${p}`],
+      rows: cell.mistakes.map((mistake) => {
+        const image = set.images.subarray(mistake.index * pixels, (mistake.index + 1) * pixels);
+        return {
+          forTrue: { width: set.width, height: set.height, pixels: image, heatmap: mistake.forTrue.heatmap },
+          forPredicted: { width: set.width, height: set.height, pixels: image, heatmap: mistake.forPredicted.heatmap },
+          caption: cellCaption(t, p, mistake.confidence),
+        };
+      }),
+    };
+  });
+}
+
+/**
+ * The report's class-summary figures and their section's content: the per-class means (the first
+ * `classImages` test images of each true class, each explained for its true class) and the largest
+ * `cells` confusion cells with `perCell` mistakes each. Grad-CAM runs on the pool when there is one.
+ */
+function classSummary(
+  network: Network,
+  test: ImageSet,
+  predictions: Predictions,
+  classNames: string[],
+  colormap: Colormap,
+  options: ClassSummaryOptions,
+  pool: ThreadPool | null,
+): { figures: Record<'class-means' | 'confusion-cells', ReportFigure>; content: ClassSummaryContent } {
+  const method = methodByName(options.method);
+  const runner = pool?.gradCamRunner();
+  const means = explainClassMeans(network, test, method, { perClass: options.classImages, runner });
+  const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner });
+  const figures = {
+    'class-means': {
+      png: encodePng(classMeansFigure(means.images, means.heatmaps, classNames, { colormap, title: `Mean image and mean ${method.title} of each class`, colorbarTitle: `mean ${method.title}` })),
+      alt: `The mean test image of each class, the mean ${method.title} heatmap for the class, and the two blended`,
+    },
+    'confusion-cells': {
+      png: encodePng(confusionCellsFigure(cellPanels(test, explained.cells, classNames), { colormap, title: `Why a t was read as p: ${method.title} for the true and the predicted class`, colorbarTitle: method.title })),
+      alt: `The most frequent confusions, each misclassified digit with its ${method.title} map for the true class and for the predicted class`,
+    },
+  };
+  return {
+    figures,
+    content: {
+      methodTitle: method.title,
+      classImages: options.classImages,
+      classMeans: figures['class-means'],
+      confusionCells: figures['confusion-cells'],
+      cellsShown: explained.cells.length,
+      cellsTotal: explained.cellCount,
+      perCell: options.perCell,
+    },
+  };
+}
+

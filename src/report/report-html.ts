@@ -31,6 +31,18 @@ export interface ReportContent {
   misclassified: ReportFigure;
   misclassifiedShown: number;
   misclassifiedTotal: number;
+  classSummary?: ClassSummaryContent; // per-class means and the confusion matrix's cells explained
+}
+
+/** The sections 'What each class looks like to the network' and 'Why a t was read as p'. */
+export interface ClassSummaryContent {
+  methodTitle: string; // e.g. 'Grad-CAM'
+  classImages: number; // test images averaged per class (at most)
+  classMeans: ReportFigure;
+  confusionCells: ReportFigure;
+  cellsShown: number;
+  cellsTotal: number; // off-diagonal cells holding at least one image
+  perCell: number; // mistakes shown per cell (at most)
 }
 
 /** Text made safe for HTML element content and attribute values. */
@@ -86,6 +98,25 @@ dl.settings dt { font-weight: 600; }
 code { background: #f4f4f4; padding: 0 0.2em; }
 `;
 
+/** 'What each class looks like to the network' (per-class means) and 'Why a t was read as p' (confusion cells). */
+export function classSummarySections(s: ClassSummaryContent): string[] {
+  const method = escapeHtml(s.methodTitle);
+  return [
+    '<h2>What each class looks like to the network</h2>',
+    `<p>For each class, the first ${s.classImages} test images of that class (fewer if the set holds fewer), each explained by ${method} ` +
+      'for its true class. Top: their mean image. Middle: the mean of their heatmaps (each scaled to [0, 1] before averaging, so every ' +
+      'image weighs the same), drawn unscaled — a bright spot where the maps agree, a dim wash where they scatter. Bottom: the two blended.</p>',
+    figureHtml(s.classMeans, `Mean image and mean ${method} heatmap per class; n is the number of images averaged.`),
+    '<h2>Why a t was read as p</h2>',
+    s.cellsTotal === 0
+      ? '<p>The model classified every test image correctly, so the confusion matrix has no off-diagonal cells.</p>'
+      : `<p>The ${s.cellsShown === s.cellsTotal ? `${s.cellsTotal}` : `${s.cellsShown} largest of the ${s.cellsTotal}`} off-diagonal cells of the confusion matrix ` +
+          `(true t, predicted p), largest first. Each shows up to ${s.perCell} of its images, the most confident mistakes first: the digit, ` +
+          `the ${method} map for the true class t (the evidence for what it is) and for the predicted class p (what the network took for p).</p>` +
+          figureHtml(s.confusionCells, `Each row is labelled <code>true t → pred p (probability of p)</code>; both maps are drawn over the digit.`),
+  ];
+}
+
 export function reportHtml(c: ReportContent): string {
   const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
   const sections = [
@@ -115,6 +146,7 @@ export function reportHtml(c: ReportContent): string {
           `${c.misclassifiedShown === c.misclassifiedTotal ? `All ${c.misclassifiedTotal}` : `The ${c.misclassifiedShown} most confident of the ${c.misclassifiedTotal}`} ` +
             'misclassified test images, each labelled <code>true→predicted</code> with the probability of the predicted class, and the Grad-CAM of the predicted class: what the network saw as that class.',
         ),
+    ...(c.classSummary ? classSummarySections(c.classSummary) : []),
   ];
   return [
     '<!DOCTYPE html>',

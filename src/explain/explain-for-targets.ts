@@ -1,0 +1,90 @@
+/**
+ * Explaining many images, each for a class of its own: image n of the request for class targets[n].
+ *
+ * Every method (src/explain/methods/) and Grad-CAM's own driver take one target class per call (or each
+ * image's predicted class), since a batch shares one backward pass. So the requests are grouped by
+ * target — one call per distinct class, the images of that class in request order — and the rows are
+ * put back in request order afterwards. An image may appear more than once (for two classes, say).
+ *
+ * Each row is exactly what explaining that image alone for its target gives: the methods treat the
+ * images of a batch independently (tested in test/class-summary.test.ts).
+ */
+import type { ImageSet } from '../data/dataset.js';
+import { XcnnError } from '../errors.js';
+import type { Network } from '../model/network.js';
+import { gradCam, type Explanation, type GradCamRunner } from './grad-cam.js';
+import { explainImages, type ExplanationMethod } from './methods/explain.js';
+
+export interface TargetedExplainOptions {
+  batchSize?: number; // images per batch (default: the method's)
+  /** Grad-CAM on a thread pool (ThreadPool.gradCamRunner()); used only when the method is `grad-cam`. */
+  runner?: GradCamRunner;
+}
+
+/**
+ * Explains image `indices[n]` of the set for class `targets[n]`, for every n: an explanation of N rows
+ * in the request's order, whatever order the calls ran in. `grad-cam` goes through `gradCam` (so it can
+ * run on the thread pool); every other method through `explainImages`.
+ */
+export function explainForTargets(
+  network: Network,
+  set: ImageSet,
+  method: ExplanationMethod,
+  indices: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  options: TargetedExplainOptions = {},
+): Explanation {
+  if (indices.length !== targets.length) {
+    throw new XcnnError(`explainForTargets: ${indices.length} image indices but ${targets.length} target classes; give one class per image`);
+  }
+  const byTarget = new Map<number, number[]>(); // target → the request rows it explains, in order
+  for (let n = 0; n < targets.length; n++) {
+    const rows = byTarget.get(targets[n]) ?? [];
+    rows.push(n);
+    byTarget.set(targets[n], rows);
+  }
+  const parts = [...byTarget].map(([target, rows]) => ({
+    rows,
+    explanation: explainOneTarget(network, set, method, Int32Array.from(rows, (n) => indices[n]), target, options),
+  }));
+  return gatherRows(network, method, indices.length, parts);
+}
+
+function explainOneTarget(network: Network, set: ImageSet, method: ExplanationMethod, indices: Int32Array, targetClass: number, options: TargetedExplainOptions): Explanation {
+  const { batchSize, runner } = options;
+  return method.name === 'grad-cam'
+    ? gradCam(network, set, { indices, targetClass, batchSize, runner })
+    : explainImages(network, set, method, { indices, targetClass, batchSize });
+}
+
+/** One explanation of `count` rows from parts whose row k goes to row `rows[k]`. */
+function gatherRows(network: Network, method: ExplanationMethod, count: number, parts: { rows: number[]; explanation: Explanation }[]): Explanation {
+  const classes = network.outputShape[0];
+  const [mapHeight, mapWidth] = method.mapShape(network);
+  const [, height, width] = network.inputShape;
+  const mapPixels = mapHeight * mapWidth;
+  const pixels = height * width;
+  const out: Explanation = {
+    count, classes, mapHeight, mapWidth, height, width,
+    indices: new Int32Array(count),
+    logits: new Float32Array(count * classes),
+    probabilities: new Float32Array(count * classes),
+    predicted: new Int32Array(count),
+    targets: new Int32Array(count),
+    maps: new Float32Array(count * mapPixels),
+    heatmaps: new Float32Array(count * pixels),
+  };
+  for (const { rows, explanation: part } of parts) {
+    rows.forEach((n, k) => {
+      const copy = (from: Float32Array, to: Float32Array, size: number) => to.set(from.subarray(k * size, (k + 1) * size), n * size);
+      out.indices[n] = part.indices[k];
+      out.predicted[n] = part.predicted[k];
+      out.targets[n] = part.targets[k];
+      copy(part.logits, out.logits, classes);
+      copy(part.probabilities, out.probabilities, classes);
+      copy(part.maps, out.maps, mapPixels);
+      copy(part.heatmaps, out.heatmaps, pixels);
+    });
+  }
+  return out;
+}
