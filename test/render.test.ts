@@ -10,7 +10,7 @@ import { XcnnError } from '../src/errors.js';
 import { drawText, GLYPH_HEIGHT, GLYPH_WIDTH, GLYPHS, hasGlyph, textWidth } from '../src/render/bitmap-font.js';
 import { jet, viridis } from '../src/render/colormap.js';
 import { cellIntensity, cellShade, confusionFigure } from '../src/render/confusion-figure.js';
-import { curvesFigure, niceTicks, tickLabel, type EpochMetrics } from '../src/render/curves-figure.js';
+import { curvesFigure, niceTicks, tickLabel, valueAxisTicks, type EpochMetrics } from '../src/render/curves-figure.js';
 import { classGallery, tileGallery } from '../src/render/gallery.js';
 import { explanationFigure, overlayColor, overlayRaster, type ExplainedImage } from '../src/render/overlay.js';
 import { decodePng, encodePng } from '../src/render/png.js';
@@ -211,6 +211,16 @@ describe('training-curves figure', () => {
     }
     expect(tickLabel(0.05, 0.05)).toBe('0.05');
     expect(tickLabel(98, 1)).toBe('98');
+  });
+
+  it('pads the value axis, but never below a loss of 0 nor above an accuracy of 100 %', () => {
+    // A loss falling to 0.02 from 0.55: padding 5 % would reach −0.0065, and the ticks −0.2.
+    expect(valueAxisTicks([0.55, 0.02, 0.3], [0, Infinity]).ticks[0]).toBe(0);
+    // An accuracy reaching 99.6 %: padding would reach 100.4 %, and the ticks 105 %.
+    const accuracy = valueAxisTicks([86, 99.6], [0, 100]).ticks;
+    expect(accuracy[accuracy.length - 1]).toBe(100);
+    // Unbounded, the same values pad past both.
+    expect(valueAxisTicks([0.55, 0.02], [-Infinity, Infinity]).ticks[0]).toBeLessThan(0);
   });
 
   const history = (epochs: number): EpochMetrics[] =>

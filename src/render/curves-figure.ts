@@ -36,6 +36,17 @@ export function niceTicks(low: number, high: number, count = 5): { ticks: number
   return { ticks, step };
 }
 
+/**
+ * The ticks of a value axis: the values' range padded by 5 % on each side, but never beyond what the
+ * quantity can take (`bounds`: a loss is never below 0, an accuracy never above 100 %).
+ */
+export function valueAxisTicks(values: number[], bounds: [number, number]): { ticks: number[]; step: number } {
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const pad = (high - low) * 0.05;
+  return niceTicks(Math.max(bounds[0], low - pad), Math.min(bounds[1], high + pad), 5);
+}
+
 /** A tick label with as many decimals as the step needs: 0.05 → '0.05', 2 → '2'. */
 export function tickLabel(value: number, step: number): string {
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
@@ -53,6 +64,7 @@ interface PanelSpec {
   yLabel: string;
   series: Series[];
   ySuffix?: string; // '%' on accuracy ticks
+  yBounds: [number, number]; // the values the quantity can take (the axis never pads beyond them)
 }
 
 const PLOT_WIDTH = 400;
@@ -61,10 +73,7 @@ const PLOT_HEIGHT = 260;
 /** One panel: the plot area at (left, top), axes and ticks around it. */
 function drawPanel(figure: Raster, left: number, top: number, spec: PanelSpec, epochs: number[]): void {
   const values = spec.series.flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  const pad = (high - low) * 0.05;
-  const yTicks = niceTicks(low - pad, high + pad, 5);
+  const yTicks = valueAxisTicks(values, spec.yBounds);
   const yMin = yTicks.ticks[0];
   const yMax = yTicks.ticks[yTicks.ticks.length - 1];
   const lastEpoch = Math.max(...epochs);
@@ -127,12 +136,14 @@ export function curvesFigure(history: EpochMetrics[]): Raster {
     title: 'Loss',
     yLabel: 'cross-entropy',
     series: [series('train', TRAIN_COLOR, (h) => h.trainLoss), series('test', TEST_COLOR, (h) => h.testLoss)],
+    yBounds: [0, Infinity],
   }, epochs);
   drawPanel(figure, panelLeft + PLOT_WIDTH + panelGap, panelTop, {
     title: 'Accuracy',
     yLabel: 'accuracy',
     ySuffix: '%',
     series: [series('train', TRAIN_COLOR, (h) => 100 * h.trainAccuracy), series('test', TEST_COLOR, (h) => 100 * h.testAccuracy)],
+    yBounds: [0, 100],
   }, epochs);
   drawLegend(figure, figure.width / 2, panelTop + PLOT_HEIGHT + 60, [
     { name: 'train (running mean over the epoch)', color: TRAIN_COLOR },
