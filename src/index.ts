@@ -45,3 +45,7 @@ export { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage,
 export { explainImages, type ExplanationMethod, type ExplainOptions, type MethodExplanation } from './explain/methods/explain.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';
+export { eigenCamMap, eigenCamMethod } from './explain/methods/eigen-cam.js';
+export { scoreCamMethod, scoreCamWeights } from './explain/methods/score-cam.js';
+export { guidedBackpropMethod, guidedGradCamMethod, guidedGradients, type GuidedGradients } from './explain/methods/guided.js';
+export { placeMap, PLACEMENTS, receptiveFieldCentre, type Placement } from './explain/placement.js';

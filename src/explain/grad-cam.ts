@@ -26,6 +26,7 @@ import { BatchBuffer } from '../model/layer.js';
 import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { ReLU } from '../model/relu.js';
+import { placeMap, type Placement } from './placement.js';
 import { resizeBilinear } from './resize.js';
 
 /** The layer Grad-CAM explains: the last convolutional layer's output after its ReLU. */
@@ -225,9 +226,12 @@ export function classActivationMap(
   for (let p = 0; p < pixels; p++) map[p] = Math.max(0, map[p]);
 }
 
-/** The map [h, w] brought to the input's size [H, W] (bilinear, half-pixel centres) and min–max normalised. */
-export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number): Float32Array {
-  return minMaxNormalize(resizeBilinear(map, mapHeight, mapWidth, height, width));
+/**
+ * The map [h, w] brought to the input's size [H, W] (by default stretched: bilinear, half-pixel centres; see
+ * placement.ts for `receptive-field`) and min–max normalised.
+ */
+export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, placement: Placement = 'stretch'): Float32Array {
+  return minMaxNormalize(placement === 'stretch' ? resizeBilinear(map, mapHeight, mapWidth, height, width) : placeMap(map, mapHeight, mapWidth, height, width, placement));
 }
 
 /** (v − min) / (max − min) elementwise; all zeros when the values are flat (or not finite), so never NaN. */
