@@ -6,6 +6,10 @@
  * tiny network written out by hand, and the reduction it must satisfy (no negative gradient anywhere: the
  * ordinary gradient); Guided Grad-CAM as the product of its two factors; both backends agreeing.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
@@ -20,8 +24,10 @@ import { resizeBilinear } from '../src/explain/resize.js';
 import { BatchBuffer } from '../src/model/layer.js';
 import type { Conv2d } from '../src/model/conv2d.js';
 import type { Dense } from '../src/model/dense.js';
-import { createPaperNetwork, type Network } from '../src/model/network.js';
+import { saveModel } from '../src/model/model-io.js';
+import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
 import type { ReLU } from '../src/model/relu.js';
+import { Random } from '../src/random.js';
 import { seededValues } from './gradcheck.js';
 import { GEOMETRY, PIXELS, tinyNetwork, WIDTHS } from './fixtures/tiny-network.js';
 
@@ -368,5 +374,59 @@ describe('both backends', () => {
     console.log(`${name}: wasm vs reference, largest relative difference ${difference.toExponential(2)}`);
     expect(difference).toBeLessThan(1e-4);
     expect(Math.max(...onReference.maps.map(Math.abs))).toBeGreaterThan(0);
+  });
+});
+
+describe('xcnn explain with these methods and --placement (CLI)', () => {
+  const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
+  const work = mkdtempSync(join(tmpdir(), 'xcnn-more-methods-'));
+  const xcnn = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
+  const network = createPaperNetwork(new ReferenceBackend(), MNIST_GEOMETRY, { conv1Channels: 4, conv2Channels: 6, hidden: 16 });
+  network.initialize(new Random(1));
+  saveModel(join(work, 'model.safetensors'), network, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+  const explain = (...args: string[]) => {
+    const run = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--json', '--figures', '0', ...args);
+    expect(run.status, run.stderr).toBe(0);
+    return JSON.parse(run.stdout)[0];
+  };
+
+  it('eigen-cam says it is class-agnostic, and --class changes the target but not the map', () => {
+    const [zero, three] = [explain('--method', 'eigen-cam', '--class', '0'), explain('--method', 'eigen-cam', '--class', '3')];
+    expect(zero.classAgnostic).toBe(true);
+    expect([zero.targetClass, three.targetClass]).toEqual([0, 3]);
+    expect(three.map).toEqual(zero.map);
+    expect(zero.map).toHaveLength(11);
+    const run = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--method', 'eigen-cam', '--out', 'eigen');
+    expect(run.stdout).toContain('Eigen-CAM (the same map for any class) → eigen/test-0.png');
+  });
+
+  it('score-cam, guided-backprop and guided-grad-cam run on the default (WebAssembly) backend with maps of the documented size', () => {
+    expect(explain('--method', 'score-cam').map).toHaveLength(11);
+    for (const method of ['guided-backprop', 'guided-grad-cam']) {
+      const explanation = explain('--method', method);
+      expect(explanation.layer).toBe('input');
+      expect(explanation.map).toHaveLength(28);
+      expect(explanation.placement).toBeUndefined();
+      expect(typeof explanation.flat).toBe('boolean');
+    }
+  });
+
+  it('--placement receptive-field moves the heatmap of a CAM method, not its raw map, and says so in the JSON', () => {
+    const stretched = explain('--method', 'grad-cam');
+    const placed = explain('--method', 'grad-cam', '--placement', 'receptive-field');
+    expect(stretched.placement).toBe('stretch');
+    expect(placed.placement).toBe('receptive-field');
+    expect(placed.map).toEqual(stretched.map);
+    expect(placed.heatmap).not.toEqual(stretched.heatmap);
+  });
+
+  it('refuses --placement receptive-field for a method on the input, and an unknown placement, with one line and status 2', () => {
+    const input = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--method', 'saliency', '--placement', 'receptive-field');
+    expect(input.status).toBe(2);
+    expect(input.stderr.trim().split('\n')).toHaveLength(1);
+    expect(input.stderr).toContain("--placement receptive-field: only for the CAM methods, whose maps live on relu2; saliency's map is already on the input's pixels");
+    const unknown = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--placement', 'centre');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("--placement: 'centre' is not one of stretch, receptive-field");
   });
 });
