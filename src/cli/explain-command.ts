@@ -13,12 +13,12 @@ import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError, usageError } from '../errors.js';
 import { digitFromPng, type DigitImage } from '../explain/digit-image.js';
-import { GRAD_CAM_LAYER, gradCam, gradCamImage, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
+import { GRAD_CAM_LAYER, gradCam, gradCamImage, zeroCentred, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, type MethodExplanation } from '../explain/methods/explain.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
-import { colormapByName, colormapNames } from '../render/colormap.js';
+import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
@@ -47,7 +47,7 @@ export const explainSpec: CommandSpec = {
     out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
     json: { type: 'boolean', help: 'print the explanations on stdout as a JSON array (one object per image, as in the JSON files)' },
-    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
+    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours (signed maps — gradient-x-input, integrated-gradients, occlusion, kernel-shap, lime, the guided methods — are always drawn in a diverging blue–red map with zero in the middle)', default: 'jet' },
     ...dataFlag,
     ...backendFlag,
     ...threadsFlag,
@@ -235,7 +235,18 @@ export async function explainCommand(values: Record<string, string | boolean | u
     const caption = source.kind === 'test'
       ? `test #${source.index}: true ${info.classNames[source.label]}, predicted ${predictedName} (${confidence})`
       : `${basename(source.file)}: predicted ${predictedName} (${confidence})`;
-    const figure = explanationFigure({ width, height, pixels, heatmap: image.heatmap }, { colormap, heatmapTitle: method.classAgnostic ? `${method.title} (any class)` : `${method.title}: ${info.classNames[image.target]}`, colorbarTitle: method.title, caption });
+    // A signed map is drawn zero-centred in a diverging colormap (blue −, grey 0, red +); the JSON heatmap stays min–max.
+    const signed = method.signed === true && result.mapHeight === height && result.mapWidth === width;
+    const figure = explanationFigure(
+      { width, height, pixels, heatmap: signed ? zeroCentred(image.map) : image.heatmap },
+      {
+        colormap: signed ? coolwarm : colormap,
+        heatmapTitle: method.classAgnostic ? `${method.title} (any class)` : `${method.title}: ${info.classNames[image.target]}`,
+        colorbarTitle: method.title,
+        colorbarLabels: signed ? ['+', '0', '-'] : undefined,
+        caption,
+      },
+    );
     const figurePath = join(out, `${name}.png`);
     writeFileAtomic(figurePath, encodePng(figure));
     if (!values.json) console.log(`${caption}; ${method.title} ${method.classAgnostic ? '(the same map for any class)' : `for ${info.classNames[image.target]}`} → ${figurePath}`);

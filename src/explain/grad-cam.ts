@@ -248,6 +248,20 @@ export function minMaxNormalize(values: Float32Array): Float32Array {
   return values;
 }
 
+/**
+ * A signed map for a diverging colormap: v / (2 max|v|) + 1/2, so 0 sits at 0.5, the largest magnitude at 0
+ * or 1 and the sign is kept (min–max would put zero wherever the range puts it). All 0.5 (zero) when the
+ * map is all zeros or max|v| is not finite, so never NaN. Figures only; the JSON heatmap stays min–max.
+ */
+export function zeroCentred(values: ArrayLike<number>): Float32Array {
+  let largest = 0;
+  for (let p = 0; p < values.length; p++) largest = Math.max(largest, Math.abs(values[p]));
+  const out = new Float32Array(values.length).fill(0.5);
+  if (!(largest > 0 && Number.isFinite(largest))) return out;
+  for (let p = 0; p < values.length; p++) out[p] = 0.5 + values[p] / (2 * largest);
+  return out;
+}
+
 /** out = softmax(logits row b), computed stably in float64 (the max subtracted first). */
 export function softmaxRow(logits: Floats, b: number, classes: number, out: Float32Array): void {
   let max = -Infinity;

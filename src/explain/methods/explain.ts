@@ -41,6 +41,7 @@ export interface ExplanationMethod {
   explainBatch: BatchExplainer;
   reportsCompletenessGap?: boolean;
   classAgnostic?: boolean; // the map does not depend on the target class (Eigen-CAM)
+  signed?: boolean; // the map takes both signs: its figures use a diverging colormap centred at zero
 }
 
 /** An explanation by a named method; `completenessGaps` [N] for Integrated Gradients and KernelSHAP. */

@@ -60,6 +60,7 @@ function channelSum(gradients: Floats, size: number, channels: number, pixels: n
 export function guidedBackpropMethod(): ExplanationMethod {
   return {
     name: 'guided-backprop',
+    signed: true,
     title: 'Guided Backprop',
     layer: 'input',
     mapShape: inputMapShape,
@@ -76,6 +77,7 @@ export function guidedBackpropMethod(): ExplanationMethod {
 export function guidedGradCamMethod(): ExplanationMethod {
   return {
     name: 'guided-grad-cam',
+    signed: true,
     title: 'Guided Grad-CAM',
     layer: 'input',
     mapShape: inputMapShape,
