@@ -3,7 +3,9 @@
  * (`--index`) or of a person's own PNG of a digit (`--image`): one explain.json with every image's
  * prediction, probabilities, target class, raw map (11 × 11 on relu2 for the CAM family, 28 × 28 on the
  * input for the gradient and perturbation families) and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image
- * for the first `--figures`.
+ * for the first `--figures`. `--placement receptive-field` puts a relu2 map's cells at their receptive fields'
+ * centres instead of stretching the map (src/explain/placement.ts); figures of signed maps are zero-centred
+ * in a diverging colormap.
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.

@@ -2,9 +2,12 @@
  * Any explanation method over an image set, batched: the loop every method shares (load a batch, run the
  * method's batch function, softmax and argmax of the logits, resize and normalise each raw map into a
  * heatmap the input's size). A method is the batch function plus its name, the layer its map lives on
- * and that map's shape: the CAM family (cam.ts) on relu2, [11, 11]; the gradient family
- * (input-gradients.ts) and the perturbation family (perturbation.ts) on the input, [28, 28], where the
- * "resize" keeps the size and only normalises.
+ * and that map's shape: the CAM family (cam.ts, and without gradients eigen-cam.ts and score-cam.ts) on
+ * relu2, [11, 11], brought to the input's size by the chosen placement (placement.ts: stretched by
+ * default, or each cell at its receptive field's centre); the gradient family (input-gradients.ts), the
+ * guided methods (guided.ts) and the perturbation family (perturbation.ts) on the input, [28, 28], where
+ * the "resize" keeps the size and only normalises. A flat map (all zero, or constant) gives an all-zero
+ * heatmap, never NaN.
  *
  * Grad-CAM itself keeps its own driver (`gradCam` in grad-cam.ts), which also reports the channel
  * weights and runs on the thread pool; `grad-cam` here is the same map, on this thread.
