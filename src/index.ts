@@ -56,3 +56,7 @@ export {
   type ExplainedCell,
   type ExplainedMistake,
 } from './explain/confusion-cells.js';
+export { eigenCamMap, eigenCamMethod } from './explain/methods/eigen-cam.js';
+export { scoreCamMethod, scoreCamWeights } from './explain/methods/score-cam.js';
+export { guidedBackpropMethod, guidedGradCamMethod, guidedGradients, type GuidedGradients } from './explain/methods/guided.js';
+export { placeMap, PLACEMENTS, receptiveFieldCentre, type Placement } from './explain/placement.js';

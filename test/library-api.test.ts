@@ -150,6 +150,10 @@ describe("the library API ('xcnn' in Node)", () => {
       expect(explained.heatmaps.length, name).toBe(2 * 28 * 28);
       expect(explained.heatmaps.every((v) => v >= 0 && v <= 1), name).toBe(true);
     }
+    // The gradient-free and guided methods are exported too, and relu2 maps can sit at their receptive fields.
+    const placed = xcnn.explainImages(loaded.network, testSet, xcnn.eigenCamMethod(), { indices: [0], placement: 'receptive-field' });
+    expect(placed.placement).toBe('receptive-field');
+    expect(xcnn.explainImages(loaded.network, testSet, xcnn.guidedGradCamMethod(), { indices: [0] }).maps.length).toBe(28 * 28);
   });
 
   it('reads and writes model files', async () => {

@@ -3,7 +3,9 @@
  * (`--index`) or of a person's own PNG of a digit (`--image`): one explain.json with every image's
  * prediction, probabilities, target class, raw map (11 × 11 on relu2 for the CAM family, 28 × 28 on the
  * input for the gradient and perturbation families) and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image
- * for the first `--figures`.
+ * for the first `--figures`. `--placement receptive-field` puts a relu2 map's cells at their receptive fields'
+ * centres instead of stretching the map (src/explain/placement.ts); figures of signed maps are zero-centred
+ * in a diverging colormap.
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
@@ -13,11 +15,12 @@ import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError, usageError } from '../errors.js';
 import { digitFromPng, type DigitImage } from '../explain/digit-image.js';
-import { GRAD_CAM_LAYER, gradCam, gradCamImage, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
+import { GRAD_CAM_LAYER, gradCam, gradCamImage, zeroCentred, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, type MethodExplanation } from '../explain/methods/explain.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { colormapByName, colormapNames } from '../render/colormap.js';
+import { PLACEMENTS, type Placement } from '../explain/placement.js';
+import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
@@ -28,7 +31,7 @@ export const explainSpec: CommandSpec = {
   name: 'explain',
   summary:
     'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG of a digit (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json.',
-  usage: 'xcnn explain --model FILE (--index N[,N…] | --image FILE.png) [--method NAME] [--class K] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn explain --model FILE (--index N[,N…] | --image FILE.png) [--method NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
     index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
@@ -41,11 +44,12 @@ export const explainSpec: CommandSpec = {
     stride: { type: 'string', value: 'N', help: 'occlusion: pixels between the window\'s positions', default: '2' },
     patch: { type: 'string', value: 'N', help: 'kernel-shap, lime: the side of the square patches the image is cut into, in pixels', default: '4' },
     seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed', default: '1' },
-    class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class' },
+    class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class (eigen-cam ignores it: its map is the same for every class)' },
+    placement: { type: 'string', value: 'stretch|receptive-field', help: 'CAM methods: stretch the 11 × 11 map over the image (the usual), or put each cell at the centre of its receptive field (cell i at pixel 2i + 3.5)', default: 'stretch' },
     out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
     json: { type: 'boolean', help: 'print the explanations on stdout as a JSON array (one object per image, as in the JSON files)' },
-    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
+    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours (signed maps — gradient-x-input, integrated-gradients, occlusion, kernel-shap, lime, the guided methods — are always drawn in a diverging blue–red map with zero in the middle)', default: 'jet' },
     ...dataFlag,
     ...backendFlag,
     ...threadsFlag,
@@ -101,7 +105,23 @@ function grid(values: ArrayLike<number>, height: number, width: number, round: (
 /** What an explained image came from. */
 type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
 
-export function explanationJson(result: Explanation, image: GradCamImage, source: Source, classNames: string[], modelPath: string, method = { name: 'grad-cam', layer: GRAD_CAM_LAYER, completenessGap: undefined as number | undefined }) {
+/** How an explanation was made, as explain.json records it. */
+export interface MethodRecord {
+  name: string;
+  layer: string;
+  completenessGap?: number; // Integrated Gradients and KernelSHAP
+  placement?: Placement; // relu2 maps: how the map became the heatmap (default 'stretch')
+  classAgnostic?: boolean; // Eigen-CAM: the map is the same for every target class
+}
+
+/**
+ * One image's record in explain.json. Besides the prediction: `map`, the method's raw, unnormalised map
+ * ([h][w], 6 significant digits; signed for the signed methods), and `heatmap`, the map brought to the
+ * input's size and min–max normalised to [0, 1]. A map that is flat — all zero after the CAM family's ReLU,
+ * or constant, e.g. a blank image's — has no scale to normalise by: its heatmap is all zeros and `flat` is
+ * true (never NaN). `placement` is written for relu2 maps, `classAgnostic` for Eigen-CAM.
+ */
+export function explanationJson(result: Explanation, image: GradCamImage, source: Source, classNames: string[], modelPath: string, method: MethodRecord = { name: 'grad-cam', layer: GRAD_CAM_LAYER }) {
   const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
   const input = source.kind === 'image' ? { input: grid(source.digit.pixels, result.height, result.width, (v) => v), inverted: source.digit.inverted, crop: source.digit.crop } : {};
   return {
@@ -115,8 +135,11 @@ export function explanationJson(result: Explanation, image: GradCamImage, source
     method: method.name,
     layer: method.layer,
     ...(method.completenessGap === undefined ? {} : { completenessGap: round6(method.completenessGap) }),
+    ...(method.layer === GRAD_CAM_LAYER ? { placement: method.placement ?? 'stretch' } : {}),
+    ...(method.classAgnostic ? { classAgnostic: true } : {}),
     map: grid(image.map, result.mapHeight, result.mapWidth, round6),
     heatmap: grid(image.heatmap, result.height, result.width, round4),
+    flat: image.heatmap.every((v) => v === 0),
     ...input,
   };
 }
@@ -149,6 +172,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const out = String(values.out);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const figureLimit = intFlag('figures', String(values.figures), 0);
+  const placement = choiceFlag('placement', String(values.placement), PLACEMENTS);
   const seed = intFlag('seed', String(values.seed), 0, 0xffffffff);
   // Only the chosen method's settings are read: --samples means copies for one method and coalitions for another.
   const name = String(values.method);
@@ -160,6 +184,9 @@ export async function explainCommand(values: Record<string, string | boolean | u
     kernelShap: name === 'kernel-shap' ? coalitions() : undefined,
     lime: name === 'lime' ? coalitions() : undefined,
   });
+  if (placement !== 'stretch' && method.layer !== GRAD_CAM_LAYER) {
+    throw usageError(`--placement ${placement}: only for the CAM methods, whose maps live on relu2; ${name}'s map is already on the input's pixels (leave --placement out)`);
+  }
   const { modelPath, network, info, threads } = await loadCommandModel('explain', values);
   const { height, width, classes, channels } = info.geometry;
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
@@ -181,20 +208,20 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const started = performance.now();
   const indices = sources.map((s) => (s.kind === 'test' ? s.index : 0));
   // Threads pay off for many images; a handful runs faster without starting workers.
-  // Grad-CAM has its own driver, which runs on the thread pool; the other methods run on this thread.
+  // Grad-CAM has its own driver, which runs on the thread pool (stretched maps only); the other methods run on this thread.
   let result: Explanation | MethodExplanation;
-  if (method.name === 'grad-cam') {
+  if (method.name === 'grad-cam' && placement === 'stretch') {
     const pool = threads > 1 && indices.length >= 256 ? await ThreadPool.create(network, threads) : null;
     result = gradCam(network, set, { indices, targetClass, runner: pool?.gradCamRunner() });
     await pool?.close();
   } else {
-    result = explainImages(network, set, method, { indices, targetClass });
+    result = explainImages(network, set, method, { indices, targetClass, placement });
   }
   const gaps = 'completenessGaps' in result ? result.completenessGaps : undefined;
   const seconds = (performance.now() - started) / 1000;
 
   const explanations = sources.map((source, n) =>
-    explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer, completenessGap: gaps?.[n] }),
+    explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer, completenessGap: gaps?.[n], placement, classAgnostic: method.classAgnostic }),
   );
   const jsonPath = join(out, 'explain.json');
   writeFileAtomic(jsonPath, `${JSON.stringify(explanations)}\n`);
@@ -210,10 +237,21 @@ export async function explainCommand(values: Record<string, string | boolean | u
     const caption = source.kind === 'test'
       ? `test #${source.index}: true ${info.classNames[source.label]}, predicted ${predictedName} (${confidence})`
       : `${basename(source.file)}: predicted ${predictedName} (${confidence})`;
-    const figure = explanationFigure({ width, height, pixels, heatmap: image.heatmap }, { colormap, heatmapTitle: `${method.title}: ${info.classNames[image.target]}`, colorbarTitle: method.title, caption });
+    // A signed map is drawn zero-centred in a diverging colormap (blue −, grey 0, red +); the JSON heatmap stays min–max.
+    const signed = method.signed === true && result.mapHeight === height && result.mapWidth === width;
+    const figure = explanationFigure(
+      { width, height, pixels, heatmap: signed ? zeroCentred(image.map) : image.heatmap },
+      {
+        colormap: signed ? coolwarm : colormap,
+        heatmapTitle: method.classAgnostic ? `${method.title} (any class)` : `${method.title}: ${info.classNames[image.target]}`,
+        colorbarTitle: method.title,
+        colorbarLabels: signed ? ['+', '0', '-'] : undefined,
+        caption,
+      },
+    );
     const figurePath = join(out, `${name}.png`);
     writeFileAtomic(figurePath, encodePng(figure));
-    if (!values.json) console.log(`${caption}; ${method.title} for ${info.classNames[image.target]} → ${figurePath}`);
+    if (!values.json) console.log(`${caption}; ${method.title} ${method.classAgnostic ? '(the same map for any class)' : `for ${info.classNames[image.target]}`} → ${figurePath}`);
   }
 
   if (values.json) {

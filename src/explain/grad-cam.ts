@@ -26,6 +26,7 @@ import { BatchBuffer } from '../model/layer.js';
 import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { ReLU } from '../model/relu.js';
+import { placeMap, type Placement } from './placement.js';
 import { resizeBilinear } from './resize.js';
 
 /** The layer Grad-CAM explains: the last convolutional layer's output after its ReLU. */
@@ -225,9 +226,12 @@ export function classActivationMap(
   for (let p = 0; p < pixels; p++) map[p] = Math.max(0, map[p]);
 }
 
-/** The map [h, w] brought to the input's size [H, W] (bilinear, half-pixel centres) and min–max normalised. */
-export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number): Float32Array {
-  return minMaxNormalize(resizeBilinear(map, mapHeight, mapWidth, height, width));
+/**
+ * The map [h, w] brought to the input's size [H, W] (by default stretched: bilinear, half-pixel centres; see
+ * placement.ts for `receptive-field`) and min–max normalised.
+ */
+export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, placement: Placement = 'stretch'): Float32Array {
+  return minMaxNormalize(placement === 'stretch' ? resizeBilinear(map, mapHeight, mapWidth, height, width) : placeMap(map, mapHeight, mapWidth, height, width, placement));
 }
 
 /** (v − min) / (max − min) elementwise; all zeros when the values are flat (or not finite), so never NaN. */
@@ -242,6 +246,20 @@ export function minMaxNormalize(values: Float32Array): Float32Array {
   if (!(spread > 0 && Number.isFinite(spread))) return values.fill(0);
   for (let p = 0; p < values.length; p++) values[p] = (values[p] - min) / spread;
   return values;
+}
+
+/**
+ * A signed map for a diverging colormap: v / (2 max|v|) + 1/2, so 0 sits at 0.5, the largest magnitude at 0
+ * or 1 and the sign is kept (min–max would put zero wherever the range puts it). All 0.5 (zero) when the
+ * map is all zeros or max|v| is not finite, so never NaN. Figures only; the JSON heatmap stays min–max.
+ */
+export function zeroCentred(values: ArrayLike<number>): Float32Array {
+  let largest = 0;
+  for (let p = 0; p < values.length; p++) largest = Math.max(largest, Math.abs(values[p]));
+  const out = new Float32Array(values.length).fill(0.5);
+  if (!(largest > 0 && Number.isFinite(largest))) return out;
+  for (let p = 0; p < values.length; p++) out[p] = 0.5 + values[p] / (2 * largest);
+  return out;
 }
 
 /** out = softmax(logits row b), computed stably in float64 (the max subtracted first). */

@@ -15,7 +15,7 @@
  */
 
 /** One axis of a bilinear resize: for each output index, its two source indices and the second's weight. */
-interface LinearTaps {
+export interface LinearTaps {
   lower: Int32Array; // [out]
   upper: Int32Array; // [out]
   weight: Float64Array; // [out], the weight of `upper`; `lower` gets 1 − weight
@@ -37,8 +37,16 @@ export function halfPixelTaps(inSize: number, outSize: number): LinearTaps {
 
 /** input [inH, inW] → output [outH, outW], bilinear with half-pixel centres. */
 export function resizeBilinear(input: ArrayLike<number>, inH: number, inW: number, outH: number, outW: number): Float32Array {
-  const rows = halfPixelTaps(inH, outH);
-  const cols = halfPixelTaps(inW, outW);
+  return resizeWithTaps(input, inW, halfPixelTaps(inH, outH), halfPixelTaps(inW, outW));
+}
+
+/**
+ * input [inH, inW] → output [rows, cols] (the taps' lengths), bilinear between the source indices each axis's
+ * taps name: the interpolation every bilinear resize here shares, whatever its sampling positions.
+ */
+export function resizeWithTaps(input: ArrayLike<number>, inW: number, rows: LinearTaps, cols: LinearTaps): Float32Array {
+  const outH = rows.lower.length;
+  const outW = cols.lower.length;
   const output = new Float32Array(outH * outW);
   for (let y = 0; y < outH; y++) {
     const top = rows.lower[y] * inW;

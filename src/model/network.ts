@@ -118,6 +118,21 @@ export class Network {
     return d;
   }
 
+  /**
+   * `backwardToInput` with Guided Backpropagation's rule at every ReLU layer (`ReLU.guidedBackward`: negative
+   * incoming gradients are zeroed as well as those of inactive units); every other layer backpropagates as
+   * usual. Returns the guided "gradient" with respect to the input [N, ...inputShape] (a buffer of the first
+   * layer's). Parameter gradients accumulate, meaningless here: the caller clears them (`zeroGrad`).
+   */
+  guidedBackwardToInput(dLogits: Floats): Floats {
+    let d: Floats = dLogits;
+    for (let k = this.layers.length - 1; k >= 0; k--) {
+      const layer = this.layers[k];
+      d = layer instanceof ReLU ? layer.guidedBackward(d) : layer.backward(d, true)!;
+    }
+    return d;
+  }
+
   zeroGrad(): void {
     this.grads.fill(0);
   }

@@ -4,6 +4,11 @@
  *
  * With `inputRectified`, the layer before it has already applied the ReLU (a Conv2d with `fuseRelu`):
  * forward keeps that input as its output, without a pass over it; backward and activations() are the same.
+ *
+ * `guidedBackward` is Guided Backpropagation's rule (Springenberg et al., 2015, eq. at fig. 1): the ordinary
+ * mask, then negative gradients zeroed too, ∂L/∂x = ReLU(∂L/∂y) where y > 0 — the ordinary backward followed
+ * by a ReLU of the result, both existing kernels, so `backward` itself is untouched. The fused conv + ReLU
+ * needs nothing of its own: its ReLU's backward is this layer's (Conv2d receives ∂L/∂(conv + bias) from here).
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { BatchBuffer, product, type Layer, type Parameter, type ParameterSpec } from './layer.js';
@@ -42,6 +47,13 @@ export class ReLU implements Layer {
 
   backward(dOutput: Floats, _needInputGrad: boolean): Floats {
     this.backend.reluBackward(this.lastOutput!, dOutput, dOutput);
+    return dOutput;
+  }
+
+  /** Guided Backpropagation's backward: dInput = ReLU(dOutput) where output > 0, else 0; in place, like `backward`. */
+  guidedBackward(dOutput: Floats): Floats {
+    this.backend.reluBackward(this.lastOutput!, dOutput, dOutput);
+    this.backend.reluForward(dOutput, dOutput);
     return dOutput;
   }
 

@@ -6,6 +6,11 @@
  *   cyan → yellow → red → dark red.
  * - viridis: matplotlib's `viridis` (van der Walt & Smith; the data are CC0), perceptually uniform and
  *   readable in greyscale and by colour-blind readers: its 256 colours, interpolated linearly.
+ * - coolwarm, for signed maps (zero at 0.5): diverging blue → light grey → red, through the two end colours
+ *   and the middle colour of Moreland's cool-warm map (2009, "Diverging Color Maps for Scientific
+ *   Visualization"; matplotlib's `coolwarm`), linear in RGB between them (Moreland interpolates in his Msh
+ *   space; the ends and the centre, which are what a reader reads, are his). Not a `--colormap` choice:
+ *   figures of signed methods always use it.
  */
 import { mixRgb, type Rgb } from './raster.js';
 
@@ -78,6 +83,18 @@ export const viridis: Colormap = (value) => {
   const position = clamp01(value) * (VIRIDIS.length - 1);
   const k = Math.min(Math.floor(position), VIRIDIS.length - 2);
   return mixRgb(VIRIDIS[k], VIRIDIS[k + 1], position - k);
+};
+
+const COOLWARM: Segments[] = [
+  [[0, 59 / 255], [0.5, 221 / 255], [1, 180 / 255]],
+  [[0, 76 / 255], [0.5, 221 / 255], [1, 4 / 255]],
+  [[0, 192 / 255], [0.5, 221 / 255], [1, 38 / 255]],
+];
+
+/** Diverging: 0 blue (negative), 0.5 light grey (zero), 1 red (positive). */
+export const coolwarm: Colormap = (value) => {
+  const x = clamp01(value);
+  return [Math.round(255 * interpolate(COOLWARM[0], x)), Math.round(255 * interpolate(COOLWARM[1], x)), Math.round(255 * interpolate(COOLWARM[2], x))];
 };
 
 export function colormapByName(name: ColormapName): Colormap {

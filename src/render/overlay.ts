@@ -51,12 +51,12 @@ export function overlayRaster(image: ExplainedImage, scale: number, colormap: Co
 
 /**
  * A vertical colorbar at (x, y), `width` × `height`, from the colormap's 1 at the top to 0 at the
- * bottom, labelled at 0, 0.5 and 1 on its right and titled along its side.
+ * bottom, labelled at 1, 0.5 and 0 on its right (`labels`, in that order) and titled along its side.
  */
-export function drawColorbar(raster: Raster, x: number, y: number, width: number, height: number, colormap: Colormap, title = 'Grad-CAM'): void {
+export function drawColorbar(raster: Raster, x: number, y: number, width: number, height: number, colormap: Colormap, title = 'Grad-CAM', labels: readonly [string, string, string] = ['1', '0.5', '0']): void {
   for (let row = 0; row < height; row++) raster.fillRect(x, y + row, width, 1, colormap(1 - row / (height - 1)));
   raster.strokeRect(x - 1, y - 1, width + 2, height + 2, BLACK);
-  for (const [value, label] of [[1, '1'], [0.5, '0.5'], [0, '0']] as const) {
+  for (const [value, label] of [[1, labels[0]], [0.5, labels[1]], [0, labels[2]]] as const) {
     const tickY = Math.round(y + (1 - value) * (height - 1));
     raster.fillRect(x + width + 1, tickY, 4, 1, BLACK);
     drawText(raster, label, x + width + 7, tickY - 3, BLACK);
@@ -70,6 +70,7 @@ export interface ExplanationFigureOptions {
   alpha?: number;
   heatmapTitle?: string; // e.g. 'Grad-CAM for 7'
   colorbarTitle?: string; // the method, along the colorbar (default 'Grad-CAM')
+  colorbarLabels?: readonly [string, string, string]; // at 1, 0.5 and 0 (default '1', '0.5', '0'; signed maps: '+', '0', '-')
   caption?: string; // a line under the panels, e.g. 'true 7, predicted 7 (99.8%)'
 }
 
@@ -96,7 +97,7 @@ export function explanationFigure(image: ExplainedImage, options: ExplanationFig
     drawText(figure, panel.title, left + panelWidth / 2, margin, BLACK, 2, 'center');
     figure.drawRaster(panel.raster, left, top);
   });
-  drawColorbar(figure, margin + 3 * panelWidth + 3 * gap, top, colorbarWidth, panelHeight, options.colormap, options.colorbarTitle);
+  drawColorbar(figure, margin + 3 * panelWidth + 3 * gap, top, colorbarWidth, panelHeight, options.colormap, options.colorbarTitle, options.colorbarLabels);
   if (options.caption) drawText(figure, options.caption, margin, top + panelHeight + 10, BLACK, 2);
   return figure;
 }

@@ -3,7 +3,9 @@
  */
 import { usageError } from '../../errors.js';
 import { camMethod, gradCamMap, gradCamPlusPlusMap, hiResCamMap, layerCamMap, xGradCamMap } from './cam.js';
+import { eigenCamMethod } from './eigen-cam.js';
 import type { ExplanationMethod } from './explain.js';
+import { guidedBackpropMethod, guidedGradCamMethod } from './guided.js';
 import {
   gradientTimesInputMethod,
   integratedGradientsMethod,
@@ -13,6 +15,7 @@ import {
   type SmoothGradOptions,
 } from './input-gradients.js';
 import { kernelShapMethod, limeMethod, occlusionMethod, type OcclusionOptions, type PatchSamplingOptions } from './perturbation.js';
+import { scoreCamMethod } from './score-cam.js';
 
 export const METHOD_NAMES = [
   'grad-cam',
@@ -20,10 +23,14 @@ export const METHOD_NAMES = [
   'xgrad-cam',
   'layer-cam',
   'hires-cam',
+  'eigen-cam',
+  'score-cam',
   'saliency',
   'gradient-x-input',
   'smoothgrad',
   'integrated-gradients',
+  'guided-backprop',
+  'guided-grad-cam',
   'occlusion',
   'kernel-shap',
   'lime',
@@ -57,6 +64,10 @@ export function methodByName(name: string, options: MethodOptions = {}): Explana
       return camMethod(name, 'LayerCAM', layerCamMap);
     case 'hires-cam':
       return camMethod(name, 'HiResCAM', hiResCamMap);
+    case 'eigen-cam':
+      return eigenCamMethod();
+    case 'score-cam':
+      return scoreCamMethod();
     case 'saliency':
       return saliencyMethod();
     case 'gradient-x-input':
@@ -65,6 +76,10 @@ export function methodByName(name: string, options: MethodOptions = {}): Explana
       return smoothGradMethod(options.smoothGrad);
     case 'integrated-gradients':
       return integratedGradientsMethod(options.integratedGradients);
+    case 'guided-backprop':
+      return guidedBackpropMethod();
+    case 'guided-grad-cam':
+      return guidedGradCamMethod();
     case 'occlusion':
       return occlusionMethod(options.occlusion);
     case 'kernel-shap':

@@ -85,6 +85,7 @@ export function saliencyMethod(): ExplanationMethod {
 export function gradientTimesInputMethod(): ExplanationMethod {
   return {
     name: 'gradient-x-input',
+    signed: true,
     title: 'Gradient × input',
     layer: 'input',
     mapShape: inputMapShape,
@@ -165,6 +166,7 @@ export function integratedGradientsMethod(options: Partial<IntegratedGradientsOp
   let path: BatchBuffer<Floats> | null = null;
   return {
     name: 'integrated-gradients',
+    signed: true,
     title: 'Integrated Gradients',
     layer: 'input',
     mapShape: inputMapShape,

@@ -115,6 +115,7 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
   let copies: BatchBuffer<Floats> | null = null;
   return {
     name: 'occlusion',
+    signed: true, // occluding a part can raise y_c
     title: 'Occlusion',
     layer: 'input',
     mapShape: inputMapShape,
@@ -368,6 +369,7 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
   const completeness = name === 'kernel-shap';
   return {
     name,
+    signed: true,
     title,
     layer: 'input',
     mapShape: inputMapShape,

@@ -1,0 +1,106 @@
+/**
+ * Guided Backpropagation and Guided Grad-CAM: fine, input-resolution maps from a modified backward pass.
+ *
+ * Guided Backpropagation (Springenberg, Dosovitskiy, Brox & Riedmiller, 2015, "Striving for Simplicity: The
+ * All Convolutional Net", ICLR workshop; fig. 1): the gradient of the target's logit y_c with
+ * respect to the input, except that every ReLU's backward pass keeps a gradient only where the unit was
+ * active (the ordinary rule) AND the gradient arriving from above is positive:
+ *   R_in = (f_in > 0) · (R_out > 0) · R_out     at every ReLU (relu1, relu2, relu3; Network.guidedBackwardToInput)
+ *   map_ij = Σ_c R_cij                          [H, W], signed (C = 1 for MNIST)
+ * The convolutions, the pool and the dense layers backpropagate as usual. It is not a gradient of anything
+ * and, as Adebayo et al. (2018, "Sanity Checks for Saliency Maps") showed, barely depends on the higher
+ * layers' weights: a picture of the input's edges more than of the network's reasons.
+ *
+ * Guided Grad-CAM (Selvaraju et al., 2017, "Grad-CAM: Visual Explanations from Deep Networks via
+ * Gradient-based Localization", §3 "Guided Grad-CAM"): Guided Backpropagation made class-discriminative by
+ * multiplying it, pixel by pixel, with the Grad-CAM map brought to the input's size:
+ *   map = GuidedBackprop ⊙ bilinear(ReLU(Σ_k α_k A_k) → [H, W])      [H, W], signed
+ * The Grad-CAM map is the raw one (not normalised), stretched with half-pixel centres as the heatmap's
+ * default (resize.ts). Both factors come from the same forward pass: an ordinary backward down to relu2 for
+ * Grad-CAM, then a guided one down to the input.
+ */
+import type { Floats } from '../../backend/backend.js';
+import type { Network } from '../../model/network.js';
+import type { ReLU } from '../../model/relu.js';
+import { classActivationMap, GRAD_CAM_LAYER, oneHotTargets, type Targets } from '../grad-cam.js';
+import { resizeBilinear } from '../resize.js';
+import type { BatchExplainer, ExplanationMethod } from './explain.js';
+
+/** Guided Backpropagation of every image of a batch; the arrays are the network's buffers (read them before the next pass). */
+export interface GuidedGradients {
+  logits: Floats; // [B, classes]
+  targets: Int32Array; // [B]
+  gradients: Floats; // [B, C, H, W] the guided "gradient" R
+}
+
+/** Forward `input` [size, C, H, W], dLogits = one-hot rows of the targets, guided backward to the input. */
+export function guidedGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats): GuidedGradients {
+  const logits = network.forward(input, size);
+  const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
+  return { logits, targets: chosen, gradients: network.guidedBackwardToInput(dLogits) };
+}
+
+/** The [H, W] map shape of an input-space method. */
+function inputMapShape(network: Network): [number, number] {
+  const [, height, width] = network.inputShape;
+  return [height, width];
+}
+
+/** maps [size, H·W] = Σ_c R_c · scale, with scale [size, H·W] or 1 everywhere (null). */
+function channelSum(gradients: Floats, size: number, channels: number, pixels: number, scale: ArrayLike<number> | null, maps: Float32Array): void {
+  for (let b = 0; b < size; b++) {
+    for (let p = 0; p < pixels; p++) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += gradients[(b * channels + c) * pixels + p];
+      maps[b * pixels + p] = scale === null ? sum : sum * scale[b * pixels + p];
+    }
+  }
+}
+
+export function guidedBackpropMethod(): ExplanationMethod {
+  return {
+    name: 'guided-backprop',
+    signed: true,
+    title: 'Guided Backprop',
+    layer: 'input',
+    mapShape: inputMapShape,
+    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+      const [channels, height, width] = network.inputShape;
+      const { logits, targets, gradients } = guidedGradients(network, input, size, targetClass, dLogits);
+      out.logits.set(logits);
+      out.targets.set(targets);
+      channelSum(gradients, size, channels, height * width, null, out.maps);
+    }) satisfies BatchExplainer,
+  };
+}
+
+export function guidedGradCamMethod(): ExplanationMethod {
+  return {
+    name: 'guided-grad-cam',
+    signed: true,
+    title: 'Guided Grad-CAM',
+    layer: 'input',
+    mapShape: inputMapShape,
+    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+      const [channels, height, width] = network.inputShape;
+      const relu2 = network.layer<ReLU>(GRAD_CAM_LAYER);
+      const [mapChannels, mapHeight, mapWidth] = relu2.outputShape;
+      const mapPixels = mapHeight * mapWidth;
+      const pixels = height * width;
+      const logits = network.forward(input, size);
+      out.logits.set(logits);
+      const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits);
+      out.targets.set(targets);
+      // Grad-CAM, upsampled: an ordinary backward down to relu2 (dLogits is only read, so it serves twice).
+      const cam = new Float32Array(size * pixels);
+      const layerGradients = network.backwardTo(GRAD_CAM_LAYER, dLogits);
+      const map = new Float64Array(mapPixels);
+      for (let b = 0; b < size; b++) {
+        classActivationMap(relu2.activations(), layerGradients, b, mapChannels, mapPixels, new Float64Array(mapChannels), map);
+        cam.set(resizeBilinear(map, mapHeight, mapWidth, height, width), b * pixels);
+      }
+      // Guided Backpropagation from the same forward pass.
+      channelSum(network.guidedBackwardToInput(dLogits), size, channels, pixels, cam, out.maps);
+    }) satisfies BatchExplainer,
+  };
+}

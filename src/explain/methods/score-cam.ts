@@ -1,0 +1,104 @@
+/**
+ * Score-CAM (Wang, Wang, Du, Yang, Zhang, Ding, Mardziel & Hu, 2020, "Score-CAM: Score-Weighted Visual
+ * Explanations for Convolutional Neural Networks", CVPR workshops; §3, the
+ * "increase of confidence", and Algorithm 1):
+ * the CAM family's weighted sum of relu2's channels, each channel weighted by how much the target's
+ * probability rises when the network sees only the part of the image that channel highlights. No gradients.
+ *
+ * For an image x [C, H, W], relu2's activations A [K, h, w] and the target class c:
+ *   M_k   = minmax(bilinear(A_k → [H, W]))        the channel as a mask in [0, 1] (all zeros if A_k is flat)
+ *   w_k   = p_c(x ⊙ M_k) − p_c(x_b)                the paper's "increase of confidence", p = softmax(logits)
+ *   map   = ReLU(Σ_k w_k A_k)                      [h, w]
+ * The upsampling is the same bilinear stretch with half-pixel centres as the heatmap's default (resize.ts);
+ * the mask multiplies every input channel. The baseline x_b is the black image (all zeros, MNIST's
+ * background; the same baseline as Integrated Gradients and the perturbation family), so a channel whose
+ * mask is all zeros (x ⊙ M_k = x_b) gets w_k = 0 exactly. The official code leaves p_c(x_b) out (w_k =
+ * p_c(x ⊙ M_k)), which adds −p_c(x_b)·Σ_k A_k to the sum before the ReLU; subtracting it is the definition.
+ *
+ * Cost: K + 1 forward passes an image (K = 64 masked copies and the baseline), run as one batch through the
+ * network's backend.
+ */
+import type { Floats } from '../../backend/backend.js';
+import { BatchBuffer, product } from '../../model/layer.js';
+import { argmaxRow } from '../../model/loss.js';
+import type { Network } from '../../model/network.js';
+import type { ReLU } from '../../model/relu.js';
+import { GRAD_CAM_LAYER, minMaxNormalize } from '../grad-cam.js';
+import { resizeBilinear } from '../resize.js';
+import type { BatchExplainer, ExplanationMethod } from './explain.js';
+
+/** The baseline x_b every mask is measured against: black. */
+const BASELINE = 0;
+
+/** softmax(logits row b)_c in float64 (the row's max subtracted first). */
+export function softmaxProbability(logits: Floats, b: number, classes: number, c: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < classes; k++) max = Math.max(max, logits[b * classes + k]);
+  let sum = 0;
+  for (let k = 0; k < classes; k++) sum += Math.exp(logits[b * classes + k] - max);
+  return Math.exp(logits[b * classes + c] - max) / sum;
+}
+
+/** Channel k's mask M_k [H, W] from its activations A_k [h, w]: bilinear to the input's size, then min–max to [0, 1]. */
+export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number): Float32Array {
+  return minMaxNormalize(resizeBilinear(channel, mapHeight, mapWidth, height, width));
+}
+
+/**
+ * Score-CAM's weights w [K] for one image [C, H, W] and its relu2 activations A [K, h, w] (a copy: the masked
+ * passes overwrite the network's buffers): the K masked copies and the baseline forwarded as one batch of K + 1.
+ * `copies` is scratch in the network's backend, an image a sample.
+ */
+export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>): Float64Array {
+  const [channels, height, width] = network.inputShape;
+  const [maskCount, mapHeight, mapWidth] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
+  const classes = network.outputShape[0];
+  const pixels = height * width;
+  const imageSize = channels * pixels;
+  const mapPixels = mapHeight * mapWidth;
+  const batch = copies.forBatch(maskCount + 1);
+  for (let k = 0; k < maskCount; k++) {
+    const mask = scoreCamMask(activations.subarray(k * mapPixels, (k + 1) * mapPixels), mapHeight, mapWidth, height, width);
+    for (let c = 0; c < channels; c++) {
+      for (let p = 0; p < pixels; p++) batch[k * imageSize + c * pixels + p] = image[c * pixels + p] * mask[p];
+    }
+  }
+  batch.fill(BASELINE, maskCount * imageSize, (maskCount + 1) * imageSize);
+  const logits = network.forward(batch, maskCount + 1);
+  const baseline = softmaxProbability(logits, maskCount, classes, target);
+  return Float64Array.from({ length: maskCount }, (_, k) => softmaxProbability(logits, k, classes, target) - baseline);
+}
+
+/** Score-CAM as an explanation method: a clean forward pass a batch, then K + 1 masked passes an image. */
+export function scoreCamMethod(): ExplanationMethod {
+  let copies: BatchBuffer<Floats> | null = null;
+  return {
+    name: 'score-cam',
+    title: 'Score-CAM',
+    layer: GRAD_CAM_LAYER,
+    mapShape: (network) => network.layer<ReLU>(GRAD_CAM_LAYER).outputShape.slice(1) as [number, number],
+    explainBatch: ((network, input, size, targetClass, out) => {
+      const relu2 = network.layer<ReLU>(GRAD_CAM_LAYER);
+      const [channels, mapHeight, mapWidth] = relu2.outputShape;
+      const mapPixels = mapHeight * mapWidth;
+      const classes = network.outputShape[0];
+      const imageSize = product(network.inputShape);
+      copies ??= BatchBuffer.floats(network.backend, imageSize);
+      const logits = network.forward(input, size);
+      out.logits.set(logits.subarray(0, size * classes));
+      for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes);
+      const activations = Float64Array.from(relu2.activations().subarray(0, size * channels * mapPixels)); // before the masked passes overwrite them
+      const map = new Float64Array(mapPixels);
+      for (let b = 0; b < size; b++) {
+        const a = activations.subarray(b * channels * mapPixels, (b + 1) * channels * mapPixels);
+        const weights = scoreCamWeights(network, input.subarray(b * imageSize, (b + 1) * imageSize), a, out.targets[b], copies);
+        map.fill(0);
+        for (let k = 0; k < channels; k++) {
+          for (let p = 0; p < mapPixels; p++) map[p] += weights[k] * a[k * mapPixels + p];
+        }
+        for (let p = 0; p < mapPixels; p++) map[p] = Math.max(0, map[p]);
+        out.maps.set(map, b * mapPixels);
+      }
+    }) satisfies BatchExplainer,
+  };
+}
