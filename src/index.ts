@@ -45,3 +45,13 @@ export { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage,
 export { explainImages, type ExplanationMethod, type ExplainOptions, type MethodExplanation } from './explain/methods/explain.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';
+
+// Faithfulness of the explanations: deletion/insertion (zero and ROAD), randomisation, pointing game, ranking.
+export { areaUnderCurve, attributionOrder, curveFractions, networkClassifier, perturbationCurves, randomOrder, type CurveRequest, type ImageClassifier, type ImageCurves } from './faithfulness/deletion-insertion.js';
+export { noisyLinearImputation, ROAD_DEFAULTS, type RoadImputationOptions } from './faithfulness/road-imputation.js';
+export { averageRanks, pearsonCorrelation, spearmanCorrelation } from './faithfulness/rank-correlation.js';
+export { ssim, SSIM_DEFAULTS, type SsimOptions } from './faithfulness/ssim.js';
+export { pointingGame, pointingGameOutcome, type PointingGameOptions, type PointingGameScore } from './faithfulness/pointing-game.js';
+export { cascadingRandomisation, layersTopDown, reinitialiseLayer, withParametersRestored, type RandomisationResult } from './faithfulness/randomisation.js';
+export { measureFaithfulness, rankMethods, FAITHFULNESS_DEFAULTS, type FaithfulnessOptions, type FaithfulnessResult, type MethodFaithfulness } from './faithfulness/faithfulness.js';
+export { faithfulnessJson, formatFaithfulness } from './faithfulness/format.js';

@@ -19,12 +19,14 @@ import { reportHtml } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
+import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
+import { readFaithfulnessSection } from './faithfulness-command.js';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
   summary:
     'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, and Grad-CAM galleries of correct and misclassified test images.',
-  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--backend ts|wasm]',
+  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--faithfulness FILE] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
     out: { type: 'string', value: 'DIR', help: 'where report.html goes (default: the model\'s folder)' },
@@ -33,6 +35,7 @@ export const reportSpec: CommandSpec = {
     colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
     'per-class': { type: 'string', value: 'N', help: 'correctly classified images shown per class', default: '8' },
     mistakes: { type: 'string', value: 'N', help: 'misclassified images shown at most (the most confident first)', default: '40' },
+    faithfulness: { type: 'string', value: 'FILE', help: 'a faithfulness.json from xcnn faithfulness: adds its ranked table (and faithfulness.png beside it) to the report' },
     png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified)' },
     ...backendFlag,
     ...threadsFlag,
@@ -104,6 +107,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const colormap = colormapByName(colormapName);
   const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
   const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
+  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessSection(String(values.faithfulness));
   const { modelPath, network, info, threads } = await loadCommandModel('report', values);
   const dataset = loadDataFor(values, info);
   const classes = info.geometry.classes;
@@ -161,6 +165,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
     misclassified: figures.misclassified,
     misclassifiedShown: mistakes.length,
     misclassifiedTotal: allMistakes.length,
+    faithfulnessHtml: faithfulness && faithfulnessSectionHtml(faithfulness),
   });
   const path = join(out, 'report.html');
   writeFileAtomic(path, html);

@@ -31,6 +31,7 @@ export interface ReportContent {
   misclassified: ReportFigure;
   misclassifiedShown: number;
   misclassifiedTotal: number;
+  faithfulnessHtml?: string; // the Faithfulness section (faithfulness-section.ts), when given `--faithfulness`
 }
 
 /** Text made safe for HTML element content and attribute values. */
@@ -42,7 +43,8 @@ export function pngDataUri(png: Uint8Array): string {
   return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
 }
 
-function figureHtml(figure: ReportFigure, caption: string): string {
+/** A figure with its caption (HTML), the PNG embedded. */
+export function figureHtml(figure: ReportFigure, caption: string): string {
   return `<figure><img src="${pngDataUri(figure.png)}" alt="${escapeHtml(figure.alt)}"><figcaption>${caption}</figcaption></figure>`;
 }
 
@@ -115,6 +117,7 @@ export function reportHtml(c: ReportContent): string {
           `${c.misclassifiedShown === c.misclassifiedTotal ? `All ${c.misclassifiedTotal}` : `The ${c.misclassifiedShown} most confident of the ${c.misclassifiedTotal}`} ` +
             'misclassified test images, each labelled <code>true→predicted</code> with the probability of the predicted class, and the Grad-CAM of the predicted class: what the network saw as that class.',
         ),
+    c.faithfulnessHtml ?? '',
   ];
   return [
     '<!DOCTYPE html>',
