@@ -34,6 +34,9 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { Random } from '../src/random.js';
+import { figureImages } from '../src/cli/faithfulness-command.js';
+import { colormapByName } from '../src/render/colormap.js';
+import { methodsFigure } from '../src/render/methods-figure.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
 const values = (length: number) => fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: length, maxLength: length });
@@ -312,6 +315,32 @@ describe('ranking and the whole measurement', () => {
 
   it('refuses an unknown method name before doing any work', () => {
     expect(() => measureFaithfulness(tinyNetwork(1), randomImages(1, 2), [0, 1], { methods: ['grad-cam', 'nonsense'] })).toThrow(/'nonsense' is not one of/);
+  });
+});
+
+describe('the side-by-side figure', () => {
+  it('picks the first correct and the first misclassified images', () => {
+    expect(figureImages([1, 2, 3, 0, 5, 9], [1, 0, 3, 4, 5, 9], 2)).toEqual([0, 2, 1, 3]);
+    expect(figureImages([1, 2], [1, 2], 3)).toEqual([0, 1]);
+  });
+
+  it('draws the digit first and one overlay per method in each row, the row of a mistake labelled in red', () => {
+    const pixels = new Uint8Array(784).fill(255);
+    const rows = [
+      { pixels, label: '7→7', correct: true, heatmaps: [new Float32Array(784), new Float32Array(784).fill(1)] },
+      { pixels, label: '4→9', correct: false, heatmaps: [new Float32Array(784), new Float32Array(784)] },
+    ];
+    const one = methodsFigure(['a', 'b'], rows.slice(0, 1), 28, 28, { colormap: colormapByName('jet') });
+    const two = methodsFigure(['a', 'b'], rows, 28, 28, { colormap: colormapByName('jet') });
+    expect(two.width).toBe(one.width);
+    expect(two.height - one.height).toBe(28 * 3 + 6); // one more row of 3× tiles and a gap
+    const reds = (raster: typeof two) => {
+      let count = 0;
+      for (let k = 0; k < raster.data.length; k += 4) if (raster.data[k] === 200 && raster.data[k + 1] === 0 && raster.data[k + 2] === 0) count++;
+      return count;
+    };
+    expect(reds(one)).toBe(0);
+    expect(reds(two)).toBeGreaterThan(0);
   });
 });
 

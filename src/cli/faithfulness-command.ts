@@ -3,7 +3,7 @@
  * `--n` test images — deletion and insertion AUCs (zero-filled and ROAD-imputed) against a random order,
  * the cascading model-randomisation check, the pointing game on the digit's ink, and the cost per image —
  * as a ranked table on the terminal (or JSON with `--json`), faithfulness.json and a figure of the methods
- * side by side on a few correct and misclassified digits (faithfulness.png) in `--out`. `xcnn report
+ * side by side on a few correct and misclassified test digits (faithfulness.png) in `--out`. `xcnn report
  * --faithfulness DIR/faithfulness.json` adds the table and figure to report.html.
  *
  * Time: the curves cost 4 × 29 forward passes an image and method, the randomisation check 5 explanations
@@ -13,11 +13,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { usageError, XcnnError } from '../errors.js';
-import { isMethodName, METHOD_NAMES } from '../explain/methods/by-name.js';
-import { measureFaithfulness, type FaithfulnessResult } from '../faithfulness/faithfulness.js';
+import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
+import { explainImages } from '../explain/methods/explain.js';
+import { predict } from '../eval/predict.js';
+import type { Network } from '../model/network.js';
+import { measureFaithfulness } from '../faithfulness/faithfulness.js';
 import { faithfulnessJson, formatFaithfulness, type FaithfulnessJson } from '../faithfulness/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { colormapByName, colormapNames } from '../render/colormap.js';
+import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
 import { methodsFigure, type MethodsFigureRow } from '../render/methods-figure.js';
 import { encodePng } from '../render/png.js';
 import type { FaithfulnessSection } from '../report/faithfulness-section.js';
@@ -40,7 +43,7 @@ export const faithfulnessSpec: CommandSpec = {
     seed: { type: 'string', value: 'N', help: 'seed of the random order, the ROAD noise, the randomised weights and the seeded methods', default: '1' },
     out: { type: 'string', value: 'DIR', help: 'where faithfulness.json and faithfulness.png go', default: 'runs/faithfulness' },
     json: { type: 'boolean', help: 'print the results on stdout as JSON (as in faithfulness.json) instead of the table' },
-    'figure-rows': { type: 'string', value: 'N', help: 'correct and misclassified digits in the figure, N of each (fewer if there are not so many)', default: '3' },
+    'figure-rows': { type: 'string', value: 'N', help: 'the figure\'s rows: the first N correct and the first N misclassified digits of the test set', default: '3' },
     colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
     ...dataFlag,
     ...backendFlag,
@@ -58,28 +61,36 @@ export function parseMethodList(text: string | undefined): string[] {
   return [...new Set(names)];
 }
 
-/** The first `perKind` correct and the first `perKind` misclassified of the measured images, as positions. */
-export function figureImages(result: FaithfulnessResult, perKind: number): number[] {
+/** The first `perKind` correctly classified and the first `perKind` misclassified images of a set, by index. */
+export function figureImages(predicted: ArrayLike<number>, labels: ArrayLike<number>, perKind: number): number[] {
   const correct: number[] = [];
   const wrong: number[] = [];
-  for (let n = 0; n < result.count; n++) {
-    const list = result.predicted[n] === result.labels[n] ? correct : wrong;
+  for (let n = 0; n < labels.length && (correct.length < perKind || wrong.length < perKind); n++) {
+    const list = predicted[n] === labels[n] ? correct : wrong;
     if (list.length < perKind) list.push(n);
   }
   return [...correct, ...wrong];
 }
 
-/** The side-by-side figure of the methods (columns, in the table's order) on the chosen digits (rows). */
-function faithfulnessFigure(result: FaithfulnessResult, set: ImageSet, classNames: string[], perKind: number, colormap: ReturnType<typeof colormapByName>) {
-  const pixels = result.height * result.width;
+/**
+ * The side-by-side figure: the methods (columns, in the table's order) on the first correct and the first
+ * misclassified digits of the whole test set (rows; chosen there, not among the --n, so that a small run
+ * still shows mistakes), each explained for its predicted class.
+ */
+function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], methodOptions: MethodOptions, classNames: string[], perKind: number, colormap: Colormap) {
+  const [, height, width] = network.inputShape;
+  const pixels = height * width;
+  const { predicted } = predict(network, set);
+  const chosen = figureImages(predicted, set.labels, perKind);
+  const explanations = methods.map((name) => explainImages(network, set, methodByName(name, methodOptions), { indices: chosen }));
   const short = (k: number) => (classNames.every((name) => name.length <= 3) ? classNames[k] : String(k));
-  const rows: MethodsFigureRow[] = figureImages(result, perKind).map((n) => ({
-    pixels: set.images.subarray(result.indices[n] * pixels, (result.indices[n] + 1) * pixels),
-    label: `${short(result.labels[n])}→${short(result.predicted[n])}`,
-    correct: result.labels[n] === result.predicted[n],
-    heatmaps: result.methods.map((m) => result.heatmaps[m.method].subarray(n * pixels, (n + 1) * pixels)),
+  const rows: MethodsFigureRow[] = chosen.map((index, n) => ({
+    pixels: set.images.subarray(index * pixels, (index + 1) * pixels),
+    label: `${short(set.labels[index])}→${short(predicted[index])}`,
+    correct: set.labels[index] === predicted[index],
+    heatmaps: explanations.map((e) => e.heatmaps.subarray(n * pixels, (n + 1) * pixels)),
   }));
-  return methodsFigure(result.methods.map((m) => m.method), rows, result.height, result.width, { colormap, title: 'Each method\'s heatmap of the predicted class (true→predicted)' });
+  return methodsFigure(methods, rows, height, width, { colormap, title: 'Each method\'s heatmap of the predicted class (true→predicted)' });
 }
 
 export async function faithfulnessCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
@@ -102,12 +113,13 @@ export async function faithfulnessCommand(values: Record<string, string | boolea
   let phaseStart = performance.now();
   let lastEvent = phaseStart;
   const started = performance.now();
+  const methodOptions: MethodOptions = { smoothGrad: { seed }, kernelShap: { seed }, lime: { seed } };
   const result = measureFaithfulness(network, test, Array.from({ length: count }, (_, n) => n), {
     methods,
     steps,
     seed,
     randomisationImages: sanity,
-    methodOptions: { smoothGrad: { seed }, kernelShap: { seed }, lime: { seed } },
+    methodOptions,
     onProgress: (method, step, done, total) => {
       const now = performance.now();
       const label = `${method} ${step}`;
@@ -129,7 +141,7 @@ export async function faithfulnessCommand(values: Record<string, string | boolea
   const jsonPath = join(out, 'faithfulness.json');
   writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 1)}\n`);
   const figurePath = join(out, 'faithfulness.png');
-  writeFileAtomic(figurePath, encodePng(faithfulnessFigure(result, test, info.classNames, perKind, colormap)));
+  writeFileAtomic(figurePath, encodePng(faithfulnessFigure(network, test, result.methods.map((m) => m.method), methodOptions, info.classNames, perKind, colormap)));
   if (values.json) {
     console.log(JSON.stringify(json));
   } else {

@@ -42,7 +42,8 @@ export function methodsFigure(columns: string[], rows: MethodsFigureRow[], heigh
   const left = MARGIN + labelWidth;
   const gridWidth = (columns.length + 1) * cellWidth;
   const gridHeight = Math.max(1, rows.length) * (tileHeight + GAP);
-  const figure = new Raster(left + gridWidth + 70, top + gridHeight + MARGIN);
+  const titleWidth = options.title ? MARGIN * 2 + textWidth(options.title, 2) : 0;
+  const figure = new Raster(Math.max(left + gridWidth + 70, titleWidth), top + gridHeight + MARGIN);
   if (options.title) drawText(figure, options.title, MARGIN, MARGIN, BLACK, 2);
   ['input', ...columns].forEach((name, c) => drawText(figure, name, left + c * cellWidth + tileWidth / 2, top - headerSpace, BLACK, 1, 'center'));
   rows.forEach((row, r) => {
