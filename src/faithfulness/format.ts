@@ -3,7 +3,7 @@
  * first, with each measure's direction in the header) and a JSON object (the same numbers, the settings,
  * the per-stage randomisation similarities; no heatmaps).
  */
-import type { FaithfulnessResult, MethodFaithfulness } from './faithfulness.js';
+import type { FaithfulnessResult, MethodFaithfulness, RankedMeasure } from './faithfulness.js';
 
 /** The column heads of the table, with the direction that is better. */
 export const FAITHFULNESS_COLUMNS = [
@@ -22,25 +22,26 @@ export const FAITHFULNESS_COLUMNS = [
 ] as const;
 
 /** What a table row needs of a method's results: a MethodFaithfulness, or its JSON form. */
-export type FaithfulnessRow = Pick<MethodFaithfulness, 'method' | 'deletion' | 'insertion' | 'vsRandom' | 'msPerImage' | 'meanRank'> & {
+export type FaithfulnessRow = Pick<MethodFaithfulness, 'method' | 'deletion' | 'insertion' | 'vsRandom' | 'msPerImage' | 'ranks' | 'meanRank'> & {
   randomisation: { spearman: number; ssim: number; flagged: boolean };
   pointingGame: { hitRate: number };
 };
 
-/** One method's cells, in the order of FAITHFULNESS_COLUMNS. */
+/** One method's cells, in the order of FAITHFULNESS_COLUMNS; a ranked measure's rank follows it in brackets. */
 export function faithfulnessCells(row: FaithfulnessRow): string[] {
   const f3 = (x: number) => x.toFixed(3);
+  const ranked = (text: string, measure: RankedMeasure) => `${text} (${row.ranks[measure]})`;
   return [
     row.method,
-    f3(row.deletion.zero),
-    f3(row.deletion.road),
-    f3(row.insertion.zero),
-    f3(row.insertion.road),
+    ranked(f3(row.deletion.zero), 'deletionZero'),
+    ranked(f3(row.deletion.road), 'deletionRoad'),
+    ranked(f3(row.insertion.zero), 'insertionZero'),
+    ranked(f3(row.insertion.road), 'insertionRoad'),
     (row.vsRandom >= 0 ? '+' : '') + f3(row.vsRandom),
-    f3(row.randomisation.spearman),
+    ranked(f3(row.randomisation.spearman), 'randomisation'),
     f3(row.randomisation.ssim),
     row.randomisation.flagged ? 'FLAG' : '',
-    `${(100 * row.pointingGame.hitRate).toFixed(1)}%`,
+    ranked(`${(100 * row.pointingGame.hitRate).toFixed(1)}%`, 'pointingGame'),
     row.msPerImage < 10 ? row.msPerImage.toFixed(2) : row.msPerImage.toFixed(0),
     row.meanRank.toFixed(2),
   ];
@@ -53,7 +54,7 @@ export function faithfulnessLegend(result: Pick<FaithfulnessResult, 'settings'>)
     `↓ lower is better, ↑ higher is better. AUCs of the predicted class's probability over the fraction of pixels removed (deletion) or inserted (insertion), ${s.steps} steps;`,
     `  zero: removed pixels set to 0; ROAD: noisy linear imputation (σ = ${s.road.sigma}). vs rand: mean margin of the four AUCs over a random order (> 0 beats random).`,
     `rand ρ / SSIM: similarity of the heatmaps after randomising every layer (fc2 → conv1) to the originals, ${s.randomisationImages} image(s); FLAG: above ${s.flagThreshold}.`,
-    `pointing: the heatmap's maximum (all of them if tied) within ${s.pointing.tolerance} px of ink (> ${s.pointing.inkThreshold}); ms/img: the explanation alone. Mean rank over the six ↑/↓ quality measures.`,
+    `pointing: the heatmap's maximum (all of them if tied) within ${s.pointing.tolerance} px of ink (> ${s.pointing.inkThreshold}); ms/img: the explanation alone. (n): the method's rank on that measure; mean rank over those six.`,
   ];
 }
 
