@@ -6,7 +6,7 @@
  * on a small subset.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -37,6 +37,7 @@ import { Random } from '../src/random.js';
 import { figureImages } from '../src/cli/faithfulness-command.js';
 import { colormapByName } from '../src/render/colormap.js';
 import { methodsFigure } from '../src/render/methods-figure.js';
+import { idxBytes } from './fixtures/files.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
 const values = (length: number) => fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: length, maxLength: length });
@@ -348,11 +349,11 @@ describe('xcnn faithfulness', () => {
   const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
   const work = mkdtempSync(join(tmpdir(), 'xcnn-faith-'));
   const xcnn = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
+  const network = createPaperNetwork(new ReferenceBackend());
+  network.initialize(new Random(11));
+  saveModel(join(work, 'model.safetensors'), network, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
 
   it('measures a model on 5 test images, writes faithfulness.json and the figure, and report.html takes them in', () => {
-    const network = createPaperNetwork(new ReferenceBackend());
-    network.initialize(new Random(11));
-    saveModel(join(work, 'model.safetensors'), network, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
     const run = xcnn('faithfulness', '--model', 'model.safetensors', '--n', '5', '--sanity', '2', '--steps', '7', '--methods', 'grad-cam,saliency', '--out', 'faith');
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Faithfulness of 2 method\(s\) on 5 test image\(s\)/);
@@ -368,4 +369,18 @@ describe('xcnn faithfulness', () => {
     expect(html).toMatch(/<th scope="row">(grad-cam|saliency)<\/th>/);
     expect(existsSync(join(work, 'report', 'report.html'))).toBe(true);
   }, 120_000);
+
+  it('takes another data folder, and shrinks the default --n 500 to a smaller test set', () => {
+    const data = join(work, 'small-data');
+    mkdirSync(data, { recursive: true });
+    const random = new Random(4);
+    const digits = (count: number) => Uint8Array.from({ length: count * 784 }, () => (random.next() < 0.2 ? 255 : 0));
+    writeFileSync(join(data, 'train-images-idx3-ubyte'), idxBytes([2, 28, 28], digits(2)));
+    writeFileSync(join(data, 'train-labels-idx1-ubyte'), idxBytes([2], Uint8Array.of(0, 1)));
+    writeFileSync(join(data, 't10k-images-idx3-ubyte'), idxBytes([4, 28, 28], digits(4)));
+    writeFileSync(join(data, 't10k-labels-idx1-ubyte'), idxBytes([4], Uint8Array.of(0, 1, 2, 3)));
+    const run = xcnn('faithfulness', '--model', 'model.safetensors', '--data', data, '--methods', 'saliency', '--steps', '4', '--json', '--out', 'small');
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).images).toBe(4);
+  }, 60_000);
 });

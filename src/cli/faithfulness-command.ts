@@ -25,7 +25,7 @@ import { methodsFigure, type MethodsFigureRow } from '../render/methods-figure.j
 import { encodePng } from '../render/png.js';
 import type { FaithfulnessSection } from '../report/faithfulness-section.js';
 import type { ImageSet } from '../data/dataset.js';
-import { choiceFlag, intFlag, type CommandSpec } from './args.js';
+import { choiceFlag, GIVEN, intFlag, type CommandSpec, type FlagValues } from './args.js';
 import { backendFlag, dataFlag, loadCommandModel, loadDataFor } from './common.js';
 import { ProgressBar } from './progress-bar.js';
 
@@ -93,7 +93,11 @@ function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], 
   return methodsFigure(methods, rows, height, width, { colormap, title: 'Each method\'s heatmap of the predicted class (true→predicted)' });
 }
 
-export async function faithfulnessCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+/**
+ * Runs `xcnn faithfulness`: checks the flags, loads the model and test set, measures (progress on stderr),
+ * writes faithfulness.json and faithfulness.png into --out, and prints the table (or the JSON).
+ */
+export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   if (values.model === undefined) throw usageError('xcnn faithfulness: --model FILE is required (see xcnn faithfulness --help)');
   const methods = parseMethodList(values.methods === undefined ? undefined : String(values.methods));
   const steps = intFlag('steps', String(values.steps), 1, 10_000);
@@ -105,7 +109,8 @@ export async function faithfulnessCommand(values: Record<string, string | boolea
   const { modelPath, network, info } = await loadCommandModel('faithfulness', values);
   const dataset = loadDataFor(values, info);
   const test = dataset.test;
-  const count = intFlag('n', String(values.n), 1, test.count);
+  // The default 500 shrinks to a smaller test set; an --n given beyond it is an error.
+  const count = values[GIVEN]?.has('n') ? intFlag('n', String(values.n), 1, test.count) : Math.min(Number(values.n), test.count);
 
   // One bar a phase; a phase starts where the previous one ended (some report their first step late).
   let bar = new ProgressBar();
