@@ -60,3 +60,13 @@ export { eigenCamMap, eigenCamMethod } from './explain/methods/eigen-cam.js';
 export { scoreCamMethod, scoreCamWeights } from './explain/methods/score-cam.js';
 export { guidedBackpropMethod, guidedGradCamMethod, guidedGradients, type GuidedGradients } from './explain/methods/guided.js';
 export { placeMap, PLACEMENTS, receptiveFieldCentre, type Placement } from './explain/placement.js';
+
+// Faithfulness of the explanations: deletion/insertion (zero and ROAD), randomisation, pointing game, ranking.
+export { areaUnderCurve, attributionOrder, curveFractions, networkClassifier, perturbationCurves, randomOrder, type CurveRequest, type ImageClassifier, type ImageCurves } from './faithfulness/deletion-insertion.js';
+export { noisyLinearImputation, ROAD_DEFAULTS, type RoadImputationOptions } from './faithfulness/road-imputation.js';
+export { averageRanks, pearsonCorrelation, spearmanCorrelation } from './faithfulness/rank-correlation.js';
+export { ssim, SSIM_DEFAULTS, type SsimOptions } from './faithfulness/ssim.js';
+export { pointingGame, pointingGameOutcome, type PointingGameOptions, type PointingGameScore } from './faithfulness/pointing-game.js';
+export { cascadingRandomisation, layersTopDown, reinitialiseLayer, withParametersRestored, type RandomisationResult } from './faithfulness/randomisation.js';
+export { measureFaithfulness, rankMethods, FAITHFULNESS_DEFAULTS, type FaithfulnessOptions, type FaithfulnessResult, type MethodFaithfulness } from './faithfulness/faithfulness.js';
+export { faithfulnessJson, formatFaithfulness } from './faithfulness/format.js';

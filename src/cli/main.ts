@@ -7,6 +7,7 @@ import { XcnnError, usageError } from '../errors.js';
 import { helpText, parseFlags, type CommandSpec, type FlagValues } from './args.js';
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
+import { faithfulnessCommand, faithfulnessSpec } from './faithfulness-command.js';
 import { reportCommand, reportSpec } from './report-command.js';
 import { trainCommand, trainSpec } from './train-command.js';
 
@@ -16,6 +17,7 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: evaluateSpec, run: evaluateCommand },
   { spec: explainSpec, run: explainCommand },
   { spec: reportSpec, run: reportCommand },
+  { spec: faithfulnessSpec, run: faithfulnessCommand },
 ];
 
 function mainHelp(): string {
@@ -25,7 +27,7 @@ function mainHelp(): string {
     'Explainable handwritten-digit classification: a small CNN trained, evaluated and explained on the CPU.',
     '',
     'commands:',
-    ...commands.map(({ spec }) => `  ${spec.name.padEnd(10)}${spec.summary.split('. ')[0]}.`),
+    ...commands.map(({ spec }) => `  ${spec.name.padEnd(14)}${spec.summary.split('. ')[0]}.`),
     '',
     'Run `xcnn <command> --help` for its options.',
   ].join('\n');

@@ -25,12 +25,14 @@ import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../repo
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
+import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
+import { readFaithfulnessSection } from './faithfulness-command.js';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
   summary:
-    'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, and the confusion matrix\'s cells explained (why a t was read as p).',
-  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--backend ts|wasm]',
+    'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, the confusion matrix\'s cells explained (why a t was read as p), and the faithfulness ranking of an xcnn faithfulness run (--faithfulness).',
+  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
     out: { type: 'string', value: 'DIR', help: 'where report.html goes (default: the model\'s folder)' },
@@ -43,6 +45,7 @@ export const reportSpec: CommandSpec = {
     'class-images': { type: 'string', value: 'N', help: 'test images of each class averaged into its mean image and mean heatmap (the first N)', default: '100' },
     cells: { type: 'string', value: 'N', help: 'confusion-matrix cells explained, the largest first', default: '12' },
     'per-cell': { type: 'string', value: 'N', help: 'misclassified images shown per cell, the most confident first', default: '3' },
+    faithfulness: { type: 'string', value: 'FILE', help: 'a faithfulness.json from xcnn faithfulness: adds its ranked table (and faithfulness.png beside it) to the report' },
     png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified, class-means, confusion-cells)' },
     ...backendFlag,
     ...threadsFlag,
@@ -120,6 +123,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
   const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
   const summaryOptions = classSummaryOptions(values);
+  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessSection(String(values.faithfulness));
   const { modelPath, network, info, threads } = await loadCommandModel('report', values);
   const dataset = loadDataFor(values, info);
   const classes = info.geometry.classes;
@@ -180,6 +184,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
     misclassifiedShown: mistakes.length,
     misclassifiedTotal: allMistakes.length,
     classSummary: summary.content,
+    faithfulnessHtml: faithfulness && faithfulnessSectionHtml(faithfulness),
   });
   const path = join(out, 'report.html');
   writeFileAtomic(path, html);

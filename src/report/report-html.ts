@@ -32,6 +32,7 @@ export interface ReportContent {
   misclassifiedShown: number;
   misclassifiedTotal: number;
   classSummary?: ClassSummaryContent; // per-class means and the confusion matrix's cells explained
+  faithfulnessHtml?: string; // the Faithfulness section (faithfulness-section.ts), when given `--faithfulness`
 }
 
 /** The sections 'What each class looks like to the network' and 'Why a t was read as p'. */
@@ -54,7 +55,8 @@ export function pngDataUri(png: Uint8Array): string {
   return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
 }
 
-function figureHtml(figure: ReportFigure, caption: string): string {
+/** A figure with its caption (HTML), the PNG embedded. */
+export function figureHtml(figure: ReportFigure, caption: string): string {
   return `<figure><img src="${pngDataUri(figure.png)}" alt="${escapeHtml(figure.alt)}"><figcaption>${caption}</figcaption></figure>`;
 }
 
@@ -147,6 +149,7 @@ export function reportHtml(c: ReportContent): string {
             'misclassified test images, each labelled <code>true→predicted</code> with the probability of the predicted class, and the Grad-CAM of the predicted class: what the network saw as that class.',
         ),
     ...(c.classSummary ? classSummarySections(c.classSummary) : []),
+    c.faithfulnessHtml ?? '',
   ];
   return [
     '<!DOCTYPE html>',

@@ -1,0 +1,176 @@
+/**
+ * `xcnn faithfulness`: how faithful each explanation method is, measured (src/faithfulness/) on the first
+ * `--n` test images — deletion and insertion AUCs (zero-filled and ROAD-imputed) against a random order,
+ * the cascading model-randomisation check, the pointing game on the digit's ink, and the cost per image —
+ * as a ranked table on the terminal (or JSON with `--json`), faithfulness.json and a figure of the methods
+ * side by side on a few correct and misclassified test digits (faithfulness.png) in `--out`. `xcnn report
+ * --faithfulness DIR/faithfulness.json` adds the table and figure to report.html.
+ *
+ * Time: the curves cost 4 × 29 forward passes an image and method, the randomisation check 5 explanations
+ * of `--sanity` images; the perturbation methods (occlusion, kernel-shap, lime) dominate. Expect minutes
+ * for all methods at the default --n 500 (see README, "Faithfulness").
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { usageError, XcnnError } from '../errors.js';
+import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
+import { explainImages } from '../explain/methods/explain.js';
+import { predict } from '../eval/predict.js';
+import type { Network } from '../model/network.js';
+import { measureFaithfulness } from '../faithfulness/faithfulness.js';
+import { faithfulnessJson, formatFaithfulness, type FaithfulnessJson } from '../faithfulness/format.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
+import { methodsFigure, type MethodsFigureRow } from '../render/methods-figure.js';
+import { encodePng } from '../render/png.js';
+import type { FaithfulnessSection } from '../report/faithfulness-section.js';
+import type { ImageSet } from '../data/dataset.js';
+import { choiceFlag, GIVEN, intFlag, type CommandSpec, type FlagValues } from './args.js';
+import { backendFlag, dataFlag, loadCommandModel, loadDataFor } from './common.js';
+import { ProgressBar } from './progress-bar.js';
+
+export const faithfulnessSpec: CommandSpec = {
+  name: 'faithfulness',
+  summary:
+    'Measures how faithful each explanation method is on the first --n test images: deletion and insertion curves (zero-filled and ROAD-imputed) against a random order, the model-randomisation sanity check, the pointing game on the digit\'s ink, and the cost per image; prints a ranked table and writes faithfulness.json and a side-by-side figure.',
+  usage: 'xcnn faithfulness --model FILE [--methods NAME,…] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  flags: {
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
+    methods: { type: 'string', value: 'LIST', help: `comma-separated methods to measure (default: all: ${METHOD_NAMES.join(', ')})` },
+    n: { type: 'string', value: 'N', help: 'measure on the first N test images', default: '500' },
+    steps: { type: 'string', value: 'K', help: 'deletion/insertion steps (784 pixels / K per step)', default: '28' },
+    sanity: { type: 'string', value: 'N', help: 'images (the first of the --n) in the model-randomisation check', default: '100' },
+    seed: { type: 'string', value: 'N', help: 'seed of the random order, the ROAD noise, the randomised weights and the seeded methods', default: '1' },
+    out: { type: 'string', value: 'DIR', help: 'where faithfulness.json and faithfulness.png go', default: 'runs/faithfulness' },
+    json: { type: 'boolean', help: 'print the results on stdout as JSON (as in faithfulness.json) instead of the table' },
+    'figure-rows': { type: 'string', value: 'N', help: 'the figure\'s rows: the first N correct and the first N misclassified digits of the test set', default: '3' },
+    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
+    ...dataFlag,
+    ...backendFlag,
+    help: { type: 'boolean', help: 'show this help' },
+  },
+};
+
+/** The methods named by `--methods`, each checked against the registry. */
+export function parseMethodList(text: string | undefined): string[] {
+  if (text === undefined) return [...METHOD_NAMES];
+  const names = text.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!isMethodName(name)) throw usageError(`--methods: '${name}' is not one of ${METHOD_NAMES.join(', ')}`);
+  }
+  return [...new Set(names)];
+}
+
+/** The first `perKind` correctly classified and the first `perKind` misclassified images of a set, by index. */
+export function figureImages(predicted: ArrayLike<number>, labels: ArrayLike<number>, perKind: number): number[] {
+  const correct: number[] = [];
+  const wrong: number[] = [];
+  for (let n = 0; n < labels.length && (correct.length < perKind || wrong.length < perKind); n++) {
+    const list = predicted[n] === labels[n] ? correct : wrong;
+    if (list.length < perKind) list.push(n);
+  }
+  return [...correct, ...wrong];
+}
+
+/**
+ * The side-by-side figure: the methods (columns, in the table's order) on the first correct and the first
+ * misclassified digits of the whole test set (rows; chosen there, not among the --n, so that a small run
+ * still shows mistakes), each explained for its predicted class.
+ */
+function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], methodOptions: MethodOptions, classNames: string[], perKind: number, colormap: Colormap) {
+  const [, height, width] = network.inputShape;
+  const pixels = height * width;
+  const { predicted } = predict(network, set);
+  const chosen = figureImages(predicted, set.labels, perKind);
+  const explanations = methods.map((name) => explainImages(network, set, methodByName(name, methodOptions), { indices: chosen }));
+  const short = (k: number) => (classNames.every((name) => name.length <= 3) ? classNames[k] : String(k));
+  const rows: MethodsFigureRow[] = chosen.map((index, n) => ({
+    pixels: set.images.subarray(index * pixels, (index + 1) * pixels),
+    label: `${short(set.labels[index])}→${short(predicted[index])}`,
+    correct: set.labels[index] === predicted[index],
+    heatmaps: explanations.map((e) => e.heatmaps.subarray(n * pixels, (n + 1) * pixels)),
+  }));
+  return methodsFigure(methods, rows, height, width, { colormap, title: 'Each method\'s heatmap of the predicted class (true→predicted)' });
+}
+
+/**
+ * Runs `xcnn faithfulness`: checks the flags, loads the model and test set, measures (progress on stderr),
+ * writes faithfulness.json and faithfulness.png into --out, and prints the table (or the JSON).
+ */
+export async function faithfulnessCommand(values: FlagValues): Promise<void> {
+  if (values.model === undefined) throw usageError('xcnn faithfulness: --model FILE is required (see xcnn faithfulness --help)');
+  const methods = parseMethodList(values.methods === undefined ? undefined : String(values.methods));
+  const steps = intFlag('steps', String(values.steps), 1, 10_000);
+  const sanity = intFlag('sanity', String(values.sanity), 1);
+  const seed = intFlag('seed', String(values.seed), 0, 0xffffffff);
+  const perKind = intFlag('figure-rows', String(values['figure-rows']), 0, 50);
+  const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
+  const out = String(values.out);
+  const { modelPath, network, info } = await loadCommandModel('faithfulness', values);
+  const dataset = loadDataFor(values, info);
+  const test = dataset.test;
+  // The default 500 shrinks to a smaller test set; an --n given beyond it is an error.
+  const count = values[GIVEN]?.has('n') ? intFlag('n', String(values.n), 1, test.count) : Math.min(Number(values.n), test.count);
+
+  // One bar a phase; a phase starts where the previous one ended (some report their first step late).
+  let bar = new ProgressBar();
+  let phase = '';
+  let phaseStart = performance.now();
+  let lastEvent = phaseStart;
+  const started = performance.now();
+  const methodOptions: MethodOptions = { smoothGrad: { seed }, kernelShap: { seed }, lime: { seed } };
+  const result = measureFaithfulness(network, test, Array.from({ length: count }, (_, n) => n), {
+    methods,
+    steps,
+    seed,
+    randomisationImages: sanity,
+    methodOptions,
+    onProgress: (method, step, done, total) => {
+      const now = performance.now();
+      const label = `${method} ${step}`;
+      if (label !== phase) {
+        bar.finish();
+        bar = new ProgressBar();
+        phase = label;
+        phaseStart = lastEvent;
+      }
+      lastEvent = now;
+      const seconds = (now - phaseStart) / 1000;
+      bar.update(label.padEnd(34), done, total, seconds > 0 ? done / seconds : 0, '');
+    },
+  });
+  bar.finish();
+  const seconds = (performance.now() - started) / 1000;
+
+  const json = faithfulnessJson(result, { model: modelPath, dataset: dataset.name });
+  const jsonPath = join(out, 'faithfulness.json');
+  writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 1)}\n`);
+  const figurePath = join(out, 'faithfulness.png');
+  writeFileAtomic(figurePath, encodePng(faithfulnessFigure(network, test, result.methods.map((m) => m.method), methodOptions, info.classNames, perKind, colormap)));
+  if (values.json) {
+    console.log(JSON.stringify(json));
+  } else {
+    console.log(formatFaithfulness(result));
+    console.log(`\n${result.count} image(s), ${methods.length} method(s) in ${seconds.toFixed(1)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figurePath}`);
+  }
+}
+
+/**
+ * The report's Faithfulness section from a faithfulness.json (`xcnn report --faithfulness FILE`), with
+ * faithfulness.png from the same folder when it is there. A missing or foreign file is a one-line error.
+ */
+export function readFaithfulnessSection(path: string): FaithfulnessSection {
+  let json: FaithfulnessJson;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new XcnnError(`${path}: cannot read the faithfulness results: no such file (write it with xcnn faithfulness)`);
+    throw new XcnnError(`${path}: not a faithfulness.json: ${code ?? (error as Error).message}`);
+  }
+  const looksRight = Array.isArray(json?.methods) && json.methods.every((m) => typeof m?.method === 'string' && typeof m?.deletion?.zero === 'number') && typeof json.random?.deletion?.zero === 'number';
+  if (!looksRight) throw new XcnnError(`${path}: not a faithfulness.json written by xcnn faithfulness (no methods with deletion AUCs)`);
+  const figurePath = join(dirname(path), 'faithfulness.png');
+  const figure = existsSync(figurePath) ? { png: readFileSync(figurePath), alt: 'Explanation methods side by side on correct and misclassified digits' } : undefined;
+  return { json, figure };
+}

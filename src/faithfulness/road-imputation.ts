@@ -1,0 +1,144 @@
+/**
+ * ROAD's noisy linear imputation (Rong, Leemann, Borisov, Kasneci & Kasneci, 2022, "A Consistent and
+ * Efficient Evaluation Strategy for Attribution Methods", ICML; §4): removed pixels are not set to a
+ * constant — on MNIST, whose background is already 0, zero-filling would keep the digit's shape in the
+ * mask itself — but to the values their surroundings predict, so the removal carries little shape.
+ *
+ * Every removed pixel i becomes the weighted mean of its 8 neighbours (those inside the image), with the
+ * paper's weights w = 1/6 for the 4 direct and 1/12 for the 4 diagonal neighbours:
+ *
+ *   Σ_{n ∈ N(i)} w_in (x_i − x_n) = 0     for every removed i,
+ *
+ * where known neighbours are boundary values. Over the removed pixels this is A x = b with
+ * A_ii = Σ_n w_in, A_ij = −w_ij (j removed), b_i = Σ_{n known} w_in x_n: a Dirichlet graph Laplacian,
+ * symmetric and positive definite as long as one pixel is known. It is solved jointly by conjugate gradients
+ * (Hestenes & Stiefel, 1952) from x = 0 until ‖r‖₂ ≤ 10⁻⁶ ‖b‖₂ (at most 2·|removed| iterations). When every
+ * pixel is removed there is nothing to impute from and b = 0: the imputation is 0, the background. Then
+ * Gaussian noise N(0, σ²) is added to the imputed pixels only (σ = 0.01 as in the paper's code; seeded), and
+ * known pixels are untouched. A linear ramp is a fixed point of the neighbour mean wherever all 8
+ * neighbours exist (the weights are symmetric), so with σ = 0 a ramp whose removed pixels are interior
+ * is reproduced exactly.
+ */
+import type { Random } from '../random.js';
+
+export interface RoadImputationOptions {
+  sigma: number; // the noise's standard deviation, pixels being in [0, 1] (0.01)
+  tolerance: number; // conjugate gradients stop at ‖r‖₂ ≤ tolerance · ‖b‖₂ (1e-6)
+}
+
+export const ROAD_DEFAULTS: RoadImputationOptions = { sigma: 0.01, tolerance: 1e-6 };
+
+const DIRECT = 1 / 6;
+const DIAGONAL = 1 / 12;
+/** The 8 neighbours as [dy, dx, weight]. */
+const NEIGHBOURS: ReadonlyArray<readonly [number, number, number]> = [
+  [-1, 0, DIRECT], [1, 0, DIRECT], [0, -1, DIRECT], [0, 1, DIRECT],
+  [-1, -1, DIAGONAL], [-1, 1, DIAGONAL], [1, -1, DIAGONAL], [1, 1, DIAGONAL],
+];
+
+/**
+ * Writes into `out` [height, width] the image [height, width] with the pixels where `removed` is 1
+ * imputed (noisy linear imputation); the others copied. `random` draws the noise (unused when σ = 0).
+ */
+export function noisyLinearImputation(
+  image: ArrayLike<number>,
+  removed: Uint8Array,
+  height: number,
+  width: number,
+  random: Random,
+  options: Partial<RoadImputationOptions> = {},
+  out: Float32Array | Float64Array = new Float64Array(height * width),
+): Float32Array | Float64Array {
+  const { sigma, tolerance } = { ...ROAD_DEFAULTS, ...options };
+  const pixels = height * width;
+  const unknowns: number[] = []; // pixel of unknown k
+  const unknownOf = new Int32Array(pixels).fill(-1); // unknown of pixel p, or −1 when known
+  for (let p = 0; p < pixels; p++) {
+    out[p] = image[p];
+    if (removed[p]) {
+      unknownOf[p] = unknowns.length;
+      unknowns.push(p);
+    }
+  }
+  const n = unknowns.length;
+  if (n === 0) return out;
+
+  // A in a compact form: the diagonal, and up to 8 (unknown, weight) couplings a row.
+  const diagonal = new Float64Array(n);
+  const coupled = new Int32Array(n * 8).fill(-1);
+  const couplings = new Float64Array(n * 8);
+  const b = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const y = Math.floor(unknowns[k] / width);
+    const x = unknowns[k] % width;
+    NEIGHBOURS.forEach(([dy, dx, w], slot) => {
+      const ny = y + dy;
+      const nx = x + dx;
+      if (ny < 0 || ny >= height || nx < 0 || nx >= width) return;
+      const q = ny * width + nx;
+      diagonal[k] += w;
+      if (unknownOf[q] >= 0) {
+        coupled[k * 8 + slot] = unknownOf[q];
+        couplings[k * 8 + slot] = w;
+      } else {
+        b[k] += w * image[q];
+      }
+    });
+  }
+  const multiply = (v: Float64Array, result: Float64Array) => {
+    for (let k = 0; k < n; k++) {
+      let sum = diagonal[k] * v[k];
+      for (let slot = 0; slot < 8; slot++) {
+        const j = coupled[k * 8 + slot];
+        if (j >= 0) sum -= couplings[k * 8 + slot] * v[j];
+      }
+      result[k] = sum;
+    }
+  };
+  const solution = conjugateGradients(multiply, b, tolerance, 2 * n);
+  for (let k = 0; k < n; k++) out[unknowns[k]] = solution[k] + (sigma > 0 ? sigma * gaussian(random) : 0);
+  return out;
+}
+
+/**
+ * x with A x = b for a symmetric positive (semi)definite A given as `multiply(v, Av)`, from x = 0, until
+ * ‖r‖₂ ≤ tolerance · ‖b‖₂ or `maxIterations`. b = 0 gives x = 0.
+ */
+export function conjugateGradients(multiply: (v: Float64Array, out: Float64Array) => void, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
+  const n = b.length;
+  const x = new Float64Array(n);
+  const r = Float64Array.from(b);
+  const p = Float64Array.from(b);
+  const ap = new Float64Array(n);
+  const bNorm = Math.sqrt(dot(b, b));
+  const stop = tolerance * bNorm;
+  let rr = bNorm * bNorm;
+  for (let iteration = 0; iteration < maxIterations && Math.sqrt(rr) > stop; iteration++) {
+    multiply(p, ap);
+    const pap = dot(p, ap);
+    if (!(pap > 0)) break; // a semidefinite direction: nothing more to gain
+    const alpha = rr / pap;
+    for (let k = 0; k < n; k++) {
+      x[k] += alpha * p[k];
+      r[k] -= alpha * ap[k];
+    }
+    const next = dot(r, r);
+    const beta = next / rr;
+    rr = next;
+    for (let k = 0; k < n; k++) p[k] = r[k] + beta * p[k];
+  }
+  return x;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
+  return sum;
+}
+
+/** A standard normal number (Box–Muller; 1 − u keeps the logarithm finite), as SmoothGrad draws its noise. */
+function gaussian(random: Random): number {
+  const u = 1 - random.next();
+  const v = random.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
