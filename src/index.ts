@@ -45,3 +45,6 @@ export { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage,
 export { explainImages, type ExplanationMethod, type ExplainOptions, type MethodExplanation } from './explain/methods/explain.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';
+
+// A picture of a digit (RGBA pixels, e.g. a canvas's) made into an MNIST-style 28 × 28 image, as `xcnn explain --image` does.
+export { greyFromRgba, mnistDigit, MNIST_BOX, MNIST_SIZE, type DigitImage, type GreyImage } from './explain/mnist-digit.js';

@@ -16,9 +16,11 @@
  *                indices, kept wholly inside the field. That is where MNIST put it: the centres of mass
  *                of its 10,000 test digits average (14.01, 13.99) — half a pixel right of and below the
  *                geometric centre 13.5, as a field of 28 has no middle pixel and NIST rounded one way.
+ *
+ * Pure arithmetic on pixels, browser-safe: `xcnn explain --image` (through digit-image.ts, which decodes
+ * the PNG) and the page's drawing canvas (its RGBA pixels) go through the same steps.
  */
 import { XcnnError } from '../errors.js';
-import { decodePng } from '../render/png.js';
 import { resizeArea, resizeBilinear } from './resize.js';
 
 export const MNIST_SIZE = 28;
@@ -42,14 +44,8 @@ export interface DigitImage {
   crop: { x: number; y: number; width: number; height: number }; // the digit's box in the picture
 }
 
-/** Reads a PNG file's bytes and makes the MNIST-style digit; `source` names the file in errors. */
-export function digitFromPng(bytes: Uint8Array, source: string): DigitImage {
-  const png = decodePng(bytes, source);
-  return mnistDigit(greyFromRgba(png.rgba, png.width, png.height), source);
-}
-
 /** Step 1: RGBA → luminance, transparent pixels composited over white. */
-export function greyFromRgba(rgba: Uint8Array, width: number, height: number): GreyImage {
+export function greyFromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): GreyImage {
   const pixels = new Float32Array(width * height);
   for (let p = 0; p < pixels.length; p++) {
     const alpha = rgba[4 * p + 3] / 255;
