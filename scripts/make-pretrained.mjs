@@ -1,7 +1,7 @@
 // scripts/make-pretrained.mjs — `npm run pretrained`: trains the small model that ships in data/, so
 // `xcnn explain`, `xcnn serve` and the page work before anyone trains.
 //
-// The paper's network, narrowed to widths 8,16,32 (conv1 8 channels, conv2 16, fc1 32 units: 63,594
+// The paper's network, narrowed to widths 8,16,32 (conv1 8 channels, conv2 16, fc1 32 units: 63,562
 // parameters, 256 KB of float32 instead of the paper's 4 MB), trained with the paper's recipe (Adam,
 // lr 0.001, batch 64) for 6 epochs on the 60,000 MNIST training images. Seed, thread count and kernel
 // build are fixed (seed 1, 2 threads, the plain-SIMD build, whose arithmetic is the same on every CPU), so

@@ -8,6 +8,7 @@ import { helpText, parseFlags, type CommandSpec, type FlagValues } from './args.
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
 import { reportCommand, reportSpec } from './report-command.js';
+import { serveCommand, serveSpec } from './serve-command.js';
 import { trainCommand, trainSpec } from './train-command.js';
 
 /** A command's run function resolves to its exit status (0 when it returns nothing). */
@@ -16,6 +17,7 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: evaluateSpec, run: evaluateCommand },
   { spec: explainSpec, run: explainCommand },
   { spec: reportSpec, run: reportCommand },
+  { spec: serveSpec, run: serveCommand },
 ];
 
 function mainHelp(): string {
