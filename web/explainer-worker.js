@@ -9,10 +9,11 @@
 //   → overlay RGBA [28, 28, 4] = (1 − ½)·grey(digit) + ½·jet(heat), as the figures of `xcnn explain`.
 //
 // Messages in:  { type: 'model', bytes: ArrayBuffer, name }
-//               { type: 'explain', id, method, picture: { rgba, width, height } }   a drawing
-//               { type: 'explain', id, method, digit: Uint8Array [784] }            an MNIST digit as is
+//               { type: 'explain', id, input, method, picture: { rgba, width, height } }   a drawing
+//               { type: 'explain', id, input, method, digit: Uint8Array [784] }            an MNIST digit as is
+//               (input: the page's name for what is explained, sent back with the answer)
 // Messages out: { type: 'model', name, description, classNames, kernels }  or  { type: 'error', id?, message }
-//               { type: 'explained', id, predicted, target, probabilities, digit, overlay, method, seconds }
+//               { type: 'explained', id, input, predicted, target, probabilities, digit, overlay, method, seconds }
 //               { type: 'blank', id } when the drawing holds no stroke yet
 import { createWasmBackendFromBytes, explainImages, greyFromRgba, imagesFromPixels, loadModelFromBytes, methodByName, mnistDigit, XcnnError } from '../dist/src/index.js';
 import { overlayColor } from '../dist/src/render/overlay.js';
@@ -84,6 +85,7 @@ function explain(message, digit) {
   return {
     type: 'explained',
     id: message.id,
+    input: message.input,
     method: method.title,
     predicted: result.predicted[0],
     target: result.targets[0],

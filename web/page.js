@@ -4,7 +4,8 @@
 // drawing waits, and older ones are dropped, so the answer follows the pen as fast as the worker allows.
 //
 // For tests and curious readers, <main data-state> is 'loading', 'working' or 'ready' (nothing pending),
-// and #prediction carries data-predicted (the class, or '' when blank) of the drawing last explained.
+// and #prediction carries data-predicted (the class, or '' when blank) and data-input ('drawing', or
+// 'test digit N' for the N-th of the row) of what it shows.
 import { METHOD_NAMES, parseIdx } from '../dist/src/index.js';
 import { DigitCanvas } from './digit-canvas.js';
 import { ProbabilityBars } from './probability-bars.js';
@@ -55,7 +56,7 @@ function sendPending() {
 }
 
 const canvas = new DigitCanvas(document.getElementById('drawing'), {
-  onStroke: () => request(() => ({ picture: canvas.pixels() })),
+  onStroke: () => request(() => ({ input: 'drawing', picture: canvas.pixels() })),
 });
 
 function clearOverlay() {
@@ -66,6 +67,7 @@ function clearOverlay() {
 function showBlank() {
   prediction.textContent = 'Draw a digit.';
   prediction.dataset.predicted = '';
+  prediction.dataset.input = 'drawing';
   caption.textContent = '';
   bars.show(null, -1);
   clearOverlay();
@@ -91,6 +93,7 @@ function showExplanation(answer) {
   prediction.innerHTML = '';
   prediction.append('It looks like a ', Object.assign(document.createElement('strong'), { textContent: name }), ` (${percent(p)}).`);
   prediction.dataset.predicted = String(answer.predicted);
+  prediction.dataset.input = answer.input;
   bars.show(answer.probabilities, answer.predicted, percent);
   drawOverlay(answer.overlay);
   caption.textContent = `${answer.method} for class ${classNames[answer.target]}, computed in ${Math.max(1, Math.round(1000 * answer.seconds))} ms.`;
@@ -103,7 +106,7 @@ worker.onmessage = ({ data: answer }) => {
     bars.setClasses(classNames);
     setStatus(`Model ${answer.description}; kernels: ${answer.kernels}.`);
     showBlank();
-    request(() => ({ picture: canvas.pixels() })); // explain what is drawn already with the new model
+    request(() => ({ input: 'drawing', picture: canvas.pixels() })); // explain what is drawn already with the new model
     return;
   }
   if (answer.id !== undefined && answer.id === inFlight) inFlight = null;
@@ -153,7 +156,7 @@ async function showTestDigits() {
     button.addEventListener('click', () => {
       canvas.clear();
       canvas.showDigit(pixels);
-      request(() => ({ digit: pixels.slice() })); // already MNIST-style: explained as it is
+      request(() => ({ input: `test digit ${n}`, digit: pixels.slice() })); // already MNIST-style: explained as it is
     });
     row.append(button);
   }
@@ -165,7 +168,7 @@ for (const name of METHOD_NAMES) {
   option.textContent = SLOW_METHODS.has(name) ? `${name} (slow)` : name;
   methodPicker.append(option);
 }
-methodPicker.addEventListener('change', () => request(() => ({ picture: canvas.pixels() })));
+methodPicker.addEventListener('change', () => request(() => ({ input: 'drawing', picture: canvas.pixels() })));
 
 document.getElementById('clear').addEventListener('click', () => {
   canvas.clear();
