@@ -2,7 +2,8 @@
  * The page in a real browser: Debian's `chromium`, headless, driven by playwright-core against the page
  * server started here. A digit drawn with mouse strokes is classified, the explanation overlay changes as
  * it is drawn, a clicked MNIST test digit is predicted as the Node API predicts it with the same model, the
- * method picker changes the explanation, and the page fits a phone's width. A screenshot is saved to
+ * method picker changes the explanation, a model file of one's own loads (and a bad one is refused
+ * without losing the model in use), and the page fits a phone's width. A screenshot is saved to
  * runs/page/page.png (or $XCNN_PAGE_SCREENSHOT).
  *
  * `.ci/run` installs chromium from Debian's packages when it is missing; where it cannot be installed,
@@ -18,6 +19,11 @@ import { predictImages } from '../src/eval/predict.js';
 import { packageRoot } from '../src/files/package-root.js';
 import { loadModel, shippedModelPath } from '../src/model/model-io.js';
 import { pageFiles } from '../src/serve/page-files.js';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
+import { encodeModel } from '../src/model/model-file.js';
+import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
+import { Random } from '../src/random.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -124,6 +130,21 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
     await settled(page);
     expect(await page.textContent('#explanation-caption')).toMatch(/^Occlusion for class/);
     expect(differingPixels(gradCam, await overlayPixels(page))).toBeGreaterThan(0);
+  });
+
+  it('loads a model of one\'s own, and keeps the previous one when a file is not a model', async () => {
+    await page.setInputFiles('#model-file', { name: 'junk.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+    await page.waitForFunction(() => document.getElementById('status')?.classList.contains('error'));
+    expect(await page.textContent('#status')).toMatch(/junk\.safetensors: not a valid safetensors file.*the previous model is still in use/);
+    await settled(page);
+
+    const narrow = createPaperNetwork(new ReferenceBackend(), MNIST_GEOMETRY, { conv1Channels: 2, conv2Channels: 3, hidden: 4 });
+    narrow.initialize(new Random(5));
+    const bytes = encodeModel(narrow, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
+    await page.setInputFiles('#model-file', { name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+    await page.waitForFunction(() => /^Model mine\.safetensors/.test(document.getElementById('status')?.textContent ?? ''));
+    await settled(page);
+    expect(await page.textContent('#status')).toMatch(/widths 2,3,4 \(/);
   });
 
   it('clears, and fits a phone\'s width', async () => {

@@ -38,11 +38,12 @@ async function chooseKernels() {
   return { bytes: await fetchBytes('../build/kernels.wasm'), build: 'simd' };
 }
 
-/** A fresh backend with `bytes` (a model file) loaded on it. */
+/** A fresh backend with `bytes` (a model file) loaded on it; a file that does not load leaves the previous model in place. */
 async function loadModel(bytes, name) {
   kernelBytes ??= await chooseKernels();
-  backend = await createWasmBackendFromBytes(kernelBytes.bytes, { build: kernelBytes.build, maximumBytes: 1024 * 1024 * 1024 });
-  const { network, info } = loadModelFromBytes(bytes, backend, name);
+  const fresh = await createWasmBackendFromBytes(kernelBytes.bytes, { build: kernelBytes.build, maximumBytes: 1024 * 1024 * 1024 });
+  const { network, info } = loadModelFromBytes(bytes, fresh, name);
+  backend = fresh;
   model = { network, info, bytes, name };
 }
 

@@ -115,7 +115,9 @@ worker.onmessage = ({ data: answer }) => {
   } else if (answer.type === 'blank') {
     if (pending === null) showBlank();
   } else if (answer.type === 'error') {
-    setStatus(`Error: ${answer.message}`, true);
+    // A model file that did not load leaves the previous model working (if there was one).
+    modelReady = classNames.length > 0;
+    setStatus(`Error: ${answer.message}${answer.id === undefined && modelReady ? ' (the previous model is still in use)' : ''}`, true);
   }
   sendPending();
 };
