@@ -26,7 +26,7 @@ import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.XCNN_CHROMIUM ?? '/usr/bin/chromium'; // Debian's package
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`SKIPPED: the page's browser test needs ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
 
