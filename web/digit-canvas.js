@@ -29,14 +29,16 @@ export class DigitCanvas {
     return { x: ((event.clientX - box.left) * this.canvas.width) / box.width, y: ((event.clientY - box.top) * this.canvas.height) / box.height };
   }
 
+  /** A pen, finger or mouse button goes down: a stroke starts (and a tap leaves a dot). */
   start(event) {
     event.preventDefault();
     this.canvas.setPointerCapture(event.pointerId);
     this.last = this.point(event);
-    this.line(this.last, this.last); // a tap leaves a dot
+    this.line(this.last, this.last);
     this.onStroke();
   }
 
+  /** The stroke goes on to the pointer's new position (moves without a stroke are ignored). */
   move(event) {
     if (this.last === null) return;
     event.preventDefault();
@@ -46,6 +48,7 @@ export class DigitCanvas {
     this.onStroke();
   }
 
+  /** The pointer is lifted (or the browser took it over): the stroke ends. */
   end(event) {
     if (this.last === null) return;
     this.last = null;
@@ -53,6 +56,7 @@ export class DigitCanvas {
     this.onStroke();
   }
 
+  /** One round-capped segment of ink. */
   line(from, to) {
     const c = this.context;
     c.strokeStyle = INK;
@@ -65,6 +69,7 @@ export class DigitCanvas {
     c.stroke();
   }
 
+  /** Blank paper. */
   clear() {
     this.context.fillStyle = PAPER;
     this.context.fillRect(0, 0, this.canvas.width, this.canvas.height);

@@ -23,6 +23,7 @@ export const serveSpec: CommandSpec = {
   },
 };
 
+/** Serves the page until SIGINT or SIGTERM, then closes the server and returns 0. */
 export async function serveCommand(values: FlagValues): Promise<number> {
   const port = intFlag('port', String(values.port), 0, 65_535);
   const host = String(values.host);
