@@ -25,6 +25,7 @@ const REBUILD_AFTER_BYTES = 128 * 1024 * 1024;
 let kernelBytes = null; // { bytes, build } of the kernels chosen
 let backend = null;
 let model = null; // { network, info, bytes, name }
+let rebuilding = false; // a fresh backend is being built (see REBUILD_AFTER_BYTES)
 
 async function fetchBytes(url) {
   const response = await fetch(url);
@@ -82,7 +83,12 @@ function explain(message, digit) {
     const [r, g, b] = overlayColor(digit[k], result.heatmaps[k], jet);
     overlay.set([r, g, b, 255], 4 * k);
   }
-  if (backend.memoryInUse > REBUILD_AFTER_BYTES) loadModel(model.bytes, model.name).catch((error) => postMessage({ type: 'error', message: error.message }));
+  if (backend.memoryInUse > REBUILD_AFTER_BYTES && !rebuilding) {
+    rebuilding = true;
+    loadModel(model.bytes, model.name)
+      .catch((error) => postMessage({ type: 'error', message: error.message }))
+      .finally(() => (rebuilding = false));
+  }
   return {
     type: 'explained',
     id: message.id,

@@ -13,7 +13,7 @@ import { intFlag, type CommandSpec, type FlagValues } from './args.js';
 export const serveSpec: CommandSpec = {
   name: 'serve',
   summary:
-    'Serves the page: draw a digit with the mouse or a finger and watch the prediction and its Grad-CAM (or another method) update as you draw; the network runs in the browser on the WebAssembly kernels. Ctrl-C stops.',
+    'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files. Ctrl-C stops.',
   usage: 'xcnn serve [--port 8080] [--host 127.0.0.1] [--model FILE]',
   flags: {
     port: { type: 'string', value: 'N', help: 'the port to listen on; 0 picks a free one', default: '8080' },
