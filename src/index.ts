@@ -70,3 +70,6 @@ export { pointingGame, pointingGameOutcome, type PointingGameOptions, type Point
 export { cascadingRandomisation, layersTopDown, reinitialiseLayer, withParametersRestored, type RandomisationResult } from './faithfulness/randomisation.js';
 export { measureFaithfulness, rankMethods, FAITHFULNESS_DEFAULTS, type FaithfulnessOptions, type FaithfulnessResult, type MethodFaithfulness } from './faithfulness/faithfulness.js';
 export { faithfulnessJson, formatFaithfulness } from './faithfulness/format.js';
+
+// A picture of a digit (RGBA pixels, e.g. a canvas's) made into an MNIST-style 28 × 28 image, as `xcnn explain --image` does.
+export { greyFromRgba, mnistDigit, MNIST_BOX, MNIST_SIZE, type DigitImage, type GreyImage } from './explain/mnist-digit.js';

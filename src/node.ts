@@ -10,6 +10,6 @@ export { createWasmBackend, type BuildChoice } from './backend/wasm/node.js';
 export { backendNames, createBackend } from './backend/select.js';
 export { defaultDataDir, loadDataset, readImageSet } from './data/dataset-files.js';
 export { readIdxFile } from './data/idx-files.js';
-export { loadModel, readModelFile, saveModel } from './model/model-io.js';
+export { loadModel, readModelFile, saveModel, shippedModelPath } from './model/model-io.js';
 export { defaultThreads, ThreadPool } from './parallel/thread-pool.js';
-export { digitFromPng, type DigitImage } from './explain/digit-image.js';
+export { digitFromPng } from './explain/digit-image.js';

@@ -153,3 +153,16 @@ describe('digitFromPng on bad input', () => {
     expectError(() => digitFromPng(pngOf(40, 40, (x, y) => ((x + y) % 2 ? [250, 250, 250, 255] : [240, 240, 240, 255])), 'faint.png'), /faint\.png: the image is blank/);
   });
 });
+
+describe('mnistDigit (the browser-safe steps, exported by the core)', () => {
+  it('makes from a canvas\'s RGBA pixels the same digit as digitFromPng makes from the PNG of them', async () => {
+    const { greyFromRgba, mnistDigit } = await import('../src/index.js');
+    const colorAt = (x: number, y: number): Rgba => (inside(x, y, [40, 30, 60, 250]) || inside(x, y, [40, 30, 200, 50]) ? PENCIL : PAPER); // a 7-ish corner
+    const rgba = new Uint8ClampedArray(280 * 280 * 4);
+    for (let y = 0; y < 280; y++) for (let x = 0; x < 280; x++) rgba.set(colorAt(x, y), 4 * (y * 280 + x));
+    const fromCanvas = mnistDigit(greyFromRgba(rgba, 280, 280), 'the drawing');
+    const fromPng = digitFromPng(pngOf(280, 280, colorAt), 'drawing.png');
+    expect(fromCanvas.pixels).toEqual(fromPng.pixels);
+    expect(fromCanvas.crop).toEqual({ x: 40, y: 30, width: 160, height: 220 });
+  });
+});

@@ -19,6 +19,7 @@ import { GRAD_CAM_LAYER, gradCam, gradCamImage, zeroCentred, type Explanation, t
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, type MethodExplanation } from '../explain/methods/explain.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import { shippedModelPath } from '../model/model-io.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
 import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
@@ -31,9 +32,9 @@ export const explainSpec: CommandSpec = {
   name: 'explain',
   summary:
     'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG of a digit (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json.',
-  usage: 'xcnn explain --model FILE (--index N[,N…] | --image FILE.png) [--method NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn explain [--model FILE] (--index N[,N…] | --image FILE.png) [--method NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors)' },
     index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
     image: { type: 'string', value: 'FILE', help: 'a PNG of a handwritten digit (any size, dark on light or light on dark)' },
     method: { type: 'string', value: 'NAME', help: `the explanation method: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
@@ -165,7 +166,6 @@ function readImageFile(path: string): Uint8Array {
 }
 
 export async function explainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
-  if (values.model === undefined) throw usageError('xcnn explain: --model FILE is required (see xcnn explain --help)');
   if ((values.index === undefined) === (values.image === undefined)) {
     throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png (see xcnn explain --help)');
   }
@@ -187,7 +187,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
   if (placement !== 'stretch' && method.layer !== GRAD_CAM_LAYER) {
     throw usageError(`--placement ${placement}: only for the CAM methods, whose maps live on relu2; ${name}'s map is already on the input's pixels (leave --placement out)`);
   }
-  const { modelPath, network, info, threads } = await loadCommandModel('explain', values);
+  const { modelPath, network, info, threads } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
   const { height, width, classes, channels } = info.geometry;
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
 

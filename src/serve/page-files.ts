@@ -1,0 +1,118 @@
+/**
+ * The files `xcnn serve` may send, and nothing else: an explicit allow-list from URL path to file,
+ * made once when the server starts.
+ *
+ *   /                                    web/index.html (the page)
+ *   /web/index.html, page.css, page.js, explainer-worker.js, and the page's other files
+ *   /dist/src/…                          the browser-safe core modules the page's scripts import, found
+ *                                        by walking their static imports (the same graph a bundler
+ *                                        would take; src/index.ts's walk test keeps it free of Node)
+ *   /build/kernels.wasm, kernels-relaxed.wasm   the WebAssembly kernels (plain and relaxed SIMD)
+ *   /model.safetensors                   the model the page starts with (default: data/mnist-small.safetensors)
+ *   /data/page-digits-*-ubyte            the row of MNIST test digits the page shows
+ *
+ * URL paths mirror the package's folders, so the scripts' relative imports (`../dist/src/index.js`)
+ * resolve in the browser as on disk. A request names a file only by matching one of these paths
+ * exactly: a URL with `..`, a backslash, a NUL, an absolute or protocol-relative form, or a bad
+ * percent-encoding is refused before the lookup, and anything else unknown is not found.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { XcnnError } from '../errors.js';
+
+/** The page's own files, in web/ (the scripts' imports are added to these). */
+export const PAGE_FILES = ['web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js'];
+
+/** Files the page fetches at run time (not imported): the kernels and the example digits. */
+export const PAGE_DATA_FILES = ['build/kernels.wasm', 'build/kernels-relaxed.wasm', 'data/page-digits-images-idx3-ubyte', 'data/page-digits-labels-idx1-ubyte'];
+
+/** The URL path the page fetches its starting model from. */
+export const MODEL_URL_PATH = '/model.safetensors';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.safetensors': 'application/octet-stream',
+};
+
+/** The Content-Type a served file goes out with (IDX files and anything unlisted: bytes). */
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+}
+
+/** URL path → absolute file path, for every file the server may send. */
+export type PageFiles = ReadonlyMap<string, string>;
+
+/**
+ * The allow-list for a package rooted at `root` serving `modelFile`. Every file must exist (a missing
+ * build is reported with what to run), and every module a script imports must lie inside the package.
+ */
+export function pageFiles(root: string, modelFile: string): PageFiles {
+  const files = new Map<string, string>();
+  const add = (relativePath: string) => {
+    const file = join(root, relativePath);
+    if (!existsSync(file)) throw new XcnnError(`${file}: missing; the page needs it (run \`npm run build\` in the package)`);
+    files.set(`/${relativePath.split(sep).join('/')}`, file);
+  };
+  for (const file of PAGE_FILES) add(file);
+  const scripts = PAGE_FILES.filter((file) => file.endsWith('.js')).map((file) => join(root, file));
+  for (const module of importedModules(scripts, root)) add(relative(root, module));
+  for (const file of PAGE_DATA_FILES) add(file);
+  files.set('/', join(root, 'web/index.html'));
+  if (!existsSync(modelFile)) throw new XcnnError(`${modelFile}: cannot read the model: no such file (train one with \`xcnn train\`, or leave out --model for the shipped one)`);
+  files.set(MODEL_URL_PATH, resolve(modelFile));
+  return files;
+}
+
+/** Every module specifier a script names: static imports and re-exports, side-effect and dynamic imports. */
+export function importSpecifiers(source: string): string[] {
+  const found: string[] = [];
+  const patterns = [/\b(?:import|export)\s[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1]);
+  return found;
+}
+
+/**
+ * The modules `entries` reach through relative imports, transitively (the entries excluded). A bare
+ * specifier (a package) or an import leaving `root` cannot be served to a browser, so it is an error.
+ */
+export function importedModules(entries: string[], root: string): string[] {
+  const seen = new Set<string>(entries);
+  const reached: string[] = [];
+  const visit = (file: string) => {
+    for (const specifier of importSpecifiers(readFileSync(file, 'utf8'))) {
+      if (!specifier.startsWith('./') && !specifier.startsWith('../')) throw new XcnnError(`${file}: imports '${specifier}', which a browser cannot load without a bundler`);
+      const target = resolve(dirname(file), specifier);
+      if (relative(root, target).startsWith('..')) throw new XcnnError(`${file}: imports '${specifier}', outside the package`);
+      if (seen.has(target)) continue;
+      if (!existsSync(target)) throw new XcnnError(`${file}: imports '${specifier}', which does not exist (run \`npm run build\`)`);
+      seen.add(target);
+      reached.push(target);
+      visit(target);
+    }
+  };
+  for (const entry of entries) visit(entry);
+  return reached;
+}
+
+/**
+ * The file a request target (`req.url`, e.g. `/web/page.js?v=2`) names, or null when it names none
+ * the page may have. The query and fragment are ignored; the path is percent-decoded once and must then
+ * be a plain absolute path: no `..` or `.` segment, no backslash, no NUL or other control character,
+ * no `//`. Only then is it looked up, exactly, in the allow-list.
+ */
+export function fileForRequest(target: string, files: PageFiles): string | null {
+  const path = target.split(/[?#]/, 1)[0];
+  if (!path.startsWith('/') || path.startsWith('//')) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return null; // a malformed percent-encoding
+  }
+  if (/[\u0000-\u001f\u007f\\]/.test(decoded) || decoded.includes('//')) return null;
+  if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return null;
+  return files.get(decoded) ?? null;
+}

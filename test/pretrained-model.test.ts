@@ -1,0 +1,76 @@
+/**
+ * The small pretrained model that ships in data/ (made by `npm run pretrained`), and the `--widths` flag
+ * that made it: the file is a few hundred KB, says how it was trained, reaches its recorded accuracy on
+ * MNIST's test images, and `xcnn explain` uses it when no --model is given.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { loadDataset } from '../src/data/dataset-files.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { evaluate } from '../src/eval/evaluate.js';
+import { loadModel, shippedModelPath } from '../src/model/model-io.js';
+import { describePaperNetwork } from '../src/model/network.js';
+
+const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
+const work = mkdtempSync(join(tmpdir(), 'xcnn-pretrained-'));
+
+function xcnn(...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
+}
+
+describe('the shipped pretrained model (data/mnist-small.safetensors)', () => {
+  const { network, info } = loadModel(shippedModelPath(), new ReferenceBackend());
+
+  it('is the paper network at widths 8,16,32, a few hundred KB', () => {
+    expect(describePaperNetwork(network).widths).toEqual({ conv1Channels: 8, conv2Channels: 16, hidden: 32 });
+    const bytes = statSync(shippedModelPath()).size;
+    console.log(`data/mnist-small.safetensors: ${bytes} bytes`);
+    expect(bytes).toBeGreaterThan(100_000);
+    expect(bytes).toBeLessThan(400_000);
+  });
+
+  it('records the command that made it and a test accuracy of at least 98.5 %', () => {
+    expect(info.training).toMatchObject({ widths: { conv1Channels: 8, conv2Channels: 16, hidden: 32 }, epochs: 6, seed: 1, threads: 2, limit: null, data: null });
+    expect((info.metrics as { testAccuracy: number }).testAccuracy).toBeGreaterThanOrEqual(0.985);
+  });
+
+  it('classifies the 10,000 MNIST test images with the recorded accuracy', async () => {
+    const loaded = loadModel(shippedModelPath(), await createWasmBackend({ build: 'simd' }));
+    const evaluation = evaluate(loaded.network, loadDataset().test, info.classNames);
+    const recorded = (info.metrics as { testAccuracy: number }).testAccuracy;
+    console.log(`test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% (recorded when trained: ${(100 * recorded).toFixed(2)}%)`);
+    expect(Math.abs(evaluation.accuracy - recorded)).toBeLessThanOrEqual(0.0002); // two images at most: another batching may round differently
+  });
+
+  it('is what `xcnn explain` uses when no --model is given', () => {
+    const explained = xcnn('explain', '--index', '0', '--figures', '0', '--json', '--backend', 'ts');
+    expect(explained.status, explained.stderr).toBe(0);
+    const [explanation] = JSON.parse(explained.stdout);
+    expect(explanation.model).toBe(shippedModelPath());
+    expect(explanation.predicted).toBe(explanation.label);
+  });
+});
+
+describe('xcnn train --widths', () => {
+  it('trains the paper network at the given widths and saves them with the settings', () => {
+    const trained = xcnn('train', '--widths', '3,5,7', '--backend', 'ts', '--limit', '64', '--test-limit', '32', '--epochs', '1', '--out', 'narrow');
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/widths 3,5,7/);
+    const { network, info } = loadModel(join(work, 'narrow', 'model.safetensors'), new ReferenceBackend());
+    expect(describePaperNetwork(network).widths).toEqual({ conv1Channels: 3, conv2Channels: 5, hidden: 7 });
+    expect(network.parameter('fc1.weight').shape).toEqual([7, 5 * 11 * 11]);
+    expect(info.training).toMatchObject({ widths: { conv1Channels: 3, conv2Channels: 5, hidden: 7 } });
+    expect(JSON.parse(readFileSync(join(work, 'narrow', 'metrics.json'), 'utf8')).settings.widths).toEqual({ conv1Channels: 3, conv2Channels: 5, hidden: 7 });
+  });
+
+  it.each([['8,16'], ['8,0,32'], ['a,b,c']])('refuses --widths %s as a usage error', (widths) => {
+    const refused = xcnn('train', '--widths', widths);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^error: --widths: /);
+  });
+});
