@@ -8,7 +8,7 @@ export * from './index.js';
 
 export { createWasmBackend, type BuildChoice } from './backend/wasm/node.js';
 export { backendNames, createBackend } from './backend/select.js';
-export { defaultDataDir, loadDataset, readImageSet } from './data/dataset-files.js';
+export { defaultDataDir, loadDataset, loadTestData, readImageSet } from './data/dataset-files.js';
 export { readIdxFile } from './data/idx-files.js';
 export { loadModel, readModelFile, saveModel, shippedModelPath } from './model/model-io.js';
 export { defaultThreads, ThreadPool } from './parallel/thread-pool.js';

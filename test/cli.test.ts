@@ -3,10 +3,11 @@
  * with exit status 2 for usage and 1 for bad data, and a small train → evaluate round trip.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultDataDir } from '../src/data/dataset-files.js';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
 const work = mkdtempSync(join(tmpdir(), 'xcnn-cli-'));
@@ -70,5 +71,13 @@ describe('xcnn CLI', () => {
     expect(result.accuracy).toBe(metrics.test.accuracy);
     expect(result.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(200);
     expect(result.report.perClass).toHaveLength(10);
+
+    // A folder holding only the test split is enough for a trained model: the training files are not read.
+    const testOnly = join(work, 'test-only');
+    mkdirSync(testOnly);
+    for (const file of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(defaultDataDir(), file), join(testOnly, file));
+    const fromTestOnly = xcnn('evaluate', '--backend', 'ts', '--model', join('run', 'model.safetensors'), '--data', testOnly, '--test-limit', '200', '--json');
+    expect(fromTestOnly.status, fromTestOnly.stderr).toBe(0);
+    expect(JSON.parse(fromTestOnly.stdout).accuracy).toBe(metrics.test.accuracy);
   });
 });

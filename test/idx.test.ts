@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDataDir, loadDataset, readImageSet } from '../src/data/dataset-files.js';
+import { defaultDataDir, loadDataset, loadTestData, readImageSet } from '../src/data/dataset-files.js';
 import { parseIdx } from '../src/data/idx.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { XcnnError } from '../src/errors.js';
@@ -134,5 +134,12 @@ describe('loadDataset', () => {
     const empty = mkdtempSync(join(tmpdir(), 'xcnn-empty-'));
     expect(() => loadDataset(empty)).toThrow(/missing train-images-idx3-ubyte \(or train-images-idx3-ubyte\.gz\)/);
     expect(() => loadDataset(join(empty, 'absent'))).toThrow(/no such data folder/);
+  });
+
+  it('reads the test split alone for a trained model, naming a missing test file', () => {
+    const test = loadTestData();
+    expect([test.name, test.test.count, 'train' in test]).toEqual(['mnist', 10_000, false]);
+    const empty = mkdtempSync(join(tmpdir(), 'xcnn-empty-'));
+    expect(() => loadTestData(empty)).toThrow(/missing t10k-images-idx3-ubyte/);
   });
 });

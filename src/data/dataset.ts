@@ -28,6 +28,9 @@ export interface Dataset {
   test: ImageSet;
 }
 
+/** A data set's test split with its name and class names: all a trained model is evaluated and explained on. */
+export type TestData = Omit<Dataset, 'train'>;
+
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_MNIST_CLASS_NAMES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
