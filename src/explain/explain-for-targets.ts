@@ -12,7 +12,7 @@
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import { gradCam, type Explanation, type GradCamRunner } from './grad-cam.js';
+import { allocateExplanation, gradCam, type Explanation, type GradCamRunner } from './grad-cam.js';
 import { explainImages, type ExplanationMethod } from './methods/explain.js';
 
 export interface TargetedExplainOptions {
@@ -64,16 +64,7 @@ function gatherRows(network: Network, method: ExplanationMethod, count: number, 
   const [, height, width] = network.inputShape;
   const mapPixels = mapHeight * mapWidth;
   const pixels = height * width;
-  const out: Explanation = {
-    count, classes, mapHeight, mapWidth, height, width,
-    indices: new Int32Array(count),
-    logits: new Float32Array(count * classes),
-    probabilities: new Float32Array(count * classes),
-    predicted: new Int32Array(count),
-    targets: new Int32Array(count),
-    maps: new Float32Array(count * mapPixels),
-    heatmaps: new Float32Array(count * pixels),
-  };
+  const out = allocateExplanation(new Int32Array(count), classes, mapHeight, mapWidth, height, width);
   for (const { rows, explanation: part } of parts) {
     rows.forEach((n, k) => {
       const copy = (from: Float32Array, to: Float32Array, size: number) => to.set(from.subarray(k * size, (k + 1) * size), n * size);

@@ -62,6 +62,20 @@ export interface Explanation {
   heatmaps: Float32Array; // [N, H, W] the maps resized and min–max normalised to [0, 1]
 }
 
+/** An explanation of the images `indices` with every array allocated (zeros), for a method to fill. */
+export function allocateExplanation(indices: Int32Array, classes: number, mapHeight: number, mapWidth: number, height: number, width: number): Explanation {
+  const count = indices.length;
+  return {
+    count, classes, mapHeight, mapWidth, height, width, indices,
+    logits: new Float32Array(count * classes),
+    probabilities: new Float32Array(count * classes),
+    predicted: new Int32Array(count),
+    targets: new Int32Array(count),
+    maps: new Float32Array(count * mapHeight * mapWidth),
+    heatmaps: new Float32Array(count * height * width),
+  };
+}
+
 /** Grad-CAM of N images: an explanation whose maps are ReLU(Σ_k α_k A_k), with its channel weights. */
 export interface GradCam extends Explanation {
   channels: number; // K, the explained layer's channels
@@ -94,14 +108,9 @@ export function gradCam(network: Network, set: ImageSet, options: GradCamOptions
   const count = indices.length;
   const mapPixels = mapHeight * mapWidth;
   const result: GradCam = {
-    count, classes, channels, mapHeight, mapWidth, height, width, indices,
-    logits: new Float32Array(count * classes),
-    probabilities: new Float32Array(count * classes),
-    predicted: new Int32Array(count),
-    targets: new Int32Array(count),
+    ...allocateExplanation(indices, classes, mapHeight, mapWidth, height, width),
+    channels,
     weights: new Float32Array(count * channels),
-    maps: new Float32Array(count * mapPixels),
-    heatmaps: new Float32Array(count * height * width),
   };
 
   const loader = new BatchLoader(network.backend, set);

@@ -19,7 +19,7 @@ import { XcnnError } from '../../errors.js';
 import { BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
-import { checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../grad-cam.js';
+import { allocateExplanation, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../grad-cam.js';
 import type { Placement } from '../placement.js';
 
 /** The rows a batch function writes for its `size` images. */
@@ -79,13 +79,7 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
   const pixels = height * width;
   const result: MethodExplanation = {
     method: method.name, layer: method.layer, placement,
-    count, classes, mapHeight, mapWidth, height, width, indices,
-    logits: new Float32Array(count * classes),
-    probabilities: new Float32Array(count * classes),
-    predicted: new Int32Array(count),
-    targets: new Int32Array(count),
-    maps: new Float32Array(count * mapPixels),
-    heatmaps: new Float32Array(count * pixels),
+    ...allocateExplanation(indices, classes, mapHeight, mapWidth, height, width),
   };
   const gaps = new Float32Array(count);
   if (method.reportsCompletenessGap) result.completenessGaps = gaps;

@@ -25,25 +25,14 @@ import type { ReLU } from '../../model/relu.js';
 import { classActivationMap, GRAD_CAM_LAYER, oneHotTargets, type Targets } from '../grad-cam.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
+import { inputGradients, inputMapShape, type InputGradients } from './input-gradients.js';
 
-/** Guided Backpropagation of every image of a batch; the arrays are the network's buffers (read them before the next pass). */
-export interface GuidedGradients {
-  logits: Floats; // [B, classes]
-  targets: Int32Array; // [B]
-  gradients: Floats; // [B, C, H, W] the guided "gradient" R
-}
+/** Guided Backpropagation of every image of a batch: `gradients` [B, C, H, W] is the guided "gradient" R. */
+export type GuidedGradients = InputGradients;
 
 /** Forward `input` [size, C, H, W], dLogits = one-hot rows of the targets, guided backward to the input. */
 export function guidedGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats): GuidedGradients {
-  const logits = network.forward(input, size);
-  const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
-  return { logits, targets: chosen, gradients: network.guidedBackwardToInput(dLogits) };
-}
-
-/** The [H, W] map shape of an input-space method. */
-function inputMapShape(network: Network): [number, number] {
-  const [, height, width] = network.inputShape;
-  return [height, width];
+  return inputGradients(network, input, size, targets, dLogits, 'guided');
 }
 
 /** maps [size, H·W] = Σ_c R_c · scale, with scale [size, H·W] or 1 everywhere (null). */
