@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { relativeDifference } from './fixtures/compare.js';
 import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
@@ -57,17 +58,6 @@ function activationsAndNumericGradients(network: Network, image: Float64Array, c
     g[k] = (plus - minus) / 2e-6;
   }
   return { a, g };
-}
-
-/** max |x − y| / max(1e-3, max |y|): a relative difference that does not blow up on tiny maps. */
-function relativeDifference(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let scale = 1e-3;
-  let worst = 0;
-  for (let p = 0; p < y.length; p++) {
-    scale = Math.max(scale, Math.abs(y[p]));
-    worst = Math.max(worst, Math.abs(x[p] - y[p]));
-  }
-  return worst / scale;
 }
 
 const relu = (v: number) => Math.max(0, v);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { relativeDifference } from './fixtures/compare.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { ImageSet } from '../src/data/dataset.js';
@@ -38,17 +39,6 @@ function randomImages(seed: number, count: number): ImageSet {
 
 function imageOf(set: ImageSet, n: number): Float64Array {
   return Float64Array.from(set.images.subarray(n * PIXELS, (n + 1) * PIXELS), (v) => v / 255);
-}
-
-/** max |x − y| / max(1e-3, max |y|). */
-function relativeDifference(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let scale = 1e-3;
-  let worst = 0;
-  for (let p = 0; p < y.length; p++) {
-    scale = Math.max(scale, Math.abs(y[p]));
-    worst = Math.max(worst, Math.abs(x[p] - y[p]));
-  }
-  return worst / scale;
 }
 
 /**
