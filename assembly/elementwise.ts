@@ -68,37 +68,26 @@ export function addBiasRelu(output: usize, batch: i32, channels: i32, positions:
 // @ts-ignore: decorator
 @inline
 function addBiasToPlanes(output: usize, batch: i32, channels: i32, positions: i32, bias: usize, relu: bool): void {
+  const zero = f32x4.splat(0);
   let row = output;
   for (let n = 0; n < batch; n++) {
     for (let f = 0; f < channels; f++) {
-      addBiasToRun(row, positions, load<f32>(bias + (<usize>f << 2)), relu);
+      const b = load<f32>(bias + (<usize>f << 2));
+      const splat = f32x4.splat(b);
+      let s = 0;
+      for (; s + 4 <= positions; s += 4) {
+        const at = row + (<usize>s << 2);
+        let y = f32x4.add(v128.load(at), splat);
+        if (relu) y = v128.and(y, f32x4.gt(y, zero));
+        v128.store(at, y);
+      }
+      for (; s < positions; s++) {
+        const at = row + (<usize>s << 2);
+        const y = load<f32>(at) + b;
+        store<f32>(at, relu ? (y > 0 ? y : 0) : y);
+      }
       row += <usize>positions << 2;
     }
-  }
-}
-
-/**
- * run[0:n] += b, then (relu, a literal) run[k] = max(run[k], 0) by the mask run[k] > 0: the arithmetic
- * of addBias and addBiasRelu, shared with conv1's epilogue (pool.ts addBiasReluMaxPool), so every
- * fused caller computes the same bits. An element's result does not depend on whether it falls in the
- * v128 part or the scalar tail.
- */
-// @ts-ignore: decorator
-@inline
-export function addBiasToRun(run: usize, n: i32, b: f32, relu: bool): void {
-  const zero = f32x4.splat(0);
-  const splat = f32x4.splat(b);
-  let s = 0;
-  for (; s + 4 <= n; s += 4) {
-    const at = run + (<usize>s << 2);
-    let y = f32x4.add(v128.load(at), splat);
-    if (relu) y = v128.and(y, f32x4.gt(y, zero));
-    v128.store(at, y);
-  }
-  for (; s < n; s++) {
-    const at = run + (<usize>s << 2);
-    const y = load<f32>(at) + b;
-    store<f32>(at, relu ? (y > 0 ? y : 0) : y);
   }
 }
 

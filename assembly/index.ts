@@ -6,7 +6,7 @@
 export { heapBase } from './memory';
 export { gemm, gemmIm2col, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
 export { col2im } from './im2col';
-export { maxPool2dForward, maxPool2dBackward, addBiasReluMaxPool } from './pool';
+export { maxPool2dForward, maxPool2dBackward } from './pool';
 export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, addInto } from './elementwise';
 export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';

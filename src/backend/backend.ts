@@ -70,21 +70,6 @@ export interface Backend {
    * reluForward in place, in fewer passes over memory. A backend without it is called as those two.
    */
   conv2dReluForward?(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
-  /**
-   * OPTIONAL, a fusion: output = max(conv(input, weight) + bias, 0) [N,F,OH,OW], then pooled and argmax
-   * [N,F,⌊OH/2⌋,⌊OW/2⌋] its 2×2 max pool — exactly conv2dReluForward followed by maxPool2dForward(output),
-   * in fewer passes over memory (the pool reads each image's output while it is in cache). A backend
-   * without it is called as those two.
-   */
-  conv2dReluMaxPoolForward?(
-    s: Conv2dShape,
-    input: Floats,
-    weight: Floats,
-    bias: Floats,
-    output: Floats,
-    pooled: Floats,
-    argmax: Int32Array,
-  ): void;
   /** dWeight += ∂L/∂W, dBias += ∂L/∂b; dInput = ∂L/∂input (the "full" correlation with the flipped kernel). */
   conv2dBackward(
     s: Conv2dShape,
@@ -139,11 +124,6 @@ export interface Backend {
    * with m̂ = m / (1−β1ᵗ) and v̂ = v / (1−β2ᵗ).
    */
   adamUpdate(params: Floats, grads: Floats, m: Floats, v: Floats, hp: AdamStep): void;
-}
-
-/** The 2×2 max pool of a convolution's output [N,F,OH,OW]. */
-export function convOutputPool(s: Conv2dShape): Pool2dShape {
-  return { batch: s.batch, channels: s.outChannels, height: convOutputSize(s.height, s.kernelSize), width: convOutputSize(s.width, s.kernelSize) };
 }
 
 /** The output size of a valid, stride-1 convolution along one axis. */

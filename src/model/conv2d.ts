@@ -7,17 +7,10 @@
  * one pass over memory fewer — and the ReLU layer after it is built with `inputRectified` so it keeps
  * that output instead of recomputing it. Backward is unchanged: the ReLU layer still masks the gradient
  * before it reaches this layer, which therefore receives ∂L/∂(conv + bias) as before.
- *
- * With `fusePool` as well (a MaxPool2d built with `inputPooled`, taking this layer's rectified output),
- * the 2×2 max pool happens in the same pass too — the backend's fused conv2dReluMaxPoolForward writes
- * this layer's output and the pool's output and argmax — and the pool layer only hands its output on.
- * Backward is unchanged again: the pool's argmax and the rectified output are exactly the unfused ones.
  */
 import type { Backend, Conv2dShape, Floats } from '../backend/backend.js';
 import { convOutputSize } from '../backend/backend.js';
-import { XcnnError } from '../errors.js';
 import { BatchBuffer, type Layer, type Parameter, type ParameterSpec } from './layer.js';
-import type { MaxPool2d } from './maxpool2d.js';
 
 export class Conv2d implements Layer {
   readonly inputShape: number[];
@@ -35,15 +28,11 @@ export class Conv2d implements Layer {
     inputShape: [number, number, number],
     readonly outChannels: number,
     readonly kernelSize: number,
-    readonly options: { fuseRelu?: boolean; fusePool?: MaxPool2d } = {},
+    readonly options: { fuseRelu?: boolean } = {},
   ) {
     const [channels, height, width] = inputShape;
     this.inputShape = inputShape;
     this.outputShape = [outChannels, convOutputSize(height, kernelSize), convOutputSize(width, kernelSize)];
-    const pool = options.fusePool;
-    if (pool !== undefined && (!options.fuseRelu || !pool.options.inputPooled || pool.inputShape.join() !== this.outputShape.join())) {
-      throw new XcnnError(`${name}: fusePool needs fuseRelu, and a MaxPool2d built with inputPooled whose input shape is [${this.outputShape}]`);
-    }
     this.output = BatchBuffer.floats(backend, outChannels * this.outputShape[1] * this.outputShape[2]);
     this.dInput = BatchBuffer.floats(backend, channels * height * width);
   }
@@ -72,25 +61,13 @@ export class Conv2d implements Layer {
     this.batch = batch;
     const output = this.output.forBatch(batch);
     const s = this.shape(batch);
-    const [weight, bias] = [this.weight.value, this.bias.value];
-    const pool = this.options.fusePool;
-    if (pool !== undefined && this.backend.conv2dReluMaxPoolForward) {
-      const { output: pooled, argmax } = pool.buffersFor(batch);
-      this.backend.conv2dReluMaxPoolForward(s, input, weight, bias, output, pooled, argmax);
-      return output;
-    }
-    // A fusion the backend lacks runs as its kernels, one after the other.
     if (!this.options.fuseRelu) {
-      this.backend.conv2dForward(s, input, weight, bias, output);
+      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output);
     } else if (this.backend.conv2dReluForward) {
-      this.backend.conv2dReluForward(s, input, weight, bias, output);
+      this.backend.conv2dReluForward(s, input, this.weight.value, this.bias.value, output);
     } else {
-      this.backend.conv2dForward(s, input, weight, bias, output);
+      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output);
       this.backend.reluForward(output, output);
-    }
-    if (pool !== undefined) {
-      const { output: pooled, argmax } = pool.buffersFor(batch);
-      this.backend.maxPool2dForward(pool.shape(batch), output, pooled, argmax);
     }
     return output;
   }

@@ -2,10 +2,6 @@
  * MaxPool2d: 2×2 windows, stride 2, PyTorch's `nn.MaxPool2d(2)`.
  * input [N,C,H,W] → output [N,C,⌊H/2⌋,⌊W/2⌋]. Keeps the argmax of each window for the backward pass,
  * which routes each output gradient to the input element that won its window.
- *
- * With `inputPooled`, the Conv2d before it (built with `fusePool: this layer`) has already pooled its
- * output in its own pass, into this layer's buffers (buffersFor): forward only hands that output on, and
- * backward, reading the argmax it wrote, is unchanged.
  */
 import type { Backend, Floats, Pool2dShape } from '../backend/backend.js';
 import { BatchBuffer, type Layer, type Parameter, type ParameterSpec } from './layer.js';
@@ -22,7 +18,6 @@ export class MaxPool2d implements Layer {
     private readonly backend: Backend,
     readonly name: string,
     inputShape: [number, number, number],
-    readonly options: { inputPooled?: boolean } = {},
   ) {
     const [channels, height, width] = inputShape;
     this.inputShape = inputShape;
@@ -44,15 +39,10 @@ export class MaxPool2d implements Layer {
     return { batch, channels, height, width };
   }
 
-  /** This layer's output and argmax [N, ...outputShape] for a batch of N: where a fused Conv2d pools into. */
-  buffersFor(batch: number): { output: Floats; argmax: Int32Array } {
-    return { output: this.output.forBatch(batch), argmax: this.argmax.forBatch(batch) };
-  }
-
   forward(input: Floats, batch: number): Floats {
     this.batch = batch;
-    const { output, argmax } = this.buffersFor(batch);
-    if (!this.options.inputPooled) this.backend.maxPool2dForward(this.shape(batch), input, output, argmax);
+    const output = this.output.forBatch(batch);
+    this.backend.maxPool2dForward(this.shape(batch), input, output, this.argmax.forBatch(batch));
     return output;
   }
 

@@ -6,7 +6,6 @@
  * gradient, one Adam pass updates every parameter, and a model file is these views written in order.
  */
 import type { Backend, Floats } from '../backend/backend.js';
-import { convOutputSize } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 import type { Random } from '../random.js';
 import { Conv2d } from './conv2d.js';
@@ -154,9 +153,8 @@ export const PAPER_WIDTHS: PaperWidths = { conv1Channels: 32, conv2Channels: 64,
 /**
  * The paper's CNN (for MNIST: [1,28,28] → conv1 [32,26,26] → pool1 [32,13,13] → conv2 [64,11,11]
  * → flatten [7744] → fc1 [128] → fc2 [10]); softmax cross-entropy is applied to the logits by the trainer.
- * Each convolution computes its ReLU in the same pass as its bias (Conv2d's `fuseRelu`), and conv1 its max
- * pool too (`fusePool`); relu1, relu2 and pool1 stay in the list, holding the activations (Grad-CAM reads
- * relu2's) and the argmax, and masking and routing the gradient in backward.
+ * Each convolution computes its ReLU in the same pass as its bias (Conv2d's `fuseRelu`); relu1 and relu2
+ * stay in the list, holding the activations (Grad-CAM reads relu2's) and masking the gradient in backward.
  */
 export function createPaperNetwork(
   backend: Backend,
@@ -165,10 +163,9 @@ export function createPaperNetwork(
   arenas: { params?: Floats; grads?: Floats } = {},
 ): Network {
   const { channels, height, width, classes } = geometry;
-  // conv1 → relu1 → pool1 is one pass: conv1 pools its rectified output into pool1's buffers (fusePool).
-  const pool1 = new MaxPool2d(backend, 'pool1', [widths.conv1Channels, convOutputSize(height, 3), convOutputSize(width, 3)], { inputPooled: true });
-  const conv1 = new Conv2d(backend, 'conv1', [channels, height, width], widths.conv1Channels, 3, { fuseRelu: true, fusePool: pool1 });
+  const conv1 = new Conv2d(backend, 'conv1', [channels, height, width], widths.conv1Channels, 3, { fuseRelu: true });
   const relu1 = new ReLU(backend, 'relu1', conv1.outputShape, { inputRectified: true });
+  const pool1 = new MaxPool2d(backend, 'pool1', relu1.outputShape as [number, number, number]);
   const conv2 = new Conv2d(backend, 'conv2', pool1.outputShape as [number, number, number], widths.conv2Channels, 3, { fuseRelu: true });
   const relu2 = new ReLU(backend, 'relu2', conv2.outputShape, { inputRectified: true });
   const flatten = new Flatten('flatten', relu2.outputShape);

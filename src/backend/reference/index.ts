@@ -4,7 +4,6 @@
  * so finite-difference gradient checks are sharp.
  */
 import type { AdamStep, Backend, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
-import { convOutputPool } from '../backend.js';
 import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { adamUpdate } from './adam.js';
 import { conv2dBackward, conv2dForward } from './conv2d.js';
@@ -38,12 +37,6 @@ export class ReferenceBackend implements Backend {
   conv2dReluForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
     this.conv2dForward(s, input, weight, bias, output);
     this.reluForward(output, output);
-  }
-
-  /** The pool fusion's oracle: the plain composition of the reference kernels. */
-  conv2dReluMaxPoolForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, pooled: Floats, argmax: Int32Array): void {
-    this.conv2dReluForward(s, input, weight, bias, output);
-    this.maxPool2dForward(convOutputPool(s), output, pooled, argmax);
   }
 
   conv2dBackward(s: Conv2dShape, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null): void {

@@ -52,17 +52,6 @@ export interface KernelExports {
   col2im(columns: number, channels: number, height: number, width: number, kernelSize: number, image: number): void;
 
   maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;
-  /** One image's conv output [F,H,W]: bias + ReLU in place, and its 2×2 max pool into pooled, argmax (indices from firstIndex). */
-  addBiasReluMaxPool(
-    output: number,
-    channels: number,
-    height: number,
-    width: number,
-    bias: number,
-    pooled: number,
-    argmax: number,
-    firstIndex: number,
-  ): void;
   /** Returns −1, or the position of the first argmax entry outside [0, inLength). */
   maxPool2dBackward(dOutput: number, argmax: number, outLength: number, dInput: number, inLength: number): number;
 

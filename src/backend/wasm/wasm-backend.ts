@@ -22,7 +22,7 @@
  */
 import { XcnnError } from '../../errors.js';
 import type { AdamStep, Backend, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
-import { convOutputPool, convOutputSize } from '../backend.js';
+import { convOutputSize } from '../backend.js';
 import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena } from './arena.js';
 import {
@@ -142,56 +142,30 @@ export class WasmBackend implements Backend {
 
   // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW] = max(conv + bias, 0)
   conv2dReluForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
-    this.convolve('conv2dReluForward', s, input, weight, bias, output, 'relu');
-  }
-
-  // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW] = max(conv + bias, 0),
-  // pooled and argmax [N,F,⌊OH/2⌋,⌊OW/2⌋] its 2×2 max pool
-  conv2dReluMaxPoolForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, pooled: Floats, argmax: Int32Array): void {
-    const kernel = 'conv2dReluMaxPoolForward';
-    checkConv2d(kernel, s, { input, weight, bias, output });
-    checkPool2d(kernel, convOutputPool(s), { output: pooled, argmax });
-    const pooledAt = this.address(kernel, 'pooled', pooled);
-    const argmaxAt = this.intAddress(kernel, 'argmax', argmax);
-    this.convolve(kernel, s, input, weight, bias, output, { pooled: pooledAt, argmax: argmaxAt });
+    this.convolve('conv2dReluForward', s, input, weight, bias, output, true);
   }
 
   /**
    * One GEMM per image, its B the image's im2col matrix packed straight from the image; then the bias
    * over the whole batch, or — fused with the ReLU — bias and ReLU in one pass over each image's output
-   * right after its GEMM, while it is still in cache (epilogue 'relu') — and, given the byte addresses of
-   * pooled and argmax, the 2×2 max pool in that same pass (addBiasReluMaxPool).
+   * right after its GEMM, while it is still in cache.
    */
-  private convolve(
-    kernel: string,
-    s: Conv2dShape,
-    input: Floats,
-    weight: Floats,
-    bias: Floats,
-    output: Floats,
-    epilogue: false | 'relu' | { pooled: number; argmax: number },
-  ): void {
+  private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
     const x = this.address(kernel, 'input', input);
     const w = this.address(kernel, 'weight', weight);
     const b = this.address(kernel, 'bias', bias);
     const y = this.address(kernel, 'output', output);
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
-    const [OH, OW] = [convOutputSize(H, K), convOutputSize(W, K)];
-    const positions = OH * OW;
-    const pooledPositions = (OH >> 1) * (OW >> 1);
+    const positions = convOutputSize(H, K) * convOutputSize(W, K);
     const patch = C * K * K;
     for (let n = 0; n < N; n++) {
       const yN = y + n * F * positions * 4;
       // out_n [F, OH·OW] = W [F, CKK] · cols_n [CKK, OH·OW]
       this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, x + n * C * H * W * 4, H, W, K, yN, positions, 0);
-      if (epilogue === 'relu') this.kernels.addBiasRelu(yN, 1, F, positions, b);
-      else if (epilogue !== false) {
-        const at = n * F * pooledPositions * 4;
-        this.kernels.addBiasReluMaxPool(yN, F, OH, OW, b, epilogue.pooled + at, epilogue.argmax + at, n * F * positions);
-      }
+      if (relu) this.kernels.addBiasRelu(yN, 1, F, positions, b);
     }
-    if (epilogue === false) this.kernels.addBias(y, N, F, positions, b);
+    if (!relu) this.kernels.addBias(y, N, F, positions, b);
   }
 
   // dOutput [N,F,OH,OW] → dWeight [F,C,K,K] +=, dBias [F] +=, dInput [N,C,H,W] = (when not null)
