@@ -11,12 +11,13 @@
  *
  *   forward       out[F, OH·OW]   = W[F, CKK] · columns                 gemmIm2col(0, 0, …)
  *   weight grad   dW[F, CKK]     += dOut[F, OH·OW] · columnsᵀ           gemmIm2col(0, 1, …)
+ *                 (or, when CKK < F, dWᵀ[CKK, F] += columns · dOutᵀ     gemmIm2colA(1, …))
  *   input grad    dColumns[CKK, OH·OW] = Wᵀ · dOut, then col2im          gemm(1, 0, …)
  *
- * The columns matrix is never materialised for the first two: it is the GEMM's B operand, and the
- * GEMM copies B into its panel anyway (gemm.ts), so the packing routines below read the image and
- * write the panel directly — one pass over memory instead of im2col's write and the packing's read.
- * The panel is bit-for-bit the one packB / packBTransposed would make from the materialised columns.
+ * The columns matrix is never materialised for the first two: it is a GEMM operand, and the GEMM copies
+ * its operands into panels anyway (gemm.ts), so the packing routines below read the image and write the
+ * panel directly — one pass over memory instead of im2col's write and the packing's read. Each panel is
+ * bit-for-bit the one packB / packBTransposed / packA would make from the materialised columns.
  *
  * Element (r, s) of the columns is image[o_r + b_s], the sum of a row offset o_r = c·H·W + p·W + q and a
  * position offset b_s = i·W + j. Four consecutive positions s..s+3 in one output row are four
@@ -260,6 +261,83 @@ export function packIm2colTransposedPanel(
       }
     }
     dst += (<usize>kc * NR) << 2;
+  }
+}
+
+/**
+ * panel ← columns[ic:+mc, pc:+kc] in the GEMM's A-panel layout (⌈mc/mr⌉ slivers, each kc×mr, column k of a
+ * sliver at k·mr), read straight from the image: op(A) = columns (gemmIm2colA). `mr` is the GEMM's MR, 4 or
+ * 5. Four positions at a time, rows 0–3 of a sliver are a 4×4 transpose of four rows' loadPositions, and
+ * row 4 (when mr = 5) is stored lane by lane; rows past a partial sliver's last are zeros.
+ */
+export function packIm2colAPanel(
+  panel: usize,
+  mr: i32,
+  image: usize,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  ic: i32,
+  pc: i32,
+  mc: i32,
+  kc: i32,
+): void {
+  const outW = width - kernelSize + 1;
+  const gapBytes = <usize>(kernelSize - 1) << 2;
+  const columnBytes = <usize>mr << 2;
+  const zero = f32x4.splat(0);
+  let dst = panel;
+  for (let ir = 0; ir < mc; ir += mr) {
+    const rows = min(mr, mc - ir);
+    const r = ic + ir;
+    // Row offsets; past a partial sliver's last row, its last (a valid address; the value is dropped).
+    const o0 = rowOffset(r, height, width, kernelSize);
+    const o1 = rowOffset(r + min(1, rows - 1), height, width, kernelSize);
+    const o2 = rowOffset(r + min(2, rows - 1), height, width, kernelSize);
+    const o3 = rowOffset(r + min(3, rows - 1), height, width, kernelSize);
+    const o4 = rowOffset(r + min(4, rows - 1), height, width, kernelSize);
+    let i = pc / outW; // position pc + k = (i, j)
+    let j = pc - i * outW;
+    let k = 0;
+    for (; k + 4 <= kc && j + 3 < 2 * outW; k += 4) {
+      const b = i * width + j;
+      const split = splitMask(j, outW);
+      const to = dst + <usize>k * columnBytes;
+      transpose4(
+        loadPositions(image, o0, b, gapBytes, split),
+        rows > 1 ? loadPositions(image, o1, b, gapBytes, split) : zero,
+        rows > 2 ? loadPositions(image, o2, b, gapBytes, split) : zero,
+        rows > 3 ? loadPositions(image, o3, b, gapBytes, split) : zero,
+        to,
+        columnBytes,
+      );
+      if (mr == 5) {
+        const row4 = rows > 4 ? loadPositions(image, o4, b, gapBytes, split) : zero;
+        v128.store32_lane(to, row4, 0, 16);
+        v128.store32_lane(to + columnBytes, row4, 1, 16);
+        v128.store32_lane(to + 2 * columnBytes, row4, 2, 16);
+        v128.store32_lane(to + 3 * columnBytes, row4, 3, 16);
+      }
+      j += 4;
+      while (j >= outW) {
+        j -= outW;
+        i++;
+      }
+    }
+    // The last 0–3 positions (or all of them when output rows are shorter than 3), one element at a time.
+    for (; k < kc; k++) {
+      const b = i * width + j;
+      const to = dst + <usize>k * columnBytes;
+      for (let t = 0; t < mr; t++) {
+        const o = t == 0 ? o0 : t == 1 ? o1 : t == 2 ? o2 : t == 3 ? o3 : o4;
+        store<f32>(to + (<usize>t << 2), t < rows ? load<f32>(image + (<usize>(o + b) << 2)) : 0);
+      }
+      if (++j == outW) {
+        j = 0;
+        i++;
+      }
+    }
+    dst += <usize>kc * columnBytes;
   }
 }
 

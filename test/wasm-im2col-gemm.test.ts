@@ -1,7 +1,7 @@
 /**
  * The convolution's GEMM with its B operand packed straight from the image (gemmIm2col) is gemm on the
  * materialised im2col matrix, bit for bit — forward (op(B) = columns) and weight gradient (op(B) =
- * columnsᵀ) — over random image shapes: widths whose output rows are shorter than a 4-position group
+ * columnsᵀ), and with the columns as A (gemmIm2colA) — over random image shapes: widths whose output rows are shorter than a 4-position group
  * (OW = 1, 2: the scalar path), rows that end inside a group (the two-load select), K-blocks (C·K·K or
  * OH·OW above the GEMM's KC = 256) and partial slivers. The columns here are built by the definition
  * columns[(c·K + p)·K + q, i·OW + j] = image[c, i+p, j+q], independently of assembly/im2col.ts.
@@ -68,7 +68,31 @@ function checkBothWays(c: ImageCase, transB: boolean): void {
   expectParity(transB ? 'gemmIm2col, columnsᵀ' : 'gemmIm2col, columns', packed, materialised, EXACT);
 }
 
+/** gemmIm2colA (A = columns [C·K·K, OH·OW]) against gemm on the materialised columns, with op(B) = B or Bᵀ. */
+function checkColumnsAsA(c: ImageCase, transB: boolean): void {
+  const random = new Random(c.seed);
+  const { channels, height, width, kernelSize } = c;
+  const M = channels * kernelSize ** 2;
+  const K = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+  const N = c.rows;
+  const image = randomFloats(channels * height * width, random);
+  const B = randomFloats(K * N, random);
+  const start = randomFloats(M * N, random);
+  const [packed, materialised] = [wasm.allocFloats(M * N), wasm.allocFloats(M * N)];
+  packed.set(start);
+  materialised.set(start);
+  const ldb = transB ? K : N;
+  wasm.gemmIm2colA(transB, N, image, { channels, height, width, kernelSize }, B, ldb, packed, N, c.accumulate);
+  wasm.gemm(false, transB, M, N, K, im2colByDefinition(image, c), K, B, ldb, materialised, N, c.accumulate);
+  expectParity('gemmIm2colA', packed, materialised, EXACT);
+}
+
 describe('gemmIm2col (wasm): the im2col matrix packed straight into the GEMM panel', () => {
+  it('as A (a narrow convolution\'s weight gradient, transposed), is gemm on the materialised columns, bit for bit', () => {
+    fc.assert(fc.property(imageCases, fc.boolean(), (c, transB) => checkColumnsAsA(c, transB)), { numRuns: 150 });
+    checkColumnsAsA({ channels: 1, height: 28, width: 28, kernelSize: 3, rows: 32, accumulate: true, seed: 3 }, true); // conv1
+  });
+
   it('is gemm on the materialised columns, bit for bit (forward: op(B) = columns)', () => {
     fc.assert(fc.property(imageCases, (c) => checkBothWays(c, false)), { numRuns: 150 });
   });

@@ -44,6 +44,22 @@ export interface KernelExports {
     ldc: number,
     accumulate: number,
   ): void;
+  /** gemm with A the im2col matrix of the image at `image` ([C,H,W]; M = C·K·K, K = OH·OW), never materialised. */
+  gemmIm2colA(
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    image: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
   gemmWorkspace(aPanel: number, bPanel: number, edgeTile: number): void;
   gemmAPanelFloats(): number;
   gemmBPanelFloats(): number;

@@ -83,6 +83,8 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   /** The columns gradient of one image, [C·K·K, OH·OW]; replaced by a larger block when a larger shape arrives. */
   private columns = { address: 0, floats: 0 };
+  /** dWᵀ [C·K·K, F] of a convolution with C·K·K < F, summed over the batch before it is added to dW. */
+  private transposedWeightGradient = { address: 0, floats: 0 };
 
   /** Use createWasmBackendFromBytes (or createWasmBackend in node.ts), or attachWasmBackend in a worker. */
   constructor(
@@ -186,15 +188,28 @@ export class WasmBackend implements Backend {
     const positions = convOutputSize(H, K) * convOutputSize(W, K);
     const patch = C * K * K;
     const cols = dx === null ? 0 : this.columnsFor(patch * positions);
+    // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
+    // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
+    const dwT = patch < F ? this.weightGradientScratch(patch * F) : null;
     this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
     for (let n = 0; n < N; n++) {
       const dyN = dy + n * F * positions * 4;
-      // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
-      this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, x + n * C * H * W * 4, H, W, K, dw, patch, 1);
+      const xN = x + n * C * H * W * 4;
+      if (dwT === null) {
+        // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
+        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, xN, H, W, K, dw, patch, 1);
+      } else {
+        // dWᵀ [CKK, F] (+)= cols_n [CKK, OH·OW] · dOut_nᵀ (the first image overwrites the scratch)
+        this.kernels.gemmIm2colA(1, patch, F, positions, xN, H, W, K, dyN, positions, dwT.byteOffset, F, n > 0 ? 1 : 0);
+      }
       if (dx === null) continue;
       // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels.
       this.kernels.gemm(1, 0, patch, positions, F, w, patch, dyN, positions, cols, positions, 0);
       this.kernels.col2im(cols, C, H, W, K, dx + n * C * H * W * 4);
+    }
+    if (dwT !== null) {
+      const dW = dWeight as Float32Array;
+      for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
     }
   }
 
@@ -398,6 +413,36 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * gemm with its A operand packed straight from one image (exposed for tests and benchmarks):
+   * C (M×N) (+)= columns · op(B), where columns [C·K·K, OH·OW] is the im2col matrix of `image` [C,H,W]
+   * (so M = C·K·K and K = OH·OW) and op(B) is as in gemm. It equals gemm on the materialised columns, bit for bit.
+   */
+  gemmIm2colA(
+    transB: boolean,
+    N: number,
+    image: Float32Array,
+    imageShape: { channels: number; height: number; width: number; kernelSize: number },
+    B: Float32Array,
+    ldb: number,
+    C: Float32Array,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    const kernel = 'gemmIm2colA';
+    const { channels, height, width, kernelSize } = imageShape;
+    checkConv2d(kernel, { batch: 1, inChannels: channels, height, width, outChannels: 1, kernelSize }, { input: image });
+    if (!Number.isSafeInteger(N) || N < 1) throw new XcnnError(`${kernel}: N must be a positive integer, got ${N}`);
+    const M = channels * kernelSize * kernelSize;
+    const K = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+    const x = this.address(kernel, 'image', image);
+    const b = this.address(kernel, 'B', B);
+    const c = this.address(kernel, 'C', C);
+    checkMatrix(kernel, 'B', B, transB ? N : K, transB ? K : N, ldb);
+    checkMatrix(kernel, 'C', C, M, N, ldc);
+    this.kernels.gemmIm2colA(transB ? 1 : 0, M, N, K, x, height, width, kernelSize, b, ldb, c, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
    * Runs the register-only f32x4 multiply-add loop of assembly/ceiling.ts for `iterations` trips and
    * returns the flops it performed (for the benchmark's ceiling).
    */
@@ -416,6 +461,12 @@ export class WasmBackend implements Backend {
       db: this.address(kernel, 'dBias', dBias),
       dx: dInput === null ? null : this.address(kernel, 'dInput', dInput),
     };
+  }
+
+  /** A scratch block for a transposed weight gradient [C·K·K, F] (conv2dBackward), grown on first need. */
+  private weightGradientScratch(floats: number): Float32Array {
+    if (floats > this.transposedWeightGradient.floats) this.transposedWeightGradient = { address: this.arena.reserve(floats * 4), floats };
+    return this.arena.viewFloats(this.transposedWeightGradient.address, floats);
   }
 
   /** The byte address of the scratch block for one image's columns gradient, grown on first need. */
