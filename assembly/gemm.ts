@@ -56,9 +56,15 @@
  * an edge tile goes through a small scratch tile and only its valid rows and columns reach C. Every
  * M, N, K ≥ 1 is therefore handled exactly, with no reads or writes outside the three matrices.
  *
+ * gemmIm2col is the same loop with B the im2col matrix of an image, packed straight from the image by
+ * the packers of im2col.ts (a convolution's forward and weight gradient), never materialised; gemmIm2colA
+ * the same with A (a narrow convolution's weight gradient, computed transposed).
+ *
  * The packing panels belong to the caller (the backend reserves them once, see gemmWorkspace), so the
  * module itself allocates nothing.
  */
+
+import { im2colPackScratchInts, packIm2colAPanel, packIm2colPanel, packIm2colTransposedPanel } from './im2col';
 
 // Tile rows: 5 with fused multiply-add (relaxed build), 4 with mul + add (plain build); see above.
 export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
@@ -68,12 +74,15 @@ export const KC: i32 = 256;
 export const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 150 : 128;
 export const NC: i32 = 2048;
 
-/** Floats the two packing panels need: A panel MC×KC, B panel KC×NC. */
+/**
+ * Floats the two packing panels need: A panel MC×KC, B panel KC×NC — and after the B panel, the few
+ * i32s of scratch the im2col packers use (row and position offsets).
+ */
 export function gemmAPanelFloats(): i32 {
   return MC * KC;
 }
 export function gemmBPanelFloats(): i32 {
-  return KC * NC;
+  return KC * NC + im2colPackScratchInts(KC);
 }
 
 // This instance's scratch. Globals, not static data: each thread instantiates the module over the one
@@ -123,17 +132,102 @@ export function gemm(
   ldc: i32,
   accumulate: i32,
 ): void {
+  blockedGemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, FROM_MATRICES, 0, 0, 0);
+}
+
+/**
+ * gemm with the im2col matrix of one image as B, never materialised: B's packing reads the image
+ * [C, H, W] straight into the panel (im2col.ts), so the product is bit-for-bit gemm on the columns.
+ *   transB = 0: op(B) = columns [C·K·K, OH·OW]   (a convolution's forward: K = C·K·K, N = OH·OW)
+ *   transB = 1: op(B) = columnsᵀ [OH·OW, C·K·K]  (its weight gradient: K = OH·OW, N = C·K·K)
+ * The caller makes M, N, K agree with the image's shape; C (the channels) is implied by them.
+ */
+export function gemmIm2col(
+  transA: i32,
+  transB: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  A: usize,
+  lda: i32,
+  image: usize,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  C: usize,
+  ldc: i32,
+  accumulate: i32,
+): void {
+  blockedGemm(transA, transB, M, N, K, A, lda, image, 0, C, ldc, accumulate, B_FROM_IMAGE, height, width, kernelSize);
+}
+
+/**
+ * gemm with the im2col matrix of one image as A (op(A) = columns [C·K·K, OH·OW], M = C·K·K, K = OH·OW),
+ * never materialised: A's packing reads the image straight into the panel (im2col.ts). A convolution
+ * whose C·K·K is narrower than its F (conv1: 9 against 32) computes its weight gradient transposed with
+ * it, dWᵀ [C·K·K, F] += columns · dOutᵀ, so that the narrow dimension is M, split into tiles of MR rows,
+ * rather than N, padded to slivers of NR = 8 columns (9 columns cost 16; 9 rows cost 10 in tiles of 5).
+ */
+export function gemmIm2colA(
+  transB: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  image: usize,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+  accumulate: i32,
+): void {
+  blockedGemm(0, transB, M, N, K, image, 0, B, ldb, C, ldc, accumulate, A_FROM_IMAGE, height, width, kernelSize);
+}
+
+// Where blockedGemm's operands come from (a literal at each call, so each caller compiles to its own loop).
+const FROM_MATRICES = 0; // A (lda) and B (ldb) are matrices
+const B_FROM_IMAGE = 1; // B is the im2col matrix of the image at B (height, width, kernelSize)
+const A_FROM_IMAGE = 2; // A is the im2col matrix of the image at A
+
+// The blocked loop of all three.
+// @ts-ignore: decorator
+@inline
+function blockedGemm(
+  transA: i32,
+  transB: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+  accumulate: i32,
+  operands: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+): void {
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      if (transB) packBTransposed(B, ldb, pc, jc, kc, nc);
+      if (operands == B_FROM_IMAGE) {
+        const scratch = bPanel + ((<usize>KC * NC) << 2);
+        if (transB) packIm2colTransposedPanel(bPanel, scratch, B, height, width, kernelSize, pc, jc, kc, nc);
+        else packIm2colPanel(bPanel, scratch, B, height, width, kernelSize, pc, jc, kc, nc);
+      } else if (transB) packBTransposed(B, ldb, pc, jc, kc, nc);
       else packB(B, ldb, pc, jc, kc, nc);
       // Only the first K block may overwrite C; the later ones add their share to it.
       const addToC = accumulate != 0 || pc > 0;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        if (transA) packATransposed(A, lda, ic, pc, mc, kc);
+        if (operands == A_FROM_IMAGE) packIm2colAPanel(aPanel, MR, A, height, width, kernelSize, ic, pc, mc, kc);
+        else if (transA) packATransposed(A, lda, ic, pc, mc, kc);
         else packA(A, lda, ic, pc, mc, kc);
         macroKernel(mc, nc, kc, C + ((<usize>ic * ldc + jc) << 2), ldc, addToC);
       }

@@ -7,34 +7,352 @@
  *   columns  [C·K·K, OH·OW],  OH = H−K+1, OW = W−K+1
  *            row r = (c·K + p)·K + q,  column s = i·OW + j,  columns[r, s] = image[c, i+p, j+q]
  *
- * Row r is the image plane c shifted by (p, q), so it is built from OH contiguous runs of OW floats
- * (v128 copies, scalar tail). With this layout, and PyTorch's weight layout [F, C, K, K] = [F, C·K·K]:
+ * With this layout, and PyTorch's weight layout [F, C, K, K] = [F, C·K·K]:
  *
- *   forward       out[F, OH·OW]   = W[F, CKK] · columns                 gemm(0, 0, …)
- *   weight grad   dW[F, CKK]     += dOut[F, OH·OW] · columnsᵀ           gemm(0, 1, …)
+ *   forward       out[F, OH·OW]   = W[F, CKK] · columns                 gemmIm2col(0, 0, …)
+ *   weight grad   dW[F, CKK]     += dOut[F, OH·OW] · columnsᵀ           gemmIm2col(0, 1, …)
+ *                 (or, when CKK < F, dWᵀ[CKK, F] += columns · dOutᵀ     gemmIm2colA(1, …))
  *   input grad    dColumns[CKK, OH·OW] = Wᵀ · dOut, then col2im          gemm(1, 0, …)
  *
+ * The columns matrix is never materialised for the first two: it is a GEMM operand, and the GEMM copies
+ * its operands into panels anyway (gemm.ts), so the packing routines below read the image and write the
+ * panel directly — one pass over memory instead of im2col's write and the packing's read. Each panel is
+ * bit-for-bit the one packB / packBTransposed / packA would make from the materialised columns.
+ *
+ * Element (r, s) of the columns is image[o_r + b_s], the sum of a row offset o_r = c·H·W + p·W + q and a
+ * position offset b_s = i·W + j. Four consecutive positions s..s+3 in one output row are four
+ * consecutive floats of the image (one v128 load). A group that runs off the end of output row i into
+ * row i+1 skips the K−1 image columns between them: its first L floats start at b_s, the rest at
+ * b_s + K−1, so it is two loads and a lane select. Both loads stay between the image elements of the
+ * group's first and last position, so nothing outside the image is read. Groups spanning three output
+ * rows (OW < 3) and partial slivers take a scalar path.
+ *
  * col2im is im2col's adjoint: every column entry is added back to the pixel it was copied from,
- * so a pixel covered by several kernel positions receives the sum of their gradients.
+ * so a pixel covered by several kernel positions receives the sum of their gradients. It stays a pass
+ * of its own (its input, dColumns, is a GEMM's output C, which the GEMM writes tile by tile).
  */
 
-import { addRun, copyRun } from './float-runs';
+import { addRun } from './float-runs';
 
-export function im2col(image: usize, channels: i32, height: i32, width: i32, kernelSize: i32, columns: usize): void {
-  const outH = height - kernelSize + 1;
+const NR: i32 = 8; // the GEMM's B sliver width (gemm.ts)
+
+// The v128 of columns[r, s..s+3] (row offset o in floats, position s = (i, j), b = i·W + j), for a group
+// of four positions whose last lies in output row i or i+1: lanes t < L = OW − j come from image[o + b + t],
+// the rest from image[o + b + t + K − 1]. `split` is the lane mask t < L (all ones when L ≥ 4).
+// @ts-ignore: decorator
+@inline
+function loadPositions(image: usize, o: i32, b: i32, gapBytes: usize, split: v128): v128 {
+  const at = image + (<usize>(o + b) << 2);
+  return v128.bitselect(v128.load(at), v128.load(at + gapBytes), split);
+}
+
+// image[o + b .. o + b + 3] as a v128.
+// @ts-ignore: decorator
+@inline
+function loadAt(image: usize, o: i32, b: i32): v128 {
+  return v128.load(image + (<usize>(o + b) << 2));
+}
+
+// The lane mask t < OW − j for a group of four positions starting at output column j.
+// @ts-ignore: decorator
+@inline
+function splitMask(j: i32, outW: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(outW - j));
+}
+
+// The image offset c·H·W + p·W + q of columns row r.
+// @ts-ignore: decorator
+@inline
+function rowOffset(r: i32, height: i32, width: i32, kernelSize: i32): i32 {
+  const kk = kernelSize * kernelSize;
+  const c = r / kk;
+  const p = (r - c * kk) / kernelSize;
+  const q = r - c * kk - p * kernelSize;
+  return c * height * width + p * width + q;
+}
+
+/** i32s of scratch the packers below want (the GEMM keeps them after its B panel): KC row offsets + 8. */
+export function im2colPackScratchInts(kc: i32): i32 {
+  return kc + NR;
+}
+
+/**
+ * panel ← columns[pc:+kc, jc:+nc] in the GEMM's B-panel layout (⌈nc/8⌉ slivers, each kc×8, row k of a
+ * sliver at k·8), read straight from the image: op(B) = columns, the forward convolution's B.
+ * `scratch` holds im2colPackScratchInts(kc) i32s: the kc row offsets, then a partial sliver's 8 position offsets.
+ */
+export function packIm2colPanel(
+  panel: usize,
+  scratch: usize,
+  image: usize,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  pc: i32,
+  jc: i32,
+  kc: i32,
+  nc: i32,
+): void {
   const outW = width - kernelSize + 1;
-  let dst = columns;
-  for (let c = 0; c < channels; c++) {
-    const plane = image + ((<usize>c * height * width) << 2);
-    for (let p = 0; p < kernelSize; p++) {
-      for (let q = 0; q < kernelSize; q++) {
-        for (let i = 0; i < outH; i++) {
-          copyRun(plane + ((<usize>(i + p) * width + q) << 2), dst, outW);
-          dst += <usize>outW << 2;
+  const gapBytes = <usize>(kernelSize - 1) << 2;
+  // The row offsets o_r of rows pc..pc+kc, stepping q, then p, then c.
+  {
+    let q = pc % kernelSize;
+    let p = (pc / kernelSize) % kernelSize;
+    let o = rowOffset(pc, height, width, kernelSize);
+    for (let k = 0; k < kc; k++) {
+      store<i32>(scratch + (<usize>k << 2), o);
+      o++;
+      if (++q == kernelSize) {
+        q = 0;
+        o += width - kernelSize;
+        if (++p == kernelSize) {
+          p = 0;
+          o += (height - kernelSize) * width;
         }
       }
     }
   }
+  const positionOffsets = scratch + (<usize>kc << 2);
+  let dst = panel;
+  let i0 = jc / outW; // the sliver's first position (i0, j0), advanced sliver by sliver
+  let j0 = jc - i0 * outW;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    let i1 = i0; // the second half's first position
+    let j1 = j0 + 4;
+    while (j1 >= outW) {
+      j1 -= outW;
+      i1++;
+    }
+    if (cols == NR && j0 + 3 < 2 * outW && j1 + 3 < 2 * outW) {
+      const b0 = i0 * width + j0;
+      const b1 = i1 * width + j1;
+      if (j0 + 8 <= outW) {
+        // The common case: all eight positions in one output row, eight consecutive floats of each image row.
+        for (let k = 0; k < kc; k++) {
+          const at = image + (<usize>(load<i32>(scratch + (<usize>k << 2)) + b0) << 2);
+          v128.store(dst, v128.load(at));
+          v128.store(dst, v128.load(at, 16), 16);
+          dst += NR << 2;
+        }
+      } else {
+        const split0 = splitMask(j0, outW);
+        const split1 = splitMask(j1, outW);
+        for (let k = 0; k < kc; k++) {
+          const o = load<i32>(scratch + (<usize>k << 2));
+          v128.store(dst, loadPositions(image, o, b0, gapBytes, split0));
+          v128.store(dst, loadPositions(image, o, b1, gapBytes, split1), 16);
+          dst += NR << 2;
+        }
+      }
+    } else {
+      // A partial sliver or short output rows: element by element, zeros past the last column.
+      let i = i0;
+      let j = j0;
+      for (let t = 0; t < cols; t++) {
+        store<i32>(positionOffsets + (<usize>t << 2), i * width + j);
+        if (++j == outW) {
+          j = 0;
+          i++;
+        }
+      }
+      for (let k = 0; k < kc; k++) {
+        const o = load<i32>(scratch + (<usize>k << 2));
+        for (let t = 0; t < NR; t++) {
+          const value: f32 = t < cols ? load<f32>(image + (<usize>(o + load<i32>(positionOffsets + (<usize>t << 2))) << 2)) : 0;
+          store<f32>(dst + (<usize>t << 2), value);
+        }
+        dst += NR << 2;
+      }
+    }
+    i0 = i1;
+    j0 = j1 + 4;
+    while (j0 >= outW) {
+      j0 -= outW;
+      i0++;
+    }
+  }
+}
+
+/**
+ * panel ← columnsᵀ[pc:+kc, jc:+nc] in the GEMM's B-panel layout, read straight from the image:
+ * op(B) = columnsᵀ [OH·OW, C·K·K], the weight gradient's B. Sliver column t is columns row jc+jr+t; four
+ * positions at a time, the sliver's left four columns and its right four are each a 4×4 transpose of
+ * four rows' loadPositions (zeros for the columns past a partial sliver's last).
+ * `scratch` holds im2colPackScratchInts(kc) i32s (only the last 8 are used here: the sliver's row offsets).
+ */
+export function packIm2colTransposedPanel(
+  panel: usize,
+  scratch: usize,
+  image: usize,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  pc: i32,
+  jc: i32,
+  kc: i32,
+  nc: i32,
+): void {
+  const outW = width - kernelSize + 1;
+  const gapBytes = <usize>(kernelSize - 1) << 2;
+  const rowBytes = <usize>NR << 2;
+  const rowOffsets = scratch + (<usize>kc << 2);
+  const zero = f32x4.splat(0);
+  let dst = panel;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    // Row offsets of the sliver's columns; past a partial sliver's last, its last (a valid address; the value is dropped).
+    for (let t = 0; t < NR; t++) {
+      store<i32>(rowOffsets + (<usize>t << 2), rowOffset(jc + jr + min(t, cols - 1), height, width, kernelSize));
+    }
+    const o0 = load<i32>(rowOffsets), o1 = load<i32>(rowOffsets, 4), o2 = load<i32>(rowOffsets, 8), o3 = load<i32>(rowOffsets, 12);
+    const o4 = load<i32>(rowOffsets, 16), o5 = load<i32>(rowOffsets, 20), o6 = load<i32>(rowOffsets, 24), o7 = load<i32>(rowOffsets, 28);
+    let i = pc / outW; // position pc + k = (i, j)
+    let j = pc - i * outW;
+    let k = 0;
+    for (; k + 4 <= kc && j + 3 < 2 * outW; k += 4) {
+      const b = i * width + j;
+      const to = dst + ((<usize>k * NR) << 2);
+      if (j + 4 <= outW && cols == NR) {
+        // The common case: four positions in one output row, a plain load from each of the eight rows.
+        transpose4(loadAt(image, o0, b), loadAt(image, o1, b), loadAt(image, o2, b), loadAt(image, o3, b), to, rowBytes);
+        transpose4(loadAt(image, o4, b), loadAt(image, o5, b), loadAt(image, o6, b), loadAt(image, o7, b), to + 16, rowBytes);
+        j += 4;
+        while (j >= outW) {
+          j -= outW;
+          i++;
+        }
+        continue;
+      }
+      const split = splitMask(j, outW);
+      transpose4(
+        loadPositions(image, o0, b, gapBytes, split),
+        cols > 1 ? loadPositions(image, o1, b, gapBytes, split) : zero,
+        cols > 2 ? loadPositions(image, o2, b, gapBytes, split) : zero,
+        cols > 3 ? loadPositions(image, o3, b, gapBytes, split) : zero,
+        to,
+        rowBytes,
+      );
+      transpose4(
+        cols > 4 ? loadPositions(image, o4, b, gapBytes, split) : zero,
+        cols > 5 ? loadPositions(image, o5, b, gapBytes, split) : zero,
+        cols > 6 ? loadPositions(image, o6, b, gapBytes, split) : zero,
+        cols > 7 ? loadPositions(image, o7, b, gapBytes, split) : zero,
+        to + 16,
+        rowBytes,
+      );
+      j += 4;
+      while (j >= outW) {
+        j -= outW;
+        i++;
+      }
+    }
+    // The last 0–3 positions (or all of them when output rows are shorter than 3), one element at a time.
+    for (; k < kc; k++) {
+      const b = i * width + j;
+      for (let t = 0; t < NR; t++) {
+        const value: f32 = t < cols ? load<f32>(image + (<usize>(load<i32>(rowOffsets + (<usize>t << 2)) + b) << 2)) : 0;
+        store<f32>(dst + ((<usize>(k * NR + t)) << 2), value);
+      }
+      if (++j == outW) {
+        j = 0;
+        i++;
+      }
+    }
+    dst += (<usize>kc * NR) << 2;
+  }
+}
+
+/**
+ * panel ← columns[ic:+mc, pc:+kc] in the GEMM's A-panel layout (⌈mc/mr⌉ slivers, each kc×mr, column k of a
+ * sliver at k·mr), read straight from the image: op(A) = columns (gemmIm2colA). `mr` is the GEMM's MR, 4 or
+ * 5. Four positions at a time, rows 0–3 of a sliver are a 4×4 transpose of four rows' loadPositions, and
+ * row 4 (when mr = 5) is stored lane by lane; rows past a partial sliver's last are zeros.
+ */
+export function packIm2colAPanel(
+  panel: usize,
+  mr: i32,
+  image: usize,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  ic: i32,
+  pc: i32,
+  mc: i32,
+  kc: i32,
+): void {
+  const outW = width - kernelSize + 1;
+  const gapBytes = <usize>(kernelSize - 1) << 2;
+  const columnBytes = <usize>mr << 2;
+  const zero = f32x4.splat(0);
+  let dst = panel;
+  for (let ir = 0; ir < mc; ir += mr) {
+    const rows = min(mr, mc - ir);
+    const r = ic + ir;
+    // Row offsets; past a partial sliver's last row, its last (a valid address; the value is dropped).
+    const o0 = rowOffset(r, height, width, kernelSize);
+    const o1 = rowOffset(r + min(1, rows - 1), height, width, kernelSize);
+    const o2 = rowOffset(r + min(2, rows - 1), height, width, kernelSize);
+    const o3 = rowOffset(r + min(3, rows - 1), height, width, kernelSize);
+    const o4 = rowOffset(r + min(4, rows - 1), height, width, kernelSize);
+    let i = pc / outW; // position pc + k = (i, j)
+    let j = pc - i * outW;
+    let k = 0;
+    for (; k + 4 <= kc && j + 3 < 2 * outW; k += 4) {
+      const b = i * width + j;
+      const split = splitMask(j, outW);
+      const to = dst + <usize>k * columnBytes;
+      transpose4(
+        loadPositions(image, o0, b, gapBytes, split),
+        rows > 1 ? loadPositions(image, o1, b, gapBytes, split) : zero,
+        rows > 2 ? loadPositions(image, o2, b, gapBytes, split) : zero,
+        rows > 3 ? loadPositions(image, o3, b, gapBytes, split) : zero,
+        to,
+        columnBytes,
+      );
+      if (mr == 5) {
+        const row4 = rows > 4 ? loadPositions(image, o4, b, gapBytes, split) : zero;
+        v128.store32_lane(to, row4, 0, 16);
+        v128.store32_lane(to + columnBytes, row4, 1, 16);
+        v128.store32_lane(to + 2 * columnBytes, row4, 2, 16);
+        v128.store32_lane(to + 3 * columnBytes, row4, 3, 16);
+      }
+      j += 4;
+      while (j >= outW) {
+        j -= outW;
+        i++;
+      }
+    }
+    // The last 0–3 positions (or all of them when output rows are shorter than 3), one element at a time.
+    for (; k < kc; k++) {
+      const b = i * width + j;
+      const to = dst + <usize>k * columnBytes;
+      for (let t = 0; t < mr; t++) {
+        const o = t == 0 ? o0 : t == 1 ? o1 : t == 2 ? o2 : t == 3 ? o3 : o4;
+        store<f32>(to + (<usize>t << 2), t < rows ? load<f32>(image + (<usize>(o + b) << 2)) : 0);
+      }
+      if (++j == outW) {
+        j = 0;
+        i++;
+      }
+    }
+    dst += <usize>kc * columnBytes;
+  }
+}
+
+// Writes the transpose of the 4×4 block whose rows are r0..r3 to dst, dst + dstRowBytes, … (4 floats each).
+// @ts-ignore: decorator
+@inline
+function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, dstRowBytes: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + dstRowBytes, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstRowBytes, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstRowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
 export function col2im(columns: usize, channels: i32, height: i32, width: i32, kernelSize: i32, image: usize): void {

@@ -4,8 +4,8 @@
  * The TypeScript side (src/backend/wasm/) checks shapes and array ownership before calling any of these.
  */
 export { heapBase } from './memory';
-export { gemm, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
-export { im2col, col2im } from './im2col';
+export { gemm, gemmIm2col, gemmIm2colA, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
+export { col2im } from './im2col';
 export { maxPool2dForward, maxPool2dBackward } from './pool';
 export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, addInto } from './elementwise';
 export { softmaxCrossEntropy } from './softmax';

@@ -27,12 +27,44 @@ export interface KernelExports {
     ldc: number,
     accumulate: number,
   ): void;
+  /** gemm with B the im2col matrix of the image at `image` ([C,H,W]; transB = 1 for its transpose), never materialised. */
+  gemmIm2col(
+    transA: number,
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    image: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    C: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  /** gemm with A the im2col matrix of the image at `image` ([C,H,W]; M = C·K·K, K = OH·OW), never materialised. */
+  gemmIm2colA(
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    image: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
   gemmWorkspace(aPanel: number, bPanel: number, edgeTile: number): void;
   gemmAPanelFloats(): number;
   gemmBPanelFloats(): number;
   gemmEdgeTileFloats(): number;
 
-  im2col(image: number, channels: number, height: number, width: number, kernelSize: number, columns: number): void;
   col2im(columns: number, channels: number, height: number, width: number, kernelSize: number, image: number): void;
 
   maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;

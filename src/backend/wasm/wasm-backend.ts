@@ -1,8 +1,9 @@
 /**
  * The WebAssembly SIMD backend: the Backend interface over the kernels of assembly/ (build/kernels.wasm).
  *
- *   convolution  = im2col + GEMM per image (+ bias); backward: dW += dOut·colsᵀ, dBias by reduction,
- *                  dInput = col2im(Wᵀ·dOut), skipped when dInput is null
+ *   convolution  = one GEMM per image whose B is the image's im2col matrix, packed straight from the
+ *                  image (gemmIm2col), + bias; backward: dW += dOut·colsᵀ (gemmIm2col again), dBias by
+ *                  reduction, dInput = col2im(Wᵀ·dOut), skipped when dInput is null
  *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
  *   relu, max pool, softmax cross-entropy, Adam: one kernel each
  *
@@ -12,7 +13,7 @@
  *
  * Memory (arena.ts): allocFloats/allocInts return views into one shared WebAssembly memory; they stay
  * valid for the backend's lifetime, even as the memory grows. The scratch the kernels need (GEMM
- * packing panels, the im2col columns of one image) is reserved by the backend itself: the panels at
+ * packing panels, the columns gradient of one image) is reserved by the backend itself: the panels at
  * creation, the columns when a larger convolution first arrives, so a training step whose shapes have
  * been seen allocates nothing.
  *
@@ -80,8 +81,10 @@ export async function attachWasmBackend(shared: SharedKernels): Promise<WasmBack
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
-  /** The im2col columns of one image, [C·K·K, OH·OW]; replaced by a larger block when a larger shape arrives. */
+  /** The columns gradient of one image, [C·K·K, OH·OW]; replaced by a larger block when a larger shape arrives. */
   private columns = { address: 0, floats: 0 };
+  /** dWᵀ [C·K·K, F] of a convolution with C·K·K < F, summed over the batch before it is added to dW. */
+  private transposedWeightGradient = { address: 0, floats: 0 };
 
   /** Use createWasmBackendFromBytes (or createWasmBackend in node.ts), or attachWasmBackend in a worker. */
   constructor(
@@ -145,8 +148,9 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * im2col + GEMM per image; then the bias over the whole batch, or — fused with the ReLU — bias and
-   * ReLU in one pass over each image's output right after its GEMM, while it is still in cache.
+   * One GEMM per image, its B the image's im2col matrix packed straight from the image; then the bias
+   * over the whole batch, or — fused with the ReLU — bias and ReLU in one pass over each image's output
+   * right after its GEMM, while it is still in cache.
    */
   private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
@@ -157,12 +161,10 @@ export class WasmBackend implements Backend {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
     const positions = convOutputSize(H, K) * convOutputSize(W, K);
     const patch = C * K * K;
-    const cols = this.columnsFor(patch * positions);
     for (let n = 0; n < N; n++) {
       const yN = y + n * F * positions * 4;
-      this.kernels.im2col(x + n * C * H * W * 4, C, H, W, K, cols);
-      // out_n [F, OH·OW] = W [F, CKK] · cols [CKK, OH·OW]
-      this.kernels.gemm(0, 0, F, positions, patch, w, patch, cols, positions, yN, positions, 0);
+      // out_n [F, OH·OW] = W [F, CKK] · cols_n [CKK, OH·OW]
+      this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, x + n * C * H * W * 4, H, W, K, yN, positions, 0);
       if (relu) this.kernels.addBiasRelu(yN, 1, F, positions, b);
     }
     if (!relu) this.kernels.addBias(y, N, F, positions, b);
@@ -185,17 +187,29 @@ export class WasmBackend implements Backend {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
     const positions = convOutputSize(H, K) * convOutputSize(W, K);
     const patch = C * K * K;
-    const cols = this.columnsFor(patch * positions);
+    const cols = dx === null ? 0 : this.columnsFor(patch * positions);
+    // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
+    // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
+    const dwT = patch < F ? this.weightGradientScratch(patch * F) : null;
     this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
     for (let n = 0; n < N; n++) {
       const dyN = dy + n * F * positions * 4;
-      this.kernels.im2col(x + n * C * H * W * 4, C, H, W, K, cols);
-      // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
-      this.kernels.gemm(0, 1, F, patch, positions, dyN, positions, cols, positions, dw, patch, 1);
+      const xN = x + n * C * H * W * 4;
+      if (dwT === null) {
+        // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
+        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, xN, H, W, K, dw, patch, 1);
+      } else {
+        // dWᵀ [CKK, F] (+)= cols_n [CKK, OH·OW] · dOut_nᵀ (the first image overwrites the scratch)
+        this.kernels.gemmIm2colA(1, patch, F, positions, xN, H, W, K, dyN, positions, dwT.byteOffset, F, n > 0 ? 1 : 0);
+      }
       if (dx === null) continue;
-      // dCols [CKK, OH·OW] = Wᵀ · dOut_n, written over the columns (no longer needed), then scattered back.
+      // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels.
       this.kernels.gemm(1, 0, patch, positions, F, w, patch, dyN, positions, cols, positions, 0);
       this.kernels.col2im(cols, C, H, W, K, dx + n * C * H * W * 4);
+    }
+    if (dwT !== null) {
+      const dW = dWeight as Float32Array;
+      for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
     }
   }
 
@@ -365,6 +379,70 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * The convolution's GEMM with its B operand packed straight from one image (exposed for tests and
+   * benchmarks): C (+)= op(A)·op(B), where B is the im2col matrix columns [C·K·K, OH·OW] of `image`
+   * [C,H,W] (assembly/im2col.ts) — op(B) = columns, or columnsᵀ when transB — and op(A) as in gemm.
+   * It equals gemm on the materialised columns, bit for bit.
+   */
+  gemmIm2col(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    A: Float32Array,
+    lda: number,
+    image: Float32Array,
+    imageShape: { channels: number; height: number; width: number; kernelSize: number },
+    C: Float32Array,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    const kernel = 'gemmIm2col';
+    const { channels, height, width, kernelSize } = imageShape;
+    const s: Conv2dShape = { batch: 1, inChannels: channels, height, width, outChannels: 1, kernelSize };
+    checkConv2d(kernel, s, { input: image });
+    if (!Number.isSafeInteger(M) || M < 1) throw new XcnnError(`${kernel}: M must be a positive integer, got ${M}`);
+    const patch = channels * kernelSize * kernelSize;
+    const positions = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+    const [K, N] = transB ? [positions, patch] : [patch, positions];
+    const a = this.address(kernel, 'A', A);
+    const x = this.address(kernel, 'image', image);
+    const c = this.address(kernel, 'C', C);
+    checkMatrix(kernel, 'A', A, transA ? K : M, transA ? M : K, lda);
+    checkMatrix(kernel, 'C', C, M, N, ldc);
+    this.kernels.gemmIm2col(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, x, height, width, kernelSize, c, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * gemm with its A operand packed straight from one image (exposed for tests and benchmarks):
+   * C (M×N) (+)= columns · op(B), where columns [C·K·K, OH·OW] is the im2col matrix of `image` [C,H,W]
+   * (so M = C·K·K and K = OH·OW) and op(B) is as in gemm. It equals gemm on the materialised columns, bit for bit.
+   */
+  gemmIm2colA(
+    transB: boolean,
+    N: number,
+    image: Float32Array,
+    imageShape: { channels: number; height: number; width: number; kernelSize: number },
+    B: Float32Array,
+    ldb: number,
+    C: Float32Array,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    const kernel = 'gemmIm2colA';
+    const { channels, height, width, kernelSize } = imageShape;
+    checkConv2d(kernel, { batch: 1, inChannels: channels, height, width, outChannels: 1, kernelSize }, { input: image });
+    if (!Number.isSafeInteger(N) || N < 1) throw new XcnnError(`${kernel}: N must be a positive integer, got ${N}`);
+    const M = channels * kernelSize * kernelSize;
+    const K = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+    const x = this.address(kernel, 'image', image);
+    const b = this.address(kernel, 'B', B);
+    const c = this.address(kernel, 'C', C);
+    checkMatrix(kernel, 'B', B, transB ? N : K, transB ? K : N, ldb);
+    checkMatrix(kernel, 'C', C, M, N, ldc);
+    this.kernels.gemmIm2colA(transB ? 1 : 0, M, N, K, x, height, width, kernelSize, b, ldb, c, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
    * Runs the register-only f32x4 multiply-add loop of assembly/ceiling.ts for `iterations` trips and
    * returns the flops it performed (for the benchmark's ceiling).
    */
@@ -373,7 +451,6 @@ export class WasmBackend implements Backend {
     return iterations * this.kernels.simdCeilingFlopsPerIteration();
   }
 
-  /** The byte address of the scratch block for one image's im2col columns, grown on first need. */
   /** The byte addresses a layer's backward pass works on (each array checked to be this backend's). */
   private backwardAddresses(kernel: string, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null) {
     return {
@@ -386,6 +463,13 @@ export class WasmBackend implements Backend {
     };
   }
 
+  /** A scratch block for a transposed weight gradient [C·K·K, F] (conv2dBackward), grown on first need. */
+  private weightGradientScratch(floats: number): Float32Array {
+    if (floats > this.transposedWeightGradient.floats) this.transposedWeightGradient = { address: this.arena.reserve(floats * 4), floats };
+    return this.arena.viewFloats(this.transposedWeightGradient.address, floats);
+  }
+
+  /** The byte address of the scratch block for one image's columns gradient, grown on first need. */
   private columnsFor(floats: number): number {
     if (floats > this.columns.floats) this.columns = { address: this.arena.reserve(floats * 4), floats };
     return this.columns.address;

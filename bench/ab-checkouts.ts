@@ -1,0 +1,76 @@
+/**
+ * A/B of a change: the one-thread training step (SerialStep on 64 MNIST images, as the Training step
+ * group) of THIS checkout against another built checkout of xcnn, in one process, in interleaved rounds.
+ *
+ *   node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds]      (both built: npm run build)
+ *
+ * Each step is timed by the process's CPU time (user + system) as well as by the wall clock: on a
+ * machine shared with other jobs the wall clock also counts the time this process waits for a core,
+ * which CPU time leaves out, so the CPU-time ratio is the steadier one. Prints, per kernel build, the
+ * median ms of each side and the median and range of the per-round ratios other ÷ this (> 1: this
+ * checkout is faster).
+ */
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Backend } from '../src/backend/backend.js';
+import { createWasmBackend, type KernelBuild } from '../src/backend/wasm/node.js';
+import type { ImageSet } from '../src/data/dataset.js';
+import { loadDataset } from '../src/data/dataset-files.js';
+import { median, mnistTrainingStep } from './training-step.js';
+
+const STEPS_PER_ROUND = 15;
+
+/** ms per call of each of `fns`, [fn][round]: each sample the median of `calls` calls, the order reversing every round. */
+function interleavedCpuAndWall(fns: (() => void)[], calls: number, rounds: number): { cpu: number[][]; wall: number[][] } {
+  const cpu = fns.map(() => [] as number[]);
+  const wall = fns.map(() => [] as number[]);
+  for (let round = -1; round < rounds; round++) {
+    const order = fns.map((_, k) => k);
+    if (round % 2 !== 0) order.reverse();
+    for (const k of order) {
+      const [cpuTimes, wallTimes] = [[] as number[], [] as number[]];
+      for (let call = 0; call < calls; call++) {
+        const [usage, started] = [process.cpuUsage(), performance.now()];
+        fns[k]();
+        wallTimes.push(performance.now() - started);
+        const used = process.cpuUsage(usage);
+        cpuTimes.push((used.user + used.system) / 1000);
+      }
+      if (round >= 0) {
+        cpu[k].push(median(cpuTimes));
+        wall[k].push(median(wallTimes));
+      }
+    }
+  }
+  return { cpu, wall };
+}
+
+function ratios(label: string, other: number[], mine: number[]): string {
+  const r = other.map((ms, round) => ms / mine[round]).sort((a, b) => a - b);
+  return `${label}: other ${median(other).toFixed(2)} ms, this ${median(mine).toFixed(2)} ms, other ÷ this ${median(r).toFixed(3)} [${r[0].toFixed(3)}–${r[r.length - 1].toFixed(3)}]`;
+}
+
+async function main(): Promise<void> {
+  const [otherRoot, roundsArg] = process.argv.slice(2);
+  if (otherRoot === undefined) {
+    console.error('usage: node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds]');
+    process.exit(2);
+  }
+  const rounds = Number(roundsArg ?? 9);
+  const otherModule = (path: string) => import(pathToFileURL(join(resolve(otherRoot), 'dist', path)).href);
+  const other = {
+    createWasmBackend: (await otherModule('src/backend/wasm/node.js')).createWasmBackend as typeof createWasmBackend,
+    mnistTrainingStep: (await otherModule('bench/training-step.js')).mnistTrainingStep as (backend: Backend, train: ImageSet) => () => void,
+  };
+  const { train } = loadDataset();
+  for (const build of ['relaxed-simd', 'simd'] as KernelBuild[]) {
+    const steps = [
+      other.mnistTrainingStep(await other.createWasmBackend({ build }), train),
+      mnistTrainingStep(await createWasmBackend({ build }), train),
+    ];
+    const { cpu, wall } = interleavedCpuAndWall(steps, STEPS_PER_ROUND, rounds);
+    console.log(`${build}, training step, 1 thread, ${rounds} rounds — ${ratios('CPU time', cpu[0], cpu[1])}; ${ratios('wall', wall[0], wall[1])}`);
+  }
+}
+
+await main();

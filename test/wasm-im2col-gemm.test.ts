@@ -1,0 +1,114 @@
+/**
+ * The convolution's GEMM with its B operand packed straight from the image (gemmIm2col) is gemm on the
+ * materialised im2col matrix, bit for bit — forward (op(B) = columns) and weight gradient (op(B) =
+ * columnsᵀ), and with the columns as A (gemmIm2colA) — over random image shapes: widths whose output rows are shorter than a 4-position group
+ * (OW = 1, 2: the scalar path), rows that end inside a group (the two-load select), K-blocks (C·K·K or
+ * OH·OW above the GEMM's KC = 256) and partial slivers. The columns here are built by the definition
+ * columns[(c·K + p)·K + q, i·OW + j] = image[c, i+p, j+q], independently of assembly/im2col.ts.
+ */
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { convOutputSize } from '../src/backend/backend.js';
+import { Random } from '../src/random.js';
+import { EXACT, expectParity } from './parity.js';
+import { randomFloats, wasm } from './wasm-fixtures.js';
+
+interface ImageCase {
+  channels: number;
+  height: number;
+  width: number;
+  kernelSize: number;
+  rows: number; // M: output channels (forward) or output channels of the weight gradient
+  accumulate: boolean;
+  seed: number;
+}
+
+const imageCases: fc.Arbitrary<ImageCase> = fc
+  .record({
+    channels: fc.integer({ min: 1, max: 32 }),
+    kernelSize: fc.integer({ min: 1, max: 4 }),
+    extraHeight: fc.integer({ min: 0, max: 20 }),
+    extraWidth: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 30 })),
+    rows: fc.integer({ min: 1, max: 12 }),
+    accumulate: fc.boolean(),
+    seed: fc.integer(),
+  })
+  .map(({ extraHeight, extraWidth, ...c }) => ({ ...c, height: c.kernelSize + extraHeight, width: c.kernelSize + extraWidth }));
+
+/** columns [C·K·K, OH·OW] of `image` [C,H,W], by the definition. */
+function im2colByDefinition(image: Float32Array, c: ImageCase): Float32Array {
+  const { channels: C, height: H, width: W, kernelSize: K } = c;
+  const OH = convOutputSize(H, K);
+  const OW = convOutputSize(W, K);
+  const columns = wasm.allocFloats(C * K * K * OH * OW);
+  for (let ch = 0; ch < C; ch++)
+    for (let p = 0; p < K; p++)
+      for (let q = 0; q < K; q++)
+        for (let i = 0; i < OH; i++)
+          for (let j = 0; j < OW; j++) columns[((ch * K + p) * K + q) * OH * OW + i * OW + j] = image[(ch * H + i + p) * W + j + q];
+  return columns;
+}
+
+function checkBothWays(c: ImageCase, transB: boolean): void {
+  const random = new Random(c.seed);
+  const { channels, height, width, kernelSize } = c;
+  const patch = channels * kernelSize ** 2;
+  const positions = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+  const [K, N] = transB ? [positions, patch] : [patch, positions];
+  const image = randomFloats(channels * height * width, random);
+  const A = randomFloats(c.rows * K, random);
+  const start = randomFloats(c.rows * N, random);
+  const packed = wasm.allocFloats(c.rows * N);
+  const materialised = wasm.allocFloats(c.rows * N);
+  packed.set(start);
+  materialised.set(start);
+  const columns = im2colByDefinition(image, c);
+  wasm.gemmIm2col(false, transB, c.rows, A, K, image, { channels, height, width, kernelSize }, packed, N, c.accumulate);
+  wasm.gemm(false, transB, c.rows, N, K, A, K, columns, positions, materialised, N, c.accumulate);
+  expectParity(transB ? 'gemmIm2col, columnsᵀ' : 'gemmIm2col, columns', packed, materialised, EXACT);
+}
+
+/** gemmIm2colA (A = columns [C·K·K, OH·OW]) against gemm on the materialised columns, with op(B) = B or Bᵀ. */
+function checkColumnsAsA(c: ImageCase, transB: boolean): void {
+  const random = new Random(c.seed);
+  const { channels, height, width, kernelSize } = c;
+  const M = channels * kernelSize ** 2;
+  const K = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+  const N = c.rows;
+  const image = randomFloats(channels * height * width, random);
+  const B = randomFloats(K * N, random);
+  const start = randomFloats(M * N, random);
+  const [packed, materialised] = [wasm.allocFloats(M * N), wasm.allocFloats(M * N)];
+  packed.set(start);
+  materialised.set(start);
+  const ldb = transB ? K : N;
+  wasm.gemmIm2colA(transB, N, image, { channels, height, width, kernelSize }, B, ldb, packed, N, c.accumulate);
+  wasm.gemm(false, transB, M, N, K, im2colByDefinition(image, c), K, B, ldb, materialised, N, c.accumulate);
+  expectParity('gemmIm2colA', packed, materialised, EXACT);
+}
+
+describe('gemmIm2col (wasm): the im2col matrix packed straight into the GEMM panel', () => {
+  it('as A (a narrow convolution\'s weight gradient, transposed), is gemm on the materialised columns, bit for bit', () => {
+    fc.assert(fc.property(imageCases, fc.boolean(), (c, transB) => checkColumnsAsA(c, transB)), { numRuns: 150 });
+    checkColumnsAsA({ channels: 1, height: 28, width: 28, kernelSize: 3, rows: 32, accumulate: true, seed: 3 }, true); // conv1
+  });
+
+  it('is gemm on the materialised columns, bit for bit (forward: op(B) = columns)', () => {
+    fc.assert(fc.property(imageCases, (c) => checkBothWays(c, false)), { numRuns: 150 });
+  });
+
+  it('is gemm on the materialised columns, bit for bit (weight gradient: op(B) = columnsᵀ)', () => {
+    fc.assert(fc.property(imageCases, (c) => checkBothWays(c, true)), { numRuns: 150 });
+  });
+
+  it("is exact on the network's shapes and on an output wider than one GEMM column block (N > 2048)", () => {
+    const shapes = [
+      { channels: 1, height: 28, width: 28, kernelSize: 3, rows: 32 }, // conv1
+      { channels: 32, height: 13, width: 13, kernelSize: 3, rows: 64 }, // conv2
+      { channels: 1, height: 50, width: 50, kernelSize: 3, rows: 5 }, // 48·48 = 2304 positions
+    ];
+    for (const s of shapes) {
+      for (const transB of [false, true]) checkBothWays({ ...s, accumulate: transB, seed: 7 }, transB);
+    }
+  });
+});
