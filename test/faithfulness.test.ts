@@ -343,6 +343,23 @@ describe('the side-by-side figure', () => {
     expect(reds(one)).toBe(0);
     expect(reds(two)).toBeGreaterThan(0);
   });
+
+  it('draws a signed method\'s column in the diverging colormap, with a second colorbar', () => {
+    const pixels = new Uint8Array(784); // a blank digit: each tile shows the colormap itself, blended over black
+    const zero = new Float32Array(784).fill(0.5); // a zero-centred map that is zero everywhere
+    const rows = [{ pixels, label: '7→7', correct: true, heatmaps: [zero, zero] }];
+    const jet = colormapByName('jet');
+    const plain = methodsFigure(['a', 'b'], rows, 28, 28, { colormap: jet });
+    const signed = methodsFigure(['a', 'b'], rows, 28, 28, { colormap: jet, signed: [false, true] });
+    expect(signed.width).toBe(plain.width + 70); // room for the second colorbar
+    // jet's 0.5 is green, cool-warm's 0.5 grey: column b's 3× tile (84 × 84 pixels) turns from green to grey.
+    const greens = (figure: typeof plain) => {
+      let count = 0;
+      for (let k = 0; k < figure.data.length; k += 4) if (figure.data[k + 1] > figure.data[k] + 40 && figure.data[k + 1] > figure.data[k + 2] + 40) count++;
+      return count;
+    };
+    expect(greens(plain) - greens(signed)).toBe(84 * 84);
+  });
 });
 
 describe('xcnn faithfulness', () => {

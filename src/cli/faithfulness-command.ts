@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { usageError, XcnnError } from '../errors.js';
 import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainImages } from '../explain/methods/explain.js';
+import { zeroCentred } from '../explain/grad-cam.js';
 import { predict } from '../eval/predict.js';
 import type { Network } from '../model/network.js';
 import { measureFaithfulness } from '../faithfulness/faithfulness.js';
@@ -82,15 +83,18 @@ function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], 
   const pixels = height * width;
   const { predicted } = predict(network, set);
   const chosen = figureImages(predicted, set.labels, perKind);
-  const explanations = methods.map((name) => explainImages(network, set, methodByName(name, methodOptions), { indices: chosen }));
+  const chosenMethods = methods.map((name) => methodByName(name, methodOptions));
+  const explanations = chosenMethods.map((method) => explainImages(network, set, method, { indices: chosen }));
+  // A signed map on the input is drawn zero-centred in the diverging colormap, as `xcnn explain` draws it.
+  const signed = chosenMethods.map((method, c) => method.signed === true && explanations[c].mapHeight === height && explanations[c].mapWidth === width);
   const short = (k: number) => (classNames.every((name) => name.length <= 3) ? classNames[k] : String(k));
   const rows: MethodsFigureRow[] = chosen.map((index, n) => ({
     pixels: set.images.subarray(index * pixels, (index + 1) * pixels),
     label: `${short(set.labels[index])}→${short(predicted[index])}`,
     correct: set.labels[index] === predicted[index],
-    heatmaps: explanations.map((e) => e.heatmaps.subarray(n * pixels, (n + 1) * pixels)),
+    heatmaps: explanations.map((e, c) => (signed[c] ? zeroCentred(e.maps.subarray(n * pixels, (n + 1) * pixels)) : e.heatmaps.subarray(n * pixels, (n + 1) * pixels))),
   }));
-  return methodsFigure(methods, rows, height, width, { colormap, title: 'Each method\'s heatmap of the predicted class (true→predicted)' });
+  return methodsFigure(methods, rows, height, width, { colormap, signed, title: 'Each method\'s heatmap of the predicted class (true→predicted)' });
 }
 
 /**

@@ -2,10 +2,12 @@
  * Explanation methods side by side on the same digits: one row per image (the digit itself first, labelled
  * `true→predicted`, in red when they differ), one column per method
  * (its name above), every tile the method's heatmap of the predicted class blended over the digit as in
- * overlay.ts. Used by `xcnn faithfulness` for correct and misclassified test images alike.
+ * overlay.ts. Signed methods' columns (their maps zero-centred by the caller, 0 at 0.5) are drawn in the
+ * diverging colormap, with a second colorbar (−, 0, +), as `xcnn explain` draws them. Used by
+ * `xcnn faithfulness` for correct and misclassified test images alike.
  */
 import { drawText, LINE_HEIGHT, textWidth } from './bitmap-font.js';
-import type { Colormap } from './colormap.js';
+import { coolwarm, type Colormap } from './colormap.js';
 import { digitRaster, drawColorbar, overlayRaster } from './overlay.js';
 import { BLACK, Raster, type Rgb } from './raster.js';
 
@@ -18,6 +20,7 @@ export interface MethodsFigureRow {
 
 export interface MethodsFigureOptions {
   colormap: Colormap;
+  signed?: boolean[]; // per column: a signed map, zero-centred, drawn in coolwarm (default: none)
   scale?: number; // screen pixels a source pixel (default 3)
   title?: string;
 }
@@ -43,7 +46,9 @@ export function methodsFigure(columns: string[], rows: MethodsFigureRow[], heigh
   const gridWidth = (columns.length + 1) * cellWidth;
   const gridHeight = Math.max(1, rows.length) * (tileHeight + GAP);
   const titleWidth = options.title ? MARGIN * 2 + textWidth(options.title, 2) : 0;
-  const figure = new Raster(Math.max(left + gridWidth + 70, titleWidth), top + gridHeight + MARGIN);
+  const signed = columns.map((_, c) => options.signed?.[c] === true);
+  const colorbars = signed.some(Boolean) ? 2 : 1;
+  const figure = new Raster(Math.max(left + gridWidth + 70 * colorbars, titleWidth), top + gridHeight + MARGIN);
   if (options.title) drawText(figure, options.title, MARGIN, MARGIN, BLACK, 2);
   ['input', ...columns].forEach((name, c) => drawText(figure, name, left + c * cellWidth + tileWidth / 2, top - headerSpace, BLACK, 1, 'center'));
   rows.forEach((row, r) => {
@@ -51,8 +56,10 @@ export function methodsFigure(columns: string[], rows: MethodsFigureRow[], heigh
     drawText(figure, row.label, left - GAP, y + tileHeight / 2 - LINE_HEIGHT, row.correct ? BLACK : WRONG, 2, 'right');
     const image = { width, height, pixels: row.pixels, heatmap: row.heatmaps[0] ?? [] };
     figure.drawRaster(digitRaster(image, scale), left, y);
-    row.heatmaps.forEach((heatmap, c) => figure.drawRaster(overlayRaster({ ...image, heatmap }, scale, options.colormap), left + (c + 1) * cellWidth, y));
+    row.heatmaps.forEach((heatmap, c) => figure.drawRaster(overlayRaster({ ...image, heatmap }, scale, signed[c] ? coolwarm : options.colormap), left + (c + 1) * cellWidth, y));
   });
-  drawColorbar(figure, left + gridWidth + 8, top, 12, Math.min(200, Math.max(60, gridHeight - GAP)), options.colormap, 'heat');
+  const barHeight = Math.min(200, Math.max(60, gridHeight - GAP));
+  drawColorbar(figure, left + gridWidth + 8, top, 12, barHeight, options.colormap, 'heat');
+  if (colorbars === 2) drawColorbar(figure, left + gridWidth + 78, top, 12, barHeight, coolwarm, 'signed', ['+', '0', '-']);
   return figure;
 }
