@@ -306,7 +306,7 @@ describe('Guided Backpropagation', () => {
       network.forward(image, 1);
       const ordinary = Array.from(network.backwardToInput(dLogits));
       network.forward(image, 1);
-      return { ordinary, guided: Array.from(network.guidedBackwardToInput(dLogits)) };
+      return { ordinary, guided: Array.from(network.backwardToInput(dLogits, 'guided')) };
     };
     const signedWeights = gradients();
     expect(relativeDifference(signedWeights.guided, signedWeights.ordinary)).toBeGreaterThan(1e-3);
@@ -326,7 +326,7 @@ describe('Guided Backpropagation', () => {
     network.forward(image, 1);
     const before = Float64Array.from(network.backwardToInput(dLogits));
     network.forward(image, 1);
-    network.guidedBackwardToInput(dLogits);
+    network.backwardToInput(dLogits, 'guided');
     network.forward(image, 1);
     expect(Array.from(network.backwardToInput(dLogits))).toEqual(Array.from(before));
   });

@@ -111,24 +111,16 @@ export class Network {
    * gradient with respect to the input [N, ...inputShape] (a buffer of the first layer's; read it before
    * the next pass). Parameter gradients accumulate as in `backward`. The input-space explanations
    * (saliency, gradient × input, SmoothGrad, Integrated Gradients) use this to get ∂y_c/∂x.
+   *
+   * `rule = 'guided'` applies Guided Backpropagation's rule at every ReLU layer (`ReLU.guidedBackward`:
+   * negative incoming gradients are zeroed as well as those of inactive units), every other layer
+   * backpropagating as usual: the guided "gradient" of Guided Backprop and Guided Grad-CAM.
    */
-  backwardToInput(dLogits: Floats): Floats {
-    let d: Floats = dLogits;
-    for (let k = this.layers.length - 1; k >= 0; k--) d = this.layers[k].backward(d, true)!;
-    return d;
-  }
-
-  /**
-   * `backwardToInput` with Guided Backpropagation's rule at every ReLU layer (`ReLU.guidedBackward`: negative
-   * incoming gradients are zeroed as well as those of inactive units); every other layer backpropagates as
-   * usual. Returns the guided "gradient" with respect to the input [N, ...inputShape] (a buffer of the first
-   * layer's). Parameter gradients accumulate, meaningless here: the caller clears them (`zeroGrad`).
-   */
-  guidedBackwardToInput(dLogits: Floats): Floats {
+  backwardToInput(dLogits: Floats, rule: 'ordinary' | 'guided' = 'ordinary'): Floats {
     let d: Floats = dLogits;
     for (let k = this.layers.length - 1; k >= 0; k--) {
       const layer = this.layers[k];
-      d = layer instanceof ReLU ? layer.guidedBackward(d) : layer.backward(d, true)!;
+      d = rule === 'guided' && layer instanceof ReLU ? layer.guidedBackward(d) : layer.backward(d, true)!;
     }
     return d;
   }

@@ -5,7 +5,7 @@
  * All Convolutional Net", ICLR workshop; fig. 1): the gradient of the target's logit y_c with
  * respect to the input, except that every ReLU's backward pass keeps a gradient only where the unit was
  * active (the ordinary rule) AND the gradient arriving from above is positive:
- *   R_in = (f_in > 0) · (R_out > 0) · R_out     at every ReLU (relu1, relu2, relu3; Network.guidedBackwardToInput)
+ *   R_in = (f_in > 0) · (R_out > 0) · R_out     at every ReLU (relu1, relu2, relu3; Network.backwardToInput(…, 'guided'))
  *   map_ij = Σ_c R_cij                          [H, W], signed (C = 1 for MNIST)
  * The convolutions, the pool and the dense layers backpropagate as usual. It is not a gradient of anything
  * and, as Adebayo et al. (2018, "Sanity Checks for Saliency Maps") showed, barely depends on the higher
@@ -89,7 +89,7 @@ export function guidedGradCamMethod(): ExplanationMethod {
         cam.set(resizeBilinear(map, mapHeight, mapWidth, height, width), b * pixels);
       }
       // Guided Backpropagation from the same forward pass.
-      channelSum(network.guidedBackwardToInput(dLogits), size, channels, pixels, cam, out.maps);
+      channelSum(network.backwardToInput(dLogits, 'guided'), size, channels, pixels, cam, out.maps);
     }) satisfies BatchExplainer,
   };
 }

@@ -44,10 +44,10 @@ export interface InputGradients {
  * Forward `input` [size, C, H, W], dLogits = one-hot rows of the targets, backward to the input: the
  * ordinary backward pass, or the guided one (every ReLU also drops negative incoming gradients; guided.ts).
  */
-export function inputGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats, backward: 'ordinary' | 'guided' = 'ordinary'): InputGradients {
+export function inputGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats, rule: 'ordinary' | 'guided' = 'ordinary'): InputGradients {
   const logits = network.forward(input, size);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
-  return { logits, targets: chosen, gradients: backward === 'guided' ? network.guidedBackwardToInput(dLogits) : network.backwardToInput(dLogits) };
+  return { logits, targets: chosen, gradients: network.backwardToInput(dLogits, rule) };
 }
 
 /** The [H, W] map shape of an input-space method. */
