@@ -57,13 +57,18 @@ export interface CommandModel {
   threads: number;
 }
 
+/** --model, which the command requires: a usage error when it is missing. */
+export function requiredModelPath(command: string, values: Record<string, unknown>): string {
+  if (values.model === undefined) throw usageError(`xcnn ${command}: --model FILE is required (see xcnn ${command} --help)`);
+  return String(values.model);
+}
+
 /**
  * Reads --model (its errors name the file) and builds it on --backend; --threads is checked too. The
  * file is read before the backend is made, so a bad path fails before any compilation.
  */
 export async function loadCommandModel(command: string, values: Record<string, unknown>): Promise<CommandModel> {
-  if (values.model === undefined) throw usageError(`xcnn ${command}: --model FILE is required (see xcnn ${command} --help)`);
-  const modelPath = String(values.model);
+  const modelPath = requiredModelPath(command, values);
   const bytes = readModelFile(modelPath);
   const backendName = backendFrom(values);
   const threads = threadsFrom(values, backendName);

@@ -27,7 +27,7 @@ import { encodePng } from '../render/png.js';
 import type { FaithfulnessSection } from '../report/faithfulness-section.js';
 import type { ImageSet } from '../data/dataset.js';
 import { choiceFlag, GIVEN, intFlag, type CommandSpec, type FlagValues } from './args.js';
-import { backendFlag, dataFlag, loadCommandModel, loadDataFor } from './common.js';
+import { backendFlag, dataFlag, loadCommandModel, loadDataFor, requiredModelPath } from './common.js';
 import { ProgressBar } from './progress-bar.js';
 
 export const faithfulnessSpec: CommandSpec = {
@@ -102,7 +102,7 @@ function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], 
  * writes faithfulness.json and faithfulness.png into --out, and prints the table (or the JSON).
  */
 export async function faithfulnessCommand(values: FlagValues): Promise<void> {
-  if (values.model === undefined) throw usageError('xcnn faithfulness: --model FILE is required (see xcnn faithfulness --help)');
+  requiredModelPath('faithfulness', values); // a missing --model is reported before the other flags
   const methods = parseMethodList(values.methods === undefined ? undefined : String(values.methods));
   const steps = intFlag('steps', String(values.steps), 1, 10_000);
   const sanity = intFlag('sanity', String(values.sanity), 1);

@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
-import { usageError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
@@ -23,7 +22,7 @@ import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.j
 import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
+import { backendFlag, dataFlag, loadCommandModel, loadDataFor, requiredModelPath, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
 import { readFaithfulnessSection } from './faithfulness-command.js';
@@ -116,8 +115,7 @@ export function trainingHistory(metrics: Record<string, unknown> | undefined, mo
 }
 
 export async function reportCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
-  if (values.model === undefined) throw usageError('xcnn report: --model FILE is required (see xcnn report --help)');
-  const out = values.out === undefined ? dirname(String(values.model)) : String(values.out);
+  const out = values.out === undefined ? dirname(requiredModelPath('report', values)) : String(values.out);
   const colormapName = choiceFlag('colormap', String(values.colormap), colormapNames);
   const colormap = colormapByName(colormapName);
   const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
