@@ -281,42 +281,17 @@ function microKernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i
 
   const rowBytes = <usize>ldc << 2;
   if (rows == MR && cols == NR) {
-    if (addToC) {
-      v128.store(c, f32x4.add(v128.load(c), c00));
-      v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c10));
-      v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c20));
-      v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c30));
-      v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
-    } else {
-      v128.store(c, c00);
-      v128.store(c, c01, 16);
-      c += rowBytes;
-      v128.store(c, c10);
-      v128.store(c, c11, 16);
-      c += rowBytes;
-      v128.store(c, c20);
-      v128.store(c, c21, 16);
-      c += rowBytes;
-      v128.store(c, c30);
-      v128.store(c, c31, 16);
-    }
+    storeTileRow(c, c00, c01, addToC);
+    storeTileRow(c + rowBytes, c10, c11, addToC);
+    storeTileRow(c + 2 * rowBytes, c20, c21, addToC);
+    storeTileRow(c + 3 * rowBytes, c30, c31, addToC);
     return;
   }
 
-  v128.store(edgeTile, c00, 0);
-  v128.store(edgeTile, c01, 16);
-  v128.store(edgeTile, c10, 32);
-  v128.store(edgeTile, c11, 48);
-  v128.store(edgeTile, c20, 64);
-  v128.store(edgeTile, c21, 80);
-  v128.store(edgeTile, c30, 96);
-  v128.store(edgeTile, c31, 112);
+  keepEdgeRow(0, c00, c01);
+  keepEdgeRow(1, c10, c11);
+  keepEdgeRow(2, c20, c21);
+  keepEdgeRow(3, c30, c31);
   copyEdgeTile(c, rowBytes, rows, cols, addToC);
 }
 
@@ -355,51 +330,42 @@ function microKernel5x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i
 
   const rowBytes = <usize>ldc << 2;
   if (rows == MR && cols == NR) {
-    if (addToC) {
-      v128.store(c, f32x4.add(v128.load(c), c00));
-      v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c10));
-      v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c20));
-      v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c30));
-      v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
-      c += rowBytes;
-      v128.store(c, f32x4.add(v128.load(c), c40));
-      v128.store(c, f32x4.add(v128.load(c, 16), c41), 16);
-    } else {
-      v128.store(c, c00);
-      v128.store(c, c01, 16);
-      c += rowBytes;
-      v128.store(c, c10);
-      v128.store(c, c11, 16);
-      c += rowBytes;
-      v128.store(c, c20);
-      v128.store(c, c21, 16);
-      c += rowBytes;
-      v128.store(c, c30);
-      v128.store(c, c31, 16);
-      c += rowBytes;
-      v128.store(c, c40);
-      v128.store(c, c41, 16);
-    }
+    storeTileRow(c, c00, c01, addToC);
+    storeTileRow(c + rowBytes, c10, c11, addToC);
+    storeTileRow(c + 2 * rowBytes, c20, c21, addToC);
+    storeTileRow(c + 3 * rowBytes, c30, c31, addToC);
+    storeTileRow(c + 4 * rowBytes, c40, c41, addToC);
     return;
   }
 
-  v128.store(edgeTile, c00, 0);
-  v128.store(edgeTile, c01, 16);
-  v128.store(edgeTile, c10, 32);
-  v128.store(edgeTile, c11, 48);
-  v128.store(edgeTile, c20, 64);
-  v128.store(edgeTile, c21, 80);
-  v128.store(edgeTile, c30, 96);
-  v128.store(edgeTile, c31, 112);
-  v128.store(edgeTile, c40, 128);
-  v128.store(edgeTile, c41, 144);
+  keepEdgeRow(0, c00, c01);
+  keepEdgeRow(1, c10, c11);
+  keepEdgeRow(2, c20, c21);
+  keepEdgeRow(3, c30, c31);
+  keepEdgeRow(4, c40, c41);
   copyEdgeTile(c, rowBytes, rows, cols, addToC);
+}
+
+// One row of a full tile: C[0:8] at c (+)= [lo | hi].
+// @ts-ignore: decorator
+@inline
+function storeTileRow(c: usize, lo: v128, hi: v128, addToC: bool): void {
+  if (addToC) {
+    v128.store(c, f32x4.add(v128.load(c), lo));
+    v128.store(c, f32x4.add(v128.load(c, 16), hi), 16);
+  } else {
+    v128.store(c, lo);
+    v128.store(c, hi, 16);
+  }
+}
+
+// Row r of an edge tile, kept in edgeTile (MR×NR, row-major) for copyEdgeTile: [lo | hi].
+// @ts-ignore: decorator
+@inline
+function keepEdgeRow(r: i32, lo: v128, hi: v128): void {
+  const row = edgeTile + ((<usize>r * NR) << 2);
+  v128.store(row, lo);
+  v128.store(row, hi, 16);
 }
 
 // C[0:rows, 0:cols] (+)= edgeTile[0:rows, 0:cols] (edgeTile is MR×NR, row-major): an edge tile's valid part.
