@@ -103,6 +103,12 @@ function checkDense(s: DenseShape, seed: number): void {
   expectParity('dense dInput', dx, expected.dx, sumTolerance(O, scale.dx));
 }
 
+/** The paper network's two convolutions, on a batch of 2. */
+const NETWORK_CONVS: Conv2dShape[] = [
+  { batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 32, kernelSize: 3 },
+  { batch: 2, inChannels: 32, height: 13, width: 13, outChannels: 64, kernelSize: 3 },
+];
+
 describe('conv2d (wasm)', () => {
   afterAll(printMargins);
 
@@ -111,8 +117,7 @@ describe('conv2d (wasm)', () => {
   });
 
   it("matches the reference on the network's layer shapes", () => {
-    checkConv({ batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 32, kernelSize: 3 }, 1);
-    checkConv({ batch: 2, inChannels: 32, height: 13, width: 13, outChannels: 64, kernelSize: 3 }, 2);
+    NETWORK_CONVS.forEach((s, k) => checkConv(s, 1 + k));
   });
 
   it('skips dInput when it is null and leaves the parameter gradients exactly as with it', () => {
@@ -193,8 +198,7 @@ describe('conv2dReluForward (wasm)', () => {
   });
 
   it("matches on the network's layer shapes", () => {
-    checkConvRelu({ batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 32, kernelSize: 3 }, 8);
-    checkConvRelu({ batch: 2, inChannels: 32, height: 13, width: 13, outChannels: 64, kernelSize: 3 }, 9);
+    NETWORK_CONVS.forEach((s, k) => checkConvRelu(s, 8 + k));
   });
 
   it('checks its arguments like conv2dForward', () => {
