@@ -17,6 +17,7 @@
 import type { ImageSet } from '../data/dataset.js';
 import { METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainImages } from '../explain/methods/explain.js';
+import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
 import {
@@ -144,14 +145,9 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
   const makeMethod = (name: string) => () => methodByName(name, o.methodOptions);
   for (const name of o.methods) makeMethod(name)(); // an unknown name fails before any work
 
-  const predicted = new Int32Array(count);
   const probabilities = classify(images, count);
   const classes = network.outputShape[0];
-  for (let n = 0; n < count; n++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probabilities[n * classes + c] > probabilities[n * classes + best]) best = c;
-    predicted[n] = best;
-  }
+  const predicted = Int32Array.from({ length: count }, (_, n) => argmaxRow(probabilities, n, classes));
 
   /** Mean AUCs of the images under the orders `orderOf(n)`, CURVE_GROUP images a model call. */
   const curvesOf = (orderOf: (n: number) => Int32Array, onGroup: (done: number) => void) => {
