@@ -57,6 +57,13 @@ export class Random {
     return low + (high - low) * this.next();
   }
 
+  /** A standard normal number, from two draws (Box–Muller; 1 − u keeps the logarithm finite). */
+  gaussian(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
   /** A uniform integer in [0, n), without modulo bias. */
   int(n: number): number {
     const limit = 4294967296 - (4294967296 % n);

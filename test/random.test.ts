@@ -35,4 +35,24 @@ describe('Random (xoshiro128**)', () => {
       }),
     );
   });
+
+  it('draws standard normal numbers: finite, mean near 0, variance near 1, two uniform draws each', () => {
+    const random = new Random(3);
+    let sum = 0;
+    let squares = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const x = random.gaussian();
+      expect(Number.isFinite(x)).toBe(true);
+      sum += x;
+      squares += x * x;
+    }
+    expect(Math.abs(sum / 100_000)).toBeLessThan(0.02);
+    expect(Math.abs(squares / 100_000 - 1)).toBeLessThan(0.02);
+    const a = new Random(5);
+    const b = new Random(5);
+    a.gaussian();
+    b.next();
+    b.next();
+    expect(a.next()).toBe(b.next());
+  });
 });

@@ -96,7 +96,7 @@ export function noisyLinearImputation(
     }
   };
   const solution = conjugateGradients(multiply, b, tolerance, 2 * n);
-  for (let k = 0; k < n; k++) out[unknowns[k]] = solution[k] + (sigma > 0 ? sigma * gaussian(random) : 0);
+  for (let k = 0; k < n; k++) out[unknowns[k]] = solution[k] + (sigma > 0 ? sigma * random.gaussian() : 0);
   return out;
 }
 
@@ -134,11 +134,4 @@ function dot(a: Float64Array, b: Float64Array): number {
   let sum = 0;
   for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
   return sum;
-}
-
-/** A standard normal number (Box–Muller; 1 − u keeps the logarithm finite), as SmoothGrad draws its noise. */
-function gaussian(random: Random): number {
-  const u = 1 - random.next();
-  const v = random.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }

@@ -117,11 +117,6 @@ export interface SmoothGradOptions {
 
 export const SMOOTHGRAD_DEFAULTS: SmoothGradOptions = { samples: 50, sigma: 0.15, seed: 1 };
 
-/** A standard normal number (Box–Muller; 1 − u keeps the logarithm finite). */
-function gaussian(random: Random): number {
-  return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-}
-
 /**
  * SmoothGrad. One method object is one noise stream: it continues across the batches of a run, so two
  * objects made with the same seed explain the same images identically.
@@ -147,7 +142,7 @@ export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): Expl
       const x = noisy.forBatch(size);
       const map = new Float64Array(size * height * width);
       for (let s = 0; s < samples; s++) {
-        for (let i = 0; i < x.length; i++) x[i] = input[i] + sigma * gaussian(random);
+        for (let i = 0; i < x.length; i++) x[i] = input[i] + sigma * random.gaussian();
         addAbsoluteMax(inputGradients(network, x, size, targets, dLogits).gradients, size, channels, height * width, 1 / samples, map);
       }
       out.maps.set(map);
