@@ -61,11 +61,7 @@ export function layersTopDown(network: Network): string[] {
 
 /** Re-draws the parameters of one layer from the default initialisation, U(−1/√fanIn, 1/√fanIn). */
 export function reinitialiseLayer(network: Network, layerName: string, random: Random): void {
-  for (const p of network.parameters) {
-    if (!p.name.startsWith(`${layerName}.`)) continue;
-    const bound = 1 / Math.sqrt(p.fanIn);
-    for (let k = 0; k < p.value.length; k++) p.value[k] = random.uniform(-bound, bound);
-  }
+  network.initialize(random, layerName);
 }
 
 /** Runs `work`, then writes the network's parameters back as they were before it (even if it throws). */

@@ -129,9 +129,13 @@ export class Network {
     this.grads.fill(0);
   }
 
-  /** PyTorch's default initialisation for Conv2d and Linear: every weight and bias ~ U(−1/√fanIn, 1/√fanIn). */
-  initialize(random: Random): void {
+  /**
+   * PyTorch's default initialisation for Conv2d and Linear: every weight and bias ~ U(−1/√fanIn, 1/√fanIn);
+   * with `layerName`, that layer's parameters only (the randomisation sanity check re-draws one at a time).
+   */
+  initialize(random: Random, layerName?: string): void {
     for (const p of this.parameters) {
+      if (layerName !== undefined && !p.name.startsWith(`${layerName}.`)) continue;
       const bound = 1 / Math.sqrt(p.fanIn);
       for (let k = 0; k < p.value.length; k++) p.value[k] = random.uniform(-bound, bound);
     }
