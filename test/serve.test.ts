@@ -189,6 +189,21 @@ describe('xcnn serve', () => {
     expect(stdout).toMatch(/stopped/);
   });
 
+  it('refuses a bad --port, a missing --model and a --host that is not this machine, each with one line', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const cases: Array<[string[], number, string]> = [
+      [['--port', '70000'], 2, "error: --port: '70000' is not a whole number from 0 to 65535"],
+      [['--port', 'abc'], 2, "error: --port: 'abc' is not a whole number from 0 to 65535"],
+      [['--model', '/nonexistent/model.safetensors', '--port', '0'], 1, 'error: /nonexistent/model.safetensors: cannot read the model: no such file (train one with `xcnn train`, or leave out --model for the shipped one)'],
+      [['--host', '999.1.1.1', '--port', '0'], 1, 'error: --host 999.1.1.1: not an address of this machine; leave out --host for 127.0.0.1'],
+    ];
+    for (const [args, status, line] of cases) {
+      const refused = spawnSync(process.execPath, [bin, 'serve', ...args], { encoding: 'utf8', timeout: 10_000 });
+      expect(refused.status, args.join(' ')).toBe(status);
+      expect(refused.stderr.trim().split('\n')).toEqual([line]);
+    }
+  });
+
   it('refuses a port in use with one line naming the port', async () => {
     const holder = await startPageServer({ files: new Map(), port: 0 });
     try {
