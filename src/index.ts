@@ -15,7 +15,9 @@ export { FASHION_MNIST_CLASS_NAMES, imagesFromPixels, MNIST_CLASS_NAMES, takeFir
 export { parseIdx, type IdxArray } from './data/idx.js';
 
 // Model: the paper's network and its file format (bytes in, bytes out).
-export { createPaperNetwork, MNIST_GEOMETRY, Network, PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './model/network.js';
+export { createNetwork, createPaperNetwork, geometryOf, MNIST_GEOMETRY, Network, PAPER_WIDTHS, type NetworkArenas, type NetworkGeometry, type PaperWidths } from './model/network.js';
+export { explainableLayers, formatPlan, formatSpec, paperSpec, parseSpec, planNetwork, PRESETS, receptiveField, resolveSpec, type LayerKind, type LayerSpec, type NetworkPlan, type PlannedLayer, type ReceptiveField } from './model/spec.js';
+export { EVALUATION, trainingPass, type PassMode } from './model/layer.js';
 export { decodeModel, encodeModel, loadModelFromBytes, TENSOR_NAMES, type LoadedModel, type ModelInfo } from './model/model-file.js';
 
 // Backends: the TypeScript reference and the WebAssembly SIMD kernels (from their bytes).
@@ -41,7 +43,7 @@ export { classificationReport, confusionMatrix, type ClassificationReport, type 
 export { formatClassificationReport, formatConfusionMatrix } from './eval/format.js';
 
 // Explanation.
-export { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam, type GradCamImage, type GradCamOptions } from './explain/grad-cam.js';
+export { camLayerOf, gradCam, gradCamImage, type GradCam, type GradCamImage, type GradCamOptions } from './explain/grad-cam.js';
 export { explainImages, type ExplanationMethod, type ExplainOptions, type MethodExplanation } from './explain/methods/explain.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';

@@ -15,16 +15,18 @@ import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
-import { classActivationMap, GRAD_CAM_LAYER, gradCam } from '../src/explain/grad-cam.js';
+import { classActivationMap, gradCam } from '../src/explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../src/explain/methods/by-name.js';
 import { gradCamPlusPlusWeights, hiResCamMap, layerCamMap, xGradCamWeights } from '../src/explain/methods/cam.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { integratedGradientsMethod, smoothGradMethod } from '../src/explain/methods/input-gradients.js';
 import { saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
-import type { ReLU } from '../src/model/relu.js';
 import { Random } from '../src/random.js';
 import { compareGradient, dot, expectGradientClose, seededValues } from './gradcheck.js';
+
+/** The paper network's explained layer: the second convolution after its ReLU. */
+const GRAD_CAM_LAYER = 'relu2';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
 function randomImages(seed: number, count: number): ImageSet {
@@ -40,7 +42,7 @@ function imageOf(set: ImageSet, n: number): Float64Array {
 /** relu2's activations A and ∂y_c/∂A by central differences (not by backpropagation), [K·h·w] each. */
 function activationsAndNumericGradients(network: Network, image: Float64Array, c: number): { a: Float64Array; g: Float64Array } {
   network.forward(image, 1);
-  const a = Float64Array.from(network.layer<ReLU>(GRAD_CAM_LAYER).activations());
+  const a = Float64Array.from(network.activations(GRAD_CAM_LAYER));
   const start = network.layers.findIndex((layer) => layer.name === GRAD_CAM_LAYER) + 1;
   const logit = () => {
     let x: Floats = a;
@@ -93,7 +95,7 @@ describe('CAM family (relu2; reference backend, float64)', () => {
     const network = tinyNetwork(3);
     const set = randomImages(3, 3);
     const result = explainImages(network, set, methodByName(name), { batchSize: 2 });
-    const [K, h, w] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
+    const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
     expect([result.mapHeight, result.mapWidth]).toEqual([h, w]);
     let worst = 0;
     for (let n = 0; n < set.count; n++) {

@@ -16,11 +16,13 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
-import { GRAD_CAM_LAYER, gradCam, heatmapFromMap, minMaxNormalize } from '../src/explain/grad-cam.js';
+import { gradCam, heatmapFromMap, minMaxNormalize } from '../src/explain/grad-cam.js';
 import { saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY, type Network, type NetworkGeometry, type PaperWidths } from '../src/model/network.js';
-import type { ReLU } from '../src/model/relu.js';
 import { Random } from '../src/random.js';
+
+/** The paper network's explained layer: the second convolution after its ReLU. */
+const GRAD_CAM_LAYER = 'relu2';
 import { compareGradient, expectGradientClose, seededValues } from './gradcheck.js';
 
 const SMALL_GEOMETRY: NetworkGeometry = { channels: 1, height: 12, width: 12, classes: 4 };
@@ -52,11 +54,11 @@ describe('Grad-CAM (reference backend, float64)', () => {
       const network = smallNetwork(seed);
       const set = randomImages(seed, 3);
       const result = gradCam(network, set, { batchSize: 2 });
-      const [channels, h, w] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
+      const [channels, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
       for (let n = 0; n < set.count; n++) {
         const c = result.targets[n];
         network.forward(Float64Array.from(set.images.subarray(n * 144, (n + 1) * 144), (v) => v / 255), 1);
-        const activations = Float64Array.from(network.layer<ReLU>(GRAD_CAM_LAYER).activations());
+        const activations = Float64Array.from(network.activations(GRAD_CAM_LAYER));
         // ∂y_c/∂A by central differences, then α_k = its mean over the h × w positions of channel k.
         const numericGradient = new Float64Array(activations.length);
         const f = () => logitOfActivations(network, activations, c);
@@ -86,7 +88,7 @@ describe('Grad-CAM (reference backend, float64)', () => {
     const network = smallNetwork(9);
     const set = randomImages(9, 1);
     network.forward(Float64Array.from(set.images, (v) => v / 255), 1);
-    const activations = Float64Array.from(network.layer<ReLU>(GRAD_CAM_LAYER).activations());
+    const activations = Float64Array.from(network.activations(GRAD_CAM_LAYER));
     const dLogits = new Float64Array(SMALL_GEOMETRY.classes);
     dLogits[2] = 1;
     const analytic = Float64Array.from(network.backwardTo(GRAD_CAM_LAYER, dLogits));

@@ -16,7 +16,6 @@ import { relativeDifference } from './fixtures/compare.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { GRAD_CAM_LAYER } from '../src/explain/grad-cam.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { eigenCamMap } from '../src/explain/methods/eigen-cam.js';
 import { explainImages } from '../src/explain/methods/explain.js';
@@ -30,6 +29,9 @@ import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/n
 import type { ReLU } from '../src/model/relu.js';
 import { Random } from '../src/random.js';
 import { seededValues } from './gradcheck.js';
+
+/** The paper network's explained layer: the second convolution after its ReLU. */
+const GRAD_CAM_LAYER = 'relu2';
 import { GEOMETRY, PIXELS, tinyNetwork, WIDTHS } from './fixtures/tiny-network.js';
 
 function randomImages(seed: number, count: number): ImageSet {
@@ -175,8 +177,7 @@ describe('Score-CAM', () => {
     const network = tinyNetwork(6);
     const set = randomImages(6, 3);
     const result = explainImages(network, set, methodByName('score-cam'), { batchSize: 2 });
-    const relu2 = network.layer<ReLU>(GRAD_CAM_LAYER);
-    const [K, h, w] = relu2.outputShape;
+    const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
     const P = h * w;
     const { height, width, classes } = GEOMETRY;
     let worstWeight = 0;
@@ -184,7 +185,7 @@ describe('Score-CAM', () => {
       const image = imageOf(set, n);
       const c = result.targets[n];
       network.forward(image, 1);
-      const a = Float64Array.from(relu2.activations());
+      const a = Float64Array.from(network.activations(GRAD_CAM_LAYER));
       const baseline = softmaxProbability(network.forward(new Float64Array(PIXELS), 1), 0, classes, c);
       const weights = Array.from({ length: K }, (_, k) => {
         const upsampled = resizeBilinear(a.subarray(k * P, (k + 1) * P), h, w, height, width);
@@ -209,8 +210,8 @@ describe('Score-CAM', () => {
     const network = tinyNetwork(7);
     const image = imageOf(randomImages(7, 1), 0);
     network.forward(image, 1);
-    const [K, h, w] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
-    const a = Float64Array.from(network.layer<ReLU>(GRAD_CAM_LAYER).activations());
+    const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
+    const a = Float64Array.from(network.activations(GRAD_CAM_LAYER));
     a.fill(0, 0, h * w); // channel 0 silent
     a.fill(0.5, h * w, 2 * h * w); // channel 1 flat: also no mask
     const weights = scoreCamWeights(network, image, a, 1, BatchBuffer.floats(network.backend, PIXELS));
@@ -414,7 +415,7 @@ describe('xcnn explain with these methods and --placement (CLI)', () => {
     const input = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--method', 'saliency', '--placement', 'receptive-field');
     expect(input.status).toBe(2);
     expect(input.stderr.trim().split('\n')).toHaveLength(1);
-    expect(input.stderr).toContain("--placement receptive-field: only for the CAM methods, whose maps live on relu2; saliency's map is already on the input's pixels");
+    expect(input.stderr).toContain("--placement receptive-field: only for the CAM methods, whose maps live on a convolution's cells; saliency's map is already on the input's pixels");
     const unknown = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--placement', 'centre');
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("--placement: 'centre' is not one of stretch, receptive-field");

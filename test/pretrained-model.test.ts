@@ -13,7 +13,7 @@ import { loadDataset } from '../src/data/dataset-files.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { loadModel, shippedModelPath } from '../src/model/model-io.js';
-import { describePaperNetwork } from '../src/model/network.js';
+import { paperSpec } from '../src/model/spec.js';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
 const work = mkdtempSync(join(tmpdir(), 'xcnn-pretrained-'));
@@ -26,7 +26,7 @@ describe('the shipped pretrained model (data/mnist-small.safetensors)', () => {
   const { network, info } = loadModel(shippedModelPath(), new ReferenceBackend());
 
   it('is the paper network at widths 8,16,32, a few hundred KB', () => {
-    expect(describePaperNetwork(network).widths).toEqual({ conv1Channels: 8, conv2Channels: 16, hidden: 32 });
+    expect(network.spec).toBe(paperSpec(10, { conv1Channels: 8, conv2Channels: 16, hidden: 32 }));
     const bytes = statSync(shippedModelPath()).size;
     console.log(`data/mnist-small.safetensors: ${bytes} bytes`);
     expect(bytes).toBeGreaterThan(100_000);
@@ -34,7 +34,7 @@ describe('the shipped pretrained model (data/mnist-small.safetensors)', () => {
   });
 
   it('records the command that made it and a test accuracy of at least 98.5 %', () => {
-    expect(info.training).toMatchObject({ widths: { conv1Channels: 8, conv2Channels: 16, hidden: 32 }, epochs: 6, seed: 1, threads: 2, limit: null, data: null });
+    expect(info.training).toMatchObject({ arch: 'conv(8,3) relu maxpool(2) conv(16,3) relu flatten linear(32) relu linear(10)', epochs: 6, seed: 1, threads: 2, limit: null, data: null });
     expect((info.metrics as { testAccuracy: number }).testAccuracy).toBeGreaterThanOrEqual(0.985);
   });
 
@@ -59,12 +59,12 @@ describe('xcnn train --widths', () => {
   it('trains the paper network at the given widths and saves them with the settings', () => {
     const trained = xcnn('train', '--widths', '3,5,7', '--backend', 'ts', '--limit', '64', '--test-limit', '32', '--epochs', '1', '--out', 'narrow');
     expect(trained.status, trained.stderr).toBe(0);
-    expect(trained.stdout).toMatch(/widths 3,5,7/);
+    expect(trained.stdout).toContain('arch conv(3,3) relu maxpool(2) conv(5,3) relu flatten linear(7) relu linear(10)');
     const { network, info } = loadModel(join(work, 'narrow', 'model.safetensors'), new ReferenceBackend());
-    expect(describePaperNetwork(network).widths).toEqual({ conv1Channels: 3, conv2Channels: 5, hidden: 7 });
+    expect(network.spec).toBe(paperSpec(10, { conv1Channels: 3, conv2Channels: 5, hidden: 7 }));
     expect(network.parameter('fc1.weight').shape).toEqual([7, 5 * 11 * 11]);
-    expect(info.training).toMatchObject({ widths: { conv1Channels: 3, conv2Channels: 5, hidden: 7 } });
-    expect(JSON.parse(readFileSync(join(work, 'narrow', 'metrics.json'), 'utf8')).settings.widths).toEqual({ conv1Channels: 3, conv2Channels: 5, hidden: 7 });
+    expect(info.training).toMatchObject({ arch: 'conv(3,3) relu maxpool(2) conv(5,3) relu flatten linear(7) relu linear(10)' });
+    expect(JSON.parse(readFileSync(join(work, 'narrow', 'metrics.json'), 'utf8')).settings.arch).toBe('conv(3,3) relu maxpool(2) conv(5,3) relu flatten linear(7) relu linear(10)');
   });
 
   it.each([['8,16'], ['8,0,32'], ['a,b,c']])('refuses --widths %s as a usage error', (widths) => {

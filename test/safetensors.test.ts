@@ -59,7 +59,7 @@ describe('safetensors', () => {
     ['a header length over the limit', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 2n ** 40n, true); return b; })(), /over the .*-byte limit/],
     ['a header that is not JSON', rawSafetensors('x').map((v, k) => (k === 8 ? 0x7b : v)), /not UTF-8 JSON/],
     ['a JSON array header', rawSafetensors([1, 2]), /not a JSON object/],
-    ['an unknown dtype', rawSafetensors({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)), /dtype "I64"/],
+    ['an unknown dtype', rawSafetensors({ a: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(8)), /dtype "I8"/],
     ['a bad shape', rawSafetensors({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /shape \[-1\]/],
     ['offsets past the data', rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)), /outside the 4-byte data buffer/],
     ['offsets that disagree with the shape', rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(8)), /needs 8 bytes, its offsets span 4/],

@@ -22,7 +22,11 @@ export type Floats = Float32Array | Float64Array;
 
 export type BackendName = 'ts' | 'wasm';
 
-/** A valid (unpadded), stride-1 2-D convolution over a batch: input [N,C,H,W] → output [N,F,H-K+1,W-K+1]. */
+/**
+ * A 2-D convolution over a batch, PyTorch's `nn.Conv2d(C, F, K, stride=S, padding=P)`:
+ * input [N,C,H,W] → output [N,F,OH,OW], OH = ⌊(H + 2P − K)/S⌋ + 1 (likewise OW), zeros outside the image.
+ * `stride` and `padding` default to 1 and 0 (a valid, stride-1 convolution).
+ */
 export interface Conv2dShape {
   batch: number; // N
   inChannels: number; // C
@@ -30,6 +34,8 @@ export interface Conv2dShape {
   width: number; // W
   outChannels: number; // F
   kernelSize: number; // K (square kernels)
+  stride?: number; // S ≥ 1, default 1
+  padding?: number; // P ≥ 0, default 0
 }
 
 /** A fully connected layer over a batch: input [N,I], weight [O,I], bias [O] → output [N,O]. */
@@ -39,12 +45,43 @@ export interface DenseShape {
   outFeatures: number; // O
 }
 
-/** A 2×2, stride-2 max pool (floor mode, as PyTorch's default): input [N,C,H,W] → output [N,C,⌊H/2⌋,⌊W/2⌋]. */
+/**
+ * A K×K pool with stride S, no padding, floor mode (PyTorch's defaults for MaxPool2d and AvgPool2d):
+ * input [N,C,H,W] → output [N,C,OH,OW], OH = ⌊(H − K)/S⌋ + 1. `kernelSize` defaults to 2 and `stride`
+ * to the kernel size (the paper's 2×2, stride-2 pool). Windows overlap when S < K.
+ */
 export interface Pool2dShape {
   batch: number; // N
   channels: number; // C
   height: number; // H
   width: number; // W
+  kernelSize?: number; // K, default 2
+  stride?: number; // S, default K
+}
+
+/**
+ * Batch normalisation over the channels of [N, C, positions] (positions = H·W after a convolution, 1 after
+ * `flatten`), PyTorch's BatchNorm2d / BatchNorm1d: y = γ·(x − μ)/√(σ² + ε) + β per channel.
+ */
+export interface BatchNormShape {
+  batch: number; // N
+  channels: number; // C
+  positions: number; // H·W, or 1
+}
+
+/** What a batch-norm forward pass uses and updates; see Backend.batchNormForward. */
+export interface BatchNormState {
+  gamma: Floats; // weight [C]
+  beta: Floats; // bias [C]
+  runningMean: Floats; // [C]
+  runningVar: Floats; // [C]
+  /** Training: normalise with the batch's statistics and update the running ones; else use the running ones. */
+  training: boolean;
+  momentum: number; // 0.1 in PyTorch: running ← (1 − momentum)·running + momentum·batch
+  epsilon: number; // 1e-5 in PyTorch
+  /** Written: the mean and 1/√(σ² + ε) each channel was normalised with (backward reads them). */
+  savedMean: Floats; // [C]
+  savedInvStd: Floats; // [C]
 }
 
 /** Adam's hyper-parameters and the 1-based step count t used for bias correction. */
@@ -99,10 +136,41 @@ export interface Backend {
   /** dInput = dOutput where output > 0, else 0; dInput may be dOutput (in place). */
   reluBackward(output: Floats, dOutput: Floats, dInput: Floats): void;
 
-  /** output = the max of each 2×2 window; argmax = the flat index into `input` of that max (first max on ties). */
+  /** output = the max of each window; argmax = the flat index into `input` of that max (first max on ties). */
   maxPool2dForward(s: Pool2dShape, input: Floats, output: Floats, argmax: Int32Array): void;
-  /** dInput = 0 everywhere except dInput[argmax[j]] = dOutput[j]. */
+  /** dInput = 0 everywhere, then dInput[argmax[j]] += dOutput[j] (overlapping windows add up). */
   maxPool2dBackward(s: Pool2dShape, dOutput: Floats, argmax: Int32Array, dInput: Floats): void;
+
+  /** output = the mean of each K×K window (every window lies inside the input: no padding). */
+  avgPool2dForward(s: Pool2dShape, input: Floats, output: Floats): void;
+  /** dInput = Σ over the windows covering each element of dOutput / K². */
+  avgPool2dBackward(s: Pool2dShape, dOutput: Floats, dInput: Floats): void;
+
+  /**
+   * Batch normalisation forward, input and output [N, C, positions] (output may be input). In training
+   * the batch's mean μ and biased variance σ² normalise, and the running statistics move toward μ and the
+   * UNBIASED variance σ²·M/(M − 1), M = N·positions (PyTorch's convention); in evaluation the running
+   * statistics normalise and nothing is updated. Writes savedMean and savedInvStd either way.
+   */
+  batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void;
+  /**
+   * Batch normalisation backward from the output [N, C, positions] of the last forward: dGamma +=, dBeta +=,
+   * dInput = (when not null). In training mode the batch statistics' dependence on the input is included:
+   *   dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),  x̂ = (x − μ)·invStd;
+   * in evaluation mode the layer is affine: dx = γ·invStd·dy.
+   */
+  batchNormBackward(
+    s: BatchNormShape,
+    input: Floats,
+    dOutput: Floats,
+    state: { gamma: Floats; savedMean: Floats; savedInvStd: Floats; training: boolean },
+    dGamma: Floats,
+    dBeta: Floats,
+    dInput: Floats | null,
+  ): void;
+
+  /** output = input ⊙ mask, elementwise (dropout: the mask holds 0 or 1/(1 − p)); output may be input. */
+  multiplyElementwise(input: Floats, mask: Floats, output: Floats): void;
 
   /**
    * probs = softmax(logits) per row; returns the mean over the batch of −log probs[label].
@@ -126,7 +194,26 @@ export interface Backend {
   adamUpdate(params: Floats, grads: Floats, m: Floats, v: Floats, hp: AdamStep): void;
 }
 
-/** The output size of a valid, stride-1 convolution along one axis. */
-export function convOutputSize(size: number, kernelSize: number): number {
-  return size - kernelSize + 1;
+/** The output size of a convolution along one axis: ⌊(size + 2·padding − K)/stride⌋ + 1 (PyTorch's formula). */
+export function convOutputSize(size: number, kernelSize: number, stride = 1, padding = 0): number {
+  return Math.floor((size + 2 * padding - kernelSize) / stride) + 1;
+}
+
+/** The output size of a pool along one axis (no padding, floor mode): ⌊(size − K)/stride⌋ + 1. */
+export function poolOutputSize(size: number, kernelSize: number, stride: number): number {
+  return Math.floor((size - kernelSize) / stride) + 1;
+}
+
+/** A convolution shape's stride and padding with their defaults filled in. */
+export function convGeometry(s: Conv2dShape): { stride: number; padding: number; outHeight: number; outWidth: number } {
+  const stride = s.stride ?? 1;
+  const padding = s.padding ?? 0;
+  return { stride, padding, outHeight: convOutputSize(s.height, s.kernelSize, stride, padding), outWidth: convOutputSize(s.width, s.kernelSize, stride, padding) };
+}
+
+/** A pool shape's kernel and stride with their defaults filled in. */
+export function poolGeometry(s: Pool2dShape): { kernelSize: number; stride: number; outHeight: number; outWidth: number } {
+  const kernelSize = s.kernelSize ?? 2;
+  const stride = s.stride ?? kernelSize;
+  return { kernelSize, stride, outHeight: poolOutputSize(s.height, kernelSize, stride), outWidth: poolOutputSize(s.width, kernelSize, stride) };
 }

@@ -4,8 +4,8 @@
  * is touched — in WebAssembly a wrong length would otherwise read or write another tensor.
  */
 import { XcnnError } from '../errors.js';
-import type { Conv2dShape, DenseShape, Floats, Pool2dShape } from './backend.js';
-import { convOutputSize } from './backend.js';
+import type { BatchNormShape, Conv2dShape, DenseShape, Floats, Pool2dShape } from './backend.js';
+import { convGeometry, poolGeometry } from './backend.js';
 
 type Sized = { length: number } | null;
 
@@ -28,11 +28,13 @@ export function checkConv2d(
   s: Conv2dShape,
   arrays: { input?: Sized; weight?: Sized; bias?: Sized; output?: Sized },
 ): void {
-  checkDims(kernel, { ...s });
-  const outH = convOutputSize(s.height, s.kernelSize);
-  const outW = convOutputSize(s.width, s.kernelSize);
+  const { stride, padding, outHeight: outH, outWidth: outW } = convGeometry(s);
+  const { padding: _, ...dims } = s;
+  checkDims(kernel, { ...dims, stride });
+  if (!Number.isSafeInteger(padding) || padding < 0) throw new XcnnError(`${kernel}: padding must be a non-negative integer, got ${padding}`);
   if (outH < 1 || outW < 1) {
-    throw new XcnnError(`${kernel}: a ${s.kernelSize}×${s.kernelSize} kernel does not fit a ${s.height}×${s.width} input`);
+    const padded = padding > 0 ? ` (padded by ${padding} to ${s.height + 2 * padding}×${s.width + 2 * padding})` : '';
+    throw new XcnnError(`${kernel}: a ${s.kernelSize}×${s.kernelSize} kernel does not fit a ${s.height}×${s.width} input${padded}`);
   }
   checkLength(kernel, 'input', arrays.input ?? null, s.batch * s.inChannels * s.height * s.width);
   checkLength(kernel, 'weight', arrays.weight ?? null, s.outChannels * s.inChannels * s.kernelSize * s.kernelSize);
@@ -53,14 +55,21 @@ export function checkDense(
 }
 
 export function checkPool2d(kernel: string, s: Pool2dShape, arrays: { input?: Sized; output?: Sized; argmax?: Sized }): void {
-  checkDims(kernel, { ...s });
-  if (s.height < 2 || s.width < 2) {
-    throw new XcnnError(`${kernel}: a 2×2 pool needs an input of at least 2×2, got ${s.height}×${s.width}`);
+  const { kernelSize, stride, outHeight, outWidth } = poolGeometry(s);
+  checkDims(kernel, { ...s, kernelSize, stride });
+  if (s.height < kernelSize || s.width < kernelSize) {
+    throw new XcnnError(`${kernel}: a ${kernelSize}×${kernelSize} pool needs an input of at least ${kernelSize}×${kernelSize}, got ${s.height}×${s.width}`);
   }
-  const outLength = s.batch * s.channels * Math.floor(s.height / 2) * Math.floor(s.width / 2);
+  const outLength = s.batch * s.channels * outHeight * outWidth;
   checkLength(kernel, 'input', arrays.input ?? null, s.batch * s.channels * s.height * s.width);
   checkLength(kernel, 'output', arrays.output ?? null, outLength);
   checkLength(kernel, 'argmax', arrays.argmax ?? null, outLength);
+}
+
+export function checkBatchNorm(kernel: string, s: BatchNormShape, tensors: Record<string, Sized | undefined>, perChannel: Record<string, Sized>): void {
+  checkDims(kernel, { ...s });
+  for (const [name, array] of Object.entries(tensors)) checkLength(kernel, name, array ?? null, s.batch * s.channels * s.positions);
+  for (const [name, array] of Object.entries(perChannel)) checkLength(kernel, name, array, s.channels);
 }
 
 export function checkSameLength(kernel: string, arrays: Record<string, Sized>): void {

@@ -15,7 +15,7 @@ import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError, usageError } from '../errors.js';
 import { digitFromPng, type DigitImage } from '../explain/digit-image.js';
-import { GRAD_CAM_LAYER, gradCam, gradCamImage, zeroCentred, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
+import { camLayerOf, gradCam, gradCamImage, zeroCentred, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, type MethodExplanation } from '../explain/methods/explain.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -122,7 +122,7 @@ export interface MethodRecord {
  * or constant, e.g. a blank image's — has no scale to normalise by: its heatmap is all zeros and `flat` is
  * true (never NaN). `placement` is written for relu2 maps, `classAgnostic` for Eigen-CAM.
  */
-export function explanationJson(result: Explanation, image: GradCamImage, source: Source, classNames: string[], modelPath: string, method: MethodRecord = { name: 'grad-cam', layer: GRAD_CAM_LAYER }) {
+export function explanationJson(result: Explanation, image: GradCamImage, source: Source, classNames: string[], modelPath: string, method: MethodRecord = { name: 'grad-cam', layer: 'relu2' }) {
   const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
   const input = source.kind === 'image' ? { input: grid(source.digit.pixels, result.height, result.width, (v) => v), inverted: source.digit.inverted, crop: source.digit.crop } : {};
   return {
@@ -136,7 +136,7 @@ export function explanationJson(result: Explanation, image: GradCamImage, source
     method: method.name,
     layer: method.layer,
     ...(method.completenessGap === undefined ? {} : { completenessGap: round6(method.completenessGap) }),
-    ...(method.layer === GRAD_CAM_LAYER ? { placement: method.placement ?? 'stretch' } : {}),
+    ...(method.layer !== 'input' ? { placement: method.placement ?? 'stretch' } : {}),
     ...(method.classAgnostic ? { classAgnostic: true } : {}),
     map: grid(image.map, result.mapHeight, result.mapWidth, round6),
     heatmap: grid(image.heatmap, result.height, result.width, round4),
@@ -184,8 +184,8 @@ export async function explainCommand(values: Record<string, string | boolean | u
     kernelShap: name === 'kernel-shap' ? coalitions() : undefined,
     lime: name === 'lime' ? coalitions() : undefined,
   });
-  if (placement !== 'stretch' && method.layer !== GRAD_CAM_LAYER) {
-    throw usageError(`--placement ${placement}: only for the CAM methods, whose maps live on relu2; ${name}'s map is already on the input's pixels (leave --placement out)`);
+  if (placement !== 'stretch' && method.layer === 'input') {
+    throw usageError(`--placement ${placement}: only for the CAM methods, whose maps live on a convolution's cells; ${name}'s map is already on the input's pixels (leave --placement out)`);
   }
   const { modelPath, network, info, threads } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
   const { height, width, classes, channels } = info.geometry;
@@ -221,7 +221,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const seconds = (performance.now() - started) / 1000;
 
   const explanations = sources.map((source, n) =>
-    explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer, completenessGap: gaps?.[n], placement, classAgnostic: method.classAgnostic }),
+    explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer === 'input' ? 'input' : camLayerOf(network), completenessGap: gaps?.[n], placement, classAgnostic: method.classAgnostic }),
   );
   const jsonPath = join(out, 'explain.json');
   writeFileAtomic(jsonPath, `${JSON.stringify(explanations)}\n`);

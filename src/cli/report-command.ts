@@ -9,7 +9,7 @@ import { evaluate } from '../eval/evaluate.js';
 import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
 import { confusionCellExplanations, type ExplainedCell } from '../explain/confusion-cells.js';
-import { GRAD_CAM_LAYER, gradCam, gradCamImage, type GradCam } from '../explain/grad-cam.js';
+import { camLayerOf, gradCam, gradCamImage, type GradCam } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { Network } from '../model/network.js';
@@ -172,7 +172,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
     report: evaluation.report,
     backend: network.backend.name,
     colormap: colormapName,
-    explainedLayer: `${GRAD_CAM_LAYER}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
+    explainedLayer: `${camLayerOf(network)}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
     training: info.training,
     curves: figures.curves,
     confusion: figures.confusion,

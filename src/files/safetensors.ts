@@ -9,14 +9,17 @@
  *
  * The reader trusts nothing: it bounds the header's size before reading it, checks every tensor's
  * dtype, shape and offsets against the buffer (in range, the right length, no two overlapping), and
- * reports the first problem as an XcnnError naming the file. F16, BF16 and F64 tensors are converted
- * to float32; xcnn writes F32.
+ * reports the first problem as an XcnnError naming the file. F16, BF16, F64 and I64 tensors are converted
+ * to float32; xcnn writes F32, and I64 for the tensors that PyTorch keeps as int64 (batch norm's
+ * num_batches_tracked).
  */
 import { XcnnError } from '../errors.js';
 
 export interface Tensor {
   shape: number[];
   data: Float32Array;
+  /** The stored type: F32 unless the file said otherwise (the data is converted to float32 either way). */
+  dtype?: 'F32' | 'F16' | 'BF16' | 'F64' | 'I64';
 }
 
 export interface SafetensorsFile {
@@ -27,7 +30,7 @@ export interface SafetensorsFile {
 /** No sane header is larger; a hostile length field is refused before anything is allocated. */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
 
 export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   // No prototype: a tensor may be called 'toString' or '__proto__' like any other name.
@@ -35,11 +38,13 @@ export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, met
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const names = new Set<string>(['__metadata__']);
   let offset = 0;
-  for (const { name, shape, data } of tensors) {
+  for (const { name, shape, data, dtype } of tensors) {
     if (names.has(name)) throw new XcnnError(`safetensors: the tensor name '${name}' is used twice (or is __metadata__); names must be unique`);
     names.add(name);
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
-    offset += data.length * 4;
+    const bytes = dtype === 'I64' ? 8 : 4;
+    if (dtype !== undefined && dtype !== 'F32' && dtype !== 'I64') throw new XcnnError(`safetensors: xcnn writes F32 and I64 tensors, not ${dtype} ('${name}')`);
+    header[name] = { dtype: dtype ?? 'F32', shape, data_offsets: [offset, offset + data.length * bytes] };
+    offset += data.length * bytes;
   }
   // TextEncoder rather than Node's Buffer, so the core runs in a browser; spaces pad the header (8 + its bytes) to 8.
   const json = JSON.stringify(header);
@@ -49,7 +54,12 @@ export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, met
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
-  for (const { data } of tensors) {
+  for (const { data, dtype } of tensors) {
+    if (dtype === 'I64') {
+      for (let k = 0; k < data.length; k++) view.setBigInt64(at + 8 * k, BigInt(Math.round(data[k])), true);
+      at += data.length * 8;
+      continue;
+    }
     for (let k = 0; k < data.length; k++) view.setFloat32(at + 4 * k, data[k], true);
     at += data.length * 4;
   }
@@ -90,7 +100,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     if (typeof entry !== 'object' || entry === null) throw fail(`tensor '${name}' is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
     if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
-      throw fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; xcnn reads F32 (and converts F16, BF16, F64)`);
+      throw fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; xcnn reads F32 (and converts F16, BF16, F64, I64)`);
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw fail(`tensor '${name}' has shape ${JSON.stringify(shape)}, not a list of non-negative integers`);
@@ -113,7 +123,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
       throw fail(`tensor '${name}' of shape [${shape.join(', ')}] ${dtype} needs ${elements * BYTES_PER_ELEMENT[dtype]} bytes, its offsets span ${end - begin}`);
     }
     ranges.push({ name, begin, end });
-    tensors.set(name, { shape: shape as number[], data: readElements(view, dataStart + begin, elements, dtype) });
+    tensors.set(name, { shape: shape as number[], data: readElements(view, dataStart + begin, elements, dtype), dtype: dtype as Tensor['dtype'] });
   }
 
   ranges.sort((a, b) => a.begin - b.begin);
@@ -138,6 +148,9 @@ function readElements(view: DataView, at: number, elements: number, dtype: strin
         break;
       case 'BF16':
         out[k] = bfloat16ToFloat(view.getUint16(at + 2 * k, true));
+        break;
+      case 'I64':
+        out[k] = Number(view.getBigInt64(at + 8 * k, true));
         break;
     }
   }

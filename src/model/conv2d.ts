@@ -1,6 +1,6 @@
 /**
- * Conv2d: a valid, stride-1 convolution with a bias, PyTorch's `nn.Conv2d(C, F, K)`.
- * input [N,C,H,W] → output [N,F,H−K+1,W−K+1]; parameters `weight` [F,C,K,K], `bias` [F].
+ * Conv2d: a convolution with a bias, PyTorch's `nn.Conv2d(C, F, K, stride=S, padding=P)`.
+ * input [N,C,H,W] → output [N,F,OH,OW], OH = ⌊(H + 2P − K)/S⌋ + 1; parameters `weight` [F,C,K,K], `bias` [F].
  * Keeps its input for the backward pass (∂L/∂W needs it).
  *
  * With `fuseRelu`, its output is already max(conv + bias, 0) — the backend's fused conv2dReluForward,
@@ -12,9 +12,17 @@ import type { Backend, Conv2dShape, Floats } from '../backend/backend.js';
 import { convOutputSize } from '../backend/backend.js';
 import { BatchBuffer, type Layer, type Parameter, type ParameterSpec } from './layer.js';
 
+export interface Conv2dOptions {
+  stride?: number; // default 1
+  padding?: number; // default 0
+  fuseRelu?: boolean;
+}
+
 export class Conv2d implements Layer {
   readonly inputShape: number[];
   readonly outputShape: number[];
+  readonly stride: number;
+  readonly padding: number;
   weight!: Parameter;
   bias!: Parameter;
   private readonly output: BatchBuffer<Floats>;
@@ -28,11 +36,13 @@ export class Conv2d implements Layer {
     inputShape: [number, number, number],
     readonly outChannels: number,
     readonly kernelSize: number,
-    readonly options: { fuseRelu?: boolean } = {},
+    readonly options: Conv2dOptions = {},
   ) {
     const [channels, height, width] = inputShape;
     this.inputShape = inputShape;
-    this.outputShape = [outChannels, convOutputSize(height, kernelSize), convOutputSize(width, kernelSize)];
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 0;
+    this.outputShape = [outChannels, convOutputSize(height, kernelSize, this.stride, this.padding), convOutputSize(width, kernelSize, this.stride, this.padding)];
     this.output = BatchBuffer.floats(backend, outChannels * this.outputShape[1] * this.outputShape[2]);
     this.dInput = BatchBuffer.floats(backend, channels * height * width);
   }
@@ -53,7 +63,7 @@ export class Conv2d implements Layer {
 
   shape(batch: number): Conv2dShape {
     const [inChannels, height, width] = this.inputShape;
-    return { batch, inChannels, height, width, outChannels: this.outChannels, kernelSize: this.kernelSize };
+    return { batch, inChannels, height, width, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
   }
 
   forward(input: Floats, batch: number): Floats {

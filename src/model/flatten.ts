@@ -3,23 +3,18 @@
  * that order, so forward and backward are the identity on the data: only the shape changes.
  */
 import type { Floats } from '../backend/backend.js';
-import { product, type Layer, type Parameter, type ParameterSpec } from './layer.js';
+import { ParameterFreeLayer, product } from './layer.js';
 
-export class Flatten implements Layer {
+export class Flatten extends ParameterFreeLayer {
   readonly outputShape: number[];
 
   constructor(
     readonly name: string,
     readonly inputShape: number[],
   ) {
+    super();
     this.outputShape = [product(inputShape)];
   }
-
-  parameterSpecs(): ParameterSpec[] {
-    return [];
-  }
-
-  bindParameters(_: Parameter[]): void {}
 
   forward(input: Floats, _batch: number): Floats {
     return input;

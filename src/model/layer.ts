@@ -14,6 +14,7 @@ export interface Parameter {
   name: string; // PyTorch's state_dict name, e.g. 'conv1.weight'
   shape: number[];
   fanIn: number; // inputs feeding one output unit: PyTorch's default init draws U(−1/√fanIn, 1/√fanIn)
+  constant?: number; // initialised to this value instead (batch norm: weight 1, bias 0)
   value: Floats;
   grad: Floats;
 }
@@ -23,6 +24,45 @@ export interface ParameterSpec {
   name: string;
   shape: number[];
   fanIn: number;
+  constant?: number;
+}
+
+/**
+ * A tensor a layer keeps that is saved with the model but not learned (PyTorch's buffers: batch norm's
+ * running statistics). Lives in the network's buffer arena, shared by every thread.
+ */
+export interface BufferSpec {
+  name: string; // e.g. 'bn1.running_mean'
+  shape: number[];
+  initial: number; // the value a new network starts with
+  dtype: 'F32' | 'I64'; // how it is saved (PyTorch stores num_batches_tracked as int64)
+}
+
+export interface NetworkBuffer extends BufferSpec {
+  value: Floats;
+}
+
+/**
+ * How a forward pass runs. Evaluation (the default) uses batch norm's running statistics and no dropout;
+ * training normalises with the batch's statistics and drops units. Dropout's mask is a pure function of
+ * (seed, step, sample, element) — see dropout.ts — so a run is reproducible and resumable bit for bit
+ * whatever the thread count. `firstSample` is this pass's first sample's index within the whole batch
+ * (a thread's share starts there); `updateStatistics` is false on the pool's workers, whose running
+ * statistics would race thread 0's (PyTorch's DataParallel likewise keeps replica 0's buffers).
+ */
+export interface PassMode {
+  training: boolean;
+  seed: number;
+  step: number;
+  firstSample: number;
+  updateStatistics: boolean;
+}
+
+export const EVALUATION: PassMode = { training: false, seed: 0, step: 0, firstSample: 0, updateStatistics: false };
+
+/** A training pass on a whole batch (one thread). */
+export function trainingPass(seed: number, step: number): PassMode {
+  return { training: true, seed, step, firstSample: 0, updateStatistics: true };
 }
 
 export interface Layer {
@@ -32,13 +72,35 @@ export interface Layer {
   parameterSpecs(): ParameterSpec[];
   /** Receives the storage for its parameters, in the order of `parameterSpecs()`. */
   bindParameters(parameters: Parameter[]): void;
-  /** input [N, ...inputShape] → output [N, ...outputShape]. The returned array is the layer's own buffer. */
-  forward(input: Floats, batch: number): Floats;
+  /** Buffers (saved, not learned), when the layer has any. */
+  bufferSpecs?(): BufferSpec[];
+  bindBuffers?(buffers: NetworkBuffer[]): void;
+  /**
+   * input [N, ...inputShape] → output [N, ...outputShape] (`mode` defaults to evaluation). The returned
+   * array is the layer's own buffer, or its input when the layer leaves the data as it is.
+   */
+  forward(input: Floats, batch: number, mode?: PassMode): Floats;
   /**
    * dOutput [N, ...outputShape] → dInput [N, ...inputShape] (null when `needInputGrad` is false), for the
-   * batch of the last forward; parameter gradients accumulate.
+   * batch and mode of the last forward; parameter gradients accumulate.
    */
   backward(dOutput: Floats, needInputGrad: boolean): Floats | null;
+}
+
+/** The common face of the layers without parameters (ReLU, pools, flatten, dropout). */
+export abstract class ParameterFreeLayer implements Layer {
+  abstract readonly name: string;
+  abstract readonly inputShape: number[];
+  abstract readonly outputShape: number[];
+
+  parameterSpecs(): ParameterSpec[] {
+    return [];
+  }
+
+  bindParameters(_: Parameter[]): void {}
+
+  abstract forward(input: Floats, batch: number, mode?: PassMode): Floats;
+  abstract backward(dOutput: Floats, needInputGrad: boolean): Floats | null;
 }
 
 export function product(shape: readonly number[]): number {

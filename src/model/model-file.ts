@@ -1,27 +1,38 @@
 /**
- * Model files: the paper's network saved as safetensors, with PyTorch's state_dict names and shapes
- * (`conv1.weight` [32,1,3,3], `conv1.bias` [32], `conv2.weight` [64,32,3,3], `conv2.bias` [64],
- * `fc1.weight` [128,7744], `fc1.bias` [128], `fc2.weight` [10,128], `fc2.bias` [10]) so a model moves
- * between xcnn and PyTorch both ways, and a `__metadata__` entry with what xcnn needs besides:
+ * Model files: any network xcnn can describe, saved as safetensors with PyTorch's state_dict names and
+ * shapes (for the paper's network `conv1.weight` [32,1,3,3], `conv1.bias` [32], …, `fc2.bias` [10]; batch
+ * norm adds `bnK.weight`, `.bias`, `.running_mean`, `.running_var` and `.num_batches_tracked` as int64), so a
+ * model moves between xcnn and PyTorch both ways, and a `__metadata__` entry with what xcnn needs besides:
  *
  *   format      "xcnn"
+ *   arch        the architecture spec (spec.ts), canonical form
  *   geometry    JSON {channels, height, width, classes}
  *   dataset     the data set's name
  *   class_names JSON list of the class names
  *   training    JSON of the training settings
  *   metrics     JSON of the history and the final evaluation
  *
- * A file with the eight tensors and no metadata (a PyTorch state_dict saved with the safetensors
- * library) loads as an MNIST model.
+ * Files from elsewhere load too:
+ * - a PyTorch `nn.Sequential` state_dict saved with the safetensors library has numeric names (`0.weight`,
+ *   `3.running_var`): given the spec (`arch`), each spec layer's tensors are looked up by its index in the
+ *   Sequential;
+ * - a file with the paper network's eight tensors and no metadata loads as a paper network, its widths
+ *   read from the tensors.
+ * Without geometry metadata, the input's channels come from the first convolution, the class count from
+ * the last layer, and the image size is the one (28, then 32, then the smallest) the tensors' shapes allow.
+ * Every tensor's shape is checked against the spec before use; a mismatch names the tensor, the shape found
+ * and the shape expected.
  *
  * This module turns bytes into a network and back (and runs in a browser); reading and writing files is
  * Node's part, in model-io.ts.
  */
 import type { Backend } from '../backend/backend.js';
-import { XcnnError } from '../errors.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../files/safetensors.js';
 import { MNIST_CLASS_NAMES } from '../data/dataset.js';
-import { createPaperNetwork, MNIST_GEOMETRY, type Network, type NetworkGeometry } from './network.js';
+import { XcnnError } from '../errors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type Tensor } from '../files/safetensors.js';
+import { product } from './layer.js';
+import { createNetwork, MNIST_GEOMETRY, type Network } from './network.js';
+import { checkGeometry, paperSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
 
 export interface ModelInfo {
   geometry: NetworkGeometry;
@@ -36,55 +47,149 @@ export interface LoadedModel {
   info: ModelInfo;
 }
 
-export const TENSOR_NAMES = ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'];
-
-export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
-  const metadata = infoMetadata(info);
-  const tensors = network.parameters.map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) }));
-  return encodeSafetensors(tensors, metadata);
+/** How to read a file that does not describe itself. */
+export interface ModelLoadOptions {
+  /** The architecture (a spec or a preset name), for a file without `arch` metadata: a PyTorch state_dict. */
+  arch?: string;
 }
 
-export function decodeModel(bytes: Uint8Array, source: string, backend: Backend): LoadedModel {
+/** The paper network's tensor names, in order. */
+export const TENSOR_NAMES = ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'];
+
+/** Every tensor of a network, parameters then buffers, as a state_dict would hold them. */
+export function networkTensors(network: Network): Array<{ name: string } & Tensor> {
+  return [
+    ...network.parameters.map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) })),
+    ...network.bufferViews.map((b) => ({ name: b.name, shape: b.shape, data: Float32Array.from(b.value), dtype: b.dtype })),
+  ];
+}
+
+export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
+  return encodeSafetensors(networkTensors(network), infoMetadata(info, network));
+}
+
+export function decodeModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
   const file = decodeSafetensors(bytes, source);
-  return { network: networkFromFile(file, source, backend), info: readInfo(file, source) };
+  const network = networkFromFile(file, source, backend, [], options);
+  return { network, info: readInfo(file, source, network) };
 }
 
 /** A model from a file's bytes (fetched, read, or from `encodeModel`): the network on `backend`, and its info. */
-export function loadModelFromBytes(bytes: Uint8Array, backend: Backend, source = 'model'): LoadedModel {
-  return decodeModel(bytes, source, backend);
+export function loadModelFromBytes(bytes: Uint8Array, backend: Backend, source = 'model', options: ModelLoadOptions = {}): LoadedModel {
+  return decodeModel(bytes, source, backend, options);
 }
 
 /**
- * Builds the network a decoded file describes and fills in its eight tensors. Tensors named in
- * `otherTensors` (a checkpoint's optimiser state) may be present besides; any other is an error.
+ * Builds the network a decoded file describes and fills in its tensors. Tensors named in `otherTensors`
+ * (a checkpoint's optimiser state) may be present besides; any other is an error.
  */
-export function networkFromFile(file: SafetensorsFile, source: string, backend: Backend, otherTensors: string[] = []): Network {
-  const { geometry } = readInfo(file, source);
+export function networkFromFile(file: SafetensorsFile, source: string, backend: Backend, otherTensors: string[] = [], options: ModelLoadOptions = {}): Network {
   const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
-
-  for (const name of TENSOR_NAMES) if (!file.tensors.has(name)) throw fail(`tensor '${name}' is missing`);
-  for (const name of file.tensors.keys()) {
-    if (!TENSOR_NAMES.includes(name) && !otherTensors.includes(name)) throw fail(`unexpected tensor '${name}'; the network has ${TENSOR_NAMES.join(', ')}`);
-  }
-  // The widths come from the biases (1-D, so nothing to transpose); every weight is then checked against them.
-  const units = (name: string) => (file.tensors.get(name)!.shape.length === 1 ? file.tensors.get(name)!.shape[0] : 0);
-  const widths = { conv1Channels: units('conv1.bias'), conv2Channels: units('conv2.bias'), hidden: units('fc1.bias') };
-  if (!(widths.conv1Channels > 0 && widths.conv2Channels > 0 && widths.hidden > 0)) throw fail('conv1.bias, conv2.bias and fc1.bias must be non-empty vectors');
-  const network = createPaperNetwork(backend, geometry, widths);
-  for (const p of network.parameters) {
-    const tensor = file.tensors.get(p.name)!;
+  const { plan, naming } = planFromFile(file, source, options);
+  const network = createNetwork(backend, plan.spec, plan.geometry);
+  const fileName = (name: string) => (naming === 'sequential' ? sequentialName(plan, name) : name);
+  const expected = [...network.parameters, ...network.bufferViews];
+  const used = new Set(otherTensors);
+  for (const p of expected) {
+    const name = fileName(p.name);
+    const tensor = file.tensors.get(name);
+    if (tensor === undefined) {
+      // PyTorch writes num_batches_tracked; a file without it (older PyTorch, other tools) starts the count at 0.
+      if (name.endsWith('num_batches_tracked')) continue;
+      throw fail(`tensor '${name}' is missing (the architecture ${plan.spec} has ${expected.map((e) => fileName(e.name)).join(', ')})`);
+    }
     if (tensor.shape.join(',') !== p.shape.join(',')) {
-      throw fail(`tensor '${p.name}' has shape [${tensor.shape.join(', ')}], expected [${p.shape.join(', ')}] for ${geometry.height}×${geometry.width} inputs and ${geometry.classes} classes`);
+      const { height, width, classes } = plan.geometry;
+      throw fail(`tensor '${name}' has shape [${tensor.shape.join(', ')}], expected [${p.shape.join(', ')}] for ${height}×${width} inputs and ${classes} classes`);
     }
     p.value.set(tensor.data);
+    used.add(name);
+  }
+  for (const name of file.tensors.keys()) {
+    if (!used.has(name)) throw fail(`unexpected tensor '${name}'; the architecture ${plan.spec} has ${expected.map((e) => fileName(e.name)).join(', ')}`);
   }
   return network;
 }
 
+/** The plan a file describes: from its metadata, from `options.arch`, or (no metadata) the paper network its tensors fit. */
+function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadOptions): { plan: NetworkPlan; naming: 'xcnn' | 'sequential' } {
+  const m = file.metadata;
+  const naming = [...file.tensors.keys()].some((name) => /^\d+\./.test(name)) ? 'sequential' : 'xcnn';
+  const geometryGiven = m.geometry !== undefined ? readGeometry(m.geometry, source) : null;
+  if (m.arch !== undefined && options.arch !== undefined) {
+    const classes = geometryGiven?.classes ?? MNIST_GEOMETRY.classes;
+    const given = planNetwork(resolveSpec(options.arch, classes), geometryGiven ?? MNIST_GEOMETRY).spec;
+    if (given !== planNetwork(m.arch, geometryGiven ?? MNIST_GEOMETRY).spec) {
+      throw new XcnnError(`${source}: the file's architecture is ${m.arch}, but --arch says ${given}: leave --arch out for a model xcnn wrote`, { exitCode: 2 });
+    }
+  }
+  const spec = m.arch ?? options.arch ?? null;
+  if (spec === null) {
+    if (naming === 'sequential') {
+      throw new XcnnError(`${source}: its tensors have nn.Sequential's numeric names (${[...file.tensors.keys()][0]}, …) and no architecture: give it with --arch SPEC (the same layers as the Sequential)`, { exitCode: 2 });
+    }
+    return { plan: paperPlanFromTensors(file, source, geometryGiven), naming };
+  }
+  const fileGeometry = geometryGiven ?? inferGeometry(file, source, spec, naming);
+  return { plan: planNetwork(resolveSpec(spec, fileGeometry.classes), fileGeometry), naming };
+}
+
+function paperPlanFromTensors(file: SafetensorsFile, source: string, geometry: NetworkGeometry | null): NetworkPlan {
+  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
+  for (const name of TENSOR_NAMES) if (!file.tensors.has(name)) throw fail(`tensor '${name}' is missing, and the file has no 'arch' metadata to say what network it is (give --arch SPEC for a PyTorch state_dict)`);
+  // The widths come from the biases (1-D, so nothing to transpose); every weight is then checked against them.
+  const units = (name: string) => (file.tensors.get(name)!.shape.length === 1 ? file.tensors.get(name)!.shape[0] : 0);
+  const widths = { conv1Channels: units('conv1.bias'), conv2Channels: units('conv2.bias'), hidden: units('fc1.bias') };
+  if (!(widths.conv1Channels > 0 && widths.conv2Channels > 0 && widths.hidden > 0)) throw fail('conv1.bias, conv2.bias and fc1.bias must be non-empty vectors');
+  const g = geometry ?? MNIST_GEOMETRY;
+  return planNetwork(paperSpec(g.classes, widths), g);
+}
+
+/** The file tensor name of a network tensor for an nn.Sequential state_dict: 'bn1.running_var' → '3.running_var'. */
+function sequentialName(plan: NetworkPlan, name: string): string {
+  const dot = name.indexOf('.');
+  const layer = plan.layers.find((l) => l.name === name.slice(0, dot));
+  return layer === undefined ? name : `${layer.index}${name.slice(dot)}`;
+}
+
+/**
+ * The geometry of a file without metadata: channels from the first convolution's (or linear's) weight, the
+ * classes from the last tensor of the last layer, and the first image size (28, 32, then 1…1024) whose plan
+ * the tensors' shapes fit.
+ */
+function inferGeometry(file: SafetensorsFile, source: string, spec: string, naming: 'xcnn' | 'sequential'): NetworkGeometry {
+  const shapes = new Map([...file.tensors].map(([name, tensor]) => [name, tensor.shape]));
+  const probe = planNetwork(resolveSpec(spec, 10), { ...MNIST_GEOMETRY, height: 64, width: 64 }); // names and indices only
+  const nameOf = (layerName: string, tensor: string) => (naming === 'sequential' ? `${probe.layers.find((l) => l.name === layerName)!.index}.${tensor}` : `${layerName}.${tensor}`);
+  const firstConv = probe.layers.find((l) => l.spec.kind === 'conv');
+  const lastWeighted = [...probe.layers].reverse().find((l) => l.spec.kind === 'linear' || l.spec.kind === 'conv');
+  const channels = firstConv ? shapes.get(nameOf(firstConv.name, 'weight'))?.[1] : 1;
+  const classes = lastWeighted ? shapes.get(nameOf(lastWeighted.name, 'bias'))?.[0] : undefined;
+  if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${nameOf((firstConv ?? lastWeighted)!.name, 'weight')})`);
+  const sizes = [28, 32, ...Array.from({ length: 1024 }, (_, k) => k + 1)];
+  for (const size of sizes) {
+    const geometry = { channels, height: size, width: size, classes };
+    let plan: NetworkPlan;
+    try {
+      plan = planNetwork(resolveSpec(spec, classes), geometry);
+    } catch {
+      continue;
+    }
+    const fits = plan.layers.every((layer) => {
+      if (layer.spec.kind !== 'linear') return true;
+      const weight = shapes.get(naming === 'sequential' ? `${layer.index}.weight` : `${layer.name}.weight`);
+      return weight === undefined || weight[1] === layer.inputShape[0];
+    });
+    if (fits) return geometry;
+  }
+  throw new XcnnError(`${source}: no square image size makes the architecture ${spec} fit its tensors' shapes`);
+}
+
 /** The metadata entries every xcnn file (model or checkpoint) carries. */
-export function infoMetadata(info: ModelInfo): Record<string, string> {
+export function infoMetadata(info: ModelInfo, network?: Network): Record<string, string> {
   const metadata: Record<string, string> = {
     format: 'xcnn',
+    ...(network?.spec ? { arch: network.spec } : {}),
     geometry: JSON.stringify(info.geometry),
     dataset: info.dataset,
     class_names: JSON.stringify(info.classNames),
@@ -94,22 +199,34 @@ export function infoMetadata(info: ModelInfo): Record<string, string> {
   return metadata;
 }
 
-/** Reads (and checks) the metadata of a decoded file; a file without any is an MNIST model. */
-export function readInfo(file: SafetensorsFile, source: string): ModelInfo {
-  const m = file.metadata;
-  const parse = (key: string): unknown => {
-    try {
-      return JSON.parse(m[key]);
-    } catch {
-      throw new XcnnError(`${source}: metadata '${key}' is not valid JSON`);
-    }
-  };
-  const geometry = m.geometry === undefined ? MNIST_GEOMETRY : (parse('geometry') as NetworkGeometry);
+function parseJson(m: Record<string, string>, key: string, source: string): unknown {
+  try {
+    return JSON.parse(m[key]);
+  } catch {
+    throw new XcnnError(`${source}: metadata '${key}' is not valid JSON`);
+  }
+}
+
+function readGeometry(text: string, source: string): NetworkGeometry {
+  const geometry = parseJson({ geometry: text }, 'geometry', source) as NetworkGeometry;
+  if (typeof geometry !== 'object' || geometry === null) throw new XcnnError(`${source}: metadata 'geometry' is not an object`);
   for (const key of ['channels', 'height', 'width', 'classes'] as const) {
-    const value = geometry?.[key];
+    const value = geometry[key];
     if (!Number.isSafeInteger(value) || value < 1 || value > 4096) throw new XcnnError(`${source}: metadata 'geometry' has a bad ${key}: ${JSON.stringify(value)}`);
   }
-  const classNames = m.class_names === undefined ? MNIST_CLASS_NAMES : parse('class_names');
+  return { channels: geometry.channels, height: geometry.height, width: geometry.width, classes: geometry.classes };
+}
+
+/**
+ * Reads (and checks) the metadata of a decoded file. The geometry is the metadata's, or the network's when
+ * the file has none; the class names default to 0, 1, … (MNIST's digits for ten classes).
+ */
+export function readInfo(file: SafetensorsFile, source: string, network?: Network): ModelInfo {
+  const m = file.metadata;
+  const geometry = m.geometry !== undefined ? readGeometry(m.geometry, source) : network ? geometryFromNetwork(network) : MNIST_GEOMETRY;
+  checkGeometry(geometry);
+  const defaultNames = geometry.classes === 10 ? MNIST_CLASS_NAMES : Array.from({ length: geometry.classes }, (_, k) => String(k));
+  const classNames = m.class_names === undefined ? defaultNames : parseJson(m, 'class_names', source);
   if (!Array.isArray(classNames) || classNames.length !== geometry.classes || !classNames.every((c) => typeof c === 'string')) {
     throw new XcnnError(`${source}: metadata 'class_names' must be a list of ${geometry.classes} strings`);
   }
@@ -117,7 +234,12 @@ export function readInfo(file: SafetensorsFile, source: string): ModelInfo {
     geometry,
     dataset: m.dataset ?? 'mnist',
     classNames: classNames as string[],
-    training: m.training === undefined ? undefined : (parse('training') as Record<string, unknown>),
-    metrics: m.metrics === undefined ? undefined : (parse('metrics') as Record<string, unknown>),
+    training: m.training === undefined ? undefined : (parseJson(m, 'training', source) as Record<string, unknown>),
+    metrics: m.metrics === undefined ? undefined : (parseJson(m, 'metrics', source) as Record<string, unknown>),
   };
+}
+
+function geometryFromNetwork(network: Network): NetworkGeometry {
+  const [channels, height, width] = network.inputShape;
+  return { channels, height, width, classes: product(network.outputShape) };
 }

@@ -1,43 +1,65 @@
 /**
- * The network: a plain list of layers, and the paper's CNN built from it.
+ * The network: a plain list of layers, built from an architecture description (spec.ts) by
+ * `createNetwork` — the paper's CNN is the spec preset 'paper'.
  *
  * All parameters live in one backend allocation (`params`) with a named view per tensor, and all their
  * gradients in a second one (`grads`) with mirrored views, as in llm.c: one `zeroGrad` clears every
  * gradient, one Adam pass updates every parameter, and a model file is these views written in order.
+ * Buffers (batch norm's running statistics) live in a third (`buffers`), saved but not learned.
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 import type { Random } from '../random.js';
-import { Conv2d } from './conv2d.js';
-import { Dense } from './dense.js';
-import { Flatten } from './flatten.js';
-import { product, type Layer, type Parameter } from './layer.js';
-import { MaxPool2d } from './maxpool2d.js';
+import { LAYER_KINDS } from './layer-kinds.js';
+import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, type PassMode } from './layer.js';
 import { ReLU } from './relu.js';
+import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
+
+export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
+
+/** Storage a caller may own: a worker thread's network uses the main thread's parameters and buffers. */
+export interface NetworkArenas {
+  params?: Floats;
+  grads?: Floats;
+  buffers?: Floats;
+}
 
 export class Network {
   readonly params: Floats; // every parameter, one arena
   readonly grads: Floats; // every gradient, the same layout
+  readonly buffers: Floats; // every buffer (running statistics), one arena
   readonly parameters: Parameter[]; // named views into both, in layer order
+  readonly bufferViews: NetworkBuffer[]; // named views into `buffers`, in layer order
+  /** The plan it was built from (createNetwork); null for a network assembled from layers by hand. */
+  readonly plan: NetworkPlan | null;
+  private outputs: Floats[] = []; // each layer's output of the last forward pass
 
   /**
    * `arenas` lets the caller own the storage: a worker thread's network uses the main thread's
-   * parameters (one shared arena) and a gradient arena of its own.
+   * parameters and buffers (shared arenas) and a gradient arena of its own.
    */
   constructor(
     readonly backend: Backend,
     readonly layers: Layer[],
-    arenas: { params?: Floats; grads?: Floats } = {},
+    arenas: NetworkArenas = {},
+    plan: NetworkPlan | null = null,
   ) {
+    this.plan = plan;
     const specs = layers.flatMap((layer) => layer.parameterSpecs());
     const total = specs.reduce((sum, spec) => sum + product(spec.shape), 0);
+    const bufferSpecs = layers.flatMap((layer) => layer.bufferSpecs?.() ?? []);
+    const bufferTotal = bufferSpecs.reduce((sum, spec) => sum + product(spec.shape), 0);
+    const expected: Record<string, number> = { params: total, grads: total, buffers: bufferTotal };
     for (const [name, arena] of Object.entries(arenas)) {
-      if (arena !== undefined && arena.length !== total) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${total} parameters`);
+      if (arena !== undefined && arena.length !== expected[name]) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${expected[name]}`);
     }
     this.params = arenas.params ?? backend.allocFloats(total);
     this.grads = arenas.grads ?? backend.allocFloats(total);
+    this.buffers = arenas.buffers ?? backend.allocFloats(bufferTotal);
     this.parameters = [];
+    this.bufferViews = [];
     let offset = 0;
+    let bufferOffset = 0;
     for (const layer of layers) {
       const bound = layer.parameterSpecs().map((spec) => {
         const length = product(spec.shape);
@@ -51,7 +73,21 @@ export class Network {
       });
       layer.bindParameters(bound);
       this.parameters.push(...bound);
+      const buffers = (layer.bufferSpecs?.() ?? []).map((spec) => {
+        const length = product(spec.shape);
+        const buffer: NetworkBuffer = { ...spec, value: this.buffers.subarray(bufferOffset, bufferOffset + length) };
+        if (arenas.buffers === undefined) buffer.value.fill(spec.initial);
+        bufferOffset += length;
+        return buffer;
+      });
+      layer.bindBuffers?.(buffers);
+      this.bufferViews.push(...buffers);
     }
+  }
+
+  /** The canonical architecture spec, when the network was built from one. */
+  get spec(): string | null {
+    return this.plan?.spec ?? null;
   }
 
   get inputShape(): number[] {
@@ -74,11 +110,26 @@ export class Network {
     return found as T;
   }
 
-  /** input [N, ...inputShape] → logits [N, classes] (the last layer's buffer). */
-  forward(input: Floats, batch: number): Floats {
+  /**
+   * input [N, ...inputShape] → logits [N, classes] (the last layer's buffer). Evaluation mode unless
+   * `mode` says training (batch norm's batch statistics, dropout), as PyTorch's train()/eval().
+   */
+  forward(input: Floats, batch: number, mode: PassMode = EVALUATION): Floats {
     let x = input;
-    for (const layer of this.layers) x = layer.forward(x, batch);
+    this.outputs.length = 0;
+    for (const layer of this.layers) {
+      x = layer.forward(x, batch, mode);
+      this.outputs.push(x);
+    }
     return x;
+  }
+
+  /** A layer's output of the last forward pass [N, ...outputShape] (the CAM methods' activations). Read it before the next pass. */
+  activations(layerName: string): Floats {
+    const k = this.layers.findIndex((layer) => layer.name === layerName);
+    if (k < 0) throw new XcnnError(`the network has no layer '${layerName}'`);
+    if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`);
+    return this.outputs[k];
   }
 
   /**
@@ -136,65 +187,63 @@ export class Network {
   initialize(random: Random, layerName?: string): void {
     for (const p of this.parameters) {
       if (layerName !== undefined && !p.name.startsWith(`${layerName}.`)) continue;
+      if (p.constant !== undefined) {
+        p.value.fill(p.constant);
+        continue;
+      }
       const bound = 1 / Math.sqrt(p.fanIn);
       for (let k = 0; k < p.value.length; k++) p.value[k] = random.uniform(-bound, bound);
+    }
+    for (const b of this.bufferViews) {
+      if (layerName === undefined || b.name.startsWith(`${layerName}.`)) b.value.fill(b.initial);
     }
   }
 }
 
-/** The per-sample input shape [channels, height, width] and the number of classes. */
-export interface NetworkGeometry {
-  channels: number;
-  height: number;
-  width: number;
-  classes: number;
+/**
+ * Builds the network a spec describes for inputs and classes of `geometry` (spec.ts checks it first and
+ * refuses it in one line if its shapes do not work out). A convolution directly followed by a ReLU computes
+ * the ReLU in its own pass (Conv2d fuseRelu); the ReLU layer stays in the list, holding the activations and
+ * masking the gradient in backward.
+ */
+export function createNetwork(backend: Backend, spec: string, geometry: NetworkGeometry, arenas: NetworkArenas = {}): Network {
+  const plan = planNetwork(spec, geometry);
+  const layers: Layer[] = [];
+  plan.layers.forEach((layer, k) => {
+    const next = plan.layers[k + 1];
+    const previous = plan.layers[k - 1];
+    layers.push(
+      LAYER_KINDS[layer.spec.kind].build(layer.spec.args, {
+        backend,
+        name: layer.name,
+        inputShape: layer.inputShape,
+        nextIsRelu: layer.spec.kind === 'conv' && next?.spec.kind === 'relu',
+        previousFusedRelu: layer.spec.kind === 'relu' && previous?.spec.kind === 'conv',
+        ordinal: layer.ordinal,
+      }),
+    );
+  });
+  return new Network(backend, layers, arenas, plan);
 }
 
 export const MNIST_GEOMETRY: NetworkGeometry = { channels: 1, height: 28, width: 28, classes: 10 };
 
-/** Options that shrink the paper's network, for fast tests; the defaults are the paper's. */
-export interface PaperWidths {
-  conv1Channels: number; // 32
-  conv2Channels: number; // 64
-  hidden: number; // 128
-}
-
-export const PAPER_WIDTHS: PaperWidths = { conv1Channels: 32, conv2Channels: 64, hidden: 128 };
-
 /**
  * The paper's CNN (for MNIST: [1,28,28] → conv1 [32,26,26] → pool1 [32,13,13] → conv2 [64,11,11]
  * → flatten [7744] → fc1 [128] → fc2 [10]); softmax cross-entropy is applied to the logits by the trainer.
- * Each convolution computes its ReLU in the same pass as its bias (Conv2d's `fuseRelu`); relu1 and relu2
- * stay in the list, holding the activations (Grad-CAM reads relu2's) and masking the gradient in backward.
+ * It is the spec preset 'paper' (at the given widths).
  */
 export function createPaperNetwork(
   backend: Backend,
   geometry: NetworkGeometry = MNIST_GEOMETRY,
   widths: PaperWidths = PAPER_WIDTHS,
-  arenas: { params?: Floats; grads?: Floats } = {},
+  arenas: NetworkArenas = {},
 ): Network {
-  const { channels, height, width, classes } = geometry;
-  const conv1 = new Conv2d(backend, 'conv1', [channels, height, width], widths.conv1Channels, 3, { fuseRelu: true });
-  const relu1 = new ReLU(backend, 'relu1', conv1.outputShape, { inputRectified: true });
-  const pool1 = new MaxPool2d(backend, 'pool1', relu1.outputShape as [number, number, number]);
-  const conv2 = new Conv2d(backend, 'conv2', pool1.outputShape as [number, number, number], widths.conv2Channels, 3, { fuseRelu: true });
-  const relu2 = new ReLU(backend, 'relu2', conv2.outputShape, { inputRectified: true });
-  const flatten = new Flatten('flatten', relu2.outputShape);
-  const fc1 = new Dense(backend, 'fc1', flatten.outputShape[0], widths.hidden);
-  const relu3 = new ReLU(backend, 'relu3', fc1.outputShape);
-  const fc2 = new Dense(backend, 'fc2', widths.hidden, classes);
-  return new Network(backend, [conv1, relu1, pool1, conv2, relu2, flatten, fc1, relu3, fc2], arenas);
+  return createNetwork(backend, paperSpec(geometry.classes, widths), geometry, arenas);
 }
 
-/** The geometry and widths of a paper network, read back from its layers (to build its twin in a worker). */
-export function describePaperNetwork(network: Network): { geometry: NetworkGeometry; widths: PaperWidths } {
+/** The input geometry of a network: its input shape and class count. */
+export function geometryOf(network: Network): NetworkGeometry {
   const [channels, height, width] = network.inputShape;
-  return {
-    geometry: { channels, height, width, classes: network.outputShape[0] },
-    widths: {
-      conv1Channels: network.parameter('conv1.bias').shape[0],
-      conv2Channels: network.parameter('conv2.bias').shape[0],
-      hidden: network.parameter('fc1.bias').shape[0],
-    },
-  };
+  return { channels, height, width, classes: network.outputShape[0] };
 }

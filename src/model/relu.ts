@@ -11,9 +11,9 @@
  * needs nothing of its own: its ReLU's backward is this layer's (Conv2d receives ∂L/∂(conv + bias) from here).
  */
 import type { Backend, Floats } from '../backend/backend.js';
-import { BatchBuffer, product, type Layer, type Parameter, type ParameterSpec } from './layer.js';
+import { BatchBuffer, ParameterFreeLayer, product } from './layer.js';
 
-export class ReLU implements Layer {
+export class ReLU extends ParameterFreeLayer {
   readonly outputShape: number[];
   private readonly output: BatchBuffer<Floats>;
   private lastOutput: Floats | null = null; // kept for backward
@@ -24,15 +24,10 @@ export class ReLU implements Layer {
     readonly inputShape: number[],
     readonly options: { inputRectified?: boolean } = {},
   ) {
+    super();
     this.outputShape = inputShape;
     this.output = BatchBuffer.floats(backend, product(inputShape));
   }
-
-  parameterSpecs(): ParameterSpec[] {
-    return [];
-  }
-
-  bindParameters(_: Parameter[]): void {}
 
   forward(input: Floats, batch: number): Floats {
     if (this.options.inputRectified) {

@@ -18,8 +18,8 @@ import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
-import { gradCamOfBatch } from '../explain/grad-cam.js';
-import { BatchBuffer } from '../model/layer.js';
+import { camLayerOf, gradCamOfBatch } from '../explain/grad-cam.js';
+import { BatchBuffer, type PassMode } from '../model/layer.js';
 import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LOSS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, shareOf, TARGET, type ControlBlock } from './control.js';
 
 export interface ShardArenas {
@@ -40,6 +40,7 @@ export class Shard {
     private readonly network: Network,
     private readonly arenas: ShardArenas,
     private readonly adam: AdamSettings,
+    private readonly seed: number,
     readonly thread: number,
     readonly threads: number,
   ) {
@@ -60,7 +61,9 @@ export class Shard {
     control.data[CORRECT + thread] = 0;
     if (n === 0) return;
     const { input, labels } = this.batchViews(control, start, end);
-    const loss = head.forward(network.forward(input, n), labels, n, true);
+    // Each thread normalises with its share's batch statistics; only thread 0 moves the running ones.
+    const mode: PassMode = { training: true, seed: this.seed, step: control.data[ADAM_STEP], firstSample: start, updateStatistics: thread === 0 };
+    const loss = head.forward(network.forward(input, n, mode), labels, n, true);
     const dLogits = head.dLogits!;
     const share = n / batch;
     for (let k = 0; k < dLogits.length; k++) dLogits[k] *= share;
@@ -103,7 +106,7 @@ export class Shard {
     const n = end - start;
     if (n === 0) return;
     const { input } = this.batchViews(control, start, end);
-    const [channels, mapHeight, mapWidth] = this.network.layer('relu2').outputShape;
+    const [channels, mapHeight, mapWidth] = this.network.layer(camLayerOf(this.network)).outputShape;
     const rows = (slot: number, width: number) => this.backend.viewFloats(control.data[slot] + start * width * 4, n * width);
     const out = {
       logits: rows(OUT_LOGITS, this.classes),

@@ -19,11 +19,11 @@ import { usageError, XcnnError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import type { BatchPredictor } from '../eval/predict.js';
 import { BatchBuffer } from '../model/layer.js';
-import { describePaperNetwork, type Network } from '../model/network.js';
+import { geometryOf, type Network } from '../model/network.js';
 import { ADAM_DEFAULTS, type Adam } from '../train/adam.js';
 import type { StepResult, TrainStep } from '../train/step.js';
 import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LOSS, MAX_THREADS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, TARGET, UPDATED } from './control.js';
-import type { GradCamRunner } from '../explain/grad-cam.js';
+import { camLayerOf, type GradCamRunner } from '../explain/grad-cam.js';
 import { Shard } from './shard.js';
 import type { WorkerSetup } from './worker.js';
 
@@ -64,9 +64,9 @@ export class ThreadPool implements TrainStep, BatchPredictor {
 
   /**
    * Starts `threads − 1` workers beside the calling thread. The network must be on the wasm backend.
-   * Without an optimiser the pool only predicts.
+   * Without an optimiser the pool only predicts. `seed` seeds dropout's masks (the run's seed).
    */
-  static async create(network: Network, threads: number, optimizer: Adam | null = null): Promise<ThreadPool> {
+  static async create(network: Network, threads: number, optimizer: Adam | null = null, seed = 0): Promise<ThreadPool> {
     const backend = network.backend;
     checkThreads(threads, backend.name);
     if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend');
@@ -76,8 +76,10 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     // Without an optimiser there is no Adam state; the parameters stand in for it and are never updated.
     const moments = optimizer ?? { m: network.params, v: network.params, settings: ADAM_DEFAULTS };
     const arenas = { params: network.params as Float32Array, m: moments.m as Float32Array, v: moments.v as Float32Array, grads };
-    const shard = new Shard(backend, network, arenas, moments.settings, 0, threads);
-    const { geometry, widths } = describePaperNetwork(network);
+    const shard = new Shard(backend, network, arenas, moments.settings, seed, 0, threads);
+    const spec = network.spec;
+    if (spec === null) throw new XcnnError('a thread pool needs a network built from a spec (createNetwork): its workers build their twins from it');
+    const geometry = geometryOf(network);
     const url = workerUrl();
     const started: Worker[] = [];
     const ready = Promise.all(
@@ -87,11 +89,13 @@ export class ThreadPool implements TrainStep, BatchPredictor {
           control: control.buffer,
           thread: k + 1,
           threads,
+          spec,
           geometry,
-          widths,
+          seed,
           adam: moments.settings,
           parameterCount: count,
-          addresses: { params: arenas.params.byteOffset, m: arenas.m.byteOffset, v: arenas.v.byteOffset, grads: grads.map((g) => g.byteOffset) },
+          bufferCount: network.buffers.length,
+          addresses: { params: arenas.params.byteOffset, m: arenas.m.byteOffset, v: arenas.v.byteOffset, grads: grads.map((g) => g.byteOffset), buffers: network.buffers.byteOffset },
         };
         const worker = new Worker(url, { workerData: setup });
         started.push(worker);
@@ -135,7 +139,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
 
   /** A Grad-CAM runner (see explain/grad-cam.ts) that splits each batch over every thread. */
   gradCamRunner(): GradCamRunner {
-    const [channels, mapHeight, mapWidth] = this.network.layer('relu2').outputShape;
+    const [channels, mapHeight, mapWidth] = this.network.layer(camLayerOf(this.network)).outputShape;
     const pixels = this.network.inputShape.reduce((a, b) => a * b, 1);
     const shared = {
       logits: BatchBuffer.floats(this.backend, this.outputShape[0]),

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachWasmBackend, type SharedKernels } from '../backend/wasm/wasm-backend.js';
-import { createPaperNetwork, type NetworkGeometry, type PaperWidths } from '../model/network.js';
+import { createNetwork, type NetworkGeometry } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
 import { Command, COMMAND, COMPUTED, ControlBlock, FAILED, GENERATION, UPDATED } from './control.js';
 import { Shard } from './shard.js';
@@ -15,11 +15,13 @@ export interface WorkerSetup {
   control: SharedArrayBuffer;
   thread: number;
   threads: number;
+  spec: string; // the architecture: the worker builds its twin of the network from it
   geometry: NetworkGeometry;
-  widths: PaperWidths;
+  seed: number; // dropout's
   adam: AdamSettings;
   parameterCount: number;
-  addresses: { params: number; m: number; v: number; grads: number[] };
+  bufferCount: number;
+  addresses: { params: number; m: number; v: number; grads: number[]; buffers: number };
 }
 
 const setup = workerData as WorkerSetup;
@@ -27,8 +29,9 @@ const control = new ControlBlock(setup.control);
 const backend = await attachWasmBackend(setup.shared);
 const views = (address: number) => backend.viewFloats(address, setup.parameterCount);
 const arenas = { params: views(setup.addresses.params), m: views(setup.addresses.m), v: views(setup.addresses.v), grads: setup.addresses.grads.map(views) };
-const network = createPaperNetwork(backend, setup.geometry, setup.widths, { params: arenas.params, grads: arenas.grads[setup.thread] });
-const shard = new Shard(backend, network, arenas, setup.adam, setup.thread, setup.threads);
+const buffers = backend.viewFloats(setup.addresses.buffers, setup.bufferCount);
+const network = createNetwork(backend, setup.spec, setup.geometry, { params: arenas.params, grads: arenas.grads[setup.thread], buffers });
+const shard = new Shard(backend, network, arenas, setup.adam, setup.seed, setup.thread, setup.threads);
 // Every pool's control block starts at generation 0. Reading it here instead would race the main
 // thread, which may start the first command as soon as 'ready' arrives.
 let generation = 0;

@@ -14,7 +14,7 @@ import type { Backend } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../files/safetensors.js';
-import { infoMetadata, networkFromFile, readInfo, type ModelInfo } from '../model/model-file.js';
+import { infoMetadata, networkFromFile, networkTensors, readInfo, type ModelInfo } from '../model/model-file.js';
 import { readModelFile } from '../model/model-io.js';
 import { Random, type RandomState } from '../random.js';
 import { Adam } from './adam.js';
@@ -47,12 +47,12 @@ export function encodeCheckpoint(state: TrainingState, settings: TrainSettings, 
     seconds: state.seconds,
   };
   const tensors = [
-    ...network.parameters.map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) })),
+    ...networkTensors(network),
     { name: 'adam.m', shape: [optimizer.m.length], data: Float32Array.from(optimizer.m) },
     { name: 'adam.v', shape: [optimizer.v.length], data: Float32Array.from(optimizer.v) },
   ];
   return encodeSafetensors(tensors, {
-    ...infoMetadata({ ...info, training: undefined, metrics: undefined }),
+    ...infoMetadata({ ...info, training: undefined, metrics: undefined }, network),
     format: 'xcnn-checkpoint',
     settings: JSON.stringify(settings),
     progress: JSON.stringify(progress),
@@ -101,8 +101,8 @@ export function readCheckpoint(path: string): CheckpointFile {
 
 /** Rebuilds the network, the optimiser and the run's state from a checkpoint, on `backend`. */
 export function restoreCheckpoint({ path, file, settings, progress, history }: CheckpointFile, backend: Backend): LoadedCheckpoint {
-  const info = readInfo(file, path);
   const network = networkFromFile(file, path, backend, ['adam.m', 'adam.v']);
+  const info = readInfo(file, path, network);
   const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
   for (const [name, target] of [['adam.m', optimizer.m], ['adam.v', optimizer.v]] as const) {
     const tensor = file.tensors.get(name);
@@ -111,7 +111,7 @@ export function restoreCheckpoint({ path, file, settings, progress, history }: C
   }
   optimizer.step = progress.step;
 
-  const state = createTrainingState(network, optimizer, Random.fromState(progress.randomState));
+  const state = createTrainingState(network, optimizer, Random.fromState(progress.randomState), settings.seed);
   Object.assign(state, {
     epoch: progress.epoch,
     position: progress.position,

@@ -4,6 +4,7 @@
  */
 import type { LoadedBatch } from '../data/batch.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
+import { trainingPass } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import type { Adam } from './adam.js';
 
@@ -22,9 +23,11 @@ export class SerialStep implements TrainStep {
   private readonly head: SoftmaxCrossEntropy;
   private readonly classes: number;
 
+  /** `seed` seeds dropout's masks (the run's seed); a network without dropout does not use it. */
   constructor(
     private readonly network: Network,
     private readonly optimizer: Adam,
+    private readonly seed = 0,
   ) {
     this.classes = network.outputShape[0];
     this.head = new SoftmaxCrossEntropy(network.backend, this.classes);
@@ -33,7 +36,7 @@ export class SerialStep implements TrainStep {
   run(batch: LoadedBatch): StepResult {
     const { network, head, classes } = this;
     network.zeroGrad();
-    const logits = network.forward(batch.input, batch.size);
+    const logits = network.forward(batch.input, batch.size, trainingPass(this.seed, this.optimizer.step + 1));
     const loss = head.forward(logits, batch.labels, batch.size, true);
     let correct = 0;
     for (let n = 0; n < batch.size; n++) if (argmaxRow(head.probs!, n, classes) === batch.labels[n]) correct++;

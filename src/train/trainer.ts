@@ -41,6 +41,7 @@ export interface TrainingState {
   network: Network;
   optimizer: Adam;
   random: Random;
+  seed: number; // the run's seed: dropout's masks are drawn from it (dropout.ts)
   epoch: number; // epochs completed
   epochRandomState: RandomState | null; // the generator's state when the current epoch's order was drawn; null between epochs
   order: Int32Array | null; // the current epoch's visiting order (derived from epochRandomState)
@@ -68,8 +69,8 @@ export interface TrainOptions {
   compute?: { step: TrainStep; predictor: BatchPredictor };
 }
 
-export function createTrainingState(network: Network, optimizer: Adam, random: Random): TrainingState {
-  return { network, optimizer, random, epoch: 0, epochRandomState: null, order: null, position: 0, lossSum: 0, correct: 0, seconds: 0, history: [] };
+export function createTrainingState(network: Network, optimizer: Adam, random: Random, seed = 0): TrainingState {
+  return { network, optimizer, random, seed, epoch: 0, epochRandomState: null, order: null, position: 0, lossSum: 0, correct: 0, seconds: 0, history: [] };
 }
 
 /** The order an epoch visits `count` images in: a shuffle drawn from `random` (which it advances). */
@@ -84,7 +85,7 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
   const { network, optimizer } = state;
   const { train: trainSet, batchSize, epochs } = options;
   const loader = new BatchLoader(network.backend, trainSet);
-  const step = options.compute?.step ?? new SerialStep(network, optimizer);
+  const step = options.compute?.step ?? new SerialStep(network, optimizer, state.seed);
   const predictor = options.compute?.predictor ?? network;
   let lastYield = performance.now();
 

@@ -3,9 +3,11 @@
  * shared argument checks in front. It runs in float32 like every backend, or in float64 (`precision`)
  * so finite-difference gradient checks are sharp.
  */
-import type { AdamStep, Backend, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
-import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import type { AdamStep, Backend, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
+import { checkBatchNorm, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { adamUpdate } from './adam.js';
+import { avgPool2dBackward, avgPool2dForward } from './avgpool2d.js';
+import { batchNormBackward, batchNormForward } from './batch-norm.js';
 import { conv2dBackward, conv2dForward } from './conv2d.js';
 import { denseBackward, denseForward } from './dense.js';
 import { maxPool2dBackward, maxPool2dForward } from './maxpool2d.js';
@@ -76,6 +78,39 @@ export class ReferenceBackend implements Backend {
     maxPool2dBackward(s, dOutput, argmax, dInput);
   }
 
+  avgPool2dForward(s: Pool2dShape, input: Floats, output: Floats): void {
+    checkPool2d('avgPool2dForward', s, { input, output });
+    avgPool2dForward(s, input, output);
+  }
+
+  avgPool2dBackward(s: Pool2dShape, dOutput: Floats, dInput: Floats): void {
+    checkPool2d('avgPool2dBackward', s, { input: dInput, output: dOutput });
+    avgPool2dBackward(s, dOutput, dInput);
+  }
+
+  batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
+    checkBatchNormForward('batchNormForward', s, input, output, state);
+    batchNormForward(s, input, output, state);
+  }
+
+  batchNormBackward(
+    s: BatchNormShape,
+    input: Floats,
+    dOutput: Floats,
+    state: { gamma: Floats; savedMean: Floats; savedInvStd: Floats; training: boolean },
+    dGamma: Floats,
+    dBeta: Floats,
+    dInput: Floats | null,
+  ): void {
+    checkBatchNorm('batchNormBackward', s, { input, dOutput, dInput }, { gamma: state.gamma, savedMean: state.savedMean, savedInvStd: state.savedInvStd, dGamma, dBeta });
+    batchNormBackward(s, input, dOutput, state, dGamma, dBeta, dInput);
+  }
+
+  multiplyElementwise(input: Floats, mask: Floats, output: Floats): void {
+    checkSameLength('multiplyElementwise', { input, mask, output });
+    for (let k = 0; k < input.length; k++) output[k] = input[k] * mask[k];
+  }
+
   softmaxCrossEntropy(batch: number, classes: number, logits: Floats, labels: Int32Array, probs: Floats, dLogits: Floats | null): number {
     checkSoftmaxCrossEntropy('softmaxCrossEntropy', batch, classes, logits, labels, probs, dLogits);
     return softmaxCrossEntropy(batch, classes, logits, labels, probs, dLogits);
@@ -85,4 +120,10 @@ export class ReferenceBackend implements Backend {
     checkSameLength('adamUpdate', { params, grads, m, v });
     adamUpdate(params, grads, m, v, hp);
   }
+}
+
+/** The arrays of a batch-norm forward pass, checked against its shape (shared with the wasm backend). */
+export function checkBatchNormForward(kernel: string, s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
+  const { gamma, beta, runningMean, runningVar, savedMean, savedInvStd } = state;
+  checkBatchNorm(kernel, s, { input, output }, { gamma, beta, runningMean, runningVar, savedMean, savedInvStd });
 }

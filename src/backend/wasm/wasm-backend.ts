@@ -21,9 +21,14 @@
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
  */
 import { XcnnError } from '../../errors.js';
-import type { AdamStep, Backend, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
-import { convOutputSize } from '../backend.js';
-import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import type { AdamStep, Backend, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
+import { convOutputSize, poolGeometry } from '../backend.js';
+import { conv2dBackward as referenceConv2dBackward, conv2dForward as referenceConv2dForward } from '../reference/conv2d.js';
+import { avgPool2dBackward, avgPool2dForward } from '../reference/avgpool2d.js';
+import { batchNormBackward, batchNormForward } from '../reference/batch-norm.js';
+import { checkBatchNormForward } from '../reference/index.js';
+import { maxPool2dBackward as referenceMaxPool2dBackward, maxPool2dForward as referenceMaxPool2dForward } from '../reference/maxpool2d.js';
+import { checkBatchNorm, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena } from './arena.js';
 import {
   compileKernels,
@@ -154,6 +159,13 @@ export class WasmBackend implements Backend {
    */
   private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
+    if (!isValidStrideOne(s)) {
+      // Strided or padded: the reference loops on this backend's memory until the SIMD packers cover it.
+      this.checkOwned(kernel, { input, weight, bias, output });
+      referenceConv2dForward(s, input, weight, bias, output);
+      if (relu) this.reluForward(output, output);
+      return;
+    }
     const x = this.address(kernel, 'input', input);
     const w = this.address(kernel, 'weight', weight);
     const b = this.address(kernel, 'bias', bias);
@@ -184,6 +196,10 @@ export class WasmBackend implements Backend {
     checkConv2d(kernel, s, { input, weight, bias: dBias, output: dOutput });
     checkConv2d(kernel, s, { input: dInput, weight: dWeight });
     const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, input, weight, dOutput, dWeight, dBias, dInput);
+    if (!isValidStrideOne(s)) {
+      referenceConv2dBackward(s, input, weight, dOutput, dWeight, dBias, dInput);
+      return;
+    }
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
     const positions = convOutputSize(H, K) * convOutputSize(W, K);
     const patch = C * K * K;
@@ -270,6 +286,12 @@ export class WasmBackend implements Backend {
   maxPool2dForward(s: Pool2dShape, input: Floats, output: Floats, argmax: Int32Array): void {
     const kernel = 'maxPool2dForward';
     checkPool2d(kernel, s, { input, output, argmax });
+    if (!isTwoByTwoStrideTwo(s)) {
+      this.checkOwned(kernel, { input, output });
+      this.intAddress(kernel, 'argmax', argmax);
+      referenceMaxPool2dForward(s, input, output, argmax);
+      return;
+    }
     this.kernels.maxPool2dForward(
       this.address(kernel, 'input', input),
       s.batch * s.channels,
@@ -284,6 +306,15 @@ export class WasmBackend implements Backend {
   maxPool2dBackward(s: Pool2dShape, dOutput: Floats, argmax: Int32Array, dInput: Floats): void {
     const kernel = 'maxPool2dBackward';
     checkPool2d(kernel, s, { input: dInput, output: dOutput, argmax });
+    if (!isTwoByTwoStrideTwo(s)) {
+      this.checkOwned(kernel, { dOutput, dInput });
+      this.intAddress(kernel, 'argmax', argmax);
+      for (let j = 0; j < argmax.length; j++) {
+        if (!(argmax[j] >= 0 && argmax[j] < dInput.length)) throw badArgmax(kernel, j, argmax[j], dInput.length);
+      }
+      referenceMaxPool2dBackward(s, dOutput, argmax, dInput);
+      return;
+    }
     const bad = this.kernels.maxPool2dBackward(
       this.address(kernel, 'dOutput', dOutput),
       this.intAddress(kernel, 'argmax', argmax),
@@ -291,12 +322,59 @@ export class WasmBackend implements Backend {
       this.address(kernel, 'dInput', dInput),
       dInput.length,
     );
-    if (bad >= 0) {
-      throw new XcnnError(
-        `${kernel}: argmax[${bad}] = ${argmax[bad]} is not an index into the input (length ${dInput.length}); ` +
-          'pass the argmax that maxPool2dForward wrote for this shape',
-      );
-    }
+    if (bad >= 0) throw badArgmax(kernel, bad, argmax[bad], dInput.length);
+  }
+
+  // The kernels below run the reference loops on this backend's memory (TensorFlow.js's fallback: an op
+  // without a SIMD kernel yet still runs, on the same arrays), after the same checks as every kernel.
+
+  // input [N,C,H,W] → output [N,C,OH,OW]
+  avgPool2dForward(s: Pool2dShape, input: Floats, output: Floats): void {
+    const kernel = 'avgPool2dForward';
+    checkPool2d(kernel, s, { input, output });
+    this.checkOwned(kernel, { input, output });
+    avgPool2dForward(s, input, output);
+  }
+
+  // dOutput [N,C,OH,OW] → dInput [N,C,H,W]
+  avgPool2dBackward(s: Pool2dShape, dOutput: Floats, dInput: Floats): void {
+    const kernel = 'avgPool2dBackward';
+    checkPool2d(kernel, s, { input: dInput, output: dOutput });
+    this.checkOwned(kernel, { dOutput, dInput });
+    avgPool2dBackward(s, dOutput, dInput);
+  }
+
+  // input, output [N, C, positions]; per-channel state [C]
+  batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
+    const kernel = 'batchNormForward';
+    checkBatchNormForward(kernel, s, input, output, state);
+    const { gamma, beta, runningMean, runningVar, savedMean, savedInvStd } = state;
+    this.checkOwned(kernel, { input, output, gamma, beta, runningMean, runningVar, savedMean, savedInvStd });
+    batchNormForward(s, input, output, state);
+  }
+
+  // dOutput [N, C, positions] → dGamma, dBeta [C] +=, dInput [N, C, positions] = (when not null)
+  batchNormBackward(
+    s: BatchNormShape,
+    input: Floats,
+    dOutput: Floats,
+    state: { gamma: Floats; savedMean: Floats; savedInvStd: Floats; training: boolean },
+    dGamma: Floats,
+    dBeta: Floats,
+    dInput: Floats | null,
+  ): void {
+    const kernel = 'batchNormBackward';
+    const { gamma, savedMean, savedInvStd } = state;
+    checkBatchNorm(kernel, s, { input, dOutput, dInput }, { gamma, savedMean, savedInvStd, dGamma, dBeta });
+    this.checkOwned(kernel, { input, dOutput, gamma, savedMean, savedInvStd, dGamma, dBeta, ...(dInput === null ? {} : { dInput }) });
+    batchNormBackward(s, input, dOutput, state, dGamma, dBeta, dInput);
+  }
+
+  multiplyElementwise(input: Floats, mask: Floats, output: Floats): void {
+    const kernel = 'multiplyElementwise';
+    checkSameLength(kernel, { input, mask, output });
+    this.checkOwned(kernel, { input, mask, output });
+    for (let k = 0; k < input.length; k++) output[k] = input[k] * mask[k];
   }
 
   // logits, probs, dLogits [N, classes]; labels [N]
@@ -475,6 +553,11 @@ export class WasmBackend implements Backend {
     return this.columns.address;
   }
 
+  /** Checks that every array is float32 and lives in this backend's memory. */
+  private checkOwned(kernel: string, arrays: Record<string, Floats>): void {
+    for (const [name, array] of Object.entries(arrays)) this.address(kernel, name, array);
+  }
+
   /** The byte address of a float array, after checking that it is float32 and lives in this backend's memory. */
   private address(kernel: string, name: string, array: Floats): number {
     if (!(array instanceof Float32Array)) {
@@ -513,6 +596,21 @@ function checkMatrix(kernel: string, name: string, array: Float32Array, rows: nu
   if (array.length < needed) {
     throw new XcnnError(`${kernel}: ${name} (${rows}×${cols}, row stride ${ld}) needs ${needed} floats, got ${array.length}`);
   }
+}
+
+/** A convolution the im2col packers cover: stride 1, no padding. */
+function isValidStrideOne(s: Conv2dShape): boolean {
+  return (s.stride ?? 1) === 1 && (s.padding ?? 0) === 0;
+}
+
+/** A pool the SIMD kernel covers: the paper's 2×2 windows with stride 2. */
+function isTwoByTwoStrideTwo(s: Pool2dShape): boolean {
+  const { kernelSize, stride } = poolGeometry(s);
+  return kernelSize === 2 && stride === 2;
+}
+
+function badArgmax(kernel: string, at: number, value: number, inLength: number): XcnnError {
+  return new XcnnError(`${kernel}: argmax[${at}] = ${value} is not an index into the input (length ${inLength}); pass the argmax that maxPool2dForward wrote for this shape`);
 }
 
 function describe(array: unknown): string {

@@ -36,8 +36,7 @@
  * relu2 is flattened into fc1.
  */
 import type { Floats } from '../../backend/backend.js';
-import { activationsAndGradients, classActivationMap, GRAD_CAM_LAYER } from '../grad-cam.js';
-import type { ReLU } from '../../model/relu.js';
+import { activationsAndGradients, camLayerOf, classActivationMap } from '../grad-cam.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 /**
@@ -130,10 +129,10 @@ export function camMethod(name: string, title: string, combine: CamCombine): Exp
   return {
     name,
     title,
-    layer: GRAD_CAM_LAYER,
-    mapShape: (network) => network.layer<ReLU>(GRAD_CAM_LAYER).outputShape.slice(1) as [number, number],
+    layer: 'cam',
+    mapShape: (network) => network.layer(camLayerOf(network)).outputShape.slice(1) as [number, number],
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {
-      const [channels, mapHeight, mapWidth] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
+      const [channels, mapHeight, mapWidth] = network.layer(camLayerOf(network)).outputShape;
       const pixels = mapHeight * mapWidth;
       const { logits, targets, activations, gradients } = activationsAndGradients(network, input, size, targetClass, dLogits);
       out.logits.set(logits);

@@ -24,9 +24,8 @@
  */
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
-import type { ReLU } from '../../model/relu.js';
 import { argmaxRow } from '../../model/loss.js';
-import { GRAD_CAM_LAYER } from '../grad-cam.js';
+import { camLayerOf } from '../grad-cam.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 const MAX_STEPS = 1000;
@@ -96,18 +95,18 @@ export function eigenCamMethod(): ExplanationMethod {
   return {
     name: 'eigen-cam',
     title: 'Eigen-CAM',
-    layer: GRAD_CAM_LAYER,
+    layer: 'cam',
     classAgnostic: true,
-    mapShape: (network) => network.layer<ReLU>(GRAD_CAM_LAYER).outputShape.slice(1) as [number, number],
+    mapShape: (network) => network.layer(camLayerOf(network)).outputShape.slice(1) as [number, number],
     explainBatch: ((network: Network, input, size, targetClass, out) => {
-      const relu2 = network.layer<ReLU>(GRAD_CAM_LAYER);
+      const relu2 = network.layer(camLayerOf(network));
       const [channels, mapHeight, mapWidth] = relu2.outputShape;
       const pixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
       const logits = network.forward(input, size);
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes); // reported only: the map ignores it
-      const activations = relu2.activations();
+      const activations = network.activations(camLayerOf(network));
       const map = new Float64Array(pixels);
       for (let b = 0; b < size; b++) {
         eigenCamMap(activations, b, channels, pixels, map);

@@ -19,7 +19,7 @@ import { XcnnError } from '../../errors.js';
 import { BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
-import { allocateExplanation, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../grad-cam.js';
+import { allocateExplanation, camLayerOf, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../grad-cam.js';
 import type { Placement } from '../placement.js';
 
 /** The rows a batch function writes for its `size` images. */
@@ -39,7 +39,7 @@ export type BatchExplainer = (network: Network, input: Floats, size: number, tar
 export interface ExplanationMethod {
   name: string; // as on the command line: 'grad-cam++'
   title: string; // as in a figure: 'Grad-CAM++'
-  layer: string; // where the raw map lives: 'relu2' or 'input'
+  layer: 'cam' | 'input'; // where the raw map lives: on the explained conv layer's cells (camLayerOf), or on the input
   mapShape(network: Network): [number, number];
   explainBatch: BatchExplainer;
   reportsCompletenessGap?: boolean;
@@ -50,7 +50,7 @@ export interface ExplanationMethod {
 /** An explanation by a named method; `completenessGaps` [N] for Integrated Gradients and KernelSHAP. */
 export interface MethodExplanation extends Explanation {
   method: string;
-  layer: string;
+  layer: string; // the explained layer's name, or 'input'
   placement: Placement; // how the maps were brought to the input's size
   completenessGaps?: Float32Array;
 }
@@ -78,7 +78,7 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
   const mapPixels = mapHeight * mapWidth;
   const pixels = height * width;
   const result: MethodExplanation = {
-    method: method.name, layer: method.layer, placement,
+    method: method.name, layer: method.layer === 'cam' ? camLayerOf(network) : 'input', placement,
     ...allocateExplanation(indices, classes, mapHeight, mapWidth, height, width),
   };
   const gaps = new Float32Array(count);

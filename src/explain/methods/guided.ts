@@ -21,8 +21,7 @@
  */
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
-import type { ReLU } from '../../model/relu.js';
-import { classActivationMap, GRAD_CAM_LAYER, oneHotTargets, type Targets } from '../grad-cam.js';
+import { classActivationMap, camLayerOf, oneHotTargets, type Targets } from '../grad-cam.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 import { inputGradients, inputMapShape, type InputGradients } from './input-gradients.js';
@@ -72,7 +71,7 @@ export function guidedGradCamMethod(): ExplanationMethod {
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {
       const [channels, height, width] = network.inputShape;
-      const relu2 = network.layer<ReLU>(GRAD_CAM_LAYER);
+      const relu2 = network.layer(camLayerOf(network));
       const [mapChannels, mapHeight, mapWidth] = relu2.outputShape;
       const mapPixels = mapHeight * mapWidth;
       const pixels = height * width;
@@ -82,10 +81,10 @@ export function guidedGradCamMethod(): ExplanationMethod {
       out.targets.set(targets);
       // Grad-CAM, upsampled: an ordinary backward down to relu2 (dLogits is only read, so it serves twice).
       const cam = new Float32Array(size * pixels);
-      const layerGradients = network.backwardTo(GRAD_CAM_LAYER, dLogits);
+      const layerGradients = network.backwardTo(camLayerOf(network), dLogits);
       const map = new Float64Array(mapPixels);
       for (let b = 0; b < size; b++) {
-        classActivationMap(relu2.activations(), layerGradients, b, mapChannels, mapPixels, new Float64Array(mapChannels), map);
+        classActivationMap(network.activations(camLayerOf(network)), layerGradients, b, mapChannels, mapPixels, new Float64Array(mapChannels), map);
         cam.set(resizeBilinear(map, mapHeight, mapWidth, height, width), b * pixels);
       }
       // Guided Backpropagation from the same forward pass.

@@ -22,8 +22,7 @@ import type { Floats } from '../../backend/backend.js';
 import { BatchBuffer, product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
-import type { ReLU } from '../../model/relu.js';
-import { GRAD_CAM_LAYER, minMaxNormalize } from '../grad-cam.js';
+import { camLayerOf, minMaxNormalize } from '../grad-cam.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
@@ -51,7 +50,7 @@ export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapW
  */
 export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>): Float64Array {
   const [channels, height, width] = network.inputShape;
-  const [maskCount, mapHeight, mapWidth] = network.layer<ReLU>(GRAD_CAM_LAYER).outputShape;
+  const [maskCount, mapHeight, mapWidth] = network.layer(camLayerOf(network)).outputShape;
   const classes = network.outputShape[0];
   const pixels = height * width;
   const imageSize = channels * pixels;
@@ -75,10 +74,10 @@ export function scoreCamMethod(): ExplanationMethod {
   return {
     name: 'score-cam',
     title: 'Score-CAM',
-    layer: GRAD_CAM_LAYER,
-    mapShape: (network) => network.layer<ReLU>(GRAD_CAM_LAYER).outputShape.slice(1) as [number, number],
+    layer: 'cam',
+    mapShape: (network) => network.layer(camLayerOf(network)).outputShape.slice(1) as [number, number],
     explainBatch: ((network, input, size, targetClass, out) => {
-      const relu2 = network.layer<ReLU>(GRAD_CAM_LAYER);
+      const relu2 = network.layer(camLayerOf(network));
       const [channels, mapHeight, mapWidth] = relu2.outputShape;
       const mapPixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
@@ -87,7 +86,7 @@ export function scoreCamMethod(): ExplanationMethod {
       const logits = network.forward(input, size);
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes);
-      const activations = Float64Array.from(relu2.activations().subarray(0, size * channels * mapPixels)); // before the masked passes overwrite them
+      const activations = Float64Array.from(network.activations(camLayerOf(network)).subarray(0, size * channels * mapPixels)); // before the masked passes overwrite them
       const map = new Float64Array(mapPixels);
       for (let b = 0; b < size; b++) {
         const a = activations.subarray(b * channels * mapPixels, (b + 1) * channels * mapPixels);
