@@ -41,7 +41,7 @@ function convPasses(s: Conv2dShape, computeInputGradient: boolean): LayerPasses 
     const dInput = computeInputGradient ? backend.allocFloats(input.length) : null;
     return {
       forward: () => backend.conv2dForward(s, input, weight, bias, output),
-      backward: () => backend.conv2dBackward(s, input, weight, dOutput, dWeight, dBias, dInput),
+      backward: () => backend.conv2dBackward(s, { input, weight, dOutput, dWeight, dBias, dInput }),
     };
   };
 }
@@ -59,7 +59,7 @@ function densePasses(s: DenseShape): LayerPasses {
     const dInput = backend.allocFloats(input.length);
     return {
       forward: () => backend.denseForward(s, input, weight, bias, output),
-      backward: () => backend.denseBackward(s, input, weight, dOutput, dWeight, dBias, dInput),
+      backward: () => backend.denseBackward(s, { input, weight, dOutput, dWeight, dBias, dInput }),
     };
   };
 }

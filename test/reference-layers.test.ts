@@ -41,7 +41,7 @@ describe('conv2d (reference)', () => {
         const db = new Float64Array(b.length);
         const dx = new Float64Array(x.length);
         loss();
-        backend.conv2dBackward(s, x, w, r, dw, db, dx);
+        backend.conv2dBackward(s, { input: x, weight: w, dOutput: r, dWeight: dw, dBias: db, dInput: dx });
         expectGradientClose('dInput', compareGradient(loss, x, dx));
         expectGradientClose('dWeight', compareGradient(loss, w, dw));
         expectGradientClose('dBias', compareGradient(loss, b, db));
@@ -64,9 +64,9 @@ describe('conv2d (reference)', () => {
     const w = f64(4, 2);
     const dy = f64(4, 3);
     const [dw, db, dx] = [new Float64Array(4), new Float64Array(1), new Float64Array(9).fill(123)];
-    backend.conv2dBackward(s, x, w, dy, dw, db, dx);
+    backend.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
     const once = { dw: [...dw], db: [...db], dx: [...dx] };
-    backend.conv2dBackward(s, x, w, dy, dw, db, dx);
+    backend.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
     expect([...dw]).toEqual(once.dw.map((v) => 2 * v));
     expect([...db]).toEqual(once.db.map((v) => 2 * v));
     expect([...dx]).toEqual(once.dx);
@@ -94,7 +94,7 @@ describe('dense (reference)', () => {
           return dot(y, r);
         };
         const [dw, db, dx] = [new Float64Array(w.length), new Float64Array(b.length), new Float64Array(x.length)];
-        backend.denseBackward(s, x, w, r, dw, db, dx);
+        backend.denseBackward(s, { input: x, weight: w, dOutput: r, dWeight: dw, dBias: db, dInput: dx });
         expectGradientClose('dInput', compareGradient(loss, x, dx));
         expectGradientClose('dWeight', compareGradient(loss, w, dw));
         expectGradientClose('dBias', compareGradient(loss, b, db));

@@ -59,13 +59,13 @@ function checkConv(s: Conv2dShape, seed: number): void {
 
   const expected = { y: new Float32Array(n.output), dw: dw.slice(), db: db.slice(), dx: new Float32Array(n.input) };
   reference.conv2dForward(s, x, w, b, expected.y);
-  reference.conv2dBackward(s, x, w, dy, expected.dw, expected.db, expected.dx);
+  reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: expected.dw, dBias: expected.db, dInput: expected.dx });
   const scale = { y: new Float32Array(n.output), dw: absolute(dw), db: absolute(db), dx: new Float32Array(n.input) };
   reference.conv2dForward(s, absolute(x), absolute(w), absolute(b), scale.y);
-  reference.conv2dBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, scale.dx);
+  reference.conv2dBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: scale.dx });
 
   wasm.conv2dForward(s, x, w, b, y);
-  wasm.conv2dBackward(s, x, w, dy, dw, db, dx);
+  wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
 
   const images = s.batch * n.positions;
   expectParity('conv2d output', y, expected.y, sumTolerance(n.patch + 1, scale.y));
@@ -89,13 +89,13 @@ function checkDense(s: DenseShape, seed: number): void {
 
   const expected = { y: new Float32Array(N * O), dw: dw.slice(), db: db.slice(), dx: new Float32Array(N * I) };
   reference.denseForward(s, x, w, b, expected.y);
-  reference.denseBackward(s, x, w, dy, expected.dw, expected.db, expected.dx);
+  reference.denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: expected.dw, dBias: expected.db, dInput: expected.dx });
   const scale = { y: new Float32Array(N * O), dw: absolute(dw), db: absolute(db), dx: new Float32Array(N * I) };
   reference.denseForward(s, absolute(x), absolute(w), absolute(b), scale.y);
-  reference.denseBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, scale.dx);
+  reference.denseBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: scale.dx });
 
   wasm.denseForward(s, x, w, b, y);
-  wasm.denseBackward(s, x, w, dy, dw, db, dx);
+  wasm.denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
 
   expectParity('dense output', y, expected.y, sumTolerance(I + 1, scale.y));
   expectParity('dense dWeight', dw, expected.dw, sumTolerance(N + 1, scale.dw));
@@ -130,8 +130,8 @@ describe('conv2d (wasm)', () => {
         const dy = randomFloats(n.output, random);
         const withInput = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
         const without = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
-        wasm.conv2dBackward(s, x, w, dy, withInput.dw, withInput.db, wasm.allocFloats(n.input));
-        wasm.conv2dBackward(s, x, w, dy, without.dw, without.db, null);
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: withInput.dw, dBias: withInput.db, dInput: wasm.allocFloats(n.input) });
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: without.dw, dBias: without.db, dInput: null });
         expect(without.dw).toEqual(withInput.dw);
         expect(without.db).toEqual(withInput.db);
       }),
@@ -149,12 +149,12 @@ describe('conv2d (wasm)', () => {
         const dy = randomFloats(n.output, random);
         const once = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
         const twice = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
-        wasm.conv2dBackward(s, x, w, dy, once.dw, once.db, null);
-        wasm.conv2dBackward(s, x, w, dy, twice.dw, twice.db, null);
-        wasm.conv2dBackward(s, x, w, dy, twice.dw, twice.db, null);
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: once.dw, dBias: once.db, dInput: null });
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: twice.dw, dBias: twice.db, dInput: null });
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: twice.dw, dBias: twice.db, dInput: null });
         const doubled = (a: Float32Array) => a.map((v) => 2 * v);
         const scale = { dw: new Float32Array(n.weight), db: new Float32Array(s.outChannels) };
-        reference.conv2dBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, null);
+        reference.conv2dBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: null });
         // The second pass adds its per-image sums onto a non-zero start, so the roundings differ a little.
         const terms = 2 * (s.batch * n.positions + s.batch);
         expectParity('conv2d dWeight twice', twice.dw, doubled(once.dw), sumTolerance(terms, doubled(scale.dw)));
@@ -235,13 +235,13 @@ describe('dense (wasm)', () => {
         const dy = randomFloats(N * O, random);
         const once = { dw: wasm.allocFloats(O * I), db: wasm.allocFloats(O) };
         const twice = { dw: wasm.allocFloats(O * I), db: wasm.allocFloats(O) };
-        wasm.denseBackward(s, x, w, dy, once.dw, once.db, wasm.allocFloats(N * I));
-        wasm.denseBackward(s, x, w, dy, twice.dw, twice.db, null);
+        wasm.denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: once.dw, dBias: once.db, dInput: wasm.allocFloats(N * I) });
+        wasm.denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: twice.dw, dBias: twice.db, dInput: null });
         expect(twice.dw).toEqual(once.dw);
         expect(twice.db).toEqual(once.db);
-        wasm.denseBackward(s, x, w, dy, twice.dw, twice.db, null);
+        wasm.denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: twice.dw, dBias: twice.db, dInput: null });
         const scale = { dw: new Float32Array(O * I), db: new Float32Array(O) };
-        reference.denseBackward(s, absolute(x), absolute(w), absolute(dy), scale.dw, scale.db, null);
+        reference.denseBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: null });
         const doubled = (a: Float32Array) => a.map((v) => 2 * v);
         expectParity('dense dWeight twice', twice.dw, doubled(once.dw), sumTolerance(2 * N, doubled(scale.dw)));
         expectParity('dense dBias twice', twice.db, doubled(once.db), sumTolerance(2 * N, doubled(scale.db)));

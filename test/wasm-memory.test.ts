@@ -48,7 +48,7 @@ describe('WasmBackend memory', () => {
     const [dw, db, dx] = [wasm.allocFloats(sizes.weight), wasm.allocFloats(sizes.bias), wasm.allocFloats(sizes.input)];
     const step = () => {
       wasm.conv2dForward(conv, x, w, b, y);
-      wasm.conv2dBackward(conv, x, w, y, dw, db, dx);
+      wasm.conv2dBackward(conv, { input: x, weight: w, dOutput: y, dWeight: dw, dBias: db, dInput: dx });
     };
     step();
     const seen = wasm.memoryInUse;
@@ -70,7 +70,7 @@ describe('WasmBackend argument checks', () => {
     const y = wasm.allocFloats(sizes.output);
     expect(() => wasm.conv2dForward({ ...conv, kernelSize: 7 }, x, w, b, y)).toThrow(/does not fit/);
     expect(() => wasm.conv2dForward({ ...conv, batch: 0 }, x, w, b, y)).toThrow(XcnnError);
-    expect(() => wasm.conv2dBackward(conv, x, w, y, w, b, wasm.allocFloats(sizes.input + 1))).toThrow(/dInput|input/);
+    expect(() => wasm.conv2dBackward(conv, { input: x, weight: w, dOutput: y, dWeight: w, dBias: b, dInput: wasm.allocFloats(sizes.input + 1) })).toThrow(/dInput|input/);
     const dense = { batch: 2, inFeatures: 3, outFeatures: 4 };
     expect(() => wasm.denseForward(dense, wasm.allocFloats(6), wasm.allocFloats(11), wasm.allocFloats(4), wasm.allocFloats(8))).toThrow(
       /weight has length 11, expected 12/,

@@ -84,6 +84,33 @@ export interface BatchNormState {
   savedInvStd: Floats; // [C]
 }
 
+/**
+ * The arrays of a convolution's or dense layer's backward pass: the forward's input and weight, the
+ * incoming gradient, and where the gradients go — dWeight and dBias ACCUMULATE, dInput (when not null) is
+ * OVERWRITTEN.
+ */
+export interface LayerGradients {
+  input: Floats;
+  weight: Floats;
+  dOutput: Floats;
+  dWeight: Floats;
+  dBias: Floats;
+  dInput: Floats | null;
+}
+
+/** The arrays of a batch-norm backward pass (after a forward that wrote savedMean and savedInvStd). */
+export interface BatchNormGradients {
+  input: Floats;
+  dOutput: Floats;
+  gamma: Floats;
+  savedMean: Floats;
+  savedInvStd: Floats;
+  training: boolean; // the mode of the forward pass
+  dGamma: Floats; // accumulated
+  dBeta: Floats; // accumulated
+  dInput: Floats | null; // overwritten
+}
+
 /** Adam's hyper-parameters and the 1-based step count t used for bias correction. */
 export interface AdamStep {
   learningRate: number;
@@ -108,28 +135,12 @@ export interface Backend {
    */
   conv2dReluForward?(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
   /** dWeight += ∂L/∂W, dBias += ∂L/∂b; dInput = ∂L/∂input (the "full" correlation with the flipped kernel). */
-  conv2dBackward(
-    s: Conv2dShape,
-    input: Floats,
-    weight: Floats,
-    dOutput: Floats,
-    dWeight: Floats,
-    dBias: Floats,
-    dInput: Floats | null,
-  ): void;
+  conv2dBackward(s: Conv2dShape, g: LayerGradients): void;
 
   /** output = input · weightᵀ + bias. */
   denseForward(s: DenseShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
   /** dWeight += dOutputᵀ · input, dBias += Σ_n dOutput, dInput = dOutput · weight. */
-  denseBackward(
-    s: DenseShape,
-    input: Floats,
-    weight: Floats,
-    dOutput: Floats,
-    dWeight: Floats,
-    dBias: Floats,
-    dInput: Floats | null,
-  ): void;
+  denseBackward(s: DenseShape, g: LayerGradients): void;
 
   /** output = max(input, 0); output may be input (in place). */
   reluForward(input: Floats, output: Floats): void;
@@ -159,15 +170,7 @@ export interface Backend {
    *   dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),  x̂ = (x − μ)·invStd;
    * in evaluation mode the layer is affine: dx = γ·invStd·dy.
    */
-  batchNormBackward(
-    s: BatchNormShape,
-    input: Floats,
-    dOutput: Floats,
-    state: { gamma: Floats; savedMean: Floats; savedInvStd: Floats; training: boolean },
-    dGamma: Floats,
-    dBeta: Floats,
-    dInput: Floats | null,
-  ): void;
+  batchNormBackward(s: BatchNormShape, g: BatchNormGradients): void;
 
   /** output = input ⊙ mask, elementwise (dropout: the mask holds 0 or 1/(1 − p)); output may be input. */
   multiplyElementwise(input: Floats, mask: Floats, output: Floats): void;

@@ -103,8 +103,17 @@ export class BatchNorm implements Layer {
 
   backward(dOutput: Floats, needInputGrad: boolean): Floats | null {
     const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
-    const state = { gamma: this.weight.value, savedMean: this.savedMean, savedInvStd: this.savedInvStd, training: this.training };
-    this.backend.batchNormBackward(this.shape(this.batch), this.input!, dOutput, state, this.weight.grad, this.bias.grad, dInput);
+    this.backend.batchNormBackward(this.shape(this.batch), {
+      input: this.input!,
+      dOutput,
+      gamma: this.weight.value,
+      savedMean: this.savedMean,
+      savedInvStd: this.savedInvStd,
+      training: this.training,
+      dGamma: this.weight.grad,
+      dBeta: this.bias.grad,
+      dInput,
+    });
     return dInput;
   }
 

@@ -84,7 +84,7 @@ export class Conv2d implements Layer {
 
   backward(dOutput: Floats, needInputGrad: boolean): Floats | null {
     const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
-    this.backend.conv2dBackward(this.shape(this.batch), this.input!, this.weight.value, dOutput, this.weight.grad, this.bias.grad, dInput);
+    this.backend.conv2dBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight: this.weight.grad, dBias: this.bias.grad, dInput });
     return dInput;
   }
 }

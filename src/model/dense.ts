@@ -54,7 +54,7 @@ export class Dense implements Layer {
 
   backward(dOutput: Floats, needInputGrad: boolean): Floats | null {
     const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
-    this.backend.denseBackward(this.shape(this.batch), this.input!, this.weight.value, dOutput, this.weight.grad, this.bias.grad, dInput);
+    this.backend.denseBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight: this.weight.grad, dBias: this.bias.grad, dInput });
     return dInput;
   }
 }

@@ -12,7 +12,7 @@
  *     ∂L/∂γ = Σ dy·x̂;  ∂L/∂β = Σ dy;  ∂L/∂x = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
  *   backward (evaluation): the same ∂L/∂γ, ∂L/∂β; ∂L/∂x = γ·invStd·dy (the statistics are constants).
  */
-import type { BatchNormShape, BatchNormState, Floats } from '../backend.js';
+import type { BatchNormGradients, BatchNormShape, BatchNormState, Floats } from '../backend.js';
 
 export function batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
   const { batch: N, channels: C, positions: P } = s;
@@ -48,17 +48,9 @@ export function batchNormForward(s: BatchNormShape, input: Floats, output: Float
   }
 }
 
-export function batchNormBackward(
-  s: BatchNormShape,
-  input: Floats,
-  dOutput: Floats,
-  state: { gamma: Floats; savedMean: Floats; savedInvStd: Floats; training: boolean },
-  dGamma: Floats,
-  dBeta: Floats,
-  dInput: Floats | null,
-): void {
+export function batchNormBackward(s: BatchNormShape, g: BatchNormGradients): void {
   const { batch: N, channels: C, positions: P } = s;
-  const { gamma, savedMean, savedInvStd, training } = state;
+  const { input, dOutput, gamma, savedMean, savedInvStd, training, dGamma, dBeta, dInput } = g;
   const M = N * P;
   for (let c = 0; c < C; c++) {
     const mean = savedMean[c];

@@ -11,7 +11,7 @@
  *             ∂L/∂x[n,c,u,v] = Σ_f Σ_p Σ_q dy[n,f,i,j] · w[f,c,p,q]  over the (p, q) with
  *                              u + P − p = S·i and v + P − q = S·j for an output position (i, j)
  */
-import type { Conv2dShape, Floats } from '../backend.js';
+import type { Conv2dShape, Floats, LayerGradients } from '../backend.js';
 import { convGeometry } from '../backend.js';
 
 export function conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
@@ -42,15 +42,7 @@ export function conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bia
   }
 }
 
-export function conv2dBackward(
-  s: Conv2dShape,
-  input: Floats,
-  weight: Floats,
-  dOutput: Floats,
-  dWeight: Floats,
-  dBias: Floats,
-  dInput: Floats | null,
-): void {
+export function conv2dBackward(s: Conv2dShape, { input, weight, dOutput, dWeight, dBias, dInput }: LayerGradients): void {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
   const { stride: S, padding: P, outHeight: OH, outWidth: OW } = convGeometry(s);
 

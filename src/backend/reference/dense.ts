@@ -8,7 +8,7 @@
  *             ∂L/∂b[o]   = Σ_n dy[n,o]
  *             ∂L/∂x[n,i] = Σ_o dy[n,o] · w[o,i]
  */
-import type { DenseShape, Floats } from '../backend.js';
+import type { DenseShape, Floats, LayerGradients } from '../backend.js';
 
 export function denseForward(s: DenseShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
   const { batch: N, inFeatures: I, outFeatures: O } = s;
@@ -21,15 +21,7 @@ export function denseForward(s: DenseShape, input: Floats, weight: Floats, bias:
   }
 }
 
-export function denseBackward(
-  s: DenseShape,
-  input: Floats,
-  weight: Floats,
-  dOutput: Floats,
-  dWeight: Floats,
-  dBias: Floats,
-  dInput: Floats | null,
-): void {
+export function denseBackward(s: DenseShape, { input, weight, dOutput, dWeight, dBias, dInput }: LayerGradients): void {
   const { batch: N, inFeatures: I, outFeatures: O } = s;
   for (let o = 0; o < O; o++) {
     let biasSum = 0;

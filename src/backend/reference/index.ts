@@ -3,7 +3,7 @@
  * shared argument checks in front. It runs in float32 like every backend, or in float64 (`precision`)
  * so finite-difference gradient checks are sharp.
  */
-import type { AdamStep, Backend, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
+import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { checkBatchNorm, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { adamUpdate } from './adam.js';
 import { avgPool2dBackward, avgPool2dForward } from './avgpool2d.js';
@@ -41,10 +41,10 @@ export class ReferenceBackend implements Backend {
     this.reluForward(output, output);
   }
 
-  conv2dBackward(s: Conv2dShape, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null): void {
-    checkConv2d('conv2dBackward', s, { input, weight, bias: dBias, output: dOutput });
-    checkConv2d('conv2dBackward', s, { input: dInput, weight: dWeight });
-    conv2dBackward(s, input, weight, dOutput, dWeight, dBias, dInput);
+  conv2dBackward(s: Conv2dShape, g: LayerGradients): void {
+    checkConv2d('conv2dBackward', s, { input: g.input, weight: g.weight, bias: g.dBias, output: g.dOutput });
+    checkConv2d('conv2dBackward', s, { input: g.dInput, weight: g.dWeight });
+    conv2dBackward(s, g);
   }
 
   denseForward(s: DenseShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
@@ -52,10 +52,10 @@ export class ReferenceBackend implements Backend {
     denseForward(s, input, weight, bias, output);
   }
 
-  denseBackward(s: DenseShape, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null): void {
-    checkDense('denseBackward', s, { input, weight, bias: dBias, output: dOutput });
-    checkDense('denseBackward', s, { input: dInput, weight: dWeight });
-    denseBackward(s, input, weight, dOutput, dWeight, dBias, dInput);
+  denseBackward(s: DenseShape, g: LayerGradients): void {
+    checkDense('denseBackward', s, { input: g.input, weight: g.weight, bias: g.dBias, output: g.dOutput });
+    checkDense('denseBackward', s, { input: g.dInput, weight: g.dWeight });
+    denseBackward(s, g);
   }
 
   reluForward(input: Floats, output: Floats): void {
@@ -93,17 +93,9 @@ export class ReferenceBackend implements Backend {
     batchNormForward(s, input, output, state);
   }
 
-  batchNormBackward(
-    s: BatchNormShape,
-    input: Floats,
-    dOutput: Floats,
-    state: { gamma: Floats; savedMean: Floats; savedInvStd: Floats; training: boolean },
-    dGamma: Floats,
-    dBeta: Floats,
-    dInput: Floats | null,
-  ): void {
-    checkBatchNorm('batchNormBackward', s, { input, dOutput, dInput }, { gamma: state.gamma, savedMean: state.savedMean, savedInvStd: state.savedInvStd, dGamma, dBeta });
-    batchNormBackward(s, input, dOutput, state, dGamma, dBeta, dInput);
+  batchNormBackward(s: BatchNormShape, g: BatchNormGradients): void {
+    checkBatchNormBackward('batchNormBackward', s, g);
+    batchNormBackward(s, g);
   }
 
   multiplyElementwise(input: Floats, mask: Floats, output: Floats): void {
@@ -126,4 +118,10 @@ export class ReferenceBackend implements Backend {
 export function checkBatchNormForward(kernel: string, s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
   const { gamma, beta, runningMean, runningVar, savedMean, savedInvStd } = state;
   checkBatchNorm(kernel, s, { input, output }, { gamma, beta, runningMean, runningVar, savedMean, savedInvStd });
+}
+
+/** The arrays of a batch-norm backward pass, checked against its shape (shared with the wasm backend). */
+export function checkBatchNormBackward(kernel: string, s: BatchNormShape, g: BatchNormGradients): void {
+  const { input, dOutput, dInput, gamma, savedMean, savedInvStd, dGamma, dBeta } = g;
+  checkBatchNorm(kernel, s, { input, dOutput, dInput }, { gamma, savedMean, savedInvStd, dGamma, dBeta });
 }

@@ -21,14 +21,14 @@
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
  */
 import { XcnnError } from '../../errors.js';
-import type { AdamStep, Backend, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, Pool2dShape } from '../backend.js';
+import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convOutputSize, poolGeometry } from '../backend.js';
 import { conv2dBackward as referenceConv2dBackward, conv2dForward as referenceConv2dForward } from '../reference/conv2d.js';
 import { avgPool2dBackward, avgPool2dForward } from '../reference/avgpool2d.js';
 import { batchNormBackward, batchNormForward } from '../reference/batch-norm.js';
-import { checkBatchNormForward } from '../reference/index.js';
+import { checkBatchNormBackward, checkBatchNormForward } from '../reference/index.js';
 import { maxPool2dBackward as referenceMaxPool2dBackward, maxPool2dForward as referenceMaxPool2dForward } from '../reference/maxpool2d.js';
-import { checkBatchNorm, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena } from './arena.js';
 import {
   compileKernels,
@@ -183,21 +183,13 @@ export class WasmBackend implements Backend {
   }
 
   // dOutput [N,F,OH,OW] → dWeight [F,C,K,K] +=, dBias [F] +=, dInput [N,C,H,W] = (when not null)
-  conv2dBackward(
-    s: Conv2dShape,
-    input: Floats,
-    weight: Floats,
-    dOutput: Floats,
-    dWeight: Floats,
-    dBias: Floats,
-    dInput: Floats | null,
-  ): void {
+  conv2dBackward(s: Conv2dShape, g: LayerGradients): void {
     const kernel = 'conv2dBackward';
-    checkConv2d(kernel, s, { input, weight, bias: dBias, output: dOutput });
-    checkConv2d(kernel, s, { input: dInput, weight: dWeight });
-    const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, input, weight, dOutput, dWeight, dBias, dInput);
+    checkConv2d(kernel, s, { input: g.input, weight: g.weight, bias: g.dBias, output: g.dOutput });
+    checkConv2d(kernel, s, { input: g.dInput, weight: g.dWeight });
+    const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, g);
     if (!isValidStrideOne(s)) {
-      referenceConv2dBackward(s, input, weight, dOutput, dWeight, dBias, dInput);
+      referenceConv2dBackward(s, g);
       return;
     }
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
@@ -224,7 +216,7 @@ export class WasmBackend implements Backend {
       this.kernels.col2im(cols, C, H, W, K, dx + n * C * H * W * 4);
     }
     if (dwT !== null) {
-      const dW = dWeight as Float32Array;
+      const dW = g.dWeight as Float32Array;
       for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
     }
   }
@@ -244,19 +236,11 @@ export class WasmBackend implements Backend {
   }
 
   // dOutput [N,O] → dWeight [O,I] +=, dBias [O] +=, dInput [N,I] = (when not null)
-  denseBackward(
-    s: DenseShape,
-    input: Floats,
-    weight: Floats,
-    dOutput: Floats,
-    dWeight: Floats,
-    dBias: Floats,
-    dInput: Floats | null,
-  ): void {
+  denseBackward(s: DenseShape, g: LayerGradients): void {
     const kernel = 'denseBackward';
-    checkDense(kernel, s, { input, weight, bias: dBias, output: dOutput });
-    checkDense(kernel, s, { input: dInput, weight: dWeight });
-    const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, input, weight, dOutput, dWeight, dBias, dInput);
+    checkDense(kernel, s, { input: g.input, weight: g.weight, bias: g.dBias, output: g.dOutput });
+    checkDense(kernel, s, { input: g.dInput, weight: g.dWeight });
+    const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, g);
     const { batch: N, inFeatures: I, outFeatures: O } = s;
     this.kernels.accumulateBiasGradient(dy, N, O, 1, db);
     // dW [O, I] += dOutᵀ · in, dOut stored [N, O]
@@ -354,20 +338,12 @@ export class WasmBackend implements Backend {
   }
 
   // dOutput [N, C, positions] → dGamma, dBeta [C] +=, dInput [N, C, positions] = (when not null)
-  batchNormBackward(
-    s: BatchNormShape,
-    input: Floats,
-    dOutput: Floats,
-    state: { gamma: Floats; savedMean: Floats; savedInvStd: Floats; training: boolean },
-    dGamma: Floats,
-    dBeta: Floats,
-    dInput: Floats | null,
-  ): void {
+  batchNormBackward(s: BatchNormShape, g: BatchNormGradients): void {
     const kernel = 'batchNormBackward';
-    const { gamma, savedMean, savedInvStd } = state;
-    checkBatchNorm(kernel, s, { input, dOutput, dInput }, { gamma, savedMean, savedInvStd, dGamma, dBeta });
+    checkBatchNormBackward(kernel, s, g);
+    const { input, dOutput, gamma, savedMean, savedInvStd, dGamma, dBeta, dInput } = g;
     this.checkOwned(kernel, { input, dOutput, gamma, savedMean, savedInvStd, dGamma, dBeta, ...(dInput === null ? {} : { dInput }) });
-    batchNormBackward(s, input, dOutput, state, dGamma, dBeta, dInput);
+    batchNormBackward(s, g);
   }
 
   multiplyElementwise(input: Floats, mask: Floats, output: Floats): void {
@@ -530,14 +506,14 @@ export class WasmBackend implements Backend {
   }
 
   /** The byte addresses a layer's backward pass works on (each array checked to be this backend's). */
-  private backwardAddresses(kernel: string, input: Floats, weight: Floats, dOutput: Floats, dWeight: Floats, dBias: Floats, dInput: Floats | null) {
+  private backwardAddresses(kernel: string, g: LayerGradients) {
     return {
-      x: this.address(kernel, 'input', input),
-      w: this.address(kernel, 'weight', weight),
-      dy: this.address(kernel, 'dOutput', dOutput),
-      dw: this.address(kernel, 'dWeight', dWeight),
-      db: this.address(kernel, 'dBias', dBias),
-      dx: dInput === null ? null : this.address(kernel, 'dInput', dInput),
+      x: this.address(kernel, 'input', g.input),
+      w: this.address(kernel, 'weight', g.weight),
+      dy: this.address(kernel, 'dOutput', g.dOutput),
+      dw: this.address(kernel, 'dWeight', g.dWeight),
+      db: this.address(kernel, 'dBias', g.dBias),
+      dx: g.dInput === null ? null : this.address(kernel, 'dInput', g.dInput),
     };
   }
 
