@@ -11,6 +11,7 @@
  *                          ReLU after it in one pass, run on each image's GEMM output while it is in cache)
  *   accumulateBiasGradient dBias[f] += Σ_n Σ_s dOut[n, f, s]     (summed in float64, see below)
  *   addInto                dst[k] += src[k]   (the thread pool sums the threads' gradients with it)
+ *   multiplyElementwise    out[k] = x[k] · mask[k]   (dropout's scaled mask)
  *
  * ReLU as a mask rather than f32x4.max gives exactly the reference's `x > 0 ? x : 0`: −0 and NaN
  * become +0. The bias gradient sums up to N·S = 64·676 terms per channel; it accumulates in f64x2
@@ -116,4 +117,17 @@ export function accumulateBiasGradient(dOutput: usize, batch: i32, channels: i32
 /** dst[0:length] += src[0:length]: one thread's gradients added into the sum, four floats a step. */
 export function addInto(dst: usize, src: usize, length: i32): void {
   addRun(src, dst, length);
+}
+
+/** output[0:length] = input · mask, elementwise (one f32 multiply each, the reference's product). */
+export function multiplyElementwise(input: usize, mask: usize, output: usize, length: i32): void {
+  let k = 0;
+  for (; k + 4 <= length; k += 4) {
+    const o = <usize>k << 2;
+    v128.store(output + o, f32x4.mul(v128.load(input + o), v128.load(mask + o)));
+  }
+  for (; k < length; k++) {
+    const o = <usize>k << 2;
+    store<f32>(output + o, load<f32>(input + o) * load<f32>(mask + o));
+  }
 }

@@ -6,8 +6,10 @@
 export { heapBase } from './memory';
 export { gemm, gemmIm2col, gemmIm2colA, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
 export { col2im } from './im2col';
-export { maxPool2dForward, maxPool2dBackward } from './pool';
-export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, addInto } from './elementwise';
+export { padImage, cropImage, im2colStrided, col2imStrided } from './im2col-strided';
+export { maxPool2dForward, maxPool2dWindows, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './pool';
+export { batchNormForward, batchNormBackward } from './batch-norm';
+export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, addInto, multiplyElementwise } from './elementwise';
 export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';

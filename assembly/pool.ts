@@ -1,5 +1,12 @@
 /**
- * 2×2, stride-2 max pooling (floor mode: an odd last row or column is dropped, as PyTorch's default).
+ * Max and average pooling over K×K windows with stride S, no padding, floor mode (rows and columns that
+ * do not fill a window are dropped, as PyTorch's default): OH = ⌊(H − K)/S⌋ + 1.
+ *
+ * The paper's 2×2, stride-2 max pool has a SIMD kernel of its own (maxPool2dForward, below); any other
+ * K and S goes through maxPool2dWindows, window by window (windows overlap when S < K).
+ * Average pooling: 2×2/2 by shuffles as the max pool, any other window row by row (f32x4 sums of
+ * K-float runs when K ≥ 4, e.g. global pooling's whole-plane window). Sums run in float32 — at most K²
+ * terms, within test/parity.ts's summation bound of the reference's float64 sum.
  *
  * Memory layout: input [P, H, W] where P = N·C planes, output and argmax [P, ⌊H/2⌋, ⌊W/2⌋];
  * argmax holds the flat index into the whole input tensor of each window's maximum.
@@ -79,6 +86,42 @@ export function maxPool2dForward(input: usize, planes: i32, height: i32, width: 
   }
 }
 
+/**
+ * Max pooling with any K and S: output, argmax [P, OH, OW] ← input [P, H, W]. Each window is scanned in
+ * row-major order with a strict `>`, as the reference: the first maximum wins ties, and a NaN never
+ * displaces an earlier value. (maxPool2dBackward below serves every K and S: it adds, so overlapping
+ * windows that share a maximum send it the sum of their gradients.)
+ */
+export function maxPool2dWindows(input: usize, planes: i32, height: i32, width: i32, kernelSize: i32, stride: i32, output: usize, argmax: usize): void {
+  const outH = (height - kernelSize) / stride + 1;
+  const outW = (width - kernelSize) / stride + 1;
+  let out = output;
+  let arg = argmax;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let i = 0; i < outH; i++) {
+      for (let j = 0; j < outW; j++) {
+        const first = (plane * height + stride * i) * width + stride * j;
+        let where = first;
+        let best = load<f32>(input + (<usize>first << 2));
+        for (let a = 0; a < kernelSize; a++) {
+          const row = first + a * width;
+          for (let b = 0; b < kernelSize; b++) {
+            const value = load<f32>(input + (<usize>(row + b) << 2));
+            if (value > best) {
+              best = value;
+              where = row + b;
+            }
+          }
+        }
+        store<f32>(out, best);
+        store<i32>(arg, where);
+        out += 4;
+        arg += 4;
+      }
+    }
+  }
+}
+
 /** Returns −1, or the position of the first argmax entry outside [0, inLength) (nothing written past it). */
 export function maxPool2dBackward(dOutput: usize, argmax: usize, outLength: i32, dInput: usize, inLength: i32): i32 {
   memory.fill(dInput, 0, <usize>inLength << 2);
@@ -89,4 +132,113 @@ export function maxPool2dBackward(dOutput: usize, argmax: usize, outLength: i32,
     store<f32>(at, load<f32>(at) + load<f32>(dOutput + (<usize>j << 2)));
   }
   return -1;
+}
+
+/** output [P, OH, OW] ← the mean of each K×K window of input [P, H, W] (Σ in float32, then × 1/K²). */
+export function avgPool2dForward(input: usize, planes: i32, height: i32, width: i32, kernelSize: i32, stride: i32, output: usize): void {
+  const outH = (height - kernelSize) / stride + 1;
+  const outW = (width - kernelSize) / stride + 1;
+  const scale: f32 = <f32>(1.0 / <f64>(kernelSize * kernelSize));
+  let out = output;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let i = 0; i < outH; i++) {
+      const top = (plane * height + stride * i) * width; // flat index of the window row's first element
+      let j = 0;
+      if (kernelSize == 2 && stride == 2) {
+        // Four windows a step: even and odd columns of the two rows, by shuffles as in maxPool2dForward,
+        // summed in the reference's order ((a + b) + c) + d.
+        const row0 = input + (<usize>top << 2);
+        const row1 = row0 + (<usize>width << 2);
+        const quarter = f32x4.splat(scale);
+        for (; j + 4 <= outW; j += 4) {
+          const lo0 = v128.load(row0 + (<usize>(2 * j) << 2));
+          const hi0 = v128.load(row0 + (<usize>(2 * j) << 2), 16);
+          const lo1 = v128.load(row1 + (<usize>(2 * j) << 2));
+          const hi1 = v128.load(row1 + (<usize>(2 * j) << 2), 16);
+          let sum = f32x4.add(v128.shuffle<f32>(lo0, hi0, 0, 2, 4, 6), v128.shuffle<f32>(lo0, hi0, 1, 3, 5, 7));
+          sum = f32x4.add(sum, v128.shuffle<f32>(lo1, hi1, 0, 2, 4, 6));
+          sum = f32x4.add(sum, v128.shuffle<f32>(lo1, hi1, 1, 3, 5, 7));
+          v128.store(out, f32x4.mul(sum, quarter));
+          out += 16;
+        }
+      }
+      for (; j < outW; j++) {
+        let sum: f32 = 0;
+        for (let a = 0; a < kernelSize; a++) sum += sumRun(input + (<usize>(top + a * width + stride * j) << 2), kernelSize);
+        store<f32>(out, sum * scale);
+        out += 4;
+      }
+    }
+  }
+}
+
+/**
+ * dInput [P, H, W] ← the adjoint of avgPool2dForward: zeroed, then each dOutput[i, j]/K² added onto its
+ * window's K² elements (overlapping windows add up; rows and columns no window covers stay 0).
+ */
+export function avgPool2dBackward(dOutput: usize, planes: i32, height: i32, width: i32, kernelSize: i32, stride: i32, dInput: usize): void {
+  const outH = (height - kernelSize) / stride + 1;
+  const outW = (width - kernelSize) / stride + 1;
+  const scale: f32 = <f32>(1.0 / <f64>(kernelSize * kernelSize));
+  memory.fill(dInput, 0, (<usize>planes * height * width) << 2);
+  let dy = dOutput;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let i = 0; i < outH; i++) {
+      const top = (plane * height + stride * i) * width;
+      let j = 0;
+      if (kernelSize == 2 && stride == 2) {
+        // Windows do not overlap: each gradient is stored (onto zeros) at two columns of two rows.
+        const row0 = dInput + (<usize>top << 2);
+        const row1 = row0 + (<usize>width << 2);
+        const quarter = f32x4.splat(scale);
+        for (; j + 4 <= outW; j += 4) {
+          const d = f32x4.mul(v128.load(dy), quarter);
+          const lo = v128.shuffle<f32>(d, d, 0, 0, 1, 1);
+          const hi = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
+          const at = <usize>(2 * j) << 2;
+          v128.store(row0 + at, lo);
+          v128.store(row0 + at, hi, 16);
+          v128.store(row1 + at, lo);
+          v128.store(row1 + at, hi, 16);
+          dy += 16;
+        }
+      }
+      for (; j < outW; j++) {
+        const d = load<f32>(dy) * scale;
+        for (let a = 0; a < kernelSize; a++) addToRun(dInput + (<usize>(top + a * width + stride * j) << 2), kernelSize, d);
+        dy += 4;
+      }
+    }
+  }
+}
+
+// Σ run[0:n], four lanes then a scalar tail.
+// @ts-ignore: decorator
+@inline
+function sumRun(run: usize, n: i32): f32 {
+  let k = 0;
+  let sum: f32 = 0;
+  if (n >= 4) {
+    let lanes = f32x4.splat(0);
+    for (; k + 4 <= n; k += 4) lanes = f32x4.add(lanes, v128.load(run + (<usize>k << 2)));
+    sum = (f32x4.extract_lane(lanes, 0) + f32x4.extract_lane(lanes, 1)) + (f32x4.extract_lane(lanes, 2) + f32x4.extract_lane(lanes, 3));
+  }
+  for (; k < n; k++) sum += load<f32>(run + (<usize>k << 2));
+  return sum;
+}
+
+// run[0:n] += value, four lanes then a scalar tail.
+// @ts-ignore: decorator
+@inline
+function addToRun(run: usize, n: i32, value: f32): void {
+  const splat = f32x4.splat(value);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const at = run + (<usize>k << 2);
+    v128.store(at, f32x4.add(v128.load(at), splat));
+  }
+  for (; k < n; k++) {
+    const at = run + (<usize>k << 2);
+    store<f32>(at, load<f32>(at) + value);
+  }
 }

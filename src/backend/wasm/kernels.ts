@@ -66,10 +66,56 @@ export interface KernelExports {
   gemmEdgeTileFloats(): number;
 
   col2im(columns: number, channels: number, height: number, width: number, kernelSize: number, image: number): void;
+  /** padded [C, H+2P, W+2P] ← image [C, H, W] with a zero border (assembly/im2col-strided.ts). */
+  padImage(image: number, channels: number, height: number, width: number, padding: number, padded: number): void;
+  /** image [C, H, W] ← the interior of padded [C, H+2P, W+2P]. */
+  cropImage(padded: number, channels: number, height: number, width: number, padding: number, image: number): void;
+  /** columns [C·K·K, OH·OW] ← the im2col matrix with stride and padding, materialised. */
+  im2colStrided(image: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, columns: number): void;
+  /** image [C, H, W] ← col2im of columns with stride and padding (zeroed, then scatter-added). */
+  col2imStrided(columns: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, image: number): void;
 
+  /** The paper's 2×2, stride-2 max pool. */
   maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;
+  /** Max pool with any kernel size and stride. */
+  maxPool2dWindows(input: number, planes: number, height: number, width: number, kernelSize: number, stride: number, output: number, argmax: number): void;
   /** Returns −1, or the position of the first argmax entry outside [0, inLength). */
   maxPool2dBackward(dOutput: number, argmax: number, outLength: number, dInput: number, inLength: number): number;
+
+  avgPool2dForward(input: number, planes: number, height: number, width: number, kernelSize: number, stride: number, output: number): void;
+  avgPool2dBackward(dOutput: number, planes: number, height: number, width: number, kernelSize: number, stride: number, dInput: number): void;
+
+  batchNormForward(
+    input: number,
+    batch: number,
+    channels: number,
+    positions: number,
+    gamma: number,
+    beta: number,
+    runningMean: number,
+    runningVar: number,
+    training: number,
+    momentum: number,
+    epsilon: number,
+    savedMean: number,
+    savedInvStd: number,
+    output: number,
+  ): void;
+  /** dInput = 0 skips the input gradient. */
+  batchNormBackward(
+    input: number,
+    dOutput: number,
+    batch: number,
+    channels: number,
+    positions: number,
+    gamma: number,
+    savedMean: number,
+    savedInvStd: number,
+    training: number,
+    dGamma: number,
+    dBeta: number,
+    dInput: number,
+  ): void;
 
   reluForward(input: number, output: number, length: number): void;
   reluBackward(output: number, dOutput: number, dInput: number, length: number): void;
@@ -77,6 +123,7 @@ export interface KernelExports {
   addBiasRelu(output: number, batch: number, channels: number, positions: number, bias: number): void;
   accumulateBiasGradient(dOutput: number, batch: number, channels: number, positions: number, dBias: number): void;
   addInto(dst: number, src: number, length: number): void;
+  multiplyElementwise(input: number, mask: number, output: number, length: number): void;
 
   softmaxCrossEntropy(
     logits: number,

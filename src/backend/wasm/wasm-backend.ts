@@ -3,9 +3,13 @@
  *
  *   convolution  = one GEMM per image whose B is the image's im2col matrix, packed straight from the
  *                  image (gemmIm2col), + bias; backward: dW += dOut·colsᵀ (gemmIm2col again), dBias by
- *                  reduction, dInput = col2im(Wᵀ·dOut), skipped when dInput is null
+ *                  reduction, dInput = col2im(Wᵀ·dOut), skipped when dInput is null. With padding P
+ *                  (stride 1) the same on the image copied into a zero-bordered block, its gradient
+ *                  cropped back; with stride S > 1 on a materialised columns matrix (im2col-strided.ts)
  *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
- *   relu, max pool, softmax cross-entropy, Adam: one kernel each
+ *   relu, max and average pools, batch norm, the dropout mask product, softmax cross-entropy, Adam:
+ *                  one kernel each (the paper's 2×2/2 max pool and 2×2/2 average pool have SIMD paths
+ *                  of their own)
  *
  * Every method first runs the shared shape checks (shape-checks.ts), then checks that each array is a
  * Float32Array (Int32Array for indices) lying inside THIS backend's memory, and only then passes byte
@@ -13,21 +17,17 @@
  *
  * Memory (arena.ts): allocFloats/allocInts return views into one shared WebAssembly memory; they stay
  * valid for the backend's lifetime, even as the memory grows. The scratch the kernels need (GEMM
- * packing panels, the columns gradient of one image) is reserved by the backend itself: the panels at
- * creation, the columns when a larger convolution first arrives, so a training step whose shapes have
- * been seen allocates nothing.
+ * packing panels, the columns (gradient) of one image, a padded image) is reserved by the backend itself:
+ * the panels at creation, the others when a larger convolution first arrives, so a training step whose
+ * shapes have been seen allocates nothing.
  *
  * This file uses no Node-only API: a browser can create the backend from fetched bytes with
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
  */
 import { XcnnError } from '../../errors.js';
 import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
-import { convOutputSize, poolGeometry } from '../backend.js';
-import { conv2dBackward as referenceConv2dBackward, conv2dForward as referenceConv2dForward } from '../reference/conv2d.js';
-import { avgPool2dBackward, avgPool2dForward } from '../reference/avgpool2d.js';
-import { batchNormBackward, batchNormForward } from '../reference/batch-norm.js';
+import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
 import { checkBatchNormBackward, checkBatchNormForward } from '../reference/index.js';
-import { maxPool2dBackward as referenceMaxPool2dBackward, maxPool2dForward as referenceMaxPool2dForward } from '../reference/maxpool2d.js';
 import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena } from './arena.js';
 import {
@@ -86,8 +86,10 @@ export async function attachWasmBackend(shared: SharedKernels): Promise<WasmBack
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
-  /** The columns gradient of one image, [C·K·K, OH·OW]; replaced by a larger block when a larger shape arrives. */
+  /** The columns (or their gradient) of one image, [C·K·K, OH·OW]; replaced by a larger block when a larger shape arrives. */
   private columns = { address: 0, floats: 0 };
+  /** One image with its zero border, [C, H+2P, W+2P] (padded stride-1 convolutions); grown likewise. */
+  private padded = { address: 0, floats: 0 };
   /** dWᵀ [C·K·K, F] of a convolution with C·K·K < F, summed over the batch before it is added to dW. */
   private transposedWeightGradient = { address: 0, floats: 0 };
 
@@ -153,30 +155,33 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * One GEMM per image, its B the image's im2col matrix packed straight from the image; then the bias
-   * over the whole batch, or — fused with the ReLU — bias and ReLU in one pass over each image's output
-   * right after its GEMM, while it is still in cache.
+   * One GEMM per image, its B the image's im2col matrix packed straight from the image (stride 1, after
+   * padding it into a bordered block when P > 0) or materialised (stride > 1); then the bias over the
+   * whole batch, or — fused with the ReLU — bias and ReLU in one pass over each image's output right
+   * after its GEMM, while it is still in cache.
    */
   private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
-    if (!isValidStrideOne(s)) {
-      // Strided or padded: the reference loops on this backend's memory until the SIMD packers cover it.
-      this.checkOwned(kernel, { input, weight, bias, output });
-      referenceConv2dForward(s, input, weight, bias, output);
-      if (relu) this.reluForward(output, output);
-      return;
-    }
     const x = this.address(kernel, 'input', input);
     const w = this.address(kernel, 'weight', weight);
     const b = this.address(kernel, 'bias', bias);
     const y = this.address(kernel, 'output', output);
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
-    const positions = convOutputSize(H, K) * convOutputSize(W, K);
+    const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
+    const positions = outHeight * outWidth;
     const patch = C * K * K;
     for (let n = 0; n < N; n++) {
+      const xN = x + n * C * H * W * 4;
       const yN = y + n * F * positions * 4;
       // out_n [F, OH·OW] = W [F, CKK] · cols_n [CKK, OH·OW]
-      this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, x + n * C * H * W * 4, H, W, K, yN, positions, 0);
+      if (S === 1) {
+        const image = this.paddedImage(xN, s);
+        this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, image.address, image.height, image.width, K, yN, positions, 0);
+      } else {
+        const cols = this.columnsFor(patch * positions);
+        this.kernels.im2colStrided(xN, C, H, W, K, S, P, cols);
+        this.kernels.gemm(0, 0, F, positions, patch, w, patch, cols, positions, yN, positions, 0);
+      }
       if (relu) this.kernels.addBiasRelu(yN, 1, F, positions, b);
     }
     if (!relu) this.kernels.addBias(y, N, F, positions, b);
@@ -188,14 +193,11 @@ export class WasmBackend implements Backend {
     checkConv2d(kernel, s, { input: g.input, weight: g.weight, bias: g.dBias, output: g.dOutput });
     checkConv2d(kernel, s, { input: g.dInput, weight: g.dWeight });
     const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, g);
-    if (!isValidStrideOne(s)) {
-      referenceConv2dBackward(s, g);
-      return;
-    }
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
-    const positions = convOutputSize(H, K) * convOutputSize(W, K);
+    const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
+    const positions = outHeight * outWidth;
     const patch = C * K * K;
-    const cols = dx === null ? 0 : this.columnsFor(patch * positions);
+    const cols = dx === null && S === 1 ? 0 : this.columnsFor(patch * positions);
     // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
     // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
     const dwT = patch < F ? this.weightGradientScratch(patch * F) : null;
@@ -203,17 +205,34 @@ export class WasmBackend implements Backend {
     for (let n = 0; n < N; n++) {
       const dyN = dy + n * F * positions * 4;
       const xN = x + n * C * H * W * 4;
+      const dxN = dx === null ? 0 : dx + n * C * H * W * 4;
+      if (S > 1) {
+        this.kernels.im2colStrided(xN, C, H, W, K, S, P, cols);
+        if (dwT === null) this.kernels.gemm(0, 1, F, patch, positions, dyN, positions, cols, positions, dw, patch, 1);
+        else this.kernels.gemm(0, 1, patch, F, positions, cols, positions, dyN, positions, dwT.byteOffset, F, n > 0 ? 1 : 0);
+        if (dx === null) continue;
+        this.kernels.gemm(1, 0, patch, positions, F, w, patch, dyN, positions, cols, positions, 0);
+        this.kernels.col2imStrided(cols, C, H, W, K, S, P, dxN);
+        continue;
+      }
+      const image = this.paddedImage(xN, s);
       if (dwT === null) {
         // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
-        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, xN, H, W, K, dw, patch, 1);
+        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.height, image.width, K, dw, patch, 1);
       } else {
         // dWᵀ [CKK, F] (+)= cols_n [CKK, OH·OW] · dOut_nᵀ (the first image overwrites the scratch)
-        this.kernels.gemmIm2colA(1, patch, F, positions, xN, H, W, K, dyN, positions, dwT.byteOffset, F, n > 0 ? 1 : 0);
+        this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, dyN, positions, dwT.byteOffset, F, n > 0 ? 1 : 0);
       }
       if (dx === null) continue;
-      // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels.
+      // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels — with padding, onto
+      // the bordered block (the padded input is no longer needed), whose interior is the gradient.
       this.kernels.gemm(1, 0, patch, positions, F, w, patch, dyN, positions, cols, positions, 0);
-      this.kernels.col2im(cols, C, H, W, K, dx + n * C * H * W * 4);
+      if (P === 0) {
+        this.kernels.col2im(cols, C, H, W, K, dxN);
+      } else {
+        this.kernels.col2im(cols, C, image.height, image.width, K, image.address);
+        this.kernels.cropImage(image.address, C, H, W, P, dxN);
+      }
     }
     if (dwT !== null) {
       const dW = g.dWeight as Float32Array;
@@ -266,39 +285,23 @@ export class WasmBackend implements Backend {
     );
   }
 
-  // input [N,C,H,W] → output, argmax [N,C,⌊H/2⌋,⌊W/2⌋]
+  // input [N,C,H,W] → output, argmax [N,C,OH,OW]
   maxPool2dForward(s: Pool2dShape, input: Floats, output: Floats, argmax: Int32Array): void {
     const kernel = 'maxPool2dForward';
     checkPool2d(kernel, s, { input, output, argmax });
-    if (!isTwoByTwoStrideTwo(s)) {
-      this.checkOwned(kernel, { input, output });
-      this.intAddress(kernel, 'argmax', argmax);
-      referenceMaxPool2dForward(s, input, output, argmax);
-      return;
-    }
-    this.kernels.maxPool2dForward(
-      this.address(kernel, 'input', input),
-      s.batch * s.channels,
-      s.height,
-      s.width,
-      this.address(kernel, 'output', output),
-      this.intAddress(kernel, 'argmax', argmax),
-    );
+    const x = this.address(kernel, 'input', input);
+    const y = this.address(kernel, 'output', output);
+    const where = this.intAddress(kernel, 'argmax', argmax);
+    const { kernelSize: K, stride: S } = poolGeometry(s);
+    const planes = s.batch * s.channels;
+    if (K === 2 && S === 2) this.kernels.maxPool2dForward(x, planes, s.height, s.width, y, where);
+    else this.kernels.maxPool2dWindows(x, planes, s.height, s.width, K, S, y, where);
   }
 
-  // dOutput, argmax [N,C,⌊H/2⌋,⌊W/2⌋] → dInput [N,C,H,W]
+  // dOutput, argmax [N,C,OH,OW] → dInput [N,C,H,W] (any K and S: the kernel adds, so overlapping windows sum)
   maxPool2dBackward(s: Pool2dShape, dOutput: Floats, argmax: Int32Array, dInput: Floats): void {
     const kernel = 'maxPool2dBackward';
     checkPool2d(kernel, s, { input: dInput, output: dOutput, argmax });
-    if (!isTwoByTwoStrideTwo(s)) {
-      this.checkOwned(kernel, { dOutput, dInput });
-      this.intAddress(kernel, 'argmax', argmax);
-      for (let j = 0; j < argmax.length; j++) {
-        if (!(argmax[j] >= 0 && argmax[j] < dInput.length)) throw badArgmax(kernel, j, argmax[j], dInput.length);
-      }
-      referenceMaxPool2dBackward(s, dOutput, argmax, dInput);
-      return;
-    }
     const bad = this.kernels.maxPool2dBackward(
       this.address(kernel, 'dOutput', dOutput),
       this.intAddress(kernel, 'argmax', argmax),
@@ -309,48 +312,71 @@ export class WasmBackend implements Backend {
     if (bad >= 0) throw badArgmax(kernel, bad, argmax[bad], dInput.length);
   }
 
-  // The kernels below run the reference loops on this backend's memory (TensorFlow.js's fallback: an op
-  // without a SIMD kernel yet still runs, on the same arrays), after the same checks as every kernel.
-
   // input [N,C,H,W] → output [N,C,OH,OW]
   avgPool2dForward(s: Pool2dShape, input: Floats, output: Floats): void {
     const kernel = 'avgPool2dForward';
     checkPool2d(kernel, s, { input, output });
-    this.checkOwned(kernel, { input, output });
-    avgPool2dForward(s, input, output);
+    const { kernelSize: K, stride: S } = poolGeometry(s);
+    this.kernels.avgPool2dForward(this.address(kernel, 'input', input), s.batch * s.channels, s.height, s.width, K, S, this.address(kernel, 'output', output));
   }
 
   // dOutput [N,C,OH,OW] → dInput [N,C,H,W]
   avgPool2dBackward(s: Pool2dShape, dOutput: Floats, dInput: Floats): void {
     const kernel = 'avgPool2dBackward';
     checkPool2d(kernel, s, { input: dInput, output: dOutput });
-    this.checkOwned(kernel, { dOutput, dInput });
-    avgPool2dBackward(s, dOutput, dInput);
+    const { kernelSize: K, stride: S } = poolGeometry(s);
+    this.kernels.avgPool2dBackward(this.address(kernel, 'dOutput', dOutput), s.batch * s.channels, s.height, s.width, K, S, this.address(kernel, 'dInput', dInput));
   }
 
   // input, output [N, C, positions]; per-channel state [C]
   batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
     const kernel = 'batchNormForward';
     checkBatchNormForward(kernel, s, input, output, state);
-    const { gamma, beta, runningMean, runningVar, savedMean, savedInvStd } = state;
-    this.checkOwned(kernel, { input, output, gamma, beta, runningMean, runningVar, savedMean, savedInvStd });
-    batchNormForward(s, input, output, state);
+    const a = (name: keyof BatchNormState) => this.address(kernel, name, state[name] as Floats);
+    this.kernels.batchNormForward(
+      this.address(kernel, 'input', input),
+      s.batch,
+      s.channels,
+      s.positions,
+      a('gamma'),
+      a('beta'),
+      a('runningMean'),
+      a('runningVar'),
+      state.training ? 1 : 0,
+      state.momentum,
+      state.epsilon,
+      a('savedMean'),
+      a('savedInvStd'),
+      this.address(kernel, 'output', output),
+    );
   }
 
   // dOutput [N, C, positions] → dGamma, dBeta [C] +=, dInput [N, C, positions] = (when not null)
   batchNormBackward(s: BatchNormShape, g: BatchNormGradients): void {
     const kernel = 'batchNormBackward';
     checkBatchNormBackward(kernel, s, g);
-    const { input, dOutput, gamma, savedMean, savedInvStd, dGamma, dBeta, dInput } = g;
-    this.checkOwned(kernel, { input, dOutput, gamma, savedMean, savedInvStd, dGamma, dBeta, ...(dInput === null ? {} : { dInput }) });
-    batchNormBackward(s, g);
+    const a = (name: Exclude<keyof BatchNormGradients, 'training' | 'dInput'>) => this.address(kernel, name, g[name]);
+    this.kernels.batchNormBackward(
+      a('input'),
+      a('dOutput'),
+      s.batch,
+      s.channels,
+      s.positions,
+      a('gamma'),
+      a('savedMean'),
+      a('savedInvStd'),
+      g.training ? 1 : 0,
+      a('dGamma'),
+      a('dBeta'),
+      g.dInput === null ? 0 : this.address(kernel, 'dInput', g.dInput),
+    );
   }
 
+  // input, mask, output: the same length (dropout: output = input · mask, the mask holding 0 or 1/(1 − p))
   multiplyElementwise(input: Floats, mask: Floats, output: Floats): void {
     const kernel = 'multiplyElementwise';
     checkSameLength(kernel, { input, mask, output });
-    this.checkOwned(kernel, { input, mask, output });
-    for (let k = 0; k < input.length; k++) output[k] = input[k] * mask[k];
+    this.kernels.multiplyElementwise(this.address(kernel, 'input', input), this.address(kernel, 'mask', mask), this.address(kernel, 'output', output), input.length);
   }
 
   // logits, probs, dLogits [N, classes]; labels [N]
@@ -523,15 +549,25 @@ export class WasmBackend implements Backend {
     return this.arena.viewFloats(this.transposedWeightGradient.address, floats);
   }
 
-  /** The byte address of the scratch block for one image's columns gradient, grown on first need. */
+  /**
+   * The image at byte address `image` ([C,H,W] of shape s) as a stride-1 convolution's packers see it:
+   * itself when there is no padding, else copied into the scratch block with its zero border.
+   */
+  private paddedImage(image: number, s: Conv2dShape): { address: number; height: number; width: number } {
+    const P = s.padding ?? 0;
+    if (P === 0) return { address: image, height: s.height, width: s.width };
+    const height = s.height + 2 * P;
+    const width = s.width + 2 * P;
+    const floats = s.inChannels * height * width;
+    if (floats > this.padded.floats) this.padded = { address: this.arena.reserve(floats * 4), floats };
+    this.kernels.padImage(image, s.inChannels, s.height, s.width, P, this.padded.address);
+    return { address: this.padded.address, height, width };
+  }
+
+  /** The byte address of the scratch block for one image's columns (or their gradient), grown on first need. */
   private columnsFor(floats: number): number {
     if (floats > this.columns.floats) this.columns = { address: this.arena.reserve(floats * 4), floats };
     return this.columns.address;
-  }
-
-  /** Checks that every array is float32 and lives in this backend's memory. */
-  private checkOwned(kernel: string, arrays: Record<string, Floats>): void {
-    for (const [name, array] of Object.entries(arrays)) this.address(kernel, name, array);
   }
 
   /** The byte address of a float array, after checking that it is float32 and lives in this backend's memory. */
@@ -572,17 +608,6 @@ function checkMatrix(kernel: string, name: string, array: Float32Array, rows: nu
   if (array.length < needed) {
     throw new XcnnError(`${kernel}: ${name} (${rows}×${cols}, row stride ${ld}) needs ${needed} floats, got ${array.length}`);
   }
-}
-
-/** A convolution the im2col packers cover: stride 1, no padding. */
-function isValidStrideOne(s: Conv2dShape): boolean {
-  return (s.stride ?? 1) === 1 && (s.padding ?? 0) === 0;
-}
-
-/** A pool the SIMD kernel covers: the paper's 2×2 windows with stride 2. */
-function isTwoByTwoStrideTwo(s: Pool2dShape): boolean {
-  const { kernelSize, stride } = poolGeometry(s);
-  return kernelSize === 2 && stride === 2;
 }
 
 function badArgmax(kernel: string, at: number, value: number, inLength: number): XcnnError {

@@ -1,0 +1,179 @@
+/**
+ * The wasm convolution with stride S and zero padding P (forward, fused bias + ReLU, weight, bias and
+ * input gradients) against the float32 reference's direct loops, over random shapes: kernels 1–5,
+ * strides 1–3, paddings 0–2 (also wider than the kernel, where whole output rows see only padding), odd
+ * sizes, batches 1–5 — on whichever build XCNN_WASM_BUILD picks. Tolerances are test/parity.ts's float32
+ * summation bound, Σ|terms| from the reference run on absolute values. Stride 1 with padding runs the
+ * packers of the valid convolution on a zero-bordered copy of each image, so it must equal, bit for bit,
+ * the wasm valid convolution of an explicitly padded input — an independent check of the border logic.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Conv2dShape } from '../src/backend/backend.js';
+import { convGeometry } from '../src/backend/backend.js';
+import { XcnnError } from '../src/errors.js';
+import { Random } from '../src/random.js';
+import { EXACT, expectParity, printMargins, sumTolerance } from './parity.js';
+import { absolute, randomFloats, reference, wasm } from './wasm-fixtures.js';
+
+const shapes: fc.Arbitrary<Conv2dShape> = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 5 }),
+    inChannels: fc.integer({ min: 1, max: 4 }),
+    outChannels: fc.oneof(fc.constantFrom(1, 3, 5, 9), fc.integer({ min: 1, max: 12 })),
+    kernelSize: fc.integer({ min: 1, max: 5 }),
+    stride: fc.integer({ min: 1, max: 3 }),
+    padding: fc.integer({ min: 0, max: 2 }),
+    extraHeight: fc.integer({ min: 0, max: 9 }),
+    extraWidth: fc.integer({ min: 0, max: 9 }),
+  })
+  .map(({ extraHeight, extraWidth, ...s }) => ({
+    ...s,
+    // the smallest input the kernel fits once padded, and then some
+    height: Math.max(1, s.kernelSize - 2 * s.padding) + extraHeight,
+    width: Math.max(1, s.kernelSize - 2 * s.padding) + extraWidth,
+  }));
+
+function sizes(s: Conv2dShape) {
+  const { outHeight, outWidth } = convGeometry(s);
+  const positions = outHeight * outWidth;
+  return {
+    positions,
+    patch: s.inChannels * s.kernelSize ** 2,
+    input: s.batch * s.inChannels * s.height * s.width,
+    weight: s.outChannels * s.inChannels * s.kernelSize ** 2,
+    output: s.batch * s.outChannels * positions,
+  };
+}
+
+/** Forward (plain and fused with ReLU) and backward against the reference; gradients start non-zero to check +=. */
+function checkConv(s: Conv2dShape, seed: number): void {
+  const random = new Random(seed);
+  const n = sizes(s);
+  const x = randomFloats(n.input, random);
+  const w = randomFloats(n.weight, random);
+  const b = randomFloats(s.outChannels, random);
+  const dy = randomFloats(n.output, random);
+  const dw = randomFloats(n.weight, random);
+  const db = randomFloats(s.outChannels, random);
+  const dx = randomFloats(n.input, random); // garbage: dInput is overwritten, not accumulated
+  const y = randomFloats(n.output, random); // garbage: overwritten
+  const fused = randomFloats(n.output, random);
+
+  const expected = { y: new Float32Array(n.output), relu: new Float32Array(n.output), dw: dw.slice(), db: db.slice(), dx: new Float32Array(n.input) };
+  reference.conv2dForward(s, x, w, b, expected.y);
+  reference.conv2dReluForward(s, x, w, b, expected.relu);
+  reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: expected.dw, dBias: expected.db, dInput: expected.dx });
+  const scale = { y: new Float32Array(n.output), dw: absolute(dw), db: absolute(db), dx: new Float32Array(n.input) };
+  reference.conv2dForward(s, absolute(x), absolute(w), absolute(b), scale.y);
+  reference.conv2dBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: scale.dx });
+
+  wasm.conv2dForward(s, x, w, b, y);
+  wasm.conv2dReluForward(s, x, w, b, fused);
+  wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
+
+  const images = s.batch * n.positions;
+  expectParity('strided conv2d output', y, expected.y, sumTolerance(n.patch + 1, scale.y));
+  // |max(a, 0) − max(e, 0)| ≤ |a − e|: the convolution's bound holds after the ReLU; and the fusion is exact.
+  expectParity('strided conv2d+relu output', fused, expected.relu, sumTolerance(n.patch + 1, scale.y));
+  expectParity('strided conv2d+relu vs conv2d then relu', fused, y.map((v) => (v > 0 ? v : 0)), EXACT);
+  expectParity('strided conv2d dWeight', dw, expected.dw, sumTolerance(images + s.batch + 1, scale.dw));
+  expectParity('strided conv2d dBias', db, expected.db, sumTolerance(images + 1, scale.db));
+  expectParity('strided conv2d dInput', dx, expected.dx, sumTolerance(s.outChannels * s.kernelSize ** 2 + 1, scale.dx));
+}
+
+/** input [N,C,H,W] with a zero border of P on every side: [N,C,H+2P,W+2P], in wasm memory. */
+function padExplicitly(input: Float32Array, s: Conv2dShape, P: number): Float32Array {
+  const [H, W] = [s.height + 2 * P, s.width + 2 * P];
+  const padded = wasm.allocFloats(s.batch * s.inChannels * H * W);
+  for (let plane = 0; plane < s.batch * s.inChannels; plane++) {
+    for (let u = 0; u < s.height; u++) {
+      padded.set(input.subarray((plane * s.height + u) * s.width, (plane * s.height + u + 1) * s.width), (plane * H + u + P) * W + P);
+    }
+  }
+  return padded;
+}
+
+describe('conv2d with stride and padding (wasm)', () => {
+  afterAll(printMargins);
+
+  it('forward, fused forward and backward match the reference for random shapes, strides and paddings', () => {
+    fc.assert(fc.property(shapes, fc.integer(), checkConv), { numRuns: 150 });
+  });
+
+  it("matches the reference on the presets' shapes: LeNet-5's 5×5 pad 2, the modern net's 3×3 pad 1, and a stride-2 conv", () => {
+    checkConv({ batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 6, kernelSize: 5, padding: 2 }, 1);
+    checkConv({ batch: 2, inChannels: 32, height: 14, width: 14, outChannels: 64, kernelSize: 3, padding: 1 }, 2);
+    checkConv({ batch: 2, inChannels: 8, height: 15, width: 15, outChannels: 16, kernelSize: 3, stride: 2, padding: 1 }, 3);
+  });
+
+  it('with stride 1, equals bit for bit the valid convolution of the explicitly zero-padded input', () => {
+    const stride1 = shapes.map((s) => ({ ...s, stride: 1, padding: Math.max(1, s.padding ?? 0) }));
+    fc.assert(
+      fc.property(stride1, fc.integer(), (s, seed) => {
+        const random = new Random(seed);
+        const P = s.padding ?? 0;
+        const n = sizes(s);
+        const valid: Conv2dShape = { ...s, height: s.height + 2 * P, width: s.width + 2 * P, padding: 0 };
+        const x = randomFloats(n.input, random);
+        const xPadded = padExplicitly(x, s, P);
+        const w = randomFloats(n.weight, random);
+        const b = randomFloats(s.outChannels, random);
+        const dy = randomFloats(n.output, random);
+        const padded = { y: wasm.allocFloats(n.output), dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels), dx: wasm.allocFloats(n.input) };
+        const explicit = { y: wasm.allocFloats(n.output), dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels), dx: wasm.allocFloats(xPadded.length) };
+        wasm.conv2dReluForward(s, x, w, b, padded.y);
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: padded.dw, dBias: padded.db, dInput: padded.dx });
+        wasm.conv2dReluForward(valid, xPadded, w, b, explicit.y);
+        wasm.conv2dBackward(valid, { input: xPadded, weight: w, dOutput: dy, dWeight: explicit.dw, dBias: explicit.db, dInput: explicit.dx });
+        expectParity('padded conv2d output vs explicit padding', padded.y, explicit.y, EXACT);
+        expectParity('padded conv2d dWeight vs explicit padding', padded.dw, explicit.dw, EXACT);
+        expectParity('padded conv2d dBias vs explicit padding', padded.db, explicit.db, EXACT);
+        // The interior of the padded input's gradient; the border's belongs to the padding.
+        const interior = new Float32Array(n.input);
+        const [H, W] = [valid.height, valid.width];
+        for (let plane = 0; plane < s.batch * s.inChannels; plane++) {
+          for (let u = 0; u < s.height; u++) {
+            interior.set(explicit.dx.subarray((plane * H + u + P) * W + P, (plane * H + u + P) * W + P + s.width), (plane * s.height + u) * s.width);
+          }
+        }
+        expectParity('padded conv2d dInput vs explicit padding', padded.dx, interior, EXACT);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('skips dInput when it is null and leaves the parameter gradients exactly as with it', () => {
+    fc.assert(
+      fc.property(shapes, fc.integer(), (s, seed) => {
+        const random = new Random(seed);
+        const n = sizes(s);
+        const x = randomFloats(n.input, random);
+        const w = randomFloats(n.weight, random);
+        const dy = randomFloats(n.output, random);
+        const withInput = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
+        const without = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: withInput.dw, dBias: withInput.db, dInput: wasm.allocFloats(n.input) });
+        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: without.dw, dBias: without.db, dInput: null });
+        expect(without.dw).toEqual(withInput.dw);
+        expect(without.db).toEqual(withInput.db);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('refuses arrays outside its memory and arrays of the wrong length, naming them', () => {
+    const s: Conv2dShape = { batch: 2, inChannels: 2, height: 7, width: 7, outChannels: 3, kernelSize: 3, stride: 2, padding: 1 };
+    const n = sizes(s);
+    const x = wasm.allocFloats(n.input);
+    const w = wasm.allocFloats(n.weight);
+    const b = wasm.allocFloats(3);
+    const y = wasm.allocFloats(n.output);
+    expect(() => wasm.conv2dForward(s, new Float32Array(n.input), w, b, y)).toThrow(XcnnError);
+    expect(() => wasm.conv2dForward(s, x, w, b, new Float32Array(n.output))).toThrow(/output is not in this wasm backend's memory/);
+    expect(() => wasm.conv2dReluForward(s, x, w, b, wasm.allocFloats(n.output + 1))).toThrow(XcnnError);
+    const g = { input: x, weight: w, dOutput: y, dWeight: wasm.allocFloats(n.weight), dBias: wasm.allocFloats(3), dInput: wasm.allocFloats(n.input) };
+    expect(() => wasm.conv2dBackward(s, { ...g, dInput: new Float32Array(n.input) })).toThrow(/dInput is not in this wasm backend's memory/);
+    expect(() => wasm.conv2dBackward(s, { ...g, dWeight: wasm.allocFloats(n.weight - 1) })).toThrow(XcnnError);
+  });
+});
