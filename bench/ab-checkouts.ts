@@ -2,7 +2,10 @@
  * A/B of a change: the one-thread training step (SerialStep on 64 MNIST images, as the Training step
  * group) of THIS checkout against another built checkout of xcnn, in one process, in interleaved rounds.
  *
- *   node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds]      (both built: npm run build)
+ *   node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET]   (both built: npm run build)
+ *
+ * With --arch, the network is that spec preset (PRESETS in src/model/spec.ts, e.g. lenet5 or modern),
+ * built on each side by that side's own createNetwork, instead of the paper's.
  *
  * Each step is timed by the process's CPU time (user + system) as well as by the wall clock: on a
  * machine shared with other jobs the wall clock also counts the time this process waits for a core,
@@ -16,7 +19,10 @@ import type { Backend } from '../src/backend/backend.js';
 import { createWasmBackend, type KernelBuild } from '../src/backend/wasm/node.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
-import { median, mnistTrainingStep } from './training-step.js';
+import type { Network } from '../src/model/network.js';
+import type { Adam } from '../src/train/adam.js';
+import type { TrainStep } from '../src/train/step.js';
+import { median, mnistTrainingStep, onMnistBatches, presetNetworkWithAdam } from './training-step.js';
 
 const STEPS_PER_ROUND = 15;
 
@@ -51,9 +57,12 @@ function ratios(label: string, other: number[], mine: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const [otherRoot, roundsArg] = process.argv.slice(2);
-  if (otherRoot === undefined) {
-    console.error('usage: node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds]');
+  const args = process.argv.slice(2);
+  const archAt = args.indexOf('--arch');
+  const arch = archAt >= 0 ? args.splice(archAt, 2)[1] : null;
+  const [otherRoot, roundsArg] = args;
+  if (otherRoot === undefined || (archAt >= 0 && arch === undefined)) {
+    console.error('usage: node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET]');
     process.exit(2);
   }
   const rounds = Number(roundsArg ?? 9);
@@ -63,13 +72,32 @@ async function main(): Promise<void> {
     mnistTrainingStep: (await otherModule('bench/training-step.js')).mnistTrainingStep as (backend: Backend, train: ImageSet) => () => void,
   };
   const { train } = loadDataset();
+  // A preset's step on each side: that side's network, optimiser and step; this side's batch loading.
+  const otherPresetStep = async (backend: Backend): Promise<() => void> => {
+    const { createNetwork, MNIST_GEOMETRY } = await otherModule('src/model/network.js');
+    const { PRESETS } = await otherModule('src/model/spec.js');
+    const { Random } = await otherModule('src/random.js');
+    const { Adam: OtherAdam } = await otherModule('src/train/adam.js');
+    const { SerialStep: OtherSerialStep } = await otherModule('src/train/step.js');
+    const network: Network = createNetwork(backend, PRESETS[arch!](MNIST_GEOMETRY.classes), MNIST_GEOMETRY);
+    network.initialize(new Random(1));
+    const optimizer: Adam = new OtherAdam(network);
+    return onMnistBatches(new OtherSerialStep(network, optimizer) as TrainStep, backend, train);
+  };
+  const thisPresetStep = async (backend: Backend): Promise<() => void> => {
+    const { SerialStep } = await import('../src/train/step.js');
+    const { network, optimizer } = presetNetworkWithAdam(backend, arch!);
+    return onMnistBatches(new SerialStep(network, optimizer), backend, train);
+  };
+  const stepsPerRound = arch === null ? STEPS_PER_ROUND : Math.max(3, Math.round(STEPS_PER_ROUND / 3));
   for (const build of ['relaxed-simd', 'simd'] as KernelBuild[]) {
-    const steps = [
-      other.mnistTrainingStep(await other.createWasmBackend({ build }), train),
-      mnistTrainingStep(await createWasmBackend({ build }), train),
-    ];
-    const { cpu, wall } = interleavedCpuAndWall(steps, STEPS_PER_ROUND, rounds);
-    console.log(`${build}, training step, 1 thread, ${rounds} rounds — ${ratios('CPU time', cpu[0], cpu[1])}; ${ratios('wall', wall[0], wall[1])}`);
+    const [otherBackend, thisBackend] = [await other.createWasmBackend({ build }), await createWasmBackend({ build })];
+    const steps =
+      arch === null
+        ? [other.mnistTrainingStep(otherBackend, train), mnistTrainingStep(thisBackend, train)]
+        : [await otherPresetStep(otherBackend), await thisPresetStep(thisBackend)];
+    const { cpu, wall } = interleavedCpuAndWall(steps, stepsPerRound, rounds);
+    console.log(`${build}, ${arch ?? 'paper'} training step, 1 thread, ${rounds} rounds — ${ratios('CPU time', cpu[0], cpu[1])}; ${ratios('wall', wall[0], wall[1])}`);
   }
 }
 

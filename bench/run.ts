@@ -16,9 +16,9 @@ import { pytorchGroup } from './pytorch.js';
 import { cliGroup } from './cli.js';
 import { simdCeilingGroup } from './simd-ceiling.js';
 import { threadsGroup } from './threads.js';
-import { trainingStepGroup } from './training-step.js';
+import { presetTrainingStepGroup, trainingStepGroup } from './training-step.js';
 
-const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup];
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, presetTrainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup];
 
 /**
  * `npm run bench -- --only NAME[,NAME]` runs the groups whose names contain one of the NAMEs (any case),

@@ -14,7 +14,10 @@ import { BatchLoader, range } from '../src/data/batch.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
-import { createPaperNetwork, type Network } from '../src/model/network.js';
+import { createNetwork, createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
+import { PRESETS } from '../src/model/spec.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
 import { SerialStep, type TrainStep } from '../src/train/step.js';
@@ -134,5 +137,59 @@ export const trainingStepGroup: BenchGroup = {
         'target ≥ 30×': speedUp >= 30 ? 'met' : 'not met',
       },
     ];
+  },
+};
+
+/** A preset's network (PRESETS, for MNIST's 28×28×1 and 10 classes) on `backend`, initialised from `seed`, with Adam. */
+export function presetNetworkWithAdam(backend: Backend, preset: string, seed = 1): { network: Network; optimizer: Adam } {
+  const network = createNetwork(backend, PRESETS[preset](MNIST_GEOMETRY.classes), MNIST_GEOMETRY);
+  network.initialize(new Random(seed));
+  return { network, optimizer: new Adam(network) };
+}
+
+const PRESET_NAMES = ['lenet5', 'modern'];
+const PRESET_THREADS = [1, 2];
+const PRESET_ROUNDS = 5;
+const PRESET_STEPS_PER_ROUND = 10;
+
+/**
+ * The same step for the spec presets LeNet-5 and 'modern' (bn, padding, gap, dropout) on the wasm
+ * backend (the build `auto` picks), on 1 and 2 threads (the thread pool), all four configurations in
+ * interleaved rounds; speed-up = 2 threads ÷ 1 thread per round.
+ */
+export const presetTrainingStepGroup: BenchGroup = {
+  name: 'Training step, presets',
+  description:
+    `the training step (batch ${BATCH}) of the presets ${PRESET_NAMES.join(' and ')} on wasm, 1 and 2 threads; ` +
+    `medians of ${PRESET_ROUNDS} interleaved rounds of ${PRESET_STEPS_PER_ROUND} steps`,
+  async run() {
+    const { train } = loadDataset();
+    const configurations: { preset: string; threads: number; build: string; step: () => void; close: () => Promise<void> }[] = [];
+    try {
+      for (const preset of PRESET_NAMES) {
+        for (const threads of PRESET_THREADS) {
+          const backend = await createWasmBackend();
+          const { network, optimizer } = presetNetworkWithAdam(backend, preset);
+          const pool = threads > 1 ? await ThreadPool.create(network, threads, optimizer) : null;
+          const step = onMnistBatches(pool ?? new SerialStep(network, optimizer), backend, train);
+          configurations.push({ preset, threads, build: backend.build, step, close: async () => pool?.close() });
+        }
+      }
+      const samples = interleavedRounds(configurations.map((c) => c.step), configurations.map(() => PRESET_STEPS_PER_ROUND), PRESET_ROUNDS);
+      return configurations.map((c, k) => {
+        const single = configurations.findIndex((o) => o.preset === c.preset && o.threads === 1);
+        const ms = median(samples[k]);
+        return {
+          preset: c.preset,
+          build: c.build,
+          threads: c.threads,
+          'ms/step': significant(ms),
+          'images/s': significant((1000 * BATCH) / ms),
+          'speed-up vs 1 thread': significant(median(samples[single].map((oneMs, round) => oneMs / samples[k][round]))),
+        };
+      });
+    } finally {
+      for (const c of configurations) await c.close();
+    }
   },
 };
