@@ -39,35 +39,27 @@ function channelSum(data: usize, batch: i32, channels: i32, positions: i32, c: i
   return sum + (f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1));
 }
 
-// Σ (x − mean)·w over channel c, in float64: w = x − mean when `square` (Σ of squares), else w from `other` at the same place.
+// Σ (x − mean)² over channel c's N runs of M' floats, in float64 (the variance's second pass).
 // @ts-ignore: decorator
 @inline
-function channelCenteredProductSum(data: usize, other: usize, square: bool, batch: i32, channels: i32, positions: i32, c: i32, mean: f64): f64 {
+function channelSquaredDeviations(data: usize, batch: i32, channels: i32, positions: i32, c: i32, mean: f64): f64 {
   const m = f64x2.splat(mean);
   let low = f64x2.splat(0);
   let high = f64x2.splat(0);
   let sum: f64 = 0;
   for (let n = 0; n < batch; n++) {
-    const offset = (<usize>(n * channels + c) * positions) << 2;
-    const run = data + offset;
-    const otherRun = other + offset;
+    const run = data + ((<usize>(n * channels + c) * positions) << 2);
     let k = 0;
     for (; k + 4 <= positions; k += 4) {
       const four = v128.load(run + (<usize>k << 2));
       const dLow = f64x2.sub(f64x2.promote_low_f32x4(four), m);
       const dHigh = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(four, four, 2, 3, 2, 3)), m);
-      if (square) {
-        low = f64x2.add(low, f64x2.mul(dLow, dLow));
-        high = f64x2.add(high, f64x2.mul(dHigh, dHigh));
-      } else {
-        const by = v128.load(otherRun + (<usize>k << 2));
-        low = f64x2.add(low, f64x2.mul(dLow, f64x2.promote_low_f32x4(by)));
-        high = f64x2.add(high, f64x2.mul(dHigh, f64x2.promote_low_f32x4(v128.shuffle<f32>(by, by, 2, 3, 2, 3))));
-      }
+      low = f64x2.add(low, f64x2.mul(dLow, dLow));
+      high = f64x2.add(high, f64x2.mul(dHigh, dHigh));
     }
     for (; k < positions; k++) {
       const d = <f64>load<f32>(run + (<usize>k << 2)) - mean;
-      sum += d * (square ? d : <f64>load<f32>(otherRun + (<usize>k << 2)));
+      sum += d * d;
     }
   }
   const lanes = f64x2.add(low, high);
@@ -101,7 +93,7 @@ export function batchNormForward(
     let variance: f64;
     if (training) {
       mean = channelSum(input, batch, channels, positions, c) / <f64>M;
-      variance = channelCenteredProductSum(input, input, true, batch, channels, positions, c, mean) / <f64>M;
+      variance = channelSquaredDeviations(input, batch, channels, positions, c, mean) / <f64>M;
       const unbiased = M > 1 ? (variance * <f64>M) / <f64>(M - 1) : variance;
       store<f32>(runningMean + at, <f32>((1 - momentum) * <f64>load<f32>(runningMean + at) + momentum * mean));
       store<f32>(runningVar + at, <f32>((1 - momentum) * <f64>load<f32>(runningVar + at) + momentum * unbiased));
@@ -158,8 +150,36 @@ export function batchNormBackward(
     const at = <usize>c << 2;
     const mean = <f64>load<f32>(savedMean + at);
     const invStd = <f64>load<f32>(savedInvStd + at);
-    const sumDy = channelSum(dOutput, batch, channels, positions, c);
-    const sumDyXhat = channelCenteredProductSum(input, dOutput, false, batch, channels, positions, c, mean) * invStd;
+    // Σdy and Σdy·(x − μ) in one pass over the channel.
+    const m2 = f64x2.splat(mean);
+    let dyLow = f64x2.splat(0), dyHigh = f64x2.splat(0), productLow = f64x2.splat(0), productHigh = f64x2.splat(0);
+    let sumDy: f64 = 0;
+    let sumProduct: f64 = 0;
+    for (let n = 0; n < batch; n++) {
+      const offset = (<usize>(n * channels + c) * positions) << 2;
+      let k = 0;
+      for (; k + 4 <= positions; k += 4) {
+        const o = offset + (<usize>k << 2);
+        const x = v128.load(input + o);
+        const dy = v128.load(dOutput + o);
+        const dyL = f64x2.promote_low_f32x4(dy);
+        const dyH = f64x2.promote_low_f32x4(v128.shuffle<f32>(dy, dy, 2, 3, 2, 3));
+        dyLow = f64x2.add(dyLow, dyL);
+        dyHigh = f64x2.add(dyHigh, dyH);
+        productLow = f64x2.add(productLow, f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(x), m2), dyL));
+        productHigh = f64x2.add(productHigh, f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3)), m2), dyH));
+      }
+      for (; k < positions; k++) {
+        const o = offset + (<usize>k << 2);
+        const dy = <f64>load<f32>(dOutput + o);
+        sumDy += dy;
+        sumProduct += (<f64>load<f32>(input + o) - mean) * dy;
+      }
+    }
+    const dyLanes = f64x2.add(dyLow, dyHigh);
+    const productLanes = f64x2.add(productLow, productHigh);
+    sumDy += f64x2.extract_lane(dyLanes, 0) + f64x2.extract_lane(dyLanes, 1);
+    const sumDyXhat = (sumProduct + (f64x2.extract_lane(productLanes, 0) + f64x2.extract_lane(productLanes, 1))) * invStd;
     store<f32>(dGamma + at, <f32>(<f64>load<f32>(dGamma + at) + sumDyXhat));
     store<f32>(dBeta + at, <f32>(<f64>load<f32>(dBeta + at) + sumDy));
     if (dInput == 0) continue;
