@@ -17,8 +17,9 @@
  * f32x4.gt and bitselect — exactly the reference's sequential `if (x > best)`, so the first maximum wins
  * ties and a NaN never displaces an earlier value. A scalar loop finishes a row's last 0–3 windows.
  *
- * Backward scatters each output gradient to the input element its argmax names. The argmax array is
- * caller data, so every index is checked against the input's length before it is written through.
+ * Backward scatters each output gradient to the input element its argmax names (maxPool2dBackward2x2 four
+ * windows at a time for the 2×2/2 pool). The argmax array is caller data, so every index is checked
+ * against the input's length before it is written through.
  */
 
 export function maxPool2dForward(input: usize, planes: i32, height: i32, width: i32, output: usize, argmax: usize): void {
@@ -120,6 +121,77 @@ export function maxPool2dWindows(input: usize, planes: i32, height: i32, width: 
       }
     }
   }
+}
+
+/**
+ * maxPool2dBackward for the 2×2, stride-2 pool, four windows a step: each lane's argmax, less its window's
+ * top-left index, is 0, 1, W or W+1; those four masks pick dOutput into the window's four cells, and
+ * shuffles interleave them into the two input rows (written whole, not zeroed first: the windows tile the
+ * rows, and an odd last row or column is zeroed on its own). Added to
+ * +0 as the scatter adds to the zeroed input, so a −0 gradient lands as +0, bit for bit the same. An
+ * argmax outside its own window (never the forward's, but the argmax is caller data) sends the whole call
+ * to the general scatter below, which handles any index, and returns its answer.
+ */
+export function maxPool2dBackward2x2(dOutput: usize, argmax: usize, planes: i32, height: i32, width: i32, dInput: usize, inLength: i32): i32 {
+  const outH = height >> 1;
+  const outW = width >> 1;
+  const zero = f32x4.splat(0);
+  const right = i32x4.splat(1);
+  const below = i32x4.splat(width);
+  const belowRight = i32x4.splat(width + 1);
+  let dy = dOutput;
+  let arg = argmax;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let i = 0; i < outH; i++) {
+      const top = plane * height * width + 2 * i * width; // flat index of the row pair's first element
+      const row0 = dInput + (<usize>top << 2);
+      const row1 = row0 + (<usize>width << 2);
+      let j = 0;
+      for (; j + 4 <= outW; j += 4) {
+        const where = i32x4.sub(v128.load(arg), i32x4.add(i32x4.splat(top + 2 * j), i32x4(0, 2, 4, 6)));
+        const isA = i32x4.eq(where, i32x4.splat(0));
+        const isB = i32x4.eq(where, right);
+        const isC = i32x4.eq(where, below);
+        const isD = i32x4.eq(where, belowRight);
+        if (!i32x4.all_true(v128.or(v128.or(isA, isB), v128.or(isC, isD)))) return maxPool2dBackward(dOutput, argmax, planes * outH * outW, dInput, inLength);
+        const g = v128.load(dy);
+        const a = f32x4.add(zero, v128.and(g, isA));
+        const b = f32x4.add(zero, v128.and(g, isB));
+        const c = f32x4.add(zero, v128.and(g, isC));
+        const d = f32x4.add(zero, v128.and(g, isD));
+        const at = <usize>(2 * j) << 2;
+        v128.store(row0 + at, v128.shuffle<f32>(a, b, 0, 4, 1, 5));
+        v128.store(row0 + at, v128.shuffle<f32>(a, b, 2, 6, 3, 7), 16);
+        v128.store(row1 + at, v128.shuffle<f32>(c, d, 0, 4, 1, 5));
+        v128.store(row1 + at, v128.shuffle<f32>(c, d, 2, 6, 3, 7), 16);
+        dy += 16;
+        arg += 16;
+      }
+      for (; j < outW; j++) {
+        const corner = top + 2 * j;
+        const k = load<i32>(arg);
+        if (k != corner && k != corner + 1 && k != corner + width && k != corner + width + 1) {
+          return maxPool2dBackward(dOutput, argmax, planes * outH * outW, dInput, inLength);
+        }
+        const at = <usize>(2 * j) << 2;
+        store<f32>(row0 + at, 0);
+        store<f32>(row0 + at, 0, 4);
+        store<f32>(row1 + at, 0);
+        store<f32>(row1 + at, 0, 4);
+        store<f32>(dInput + (<usize>k << 2), <f32>0 + load<f32>(dy));
+        dy += 4;
+        arg += 4;
+      }
+      if (width & 1) {
+        // The odd last column no window covers.
+        store<f32>(row0 + (<usize>(width - 1) << 2), 0);
+        store<f32>(row1 + (<usize>(width - 1) << 2), 0);
+      }
+    }
+    // The odd last row no window covers.
+    if (height & 1) memory.fill(dInput + ((<usize>(plane + 1) * height * width - width) << 2), 0, <usize>width << 2);
+  }
+  return -1;
 }
 
 /** Returns −1, or the position of the first argmax entry outside [0, inLength) (nothing written past it). */

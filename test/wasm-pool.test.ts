@@ -74,6 +74,25 @@ describe('maxPool2d (wasm)', () => {
     );
   });
 
+  it('scatters an argmax that points outside its own window (caller data, not the forward’s) as the reference does', () => {
+    fc.assert(
+      fc.property(poolShapes, fc.integer(), (s, seed) => {
+        const random = new Random(seed);
+        const inLength = s.batch * s.channels * s.height * s.width;
+        const argmax = wasm.allocInts(outLength(s));
+        for (let j = 0; j < argmax.length; j++) argmax[j] = random.int(inLength); // anywhere in the input, repeats included
+        const dOutput = wasm.allocFloats(outLength(s));
+        for (let j = 0; j < dOutput.length; j++) dOutput[j] = random.uniform(-1, 1);
+        const dInput = wasm.allocFloats(inLength);
+        const expected = new Float32Array(inLength);
+        reference.maxPool2dBackward(s, dOutput, argmax, expected);
+        wasm.maxPool2dBackward(s, dOutput, argmax, dInput);
+        expectParity('maxPool2d dInput, foreign argmax', dInput, expected, EXACT);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('rejects an argmax that points outside the input', () => {
     const s = { batch: 1, channels: 1, height: 4, width: 4 };
     const argmax = wasm.allocInts(4);
@@ -81,6 +100,11 @@ describe('maxPool2d (wasm)', () => {
     expect(() => wasm.maxPool2dBackward(s, wasm.allocFloats(4), argmax, wasm.allocFloats(16))).toThrow(XcnnError);
     argmax.set([0, 2, 8, -1]);
     expect(() => wasm.maxPool2dBackward(s, wasm.allocFloats(4), argmax, wasm.allocFloats(16))).toThrow(/argmax\[3\] = -1/);
+    // Four windows a row: the SIMD step of the 2×2/2 backward meets the bad index first.
+    const wide = { batch: 1, channels: 1, height: 2, width: 8 };
+    const wideArgmax = wasm.allocInts(4);
+    wideArgmax.set([0, 3, 4, 1 << 30]);
+    expect(() => wasm.maxPool2dBackward(wide, wasm.allocFloats(4), wideArgmax, wasm.allocFloats(16))).toThrow(/argmax\[3\] = 1073741824/);
   });
 });
 

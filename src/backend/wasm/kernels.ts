@@ -81,6 +81,8 @@ export interface KernelExports {
   maxPool2dWindows(input: number, planes: number, height: number, width: number, kernelSize: number, stride: number, output: number, argmax: number): void;
   /** Returns −1, or the position of the first argmax entry outside [0, inLength). */
   maxPool2dBackward(dOutput: number, argmax: number, outLength: number, dInput: number, inLength: number): number;
+  /** The same for the 2×2, stride-2 pool, four windows a step (any argmax outside its window: the general scatter). */
+  maxPool2dBackward2x2(dOutput: number, argmax: number, planes: number, height: number, width: number, dInput: number, inLength: number): number;
 
   avgPool2dForward(input: number, planes: number, height: number, width: number, kernelSize: number, stride: number, output: number): void;
   avgPool2dBackward(dOutput: number, planes: number, height: number, width: number, kernelSize: number, stride: number, dInput: number): void;

@@ -302,13 +302,14 @@ export class WasmBackend implements Backend {
   maxPool2dBackward(s: Pool2dShape, dOutput: Floats, argmax: Int32Array, dInput: Floats): void {
     const kernel = 'maxPool2dBackward';
     checkPool2d(kernel, s, { input: dInput, output: dOutput, argmax });
-    const bad = this.kernels.maxPool2dBackward(
-      this.address(kernel, 'dOutput', dOutput),
-      this.intAddress(kernel, 'argmax', argmax),
-      dOutput.length,
-      this.address(kernel, 'dInput', dInput),
-      dInput.length,
-    );
+    const dy = this.address(kernel, 'dOutput', dOutput);
+    const where = this.intAddress(kernel, 'argmax', argmax);
+    const dx = this.address(kernel, 'dInput', dInput);
+    const { kernelSize: K, stride: S } = poolGeometry(s);
+    const bad =
+      K === 2 && S === 2
+        ? this.kernels.maxPool2dBackward2x2(dy, where, s.batch * s.channels, s.height, s.width, dx, dInput.length)
+        : this.kernels.maxPool2dBackward(dy, where, dOutput.length, dx, dInput.length);
     if (bad >= 0) throw badArgmax(kernel, bad, argmax[bad], dInput.length);
   }
 
