@@ -3,7 +3,8 @@
  * do not fill a window are dropped, as PyTorch's default): OH = ⌊(H − K)/S⌋ + 1.
  *
  * The paper's 2×2, stride-2 max pool has a SIMD kernel of its own (maxPool2dForward, below); any other
- * K and S goes through maxPool2dWindows, window by window (windows overlap when S < K).
+ * K and S goes through maxPool2dWindows (windows overlap when S < K): four windows a step for strides
+ * 1 and 2, window by window otherwise.
  * Average pooling: 2×2/2 by shuffles as the max pool, any other window row by row (f32x4 sums of
  * K-float runs when K ≥ 4, e.g. global pooling's whole-plane window). Sums run in float32 — at most K²
  * terms, within test/parity.ts's summation bound of the reference's float64 sum.
@@ -100,7 +101,32 @@ export function maxPool2dWindows(input: usize, planes: i32, height: i32, width: 
   let arg = argmax;
   for (let plane = 0; plane < planes; plane++) {
     for (let i = 0; i < outH; i++) {
-      for (let j = 0; j < outW; j++) {
+      let j = 0;
+      // Strides 1 and 2, four windows a step: window cell (a, b) of outputs j..j+3 is four consecutive
+      // floats (S = 1) or the even lanes of eight (S = 2, while the eighth stays inside the row); the
+      // same strict > in the same cell order as the scalar loop below, lane by lane.
+      if (stride <= 2) {
+        const lanes = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(stride));
+        for (; j + 4 <= outW && (stride == 1 || 2 * j + 6 + kernelSize < width); j += 4) {
+          const first = (plane * height + stride * i) * width + stride * j;
+          let where = i32x4.add(i32x4.splat(first), lanes);
+          let best = loadWindowCells(input, first, stride);
+          for (let a = 0; a < kernelSize; a++) {
+            const row = first + a * width;
+            for (let b = 0; b < kernelSize; b++) {
+              const value = loadWindowCells(input, row + b, stride);
+              const wins = f32x4.gt(value, best);
+              best = v128.bitselect(value, best, wins);
+              where = v128.bitselect(i32x4.add(i32x4.splat(row + b), lanes), where, wins);
+            }
+          }
+          v128.store(out, best);
+          v128.store(arg, where);
+          out += 16;
+          arg += 16;
+        }
+      }
+      for (; j < outW; j++) {
         const first = (plane * height + stride * i) * width + stride * j;
         let where = first;
         let best = load<f32>(input + (<usize>first << 2));
@@ -192,6 +218,15 @@ export function maxPool2dBackward2x2(dOutput: usize, argmax: usize, planes: i32,
     if (height & 1) memory.fill(dInput + ((<usize>(plane + 1) * height * width - width) << 2), 0, <usize>width << 2);
   }
   return -1;
+}
+
+// input[at + S·t] for t = 0..3, S = 1 or 2, as a v128.
+// @ts-ignore: decorator
+@inline
+function loadWindowCells(input: usize, at: i32, stride: i32): v128 {
+  const from = input + (<usize>at << 2);
+  if (stride == 1) return v128.load(from);
+  return v128.shuffle<f32>(v128.load(from), v128.load(from, 16), 0, 2, 4, 6);
 }
 
 /** Returns −1, or the position of the first argmax entry outside [0, inLength) (nothing written past it). */
