@@ -5,6 +5,9 @@
  * arithmetic rate from an analytic count of the step's FLOPs; for wasm, that rate against the SIMD
  * ceiling measured by group 1 (null when that group did not run, e.g. under --only).
  *
+ * A second group, 'Training step, presets', times the same step for the spec presets lenet5 and modern
+ * (wasm only, 1 and 2 threads): `npm run bench -- --only presets`.
+ *
  * The reference takes ~0.85 s a step, so it gets one step per round, for a few rounds. The rounds
  * interleave the backends (interleavedRounds, below) rather than timing one after the other: the machine
  * is shared, and a speed-up is only meaningful between samples taken under the same conditions.
