@@ -87,8 +87,10 @@ export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): T
 /** Refuses data whose images or classes do not fit the model. */
 export function checkDataFits(dataset: TestData & { train?: ImageSet }, geometry: NetworkGeometry, dataSource: string): void {
   const { height, width } = dataset.test;
-  if (height !== geometry.height || width !== geometry.width) {
-    throw new XcnnError(`${dataSource}: images are ${height}×${width} but the model takes ${geometry.height}×${geometry.width}`);
+  const channels = dataset.test.channels ?? 1;
+  if (channels !== geometry.channels || height !== geometry.height || width !== geometry.width) {
+    const shape = (c: number, h: number, w: number) => (c === 1 ? `${h}×${w}` : `${c}×${h}×${w}`);
+    throw new XcnnError(`${dataSource}: images are ${shape(channels, height, width)} but the model takes ${shape(geometry.channels, geometry.height, geometry.width)}`);
   }
   for (const set of dataset.train ? [dataset.train, dataset.test] : [dataset.test]) {
     for (const label of set.labels) {
