@@ -18,8 +18,9 @@
  *   Sequential;
  * - a file with the paper network's eight tensors and no metadata loads as a paper network, its widths
  *   read from the tensors.
- * Without geometry metadata, the input's channels come from the first convolution, the class count from
- * the last layer, and the image size is the one (28, then 32, then the smallest) the tensors' shapes allow.
+ * Without geometry metadata or `options.geometry`, the input's channels come from the first convolution, the
+ * class count from the last layer, and the image size is the one (28, then 32, then the smallest) the tensors'
+ * shapes allow.
  * Every tensor's shape is checked against the spec before use; a mismatch names the tensor, the shape found
  * and the shape expected.
  *
@@ -51,6 +52,11 @@ export interface LoadedModel {
 export interface ModelLoadOptions {
   /** The architecture (a spec or a preset name), for a file without `arch` metadata: a PyTorch state_dict. */
   arch?: string;
+  /**
+   * The input geometry (the data's), for a file without `geometry` metadata. Without it the image size is
+   * inferred from the tensors, which cannot pin it when the network has `gap` (any size fits).
+   */
+  geometry?: NetworkGeometry;
 }
 
 /** The paper network's tensor names, in order. */
@@ -130,7 +136,7 @@ function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadO
     }
     return { plan: paperPlanFromTensors(file, source, geometryGiven), naming };
   }
-  const fileGeometry = geometryGiven ?? inferGeometry(file, source, spec, naming);
+  const fileGeometry = geometryGiven ?? options.geometry ?? inferGeometry(file, source, spec, naming);
   return { plan: planNetwork(spec, fileGeometry), naming };
 }
 
@@ -183,6 +189,16 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
       return weight === undefined || weight[1] === layer.inputShape[0];
     });
     if (fits) return geometry;
+  }
+  // No size fits: the spec differs from the file's network. The first size the spec plans for lets the shape
+  // check name the first tensor that does not match.
+  for (const size of sizes) {
+    try {
+      planNetwork(spec, { channels, height: size, width: size, classes });
+      return { channels, height: size, width: size, classes };
+    } catch {
+      continue;
+    }
   }
   throw new XcnnError(`${source}: no square image size makes the architecture ${spec} fit its tensors' shapes`);
 }
