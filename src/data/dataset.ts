@@ -17,8 +17,14 @@ export interface ImageSet {
   count: number; // N
   height: number;
   width: number;
-  images: Uint8Array; // [N, H, W], 0 = background, 255 = ink
+  channels?: number; // C (absent: 1)
+  images: Uint8Array; // [N, C, H, W], 0 = background, 255 = ink
   labels: Uint8Array; // [N]
+}
+
+/** The bytes of one image of a set: C·H·W. */
+export function imageSize(set: ImageSet): number {
+  return (set.channels ?? 1) * set.height * set.width;
 }
 
 export interface Dataset {
@@ -52,16 +58,16 @@ export function imagesFromPixels(pixels: Uint8Array, count: number, height = 28,
 /** The first `limit` examples of a set (a view, no copy). */
 export function takeFirst(set: ImageSet, limit: number): ImageSet {
   const count = Math.min(limit, set.count);
-  const pixels = set.height * set.width;
+  const pixels = imageSize(set);
   return { ...set, count, images: set.images.subarray(0, count * pixels), labels: set.labels.subarray(0, count) };
 }
 
 /**
- * Scales the images `indices` of a set into `out` [indices.length, 1, H, W] as floats in [0,1], and
+ * Scales the images `indices` of a set into `out` [indices.length, C, H, W] as floats in [0,1], and
  * their labels into `labels`. This is the one place bytes become floats.
  */
 export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Floats, labels: Int32Array): void {
-  const pixels = set.height * set.width;
+  const pixels = imageSize(set);
   for (let b = 0; b < indices.length; b++) {
     const source = indices[b] * pixels;
     for (let k = 0; k < pixels; k++) out[b * pixels + k] = set.images[source + k] / 255;

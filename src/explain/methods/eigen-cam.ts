@@ -25,7 +25,8 @@
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { argmaxRow } from '../../model/loss.js';
-import { camLayerOf } from '../grad-cam.js';
+import { explainedLayer } from '../explained-layer.js';
+import { camMapShape } from './cam.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 const MAX_STEPS = 1000;
@@ -97,16 +98,17 @@ export function eigenCamMethod(): ExplanationMethod {
     title: 'Eigen-CAM',
     layer: 'cam',
     classAgnostic: true,
-    mapShape: (network) => network.layer(camLayerOf(network)).outputShape.slice(1) as [number, number],
-    explainBatch: ((network: Network, input, size, targetClass, out) => {
-      const relu2 = network.layer(camLayerOf(network));
-      const [channels, mapHeight, mapWidth] = relu2.outputShape;
+    needs: ['conv-layer', 'forward-only'],
+    mapShape: camMapShape,
+    explainBatch: ((network: Network, input, size, targetClass, out, _dLogits, layer) => {
+      const explained = explainedLayer(network, layer);
+      const [channels, mapHeight, mapWidth] = explained.shape;
       const pixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
       const logits = network.forward(input, size);
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes); // reported only: the map ignores it
-      const activations = network.activations(camLayerOf(network));
+      const activations = network.activations(explained.name);
       const map = new Float64Array(pixels);
       for (let b = 0; b < size; b++) {
         eigenCamMap(activations, b, channels, pixels, map);
