@@ -9,7 +9,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { Backend } from '../src/backend/backend.js';
-import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
 import { explainClassMeans } from '../src/explain/class-means.js';
 import { explainedLayer, explainableLayersOf, formatExplainableLayers } from '../src/explain/explained-layer.js';
@@ -20,37 +19,12 @@ import { explainImages } from '../src/explain/methods/explain.js';
 import { placeMap } from '../src/explain/placement.js';
 import { measureFaithfulness } from '../src/faithfulness/faithfulness.js';
 import { EVALUATION } from '../src/model/layer.js';
-import { createNetwork, type Network, type NetworkGeometry } from '../src/model/network.js';
-import { Random } from '../src/random.js';
+import type { Network, NetworkGeometry } from '../src/model/network.js';
+import { COLOUR_GEOMETRY, COLOUR_SPEC, LENET_GEOMETRY, LENET_SPEC, randomSet, seededNetwork } from './fixtures/any-networks.js';
 import { wasm } from './wasm-fixtures.js';
 
-export const COLOUR_SPEC = 'conv(4,3,pad=1) bn relu conv(6,3,stride=2) relu gap flatten linear(3)';
-export const COLOUR_GEOMETRY: NetworkGeometry = { channels: 3, height: 10, width: 10, classes: 3 };
-export const LENET_SPEC = 'conv(4,3) relu avgpool(2) conv(6,3,pad=1) relu flatten linear(3)';
-export const LENET_GEOMETRY: NetworkGeometry = { channels: 1, height: 12, width: 12, classes: 3 };
 const MLP_SPEC = 'flatten linear(5) relu linear(3)';
 const MLP_GEOMETRY: NetworkGeometry = { channels: 1, height: 6, width: 6, classes: 3 };
-
-/** A network of `spec` with seeded weights, and batch norm's running statistics set away from 0 and 1. */
-export function seededNetwork(backend: Backend, spec: string, geometry: NetworkGeometry, seed: number): Network {
-  const network = createNetwork(backend, spec, geometry);
-  const random = new Random(seed);
-  network.initialize(random);
-  for (const p of network.parameters) if (p.name.startsWith('bn')) for (let k = 0; k < p.value.length; k++) p.value[k] = random.uniform(0.5, 1.5);
-  for (const b of network.bufferViews) {
-    if (b.name.endsWith('running_mean')) for (let k = 0; k < b.value.length; k++) b.value[k] = random.uniform(-0.2, 0.2);
-    if (b.name.endsWith('running_var')) for (let k = 0; k < b.value.length; k++) b.value[k] = random.uniform(0.5, 2);
-  }
-  return network;
-}
-
-/** `count` random images of the geometry, [N, C, H, W] bytes, labels cycling through the classes. */
-export function randomSet(geometry: NetworkGeometry, count: number, seed: number): ImageSet {
-  const random = new Random(seed);
-  const { channels, height, width, classes } = geometry;
-  const images = Uint8Array.from({ length: count * channels * height * width }, () => Math.floor(random.next() * 256));
-  return { count, channels, height, width, images, labels: Uint8Array.from({ length: count }, (_, n) => n % classes) };
-}
 
 /** Options that keep the many-pass methods quick on tiny images. */
 const QUICK: MethodOptions = {
