@@ -4,15 +4,9 @@
  * WebAssembly kernels in a Web Worker; the server only sends the page's own files (src/serve/).
  * Ctrl-C stops it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ReferenceBackend } from '../backend/reference/index.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
 import { packageRoot } from '../files/package-root.js';
-import { decodeModel, encodeModel } from '../model/model-file.js';
-import { readModelFile, shippedModelPath } from '../model/model-io.js';
-import { pageFiles } from '../serve/page-files.js';
+import { shippedModelPath } from '../model/model-io.js';
+import { modelWithArchitecture, pageFiles } from '../serve/page-files.js';
 import { DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { intFlag, type CommandSpec, type FlagValues } from './args.js';
 
@@ -30,24 +24,12 @@ export const serveSpec: CommandSpec = {
   },
 };
 
-/**
- * A model file the browser can load without --arch: `modelPath` decoded with `arch` (checked here, so a
- * model that does not fit fails before the server starts) and written, with the architecture in its
- * metadata, to a fresh temporary folder. Returns that file's path.
- */
-function withArchitecture(modelPath: string, arch: string): string {
-  const { network, info } = decodeModel(readModelFile(modelPath), modelPath, new ReferenceBackend(), { arch });
-  const path = join(mkdtempSync(join(tmpdir(), 'xcnn-serve-')), 'model.safetensors');
-  writeFileAtomic(path, encodeModel(network, info));
-  return path;
-}
-
 /** Serves the page until SIGINT or SIGTERM, then closes the server and returns 0. */
 export async function serveCommand(values: FlagValues): Promise<number> {
   const port = intFlag('port', String(values.port), 0, 65_535);
   const host = String(values.host);
   const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
-  const files = pageFiles(packageRoot(), values.arch === undefined ? modelPath : withArchitecture(modelPath, String(values.arch)));
+  const files = pageFiles(packageRoot(), values.arch === undefined ? modelPath : modelWithArchitecture(modelPath, String(values.arch)));
   const server = await startPageServer({ files, host, port });
   console.log(`xcnn serve: the page is at ${server.url} (Ctrl-C stops)`);
   await new Promise<void>((stopped) => {
