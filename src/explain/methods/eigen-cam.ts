@@ -4,11 +4,12 @@
  * No gradients and no class: one forward pass, and the map is the same whatever the target class — it shows
  * what the layer responds to most, not why the network chose a class (the output says `classAgnostic`).
  *
- * For one image, the activations of relu2 as a matrix X [P, K] (P = h·w = 121 positions, K = 64 channels,
+ * For one image, the explained block's activations (relu2's in the paper's network) as a matrix X [P, K]
+ * (P = h·w = 121 positions, K = 64 channels,
  * X_pk = A_kp), its singular value decomposition X = U Σ Vᵀ and v₁ the first right singular vector (the leading
  * eigenvector of XᵀX):
  *   map_p = ReLU(±(X v₁)_p) = ReLU(±σ₁ u₁p)     [h, w]
- * Not centred, as in the paper (which factorises the activations themselves): relu2's activations are ≥ 0,
+ * Not centred, as in the paper (which factorises the activations themselves): a block ending in a ReLU is ≥ 0,
  * so XᵀX ≥ 0 elementwise and by Perron–Frobenius v₁ can be taken ≥ 0; the first component is then the
  * direction the activations are strongest in, and the map is ≥ 0. Centring each channel first (what
  * pytorch-grad-cam does) would find the direction of largest variation about the mean instead, a signed

@@ -2,10 +2,10 @@
  * Score-CAM (Wang, Wang, Du, Yang, Zhang, Ding, Mardziel & Hu, 2020, "Score-CAM: Score-Weighted Visual
  * Explanations for Convolutional Neural Networks", CVPR workshops; §3, the
  * "increase of confidence", and Algorithm 1):
- * the CAM family's weighted sum of relu2's channels, each channel weighted by how much the target's
+ * the CAM family's weighted sum of the explained conv block's channels (relu2's in the paper's network), each channel weighted by how much the target's
  * probability rises when the network sees only the part of the image that channel highlights. No gradients.
  *
- * For an image x [C, H, W], relu2's activations A [K, h, w] and the target class c:
+ * For an image x [C, H, W], the block's activations A [K, h, w] and the target class c:
  *   M_k   = minmax(bilinear(A_k → [H, W]))        the channel as a mask in [0, 1] (all zeros if A_k is flat)
  *   w_k   = p_c(x ⊙ M_k) − p_c(x_b)                the paper's "increase of confidence", p = softmax(logits)
  *   map   = ReLU(Σ_k w_k A_k)                      [h, w]
@@ -46,7 +46,7 @@ export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapW
 }
 
 /**
- * Score-CAM's weights w [K] for one image [C, H, W] and its relu2 activations A [K, h, w] (a copy: the masked
+ * Score-CAM's weights w [K] for one image [C, H, W] and its block's activations A [K, h, w] (a copy: the masked
  * passes overwrite the network's buffers): the K masked copies and the baseline forwarded as one batch of K + 1.
  * `copies` is scratch in the network's backend, an image a sample.
  */
