@@ -54,6 +54,13 @@ const testSet = randomSet(LENET_GEOMETRY, 24, 34);
 writeFileSync(join(lenetData, 't10k-images-idx3-ubyte'), idxBytes([24, 12, 12], testSet.images));
 writeFileSync(join(lenetData, 't10k-labels-idx1-ubyte'), idxBytes([24], testSet.labels));
 
+/** A folder of 3 × 10 × 10 colour test images (IDX, rank 4, planar RGB), 12 of them. */
+const colourData = join(work, 'colour-data');
+mkdirSync(colourData);
+const colourSet = randomSet(COLOUR_GEOMETRY, 12, 36);
+writeFileSync(join(colourData, 't10k-images-idx3-ubyte'), idxBytes([12, 3, 10, 10], colourSet.images));
+writeFileSync(join(colourData, 't10k-labels-idx1-ubyte'), idxBytes([12], colourSet.labels));
+
 /** A 20 × 20 PNG: a red left half, a blue right half. */
 const picture = join(work, 'picture.png');
 const raster = new Raster(20, 20);
@@ -91,6 +98,25 @@ describe('xcnn explain on a 3 × 10 × 10 colour model', () => {
       for (let y = 0; y < figure.height; y++) for (let x = 0; x < figure.width; x++) if (at(x, y).join() === '220,30,30') red++;
       expect(red).toBeGreaterThanOrEqual(5 * 10 * 64); // the left half of the input panel, 8 × 8 screen pixels a pixel
     }
+  });
+
+  it('explains colour test images (--index) and draws them in colour, and report runs on them', () => {
+    const out = join(work, 'explain-colour-index');
+    const result = xcnn('explain', '--model', colourModel, '--data', colourData, '--index', '3', '--method', 'grad-cam++', '--layer', 'relu1', '--out', out, '--backend', 'ts');
+    expect(result.status, result.stderr).toBe(0);
+    const figure = decodePng(readFileSync(join(out, 'test-3.png')), 'figure');
+    // Pixel (x, y) of the image, enlarged 8 times in the input panel: find its exact colour in the figure.
+    const colour = (x: number, y: number) => [0, 1, 2].map((c) => colourSet.images[((3 * 3 + c) * 10 + y) * 10 + x]);
+    const hasColour = (rgb: number[]) => {
+      for (let p = 0; p < figure.width * figure.height; p++) if (rgb.every((v, c) => figure.rgba[4 * p + c] === v)) return true;
+      return false;
+    };
+    const coloured = [[1, 1], [5, 2], [8, 8]].map(([x, y]) => colour(x, y)).filter((rgb) => !(rgb[0] === rgb[1] && rgb[1] === rgb[2]));
+    expect(coloured.length).toBeGreaterThan(0);
+    for (const rgb of coloured) expect(hasColour(rgb), rgb.join()).toBe(true);
+
+    const report = xcnn('report', '--model', colourModel, '--data', colourData, '--out', join(work, 'colour-report'), '--class-images', '3', '--cells', '2', '--method', 'score-cam', '--backend', 'ts');
+    expect(report.status, report.stderr).toBe(0);
   });
 
   it('refuses an unknown --layer in one line that lists the choices', () => {
@@ -138,7 +164,7 @@ describe('report, faithfulness and evaluate on a 1 × 12 × 12 LeNet-like model'
   }, 60_000);
 
   it('data of another shape is refused in one line naming both', () => {
-    expectOneLineError(xcnn('evaluate', '--model', colourModel, '--data', lenetData, '--backend', 'ts'), 1, /images are 1×12×12 but the model takes 3×10×10/);
+    expectOneLineError(xcnn('evaluate', '--model', colourModel, '--data', lenetData, '--backend', 'ts'), 1, /images are 12×12 but the model takes 3×10×10$/);
   });
 });
 
@@ -179,10 +205,7 @@ describe('--arch: a PyTorch nn.Sequential state_dict', () => {
     expectOneLineError(xcnn('evaluate', '--model', sequential, '--data', lenetData, '--backend', 'ts'), 2, /numeric names .* give it with --arch SPEC/);
   });
 
-  // src/model/model-file.ts inferGeometry probes the spec's names with 10 classes, so a literal spec ending in
-  // linear(K), K ≠ 10, is refused ("must end in one logit per class: [10]"). Remove `.fails` once it probes
-  // with the spec's own class count.
-  it.fails('loads a state_dict of 3 classes too (known bug in model-file.ts: the geometry probe assumes 10 classes)', () => {
+  it('loads a state_dict of 3 classes too (the geometry inferred for any class count)', () => {
     const sequential3 = join(work, 'sequential3.safetensors');
     writeFileSync(sequential3, asSequential(lenet));
     const result = xcnn('evaluate', '--model', sequential3, '--arch', LENET_SPEC, '--data', lenetData, '--backend', 'ts');

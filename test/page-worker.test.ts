@@ -109,9 +109,8 @@ describe('the page\'s worker on any architecture', () => {
 
 describe('xcnn serve --arch', () => {
   it('sends a state_dict with its architecture written in, so the page loads it without --arch', () => {
-    // 10 classes: model-file.ts's geometry probe for a file without metadata assumes 10 (see any-network-cli.test.ts).
-    const spec = COLOUR_SPEC.replace('linear(3)', 'linear(10)');
-    const network = seededNetwork(new ReferenceBackend(), spec, { ...COLOUR_GEOMETRY, classes: 10 }, 43);
+    const spec = COLOUR_SPEC;
+    const network = seededNetwork(new ReferenceBackend(), spec, COLOUR_GEOMETRY, 43);
     // nn.Sequential's names: conv1 → 0, bn1 → 1, conv2 → 3, fc1 → 7.
     const indices: Record<string, number> = { conv1: 0, bn1: 1, conv2: 3, fc1: 7 };
     const path = join(mkdtempSync(join(tmpdir(), 'xcnn-serve-arch-')), 'state_dict.safetensors');

@@ -97,11 +97,9 @@ export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): T
 export function checkDataFits(dataset: TestData & { train?: ImageSet }, geometry: NetworkGeometry, dataSource: string): void {
   const { height, width } = dataset.test;
   const channels = dataset.test.channels ?? 1;
-  if (height !== geometry.height || width !== geometry.width || channels !== geometry.channels) {
+  if (channels !== geometry.channels || height !== geometry.height || width !== geometry.width) {
     const shape = (c: number, h: number, w: number) => (c === 1 ? `${h}×${w}` : `${c}×${h}×${w}`);
-    const data = channels === geometry.channels ? shape(1, height, width) : `${channels}×${height}×${width}`;
-    const model = channels === geometry.channels ? shape(1, geometry.height, geometry.width) : `${geometry.channels}×${geometry.height}×${geometry.width}`;
-    throw new XcnnError(`${dataSource}: images are ${data} but the model takes ${model}; give --data with images of the model's size (or a model trained on these)`);
+    throw new XcnnError(`${dataSource}: images are ${shape(channels, height, width)} but the model takes ${shape(geometry.channels, geometry.height, geometry.width)}`);
   }
   for (const set of dataset.train ? [dataset.train, dataset.test] : [dataset.test]) {
     for (const label of set.labels) {
