@@ -1,25 +1,31 @@
 /**
- * Group 6: xcnn's training step against PyTorch's on the same network, batch 64, Adam — PyTorch on the
- * CPU with 1 and with 2 threads (torch.set_num_threads), xcnn with the steps it is given.
+ * Group 6: xcnn's training step against PyTorch's on the same network, batch and images — for each of the
+ * presets paper, lenet5 and modern, PyTorch builds its nn.Sequential from the same spec (bench/pytorch_step.py,
+ * with the spec translation the interchange tests check) — batch 64 of MNIST, Adam, training mode: PyTorch on
+ * the CPU with 1 and with 2 threads (torch.set_num_threads), xcnn with the steps it is given.
  *
- * PyTorch runs in long-lived children (bench/pytorch_step.py, one per thread count) driven over
- * stdin/stdout: "run K" → the seconds K steps took, so Python's start-up is never timed. Every
- * contender runs ~ROUND_SECONDS of steps per round, the order reversing each round, for ROUNDS rounds:
- * all of them see the same machine conditions. The ratio "xcnn ÷ this" is the median over the rounds
- * of the paired per-round ratio of images/s (> 1: xcnn is faster).
+ * PyTorch runs in long-lived children (bench/pytorch_step.py, one per thread count and network) driven over
+ * stdin/stdout: "run K" → the seconds K steps took, so Python's start-up is never timed. Every contender
+ * runs ~ROUND_SECONDS of steps per round, the order reversing each round, for ROUNDS rounds: all of them see
+ * the same machine conditions. The ratio "xcnn ÷ this" is the median over the rounds of the paired
+ * per-round ratio of images/s (> 1: xcnn is faster). A child reports its network's parameter count, which
+ * must be xcnn's: both sides build the same network or the race is not run.
  *
  * xcnn's side is a list of contenders, so another step joins the race with one entry; a thread pool,
  * say (src/parallel/thread-pool.ts is a TrainStep):
  *
- *   { name: 'xcnn wasm', threads: 2, prepare: async (context, train) => {
- *       const { network, optimizer } = paperNetworkWithAdam(context.wasm);
+ *   { name: 'xcnn wasm', threads: 2, prepare: async (context, train, spec) => {
+ *       const { network, optimizer } = networkWithAdam(context.wasm, spec);
  *       const pool = await ThreadPool.create(network, 2, optimizer);
  *       return { step: onMnistBatches(pool, context.wasm, train), detail: 'thread pool', close: () => pool.close() };
  *   } }
  *
  * The Python is the first of $XCNN_BENCH_PYTHON, python3, /usr/bin/python3 that can `import torch`.
  * Without one the group prints why and returns a "skipped" row; a PyTorch child failing likewise skips
- * the group, never the bench.
+ * that network's race, never the bench.
+ *
+ * Environment: XCNN_BENCH_PRESETS=paper,lenet5 races only those networks; XCNN_BENCH_QUICK=1 runs one short
+ * round (a smoke test of the machinery, not a measurement).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,12 +35,20 @@ import { packageRoot } from '../src/files/package-root.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { defaultDataDir, loadDataset } from '../src/data/dataset-files.js';
 import { significant, type BenchContext, type BenchGroup, type BenchRow } from './bench-group.js';
+import type { Backend } from '../src/backend/backend.js';
+import { createNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
+import { planNetwork, PRESETS, resolveSpec } from '../src/model/spec.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
-import { BATCH, median, mnistTrainingStep, onMnistBatches, paperNetworkWithAdam } from './training-step.js';
+import { Random } from '../src/random.js';
+import { Adam } from '../src/train/adam.js';
+import { SerialStep } from '../src/train/step.js';
+import { BATCH, median, onMnistBatches } from './training-step.js';
 
-const ROUNDS = 5;
-const ROUND_SECONDS = 0.8; // per contender per round
-const CALIBRATION_SECONDS = 0.25;
+const QUICK = process.env.XCNN_BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 1 : 5;
+const ROUND_SECONDS = QUICK ? 0.2 : 0.8; // per contender per round
+const CALIBRATION_SECONDS = QUICK ? 0.05 : 0.25;
+const PRESET_NAMES = ['paper', 'lenet5', 'modern'];
 const XCNN_WARMUP_STEPS = 3; // the child warms PyTorch up itself
 const START_TIMEOUT_MS = 180_000; // importing torch on a busy machine
 const RUN_TIMEOUT_MS = 120_000;
@@ -43,8 +57,8 @@ const RUN_TIMEOUT_MS = 120_000;
 export interface XcnnContender {
   name: string; // e.g. 'xcnn wasm'
   threads: number;
-  /** Builds the network, optimiser and batches once; `step` then runs one training step on 64 MNIST images. */
-  prepare(context: BenchContext, train: ImageSet): PreparedStep | Promise<PreparedStep>;
+  /** Builds the network `spec` describes, its optimiser and batches once; `step` then runs one training step on 64 MNIST images. */
+  prepare(context: BenchContext, train: ImageSet, spec: string): PreparedStep | Promise<PreparedStep>;
 }
 
 export interface PreparedStep {
@@ -54,11 +68,21 @@ export interface PreparedStep {
   close?(): void | Promise<void>;
 }
 
+/** The network a spec describes for MNIST, initialised from `seed`, with its Adam optimiser. */
+export function networkWithAdam(backend: Backend, spec: string, seed = 1): { network: Network; optimizer: Adam } {
+  const network = createNetwork(backend, spec, MNIST_GEOMETRY);
+  network.initialize(new Random(seed));
+  return { network, optimizer: new Adam(network) };
+}
+
 /** xcnn's step on the calling thread with the wasm kernels: what `xcnn train` runs by default. */
 export const wasmSerialContender: XcnnContender = {
   name: 'xcnn wasm',
   threads: 1,
-  prepare: (context, train) => ({ step: mnistTrainingStep(context.wasm, train), detail: `${context.wasm.build} kernels` }),
+  prepare: (context, train, spec) => {
+    const { network, optimizer } = networkWithAdam(context.wasm, spec);
+    return { step: onMnistBatches(new SerialStep(network, optimizer, 1), context.wasm, train), detail: `${context.wasm.build} kernels` };
+  },
 };
 
 /** One contender as the race sees it. */
@@ -71,45 +95,64 @@ interface Racer {
   close(): Promise<void>;
 }
 
-export function pytorchComparisonGroup(options: { xcnn: XcnnContender[]; torchThreads: number[] }): BenchGroup {
+export function pytorchComparisonGroup(options: { xcnn: XcnnContender[]; torchThreads: number[]; presets?: string[] }): BenchGroup {
+  const presets = options.presets ?? presetsFromEnvironment();
   return {
     name: 'PyTorch comparison',
     description:
-      `images/s of a training step (batch 64), ${ROUNDS} interleaved rounds of ~${ROUND_SECONDS} s per contender; ` +
-      '"÷ this" = median of the per-round ratios (> 1: xcnn faster)',
+      `images/s of a training step (batch 64) on the presets ${presets.join(', ')}, each built from the same spec on both sides; ` +
+      `${ROUNDS} interleaved round(s) of ~${ROUND_SECONDS} s per contender; "÷ this" = median of the per-round ratios (> 1: xcnn faster)`,
     async run(context) {
       const python = findTorchPython();
       if (python === null) return skipped(`no python3 with torch (tried ${pythonCandidates().join(', ')})`);
       console.log(`PyTorch: ${python.path}, torch ${python.version}`);
-
       const { train } = loadDataset();
-      const racers: Racer[] = [];
-      try {
-        const started = await Promise.allSettled(options.torchThreads.map((threads) => startTorch(python.path, threads)));
-        for (const result of started) if (result.status === 'fulfilled') racers.push(result.value);
-        const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-        if (failed !== undefined) return skipped(`the PyTorch child failed: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`);
-        // xcnn's racers go first, in the order given (the rows' ratio columns are theirs).
-        for (const [k, contender] of options.xcnn.entries()) racers.splice(k, 0, await xcnnRacer(contender, context, train));
-        if (racers.some((racer) => racer.detail.includes('reference BLAS'))) {
-          console.log(
-            "note: PyTorch's Linear layers run on the reference (netlib) BLAS that libblas.so.3 points at here: slow, so " +
-              'the ratios overstate xcnn. To race an optimised BLAS without installing it: `apt-get download ' +
-              'libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/openblas`, then run the bench with ' +
-              'LD_LIBRARY_PATH=/tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread',
-          );
-        }
-        try {
-          return await race(racers, options.xcnn.length);
-        } catch (error) {
-          if (error instanceof TorchChildError) return skipped(`the PyTorch child failed: ${error.message}`);
-          throw error;
-        }
-      } finally {
-        await Promise.all(racers.map((racer) => racer.close()));
-      }
+      const rows: BenchRow[] = [];
+      for (const preset of presets) rows.push(...(await raceOn(preset, python.path, options, context, train)));
+      return rows;
     },
   };
+}
+
+/** One network's race: xcnn's contenders and PyTorch's children on the preset's spec; rows start with the net's name. */
+async function raceOn(preset: string, python: string, options: { xcnn: XcnnContender[]; torchThreads: number[] }, context: BenchContext, train: ImageSet): Promise<BenchRow[]> {
+  const spec = resolveSpec(preset, MNIST_GEOMETRY.classes);
+  const parameters = planNetwork(spec, MNIST_GEOMETRY).parameters;
+  const net = (rows: BenchRow[]) => rows.map((row) => ({ net: preset, ...row }));
+  const racers: Racer[] = [];
+  try {
+    const started = await Promise.allSettled(options.torchThreads.map((threads) => startTorch(python, threads, spec, parameters)));
+    for (const result of started) if (result.status === 'fulfilled') racers.push(result.value);
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed !== undefined) return net(skipped(`the PyTorch child failed: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`));
+    // xcnn's racers go first, in the order given (the rows' ratio columns are theirs).
+    for (const [k, contender] of options.xcnn.entries()) racers.splice(k, 0, await xcnnRacer(contender, context, train, spec));
+    if (racers.some((racer) => racer.detail.includes('reference BLAS'))) {
+      console.log(
+        "note: PyTorch's Linear layers run on the reference (netlib) BLAS that libblas.so.3 points at here: slow, so " +
+          'the ratios overstate xcnn. To race an optimised BLAS without installing it: `apt-get download ' +
+          'libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/openblas`, then run the bench with ' +
+          'LD_LIBRARY_PATH=/tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread',
+      );
+    }
+    try {
+      return net(await race(racers, options.xcnn.length));
+    } catch (error) {
+      if (error instanceof TorchChildError) return net(skipped(`the PyTorch child failed: ${error.message}`));
+      throw error;
+    }
+  } finally {
+    await Promise.all(racers.map((racer) => racer.close()));
+  }
+}
+
+/** The presets to race: $XCNN_BENCH_PRESETS (comma-separated) or all three. */
+function presetsFromEnvironment(): string[] {
+  const wanted = (process.env.XCNN_BENCH_PRESETS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of wanted) {
+    if (!(name in PRESETS)) throw new Error(`XCNN_BENCH_PRESETS: '${name}' is not a preset; the presets are ${Object.keys(PRESETS).join(', ')}`);
+  }
+  return wanted.length > 0 ? wanted : PRESET_NAMES;
 }
 
 /** xcnn's step on a thread pool: what `xcnn train --threads N` runs. */
@@ -117,9 +160,9 @@ export function wasmPoolContender(threads: number): XcnnContender {
   return {
     name: 'xcnn wasm',
     threads,
-    prepare: async (context, train) => {
-      const { network, optimizer } = paperNetworkWithAdam(context.wasm);
-      const pool = await ThreadPool.create(network, threads, optimizer);
+    prepare: async (context, train, spec) => {
+      const { network, optimizer } = networkWithAdam(context.wasm, spec);
+      const pool = await ThreadPool.create(network, threads, optimizer, 1);
       return { step: onMnistBatches(pool, context.wasm, train), detail: `${context.wasm.build} kernels, thread pool`, close: () => pool.close() };
     },
   };
@@ -160,8 +203,8 @@ async function race(racers: Racer[], xcnnCount: number): Promise<BenchRow[]> {
   });
 }
 
-async function xcnnRacer(contender: XcnnContender, context: BenchContext, train: ImageSet): Promise<Racer> {
-  const prepared = await contender.prepare(context, train);
+async function xcnnRacer(contender: XcnnContender, context: BenchContext, train: ImageSet, spec: string): Promise<Racer> {
+  const prepared = await contender.prepare(context, train, spec);
   const run = async (steps: number) => {
     const started = performance.now();
     for (let s = 0; s < steps; s++) await prepared.step();
@@ -201,16 +244,24 @@ function mnistFileArguments(): string[] {
 
 class TorchChildError extends Error {}
 
-/** Starts bench/pytorch_step.py with `threads` threads and waits until it has built and warmed up its model. */
-async function startTorch(python: string, threads: number): Promise<Racer> {
+/**
+ * Starts bench/pytorch_step.py with `threads` threads on the network `spec` describes for MNIST, and waits until
+ * it has built and warmed up its model — which must have `parameters` parameters, as xcnn's has.
+ */
+async function startTorch(python: string, threads: number, spec: string, parameters: number): Promise<Racer> {
   const script = join(packageRoot(), 'bench', 'pytorch_step.py');
-  const child = new TorchChild(spawn(python, [script, '--threads', String(threads), ...mnistFileArguments()]));
+  const { channels, height, width, classes } = MNIST_GEOMETRY;
+  const geometry = ['--channels', channels, '--height', height, '--width', width, '--classes', classes].map(String);
+  const child = new TorchChild(spawn(python, [script, '--threads', String(threads), '--arch', spec, ...geometry, ...mnistFileArguments()]));
   let fields: Record<string, string>;
   try {
     const ready = await child.nextLine(START_TIMEOUT_MS);
     fields = Object.fromEntries(ready.split(' ').slice(1).map((field) => field.split('=') as [string, string]));
     if (!ready.startsWith('ready ') || Number(fields.threads) !== threads) {
       throw new TorchChildError(`expected 'ready … threads=${threads} …' from ${script}, got '${ready}'`);
+    }
+    if (Number(fields.params) !== parameters) {
+      throw new TorchChildError(`PyTorch's network for ${spec} has ${fields.params} parameters, xcnn's ${parameters}: not the same network`);
     }
   } catch (error) {
     await child.close();

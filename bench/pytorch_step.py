@@ -1,15 +1,20 @@
 """
-The PyTorch twin of xcnn's training step, for bench/pytorch.ts: the paper's CNN, softmax cross-entropy
-and Adam (lr 1e-3), on the CPU with torch.set_num_threads(N), batch 64. It runs as a long-lived child
-driven over stdin/stdout, so the start-up of Python and torch is never timed.
+The PyTorch twin of xcnn's training step, for bench/pytorch.ts: the network an xcnn architecture spec
+describes (built by test/fixtures/pytorch/make_fixtures.py's translation of the spec syntax into an
+nn.Sequential, the one the interchange tests check xcnn against), softmax cross-entropy and Adam (lr 1e-3),
+on the CPU with torch.set_num_threads(N), batch 64, in training mode (batch norm's batch statistics,
+dropout). It runs as a long-lived child driven over stdin/stdout, so the start-up of Python and torch is
+never timed.
 
-    python3 bench/pytorch_step.py --threads N [--images train-images-idx3-ubyte --labels train-labels-idx1-ubyte]
+    python3 bench/pytorch_step.py --threads N [--arch SPEC] [--channels 1 --height 28 --width 28 --classes 10]
+                                  [--images train-images-idx3-ubyte --labels train-labels-idx1-ubyte]
 
-With the MNIST training files (plain or .gz) it cycles through their first BATCHES batches of 64, scaled
-to [0,1] as xcnn does; without them, through random batches of the same shape (the speed is the same).
+--arch is a spec with presets already resolved (default: the paper's network). With the MNIST training files
+(plain or .gz, 1×28×28 images) it cycles through their first BATCHES batches of 64, scaled to [0,1] as xcnn
+does; without them, through random batches of the same shape (the speed is the same).
 
 Protocol, one line each way:
-    child:  ready torch=<version> threads=<N> data=<mnist|random> blas=<the BLAS library loaded>
+    child:  ready torch=<version> threads=<N> data=<mnist|random> params=<parameter count> blas=<the BLAS library loaded>
     parent: run K       child: <seconds K training steps took>
     parent: quit (or closes stdin)      child exits
 On an error the child writes "error <message>" and exits with status 1.
@@ -21,7 +26,8 @@ import sys
 import time
 
 BATCH = 64
-BATCHES = 16  # distinct batches cycled through
+BATCHES = 16
+PAPER = "conv(32,3) relu maxpool(2) conv(64,3) relu flatten linear(128) relu linear(10)"  # distinct batches cycled through
 WARMUP_STEPS = 3
 
 
@@ -41,13 +47,15 @@ def read_idx(path, header_bytes, count):
 def batches(args):
     import torch
 
+    shape = (args.channels, args.height, args.width)
     if args.images and args.labels:
-        images = read_idx(args.images, 16, BATCHES * BATCH * 28 * 28).float().div(255).view(BATCHES, BATCH, 1, 28, 28)
-        labels = read_idx(args.labels, 8, BATCHES * BATCH).long().view(BATCHES, BATCH)
+        pixels = args.channels * args.height * args.width
+        images = read_idx(args.images, 16, BATCHES * BATCH * pixels).float().div(255).view(BATCHES, BATCH, *shape)
+        labels = read_idx(args.labels, 8, BATCHES * BATCH).long().view(BATCHES, BATCH) % args.classes
         return "mnist", list(zip(images, labels))
     generator = torch.Generator().manual_seed(0)
     return "random", [
-        (torch.rand(BATCH, 1, 28, 28, generator=generator), torch.randint(0, 10, (BATCH,), generator=generator))
+        (torch.rand(BATCH, *shape, generator=generator), torch.randint(0, args.classes, (BATCH,), generator=generator))
         for _ in range(BATCHES)
     ]
 
@@ -67,6 +75,11 @@ def main():
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--images")
     parser.add_argument("--labels")
+    parser.add_argument("--arch", default=PAPER, help="an xcnn architecture spec, presets resolved")
+    parser.add_argument("--channels", type=int, default=1)
+    parser.add_argument("--height", type=int, default=28)
+    parser.add_argument("--width", type=int, default=28)
+    parser.add_argument("--classes", type=int, default=10)
     args = parser.parse_args()
 
     # The BLAS library under torch reads these when loaded (OpenBLAS, MKL); torch.set_num_threads alone
@@ -76,15 +89,14 @@ def main():
     import torch
     from torch import nn
 
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "pytorch"))
+    from make_fixtures import build
+
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(),
-        nn.Flatten(),
-        nn.Linear(7744, 128), nn.ReLU(),
-        nn.Linear(128, 10),
-    )
+    model, _ = build(args.arch, args.channels, args.height, args.width)
+    model.train()
+    parameters = sum(p.numel() for p in model.parameters())
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     data, data_batches = batches(args)
@@ -101,7 +113,7 @@ def main():
             optimizer.step()
 
     steps(WARMUP_STEPS)
-    print(f"ready torch={torch.__version__} threads={torch.get_num_threads()} data={data} blas={loaded_blas()}", flush=True)
+    print(f"ready torch={torch.__version__} threads={torch.get_num_threads()} data={data} params={parameters} blas={loaded_blas()}", flush=True)
 
     for line in sys.stdin:
         command = line.split()

@@ -44,7 +44,9 @@ export { formatClassificationReport, formatConfusionMatrix } from './eval/format
 
 // Explanation.
 export { camLayerOf, gradCam, gradCamImage, type GradCam, type GradCamImage, type GradCamOptions } from './explain/grad-cam.js';
-export { explainImages, type ExplanationMethod, type ExplainOptions, type MethodExplanation } from './explain/methods/explain.js';
+export { explainImages, needsConvLayer, type ExplanationMethod, type ExplainOptions, type MethodExplanation, type MethodNeed } from './explain/methods/explain.js';
+export { explainedLayer, explainableLayersOf, formatExplainableLayers, type ExplainableLayer } from './explain/explained-layer.js';
+export { explanationImage, heatmapFromMap, minMaxNormalize, zeroCentred, type Explanation, type ExplanationImage } from './explain/explanation.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';
 export { explainForTargets, type TargetedExplainOptions } from './explain/explain-for-targets.js';
@@ -75,3 +77,5 @@ export { faithfulnessJson, formatFaithfulness } from './faithfulness/format.js';
 
 // A picture of a digit (RGBA pixels, e.g. a canvas's) made into an MNIST-style 28 × 28 image, as `xcnn explain --image` does.
 export { greyFromRgba, mnistDigit, MNIST_BOX, MNIST_SIZE, type DigitImage, type GreyImage } from './explain/mnist-digit.js';
+// A picture made into the input of any other model: its channels (grey or RGB), resized to its size.
+export { modelImageFromRgba } from './explain/model-image.js';

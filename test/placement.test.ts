@@ -10,22 +10,26 @@ import { heatmapFromMap } from '../src/explain/grad-cam.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { placeMap, receptiveFieldCentre } from '../src/explain/placement.js';
+import { paperSpec, planNetwork, receptiveField } from '../src/model/spec.js';
 import { resizeBilinear } from '../src/explain/resize.js';
 import { seededValues } from './gradcheck.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
 const MAP = 11;
 const INPUT = 28;
+/** relu2's receptive field in the paper's network on MNIST, from its plan: 8 pixels at stride 2, cell 0 centred at 3.5. */
+const RELU2 = receptiveField(planNetwork(paperSpec(10), { channels: 1, height: 28, width: 28, classes: 10 }), 'relu2')!;
 
 /** The [INPUT, INPUT] placement of an 11 × 11 map with value `f(i, j)` in cell (i, j). */
 function place(f: (i: number, j: number) => number): Float32Array {
   const map = Float64Array.from({ length: MAP * MAP }, (_, c) => f(Math.floor(c / MAP), c % MAP));
-  return placeMap(map, MAP, MAP, INPUT, INPUT, 'receptive-field');
+  return placeMap(map, MAP, MAP, INPUT, INPUT, 'receptive-field', RELU2);
 }
 
 describe('receptive-field placement', () => {
   it('puts cell i at the centre of input pixels 2i … 2i+7, 2i + 3.5', () => {
-    expect([0, 1, 10].map((i) => receptiveFieldCentre(i))).toEqual([3.5, 5.5, 23.5]);
+    expect(RELU2).toEqual({ stride: 2, size: 8, centre: 3.5 });
+    expect([0, 1, 10].map((i) => receptiveFieldCentre(i, RELU2))).toEqual([3.5, 5.5, 23.5]);
   });
 
   it('peaks a map with one hot cell (i, j) at the input pixels nearest 2i + 3.5 and 2j + 3.5 (and, for an edge cell, on the held edge beyond)', () => {
@@ -74,7 +78,7 @@ describe('receptive-field placement', () => {
   it('differs from the stretch (a peak moves by pixels) yet keeps its values within the map\'s range', () => {
     const values = seededValues(3, MAP * MAP).map((v) => v + 1);
     const stretched = placeMap(values, MAP, MAP, INPUT, INPUT);
-    const placed = placeMap(values, MAP, MAP, INPUT, INPUT, 'receptive-field');
+    const placed = placeMap(values, MAP, MAP, INPUT, INPUT, 'receptive-field', RELU2);
     expect(Array.from(placed)).not.toEqual(Array.from(stretched));
     expect(Math.min(...placed)).toBeGreaterThanOrEqual(Math.min(...values) - 1e-6);
     expect(Math.max(...placed)).toBeLessThanOrEqual(Math.max(...values) + 1e-6);

@@ -4,19 +4,23 @@
 // validates it, else the plain SIMD one), loads a model from its bytes, and answers each drawing with
 // the prediction and an explanation — the same core code `xcnn explain` runs in Node:
 //
-//   canvas RGBA [H, W, 4] → greyFromRgba → mnistDigit (MNIST-style: ink, crop, 20 × 20 box, centre of mass
-//   in 28 × 28) → explainImages(network, one image, method) → probabilities [10], heatmap [28, 28] in [0, 1]
-//   → overlay RGBA [28, 28, 4] = (1 − ½)·grey(digit) + ½·jet(heat), as the figures of `xcnn explain`.
+//   canvas RGBA → the model's input [C, H, W]: for a 1 × 28 × 28 model greyFromRgba → mnistDigit (MNIST-style:
+//   ink, crop, 20 × 20 box, centre of mass in 28 × 28); for any other model modelImageFromRgba (its channels,
+//   resized to its size) → explainImages(network, one image, method) → probabilities [classes], heatmap
+//   [H, W] in [0, 1] → overlay RGBA [H, W, 4] = (1 − ½)·input + ½·jet(heat), the input in grey or in colour,
+//   as the figures of `xcnn explain`. A CAM method on a network without a conv answers with its one-line error.
 //
 // Messages in:  { type: 'model', bytes: ArrayBuffer, name }
 //               { type: 'explain', id, input, method, picture: { rgba, width, height } }   a drawing
-//               { type: 'explain', id, input, method, digit: Uint8Array [784] }            an MNIST digit as is
+//               { type: 'explain', id, input, method, digit: Uint8Array [784] }            an MNIST digit (as is for a
+//                                                                                         1 × 28 × 28 model, else converted)
 //               (input: the page's name for what is explained, sent back with the answer)
 // Messages out: { type: 'model', name, description, classNames, kernels }  or  { type: 'error', id?, message }
-//               { type: 'explained', id, input, predicted, target, probabilities, digit, overlay, method, seconds }
+//               { type: 'explained', id, input, predicted, target, probabilities, digit, overlay, width, height, method, seconds }
 //               { type: 'blank', id } when the drawing holds no stroke yet
-import { createWasmBackendFromBytes, explainImages, greyFromRgba, imagesFromPixels, loadModelFromBytes, methodByName, mnistDigit, XcnnError } from '../dist/src/index.js';
-import { overlayColor } from '../dist/src/render/overlay.js';
+import { createWasmBackendFromBytes, explainImages, greyFromRgba, loadModelFromBytes, methodByName, mnistDigit, XcnnError } from '../dist/src/index.js';
+import { modelImageFromRgba } from '../dist/src/explain/model-image.js';
+import { inputColour, overlayColor } from '../dist/src/render/overlay.js';
 import { jet } from '../dist/src/render/colormap.js';
 
 /** Past this much arena memory (explanations allocate and never free), the backend is built afresh. */
@@ -48,40 +52,64 @@ async function loadModel(bytes, name) {
   model = { network, info, bytes, name };
 }
 
-/** 'widths 8,16,32 (63,594 parameters), test accuracy 98.65%', from the model and its metadata. */
+/** 'mnist, 1×28×28, conv(8,3) relu … (63,594 parameters), test accuracy 98.65%', from the model and its metadata. */
 function describe({ network, info, name }) {
-  const width = (parameter) => network.parameter(parameter).shape[0];
   const parameters = network.parameters.reduce((sum, p) => sum + p.value.length, 0);
   const accuracy = info.metrics?.testAccuracy;
   const trained = typeof accuracy === 'number' ? `, test accuracy ${(100 * accuracy).toFixed(2)}%` : '';
-  return `${name}: ${info.dataset}, widths ${width('conv1.bias')},${width('conv2.bias')},${width('fc1.bias')} (${parameters.toLocaleString('en')} parameters)${trained}`;
+  const architecture = network.spec ?? 'a network built by hand';
+  return `${name}: ${info.dataset}, ${network.inputShape.join('×')}, ${architecture} (${parameters.toLocaleString('en')} parameters)${trained}`;
+}
+
+/** Whether the model takes MNIST's 1 × 28 × 28 (then drawings get MNIST's preprocessing, and test digits go in as they are). */
+function takesMnist(network) {
+  const [channels, height, width] = network.inputShape;
+  return channels === 1 && height === 28 && width === 28;
+}
+
+/** A 28 × 28 grey digit (white ink on black) as RGBA, for converting to another model's input. */
+function digitRgba(digit) {
+  const rgba = new Uint8Array(digit.length * 4);
+  for (let k = 0; k < digit.length; k++) rgba.set([digit[k], digit[k], digit[k], 255], 4 * k);
+  return rgba;
 }
 
 /**
- * The 28 × 28 MNIST-style digit of a message: the drawing preprocessed as `xcnn explain --image` does,
- * or a test digit as it is; null when the drawing is blank (mnistDigit's only complaint).
+ * The model's input [C, H, W] of a message, as `xcnn explain --image` makes it: for a 1 × 28 × 28 model the
+ * drawing preprocessed MNIST-style, or a test digit as it is (null when the drawing is blank, mnistDigit's
+ * only complaint); for any other model the drawing or digit converted to its channels and size.
  */
 function digitOf(message) {
+  const [channels, height, width] = model.network.inputShape;
+  if (!takesMnist(model.network)) {
+    const picture = message.digit ? { rgba: digitRgba(message.digit), width: 28, height: 28 } : message.picture;
+    return modelImageFromRgba(new Uint8Array(picture.rgba), picture.width, picture.height, channels, height, width, 'the drawing');
+  }
   if (message.digit) return message.digit;
-  const { rgba, width, height } = message.picture;
+  const { rgba, width: pictureWidth, height: pictureHeight } = message.picture;
   try {
-    return mnistDigit(greyFromRgba(new Uint8Array(rgba), width, height), 'the drawing').pixels;
+    return mnistDigit(greyFromRgba(new Uint8Array(rgba), pictureWidth, pictureHeight), 'the drawing').pixels;
   } catch (error) {
     if (error instanceof XcnnError) return null;
     throw error;
   }
 }
 
-/** Explains one digit: the prediction, the method's heatmap drawn over the digit. */
+/** Explains one input [C, H, W]: the prediction, the method's heatmap drawn over the input. */
 function explain(message, digit) {
   const started = performance.now();
   const method = methodByName(message.method);
-  const result = explainImages(model.network, imagesFromPixels(digit, 1), method, { indices: [0] });
+  const [channels, height, width] = model.network.inputShape;
+  const set = { count: 1, channels, height, width, images: digit, labels: new Uint8Array(1) };
+  const result = explainImages(model.network, set, method, { indices: [0] });
   const classes = result.classes;
-  const overlay = new Uint8ClampedArray(28 * 28 * 4);
-  for (let k = 0; k < 28 * 28; k++) {
-    const [r, g, b] = overlayColor(digit[k], result.heatmaps[k], jet);
-    overlay.set([r, g, b, 255], 4 * k);
+  const overlay = new Uint8ClampedArray(height * width * 4);
+  const image = { width, height, channels, pixels: digit, heatmap: result.heatmaps };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = overlayColor(inputColour(image, x, y), result.heatmaps[y * width + x], jet);
+      overlay.set([r, g, b, 255], 4 * (y * width + x));
+    }
   }
   if (backend.memoryInUse > REBUILD_AFTER_BYTES && !rebuilding) {
     rebuilding = true;
@@ -99,6 +127,8 @@ function explain(message, digit) {
     probabilities: Array.from(result.probabilities.subarray(0, classes)),
     digit,
     overlay,
+    width,
+    height,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -12,7 +12,7 @@ import { ProbabilityBars } from './probability-bars.js';
 
 /** Methods that run a thousand forward passes per drawing (1,024 patch coalitions), tens of times Grad-CAM's time. */
 const SLOW_METHODS = new Set(['kernel-shap', 'lime']);
-const SIZE = 28;
+const SIZE = 28; // the row of MNIST test digits (data/page-digits-*), 28 × 28 each
 
 const app = document.getElementById('app');
 const status = document.getElementById('status');
@@ -73,10 +73,10 @@ function showBlank() {
   clearOverlay();
 }
 
-/** The overlay RGBA [28, 28, 4] enlarged onto the overlay canvas, every pixel a sharp square. */
-function drawOverlay(rgba) {
-  const small = new OffscreenCanvas(SIZE, SIZE);
-  small.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba), SIZE, SIZE), 0, 0);
+/** The overlay RGBA [H, W, 4] (28 × 28 for MNIST, the model's input size) enlarged onto the overlay canvas, every pixel a sharp square. */
+function drawOverlay(rgba, width = SIZE, height = SIZE) {
+  const small = new OffscreenCanvas(width, height);
+  small.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
   overlay.imageSmoothingEnabled = false;
   overlay.drawImage(small, 0, 0, overlay.canvas.width, overlay.canvas.height);
 }
@@ -95,7 +95,7 @@ function showExplanation(answer) {
   prediction.dataset.predicted = String(answer.predicted);
   prediction.dataset.input = answer.input;
   bars.show(answer.probabilities, answer.predicted, percent);
-  drawOverlay(answer.overlay);
+  drawOverlay(answer.overlay, answer.width, answer.height);
   caption.textContent = `${answer.method} for class ${classNames[answer.target]}, computed in ${Math.max(1, Math.round(1000 * answer.seconds))} ms.`;
 }
 

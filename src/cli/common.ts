@@ -1,4 +1,4 @@
-/** Flags and steps that several commands share: the data folder, the backend, the model's data check. */
+/** Flags and steps that several commands share: the data folder, the backend, the model (and --arch), the model's data check, --layer. */
 import type { BackendName } from '../backend/backend.js';
 import { takeFirst, type Dataset, type ImageSet, type TestData } from '../data/dataset.js';
 import { loadDataset, loadTestData } from '../data/dataset-files.js';
@@ -17,6 +17,14 @@ export const dataFlag: Flags = {
 
 export const backendFlag: Flags = {
   backend: { type: 'string', value: 'ts|wasm', help: 'compute backend: wasm (WebAssembly SIMD) or ts (TypeScript reference)', default: 'wasm' },
+};
+
+export const archFlag: Flags = {
+  arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a model file without one, e.g. a PyTorch nn.Sequential state_dict saved as safetensors (numeric names 0.weight, 3.running_var, …): a spec such as "conv(8,3) relu maxpool(2) flatten linear(10)" or a preset (paper, lenet5, modern); not needed for a model xcnn wrote' },
+};
+
+export const layerFlag: Flags = {
+  layer: { type: 'string', value: 'NAME', help: 'the conv block the CAM methods explain, by its name or its convolution\'s (default: the last block, after its bn and relu; xcnn explain --list-layers shows the choices)' },
 };
 
 export const threadsFlag: Flags = {
@@ -72,7 +80,8 @@ export async function loadCommandModel(command: string, values: Record<string, u
   const bytes = readModelFile(modelPath);
   const backendName = backendFrom(values);
   const threads = threadsFrom(values, backendName);
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName));
+  const arch = values.arch === undefined ? undefined : String(values.arch);
+  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName), { arch });
   return { modelPath, network, info, threads };
 }
 
@@ -84,11 +93,13 @@ export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): T
   return limited;
 }
 
-/** Refuses data whose images or classes do not fit the model. */
+/** Refuses data whose images (channels × height × width) or classes do not fit the model, in one line. */
 export function checkDataFits(dataset: TestData & { train?: ImageSet }, geometry: NetworkGeometry, dataSource: string): void {
   const { height, width } = dataset.test;
-  if (height !== geometry.height || width !== geometry.width) {
-    throw new XcnnError(`${dataSource}: images are ${height}×${width} but the model takes ${geometry.height}×${geometry.width}`);
+  const channels = dataset.test.channels ?? 1;
+  if (channels !== geometry.channels || height !== geometry.height || width !== geometry.width) {
+    const shape = (c: number, h: number, w: number) => (c === 1 ? `${h}×${w}` : `${c}×${h}×${w}`);
+    throw new XcnnError(`${dataSource}: images are ${shape(channels, height, width)} but the model takes ${shape(geometry.channels, geometry.height, geometry.width)}`);
   }
   for (const set of dataset.train ? [dataset.train, dataset.test] : [dataset.test]) {
     for (const label of set.labels) {

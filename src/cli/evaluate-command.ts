@@ -2,15 +2,16 @@
 import { evaluate, evaluationJson } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
 import type { CommandSpec } from './args.js';
-import { backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
+import { archFlag, backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
   summary: 'Evaluates a model on the test set: accuracy, the confusion matrix and precision / recall / F1 per class with macro and weighted averages.',
-  usage: 'xcnn evaluate --model FILE [--data DIR] [--json] [--backend ts|wasm]',
+  usage: 'xcnn evaluate --model FILE [--arch SPEC] [--data DIR] [--json] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train (or a PyTorch state_dict with the same names)' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict (with --arch for an nn.Sequential\'s numeric names)' },
+    ...archFlag,
     ...dataFlag,
     ...testLimitFlag,
     json: { type: 'boolean', help: 'print the results as JSON' },

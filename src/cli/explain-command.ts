@@ -1,11 +1,14 @@
 /**
  * `xcnn explain`: Grad-CAM (or another method, `--method`, see src/explain/methods/) of chosen test images
- * (`--index`) or of a person's own PNG of a digit (`--image`): one explain.json with every image's
- * prediction, probabilities, target class, raw map (11 × 11 on relu2 for the CAM family, 28 × 28 on the
- * input for the gradient and perturbation families) and 28 × 28 heatmap, and a figure (input | heatmap | overlay) per image
- * for the first `--figures`. `--placement receptive-field` puts a relu2 map's cells at their receptive fields'
- * centres instead of stretching the map (src/explain/placement.ts); figures of signed maps are zero-centred
- * in a diverging colormap.
+ * (`--index`) or of a person's own PNG (`--image`): one explain.json with every image's prediction,
+ * probabilities, target class, raw map (on the explained conv block's cells for the CAM family — relu2's
+ * 11 × 11 for the paper's network, another block with `--layer` — and on the input's H × W for the gradient
+ * and perturbation families) and H × W heatmap, and a figure (input | heatmap | overlay) per image for the
+ * first `--figures`. `--list-layers` prints the blocks `--layer` can name, with their shapes and receptive
+ * fields. `--placement receptive-field` puts a block map's cells at their receptive fields' centres instead
+ * of stretching the map (src/explain/placement.ts); figures of signed maps are zero-centred in a diverging
+ * colormap. A PNG goes through MNIST's preprocessing for a 1 × 28 × 28 model, and is otherwise converted
+ * to the model's channels and resized to its size (model-image.ts).
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
@@ -14,10 +17,12 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError, usageError } from '../errors.js';
-import { digitFromPng, type DigitImage } from '../explain/digit-image.js';
-import { camLayerOf, gradCam, gradCamImage, zeroCentred, type Explanation, type GradCamImage } from '../explain/grad-cam.js';
+import { digitFromPng, modelImageFromPng, type DigitImage } from '../explain/digit-image.js';
+import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
+import { explanationImage, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
+import { gradCam } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
-import { explainImages, type MethodExplanation } from '../explain/methods/explain.js';
+import { explainImages, needsConvLayer, type MethodExplanation } from '../explain/methods/explain.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { shippedModelPath } from '../model/model-io.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
@@ -25,18 +30,21 @@ import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { backendFlag, dataFlag, loadCommandModel, loadDataFor, threadsFlag } from './common.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const explainSpec: CommandSpec = {
   name: 'explain',
   summary:
-    'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG of a digit (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json.',
-  usage: 'xcnn explain [--model FILE] (--index N[,N…] | --image FILE.png) [--method NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+    'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json. --layer explains another conv block; --list-layers shows them.',
+  usage: 'xcnn explain [--model FILE] [--arch SPEC] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors)' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors)' },
+    ...archFlag,
     index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
-    image: { type: 'string', value: 'FILE', help: 'a PNG of a handwritten digit (any size, dark on light or light on dark)' },
+    image: { type: 'string', value: 'FILE', help: 'a PNG (any size): for a 1×28×28 model a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size' },
+    ...layerFlag,
+    'list-layers': { type: 'boolean', help: 'print the conv blocks --layer can name, with their shapes and receptive fields, and exit' },
     method: { type: 'string', value: 'NAME', help: `the explanation method: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
     samples: { type: 'string', value: 'N', help: 'smoothgrad: noisy copies per image (default 50); kernel-shap, lime: patch coalitions per image (default 1024)' },
     sigma: { type: 'string', value: 'S', help: 'smoothgrad: the noise\'s standard deviation, pixels being in [0, 1]', default: '0.15' },
@@ -46,7 +54,7 @@ export const explainSpec: CommandSpec = {
     patch: { type: 'string', value: 'N', help: 'kernel-shap, lime: the side of the square patches the image is cut into, in pixels', default: '4' },
     seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed', default: '1' },
     class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class (eigen-cam ignores it: its map is the same for every class)' },
-    placement: { type: 'string', value: 'stretch|receptive-field', help: 'CAM methods: stretch the 11 × 11 map over the image (the usual), or put each cell at the centre of its receptive field (cell i at pixel 2i + 3.5)', default: 'stretch' },
+    placement: { type: 'string', value: 'stretch|receptive-field', help: 'CAM methods: stretch the block\'s map over the image (the usual), or put each cell at the centre of its receptive field (for the paper\'s relu2, cell i at pixel 2i + 3.5)', default: 'stretch' },
     out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
     json: { type: 'boolean', help: 'print the explanations on stdout as a JSON array (one object per image, as in the JSON files)' },
@@ -103,7 +111,7 @@ function grid(values: ArrayLike<number>, height: number, width: number, round: (
   return Array.from({ length: height }, (_, y) => Array.from({ length: width }, (_, x) => round(values[y * width + x])));
 }
 
-/** What an explained image came from. */
+/** What an explained image came from; `digit.pixels` is [C, H, W] (a made-MNIST-like digit for a 1×28×28 model). */
 type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
 
 /** How an explanation was made, as explain.json records it. */
@@ -111,7 +119,7 @@ export interface MethodRecord {
   name: string;
   layer: string;
   completenessGap?: number; // Integrated Gradients and KernelSHAP
-  placement?: Placement; // relu2 maps: how the map became the heatmap (default 'stretch')
+  placement?: Placement; // conv-block maps: how the map became the heatmap (default 'stretch')
   classAgnostic?: boolean; // Eigen-CAM: the map is the same for every target class
 }
 
@@ -120,11 +128,16 @@ export interface MethodRecord {
  * ([h][w], 6 significant digits; signed for the signed methods), and `heatmap`, the map brought to the
  * input's size and min–max normalised to [0, 1]. A map that is flat — all zero after the CAM family's ReLU,
  * or constant, e.g. a blank image's — has no scale to normalise by: its heatmap is all zeros and `flat` is
- * true (never NaN). `placement` is written for relu2 maps, `classAgnostic` for Eigen-CAM.
+ * true (never NaN). `placement` is written for conv-block maps, `classAgnostic` for Eigen-CAM. For a PNG,
+ * `input` is the image the model saw: [H][W] for one channel, [C][H][W] for more.
  */
-export function explanationJson(result: Explanation, image: GradCamImage, source: Source, classNames: string[], modelPath: string, method: MethodRecord = { name: 'grad-cam', layer: 'relu2' }) {
+export function explanationJson(result: Explanation, image: ExplanationImage, source: Source, classNames: string[], modelPath: string, method: MethodRecord = { name: 'grad-cam', layer: 'relu2' }) {
   const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
-  const input = source.kind === 'image' ? { input: grid(source.digit.pixels, result.height, result.width, (v) => v), inverted: source.digit.inverted, crop: source.digit.crop } : {};
+  const pixels = result.height * result.width;
+  const channels = source.kind === 'image' ? source.digit.pixels.length / pixels : 1;
+  const inputGrid = (values: Uint8Array) =>
+    channels === 1 ? grid(values, result.height, result.width, (v) => v) : Array.from({ length: channels }, (_, c) => grid(values.subarray(c * pixels, (c + 1) * pixels), result.height, result.width, (v) => v));
+  const input = source.kind === 'image' ? { input: inputGrid(source.digit.pixels), inverted: source.digit.inverted, crop: source.digit.crop } : {};
   return {
     model: modelPath,
     ...base,
@@ -152,8 +165,8 @@ export function percentOneDecimal(probability: number): string {
 }
 
 /** A one-image set holding a converted PNG (its label is not used). */
-function singleImageSet(digit: DigitImage, height: number, width: number): ImageSet {
-  return { count: 1, height, width, images: digit.pixels, labels: new Uint8Array(1) };
+function singleImageSet(digit: DigitImage, channels: number, height: number, width: number): ImageSet {
+  return { count: 1, channels, height, width, images: digit.pixels, labels: new Uint8Array(1) };
 }
 
 function readImageFile(path: string): Uint8Array {
@@ -166,6 +179,11 @@ function readImageFile(path: string): Uint8Array {
 }
 
 export async function explainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+  if (values['list-layers']) {
+    const { network } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
+    console.log(formatExplainableLayers(network));
+    return;
+  }
   if ((values.index === undefined) === (values.image === undefined)) {
     throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png (see xcnn explain --help)');
   }
@@ -187,17 +205,26 @@ export async function explainCommand(values: Record<string, string | boolean | u
   if (placement !== 'stretch' && method.layer === 'input') {
     throw usageError(`--placement ${placement}: only for the CAM methods, whose maps live on a convolution's cells; ${name}'s map is already on the input's pixels (leave --placement out)`);
   }
+  if (values.layer !== undefined && !needsConvLayer(method)) {
+    throw usageError(`--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${name} explains the input (leave --layer out)`);
+  }
   const { modelPath, network, info, threads } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
-  const { height, width, classes, channels } = info.geometry;
+  const [channels, height, width] = network.inputShape;
+  const classes = network.outputShape[0];
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
+  // A method that reads a conv block finds it now: a network without one, or an unknown --layer, is one line before any data is read.
+  const layer = needsConvLayer(method) ? explainedLayer(network, values.layer === undefined ? undefined : String(values.layer)) : null;
 
   let set: ImageSet;
   let sources: Source[];
   if (values.image !== undefined) {
     const file = String(values.image);
-    if (channels !== 1 || height !== 28 || width !== 28) throw new XcnnError(`${modelPath}: --image needs a model of 28×28 grey images, this one takes ${channels}×${height}×${width}`);
-    const digit = digitFromPng(readImageFile(file), file);
-    set = singleImageSet(digit, height, width);
+    const isMnistModel = channels === 1 && height === 28 && width === 28;
+    const bytes = readImageFile(file);
+    const digit: DigitImage = isMnistModel
+      ? digitFromPng(bytes, file)
+      : { pixels: modelImageFromPng(bytes, file, channels, height, width), inverted: false, crop: { x: 0, y: 0, width: 0, height: 0 } };
+    set = singleImageSet(digit, channels, height, width);
     sources = [{ kind: 'image', file, digit }];
   } else {
     const dataset = loadDataFor(values, info);
@@ -211,17 +238,18 @@ export async function explainCommand(values: Record<string, string | boolean | u
   // Grad-CAM has its own driver, which runs on the thread pool (stretched maps only); the other methods run on this thread.
   let result: Explanation | MethodExplanation;
   if (method.name === 'grad-cam' && placement === 'stretch') {
-    const pool = threads > 1 && indices.length >= 256 ? await ThreadPool.create(network, threads) : null;
-    result = gradCam(network, set, { indices, targetClass, runner: pool?.gradCamRunner() });
+    const isDefaultLayer = layer !== null && layer.name === explainedLayer(network).name; // the pool's workers explain the default block
+    const pool = threads > 1 && indices.length >= 256 && isDefaultLayer ? await ThreadPool.create(network, threads) : null;
+    result = gradCam(network, set, { indices, targetClass, runner: pool?.gradCamRunner(), layer: layer?.name });
     await pool?.close();
   } else {
-    result = explainImages(network, set, method, { indices, targetClass, placement });
+    result = explainImages(network, set, method, { indices, targetClass, placement, layer: layer?.name });
   }
   const gaps = 'completenessGaps' in result ? result.completenessGaps : undefined;
   const seconds = (performance.now() - started) / 1000;
 
   const explanations = sources.map((source, n) =>
-    explanationJson(result, gradCamImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer === 'input' ? 'input' : camLayerOf(network), completenessGap: gaps?.[n], placement, classAgnostic: method.classAgnostic }),
+    explanationJson(result, explanationImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer === 'input' || layer === null ? 'input' : layer.name, completenessGap: gaps?.[n], placement, classAgnostic: method.classAgnostic }),
   );
   const jsonPath = join(out, 'explain.json');
   writeFileAtomic(jsonPath, `${JSON.stringify(explanations)}\n`);
@@ -229,9 +257,10 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const figureCount = Math.min(figureLimit, sources.length);
   for (let n = 0; n < figureCount; n++) {
     const source = sources[n];
-    const image = gradCamImage(result, n);
+    const image = explanationImage(result, n);
     const name = source.kind === 'test' ? `test-${source.index}` : `image-${basename(source.file, extname(source.file))}`;
-    const pixels = source.kind === 'test' ? set.images.subarray(source.index * height * width, (source.index + 1) * height * width) : source.digit.pixels;
+    const imageSize = channels * height * width;
+    const pixels = source.kind === 'test' ? set.images.subarray(source.index * imageSize, (source.index + 1) * imageSize) : source.digit.pixels;
     const predictedName = info.classNames[image.predicted];
     const confidence = percentOneDecimal(image.probabilities[image.predicted]);
     const caption = source.kind === 'test'
@@ -240,7 +269,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
     // A signed map is drawn zero-centred in a diverging colormap (blue −, grey 0, red +); the JSON heatmap stays min–max.
     const signed = method.signed === true && result.mapHeight === height && result.mapWidth === width;
     const figure = explanationFigure(
-      { width, height, pixels, heatmap: signed ? zeroCentred(image.map) : image.heatmap },
+      { width, height, channels, pixels, heatmap: signed ? zeroCentred(image.map) : image.heatmap },
       {
         colormap: signed ? coolwarm : colormap,
         heatmapTitle: method.classAgnostic ? `${method.title} (any class)` : `${method.title}: ${info.classNames[image.target]}`,

@@ -14,7 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { usageError, XcnnError } from '../errors.js';
 import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
-import { explainImages } from '../explain/methods/explain.js';
+import { explainedLayer, explainableLayersOf } from '../explain/explained-layer.js';
+import { explainImages, needsConvLayer } from '../explain/methods/explain.js';
 import { zeroCentred } from '../explain/grad-cam.js';
 import { predict } from '../eval/predict.js';
 import type { Network } from '../model/network.js';
@@ -27,19 +28,21 @@ import { encodePng } from '../render/png.js';
 import type { FaithfulnessSection } from '../report/faithfulness-section.js';
 import type { ImageSet } from '../data/dataset.js';
 import { choiceFlag, GIVEN, intFlag, type CommandSpec, type FlagValues } from './args.js';
-import { backendFlag, dataFlag, loadCommandModel, loadDataFor, requiredModelPath } from './common.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath } from './common.js';
 import { ProgressBar } from './progress-bar.js';
 
 export const faithfulnessSpec: CommandSpec = {
   name: 'faithfulness',
   summary:
     'Measures how faithful each explanation method is on the first --n test images: deletion and insertion curves (zero-filled and ROAD-imputed) against a random order, the model-randomisation sanity check, the pointing game on the digit\'s ink, and the cost per image; prints a ranked table and writes faithfulness.json and a side-by-side figure.',
-  usage: 'xcnn faithfulness --model FILE [--methods NAME,…] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn faithfulness --model FILE [--arch SPEC] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
-    methods: { type: 'string', value: 'LIST', help: `comma-separated methods to measure (default: all: ${METHOD_NAMES.join(', ')})` },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
+    ...archFlag,
+    methods: { type: 'string', value: 'LIST', help: `comma-separated methods to measure (default: all that apply to the network: ${METHOD_NAMES.join(', ')})` },
+    ...layerFlag,
     n: { type: 'string', value: 'N', help: 'measure on the first N test images', default: '500' },
-    steps: { type: 'string', value: 'K', help: 'deletion/insertion steps (784 pixels / K per step)', default: '28' },
+    steps: { type: 'string', value: 'K', help: 'deletion/insertion steps (the H·W pixels / K per step: 28 of 28 on MNIST)', default: '28' },
     sanity: { type: 'string', value: 'N', help: 'images (the first of the --n) in the model-randomisation check', default: '100' },
     seed: { type: 'string', value: 'N', help: 'seed of the random order, the ROAD noise, the randomised weights and the seeded methods', default: '1' },
     out: { type: 'string', value: 'DIR', help: 'where faithfulness.json and faithfulness.png go', default: 'runs/faithfulness' },
@@ -78,23 +81,24 @@ export function figureImages(predicted: ArrayLike<number>, labels: ArrayLike<num
  * misclassified digits of the whole test set (rows; chosen there, not among the --n, so that a small run
  * still shows mistakes), each explained for its predicted class.
  */
-function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], methodOptions: MethodOptions, classNames: string[], perKind: number, colormap: Colormap) {
-  const [, height, width] = network.inputShape;
+function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], methodOptions: MethodOptions, classNames: string[], perKind: number, colormap: Colormap, layer?: string) {
+  const [channels, height, width] = network.inputShape;
   const pixels = height * width;
+  const imageSize = channels * pixels;
   const { predicted } = predict(network, set);
   const chosen = figureImages(predicted, set.labels, perKind);
   const chosenMethods = methods.map((name) => methodByName(name, methodOptions));
-  const explanations = chosenMethods.map((method) => explainImages(network, set, method, { indices: chosen }));
+  const explanations = chosenMethods.map((method) => explainImages(network, set, method, { indices: chosen, layer }));
   // A signed map on the input is drawn zero-centred in the diverging colormap, as `xcnn explain` draws it.
   const signed = chosenMethods.map((method, c) => method.signed === true && explanations[c].mapHeight === height && explanations[c].mapWidth === width);
   const short = (k: number) => (classNames.every((name) => name.length <= 3) ? classNames[k] : String(k));
   const rows: MethodsFigureRow[] = chosen.map((index, n) => ({
-    pixels: set.images.subarray(index * pixels, (index + 1) * pixels),
+    pixels: set.images.subarray(index * imageSize, (index + 1) * imageSize),
     label: `${short(set.labels[index])}→${short(predicted[index])}`,
     correct: set.labels[index] === predicted[index],
     heatmaps: explanations.map((e, c) => (signed[c] ? zeroCentred(e.maps.subarray(n * pixels, (n + 1) * pixels)) : e.heatmaps.subarray(n * pixels, (n + 1) * pixels))),
   }));
-  return methodsFigure(methods, rows, height, width, { colormap, signed, title: 'Each method\'s heatmap of the predicted class (true→predicted)' });
+  return methodsFigure(methods, rows, height, width, { colormap, signed, title: 'Each method\'s heatmap of the predicted class (true→predicted)' }, channels);
 }
 
 /**
@@ -103,7 +107,8 @@ function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], 
  */
 export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   requiredModelPath('faithfulness', values); // a missing --model is reported before the other flags
-  const methods = parseMethodList(values.methods === undefined ? undefined : String(values.methods));
+  const listed = parseMethodList(values.methods === undefined ? undefined : String(values.methods));
+  const layer = values.layer === undefined ? undefined : String(values.layer);
   const steps = intFlag('steps', String(values.steps), 1, 10_000);
   const sanity = intFlag('sanity', String(values.sanity), 1);
   const seed = intFlag('seed', String(values.seed), 0, 0xffffffff);
@@ -111,6 +116,11 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const out = String(values.out);
   const { modelPath, network, info } = await loadCommandModel('faithfulness', values);
+  // By default the methods that apply to the network (no CAM methods without a conv); a named CAM method on
+  // such a network, or an unknown --layer, is one line before any data is read.
+  const hasConv = explainableLayersOf(network).length > 0;
+  const methods = values.methods === undefined && !hasConv ? listed.filter((name) => !needsConvLayer(methodByName(name))) : listed;
+  if (methods.some((name) => needsConvLayer(methodByName(name)))) explainedLayer(network, layer);
   const dataset = loadDataFor(values, info);
   const test = dataset.test;
   // The default 500 shrinks to a smaller test set; an --n given beyond it is an error.
@@ -129,6 +139,7 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
     seed,
     randomisationImages: sanity,
     methodOptions,
+    layer,
     onProgress: (method, step, done, total) => {
       const now = performance.now();
       const label = `${method} ${step}`;
@@ -150,7 +161,7 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const jsonPath = join(out, 'faithfulness.json');
   writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 1)}\n`);
   const figurePath = join(out, 'faithfulness.png');
-  writeFileAtomic(figurePath, encodePng(faithfulnessFigure(network, test, result.methods.map((m) => m.method), methodOptions, info.classNames, perKind, colormap)));
+  writeFileAtomic(figurePath, encodePng(faithfulnessFigure(network, test, result.methods.map((m) => m.method), methodOptions, info.classNames, perKind, colormap, layer)));
   if (values.json) {
     console.log(JSON.stringify(json));
   } else {

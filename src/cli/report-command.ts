@@ -4,12 +4,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ImageSet } from '../data/dataset.js';
+import { imageSize, type ImageSet } from '../data/dataset.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
 import { confusionCellExplanations, type ExplainedCell } from '../explain/confusion-cells.js';
-import { camLayerOf, gradCam, gradCamImage, type GradCam } from '../explain/grad-cam.js';
+import { explainedLayer } from '../explain/explained-layer.js';
+import { gradCam, gradCamImage, type GradCam, type GradCamRunner } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { Network } from '../model/network.js';
@@ -22,7 +23,7 @@ import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.j
 import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { backendFlag, dataFlag, loadCommandModel, loadDataFor, requiredModelPath, testLimitFlag, threadsFlag } from './common.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
 import { readFaithfulnessSection } from './faithfulness-command.js';
@@ -31,9 +32,11 @@ export const reportSpec: CommandSpec = {
   name: 'report',
   summary:
     'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, the confusion matrix\'s cells explained (why a t was read as p), and the faithfulness ranking of an xcnn faithfulness run (--faithfulness).',
-  usage: 'xcnn report --model FILE [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
+  usage: 'xcnn report --model FILE [--arch SPEC] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
+    ...archFlag,
+    ...layerFlag,
     out: { type: 'string', value: 'DIR', help: 'where report.html goes (default: the model\'s folder)' },
     ...dataFlag,
     ...testLimitFlag,
@@ -88,12 +91,12 @@ export function percentText(probability: number): string {
 
 /** Gallery tiles for the images of a Grad-CAM result, in its order. */
 function tiles(set: ImageSet, result: GradCam, first: number, count: number, caption?: (n: number) => string): GalleryTile[] {
-  const pixels = set.height * set.width;
+  const size = imageSize(set);
   return Array.from({ length: count }, (_, k) => {
     const n = first + k;
     const image = gradCamImage(result, n);
     return {
-      image: { width: set.width, height: set.height, pixels: set.images.subarray(image.index * pixels, (image.index + 1) * pixels), heatmap: image.heatmap },
+      image: { width: set.width, height: set.height, channels: set.channels, pixels: set.images.subarray(image.index * size, (image.index + 1) * size), heatmap: image.heatmap },
       caption: caption?.(n),
     };
   });
@@ -123,18 +126,21 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const summaryOptions = classSummaryOptions(values);
   const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessSection(String(values.faithfulness));
   const { modelPath, network, info, threads } = await loadCommandModel('report', values);
+  // The galleries are Grad-CAM's: a network without a conv, or an unknown --layer, is one line before any data is read.
+  const layer = explainedLayer(network, values.layer === undefined ? undefined : String(values.layer));
   const dataset = loadDataFor(values, info);
   const classes = info.geometry.classes;
   const test = dataset.test;
 
   const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
+  const runner = layer.name === explainedLayer(network).name ? pool?.gradCamRunner() : undefined; // the pool's workers explain the default block
   const evaluation = evaluate(pool ?? network, test, info.classNames);
   const correct = correctByClass(evaluation.predictions, classes, perClass);
   const allMistakes = misclassifiedByConfidence(evaluation.predictions, classes);
   const mistakes = allMistakes.slice(0, mistakeLimit);
   // One batched Grad-CAM pass over every image shown, each for its predicted class.
-  const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner: pool?.gradCamRunner() });
-  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, pool);
+  const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner, layer: layer.name });
+  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name);
   await pool?.close();
 
   let first = 0;
@@ -172,7 +178,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
     report: evaluation.report,
     backend: network.backend.name,
     colormap: colormapName,
-    explainedLayer: `${camLayerOf(network)}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
+    explainedLayer: `${layer.name}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
     training: info.training,
     curves: figures.curves,
     confusion: figures.confusion,
@@ -219,17 +225,18 @@ export function cellCaption(trueName: string, predictedName: string, probability
 
 /** A figure panel per explained cell: digit | map for t | map for p, a row per mistake. */
 function cellPanels(set: ImageSet, cells: ExplainedCell[], classNames: string[]): ConfusionCellPanel[] {
-  const pixels = set.height * set.width;
+  const size = imageSize(set);
+  const channels = set.channels;
   return cells.map((cell) => {
     const [t, p] = [classNames[cell.trueClass], classNames[cell.predictedClass]];
     return {
       heading: `${t} → ${p}: ${cell.count} image${cell.count === 1 ? '' : 's'}`,
       columnTitles: ['digit', `for ${t}`, `for ${p}`],
       rows: cell.mistakes.map((mistake) => {
-        const image = set.images.subarray(mistake.index * pixels, (mistake.index + 1) * pixels);
+        const image = set.images.subarray(mistake.index * size, (mistake.index + 1) * size);
         return {
-          forTrue: { width: set.width, height: set.height, pixels: image, heatmap: mistake.forTrue.heatmap },
-          forPredicted: { width: set.width, height: set.height, pixels: image, heatmap: mistake.forPredicted.heatmap },
+          forTrue: { width: set.width, height: set.height, channels, pixels: image, heatmap: mistake.forTrue.heatmap },
+          forPredicted: { width: set.width, height: set.height, channels, pixels: image, heatmap: mistake.forPredicted.heatmap },
           caption: cellCaption(t, p, mistake.confidence),
         };
       }),
@@ -249,12 +256,12 @@ function classSummary(
   classNames: string[],
   colormap: Colormap,
   options: ClassSummaryOptions,
-  pool: ThreadPool | null,
+  runner: GradCamRunner | undefined,
+  layer: string,
 ): { figures: Record<'class-means' | 'confusion-cells', ReportFigure>; content: ClassSummaryContent } {
   const method = methodByName(options.method);
-  const runner = pool?.gradCamRunner();
-  const means = explainClassMeans(network, test, method, { perClass: options.classImages, runner });
-  const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner });
+  const means = explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer });
+  const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner, layer });
   const figures = {
     'class-means': {
       png: encodePng(classMeansFigure(means.images, means.heatmaps, classNames, { colormap, title: `Mean image and mean ${method.title} of each class`, colorbarTitle: `mean ${method.title}` })),

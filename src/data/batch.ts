@@ -1,14 +1,14 @@
 /**
  * Batches of a data set in backend memory: the images of a batch scaled to [0,1] as floats
- * [N,1,H,W], and their labels [N]. The buffers are allocated once at the largest batch size seen.
+ * [N,C,H,W], and their labels [N]. The buffers are allocated once at the largest batch size seen.
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { BatchBuffer } from '../model/layer.js';
-import { fillBatch, type ImageSet } from './dataset.js';
+import { fillBatch, imageSize, type ImageSet } from './dataset.js';
 
 export interface LoadedBatch {
   size: number; // N
-  input: Floats; // [N, 1, H, W] in [0,1]
+  input: Floats; // [N, C, H, W] in [0,1]
   labels: Int32Array; // [N]
 }
 
@@ -20,7 +20,7 @@ export class BatchLoader {
     backend: Backend,
     readonly set: ImageSet,
   ) {
-    this.input = BatchBuffer.floats(backend, set.height * set.width);
+    this.input = BatchBuffer.floats(backend, imageSize(set));
     this.labels = BatchBuffer.ints(backend, 1);
   }
 

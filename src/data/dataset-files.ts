@@ -32,17 +32,19 @@ function findFile(dir: string, base: string): string {
 export function readImageSet(imagesPath: string, labelsPath: string): ImageSet {
   const images = readIdxFile(imagesPath);
   const labels = readIdxFile(labelsPath);
-  if (images.dims.length !== 3) {
-    throw new XcnnError(`${imagesPath}: an image file has 3 dimensions [count, rows, columns], this one has ${images.dims.length}`);
+  if (images.dims.length !== 3 && images.dims.length !== 4) {
+    throw new XcnnError(`${imagesPath}: an image file has 3 dimensions [count, rows, columns] or 4 [count, channels, rows, columns], this one has ${images.dims.length}`);
   }
   if (labels.dims.length !== 1) {
     throw new XcnnError(`${labelsPath}: a label file has 1 dimension [count], this one has ${labels.dims.length}`);
   }
-  const [count, height, width] = images.dims;
+  const [count, channels, height, width] = images.dims.length === 4 ? images.dims : [images.dims[0], 1, ...images.dims.slice(1)];
+  if (channels !== 1 && channels !== 3) throw new XcnnError(`${imagesPath}: images with ${channels} channels; xcnn reads 1 (grey) or 3 (RGB)`);
+  if (height < 1 || width < 1 || height > 4096 || width > 4096) throw new XcnnError(`${imagesPath}: images of ${height}×${width}; each side must be 1 to 4096 pixels`);
   if (labels.dims[0] !== count) {
     throw new XcnnError(`${labelsPath}: ${labels.dims[0]} labels for the ${count} images of ${imagesPath}`);
   }
-  return { count, height, width, images: images.data, labels: labels.data };
+  return { count, channels, height, width, images: images.data, labels: labels.data };
 }
 
 function guessName(dir: string, classCount: number): { name: string; classNames: string[] } {
@@ -56,8 +58,8 @@ export function loadDataset(dir: string = defaultDataDir()): Dataset {
   checkDataFolder(dir);
   const train = readImageSet(findFile(dir, SPLITS.train.images), findFile(dir, SPLITS.train.labels));
   const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
-  if (train.height !== test.height || train.width !== test.width) {
-    throw new XcnnError(`${dir}: training images are ${train.height}×${train.width} but test images are ${test.height}×${test.width}`);
+  if (train.channels !== test.channels || train.height !== test.height || train.width !== test.width) {
+    throw new XcnnError(`${dir}: training images are ${train.channels}×${train.height}×${train.width} but test images are ${test.channels}×${test.height}×${test.width}`);
   }
   const classCount = 1 + Math.max(maxLabel(train.labels), maxLabel(test.labels));
   return { ...guessName(dir, classCount), train, test };

@@ -4,7 +4,8 @@
  *   train-images-idx3-ubyte  [60000, 28, 28]   train-labels-idx1-ubyte  [60000]
  *   t10k-images-idx3-ubyte   [10000, 28, 28]   t10k-labels-idx1-ubyte   [10000]
  *
- * each plain or gzipped (`…-ubyte.gz`). Fashion-MNIST ships exactly so. Images stay as bytes (47 MB for
+ * each plain or gzipped (`…-ubyte.gz`). Fashion-MNIST ships exactly so. Colour images are rank-4 image files,
+ * [count, channels, rows, columns] (planar: each channel's rows × columns bytes in turn, as NCHW). Images stay as bytes (47 MB for
  * MNIST's training set rather than 188 MB of floats) and are scaled to [0,1] one batch at a time.
  *
  * This module holds the types and the browser-safe helpers; reading a folder is Node's part, in
@@ -15,10 +16,16 @@ import { XcnnError } from '../errors.js';
 
 export interface ImageSet {
   count: number; // N
+  channels?: number; // C: 1 (grey, the default when absent) or 3 (RGB)
   height: number;
   width: number;
-  images: Uint8Array; // [N, H, W], 0 = background, 255 = ink
+  images: Uint8Array; // [N, C, H, W], 0 = background, 255 = ink (for grey images)
   labels: Uint8Array; // [N]
+}
+
+/** The bytes of one image of a set: C·H·W. */
+export function imageSize(set: Pick<ImageSet, 'channels' | 'height' | 'width'>): number {
+  return (set.channels ?? 1) * set.height * set.width;
 }
 
 export interface Dataset {
@@ -41,27 +48,29 @@ export const FASHION_MNIST_CLASS_NAMES = [
  * 0 = background, 255 = ink, as MNIST. The labels are all 0, so only predictions and explanations of it
  * mean anything, not its loss or accuracy.
  */
-export function imagesFromPixels(pixels: Uint8Array, count: number, height = 28, width = 28): ImageSet {
+export function imagesFromPixels(pixels: Uint8Array, count: number, height = 28, width = 28, channels = 1): ImageSet {
   if (!Number.isSafeInteger(count) || count < 0) throw new XcnnError(`images: count ${count} is not a whole number of images`);
-  if (pixels.length !== count * height * width) {
-    throw new XcnnError(`images: ${pixels.length} bytes for ${count} images of ${height}×${width}; pass count × ${height * width} bytes, one per pixel`);
+  const size = channels * height * width;
+  if (pixels.length !== count * size) {
+    const what = channels === 1 ? `${height}×${width}` : `${channels}×${height}×${width}`;
+    throw new XcnnError(`images: ${pixels.length} bytes for ${count} images of ${what}; pass count × ${size} bytes, one per pixel${channels === 1 ? '' : ' and channel'}`);
   }
-  return { count, height, width, images: pixels, labels: new Uint8Array(count) };
+  return { count, channels, height, width, images: pixels, labels: new Uint8Array(count) };
 }
 
 /** The first `limit` examples of a set (a view, no copy). */
 export function takeFirst(set: ImageSet, limit: number): ImageSet {
   const count = Math.min(limit, set.count);
-  const pixels = set.height * set.width;
+  const pixels = imageSize(set);
   return { ...set, count, images: set.images.subarray(0, count * pixels), labels: set.labels.subarray(0, count) };
 }
 
 /**
- * Scales the images `indices` of a set into `out` [indices.length, 1, H, W] as floats in [0,1], and
+ * Scales the images `indices` of a set into `out` [indices.length, C, H, W] as floats in [0,1], and
  * their labels into `labels`. This is the one place bytes become floats.
  */
 export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Floats, labels: Int32Array): void {
-  const pixels = set.height * set.width;
+  const pixels = imageSize(set);
   for (let b = 0; b < indices.length; b++) {
     const source = indices[b] * pixels;
     for (let k = 0; k < pixels; k++) out[b * pixels + k] = set.images[source + k] / 255;

@@ -3,7 +3,7 @@
  * (the mean heatmap).
  *
  *   meanHeatmap_k = (1 / N_k) Σ_{n : class_n = k} heatmap_n        [H, W], in [0, 1]
- *   meanImage_k   = (1 / N_k) Σ_{n : class_n = k} image_n          [H, W], grey levels 0–255
+ *   meanImage_k   = (1 / N_k) Σ_{n : class_n = k} image_n          [C, H, W], levels 0–255
  *
  * The heatmaps averaged are the normalised ones (each image's map resized and min–max scaled to [0, 1]),
  * so every image weighs the same whatever its map's raw scale. Which class an image counts for is the
@@ -12,7 +12,7 @@
  *
  * A class with no images (N_k = 0) gets an all-zero mean and a count of 0 — never NaN.
  */
-import type { ImageSet } from '../data/dataset.js';
+import { imageSize, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { explainForTargets, type TargetedExplainOptions } from './explain-for-targets.js';
@@ -22,10 +22,11 @@ import type { ExplanationMethod } from './methods/explain.js';
 
 export interface ClassMeans {
   classes: number;
+  channels: number; // C: the images' channels (1 for the heatmaps)
   height: number; // H
   width: number; // W
   counts: Int32Array; // [classes] N_k, the images averaged for each class
-  means: Float32Array; // [classes, H, W]
+  means: Float32Array; // [classes, C, H, W]
 }
 
 /** The mean normalised heatmap of each class over the explained images; `classOf[n]` is row n's class. */
@@ -34,7 +35,7 @@ export function classMeanHeatmaps(explanation: Explanation, classOf: ArrayLike<n
   if (classOf.length !== count) {
     throw new XcnnError(`classMeanHeatmaps: ${classOf.length} classes for ${count} explained images; give one class per image`);
   }
-  return classMeans(explanation.heatmaps, classOf, classes, height, width);
+  return classMeans(explanation.heatmaps, classOf, classes, 1, height, width);
 }
 
 /** The mean image of each class over the images `indices` of the set; `classOf[n]` is image indices[n]'s class. */
@@ -42,10 +43,10 @@ export function classMeanImages(set: ImageSet, indices: ArrayLike<number>, class
   if (classOf.length !== indices.length) {
     throw new XcnnError(`classMeanImages: ${classOf.length} classes for ${indices.length} images; give one class per image`);
   }
-  const pixels = set.height * set.width;
+  const pixels = imageSize(set);
   const images = new Float32Array(indices.length * pixels);
   for (let n = 0; n < indices.length; n++) images.set(set.images.subarray(indices[n] * pixels, (indices[n] + 1) * pixels), n * pixels);
-  return classMeans(images, classOf, classes, set.height, set.width);
+  return classMeans(images, classOf, classes, set.channels ?? 1, set.height, set.width);
 }
 
 /** The true class of each explained image: `set.labels` at the explanation's indices. */
@@ -53,9 +54,9 @@ export function trueClassesOf(explanation: Explanation, set: ImageSet): Int32Arr
   return Int32Array.from(explanation.indices, (index) => set.labels[index]);
 }
 
-/** Means of the rows of `values` [N, H, W] grouped by `classOf` [N]; summed in float64. */
-function classMeans(values: Float32Array, classOf: ArrayLike<number>, classes: number, height: number, width: number): ClassMeans {
-  const pixels = height * width;
+/** Means of the rows of `values` [N, C, H, W] grouped by `classOf` [N]; summed in float64. */
+function classMeans(values: Float32Array, classOf: ArrayLike<number>, classes: number, channels: number, height: number, width: number): ClassMeans {
+  const pixels = channels * height * width;
   const sums = new Float64Array(classes * pixels);
   const counts = new Int32Array(classes);
   for (let n = 0; n < classOf.length; n++) {
@@ -69,7 +70,7 @@ function classMeans(values: Float32Array, classOf: ArrayLike<number>, classes: n
     if (counts[k] === 0) continue; // no images: the mean stays all zeros
     for (let p = 0; p < pixels; p++) means[k * pixels + p] = sums[k * pixels + p] / counts[k];
   }
-  return { classes, height, width, counts, means };
+  return { classes, channels, height, width, counts, means };
 }
 
 export interface ClassMeansOptions extends TargetedExplainOptions {

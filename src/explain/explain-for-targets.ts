@@ -12,13 +12,17 @@
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import { allocateExplanation, gradCam, type Explanation, type GradCamRunner } from './grad-cam.js';
-import { explainImages, type ExplanationMethod } from './methods/explain.js';
+import { explainedLayer } from './explained-layer.js';
+import { allocateExplanation, type Explanation } from './explanation.js';
+import { gradCam, type GradCamRunner } from './grad-cam.js';
+import { explainImages, needsConvLayer, type ExplanationMethod } from './methods/explain.js';
 
 export interface TargetedExplainOptions {
   batchSize?: number; // images per batch (default: the method's)
   /** Grad-CAM on a thread pool (ThreadPool.gradCamRunner()); used only when the method is `grad-cam`. */
   runner?: GradCamRunner;
+  /** The conv block the CAM methods explain (default: the last; explained-layer.ts). */
+  layer?: string;
 }
 
 /**
@@ -37,6 +41,7 @@ export function explainForTargets(
   if (indices.length !== targets.length) {
     throw new XcnnError(`explainForTargets: ${indices.length} image indices but ${targets.length} target classes; give one class per image`);
   }
+  const layer = needsConvLayer(method) ? explainedLayer(network, options.layer).name : undefined; // no conv, or an unknown layer: before any work
   const byTarget = new Map<number, number[]>(); // target → the request rows it explains, in order
   for (let n = 0; n < targets.length; n++) {
     const rows = byTarget.get(targets[n]) ?? [];
@@ -45,22 +50,22 @@ export function explainForTargets(
   }
   const parts = [...byTarget].map(([target, rows]) => ({
     rows,
-    explanation: explainOneTarget(network, set, method, Int32Array.from(rows, (n) => indices[n]), target, options),
+    explanation: explainOneTarget(network, set, method, Int32Array.from(rows, (n) => indices[n]), target, { ...options, layer }),
   }));
-  return gatherRows(network, method, indices.length, parts);
+  return gatherRows(network, method, indices.length, parts, layer);
 }
 
 function explainOneTarget(network: Network, set: ImageSet, method: ExplanationMethod, indices: Int32Array, targetClass: number, options: TargetedExplainOptions): Explanation {
-  const { batchSize, runner } = options;
+  const { batchSize, runner, layer } = options;
   return method.name === 'grad-cam'
-    ? gradCam(network, set, { indices, targetClass, batchSize, runner })
-    : explainImages(network, set, method, { indices, targetClass, batchSize });
+    ? gradCam(network, set, { indices, targetClass, batchSize, runner, layer })
+    : explainImages(network, set, method, { indices, targetClass, batchSize, layer });
 }
 
 /** One explanation of `count` rows from parts whose row k goes to row `rows[k]`. */
-function gatherRows(network: Network, method: ExplanationMethod, count: number, parts: { rows: number[]; explanation: Explanation }[]): Explanation {
+function gatherRows(network: Network, method: ExplanationMethod, count: number, parts: { rows: number[]; explanation: Explanation }[], layer: string | undefined): Explanation {
   const classes = network.outputShape[0];
-  const [mapHeight, mapWidth] = method.mapShape(network);
+  const [mapHeight, mapWidth] = method.mapShape(network, layer);
   const [, height, width] = network.inputShape;
   const mapPixels = mapHeight * mapWidth;
   const pixels = height * width;

@@ -1,34 +1,34 @@
 /**
- * Where a relu2 map's cells go on the input: how an [h, w] map of the CAM family becomes [H, W].
+ * Where a conv block's map cells go on the input: how an [h, w] map of the CAM family becomes [H, W].
  *
  * `stretch` (the default, what pytorch-grad-cam, Captum and OpenCV-based code do): the map is resized over the
  * whole image, bilinear with half-pixel centres (resize.ts), as if cell i of h sat at input position
  * (i + 0.5)·H/h − 0.5.
  *
- * `receptive-field`: each cell sits at the centre of its receptive field. In the paper's network a relu2 cell i
- * (conv2, 3 × 3) sees pool1 cells i … i+2, which see conv1 cells 2i … 2i+5, which see input pixels
- * 2i … 2i+7: a field of 8 pixels at stride 2, centred at 2i + 3.5 in pixel indices (pixel y's centre being y).
- * Output pixel y samples the map at s = (y − 3.5)/2, bilinear between cells ⌊s⌋ and ⌊s⌋ + 1; outside the
- * centres, s < 0 or s > h − 1 (y < 3.5 or y > 2(h−1) + 3.5 = 23.5 for MNIST), s is clamped and the edge cell's
- * value held. The two placements differ by up to a few pixels: the stretch puts cell 0 at 0.77 and cell 10 at
- * 26.2, the receptive fields at 3.5 and 23.5 — an 11 × 11 map covers only the centre 20 × 20 of 28 × 28.
+ * `receptive-field`: each cell sits at the centre of its receptive field, which the network's plan gives
+ * (spec.ts receptiveField: cell i's field spans `size` pixels from stride·i + start, centred at
+ * stride·i + centre₀). In the paper's network a relu2 cell i (conv2, 3 × 3) sees pool1 cells i … i+2, which
+ * see conv1 cells 2i … 2i+5, which see input pixels 2i … 2i+7: a field of 8 pixels at stride 2, centred at
+ * 2i + 3.5 in pixel indices (pixel y's centre being y). Output pixel y samples the map at
+ * s = (y − centre₀)/stride, bilinear between cells ⌊s⌋ and ⌊s⌋ + 1; outside the centres, s < 0 or s > h − 1
+ * (y < 3.5 or y > 2(h−1) + 3.5 = 23.5 for MNIST), s is clamped and the edge cell's value held. The two
+ * placements differ by up to a few pixels: the stretch puts cell 0 at 0.77 and cell 10 at 26.2, the receptive
+ * fields at 3.5 and 23.5 — an 11 × 11 map covers only the centre 20 × 20 of 28 × 28.
  */
 import { XcnnError } from '../errors.js';
+import type { ReceptiveField } from '../model/spec.js';
 import { halfPixelTaps, resizeWithTaps, type LinearTaps } from './resize.js';
 
 export const PLACEMENTS = ['stretch', 'receptive-field'] as const;
 export type Placement = (typeof PLACEMENTS)[number];
 
-/** The receptive field of a relu2 cell along one axis: cell i covers input pixels stride·i … stride·i + size − 1. */
-export const RELU2_RECEPTIVE_FIELD = { stride: 2, size: 8 } as const;
-
-/** The input position (a pixel index, fractional) at the centre of map cell i's receptive field: 2i + 3.5. */
-export function receptiveFieldCentre(i: number, field: { stride: number; size: number } = RELU2_RECEPTIVE_FIELD): number {
-  return field.stride * i + (field.size - 1) / 2;
+/** The input position (a pixel index, fractional) at the centre of map cell i's receptive field: stride·i + centre₀. */
+export function receptiveFieldCentre(i: number, field: ReceptiveField): number {
+  return field.stride * i + field.centre;
 }
 
 /** One axis: output pixel d samples the map at (d − centre₀)/stride, clamped to [0, inSize − 1]. */
-export function receptiveFieldTaps(inSize: number, outSize: number, field: { stride: number; size: number } = RELU2_RECEPTIVE_FIELD): LinearTaps {
+export function receptiveFieldTaps(inSize: number, outSize: number, field: ReceptiveField): LinearTaps {
   const taps = { lower: new Int32Array(outSize), upper: new Int32Array(outSize), weight: new Float64Array(outSize) };
   const first = receptiveFieldCentre(0, field);
   for (let d = 0; d < outSize; d++) {
@@ -41,9 +41,15 @@ export function receptiveFieldTaps(inSize: number, outSize: number, field: { str
   return taps;
 }
 
-/** map [h, w] → [H, W] by `placement` (see the header); `stretch` of a map already [H, W] is a copy. */
-export function placeMap(map: ArrayLike<number>, h: number, w: number, height: number, width: number, placement: Placement = 'stretch'): Float32Array {
+/**
+ * map [h, w] → [H, W] by `placement` (see the header); `stretch` of a map already [H, W] is a copy.
+ * `receptive-field` needs the explained layer's field (explained-layer.ts gives it from the network's plan).
+ */
+export function placeMap(map: ArrayLike<number>, h: number, w: number, height: number, width: number, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
   if (placement === 'stretch') return resizeWithTaps(map, w, halfPixelTaps(h, height), halfPixelTaps(w, width));
-  if (placement === 'receptive-field') return resizeWithTaps(map, w, receptiveFieldTaps(h, height), receptiveFieldTaps(w, width));
+  if (placement === 'receptive-field') {
+    if (field === null) throw new XcnnError('placement receptive-field: the explained layer has no receptive field (a network built from a spec has one for every conv block); use the stretch placement');
+    return resizeWithTaps(map, w, receptiveFieldTaps(h, height, field), receptiveFieldTaps(w, width, field));
+  }
   throw new XcnnError(`placement: '${String(placement)}' is not one of ${PLACEMENTS.join(', ')}`);
 }

@@ -8,7 +8,7 @@
  *   s = (d + 0.5) · in/out − 0.5,   clamped to [0, in − 1],
  *
  * between its neighbours ⌊s⌋ and min(⌊s⌋ + 1, in − 1) with weight s − ⌊s⌋ on the second. Grad-CAM's
- * 11 × 11 maps are brought to 28 × 28 this way so they agree with the usual Python implementations.
+ * maps (11 × 11 on MNIST) are brought to the input's size (28 × 28) this way so they agree with the usual Python implementations.
  *
  * `resizeArea` averages the input over the footprint of each output pixel (OpenCV's INTER_AREA), the
  * right filter to shrink a photographed digit without aliasing.

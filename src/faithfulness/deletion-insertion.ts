@@ -20,13 +20,14 @@
  * a curve, and the four curves of an image, go through the model as one batch.
  */
 import type { Floats } from '../backend/backend.js';
-import { softmaxRow } from '../explain/grad-cam.js';
+import { softmaxRow } from '../explain/explanation.js';
+import { XcnnError } from '../errors.js';
 import { BatchBuffer } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
 import { noisyLinearImputation, type RoadImputationOptions } from './road-imputation.js';
 
-/** Class probabilities [count, classes] of `count` images [count, H·W] (one channel, values in [0, 1]). */
+/** Class probabilities [count, classes] of `count` images [count, C·H·W] (values in [0, 1]). */
 export type ImageClassifier = (images: Float32Array, count: number) => Float32Array;
 
 /** A network as an ImageClassifier: forwards in batches of `batchSize`, then the softmax of each row. */
@@ -91,26 +92,31 @@ export interface ImageCurves {
 
 /** What one image's curves are made from. */
 export interface CurveRequest {
-  image: ArrayLike<number>; // [H·W] in [0, 1]
-  order: Int32Array; // [H·W] pixels, most important first
+  image: ArrayLike<number>; // [C·H·W] in [0, 1]: C planes of H·W pixels
+  order: Int32Array; // [H·W] pixels, most important first (a pixel moves in every channel at once)
   target: number; // the class whose probability is followed
   seed: number; // of the ROAD noise (the same for every order of this image, so methods share it)
 }
 
 /**
  * The deletion and insertion curves, zero-filled and ROAD-imputed, of several images (one model call
- * for all their 4·(K + 1) perturbed images).
+ * for all their 4·(K + 1) perturbed images). A removed pixel is removed in every channel; ROAD imputes
+ * each channel's plane from that channel's kept pixels, the channels in order from one noise stream.
  */
 export function perturbationCurves(classify: ImageClassifier, requests: CurveRequest[], height: number, width: number, options: Partial<CurveOptions> = {}): ImageCurves[] {
   const { steps, road } = { ...CURVE_DEFAULTS, ...options };
   const pixels = height * width;
+  const imageSize = requests[0]?.image.length ?? pixels;
+  const channels = imageSize / pixels;
   const points = steps + 1;
   const perImage = 4 * points; // deletion zero, deletion road, insertion zero, insertion road
-  const images = new Float32Array(requests.length * perImage * pixels);
+  const images = new Float32Array(requests.length * perImage * imageSize);
   requests.forEach((request, r) => {
+    if (request.image.length !== imageSize) throw new XcnnError(`perturbationCurves: image ${r} has ${request.image.length} values but image 0 has ${imageSize}; give images of one shape`);
     const random = new Random(request.seed);
     const removed = new Uint8Array(pixels);
-    const at = (curve: number, k: number) => images.subarray(((r * 4 + curve) * points + k) * pixels, ((r * 4 + curve) * points + k + 1) * pixels);
+    const at = (curve: number, k: number) => images.subarray(((r * 4 + curve) * points + k) * imageSize, ((r * 4 + curve) * points + k + 1) * imageSize);
+    const plane = (values: ArrayLike<number>, c: number): ArrayLike<number> => (channels === 1 ? values : Float64Array.from({ length: pixels }, (_, p) => values[c * pixels + p]));
     for (const [first, mode] of [[0, 'deletion'], [2, 'insertion']] as const) {
       for (let k = 0; k < points; k++) {
         const moved = Math.min(k * Math.ceil(pixels / steps), pixels);
@@ -118,8 +124,11 @@ export function perturbationCurves(classify: ImageClassifier, requests: CurveReq
         removed.fill(mode === 'deletion' ? 0 : 1);
         for (let j = 0; j < moved; j++) removed[request.order[j]] = mode === 'deletion' ? 1 : 0;
         const zero = at(first, k);
-        for (let p = 0; p < pixels; p++) zero[p] = removed[p] ? 0 : request.image[p];
-        noisyLinearImputation(request.image, removed, height, width, random, road, at(first + 1, k));
+        for (let c = 0; c < channels; c++) {
+          for (let p = 0; p < pixels; p++) zero[c * pixels + p] = removed[p] ? 0 : request.image[c * pixels + p];
+        }
+        const imputed = at(first + 1, k);
+        for (let c = 0; c < channels; c++) noisyLinearImputation(plane(request.image, c), removed, height, width, random, road, imputed.subarray(c * pixels, (c + 1) * pixels));
       }
     }
   });

@@ -16,7 +16,9 @@
  */
 import type { ImageSet } from '../data/dataset.js';
 import { METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
-import { explainImages } from '../explain/methods/explain.js';
+import { explainedLayer } from '../explain/explained-layer.js';
+import { checkInputs } from '../explain/explanation.js';
+import { explainImages, needsConvLayer } from '../explain/methods/explain.js';
 import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
@@ -45,6 +47,7 @@ export interface FaithfulnessOptions {
   pointing: Partial<PointingGameOptions>;
   randomisationImages: number; // the first this many of the images go through the randomisation check (100)
   flagThreshold: number; // randomisation: flagged when the final mean ρ or SSIM exceeds this (0.5)
+  layer?: string; // the conv block the CAM methods explain (default: the last; explained-layer.ts)
   /** Called as the work advances: `phase` is 'explain', 'curves' or 'randomisation'. */
   onProgress?: (method: string, phase: string, done: number, total: number) => void;
 }
@@ -118,6 +121,22 @@ function meanAreas(curves: ImageCurves[], fractions: Float64Array): { deletion: 
   };
 }
 
+/**
+ * The mean over the channels of images [N, C, H·W]: [N, H·W] (the images themselves when C = 1). The
+ * pointing game's object is where this mean exceeds its ink threshold — MNIST's ink; on colour images
+ * the bright parts.
+ */
+function channelMeans(images: Float32Array, count: number, channels: number, pixels: number): Float32Array {
+  if (channels === 1) return images;
+  const means = new Float32Array(count * pixels);
+  for (let n = 0; n < count; n++) {
+    for (let c = 0; c < channels; c++) {
+      for (let p = 0; p < pixels; p++) means[n * pixels + p] += images[(n * channels + c) * pixels + p] / channels;
+    }
+  }
+  return means;
+}
+
 /** Ranks (1 = best, ties averaged) of each method on each measure, and their mean. */
 export function rankMethods(rows: Array<Record<RankedMeasure, number>>): Array<{ ranks: Record<RankedMeasure, number>; meanRank: number }> {
   const measures = Object.keys(RANKED_MEASURES) as RankedMeasure[];
@@ -131,19 +150,23 @@ export function rankMethods(rows: Array<Record<RankedMeasure, number>>): Array<{
 /** Runs every measure for every method on the images `indices` of `set` (see the file's header). */
 export function measureFaithfulness(network: Network, set: ImageSet, indices: ArrayLike<number>, options: Partial<FaithfulnessOptions> = {}): FaithfulnessResult {
   const o = { ...FAITHFULNESS_DEFAULTS, ...options };
-  const [, height, width] = network.inputShape;
+  const [channels, height, width] = network.inputShape;
   const pixels = height * width;
+  const imageSize = channels * pixels;
   const count = indices.length;
-  const images = new Float32Array(count * pixels); // [N, H, W] in [0, 1]
+  checkInputs(set, Int32Array.from(indices), undefined, network.outputShape[0], height, width, 'faithfulness', channels);
+  const images = new Float32Array(count * imageSize); // [N, C, H, W] in [0, 1]
   for (let n = 0; n < count; n++) {
-    for (let p = 0; p < pixels; p++) images[n * pixels + p] = set.images[indices[n] * pixels + p] / 255;
+    for (let i = 0; i < imageSize; i++) images[n * imageSize + i] = set.images[indices[n] * imageSize + i] / 255;
   }
-  const image = (n: number) => images.subarray(n * pixels, (n + 1) * pixels);
+  const image = (n: number) => images.subarray(n * imageSize, (n + 1) * imageSize);
+  const ink = channelMeans(images, count, channels, pixels); // [N, H, W]: what the pointing game calls the object
   const classify = networkClassifier(network);
   const fractions = curveFractions(pixels, o.steps);
   const curveOptions = { steps: o.steps, road: o.road };
   const makeMethod = (name: string) => () => methodByName(name, o.methodOptions);
-  for (const name of o.methods) makeMethod(name)(); // an unknown name fails before any work
+  // An unknown name, a CAM method on a network without a conv, or an unknown layer fails before any work.
+  for (const name of o.methods) if (needsConvLayer(makeMethod(name)())) explainedLayer(network, o.layer);
 
   const probabilities = classify(images, count);
   const classes = network.outputShape[0];
@@ -172,13 +195,13 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
     o.onProgress?.(name, 'explain', 0, count);
     const method = makeMethod(name)();
     const started = performance.now();
-    const explanation = explainImages(network, set, method, { indices });
+    const explanation = explainImages(network, set, method, { indices, layer: o.layer });
     const msPerImage = (performance.now() - started) / count;
     heatmaps[name] = explanation.heatmaps;
     o.onProgress?.(name, 'explain', count, count);
     const areas = curvesOf((n) => attributionOrder(explanation.heatmaps.subarray(n * pixels, (n + 1) * pixels)), (done) => o.onProgress?.(name, 'curves', done, count));
     o.onProgress?.(name, 'randomisation', 0, sanityCount);
-    const randomisation = cascadingRandomisation(network, set, sanityIndices, predicted.subarray(0, sanityCount), makeMethod(name), { seed: o.seed, flagThreshold: o.flagThreshold });
+    const randomisation = cascadingRandomisation(network, set, sanityIndices, predicted.subarray(0, sanityCount), makeMethod(name), { seed: o.seed, flagThreshold: o.flagThreshold, layer: o.layer });
     o.onProgress?.(name, 'randomisation', sanityCount, sanityCount);
     const vsRandom = (random.deletion.zero - areas.deletion.zero + (random.deletion.road - areas.deletion.road) + (areas.insertion.zero - random.insertion.zero) + (areas.insertion.road - random.insertion.road)) / 4;
     return {
@@ -187,7 +210,7 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
       ...areas,
       vsRandom,
       randomisation,
-      pointingGame: pointingGame(explanation.heatmaps, images, count, height, width, o.pointing),
+      pointingGame: pointingGame(explanation.heatmaps, ink, count, height, width, o.pointing),
       msPerImage,
     };
   });

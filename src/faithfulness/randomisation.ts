@@ -34,6 +34,7 @@ export interface RandomisationOptions {
   seed: number; // of the re-drawn weights (the same for every method, so they meet the same random networks)
   flagThreshold: number; // a method whose final mean ρ or SSIM exceeds this is flagged (0.5)
   batchSize?: number; // images per explanation batch
+  layer?: string; // the conv block the CAM methods explain (default: the last)
 }
 
 export const RANDOMISATION_DEFAULTS: RandomisationOptions = { seed: 1, flagThreshold: 0.5 };
@@ -80,14 +81,14 @@ export function withParametersRestored<T>(network: Network, work: () => T): T {
  * method object: the images are run a class at a time (explainImages takes one class a run), in class
  * order, so two runs with the same targets and fresh seeded methods draw the same noise for every image.
  */
-export function heatmapsForTargets(network: Network, set: ImageSet, indices: ArrayLike<number>, targets: ArrayLike<number>, method: ExplanationMethod, batchSize?: number): Float32Array {
+export function heatmapsForTargets(network: Network, set: ImageSet, indices: ArrayLike<number>, targets: ArrayLike<number>, method: ExplanationMethod, batchSize?: number, layer?: string): Float32Array {
   const [, height, width] = network.inputShape;
   const pixels = height * width;
   const heatmaps = new Float32Array(indices.length * pixels);
   for (let c = 0; c < network.outputShape[0]; c++) {
     const members = Array.from({ length: indices.length }, (_, n) => n).filter((n) => targets[n] === c);
     if (members.length === 0) continue;
-    const result = explainImages(network, set, method, { indices: members.map((n) => indices[n]), targetClass: c, batchSize });
+    const result = explainImages(network, set, method, { indices: members.map((n) => indices[n]), targetClass: c, batchSize, layer });
     members.forEach((n, k) => heatmaps.set(result.heatmaps.subarray(k * pixels, (k + 1) * pixels), n * pixels));
   }
   return heatmaps;
@@ -107,18 +108,18 @@ export function cascadingRandomisation(
   makeMethod: () => ExplanationMethod,
   options: Partial<RandomisationOptions> = {},
 ): RandomisationResult {
-  const { seed, flagThreshold, batchSize } = { ...RANDOMISATION_DEFAULTS, ...options };
+  const { seed, flagThreshold, batchSize, layer: explained } = { ...RANDOMISATION_DEFAULTS, ...options };
   const [, height, width] = network.inputShape;
   const pixels = height * width;
   const count = indices.length;
-  const before = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize);
+  const before = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize, explained);
   const stages: RandomisationStage[] = withParametersRestored(network, () => {
     const random = new Random(seed);
     const randomised: string[] = [];
     return layersTopDown(network).map((layer) => {
       reinitialiseLayer(network, layer, random);
       randomised.push(layer);
-      const after = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize);
+      const after = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize, explained);
       let rho = 0;
       let structural = 0;
       for (let n = 0; n < count; n++) {

@@ -18,8 +18,9 @@
  *   Sequential;
  * - a file with the paper network's eight tensors and no metadata loads as a paper network, its widths
  *   read from the tensors.
- * Without geometry metadata, the input's channels come from the first convolution, the class count from
- * the last layer, and the image size is the one (28, then 32, then the smallest) the tensors' shapes allow.
+ * Without geometry metadata or `options.geometry`, the input's channels come from the first convolution, the
+ * class count from the last layer, and the image size is the one (28, then 32, then the smallest) the tensors'
+ * shapes allow.
  * Every tensor's shape is checked against the spec before use; a mismatch names the tensor, the shape found
  * and the shape expected.
  *
@@ -32,7 +33,7 @@ import { XcnnError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type Tensor } from '../files/safetensors.js';
 import { product } from './layer.js';
 import { createNetwork, MNIST_GEOMETRY, type Network } from './network.js';
-import { checkGeometry, paperSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
+import { checkGeometry, layerNames, paperSpec, parseSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
 
 export interface ModelInfo {
   geometry: NetworkGeometry;
@@ -51,6 +52,11 @@ export interface LoadedModel {
 export interface ModelLoadOptions {
   /** The architecture (a spec or a preset name), for a file without `arch` metadata: a PyTorch state_dict. */
   arch?: string;
+  /**
+   * The input geometry (the data's), for a file without `geometry` metadata. Without it the image size is
+   * inferred from the tensors, which cannot pin it when the network has `gap` (any size fits).
+   */
+  geometry?: NetworkGeometry;
 }
 
 /** The paper network's tensor names, in order. */
@@ -117,9 +123,9 @@ function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadO
   const naming = [...file.tensors.keys()].some((name) => /^\d+\./.test(name)) ? 'sequential' : 'xcnn';
   const geometryGiven = m.geometry !== undefined ? readGeometry(m.geometry, source) : null;
   if (m.arch !== undefined && options.arch !== undefined) {
-    const classes = geometryGiven?.classes ?? MNIST_GEOMETRY.classes;
-    const given = planNetwork(resolveSpec(options.arch, classes), geometryGiven ?? MNIST_GEOMETRY).spec;
-    if (given !== planNetwork(m.arch, geometryGiven ?? MNIST_GEOMETRY).spec) {
+    const geometry = geometryGiven ?? inferGeometry(file, source, m.arch, naming);
+    const given = planNetwork(options.arch, geometry).spec;
+    if (given !== planNetwork(m.arch, geometry).spec) {
       throw new XcnnError(`${source}: the file's architecture is ${m.arch}, but --arch says ${given}: leave --arch out for a model xcnn wrote`, { exitCode: 2 });
     }
   }
@@ -130,8 +136,8 @@ function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadO
     }
     return { plan: paperPlanFromTensors(file, source, geometryGiven), naming };
   }
-  const fileGeometry = geometryGiven ?? inferGeometry(file, source, spec, naming);
-  return { plan: planNetwork(resolveSpec(spec, fileGeometry.classes), fileGeometry), naming };
+  const fileGeometry = geometryGiven ?? options.geometry ?? inferGeometry(file, source, spec, naming);
+  return { plan: planNetwork(spec, fileGeometry), naming };
 }
 
 function paperPlanFromTensors(file: SafetensorsFile, source: string, geometry: NetworkGeometry | null): NetworkPlan {
@@ -159,10 +165,12 @@ function sequentialName(plan: NetworkPlan, name: string): string {
  */
 function inferGeometry(file: SafetensorsFile, source: string, spec: string, naming: 'xcnn' | 'sequential'): NetworkGeometry {
   const shapes = new Map([...file.tensors].map(([name, tensor]) => [name, tensor.shape]));
-  const probe = planNetwork(resolveSpec(spec, 10), { ...MNIST_GEOMETRY, height: 64, width: 64 }); // names and indices only
-  const nameOf = (layerName: string, tensor: string) => (naming === 'sequential' ? `${probe.layers.find((l) => l.name === layerName)!.index}.${tensor}` : `${layerName}.${tensor}`);
-  const firstConv = probe.layers.find((l) => l.spec.kind === 'conv');
-  const lastWeighted = [...probe.layers].reverse().find((l) => l.spec.kind === 'linear' || l.spec.kind === 'conv');
+  // Layer names and indices depend on the kinds alone; a preset's are the same for any class count.
+  const kinds = parseSpec(resolveSpec(spec, 1));
+  const probe = layerNames(kinds).map((named, index) => ({ ...named, index, kind: kinds[index].kind }));
+  const nameOf = (layerName: string, tensor: string) => (naming === 'sequential' ? `${probe.find((l) => l.name === layerName)!.index}.${tensor}` : `${layerName}.${tensor}`);
+  const firstConv = probe.find((l) => l.kind === 'conv');
+  const lastWeighted = [...probe].reverse().find((l) => l.kind === 'linear' || l.kind === 'conv');
   const channels = firstConv ? shapes.get(nameOf(firstConv.name, 'weight'))?.[1] : 1;
   const classes = lastWeighted ? shapes.get(nameOf(lastWeighted.name, 'bias'))?.[0] : undefined;
   if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${nameOf((firstConv ?? lastWeighted)!.name, 'weight')})`);
@@ -171,7 +179,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
     const geometry = { channels, height: size, width: size, classes };
     let plan: NetworkPlan;
     try {
-      plan = planNetwork(resolveSpec(spec, classes), geometry);
+      plan = planNetwork(spec, geometry);
     } catch {
       continue;
     }
@@ -181,6 +189,16 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
       return weight === undefined || weight[1] === layer.inputShape[0];
     });
     if (fits) return geometry;
+  }
+  // No size fits: the spec differs from the file's network. The first size the spec plans for lets the shape
+  // check name the first tensor that does not match.
+  for (const size of sizes) {
+    try {
+      planNetwork(spec, { channels, height: size, width: size, classes });
+      return { channels, height: size, width: size, classes };
+    } catch {
+      continue;
+    }
   }
   throw new XcnnError(`${source}: no square image size makes the architecture ${spec} fit its tensors' shapes`);
 }

@@ -169,20 +169,18 @@ export interface NetworkPlan {
 }
 
 /**
- * Works out every layer's name and shapes for `geometry`, or throws one line naming the first layer that
+ * Works out every layer's name and shapes for `geometry` (`specText` is a spec or a preset's name), or throws one line naming the first layer that
  * cannot take its input, or a last layer that does not give one logit per class.
  */
 export function planNetwork(specText: string, geometry: NetworkGeometry): NetworkPlan {
   checkGeometry(geometry);
-  const layers = parseSpec(specText);
+  const layers = parseSpec(resolveSpec(specText, geometry.classes));
   const planned: PlannedLayer[] = [];
-  const ordinals = new Map<string, number>();
+  const names = layerNames(layers);
   let shape = [geometry.channels, geometry.height, geometry.width];
   layers.forEach((layer, index) => {
     const kind = LAYER_KINDS[layer.kind];
-    const ordinal = (ordinals.get(kind.namePrefix) ?? 0) + 1;
-    ordinals.set(kind.namePrefix, ordinal);
-    const name = layer.kind === 'flatten' && ordinal === 1 ? 'flatten' : `${kind.namePrefix}${ordinal}`;
+    const { name, ordinal } = names[index];
     const result = kind.outputShape(layer.args, shape);
     if ('problem' in result) {
       throw usageError(`architecture: layer ${index + 1} ${formatLayer(layer)} (${name}) takes [${shape.join(', ')}]: ${result.problem}`);
@@ -201,6 +199,17 @@ export function planNetwork(specText: string, geometry: NetworkGeometry): Networ
   }
   const parameters = planned.reduce((sum, layer) => sum + layer.parameters, 0);
   return { spec: formatSpec(layers), geometry, layers: planned, parameters };
+}
+
+/** Each layer's name and its ordinal among the layers of its name prefix (they depend on the kinds alone, not on shapes). */
+export function layerNames(layers: LayerSpec[]): Array<{ name: string; ordinal: number }> {
+  const ordinals = new Map<string, number>();
+  return layers.map((layer) => {
+    const prefix = LAYER_KINDS[layer.kind].namePrefix;
+    const ordinal = (ordinals.get(prefix) ?? 0) + 1;
+    ordinals.set(prefix, ordinal);
+    return { name: layer.kind === 'flatten' && ordinal === 1 ? 'flatten' : `${prefix}${ordinal}`, ordinal };
+  });
 }
 
 function parameterCount(layer: LayerSpec, input: number[], output: number[]): number {

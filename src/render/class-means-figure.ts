@@ -52,8 +52,8 @@ export function classMeansFigure(images: ClassMeans, heatmaps: ClassMeans, class
   for (let k = 0; k < classes; k++) {
     const left = gridLeft + k * (tileWidth + GAP);
     const image: ExplainedImage = {
-      width, height,
-      pixels: images.means.subarray(k * pixels, (k + 1) * pixels),
+      width, height, channels: images.channels,
+      pixels: images.means.subarray(k * images.channels * pixels, (k + 1) * images.channels * pixels),
       heatmap: heatmaps.means.subarray(k * pixels, (k + 1) * pixels),
     };
     drawText(figure, classNames[k] ?? String(k), left + tileWidth / 2, gridTop - headerHeight, BLACK, nameScale, 'center');

@@ -45,7 +45,7 @@ function panelHeight(panel: ConfusionCellPanel, tileHeight: number): number {
 export function confusionCellsFigure(panels: ConfusionCellPanel[], options: ConfusionCellsFigureOptions): Raster {
   const scale = options.scale ?? 3;
   const columns = Math.max(1, options.columns ?? 3);
-  const sample = panels.flatMap((p) => p.rows)[0]?.forTrue ?? { width: 28, height: 28 };
+  const sample = panels.flatMap((p) => p.rows)[0]?.forTrue ?? { width: 28, height: 28 }; // no panels: MNIST's size for the empty figure
   const tileWidth = sample.width * scale;
   const tileHeight = sample.height * scale;
   const headingScale = panels.every((p) => textWidth(p.heading, 2) <= 3 * tileWidth + 2 * GAP) ? 2 : 1;

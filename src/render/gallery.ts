@@ -23,6 +23,9 @@ export interface GalleryOptions {
   title?: string;
 }
 
+/** The size a gallery with no tiles reserves for its empty grid (MNIST's). */
+const EMPTY_TILE = { width: 28, height: 28 };
+
 const MARGIN = 12;
 const GAP = 6;
 const FONT_SCALE = 2;
@@ -51,7 +54,7 @@ function drawTile(figure: Raster, tile: GalleryTile, left: number, top: number, 
  */
 export function classGallery(rows: GalleryTile[][], labels: string[], options: GalleryOptions): Raster {
   const scale = options.scale ?? 3;
-  const sample = rows.flat()[0]?.image ?? { width: 28, height: 28 };
+  const sample = rows.flat()[0]?.image ?? EMPTY_TILE;
   const tileWidth = sample.width * scale;
   const tileHeight = sample.height * scale;
   const columns = Math.max(1, ...rows.map((r) => r.length));
@@ -74,7 +77,7 @@ export function classGallery(rows: GalleryTile[][], labels: string[], options: G
 /** Tiles in reading order, `columns` to a row, each with its caption under it. */
 export function tileGallery(tiles: GalleryTile[], columns: number, options: GalleryOptions): Raster {
   const scale = options.scale ?? 3;
-  const sample = tiles[0]?.image ?? { width: 28, height: 28 };
+  const sample = tiles[0]?.image ?? EMPTY_TILE;
   const longestCaption = Math.max(0, ...tiles.map((t) => textWidth(t.caption ?? '', FONT_SCALE)));
   const cellWidth = Math.max(sample.width * scale, longestCaption) + GAP * 2;
   const cellHeight = sample.height * scale + captionHeight() + GAP;

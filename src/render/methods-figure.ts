@@ -12,7 +12,7 @@ import { digitRaster, drawColorbar, overlayRaster } from './overlay.js';
 import { BLACK, Raster, type Rgb } from './raster.js';
 
 export interface MethodsFigureRow {
-  pixels: ArrayLike<number>; // [H, W] grey levels 0–255, ink high
+  pixels: ArrayLike<number>; // [C, H, W] levels 0–255, ink high (grey for one channel, colour for three)
   label: string; // e.g. '4→9' (true→predicted)
   correct: boolean;
   heatmaps: ArrayLike<number>[]; // one [H, W] in [0, 1] per column
@@ -33,7 +33,7 @@ const WRONG: Rgb = [200, 0, 0];
  * The figure: `columns` names the methods, `rows` the images (each with one heatmap per column), all
  * images `height` × `width`.
  */
-export function methodsFigure(columns: string[], rows: MethodsFigureRow[], height: number, width: number, options: MethodsFigureOptions): Raster {
+export function methodsFigure(columns: string[], rows: MethodsFigureRow[], height: number, width: number, options: MethodsFigureOptions, channels = 1): Raster {
   const scale = options.scale ?? 3;
   const tileWidth = width * scale;
   const tileHeight = height * scale;
@@ -54,7 +54,7 @@ export function methodsFigure(columns: string[], rows: MethodsFigureRow[], heigh
   rows.forEach((row, r) => {
     const y = top + r * (tileHeight + GAP);
     drawText(figure, row.label, left - GAP, y + tileHeight / 2 - LINE_HEIGHT, row.correct ? BLACK : WRONG, 2, 'right');
-    const image = { width, height, pixels: row.pixels, heatmap: row.heatmaps[0] ?? [] };
+    const image = { width, height, channels, pixels: row.pixels, heatmap: row.heatmaps[0] ?? [] };
     figure.drawRaster(digitRaster(image, scale), left, y);
     row.heatmaps.forEach((heatmap, c) => figure.drawRaster(overlayRaster({ ...image, heatmap }, scale, signed[c] ? coolwarm : options.colormap), left + (c + 1) * cellWidth, y));
   });

@@ -1,10 +1,11 @@
 /**
- * Grad-CAM overlays: a digit in grey with its heatmap in a colormap blended over it,
+ * Grad-CAM overlays: the input image with its heatmap in a colormap blended over it,
  *
- *   colour = (1 − α)·grey(pixel) + α·colormap(heat),   α = 0.5 by default,
+ *   colour = (1 − α)·input(pixel) + α·colormap(heat),   α = 0.5 by default,
  *
- * enlarged with nearest-neighbour scaling so every one of the 28 × 28 pixels stays a sharp square.
- * The digit is drawn as MNIST stores it: white ink (255) on black (0).
+ * enlarged with nearest-neighbour scaling so every input pixel stays a sharp square. The input is drawn
+ * as stored: one channel in grey (MNIST's white ink, 255, on black, 0), three channels in colour (R, G, B
+ * planes); any other channel count as the channels' mean in grey.
  *
  * `explanationFigure` puts one image's three views side by side — input | heatmap | overlay — with a
  * colorbar for the heatmap's scale and a caption.
@@ -15,22 +16,38 @@ import { BLACK, grey, mixRgb, Raster, type Rgb } from './raster.js';
 
 export const OVERLAY_ALPHA = 0.5;
 
-/** An image and its heatmap, both [height, width] row-major. */
+/** An image [channels, height, width] and its heatmap [height, width], row-major. */
 export interface ExplainedImage {
   width: number;
   height: number;
-  pixels: ArrayLike<number>; // grey levels 0–255, ink high
-  heatmap: ArrayLike<number>; // in [0, 1]
+  channels?: number; // C (absent: 1)
+  pixels: ArrayLike<number>; // [C, H, W] levels 0–255, ink high
+  heatmap: ArrayLike<number>; // [H, W] in [0, 1]
 }
 
-/** The blend of one pixel: (1 − α)·grey + α·colormap(heat). */
-export function overlayColor(level: number, heat: number, colormap: Colormap, alpha = OVERLAY_ALPHA): Rgb {
-  return mixRgb(grey(level), colormap(heat), alpha);
+/** The colour of input pixel (x, y): grey for one channel, RGB for three, the channels' mean in grey otherwise. */
+export function inputColour(image: ExplainedImage, x: number, y: number): Rgb {
+  const channels = image.channels ?? 1;
+  const plane = image.width * image.height;
+  const k = y * image.width + x;
+  if (channels === 1) return grey(image.pixels[k]);
+  if (channels === 3) {
+    const level = (v: number) => Math.round(Math.min(255, Math.max(0, v)));
+    return [level(image.pixels[k]), level(image.pixels[plane + k]), level(image.pixels[2 * plane + k])];
+  }
+  let sum = 0;
+  for (let c = 0; c < channels; c++) sum += image.pixels[c * plane + k];
+  return grey(sum / channels);
+}
+
+/** The blend of one pixel: (1 − α)·input + α·colormap(heat); `level` is a grey level or an input colour. */
+export function overlayColor(level: number | Rgb, heat: number, colormap: Colormap, alpha = OVERLAY_ALPHA): Rgb {
+  return mixRgb(typeof level === 'number' ? grey(level) : level, colormap(heat), alpha);
 }
 
 export function digitRaster(image: ExplainedImage, scale: number): Raster {
   const raster = new Raster(image.width * scale, image.height * scale);
-  raster.drawScaled(0, 0, image.width, image.height, scale, (x, y) => grey(image.pixels[y * image.width + x]));
+  raster.drawScaled(0, 0, image.width, image.height, scale, (x, y) => inputColour(image, x, y));
   return raster;
 }
 
@@ -43,8 +60,7 @@ export function heatmapRaster(image: ExplainedImage, scale: number, colormap: Co
 export function overlayRaster(image: ExplainedImage, scale: number, colormap: Colormap, alpha = OVERLAY_ALPHA): Raster {
   const raster = new Raster(image.width * scale, image.height * scale);
   raster.drawScaled(0, 0, image.width, image.height, scale, (x, y) => {
-    const k = y * image.width + x;
-    return overlayColor(image.pixels[k], image.heatmap[k], colormap, alpha);
+    return overlayColor(inputColour(image, x, y), image.heatmap[y * image.width + x], colormap, alpha);
   });
   return raster;
 }
@@ -64,9 +80,15 @@ export function drawColorbar(raster: Raster, x: number, y: number, width: number
   drawTextVertical(raster, title, x + width + 28, y + height / 2, BLACK);
 }
 
+/** The enlargement of an input in a figure: `preferred` up to 32 pixels a side, less beyond so panels stay near 32·preferred pixels (at least 1). */
+export function figureScale(width: number, height: number, preferred: number): number {
+  const side = Math.max(width, height);
+  return side <= 32 ? preferred : Math.max(1, Math.floor((preferred * 32) / side));
+}
+
 export interface ExplanationFigureOptions {
   colormap: Colormap;
-  scale?: number; // pixels a source pixel (default 8: 28 × 28 → 224 × 224)
+  scale?: number; // pixels a source pixel (default: 8 up to 32 pixels a side, so 28 × 28 → 224 × 224; less for larger inputs)
   alpha?: number;
   heatmapTitle?: string; // e.g. 'Grad-CAM for 7'
   colorbarTitle?: string; // the method, along the colorbar (default 'Grad-CAM')
@@ -76,7 +98,7 @@ export interface ExplanationFigureOptions {
 
 /** input | heatmap | overlay, with titles, a colorbar and a caption, on white. */
 export function explanationFigure(image: ExplainedImage, options: ExplanationFigureOptions): Raster {
-  const scale = options.scale ?? 8;
+  const scale = options.scale ?? figureScale(image.width, image.height, 8);
   const panelWidth = image.width * scale;
   const panelHeight = image.height * scale;
   const margin = 16;

@@ -16,9 +16,14 @@
  * exactly: a URL with `..`, a backslash, a NUL, an absolute or protocol-relative form, or a bad
  * percent-encoding is refused before the lookup, and anything else unknown is not found.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { ReferenceBackend } from '../backend/reference/index.js';
 import { XcnnError } from '../errors.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { decodeModel, encodeModel } from '../model/model-file.js';
+import { readModelFile } from '../model/model-io.js';
 
 /** The page's own files, in web/ (the scripts' imports are added to these). */
 export const PAGE_FILES = ['web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js'];
@@ -64,6 +69,18 @@ export function pageFiles(root: string, modelFile: string): PageFiles {
   if (!existsSync(modelFile)) throw new XcnnError(`${modelFile}: cannot read the model: no such file (train one with \`xcnn train\`, or leave out --model for the shipped one)`);
   files.set(MODEL_URL_PATH, resolve(modelFile));
   return files;
+}
+
+/**
+ * A model file the page can load without `--arch` (`xcnn serve --arch SPEC --model state_dict.safetensors`):
+ * `modelFile` decoded with `arch` — checked here, so a model that does not fit fails before the server
+ * starts — and written with the architecture in its metadata to a fresh temporary folder. Returns its path.
+ */
+export function modelWithArchitecture(modelFile: string, arch: string): string {
+  const { network, info } = decodeModel(readModelFile(modelFile), modelFile, new ReferenceBackend(), { arch });
+  const path = join(mkdtempSync(join(tmpdir(), 'xcnn-serve-')), 'model.safetensors');
+  writeFileAtomic(path, encodeModel(network, info));
+  return path;
 }
 
 /** Every module specifier a script names: static imports and re-exports, side-effect and dynamic imports. */

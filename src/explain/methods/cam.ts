@@ -1,6 +1,6 @@
 /**
- * The CAM family on the last convolutional layer (relu2: A [K, h, w], K = 64, h = w = 11 for the paper's
- * network), one file for the family: every method reads the same two tensors of an image, its activations
+ * The CAM family on a conv block (by default the last: relu2, A [K, h, w], K = 64, h = w = 11 for the paper's
+ * network; any other with `layer`, explained-layer.ts), one file for the family: every method reads the same two tensors of an image, its activations
  * A and the gradients G = ∂y_c/∂A of the target's logit, from one shared pass (`activationsAndGradients`
  * in grad-cam.ts), and differs from the others only in how it combines them into an [h, w] map — a few
  * lines each, best read side by side. Then the same bilinear resize and min–max normalisation as Grad-CAM.
@@ -36,7 +36,9 @@
  * relu2 is flattened into fc1.
  */
 import type { Floats } from '../../backend/backend.js';
-import { activationsAndGradients, camLayerOf, classActivationMap } from '../grad-cam.js';
+import type { Network } from '../../model/network.js';
+import { explainedLayer } from '../explained-layer.js';
+import { activationsAndGradients, classActivationMap } from '../grad-cam.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 /**
@@ -124,17 +126,24 @@ export function hiResCamMap(activations: Floats, gradients: Floats, n: number, c
   positionWeightedMap(activations, gradients, n, channels, pixels, map, false);
 }
 
-/** A CAM method: the shared pass on relu2, then `combine` image by image. */
+/** The [h, w] map shape of a CAM method on `layer` (default: the last conv block). */
+export function camMapShape(network: Network, layer?: string): [number, number] {
+  const [, h, w] = explainedLayer(network, layer).shape;
+  return [h, w];
+}
+
+/** A CAM method: the shared pass on the explained block, then `combine` image by image. */
 export function camMethod(name: string, title: string, combine: CamCombine): ExplanationMethod {
   return {
     name,
     title,
     layer: 'cam',
-    mapShape: (network) => network.layer(camLayerOf(network)).outputShape.slice(1) as [number, number],
-    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
-      const [channels, mapHeight, mapWidth] = network.layer(camLayerOf(network)).outputShape;
+    needs: ['conv-layer', 'layer-gradients'],
+    mapShape: camMapShape,
+    explainBatch: ((network, input, size, targetClass, out, dLogits, layer) => {
+      const [channels, mapHeight, mapWidth] = explainedLayer(network, layer).shape;
       const pixels = mapHeight * mapWidth;
-      const { logits, targets, activations, gradients } = activationsAndGradients(network, input, size, targetClass, dLogits);
+      const { logits, targets, activations, gradients } = activationsAndGradients(network, input, size, targetClass, dLogits, layer);
       out.logits.set(logits);
       out.targets.set(targets);
       const map = new Float64Array(pixels);

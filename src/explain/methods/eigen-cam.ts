@@ -4,11 +4,12 @@
  * No gradients and no class: one forward pass, and the map is the same whatever the target class — it shows
  * what the layer responds to most, not why the network chose a class (the output says `classAgnostic`).
  *
- * For one image, the activations of relu2 as a matrix X [P, K] (P = h·w = 121 positions, K = 64 channels,
+ * For one image, the explained block's activations (relu2's in the paper's network) as a matrix X [P, K]
+ * (P = h·w = 121 positions, K = 64 channels,
  * X_pk = A_kp), its singular value decomposition X = U Σ Vᵀ and v₁ the first right singular vector (the leading
  * eigenvector of XᵀX):
  *   map_p = ReLU(±(X v₁)_p) = ReLU(±σ₁ u₁p)     [h, w]
- * Not centred, as in the paper (which factorises the activations themselves): relu2's activations are ≥ 0,
+ * Not centred, as in the paper (which factorises the activations themselves): a block ending in a ReLU is ≥ 0,
  * so XᵀX ≥ 0 elementwise and by Perron–Frobenius v₁ can be taken ≥ 0; the first component is then the
  * direction the activations are strongest in, and the map is ≥ 0. Centring each channel first (what
  * pytorch-grad-cam does) would find the direction of largest variation about the mean instead, a signed
@@ -25,7 +26,8 @@
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { argmaxRow } from '../../model/loss.js';
-import { camLayerOf } from '../grad-cam.js';
+import { explainedLayer } from '../explained-layer.js';
+import { camMapShape } from './cam.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 const MAX_STEPS = 1000;
@@ -97,16 +99,17 @@ export function eigenCamMethod(): ExplanationMethod {
     title: 'Eigen-CAM',
     layer: 'cam',
     classAgnostic: true,
-    mapShape: (network) => network.layer(camLayerOf(network)).outputShape.slice(1) as [number, number],
-    explainBatch: ((network: Network, input, size, targetClass, out) => {
-      const relu2 = network.layer(camLayerOf(network));
-      const [channels, mapHeight, mapWidth] = relu2.outputShape;
+    needs: ['conv-layer', 'forward-only'],
+    mapShape: camMapShape,
+    explainBatch: ((network: Network, input, size, targetClass, out, _dLogits, layer) => {
+      const explained = explainedLayer(network, layer);
+      const [channels, mapHeight, mapWidth] = explained.shape;
       const pixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
       const logits = network.forward(input, size);
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes); // reported only: the map ignores it
-      const activations = network.activations(camLayerOf(network));
+      const activations = network.activations(explained.name);
       const map = new Float64Array(pixels);
       for (let b = 0; b < size; b++) {
         eigenCamMap(activations, b, channels, pixels, map);

@@ -1,13 +1,15 @@
 /**
  * Any explanation method over an image set, batched: the loop every method shares (load a batch, run the
  * method's batch function, softmax and argmax of the logits, resize and normalise each raw map into a
- * heatmap the input's size). A method is the batch function plus its name, the layer its map lives on
- * and that map's shape: the CAM family (cam.ts, and without gradients eigen-cam.ts and score-cam.ts) on
- * relu2, [11, 11], brought to the input's size by the chosen placement (placement.ts: stretched by
- * default, or each cell at its receptive field's centre); the gradient family (input-gradients.ts), the
- * guided methods (guided.ts) and the perturbation family (perturbation.ts) on the input, [28, 28], where
- * the "resize" keeps the size and only normalises. A flat map (all zero, or constant) gives an all-zero
- * heatmap, never NaN.
+ * heatmap the input's size; explanation.ts). A method is the batch function plus its name, what it needs
+ * of the network (`needs`), the layer its map lives on and that map's shape: the CAM family (cam.ts, and
+ * without gradients eigen-cam.ts and score-cam.ts) on a conv block's cells — the last block by default,
+ * another with `layer` (explained-layer.ts; for the paper's network relu2, [11, 11]) — brought to the
+ * input's size by the chosen placement (placement.ts: stretched by default, or each cell at its receptive
+ * field's centre); the gradient family (input-gradients.ts), the guided methods (guided.ts) and the
+ * perturbation family (perturbation.ts) on the input, [H, W], where the "resize" keeps the size and only
+ * normalises. A method that needs a conv layer refuses a network without one in one line, before any work.
+ * A flat map (all zero, or constant) gives an all-zero heatmap, never NaN.
  *
  * Grad-CAM itself keeps its own driver (`gradCam` in grad-cam.ts), which also reports the channel
  * weights and runs on the thread pool; `grad-cam` here is the same map, on this thread.
@@ -19,7 +21,8 @@ import { XcnnError } from '../../errors.js';
 import { BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
-import { allocateExplanation, camLayerOf, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../grad-cam.js';
+import { explainedLayer } from '../explained-layer.js';
+import { allocateExplanation, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../explanation.js';
 import type { Placement } from '../placement.js';
 
 /** The rows a batch function writes for its `size` images. */
@@ -32,15 +35,25 @@ export interface ExplanationRows {
 
 /**
  * Explains `size` images of a batch (input [size, C, H, W] in the network's backend) for `targetClass`
- * (undefined: each image's predicted class). `dLogits` is [size, classes] scratch in the backend.
+ * (undefined: each image's predicted class). `dLogits` is [size, classes] scratch in the backend. `layer`
+ * is the conv block a method that needs one explains (explainImages resolves it; default the last block).
  */
-export type BatchExplainer = (network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows, dLogits: Floats) => void;
+export type BatchExplainer = (network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows, dLogits: Floats, layer?: string) => void;
+
+/**
+ * What a method needs of the network: `conv-layer`, a conv block to read (the CAM family); gradients,
+ * `layer-gradients` down to that block or `input-gradients` down to the input (backward passes); or
+ * `forward-only` (perturbations, Eigen-CAM and Score-CAM). A network that cannot give it is refused
+ * before any work.
+ */
+export type MethodNeed = 'conv-layer' | 'layer-gradients' | 'input-gradients' | 'forward-only';
 
 export interface ExplanationMethod {
   name: string; // as on the command line: 'grad-cam++'
   title: string; // as in a figure: 'Grad-CAM++'
-  layer: 'cam' | 'input'; // where the raw map lives: on the explained conv layer's cells (camLayerOf), or on the input
-  mapShape(network: Network): [number, number];
+  layer: 'cam' | 'input'; // where the raw map lives: on the explained conv block's cells (explained-layer.ts), or on the input
+  needs?: readonly MethodNeed[]; // (default: a conv layer for a 'cam' map, nothing particular otherwise)
+  mapShape(network: Network, layer?: string): [number, number];
   explainBatch: BatchExplainer;
   reportsCompletenessGap?: boolean;
   classAgnostic?: boolean; // the map does not depend on the target class (Eigen-CAM)
@@ -59,26 +72,38 @@ export interface ExplainOptions {
   indices?: ArrayLike<number>; // the images of the set to explain, in this order (default: all)
   targetClass?: number; // the class to explain for every image (default: each image's predicted class)
   batchSize?: number; // images per batch (default 64; SmoothGrad and IG make many passes per batch, the perturbation family many per image)
-  placement?: Placement; // relu2 maps only: 'stretch' (default) or 'receptive-field' (src/explain/placement.ts)
+  placement?: Placement; // conv-block maps only: 'stretch' (default) or 'receptive-field' (src/explain/placement.ts)
+  layer?: string; // the conv block the CAM methods explain, by its end's or its conv's name (default: the last block)
+}
+
+/** Whether a method reads a conv block (the CAM family, Guided Grad-CAM). */
+export function needsConvLayer(method: ExplanationMethod): boolean {
+  return method.needs?.includes('conv-layer') ?? method.layer === 'cam';
 }
 
 export function explainImages(network: Network, set: ImageSet, method: ExplanationMethod, options: ExplainOptions = {}): MethodExplanation {
   const classes = network.outputShape[0];
-  const [mapHeight, mapWidth] = method.mapShape(network);
-  const [, height, width] = network.inputShape;
+  // A method that reads a conv block finds it first: no conv, or an unknown --layer, is one line before any work.
+  const explained = needsConvLayer(method) ? explainedLayer(network, options.layer) : null;
+  const [mapHeight, mapWidth] = method.mapShape(network, explained?.name);
+  const [channels, height, width] = network.inputShape;
   const indices = Int32Array.from(options.indices ?? range(0, set.count));
   const batchSize = options.batchSize ?? 64;
-  checkInputs(set, indices, options.targetClass, classes, height, width, method.title);
+  checkInputs(set, indices, options.targetClass, classes, height, width, method.title, channels);
   const placement = options.placement ?? 'stretch';
   if (placement !== 'stretch' && method.layer === 'input') {
-    throw new XcnnError(`${method.title}: its map is already on the input's ${height} × ${width} pixels; placement '${placement}' is for the CAM family's relu2 maps only`);
+    throw new XcnnError(`${method.title}: its map is already on the input's ${height} × ${width} pixels; placement '${placement}' is for the CAM family's ${safeCamLayerName(network)} maps only`);
+  }
+  const field = explained?.field ?? null;
+  if (placement === 'receptive-field' && explained !== null && field === null) {
+    throw new XcnnError(`${method.title}: ${explained.name} has no receptive field (the network was not built from a spec); use placement 'stretch'`);
   }
 
   const count = indices.length;
   const mapPixels = mapHeight * mapWidth;
   const pixels = height * width;
   const result: MethodExplanation = {
-    method: method.name, layer: method.layer === 'cam' ? camLayerOf(network) : 'input', placement,
+    method: method.name, layer: method.layer === 'cam' && explained !== null ? explained.name : 'input', placement,
     ...allocateExplanation(indices, classes, mapHeight, mapWidth, height, width),
   };
   const gaps = new Float32Array(count);
@@ -94,14 +119,23 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
       targets: result.targets.subarray(start, end),
       maps: result.maps.subarray(start * mapPixels, end * mapPixels),
       completenessGaps: gaps.subarray(start, end),
-    }, dLogits.forBatch(batch.size));
+    }, dLogits.forBatch(batch.size), explained?.name);
     for (let n = start; n < end; n++) {
       softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
       result.predicted[n] = argmaxRow(result.logits, n, classes);
       const map = result.maps.subarray(n * mapPixels, (n + 1) * mapPixels);
-      result.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width, placement), n * pixels);
+      result.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width, placement, field), n * pixels);
     }
   }
   network.zeroGrad(); // the backward passes accumulated parameter gradients; leave none behind
   return result;
+}
+
+/** The default CAM layer's name, or 'conv-block' when the network has none. */
+function safeCamLayerName(network: Network): string {
+  try {
+    return explainedLayer(network).name;
+  } catch {
+    return 'conv-block';
+  }
 }

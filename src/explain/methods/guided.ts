@@ -16,12 +16,15 @@
  * multiplying it, pixel by pixel, with the Grad-CAM map brought to the input's size:
  *   map = GuidedBackprop ⊙ bilinear(ReLU(Σ_k α_k A_k) → [H, W])      [H, W], signed
  * The Grad-CAM map is the raw one (not normalised), stretched with half-pixel centres as the heatmap's
- * default (resize.ts). Both factors come from the same forward pass: an ordinary backward down to relu2 for
+ * default (resize.ts). Both factors come from the same forward pass: an ordinary backward down to the conv
+ * block (relu2 by default in the paper's network, any other with `layer`) for
  * Grad-CAM, then a guided one down to the input.
  */
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
-import { classActivationMap, camLayerOf, oneHotTargets, type Targets } from '../grad-cam.js';
+import { explainedLayer } from '../explained-layer.js';
+import { oneHotTargets, type Targets } from '../explanation.js';
+import { classActivationMap } from '../grad-cam.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 import { inputGradients, inputMapShape, type InputGradients } from './input-gradients.js';
@@ -51,6 +54,7 @@ export function guidedBackpropMethod(): ExplanationMethod {
     signed: true,
     title: 'Guided Backprop',
     layer: 'input',
+    needs: ['input-gradients'],
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {
       const [channels, height, width] = network.inputShape;
@@ -68,23 +72,24 @@ export function guidedGradCamMethod(): ExplanationMethod {
     signed: true,
     title: 'Guided Grad-CAM',
     layer: 'input',
+    needs: ['conv-layer', 'layer-gradients', 'input-gradients'],
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+    explainBatch: ((network, input, size, targetClass, out, dLogits, layer) => {
       const [channels, height, width] = network.inputShape;
-      const relu2 = network.layer(camLayerOf(network));
-      const [mapChannels, mapHeight, mapWidth] = relu2.outputShape;
+      const explained = explainedLayer(network, layer);
+      const [mapChannels, mapHeight, mapWidth] = explained.shape;
       const mapPixels = mapHeight * mapWidth;
       const pixels = height * width;
       const logits = network.forward(input, size);
       out.logits.set(logits);
       const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits);
       out.targets.set(targets);
-      // Grad-CAM, upsampled: an ordinary backward down to relu2 (dLogits is only read, so it serves twice).
+      // Grad-CAM, upsampled: an ordinary backward down to the block (dLogits is only read, so it serves twice).
       const cam = new Float32Array(size * pixels);
-      const layerGradients = network.backwardTo(camLayerOf(network), dLogits);
+      const layerGradients = network.backwardTo(explained.name, dLogits);
       const map = new Float64Array(mapPixels);
       for (let b = 0; b < size; b++) {
-        classActivationMap(network.activations(camLayerOf(network)), layerGradients, b, mapChannels, mapPixels, new Float64Array(mapChannels), map);
+        classActivationMap(network.activations(explained.name), layerGradients, b, mapChannels, mapPixels, new Float64Array(mapChannels), map);
         cam.set(resizeBilinear(map, mapHeight, mapWidth, height, width), b * pixels);
       }
       // Guided Backpropagation from the same forward pass.

@@ -72,6 +72,7 @@ export function saliencyMethod(): ExplanationMethod {
     name: 'saliency',
     title: 'Saliency',
     layer: 'input',
+    needs: ['input-gradients'],
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {
       const [channels, height, width] = network.inputShape;
@@ -91,6 +92,7 @@ export function gradientTimesInputMethod(): ExplanationMethod {
     signed: true,
     title: 'Gradient × input',
     layer: 'input',
+    needs: ['input-gradients'],
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {
       const [channels, height, width] = network.inputShape;
@@ -131,6 +133,7 @@ export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): Expl
     name: 'smoothgrad',
     title: 'SmoothGrad',
     layer: 'input',
+    needs: ['input-gradients'],
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {
       const [channels, height, width] = network.inputShape;
@@ -167,6 +170,7 @@ export function integratedGradientsMethod(options: Partial<IntegratedGradientsOp
     signed: true,
     title: 'Integrated Gradients',
     layer: 'input',
+    needs: ['input-gradients'],
     mapShape: inputMapShape,
     reportsCompletenessGap: true,
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {

@@ -118,6 +118,7 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
     signed: true, // occluding a part can raise y_c
     title: 'Occlusion',
     layer: 'input',
+    needs: ['forward-only'],
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out) => {
       const [channels, height, width] = network.inputShape;
@@ -372,6 +373,7 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
     signed: true,
     title,
     layer: 'input',
+    needs: ['forward-only'],
     mapShape: inputMapShape,
     reportsCompletenessGap: completeness,
     explainBatch: ((network, input, size, targetClass, out) => {

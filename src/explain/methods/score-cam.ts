@@ -2,10 +2,10 @@
  * Score-CAM (Wang, Wang, Du, Yang, Zhang, Ding, Mardziel & Hu, 2020, "Score-CAM: Score-Weighted Visual
  * Explanations for Convolutional Neural Networks", CVPR workshops; §3, the
  * "increase of confidence", and Algorithm 1):
- * the CAM family's weighted sum of relu2's channels, each channel weighted by how much the target's
+ * the CAM family's weighted sum of the explained conv block's channels (relu2's in the paper's network), each channel weighted by how much the target's
  * probability rises when the network sees only the part of the image that channel highlights. No gradients.
  *
- * For an image x [C, H, W], relu2's activations A [K, h, w] and the target class c:
+ * For an image x [C, H, W], the block's activations A [K, h, w] and the target class c:
  *   M_k   = minmax(bilinear(A_k → [H, W]))        the channel as a mask in [0, 1] (all zeros if A_k is flat)
  *   w_k   = p_c(x ⊙ M_k) − p_c(x_b)                the paper's "increase of confidence", p = softmax(logits)
  *   map   = ReLU(Σ_k w_k A_k)                      [h, w]
@@ -22,7 +22,9 @@ import type { Floats } from '../../backend/backend.js';
 import { BatchBuffer, product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
-import { camLayerOf, minMaxNormalize } from '../grad-cam.js';
+import { explainedLayer } from '../explained-layer.js';
+import { minMaxNormalize } from '../explanation.js';
+import { camMapShape } from './cam.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
@@ -44,13 +46,13 @@ export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapW
 }
 
 /**
- * Score-CAM's weights w [K] for one image [C, H, W] and its relu2 activations A [K, h, w] (a copy: the masked
+ * Score-CAM's weights w [K] for one image [C, H, W] and its block's activations A [K, h, w] (a copy: the masked
  * passes overwrite the network's buffers): the K masked copies and the baseline forwarded as one batch of K + 1.
  * `copies` is scratch in the network's backend, an image a sample.
  */
-export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>): Float64Array {
+export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>, layer?: string): Float64Array {
   const [channels, height, width] = network.inputShape;
-  const [maskCount, mapHeight, mapWidth] = network.layer(camLayerOf(network)).outputShape;
+  const [maskCount, mapHeight, mapWidth] = explainedLayer(network, layer).shape;
   const classes = network.outputShape[0];
   const pixels = height * width;
   const imageSize = channels * pixels;
@@ -75,10 +77,11 @@ export function scoreCamMethod(): ExplanationMethod {
     name: 'score-cam',
     title: 'Score-CAM',
     layer: 'cam',
-    mapShape: (network) => network.layer(camLayerOf(network)).outputShape.slice(1) as [number, number],
-    explainBatch: ((network, input, size, targetClass, out) => {
-      const relu2 = network.layer(camLayerOf(network));
-      const [channels, mapHeight, mapWidth] = relu2.outputShape;
+    needs: ['conv-layer', 'forward-only'],
+    mapShape: camMapShape,
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, layer) => {
+      const explained = explainedLayer(network, layer);
+      const [channels, mapHeight, mapWidth] = explained.shape;
       const mapPixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
       const imageSize = product(network.inputShape);
@@ -86,11 +89,11 @@ export function scoreCamMethod(): ExplanationMethod {
       const logits = network.forward(input, size);
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes);
-      const activations = Float64Array.from(network.activations(camLayerOf(network)).subarray(0, size * channels * mapPixels)); // before the masked passes overwrite them
+      const activations = Float64Array.from(network.activations(explained.name).subarray(0, size * channels * mapPixels)); // before the masked passes overwrite them
       const map = new Float64Array(mapPixels);
       for (let b = 0; b < size; b++) {
         const a = activations.subarray(b * channels * mapPixels, (b + 1) * channels * mapPixels);
-        const weights = scoreCamWeights(network, input.subarray(b * imageSize, (b + 1) * imageSize), a, out.targets[b], copies);
+        const weights = scoreCamWeights(network, input.subarray(b * imageSize, (b + 1) * imageSize), a, out.targets[b], copies, explained.name);
         map.fill(0);
         for (let k = 0; k < channels; k++) {
           for (let p = 0; p < mapPixels; p++) map[p] += weights[k] * a[k * mapPixels + p];

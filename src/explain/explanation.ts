@@ -1,0 +1,157 @@
+/**
+ * The machinery every explanation method shares, whatever its map and whatever the network: the
+ * Explanation record and its allocation, the target classes and their one-hot dLogits, the check of a
+ * run's images against the model, the softmax of the logits, and how a raw map becomes a heatmap — brought
+ * to the input's size (placement.ts: stretched, or each cell at its receptive field's centre) and min–max
+ * normalised to [0, 1] (a flat map gives all zeros, never NaN). Grad-CAM (grad-cam.ts) and the methods
+ * (methods/) build on it; nothing here knows a layer's name or an image size.
+ */
+import type { Floats } from '../backend/backend.js';
+import type { ImageSet } from '../data/dataset.js';
+import { XcnnError } from '../errors.js';
+import { argmaxRow } from '../model/loss.js';
+import type { ReceptiveField } from '../model/spec.js';
+import { placeMap, type Placement } from './placement.js';
+import { resizeBilinear } from './resize.js';
+
+/**
+ * What every explanation method of N images gives (src/explain/methods/); every array is row-major with
+ * the shape given. The map is the method's raw one: [h, w] on the explained conv block's cells for the CAM
+ * family, [H, W] on the input (summed or reduced over its channels) for the others.
+ */
+export interface Explanation {
+  count: number; // N
+  classes: number;
+  mapHeight: number; // h
+  mapWidth: number; // w
+  height: number; // H, the input's
+  width: number; // W
+  indices: Int32Array; // [N] which images of the set
+  logits: Float32Array; // [N, classes]
+  probabilities: Float32Array; // [N, classes] softmax of the logits
+  predicted: Int32Array; // [N] argmax of the logits
+  targets: Int32Array; // [N] the class each map explains
+  maps: Float32Array; // [N, h, w] raw
+  heatmaps: Float32Array; // [N, H, W] the maps resized and min–max normalised to [0, 1]
+}
+
+/** An explanation of the images `indices` with every array allocated (zeros), for a method to fill. */
+export function allocateExplanation(indices: Int32Array, classes: number, mapHeight: number, mapWidth: number, height: number, width: number): Explanation {
+  const count = indices.length;
+  return {
+    count, classes, mapHeight, mapWidth, height, width, indices,
+    logits: new Float32Array(count * classes),
+    probabilities: new Float32Array(count * classes),
+    predicted: new Int32Array(count),
+    targets: new Int32Array(count),
+    maps: new Float32Array(count * mapHeight * mapWidth),
+    heatmaps: new Float32Array(count * height * width),
+  };
+}
+
+/**
+ * The class each image of a batch is explained for: one class for all (a number), each image's own
+ * (an array, e.g. fixed from an earlier pass), or each image's predicted class (undefined).
+ */
+export type Targets = number | Int32Array | undefined;
+
+/** dLogits [size, classes] = the one-hot rows of the targets; returns the targets as an array [size]. */
+export function oneHotTargets(logits: Floats, size: number, classes: number, targets: Targets, dLogits: Floats): Int32Array {
+  const chosen = new Int32Array(size);
+  dLogits.fill(0);
+  for (let b = 0; b < size; b++) {
+    chosen[b] = typeof targets === 'number' ? targets : targets === undefined ? argmaxRow(logits, b, classes) : targets[b];
+    dLogits[b * classes + chosen[b]] = 1;
+  }
+  return chosen;
+}
+
+/**
+ * Checks a run's images, indices and target class against the model's input [C, H, W] (`channels` may be
+ * left out for a one-channel model); `what` names the method in the message.
+ */
+export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: number | undefined, classes: number, height: number, width: number, what = 'Grad-CAM', channels = 1): void {
+  const setChannels = set.channels ?? 1;
+  if (set.height !== height || set.width !== width || setChannels !== channels) {
+    const shape = (c: number, h: number, w: number) => (c === 1 ? `${h}×${w}` : `${c}×${h}×${w}`);
+    throw new XcnnError(`${what}: the images are ${shape(setChannels, set.height, set.width)} but the model takes ${shape(channels, height, width)}`);
+  }
+  for (const index of indices) {
+    if (!Number.isInteger(index) || index < 0 || index >= set.count) {
+      throw new XcnnError(`${what}: image index ${index} is outside the set of ${set.count} images (0 to ${set.count - 1})`);
+    }
+  }
+  if (targetClass !== undefined && !(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < classes)) {
+    throw new XcnnError(`${what}: class ${targetClass} is outside the model's ${classes} classes (0 to ${classes - 1})`);
+  }
+}
+
+/**
+ * The map [h, w] brought to the input's size [H, W] (by default stretched: bilinear, half-pixel centres; see
+ * placement.ts for `receptive-field`, which needs the explained layer's field) and min–max normalised.
+ */
+export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
+  return minMaxNormalize(placement === 'stretch' ? resizeBilinear(map, mapHeight, mapWidth, height, width) : placeMap(map, mapHeight, mapWidth, height, width, placement, field));
+}
+
+/** (v − min) / (max − min) elementwise; all zeros when the values are flat (or not finite), so never NaN. */
+export function minMaxNormalize(values: Float32Array): Float32Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const spread = max - min;
+  if (!(spread > 0 && Number.isFinite(spread))) return values.fill(0);
+  for (let p = 0; p < values.length; p++) values[p] = (values[p] - min) / spread;
+  return values;
+}
+
+/**
+ * A signed map for a diverging colormap: v / (2 max|v|) + 1/2, so 0 sits at 0.5, the largest magnitude at 0
+ * or 1 and the sign is kept (min–max would put zero wherever the range puts it). All 0.5 (zero) when the
+ * map is all zeros or max|v| is not finite, so never NaN. Figures only; the JSON heatmap stays min–max.
+ */
+export function zeroCentred(values: ArrayLike<number>): Float32Array {
+  let largest = 0;
+  for (let p = 0; p < values.length; p++) largest = Math.max(largest, Math.abs(values[p]));
+  const out = new Float32Array(values.length).fill(0.5);
+  if (!(largest > 0 && Number.isFinite(largest))) return out;
+  for (let p = 0; p < values.length; p++) out[p] = 0.5 + values[p] / (2 * largest);
+  return out;
+}
+
+/** out = softmax(logits row b), computed stably in float64 (the max subtracted first). */
+export function softmaxRow(logits: Floats, b: number, classes: number, out: Float32Array): void {
+  let max = -Infinity;
+  for (let k = 0; k < classes; k++) max = Math.max(max, logits[b * classes + k]);
+  let sum = 0;
+  for (let k = 0; k < classes; k++) sum += Math.exp(logits[b * classes + k] - max);
+  for (let k = 0; k < classes; k++) out[k] = Math.exp(logits[b * classes + k] - max) / sum;
+}
+
+/** One image of an explanation (Grad-CAM's or any method's), as views. */
+export interface ExplanationImage {
+  index: number; // in the image set
+  logits: Float32Array; // [classes]
+  probabilities: Float32Array; // [classes]
+  predicted: number;
+  target: number;
+  map: Float32Array; // [h, w]
+  heatmap: Float32Array; // [H, W]
+}
+
+export function explanationImage(result: Explanation, n: number): ExplanationImage {
+  const { classes, mapHeight, mapWidth, height, width } = result;
+  const slice = (a: Float32Array, size: number) => a.subarray(n * size, (n + 1) * size);
+  return {
+    index: result.indices[n],
+    logits: slice(result.logits, classes),
+    probabilities: slice(result.probabilities, classes),
+    predicted: result.predicted[n],
+    target: result.targets[n],
+    map: slice(result.maps, mapHeight * mapWidth),
+    heatmap: slice(result.heatmaps, height * width),
+  };
+}
