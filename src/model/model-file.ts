@@ -186,7 +186,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
     const fits = plan.layers.every((layer) => {
       if (layer.spec.kind !== 'linear') return true;
       const weight = shapes.get(naming === 'sequential' ? `${layer.index}.weight` : `${layer.name}.weight`);
-      return weight === undefined || weight[1] === layer.inputShape[0];
+      return weight === undefined || weight.length !== 2 || weight[1] === layer.inputShape[0];
     });
     if (fits) return geometry;
   }
