@@ -258,6 +258,7 @@ describe('model files of any network', () => {
         { arch: text },
       );
       expect(decodeModel(plain, 'm', backend).info.geometry, text).toEqual(geometry);
+      expect(decodeModel(plain, 'm', backend, { arch: text }).info.geometry, `${text} with an --arch that agrees`).toEqual(geometry);
     }
   });
 });
