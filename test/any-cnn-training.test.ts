@@ -25,11 +25,7 @@ const SPEC = 'conv(6,3,pad=1) bn relu conv(8,3,stride=2,pad=1) bn relu gap flatt
 const GEOMETRY = { channels: 3, height: 8, width: 8, classes: 2 };
 const [C, H, W] = [3, 8, 8];
 
-/**
- * `count` images [count, 3, 8, 8] of a 3×3 square, red (class 0) or blue (class 1), at a random place on
- * a dim noisy background. ImageSet has no channel axis: an image's C·H·W bytes are stored as 24 rows of
- * 8, which the batch loader copies as they are — exactly the [3, 8, 8] NCHW layout the network reads.
- */
+/** `count` images [count, 3, 8, 8] of a 3×3 square, red (class 0) or blue (class 1), at a random place on a dim noisy background. */
 function squares(count: number, seed: number): ImageSet {
   const random = new Random(seed);
   const images = new Uint8Array(count * C * H * W);
@@ -42,7 +38,7 @@ function squares(count: number, seed: number): ImageSet {
     const channel = label === 0 ? 0 : 2;
     for (let u = top; u < top + 3; u++) for (let v = left; v < left + 3; v++) images[((n * C + channel) * H + u) * W + v] = 200 + Math.floor(random.uniform(0, 55));
   }
-  return { count, height: C * H, width: W, images, labels };
+  return { count, channels: C, height: H, width: W, images, labels };
 }
 
 const trainSet = squares(256, 1);
