@@ -164,7 +164,7 @@ describe('model files of any network', () => {
     expect(bytesOf(logitsOf(loaded.network)).equals(bytesOf(logitsOf(network)))).toBe(true);
   });
 
-  it('refuses a file that does not match its spec, naming the tensor and the shapes found and expected', () => {
+  it('refuses a file that does not match its spec, naming the tensor and the shapes (or dtypes) found and expected', () => {
     const text = 'conv(4,3) bn relu maxpool(2) flatten linear(10)';
     const canonical = text;
     const geometry = { channels: 1, height: 28, width: 28, classes: 10 };
@@ -195,6 +195,16 @@ describe('model files of any network', () => {
         sequentialFile(network, spec, (t) => (t.find((x) => x.name === '1.weight')!.shape = [1, 4])),
         { arch: text },
         "sd: not an xcnn model: tensor '1.weight' has shape [1, 4], expected [4] for 28×28 inputs and 10 classes",
+      ],
+      [
+        sequentialFile(network, spec, (t) => (t.find((x) => x.name === '0.weight')!.dtype = 'I64')),
+        { arch: text },
+        "sd: not an xcnn model: tensor '0.weight' has dtype I64, expected a float type (F32, F16, BF16 or F64)",
+      ],
+      [
+        sequentialFile(network, spec, (t) => (t.find((x) => x.name === '1.num_batches_tracked')!.dtype = 'F32')),
+        { arch: text },
+        "sd: not an xcnn model: tensor '1.num_batches_tracked' has dtype F32, expected I64",
       ],
       [
         sequentialFile(network, spec, (t) => t.push({ name: '6.weight', shape: [2], data: new Float32Array(2) })),

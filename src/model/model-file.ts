@@ -108,6 +108,9 @@ export function networkFromFile(file: SafetensorsFile, source: string, backend: 
       const { height, width, classes } = plan.geometry;
       throw fail(`tensor '${name}' has shape [${tensor.shape.join(', ')}], expected [${p.shape.join(', ')}] for ${height}×${width} inputs and ${classes} classes`);
     }
+    // A count is int64 (as PyTorch saves it); a weight or statistic any float type (converted to float32 on reading).
+    const count = 'dtype' in p && p.dtype === 'I64';
+    if (count !== (tensor.dtype === 'I64')) throw fail(`tensor '${name}' has dtype ${tensor.dtype ?? 'F32'}, expected ${count ? 'I64' : 'a float type (F32, F16, BF16 or F64)'}`);
     p.value.set(tensor.data);
     used.add(name);
   }
