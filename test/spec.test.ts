@@ -170,6 +170,14 @@ describe('planNetwork', () => {
           ]),
         );
         expect(network.spec).toBe(spec.canonical);
+        // PyTorch's initial state: bn weight 1, bias 0, running mean 0, variance 1, no batches tracked.
+        network.initialize(new Random(1));
+        for (const l of bns) {
+          const c = l.inputShape[0];
+          expect([...network.parameter(`${l.name}.weight`).value, ...network.parameter(`${l.name}.bias`).value]).toEqual([...Array(c).fill(1), ...Array(c).fill(0)]);
+          const buffer = (name: string) => [...network.bufferViews.find((b) => b.name === `${l.name}.${name}`)!.value];
+          expect([...buffer('running_mean'), ...buffer('running_var'), ...buffer('num_batches_tracked')]).toEqual([...Array(c).fill(0), ...Array(c).fill(1), 0]);
+        }
       }),
       { numRuns: 60 },
     );
@@ -248,6 +256,18 @@ describe('planNetwork', () => {
       expect(error.message, text).toBe(message);
       expect(error.exitCode).toBe(2);
     }
+  });
+
+  it('names the PyTorch module each kind stands for, with its input\'s width', () => {
+    const plan = planNetwork('conv(8,5,stride=2,pad=1) bn relu maxpool(3,stride=2) avgpool(2) gap flatten bn dropout(0.5) linear(10)', { channels: 3, height: 32, width: 32, classes: 10 });
+    expect(plan.layers.map((l) => LAYER_KINDS[l.spec.kind].pytorch(l.spec.args, l.inputShape))).toEqual([
+      'nn.Conv2d(3, 8, 5, stride=2, padding=1)', 'nn.BatchNorm2d(8)', 'nn.ReLU()', 'nn.MaxPool2d(3, stride=2)', 'nn.AvgPool2d(2, stride=2)',
+      'nn.AdaptiveAvgPool2d(1)', 'nn.Flatten()', 'nn.BatchNorm1d(8)', 'nn.Dropout(0.5)', 'nn.Linear(8, 10)',
+    ]);
+  });
+
+  it('plans a preset given by its name as its spec for the geometry\'s class count', () => {
+    expect(planNetwork('lenet5', { ...COLOUR_32, classes: 7 }).spec).toBe(planNetwork(PRESETS.lenet5(7), { ...COLOUR_32, classes: 7 }).spec);
   });
 
   it('refuses batch norm on an input that is neither [C,H,W] nor [F] (the table\'s shape rule)', () => {
