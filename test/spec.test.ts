@@ -240,6 +240,8 @@ describe('planNetwork', () => {
       ['conv(4,3) relu conv(4,5,stride=2) flatten linear(10)', { ...g, height: 5, width: 30 }, 'architecture: layer 3 conv(4,5,stride=2) (conv2) takes [4, 3, 28]: its 5×5 kernel is larger than its 3×28 input'],
       ['maxpool(2) maxpool(2) maxpool(8) flatten linear(10)', g, 'architecture: layer 3 maxpool(8) (pool3) takes [1, 7, 7]: its 8×8 window is larger than its 7×7 input'],
       ['avgpool(3,stride=1) flatten linear(10)', { ...g, height: 2 }, 'architecture: layer 1 avgpool(3,stride=1) (pool1) takes [1, 2, 28]: its 3×3 window is larger than its 2×28 input'],
+      ['maxpool(3,stride=1) flatten linear(10)', { ...g, width: 2 }, 'architecture: layer 1 maxpool(3,stride=1) (pool1) takes [1, 28, 2]: its 3×3 window is larger than its 28×2 input'],
+      ['conv(2,3,pad=1) conv(2,6,stride=3) flatten linear(10)', { ...g, width: 3 }, 'architecture: layer 2 conv(2,6,stride=3) (conv2) takes [2, 28, 3]: its 6×6 kernel is larger than its 28×3 input'],
       ['linear(10)', g, 'architecture: layer 1 linear(10) (fc1) takes [1, 28, 28]: linear needs a flat [features] input: put flatten before it'],
       ['conv(2,3) relu linear(10)', g, 'architecture: layer 3 linear(10) (fc1) takes [2, 26, 26]: linear needs a flat [features] input: put flatten before it'],
       ['flatten conv(4,3) linear(10)', g, 'architecture: layer 2 conv(4,3) (conv1) takes [784]: conv needs a [channels, height, width] input: put it before flatten'],
