@@ -19,6 +19,7 @@ import { createNetwork, type Network } from '../src/model/network.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
+import { SerialStep } from '../src/train/step.js';
 import { createTrainingState, train, type TrainingState } from '../src/train/trainer.js';
 
 const SPEC = 'conv(6,3,pad=1) bn relu conv(8,3,stride=2,pad=1) bn relu gap flatten dropout(0.25) linear(2)';
@@ -77,6 +78,40 @@ describe('training a bn / stride / gap / dropout network', () => {
       expect(bytesOf(c.network.params)).not.toBe(bytesOf(a.network.params));
     });
   }
+
+  it('continues a run stopped between steps to exactly the weights and running statistics of an uninterrupted run', async () => {
+    const backend = new ReferenceBackend();
+    const whole = setup(backend, 5);
+    await train(whole, { ...OPTIONS, epochs: 2 });
+    const interrupted = setup(backend, 5);
+    const controller = new AbortController();
+    await train(interrupted, { ...OPTIONS, epochs: 2, signal: controller.signal, onStep: (s) => void (s.optimizer.step === 11 && controller.abort()) });
+    expect(interrupted.optimizer.step).toBe(11); // mid-way through the second epoch
+    await train(interrupted, { ...OPTIONS, epochs: 2 });
+    expect(bytesOf(interrupted.network.params)).toBe(bytesOf(whole.network.params));
+    expect(bytesOf(interrupted.network.buffers)).toBe(bytesOf(whole.network.buffers));
+  });
+
+  it('drops the same units on a 2-thread pool as on one thread: the step\'s gradient is the serial one', async () => {
+    // No batch norm here: its batch statistics are per thread on a pool (by design), dropout's masks are not.
+    const spec = 'conv(4,3,pad=1) relu conv(6,3,stride=2) relu gap flatten dropout(0.5) linear(2)';
+    const make = async () => {
+      const backend = await createWasmBackend();
+      const network = createNetwork(backend, spec, GEOMETRY);
+      network.initialize(new Random(4));
+      return { backend, network, optimizer: new Adam(network) };
+    };
+    const [one, two] = [await make(), await make()];
+    new SerialStep(one.network, one.optimizer, 9).run(new BatchLoader(one.backend, trainSet).load(range(0, 32)));
+    const pool = await ThreadPool.create(two.network, 2, two.optimizer, 9);
+    pools.push(pool);
+    pool.run(new BatchLoader(two.backend, trainSet).load(range(0, 32)));
+    const scale = one.network.grads.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    let worst = 0;
+    for (let k = 0; k < one.network.grads.length; k++) worst = Math.max(worst, Math.abs(two.network.grads[k] - one.network.grads[k]));
+    console.log(`dropout net, 2 threads vs 1: max |Δgrad| = ${(worst / scale).toExponential(2)} × max |grad|`);
+    expect(worst).toBeLessThan(1e-5 * scale);
+  });
 
   it('trains on a 2-thread pool to the same weights and running statistics, run after run', async () => {
     const run = async () => {
