@@ -257,6 +257,7 @@ describe('planNetwork', () => {
       const error = errorOf(() => planNetwork(text, geometry));
       expect(error.message, text).toBe(message);
       expect(error.exitCode).toBe(2);
+      expect(errorOf(() => createNetwork(new ReferenceBackend(), text, geometry)).message, 'createNetwork refuses it the same way').toBe(message);
     }
   });
 
