@@ -106,7 +106,7 @@ describe('training a bn / stride / gap / dropout network', () => {
     const pool = await ThreadPool.create(two.network, 2, two.optimizer, 9);
     pools.push(pool);
     pool.run(new BatchLoader(two.backend, trainSet).load(range(0, 32)));
-    const scale = one.network.grads.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    const scale = Float32Array.from(one.network.grads).reduce((m, g) => Math.max(m, Math.abs(g)), 0);
     let worst = 0;
     for (let k = 0; k < one.network.grads.length; k++) worst = Math.max(worst, Math.abs(two.network.grads[k] - one.network.grads[k]));
     console.log(`dropout net, 2 threads vs 1: max |Δgrad| = ${(worst / scale).toExponential(2)} × max |grad|`);
