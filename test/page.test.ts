@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
 
   it('loads the shipped model in a cross-origin isolated page, without errors', async () => {
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(await page.textContent('#status')).toMatch(/widths 8,16,32 .*test accuracy 98\.\d\d%/);
+    expect(await page.textContent('#status')).toMatch(/conv\(8,3\) relu maxpool\(2\) conv\(16,3\) relu flatten linear\(32\) relu linear\(10\) .*test accuracy 98\.\d\d%/);
     expect(await page.locator('#probabilities li').count()).toBe(10);
     expect(await page.locator('#digits button').count()).toBe(10);
     expect(errors).toEqual([]);
@@ -144,7 +144,7 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
     await page.setInputFiles('#model-file', { name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
     await page.waitForFunction(() => /^Model mine\.safetensors/.test(document.getElementById('status')?.textContent ?? ''));
     await settled(page);
-    expect(await page.textContent('#status')).toMatch(/widths 2,3,4 \(/);
+    expect(await page.textContent('#status')).toMatch(/conv\(2,3\) relu maxpool\(2\) conv\(3,3\) relu flatten linear\(4\) relu linear\(10\) \(/);
   });
 
   it('clears, and fits a phone\'s width', async () => {

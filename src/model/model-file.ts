@@ -108,6 +108,9 @@ export function networkFromFile(file: SafetensorsFile, source: string, backend: 
       const { height, width, classes } = plan.geometry;
       throw fail(`tensor '${name}' has shape [${tensor.shape.join(', ')}], expected [${p.shape.join(', ')}] for ${height}×${width} inputs and ${classes} classes`);
     }
+    // A count is int64 (as PyTorch saves it); a weight or statistic any float type (converted to float32 on reading).
+    const count = 'dtype' in p && p.dtype === 'I64';
+    if (count !== (tensor.dtype === 'I64')) throw fail(`tensor '${name}' has dtype ${tensor.dtype ?? 'F32'}, expected ${count ? 'I64' : 'a float type (F32, F16, BF16 or F64)'}`);
     p.value.set(tensor.data);
     used.add(name);
   }
@@ -186,7 +189,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
     const fits = plan.layers.every((layer) => {
       if (layer.spec.kind !== 'linear') return true;
       const weight = shapes.get(naming === 'sequential' ? `${layer.index}.weight` : `${layer.name}.weight`);
-      return weight === undefined || weight[1] === layer.inputShape[0];
+      return weight === undefined || weight.length !== 2 || weight[1] === layer.inputShape[0];
     });
     if (fits) return geometry;
   }

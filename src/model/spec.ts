@@ -76,11 +76,14 @@ export function parseSpec(text: string): LayerSpec[] {
     const word = text.slice(start, at).toLowerCase();
     if (word === '') throw fail(`unexpected '${text[at]}' at character ${at + 1}`);
     if (!(word in LAYER_KINDS)) throw fail(`'${word}' is not a layer kind; the kinds are ${Object.keys(LAYER_KINDS).join(', ')}`);
-    while (at < text.length && text[at] === ' ') at++;
+    let next = at;
+    while (next < text.length && /\s/.test(text[next])) next++;
     let argumentText: string | null = null;
-    if (text[at] === '(') {
+    if (text[next] === '(') {
+      at = next;
       const close = text.indexOf(')', at);
-      if (close < 0) throw fail(`'${word}(' has no closing parenthesis`);
+      // A '(' before the ')' means this one was never closed: `conv(8,3 relu maxpool(2)`.
+      if (close < 0 || text.lastIndexOf('(', close) !== at) throw fail(`'${word}(' has no closing parenthesis`);
       argumentText = text.slice(at + 1, close);
       at = close + 1;
     }
