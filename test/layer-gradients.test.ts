@@ -297,11 +297,14 @@ describe('batch norm (reference, float64)', () => {
     expect([...network.buffers]).not.toEqual([...buffers]);
   });
 
-  it('keeps the running variance of a single value per channel finite (M = 1: no unbiased correction)', () => {
-    const { layer } = batchNorm([2], 3);
-    const before = Float64Array.from(layer.runningVar.value);
-    layer.forward(Float64Array.of(0.3, -0.7), 1, trainingPass(3, 1));
-    for (let c = 0; c < 2; c++) expect(layer.runningVar.value[c]).toBeCloseTo(0.9 * before[c], 12);
+  it('moves no running statistic for a single value per channel (M = 1: its unbiased variance is undefined), and normalises it to β', () => {
+    const { layer, network } = batchNorm([2], 3);
+    const before = Float64Array.from(network.buffers);
+    const y = layer.forward(Float64Array.of(0.3, -0.7), 1, trainingPass(3, 1));
+    expect([...network.buffers]).toEqual([...before]);
+    for (let c = 0; c < 2; c++) expect(y[c]).toBeCloseTo(layer.bias.value[c], 6);
+    layer.forward(Float64Array.of(0.3, -0.7, 0.1, 0.9), 2, trainingPass(3, 2));
+    expect([...network.buffers]).not.toEqual([...before]);
   });
 });
 

@@ -6,6 +6,9 @@
  *
  * Training passes normalise with the batch's statistics and move the running ones; evaluation passes use the
  * running ones (backend.ts gives the formulas). Keeps its input and the statistics it used for backward.
+ * A training pass with a single value per channel (one sample after flatten or gap — a last batch of one, or a
+ * thread's share of one) normalises to β as the formulas say, but moves no running statistic and is not counted:
+ * the unbiased variance of one value is undefined (PyTorch refuses such a batch; xcnn would rather not stop a run).
  */
 import type { Backend, BatchNormShape, Floats } from '../backend/backend.js';
 import { BatchBuffer, EVALUATION, product, type NetworkBuffer, type BufferSpec, type Layer, type Parameter, type ParameterSpec, type PassMode } from './layer.js';
@@ -83,7 +86,7 @@ export class BatchNorm implements Layer {
     const output = this.output.forBatch(batch);
     // A worker thread normalises with its share's statistics but leaves the shared running ones to thread 0:
     // it updates a copy that nobody reads.
-    const update = mode.training && mode.updateStatistics;
+    const update = mode.training && mode.updateStatistics && batch * this.positions > 1;
     const runningMean = update ? this.runningMean.value : this.scratchCopy(0, this.runningMean.value);
     const runningVar = update ? this.runningVar.value : this.scratchCopy(1, this.runningVar.value);
     this.backend.batchNormForward(this.shape(batch), input, output, {
