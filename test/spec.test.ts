@@ -219,17 +219,20 @@ describe('planNetwork', () => {
     expect(shapesAndCounts('lenet5', COLOUR_32).layers).toEqual([
       'conv1 6×32×32 456', 'relu1 6×32×32', 'pool1 6×16×16', 'conv2 16×12×12 2416', 'relu2 16×12×12', 'pool2 16×6×6', 'flatten 576', 'fc1 120 69240', 'relu3 120', 'fc2 84 10164', 'relu4 84', 'fc3 10 850',
     ]);
-    // modern: padded 3×3 convolutions keep the size; 28 → 14 → 7 → gap.
+    // modern: padded 3×3 convolutions keep the size, the strided ones halve it, (28 + 2 − 3)/2 + 1 = 14 → 7.
     expect(shapesAndCounts('modern', MNIST)).toEqual({
       layers: [
-        'conv1 32×28×28 320', 'bn1 32×28×28 64', 'relu1 32×28×28', 'pool1 32×14×14',
-        'conv2 64×14×14 18496', 'bn2 64×14×14 128', 'relu2 64×14×14', 'pool2 64×7×7',
-        'conv3 128×7×7 73856', 'bn3 128×7×7 256', 'relu3 128×7×7', 'gap1 128×1×1', 'flatten 128', 'dropout1 128', 'fc1 10 1290',
+        'conv1 32×28×28 320', 'bn1 32×28×28 64', 'relu1 32×28×28',
+        'conv2 32×14×14 9248', 'bn2 32×14×14 64', 'relu2 32×14×14',
+        'conv3 64×14×14 18496', 'bn3 64×14×14 128', 'relu3 64×14×14',
+        'conv4 64×7×7 36928', 'bn4 64×7×7 128', 'relu4 64×7×7',
+        'flatten 3136', 'dropout1 3136', 'fc1 128 401536', 'relu5 128', 'dropout2 128', 'fc2 10 1290',
       ],
-      parameters: 94_410,
+      parameters: 468_202,
     });
-    expect(shapesAndCounts('modern', COLOUR_32).parameters).toBe(94_410 - 320 + 896);
-    expect(shapesAndCounts('modern', { ...COLOUR_32, classes: 4 }).layers.at(-1)).toBe('fc1 4 516');
+    // On 32×32 colour: conv1 32·3·9+32 = 896; 32 → 16 → 8; 64·8·8 = 4096 features, fc1 4096·128+128.
+    expect(shapesAndCounts('modern', COLOUR_32).parameters).toBe(468_202 - 320 + 896 - 401_536 + 524_416);
+    expect(shapesAndCounts('modern', { ...COLOUR_32, classes: 4 }).layers.at(-1)).toBe('fc2 4 516');
   });
 
   it('refuses a spec whose shapes do not work out, naming the layer and its input shape', () => {
@@ -405,7 +408,7 @@ describe('explainableLayers', () => {
       { name: 'bn2', conv: 'conv3', outputShape: [6, 9, 9] },
     ]);
     expect(explainableLayers(planNetwork(resolveSpec('paper', 10), MNIST)).map((b) => b.name)).toEqual(['relu1', 'relu2']);
-    expect(explainableLayers(planNetwork(resolveSpec('modern', 10), MNIST)).map((b) => b.name)).toEqual(['relu1', 'relu2', 'relu3']);
+    expect(explainableLayers(planNetwork(resolveSpec('modern', 10), MNIST)).map((b) => b.name)).toEqual(['relu1', 'relu2', 'relu3', 'relu4']);
   });
 
   it('is empty for a network without a convolution', () => {

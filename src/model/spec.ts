@@ -44,15 +44,15 @@ export function paperSpec(classes: number, widths: PaperWidths = PAPER_WIDTHS): 
  * The presets, by name; each ends in `linear(classes)` for the data's class count.
  * - paper: the reproduced paper's network (99.01 % on MNIST).
  * - lenet5: LeCun et al. (1998)'s LeNet-5 as it is usually written today (ReLU, average pooling, padding 2).
- * - modern: a small modern net: 3×3 convolutions with padding, batch norm, max pooling, global average
- *   pooling and dropout before the classifier.
+ * - modern: a small modern net: 3×3 convolutions with padding and batch norm, strided convolutions instead
+ *   of pooling, and dropout around the classifier's hidden layer.
  */
 export const PRESETS: Record<string, (classes: number) => string> = {
   paper: (classes) => paperSpec(classes),
   lenet5: (classes) =>
     `conv(6,5,pad=2) relu avgpool(2) conv(16,5) relu avgpool(2) flatten linear(120) relu linear(84) relu linear(${classes})`,
   modern: (classes) =>
-    `conv(32,3,pad=1) bn relu maxpool(2) conv(64,3,pad=1) bn relu maxpool(2) conv(128,3,pad=1) bn relu gap flatten dropout(0.25) linear(${classes})`,
+    `conv(32,3,pad=1) bn relu conv(32,3,stride=2,pad=1) bn relu conv(64,3,pad=1) bn relu conv(64,3,stride=2,pad=1) bn relu flatten dropout(0.25) linear(128) relu dropout(0.25) linear(${classes})`,
 };
 
 /** A preset's spec, or the text itself when it is not a preset's name. */
