@@ -18,6 +18,21 @@
  * the parity test states (test/wasm-batch-norm.test.ts).
  */
 
+// The upper two of four floats, promoted to an f64x2 (wasm promotes only the lower two).
+// @ts-ignore: decorator
+@inline
+function promoteHigh(four: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(four, four, 2, 3, 2, 3));
+}
+
+// The total of two f64x2 accumulators: (low + high), lane 0 + lane 1.
+// @ts-ignore: decorator
+@inline
+function laneTotal(low: v128, high: v128): f64 {
+  const lanes = f64x2.add(low, high);
+  return f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1);
+}
+
 // Σ x over channel c's N runs of M' floats at data [N, C, M'], in float64.
 // @ts-ignore: decorator
 @inline
@@ -31,12 +46,11 @@ function channelSum(data: usize, batch: i32, channels: i32, positions: i32, c: i
     for (; k + 4 <= positions; k += 4) {
       const four = v128.load(run + (<usize>k << 2));
       low = f64x2.add(low, f64x2.promote_low_f32x4(four));
-      high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<f32>(four, four, 2, 3, 2, 3)));
+      high = f64x2.add(high, promoteHigh(four));
     }
     for (; k < positions; k++) sum += <f64>load<f32>(run + (<usize>k << 2));
   }
-  const lanes = f64x2.add(low, high);
-  return sum + (f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1));
+  return sum + laneTotal(low, high);
 }
 
 // Σ (x − mean)² over channel c's N runs of M' floats, in float64 (the variance's second pass).
@@ -53,7 +67,7 @@ function channelSquaredDeviations(data: usize, batch: i32, channels: i32, positi
     for (; k + 4 <= positions; k += 4) {
       const four = v128.load(run + (<usize>k << 2));
       const dLow = f64x2.sub(f64x2.promote_low_f32x4(four), m);
-      const dHigh = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(four, four, 2, 3, 2, 3)), m);
+      const dHigh = f64x2.sub(promoteHigh(four), m);
       low = f64x2.add(low, f64x2.mul(dLow, dLow));
       high = f64x2.add(high, f64x2.mul(dHigh, dHigh));
     }
@@ -62,8 +76,7 @@ function channelSquaredDeviations(data: usize, batch: i32, channels: i32, positi
       sum += d * d;
     }
   }
-  const lanes = f64x2.add(low, high);
-  return sum + (f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1));
+  return sum + laneTotal(low, high);
 }
 
 /**
@@ -163,11 +176,11 @@ export function batchNormBackward(
         const x = v128.load(input + o);
         const dy = v128.load(dOutput + o);
         const dyL = f64x2.promote_low_f32x4(dy);
-        const dyH = f64x2.promote_low_f32x4(v128.shuffle<f32>(dy, dy, 2, 3, 2, 3));
+        const dyH = promoteHigh(dy);
         dyLow = f64x2.add(dyLow, dyL);
         dyHigh = f64x2.add(dyHigh, dyH);
         productLow = f64x2.add(productLow, f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(x), m2), dyL));
-        productHigh = f64x2.add(productHigh, f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3)), m2), dyH));
+        productHigh = f64x2.add(productHigh, f64x2.mul(f64x2.sub(promoteHigh(x), m2), dyH));
       }
       for (; k < positions; k++) {
         const o = offset + (<usize>k << 2);
@@ -176,10 +189,8 @@ export function batchNormBackward(
         sumProduct += (<f64>load<f32>(input + o) - mean) * dy;
       }
     }
-    const dyLanes = f64x2.add(dyLow, dyHigh);
-    const productLanes = f64x2.add(productLow, productHigh);
-    sumDy += f64x2.extract_lane(dyLanes, 0) + f64x2.extract_lane(dyLanes, 1);
-    const sumDyXhat = (sumProduct + (f64x2.extract_lane(productLanes, 0) + f64x2.extract_lane(productLanes, 1))) * invStd;
+    sumDy += laneTotal(dyLow, dyHigh);
+    const sumDyXhat = (sumProduct + laneTotal(productLow, productHigh)) * invStd;
     store<f32>(dGamma + at, <f32>(<f64>load<f32>(dGamma + at) + sumDyXhat));
     store<f32>(dBeta + at, <f32>(<f64>load<f32>(dBeta + at) + sumDy));
     if (dInput == 0) continue;

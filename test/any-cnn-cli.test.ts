@@ -3,29 +3,15 @@
  * --print-shapes, the one-line refusals of a spec whose shapes do not work out, and rank-4 IDX image files
  * [count, channels, rows, columns] (RGB) training a small CNN that `xcnn evaluate` then loads without flags.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../src/files/safetensors.js';
+import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 import { idxBytes } from './fixtures/files.js';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
-const work = mkdtempSync(join(tmpdir(), 'xcnn-any-cnn-'));
-
-function xcnn(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function expectOneLineError(result: ReturnType<typeof xcnn>, status: number, message: string | RegExp) {
-  expect(result.status).toBe(status);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  if (typeof message === 'string') expect(result.stderr.trim()).toBe(`error: ${message}`);
-  else expect(result.stderr.trim()).toMatch(message);
-}
+const { work, xcnn } = cliWorkspace('xcnn-any-cnn-');
 
 /**
  * A colour data set a small CNN separates at once: class 0 images are reddish, class 1 greenish, with noise

@@ -5,9 +5,7 @@
  * loading a PyTorch nn.Sequential state_dict (numeric names, no metadata), and the one-line refusals: a CAM
  * method on a network without a conv, an unknown layer, data of another shape.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
@@ -17,21 +15,10 @@ import type { Network, NetworkGeometry } from '../src/model/network.js';
 import { decodePng, encodePng } from '../src/render/png.js';
 import { Raster } from '../src/render/raster.js';
 import { COLOUR_GEOMETRY, COLOUR_SPEC, LENET_GEOMETRY, LENET_SPEC, randomSet, seededNetwork } from './fixtures/any-networks.js';
+import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 import { idxBytes } from './fixtures/files.js';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
-const work = mkdtempSync(join(tmpdir(), 'xcnn-any-network-'));
-
-function xcnn(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function expectOneLineError(result: ReturnType<typeof xcnn>, status: number, message: RegExp) {
-  expect(result.status, result.stderr).toBe(status);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  expect(result.stderr.trim()).toMatch(message);
-}
+const { work, xcnn } = cliWorkspace('xcnn-any-network-');
 
 function writeModel(name: string, network: Network, geometry: NetworkGeometry): string {
   const path = join(work, name);

@@ -3,27 +3,21 @@
  * answer with one line, `error: <the file or flag>: <the problem>`, the documented exit status (2 for
  * usage, 1 for bad data), and no stack trace.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { encodeSafetensors } from '../src/files/safetensors.js';
 import { encodeModel } from '../src/model/model-file.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
+import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 import { idxBytes, rawSafetensors } from './fixtures/files.js';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
-const work = mkdtempSync(join(tmpdir(), 'xcnn-bad-'));
+const { work, xcnn } = cliWorkspace('xcnn-bad-');
 const path = (...parts: string[]) => join(work, ...parts);
-
-function xcnn(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
-}
 
 /** A data folder of tiny valid IDX files (8 training, 4 test images of 28×28), with one file replaced. */
 function dataFolder(name: string, replace: Record<string, Uint8Array> = {}): string {
@@ -104,11 +98,6 @@ const rows: Row[] = [
 
 describe('bad input is refused clearly', () => {
   it.each(rows)('%s: %s', (_input, _problem, setup, status, message) => {
-    const result = xcnn(...setup());
-    expect(result.status, result.stderr).toBe(status);
-    const lines = result.stderr.trim().split('\n');
-    expect(lines, result.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: /);
-    expect(lines[0]).toMatch(message);
+    expectOneLineError(xcnn(...setup()), status, message);
   });
 });

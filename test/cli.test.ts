@@ -2,29 +2,13 @@
  * The `xcnn` command as a user runs it (the built bin/xcnn.js in a child process): help, one-line errors
  * with exit status 2 for usage and 1 for bad data, and a small train → evaluate round trip.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultDataDir } from '../src/data/dataset-files.js';
+import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
-const work = mkdtempSync(join(tmpdir(), 'xcnn-cli-'));
-
-function xcnn(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** A user error: exactly one line on stderr starting `error:`, no stack trace. */
-function expectOneLineError(result: ReturnType<typeof xcnn>, status: number, message: RegExp) {
-  expect(result.status).toBe(status);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  expect(result.stderr).toMatch(/^error: /);
-  expect(result.stderr).toMatch(message);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
+const { work, xcnn } = cliWorkspace('xcnn-cli-');
 
 describe('xcnn CLI', () => {
   it('prints help for the program and for every command', () => {

@@ -10,12 +10,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import { XcnnError } from '../src/errors.js';
 import { encodeSafetensors, type Tensor } from '../src/files/safetensors.js';
 import { decodeModel, encodeModel, type ModelInfo } from '../src/model/model-file.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import { paperSpec, type NetworkGeometry } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
 import { randomSpecs, type RandomSpec } from './random-specs.js';
 
 const backend = new ReferenceBackend();
@@ -66,16 +66,6 @@ function logitsOf(network: Network, batch = 2, seed = 1): Float32Array {
 }
 
 const bytesOf = (a: Floats) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-function errorOf(f: () => unknown): XcnnError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return error as XcnnError;
-  }
-  throw new Error('expected an error, got none');
-}
 
 describe('model files of any network', () => {
   it('round-trip every tensor bit for bit over random specs, bn buffers included, with the canonical arch', () => {

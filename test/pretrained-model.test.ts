@@ -3,9 +3,7 @@
  * that made it: the file is a few hundred KB, says how it was trained, reaches its recorded accuracy on
  * MNIST's test images, and `xcnn explain` uses it when no --model is given.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
@@ -14,13 +12,9 @@ import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { loadModel, shippedModelPath } from '../src/model/model-io.js';
 import { paperSpec } from '../src/model/spec.js';
+import { cliWorkspace } from './fixtures/cli.js';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
-const work = mkdtempSync(join(tmpdir(), 'xcnn-pretrained-'));
-
-function xcnn(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
-}
+const { work, xcnn } = cliWorkspace('xcnn-pretrained-');
 
 describe('the shipped pretrained model (data/mnist-small.safetensors)', () => {
   const { network, info } = loadModel(shippedModelPath(), new ReferenceBackend());

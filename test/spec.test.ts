@@ -8,26 +8,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import { XcnnError } from '../src/errors.js';
 import { LAYER_KINDS } from '../src/model/layer-kinds.js';
 import { createNetwork } from '../src/model/network.js';
 import { checkGeometry, explainableLayers, formatPlan, formatSpec, parseSpec, planNetwork, PRESETS, receptiveField, resolveSpec, type NetworkGeometry } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
 import { randomSpecs, respelled } from './random-specs.js';
 
 const MNIST: NetworkGeometry = { channels: 1, height: 28, width: 28, classes: 10 };
 const COLOUR_32: NetworkGeometry = { channels: 3, height: 32, width: 32, classes: 10 };
-
-/** The message of the error `f` throws (failing the test if it throws none, or not an XcnnError). */
-function errorOf(f: () => unknown): XcnnError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return error as XcnnError;
-  }
-  throw new Error('expected an error, got none');
-}
 
 describe('parseSpec', () => {
   it('reads every kind with its defaults filled in (a pool\'s stride defaults to its kernel)', () => {

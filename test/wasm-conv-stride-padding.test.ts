@@ -10,11 +10,11 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
-import { convGeometry } from '../src/backend/backend.js';
 import { XcnnError } from '../src/errors.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, printMargins, sumTolerance } from './parity.js';
-import { absolute, randomFloats, reference, wasm } from './wasm-fixtures.js';
+import { checkConv2dParity, checkConv2dWithoutDInput, convSizes } from './wasm-conv-parity.js';
+import { randomFloats, reference, wasm } from './wasm-fixtures.js';
 
 const shapes: fc.Arbitrary<Conv2dShape> = fc
   .record({
@@ -34,52 +34,18 @@ const shapes: fc.Arbitrary<Conv2dShape> = fc
     width: Math.max(1, s.kernelSize - 2 * s.padding) + extraWidth,
   }));
 
-function sizes(s: Conv2dShape) {
-  const { outHeight, outWidth } = convGeometry(s);
-  const positions = outHeight * outWidth;
-  return {
-    positions,
-    patch: s.inChannels * s.kernelSize ** 2,
-    input: s.batch * s.inChannels * s.height * s.width,
-    weight: s.outChannels * s.inChannels * s.kernelSize ** 2,
-    output: s.batch * s.outChannels * positions,
-  };
-}
-
-/** Forward (plain and fused with ReLU) and backward against the reference; gradients start non-zero to check +=. */
+/** Forward, fused forward and backward against the reference; the fused forward also bit for bit against the plain one + ReLU. */
 function checkConv(s: Conv2dShape, seed: number): void {
   const random = new Random(seed);
-  const n = sizes(s);
-  const x = randomFloats(n.input, random);
-  const w = randomFloats(n.weight, random);
-  const b = randomFloats(s.outChannels, random);
-  const dy = randomFloats(n.output, random);
-  const dw = randomFloats(n.weight, random);
-  const db = randomFloats(s.outChannels, random);
-  const dx = randomFloats(n.input, random); // garbage: dInput is overwritten, not accumulated
-  const y = randomFloats(n.output, random); // garbage: overwritten
-  const fused = randomFloats(n.output, random);
-
-  const expected = { y: new Float32Array(n.output), relu: new Float32Array(n.output), dw: dw.slice(), db: db.slice(), dx: new Float32Array(n.input) };
-  reference.conv2dForward(s, x, w, b, expected.y);
-  reference.conv2dReluForward(s, x, w, b, expected.relu);
-  reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: expected.dw, dBias: expected.db, dInput: expected.dx });
-  const scale = { y: new Float32Array(n.output), dw: absolute(dw), db: absolute(db), dx: new Float32Array(n.input) };
-  reference.conv2dForward(s, absolute(x), absolute(w), absolute(b), scale.y);
-  reference.conv2dBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: scale.dx });
-
-  wasm.conv2dForward(s, x, w, b, y);
-  wasm.conv2dReluForward(s, x, w, b, fused);
-  wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
-
-  const images = s.batch * n.positions;
-  expectParity('strided conv2d output', y, expected.y, sumTolerance(n.patch + 1, scale.y));
+  const { input, weight, bias, output, outputScale } = checkConv2dParity('strided conv2d', s, random);
+  const n = convSizes(s);
+  const fused = randomFloats(n.output, random); // garbage: overwritten
+  const expected = new Float32Array(n.output);
+  reference.conv2dReluForward(s, input, weight, bias, expected);
+  wasm.conv2dReluForward(s, input, weight, bias, fused);
   // |max(a, 0) − max(e, 0)| ≤ |a − e|: the convolution's bound holds after the ReLU; and the fusion is exact.
-  expectParity('strided conv2d+relu output', fused, expected.relu, sumTolerance(n.patch + 1, scale.y));
-  expectParity('strided conv2d+relu vs conv2d then relu', fused, y.map((v) => (v > 0 ? v : 0)), EXACT);
-  expectParity('strided conv2d dWeight', dw, expected.dw, sumTolerance(images + s.batch + 1, scale.dw));
-  expectParity('strided conv2d dBias', db, expected.db, sumTolerance(images + 1, scale.db));
-  expectParity('strided conv2d dInput', dx, expected.dx, sumTolerance(s.outChannels * s.kernelSize ** 2 + 1, scale.dx));
+  expectParity('strided conv2d+relu output', fused, expected, sumTolerance(n.patch + 1, outputScale));
+  expectParity('strided conv2d+relu vs conv2d then relu', fused, output.map((v) => (v > 0 ? v : 0)), EXACT);
 }
 
 /** input [N,C,H,W] with a zero border of P on every side: [N,C,H+2P,W+2P], in wasm memory. */
@@ -113,7 +79,7 @@ describe('conv2d with stride and padding (wasm)', () => {
       fc.property(stride1, fc.integer(), (s, seed) => {
         const random = new Random(seed);
         const P = s.padding ?? 0;
-        const n = sizes(s);
+        const n = convSizes(s);
         const valid: Conv2dShape = { ...s, height: s.height + 2 * P, width: s.width + 2 * P, padding: 0 };
         const x = randomFloats(n.input, random);
         const xPadded = padExplicitly(x, s, P);
@@ -144,27 +110,12 @@ describe('conv2d with stride and padding (wasm)', () => {
   });
 
   it('skips dInput when it is null and leaves the parameter gradients exactly as with it', () => {
-    fc.assert(
-      fc.property(shapes, fc.integer(), (s, seed) => {
-        const random = new Random(seed);
-        const n = sizes(s);
-        const x = randomFloats(n.input, random);
-        const w = randomFloats(n.weight, random);
-        const dy = randomFloats(n.output, random);
-        const withInput = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
-        const without = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
-        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: withInput.dw, dBias: withInput.db, dInput: wasm.allocFloats(n.input) });
-        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: without.dw, dBias: without.db, dInput: null });
-        expect(without.dw).toEqual(withInput.dw);
-        expect(without.db).toEqual(withInput.db);
-      }),
-      { numRuns: 30 },
-    );
+    fc.assert(fc.property(shapes, fc.integer(), checkConv2dWithoutDInput), { numRuns: 30 });
   });
 
   it('refuses arrays outside its memory and arrays of the wrong length, naming them', () => {
     const s: Conv2dShape = { batch: 2, inChannels: 2, height: 7, width: 7, outChannels: 3, kernelSize: 3, stride: 2, padding: 1 };
-    const n = sizes(s);
+    const n = convSizes(s);
     const x = wasm.allocFloats(n.input);
     const w = wasm.allocFloats(n.weight);
     const b = wasm.allocFloats(3);

@@ -9,9 +9,9 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2dShape, DenseShape } from '../src/backend/backend.js';
-import { convOutputSize } from '../src/backend/backend.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, printMargins, sumTolerance } from './parity.js';
+import { checkConv2dParity, checkConv2dWithoutDInput, convSizes } from './wasm-conv-parity.js';
 import { absolute, randomFloats, reference, wasm } from './wasm-fixtures.js';
 
 const edgeSize = (max: number) => fc.oneof(fc.constantFrom(1, 3, 5, 7), fc.integer({ min: 1, max }));
@@ -33,46 +33,8 @@ const denseShapes: fc.Arbitrary<DenseShape> = fc.record({
   outFeatures: edgeSize(20),
 });
 
-function convSizes(s: Conv2dShape) {
-  const positions = convOutputSize(s.height, s.kernelSize) * convOutputSize(s.width, s.kernelSize);
-  return {
-    positions,
-    patch: s.inChannels * s.kernelSize ** 2,
-    input: s.batch * s.inChannels * s.height * s.width,
-    weight: s.outChannels * s.inChannels * s.kernelSize ** 2,
-    output: s.batch * s.outChannels * positions,
-  };
-}
-
 /** Forward and backward (dInput included) against the reference; gradients start non-zero to check +=. */
-function checkConv(s: Conv2dShape, seed: number): void {
-  const random = new Random(seed);
-  const n = convSizes(s);
-  const x = randomFloats(n.input, random);
-  const w = randomFloats(n.weight, random);
-  const b = randomFloats(s.outChannels, random);
-  const dy = randomFloats(n.output, random);
-  const dw = randomFloats(n.weight, random);
-  const db = randomFloats(s.outChannels, random);
-  const dx = randomFloats(n.input, random); // garbage: dInput is overwritten, not accumulated
-  const y = wasm.allocFloats(n.output);
-
-  const expected = { y: new Float32Array(n.output), dw: dw.slice(), db: db.slice(), dx: new Float32Array(n.input) };
-  reference.conv2dForward(s, x, w, b, expected.y);
-  reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: expected.dw, dBias: expected.db, dInput: expected.dx });
-  const scale = { y: new Float32Array(n.output), dw: absolute(dw), db: absolute(db), dx: new Float32Array(n.input) };
-  reference.conv2dForward(s, absolute(x), absolute(w), absolute(b), scale.y);
-  reference.conv2dBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: scale.dx });
-
-  wasm.conv2dForward(s, x, w, b, y);
-  wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
-
-  const images = s.batch * n.positions;
-  expectParity('conv2d output', y, expected.y, sumTolerance(n.patch + 1, scale.y));
-  expectParity('conv2d dWeight', dw, expected.dw, sumTolerance(images + s.batch + 1, scale.dw));
-  expectParity('conv2d dBias', db, expected.db, sumTolerance(images + 1, scale.db));
-  expectParity('conv2d dInput', dx, expected.dx, sumTolerance(s.outChannels * s.kernelSize ** 2 + 1, scale.dx));
-}
+const checkConv = (s: Conv2dShape, seed: number) => void checkConv2dParity('conv2d', s, new Random(seed));
 
 /** Forward and backward (dInput included) against the reference; gradients start non-zero to check +=. */
 function checkDense(s: DenseShape, seed: number): void {
@@ -121,22 +83,7 @@ describe('conv2d (wasm)', () => {
   });
 
   it('skips dInput when it is null and leaves the parameter gradients exactly as with it', () => {
-    fc.assert(
-      fc.property(convShapes, fc.integer(), (s, seed) => {
-        const random = new Random(seed);
-        const n = convSizes(s);
-        const x = randomFloats(n.input, random);
-        const w = randomFloats(n.weight, random);
-        const dy = randomFloats(n.output, random);
-        const withInput = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
-        const without = { dw: wasm.allocFloats(n.weight), db: wasm.allocFloats(s.outChannels) };
-        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: withInput.dw, dBias: withInput.db, dInput: wasm.allocFloats(n.input) });
-        wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: without.dw, dBias: without.db, dInput: null });
-        expect(without.dw).toEqual(withInput.dw);
-        expect(without.db).toEqual(withInput.db);
-      }),
-      { numRuns: 30 },
-    );
+    fc.assert(fc.property(convShapes, fc.integer(), checkConv2dWithoutDInput), { numRuns: 30 });
   });
 
   it('accumulates parameter gradients: two backward passes from zero give twice one pass', () => {

@@ -9,10 +9,9 @@ import type { Backend, Floats, Pool2dShape } from '../backend/backend.js';
 import { poolOutputSize } from '../backend/backend.js';
 import { BatchBuffer, ParameterFreeLayer, product } from './layer.js';
 
-/** Shared by the pools: the shape, and the output and input-gradient buffers. */
+/** Shared by the pools: the shapes, and the output and input-gradient buffers. */
 abstract class Pool2d extends ParameterFreeLayer {
   readonly inputShape: number[];
-  readonly outputShape: number[];
   protected readonly output: BatchBuffer<Floats>;
   protected readonly dInput: BatchBuffer<Floats>;
   protected batch = 0;
@@ -21,15 +20,26 @@ abstract class Pool2d extends ParameterFreeLayer {
     protected readonly backend: Backend,
     readonly name: string,
     inputShape: [number, number, number],
+    readonly outputShape: [number, number, number],
+  ) {
+    super();
+    this.inputShape = inputShape;
+    this.output = BatchBuffer.floats(backend, product(outputShape));
+    this.dInput = BatchBuffer.floats(backend, product(inputShape));
+  }
+}
+
+/** Shared by the K×K pools with stride S: their output size, and the kernels' shape of a batch. */
+abstract class WindowPool2d extends Pool2d {
+  constructor(
+    backend: Backend,
+    name: string,
+    inputShape: [number, number, number],
     readonly kernelSize: number,
     readonly stride: number,
   ) {
-    super();
     const [channels, height, width] = inputShape;
-    this.inputShape = inputShape;
-    this.outputShape = [channels, poolOutputSize(height, kernelSize, stride), poolOutputSize(width, kernelSize, stride)];
-    this.output = BatchBuffer.floats(backend, product(this.outputShape));
-    this.dInput = BatchBuffer.floats(backend, product(inputShape));
+    super(backend, name, inputShape, [channels, poolOutputSize(height, kernelSize, stride), poolOutputSize(width, kernelSize, stride)]);
   }
 
   shape(batch: number): Pool2dShape {
@@ -38,7 +48,7 @@ abstract class Pool2d extends ParameterFreeLayer {
   }
 }
 
-export class MaxPool2d extends Pool2d {
+export class MaxPool2d extends WindowPool2d {
   private readonly argmax: BatchBuffer<Int32Array>; // kept for backward
 
   /** A K×K max pool with stride S (the paper's: 2 and 2). */
@@ -62,7 +72,7 @@ export class MaxPool2d extends Pool2d {
   }
 }
 
-export class AvgPool2d extends Pool2d {
+export class AvgPool2d extends WindowPool2d {
   forward(input: Floats, batch: number): Floats {
     this.batch = batch;
     const output = this.output.forBatch(batch);
@@ -83,23 +93,9 @@ export class AvgPool2d extends Pool2d {
  * average pool whose one window is the whole plane, so a square input runs the pool kernels; a
  * non-square one is pooled by the same mean written here.
  */
-export class GlobalAvgPool2d extends ParameterFreeLayer {
-  readonly inputShape: number[];
-  readonly outputShape: number[];
-  private readonly output: BatchBuffer<Floats>;
-  private readonly dInput: BatchBuffer<Floats>;
-  private batch = 0;
-
-  constructor(
-    private readonly backend: Backend,
-    readonly name: string,
-    inputShape: [number, number, number],
-  ) {
-    super();
-    this.inputShape = inputShape;
-    this.outputShape = [inputShape[0], 1, 1];
-    this.output = BatchBuffer.floats(backend, inputShape[0]);
-    this.dInput = BatchBuffer.floats(backend, product(inputShape));
+export class GlobalAvgPool2d extends Pool2d {
+  constructor(backend: Backend, name: string, inputShape: [number, number, number]) {
+    super(backend, name, inputShape, [inputShape[0], 1, 1]);
   }
 
   private squareShape(batch: number): Pool2dShape | null {

@@ -1,0 +1,14 @@
+/** What the tests check of a refusal: that it is an XcnnError, whose message they then read. */
+import { expect } from 'vitest';
+import { XcnnError } from '../src/errors.js';
+
+/** The error `f` throws (failing the test if it throws none, or not an XcnnError). */
+export function errorOf(f: () => unknown): XcnnError {
+  try {
+    f();
+  } catch (error) {
+    expect(error).toBeInstanceOf(XcnnError);
+    return error as XcnnError;
+  }
+  throw new Error('expected an error, got none');
+}
