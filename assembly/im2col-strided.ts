@@ -18,6 +18,10 @@
  *                         plain gemm runs on it, and col2imStrided scatter-adds dColumns back, skipping
  *                         the entries that came from the padding. Strided rows are gathers, so the
  *                         direct packers' contiguous v128 loads would not apply anyway.
+ *   small output maps     (any stride) the columns of a group of G images side by side, [C·K·K, G·OH·OW]:
+ *                         im2colStrided writes image g's columns at column offset g·OH·OW of rows
+ *                         `columnsStride` = G·OH·OW floats apart, and col2imStrided reads them back the
+ *                         same way, so one GEMM serves the whole group (see conv-groups.ts).
  *
  * In a row of the columns, the output columns j whose source column v = S·j + q − P lies inside the
  * image form one run [jLow, jHigh): zeros before and after it, the image between (a copyRun when S = 1).
@@ -74,7 +78,10 @@ function firstPast(q: i32, stride: i32, padding: i32, width: i32, outW: i32): i3
   return limit <= 0 ? 0 : min(outW, (limit + stride - 1) / stride);
 }
 
-/** columns [C·K·K, OH·OW] ← the im2col matrix of image [C, H, W] with stride S and zero padding P. */
+/**
+ * columns [C·K·K, OH·OW] ← the im2col matrix of image [C, H, W] with stride S and zero padding P, its rows
+ * `columnsStride` floats apart (OH·OW for a matrix of its own, G·OH·OW for one image of a group's).
+ */
 export function im2colStrided(
   image: usize,
   channels: i32,
@@ -84,10 +91,12 @@ export function im2colStrided(
   stride: i32,
   padding: i32,
   columns: usize,
+  columnsStride: i32,
 ): void {
   const outH = (height + 2 * padding - kernelSize) / stride + 1;
   const outW = (width + 2 * padding - kernelSize) / stride + 1;
   const rowBytes = <usize>outW << 2;
+  const rowGap = <usize>(columnsStride - outH * outW) << 2; // from the end of one columns row to the next
   let dst = columns;
   for (let c = 0; c < channels; c++) {
     const plane = image + ((<usize>c * height * width) << 2);
@@ -112,17 +121,20 @@ export function im2colStrided(
           }
           dst += rowBytes;
         }
+        dst += rowGap;
       }
     }
   }
 }
 
 /**
- * image [C, H, W] ← col2im of columns [C·K·K, OH·OW] with stride S and padding P: zeroed, then every
- * column entry that came from a pixel is added back onto it (entries from the padding are dropped).
+ * image [C, H, W] ← col2im of columns [C·K·K, OH·OW] (rows `columnsStride` floats apart) with stride S and
+ * padding P: zeroed, then every column entry that came from a pixel is added back onto it (entries from
+ * the padding are dropped).
  */
 export function col2imStrided(
   columns: usize,
+  columnsStride: i32,
   channels: i32,
   height: i32,
   width: i32,
@@ -134,6 +146,7 @@ export function col2imStrided(
   const outH = (height + 2 * padding - kernelSize) / stride + 1;
   const outW = (width + 2 * padding - kernelSize) / stride + 1;
   memory.fill(image, 0, (<usize>channels * height * width) << 2);
+  const rowGap = <usize>(columnsStride - outH * outW) << 2;
   let src = columns;
   for (let c = 0; c < channels; c++) {
     const plane = image + ((<usize>c * height * width) << 2);
@@ -156,6 +169,7 @@ export function col2imStrided(
           }
           src += <usize>outW << 2;
         }
+        src += rowGap;
       }
     }
   }

@@ -70,10 +70,14 @@ export interface KernelExports {
   padImage(image: number, channels: number, height: number, width: number, padding: number, padded: number): void;
   /** image [C, H, W] ← the interior of padded [C, H+2P, W+2P]. */
   cropImage(padded: number, channels: number, height: number, width: number, padding: number, image: number): void;
-  /** columns [C·K·K, OH·OW] ← the im2col matrix with stride and padding, materialised. */
-  im2colStrided(image: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, columns: number): void;
-  /** image [C, H, W] ← col2im of columns with stride and padding (zeroed, then scatter-added). */
-  col2imStrided(columns: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, image: number): void;
+  /** columns [C·K·K, OH·OW] (rows columnsStride floats apart) ← the im2col matrix with stride and padding, materialised. */
+  im2colStrided(image: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, columns: number, columnsStride: number): void;
+  /** image [C, H, W] ← col2im of columns (rows columnsStride floats apart) with stride and padding (zeroed, then scatter-added). */
+  col2imStrided(columns: number, columnsStride: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, image: number): void;
+  /** output [G, F, P] ← product [F, G·P] + bias, then the ReLU when relu = 1 (assembly/conv-groups.ts). */
+  scatterGroup(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
+  /** group [F, G·P] ← dOutput [G, F, P]. */
+  gatherGroup(dOutput: number, images: number, channels: number, positions: number, group: number): void;
 
   /** The paper's 2×2, stride-2 max pool. */
   maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;

@@ -90,6 +90,8 @@ export class WasmBackend implements Backend {
   private columns = { address: 0, floats: 0 };
   /** One image with its zero border, [C, H+2P, W+2P] (padded stride-1 convolutions); grown likewise. */
   private padded = { address: 0, floats: 0 };
+  /** A group's product or gathered dOutput [F, G·OH·OW] (grouped convolutions); grown likewise. */
+  private group = { address: 0, floats: 0 };
   /** dWᵀ [C·K·K, F] of a convolution with C·K·K < F, summed over the batch before it is added to dW. */
   private transposedWeightGradient = { address: 0, floats: 0 };
 
@@ -155,10 +157,11 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * One GEMM per image, its B the image's im2col matrix packed straight from the image (stride 1, after
-   * padding it into a bordered block when P > 0) or materialised (stride > 1); then the bias over the
-   * whole batch, or — fused with the ReLU — bias and ReLU in one pass over each image's output right
-   * after its GEMM, while it is still in cache.
+   * Small output maps and strided convolutions (see imagesPerGemm): one GEMM per group of images over
+   * their columns side by side, its product scattered into the output with the bias (and ReLU). Others:
+   * one GEMM per image, its B the image's im2col matrix packed straight from the image (after padding it
+   * into a bordered block when P > 0); then the bias over the whole batch, or — fused with the ReLU — bias
+   * and ReLU in one pass over each image's output right after its GEMM, while it is still in cache.
    */
   private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
@@ -170,18 +173,27 @@ export class WasmBackend implements Backend {
     const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
     const patch = C * K * K;
+    const G = imagesPerGemm(S, positions);
+    if (G > 0) {
+      const cols = this.columnsFor(patch * G * positions);
+      const product = this.groupScratch(F * G * positions);
+      for (let n0 = 0; n0 < N; n0 += G) {
+        const g = Math.min(G, N - n0);
+        const columns = g * positions;
+        // cols [CKK, g·OH·OW]: image n0 + i's columns at column offset i·OH·OW
+        for (let i = 0; i < g; i++) this.kernels.im2colStrided(x + (n0 + i) * C * H * W * 4, C, H, W, K, S, P, cols + i * positions * 4, columns);
+        // product [F, g·OH·OW] = W [F, CKK] · cols, then out [g, F, OH·OW] = product + bias (ReLU)
+        this.kernels.gemm(0, 0, F, columns, patch, w, patch, cols, columns, product, columns, 0);
+        this.kernels.scatterGroup(product, g, F, positions, b, relu ? 1 : 0, y + n0 * F * positions * 4);
+      }
+      return;
+    }
     for (let n = 0; n < N; n++) {
       const xN = x + n * C * H * W * 4;
       const yN = y + n * F * positions * 4;
       // out_n [F, OH·OW] = W [F, CKK] · cols_n [CKK, OH·OW]
-      if (S === 1) {
-        const image = this.paddedImage(xN, s);
-        this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, image.address, image.height, image.width, K, yN, positions, 0);
-      } else {
-        const cols = this.columnsFor(patch * positions);
-        this.kernels.im2colStrided(xN, C, H, W, K, S, P, cols);
-        this.kernels.gemm(0, 0, F, positions, patch, w, patch, cols, positions, yN, positions, 0);
-      }
+      const image = this.paddedImage(xN, s);
+      this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, image.address, image.height, image.width, K, yN, positions, 0);
       if (relu) this.kernels.addBiasRelu(yN, 1, F, positions, b);
     }
     if (!relu) this.kernels.addBias(y, N, F, positions, b);
@@ -193,35 +205,67 @@ export class WasmBackend implements Backend {
     checkConv2d(kernel, s, { input: g.input, weight: g.weight, bias: g.dBias, output: g.dOutput });
     checkConv2d(kernel, s, { input: g.dInput, weight: g.dWeight });
     const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, g);
-    const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
-    const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
+    const { batch: N, inChannels: C, outChannels: F, kernelSize: K } = s;
+    const { stride: S, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
     const patch = C * K * K;
-    const cols = dx === null && S === 1 ? 0 : this.columnsFor(patch * positions);
     // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
     // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
     const dwT = patch < F ? this.weightGradientScratch(patch * F) : null;
     this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
+    const G = imagesPerGemm(S, positions);
+    if (G > 0) this.convolveGroupsBackward(s, G, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
+    else this.convolveImagesBackward(s, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
+    if (dwT !== null) {
+      const dW = g.dWeight as Float32Array;
+      for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
+    }
+  }
+
+  /**
+   * conv2dBackward per group of G images: dOut_g [F, g·OH·OW] gathered, cols_g [CKK, g·OH·OW] as in convolve;
+   * dW [F, CKK] += dOut_g · cols_gᵀ (or dWᵀ (+)= cols_g · dOut_gᵀ into `dwT` when it is not 0), and
+   * dCols_g = Wᵀ · dOut_g (over cols_g, no longer needed) scattered back onto each image by col2im.
+   */
+  private convolveGroupsBackward(s: Conv2dShape, G: number, a: ConvAddresses, dwT: number): void {
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
+    const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
+    const positions = outHeight * outWidth;
+    const patch = C * K * K;
+    const cols = this.columnsFor(patch * G * positions);
+    const dyG = this.groupScratch(F * G * positions);
+    for (let n0 = 0; n0 < N; n0 += G) {
+      const g = Math.min(G, N - n0);
+      const columns = g * positions;
+      for (let i = 0; i < g; i++) this.kernels.im2colStrided(a.x + (n0 + i) * C * H * W * 4, C, H, W, K, S, P, cols + i * positions * 4, columns);
+      this.kernels.gatherGroup(a.dy + n0 * F * positions * 4, g, F, positions, dyG);
+      if (dwT === 0) this.kernels.gemm(0, 1, F, patch, columns, dyG, columns, cols, columns, a.dw, patch, 1);
+      else this.kernels.gemm(0, 1, patch, F, columns, cols, columns, dyG, columns, dwT, F, n0 > 0 ? 1 : 0);
+      if (a.dx === null) continue;
+      this.kernels.gemm(1, 0, patch, columns, F, a.w, patch, dyG, columns, cols, columns, 0);
+      for (let i = 0; i < g; i++) this.kernels.col2imStrided(cols + i * positions * 4, columns, C, H, W, K, S, P, a.dx + (n0 + i) * C * H * W * 4);
+    }
+  }
+
+  /** conv2dBackward one image at a time, its columns packed straight from the (padded) image; dwT as above. */
+  private convolveImagesBackward(s: Conv2dShape, a: ConvAddresses, dwT: number): void {
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
+    const { padding: P, outHeight, outWidth } = convGeometry(s);
+    const positions = outHeight * outWidth;
+    const patch = C * K * K;
+    const { x, w, dy, dw, dx } = a;
+    const cols = dx === null ? 0 : this.columnsFor(patch * positions);
     for (let n = 0; n < N; n++) {
       const dyN = dy + n * F * positions * 4;
       const xN = x + n * C * H * W * 4;
       const dxN = dx === null ? 0 : dx + n * C * H * W * 4;
-      if (S > 1) {
-        this.kernels.im2colStrided(xN, C, H, W, K, S, P, cols);
-        if (dwT === null) this.kernels.gemm(0, 1, F, patch, positions, dyN, positions, cols, positions, dw, patch, 1);
-        else this.kernels.gemm(0, 1, patch, F, positions, cols, positions, dyN, positions, dwT.byteOffset, F, n > 0 ? 1 : 0);
-        if (dx === null) continue;
-        this.kernels.gemm(1, 0, patch, positions, F, w, patch, dyN, positions, cols, positions, 0);
-        this.kernels.col2imStrided(cols, C, H, W, K, S, P, dxN);
-        continue;
-      }
       const image = this.paddedImage(xN, s);
-      if (dwT === null) {
+      if (dwT === 0) {
         // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
         this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.height, image.width, K, dw, patch, 1);
       } else {
         // dWᵀ [CKK, F] (+)= cols_n [CKK, OH·OW] · dOut_nᵀ (the first image overwrites the scratch)
-        this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, dyN, positions, dwT.byteOffset, F, n > 0 ? 1 : 0);
+        this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, dyN, positions, dwT, F, n > 0 ? 1 : 0);
       }
       if (dx === null) continue;
       // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels — with padding, onto
@@ -233,10 +277,6 @@ export class WasmBackend implements Backend {
         this.kernels.col2im(cols, C, image.height, image.width, K, image.address);
         this.kernels.cropImage(image.address, C, H, W, P, dxN);
       }
-    }
-    if (dwT !== null) {
-      const dW = g.dWeight as Float32Array;
-      for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
     }
   }
 
@@ -565,6 +605,12 @@ export class WasmBackend implements Backend {
     return { address: this.padded.address, height, width };
   }
 
+  /** The byte address of the scratch block for a group's product or gathered dOutput, grown on first need. */
+  private groupScratch(floats: number): number {
+    if (floats > this.group.floats) this.group = { address: this.arena.reserve(floats * 4), floats };
+    return this.group.address;
+  }
+
   /** The byte address of the scratch block for one image's columns (or their gradient), grown on first need. */
   private columnsFor(floats: number): number {
     if (floats > this.columns.floats) this.columns = { address: this.arena.reserve(floats * 4), floats };
@@ -598,6 +644,29 @@ export class WasmBackend implements Backend {
     }
     return array.byteOffset;
   }
+}
+
+/** The byte addresses of a convolution's backward pass (dx null when dInput is not wanted). */
+interface ConvAddresses {
+  x: number;
+  w: number;
+  dy: number;
+  dw: number;
+  dx: number | null;
+}
+
+// The grouped path: how many columns a group's GEMM should have (about the GEMM's NC, one column block).
+const GROUP_COLUMNS = 2048;
+// Output maps with fewer positions than this go grouped (measurement in imagesPerGemm).
+const GROUP_BELOW_POSITIONS = Number(process.env.XCNN_GROUP_BELOW ?? 256);
+
+/**
+ * Images per GEMM of a convolution with stride S and OH·OW = positions, or 0 for one GEMM per image with
+ * its columns packed straight from the image. TODO measurement.
+ */
+function imagesPerGemm(stride: number, positions: number): number {
+  if (stride === 1 && positions >= GROUP_BELOW_POSITIONS) return 0;
+  return Math.max(1, Math.floor(GROUP_COLUMNS / positions));
 }
 
 // A rows×cols matrix stored row-major with row stride ld must fit in `array`.
