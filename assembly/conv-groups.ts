@@ -1,5 +1,5 @@
 /**
- * A convolution over a group of G images as one GEMM (used where one image's output map is too small for
+ * A strided convolution over a group of G images as one GEMM (one image's output map is too small for
  * the GEMM's blocking, see src/backend/wasm/wasm-backend.ts):
  *
  *   columns  [C·K·K, G·P]   the G images' im2col matrices side by side (im2colStrided with a row stride),

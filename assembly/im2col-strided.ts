@@ -17,11 +17,10 @@
  *   stride S > 1          im2colStrided materialises the columns matrix in the backend's scratch, the
  *                         plain gemm runs on it, and col2imStrided scatter-adds dColumns back, skipping
  *                         the entries that came from the padding. Strided rows are gathers, so the
- *                         direct packers' contiguous v128 loads would not apply anyway.
- *   small output maps     (any stride) the columns of a group of G images side by side, [C·K·K, G·OH·OW]:
- *                         im2colStrided writes image g's columns at column offset g·OH·OW of rows
- *                         `columnsStride` = G·OH·OW floats apart, and col2imStrided reads them back the
- *                         same way, so one GEMM serves the whole group (see conv-groups.ts).
+ *                         direct packers' contiguous v128 loads would not apply anyway. The columns of a
+ *                         group of G images lie side by side, [C·K·K, G·OH·OW]: image g's at column offset
+ *                         g·OH·OW of rows `columnsStride` = G·OH·OW floats apart, so one GEMM serves the
+ *                         whole group (conv-groups.ts).
  *
  * In a row of the columns, the output columns j whose source column v = S·j + q − P lies inside the
  * image form one run [jLow, jHigh): zeros before and after it, the image between (a copyRun when S = 1).
