@@ -6,10 +6,15 @@
  * summation bound, Σ|terms| from the reference run on absolute values. Stride 1 with padding runs the
  * packers of the valid convolution on a zero-bordered copy of each image, so it must equal, bit for bit,
  * the wasm valid convolution of an explicitly padded input — an independent check of the border logic.
+ * Strided convolutions run one GEMM per group of images (imagesPerGemm); shapes with several groups and a
+ * partial last one must match the reference too, and their output and dInput must equal, bit for bit,
+ * the same convolution run one image at a time (a group's GEMM sums each output in the same order).
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
+import { convGeometry } from '../src/backend/backend.js';
+import { imagesPerGemm } from '../src/backend/wasm/wasm-backend.js';
 import { XcnnError } from '../src/errors.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, printMargins, sumTolerance } from './parity.js';
@@ -33,6 +38,36 @@ const shapes: fc.Arbitrary<Conv2dShape> = fc
     height: Math.max(1, s.kernelSize - 2 * s.padding) + extraHeight,
     width: Math.max(1, s.kernelSize - 2 * s.padding) + extraWidth,
   }));
+
+/**
+ * Strided shapes whose batch makes 2–3 groups of imagesPerGemm images, the last one partial or full: output
+ * maps of 110–256 positions (2–4 images a group) on inputs of every size that gives them.
+ */
+const groupedShapes: fc.Arbitrary<Conv2dShape> = fc
+  .record({
+    inChannels: fc.integer({ min: 1, max: 3 }),
+    outChannels: fc.integer({ min: 1, max: 12 }),
+    kernelSize: fc.integer({ min: 1, max: 5 }),
+    stride: fc.integer({ min: 2, max: 3 }),
+    padding: fc.integer({ min: 0, max: 2 }),
+    outHeight: fc.integer({ min: 11, max: 17 }),
+    outWidth: fc.integer({ min: 10, max: 17 }),
+    extraHeight: fc.nat(2),
+    extraWidth: fc.nat(2),
+    fullGroups: fc.integer({ min: 1, max: 2 }),
+    lastGroup: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
+  .filter((r) => r.outHeight * r.outWidth <= 256 && (r.outHeight - 1) * r.stride + r.kernelSize > 2 * r.padding)
+  .map(({ outHeight, outWidth, extraHeight, extraWidth, fullGroups, lastGroup, ...s }) => {
+    const G = imagesPerGemm(s.stride, outHeight * outWidth);
+    return {
+      ...s,
+      // ⌊(H + 2P − K)/S⌋ + 1 = outHeight for H = (outHeight − 1)·S + K − 2P + extra, extra < S
+      height: (outHeight - 1) * s.stride + s.kernelSize - 2 * s.padding + (extraHeight % s.stride),
+      width: Math.max(1, (outWidth - 1) * s.stride + s.kernelSize - 2 * s.padding + (extraWidth % s.stride)),
+      batch: fullGroups * G + 1 + Math.floor(lastGroup * (G - 0.5)), // the last group holds 1..G images
+    };
+  });
 
 /** Forward, fused forward and backward against the reference; the fused forward also bit for bit against the plain one + ReLU. */
 function checkConv(s: Conv2dShape, seed: number): void {
@@ -71,6 +106,49 @@ describe('conv2d with stride and padding (wasm)', () => {
     checkConv({ batch: 2, inChannels: 1, height: 28, width: 28, outChannels: 6, kernelSize: 5, padding: 2 }, 1);
     checkConv({ batch: 2, inChannels: 32, height: 14, width: 14, outChannels: 64, kernelSize: 3, padding: 1 }, 2);
     checkConv({ batch: 2, inChannels: 8, height: 15, width: 15, outChannels: 16, kernelSize: 3, stride: 2, padding: 1 }, 3);
+  });
+
+  it('runs strided convolutions one GEMM per group of images: several groups and a partial last one match the reference', () => {
+    fc.assert(
+      fc.property(groupedShapes, fc.integer(), (s, seed) => {
+        const { outHeight, outWidth } = convGeometry(s);
+        const G = imagesPerGemm(s.stride ?? 1, outHeight * outWidth);
+        expect(G).toBeGreaterThan(1);
+        expect(s.batch).toBeGreaterThan(G);
+        checkConv(s, seed);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('gives, in a group, the output and dInput of the same strided convolution run one image at a time, bit for bit', () => {
+    fc.assert(
+      fc.property(groupedShapes, fc.integer(), (s, seed) => {
+        const random = new Random(seed);
+        const n = convSizes(s);
+        const x = randomFloats(n.input, random);
+        const w = randomFloats(n.weight, random);
+        const b = randomFloats(s.outChannels, random);
+        const dy = randomFloats(n.output, random);
+        const grouped = { y: wasm.allocFloats(n.output), dx: wasm.allocFloats(n.input) };
+        const single = { y: wasm.allocFloats(n.output), dx: wasm.allocFloats(n.input) };
+        const gradients = (input: Float32Array, dOutput: Float32Array, dInput: Float32Array) => ({
+          input, weight: w, dOutput, dWeight: wasm.allocFloats(n.weight), dBias: wasm.allocFloats(s.outChannels), dInput,
+        });
+        wasm.conv2dReluForward(s, x, w, b, grouped.y);
+        wasm.conv2dBackward(s, gradients(x, dy, grouped.dx));
+        const one: Conv2dShape = { ...s, batch: 1 };
+        const [inPer, outPer] = [n.input / s.batch, n.output / s.batch];
+        for (let image = 0; image < s.batch; image++) {
+          const xImage = x.subarray(image * inPer, (image + 1) * inPer);
+          wasm.conv2dReluForward(one, xImage, w, b, single.y.subarray(image * outPer, (image + 1) * outPer));
+          wasm.conv2dBackward(one, gradients(xImage, dy.subarray(image * outPer, (image + 1) * outPer), single.dx.subarray(image * inPer, (image + 1) * inPer)));
+        }
+        expectParity('grouped conv2d+relu output vs one image at a time', grouped.y, single.y, EXACT);
+        expectParity('grouped conv2d dInput vs one image at a time', grouped.dx, single.dx, EXACT);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('with stride 1, equals bit for bit the valid convolution of the explicitly zero-padded input', () => {

@@ -672,7 +672,7 @@ const GROUP_COLUMNS = 512;
  * and that costs more than the wider GEMM gains — 14×14 (modern conv3) forward 14.0 ms against 11.1,
  * backward 25.2 against 22.4; 7×7 (a conv(64,3,pad=1) after two strided ones) forward 8.2 against 6.8.
  */
-function imagesPerGemm(stride: number, positions: number): number {
+export function imagesPerGemm(stride: number, positions: number): number {
   if (stride === 1) return 0;
   return Math.max(1, Math.floor(GROUP_COLUMNS / positions));
 }
