@@ -26,7 +26,7 @@
  * image form one run [jLow, jHigh): zeros before and after it, the image between (a copyRun when S = 1).
  */
 
-import { addRun, copyRun } from './float-runs';
+import { addRun, copyRun, zeroRun } from './float-runs';
 
 /** padded [C, H+2P, W+2P] ← image [C, H, W] in the interior, zeros in the border. */
 export function padImage(image: usize, channels: i32, height: i32, width: i32, padding: i32, padded: usize): void {
@@ -38,9 +38,9 @@ export function padImage(image: usize, channels: i32, height: i32, width: i32, p
     memory.fill(dst, 0, borderRows); // top border
     dst += borderRows;
     for (let u = 0; u < height; u++) {
-      memory.fill(dst, 0, <usize>padding << 2);
+      zeroRun(dst, padding);
       copyRun(src, dst + (<usize>padding << 2), width);
-      memory.fill(dst + (<usize>(padding + width) << 2), 0, <usize>padding << 2);
+      zeroRun(dst + (<usize>(padding + width) << 2), padding);
       src += <usize>width << 2;
       dst += <usize>paddedWidth << 2;
     }
@@ -106,17 +106,25 @@ export function im2colStrided(
         for (let i = 0; i < outH; i++) {
           const u = stride * i + p - padding;
           if (u < 0 || u >= height) {
-            memory.fill(dst, 0, rowBytes);
+            zeroRun(dst, outW);
           } else {
-            memory.fill(dst, 0, <usize>jLow << 2);
+            zeroRun(dst, jLow);
             // source of output column j: row u, column S·j + q − P
             const src = plane + ((<usize>u * width + q - padding) << 2);
             if (stride == 1) {
               copyRun(src + (<usize>jLow << 2), dst + (<usize>jLow << 2), jHigh - jLow);
             } else {
-              for (let j = jLow; j < jHigh; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>(stride * j) << 2)));
+              let j = jLow;
+              if (stride == 2) {
+                // four outputs from the eight floats at 2j: their even lanes (the last load ends inside the row)
+                for (; j + 4 <= jHigh && 2 * j + 7 + q - padding < width; j += 4) {
+                  const at = src + (<usize>(2 * j) << 2);
+                  v128.store(dst + (<usize>j << 2), v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+                }
+              }
+              for (; j < jHigh; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>(stride * j) << 2)));
             }
-            memory.fill(dst + (<usize>jHigh << 2), 0, <usize>(outW - jHigh) << 2);
+            zeroRun(dst + (<usize>jHigh << 2), outW - jHigh);
           }
           dst += rowBytes;
         }
