@@ -18,9 +18,9 @@
  *
  * Memory (arena.ts): allocFloats/allocInts return views into one shared WebAssembly memory; they stay
  * valid for the backend's lifetime, even as the memory grows. The scratch the kernels need (GEMM
- * packing panels, the columns (gradient) of one image or group, a group's product, a padded image) is reserved by the backend itself:
- * the panels at creation, the others when a larger convolution first arrives, so a training step whose
- * shapes have been seen allocates nothing.
+ * packing panels, the columns (gradient) of one image or group, a group's product, a padded image) is
+ * reserved by the backend itself: the panels at creation, the others when a larger convolution first
+ * arrives, so a training step whose shapes have been seen allocates nothing.
  *
  * This file uses no Node-only API: a browser can create the backend from fetched bytes with
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
