@@ -7,7 +7,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeSafetensors } from '../src/files/safetensors.js';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/files/safetensors.js';
+import { createNetwork } from '../src/model/network.js';
+import { Random } from '../src/random.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 import { idxBytes } from './fixtures/files.js';
 
@@ -98,5 +101,28 @@ describe('colour images in rank-4 IDX files', () => {
     expectOneLineError(xcnn('evaluate', '--model', join('colour-run', 'model.safetensors'), '--data', twoChannels), 1, /t10k-images-idx3-ubyte: images with 2 channels; xcnn reads 1 \(grey\) or 3 \(RGB\)$/);
     const grey = xcnn('evaluate', '--model', join('colour-run', 'model.safetensors'));
     expectOneLineError(grey, 1, /images are 28×28 but the model takes 3×8×8$/);
+  });
+});
+
+describe('--input for a state_dict whose tensors cannot pin the image size', () => {
+  it('loads a gap network saved as an nn.Sequential state_dict at the size --input gives, and refuses a size the data does not have', () => {
+    const spec = 'conv(4,3,pad=1) bn relu gap flatten linear(2)';
+    const network = createNetwork(new ReferenceBackend(), spec, { channels: 3, height: 8, width: 8, classes: 2 });
+    network.initialize(new Random(3));
+    // nn.Sequential's names: conv1 is layer 0, bn1 layer 1, fc1 layer 5; no metadata at all.
+    const index: Record<string, string> = { conv1: '0', bn1: '1', fc1: '5' };
+    const tensors = [...network.parameters, ...network.bufferViews].map((t) => {
+      const [layer, name] = t.name.split('.');
+      return { name: `${index[layer]}.${name}`, shape: t.shape, data: Float32Array.from(t.value), dtype: 'dtype' in t ? t.dtype : undefined };
+    });
+    writeFileSync(join(work, 'gap-state-dict.safetensors'), encodeSafetensors(tensors));
+    const data = join(work, 'colour');
+    const given = xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--input', '3x8x8', '--data', data, '--json');
+    expect(given.status, given.stderr).toBe(0);
+    expect(JSON.parse(given.stdout).count).toBe(32);
+    // Without --input any size fits a gap network, and 28×28 is taken: the data's 8×8 images are refused.
+    expectOneLineError(xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--data', data), 1, /images are 3×8×8 but the model takes 3×28×28$/);
+    expectOneLineError(xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--input', '1x8x8', '--data', data), 2, /the input is given as 1 channel\(s\), but the first convolution's weight takes 3$/);
+    expectOneLineError(xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--input', '8by8'), 2, "--input: '8by8' is not CxHxW or HxW, e.g. 3x32x32");
   });
 });

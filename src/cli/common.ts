@@ -20,6 +20,7 @@ export const backendFlag: Flags = {
 };
 
 export const archFlag: Flags = {
+  input: { type: 'string', value: 'CxHxW', help: 'with --arch: the input size of a model file without geometry metadata, e.g. 3x32x32 (default: the size its tensors fit, 28×28 first; a network with gap fits any)' },
   arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a model file without one, e.g. a PyTorch nn.Sequential state_dict saved as safetensors (numeric names 0.weight, 3.running_var, …): a spec such as "conv(8,3) relu maxpool(2) flatten linear(10)" or a preset (paper, lenet5, modern); not needed for a model xcnn wrote' },
 };
 
@@ -81,8 +82,17 @@ export async function loadCommandModel(command: string, values: Record<string, u
   const backendName = backendFrom(values);
   const threads = threadsFrom(values, backendName);
   const arch = values.arch === undefined ? undefined : String(values.arch);
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName), { arch });
+  const input = values.input === undefined ? undefined : inputFlag(String(values.input));
+  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName), { arch, input });
   return { modelPath, network, info, threads };
+}
+
+/** --input CxHxW, or HxW (the channels then come from the model's first convolution): each 1 to 4096. */
+export function inputFlag(text: string): { channels?: number; height: number; width: number } {
+  const parts = text.toLowerCase().split('x');
+  if (parts.length !== 2 && parts.length !== 3) throw usageError(`--input: '${text}' is not CxHxW or HxW, e.g. 3x32x32`);
+  const sizes = parts.map((part) => intFlag('input', part, 1, 4096));
+  return sizes.length === 3 ? { channels: sizes[0], height: sizes[1], width: sizes[2] } : { height: sizes[0], width: sizes[1] };
 }
 
 /** --data's test split (and --test-limit), checked to fit the model; the training files are not read. */

@@ -8,7 +8,7 @@ import { ThreadPool } from '../parallel/thread-pool.js';
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
   summary: 'Evaluates a model on the test set: accuracy, the confusion matrix and precision / recall / F1 per class with macro and weighted averages.',
-  usage: 'xcnn evaluate --model FILE [--arch SPEC] [--data DIR] [--json] [--backend ts|wasm]',
+  usage: 'xcnn evaluate --model FILE [--arch SPEC [--input CxHxW]] [--data DIR] [--json] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict (with --arch for an nn.Sequential\'s numeric names)' },
     ...archFlag,

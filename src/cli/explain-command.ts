@@ -37,7 +37,7 @@ export const explainSpec: CommandSpec = {
   name: 'explain',
   summary:
     'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json. --layer explains another conv block; --list-layers shows them.',
-  usage: 'xcnn explain [--model FILE] [--arch SPEC] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors)' },
     ...archFlag,

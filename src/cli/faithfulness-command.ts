@@ -35,7 +35,7 @@ export const faithfulnessSpec: CommandSpec = {
   name: 'faithfulness',
   summary:
     'Measures how faithful each explanation method is on the first --n test images: deletion and insertion curves (zero-filled and ROAD-imputed) against a random order, the model-randomisation sanity check, the pointing game on the digit\'s ink, and the cost per image; prints a ranked table and writes faithfulness.json and a side-by-side figure.',
-  usage: 'xcnn faithfulness --model FILE [--arch SPEC] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn faithfulness --model FILE [--arch SPEC [--input CxHxW]] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
     ...archFlag,

@@ -32,7 +32,7 @@ export const reportSpec: CommandSpec = {
   name: 'report',
   summary:
     'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, the confusion matrix\'s cells explained (why a t was read as p), and the faithfulness ranking of an xcnn faithfulness run (--faithfulness).',
-  usage: 'xcnn report --model FILE [--arch SPEC] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
+  usage: 'xcnn report --model FILE [--arch SPEC [--input CxHxW]] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
     ...archFlag,

@@ -18,7 +18,7 @@
  *   Sequential;
  * - a file with the paper network's eight tensors and no metadata loads as a paper network, its widths
  *   read from the tensors.
- * Without geometry metadata or `options.geometry`, the input's channels come from the first convolution, the
+ * Without geometry metadata, the input's channels come from the first convolution, the
  * class count from the last layer, and the image size is the one (28, then 32, then the smallest) the tensors'
  * shapes allow.
  * Every tensor's shape is checked against the spec before use; a mismatch names the tensor, the shape found
@@ -53,10 +53,11 @@ export interface ModelLoadOptions {
   /** The architecture (a spec or a preset name), for a file without `arch` metadata: a PyTorch state_dict. */
   arch?: string;
   /**
-   * The input geometry (the data's), for a file without `geometry` metadata. Without it the image size is
-   * inferred from the tensors, which cannot pin it when the network has `gap` (any size fits).
+   * The input's size (--input CxHxW), for a file without `geometry` metadata. Without it the image size is
+   * inferred from the tensors, which cannot pin it when the network has `gap` (any size fits: 28 is taken).
+   * The channels and classes still come from the tensors; given channels that differ are refused.
    */
-  geometry?: NetworkGeometry;
+  input?: { channels?: number; height: number; width: number };
 }
 
 /** The paper network's tensor names, in order. */
@@ -139,7 +140,7 @@ function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadO
     }
     return { plan: paperPlanFromTensors(file, source, geometryGiven), naming };
   }
-  const fileGeometry = geometryGiven ?? options.geometry ?? inferGeometry(file, source, spec, naming);
+  const fileGeometry = geometryGiven ?? inferGeometry(file, source, spec, naming, options.input);
   return { plan: planNetwork(spec, fileGeometry), naming };
 }
 
@@ -166,7 +167,7 @@ function sequentialName(plan: NetworkPlan, name: string): string {
  * classes from the last tensor of the last layer, and the first image size (28, 32, then 1…1024) whose plan
  * the tensors' shapes fit.
  */
-function inferGeometry(file: SafetensorsFile, source: string, spec: string, naming: 'xcnn' | 'sequential'): NetworkGeometry {
+function inferGeometry(file: SafetensorsFile, source: string, spec: string, naming: 'xcnn' | 'sequential', input?: ModelLoadOptions['input']): NetworkGeometry {
   const shapes = new Map([...file.tensors].map(([name, tensor]) => [name, tensor.shape]));
   // Layer names and indices depend on the kinds alone; a preset's are the same for any class count.
   const kinds = parseSpec(resolveSpec(spec, 1));
@@ -177,6 +178,12 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
   const channels = firstConv ? shapes.get(nameOf(firstConv.name, 'weight'))?.[1] : 1;
   const classes = lastWeighted ? shapes.get(nameOf(lastWeighted.name, 'bias'))?.[0] : undefined;
   if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${nameOf((firstConv ?? lastWeighted)!.name, 'weight')})`);
+  if (input !== undefined) {
+    if (input.channels !== undefined && input.channels !== channels) {
+      throw new XcnnError(`${source}: the input is given as ${input.channels} channel(s), but the first convolution's weight takes ${channels}`, { exitCode: 2 });
+    }
+    return { channels, height: input.height, width: input.width, classes };
+  }
   const sizes = [28, 32, ...Array.from({ length: 1024 }, (_, k) => k + 1)];
   for (const size of sizes) {
     const geometry = { channels, height: size, width: size, classes };

@@ -22,7 +22,7 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { ReferenceBackend } from '../backend/reference/index.js';
 import { XcnnError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { decodeModel, encodeModel } from '../model/model-file.js';
+import { decodeModel, encodeModel, type ModelLoadOptions } from '../model/model-file.js';
 import { readModelFile } from '../model/model-io.js';
 
 /** The page's own files, in web/ (the scripts' imports are added to these). */
@@ -76,8 +76,8 @@ export function pageFiles(root: string, modelFile: string): PageFiles {
  * `modelFile` decoded with `arch` — checked here, so a model that does not fit fails before the server
  * starts — and written with the architecture in its metadata to a fresh temporary folder. Returns its path.
  */
-export function modelWithArchitecture(modelFile: string, arch: string): string {
-  const { network, info } = decodeModel(readModelFile(modelFile), modelFile, new ReferenceBackend(), { arch });
+export function modelWithArchitecture(modelFile: string, arch: string, input?: ModelLoadOptions['input']): string {
+  const { network, info } = decodeModel(readModelFile(modelFile), modelFile, new ReferenceBackend(), { arch, input });
   const path = join(mkdtempSync(join(tmpdir(), 'xcnn-serve-')), 'model.safetensors');
   writeFileAtomic(path, encodeModel(network, info));
   return path;
