@@ -202,7 +202,7 @@ function sequentialName(network: Network, name: string): string {
 
 function answers(backend: Backend, c: Case, stateDict: Uint8Array, expected: Map<string, Float64Array>): XcnnAnswers {
   // A network with gap fits any image size: the state_dict's tensors cannot say which, so the data's geometry is given.
-  const options = c.spec.includes('gap') ? { arch: c.spec, geometry: c.geometry } : { arch: c.spec };
+  const options = c.spec.includes('gap') ? { arch: c.spec, input: c.geometry } : { arch: c.spec };
   const { network } = loadModelFromBytes(stateDict, backend, `${c.name}.safetensors`, options);
   const { classes } = c.geometry;
   const input = backend.allocFloats(expected.get('input')!.length);
@@ -385,7 +385,7 @@ describe("loading an nn.Sequential state_dict with the spec it was built from", 
     expect(() => loadModelFromBytes(file, new ReferenceBackend(), 'model.safetensors', { arch: 'conv(5,3) bn relu flatten linear(10)' })).toThrow(
       /^model\.safetensors: not an xcnn model: tensor '0\.weight' has shape \[4, 1, 3, 3\], expected \[5, 1, 3, 3\][^\n]*$/,
     );
-    expect(() => loadModelFromBytes(file, new ReferenceBackend(), 'model.safetensors', { arch: 'conv(4,3,pad=1) bn relu flatten linear(10)', geometry })).toThrow(
+    expect(() => loadModelFromBytes(file, new ReferenceBackend(), 'model.safetensors', { arch: 'conv(4,3,pad=1) bn relu flatten linear(10)', input: geometry })).toThrow(
       /^model\.safetensors: not an xcnn model: tensor '4\.weight' has shape \[10, 144\], expected \[10, 256\] for 8×8 inputs and 10 classes$/,
     );
   });
@@ -398,10 +398,10 @@ describe("loading an nn.Sequential state_dict with the spec it was built from", 
     expect([seven.network.inputShape, seven.network.outputShape]).toEqual([[3, 8, 8], [7]]);
   });
 
-  it("takes the data's geometry for a network with gap, whose tensors fit any image size", () => {
+  it("takes the input size it is given (--input) for a network with gap, whose tensors fit any image size", () => {
     const spec = 'conv(4,3) relu gap flatten linear(10)';
     const file = sequentialFile(spec, { ...geometry, height: 12, width: 12 });
-    expect(loadModelFromBytes(file, new ReferenceBackend(), 'm', { arch: spec, geometry: { ...geometry, height: 12, width: 12 } }).network.inputShape).toEqual([1, 12, 12]);
+    expect(loadModelFromBytes(file, new ReferenceBackend(), 'm', { arch: spec, input: { height: 12, width: 12 } }).network.inputShape).toEqual([1, 12, 12]);
     expect(loadModelFromBytes(file, new ReferenceBackend(), 'm', { arch: spec }).network.inputShape).toEqual([1, 28, 28]); // a guess: the tensors cannot tell
   });
 });
