@@ -13,10 +13,10 @@
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
  */
-import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
-import { XcnnError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import { readUserFile } from '../files/read-file.js';
 import { digitFromPng, modelImageFromPng, type DigitImage } from '../explain/digit-image.js';
 import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
 import { explanationImage, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
@@ -169,13 +169,11 @@ function singleImageSet(digit: DigitImage, channels: number, height: number, wid
   return { count: 1, channels, height, width, images: digit.pixels, labels: new Uint8Array(1) };
 }
 
+/** The largest picture file --image reads: 256 MB (its pixel count is bounded again from the PNG header). */
+const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
+
 function readImageFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new XcnnError(`${path}: cannot read the image: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a PNG' : (error as Error).message}`);
-  }
+  return readUserFile(path, { what: 'the image', maxBytes: MAX_IMAGE_FILE_BYTES, folder: 'is a folder, not a PNG' });
 }
 
 export async function explainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {

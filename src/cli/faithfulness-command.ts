@@ -22,6 +22,7 @@ import type { Network } from '../model/network.js';
 import { measureFaithfulness } from '../faithfulness/faithfulness.js';
 import { faithfulnessJson, formatFaithfulness, type FaithfulnessJson } from '../faithfulness/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import { readUserFile } from '../files/read-file.js';
 import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
 import { methodsFigure, type MethodsFigureRow } from '../render/methods-figure.js';
 import { encodePng } from '../render/png.js';
@@ -177,11 +178,11 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
 export function readFaithfulnessSection(path: string): FaithfulnessSection {
   let json: FaithfulnessJson;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    const bytes = readUserFile(path, { what: 'the faithfulness results', maxBytes: 64 * 1024 * 1024, missing: 'no such file (write it with xcnn faithfulness)' });
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new XcnnError(`${path}: cannot read the faithfulness results: no such file (write it with xcnn faithfulness)`);
-    throw new XcnnError(`${path}: not a faithfulness.json: ${code ?? (error as Error).message}`);
+    if (error instanceof XcnnError) throw error;
+    throw new XcnnError(`${path}: not a faithfulness.json: ${(error as Error).message}`);
   }
   const looksRight = Array.isArray(json?.methods) && json.methods.every((m) => typeof m?.method === 'string' && typeof m?.deletion?.zero === 'number') && typeof json.random?.deletion?.zero === 'number';
   if (!looksRight) throw new XcnnError(`${path}: not a faithfulness.json written by xcnn faithfulness (no methods with deletion AUCs)`);

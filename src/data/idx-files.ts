@@ -2,9 +2,9 @@
  * Reads IDX files (idx.ts describes the format) in Node: plain, or gzipped — a file ending in `.gz` or
  * starting with gzip's magic is inflated, without trusting its header, before it is parsed.
  */
-import { readFileSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { XcnnError } from '../errors.js';
+import { readUserFile } from '../files/read-file.js';
 import { MAX_HEADER_LENGTH, MAX_IDX_BYTES, parseIdx, parseIdxHeader, type IdxArray } from './idx.js';
 
 function isGzip(bytes: Uint8Array): boolean {
@@ -12,13 +12,7 @@ function isGzip(bytes: Uint8Array): boolean {
 }
 
 function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(error);
-    throw new XcnnError(`${path}: cannot read: ${why}`);
-  }
+  return readUserFile(path, { what: '', maxBytes: MAX_IDX_BYTES });
 }
 
 /**
@@ -42,7 +36,8 @@ function gunzipIdx(compressed: Uint8Array, path: string): Uint8Array {
     throw new XcnnError(`${path}: not a valid IDX file: dimensions ${header.dims.join('×')} claim ${total} bytes, over the ${MAX_IDX_BYTES}-byte limit`);
   }
   try {
-    return gunzipSync(compressed, { maxOutputLength: total + 1 }); // one byte of room to notice extra data
+    const inflated = gunzipSync(compressed, { maxOutputLength: total + 1 }); // one byte of room to notice extra data
+    return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length); // a plain view, as a plain file's bytes are
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new XcnnError(`${path}: not a valid IDX file: it inflates to more than the ${total} bytes its dimensions ${header.dims.join('×')} claim`);

@@ -1,9 +1,8 @@
 /** Model files on disk, in Node: model-file.ts encodes and decodes the bytes. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
-import { XcnnError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import { readUserFile } from '../files/read-file.js';
 import { packageRoot } from '../files/package-root.js';
 import { decodeModel, encodeModel, type LoadedModel, type ModelInfo } from './model-file.js';
 import type { Network } from './network.js';
@@ -14,14 +13,11 @@ export function saveModel(path: string, network: Network, info: ModelInfo): void
 
 /** Reads a model file's bytes; check them with `decodeModel`. */
 export function readModelFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (train one with `xcnn train`)' : code === 'EISDIR' ? 'is a directory, not a model file' : String(error);
-    throw new XcnnError(`${path}: cannot read the model: ${why}`);
-  }
+  return readUserFile(path, { what: 'the model', maxBytes: MAX_MODEL_BYTES, missing: 'no such file (train one with `xcnn train`)', folder: 'is a directory, not a model file' });
 }
+
+/** The largest model file xcnn reads (2 GiB − 1, the most one buffer holds): far beyond any small CNN. */
+export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 export function loadModel(path: string, backend: Backend): LoadedModel {
   return decodeModel(readModelFile(path), path, backend);
