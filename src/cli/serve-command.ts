@@ -5,7 +5,9 @@
  * Ctrl-C stops it.
  */
 import { packageRoot } from '../files/package-root.js';
-import { shippedModelPath } from '../model/model-io.js';
+import { ReferenceBackend } from '../backend/reference/index.js';
+import { decodeModel } from '../model/model-file.js';
+import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { modelWithArchitecture, pageFiles } from '../serve/page-files.js';
 import { DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { intFlag, type CommandSpec, type FlagValues } from './args.js';
@@ -33,6 +35,8 @@ export async function serveCommand(values: FlagValues): Promise<number> {
   const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
   const files = pageFiles(packageRoot(), values.arch === undefined ? modelPath : modelWithArchitecture(modelPath, String(values.arch), input));
+  // The model gets every command's checks before the server starts: a regular file of sane size that decodes.
+  if (values.arch === undefined) decodeModel(readModelFile(modelPath), modelPath, new ReferenceBackend());
   const server = await startPageServer({ files, host, port });
   console.log(`xcnn serve: the page is at ${server.url} (Ctrl-C stops)`);
   await new Promise<void>((stopped) => {
