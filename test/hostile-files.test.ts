@@ -2,13 +2,21 @@
  * Files are checked before they are read (issue 16): every file the CLI opens — a model, an IDX data file, an
  * image, a faithfulness.json — is refused in one line, quickly, when it is a folder, a FIFO or a device
  * (/dev/zero and /dev/urandom never end), and when it is larger than its format can be (a sparse file, so
- * nothing is really written), before anything is allocated for it.
+ * nothing is really written), before anything is allocated for it. A model whose weights are NaN or infinite,
+ * or whose header is nested absurdly deep, is refused with the model's own one-line error.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { defaultDataDir } from '../src/data/dataset-files.js';
+import { XcnnError } from '../src/errors.js';
+import { decodeSafetensors } from '../src/files/safetensors.js';
+import { decodeModel, encodeModel } from '../src/model/model-file.js';
+import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
+import { Random } from '../src/random.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 
 const { work, xcnn } = cliWorkspace('xcnn-hostile-', 10_000);
@@ -74,5 +82,39 @@ describe('files larger than their format can be', () => {
     writeFileSync(image, '');
     truncateSync(image, 300 * 1024 ** 2);
     expectOneLineError(xcnn('explain', '--image', 'huge.png'), 1, `huge.png: cannot read the image: it is ${300 * 1024 ** 2} bytes, more than the ${256 * 1024 ** 2} such a file can be`);
+  });
+});
+
+describe('model files whose contents are hostile', () => {
+  function paperModelBytes(poison: (network: Network) => void): Uint8Array {
+    const network = createPaperNetwork(new ReferenceBackend(), MNIST_GEOMETRY, { conv1Channels: 2, conv2Channels: 3, hidden: 4 });
+    network.initialize(new Random(1));
+    poison(network);
+    return encodeModel(network, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
+  }
+
+  it('refuses a NaN or infinite weight, naming the tensor and the element', () => {
+    const nan = paperModelBytes((network) => (network.parameter('fc1.weight').value[17] = Number.NaN));
+    expect(() => decodeModel(nan, 'model.safetensors', new ReferenceBackend())).toThrow("model.safetensors: not an xcnn model: tensor 'fc1.weight' holds NaN at element 17; retrain or repair the model");
+    const infinite = paperModelBytes((network) => (network.parameter('conv2.bias').value[2] = -Infinity));
+    expect(() => decodeModel(infinite, 'model.safetensors', new ReferenceBackend())).toThrow("model.safetensors: not an xcnn model: tensor 'conv2.bias' holds -Infinity at element 2; retrain or repair the model");
+    expect(decodeModel(paperModelBytes(() => {}), 'model.safetensors', new ReferenceBackend()).network.parameters).toHaveLength(8);
+  });
+
+  it('refuses a header nested a million levels deep with its own error, not a stack overflow', () => {
+    const depth = 1_000_000;
+    const json = new TextEncoder().encode('['.repeat(depth) + ']'.repeat(depth));
+    const bytes = new Uint8Array(8 + json.length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(json, 8);
+    let thrown: unknown;
+    try {
+      decodeSafetensors(bytes, 'deep.safetensors');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(XcnnError);
+    expect((thrown as Error).message).toMatch(/^deep\.safetensors: not a valid safetensors file: /);
+    expect((thrown as Error).message.split('\n')).toHaveLength(1);
   });
 });

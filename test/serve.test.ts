@@ -198,7 +198,7 @@ describe('xcnn serve', () => {
       [['--model', '/nonexistent/model.safetensors', '--port', '0'], 1, 'error: /nonexistent/model.safetensors: cannot read the model: no such file (train one with `xcnn train`, or leave out --model for the shipped one)'],
       [['--host', '999.1.1.1', '--port', '0'], 1, 'error: --host 999.1.1.1: not an address of this machine; leave out --host for 127.0.0.1'],
       [['--model', '/dev/zero', '--port', '0'], 1, 'error: /dev/zero: cannot read the model: not a regular file (a FIFO, a device or a socket); give the path of a file'],
-      [['--model', join(import.meta.dirname, '..', 'package.json'), '--port', '0'], 1, `error: ${join(import.meta.dirname, '..', 'package.json')}: not a valid safetensors file: the header claims ${readFileSync(join(import.meta.dirname, '..', 'package.json')).readBigUInt64LE(0)} bytes, over the 104857600-byte limit`],
+      [['--model', join(import.meta.dirname, '..', 'package.json'), '--port', '0'], 1, `error: ${join(import.meta.dirname, '..', 'package.json')}: not a valid safetensors file: the header claims ${readFileSync(join(import.meta.dirname, '..', 'package.json')).readBigUInt64LE(0)} bytes, over the 16777216-byte limit`],
     ];
     for (const [args, status, line] of cases) {
       const refused = spawnSync(process.execPath, [bin, 'serve', ...args], { encoding: 'utf8', timeout: 10_000 });

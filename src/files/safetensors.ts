@@ -28,7 +28,7 @@ export interface SafetensorsFile {
 }
 
 /** No sane header is larger; a hostile length field is refused before anything is allocated. */
-export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 
 const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
 

@@ -112,6 +112,8 @@ export function networkFromFile(file: SafetensorsFile, source: string, backend: 
     // A count is int64 (as PyTorch saves it); a weight or statistic any float type (converted to float32 on reading).
     const count = 'dtype' in p && p.dtype === 'I64';
     if (count !== (tensor.dtype === 'I64')) throw fail(`tensor '${name}' has dtype ${tensor.dtype ?? 'F32'}, expected ${count ? 'I64' : 'a float type (F32, F16, BF16 or F64)'}`);
+    const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw fail(`tensor '${name}' holds ${tensor.data[bad]} at element ${bad}; retrain or repair the model`);
     p.value.set(tensor.data);
     used.add(name);
   }
