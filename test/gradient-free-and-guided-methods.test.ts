@@ -52,10 +52,14 @@ function jacobiLeading(matrix: Float64Array, n: number): { first: number; second
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  // Converged when the off-diagonal part is negligible RELATIVE to the matrix (an absolute threshold left a
+  // matrix of 1e-18s unrotated: a counterexample fast-check found with activations of 1e-9).
+  let total = 0;
+  for (let k = 0; k < n * n; k++) total += a[k] ** 2;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
-    if (off < 1e-30) break;
+    if (off <= 1e-30 * total) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
         if (a[p * n + q] === 0) continue;
