@@ -4,7 +4,7 @@
  * is touched — in WebAssembly a wrong length would otherwise read or write another tensor.
  */
 import { XcnnError } from '../errors.js';
-import type { BatchNormShape, Conv2dShape, DenseShape, Floats, Pool2dShape } from './backend.js';
+import type { BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, Pool2dShape } from './backend.js';
 import { convGeometry, poolGeometry } from './backend.js';
 
 type Sized = { length: number } | null;
@@ -66,10 +66,22 @@ export function checkPool2d(kernel: string, s: Pool2dShape, arrays: { input?: Si
   checkLength(kernel, 'argmax', arrays.argmax ?? null, outLength);
 }
 
-export function checkBatchNorm(kernel: string, s: BatchNormShape, tensors: Record<string, Sized | undefined>, perChannel: Record<string, Sized>): void {
+function checkBatchNorm(kernel: string, s: BatchNormShape, tensors: Record<string, Sized | undefined>, perChannel: Record<string, Sized>): void {
   checkDims(kernel, { ...s });
   for (const [name, array] of Object.entries(tensors)) checkLength(kernel, name, array ?? null, s.batch * s.channels * s.positions);
   for (const [name, array] of Object.entries(perChannel)) checkLength(kernel, name, array, s.channels);
+}
+
+/** The arrays of a batch-norm forward pass, checked against its shape. */
+export function checkBatchNormForward(kernel: string, s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
+  const { gamma, beta, runningMean, runningVar, savedMean, savedInvStd } = state;
+  checkBatchNorm(kernel, s, { input, output }, { gamma, beta, runningMean, runningVar, savedMean, savedInvStd });
+}
+
+/** The arrays of a batch-norm backward pass, checked against its shape. */
+export function checkBatchNormBackward(kernel: string, s: BatchNormShape, g: BatchNormGradients): void {
+  const { input, dOutput, dInput, gamma, savedMean, savedInvStd, dGamma, dBeta } = g;
+  checkBatchNorm(kernel, s, { input, dOutput, dInput }, { gamma, savedMean, savedInvStd, dGamma, dBeta });
 }
 
 export function checkSameLength(kernel: string, arrays: Record<string, Sized>): void {

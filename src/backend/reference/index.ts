@@ -4,7 +4,7 @@
  * so finite-difference gradient checks are sharp.
  */
 import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
-import { checkBatchNorm, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { adamUpdate } from './adam.js';
 import { avgPool2dBackward, avgPool2dForward } from './avgpool2d.js';
 import { batchNormBackward, batchNormForward } from './batch-norm.js';
@@ -114,14 +114,3 @@ export class ReferenceBackend implements Backend {
   }
 }
 
-/** The arrays of a batch-norm forward pass, checked against its shape (shared with the wasm backend). */
-export function checkBatchNormForward(kernel: string, s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
-  const { gamma, beta, runningMean, runningVar, savedMean, savedInvStd } = state;
-  checkBatchNorm(kernel, s, { input, output }, { gamma, beta, runningMean, runningVar, savedMean, savedInvStd });
-}
-
-/** The arrays of a batch-norm backward pass, checked against its shape (shared with the wasm backend). */
-export function checkBatchNormBackward(kernel: string, s: BatchNormShape, g: BatchNormGradients): void {
-  const { input, dOutput, dInput, gamma, savedMean, savedInvStd, dGamma, dBeta } = g;
-  checkBatchNorm(kernel, s, { input, dOutput, dInput }, { gamma, savedMean, savedInvStd, dGamma, dBeta });
-}

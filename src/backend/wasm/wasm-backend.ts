@@ -28,8 +28,7 @@
 import { XcnnError } from '../../errors.js';
 import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
-import { checkBatchNormBackward, checkBatchNormForward } from '../reference/index.js';
-import { checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena } from './arena.js';
 import {
   compileKernels,
