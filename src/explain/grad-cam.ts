@@ -143,7 +143,7 @@ export function gradCamOfBatch(network: Network, input: Floats, size: number, ta
 }
 
 /** What one forward/backward pass gives every method of the CAM family, for a batch of B images. */
-export interface LayerGradients {
+export interface ActivationsAndGradients {
   logits: Floats; // [B, classes], the last layer's buffer
   targets: Int32Array; // [B] the class each image is explained for
   activations: Floats; // [B, K, h, w] A, the explained layer's output
@@ -157,7 +157,7 @@ export interface LayerGradients {
  * The arrays are the network's buffers: read them before the next pass. `dLogits` is [size, classes]
  * scratch in the network's backend.
  */
-export function activationsAndGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats, layer?: string): LayerGradients {
+export function activationsAndGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats, layer?: string): ActivationsAndGradients {
   const name = explainedLayer(network, layer).name;
   const logits = network.forward(input, size);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);

@@ -31,8 +31,7 @@ import type { Backend } from '../backend/backend.js';
 import { MNIST_CLASS_NAMES } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type Tensor } from '../files/safetensors.js';
-import { product } from './layer.js';
-import { createNetwork, MNIST_GEOMETRY, type Network } from './network.js';
+import { createNetwork, geometryOf, MNIST_GEOMETRY, type Network } from './network.js';
 import { checkGeometry, layerNames, paperSpec, parseSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
 
 export interface ModelInfo {
@@ -253,7 +252,7 @@ function readGeometry(text: string, source: string): NetworkGeometry {
  */
 export function readInfo(file: SafetensorsFile, source: string, network?: Network): ModelInfo {
   const m = file.metadata;
-  const geometry = m.geometry !== undefined ? readGeometry(m.geometry, source) : network ? geometryFromNetwork(network) : MNIST_GEOMETRY;
+  const geometry = m.geometry !== undefined ? readGeometry(m.geometry, source) : network ? geometryOf(network) : MNIST_GEOMETRY;
   checkGeometry(geometry);
   const defaultNames = geometry.classes === 10 ? MNIST_CLASS_NAMES : Array.from({ length: geometry.classes }, (_, k) => String(k));
   const classNames = m.class_names === undefined ? defaultNames : parseJson(m, 'class_names', source);
@@ -267,9 +266,4 @@ export function readInfo(file: SafetensorsFile, source: string, network?: Networ
     training: m.training === undefined ? undefined : (parseJson(m, 'training', source) as Record<string, unknown>),
     metrics: m.metrics === undefined ? undefined : (parseJson(m, 'metrics', source) as Record<string, unknown>),
   };
-}
-
-function geometryFromNetwork(network: Network): NetworkGeometry {
-  const [channels, height, width] = network.inputShape;
-  return { channels, height, width, classes: product(network.outputShape) };
 }
