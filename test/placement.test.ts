@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
-import { heatmapFromMap } from '../src/explain/grad-cam.js';
+import { heatmapFromMap } from '../src/explain/explanation.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { placeMap, receptiveFieldCentre } from '../src/explain/placement.js';

@@ -3,7 +3,7 @@
  * draw the map zero-centred (`zeroCentred`: 0 at 0.5, the sign kept) in the diverging `coolwarm` colormap.
  */
 import { describe, expect, it } from 'vitest';
-import { zeroCentred } from '../src/explain/grad-cam.js';
+import { zeroCentred } from '../src/explain/explanation.js';
 import { METHOD_NAMES, methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { coolwarm } from '../src/render/colormap.js';

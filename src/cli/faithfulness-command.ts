@@ -16,7 +16,7 @@ import { usageError, XcnnError } from '../errors.js';
 import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainedLayer, explainableLayersOf } from '../explain/explained-layer.js';
 import { explainImages, needsConvLayer } from '../explain/methods/explain.js';
-import { zeroCentred } from '../explain/grad-cam.js';
+import { zeroCentred } from '../explain/explanation.js';
 import { predict } from '../eval/predict.js';
 import type { Network } from '../model/network.js';
 import { measureFaithfulness } from '../faithfulness/faithfulness.js';

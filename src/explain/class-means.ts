@@ -16,7 +16,7 @@ import { imageSize, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { explainForTargets, type TargetedExplainOptions } from './explain-for-targets.js';
-import type { Explanation } from './grad-cam.js';
+import type { Explanation } from './explanation.js';
 import { methodByName } from './methods/by-name.js';
 import type { ExplanationMethod } from './methods/explain.js';
 

@@ -12,7 +12,8 @@ import { XcnnError } from '../errors.js';
 import type { Predictions } from '../eval/predict.js';
 import type { Network } from '../model/network.js';
 import { explainForTargets, type TargetedExplainOptions } from './explain-for-targets.js';
-import { gradCamImage, type Explanation, type GradCamImage } from './grad-cam.js';
+import type { Explanation } from './explanation.js';
+import { gradCamImage, type GradCamImage } from './grad-cam.js';
 import { methodByName } from './methods/by-name.js';
 import type { ExplanationMethod } from './methods/explain.js';
 

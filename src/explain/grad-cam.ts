@@ -28,19 +28,6 @@ import type { Network } from '../model/network.js';
 import { explainedLayer } from './explained-layer.js';
 import { allocateExplanation, checkInputs, explanationImage, heatmapFromMap, oneHotTargets, softmaxRow, type Explanation, type ExplanationImage, type Targets } from './explanation.js';
 
-// The shared machinery used to live here; these names stay importable from grad-cam.js.
-export { camLayerOf, explainedLayer, explainableLayersOf, type ExplainableLayer } from './explained-layer.js';
-export {
-  allocateExplanation,
-  checkInputs,
-  heatmapFromMap,
-  minMaxNormalize,
-  oneHotTargets,
-  softmaxRow,
-  zeroCentred,
-  type Explanation,
-  type Targets,
-} from './explanation.js';
 
 export interface GradCamOptions {
   /** The images of the set to explain, in this order (default: all of them). */

@@ -18,7 +18,8 @@ import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
-import { camLayerOf, gradCamOfBatch } from '../explain/grad-cam.js';
+import { camLayerOf } from '../explain/explained-layer.js';
+import { gradCamOfBatch } from '../explain/grad-cam.js';
 import { BatchBuffer, type PassMode } from '../model/layer.js';
 import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LOSS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, shareOf, TARGET, type ControlBlock } from './control.js';
 

@@ -23,7 +23,8 @@ import { geometryOf, type Network } from '../model/network.js';
 import { ADAM_DEFAULTS, type Adam } from '../train/adam.js';
 import type { StepResult, TrainStep } from '../train/step.js';
 import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LOSS, MAX_THREADS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, TARGET, UPDATED } from './control.js';
-import { camLayerOf, type GradCamRunner } from '../explain/grad-cam.js';
+import { camLayerOf } from '../explain/explained-layer.js';
+import type { GradCamRunner } from '../explain/grad-cam.js';
 import { Shard } from './shard.js';
 import type { WorkerSetup } from './worker.js';
 

@@ -30,7 +30,7 @@ import { XcnnError } from '../../errors.js';
 import { BatchBuffer, product } from '../../model/layer.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
-import { oneHotTargets, type Targets } from '../grad-cam.js';
+import { oneHotTargets, type Targets } from '../explanation.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 /** ∂y_{c_n}/∂x_n of every image of a batch, from one pass; the arrays are the network's buffers (read them before the next pass). */
