@@ -186,6 +186,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
     return { channels, height: input.height, width: input.width, classes };
   }
   const sizes = [28, 32, ...Array.from({ length: 1024 }, (_, k) => k + 1)];
+  let firstPlanned: NetworkGeometry | null = null;
   for (const size of sizes) {
     const geometry = { channels, height: size, width: size, classes };
     let plan: NetworkPlan;
@@ -194,6 +195,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
     } catch {
       continue;
     }
+    firstPlanned ??= geometry;
     const fits = plan.layers.every((layer) => {
       if (layer.spec.kind !== 'linear') return true;
       const weight = shapes.get(naming === 'sequential' ? `${layer.index}.weight` : `${layer.name}.weight`);
@@ -203,14 +205,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
   }
   // No size fits: the spec differs from the file's network. The first size the spec plans for lets the shape
   // check name the first tensor that does not match.
-  for (const size of sizes) {
-    try {
-      planNetwork(spec, { channels, height: size, width: size, classes });
-      return { channels, height: size, width: size, classes };
-    } catch {
-      continue;
-    }
-  }
+  if (firstPlanned !== null) return firstPlanned;
   throw new XcnnError(`${source}: no square image size makes the architecture ${spec} fit its tensors' shapes`);
 }
 
