@@ -35,6 +35,22 @@ export function compareGradient(
   return worst;
 }
 
+/**
+ * The jump between f's one-sided slopes at x along coordinate k, |(f(x + h·e_k) − f(x))/h − (f(x) − f(x − h·e_k))/h|:
+ * O(h) where f is smooth, but the jump in slope where a kink (a ReLU input, a max-pool tie) lies within h of
+ * the point — where the central difference averages two slopes and tests no analytic gradient.
+ */
+export function slopeJump(f: () => number, x: Float64Array, k: number, h = 1e-6): number {
+  const saved = x[k];
+  const centre = f();
+  x[k] = saved + h;
+  const right = (f() - centre) / h;
+  x[k] = saved - h;
+  const left = (centre - f()) / h;
+  x[k] = saved;
+  return Math.abs(right - left);
+}
+
 /** Asserts a comparison is within `tolerance`, naming the tensor and the worst element on failure. */
 export function expectGradientClose(name: string, comparison: GradientComparison, tolerance = 1e-6): void {
   const { maxError, worstIndex, numeric, analytic } = comparison;

@@ -11,7 +11,7 @@ import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { createPaperNetwork } from '../src/model/network.js';
 import type { ReLU } from '../src/model/relu.js';
 import { Random } from '../src/random.js';
-import { compareGradient, expectGradientClose, seededValues } from './gradcheck.js';
+import { compareGradient, expectGradientClose, seededValues, slopeJump } from './gradcheck.js';
 
 describe('paper network (reference, float64)', () => {
   it('backpropagates the loss gradient to every parameter, as finite differences say', () => {
@@ -39,7 +39,13 @@ describe('paper network (reference, float64)', () => {
         head.forward(network.forward(input, c.batch), labels, c.batch, true);
         network.backward(head.dLogits!);
         const grads = Float64Array.from(network.grads);
-        expectGradientClose('all parameters', compareGradient(loss, network.params as Float64Array, grads), 1e-5);
+        const comparison = compareGradient(loss, network.params as Float64Array, grads);
+        // A kink within h of the point (fast-check found one: numeric 0.00565 against analytic 0.00665) makes the
+        // one-sided slopes jump by about twice the miss; such a point tests nothing, so it is drawn again. A wrong
+        // gradient at a smooth point misses with no such jump, and fails.
+        const miss = Math.abs(comparison.numeric - comparison.analytic);
+        fc.pre(comparison.maxError < 1e-5 || slopeJump(loss, network.params as Float64Array, comparison.worstIndex) < miss);
+        expectGradientClose('all parameters', comparison, 1e-5);
       }),
       { numRuns: 12 },
     );
