@@ -46,7 +46,7 @@ export { formatClassificationReport, formatConfusionMatrix } from './eval/format
 export { gradCam, gradCamImage, type GradCam, type GradCamImage, type GradCamOptions } from './explain/grad-cam.js';
 export { explainImages, needsConvLayer, type ExplanationMethod, type ExplainOptions, type MethodExplanation, type MethodNeed } from './explain/methods/explain.js';
 export { camLayerOf, explainedLayer, explainableLayersOf, formatExplainableLayers, type ExplainableLayer } from './explain/explained-layer.js';
-export { explanationImage, heatmapFromMap, minMaxNormalize, zeroCentred, type Explanation, type ExplanationImage } from './explain/explanation.js';
+export { explanationImage, heatmapFromMap, isFlatMap, minMaxNormalize, zeroCentred, type Explanation, type ExplanationImage } from './explain/explanation.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';
 export { explainForTargets, type TargetedExplainOptions } from './explain/explain-for-targets.js';
