@@ -26,7 +26,7 @@ describe('xcnn CLI', () => {
     [['train', '--lr', 'fast'], /--lr: 'fast' is not a positive number/],
     [['train', '--backend', 'gpu'], /--backend: 'gpu' is not one of wasm, ts/],
     [['train', 'extra'], /unexpected argument 'extra'/],
-    [['evaluate'], /--model FILE is required/],
+    [['explain'], /give either --index N\[,N…\] \(test images\) or --image FILE\.png/],
     [['train', '--data', '/no/such/folder'], /no such data folder/],
   ])('refuses %j as a usage error (status 2)', (args, message) => {
     expectOneLineError(xcnn(...(args as string[])), 2, message as RegExp);

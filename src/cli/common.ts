@@ -1,4 +1,5 @@
-/** Flags and steps that several commands share: the data folder, the backend, the model (and --arch), the model's data check, --layer. */
+/** Flags and steps that several commands share: the data folder, the backend, the model (--model, else the shipped one; --arch), the model's data check, --layer. */
+import { isAbsolute, relative } from 'node:path';
 import type { BackendName } from '../backend/backend.js';
 import { takeFirst, type Dataset, type ImageSet, type TestData } from '../data/dataset.js';
 import { loadDataset, loadTestData } from '../data/dataset-files.js';
@@ -7,7 +8,7 @@ import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
 import { decodeModel, type ModelInfo } from '../model/model-file.js';
-import { readModelFile } from '../model/model-io.js';
+import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
 import { choiceFlag, intFlag, type Flags } from './args.js';
 
@@ -66,18 +67,30 @@ export interface CommandModel {
   threads: number;
 }
 
-/** --model, which the command requires: a usage error when it is missing. */
-export function requiredModelPath(command: string, values: Record<string, unknown>): string {
-  if (values.model === undefined) throw usageError(`xcnn ${command}: --model FILE is required (see xcnn ${command} --help)`);
-  return String(values.model);
+/**
+ * --model, or the model shipped in data/ when it is left out — said in one line on stderr, so nobody takes
+ * its results for their own model's: `using the shipped model data/mnist-small.safetensors (pass --model to use yours)`.
+ */
+export function modelPathOrShipped(values: Record<string, unknown>): string {
+  if (values.model !== undefined) return String(values.model);
+  const shipped = shippedModelPath();
+  console.error(`using the shipped model ${shownPath(shipped)} (pass --model to use yours)`);
+  return shipped;
+}
+
+/** A path as a user would type it here: relative to the working folder when inside it, else as it is. */
+function shownPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown;
 }
 
 /**
- * Reads --model (its errors name the file) and builds it on --backend; --threads is checked too. The
- * file is read before the backend is made, so a bad path fails before any compilation.
+ * Reads --model (its errors name the file; the shipped model when it is left out) and builds it on
+ * --backend; --threads is checked too. The file is read before the backend is made, so a bad path fails
+ * before any compilation.
  */
-export async function loadCommandModel(command: string, values: Record<string, unknown>): Promise<CommandModel> {
-  const modelPath = requiredModelPath(command, values);
+export async function loadCommandModel(values: Record<string, unknown>): Promise<CommandModel> {
+  const modelPath = modelPathOrShipped(values);
   const bytes = readModelFile(modelPath);
   const backendName = backendFrom(values);
   const threads = threadsFrom(values, backendName);

@@ -8,9 +8,9 @@ import { ThreadPool } from '../parallel/thread-pool.js';
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
   summary: 'Evaluates a model on the test set: accuracy, the confusion matrix and precision / recall / F1 per class with macro and weighted averages.',
-  usage: 'xcnn evaluate --model FILE [--arch SPEC [--input CxHxW]] [--data DIR] [--json] [--backend ts|wasm]',
+  usage: 'xcnn evaluate [--model FILE] [--arch SPEC [--input CxHxW]] [--data DIR] [--json] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict (with --arch for an nn.Sequential\'s numeric names)' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict (with --arch for an nn.Sequential\'s numeric names) (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr)' },
     ...archFlag,
     ...dataFlag,
     ...testLimitFlag,
@@ -22,16 +22,16 @@ export const evaluateSpec: CommandSpec = {
 };
 
 export async function evaluateCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
-  const { network, info, threads } = await loadCommandModel('evaluate', values);
+  const { modelPath, network, info, threads } = await loadCommandModel(values);
   const dataset = loadDataFor(values, info);
   const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
   const evaluation = evaluate(pool ?? network, dataset.test, info.classNames);
   await pool?.close();
   if (values.json) {
-    console.log(JSON.stringify({ model: values.model, dataset: dataset.name, classNames: info.classNames, ...evaluationJson(evaluation) }, null, 2));
+    console.log(JSON.stringify({ model: modelPath, dataset: dataset.name, classNames: info.classNames, ...evaluationJson(evaluation) }, null, 2));
     return;
   }
-  console.log(`${values.model}: test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} ${dataset.name} images (loss ${evaluation.loss.toFixed(4)})\n`);
+  console.log(`${modelPath}: test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} ${dataset.name} images (loss ${evaluation.loss.toFixed(4)})\n`);
   console.log(formatClassificationReport(evaluation.report));
   console.log(`\n${formatConfusionMatrix(evaluation.confusion, info.classNames)}`);
 }

@@ -24,7 +24,6 @@ import { gradCam } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, needsConvLayer, type MethodExplanation } from '../explain/methods/explain.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { shippedModelPath } from '../model/model-io.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
 import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
@@ -39,7 +38,7 @@ export const explainSpec: CommandSpec = {
     'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json. --layer explains another conv block; --list-layers shows them.',
   usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors)' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr)' },
     ...archFlag,
     index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
     image: { type: 'string', value: 'FILE', help: 'a PNG (any size): for a 1×28×28 model a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size' },
@@ -178,7 +177,7 @@ function readImageFile(path: string): Uint8Array {
 
 export async function explainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
   if (values['list-layers']) {
-    const { network } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
+    const { network } = await loadCommandModel(values);
     console.log(formatExplainableLayers(network));
     return;
   }
@@ -206,7 +205,7 @@ export async function explainCommand(values: Record<string, string | boolean | u
   if (values.layer !== undefined && !needsConvLayer(method)) {
     throw usageError(`--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${name} explains the input (leave --layer out)`);
   }
-  const { modelPath, network, info, threads } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
+  const { modelPath, network, info, threads } = await loadCommandModel(values);
   const [channels, height, width] = network.inputShape;
   const classes = network.outputShape[0];
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);

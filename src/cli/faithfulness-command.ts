@@ -29,16 +29,16 @@ import { encodePng } from '../render/png.js';
 import type { FaithfulnessSection } from '../report/faithfulness-section.js';
 import type { ImageSet } from '../data/dataset.js';
 import { choiceFlag, GIVEN, intFlag, type CommandSpec, type FlagValues } from './args.js';
-import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath } from './common.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor } from './common.js';
 import { ProgressBar } from './progress-bar.js';
 
 export const faithfulnessSpec: CommandSpec = {
   name: 'faithfulness',
   summary:
     'Measures how faithful each explanation method is on the first --n test images: deletion and insertion curves (zero-filled and ROAD-imputed) against a random order, the model-randomisation sanity check, the pointing game on the digit\'s ink, and the cost per image; prints a ranked table and writes faithfulness.json and a side-by-side figure.',
-  usage: 'xcnn faithfulness --model FILE [--arch SPEC [--input CxHxW]] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn faithfulness [--model FILE] [--arch SPEC [--input CxHxW]] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr)' },
     ...archFlag,
     methods: { type: 'string', value: 'LIST', help: `comma-separated methods to measure (default: all that apply to the network: ${METHOD_NAMES.join(', ')})` },
     ...layerFlag,
@@ -107,7 +107,6 @@ function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], 
  * writes faithfulness.json and faithfulness.png into --out, and prints the table (or the JSON).
  */
 export async function faithfulnessCommand(values: FlagValues): Promise<void> {
-  requiredModelPath('faithfulness', values); // a missing --model is reported before the other flags
   const listed = parseMethodList(values.methods === undefined ? undefined : String(values.methods));
   const layer = values.layer === undefined ? undefined : String(values.layer);
   const steps = intFlag('steps', String(values.steps), 1, 10_000);
@@ -116,7 +115,7 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const perKind = intFlag('figure-rows', String(values['figure-rows']), 0, 50);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const out = String(values.out);
-  const { modelPath, network, info } = await loadCommandModel('faithfulness', values);
+  const { modelPath, network, info } = await loadCommandModel(values);
   // By default the methods that apply to the network (no CAM methods without a conv); a named CAM method on
   // such a network, or an unknown --layer, is one line before any data is read.
   const hasConv = explainableLayersOf(network).length > 0;

@@ -23,21 +23,24 @@ import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.j
 import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath, testLimitFlag, threadsFlag } from './common.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
 import { readFaithfulnessSection } from './faithfulness-command.js';
+
+/** Where the report of the shipped model goes by default: not beside it, in the package's data/. */
+const SHIPPED_MODEL_REPORT_FOLDER = 'runs/report';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
   summary:
     'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, the confusion matrix\'s cells explained (why a t was read as p), and the faithfulness ranking of an xcnn faithfulness run (--faithfulness).',
-  usage: 'xcnn report --model FILE [--arch SPEC [--input CxHxW]] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
+  usage: 'xcnn report [--model FILE] [--arch SPEC [--input CxHxW]] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
+    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr)' },
     ...archFlag,
     ...layerFlag,
-    out: { type: 'string', value: 'DIR', help: 'where report.html goes (default: the model\'s folder)' },
+    out: { type: 'string', value: 'DIR', help: `where report.html goes (default: the model's folder; ${SHIPPED_MODEL_REPORT_FOLDER} for the shipped model)` },
     ...dataFlag,
     ...testLimitFlag,
     colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
@@ -118,14 +121,14 @@ export function trainingHistory(metrics: Record<string, unknown> | undefined, mo
 }
 
 export async function reportCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
-  const out = values.out === undefined ? dirname(requiredModelPath('report', values)) : String(values.out);
+  const out = values.out !== undefined ? String(values.out) : values.model !== undefined ? dirname(String(values.model)) : SHIPPED_MODEL_REPORT_FOLDER;
   const colormapName = choiceFlag('colormap', String(values.colormap), colormapNames);
   const colormap = colormapByName(colormapName);
   const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
   const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
   const summaryOptions = classSummaryOptions(values);
   const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessSection(String(values.faithfulness));
-  const { modelPath, network, info, threads } = await loadCommandModel('report', values);
+  const { modelPath, network, info, threads } = await loadCommandModel(values);
   // The galleries are Grad-CAM's: a network without a conv, or an unknown --layer, is one line before any data is read.
   const layer = explainedLayer(network, values.layer === undefined ? undefined : String(values.layer));
   const dataset = loadDataFor(values, info);

@@ -7,11 +7,11 @@
 import { packageRoot } from '../files/package-root.js';
 import { ReferenceBackend } from '../backend/reference/index.js';
 import { decodeModel } from '../model/model-file.js';
-import { readModelFile, shippedModelPath } from '../model/model-io.js';
+import { readModelFile } from '../model/model-io.js';
 import { modelWithArchitecture, pageFiles } from '../serve/page-files.js';
 import { DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { intFlag, type CommandSpec, type FlagValues } from './args.js';
-import { archFlag, inputFlag } from './common.js';
+import { archFlag, inputFlag, modelPathOrShipped } from './common.js';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
@@ -21,7 +21,7 @@ export const serveSpec: CommandSpec = {
   flags: {
     port: { type: 'string', value: 'N', help: 'the port to listen on; 0 picks a free one', default: '8080' },
     host: { type: 'string', value: 'ADDRESS', help: 'the address to listen on; 127.0.0.1 keeps the page to this machine, 0.0.0.0 opens it to the network', default: DEFAULT_HOST },
-    model: { type: 'string', value: 'FILE', help: 'the model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors); the page can also load one of yours' },
+    model: { type: 'string', value: 'FILE', help: 'the model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors, said on stderr); the page can also load one of yours' },
     arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a --model without one (a PyTorch nn.Sequential state_dict): the page is sent the model with it written in' },
     input: archFlag.input,
     help: { type: 'boolean', help: 'show this help' },
@@ -32,7 +32,7 @@ export const serveSpec: CommandSpec = {
 export async function serveCommand(values: FlagValues): Promise<number> {
   const port = intFlag('port', String(values.port), 0, 65_535);
   const host = String(values.host);
-  const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
+  const modelPath = modelPathOrShipped(values);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
   const files = pageFiles(packageRoot(), values.arch === undefined ? modelPath : modelWithArchitecture(modelPath, String(values.arch), input));
   // The model gets every command's checks before the server starts: a regular file of sane size that decodes.
