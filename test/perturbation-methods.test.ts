@@ -205,19 +205,19 @@ describe('xcnn explain --method occlusion|kernel-shap|lime (CLI)', () => {
     const run = (seed: string) => xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0', '--method', 'kernel-shap', '--samples', '256', '--seed', seed, '--out', 'shap', '--json');
     const first = run('5');
     expect(first.status, first.stderr).toBe(0);
-    const [explanation] = JSON.parse(first.stdout);
-    expect(explanation.method).toBe('kernel-shap');
-    expect(explanation.layer).toBe('input');
+    const json = JSON.parse(first.stdout);
+    expect([json.method, json.layer]).toEqual(['kernel-shap', 'input']);
+    const [explanation] = json.images;
     expect(explanation.map).toHaveLength(28);
     expect(explanation.map[0]).toHaveLength(28);
     expect(explanation.completenessGap).toBeLessThan(1e-4);
-    expect(JSON.parse(run('5').stdout)[0].map).toEqual(explanation.map);
+    expect(JSON.parse(run('5').stdout).images[0].map).toEqual(explanation.map);
   });
 
   it('occlusion: writes the figure, and documents --window, --stride, --patch, --seed in --help', () => {
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0', '--method', 'occlusion', '--window', '6', '--stride', '3', '--out', 'occ');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Occlusion for \d → occ\/test-0\.png/);
+    expect(run.stdout).toMatch(/Occlusion for \d( \(flat\))? → occ\/test-0-occlusion\.png/);
     const help = xcnn('explain', '--help').stdout;
     for (const text of ['occlusion', 'kernel-shap', 'lime', '--window', '--stride', '--patch', '--seed']) expect(help).toContain(text);
   });

@@ -43,9 +43,10 @@ describe('the shipped pretrained model (data/mnist-small.safetensors)', () => {
   it('is what `xcnn explain` uses when no --model is given', () => {
     const explained = xcnn('explain', '--index', '0', '--figures', '0', '--json', '--backend', 'ts');
     expect(explained.status, explained.stderr).toBe(0);
-    const [explanation] = JSON.parse(explained.stdout);
-    expect(explanation.model).toBe(shippedModelPath());
-    expect(explanation.predicted).toBe(explanation.label);
+    const json = JSON.parse(explained.stdout);
+    expect(json.model).toBe(shippedModelPath());
+    expect(json.images[0].predicted).toBe(json.images[0].label);
+    expect(explained.stderr.trim()).toBe(`using the shipped model ${shippedModelPath()} (pass --model to use yours)`);
   });
 });
 

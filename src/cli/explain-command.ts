@@ -12,6 +12,11 @@
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
+ * explain.json is streamed, an image at a time, into a temporary file renamed when complete (49 MB for
+ * the MNIST test set, never held as one string). Figures are named for the image and the method,
+ * `test-7-grad-cam.png` and `image-digit-grad-cam.png`, so runs of several methods into one folder keep
+ * each one's. A flat map (all zero after the ReLU, or constant: explanation.ts, `isFlatMap`) is flagged in
+ * the JSON and counted in the summary: its overlay shows no evidence, which is not evidence of absence.
  */
 import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
@@ -19,11 +24,11 @@ import { usageError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
 import { digitFromPng, modelImageFromPng, type DigitImage } from '../explain/digit-image.js';
 import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
-import { explanationImage, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
+import { explanationImage, isFlatMap, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
 import { gradCam } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, needsConvLayer, type MethodExplanation } from '../explain/methods/explain.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
+import { AtomicFileWriter, writeFileAtomic } from '../files/atomic-write.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
 import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
@@ -54,9 +59,9 @@ export const explainSpec: CommandSpec = {
     seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed', default: '1' },
     class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class (eigen-cam ignores it: its map is the same for every class)' },
     placement: { type: 'string', value: 'stretch|receptive-field', help: 'CAM methods: stretch the block\'s map over the image (the usual), or put each cell at the centre of its receptive field (for the paper\'s relu2, cell i at pixel 2i + 3.5)', default: 'stretch' },
-    out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
+    out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image, named for the image and the method: test-7-grad-cam.png, image-NAME-grad-cam.png) and explain.json (every image) go', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
-    json: { type: 'boolean', help: 'print the explanations on stdout as a JSON array (one object per image, as in the JSON files)' },
+    json: { type: 'boolean', help: 'print explain.json on stdout too (the method and layer, then one object per image under "images"), streamed an image at a time' },
     colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours (signed maps — gradient-x-input, integrated-gradients, occlusion, kernel-shap, lime, the guided methods — are always drawn in a diverging blue–red map with zero in the middle)', default: 'jet' },
     ...dataFlag,
     ...backendFlag,
@@ -111,26 +116,42 @@ function grid(values: ArrayLike<number>, height: number, width: number, round: (
 }
 
 /** What an explained image came from; `digit.pixels` is [C, H, W] (a made-MNIST-like digit for a 1×28×28 model). */
-type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
+export type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
 
-/** How an explanation was made, as explain.json records it. */
+/** How an explanation was made, as explain.json records it at its top. */
 export interface MethodRecord {
   name: string;
   layer: string;
-  completenessGap?: number; // Integrated Gradients and KernelSHAP
   placement?: Placement; // conv-block maps: how the map became the heatmap (default 'stretch')
   classAgnostic?: boolean; // Eigen-CAM: the map is the same for every target class
+}
+
+/**
+ * The top of explain.json: the model, what made every map (`method`; `layer`, the conv block or 'input';
+ * `placement` for a conv block's maps; `classAgnostic` for Eigen-CAM), how many images it holds and how many
+ * of their maps are flat. The images follow under `images` (`explanationJson` each).
+ */
+export function explainJsonHeader(modelPath: string, method: MethodRecord, count: number, flatCount: number) {
+  return {
+    model: modelPath,
+    method: method.name,
+    layer: method.layer,
+    ...(method.layer !== 'input' ? { placement: method.placement ?? 'stretch' } : {}),
+    ...(method.classAgnostic ? { classAgnostic: true } : {}),
+    count,
+    flatCount,
+  };
 }
 
 /**
  * One image's record in explain.json. Besides the prediction: `map`, the method's raw, unnormalised map
  * ([h][w], 6 significant digits; signed for the signed methods), and `heatmap`, the map brought to the
  * input's size and min–max normalised to [0, 1]. A map that is flat — all zero after the CAM family's ReLU,
- * or constant, e.g. a blank image's — has no scale to normalise by: its heatmap is all zeros and `flat` is
- * true (never NaN). `placement` is written for conv-block maps, `classAgnostic` for Eigen-CAM. For a PNG,
- * `input` is the image the model saw: [H][W] for one channel, [C][H][W] for more.
+ * or constant, e.g. a blank image's (`isFlatMap`, decided on the raw map) — shows no evidence: its heatmap
+ * is all zeros and `flat` is true (never NaN). `completenessGap` for Integrated Gradients and KernelSHAP.
+ * For a PNG, `input` is the image the model saw: [H][W] for one channel, [C][H][W] for more.
  */
-export function explanationJson(result: Explanation, image: ExplanationImage, source: Source, classNames: string[], modelPath: string, method: MethodRecord = { name: 'grad-cam', layer: 'relu2' }) {
+export function explanationJson(result: Explanation, image: ExplanationImage, source: Source, classNames: string[], completenessGap?: number) {
   const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
   const pixels = result.height * result.width;
   const channels = source.kind === 'image' ? source.digit.pixels.length / pixels : 1;
@@ -138,23 +159,51 @@ export function explanationJson(result: Explanation, image: ExplanationImage, so
     channels === 1 ? grid(values, result.height, result.width, (v) => v) : Array.from({ length: channels }, (_, c) => grid(values.subarray(c * pixels, (c + 1) * pixels), result.height, result.width, (v) => v));
   const input = source.kind === 'image' ? { input: inputGrid(source.digit.pixels), inverted: source.digit.inverted, crop: source.digit.crop } : {};
   return {
-    model: modelPath,
     ...base,
     predicted: image.predicted,
     predictedName: classNames[image.predicted],
     probabilities: Array.from(image.probabilities, round6),
     logits: Array.from(image.logits, round6),
     targetClass: image.target,
-    method: method.name,
-    layer: method.layer,
-    ...(method.completenessGap === undefined ? {} : { completenessGap: round6(method.completenessGap) }),
-    ...(method.layer !== 'input' ? { placement: method.placement ?? 'stretch' } : {}),
-    ...(method.classAgnostic ? { classAgnostic: true } : {}),
+    ...(completenessGap === undefined ? {} : { completenessGap: round6(completenessGap) }),
     map: grid(image.map, result.mapHeight, result.mapWidth, round6),
     heatmap: grid(image.heatmap, result.height, result.width, round4),
-    flat: image.heatmap.every((v) => v === 0),
+    flat: isFlatMap(image.map),
     ...input,
   };
+}
+
+/**
+ * Streams explain.json to `path` (atomically: a temporary file renamed when complete) and, with `echo`, the
+ * same text to it: the header's fields, then `"images":[` and one record a line, so the whole test set's
+ * JSON is never one string. `record(n)` makes image n's record when it is written.
+ */
+export function writeExplainJson(path: string, header: object, count: number, record: (n: number) => object, echo?: (text: string) => void): void {
+  const file = new AtomicFileWriter(path);
+  const write = (text: string) => {
+    file.write(text);
+    echo?.(text);
+  };
+  try {
+    write(`${JSON.stringify(header).slice(0, -1)},"images":[`);
+    for (let n = 0; n < count; n++) write(`${n === 0 ? '' : ','}\n${JSON.stringify(record(n))}`);
+    write('\n]}\n');
+  } catch (error) {
+    file.abort();
+    throw error;
+  }
+  file.commit();
+}
+
+/** Why a method's flat maps are flat: the CAM family ends in a ReLU; the other maps are constant (zero, say, on a blank image). */
+function flatReason(layer: 'cam' | 'input'): string {
+  return layer === 'cam' ? 'all zero after the ReLU' : 'all zero or constant';
+}
+
+/** The figure of an explained image is named for it and the method: `test-7-grad-cam.png`, `image-digit-grad-cam.png`. */
+export function figureName(source: Source, method: string): string {
+  const image = source.kind === 'test' ? `test-${source.index}` : `image-${basename(source.file, extname(source.file))}`;
+  return `${image}-${method}.png`;
 }
 
 /** 0.873 → '87.3%'; a probability short of 1 never shows as 100.0% (it reads '>99.9%'). */
@@ -205,6 +254,8 @@ export async function explainCommand(values: Record<string, string | boolean | u
   if (values.layer !== undefined && !needsConvLayer(method)) {
     throw usageError(`--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${name} explains the input (leave --layer out)`);
   }
+  // A picture that is not a readable file (a folder, a device, too large) is refused before the model is read.
+  const imageBytes = values.image === undefined ? undefined : readImageFile(String(values.image));
   const { modelPath, network, info, threads } = await loadCommandModel(values);
   const [channels, height, width] = network.inputShape;
   const classes = network.outputShape[0];
@@ -214,10 +265,10 @@ export async function explainCommand(values: Record<string, string | boolean | u
 
   let set: ImageSet;
   let sources: Source[];
-  if (values.image !== undefined) {
+  if (imageBytes !== undefined) {
     const file = String(values.image);
     const isMnistModel = channels === 1 && height === 28 && width === 28;
-    const bytes = readImageFile(file);
+    const bytes = imageBytes;
     const digit: DigitImage = isMnistModel
       ? digitFromPng(bytes, file)
       : { pixels: modelImageFromPng(bytes, file, channels, height, width), inverted: false, crop: { x: 0, y: 0, width: 0, height: 0 } };
@@ -245,17 +296,19 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const gaps = 'completenessGaps' in result ? result.completenessGaps : undefined;
   const seconds = (performance.now() - started) / 1000;
 
-  const explanations = sources.map((source, n) =>
-    explanationJson(result, explanationImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer === 'input' || layer === null ? 'input' : layer.name, completenessGap: gaps?.[n], placement, classAgnostic: method.classAgnostic }),
-  );
+  const record: MethodRecord = { name: method.name, layer: method.layer === 'input' || layer === null ? 'input' : layer.name, placement, classAgnostic: method.classAgnostic };
+  const flat = sources.map((_, n) => isFlatMap(explanationImage(result, n).map));
+  const flatCount = flat.filter(Boolean).length;
   const jsonPath = join(out, 'explain.json');
-  writeFileAtomic(jsonPath, `${JSON.stringify(explanations)}\n`);
+  const echo = values.json ? (text: string) => process.stdout.write(text) : undefined;
+  writeExplainJson(jsonPath, explainJsonHeader(modelPath, record, sources.length, flatCount), sources.length, (n) =>
+    explanationJson(result, explanationImage(result, n), sources[n], info.classNames, gaps?.[n]),
+  echo);
 
   const figureCount = Math.min(figureLimit, sources.length);
   for (let n = 0; n < figureCount; n++) {
     const source = sources[n];
     const image = explanationImage(result, n);
-    const name = source.kind === 'test' ? `test-${source.index}` : `image-${basename(source.file, extname(source.file))}`;
     const imageSize = channels * height * width;
     const pixels = source.kind === 'test' ? set.images.subarray(source.index * imageSize, (source.index + 1) * imageSize) : source.digit.pixels;
     const predictedName = info.classNames[image.predicted];
@@ -272,21 +325,23 @@ export async function explainCommand(values: Record<string, string | boolean | u
         heatmapTitle: method.classAgnostic ? `${method.title} (any class)` : `${method.title}: ${info.classNames[image.target]}`,
         colorbarTitle: method.title,
         colorbarLabels: signed ? ['+', '0', '-'] : undefined,
-        caption,
+        caption: flat[n] ? `${caption}; flat map: no evidence shown` : caption,
       },
     );
-    const figurePath = join(out, `${name}.png`);
+    const figurePath = join(out, figureName(source, method.name));
     writeFileAtomic(figurePath, encodePng(figure));
-    if (!values.json) console.log(`${caption}; ${method.title} ${method.classAgnostic ? '(the same map for any class)' : `for ${info.classNames[image.target]}`} → ${figurePath}`);
+    if (!values.json) console.log(`${caption}; ${method.title} ${method.classAgnostic ? '(the same map for any class)' : `for ${info.classNames[image.target]}`}${flat[n] ? ' (flat)' : ''} → ${figurePath}`);
   }
 
-  if (values.json) {
-    console.log(JSON.stringify(explanations));
-  } else {
+  if (!values.json) {
     const skipped = sources.length - figureCount;
     console.log(
       `${method.title} of ${result.count} image(s) in ${seconds.toFixed(2)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figureCount} figure(s)` +
         (skipped > 0 ? ` (not for the other ${skipped}: raise --figures to draw more)` : ''),
     );
+    if (flatCount > 0) {
+      const maps = sources.length === 1 ? 'map' : 'maps';
+      console.log(`${flatCount} of ${sources.length} ${maps} ${flatCount === 1 ? 'is' : 'are'} flat (${flatReason(method.layer)}): the overlay shows no evidence, not absence of evidence`);
+    }
   }
 }
