@@ -10,6 +10,7 @@ import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
 import { confusionCellExplanations, type ExplainedCell } from '../explain/confusion-cells.js';
 import { explainedLayer } from '../explain/explained-layer.js';
+import { isFlatMap } from '../explain/explanation.js';
 import { gradCam, gradCamImage, type GradCam, type GradCamRunner } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -17,9 +18,9 @@ import type { Network } from '../model/network.js';
 import { classMeansFigure } from '../render/class-means-figure.js';
 import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
 import { confusionCellsFigure, type ConfusionCellPanel } from '../render/confusion-cells-figure.js';
-import { confusionFigure } from '../render/confusion-figure.js';
+import { confusionFigure, MAX_CONFUSION_FIGURE_CLASSES } from '../render/confusion-figure.js';
 import { curvesFigure, type EpochMetrics } from '../render/curves-figure.js';
-import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.js';
+import { classGallery, MAX_GALLERY_CLASSES, tileGallery, type GalleryTile } from '../render/gallery.js';
 import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
 import { choiceFlag, intFlag, type CommandSpec } from './args.js';
@@ -101,6 +102,7 @@ function tiles(set: ImageSet, result: GradCam, first: number, count: number, cap
     return {
       image: { width: set.width, height: set.height, channels: set.channels, pixels: set.images.subarray(image.index * size, (image.index + 1) * size), heatmap: image.heatmap },
       caption: caption?.(n),
+      flat: isFlatMap(image.map),
     };
   });
 }
@@ -135,15 +137,19 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const classes = info.geometry.classes;
   const test = dataset.test;
 
+  // Figures with a row or column per class are drawn up to a limit each and left out beyond, with a line saying so.
+  const drawsGallery = classes <= MAX_GALLERY_CLASSES; // the correct predictions and the class means
+  const drawsConfusion = classes <= MAX_CONFUSION_FIGURE_CLASSES;
+
   const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
   const runner = layer.name === explainedLayer(network).name ? pool?.gradCamRunner() : undefined; // the pool's workers explain the default block
   const evaluation = evaluate(pool ?? network, test, info.classNames);
-  const correct = correctByClass(evaluation.predictions, classes, perClass);
+  const correct = drawsGallery ? correctByClass(evaluation.predictions, classes, perClass) : [];
   const allMistakes = misclassifiedByConfidence(evaluation.predictions, classes);
   const mistakes = allMistakes.slice(0, mistakeLimit);
   // One batched Grad-CAM pass over every image shown, each for its predicted class.
   const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner, layer: layer.name });
-  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name);
+  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name, drawsGallery);
   await pool?.close();
 
   let first = 0;
@@ -157,17 +163,22 @@ export async function reportCommand(values: Record<string, string | boolean | un
     const label = test.labels[image.index];
     return mistakeCaption(shortName(info.classNames, label), shortName(info.classNames, image.predicted), image.probabilities[image.predicted]);
   });
+  const galleryTiles = galleryRows.flat();
+  const galleryFlat = galleryTiles.filter((tile) => tile.flat).length;
+  const mistakesFlat = mistakeTiles.filter((tile) => tile.flat).length;
 
   const history = trainingHistory(info.metrics, modelPath);
   const figures = {
     curves: history && { png: encodePng(curvesFigure(history)), alt: `Training and test loss and accuracy over ${history.length} epoch(s)` },
-    confusion: { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' },
-    correct: {
-      png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: 'Correct predictions, Grad-CAM of the class' })),
-      alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
-    },
+    confusion: drawsConfusion ? { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' } : undefined,
+    correct: drawsGallery
+      ? {
+          png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: `Correct predictions, Grad-CAM of the class${flatNote(galleryFlat, galleryTiles.length)}` })),
+          alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
+        }
+      : undefined,
     misclassified: {
-      png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: 'Misclassified: true→predicted, Grad-CAM of the predicted class' })),
+      png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: `Misclassified: true→predicted, Grad-CAM of the predicted class${flatNote(mistakesFlat, mistakeTiles.length)}` })),
       alt: 'Grad-CAM overlays of misclassified test images',
     },
     ...summary.figures, // class-means, confusion-cells
@@ -183,22 +194,41 @@ export async function reportCommand(values: Record<string, string | boolean | un
     colormap: colormapName,
     explainedLayer: `${layer.name}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
     training: info.training,
+    classCount: classes,
     curves: figures.curves,
     confusion: figures.confusion,
     classGallery: figures.correct,
     galleryPerClass: perClass,
+    galleryShown: galleryTiles.length,
+    galleryFlat,
     misclassified: figures.misclassified,
     misclassifiedShown: mistakes.length,
     misclassifiedTotal: allMistakes.length,
+    misclassifiedFlat: mistakesFlat,
     classSummary: summary.content,
     faithfulnessHtml: faithfulness && faithfulnessSectionHtml(faithfulness),
   });
+  const leftOut = [
+    ...(drawsGallery ? [] : [`the gallery of correct predictions and the class means (drawn for up to ${MAX_GALLERY_CLASSES} classes)`]),
+    ...(drawsConfusion ? [] : [`the confusion-matrix figure (drawn for up to ${MAX_CONFUSION_FIGURE_CLASSES} classes)`]),
+  ];
+  if (leftOut.length > 0) console.error(`xcnn report: ${classes} classes: left out ${leftOut.join(' and ')}; report.html says so`);
   const path = join(out, 'report.html');
   writeFileAtomic(path, html);
-  if (values.png) {
-    for (const [name, figure] of Object.entries(figures)) if (figure) writeFileAtomic(join(out, `${name}.png`), figure.png);
-  }
   console.log(path);
+  if (values.png) {
+    for (const [name, figure] of Object.entries(figures)) {
+      if (!figure) continue;
+      const figurePath = join(out, `${name}.png`);
+      writeFileAtomic(figurePath, figure.png);
+      console.log(figurePath);
+    }
+  }
+}
+
+/** A gallery title's note of its flat maps, ` (3 of 80 maps flat)`, or nothing when none is. */
+export function flatNote(flat: number, total: number): string {
+  return flat === 0 ? '' : ` (${flat} of ${total} maps flat)`;
 }
 
 // ---- Per-class mean heatmaps and the confusion matrix's cells explained (why a t was read as p) ----
@@ -261,12 +291,13 @@ function classSummary(
   options: ClassSummaryOptions,
   runner: GradCamRunner | undefined,
   layer: string,
-): { figures: Record<'class-means' | 'confusion-cells', ReportFigure>; content: ClassSummaryContent } {
+  drawsMeans: boolean,
+): { figures: Partial<Record<'class-means' | 'confusion-cells', ReportFigure>>; content: ClassSummaryContent } {
   const method = methodByName(options.method);
-  const means = explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer });
+  const means = drawsMeans ? explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer }) : undefined;
   const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner, layer });
   const figures = {
-    'class-means': {
+    'class-means': means && {
       png: encodePng(classMeansFigure(means.images, means.heatmaps, classNames, { colormap, title: `Mean image and mean ${method.title} of each class`, colorbarTitle: `mean ${method.title}` })),
       alt: `The mean test image of each class, the mean ${method.title} heatmap for the class, and the two blended`,
     },
@@ -288,4 +319,3 @@ function classSummary(
     },
   };
 }
-

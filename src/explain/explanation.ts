@@ -101,7 +101,7 @@ export const FLAT_TOLERANCE = 1e-6;
 /**
  * Whether a raw map is flat — all zero (Grad-CAM's map after its ReLU when Σ_k α_k A_k ≤ 0 everywhere, as
  * for many confidently predicted digits), or constant — so it shows no evidence at all: max − min ≤
- * FLAT_TOLERANCE · max(|max|, |min|), or a value that is not finite. Its heatmap is all zeros, and the
+ * FLAT_TOLERANCE · max(|max|, |min|), or holds a value that is not finite. Its heatmap is all zeros, and the
  * overlay then means "no evidence found", not "evidence of absence". Decided on the raw map, never on a
  * rendered picture.
  */
@@ -109,11 +109,11 @@ export function isFlatMap(map: ArrayLike<number>): boolean {
   let min = Infinity;
   let max = -Infinity;
   for (let p = 0; p < map.length; p++) {
+    if (!Number.isFinite(map[p])) return true; // NaN or infinite: nothing that can be shown
     if (map[p] < min) min = map[p];
     if (map[p] > max) max = map[p];
   }
-  const spread = max - min;
-  return !(spread > FLAT_TOLERANCE * Math.max(Math.abs(max), Math.abs(min)) && Number.isFinite(spread));
+  return !(max - min > FLAT_TOLERANCE * Math.max(Math.abs(max), Math.abs(min)));
 }
 
 /** (v − min) / (max − min) elementwise; all zeros when the values are flat (or not finite), so never NaN. */
