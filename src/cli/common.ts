@@ -73,9 +73,13 @@ export interface CommandModel {
  */
 export function modelPathOrShipped(values: Record<string, unknown>): string {
   if (values.model !== undefined) return String(values.model);
-  const shipped = shippedModelPath();
-  console.error(`using the shipped model ${shownPath(shipped)} (pass --model to use yours)`);
-  return shipped;
+  console.error(shippedModelNotice());
+  return shippedModelPath();
+}
+
+/** The line that says the shipped model is used (`serve` prints it once its server is up). */
+export function shippedModelNotice(): string {
+  return `using the shipped model ${shownPath(shippedModelPath())} (pass --model to use yours)`;
 }
 
 /** A path as a user would type it here: relative to the working folder when inside it, else as it is. */

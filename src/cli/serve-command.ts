@@ -7,11 +7,11 @@
 import { packageRoot } from '../files/package-root.js';
 import { ReferenceBackend } from '../backend/reference/index.js';
 import { decodeModel } from '../model/model-file.js';
-import { readModelFile } from '../model/model-io.js';
+import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { modelWithArchitecture, pageFiles } from '../serve/page-files.js';
 import { DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { intFlag, type CommandSpec, type FlagValues } from './args.js';
-import { archFlag, inputFlag, modelPathOrShipped } from './common.js';
+import { archFlag, inputFlag, shippedModelNotice } from './common.js';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
@@ -32,12 +32,13 @@ export const serveSpec: CommandSpec = {
 export async function serveCommand(values: FlagValues): Promise<number> {
   const port = intFlag('port', String(values.port), 0, 65_535);
   const host = String(values.host);
-  const modelPath = modelPathOrShipped(values);
+  const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
   const files = pageFiles(packageRoot(), values.arch === undefined ? modelPath : modelWithArchitecture(modelPath, String(values.arch), input));
   // The model gets every command's checks before the server starts: a regular file of sane size that decodes.
   if (values.arch === undefined) decodeModel(readModelFile(modelPath), modelPath, new ReferenceBackend());
   const server = await startPageServer({ files, host, port });
+  if (values.model === undefined) console.error(shippedModelNotice()); // once the server is up: a refusal stays one line
   console.log(`xcnn serve: the page is at ${server.url} (Ctrl-C stops)`);
   await new Promise<void>((stopped) => {
     process.once('SIGINT', stopped);
