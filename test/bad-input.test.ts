@@ -14,7 +14,7 @@ import { encodeModel } from '../src/model/model-file.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
-import { idxBytes, rawSafetensors } from './fixtures/files.js';
+import { idxBytes, idxIntegers, rawSafetensors } from './fixtures/files.js';
 
 const { work, xcnn } = cliWorkspace('xcnn-bad-');
 const path = (...parts: string[]) => join(work, ...parts);
@@ -73,6 +73,8 @@ const rows: Row[] = [
   ['IDX file', 'extra bytes at the end', () => ['train', '--data', dataFolder('long', { 't10k-labels-idx1-ubyte': idxBytes([4], new Uint8Array(9)) })], 1, /need 4 bytes of data, the file has 9 \(extra bytes at the end\)/],
   ['IDX file', 'a header claiming billions of images', () => ['train', '--data', dataFolder('billions', { 'train-images-idx3-ubyte': idxBytes([3_000_000_000, 28, 28], new Uint8Array(16)) })], 1, /need 2352000000000 bytes of data, the file has 16/],
   ['IDX file', 'labels and images disagree in count', () => ['train', '--data', dataFolder('count', { 'train-labels-idx1-ubyte': idxBytes([7], new Uint8Array(7)) })], 1, /7 labels for the 8 images/],
+  ['IDX file', 'a negative label in a 32-bit label file', () => ['train', '--data', dataFolder('negative', { 'train-labels-idx1-ubyte': idxIntegers([8], [0, 1, 2, 3, 4, -2, 6, 7], 4) })], 1, /train-labels-idx1-ubyte: label -2 of image 5 is outside 0 to 65535; a label is a class number, from 0$/],
+  ['IDX file', 'images of 16-bit integers', () => ['train', '--data', dataFolder('wide', { 'train-images-idx3-ubyte': idxIntegers([8, 28, 28], new Array(8 * 784).fill(0), 2) })], 1, /train-images-idx3-ubyte: an image file holds unsigned bytes \(IDX element type 0x08\), this one wider integers$/],
   ['IDX file (.gz)', 'a broken gzip stream', () => { const d = dataFolder('gz'); writeFileSync(join(d, 'train-images-idx3-ubyte'), Uint8Array.of(0x1f, 0x8b, 8, 0, 1)); return ['train', '--data', d]; }, 1, /train-images-idx3-ubyte: not a valid gzip file/],
   ['IDX file (.gz)', 'a gzip bomb claiming more than it holds', () => ['train', '--data', dataFolder('bomb', { 'train-images-idx3-ubyte': gzipSync(idxBytes([100_000_000, 28, 28], new Uint8Array(0))) })], 1, /claim \d+ bytes, over the \d+-byte limit/],
   ['data and model', 'labels beyond the model\'s classes', () => ['evaluate', '--model', 'model.safetensors', '--data', dataFolder('label', { 't10k-labels-idx1-ubyte': idxBytes([4], Uint8Array.of(0, 1, 2, 12)) })], 1, /label 12 is outside the model's 10 classes/],
