@@ -11,7 +11,7 @@ export { XcnnError } from './errors.js';
 export { Random, type RandomState } from './random.js';
 
 // Data: image sets over bytes, and the IDX format's parser.
-export { FASHION_MNIST_CLASS_NAMES, imagesFromPixels, MNIST_CLASS_NAMES, takeFirst, type Dataset, type ImageSet, type TestData } from './data/dataset.js';
+export { FASHION_MNIST_CLASS_NAMES, imagesFromPixels, MAX_CLASSES, MNIST_CLASS_NAMES, takeFirst, type Dataset, type ImageSet, type Labels, type TestData } from './data/dataset.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 
 // Model: the paper's network and its file format (bytes in, bytes out).
