@@ -14,7 +14,7 @@ import { packageRoot } from '../src/files/package-root.js';
 import { encodeSafetensors } from '../src/files/safetensors.js';
 import { decodeModel, encodeModel, networkTensors } from '../src/model/model-file.js';
 import { readModelFile, shippedModelPath } from '../src/model/model-io.js';
-import { modelWithArchitecture } from '../src/serve/page-files.js';
+import { modelForPage } from '../src/serve/page-files.js';
 import { COLOUR_GEOMETRY, COLOUR_SPEC, seededNetwork } from './fixtures/any-networks.js';
 
 type Answer = Record<string, unknown> & { type: string };
@@ -108,6 +108,17 @@ describe('the page\'s worker on any architecture', () => {
 });
 
 describe('xcnn serve --arch', () => {
+  it('sends a model file with metadata as it is, byte for byte', () => {
+    const bytes = readModelFile(shippedModelPath());
+    expect(modelForPage(bytes, 'shipped')).toBe(bytes);
+  });
+
+  it('refuses a state_dict whose tensors do not fit --arch before anything is served', () => {
+    const network = seededNetwork(new ReferenceBackend(), COLOUR_SPEC, COLOUR_GEOMETRY, 44);
+    const bytes = encodeSafetensors(networkTensors(network));
+    expect(() => modelForPage(bytes, 'state_dict.safetensors', { arch: 'conv(4,3) relu flatten linear(3)' })).toThrow(/^state_dict\.safetensors: not an xcnn model: /);
+  });
+
   it('sends a state_dict with its architecture written in, so the page loads it without --arch', () => {
     const spec = COLOUR_SPEC;
     const network = seededNetwork(new ReferenceBackend(), spec, COLOUR_GEOMETRY, 43);
@@ -115,8 +126,8 @@ describe('xcnn serve --arch', () => {
     const indices: Record<string, number> = { conv1: 0, bn1: 1, conv2: 3, fc1: 7 };
     const path = join(mkdtempSync(join(tmpdir(), 'xcnn-serve-arch-')), 'state_dict.safetensors');
     writeFileSync(path, encodeSafetensors(networkTensors(network).map((t) => ({ ...t, name: t.name.replace(/^[a-z]+\d+/, (layer) => String(indices[layer])) }))));
-    const served = modelWithArchitecture(path, spec);
-    const { network: loaded } = decodeModel(readFileSync(served), served, new ReferenceBackend());
+    const served = modelForPage(readFileSync(path), path, { arch: spec });
+    const { network: loaded } = decodeModel(served, 'the model sent', new ReferenceBackend());
     expect(loaded.spec).toBe(network.spec);
     expect(Array.from(loaded.params)).toEqual(Array.from(network.params));
     expect(Array.from(loaded.buffers)).toEqual(Array.from(network.buffers));

@@ -17,8 +17,8 @@ import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { predictImages } from '../src/eval/predict.js';
 import { packageRoot } from '../src/files/package-root.js';
-import { loadModel, shippedModelPath } from '../src/model/model-io.js';
-import { pageFiles } from '../src/serve/page-files.js';
+import { loadModel, readModelFile, shippedModelPath } from '../src/model/model-io.js';
+import { pageContent } from '../src/serve/served-file.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { encodeModel } from '../src/model/model-file.js';
@@ -68,7 +68,7 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
   const errors: string[] = [];
 
   beforeAll(async () => {
-    server = await startPageServer({ files: pageFiles(packageRoot(), shippedModelPath()), port: 0 });
+    server = await startPageServer({ files: pageContent(packageRoot(), { bytes: readModelFile(shippedModelPath()), fileName: "mnist-small.safetensors" }), port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
     page.on('pageerror', (error) => errors.push(error.message));
