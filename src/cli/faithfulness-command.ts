@@ -10,9 +10,8 @@
  * of `--sanity` images; the perturbation methods (occlusion, kernel-shap, lime) dominate. Expect minutes
  * for all methods at the default --n 500 (see README, "Faithfulness").
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { usageError, XcnnError } from '../errors.js';
+import { join } from 'node:path';
+import { usageError } from '../errors.js';
 import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainedLayer, explainableLayersOf } from '../explain/explained-layer.js';
 import { explainImages, needsConvLayer } from '../explain/methods/explain.js';
@@ -20,13 +19,11 @@ import { zeroCentred } from '../explain/explanation.js';
 import { predict } from '../eval/predict.js';
 import type { Network } from '../model/network.js';
 import { measureFaithfulness } from '../faithfulness/faithfulness.js';
-import { faithfulnessJson, formatFaithfulness, type FaithfulnessJson } from '../faithfulness/format.js';
+import { faithfulnessJson, formatFaithfulness } from '../faithfulness/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { readUserFile } from '../files/read-file.js';
 import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
 import { methodsFigure, type MethodsFigureRow } from '../render/methods-figure.js';
 import { encodePng } from '../render/png.js';
-import type { FaithfulnessSection } from '../report/faithfulness-section.js';
 import type { ImageSet } from '../data/dataset.js';
 import { choiceFlag, GIVEN, intFlag, type CommandSpec, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath } from './common.js';
@@ -169,24 +166,4 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
     console.log(formatFaithfulness(result));
     console.log(`\n${result.count} image(s), ${methods.length} method(s) in ${seconds.toFixed(1)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figurePath}`);
   }
-}
-
-/**
- * The report's Faithfulness section from a faithfulness.json (`xcnn report --faithfulness FILE`), with
- * faithfulness.png from the same folder when it is there. A missing or foreign file is a one-line error.
- */
-export function readFaithfulnessSection(path: string): FaithfulnessSection {
-  let json: FaithfulnessJson;
-  try {
-    const bytes = readUserFile(path, { what: 'the faithfulness results', maxBytes: 64 * 1024 * 1024, missing: 'no such file (write it with xcnn faithfulness)' });
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    if (error instanceof XcnnError) throw error;
-    throw new XcnnError(`${path}: not a faithfulness.json: ${(error as Error).message}`);
-  }
-  const looksRight = Array.isArray(json?.methods) && json.methods.every((m) => typeof m?.method === 'string' && typeof m?.deletion?.zero === 'number') && typeof json.random?.deletion?.zero === 'number';
-  if (!looksRight) throw new XcnnError(`${path}: not a faithfulness.json written by xcnn faithfulness (no methods with deletion AUCs)`);
-  const figurePath = join(dirname(path), 'faithfulness.png');
-  const figure = existsSync(figurePath) ? { png: readFileSync(figurePath), alt: 'Explanation methods side by side on correct and misclassified digits' } : undefined;
-  return { json, figure };
 }

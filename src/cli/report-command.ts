@@ -26,7 +26,7 @@ import { choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
-import { readFaithfulnessSection } from './faithfulness-command.js';
+import { readFaithfulnessFile } from '../report/faithfulness-file.js';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
@@ -124,7 +124,7 @@ export async function reportCommand(values: Record<string, string | boolean | un
   const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
   const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
   const summaryOptions = classSummaryOptions(values);
-  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessSection(String(values.faithfulness));
+  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessFile(String(values.faithfulness));
   const { modelPath, network, info, threads } = await loadCommandModel('report', values);
   // The galleries are Grad-CAM's: a network without a conv, or an unknown --layer, is one line before any data is read.
   const layer = explainedLayer(network, values.layer === undefined ? undefined : String(values.layer));
