@@ -167,7 +167,14 @@ describe('a faithfulness.json that is not what xcnn faithfulness writes', () => 
     expect(refusal(text)).toBe(message);
   });
 
-  it('not JSON at all', () => {
+  it('a NaN nested 200,000 arrays deep: named by the two ends of its path, without overflowing the stack', () => {
+    const deep = `{"images": ${'['.repeat(200_000)}NaN${']'.repeat(200_000)}}`;
+    const path = `images${'[0]'.repeat(200_000)}`;
+    expect(refusal(deep)).toBe(bad(`${path.slice(0, 60)}…${path.slice(-40)}`, 'is NaN, not a number'));
+    expect(refusal(`${'['.repeat(200_000)}${']'.repeat(200_000)}`)).toBe(bad('the file', 'is an array, not an object'));
+  });
+
+    it('not JSON at all', () => {
     expect(refusal('{"images": 5,')).toMatch(/^not a faithfulness\.json: not valid JSON \(.+\); write it again with xcnn faithfulness$/);
     expect(refusal('{\n "images": 5,\n "methods": nope\n}')).toMatch(/^not a faithfulness\.json: not valid JSON \(.+\); write it again with xcnn faithfulness$/); // one line, whatever the snippet
   });

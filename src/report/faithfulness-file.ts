@@ -58,18 +58,24 @@ function parseJson(text: string, path: string): unknown {
       throw new XcnnError(`${path}: not a faithfulness.json: not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')}); write it again with xcnn faithfulness`);
     }
     const found = firstNonFinite(marked, 'the file');
-    throw new FieldChecker(path).fail(found?.field ?? 'the file', `is ${found?.token ?? 'not valid JSON'}, not a number`);
+    // A field nested thousands deep is named by its two ends, so the message stays one readable line.
+    const field = found === null ? 'the file' : found.field.length > 120 ? `${found.field.slice(0, 60)}…${found.field.slice(-40)}` : found.field;
+    throw new FieldChecker(path).fail(field, `is ${found?.token ?? 'not valid JSON'}, not a number`);
   }
 }
 
-/** The first field (depth first, in the file's order) holding a marked NaN or ±Infinity. */
-function firstNonFinite(value: unknown, field: string): { field: string; token: string } | null {
-  if (typeof value === 'string') return value.startsWith(NON_FINITE) ? { field, token: value.slice(NON_FINITE.length) } : null;
-  if (typeof value !== 'object' || value === null) return null;
-  const entries = Array.isArray(value) ? value.map((item, k) => [`${field}[${k}]`, item] as const) : Object.entries(value).map(([key, item]) => [field === 'the file' ? key : `${field}.${key}`, item] as const);
-  for (const [inner, item] of entries) {
-    const found = firstNonFinite(item, inner);
-    if (found) return found;
+/**
+ * The first field (depth first, in the file's order) holding a marked NaN or ±Infinity. Walked with a stack
+ * of its own, not by recursion: a file may nest arrays hundreds of thousands deep.
+ */
+function firstNonFinite(root: unknown, rootField: string): { field: string; token: string } | null {
+  const stack: Array<{ value: unknown; field: string }> = [{ value: root, field: rootField }];
+  while (stack.length > 0) {
+    const { value, field } = stack.pop()!;
+    if (typeof value === 'string' && value.startsWith(NON_FINITE)) return { field, token: value.slice(NON_FINITE.length) };
+    if (typeof value !== 'object' || value === null) continue;
+    const entries = Array.isArray(value) ? value.map((item, k) => ({ value: item, field: `${field}[${k}]` })) : Object.entries(value).map(([key, item]) => ({ value: item, field: field === rootField ? key : `${field}.${key}` }));
+    for (let k = entries.length - 1; k >= 0; k--) stack.push(entries[k]); // reversed, so the first entry is looked at first
   }
   return null;
 }
