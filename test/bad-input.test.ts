@@ -55,14 +55,14 @@ type Row = [input: string, problem: string, setup: () => string[], status: 1 | 2
 
 const rows: Row[] = [
   ['command line', 'an unknown command', () => ['fit'], 2, /unknown command 'fit'/],
-  ['command line', 'an unknown flag', () => ['train', '--epoch', '3'], 2, /Unknown option '--epoch'/],
+  ['command line', 'an unknown flag', () => ['train', '--epoch', '3'], 2, /unknown option '--epoch'; did you mean --epochs\?/],
   ['command line', 'a value of the wrong kind or out of range', () => ['train', '--batch', '0'], 2, /--batch: '0' is not a whole number from 1 to 65536/],
   ['command line', 'a missing required flag', () => ['evaluate'], 2, /--model FILE is required/],
   ['command line', '--threads with the one-thread ts backend', () => ['train', '--backend', 'ts', '--threads', '2'], 2, /--threads 2 needs the wasm backend/],
   ['command line', '--threads out of range', () => ['evaluate', '--model', 'model.safetensors', '--threads', '0'], 2, /--threads: '0' is not a whole number from 1 to 64/],
   ['command line', 'a training flag with --resume', () => ['train', '--resume', 'x', '--seed', '2'], 2, /--seed cannot change on --resume/],
   ['command line', 'faithfulness: an unknown method', () => ['faithfulness', '--model', 'model.safetensors', '--methods', 'grad-cam,magic'], 2, /--methods: 'magic' is not one of grad-cam,/],
-  ['command line', 'faithfulness: --n 0', () => ['faithfulness', '--model', 'model.safetensors', '--data', dataFolder('n0'), '--n', '0'], 2, /--n: '0' is not a whole number from 1 to 4/],
+  ['command line', 'faithfulness: --n 0', () => ['faithfulness', '--model', 'model.safetensors', '--data', dataFolder('n0'), '--n', '0'], 2, /--n: '0' is not a whole number from 1 to 100000/],
   ['command line', 'faithfulness: --n beyond the test set', () => ['faithfulness', '--model', 'model.safetensors', '--data', dataFolder('n5'), '--n', '5'], 2, /--n: '5' is not a whole number from 1 to 4/],
   ['faithfulness.json (report --faithfulness)', 'does not exist', () => ['report', '--model', 'model.safetensors', '--faithfulness', 'absent.json'], 1, /absent\.json: cannot read the faithfulness results: no such file/],
   ['data folder', 'does not exist', () => ['train', '--data', path('absent')], 2, /absent: no such data folder/],

@@ -178,7 +178,7 @@ function checkStepMemory(plan: NetworkPlan, batch: number, trainImages: number):
   const bytesPerImage = 2 * 4 * valuesPerImage;
   const images = Math.min(batch, trainImages);
   if (images * bytesPerImage <= MAX_STEP_BYTES) return;
-  const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+  const gb = (bytes: number) => `${Number((bytes / 1024 ** 3).toFixed(1))} GiB`;
   const most = Math.floor(MAX_STEP_BYTES / bytesPerImage);
   if (most < 1) throw usageError(`architecture: one image's activations and gradients take ${gb(bytesPerImage)} in a training step, more than the ${gb(MAX_STEP_BYTES)} xcnn allows; narrow the network`);
   throw usageError(`--batch ${batch}: a training step of ${images} images of this network takes about ${gb(images * bytesPerImage)} of activations and gradients, more than the ${gb(MAX_STEP_BYTES)} xcnn allows; give --batch ${most} or less`);
