@@ -251,7 +251,7 @@ describe('numbers out of range', () => {
       'per-cell': { min: 1, max: 100 },
       threads: THREADS,
     },
-    faithfulness: { n: { min: 1, max: 100_000 }, steps: { min: 1, max: 10_000 }, sanity: { min: 1, max: 100_000 }, seed: SEED, 'figure-rows': { min: 0, max: 50 } },
+    faithfulness: { n: { min: 1, max: 100_000 }, steps: { min: 1, max: 1_000 }, sanity: { min: 1, max: 100_000 }, seed: SEED, 'figure-rows': { min: 0, max: 50 } },
     serve: { port: { min: 0, max: 65_535 } },
   };
 
@@ -328,6 +328,12 @@ describe('bounds that need the model or the data (still status 2, before the dat
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idxBytes([4], Uint8Array.of(0, 1, 2, 3)));
     return dir;
   }
+
+  it('faithfulness: --steps at most the pixels of the model\'s input (20 × 30 = 600)', async () => {
+    const small = modelFile('tiny.safetensors', 'flatten linear(10)', { channels: 1, height: 20, width: 30, classes: 10 });
+    expectOneLineError(await xcnn('faithfulness', '--backend', 'ts', '--data', absentData, '--model', small, '--steps', '601'), 2, "--steps 601: more than the 600 pixels of the model's 20×30 input, and a step moves at least one; give --steps 600 or less");
+    expectOneLineError(await xcnn('faithfulness', '--backend', 'ts', '--data', absentData, '--model', small, '--steps', '600'), 2, DATA_MISSING);
+  });
 
   it('train: a batch whose training step would hold more than 4 GiB of activations and gradients', async () => {
     const data = dataFolder('wide-64', 64, 64);

@@ -50,7 +50,7 @@ export const faithfulnessSpec: CommandSpec = {
     methods: { type: 'string', value: 'LIST', help: `Comma-separated methods to measure (default: all that apply to the network: ${METHOD_NAMES.join(', ')}).`, check: (text) => parseMethodList(text) },
     layer: { ...layerFlag.layer, appliesWhen: [forConvMethods] },
     n: { type: 'string', value: 'N', help: 'Test images measured: the first N of the test set; the default shrinks to a smaller test set.', default: '500', range: wholeRange(1, 100_000) },
-    steps: { type: 'string', value: 'K', help: 'Deletion/insertion steps: the H·W pixels / K per step, 28 of 28 on MNIST.', default: '28', range: wholeRange(1, 10_000) },
+    steps: { type: 'string', value: 'K', help: 'Deletion/insertion steps: the H·W pixels / K per step, 28 of 28 on MNIST; at most H·W.', default: '28', range: wholeRange(1, 1_000) },
     sanity: { type: 'string', value: 'N', help: 'Images in the model-randomisation check: the first N of the images measured.', default: '100', range: wholeRange(1, 100_000) },
     seed: { type: 'string', value: 'N', help: 'Seed of the random order, the ROAD noise, the randomised weights and the seeded methods.', default: '1', range: SEED_RANGE },
     out: { type: 'string', value: 'DIR', help: 'Where faithfulness.json and faithfulness.png go.', default: 'runs/faithfulness' },
@@ -124,6 +124,9 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const out = String(values.out);
   const { modelPath, network, info } = await loadCommandModel('faithfulness', values);
+  // A step moves at least one pixel: more steps than pixels would only repeat the curves' points (and their memory).
+  const [, height, width] = network.inputShape;
+  if (steps > height * width) throw usageError(`--steps ${steps}: more than the ${height * width} pixels of the model's ${height}×${width} input, and a step moves at least one; give --steps ${height * width} or less`);
   // By default the methods that apply to the network (no CAM methods without a conv); a named CAM method on
   // such a network, or an unknown --layer, is one line before any data is read.
   const hasConv = explainableLayersOf(network).length > 0;
