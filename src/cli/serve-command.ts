@@ -10,28 +10,35 @@ import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { modelForPage } from '../serve/page-files.js';
 import { checkedHost, DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { pageContent } from '../serve/served-file.js';
-import { intFlag, type CommandSpec, type FlagValues } from './args.js';
+import { numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
 import { archFlag, inputFlag } from './common.js';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
+  brief: 'Serves the page where you draw a digit and see it explained.',
   summary:
     'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files, read once at start-up. Ctrl-C stops.',
   usage: 'xcnn serve [--port 8080] [--host 127.0.0.1] [--model FILE] [--arch SPEC] [--input CxHxW]',
   flags: {
-    port: { type: 'string', value: 'N', help: 'the port to listen on; 0 picks a free one', default: '8080' },
-    host: { type: 'string', value: 'ADDRESS', help: 'the address to listen on; 127.0.0.1 keeps the page to this machine, 0.0.0.0 (every interface, with a warning) opens it and the model to the network', default: DEFAULT_HOST },
-    model: { type: 'string', value: 'FILE', help: 'the model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors); the page can also load one of yours' },
-    arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a --model without one (a PyTorch nn.Sequential state_dict): the page is sent the model with it written in' },
+    port: { type: 'string', value: 'N', help: 'The port to listen on; 0 picks a free one.', default: '8080', range: wholeRange(0, 65_535) },
+    host: {
+      type: 'string',
+      value: 'ADDRESS',
+      help: 'The address to listen on; 127.0.0.1 keeps the page to this machine, 0.0.0.0 (every interface, with a warning) opens it and the model to the network; an empty one is refused.',
+      default: DEFAULT_HOST,
+      check: (text) => checkedHost(text),
+    },
+    model: { type: 'string', value: 'FILE', help: 'The model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors); the page can also load one of yours.' },
+    arch: { ...archFlag.arch, help: 'The architecture of a --model without one (a PyTorch nn.Sequential state_dict): the page is sent the model with it written in.' },
     input: archFlag.input,
-    help: { type: 'boolean', help: 'show this help' },
+    help: { type: 'boolean', help: 'Show this help.' },
   },
 };
 
 /** Serves the page until SIGINT or SIGTERM, then closes the server and returns 0. */
 export async function serveCommand(values: FlagValues): Promise<number> {
-  const port = intFlag('port', String(values.port), 0, 65_535);
-  const host = checkedHost(String(values.host));
+  const port = numberValue(values, 'port')!;
+  const host = checkedHost(String(values.host)); // checked by the flag table too; this strips an IPv6 address's brackets
   const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
   const arch = values.arch === undefined ? undefined : String(values.arch);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
