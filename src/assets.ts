@@ -6,9 +6,9 @@
  * module as built, dist/src/assets.js — which is the pattern Vite and webpack 5 recognise: they copy the
  * file into the build and rewrite the URL, with no configuration. Served unbundled (the package's files as
  * they are, e.g. an import map or a static server over node_modules), the same URLs point at the files.
- * esbuild does not follow `new URL(…, import.meta.url)`: there, import the files' URLs from the package's
- * exports (`import kernelsUrl from 'xcnn/kernels.wasm'`, with esbuild's `file` loader for .wasm and
- * .safetensors) and pass them in.
+ * esbuild does not follow `new URL(…, import.meta.url)`: there, import each file's URL by its package
+ * path (xcnn/kernels.wasm, xcnn/kernels-relaxed.wasm, xcnn/model.safetensors; esbuild's `file` loader for
+ * .wasm and .safetensors gives the URL) and pass them in.
  *
  * In Node, use src/node.ts's createWasmBackend and loadShippedModel, which read the files from disk
  * (Node's fetch has no file: URLs).
@@ -40,7 +40,7 @@ export function shippedAssetUrls(): ShippedAssetUrls {
     };
   } catch (cause) {
     throw new XcnnError(
-      "xcnn cannot locate its files here (this bundle has no import.meta.url): bundle as an ES module, or import the URLs ('xcnn/kernels.wasm', 'xcnn/model.safetensors') and pass them in",
+      "xcnn cannot locate its files here (this bundle has no import.meta.url): bundle as an ES module, or pass the files' URLs (with esbuild: import the package paths xcnn/kernels.wasm and xcnn/model.safetensors with the file loader)",
       { cause },
     );
   }
@@ -48,7 +48,7 @@ export function shippedAssetUrls(): ShippedAssetUrls {
 
 /** The bytes at `url`; a failed request names the file, and the package path its URL can be imported from. */
 async function fetchAsset(url: string | URL, what: string, packagePath: string): Promise<Uint8Array> {
-  const fix = `serve the file there, or pass its URL (with esbuild: import it from '${packagePath}' with the file loader)`;
+  const fix = `serve the file there, or pass its URL (with esbuild: import the package path ${packagePath} with the file loader)`;
   let response: Response;
   try {
     response = await fetch(url);
