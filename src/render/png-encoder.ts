@@ -54,14 +54,27 @@ function paeth(left: number, up: number, upLeft: number): number {
   return dLeft <= dUp && dLeft <= dUpLeft ? left : dUp <= dUpLeft ? up : upLeft;
 }
 
-/** The five filters' outputs of one row (`previous` all zeros for the first row), bytes per pixel `bpp`. */
+/** One filter's output for a row (`previous` all zeros for the first row), bytes per pixel `bpp`; a loop per filter, as this runs for every byte five times. */
 function filterRow(row: Uint8Array, previous: Uint8Array, bpp: number, filter: number, out: Uint8Array): void {
-  for (let k = 0; k < row.length; k++) {
-    const left = k >= bpp ? row[k - bpp] : 0;
-    const up = previous[k];
-    const upLeft = k >= bpp ? previous[k - bpp] : 0;
-    const predicted = filter === 0 ? 0 : filter === 1 ? left : filter === 2 ? up : filter === 3 ? (left + up) >> 1 : paeth(left, up, upLeft);
-    out[k] = (row[k] - predicted) & 0xff;
+  const n = row.length;
+  switch (filter) {
+    case 0: // None
+      out.set(row);
+      return;
+    case 1: // Sub: the byte to the left
+      for (let k = 0; k < bpp; k++) out[k] = row[k];
+      for (let k = bpp; k < n; k++) out[k] = (row[k] - row[k - bpp]) & 0xff;
+      return;
+    case 2: // Up: the byte above
+      for (let k = 0; k < n; k++) out[k] = (row[k] - previous[k]) & 0xff;
+      return;
+    case 3: // Average of left and above, rounded down
+      for (let k = 0; k < bpp; k++) out[k] = (row[k] - (previous[k] >> 1)) & 0xff;
+      for (let k = bpp; k < n; k++) out[k] = (row[k] - ((row[k - bpp] + previous[k]) >> 1)) & 0xff;
+      return;
+    default: // Paeth
+      for (let k = 0; k < bpp; k++) out[k] = (row[k] - previous[k]) & 0xff; // left and up-left are 0: Paeth picks up
+      for (let k = bpp; k < n; k++) out[k] = (row[k] - paeth(row[k - bpp], previous[k], previous[k - bpp])) & 0xff;
   }
 }
 
@@ -90,6 +103,7 @@ function filteredRows(pixels: Uint8Array, width: number, height: number, bpp: nu
         bestSum = sum;
         bestFilter = filter;
         best.set(candidate);
+        if (sum === 0) break; // nothing beats a row of zeros
       }
     }
     out[y * (1 + rowBytes)] = bestFilter;
