@@ -56,6 +56,11 @@ async function fetchAsset(url: string | URL, what: string, packagePath: string):
     throw new XcnnError(`cannot fetch ${what} from ${String(url)} (${String(cause)}): ${fix}`, { cause });
   }
   if (!response.ok) throw new XcnnError(`cannot fetch ${what} from ${String(url)} (HTTP ${response.status}): ${fix}`);
+  // A dev server answers a path it does not have with its index page (Vite's, when it pre-bundled xcnn
+  // and moved the modules away from the files: optimizeDeps.exclude ['xcnn']).
+  if (response.headers.get('content-type')?.startsWith('text/html')) {
+    throw new XcnnError(`cannot fetch ${what} from ${String(url)}: the server answered with an HTML page, not the file; ${fix} — on Vite's dev server, set optimizeDeps.exclude: ['xcnn']`);
+  }
   return new Uint8Array(await response.arrayBuffer());
 }
 
