@@ -1,5 +1,5 @@
 /**
- * xcnn in a web page, as a user builds one: a page whose script imports 'xcnn' by its package name
+ * xcnn in a web page, as a user builds one: the README's browser example (examples/browser/), whose script imports 'xcnn' by its package name
  * (node_modules/xcnn → this package, as `npm install` would leave it) is bundled by esbuild with the
  * settings the README gives, served from a sub-path (http://127.0.0.1:PORT/some/sub/path/…) with the
  * cross-origin isolation the wasm backend's shared memory needs, and opened in headless Chromium. It must
@@ -25,7 +25,7 @@ import { predictImages } from '../src/eval/predict.js';
 import { loadModel, shippedModelPath } from '../src/model/model-io.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = join(root, 'test', 'fixtures', 'bundler-page');
+const example = join(root, 'examples', 'browser'); // the README's browser example: index.html, main.js, digits.js
 const CHROMIUM = process.env.XCNN_CHROMIUM ?? '/usr/bin/chromium'; // Debian's package
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`SKIPPED: the bundler test needs ${CHROMIUM} to open the page (apt-get install chromium; .ci/run installs it)`);
@@ -90,26 +90,25 @@ describe.skipIf(!hasChromium)('xcnn in a web page, bundled and served from a sub
   beforeAll(async () => {
     mkdirSync(join(folder, 'node_modules'));
     symlinkSync(root, join(folder, 'node_modules', 'xcnn'), 'dir');
-    const digitsModule = `export const digits = new Uint8Array([${Array.from(digits).join(',')}]);\n`;
-    writeFileSync(join(folder, 'digits.js'), digitsModule);
+    copyFileSync(join(example, 'digits.js'), join(folder, 'digits.js'));
 
-    // The user's page: the fixture's HTML and script, bundled into bundle/.
-    copyFileSync(join(fixture, 'main.js'), join(folder, 'main.js'));
+    // The user's page: the example's HTML and script, bundled into bundle/.
+    copyFileSync(join(example, 'main.js'), join(folder, 'main.js'));
     mkdirSync(join(folder, 'bundle'));
-    copyFileSync(join(fixture, 'index.html'), join(folder, 'bundle', 'index.html'));
+    copyFileSync(join(example, 'index.html'), join(folder, 'bundle', 'index.html'));
     const bundled = await build({ ...ESBUILD_SETTINGS, absWorkingDir: folder, entryPoints: ['main.js'], outdir: 'bundle', logLevel: 'silent' });
     warnings.push(...bundled.warnings.map((w) => w.text));
 
     // The same page passing no URL, bundled by esbuild: the package's own `new URL(…, import.meta.url)` is left as is.
     mkdirSync(join(folder, 'defaults'));
-    writeFileSync(join(folder, 'defaults.js'), readFileSync(join(fixture, 'main.js'), 'utf8').replace(/^import \w+ from 'xcnn\/.*\n/gm, '').replace('{ kernelsUrl, relaxedKernelsUrl }', '').replace('{ url: modelUrl }', '{}'));
-    copyFileSync(join(fixture, 'index.html'), join(folder, 'defaults', 'index.html'));
+    writeFileSync(join(folder, 'defaults.js'), readFileSync(join(example, 'main.js'), 'utf8').replace(/^import \w+ from 'xcnn\/.*\n/gm, '').replace('{ kernelsUrl, relaxedKernelsUrl }', '').replace('{ url: modelUrl }', '{}'));
+    copyFileSync(join(example, 'index.html'), join(folder, 'defaults', 'index.html'));
     await build({ ...ESBUILD_SETTINGS, absWorkingDir: folder, entryPoints: { main: 'defaults.js' }, outdir: 'defaults', logLevel: 'silent' });
 
     // The package unbundled: the page imports dist/src/index.js as it is and passes no URL.
     mkdirSync(join(folder, 'plain'));
     writeFileSync(join(folder, 'plain', 'main.js'), readFileSync(join(folder, 'defaults.js'), 'utf8').replace("from 'xcnn'", "from '../node_modules/xcnn/dist/src/index.js'").replace("'./digits.js'", "'../digits.js'"));
-    copyFileSync(join(fixture, 'index.html'), join(folder, 'plain', 'index.html'));
+    copyFileSync(join(example, 'index.html'), join(folder, 'plain', 'index.html'));
 
     ({ server, url } = await serveAtSubPath(folder));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
@@ -126,6 +125,11 @@ describe.skipIf(!hasChromium)('xcnn in a web page, bundled and served from a sub
     const { network } = loadModel(shippedModelPath(), new ReferenceBackend());
     return Array.from(predictImages(network, digits, digitFile.dims[0]).predicted).join(',');
   }
+
+  it("the example's digits are the package's ten page digits", async () => {
+    const { digits: exampleDigits } = (await import(join(example, 'digits.js'))) as { digits: Uint8Array };
+    expect(Buffer.from(exampleDigits).equals(Buffer.from(digits))).toBe(true);
+  });
 
   it('esbuild bundles the page without a warning, copying the kernels and the model beside the script', () => {
     expect(warnings).toEqual([]);
