@@ -21,7 +21,7 @@ describe('xcnn CLI', () => {
 
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['train', '--bogus'], /Unknown option '--bogus'/],
+    [['train', '--bogus'], /unknown option '--bogus' \(see xcnn train --help\)/],
     [['train', '--epochs', '0'], /--epochs: '0' is not a whole number from 1 to 10000/],
     [['train', '--lr', 'fast'], /--lr: 'fast' is not a positive number/],
     [['train', '--backend', 'gpu'], /--backend: 'gpu' is not one of wasm, ts/],

@@ -288,7 +288,7 @@ describe('xcnn explain (CLI)', () => {
   });
 
   it.each([
-    [['--index', '0', '--image', 'one.png'], 2, /give either --index N\[,N…\] \(test images\) or --image FILE\.png/],
+    [['--index', '0', '--image', 'one.png'], 2, /--image and --index both choose the images to explain: give one/],
     [[], 2, /give either --index/],
     [['--index', '10000'], 2, /--index: '10000' is not a whole number from 0 to 9999/],
     [['--index', '5-2'], 2, /the range '5-2' ends before it starts/],

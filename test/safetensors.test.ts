@@ -66,6 +66,7 @@ describe('safetensors', () => {
     ['a shape whose product overflows', rawSafetensors({ a: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 4] } }, new Uint8Array(4)), /larger than the whole 4-byte data buffer/],
     ['overlapping tensors', rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12)), /'a' and 'b' overlap/],
     ['metadata that is not strings', rawSafetensors({ __metadata__: { a: 1 } }), /__metadata__\.a is not a string/],
+    ['more metadata entries than a model has', rawSafetensors({ __metadata__: Object.fromEntries(Array.from({ length: 1025 }, (_, k) => [`k${k}`, 'v'])) }), /__metadata__ has 1025 entries, more than the 1024/],
   ];
 
   for (const [what, bytes, message] of broken) {

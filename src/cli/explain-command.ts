@@ -33,42 +33,159 @@ import { PLACEMENTS, type Placement } from '../explain/placement.js';
 import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
-import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, threadsFlag } from './common.js';
+import { choiceFlag, given, GIVEN, intFlag, notWith, numberValue, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, MAX_IMAGES, SEED_RANGE, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
+
+/**
+ * The settings each method reads (by-name.ts hands each method its own): a setting given for another
+ * method is refused rather than ignored (--samples means copies for one method and coalitions for another).
+ */
+const METHOD_SETTINGS = {
+  samples: ['smoothgrad', 'kernel-shap', 'lime'],
+  sigma: ['smoothgrad'],
+  steps: ['integrated-gradients'],
+  window: ['occlusion'],
+  stride: ['occlusion'],
+  patch: ['kernel-shap', 'lime'],
+  seed: ['smoothgrad', 'kernel-shap', 'lime'],
+} as const;
+
+/** The flag is a setting of these methods only. */
+function forMethods(methods: readonly string[]): FlagRule {
+  return {
+    applies: (values) => methods.includes(String(values.method)),
+    refusal: (flag, values) => `--${flag} applies only to ${methods.join(', ')}; ${values.method} does not read it (leave --${flag} out)`,
+  };
+}
+
+const methodOf = (values: FlagValues) => methodByName(String(values.method));
+
+/** --placement: how a conv block's map becomes the heatmap, so only for the methods whose map is on a block's cells. */
+const forBlockMaps: FlagRule = {
+  applies: (values) => methodOf(values).layer === 'cam',
+  refusal: (_, values) => `--placement ${values.placement}: only for the CAM methods, whose maps live on a convolution's cells; ${values.method}'s map is already on the input's pixels (leave --placement out)`,
+};
+
+/** --layer: only for the methods that read a conv block. */
+const forConvMethods: FlagRule = {
+  applies: (values) => needsConvLayer(methodOf(values)),
+  refusal: (_, values) => `--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${values.method} explains the input (leave --layer out)`,
+};
+
+/** --colormap: the figures of an unsigned map; a signed one is always drawn in the diverging map. */
+const forUnsignedFigures: FlagRule[] = [
+  {
+    applies: (values) => methodOf(values).signed !== true,
+    refusal: (_, values) => `--colormap: ${values.method}'s map is signed, and its figures are always drawn in the diverging blue–red colormap with zero in the middle (leave --colormap out)`,
+  },
+  { applies: (values) => values.figures !== 0, refusal: () => '--colormap: --figures 0 draws no figures (leave --colormap out)' },
+];
+
+/** With --list-layers the command prints the model's conv blocks and exits: only the flags that load the model apply. */
+const LIST_LAYERS_READS = ['list-layers', 'model', 'arch', 'input', 'backend', 'threads', 'help'];
+const listLayersAlone: FlagRule = {
+  applies: (values) => [...(values[GIVEN] ?? [])].every((name) => LIST_LAYERS_READS.includes(name)),
+  refusal: (_, values) => {
+    const other = [...(values[GIVEN] ?? [])].find((name) => !LIST_LAYERS_READS.includes(name));
+    return `--list-layers prints the model's conv blocks and exits; --${other} does nothing with it (leave one of them out)`;
+  },
+};
+
+/** The most figures one run draws (each takes tens of milliseconds; explain.json has every image). */
+const MAX_FIGURES = 10_000;
+
+/** The most samples (noisy copies, coalitions) a method draws per image. */
+const MAX_SAMPLES = 100_000;
+
+/** The most patches KernelSHAP and LIME fit weights to: KernelSHAP solves an M × M system. */
+const MAX_PATCHES = 4096;
 
 export const explainSpec: CommandSpec = {
   name: 'explain',
+  brief: 'Explains predictions with Grad-CAM or another method.',
   summary:
     'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json. --layer explains another conv block; --list-layers shows them.',
-  usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm] [--threads N]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr)' },
+    model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
-    index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
-    image: { type: 'string', value: 'FILE', help: 'a PNG (any size): for a 1×28×28 model a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size' },
-    ...layerFlag,
-    'list-layers': { type: 'boolean', help: 'print the conv blocks --layer can name, with their shapes and receptive fields, and exit' },
-    method: { type: 'string', value: 'NAME', help: `the explanation method: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
-    samples: { type: 'string', value: 'N', help: 'smoothgrad: noisy copies per image (default 50); kernel-shap, lime: patch coalitions per image (default 1024)' },
-    sigma: { type: 'string', value: 'S', help: 'smoothgrad: the noise\'s standard deviation, pixels being in [0, 1]', default: '0.15' },
-    steps: { type: 'string', value: 'N', help: 'integrated-gradients: steps from the black baseline to the image', default: '64' },
-    window: { type: 'string', value: 'N', help: 'occlusion: the side of the black square slid over the image, in pixels', default: '4' },
-    stride: { type: 'string', value: 'N', help: 'occlusion: pixels between the window\'s positions', default: '2' },
-    patch: { type: 'string', value: 'N', help: 'kernel-shap, lime: the side of the square patches the image is cut into, in pixels', default: '4' },
-    seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed', default: '1' },
-    class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class (eigen-cam ignores it: its map is the same for every class)' },
-    placement: { type: 'string', value: 'stretch|receptive-field', help: 'CAM methods: stretch the block\'s map over the image (the usual), or put each cell at the centre of its receptive field (for the paper\'s relu2, cell i at pixel 2i + 3.5)', default: 'stretch' },
-    out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image, named for the image and the method: test-7-grad-cam.png, image-NAME-grad-cam.png) and explain.json (every image) go', default: 'runs/explain' },
-    figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
-    json: { type: 'boolean', help: 'print explain.json on stdout too (the method and layer, then one object per image under "images"), streamed an image at a time' },
-    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours (signed maps — gradient-x-input, integrated-gradients, occlusion, kernel-shap, lime, the guided methods — are always drawn in a diverging blue–red map with zero in the middle)', default: 'jet' },
-    ...dataFlag,
+    index: { type: 'string', value: 'LIST', help: 'Test images to explain: indices and ranges, e.g. 0,7,100-199, or all.', check: checkIndexList },
+    image: {
+      type: 'string',
+      value: 'FILE',
+      help: 'A PNG (any size): for a 1×28×28 model a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size.',
+      appliesWhen: [notWith('index', 'both choose the images to explain')],
+    },
+    ...withRules(layerFlag, [forConvMethods]),
+    'list-layers': { type: 'boolean', help: 'Print the conv blocks --layer can name, with their shapes and receptive fields, and exit.', appliesWhen: [listLayersAlone] },
+    method: { type: 'string', value: 'NAME', help: `The explanation method: ${METHOD_NAMES.join(', ')}.`, default: 'grad-cam', choices: METHOD_NAMES },
+    samples: {
+      type: 'string',
+      value: 'N',
+      help: 'smoothgrad: noisy copies per image; kernel-shap, lime: patch coalitions per image, at least 2.',
+      defaultNote: 'smoothgrad 50, kernel-shap and lime 1024',
+      range: wholeRange(1, MAX_SAMPLES),
+      appliesWhen: [forMethods(METHOD_SETTINGS.samples)],
+    },
+    sigma: { type: 'string', value: 'S', help: 'smoothgrad: the noise\'s standard deviation, pixels being in [0, 1].', default: '0.15', range: realRange(0, 10), appliesWhen: [forMethods(METHOD_SETTINGS.sigma)] },
+    steps: { type: 'string', value: 'N', help: 'integrated-gradients: steps from the black baseline to the image.', default: '64', range: wholeRange(1, 10_000), appliesWhen: [forMethods(METHOD_SETTINGS.steps)] },
+    window: { type: 'string', value: 'N', help: 'occlusion: the side of the black square slid over the image, in pixels, at most the image\'s side.', default: '4', range: wholeRange(1, 4096), appliesWhen: [forMethods(METHOD_SETTINGS.window)] },
+    stride: { type: 'string', value: 'N', help: 'occlusion: pixels between the window\'s positions.', default: '2', range: wholeRange(1, 4096), appliesWhen: [forMethods(METHOD_SETTINGS.stride)] },
+    patch: {
+      type: 'string',
+      value: 'N',
+      help: `kernel-shap, lime: the side of the square patches the image is cut into, in pixels, at most ${MAX_PATCHES} patches in all.`,
+      default: '4',
+      range: wholeRange(1, 4096),
+      appliesWhen: [forMethods(METHOD_SETTINGS.patch)],
+    },
+    seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed.', default: '1', range: SEED_RANGE, appliesWhen: [forMethods(METHOD_SETTINGS.seed)] },
+    class: { type: 'string', value: 'K', help: 'Explain class K instead of the predicted class, K below the model\'s class count; eigen-cam records it as the target, but its map is the same for every class.', range: wholeRange(0, 4095) },
+    placement: {
+      type: 'string',
+      value: 'stretch|receptive-field',
+      help: 'CAM methods: stretch the block\'s map over the image, the usual, or put each cell at the centre of its receptive field: for the paper\'s relu2, cell i at pixel 2i + 3.5.',
+      default: 'stretch',
+      choices: PLACEMENTS,
+      appliesWhen: [forBlockMaps],
+    },
+    out: { type: 'string', value: 'DIR', help: 'Where the figures (one PNG per image, named for the image and the method: test-7-grad-cam.png, image-NAME-grad-cam.png) and explain.json (every image) go.', default: 'runs/explain' },
+    figures: { type: 'string', value: 'N', help: 'Figures drawn, for the first N images explained; explain.json has them all.', default: '100', range: wholeRange(0, MAX_FIGURES) },
+    json: { type: 'boolean', help: 'Print explain.json on stdout too (the method and layer, then one object per image under "images"), streamed an image at a time.' },
+    colormap: {
+      type: 'string',
+      value: 'jet|viridis',
+      help: 'The heatmap colours of an unsigned map; signed maps — gradient-x-input, integrated-gradients, occlusion, kernel-shap, lime, the guided methods — are always drawn in a diverging blue–red map with zero in the middle.',
+      default: 'jet',
+      choices: colormapNames,
+      appliesWhen: forUnsignedFigures,
+    },
+    ...withRules(dataFlag, [{ applies: (values) => !given(values, 'image'), refusal: () => '--data applies only with --index (test images); --image explains your PNG without reading a data set (leave --data out)' }]),
     ...backendFlag,
     ...threadsFlag,
-    help: { type: 'boolean', help: 'show this help' },
+    help: { type: 'boolean', help: 'Show this help.' },
   },
 };
+
+/** Each flag of `flags` with `rules` added to its own. */
+function withRules(flags: Flags, rules: FlagRule[]): Flags {
+  return Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, { ...flag, appliesWhen: [...(flag.appliesWhen ?? []), ...rules] }]));
+}
+
+/**
+ * --index's form, checked as the flags are read (its indices are checked against the test set once it is
+ * read): items `N`, `A-B` (A ≤ B) or `all`, comma-separated.
+ */
+function checkIndexList(text: string): void {
+  for (const item of text.split(',').map((s) => s.trim())) {
+    if (item === 'all') continue;
+    if (item === '') throw usageError(`--index: '${text}' has an empty item; give indices like 0,7,100-199`);
+    const bounds = /^(\d+)-(\d+)$/.exec(item);
+    const [first, last] = (bounds ? [bounds[1], bounds[2]] : [item, item]).map((part) => intFlag('index', part, 0, MAX_IMAGES - 1));
+    if (last < first) throw usageError(`--index: the range '${item}' ends before it starts`);
+  }
+}
 
 /**
  * The test-set indices named by `--index`: comma-separated whole numbers, inclusive ranges `A-B`, or
@@ -92,13 +209,6 @@ export function parseIndexList(text: string, count: number): number[] {
     indices.push(intFlag('index', item, 0, count - 1));
   }
   return indices;
-}
-
-/** SmoothGrad's σ: a number ≥ 0 (0 gives the saliency map). */
-function sigmaFlag(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw usageError(`--sigma: '${text}' is not a number ≥ 0`);
-  return value;
 }
 
 /** Numbers cut to 6 significant digits: JSON a reader can scan, exact enough to compare maps. */
@@ -224,7 +334,28 @@ function readImageFile(path: string): Uint8Array {
   return readUserFile(path, { what: 'the image', maxBytes: MAX_IMAGE_FILE_BYTES, folder: 'is a folder, not a PNG' });
 }
 
-export async function explainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+/**
+ * The settings whose bounds depend on the model's input size, checked once the model is read and before
+ * any data: occlusion's window must fit in the image, and the patches KernelSHAP and LIME fit are at most
+ * MAX_PATCHES (KernelSHAP solves an M × M system).
+ */
+function checkImageSettings(method: string, values: FlagValues, height: number, width: number): void {
+  if (method === 'occlusion') {
+    const window = numberValue(values, 'window')!;
+    if (window > Math.min(height, width)) throw usageError(`--window ${window}: larger than the model's ${height}×${width} input; give --window ${Math.min(height, width)} or less`);
+  }
+  if (method === 'kernel-shap' || method === 'lime') {
+    const patch = numberValue(values, 'patch')!;
+    const patches = (p: number) => Math.ceil(height / p) * Math.ceil(width / p);
+    if (patches(patch) > MAX_PATCHES) {
+      let smallest = patch;
+      while (patches(smallest) > MAX_PATCHES) smallest++;
+      throw usageError(`--patch ${patch}: cuts the ${height}×${width} input into ${patches(patch)} patches, more than the ${MAX_PATCHES} ${method} fits; give --patch ${smallest} or more`);
+    }
+  }
+}
+
+export async function explainCommand(values: FlagValues): Promise<void> {
   if (values['list-layers']) {
     const { network } = await loadCommandModel(values);
     console.log(formatExplainableLayers(network));
@@ -233,33 +364,28 @@ export async function explainCommand(values: Record<string, string | boolean | u
   if ((values.index === undefined) === (values.image === undefined)) {
     throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png (see xcnn explain --help)');
   }
+  // parseFlags has checked every value and refused the settings of other methods; a method reads only its own.
   const out = String(values.out);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
-  const figureLimit = intFlag('figures', String(values.figures), 0);
+  const figureLimit = numberValue(values, 'figures')!;
   const placement = choiceFlag('placement', String(values.placement), PLACEMENTS);
-  const seed = intFlag('seed', String(values.seed), 0, 0xffffffff);
-  // Only the chosen method's settings are read: --samples means copies for one method and coalitions for another.
+  const seed = numberValue(values, 'seed')!;
   const name = String(values.method);
-  const coalitions = () => ({ patch: intFlag('patch', String(values.patch), 1), samples: intFlag('samples', String(values.samples ?? '1024'), 2), seed });
+  const coalitions = () => ({ patch: numberValue(values, 'patch')!, samples: intFlag('samples', String(values.samples ?? '1024'), 2, MAX_SAMPLES), seed });
   const method = methodByName(name, {
-    smoothGrad: name === 'smoothgrad' ? { samples: intFlag('samples', String(values.samples ?? '50'), 1), sigma: sigmaFlag(String(values.sigma)), seed } : undefined,
-    integratedGradients: { steps: intFlag('steps', String(values.steps), 1) },
-    occlusion: name === 'occlusion' ? { window: intFlag('window', String(values.window), 1), stride: intFlag('stride', String(values.stride), 1) } : undefined,
+    smoothGrad: name === 'smoothgrad' ? { samples: numberValue(values, 'samples') ?? 50, sigma: numberValue(values, 'sigma')!, seed } : undefined,
+    integratedGradients: { steps: numberValue(values, 'steps')! },
+    occlusion: name === 'occlusion' ? { window: numberValue(values, 'window')!, stride: numberValue(values, 'stride')! } : undefined,
     kernelShap: name === 'kernel-shap' ? coalitions() : undefined,
     lime: name === 'lime' ? coalitions() : undefined,
   });
-  if (placement !== 'stretch' && method.layer === 'input') {
-    throw usageError(`--placement ${placement}: only for the CAM methods, whose maps live on a convolution's cells; ${name}'s map is already on the input's pixels (leave --placement out)`);
-  }
-  if (values.layer !== undefined && !needsConvLayer(method)) {
-    throw usageError(`--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${name} explains the input (leave --layer out)`);
-  }
   // A picture that is not a readable file (a folder, a device, too large) is refused before the model is read.
   const imageBytes = values.image === undefined ? undefined : readImageFile(String(values.image));
   const { modelPath, network, info, threads } = await loadCommandModel(values);
   const [channels, height, width] = network.inputShape;
   const classes = network.outputShape[0];
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
+  checkImageSettings(name, values, height, width);
   // A method that reads a conv block finds it now: a network without one, or an unknown --layer, is one line before any data is read.
   const layer = needsConvLayer(method) ? explainedLayer(network, values.layer === undefined ? undefined : String(values.layer)) : null;
 

@@ -23,39 +23,40 @@ import { curvesFigure, type EpochMetrics } from '../render/curves-figure.js';
 import { classGallery, MAX_GALLERY_CLASSES, tileGallery, type GalleryTile } from '../render/gallery.js';
 import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
-import { choiceFlag, intFlag, type CommandSpec } from './args.js';
+import { choiceFlag, numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
-import { readFaithfulnessSection } from './faithfulness-command.js';
+import { readFaithfulnessFile } from '../report/faithfulness-file.js';
 
 /** Where the report of the shipped model goes by default: not beside it, in the package's data/. */
 const SHIPPED_MODEL_REPORT_FOLDER = 'runs/report';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
+  brief: "Writes report.html: a model's metrics, curves and galleries.",
   summary:
     'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, the confusion matrix\'s cells explained (why a t was read as p), and the faithfulness ranking of an xcnn faithfulness run (--faithfulness).',
-  usage: 'xcnn report [--model FILE] [--arch SPEC [--input CxHxW]] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
+  usage: 'xcnn report [--model FILE] [--arch SPEC [--input CxHxW]] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--png] [--backend ts|wasm] [--threads N]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr)' },
+    model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
     ...layerFlag,
-    out: { type: 'string', value: 'DIR', help: `where report.html goes (default: the model's folder; ${SHIPPED_MODEL_REPORT_FOLDER} for the shipped model)` },
+    out: { type: 'string', value: 'DIR', help: `Where report.html goes (default: the model's folder; ${SHIPPED_MODEL_REPORT_FOLDER} for the shipped model).` },
     ...dataFlag,
     ...testLimitFlag,
-    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
-    'per-class': { type: 'string', value: 'N', help: 'correctly classified images shown per class', default: '8' },
-    mistakes: { type: 'string', value: 'N', help: 'misclassified images shown at most (the most confident first)', default: '40' },
-    method: { type: 'string', value: 'NAME', help: `the method of the class-mean and confusion-cell sections: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
-    'class-images': { type: 'string', value: 'N', help: 'test images of each class averaged into its mean image and mean heatmap (the first N)', default: '100' },
-    cells: { type: 'string', value: 'N', help: 'confusion-matrix cells explained, the largest first', default: '12' },
-    'per-cell': { type: 'string', value: 'N', help: 'misclassified images shown per cell, the most confident first', default: '3' },
-    faithfulness: { type: 'string', value: 'FILE', help: 'a faithfulness.json from xcnn faithfulness: adds its ranked table (and faithfulness.png beside it) to the report' },
-    png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified, class-means, confusion-cells)' },
+    colormap: { type: 'string', value: 'jet|viridis', help: 'The heatmap colours.', default: 'jet', choices: colormapNames },
+    'per-class': { type: 'string', value: 'N', help: 'Correct images shown per class: the first N of each class the model got right.', default: '8', range: wholeRange(1, 100) },
+    mistakes: { type: 'string', value: 'N', help: 'Misclassified images shown: the N the model was most confident about.', default: '40', range: wholeRange(0, 10_000) },
+    method: { type: 'string', value: 'NAME', help: `The method of the class-mean and confusion-cell sections: ${METHOD_NAMES.join(', ')}.`, default: 'grad-cam', choices: METHOD_NAMES },
+    'class-images': { type: 'string', value: 'N', help: 'Images averaged per class: the first N test images of each class, into its mean image and mean heatmap.', default: '100', range: wholeRange(1, 100_000) },
+    cells: { type: 'string', value: 'N', help: 'Confusion-matrix cells explained: the N largest.', default: '12', range: wholeRange(1, 1_000) },
+    'per-cell': { type: 'string', value: 'N', help: 'Misclassified images shown per cell: the N most confident.', default: '3', range: wholeRange(1, 100) },
+    faithfulness: { type: 'string', value: 'FILE', help: 'A faithfulness.json from xcnn faithfulness: adds its ranked table (and faithfulness.png beside it) to the report.' },
+    png: { type: 'boolean', help: 'Also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified, class-means, confusion-cells).' },
     ...backendFlag,
     ...threadsFlag,
-    help: { type: 'boolean', help: 'show this help' },
+    help: { type: 'boolean', help: 'Show this help.' },
   },
 };
 
@@ -122,14 +123,14 @@ export function trainingHistory(metrics: Record<string, unknown> | undefined, mo
   }
 }
 
-export async function reportCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+export async function reportCommand(values: FlagValues): Promise<void> {
   const out = values.out !== undefined ? String(values.out) : values.model !== undefined ? dirname(String(values.model)) : SHIPPED_MODEL_REPORT_FOLDER;
   const colormapName = choiceFlag('colormap', String(values.colormap), colormapNames);
   const colormap = colormapByName(colormapName);
-  const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
-  const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
+  const perClass = numberValue(values, 'per-class')!;
+  const mistakeLimit = numberValue(values, 'mistakes')!;
   const summaryOptions = classSummaryOptions(values);
-  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessSection(String(values.faithfulness));
+  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessFile(String(values.faithfulness));
   const { modelPath, network, info, threads } = await loadCommandModel(values);
   // The galleries are Grad-CAM's: a network without a conv, or an unknown --layer, is one line before any data is read.
   const layer = explainedLayer(network, values.layer === undefined ? undefined : String(values.layer));
@@ -241,13 +242,13 @@ export interface ClassSummaryOptions {
   perCell: number;
 }
 
-export function classSummaryOptions(values: Record<string, string | boolean | undefined>): ClassSummaryOptions {
-  const method = methodByName(String(values.method)).name; // an unknown name is a usage error here, before any work
+/** The class-summary options from the flags, which parseFlags has checked. */
+export function classSummaryOptions(values: FlagValues): ClassSummaryOptions {
   return {
-    method,
-    classImages: intFlag('class-images', String(values['class-images']), 1, 100_000),
-    cells: intFlag('cells', String(values.cells), 1, 1_000),
-    perCell: intFlag('per-cell', String(values['per-cell']), 1, 100),
+    method: String(values.method),
+    classImages: numberValue(values, 'class-images')!,
+    cells: numberValue(values, 'cells')!,
+    perCell: numberValue(values, 'per-cell')!,
   };
 }
 

@@ -45,6 +45,7 @@ export function readImageSet(imagesPath: string, labelsPath: string): ImageSet {
   const [count, channels, height, width] = images.dims.length === 4 ? images.dims : [images.dims[0], 1, ...images.dims.slice(1)];
   if (channels !== 1 && channels !== 3) throw new XcnnError(`${imagesPath}: images with ${channels} channels; xcnn reads 1 (grey) or 3 (RGB)`);
   if (height < 1 || width < 1 || height > 4096 || width > 4096) throw new XcnnError(`${imagesPath}: images of ${height}×${width}; each side must be 1 to 4096 pixels`);
+  if (count === 0) throw new XcnnError(`${imagesPath}: holds no images; a data set needs at least one training and one test image`);
   if (labels.dims[0] !== count) {
     throw new XcnnError(`${labelsPath}: ${labels.dims[0]} labels for the ${count} images of ${imagesPath}`);
   }

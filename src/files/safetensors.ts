@@ -30,6 +30,9 @@ export interface SafetensorsFile {
 /** No sane header is larger; a hostile length field is refused before anything is allocated. */
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 
+/** Metadata entries a file may have: a model file writes about ten; thousands mean a file made to be slow to read. */
+export const MAX_METADATA_ENTRIES = 1024;
+
 const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
 
 export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, metadata: Record<string, string> = {}): Uint8Array {
@@ -91,6 +94,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw fail('__metadata__ is not an object');
+      const keys = Object.keys(entry).length;
+      if (keys > MAX_METADATA_ENTRIES) throw fail(`__metadata__ has ${keys} entries, more than the ${MAX_METADATA_ENTRIES} a model file can have`);
       for (const [key, value] of Object.entries(entry)) {
         if (typeof value !== 'string') throw fail(`__metadata__.${key} is not a string`);
         metadata[key] = value;

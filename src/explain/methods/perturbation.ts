@@ -122,7 +122,7 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out) => {
       const [channels, height, width] = network.inputShape;
-      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`);
+      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`, { exitCode: 2 });
       const pixels = height * width;
       const imageSize = channels * pixels;
       copies ??= BatchBuffer.floats(network.backend, imageSize);
@@ -280,7 +280,7 @@ export function kernelShap(features: number, samples: number, random: Random, va
       for (let j = 0; j < n; j++) a[i * n + j] += x[i] * x[j];
     }
   }
-  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`);
+  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`, { exitCode: 2 });
   let sum = 0;
   for (let i = 0; i < n; i++) sum += phi[i] = b[i];
   phi[n] = difference - sum;
