@@ -31,6 +31,8 @@ export {
   type SharedKernels,
   type WasmBackendOptions,
 } from './backend/wasm/wasm-backend.js';
+export type { MemoryStats } from './backend/wasm/arena.js';
+export type { Workspace } from './model/workspace.js';
 
 // Training.
 export { Adam, ADAM_DEFAULTS, type AdamSettings } from './train/adam.js';
