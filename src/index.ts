@@ -31,6 +31,8 @@ export {
   type SharedKernels,
   type WasmBackendOptions,
 } from './backend/wasm/wasm-backend.js';
+export type { MemoryStats } from './backend/wasm/arena.js';
+export type { Workspace } from './model/workspace.js';
 
 // The package's files in a web page: the kernels and the shipped model, found next to the package's modules (bundlers copy them).
 export { createWasmBackendFromUrl, loadShippedModel, shippedAssetUrls, supportsRelaxedSimd, type KernelUrlOptions, type ShippedAssetUrls } from './assets.js';

@@ -18,6 +18,7 @@ import { explainImages } from '../src/explain/methods/explain.js';
 import { choleskySolve, kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, patchFeatures, type CoalitionValue } from '../src/explain/methods/perturbation.js';
 import { saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
+import { Workspace } from '../src/model/workspace.js';
 import { Random } from '../src/random.js';
 import { seededValues } from './gradcheck.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
@@ -31,8 +32,10 @@ function halfBlankImages(seed: number, count: number): ImageSet {
 
 /** A "network" of one 1 × 4 × 4 image whose logits are [Σ_p x_p, 0]: occlusion by hand. */
 function sumNetwork(): Network {
+  const backend = new ReferenceBackend({ precision: 'float64' });
   return {
-    backend: new ReferenceBackend({ precision: 'float64' }),
+    backend,
+    workspace: new Workspace(backend),
     inputShape: [1, 4, 4],
     outputShape: [2],
     forward(input: Floats, batch: number): Floats {

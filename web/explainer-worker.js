@@ -29,13 +29,9 @@ import { modelImageFromRgba } from '../dist/src/explain/model-image.js';
 import { inputColour, overlayColor } from '../dist/src/render/overlay.js';
 import { coolwarm, jet } from '../dist/src/render/colormap.js';
 
-/** Past this much arena memory (explanations allocate and never free), the backend is built afresh. */
-const REBUILD_AFTER_BYTES = 128 * 1024 * 1024;
-
 let kernelBytes = null; // { bytes, build } of the kernels chosen
 let backend = null;
-let model = null; // { network, info, bytes, name }
-let rebuilding = false; // a fresh backend is being built (see REBUILD_AFTER_BYTES)
+let model = null; // { network, info, name }
 
 async function fetchBytes(url) {
   const response = await fetch(url);
@@ -49,13 +45,17 @@ async function chooseKernels() {
   return { bytes: await fetchBytes('../build/kernels.wasm'), build: 'simd' };
 }
 
-/** A fresh backend with `bytes` (a model file) loaded on it; a file that does not load leaves the previous model in place. */
+/**
+ * `bytes` (a model file) loaded on the worker's one backend, the previous model disposed so the next reuses
+ * its memory (the network keeps its buffers between drawings, so memory stays flat however long the page
+ * is used); a file that does not load leaves the previous model in place.
+ */
 async function loadModel(bytes, name) {
   kernelBytes ??= await chooseKernels();
-  const fresh = await createWasmBackendFromBytes(kernelBytes.bytes, { build: kernelBytes.build, maximumBytes: 1024 * 1024 * 1024 });
-  const { network, info } = loadModelFromBytes(bytes, fresh, name);
-  backend = fresh;
-  model = { network, info, bytes, name };
+  backend ??= await createWasmBackendFromBytes(kernelBytes.bytes, { build: kernelBytes.build, maximumBytes: 1024 * 1024 * 1024 });
+  const { network, info } = loadModelFromBytes(bytes, backend, name);
+  model?.network.dispose();
+  model = { network, info, name };
 }
 
 /** What the page shows of a model, from the network and its metadata. */
@@ -136,12 +136,6 @@ function explain(message, modelInput) {
       const [r, g, b] = overlayColor(inputColour(image, x, y), heat[y * width + x], colormap);
       overlay.set([r, g, b, 255], 4 * (y * width + x));
     }
-  }
-  if (backend.memoryInUse > REBUILD_AFTER_BYTES && !rebuilding) {
-    rebuilding = true;
-    loadModel(model.bytes, model.name)
-      .catch((error) => postMessage({ type: 'error', message: error.message }))
-      .finally(() => (rebuilding = false));
   }
   return {
     type: 'explained',

@@ -7,6 +7,7 @@ import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import { imagesFromPixels, type ImageSet, type Labels } from '../data/dataset.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
+import type { Workspace } from '../model/workspace.js';
 
 export interface Predictions {
   labels: Labels; // [N] the true classes
@@ -20,6 +21,8 @@ export interface Predictions {
 export interface BatchPredictor {
   readonly backend: Backend;
   readonly outputShape: number[]; // [classes]
+  /** The network's workspace, where `predict` keeps its batch buffers between calls. */
+  readonly workspace: Workspace;
   /** Class probabilities [N, classes] of a loaded batch, and the batch's summed cross-entropy. */
   predictBatch(batch: LoadedBatch): { probs: Floats; lossSum: number };
 }
@@ -27,10 +30,12 @@ export interface BatchPredictor {
 /** A network predicting on the calling thread. */
 export function serialPredictor(network: Network): BatchPredictor {
   const classes = network.outputShape[0];
-  const head = new SoftmaxCrossEntropy(network.backend, classes);
+  const workspace = network.workspace;
+  const head = workspace.owned('predict.head', () => new SoftmaxCrossEntropy(network.backend, classes));
   return {
     backend: network.backend,
     outputShape: network.outputShape,
+    workspace,
     predictBatch(batch) {
       const loss = head.forward(network.forward(batch.input, batch.size), batch.labels, batch.size, false);
       return { probs: head.probs!, lossSum: loss * batch.size };
@@ -41,7 +46,7 @@ export function serialPredictor(network: Network): BatchPredictor {
 export function predict(model: Network | BatchPredictor, set: ImageSet, batchSize = 256): Predictions {
   const predictor = 'predictBatch' in model ? model : serialPredictor(model);
   const classes = predictor.outputShape[0];
-  const loader = new BatchLoader(predictor.backend, set);
+  const loader = BatchLoader.inWorkspace(predictor.workspace, 'predict', set);
   const predicted = new Int32Array(set.count);
   const probabilities = new Float32Array(set.count * classes);
   let lossSum = 0;
