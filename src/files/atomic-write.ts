@@ -2,6 +2,10 @@
  * Writes a file so that a crash at any instant leaves either the old file or the new one under the
  * final name, never a half-written one: write a temporary file beside it, fsync it, rename it over the
  * target (atomic on POSIX file systems), then fsync the folder so the rename itself is durable.
+ *
+ * When a step fails (a full disk, a folder that refuses the file, a rename that cannot happen), the
+ * temporary file is removed and the error that reaches the user is that first failure: a close or a
+ * removal that fails while cleaning up is ignored rather than allowed to replace it.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,19 +16,35 @@ export function writeFileAtomic(path: string, contents: Uint8Array | string): vo
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     ensureFolder(dirname(path));
-    const fd = openSync(temporary, 'w');
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeAndSync(temporary, bytes);
     renameSync(temporary, path);
-    syncFolder(dirname(path));
   } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new XcnnError(`${path}: cannot write: ${(error as Error).message}`);
+    ignoreFailure(() => rmSync(temporary, { force: true }));
+    throw new XcnnError(`${path}: cannot write: ${(error as Error).message}`, { cause: error });
+  }
+  syncFolder(dirname(path));
+}
+
+/** Writes every byte to a new file at `path` and fsyncs it; the file is closed whatever happens. */
+function writeAndSync(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } catch (error) {
+    ignoreFailure(() => closeSync(fd)); // the write's error is the one to report
+    throw error;
+  }
+  closeSync(fd); // a failing close after a good fsync is a failed write like any other
+}
+
+/** Runs a clean-up step whose own failure must not hide the error being reported. */
+function ignoreFailure(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // the first error is reported; this one would only mask it
   }
 }
 
@@ -36,7 +56,7 @@ function syncFolder(folder: string): void {
   } catch {
     // Some platforms cannot fsync a folder; the rename is still atomic there.
   } finally {
-    if (fd !== null) closeSync(fd);
+    if (fd !== null) ignoreFailure(() => closeSync(fd!));
   }
 }
 
@@ -52,7 +72,6 @@ export function ensureFolder(folder: string): void {
   }
   for (const dir of missing.reverse()) mkdirSync(dir);
 }
-
 /** Fails now, not after an hour of training, when `folder` cannot be created or written. */
 export function checkWritableFolder(folder: string): void {
   const probe = join(folder, `.xcnn-write-test-${process.pid}`);
