@@ -102,7 +102,13 @@ const rows: Row[] = [
   ['PNG image (--image)', 'blank (no digit)', () => { writeFileSync(path('blank.png'), pngOfSize(8, 8)); return ['explain', '--model', 'model.safetensors', '--image', 'blank.png']; }, 1, /blank\.png: the image is blank/],
   ['checkpoint', 'none in the --resume folder', () => ['train', '--resume', work], 1, /checkpoint\.safetensors: no checkpoint to resume from/],
   ['checkpoint', 'a model file, not a checkpoint', () => { const d = path('ckpt'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), model); return ['train', '--resume', d]; }, 1, /checkpoint\.safetensors: not a usable xcnn checkpoint: its format is "xcnn"/],
-  ['output folder', 'cannot be written', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: \/proc\/xcnn-out: cannot write there: ENOENT/],
+  // Checked before the model or data is read: none of these runs gets that far (the model file below is fine).
+  ['output folder (--out)', 'a file', () => ['train', '--out', 'model.safetensors'], 2, /^error: --out model\.safetensors: is a file, not a folder; give a folder \(created if missing\)$/],
+  ['output folder (--out)', 'a device', () => ['explain', '--model', 'model.safetensors', '--index', '0', '--out', '/dev/null'], 2, /^error: --out \/dev\/null: is a device, not a folder; give a folder \(created if missing\)$/],
+  ['output folder (--out)', 'inside a file', () => ['faithfulness', '--model', 'model.safetensors', '--out', 'model.safetensors/faith'], 2, /^error: --out model\.safetensors\/faith: model\.safetensors is a file, not a folder, so nothing can be made in it; give a folder \(created if missing\)$/],
+  // /sys refuses new files even to root (EACCES), and /proc new folders (ENOENT; EACCES for other users).
+  ['output folder (--out)', 'an existing folder that cannot be written', () => ['report', '--model', 'model.safetensors', '--out', '/sys'], 1, /^error: --out \/sys: cannot write there: permission denied \(EACCES\); give another --out$/],
+  ['output folder (--out)', 'a folder that cannot be created', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: --out \/proc\/xcnn-out: cannot write there: (the file system takes no new entries there \(ENOENT\)|permission denied \(EACCES\)); give another --out$/],
 ];
 
 describe('bad input is refused clearly', () => {

@@ -31,6 +31,7 @@ import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { choiceFlag, given, GIVEN, intFlag, notWith, numberValue, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, MAX_IMAGES, SEED_RANGE, threadsFlag } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 /**
@@ -146,7 +147,7 @@ export const explainSpec: CommandSpec = {
       choices: PLACEMENTS,
       appliesWhen: [forBlockMaps],
     },
-    out: { type: 'string', value: 'DIR', help: 'Where the figures (one PNG per image) and explain.json (every image) go.', default: 'runs/explain' },
+    out: { type: 'string', value: 'DIR', help: 'Where the figures (one PNG per image) and explain.json (every image) go; created if missing.', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'Figures drawn, for the first N images explained; explain.json has them all.', default: '100', range: wholeRange(0, MAX_FIGURES) },
     json: { type: 'boolean', help: 'Print the explanations on stdout as a JSON array (one object per image, as in the JSON files).' },
     colormap: {
@@ -331,6 +332,7 @@ export async function explainCommand(values: FlagValues): Promise<void> {
     kernelShap: name === 'kernel-shap' ? coalitions() : undefined,
     lime: name === 'lime' ? coalitions() : undefined,
   });
+  checkOutputFolder(out);
   const { modelPath, network, info, threads } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
   const [channels, height, width] = network.inputShape;
   const classes = network.outputShape[0];

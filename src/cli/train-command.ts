@@ -15,7 +15,7 @@ import { takeFirst, type Dataset } from '../data/dataset.js';
 import { usageError, XcnnError } from '../errors.js';
 import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
-import { checkWritableFolder, writeFileAtomic } from '../files/atomic-write.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
 import { saveModel } from '../model/model-io.js';
 import { createNetwork, type Network } from '../model/network.js';
@@ -28,6 +28,7 @@ import type { TrainSettings } from '../train/settings.js';
 import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { given, intFlag, notWith, numberValue, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
 import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, MAX_IMAGES, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
 
 const EPOCHS_RANGE = wholeRange(1, 10_000);
@@ -186,7 +187,7 @@ function checkStepMemory(plan: NetworkPlan, batch: number, trainImages: number):
 
 async function startRun(values: FlagValues): Promise<Run> {
   const settings = settingsFrom(values);
-  checkWritableFolder(String(values.out));
+  checkOutputFolder(String(values.out));
   const dataset = datasetFor(settings);
   const plan = planFor(settings, dataset);
   const { geometry } = plan;

@@ -8,7 +8,7 @@
  * removal that fails while cleaning up is ignored rather than allowed to replace it.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { XcnnError } from '../errors.js';
 
 export function writeFileAtomic(path: string, contents: Uint8Array | string): void {
@@ -71,15 +71,4 @@ export function ensureFolder(folder: string): void {
     if (dirname(dir) === dir) break;
   }
   for (const dir of missing.reverse()) mkdirSync(dir);
-}
-/** Fails now, not after an hour of training, when `folder` cannot be created or written. */
-export function checkWritableFolder(folder: string): void {
-  const probe = join(folder, `.xcnn-write-test-${process.pid}`);
-  try {
-    ensureFolder(folder);
-    closeSync(openSync(probe, 'w'));
-    rmSync(probe, { force: true });
-  } catch (error) {
-    throw new XcnnError(`${folder}: cannot write there: ${(error as Error).message}`);
-  }
 }
