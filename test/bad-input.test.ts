@@ -109,6 +109,9 @@ const rows: Row[] = [
   // /sys refuses new files even to root (EACCES), and /proc new folders (ENOENT; EACCES for other users).
   ['output folder (--out)', 'an existing folder that cannot be written', () => ['report', '--model', 'model.safetensors', '--out', '/sys'], 1, /^error: --out \/sys: cannot write there: permission denied \(EACCES\); give another --out$/],
   ['output folder (--out)', 'a folder that cannot be created', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: --out \/proc\/xcnn-out: cannot write there: (the file system takes no new entries there \(ENOENT\)|permission denied \(EACCES\)); give another --out$/],
+  ['output folder (--out)', 'holds a run already (no --force)', () => { const d = path('earlier'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'model.safetensors'), model); return ['train', '--out', 'earlier']; }, 2, /^error: earlier already holds a run \(model\.safetensors\); use --resume earlier to continue it, --force to overwrite it, or another --out$/],
+  ['output folder (--out)', '--force without --out', () => ['train', '--force'], 2, /^error: --force applies only with --out \(it replaces the run DIR holds; without --out every run gets a new folder\); leave --force out, or give --out$/],
+  ['output folder (--resume)', 'cannot be written', () => ['train', '--resume', '/sys'], 1, /^error: --resume \/sys: cannot write there: permission denied \(EACCES\); copy the run's folder where you can write and resume the copy$/],
 ];
 
 describe('bad input is refused clearly', () => {
