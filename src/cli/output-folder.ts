@@ -5,8 +5,11 @@
  * faithfulness (and any later command that writes files, such as an export).
  *
  * A missing folder is fine — it is created when the first file is written — as long as it could be: the check
- * creates the missing folders, writes and removes a probe file, then removes the folders it created, so a
- * command that fails later leaves no empty folders behind.
+ * creates the missing folders, makes a file in the folder, then removes what it made, so a command that fails
+ * later leaves nothing behind. The file is an unnamed one (Linux's O_TMPFILE) where the file system allows it,
+ * so an existing folder is not changed at all, not even its modification time; elsewhere a named probe file is
+ * made and removed. (Asking with access(2) instead would say yes to root where the file system still says
+ * no, as in /sys.)
  *
  * Exit statuses, one rule for every command:
  *   2  the path can never be a folder as given: it, or a folder above it, is a file, a device, a FIFO, a
@@ -15,7 +18,7 @@
  *      place such as /proc that takes no new entries — the place has to change, as with any file xcnn
  *      cannot read or write.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, rmdirSync, rmSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, rmdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { usageError, XcnnError } from '../errors.js';
 
@@ -37,14 +40,12 @@ export function checkOutputFolder(folder: string, options: OutputFolderOptions =
     : { notFolder: 'give a folder (created if missing)', unwritable: `give another --${flag}` };
   const missing = missingFolders(folder, name, fixes.notFolder);
   const created: string[] = [];
-  const probe = join(folder, `.xcnn-write-test-${process.pid}`);
   try {
     for (const dir of missing) {
       mkdirSync(dir);
       created.push(dir);
     }
-    closeSync(openSync(probe, 'w'));
-    rmSync(probe, { force: true });
+    makeFileIn(folder);
   } catch (error) {
     throw new XcnnError(`${name}: cannot write there: ${reason(error)}; ${fixes.unwritable}`, { cause: error });
   } finally {
@@ -56,6 +57,25 @@ export function checkOutputFolder(folder: string, options: OutputFolderOptions =
       }
     }
   }
+}
+
+/** Linux's O_TMPFILE (asm-generic's value): open(folder) makes a file with no name in it, gone when closed. */
+const O_TMPFILE = 0o20000000;
+
+/** Makes a file in `folder` and removes it again, or throws what the file system said. */
+function makeFileIn(folder: string): void {
+  if (process.platform === 'linux') {
+    try {
+      closeSync(openSync(folder, O_TMPFILE | constants.O_DIRECTORY | constants.O_WRONLY, 0o600));
+      return;
+    } catch (error) {
+      // A file system (or kernel) without unnamed files says so: fall back to a named file. Any other answer is the folder's.
+      if (!['EOPNOTSUPP', 'ENOTSUP', 'EISDIR', 'EINVAL'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    }
+  }
+  const probe = join(folder, `.xcnn-write-test-${process.pid}`);
+  closeSync(openSync(probe, 'w'));
+  rmSync(probe, { force: true });
 }
 
 /**
