@@ -13,6 +13,10 @@ import { encodeSafetensors } from '../src/files/safetensors.js';
 import { encodeModel } from '../src/model/model-file.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
+import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
+import { encodeCheckpoint } from '../src/train/checkpoint.js';
+import { createTrainingState } from '../src/train/trainer.js';
+import { Random } from '../src/random.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 import { idxBytes, idxIntegers, rawSafetensors } from './fixtures/files.js';
 
@@ -49,6 +53,16 @@ function pngOfSize(width: number, height: number): Uint8Array {
   new DataView(bytes.buffer).setUint32(16, width);
   new DataView(bytes.buffer).setUint32(20, height);
   return bytes;
+}
+
+/** A checkpoint of a paper network that claims 5 of its 1 epoch(s) done (test/checkpoint-validation.test.ts corrupts every other field). */
+function checkpointBeyondItsEpochs(): Uint8Array {
+  const network = createPaperNetwork(new ReferenceBackend());
+  const state = createTrainingState(network, new Adam(network), new Random(1), 1);
+  state.epoch = 5;
+  state.history = Array.from({ length: 5 }, (_, k) => ({ epoch: k + 1, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5, seconds: 1 }));
+  const settings = { epochs: 1, batchSize: 64, learningRate: 0.001, ...ADAM_DEFAULTS, seed: 1, arch: network.spec!, data: null, limit: null, testLimit: null, backend: 'ts' as const, threads: 1, checkpointEvery: null };
+  return encodeCheckpoint(state, settings, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
 }
 
 type Row = [input: string, problem: string, setup: () => string[], status: 1 | 2, message: RegExp];
@@ -104,7 +118,17 @@ const rows: Row[] = [
   ['PNG image (--image)', 'blank (no digit)', () => { writeFileSync(path('blank.png'), pngOfSize(8, 8)); return ['explain', '--model', 'model.safetensors', '--image', 'blank.png']; }, 1, /blank\.png: the image is blank/],
   ['checkpoint', 'none in the --resume folder', () => ['train', '--resume', work], 1, /checkpoint\.safetensors: no checkpoint to resume from/],
   ['checkpoint', 'a model file, not a checkpoint', () => { const d = path('ckpt'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), model); return ['train', '--resume', d]; }, 1, /checkpoint\.safetensors: not a usable xcnn checkpoint: its format is "xcnn"/],
-  ['output folder', 'cannot be written', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: \/proc\/xcnn-out: cannot write there: ENOENT/],
+  ['checkpoint', 'damaged: a field out of range', () => { const d = path('ckpt-epoch'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), checkpointBeyondItsEpochs()); return ['train', '--resume', d]; }, 1, /ckpt-epoch\/checkpoint\.safetensors: not a usable xcnn checkpoint: progress\.epoch is 5, not a whole number from 0 to 1$/],
+  // Checked before the model or data is read: none of these runs gets that far (the model file below is fine).
+  ['output folder (--out)', 'a file', () => ['train', '--out', 'model.safetensors'], 2, /^error: --out model\.safetensors: is a file, not a folder; give a folder \(created if missing\)$/],
+  ['output folder (--out)', 'a device', () => ['explain', '--model', 'model.safetensors', '--index', '0', '--out', '/dev/null'], 2, /^error: --out \/dev\/null: is a device, not a folder; give a folder \(created if missing\)$/],
+  ['output folder (--out)', 'inside a file', () => ['faithfulness', '--model', 'model.safetensors', '--out', 'model.safetensors/faith'], 2, /^error: --out model\.safetensors\/faith: model\.safetensors is a file, not a folder, so nothing can be made in it; give a folder \(created if missing\)$/],
+  // /sys refuses new files even to root (EACCES), and /proc new folders (ENOENT; EACCES for other users).
+  ['output folder (--out)', 'an existing folder that cannot be written', () => ['report', '--model', 'model.safetensors', '--out', '/sys'], 1, /^error: --out \/sys: cannot write there: permission denied \(EACCES\); give another --out$/],
+  ['output folder (--out)', 'a folder that cannot be created', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: --out \/proc\/xcnn-out: cannot write there: (the file system takes no new entries there \(ENOENT\)|permission denied \(EACCES\)); give another --out$/],
+  ['output folder (--out)', 'holds a run already (no --force)', () => { const d = path('earlier'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'model.safetensors'), model); return ['train', '--out', 'earlier']; }, 2, /^error: earlier already holds a run \(model\.safetensors\); use --resume earlier to continue it, --force to overwrite it, or another --out$/],
+  ['output folder (--out)', '--force without --out', () => ['train', '--force'], 2, /^error: --force applies only with --out \(it replaces the run DIR holds; without --out every run gets a new folder\); leave --force out, or give --out$/],
+  ['output folder (--resume)', 'cannot be written', () => ['train', '--resume', '/sys'], 1, /^error: --resume \/sys: cannot write there: permission denied \(EACCES\); copy the run's folder where you can write and resume the copy$/],
 ];
 
 describe('bad input is refused clearly', () => {

@@ -35,6 +35,7 @@ import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { choiceFlag, given, GIVEN, intFlag, notWith, numberValue, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, MAX_IMAGES, SEED_RANGE, threadsFlag } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 
 /**
@@ -150,7 +151,7 @@ export const explainSpec: CommandSpec = {
       choices: PLACEMENTS,
       appliesWhen: [forBlockMaps],
     },
-    out: { type: 'string', value: 'DIR', help: 'Where the figures (one PNG per image, named for the image and the method: test-7-grad-cam.png, image-NAME-grad-cam.png) and explain.json (every image) go.', default: 'runs/explain' },
+    out: { type: 'string', value: 'DIR', help: 'Where the figures (one PNG per image, named for the image and the method: test-7-grad-cam.png, image-NAME-grad-cam.png) and explain.json (every image) go; created if missing.', default: 'runs/explain' },
     figures: { type: 'string', value: 'N', help: 'Figures drawn, for the first N images explained; explain.json has them all.', default: '100', range: wholeRange(0, MAX_FIGURES) },
     json: { type: 'boolean', help: 'Print explain.json on stdout too (the method and layer, then one object per image under "images"), streamed an image at a time.' },
     colormap: {
@@ -379,6 +380,7 @@ export async function explainCommand(values: FlagValues): Promise<void> {
     kernelShap: name === 'kernel-shap' ? coalitions() : undefined,
     lime: name === 'lime' ? coalitions() : undefined,
   });
+  checkOutputFolder(out);
   // A picture that is not a readable file (a folder, a device, too large) is refused before the model is read.
   const imageBytes = values.image === undefined ? undefined : readImageFile(String(values.image));
   const { modelPath, network, info, threads } = await loadCommandModel(values);

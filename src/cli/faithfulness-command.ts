@@ -27,6 +27,7 @@ import { encodePng } from '../render/png.js';
 import type { ImageSet } from '../data/dataset.js';
 import { choiceFlag, given, intFlag, numberValue, wholeRange, type CommandSpec, type FlagRule, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, SEED_RANGE } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** --layer: only when some method measured reads a conv block (all of them are measured without --methods). */
@@ -50,7 +51,7 @@ export const faithfulnessSpec: CommandSpec = {
     steps: { type: 'string', value: 'K', help: 'Deletion/insertion steps: the H·W pixels / K per step, 28 of 28 on MNIST; at most H·W.', default: '28', range: wholeRange(1, 1_000) },
     sanity: { type: 'string', value: 'N', help: 'Images in the model-randomisation check: the first N of the images measured.', default: '100', range: wholeRange(1, 100_000) },
     seed: { type: 'string', value: 'N', help: 'Seed of the random order, the ROAD noise, the randomised weights and the seeded methods.', default: '1', range: SEED_RANGE },
-    out: { type: 'string', value: 'DIR', help: 'Where faithfulness.json and faithfulness.png go.', default: 'runs/faithfulness' },
+    out: { type: 'string', value: 'DIR', help: 'Where faithfulness.json and faithfulness.png go; created if missing.', default: 'runs/faithfulness' },
     json: { type: 'boolean', help: 'Print the results on stdout as JSON (as in faithfulness.json) instead of the table.' },
     'figure-rows': { type: 'string', value: 'N', help: 'Figure rows per kind: the first N correct and the first N misclassified images of the test set.', default: '3', range: wholeRange(0, 50) },
     colormap: { type: 'string', value: 'jet|viridis', help: 'The heatmap colours.', default: 'jet', choices: colormapNames },
@@ -119,6 +120,7 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const perKind = numberValue(values, 'figure-rows')!;
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const out = String(values.out);
+  checkOutputFolder(out);
   const { modelPath, network, info } = await loadCommandModel(values);
   // A step moves at least one pixel: more steps than pixels would only repeat the curves' points (and their memory).
   const [, height, width] = network.inputShape;

@@ -25,6 +25,7 @@ import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
 import { choiceFlag, numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
 import { readFaithfulnessFile } from '../report/faithfulness-file.js';
@@ -42,7 +43,7 @@ export const reportSpec: CommandSpec = {
     model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
     ...layerFlag,
-    out: { type: 'string', value: 'DIR', help: `Where report.html goes (default: the model's folder; ${SHIPPED_MODEL_REPORT_FOLDER} for the shipped model).` },
+    out: { type: 'string', value: 'DIR', help: `Where report.html goes; created if missing (default: the model's folder; ${SHIPPED_MODEL_REPORT_FOLDER} for the shipped model).` },
     ...dataFlag,
     ...testLimitFlag,
     colormap: { type: 'string', value: 'jet|viridis', help: 'The heatmap colours.', default: 'jet', choices: colormapNames },
@@ -131,6 +132,8 @@ export async function reportCommand(values: FlagValues): Promise<void> {
   const mistakeLimit = numberValue(values, 'mistakes')!;
   const summaryOptions = classSummaryOptions(values);
   const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessFile(String(values.faithfulness));
+  const defaultOut = values.model !== undefined ? `${out} (the model's folder, where the report goes without --out)` : `${out} (where the shipped model's report goes without --out)`;
+  checkOutputFolder(out, { name: values.out === undefined ? defaultOut : undefined });
   const { modelPath, network, info, threads } = await loadCommandModel(values);
   // The galleries are Grad-CAM's: a network without a conv, or an unknown --layer, is one line before any data is read.
   const layer = explainedLayer(network, values.layer === undefined ? undefined : String(values.layer));

