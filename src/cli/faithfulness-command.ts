@@ -116,6 +116,10 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const layer = values.layer === undefined ? undefined : String(values.layer);
   const steps = numberValue(values, 'steps')!;
   const sanity = numberValue(values, 'sanity')!;
+  // The randomisation check runs on the first --sanity of the images measured: asking for more is a slip, not a wish.
+  if (given(values, 'sanity') && given(values, 'n') && sanity > numberValue(values, 'n')!) {
+    throw usageError(`--sanity ${sanity}: the randomisation check takes the first N of the --n ${numberValue(values, 'n')} images measured; give --sanity ${numberValue(values, 'n')} or less`);
+  }
   const seed = numberValue(values, 'seed')!;
   const perKind = numberValue(values, 'figure-rows')!;
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
