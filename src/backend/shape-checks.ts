@@ -12,14 +12,14 @@ type Sized = { length: number } | null;
 function checkDims(kernel: string, dims: Record<string, number>): void {
   for (const [name, value] of Object.entries(dims)) {
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`);
+      throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`, { code: 'ERR_BAD_ARGUMENT' });
     }
   }
 }
 
 function checkLength(kernel: string, name: string, array: Sized, expected: number): void {
   if (array !== null && array.length !== expected) {
-    throw new XcnnError(`${kernel}: ${name} has length ${array.length}, expected ${expected}`);
+    throw new XcnnError(`${kernel}: ${name} has length ${array.length}, expected ${expected}`, { code: 'ERR_BAD_ARGUMENT' });
   }
 }
 
@@ -31,10 +31,10 @@ export function checkConv2d(
   const { stride, padding, outHeight: outH, outWidth: outW } = convGeometry(s);
   const { padding: _, ...dims } = s;
   checkDims(kernel, { ...dims, stride });
-  if (!Number.isSafeInteger(padding) || padding < 0) throw new XcnnError(`${kernel}: padding must be a non-negative integer, got ${padding}`);
+  if (!Number.isSafeInteger(padding) || padding < 0) throw new XcnnError(`${kernel}: padding must be a non-negative integer, got ${padding}`, { code: 'ERR_BAD_ARGUMENT' });
   if (outH < 1 || outW < 1) {
     const padded = padding > 0 ? ` (padded by ${padding} to ${s.height + 2 * padding}×${s.width + 2 * padding})` : '';
-    throw new XcnnError(`${kernel}: a ${s.kernelSize}×${s.kernelSize} kernel does not fit a ${s.height}×${s.width} input${padded}`);
+    throw new XcnnError(`${kernel}: a ${s.kernelSize}×${s.kernelSize} kernel does not fit a ${s.height}×${s.width} input${padded}`, { code: 'ERR_BAD_ARGUMENT' });
   }
   checkLength(kernel, 'input', arrays.input ?? null, s.batch * s.inChannels * s.height * s.width);
   checkLength(kernel, 'weight', arrays.weight ?? null, s.outChannels * s.inChannels * s.kernelSize * s.kernelSize);
@@ -58,7 +58,7 @@ export function checkPool2d(kernel: string, s: Pool2dShape, arrays: { input?: Si
   const { kernelSize, stride, outHeight, outWidth } = poolGeometry(s);
   checkDims(kernel, { ...s, kernelSize, stride });
   if (s.height < kernelSize || s.width < kernelSize) {
-    throw new XcnnError(`${kernel}: a ${kernelSize}×${kernelSize} pool needs an input of at least ${kernelSize}×${kernelSize}, got ${s.height}×${s.width}`);
+    throw new XcnnError(`${kernel}: a ${kernelSize}×${kernelSize} pool needs an input of at least ${kernelSize}×${kernelSize}, got ${s.height}×${s.width}`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const outLength = s.batch * s.channels * outHeight * outWidth;
   checkLength(kernel, 'input', arrays.input ?? null, s.batch * s.channels * s.height * s.width);
@@ -89,7 +89,7 @@ export function checkSameLength(kernel: string, arrays: Record<string, Sized>): 
   const [firstName, first] = entries[0];
   for (const [name, array] of entries.slice(1)) {
     if (array !== null && first !== null && array.length !== first.length) {
-      throw new XcnnError(`${kernel}: ${name} has length ${array.length}, but ${firstName} has ${first.length}`);
+      throw new XcnnError(`${kernel}: ${name} has length ${array.length}, but ${firstName} has ${first.length}`, { code: 'ERR_BAD_ARGUMENT' });
     }
   }
 }
@@ -111,7 +111,7 @@ export function checkSoftmaxCrossEntropy(
   for (let n = 0; n < batch; n++) {
     const label = labels[n];
     if (!(label >= 0 && label < classes)) {
-      throw new XcnnError(`${kernel}: label ${label} of sample ${n} is outside [0, ${classes})`);
+      throw new XcnnError(`${kernel}: label ${label} of sample ${n} is outside [0, ${classes})`, { code: 'ERR_BAD_ARGUMENT' });
     }
   }
 }

@@ -25,7 +25,7 @@ function findFile(dir: string, base: string): string {
     const path = join(dir, candidate);
     if (existsSync(path)) return path;
   }
-  throw new XcnnError(`${dir}: missing ${base} (or ${base}.gz); a data folder holds the four MNIST-layout IDX files`);
+  throw new XcnnError(`${dir}: missing ${base} (or ${base}.gz); a data folder holds the four MNIST-layout IDX files`, { code: 'ERR_FILE' });
 }
 
 /** Reads one split's images and labels and checks them against each other. */
@@ -96,8 +96,8 @@ export function loadTestData(dir: string = defaultDataDir()): TestData {
 }
 
 function checkDataFolder(dir: string): void {
-  if (!existsSync(dir)) throw new XcnnError(`${dir}: no such data folder`, { exitCode: 2 });
-  if (!statSync(dir).isDirectory()) throw new XcnnError(`${dir}: not a folder; --data takes the folder that holds the four IDX files`, { exitCode: 2 });
+  if (!existsSync(dir)) throw new XcnnError(`${dir}: no such data folder`, { exitCode: 2, code: 'ERR_FILE' });
+  if (!statSync(dir).isDirectory()) throw new XcnnError(`${dir}: not a folder; --data takes the folder that holds the four IDX files`, { exitCode: 2, code: 'ERR_FILE' });
 }
 
 function maxLabel(labels: Labels): number {

@@ -58,11 +58,11 @@ export const FASHION_MNIST_CLASS_NAMES = [
  * mean anything, not its loss or accuracy.
  */
 export function imagesFromPixels(pixels: Uint8Array, count: number, height = 28, width = 28, channels = 1): ImageSet {
-  if (!Number.isSafeInteger(count) || count < 0) throw new XcnnError(`images: count ${count} is not a whole number of images`);
+  if (!Number.isSafeInteger(count) || count < 0) throw new XcnnError(`images: count ${count} is not a whole number of images`, { code: 'ERR_BAD_ARGUMENT' });
   const size = channels * height * width;
   if (pixels.length !== count * size) {
     const what = channels === 1 ? `${height}×${width}` : `${channels}×${height}×${width}`;
-    throw new XcnnError(`images: ${pixels.length} bytes for ${count} images of ${what}; pass count × ${size} bytes, one per pixel${channels === 1 ? '' : ' and channel'}`);
+    throw new XcnnError(`images: ${pixels.length} bytes for ${count} images of ${what}; pass count × ${size} bytes, one per pixel${channels === 1 ? '' : ' and channel'}`, { code: 'ERR_BAD_IMAGE' });
   }
   return { count, channels, height, width, images: pixels, labels: new Uint8Array(count) };
 }

@@ -33,7 +33,7 @@ export interface ClassMeans {
 export function classMeanHeatmaps(explanation: Explanation, classOf: ArrayLike<number>, classes: number): ClassMeans {
   const { count, height, width } = explanation;
   if (classOf.length !== count) {
-    throw new XcnnError(`classMeanHeatmaps: ${classOf.length} classes for ${count} explained images; give one class per image`);
+    throw new XcnnError(`classMeanHeatmaps: ${classOf.length} classes for ${count} explained images; give one class per image`, { code: 'ERR_BAD_ARGUMENT' });
   }
   return classMeans(explanation.heatmaps, classOf, classes, 1, height, width);
 }
@@ -41,7 +41,7 @@ export function classMeanHeatmaps(explanation: Explanation, classOf: ArrayLike<n
 /** The mean image of each class over the images `indices` of the set; `classOf[n]` is image indices[n]'s class. */
 export function classMeanImages(set: ImageSet, indices: ArrayLike<number>, classOf: ArrayLike<number>, classes: number): ClassMeans {
   if (classOf.length !== indices.length) {
-    throw new XcnnError(`classMeanImages: ${classOf.length} classes for ${indices.length} images; give one class per image`);
+    throw new XcnnError(`classMeanImages: ${classOf.length} classes for ${indices.length} images; give one class per image`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const pixels = imageSize(set);
   const images = new Float32Array(indices.length * pixels);
@@ -61,7 +61,7 @@ function classMeans(values: Float32Array, classOf: ArrayLike<number>, classes: n
   const counts = new Int32Array(classes);
   for (let n = 0; n < classOf.length; n++) {
     const k = classOf[n];
-    if (!(Number.isInteger(k) && k >= 0 && k < classes)) throw new XcnnError(`class ${k} of image ${n} is outside the ${classes} classes (0 to ${classes - 1})`);
+    if (!(Number.isInteger(k) && k >= 0 && k < classes)) throw new XcnnError(`class ${k} of image ${n} is outside the ${classes} classes (0 to ${classes - 1})`, { code: 'ERR_BAD_ARGUMENT' });
     counts[k]++;
     for (let p = 0; p < pixels; p++) sums[k * pixels + p] += values[n * pixels + p];
   }

@@ -82,13 +82,13 @@ export function confusionCellExplanations(
   options: ConfusionCellOptions = {},
 ): ConfusionCellExplanations {
   if (predictions.labels.length !== set.count) {
-    throw new XcnnError(`confusionCellExplanations: the predictions are of ${predictions.labels.length} images but the set has ${set.count}; predict on the same set`);
+    throw new XcnnError(`confusionCellExplanations: the predictions are of ${predictions.labels.length} images but the set has ${set.count}; predict on the same set`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const chosen = typeof method === 'string' ? methodByName(method) : method;
   const perCell = options.perCell ?? 3;
-  if (!(Number.isInteger(perCell) && perCell >= 1)) throw new XcnnError(`confusionCellExplanations: perCell is ${perCell}; it must be a whole number ≥ 1`);
+  if (!(Number.isInteger(perCell) && perCell >= 1)) throw new XcnnError(`confusionCellExplanations: perCell is ${perCell}; it must be a whole number ≥ 1`, { code: 'ERR_BAD_ARGUMENT' });
   const cellLimit = options.cells ?? Infinity;
-  if (!(cellLimit === Infinity || (Number.isInteger(cellLimit) && cellLimit >= 0))) throw new XcnnError(`confusionCellExplanations: cells is ${cellLimit}; it must be a whole number ≥ 0`);
+  if (!(cellLimit === Infinity || (Number.isInteger(cellLimit) && cellLimit >= 0))) throw new XcnnError(`confusionCellExplanations: cells is ${cellLimit}; it must be a whole number ≥ 0`, { code: 'ERR_BAD_ARGUMENT' });
   const allCells = confusionCells(predictions);
   const cells = allCells.slice(0, cellLimit);
 

@@ -39,7 +39,7 @@ export function explainForTargets(
   options: TargetedExplainOptions = {},
 ): Explanation {
   if (indices.length !== targets.length) {
-    throw new XcnnError(`explainForTargets: ${indices.length} image indices but ${targets.length} target classes; give one class per image`);
+    throw new XcnnError(`explainForTargets: ${indices.length} image indices but ${targets.length} target classes; give one class per image`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const layer = needsConvLayer(method) ? explainedLayer(network, options.layer).name : undefined; // no conv, or an unknown layer: before any work
   const byTarget = new Map<number, number[]>(); // target → the request rows it explains, in order

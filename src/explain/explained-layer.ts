@@ -43,7 +43,7 @@ const NO_CONVOLUTION =
  */
 export function explainedLayer(network: Network, name?: string): ExplainableLayer {
   const blocks = explainableLayersOf(network);
-  if (blocks.length === 0) throw new XcnnError(NO_CONVOLUTION);
+  if (blocks.length === 0) throw new XcnnError(NO_CONVOLUTION, { code: 'ERR_BAD_MODEL' });
   if (name === undefined) return blocks[blocks.length - 1];
   const found = blocks.find((block) => block.name === name || block.conv === name);
   if (found === undefined) {

@@ -74,15 +74,15 @@ export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: num
   const setChannels = set.channels ?? 1;
   if (set.height !== height || set.width !== width || setChannels !== channels) {
     const shape = (c: number, h: number, w: number) => (c === 1 ? `${h}×${w}` : `${c}×${h}×${w}`);
-    throw new XcnnError(`${what}: the images are ${shape(setChannels, set.height, set.width)} but the model takes ${shape(channels, height, width)}`);
+    throw new XcnnError(`${what}: the images are ${shape(setChannels, set.height, set.width)} but the model takes ${shape(channels, height, width)}`, { code: 'ERR_BAD_IMAGE' });
   }
   for (const index of indices) {
     if (!Number.isInteger(index) || index < 0 || index >= set.count) {
-      throw new XcnnError(`${what}: image index ${index} is outside the set of ${set.count} images (0 to ${set.count - 1})`);
+      throw new XcnnError(`${what}: image index ${index} is outside the set of ${set.count} images (0 to ${set.count - 1})`, { code: 'ERR_BAD_ARGUMENT' });
     }
   }
   if (targetClass !== undefined && !(Number.isInteger(targetClass) && targetClass >= 0 && targetClass < classes)) {
-    throw new XcnnError(`${what}: class ${targetClass} is outside the model's ${classes} classes (0 to ${classes - 1})`);
+    throw new XcnnError(`${what}: class ${targetClass} is outside the model's ${classes} classes (0 to ${classes - 1})`, { code: 'ERR_BAD_ARGUMENT' });
   }
 }
 

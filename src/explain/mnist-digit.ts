@@ -87,7 +87,7 @@ export function inkFromGrey(picture: GreyImage, source: string): { ink: GreyImag
   let peak = 0;
   for (const v of oriented) peak = Math.max(peak, v - background);
   if (peak < BLANK_CONTRAST) {
-    throw new XcnnError(`${source}: the image is blank (no stroke stands out from the background); draw the digit darker or on a plainer background`);
+    throw new XcnnError(`${source}: the image is blank (no stroke stands out from the background); draw the digit darker or on a plainer background`, { code: 'ERR_BAD_IMAGE' });
   }
   const pixels = oriented.map((v) => Math.min(255, Math.max(0, ((v - background) / peak) * 255)));
   return { ink: { width: picture.width, height: picture.height, pixels }, inverted };

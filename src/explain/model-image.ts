@@ -17,7 +17,7 @@ import { resizeArea, resizeBilinear } from './resize.js';
 
 /** RGBA [pictureHeight, pictureWidth, 4] → bytes [channels, height, width]; `source` names the picture in errors. */
 export function modelImageFromRgba(rgba: Uint8Array | Uint8ClampedArray, pictureWidth: number, pictureHeight: number, channels: number, height: number, width: number, source = 'image'): Uint8Array {
-  if (channels !== 1 && channels !== 3) throw new XcnnError(`${source}: a picture gives 1 (grey) or 3 (RGB) channels, but the model takes ${channels}`);
+  if (channels !== 1 && channels !== 3) throw new XcnnError(`${source}: a picture gives 1 (grey) or 3 (RGB) channels, but the model takes ${channels}`, { code: 'ERR_BAD_IMAGE' });
   const planes: Float32Array[] = [];
   const pixelCount = pictureWidth * pictureHeight;
   const composite = (p: number, value: number) => {

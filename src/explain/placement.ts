@@ -48,8 +48,8 @@ export function receptiveFieldTaps(inSize: number, outSize: number, field: Recep
 export function placeMap(map: ArrayLike<number>, h: number, w: number, height: number, width: number, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
   if (placement === 'stretch') return resizeWithTaps(map, w, halfPixelTaps(h, height), halfPixelTaps(w, width));
   if (placement === 'receptive-field') {
-    if (field === null) throw new XcnnError('placement receptive-field: the explained layer has no receptive field (a network built from a spec has one for every conv block); use the stretch placement');
+    if (field === null) throw new XcnnError('placement receptive-field: the explained layer has no receptive field (a network built from a spec has one for every conv block); use the stretch placement', { code: 'ERR_BAD_ARGUMENT' });
     return resizeWithTaps(map, w, receptiveFieldTaps(h, height, field), receptiveFieldTaps(w, width, field));
   }
-  throw new XcnnError(`placement: '${String(placement)}' is not one of ${PLACEMENTS.join(', ')}`);
+  throw new XcnnError(`placement: '${String(placement)}' is not one of ${PLACEMENTS.join(', ')}`, { code: 'ERR_BAD_ARGUMENT' });
 }

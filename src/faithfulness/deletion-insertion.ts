@@ -110,7 +110,7 @@ export function perturbationCurves(classify: ImageClassifier, requests: CurveReq
   const perImage = 4 * points; // deletion zero, deletion road, insertion zero, insertion road
   const images = new Float32Array(requests.length * perImage * imageSize);
   requests.forEach((request, r) => {
-    if (request.image.length !== imageSize) throw new XcnnError(`perturbationCurves: image ${r} has ${request.image.length} values but image 0 has ${imageSize}; give images of one shape`);
+    if (request.image.length !== imageSize) throw new XcnnError(`perturbationCurves: image ${r} has ${request.image.length} values but image 0 has ${imageSize}; give images of one shape`, { code: 'ERR_BAD_ARGUMENT' });
     const random = new Random(request.seed);
     const removed = new Uint8Array(pixels);
     const at = (curve: number, k: number) => images.subarray(((r * 4 + curve) * points + k) * imageSize, ((r * 4 + curve) * points + k + 1) * imageSize);

@@ -22,7 +22,7 @@ export function writeFileAtomic(path: string, contents: Uint8Array | string): vo
     renameSync(temporary, path);
   } catch (error) {
     ignoreFailure(() => rmSync(temporary, { force: true }));
-    throw new XcnnError(`${path}: cannot write: ${(error as Error).message}`, { cause: error });
+    throw new XcnnError(`${path}: cannot write: ${(error as Error).message}`, { code: 'ERR_FILE', cause: error });
   }
   syncFolder(dirname(path));
 }
@@ -60,7 +60,7 @@ export class AtomicFileWriter {
       ensureFolder(dirname(path));
       this.fd = openSync(this.temporary, 'w');
     } catch (error) {
-      throw new XcnnError(`${path}: cannot write: ${(error as Error).message}`, { cause: error });
+      throw new XcnnError(`${path}: cannot write: ${(error as Error).message}`, { code: 'ERR_FILE', cause: error });
     }
   }
 
@@ -81,7 +81,7 @@ export class AtomicFileWriter {
       renameSync(this.temporary, this.path);
     } catch (error) {
       this.abort();
-      throw error instanceof XcnnError ? error : new XcnnError(`${this.path}: cannot write: ${(error as Error).message}`, { cause: error });
+      throw error instanceof XcnnError ? error : new XcnnError(`${this.path}: cannot write: ${(error as Error).message}`, { code: 'ERR_FILE', cause: error });
     }
     syncFolder(dirname(this.path));
   }
@@ -106,12 +106,12 @@ export class AtomicFileWriter {
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
     } catch (error) {
       this.abort();
-      throw error instanceof XcnnError ? error : new XcnnError(`${this.path}: cannot write: ${(error as Error).message}`, { cause: error });
+      throw error instanceof XcnnError ? error : new XcnnError(`${this.path}: cannot write: ${(error as Error).message}`, { code: 'ERR_FILE', cause: error });
     }
   }
 
   private openFd(): number {
-    if (this.fd === null) throw new XcnnError(`${this.path}: cannot write: the file was already committed or aborted`);
+    if (this.fd === null) throw new XcnnError(`${this.path}: cannot write: the file was already committed or aborted`, { code: 'ERR_FILE' });
     return this.fd;
   }
 }

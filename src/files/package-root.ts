@@ -14,6 +14,6 @@ export function packageRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (let dir = here; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return (cached = dir);
-    if (dirname(dir) === dir) throw new XcnnError(`cannot find the xcnn package root (no package.json above ${here})`);
+    if (dirname(dir) === dir) throw new XcnnError(`cannot find the xcnn package root (no package.json above ${here})`, { code: 'ERR_SETUP' });
   }
 }

@@ -19,7 +19,7 @@ export interface UserFile {
 }
 
 export function readUserFile(path: string, file: UserFile): Uint8Array {
-  const fail = (why: string) => new XcnnError(`${path}: cannot read${file.what === '' ? '' : ` ${file.what}`}: ${why}`);
+  const fail = (why: string) => new XcnnError(`${path}: cannot read${file.what === '' ? '' : ` ${file.what}`}: ${why}`, { code: 'ERR_FILE' });
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO that has no writer must not wait for one (regular files ignore the flag).

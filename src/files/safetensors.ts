@@ -42,10 +42,10 @@ export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, met
   const names = new Set<string>(['__metadata__']);
   let offset = 0;
   for (const { name, shape, data, dtype } of tensors) {
-    if (names.has(name)) throw new XcnnError(`safetensors: the tensor name '${name}' is used twice (or is __metadata__); names must be unique`);
+    if (names.has(name)) throw new XcnnError(`safetensors: the tensor name '${name}' is used twice (or is __metadata__); names must be unique`, { code: 'ERR_BAD_ARGUMENT' });
     names.add(name);
     const bytes = dtype === 'I64' ? 8 : 4;
-    if (dtype !== undefined && dtype !== 'F32' && dtype !== 'I64') throw new XcnnError(`safetensors: xcnn writes F32 and I64 tensors, not ${dtype} ('${name}')`);
+    if (dtype !== undefined && dtype !== 'F32' && dtype !== 'I64') throw new XcnnError(`safetensors: xcnn writes F32 and I64 tensors, not ${dtype} ('${name}')`, { code: 'ERR_BAD_ARGUMENT' });
     header[name] = { dtype: dtype ?? 'F32', shape, data_offsets: [offset, offset + data.length * bytes] };
     offset += data.length * bytes;
   }
@@ -70,7 +70,7 @@ export function encodeSafetensors(tensors: Array<{ name: string } & Tensor>, met
 }
 
 export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
-  const fail = (problem: string) => new XcnnError(`${source}: not a valid safetensors file: ${problem}`);
+  const fail = (problem: string) => new XcnnError(`${source}: not a valid safetensors file: ${problem}`, { code: 'ERR_BAD_MODEL' });
   if (bytes.length < 8) throw fail(`only ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);

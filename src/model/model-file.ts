@@ -108,7 +108,7 @@ function disposedOnFailure<T>(network: Network, work: () => T): T {
 
 /** Copies the file's tensors into the network, checking each against the network's. */
 function fillTensors(network: Network, file: SafetensorsFile, source: string, plan: NetworkPlan, naming: 'xcnn' | 'sequential', otherTensors: string[]): void {
-  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
+  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`, { code: 'ERR_BAD_MODEL' });
   const fileName = (name: string) => (naming === 'sequential' ? sequentialName(plan, name) : name);
   const expected = [...network.parameters, ...network.bufferViews];
   const used = new Set(otherTensors);
@@ -161,7 +161,7 @@ function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadO
 }
 
 function paperPlanFromTensors(file: SafetensorsFile, source: string, geometry: NetworkGeometry | null): NetworkPlan {
-  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
+  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`, { code: 'ERR_BAD_MODEL' });
   for (const name of TENSOR_NAMES) if (!file.tensors.has(name)) throw fail(`tensor '${name}' is missing, and the file has no 'arch' metadata to say what network it is (give --arch SPEC for a PyTorch state_dict)`);
   // The widths come from the biases (1-D, so nothing to transpose); every weight is then checked against them.
   const units = (name: string) => (file.tensors.get(name)!.shape.length === 1 ? file.tensors.get(name)!.shape[0] : 0);
@@ -193,7 +193,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
   const lastWeighted = [...probe].reverse().find((l) => l.kind === 'linear' || l.kind === 'conv');
   const channels = firstConv ? shapes.get(nameOf(firstConv.name, 'weight'))?.[1] : 1;
   const classes = lastWeighted ? shapes.get(nameOf(lastWeighted.name, 'bias'))?.[0] : undefined;
-  if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${nameOf((firstConv ?? lastWeighted)!.name, 'weight')})`);
+  if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${nameOf((firstConv ?? lastWeighted)!.name, 'weight')})`, { code: 'ERR_BAD_MODEL' });
   if (input !== undefined) {
     if (input.channels !== undefined && input.channels !== channels) {
       throw new XcnnError(`${source}: the input is given as ${input.channels} channel(s), but the first convolution's weight takes ${channels}`, { exitCode: 2 });
@@ -221,7 +221,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
   // No size fits: the spec differs from the file's network. The first size the spec plans for lets the shape
   // check name the first tensor that does not match.
   if (firstPlanned !== null) return firstPlanned;
-  throw new XcnnError(`${source}: no square image size makes the architecture ${spec} fit its tensors' shapes`);
+  throw new XcnnError(`${source}: no square image size makes the architecture ${spec} fit its tensors' shapes`, { code: 'ERR_BAD_MODEL' });
 }
 
 /** The metadata entries every xcnn file (model or checkpoint) carries. */
@@ -242,16 +242,16 @@ function parseJson(m: Record<string, string>, key: string, source: string): unkn
   try {
     return JSON.parse(m[key]);
   } catch {
-    throw new XcnnError(`${source}: metadata '${key}' is not valid JSON`);
+    throw new XcnnError(`${source}: metadata '${key}' is not valid JSON`, { code: 'ERR_BAD_MODEL' });
   }
 }
 
 function readGeometry(text: string, source: string): NetworkGeometry {
   const geometry = parseJson({ geometry: text }, 'geometry', source) as NetworkGeometry;
-  if (typeof geometry !== 'object' || geometry === null) throw new XcnnError(`${source}: metadata 'geometry' is not an object`);
+  if (typeof geometry !== 'object' || geometry === null) throw new XcnnError(`${source}: metadata 'geometry' is not an object`, { code: 'ERR_BAD_MODEL' });
   for (const key of ['channels', 'height', 'width', 'classes'] as const) {
     const value = geometry[key];
-    if (!Number.isSafeInteger(value) || value < 1 || value > 4096) throw new XcnnError(`${source}: metadata 'geometry' has a bad ${key}: ${JSON.stringify(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1 || value > 4096) throw new XcnnError(`${source}: metadata 'geometry' has a bad ${key}: ${JSON.stringify(value)}`, { code: 'ERR_BAD_MODEL' });
   }
   return { channels: geometry.channels, height: geometry.height, width: geometry.width, classes: geometry.classes };
 }
@@ -267,7 +267,7 @@ export function readInfo(file: SafetensorsFile, source: string, network?: Networ
   const defaultNames = geometry.classes === 10 ? MNIST_CLASS_NAMES : Array.from({ length: geometry.classes }, (_, k) => String(k));
   const classNames = m.class_names === undefined ? defaultNames : parseJson(m, 'class_names', source);
   if (!Array.isArray(classNames) || classNames.length !== geometry.classes || !classNames.every((c) => typeof c === 'string')) {
-    throw new XcnnError(`${source}: metadata 'class_names' must be a list of ${geometry.classes} strings`);
+    throw new XcnnError(`${source}: metadata 'class_names' must be a list of ${geometry.classes} strings`, { code: 'ERR_BAD_MODEL' });
   }
   return {
     geometry,

@@ -167,13 +167,13 @@ export class Network {
 
   parameter(name: string): Parameter {
     const found = this.parameters.find((p) => p.name === name);
-    if (!found) throw new XcnnError(`the network has no parameter '${name}'`);
+    if (!found) throw new XcnnError(`the network has no parameter '${name}'`, { code: 'ERR_BAD_ARGUMENT' });
     return found;
   }
 
   layer<T extends Layer>(name: string): T {
     const found = this.layers.find((layer) => layer.name === name);
-    if (!found) throw new XcnnError(`the network has no layer '${name}'`);
+    if (!found) throw new XcnnError(`the network has no layer '${name}'`, { code: 'ERR_BAD_ARGUMENT' });
     return found as T;
   }
 
@@ -196,7 +196,7 @@ export class Network {
   activations(layerName: string): Floats {
     this.usable();
     const k = this.layers.findIndex((layer) => layer.name === layerName);
-    if (k < 0) throw new XcnnError(`the network has no layer '${layerName}'`);
+    if (k < 0) throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
     if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`);
     return this.outputs[k];
   }
@@ -222,7 +222,7 @@ export class Network {
   backwardTo(layerName: string, dLogits: Floats): Floats {
     this.usable();
     const stop = this.layers.findIndex((layer) => layer.name === layerName);
-    if (stop < 0) throw new XcnnError(`the network has no layer '${layerName}'`);
+    if (stop < 0) throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
     let d: Floats = dLogits;
     for (let k = this.layers.length - 1; k > stop; k--) d = this.layers[k].backward(d, true)!;
     return d;

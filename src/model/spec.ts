@@ -245,7 +245,7 @@ function parameterCount(layer: LayerSpec, input: number[], output: number[]): nu
 export function checkGeometry(geometry: NetworkGeometry): void {
   for (const key of ['channels', 'height', 'width', 'classes'] as const) {
     const value = geometry[key];
-    if (!Number.isSafeInteger(value) || value < 1 || value > 4096) throw new XcnnError(`the input geometry has a bad ${key}: ${JSON.stringify(value)} (a whole number from 1 to 4096)`);
+    if (!Number.isSafeInteger(value) || value < 1 || value > 4096) throw new XcnnError(`the input geometry has a bad ${key}: ${JSON.stringify(value)} (a whole number from 1 to 4096)`, { code: 'ERR_BAD_ARGUMENT' });
   }
 }
 

@@ -79,7 +79,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   static async create(network: Network, threads: number, optimizer: Adam | null = null, seed = 0): Promise<ThreadPool> {
     const backend = network.backend;
     checkThreads(threads, backend.name);
-    if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend');
+    if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend', { code: 'ERR_BAD_ARGUMENT' });
     const control = new ControlBlock();
     const count = network.params.length;
     const workerGrads = Array.from({ length: threads - 1 }, () => backend.allocFloats(count));
@@ -112,8 +112,8 @@ export class ThreadPool implements TrainStep, BatchPredictor {
         started.push(worker);
         return new Promise<Worker>((resolve, reject) => {
           worker.once('message', () => resolve(worker));
-          worker.once('error', (error) => reject(new XcnnError(`a worker thread could not start: ${error.message}`)));
-          worker.once('exit', (code) => reject(new XcnnError(`a worker thread exited (code ${code}) before it was ready`)));
+          worker.once('error', (error) => reject(new XcnnError(`a worker thread could not start: ${error.message}`, { code: 'ERR_SETUP' })));
+          worker.once('exit', (code) => reject(new XcnnError(`a worker thread exited (code ${code}) before it was ready`, { code: 'ERR_SETUP' })));
         });
       }),
     );
@@ -203,7 +203,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
    * is recorded in the control block (ControlBlock.throwIfFailed raises it).
    */
   private computeOnEveryThread(command: number, batch: LoadedBatch, setData: () => void, work: () => void): void {
-    if (this.closed) throw new XcnnError('the thread pool is closed');
+    if (this.closed) throw new XcnnError('the thread pool is closed', { code: 'ERR_DISPOSED' });
     if (!this.backend.owns(batch.input) || !this.backend.owns(batch.labels)) throw new XcnnError('a pool batch must live in the pool backend\'s memory');
     const { sync } = this.control;
     Atomics.store(sync, COMMAND, command);
@@ -239,6 +239,6 @@ export class ThreadPool implements TrainStep, BatchPredictor {
 function workerUrl(): URL {
   if (fileURLToPath(import.meta.url).endsWith('.js')) return new URL('./worker.js', import.meta.url);
   const built = join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
-  if (!existsSync(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``);
+  if (!existsSync(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
   return pathToFileURL(built);
 }

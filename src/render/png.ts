@@ -39,24 +39,25 @@ export function readPngSize(bytes: Uint8Array, source: string): { width: number;
   const isPng = bytes.length >= 24 && PNG_SIGNATURE.every((b, k) => bytes[k] === b);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!isPng || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
-    throw new XcnnError(`${source}: not a PNG file (it does not start with the PNG signature and header); give a .png image of the digit`);
+    throw new XcnnError(`${source}: not a PNG file (it does not start with the PNG signature and header); give a .png image of the digit`, { code: 'ERR_BAD_IMAGE' });
   }
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
 export function decodePng(bytes: Uint8Array, source: string): DecodedPng {
   const { width, height } = readPngSize(bytes, source);
-  if (width === 0 || height === 0) throw new XcnnError(`${source}: the PNG declares an empty image (${width}×${height})`);
+  if (width === 0 || height === 0) throw new XcnnError(`${source}: the PNG declares an empty image (${width}×${height})`, { code: 'ERR_BAD_IMAGE' });
   if (width > PNG_LIMITS.maxSide || height > PNG_LIMITS.maxSide || width * height > PNG_LIMITS.maxPixels) {
     throw new XcnnError(
       `${source}: the PNG declares ${width}×${height} pixels, more than xcnn reads (at most ${PNG_LIMITS.maxSide} a side and ` +
         `${PNG_LIMITS.maxPixels / (1024 * 1024)} M pixels); scale the image down first`,
+      { code: 'ERR_BAD_IMAGE' },
     );
   }
   try {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   } catch (error) {
-    throw new XcnnError(`${source}: not a readable PNG: ${(error as Error).message}`, { cause: error });
+    throw new XcnnError(`${source}: not a readable PNG: ${(error as Error).message}`, { code: 'ERR_BAD_IMAGE', cause: error });
   }
 }

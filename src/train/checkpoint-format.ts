@@ -137,7 +137,7 @@ export function restoreCheckpoint({ source, file, settings, progress, history }:
  */
 export function checkpointSettings(state: TrainingState, run: { epochs: number; batchSize: number }): TrainSettings {
   const { network, optimizer } = state;
-  if (network.spec === null) throw new XcnnError('checkpointSettings: the network was not built from a spec (createNetwork or createPaperNetwork), so a checkpoint could not rebuild it');
+  if (network.spec === null) throw new XcnnError('checkpointSettings: the network was not built from a spec (createNetwork or createPaperNetwork), so a checkpoint could not rebuild it', { code: 'ERR_BAD_ARGUMENT' });
   const { learningRate, beta1, beta2, epsilon } = optimizer.settings;
   return {
     epochs: run.epochs, batchSize: run.batchSize, learningRate, beta1, beta2, epsilon, seed: state.seed,

@@ -114,6 +114,7 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
         throw new XcnnError(
           `training diverged: the loss became ${loss} at step ${optimizer.step + 1} (epoch ${state.epoch + 1}); ` +
             'the weights were not updated with it and no model was written from it — try a smaller --lr',
+          { code: 'ERR_DIVERGED' },
         );
       }
       state.correct += correct;

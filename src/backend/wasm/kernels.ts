@@ -198,34 +198,34 @@ export const MODULE_MAXIMUM_PAGES = 65536;
  * cross-origin-isolated page (COOP/COEP headers).
  */
 export function createSharedMemory(initialPages: number, maximumPages: number): WasmMemory {
-  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend');
+  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend', { code: 'ERR_SETUP' });
   try {
     return new wasmApi.Memory({ initial: initialPages, maximum: maximumPages, shared: true });
   } catch (cause) {
     throw new XcnnError(
       'the wasm backend needs shared WebAssembly memory (SharedArrayBuffer); in a browser, serve the page ' +
         'cross-origin isolated (COOP/COEP headers), or use the ts backend',
-      { cause },
+      { code: 'ERR_SETUP', cause },
     );
   }
 }
 
 export async function compileKernels(bytes: ArrayBuffer | ArrayBufferView): Promise<WasmModule> {
-  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend');
+  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend', { code: 'ERR_SETUP' });
   try {
     return await wasmApi.compile(bytes);
   } catch (cause) {
     throw new XcnnError(
       `could not compile the WebAssembly kernels (${String(cause)}): rebuild them with \`npm run build:wasm\`; ` +
         'they need a JavaScript engine with WebAssembly SIMD and threads (Node ≥ 20)',
-      { cause },
+      { code: 'ERR_SETUP', cause },
     );
   }
 }
 
 /** Instantiates the compiled kernels over `memory` (each thread makes its own instance). */
 export async function instantiateKernels(module: WasmModule, memory: WasmMemory): Promise<KernelExports> {
-  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend');
+  if (wasmApi === undefined) throw new XcnnError('this JavaScript engine has no WebAssembly: use the ts backend', { code: 'ERR_SETUP' });
   const imports = {
     env: {
       memory,

@@ -37,7 +37,7 @@ export async function createWasmBackend(options: WasmBackendOptions & { build?: 
   if (choice !== 'simd') {
     const relaxed = await readKernels('relaxed-simd');
     if (validates(relaxed)) return createWasmBackendFromBytes(relaxed, { ...options, build: 'relaxed-simd' });
-    if (choice === 'relaxed-simd') throw new XcnnError('this JavaScript engine does not support relaxed SIMD: use the simd build');
+    if (choice === 'relaxed-simd') throw new XcnnError('this JavaScript engine does not support relaxed SIMD: use the simd build', { code: 'ERR_SETUP' });
   }
   return createWasmBackendFromBytes(await readKernels('simd'), { ...options, build: 'simd' });
 }
@@ -47,7 +47,7 @@ async function readKernels(build: KernelBuild): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (cause) {
-    throw new XcnnError(`the WebAssembly kernels are missing (${path}): run \`npm run build:wasm\``, { cause });
+    throw new XcnnError(`the WebAssembly kernels are missing (${path}): run \`npm run build:wasm\``, { code: 'ERR_SETUP', cause });
   }
 }
 

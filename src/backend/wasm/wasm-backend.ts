@@ -534,7 +534,7 @@ export class WasmBackend implements Backend {
   ): void {
     const kernel = 'gemm';
     for (const [name, value] of Object.entries({ M, N, K })) {
-      if (!Number.isSafeInteger(value) || value < 1) throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < 1) throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`, { code: 'ERR_BAD_ARGUMENT' });
     }
     const a = this.address(kernel, 'A', A);
     const b = this.address(kernel, 'B', B);
@@ -567,7 +567,7 @@ export class WasmBackend implements Backend {
     const { channels, height, width, kernelSize } = imageShape;
     const s: Conv2dShape = { batch: 1, inChannels: channels, height, width, outChannels: 1, kernelSize };
     checkConv2d(kernel, s, { input: image });
-    if (!Number.isSafeInteger(M) || M < 1) throw new XcnnError(`${kernel}: M must be a positive integer, got ${M}`);
+    if (!Number.isSafeInteger(M) || M < 1) throw new XcnnError(`${kernel}: M must be a positive integer, got ${M}`, { code: 'ERR_BAD_ARGUMENT' });
     const patch = channels * kernelSize * kernelSize;
     const positions = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
     const [K, N] = transB ? [positions, patch] : [patch, positions];
@@ -598,7 +598,7 @@ export class WasmBackend implements Backend {
     const kernel = 'gemmIm2colA';
     const { channels, height, width, kernelSize } = imageShape;
     checkConv2d(kernel, { batch: 1, inChannels: channels, height, width, outChannels: 1, kernelSize }, { input: image });
-    if (!Number.isSafeInteger(N) || N < 1) throw new XcnnError(`${kernel}: N must be a positive integer, got ${N}`);
+    if (!Number.isSafeInteger(N) || N < 1) throw new XcnnError(`${kernel}: N must be a positive integer, got ${N}`, { code: 'ERR_BAD_ARGUMENT' });
     const M = channels * kernelSize * kernelSize;
     const K = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
     const x = this.address(kernel, 'image', image);
@@ -676,6 +676,7 @@ export class WasmBackend implements Backend {
       throw new XcnnError(
         `${kernel}: ${name} is a ${describe(array)}, but the wasm backend computes in float32: ` +
           "allocate it with this backend's allocFloats",
+        { code: 'ERR_BAD_ARGUMENT' },
       );
     }
     return this.ownedAddress(kernel, name, array, 'allocFloats');
@@ -683,7 +684,7 @@ export class WasmBackend implements Backend {
 
   private intAddress(kernel: string, name: string, array: Int32Array): number {
     if (!(array instanceof Int32Array)) {
-      throw new XcnnError(`${kernel}: ${name} is a ${describe(array)}, not an Int32Array: allocate it with this backend's allocInts`);
+      throw new XcnnError(`${kernel}: ${name} is a ${describe(array)}, not an Int32Array: allocate it with this backend's allocInts`, { code: 'ERR_BAD_ARGUMENT' });
     }
     return this.ownedAddress(kernel, name, array, 'allocInts');
   }
@@ -693,6 +694,7 @@ export class WasmBackend implements Backend {
       throw new XcnnError(
         `${kernel}: ${name} is not in this wasm backend's memory: allocate it with this backend's ${allocator} ` +
           '(or take a subarray of such an array)',
+        { code: 'ERR_BAD_ARGUMENT' },
       );
     }
     return array.byteOffset;
@@ -750,16 +752,16 @@ export function imagesPerGemm(stride: number, positions: number): number {
 // A rows×cols matrix stored row-major with row stride ld must fit in `array`.
 function checkMatrix(kernel: string, name: string, array: Float32Array, rows: number, cols: number, ld: number): void {
   if (!Number.isSafeInteger(ld) || ld < cols) {
-    throw new XcnnError(`${kernel}: the row stride of ${name} must be an integer ≥ ${cols}, got ${ld}`);
+    throw new XcnnError(`${kernel}: the row stride of ${name} must be an integer ≥ ${cols}, got ${ld}`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const needed = (rows - 1) * ld + cols;
   if (array.length < needed) {
-    throw new XcnnError(`${kernel}: ${name} (${rows}×${cols}, row stride ${ld}) needs ${needed} floats, got ${array.length}`);
+    throw new XcnnError(`${kernel}: ${name} (${rows}×${cols}, row stride ${ld}) needs ${needed} floats, got ${array.length}`, { code: 'ERR_BAD_ARGUMENT' });
   }
 }
 
 function badArgmax(kernel: string, at: number, value: number, inLength: number): XcnnError {
-  return new XcnnError(`${kernel}: argmax[${at}] = ${value} is not an index into the input (length ${inLength}); pass the argmax that maxPool2dForward wrote for this shape`);
+  return new XcnnError(`${kernel}: argmax[${at}] = ${value} is not an index into the input (length ${inLength}); pass the argmax that maxPool2dForward wrote for this shape`, { code: 'ERR_BAD_ARGUMENT' });
 }
 
 function describe(array: unknown): string {

@@ -91,11 +91,11 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
   checkInputs(set, indices, options.targetClass, classes, height, width, method.title, channels);
   const placement = options.placement ?? 'stretch';
   if (placement !== 'stretch' && method.layer === 'input') {
-    throw new XcnnError(`${method.title}: its map is already on the input's ${height} × ${width} pixels; placement '${placement}' is for the CAM family's ${safeCamLayerName(network)} maps only`);
+    throw new XcnnError(`${method.title}: its map is already on the input's ${height} × ${width} pixels; placement '${placement}' is for the CAM family's ${safeCamLayerName(network)} maps only`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const field = explained?.field ?? null;
   if (placement === 'receptive-field' && explained !== null && field === null) {
-    throw new XcnnError(`${method.title}: ${explained.name} has no receptive field (the network was not built from a spec); use placement 'stretch'`);
+    throw new XcnnError(`${method.title}: ${explained.name} has no receptive field (the network was not built from a spec); use placement 'stretch'`, { code: 'ERR_BAD_ARGUMENT' });
   }
 
   const count = indices.length;

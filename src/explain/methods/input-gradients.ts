@@ -125,8 +125,8 @@ export const SMOOTHGRAD_DEFAULTS: SmoothGradOptions = { samples: 50, sigma: 0.15
  */
 export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): ExplanationMethod {
   const { samples, sigma, seed } = { ...SMOOTHGRAD_DEFAULTS, ...options };
-  if (!(Number.isInteger(samples) && samples >= 1)) throw new XcnnError(`SmoothGrad: samples must be a whole number ≥ 1, not ${samples}`);
-  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new XcnnError(`SmoothGrad: sigma must be a number ≥ 0, not ${sigma}`);
+  if (!(Number.isInteger(samples) && samples >= 1)) throw new XcnnError(`SmoothGrad: samples must be a whole number ≥ 1, not ${samples}`, { code: 'ERR_BAD_ARGUMENT' });
+  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new XcnnError(`SmoothGrad: sigma must be a number ≥ 0, not ${sigma}`, { code: 'ERR_BAD_ARGUMENT' });
   const random = new Random(seed);
   return {
     name: 'smoothgrad',
@@ -161,8 +161,8 @@ export const INTEGRATED_GRADIENTS_DEFAULTS: IntegratedGradientsOptions = { steps
 
 export function integratedGradientsMethod(options: Partial<IntegratedGradientsOptions> = {}): ExplanationMethod {
   const { steps, baseline } = { ...INTEGRATED_GRADIENTS_DEFAULTS, ...options };
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new XcnnError(`Integrated Gradients: steps must be a whole number ≥ 1, not ${steps}`);
-  if (!Number.isFinite(baseline)) throw new XcnnError(`Integrated Gradients: the baseline must be a number, not ${baseline}`);
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new XcnnError(`Integrated Gradients: steps must be a whole number ≥ 1, not ${steps}`, { code: 'ERR_BAD_ARGUMENT' });
+  if (!Number.isFinite(baseline)) throw new XcnnError(`Integrated Gradients: the baseline must be a number, not ${baseline}`, { code: 'ERR_BAD_ARGUMENT' });
   return {
     name: 'integrated-gradients',
     signed: true,

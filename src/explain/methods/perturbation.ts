@@ -110,8 +110,8 @@ function windowStarts(size: number, window: number, stride: number): number[] {
 
 export function occlusionMethod(options: Partial<OcclusionOptions> = {}): ExplanationMethod {
   const { window, stride } = { ...OCCLUSION_DEFAULTS, ...options };
-  if (!(Number.isInteger(window) && window >= 1)) throw new XcnnError(`Occlusion: the window must be a whole number ≥ 1, not ${window}`);
-  if (!(Number.isInteger(stride) && stride >= 1)) throw new XcnnError(`Occlusion: the stride must be a whole number ≥ 1, not ${stride}`);
+  if (!(Number.isInteger(window) && window >= 1)) throw new XcnnError(`Occlusion: the window must be a whole number ≥ 1, not ${window}`, { code: 'ERR_BAD_ARGUMENT' });
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new XcnnError(`Occlusion: the stride must be a whole number ≥ 1, not ${stride}`, { code: 'ERR_BAD_ARGUMENT' });
   return {
     name: 'occlusion',
     signed: true, // occluding a part can raise y_c
@@ -121,7 +121,7 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out) => {
       const [channels, height, width] = network.inputShape;
-      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`, { exitCode: 2 });
+      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`, { code: 'ERR_BAD_ARGUMENT' });
       const pixels = height * width;
       const imageSize = channels * pixels;
       const copies = network.workspace.floats('perturbation.copies', imageSize);
@@ -279,7 +279,7 @@ export function kernelShap(features: number, samples: number, random: Random, va
       for (let j = 0; j < n; j++) a[i * n + j] += x[i] * x[j];
     }
   }
-  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`, { exitCode: 2 });
+  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`, { code: 'ERR_BAD_ARGUMENT' });
   let sum = 0;
   for (let i = 0; i < n; i++) sum += phi[i] = b[i];
   phi[n] = difference - sum;
@@ -329,7 +329,7 @@ export function lime(features: number, samples: number, random: Random, value: C
     }
   }
   for (let i = 0; i < m; i++) a[i * m + i] += options.lambda;
-  if (choleskySolve(a, b, m) === null) throw new XcnnError(`LIME: the ridge system is not positive definite; give a λ > 0`);
+  if (choleskySolve(a, b, m) === null) throw new XcnnError(`LIME: the ridge system is not positive definite; give a λ > 0`, { code: 'ERR_BAD_ARGUMENT' });
   let intercept = yMean;
   for (let i = 0; i < m; i++) intercept -= b[i] * mean[i];
   return { beta: b, intercept };
@@ -362,8 +362,8 @@ type PatchFit = (features: number, samples: number, random: Random, value: Coali
 
 function patchMethod(name: string, title: string, settings: PatchSamplingOptions, fit: PatchFit): ExplanationMethod {
   const { patch, samples, seed } = settings;
-  if (!(Number.isInteger(patch) && patch >= 1)) throw new XcnnError(`${title}: the patch must be a whole number ≥ 1, not ${patch}`);
-  if (!(Number.isInteger(samples) && samples >= 2)) throw new XcnnError(`${title}: samples must be a whole number ≥ 2, not ${samples}`);
+  if (!(Number.isInteger(patch) && patch >= 1)) throw new XcnnError(`${title}: the patch must be a whole number ≥ 1, not ${patch}`, { code: 'ERR_BAD_ARGUMENT' });
+  if (!(Number.isInteger(samples) && samples >= 2)) throw new XcnnError(`${title}: samples must be a whole number ≥ 2, not ${samples}`, { code: 'ERR_BAD_ARGUMENT' });
   const random = new Random(seed);
   const completeness = name === 'kernel-shap';
   return {
