@@ -230,6 +230,17 @@ describe('gradient family (input; reference backend, float64)', () => {
     expect(relativeDifference(run({ sigma: 0 }), saliency)).toBeLessThan(1e-6);
   });
 
+  it('the seeded methods are pure: one method object gives the same maps on every call, and a seed given to the call replaces its own', () => {
+    for (const [name, options] of [['smoothgrad', { smoothGrad: { samples: 4 } }], ['kernel-shap', { kernelShap: { samples: 32, patch: 4 } }], ['lime', { lime: { samples: 32, patch: 4 } }]] as const) {
+      const method = methodByName(name, options);
+      const first = Array.from(explainImages(network, set, method, { batchSize: 2 }).maps);
+      expect(Array.from(explainImages(network, set, method, { batchSize: 2 }).maps), name).toEqual(first);
+      const reseeded = Array.from(explainImages(network, set, method, { batchSize: 2, seed: 9 }).maps);
+      expect(reseeded, name).not.toEqual(first);
+      expect(Array.from(explainImages(network, set, methodByName(name, { [Object.keys(options)[0]]: { ...Object.values(options)[0], seed: 9 } }), { batchSize: 2 }).maps), name).toEqual(reseeded);
+    }
+  });
+
   // The paper (§5) suggests enough steps to bring the sum within 5 % of the difference; the right Riemann
   // sum's error falls as 1/m, and 128 steps bring it under 2 % here.
   it('Integrated Gradients: the completeness gap |Σ IG − (y_c(x) − y_c(black))| shrinks as steps grow, under 2 % of the difference at 128', () => {

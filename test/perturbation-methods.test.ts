@@ -172,7 +172,7 @@ describe('KernelSHAP', () => {
     const run = (seed: number) => Array.from(explainImages(network, set, kernelShapMethod({ patch: 4, samples: 64, seed })).maps);
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
-    expect(() => kernelShap(49, 4, new Random(1), additive(0, Array.from({ length: 49 }, () => 1)))).toThrow(/give more --samples/);
+    expect(() => kernelShap(49, 4, new Random(1), additive(0, Array.from({ length: 49 }, () => 1)))).toThrow(/give more samples/);
     expect(() => kernelShapMethod({ samples: 1 })).toThrow(XcnnError);
   });
 });

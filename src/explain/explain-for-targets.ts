@@ -7,15 +7,19 @@
  * put back in request order afterwards. An image may appear more than once (for two classes, say).
  *
  * Each row is exactly what explaining that image alone for its target gives: the methods treat the
- * images of a batch independently (tested in test/class-summary.test.ts).
+ * images of a batch independently (tested in test/class-summary.test.ts) — all but the seeded ones, whose
+ * draws go on from image to image and class to class within a call, from the seed.
  */
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { explainedLayer } from './explained-layer.js';
 import { allocateExplanation, type Explanation } from './explanation.js';
-import { gradCam, type GradCamRunner } from './grad-cam.js';
-import { explainImages, needsConvLayer, type ExplanationMethod } from './methods/explain.js';
+import { gradCamSteps, type GradCamRunner } from './grad-cam.js';
+import { explainImageSteps, needsConvLayer, runRandom, type ExplanationMethod } from './methods/explain.js';
+import type { Placement } from './placement.js';
+import type { Random } from '../random.js';
+import { partOfSteps, runSteps, type Steps } from '../steps.js';
 
 export interface TargetedExplainOptions {
   batchSize?: number; // images per batch (default: the method's)
@@ -23,6 +27,10 @@ export interface TargetedExplainOptions {
   runner?: GradCamRunner;
   /** The conv block the CAM methods explain (default: the last; explained-layer.ts). */
   layer?: string;
+  /** The seeded methods' seed for this call (default: the method's own); one generator serves every class. */
+  seed?: number;
+  /** CAM methods: how a block's map is brought to the input's size (default 'stretch'; placement.ts). */
+  placement?: Placement;
 }
 
 /**
@@ -37,7 +45,19 @@ export function explainForTargets(
   indices: ArrayLike<number>,
   targets: ArrayLike<number>,
   options: TargetedExplainOptions = {},
-): Explanation {
+): Explanation & { completenessGaps?: Float32Array } {
+  return runSteps(explainForTargetsSteps(network, set, method, indices, targets, options));
+}
+
+/** `explainForTargets`, pausing after each batch with the number of images done (steps.ts). */
+export function* explainForTargetsSteps(
+  network: Network,
+  set: ImageSet,
+  method: ExplanationMethod,
+  indices: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  options: TargetedExplainOptions = {},
+): Steps<Explanation & { completenessGaps?: Float32Array }> {
   if (indices.length !== targets.length) {
     throw new XcnnError(`explainForTargets: ${indices.length} image indices but ${targets.length} target classes; give one class per image`, { code: 'ERR_BAD_ARGUMENT' });
   }
@@ -48,28 +68,33 @@ export function explainForTargets(
     rows.push(n);
     byTarget.set(targets[n], rows);
   }
-  const parts = [...byTarget].map(([target, rows]) => ({
-    rows,
-    explanation: explainOneTarget(network, set, method, Int32Array.from(rows, (n) => indices[n]), target, { ...options, layer }),
-  }));
+  const random = runRandom(method, options);
+  const parts: { rows: number[]; explanation: Explanation & { completenessGaps?: Float32Array } }[] = [];
+  let done = 0;
+  for (const [target, rows] of byTarget) {
+    const steps = explainOneTarget(network, set, method, Int32Array.from(rows, (n) => indices[n]), target, { ...options, layer }, random);
+    parts.push({ rows, explanation: yield* partOfSteps(steps, done, indices.length) });
+    done += rows.length;
+  }
   return gatherRows(network, method, indices.length, parts, layer);
 }
 
-function explainOneTarget(network: Network, set: ImageSet, method: ExplanationMethod, indices: Int32Array, targetClass: number, options: TargetedExplainOptions): Explanation {
-  const { batchSize, runner, layer } = options;
-  return method.name === 'grad-cam'
-    ? gradCam(network, set, { indices, targetClass, batchSize, runner, layer })
-    : explainImages(network, set, method, { indices, targetClass, batchSize, layer });
+function explainOneTarget(network: Network, set: ImageSet, method: ExplanationMethod, indices: Int32Array, targetClass: number, options: TargetedExplainOptions, random: Random): Steps<Explanation> {
+  const { batchSize, runner, layer, placement } = options;
+  return method.name === 'grad-cam' && (placement ?? 'stretch') === 'stretch'
+    ? gradCamSteps(network, set, { indices, targetClass, batchSize, runner, layer })
+    : explainImageSteps(network, set, method, { indices, targetClass, batchSize, layer, placement, random });
 }
 
 /** One explanation of `count` rows from parts whose row k goes to row `rows[k]`. */
-function gatherRows(network: Network, method: ExplanationMethod, count: number, parts: { rows: number[]; explanation: Explanation }[], layer: string | undefined): Explanation {
+function gatherRows(network: Network, method: ExplanationMethod, count: number, parts: { rows: number[]; explanation: Explanation & { completenessGaps?: Float32Array } }[], layer: string | undefined): Explanation & { completenessGaps?: Float32Array } {
   const classes = network.outputShape[0];
   const [mapHeight, mapWidth] = method.mapShape(network, layer);
   const [, height, width] = network.inputShape;
   const mapPixels = mapHeight * mapWidth;
   const pixels = height * width;
-  const out = allocateExplanation(new Int32Array(count), classes, mapHeight, mapWidth, height, width);
+  const out: Explanation & { completenessGaps?: Float32Array } = allocateExplanation(new Int32Array(count), classes, mapHeight, mapWidth, height, width);
+  if (method.reportsCompletenessGap) out.completenessGaps = new Float32Array(count);
   for (const { rows, explanation: part } of parts) {
     rows.forEach((n, k) => {
       const copy = (from: Float32Array, to: Float32Array, size: number) => to.set(from.subarray(k * size, (k + 1) * size), n * size);
@@ -80,6 +105,7 @@ function gatherRows(network: Network, method: ExplanationMethod, count: number, 
       copy(part.probabilities, out.probabilities, classes);
       copy(part.maps, out.maps, mapPixels);
       copy(part.heatmaps, out.heatmaps, pixels);
+      if (out.completenessGaps !== undefined && part.completenessGaps !== undefined) out.completenessGaps[n] = part.completenessGaps[k];
     });
   }
   return out;

@@ -7,7 +7,7 @@
  * (methods/) build on it; nothing here knows a layer's name or an image size.
  */
 import type { Floats } from '../backend/backend.js';
-import type { ImageSet } from '../data/dataset.js';
+import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import { argmaxRow } from '../model/loss.js';
 import type { ReceptiveField } from '../model/spec.js';
@@ -71,11 +71,7 @@ export function oneHotTargets(logits: Floats, size: number, classes: number, tar
  * left out for a one-channel model); `what` names the method in the message.
  */
 export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: number | undefined, classes: number, height: number, width: number, what = 'Grad-CAM', channels = 1): void {
-  const setChannels = set.channels ?? 1;
-  if (set.height !== height || set.width !== width || setChannels !== channels) {
-    const shape = (c: number, h: number, w: number) => (c === 1 ? `${h}×${w}` : `${c}×${h}×${w}`);
-    throw new XcnnError(`${what}: the images are ${shape(setChannels, set.height, set.width)} but the model takes ${shape(channels, height, width)}`, { code: 'ERR_BAD_IMAGE' });
-  }
+  checkImageSet(set, [channels, height, width], what);
   for (const index of indices) {
     if (!Number.isInteger(index) || index < 0 || index >= set.count) {
       throw new XcnnError(`${what}: image index ${index} is outside the set of ${set.count} images (0 to ${set.count - 1})`, { code: 'ERR_BAD_ARGUMENT' });

@@ -24,6 +24,8 @@ import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
 import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
+import { XcnnError } from '../errors.js';
+import { runSteps, type Steps } from '../steps.js';
 import { explainedLayer } from './explained-layer.js';
 import { allocateExplanation, checkInputs, explanationImage, heatmapFromMap, oneHotTargets, softmaxRow, type Explanation, type ExplanationImage, type Targets } from './explanation.js';
 
@@ -62,12 +64,18 @@ export interface GradCamRows {
 export type GradCamRunner = (batch: LoadedBatch, targetClass: number | undefined, out: GradCamRows) => void;
 
 export function gradCam(network: Network, set: ImageSet, options: GradCamOptions & { runner?: GradCamRunner } = {}): GradCam {
+  return runSteps(gradCamSteps(network, set, options));
+}
+
+/** `gradCam`, pausing after each batch with the number of images done (steps.ts). */
+export function* gradCamSteps(network: Network, set: ImageSet, options: GradCamOptions & { runner?: GradCamRunner } = {}): Steps<GradCam> {
   const classes = network.outputShape[0];
   const explained = explainedLayer(network, options.layer); // before any work: no conv, or an unknown name, is one line
   const [channels, mapHeight, mapWidth] = explained.shape;
   const [inputChannels, height, width] = network.inputShape;
   const indices = Int32Array.from(options.indices ?? range(0, set.count));
   const batchSize = options.batchSize ?? 256;
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new XcnnError(`Grad-CAM: batchSize must be a whole number ≥ 1, not ${batchSize}`, { code: 'ERR_BAD_ARGUMENT' });
   checkInputs(set, indices, options.targetClass, classes, height, width, 'Grad-CAM', inputChannels);
 
   const count = indices.length;
@@ -86,22 +94,26 @@ export function gradCam(network: Network, set: ImageSet, options: GradCamOptions
     options.runner !== undefined && isDefaultLayer
       ? options.runner
       : (batch, target, out) => gradCamOfBatch(network, batch.input, batch.size, target, out, dLogits.forBatch(batch.size), explained.name);
-  for (let start = 0; start < count; start += batchSize) {
-    const end = Math.min(start + batchSize, count);
-    const batch = loader.load(indices.subarray(start, end));
-    run(batch, options.targetClass, {
-      logits: result.logits.subarray(start * classes, end * classes),
-      weights: result.weights.subarray(start * channels, end * channels),
-      maps: result.maps.subarray(start * mapPixels, end * mapPixels),
-      heatmaps: result.heatmaps.subarray(start * height * width, end * height * width),
-    });
-    for (let n = start; n < end; n++) {
-      softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
-      result.predicted[n] = argmaxRow(result.logits, n, classes);
-      result.targets[n] = options.targetClass ?? result.predicted[n];
+  try {
+    for (let start = 0; start < count; start += batchSize) {
+      const end = Math.min(start + batchSize, count);
+      const batch = loader.load(indices.subarray(start, end));
+      run(batch, options.targetClass, {
+        logits: result.logits.subarray(start * classes, end * classes),
+        weights: result.weights.subarray(start * channels, end * channels),
+        maps: result.maps.subarray(start * mapPixels, end * mapPixels),
+        heatmaps: result.heatmaps.subarray(start * height * width, end * height * width),
+      });
+      for (let n = start; n < end; n++) {
+        softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
+        result.predicted[n] = argmaxRow(result.logits, n, classes);
+        result.targets[n] = options.targetClass ?? result.predicted[n];
+      }
+      yield { done: end, total: count };
     }
+  } finally {
+    network.zeroGrad(); // backwardTo accumulated the later layers' parameter gradients; leave none behind
   }
-  network.zeroGrad(); // backwardTo accumulated the later layers' parameter gradients; leave none behind
   return result;
 }
 

@@ -23,8 +23,7 @@
  * (also when a method throws), bit for bit.
  */
 import type { ImageSet } from '../data/dataset.js';
-import type { ExplanationMethod } from '../explain/methods/explain.js';
-import { explainImages } from '../explain/methods/explain.js';
+import { explainImages, runRandom, type ExplanationMethod } from '../explain/methods/explain.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
 import { spearmanCorrelation } from './rank-correlation.js';
@@ -77,18 +76,20 @@ export function withParametersRestored<T>(network: Network, work: () => T): T {
 }
 
 /**
- * Heatmaps [N, H, W] of the images `indices` of `set`, image n explained for class targets[n], by one
- * method object: the images are run a class at a time (explainImages takes one class a run), in class
- * order, so two runs with the same targets and fresh seeded methods draw the same noise for every image.
+ * Heatmaps [N, H, W] of the images `indices` of `set`, image n explained for class targets[n]: the images
+ * are run a class at a time (explainImages takes one class a run), in class order, the seeded methods
+ * drawing from one generator across the classes, so two calls with the same targets draw the same noise
+ * for every image.
  */
 export function heatmapsForTargets(network: Network, set: ImageSet, indices: ArrayLike<number>, targets: ArrayLike<number>, method: ExplanationMethod, batchSize?: number, layer?: string): Float32Array {
   const [, height, width] = network.inputShape;
   const pixels = height * width;
   const heatmaps = new Float32Array(indices.length * pixels);
+  const random = runRandom(method, {});
   for (let c = 0; c < network.outputShape[0]; c++) {
     const members = Array.from({ length: indices.length }, (_, n) => n).filter((n) => targets[n] === c);
     if (members.length === 0) continue;
-    const result = explainImages(network, set, method, { indices: members.map((n) => indices[n]), targetClass: c, batchSize, layer });
+    const result = explainImages(network, set, method, { indices: members.map((n) => indices[n]), targetClass: c, batchSize, layer, random });
     members.forEach((n, k) => heatmaps.set(result.heatmaps.subarray(k * pixels, (k + 1) * pixels), n * pixels));
   }
   return heatmaps;

@@ -11,6 +11,11 @@
  * normalises. A method that needs a conv layer refuses a network without one in one line, before any work.
  * A flat map (all zero, or constant) gives an all-zero heatmap, never NaN.
  *
+ * The seeded methods (SmoothGrad's noise, KernelSHAP's and LIME's coalitions) draw from one generator a
+ * run, made afresh from the seed at the start of every call: the same images and seed give the same maps
+ * on every call, whatever ran before. `explainImageSteps` is the same run pausing after every batch
+ * (steps.ts), for the async API.
+ *
  * Grad-CAM itself keeps its own driver (`gradCam` in grad-cam.ts), which also reports the channel
  * weights and runs on the thread pool; `grad-cam` here is the same map, on this thread.
  */
@@ -20,6 +25,8 @@ import type { ImageSet } from '../../data/dataset.js';
 import { XcnnError } from '../../errors.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
+import { Random } from '../../random.js';
+import { runSteps, type Steps } from '../../steps.js';
 import { explainedLayer } from '../explained-layer.js';
 import { allocateExplanation, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../explanation.js';
 import type { Placement } from '../placement.js';
@@ -36,8 +43,10 @@ export interface ExplanationRows {
  * Explains `size` images of a batch (input [size, C, H, W] in the network's backend) for `targetClass`
  * (undefined: each image's predicted class). `dLogits` is [size, classes] scratch in the backend. `layer`
  * is the conv block a method that needs one explains (explainImages resolves it; default the last block).
+ * `random` is the run's generator, which the seeded methods draw from (a batch explained on its own: a
+ * fresh one from the method's seed).
  */
-export type BatchExplainer = (network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows, dLogits: Floats, layer?: string) => void;
+export type BatchExplainer = (network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows, dLogits: Floats, layer?: string, random?: Random) => void;
 
 /**
  * What a method needs of the network: `conv-layer`, a conv block to read (the CAM family); gradients,
@@ -57,6 +66,7 @@ export interface ExplanationMethod {
   reportsCompletenessGap?: boolean;
   classAgnostic?: boolean; // the map does not depend on the target class (Eigen-CAM)
   signed?: boolean; // the map takes both signs: its figures use a diverging colormap centred at zero
+  seed?: number; // the seeded methods (SmoothGrad, KernelSHAP, LIME): the seed a run starts from unless it is given another
 }
 
 /** An explanation by a named method; `completenessGaps` [N] for Integrated Gradients and KernelSHAP. */
@@ -73,6 +83,13 @@ export interface ExplainOptions {
   batchSize?: number; // images per batch (default 64; SmoothGrad and IG make many passes per batch, the perturbation family many per image)
   placement?: Placement; // conv-block maps only: 'stretch' (default) or 'receptive-field' (src/explain/placement.ts)
   layer?: string; // the conv block the CAM methods explain, by its end's or its conv's name (default: the last block)
+  seed?: number; // the seeded methods: this run's seed (default: the method's own, 1 unless it was made with another)
+  random?: Random; // the seeded methods: a generator to go on drawing from, for a run made of several calls (overrides seed)
+}
+
+/** The generator a run of `method` draws from: the one given to continue, or a fresh one from the seed. */
+export function runRandom(method: ExplanationMethod, options: { seed?: number; random?: Random }): Random {
+  return options.random ?? new Random(options.seed ?? method.seed ?? 1);
 }
 
 /** Whether a method reads a conv block (the CAM family, Guided Grad-CAM). */
@@ -81,6 +98,11 @@ export function needsConvLayer(method: ExplanationMethod): boolean {
 }
 
 export function explainImages(network: Network, set: ImageSet, method: ExplanationMethod, options: ExplainOptions = {}): MethodExplanation {
+  return runSteps(explainImageSteps(network, set, method, options));
+}
+
+/** `explainImages`, pausing after each batch with the number of images done. */
+export function* explainImageSteps(network: Network, set: ImageSet, method: ExplanationMethod, options: ExplainOptions = {}): Steps<MethodExplanation> {
   const classes = network.outputShape[0];
   // A method that reads a conv block finds it first: no conv, or an unknown --layer, is one line before any work.
   const explained = needsConvLayer(method) ? explainedLayer(network, options.layer) : null;
@@ -88,6 +110,7 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
   const [channels, height, width] = network.inputShape;
   const indices = Int32Array.from(options.indices ?? range(0, set.count));
   const batchSize = options.batchSize ?? 64;
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new XcnnError(`${method.title}: batchSize must be a whole number ≥ 1, not ${batchSize}`, { code: 'ERR_BAD_ARGUMENT' });
   checkInputs(set, indices, options.targetClass, classes, height, width, method.title, channels);
   const placement = options.placement ?? 'stretch';
   if (placement !== 'stretch' && method.layer === 'input') {
@@ -110,23 +133,28 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
 
   const loader = BatchLoader.inWorkspace(network.workspace, 'explain', set);
   const dLogits = network.workspace.floats('explain.dLogits', classes);
-  for (let start = 0; start < count; start += batchSize) {
-    const end = Math.min(start + batchSize, count);
-    const batch = loader.load(indices.subarray(start, end));
-    method.explainBatch(network, batch.input, batch.size, options.targetClass, {
-      logits: result.logits.subarray(start * classes, end * classes),
-      targets: result.targets.subarray(start, end),
-      maps: result.maps.subarray(start * mapPixels, end * mapPixels),
-      completenessGaps: gaps.subarray(start, end),
-    }, dLogits.forBatch(batch.size), explained?.name);
-    for (let n = start; n < end; n++) {
-      softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
-      result.predicted[n] = argmaxRow(result.logits, n, classes);
-      const map = result.maps.subarray(n * mapPixels, (n + 1) * mapPixels);
-      result.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width, placement, field), n * pixels);
+  const random = runRandom(method, options);
+  try {
+    for (let start = 0; start < count; start += batchSize) {
+      const end = Math.min(start + batchSize, count);
+      const batch = loader.load(indices.subarray(start, end));
+      method.explainBatch(network, batch.input, batch.size, options.targetClass, {
+        logits: result.logits.subarray(start * classes, end * classes),
+        targets: result.targets.subarray(start, end),
+        maps: result.maps.subarray(start * mapPixels, end * mapPixels),
+        completenessGaps: gaps.subarray(start, end),
+      }, dLogits.forBatch(batch.size), explained?.name, random);
+      for (let n = start; n < end; n++) {
+        softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
+        result.predicted[n] = argmaxRow(result.logits, n, classes);
+        const map = result.maps.subarray(n * mapPixels, (n + 1) * mapPixels);
+        result.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width, placement, field), n * pixels);
+      }
+      yield { done: end, total: count };
     }
+  } finally {
+    network.zeroGrad(); // the backward passes accumulated parameter gradients; leave none behind
   }
-  network.zeroGrad(); // the backward passes accumulated parameter gradients; leave none behind
   return result;
 }
 

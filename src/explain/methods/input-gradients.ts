@@ -120,21 +120,22 @@ export interface SmoothGradOptions {
 export const SMOOTHGRAD_DEFAULTS: SmoothGradOptions = { samples: 50, sigma: 0.15, seed: 1 };
 
 /**
- * SmoothGrad. One method object is one noise stream: it continues across the batches of a run, so two
- * objects made with the same seed explain the same images identically.
+ * SmoothGrad. The noise comes from the run's generator (explain.ts): one stream for a call, continued
+ * across its batches and started afresh from the seed by the next call, so the same images, batches and
+ * seed give the same maps on every call.
  */
 export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): ExplanationMethod {
   const { samples, sigma, seed } = { ...SMOOTHGRAD_DEFAULTS, ...options };
   if (!(Number.isInteger(samples) && samples >= 1)) throw new XcnnError(`SmoothGrad: samples must be a whole number ≥ 1, not ${samples}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!(sigma >= 0 && Number.isFinite(sigma))) throw new XcnnError(`SmoothGrad: sigma must be a number ≥ 0, not ${sigma}`, { code: 'ERR_BAD_ARGUMENT' });
-  const random = new Random(seed);
   return {
     name: 'smoothgrad',
     title: 'SmoothGrad',
     layer: 'input',
     needs: ['input-gradients'],
+    seed,
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+    explainBatch: ((network, input, size, targetClass, out, dLogits, _layer, random = new Random(seed)) => {
       const [channels, height, width] = network.inputShape;
       const noisy = network.workspace.floats('smoothgrad.noisy', product(network.inputShape));
       const logits = network.forward(input, size);

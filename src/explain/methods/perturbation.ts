@@ -36,7 +36,8 @@
  * and the weighted ridge fit  min Σ π(z) (f(z) − β_0 − Σ_i β_i z_i)² + λ Σ_i β_i²,  λ = 1 (lime's, scikit-
  * learn's Ridge default), the intercept not penalised. The map is β (no completeness: ridge shrinks).
  *
- * The seeded methods draw from `Random`; one method object is one stream, continued across batches.
+ * The seeded methods draw from the run's `Random` (explain.ts): one stream a call, continued across its
+ * batches and images, started afresh from the seed by every call.
  */
 import type { Floats } from '../../backend/backend.js';
 import { XcnnError } from '../../errors.js';
@@ -121,7 +122,7 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out) => {
       const [channels, height, width] = network.inputShape;
-      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`, { code: 'ERR_BAD_ARGUMENT' });
+      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller window`, { code: 'ERR_BAD_ARGUMENT' });
       const pixels = height * width;
       const imageSize = channels * pixels;
       const copies = network.workspace.floats('perturbation.copies', imageSize);
@@ -279,7 +280,7 @@ export function kernelShap(features: number, samples: number, random: Random, va
       for (let j = 0; j < n; j++) a[i * n + j] += x[i] * x[j];
     }
   }
-  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`, { code: 'ERR_BAD_ARGUMENT' });
+  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more samples (a few times the number of patches)`, { code: 'ERR_BAD_ARGUMENT' });
   let sum = 0;
   for (let i = 0; i < n; i++) sum += phi[i] = b[i];
   phi[n] = difference - sum;
@@ -364,7 +365,6 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
   const { patch, samples, seed } = settings;
   if (!(Number.isInteger(patch) && patch >= 1)) throw new XcnnError(`${title}: the patch must be a whole number ≥ 1, not ${patch}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!(Number.isInteger(samples) && samples >= 2)) throw new XcnnError(`${title}: samples must be a whole number ≥ 2, not ${samples}`, { code: 'ERR_BAD_ARGUMENT' });
-  const random = new Random(seed);
   const completeness = name === 'kernel-shap';
   return {
     name,
@@ -372,9 +372,10 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
     title,
     layer: 'input',
     needs: ['forward-only'],
+    seed,
     mapShape: inputMapShape,
     reportsCompletenessGap: completeness,
-    explainBatch: ((network, input, size, targetClass, out) => {
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, _layer, random = new Random(seed)) => {
       const [, height, width] = network.inputShape;
       const classes = network.outputShape[0];
       const pixels = height * width;
