@@ -30,6 +30,12 @@ export interface ImageSet {
   width: number;
   images: Uint8Array; // [N, C, H, W], 0 = background, 255 = ink (for grey images)
   labels: Labels; // [N]
+  /**
+   * [N, C, H, W] the network's input itself, for images that came as floats (the library's Float32Array
+   * images, src/classifier.ts): batches are loaded from it instead of from `images` / 255, which then holds
+   * the same pictures rounded to bytes, for drawing.
+   */
+  inputs?: Float32Array;
 }
 
 /** The bytes of one image of a set: C·H·W. */
@@ -67,22 +73,51 @@ export function imagesFromPixels(pixels: Uint8Array, count: number, height = 28,
   return { count, channels, height, width, images: pixels, labels: new Uint8Array(count) };
 }
 
+/**
+ * Refuses, in one line naming `what` (the call), an image set that does not hold what it says — a count
+ * that is not a whole number, fewer or more bytes than count × C × H × W, a label per image missing — or
+ * whose images are not the model's input `inputShape` [C, H, W]. Before any batch is loaded, so a wrong
+ * array is never a kernel's message about its arguments.
+ */
+export function checkImageSet(set: ImageSet, inputShape: readonly number[], what: string): void {
+  const [channels, height, width] = inputShape;
+  const setChannels = set.channels ?? 1;
+  const shape = (c: number, h: number, w: number) => (c === 1 ? `${h}×${w}` : `${c}×${h}×${w}`);
+  if (set.height !== height || set.width !== width || setChannels !== channels) {
+    throw new XcnnError(`${what}: the images are ${shape(setChannels, set.height, set.width)} but the model takes ${shape(channels, height, width)}`, { code: 'ERR_BAD_IMAGE' });
+  }
+  if (!Number.isSafeInteger(set.count) || set.count < 0) throw new XcnnError(`${what}: the set's count ${set.count} is not a whole number of images`, { code: 'ERR_BAD_ARGUMENT' });
+  const size = imageSize(set);
+  if (!(set.images instanceof Uint8Array)) throw new XcnnError(`${what}: the set's images are a ${describeArray(set.images)}; give a Uint8Array of bytes, one per pixel and channel`, { code: 'ERR_BAD_IMAGE' });
+  if (set.images.length !== set.count * size || (set.inputs !== undefined && set.inputs.length !== set.count * size)) {
+    throw new XcnnError(`${what}: the set holds ${set.images.length} pixel values, but ${set.count} images of ${shape(channels, height, width)} are ${set.count * size}`, { code: 'ERR_BAD_IMAGE' });
+  }
+  if (set.labels.length !== set.count) throw new XcnnError(`${what}: the set has ${set.labels.length} labels for ${set.count} images; give one label per image`, { code: 'ERR_BAD_DATA' });
+}
+
+/** 'Float32Array', 'Array', 'undefined': what a caller passed where an array was wanted. */
+export function describeArray(value: unknown): string {
+  return value === null || typeof value !== 'object' ? String(value === null ? 'null' : typeof value) : (value.constructor?.name ?? 'object');
+}
+
 /** The first `limit` examples of a set (a view, no copy). */
 export function takeFirst(set: ImageSet, limit: number): ImageSet {
   const count = Math.min(limit, set.count);
   const pixels = imageSize(set);
-  return { ...set, count, images: set.images.subarray(0, count * pixels), labels: set.labels.subarray(0, count) };
+  const inputs = set.inputs === undefined ? {} : { inputs: set.inputs.subarray(0, count * pixels) };
+  return { ...set, count, images: set.images.subarray(0, count * pixels), labels: set.labels.subarray(0, count), ...inputs };
 }
 
 /**
- * Scales the images `indices` of a set into `out` [indices.length, C, H, W] as floats in [0,1], and
- * their labels into `labels`. This is the one place bytes become floats.
+ * Scales the images `indices` of a set into `out` [indices.length, C, H, W] as floats in [0,1] (or copies
+ * them from the set's float `inputs`), and their labels into `labels`. This is the one place bytes become floats.
  */
 export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Floats, labels: Int32Array): void {
   const pixels = imageSize(set);
   for (let b = 0; b < indices.length; b++) {
     const source = indices[b] * pixels;
-    for (let k = 0; k < pixels; k++) out[b * pixels + k] = set.images[source + k] / 255;
+    if (set.inputs !== undefined) out.set(set.inputs.subarray(source, source + pixels), b * pixels);
+    else for (let k = 0; k < pixels; k++) out[b * pixels + k] = set.images[source + k] / 255;
     labels[b] = set.labels[indices[b]];
   }
 }

@@ -7,7 +7,7 @@
  * be smaller), then evaluates on the test set. All the state a run needs to continue is in
  * `TrainingState`, so a run can be resumed at any step and end bit-for-bit as if never stopped.
  */
-import type { ImageSet } from '../data/dataset.js';
+import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { BatchLoader } from '../data/batch.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -80,9 +80,30 @@ export function epochOrder(count: number, random: Random): Int32Array {
   return order;
 }
 
+/**
+ * Refuses, before any step, settings a run cannot mean: a fractional or non-positive epoch count or batch
+ * size, an empty training or test set, images that are not the network's input, labels beyond its classes.
+ */
+export function checkTrainOptions(network: Network, options: TrainOptions): void {
+  const whole = (name: string, value: unknown) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new XcnnError(`train: ${name} ${String(value)} is not a whole number ≥ 1`, { code: 'ERR_BAD_ARGUMENT' });
+  };
+  whole('epochs', options.epochs);
+  whole('batchSize', options.batchSize);
+  const classes = network.outputShape[0];
+  for (const [name, set] of [['train', options.train], ['test', options.test]] as const) {
+    if (set === null || typeof set !== 'object') throw new XcnnError(`train: the ${name} set is missing; give an image set (such as loadDataset().${name})`, { code: 'ERR_BAD_ARGUMENT' });
+    checkImageSet(set, network.inputShape, `train: the ${name} set`);
+    if (set.count === 0) throw new XcnnError(`train: the ${name} set is empty; give at least one labelled image`, { code: 'ERR_BAD_DATA' });
+    const bad = set.labels.findIndex((label) => label >= classes);
+    if (bad >= 0) throw new XcnnError(`train: the ${name} set's label ${set.labels[bad]} (image ${bad}) is outside the network's ${classes} classes (0 to ${classes - 1})`, { code: 'ERR_BAD_DATA' });
+  }
+}
+
 /** Trains from `state` until `epochs` epochs are complete (or the signal aborts); returns the history. */
 export async function train(state: TrainingState, options: TrainOptions): Promise<EpochRecord[]> {
   const { network, optimizer } = state;
+  checkTrainOptions(network, options);
   const { train: trainSet, batchSize, epochs } = options;
   const loader = BatchLoader.inWorkspace(network.workspace, 'train', trainSet);
   const step = options.compute?.step ?? new SerialStep(network, optimizer, state.seed);
