@@ -42,6 +42,7 @@ export function checkThreads(threads: number, backend: BackendName): void {
 
 export class ThreadPool implements TrainStep, BatchPredictor {
   readonly backend: WasmBackend;
+  readonly inputShape: number[];
   readonly outputShape: number[];
   private readonly control: ControlBlock;
   private readonly probs: BatchBuffer<Floats>;
@@ -58,6 +59,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     control: ControlBlock,
   ) {
     this.backend = network.backend as WasmBackend;
+    this.inputShape = network.inputShape;
     this.outputShape = network.outputShape;
     this.control = control;
     this.probs = BatchBuffer.floats(network.backend, network.outputShape[0]);
@@ -108,7 +110,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
           bufferCount: network.buffers.length,
           addresses: { params: arenas.params.byteOffset, m: arenas.m.byteOffset, v: arenas.v.byteOffset, grads: grads.map((g) => g.byteOffset), buffers: network.buffers.byteOffset },
         };
-        const worker = new Worker(url, { workerData: setup });
+        const worker = new Worker(url, { workerData: setup, execArgv: workerExecArgv() });
         started.push(worker);
         return new Promise<Worker>((resolve, reject) => {
           worker.once('message', () => resolve(worker));
@@ -118,7 +120,11 @@ export class ThreadPool implements TrainStep, BatchPredictor {
       }),
     );
     try {
-      return new ThreadPool(network, optimizer, shard, workerGrads, await ready, control);
+      const workers = await ready;
+      // An idle pool must not keep the process alive: a program that forgets close() still exits when
+      // its own work is done (the workers are stopped with it). close() refs them again to wait for their exit.
+      for (const worker of workers) worker.unref();
+      return new ThreadPool(network, optimizer, shard, workerGrads, workers, control);
     } catch (error) {
       // Leave nothing running: a live worker would keep the process from exiting.
       await Promise.all(started.map((worker) => worker.terminate()));
@@ -178,15 +184,18 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   /**
    * Stops the workers — each gives its network's buffers and its scratch back to the shared arena as it
    * exits — and gives back the pool's own arrays (the workers' gradient arenas, the shared outputs). The
-   * network stays the caller's.
+   * network stays the caller's. Resolves once the workers have exited.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const exited = this.workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+    // Referenced again while they exit, or a process with nothing else to do would end before this resolves.
+    for (const worker of this.workers) worker.ref();
     Atomics.store(this.control.sync, COMMAND, Command.EXIT);
     Atomics.add(this.control.sync, GENERATION, 1);
     Atomics.notify(this.control.sync, GENERATION);
-    await Promise.all(this.workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+    await Promise.all(exited);
     this.shard.dispose();
     this.probs.release();
     for (const rows of Object.values(this.gradCamRows ?? {})) rows.release();
@@ -233,6 +242,14 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     }
     return { loss: lossSum / batchSize, correct };
   }
+}
+
+/**
+ * The process's Node options, for the workers as Node would give them, less `--input-type`, which a worker
+ * refuses (it is for `node -e` code, and a program run as `node --input-type=module -e …` may use a pool).
+ */
+function workerExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
 }
 
 /** dist/src/parallel/worker.js: from dist/ itself, or from src/ when running under vitest. */
