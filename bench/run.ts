@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../src/files/package-root.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { createWasmBackend, enableRelaxedSimd } from '../src/backend/wasm/node.js';
 import type { BenchContext, BenchGroup, BenchRow } from './bench-group.js';
 import { gemmShapesGroup } from './gemm-shapes.js';
 import { inferenceGroup } from './inference.js';
@@ -38,6 +38,7 @@ function selectedGroups(argv: string[]): BenchGroup[] {
 }
 
 async function main(): Promise<void> {
+  enableRelaxedSimd(); // as the xcnn command does: the bench measures the kernels the command runs
   const selected = selectedGroups(process.argv.slice(2));
   const context: BenchContext = {
     wasm: await createWasmBackend(),

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { enableRelaxedSimd } from '../backend/wasm/node.js';
 import { XcnnError, usageError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import { helpText, nearestName, parseFlags, terminalWidth, wrapText, type CommandSpec, type FlagValues } from './args.js';
@@ -61,6 +62,7 @@ function unknownCommand(name: string): XcnnError {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  enableRelaxedSimd(); // the command owns its process: the relaxed-SIMD kernels where V8 has them behind a flag (src/backend/wasm/node.ts)
   const debug = argv.includes('--debug');
   const args = argv.filter((a) => a !== '--debug');
   try {

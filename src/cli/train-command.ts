@@ -335,7 +335,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   // settings give the same bytes however the run was checkpointed, interrupted or resumed.
   const history = state.history.map(({ seconds: _, ...record }) => record);
   const { checkpointEvery: _every, ...training } = settings;
-  saveModel(join(out, MODEL_FILE), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } });
+  saveModel(join(out, MODEL_FILE), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } }, { mkdir: true });
   const peakResidentMB = Math.round(process.resourceUsage().maxRSS / 1024); // this process's peak, worker threads included
   const metrics = { settings, images: imageCounts, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds(), peakResidentMB };
   writeFileAtomic(join(out, METRICS_FILE), `${JSON.stringify(metrics, null, 2)}\n`);

@@ -1,5 +1,6 @@
 /** Model files on disk, in Node: model-file.ts encodes and decodes the bytes. */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend/backend.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -9,7 +10,16 @@ import { XcnnError } from '../errors.js';
 import { decodeModel, encodeModel, type LoadedModel, type ModelInfo } from './model-file.js';
 import type { Network } from './network.js';
 
-export function saveModel(path: string, network: Network, info: ModelInfo): void {
+/**
+ * Writes the model file atomically (a crash leaves the old file or the new one). The folder must exist —
+ * a path with a typo is an error naming the folder, not a new folder somewhere — unless `mkdir` is true
+ * (the command line's --out), which creates it and its missing parents.
+ */
+export function saveModel(path: string, network: Network, info: ModelInfo, options: { mkdir?: boolean } = {}): void {
+  const folder = dirname(path);
+  if (!options.mkdir && !existsSync(folder)) {
+    throw new XcnnError(`${path}: cannot write the model: the folder ${folder} does not exist; create it first, or pass { mkdir: true }`, { code: 'ERR_FILE' });
+  }
   writeFileAtomic(path, encodeModel(network, info));
 }
 

@@ -4,8 +4,12 @@
  *
  * Two builds of assembly/ exist: build/kernels-relaxed.wasm uses relaxed-SIMD fused multiply-add,
  * build/kernels.wasm plain 128-bit SIMD. `auto` (the default) takes the relaxed build when this engine
- * validates it — Node 20's V8 needs `--experimental-wasm-relaxed-simd`, which is set here before any
- * module is compiled (it applies to the process and its worker threads) — and the plain one otherwise.
+ * validates it as it is, and the plain one otherwise. Node 20's V8 validates relaxed SIMD only behind
+ * `--experimental-wasm-relaxed-simd`, a flag of the whole process (its worker threads too, and any other
+ * WebAssembly the program compiles), so a library must not turn it on behind its caller's back: it is
+ * turned on only by `enableRelaxedSimd()` — the xcnn command calls it first thing, as the program that owns
+ * its process — or by asking for `build: 'relaxed-simd'` explicitly. Otherwise, on Node 20, `auto` is the
+ * plain build (4–5 % slower to train); `node --experimental-wasm-relaxed-simd` gives a program the relaxed one.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +26,13 @@ export type BuildChoice = KernelBuild | 'auto';
 const FILES: Record<KernelBuild, string> = { simd: 'kernels.wasm', 'relaxed-simd': 'kernels-relaxed.wasm' };
 
 let relaxedFlagSet = false;
-function allowRelaxedSimd(): void {
+
+/**
+ * Turns on V8's `--experimental-wasm-relaxed-simd` for this whole process (and the worker threads it
+ * starts), so that `auto` takes the relaxed-SIMD kernels on Node 20. A program's choice, made before any
+ * backend is created; a no-op once done (and unneeded where the engine ships relaxed SIMD).
+ */
+export function enableRelaxedSimd(): void {
   if (relaxedFlagSet) return;
   setFlagsFromString('--experimental-wasm-relaxed-simd');
   relaxedFlagSet = true;
@@ -31,9 +41,9 @@ function allowRelaxedSimd(): void {
 export async function createWasmBackend(options: WasmBackendOptions & { build?: BuildChoice } = {}): Promise<WasmBackend> {
   const choice = options.build ?? (process.env.XCNN_WASM_BUILD as BuildChoice | undefined) ?? 'auto';
   if (!['auto', 'simd', 'relaxed-simd'].includes(choice)) {
-    throw new XcnnError(`unknown kernel build '${choice}': choose auto, simd or relaxed-simd`, { exitCode: 2 });
+    throw new XcnnError(`unknown kernel build '${choice}': choose auto, simd or relaxed-simd`, { exitCode: 2, code: 'ERR_BAD_ARGUMENT' });
   }
-  if (choice !== 'simd') allowRelaxedSimd();
+  if (choice === 'relaxed-simd') enableRelaxedSimd(); // asked for by name: the caller accepts the process-wide flag
   if (choice !== 'simd') {
     const relaxed = await readKernels('relaxed-simd');
     if (validates(relaxed)) return createWasmBackendFromBytes(relaxed, { ...options, build: 'relaxed-simd' });
