@@ -7,7 +7,7 @@
  * `loadShippedModel(backend)` or `loadModelFromBytes(modelBytes, backend)` → `predictImages`, `gradCam`,
  * `evaluate`, and the pictures (`heatmapToPng`, `overlayToPng`, `modelReport`); or `createPaperNetwork` → `train`.
  */
-export { XcnnError } from './errors.js';
+export { ERROR_CODES, XcnnError, type XcnnErrorCode } from './errors.js';
 export { Random, type RandomState } from './random.js';
 
 // Data: image sets over bytes, and the IDX format's parser.
@@ -127,3 +127,21 @@ export { encodeRgbaPng, type PngEncodeOptions } from './render/png-encoder.js';
 export { Raster, type Rgb } from './render/raster.js';
 export { modelReport, MODEL_REPORT_DEFAULTS, type ModelReport, type ModelReportOptions } from './report/model-report.js';
 export { reportHtml, type ClassSummaryContent, type ReportContent, type ReportFigure } from './report/report-html.js';
+
+// One object for a trained model: load, then predict, explain and evaluate with async calls (classifier.ts).
+export {
+  Classifier,
+  createClassifier,
+  loadClassifier,
+  type CallOptions,
+  type ClassifierExplainOptions,
+  type ClassifierInfo,
+  type ClassifierOptions,
+  type ImageExplanation,
+  type Images,
+  type ImageTensor,
+  type LabelledImages,
+  type Prediction,
+  type RgbaImage,
+  type StepProgress,
+} from './classifier.js';

@@ -9,7 +9,8 @@
  */
 export * from './index.js';
 
-export { createWasmBackend, type BuildChoice } from './backend/wasm/node.js';
+export { createWasmBackend, enableRelaxedSimd, type BuildChoice } from './backend/wasm/node.js';
+export { loadClassifier } from './classifier-node.js';
 export { backendNames, createBackend } from './backend/select.js';
 export { defaultDataDir, loadDataset, loadTestData, readImageSet } from './data/dataset-files.js';
 export { readIdxFile } from './data/idx-files.js';
