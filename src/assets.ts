@@ -41,7 +41,7 @@ export function shippedAssetUrls(): ShippedAssetUrls {
   } catch (cause) {
     throw new XcnnError(
       "xcnn cannot locate its files here (this bundle has no import.meta.url): bundle as an ES module, or pass the files' URLs (with esbuild: import the package paths xcnn/kernels.wasm and xcnn/model.safetensors with the file loader)",
-      { cause },
+      { code: 'ERR_SETUP', cause },
     );
   }
 }
@@ -53,13 +53,13 @@ async function fetchAsset(url: string | URL, what: string, packagePath: string):
   try {
     response = await fetch(url);
   } catch (cause) {
-    throw new XcnnError(`cannot fetch ${what} from ${String(url)} (${String(cause)}): ${fix}`, { cause });
+    throw new XcnnError(`cannot fetch ${what} from ${String(url)} (${String(cause)}): ${fix}`, { code: 'ERR_FILE', cause });
   }
-  if (!response.ok) throw new XcnnError(`cannot fetch ${what} from ${String(url)} (HTTP ${response.status}): ${fix}`);
+  if (!response.ok) throw new XcnnError(`cannot fetch ${what} from ${String(url)} (HTTP ${response.status}): ${fix}`, { code: 'ERR_FILE' });
   // A dev server answers a path it does not have with its index page (Vite's, when it pre-bundled xcnn
   // and moved the modules away from the files: optimizeDeps.exclude ['xcnn']).
   if (response.headers.get('content-type')?.startsWith('text/html')) {
-    throw new XcnnError(`cannot fetch ${what} from ${String(url)}: the server answered with an HTML page, not the file; ${fix} — on Vite's dev server, set optimizeDeps.exclude: ['xcnn']`);
+    throw new XcnnError(`cannot fetch ${what} from ${String(url)}: the server answered with an HTML page, not the file; ${fix} — on Vite's dev server, set optimizeDeps.exclude: ['xcnn']`, { code: 'ERR_FILE' });
   }
   return new Uint8Array(await response.arrayBuffer());
 }
@@ -101,11 +101,11 @@ export interface KernelUrlOptions {
  */
 export async function createWasmBackendFromUrl(options: WasmBackendOptions & KernelUrlOptions = {}): Promise<WasmBackend> {
   const choice = options.build ?? 'auto';
-  if (!['auto', 'simd', 'relaxed-simd'].includes(choice)) throw new XcnnError(`unknown kernel build '${String(choice)}': choose auto, simd or relaxed-simd`);
+  if (!['auto', 'simd', 'relaxed-simd'].includes(choice)) throw new XcnnError(`unknown kernel build '${String(choice)}': choose auto, simd or relaxed-simd`, { code: 'ERR_BAD_ARGUMENT' });
   const given = options.kernelsUrl !== undefined || options.relaxedKernelsUrl !== undefined;
   const relaxedUrl = options.relaxedKernelsUrl ?? (given ? undefined : shippedAssetUrls().relaxedKernels);
   const plainUrl = () => options.kernelsUrl ?? shippedAssetUrls().kernels;
-  if (choice === 'relaxed-simd' && !supportsRelaxedSimd()) throw new XcnnError('this JavaScript engine does not support relaxed SIMD: use the simd build');
+  if (choice === 'relaxed-simd' && !supportsRelaxedSimd()) throw new XcnnError('this JavaScript engine does not support relaxed SIMD: use the simd build', { code: 'ERR_SETUP' });
   const relaxed = choice === 'relaxed-simd' || (choice === 'auto' && relaxedUrl !== undefined && supportsRelaxedSimd());
   const build: KernelBuild = relaxed ? 'relaxed-simd' : 'simd';
   const url = relaxed ? (relaxedUrl ?? shippedAssetUrls().relaxedKernels) : plainUrl();

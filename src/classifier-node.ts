@@ -6,7 +6,7 @@
  */
 import { createBackend } from './backend/select.js';
 import { openClassifier, type Classifier, type ClassifierOptions, type ClassifierThreads } from './classifier.js';
-import { readModelFile, shippedModelPath } from './model/model-io.js';
+import { loadShippedModel, readModelFile } from './model/model-io.js';
 import { MAX_THREADS } from './parallel/control.js';
 import { ThreadPool } from './parallel/thread-pool.js';
 
@@ -18,10 +18,7 @@ import { ThreadPool } from './parallel/thread-pool.js';
 export function loadClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
   return openClassifier(options, {
     readModel: readModelFile,
-    shippedModel: () => {
-      const path = shippedModelPath();
-      return { bytes: readModelFile(path), source: path };
-    },
+    loadShippedModel: (backend) => loadShippedModel(backend),
     createWasmBackend: () => createBackend('wasm'),
     startThreads: async (network, threads): Promise<ClassifierThreads> => {
       const pool = await ThreadPool.create(network, threads);

@@ -15,12 +15,14 @@
  * Calls on one classifier run one at a time, in the order made. The results are the command line's: the
  * same batches, the same kernels, the same seeds.
  *
- * This file is the browser-safe core: the model comes as bytes, the backend as an object or by name (the
- * wasm one from the kernels' bytes). Node's `loadClassifier` (classifier-node.ts) adds paths, the shipped
- * model, the kernels read from the package, and worker threads.
+ * This file is the browser-safe core: the model comes as bytes (or, left out, the shipped one fetched next
+ * to the package's modules, src/assets.ts), the backend as an object or by name (the wasm one from the
+ * kernels' bytes, or fetched likewise). Node's `loadClassifier` (classifier-node.ts) reads the files from
+ * disk instead, and adds model paths and worker threads.
  */
 /// <reference lib="esnext.disposable" preserve="true" />
 import type { Backend } from './backend/backend.js';
+import { createWasmBackendFromUrl, loadShippedModel } from './assets.js';
 import { ReferenceBackend } from './backend/reference/index.js';
 import { createWasmBackendFromBytes } from './backend/wasm/wasm-backend.js';
 import { checkImageSet, describeArray, type ImageSet } from './data/dataset.js';
@@ -35,7 +37,7 @@ import { isMethodName, METHOD_NAMES, methodByName, type MethodName, type MethodO
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
 import { PLACEMENTS, type Placement } from './explain/placement.js';
 import { imageSetOf, type Images } from './classifier-images.js';
-import { loadModelFromBytes, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
+import { loadModelFromBytes, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
 import type { Network } from './model/network.js';
 import { runStepsAsync, type StepProgress, type Steps } from './steps.js';
 
@@ -107,19 +109,19 @@ export interface ClassifierThreads {
 
 /** The model and backend options of loadClassifier, as the command line's --model, --arch, --input, --backend, --threads. */
 export interface ClassifierOptions {
-  model?: Uint8Array | ArrayBuffer | string; // the model file's bytes; in Node also its path, and when left out the shipped model
+  model?: Uint8Array | ArrayBuffer | string; // the model file's bytes (in Node also its path); left out, the shipped MNIST model
   arch?: string; // the architecture of a file without one (a PyTorch state_dict): a spec or a preset name
   input?: string | { channels?: number; height: number; width: number }; // with arch: the input size, 'CxHxW' or 'HxW'
   backend?: 'wasm' | 'ts' | Backend; // default 'wasm'; a Backend object is used as it is (and not disposed by close)
   threads?: number; // Node, wasm: split large batches over this many threads (default 1: no worker threads)
-  kernels?: Uint8Array | ArrayBuffer; // the bytes of build/kernels.wasm, for backend 'wasm' where they cannot be read from the package (a browser)
+  kernels?: Uint8Array | ArrayBuffer; // the bytes of build/kernels.wasm (or kernels-relaxed.wasm), for backend 'wasm' (default: the package's, fetched or read)
 }
 
-/** What the environment provides beyond the core (classifier-node.ts gives Node's). */
+/** Where the package's files come from, and what else the environment offers (classifier-node.ts gives Node's). */
 export interface ClassifierEnvironment {
+  loadShippedModel: (backend: Backend) => Promise<LoadedModel>;
+  createWasmBackend: () => Promise<Backend>;
   readModel?: (path: string) => Uint8Array;
-  shippedModel?: () => { bytes: Uint8Array; source: string };
-  createWasmBackend?: () => Promise<Backend>;
   startThreads?: (network: Network, threads: number) => Promise<ClassifierThreads>;
   maxThreads?: number;
 }
@@ -127,22 +129,24 @@ export interface ClassifierEnvironment {
 const LOAD_OPTIONS = ['model', 'arch', 'input', 'backend', 'threads', 'kernels'] as const;
 
 /**
- * Loads a model into a classifier (browser-safe: the model and, for 'wasm', the kernels as bytes). In
- * Node the package's entry (node.ts) gives classifier-node.ts's instead, which also takes paths.
+ * Loads a model into a classifier, browser-safe: the model as bytes, or the shipped one fetched; the wasm
+ * kernels fetched (assets.ts) unless given as bytes. In Node the package's entry (node.ts) gives
+ * classifier-node.ts's instead, which reads the files and also takes paths.
  */
 export async function loadClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
-  return openClassifier(options, {});
+  return openClassifier(options, { loadShippedModel: (backend) => loadShippedModel(backend), createWasmBackend: () => createWasmBackendFromUrl() });
 }
 
 /** loadClassifier with what `environment` adds: paths, the shipped model, the kernels on disk, threads. */
 export async function openClassifier(options: ClassifierOptions, environment: ClassifierEnvironment): Promise<Classifier> {
   const what = 'loadClassifier';
   checkOptionNames(what, options, LOAD_OPTIONS);
-  const { bytes, source } = modelBytes(options.model, environment);
+  const file = options.model === undefined ? null : modelBytes(options.model, environment);
   const arch = options.arch;
   if (arch !== undefined && typeof arch !== 'string') throw badArgument(`${what}: arch must be a string (a spec such as "conv(8,3) relu flatten linear(10)", or a preset name), not ${describeArray(arch)}`);
   const input = options.input === undefined ? undefined : inputOption(options.input);
   if (input !== undefined && arch === undefined) throw badArgument(`${what}: input is for a file without an architecture, given with arch; a model xcnn wrote knows its input size`);
+  if (file === null && arch !== undefined) throw badArgument(`${what}: arch is for a model file without an architecture; the shipped model has one (give the file as model)`);
   const backendChoice = options.backend ?? 'wasm';
   const threads = options.threads ?? 1;
   const maxThreads = environment.maxThreads ?? 1;
@@ -158,7 +162,7 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
   }
   const { backend, owned } = await backendOf(backendChoice, options.kernels, environment);
   try {
-    const { network, info } = loadModelFromBytes(bytes, backend, source, { arch, input } satisfies ModelLoadOptions);
+    const { network, info } = file === null ? await environment.loadShippedModel(backend) : loadModelFromBytes(file.bytes, backend, file.source, { arch, input } satisfies ModelLoadOptions);
     const pool = threads > 1 ? await environment.startThreads!(network, threads) : null;
     return new Classifier(network, info, { threads: pool, ownsBackend: owned });
   } catch (error) {
@@ -167,19 +171,15 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
   }
 }
 
-/** The model's bytes and its name in errors. */
-function modelBytes(model: ClassifierOptions['model'], environment: ClassifierEnvironment): { bytes: Uint8Array; source: string } {
-  if (model === undefined) {
-    if (environment.shippedModel === undefined) throw badArgument("loadClassifier: model is required here: give the model file's bytes (a Uint8Array or an ArrayBuffer)");
-    return environment.shippedModel();
-  }
+/** The given model's bytes and its name in errors. */
+function modelBytes(model: NonNullable<ClassifierOptions['model']>, environment: ClassifierEnvironment): { bytes: Uint8Array; source: string } {
   if (typeof model === 'string') {
     if (environment.readModel === undefined) throw badArgument(`loadClassifier: model '${model}' is a path, which needs Node; here give the file's bytes (a Uint8Array or an ArrayBuffer)`);
     return { bytes: environment.readModel(model), source: model };
   }
   if (model instanceof Uint8Array) return { bytes: model, source: 'model' };
   if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), source: 'model' };
-  throw badArgument(`loadClassifier: model is a ${describeArray(model)}; give the model file's bytes (a Uint8Array or an ArrayBuffer)${environment.readModel ? ', its path' : ''}, or leave it out${environment.shippedModel ? ' for the shipped model' : ''}`);
+  throw badArgument(`loadClassifier: model is a ${describeArray(model)}; give the model file's bytes (a Uint8Array or an ArrayBuffer)${environment.readModel ? ', its path' : ''}, or leave it out for the shipped model`);
 }
 
 /** --input's value as an option: 'CxHxW', 'HxW', or { channels?, height, width }, each 1 to 4096. */
@@ -201,7 +201,6 @@ async function backendOf(choice: ClassifierOptions['backend'], kernels: Classifi
   if (choice === 'ts') return { backend: new ReferenceBackend(), owned: true };
   if (choice === 'wasm') {
     if (kernels !== undefined) return { backend: await createWasmBackendFromBytes(kernels), owned: true };
-    if (environment.createWasmBackend === undefined) throw badArgument("loadClassifier: backend 'wasm' needs kernels here, the bytes of build/kernels.wasm (or backend 'ts')");
     return { backend: await environment.createWasmBackend(), owned: true };
   }
   const isBackend = choice !== null && typeof choice === 'object' && typeof (choice as Backend).allocFloats === 'function' && typeof (choice as Backend).name === 'string';

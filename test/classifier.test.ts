@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import { createClassifier, type Classifier } from '../src/classifier.js';
+import { createClassifier, loadClassifier as loadCoreClassifier, type Classifier } from '../src/classifier.js';
 import { loadClassifier } from '../src/classifier-node.js';
 import { takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
@@ -90,6 +90,15 @@ describe('loadClassifier', () => {
     expect(model.info.parameters).toBe(8 * 9 + 8 + (16 * 8 * 9 + 16) + (16 * 11 * 11 * 32 + 32) + (32 * 10 + 10));
     expect([model.info.backend, model.info.threads]).toEqual(['wasm', 1]);
     expect(Object.isFrozen(model.info)).toBe(true);
+  });
+
+  it('in the browser-safe core too, from the model\'s and the kernels\' bytes; threads there are refused, as Node\'s', async () => {
+    const model = await loadCoreClassifier({ model: readFileSync(shippedModelPath()), kernels: readFileSync(join(root, 'build', 'kernels.wasm')) });
+    opened.push(model);
+    expect((await model.predict(testImages(3))).map((p) => p.classIndex)).toEqual([7, 2, 1]);
+    const error = await rejection(loadCoreClassifier({ model: readFileSync(shippedModelPath()), threads: 2 }));
+    expect([error.code, error.message]).toEqual(['ERR_BAD_ARGUMENT', 'loadClassifier: threads 2 is not a whole number from 1 to 1 (more threads need Node: its worker threads)']);
+    expect((await rejection(loadCoreClassifier({ model: 'model.safetensors' }))).message).toMatch(/model 'model\.safetensors' is a path, which needs Node; here give the file's bytes/);
   });
 
   it('names the classes as the file does', async () => {
@@ -328,6 +337,7 @@ describe('argument errors: one line, with a code', () => {
       [{ threads: 0 }, 'ERR_BAD_ARGUMENT', /threads 0 is not a whole number/],
       [{ threads: 2, backend: 'ts' }, 'ERR_BAD_ARGUMENT', /threads 2 needs the wasm backend/],
       [{ input: '3x32x32' }, 'ERR_BAD_ARGUMENT', /input is for a file without an architecture, given with arch/],
+      [{ arch: 'paper' }, 'ERR_BAD_ARGUMENT', /arch is for a model file without an architecture; the shipped model has one/],
       [{ arch: 'paper', input: '3x0x32' }, 'ERR_BAD_ARGUMENT', /input '3x0x32' is not 'CxHxW'/],
     ];
     for (const [options, code, message] of cases) {

@@ -55,6 +55,6 @@ export async function loadShippedModel(backend: Backend, options: { url?: string
   if (url === null) return loadModel(String(given), backend); // a path
   if (url.protocol === 'file:') return loadModel(fileURLToPath(url), backend);
   const response = await fetch(url);
-  if (!response.ok) throw new XcnnError(`cannot fetch the model from ${url} (HTTP ${response.status}): check the URL`);
+  if (!response.ok) throw new XcnnError(`cannot fetch the model from ${url} (HTTP ${response.status}): check the URL`, { code: 'ERR_FILE' });
   return decodeModel(new Uint8Array(await response.arrayBuffer()), String(url), backend);
 }

@@ -291,7 +291,7 @@ export function receptiveField(plan: NetworkPlan, layerName: string): ReceptiveF
     }
     if (layer.name === layerName) return Number.isNaN(field.stride) ? null : field;
   }
-  throw new XcnnError(`the network has no layer '${layerName}'`);
+  throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
 }
 
 /**

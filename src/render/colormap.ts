@@ -110,6 +110,6 @@ const BY_NAME: Record<ColormapName | DivergingColormapName, Colormap> = { jet, v
 
 /** A colormap by its name, sequential ('jet', 'viridis') or diverging ('coolwarm'); an unknown name is an XcnnError. */
 export function colormap(name: ColormapName | DivergingColormapName): Colormap {
-  if (!Object.hasOwn(BY_NAME, name)) throw new XcnnError(`unknown colormap '${String(name)}': choose ${Object.keys(BY_NAME).join(', ')}`);
+  if (!Object.hasOwn(BY_NAME, name)) throw new XcnnError(`unknown colormap '${String(name)}': choose ${Object.keys(BY_NAME).join(', ')}`, { code: 'ERR_BAD_ARGUMENT' });
   return BY_NAME[name];
 }

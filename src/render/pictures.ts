@@ -56,13 +56,13 @@ function resolveColormap(choice: ColormapChoice | undefined, signed: boolean): C
 
 function checkScale(scale: number | undefined, what: string): number {
   const value = scale ?? 1;
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new XcnnError(`${what}: scale ${scale} is not a whole number from 1 to 64`);
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw new XcnnError(`${what}: scale ${scale} is not a whole number from 1 to 64`, { code: 'ERR_BAD_ARGUMENT' });
   return value;
 }
 
 function checkLength(values: ArrayLike<number>, expected: number, what: string, shape: string): void {
-  if (!Number.isInteger(expected) || expected < 1) throw new XcnnError(`${what}: the size ${shape} is not a positive whole number of pixels each way`);
-  if (values.length !== expected) throw new XcnnError(`${what}: ${values.length} values for a ${shape} map; give ${expected} (row-major)`);
+  if (!Number.isInteger(expected) || expected < 1) throw new XcnnError(`${what}: the size ${shape} is not a positive whole number of pixels each way`, { code: 'ERR_BAD_ARGUMENT' });
+  if (values.length !== expected) throw new XcnnError(`${what}: ${values.length} values for a ${shape} map; give ${expected} (row-major)`, { code: 'ERR_BAD_ARGUMENT' });
 }
 
 /** The map as drawn: zero-centred when signed, as given otherwise. */
@@ -84,7 +84,7 @@ export function overlayToPng(image: ArrayLike<number>, map: ArrayLike<number>, o
   const channels = options.channels ?? 1;
   checkLength(map, width * height, 'overlayToPng', `${height}×${width}`);
   if (image.length !== channels * width * height) {
-    throw new XcnnError(`overlayToPng: ${image.length} image values for ${channels}×${height}×${width}; give C·H·W = ${channels * width * height} levels 0–255`);
+    throw new XcnnError(`overlayToPng: ${image.length} image values for ${channels}×${height}×${width}; give C·H·W = ${channels * width * height} levels 0–255`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const explained: ExplainedImage = { width, height, channels, pixels: image, heatmap: drawnMap(map, options.signed) };
   const colormap = resolveColormap(options.colormap, options.signed === true);
@@ -102,7 +102,7 @@ export function explanationToPng(image: ArrayLike<number>, map: ArrayLike<number
   const channels = options.channels ?? 1;
   checkLength(map, width * height, 'explanationToPng', `${height}×${width}`);
   if (image.length !== channels * width * height) {
-    throw new XcnnError(`explanationToPng: ${image.length} image values for ${channels}×${height}×${width}; give C·H·W = ${channels * width * height} levels 0–255`);
+    throw new XcnnError(`explanationToPng: ${image.length} image values for ${channels}×${height}×${width}; give C·H·W = ${channels * width * height} levels 0–255`, { code: 'ERR_BAD_ARGUMENT' });
   }
   const method = options.method ?? 'Grad-CAM';
   const signed = options.signed === true;
@@ -125,7 +125,7 @@ export function explanationToPng(image: ArrayLike<number>, map: ArrayLike<number
 /** The confusion matrix (true classes down, predicted across), each cell's count in it, shaded by log(1 + count). */
 export function confusionMatrixPng(confusion: number[][], classNames: string[], options: { title?: string } = {}): Uint8Array {
   if (confusion.length !== classNames.length || confusion.some((row) => row.length !== classNames.length)) {
-    throw new XcnnError(`confusionMatrixPng: the matrix is not ${classNames.length}×${classNames.length}, one row and column per class name`);
+    throw new XcnnError(`confusionMatrixPng: the matrix is not ${classNames.length}×${classNames.length}, one row and column per class name`, { code: 'ERR_BAD_ARGUMENT' });
   }
   return rasterToPng(confusionFigure(confusion, classNames, options.title));
 }
@@ -144,14 +144,14 @@ export interface GalleryPictureOptions {
 
 /** A row per class (`rows[k]` the tiles of class k, labelled `classNames[k]`): `xcnn report`'s gallery of correct predictions. */
 export function classGalleryPng(rows: GalleryTile[][], classNames: string[], options: GalleryPictureOptions = {}): Uint8Array {
-  if (rows.length !== classNames.length) throw new XcnnError(`classGalleryPng: ${rows.length} rows for ${classNames.length} class names; give one row (maybe empty) per class`);
+  if (rows.length !== classNames.length) throw new XcnnError(`classGalleryPng: ${rows.length} rows for ${classNames.length} class names; give one row (maybe empty) per class`, { code: 'ERR_BAD_ARGUMENT' });
   return rasterToPng(classGallery(rows, classNames, { ...options, colormap: resolveColormap(options.colormap, false) }));
 }
 
 /** Tiles in reading order, `columns` across (default 10), each captioned: `xcnn report`'s gallery of mistakes. */
 export function tileGalleryPng(tiles: GalleryTile[], options: GalleryPictureOptions & { columns?: number } = {}): Uint8Array {
   const columns = options.columns ?? 10;
-  if (!Number.isInteger(columns) || columns < 1) throw new XcnnError(`tileGalleryPng: columns ${columns} is not a whole number of at least 1`);
+  if (!Number.isInteger(columns) || columns < 1) throw new XcnnError(`tileGalleryPng: columns ${columns} is not a whole number of at least 1`, { code: 'ERR_BAD_ARGUMENT' });
   return rasterToPng(tileGallery(tiles, columns, { ...options, colormap: resolveColormap(options.colormap, false) }));
 }
 
@@ -173,7 +173,7 @@ export function methodsComparisonPng(
 ): Uint8Array {
   const { width, height, channels = 1 } = options;
   for (const row of rows) {
-    if (row.heatmaps.length !== methods.length) throw new XcnnError(`methodsComparisonPng: a row has ${row.heatmaps.length} heatmaps for ${methods.length} methods; give one per method`);
+    if (row.heatmaps.length !== methods.length) throw new XcnnError(`methodsComparisonPng: a row has ${row.heatmaps.length} heatmaps for ${methods.length} methods; give one per method`, { code: 'ERR_BAD_ARGUMENT' });
     for (const map of row.heatmaps) checkLength(map, width * height, 'methodsComparisonPng', `${height}×${width}`);
   }
   const heatmaps = (row: MethodsFigureRow) => row.heatmaps.map((map, c) => drawnMap(map, options.signed?.[c]));

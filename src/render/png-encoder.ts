@@ -119,10 +119,10 @@ function filteredRows(pixels: Uint8Array, width: number, height: number, bpp: nu
  */
 export function encodeRgbaPng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, options: PngEncodeOptions = {}): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff) {
-    throw new XcnnError(`PNG: the size ${width}×${height} is not a positive whole number of pixels each way`);
+    throw new XcnnError(`PNG: the size ${width}×${height} is not a positive whole number of pixels each way`, { code: 'ERR_BAD_IMAGE' });
   }
   if (rgba.length !== width * height * 4) {
-    throw new XcnnError(`PNG: ${rgba.length} bytes of pixels for ${width}×${height} RGBA; give width·height·4 = ${width * height * 4} bytes`);
+    throw new XcnnError(`PNG: ${rgba.length} bytes of pixels for ${width}×${height} RGBA; give width·height·4 = ${width * height * 4} bytes`, { code: 'ERR_BAD_IMAGE' });
   }
   const bpp = options.alpha ? 4 : 3;
   let pixels: Uint8Array = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length);

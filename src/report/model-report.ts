@@ -95,7 +95,7 @@ function shortName(classNames: string[], k: number): string {
 }
 
 function checkCount(name: string, value: number, low: number, high: number): number {
-  if (!Number.isInteger(value) || value < low || value > high) throw new XcnnError(`modelReport: ${name} ${value} is not a whole number from ${low} to ${high}`);
+  if (!Number.isInteger(value) || value < low || value > high) throw new XcnnError(`modelReport: ${name} ${value} is not a whole number from ${low} to ${high}`, { code: 'ERR_BAD_ARGUMENT' });
   return value;
 }
 
@@ -151,7 +151,7 @@ export function modelReport(model: Network | LoadedModel, set: ImageSet, options
   const info = model instanceof Network ? undefined : model.info;
   const classes = network.outputShape[0];
   const classNames = options.classNames ?? info?.classNames ?? Array.from({ length: classes }, (_, k) => String(k));
-  if (classNames.length !== classes) throw new XcnnError(`modelReport: ${classNames.length} class names for a model of ${classes} classes; give one name per class`);
+  if (classNames.length !== classes) throw new XcnnError(`modelReport: ${classNames.length} class names for a model of ${classes} classes; give one name per class`, { code: 'ERR_BAD_ARGUMENT' });
   const colormapName = options.colormap ?? MODEL_REPORT_DEFAULTS.colormap;
   const colormap = colormapNamed(colormapName);
   const perClass = checkCount('perClass', options.perClass ?? MODEL_REPORT_DEFAULTS.perClass, 1, 100);
