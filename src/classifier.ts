@@ -30,7 +30,7 @@ import { abortError, XcnnError } from './errors.js';
 import { evaluationOf, type Evaluation } from './eval/evaluate.js';
 import { predictSteps, type BatchPredictor } from './eval/predict.js';
 import { explainForTargetsSteps } from './explain/explain-for-targets.js';
-import { explainableLayersOf } from './explain/explained-layer.js';
+import { explainableLayersOf, explainedLayer, findLayer, layerChoices } from './explain/explained-layer.js';
 import type { Explanation } from './explain/explanation.js';
 import { gradCamSteps, type GradCamRunner } from './explain/grad-cam.js';
 import { isMethodName, METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
@@ -300,7 +300,7 @@ export class Classifier {
       steps = explainImageSteps(this.#network, set, method, { targetClass: targets, batchSize, layer, placement, seed: options.seed });
     }
     const result = await this.#run(what, call, steps);
-    const explainedLayer = method.layer === 'cam' ? (layer ?? explainableLayersOf(this.#network).at(-1)!.name) : 'input';
+    const explained = method.layer === 'cam' ? (layer ?? explainedLayer(this.#network).name) : 'input';
     const { mapHeight, mapWidth, height, width } = result;
     return Array.from({ length: set.count }, (_, n) => ({
       ...this.#prediction(result.predicted[n], result.probabilities, n),
@@ -309,7 +309,7 @@ export class Classifier {
       heatmap: result.heatmaps.slice(n * height * width, (n + 1) * height * width),
       map: result.maps.slice(n * mapHeight * mapWidth, (n + 1) * mapHeight * mapWidth),
       mapShape: [mapHeight, mapWidth] as [number, number],
-      layer: explainedLayer,
+      layer: explained,
       ...(result.completenessGaps === undefined ? {} : { completenessGap: result.completenessGaps[n] }),
     }));
   }
@@ -393,17 +393,12 @@ export class Classifier {
 
   /** The layer option, checked against the network's conv blocks; undefined for the default. */
   #layerOption(what: string, method: ExplanationMethod, layer: unknown): string | undefined {
-    const blocks = explainableLayersOf(this.#network);
-    if (needsConvLayer(method) && blocks.length === 0) {
-      throw new XcnnError(`${what}: this model has no convolution, so ${method.name} has no layer to explain; use an input-gradient or perturbation method (saliency, integrated-gradients, occlusion, …)`, { code: 'ERR_BAD_MODEL' });
-    }
+    if (needsConvLayer(method)) explainedLayer(this.#network); // a model without a convolution: refused in one line (ERR_BAD_MODEL)
     if (layer === undefined) return undefined;
+    const blocks = explainableLayersOf(this.#network);
     if (!needsConvLayer(method)) throw badArgument(`${what}: layer is for the methods that read a conv block (the CAM family and guided-grad-cam); ${method.name} explains the input`);
-    const found = typeof layer === 'string' ? blocks.find((block) => block.name === layer || block.conv === layer) : undefined;
-    if (found === undefined) {
-      const choices = blocks.map((block) => (block.conv === block.name ? block.name : `${block.name} (or ${block.conv})`)).join(', ');
-      throw badArgument(`${what}: layer ${typeof layer === 'string' ? `'${layer}'` : describeArray(layer)} is not a conv block of this model; the choices are ${choices}`);
-    }
+    const found = typeof layer === 'string' ? findLayer(blocks, layer) : undefined;
+    if (found === undefined) throw badArgument(`${what}: layer ${typeof layer === 'string' ? `'${layer}'` : describeArray(layer)} is not a conv block of this model; the choices are ${layerChoices(blocks)}`);
     return found.name;
   }
 

@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createClassifier, loadClassifier as loadCoreClassifier, type Classifier } from '../src/classifier.js';
 import { loadClassifier } from '../src/classifier-node.js';
-import { takeFirst, type ImageSet } from '../src/data/dataset.js';
+import { MNIST_CLASS_NAMES, takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError, type XcnnErrorCode } from '../src/errors.js';
 import { evaluate } from '../src/eval/evaluate.js';
@@ -394,6 +394,16 @@ describe('argument errors: one line, with a code', () => {
       expect([error.code, error.message], JSON.stringify(options)).toEqual(['ERR_BAD_ARGUMENT', expect.stringMatching(message)]);
       expect(error.message).not.toMatch(/--/); // the API's names, not the command line's flags
     }
+  });
+
+  it('explain refuses a CAM method on a model without a convolution (ERR_BAD_MODEL), and runs the input methods there', async () => {
+    const network = createNetwork(new ReferenceBackend(), 'flatten linear(10)', MNIST_GEOMETRY);
+    network.initialize(new Random(1));
+    const model = createClassifier(network, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
+    const error = await rejection(model.explain(testImages(1), { method: 'score-cam' }));
+    expect([error.code, error.message]).toEqual(['ERR_BAD_MODEL', expect.stringMatching(/^this network has no convolution, so the CAM methods .* have no layer to explain/)]);
+    expect((await model.explain(testImages(1), { method: 'saliency' }))[0].layer).toBe('input');
+    await model.close();
   });
 
   it('evaluate refuses an empty set, labels that are not classes, and a whole data set', async () => {

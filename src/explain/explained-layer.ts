@@ -45,12 +45,19 @@ export function explainedLayer(network: Network, name?: string): ExplainableLaye
   const blocks = explainableLayersOf(network);
   if (blocks.length === 0) throw new XcnnError(NO_CONVOLUTION, { code: 'ERR_BAD_MODEL' });
   if (name === undefined) return blocks[blocks.length - 1];
-  const found = blocks.find((block) => block.name === name || block.conv === name);
-  if (found === undefined) {
-    const choices = blocks.map((block) => (block.conv === block.name ? block.name : `${block.name} (or ${block.conv})`)).join(', ');
-    throw new XcnnError(`--layer: '${name}' is not a conv block of this network; the choices are ${choices}`, { exitCode: 2 });
-  }
+  const found = findLayer(blocks, name);
+  if (found === undefined) throw new XcnnError(`--layer: '${name}' is not a conv block of this network; the choices are ${layerChoices(blocks)}`, { exitCode: 2 });
   return found;
+}
+
+/** The block named `name`, by its end's or its conv's name. */
+export function findLayer(blocks: ExplainableLayer[], name: string): ExplainableLayer | undefined {
+  return blocks.find((block) => block.name === name || block.conv === name);
+}
+
+/** The blocks' names as a refusal lists them: 'relu1 (or conv1), relu2 (or conv2)'. */
+export function layerChoices(blocks: ExplainableLayer[]): string {
+  return blocks.map((block) => (block.conv === block.name ? block.name : `${block.name} (or ${block.conv})`)).join(', ');
 }
 
 /**
