@@ -1,14 +1,28 @@
 /**
- * loadClassifier in Node: the core's (classifier.ts) with what Node adds — a model given by its path, the
- * shipped model when none is given, the wasm kernels read from the package's build/ folder, and worker
- * threads (a ThreadPool: large batches of predict, evaluate and Grad-CAM split over `threads`). The pool's
- * workers do not keep the process alive, so a classifier that is never closed does not hang a program.
+ * loadClassifier and trainClassifier in Node: the core's (classifier.ts, classifier-training.ts) with what
+ * Node adds — a model given by its path, the shipped model and the wasm kernels read from the package's
+ * folders, and worker threads (a ThreadPool: training steps and large batches of predict, evaluate and
+ * Grad-CAM split over `threads`). The pool's workers do not keep the process alive, so a classifier that is
+ * never closed does not hang a program.
  */
 import { createBackend } from './backend/select.js';
-import { openClassifier, type Classifier, type ClassifierOptions, type ClassifierThreads } from './classifier.js';
+import { openClassifier, type Classifier, type ClassifierEnvironment, type ClassifierOptions, type ClassifierThreads } from './classifier.js';
+import { trainClassifierWith, type TrainClassifierOptions } from './classifier-training.js';
 import { loadShippedModel, readModelFile } from './model/model-io.js';
 import { MAX_THREADS } from './parallel/control.js';
 import { ThreadPool } from './parallel/thread-pool.js';
+
+/** Node's files and threads: the model and kernels read from disk, a ThreadPool for threads > 1. */
+const NODE_ENVIRONMENT: ClassifierEnvironment = {
+  readModel: readModelFile,
+  loadShippedModel: (backend) => loadShippedModel(backend),
+  createWasmBackend: () => createBackend('wasm'),
+  startThreads: async (network, threads, optimizer, seed): Promise<ClassifierThreads> => {
+    const pool = await ThreadPool.create(network, threads, optimizer ?? null, seed ?? 0);
+    return { count: pool.threads, predictor: pool, gradCamRunner: pool.gradCamRunner(), ...(optimizer === undefined ? {} : { trainStep: pool }), close: () => pool.close() };
+  },
+  maxThreads: MAX_THREADS,
+};
 
 /**
  * Loads a model into a classifier: `model` is a path, the file's bytes, or left out for the shipped MNIST
@@ -16,14 +30,10 @@ import { ThreadPool } from './parallel/thread-pool.js';
  * MAX_THREADS, worker threads for the wasm backend.
  */
 export function loadClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
-  return openClassifier(options, {
-    readModel: readModelFile,
-    loadShippedModel: (backend) => loadShippedModel(backend),
-    createWasmBackend: () => createBackend('wasm'),
-    startThreads: async (network, threads): Promise<ClassifierThreads> => {
-      const pool = await ThreadPool.create(network, threads);
-      return { count: pool.threads, predictor: pool, gradCamRunner: pool.gradCamRunner(), close: () => pool.close() };
-    },
-    maxThreads: MAX_THREADS,
-  });
+  return openClassifier(options, NODE_ENVIRONMENT);
+}
+
+/** Trains a network on labelled images and gives its classifier (classifier-training.ts), on `threads` worker threads. */
+export function trainClassifier(options: TrainClassifierOptions): Promise<Classifier> {
+  return trainClassifierWith(options, NODE_ENVIRONMENT);
 }

@@ -37,8 +37,10 @@ import { isMethodName, METHOD_NAMES, methodByName, type MethodName, type MethodO
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
 import { PLACEMENTS, type Placement } from './explain/placement.js';
 import { imageSetOf, type Images } from './classifier-images.js';
-import { loadModelFromBytes, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
+import { encodeModel, loadModelFromBytes, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
 import type { Network } from './model/network.js';
+import type { Adam } from './train/adam.js';
+import type { TrainStep } from './train/step.js';
 import { runStepsAsync, type StepProgress, type Steps } from './steps.js';
 
 export type { ImageTensor, Images, RgbaImage } from './classifier-images.js';
@@ -104,6 +106,7 @@ export interface ClassifierThreads {
   readonly count: number;
   readonly predictor: BatchPredictor;
   readonly gradCamRunner: GradCamRunner;
+  readonly trainStep?: TrainStep; // when started with an optimiser (trainClassifier)
   close(): Promise<void>;
 }
 
@@ -122,7 +125,7 @@ export interface ClassifierEnvironment {
   loadShippedModel: (backend: Backend) => Promise<LoadedModel>;
   createWasmBackend: () => Promise<Backend>;
   readModel?: (path: string) => Uint8Array;
-  startThreads?: (network: Network, threads: number) => Promise<ClassifierThreads>;
+  startThreads?: (network: Network, threads: number, optimizer?: Adam, seed?: number) => Promise<ClassifierThreads>;
   maxThreads?: number;
 }
 
@@ -134,8 +137,11 @@ const LOAD_OPTIONS = ['model', 'arch', 'input', 'backend', 'threads', 'kernels']
  * classifier-node.ts's instead, which reads the files and also takes paths.
  */
 export async function loadClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
-  return openClassifier(options, { loadShippedModel: (backend) => loadShippedModel(backend), createWasmBackend: () => createWasmBackendFromUrl() });
+  return openClassifier(options, WEB_ENVIRONMENT);
 }
+
+/** The package's files fetched next to its modules (assets.ts); no worker threads. */
+export const WEB_ENVIRONMENT: ClassifierEnvironment = { loadShippedModel: (backend) => loadShippedModel(backend), createWasmBackend: () => createWasmBackendFromUrl() };
 
 /** loadClassifier with what `environment` adds: paths, the shipped model, the kernels on disk, threads. */
 export async function openClassifier(options: ClassifierOptions, environment: ClassifierEnvironment): Promise<Classifier> {
@@ -148,19 +154,8 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
   if (input !== undefined && arch === undefined) throw badArgument(`${what}: input is for a file without an architecture, given with arch; a model xcnn wrote knows its input size`);
   if (file === null && arch !== undefined) throw badArgument(`${what}: arch is for a model file without an architecture; the shipped model has one (give the file as model)`);
   const backendChoice = options.backend ?? 'wasm';
-  const threads = options.threads ?? 1;
-  const maxThreads = environment.maxThreads ?? 1;
-  if (!Number.isSafeInteger(threads) || threads < 1 || threads > Math.max(1, maxThreads)) {
-    const more = environment.startThreads === undefined ? ' (more threads need Node: its worker threads)' : '';
-    throw badArgument(`${what}: threads ${String(threads)} is not a whole number from 1 to ${Math.max(1, maxThreads)}${more}`);
-  }
-  if (threads > 1 && backendChoice !== 'wasm' && !(typeof backendChoice === 'object' && backendChoice?.name === 'wasm')) {
-    throw badArgument(`${what}: threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
-  }
-  if (options.kernels !== undefined && !(options.kernels instanceof Uint8Array || options.kernels instanceof ArrayBuffer)) {
-    throw badArgument(`${what}: kernels must be the bytes of kernels.wasm (a Uint8Array or an ArrayBuffer), not ${describeArray(options.kernels)}`);
-  }
-  const { backend, owned } = await backendOf(backendChoice, options.kernels, environment);
+  const threads = threadsOption(what, options.threads, backendChoice, environment);
+  const { backend, owned } = await backendOf(what, backendChoice, options.kernels, environment);
   try {
     const { network, info } = file === null ? await environment.loadShippedModel(backend) : loadModelFromBytes(file.bytes, backend, file.source, { arch, input } satisfies ModelLoadOptions);
     const pool = threads > 1 ? await environment.startThreads!(network, threads) : null;
@@ -169,6 +164,19 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
     if (owned) disposeIfPossible(backend); // a model that does not load leaves no backend behind
     throw error;
   }
+}
+
+/** The threads option: 1 (the default) to the environment's most, and more than 1 only on wasm. */
+export function threadsOption(what: string, threads: unknown, backend: ClassifierOptions['backend'], environment: ClassifierEnvironment): number {
+  if (threads === undefined) return 1;
+  const most = Math.max(1, environment.maxThreads ?? 1);
+  if (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1 || threads > most) {
+    const more = environment.startThreads === undefined ? ' (more threads need Node: its worker threads)' : '';
+    throw badArgument(`${what}: threads ${String(threads)} is not a whole number from 1 to ${most}${more}`);
+  }
+  const isWasm = backend === 'wasm' || (typeof backend === 'object' && backend?.name === 'wasm');
+  if (threads > 1 && !isWasm) throw badArgument(`${what}: threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
+  return threads;
 }
 
 /** The given model's bytes and its name in errors. */
@@ -197,14 +205,18 @@ function inputOption(input: unknown): { channels?: number; height: number; width
   return { ...(channels === undefined ? {} : { channels: channels as number }), height: height as number, width: width as number };
 }
 
-async function backendOf(choice: ClassifierOptions['backend'], kernels: ClassifierOptions['kernels'], environment: ClassifierEnvironment): Promise<{ backend: Backend; owned: boolean }> {
+/** The backend option made a backend (`owned`: made here, so the classifier disposes it). */
+export async function backendOf(what: string, choice: ClassifierOptions['backend'], kernels: ClassifierOptions['kernels'], environment: ClassifierEnvironment): Promise<{ backend: Backend; owned: boolean }> {
+  if (kernels !== undefined && !(kernels instanceof Uint8Array || kernels instanceof ArrayBuffer)) {
+    throw badArgument(`${what}: kernels must be the bytes of kernels.wasm (a Uint8Array or an ArrayBuffer), not ${describeArray(kernels)}`);
+  }
   if (choice === 'ts') return { backend: new ReferenceBackend(), owned: true };
   if (choice === 'wasm') {
     if (kernels !== undefined) return { backend: await createWasmBackendFromBytes(kernels), owned: true };
     return { backend: await environment.createWasmBackend(), owned: true };
   }
   const isBackend = choice !== null && typeof choice === 'object' && typeof (choice as Backend).allocFloats === 'function' && typeof (choice as Backend).name === 'string';
-  if (!isBackend) throw badArgument(`loadClassifier: backend ${typeof choice === 'string' ? `'${choice}'` : describeArray(choice)} is not 'wasm', 'ts' or a Backend object`);
+  if (!isBackend) throw badArgument(`${what}: backend ${typeof choice === 'string' ? `'${choice}'` : describeArray(choice)} is not 'wasm', 'ts' or a Backend object`);
   return { backend: choice as Backend, owned: false };
 }
 
@@ -232,6 +244,7 @@ const ASYNC_DISPOSE = (Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose'))
 export class Classifier {
   readonly info: Readonly<ClassifierInfo>;
   #network: Network;
+  #modelInfo: ModelInfo;
   #classNames: string[];
   #threads: ClassifierThreads | null;
   #ownsBackend: boolean;
@@ -241,6 +254,7 @@ export class Classifier {
   /** Use loadClassifier (or createClassifier for a network in hand). */
   constructor(network: Network, info: ModelInfo, options: { threads?: ClassifierThreads | null; ownsBackend?: boolean } = {}) {
     this.#network = network;
+    this.#modelInfo = info;
     this.#classNames = [...info.classNames];
     this.#threads = options.threads ?? null;
     this.#ownsBackend = options.ownsBackend ?? false;
@@ -320,10 +334,16 @@ export class Classifier {
     this.#checkOpen(what);
     checkOptionNames(what, options, CALL_OPTIONS);
     const call = callOptions(what, options);
-    const set = this.#labelledSet(what, dataset);
+    const set = labelledSetOf(what, dataset, this.#network.inputShape, this.info.classes);
     const predictions = await this.#run(what, call, predictSteps(this.#predictor(), set));
     const { predictions: _, ...evaluation } = evaluationOf(predictions, this.#classNames);
     return evaluation;
+  }
+
+  /** The model as a model file's bytes (safetensors, as `xcnn train` writes): save them, or load them again. */
+  toBytes(): Uint8Array {
+    this.#checkOpen('toBytes');
+    return encodeModel(this.#network, this.#modelInfo);
   }
 
   /**
@@ -420,33 +440,6 @@ export class Classifier {
     if (list.length !== count) throw badArgument(`${what}: targets has ${list.length} classes for ${count} images; give one per image, or one number for all`);
     return Int32Array.from({ length: count }, (_, n) => checkClass(list[n], `targets[${n}]`));
   }
-
-  /** The labelled images of evaluate, checked: the model's input, labels that are classes of the model, at least one image. */
-  #labelledSet(what: string, dataset: LabelledImages): ImageSet {
-    if (dataset === null || typeof dataset !== 'object') throw badArgument(`${what}: the data must be an image set (such as loadDataset().test) or { images, labels }, not ${describeArray(dataset)}`);
-    if ('test' in dataset && 'train' in dataset) throw badArgument(`${what}: that is a whole data set; give one of its splits, such as its test set (dataset.test)`);
-    let set: ImageSet;
-    if ('count' in dataset) {
-      set = dataset;
-      checkImageSet(set, this.#network.inputShape, what);
-    } else if ('images' in dataset && 'labels' in dataset) {
-      const images = imageSetOf(dataset.images, this.#network.inputShape, what);
-      const labels = dataset.labels;
-      if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') throw badArgument(`${what}: labels must be an array of classes, not ${describeArray(labels)}`);
-      if (labels.length !== images.count) throw new XcnnError(`${what}: ${labels.length} labels for ${images.count} images; give one label per image`, { code: 'ERR_BAD_DATA' });
-      set = { ...images, labels: Uint8Array.from({ length: images.count }, (_, n) => (Number.isInteger(labels[n]) && labels[n] >= 0 && labels[n] <= 255 ? labels[n] : 255)) };
-      for (let n = 0; n < images.count; n++) if (set.labels[n] !== labels[n]) throw this.#badLabel(what, n, labels[n]);
-    } else {
-      throw badArgument(`${what}: the data must be an image set (count, height, width, images, labels; such as loadDataset().test) or { images, labels }`);
-    }
-    if (set.count === 0) throw new XcnnError(`${what}: the data set is empty; give at least one labelled image`, { code: 'ERR_BAD_DATA' });
-    for (let n = 0; n < set.count; n++) if (set.labels[n] >= this.info.classes) throw this.#badLabel(what, n, set.labels[n]);
-    return set;
-  }
-
-  #badLabel(what: string, n: number, label: unknown): XcnnError {
-    return new XcnnError(`${what}: label ${String(label)} of image ${n} is not a class of this model (0 to ${this.info.classes - 1})`, { code: 'ERR_BAD_DATA' });
-  }
 }
 
 /** A classifier over a network in hand (trained with the lower-level API, say), on the calling thread. */
@@ -454,8 +447,48 @@ export function createClassifier(network: Network, info: ModelInfo): Classifier 
   return new Classifier(network, info);
 }
 
+/** The [C, H, W] of labelled images before there is a model: an image set's, or its tensor's (a picture's size is the model's to give). */
+export function labelledShapeOf(what: string, dataset: LabelledImages): [number, number, number] {
+  if (dataset !== null && typeof dataset === 'object' && 'count' in dataset) return [dataset.channels ?? 1, dataset.height, dataset.width];
+  const images = dataset !== null && typeof dataset === 'object' && 'images' in dataset ? dataset.images : undefined;
+  const first = Array.isArray(images) ? images[0] : images;
+  const shape = first !== null && typeof first === 'object' && 'shape' in first && Array.isArray(first.shape) ? first.shape : undefined;
+  if (shape === undefined || (shape.length !== 3 && shape.length !== 4)) {
+    throw badArgument(`${what}: give an image set (such as loadDataset().train) or { images: { data, shape: [N, C, H, W] }, labels }: the images' shape sets the model's input`);
+  }
+  const [channels, height, width] = shape.slice(-3);
+  return [channels, height, width];
+}
+
+/**
+ * Labelled images checked for a model of input [C, H, W] and `classes` classes: an image set, or images
+ * with one label each; labels that are classes of the model; at least one image.
+ */
+export function labelledSetOf(what: string, dataset: LabelledImages, inputShape: readonly number[], classes: number): ImageSet {
+  const badLabel = (n: number, label: unknown) => new XcnnError(`${what}: label ${String(label)} of image ${n} is not a class of this model (0 to ${classes - 1})`, { code: 'ERR_BAD_DATA' });
+  if (dataset === null || typeof dataset !== 'object') throw badArgument(`${what}: the data must be an image set (such as loadDataset().test) or { images, labels }, not ${describeArray(dataset)}`);
+  if ('test' in dataset && 'train' in dataset) throw badArgument(`${what}: that is a whole data set; give one of its splits, such as its test set (dataset.test)`);
+  let set: ImageSet;
+  if ('count' in dataset) {
+    set = dataset;
+    checkImageSet(set, inputShape, what);
+  } else if ('images' in dataset && 'labels' in dataset) {
+    const images = imageSetOf(dataset.images, inputShape, what);
+    const labels = dataset.labels;
+    if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') throw badArgument(`${what}: labels must be an array of classes, not ${describeArray(labels)}`);
+    if (labels.length !== images.count) throw new XcnnError(`${what}: ${labels.length} labels for ${images.count} images; give one label per image`, { code: 'ERR_BAD_DATA' });
+    set = { ...images, labels: Uint8Array.from({ length: images.count }, (_, n) => (Number.isInteger(labels[n]) && labels[n] >= 0 && labels[n] <= 255 ? labels[n] : 255)) };
+    for (let n = 0; n < images.count; n++) if (set.labels[n] !== labels[n]) throw badLabel(n, labels[n]);
+  } else {
+    throw badArgument(`${what}: the data must be an image set (count, height, width, images, labels; such as loadDataset().test) or { images, labels }`);
+  }
+  if (set.count === 0) throw new XcnnError(`${what}: the data set is empty; give at least one labelled image`, { code: 'ERR_BAD_DATA' });
+  for (let n = 0; n < set.count; n++) if (set.labels[n] >= classes) throw badLabel(n, set.labels[n]);
+  return set;
+}
+
 /** The signal and progress callback of a call, checked. */
-function callOptions(what: string, options: CallOptions): CallOptions {
+export function callOptions(what: string, options: CallOptions): CallOptions {
   const { signal, onProgress } = options;
   const isSignal = signal === undefined || (signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function');
   if (!isSignal) throw badArgument(`${what}: signal must be an AbortSignal (new AbortController().signal), not ${describeArray(signal)}`);
@@ -465,7 +498,7 @@ function callOptions(what: string, options: CallOptions): CallOptions {
 }
 
 /** Refuses options that are not an object, and option names the call does not know (a typo would otherwise be ignored). */
-function checkOptionNames(what: string, options: unknown, known: readonly string[]): void {
+export function checkOptionNames(what: string, options: unknown, known: readonly string[]): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw badArgument(`${what}: the options must be an object, not ${describeArray(options)}`);
   for (const name of Object.keys(options)) {
@@ -473,7 +506,7 @@ function checkOptionNames(what: string, options: unknown, known: readonly string
   }
 }
 
-function badArgument(message: string): XcnnError {
+export function badArgument(message: string): XcnnError {
   return new XcnnError(message, { code: 'ERR_BAD_ARGUMENT' });
 }
 
@@ -482,6 +515,6 @@ function closedError(what: string): XcnnError {
 }
 
 /** Frees what `owner.dispose()` frees, where the object has one (a backend's memory, a network's buffers). */
-function disposeIfPossible(owner: object): void {
+export function disposeIfPossible(owner: object): void {
   (owner as { dispose?: () => void }).dispose?.();
 }

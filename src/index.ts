@@ -145,3 +145,4 @@ export {
   type RgbaImage,
   type StepProgress,
 } from './classifier.js';
+export { trainClassifier, type TrainClassifierOptions, type TrainingProgress } from './classifier-training.js';

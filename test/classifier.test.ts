@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createClassifier, loadClassifier as loadCoreClassifier, type Classifier } from '../src/classifier.js';
-import { loadClassifier } from '../src/classifier-node.js';
+import { loadClassifier, trainClassifier } from '../src/classifier-node.js';
 import { MNIST_CLASS_NAMES, takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError, type XcnnErrorCode } from '../src/errors.js';
@@ -455,6 +455,70 @@ describe('argument errors: one line, with a code', () => {
     expect(state.optimizer.step).toBe(0);
     const error = thrown(() => createNetwork(new ReferenceBackend(), 'paper', { ...MNIST_GEOMETRY, classes: 0 }));
     expect([error.code, error.message]).toEqual(['ERR_BAD_ARGUMENT', expect.stringMatching(/bad classes: 0/)]);
+  });
+});
+
+describe('trainClassifier', () => {
+  const { train: mnistTrain } = loadDataset();
+
+  it('trains the paper network on 1,000 images for an epoch, far above chance, reporting progress over the run; its bytes load back as the same model', async () => {
+    const seen: number[] = [];
+    const onProgress = ({ done, total, epoch }: { done: number; total: number; epoch: number }) => {
+      seen.push(done);
+      expect([total, epoch]).toEqual([1000, 1]);
+    };
+    const model = await trainClassifier({ train: takeFirst(mnistTrain, 1000), test: takeFirst(mnistTest, 500), epochs: 1, onProgress });
+    opened.push(model);
+    expect(seen.at(-1)).toBe(1000);
+    expect(seen.every((done, k) => k === 0 || done > seen[k - 1])).toBe(true);
+    expect(seen).toHaveLength(Math.ceil(1000 / 64)); // a report a step of 64 images
+    const evaluation = await model.evaluate(takeFirst(mnistTest, 500));
+    console.log(`trainClassifier: 1 epoch on 1,000 images, test accuracy ${(100 * evaluation.accuracy).toFixed(1)}% on 500`);
+    expect(evaluation.accuracy).toBeGreaterThan(0.5); // chance is 0.1
+    expect(model.info.training).toMatchObject({ epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, arch: model.info.spec });
+    expect((model.info.metrics as { testAccuracy: number }).testAccuracy).toBe(evaluation.accuracy);
+    const reloaded = await open({ model: model.toBytes() });
+    expect(await reloaded.predict(testImages(50))).toEqual(await model.predict(testImages(50)));
+  });
+
+  it('gives the same model for the same seed, another for another, on one thread or two', async () => {
+    const run = async (seed: number, threads = 1) => {
+      const model = await trainClassifier({ train: takeFirst(mnistTrain, 256), test: takeFirst(mnistTest, 64), arch: 'lenet5', seed, threads });
+      const bytes = Buffer.from(model.toBytes().subarray(0)).toString('base64');
+      expect(model.info.threads).toBe(threads);
+      await model.close();
+      return bytes;
+    };
+    const first = await run(3);
+    expect(await run(3)).toBe(first);
+    expect(await run(4)).not.toBe(first);
+    expect(await run(3, 2)).toBe(await run(3, 2));
+  });
+
+  it('stops between two steps when its signal fires, rejecting with an AbortError', async () => {
+    const controller = new AbortController();
+    let steps = 0;
+    const error = await rejection(trainClassifier({ train: takeFirst(mnistTrain, 640), test: takeFirst(mnistTest, 64), signal: controller.signal, onProgress: () => ++steps === 2 && controller.abort() }));
+    expect([error.name, error.code, steps]).toEqual(['AbortError', 'ERR_ABORTED', 2]);
+  });
+
+  it('refuses epochs 0.5, classes 0, an empty test set and the like before any work, with a code', async () => {
+    const base = { train: takeFirst(mnistTrain, 64), test: takeFirst(mnistTest, 64) };
+    const cases: Array<[object, XcnnErrorCode, RegExp]> = [
+      [{ epochs: 0.5 }, 'ERR_BAD_ARGUMENT', /^trainClassifier: epochs 0.5 is not a whole number from 1 to 10000$/],
+      [{ classes: 0 }, 'ERR_BAD_ARGUMENT', /^trainClassifier: classes 0 is not a whole number from 1 to 4096$/],
+      [{ test: takeFirst(mnistTest, 0) }, 'ERR_BAD_DATA', /^trainClassifier: test: the data set is empty/],
+      [{ classes: 5 }, 'ERR_BAD_DATA', /^trainClassifier: train: label \d of image \d+ is not a class of this model \(0 to 4\)$/],
+      [{ classNames: ['a', 'b'], classes: 10 }, 'ERR_BAD_ARGUMENT', /2 class names for 10 classes/],
+      [{ learningRate: 0 }, 'ERR_BAD_ARGUMENT', /learningRate 0 is not a number above 0/],
+      [{ arch: 'conv(8,3) linear(10)' }, 'ERR_BAD_ARGUMENT', /architecture: layer 2 linear\(10\)/],
+      [{ epoch: 2 }, 'ERR_BAD_ARGUMENT', /^trainClassifier: unknown option 'epoch'/],
+      [{ test: undefined }, 'ERR_BAD_ARGUMENT', /give the training images as train and the images to evaluate each epoch on as test/],
+    ];
+    for (const [change, code, message] of cases) {
+      const error = await rejection(trainClassifier({ ...base, ...change } as never));
+      expect([error.code, error.message], JSON.stringify(change)).toEqual([code, expect.stringMatching(message)]);
+    }
   });
 });
 

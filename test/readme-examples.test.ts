@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { decodeModel } from '../src/model/model-file.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,6 +45,7 @@ describe("the README's library examples", () => {
       'examples/classify.mjs',
       'examples/explain-digits.mjs',
       'examples/evaluate-test-set.mjs',
+      'examples/train-classifier.mjs',
       'examples/train.mjs',
       'examples/predict.mjs',
       'examples/explain.mjs',
@@ -74,6 +77,11 @@ describe("the README's library examples", () => {
     expect(output['explain-digits.mjs'].split('\n').filter((line) => /^[ .:\-=+*#%@]{28}$/.test(line))).toHaveLength(2 * 14);
     expect(output['evaluate-test-set.mjs']).toMatch(/^accuracy 98\.65%$/m); // the shipped model's test accuracy, as its file and the README say
     expect(output['evaluate-test-set.mjs']).toMatch(/weighted avg .* 10000$/m);
+    const lenet = /^test accuracy ([\d.]+)% after 1 epoch$/m.exec(output['train-classifier.mjs']);
+    expect(lenet, output['train-classifier.mjs']).not.toBeNull();
+    expect(Number(lenet![1])).toBeGreaterThan(40); // 2,000 images, one epoch: far above chance (10 %)
+    const saved = decodeModel(readFileSync(join(folder, 'lenet5.safetensors')), 'lenet5.safetensors', new ReferenceBackend());
+    expect(saved.network.spec).toMatch(/^conv\(6,5,pad=2\) relu avgpool\(2\) conv\(16,5\)/); // the LeNet-5 preset, as written
     const trained = /epoch 1: test accuracy ([\d.]+)%/.exec(output['train.mjs']);
     expect(trained, output['train.mjs']).not.toBeNull();
     expect(Number(trained![1])).toBeGreaterThan(50); // 2,000 images, one epoch: far above chance (10 %)

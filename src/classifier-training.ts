@@ -1,0 +1,153 @@
+/**
+ * Training in the classifier's shape (classifier.ts): one async call takes labelled images and a recipe —
+ * the command line's `xcnn train` flags as options — and gives a Classifier of the trained network, ready
+ * to predict, explain, evaluate, and be saved with `toBytes()`.
+ *
+ *   const model = await trainClassifier({ train: mnist.train, test: mnist.test, epochs: 2, signal, onProgress });
+ *
+ * The run is the command line's: Adam with the paper's settings, the same shuffles for the same seed, and on
+ * worker threads the same data-parallel step (Node). Progress comes after every step, as images done of
+ * the whole run; an AbortSignal stops the run between two steps and the call rejects with an AbortError.
+ * Every option is checked before any work. Browser-safe; classifier-node.ts gives Node's, with threads.
+ */
+import { abortError, XcnnError } from './errors.js';
+import { MNIST_CLASS_NAMES } from './data/dataset.js';
+import { createNetwork, type NetworkGeometry } from './model/network.js';
+import type { ModelInfo } from './model/model-file.js';
+import { Random } from './random.js';
+import { Adam, ADAM_DEFAULTS } from './train/adam.js';
+import { createTrainingState, train } from './train/trainer.js';
+import {
+  backendOf,
+  badArgument,
+  callOptions,
+  checkOptionNames,
+  Classifier,
+  disposeIfPossible,
+  labelledSetOf,
+  labelledShapeOf,
+  threadsOption,
+  type ClassifierEnvironment,
+  type ClassifierOptions,
+  type LabelledImages,
+  WEB_ENVIRONMENT,
+} from './classifier.js';
+import type { StepProgress } from './steps.js';
+
+/** How far a training run is: images trained on of the whole run (epochs × the training set), and the epoch's running loss and accuracy. */
+export interface TrainingProgress extends StepProgress {
+  epoch: number; // 1-based
+  epochs: number;
+  loss: number; // running mean of this epoch
+  accuracy: number; // running accuracy of this epoch
+}
+
+export interface TrainClassifierOptions {
+  train: LabelledImages; // the training images: an image set (loadDataset().train) or { images: { data, shape }, labels }
+  test: LabelledImages; // the images each epoch is evaluated on
+  arch?: string; // a spec or a preset (paper, lenet5, modern); default 'paper'
+  classes?: number; // default: the class names' count, else the largest label + 1
+  classNames?: readonly string[]; // default: 0, 1, … (MNIST's digits for ten classes)
+  dataset?: string; // the data set's name, as the model file records it (default 'custom')
+  epochs?: number; // default 1
+  batchSize?: number; // default 64
+  learningRate?: number; // Adam's; default 0.001
+  seed?: number; // the weights' initialisation, the shuffles and dropout's masks; default 1
+  backend?: ClassifierOptions['backend'];
+  threads?: number;
+  kernels?: ClassifierOptions['kernels'];
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainingProgress) => void;
+}
+
+const TRAIN_OPTIONS = ['train', 'test', 'arch', 'classes', 'classNames', 'dataset', 'epochs', 'batchSize', 'learningRate', 'seed', 'backend', 'threads', 'kernels', 'signal', 'onProgress'] as const;
+
+/** Trains a network on labelled images and gives its classifier (browser-safe; in Node, classifier-node.ts's, with threads). */
+export function trainClassifier(options: TrainClassifierOptions): Promise<Classifier> {
+  return trainClassifierWith(options, WEB_ENVIRONMENT);
+}
+
+/** trainClassifier with what `environment` offers (classifier-node.ts: Node's backend and worker threads). */
+export async function trainClassifierWith(options: TrainClassifierOptions, environment: ClassifierEnvironment): Promise<Classifier> {
+  const what = 'trainClassifier';
+  checkOptionNames(what, options, TRAIN_OPTIONS);
+  if (options === undefined || options.train === undefined || options.test === undefined) throw badArgument(`${what}: give the training images as train and the images to evaluate each epoch on as test`);
+  const { signal } = callOptions(what, { signal: options.signal, onProgress: options.onProgress as ((progress: StepProgress) => void) | undefined });
+  const whole = (name: string, value: unknown, fallback: number, low: number, high: number) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < low || value > high) throw badArgument(`${what}: ${name} ${String(value)} is not a whole number from ${low} to ${high}`);
+    return value;
+  };
+  const epochs = whole('epochs', options.epochs, 1, 1, 10_000);
+  const batchSize = whole('batchSize', options.batchSize, 64, 1, 65_536);
+  const seed = whole('seed', options.seed, 1, 0, 0xffffffff);
+  const learningRate = options.learningRate ?? ADAM_DEFAULTS.learningRate;
+  if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 10)) throw badArgument(`${what}: learningRate ${String(learningRate)} is not a number above 0 and at most 10`);
+  const arch = options.arch ?? 'paper';
+  if (typeof arch !== 'string') throw badArgument(`${what}: arch must be a spec or a preset name (a string)`);
+  const dataset = options.dataset ?? 'custom';
+  if (typeof dataset !== 'string') throw badArgument(`${what}: dataset must be a name (a string)`);
+  const threads = threadsOption(what, options.threads, options.backend ?? 'wasm', environment);
+
+  const inputShape = labelledShapeOf(`${what}: train`, options.train);
+  const classNames = classNamesOption(what, options, [options.train, options.test]);
+  const classes = classNames.length;
+  const trainSet = labelledSetOf(`${what}: train`, options.train, inputShape, classes);
+  const testSet = labelledSetOf(`${what}: test`, options.test, inputShape, classes);
+  const [channels, height, width] = inputShape;
+  const geometry: NetworkGeometry = { channels, height, width, classes };
+
+  const { backend, owned } = await backendOf(what, options.backend ?? 'wasm', options.kernels, environment);
+  let pool = null;
+  try {
+    const network = createNetwork(backend, arch, geometry);
+    const random = new Random(seed);
+    network.initialize(random);
+    const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate });
+    const state = createTrainingState(network, optimizer, random, seed);
+    pool = threads > 1 ? await environment.startThreads!(network, threads, optimizer, seed) : null;
+    const history = await train(state, {
+      epochs,
+      batchSize,
+      train: trainSet,
+      test: testSet,
+      signal,
+      onProgress: (p) => options.onProgress?.({ done: (p.epoch - 1) * p.total + p.done, total: p.epochs * p.total, epoch: p.epoch, epochs: p.epochs, loss: p.loss, accuracy: p.accuracy }),
+      ...(pool === null ? {} : { compute: { step: pool.trainStep!, predictor: pool.predictor } }),
+    });
+    if (signal?.aborted) throw abortError(what, signal);
+    const info: ModelInfo = {
+      geometry,
+      dataset,
+      classNames,
+      training: { epochs, batchSize, learningRate, seed, arch: network.spec, backend: backend.name, threads },
+      // No timings in the model: the same settings give the same bytes (as xcnn train's files).
+      metrics: { history: history.map(({ seconds: _, ...record }) => record), testAccuracy: history[history.length - 1].testAccuracy },
+    };
+    return new Classifier(network, info, { threads: pool, ownsBackend: owned });
+  } catch (error) {
+    await pool?.close();
+    if (owned) disposeIfPossible(backend);
+    throw error;
+  }
+}
+
+/** The class names: given, or 0, 1, … for `classes` (given, or the largest label of the sets + 1). */
+function classNamesOption(what: string, options: TrainClassifierOptions, sets: LabelledImages[]): string[] {
+  const { classes, classNames } = options;
+  if (classNames !== undefined && (!Array.isArray(classNames) || !classNames.every((name) => typeof name === 'string'))) throw badArgument(`${what}: classNames must be a list of strings`);
+  if (classes !== undefined && (typeof classes !== 'number' || !Number.isSafeInteger(classes) || classes < 1 || classes > 4096)) throw badArgument(`${what}: classes ${String(classes)} is not a whole number from 1 to 4096`);
+  if (classes !== undefined && classNames !== undefined && classNames.length !== classes) throw badArgument(`${what}: ${classNames.length} class names for ${classes} classes; give one name per class`);
+  if (classNames !== undefined) {
+    if (classNames.length === 0) throw badArgument(`${what}: classNames is empty; give one name per class`);
+    return [...classNames];
+  }
+  let count = classes;
+  if (count === undefined) {
+    let largest = -1;
+    for (const set of sets) for (const label of Array.from(set.labels as ArrayLike<number>)) if (Number.isInteger(label)) largest = Math.max(largest, label);
+    if (largest < 0) throw new XcnnError(`${what}: the training set has no labels to count the classes by; give classes`, { code: 'ERR_BAD_DATA' });
+    count = largest + 1;
+  }
+  return count === 10 ? [...MNIST_CLASS_NAMES] : Array.from({ length: count }, (_, k) => String(k));
+}
