@@ -245,7 +245,6 @@ export class Classifier {
   readonly info: Readonly<ClassifierInfo>;
   #network: Network;
   #modelInfo: ModelInfo;
-  #classNames: string[];
   #threads: ClassifierThreads | null;
   #ownsBackend: boolean;
   #closing: Promise<void> | null = null;
@@ -255,7 +254,6 @@ export class Classifier {
   constructor(network: Network, info: ModelInfo, options: { threads?: ClassifierThreads | null; ownsBackend?: boolean } = {}) {
     this.#network = network;
     this.#modelInfo = info;
-    this.#classNames = [...info.classNames];
     this.#threads = options.threads ?? null;
     this.#ownsBackend = options.ownsBackend ?? false;
     const [channels, height, width] = network.inputShape;
@@ -319,7 +317,7 @@ export class Classifier {
     return Array.from({ length: set.count }, (_, n) => ({
       ...this.#prediction(result.predicted[n], result.probabilities, n),
       target: result.targets[n],
-      targetName: this.#classNames[result.targets[n]],
+      targetName: this.info.classNames[result.targets[n]],
       heatmap: result.heatmaps.slice(n * height * width, (n + 1) * height * width),
       map: result.maps.slice(n * mapHeight * mapWidth, (n + 1) * mapHeight * mapWidth),
       mapShape: [mapHeight, mapWidth] as [number, number],
@@ -336,7 +334,7 @@ export class Classifier {
     const call = callOptions(what, options);
     const set = labelledSetOf(what, dataset, this.#network.inputShape, this.info.classes);
     const predictions = await this.#run(what, call, predictSteps(this.#predictor(), set));
-    const { predictions: _, ...evaluation } = evaluationOf(predictions, this.#classNames);
+    const { predictions: _, ...evaluation } = evaluationOf(predictions, this.info.classNames);
     return evaluation;
   }
 
@@ -381,7 +379,7 @@ export class Classifier {
 
   #prediction(classIndex: number, probabilities: Float32Array, n: number): Prediction {
     const classes = this.info.classes;
-    return { classIndex, className: this.#classNames[classIndex], probabilities: probabilities.slice(n * classes, (n + 1) * classes) };
+    return { classIndex, className: this.info.classNames[classIndex], probabilities: probabilities.slice(n * classes, (n + 1) * classes) };
   }
 
   /** The method `name` with the settings of `options` that it reads; a setting it does not read is refused. */
