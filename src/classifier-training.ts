@@ -12,7 +12,7 @@
  */
 import { abortError, XcnnError } from './errors.js';
 import { MNIST_CLASS_NAMES } from './data/dataset.js';
-import { createNetwork, type NetworkGeometry } from './model/network.js';
+import { createNetwork, type Network, type NetworkGeometry } from './model/network.js';
 import type { ModelInfo } from './model/model-file.js';
 import { Random } from './random.js';
 import { Adam, ADAM_DEFAULTS } from './train/adam.js';
@@ -23,12 +23,12 @@ import {
   callOptions,
   checkOptionNames,
   Classifier,
-  disposeIfPossible,
   labelledSetOf,
   labelledShapeOf,
   threadsOption,
   type ClassifierEnvironment,
   type ClassifierOptions,
+  type ClassifierThreads,
   type LabelledImages,
   WEB_ENVIRONMENT,
 } from './classifier.js';
@@ -98,9 +98,10 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
   const geometry: NetworkGeometry = { channels, height, width, classes };
 
   const { backend, owned } = await backendOf(what, options.backend ?? 'wasm', options.kernels, environment);
-  let pool = null;
+  let pool: ClassifierThreads | null = null;
+  let network: Network | null = null;
   try {
-    const network = createNetwork(backend, arch, geometry);
+    network = createNetwork(backend, arch, geometry);
     const random = new Random(seed);
     network.initialize(random);
     const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate });
@@ -116,6 +117,8 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
       ...(pool === null ? {} : { compute: { step: pool.trainStep!, predictor: pool.predictor } }),
     });
     if (signal?.aborted) throw abortError(what, signal);
+    // The optimiser's moments are done with (a thread pool keeps their addresses: they go with the backend then).
+    if (pool === null) for (const moments of [optimizer.m, optimizer.v]) backend.free(moments);
     const info: ModelInfo = {
       geometry,
       dataset,
@@ -126,8 +129,10 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
     };
     return new Classifier(network, info, { threads: pool, ownsBackend: owned });
   } catch (error) {
+    // A run that fails or is stopped leaves nothing behind: no threads, no network, no backend it made.
     await pool?.close();
-    if (owned) disposeIfPossible(backend);
+    network?.dispose();
+    if (owned) backend.dispose();
     throw error;
   }
 }

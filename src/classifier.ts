@@ -161,7 +161,7 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
     const pool = threads > 1 ? await environment.startThreads!(network, threads) : null;
     return new Classifier(network, info, { threads: pool, ownsBackend: owned });
   } catch (error) {
-    if (owned) disposeIfPossible(backend); // a model that does not load leaves no backend behind
+    if (owned) backend.dispose(); // a model that does not load leaves no backend behind
     throw error;
   }
 }
@@ -345,15 +345,16 @@ export class Classifier {
   }
 
   /**
-   * Stops the worker threads and lets go of the model and its memory. A call in progress stops at its next
-   * batch and rejects (ERR_DISPOSED), as does any call made after. Closing twice is harmless.
+   * Stops the worker threads and gives the model's memory back (Network.dispose; the backend too, when
+   * loadClassifier made it). A call in progress stops at its next batch and rejects (ERR_DISPOSED), as does
+   * any call made after. Closing twice is harmless.
    */
   close(): Promise<void> {
     this.#closing ??= this.#queue.then(async () => {
       await this.#threads?.close();
       this.#threads = null;
-      disposeIfPossible(this.#network);
-      if (this.#ownsBackend) disposeIfPossible(this.#network.backend);
+      this.#network.dispose();
+      if (this.#ownsBackend) this.#network.backend.dispose();
     });
     return this.#closing;
   }
@@ -510,9 +511,4 @@ export function badArgument(message: string): XcnnError {
 
 function closedError(what: string): XcnnError {
   return new XcnnError(`${what}: this classifier is closed; load the model again with loadClassifier`, { code: 'ERR_DISPOSED' });
-}
-
-/** Frees what `owner.dispose()` frees, where the object has one (a backend's memory, a network's buffers). */
-export function disposeIfPossible(owner: object): void {
-  (owner as { dispose?: () => void }).dispose?.();
 }

@@ -148,7 +148,7 @@ export class Network {
   }
 
   private usable(): Network['arrays'] {
-    if (this.isDisposed) throw new XcnnError('this network was disposed: its memory went back to the backend; load or create the network again to use it');
+    if (this.isDisposed) throw new XcnnError('this network was disposed: its memory went back to the backend; load or create the network again to use it', { code: 'ERR_DISPOSED' });
     return this.arrays;
   }
 

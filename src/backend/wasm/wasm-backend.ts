@@ -710,7 +710,7 @@ interface Scratch {
 const NO_SCRATCH: Scratch = { address: 0, floats: 0 };
 
 function disposedError(): XcnnError {
-  return new XcnnError('this wasm backend was disposed (dispose() let go of its memory); create a new backend and load the model on it');
+  return new XcnnError('this wasm backend was disposed (dispose() let go of its memory); create a new backend and load the model on it', { code: 'ERR_DISPOSED' });
 }
 
 /** What a disposed backend holds instead of its kernels and arena: anything asked of it throws disposedError. */
