@@ -33,7 +33,7 @@ import { explainForTargetsSteps } from './explain/explain-for-targets.js';
 import { explainableLayersOf, explainedLayer, findLayer, layerChoices } from './explain/explained-layer.js';
 import type { Explanation } from './explain/explanation.js';
 import { gradCamSteps, type GradCamRunner } from './explain/grad-cam.js';
-import { isMethodName, METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
+import { isMethodName, METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
 import { PLACEMENTS, type Placement } from './explain/placement.js';
 import { imageSetOf, type Images } from './classifier-images.js';
@@ -220,17 +220,6 @@ export async function backendOf(what: string, choice: ClassifierOptions['backend
   return { backend: choice as Backend, owned: false };
 }
 
-/** Which explanation settings each method reads; any other method given one refuses it. */
-const METHOD_SETTINGS: Record<'seed' | 'samples' | 'sigma' | 'steps' | 'window' | 'stride' | 'patch', readonly MethodName[]> = {
-  seed: ['smoothgrad', 'kernel-shap', 'lime'],
-  samples: ['smoothgrad', 'kernel-shap', 'lime'],
-  sigma: ['smoothgrad'],
-  steps: ['integrated-gradients'],
-  window: ['occlusion'],
-  stride: ['occlusion'],
-  patch: ['kernel-shap', 'lime'],
-};
-
 const EXPLAIN_OPTIONS = ['method', 'targets', 'layer', 'placement', ...Object.keys(METHOD_SETTINGS), 'signal', 'onProgress'] as const;
 const CALL_OPTIONS = ['signal', 'onProgress'] as const;
 
@@ -389,7 +378,7 @@ export class Classifier {
     for (const [setting, methods] of Object.entries(METHOD_SETTINGS)) {
       const value = options[setting as keyof typeof METHOD_SETTINGS];
       if (value === undefined) continue;
-      if (!methods.includes(name)) throw badArgument(`${what}: ${setting} is a setting of ${methods.join(', ')}, not of ${name}`);
+      if (!(methods as readonly MethodName[]).includes(name)) throw badArgument(`${what}: ${setting} is a setting of ${methods.join(', ')}, not of ${name}`);
       const smallest = setting === 'sigma' ? 0 : setting === 'samples' && name !== 'smoothgrad' ? 2 : setting === 'seed' ? 0 : 1;
       const whole = setting !== 'sigma';
       const largest = setting === 'seed' ? 0xffffffff : setting === 'window' || setting === 'patch' ? Math.min(height, width) : Infinity;

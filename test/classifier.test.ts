@@ -20,6 +20,7 @@ import { loadClassifier, trainClassifier } from '../src/classifier-node.js';
 import { MNIST_CLASS_NAMES, takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError, type XcnnErrorCode } from '../src/errors.js';
+import { errorOf } from './errors.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { predictImages } from '../src/eval/predict.js';
 import { gradCam } from '../src/explain/grad-cam.js';
@@ -56,17 +57,6 @@ async function rejection(promise: Promise<unknown>): Promise<XcnnError> {
     return error as XcnnError;
   }
   throw new Error('expected a rejection, got a result');
-}
-
-/** The error `f` throws, checked to be an XcnnError. */
-function thrown(f: () => unknown): XcnnError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return error as XcnnError;
-  }
-  throw new Error('expected an error, got none');
 }
 
 describe('loadClassifier', () => {
@@ -456,11 +446,11 @@ describe('argument errors: one line, with a code', () => {
       ['gradCam', () => gradCam(network, short)],
       ['evaluate', () => evaluate(network, short, info.classNames)],
     ] as const) {
-      const error = thrown(call);
+      const error = errorOf(call);
       expect([error.code, error.message], name).toEqual(['ERR_BAD_IMAGE', expect.stringMatching(/\b700\b.*784|784.*\b700\b|holds 700 pixel values/)]);
     }
-    expect(thrown(() => evaluate(network, takeFirst(mnistTest, 10), ['a', 'b'])).message).toBe('evaluate: 2 class names for a model of 10 classes; give one name per class');
-    expect(thrown(() => evaluate(network, takeFirst(mnistTest, 0), info.classNames)).code).toBe('ERR_BAD_DATA');
+    expect(errorOf(() => evaluate(network, takeFirst(mnistTest, 10), ['a', 'b'])).message).toBe('evaluate: 2 class names for a model of 10 classes; give one name per class');
+    expect(errorOf(() => evaluate(network, takeFirst(mnistTest, 0), info.classNames)).code).toBe('ERR_BAD_DATA');
   });
 
   it('train refuses epochs 0.5, an empty test set; a network of 0 classes is refused', async () => {
@@ -478,7 +468,7 @@ describe('argument errors: one line, with a code', () => {
       expect([error.code, error.message]).toEqual([code, message]);
     }
     expect(state.optimizer.step).toBe(0);
-    const error = thrown(() => createNetwork(new ReferenceBackend(), 'paper', { ...MNIST_GEOMETRY, classes: 0 }));
+    const error = errorOf(() => createNetwork(new ReferenceBackend(), 'paper', { ...MNIST_GEOMETRY, classes: 0 }));
     expect([error.code, error.message]).toEqual(['ERR_BAD_ARGUMENT', expect.stringMatching(/bad classes: 0/)]);
   });
 });

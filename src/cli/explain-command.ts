@@ -26,7 +26,7 @@ import { digitFromPng, modelImageFromPng, type DigitImage } from '../explain/dig
 import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
 import { explanationImage, isFlatMap, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
 import { gradCam } from '../explain/grad-cam.js';
-import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
+import { METHOD_NAMES, METHOD_SETTINGS, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, needsConvLayer, type MethodExplanation } from '../explain/methods/explain.js';
 import { AtomicFileWriter, writeFileAtomic } from '../files/atomic-write.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
@@ -37,20 +37,6 @@ import { choiceFlag, given, GIVEN, intFlag, notWith, numberValue, realRange, who
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, MAX_IMAGES, SEED_RANGE, threadsFlag } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
-
-/**
- * The settings each method reads (by-name.ts hands each method its own): a setting given for another
- * method is refused rather than ignored (--samples means copies for one method and coalitions for another).
- */
-const METHOD_SETTINGS = {
-  samples: ['smoothgrad', 'kernel-shap', 'lime'],
-  sigma: ['smoothgrad'],
-  steps: ['integrated-gradients'],
-  window: ['occlusion'],
-  stride: ['occlusion'],
-  patch: ['kernel-shap', 'lime'],
-  seed: ['smoothgrad', 'kernel-shap', 'lime'],
-} as const;
 
 /** The flag is a setting of these methods only. */
 function forMethods(methods: readonly string[]): FlagRule {

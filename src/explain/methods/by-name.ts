@@ -38,6 +38,21 @@ export const METHOD_NAMES = [
 
 export type MethodName = (typeof METHOD_NAMES)[number];
 
+/**
+ * The settings each method reads (methodByName hands each method its own): a setting given for another
+ * method is refused rather than ignored, by the command line and the library alike (`samples` means noisy
+ * copies for one method and coalitions for another).
+ */
+export const METHOD_SETTINGS = {
+  samples: ['smoothgrad', 'kernel-shap', 'lime'],
+  sigma: ['smoothgrad'],
+  steps: ['integrated-gradients'],
+  window: ['occlusion'],
+  stride: ['occlusion'],
+  patch: ['kernel-shap', 'lime'],
+  seed: ['smoothgrad', 'kernel-shap', 'lime'],
+} as const satisfies Record<string, readonly MethodName[]>;
+
 export interface MethodOptions {
   smoothGrad?: Partial<SmoothGradOptions>;
   integratedGradients?: Partial<IntegratedGradientsOptions>;
