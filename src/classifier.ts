@@ -465,8 +465,8 @@ export function labelledSetOf(what: string, dataset: LabelledImages, inputShape:
     const labels = dataset.labels;
     if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') throw badArgument(`${what}: labels must be an array of classes, not ${describeArray(labels)}`);
     if (labels.length !== images.count) throw new XcnnError(`${what}: ${labels.length} labels for ${images.count} images; give one label per image`, { code: 'ERR_BAD_DATA' });
-    set = { ...images, labels: Uint8Array.from({ length: images.count }, (_, n) => (Number.isInteger(labels[n]) && labels[n] >= 0 && labels[n] <= 255 ? labels[n] : 255)) };
-    for (let n = 0; n < images.count; n++) if (set.labels[n] !== labels[n]) throw badLabel(n, labels[n]);
+    for (let n = 0; n < images.count; n++) if (!(Number.isInteger(labels[n]) && labels[n] >= 0 && labels[n] < classes)) throw badLabel(n, labels[n]);
+    set = { ...images, labels: Int32Array.from({ length: images.count }, (_, n) => labels[n]) };
   } else {
     throw badArgument(`${what}: the data must be an image set (count, height, width, images, labels; such as loadDataset().test) or { images, labels }`);
   }

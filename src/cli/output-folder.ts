@@ -47,7 +47,7 @@ export function checkOutputFolder(folder: string, options: OutputFolderOptions =
     }
     makeFileIn(folder);
   } catch (error) {
-    throw new XcnnError(`${name}: cannot write there: ${reason(error)}; ${fixes.unwritable}`, { cause: error });
+    throw new XcnnError(`${name}: cannot write there: ${reason(error)}; ${fixes.unwritable}`, { code: 'ERR_FILE', cause: error });
   } finally {
     for (const dir of created.reverse()) {
       try {
@@ -104,7 +104,7 @@ function statOrNull(path: string, name: string, fix: string): Stats | null {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') return null; // a file further up: found as the walk goes up
-    if (code !== 'ENOENT') throw new XcnnError(`${name}: cannot write there: ${reason(error)}`, { cause: error });
+    if (code !== 'ENOENT') throw new XcnnError(`${name}: cannot write there: ${reason(error)}`, { code: 'ERR_FILE', cause: error });
     let link: string | null = null;
     try {
       link = lstatSync(path).isSymbolicLink() ? readlinkSync(path) : null;

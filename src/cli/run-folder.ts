@@ -54,7 +54,7 @@ export function claimRunFolder(root = RUNS_FOLDER): string {
       }
     }
   } catch (error) {
-    throw new XcnnError(`${root}: cannot make a run folder there: ${(error as Error).message}`, { cause: error });
+    throw new XcnnError(`${root}: cannot make a run folder there: ${(error as Error).message}`, { code: 'ERR_FILE', cause: error });
   }
 }
 
@@ -113,7 +113,7 @@ export function clearEarlierRun(folder: string): void {
     try {
       rmSync(join(folder, file), { force: true });
     } catch (error) {
-      throw new XcnnError(`${join(folder, file)}: cannot remove the earlier run's file for --force: ${(error as Error).message}`, { cause: error });
+      throw new XcnnError(`${join(folder, file)}: cannot remove the earlier run's file for --force: ${(error as Error).message}`, { code: 'ERR_FILE', cause: error });
     }
   }
 }

@@ -251,7 +251,7 @@ async function resumeRun(values: FlagValues): Promise<Run> {
   checkOutputFolder(out, { flag: 'resume', earlierRun: true });
   const path = join(out, CHECKPOINT_FILE);
   if (!existsSync(path)) {
-    throw new XcnnError(`${path}: no checkpoint to resume from; a run writes one into its --out folder at every epoch's end (and every --checkpoint-every steps)`);
+    throw new XcnnError(`${path}: no checkpoint to resume from; a run writes one into its --out folder at every epoch's end (and every --checkpoint-every steps)`, { code: 'ERR_FILE' });
   }
   const saved = readCheckpoint(path);
   const { state, settings, info } = restoreCheckpoint(saved, await createBackend(saved.settings.backend));

@@ -137,7 +137,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   /** One optimiser step on every thread (TrainStep). */
   run(batch: LoadedBatch): StepResult {
     const optimizer = this.optimizer;
-    if (optimizer === null) throw new XcnnError('this thread pool was made without an optimiser: it can only predict');
+    if (optimizer === null) throw new XcnnError('this thread pool was made without an optimiser: it can only predict', { code: 'ERR_BAD_ARGUMENT' });
     this.computeOnEveryThread(Command.TRAIN, batch, () => (this.data[ADAM_STEP] = optimizer.step + 1), () => this.shard.computeGradients(this.control));
     const { loss, correct } = this.totals(batch.size);
     if (Atomics.load(this.control.sync, FAILED) === 0) this.shard.sumAndUpdate(this.control);

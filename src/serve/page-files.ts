@@ -58,7 +58,7 @@ export function pageFiles(root: string): PageFiles {
   const files = new Map<string, string>();
   const add = (relativePath: string) => {
     const file = join(root, relativePath);
-    if (!existsSync(file)) throw new XcnnError(`${file}: missing; the page needs it (run \`npm run build\` in the package)`);
+    if (!existsSync(file)) throw new XcnnError(`${file}: missing; the page needs it (run \`npm run build\` in the package)`, { code: 'ERR_SETUP' });
     files.set(`/${relativePath.split(sep).join('/')}`, file);
   };
   for (const file of PAGE_FILES) add(file);
@@ -101,7 +101,7 @@ export function importedModules(entries: string[], root: string): string[] {
       const target = resolve(dirname(file), specifier);
       if (relative(root, target).startsWith('..')) throw new XcnnError(`${file}: imports '${specifier}', outside the package`);
       if (seen.has(target)) continue;
-      if (!existsSync(target)) throw new XcnnError(`${file}: imports '${specifier}', which does not exist (run \`npm run build\`)`);
+      if (!existsSync(target)) throw new XcnnError(`${file}: imports '${specifier}', which does not exist (run \`npm run build\`)`, { code: 'ERR_SETUP' });
       seen.add(target);
       reached.push(target);
       visit(target);

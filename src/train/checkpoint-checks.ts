@@ -29,7 +29,7 @@ import type { EpochRecord } from './trainer.js';
 export type FieldError = (field: string, problem: string) => XcnnError;
 
 export function fieldError(path: string): FieldError {
-  return (field, problem) => new XcnnError(`${path}: not a usable xcnn checkpoint: ${field} ${problem}`);
+  return (field, problem) => new XcnnError(`${path}: not a usable xcnn checkpoint: ${field} ${problem}`, { code: 'ERR_BAD_MODEL' });
 }
 
 /** A value as the message shows it: JSON, cut short (a hand edit can make it as long as it likes). */

@@ -40,7 +40,7 @@ export class ReferenceBackend implements Backend {
   }
 
   private checkUsable(): void {
-    if (this.disposed) throw new XcnnError('this reference backend was disposed; create a new backend and load the model on it');
+    if (this.disposed) throw new XcnnError('this reference backend was disposed; create a new backend and load the model on it', { code: 'ERR_DISPOSED' });
   }
 
   allocFloats(length: number): Floats {
