@@ -81,7 +81,7 @@ const RELAXED_SIMD_PROBE = Uint8Array.from([
   0x0b, // end
 ]);
 
-/** True when this engine runs relaxed SIMD (every current Chromium does; Node 20 only with a V8 flag, set by node.ts). */
+/** True when this engine runs relaxed SIMD (every current Chromium does; Node 20 only with a V8 flag, which enableRelaxedSimd in node.ts sets). */
 export function supportsRelaxedSimd(): boolean {
   return validates(RELAXED_SIMD_PROBE);
 }
