@@ -6,7 +6,9 @@
  * never closed does not hang a program.
  */
 import { createBackend } from './backend/select.js';
-import { openClassifier, type Classifier, type ClassifierEnvironment, type ClassifierOptions, type ClassifierThreads } from './classifier.js';
+import { Classifier, openClassifier, threadsOption, type ClassifierEnvironment, type ClassifierOptions, type ClassifierThreads } from './classifier.js';
+import type { ModelInfo } from './model/model-file.js';
+import type { Network } from './model/network.js';
 import { trainClassifierWith, type TrainClassifierOptions } from './classifier-training.js';
 import { loadShippedModel, readModelFile } from './model/model-io.js';
 import { MAX_THREADS } from './parallel/control.js';
@@ -36,4 +38,14 @@ export function loadClassifier(options: ClassifierOptions = {}): Promise<Classif
 /** Trains a network on labelled images and gives its classifier (classifier-training.ts), on `threads` worker threads. */
 export function trainClassifier(options: TrainClassifierOptions): Promise<Classifier> {
   return trainClassifierWith(options, NODE_ENVIRONMENT);
+}
+
+/**
+ * A classifier over a network already loaded, on `threads` worker threads (1: none): how the command line
+ * comes in, since it loads models itself to word their errors in its flags. Closing it disposes the network,
+ * not its backend.
+ */
+export async function classifierOf(network: Network, info: ModelInfo, threads = 1): Promise<Classifier> {
+  const count = threadsOption('classifierOf', threads, network.backend, NODE_ENVIRONMENT);
+  return new Classifier(network, info, { threads: count > 1 ? await NODE_ENVIRONMENT.startThreads!(network, count) : null });
 }

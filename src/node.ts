@@ -10,7 +10,7 @@
 export * from './index.js';
 
 export { createWasmBackend, enableRelaxedSimd, type BuildChoice } from './backend/wasm/node.js';
-export { loadClassifier, trainClassifier } from './classifier-node.js';
+export { classifierOf, loadClassifier, trainClassifier } from './classifier-node.js';
 export { backendNames, createBackend } from './backend/select.js';
 export { defaultDataDir, loadDataset, loadTestData, readImageSet } from './data/dataset-files.js';
 export { readIdxFile } from './data/idx-files.js';

@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { createClassifier, loadClassifier as loadCoreClassifier, type Classifier } from '../src/classifier.js';
-import { loadClassifier, trainClassifier } from '../src/classifier-node.js';
+import { classifierOf, loadClassifier, trainClassifier } from '../src/classifier-node.js';
 import { MNIST_CLASS_NAMES, takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError, type XcnnErrorCode } from '../src/errors.js';
@@ -544,5 +544,22 @@ describe('createClassifier', () => {
     const predictions = await model.predict(testImages(5));
     expect(predictions.map((p) => p.classIndex)).toEqual(Array.from(mnistTest.labels.subarray(0, 5)));
     await model.close();
+  });
+});
+
+describe('classifierOf (how xcnn evaluate comes in)', () => {
+  it('gives a network in hand the worker threads asked for, evaluates as the lower-level evaluate does, and closes without touching the backend', async () => {
+    const backend = await createWasmBackend();
+    const { network, info } = loadModel(shippedModelPath(), backend);
+    const set = takeFirst(mnistTest, 200);
+    const expected = evaluate(network, set, info.classNames); // on the calling thread, before the classifier takes the network
+    const model = await classifierOf(network, info, 2);
+    expect(model.info.threads).toBe(2);
+    const evaluation = await model.evaluate(set);
+    expect(evaluation.accuracy).toBe(expected.accuracy);
+    expect(evaluation.confusion).toEqual(expected.confusion);
+    await model.close();
+    expect(() => backend.allocFloats(4)).not.toThrow(); // the backend is the program's: still usable
+    await expect(classifierOf(loadModel(shippedModelPath(), new ReferenceBackend()).network, info, 2)).rejects.toThrow('classifierOf: threads 2 needs the wasm backend; the ts reference runs on one thread');
   });
 });

@@ -1,9 +1,9 @@
 /** `xcnn evaluate`: accuracy, confusion matrix and the paper-style classification report of a model. */
-import { evaluate, evaluationJson } from '../eval/evaluate.js';
+import { classifierOf } from '../classifier-node.js';
+import { evaluationJson } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
 import type { CommandSpec, FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
-import { ThreadPool } from '../parallel/thread-pool.js';
 
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
@@ -25,9 +25,9 @@ export const evaluateSpec: CommandSpec = {
 export async function evaluateCommand(values: FlagValues): Promise<void> {
   const { modelPath, network, info, threads } = await loadCommandModel(values);
   const dataset = loadDataFor(values, info);
-  const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
-  const evaluation = evaluate(pool ?? network, dataset.test, info.classNames);
-  await pool?.close();
+  // The library's front door (loadClassifier's Classifier) over the model the flags named.
+  const classifier = await classifierOf(network, info, threads);
+  const evaluation = await classifier.evaluate(dataset.test).finally(() => classifier.close());
   if (values.json) {
     console.log(JSON.stringify({ model: modelPath, dataset: dataset.name, classNames: info.classNames, ...evaluationJson(evaluation) }, null, 2));
     return;
