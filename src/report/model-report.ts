@@ -8,29 +8,28 @@
  *   → galleries; `method` over the first `classImages` images of each class → class means; the
  *   largest `cells` confusion cells, `perCell` mistakes each → "why a t was read as p".
  *
- * The selections and captions are those of `xcnn report` (src/cli/report-command.ts), so the page is the
+ * The selections and captions are those of `xcnn report` (both take them from galleries.ts), so the page is the
  * command's for the same model, images and options, less the thread pool: flat maps marked and counted per
  * gallery, and the figures with a row or column per class left out beyond their limit (MAX_GALLERY_CLASSES,
  * MAX_CONFUSION_FIGURE_CLASSES), the page saying so.
  */
-import { imageSize, type ImageSet } from '../data/dataset.js';
+import type { ImageSet } from '../data/dataset.js';
 import { evaluate, type Evaluation } from '../eval/evaluate.js';
 import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
-import { confusionCellExplanations, type ExplainedCell } from '../explain/confusion-cells.js';
+import { confusionCellExplanations } from '../explain/confusion-cells.js';
 import { explainedLayer } from '../explain/explained-layer.js';
-import { isFlatMap } from '../explain/explanation.js';
-import { gradCam, gradCamImage, type GradCam } from '../explain/grad-cam.js';
+import { gradCam, gradCamImage } from '../explain/grad-cam.js';
 import { methodByName } from '../explain/methods/by-name.js';
 import type { LoadedModel } from '../model/model-file.js';
 import { Network } from '../model/network.js';
 import { colormap as colormapNamed, type ColormapName } from '../render/colormap.js';
-import type { ConfusionCellPanel } from '../render/confusion-cells-figure.js';
 import type { EpochMetrics } from '../render/curves-figure.js';
 import { MAX_CONFUSION_FIGURE_CLASSES } from '../render/confusion-figure.js';
 import { MAX_GALLERY_CLASSES, type GalleryTile } from '../render/gallery.js';
 import { classGalleryPng, classMeansPng, confusionCellsPng, confusionMatrixPng, tileGalleryPng, trainingCurvesPng } from '../render/pictures.js';
 import { XcnnError } from '../errors.js';
+import { cellPanels, correctByClass, misclassifiedByConfidence, mistakeCaption, shortName, tiles } from './galleries.js';
 import { reportHtml } from './report-html.js';
 
 export interface ModelReportOptions {
@@ -65,79 +64,15 @@ export interface ModelReport {
 
 export const MODEL_REPORT_DEFAULTS = { colormap: 'jet', perClass: 8, mistakes: 40, method: 'grad-cam', classImages: 100, cells: 12, perCell: 3 } as const;
 
-/** For each class, the first `perClass` images of that class that the model got right. */
-export function correctByClass(predictions: Predictions, classes: number, perClass: number): number[][] {
-  const rows: number[][] = Array.from({ length: classes }, () => []);
-  for (let n = 0; n < predictions.labels.length; n++) {
-    const label = predictions.labels[n];
-    if (predictions.predicted[n] === label && rows[label].length < perClass) rows[label].push(n);
-  }
-  return rows;
-}
-
-/** The misclassified images, most confident (highest predicted-class probability) first; ties by index. */
-export function misclassifiedByConfidence(predictions: Predictions, classes: number): number[] {
-  const wrong: number[] = [];
-  for (let n = 0; n < predictions.labels.length; n++) if (predictions.predicted[n] !== predictions.labels[n]) wrong.push(n);
-  const confidence = (n: number) => predictions.probabilities[n * classes + predictions.predicted[n]];
-  return wrong.sort((a, b) => confidence(b) - confidence(a) || a - b);
-}
-
-/** A probability as a whole percentage, `87%`; short of 1 it never shows as 100% (it reads `>99%`). */
-function percentText(probability: number): string {
-  const percent = Math.round(100 * probability);
-  return `${percent === 100 && probability < 1 ? '>99' : percent}%`;
-}
-
-/** A class's label in a caption: its name when short, else its index (long names would crowd the tiles). */
-function shortName(classNames: string[], k: number): string {
-  return classNames.every((n) => n.length <= 3) ? classNames[k] : String(k);
-}
-
 function checkCount(name: string, value: number, low: number, high: number): number {
   if (!Number.isInteger(value) || value < low || value > high) throw new XcnnError(`modelReport: ${name} ${value} is not a whole number from ${low} to ${high}`, { code: 'ERR_BAD_ARGUMENT' });
   return value;
-}
-
-/** Gallery tiles for `count` images of a Grad-CAM result from row `first` on. */
-function tiles(set: ImageSet, result: GradCam, first: number, count: number, caption?: (n: number) => string): GalleryTile[] {
-  const size = imageSize(set);
-  return Array.from({ length: count }, (_, k) => {
-    const n = first + k;
-    const image = gradCamImage(result, n);
-    return {
-      image: { width: set.width, height: set.height, channels: set.channels, pixels: set.images.subarray(image.index * size, (image.index + 1) * size), heatmap: image.heatmap },
-      caption: caption?.(n),
-      flat: isFlatMap(image.map),
-    };
-  });
 }
 
 /** A gallery title's note of its flat maps, ` (3 of 80 maps flat)`, or nothing when none is. */
 function flatNote(tiles: GalleryTile[]): string {
   const flat = tiles.filter((tile) => tile.flat).length;
   return flat === 0 ? '' : ` (${flat} of ${tiles.length} maps flat)`;
-}
-
-/** A panel per explained cell: digit | map for t | map for p, a row per mistake. */
-function cellPanels(set: ImageSet, cells: ExplainedCell[], classNames: string[]): ConfusionCellPanel[] {
-  const size = imageSize(set);
-  return cells.map((cell) => {
-    const [t, p] = [classNames[cell.trueClass], classNames[cell.predictedClass]];
-    return {
-      heading: `${t} → ${p}: ${cell.count} image${cell.count === 1 ? '' : 's'}`,
-      columnTitles: ['digit', `for ${t}`, `for ${p}`],
-      rows: cell.mistakes.map((mistake) => {
-        const pixels = set.images.subarray(mistake.index * size, (mistake.index + 1) * size);
-        const image = { width: set.width, height: set.height, channels: set.channels, pixels };
-        return {
-          forTrue: { ...image, heatmap: mistake.forTrue.heatmap },
-          forPredicted: { ...image, heatmap: mistake.forPredicted.heatmap },
-          caption: `true ${t} → pred ${p} (${percentText(mistake.confidence)})`,
-        };
-      }),
-    };
-  });
 }
 
 function isHistory(history: unknown): history is EpochMetrics[] {
@@ -180,7 +115,7 @@ export function modelReport(model: Network | LoadedModel, set: ImageSet, options
   const mistakeTiles = tiles(set, result, first, mistakes.length, (n) => {
     const image = gradCamImage(result, n);
     const label = set.labels[image.index];
-    return `${shortName(classNames, label)}→${shortName(classNames, image.predicted)} ${percentText(image.probabilities[image.predicted])}`;
+    return mistakeCaption(shortName(classNames, label), shortName(classNames, image.predicted), image.probabilities[image.predicted]);
   });
   const galleryTiles = galleryRows.flat();
   const means = drawsGallery ? explainClassMeans(network, set, method, { perClass: classImages, layer: layer.name }) : undefined;
