@@ -11,10 +11,11 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { LoadedBatch } from '../src/data/batch.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
+import { trainingPass } from '../src/model/layer.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
-import type { StepResult, TrainStep } from '../src/train/step.js';
+import { SerialStep, type StepResult, type TrainStep } from '../src/train/step.js';
 import { createTrainingState, epochOrder, train, type EpochRecord, type Progress, type TrainingState } from '../src/train/trainer.js';
 
 /**
@@ -220,20 +221,12 @@ describe('a run stopped and continued', () => {
   }
   const bytes = (state: TrainingState) => Buffer.from(Float64Array.from(state.network.params).buffer);
   const withoutSeconds = (history: EpochRecord[]) => history.map(({ seconds: _, ...rest }) => rest);
-  // Run inside the first test that needs it (not while the file is collected), so a mutation run sees it as
-  // covered by those tests.
-  let wholeRun: Promise<TrainingState> | undefined;
-  const whole = () =>
-    (wholeRun ??= (async () => {
-      const state = fresh();
-      await train(state, options);
-      return state;
-    })());
 
   for (const stopAfter of [1, 3, 4, 8]) {
     for (const fromCheckpoint of [false, true]) {
       it(`ends where an uninterrupted run does, stopped after step ${stopAfter}${fromCheckpoint ? ' and continued as from a checkpoint (the order redrawn)' : ''}`, async () => {
-        const uninterrupted = await whole();
+        const uninterrupted = fresh();
+        await train(uninterrupted, options);
         const state = fresh();
         const controller = new AbortController();
         await train(state, { ...options, signal: controller.signal, onStep: (s) => void (s.optimizer.step === stopAfter && controller.abort()) });
@@ -248,14 +241,130 @@ describe('a run stopped and continued', () => {
         expect(bytes(state).equals(bytes(uninterrupted))).toBe(true);
         expect(withoutSeconds(state.history)).toEqual(withoutSeconds(uninterrupted.history));
         expect(state.random.state()).toEqual(uninterrupted.random.state());
+        // The comparison means something: the weights moved, and each epoch's loss differs.
+        expect(bytes(uninterrupted).equals(bytes(fresh()))).toBe(false);
+        expect(new Set(uninterrupted.history.map((r) => r.trainLoss)).size).toBe(3);
       });
     }
   }
+});
 
-  it('moves the weights (so the comparison above means something) and draws a different order each epoch', async () => {
-    const uninterrupted = await whole();
-    expect(bytes(uninterrupted).equals(bytes(fresh()))).toBe(false);
-    expect(uninterrupted.history).toHaveLength(3);
-    expect(new Set(uninterrupted.history.map((r) => r.trainLoss)).size).toBe(3);
+describe('one training step (SerialStep)', () => {
+  const batchOf = (pixels: number[], labels: number[]): LoadedBatch => ({
+    size: labels.length,
+    input: Float64Array.from(pixels),
+    labels: Int32Array.from(labels),
+  });
+
+  it('returns the batch\'s loss and correct count before the update, then takes Adam\'s first step: lr · sign(gradient)', () => {
+    // One image (1, 0) of class 0: p = (3/4, 1/4), loss ln(4/3), right. ∂L/∂z = p − y = (−1/4, 1/4), so
+    // ∂L/∂W = (p − y) xᵀ = [[−1/4, 0], [1/4, 0]] and ∂L/∂b = (−1/4, 1/4). Adam's first step moves each
+    // parameter by −lr · g / (|g| + ε): −lr · sign(g) where g ≠ 0, nothing where g = 0.
+    const network = tinyNetwork();
+    const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0.1 });
+    const result = new SerialStep(network, optimizer).run(batchOf([1, 0], [0]));
+    expect(result.loss).toBeCloseTo(RIGHT, 12);
+    expect(result.correct).toBe(1);
+    expect(optimizer.step).toBe(1);
+    const ln3 = Math.log(3);
+    const moved = [ln3 + 0.1, 0, -0.1, ln3, 0.1, -0.1]; // W row by row, then b
+    Array.from(network.params).forEach((value, k) => expect(value, `parameter ${k}`).toBeCloseTo(moved[k], 6));
+  });
+
+  it('counts the right predictions of a batch of several, and reports the batch\'s mean loss', () => {
+    const network = tinyNetwork();
+    const result = new SerialStep(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0 })).run(batchOf([1, 0, 0, 1, 1, 0], [0, 0, 0]));
+    expect(result.correct).toBe(2); // (1,0) → 0 right, (0,1) → 1 wrong, (1,0) → 0 right
+    expect(result.loss).toBeCloseTo((2 * RIGHT + WRONG) / 3, 12);
+  });
+
+  it('leaves the weights and the step count alone when the loss is not finite', () => {
+    const network = tinyNetwork();
+    network.parameter('fc1.bias').value[0] = Infinity; // logits (∞, …): the loss is NaN
+    const before = Float64Array.from(network.params);
+    const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0.1 });
+    const result = new SerialStep(network, optimizer).run(batchOf([1, 0], [1]));
+    expect(Number.isFinite(result.loss)).toBe(false);
+    expect(optimizer.step).toBe(0);
+    expect(Array.from(network.params)).toEqual(Array.from(before));
+    expect(Array.from(optimizer.m)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('draws dropout\'s masks for step k from (seed, k), k counting from 1', () => {
+    // flatten → dropout(0.5) → linear(2) on 8 images of 6 distinct values; learning rate 0 so only the masks
+    // change between steps.
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'flatten dropout(0.5) linear(2)', { channels: 1, height: 1, width: 6, classes: 2 });
+    network.parameter('fc1.weight').value.set([0.3, -0.2, 0.5, 0.1, -0.4, 0.25, -0.15, 0.35, -0.05, 0.45, 0.2, -0.3]);
+    const pixels = Array.from({ length: 48 }, (_, k) => ((k * 37) % 48) / 47);
+    const labels = [0, 1, 0, 1, 1, 1, 0, 0];
+    const lossAt = (step: number) => {
+      // The network's own training pass for that step, and softmax cross-entropy by hand.
+      const logits = network.forward(Float64Array.from(pixels), 8, trainingPass(77, step));
+      return labels.reduce((sum, label, n) => sum + Math.log(Math.exp(logits[2 * n]) + Math.exp(logits[2 * n + 1])) - logits[2 * n + label], 0) / 8;
+    };
+    const expected = [1, 2, 3].map(lossAt);
+    expect(new Set([lossAt(0), ...expected].map((l) => l.toFixed(12))).size).toBe(4); // the masks do differ by step
+    const step = new SerialStep(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0 }), 77);
+    const losses = [1, 2, 3].map(() => step.run(batchOf(pixels, labels)).loss);
+    losses.forEach((loss, k) => expect(loss, `step ${k + 1}`).toBeCloseTo(expected[k], 12));
+  });
+});
+
+describe('the time it reports', () => {
+  /** A step that takes `ms` milliseconds of CPU (a stand-in for a real step's work). */
+  class SlowStep implements TrainStep {
+    constructor(
+      private readonly optimizer: Adam,
+      private readonly ms: number,
+    ) {}
+    run(): StepResult {
+      const until = performance.now() + this.ms;
+      while (performance.now() < until);
+      this.optimizer.step += 1;
+      return { loss: 1, correct: 1 };
+    }
+  }
+
+  it('counts the epoch\'s training time (at least the steps\' own, at most the wall time) and its images a second', async () => {
+    const network = tinyNetwork();
+    const optimizer = new Adam(network);
+    const state = createTrainingState(network, optimizer, new Random(1));
+    const progress: Progress[] = [];
+    const before = performance.now();
+    const [record] = await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, compute: { step: new SlowStep(optimizer, 20), predictor: network }, onProgress: (p) => progress.push(p) });
+    const wall = (performance.now() - before) / 1000;
+    expect(record.seconds).toBeGreaterThanOrEqual(0.06);
+    expect(record.seconds).toBeLessThanOrEqual(wall);
+    // images a second since the run (or its last pause) began: at least the images over the whole wall time
+    for (const p of progress) expect(p.imagesPerSecond).toBeGreaterThanOrEqual(p.done / wall);
+  });
+
+  it('lets timers run between steps that take long (so Ctrl-C is heard), and counts the time across those pauses', async () => {
+    const network = tinyNetwork();
+    const optimizer = new Adam(network);
+    const state = createTrainingState(network, optimizer, new Random(1));
+    let stepsBeforeTimer = -1;
+    setTimeout(() => (stepsBeforeTimer = optimizer.step), 0);
+    const before = performance.now();
+    const progress: Progress[] = [];
+    const [record] = await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, compute: { step: new SlowStep(optimizer, 120), predictor: network }, onProgress: (p) => progress.push(p) });
+    const wall = (performance.now() - before) / 1000;
+    expect(stepsBeforeTimer).toBe(1); // the first step took over 100 ms: the loop paused after it
+    expect(record.seconds).toBeGreaterThanOrEqual(0.36);
+    expect(record.seconds).toBeLessThanOrEqual(wall);
+    for (const p of progress) expect(p.imagesPerSecond).toBeGreaterThan(0);
+  });
+
+  it('keeps the time of an epoch stopped part way, for the checkpoint', async () => {
+    const network = tinyNetwork();
+    const optimizer = new Adam(network);
+    const state = createTrainingState(network, optimizer, new Random(1));
+    const controller = new AbortController();
+    const before = performance.now();
+    await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, signal: controller.signal, onStep: () => controller.abort(), compute: { step: new SlowStep(optimizer, 20), predictor: network } });
+    const wall = (performance.now() - before) / 1000;
+    expect(state.position).toBe(1);
+    expect(state.seconds).toBeGreaterThanOrEqual(0.02);
+    expect(state.seconds).toBeLessThanOrEqual(wall);
   });
 });
