@@ -11,6 +11,7 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { LoadedBatch } from '../src/data/batch.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
+import { fisherYates } from './fixtures/fisher-yates.js';
 import { trainingPass } from '../src/model/layer.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
@@ -44,24 +45,6 @@ const WRONG = Math.log(4); // 1.38629…
 /** `count` samples whose first pixel is the sample's index (so a batch says which samples it holds). */
 function numberedSet(count: number): ImageSet {
   return { count, height: 1, width: 2, images: Uint8Array.from({ length: 2 * count }, (_, k) => (k % 2 === 0 ? k / 2 : 0)), labels: new Uint8Array(count) };
-}
-
-/**
- * Fisher–Yates as Knuth gives it, from the generator's raw 32-bit words: for i = n−1 … 1, j uniform in [0, i]
- * (by rejection, so no modulo bias), swap a[i] and a[j]. Written here from the algorithm, not from Random.shuffle.
- */
-function fisherYates(n: number, random: Random): number[] {
-  const a = Array.from({ length: n }, (_, k) => k);
-  for (let i = n - 1; i > 0; i--) {
-    const range = i + 1;
-    const limit = 2 ** 32 - (2 ** 32 % range);
-    let word: number;
-    do word = random.nextUint32();
-    while (word >= limit);
-    const j = word % range;
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 /** A step that records the samples of each batch and answers the scripted loss and count of correct predictions. */
