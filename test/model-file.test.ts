@@ -138,7 +138,7 @@ describe('model metadata, each check word for word', () => {
 
   it('refuses an input whose channels the first convolution does not take', () => {
     const network = createNetwork(backend, 'conv(2,3) relu flatten linear(3)', { channels: 3, height: 8, width: 8, classes: 3 });
-    const bytes = encodeSafetensors(network.parameters.map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) })), { arch: network.spec });
+    const bytes = encodeSafetensors(network.parameters.map((p) => ({ name: p.name, shape: p.shape, data: Float32Array.from(p.value) })), { arch: network.spec! });
     const error = (() => {
       try {
         decodeModel(bytes, 'm.safetensors', backend, { input: { channels: 1, height: 8, width: 8 } });

@@ -11,6 +11,7 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { LoadedBatch } from '../src/data/batch.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
+import { serialPredictor } from '../src/eval/predict.js';
 import { fisherYates } from './fixtures/fisher-yates.js';
 import { trainingPass } from '../src/model/layer.js';
 import { createNetwork, type Network } from '../src/model/network.js';
@@ -71,7 +72,7 @@ function scriptedRun(seed: number, script: StepResult[]) {
   const optimizer = new Adam(network);
   const state = createTrainingState(network, optimizer, new Random(seed));
   const step = new ScriptedStep(optimizer, script);
-  return { state, step, network, compute: { step, predictor: network } };
+  return { state, step, network, compute: { step, predictor: serialPredictor(network) } };
 }
 
 describe('the training loop', () => {
@@ -314,7 +315,7 @@ describe('the time it reports', () => {
     const state = createTrainingState(network, optimizer, new Random(1));
     const progress: Progress[] = [];
     const before = performance.now();
-    const [record] = await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, compute: { step: new SlowStep(optimizer, 20), predictor: network }, onProgress: (p) => progress.push(p) });
+    const [record] = await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, compute: { step: new SlowStep(optimizer, 20), predictor: serialPredictor(network) }, onProgress: (p) => progress.push(p) });
     const wall = (performance.now() - before) / 1000;
     expect(record.seconds).toBeGreaterThanOrEqual(0.06);
     expect(record.seconds).toBeLessThanOrEqual(wall);
@@ -330,7 +331,7 @@ describe('the time it reports', () => {
     setTimeout(() => (stepsBeforeTimer = optimizer.step), 0);
     const before = performance.now();
     const progress: Progress[] = [];
-    const [record] = await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, compute: { step: new SlowStep(optimizer, 120), predictor: network }, onProgress: (p) => progress.push(p) });
+    const [record] = await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, compute: { step: new SlowStep(optimizer, 120), predictor: serialPredictor(network) }, onProgress: (p) => progress.push(p) });
     const wall = (performance.now() - before) / 1000;
     expect(stepsBeforeTimer).toBe(1); // the first step took over 100 ms: the loop paused after it
     expect(record.seconds).toBeGreaterThanOrEqual(0.36);
@@ -344,7 +345,7 @@ describe('the time it reports', () => {
     const state = createTrainingState(network, optimizer, new Random(1));
     const controller = new AbortController();
     const before = performance.now();
-    await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, signal: controller.signal, onStep: () => controller.abort(), compute: { step: new SlowStep(optimizer, 20), predictor: network } });
+    await train(state, { epochs: 1, batchSize: 1, train: numberedSet(3), test: FIVE, signal: controller.signal, onStep: () => controller.abort(), compute: { step: new SlowStep(optimizer, 20), predictor: serialPredictor(network) } });
     const wall = (performance.now() - before) / 1000;
     expect(state.position).toBe(1);
     expect(state.seconds).toBeGreaterThanOrEqual(0.02);
