@@ -90,6 +90,12 @@ describe('safetensors', () => {
     ['overlapping tensors listed in reverse', rawSafetensors({ b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] }, a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(12)), "tensors 'a' and 'b' overlap"],
     ['a tensor overlapping the last of three', rawSafetensors({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] }, c: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, new Uint8Array(12)), "tensors 'b' and 'c' overlap"],
     ['metadata that is not strings', rawSafetensors({ __metadata__: { a: 1 } }), '__metadata__.a is not a string'],
+    ['only the length field, of an empty header', new Uint8Array(8), /^the header is not UTF-8 JSON \(.+\)$/],
+    ['only the length field, claiming 2 bytes', Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0), 'the header claims 2 bytes but the file has 0 after the length field'],
+    ['a header length of exactly the limit, past the end', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 16n * 1024n * 1024n, true); return b; })(), 'the header claims 16777216 bytes but the file has 8 after the length field'],
+    ['a header length one over the limit', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 16n * 1024n * 1024n + 1n, true); return b; })(), 'the header claims 16777217 bytes, over the 16777216-byte limit'],
+    ['a dtype that is a list', rawSafetensors({ a: { dtype: ['F32'], shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), 'tensor \'a\' has dtype ["F32"]; xcnn reads F32 (and converts F16, BF16, F64, I64)'],
+    ['offsets not at the start that disagree with the shape', rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [4, 8] } }, new Uint8Array(8)), "tensor 'a' of shape [2] F32 needs 8 bytes, its offsets span 4"],
     ['more metadata entries than a model has', rawSafetensors({ __metadata__: Object.fromEntries(Array.from({ length: 1025 }, (_, k) => [`k${k}`, 'v'])) }), '__metadata__ has 1025 entries, more than the 1024 a model file can have'],
   ];
 
@@ -301,6 +307,14 @@ describe('safetensors: writing', () => {
       expect(headerLength - json.length).toBe((8 - ((8 + json.length) % 8)) % 8);
       expect(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))).toBe(json + ' '.repeat(headerLength - json.length));
     }
+  });
+
+  it('refuses to write a tensor named __metadata__, and writes an explicit F32 as F32', () => {
+    expect(() => encodeSafetensors([{ name: '__metadata__', shape: [1], data: Float32Array.of(1) }])).toThrow(
+      new XcnnError("safetensors: the tensor name '__metadata__' is used twice (or is __metadata__); names must be unique"),
+    );
+    const file = decodeSafetensors(encodeSafetensors([{ name: 'w', shape: [2], data: Float32Array.of(1, 2), dtype: 'F32' }]), 'f');
+    expect([file.tensors.get('w')!.dtype, ...file.tensors.get('w')!.data]).toEqual(['F32', 1, 2]);
   });
 
   it('refuses to write a dtype it does not write', () => {
