@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultDataDir, loadDataset, loadTestData, readImageSet } from '../src/data/dataset-files.js';
-import { MAX_HEADER_LENGTH, parseIdx, parseIdxHeader } from '../src/data/idx.js';
+import { MAX_HEADER_LENGTH, MAX_IDX_BYTES, parseIdx, parseIdxHeader } from '../src/data/idx.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { XcnnError } from '../src/errors.js';
 import { idxBytes } from './fixtures/files.js';
@@ -140,6 +140,16 @@ describe('IDX files on disk', () => {
     const claim = idxBytes([4_000_000_000, 28, 28], new Uint8Array(0));
     writeFileSync(join(dir, 'bomb.gz'), gzipSync(claim));
     expect(() => readIdxFile(join(dir, 'bomb.gz'))).toThrow(/claim \d+ bytes, over the \d+-byte limit/);
+  });
+
+  it('refuses a claim of more than 2^31 − 1 bytes, header included, and reads the claim of exactly that much', () => {
+    // 8 header bytes and 2^31 − 8 data bytes: one byte over the limit.
+    writeFileSync(join(dir, 'over.gz'), gzipSync(idxBytes([2 ** 31 - 8], new Uint8Array(0))));
+    expect(() => readIdxFile(join(dir, 'over.gz'))).toThrow(new XcnnError(`${join(dir, 'over.gz')}: not a valid IDX file: dimensions 2147483640 claim 2147483648 bytes, over the 2147483647-byte limit`));
+    expect(MAX_IDX_BYTES).toBe(2 ** 31 - 1);
+    // Exactly the limit is a claim xcnn accepts: this file is refused only because its data is not there.
+    writeFileSync(join(dir, 'limit.gz'), gzipSync(idxBytes([2 ** 31 - 9], Uint8Array.of(1, 2))));
+    expect(() => readIdxFile(join(dir, 'limit.gz'))).toThrow(new XcnnError(`${join(dir, 'limit.gz')}: not a valid IDX file: dimensions 2147483639 need 2147483639 bytes of data, the file has 2 (truncated?)`));
   });
 
   it('refuses a gzipped file that inflates to more than its header claims', () => {
