@@ -231,6 +231,10 @@ describe('the perturbed images of several channels', () => {
     expect(Array.from(b.insertion.zero, (v) => Math.round(v * 1e4) / 1e4)).toEqual([0.118, 0.119, 0.12]);
   });
 
+  it('gives no curves for no images', () => {
+    expect(perturbationCurves(() => new Float32Array(0), [], 28, 28)).toEqual([]);
+  });
+
   it('refuses images of different sizes, naming the one that differs', () => {
     const order = Int32Array.from([0, 1, 2, 3]);
     const call = () => perturbationCurves(() => new Float32Array(0), [{ image: [1, 1, 1, 1], order, target: 0, seed: 1 }, { image: [1, 1, 1, 1, 1, 1, 1, 1, 1], order, target: 0, seed: 1 }], 2, 2);
