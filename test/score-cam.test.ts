@@ -130,6 +130,22 @@ describe('Score-CAM', () => {
     expect(weights[1]).toBe(0);
   });
 
+  it('measures against a black baseline whatever the scratch buffer held before', () => {
+    const network = tinyNetwork(9);
+    const image = imageOf(randomImages(9, 1), 0);
+    const c = predictedClass(network, image);
+    const { weights, a } = weightsByHand(network, image, c);
+    const [K] = network.layer(GRAD_CAM_LAYER).outputShape;
+    const copies = BatchBuffer.floats(network.backend, PIXELS);
+    copies.forBatch(K + 1).fill(0.7); // what an earlier use of the buffer (or another backend's memory) left
+    expect(relativeDifference(scoreCamWeights(network, image, a, c, copies), weights)).toBeLessThan(1e-6);
+  });
+
+  it('is a CAM method on a conv block, needing only forward passes', () => {
+    const method = methodByName('score-cam');
+    expect([method.name, method.title, method.layer, method.needs]).toEqual(['score-cam', 'Score-CAM', 'cam', ['conv-layer', 'forward-only']]);
+  });
+
   it('computes softmax probabilities in float64, safe from overflow', () => {
     // logits (0, ln 3, ln 4) → p = (1, 3, 4) / 8; the same shifted by 1000 (exp(1000) overflows without the max).
     const row = Float64Array.of(0, Math.log(3), Math.log(4));
