@@ -4,10 +4,10 @@
  *
  * Mutation testing of one group of modules (stryker/groups.mjs) with StrykerJS and the vitest runner, on one
  * core: each mutant is a small wrong change to a module, and the group's tests must fail on it. The report goes
- * to runs/mutation/GROUP.html (and .json); a second run of the same group reuses the results of mutants and
- * tests that did not change (runs/mutation/GROUP.incremental.json; --force runs them all). Extra options go to
- * StrykerJS, e.g. `npm run mutate -- train --mutate src/train/trainer.ts:90-130`. docs/mutation.md has the
- * scores and the surviving mutants that are equivalent.
+ * to runs/mutation/GROUP.html (and .json). Extra options go to StrykerJS, e.g.
+ * `npm run mutate -- train --mutate src/train/trainer.ts:90-130` (mutants on those lines only) or `--incremental`
+ * (reuse the results of mutants and tests that did not change, from runs/mutation/GROUP.incremental.json).
+ * docs/mutation.md has the scores and the surviving mutants that are equivalent.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
