@@ -14,5 +14,8 @@ import { LoadFailureReporter } from './load-failure-reporter.js';
 const testFiles = (process.env.XCNN_MUTATE_TESTS ?? '').split(',').filter((file) => file !== '');
 if (testFiles.length === 0) throw new Error('stryker/vitest.config.ts: XCNN_MUTATE_TESTS names no test file; run npm run mutate -- GROUP');
 
+// XCNN_MUTATE_WITHOUT_LOAD_REPORTER=1 leaves the reporter out, to see what it changes (docs/mutation.md).
+const reporters = process.env.XCNN_MUTATE_WITHOUT_LOAD_REPORTER === '1' ? ['default'] : ['default', new LoadFailureReporter()];
+
 // Spread, not mergeConfig: mergeConfig would append these files to the project's include glob (the whole suite).
-export default defineConfig({ ...base, test: { ...base.test, include: testFiles, reporters: ['default', new LoadFailureReporter()] } });
+export default defineConfig({ ...base, test: { ...base.test, include: testFiles, reporters } });
