@@ -6,7 +6,7 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/files/safetensors.js';
 import { XcnnError } from '../src/errors.js';
-import { decodeModel, encodeModel, infoMetadata, readInfo, TENSOR_NAMES } from '../src/model/model-file.js';
+import { decodeModel, encodeModel, infoMetadata, loadModelFromBytes, readInfo, TENSOR_NAMES } from '../src/model/model-file.js';
 import { loadModel, saveModel } from '../src/model/model-io.js';
 import { createNetwork, createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { Random } from '../src/random.js';
@@ -113,7 +113,8 @@ describe('model metadata, each check word for word', () => {
   it('writes training and metrics only when there are some, and the arch when the network has a spec', () => {
     const network = trainedLookingNetwork();
     const bare = infoMetadata({ geometry: MNIST_GEOMETRY, dataset: 'd', classNames: ['x'] });
-    expect(bare).toEqual({ format: 'xcnn', geometry: JSON.stringify(MNIST_GEOMETRY), dataset: 'd', class_names: '["x"]' });
+    expect(bare).toStrictEqual({ format: 'xcnn', geometry: JSON.stringify(MNIST_GEOMETRY), dataset: 'd', class_names: '["x"]' });
+    expect(Object.keys(bare)).toEqual(['format', 'geometry', 'dataset', 'class_names']); // no training or metrics key at all
     const full = infoMetadata(info, network);
     expect(Object.keys(full)).toEqual(['format', 'arch', 'geometry', 'dataset', 'class_names', 'training', 'metrics']);
     expect([full.arch, full.training, full.metrics]).toEqual([network.spec, '{"epochs":1}', '{"testAccuracy":0.5}']);
@@ -151,5 +152,89 @@ describe('model metadata, each check word for word', () => {
     expect(error.exitCode).toBe(2);
     expect(decodeModel(bytes, 'm', backend, { input: { channels: 3, height: 8, width: 8 } }).info.geometry).toEqual({ channels: 3, height: 8, width: 8, classes: 3 });
     expect(decodeModel(bytes, 'm', backend, { input: { height: 8, width: 8 } }).info.geometry).toEqual({ channels: 3, height: 8, width: 8, classes: 3 });
+  });
+});
+
+describe('files from elsewhere: what is read from the tensors, and each refusal', () => {
+  const tensor = (name: string, shape: number[], fill = 0.5) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill) });
+  const errorOf = (run: () => unknown): XcnnError => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(XcnnError);
+      return error as XcnnError;
+    }
+    throw new Error('accepted');
+  };
+
+  it('loads from bytes under the name "model" unless told another', () => {
+    expect(errorOf(() => loadModelFromBytes(Uint8Array.of(1, 2, 3), backend)).message).toBe('model: not a valid safetensors file: only 3 bytes, too short for the 8-byte header length');
+    const network = trainedLookingNetwork();
+    const loaded = loadModelFromBytes(encodeModel(network, info), backend, 'given.safetensors');
+    expect(Buffer.from(loaded.network.params.buffer).equals(Buffer.from(network.params.buffer))).toBe(true);
+    expect(loaded.info.dataset).toBe('mnist');
+  });
+
+  it('needs the architecture of a file with nn.Sequential\'s numeric names, as a usage error', () => {
+    const error = errorOf(() => decodeModel(encodeSafetensors([tensor('1.weight', [3, 4]), tensor('1.bias', [3])]), 'sd', backend));
+    expect(error.message).toBe("sd: its tensors have nn.Sequential's numeric names (1.weight, …) and no architecture: give it with --arch SPEC (the same layers as the Sequential)");
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('reads a file as nn.Sequential\'s when any tensor has a numeric name, and then refuses the others', () => {
+    const bytes = encodeSafetensors([tensor('1.weight', [3, 4]), tensor('1.bias', [3]), tensor('note', [1])], { arch: 'flatten linear(3)', geometry: JSON.stringify({ channels: 1, height: 2, width: 2, classes: 3 }) });
+    expect(errorOf(() => decodeModel(bytes, 'sd', backend)).message).toBe("sd: not an xcnn model: unexpected tensor 'note'; the architecture flatten linear(3) has 1.weight, 1.bias");
+  });
+
+  it('finds a Sequential layer with a two-digit index', () => {
+    const spec = 'flatten relu relu relu relu relu relu relu relu relu linear(3)'; // linear is layer 10
+    const loaded = decodeModel(encodeSafetensors([tensor('10.weight', [3, 4], 0.25), tensor('10.bias', [3], -1)]), 'sd', backend, { arch: spec });
+    expect(Array.from(loaded.network.parameter('fc1.weight').value)).toEqual(new Array(12).fill(0.25));
+    expect(Array.from(loaded.network.parameter('fc1.bias').value)).toEqual([-1, -1, -1]);
+    expect(loaded.info.geometry).toEqual({ channels: 1, height: 2, width: 2, classes: 3 }); // 4 features: 2 × 2
+  });
+
+  it('refuses a legacy file whose conv1, conv2 or fc1 bias is empty or not a vector', () => {
+    const legacy = (name: string, shape: number[]) =>
+      encodeSafetensors([...decodeSafetensors(pytorchStyleFile(), 'x').tensors].map(([n, t]) => (n === name ? tensor(n, shape) : { name: n, ...t })));
+    for (const [name, shape] of [['conv1.bias', [0]], ['conv2.bias', [0]], ['fc1.bias', [0]], ['conv1.bias', [32, 1]]] as const) {
+      expect(errorOf(() => decodeModel(legacy(name, [...shape]), 'm', backend)).message, `${name} [${shape}]`).toBe('m: not an xcnn model: conv1.bias, conv2.bias and fc1.bias must be non-empty vectors');
+    }
+  });
+
+  it('reads the classes from the last layer with weights, a convolution too, whatever follows it', () => {
+    const endsInRelu = decodeModel(encodeSafetensors([tensor('1.weight', [3, 4]), tensor('1.bias', [3])]), 'sd', backend, { arch: 'flatten linear(3) relu' });
+    expect(endsInRelu.info.geometry).toEqual({ channels: 1, height: 2, width: 2, classes: 3 });
+    const convolutional = decodeModel(encodeSafetensors([tensor('0.weight', [4, 2, 3, 3]), tensor('0.bias', [4]), tensor('2.weight', [3, 4, 3, 3]), tensor('2.bias', [3])]), 'sd', backend, {
+      arch: 'conv(4,3) relu conv(3,3) gap flatten',
+    });
+    expect(convolutional.info.geometry).toEqual({ channels: 2, height: 28, width: 28, classes: 3 }); // gap fits any size: 28
+  });
+
+  it('names the tensor that is missing when it cannot read the channels or the classes', () => {
+    const spec = 'conv(2,3) relu flatten linear(3)';
+    const file = (...names: string[]) =>
+      encodeSafetensors([tensor('conv1.weight', [2, 1, 3, 3]), tensor('conv1.bias', [2]), tensor('fc1.weight', [3, 1352]), tensor('fc1.bias', [3])].filter((t) => names.includes(t.name)), { arch: spec });
+    expect(errorOf(() => decodeModel(file('conv1.bias', 'fc1.weight', 'fc1.bias'), 'm', backend)).message).toBe(`m: its tensors do not match the architecture ${spec} (no conv1.weight)`);
+    expect(errorOf(() => decodeModel(file('conv1.weight', 'conv1.bias', 'fc1.weight'), 'm', backend)).message).toBe(`m: its tensors do not match the architecture ${spec} (no fc1.bias)`);
+    // With both there, the image size is inferred (28: 2 × 26 × 26 = 1352 features) and the missing weight named.
+    expect(errorOf(() => decodeModel(file('conv1.weight', 'conv1.bias', 'fc1.bias'), 'm', backend)).message).toBe(
+      `m: not an xcnn model: tensor 'fc1.weight' is missing (the architecture ${spec} has conv1.weight, conv1.bias, fc1.weight, fc1.bias)`,
+    );
+  });
+
+  it('refuses an architecture with no layer to read the classes from, as a usage error', () => {
+    const error = errorOf(() => decodeModel(encodeSafetensors([tensor('0.weight', [2, 4])]), 'sd', backend, { arch: 'flatten' }));
+    expect(error.message).toBe("sd: the architecture flatten has no linear or conv layer, so nothing in the file gives the class count: give the layers of the file's network");
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('tries image sizes up to 1024, and says so when no size fits and none plans', () => {
+    // maxpool(64) then 256 features: 16 × 16 cells, first at 1024 × 1024.
+    const big = decodeModel(encodeSafetensors([tensor('fc1.weight', [2, 256]), tensor('fc1.bias', [2])], { arch: 'maxpool(64) flatten linear(2)' }), 'm', backend);
+    expect(big.info.geometry).toEqual({ channels: 1, height: 1024, width: 1024, classes: 2 });
+    // A bias of 5 for a linear(3): no geometry plans, whatever the size.
+    const none = encodeSafetensors([tensor('fc1.weight', [3, 4]), tensor('fc1.bias', [5])], { arch: 'flatten linear(3)' });
+    expect(errorOf(() => decodeModel(none, 'm', backend)).message).toBe("m: no square image size makes the architecture flatten linear(3) fit its tensors' shapes");
   });
 });
