@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'runs', 'pretrained');
 const target = join(root, 'data', 'mnist-small.safetensors');
-const args = ['train', '--widths', '8,16,32', '--epochs', '6', '--seed', '1', '--threads', '2', '--backend', 'wasm', '--out', out];
+// --force: the model is made again from scratch each time, replacing the run an earlier `npm run pretrained` left.
+const args = ['train', '--widths', '8,16,32', '--epochs', '6', '--seed', '1', '--threads', '2', '--backend', 'wasm', '--out', out, '--force'];
 
 const run = spawnSync(process.execPath, [join(root, 'bin', 'xcnn.js'), ...args], { stdio: 'inherit', env: { ...process.env, XCNN_WASM_BUILD: 'simd' } });
 if (run.status !== 0) process.exit(run.status ?? 1);

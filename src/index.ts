@@ -3,15 +3,15 @@
  * modules, so a bundler can take it into a web page; the Node glue (files, the kernels on disk, worker
  * threads) is `xcnn`'s Node entry, src/node.ts, which re-exports all of this besides.
  *
- * A typical use: `createWasmBackendFromBytes(await (await fetch('kernels.wasm')).arrayBuffer())`, then
- * `loadModelFromBytes(modelBytes, backend)` → `predictImages`, `gradCam`, `evaluate`; or
- * `createPaperNetwork` → `train`.
+ * A typical use in a web page: `createWasmBackendFromUrl()` (the kernels found by the bundler, src/assets.ts),
+ * `loadShippedModel(backend)` or `loadModelFromBytes(modelBytes, backend)` → `predictImages`, `gradCam`,
+ * `evaluate`, and the pictures (`heatmapToPng`, `overlayToPng`, `modelReport`); or `createPaperNetwork` → `train`.
  */
 export { XcnnError } from './errors.js';
 export { Random, type RandomState } from './random.js';
 
 // Data: image sets over bytes, and the IDX format's parser.
-export { FASHION_MNIST_CLASS_NAMES, imagesFromPixels, MNIST_CLASS_NAMES, takeFirst, type Dataset, type ImageSet, type TestData } from './data/dataset.js';
+export { FASHION_MNIST_CLASS_NAMES, imagesFromPixels, MAX_CLASSES, MNIST_CLASS_NAMES, takeFirst, type Dataset, type ImageSet, type Labels, type TestData } from './data/dataset.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 
 // Model: the paper's network and its file format (bytes in, bytes out).
@@ -31,14 +31,30 @@ export {
   type SharedKernels,
   type WasmBackendOptions,
 } from './backend/wasm/wasm-backend.js';
+export type { MemoryStats } from './backend/wasm/arena.js';
+export type { Workspace } from './model/workspace.js';
 
-// Training.
+// The package's files in a web page: the kernels and the shipped model, found next to the package's modules (bundlers copy them).
+export { createWasmBackendFromUrl, loadShippedModel, shippedAssetUrls, supportsRelaxedSimd, type KernelUrlOptions, type ShippedAssetUrls } from './assets.js';
+
+// Training, and checkpoints as bytes (resume bit for bit with restoreCheckpoint → train).
 export { Adam, ADAM_DEFAULTS, type AdamSettings } from './train/adam.js';
 export { createTrainingState, train, type EpochRecord, type Progress, type TrainingState, type TrainOptions } from './train/trainer.js';
+export type { TrainSettings } from './train/settings.js';
+export {
+  CHECKPOINT_FILE,
+  checkpointSettings,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  restoreCheckpoint,
+  type CheckpointFile,
+  type CheckpointProgress,
+  type LoadedCheckpoint,
+} from './train/checkpoint-format.js';
 
 // Evaluation.
 export { predict, predictImages, type BatchPredictor, type Predictions } from './eval/predict.js';
-export { evaluate, evaluationOf, type Evaluation } from './eval/evaluate.js';
+export { evaluate, evaluationJson, evaluationOf, type Evaluation } from './eval/evaluate.js';
 export { classificationReport, confusionMatrix, type ClassificationReport, type ClassScores, type ConfusionMatrix } from './eval/metrics.js';
 export { formatClassificationReport, formatConfusionMatrix } from './eval/format.js';
 
@@ -46,7 +62,7 @@ export { formatClassificationReport, formatConfusionMatrix } from './eval/format
 export { gradCam, gradCamImage, type GradCam, type GradCamImage, type GradCamOptions } from './explain/grad-cam.js';
 export { explainImages, needsConvLayer, type ExplanationMethod, type ExplainOptions, type MethodExplanation, type MethodNeed } from './explain/methods/explain.js';
 export { camLayerOf, explainedLayer, explainableLayersOf, formatExplainableLayers, type ExplainableLayer } from './explain/explained-layer.js';
-export { explanationImage, heatmapFromMap, minMaxNormalize, zeroCentred, type Explanation, type ExplanationImage } from './explain/explanation.js';
+export { explanationImage, heatmapFromMap, isFlatMap, minMaxNormalize, zeroCentred, type Explanation, type ExplanationImage } from './explain/explanation.js';
 export { METHOD_NAMES, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 export { kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, type CoalitionValue, type OcclusionOptions, type PatchSamplingOptions } from './explain/methods/perturbation.js';
 export { explainForTargets, type TargetedExplainOptions } from './explain/explain-for-targets.js';
@@ -79,3 +95,35 @@ export { faithfulnessJson, formatFaithfulness } from './faithfulness/format.js';
 export { greyFromRgba, mnistDigit, MNIST_BOX, MNIST_SIZE, type DigitImage, type GreyImage } from './explain/mnist-digit.js';
 // A picture made into the input of any other model: its channels (grey or RGB), resized to its size.
 export { modelImageFromRgba } from './explain/model-image.js';
+
+// Pictures: heatmaps, overlays and every figure of the command line as PNG bytes (a PNG writer of its own,
+// no canvas, no zlib), the colormaps, and the report page.
+export {
+  classGalleryPng,
+  classMeansPng,
+  confusionCellsPng,
+  confusionMatrixPng,
+  explanationToPng,
+  heatmapToPng,
+  methodsComparisonPng,
+  overlayToPng,
+  rasterToPng,
+  tileGalleryPng,
+  trainingCurvesPng,
+  type ColormapChoice,
+  type ConfusionCellPanel,
+  type ConfusionCellRow,
+  type EpochMetrics,
+  type ExplainedImage,
+  type ExplanationPictureOptions,
+  type GalleryPictureOptions,
+  type GalleryTile,
+  type MapPictureOptions,
+  type MethodsFigureRow,
+  type OverlayPictureOptions,
+} from './render/pictures.js';
+export { colormap, colormapNames, coolwarm, divergingColormap, jet, viridis, type Colormap, type ColormapName, type DivergingColormapName } from './render/colormap.js';
+export { encodeRgbaPng, type PngEncodeOptions } from './render/png-encoder.js';
+export { Raster, type Rgb } from './render/raster.js';
+export { modelReport, MODEL_REPORT_DEFAULTS, type ModelReport, type ModelReportOptions } from './report/model-report.js';
+export { reportHtml, type ClassSummaryContent, type ReportContent, type ReportFigure } from './report/report-html.js';

@@ -1,8 +1,11 @@
 /**
  * xcnn as a library in Node.js: everything of the browser-safe core (src/index.ts), and the glue that
  * needs Node — the kernels read from the package's build/ folder, data folders and model files on disk,
- * worker threads, PNG pictures of digits. `import … from 'xcnn'` gives this module in Node and the core
- * elsewhere; `'xcnn/core'` is the core everywhere.
+ * worker threads, PNG pictures of digits, checkpoint files. `import … from 'xcnn'` gives this module in
+ * Node and the core elsewhere; `'xcnn/core'` is the core everywhere.
+ *
+ * `loadShippedModel` here reads the model from disk and shadows the core's, which fetches it (Node's
+ * fetch has no file: URLs): the same call works in both.
  */
 export * from './index.js';
 
@@ -10,6 +13,7 @@ export { createWasmBackend, type BuildChoice } from './backend/wasm/node.js';
 export { backendNames, createBackend } from './backend/select.js';
 export { defaultDataDir, loadDataset, loadTestData, readImageSet } from './data/dataset-files.js';
 export { readIdxFile } from './data/idx-files.js';
-export { loadModel, readModelFile, saveModel, shippedModelPath } from './model/model-io.js';
+export { loadModel, loadShippedModel, readModelFile, saveModel, shippedModelPath } from './model/model-io.js';
+export { loadCheckpoint, readCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { defaultThreads, ThreadPool } from './parallel/thread-pool.js';
 export { digitFromPng } from './explain/digit-image.js';

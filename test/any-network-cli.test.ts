@@ -70,8 +70,9 @@ describe('xcnn explain on a 3 × 10 × 10 colour model', () => {
       const out = join(work, `explain-${name}`);
       const result = xcnn('explain', '--model', colourModel, '--image', picture, '--out', out, '--backend', 'ts', ...layer);
       expect(result.status, result.stderr).toBe(0);
-      const [record] = JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8'));
-      expect(record.layer).toBe(name);
+      const json = JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8'));
+      expect(json.layer).toBe(name);
+      const [record] = json.images;
       expect([record.map.length, record.map[0].length]).toEqual([size, size]);
       expect([record.heatmap.length, record.heatmap[0].length]).toEqual([10, 10]);
       // The model saw the picture as R, G, B planes of 10 × 10: red on the left half, blue on the right.
@@ -79,7 +80,7 @@ describe('xcnn explain on a 3 × 10 × 10 colour model', () => {
       expect(record.input[0][5].slice(0, 5)).toEqual([220, 220, 220, 220, 220]);
       expect(record.input[2][5].slice(5)).toEqual([220, 220, 220, 220, 220]);
       // The figure's input panel (left, scale 8, below the titles) shows the red half in red.
-      const figure = decodePng(readFileSync(join(out, 'image-picture.png')), 'figure');
+      const figure = decodePng(readFileSync(join(out, 'image-picture-grad-cam.png')), 'figure');
       const at = (x: number, y: number) => Array.from(figure.rgba.subarray(4 * (y * figure.width + x), 4 * (y * figure.width + x) + 3));
       let red = 0;
       for (let y = 0; y < figure.height; y++) for (let x = 0; x < figure.width; x++) if (at(x, y).join() === '220,30,30') red++;
@@ -91,7 +92,7 @@ describe('xcnn explain on a 3 × 10 × 10 colour model', () => {
     const out = join(work, 'explain-colour-index');
     const result = xcnn('explain', '--model', colourModel, '--data', colourData, '--index', '3', '--method', 'grad-cam++', '--layer', 'relu1', '--out', out, '--backend', 'ts');
     expect(result.status, result.stderr).toBe(0);
-    const figure = decodePng(readFileSync(join(out, 'test-3.png')), 'figure');
+    const figure = decodePng(readFileSync(join(out, 'test-3-grad-cam++.png')), 'figure');
     // Pixel (x, y) of the image, enlarged 8 times in the input panel: find its exact colour in the figure.
     const colour = (x: number, y: number) => [0, 1, 2].map((c) => colourSet.images[((3 * 3 + c) * 10 + y) * 10 + x]);
     const hasColour = (rgb: number[]) => {
@@ -178,7 +179,7 @@ describe('--arch: a PyTorch nn.Sequential state_dict', () => {
       const model = which === 'arch' ? ['--model', sequential, '--arch', spec10] : ['--model', lenet10Model];
       const result = xcnn('explain', ...model, '--data', lenetData, '--index', '0,5', '--layer', 'conv1', '--out', out, '--backend', 'ts');
       expect(result.status, result.stderr).toBe(0);
-      return JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8')).map((r: { map: number[][] }) => r.map);
+      return JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8')).images.map((r: { map: number[][] }) => r.map);
     });
     expect(explained[0]).toEqual(explained[1]);
 

@@ -13,8 +13,12 @@ import { encodeSafetensors } from '../src/files/safetensors.js';
 import { encodeModel } from '../src/model/model-file.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
+import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
+import { encodeCheckpoint } from '../src/train/checkpoint.js';
+import { createTrainingState } from '../src/train/trainer.js';
+import { Random } from '../src/random.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
-import { idxBytes, rawSafetensors } from './fixtures/files.js';
+import { idxBytes, idxIntegers, rawSafetensors } from './fixtures/files.js';
 
 const { work, xcnn } = cliWorkspace('xcnn-bad-');
 const path = (...parts: string[]) => join(work, ...parts);
@@ -51,20 +55,39 @@ function pngOfSize(width: number, height: number): Uint8Array {
   return bytes;
 }
 
+/** A checkpoint of a paper network that claims 5 of its 1 epoch(s) done (test/checkpoint-validation.test.ts corrupts every other field). */
+function checkpointBeyondItsEpochs(): Uint8Array {
+  const network = createPaperNetwork(new ReferenceBackend());
+  const state = createTrainingState(network, new Adam(network), new Random(1), 1);
+  state.epoch = 5;
+  state.history = Array.from({ length: 5 }, (_, k) => ({ epoch: k + 1, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5, seconds: 1 }));
+  const settings = { epochs: 1, batchSize: 64, learningRate: 0.001, ...ADAM_DEFAULTS, seed: 1, arch: network.spec!, data: null, limit: null, testLimit: null, backend: 'ts' as const, threads: 1, checkpointEvery: null };
+  return encodeCheckpoint(state, settings, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
+}
+
 type Row = [input: string, problem: string, setup: () => string[], status: 1 | 2, message: RegExp];
 
 const rows: Row[] = [
   ['command line', 'an unknown command', () => ['fit'], 2, /unknown command 'fit'/],
-  ['command line', 'an unknown flag', () => ['train', '--epoch', '3'], 2, /Unknown option '--epoch'/],
+  ['command line', 'an unknown flag', () => ['train', '--epoch', '3'], 2, /unknown option '--epoch'; did you mean --epochs\?/],
   ['command line', 'a value of the wrong kind or out of range', () => ['train', '--batch', '0'], 2, /--batch: '0' is not a whole number from 1 to 65536/],
-  ['command line', 'a missing required flag', () => ['evaluate'], 2, /--model FILE is required/],
+  ['command line', 'a missing required flag', () => ['explain', '--model', 'model.safetensors'], 2, /xcnn explain: give either --index N\[,N…\] \(test images\) or --image FILE\.png/],
   ['command line', '--threads with the one-thread ts backend', () => ['train', '--backend', 'ts', '--threads', '2'], 2, /--threads 2 needs the wasm backend/],
   ['command line', '--threads out of range', () => ['evaluate', '--model', 'model.safetensors', '--threads', '0'], 2, /--threads: '0' is not a whole number from 1 to 64/],
   ['command line', 'a training flag with --resume', () => ['train', '--resume', 'x', '--seed', '2'], 2, /--seed cannot change on --resume/],
+  ['command line', 'an unknown command near a known one', () => ['trian'], 2, /unknown command 'trian'; did you mean train\?/],
+  ['command line', 'a flag that takes a value, given twice', () => ['train', '--epochs', '2', '--epochs', '3'], 2, /--epochs given twice \('2' and '3'\); give it once$/],
+  ['command line', 'a flag that does not apply', () => ['explain', '--model', 'model.safetensors', '--index', '0', '--method', 'lime', '--steps', '5'], 2, /--steps applies only to integrated-gradients; lime does not read it \(leave --steps out\)$/],
+  ['command line', 'a count out of its range', () => ['explain', '--model', 'model.safetensors', '--index', '0', '--figures', '20000'], 2, /--figures: '20000' is not a whole number from 0 to 10000$/],
+  ['command line', '--version with more words', () => ['--version', 'train'], 2, /xcnn --version: takes nothing after it, got 'train'$/],
   ['command line', 'faithfulness: an unknown method', () => ['faithfulness', '--model', 'model.safetensors', '--methods', 'grad-cam,magic'], 2, /--methods: 'magic' is not one of grad-cam,/],
-  ['command line', 'faithfulness: --n 0', () => ['faithfulness', '--model', 'model.safetensors', '--data', dataFolder('n0'), '--n', '0'], 2, /--n: '0' is not a whole number from 1 to 4/],
+  ['command line', 'faithfulness: --n 0', () => ['faithfulness', '--model', 'model.safetensors', '--data', dataFolder('n0'), '--n', '0'], 2, /--n: '0' is not a whole number from 1 to 100000/],
+  ['command line', 'faithfulness: --sanity beyond --n', () => ['faithfulness', '--model', 'model.safetensors', '--n', '10', '--sanity', '20'], 2, /^error: --sanity 20: the randomisation check takes the first N of the --n 10 images measured; give --sanity 10 or less$/],
   ['command line', 'faithfulness: --n beyond the test set', () => ['faithfulness', '--model', 'model.safetensors', '--data', dataFolder('n5'), '--n', '5'], 2, /--n: '5' is not a whole number from 1 to 4/],
   ['faithfulness.json (report --faithfulness)', 'does not exist', () => ['report', '--model', 'model.safetensors', '--faithfulness', 'absent.json'], 1, /absent\.json: cannot read the faithfulness results: no such file/],
+  ['faithfulness.json (report --faithfulness)', 'a field of the wrong type (a number as a string)', () => { writeFileSync(path('typed.json'), '{"images": "5"}'); return ['report', '--model', 'model.safetensors', '--faithfulness', 'typed.json']; }, 1, /^error: typed\.json: not a faithfulness\.json written by xcnn faithfulness: images is "5" \(a string\), not a number; write it again with xcnn faithfulness$/],
+  ['faithfulness.json (report --faithfulness)', 'a bare NaN', () => { writeFileSync(path('nan.json'), '{"images": NaN}'); return ['report', '--model', 'model.safetensors', '--faithfulness', 'nan.json']; }, 1, /^error: nan\.json: not a faithfulness\.json written by xcnn faithfulness: images is NaN, not a number;/],
+  ['command line', 'serve: an empty --host', () => ['serve', '--host', ''], 2, /^error: --host: '' is empty; give an address: 127\.0\.0\.1 \(the default\) keeps the page to this machine, 0\.0\.0\.0 opens it to the network$/],
   ['data folder', 'does not exist', () => ['train', '--data', path('absent')], 2, /absent: no such data folder/],
   ['data folder', 'is a file', () => ['train', '--data', path('model.safetensors')], 2, /model\.safetensors: not a folder/],
   ['data folder', 'lacks one of the four files', () => ['train', '--data', (() => { const d = path('empty'); mkdirSync(d, { recursive: true }); return d; })()], 1, /empty: missing train-images-idx3-ubyte/],
@@ -74,6 +97,8 @@ const rows: Row[] = [
   ['IDX file', 'a header claiming billions of images', () => ['train', '--data', dataFolder('billions', { 'train-images-idx3-ubyte': idxBytes([3_000_000_000, 28, 28], new Uint8Array(16)) })], 1, /need 2352000000000 bytes of data, the file has 16/],
   ['IDX file', 'no images', () => ['train', '--data', dataFolder('empty', { 't10k-images-idx3-ubyte': idxBytes([0, 28, 28], new Uint8Array(0)), 't10k-labels-idx1-ubyte': idxBytes([0], new Uint8Array(0)) })], 1, /t10k-images-idx3-ubyte: holds no images; a data set needs at least one training and one test image/],
   ['IDX file', 'labels and images disagree in count', () => ['train', '--data', dataFolder('count', { 'train-labels-idx1-ubyte': idxBytes([7], new Uint8Array(7)) })], 1, /7 labels for the 8 images/],
+  ['IDX file', 'a negative label in a 32-bit label file', () => ['train', '--data', dataFolder('negative', { 'train-labels-idx1-ubyte': idxIntegers([8], [0, 1, 2, 3, 4, -2, 6, 7], 4) })], 1, /train-labels-idx1-ubyte: label -2 of image 5 is outside 0 to 65535; a label is a class number, from 0$/],
+  ['IDX file', 'images of 16-bit integers', () => ['train', '--data', dataFolder('wide', { 'train-images-idx3-ubyte': idxIntegers([8, 28, 28], new Array(8 * 784).fill(0), 2) })], 1, /train-images-idx3-ubyte: an image file holds unsigned bytes \(IDX element type 0x08\), this one wider integers$/],
   ['IDX file (.gz)', 'a broken gzip stream', () => { const d = dataFolder('gz'); writeFileSync(join(d, 'train-images-idx3-ubyte'), Uint8Array.of(0x1f, 0x8b, 8, 0, 1)); return ['train', '--data', d]; }, 1, /train-images-idx3-ubyte: not a valid gzip file/],
   ['IDX file (.gz)', 'a gzip bomb claiming more than it holds', () => ['train', '--data', dataFolder('bomb', { 'train-images-idx3-ubyte': gzipSync(idxBytes([100_000_000, 28, 28], new Uint8Array(0))) })], 1, /claim \d+ bytes, over the \d+-byte limit/],
   ['data and model', 'labels beyond the model\'s classes', () => ['evaluate', '--model', 'model.safetensors', '--data', dataFolder('label', { 't10k-labels-idx1-ubyte': idxBytes([4], Uint8Array.of(0, 1, 2, 12)) })], 1, /label 12 is outside the model's 10 classes/],
@@ -94,7 +119,17 @@ const rows: Row[] = [
   ['PNG image (--image)', 'blank (no digit)', () => { writeFileSync(path('blank.png'), pngOfSize(8, 8)); return ['explain', '--model', 'model.safetensors', '--image', 'blank.png']; }, 1, /blank\.png: the image is blank/],
   ['checkpoint', 'none in the --resume folder', () => ['train', '--resume', work], 1, /checkpoint\.safetensors: no checkpoint to resume from/],
   ['checkpoint', 'a model file, not a checkpoint', () => { const d = path('ckpt'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), model); return ['train', '--resume', d]; }, 1, /checkpoint\.safetensors: not a usable xcnn checkpoint: its format is "xcnn"/],
-  ['output folder', 'cannot be written', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: \/proc\/xcnn-out: cannot write there: ENOENT/],
+  ['checkpoint', 'damaged: a field out of range', () => { const d = path('ckpt-epoch'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), checkpointBeyondItsEpochs()); return ['train', '--resume', d]; }, 1, /ckpt-epoch\/checkpoint\.safetensors: not a usable xcnn checkpoint: progress\.epoch is 5, not a whole number from 0 to 1$/],
+  // Checked before the model or data is read: none of these runs gets that far (the model file below is fine).
+  ['output folder (--out)', 'a file', () => ['train', '--out', 'model.safetensors'], 2, /^error: --out model\.safetensors: is a file, not a folder; give a folder \(created if missing\)$/],
+  ['output folder (--out)', 'a device', () => ['explain', '--model', 'model.safetensors', '--index', '0', '--out', '/dev/null'], 2, /^error: --out \/dev\/null: is a device, not a folder; give a folder \(created if missing\)$/],
+  ['output folder (--out)', 'inside a file', () => ['faithfulness', '--model', 'model.safetensors', '--out', 'model.safetensors/faith'], 2, /^error: --out model\.safetensors\/faith: model\.safetensors is a file, not a folder, so nothing can be made in it; give a folder \(created if missing\)$/],
+  // /sys refuses new files even to root (EACCES), and /proc new folders (ENOENT; EACCES for other users).
+  ['output folder (--out)', 'an existing folder that cannot be written', () => ['report', '--model', 'model.safetensors', '--out', '/sys'], 1, /^error: --out \/sys: cannot write there: permission denied \(EACCES\); give another --out$/],
+  ['output folder (--out)', 'a folder that cannot be created', () => ['train', '--data', dataFolder('ok'), '--epochs', '1', '--backend', 'ts', '--out', '/proc/xcnn-out'], 1, /^error: --out \/proc\/xcnn-out: cannot write there: (the file system takes no new entries there \(ENOENT\)|permission denied \(EACCES\)); give another --out$/],
+  ['output folder (--out)', 'holds a run already (no --force)', () => { const d = path('earlier'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'model.safetensors'), model); return ['train', '--out', 'earlier']; }, 2, /^error: earlier already holds a run \(model\.safetensors\); use --resume earlier to continue it, --force to overwrite it, or another --out$/],
+  ['output folder (--out)', '--force without --out', () => ['train', '--force'], 2, /^error: --force applies only with --out \(it replaces the run DIR holds; without --out every run gets a new folder\); leave --force out, or give --out$/],
+  ['output folder (--resume)', 'cannot be written', () => ['train', '--resume', '/sys'], 1, /^error: --resume \/sys: cannot write there: permission denied \(EACCES\); copy the run's folder where you can write and resume the copy$/],
 ];
 
 describe('bad input is refused clearly', () => {

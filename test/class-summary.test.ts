@@ -253,7 +253,8 @@ describe('xcnn report: the class-summary sections', () => {
   it('puts "What each class looks like" and "Why a t was read as p" in report.html, and writes their PNGs with --png', () => {
     const run = xcnn('report', '--backend', 'ts', '--model', join('run', 'model.safetensors'), '--test-limit', '40', '--method', 'grad-cam++', '--class-images', '3', '--cells', '2', '--per-cell', '2', '--png');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout.trim()).toBe(join('run', 'report.html')); // nothing extra printed
+    const figures = ['confusion', 'correct', 'misclassified', 'class-means', 'confusion-cells']; // no curves: the model has no training history
+    expect(run.stdout.trim().split('\n')).toEqual([join('run', 'report.html'), ...figures.map((name) => join('run', `${name}.png`))]); // the files written, nothing else
     const html = readFileSync(join(work, 'run', 'report.html'), 'utf8');
     expect(html).toContain('<h2>What each class looks like to the network</h2>');
     expect(html).toContain('<h2>Why a t was read as p</h2>');

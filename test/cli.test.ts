@@ -21,12 +21,12 @@ describe('xcnn CLI', () => {
 
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['train', '--bogus'], /Unknown option '--bogus'/],
+    [['train', '--bogus'], /unknown option '--bogus' \(see xcnn train --help\)/],
     [['train', '--epochs', '0'], /--epochs: '0' is not a whole number from 1 to 10000/],
     [['train', '--lr', 'fast'], /--lr: 'fast' is not a positive number/],
     [['train', '--backend', 'gpu'], /--backend: 'gpu' is not one of wasm, ts/],
     [['train', 'extra'], /unexpected argument 'extra'/],
-    [['evaluate'], /--model FILE is required/],
+    [['explain'], /give either --index N\[,N…\] \(test images\) or --image FILE\.png/],
     [['train', '--data', '/no/such/folder'], /no such data folder/],
   ])('refuses %j as a usage error (status 2)', (args, message) => {
     expectOneLineError(xcnn(...(args as string[])), 2, message as RegExp);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { explanationJson } from '../src/cli/explain-command.js';
 import type { ImageSet } from '../src/data/dataset.js';
+import { isFlatMap } from '../src/explain/explanation.js';
 import { gradCamImage } from '../src/explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
@@ -43,12 +44,14 @@ describe.each([
     for (let n = 0; n < result.count; n++) {
       const image = gradCamImage(result, n);
       const flatMap = image.map.every((v) => v === image.map[0]);
-      const json = explanationJson(result, image, { kind: 'test', index: n, label: 0 }, ['0', '1', '2', '3'], 'model.safetensors', { name, layer: result.layer });
+      const json = explanationJson(result, image, { kind: 'test', index: n, label: 0 }, ['0', '1', '2', '3']);
       if (flatMap) {
         expect(image.heatmap.every((v) => v === 0)).toBe(true);
         expect(json.flat).toBe(true);
       }
-      expect(json.flat).toBe(image.heatmap.every((v) => v === 0));
+      // Flat is decided on the raw map, and a flat map's heatmap is all zeros.
+      expect(json.flat).toBe(isFlatMap(image.map));
+      if (json.flat) expect(image.heatmap.every((v) => v === 0)).toBe(true);
       expect(JSON.stringify(json)).not.toMatch(/NaN|null|Infinity/);
     }
     if (ZERO_ON_BASELINE.has(name)) {

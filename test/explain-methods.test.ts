@@ -268,9 +268,9 @@ describe('xcnn explain --method (CLI)', () => {
   it('hires-cam: an 11 × 11 map on relu2 and a 28 × 28 heatmap', () => {
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0', '--method', 'hires-cam', '--out', 'hires', '--json');
     expect(run.status, run.stderr).toBe(0);
-    const [explanation] = JSON.parse(run.stdout);
-    expect(explanation.method).toBe('hires-cam');
-    expect(explanation.layer).toBe('relu2');
+    const json = JSON.parse(run.stdout);
+    expect([json.method, json.layer]).toEqual(['hires-cam', 'relu2']);
+    const [explanation] = json.images;
     expect(explanation.map).toHaveLength(11);
     expect(explanation.map[0]).toHaveLength(11);
     expect(explanation.heatmap).toHaveLength(28);
@@ -280,11 +280,11 @@ describe('xcnn explain --method (CLI)', () => {
   it('integrated-gradients: a 28 × 28 map on the input and its completeness gap', () => {
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0', '--method', 'integrated-gradients', '--steps', '16', '--out', 'ig');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Integrated Gradients for \d → ig\/test-0\.png/);
+    expect(run.stdout).toMatch(/Integrated Gradients for \d( \(flat\))? → ig\/test-0-integrated-gradients\.png/);
     const json = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0', '--method', 'integrated-gradients', '--steps', '16', '--out', 'ig', '--json');
-    const [explanation] = JSON.parse(json.stdout);
-    expect(explanation.method).toBe('integrated-gradients');
-    expect(explanation.layer).toBe('input');
+    const parsed = JSON.parse(json.stdout);
+    expect([parsed.method, parsed.layer]).toEqual(['integrated-gradients', 'input']);
+    const [explanation] = parsed.images;
     expect(explanation.map).toHaveLength(28);
     expect(explanation.map[0]).toHaveLength(28);
     expect(explanation.completenessGap).toBeGreaterThanOrEqual(0);

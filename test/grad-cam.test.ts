@@ -246,20 +246,21 @@ describe('xcnn explain (CLI)', () => {
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0,3', '--out', 'ex', '--json');
     expect(run.status, run.stderr).toBe(0);
     const printed = JSON.parse(run.stdout);
-    expect(printed).toHaveLength(2);
-    const [first] = printed;
+    expect(printed).toMatchObject({ model: 'model.safetensors', method: 'grad-cam', layer: 'relu2', placement: 'stretch', count: 2 });
+    expect(printed.flatCount).toBe(printed.images.filter((image: { flat: boolean }) => image.flat).length);
+    expect(printed.images).toHaveLength(2);
+    const [first] = printed.images;
     expect(first.source).toEqual({ testIndex: 0 });
     expect(first.label).toBe(7); // MNIST's first test image is a 7
     expect(first.probabilities).toHaveLength(10);
     expect(first.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
     expect(first.targetClass).toBe(first.predicted);
-    expect(first.layer).toBe('relu2');
     expect(first.map).toHaveLength(11);
     expect(first.map[0]).toHaveLength(11);
     expect(first.heatmap).toHaveLength(28);
     expect(first.heatmap.flat().every((v: number) => v >= 0 && v <= 1)).toBe(true);
     expect(JSON.parse(readFileSync(join(work, 'ex', 'explain.json'), 'utf8'))).toEqual(printed);
-    for (const name of ['test-0.png', 'test-3.png']) {
+    for (const name of ['test-0-grad-cam.png', 'test-3-grad-cam.png']) {
       const png = PNG.sync.read(readFileSync(join(work, 'ex', name)));
       expect(png.width).toBeGreaterThan(3 * 224); // three panels of 28 × 8 pixels
     }
@@ -271,23 +272,23 @@ describe('xcnn explain (CLI)', () => {
     writeFileSync(join(work, 'one.png'), PNG.sync.write(picture));
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--image', 'one.png', '--class', '1', '--out', 'mine', '--json');
     expect(run.status, run.stderr).toBe(0);
-    const [explanation] = JSON.parse(run.stdout);
+    const [explanation] = JSON.parse(run.stdout).images;
     expect(explanation.source).toEqual({ file: 'one.png' });
     expect(explanation.targetClass).toBe(1);
     expect(explanation.inverted).toBe(true);
     expect(explanation.input).toHaveLength(28);
-    expect(existsSync(join(work, 'mine', 'image-one.png'))).toBe(true);
+    expect(existsSync(join(work, 'mine', 'image-one-grad-cam.png'))).toBe(true);
   });
 
   it('says where it wrote what, without --json', () => {
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '1-2', '--out', 'ex2', '--colormap', 'viridis');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/test #1: true 2, predicted \d \(>?[\d.]+%\); Grad-CAM for \d → ex2\/test-1\.png/);
+    expect(run.stdout).toMatch(/test #1: true 2, predicted \d \(>?[\d.]+%\); Grad-CAM for \d( \(flat\))? → ex2\/test-1-grad-cam\.png/);
     expect(run.stdout).toMatch(/Grad-CAM of 2 image\(s\) in [\d.]+ s on the ts backend; wrote ex2\/explain\.json and 2 figure\(s\)/);
   });
 
   it.each([
-    [['--index', '0', '--image', 'one.png'], 2, /give either --index N\[,N…\] \(test images\) or --image FILE\.png/],
+    [['--index', '0', '--image', 'one.png'], 2, /--image and --index both choose the images to explain: give one/],
     [[], 2, /give either --index/],
     [['--index', '10000'], 2, /--index: '10000' is not a whole number from 0 to 9999/],
     [['--index', '5-2'], 2, /the range '5-2' ends before it starts/],

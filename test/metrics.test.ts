@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatClassificationReport } from '../src/eval/format.js';
+import { formatClassificationReport, formatConfusionMatrix, largestConfusions } from '../src/eval/format.js';
 import { classificationReport, confusionMatrix } from '../src/eval/metrics.js';
 
 describe('classification metrics', () => {
@@ -85,5 +85,28 @@ describe('classification metrics', () => {
     expect([empty.accuracy, empty.total]).toEqual([0, 0]);
     expect(empty.macroAvg).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
     expect(empty.weightedAvg).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+  });
+});
+
+describe('the confusion matrix in the terminal', () => {
+  it('is a table up to 20 classes, with every label and count apart', () => {
+    const lines = formatConfusionMatrix([[10, 0], [2, 8]], ['dim', 'bright']).split('\n');
+    expect(lines[0]).toBe('true ↓ / predicted →');
+    expect(lines.slice(1).map((line) => line.trim().split(/\s+/))).toEqual([['dim', 'bright'], ['dim', '10', '0'], ['bright', '2', '8']]);
+    const twenty = formatConfusionMatrix(Array.from({ length: 20 }, (_, t) => Array.from({ length: 20 }, (_, p) => (t === p ? 5 : 0))), Array.from({ length: 20 }, (_, k) => String(k)));
+    expect(twenty.split('\n')).toHaveLength(22);
+  });
+
+  it('beyond 20 classes lists the 20 largest confusions, largest first, and says where the whole matrix is', () => {
+    // 21 classes; class t is read as class (t + 1) mod 21 in t images (class 0 never), so the largest confusion is 20 → 0.
+    const classes = 21;
+    const matrix = Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_, p) => (p === t ? 50 : p === (t + 1) % classes ? t : 0)));
+    const names = Array.from({ length: classes }, (_, k) => `c${k}`);
+    const lines = formatConfusionMatrix(matrix, names).split('\n');
+    expect(lines[0]).toBe('confusion matrix: 21 classes, too many for a table (more than 20); the 20 confusions, true → predicted: images. The whole matrix is in the JSON (--json, metrics.json).');
+    expect(lines.slice(1).map((line) => line.trim().split(/\s+/))).toEqual(Array.from({ length: 20 }, (_, k) => [`c${20 - k}`, '→', `c${(21 - k) % 21}`, String(20 - k)]));
+    expect(largestConfusions(matrix)).toHaveLength(20);
+    const perfect = formatConfusionMatrix(Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_, p) => (p === t ? 3 : 0))), names);
+    expect(perfect).toBe('confusion matrix: 21 classes, too many for a table (more than 20); no image is misclassified. The whole matrix is in the JSON (--json, metrics.json).');
   });
 });

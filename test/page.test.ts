@@ -1,10 +1,12 @@
 /**
  * The page in a real browser: Debian's `chromium`, headless, driven by playwright-core against the page
- * server started here. A digit drawn with mouse strokes is classified, the explanation overlay changes as
- * it is drawn, a clicked MNIST test digit is predicted as the Node API predicts it with the same model, the
- * method picker changes the explanation, a model file of one's own loads (and a bad one is refused
- * without losing the model in use), and the page fits a phone's width. A screenshot is saved to
- * runs/page/page.png (or $XCNN_PAGE_SCREENSHOT).
+ * server started here. The page names the model it serves (file name, architecture, input size, classes);
+ * a digit drawn with mouse strokes is classified, the explanation overlay changes as it is drawn, a clicked
+ * MNIST test digit is predicted as the Node API predicts it with the same model, the method picker changes
+ * the explanation and nothing else (the same input, the same probabilities), a signed method is drawn in
+ * the diverging colormap with its legend, a model file of one's own loads (and a bad one is refused
+ * without losing the model in use), another served model is named for what it is, and the page fits a
+ * phone's width. A screenshot is saved to runs/page/page.png (or $XCNN_PAGE_SCREENSHOT).
  *
  * `.ci/run` installs chromium from Debian's packages when it is missing; where it cannot be installed,
  * this test is skipped with a message saying so.
@@ -17,14 +19,15 @@ import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { predictImages } from '../src/eval/predict.js';
 import { packageRoot } from '../src/files/package-root.js';
-import { loadModel, shippedModelPath } from '../src/model/model-io.js';
-import { pageFiles } from '../src/serve/page-files.js';
+import { loadModel, readModelFile, shippedModelPath } from '../src/model/model-io.js';
+import { pageContent } from '../src/serve/served-file.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { encodeModel } from '../src/model/model-file.js';
 import { createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
+import { COLOUR_GEOMETRY, COLOUR_SPEC, seededNetwork } from './fixtures/any-networks.js';
 
 const CHROMIUM = process.env.XCNN_CHROMIUM ?? '/usr/bin/chromium'; // Debian's package
 const hasChromium = existsSync(CHROMIUM);
@@ -43,6 +46,22 @@ async function overlayPixels(page: Page): Promise<number[]> {
     const canvas = document.getElementById('overlay') as HTMLCanvasElement;
     return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
   });
+}
+
+/** What the prediction panel shows: the class, what was explained, and every probability as printed. */
+async function predictionShown(page: Page): Promise<{ predicted: string | null; input: string | null; probabilities: string[] }> {
+  return {
+    predicted: await page.getAttribute('#prediction', 'data-predicted'),
+    input: await page.getAttribute('#prediction', 'data-input'),
+    probabilities: await page.locator('#probabilities .value').allTextContents(),
+  };
+}
+
+/** Picks a method and waits for its explanation. */
+async function pickMethod(page: Page, method: string, title: RegExp): Promise<void> {
+  await page.selectOption('#method', method);
+  await page.waitForFunction((pattern) => new RegExp(pattern).test(document.getElementById('explanation-caption')?.textContent ?? ''), title.source);
+  await settled(page);
 }
 
 function differingPixels(a: number[], b: number[]): number {
@@ -68,7 +87,7 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
   const errors: string[] = [];
 
   beforeAll(async () => {
-    server = await startPageServer({ files: pageFiles(packageRoot(), shippedModelPath()), port: 0 });
+    server = await startPageServer({ files: pageContent(packageRoot(), { bytes: readModelFile(shippedModelPath()), fileName: "mnist-small.safetensors" }), port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
     page.on('pageerror', (error) => errors.push(error.message));
@@ -84,9 +103,13 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
     await server?.close();
   });
 
-  it('loads the shipped model in a cross-origin isolated page, without errors', async () => {
+  it('loads the shipped model in a cross-origin isolated page, without errors, and names it: file, architecture, input, classes', async () => {
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(await page.textContent('#status')).toMatch(/conv\(8,3\) relu maxpool\(2\) conv\(16,3\) relu flatten linear\(32\) relu linear\(10\) .*test accuracy 98\.\d\d%/);
+    // 63,562 parameters: conv1 8·1·9 + 8, conv2 16·8·9 + 16, fc1 32·16·11·11 + 32, fc2 10·32 + 10.
+    expect(8 * 9 + 8 + (16 * 8 * 9 + 16) + (32 * 16 * 11 * 11 + 32) + (10 * 32 + 10)).toBe(63_562);
+    expect(await page.textContent('#model')).toMatch(
+      /^Model mnist-small\.safetensors: conv\(8,3\) relu maxpool\(2\) conv\(16,3\) relu flatten linear\(32\) relu linear\(10\), input 1×28×28, 10 classes \(0, 1, 2, 3, 4, 5, 6, 7, 8, 9\), mnist, 63,562 parameters, test accuracy 98\.\d\d%\.$/,
+    );
     expect(await page.locator('#probabilities li').count()).toBe(10);
     expect(await page.locator('#digits button').count()).toBe(10);
     expect(errors).toEqual([]);
@@ -124,12 +147,49 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
 
   it('explains with the method picked', async () => {
     await page.locator('#digits button').nth(7).click();
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.input === 'test digit 7');
     await settled(page);
     const gradCam = await overlayPixels(page);
-    await page.selectOption('#method', 'occlusion');
-    await settled(page);
-    expect(await page.textContent('#explanation-caption')).toMatch(/^Occlusion for class/);
+    await pickMethod(page, 'occlusion', /^Occlusion for class/);
     expect(differingPixels(gradCam, await overlayPixels(page))).toBeGreaterThan(0);
+  });
+
+  it('explains the same input when only the method changes: the prediction and every probability stay', async () => {
+    // A clicked test digit (shown on the canvas enlarged and smoothed, so reading the canvas again would give another input) …
+    await pickMethod(page, 'grad-cam', /^Grad-CAM for class/);
+    await page.locator('#digits button').nth(3).click();
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.input === 'test digit 3');
+    await settled(page);
+    const digit = await predictionShown(page);
+    const before = await overlayPixels(page);
+    for (const [method, title] of [['saliency', /^Saliency for class/], ['occlusion', /^Occlusion for class/], ['grad-cam', /^Grad-CAM for class/]] as const) {
+      await pickMethod(page, method, title);
+      expect(await predictionShown(page), method).toEqual(digit);
+    }
+    await pickMethod(page, 'saliency', /^Saliency for class/);
+    expect(differingPixels(before, await overlayPixels(page))).toBeGreaterThan(0); // the explanation did change
+    // … and a drawing.
+    await page.click('#clear');
+    await stroke(page, [[80, 50], [200, 50], [200, 240]]);
+    await settled(page);
+    const drawing = await predictionShown(page);
+    expect(drawing.input).toBe('drawing');
+    await pickMethod(page, 'integrated-gradients', /^Integrated Gradients for class/);
+    expect(await predictionShown(page)).toEqual(drawing);
+  });
+
+  it('draws a signed map in the diverging colormap, with a legend saying what red and blue mean', async () => {
+    await page.locator('#digits button').nth(1).click();
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.input === 'test digit 1');
+    await pickMethod(page, 'gradient-x-input', /^Gradient × input for class/);
+    expect(await page.getAttribute('#legend', 'data-colormap')).toBe('coolwarm');
+    expect(await page.textContent('#legend')).toMatch(/^ ?blue: evidence against (\d) · grey: none · red: evidence for \1 \(zero in the middle/);
+    // The digit's black border has input 0, so gradient × input is 0 there: coolwarm's grey over black.
+    const [r, g, b] = (await overlayPixels(page)).slice(0, 3);
+    expect([r, g, b]).toEqual([111, 111, 111]);
+    await pickMethod(page, 'grad-cam', /^Grad-CAM for class/);
+    expect(await page.getAttribute('#legend', 'data-colormap')).toBe('jet');
+    expect(await page.textContent('#legend')).toMatch(/blue: little evidence · red: most evidence for \d/);
   });
 
   it('loads a model of one\'s own, and keeps the previous one when a file is not a model', async () => {
@@ -142,9 +202,29 @@ describe.skipIf(!hasChromium)('the page (xcnn serve) in headless Chromium', () =
     narrow.initialize(new Random(5));
     const bytes = encodeModel(narrow, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
     await page.setInputFiles('#model-file', { name: 'mine.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
-    await page.waitForFunction(() => /^Model mine\.safetensors/.test(document.getElementById('status')?.textContent ?? ''));
+    await page.waitForFunction(() => /^Model mine\.safetensors/.test(document.getElementById('model')?.textContent ?? ''));
     await settled(page);
-    expect(await page.textContent('#status')).toMatch(/conv\(2,3\) relu maxpool\(2\) conv\(3,3\) relu flatten linear\(4\) relu linear\(10\) \(/);
+    expect(await page.textContent('#model')).toMatch(/^Model mine\.safetensors: conv\(2,3\) relu maxpool\(2\) conv\(3,3\) relu flatten linear\(4\) relu linear\(10\), input 1×28×28, 10 classes/);
+  });
+
+  it('names another served model for what it is: its file, architecture, input size and classes', async () => {
+    const network = seededNetwork(new ReferenceBackend(), COLOUR_SPEC, COLOUR_GEOMETRY, 7);
+    const bytes = encodeModel(network, { geometry: COLOUR_GEOMETRY, dataset: 'tiny colours', classNames: ['red', 'green', 'blue'] });
+    const other = await startPageServer({ files: pageContent(packageRoot(), { bytes, fileName: 'tiny-colour.safetensors' }), port: 0 });
+    const second = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+    try {
+      await second.goto(other.url);
+      await settled(second);
+      expect(await second.textContent('#model')).toMatch(
+        /^Model tiny-colour\.safetensors: conv\(4,3,pad=1\) bn relu conv\(6,3,stride=2\) relu gap flatten linear\(3\), input 3×10×10, 3 classes \(red, green, blue\), tiny colours, [\d,]+ parameters\.$/,
+      );
+      expect(await second.locator('#probabilities li').count()).toBe(3);
+      expect(await second.textContent('#drawing-title')).toBe('Your drawing'); // its classes are not the ten digits
+      expect(await second.getAttribute('#overlay', 'aria-label')).toBe("The network's input, 10 × 10 in colour, with the explanation's heatmap over it");
+    } finally {
+      await second.close();
+      await other.close();
+    }
   });
 
   it('clears, and fits a phone\'s width', async () => {

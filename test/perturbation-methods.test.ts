@@ -18,6 +18,7 @@ import { explainImages } from '../src/explain/methods/explain.js';
 import { choleskySolve, kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, patchFeatures, type CoalitionValue } from '../src/explain/methods/perturbation.js';
 import { saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
+import { Workspace } from '../src/model/workspace.js';
 import { Random } from '../src/random.js';
 import { seededValues } from './gradcheck.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
@@ -31,8 +32,10 @@ function halfBlankImages(seed: number, count: number): ImageSet {
 
 /** A "network" of one 1 × 4 × 4 image whose logits are [Σ_p x_p, 0]: occlusion by hand. */
 function sumNetwork(): Network {
+  const backend = new ReferenceBackend({ precision: 'float64' });
   return {
-    backend: new ReferenceBackend({ precision: 'float64' }),
+    backend,
+    workspace: new Workspace(backend),
     inputShape: [1, 4, 4],
     outputShape: [2],
     forward(input: Floats, batch: number): Floats {
@@ -205,19 +208,19 @@ describe('xcnn explain --method occlusion|kernel-shap|lime (CLI)', () => {
     const run = (seed: string) => xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0', '--method', 'kernel-shap', '--samples', '256', '--seed', seed, '--out', 'shap', '--json');
     const first = run('5');
     expect(first.status, first.stderr).toBe(0);
-    const [explanation] = JSON.parse(first.stdout);
-    expect(explanation.method).toBe('kernel-shap');
-    expect(explanation.layer).toBe('input');
+    const json = JSON.parse(first.stdout);
+    expect([json.method, json.layer]).toEqual(['kernel-shap', 'input']);
+    const [explanation] = json.images;
     expect(explanation.map).toHaveLength(28);
     expect(explanation.map[0]).toHaveLength(28);
     expect(explanation.completenessGap).toBeLessThan(1e-4);
-    expect(JSON.parse(run('5').stdout)[0].map).toEqual(explanation.map);
+    expect(JSON.parse(run('5').stdout).images[0].map).toEqual(explanation.map);
   });
 
   it('occlusion: writes the figure, and documents --window, --stride, --patch, --seed in --help', () => {
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', '--index', '0', '--method', 'occlusion', '--window', '6', '--stride', '3', '--out', 'occ');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Occlusion for \d → occ\/test-0\.png/);
+    expect(run.stdout).toMatch(/Occlusion for \d( \(flat\))? → occ\/test-0-occlusion\.png/);
     const help = xcnn('explain', '--help').stdout;
     for (const text of ['occlusion', 'kernel-shap', 'lime', '--window', '--stride', '--patch', '--seed']) expect(help).toContain(text);
   });

@@ -1,8 +1,10 @@
 /**
  * The small pretrained model that ships in data/ (made by `npm run pretrained`), and the `--widths` flag
  * that made it: the file is a few hundred KB, says how it was trained, reaches its recorded accuracy on
- * MNIST's test images, and `xcnn explain` uses it when no --model is given.
+ * MNIST's test images, and `xcnn explain`, `evaluate`, `report`, `faithfulness` and `serve` use it when no
+ * --model is given, saying so in one line on stderr.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +17,8 @@ import { paperSpec } from '../src/model/spec.js';
 import { cliWorkspace } from './fixtures/cli.js';
 
 const { work, xcnn } = cliWorkspace('xcnn-pretrained-');
+/** What a command says when it defaults to the shipped model (run outside the package, it names the file's full path). */
+const notice = `using the shipped model ${shippedModelPath()} (pass --model to use yours)`;
 
 describe('the shipped pretrained model (data/mnist-small.safetensors)', () => {
   const { network, info } = loadModel(shippedModelPath(), new ReferenceBackend());
@@ -43,9 +47,38 @@ describe('the shipped pretrained model (data/mnist-small.safetensors)', () => {
   it('is what `xcnn explain` uses when no --model is given', () => {
     const explained = xcnn('explain', '--index', '0', '--figures', '0', '--json', '--backend', 'ts');
     expect(explained.status, explained.stderr).toBe(0);
-    const [explanation] = JSON.parse(explained.stdout);
-    expect(explanation.model).toBe(shippedModelPath());
-    expect(explanation.predicted).toBe(explanation.label);
+    const json = JSON.parse(explained.stdout);
+    expect(json.model).toBe(shippedModelPath());
+    expect(json.images[0].predicted).toBe(json.images[0].label);
+    expect(explained.stderr.trim()).toBe(notice);
+  });
+
+  it('is what evaluate and faithfulness use when no --model is given, and they say so', () => {
+    const evaluated = xcnn('evaluate', '--test-limit', '50', '--json', '--backend', 'ts');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout).model).toBe(shippedModelPath());
+    expect(evaluated.stderr.trim()).toBe(notice);
+    const measured = xcnn('faithfulness', '--methods', 'grad-cam', '--n', '2', '--sanity', '1', '--steps', '4', '--figure-rows', '1', '--out', 'faith', '--json');
+    expect(measured.status, measured.stderr).toBe(0);
+    expect(JSON.parse(measured.stdout).model).toBe(shippedModelPath());
+    expect(measured.stderr.split('\n')[0]).toBe(notice); // then the progress bars
+  });
+
+  it('is what serve starts the page with when no --model is given, said once the server is up', async () => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'xcnn.js'), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+    let [stdout, stderr] = ['', ''];
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    await new Promise<void>((done, fail) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+        if (stdout.includes('the page is at')) done();
+      });
+      child.once('exit', (code) => fail(new Error(`xcnn serve exited with ${code}: ${stderr}`)));
+    });
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGINT');
+    await exited;
+    expect(stderr.trim()).toBe(notice);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
  * The README's Library examples, run as written: every ```js block of its "## Library" section is one of
  * the files in examples/ (it names the file on its first line) and must be that file word for word; the
- * blocks are then copied into a fresh folder where `xcnn` is installed (node_modules/xcnn → this package,
- * as `npm install` would leave it) and run with node in the README's order. Run after a build.
+ * Node ones (examples/*.mjs) are then copied into a fresh folder where `xcnn` is installed
+ * (node_modules/xcnn → this package, as `npm install` would leave it) and run with node in the README's
+ * order. The browser example (examples/browser/) is bundled and run in Chromium by test/bundler.test.ts.
+ * Run after a build.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ function libraryBlocks(): Array<{ file: string; code: string }> {
   const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => {
-    const file = /^\/\/ (examples\/[\w-]+\.mjs)\b/.exec(match[1])?.[1];
+    const file = /^\/\/ (examples\/(?:browser\/)?[\w-]+\.m?js)\b/.exec(match[1])?.[1];
     if (!file) throw new Error(`a js block of the README's Library section does not start with "// examples/NAME.mjs":\n${match[1].slice(0, 80)}`);
     return { file, code: match[1] };
   });
@@ -32,16 +34,18 @@ describe("the README's Library examples", () => {
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it('are the files in examples/, word for word, and all of them', () => {
-    expect(blocks.map((b) => b.file)).toEqual(['examples/train.mjs', 'examples/predict.mjs', 'examples/explain.mjs', 'examples/evaluate.mjs']);
+    expect(blocks.map((b) => b.file)).toEqual(['examples/train.mjs', 'examples/predict.mjs', 'examples/explain.mjs', 'examples/evaluate.mjs', 'examples/browser/main.js', 'examples/pictures.mjs']);
     for (const { file, code } of blocks) expect(code, file).toBe(readFileSync(join(root, file), 'utf8'));
-    expect(readdirSync(join(root, 'examples')).sort()).toEqual(blocks.map((b) => b.file.slice('examples/'.length)).sort());
+    const nodeExamples = blocks.filter((b) => b.file.endsWith('.mjs')).map((b) => b.file.slice('examples/'.length));
+    expect(readdirSync(join(root, 'examples')).sort()).toEqual([...nodeExamples, 'browser'].sort());
+    expect(readdirSync(join(root, 'examples', 'browser')).sort()).toEqual(['digits.js', 'index.html', 'main.js']);
   });
 
   it('run as written where xcnn is installed: train, then predict, explain and evaluate its model', () => {
     mkdirSync(join(folder, 'node_modules'));
     symlinkSync(root, join(folder, 'node_modules', 'xcnn'), 'dir');
     const output: Record<string, string> = {};
-    for (const { file, code } of blocks) {
+    for (const { file, code } of blocks.filter((b) => b.file.endsWith('.mjs'))) {
       const name = file.slice('examples/'.length);
       writeFileSync(join(folder, name), code);
       output[name] = execFileSync(process.execPath, [name], { cwd: folder, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 });
@@ -55,5 +59,8 @@ describe("the README's Library examples", () => {
     expect(output['explain.mjs'].split('\n').filter((line) => /^[ .:\-=+*#%@]{28}$/.test(line))).toHaveLength(2 * 14);
     expect(output['evaluate.mjs']).toMatch(/weighted avg/);
     expect(output['evaluate.mjs']).toMatch(/^accuracy [\d.]+%/m);
+    expect(output['pictures.mjs']).toMatch(/^wrote heatmap\.png, overlay\.png, confusion\.png and report\.html \(accuracy [\d.]+%\)$/m);
+    for (const png of ['heatmap.png', 'overlay.png', 'confusion.png']) expect(readFileSync(join(folder, png)).subarray(1, 4).toString(), png).toBe('PNG');
+    expect(readFileSync(join(folder, 'report.html'), 'utf8')).toContain('<h2>Why a t was read as p</h2>');
   });
 });

@@ -9,9 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import { drawText, GLYPH_HEIGHT, GLYPH_WIDTH, GLYPHS, hasGlyph, textWidth } from '../src/render/bitmap-font.js';
 import { jet, viridis } from '../src/render/colormap.js';
-import { cellIntensity, cellShade, confusionFigure } from '../src/render/confusion-figure.js';
+import { cellIntensity, cellShade, confusionCellSize, confusionFigure, labelStep, MAX_CONFUSION_FIGURE_CLASSES } from '../src/render/confusion-figure.js';
 import { curvesFigure, niceTicks, tickLabel, valueAxisTicks, type EpochMetrics } from '../src/render/curves-figure.js';
-import { classGallery, tileGallery } from '../src/render/gallery.js';
+import { classGallery, perClassScale, tileGallery } from '../src/render/gallery.js';
+import { classMeansFigure } from '../src/render/class-means-figure.js';
 import { explanationFigure, overlayColor, overlayRaster, type ExplainedImage } from '../src/render/overlay.js';
 import { decodePng, encodePng } from '../src/render/png.js';
 import { BLACK, Raster, WHITE, type Rgb } from '../src/render/raster.js';
@@ -150,6 +151,50 @@ describe('galleries', () => {
     expect(figure.width).toBeGreaterThan(3 * 84);
   });
 
+  it('marks a tile whose map is flat in its top-left corner, and only such a tile', () => {
+    const figure = tileGallery([{ image: CARD, flat: true }, { image: CARD }], 2, { colormap: jet });
+    keep('flat-tiles.png', figure);
+    // Each tile's first row: find the two tiles by their overlay colours, then look for the black mark.
+    const blackAt = (x0: number, y0: number) => {
+      let black = 0;
+      for (let y = y0; y < y0 + GLYPH_HEIGHT + 2; y++) for (let x = x0; x < x0 + textWidth('flat') + 4; x++) if (figure.getPixel(x, y).join() === '0,0,0') black++;
+      return black;
+    };
+    const tops: Array<[number, number]> = [];
+    for (let y = 0; y < figure.height && tops.length < 2; y++) {
+      for (let x = 0; x < figure.width - 1 && tops.length < 2; x++) {
+        const starts = (px: number, py: number) => figure.getPixel(px, py).join() !== '255,255,255' && (px === 0 || figure.getPixel(px - 1, py).join() === '255,255,255') && (py === 0 || figure.getPixel(px, py - 1).join() === '255,255,255');
+        if (starts(x, y) && figure.getPixel(x + 40, y).join() !== '255,255,255' && tops.every(([tx]) => Math.abs(tx - x) > 84)) tops.push([x, y]);
+      }
+    }
+    expect(tops).toHaveLength(2);
+    expect(blackAt(...tops[0])).toBeGreaterThan(50);
+    expect(blackAt(...tops[1])).toBe(0);
+  });
+
+  it('shrinks its tiles as the classes grow: 3 screen pixels a pixel up to 20 classes, 2 up to 50, then 1', () => {
+    expect([10, 20, 21, 47, 50, 51, 100].map(perClassScale)).toEqual([3, 3, 2, 2, 2, 1, 1]);
+    const rows = (classes: number) => Array.from({ length: classes }, () => [tile()]);
+    const labels = (classes: number) => Array.from({ length: classes }, (_, k) => String(k));
+    // A row is the tile, a caption line and a gap: 28·scale + 26 + 6 pixels.
+    const rowHeight = (classes: number) => (classGallery(rows(classes + 1), labels(classes + 1), { colormap: jet }).height - classGallery(rows(classes), labels(classes), { colormap: jet }).height);
+    expect(rowHeight(10)).toBe(28 * 3 + 26 + 6);
+    expect(rowHeight(40)).toBe(28 * 2 + 26 + 6);
+    expect(rowHeight(80)).toBe(28 * 1 + 26 + 6);
+  });
+
+  it('wraps the class means into bands of 25 columns beyond 25 classes', () => {
+    const means = (classes: number) => ({ classes, channels: 1, height: 4, width: 4, counts: new Int32Array(classes).fill(1), means: new Float32Array(classes * 16) });
+    const names = (classes: number) => Array.from({ length: classes }, (_, k) => String(k));
+    const figure = (classes: number) => classMeansFigure(means(classes), means(classes), names(classes), { colormap: jet, scale: 2 });
+    const [twentyFive, twentySix, fifty, fiftyOne] = [figure(25), figure(26), figure(50), figure(51)];
+    expect(twentySix.width).toBe(twentyFive.width);
+    expect(fifty.height).toBe(twentySix.height);
+    // A band: the names (9 + 6), three rows of tiles and gaps (3 · (8 + 6)), the counts (9 + 6), and 18 between bands.
+    expect(twentySix.height - twentyFive.height).toBe(15 + 3 * 14 + 15 + 18);
+    expect(fiftyOne.height - fifty.height).toBe(15 + 3 * 14 + 15 + 18);
+  });
+
   it('captions each tile, for the misclassified images', () => {
     const figure = tileGallery([tile('4→9 87%'), tile('3→5 >99%'), tile('7→1 51%')], 2, { colormap: jet, title: 'Misclassified' });
     keep('mistakes.png', figure);
@@ -181,6 +226,38 @@ describe('confusion-matrix figure', () => {
     expect(shadeOf(0, 0)).toBeLessThan(shadeOf(0, 1)); // 50 darker than 2
     expect(shadeOf(0, 1)).toBeLessThan(shadeOf(0, 2)); // 2 darker than 0
     expect(shadeOf(2, 0)).toBeLessThan(shadeOf(1, 0)); // 5 darker than 0
+  });
+
+  it('keeps 56-pixel cells up to 17 classes, then shrinks them to keep the grid near 1,000 pixels, down to 2 pixels', () => {
+    expect([2, 10, 17, 18, 47, 100, 350, 500].map(confusionCellSize)).toEqual([56, 56, 56, 55, 21, 10, 2, 2]);
+    expect(MAX_CONFUSION_FIGURE_CLASSES).toBe(500);
+    expect(() => confusionFigure(Array.from({ length: 501 }, () => new Array(501).fill(0)), Array.from({ length: 501 }, String))).toThrow(/501 classes, more than the 500/);
+  });
+
+  it('thins its labels to every 1st, 2nd, 5th, 10th, … class so they do not overlap', () => {
+    // Labels 9 pixels high (18 at scale 2) need their step times the cell to be at least 2 more.
+    expect(labelStep(56, 18)).toBe(1);
+    expect(labelStep(10, 9)).toBe(2);
+    expect(labelStep(5, 9)).toBe(5);
+    expect(labelStep(2, 9)).toBe(10);
+    expect(labelStep(1, 9)).toBe(20);
+  });
+
+  it('draws 350 classes as shades without counts, a 2-pixel cell each', () => {
+    const classes = 350;
+    const matrix = Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_, p) => (t === p ? 9 : p === 0 ? 1 : 0)));
+    const figure = confusionFigure(matrix, Array.from({ length: classes }, (_, k) => String(k)));
+    keep('confusion-350.png', figure);
+    // The grid's frame: the first row with 702 black pixels, and its left edge the column black 701 pixels down; the cells start inside it.
+    const isBlack = (x: number, y: number) => figure.getPixel(x, y).join() === '0,0,0';
+    const frameTop = Array.from({ length: figure.height }, (_, y) => y).find((y) => Array.from({ length: figure.width }, (_, x) => x).filter((x) => isBlack(x, y)).length >= 702)!;
+    const frameLeft = Array.from({ length: figure.width }, (_, x) => x).find((x) => isBlack(x, frameTop) && isBlack(x + 701, frameTop) && isBlack(x, frameTop + 701))!;
+    const corner = { x: frameLeft + 1, y: frameTop + 1 };
+    const shade = (t: number, p: number) => figure.getPixel(corner.x + 2 * p, corner.y + 2 * t).join();
+    expect(shade(200, 200)).toBe(cellShade(1).join()); // the diagonal, the largest count
+    expect(shade(200, 0)).toBe(cellShade(cellIntensity(1, 9)).join());
+    expect(shade(200, 100)).toBe(cellShade(0).join());
+    expect(figure.width).toBeLessThan(1000);
   });
 
   it('fits ten classes and four-digit counts, and long class names', () => {

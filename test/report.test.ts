@@ -159,21 +159,27 @@ describe('xcnn report (CLI)', () => {
     expect(existsSync(join(work, 'elsewhere', 'confusion.png'))).toBe(false);
   });
 
-  it('also writes each figure as a PNG with --png', () => {
+  it('also writes each figure as a PNG with --png, and prints every file it wrote', () => {
     const run = xcnn('report', '--backend', 'ts', '--model', join('run', 'model.safetensors'), '--test-limit', '30', '--out', 'figures', '--png');
     expect(run.status, run.stderr).toBe(0);
-    for (const name of ['confusion', 'correct', 'misclassified']) {
+    const names = ['curves', 'confusion', 'correct', 'misclassified', 'class-means', 'confusion-cells'];
+    expect(run.stdout.trim().split('\n')).toEqual([join('figures', 'report.html'), ...names.map((name) => join('figures', `${name}.png`))]);
+    for (const name of names) {
       expect(readFileSync(join(work, 'figures', `${name}.png`)).subarray(1, 4).toString(), name).toBe('PNG');
     }
   });
 
-  it('refuses a missing model or a bad flag with one line', () => {
+  it('reports on the shipped model when --model is left out, saying so, into runs/report', () => {
+    const run = xcnn('report', '--backend', 'ts', '--test-limit', '20', '--class-images', '2', '--cells', '1');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr.trim()).toBe(`using the shipped model ${join(import.meta.dirname, '..', 'data', 'mnist-small.safetensors')} (pass --model to use yours)`);
+    expect(run.stdout.trim()).toBe(join('runs', 'report', 'report.html'));
+  });
+
+  it('refuses a missing model file or a bad flag with one line', () => {
     const missing = xcnn('report', '--model', 'nope.safetensors');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^error: nope\.safetensors: cannot read the model: no such file/);
-    const noModel = xcnn('report');
-    expect(noModel.status).toBe(2);
-    expect(noModel.stderr).toMatch(/--model FILE is required/);
     const badColormap = xcnn('report', '--model', join('run', 'model.safetensors'), '--colormap', 'hot');
     expect(badColormap.status).toBe(2);
     expect(badColormap.stderr.trim().split('\n')).toHaveLength(1);

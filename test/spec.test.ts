@@ -280,6 +280,22 @@ describe('planNetwork', () => {
     expect(() => checkGeometry({ channels: 4096, height: 1, width: 1, classes: 1 })).not.toThrow();
   });
 
+  it('refuses more than 50 million parameters in one line naming the largest layer; 50 million itself plans', () => {
+    // flatten linear(128) on 1×312×1252: 128 · (312 · 1252) + 128 = 128 · 390624 + 128 = 50,000,000 exactly.
+    const atLimit = { channels: 1, height: 312, width: 1252, classes: 128 };
+    expect(planNetwork('flatten linear(128)', atLimit).parameters).toBe(50_000_000);
+    // One column more: 128 · (312 · 1253) + 128 = 128 · 390936 + 128 = 50,039,936.
+    const over = errorOf(() => planNetwork('flatten linear(128)', { ...atLimit, width: 1253 }));
+    expect(over.message).toBe('architecture: 50039936 parameters, more than the 50000000 xcnn trains or loads; the largest is layer 2 linear(128) (fc1) with 50039936: narrow it');
+    expect(over.exitCode).toBe(2);
+    // The paper's network at --widths 64,4096,4096, each width within its own bound: conv1 64·9 + 64 = 640,
+    // conv2 4096·64·9 + 4096 = 2,363,392, fc1 4096·(4096·11·11) + 4096 = 2,030,047,232, fc2 10·4096 + 10 = 40,970.
+    const wide = 'conv(64,3) relu maxpool(2) conv(4096,3) relu flatten linear(4096) relu linear(10)';
+    expect(errorOf(() => planNetwork(wide, MNIST)).message).toBe(
+      'architecture: 2032452234 parameters, more than the 50000000 xcnn trains or loads; the largest is layer 7 linear(4096) (fc1) with 2030047232: narrow it',
+    );
+  });
+
   it('prints a summary with every layer\'s output shape and parameter count', () => {
     expect(formatPlan(planNetwork('conv(4,3,pad=1) bn relu maxpool(2) flatten linear(10)', { channels: 3, height: 8, width: 8, classes: 10 })).split('\n')).toEqual([
       'layer    spec             output shape  parameters',

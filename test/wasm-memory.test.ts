@@ -1,11 +1,13 @@
 /**
  * The wasm backend's memory and argument checks: views that stay valid while the memory grows, no
- * allocation once shapes are seen, and an XcnnError — never a stray read or write — for a wrong
- * length, a Float64Array, an array from elsewhere, or a missing kernel module.
+ * allocation once shapes are seen, freed blocks reused by their size class (zero-filled), a full memory
+ * that stays usable, a disposed backend that refuses every use, and an XcnnError — never a stray read or
+ * write — for a wrong length, a Float64Array, an array from elsewhere, or a missing kernel module.
  */
 import { describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
 import { kernelsWasmPath, createWasmBackend } from '../src/backend/wasm/node.js';
+import { sizeClass } from '../src/backend/wasm/arena.js';
 import { createWasmBackendFromBytes } from '../src/backend/wasm/wasm-backend.js';
 import { XcnnError } from '../src/errors.js';
 import { Random } from '../src/random.js';
@@ -25,9 +27,9 @@ describe('WasmBackend memory', () => {
     first.fill(-2);
     ints.set([1, 2, 3]);
 
-    const before = wasm.memoryInUse;
+    const before = wasm.memoryStats().usedBytes;
     const large = wasm.allocFloats(24 * 1024 * 1024); // 96 MiB: more than the memory holds, so it grows
-    expect(wasm.memoryInUse - before).toBeGreaterThanOrEqual(large.byteLength);
+    expect(wasm.memoryStats().usedBytes - before).toBeGreaterThanOrEqual(large.byteLength);
     expect(large[large.length - 1]).toBe(0);
 
     expect(first.length).toBe(1001); // not detached
@@ -51,9 +53,71 @@ describe('WasmBackend memory', () => {
       wasm.conv2dBackward(conv, { input: x, weight: w, dOutput: y, dWeight: dw, dBias: db, dInput: dx });
     };
     step();
-    const seen = wasm.memoryInUse;
+    const seen = wasm.memoryStats();
     for (let k = 0; k < 3; k++) step();
-    expect(wasm.memoryInUse).toBe(seen);
+    expect(wasm.memoryStats()).toEqual(seen);
+  });
+
+  it('hands a freed block to the next request of its size class, zero-filled, without growing', () => {
+    const first = wasm.allocFloats(1000).fill(7);
+    const { usedBytes, highWaterBytes } = wasm.memoryStats();
+    wasm.free(first);
+    expect(wasm.memoryStats().usedBytes).toBeLessThan(usedBytes);
+    const again = wasm.allocFloats(990); // 3,960 bytes: the same class as 4,000 (3,968 … 4,096)
+    expect(again.byteOffset).toBe(first.byteOffset);
+    expect(again.every((x) => x === 0)).toBe(true);
+    expect(wasm.memoryStats()).toMatchObject({ usedBytes, highWaterBytes });
+  });
+
+  it('rounds a request up to its class by less than 1/8, each class one size, over the whole 4 GiB', () => {
+    // Every 16-byte step from 16 bytes to 1 MiB, then powers of two and their neighbours up to 4 GiB.
+    const requests = Array.from({ length: 65536 }, (_, k) => 16 * (k + 1));
+    for (let p = 20; p < 32; p++) requests.push(2 ** p - 16, 2 ** p, 2 ** p + 16);
+    requests.push(2 ** 32 - 16);
+    const sizeOf = new Map<number, number>();
+    const wrong: string[] = [];
+    let previous = -1;
+    for (const bytes of requests) {
+      const { index, blockBytes } = sizeClass(bytes);
+      if (blockBytes < bytes || blockBytes > Math.max(16, (bytes * 9) / 8)) wrong.push(`${bytes} bytes → a block of ${blockBytes}`);
+      if (index < previous) wrong.push(`${bytes} bytes → class ${index}, below the previous request's ${previous}`);
+      if ((sizeOf.get(index) ?? blockBytes) !== blockBytes) wrong.push(`class ${index} is ${sizeOf.get(index)} and ${blockBytes} bytes`);
+      sizeOf.set(index, blockBytes);
+      previous = index;
+    }
+    expect(wrong).toEqual([]);
+    expect(previous).toBe(207); // 16 exact classes, then 8 for each of 24 doublings
+    expect(sizeOf.get(16)).toBe(288); // the first rounded class: 17 and 18 units of 16 bytes
+  });
+
+  it('refuses to free an array twice, or a subarray, in one line naming the fix', () => {
+    const array = wasm.allocFloats(64);
+    expect(() => wasm.free(array.subarray(4))).toThrow(/nothing allocated starts at byte \d+ \(freed already, or a subarray\); free the array allocFloats returned, once/);
+    wasm.free(array);
+    expect(() => wasm.free(array)).toThrow(/freed already/);
+    expect(() => wasm.free(new Float32Array(4))).toThrow(/not in this backend's memory/);
+  });
+
+  it('stays usable after a request it cannot hold: a later one that fits still succeeds', async () => {
+    const small = await createWasmBackend({ maximumBytes: 64 * 1024 * 1024 });
+    const before = small.memoryStats();
+    expect(() => small.allocFloats(20 * 1024 * 1024)).toThrow(/memory is full: \d+ bytes needed, 67108864 available; dispose\(\) the networks you no longer use/);
+    expect(small.memoryStats()).toEqual(before); // the failed request moved nothing
+    for (let k = 0; k < 3; k++) expect(small.allocFloats(1024 * 1024).length).toBe(1024 * 1024);
+  });
+
+  it('refuses every use once disposed, in one line; disposing twice and freeing afterwards do nothing', async () => {
+    const backend = await createWasmBackend({ maximumBytes: 64 * 1024 * 1024 });
+    const x = backend.allocFloats(4);
+    const y = backend.allocFloats(4);
+    backend.dispose();
+    const disposed = /^this wasm backend was disposed \(dispose\(\) let go of its memory\); create a new backend and load the model on it$/;
+    expect(() => backend.reluForward(x, y)).toThrow(disposed);
+    expect(() => backend.allocFloats(4)).toThrow(disposed);
+    expect(() => backend.memoryStats()).toThrow(disposed);
+    expect(() => backend.shared).toThrow(disposed);
+    expect(() => backend.dispose()).not.toThrow();
+    expect(() => backend.free(x)).not.toThrow();
   });
 });
 

@@ -7,29 +7,31 @@
 //   canvas RGBA → the model's input [C, H, W]: for a 1 × 28 × 28 model greyFromRgba → mnistDigit (MNIST-style:
 //   ink, crop, 20 × 20 box, centre of mass in 28 × 28); for any other model modelImageFromRgba (its channels,
 //   resized to its size) → explainImages(network, one image, method) → probabilities [classes], heatmap
-//   [H, W] in [0, 1] → overlay RGBA [H, W, 4] = (1 − ½)·input + ½·jet(heat), the input in grey or in colour,
-//   as the figures of `xcnn explain`. A CAM method on a network without a conv answers with its one-line error.
+//   [H, W] → overlay RGBA [H, W, 4] = (1 − ½)·input + ½·colour(heat), the input in grey or in colour, as the
+//   figures of `xcnn explain` draw it: a signed map on the input (method.signed: both signs mean something)
+//   zero-centred, v / (2 max|v|) + ½, in the diverging coolwarm (blue −, grey 0, red +); any other map
+//   min–max normalised in jet. A CAM method on a network without a conv answers with its one-line error.
 //
 // Messages in:  { type: 'model', bytes: ArrayBuffer, name }
 //               { type: 'explain', id, input, method, picture: { rgba, width, height } }   a drawing
 //               { type: 'explain', id, input, method, digit: Uint8Array [784] }            an MNIST digit (as is for a
 //                                                                                         1 × 28 × 28 model, else converted)
+//               { type: 'explain', id, input, method, modelInput: Uint8Array [C·H·W] }     an input explained before,
+//                                                                                         again as it is (another method)
 //               (input: the page's name for what is explained, sent back with the answer)
-// Messages out: { type: 'model', name, description, classNames, kernels }  or  { type: 'error', id?, message }
-//               { type: 'explained', id, input, predicted, target, probabilities, digit, overlay, width, height, method, seconds }
+// Messages out: { type: 'model', name, description, model: { spec, input, classes, dataset, parameters, testAccuracy },
+//                 classNames, kernels }  or  { type: 'error', id?, message }
+//               { type: 'explained', id, input, predicted, target, probabilities, modelInput, overlay, width, height,
+//                 method, signed, seconds }   (modelInput: the model's input [C, H, W] that was explained)
 //               { type: 'blank', id } when the drawing holds no stroke yet
-import { createWasmBackendFromBytes, explainImages, greyFromRgba, loadModelFromBytes, methodByName, mnistDigit, XcnnError } from '../dist/src/index.js';
+import { createWasmBackendFromBytes, explainImages, greyFromRgba, loadModelFromBytes, methodByName, mnistDigit, XcnnError, zeroCentred } from '../dist/src/index.js';
 import { modelImageFromRgba } from '../dist/src/explain/model-image.js';
 import { inputColour, overlayColor } from '../dist/src/render/overlay.js';
-import { jet } from '../dist/src/render/colormap.js';
-
-/** Past this much arena memory (explanations allocate and never free), the backend is built afresh. */
-const REBUILD_AFTER_BYTES = 128 * 1024 * 1024;
+import { coolwarm, jet } from '../dist/src/render/colormap.js';
 
 let kernelBytes = null; // { bytes, build } of the kernels chosen
 let backend = null;
-let model = null; // { network, info, bytes, name }
-let rebuilding = false; // a fresh backend is being built (see REBUILD_AFTER_BYTES)
+let model = null; // { network, info, name }
 
 async function fetchBytes(url) {
   const response = await fetch(url);
@@ -43,22 +45,37 @@ async function chooseKernels() {
   return { bytes: await fetchBytes('../build/kernels.wasm'), build: 'simd' };
 }
 
-/** A fresh backend with `bytes` (a model file) loaded on it; a file that does not load leaves the previous model in place. */
+/**
+ * `bytes` (a model file) loaded on the worker's one backend, the previous model disposed so the next reuses
+ * its memory (the network keeps its buffers between drawings, so memory stays flat however long the page
+ * is used); a file that does not load leaves the previous model in place.
+ */
 async function loadModel(bytes, name) {
   kernelBytes ??= await chooseKernels();
-  const fresh = await createWasmBackendFromBytes(kernelBytes.bytes, { build: kernelBytes.build, maximumBytes: 1024 * 1024 * 1024 });
-  const { network, info } = loadModelFromBytes(bytes, fresh, name);
-  backend = fresh;
-  model = { network, info, bytes, name };
+  backend ??= await createWasmBackendFromBytes(kernelBytes.bytes, { build: kernelBytes.build, maximumBytes: 1024 * 1024 * 1024 });
+  const { network, info } = loadModelFromBytes(bytes, backend, name);
+  model?.network.dispose();
+  model = { network, info, name };
 }
 
-/** 'mnist, 1×28×28, conv(8,3) relu … (63,594 parameters), test accuracy 98.65%', from the model and its metadata. */
-function describe({ network, info, name }) {
-  const parameters = network.parameters.reduce((sum, p) => sum + p.value.length, 0);
+/** What the page shows of a model, from the network and its metadata. */
+function summary({ network, info }) {
   const accuracy = info.metrics?.testAccuracy;
-  const trained = typeof accuracy === 'number' ? `, test accuracy ${(100 * accuracy).toFixed(2)}%` : '';
-  const architecture = network.spec ?? 'a network built by hand';
-  return `${name}: ${info.dataset}, ${network.inputShape.join('×')}, ${architecture} (${parameters.toLocaleString('en')} parameters)${trained}`;
+  return {
+    spec: network.spec ?? 'a network built by hand',
+    input: [...network.inputShape], // [C, H, W]
+    classes: info.classNames.length,
+    dataset: info.dataset,
+    parameters: network.parameters.reduce((sum, p) => sum + p.value.length, 0),
+    testAccuracy: typeof accuracy === 'number' ? accuracy : null,
+  };
+}
+
+/** 'name: mnist, 1×28×28, conv(8,3) relu … (63,594 parameters), test accuracy 98.65%', from the model and its metadata. */
+function describe(model) {
+  const s = summary(model);
+  const trained = s.testAccuracy === null ? '' : `, test accuracy ${(100 * s.testAccuracy).toFixed(2)}%`;
+  return `${model.name}: ${s.dataset}, ${s.input.join('×')}, ${s.spec} (${s.parameters.toLocaleString('en')} parameters)${trained}`;
 }
 
 /** Whether the model takes MNIST's 1 × 28 × 28 (then drawings get MNIST's preprocessing, and test digits go in as they are). */
@@ -77,10 +94,15 @@ function digitRgba(digit) {
 /**
  * The model's input [C, H, W] of a message, as `xcnn explain --image` makes it: for a 1 × 28 × 28 model the
  * drawing preprocessed MNIST-style, or a test digit as it is (null when the drawing is blank, mnistDigit's
- * only complaint); for any other model the drawing or digit converted to its channels and size.
+ * only complaint); for any other model the drawing or digit converted to its channels and size. An input
+ * explained before (`modelInput`) is taken as it is, so another method explains exactly the same input.
  */
-function digitOf(message) {
+function modelInputOf(message) {
   const [channels, height, width] = model.network.inputShape;
+  if (message.modelInput) {
+    if (message.modelInput.length !== channels * height * width) throw new XcnnError(`the input to explain again has ${message.modelInput.length} values, but the model takes ${channels}×${height}×${width}`);
+    return message.modelInput;
+  }
   if (!takesMnist(model.network)) {
     const picture = message.digit ? { rgba: digitRgba(message.digit), width: 28, height: 28 } : message.picture;
     return modelImageFromRgba(new Uint8Array(picture.rgba), picture.width, picture.height, channels, height, width, 'the drawing');
@@ -96,26 +118,24 @@ function digitOf(message) {
 }
 
 /** Explains one input [C, H, W]: the prediction, the method's heatmap drawn over the input. */
-function explain(message, digit) {
+function explain(message, modelInput) {
   const started = performance.now();
   const method = methodByName(message.method);
   const [channels, height, width] = model.network.inputShape;
-  const set = { count: 1, channels, height, width, images: digit, labels: new Uint8Array(1) };
+  const set = { count: 1, channels, height, width, images: modelInput, labels: new Uint8Array(1) };
   const result = explainImages(model.network, set, method, { indices: [0] });
   const classes = result.classes;
+  // As `xcnn explain` decides: a signed map on the input is drawn zero-centred in the diverging colormap.
+  const signed = method.signed === true && result.mapHeight === height && result.mapWidth === width;
+  const heat = signed ? zeroCentred(result.maps) : result.heatmaps;
+  const colormap = signed ? coolwarm : jet;
   const overlay = new Uint8ClampedArray(height * width * 4);
-  const image = { width, height, channels, pixels: digit, heatmap: result.heatmaps };
+  const image = { width, height, channels, pixels: modelInput, heatmap: heat };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const [r, g, b] = overlayColor(inputColour(image, x, y), result.heatmaps[y * width + x], jet);
+      const [r, g, b] = overlayColor(inputColour(image, x, y), heat[y * width + x], colormap);
       overlay.set([r, g, b, 255], 4 * (y * width + x));
     }
-  }
-  if (backend.memoryInUse > REBUILD_AFTER_BYTES && !rebuilding) {
-    rebuilding = true;
-    loadModel(model.bytes, model.name)
-      .catch((error) => postMessage({ type: 'error', message: error.message }))
-      .finally(() => (rebuilding = false));
   }
   return {
     type: 'explained',
@@ -125,10 +145,11 @@ function explain(message, digit) {
     predicted: result.predicted[0],
     target: result.targets[0],
     probabilities: Array.from(result.probabilities.subarray(0, classes)),
-    digit,
+    modelInput,
     overlay,
     width,
     height,
+    signed,
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -137,10 +158,10 @@ onmessage = async ({ data: message }) => {
   try {
     if (message.type === 'model') {
       await loadModel(new Uint8Array(message.bytes), message.name);
-      postMessage({ type: 'model', name: message.name, description: describe(model), classNames: model.info.classNames, kernels: kernelBytes.build });
+      postMessage({ type: 'model', name: message.name, description: describe(model), model: summary(model), classNames: model.info.classNames, kernels: kernelBytes.build });
     } else if (message.type === 'explain') {
-      const digit = model === null ? null : digitOf(message);
-      postMessage(digit === null ? { type: 'blank', id: message.id } : explain(message, digit));
+      const modelInput = model === null ? null : modelInputOf(message);
+      postMessage(modelInput === null ? { type: 'blank', id: message.id } : explain(message, modelInput));
     }
   } catch (error) {
     postMessage({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });

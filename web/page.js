@@ -3,9 +3,14 @@
 // thread only draws, and keeps at most one request in flight: while the worker computes, the newest
 // drawing waits, and older ones are dropped, so the answer follows the pen as fast as the worker allows.
 //
+// Switching the method explains again exactly the model input explained last (never the canvas read and
+// preprocessed afresh), so only the explanation changes, never the prediction. The page names the model it
+// runs — the served file's name (sent by `xcnn serve` in Content-Disposition) or the file picked, its
+// architecture, input size and classes — from the model itself.
+//
 // For tests and curious readers, <main data-state> is 'loading', 'working' or 'ready' (nothing pending),
-// and #prediction carries data-predicted (the class, or '' when blank) and data-input ('drawing', or
-// 'test digit N' for the N-th of the row) of what it shows.
+// #prediction carries data-predicted (the class, or '' when blank) and data-input ('drawing', or
+// 'test digit N' for the N-th of the row) of what it shows, and #legend data-colormap ('jet' or 'coolwarm').
 import { METHOD_NAMES, parseIdx } from '../dist/src/index.js';
 import { DigitCanvas } from './digit-canvas.js';
 import { ProbabilityBars } from './probability-bars.js';
@@ -16,6 +21,9 @@ const SIZE = 28; // the row of MNIST test digits (data/page-digits-*), 28 × 28 
 
 const app = document.getElementById('app');
 const status = document.getElementById('status');
+const modelLine = document.getElementById('model');
+const legend = document.getElementById('legend');
+const legendText = document.getElementById('legend-text');
 const prediction = document.getElementById('prediction');
 const caption = document.getElementById('explanation-caption');
 const methodPicker = document.getElementById('method');
@@ -28,6 +36,8 @@ let nextId = 0;
 let inFlight = null; // the id of the request the worker is computing
 let pending = null; // what to explain next: () => the request's content, or null
 let modelReady = false;
+let source = { input: 'drawing' }; // what the user gave last: the drawing, or { input: 'test digit N', digit } of the row
+let latest = null; // { input, modelInput } of the last explanation the worker made (for this model), or null
 
 function setStatus(text, isError = false) {
   status.textContent = text;
@@ -55,8 +65,21 @@ function sendPending() {
   updateState();
 }
 
+/** The request content for what the user gave last, made into the model's input by the worker. */
+function sourceContent() {
+  return source.digit ? { input: source.input, digit: source.digit.slice() } : { input: 'drawing', picture: canvas.pixels() };
+}
+
+/** The request content that explains the last explained input again, exactly (another method); else the source. */
+function sameInputContent() {
+  return latest ? { input: latest.input, modelInput: latest.modelInput.slice() } : sourceContent();
+}
+
 const canvas = new DigitCanvas(document.getElementById('drawing'), {
-  onStroke: () => request(() => ({ input: 'drawing', picture: canvas.pixels() })),
+  onStroke: () => {
+    source = { input: 'drawing' };
+    request(sourceContent);
+  },
 });
 
 function clearOverlay() {
@@ -65,7 +88,7 @@ function clearOverlay() {
 }
 
 function showBlank() {
-  prediction.textContent = 'Draw a digit.';
+  prediction.textContent = isDigits(classNames) ? 'Draw a digit.' : 'Draw something.';
   prediction.dataset.predicted = '';
   prediction.dataset.input = 'drawing';
   caption.textContent = '';
@@ -87,6 +110,14 @@ function percent(probability) {
   return text === '100.0' && probability < 1 ? '>99.9%' : `${text}%`;
 }
 
+/** The colorbar and its words: what the colours of the overlay mean for the map shown. */
+function showLegend(signed, className) {
+  legend.dataset.colormap = signed ? 'coolwarm' : 'jet';
+  legendText.textContent = signed
+    ? `blue: evidence against ${className} · grey: none · red: evidence for ${className} (zero in the middle, the largest magnitude at the ends)`
+    : `blue: little evidence · red: most evidence for ${className} (the map's range)`;
+}
+
 function showExplanation(answer) {
   const name = classNames[answer.predicted];
   const p = answer.probabilities[answer.predicted];
@@ -96,25 +127,53 @@ function showExplanation(answer) {
   prediction.dataset.input = answer.input;
   bars.show(answer.probabilities, answer.predicted, percent);
   drawOverlay(answer.overlay, answer.width, answer.height);
+  showLegend(answer.signed, classNames[answer.target]);
   caption.textContent = `${answer.method} for class ${classNames[answer.target]}, computed in ${Math.max(1, Math.round(1000 * answer.seconds))} ms.`;
+}
+
+/** Whether the classes are the ten digits (then the page asks for a digit). */
+function isDigits(names) {
+  return names.length === 10 && names.every((name, k) => name === String(k));
+}
+
+/** The model line: which model the page runs, from the model itself. */
+function showModel(name, model, kernels) {
+  const [channels, height, width] = model.input;
+  const classes = `${model.classes} classes (${classNames.length <= 12 ? classNames.join(', ') : `${classNames.slice(0, 10).join(', ')}, …`})`;
+  const accuracy = model.testAccuracy === null ? '' : `, test accuracy ${(100 * model.testAccuracy).toFixed(2)}%`;
+  modelLine.replaceChildren(
+    'Model ',
+    Object.assign(document.createElement('strong'), { textContent: name }),
+    ': ',
+    Object.assign(document.createElement('code'), { textContent: model.spec }),
+    `, input ${channels}×${height}×${width}, ${classes}, ${model.dataset}, ${model.parameters.toLocaleString('en')} parameters${accuracy}.`,
+  );
+  modelLine.dataset.name = name;
+  document.getElementById('drawing-title').textContent = isDigits(classNames) ? 'Your digit' : 'Your drawing';
+  overlay.canvas.setAttribute('aria-label', `The network's input, ${width} × ${height}${channels === 3 ? ' in colour' : ''}, with the explanation's heatmap over it`);
+  setStatus(`Ready; kernels: ${kernels}.`);
 }
 
 worker.onmessage = ({ data: answer }) => {
   if (answer.type === 'model') {
     modelReady = true;
     classNames = answer.classNames;
+    latest = null; // an input made for the previous model may not fit this one
     bars.setClasses(classNames);
-    setStatus(`Model ${answer.description}; kernels: ${answer.kernels}.`);
+    showModel(answer.name, answer.model, answer.kernels);
     showBlank();
-    request(() => ({ input: 'drawing', picture: canvas.pixels() })); // explain what is drawn already with the new model
+    request(sourceContent); // explain what is drawn (or the test digit picked) with the new model
     return;
   }
   if (answer.id !== undefined && answer.id === inFlight) inFlight = null;
   if (answer.type === 'explained') {
+    latest = { input: answer.input, modelInput: answer.modelInput };
     if (pending === null) showExplanation(answer); // a newer drawing is waiting: skip to it
   } else if (answer.type === 'blank') {
+    latest = null;
     if (pending === null) showBlank();
   } else if (answer.type === 'error') {
+    if (answer.id !== undefined) latest = null; // this input was not explained: another method starts from the source
     // A model file that did not load leaves the previous model working (if there was one).
     modelReady = classNames.length > 0;
     setStatus(`Error: ${answer.message}${answer.id === undefined && modelReady ? ' (the previous model is still in use)' : ''}`, true);
@@ -125,9 +184,15 @@ worker.onmessage = ({ data: answer }) => {
 worker.onerror = (event) => setStatus(`The worker failed: ${event.message ?? 'unknown error'}`, true);
 
 async function fetchBytes(url) {
+  return (await fetchFile(url)).bytes;
+}
+
+/** A file's bytes, and its name when the server gives one (Content-Disposition's filename*, RFC 6266). */
+async function fetchFile(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const named = /filename\*=UTF-8''([^;]+)/i.exec(response.headers.get('Content-Disposition') ?? '');
+  return { bytes: new Uint8Array(await response.arrayBuffer()), name: named ? decodeURIComponent(named[1]) : null };
 }
 
 function loadModel(bytes, name) {
@@ -158,7 +223,8 @@ async function showTestDigits() {
     button.addEventListener('click', () => {
       canvas.clear();
       canvas.showDigit(pixels);
-      request(() => ({ input: `test digit ${n}`, digit: pixels.slice() })); // already MNIST-style: explained as it is
+      source = { input: `test digit ${n}`, digit: pixels }; // already MNIST-style: explained as it is
+      request(sourceContent);
     });
     row.append(button);
   }
@@ -170,11 +236,18 @@ for (const name of METHOD_NAMES) {
   option.textContent = SLOW_METHODS.has(name) ? `${name} (slow)` : name;
   methodPicker.append(option);
 }
-methodPicker.addEventListener('change', () => request(() => ({ input: 'drawing', picture: canvas.pixels() })));
+// Another method explains the same input: a request already waiting (a newer stroke) goes with the new
+// method as it is; otherwise the input of the last explanation — taken when its answer arrives, if one is
+// being computed — is explained again, exactly.
+methodPicker.addEventListener('change', () => {
+  if (pending === null) request(sameInputContent);
+});
 
 document.getElementById('clear').addEventListener('click', () => {
   canvas.clear();
   pending = null;
+  source = { input: 'drawing' };
+  latest = null;
   showBlank();
   updateState();
 });
@@ -188,6 +261,6 @@ clearOverlay();
 updateState();
 if (!crossOriginIsolated) setStatus('This page needs cross-origin isolation for WebAssembly threads; open it through `xcnn serve`.', true);
 showTestDigits().catch((error) => setStatus(`Cannot load the test digits: ${error.message}`, true));
-fetchBytes('/model.safetensors')
-  .then((bytes) => loadModel(bytes, 'model.safetensors'))
+fetchFile('/model.safetensors')
+  .then(({ bytes, name }) => loadModel(bytes, name ?? 'model.safetensors'))
   .catch((error) => setStatus(`Cannot load the model: ${error.message}`, true));

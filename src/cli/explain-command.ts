@@ -12,6 +12,11 @@
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
+ * explain.json is streamed, an image at a time, into a temporary file renamed when complete (49 MB for
+ * the MNIST test set, never held as one string). Figures are named for the image and the method,
+ * `test-7-grad-cam.png` and `image-digit-grad-cam.png`, so runs of several methods into one folder keep
+ * each one's. A flat map (all zero after the ReLU, or constant: explanation.ts, `isFlatMap`) is flagged in
+ * the JSON and counted in the summary: its overlay shows no evidence, which is not evidence of absence.
  */
 import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
@@ -19,52 +24,169 @@ import { usageError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
 import { digitFromPng, modelImageFromPng, type DigitImage } from '../explain/digit-image.js';
 import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
-import { explanationImage, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
+import { explanationImage, isFlatMap, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
 import { gradCam } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { explainImages, needsConvLayer, type MethodExplanation } from '../explain/methods/explain.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
-import { shippedModelPath } from '../model/model-io.js';
+import { AtomicFileWriter, writeFileAtomic } from '../files/atomic-write.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
 import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
 import { explanationFigure } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
-import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, threadsFlag } from './common.js';
+import { choiceFlag, given, GIVEN, intFlag, notWith, numberValue, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, MAX_IMAGES, SEED_RANGE, threadsFlag } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
+
+/**
+ * The settings each method reads (by-name.ts hands each method its own): a setting given for another
+ * method is refused rather than ignored (--samples means copies for one method and coalitions for another).
+ */
+const METHOD_SETTINGS = {
+  samples: ['smoothgrad', 'kernel-shap', 'lime'],
+  sigma: ['smoothgrad'],
+  steps: ['integrated-gradients'],
+  window: ['occlusion'],
+  stride: ['occlusion'],
+  patch: ['kernel-shap', 'lime'],
+  seed: ['smoothgrad', 'kernel-shap', 'lime'],
+} as const;
+
+/** The flag is a setting of these methods only. */
+function forMethods(methods: readonly string[]): FlagRule {
+  return {
+    applies: (values) => methods.includes(String(values.method)),
+    refusal: (flag, values) => `--${flag} applies only to ${methods.join(', ')}; ${values.method} does not read it (leave --${flag} out)`,
+  };
+}
+
+const methodOf = (values: FlagValues) => methodByName(String(values.method));
+
+/** --placement: how a conv block's map becomes the heatmap, so only for the methods whose map is on a block's cells. */
+const forBlockMaps: FlagRule = {
+  applies: (values) => methodOf(values).layer === 'cam',
+  refusal: (_, values) => `--placement ${values.placement}: only for the CAM methods, whose maps live on a convolution's cells; ${values.method}'s map is already on the input's pixels (leave --placement out)`,
+};
+
+/** --layer: only for the methods that read a conv block. */
+const forConvMethods: FlagRule = {
+  applies: (values) => needsConvLayer(methodOf(values)),
+  refusal: (_, values) => `--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${values.method} explains the input (leave --layer out)`,
+};
+
+/** --colormap: the figures of an unsigned map; a signed one is always drawn in the diverging map. */
+const forUnsignedFigures: FlagRule[] = [
+  {
+    applies: (values) => methodOf(values).signed !== true,
+    refusal: (_, values) => `--colormap: ${values.method}'s map is signed, and its figures are always drawn in the diverging blue–red colormap with zero in the middle (leave --colormap out)`,
+  },
+  { applies: (values) => values.figures !== 0, refusal: () => '--colormap: --figures 0 draws no figures (leave --colormap out)' },
+];
+
+/** With --list-layers the command prints the model's conv blocks and exits: only the flags that load the model apply. */
+const LIST_LAYERS_READS = ['list-layers', 'model', 'arch', 'input', 'backend', 'threads', 'help'];
+const listLayersAlone: FlagRule = {
+  applies: (values) => [...(values[GIVEN] ?? [])].every((name) => LIST_LAYERS_READS.includes(name)),
+  refusal: (_, values) => {
+    const other = [...(values[GIVEN] ?? [])].find((name) => !LIST_LAYERS_READS.includes(name));
+    return `--list-layers prints the model's conv blocks and exits; --${other} does nothing with it (leave one of them out)`;
+  },
+};
+
+/** The most figures one run draws (each takes tens of milliseconds; explain.json has every image). */
+const MAX_FIGURES = 10_000;
+
+/** The most samples (noisy copies, coalitions) a method draws per image. */
+const MAX_SAMPLES = 100_000;
+
+/** The most patches KernelSHAP and LIME fit weights to: KernelSHAP solves an M × M system. */
+const MAX_PATCHES = 4096;
 
 export const explainSpec: CommandSpec = {
   name: 'explain',
+  brief: 'Explains predictions with Grad-CAM or another method.',
   summary:
     'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json. --layer explains another conv block; --list-layers shows them.',
-  usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm] [--threads N]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors)' },
+    model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
-    index: { type: 'string', value: 'LIST', help: 'test images to explain: indices and ranges, e.g. 0,7,100-199, or all' },
-    image: { type: 'string', value: 'FILE', help: 'a PNG (any size): for a 1×28×28 model a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size' },
-    ...layerFlag,
-    'list-layers': { type: 'boolean', help: 'print the conv blocks --layer can name, with their shapes and receptive fields, and exit' },
-    method: { type: 'string', value: 'NAME', help: `the explanation method: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
-    samples: { type: 'string', value: 'N', help: 'smoothgrad: noisy copies per image (default 50); kernel-shap, lime: patch coalitions per image (default 1024)' },
-    sigma: { type: 'string', value: 'S', help: 'smoothgrad: the noise\'s standard deviation, pixels being in [0, 1]', default: '0.15' },
-    steps: { type: 'string', value: 'N', help: 'integrated-gradients: steps from the black baseline to the image', default: '64' },
-    window: { type: 'string', value: 'N', help: 'occlusion: the side of the black square slid over the image, in pixels', default: '4' },
-    stride: { type: 'string', value: 'N', help: 'occlusion: pixels between the window\'s positions', default: '2' },
-    patch: { type: 'string', value: 'N', help: 'kernel-shap, lime: the side of the square patches the image is cut into, in pixels', default: '4' },
-    seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed', default: '1' },
-    class: { type: 'string', value: 'K', help: 'explain class K instead of the predicted class (eigen-cam ignores it: its map is the same for every class)' },
-    placement: { type: 'string', value: 'stretch|receptive-field', help: 'CAM methods: stretch the block\'s map over the image (the usual), or put each cell at the centre of its receptive field (for the paper\'s relu2, cell i at pixel 2i + 3.5)', default: 'stretch' },
-    out: { type: 'string', value: 'DIR', help: 'where the figures (one PNG per image) and explain.json (every image) go', default: 'runs/explain' },
-    figures: { type: 'string', value: 'N', help: 'draw figures for the first N images only (explain.json has them all)', default: '100' },
-    json: { type: 'boolean', help: 'print the explanations on stdout as a JSON array (one object per image, as in the JSON files)' },
-    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours (signed maps — gradient-x-input, integrated-gradients, occlusion, kernel-shap, lime, the guided methods — are always drawn in a diverging blue–red map with zero in the middle)', default: 'jet' },
-    ...dataFlag,
+    index: { type: 'string', value: 'LIST', help: 'Test images to explain: indices and ranges, e.g. 0,7,100-199, or all.', check: checkIndexList },
+    image: {
+      type: 'string',
+      value: 'FILE',
+      help: 'A PNG (any size): for a 1×28×28 model a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size.',
+      appliesWhen: [notWith('index', 'both choose the images to explain')],
+    },
+    ...withRules(layerFlag, [forConvMethods]),
+    'list-layers': { type: 'boolean', help: 'Print the conv blocks --layer can name, with their shapes and receptive fields, and exit.', appliesWhen: [listLayersAlone] },
+    method: { type: 'string', value: 'NAME', help: `The explanation method: ${METHOD_NAMES.join(', ')}.`, default: 'grad-cam', choices: METHOD_NAMES },
+    samples: {
+      type: 'string',
+      value: 'N',
+      help: 'smoothgrad: noisy copies per image; kernel-shap, lime: patch coalitions per image, at least 2.',
+      defaultNote: 'smoothgrad 50, kernel-shap and lime 1024',
+      range: wholeRange(1, MAX_SAMPLES),
+      appliesWhen: [forMethods(METHOD_SETTINGS.samples)],
+    },
+    sigma: { type: 'string', value: 'S', help: 'smoothgrad: the noise\'s standard deviation, pixels being in [0, 1].', default: '0.15', range: realRange(0, 10), appliesWhen: [forMethods(METHOD_SETTINGS.sigma)] },
+    steps: { type: 'string', value: 'N', help: 'integrated-gradients: steps from the black baseline to the image.', default: '64', range: wholeRange(1, 10_000), appliesWhen: [forMethods(METHOD_SETTINGS.steps)] },
+    window: { type: 'string', value: 'N', help: 'occlusion: the side of the black square slid over the image, in pixels, at most the image\'s side.', default: '4', range: wholeRange(1, 4096), appliesWhen: [forMethods(METHOD_SETTINGS.window)] },
+    stride: { type: 'string', value: 'N', help: 'occlusion: pixels between the window\'s positions.', default: '2', range: wholeRange(1, 4096), appliesWhen: [forMethods(METHOD_SETTINGS.stride)] },
+    patch: {
+      type: 'string',
+      value: 'N',
+      help: `kernel-shap, lime: the side of the square patches the image is cut into, in pixels, at most ${MAX_PATCHES} patches in all.`,
+      default: '4',
+      range: wholeRange(1, 4096),
+      appliesWhen: [forMethods(METHOD_SETTINGS.patch)],
+    },
+    seed: { type: 'string', value: 'N', help: 'smoothgrad, kernel-shap, lime: the random seed.', default: '1', range: SEED_RANGE, appliesWhen: [forMethods(METHOD_SETTINGS.seed)] },
+    class: { type: 'string', value: 'K', help: 'Explain class K instead of the predicted class, K below the model\'s class count; eigen-cam records it as the target, but its map is the same for every class.', range: wholeRange(0, 4095) },
+    placement: {
+      type: 'string',
+      value: 'stretch|receptive-field',
+      help: 'CAM methods: stretch the block\'s map over the image, the usual, or put each cell at the centre of its receptive field: for the paper\'s relu2, cell i at pixel 2i + 3.5.',
+      default: 'stretch',
+      choices: PLACEMENTS,
+      appliesWhen: [forBlockMaps],
+    },
+    out: { type: 'string', value: 'DIR', help: 'Where the figures (one PNG per image, named for the image and the method: test-7-grad-cam.png, image-NAME-grad-cam.png) and explain.json (every image) go; created if missing.', default: 'runs/explain' },
+    figures: { type: 'string', value: 'N', help: 'Figures drawn, for the first N images explained; explain.json has them all.', default: '100', range: wholeRange(0, MAX_FIGURES) },
+    json: { type: 'boolean', help: 'Print explain.json on stdout too (the method and layer, then one object per image under "images"), streamed an image at a time.' },
+    colormap: {
+      type: 'string',
+      value: 'jet|viridis',
+      help: 'The heatmap colours of an unsigned map; signed maps — gradient-x-input, integrated-gradients, occlusion, kernel-shap, lime, the guided methods — are always drawn in a diverging blue–red map with zero in the middle.',
+      default: 'jet',
+      choices: colormapNames,
+      appliesWhen: forUnsignedFigures,
+    },
+    ...withRules(dataFlag, [{ applies: (values) => !given(values, 'image'), refusal: () => '--data applies only with --index (test images); --image explains your PNG without reading a data set (leave --data out)' }]),
     ...backendFlag,
     ...threadsFlag,
-    help: { type: 'boolean', help: 'show this help' },
+    help: { type: 'boolean', help: 'Show this help.' },
   },
 };
+
+/** Each flag of `flags` with `rules` added to its own. */
+function withRules(flags: Flags, rules: FlagRule[]): Flags {
+  return Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, { ...flag, appliesWhen: [...(flag.appliesWhen ?? []), ...rules] }]));
+}
+
+/**
+ * --index's form, checked as the flags are read (its indices are checked against the test set once it is
+ * read): items `N`, `A-B` (A ≤ B) or `all`, comma-separated.
+ */
+function checkIndexList(text: string): void {
+  for (const item of text.split(',').map((s) => s.trim())) {
+    if (item === 'all') continue;
+    if (item === '') throw usageError(`--index: '${text}' has an empty item; give indices like 0,7,100-199`);
+    const bounds = /^(\d+)-(\d+)$/.exec(item);
+    const [first, last] = (bounds ? [bounds[1], bounds[2]] : [item, item]).map((part) => intFlag('index', part, 0, MAX_IMAGES - 1));
+    if (last < first) throw usageError(`--index: the range '${item}' ends before it starts`);
+  }
+}
 
 /**
  * The test-set indices named by `--index`: comma-separated whole numbers, inclusive ranges `A-B`, or
@@ -90,13 +212,6 @@ export function parseIndexList(text: string, count: number): number[] {
   return indices;
 }
 
-/** SmoothGrad's σ: a number ≥ 0 (0 gives the saliency map). */
-function sigmaFlag(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw usageError(`--sigma: '${text}' is not a number ≥ 0`);
-  return value;
-}
-
 /** Numbers cut to 6 significant digits: JSON a reader can scan, exact enough to compare maps. */
 function round6(value: number): number {
   return Number(value.toPrecision(6));
@@ -112,26 +227,42 @@ function grid(values: ArrayLike<number>, height: number, width: number, round: (
 }
 
 /** What an explained image came from; `digit.pixels` is [C, H, W] (a made-MNIST-like digit for a 1×28×28 model). */
-type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
+export type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
 
-/** How an explanation was made, as explain.json records it. */
+/** How an explanation was made, as explain.json records it at its top. */
 export interface MethodRecord {
   name: string;
   layer: string;
-  completenessGap?: number; // Integrated Gradients and KernelSHAP
   placement?: Placement; // conv-block maps: how the map became the heatmap (default 'stretch')
   classAgnostic?: boolean; // Eigen-CAM: the map is the same for every target class
+}
+
+/**
+ * The top of explain.json: the model, what made every map (`method`; `layer`, the conv block or 'input';
+ * `placement` for a conv block's maps; `classAgnostic` for Eigen-CAM), how many images it holds and how many
+ * of their maps are flat. The images follow under `images` (`explanationJson` each).
+ */
+export function explainJsonHeader(modelPath: string, method: MethodRecord, count: number, flatCount: number) {
+  return {
+    model: modelPath,
+    method: method.name,
+    layer: method.layer,
+    ...(method.layer !== 'input' ? { placement: method.placement ?? 'stretch' } : {}),
+    ...(method.classAgnostic ? { classAgnostic: true } : {}),
+    count,
+    flatCount,
+  };
 }
 
 /**
  * One image's record in explain.json. Besides the prediction: `map`, the method's raw, unnormalised map
  * ([h][w], 6 significant digits; signed for the signed methods), and `heatmap`, the map brought to the
  * input's size and min–max normalised to [0, 1]. A map that is flat — all zero after the CAM family's ReLU,
- * or constant, e.g. a blank image's — has no scale to normalise by: its heatmap is all zeros and `flat` is
- * true (never NaN). `placement` is written for conv-block maps, `classAgnostic` for Eigen-CAM. For a PNG,
- * `input` is the image the model saw: [H][W] for one channel, [C][H][W] for more.
+ * or constant, e.g. a blank image's (`isFlatMap`, decided on the raw map) — shows no evidence: its heatmap
+ * is all zeros and `flat` is true (never NaN). `completenessGap` for Integrated Gradients and KernelSHAP.
+ * For a PNG, `input` is the image the model saw: [H][W] for one channel, [C][H][W] for more.
  */
-export function explanationJson(result: Explanation, image: ExplanationImage, source: Source, classNames: string[], modelPath: string, method: MethodRecord = { name: 'grad-cam', layer: 'relu2' }) {
+export function explanationJson(result: Explanation, image: ExplanationImage, source: Source, classNames: string[], completenessGap?: number) {
   const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
   const pixels = result.height * result.width;
   const channels = source.kind === 'image' ? source.digit.pixels.length / pixels : 1;
@@ -139,23 +270,51 @@ export function explanationJson(result: Explanation, image: ExplanationImage, so
     channels === 1 ? grid(values, result.height, result.width, (v) => v) : Array.from({ length: channels }, (_, c) => grid(values.subarray(c * pixels, (c + 1) * pixels), result.height, result.width, (v) => v));
   const input = source.kind === 'image' ? { input: inputGrid(source.digit.pixels), inverted: source.digit.inverted, crop: source.digit.crop } : {};
   return {
-    model: modelPath,
     ...base,
     predicted: image.predicted,
     predictedName: classNames[image.predicted],
     probabilities: Array.from(image.probabilities, round6),
     logits: Array.from(image.logits, round6),
     targetClass: image.target,
-    method: method.name,
-    layer: method.layer,
-    ...(method.completenessGap === undefined ? {} : { completenessGap: round6(method.completenessGap) }),
-    ...(method.layer !== 'input' ? { placement: method.placement ?? 'stretch' } : {}),
-    ...(method.classAgnostic ? { classAgnostic: true } : {}),
+    ...(completenessGap === undefined ? {} : { completenessGap: round6(completenessGap) }),
     map: grid(image.map, result.mapHeight, result.mapWidth, round6),
     heatmap: grid(image.heatmap, result.height, result.width, round4),
-    flat: image.heatmap.every((v) => v === 0),
+    flat: isFlatMap(image.map),
     ...input,
   };
+}
+
+/**
+ * Streams explain.json to `path` (atomically: a temporary file renamed when complete) and, with `echo`, the
+ * same text to it: the header's fields, then `"images":[` and one record a line, so the whole test set's
+ * JSON is never one string. `record(n)` makes image n's record when it is written.
+ */
+export function writeExplainJson(path: string, header: object, count: number, record: (n: number) => object, echo?: (text: string) => void): void {
+  const file = new AtomicFileWriter(path);
+  const write = (text: string) => {
+    file.write(text);
+    echo?.(text);
+  };
+  try {
+    write(`${JSON.stringify(header).slice(0, -1)},"images":[`);
+    for (let n = 0; n < count; n++) write(`${n === 0 ? '' : ','}\n${JSON.stringify(record(n))}`);
+    write('\n]}\n');
+  } catch (error) {
+    file.abort();
+    throw error;
+  }
+  file.commit();
+}
+
+/** Why a method's flat maps are flat: the CAM family ends in a ReLU; the other maps are constant (zero, say, on a blank image). */
+function flatReason(layer: 'cam' | 'input'): string {
+  return layer === 'cam' ? 'all zero after the ReLU' : 'all zero or constant';
+}
+
+/** The figure of an explained image is named for it and the method: `test-7-grad-cam.png`, `image-digit-grad-cam.png`. */
+export function figureName(source: Source, method: string): string {
+  const image = source.kind === 'test' ? `test-${source.index}` : `image-${basename(source.file, extname(source.file))}`;
+  return `${image}-${method}.png`;
 }
 
 /** 0.873 → '87.3%'; a probability short of 1 never shows as 100.0% (it reads '>99.9%'). */
@@ -176,49 +335,68 @@ function readImageFile(path: string): Uint8Array {
   return readUserFile(path, { what: 'the image', maxBytes: MAX_IMAGE_FILE_BYTES, folder: 'is a folder, not a PNG' });
 }
 
-export async function explainCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
+/**
+ * The settings whose bounds depend on the model's input size, checked once the model is read and before
+ * any data: occlusion's window must fit in the image, and the patches KernelSHAP and LIME fit are at most
+ * MAX_PATCHES (KernelSHAP solves an M × M system).
+ */
+function checkImageSettings(method: string, values: FlagValues, height: number, width: number): void {
+  if (method === 'occlusion') {
+    const window = numberValue(values, 'window')!;
+    if (window > Math.min(height, width)) throw usageError(`--window ${window}: larger than the model's ${height}×${width} input; give --window ${Math.min(height, width)} or less`);
+  }
+  if (method === 'kernel-shap' || method === 'lime') {
+    const patch = numberValue(values, 'patch')!;
+    const patches = (p: number) => Math.ceil(height / p) * Math.ceil(width / p);
+    if (patches(patch) > MAX_PATCHES) {
+      let smallest = patch;
+      while (patches(smallest) > MAX_PATCHES) smallest++;
+      throw usageError(`--patch ${patch}: cuts the ${height}×${width} input into ${patches(patch)} patches, more than the ${MAX_PATCHES} ${method} fits; give --patch ${smallest} or more`);
+    }
+  }
+}
+
+export async function explainCommand(values: FlagValues): Promise<void> {
   if (values['list-layers']) {
-    const { network } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
+    const { network } = await loadCommandModel(values);
     console.log(formatExplainableLayers(network));
     return;
   }
   if ((values.index === undefined) === (values.image === undefined)) {
     throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png (see xcnn explain --help)');
   }
+  // parseFlags has checked every value and refused the settings of other methods; a method reads only its own.
   const out = String(values.out);
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
-  const figureLimit = intFlag('figures', String(values.figures), 0);
+  const figureLimit = numberValue(values, 'figures')!;
   const placement = choiceFlag('placement', String(values.placement), PLACEMENTS);
-  const seed = intFlag('seed', String(values.seed), 0, 0xffffffff);
-  // Only the chosen method's settings are read: --samples means copies for one method and coalitions for another.
+  const seed = numberValue(values, 'seed')!;
   const name = String(values.method);
-  const coalitions = () => ({ patch: intFlag('patch', String(values.patch), 1), samples: intFlag('samples', String(values.samples ?? '1024'), 2), seed });
+  const coalitions = () => ({ patch: numberValue(values, 'patch')!, samples: intFlag('samples', String(values.samples ?? '1024'), 2, MAX_SAMPLES), seed });
   const method = methodByName(name, {
-    smoothGrad: name === 'smoothgrad' ? { samples: intFlag('samples', String(values.samples ?? '50'), 1), sigma: sigmaFlag(String(values.sigma)), seed } : undefined,
-    integratedGradients: { steps: intFlag('steps', String(values.steps), 1) },
-    occlusion: name === 'occlusion' ? { window: intFlag('window', String(values.window), 1), stride: intFlag('stride', String(values.stride), 1) } : undefined,
+    smoothGrad: name === 'smoothgrad' ? { samples: numberValue(values, 'samples') ?? 50, sigma: numberValue(values, 'sigma')!, seed } : undefined,
+    integratedGradients: { steps: numberValue(values, 'steps')! },
+    occlusion: name === 'occlusion' ? { window: numberValue(values, 'window')!, stride: numberValue(values, 'stride')! } : undefined,
     kernelShap: name === 'kernel-shap' ? coalitions() : undefined,
     lime: name === 'lime' ? coalitions() : undefined,
   });
-  if (placement !== 'stretch' && method.layer === 'input') {
-    throw usageError(`--placement ${placement}: only for the CAM methods, whose maps live on a convolution's cells; ${name}'s map is already on the input's pixels (leave --placement out)`);
-  }
-  if (values.layer !== undefined && !needsConvLayer(method)) {
-    throw usageError(`--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${name} explains the input (leave --layer out)`);
-  }
-  const { modelPath, network, info, threads } = await loadCommandModel('explain', { ...values, model: values.model ?? shippedModelPath() });
+  checkOutputFolder(out);
+  // A picture that is not a readable file (a folder, a device, too large) is refused before the model is read.
+  const imageBytes = values.image === undefined ? undefined : readImageFile(String(values.image));
+  const { modelPath, network, info, threads } = await loadCommandModel(values);
   const [channels, height, width] = network.inputShape;
   const classes = network.outputShape[0];
   const targetClass = values.class === undefined ? undefined : intFlag('class', String(values.class), 0, classes - 1);
+  checkImageSettings(name, values, height, width);
   // A method that reads a conv block finds it now: a network without one, or an unknown --layer, is one line before any data is read.
   const layer = needsConvLayer(method) ? explainedLayer(network, values.layer === undefined ? undefined : String(values.layer)) : null;
 
   let set: ImageSet;
   let sources: Source[];
-  if (values.image !== undefined) {
+  if (imageBytes !== undefined) {
     const file = String(values.image);
     const isMnistModel = channels === 1 && height === 28 && width === 28;
-    const bytes = readImageFile(file);
+    const bytes = imageBytes;
     const digit: DigitImage = isMnistModel
       ? digitFromPng(bytes, file)
       : { pixels: modelImageFromPng(bytes, file, channels, height, width), inverted: false, crop: { x: 0, y: 0, width: 0, height: 0 } };
@@ -246,17 +424,19 @@ export async function explainCommand(values: Record<string, string | boolean | u
   const gaps = 'completenessGaps' in result ? result.completenessGaps : undefined;
   const seconds = (performance.now() - started) / 1000;
 
-  const explanations = sources.map((source, n) =>
-    explanationJson(result, explanationImage(result, n), source, info.classNames, modelPath, { name: method.name, layer: method.layer === 'input' || layer === null ? 'input' : layer.name, completenessGap: gaps?.[n], placement, classAgnostic: method.classAgnostic }),
-  );
+  const record: MethodRecord = { name: method.name, layer: method.layer === 'input' || layer === null ? 'input' : layer.name, placement, classAgnostic: method.classAgnostic };
+  const flat = sources.map((_, n) => isFlatMap(explanationImage(result, n).map));
+  const flatCount = flat.filter(Boolean).length;
   const jsonPath = join(out, 'explain.json');
-  writeFileAtomic(jsonPath, `${JSON.stringify(explanations)}\n`);
+  const echo = values.json ? (text: string) => process.stdout.write(text) : undefined;
+  writeExplainJson(jsonPath, explainJsonHeader(modelPath, record, sources.length, flatCount), sources.length, (n) =>
+    explanationJson(result, explanationImage(result, n), sources[n], info.classNames, gaps?.[n]),
+  echo);
 
   const figureCount = Math.min(figureLimit, sources.length);
   for (let n = 0; n < figureCount; n++) {
     const source = sources[n];
     const image = explanationImage(result, n);
-    const name = source.kind === 'test' ? `test-${source.index}` : `image-${basename(source.file, extname(source.file))}`;
     const imageSize = channels * height * width;
     const pixels = source.kind === 'test' ? set.images.subarray(source.index * imageSize, (source.index + 1) * imageSize) : source.digit.pixels;
     const predictedName = info.classNames[image.predicted];
@@ -273,21 +453,23 @@ export async function explainCommand(values: Record<string, string | boolean | u
         heatmapTitle: method.classAgnostic ? `${method.title} (any class)` : `${method.title}: ${info.classNames[image.target]}`,
         colorbarTitle: method.title,
         colorbarLabels: signed ? ['+', '0', '-'] : undefined,
-        caption,
+        caption: flat[n] ? `${caption}; flat map: no evidence shown` : caption,
       },
     );
-    const figurePath = join(out, `${name}.png`);
+    const figurePath = join(out, figureName(source, method.name));
     writeFileAtomic(figurePath, encodePng(figure));
-    if (!values.json) console.log(`${caption}; ${method.title} ${method.classAgnostic ? '(the same map for any class)' : `for ${info.classNames[image.target]}`} → ${figurePath}`);
+    if (!values.json) console.log(`${caption}; ${method.title} ${method.classAgnostic ? '(the same map for any class)' : `for ${info.classNames[image.target]}`}${flat[n] ? ' (flat)' : ''} → ${figurePath}`);
   }
 
-  if (values.json) {
-    console.log(JSON.stringify(explanations));
-  } else {
+  if (!values.json) {
     const skipped = sources.length - figureCount;
     console.log(
       `${method.title} of ${result.count} image(s) in ${seconds.toFixed(2)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figureCount} figure(s)` +
         (skipped > 0 ? ` (not for the other ${skipped}: raise --figures to draw more)` : ''),
     );
+    if (flatCount > 0) {
+      const maps = sources.length === 1 ? 'map' : 'maps';
+      console.log(`${flatCount} of ${sources.length} ${maps} ${flatCount === 1 ? 'is' : 'are'} flat (${flatReason(method.layer)}): the overlay shows no evidence, not absence of evidence`);
+    }
   }
 }

@@ -10,9 +10,8 @@
  * of `--sanity` images; the perturbation methods (occlusion, kernel-shap, lime) dominate. Expect minutes
  * for all methods at the default --n 500 (see README, "Faithfulness").
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { usageError, XcnnError } from '../errors.js';
+import { join } from 'node:path';
+import { usageError } from '../errors.js';
 import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainedLayer, explainableLayersOf } from '../explain/explained-layer.js';
 import { explainImages, needsConvLayer } from '../explain/methods/explain.js';
@@ -20,39 +19,45 @@ import { zeroCentred } from '../explain/explanation.js';
 import { predict } from '../eval/predict.js';
 import type { Network } from '../model/network.js';
 import { measureFaithfulness } from '../faithfulness/faithfulness.js';
-import { faithfulnessJson, formatFaithfulness, type FaithfulnessJson } from '../faithfulness/format.js';
+import { faithfulnessJson, formatFaithfulness } from '../faithfulness/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { readUserFile } from '../files/read-file.js';
 import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
 import { methodsFigure, type MethodsFigureRow } from '../render/methods-figure.js';
 import { encodePng } from '../render/png.js';
-import type { FaithfulnessSection } from '../report/faithfulness-section.js';
 import type { ImageSet } from '../data/dataset.js';
-import { choiceFlag, GIVEN, intFlag, type CommandSpec, type FlagValues } from './args.js';
-import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath } from './common.js';
+import { choiceFlag, given, intFlag, numberValue, wholeRange, type CommandSpec, type FlagRule, type FlagValues } from './args.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, SEED_RANGE } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { ProgressBar } from './progress-bar.js';
+
+/** --layer: only when some method measured reads a conv block (all of them are measured without --methods). */
+const forConvMethods: FlagRule = {
+  applies: (values) => values.methods === undefined || parseMethodList(String(values.methods)).some((name) => needsConvLayer(methodByName(name))),
+  refusal: (_, values) => `--layer: only for the methods that read a conv block (the CAM family and guided-grad-cam); ${values.methods} do not (leave --layer out)`,
+};
 
 export const faithfulnessSpec: CommandSpec = {
   name: 'faithfulness',
+  brief: 'Measures and ranks how faithful each explanation method is.',
   summary:
     'Measures how faithful each explanation method is on the first --n test images: deletion and insertion curves (zero-filled and ROAD-imputed) against a random order, the model-randomisation sanity check, the pointing game on the digit\'s ink, and the cost per image; prints a ranked table and writes faithfulness.json and a side-by-side figure.',
-  usage: 'xcnn faithfulness --model FILE [--arch SPEC [--input CxHxW]] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn faithfulness [--model FILE] [--arch SPEC [--input CxHxW]] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
+    model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
-    methods: { type: 'string', value: 'LIST', help: `comma-separated methods to measure (default: all that apply to the network: ${METHOD_NAMES.join(', ')})` },
-    ...layerFlag,
-    n: { type: 'string', value: 'N', help: 'measure on the first N test images', default: '500' },
-    steps: { type: 'string', value: 'K', help: 'deletion/insertion steps (the H·W pixels / K per step: 28 of 28 on MNIST)', default: '28' },
-    sanity: { type: 'string', value: 'N', help: 'images (the first of the --n) in the model-randomisation check', default: '100' },
-    seed: { type: 'string', value: 'N', help: 'seed of the random order, the ROAD noise, the randomised weights and the seeded methods', default: '1' },
-    out: { type: 'string', value: 'DIR', help: 'where faithfulness.json and faithfulness.png go', default: 'runs/faithfulness' },
-    json: { type: 'boolean', help: 'print the results on stdout as JSON (as in faithfulness.json) instead of the table' },
-    'figure-rows': { type: 'string', value: 'N', help: 'the figure\'s rows: the first N correct and the first N misclassified digits of the test set', default: '3' },
-    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
+    methods: { type: 'string', value: 'LIST', help: `Comma-separated methods to measure (default: all that apply to the network: ${METHOD_NAMES.join(', ')}).`, check: (text) => parseMethodList(text) },
+    layer: { ...layerFlag.layer, appliesWhen: [forConvMethods] },
+    n: { type: 'string', value: 'N', help: 'Test images measured: the first N of the test set; the default shrinks to a smaller test set.', default: '500', range: wholeRange(1, 100_000) },
+    steps: { type: 'string', value: 'K', help: 'Deletion/insertion steps: the H·W pixels / K per step, 28 of 28 on MNIST; at most H·W.', default: '28', range: wholeRange(1, 1_000) },
+    sanity: { type: 'string', value: 'N', help: 'Images in the model-randomisation check: the first N of the images measured.', default: '100', range: wholeRange(1, 100_000) },
+    seed: { type: 'string', value: 'N', help: 'Seed of the random order, the ROAD noise, the randomised weights and the seeded methods.', default: '1', range: SEED_RANGE },
+    out: { type: 'string', value: 'DIR', help: 'Where faithfulness.json and faithfulness.png go; created if missing.', default: 'runs/faithfulness' },
+    json: { type: 'boolean', help: 'Print the results on stdout as JSON (as in faithfulness.json) instead of the table.' },
+    'figure-rows': { type: 'string', value: 'N', help: 'Figure rows per kind: the first N correct and the first N misclassified images of the test set.', default: '3', range: wholeRange(0, 50) },
+    colormap: { type: 'string', value: 'jet|viridis', help: 'The heatmap colours.', default: 'jet', choices: colormapNames },
     ...dataFlag,
     ...backendFlag,
-    help: { type: 'boolean', help: 'show this help' },
+    help: { type: 'boolean', help: 'Show this help.' },
   },
 };
 
@@ -107,16 +112,23 @@ function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], 
  * writes faithfulness.json and faithfulness.png into --out, and prints the table (or the JSON).
  */
 export async function faithfulnessCommand(values: FlagValues): Promise<void> {
-  requiredModelPath('faithfulness', values); // a missing --model is reported before the other flags
   const listed = parseMethodList(values.methods === undefined ? undefined : String(values.methods));
   const layer = values.layer === undefined ? undefined : String(values.layer);
-  const steps = intFlag('steps', String(values.steps), 1, 10_000);
-  const sanity = intFlag('sanity', String(values.sanity), 1);
-  const seed = intFlag('seed', String(values.seed), 0, 0xffffffff);
-  const perKind = intFlag('figure-rows', String(values['figure-rows']), 0, 50);
+  const steps = numberValue(values, 'steps')!;
+  const sanity = numberValue(values, 'sanity')!;
+  // The randomisation check runs on the first --sanity of the images measured: asking for more is a slip, not a wish.
+  if (given(values, 'sanity') && given(values, 'n') && sanity > numberValue(values, 'n')!) {
+    throw usageError(`--sanity ${sanity}: the randomisation check takes the first N of the --n ${numberValue(values, 'n')} images measured; give --sanity ${numberValue(values, 'n')} or less`);
+  }
+  const seed = numberValue(values, 'seed')!;
+  const perKind = numberValue(values, 'figure-rows')!;
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const out = String(values.out);
-  const { modelPath, network, info } = await loadCommandModel('faithfulness', values);
+  checkOutputFolder(out);
+  const { modelPath, network, info } = await loadCommandModel(values);
+  // A step moves at least one pixel: more steps than pixels would only repeat the curves' points (and their memory).
+  const [, height, width] = network.inputShape;
+  if (steps > height * width) throw usageError(`--steps ${steps}: more than the ${height * width} pixels of the model's ${height}×${width} input, and a step moves at least one; give --steps ${height * width} or less`);
   // By default the methods that apply to the network (no CAM methods without a conv); a named CAM method on
   // such a network, or an unknown --layer, is one line before any data is read.
   const hasConv = explainableLayersOf(network).length > 0;
@@ -125,7 +137,7 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const dataset = loadDataFor(values, info);
   const test = dataset.test;
   // The default 500 shrinks to a smaller test set; an --n given beyond it is an error.
-  const count = values[GIVEN]?.has('n') ? intFlag('n', String(values.n), 1, test.count) : Math.min(Number(values.n), test.count);
+  const count = given(values, 'n') ? intFlag('n', String(values.n), 1, test.count) : Math.min(numberValue(values, 'n')!, test.count);
 
   // One bar a phase; a phase starts where the previous one ended (some report their first step late).
   let bar = new ProgressBar();
@@ -169,24 +181,4 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
     console.log(formatFaithfulness(result));
     console.log(`\n${result.count} image(s), ${methods.length} method(s) in ${seconds.toFixed(1)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figurePath}`);
   }
-}
-
-/**
- * The report's Faithfulness section from a faithfulness.json (`xcnn report --faithfulness FILE`), with
- * faithfulness.png from the same folder when it is there. A missing or foreign file is a one-line error.
- */
-export function readFaithfulnessSection(path: string): FaithfulnessSection {
-  let json: FaithfulnessJson;
-  try {
-    const bytes = readUserFile(path, { what: 'the faithfulness results', maxBytes: 64 * 1024 * 1024, missing: 'no such file (write it with xcnn faithfulness)' });
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    if (error instanceof XcnnError) throw error;
-    throw new XcnnError(`${path}: not a faithfulness.json: ${(error as Error).message}`);
-  }
-  const looksRight = Array.isArray(json?.methods) && json.methods.every((m) => typeof m?.method === 'string' && typeof m?.deletion?.zero === 'number') && typeof json.random?.deletion?.zero === 'number';
-  if (!looksRight) throw new XcnnError(`${path}: not a faithfulness.json written by xcnn faithfulness (no methods with deletion AUCs)`);
-  const figurePath = join(dirname(path), 'faithfulness.png');
-  const figure = existsSync(figurePath) ? { png: readFileSync(figurePath), alt: 'Explanation methods side by side on correct and misclassified digits' } : undefined;
-  return { json, figure };
 }

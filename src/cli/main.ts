@@ -3,8 +3,11 @@
  * one line and exit with their status (2: usage, 1: bad data); anything else is a bug and prints its
  * stack. `--debug` prints the stack of any error.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { XcnnError, usageError } from '../errors.js';
-import { helpText, parseFlags, type CommandSpec, type FlagValues } from './args.js';
+import { packageRoot } from '../files/package-root.js';
+import { helpText, nearestName, parseFlags, terminalWidth, wrapText, type CommandSpec, type FlagValues } from './args.js';
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
 import { faithfulnessCommand, faithfulnessSpec } from './faithfulness-command.js';
@@ -22,17 +25,39 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: serveSpec, run: serveCommand },
 ];
 
-function mainHelp(): string {
+/** `xcnn version` (also --version, -V) is no command of the table: it takes no flags. */
+export const VERSION_BRIEF = 'Prints the version of xcnn.';
+
+/** The program's help, wrapped to `width`: a line per command, its brief. */
+export function mainHelp(width = terminalWidth()): string {
   return [
     'usage: xcnn <command> [options]',
     '',
-    'Explainable handwritten-digit classification: a small CNN trained, evaluated and explained on the CPU.',
+    ...wrapText('Explainable handwritten-digit classification: a small CNN trained, evaluated and explained on the CPU.', width, 0),
     '',
     'commands:',
-    ...commands.map(({ spec }) => `  ${spec.name.padEnd(14)}${spec.summary.split('. ')[0]}.`),
+    ...commands.flatMap(({ spec }) => wrapText(spec.brief, width, 16, `  ${spec.name}`)),
+    ...wrapText(VERSION_BRIEF, width, 16, '  version'),
     '',
-    'Run `xcnn <command> --help` for its options.',
+    ...wrapText('Run `xcnn <command> --help` for its options; `xcnn --version` prints the version.', width, 0),
   ].join('\n');
+}
+
+/** The command specs, for tests that check every command's help. */
+export const commandSpecs: CommandSpec[] = commands.map((command) => command.spec);
+
+/** 'xcnn 0.1.0', from the package's package.json. */
+export function versionText(): string {
+  const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return `xcnn ${version}`;
+}
+
+/** An unknown command, with the nearest one when there is one close enough ('trian' → train), else the list. */
+function unknownCommand(name: string): XcnnError {
+  const names = commands.map((c) => c.spec.name);
+  const what = name.startsWith('-') ? `xcnn: '${name}' is not a command; the command comes first, e.g. xcnn train ${name}` : `xcnn: unknown command '${name}'`;
+  const nearest = name.startsWith('-') ? undefined : nearestName(name, [...names, 'version', 'help']);
+  return usageError(nearest === undefined ? `${what}; commands: ${names.join(', ')} (see xcnn --help)` : `${what}; did you mean ${nearest}? (see xcnn --help)`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,8 +69,13 @@ export async function main(argv: string[]): Promise<number> {
       console.log(mainHelp());
       return 0;
     }
+    if (name === '--version' || name === '-V' || name === 'version') {
+      if (rest.length > 0) throw usageError(`xcnn ${name}: takes nothing after it, got '${rest[0]}'`);
+      console.log(versionText());
+      return 0;
+    }
     const command = commands.find((c) => c.spec.name === name);
-    if (!command) throw usageError(`xcnn: unknown command '${name}'; commands: ${commands.map((c) => c.spec.name).join(', ')} (see xcnn --help)`);
+    if (!command) throw unknownCommand(name);
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(helpText(command.spec));
       return 0;

@@ -10,6 +10,7 @@ import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
 import { confusionCellExplanations, type ExplainedCell } from '../explain/confusion-cells.js';
 import { explainedLayer } from '../explain/explained-layer.js';
+import { isFlatMap } from '../explain/explanation.js';
 import { gradCam, gradCamImage, type GradCam, type GradCamRunner } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -17,41 +18,46 @@ import type { Network } from '../model/network.js';
 import { classMeansFigure } from '../render/class-means-figure.js';
 import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
 import { confusionCellsFigure, type ConfusionCellPanel } from '../render/confusion-cells-figure.js';
-import { confusionFigure } from '../render/confusion-figure.js';
+import { confusionFigure, MAX_CONFUSION_FIGURE_CLASSES } from '../render/confusion-figure.js';
 import { curvesFigure, type EpochMetrics } from '../render/curves-figure.js';
-import { classGallery, tileGallery, type GalleryTile } from '../render/gallery.js';
+import { classGallery, MAX_GALLERY_CLASSES, tileGallery, type GalleryTile } from '../render/gallery.js';
 import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
-import { choiceFlag, intFlag, type CommandSpec } from './args.js';
-import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, requiredModelPath, testLimitFlag, threadsFlag } from './common.js';
+import { choiceFlag, numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
+import { checkOutputFolder } from './output-folder.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
-import { readFaithfulnessSection } from './faithfulness-command.js';
+import { readFaithfulnessFile } from '../report/faithfulness-file.js';
+
+/** Where the report of the shipped model goes by default: not beside it, in the package's data/. */
+const SHIPPED_MODEL_REPORT_FOLDER = 'runs/report';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
+  brief: "Writes report.html: a model's metrics, curves and galleries.",
   summary:
     'Writes report.html, one self-contained page with the paper\'s results for a model: training curves, classification report, confusion matrix, Grad-CAM galleries of correct and misclassified test images, per-class mean heatmaps, the confusion matrix\'s cells explained (why a t was read as p), and the faithfulness ranking of an xcnn faithfulness run (--faithfulness).',
-  usage: 'xcnn report --model FILE [--arch SPEC [--input CxHxW]] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--backend ts|wasm]',
+  usage: 'xcnn report [--model FILE] [--arch SPEC [--input CxHxW]] [--layer NAME] [--out DIR] [--data DIR] [--test-limit N] [--colormap jet|viridis] [--per-class N] [--mistakes N] [--method NAME] [--class-images N] [--cells N] [--per-cell N] [--faithfulness FILE] [--png] [--backend ts|wasm] [--threads N]',
   flags: {
-    model: { type: 'string', value: 'FILE', help: 'a model.safetensors written by xcnn train, or a PyTorch state_dict with --arch' },
+    model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
     ...layerFlag,
-    out: { type: 'string', value: 'DIR', help: 'where report.html goes (default: the model\'s folder)' },
+    out: { type: 'string', value: 'DIR', help: `Where report.html goes; created if missing (default: the model's folder; ${SHIPPED_MODEL_REPORT_FOLDER} for the shipped model).` },
     ...dataFlag,
     ...testLimitFlag,
-    colormap: { type: 'string', value: 'jet|viridis', help: 'the heatmap colours', default: 'jet' },
-    'per-class': { type: 'string', value: 'N', help: 'correctly classified images shown per class', default: '8' },
-    mistakes: { type: 'string', value: 'N', help: 'misclassified images shown at most (the most confident first)', default: '40' },
-    method: { type: 'string', value: 'NAME', help: `the method of the class-mean and confusion-cell sections: ${METHOD_NAMES.join(', ')}`, default: 'grad-cam' },
-    'class-images': { type: 'string', value: 'N', help: 'test images of each class averaged into its mean image and mean heatmap (the first N)', default: '100' },
-    cells: { type: 'string', value: 'N', help: 'confusion-matrix cells explained, the largest first', default: '12' },
-    'per-cell': { type: 'string', value: 'N', help: 'misclassified images shown per cell, the most confident first', default: '3' },
-    faithfulness: { type: 'string', value: 'FILE', help: 'a faithfulness.json from xcnn faithfulness: adds its ranked table (and faithfulness.png beside it) to the report' },
-    png: { type: 'boolean', help: 'also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified, class-means, confusion-cells)' },
+    colormap: { type: 'string', value: 'jet|viridis', help: 'The heatmap colours.', default: 'jet', choices: colormapNames },
+    'per-class': { type: 'string', value: 'N', help: 'Correct images shown per class: the first N of each class the model got right.', default: '8', range: wholeRange(1, 100) },
+    mistakes: { type: 'string', value: 'N', help: 'Misclassified images shown: the N the model was most confident about.', default: '40', range: wholeRange(0, 10_000) },
+    method: { type: 'string', value: 'NAME', help: `The method of the class-mean and confusion-cell sections: ${METHOD_NAMES.join(', ')}.`, default: 'grad-cam', choices: METHOD_NAMES },
+    'class-images': { type: 'string', value: 'N', help: 'Images averaged per class: the first N test images of each class, into its mean image and mean heatmap.', default: '100', range: wholeRange(1, 100_000) },
+    cells: { type: 'string', value: 'N', help: 'Confusion-matrix cells explained: the N largest.', default: '12', range: wholeRange(1, 1_000) },
+    'per-cell': { type: 'string', value: 'N', help: 'Misclassified images shown per cell: the N most confident.', default: '3', range: wholeRange(1, 100) },
+    faithfulness: { type: 'string', value: 'FILE', help: 'A faithfulness.json from xcnn faithfulness: adds its ranked table (and faithfulness.png beside it) to the report.' },
+    png: { type: 'boolean', help: 'Also write each figure as a PNG beside report.html (curves, confusion, correct, misclassified, class-means, confusion-cells).' },
     ...backendFlag,
     ...threadsFlag,
-    help: { type: 'boolean', help: 'show this help' },
+    help: { type: 'boolean', help: 'Show this help.' },
   },
 };
 
@@ -98,6 +104,7 @@ function tiles(set: ImageSet, result: GradCam, first: number, count: number, cap
     return {
       image: { width: set.width, height: set.height, channels: set.channels, pixels: set.images.subarray(image.index * size, (image.index + 1) * size), heatmap: image.heatmap },
       caption: caption?.(n),
+      flat: isFlatMap(image.map),
     };
   });
 }
@@ -117,30 +124,36 @@ export function trainingHistory(metrics: Record<string, unknown> | undefined, mo
   }
 }
 
-export async function reportCommand(values: Record<string, string | boolean | undefined>): Promise<void> {
-  const out = values.out === undefined ? dirname(requiredModelPath('report', values)) : String(values.out);
+export async function reportCommand(values: FlagValues): Promise<void> {
+  const out = values.out !== undefined ? String(values.out) : values.model !== undefined ? dirname(String(values.model)) : SHIPPED_MODEL_REPORT_FOLDER;
   const colormapName = choiceFlag('colormap', String(values.colormap), colormapNames);
   const colormap = colormapByName(colormapName);
-  const perClass = intFlag('per-class', String(values['per-class']), 1, 100);
-  const mistakeLimit = intFlag('mistakes', String(values.mistakes), 0, 10_000);
+  const perClass = numberValue(values, 'per-class')!;
+  const mistakeLimit = numberValue(values, 'mistakes')!;
   const summaryOptions = classSummaryOptions(values);
-  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessSection(String(values.faithfulness));
-  const { modelPath, network, info, threads } = await loadCommandModel('report', values);
+  const faithfulness = values.faithfulness === undefined ? undefined : readFaithfulnessFile(String(values.faithfulness));
+  const defaultOut = values.model !== undefined ? `${out} (the model's folder, where the report goes without --out)` : `${out} (where the shipped model's report goes without --out)`;
+  checkOutputFolder(out, { name: values.out === undefined ? defaultOut : undefined });
+  const { modelPath, network, info, threads } = await loadCommandModel(values);
   // The galleries are Grad-CAM's: a network without a conv, or an unknown --layer, is one line before any data is read.
   const layer = explainedLayer(network, values.layer === undefined ? undefined : String(values.layer));
   const dataset = loadDataFor(values, info);
   const classes = info.geometry.classes;
   const test = dataset.test;
 
+  // Figures with a row or column per class are drawn up to a limit each and left out beyond, with a line saying so.
+  const drawsGallery = classes <= MAX_GALLERY_CLASSES; // the correct predictions and the class means
+  const drawsConfusion = classes <= MAX_CONFUSION_FIGURE_CLASSES;
+
   const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
   const runner = layer.name === explainedLayer(network).name ? pool?.gradCamRunner() : undefined; // the pool's workers explain the default block
   const evaluation = evaluate(pool ?? network, test, info.classNames);
-  const correct = correctByClass(evaluation.predictions, classes, perClass);
+  const correct = drawsGallery ? correctByClass(evaluation.predictions, classes, perClass) : [];
   const allMistakes = misclassifiedByConfidence(evaluation.predictions, classes);
   const mistakes = allMistakes.slice(0, mistakeLimit);
   // One batched Grad-CAM pass over every image shown, each for its predicted class.
   const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner, layer: layer.name });
-  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name);
+  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name, drawsGallery);
   await pool?.close();
 
   let first = 0;
@@ -154,17 +167,22 @@ export async function reportCommand(values: Record<string, string | boolean | un
     const label = test.labels[image.index];
     return mistakeCaption(shortName(info.classNames, label), shortName(info.classNames, image.predicted), image.probabilities[image.predicted]);
   });
+  const galleryTiles = galleryRows.flat();
+  const galleryFlat = galleryTiles.filter((tile) => tile.flat).length;
+  const mistakesFlat = mistakeTiles.filter((tile) => tile.flat).length;
 
   const history = trainingHistory(info.metrics, modelPath);
   const figures = {
     curves: history && { png: encodePng(curvesFigure(history)), alt: `Training and test loss and accuracy over ${history.length} epoch(s)` },
-    confusion: { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' },
-    correct: {
-      png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: 'Correct predictions, Grad-CAM of the class' })),
-      alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
-    },
+    confusion: drawsConfusion ? { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' } : undefined,
+    correct: drawsGallery
+      ? {
+          png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: `Correct predictions, Grad-CAM of the class${flatNote(galleryFlat, galleryTiles.length)}` })),
+          alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
+        }
+      : undefined,
     misclassified: {
-      png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: 'Misclassified: true→predicted, Grad-CAM of the predicted class' })),
+      png: encodePng(tileGallery(mistakeTiles, 10, { colormap, title: `Misclassified: true→predicted, Grad-CAM of the predicted class${flatNote(mistakesFlat, mistakeTiles.length)}` })),
       alt: 'Grad-CAM overlays of misclassified test images',
     },
     ...summary.figures, // class-means, confusion-cells
@@ -180,22 +198,41 @@ export async function reportCommand(values: Record<string, string | boolean | un
     colormap: colormapName,
     explainedLayer: `${layer.name}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
     training: info.training,
+    classCount: classes,
     curves: figures.curves,
     confusion: figures.confusion,
     classGallery: figures.correct,
     galleryPerClass: perClass,
+    galleryShown: galleryTiles.length,
+    galleryFlat,
     misclassified: figures.misclassified,
     misclassifiedShown: mistakes.length,
     misclassifiedTotal: allMistakes.length,
+    misclassifiedFlat: mistakesFlat,
     classSummary: summary.content,
     faithfulnessHtml: faithfulness && faithfulnessSectionHtml(faithfulness),
   });
+  const leftOut = [
+    ...(drawsGallery ? [] : [`the gallery of correct predictions and the class means (drawn for up to ${MAX_GALLERY_CLASSES} classes)`]),
+    ...(drawsConfusion ? [] : [`the confusion-matrix figure (drawn for up to ${MAX_CONFUSION_FIGURE_CLASSES} classes)`]),
+  ];
+  if (leftOut.length > 0) console.error(`xcnn report: ${classes} classes: left out ${leftOut.join(' and ')}; report.html says so`);
   const path = join(out, 'report.html');
   writeFileAtomic(path, html);
-  if (values.png) {
-    for (const [name, figure] of Object.entries(figures)) if (figure) writeFileAtomic(join(out, `${name}.png`), figure.png);
-  }
   console.log(path);
+  if (values.png) {
+    for (const [name, figure] of Object.entries(figures)) {
+      if (!figure) continue;
+      const figurePath = join(out, `${name}.png`);
+      writeFileAtomic(figurePath, figure.png);
+      console.log(figurePath);
+    }
+  }
+}
+
+/** A gallery title's note of its flat maps, ` (3 of 80 maps flat)`, or nothing when none is. */
+export function flatNote(flat: number, total: number): string {
+  return flat === 0 ? '' : ` (${flat} of ${total} maps flat)`;
 }
 
 // ---- Per-class mean heatmaps and the confusion matrix's cells explained (why a t was read as p) ----
@@ -208,13 +245,13 @@ export interface ClassSummaryOptions {
   perCell: number;
 }
 
-export function classSummaryOptions(values: Record<string, string | boolean | undefined>): ClassSummaryOptions {
-  const method = methodByName(String(values.method)).name; // an unknown name is a usage error here, before any work
+/** The class-summary options from the flags, which parseFlags has checked. */
+export function classSummaryOptions(values: FlagValues): ClassSummaryOptions {
   return {
-    method,
-    classImages: intFlag('class-images', String(values['class-images']), 1, 100_000),
-    cells: intFlag('cells', String(values.cells), 1, 1_000),
-    perCell: intFlag('per-cell', String(values['per-cell']), 1, 100),
+    method: String(values.method),
+    classImages: numberValue(values, 'class-images')!,
+    cells: numberValue(values, 'cells')!,
+    perCell: numberValue(values, 'per-cell')!,
   };
 }
 
@@ -258,12 +295,13 @@ function classSummary(
   options: ClassSummaryOptions,
   runner: GradCamRunner | undefined,
   layer: string,
-): { figures: Record<'class-means' | 'confusion-cells', ReportFigure>; content: ClassSummaryContent } {
+  drawsMeans: boolean,
+): { figures: Partial<Record<'class-means' | 'confusion-cells', ReportFigure>>; content: ClassSummaryContent } {
   const method = methodByName(options.method);
-  const means = explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer });
+  const means = drawsMeans ? explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer }) : undefined;
   const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner, layer });
   const figures = {
-    'class-means': {
+    'class-means': means && {
       png: encodePng(classMeansFigure(means.images, means.heatmaps, classNames, { colormap, title: `Mean image and mean ${method.title} of each class`, colorbarTitle: `mean ${method.title}` })),
       alt: `The mean test image of each class, the mean ${method.title} heatmap for the class, and the two blended`,
     },
@@ -285,4 +323,3 @@ function classSummary(
     },
   };
 }
-

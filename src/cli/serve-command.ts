@@ -4,45 +4,63 @@
  * WebAssembly kernels in a Web Worker; the server only sends the page's own files (src/serve/).
  * Ctrl-C stops it.
  */
+import { basename } from 'node:path';
 import { packageRoot } from '../files/package-root.js';
-import { ReferenceBackend } from '../backend/reference/index.js';
-import { decodeModel } from '../model/model-file.js';
 import { readModelFile, shippedModelPath } from '../model/model-io.js';
-import { modelWithArchitecture, pageFiles } from '../serve/page-files.js';
-import { DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
-import { intFlag, type CommandSpec, type FlagValues } from './args.js';
-import { archFlag, inputFlag } from './common.js';
+import { modelForPage } from '../serve/page-files.js';
+import { checkedHost, DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
+import { pageContent } from '../serve/served-file.js';
+import { numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
+import { archFlag, inputFlag, shippedModelNotice } from './common.js';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
+  brief: 'Serves the page where you draw a digit and see it explained.',
   summary:
-    'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files. Ctrl-C stops.',
+    'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files, read once at start-up. Ctrl-C stops.',
   usage: 'xcnn serve [--port 8080] [--host 127.0.0.1] [--model FILE] [--arch SPEC] [--input CxHxW]',
   flags: {
-    port: { type: 'string', value: 'N', help: 'the port to listen on; 0 picks a free one', default: '8080' },
-    host: { type: 'string', value: 'ADDRESS', help: 'the address to listen on; 127.0.0.1 keeps the page to this machine, 0.0.0.0 opens it to the network', default: DEFAULT_HOST },
-    model: { type: 'string', value: 'FILE', help: 'the model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors); the page can also load one of yours' },
-    arch: { type: 'string', value: 'SPEC|PRESET', help: 'the architecture of a --model without one (a PyTorch nn.Sequential state_dict): the page is sent the model with it written in' },
+    port: { type: 'string', value: 'N', help: 'The port to listen on; 0 picks a free one.', default: '8080', range: wholeRange(0, 65_535) },
+    host: {
+      type: 'string',
+      value: 'ADDRESS',
+      help: 'The address to listen on; 127.0.0.1 keeps the page to this machine, 0.0.0.0 (every interface, with a warning) opens it and the model to the network; an empty one is refused.',
+      default: DEFAULT_HOST,
+      check: (text) => checkedHost(text),
+    },
+    model: { type: 'string', value: 'FILE', help: 'The model the page starts with (default: the small pretrained MNIST model in data/mnist-small.safetensors, said on stderr); the page can also load one of yours.' },
+    arch: { ...archFlag.arch, help: 'The architecture of a --model without one (a PyTorch nn.Sequential state_dict): the page is sent the model with it written in.' },
     input: archFlag.input,
-    help: { type: 'boolean', help: 'show this help' },
+    help: { type: 'boolean', help: 'Show this help.' },
   },
 };
 
 /** Serves the page until SIGINT or SIGTERM, then closes the server and returns 0. */
 export async function serveCommand(values: FlagValues): Promise<number> {
-  const port = intFlag('port', String(values.port), 0, 65_535);
-  const host = String(values.host);
+  const port = numberValue(values, 'port')!;
+  const host = checkedHost(String(values.host)); // checked by the flag table too; this strips an IPv6 address's brackets
   const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
+  const arch = values.arch === undefined ? undefined : String(values.arch);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
-  const files = pageFiles(packageRoot(), values.arch === undefined ? modelPath : modelWithArchitecture(modelPath, String(values.arch), input));
-  // The model gets every command's checks before the server starts: a regular file of sane size that decodes.
-  if (values.arch === undefined) decodeModel(readModelFile(modelPath), modelPath, new ReferenceBackend());
+  // The model gets every command's checks before the server starts (a regular file of sane size that
+  // decodes), and the page is sent exactly the bytes checked.
+  const model = modelForPage(readModelFile(modelPath), modelPath, { arch, input });
+  const files = pageContent(packageRoot(), { bytes: model, fileName: basename(modelPath) });
   const server = await startPageServer({ files, host, port });
-  console.log(`xcnn serve: the page is at ${server.url} (Ctrl-C stops)`);
-  await new Promise<void>((stopped) => {
-    process.once('SIGINT', stopped);
-    process.once('SIGTERM', stopped);
+  if (values.model === undefined) console.error(shippedModelNotice()); // once the server is up: a refusal stays one line
+  if (!server.loopback) {
+    console.error(
+      `xcnn serve: warning: listening on ${server.address}${server.address === '0.0.0.0' || server.address === '::' ? ' (every network interface)' : ''}: ` +
+        `the page and the model ${basename(modelPath)} can be reached from other machines; leave out --host to keep them to this one`,
+    );
+  }
+  // Ctrl-C is listened for before the URL is printed: a signal sent as soon as the URL shows still stops cleanly.
+  const stopped = new Promise<void>((stop) => {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
+  console.log(`xcnn serve: the page is at ${server.url} (Ctrl-C stops)`);
+  await stopped;
   await server.close();
   console.log('xcnn serve: stopped');
   return 0;

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { XcnnError } from '../errors.js';
-import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type Dataset, type ImageSet, type TestData } from './dataset.js';
+import { FASHION_MNIST_CLASS_NAMES, MAX_CLASSES, MNIST_CLASS_NAMES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
 import { readIdxFile } from './idx-files.js';
 
 const SPLITS = {
@@ -38,6 +38,10 @@ export function readImageSet(imagesPath: string, labelsPath: string): ImageSet {
   if (labels.dims.length !== 1) {
     throw new XcnnError(`${labelsPath}: a label file has 1 dimension [count], this one has ${labels.dims.length}`);
   }
+  if (!(images.data instanceof Uint8Array)) {
+    throw new XcnnError(`${imagesPath}: an image file holds unsigned bytes (IDX element type 0x08), this one wider integers`);
+  }
+  checkLabels(labels.data, labelsPath);
   const [count, channels, height, width] = images.dims.length === 4 ? images.dims : [images.dims[0], 1, ...images.dims.slice(1)];
   if (channels !== 1 && channels !== 3) throw new XcnnError(`${imagesPath}: images with ${channels} channels; xcnn reads 1 (grey) or 3 (RGB)`);
   if (height < 1 || width < 1 || height > 4096 || width > 4096) throw new XcnnError(`${imagesPath}: images of ${height}×${width}; each side must be 1 to 4096 pixels`);
@@ -48,9 +52,24 @@ export function readImageSet(imagesPath: string, labelsPath: string): ImageSet {
   return { count, channels, height, width, images: images.data, labels: labels.data };
 }
 
-function guessName(dir: string, classCount: number): { name: string; classNames: string[] } {
-  if (/fashion/i.test(dir)) return { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES };
-  if (/mnist/i.test(dir)) return { name: 'mnist', classNames: MNIST_CLASS_NAMES };
+/** A label below 0 or at MAX_CLASSES and above (possible in a 16- or 32-bit label file) is refused, naming the first. */
+function checkLabels(labels: Labels, labelsPath: string): void {
+  for (let n = 0; n < labels.length; n++) {
+    if (labels[n] < 0 || labels[n] >= MAX_CLASSES) {
+      throw new XcnnError(`${labelsPath}: label ${labels[n]} of image ${n} is outside 0 to ${MAX_CLASSES - 1}; a label is a class number, from 0`);
+    }
+  }
+}
+
+/**
+ * The data set's name and one name per class. The class count is the labels' (max label + 1), whatever the
+ * folder is called; MNIST's and Fashion-MNIST's names are given only to ten-class data in a folder named for
+ * them (`fashion-mnist`, `mnist`, `mnist-data`), so a folder `fashion-emnist` holding 26 classes gets the
+ * names 0 to 25 and its own name.
+ */
+export function datasetNames(dir: string, classCount: number): { name: string; classNames: string[] } {
+  if (classCount === 10 && /(^|[^a-z])fashion[-_. ]?mnist($|[^a-z])/i.test(dir)) return { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES };
+  if (classCount === 10 && /(^|[^a-z])mnist($|[^a-z])/i.test(dir)) return { name: 'mnist', classNames: MNIST_CLASS_NAMES };
   return { name: dir.split(/[\\/]/).filter(Boolean).pop() ?? 'data', classNames: Array.from({ length: classCount }, (_, k) => String(k)) };
 }
 
@@ -63,7 +82,7 @@ export function loadDataset(dir: string = defaultDataDir()): Dataset {
     throw new XcnnError(`${dir}: training images are ${train.channels}×${train.height}×${train.width} but test images are ${test.channels}×${test.height}×${test.width}`);
   }
   const classCount = 1 + Math.max(maxLabel(train.labels), maxLabel(test.labels));
-  return { ...guessName(dir, classCount), train, test };
+  return { ...datasetNames(dir, classCount), train, test };
 }
 
 /**
@@ -73,7 +92,7 @@ export function loadDataset(dir: string = defaultDataDir()): Dataset {
 export function loadTestData(dir: string = defaultDataDir()): TestData {
   checkDataFolder(dir);
   const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
-  return { ...guessName(dir, 1 + maxLabel(test.labels)), test };
+  return { ...datasetNames(dir, 1 + maxLabel(test.labels)), test };
 }
 
 function checkDataFolder(dir: string): void {
@@ -81,7 +100,7 @@ function checkDataFolder(dir: string): void {
   if (!statSync(dir).isDirectory()) throw new XcnnError(`${dir}: not a folder; --data takes the folder that holds the four IDX files`, { exitCode: 2 });
 }
 
-function maxLabel(labels: Uint8Array): number {
+function maxLabel(labels: Labels): number {
   let max = 0;
   for (const label of labels) max = Math.max(max, label);
   return max;

@@ -14,13 +14,22 @@
 import type { Floats } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 
+/**
+ * The class of each image, 0 to classes − 1: bytes as MNIST stores them, or wider integers for a data set of
+ * more than 256 classes (a label file of 16- or 32-bit integers).
+ */
+export type Labels = Uint8Array | Uint16Array | Int32Array;
+
+/** The most classes a data set may have (labels 0 to 65,535): far beyond any small CNN's, and a bound on what a label file can make xcnn allocate. */
+export const MAX_CLASSES = 65_536;
+
 export interface ImageSet {
   count: number; // N
   channels?: number; // C: 1 (grey, the default when absent) or 3 (RGB)
   height: number;
   width: number;
   images: Uint8Array; // [N, C, H, W], 0 = background, 255 = ink (for grey images)
-  labels: Uint8Array; // [N]
+  labels: Labels; // [N]
 }
 
 /** The bytes of one image of a set: C·H·W. */
@@ -30,7 +39,7 @@ export function imageSize(set: Pick<ImageSet, 'channels' | 'height' | 'width'>):
 
 export interface Dataset {
   name: string; // 'mnist', 'fashion-mnist' or the folder's name
-  classNames: string[];
+  classNames: string[]; // one per class: max label + 1 of them
   train: ImageSet;
   test: ImageSet;
 }

@@ -4,13 +4,14 @@
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
-import { imagesFromPixels, type ImageSet } from '../data/dataset.js';
+import { imagesFromPixels, type ImageSet, type Labels } from '../data/dataset.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
+import type { Workspace } from '../model/workspace.js';
 
 export interface Predictions {
-  labels: Uint8Array; // [N] the true classes
-  predicted: Uint8Array; // [N]
+  labels: Labels; // [N] the true classes
+  predicted: Int32Array; // [N] (any class count: a byte would wrap past class 255)
   probabilities: Float32Array; // [N, classes]
   loss: number; // mean cross-entropy
   accuracy: number;
@@ -20,6 +21,8 @@ export interface Predictions {
 export interface BatchPredictor {
   readonly backend: Backend;
   readonly outputShape: number[]; // [classes]
+  /** The network's workspace, where `predict` keeps its batch buffers between calls. */
+  readonly workspace: Workspace;
   /** Class probabilities [N, classes] of a loaded batch, and the batch's summed cross-entropy. */
   predictBatch(batch: LoadedBatch): { probs: Floats; lossSum: number };
 }
@@ -27,10 +30,12 @@ export interface BatchPredictor {
 /** A network predicting on the calling thread. */
 export function serialPredictor(network: Network): BatchPredictor {
   const classes = network.outputShape[0];
-  const head = new SoftmaxCrossEntropy(network.backend, classes);
+  const workspace = network.workspace;
+  const head = workspace.owned('predict.head', () => new SoftmaxCrossEntropy(network.backend, classes));
   return {
     backend: network.backend,
     outputShape: network.outputShape,
+    workspace,
     predictBatch(batch) {
       const loss = head.forward(network.forward(batch.input, batch.size), batch.labels, batch.size, false);
       return { probs: head.probs!, lossSum: loss * batch.size };
@@ -41,8 +46,8 @@ export function serialPredictor(network: Network): BatchPredictor {
 export function predict(model: Network | BatchPredictor, set: ImageSet, batchSize = 256): Predictions {
   const predictor = 'predictBatch' in model ? model : serialPredictor(model);
   const classes = predictor.outputShape[0];
-  const loader = new BatchLoader(predictor.backend, set);
-  const predicted = new Uint8Array(set.count);
+  const loader = BatchLoader.inWorkspace(predictor.workspace, 'predict', set);
+  const predicted = new Int32Array(set.count);
   const probabilities = new Float32Array(set.count * classes);
   let lossSum = 0;
   let correct = 0;
@@ -63,7 +68,7 @@ export function predict(model: Network | BatchPredictor, set: ImageSet, batchSiz
  * Classifies `count` images given as bytes [count, H, W] (0 = background, 255 = ink, H × W the network's
  * input, 28 × 28 for MNIST): each image's class and its class probabilities [count, classes].
  */
-export function predictImages(network: Network, pixels: Uint8Array, count: number): { predicted: Uint8Array; probabilities: Float32Array } {
+export function predictImages(network: Network, pixels: Uint8Array, count: number): { predicted: Int32Array; probabilities: Float32Array } {
   const [, height, width] = network.inputShape;
   const { predicted, probabilities } = predict(network, imagesFromPixels(pixels, count, height, width));
   return { predicted, probabilities };

@@ -3,7 +3,7 @@
  * Explanation record and its allocation, the target classes and their one-hot dLogits, the check of a
  * run's images against the model, the softmax of the logits, and how a raw map becomes a heatmap — brought
  * to the input's size (placement.ts: stretched, or each cell at its receptive field's centre) and min–max
- * normalised to [0, 1] (a flat map gives all zeros, never NaN). Grad-CAM (grad-cam.ts) and the methods
+ * normalised to [0, 1] (a flat map gives all zeros, never NaN; `isFlatMap` says which maps are flat). Grad-CAM (grad-cam.ts) and the methods
  * (methods/) build on it; nothing here knows a layer's name or an image size.
  */
 import type { Floats } from '../backend/backend.js';
@@ -91,7 +91,29 @@ export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: num
  * placement.ts for `receptive-field`, which needs the explained layer's field) and min–max normalised.
  */
 export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
+  if (isFlatMap(map)) return new Float32Array(height * width); // nothing to show: min–max would blow rounding noise up to [0, 1]
   return minMaxNormalize(placement === 'stretch' ? resizeBilinear(map, mapHeight, mapWidth, height, width) : placeMap(map, mapHeight, mapWidth, height, width, placement, field));
+}
+
+/** How far apart a map's values must be, relative to their size, for the map to show anything (float32 rounds at 6·10⁻⁸). */
+export const FLAT_TOLERANCE = 1e-6;
+
+/**
+ * Whether a raw map is flat — all zero (Grad-CAM's map after its ReLU when Σ_k α_k A_k ≤ 0 everywhere, as
+ * for many confidently predicted digits), or constant — so it shows no evidence at all: max − min ≤
+ * FLAT_TOLERANCE · max(|max|, |min|), or holds a value that is not finite. Its heatmap is all zeros, and the
+ * overlay then means "no evidence found", not "evidence of absence". Decided on the raw map, never on a
+ * rendered picture.
+ */
+export function isFlatMap(map: ArrayLike<number>): boolean {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let p = 0; p < map.length; p++) {
+    if (!Number.isFinite(map[p])) return true; // NaN or infinite: nothing that can be shown
+    if (map[p] < min) min = map[p];
+    if (map[p] > max) max = map[p];
+  }
+  return !(max - min > FLAT_TOLERANCE * Math.max(Math.abs(max), Math.abs(min)));
 }
 
 /** (v − min) / (max − min) elementwise; all zeros when the values are flat (or not finite), so never NaN. */

@@ -22,7 +22,6 @@
 import type { Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
-import { BatchBuffer } from '../model/layer.js';
 import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import { explainedLayer } from './explained-layer.js';
@@ -80,8 +79,8 @@ export function gradCam(network: Network, set: ImageSet, options: GradCamOptions
     weights: new Float32Array(count * channels),
   };
 
-  const loader = new BatchLoader(network.backend, set);
-  const dLogits = BatchBuffer.floats(network.backend, classes);
+  const loader = BatchLoader.inWorkspace(network.workspace, 'grad-cam', set);
+  const dLogits = network.workspace.floats('grad-cam.dLogits', classes);
   const isDefaultLayer = explained.name === explainedLayer(network).name;
   const run: GradCamRunner =
     options.runner !== undefined && isDefaultLayer

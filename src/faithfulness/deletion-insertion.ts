@@ -19,10 +19,8 @@
  * The baseline to beat is the same curves under a random order (seeded). All K + 1 perturbed images of
  * a curve, and the four curves of an image, go through the model as one batch.
  */
-import type { Floats } from '../backend/backend.js';
 import { softmaxRow } from '../explain/explanation.js';
 import { XcnnError } from '../errors.js';
-import { BatchBuffer } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
 import { noisyLinearImputation, type RoadImputationOptions } from './road-imputation.js';
@@ -34,8 +32,8 @@ export type ImageClassifier = (images: Float32Array, count: number) => Float32Ar
 export function networkClassifier(network: Network, batchSize = 256): ImageClassifier {
   const classes = network.outputShape[0];
   const imageSize = network.inputShape.reduce((a, b) => a * b, 1);
-  const buffer: BatchBuffer<Floats> = BatchBuffer.floats(network.backend, imageSize);
   return (images, count) => {
+    const buffer = network.workspace.floats('classifier.input', imageSize);
     const probabilities = new Float32Array(count * classes);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);

@@ -128,4 +128,12 @@ export class BatchNorm implements Layer {
     this.scratch[slot].set(source);
     return this.scratch[slot];
   }
+
+  /** Gives back its batch buffers and its per-channel arrays (Network.dispose). */
+  dispose(): void {
+    this.output.release();
+    this.dInput.release();
+    for (const array of [this.savedMean, this.savedInvStd, ...this.scratch]) this.backend.free(array);
+    this.scratch = [];
+  }
 }

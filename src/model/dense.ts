@@ -57,4 +57,10 @@ export class Dense implements Layer {
     this.backend.denseBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight: this.weight.grad, dBias: this.bias.grad, dInput });
     return dInput;
   }
+
+  /** Gives back its batch buffers (Network.dispose). */
+  dispose(): void {
+    this.output.release();
+    this.dInput.release();
+  }
 }

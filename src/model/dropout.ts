@@ -57,6 +57,12 @@ export class Dropout extends ParameterFreeLayer {
     this.backend.multiplyElementwise(dOutput, mask, dOutput);
     return dOutput;
   }
+
+  /** Gives back its batch buffers (Network.dispose). */
+  dispose(): void {
+    this.mask.release();
+    this.output.release();
+  }
 }
 
 /**

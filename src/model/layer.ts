@@ -85,6 +85,8 @@ export interface Layer {
    * batch and mode of the last forward; parameter gradients accumulate.
    */
   backward(dOutput: Floats, needInputGrad: boolean): Floats | null;
+  /** Gives back the memory the layer allocated itself (its batch buffers, its scratch); Network.dispose calls it. */
+  dispose?(): void;
 }
 
 /** The common face of the layers without parameters (ReLU, pools, flatten, dropout). */
@@ -108,8 +110,17 @@ export function product(shape: readonly number[]): number {
 }
 
 /**
- * A per-batch buffer of `perSample` numbers a sample, allocated from the backend at the largest batch
- * seen so far and handed out as an exact-length view for each batch. Steady-state steps allocate nothing.
+ * A per-batch buffer of `perSample` numbers a sample, handed out as an exact-length view for each batch.
+ * It is allocated from the backend once, for a capacity of several samples, and reused by every smaller
+ * batch; a larger batch frees it and allocates a larger one, so a view from before must not be used after
+ * a larger batch's `forBatch` (layers and callers read a pass's buffers before the next pass).
+ *
+ * The capacity is the backend's (Backend.growBatchCapacity): the largest batch any buffer on the backend
+ * has been asked for, rounded up to a power of two. So batches of 1 … 300 in any order cost at most 9
+ * growths, not 300; a network loaded, or a worker thread started, after the largest batch allocates each
+ * buffer once, at that size; and every buffer of a given per-sample size is one size, which the wasm
+ * arena's free lists reuse exactly (arena.ts) — the high-water mark stops rising once the largest batch
+ * has been seen. Steady-state steps allocate nothing.
  */
 export class BatchBuffer<T extends Floats | Int32Array> {
   private storage: T | null = null;
@@ -117,27 +128,43 @@ export class BatchBuffer<T extends Floats | Int32Array> {
   private view: T | null = null;
   private viewBatch = -1;
 
-  constructor(
-    private readonly allocate: (length: number) => T,
+  private constructor(
+    private readonly backend: Backend,
+    private readonly kind: 'floats' | 'ints',
     private readonly perSample: number,
   ) {}
 
   static floats(backend: Backend, perSample: number): BatchBuffer<Floats> {
-    return new BatchBuffer<Floats>((length) => backend.allocFloats(length), perSample);
+    return new BatchBuffer<Floats>(backend, 'floats', perSample);
   }
 
   static ints(backend: Backend, perSample: number): BatchBuffer<Int32Array> {
-    return new BatchBuffer<Int32Array>((length) => backend.allocInts(length), perSample);
+    return new BatchBuffer<Int32Array>(backend, 'ints', perSample);
   }
 
   forBatch(batch: number): T {
     if (batch === this.viewBatch && this.view !== null) return this.view;
-    if (this.storage === null || batch > this.capacity) {
-      this.storage = this.allocate(batch * this.perSample);
-      this.capacity = batch;
-    }
-    this.view = this.storage.subarray(0, batch * this.perSample) as T;
+    if (this.storage === null || batch > this.capacity) this.grow(batch);
+    this.view = this.storage!.subarray(0, batch * this.perSample) as T;
     this.viewBatch = batch;
     return this.view;
+  }
+
+  /** Gives the storage back to the backend; a later forBatch allocates again. */
+  release(): void {
+    const storage = this.storage;
+    this.storage = null;
+    this.capacity = 0;
+    this.view = null;
+    this.viewBatch = -1;
+    if (storage !== null) this.backend.free(storage);
+  }
+
+  private grow(batch: number): void {
+    const capacity = this.backend.growBatchCapacity(2 ** Math.ceil(Math.log2(Math.max(1, batch))));
+    this.release();
+    const length = capacity * this.perSample;
+    this.storage = (this.kind === 'floats' ? this.backend.allocFloats(length) : this.backend.allocInts(length)) as T;
+    this.capacity = capacity;
   }
 }

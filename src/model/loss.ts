@@ -26,6 +26,14 @@ export class SoftmaxCrossEntropy {
     this.dLogits = withGrad ? this.dLogitsBuffer.forBatch(batch) : null;
     return this.backend.softmaxCrossEntropy(batch, this.classes, logits, labels, this.probs, this.dLogits);
   }
+
+  /** Gives back its buffers. */
+  dispose(): void {
+    this.probsBuffer.release();
+    this.dLogitsBuffer.release();
+    this.probs = null;
+    this.dLogits = null;
+  }
 }
 
 /** The index of the largest of `classes` numbers starting at `row·classes`. */

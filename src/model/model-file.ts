@@ -77,7 +77,7 @@ export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
 export function decodeModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
   const file = decodeSafetensors(bytes, source);
   const network = networkFromFile(file, source, backend, [], options);
-  return { network, info: readInfo(file, source, network) };
+  return { network, info: disposedOnFailure(network, () => readInfo(file, source, network)) };
 }
 
 /** A model from a file's bytes (fetched, read, or from `encodeModel`): the network on `backend`, and its info. */
@@ -90,9 +90,25 @@ export function loadModelFromBytes(bytes: Uint8Array, backend: Backend, source =
  * (a checkpoint's optimiser state) may be present besides; any other is an error.
  */
 export function networkFromFile(file: SafetensorsFile, source: string, backend: Backend, otherTensors: string[] = [], options: ModelLoadOptions = {}): Network {
-  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
   const { plan, naming } = planFromFile(file, source, options);
   const network = createNetwork(backend, plan.spec, plan.geometry);
+  disposedOnFailure(network, () => fillTensors(network, file, source, plan, naming, otherTensors));
+  return network;
+}
+
+/** Runs `work`; if it throws, the half-made network gives its memory back first (a file that fails to load leaves nothing behind). */
+function disposedOnFailure<T>(network: Network, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
+}
+
+/** Copies the file's tensors into the network, checking each against the network's. */
+function fillTensors(network: Network, file: SafetensorsFile, source: string, plan: NetworkPlan, naming: 'xcnn' | 'sequential', otherTensors: string[]): void {
+  const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`);
   const fileName = (name: string) => (naming === 'sequential' ? sequentialName(plan, name) : name);
   const expected = [...network.parameters, ...network.bufferViews];
   const used = new Set(otherTensors);
@@ -119,7 +135,6 @@ export function networkFromFile(file: SafetensorsFile, source: string, backend: 
   for (const name of file.tensors.keys()) {
     if (!used.has(name)) throw fail(`unexpected tensor '${name}'; the architecture ${plan.spec} has ${expected.map((e) => fileName(e.name)).join(', ')}`);
   }
-  return network;
 }
 
 /** The plan a file describes: from its metadata, from `options.arch`, or (no metadata) the paper network its tensors fit. */

@@ -1,9 +1,11 @@
 /** Model files on disk, in Node: model-file.ts encodes and decodes the bytes. */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend/backend.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { readUserFile } from '../files/read-file.js';
 import { packageRoot } from '../files/package-root.js';
+import { XcnnError } from '../errors.js';
 import { decodeModel, encodeModel, type LoadedModel, type ModelInfo } from './model-file.js';
 import type { Network } from './network.js';
 
@@ -30,4 +32,19 @@ export function loadModel(path: string, backend: Backend): LoadedModel {
  */
 export function shippedModelPath(): string {
   return join(packageRoot(), 'data', 'mnist-small.safetensors');
+}
+
+/**
+ * The shipped model loaded on `backend`, read from disk (or from `url`: a path, a file: URL, or an
+ * http(s) URL, fetched). The core's loadShippedModel (src/assets.ts) fetches it instead.
+ */
+export async function loadShippedModel(backend: Backend, options: { url?: string | URL } = {}): Promise<LoadedModel> {
+  const given = options.url;
+  if (given === undefined) return loadModel(shippedModelPath(), backend);
+  const url = given instanceof URL ? given : /^(https?|file):/i.test(given) ? new URL(given) : null;
+  if (url === null) return loadModel(String(given), backend); // a path
+  if (url.protocol === 'file:') return loadModel(fileURLToPath(url), backend);
+  const response = await fetch(url);
+  if (!response.ok) throw new XcnnError(`cannot fetch the model from ${url} (HTTP ${response.status}): check the URL`);
+  return decodeModel(new Uint8Array(await response.arrayBuffer()), String(url), backend);
 }

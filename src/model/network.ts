@@ -6,6 +6,12 @@
  * gradients in a second one (`grads`) with mirrored views, as in llm.c: one `zeroGrad` clears every
  * gradient, one Adam pass updates every parameter, and a model file is these views written in order.
  * Buffers (batch norm's running statistics) live in a third (`buffers`), saved but not learned.
+ *
+ * Memory: every array the network uses is its own — those arenas, each layer's batch buffers, and the
+ * `workspace` that evaluation and the explanations keep their scratch in — all grown to the largest batch
+ * seen and reused by every later call (layer.ts, workspace.ts). `dispose()` gives all of it back to the
+ * backend, except arenas a caller passed in (a worker's twin does not free the main thread's parameters);
+ * a disposed network throws when it is used.
  */
 import type { Backend, Floats } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
@@ -13,6 +19,7 @@ import type { Random } from '../random.js';
 import { LAYER_KINDS } from './layer-kinds.js';
 import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, type PassMode } from './layer.js';
 import { ReLU } from './relu.js';
+import { Workspace } from './workspace.js';
 import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
 
 export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
@@ -25,14 +32,13 @@ export interface NetworkArenas {
 }
 
 export class Network {
-  readonly params: Floats; // every parameter, one arena
-  readonly grads: Floats; // every gradient, the same layout
-  readonly buffers: Floats; // every buffer (running statistics), one arena
-  readonly parameters: Parameter[]; // named views into both, in layer order
-  readonly bufferViews: NetworkBuffer[]; // named views into `buffers`, in layer order
   /** The plan it was built from (createNetwork); null for a network assembled from layers by hand. */
   readonly plan: NetworkPlan | null;
+  private readonly arrays: { params: Floats; grads: Floats; buffers: Floats; parameters: Parameter[]; bufferViews: NetworkBuffer[] };
+  private readonly scratch: Workspace;
+  private readonly ownArenas: Floats[]; // the arenas it allocated itself (dispose frees them)
   private outputs: Floats[] = []; // each layer's output of the last forward pass
+  private isDisposed = false;
 
   /**
    * `arenas` lets the caller own the storage: a worker thread's network uses the main thread's
@@ -53,11 +59,18 @@ export class Network {
     for (const [name, arena] of Object.entries(arenas)) {
       if (arena !== undefined && arena.length !== expected[name]) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${expected[name]}`);
     }
-    this.params = arenas.params ?? backend.allocFloats(total);
-    this.grads = arenas.grads ?? backend.allocFloats(total);
-    this.buffers = arenas.buffers ?? backend.allocFloats(bufferTotal);
-    this.parameters = [];
-    this.bufferViews = [];
+    this.ownArenas = [];
+    const own = (given: Floats | undefined, length: number): Floats => {
+      if (given !== undefined) return given;
+      const arena = backend.allocFloats(length);
+      this.ownArenas.push(arena);
+      return arena;
+    };
+    const params = own(arenas.params, total);
+    const grads = own(arenas.grads, total);
+    const buffers = own(arenas.buffers, bufferTotal);
+    this.arrays = { params, grads, buffers, parameters: [], bufferViews: [] };
+    this.scratch = new Workspace(backend);
     let offset = 0;
     let bufferOffset = 0;
     for (const layer of layers) {
@@ -65,24 +78,78 @@ export class Network {
         const length = product(spec.shape);
         const parameter: Parameter = {
           ...spec,
-          value: this.params.subarray(offset, offset + length),
-          grad: this.grads.subarray(offset, offset + length),
+          value: params.subarray(offset, offset + length),
+          grad: grads.subarray(offset, offset + length),
         };
         offset += length;
         return parameter;
       });
       layer.bindParameters(bound);
-      this.parameters.push(...bound);
-      const buffers = (layer.bufferSpecs?.() ?? []).map((spec) => {
+      this.arrays.parameters.push(...bound);
+      const views = (layer.bufferSpecs?.() ?? []).map((spec) => {
         const length = product(spec.shape);
-        const buffer: NetworkBuffer = { ...spec, value: this.buffers.subarray(bufferOffset, bufferOffset + length) };
+        const buffer: NetworkBuffer = { ...spec, value: buffers.subarray(bufferOffset, bufferOffset + length) };
         if (arenas.buffers === undefined) buffer.value.fill(spec.initial);
         bufferOffset += length;
         return buffer;
       });
-      layer.bindBuffers?.(buffers);
-      this.bufferViews.push(...buffers);
+      layer.bindBuffers?.(views);
+      this.arrays.bufferViews.push(...views);
     }
+  }
+
+  /** Every parameter, one arena. */
+  get params(): Floats {
+    return this.usable().params;
+  }
+
+  /** Every gradient, the same layout. */
+  get grads(): Floats {
+    return this.usable().grads;
+  }
+
+  /** Every buffer (running statistics), one arena. */
+  get buffers(): Floats {
+    return this.usable().buffers;
+  }
+
+  /** Named views into params and grads, in layer order. */
+  get parameters(): Parameter[] {
+    return this.usable().parameters;
+  }
+
+  /** Named views into `buffers`, in layer order. */
+  get bufferViews(): NetworkBuffer[] {
+    return this.usable().bufferViews;
+  }
+
+  /** The scratch of the code that calls the network, by role (workspace.ts), given back with the network. */
+  get workspace(): Workspace {
+    this.usable();
+    return this.scratch;
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /**
+   * Gives back to the backend every array the network allocated — its arenas, its layers' batch buffers,
+   * its workspace — for the next network or batch to reuse; arenas passed in by the caller stay theirs.
+   * Afterwards every use of the network throws. Disposing twice does nothing.
+   */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    this.outputs.length = 0;
+    this.scratch.dispose();
+    for (const layer of this.layers) layer.dispose?.();
+    for (const arena of this.ownArenas) this.backend.free(arena);
+  }
+
+  private usable(): Network['arrays'] {
+    if (this.isDisposed) throw new XcnnError('this network was disposed: its memory went back to the backend; load or create the network again to use it');
+    return this.arrays;
   }
 
   /** The canonical architecture spec, when the network was built from one. */
@@ -115,6 +182,7 @@ export class Network {
    * `mode` says training (batch norm's batch statistics, dropout), as PyTorch's train()/eval().
    */
   forward(input: Floats, batch: number, mode: PassMode = EVALUATION): Floats {
+    this.usable();
     let x = input;
     this.outputs.length = 0;
     for (const layer of this.layers) {
@@ -126,6 +194,7 @@ export class Network {
 
   /** A layer's output of the last forward pass [N, ...outputShape] (the CAM methods' activations). Read it before the next pass. */
   activations(layerName: string): Floats {
+    this.usable();
     const k = this.layers.findIndex((layer) => layer.name === layerName);
     if (k < 0) throw new XcnnError(`the network has no layer '${layerName}'`);
     if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`);
@@ -137,6 +206,7 @@ export class Network {
    * gradients; the first layer's input gradient is not computed.
    */
   backward(dLogits: Floats): void {
+    this.usable();
     let d: Floats | null = dLogits;
     for (let k = this.layers.length - 1; k >= 0 && d !== null; k--) {
       d = this.layers[k].backward(d, k > 0);
@@ -150,6 +220,7 @@ export class Network {
    * uses this to get ∂y_c/∂A for the last convolutional layer's activations A.
    */
   backwardTo(layerName: string, dLogits: Floats): Floats {
+    this.usable();
     const stop = this.layers.findIndex((layer) => layer.name === layerName);
     if (stop < 0) throw new XcnnError(`the network has no layer '${layerName}'`);
     let d: Floats = dLogits;
@@ -168,6 +239,7 @@ export class Network {
    * backpropagating as usual: the guided "gradient" of Guided Backprop and Guided Grad-CAM.
    */
   backwardToInput(dLogits: Floats, rule: 'ordinary' | 'guided' = 'ordinary'): Floats {
+    this.usable();
     let d: Floats = dLogits;
     for (let k = this.layers.length - 1; k >= 0; k--) {
       const layer = this.layers[k];

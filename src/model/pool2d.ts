@@ -27,6 +27,12 @@ abstract class Pool2d extends ParameterFreeLayer {
     this.output = BatchBuffer.floats(backend, product(outputShape));
     this.dInput = BatchBuffer.floats(backend, product(inputShape));
   }
+
+  /** Gives back its batch buffers (Network.dispose). */
+  dispose(): void {
+    this.output.release();
+    this.dInput.release();
+  }
 }
 
 /** Shared by the K×K pools with stride S: their output size, and the kernels' shape of a batch. */
@@ -69,6 +75,11 @@ export class MaxPool2d extends WindowPool2d {
     const dInput = this.dInput.forBatch(this.batch);
     this.backend.maxPool2dBackward(this.shape(this.batch), dOutput, this.argmax.forBatch(this.batch), dInput);
     return dInput;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.argmax.release();
   }
 }
 

@@ -56,4 +56,9 @@ export class ReLU extends ParameterFreeLayer {
   activations(): Floats {
     return this.lastOutput!;
   }
+
+  /** Gives back its batch buffers (Network.dispose). */
+  dispose(): void {
+    this.output.release();
+  }
 }

@@ -201,8 +201,22 @@ export function planNetwork(specText: string, geometry: NetworkGeometry): Networ
     );
   }
   const parameters = planned.reduce((sum, layer) => sum + layer.parameters, 0);
+  if (parameters > MAX_PARAMETERS) {
+    const largest = planned.reduce((a, b) => (b.parameters > a.parameters ? b : a));
+    throw usageError(
+      `architecture: ${parameters} parameters, more than the ${MAX_PARAMETERS} xcnn trains or loads; the largest is layer ${largest.index + 1} ${formatLayer(largest.spec)} (${largest.name}) with ${largest.parameters}: narrow it`,
+    );
+  }
   return { spec: formatSpec(layers), geometry, layers: planned, parameters };
 }
+
+/**
+ * The most parameters a network may have: 50 million, 200 MB of float32 weights (training holds four
+ * such arrays: the weights, their gradients and Adam's two moments). The widths in a spec are bounded
+ * one by one (layer-kinds.ts LIMITS); this bounds what they make together, e.g. linear(4096) after a
+ * flatten of 16 million values.
+ */
+export const MAX_PARAMETERS = 50_000_000;
 
 /** Each layer's name and its ordinal among the layers of its name prefix (they depend on the kinds alone, not on shapes). */
 export function layerNames(layers: LayerSpec[]): Array<{ name: string; ordinal: number }> {

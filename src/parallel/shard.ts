@@ -119,6 +119,12 @@ export class Shard {
     gradCamOfBatch(this.network, input, n, target < 0 ? undefined : target, out, this.dLogits.forBatch(n));
   }
 
+  /** Gives back its loss head and dLogits (the pool's close, and a worker as it exits). */
+  dispose(): void {
+    this.head.dispose();
+    this.dLogits.release();
+  }
+
   private batchViews(control: ControlBlock, start: number, end: number): { input: Floats; labels: Int32Array } {
     return {
       input: this.backend.viewFloats(control.data[INPUT] + start * this.pixels * 4, (end - start) * this.pixels),

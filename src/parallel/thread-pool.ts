@@ -24,7 +24,8 @@ import { ADAM_DEFAULTS, type Adam } from '../train/adam.js';
 import type { StepResult, TrainStep } from '../train/step.js';
 import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LOSS, MAX_THREADS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, TARGET, UPDATED } from './control.js';
 import { camLayerOf } from '../explain/explained-layer.js';
-import type { GradCamRunner } from '../explain/grad-cam.js';
+import type { GradCamRows, GradCamRunner } from '../explain/grad-cam.js';
+import type { Workspace } from '../model/workspace.js';
 import { Shard } from './shard.js';
 import type { WorkerSetup } from './worker.js';
 
@@ -44,12 +45,15 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   readonly outputShape: number[];
   private readonly control: ControlBlock;
   private readonly probs: BatchBuffer<Floats>;
+  /** Grad-CAM's output rows, shared by the threads (made on the first gradCamRunner). */
+  private gradCamRows: Record<keyof GradCamRows, BatchBuffer<Floats>> | null = null;
   private closed = false;
 
   private constructor(
     private readonly network: Network,
     private readonly optimizer: Adam | null,
     private readonly shard: Shard,
+    private readonly workerGrads: Float32Array[],
     private readonly workers: Worker[],
     control: ControlBlock,
   ) {
@@ -57,6 +61,11 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     this.outputShape = network.outputShape;
     this.control = control;
     this.probs = BatchBuffer.floats(network.backend, network.outputShape[0]);
+  }
+
+  /** The network's workspace: `predict` keeps its batches there (BatchPredictor). */
+  get workspace(): Workspace {
+    return this.network.workspace;
   }
 
   get threads(): number {
@@ -73,7 +82,8 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend');
     const control = new ControlBlock();
     const count = network.params.length;
-    const grads = [network.grads as Float32Array, ...Array.from({ length: threads - 1 }, () => backend.allocFloats(count))];
+    const workerGrads = Array.from({ length: threads - 1 }, () => backend.allocFloats(count));
+    const grads = [network.grads as Float32Array, ...workerGrads];
     // Without an optimiser there is no Adam state; the parameters stand in for it and are never updated.
     const moments = optimizer ?? { m: network.params, v: network.params, settings: ADAM_DEFAULTS };
     const arenas = { params: network.params as Float32Array, m: moments.m as Float32Array, v: moments.v as Float32Array, grads };
@@ -108,10 +118,12 @@ export class ThreadPool implements TrainStep, BatchPredictor {
       }),
     );
     try {
-      return new ThreadPool(network, optimizer, shard, await ready, control);
+      return new ThreadPool(network, optimizer, shard, workerGrads, await ready, control);
     } catch (error) {
       // Leave nothing running: a live worker would keep the process from exiting.
       await Promise.all(started.map((worker) => worker.terminate()));
+      shard.dispose();
+      for (const g of workerGrads) backend.free(g);
       throw error;
     }
   }
@@ -142,12 +154,12 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   gradCamRunner(): GradCamRunner {
     const [channels, mapHeight, mapWidth] = this.network.layer(camLayerOf(this.network)).outputShape;
     const pixels = this.network.inputShape.reduce((a, b) => a * b, 1);
-    const shared = {
+    const shared = (this.gradCamRows ??= {
       logits: BatchBuffer.floats(this.backend, this.outputShape[0]),
       weights: BatchBuffer.floats(this.backend, channels),
       maps: BatchBuffer.floats(this.backend, mapHeight * mapWidth),
       heatmaps: BatchBuffer.floats(this.backend, pixels),
-    };
+    });
     return (batch, targetClass, out) => {
       const rows = { logits: shared.logits.forBatch(batch.size), weights: shared.weights.forBatch(batch.size), maps: shared.maps.forBatch(batch.size), heatmaps: shared.heatmaps.forBatch(batch.size) };
       const setOutputs = () => {
@@ -163,7 +175,11 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     };
   }
 
-  /** Stops the workers. */
+  /**
+   * Stops the workers — each gives its network's buffers and its scratch back to the shared arena as it
+   * exits — and gives back the pool's own arrays (the workers' gradient arenas, the shared outputs). The
+   * network stays the caller's.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -171,6 +187,10 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     Atomics.add(this.control.sync, GENERATION, 1);
     Atomics.notify(this.control.sync, GENERATION);
     await Promise.all(this.workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+    this.shard.dispose();
+    this.probs.release();
+    for (const rows of Object.values(this.gradCamRows ?? {})) rows.release();
+    for (const g of this.workerGrads) this.backend.free(g);
   }
 
   private get data(): Float64Array {

@@ -61,3 +61,7 @@ for (;;) {
   }
   control.arrive(UPDATED);
 }
+// Give this thread's buffers and scratch back to the shared arena before the thread ends.
+shard.dispose();
+network.dispose();
+backend.dispose();

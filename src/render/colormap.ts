@@ -12,6 +12,7 @@
  *   space; the ends and the centre, which are what a reader reads, are his). Not a `--colormap` choice:
  *   figures of signed methods always use it.
  */
+import { XcnnError } from '../errors.js';
 import { mixRgb, type Rgb } from './raster.js';
 
 export type Colormap = (value: number) => Rgb;
@@ -99,4 +100,16 @@ export const coolwarm: Colormap = (value) => {
 
 export function colormapByName(name: ColormapName): Colormap {
   return name === 'jet' ? jet : viridis;
+}
+
+/** The diverging colormap, for signed maps drawn zero-centred (0 → blue, 0.5 → grey, 1 → red). */
+export const divergingColormap: Colormap = coolwarm;
+export type DivergingColormapName = 'coolwarm';
+
+const BY_NAME: Record<ColormapName | DivergingColormapName, Colormap> = { jet, viridis, coolwarm };
+
+/** A colormap by its name, sequential ('jet', 'viridis') or diverging ('coolwarm'); an unknown name is an XcnnError. */
+export function colormap(name: ColormapName | DivergingColormapName): Colormap {
+  if (!Object.hasOwn(BY_NAME, name)) throw new XcnnError(`unknown colormap '${String(name)}': choose ${Object.keys(BY_NAME).join(', ')}`);
+  return BY_NAME[name];
 }

@@ -5,6 +5,11 @@
  * The shade goes with log(1 + count) / log(1 + largest count): on a good model the diagonal holds
  * about a thousand images a class and the mistakes a handful, and a linear shade would leave every
  * mistake white.
+ *
+ * Any class count up to MAX_CONFUSION_FIGURE_CLASSES: cells are 56 pixels up to 17 classes and shrink
+ * beyond (the grid stays near 1,000 pixels, cells no smaller than 2); a count is written in its cell only
+ * while every count fits, and the class labels are thinned to every 2nd, 5th, 10th, … class once they
+ * would overlap. Beyond the limit the caller leaves the figure out (the counts are in the JSON).
  */
 import { drawText, drawTextVertical, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
 import { BLACK, mixRgb, Raster, WHITE, type Rgb } from './raster.js';
@@ -33,23 +38,46 @@ function fittingScale(texts: string[], width: number): number {
   return 1;
 }
 
+/** The most classes the figure draws (cells of 2 pixels, a grid of 1,000); beyond, a caller leaves it out. */
+export const MAX_CONFUSION_FIGURE_CLASSES = 500;
+
+/** Cell size: 56 pixels, shrinking beyond 17 classes so the grid stays near 1,000 pixels, never below 2. */
+export function confusionCellSize(classes: number): number {
+  return Math.max(2, Math.min(56, Math.floor(1000 / Math.max(1, classes))));
+}
+
+/** Label every `step`-th class (1, 2, 5, 10, 20, 50, …): the smallest step whose labels, `extent` pixels each, do not overlap on cells of `cell`. */
+export function labelStep(cell: number, extent: number): number {
+  for (let decade = 1; ; decade *= 10) {
+    for (const step of [1, 2, 5]) if (step * decade * cell >= extent + 2) return step * decade;
+  }
+}
+
 export function confusionFigure(confusion: number[][], classNames: string[], title = 'Confusion matrix'): Raster {
   const classes = confusion.length;
-  const cell = 56;
+  if (classes > MAX_CONFUSION_FIGURE_CLASSES) throw new Error(`confusionFigure: ${classes} classes, more than the ${MAX_CONFUSION_FIGURE_CLASSES} it draws`);
+  const cell = confusionCellSize(classes);
   const margin = 16;
   const largest = Math.max(0, ...confusion.flat());
-  const countScale = fittingScale(confusion.flat().map(String), cell - 8); // one size for every count
-  const nameScale = 2;
-  const yLabelWidth = Math.max(...classNames.map((n) => textWidth(n, nameScale)));
-  const xLabelsFit = classNames.every((n) => textWidth(n, nameScale) <= cell - 4);
-  const xLabelHeight = xLabelsFit ? GLYPH_HEIGHT * nameScale : Math.max(...classNames.map((n) => textWidth(n, nameScale)));
+  const counts = confusion.flat().map(String);
+  // Counts go in the cells only while every one fits, at one size for all.
+  const countsFit = counts.every((text) => textWidth(text) <= cell - 4) && GLYPH_HEIGHT <= cell - 4;
+  const countScale = fittingScale(counts, cell - 8);
+  const nameScale = cell >= 24 ? 2 : 1;
+  const step = labelStep(cell, GLYPH_HEIGHT * nameScale);
+  const labelled = classNames.map((_, k) => k).filter((k) => k % step === 0 && k < classes);
+  const yLabelWidth = Math.max(0, ...labelled.map((k) => textWidth(classNames[k], nameScale)));
+  const xLabelsFit = labelled.every((k) => textWidth(classNames[k], nameScale) <= step * cell - 4);
+  const xLabelHeight = xLabelsFit ? GLYPH_HEIGHT * nameScale : yLabelWidth;
   const axisTitle = GLYPH_HEIGHT * 2 + 10;
   const left = margin + axisTitle + yLabelWidth + 8;
   const top = margin + GLYPH_HEIGHT * 2 + 14;
   const gridSize = classes * cell;
-  const figure = new Raster(left + gridSize + margin, top + gridSize + 8 + xLabelHeight + 8 + axisTitle + margin);
+  const heading = countsFit ? title : `${title}: ${classes} classes, shaded by count`;
+  const width = Math.max(left + gridSize + margin, margin + textWidth(heading, 2) + margin);
+  const figure = new Raster(width, top + gridSize + 8 + xLabelHeight + 8 + axisTitle + margin);
 
-  drawText(figure, title, left + gridSize / 2, margin, BLACK, 2, 'center');
+  drawText(figure, heading, Math.max(left + gridSize / 2, margin + textWidth(heading, 2) / 2), margin, BLACK, 2, 'center');
   for (let t = 0; t < classes; t++) {
     for (let p = 0; p < classes; p++) {
       const count = confusion[t][p];
@@ -57,18 +85,20 @@ export function confusionFigure(confusion: number[][], classNames: string[], tit
       const x = left + p * cell;
       const y = top + t * cell;
       figure.fillRect(x, y, cell, cell, cellShade(intensity));
+      if (!countsFit) continue;
       const ink = intensity > 0.5 ? WHITE : count === 0 ? ZERO_COLOR : BLACK;
       drawText(figure, String(count), x + cell / 2, y + (cell - GLYPH_HEIGHT * countScale) / 2 + countScale, ink, countScale, 'center');
     }
   }
   figure.strokeRect(left - 1, top - 1, gridSize + 2, gridSize + 2, BLACK);
 
-  classNames.forEach((name, k) => {
-    drawText(figure, name, left - 8, top + k * cell + cell / 2 - nameScale * 4, BLACK, nameScale, 'right');
-    const centre = left + k * cell + cell / 2;
-    if (xLabelsFit) drawText(figure, name, centre, top + gridSize + 8, BLACK, nameScale, 'center');
-    else drawTextVertical(figure, name, centre - nameScale * 4, top + gridSize + 8 + textWidth(name, nameScale) / 2, BLACK, nameScale);
-  });
+  for (const k of labelled) {
+    const name = classNames[k];
+    const middle = k * cell + cell / 2;
+    drawText(figure, name, left - 8, Math.round(top + middle - nameScale * 4), BLACK, nameScale, 'right');
+    if (xLabelsFit) drawText(figure, name, left + middle, top + gridSize + 8, BLACK, nameScale, 'center');
+    else drawTextVertical(figure, name, Math.round(left + middle - nameScale * 4), top + gridSize + 8 + textWidth(name, nameScale) / 2, BLACK, nameScale);
+  }
   drawText(figure, 'predicted class', left + gridSize / 2, top + gridSize + 8 + xLabelHeight + 10, BLACK, 2, 'center');
   drawTextVertical(figure, 'true class', margin, top + gridSize / 2, BLACK, 2);
   return figure;

@@ -15,7 +15,9 @@ import { PNG } from 'pngjs';
 import { XcnnError } from '../errors.js';
 import type { Raster } from './raster.js';
 
-export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+import { PNG_SIGNATURE } from './png-encoder.js';
+
+export { PNG_SIGNATURE };
 
 /** The largest image `decodePng` accepts: a side of 4096 pixels and 16 M pixels in all. */
 export const PNG_LIMITS = { maxSide: 4096, maxPixels: 16 * 1024 * 1024 };

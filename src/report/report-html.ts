@@ -7,6 +7,8 @@
  * nothing from anywhere: it can be mailed, archived or opened offline as one file.
  */
 import type { ClassificationReport, ClassScores } from '../eval/metrics.js';
+import { MAX_CONFUSION_FIGURE_CLASSES } from '../render/confusion-figure.js';
+import { MAX_GALLERY_CLASSES } from '../render/gallery.js';
 
 export interface ReportFigure {
   png: Uint8Array;
@@ -24,13 +26,17 @@ export interface ReportContent {
   colormap: string;
   explainedLayer: string; // the layer Grad-CAM reads and its shape, e.g. 'relu2, 64 × 11 × 11'
   training?: Record<string, unknown>; // the model's training settings, if recorded
+  classCount?: number; // the model's classes (default: the report's)
   curves?: ReportFigure; // absent when the model has no training history
-  confusion: ReportFigure;
-  classGallery: ReportFigure;
+  confusion?: ReportFigure; // absent beyond MAX_CONFUSION_FIGURE_CLASSES classes
+  classGallery?: ReportFigure; // absent beyond MAX_GALLERY_CLASSES classes
   galleryPerClass: number;
+  galleryShown?: number; // tiles in the class gallery
+  galleryFlat?: number; // of which flat (their maps all zero: no evidence shown)
   misclassified: ReportFigure;
   misclassifiedShown: number;
   misclassifiedTotal: number;
+  misclassifiedFlat?: number; // of the shown, flat
   classSummary?: ClassSummaryContent; // per-class means and the confusion matrix's cells explained
   faithfulnessHtml?: string; // the Faithfulness section (faithfulness-section.ts), when given `--faithfulness`
 }
@@ -39,7 +45,7 @@ export interface ReportContent {
 export interface ClassSummaryContent {
   methodTitle: string; // e.g. 'Grad-CAM'
   classImages: number; // test images averaged per class (at most)
-  classMeans: ReportFigure;
+  classMeans?: ReportFigure; // absent beyond MAX_GALLERY_CLASSES classes
   confusionCells: ReportFigure;
   cellsShown: number;
   cellsTotal: number; // off-diagonal cells holding at least one image
@@ -51,8 +57,15 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** Bytes as base64 (RFC 4648), through `btoa` (a global in browsers and in Node ≥ 16), 32 KiB at a time. */
+export function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let k = 0; k < bytes.length; k += 0x8000) binary += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
+  return btoa(binary);
+}
+
 export function pngDataUri(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+  return `data:image/png;base64,${base64(png)}`;
 }
 
 /** A figure with its caption (HTML), the PNG embedded. */
@@ -101,14 +114,16 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 `;
 
 /** 'What each class looks like to the network' (per-class means) and 'Why a t was read as p' (confusion cells). */
-export function classSummarySections(s: ClassSummaryContent): string[] {
+export function classSummarySections(s: ClassSummaryContent, classCount = 0): string[] {
   const method = escapeHtml(s.methodTitle);
   return [
     '<h2>What each class looks like to the network</h2>',
-    `<p>For each class, the first ${s.classImages} test images of that class (fewer if the set holds fewer), each explained by ${method} ` +
-      'for its true class. Top: their mean image. Middle: the mean of their heatmaps (each scaled to [0, 1] before averaging, so every ' +
-      'image weighs the same), drawn unscaled — a bright spot where the maps agree, a dim wash where they scatter. Bottom: the two blended.</p>',
-    figureHtml(s.classMeans, `Mean image and mean ${method} heatmap per class; n is the number of images averaged.`),
+    s.classMeans
+      ? `<p>For each class, the first ${s.classImages} test images of that class (fewer if the set holds fewer), each explained by ${method} ` +
+        'for its true class. Top: their mean image. Middle: the mean of their heatmaps (each scaled to [0, 1] before averaging, so every ' +
+        'image weighs the same), drawn unscaled — a bright spot where the maps agree, a dim wash where they scatter. Bottom: the two blended.</p>' +
+        figureHtml(s.classMeans, `Mean image and mean ${method} heatmap per class; n is the number of images averaged.`)
+      : leftOutHtml('The figure of class means (a column per class)', classCount, MAX_GALLERY_CLASSES),
     '<h2>Why a t was read as p</h2>',
     s.cellsTotal === 0
       ? '<p>The model classified every test image correctly, so the confusion matrix has no off-diagonal cells.</p>'
@@ -119,8 +134,21 @@ export function classSummarySections(s: ClassSummaryContent): string[] {
   ];
 }
 
+/** A figure left out for the class count: one paragraph saying which, why, and where its numbers are. */
+function leftOutHtml(what: string, classes: number, limit: number): string {
+  return `<p>${what} is drawn for up to ${limit} classes; this model has ${classes}, so it is left out here.</p>`;
+}
+
+/** A gallery caption's note of its flat maps, or nothing when none is. */
+function flatMapsHtml(flat: number | undefined, shown: number | undefined): string {
+  if (!flat) return '';
+  return ` ${flat} of the ${shown} maps ${flat === 1 ? 'is' : 'are'} flat (all zero after the ReLU) and marked <code>flat</code> on the tile: ` +
+    'their overlays show no evidence, not absence of evidence.';
+}
+
 export function reportHtml(c: ReportContent): string {
   const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const classes = c.classCount ?? c.report.perClass.length;
   const sections = [
     `<h1>xcnn report: ${escapeHtml(c.modelPath)}</h1>`,
     `<p class="summary">Test accuracy <strong>${percent(c.accuracy)}</strong> on ${c.imageCount} ${escapeHtml(c.dataset)} test images ` +
@@ -133,22 +161,27 @@ export function reportHtml(c: ReportContent): string {
     '<h2>Classification report</h2>',
     classificationTableHtml(c.report),
     '<h2>Confusion matrix</h2>',
-    figureHtml(c.confusion, 'True classes down, predicted classes across; the diagonal holds the correct predictions. Darker cells hold more images (shaded by log(1 + count)).'),
+    c.confusion
+      ? figureHtml(c.confusion, 'True classes down, predicted classes across; the diagonal holds the correct predictions. Darker cells hold more images (shaded by log(1 + count)).')
+      : `${leftOutHtml('The confusion matrix', classes, MAX_CONFUSION_FIGURE_CLASSES)}<p>Every count is in <code>xcnn evaluate --json</code>.</p>`,
     '<h2>Grad-CAM: correct predictions</h2>',
     `<p>Grad-CAM (Selvaraju et al., 2017) weights each channel of the last convolutional layer after its ReLU (${escapeHtml(c.explainedLayer)}) ` +
       'by the spatial mean of the gradient of the class logit, sums the weighted channels, keeps the positive part, resizes the map to the ' +
       `image's size (bilinear, half-pixel centres) and scales it to [0, 1]. It is drawn in the ${escapeHtml(c.colormap)} colormap over the digit, ` +
       'half and half: the high end of the colorbar marks the regions whose features raised the logit of the class most.</p>',
-    figureHtml(c.classGallery, `Up to ${c.galleryPerClass} correctly classified test images per class, a row per class, each with the Grad-CAM of its class.`),
+    c.classGallery
+      ? figureHtml(c.classGallery, `Up to ${c.galleryPerClass} correctly classified test images per class, a row per class, each with the Grad-CAM of its class.${flatMapsHtml(c.galleryFlat, c.galleryShown)}`)
+      : leftOutHtml('The gallery of correct predictions (a row per class)', classes, MAX_GALLERY_CLASSES),
     '<h2>Grad-CAM: misclassified images</h2>',
     c.misclassifiedTotal === 0
       ? '<p>The model classified every test image correctly.</p>'
       : figureHtml(
           c.misclassified,
           `${c.misclassifiedShown === c.misclassifiedTotal ? `All ${c.misclassifiedTotal}` : `The ${c.misclassifiedShown} most confident of the ${c.misclassifiedTotal}`} ` +
-            'misclassified test images, each labelled <code>true→predicted</code> with the probability of the predicted class, and the Grad-CAM of the predicted class: what the network saw as that class.',
+            'misclassified test images, each labelled <code>true→predicted</code> with the probability of the predicted class, and the Grad-CAM of the predicted class: what the network saw as that class.' +
+            flatMapsHtml(c.misclassifiedFlat, c.misclassifiedShown),
         ),
-    ...(c.classSummary ? classSummarySections(c.classSummary) : []),
+    ...(c.classSummary ? classSummarySections(c.classSummary, classes) : []),
     c.faithfulnessHtml ?? '',
   ];
   return [

@@ -8,22 +8,21 @@
  *                                        by walking their static imports (the same graph a bundler
  *                                        would take; src/index.ts's walk test keeps it free of Node)
  *   /build/kernels.wasm, kernels-relaxed.wasm   the WebAssembly kernels (plain and relaxed SIMD)
- *   /model.safetensors                   the model the page starts with (default: data/mnist-small.safetensors)
  *   /data/page-digits-*-ubyte            the row of MNIST test digits the page shows
+ *   /model.safetensors                   the model the page starts with (default: data/mnist-small.safetensors),
+ *                                        sent from the bytes `xcnn serve` read and checked (served-file.ts)
  *
  * URL paths mirror the package's folders, so the scripts' relative imports (`../dist/src/index.js`)
  * resolve in the browser as on disk. A request names a file only by matching one of these paths
- * exactly: a URL with `..`, a backslash, a NUL, an absolute or protocol-relative form, or a bad
- * percent-encoding is refused before the lookup, and anything else unknown is not found.
+ * exactly: a URL with `..`, a backslash, a NUL, an absolute or protocol-relative form, a bad
+ * percent-encoding, or longer than any allowed path could be is refused before the lookup, and anything
+ * else unknown is not found.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { ReferenceBackend } from '../backend/reference/index.js';
 import { XcnnError } from '../errors.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
 import { decodeModel, encodeModel, type ModelLoadOptions } from '../model/model-file.js';
-import { readModelFile } from '../model/model-io.js';
 
 /** The page's own files, in web/ (the scripts' imports are added to these). */
 export const PAGE_FILES = ['web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js'];
@@ -47,14 +46,15 @@ export function contentTypeOf(file: string): string {
   return CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
 }
 
-/** URL path → absolute file path, for every file the server may send. */
+/** URL path → absolute file path, for every file of the package the server may send. */
 export type PageFiles = ReadonlyMap<string, string>;
 
 /**
- * The allow-list for a package rooted at `root` serving `modelFile`. Every file must exist (a missing
- * build is reported with what to run), and every module a script imports must lie inside the package.
+ * The allow-list of a package rooted at `root`, the model aside (its bytes are added by served-file.ts).
+ * Every file must exist (a missing build is reported with what to run), and every module a script imports
+ * must lie inside the package.
  */
-export function pageFiles(root: string, modelFile: string): PageFiles {
+export function pageFiles(root: string): PageFiles {
   const files = new Map<string, string>();
   const add = (relativePath: string) => {
     const file = join(root, relativePath);
@@ -66,21 +66,18 @@ export function pageFiles(root: string, modelFile: string): PageFiles {
   for (const module of importedModules(scripts, root)) add(relative(root, module));
   for (const file of PAGE_DATA_FILES) add(file);
   files.set('/', join(root, 'web/index.html'));
-  if (!existsSync(modelFile)) throw new XcnnError(`${modelFile}: cannot read the model: no such file (train one with \`xcnn train\`, or leave out --model for the shipped one)`);
-  files.set(MODEL_URL_PATH, resolve(modelFile));
   return files;
 }
 
 /**
- * A model file the page can load without `--arch` (`xcnn serve --arch SPEC --model state_dict.safetensors`):
- * `modelFile` decoded with `arch` — checked here, so a model that does not fit fails before the server
- * starts — and written with the architecture in its metadata to a fresh temporary folder. Returns its path.
+ * The bytes of the model the page starts with, from a model file's `bytes` (read with `readModelFile`):
+ * decoded here with every command's checks — so a file that is not a model, or does not fit `--arch`, fails
+ * before the server starts — and sent as they are, or, when `--arch` or `--input` had to say what the file
+ * does not, written again with the architecture and geometry in its metadata, so the page loads it without them.
  */
-export function modelWithArchitecture(modelFile: string, arch: string, input?: ModelLoadOptions['input']): string {
-  const { network, info } = decodeModel(readModelFile(modelFile), modelFile, new ReferenceBackend(), { arch, input });
-  const path = join(mkdtempSync(join(tmpdir(), 'xcnn-serve-')), 'model.safetensors');
-  writeFileAtomic(path, encodeModel(network, info));
-  return path;
+export function modelForPage(bytes: Uint8Array, source: string, options: ModelLoadOptions = {}): Uint8Array {
+  const { network, info } = decodeModel(bytes, source, new ReferenceBackend(), options);
+  return options.arch === undefined && options.input === undefined ? bytes : encodeModel(network, info);
 }
 
 /** Every module specifier a script names: static imports and re-exports, side-effect and dynamic imports. */
@@ -115,12 +112,19 @@ export function importedModules(entries: string[], root: string): string[] {
 }
 
 /**
- * The file a request target (`req.url`, e.g. `/web/page.js?v=2`) names, or null when it names none
- * the page may have. The query and fragment are ignored; the path is percent-decoded once and must then
- * be a plain absolute path: no `..` or `.` segment, no backslash, no NUL or other control character,
- * no `//`. Only then is it looked up, exactly, in the allow-list.
+ * The longest request target looked at: every allowed path is far shorter, even percent-encoded throughout
+ * (a longer one is not found without being decoded; past 16 KB Node's parser refuses it itself, with 431).
  */
-export function fileForRequest(target: string, files: PageFiles): string | null {
+export const MAX_TARGET_LENGTH = 1024;
+
+/**
+ * The entry a request target (`req.url`, e.g. `/web/page.js?v=2`) names in `files` (the allow-list), or
+ * null when it names none the page may have. The query and fragment are ignored; the path is percent-decoded
+ * once and must then be a plain absolute path: no `..` or `.` segment, no backslash, no NUL or other control
+ * character, no `//`. Only then is it looked up, exactly.
+ */
+export function fileForRequest<T>(target: string, files: ReadonlyMap<string, T>): T | null {
+  if (target.length > MAX_TARGET_LENGTH) return null;
   const path = target.split(/[?#]/, 1)[0];
   if (!path.startsWith('/') || path.startsWith('//')) return null;
   let decoded: string;

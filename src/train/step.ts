@@ -30,7 +30,7 @@ export class SerialStep implements TrainStep {
     private readonly seed = 0,
   ) {
     this.classes = network.outputShape[0];
-    this.head = new SoftmaxCrossEntropy(network.backend, this.classes);
+    this.head = network.workspace.owned('train.head', () => new SoftmaxCrossEntropy(network.backend, this.classes));
   }
 
   run(batch: LoadedBatch): StepResult {

@@ -84,7 +84,7 @@ export function epochOrder(count: number, random: Random): Int32Array {
 export async function train(state: TrainingState, options: TrainOptions): Promise<EpochRecord[]> {
   const { network, optimizer } = state;
   const { train: trainSet, batchSize, epochs } = options;
-  const loader = new BatchLoader(network.backend, trainSet);
+  const loader = BatchLoader.inWorkspace(network.workspace, 'train', trainSet);
   const step = options.compute?.step ?? new SerialStep(network, optimizer, state.seed);
   const predictor = options.compute?.predictor ?? network;
   let lastYield = performance.now();

@@ -17,10 +17,11 @@
  * addresses to the module — a wrong shape or a foreign array is an XcnnError, never a stray write.
  *
  * Memory (arena.ts): allocFloats/allocInts return views into one shared WebAssembly memory; they stay
- * valid for the backend's lifetime, even as the memory grows. The scratch the kernels need (GEMM
- * packing panels, the columns (gradient) of one image or group, a group's product, a padded image) is
- * reserved by the backend itself: the panels at creation, the others when a larger convolution first
- * arrives, so a training step whose shapes have been seen allocates nothing.
+ * valid, even as the memory grows, until `free` gives them back for reuse. The scratch the kernels need
+ * (GEMM packing panels, the columns (gradient) of one image or group, a group's product, a padded image)
+ * is the backend's own: the panels at creation, the others when a larger convolution first arrives (the
+ * smaller block freed), so a training step whose shapes have been seen allocates nothing. `dispose`
+ * returns that scratch and lets go of the memory; `memoryStats` says what the arena holds.
  *
  * This file uses no Node-only API: a browser can create the backend from fetched bytes with
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
@@ -29,7 +30,7 @@ import { XcnnError } from '../../errors.js';
 import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
 import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
-import { WasmArena } from './arena.js';
+import { WasmArena, type MemoryStats } from './arena.js';
 import {
   compileKernels,
   createSharedMemory,
@@ -87,30 +88,40 @@ export async function attachWasmBackend(shared: SharedKernels): Promise<WasmBack
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   /** The columns (or their gradient) of one image or group, [C·K·K, G·OH·OW]; replaced by a larger block when a larger shape arrives. */
-  private columns = { address: 0, floats: 0 };
+  private columns = NO_SCRATCH;
   /** One image with its zero border, [C, H+2P, W+2P] (padded stride-1 convolutions); grown likewise. */
-  private padded = { address: 0, floats: 0 };
+  private padded = NO_SCRATCH;
   /** A group's product or gathered dOutput [F, G·OH·OW] (grouped convolutions); grown likewise. */
-  private group = { address: 0, floats: 0 };
+  private group = NO_SCRATCH;
   /** dWᵀ [C·K·K, F] of a convolution with C·K·K < F, summed over the batch before it is added to dW. */
-  private transposedWeightGradient = { address: 0, floats: 0 };
+  private transposedWeightGradient = NO_SCRATCH;
+  /** This thread's GEMM packing panels and edge tile (byte addresses). */
+  private readonly gemmScratch: number[];
+  private sharedKernels: SharedKernels | null;
+  private disposed = false;
 
   /** Use createWasmBackendFromBytes (or createWasmBackend in node.ts), or attachWasmBackend in a worker. */
   constructor(
-    private readonly kernels: KernelExports,
-    private readonly arena: WasmArena,
+    private kernels: KernelExports,
+    private arena: WasmArena,
     /** The module and memory, for worker threads that attach to this backend's arena. */
-    readonly shared: SharedKernels,
+    shared: SharedKernels,
   ) {
+    this.sharedKernels = shared;
     // This thread's own GEMM scratch: panels and edge tile (module globals are per instance).
-    const aPanel = arena.reserve(kernels.gemmAPanelFloats() * 4);
-    const bPanel = arena.reserve(kernels.gemmBPanelFloats() * 4);
-    const edgeTile = arena.reserve(kernels.gemmEdgeTileFloats() * 4);
+    const [aPanel, bPanel, edgeTile] = [kernels.gemmAPanelFloats(), kernels.gemmBPanelFloats(), kernels.gemmEdgeTileFloats()].map((floats) => arena.allocate(floats * 4));
+    this.gemmScratch = [aPanel, bPanel, edgeTile];
     kernels.gemmWorkspace(aPanel, bPanel, edgeTile);
   }
 
   get build(): KernelBuild {
     return this.shared.build;
+  }
+
+  /** The module and memory, for worker threads that attach to this backend's arena. */
+  get shared(): SharedKernels {
+    if (this.sharedKernels === null) throw disposedError();
+    return this.sharedKernels;
   }
 
   /** dst += src, elementwise (not part of the Backend interface: the thread pool's gradient reduction). */
@@ -133,9 +144,14 @@ export class WasmBackend implements Backend {
     return this.arena.viewInts(address, length);
   }
 
-  /** Bytes of the arena in use (tensors and scratch). */
-  get memoryInUse(): number {
-    return this.arena.usedBytes;
+  /**
+   * What the arena holds, every thread's blocks together: bytes in live blocks, the high-water mark (the
+   * most it has ever spanned, free blocks waiting for reuse included; it only grows), the memory's size
+   * now and its maximum. Once the arena has served the largest batch and every kind of call, the
+   * high-water mark stays put (test/memory-plateau.test.ts).
+   */
+  memoryStats(): MemoryStats {
+    return this.arena.stats();
   }
 
   allocFloats(length: number): Float32Array {
@@ -144,6 +160,36 @@ export class WasmBackend implements Backend {
 
   allocInts(length: number): Int32Array {
     return this.arena.allocInts(length);
+  }
+
+  /** See Backend.growBatchCapacity: kept in the arena's header, so every thread on the memory agrees. */
+  growBatchCapacity(samples: number): number {
+    return this.arena.growBatchCapacity(samples);
+  }
+
+  /** Gives an array back for reuse (see Backend.free); nothing to do once the backend is disposed. */
+  free(array: Floats | Int32Array): void {
+    if (this.disposed) return;
+    if (!(array instanceof Float32Array || array instanceof Int32Array)) throw new XcnnError(`free: a ${describe(array)} is not an array of this wasm backend's`);
+    this.arena.free(array);
+  }
+
+  /**
+   * Gives back this thread's GEMM panels and convolution scratch, and lets go of the kernels and the
+   * memory: every later call throws. The arrays it allocated stay where they are (their networks free
+   * them); once nothing refers to the memory any more, the garbage collector takes it. A worker thread's
+   * backend disposes as its thread exits, which returns its scratch to the shared arena.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const address of this.gemmScratch) this.arena.freeBlock(address, 0);
+    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient]) {
+      if (scratch.address !== 0) this.arena.freeBlock(scratch.address, scratch.floats * 4);
+    }
+    this.disposed = true;
+    this.kernels = disposedStandIn<KernelExports>();
+    this.arena = disposedStandIn<WasmArena>();
+    this.sharedKernels = null;
   }
 
   // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW]
@@ -586,7 +632,7 @@ export class WasmBackend implements Backend {
 
   /** A scratch block for a transposed weight gradient [C·K·K, F] (conv2dBackward), grown on first need. */
   private weightGradientScratch(floats: number): Float32Array {
-    if (floats > this.transposedWeightGradient.floats) this.transposedWeightGradient = { address: this.arena.reserve(floats * 4), floats };
+    this.transposedWeightGradient = this.grown(this.transposedWeightGradient, floats);
     return this.arena.viewFloats(this.transposedWeightGradient.address, floats);
   }
 
@@ -600,21 +646,28 @@ export class WasmBackend implements Backend {
     const height = s.height + 2 * P;
     const width = s.width + 2 * P;
     const floats = s.inChannels * height * width;
-    if (floats > this.padded.floats) this.padded = { address: this.arena.reserve(floats * 4), floats };
+    this.padded = this.grown(this.padded, floats);
     this.kernels.padImage(image, s.inChannels, s.height, s.width, P, this.padded.address);
     return { address: this.padded.address, height, width };
   }
 
   /** The byte address of the scratch block for a group's product or gathered dOutput, grown on first need. */
   private groupScratch(floats: number): number {
-    if (floats > this.group.floats) this.group = { address: this.arena.reserve(floats * 4), floats };
+    this.group = this.grown(this.group, floats);
     return this.group.address;
   }
 
   /** The byte address of the scratch block for one image's columns (or their gradient), grown on first need. */
   private columnsFor(floats: number): number {
-    if (floats > this.columns.floats) this.columns = { address: this.arena.reserve(floats * 4), floats };
+    this.columns = this.grown(this.columns, floats);
     return this.columns.address;
+  }
+
+  /** `scratch` if it holds `floats`, else a new block that does (the old one freed: its contents are not kept). */
+  private grown(scratch: Scratch, floats: number): Scratch {
+    if (floats <= scratch.floats) return scratch;
+    if (scratch.address !== 0) this.arena.freeBlock(scratch.address, scratch.floats * 4);
+    return { address: this.arena.allocate(floats * 4), floats };
   }
 
   /** The byte address of a float array, after checking that it is float32 and lives in this backend's memory. */
@@ -644,6 +697,23 @@ export class WasmBackend implements Backend {
     }
     return array.byteOffset;
   }
+}
+
+/** A scratch block of the backend's: its byte address (0: none yet) and how many floats it holds. */
+interface Scratch {
+  address: number;
+  floats: number;
+}
+
+const NO_SCRATCH: Scratch = { address: 0, floats: 0 };
+
+function disposedError(): XcnnError {
+  return new XcnnError('this wasm backend was disposed (dispose() let go of its memory); create a new backend and load the model on it');
+}
+
+/** What a disposed backend holds instead of its kernels and arena: anything asked of it throws disposedError. */
+function disposedStandIn<T>(): T {
+  return new Proxy({}, { get: () => { throw disposedError(); } }) as T;
 }
 
 /** The byte addresses of a convolution's backward pass (dx null when dInput is not wanted). */

@@ -18,7 +18,6 @@ import type { Floats } from '../../backend/backend.js';
 import { BatchLoader, range } from '../../data/batch.js';
 import type { ImageSet } from '../../data/dataset.js';
 import { XcnnError } from '../../errors.js';
-import { BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
@@ -109,8 +108,8 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
   const gaps = new Float32Array(count);
   if (method.reportsCompletenessGap) result.completenessGaps = gaps;
 
-  const loader = new BatchLoader(network.backend, set);
-  const dLogits = BatchBuffer.floats(network.backend, classes);
+  const loader = BatchLoader.inWorkspace(network.workspace, 'explain', set);
+  const dLogits = network.workspace.floats('explain.dLogits', classes);
   for (let start = 0; start < count; start += batchSize) {
     const end = Math.min(start + batchSize, count);
     const batch = loader.load(indices.subarray(start, end));

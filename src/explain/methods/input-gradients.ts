@@ -27,7 +27,7 @@
  */
 import type { Floats } from '../../backend/backend.js';
 import { XcnnError } from '../../errors.js';
-import { BatchBuffer, product } from '../../model/layer.js';
+import { product } from '../../model/layer.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
 import { oneHotTargets, type Targets } from '../explanation.js';
@@ -128,7 +128,6 @@ export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): Expl
   if (!(Number.isInteger(samples) && samples >= 1)) throw new XcnnError(`SmoothGrad: samples must be a whole number ≥ 1, not ${samples}`);
   if (!(sigma >= 0 && Number.isFinite(sigma))) throw new XcnnError(`SmoothGrad: sigma must be a number ≥ 0, not ${sigma}`);
   const random = new Random(seed);
-  let noisy: BatchBuffer<Floats> | null = null;
   return {
     name: 'smoothgrad',
     title: 'SmoothGrad',
@@ -137,7 +136,7 @@ export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): Expl
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out, dLogits) => {
       const [channels, height, width] = network.inputShape;
-      noisy ??= BatchBuffer.floats(network.backend, product(network.inputShape));
+      const noisy = network.workspace.floats('smoothgrad.noisy', product(network.inputShape));
       const logits = network.forward(input, size);
       out.logits.set(logits);
       const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits); // the clean image's class
@@ -164,7 +163,6 @@ export function integratedGradientsMethod(options: Partial<IntegratedGradientsOp
   const { steps, baseline } = { ...INTEGRATED_GRADIENTS_DEFAULTS, ...options };
   if (!(Number.isInteger(steps) && steps >= 1)) throw new XcnnError(`Integrated Gradients: steps must be a whole number ≥ 1, not ${steps}`);
   if (!Number.isFinite(baseline)) throw new XcnnError(`Integrated Gradients: the baseline must be a number, not ${baseline}`);
-  let path: BatchBuffer<Floats> | null = null;
   return {
     name: 'integrated-gradients',
     signed: true,
@@ -177,7 +175,7 @@ export function integratedGradientsMethod(options: Partial<IntegratedGradientsOp
       const [channels, height, width] = network.inputShape;
       const classes = network.outputShape[0];
       const pixels = height * width;
-      path ??= BatchBuffer.floats(network.backend, product(network.inputShape));
+      const path = network.workspace.floats('integrated-gradients.path', product(network.inputShape));
       const logits = Float64Array.from(network.forward(input, size)); // a copy: the buffer is reused by the next pass
       out.logits.set(logits);
       const targets = oneHotTargets(logits, size, classes, targetClass, dLogits);

@@ -112,7 +112,6 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
   const { window, stride } = { ...OCCLUSION_DEFAULTS, ...options };
   if (!(Number.isInteger(window) && window >= 1)) throw new XcnnError(`Occlusion: the window must be a whole number ≥ 1, not ${window}`);
   if (!(Number.isInteger(stride) && stride >= 1)) throw new XcnnError(`Occlusion: the stride must be a whole number ≥ 1, not ${stride}`);
-  let copies: BatchBuffer<Floats> | null = null;
   return {
     name: 'occlusion',
     signed: true, // occluding a part can raise y_c
@@ -122,10 +121,10 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out) => {
       const [channels, height, width] = network.inputShape;
-      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`);
+      if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller --window`, { exitCode: 2 });
       const pixels = height * width;
       const imageSize = channels * pixels;
-      copies ??= BatchBuffer.floats(network.backend, imageSize);
+      const copies = network.workspace.floats('perturbation.copies', imageSize);
       const { targets, clean } = cleanPass(network, input, size, targetClass, out);
       const classes = network.outputShape[0];
       const ys = windowStarts(height, window, stride);
@@ -280,7 +279,7 @@ export function kernelShap(features: number, samples: number, random: Random, va
       for (let j = 0; j < n; j++) a[i * n + j] += x[i] * x[j];
     }
   }
-  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`);
+  if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more --samples (a few times the number of patches)`, { exitCode: 2 });
   let sum = 0;
   for (let i = 0; i < n; i++) sum += phi[i] = b[i];
   phi[n] = difference - sum;
@@ -366,7 +365,6 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
   if (!(Number.isInteger(patch) && patch >= 1)) throw new XcnnError(`${title}: the patch must be a whole number ≥ 1, not ${patch}`);
   if (!(Number.isInteger(samples) && samples >= 2)) throw new XcnnError(`${title}: samples must be a whole number ≥ 2, not ${samples}`);
   const random = new Random(seed);
-  let copies: BatchBuffer<Floats> | null = null;
   const completeness = name === 'kernel-shap';
   return {
     name,
@@ -381,7 +379,7 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
       const classes = network.outputShape[0];
       const pixels = height * width;
       const imageSize = product(network.inputShape);
-      copies ??= BatchBuffer.floats(network.backend, imageSize);
+      const copies = network.workspace.floats('perturbation.copies', imageSize);
       const { targets, clean } = cleanPass(network, input, size, targetClass, out);
       const { features, featureOf } = patchFeatures(height, width, patch);
       const patchPixels = new Float64Array(features);

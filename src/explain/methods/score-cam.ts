@@ -72,7 +72,6 @@ export function scoreCamWeights(network: Network, image: Floats, activations: Fl
 
 /** Score-CAM as an explanation method: a clean forward pass a batch, then K + 1 masked passes an image. */
 export function scoreCamMethod(): ExplanationMethod {
-  let copies: BatchBuffer<Floats> | null = null;
   return {
     name: 'score-cam',
     title: 'Score-CAM',
@@ -85,7 +84,7 @@ export function scoreCamMethod(): ExplanationMethod {
       const mapPixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
       const imageSize = product(network.inputShape);
-      copies ??= BatchBuffer.floats(network.backend, imageSize);
+      const copies = network.workspace.floats('score-cam.copies', imageSize);
       const logits = network.forward(input, size);
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes);

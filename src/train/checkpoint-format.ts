@@ -1,0 +1,146 @@
+/**
+ * Checkpoints as bytes (browser-safe; the files are checkpoint.ts's): everything a training run needs to continue exactly where it stopped, in one
+ * safetensors file written atomically (so a crash at any instant leaves the last good one whole):
+ *
+ *   tensors   the eight network tensors (as in a model file), `adam.m` and `adam.v` [parameter count]
+ *   metadata  format "xcnn-checkpoint", the model-file entries (geometry, dataset, class_names),
+ *             settings (JSON TrainSettings), progress (JSON: epoch, step, position, the generator's state
+ *             now and at the current epoch's start, the epoch's running sums), history (JSON)
+ *
+ * A run resumed from a checkpoint redraws the current epoch's order from the saved generator state and
+ * ends with weights bit-for-bit identical to an uninterrupted run. Everything read back is checked first
+ * (checkpoint-checks.ts): a damaged checkpoint is one line naming it and the field.
+ */
+import type { Backend } from '../backend/backend.js';
+import { XcnnError } from '../errors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../files/safetensors.js';
+import { infoMetadata, networkFromFile, networkTensors, readInfo, type ModelInfo } from '../model/model-file.js';
+import { Random, type RandomState } from '../random.js';
+import { Adam } from './adam.js';
+import { checkHistory, checkMoments, checkProgress, checkProgressFitsData, checkSettings, fieldError } from './checkpoint-checks.js';
+import type { TrainSettings } from './settings.js';
+import { createTrainingState, type EpochRecord, type TrainingState } from './trainer.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+/** Where the run stands: enough, with the settings, tensors and history, to continue it bit for bit. */
+export interface CheckpointProgress {
+  epoch: number;
+  step: number;
+  position: number;
+  randomState: RandomState;
+  epochRandomState: RandomState | null;
+  lossSum: number;
+  correct: number;
+  seconds: number;
+}
+
+/** The checkpoint of a run: its state (network, optimiser, generator, position), its settings and the model's info. */
+export function encodeCheckpoint(state: TrainingState, settings: TrainSettings, info: ModelInfo): Uint8Array {
+  const { network, optimizer } = state;
+  const progress: CheckpointProgress = {
+    epoch: state.epoch,
+    step: optimizer.step,
+    position: state.position,
+    randomState: state.random.state(),
+    epochRandomState: state.epochRandomState,
+    lossSum: state.lossSum,
+    correct: state.correct,
+    seconds: state.seconds,
+  };
+  const tensors = [
+    ...networkTensors(network),
+    { name: 'adam.m', shape: [optimizer.m.length], data: Float32Array.from(optimizer.m) },
+    { name: 'adam.v', shape: [optimizer.v.length], data: Float32Array.from(optimizer.v) },
+  ];
+  return encodeSafetensors(tensors, {
+    ...infoMetadata({ ...info, training: undefined, metrics: undefined }, network),
+    format: 'xcnn-checkpoint',
+    settings: JSON.stringify(settings),
+    progress: JSON.stringify(progress),
+    history: JSON.stringify(state.history),
+  });
+}
+
+export interface LoadedCheckpoint {
+  state: TrainingState;
+  settings: TrainSettings;
+  info: ModelInfo;
+}
+
+/** A checkpoint decoded and checked, before a backend is chosen for it. */
+export interface CheckpointFile {
+  source: string; // names the checkpoint in errors (its path, for a file)
+  file: SafetensorsFile;
+  settings: TrainSettings;
+  progress: CheckpointProgress;
+  history: EpochRecord[];
+}
+
+/**
+ * Decodes a checkpoint's bytes and checks its settings, progress and history (checkpoint-checks.ts; the
+ * tensors are checked as they are restored); `source` names them in errors.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): CheckpointFile {
+  const file = decodeSafetensors(bytes, source);
+  const fail = fieldError(source);
+  if (file.metadata.format !== 'xcnn-checkpoint') throw fail('its format', `is ${JSON.stringify(file.metadata.format ?? null)}, not "xcnn-checkpoint"`);
+  const json = (key: string): unknown => {
+    if (file.metadata[key] === undefined) throw fail(`metadata '${key}'`, 'is missing');
+    try {
+      return JSON.parse(file.metadata[key]);
+    } catch {
+      throw fail(`metadata '${key}'`, 'is not JSON');
+    }
+  };
+  const settings = checkSettings(json('settings'), file.metadata.arch, fail);
+  const progress = checkProgress(json('progress'), settings, fail);
+  const history = checkHistory(json('history'), progress.epoch, fail);
+  return { source, file, settings, progress, history };
+}
+
+/**
+ * Once the training images are read (`trainCount` of them, after any limit): the checkpoint's place in its
+ * epoch lies within them, on a batch boundary, and its step is the batches its epochs and position make.
+ */
+export function checkCheckpointFitsData(checkpoint: CheckpointFile, trainCount: number): void {
+  checkProgressFitsData(checkpoint.progress, checkpoint.settings, trainCount, fieldError(checkpoint.source));
+}
+
+/** Rebuilds the network, the optimiser and the run's state from a checkpoint, on `backend`. */
+export function restoreCheckpoint({ source, file, settings, progress, history }: CheckpointFile, backend: Backend): LoadedCheckpoint {
+  const network = networkFromFile(file, source, backend, ['adam.m', 'adam.v']);
+  const info = readInfo(file, source, network);
+  const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
+  for (const [name, target] of [['adam.m', optimizer.m], ['adam.v', optimizer.v]] as const) {
+    target.set(checkMoments(file.tensors.get(name), name, target.length, fieldError(source)));
+  }
+  optimizer.step = progress.step;
+
+  const state = createTrainingState(network, optimizer, Random.fromState(progress.randomState), settings.seed);
+  Object.assign(state, {
+    epoch: progress.epoch,
+    position: progress.position,
+    epochRandomState: progress.epochRandomState,
+    lossSum: progress.lossSum,
+    correct: progress.correct,
+    seconds: progress.seconds,
+    history,
+  });
+  return { state, settings: { ...settings }, info };
+}
+
+/**
+ * The settings a checkpoint records, for a run driven from code: the network's spec and backend, the
+ * optimiser's Adam settings and the state's seed, with the epochs and batch size it trains with. The
+ * file-system fields (`data`, `limit`, `testLimit`) are null and it runs on one thread.
+ */
+export function checkpointSettings(state: TrainingState, run: { epochs: number; batchSize: number }): TrainSettings {
+  const { network, optimizer } = state;
+  if (network.spec === null) throw new XcnnError('checkpointSettings: the network was not built from a spec (createNetwork or createPaperNetwork), so a checkpoint could not rebuild it');
+  const { learningRate, beta1, beta2, epsilon } = optimizer.settings;
+  return {
+    epochs: run.epochs, batchSize: run.batchSize, learningRate, beta1, beta2, epsilon, seed: state.seed,
+    arch: network.spec, data: null, limit: null, testLimit: null, backend: network.backend.name, threads: 1, checkpointEvery: null,
+  };
+}
