@@ -1,7 +1,7 @@
 /**
  * Measured faithfulness (src/faithfulness/): each measure against its definition on constructed inputs —
- * rank correlation and SSIM by their properties, ROAD's imputation on a ramp, deletion/insertion with an
- * oracle order on a model whose class probability is a known pixel set, the pointing game on hand-made
+ * rank correlation and SSIM by their properties, ROAD's imputation on a ramp (the deletion and insertion
+ * curves are in faithfulness-curves.test.ts), the pointing game on hand-made
  * maps, the randomisation check restoring the network bit for bit — then `xcnn faithfulness` end to end
  * on a small subset.
  */
@@ -15,14 +15,6 @@ import type { ImageSet } from '../src/data/dataset.js';
 import { MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import type { ExplanationMethod } from '../src/explain/methods/explain.js';
-import {
-  areaUnderCurve,
-  attributionOrder,
-  curveFractions,
-  perturbationCurves,
-  randomOrder,
-  type ImageClassifier,
-} from '../src/faithfulness/deletion-insertion.js';
 import { measureFaithfulness, rankMethods } from '../src/faithfulness/faithfulness.js';
 import { formatFaithfulness, faithfulnessJson } from '../src/faithfulness/format.js';
 import { pointingGame, pointingGameOutcome } from '../src/faithfulness/pointing-game.js';
@@ -139,65 +131,6 @@ describe('ROAD noisy linear imputation', () => {
   it('imputes the background, 0, when every pixel is removed', () => {
     const out = noisyLinearImputation(ramp, new Uint8Array(784).fill(1), 28, 28, new Random(1), { sigma: 0 });
     expect(Array.from(out).every((v) => v === 0)).toBe(true);
-  });
-});
-
-describe('deletion and insertion curves', () => {
-  it('the area under a constant curve is that constant, over [0, 1]', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100 }), fc.double({ min: 0, max: 1, noNaN: true }), (steps, c) => {
-        const xs = curveFractions(784, steps);
-        expect(xs[0]).toBe(0);
-        expect(xs[xs.length - 1]).toBe(1);
-        expect(areaUnderCurve(xs, new Float64Array(xs.length).fill(c))).toBeCloseTo(c, 12);
-      }),
-    );
-  });
-
-  it('orders pixels by heatmap, highest first, ties by pixel index', () => {
-    expect(Array.from(attributionOrder([0.2, 0.9, 0.2, 1, 0]))).toEqual([3, 1, 0, 2, 4]);
-  });
-
-  /**
-   * A model of two classes whose class-0 probability is the mean value of a known set S of 12 scattered
-   * pixels: the oracle order (S first) is the best possible one for it.
-   */
-  const S = [30, 75, 101, 150, 222, 260, 333, 401, 460, 530, 611, 700];
-  const model: ImageClassifier = (images, count) => {
-    const out = new Float32Array(count * 2);
-    for (let n = 0; n < count; n++) {
-      const p = Math.min(1, Math.max(0, S.reduce((sum, k) => sum + images[n * 784 + k], 0) / S.length));
-      out[n * 2] = p;
-      out[n * 2 + 1] = 1 - p;
-    }
-    return out;
-  };
-  const image = new Float64Array(784);
-  for (const k of S) image[k] = 1; // "ink" exactly on S, background 0
-  const oracle = Int32Array.from([...S, ...Array.from({ length: 784 }, (_, k) => k).filter((k) => !S.includes(k))]);
-
-  it('with a perfect oracle order: deletion falls to 0 in the first step and insertion rises to 1, under both fills', () => {
-    const [curves] = perturbationCurves(model, [{ image, order: oracle, target: 0, seed: 1 }], 28, 28, { steps: 28 });
-    for (const fill of ['zero', 'road'] as const) {
-      expect(curves.deletion[fill][0]).toBeCloseTo(1, 6); // nothing removed yet
-      expect(curves.deletion[fill][1]).toBeLessThan(0.05); // the 28 first pixels hold all of S
-      expect(curves.insertion[fill][1]).toBeGreaterThan(0.95);
-      expect(curves.insertion[fill][28]).toBeCloseTo(1, 6); // everything back
-    }
-    expect(curves.insertion.zero[0]).toBe(0);
-  });
-
-  it('the oracle beats a random order: lower deletion AUC, higher insertion AUC', () => {
-    const xs = curveFractions(784, 28);
-    const requests = [{ image, order: oracle, target: 0, seed: 1 }, ...Array.from({ length: 5 }, (_, k) => ({ image, order: randomOrder(784, new Random(k)), target: 0, seed: 1 }))];
-    const [best, ...randoms] = perturbationCurves(model, requests, 28, 28);
-    for (const fill of ['zero', 'road'] as const) {
-      const mean = (pick: (c: (typeof randoms)[0]) => Float64Array) => randoms.reduce((s, c) => s + areaUnderCurve(xs, pick(c)), 0) / randoms.length;
-      expect(areaUnderCurve(xs, best.deletion[fill])).toBeLessThan(0.05);
-      expect(mean((c) => c.deletion[fill])).toBeGreaterThan(0.3);
-      expect(areaUnderCurve(xs, best.insertion[fill])).toBeGreaterThan(0.95);
-      expect(mean((c) => c.insertion[fill])).toBeLessThan(0.7);
-    }
   });
 });
 

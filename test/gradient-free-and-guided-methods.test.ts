@@ -1,9 +1,9 @@
 /**
  * Eigen-CAM, Score-CAM, Guided Backpropagation and Guided Grad-CAM (src/explain/methods/eigen-cam.ts,
  * score-cam.ts, guided.ts), each against its definition computed a second, independent way: Eigen-CAM's
- * principal component against Jacobi's eigenvalue algorithm and a rank-1 matrix whose answer is known;
- * Score-CAM's weights against masked images run one by one; Guided Backprop against a guided backward of the
- * tiny network written out by hand, and the reduction it must satisfy (no negative gradient anywhere: the
+ * principal component against Jacobi's eigenvalue algorithm and a rank-1 matrix whose answer is known
+ * (Score-CAM's weights against masked images run one by one are in score-cam.test.ts); Guided Backprop
+ * against a guided backward of the tiny network written out by hand, and the reduction it must satisfy (no negative gradient anywhere: the
  * ordinary gradient); Guided Grad-CAM as the product of its two factors; both backends agreeing.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,9 +19,7 @@ import type { ImageSet } from '../src/data/dataset.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { eigenCamMap } from '../src/explain/methods/eigen-cam.js';
 import { explainImages } from '../src/explain/methods/explain.js';
-import { scoreCamWeights, softmaxProbability } from '../src/explain/methods/score-cam.js';
 import { resizeBilinear } from '../src/explain/resize.js';
-import { BatchBuffer } from '../src/model/layer.js';
 import type { Conv2d } from '../src/model/conv2d.js';
 import type { Dense } from '../src/model/dense.js';
 import { saveModel } from '../src/model/model-io.js';
@@ -173,55 +171,6 @@ describe('Eigen-CAM', () => {
     expect(byClass.map((r) => r.targets[0])).toEqual([0, 1, 2, 3]);
     expect(methodByName('eigen-cam').classAgnostic).toBe(true);
     expect(Math.max(...byClass[0].maps)).toBeGreaterThan(0);
-  });
-});
-
-describe('Score-CAM', () => {
-  it('weights every channel by p_c(x ⊙ M_k) − p_c(black), as masked images run one by one say, and its map is ReLU(Σ w_k A_k)', () => {
-    const network = tinyNetwork(6);
-    const set = randomImages(6, 3);
-    const result = explainImages(network, set, methodByName('score-cam'), { batchSize: 2 });
-    const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
-    const P = h * w;
-    const { height, width, classes } = GEOMETRY;
-    let worstWeight = 0;
-    for (let n = 0; n < set.count; n++) {
-      const image = imageOf(set, n);
-      const c = result.targets[n];
-      network.forward(image, 1);
-      const a = Float64Array.from(network.activations(GRAD_CAM_LAYER));
-      const baseline = softmaxProbability(network.forward(new Float64Array(PIXELS), 1), 0, classes, c);
-      const weights = Array.from({ length: K }, (_, k) => {
-        const upsampled = resizeBilinear(a.subarray(k * P, (k + 1) * P), h, w, height, width);
-        const low = Math.min(...upsampled);
-        const high = Math.max(...upsampled);
-        const masked = image.map((x, p) => (high > low ? x * ((upsampled[p] - low) / (high - low)) : 0));
-        const logits = Float64Array.from(network.forward(masked, 1));
-        const exp = Array.from(logits, (z) => Math.exp(z));
-        return exp[c] / exp.reduce((s, e) => s + e, 0) - baseline;
-      });
-      const computed = scoreCamWeights(network, image, a, c, BatchBuffer.floats(network.backend, PIXELS));
-      worstWeight = Math.max(worstWeight, relativeDifference(computed, weights));
-      const expectedMap = Array.from({ length: P }, (_, p) => Math.max(0, weights.reduce((s, wk, k) => s + wk * a[k * P + p], 0)));
-      expect(relativeDifference(result.maps.subarray(n * P, (n + 1) * P), expectedMap)).toBeLessThan(1e-6);
-    }
-    // The masks are float32 (as the heatmaps): a float32 rounding apart from the float64 ones here.
-    console.log(`Score-CAM weights vs one-by-one masked passes: largest relative difference ${worstWeight.toExponential(2)}`);
-    expect(worstWeight).toBeLessThan(1e-6);
-  });
-
-  it('gives a channel that is all zeros the weight 0 exactly (its masked image is the baseline)', () => {
-    const network = tinyNetwork(7);
-    const image = imageOf(randomImages(7, 1), 0);
-    network.forward(image, 1);
-    const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
-    const a = Float64Array.from(network.activations(GRAD_CAM_LAYER));
-    a.fill(0, 0, h * w); // channel 0 silent
-    a.fill(0.5, h * w, 2 * h * w); // channel 1 flat: also no mask
-    const weights = scoreCamWeights(network, image, a, 1, BatchBuffer.floats(network.backend, PIXELS));
-    expect(weights).toHaveLength(K);
-    expect(weights[0]).toBe(0);
-    expect(weights[1]).toBe(0);
   });
 });
 

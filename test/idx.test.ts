@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { datasetNames, defaultDataDir, loadDataset, loadTestData, readImageSet } from '../src/data/dataset-files.js';
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../src/data/dataset.js';
-import { parseIdx } from '../src/data/idx.js';
+import { MAX_HEADER_LENGTH, MAX_IDX_BYTES, parseIdx, parseIdxHeader } from '../src/data/idx.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { XcnnError } from '../src/errors.js';
 import { idxBytes, idxIntegers } from './fixtures/files.js';
@@ -69,6 +69,73 @@ describe('parseIdx', () => {
   });
 });
 
+describe('parseIdx: each check, word for word', () => {
+  /** The message parseIdx gives for `bytes`, or null when it accepts them. */
+  const refusal = (bytes: number[] | Uint8Array): string | null => {
+    try {
+      parseIdx(Uint8Array.from(bytes), 'x.idx');
+      return null;
+    } catch (error) {
+      expect(error).toBeInstanceOf(XcnnError);
+      return (error as Error).message;
+    }
+  };
+  const problem = (text: string) => `x.idx: not a valid IDX file: ${text}`;
+
+  it('needs the 4-byte magic number: two zero bytes, 0x08 for unsigned bytes, then 1 to 4 dimensions', () => {
+    expect(refusal([])).toBe(problem('only 0 bytes, too short for the 4-byte magic number'));
+    expect(refusal([0, 0, 8])).toBe(problem('only 3 bytes, too short for the 4-byte magic number'));
+    expect(refusal([1, 0, 8, 1, 0, 0, 0, 0])).toBe(problem('the magic number must start with two zero bytes'));
+    expect(refusal([0, 1, 8, 1, 0, 0, 0, 0])).toBe(problem('the magic number must start with two zero bytes'));
+    const types = 'is not unsigned byte (0x08), 16-bit (0x0b) or 32-bit integer (0x0c)';
+    expect(refusal([0, 0, 0x0d, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x0d ${types}`)); // float
+    expect(refusal([0, 0, 0, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x00 ${types}`));
+    expect(refusal([0, 0, 0x09, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x09 ${types}`)); // signed byte
+    expect(refusal([0, 0, 0x0e, 1, 0, 0, 0, 0])).toBe(problem(`element type 0x0e ${types}`)); // double
+    expect(refusal([0, 0, 0x0b, 1, 0, 0, 0, 0])).toBeNull(); // 16-bit, no elements
+    expect(refusal([0, 0, 0x0c, 1, 0, 0, 0, 0])).toBeNull(); // 32-bit, no elements
+    expect(refusal([0, 0, 8, 0])).toBe(problem('0 dimensions; expected 1 to 4'));
+    expect(refusal([0, 0, 8, 5, ...new Array(20).fill(0)])).toBe(problem('5 dimensions; expected 1 to 4'));
+    expect(refusal([0, 0, 8, 255])).toBe(problem('255 dimensions; expected 1 to 4'));
+    expect(refusal([0, 0, 8, 1, 0, 0, 0, 0])).toBeNull(); // one dimension, of size 0
+    expect(refusal([0, 0, 8, 4, ...new Array(16).fill(0)])).toBeNull(); // four
+  });
+
+  it('needs 4 bytes a dimension after the magic number', () => {
+    expect(refusal([0, 0, 8, 3, 0, 0, 0, 1, 0, 0])).toBe(problem('the header needs 16 bytes, the file has 10'));
+    expect(refusal([0, 0, 8, 1, 0, 0, 0])).toBe(problem('the header needs 8 bytes, the file has 7'));
+    expect(MAX_HEADER_LENGTH).toBe(20);
+  });
+
+  it('reads the dimensions as big-endian uint32s, and needs exactly their product in data bytes', () => {
+    // dims 258 (0x00000102) × 3: 774 bytes
+    const header = [0, 0, 8, 2, 0, 0, 1, 2, 0, 0, 0, 3];
+    expect(parseIdxHeader(Uint8Array.from(header), 'x.idx')).toEqual({ dims: [258, 3], elementBytes: 1, headerLength: 12, dataLength: 774 });
+    // The same dimensions as 16- and 32-bit integers claim 2 and 4 bytes an element.
+    expect(parseIdxHeader(Uint8Array.from([0, 0, 0x0b, ...header.slice(3)]), 'x.idx')).toEqual({ dims: [258, 3], elementBytes: 2, headerLength: 12, dataLength: 1548 });
+    expect(parseIdxHeader(Uint8Array.from([0, 0, 0x0c, ...header.slice(3)]), 'x.idx')).toEqual({ dims: [258, 3], elementBytes: 4, headerLength: 12, dataLength: 3096 });
+    const data = Array.from({ length: 774 }, (_, k) => k % 251);
+    const parsed = parseIdx(Uint8Array.from([...header, ...data]), 'x.idx');
+    expect(parsed.dims).toEqual([258, 3]);
+    expect(Array.from(parsed.data)).toEqual(data);
+    expect(refusal([...header, ...data.slice(1)])).toBe(problem('dimensions 258×3 need 774 bytes of data, the file has 773 (truncated?)'));
+    expect(refusal([...header, ...data, 0])).toBe(problem('dimensions 258×3 need 774 bytes of data, the file has 775 (extra bytes at the end)'));
+    expect(refusal(header)).toBe(problem('dimensions 258×3 need 774 bytes of data, the file has 0 (truncated?)'));
+    // 2^32 − 1 images of 2^32 − 1 bytes: the claim is far beyond the file, and nothing is allocated for it.
+    expect(refusal([0, 0, 8, 2, 255, 255, 255, 255, 255, 255, 255, 255, 1])).toBe(
+      problem(`dimensions 4294967295×4294967295 need ${4294967295 * 4294967295} bytes of data, the file has 1 (truncated?)`),
+    );
+  });
+
+  it('reads bytes that are a view into a larger buffer at their own offset', () => {
+    const file = [0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 1, 7, 9];
+    const buffer = Uint8Array.from([0xff, 0xff, 0xff, ...file, 0xff]);
+    const parsed = parseIdx(buffer.subarray(3, 3 + file.length), 'x.idx');
+    expect(parsed.dims).toEqual([2, 1]);
+    expect(Array.from(parsed.data)).toEqual([7, 9]);
+  });
+});
+
 describe('IDX files on disk', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xcnn-idx-'));
 
@@ -89,6 +156,16 @@ describe('IDX files on disk', () => {
     const claim = idxBytes([4_000_000_000, 28, 28], new Uint8Array(0));
     writeFileSync(join(dir, 'bomb.gz'), gzipSync(claim));
     expect(() => readIdxFile(join(dir, 'bomb.gz'))).toThrow(/claim \d+ bytes, over the \d+-byte limit/);
+  });
+
+  it('refuses a claim of more than 2^31 − 1 bytes, header included, and reads the claim of exactly that much', () => {
+    // 8 header bytes and 2^31 − 8 data bytes: one byte over the limit.
+    writeFileSync(join(dir, 'over.gz'), gzipSync(idxBytes([2 ** 31 - 8], new Uint8Array(0))));
+    expect(() => readIdxFile(join(dir, 'over.gz'))).toThrow(new XcnnError(`${join(dir, 'over.gz')}: not a valid IDX file: dimensions 2147483640 claim 2147483648 bytes, over the 2147483647-byte limit`));
+    expect(MAX_IDX_BYTES).toBe(2 ** 31 - 1);
+    // Exactly the limit is a claim xcnn accepts: this file is refused only because its data is not there.
+    writeFileSync(join(dir, 'limit.gz'), gzipSync(idxBytes([2 ** 31 - 9], Uint8Array.of(1, 2))));
+    expect(() => readIdxFile(join(dir, 'limit.gz'))).toThrow(new XcnnError(`${join(dir, 'limit.gz')}: not a valid IDX file: dimensions 2147483639 need 2147483639 bytes of data, the file has 2 (truncated?)`));
   });
 
   it('refuses a gzipped file that inflates to more than its header claims', () => {

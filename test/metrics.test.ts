@@ -41,6 +41,51 @@ describe('classification metrics', () => {
     const empty = classificationReport(confusionMatrix([0, 0], [0, 0], 2), ['a', 'b']);
     expect(empty.perClass[1]).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
   });
+
+  it('gives F1 = p = r when precision equals recall (two classes, one right and one wrong each: 0.5)', () => {
+    const half = classificationReport(confusionMatrix([0, 0, 1, 1], [0, 1, 0, 1], 2), ['a', 'b']);
+    expect(half.perClass).toEqual([
+      { precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
+      { precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
+    ]);
+  });
+
+  // A worked example with a different number in every cell, by hand, as fractions:
+  //   true \ predicted   0  1  2     precision      recall   f1 = 2pr / (p + r)
+  //   0                 2  1  1     2/3           2/4      (4/6) / (7/6) = 4/7
+  //   1                 1  1  0     1/3           1/2      (2/6) / (5/6) = 2/5
+  //   2                 0  1  3     3/4           3/4      3/4 (p = r)
+  // accuracy 6/10; macro p = (2/3 + 1/3 + 3/4)/3 = 7/12, r = 7/12, f1 = (4/7 + 2/5 + 3/4)/3 = 241/420;
+  // weighted (4, 2, 4): p = (8/3 + 2/3 + 3)/10 = 19/30, r = (2 + 1 + 3)/10 = 3/5, f1 = (16/7 + 4/5 + 3)/10 = 213/350.
+  const labels = [0, 2, 0, 1, 2, 0, 1, 2, 0, 2];
+  const predicted = [0, 2, 1, 0, 1, 2, 1, 2, 0, 2];
+  const worked = classificationReport(confusionMatrix(labels, predicted, 3), ['zero', 'one', 'two', 'unused']);
+
+  it('counts a worked example\'s confusion matrix', () => {
+    expect(confusionMatrix(labels, predicted, 3)).toEqual([
+      [2, 1, 1],
+      [1, 1, 0],
+      [0, 1, 3],
+    ]);
+  });
+
+  it('computes every figure of the worked example', () => {
+    const close = (actual: number[], expected: number[]) => actual.forEach((a, k) => expect(a, `figure ${k}`).toBeCloseTo(expected[k], 14));
+    close(worked.perClass.flatMap((c) => [c.precision, c.recall, c.f1]), [2 / 3, 1 / 2, 4 / 7, 1 / 3, 1 / 2, 2 / 5, 3 / 4, 3 / 4, 3 / 4]);
+    expect(worked.perClass.map((c) => c.support)).toEqual([4, 2, 4]);
+    expect([worked.accuracy, worked.total]).toEqual([0.6, 10]);
+    close([worked.macroAvg.precision, worked.macroAvg.recall, worked.macroAvg.f1], [7 / 12, 7 / 12, 241 / 420]);
+    close([worked.weightedAvg.precision, worked.weightedAvg.recall, worked.weightedAvg.f1], [19 / 30, 3 / 5, 213 / 350]);
+    expect([worked.macroAvg.support, worked.weightedAvg.support]).toEqual([10, 10]);
+    expect(worked.classNames).toEqual(['zero', 'one', 'two']); // one name a class
+  });
+
+  it('gives 0 for every figure of an empty matrix, not NaN', () => {
+    const empty = classificationReport(confusionMatrix([], [], 2), ['a', 'b']);
+    expect([empty.accuracy, empty.total]).toEqual([0, 0]);
+    expect(empty.macroAvg).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+    expect(empty.weightedAvg).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+  });
 });
 
 describe('the confusion matrix in the terminal', () => {

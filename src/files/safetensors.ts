@@ -104,7 +104,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     }
     if (typeof entry !== 'object' || entry === null) throw fail(`tensor '${name}' is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
+    // hasOwn, not `in`: 'toString' or 'constructor' is in every object, and would pass as a dtype of NaN bytes.
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES_PER_ELEMENT, dtype)) {
       throw fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; xcnn reads F32 (and converts F16, BF16, F64, I64)`);
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {

@@ -191,9 +191,16 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
   const nameOf = (layerName: string, tensor: string) => (naming === 'sequential' ? `${probe.find((l) => l.name === layerName)!.index}.${tensor}` : `${layerName}.${tensor}`);
   const firstConv = probe.find((l) => l.kind === 'conv');
   const lastWeighted = [...probe].reverse().find((l) => l.kind === 'linear' || l.kind === 'conv');
-  const channels = firstConv ? shapes.get(nameOf(firstConv.name, 'weight'))?.[1] : 1;
-  const classes = lastWeighted ? shapes.get(nameOf(lastWeighted.name, 'bias'))?.[0] : undefined;
-  if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${nameOf((firstConv ?? lastWeighted)!.name, 'weight')})`, { code: 'ERR_BAD_MODEL' });
+  if (lastWeighted === undefined) {
+    throw new XcnnError(`${source}: the architecture ${spec} has no linear or conv layer, so nothing in the file gives the class count: give the layers of the file's network`, { exitCode: 2, code: 'ERR_BAD_ARGUMENT' });
+  }
+  // The input's channels from the first convolution's weight [out, in, k, k], the classes from the last weighted
+  // layer's bias [classes]; the message names the tensor that is not there.
+  const channelsTensor = firstConv ? nameOf(firstConv.name, 'weight') : null;
+  const classesTensor = nameOf(lastWeighted.name, 'bias');
+  const channels = channelsTensor === null ? 1 : shapes.get(channelsTensor)?.[1];
+  const classes = shapes.get(classesTensor)?.[0];
+  if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${channels === undefined ? channelsTensor : classesTensor})`, { code: 'ERR_BAD_MODEL' });
   if (input !== undefined) {
     if (input.channels !== undefined && input.channels !== channels) {
       throw new XcnnError(`${source}: the input is given as ${input.channels} channel(s), but the first convolution's weight takes ${channels}`, { exitCode: 2 });

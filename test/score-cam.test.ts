@@ -1,0 +1,157 @@
+/**
+ * Score-CAM (src/explain/methods/score-cam.ts) against its definition computed a second way: each channel's
+ * weight p_c(x ⊙ M_k) − p_c(black) from masked images built here and run through the network one by one, the
+ * map as ReLU(Σ_k w_k A_k), and the explained class c the network's own prediction, read here from its logits
+ * (not from what the method reports).
+ */
+import { describe, expect, it } from 'vitest';
+import { relativeDifference } from './fixtures/compare.js';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import type { ImageSet } from '../src/data/dataset.js';
+import { methodByName } from '../src/explain/methods/by-name.js';
+import { explainImages } from '../src/explain/methods/explain.js';
+import { scoreCamWeights, softmaxProbability } from '../src/explain/methods/score-cam.js';
+import { resizeBilinear } from '../src/explain/resize.js';
+import { BatchBuffer } from '../src/model/layer.js';
+import { createPaperNetwork, type Network } from '../src/model/network.js';
+import { Random } from '../src/random.js';
+import { seededValues } from './gradcheck.js';
+import { GEOMETRY, PIXELS, tinyNetwork, WIDTHS } from './fixtures/tiny-network.js';
+
+/** The paper network's explained layer: the second convolution after its ReLU. */
+const GRAD_CAM_LAYER = 'relu2';
+
+function randomImages(seed: number, count: number, channels = 1): ImageSet {
+  const images = Uint8Array.from(seededValues(seed, count * channels * PIXELS), (v) => Math.floor(((v + 1) / 2) * 256));
+  return { count, channels, height: GEOMETRY.height, width: GEOMETRY.width, images, labels: new Uint8Array(count) };
+}
+
+function imageOf(set: ImageSet, n: number): Float64Array {
+  const size = (set.channels ?? 1) * PIXELS;
+  return Float64Array.from(set.images.subarray(n * size, (n + 1) * size), (v) => v / 255);
+}
+
+/** softmax(z)_c of the network's logits for one image, and their argmax, written out here. */
+function probabilityOf(network: Network, image: Float64Array, c: number): number {
+  const logits = Array.from(network.forward(image, 1).subarray(0, GEOMETRY.classes));
+  const exp = logits.map((z) => Math.exp(z));
+  return exp[c] / exp.reduce((s, e) => s + e, 0);
+}
+function predictedClass(network: Network, image: Float64Array): number {
+  const logits = Array.from(network.forward(image, 1).subarray(0, GEOMETRY.classes));
+  return logits.indexOf(Math.max(...logits));
+}
+
+/** Score-CAM's weights for one image and class c, by the definition: each masked image run on its own. */
+function weightsByHand(network: Network, image: Float64Array, c: number, channels = 1): { weights: number[]; a: Float64Array } {
+  const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
+  const P = h * w;
+  const { height, width } = GEOMETRY;
+  network.forward(image, 1);
+  const a = Float64Array.from(network.activations(GRAD_CAM_LAYER));
+  const baseline = probabilityOf(network, new Float64Array(channels * PIXELS), c);
+  const weights = Array.from({ length: K }, (_, k) => {
+    const upsampled = resizeBilinear(a.subarray(k * P, (k + 1) * P), h, w, height, width);
+    const low = Math.min(...upsampled);
+    const high = Math.max(...upsampled);
+    // every input channel times the same mask
+    const masked = image.map((x, i) => (high > low ? x * ((upsampled[i % PIXELS] - low) / (high - low)) : 0));
+    return probabilityOf(network, masked, c) - baseline;
+  });
+  return { weights, a };
+}
+
+describe('Score-CAM', () => {
+  it('explains the predicted class by default, weighting every channel by p_c(x ⊙ M_k) − p_c(black), its map ReLU(Σ w_k A_k)', () => {
+    const network = tinyNetwork(6);
+    const set = randomImages(6, 6);
+    const result = explainImages(network, set, methodByName('score-cam'), { batchSize: 4 });
+    const [, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
+    const P = h * w;
+    const predicted = Array.from({ length: set.count }, (_, n) => predictedClass(network, imageOf(set, n)));
+    expect(predicted.some((c) => c !== 0)).toBe(true); // so "always class 0" cannot pass
+    expect(Array.from(result.targets)).toEqual(predicted);
+    let worstWeight = 0;
+    for (let n = 0; n < set.count; n++) {
+      const image = imageOf(set, n);
+      const c = predicted[n];
+      const logits = Array.from(network.forward(image, 1).subarray(0, GEOMETRY.classes));
+      expect(relativeDifference(result.logits.subarray(n * GEOMETRY.classes, (n + 1) * GEOMETRY.classes), logits)).toBeLessThan(1e-6); // stored as float32
+      const { weights, a } = weightsByHand(network, image, c);
+      const computed = scoreCamWeights(network, image, a, c, BatchBuffer.floats(network.backend, PIXELS));
+      worstWeight = Math.max(worstWeight, relativeDifference(computed, weights));
+      const expectedMap = Array.from({ length: P }, (_, p) => Math.max(0, weights.reduce((s, wk, k) => s + wk * a[k * P + p], 0)));
+      expect(expectedMap.some((v) => v > 0)).toBe(true);
+      expect(relativeDifference(result.maps.subarray(n * P, (n + 1) * P), expectedMap)).toBeLessThan(1e-6);
+    }
+    // The masks are float32 (as the heatmaps): a float32 rounding apart from the float64 ones here.
+    console.log(`Score-CAM weights vs one-by-one masked passes: largest relative difference ${worstWeight.toExponential(2)}`);
+    expect(worstWeight).toBeLessThan(1e-6);
+  });
+
+  it('explains the class it is asked for, whatever the prediction', () => {
+    const network = tinyNetwork(6);
+    const set = randomImages(8, 3);
+    const [, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
+    const P = h * w;
+    for (const target of [1, 3]) {
+      const result = explainImages(network, set, methodByName('score-cam'), { batchSize: 2, targetClass: target });
+      expect(Array.from(result.targets)).toEqual([target, target, target]);
+      for (let n = 0; n < set.count; n++) {
+        const { weights, a } = weightsByHand(network, imageOf(set, n), target);
+        const expectedMap = Array.from({ length: P }, (_, p) => Math.max(0, weights.reduce((s, wk, k) => s + wk * a[k * P + p], 0)));
+        expect(relativeDifference(result.maps.subarray(n * P, (n + 1) * P), expectedMap)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('multiplies every input channel by the mask', () => {
+    const network = createPaperNetwork(new ReferenceBackend({ precision: 'float64' }), { ...GEOMETRY, channels: 2 }, WIDTHS);
+    network.initialize(new Random(12));
+    const set = randomImages(12, 1, 2);
+    const image = imageOf(set, 0);
+    const c = predictedClass(network, image);
+    const { weights, a } = weightsByHand(network, image, c, 2);
+    const computed = scoreCamWeights(network, image, a, c, BatchBuffer.floats(network.backend, 2 * PIXELS));
+    expect(relativeDifference(computed, weights)).toBeLessThan(1e-6);
+  });
+
+  it('gives a channel that is all zeros the weight 0 exactly (its masked image is the baseline)', () => {
+    const network = tinyNetwork(7);
+    const image = imageOf(randomImages(7, 1), 0);
+    network.forward(image, 1);
+    const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
+    const a = Float64Array.from(network.activations(GRAD_CAM_LAYER));
+    a.fill(0, 0, h * w); // channel 0 silent
+    a.fill(0.5, h * w, 2 * h * w); // channel 1 flat: also no mask
+    const weights = scoreCamWeights(network, image, a, 1, BatchBuffer.floats(network.backend, PIXELS));
+    expect(weights).toHaveLength(K);
+    expect(weights[0]).toBe(0);
+    expect(weights[1]).toBe(0);
+  });
+
+  it('measures against a black baseline whatever the scratch buffer held before', () => {
+    const network = tinyNetwork(9);
+    const image = imageOf(randomImages(9, 1), 0);
+    const c = predictedClass(network, image);
+    const { weights, a } = weightsByHand(network, image, c);
+    const [K] = network.layer(GRAD_CAM_LAYER).outputShape;
+    const copies = BatchBuffer.floats(network.backend, PIXELS);
+    copies.forBatch(K + 1).fill(0.7); // what an earlier use of the buffer (or another backend's memory) left
+    expect(relativeDifference(scoreCamWeights(network, image, a, c, copies), weights)).toBeLessThan(1e-6);
+  });
+
+  it('is a CAM method on a conv block, needing only forward passes', () => {
+    const method = methodByName('score-cam');
+    expect([method.name, method.title, method.layer, method.needs]).toEqual(['score-cam', 'Score-CAM', 'cam', ['conv-layer', 'forward-only']]);
+  });
+
+  it('computes softmax probabilities in float64, safe from overflow', () => {
+    // logits (0, ln 3, ln 4) → p = (1, 3, 4) / 8; the same shifted by 1000 (exp(1000) overflows without the max).
+    const row = Float64Array.of(0, Math.log(3), Math.log(4));
+    [1 / 8, 3 / 8, 1 / 2].forEach((p, c) => expect(softmaxProbability(row, 0, 3, c)).toBeCloseTo(p, 15));
+    const shifted = Float64Array.of(9, 9, 9, 1000, 1000 + Math.log(3), 1000 + Math.log(4));
+    [1 / 8, 3 / 8, 1 / 2].forEach((p, c) => expect(softmaxProbability(shifted, 1, 3, c)).toBeCloseTo(p, 12));
+    [1 / 3, 1 / 3, 1 / 3].forEach((p, c) => expect(softmaxProbability(shifted, 0, 3, c)).toBeCloseTo(p, 15));
+  });
+});
