@@ -25,7 +25,8 @@ describe('checkInputs', () => {
     expect(refusal(() => checkInputs(set, Int32Array.of(0), undefined, 10, 4, 6, 'Saliency'))).toBe('Saliency: the images are 4×5 but the model takes 4×6');
     expect(refusal(() => checkInputs(set, Int32Array.of(0), undefined, 10, 4, 5, 'Occlusion', 3))).toBe('Occlusion: the images are 4×5 but the model takes 3×4×5');
     expect(refusal(() => checkInputs({ ...set, channels: 3 }, Int32Array.of(0), undefined, 10, 4, 5))).toBe('Grad-CAM: the images are 3×4×5 but the model takes 4×5');
-    expect(refusal(() => checkInputs({ ...set, channels: 3 }, Int32Array.of(0), undefined, 10, 4, 5, 'Grad-CAM', 3))).toBe('accepted');
+    expect(refusal(() => checkInputs({ ...set, channels: 3 }, Int32Array.of(0), undefined, 10, 4, 5, 'Grad-CAM', 3))).toBe('Grad-CAM: the set holds 60 pixel values, but 3 images of 3×4×5 are 180');
+    expect(refusal(() => checkInputs({ ...set, channels: 3, images: new Uint8Array(180) }, Int32Array.of(0), undefined, 10, 4, 5, 'Grad-CAM', 3))).toBe('accepted');
   });
 
   it('needs every index inside the set', () => {

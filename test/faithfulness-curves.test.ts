@@ -238,6 +238,6 @@ describe('the perturbed images of several channels', () => {
   it('refuses images of different sizes, naming the one that differs', () => {
     const order = Int32Array.from([0, 1, 2, 3]);
     const call = () => perturbationCurves(() => new Float32Array(0), [{ image: [1, 1, 1, 1], order, target: 0, seed: 1 }, { image: [1, 1, 1, 1, 1, 1, 1, 1, 1], order, target: 0, seed: 1 }], 2, 2);
-    expect(call).toThrow(new XcnnError('perturbationCurves: image 1 has 9 values but image 0 has 4; give images of one shape'));
+    expect(call).toThrow(new XcnnError('perturbationCurves: image 1 has 9 values but image 0 has 4; give images of one shape', { exitCode: 2, code: 'ERR_BAD_ARGUMENT' }));
   });
 });

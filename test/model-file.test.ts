@@ -123,18 +123,18 @@ describe('model metadata, each check word for word', () => {
   it('refuses a tensor holding a value that is not finite, naming the element', () => {
     const network = trainedLookingNetwork();
     network.parameter('fc1.bias').value[3] = NaN;
-    expect(() => decodeModel(encodeModel(network, info), 'm.safetensors', backend)).toThrow(new XcnnError("m.safetensors: not an xcnn model: tensor 'fc1.bias' holds NaN at element 3; retrain or repair the model"));
+    expect(() => decodeModel(encodeModel(network, info), 'm.safetensors', backend)).toThrow(new XcnnError("m.safetensors: not an xcnn model: tensor 'fc1.bias' holds NaN at element 3; retrain or repair the model", { code: 'ERR_BAD_MODEL' }));
     network.parameter('fc1.bias').value[3] = 0;
     network.parameter('conv1.weight').value[0] = -Infinity;
-    expect(() => decodeModel(encodeModel(network, info), 'm.safetensors', backend)).toThrow(new XcnnError("m.safetensors: not an xcnn model: tensor 'conv1.weight' holds -Infinity at element 0; retrain or repair the model"));
+    expect(() => decodeModel(encodeModel(network, info), 'm.safetensors', backend)).toThrow(new XcnnError("m.safetensors: not an xcnn model: tensor 'conv1.weight' holds -Infinity at element 0; retrain or repair the model", { code: 'ERR_BAD_MODEL' }));
   });
 
   it('refuses a legacy file (no arch) missing one of the eight tensors, or with an empty bias', () => {
     expect(() => decodeModel(pytorchStyleFile(undefined, 'conv2.weight'), 'm.safetensors', backend)).toThrow(
-      new XcnnError("m.safetensors: not an xcnn model: tensor 'conv2.weight' is missing, and the file has no 'arch' metadata to say what network it is (give --arch SPEC for a PyTorch state_dict)"),
+      new XcnnError("m.safetensors: not an xcnn model: tensor 'conv2.weight' is missing, and the file has no 'arch' metadata to say what network it is (give --arch SPEC for a PyTorch state_dict)", { code: 'ERR_BAD_MODEL' }),
     );
     const tensors = [...decodeSafetensors(pytorchStyleFile(), 'x').tensors].map(([name, t]) => ({ name, ...t, ...(name === 'conv2.bias' ? { shape: [0], data: new Float32Array(0) } : {}) }));
-    expect(() => decodeModel(encodeSafetensors(tensors), 'm.safetensors', backend)).toThrow(new XcnnError('m.safetensors: not an xcnn model: conv1.bias, conv2.bias and fc1.bias must be non-empty vectors'));
+    expect(() => decodeModel(encodeSafetensors(tensors), 'm.safetensors', backend)).toThrow(new XcnnError('m.safetensors: not an xcnn model: conv1.bias, conv2.bias and fc1.bias must be non-empty vectors', { code: 'ERR_BAD_MODEL' }));
   });
 
   it('refuses an input whose channels the first convolution does not take', () => {

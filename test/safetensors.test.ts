@@ -311,7 +311,7 @@ describe('safetensors: writing', () => {
 
   it('refuses to write a tensor named __metadata__, and writes an explicit F32 as F32', () => {
     expect(() => encodeSafetensors([{ name: '__metadata__', shape: [1], data: Float32Array.of(1) }])).toThrow(
-      new XcnnError("safetensors: the tensor name '__metadata__' is used twice (or is __metadata__); names must be unique"),
+      new XcnnError("safetensors: the tensor name '__metadata__' is used twice (or is __metadata__); names must be unique", { exitCode: 2, code: 'ERR_BAD_ARGUMENT' }),
     );
     const file = decodeSafetensors(encodeSafetensors([{ name: 'w', shape: [2], data: Float32Array.of(1, 2), dtype: 'F32' }]), 'f');
     expect([file.tensors.get('w')!.dtype, ...file.tensors.get('w')!.data]).toEqual(['F32', 1, 2]);
@@ -319,7 +319,7 @@ describe('safetensors: writing', () => {
 
   it('refuses to write a dtype it does not write', () => {
     expect(() => encodeSafetensors([{ name: 'h', shape: [1], data: Float32Array.of(1), dtype: 'F16' }])).toThrow(
-      new XcnnError("safetensors: xcnn writes F32 and I64 tensors, not F16 ('h')"),
+      new XcnnError("safetensors: xcnn writes F32 and I64 tensors, not F16 ('h')", { exitCode: 2, code: 'ERR_BAD_ARGUMENT' }),
     );
   });
 });
