@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)('xcnn in a web page, bundled and served from a sub
 
     // The same page passing no URL, bundled by esbuild: the package's own `new URL(…, import.meta.url)` is left as is.
     mkdirSync(join(folder, 'defaults'));
-    writeFileSync(join(folder, 'defaults.js'), readFileSync(join(example, 'main.js'), 'utf8').replace(/^import \w+ from 'xcnn\/.*\n/gm, '').replace('{ kernelsUrl, relaxedKernelsUrl }', '').replace('{ url: modelUrl }', '{}'));
+    writeFileSync(join(folder, 'defaults.js'), readFileSync(join(example, 'main.js'), 'utf8').replace(/^import \w+ from 'xcnn\/.*\n/gm, '').replace('{ kernelsUrl, relaxedKernelsUrl }', '').replace('model: await (await fetch(modelUrl)).arrayBuffer(), ', ''));
     copyFileSync(join(example, 'index.html'), join(folder, 'defaults', 'index.html'));
     await build({ ...ESBUILD_SETTINGS, absWorkingDir: folder, entryPoints: { main: 'defaults.js' }, outdir: 'defaults', logLevel: 'silent' });
 
