@@ -10,7 +10,7 @@ import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
 import { confusionCellExplanations } from '../explain/confusion-cells.js';
 import { explainedLayer } from '../explain/explained-layer.js';
-import { gradCam, gradCamImage, type GradCamRunner } from '../explain/grad-cam.js';
+import { gradCam, type GradCamRunner } from '../explain/grad-cam.js';
 import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { Network } from '../model/network.js';
@@ -22,7 +22,7 @@ import { curvesFigure, type EpochMetrics } from '../render/curves-figure.js';
 import { classGallery, MAX_GALLERY_CLASSES, tileGallery } from '../render/gallery.js';
 import { encodePng } from '../render/png.js';
 import { reportHtml, type ClassSummaryContent, type ReportFigure } from '../report/report-html.js';
-import { cellPanels, correctByClass, misclassifiedByConfidence, mistakeCaption, shortName, tiles } from '../report/galleries.js';
+import { cellPanels, correctByClass, galleryTiles, misclassifiedByConfidence } from '../report/galleries.js';
 import { choiceFlag, numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
@@ -108,19 +108,9 @@ export async function reportCommand(values: FlagValues): Promise<void> {
   const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name, drawsGallery);
   await pool?.close();
 
-  let first = 0;
-  const galleryRows = correct.map((row) => {
-    const rowTiles = tiles(test, result, first, row.length);
-    first += row.length;
-    return rowTiles;
-  });
-  const mistakeTiles = tiles(test, result, first, mistakes.length, (n) => {
-    const image = gradCamImage(result, n);
-    const label = test.labels[image.index];
-    return mistakeCaption(shortName(info.classNames, label), shortName(info.classNames, image.predicted), image.probabilities[image.predicted]);
-  });
-  const galleryTiles = galleryRows.flat();
-  const galleryFlat = galleryTiles.filter((tile) => tile.flat).length;
+  const { rows: galleryRows, mistakes: mistakeTiles } = galleryTiles(test, result, correct, mistakes, info.classNames);
+  const shownTiles = galleryRows.flat();
+  const galleryFlat = shownTiles.filter((tile) => tile.flat).length;
   const mistakesFlat = mistakeTiles.filter((tile) => tile.flat).length;
 
   const history = trainingHistory(info.metrics, modelPath);
@@ -129,7 +119,7 @@ export async function reportCommand(values: FlagValues): Promise<void> {
     confusion: drawsConfusion ? { png: encodePng(confusionFigure(evaluation.confusion, info.classNames)), alt: 'Confusion matrix of the test set' } : undefined,
     correct: drawsGallery
       ? {
-          png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: `Correct predictions, Grad-CAM of the class${flatNote(galleryFlat, galleryTiles.length)}` })),
+          png: encodePng(classGallery(galleryRows, info.classNames, { colormap, title: `Correct predictions, Grad-CAM of the class${flatNote(galleryFlat, shownTiles.length)}` })),
           alt: 'Grad-CAM overlays of correctly classified test images, one row per class',
         }
       : undefined,
@@ -155,7 +145,7 @@ export async function reportCommand(values: FlagValues): Promise<void> {
     confusion: figures.confusion,
     classGallery: figures.correct,
     galleryPerClass: perClass,
-    galleryShown: galleryTiles.length,
+    galleryShown: shownTiles.length,
     galleryFlat,
     misclassified: figures.misclassified,
     misclassifiedShown: mistakes.length,

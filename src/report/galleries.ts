@@ -59,6 +59,24 @@ export function tiles(set: ImageSet, result: GradCam, first: number, count: numb
   });
 }
 
+/**
+ * The two galleries' tiles from one Grad-CAM pass over `correct` (rows per class) then `mistakes`, in that
+ * order: a row of tiles per class, and the mistakes captioned `true→predicted p%`.
+ */
+export function galleryTiles(set: ImageSet, result: GradCam, correct: number[][], mistakes: number[], classNames: string[]): { rows: GalleryTile[][]; mistakes: GalleryTile[] } {
+  let first = 0;
+  const rows = correct.map((row) => {
+    const rowTiles = tiles(set, result, first, row.length);
+    first += row.length;
+    return rowTiles;
+  });
+  const mistakeTiles = tiles(set, result, first, mistakes.length, (n) => {
+    const image = gradCamImage(result, n);
+    return mistakeCaption(shortName(classNames, set.labels[image.index]), shortName(classNames, image.predicted), image.probabilities[image.predicted]);
+  });
+  return { rows, mistakes: mistakeTiles };
+}
+
 /** `true 4 → pred 9 (87%)`: a confusion-cell row's caption. */
 export function cellCaption(trueName: string, predictedName: string, probability: number): string {
   return `true ${trueName} → pred ${predictedName} (${percentText(probability)})`;

@@ -19,7 +19,7 @@ import type { Predictions } from '../eval/predict.js';
 import { explainClassMeans } from '../explain/class-means.js';
 import { confusionCellExplanations } from '../explain/confusion-cells.js';
 import { explainedLayer } from '../explain/explained-layer.js';
-import { gradCam, gradCamImage } from '../explain/grad-cam.js';
+import { gradCam } from '../explain/grad-cam.js';
 import { methodByName } from '../explain/methods/by-name.js';
 import type { LoadedModel } from '../model/model-file.js';
 import { Network } from '../model/network.js';
@@ -29,7 +29,7 @@ import { MAX_CONFUSION_FIGURE_CLASSES } from '../render/confusion-figure.js';
 import { MAX_GALLERY_CLASSES, type GalleryTile } from '../render/gallery.js';
 import { classGalleryPng, classMeansPng, confusionCellsPng, confusionMatrixPng, tileGalleryPng, trainingCurvesPng } from '../render/pictures.js';
 import { XcnnError } from '../errors.js';
-import { cellPanels, correctByClass, misclassifiedByConfidence, mistakeCaption, shortName, tiles } from './galleries.js';
+import { cellPanels, correctByClass, galleryTiles, misclassifiedByConfidence } from './galleries.js';
 import { reportHtml } from './report-html.js';
 
 export interface ModelReportOptions {
@@ -106,18 +106,8 @@ export function modelReport(model: Network | LoadedModel, set: ImageSet, options
   const allMistakes = misclassifiedByConfidence(evaluation.predictions, classes);
   const mistakes = allMistakes.slice(0, mistakeLimit);
   const result = gradCam(network, set, { indices: [...correct.flat(), ...mistakes], layer: layer.name });
-  let first = 0;
-  const galleryRows = correct.map((row) => {
-    const rowTiles = tiles(set, result, first, row.length);
-    first += row.length;
-    return rowTiles;
-  });
-  const mistakeTiles = tiles(set, result, first, mistakes.length, (n) => {
-    const image = gradCamImage(result, n);
-    const label = set.labels[image.index];
-    return mistakeCaption(shortName(classNames, label), shortName(classNames, image.predicted), image.probabilities[image.predicted]);
-  });
-  const galleryTiles = galleryRows.flat();
+  const { rows: galleryRows, mistakes: mistakeTiles } = galleryTiles(set, result, correct, mistakes, classNames);
+  const shownTiles = galleryRows.flat();
   const means = drawsGallery ? explainClassMeans(network, set, method, { perClass: classImages, layer: layer.name }) : undefined;
   const explained = confusionCellExplanations(network, set, evaluation.predictions, method, { cells: cellLimit, perCell, layer: layer.name });
 
@@ -126,7 +116,7 @@ export function modelReport(model: Network | LoadedModel, set: ImageSet, options
   const figures: ModelReport['figures'] = {
     curves: history && history.length > 0 ? trainingCurvesPng(history) : undefined,
     confusion: drawsConfusion ? confusionMatrixPng(evaluation.confusion, classNames) : undefined,
-    correct: drawsGallery ? classGalleryPng(galleryRows, classNames, { colormap, title: `Correct predictions, Grad-CAM of the class${flatNote(galleryTiles)}` }) : undefined,
+    correct: drawsGallery ? classGalleryPng(galleryRows, classNames, { colormap, title: `Correct predictions, Grad-CAM of the class${flatNote(shownTiles)}` }) : undefined,
     misclassified: tileGalleryPng(mistakeTiles, { columns: 10, colormap, title: `Misclassified: true→predicted, Grad-CAM of the predicted class${flatNote(mistakeTiles)}` }),
     classMeans: means && classMeansPng(means, classNames, { colormap, title: `Mean image and mean ${method.title} of each class`, colorbarTitle: `mean ${method.title}` }),
     confusionCells: confusionCellsPng(cellPanels(set, explained.cells, classNames), { colormap, title: `Why a t was read as p: ${method.title} for the true and the predicted class`, colorbarTitle: method.title }),
@@ -147,8 +137,8 @@ export function modelReport(model: Network | LoadedModel, set: ImageSet, options
     confusion: figures.confusion && { png: figures.confusion, alt: 'Confusion matrix of the test set' },
     classGallery: figures.correct && { png: figures.correct, alt: 'Grad-CAM overlays of correctly classified test images, one row per class' },
     galleryPerClass: perClass,
-    galleryShown: galleryTiles.length,
-    galleryFlat: galleryTiles.filter((tile) => tile.flat).length,
+    galleryShown: shownTiles.length,
+    galleryFlat: shownTiles.filter((tile) => tile.flat).length,
     misclassified: { png: figures.misclassified, alt: 'Grad-CAM overlays of misclassified test images' },
     misclassifiedShown: mistakes.length,
     misclassifiedTotal: allMistakes.length,
