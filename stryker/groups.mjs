@@ -39,6 +39,10 @@ export const MUTATION_GROUPS = {
     mutate: ['src/model/model-file.ts'],
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],
   },
+  gradcheck: {
+    mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],
+    tests: ['test/gradcheck.test.ts', 'test/testing-arbitraries.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
