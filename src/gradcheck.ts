@@ -201,7 +201,7 @@ export function compareWithReference(options: CompareWithReferenceOptions): Back
   const atol = options.atol ?? 1e-4;
   const rtol = options.rtol ?? 1e-3;
   for (const [key, value] of [['atol', atol], ['rtol', rtol]] as const) {
-    if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) throw badArgument(`compareWithReference: ${key} is ${String(value)}; give a finite number, 0 or more`);
+    if (!(Number.isFinite(value) && value >= 0)) throw badArgument(`compareWithReference: ${key} is ${String(value)}; give a finite number, 0 or more`);
   }
   if (typeof options.backend !== 'object' || options.backend === null || typeof options.backend.conv2dForward !== 'function') {
     throw badArgument(`compareWithReference: backend is ${describe(options.backend)}; give a Backend, e.g. await createWasmBackend()`);
@@ -326,7 +326,7 @@ function tolerances(options: Tolerance): Required<Tolerance> {
   for (const key of ['eps', 'atol', 'rtol'] as const) {
     const value = merged[key];
     const least = key === 'eps' ? 'more than 0' : '0 or more';
-    if (!(typeof value === 'number' && Number.isFinite(value) && (key === 'eps' ? value > 0 : value >= 0))) throw badArgument(`${key} is ${String(value)}; give a finite number, ${least}`);
+    if (!(Number.isFinite(value) && (key === 'eps' ? value > 0 : value >= 0))) throw badArgument(`${key} is ${String(value)}; give a finite number, ${least}`);
   }
   return merged;
 }

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { Network } from '../src/model/network.js';
 import { checkGradient, compareWithReference, gradcheck } from '../src/gradcheck.js';
 import { errorOf } from './errors.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
@@ -60,6 +61,30 @@ describe('checkGradient: any function of a float64 array', () => {
     expect(checkGradient(f, x, [10.5], { atol: 1, rtol: 0 }).passed).toBe(true);
   });
 
+  it('passes an error exactly at atol + rtol·|numeric|, and ranks elements by their error over what each is allowed', () => {
+    // f = 8x at x = ½ with ε = 2⁻²⁰: both sides are exact in binary, so the difference is exactly 8.
+    const x = Float64Array.of(0.5, 0.5);
+    const f = () => 8 * x[0] + 8 * x[1];
+    const exact = { eps: 2 ** -20 };
+    expect(checkGradient(f, x, [8.5, 8], { ...exact, atol: 0.5, rtol: 0 }).passed).toBe(true);
+    expect(checkGradient(f, x, [8.5, 8], { ...exact, atol: 0.25, rtol: 0 }).passed).toBe(false);
+    // Two elements equally far past: the first is reported.
+    expect(checkGradient(f, x, [9, 9], exact).worstIndex).toBe(0);
+    // A larger error within a looser bound ranks below a smaller error past a tight one: g = 10·x₀ + 0·x₁.
+    const g = () => 10 * x[0];
+    const ranked = checkGradient(g, x, [10.004, 0.003], { ...exact, atol: 1e-5, rtol: 1e-3 });
+    expect([ranked.worstIndex, ranked.numeric, ranked.analytic]).toEqual([1, 0, 0.003]);
+    // With no tolerance at all, only exact agreement passes, and a zero gradient has no relative error.
+    expect(checkGradient(g, x, [10, 0], { ...exact, atol: 0, rtol: 0 })).toMatchObject({ passed: true, maxAbsoluteError: 0, maxRelativeError: 0 });
+    const strict = checkGradient(g, x, [10, 1e-9], { ...exact, atol: 0, rtol: 0 });
+    expect([strict.passed, strict.worstIndex, strict.maxRelativeError]).toEqual([false, 1, 1]);
+  });
+
+  it('passes when asked to check nothing (no indices), as a vacuous check', () => {
+    const x = Float64Array.of(1);
+    expect(checkGradient(() => x[0], x, [5], { indices: [] })).toMatchObject({ checked: 0, atKinks: 0, passed: true, worstIndex: -1 });
+  });
+
   it('checks only the indices asked for', () => {
     const x = Float64Array.of(0.1, 0.2, 0.3);
     const claimed = weightedCosines(x);
@@ -88,6 +113,10 @@ describe('checkGradient: any function of a float64 array', () => {
     expectXcnnError(() => checkGradient(() => 0, Float32Array.of(1) as unknown as Float64Array, [0]), 'ERR_BAD_ARGUMENT', 'checkGradient: x must be a Float64Array (finite differences need float64), not Float32Array');
     expectXcnnError(() => checkGradient(() => 0, x, [0]), 'ERR_BAD_ARGUMENT', 'checkGradient: analytic has 1 elements, x has 2; give one gradient element per element of x');
     expectXcnnError(() => checkGradient(() => 0, x, [0, 0], { indices: [2] }), 'ERR_BAD_ARGUMENT', 'checkGradient: index 2 is outside x (0 to 1)');
+    expectXcnnError(() => checkGradient(() => 0, x, [0, 0], { indices: [-1] }), 'ERR_BAD_ARGUMENT', 'checkGradient: index -1 is outside x (0 to 1)');
+    expectXcnnError(() => checkGradient(() => 0, x, [0, 0], { indices: [0.5] }), 'ERR_BAD_ARGUMENT', 'checkGradient: index 0.5 is outside x (0 to 1)');
+    expectXcnnError(() => checkGradient(() => Math.log(x[0] - 1 + 1e-7), x, [0, 0], { indices: [0] }), 'ERR_BAD_ARGUMENT', 'checkGradient: f returned NaN with x[0] moved; the function must be finite near the point');
+    expectXcnnError(() => checkGradient(() => 0, x, [0, 0], { eps: '1e-6' as unknown as number }), 'ERR_BAD_ARGUMENT', 'eps is 1e-6; give a finite number, more than 0');
     const zero = Float64Array.of(0, 1);
     expectXcnnError(() => checkGradient(() => 1 / zero[0], zero, [0, 0]), 'ERR_BAD_ARGUMENT', 'checkGradient: f returned Infinity at the point; the function must be finite near the point');
     expectXcnnError(() => checkGradient(() => Math.log(x[1] - 2 + 1e-7), x, [0, 0], { indices: [1] }), 'ERR_BAD_ARGUMENT', 'checkGradient: f returned NaN with x[1] moved; the function must be finite near the point');
@@ -121,6 +150,30 @@ describe('gradcheck: a network built from a spec', () => {
     for (const t of report.tensors) expect(t.checked + t.atKinks).toBe(Math.min(3, t.elements));
   });
 
+  it('checks every element of a tensor smaller than the sample, and samples the same elements for the same seed', () => {
+    const report = gradcheck({ ...SMALL, samples: 40 });
+    const sizes = report.tensors.map((t) => [t.name, t.checked + t.atKinks]);
+    expect(sizes).toEqual(report.tensors.map((t) => [t.name, Math.min(40, t.elements)]));
+    expect(gradcheck({ ...SMALL, samples: 1 }).tensors.every((t) => t.checked + t.atKinks === 1)).toBe(true);
+    expect(gradcheck({ ...SMALL, samples: 5 })).toEqual(gradcheck({ ...SMALL, samples: 5 }));
+  });
+
+  it('runs the network in the mode asked for: training with the running statistics kept still, or evaluation', () => {
+    const forward = vi.spyOn(Network.prototype, 'forward');
+    gradcheck({ ...SMALL, samples: 1, seed: 5 });
+    expect(forward.mock.calls.every(([, , mode]) => mode?.training === true && mode.updateStatistics === false && mode.seed === 5 && mode.step === 1)).toBe(true);
+    forward.mockClear();
+    gradcheck({ ...SMALL, samples: 1, mode: 'evaluation' });
+    expect(forward.mock.calls.every(([, , mode]) => mode?.training === false && mode.updateStatistics === false)).toBe(true);
+  });
+
+  it('draws batch norm away from β = 0, so a channel constant over the batch does not leave ReLU on its kink', () => {
+    // Batch 1, one value a channel: batch norm outputs exactly β, and ReLU(β) at β = 0 would have no derivative.
+    const report = gradcheck({ arch: 'conv(2,1) bn relu flatten linear(2)', input: { height: 1, width: 1 }, classes: 2, batch: 1, samples: 'all' });
+    expect(report.passed, JSON.stringify(report.tensors)).toBe(true);
+    expect(report.tensors.find((t) => t.name === 'bn1.bias')).toMatchObject({ checked: 2, atKinks: 0 });
+  });
+
   it("notices a dense layer's weight gradient 1 % too large, and names that tensor alone", () => {
     const original = ReferenceBackend.prototype.denseBackward;
     vi.spyOn(ReferenceBackend.prototype, 'denseBackward').mockImplementation(function (this: ReferenceBackend, s, g) {
@@ -145,6 +198,21 @@ describe('gradcheck: a network built from a spec', () => {
     expectXcnnError(() => gradcheck({ ...SMALL, classes: 0 }), 'ERR_BAD_ARGUMENT', 'classes is 0; give a whole number from 1 to 4096');
     expectXcnnError(() => gradcheck({ ...SMALL, input: null as unknown as { height: number; width: number } }), 'ERR_BAD_ARGUMENT', 'input is null; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }');
     expectXcnnError(() => gradcheck({ ...SMALL, onTensor: 3 as unknown as () => void }), 'ERR_BAD_ARGUMENT', 'gradcheck: onTensor is number; give a function or leave it out');
+    expectXcnnError(() => gradcheck({ ...SMALL, batch: 65 }), 'ERR_BAD_ARGUMENT', 'batch is 65; give a whole number of images from 1 to 64');
+    expectXcnnError(() => gradcheck({ ...SMALL, batch: 1.5 }), 'ERR_BAD_ARGUMENT', 'batch is 1.5; give a whole number of images from 1 to 64');
+    expectXcnnError(() => gradcheck({ ...SMALL, seed: 2 ** 32 }), 'ERR_BAD_ARGUMENT', 'seed is 4294967296; give a whole number from 0 to 4294967295');
+    expectXcnnError(() => gradcheck({ ...SMALL, seed: 0.5 }), 'ERR_BAD_ARGUMENT', 'seed is 0.5; give a whole number from 0 to 4294967295');
+    expectXcnnError(() => gradcheck({ ...SMALL, input: 'big' as unknown as { height: number; width: number } }), 'ERR_BAD_ARGUMENT', 'input is string; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }');
+    expectXcnnError(() => gradcheck({ ...SMALL, input: { height: 0, width: 7 } }), 'ERR_BAD_ARGUMENT', 'input.height is 0; give a whole number from 1 to 4096');
+    expectXcnnError(() => gradcheck({ ...SMALL, input: { height: 7, width: 4097 } }), 'ERR_BAD_ARGUMENT', 'input.width is 4097; give a whole number from 1 to 4096');
+    expectXcnnError(() => gradcheck({ ...SMALL, classes: 4097 }), 'ERR_BAD_ARGUMENT', 'classes is 4097; give a whole number from 1 to 4096');
+  });
+
+  it('takes each bound itself: batch 1 and 64, seed 2³² − 1, 3 channels, 4096 classes, one sample', () => {
+    const tiny = { arch: 'flatten linear(3)', input: { channels: 3 as const, height: 1, width: 1 }, classes: 3, samples: 1 };
+    for (const options of [{ batch: 1 }, { batch: 64 }, { seed: 2 ** 32 - 1 }, { arch: 'flatten linear(4096)', classes: 4096 }]) {
+      expect(gradcheck({ ...tiny, ...options }).passed, JSON.stringify(options)).toBe(true);
+    }
   });
 });
 
@@ -156,7 +224,21 @@ describe('compareWithReference: a backend against the float64 reference', () => 
       expect(result.passed, JSON.stringify(result.tensors.filter((t) => !t.passed))).toBe(true);
       expect(result.backend).toBe('wasm');
       expect(result.tensors.slice(0, 3).map((t) => [t.name, t.elements])).toEqual([['logits', 2 * 3], ['loss', 1], ['input.grad', 2 * 2 * 7 * 7]]);
-      expect(result.tensors.map((t) => t.name).slice(3)).toEqual(['conv1.weight.grad', 'conv1.bias.grad', 'bn1.weight.grad', 'bn1.bias.grad', 'fc1.weight.grad', 'fc1.bias.grad', 'fc2.weight.grad', 'fc2.bias.grad']);
+      expect(result.tensors.slice(3).map((t) => [t.name, t.elements])).toEqual([
+        ['conv1.weight.grad', 3 * 2 * 9],
+        ['conv1.bias.grad', 3],
+        ['bn1.weight.grad', 3],
+        ['bn1.bias.grad', 3],
+        ['fc1.weight.grad', 4 * 3 * 2 * 2],
+        ['fc1.bias.grad', 4],
+        ['fc2.weight.grad', 3 * 4],
+        ['fc2.bias.grad', 3],
+      ]);
+      expect(Math.max(...result.tensors.map((t) => t.maxRelativeError))).toBeGreaterThan(0);
+      // It gives back what it allocated on the backend under test.
+      const used = backend.memoryStats().usedBytes;
+      compareWithReference({ ...SMALL, backend });
+      expect(backend.memoryStats().usedBytes).toBe(used);
       // float32 against float64: above zero error, well below the tolerance.
       const largest = Math.max(...result.tensors.map((t) => t.maxAbsoluteError));
       expect(largest).toBeGreaterThan(0);
@@ -180,13 +262,28 @@ describe('compareWithReference: a backend against the float64 reference', () => 
       expect(failed).toContain('input.grad');
       expect(failed).not.toContain('logits');
       expect(failed).not.toContain('loss');
+      // The worst element is reported with both values: its distance is the largest error.
+      const input = result.tensors.find((t) => t.name === 'input.grad')!;
+      expect(input.worstIndex).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(input.value - input.reference)).toBe(input.maxAbsoluteError);
     } finally {
       backend.dispose();
     }
   });
 
+  it('compares against float64: a float32 reference backend differs from it, but within the tolerance', () => {
+    const result = compareWithReference({ ...SMALL, backend: new ReferenceBackend({ precision: 'float32' }) });
+    expect(result.passed).toBe(true);
+    expect(Math.max(...result.tensors.map((t) => t.maxAbsoluteError))).toBeGreaterThan(0);
+    expect(compareWithReference({ ...SMALL, backend: new ReferenceBackend({ precision: 'float64' }), atol: 0, rtol: 0 }).passed).toBe(true);
+  });
+
   it('refuses a backend that is not one, and negative tolerances', () => {
     expectXcnnError(() => compareWithReference({ ...SMALL, backend: {} as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is Object; give a Backend, e.g. await createWasmBackend()');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: null as unknown as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is null; give a Backend, e.g. await createWasmBackend()');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: 'wasm' as unknown as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is string; give a Backend, e.g. await createWasmBackend()');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: Object.create(null) }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is an object; give a Backend, e.g. await createWasmBackend()');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: new ReferenceBackend(), rtol: Number.NaN }), 'ERR_BAD_ARGUMENT', 'compareWithReference: rtol is NaN; give a finite number, 0 or more');
     expectXcnnError(() => compareWithReference({ ...SMALL, backend: new ReferenceBackend(), atol: -1 }), 'ERR_BAD_ARGUMENT', 'compareWithReference: atol is -1; give a finite number, 0 or more');
   });
 });

@@ -5,12 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, planNetwork } from 'xcnn';
-import * as testing from 'xcnn/testing';
+import * as published from 'xcnn/testing';
 import { checkImageSet } from '../src/data/dataset.js';
+import { gradcheck } from '../src/gradcheck.js';
+import { planNetwork } from '../src/model/spec.js';
+import * as testing from '../src/testing.js';
 
 describe("'xcnn/testing'", () => {
   it('exports the arbitraries by name through package.json', () => {
+    expect(Object.keys(published)).toEqual(Object.keys(testing));
     expect(Object.keys(testing).sort()).toEqual(['buildSpec', 'convOut', 'datasets', 'imageSets', 'imageShapes', 'images', 'poolOut', 'randomSpecs', 'respelled', 'tensors']);
   });
 
@@ -61,6 +64,28 @@ describe("'xcnn/testing'", () => {
         expect(new Set(dataset.train.labels)).toEqual(new Set([0, 1, 2]));
       }),
     );
+  });
+
+  it('by default: grey images 1 to 12 pixels a side, 1 to 8 of them, 3 classes; tensors in [−1, 1] as float32', () => {
+    const sets = fc.sample(testing.imageSets(), { numRuns: 400, seed: 7 });
+    const sides = sets.flatMap((set) => [set.height, set.width]);
+    expect([Math.min(...sides), Math.max(...sides)]).toEqual([1, 12]);
+    expect(new Set(sets.map((set) => set.channels))).toEqual(new Set([1]));
+    expect([Math.min(...sets.map((set) => set.count)), Math.max(...sets.map((set) => set.count))]).toEqual([1, 8]);
+    expect(new Set(sets.flatMap((set) => [...set.labels]))).toEqual(new Set([0, 1, 2]));
+    const shapes = fc.sample(testing.imageShapes({ minSize: 3, maxSize: 4, channels: 3 }), { numRuns: 100, seed: 7 });
+    expect(new Set(shapes.map((s) => `${s.channels}x${s.height}x${s.width}`))).toEqual(new Set(['3x3x3', '3x3x4', '3x4x3', '3x4x4']));
+    const values = fc.sample(testing.tensors({ length: 50 }), { numRuns: 40, seed: 7 }).flatMap((t) => [...t]);
+    expect(fc.sample(testing.tensors({ length: 2 }), { numRuns: 1 })[0]).toBeInstanceOf(Float32Array);
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...values)).toBeLessThanOrEqual(1);
+    expect(Math.min(...values)).toBeLessThan(-0.5);
+    expect(Math.max(...values)).toBeGreaterThan(0.5);
+    const worlds = fc.sample(testing.datasets(), { numRuns: 200, seed: 7 });
+    expect(new Set(worlds.map((d) => d.classNames.join('|')))).toEqual(new Set(['class 0|class 1|class 2']));
+    expect(worlds.every((d) => d.name === 'generated' && d.train.count >= 3 && d.train.count <= 8 && d.test.count >= 1 && d.test.count <= 8)).toBe(true);
+    expect(Math.max(...worlds.map((d) => d.test.count))).toBe(8);
+    expect(new Set(worlds.flatMap((d) => [...d.test.labels]))).toEqual(new Set([0, 1, 2]));
   });
 
   it('a user property: gradcheck passes on drawn specs, as our own gradient tests check', () => {
