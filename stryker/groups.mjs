@@ -52,6 +52,11 @@ export const MUTATION_GROUPS = {
     mutate: ['src/model/conv2d.ts', 'src/model/dense.ts', 'src/model/pool2d.ts', 'src/model/batch-norm.ts', 'src/model/dropout.ts', 'src/model/relu.ts', 'src/model/flatten.ts', 'src/model/loss.ts'],
     tests: ['test/layer-contract.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/network.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts'],
   },
+  // The reference backend: the TypeScript kernels every other backend is checked against, and the shared checks.
+  backend: {
+    mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts'],
+    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
