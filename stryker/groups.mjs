@@ -57,6 +57,16 @@ export const MUTATION_GROUPS = {
     mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts'],
     tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts'],
   },
+  // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
+  // child process: test/checkpoint-format.test.ts checks the same fields in-process).
+  data: {
+    mutate: ['src/data/dataset.ts', 'src/data/batch.ts', 'src/random.ts'],
+    tests: ['test/image-sets.test.ts', 'test/random-stream.test.ts', 'test/random.test.ts'],
+  },
+  checkpoint: {
+    mutate: ['src/train/adam.ts', 'src/train/checkpoint-format.ts', 'src/train/checkpoint-checks.ts', 'src/train/settings.ts'],
+    tests: ['test/checkpoint-format.test.ts', 'test/training-loop.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
