@@ -13,7 +13,7 @@
 export const MUTATION_GROUPS = {
   train: {
     mutate: ['src/train/trainer.ts', 'src/train/step.ts'],
-    tests: ['test/training-loop.test.ts'],
+    tests: ['test/training-loop.test.ts', 'test/train-options.test.ts'],
   },
   files: {
     mutate: ['src/files/safetensors.ts'],
