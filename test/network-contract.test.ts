@@ -388,3 +388,75 @@ describe('BatchBuffer', () => {
     expect(second.length).toBe(4);
   });
 });
+
+describe('Network details the first mutation run showed untested', () => {
+  it('refuses the activations of the first layer before any forward pass', () => {
+    const network = createNetwork(new ReferenceBackend(), 'flatten linear(2)', { channels: 1, height: 1, width: 2, classes: 2 });
+    expect(errorOf(() => network.activations('flatten')).message).toBe("no forward pass has reached layer 'flatten' yet");
+  });
+
+  it('frees nothing on dispose but arrays the backend gave', () => {
+    const backend = new RecordingBackend();
+    const network = createNetwork(backend, SPEC, GEOMETRY);
+    network.forward(new Float32Array(18), 1);
+    network.dispose();
+    for (const array of backend.freed) expect(backend.allocated).toContain(array);
+  });
+
+  it('backward through a network whose first layer passes its gradient on anyway (a ReLU) stops at the first layer', () => {
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'relu flatten linear(1)', { channels: 1, height: 1, width: 2, classes: 1 });
+    network.parameter('fc1.weight').value.set([2, 3]);
+    network.forward(Float64Array.from([1, -1]), 1);
+    network.zeroGrad();
+    expect(() => network.backward(Float64Array.from([1]))).not.toThrow();
+    expect(Array.from(network.parameter('fc1.weight').grad)).toEqual([1, 0]);
+  });
+
+  it('backward computes no input gradient for the first layer: it allocates no buffer for one', () => {
+    const backend = new RecordingBackend();
+    const network = createNetwork(backend, 'conv(1,1) flatten linear(2)', { channels: 1, height: 2, width: 2, classes: 2 });
+    network.forward(new Float32Array(4), 1);
+    const before = backend.allocated.length;
+    network.backward(new Float32Array(2));
+    // fc1's input gradient [1, 4] only; conv1's [1, 1, 2, 2] is never asked for.
+    expect(backend.allocated.slice(before).map((a) => a.length)).toEqual([4]);
+  });
+
+  it('backwardTo the first layer returns the gradient at its output; an unknown layer is ERR_BAD_ARGUMENT', () => {
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'flatten linear(1)', { channels: 1, height: 1, width: 2, classes: 1 });
+    network.parameter('fc1.weight').value.set([2, 3]);
+    network.forward(Float64Array.from([1, 1]), 1);
+    expect(Array.from(network.backwardTo('flatten', Float64Array.from([1])))).toEqual([2, 3]);
+    const unknown = errorOf(() => network.backwardTo('conv1', Float64Array.from([1])));
+    expect(unknown.code).toBe('ERR_BAD_ARGUMENT');
+  });
+
+  it('fuses a ReLU into the convolution just before it only: that ReLU\'s activations are the convolution\'s output', () => {
+    // [1,1,2] → conv1 (1×1, weight 1, bias 0) → relu1 → flatten → fc1 (weights 1, −1) → relu2 → fc2 (weight 1)
+    const fused = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'conv(1,1) relu flatten linear(1) relu linear(1)', { channels: 1, height: 1, width: 2, classes: 1 });
+    fused.parameter('conv1.weight').value.set([1]);
+    fused.parameter('fc1.weight').value.set([1, -1]);
+    fused.parameter('fc2.weight').value.set([1]);
+    fused.forward(Float64Array.from([-1, 2]), 1);
+    expect(fused.activations('relu1')).toBe(fused.activations('conv1'));
+    expect(Array.from(fused.activations('conv1'))).toEqual([0, 2]);
+    // relu2 follows a linear layer: it rectifies by itself (fc1 gives 0 − 2 = −2).
+    expect(Array.from(fused.activations('fc1'))).toEqual([-2]);
+    expect(Array.from(fused.activations('relu2'))).toEqual([0]);
+    // A convolution not followed by a ReLU keeps its negative outputs.
+    const plain = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'conv(1,1) flatten linear(1)', { channels: 1, height: 1, width: 2, classes: 1 });
+    plain.parameter('conv1.weight').value.set([1]);
+    plain.forward(Float64Array.from([-1, 2]), 1);
+    expect(Array.from(plain.activations('conv1'))).toEqual([-1, 2]);
+  });
+});
+
+describe('BatchBuffer of no samples', () => {
+  it('gives an empty view on a fresh buffer, allocating the capacity of one sample', () => {
+    const backend = new RecordingBackend();
+    const buffer = BatchBuffer.floats(backend, 3);
+    expect(buffer.forBatch(0).length).toBe(0);
+    expect(backend.capacityRequests).toEqual([1]);
+    expect(backend.allocated.map((a) => a.length)).toEqual([3]);
+  });
+});
