@@ -193,6 +193,29 @@ describe('pools', () => {
     expect(Array.from(gap.backward(Float64Array.from([3, 6, 0, -3]), true)!)).toEqual([1, 1, 1, 2, 2, 2, 0, 0, 0, -1, -1, -1]);
   });
 
+  it('global pooling of a square plane runs the backend\'s average-pool kernels, forward and backward', () => {
+    const backend = new ReferenceBackend({ precision: 'float64' });
+    const calls: string[] = [];
+    const counting = Object.assign(Object.create(backend) as Backend, {
+      avgPool2dForward: (...args: Parameters<Backend['avgPool2dForward']>) => {
+        calls.push(`forward ${args[0].kernelSize} ${args[0].stride}`);
+        backend.avgPool2dForward(...args);
+      },
+      avgPool2dBackward: (...args: Parameters<Backend['avgPool2dBackward']>) => {
+        calls.push(`backward ${args[0].kernelSize} ${args[0].stride}`);
+        backend.avgPool2dBackward(...args);
+      },
+    });
+    const gap = new GlobalAvgPool2d(counting, 'gap1', [1, 2, 2]);
+    expect(Array.from(gap.forward(Float64Array.from([1, 2, 3, 6]), 1))).toEqual([3]);
+    expect(Array.from(gap.backward(Float64Array.from([4]), true)!)).toEqual([1, 1, 1, 1]);
+    expect(calls).toEqual(['forward 2 1', 'backward 2 1']);
+    const wide = new GlobalAvgPool2d(counting, 'gap2', [1, 1, 2]);
+    wide.forward(Float64Array.from([1, 2]), 1);
+    wide.backward(Float64Array.from([1]), true);
+    expect(calls.length).toBe(2);
+  });
+
   it('gives back its output, input-gradient and argmax buffers on dispose', () => {
     for (const make of [
       (b: Backend) => new MaxPool2d(b, 'p', [1, 2, 2]),
@@ -284,6 +307,7 @@ describe('BatchNorm bookkeeping', () => {
     const freed = backend.freed.length;
     bn.dispose(); // the scratch copies went back already: not again
     for (const array of backend.freed.slice(freed)) expect(scratch).not.toContain(array);
+    for (const array of backend.freed) expect(backend.allocated).toContain(array);
   });
 });
 
@@ -319,6 +343,21 @@ describe('Dropout', () => {
     dropout.forward(x, 1, trainingPass(3, 4));
     expect(dropout.backward(d, false)).toBeNull();
     expect(Array.from(d)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('with p = 0 is the identity in training too: it gives back its input itself', () => {
+    const dropout = new Dropout(new ReferenceBackend({ precision: 'float64' }), 'dropout1', [2], 0, 1);
+    const x = Float64Array.from([1, 2]);
+    expect(dropout.forward(x, 1, trainingPass(1, 1))).toBe(x);
+  });
+
+  it('keeps an element whose number is below 1 − p and drops one whose number is exactly 1 − p (PyTorch: kept with probability 1 − p)', () => {
+    // Found by search: sample 55858773's element 0 of layer 1 at seed 0, step 0 draws exactly 2²³/2²⁴ = 0.5.
+    expect(uniformByBigInt(0, 0, 1, 55858773, 0)).toBe(0.5);
+    const dropout = new Dropout(new ReferenceBackend({ precision: 'float64' }), 'dropout1', [1], 0.5, 1);
+    expect(Array.from(dropout.forward(Float64Array.from([3]), 1, { ...trainingPass(0, 0), firstSample: 55858773 }))).toEqual([0]);
+    const below = [0, 1, 2, 3].find((sample) => uniformByBigInt(0, 0, 1, sample, 0) < 0.5)!;
+    expect(Array.from(dropout.forward(Float64Array.from([3]), 1, { ...trainingPass(0, 0), firstSample: below }))).toEqual([6]);
   });
 
   it('masks by the layer\'s ordinal, sample and element, and gives back its buffers on dispose', () => {
@@ -364,5 +403,6 @@ describe('argmaxRow', () => {
     expect(argmaxRow(values, 2, 3)).toBe(1);
     expect(argmaxRow(Float64Array.from([1, 2, 3, 4]), 0, 4)).toBe(3);
     expect(argmaxRow(Float64Array.from([1, 2, 3, 4]), 1, 2)).toBe(1);
+    expect(argmaxRow(Float64Array.from([1, 2, 5, 0]), 0, 2)).toBe(1); // the next row's larger value is not this row's
   });
 });
