@@ -65,8 +65,9 @@ describe('imagesFromPixels', () => {
 describe('checkImageSet', () => {
   const model = [1, 1, 2];
 
-  it('takes a set that holds what it says', () => {
+  it('takes a set that holds what it says, an empty one too', () => {
     expect(() => checkImageSet(threeImages(), model, 'predict')).not.toThrow();
+    expect(() => checkImageSet({ count: 0, height: 1, width: 2, images: new Uint8Array(0), labels: new Uint8Array(0) }, model, 'predict')).not.toThrow();
     expect(() => checkImageSet({ ...threeImages(), channels: 1, inputs: new Float32Array(6) }, model, 'predict')).not.toThrow();
   });
 

@@ -121,3 +121,40 @@ describe('Random (xoshiro128** seeded by splitmix32)', () => {
     }
   });
 });
+
+describe('Random draws at their edges', () => {
+  /** The state word s1 that makes the next uint32 exactly `value`: inverts result = rotl(5·s1, 7)·9 mod 2³². */
+  function s1For(value: number): number {
+    const modulus = 1n << 32n;
+    const inverse = (a: bigint) => {
+      // Newton's iteration for the inverse of an odd number modulo 2³²
+      let x = a;
+      for (let k = 0; k < 5; k++) x = (x * (2n - a * x)) % modulus;
+      return (x + modulus) % modulus;
+    };
+    const rotated = (BigInt(value) * inverse(9n)) % modulus; // rotl(5·s1, 7)
+    const fiveS1 = ((rotated >> 7n) | (rotated << 25n)) & MASK;
+    return Number((fiveS1 * inverse(5n)) % modulus);
+  }
+
+  it('int(n) rejects a draw equal to the limit itself and takes the next one', () => {
+    const n = 2 ** 31 + 1; // limit = 2³² − (2³² mod n) = n
+    const state: [number, number, number, number] = [7, s1For(n), 11, 13];
+    expect(Random.fromState(state).nextUint32()).toBe(n);
+    const twin = Random.fromState(state);
+    twin.nextUint32(); // the rejected draw
+    let x = twin.nextUint32();
+    while (x >= n) x = twin.nextUint32();
+    expect(Random.fromState(state).int(n)).toBe(x % n);
+  });
+
+  it('shuffle draws one number a position from the last down to the second, none for the first', () => {
+    for (const n of [1, 2, 6]) {
+      const random = new Random(12);
+      random.shuffle(new Int32Array(n));
+      const twin = new Random(12);
+      for (let i = n - 1; i > 0; i--) twin.int(i + 1);
+      expect(random.state(), `n ${n}`).toEqual(twin.state());
+    }
+  });
+});
