@@ -6,7 +6,7 @@
  * worked out by hand from the specs below.
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend, Floats } from '../src/backend/backend.js';
+import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
 import { BatchBuffer, EVALUATION, product, trainingPass } from '../src/model/layer.js';
