@@ -72,6 +72,11 @@ export const MUTATION_GROUPS = {
     mutate: ['src/files/atomic-write.ts', 'src/files/read-file.ts'],
     tests: ['test/atomic-write.test.ts', 'test/read-user-file.test.ts'],
   },
+  // The thread pool's control block (shard.ts runs only inside a wasm pool: test/thread-pool.test.ts, which loads MNIST).
+  control: {
+    mutate: ['src/parallel/control.ts'],
+    tests: ['test/control-block.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
