@@ -3,7 +3,7 @@
  * error for every malformed input), the canonical text, planning (shapes by PyTorch's formulas, names,
  * parameter counts, and every refusal naming the layer and its input shape), the presets, the receptive
  * field (against a brute-force perturbation of every input pixel) and the explainable layers. Expected
- * values are worked out in the test (random-specs.ts, closed forms, hand counts), never by the code under test.
+ * values are worked out in the test (src/testing/specs.ts, closed forms, hand counts), never by the code under test.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
