@@ -39,6 +39,11 @@ export const MUTATION_GROUPS = {
     mutate: ['src/model/model-file.ts'],
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],
   },
+  // The explanation modules (issue 20's second round). Their test files' CLI tests run once, in the initial run.
+  'explain-maps': {
+    mutate: ['src/explain/grad-cam.ts', 'src/explain/explanation.ts', 'src/explain/explained-layer.ts', 'src/explain/placement.ts', 'src/explain/resize.ts'],
+    tests: ['test/grad-cam.test.ts', 'test/any-network-explain.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/flat-maps.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
