@@ -42,7 +42,19 @@ export const MUTATION_GROUPS = {
   // The explanation modules (issue 20's second round). Their test files' CLI tests run once, in the initial run.
   'explain-maps': {
     mutate: ['src/explain/grad-cam.ts', 'src/explain/explanation.ts', 'src/explain/explained-layer.ts', 'src/explain/placement.ts', 'src/explain/resize.ts'],
-    tests: ['test/grad-cam.test.ts', 'test/any-network-explain.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/flat-maps.test.ts'],
+    tests: ['test/grad-cam.test.ts', 'test/explanation-helpers.test.ts', 'test/any-network-explain.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/flat-maps.test.ts'],
+  },
+  'explain-classes': {
+    mutate: ['src/explain/explain-for-targets.ts', 'src/explain/class-means.ts', 'src/explain/confusion-cells.ts'],
+    tests: ['test/class-summary.test.ts', 'test/any-network-explain.test.ts'],
+  },
+  'explain-methods': {
+    mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],
+    tests: ['test/explain-methods.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/any-network-explain.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts'],
+  },
+  perturbation: {
+    mutate: ['src/explain/methods/perturbation.ts'],
+    tests: ['test/perturbation-methods.test.ts'],
   },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
