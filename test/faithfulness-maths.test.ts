@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
+import { pointingGame, pointingGameOutcome, POINTING_GAME_DEFAULTS } from '../src/faithfulness/pointing-game.js';
 import { conjugateGradients, noisyLinearImputation, ROAD_DEFAULTS } from '../src/faithfulness/road-imputation.js';
+import { ssim, SSIM_DEFAULTS } from '../src/faithfulness/ssim.js';
 import { Random } from '../src/random.js';
 
 /**
@@ -191,5 +193,142 @@ describe('rank correlation', () => {
 
   it('refuses samples of different lengths, saying both', () => {
     expect(() => pearsonCorrelation([1, 2, 3], [1, 2])).toThrow(new RangeError('pearsonCorrelation: samples of 3 and 2 values'));
+  });
+});
+
+/**
+ * SSIM written a second way: the window as the outer product of a 1-D Gaussian (separable, as skimage builds
+ * it), the local statistics by the two-pass definitions μ = Σ w x, σ² = Σ w (x − μ)², σxy = Σ w (x − μx)(y − μy).
+ */
+function referenceSsim(a: ArrayLike<number>, b: ArrayLike<number>, height: number, width: number, { window = 11, sigma = 1.5, k1 = 0.01, k2 = 0.03, range = 1 } = {}): number {
+  const gaussian = (side: number) => {
+    const g = Array.from({ length: side }, (_, k) => Math.exp(-((k - (side - 1) / 2) ** 2) / (2 * sigma ** 2)));
+    const sum = g.reduce((s, v) => s + v, 0);
+    return g.map((v) => v / sum);
+  };
+  const sy = Math.min(window, height);
+  const sx = Math.min(window, width);
+  const gy = gaussian(sy);
+  const gx = gaussian(sx);
+  const c1 = (k1 * range) ** 2;
+  const c2 = (k2 * range) ** 2;
+  const scores: number[] = [];
+  for (let top = 0; top <= height - sy; top++) {
+    for (let left = 0; left <= width - sx; left++) {
+      const cells: Array<[w: number, x: number, y: number]> = [];
+      for (let y = 0; y < sy; y++) for (let x = 0; x < sx; x++) cells.push([gy[y] * gx[x], a[(top + y) * width + left + x], b[(top + y) * width + left + x]]);
+      const mx = cells.reduce((s, [w, x]) => s + w * x, 0);
+      const my = cells.reduce((s, [w, , y]) => s + w * y, 0);
+      const vx = cells.reduce((s, [w, x]) => s + w * (x - mx) ** 2, 0);
+      const vy = cells.reduce((s, [w, , y]) => s + w * (y - my) ** 2, 0);
+      const cxy = cells.reduce((s, [w, x, y]) => s + w * (x - mx) * (y - my), 0);
+      scores.push(((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2)));
+    }
+  }
+  return scores.reduce((s, v) => s + v, 0) / scores.length;
+}
+
+describe('SSIM against a second implementation', () => {
+  it('agrees on maps taller or wider than the window (3 × 6 and 6 × 3 window positions), and on maps smaller than it', () => {
+    for (const [height, width, seed] of [[13, 16, 1], [16, 13, 2], [28, 28, 3], [5, 7, 4], [11, 4, 5], [1, 1, 6]]) {
+      const a = randomImage(seed, height * width);
+      const b = randomImage(seed + 50, height * width).map((v, k) => 0.5 * v + 0.5 * a[k]);
+      const got = ssim(a, b, height, width);
+      const expected = referenceSsim(a, b, height, width);
+      expect(Math.abs(got - expected), `${height} × ${width}: ${got} vs ${expected}`).toBeLessThan(1e-12);
+    }
+  });
+
+  it('takes each option: the window, σ, K1, K2 and the range L', () => {
+    const a = randomImage(7, 20 * 18);
+    const b = randomImage(8, 20 * 18);
+    for (const options of [{ window: 7 }, { sigma: 3 }, { k1: 0.2 }, { k2: 0.5 }, { range: 4 }, { window: 5, sigma: 0.8, k1: 0.05, k2: 0.1, range: 2 }]) {
+      const got = ssim(a, b, 20, 18, options);
+      expect(Math.abs(got - referenceSsim(a, b, 20, 18, options)), JSON.stringify(options)).toBeLessThan(1e-12);
+      expect(Math.abs(got - ssim(a, b, 20, 18)), JSON.stringify(options)).toBeGreaterThan(1e-6);
+    }
+    expect(SSIM_DEFAULTS).toEqual({ window: 11, sigma: 1.5, k1: 0.01, k2: 0.03, range: 1 });
+  });
+
+  it('is 1 for two equal constant maps (only C1 and C2 keep it defined), and (2μxμy + C1)/(μx² + μy² + C1) for two constants', () => {
+    expect(ssim(new Float64Array(144).fill(0), new Float64Array(144).fill(0), 12, 12)).toBe(1);
+    // Constant maps have σ = 0: SSIM = (2·0.2·0.6 + C1)/(0.04 + 0.36 + C1) · C2/C2.
+    const c1 = 0.01 ** 2;
+    expect(ssim(new Float64Array(144).fill(0.2), new Float64Array(144).fill(0.6), 12, 12)).toBeCloseTo((2 * 0.2 * 0.6 + c1) / (0.04 + 0.36 + c1), 12);
+  });
+
+  it('refuses maps whose length is not height × width, naming the lengths and the size', () => {
+    expect(() => ssim(new Float64Array(12), new Float64Array(12), 3, 5)).toThrow(new RangeError('ssim: maps of 12 and 12 values for 3 × 5'));
+    expect(() => ssim(new Float64Array(15), new Float64Array(14), 3, 5)).toThrow(new RangeError('ssim: maps of 15 and 14 values for 3 × 5'));
+  });
+});
+
+describe('pointing game, worked examples', () => {
+  // A 5 × 6 image with ink (> 0.5) at (1, 1) only; 0.5 itself is not ink.
+  const image = new Float64Array(30);
+  image[1 * 6 + 1] = 0.9;
+  image[3 * 6 + 4] = 0.5;
+  const peakAt = (y: number, x: number) => {
+    const heatmap = new Float32Array(30).fill(0.1);
+    heatmap[y * 6 + x] = 1;
+    return heatmap;
+  };
+
+  it('hits within the tolerance (Chebyshev distance) of an ink pixel, and misses beyond it', () => {
+    expect(pointingGameOutcome(peakAt(1, 1), image, 5, 6)).toBe('hit');
+    expect(pointingGameOutcome(peakAt(2, 2), image, 5, 6)).toBe('hit'); // diagonal neighbour, distance 1
+    expect(pointingGameOutcome(peakAt(0, 0), image, 5, 6)).toBe('hit');
+    expect(pointingGameOutcome(peakAt(1, 3), image, 5, 6)).toBe('miss'); // distance 2
+    expect(pointingGameOutcome(peakAt(3, 1), image, 5, 6)).toBe('miss');
+    expect(pointingGameOutcome(peakAt(1, 3), image, 5, 6, { tolerance: 2 })).toBe('hit');
+    expect(pointingGameOutcome(peakAt(3, 3), image, 5, 6, { tolerance: 2 })).toBe('hit');
+    expect(pointingGameOutcome(peakAt(4, 4), image, 5, 6, { tolerance: 2 })).toBe('miss');
+    expect(pointingGameOutcome(peakAt(1, 1), image, 5, 6, { tolerance: 0 })).toBe('hit');
+    expect(pointingGameOutcome(peakAt(1, 2), image, 5, 6, { tolerance: 0 })).toBe('miss');
+  });
+
+  it('counts a pixel as ink only above the threshold, 0.5 by default', () => {
+    expect(POINTING_GAME_DEFAULTS).toEqual({ inkThreshold: 0.5, tolerance: 1 });
+    expect(pointingGameOutcome(peakAt(3, 4), image, 5, 6)).toBe('miss'); // 0.5 is not above 0.5
+    expect(pointingGameOutcome(peakAt(3, 4), image, 5, 6, { inkThreshold: 0.4 })).toBe('hit');
+    expect(pointingGameOutcome(peakAt(1, 1), image, 5, 6, { inkThreshold: 0.95 })).toBe('miss');
+  });
+
+  it('finds ink at the far edges of the image: the last row and column are searched', () => {
+    const corner = new Float64Array(30);
+    corner[29] = 1; // (4, 5)
+    expect(pointingGameOutcome(peakAt(4, 5), corner, 5, 6)).toBe('hit');
+    expect(pointingGameOutcome(peakAt(3, 4), corner, 5, 6)).toBe('hit');
+    expect(pointingGameOutcome(peakAt(4, 4), corner, 5, 6)).toBe('hit');
+    expect(pointingGameOutcome(peakAt(2, 5), corner, 5, 6)).toBe('miss');
+  });
+
+  it('finds the maximum anywhere, including negative maps, and a map flat at any level is flat', () => {
+    const negative = new Float32Array(30).fill(-3);
+    negative[4 * 6 + 5] = -1;
+    expect(pointingGameOutcome(negative, image, 5, 6)).toBe('miss');
+    negative[0] = -0.5;
+    negative[4 * 6 + 5] = -3;
+    expect(pointingGameOutcome(negative, image, 5, 6)).toBe('hit');
+    expect(pointingGameOutcome(new Float32Array(30).fill(-2), image, 5, 6)).toBe('flat');
+    expect(pointingGameOutcome(new Float32Array(30).fill(7), image, 5, 6)).toBe('flat');
+  });
+
+  it('sums hits, misses (flat ones included) and the hit rate over a set, image by image', () => {
+    const heatmaps = new Float32Array(4 * 30);
+    heatmaps.set(peakAt(1, 1), 0); // hit
+    heatmaps.set(peakAt(4, 4), 30); // miss
+    heatmaps.set(new Float32Array(30), 60); // flat
+    heatmaps.set(peakAt(2, 1), 90); // hit
+    const images = new Float64Array(4 * 30);
+    for (let n = 0; n < 4; n++) images.set(image, n * 30);
+    expect(pointingGame(heatmaps, images, 4, 5, 6)).toEqual({ hits: 2, misses: 2, flat: 1, hitRate: 0.5 });
+    expect(pointingGame(heatmaps, images, 4, 5, 6, { tolerance: 3 })).toEqual({ hits: 3, misses: 1, flat: 1, hitRate: 0.75 });
+    expect(pointingGame(heatmaps, images, 0, 5, 6)).toEqual({ hits: 0, misses: 0, flat: 0, hitRate: 0 });
+    // Each image is read against its own image: ink moved in image 3 only turns its hit into a miss.
+    const moved = Float64Array.from(images);
+    moved.fill(0, 90, 120);
+    moved[90 + 29] = 1;
+    expect(pointingGame(heatmaps, moved, 4, 5, 6)).toEqual({ hits: 1, misses: 3, flat: 1, hitRate: 0.25 });
   });
 });
