@@ -60,6 +60,10 @@ export const MUTATION_GROUPS = {
     mutate: ['src/faithfulness/road-imputation.ts', 'src/faithfulness/rank-correlation.ts', 'src/faithfulness/randomisation.ts', 'src/faithfulness/ssim.ts', 'src/faithfulness/pointing-game.ts', 'src/faithfulness/faithfulness.ts', 'src/faithfulness/format.ts'],
     tests: ['test/faithfulness-maths.test.ts', 'test/faithfulness-format.test.ts', 'test/faithfulness-measure.test.ts', 'test/faithfulness.test.ts'],
   },
+  eval: {
+    mutate: ['src/eval/predict.ts', 'src/eval/evaluate.ts', 'src/eval/format.ts'],
+    tests: ['test/evaluation.test.ts', 'test/metrics.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
