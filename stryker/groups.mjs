@@ -64,6 +64,10 @@ export const MUTATION_GROUPS = {
     mutate: ['src/eval/predict.ts', 'src/eval/evaluate.ts', 'src/eval/format.ts'],
     tests: ['test/evaluation.test.ts', 'test/metrics.test.ts'],
   },
+  report: {
+    mutate: ['src/report/galleries.ts', 'src/report/faithfulness-file.ts'],
+    tests: ['test/galleries.test.ts', 'test/faithfulness-file.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
