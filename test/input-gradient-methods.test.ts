@@ -2,15 +2,19 @@
  * The gradient family on the input (src/explain/methods/input-gradients.ts) on a three-channel network, each
  * map written out here from the network's input gradient at the points its paper names: saliency's max over
  * the channels of |∂y_c/∂x|, gradient × input's channel sum, SmoothGrad's mean over noisy copies drawn from
- * the seeded generator, Integrated Gradients' Riemann sum from a grey baseline and its completeness gap. The
+ * the seeded generator, Integrated Gradients' Riemann sum from a grey baseline and its completeness gap, Guided
+ * Backprop's channel sum of the guided pass and Guided Grad-CAM's product with the stretched Grad-CAM map. The
  * settings' refusals word for word.
  */
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
+import { gradCam } from '../src/explain/grad-cam.js';
 import { explainImages } from '../src/explain/methods/explain.js';
+import { guidedBackpropMethod, guidedGradCamMethod } from '../src/explain/methods/guided.js';
 import { gradientTimesInputMethod, INTEGRATED_GRADIENTS_DEFAULTS, integratedGradientsMethod, saliencyMethod, SMOOTHGRAD_DEFAULTS, smoothGradMethod } from '../src/explain/methods/input-gradients.js';
 import type { Network } from '../src/model/network.js';
+import { resizeBilinear } from '../src/explain/resize.js';
 import { Random } from '../src/random.js';
 import { COLOUR_GEOMETRY, COLOUR_SPEC, randomSet, seededNetwork } from './fixtures/any-networks.js';
 
@@ -195,5 +199,50 @@ describe('Integrated Gradients on three channels', () => {
     expect(() => integratedGradientsMethod({ baseline: NaN })).toThrow('Integrated Gradients: the baseline must be a number, not NaN');
     expect(() => integratedGradientsMethod({ baseline: -Infinity })).toThrow('Integrated Gradients: the baseline must be a number, not -Infinity');
     expect(() => integratedGradientsMethod({ baseline: -1 })).not.toThrow();
+  });
+});
+
+describe('Guided Backprop and Guided Grad-CAM on three channels', () => {
+  /** The guided "gradient" R [size, C, H, W] of each image for its class. */
+  function guidedAt(classes: number[]): Float64Array {
+    network.forward(Float64Array.from(input), 3);
+    const dLogits = new Float64Array(9);
+    classes.forEach((c, b) => { dLogits[b * 3 + c] = 1; });
+    const r = Float64Array.from(network.backwardToInput(dLogits, 'guided'));
+    network.zeroGrad();
+    return r;
+  }
+  const channelSum = (r: Float64Array) => Float64Array.from({ length: 3 * PIXELS }, (_, i) => {
+    const [b, p] = [Math.floor(i / PIXELS), i % PIXELS];
+    return r[b * SIZE + p] + r[b * SIZE + PIXELS + p] + r[b * SIZE + 2 * PIXELS + p];
+  });
+
+  it('Guided Backprop is Σ_c R_c, for the predicted class or the one asked for', () => {
+    expectMapsClose(explainImages(network, set, guidedBackpropMethod(), { batchSize: 2 }).maps, channelSum(guidedAt(predicted)));
+    const asked = explainImages(network, set, guidedBackpropMethod(), { targetClass: 1 });
+    expectMapsClose(asked.maps, channelSum(guidedAt([1, 1, 1])));
+    expect(Array.from(asked.targets)).toEqual([1, 1, 1]);
+  });
+
+  it("Guided Grad-CAM is Σ_c R_c times Grad-CAM's raw map stretched to the input, on the default block or another", () => {
+    for (const layer of [undefined, 'relu1']) {
+      const cam = gradCam(network, set, { targetClass: 2, layer });
+      const guided = channelSum(guidedAt([2, 2, 2]));
+      const expected = guided.map((v, i) => {
+        const b = Math.floor(i / PIXELS);
+        const stretched = resizeBilinear(cam.maps.subarray(b * cam.mapHeight * cam.mapWidth, (b + 1) * cam.mapHeight * cam.mapWidth), cam.mapHeight, cam.mapWidth, 10, 10);
+        return v * stretched[i % PIXELS];
+      });
+      const result = explainImages(network, set, guidedGradCamMethod(), { targetClass: 2, batchSize: 2, layer });
+      expectMapsClose(result.maps, expected);
+      expect(result.maps.some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  it('describe themselves: signed maps on the input; Guided Grad-CAM needs a conv block', () => {
+    const [b, g] = [guidedBackpropMethod(), guidedGradCamMethod()];
+    expect([b.name, b.title, b.layer, b.signed, b.needs]).toEqual(['guided-backprop', 'Guided Backprop', 'input', true, ['input-gradients']]);
+    expect([g.name, g.title, g.layer, g.signed, g.needs]).toEqual(['guided-grad-cam', 'Guided Grad-CAM', 'input', true, ['conv-layer', 'layer-gradients', 'input-gradients']]);
+    expect(g.mapShape(network)).toEqual([10, 10]);
   });
 });
