@@ -50,7 +50,7 @@ export const MUTATION_GROUPS = {
   },
   'explain-methods': {
     mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],
-    tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/any-network-explain.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts'],
+    tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/any-network-explain.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts'],
   },
   perturbation: {
     mutate: ['src/explain/methods/perturbation.ts'],
