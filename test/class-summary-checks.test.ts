@@ -69,11 +69,11 @@ describe('class means, worked by hand', () => {
 });
 
 describe('confusion cells, worked by hand', () => {
-  // 7 images of 3 classes; the predicted class's probability is the confidence.
+  // 7 images of the tiny network's 4 classes (none of class 3); the predicted class's probability is the confidence.
   const predictions: Predictions = {
     labels: Uint8Array.of(0, 0, 1, 0, 2, 0, 1),
     predicted: Int32Array.of(1, 1, 0, 0, 1, 1, 0),
-    probabilities: Float32Array.of(0.2, 0.7, 0.1, 0.1, 0.8, 0.1, 0.6, 0.3, 0.1, 0.9, 0.05, 0.05, 0.1, 0.5, 0.4, 0.1, 0.8, 0.1, 0.7, 0.2, 0.1),
+    probabilities: Float32Array.of(0.2, 0.7, 0.1, 0, 0.1, 0.8, 0.1, 0, 0.6, 0.3, 0.1, 0, 0.9, 0.05, 0.05, 0, 0.1, 0.5, 0.4, 0, 0.1, 0.8, 0.1, 0, 0.7, 0.2, 0.1, 0),
     loss: 0,
     accuracy: 1 / 7,
   };
