@@ -39,10 +39,12 @@ export const MUTATION_GROUPS = {
     mutate: ['src/model/model-file.ts'],
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],
   },
-  // The explanation modules (issue 20's second round). Their test files' CLI tests run once, in the initial run.
+  // The explanation modules (issue 20's second round), on their in-process test files; any-network-explain.test.ts
+  // (every method on both backends) and flat-maps.test.ts (CLI) are left out for time: explained-layer.test.ts and
+  // explain-images.test.ts check what they did of these modules.
   'explain-maps': {
     mutate: ['src/explain/grad-cam.ts', 'src/explain/explanation.ts', 'src/explain/explained-layer.ts', 'src/explain/placement.ts', 'src/explain/resize.ts'],
-    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/any-network-explain.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/flat-maps.test.ts'],
+    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts'],,
   },
   'explain-classes': {
     mutate: ['src/explain/explain-for-targets.ts', 'src/explain/class-means.ts', 'src/explain/confusion-cells.ts'],
