@@ -46,6 +46,11 @@ export const MUTATION_GROUPS = {
     mutate: ['src/explain/grad-cam.ts', 'src/explain/explanation.ts', 'src/explain/explained-layer.ts', 'src/explain/placement.ts', 'src/explain/resize.ts'],
     tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts'],
   },
+  // Grad-CAM alone, on its own test files: the quick check of its module while the explain-maps group takes long.
+  'grad-cam': {
+    mutate: ['src/explain/grad-cam.ts'],
+    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-input-checks.test.ts'],
+  },
   'explain-classes': {
     mutate: ['src/explain/explain-for-targets.ts', 'src/explain/class-means.ts', 'src/explain/confusion-cells.ts'],
     tests: ['test/class-summary.test.ts', 'test/class-summary-checks.test.ts', 'test/explain-for-targets.test.ts'],
