@@ -48,6 +48,16 @@ const refusal = (run: () => unknown): string => {
   return 'accepted';
 };
 
+/** The error code of the refusal, or 'accepted'. */
+const codeOf = (run: () => unknown): string => {
+  try {
+    run();
+  } catch (error) {
+    return (error as XcnnError).code ?? 'no code';
+  }
+  return 'accepted';
+};
+
 describe('predict', () => {
   const network = tinyNetwork(3);
   const set = imageSet(1, 7);
@@ -112,6 +122,7 @@ describe('predict', () => {
     expect(result.probabilities[5]).toBeCloseTo(expected.probabilities[1][1], 6);
     expect(refusal(() => predictImages(network, Array.from(set.images) as unknown as Uint8Array, 7))).toBe('predictImages: the pixels are a Array; give a Uint8Array, one byte a pixel and channel');
     expect(refusal(() => predictImages(network, new Float32Array(PIXELS) as unknown as Uint8Array, 1))).toBe('predictImages: the pixels are a Float32Array; give a Uint8Array, one byte a pixel and channel');
+    expect(codeOf(() => predictImages(network, new Float32Array(PIXELS) as unknown as Uint8Array, 1))).toBe('ERR_BAD_IMAGE');
   });
 });
 
@@ -141,6 +152,12 @@ describe('evaluate', () => {
     expect(refusal(() => evaluate(network, { ...set, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0) }, names))).toBe('evaluate: the test set is empty; give at least one labelled image');
     expect(refusal(() => evaluate(network, imageSet(2, 3, [0, 3, 4]), names))).toBe("evaluate: label 4 of image 2 is outside the model's 4 classes (0 to 3)");
     expect(refusal(() => evaluate(network, imageSet(2, 3, [3, 3, 3]), names))).toBe('accepted');
+    expect(codeOf(() => evaluate(network, set, ['a']))).toBe('ERR_BAD_ARGUMENT');
+    expect(codeOf(() => evaluate(network, { ...set, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0) }, names))).toBe('ERR_BAD_DATA');
+    expect(codeOf(() => evaluate(network, imageSet(2, 3, [0, 3, 4]), names))).toBe('ERR_BAD_DATA');
+    // Only the set's own labels are checked against the classes: a label array longer than the count is the set's
+    // inconsistency, which predict then names (not a label "outside the classes" that belongs to no image).
+    expect(refusal(() => evaluate(network, { ...imageSet(2, 2), labels: Uint8Array.of(0, 1, 9) }, names))).toBe('predict: the set has 3 labels for 2 images; give one label per image');
   });
 
   it('evaluationOf counts the predictions given, without running anything', () => {
