@@ -14,3 +14,4 @@ export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient
 export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';
+export { dropoutMask } from './dropout';

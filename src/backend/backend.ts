@@ -111,6 +111,17 @@ export interface BatchNormGradients {
   dInput: Floats | null; // overwritten
 }
 
+/** Which dropout mask a pass draws (src/model/dropout.ts): the counters of its hash, the batch's shape, p. */
+export interface DropoutDraw {
+  seed: number;
+  step: number;
+  layer: number; // the dropout layer's ordinal
+  firstSample: number; // the index of the pass's first sample in the whole batch
+  batch: number; // N
+  perSample: number; // elements per sample
+  probability: number; // p ∈ [0, 1)
+}
+
 /** Adam's hyper-parameters and the 1-based step count t used for bias correction. */
 export interface AdamStep {
   learningRate: number;
@@ -193,6 +204,12 @@ export interface Backend {
 
   /** output = input ⊙ mask, elementwise (dropout: the mask holds 0 or 1/(1 − p)); output may be input. */
   multiplyElementwise(input: Floats, mask: Floats, output: Floats): void;
+  /**
+   * OPTIONAL, the dropout layer's draw as a kernel: mask [batch, perSample] ← 1/(1 − p) where
+   * uniformAt(seed, step, layer, firstSample + n, k) < 1 − p, else 0 — bit for bit the loop of
+   * src/model/dropout.ts, which a backend without it runs instead.
+   */
+  dropoutMask?(draw: DropoutDraw, mask: Floats): void;
 
   /**
    * probs = softmax(logits) per row; returns the mean over the batch of −log probs[label].

@@ -84,6 +84,8 @@ export interface KernelExports {
   im2colStrided(image: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, columns: number, columnsStride: number): void;
   /** image [C, H, W] ← col2im of columns (rows columnsStride floats apart) with stride and padding (zeroed, then scatter-added). */
   col2imStrided(columns: number, columnsStride: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, image: number): void;
+  /** mask [batch, perSample] ← scale or 0: dropout's counter-based draw, element by element the layer's (assembly/dropout.ts). */
+  dropoutMask(seed: number, step: number, layer: number, firstSample: number, batch: number, perSample: number, threshold: number, scale: number, mask: number): void;
   /** output [G, F, P] ← product [F, G·P] + bias, then the ReLU when relu = 1 (assembly/conv-groups.ts). */
   scatterGroup(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
   /** group [F, G·P] ← dOutput [G, F, P]. */

@@ -10,7 +10,7 @@
  *                  maps instead run one GEMM per group of images over their columns materialised side
  *                  by side (im2col-strided.ts, conv-groups.ts), N = G·OH·OW ≈ 512 (imagesPerGemm)
  *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
- *   relu, max and average pools, batch norm, the dropout mask product, softmax cross-entropy, Adam:
+ *   relu, max and average pools, batch norm, dropout's mask and its product, softmax cross-entropy, Adam:
  *                  one kernel each (the paper's 2×2/2 max pool and 2×2/2 average pool have SIMD paths
  *                  of their own)
  *
@@ -29,7 +29,7 @@
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
  */
 import { XcnnError } from '../../errors.js';
-import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
+import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
 import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena, type MemoryStats } from './arena.js';
@@ -469,6 +469,23 @@ export class WasmBackend implements Backend {
     const kernel = 'multiplyElementwise';
     checkSameLength(kernel, { input, mask, output });
     this.kernels.multiplyElementwise(this.address(kernel, 'input', input), this.address(kernel, 'mask', mask), this.address(kernel, 'output', output), input.length);
+  }
+
+  // mask [N, perSample] ← 1/(1 − p) or 0, the dropout layer's draw (assembly/dropout.ts)
+  dropoutMask(draw: DropoutDraw, mask: Floats): void {
+    const kernel = 'dropoutMask';
+    const { seed, step, layer, firstSample, batch, perSample, probability } = draw;
+    for (const [name, value] of Object.entries({ batch, perSample })) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (!(probability >= 0 && probability < 1)) throw new XcnnError(`${kernel}: the probability must be in [0, 1), got ${probability}`, { code: 'ERR_BAD_ARGUMENT' });
+    if (mask.length !== batch * perSample) {
+      throw new XcnnError(`${kernel}: mask has ${mask.length} floats, but ${batch} samples of ${perSample} need ${batch * perSample}`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    const keep = 1 - probability;
+    // uniformAt's draw is (h >>> 8)/2²⁴ < keep, i.e. h >>> 8 < keep·2²⁴ (exact), i.e. h >>> 8 < ⌈keep·2²⁴⌉.
+    const threshold = Math.ceil(keep * 16777216);
+    this.kernels.dropoutMask(seed, step, layer, firstSample, batch, perSample, threshold, 1 / keep, this.address(kernel, 'mask', mask));
   }
 
   // logits, probs, dLogits [N, classes]; labels [N]
