@@ -195,6 +195,11 @@ export interface Backend {
    */
   batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void;
   /**
+   * OPTIONAL, a fusion: output = max(batch norm of input, 0) — exactly batchNormForward followed by
+   * reluForward in place, in one pass over memory fewer. A backend without it is called as those two.
+   */
+  batchNormReluForward?(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void;
+  /**
    * Batch normalisation backward from the output [N, C, positions] of the last forward: dGamma +=, dBeta +=,
    * dInput = (when not null). In training mode the batch statistics' dependence on the input is included:
    *   dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),  x̂ = (x − μ)·invStd;

@@ -118,6 +118,7 @@ export interface KernelExports {
     savedMean: number,
     savedInvStd: number,
     output: number,
+    relu: number, // 1: max(·, 0) in the same pass
   ): void;
   /** dInput = 0 skips the input gradient. */
   batchNormBackward(

@@ -422,7 +422,15 @@ export class WasmBackend implements Backend {
 
   // input, output [N, C, positions]; per-channel state [C]
   batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
-    const kernel = 'batchNormForward';
+    this.normalise('batchNormForward', s, input, output, state, false);
+  }
+
+  // input, output [N, C, positions] → output = max(batch norm, 0), in the same pass
+  batchNormReluForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
+    this.normalise('batchNormReluForward', s, input, output, state, true);
+  }
+
+  private normalise(kernel: string, s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState, relu: boolean): void {
     checkBatchNormForward(kernel, s, input, output, state);
     const a = (name: keyof BatchNormState) => this.address(kernel, name, state[name] as Floats);
     this.kernels.batchNormForward(
@@ -440,6 +448,7 @@ export class WasmBackend implements Backend {
       a('savedMean'),
       a('savedInvStd'),
       this.address(kernel, 'output', output),
+      relu ? 1 : 0,
     );
   }
 
