@@ -231,7 +231,7 @@ function blockedGemm(
       const addToC = accumulate != 0 || pc > 0;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        if (operands == A_FROM_IMAGE) packIm2colAPanel(aPanel, MR, A, height, width, kernelSize, stride, ic, pc, mc, kc);
+        if (operands == A_FROM_IMAGE) packIm2colAPanel(aPanel, bPanel + ((<usize>KC * NC) << 2), MR, A, height, width, kernelSize, stride, ic, pc, mc, kc);
         else if (transA) packATransposed(A, lda, ic, pc, mc, kc);
         else packA(A, lda, ic, pc, mc, kc);
         macroKernel(mc, nc, kc, C + ((<usize>ic * ldc + jc) << 2), ldc, addToC);

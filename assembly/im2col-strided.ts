@@ -75,19 +75,21 @@ export function splitPhases(image: usize, channels: i32, height: i32, width: i32
   const planeW = (width + 2 * padding + stride - 1) / stride;
   const plane = <usize>planeH * planeW; // floats
   memory.fill(block, 0, (<usize>channels * stride * stride * plane) << 2);
+  // Padded row U = u + P lies in phase row U mod S at ⌊U/S⌋, column V = v + P likewise: counters, not divisions.
+  const firstPhase = padding % stride;
+  const firstShift = padding / stride;
   let src = image;
   for (let c = 0; c < channels; c++) {
     const phases = block + ((<usize>c * stride * stride * plane) << 2);
-    for (let u = 0; u < height; u++) {
-      const U = u + padding;
-      // The block row of phase (U mod S, b) at row ⌊U/S⌋, for b = 0; phase b's row is `plane` floats further per b.
-      const rows = phases + ((<usize>((U % stride) * stride) * plane + <usize>(U / stride) * planeW) << 2);
+    for (let u = 0, uPhase = firstPhase, uShift = firstShift; u < height; u++) {
+      // Phase (U mod S, 0)'s block row ⌊U/S⌋; phase (U mod S, b)'s is b planes further.
+      const rows = phases + ((<usize>(uPhase * stride) * plane + <usize>uShift * planeW) << 2);
       let v = 0;
       if (stride == 2) {
         // Pixel v goes to phase (v + P) mod 2 at column ⌊(v + P)/2⌋: eight pixels from v (v + P even) are
         // four for phase 0 (even lanes) and four for phase 1 (odd lanes), at the same column.
         v = padding & 1;
-        if (v == 1 && width > 0) store<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2), load<f32>(src)); // pixel 0, phase 1
+        if (v == 1) store<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2), load<f32>(src)); // pixel 0, phase 1
         for (; v + 8 <= width; v += 8) {
           const eight0 = v128.load(src + (<usize>v << 2));
           const eight1 = v128.load(src + (<usize>v << 2), 16);
@@ -96,11 +98,18 @@ export function splitPhases(image: usize, channels: i32, height: i32, width: i32
           v128.store(rows + (<usize>plane << 2) + column, v128.shuffle<f32>(eight0, eight1, 1, 3, 5, 7));
         }
       }
-      for (; v < width; v++) {
-        const V = v + padding;
-        store<f32>(rows + ((<usize>(V % stride) * plane + <usize>(V / stride)) << 2), load<f32>(src + (<usize>v << 2)));
+      for (let vPhase = (v + padding) % stride, vShift = (v + padding) / stride; v < width; v++) {
+        store<f32>(rows + ((<usize>vPhase * plane + <usize>vShift) << 2), load<f32>(src + (<usize>v << 2)));
+        if (++vPhase == stride) {
+          vPhase = 0;
+          vShift++;
+        }
       }
       src += <usize>width << 2;
+      if (++uPhase == stride) {
+        uPhase = 0;
+        uShift++;
+      }
     }
   }
 }
@@ -110,17 +119,18 @@ export function mergePhases(block: usize, channels: i32, height: i32, width: i32
   const planeH = (height + 2 * padding + stride - 1) / stride;
   const planeW = (width + 2 * padding + stride - 1) / stride;
   const plane = <usize>planeH * planeW; // floats
+  const firstPhase = padding % stride;
+  const firstShift = padding / stride;
   let dst = image;
   for (let c = 0; c < channels; c++) {
     const phases = block + ((<usize>c * stride * stride * plane) << 2);
-    for (let u = 0; u < height; u++) {
-      const U = u + padding;
-      const rows = phases + ((<usize>((U % stride) * stride) * plane + <usize>(U / stride) * planeW) << 2);
+    for (let u = 0, uPhase = firstPhase, uShift = firstShift; u < height; u++) {
+      const rows = phases + ((<usize>(uPhase * stride) * plane + <usize>uShift * planeW) << 2);
       let v = 0;
       if (stride == 2) {
         // The inverse of splitPhases' eight-pixel step: phase 0's four and phase 1's four, interleaved.
         v = padding & 1;
-        if (v == 1 && width > 0) store<f32>(dst, load<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2)));
+        if (v == 1) store<f32>(dst, load<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2)));
         for (; v + 8 <= width; v += 8) {
           const column = <usize>((v + padding) >> 1) << 2;
           const even = v128.load(rows + column);
@@ -129,11 +139,18 @@ export function mergePhases(block: usize, channels: i32, height: i32, width: i32
           v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
         }
       }
-      for (; v < width; v++) {
-        const V = v + padding;
-        store<f32>(dst + (<usize>v << 2), load<f32>(rows + ((<usize>(V % stride) * plane + <usize>(V / stride)) << 2)));
+      for (let vPhase = (v + padding) % stride, vShift = (v + padding) / stride; v < width; v++) {
+        store<f32>(dst + (<usize>v << 2), load<f32>(rows + ((<usize>vPhase * plane + <usize>vShift) << 2)));
+        if (++vPhase == stride) {
+          vPhase = 0;
+          vShift++;
+        }
       }
       dst += <usize>width << 2;
+      if (++uPhase == stride) {
+        uPhase = 0;
+        uShift++;
+      }
     }
   }
 }

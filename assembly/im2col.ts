@@ -67,17 +67,43 @@ function splitMask(j: i32, outW: i32): v128 {
   return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(outW - j));
 }
 
-// The image offset of columns row r = (c·K + p)·K + q: c·H·W + p·W + q for stride 1; with stride S, in the
-// phase block [C, S, S, PH, PW] of planes PH × PW (see the top), (c·S² + (p mod S)·S + q mod S)·PH·PW + ⌊p/S⌋·PW + ⌊q/S⌋.
+// dst[0:count] ← the image offsets of columns rows r0 .. r0 + count − 1, row r = (c·K + p)·K + q:
+// c·H·W + p·W + q for stride 1; with stride S, in the phase block [C, S, S, PH, PW] of planes PH × PW (see
+// the top), (c·S² + (p mod S)·S + q mod S)·PH·PW + ⌊p/S⌋·PW + ⌊q/S⌋. Divides once, then steps counters
+// (an i32 division costs tens of cycles, and the packers want these for every panel and sliver).
 // @ts-ignore: decorator
 @inline
-function rowOffset(r: i32, planeH: i32, planeW: i32, kernelSize: i32, stride: i32): i32 {
+function fillRowOffsets(dst: usize, r0: i32, count: i32, planeH: i32, planeW: i32, kernelSize: i32, stride: i32): void {
   const kk = kernelSize * kernelSize;
-  const c = r / kk;
-  const p = (r - c * kk) / kernelSize;
-  const q = r - c * kk - p * kernelSize;
-  if (stride == 1) return c * planeH * planeW + p * planeW + q;
-  return (c * stride * stride + (p % stride) * stride + (q % stride)) * planeH * planeW + (p / stride) * planeW + q / stride;
+  let c = r0 / kk;
+  let p = (r0 - c * kk) / kernelSize;
+  let q = r0 - c * kk - p * kernelSize;
+  const plane = planeH * planeW;
+  const channel = stride * stride * plane;
+  let pPhase = p % stride;
+  let pShift = p / stride;
+  let qPhase = q % stride;
+  let qShift = q / stride;
+  for (let k = 0; k < count; k++) {
+    store<i32>(dst + (<usize>k << 2), c * channel + (pPhase * stride + qPhase) * plane + pShift * planeW + qShift);
+    if (++q == kernelSize) {
+      q = 0;
+      qPhase = 0;
+      qShift = 0;
+      if (++p == kernelSize) {
+        p = 0;
+        pPhase = 0;
+        pShift = 0;
+        c++;
+      } else if (++pPhase == stride) {
+        pPhase = 0;
+        pShift++;
+      }
+    } else if (++qPhase == stride) {
+      qPhase = 0;
+      qShift++;
+    }
+  }
 }
 
 // The side of a phase plane: ⌈size/S⌉ (the size itself for stride 1).
@@ -114,26 +140,8 @@ export function packIm2colPanel(
   const planeH = phaseSize(height, stride);
   const planeW = phaseSize(width, stride);
   const gapBytes = <usize>(planeW - outW) << 2;
-  // The row offsets o_r of rows pc..pc+kc: for stride 1 stepping q, then p, then c.
-  if (stride != 1) {
-    for (let k = 0; k < kc; k++) store<i32>(scratch + (<usize>k << 2), rowOffset(pc + k, planeH, planeW, kernelSize, stride));
-  } else {
-    let q = pc % kernelSize;
-    let p = (pc / kernelSize) % kernelSize;
-    let o = rowOffset(pc, height, width, kernelSize, 1);
-    for (let k = 0; k < kc; k++) {
-      store<i32>(scratch + (<usize>k << 2), o);
-      o++;
-      if (++q == kernelSize) {
-        q = 0;
-        o += width - kernelSize;
-        if (++p == kernelSize) {
-          p = 0;
-          o += (height - kernelSize) * width;
-        }
-      }
-    }
-  }
+  // The row offsets o_r of rows pc..pc+kc.
+  fillRowOffsets(scratch, pc, kc, planeH, planeW, kernelSize, stride);
   const positionOffsets = scratch + (<usize>kc << 2);
   let dst = panel;
   let i0 = jc / outW; // the sliver's first position (i0, j0), advanced sliver by sliver
@@ -227,9 +235,8 @@ export function packIm2colTransposedPanel(
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     // Row offsets of the sliver's columns; past a partial sliver's last, its last (a valid address; the value is dropped).
-    for (let t = 0; t < NR; t++) {
-      store<i32>(rowOffsets + (<usize>t << 2), rowOffset(jc + jr + min(t, cols - 1), planeH, planeW, kernelSize, stride));
-    }
+    fillRowOffsets(rowOffsets, jc + jr, cols, planeH, planeW, kernelSize, stride);
+    for (let t = cols; t < NR; t++) store<i32>(rowOffsets + (<usize>t << 2), load<i32>(rowOffsets + (<usize>(cols - 1) << 2)));
     const o0 = load<i32>(rowOffsets), o1 = load<i32>(rowOffsets, 4), o2 = load<i32>(rowOffsets, 8), o3 = load<i32>(rowOffsets, 12);
     const o4 = load<i32>(rowOffsets, 16), o5 = load<i32>(rowOffsets, 20), o6 = load<i32>(rowOffsets, 24), o7 = load<i32>(rowOffsets, 28);
     let i = pc / outW; // position pc + k = (i, j)
@@ -293,9 +300,11 @@ export function packIm2colTransposedPanel(
  * sliver at k·mr), read straight from the image: op(A) = columns (gemmIm2colA). `mr` is the GEMM's MR, 4 or
  * 5. Four positions at a time, rows 0–3 of a sliver are a 4×4 transpose of four rows' loadPositions, and
  * row 4 (when mr = 5) is stored lane by lane; rows past a partial sliver's last are zeros.
+ * `scratch` holds at least mr i32s (a sliver's row offsets).
  */
 export function packIm2colAPanel(
   panel: usize,
+  scratch: usize,
   mr: i32,
   image: usize,
   height: i32,
@@ -318,11 +327,13 @@ export function packIm2colAPanel(
     const rows = min(mr, mc - ir);
     const r = ic + ir;
     // Row offsets; past a partial sliver's last row, its last (a valid address; the value is dropped).
-    const o0 = rowOffset(r, planeH, planeW, kernelSize, stride);
-    const o1 = rowOffset(r + min(1, rows - 1), planeH, planeW, kernelSize, stride);
-    const o2 = rowOffset(r + min(2, rows - 1), planeH, planeW, kernelSize, stride);
-    const o3 = rowOffset(r + min(3, rows - 1), planeH, planeW, kernelSize, stride);
-    const o4 = rowOffset(r + min(4, rows - 1), planeH, planeW, kernelSize, stride);
+    fillRowOffsets(scratch, r, rows, planeH, planeW, kernelSize, stride);
+    const last = scratch + (<usize>(rows - 1) << 2);
+    const o0 = load<i32>(scratch);
+    const o1 = load<i32>(rows > 1 ? scratch + 4 : last);
+    const o2 = load<i32>(rows > 2 ? scratch + 8 : last);
+    const o3 = load<i32>(rows > 3 ? scratch + 12 : last);
+    const o4 = load<i32>(rows > 4 ? scratch + 16 : last);
     let i = pc / outW; // position pc + k = (i, j)
     let j = pc - i * outW;
     let k = 0;
@@ -393,13 +404,27 @@ export function col2im(columns: usize, channels: i32, height: i32, width: i32, k
   const planeH = phaseSize(height, stride);
   const planeW = phaseSize(width, stride);
   memory.fill(image, 0, (<usize>channels * stride * stride * planeH * planeW) << 2);
+  const plane = <usize>planeH * planeW; // floats
   let src = columns;
-  const rows = channels * kernelSize * kernelSize;
-  for (let r = 0; r < rows; r++) {
-    const row = image + (<usize>rowOffset(r, planeH, planeW, kernelSize, stride) << 2);
-    for (let i = 0; i < outH; i++) {
-      addRun(src, row + ((<usize>i * planeW) << 2), outW);
-      src += <usize>outW << 2;
+  // Rows in order (c, p, q), the row offset as fillRowOffsets gives it, p mod S, ⌊p/S⌋ (likewise q) by counters.
+  for (let c = 0; c < channels; c++) {
+    const phases = image + ((<usize>c * stride * stride * plane) << 2);
+    for (let p = 0, pPhase = 0, pShift = 0; p < kernelSize; p++) {
+      for (let q = 0, qPhase = 0, qShift = 0; q < kernelSize; q++) {
+        const row = phases + ((<usize>(pPhase * stride + qPhase) * plane + <usize>pShift * planeW + qShift) << 2);
+        for (let i = 0; i < outH; i++) {
+          addRun(src, row + ((<usize>i * planeW) << 2), outW);
+          src += <usize>outW << 2;
+        }
+        if (++qPhase == stride) {
+          qPhase = 0;
+          qShift++;
+        }
+      }
+      if (++pPhase == stride) {
+        pPhase = 0;
+        pShift++;
+      }
     }
   }
 }
