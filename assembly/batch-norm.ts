@@ -80,8 +80,8 @@ function channelSquaredDeviations(data: usize, batch: i32, channels: i32, positi
 }
 
 /**
- * output [N, C, M'] ← batch norm of input; savedMean, savedInvStd [C] ← μ and 1/√(σ² + ε); in training
- * (training = 1) also runningMean, runningVar [C] updated with `momentum`.
+ * output [N, C, M'] ← batch norm of input, then max(·, 0) when relu = 1; savedMean, savedInvStd [C] ← μ and
+ * 1/√(σ² + ε); in training (training = 1) also runningMean, runningVar [C] updated with `momentum`.
  */
 export function batchNormForward(
   input: usize,
@@ -98,7 +98,34 @@ export function batchNormForward(
   savedMean: usize,
   savedInvStd: usize,
   output: usize,
+  relu: i32,
 ): void {
+  if (relu != 0) normalise(input, batch, channels, positions, gamma, beta, runningMean, runningVar, training, momentum, epsilon, savedMean, savedInvStd, output, true);
+  else normalise(input, batch, channels, positions, gamma, beta, runningMean, runningVar, training, momentum, epsilon, savedMean, savedInvStd, output, false);
+}
+
+// batchNormForward's body, inlined with a literal `relu` so each caller compiles to its own branch-free
+// write pass: y, or max(y, 0) by reluForward's mask (bit for bit batch norm then the ReLU, one pass fewer).
+// @ts-ignore: decorator
+@inline
+function normalise(
+  input: usize,
+  batch: i32,
+  channels: i32,
+  positions: i32,
+  gamma: usize,
+  beta: usize,
+  runningMean: usize,
+  runningVar: usize,
+  training: i32,
+  momentum: f64,
+  epsilon: f64,
+  savedMean: usize,
+  savedInvStd: usize,
+  output: usize,
+  relu: bool,
+): void {
+  const zero = f32x4.splat(0);
   const M = batch * positions;
   for (let c = 0; c < channels; c++) {
     const at = <usize>c << 2;
@@ -130,11 +157,14 @@ export function batchNormForward(
       let k = 0;
       for (; k + 4 <= positions; k += 4) {
         const o = <usize>k << 2;
-        v128.store(y + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), m4), s4), b4));
+        let value = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), m4), s4), b4);
+        if (relu) value = v128.and(value, f32x4.gt(value, zero));
+        v128.store(y + o, value);
       }
       for (; k < positions; k++) {
         const o = <usize>k << 2;
-        store<f32>(y + o, (load<f32>(x + o) - mean32) * scale + shift);
+        const value = (load<f32>(x + o) - mean32) * scale + shift;
+        store<f32>(y + o, relu ? (value > 0 ? value : 0) : value);
       }
     }
   }

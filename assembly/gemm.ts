@@ -132,12 +132,14 @@ export function gemm(
   ldc: i32,
   accumulate: i32,
 ): void {
-  blockedGemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, FROM_MATRICES, 0, 0, 0);
+  blockedGemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate, FROM_MATRICES, 0, 0, 0, 1);
 }
 
 /**
  * gemm with the im2col matrix of one image as B, never materialised: B's packing reads the image
  * [C, H, W] straight into the panel (im2col.ts), so the product is bit-for-bit gemm on the columns.
+ * With stride S > 1 the "image" is the (padded) image's phase block [C, S, S, PH, PW] (splitPhases in
+ * im2col-strided.ts) and height, width the padded image's sides; stride 1 takes the (padded) image itself.
  *   transB = 0: op(B) = columns [C·K·K, OH·OW]   (a convolution's forward: K = C·K·K, N = OH·OW)
  *   transB = 1: op(B) = columnsᵀ [OH·OW, C·K·K]  (its weight gradient: K = OH·OW, N = C·K·K)
  * The caller makes M, N, K agree with the image's shape; C (the channels) is implied by them.
@@ -154,11 +156,12 @@ export function gemmIm2col(
   height: i32,
   width: i32,
   kernelSize: i32,
+  stride: i32,
   C: usize,
   ldc: i32,
   accumulate: i32,
 ): void {
-  blockedGemm(transA, transB, M, N, K, A, lda, image, 0, C, ldc, accumulate, B_FROM_IMAGE, height, width, kernelSize);
+  blockedGemm(transA, transB, M, N, K, A, lda, image, 0, C, ldc, accumulate, B_FROM_IMAGE, height, width, kernelSize, stride);
 }
 
 /**
@@ -177,13 +180,14 @@ export function gemmIm2colA(
   height: i32,
   width: i32,
   kernelSize: i32,
+  stride: i32,
   B: usize,
   ldb: i32,
   C: usize,
   ldc: i32,
   accumulate: i32,
 ): void {
-  blockedGemm(0, transB, M, N, K, image, 0, B, ldb, C, ldc, accumulate, A_FROM_IMAGE, height, width, kernelSize);
+  blockedGemm(0, transB, M, N, K, image, 0, B, ldb, C, ldc, accumulate, A_FROM_IMAGE, height, width, kernelSize, stride);
 }
 
 // Where blockedGemm's operands come from (a literal at each call, so each caller compiles to its own loop).
@@ -211,6 +215,7 @@ function blockedGemm(
   height: i32,
   width: i32,
   kernelSize: i32,
+  stride: i32,
 ): void {
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
@@ -218,15 +223,15 @@ function blockedGemm(
       const kc = min(KC, K - pc);
       if (operands == B_FROM_IMAGE) {
         const scratch = bPanel + ((<usize>KC * NC) << 2);
-        if (transB) packIm2colTransposedPanel(bPanel, scratch, B, height, width, kernelSize, pc, jc, kc, nc);
-        else packIm2colPanel(bPanel, scratch, B, height, width, kernelSize, pc, jc, kc, nc);
+        if (transB) packIm2colTransposedPanel(bPanel, scratch, B, height, width, kernelSize, stride, pc, jc, kc, nc);
+        else packIm2colPanel(bPanel, scratch, B, height, width, kernelSize, stride, pc, jc, kc, nc);
       } else if (transB) packBTransposed(B, ldb, pc, jc, kc, nc);
       else packB(B, ldb, pc, jc, kc, nc);
       // Only the first K block may overwrite C; the later ones add their share to it.
       const addToC = accumulate != 0 || pc > 0;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        if (operands == A_FROM_IMAGE) packIm2colAPanel(aPanel, MR, A, height, width, kernelSize, ic, pc, mc, kc);
+        if (operands == A_FROM_IMAGE) packIm2colAPanel(aPanel, bPanel + ((<usize>KC * NC) << 2), MR, A, height, width, kernelSize, stride, ic, pc, mc, kc);
         else if (transA) packATransposed(A, lda, ic, pc, mc, kc);
         else packA(A, lda, ic, pc, mc, kc);
         macroKernel(mc, nc, kc, C + ((<usize>ic * ldc + jc) << 2), ldc, addToC);

@@ -63,6 +63,98 @@ export function cropImage(padded: usize, channels: i32, height: i32, width: i32,
   }
 }
 
+/**
+ * block [C, S, S, PH, PW] ← the phases of image [C, H, W] zero-padded by P (PH = ⌈(H + 2P)/S⌉, PW likewise):
+ * block[c, a, b, u, v] = padded[c, S·u + a, S·v + b], 0 in the border and past the padded image's edge.
+ * A stride-S convolution reads tap (p, q) of output (i, j) at padded[c, S·i + p, S·j + q] = block[c, p mod S,
+ * q mod S, i + ⌊p/S⌋, j + ⌊q/S⌋]: for each tap a run of consecutive floats, as a stride-1 convolution reads
+ * its image, so the direct packers of im2col.ts serve strided convolutions too.
+ */
+export function splitPhases(image: usize, channels: i32, height: i32, width: i32, padding: i32, stride: i32, block: usize): void {
+  const planeH = (height + 2 * padding + stride - 1) / stride;
+  const planeW = (width + 2 * padding + stride - 1) / stride;
+  const plane = <usize>planeH * planeW; // floats
+  memory.fill(block, 0, (<usize>channels * stride * stride * plane) << 2);
+  // Padded row U = u + P lies in phase row U mod S at ⌊U/S⌋, column V = v + P likewise: counters, not divisions.
+  const firstPhase = padding % stride;
+  const firstShift = padding / stride;
+  let src = image;
+  for (let c = 0; c < channels; c++) {
+    const phases = block + ((<usize>c * stride * stride * plane) << 2);
+    for (let u = 0, uPhase = firstPhase, uShift = firstShift; u < height; u++) {
+      // Phase (U mod S, 0)'s block row ⌊U/S⌋; phase (U mod S, b)'s is b planes further.
+      const rows = phases + ((<usize>(uPhase * stride) * plane + <usize>uShift * planeW) << 2);
+      let v = 0;
+      if (stride == 2) {
+        // Pixel v goes to phase (v + P) mod 2 at column ⌊(v + P)/2⌋: eight pixels from v (v + P even) are
+        // four for phase 0 (even lanes) and four for phase 1 (odd lanes), at the same column.
+        v = padding & 1;
+        if (v == 1) store<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2), load<f32>(src)); // pixel 0, phase 1
+        for (; v + 8 <= width; v += 8) {
+          const eight0 = v128.load(src + (<usize>v << 2));
+          const eight1 = v128.load(src + (<usize>v << 2), 16);
+          const column = <usize>((v + padding) >> 1) << 2;
+          v128.store(rows + column, v128.shuffle<f32>(eight0, eight1, 0, 2, 4, 6));
+          v128.store(rows + (<usize>plane << 2) + column, v128.shuffle<f32>(eight0, eight1, 1, 3, 5, 7));
+        }
+      }
+      for (let vPhase = (v + padding) % stride, vShift = (v + padding) / stride; v < width; v++) {
+        store<f32>(rows + ((<usize>vPhase * plane + <usize>vShift) << 2), load<f32>(src + (<usize>v << 2)));
+        if (++vPhase == stride) {
+          vPhase = 0;
+          vShift++;
+        }
+      }
+      src += <usize>width << 2;
+      if (++uPhase == stride) {
+        uPhase = 0;
+        uShift++;
+      }
+    }
+  }
+}
+
+/** image [C, H, W] ← the pixels of block [C, S, S, PH, PW] (splitPhases' layout; the padding's entries are dropped). */
+export function mergePhases(block: usize, channels: i32, height: i32, width: i32, padding: i32, stride: i32, image: usize): void {
+  const planeH = (height + 2 * padding + stride - 1) / stride;
+  const planeW = (width + 2 * padding + stride - 1) / stride;
+  const plane = <usize>planeH * planeW; // floats
+  const firstPhase = padding % stride;
+  const firstShift = padding / stride;
+  let dst = image;
+  for (let c = 0; c < channels; c++) {
+    const phases = block + ((<usize>c * stride * stride * plane) << 2);
+    for (let u = 0, uPhase = firstPhase, uShift = firstShift; u < height; u++) {
+      const rows = phases + ((<usize>(uPhase * stride) * plane + <usize>uShift * planeW) << 2);
+      let v = 0;
+      if (stride == 2) {
+        // The inverse of splitPhases' eight-pixel step: phase 0's four and phase 1's four, interleaved.
+        v = padding & 1;
+        if (v == 1) store<f32>(dst, load<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2)));
+        for (; v + 8 <= width; v += 8) {
+          const column = <usize>((v + padding) >> 1) << 2;
+          const even = v128.load(rows + column);
+          const odd = v128.load(rows + (<usize>plane << 2) + column);
+          v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
+          v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
+        }
+      }
+      for (let vPhase = (v + padding) % stride, vShift = (v + padding) / stride; v < width; v++) {
+        store<f32>(dst + (<usize>v << 2), load<f32>(rows + ((<usize>vPhase * plane + <usize>vShift) << 2)));
+        if (++vPhase == stride) {
+          vPhase = 0;
+          vShift++;
+        }
+      }
+      dst += <usize>width << 2;
+      if (++uPhase == stride) {
+        uPhase = 0;
+        uShift++;
+      }
+    }
+  }
+}
+
 // The first output column j ≥ 0 with S·j + q − P ≥ 0, and the first with S·j + q − P ≥ W, both clamped to [0, OW].
 // @ts-ignore: decorator
 @inline

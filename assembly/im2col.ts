@@ -27,6 +27,13 @@
  * group's first and last position, so nothing outside the image is read. Groups spanning three output
  * rows (OW < 3) and partial slivers take a scalar path.
  *
+ * Strided convolutions use the same packers on the padded image's phase block [C, S, S, PH, PW]
+ * (splitPhases, im2col-strided.ts; PH = ⌈(H + 2P)/S⌉, PW likewise, with H, W here the padded sides):
+ * tap (p, q) of output (i, j) reads block[c, p mod S, q mod S, i + ⌊p/S⌋, j + ⌊q/S⌋], so the row offset is
+ * o_r = (c·S² + (p mod S)·S + q mod S)·PH·PW + ⌊p/S⌋·PW + ⌊q/S⌋ and the position offset b_s = i·PW + j —
+ * again consecutive floats along an output row, the next row PW − OW floats on. Stride 1 is the case
+ * S = 1 (PH, PW = H, W; PW − OW = K − 1).
+ *
  * col2im is im2col's adjoint: every column entry is added back to the pixel it was copied from,
  * so a pixel covered by several kernel positions receives the sum of their gradients. It stays a pass
  * of its own (its input, dColumns, is a GEMM's output C, which the GEMM writes tile by tile).
@@ -60,15 +67,50 @@ function splitMask(j: i32, outW: i32): v128 {
   return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(outW - j));
 }
 
-// The image offset c·H·W + p·W + q of columns row r.
+// dst[0:count] ← the image offsets of columns rows r0 .. r0 + count − 1, row r = (c·K + p)·K + q:
+// c·H·W + p·W + q for stride 1; with stride S, in the phase block [C, S, S, PH, PW] of planes PH × PW (see
+// the top), (c·S² + (p mod S)·S + q mod S)·PH·PW + ⌊p/S⌋·PW + ⌊q/S⌋. Divides once, then steps counters
+// (an i32 division costs tens of cycles, and the packers want these for every panel and sliver).
 // @ts-ignore: decorator
 @inline
-function rowOffset(r: i32, height: i32, width: i32, kernelSize: i32): i32 {
+function fillRowOffsets(dst: usize, r0: i32, count: i32, planeH: i32, planeW: i32, kernelSize: i32, stride: i32): void {
   const kk = kernelSize * kernelSize;
-  const c = r / kk;
-  const p = (r - c * kk) / kernelSize;
-  const q = r - c * kk - p * kernelSize;
-  return c * height * width + p * width + q;
+  let c = r0 / kk;
+  let p = (r0 - c * kk) / kernelSize;
+  let q = r0 - c * kk - p * kernelSize;
+  const plane = planeH * planeW;
+  const channel = stride * stride * plane;
+  let pPhase = p % stride;
+  let pShift = p / stride;
+  let qPhase = q % stride;
+  let qShift = q / stride;
+  for (let k = 0; k < count; k++) {
+    store<i32>(dst + (<usize>k << 2), c * channel + (pPhase * stride + qPhase) * plane + pShift * planeW + qShift);
+    if (++q == kernelSize) {
+      q = 0;
+      qPhase = 0;
+      qShift = 0;
+      if (++p == kernelSize) {
+        p = 0;
+        pPhase = 0;
+        pShift = 0;
+        c++;
+      } else if (++pPhase == stride) {
+        pPhase = 0;
+        pShift++;
+      }
+    } else if (++qPhase == stride) {
+      qPhase = 0;
+      qShift++;
+    }
+  }
+}
+
+// The side of a phase plane: ⌈size/S⌉ (the size itself for stride 1).
+// @ts-ignore: decorator
+@inline
+function phaseSize(size: i32, stride: i32): i32 {
+  return (size + stride - 1) / stride;
 }
 
 /** i32s of scratch the packers below want (the GEMM keeps them after its B panel): KC row offsets + 8. */
@@ -88,31 +130,18 @@ export function packIm2colPanel(
   height: i32,
   width: i32,
   kernelSize: i32,
+  stride: i32,
   pc: i32,
   jc: i32,
   kc: i32,
   nc: i32,
 ): void {
-  const outW = width - kernelSize + 1;
-  const gapBytes = <usize>(kernelSize - 1) << 2;
-  // The row offsets o_r of rows pc..pc+kc, stepping q, then p, then c.
-  {
-    let q = pc % kernelSize;
-    let p = (pc / kernelSize) % kernelSize;
-    let o = rowOffset(pc, height, width, kernelSize);
-    for (let k = 0; k < kc; k++) {
-      store<i32>(scratch + (<usize>k << 2), o);
-      o++;
-      if (++q == kernelSize) {
-        q = 0;
-        o += width - kernelSize;
-        if (++p == kernelSize) {
-          p = 0;
-          o += (height - kernelSize) * width;
-        }
-      }
-    }
-  }
+  const outW = (width - kernelSize) / stride + 1;
+  const planeH = phaseSize(height, stride);
+  const planeW = phaseSize(width, stride);
+  const gapBytes = <usize>(planeW - outW) << 2;
+  // The row offsets o_r of rows pc..pc+kc.
+  fillRowOffsets(scratch, pc, kc, planeH, planeW, kernelSize, stride);
   const positionOffsets = scratch + (<usize>kc << 2);
   let dst = panel;
   let i0 = jc / outW; // the sliver's first position (i0, j0), advanced sliver by sliver
@@ -126,8 +155,8 @@ export function packIm2colPanel(
       i1++;
     }
     if (cols == NR && j0 + 3 < 2 * outW && j1 + 3 < 2 * outW) {
-      const b0 = i0 * width + j0;
-      const b1 = i1 * width + j1;
+      const b0 = i0 * planeW + j0;
+      const b1 = i1 * planeW + j1;
       if (j0 + 8 <= outW) {
         // The common case: all eight positions in one output row, eight consecutive floats of each image row.
         for (let k = 0; k < kc; k++) {
@@ -151,7 +180,7 @@ export function packIm2colPanel(
       let i = i0;
       let j = j0;
       for (let t = 0; t < cols; t++) {
-        store<i32>(positionOffsets + (<usize>t << 2), i * width + j);
+        store<i32>(positionOffsets + (<usize>t << 2), i * planeW + j);
         if (++j == outW) {
           j = 0;
           i++;
@@ -189,13 +218,16 @@ export function packIm2colTransposedPanel(
   height: i32,
   width: i32,
   kernelSize: i32,
+  stride: i32,
   pc: i32,
   jc: i32,
   kc: i32,
   nc: i32,
 ): void {
-  const outW = width - kernelSize + 1;
-  const gapBytes = <usize>(kernelSize - 1) << 2;
+  const outW = (width - kernelSize) / stride + 1;
+  const planeH = phaseSize(height, stride);
+  const planeW = phaseSize(width, stride);
+  const gapBytes = <usize>(planeW - outW) << 2;
   const rowBytes = <usize>NR << 2;
   const rowOffsets = scratch + (<usize>kc << 2);
   const zero = f32x4.splat(0);
@@ -203,16 +235,15 @@ export function packIm2colTransposedPanel(
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     // Row offsets of the sliver's columns; past a partial sliver's last, its last (a valid address; the value is dropped).
-    for (let t = 0; t < NR; t++) {
-      store<i32>(rowOffsets + (<usize>t << 2), rowOffset(jc + jr + min(t, cols - 1), height, width, kernelSize));
-    }
+    fillRowOffsets(rowOffsets, jc + jr, cols, planeH, planeW, kernelSize, stride);
+    for (let t = cols; t < NR; t++) store<i32>(rowOffsets + (<usize>t << 2), load<i32>(rowOffsets + (<usize>(cols - 1) << 2)));
     const o0 = load<i32>(rowOffsets), o1 = load<i32>(rowOffsets, 4), o2 = load<i32>(rowOffsets, 8), o3 = load<i32>(rowOffsets, 12);
     const o4 = load<i32>(rowOffsets, 16), o5 = load<i32>(rowOffsets, 20), o6 = load<i32>(rowOffsets, 24), o7 = load<i32>(rowOffsets, 28);
     let i = pc / outW; // position pc + k = (i, j)
     let j = pc - i * outW;
     let k = 0;
     for (; k + 4 <= kc && j + 3 < 2 * outW; k += 4) {
-      const b = i * width + j;
+      const b = i * planeW + j;
       const to = dst + ((<usize>k * NR) << 2);
       if (j + 4 <= outW && cols == NR) {
         // The common case: four positions in one output row, a plain load from each of the eight rows.
@@ -250,7 +281,7 @@ export function packIm2colTransposedPanel(
     }
     // The last 0–3 positions (or all of them when output rows are shorter than 3), one element at a time.
     for (; k < kc; k++) {
-      const b = i * width + j;
+      const b = i * planeW + j;
       for (let t = 0; t < NR; t++) {
         const value: f32 = t < cols ? load<f32>(image + (<usize>(load<i32>(rowOffsets + (<usize>t << 2)) + b) << 2)) : 0;
         store<f32>(dst + ((<usize>(k * NR + t)) << 2), value);
@@ -269,21 +300,26 @@ export function packIm2colTransposedPanel(
  * sliver at k·mr), read straight from the image: op(A) = columns (gemmIm2colA). `mr` is the GEMM's MR, 4 or
  * 5. Four positions at a time, rows 0–3 of a sliver are a 4×4 transpose of four rows' loadPositions, and
  * row 4 (when mr = 5) is stored lane by lane; rows past a partial sliver's last are zeros.
+ * `scratch` holds at least mr i32s (a sliver's row offsets).
  */
 export function packIm2colAPanel(
   panel: usize,
+  scratch: usize,
   mr: i32,
   image: usize,
   height: i32,
   width: i32,
   kernelSize: i32,
+  stride: i32,
   ic: i32,
   pc: i32,
   mc: i32,
   kc: i32,
 ): void {
-  const outW = width - kernelSize + 1;
-  const gapBytes = <usize>(kernelSize - 1) << 2;
+  const outW = (width - kernelSize) / stride + 1;
+  const planeH = phaseSize(height, stride);
+  const planeW = phaseSize(width, stride);
+  const gapBytes = <usize>(planeW - outW) << 2;
   const columnBytes = <usize>mr << 2;
   const zero = f32x4.splat(0);
   let dst = panel;
@@ -291,16 +327,18 @@ export function packIm2colAPanel(
     const rows = min(mr, mc - ir);
     const r = ic + ir;
     // Row offsets; past a partial sliver's last row, its last (a valid address; the value is dropped).
-    const o0 = rowOffset(r, height, width, kernelSize);
-    const o1 = rowOffset(r + min(1, rows - 1), height, width, kernelSize);
-    const o2 = rowOffset(r + min(2, rows - 1), height, width, kernelSize);
-    const o3 = rowOffset(r + min(3, rows - 1), height, width, kernelSize);
-    const o4 = rowOffset(r + min(4, rows - 1), height, width, kernelSize);
+    fillRowOffsets(scratch, r, rows, planeH, planeW, kernelSize, stride);
+    const last = scratch + (<usize>(rows - 1) << 2);
+    const o0 = load<i32>(scratch);
+    const o1 = load<i32>(rows > 1 ? scratch + 4 : last);
+    const o2 = load<i32>(rows > 2 ? scratch + 8 : last);
+    const o3 = load<i32>(rows > 3 ? scratch + 12 : last);
+    const o4 = load<i32>(rows > 4 ? scratch + 16 : last);
     let i = pc / outW; // position pc + k = (i, j)
     let j = pc - i * outW;
     let k = 0;
     for (; k + 4 <= kc && j + 3 < 2 * outW; k += 4) {
-      const b = i * width + j;
+      const b = i * planeW + j;
       const split = splitMask(j, outW);
       const to = dst + <usize>k * columnBytes;
       transpose4(
@@ -326,7 +364,7 @@ export function packIm2colAPanel(
     }
     // The last 0–3 positions (or all of them when output rows are shorter than 3), one element at a time.
     for (; k < kc; k++) {
-      const b = i * width + j;
+      const b = i * planeW + j;
       const to = dst + <usize>k * columnBytes;
       for (let t = 0; t < mr; t++) {
         const o = t == 0 ? o0 : t == 1 ? o1 : t == 2 ? o2 : t == 3 ? o3 : o4;
@@ -355,19 +393,37 @@ function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, dstRowBy
   v128.store(dst + 3 * dstRowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
-export function col2im(columns: usize, channels: i32, height: i32, width: i32, kernelSize: i32, image: usize): void {
-  const outH = height - kernelSize + 1;
-  const outW = width - kernelSize + 1;
-  memory.fill(image, 0, (<usize>channels * height * width) << 2);
+/**
+ * image ← col2im of columns [C·K·K, OH·OW]: zeroed, then every entry added onto the element it was read
+ * from — for stride 1 the image [C, H, W] itself, for stride S its phase block [C, S, S, PH, PW] (the
+ * caller merges the block back into an image, mergePhases).
+ */
+export function col2im(columns: usize, channels: i32, height: i32, width: i32, kernelSize: i32, stride: i32, image: usize): void {
+  const outH = (height - kernelSize) / stride + 1;
+  const outW = (width - kernelSize) / stride + 1;
+  const planeH = phaseSize(height, stride);
+  const planeW = phaseSize(width, stride);
+  memory.fill(image, 0, (<usize>channels * stride * stride * planeH * planeW) << 2);
+  const plane = <usize>planeH * planeW; // floats
   let src = columns;
+  // Rows in order (c, p, q), the row offset as fillRowOffsets gives it, p mod S, ⌊p/S⌋ (likewise q) by counters.
   for (let c = 0; c < channels; c++) {
-    const plane = image + ((<usize>c * height * width) << 2);
-    for (let p = 0; p < kernelSize; p++) {
-      for (let q = 0; q < kernelSize; q++) {
+    const phases = image + ((<usize>c * stride * stride * plane) << 2);
+    for (let p = 0, pPhase = 0, pShift = 0; p < kernelSize; p++) {
+      for (let q = 0, qPhase = 0, qShift = 0; q < kernelSize; q++) {
+        const row = phases + ((<usize>(pPhase * stride + qPhase) * plane + <usize>pShift * planeW + qShift) << 2);
         for (let i = 0; i < outH; i++) {
-          addRun(src, plane + ((<usize>(i + p) * width + q) << 2), outW);
+          addRun(src, row + ((<usize>i * planeW) << 2), outW);
           src += <usize>outW << 2;
         }
+        if (++qPhase == stride) {
+          qPhase = 0;
+          qShift++;
+        }
+      }
+      if (++pPhase == stride) {
+        pPhase = 0;
+        pShift++;
       }
     }
   }

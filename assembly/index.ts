@@ -6,7 +6,7 @@
 export { heapBase } from './memory';
 export { gemm, gemmIm2col, gemmIm2colA, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
 export { col2im } from './im2col';
-export { padImage, cropImage, im2colStrided, col2imStrided } from './im2col-strided';
+export { padImage, cropImage, splitPhases, mergePhases, im2colStrided, col2imStrided } from './im2col-strided';
 export { scatterGroup, gatherGroup } from './conv-groups';
 export { maxPool2dForward, maxPool2dWindows, maxPool2dBackward, maxPool2dBackward2x2, avgPool2dForward, avgPool2dBackward } from './pool';
 export { batchNormForward, batchNormBackward } from './batch-norm';
@@ -14,3 +14,4 @@ export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient
 export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';
+export { dropoutMask } from './dropout';

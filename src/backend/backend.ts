@@ -111,6 +111,17 @@ export interface BatchNormGradients {
   dInput: Floats | null; // overwritten
 }
 
+/** Which dropout mask a pass draws (src/model/dropout.ts): the counters of its hash, the batch's shape, p. */
+export interface DropoutDraw {
+  seed: number;
+  step: number;
+  layer: number; // the dropout layer's ordinal
+  firstSample: number; // the index of the pass's first sample in the whole batch
+  batch: number; // N
+  perSample: number; // elements per sample
+  probability: number; // p ∈ [0, 1)
+}
+
 /** Adam's hyper-parameters and the 1-based step count t used for bias correction. */
 export interface AdamStep {
   learningRate: number;
@@ -184,6 +195,11 @@ export interface Backend {
    */
   batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void;
   /**
+   * OPTIONAL, a fusion: output = max(batch norm of input, 0) — exactly batchNormForward followed by
+   * reluForward in place, in one pass over memory fewer. A backend without it is called as those two.
+   */
+  batchNormReluForward?(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void;
+  /**
    * Batch normalisation backward from the output [N, C, positions] of the last forward: dGamma +=, dBeta +=,
    * dInput = (when not null). In training mode the batch statistics' dependence on the input is included:
    *   dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),  x̂ = (x − μ)·invStd;
@@ -193,6 +209,12 @@ export interface Backend {
 
   /** output = input ⊙ mask, elementwise (dropout: the mask holds 0 or 1/(1 − p)); output may be input. */
   multiplyElementwise(input: Floats, mask: Floats, output: Floats): void;
+  /**
+   * OPTIONAL, the dropout layer's draw as a kernel: mask [batch, perSample] ← 1/(1 − p) where
+   * uniformAt(seed, step, layer, firstSample + n, k) < 1 − p, else 0 — bit for bit the loop of
+   * src/model/dropout.ts, which a backend without it runs instead.
+   */
+  dropoutMask?(draw: DropoutDraw, mask: Floats): void;
 
   /**
    * probs = softmax(logits) per row; returns the mean over the batch of −log probs[label].

@@ -9,6 +9,10 @@
  * A training pass with a single value per channel (one sample after flatten or gap — a last batch of one, or a
  * thread's share of one) normalises to β as the formulas say, but moves no running statistic and is not counted:
  * the unbiased variance of one value is undefined (PyTorch refuses such a batch; xcnn would rather not stop a run).
+ *
+ * With `fuseRelu`, its output is already max(batch norm, 0) — the backend's fused batchNormReluForward, one
+ * pass over memory fewer — and the ReLU layer after it is built with `inputRectified`, as after a Conv2d
+ * (conv2d.ts). Backward is unchanged: the ReLU layer masks the gradient before it reaches this layer.
  */
 import type { Backend, BatchNormShape, Floats } from '../backend/backend.js';
 import { BatchBuffer, EVALUATION, product, type NetworkBuffer, type BufferSpec, type Layer, type Parameter, type ParameterSpec, type PassMode } from './layer.js';
@@ -37,6 +41,7 @@ export class BatchNorm implements Layer {
     private readonly backend: Backend,
     readonly name: string,
     readonly inputShape: number[], // [C,H,W] or [F]
+    readonly options: { fuseRelu?: boolean } = {},
   ) {
     this.outputShape = inputShape;
     this.channels = inputShape[0];
@@ -89,7 +94,7 @@ export class BatchNorm implements Layer {
     const update = mode.training && mode.updateStatistics && batch * this.positions > 1;
     const runningMean = update ? this.runningMean.value : this.scratchCopy(0, this.runningMean.value);
     const runningVar = update ? this.runningVar.value : this.scratchCopy(1, this.runningVar.value);
-    this.backend.batchNormForward(this.shape(batch), input, output, {
+    const state = {
       gamma: this.weight.value,
       beta: this.bias.value,
       runningMean,
@@ -99,7 +104,15 @@ export class BatchNorm implements Layer {
       epsilon: BATCH_NORM_EPSILON,
       savedMean: this.savedMean,
       savedInvStd: this.savedInvStd,
-    });
+    };
+    if (!this.options.fuseRelu) {
+      this.backend.batchNormForward(this.shape(batch), input, output, state);
+    } else if (this.backend.batchNormReluForward) {
+      this.backend.batchNormReluForward(this.shape(batch), input, output, state);
+    } else {
+      this.backend.batchNormForward(this.shape(batch), input, output, state);
+      this.backend.reluForward(output, output);
+    }
     if (update) this.batchesTracked.value[0] += 1;
     return output;
   }

@@ -6,8 +6,9 @@
  * element): a counter-based hash (below) of those four numbers decides each element. So the mask of a
  * sample does not depend on how a batch is split over threads, a resumed run redraws exactly the masks
  * it would have drawn, and nothing needs saving in a checkpoint beyond the step count it already has.
+ * The wasm backend draws the same mask in a SIMD kernel (Backend.dropoutMask); drawMask is the loop.
  */
-import type { Backend, Floats } from '../backend/backend.js';
+import type { Backend, DropoutDraw, Floats } from '../backend/backend.js';
 import { BatchBuffer, EVALUATION, ParameterFreeLayer, product, type PassMode } from './layer.js';
 
 export class Dropout extends ParameterFreeLayer {
@@ -37,14 +38,9 @@ export class Dropout extends ParameterFreeLayer {
     this.batch = batch;
     if (!this.active) return input;
     const mask = this.mask.forBatch(batch);
-    const keep = 1 - this.probability;
-    const scale = 1 / keep;
-    for (let n = 0; n < batch; n++) {
-      const sample = mode.firstSample + n;
-      for (let k = 0; k < this.perSample; k++) {
-        mask[n * this.perSample + k] = uniformAt(mode.seed, mode.step, this.ordinal, sample, k) < keep ? scale : 0;
-      }
-    }
+    const draw = { seed: mode.seed, step: mode.step, layer: this.ordinal, firstSample: mode.firstSample, batch, perSample: this.perSample, probability: this.probability };
+    if (this.backend.dropoutMask) this.backend.dropoutMask(draw, mask);
+    else drawMask(draw, mask);
     const output = this.output.forBatch(batch);
     this.backend.multiplyElementwise(input, mask, output);
     return output;
@@ -62,6 +58,16 @@ export class Dropout extends ParameterFreeLayer {
   dispose(): void {
     this.mask.release();
     this.output.release();
+  }
+}
+
+/** mask [batch, perSample] ← 1/(1 − p) where the element's uniformAt draw is below 1 − p, else 0 (Backend.dropoutMask's definition). */
+export function drawMask(draw: DropoutDraw, mask: Floats): void {
+  const { seed, step, layer, firstSample, batch, perSample, probability } = draw;
+  const keep = 1 - probability;
+  const scale = 1 / keep;
+  for (let n = 0; n < batch; n++) {
+    for (let k = 0; k < perSample; k++) mask[n * perSample + k] = uniformAt(seed, step, layer, firstSample + n, k) < keep ? scale : 0;
   }
 }
 

@@ -42,9 +42,9 @@ export interface BuildContext {
   backend: Backend;
   name: string;
   inputShape: number[];
-  /** The next layer is a ReLU that a convolution may compute in its own pass (Conv2d fuseRelu). */
+  /** The next layer is a ReLU that a convolution or batch norm may compute in its own pass (fuseRelu). */
   nextIsRelu: boolean;
-  /** The previous layer is a convolution that already applied this ReLU. */
+  /** The previous layer is a convolution or batch norm that already applied this ReLU. */
   previousFusedRelu: boolean;
   ordinal: number; // 1 for the first layer of this kind
 }
@@ -153,7 +153,7 @@ export const LAYER_KINDS: Record<LayerKind, KindSpec> = {
     pytorch: (_, input) => (input.length === 3 ? `nn.BatchNorm2d(${input[0]})` : `nn.BatchNorm1d(${input[0]})`),
     outputShape: (_, input) =>
       input.length === 3 || input.length === 1 ? { shape: input } : { problem: 'bn needs a [channels, height, width] or [features] input' },
-    build: (_, c) => new BatchNorm(c.backend, c.name, c.inputShape),
+    build: (_, c) => new BatchNorm(c.backend, c.name, c.inputShape, { fuseRelu: c.nextIsRelu }),
   },
   relu: {
     word: 'relu',

@@ -274,9 +274,9 @@ export class Network {
 
 /**
  * Builds the network a spec describes for inputs and classes of `geometry` (spec.ts checks it first and
- * refuses it in one line if its shapes do not work out). A convolution directly followed by a ReLU computes
- * the ReLU in its own pass (Conv2d fuseRelu); the ReLU layer stays in the list, holding the activations and
- * masking the gradient in backward.
+ * refuses it in one line if its shapes do not work out). A convolution or batch norm directly followed by a
+ * ReLU computes the ReLU in its own pass (fuseRelu); the ReLU layer stays in the list, holding the
+ * activations and masking the gradient in backward.
  */
 export function createNetwork(backend: Backend, spec: string, geometry: NetworkGeometry, arenas: NetworkArenas = {}): Network {
   const plan = planNetwork(spec, geometry);
@@ -289,14 +289,17 @@ export function createNetwork(backend: Backend, spec: string, geometry: NetworkG
         backend,
         name: layer.name,
         inputShape: layer.inputShape,
-        nextIsRelu: layer.spec.kind === 'conv' && next?.spec.kind === 'relu',
-        previousFusedRelu: layer.spec.kind === 'relu' && previous?.spec.kind === 'conv',
+        nextIsRelu: RELU_FUSING.has(layer.spec.kind) && next?.spec.kind === 'relu',
+        previousFusedRelu: layer.spec.kind === 'relu' && RELU_FUSING.has(previous?.spec.kind),
         ordinal: layer.ordinal,
       }),
     );
   });
   return new Network(backend, layers, arenas, plan);
 }
+
+// The kinds that compute a ReLU right after them in their own pass (Conv2d and BatchNorm `fuseRelu`).
+const RELU_FUSING = new Set<string | undefined>(['conv', 'bn']);
 
 export const MNIST_GEOMETRY: NetworkGeometry = { channels: 1, height: 28, width: 28, classes: 10 };
 

@@ -128,6 +128,12 @@ export class ReferenceBackend implements Backend {
     batchNormForward(s, input, output, state);
   }
 
+  batchNormReluForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
+    this.checkUsable();
+    this.batchNormForward(s, input, output, state);
+    this.reluForward(output, output);
+  }
+
   batchNormBackward(s: BatchNormShape, g: BatchNormGradients): void {
     this.checkUsable();
     checkBatchNormBackward('batchNormBackward', s, g);

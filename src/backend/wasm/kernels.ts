@@ -27,7 +27,10 @@ export interface KernelExports {
     ldc: number,
     accumulate: number,
   ): void;
-  /** gemm with B the im2col matrix of the image at `image` ([C,H,W]; transB = 1 for its transpose), never materialised. */
+  /**
+   * gemm with B the im2col matrix of the image at `image` ([C,H,W]; transB = 1 for its transpose), never
+   * materialised; with stride S > 1, `image` is the padded image's phase block (splitPhases) and height, width its sides.
+   */
   gemmIm2col(
     transA: number,
     transB: number,
@@ -40,6 +43,7 @@ export interface KernelExports {
     height: number,
     width: number,
     kernelSize: number,
+    stride: number,
     C: number,
     ldc: number,
     accumulate: number,
@@ -54,6 +58,7 @@ export interface KernelExports {
     height: number,
     width: number,
     kernelSize: number,
+    stride: number,
     B: number,
     ldb: number,
     C: number,
@@ -65,7 +70,12 @@ export interface KernelExports {
   gemmBPanelFloats(): number;
   gemmEdgeTileFloats(): number;
 
-  col2im(columns: number, channels: number, height: number, width: number, kernelSize: number, image: number): void;
+  /** image [C, H, W] (stride 1) or its phase block (stride S > 1) ← col2im of columns [C·K·K, OH·OW] (assembly/im2col.ts). */
+  col2im(columns: number, channels: number, height: number, width: number, kernelSize: number, stride: number, image: number): void;
+  /** block [C, S, S, ⌈(H+2P)/S⌉, ⌈(W+2P)/S⌉] ← the phases of image [C, H, W] zero-padded by P (assembly/im2col-strided.ts). */
+  splitPhases(image: number, channels: number, height: number, width: number, padding: number, stride: number, block: number): void;
+  /** image [C, H, W] ← the pixels of a phase block (splitPhases' inverse, the padding dropped). */
+  mergePhases(block: number, channels: number, height: number, width: number, padding: number, stride: number, image: number): void;
   /** padded [C, H+2P, W+2P] ← image [C, H, W] with a zero border (assembly/im2col-strided.ts). */
   padImage(image: number, channels: number, height: number, width: number, padding: number, padded: number): void;
   /** image [C, H, W] ← the interior of padded [C, H+2P, W+2P]. */
@@ -74,6 +84,8 @@ export interface KernelExports {
   im2colStrided(image: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, columns: number, columnsStride: number): void;
   /** image [C, H, W] ← col2im of columns (rows columnsStride floats apart) with stride and padding (zeroed, then scatter-added). */
   col2imStrided(columns: number, columnsStride: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, image: number): void;
+  /** mask [batch, perSample] ← scale or 0: dropout's counter-based draw, element by element the layer's (assembly/dropout.ts). */
+  dropoutMask(seed: number, step: number, layer: number, firstSample: number, batch: number, perSample: number, threshold: number, scale: number, mask: number): void;
   /** output [G, F, P] ← product [F, G·P] + bias, then the ReLU when relu = 1 (assembly/conv-groups.ts). */
   scatterGroup(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
   /** group [F, G·P] ← dOutput [G, F, P]. */
@@ -106,6 +118,7 @@ export interface KernelExports {
     savedMean: number,
     savedInvStd: number,
     output: number,
+    relu: number, // 1: max(·, 0) in the same pass
   ): void;
   /** dInput = 0 skips the input gradient. */
   batchNormBackward(

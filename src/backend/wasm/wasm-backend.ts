@@ -4,11 +4,13 @@
  *   convolution  = one GEMM per image whose B is the image's im2col matrix, packed straight from the
  *                  image (gemmIm2col), + bias; backward: dW += dOut·colsᵀ (gemmIm2col again), dBias by
  *                  reduction, dInput = col2im(Wᵀ·dOut), skipped when dInput is null. With padding P
- *                  (stride 1) the same on the image copied into a zero-bordered block, its gradient
- *                  cropped back. With stride S > 1, one GEMM per group of images over their columns
- *                  materialised side by side (im2col-strided.ts, conv-groups.ts), N = G·OH·OW ≈ 512
+ *                  the same on the image copied into a zero-bordered block, its gradient cropped back;
+ *                  with stride S > 1, on the padded image split into its S² phases (a stride-1 read
+ *                  for every tap), its gradient merged back. Strided convolutions with small output
+ *                  maps instead run one GEMM per group of images over their columns materialised side
+ *                  by side (im2col-strided.ts, conv-groups.ts), N = G·OH·OW ≈ 512 (imagesPerGemm)
  *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
- *   relu, max and average pools, batch norm, the dropout mask product, softmax cross-entropy, Adam:
+ *   relu, max and average pools, batch norm, dropout's mask and its product, softmax cross-entropy, Adam:
  *                  one kernel each (the paper's 2×2/2 max pool and 2×2/2 average pool have SIMD paths
  *                  of their own)
  *
@@ -27,7 +29,7 @@
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
  */
 import { XcnnError } from '../../errors.js';
-import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
+import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
 import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena, type MemoryStats } from './arena.js';
@@ -89,7 +91,7 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   /** The columns (or their gradient) of one image or group, [C·K·K, G·OH·OW]; replaced by a larger block when a larger shape arrives. */
   private columns = NO_SCRATCH;
-  /** One image with its zero border, [C, H+2P, W+2P] (padded stride-1 convolutions); grown likewise. */
+  /** One image with its zero border, [C, H+2P, W+2P] (padded stride-1 convolutions), or its phase block (strided ones); grown likewise. */
   private padded = NO_SCRATCH;
   /** A group's product or gathered dOutput [F, G·OH·OW] (grouped convolutions); grown likewise. */
   private group = NO_SCRATCH;
@@ -203,10 +205,11 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Strided convolutions (see imagesPerGemm): one GEMM per group of images over their materialised columns
-   * side by side, its product scattered into the output with the bias (and ReLU) on the way. Stride 1:
-   * one GEMM per image, its B the image's im2col matrix packed straight from the image (after padding it
-   * into a bordered block when P > 0); then the bias over the whole batch, or — fused with the ReLU — bias
+   * Strided convolutions with small maps (see imagesPerGemm): one GEMM per group of images over their
+   * materialised columns side by side, its product scattered into the output with the bias (and ReLU) on
+   * the way. Otherwise one GEMM per image, its B the image's im2col matrix packed straight from the image
+   * (after padding it into a bordered block when P > 0, or splitting it into its phase block when S > 1);
+   * then the bias over the whole batch, or — fused with the ReLU — bias
    * and ReLU in one pass over each image's output right after its GEMM, while it is still in cache.
    */
   private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
@@ -239,7 +242,7 @@ export class WasmBackend implements Backend {
       const yN = y + n * F * positions * 4;
       // out_n [F, OH·OW] = W [F, CKK] · cols_n [CKK, OH·OW]
       const image = this.paddedImage(xN, s);
-      this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, image.address, image.height, image.width, K, yN, positions, 0);
+      this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, image.address, image.height, image.width, K, S, yN, positions, 0);
       if (relu) this.kernels.addBiasRelu(yN, 1, F, positions, b);
     }
     if (!relu) this.kernels.addBias(y, N, F, positions, b);
@@ -296,7 +299,7 @@ export class WasmBackend implements Backend {
   /** conv2dBackward one image at a time, its columns packed straight from the (padded) image; dwT as above. */
   private convolveImagesBackward(s: Conv2dShape, a: ConvAddresses, dwT: number): void {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
-    const { padding: P, outHeight, outWidth } = convGeometry(s);
+    const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
     const patch = C * K * K;
     const { x, w, dy, dw, dx } = a;
@@ -308,20 +311,22 @@ export class WasmBackend implements Backend {
       const image = this.paddedImage(xN, s);
       if (dwT === 0) {
         // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
-        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.height, image.width, K, dw, patch, 1);
+        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.height, image.width, K, S, dw, patch, 1);
       } else {
         // dWᵀ [CKK, F] (+)= cols_n [CKK, OH·OW] · dOut_nᵀ (the first image overwrites the scratch)
-        this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, dyN, positions, dwT, F, n > 0 ? 1 : 0);
+        this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, S, dyN, positions, dwT, F, n > 0 ? 1 : 0);
       }
       if (dx === null) continue;
-      // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels — with padding, onto
-      // the bordered block (the padded input is no longer needed), whose interior is the gradient.
+      // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels — with padding or
+      // stride, onto the bordered block or the phase block (the input's copy is no longer needed), from
+      // which the image's pixels are the gradient.
       this.kernels.gemm(1, 0, patch, positions, F, w, patch, dyN, positions, cols, positions, 0);
-      if (P === 0) {
-        this.kernels.col2im(cols, C, H, W, K, dxN);
+      if (P === 0 && S === 1) {
+        this.kernels.col2im(cols, C, H, W, K, 1, dxN);
       } else {
-        this.kernels.col2im(cols, C, image.height, image.width, K, image.address);
-        this.kernels.cropImage(image.address, C, H, W, P, dxN);
+        this.kernels.col2im(cols, C, image.height, image.width, K, S, image.address);
+        if (S === 1) this.kernels.cropImage(image.address, C, H, W, P, dxN);
+        else this.kernels.mergePhases(image.address, C, H, W, P, S, dxN);
       }
     }
   }
@@ -417,7 +422,15 @@ export class WasmBackend implements Backend {
 
   // input, output [N, C, positions]; per-channel state [C]
   batchNormForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
-    const kernel = 'batchNormForward';
+    this.normalise('batchNormForward', s, input, output, state, false);
+  }
+
+  // input, output [N, C, positions] → output = max(batch norm, 0), in the same pass
+  batchNormReluForward(s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState): void {
+    this.normalise('batchNormReluForward', s, input, output, state, true);
+  }
+
+  private normalise(kernel: string, s: BatchNormShape, input: Floats, output: Floats, state: BatchNormState, relu: boolean): void {
     checkBatchNormForward(kernel, s, input, output, state);
     const a = (name: keyof BatchNormState) => this.address(kernel, name, state[name] as Floats);
     this.kernels.batchNormForward(
@@ -435,6 +448,7 @@ export class WasmBackend implements Backend {
       a('savedMean'),
       a('savedInvStd'),
       this.address(kernel, 'output', output),
+      relu ? 1 : 0,
     );
   }
 
@@ -464,6 +478,23 @@ export class WasmBackend implements Backend {
     const kernel = 'multiplyElementwise';
     checkSameLength(kernel, { input, mask, output });
     this.kernels.multiplyElementwise(this.address(kernel, 'input', input), this.address(kernel, 'mask', mask), this.address(kernel, 'output', output), input.length);
+  }
+
+  // mask [N, perSample] ← 1/(1 − p) or 0, the dropout layer's draw (assembly/dropout.ts)
+  dropoutMask(draw: DropoutDraw, mask: Floats): void {
+    const kernel = 'dropoutMask';
+    const { seed, step, layer, firstSample, batch, perSample, probability } = draw;
+    for (const [name, value] of Object.entries({ batch, perSample })) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (!(probability >= 0 && probability < 1)) throw new XcnnError(`${kernel}: the probability must be in [0, 1), got ${probability}`, { code: 'ERR_BAD_ARGUMENT' });
+    if (mask.length !== batch * perSample) {
+      throw new XcnnError(`${kernel}: mask has ${mask.length} floats, but ${batch} samples of ${perSample} need ${batch * perSample}`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    const keep = 1 - probability;
+    // uniformAt's draw is (h >>> 8)/2²⁴ < keep, i.e. h >>> 8 < keep·2²⁴ (exact), i.e. h >>> 8 < ⌈keep·2²⁴⌉.
+    const threshold = Math.ceil(keep * 16777216);
+    this.kernels.dropoutMask(seed, step, layer, firstSample, batch, perSample, threshold, 1 / keep, this.address(kernel, 'mask', mask));
   }
 
   // logits, probs, dLogits [N, classes]; labels [N]
@@ -576,7 +607,7 @@ export class WasmBackend implements Backend {
     const c = this.address(kernel, 'C', C);
     checkMatrix(kernel, 'A', A, transA ? K : M, transA ? M : K, lda);
     checkMatrix(kernel, 'C', C, M, N, ldc);
-    this.kernels.gemmIm2col(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, x, height, width, kernelSize, c, ldc, accumulate ? 1 : 0);
+    this.kernels.gemmIm2col(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, x, height, width, kernelSize, 1, c, ldc, accumulate ? 1 : 0);
   }
 
   /**
@@ -606,7 +637,7 @@ export class WasmBackend implements Backend {
     const c = this.address(kernel, 'C', C);
     checkMatrix(kernel, 'B', B, transB ? N : K, transB ? K : N, ldb);
     checkMatrix(kernel, 'C', C, M, N, ldc);
-    this.kernels.gemmIm2colA(transB ? 1 : 0, M, N, K, x, height, width, kernelSize, b, ldb, c, ldc, accumulate ? 1 : 0);
+    this.kernels.gemmIm2colA(transB ? 1 : 0, M, N, K, x, height, width, kernelSize, 1, b, ldb, c, ldc, accumulate ? 1 : 0);
   }
 
   /**
@@ -642,12 +673,15 @@ export class WasmBackend implements Backend {
    */
   private paddedImage(image: number, s: Conv2dShape): { address: number; height: number; width: number } {
     const P = s.padding ?? 0;
-    if (P === 0) return { address: image, height: s.height, width: s.width };
+    const S = s.stride ?? 1;
+    if (P === 0 && S === 1) return { address: image, height: s.height, width: s.width };
     const height = s.height + 2 * P;
     const width = s.width + 2 * P;
-    const floats = s.inChannels * height * width;
+    // Stride 1: [C, H+2P, W+2P]; stride S: the phase block [C, S, S, ⌈(H+2P)/S⌉, ⌈(W+2P)/S⌉].
+    const floats = s.inChannels * S * S * Math.ceil(height / S) * Math.ceil(width / S);
     this.padded = this.grown(this.padded, floats);
-    this.kernels.padImage(image, s.inChannels, s.height, s.width, P, this.padded.address);
+    if (S === 1) this.kernels.padImage(image, s.inChannels, s.height, s.width, P, this.padded.address);
+    else this.kernels.splitPhases(image, s.inChannels, s.height, s.width, P, S, this.padded.address);
     return { address: this.padded.address, height, width };
   }
 
@@ -734,20 +768,27 @@ const GROUP_COLUMNS = 512;
 
 /**
  * Images per GEMM of a convolution with stride S and OH·OW = positions, or 0 for one GEMM per image with
- * its columns packed straight from the (padded) image.
+ * its columns packed straight from the image (padded into a bordered block, or, strided, split into its
+ * phase block: assembly/im2col-strided.ts splitPhases).
  *
- * Strided convolutions go grouped: they materialise their columns either way, and one GEMM over G images'
- * columns packs W once a group instead of once an image and fills the 8-column slivers. Measured (modern
- * preset, per-layer ms, the same kernels one image a GEMM against 512 columns a GEMM): 7×7 conv4 forward
- * 8.1 → 7.5, backward 16.2 → 15.4; 14×14 conv2 forward 8.7 → 8.5, backward 16.9 → 16.9 — 1 % of the step.
- * Stride 1 stays per image whatever the map's size: grouping it would materialise columns the direct
- * packers never write, and that costs more than the wider GEMM gains — 14×14 (modern conv3) forward 12.0
- * against 10.9, backward 23.5 against 22.1; 7×7 (a conv(64,3,pad=1) after two strided ones) even.
+ * Stride 1 goes per image whatever the map's size: grouping would materialise columns the direct packers
+ * never write, and that costs more than the wider GEMM gains — 14×14 (modern conv3) forward 12.0 against
+ * 10.9 ms, backward 23.5 against 22.1; 7×7 even. Strided convolutions with small maps go grouped: one GEMM
+ * over G images' materialised columns packs W once a group instead of once an image and fills the 8-column
+ * slivers, which outweighs the gathers that materialise the columns — the modern net's 7×7 conv4, per image
+ * from the phase block against grouped (per-layer ms, one thread, batch 64): forward 8.8 against 7.7,
+ * backward 17.2 against 15.4. Strided convolutions with large maps go per image from the phase block: the
+ * 14×14 conv2 forward 7.4 against 8.5 ms, backward 15.7 against 18.0. Between 49 and 196 positions the
+ * threshold (a group of fewer than four images) is a guess.
  */
 export function imagesPerGemm(stride: number, positions: number): number {
   if (stride === 1) return 0;
-  return Math.max(1, Math.floor(GROUP_COLUMNS / positions));
+  const G = Math.floor(GROUP_COLUMNS / positions);
+  return G < DIRECT_BELOW_IMAGES ? 0 : G;
 }
+
+// A strided convolution whose group would hold fewer images than this runs per image (imagesPerGemm).
+const DIRECT_BELOW_IMAGES = 4;
 
 // A rows×cols matrix stored row-major with row stride ld must fit in `array`.
 function checkMatrix(kernel: string, name: string, array: Float32Array, rows: number, cols: number, ld: number): void {

@@ -1,0 +1,61 @@
+/**
+ * Where a one-thread training step's time goes, layer by layer: each layer's forward and backward pass,
+ * zeroGrad, the loss and Adam, timed by CPU time around each call of the trainer's own step (SerialStep's
+ * sequence, written out here so each part can be timed), over many steps on 64 MNIST images a batch.
+ *
+ *   node dist/bench/step-profile.js [PRESET] [steps]      (PRESET as in src/model/spec.ts; default modern, 60 steps)
+ *
+ * Prints, per part, the median ms per step and its share of the summed medians. A profile to read, not a
+ * benchmark: the timer calls add a few µs a part.
+ */
+import { BatchLoader, range } from '../src/data/batch.js';
+import { loadDataset } from '../src/data/dataset-files.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { trainingPass } from '../src/model/layer.js';
+import { SoftmaxCrossEntropy } from '../src/model/loss.js';
+import { BATCH, median, presetNetworkWithAdam } from './training-step.js';
+
+function cpuMs(fn: () => void): number {
+  const started = process.cpuUsage();
+  fn();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000;
+}
+
+async function main(): Promise<void> {
+  const preset = process.argv[2] ?? 'modern';
+  const steps = Number(process.argv[3] ?? 60);
+  const backend = await createWasmBackend();
+  const { network, optimizer } = presetNetworkWithAdam(backend, preset);
+  const head = new SoftmaxCrossEntropy(backend, network.outputShape[0]);
+  const { train } = loadDataset();
+  const loader = new BatchLoader(backend, train);
+  const order = range(0, Math.floor(train.count / BATCH) * BATCH);
+  const samples = new Map<string, number[]>();
+  const record = (part: string, ms: number) => (samples.get(part) ?? samples.set(part, []).get(part)!).push(ms);
+  const warmUp = 5;
+  for (let step = 0; step < steps + warmUp; step++) {
+    const timed = (part: string, fn: () => void) => {
+      const ms = cpuMs(fn);
+      if (step >= warmUp) record(part, ms);
+    };
+    const batch = loader.load(order.subarray(step * BATCH, (step + 1) * BATCH));
+    timed('zeroGrad', () => network.zeroGrad());
+    const mode = trainingPass(0, optimizer.step + 1);
+    let x = batch.input;
+    for (const layer of network.layers) timed(`${layer.name} forward`, () => (x = layer.forward(x, BATCH, mode)));
+    timed('loss', () => head.forward(x, batch.labels, BATCH, true));
+    let d = head.dLogits;
+    for (let k = network.layers.length - 1; k >= 0 && d !== null; k--) {
+      const layer = network.layers[k];
+      timed(`${layer.name} backward`, () => (d = layer.backward(d!, k > 0)));
+    }
+    timed('adam', () => optimizer.update());
+  }
+  const rows = [...samples].map(([part, ms]) => ({ part, ms: median(ms) }));
+  const total = rows.reduce((sum, row) => sum + row.ms, 0);
+  console.log(`${preset} training step, 1 thread, ${backend.build}, batch ${BATCH}, medians of ${steps} steps (CPU time); total ${total.toFixed(2)} ms = ${((1000 * BATCH) / total).toFixed(0)} images/s`);
+  for (const { part, ms } of rows) console.log(`${part.padEnd(22)} ${ms.toFixed(3).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
+}
+
+await main();
