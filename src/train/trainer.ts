@@ -10,6 +10,7 @@
  * restore_best_weights) and ends with the best epoch's weights. All the state a run needs to continue is in
  * `TrainingState`, so a run can be resumed at any step and end bit-for-bit as if never stopped.
  */
+import type { Floats } from '../backend/backend.js';
 import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { BatchLoader } from '../data/batch.js';
 import { XcnnError } from '../errors.js';
@@ -67,8 +68,8 @@ export interface TrainingState {
 /** The best epoch's weights: the parameter and buffer arenas (batch norm's running statistics) copied after it. */
 export interface BestEpoch {
   epoch: number; // 1-based
-  params: Float32Array;
-  buffers: Float32Array;
+  params: Floats; // of the network's own precision (a copy outside the backend's memory)
+  buffers: Floats;
 }
 
 export interface TrainOptions {
@@ -234,7 +235,7 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
     state.history.push(record);
     state.epoch += 1;
     if (validation !== null && improves(record, state.best === null ? null : state.history[state.best.epoch - 1], options.monitor ?? 'val-loss')) {
-      state.best = { epoch: record.epoch, params: Float32Array.from(network.params), buffers: Float32Array.from(network.buffers) };
+      state.best = { epoch: record.epoch, params: network.params.slice(), buffers: network.buffers.slice() };
     }
     state.epochRandomState = null;
     state.order = null;
