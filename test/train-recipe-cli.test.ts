@@ -53,6 +53,23 @@ describe('what a run shows and writes as it goes', () => {
     expect(metrics.history[1].learningRate).toBeLessThan(1e-4); // one-cycle ends at lr/25/1e4
   });
 
+  it('--resume may extend --epochs and change the learning rate and schedule, which metrics.json and the model record', () => {
+    const first = xcnn('train', '--limit', '256', '--test-limit', '64', '--epochs', '1', '--batch', '32', '--widths', '4,4,8', '--out', 'changed');
+    expect(first.status, first.stderr).toBe(0);
+    const resumed = xcnn('train', '--resume', 'changed', '--epochs', '3', '--lr', '0.0005', '--schedule', 'cosine');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(work, 'changed', 'metrics.json'), 'utf8'));
+    expect(metrics.settings.recipeChanges).toEqual([{ epoch: 1, step: 8, learningRate: 0.0005, schedule: { name: 'cosine', stepSize: 1, gamma: 0.1, warmup: 0 } }]);
+    // Epoch 1 at the first rate; then cosine over the 3 epochs from 0.0005: e = 1, 2 give (1 + cos(π/3))/2 and (1 + cos(2π/3))/2.
+    const rates = metrics.history.map((r: { learningRate: number }) => r.learningRate);
+    expect(rates[0]).toBe(0.001);
+    expect(rates[1]).toBeCloseTo(0.0005 * 0.75, 15);
+    expect(rates[2]).toBeCloseTo(0.0005 * 0.25, 15);
+    const model = readFileSync(join(work, 'changed', 'model.safetensors'));
+    const header = model.subarray(8, 8 + Number(model.readBigUInt64LE(0))).toString('utf8');
+    expect(JSON.parse(JSON.parse(header).__metadata__.training).recipeChanges).toEqual(metrics.settings.recipeChanges);
+  });
+
   it('--patience and --monitor need a validation set', () => {
     expectOneLineError(xcnn('train', '--limit', '64', '--patience', '2', '--out', 'p'), 2, '--patience watches the validation set, and this data has none; give --val-split F, or leave --patience out');
     expectOneLineError(xcnn('train', '--limit', '64', '--monitor', 'val-accuracy', '--out', 'p'), 2, '--monitor chooses the best epoch by the validation set, and this data has none; give --val-split F, or leave --monitor out');

