@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '../src/files/safetensors.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 
 const { work, xcnn } = cliWorkspace('xcnn-recipe-cli-', 300_000);
@@ -68,6 +69,29 @@ describe('what a run shows and writes as it goes', () => {
     const model = readFileSync(join(work, 'changed', 'model.safetensors'));
     const header = model.subarray(8, 8 + Number(model.readBigUInt64LE(0))).toString('utf8');
     expect(JSON.parse(JSON.parse(header).__metadata__.training).recipeChanges).toEqual(metrics.settings.recipeChanges);
+  });
+
+  it('--init starts from a model\'s weights; --reset-head takes the head from the run\'s own seeded initialisation', () => {
+    const small = ['--limit', '128', '--test-limit', '32', '--epochs', '1', '--batch', '32'];
+    expect(xcnn('train', ...small, '--widths', '4,4,8', '--seed', '3', '--out', 'base').status).toBe(0);
+    // A learning rate of 1e-9 moves no weight by more than a step count × 1e-9: the weights are where they started.
+    const tuned = xcnn('train', ...small, '--init', 'base/model.safetensors', '--lr', '1e-9', '--seed', '5', '--out', 'tuned');
+    expect(tuned.status, tuned.stderr).toBe(0);
+    expect(xcnn('train', ...small, '--init', 'base/model.safetensors', '--reset-head', '--lr', '1e-9', '--seed', '5', '--out', 'reset').status).toBe(0);
+    expect(xcnn('train', ...small, '--widths', '4,4,8', '--lr', '1e-9', '--seed', '5', '--out', 'fresh').status).toBe(0);
+    const tensors = (run: string) => decodeSafetensors(new Uint8Array(readFileSync(join(work, run, 'model.safetensors')))).tensors;
+    const [base, tunedT, reset, fresh] = ['base', 'tuned', 'reset', 'fresh'].map(tensors);
+    const distance = (a: typeof base, b: typeof base, name: string) => Math.max(...Array.from(a.get(name)!.data, (x, k) => Math.abs(x - b.get(name)!.data[k])));
+    for (const name of base.keys()) {
+      expect(distance(tunedT, base, name), name).toBeLessThan(1e-6);
+      const fromFresh = name.startsWith('fc2.');
+      expect(distance(reset, fromFresh ? fresh : base, name), name).toBeLessThan(1e-6);
+      if (fromFresh) expect(distance(reset, base, name), name).toBeGreaterThan(1e-3);
+    }
+    const metrics = JSON.parse(readFileSync(join(work, 'reset', 'metrics.json'), 'utf8'));
+    expect([metrics.settings.init, metrics.settings.resetHead]).toEqual(['base/model.safetensors', true]);
+    expectOneLineError(xcnn('train', ...small, '--init', 'base/model.safetensors', '--widths', '8,8,8', '--out', 'bad'), 2, /^error: --init base\/model\.safetensors: its tensor conv1\.weight is \[4, 1, 3, 3\], this run's network needs \[8, 1, 3, 3\]; give --init a model of the same --arch and input size$/);
+    expectOneLineError(xcnn('train', ...small, '--reset-head', '--out', 'bad'), 2, '--reset-head applies only with --init (it re-initialises the head of the model --init starts from); leave --reset-head out, or give --init');
   });
 
   it('--patience and --monitor need a validation set', () => {

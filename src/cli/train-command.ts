@@ -21,8 +21,9 @@ import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
-import { saveModel } from '../model/model-io.js';
-import { createNetwork, type Network } from '../model/network.js';
+import { loadModel, saveModel } from '../model/model-io.js';
+import { createNetwork, type Network, type NetworkGeometry } from '../model/network.js';
+import { copyInitialWeights, specWithHead } from '../train/initial-weights.js';
 import { formatPlan, paperSpec, parseSpec, planNetwork, PRESETS, resolveSpec, type NetworkPlan, type PaperWidths } from '../model/spec.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
@@ -166,6 +167,16 @@ export const trainSpec: CommandSpec = {
         help: "Also write a checkpoint every N steps; one is always written at each epoch's end.",
         range: SETTING_RANGES.checkpointEvery,
       },
+      init: {
+        type: 'string',
+        value: 'MODEL',
+        help: "Start from this model file's weights, to fine-tune it: its architecture unless --arch or --widths, for data of its input size.",
+      },
+      'reset-head': {
+        type: 'boolean',
+        help: "Re-initialise the last linear layer instead of taking it from --init's model, for another class count.",
+        appliesWhen: [onlyWith('init', 'it re-initialises the head of the model --init starts from')],
+      },
       resume: { type: 'string', value: 'DIR', help: `Continue the run whose checkpoint is in DIR (e.g. ${LATEST_LINK}), in DIR, with its settings (--epochs may extend it).` },
       help: { type: 'boolean', help: 'Show this help.' },
     },
@@ -304,6 +315,15 @@ function runFolderFor(values: FlagValues): { open: () => string } {
   };
 }
 
+/** --init's model against the data: the same input (channels and size), and the same classes unless --reset-head. */
+function checkInitFits(path: string, model: NetworkGeometry, data: NetworkGeometry, resetHead: boolean): void {
+  const input = (g: NetworkGeometry) => `${g.channels}×${g.height}×${g.width}`;
+  if (input(model) !== input(data)) throw usageError(`--init ${path}: the model takes ${input(model)} images, the data's are ${input(data)}; give a model trained on images of this size`);
+  if (!resetHead && model.classes !== data.classes) {
+    throw usageError(`--init ${path}: the model has ${model.classes} classes, the data ${data.classes}; give --reset-head to re-initialise its last layer for ${data.classes}`);
+  }
+}
+
 /** The network --arch describes for the data's images and classes (refused in one line if its shapes do not work out). */
 function planFor(settings: TrainSettings, dataset: Dataset): NetworkPlan {
   const geometry = { channels: dataset.train.channels ?? 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
@@ -336,16 +356,31 @@ function checkStepMemory(plan: NetworkPlan, batch: number, trainImages: number):
 async function startRun(values: FlagValues): Promise<Run> {
   const settings = settingsFrom(values);
   const folder = runFolderFor(values);
+  const backend: Backend = await createBackend(settings.backend);
+  // --init's model is read (and checked) before the data: its arch is the run's unless --arch or --widths.
+  const init = values.init === undefined ? null : loadModel(String(values.init), backend);
+  const resetHead = values['reset-head'] === true;
+  if (init !== null) {
+    settings.init = String(values.init);
+    if (resetHead) settings.resetHead = true;
+    if (!given(values, 'arch') && !given(values, 'widths') && init.network.spec !== null) {
+      settings.arch = resetHead ? specWithHead(init.network.spec, PAPER_CLASSES_PLACEHOLDER) : init.network.spec;
+    }
+  }
   const dataset = datasetFor(settings);
   checkValidationFlags(settings, dataset);
   const plan = planFor(settings, dataset);
   const { geometry } = plan;
+  if (init !== null) checkInitFits(String(values.init), init.info.geometry, geometry, resetHead);
   settings.arch = plan.spec;
-  const backend: Backend = await createBackend(settings.backend);
   const out = folder.open();
   const random = new Random(settings.seed);
   const network = createNetwork(backend, plan.spec, geometry);
   network.initialize(random);
+  if (init !== null) {
+    copyInitialWeights(init.network, network, String(values.init), resetHead);
+    init.network.dispose();
+  }
   const optimizer = createOptimizer(network, settings);
   const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames };
   return { settings, dataset, info, state: createTrainingState(network, optimizer, random, settings.seed), out };

@@ -118,7 +118,19 @@ export function checkSettings(value: unknown, fileArch: string | undefined, fail
     ...(s.patience === undefined ? {} : { patience: inRange(s.patience, 'settings.patience', fail, ranges.patience) }),
     ...(s.monitor === undefined ? {} : { monitor: oneOf(s.monitor, 'settings.monitor', fail, MONITORS) }),
     ...(s.recipeChanges === undefined ? {} : { recipeChanges: checkRecipeChanges(s.recipeChanges, fail) }),
+    ...(s.init === undefined ? {} : { init: nonEmptyText(s.init, 'settings.init', fail) }),
+    ...(s.resetHead === undefined ? {} : { resetHead: flag(s.resetHead, 'settings.resetHead', fail) }),
   };
+}
+
+function nonEmptyText(value: unknown, field: string, fail: FieldError): string {
+  if (typeof value !== 'string' || value === '') throw fail(field, `is ${shown(value)}, not a file name`);
+  return value;
+}
+
+function flag(value: unknown, field: string, fail: FieldError): boolean {
+  if (typeof value !== 'boolean') throw fail(field, `is ${shown(value)}, not true or false`);
+  return value;
 }
 
 function oneOf<T extends string>(value: unknown, field: string, fail: FieldError, names: readonly T[]): T {

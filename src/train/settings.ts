@@ -27,6 +27,8 @@ export interface TrainSettings {
   labelSmoothing?: number; // absent: 0
   patience?: number; // absent: no early stopping
   monitor?: Monitor; // absent: val-loss
+  init?: string; // --init: the model file the weights started from (absent: a seeded initialisation)
+  resetHead?: boolean; // --reset-head: its last layer initialised afresh
   /** Learning rates and schedules the run was resumed with, when they changed (epoch: the epochs done then). */
   recipeChanges?: RecipeChange[];
 }
