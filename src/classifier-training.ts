@@ -17,6 +17,7 @@ import { createNetwork, type Network, type NetworkGeometry } from './model/netwo
 import type { ModelInfo } from './model/model-file.js';
 import { Random } from './random.js';
 import { ADAM_DEFAULTS, ADAMW_DEFAULT_DECAY } from './train/adam.js';
+import { formatAugmentations, parseAugmentations } from './train/augment.js';
 import { MONITORS, type Monitor } from './train/early-stopping.js';
 import { modelFileHistory } from './train/epoch-metrics.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from './train/optimizer.js';
@@ -71,6 +72,7 @@ export interface TrainClassifierOptions {
   labelSmoothing?: number; // default 0
   patience?: number; // early stopping on the monitored validation figure (needs validation); default none
   monitor?: Monitor; // 'val-loss' (default) or 'val-accuracy'
+  augment?: string; // as --augment: 'shift(2),rotate(10),erase(0.25)'; default none
   onEpoch?: (record: EpochRecord) => void; // each epoch's figures, as metrics.json's history
   backend?: ClassifierOptions['backend'];
   threads?: number;
@@ -81,7 +83,7 @@ export interface TrainClassifierOptions {
 
 const TRAIN_OPTIONS = [
   'train', 'test', 'arch', 'classes', 'classNames', 'dataset', 'epochs', 'batchSize', 'learningRate', 'seed', 'backend', 'threads', 'kernels', 'signal', 'onProgress',
-  'validation', 'optimizer', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'schedule', 'warmup', 'labelSmoothing', 'patience', 'monitor', 'onEpoch',
+  'validation', 'optimizer', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'schedule', 'warmup', 'labelSmoothing', 'patience', 'monitor', 'augment', 'onEpoch',
 ] as const;
 
 /** Trains a network on labelled images and gives its classifier (browser-safe; in Node, classifier-node.ts's, with threads). */
@@ -214,7 +216,18 @@ function recipeOf(what: string, options: TrainClassifierOptions, hasValidation: 
     ...(labelSmoothing === 0 ? {} : { labelSmoothing }),
     ...(patience === undefined ? {} : { patience }),
     ...(monitor === 'val-loss' ? {} : { monitor }),
+    ...(options.augment === undefined ? {} : { augment: augmentOption(what, options.augment) }),
   };
+}
+
+/** The augment option as --augment takes it, refused as the library refuses (ERR_BAD_ARGUMENT). */
+function augmentOption(what: string, text: unknown): string {
+  if (typeof text !== 'string') throw badArgument(`${what}: augment must be a list such as 'shift(2),rotate(10)'`);
+  try {
+    return formatAugmentations(parseAugmentations(text));
+  } catch (error) {
+    throw badArgument(`${what}: augment ${(error as Error).message.replace(/^--augment: /, '')}`);
+  }
 }
 
 /** The class names: given, or 0, 1, … for `classes` (given, or the largest label of the sets + 1). */

@@ -14,7 +14,7 @@ const work = mkdtempSync(join(tmpdir(), 'xcnn-crash-'));
 const BACKEND = process.env.XCNN_TEST_BACKEND ?? 'wasm';
 const RUN = ['train', '--backend', BACKEND, '--limit', '2560', '--test-limit', '64', '--epochs', '2', '--batch', '32', '--seed', '42'];
 /** Every recipe flag beyond the paper's that a run without a validation set takes (the optimiser's state, the schedule's place, the smoothed loss). */
-const RECIPE = ['--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--nesterov', '--weight-decay', '0.0005', '--clip-norm', '1', '--schedule', 'one-cycle', '--warmup', '20', '--label-smoothing', '0.1'];
+const RECIPE = ['--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--nesterov', '--weight-decay', '0.0005', '--clip-norm', '1', '--schedule', 'one-cycle', '--warmup', '20', '--label-smoothing', '0.1', '--augment', 'shift(2),rotate(10),scale(0.1),crop(2),erase(0.25)'];
 
 function runToEnd(...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8' });
@@ -76,7 +76,7 @@ describe('crash-safe training', () => {
     const killed = await interrupt('recipe-killed', 'SIGKILL', [...RUN, ...RECIPE]);
     expect(killed.signal).toBe('SIGKILL');
     const resumed = runToEnd('train', '--resume', 'recipe-killed');
-    expect(resumed.stdout).toMatch(/resumed at step \d+.*sgd lr 0\.05 weight decay 0\.0005 momentum 0\.9 nesterov, one-cycle schedule, warm-up 20 steps, clip-norm 1, label smoothing 0\.1/);
+    expect(resumed.stdout).toMatch(/resumed at step \d+.*sgd lr 0\.05 weight decay 0\.0005 momentum 0\.9 nesterov, one-cycle schedule, warm-up 20 steps, clip-norm 1, label smoothing 0\.1, augment shift\(2\),rotate\(10\),scale\(0\.1\),crop\(2\),erase\(0\.25\)/);
     const whole = readFileSync(join(work, 'recipe-whole', 'model.safetensors'));
     expect(readFileSync(join(work, 'recipe-killed', 'model.safetensors')).equals(whole)).toBe(true);
     expect(whole.equals(reference())).toBe(false); // the recipe made another model

@@ -129,8 +129,9 @@ describe('a run with every recipe option, stopped and continued from a checkpoin
     ...ADAM_DEFAULTS, learningRate: 0.05, epochs: 5, batchSize: 5, seed: 9, arch: 'flatten linear(3)', data: null, limit: null, testLimit: null, backend: 'ts', threads: 1, checkpointEvery: null, ...recipe,
   });
   const RECIPES: Record<string, Partial<TrainSettings>> = {
-    'sgd nesterov, weight decay, clipping, cosine with warm-up, label smoothing, patience on val-accuracy': {
+    'sgd nesterov, weight decay, clipping, cosine with warm-up, label smoothing, patience on val-accuracy, every augmentation': {
       optimizer: { name: 'sgd', weightDecay: 0.01, momentum: 0.9, nesterov: true }, clipNorm: 0.5, schedule: { ...CONSTANT_SCHEDULE, name: 'cosine', warmup: 4 }, labelSmoothing: 0.1, patience: 2, monitor: 'val-accuracy',
+      augment: 'shift(1),rotate(15),scale(0.1),crop(1),flip,erase(0.5)',
     },
     'adamw, one-cycle, patience on val-loss': { optimizer: { name: 'adamw', weightDecay: 0.1, momentum: 0, nesterov: false }, schedule: { ...CONSTANT_SCHEDULE, name: 'one-cycle' }, patience: 3 },
     'adam with L2 decay, step(2, 0.5)': { optimizer: { name: 'adam', weightDecay: 0.01, momentum: 0, nesterov: false }, schedule: { ...CONSTANT_SCHEDULE, name: 'step', stepSize: 2, gamma: 0.5 } },

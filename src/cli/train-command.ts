@@ -24,6 +24,9 @@ import type { ModelInfo } from '../model/model-file.js';
 import { loadModel, saveModel } from '../model/model-io.js';
 import { createNetwork, type Network, type NetworkGeometry } from '../model/network.js';
 import { copyInitialWeights, specWithHead } from '../train/initial-weights.js';
+import { formatAugmentations, parseAugmentations } from '../train/augment.js';
+import { augmentedFigure } from '../render/augmented-figure.js';
+import { encodePng } from '../render/png.js';
 import { formatPlan, paperSpec, parseSpec, planNetwork, PRESETS, resolveSpec, type NetworkPlan, type PaperWidths } from '../model/spec.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
@@ -41,7 +44,7 @@ import { given, intFlag, notWith, numberFlag, numberValue, onlyWith, type Comman
 import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
-import { BEST_MODEL_FILE, claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_CSV_FILE, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
+import { AUGMENTED_FIGURE_FILE, BEST_MODEL_FILE, claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_CSV_FILE, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
 
 /**
  * A run resumed from a checkpoint keeps its settings: only --epochs, --checkpoint-every and the learning rate
@@ -121,6 +124,12 @@ export const trainSpec: CommandSpec = {
       },
       warmup: { type: 'string', value: 'N', help: 'Raise the learning rate linearly over the first N steps: step t uses (t+1)/N of it.', default: '0', range: SETTING_RANGES.warmup },
       'label-smoothing': { type: 'string', value: 'ε', help: "Train against (1 − ε)·onehot + ε/K (torch's CrossEntropyLoss(label_smoothing)); the reported training loss is the smoothed one.", default: '0', range: SETTING_RANGES.labelSmoothing },
+      augment: {
+        type: 'string',
+        value: 'LIST',
+        help: 'Augment the training images, seeded per image: a comma-separated list of shift(P), rotate(DEG), scale(F), crop(PAD), flip and erase(P), e.g. shift(2),rotate(10),erase(0.25); augmented.png shows samples.',
+        check: (text) => parseAugmentations(text),
+      },
       patience: { type: 'string', value: 'N', help: "Stop once N epochs pass without the monitored validation figure improving, and end with the best epoch's weights; needs a validation set.", range: SETTING_RANGES.patience },
       monitor: { type: 'string', value: MONITORS.join('|'), help: 'What the best epoch is chosen by: the lowest validation loss or the highest validation accuracy.', default: 'val-loss', choices: MONITORS },
       seed: { type: 'string', value: 'N', help: 'Seed of the weights and the shuffles: same seed, same run, bit for bit.', default: '1', range: SEED_RANGE },
@@ -242,6 +251,7 @@ function recipeFrom(values: FlagValues): Partial<TrainSettings> {
     ...(labelSmoothing === 0 ? {} : { labelSmoothing }),
     ...(patience === undefined ? {} : { patience }),
     ...(monitor === 'val-loss' ? {} : { monitor }),
+    ...(values.augment === undefined ? {} : { augment: formatAugmentations(parseAugmentations(String(values.augment))) }),
   };
 }
 
@@ -383,6 +393,9 @@ async function startRun(values: FlagValues): Promise<Run> {
   }
   const optimizer = createOptimizer(network, settings);
   const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames };
+  if (settings.augment !== undefined) {
+    writeFileAtomic(join(out, AUGMENTED_FIGURE_FILE), encodePng(augmentedFigure(dataset.train, parseAugmentations(settings.augment), settings.seed)));
+  }
   return { settings, dataset, info, state: createTrainingState(network, optimizer, random, settings.seed), out };
 }
 
@@ -553,6 +566,7 @@ function describeRecipe(settings: TrainSettings): string {
   if (settings.clipNorm !== undefined) parts.push(`clip-norm ${settings.clipNorm}`);
   if (settings.labelSmoothing !== undefined) parts.push(`label smoothing ${settings.labelSmoothing}`);
   if (settings.patience !== undefined) parts.push(`patience ${settings.patience} on ${settings.monitor ?? 'val-loss'}`);
+  if (settings.augment !== undefined) parts.push(`augment ${settings.augment}`);
   return parts.join(', ');
 }
 

@@ -27,6 +27,7 @@ import type { Tensor } from '../files/safetensors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import type { RandomState } from '../random.js';
 import type { CheckpointProgress } from './checkpoint-format.js';
+import { formatAugmentations, parseAugmentations } from './augment.js';
 import { MONITORS } from './early-stopping.js';
 import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from './optimizer.js';
 import { SCHEDULE_NAMES, type ScheduleName, type ScheduleSettings } from './schedule.js';
@@ -118,9 +119,19 @@ export function checkSettings(value: unknown, fileArch: string | undefined, fail
     ...(s.patience === undefined ? {} : { patience: inRange(s.patience, 'settings.patience', fail, ranges.patience) }),
     ...(s.monitor === undefined ? {} : { monitor: oneOf(s.monitor, 'settings.monitor', fail, MONITORS) }),
     ...(s.recipeChanges === undefined ? {} : { recipeChanges: checkRecipeChanges(s.recipeChanges, fail) }),
+    ...(s.augment === undefined ? {} : { augment: checkAugment(s.augment, fail) }),
     ...(s.init === undefined ? {} : { init: nonEmptyText(s.init, 'settings.init', fail) }),
     ...(s.resetHead === undefined ? {} : { resetHead: flag(s.resetHead, 'settings.resetHead', fail) }),
   };
+}
+
+function checkAugment(value: unknown, fail: FieldError): string {
+  if (typeof value !== 'string') throw fail('settings.augment', `is ${shown(value)}, not an augmentation list`);
+  try {
+    return formatAugmentations(parseAugmentations(value));
+  } catch (error) {
+    throw fail('settings.augment', `is ${shown(value)}: ${(error as Error).message}`);
+  }
 }
 
 function nonEmptyText(value: unknown, field: string, fail: FieldError): string {

@@ -5,6 +5,7 @@
  */
 import type { Network } from '../model/network.js';
 import { Adam, AdamW } from './adam.js';
+import { parseAugmentations } from './augment.js';
 import { ClippedOptimizer } from './gradient-clipping.js';
 import type { Optimizer } from './optimizer.js';
 import type { TrainSettings } from './settings.js';
@@ -23,8 +24,9 @@ export function createOptimizer(network: Network, settings: TrainSettings): Opti
 }
 
 /** The trainer's options the settings decide: the schedule (none for a constant rate), early stopping, label smoothing. */
-export function recipeOptions(settings: TrainSettings): Pick<TrainOptions, 'schedule' | 'patience' | 'monitor' | 'labelSmoothing'> {
+export function recipeOptions(settings: TrainSettings): Pick<TrainOptions, 'schedule' | 'patience' | 'monitor' | 'labelSmoothing' | 'augment'> {
   return {
+    ...(settings.augment === undefined ? {} : { augment: parseAugmentations(settings.augment) }),
     ...(settings.labelSmoothing === undefined ? {} : { labelSmoothing: settings.labelSmoothing }),
     ...(settings.schedule === undefined ? {} : { schedule: { settings: settings.schedule, learningRate: settings.learningRate } }),
     ...(settings.patience === undefined ? {} : { patience: settings.patience }),

@@ -27,6 +27,7 @@ export interface TrainSettings {
   labelSmoothing?: number; // absent: 0
   patience?: number; // absent: no early stopping
   monitor?: Monitor; // absent: val-loss
+  augment?: string; // --augment, as formatAugmentations writes it (absent: none)
   init?: string; // --init: the model file the weights started from (absent: a seeded initialisation)
   resetHead?: boolean; // --reset-head: its last layer initialised afresh
   /** Learning rates and schedules the run was resumed with, when they changed (epoch: the epochs done then). */

@@ -17,6 +17,7 @@ import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Random, type RandomState } from '../random.js';
 import { predict, type BatchPredictor, type Predictions } from '../eval/predict.js';
+import { augmentBatch, type Augmentation } from './augment.js';
 import { improves, type Monitor } from './early-stopping.js';
 import type { Optimizer } from './optimizer.js';
 import { scheduledRate, type ScheduleSettings } from './schedule.js';
@@ -83,6 +84,8 @@ export interface TrainOptions {
   patience?: number;
   /** What "best" means: the lowest validation loss (default) or the highest validation accuracy. */
   monitor?: Monitor;
+  /** Augmentations of every training batch (augment.ts), drawn per image from (the state's seed, epoch, image); default none. */
+  augment?: readonly Augmentation[];
   /** torch's CrossEntropyLoss(label_smoothing) for the training loss, in the default step (loss.ts); default 0. */
   labelSmoothing?: number;
   /** The learning rate of every update: the schedule from the base rate (default: the optimiser's rate, untouched). */
@@ -178,7 +181,9 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
         state.seconds += (performance.now() - started) / 1000; // the checkpoint keeps the epoch's time so far
         return state.history;
       }
-      const batch = loader.load(state.order.subarray(state.position, Math.min(state.position + batchSize, trainSet.count)));
+      const indices = state.order.subarray(state.position, Math.min(state.position + batchSize, trainSet.count));
+      const batch = loader.load(indices);
+      if (options.augment !== undefined && options.augment.length > 0) augmentBatch(batch.input, indices, network.inputShape, options.augment, state.seed, state.epoch);
       if (options.schedule !== undefined) {
         const point = { update: optimizer.step, epoch: state.epoch, epochs, updatesPerEpoch };
         optimizer.learningRate = scheduledRate(options.schedule.learningRate, options.schedule.settings, point);
