@@ -17,8 +17,11 @@ export const MUTATION_GROUPS = {
   },
   // The recipe beyond the paper's: optimisers, clipping, schedules, the best epoch, label smoothing, metrics.csv.
   recipe: {
-    mutate: ['src/train/adam.ts', 'src/train/sgd.ts', 'src/train/gradient-clipping.ts', 'src/train/schedule.ts', 'src/train/early-stopping.ts', 'src/train/epoch-metrics.ts', 'src/train/recipe.ts', 'src/model/loss.ts'],
-    tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts'],
+    mutate: [
+      'src/train/adam.ts', 'src/train/sgd.ts', 'src/train/gradient-clipping.ts', 'src/train/schedule.ts', 'src/train/early-stopping.ts',
+      'src/train/epoch-metrics.ts', 'src/train/recipe.ts', 'src/model/loss.ts', 'src/train/augment.ts',
+    ],
+    tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts'],
   },
   files: {
     mutate: ['src/files/safetensors.ts'],
