@@ -13,7 +13,9 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
-import type { Network } from '../src/model/network.js';
+import { createNetwork, type Network } from '../src/model/network.js';
+import { createOptimizer, isPlainAdam, recipeOptions } from '../src/train/recipe.js';
+import type { TrainSettings } from '../src/train/settings.js';
 import { Adam, ADAM_DEFAULTS, AdamW } from '../src/train/adam.js';
 import { clipGradNorm, ClippedOptimizer } from '../src/train/gradient-clipping.js';
 import type { Optimizer } from '../src/train/optimizer.js';
@@ -169,5 +171,38 @@ describe('label smoothing (CrossEntropyLoss(label_smoothing))', () => {
     }
     console.log(`label smoothing: largest |analytic − numeric| gradient ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-8);
+  });
+});
+
+describe('the settings made into the recipe (recipe.ts)', () => {
+  const network = createNetwork(f64(), 'flatten linear(2)', { channels: 1, height: 1, width: 2, classes: 2 });
+  const paper: TrainSettings = { ...ADAM_DEFAULTS, learningRate: 0.003, epochs: 2, batchSize: 4, seed: 1, arch: 'flatten linear(2)', data: null, limit: null, testLimit: null, backend: 'ts', threads: 1, checkpointEvery: null };
+
+  it('the paper\'s settings: plain Adam at their rate, and no trainer options', () => {
+    const optimizer = createOptimizer(network, paper);
+    expect(optimizer).toBeInstanceOf(Adam);
+    expect([optimizer.name, (optimizer as Adam).weightDecay, optimizer.learningRate, (optimizer as Adam).settings]).toEqual(['adam', 0, 0.003, { ...ADAM_DEFAULTS, learningRate: 0.003 }]);
+    expect(isPlainAdam(optimizer)).toBe(true);
+    expect(recipeOptions(paper)).toEqual({});
+  });
+
+  it('each optimiser with its settings, clipping around it, and each trainer option when set', () => {
+    const adam = createOptimizer(network, { ...paper, optimizer: { name: 'adam', weightDecay: 0.1, momentum: 0, nesterov: false } }) as Adam;
+    expect([adam.name, adam.weightDecay, isPlainAdam(adam)]).toEqual(['adam', 0.1, false]);
+    const adamw = createOptimizer(network, { ...paper, optimizer: { name: 'adamw', weightDecay: 0.2, momentum: 0, nesterov: false } });
+    expect(adamw).toBeInstanceOf(AdamW);
+    expect([adamw.name, (adamw as AdamW).weightDecay, isPlainAdam(adamw)]).toEqual(['adamw', 0.2, false]);
+    const sgd = createOptimizer(network, { ...paper, optimizer: { name: 'sgd', weightDecay: 0.3, momentum: 0.9, nesterov: true } }) as Sgd;
+    expect(sgd).toBeInstanceOf(Sgd);
+    expect(sgd.settings).toEqual({ learningRate: 0.003, momentum: 0.9, nesterov: true, weightDecay: 0.3 });
+    expect(sgd.stateArrays.map((a) => a.name)).toEqual(['sgd.momentum']);
+    const clipped = createOptimizer(network, { ...paper, clipNorm: 2 }) as ClippedOptimizer;
+    expect(clipped).toBeInstanceOf(ClippedOptimizer);
+    expect([clipped.maxNorm, clipped.inner instanceof Adam, clipped.name, isPlainAdam(clipped)]).toEqual([2, true, 'adam', false]);
+    expect(clipped.stateArrays.map((a) => a.name)).toEqual(['adam.m', 'adam.v']);
+    const schedule = { ...CONSTANT_SCHEDULE, name: 'cosine' as const };
+    expect(recipeOptions({ ...paper, schedule, patience: 3, monitor: 'val-accuracy', labelSmoothing: 0.1, augment: 'flip' })).toEqual({
+      schedule: { settings: schedule, learningRate: 0.003 }, patience: 3, monitor: 'val-accuracy', labelSmoothing: 0.1, augment: [{ kind: 'flip' }],
+    });
   });
 });
