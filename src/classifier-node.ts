@@ -19,8 +19,8 @@ const NODE_ENVIRONMENT: ClassifierEnvironment = {
   readModel: readModelFile,
   loadShippedModel: (backend) => loadShippedModel(backend),
   createWasmBackend: () => createBackend('wasm'),
-  startThreads: async (network, threads, optimizer, seed): Promise<ClassifierThreads> => {
-    const pool = await ThreadPool.create(network, threads, optimizer ?? null, seed ?? 0);
+  startThreads: async (network, threads, optimizer, seed, labelSmoothing): Promise<ClassifierThreads> => {
+    const pool = await ThreadPool.create(network, threads, optimizer ?? null, seed ?? 0, labelSmoothing ?? 0);
     return { count: pool.threads, predictor: pool, gradCamRunner: pool.gradCamRunner(), ...(optimizer === undefined ? {} : { trainStep: pool }), close: () => pool.close() };
   },
   maxThreads: MAX_THREADS,

@@ -5,8 +5,9 @@
  *
  *   const model = await trainClassifier({ train: mnist.train, test: mnist.test, epochs: 2, signal, onProgress });
  *
- * The run is the command line's: Adam with the paper's settings, the same shuffles for the same seed, and on
- * worker threads the same data-parallel step (Node). Progress comes after every step, as images done of
+ * The run is the command line's: Adam with the paper's settings unless the options choose another recipe
+ * (the same optimisers, schedules, clipping, label smoothing, validation and early stopping as the flags),
+ * the same shuffles for the same seed, and on worker threads the same data-parallel step (Node). Progress comes after every step, as images done of
  * the whole run; an AbortSignal stops the run between two steps and the call rejects with an AbortError.
  * Every option is checked before any work. Browser-safe; classifier-node.ts gives Node's, with threads.
  */
@@ -15,8 +16,15 @@ import { MNIST_CLASS_NAMES } from './data/dataset.js';
 import { createNetwork, type Network, type NetworkGeometry } from './model/network.js';
 import type { ModelInfo } from './model/model-file.js';
 import { Random } from './random.js';
-import { Adam, ADAM_DEFAULTS } from './train/adam.js';
-import { createTrainingState, train } from './train/trainer.js';
+import { ADAM_DEFAULTS, ADAMW_DEFAULT_DECAY } from './train/adam.js';
+import { formatAugmentations, parseAugmentations } from './train/augment.js';
+import { MONITORS, type Monitor } from './train/early-stopping.js';
+import { modelFileHistory } from './train/epoch-metrics.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from './train/optimizer.js';
+import { createOptimizer, recipeOptions } from './train/recipe.js';
+import { CONSTANT_SCHEDULE, SCHEDULE_NAMES, type ScheduleName } from './train/schedule.js';
+import { SETTING_RANGES, type SettingRange, type TrainSettings } from './train/settings.js';
+import { createTrainingState, train, type EpochRecord } from './train/trainer.js';
 import {
   backendOf,
   badArgument,
@@ -53,6 +61,19 @@ export interface TrainClassifierOptions {
   batchSize?: number; // default 64
   learningRate?: number; // Adam's; default 0.001
   seed?: number; // the weights' initialisation, the shuffles and dropout's masks; default 1
+  validation?: LabelledImages; // evaluated after each epoch: the best epoch's weights, early stopping, val figures
+  optimizer?: OptimizerName; // 'adam' (default), 'adamw' or 'sgd'
+  weightDecay?: number; // default 0 (0.01 for adamw)
+  momentum?: number; // sgd's; default 0
+  nesterov?: boolean; // sgd's; default false
+  clipNorm?: number; // clip the gradient's global norm; default none
+  schedule?: ScheduleName | { name: 'step'; stepSize: number; gamma?: number }; // default 'constant'
+  warmup?: number; // linear warm-up steps; default 0
+  labelSmoothing?: number; // default 0
+  patience?: number; // early stopping on the monitored validation figure (needs validation); default none
+  monitor?: Monitor; // 'val-loss' (default) or 'val-accuracy'
+  augment?: string; // as --augment: 'shift(2),rotate(10),erase(0.25)'; default none
+  onEpoch?: (record: EpochRecord) => void; // each epoch's figures, as metrics.json's history
   backend?: ClassifierOptions['backend'];
   threads?: number;
   kernels?: ClassifierOptions['kernels'];
@@ -60,7 +81,10 @@ export interface TrainClassifierOptions {
   onProgress?: (progress: TrainingProgress) => void;
 }
 
-const TRAIN_OPTIONS = ['train', 'test', 'arch', 'classes', 'classNames', 'dataset', 'epochs', 'batchSize', 'learningRate', 'seed', 'backend', 'threads', 'kernels', 'signal', 'onProgress'] as const;
+const TRAIN_OPTIONS = [
+  'train', 'test', 'arch', 'classes', 'classNames', 'dataset', 'epochs', 'batchSize', 'learningRate', 'seed', 'backend', 'threads', 'kernels', 'signal', 'onProgress',
+  'validation', 'optimizer', 'weightDecay', 'momentum', 'nesterov', 'clipNorm', 'schedule', 'warmup', 'labelSmoothing', 'patience', 'monitor', 'augment', 'onEpoch',
+] as const;
 
 /** Trains a network on labelled images and gives its classifier (browser-safe; in Node, classifier-node.ts's, with threads). */
 export function trainClassifier(options: TrainClassifierOptions): Promise<Classifier> {
@@ -94,6 +118,9 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
   const classes = classNames.length;
   const trainSet = labelledSetOf(`${what}: train`, options.train, inputShape, classes);
   const testSet = labelledSetOf(`${what}: test`, options.test, inputShape, classes);
+  const validationSet = options.validation === undefined ? undefined : labelledSetOf(`${what}: validation`, options.validation, inputShape, classes);
+  const recipe = recipeOf(what, options, validationSet !== undefined);
+  if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw badArgument(`${what}: onEpoch must be a function`);
   const [channels, height, width] = inputShape;
   const geometry: NetworkGeometry = { channels, height, width, classes };
 
@@ -104,28 +131,32 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
     network = createNetwork(backend, arch, geometry);
     const random = new Random(seed);
     network.initialize(random);
-    const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate });
+    const settings: TrainSettings = { ...ADAM_DEFAULTS, learningRate, epochs, batchSize, seed, arch: network.spec!, data: null, limit: null, testLimit: null, backend: backend.name, threads, checkpointEvery: null, ...recipe };
+    const optimizer = createOptimizer(network, settings);
     const state = createTrainingState(network, optimizer, random, seed);
-    pool = threads > 1 ? await environment.startThreads!(network, threads, optimizer, seed) : null;
+    pool = threads > 1 ? await environment.startThreads!(network, threads, optimizer, seed, settings.labelSmoothing ?? 0) : null;
     const history = await train(state, {
       epochs,
       batchSize,
       train: trainSet,
       test: testSet,
+      validation: validationSet,
+      ...recipeOptions(settings),
+      onEpoch: options.onEpoch === undefined ? undefined : (record) => options.onEpoch!({ ...record }),
       signal,
       onProgress: (p) => options.onProgress?.({ done: (p.epoch - 1) * p.total + p.done, total: p.epochs * p.total, epoch: p.epoch, epochs: p.epochs, loss: p.loss, accuracy: p.accuracy }),
       ...(pool === null ? {} : { compute: { step: pool.trainStep!, predictor: pool.predictor } }),
     });
     if (signal?.aborted) throw abortError(what, signal);
     // The optimiser's moments are done with (a thread pool keeps their addresses: they go with the backend then).
-    if (pool === null) for (const moments of [optimizer.m, optimizer.v]) backend.free(moments);
+    if (pool === null) optimizer.dispose();
     const info: ModelInfo = {
       geometry,
       dataset,
       classNames,
-      training: { epochs, batchSize, learningRate, seed, arch: network.spec, backend: backend.name, threads },
+      training: { epochs, batchSize, learningRate, seed, arch: network.spec, backend: backend.name, threads, ...recipe },
       // No timings in the model: the same settings give the same bytes (as xcnn train's files).
-      metrics: { history: history.map(({ seconds: _, ...record }) => record), testAccuracy: history[history.length - 1].testAccuracy },
+      metrics: { history: modelFileHistory(history), testAccuracy: bestTestAccuracy(history, state.best?.epoch, recipe.patience) },
     };
     return new Classifier(network, info, { threads: pool, ownsBackend: owned });
   } catch (error) {
@@ -134,6 +165,68 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
     network?.dispose();
     if (owned) backend.dispose();
     throw error;
+  }
+}
+
+/** The test accuracy of the weights the classifier ends with: the best epoch's when early stopping restored them, else the last's. */
+function bestTestAccuracy(history: EpochRecord[], bestEpoch: number | undefined, patience: number | undefined): number {
+  const epoch = patience !== undefined && bestEpoch !== undefined ? bestEpoch : history.length;
+  return history[epoch - 1].testAccuracy;
+}
+
+/**
+ * The recipe beyond the paper's from the options, checked in the flags' ranges, each setting only when it
+ * differs from the paper's (as the train command records them).
+ */
+function recipeOf(what: string, options: TrainClassifierOptions, hasValidation: boolean): Partial<TrainSettings> {
+  const number = (name: string, value: unknown, range: SettingRange, fallback: number): number => {
+    if (value === undefined) return fallback;
+    const fits = typeof value === 'number' && Number.isFinite(value) && (range.aboveMin ? value > range.min : value >= range.min) && value <= range.max && (!range.whole || Number.isInteger(value));
+    if (!fits) throw badArgument(`${what}: ${name} ${String(value)} is not ${range.whole ? 'a whole number' : 'a number'} ${range.aboveMin ? 'above' : 'from'} ${range.min} ${range.aboveMin ? 'and at most' : 'to'} ${range.max}`);
+    return value;
+  };
+  const choice = <T extends string>(name: string, value: unknown, names: readonly T[], fallback: T): T => {
+    if (value === undefined) return fallback;
+    if (!names.includes(value as T)) throw badArgument(`${what}: ${name} ${JSON.stringify(value)} is not one of ${names.join(', ')}`);
+    return value as T;
+  };
+  const name = choice('optimizer', options.optimizer, OPTIMIZER_NAMES, 'adam');
+  const weightDecay = number('weightDecay', options.weightDecay, SETTING_RANGES.weightDecay, name === 'adamw' ? ADAMW_DEFAULT_DECAY : 0);
+  const momentum = number('momentum', options.momentum, SETTING_RANGES.momentum, 0);
+  if (options.nesterov !== undefined && typeof options.nesterov !== 'boolean') throw badArgument(`${what}: nesterov must be true or false`);
+  const nesterov = options.nesterov ?? false;
+  if (name !== 'sgd' && (options.momentum !== undefined || options.nesterov !== undefined)) throw badArgument(`${what}: momentum and nesterov are SGD's; give optimizer 'sgd', or leave them out`);
+  if (nesterov && momentum === 0) throw badArgument(`${what}: nesterov needs a momentum above 0`);
+  const schedule = options.schedule ?? 'constant';
+  const shape =
+    typeof schedule === 'object' && schedule !== null && schedule.name === 'step'
+      ? { ...CONSTANT_SCHEDULE, name: 'step' as const, stepSize: number('schedule.stepSize', schedule.stepSize, SETTING_RANGES.stepSize, 1), gamma: number('schedule.gamma', schedule.gamma, SETTING_RANGES.gamma, CONSTANT_SCHEDULE.gamma) }
+      : { ...CONSTANT_SCHEDULE, name: choice('schedule', schedule, SCHEDULE_NAMES, 'constant') };
+  if (shape.name === 'step' && typeof schedule !== 'object') throw badArgument(`${what}: the step schedule needs its step size: give schedule { name: 'step', stepSize, gamma }`);
+  const warmup = number('warmup', options.warmup, SETTING_RANGES.warmup, 0);
+  const clipNorm = options.clipNorm === undefined ? undefined : number('clipNorm', options.clipNorm, SETTING_RANGES.clipNorm, 0);
+  const labelSmoothing = number('labelSmoothing', options.labelSmoothing, SETTING_RANGES.labelSmoothing, 0);
+  const patience = options.patience === undefined ? undefined : number('patience', options.patience, SETTING_RANGES.patience, 0);
+  const monitor = choice('monitor', options.monitor, MONITORS, 'val-loss');
+  if ((patience !== undefined || options.monitor !== undefined) && !hasValidation) throw badArgument(`${what}: ${patience !== undefined ? 'patience' : 'monitor'} watches the validation set; give validation too`);
+  return {
+    ...(name === 'adam' && weightDecay === 0 ? {} : { optimizer: { name, weightDecay, momentum, nesterov } }),
+    ...(shape.name === 'constant' && warmup === 0 ? {} : { schedule: { ...shape, warmup } }),
+    ...(clipNorm === undefined ? {} : { clipNorm }),
+    ...(labelSmoothing === 0 ? {} : { labelSmoothing }),
+    ...(patience === undefined ? {} : { patience }),
+    ...(monitor === 'val-loss' ? {} : { monitor }),
+    ...(options.augment === undefined ? {} : { augment: augmentOption(what, options.augment) }),
+  };
+}
+
+/** The augment option as --augment takes it, refused as the library refuses (ERR_BAD_ARGUMENT). */
+function augmentOption(what: string, text: unknown): string {
+  if (typeof text !== 'string') throw badArgument(`${what}: augment must be a list such as 'shift(2),rotate(10)'`);
+  try {
+    return formatAugmentations(parseAugmentations(text));
+  } catch (error) {
+    throw badArgument(`${what}: augment ${(error as Error).message.replace(/^--augment: /, '')}`);
   }
 }
 

@@ -39,7 +39,7 @@ import { PLACEMENTS, type Placement } from './explain/placement.js';
 import { imageSetOf, type Images } from './classifier-images.js';
 import { encodeModel, loadModelFromBytes, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
 import type { Network } from './model/network.js';
-import type { Adam } from './train/adam.js';
+import type { Optimizer } from './train/optimizer.js';
 import type { TrainStep } from './train/step.js';
 import { runStepsAsync, type StepProgress, type Steps } from './steps.js';
 
@@ -125,7 +125,7 @@ export interface ClassifierEnvironment {
   loadShippedModel: (backend: Backend) => Promise<LoadedModel>;
   createWasmBackend: () => Promise<Backend>;
   readModel?: (path: string) => Uint8Array;
-  startThreads?: (network: Network, threads: number, optimizer?: Adam, seed?: number) => Promise<ClassifierThreads>;
+  startThreads?: (network: Network, threads: number, optimizer?: Optimizer, seed?: number, labelSmoothing?: number) => Promise<ClassifierThreads>;
   maxThreads?: number;
 }
 

@@ -13,7 +13,15 @@
 export const MUTATION_GROUPS = {
   train: {
     mutate: ['src/train/trainer.ts', 'src/train/step.ts'],
-    tests: ['test/training-loop.test.ts', 'test/train-options.test.ts'],
+    tests: ['test/training-loop.test.ts', 'test/train-options.test.ts', 'test/validation-and-early-stopping.test.ts'],
+  },
+  // The recipe beyond the paper's: optimisers, clipping, schedules, the best epoch, label smoothing, metrics.csv.
+  recipe: {
+    mutate: [
+      'src/train/adam.ts', 'src/train/sgd.ts', 'src/train/gradient-clipping.ts', 'src/train/schedule.ts', 'src/train/early-stopping.ts',
+      'src/train/epoch-metrics.ts', 'src/train/recipe.ts', 'src/model/loss.ts', 'src/train/augment.ts',
+    ],
+    tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts'],
   },
   files: {
     mutate: ['src/files/safetensors.ts'],

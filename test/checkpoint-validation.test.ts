@@ -88,8 +88,13 @@ function resumeInBackground(folder: string): Promise<CliRun> {
 
 describe('the ranges a checkpoint\'s settings are checked against', () => {
   it('are the ranges the train command\'s flags accept', () => {
-    const flagOf = { epochs: 'epochs', batchSize: 'batch', learningRate: 'lr', seed: 'seed', limit: 'limit', testLimit: 'test-limit', checkpointEvery: 'checkpoint-every' } as const;
-    expect(Object.keys(flagOf).sort()).toEqual(Object.keys(SETTING_RANGES).sort());
+    const flagOf = {
+      epochs: 'epochs', batchSize: 'batch', learningRate: 'lr', seed: 'seed', limit: 'limit', testLimit: 'test-limit', checkpointEvery: 'checkpoint-every',
+      weightDecay: 'weight-decay', momentum: 'momentum', clipNorm: 'clip-norm', labelSmoothing: 'label-smoothing', patience: 'patience', warmup: 'warmup',
+    } as const;
+    // The step schedule's S and γ are read from --schedule step(S,γ), checked in the same ranges (cli-arguments.test.ts).
+    const insideSchedule = ['stepSize', 'gamma'];
+    expect([...Object.keys(flagOf), ...insideSchedule].sort()).toEqual(Object.keys(SETTING_RANGES).sort());
     for (const [setting, flag] of Object.entries(flagOf)) {
       const range = trainSpec.flags[flag].range!;
       const expected = SETTING_RANGES[setting as keyof typeof SETTING_RANGES];

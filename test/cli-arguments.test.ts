@@ -186,15 +186,45 @@ describe('a flag that does not apply', () => {
     expectOneLineError(await xcnn('explain', '--model', absentModel, '--list-layers', '--backend', 'ts'), 1, MODEL_MISSING);
   });
 
-  it('train: only --epochs and --checkpoint-every may come with --resume; --print-shapes plans a new network; --widths is the paper at other widths', async () => {
-    const values: Record<string, string[]> = { data: [work], batch: ['8'], lr: ['0.01'], seed: ['2'], arch: ['lenet5'], widths: ['8,16,32'], limit: ['10'], 'test-limit': ['10'], backend: ['ts'], threads: ['1'], out: ['x'] };
+  it('train: only --epochs, --checkpoint-every and the learning rate may come with --resume; --print-shapes plans a new network; --widths is the paper at other widths', async () => {
+    const values: Record<string, string[]> = { data: [work], batch: ['8'], seed: ['2'], arch: ['lenet5'], widths: ['8,16,32'], limit: ['10'], 'test-limit': ['10'], backend: ['ts'], threads: ['1'], out: ['x'] };
     for (const [flag, value] of Object.entries(values)) {
-      expectOneLineError(await xcnn('train', '--resume', work, `--${flag}`, ...value), 2, `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs and --checkpoint-every may be given)`);
+      expectOneLineError(await xcnn('train', '--resume', work, `--${flag}`, ...value), 2, `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs, --checkpoint-every, --lr, --schedule and --warmup may be given)`);
     }
     expectOneLineError(await xcnn('train', '--resume', work, '--print-shapes'), 2, '--print-shapes and --resume do different things: give one (--print-shapes plans a new network; --resume continues a run with its own)');
     expectOneLineError(await xcnn('train', '--widths', '8,16,32', '--arch', 'paper'), 2, '--widths and --arch both describe the network: give one (--widths C1,C2,H is the paper preset at other widths)');
-    // --epochs and --checkpoint-every pass the flag checks and reach the checkpoint, which is missing here.
+    // --epochs, --checkpoint-every and the learning rate pass the flag checks and reach the checkpoint, which is missing here.
     expectOneLineError(await xcnn('train', '--resume', work, '--epochs', '5', '--checkpoint-every', '9'), 1, /checkpoint\.safetensors: no checkpoint to resume from/);
+    expectOneLineError(await xcnn('train', '--resume', work, '--lr', '0.01', '--schedule', 'cosine', '--warmup', '5'), 1, /checkpoint\.safetensors: no checkpoint to resume from/);
+  });
+
+  it('train: the recipe is the checkpoint\'s on --resume; --momentum and --nesterov are SGD\'s, Nesterov needs a momentum', async () => {
+    const recipe: Record<string, string[]> = {
+      optimizer: ['sgd'], 'weight-decay': ['0.1'], momentum: ['0.9'], 'clip-norm': ['1'], 'label-smoothing': ['0.1'], patience: ['3'], monitor: ['val-accuracy'],
+    };
+    for (const [flag, value] of Object.entries(recipe)) {
+      expectOneLineError(await xcnn('train', '--resume', work, `--${flag}`, ...value), 2, `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs, --checkpoint-every, --lr, --schedule and --warmup may be given)`);
+    }
+    expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--momentum', '0.9'), 2, "--momentum is SGD's, not adam's; give --optimizer sgd, or leave --momentum out");
+    expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--optimizer', 'adamw', '--nesterov'), 2, "--nesterov is SGD's, not adamw's; give --optimizer sgd, or leave --nesterov out");
+    expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--optimizer', 'sgd', '--nesterov'), 2, '--nesterov needs a momentum; give --momentum μ above 0 too');
+    await expectFlagsAccepted('train', '--optimizer', 'sgd', '--momentum', '0.9', '--nesterov', '--weight-decay', '0.0005');
+    await expectFlagsAccepted('train', '--optimizer', 'adamw', '--schedule', 'one-cycle', '--warmup', '100', '--clip-norm', '2', '--label-smoothing', '0.1');
+    expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--optimizer', 'rmsprop'), 2, "--optimizer: 'rmsprop' is not one of adam, adamw, sgd");
+  });
+
+  it('train: --schedule is constant, step(S[,γ]), cosine or one-cycle, each part in its range', async () => {
+    for (const schedule of ['constant', 'cosine', 'one-cycle', 'step(10)', 'step(3,0.5)', 'step( 3 , 1 )']) await expectFlagsAccepted('train', '--schedule', schedule);
+    const refusals: Array<[string, string]> = [
+      ['linear', "--schedule: 'linear' is not a schedule; give constant, step(S,γ), cosine, one-cycle"],
+      ['step', "--schedule: 'step': step takes S (epochs between decays) and optionally γ, e.g. step(10,0.1)"],
+      ['step(1,2,3)', "--schedule: 'step(1,2,3)': step takes S (epochs between decays) and optionally γ, e.g. step(10,0.1)"],
+      ['step(0)', "--schedule: '0' is not a whole number from 1 to 10000"],
+      ['step(2,0)', "--schedule: '0' is not a positive number up to 1"],
+      ['step(2,1.5)', "--schedule: '1.5' is not a positive number up to 1"],
+      ['cosine(5)', "--schedule: cosine takes no parameters; give 'cosine'"],
+    ];
+    for (const [schedule, message] of refusals) expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--schedule', schedule), 2, message);
   });
 
   it('every command with --input: only with --arch', async () => {
@@ -230,6 +260,12 @@ describe('numbers out of range', () => {
       'test-limit': { min: 1, max: 10_000_000 },
       threads: THREADS,
       'checkpoint-every': { min: 1, max: 100_000_000 },
+      'weight-decay': { min: 0, max: 1, real: true },
+      momentum: { min: 0, max: 1, real: true, with: ['--optimizer', 'sgd'] },
+      'clip-norm': { min: 0, max: 1_000_000, real: true, above: true },
+      warmup: { min: 0, max: 100_000_000 },
+      'label-smoothing': { min: 0, max: 1, real: true },
+      patience: { min: 1, max: 10_000 },
     },
     evaluate: { 'test-limit': { min: 1, max: 10_000_000 }, threads: THREADS },
     explain: {

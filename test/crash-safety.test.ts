@@ -13,6 +13,8 @@ const bin = join(import.meta.dirname, '..', 'bin', 'xcnn.js');
 const work = mkdtempSync(join(tmpdir(), 'xcnn-crash-'));
 const BACKEND = process.env.XCNN_TEST_BACKEND ?? 'wasm';
 const RUN = ['train', '--backend', BACKEND, '--limit', '2560', '--test-limit', '64', '--epochs', '2', '--batch', '32', '--seed', '42'];
+/** Every recipe flag beyond the paper's that a run without a validation set takes (the optimiser's state, the schedule's place, the smoothed loss). */
+const RECIPE = ['--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--nesterov', '--weight-decay', '0.0005', '--clip-norm', '1', '--schedule', 'one-cycle', '--warmup', '20', '--label-smoothing', '0.1', '--augment', 'shift(2),rotate(10),scale(0.1),crop(2),erase(0.25)'];
 
 function runToEnd(...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8' });
@@ -21,8 +23,8 @@ function runToEnd(...args: string[]) {
 }
 
 /** Starts a run, waits until its first periodic checkpoint exists, then sends `signal`. */
-async function interrupt(out: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...RUN, '--checkpoint-every', '5', '--out', out], { cwd: work });
+async function interrupt(out: string, signal: NodeJS.Signals, run = RUN): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...run, '--checkpoint-every', '5', '--out', out], { cwd: work });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const checkpoint = join(work, out, 'checkpoint.safetensors');
@@ -67,6 +69,17 @@ describe('crash-safe training', () => {
     expect(stopped.stderr).toMatch(/resume with: xcnn train --resume interrupted/);
     runToEnd('train', '--resume', 'interrupted');
     expect(readFileSync(join(work, 'interrupted', 'model.safetensors')).equals(reference())).toBe(true);
+  });
+
+  it('a run with every recipe flag, killed with SIGKILL mid-epoch and resumed, ends with its uninterrupted run\'s model bytes', async () => {
+    runToEnd(...RUN, ...RECIPE, '--out', 'recipe-whole');
+    const killed = await interrupt('recipe-killed', 'SIGKILL', [...RUN, ...RECIPE]);
+    expect(killed.signal).toBe('SIGKILL');
+    const resumed = runToEnd('train', '--resume', 'recipe-killed');
+    expect(resumed.stdout).toMatch(/resumed at step \d+.*sgd lr 0\.05 weight decay 0\.0005 momentum 0\.9 nesterov, one-cycle schedule, warm-up 20 steps, clip-norm 1, label smoothing 0\.1, augment shift\(2\),rotate\(10\),scale\(0\.1\),crop\(2\),erase\(0\.25\)/);
+    const whole = readFileSync(join(work, 'recipe-whole', 'model.safetensors'));
+    expect(readFileSync(join(work, 'recipe-killed', 'model.safetensors')).equals(whole)).toBe(true);
+    expect(whole.equals(reference())).toBe(false); // the recipe made another model
   });
 
   it('refuses a resume folder without a checkpoint, naming the file', () => {

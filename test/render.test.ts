@@ -313,6 +313,17 @@ describe('training-curves figure', () => {
     expect(found).toBe(true);
   });
 
+  it('draws the validation series (green) when every epoch has its figures, and not otherwise', () => {
+    const hasGreen = (raster: ReturnType<typeof curvesFigure>) => {
+      for (let y = 0; y < raster.height; y++) for (let x = 0; x < raster.width; x++) if (raster.getPixel(x, y).join() === '44,160,44') return true;
+      return false;
+    };
+    const validated = history(5).map((h, k) => ({ ...h, valLoss: 0.1 + 0.01 * k, valAccuracy: 0.97 - 0.001 * k }));
+    keep('curves-validation.png', curvesFigure(validated));
+    expect(hasGreen(curvesFigure(validated))).toBe(true);
+    expect(hasGreen(curvesFigure(history(5)))).toBe(false);
+  });
+
   it('refuses an empty history', () => {
     expect(() => curvesFigure([])).toThrow(XcnnError);
   });

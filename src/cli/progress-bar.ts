@@ -13,11 +13,14 @@ export class ProgressBar {
     private readonly width = 28,
   ) {}
 
-  /** `done` of `total` units; `label` leads the line and `detail` ends it. */
-  update(label: string, done: number, total: number, rate: number, detail: string): void {
+  /**
+   * `done` of `total` units; `label` leads the line and `detail` ends it. The ETA is for the units left of
+   * the whole work, `left` (default: of these `total`), at the smoothed rate.
+   */
+  update(label: string, done: number, total: number, rate: number, detail: string, left = total - done): void {
     this.smoothedRate = this.smoothedRate === 0 ? rate : 0.8 * this.smoothedRate + 0.2 * rate;
     const fraction = total === 0 ? 1 : done / total;
-    const eta = this.smoothedRate > 0 ? (total - done) / this.smoothedRate : 0;
+    const eta = this.smoothedRate > 0 ? left / this.smoothedRate : 0;
     const text = `${label} ${bar(fraction, this.width)} ${done}/${total} ${Math.round(this.smoothedRate)} img/s ETA ${duration(eta)} ${detail}`;
     const now = performance.now();
     if (this.stream.isTTY) {

@@ -20,6 +20,9 @@ export const RUNS_FOLDER = 'runs';
 export const LATEST_LINK = join(RUNS_FOLDER, 'latest');
 export const MODEL_FILE = 'model.safetensors';
 export const METRICS_FILE = 'metrics.json';
+export const METRICS_CSV_FILE = 'metrics.csv'; // a row per epoch, written as the run goes
+export const BEST_MODEL_FILE = 'best.safetensors'; // the best epoch's weights, with a validation set
+export const AUGMENTED_FIGURE_FILE = 'augmented.png'; // samples of --augment's images
 
 const RUN_NAME = /^train(\d*)$/;
 
@@ -107,9 +110,9 @@ export function refuseEarlierRun(folder: string, force: boolean): void {
   }
 }
 
-/** With --force: removes the earlier run's model, checkpoint and metrics, so nothing of it is mistaken for the new run's. */
+/** With --force: removes the earlier run's models, checkpoint and metrics, so nothing of it is mistaken for the new run's. */
 export function clearEarlierRun(folder: string): void {
-  for (const file of [MODEL_FILE, CHECKPOINT_FILE, METRICS_FILE]) {
+  for (const file of [MODEL_FILE, BEST_MODEL_FILE, CHECKPOINT_FILE, METRICS_FILE, METRICS_CSV_FILE, AUGMENTED_FIGURE_FILE]) {
     try {
       rmSync(join(folder, file), { force: true });
     } catch (error) {

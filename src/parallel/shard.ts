@@ -21,7 +21,7 @@ import type { AdamSettings } from '../train/adam.js';
 import { camLayerOf } from '../explain/explained-layer.js';
 import { gradCamOfBatch } from '../explain/grad-cam.js';
 import { BatchBuffer, type PassMode } from '../model/layer.js';
-import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LOSS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, shareOf, TARGET, type ControlBlock } from './control.js';
+import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LEARNING_RATE, LOSS, SUM_ONLY, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, shareOf, TARGET, type ControlBlock } from './control.js';
 
 export interface ShardArenas {
   params: Float32Array; // shared by every thread
@@ -44,10 +44,11 @@ export class Shard {
     private readonly seed: number,
     readonly thread: number,
     readonly threads: number,
+    labelSmoothing = 0,
   ) {
     this.classes = network.outputShape[0];
     this.pixels = network.inputShape.reduce((a, b) => a * b, 1);
-    this.head = new SoftmaxCrossEntropy(backend, this.classes);
+    this.head = new SoftmaxCrossEntropy(backend, this.classes, labelSmoothing);
     this.dLogits = BatchBuffer.floats(backend, this.classes);
   }
 
@@ -85,7 +86,9 @@ export class Shard {
     if (hi <= lo) return;
     const sum = grads[0].subarray(lo, hi);
     for (let t = 1; t < this.threads; t++) this.backend.addInto(sum, grads[t].subarray(lo, hi));
-    this.backend.adamUpdate(params.subarray(lo, hi), sum, m.subarray(lo, hi), v.subarray(lo, hi), { ...this.adam, step: control.data[ADAM_STEP] });
+    // Another optimiser (or clipping, which needs the whole sum) updates on the main thread after the barrier.
+    if (control.data[SUM_ONLY] === 1) return;
+    this.backend.adamUpdate(params.subarray(lo, hi), sum, m.subarray(lo, hi), v.subarray(lo, hi), { ...this.adam, learningRate: control.data[LEARNING_RATE], step: control.data[ADAM_STEP] });
   }
 
   /** PREDICT: this thread's share of the forward pass, its probabilities written into the shared output. */

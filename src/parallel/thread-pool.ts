@@ -20,9 +20,11 @@ import { packageRoot } from '../files/package-root.js';
 import type { BatchPredictor } from '../eval/predict.js';
 import { BatchBuffer } from '../model/layer.js';
 import { geometryOf, type Network } from '../model/network.js';
-import { ADAM_DEFAULTS, type Adam } from '../train/adam.js';
+import { ADAM_DEFAULTS } from '../train/adam.js';
+import type { Optimizer } from '../train/optimizer.js';
+import { isPlainAdam } from '../train/recipe.js';
 import type { StepResult, TrainStep } from '../train/step.js';
-import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LOSS, MAX_THREADS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, TARGET, UPDATED } from './control.js';
+import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LEARNING_RATE, LOSS, MAX_THREADS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, SUM_ONLY, TARGET, UPDATED } from './control.js';
 import { camLayerOf } from '../explain/explained-layer.js';
 import type { GradCamRows, GradCamRunner } from '../explain/grad-cam.js';
 import type { Workspace } from '../model/workspace.js';
@@ -52,7 +54,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
 
   private constructor(
     private readonly network: Network,
-    private readonly optimizer: Adam | null,
+    private readonly optimizer: Optimizer | null,
     private readonly shard: Shard,
     private readonly workerGrads: Float32Array[],
     private readonly workers: Worker[],
@@ -76,9 +78,11 @@ export class ThreadPool implements TrainStep, BatchPredictor {
 
   /**
    * Starts `threads − 1` workers beside the calling thread. The network must be on the wasm backend.
-   * Without an optimiser the pool only predicts. `seed` seeds dropout's masks (the run's seed).
+   * Without an optimiser the pool only predicts. `seed` seeds dropout's masks (the run's seed);
+   * `labelSmoothing` is the training loss's (loss.ts). Plain Adam updates on every thread, each its slice;
+   * any other optimiser (or clipping) on the main thread, once the threads have summed the gradients.
    */
-  static async create(network: Network, threads: number, optimizer: Adam | null = null, seed = 0): Promise<ThreadPool> {
+  static async create(network: Network, threads: number, optimizer: Optimizer | null = null, seed = 0, labelSmoothing = 0): Promise<ThreadPool> {
     const backend = network.backend;
     checkThreads(threads, backend.name);
     if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend', { code: 'ERR_BAD_ARGUMENT' });
@@ -87,9 +91,10 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     const workerGrads = Array.from({ length: threads - 1 }, () => backend.allocFloats(count));
     const grads = [network.grads as Float32Array, ...workerGrads];
     // Without an optimiser there is no Adam state; the parameters stand in for it and are never updated.
-    const moments = optimizer ?? { m: network.params, v: network.params, settings: ADAM_DEFAULTS };
+    // So do they for an optimiser other than plain Adam: the threads only sum its gradients.
+    const moments = optimizer !== null && isPlainAdam(optimizer) ? optimizer : { m: network.params, v: network.params, settings: ADAM_DEFAULTS };
     const arenas = { params: network.params as Float32Array, m: moments.m as Float32Array, v: moments.v as Float32Array, grads };
-    const shard = new Shard(backend, network, arenas, moments.settings, seed, 0, threads);
+    const shard = new Shard(backend, network, arenas, moments.settings, seed, 0, threads, labelSmoothing);
     const spec = network.spec;
     if (spec === null) throw new XcnnError('a thread pool needs a network built from a spec (createNetwork): its workers build their twins from it');
     const geometry = geometryOf(network);
@@ -106,6 +111,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
           geometry,
           seed,
           adam: moments.settings,
+          labelSmoothing,
           parameterCount: count,
           bufferCount: network.buffers.length,
           addresses: { params: arenas.params.byteOffset, m: arenas.m.byteOffset, v: arenas.v.byteOffset, grads: grads.map((g) => g.byteOffset), buffers: network.buffers.byteOffset },
@@ -138,13 +144,23 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   run(batch: LoadedBatch): StepResult {
     const optimizer = this.optimizer;
     if (optimizer === null) throw new XcnnError('this thread pool was made without an optimiser: it can only predict', { code: 'ERR_BAD_ARGUMENT' });
-    this.computeOnEveryThread(Command.TRAIN, batch, () => (this.data[ADAM_STEP] = optimizer.step + 1), () => this.shard.computeGradients(this.control));
+    const sharded = isPlainAdam(optimizer);
+    const setUp = () => {
+      this.data[ADAM_STEP] = optimizer.step + 1;
+      this.data[LEARNING_RATE] = optimizer.learningRate;
+      this.data[SUM_ONLY] = sharded ? 0 : 1;
+    };
+    this.computeOnEveryThread(Command.TRAIN, batch, setUp, () => this.shard.computeGradients(this.control));
     const { loss, correct } = this.totals(batch.size);
     if (Atomics.load(this.control.sync, FAILED) === 0) this.shard.sumAndUpdate(this.control);
     this.control.arrive(UPDATED);
     this.control.waitFor(UPDATED, this.threads);
     this.control.throwIfFailed();
-    if (Number.isFinite(loss)) optimizer.step += 1;
+    if (Number.isFinite(loss)) {
+      // The summed gradient is in the network's grad arena (grads[0]) now.
+      if (sharded) optimizer.step += 1;
+      else optimizer.update();
+    }
     return { loss, correct };
   }
 

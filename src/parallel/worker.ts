@@ -19,6 +19,7 @@ export interface WorkerSetup {
   geometry: NetworkGeometry;
   seed: number; // dropout's
   adam: AdamSettings;
+  labelSmoothing: number;
   parameterCount: number;
   bufferCount: number;
   addresses: { params: number; m: number; v: number; grads: number[]; buffers: number };
@@ -31,7 +32,7 @@ const views = (address: number) => backend.viewFloats(address, setup.parameterCo
 const arenas = { params: views(setup.addresses.params), m: views(setup.addresses.m), v: views(setup.addresses.v), grads: setup.addresses.grads.map(views) };
 const buffers = backend.viewFloats(setup.addresses.buffers, setup.bufferCount);
 const network = createNetwork(backend, setup.spec, setup.geometry, { params: arenas.params, grads: arenas.grads[setup.thread], buffers });
-const shard = new Shard(backend, network, arenas, setup.adam, setup.seed, setup.thread, setup.threads);
+const shard = new Shard(backend, network, arenas, setup.adam, setup.seed, setup.thread, setup.threads, setup.labelSmoothing);
 // Every pool's control block starts at generation 0. Reading it here instead would race the main
 // thread, which may start the first command as soon as 'ready' arrives.
 let generation = 0;

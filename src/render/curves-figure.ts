@@ -1,7 +1,7 @@
 /**
  * The training curves, as the paper's "Training Performance" figure: loss and accuracy per epoch, for the
- * training set (running mean over the epoch) and the test set (after the epoch), in two panels with axes,
- * ticks and tick labels.
+ * training set (running mean over the epoch), the validation set when the run had one, and the test set
+ * (both after the epoch), in two panels with axes, ticks and tick labels.
  */
 import { drawText, drawTextVertical, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
 import { XcnnError } from '../errors.js';
@@ -14,10 +14,13 @@ export interface EpochMetrics {
   trainAccuracy: number;
   testLoss: number;
   testAccuracy: number;
+  valLoss?: number; // with a validation set
+  valAccuracy?: number;
 }
 
 const TRAIN_COLOR: Rgb = [31, 119, 180]; // matplotlib's first two colours
 const TEST_COLOR: Rgb = [255, 127, 14];
+const VALIDATION_COLOR: Rgb = [44, 160, 44]; // matplotlib's third
 const GRID_COLOR: Rgb = [225, 225, 225];
 
 /** Round tick values covering [low, high]: a step of 1, 2 or 5 × 10^k giving about `count` ticks. */
@@ -123,11 +126,13 @@ function drawLegend(figure: Raster, x: number, y: number, series: Array<{ name: 
   }
 }
 
-/** Loss and accuracy per epoch, train and test, as two side-by-side panels. */
+/** Loss and accuracy per epoch, train, validation (when every epoch has its figures) and test, as two side-by-side panels. */
 export function curvesFigure(history: EpochMetrics[]): Raster {
   if (history.length === 0) throw new XcnnError('training curves: the history has no epochs to draw');
   const epochs = history.map((h) => h.epoch);
   const series = (name: string, color: Rgb, pick: (h: EpochMetrics) => number): Series => ({ name, color, points: history.map((h) => [h.epoch, pick(h)]) });
+  const validated = history.every((h) => typeof h.valLoss === 'number' && typeof h.valAccuracy === 'number');
+  const val = (pick: (h: EpochMetrics) => number) => (validated ? [series('validation', VALIDATION_COLOR, pick)] : []);
   const panelLeft = 100;
   const panelTop = 48;
   const panelGap = 110;
@@ -135,18 +140,19 @@ export function curvesFigure(history: EpochMetrics[]): Raster {
   drawPanel(figure, panelLeft, panelTop, {
     title: 'Loss',
     yLabel: 'cross-entropy',
-    series: [series('train', TRAIN_COLOR, (h) => h.trainLoss), series('test', TEST_COLOR, (h) => h.testLoss)],
+    series: [series('train', TRAIN_COLOR, (h) => h.trainLoss), ...val((h) => h.valLoss!), series('test', TEST_COLOR, (h) => h.testLoss)],
     yBounds: [0, Infinity],
   }, epochs);
   drawPanel(figure, panelLeft + PLOT_WIDTH + panelGap, panelTop, {
     title: 'Accuracy',
     yLabel: 'accuracy',
     ySuffix: '%',
-    series: [series('train', TRAIN_COLOR, (h) => 100 * h.trainAccuracy), series('test', TEST_COLOR, (h) => 100 * h.testAccuracy)],
+    series: [series('train', TRAIN_COLOR, (h) => 100 * h.trainAccuracy), ...val((h) => 100 * h.valAccuracy!), series('test', TEST_COLOR, (h) => 100 * h.testAccuracy)],
     yBounds: [0, 100],
   }, epochs);
   drawLegend(figure, figure.width / 2, panelTop + PLOT_HEIGHT + 60, [
-    { name: 'train (running mean over the epoch)', color: TRAIN_COLOR },
+    { name: validated ? 'train (running mean)' : 'train (running mean over the epoch)', color: TRAIN_COLOR },
+    ...(validated ? [{ name: 'validation', color: VALIDATION_COLOR }] : []),
     { name: 'test (after the epoch)', color: TEST_COLOR },
   ]);
   return figure;

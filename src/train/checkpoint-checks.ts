@@ -5,13 +5,18 @@
  * inside. Each check returns the value rebuilt from the fields it checked, so nothing unchecked travels on.
  *
  *   settings  the ranges the train command's flags accept (SETTING_RANGES), Adam's β in [0, 1) and ε > 0,
- *             a backend xcnn has and a thread count it allows, the same arch as the file's network
+ *             a backend xcnn has and a thread count it allows, the same arch as the file's network; the
+ *             recipe beyond the paper's when present: the optimiser (a name xcnn has, weight decay and
+ *             momentum in their ranges, Nesterov only with momentum), the schedule (a name, its step size,
+ *             γ and warm-up in range), clipNorm, labelSmoothing, patience, monitor, and the recipe changes
  *   progress  whole numbers: the epochs done (≤ the settings' epochs), the optimiser step, the position in
  *             the epoch (0 between epochs, when no epoch order is saved); the generator's states as four
  *             uint32 words, not all zero; the epoch's running sums finite and ≥ 0 (mid-epoch, no more
  *             correct answers than images)
- *   history   one record per epoch done, numbered 1, 2, …, its losses finite and ≥ 0, its accuracies in [0, 1]
- *   moments   Adam's m and v one value per parameter, finite, v ≥ 0
+ *   history   one record per epoch done, numbered 1, 2, …, its losses finite and ≥ 0, its accuracies in [0, 1],
+ *             its learning rate finite and ≥ 0 (the settings' rate when missing, as main wrote them)
+ *   optimiser state  Adam's m and v, or SGD's momentum: one finite value per parameter, v ≥ 0; the best
+ *             epoch's weights (best.params, best.buffers) one finite value per parameter or buffer
  *   the data  once it is read: the position within the training images, on a batch boundary, and the step
  *             the count of batches the epochs and the position make
  * The weights are checked where every model file's are (model-file.ts: shapes against the arch, finite).
@@ -22,7 +27,11 @@ import type { Tensor } from '../files/safetensors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import type { RandomState } from '../random.js';
 import type { CheckpointProgress } from './checkpoint-format.js';
-import { SETTING_RANGES, type SettingRange, type TrainSettings } from './settings.js';
+import { formatAugmentations, parseAugmentations } from './augment.js';
+import { MONITORS } from './early-stopping.js';
+import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from './optimizer.js';
+import { SCHEDULE_NAMES, type ScheduleName, type ScheduleSettings } from './schedule.js';
+import { SETTING_RANGES, type RecipeChange, type SettingRange, type TrainSettings } from './settings.js';
 import type { EpochRecord } from './trainer.js';
 
 /** Makes the one-line error for a checkpoint field: `FILE: not a usable xcnn checkpoint: FIELD PROBLEM`. */
@@ -103,7 +112,75 @@ export function checkSettings(value: unknown, fileArch: string | undefined, fail
     backend,
     threads,
     checkpointEvery: nullableInRange(s.checkpointEvery, 'settings.checkpointEvery', fail, ranges.checkpointEvery),
+    ...(s.optimizer === undefined ? {} : { optimizer: checkOptimizer(s.optimizer, fail) }),
+    ...(s.schedule === undefined ? {} : { schedule: checkSchedule(s.schedule, 'settings.schedule', fail) }),
+    ...(s.clipNorm === undefined ? {} : { clipNorm: inRange(s.clipNorm, 'settings.clipNorm', fail, ranges.clipNorm) }),
+    ...(s.labelSmoothing === undefined ? {} : { labelSmoothing: inRange(s.labelSmoothing, 'settings.labelSmoothing', fail, ranges.labelSmoothing) }),
+    ...(s.patience === undefined ? {} : { patience: inRange(s.patience, 'settings.patience', fail, ranges.patience) }),
+    ...(s.monitor === undefined ? {} : { monitor: oneOf(s.monitor, 'settings.monitor', fail, MONITORS) }),
+    ...(s.recipeChanges === undefined ? {} : { recipeChanges: checkRecipeChanges(s.recipeChanges, fail) }),
+    ...(s.augment === undefined ? {} : { augment: checkAugment(s.augment, fail) }),
+    ...(s.init === undefined ? {} : { init: nonEmptyText(s.init, 'settings.init', fail) }),
+    ...(s.resetHead === undefined ? {} : { resetHead: flag(s.resetHead, 'settings.resetHead', fail) }),
   };
+}
+
+function checkAugment(value: unknown, fail: FieldError): string {
+  if (typeof value !== 'string') throw fail('settings.augment', `is ${shown(value)}, not an augmentation list`);
+  try {
+    return formatAugmentations(parseAugmentations(value));
+  } catch (error) {
+    throw fail('settings.augment', `is ${shown(value)}: ${(error as Error).message}`);
+  }
+}
+
+function nonEmptyText(value: unknown, field: string, fail: FieldError): string {
+  if (typeof value !== 'string' || value === '') throw fail(field, `is ${shown(value)}, not a file name`);
+  return value;
+}
+
+function flag(value: unknown, field: string, fail: FieldError): boolean {
+  if (typeof value !== 'boolean') throw fail(field, `is ${shown(value)}, not true or false`);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, field: string, fail: FieldError, names: readonly T[]): T {
+  if (!names.includes(value as T)) throw fail(field, `is ${shown(value)}, not one of ${names.join(', ')}`);
+  return value as T;
+}
+
+function checkOptimizer(value: unknown, fail: FieldError): OptimizerSettings {
+  const o = record(value, 'settings.optimizer', fail);
+  const name = oneOf<OptimizerName>(o.name, 'settings.optimizer.name', fail, OPTIMIZER_NAMES);
+  const momentum = inRange(o.momentum, 'settings.optimizer.momentum', fail, SETTING_RANGES.momentum);
+  if (typeof o.nesterov !== 'boolean') throw fail('settings.optimizer.nesterov', `is ${shown(o.nesterov)}, not true or false`);
+  if (o.nesterov && momentum === 0) throw fail('settings.optimizer.nesterov', 'is true with momentum 0; Nesterov needs momentum');
+  if (name !== 'sgd' && (momentum !== 0 || o.nesterov)) throw fail('settings.optimizer.momentum', `is ${momentum}${o.nesterov ? ' with Nesterov' : ''} for ${name}, which has none (its β1 is its momentum)`);
+  return { name, weightDecay: inRange(o.weightDecay, 'settings.optimizer.weightDecay', fail, SETTING_RANGES.weightDecay), momentum, nesterov: o.nesterov };
+}
+
+function checkSchedule(value: unknown, field: string, fail: FieldError): ScheduleSettings {
+  const o = record(value, field, fail);
+  return {
+    name: oneOf<ScheduleName>(o.name, `${field}.name`, fail, SCHEDULE_NAMES),
+    stepSize: inRange(o.stepSize, `${field}.stepSize`, fail, SETTING_RANGES.stepSize),
+    gamma: inRange(o.gamma, `${field}.gamma`, fail, SETTING_RANGES.gamma),
+    warmup: inRange(o.warmup, `${field}.warmup`, fail, SETTING_RANGES.warmup),
+  };
+}
+
+function checkRecipeChanges(value: unknown, fail: FieldError): RecipeChange[] {
+  if (!Array.isArray(value)) throw fail('settings.recipeChanges', `is ${shown(value)}, not a list`);
+  return value.map((entry, k) => {
+    const field = `settings.recipeChanges[${k}]`;
+    const r = record(entry, field, fail);
+    return {
+      epoch: wholeNumber(r.epoch, `${field}.epoch`, fail, 0),
+      step: wholeNumber(r.step, `${field}.step`, fail, 0),
+      learningRate: inRange(r.learningRate, `${field}.learningRate`, fail, SETTING_RANGES.learningRate),
+      schedule: r.schedule === null ? null : checkSchedule(r.schedule, `${field}.schedule`, fail),
+    };
+  });
 }
 
 /** A generator's state: four uint32 words, not all zero (the one state xoshiro128** never leaves). */
@@ -121,6 +198,8 @@ export function checkProgress(value: unknown, settings: TrainSettings, fail: Fie
   const step = wholeNumber(p.step, 'progress.step', fail, 0);
   const position = wholeNumber(p.position, 'progress.position', fail, 0);
   const epochRandomState = p.epochRandomState === null ? null : randomState(p.epochRandomState, 'progress.epochRandomState', fail);
+  // Checkpoints written before validation sets have no bestEpoch: none.
+  const bestEpoch = p.bestEpoch === undefined || p.bestEpoch === null ? null : wholeNumber(p.bestEpoch, 'progress.bestEpoch', fail, 1, epoch);
   // Between epochs no order is saved, so there is no place in one to continue from.
   if (epochRandomState === null && position !== 0) throw fail('progress.position', `is ${position} between two epochs (progress.epochRandomState is null), where it must be 0`);
   return {
@@ -133,11 +212,12 @@ export function checkProgress(value: unknown, settings: TrainSettings, fail: Fie
     // Mid-epoch the running count is of the images trained on so far; between epochs it is the last epoch's, reset before use.
     correct: wholeNumber(p.correct, 'progress.correct', fail, 0, epochRandomState === null ? Number.MAX_SAFE_INTEGER : position),
     seconds: finiteNumber(p.seconds, 'progress.seconds', fail, { min: 0 }),
+    bestEpoch,
   };
 }
 
 /** The metrics of the epochs done: exactly one record per epoch, in order. */
-export function checkHistory(value: unknown, epochsDone: number, fail: FieldError): EpochRecord[] {
+export function checkHistory(value: unknown, epochsDone: number, fail: FieldError, learningRate: number): EpochRecord[] {
   if (!Array.isArray(value)) throw fail('history', `is ${shown(value)}, not a list of epoch records`);
   if (value.length !== epochsDone) throw fail('history', `has ${value.length} record(s) for the ${epochsDone} epoch(s) done (progress.epoch)`);
   return value.map((entry, k) => {
@@ -150,16 +230,27 @@ export function checkHistory(value: unknown, epochsDone: number, fail: FieldErro
       trainAccuracy: finiteNumber(r.trainAccuracy, `${field}.trainAccuracy`, fail, { min: 0, max: 1 }),
       testLoss: finiteNumber(r.testLoss, `${field}.testLoss`, fail, { min: 0 }),
       testAccuracy: finiteNumber(r.testAccuracy, `${field}.testAccuracy`, fail, { min: 0, max: 1 }),
+      ...(r.valLoss === undefined && r.valAccuracy === undefined
+        ? {}
+        : {
+            valLoss: finiteNumber(r.valLoss, `${field}.valLoss`, fail, { min: 0 }),
+            valAccuracy: finiteNumber(r.valAccuracy, `${field}.valAccuracy`, fail, { min: 0, max: 1 }),
+          }),
+      learningRate: r.learningRate === undefined ? learningRate : finiteNumber(r.learningRate, `${field}.learningRate`, fail, { min: 0 }),
       seconds: finiteNumber(r.seconds, `${field}.seconds`, fail, { min: 0 }),
     };
   });
 }
 
-/** Adam's first (`adam.m`) or second (`adam.v`, never negative) moments: one finite value per parameter. */
-export function checkMoments(tensor: Tensor | undefined, name: 'adam.m' | 'adam.v', parameterCount: number, fail: FieldError): Float32Array {
+/**
+ * An optimiser's state array (`adam.m`, `adam.v` never negative, `sgd.momentum`) or the best epoch's weights
+ * (`best.params`, `best.buffers`): `count` finite values.
+ */
+export function checkOptimizerState(tensor: Tensor | undefined, name: string, count: number, fail: FieldError): Float32Array {
   const field = `tensor '${name}'`;
+  const per = name === 'best.buffers' ? 'buffer value' : 'parameter';
   if (tensor === undefined) throw fail(field, 'is missing');
-  if (tensor.shape.length !== 1 || tensor.shape[0] !== parameterCount) throw fail(field, `has shape [${tensor.shape.join(', ')}], expected [${parameterCount}] (one value per parameter)`);
+  if (tensor.shape.length !== 1 || tensor.shape[0] !== count) throw fail(field, `has shape [${tensor.shape.join(', ')}], expected [${count}] (one value per ${per})`);
   if (tensor.dtype === 'I64') throw fail(field, 'has dtype I64, expected a float type');
   const bad = tensor.data.findIndex((x) => !Number.isFinite(x) || (name === 'adam.v' && x < 0));
   if (bad >= 0) {

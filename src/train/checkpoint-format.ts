@@ -2,10 +2,12 @@
  * Checkpoints as bytes (browser-safe; the files are checkpoint.ts's): everything a training run needs to continue exactly where it stopped, in one
  * safetensors file written atomically (so a crash at any instant leaves the last good one whole):
  *
- *   tensors   the eight network tensors (as in a model file), `adam.m` and `adam.v` [parameter count]
+ *   tensors   the network's tensors (as in a model file); the optimiser's state arrays by name (`adam.m`
+ *             and `adam.v`, or `sgd.momentum`) [parameter count]; with a validation set, the best epoch's
+ *             weights `best.params` [parameter count] and `best.buffers` [buffer count]
  *   metadata  format "xcnn-checkpoint", the model-file entries (geometry, dataset, class_names),
  *             settings (JSON TrainSettings), progress (JSON: epoch, step, position, the generator's state
- *             now and at the current epoch's start, the epoch's running sums), history (JSON)
+ *             now and at the current epoch's start, the epoch's running sums, the best epoch), history (JSON)
  *
  * A run resumed from a checkpoint redraws the current epoch's order from the saved generator state and
  * ends with weights bit-for-bit identical to an uninterrupted run. Everything read back is checked first
@@ -16,8 +18,12 @@ import { XcnnError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../files/safetensors.js';
 import { infoMetadata, networkFromFile, networkTensors, readInfo, type ModelInfo } from '../model/model-file.js';
 import { Random, type RandomState } from '../random.js';
-import { Adam } from './adam.js';
-import { checkHistory, checkMoments, checkProgress, checkProgressFitsData, checkSettings, fieldError } from './checkpoint-checks.js';
+import { Adam, ADAM_DEFAULTS } from './adam.js';
+import { ClippedOptimizer } from './gradient-clipping.js';
+import type { OptimizerSettings } from './optimizer.js';
+import { Sgd } from './sgd.js';
+import { checkHistory, checkOptimizerState, checkProgress, checkProgressFitsData, checkSettings, fieldError } from './checkpoint-checks.js';
+import { createOptimizer } from './recipe.js';
 import type { TrainSettings } from './settings.js';
 import { createTrainingState, type EpochRecord, type TrainingState } from './trainer.js';
 
@@ -33,6 +39,7 @@ export interface CheckpointProgress {
   lossSum: number;
   correct: number;
   seconds: number;
+  bestEpoch: number | null; // the epoch whose weights are `best.params` and `best.buffers` (null: no validation set yet)
 }
 
 /** The checkpoint of a run: its state (network, optimiser, generator, position), its settings and the model's info. */
@@ -47,11 +54,13 @@ export function encodeCheckpoint(state: TrainingState, settings: TrainSettings, 
     lossSum: state.lossSum,
     correct: state.correct,
     seconds: state.seconds,
+    bestEpoch: state.best?.epoch ?? null,
   };
+  const flat = (name: string, data: ArrayLike<number>) => ({ name, shape: [data.length], data: Float32Array.from(data) });
   const tensors = [
     ...networkTensors(network),
-    { name: 'adam.m', shape: [optimizer.m.length], data: Float32Array.from(optimizer.m) },
-    { name: 'adam.v', shape: [optimizer.v.length], data: Float32Array.from(optimizer.v) },
+    ...optimizer.stateArrays.map(({ name, data }) => flat(name, data)),
+    ...(state.best === null ? [] : [flat('best.params', state.best.params), flat('best.buffers', state.best.buffers)]),
   ];
   return encodeSafetensors(tensors, {
     ...infoMetadata({ ...info, training: undefined, metrics: undefined }, network),
@@ -95,7 +104,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   };
   const settings = checkSettings(json('settings'), file.metadata.arch, fail);
   const progress = checkProgress(json('progress'), settings, fail);
-  const history = checkHistory(json('history'), progress.epoch, fail);
+  const history = checkHistory(json('history'), progress.epoch, fail, settings.learningRate);
   return { source, file, settings, progress, history };
 }
 
@@ -109,13 +118,24 @@ export function checkCheckpointFitsData(checkpoint: CheckpointFile, trainCount: 
 
 /** Rebuilds the network, the optimiser and the run's state from a checkpoint, on `backend`. */
 export function restoreCheckpoint({ source, file, settings, progress, history }: CheckpointFile, backend: Backend): LoadedCheckpoint {
-  const network = networkFromFile(file, source, backend, ['adam.m', 'adam.v']);
+  const fail = fieldError(source);
+  const others = [...file.tensors.keys()].filter((name) => /^(adam|sgd|best)\./.test(name));
+  const network = networkFromFile(file, source, backend, others);
   const info = readInfo(file, source, network);
-  const optimizer = new Adam(network, { learningRate: settings.learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon });
-  for (const [name, target] of [['adam.m', optimizer.m], ['adam.v', optimizer.v]] as const) {
-    target.set(checkMoments(file.tensors.get(name), name, target.length, fieldError(source)));
-  }
+  const optimizer = createOptimizer(network, settings);
+  const expected = new Set([...optimizer.stateArrays.map((a) => a.name), ...(progress.bestEpoch === null ? [] : ['best.params', 'best.buffers'])]);
+  const stray = others.find((name) => !expected.has(name));
+  if (stray !== undefined) throw fail(`tensor '${stray}'`, `is not the state of this run (its optimiser keeps ${optimizer.stateArrays.map((a) => a.name).join(', ')}${progress.bestEpoch === null ? ' and it has no best epoch' : ''})`);
+  for (const { name, data } of optimizer.stateArrays) data.set(checkOptimizerState(file.tensors.get(name), name, data.length, fail));
   optimizer.step = progress.step;
+  const best =
+    progress.bestEpoch === null
+      ? null
+      : {
+          epoch: progress.bestEpoch,
+          params: Float32Array.from(checkOptimizerState(file.tensors.get('best.params'), 'best.params', network.params.length, fail)),
+          buffers: Float32Array.from(checkOptimizerState(file.tensors.get('best.buffers'), 'best.buffers', network.buffers.length, fail)),
+        };
 
   const state = createTrainingState(network, optimizer, Random.fromState(progress.randomState), settings.seed);
   Object.assign(state, {
@@ -126,6 +146,7 @@ export function restoreCheckpoint({ source, file, settings, progress, history }:
     correct: progress.correct,
     seconds: progress.seconds,
     history,
+    best,
   });
   return { state, settings: { ...settings }, info };
 }
@@ -136,11 +157,18 @@ export function restoreCheckpoint({ source, file, settings, progress, history }:
  * file-system fields (`data`, `limit`, `testLimit`) are null and it runs on one thread.
  */
 export function checkpointSettings(state: TrainingState, run: { epochs: number; batchSize: number }): TrainSettings {
-  const { network, optimizer } = state;
+  const { network } = state;
   if (network.spec === null) throw new XcnnError('checkpointSettings: the network was not built from a spec (createNetwork or createPaperNetwork), so a checkpoint could not rebuild it', { code: 'ERR_BAD_ARGUMENT' });
-  const { learningRate, beta1, beta2, epsilon } = optimizer.settings;
+  const inner = state.optimizer instanceof ClippedOptimizer ? state.optimizer.inner : state.optimizer;
+  const { learningRate, beta1, beta2, epsilon } = inner instanceof Adam ? inner.settings : inner instanceof Sgd ? { ...ADAM_DEFAULTS, learningRate: inner.settings.learningRate } : { ...ADAM_DEFAULTS, learningRate: inner.learningRate };
+  const optimizer: OptimizerSettings | undefined =
+    inner instanceof Sgd ? { name: 'sgd', weightDecay: inner.settings.weightDecay, momentum: inner.settings.momentum, nesterov: inner.settings.nesterov }
+    : inner instanceof Adam && (inner.name !== 'adam' || inner.weightDecay !== 0) ? { name: inner.name, weightDecay: inner.weightDecay, momentum: 0, nesterov: false }
+    : undefined;
   return {
     epochs: run.epochs, batchSize: run.batchSize, learningRate, beta1, beta2, epsilon, seed: state.seed,
     arch: network.spec, data: null, limit: null, testLimit: null, backend: network.backend.name, threads: 1, checkpointEvery: null,
+    ...(optimizer === undefined ? {} : { optimizer }),
+    ...(state.optimizer instanceof ClippedOptimizer ? { clipNorm: state.optimizer.maxNorm } : {}),
   };
 }

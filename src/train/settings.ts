@@ -1,5 +1,8 @@
 /** The settings of a training run: what `xcnn train` was asked for, saved in checkpoints and model files. */
 import type { BackendName } from '../backend/backend.js';
+import type { Monitor } from './early-stopping.js';
+import type { OptimizerSettings } from './optimizer.js';
+import type { ScheduleSettings } from './schedule.js';
 
 export interface TrainSettings {
   epochs: number;
@@ -16,6 +19,27 @@ export interface TrainSettings {
   backend: BackendName;
   threads: number; // the data-parallel threads: part of the arithmetic, so part of the settings
   checkpointEvery: number | null; // --checkpoint-every N steps (besides every epoch end)
+  // Beyond the paper's recipe: each is absent when it has its default, so the paper's run records (and
+  // writes, in its model file) exactly the settings it always did.
+  optimizer?: OptimizerSettings; // absent: Adam without weight decay
+  schedule?: ScheduleSettings; // absent: a constant learning rate, no warm-up
+  clipNorm?: number; // absent: no clipping
+  labelSmoothing?: number; // absent: 0
+  patience?: number; // absent: no early stopping
+  monitor?: Monitor; // absent: val-loss
+  augment?: string; // --augment, as formatAugmentations writes it (absent: none)
+  init?: string; // --init: the model file the weights started from (absent: a seeded initialisation)
+  resetHead?: boolean; // --reset-head: its last layer initialised afresh
+  /** Learning rates and schedules the run was resumed with, when they changed (epoch: the epochs done then). */
+  recipeChanges?: RecipeChange[];
+}
+
+/** A change of the learning rate or schedule on --resume, as metrics.json records it. */
+export interface RecipeChange {
+  epoch: number; // epochs done when the run was resumed with it
+  step: number;
+  learningRate: number;
+  schedule: ScheduleSettings | null; // null: constant
 }
 
 /** The values a setting may take: whole numbers or any, from min (or above it, `aboveMin`) to max. */
@@ -39,4 +63,12 @@ export const SETTING_RANGES = {
   limit: { min: 1, max: 10_000_000, whole: true },
   testLimit: { min: 1, max: 10_000_000, whole: true },
   checkpointEvery: { min: 1, max: 100_000_000, whole: true },
+  weightDecay: { min: 0, max: 1, whole: false },
+  momentum: { min: 0, max: 1, whole: false },
+  clipNorm: { min: 0, max: 1_000_000, whole: false, aboveMin: true },
+  labelSmoothing: { min: 0, max: 1, whole: false },
+  patience: { min: 1, max: 10_000, whole: true },
+  warmup: { min: 0, max: 100_000_000, whole: true },
+  stepSize: { min: 1, max: 10_000, whole: true },
+  gamma: { min: 0, max: 1, whole: false, aboveMin: true },
 } as const satisfies Record<string, SettingRange>;

@@ -1,15 +1,15 @@
 /**
- * One training step — forward, loss, backward, Adam — behind a small interface, so the trainer runs the
+ * One training step — forward, loss, backward, the optimiser's update — behind a small interface, so the trainer runs the
  * same loop on one thread (SerialStep, here) or on several (the thread pool in src/parallel/).
  */
 import type { LoadedBatch } from '../data/batch.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import { trainingPass } from '../model/layer.js';
 import type { Network } from '../model/network.js';
-import type { Adam } from './adam.js';
+import type { Optimizer } from './optimizer.js';
 
 export interface StepResult {
-  loss: number; // mean cross-entropy over the batch, before the update
+  loss: number; // mean cross-entropy over the batch (label-smoothed when asked), before the update
   correct: number; // correct predictions in the batch, before the update
 }
 
@@ -23,14 +23,18 @@ export class SerialStep implements TrainStep {
   private readonly head: SoftmaxCrossEntropy;
   private readonly classes: number;
 
-  /** `seed` seeds dropout's masks (the run's seed); a network without dropout does not use it. */
+  /**
+   * `seed` seeds dropout's masks (the run's seed); a network without dropout does not use it.
+   * `labelSmoothing` ε mixes ε/K of every class into the target (torch's CrossEntropyLoss(label_smoothing)).
+   */
   constructor(
     private readonly network: Network,
-    private readonly optimizer: Adam,
+    private readonly optimizer: Optimizer,
     private readonly seed = 0,
+    labelSmoothing = 0,
   ) {
     this.classes = network.outputShape[0];
-    this.head = network.workspace.owned('train.head', () => new SoftmaxCrossEntropy(network.backend, this.classes));
+    this.head = network.workspace.owned(labelSmoothing === 0 ? 'train.head' : `train.head.smoothed.${labelSmoothing}`, () => new SoftmaxCrossEntropy(network.backend, this.classes, labelSmoothing));
   }
 
   run(batch: LoadedBatch): StepResult {

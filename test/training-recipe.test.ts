@@ -1,0 +1,208 @@
+/**
+ * The training recipe beyond the paper's, each piece against a worked example of PyTorch's definition (and
+ * against torch itself in training-recipe-pytorch.test.ts):
+ *
+ *   optimisers   SGD (momentum, Nesterov, weight decay; dampening 0), Adam with L2 decay, AdamW's decoupled decay
+ *   clipping     clip_grad_norm_ by the global L2 norm
+ *   schedules    StepLR and CosineAnnealingLR per epoch, OneCycleLR per batch, LinearLR warm-up per batch
+ *   loss         CrossEntropyLoss(label_smoothing): the loss by hand and the gradient by finite differences
+ *
+ * The optimisers run on the float64 reference backend here, so the hand figures hold to rounding.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backend/backend.js';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { SoftmaxCrossEntropy } from '../src/model/loss.js';
+import { createNetwork, type Network } from '../src/model/network.js';
+import { createOptimizer, isPlainAdam, recipeOptions } from '../src/train/recipe.js';
+import type { TrainSettings } from '../src/train/settings.js';
+import { Adam, ADAM_DEFAULTS, AdamW } from '../src/train/adam.js';
+import { clipGradNorm, ClippedOptimizer } from '../src/train/gradient-clipping.js';
+import type { Optimizer } from '../src/train/optimizer.js';
+import { CONSTANT_SCHEDULE, oneCycleRate, scheduledRate, type ScheduleSettings } from '../src/train/schedule.js';
+import { Sgd } from '../src/train/sgd.js';
+
+/** What an optimiser reads of a network: its parameter and gradient arenas on a backend. */
+function arenas(backend: Backend, params: number[]): Network {
+  const p = backend.allocFloats(params.length);
+  p.set(params);
+  return { backend, params: p, grads: backend.allocFloats(params.length) } as unknown as Network;
+}
+
+const f64 = () => new ReferenceBackend({ precision: 'float64' });
+
+/** Runs `optimizer` over `grads` (one list per update) at `rates`; the parameters after each update. */
+function run(network: Network, optimizer: Optimizer, grads: number[][], rates: number[]): number[][] {
+  return grads.map((g, k) => {
+    network.grads.set(g);
+    optimizer.learningRate = rates[k];
+    optimizer.update();
+    return Array.from(network.params);
+  });
+}
+
+const expectClose = (actual: number[], expected: number[], tolerance = 1e-12) => {
+  const worst = Math.max(...actual.map((a, k) => Math.abs(a - expected[k])));
+  expect(worst, `largest |Δ| ${worst} (${actual} vs ${expected})`).toBeLessThanOrEqual(tolerance);
+};
+
+const G1 = [0.5, -1];
+const G2 = [0.25, 0.5];
+
+describe('SGD (torch.optim.SGD, dampening 0)', () => {
+  it('with momentum μ = 0.9: b ← μb + g (b₁ = g), θ ← θ − lr·b', () => {
+    const net = arenas(f64(), [1, -2]);
+    const [first, second] = run(net, new Sgd(net, { learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 }), [G1, G2], [0.1, 0.1]);
+    expectClose(first, [0.95, -1.9]); // θ − 0.1·(0.5, −1)
+    expectClose(second, [0.88, -1.86]); // b = (0.9·0.5 + 0.25, 0.9·(−1) + 0.5) = (0.7, −0.4)
+  });
+
+  it('with Nesterov: θ ← θ − lr·(g + μb)', () => {
+    const net = arenas(f64(), [1, -2]);
+    const [first, second] = run(net, new Sgd(net, { learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0 }), [G1, G2], [0.1, 0.1]);
+    expectClose(first, [0.905, -1.81]); // g + μb = (0.5 + 0.45, −1 − 0.9)
+    expectClose(second, [0.817, -1.824]); // b = (0.7, −0.4); g + μb = (0.88, 0.14)
+  });
+
+  it('adds weight decay λθ to the gradient before the momentum', () => {
+    const net = arenas(f64(), [1, -2]);
+    const [first] = run(net, new Sgd(net, { learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0.1 }), [G1], [0.1]);
+    expectClose(first, [0.94, -1.88]); // g + 0.1θ = (0.6, −1.2)
+  });
+});
+
+describe('Adam with L2 decay and AdamW (decoupled), first update: Adam moves each θ by lr·sign(g)', () => {
+  const step = (g: number) => g / (Math.abs(g) + 1e-8); // m̂/(√v̂ + ε) at t = 1
+  it('Adam: g ← g + λθ, then the Adam step', () => {
+    const net = arenas(f64(), [1, -2]);
+    const [first] = run(net, new Adam(net, ADAM_DEFAULTS, 0.5), [G1], [0.1]);
+    expectClose(first, [1 - 0.1 * step(0.5 + 0.5), -2 - 0.1 * step(-1 - 1)]);
+  });
+
+  it('AdamW: θ ← θ·(1 − lr·λ), then the Adam step with g unchanged', () => {
+    const net = arenas(f64(), [1, -2]);
+    const [first] = run(net, new AdamW(net, ADAM_DEFAULTS, 0.5), [G1], [0.1]);
+    expectClose(first, [1 * 0.95 - 0.1 * step(0.5), -2 * 0.95 - 0.1 * step(-1)]);
+  });
+
+  it('AdamW without decay is Adam, bit for bit', () => {
+    const [a, b] = [arenas(f64(), [1, -2]), arenas(f64(), [1, -2])];
+    expect(run(a, new AdamW(a, ADAM_DEFAULTS, 0), [G1, G2], [0.1, 0.1])).toEqual(run(b, new Adam(b), [G1, G2], [0.1, 0.1]));
+  });
+});
+
+describe('gradient clipping by global norm (clip_grad_norm_)', () => {
+  it('scales the gradients by max/(‖g‖ + 1e-6) when that is below 1, and returns the norm before', () => {
+    const grads = Float64Array.of(3, 4); // ‖g‖ = 5
+    expect(clipGradNorm(grads, 1)).toBe(5);
+    expectClose(Array.from(grads), [3 / (5 + 1e-6), 4 / (5 + 1e-6)]);
+  });
+
+  it('leaves gradients within the norm alone', () => {
+    const grads = Float64Array.of(3, 4);
+    clipGradNorm(grads, 10);
+    expect(Array.from(grads)).toEqual([3, 4]);
+  });
+
+  it('clips before the optimiser it wraps updates', () => {
+    const net = arenas(f64(), [1, -2]);
+    const [first] = run(net, new ClippedOptimizer(new Sgd(net, { learningRate: 1, momentum: 0, nesterov: false, weightDecay: 0 }), net, 0.5), [[3, 4]], [1]);
+    expectClose(first, [1 - 1.5 / (5 + 1e-6), -2 - 2 / (5 + 1e-6)]);
+  });
+});
+
+describe('learning-rate schedules', () => {
+  const rates = (schedule: ScheduleSettings, epochs: number, updatesPerEpoch: number, lr = 1) =>
+    Array.from({ length: epochs * updatesPerEpoch }, (_, update) => scheduledRate(lr, schedule, { update, epoch: Math.floor(update / updatesPerEpoch), epochs, updatesPerEpoch }));
+
+  it('constant: the base rate throughout', () => {
+    expect(rates(CONSTANT_SCHEDULE, 3, 2, 0.001)).toEqual(Array(6).fill(0.001));
+  });
+
+  it('step(2, 0.5): halves every 2 epochs, per epoch (StepLR)', () => {
+    expect(rates({ ...CONSTANT_SCHEDULE, name: 'step', stepSize: 2, gamma: 0.5 }, 5, 1)).toEqual([1, 1, 0.5, 0.5, 0.25]);
+  });
+
+  it('cosine: (1 + cos(π·e/E))/2 per epoch (CosineAnnealingLR, T_max = epochs, eta_min = 0)', () => {
+    expectClose(rates({ ...CONSTANT_SCHEDULE, name: 'cosine' }, 4, 2), [1, 1, 0.8535533905932737, 0.8535533905932737, 0.5, 0.5, 0.14644660940672627, 0.14644660940672627]);
+  });
+
+  it('one-cycle over 10 steps: lr/25 at step 0, the peak at step 2 (30 % − 1), lr/25/1e4 at the last', () => {
+    expectClose([oneCycleRate(1, 0, 10), oneCycleRate(1, 1, 10), oneCycleRate(1, 2, 10), oneCycleRate(1, 9, 10)], [0.04, 0.52, 1, 4e-6]);
+  });
+
+  it('warm-up 4: update t uses (t+1)/4 of the rate for t < 4, on top of the schedule', () => {
+    expect(rates({ ...CONSTANT_SCHEDULE, warmup: 4 }, 3, 2)).toEqual([0.25, 0.5, 0.75, 1, 1, 1]);
+    expect(rates({ ...CONSTANT_SCHEDULE, name: 'step', stepSize: 1, gamma: 0.5, warmup: 4 }, 3, 2)).toEqual([0.25, 0.5, 0.375, 0.5, 0.25, 0.25]);
+  });
+});
+
+describe('label smoothing (CrossEntropyLoss(label_smoothing))', () => {
+  const head = (epsilon: number, classes: number) => new SoftmaxCrossEntropy(f64(), classes, epsilon);
+
+  it('worked example: logits (ln 3, 0), label 0, ε = 0.2: target (0.9, 0.1), loss −0.9·ln ¾ − 0.1·ln ¼, gradient p − q', () => {
+    const h = head(0.2, 2);
+    const loss = h.forward(Float64Array.of(Math.log(3), 0), Int32Array.of(0), 1, true);
+    expect(loss).toBeCloseTo(-0.9 * Math.log(3 / 4) - 0.1 * Math.log(1 / 4), 12);
+    expectClose(Array.from(h.dLogits!), [0.75 - 0.9, 0.25 - 0.1]);
+  });
+
+  it('ε = 0 is the plain loss and gradient', () => {
+    const [plain, smoothed] = [head(0, 3), new SoftmaxCrossEntropy(f64(), 3)];
+    const logits = Float64Array.of(0.3, -1, 2, 0.5, 0.5, -0.2);
+    expect(plain.forward(logits, Int32Array.of(2, 0), 2, true)).toBe(smoothed.forward(logits, Int32Array.of(2, 0), 2, true));
+    expect(Array.from(plain.dLogits!)).toEqual(Array.from(smoothed.dLogits!));
+  });
+
+  it('its gradient is the loss\'s derivative (central differences, h = 1e-6, 3 images of 5 classes, ε = 0.1)', () => {
+    const logits = Float64Array.from({ length: 15 }, (_, k) => Math.sin(1.7 * k) * 2);
+    const labels = Int32Array.of(4, 0, 2);
+    const h = head(0.1, 5);
+    h.forward(logits, labels, 3, true);
+    const analytic = Array.from(h.dLogits!);
+    let worst = 0;
+    for (let k = 0; k < logits.length; k++) {
+      const at = (delta: number) => {
+        const moved = Float64Array.from(logits);
+        moved[k] += delta;
+        return head(0.1, 5).forward(moved, labels, 3, false);
+      };
+      worst = Math.max(worst, Math.abs((at(1e-6) - at(-1e-6)) / 2e-6 - analytic[k]));
+    }
+    console.log(`label smoothing: largest |analytic − numeric| gradient ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-8);
+  });
+});
+
+describe('the settings made into the recipe (recipe.ts)', () => {
+  const network = createNetwork(f64(), 'flatten linear(2)', { channels: 1, height: 1, width: 2, classes: 2 });
+  const paper: TrainSettings = { ...ADAM_DEFAULTS, learningRate: 0.003, epochs: 2, batchSize: 4, seed: 1, arch: 'flatten linear(2)', data: null, limit: null, testLimit: null, backend: 'ts', threads: 1, checkpointEvery: null };
+
+  it('the paper\'s settings: plain Adam at their rate, and no trainer options', () => {
+    const optimizer = createOptimizer(network, paper);
+    expect(optimizer).toBeInstanceOf(Adam);
+    expect([optimizer.name, (optimizer as Adam).weightDecay, optimizer.learningRate, (optimizer as Adam).settings]).toEqual(['adam', 0, 0.003, { ...ADAM_DEFAULTS, learningRate: 0.003 }]);
+    expect(isPlainAdam(optimizer)).toBe(true);
+    expect(recipeOptions(paper)).toEqual({});
+  });
+
+  it('each optimiser with its settings, clipping around it, and each trainer option when set', () => {
+    const adam = createOptimizer(network, { ...paper, optimizer: { name: 'adam', weightDecay: 0.1, momentum: 0, nesterov: false } }) as Adam;
+    expect([adam.name, adam.weightDecay, isPlainAdam(adam)]).toEqual(['adam', 0.1, false]);
+    const adamw = createOptimizer(network, { ...paper, optimizer: { name: 'adamw', weightDecay: 0.2, momentum: 0, nesterov: false } });
+    expect(adamw).toBeInstanceOf(AdamW);
+    expect([adamw.name, (adamw as AdamW).weightDecay, isPlainAdam(adamw)]).toEqual(['adamw', 0.2, false]);
+    const sgd = createOptimizer(network, { ...paper, optimizer: { name: 'sgd', weightDecay: 0.3, momentum: 0.9, nesterov: true } }) as Sgd;
+    expect(sgd).toBeInstanceOf(Sgd);
+    expect(sgd.settings).toEqual({ learningRate: 0.003, momentum: 0.9, nesterov: true, weightDecay: 0.3 });
+    expect(sgd.stateArrays.map((a) => a.name)).toEqual(['sgd.momentum']);
+    const clipped = createOptimizer(network, { ...paper, clipNorm: 2 }) as ClippedOptimizer;
+    expect(clipped).toBeInstanceOf(ClippedOptimizer);
+    expect([clipped.maxNorm, clipped.inner instanceof Adam, clipped.name, isPlainAdam(clipped)]).toEqual([2, true, 'adam', false]);
+    expect(clipped.stateArrays.map((a) => a.name)).toEqual(['adam.m', 'adam.v']);
+    const schedule = { ...CONSTANT_SCHEDULE, name: 'cosine' as const };
+    expect(recipeOptions({ ...paper, schedule, patience: 3, monitor: 'val-accuracy', labelSmoothing: 0.1, augment: 'flip' })).toEqual({
+      schedule: { settings: schedule, learningRate: 0.003 }, patience: 3, monitor: 'val-accuracy', labelSmoothing: 0.1, augment: [{ kind: 'flip' }],
+    });
+  });
+});
