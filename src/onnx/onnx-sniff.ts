@@ -1,0 +1,26 @@
+/**
+ * Whether a model file is ONNX rather than safetensors, from its name or its first bytes. Browser-safe and
+ * free of protobufjs, so the core (model-file.ts) can tell an ONNX file apart and say where it is read.
+ */
+
+/**
+ * An `.onnx` name, or (any name but `.safetensors`) bytes that begin as a ModelProto does: ir_version (field
+ * 1, a small varint) and then another ModelProto field. A safetensors file begins with its header's length
+ * and has `{` at byte 8, which this never takes for ONNX.
+ */
+export function isOnnxModel(bytes: Uint8Array, source: string): boolean {
+  const name = source.toLowerCase();
+  if (name.endsWith('.onnx')) return true;
+  if (name.endsWith('.safetensors')) return false;
+  return looksLikeOnnx(bytes);
+}
+
+export function looksLikeOnnx(bytes: Uint8Array): boolean {
+  if (bytes.length < 3 || bytes[0] !== 0x08) return false;
+  if (bytes.length > 8 && bytes[8] === 0x7b) return false; // safetensors' '{'
+  let at = 1;
+  while (at < bytes.length && at < 6 && bytes[at] & 0x80) at++;
+  const next = bytes[at + 1];
+  // producer_name 2, producer_version 3, domain 4, model_version 5, doc_string 6, graph 7, opset_import 8, metadata_props 14
+  return next !== undefined && [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72].includes(next);
+}
