@@ -37,7 +37,7 @@ import { isMethodName, METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodN
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
 import { PLACEMENTS, type Placement } from './explain/placement.js';
 import { imageSetOf, type Images } from './classifier-images.js';
-import { encodeModel, loadModelFromBytes, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
+import { decodeModel, encodeModel, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
 import type { Network } from './model/network.js';
 import type { Adam } from './train/adam.js';
 import type { TrainStep } from './train/step.js';
@@ -125,6 +125,8 @@ export interface ClassifierEnvironment {
   loadShippedModel: (backend: Backend) => Promise<LoadedModel>;
   createWasmBackend: () => Promise<Backend>;
   readModel?: (path: string) => Uint8Array;
+  /** Reads a model file's bytes (default: the core's, safetensors; Node's reads ONNX too). */
+  decodeModel?: (bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions) => LoadedModel;
   startThreads?: (network: Network, threads: number, optimizer?: Adam, seed?: number) => Promise<ClassifierThreads>;
   maxThreads?: number;
 }
@@ -157,7 +159,7 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
   const threads = threadsOption(what, options.threads, backendChoice, environment);
   const { backend, owned } = await backendOf(what, backendChoice, options.kernels, environment);
   try {
-    const { network, info } = file === null ? await environment.loadShippedModel(backend) : loadModelFromBytes(file.bytes, backend, file.source, { arch, input } satisfies ModelLoadOptions);
+    const { network, info } = file === null ? await environment.loadShippedModel(backend) : (environment.decodeModel ?? decodeModel)(file.bytes, file.source, backend, { arch, input } satisfies ModelLoadOptions);
     const pool = threads > 1 ? await environment.startThreads!(network, threads) : null;
     return new Classifier(network, info, { threads: pool, ownsBackend: owned });
   } catch (error) {

@@ -7,7 +7,8 @@ import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
-import { decodeModel, type ModelInfo } from '../model/model-file.js';
+import type { ModelInfo } from '../model/model-file.js';
+import { decodeAnyModel } from '../onnx/any-model.js';
 import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
 import { parseSpec, resolveSpec } from '../model/spec.js';
@@ -129,7 +130,8 @@ function shownPath(path: string): string {
 }
 
 /**
- * Reads --model (its errors name the file; the shipped model when it is left out) and builds it on
+ * Reads --model (its errors name the file; the shipped model when it is left out: safetensors, a PyTorch
+ * state_dict with --arch, or ONNX — the one loading step, src/onnx/any-model.ts) and builds it on
  * --backend; --threads is checked too. The file is read before the backend is made, so a bad path fails
  * before any compilation.
  */
@@ -140,7 +142,7 @@ export async function loadCommandModel(values: Record<string, unknown>): Promise
   const threads = threadsFrom(values, backendName);
   const arch = values.arch === undefined ? undefined : String(values.arch);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName), { arch, input });
+  const { network, info } = decodeAnyModel(bytes, modelPath, await createBackend(backendName), { arch, input });
   return { modelPath, network, info, threads };
 }
 

@@ -22,7 +22,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { ReferenceBackend } from '../backend/reference/index.js';
 import { XcnnError } from '../errors.js';
-import { decodeModel, encodeModel, type ModelLoadOptions } from '../model/model-file.js';
+import { encodeModel, type ModelLoadOptions } from '../model/model-file.js';
+import { decodeAnyModel } from '../onnx/any-model.js';
 
 /** The page's own files, in web/ (the scripts' imports are added to these). */
 export const PAGE_FILES = ['web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js'];
@@ -76,7 +77,7 @@ export function pageFiles(root: string): PageFiles {
  * does not, written again with the architecture and geometry in its metadata, so the page loads it without them.
  */
 export function modelForPage(bytes: Uint8Array, source: string, options: ModelLoadOptions = {}): Uint8Array {
-  const { network, info } = decodeModel(bytes, source, new ReferenceBackend(), options);
+  const { network, info } = decodeAnyModel(bytes, source, new ReferenceBackend(), options);
   return options.arch === undefined && options.input === undefined ? bytes : encodeModel(network, info);
 }
 
