@@ -32,7 +32,8 @@ export function decodeOnnxFile(bytes: Uint8Array, source: string): OnnxModel {
   if (bytes.length === 0) throw notOnnx(source, 'the file is empty');
   checkStructure(bytes, source);
   try {
-    return MODEL_PROTO.decode(bytes) as unknown as OnnxModel;
+    // As plain objects: a field the file leaves out is undefined (a decoded message has null for it), int64s are numbers.
+    return MODEL_PROTO.toObject(MODEL_PROTO.decode(bytes), { longs: Number }) as OnnxModel;
   } catch (error) {
     // The walk has checked what could go wrong; this is a last guard, still one line.
     throw notOnnx(source, error instanceof Error ? error.message : String(error));
