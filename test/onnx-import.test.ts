@@ -211,7 +211,7 @@ describe('ONNX graphs xcnn cannot express, refused in one line', () => {
     [
       'unsupported op types, all of them named, with the first node',
       base([node('Sigmoid', ['input'], ['s'], [], 'act_1'), node('LeakyRelu', ['s'], ['l'], [], 'act_2'), node('Sigmoid', ['l'], ['logits'], [], 'act_3')]),
-      "m.onnx: the ONNX graph uses Sigmoid, LeakyRelu, which xcnn's layers cannot express (first: node 'act_1' (Sigmoid)); it reads Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten, Reshape, Gemm, MatMul, Add, Dropout, Identity, Softmax, Transpose and the shape arithmetic before a Reshape",
+      "m.onnx: the ONNX graph uses Sigmoid, LeakyRelu, which xcnn's layers cannot express (first: node 'act_1' (Sigmoid)); it reads Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten, Reshape, Gemm, MatMul, Add, Dropout, Identity, Pad, Softmax, Transpose and the shape arithmetic before a Reshape",
     ],
     ['a grouped convolution', conv([int('group', 2)], weights('w', [2, 1, 3, 3], 1)), "m.onnx: node 'conv_0' (Conv): group 2: xcnn's conv is a full convolution (group 1), not a grouped or depthwise one"],
     ['asymmetric padding', conv([ints('pads', [0, 0, 1, 1])]), "m.onnx: node 'conv_0' (Conv): pads [0, 0, 1, 1] (top, left, bottom, right): xcnn pads all four sides alike"],

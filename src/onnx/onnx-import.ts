@@ -21,7 +21,8 @@
  *                        scales the weight, beta the bias
  *   MatMul (+ Add)       linear(OUT): the weight [in, out] transposed; the Add right after gives the bias
  *   Dropout              dropout(p) (the identity in evaluation; kept so that fine-tuning has it)
- *   Identity             nothing
+ *   Identity, Pad        nothing (a Pad only when it adds no padding, as torch.onnx.export writes before an
+ *                        AveragePool; an Identity of a constant is that constant)
  *   Softmax              only last, and removed: xcnn explains the logits
  *   Transpose            only first, perm [0, 3, 1, 2]: an NHWC input (tf2onnx's Keras models); the network
  *                        then takes NCHW images, as every xcnn model does
@@ -50,7 +51,7 @@ import { DATA_TYPE, int64Value, type OnnxAttribute, type OnnxModel, type OnnxNod
 import { dataTypeName, floatTensor, intTensor, TensorProblem, tensorDims } from './onnx-tensors.js';
 
 /** The op types a layer or a fold stands for. */
-const LAYER_OPS = ['Conv', 'Relu', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Add', 'Dropout', 'Identity', 'Softmax', 'Transpose'];
+const LAYER_OPS = ['Conv', 'Relu', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Add', 'Dropout', 'Identity', 'Pad', 'Softmax', 'Transpose'];
 const FOLDED_OPS = ['Constant', 'Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast'];
 export const SUPPORTED_OPS = [...LAYER_OPS, ...FOLDED_OPS];
 
@@ -191,6 +192,11 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
       folded.set(output, fold(node, folded, constants, opset, source));
       continue;
     }
+    if (op === 'Identity' && constants.has(nodeInputs[0] ?? '')) {
+      // torch.onnx.export writes one initializer for equal tensors and Identity nodes for the others.
+      constants.set(output, constants.get(nodeInputs[0])!);
+      continue;
+    }
     const mainInput = op === 'Add' && nodeInputs[1] === current ? 1 : 0;
     if (nodeInputs[mainInput] !== current) {
       throw refuse(source, `${describe(node)} takes '${nodeInputs[mainInput] ?? ''}', which is not the value the node before it made ('${current}'): xcnn runs a chain of layers (no branches or skip connections)`);
@@ -212,6 +218,12 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
     switch (op) {
       case 'Identity':
         break;
+      case 'Pad': {
+        // torch.onnx.export writes a Pad of zeros before an AveragePool: nothing to do. Any other is refused.
+        const pads = opset >= 11 ? (folded.get(nodeInputs[1] ?? '') ?? foldedConstant(constants.get(nodeInputs[1] ?? ''), node, source)) : { dims: [], values: intsAttribute(node, 'pads', source) ?? [] };
+        if (pads === null || pads.values.some((p) => p !== 0)) throw unsupported(`padding [${pads?.values.join(', ') ?? '?'}]: xcnn pads only inside a convolution (its pads attribute)`);
+        break;
+      }
       case 'Relu':
         push(node, { kind: 'relu', args: {} });
         break;
