@@ -11,14 +11,14 @@ import type { ModelInfo } from './model/model-file.js';
 import type { Network } from './model/network.js';
 import { trainClassifierWith, type TrainClassifierOptions } from './classifier-training.js';
 import { loadShippedModel, readModelFile } from './model/model-io.js';
-import { decodeAnyModel } from './onnx/any-model.js';
 import { MAX_THREADS } from './parallel/control.js';
 import { ThreadPool } from './parallel/thread-pool.js';
 
 /** Node's files and threads: the model and kernels read from disk, a ThreadPool for threads > 1. */
 const NODE_ENVIRONMENT: ClassifierEnvironment = {
   readModel: readModelFile,
-  decodeModel: decodeAnyModel,
+  // The ONNX reader (and protobufjs) is loaded the first time it is needed.
+  decodeModel: async (bytes, source, backend, options) => (await import('./onnx/any-model.js')).decodeAnyModel(bytes, source, backend, options),
   loadShippedModel: (backend) => loadShippedModel(backend),
   createWasmBackend: () => createBackend('wasm'),
   startThreads: async (network, threads, optimizer, seed): Promise<ClassifierThreads> => {

@@ -126,7 +126,7 @@ export interface ClassifierEnvironment {
   createWasmBackend: () => Promise<Backend>;
   readModel?: (path: string) => Uint8Array;
   /** Reads a model file's bytes (default: the core's, safetensors; Node's reads ONNX too). */
-  decodeModel?: (bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions) => LoadedModel;
+  decodeModel?: (bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions) => LoadedModel | Promise<LoadedModel>;
   startThreads?: (network: Network, threads: number, optimizer?: Adam, seed?: number) => Promise<ClassifierThreads>;
   maxThreads?: number;
 }
@@ -159,7 +159,7 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
   const threads = threadsOption(what, options.threads, backendChoice, environment);
   const { backend, owned } = await backendOf(what, backendChoice, options.kernels, environment);
   try {
-    const { network, info } = file === null ? await environment.loadShippedModel(backend) : (environment.decodeModel ?? decodeModel)(file.bytes, file.source, backend, { arch, input } satisfies ModelLoadOptions);
+    const { network, info } = file === null ? await environment.loadShippedModel(backend) : await (environment.decodeModel ?? decodeModel)(file.bytes, file.source, backend, { arch, input } satisfies ModelLoadOptions);
     const pool = threads > 1 ? await environment.startThreads!(network, threads) : null;
     return new Classifier(network, info, { threads: pool, ownsBackend: owned });
   } catch (error) {

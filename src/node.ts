@@ -15,7 +15,8 @@ export { classifierOf, loadClassifier, trainClassifier } from './classifier-node
 export { backendNames, createBackend } from './backend/select.js';
 export { defaultDataDir, loadDataset, loadTestData, readImageSet } from './data/dataset-files.js';
 export { readIdxFile } from './data/idx-files.js';
-export { loadModel, loadShippedModel, readModelFile, saveModel, shippedModelPath } from './model/model-io.js';
+export { loadShippedModel, readModelFile, saveModel, shippedModelPath } from './model/model-io.js';
+export { loadModel } from './onnx/load-model.js'; // safetensors or ONNX
 export { loadCheckpoint, readCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { defaultThreads, ThreadPool } from './parallel/thread-pool.js';
 export { digitFromPng } from './explain/digit-image.js';

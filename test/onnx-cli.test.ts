@@ -4,6 +4,7 @@
  * they read safetensors and give the same results, loadClassifier takes its path, and the flags and files
  * export cannot use are refused in one line.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +61,13 @@ describe('xcnn export and ONNX models on the command line', () => {
     } finally {
       await classifier.close();
     }
+  });
+
+  it('starts every command without the ONNX reader: protobufjs is loaded only for an ONNX file', () => {
+    const main = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
+    const program = `import { createRequire } from 'node:module'; await import(${JSON.stringify(main)}); console.log(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('protobufjs')));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' });
+    expect(run.stdout.trim(), run.stderr).toBe('false');
   });
 
   it.each([

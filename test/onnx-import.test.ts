@@ -10,7 +10,10 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
-import type { ModelInfo } from '../src/model/model-file.js';
+import { decodeModel, type ModelInfo } from '../src/model/model-file.js';
+import { modelForPage } from '../src/serve/page-files.js';
+import { decodeSafetensors } from '../src/files/safetensors.js';
+import { isOnnxModel } from '../src/onnx/onnx-sniff.js';
 import type { Network, NetworkGeometry } from '../src/model/network.js';
 import { resolveSpec } from '../src/model/spec.js';
 import { decodeAnyModel } from '../src/onnx/any-model.js';
@@ -272,5 +275,35 @@ describe('ONNX graphs xcnn cannot express, refused in one line', () => {
     const bytes = base([node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]);
     expect(errorOf(() => decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2) relu' })).message).toBe('m.onnx: the ONNX graph is the network flatten linear(2), but --arch says flatten linear(2) relu: leave --arch out for an ONNX file');
     expect(decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2)' }).network.spec).toBe('flatten linear(2)');
+  });
+});
+
+describe('the model-loading step: ONNX or safetensors', () => {
+  const geometry: NetworkGeometry = { channels: 1, height: 8, width: 8, classes: 3 };
+  const network = seededNetwork(backend, 'conv(2,3) relu flatten linear(3)', geometry, 2);
+  const onnx = encodeOnnxModel(network, { geometry, dataset: 'd', classNames: ['a', 'b', 'c'] });
+
+  it('tells the formats apart by their bytes first, then by the name', () => {
+    expect(isOnnxModel(onnx, 'model.safetensors')).toBe(true);
+    expect(isOnnxModel(onnx, 'model')).toBe(true);
+    const safetensors = modelForPage(onnx, 'm.onnx', {}, decodeOnnxModel);
+    expect(isOnnxModel(safetensors, 'model.onnx')).toBe(false);
+    expect(isOnnxModel(new TextEncoder().encode('hello, world'), 'junk.onnx')).toBe(true); // refused as ONNX, the format meant
+    expect(isOnnxModel(new TextEncoder().encode('hello, world'), 'junk.safetensors')).toBe(false);
+  });
+
+  it("the browser-safe core refuses an ONNX file in one line that says where it is read", () => {
+    expect(errorOf(() => decodeModel(onnx, 'net.onnx', backend)).message).toBe(
+      "net.onnx: an ONNX model: the core ('xcnn/core') reads safetensors; read ONNX with 'xcnn' in Node or decodeOnnxModel from 'xcnn/onnx', or convert it with xcnn export --format safetensors",
+    );
+  });
+
+  it('sends the page an ONNX model as safetensors (the page reads only that), with its spec and class names', () => {
+    const sent = modelForPage(onnx, 'm.onnx', {}, decodeOnnxModel);
+    const file = decodeSafetensors(sent, 'sent');
+    expect(file.metadata.arch).toBe('conv(2,3) relu flatten linear(3)');
+    expect(JSON.parse(file.metadata.class_names)).toEqual(['a', 'b', 'c']);
+    const input = randomInput(64, 2);
+    expect(Array.from(logitsOf(decodeModel(sent, 'sent', backend).network, input, 1))).toEqual(Array.from(logitsOf(network, input, 1)));
   });
 });

@@ -7,8 +7,8 @@ import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
-import type { ModelInfo } from '../model/model-file.js';
-import { decodeAnyModel } from '../onnx/any-model.js';
+import { decodeModel, type ModelInfo } from '../model/model-file.js';
+import { isOnnxModel } from '../onnx/onnx-sniff.js';
 import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
 import { parseSpec, resolveSpec } from '../model/spec.js';
@@ -131,7 +131,7 @@ function shownPath(path: string): string {
 
 /**
  * Reads --model (its errors name the file; the shipped model when it is left out: safetensors, a PyTorch
- * state_dict with --arch, or ONNX — the one loading step, src/onnx/any-model.ts) and builds it on
+ * state_dict with --arch, or ONNX) and builds it on
  * --backend; --threads is checked too. The file is read before the backend is made, so a bad path fails
  * before any compilation.
  */
@@ -142,7 +142,9 @@ export async function loadCommandModel(values: Record<string, unknown>): Promise
   const threads = threadsFrom(values, backendName);
   const arch = values.arch === undefined ? undefined : String(values.arch);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
-  const { network, info } = decodeAnyModel(bytes, modelPath, await createBackend(backendName), { arch, input });
+  // The ONNX reader (and protobufjs) is loaded only for an ONNX file: every command starts without it.
+  const decode = isOnnxModel(bytes, modelPath) ? (await import('../onnx/onnx-import.js')).decodeOnnxModel : decodeModel;
+  const { network, info } = decode(bytes, modelPath, await createBackend(backendName), { arch, input });
   return { modelPath, network, info, threads };
 }
 

@@ -9,7 +9,6 @@ import { dirname, extname } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { usageError } from '../errors.js';
 import { encodeModel } from '../model/model-file.js';
-import { encodeOnnxModel } from '../onnx/onnx-export.js';
 import { given, type CommandSpec, type FlagRule, type FlagValues } from './args.js';
 import { archFlag, loadCommandModel } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
@@ -50,7 +49,8 @@ export async function exportCommand(values: FlagValues): Promise<void> {
   checkOutputFolder(dirname(out), { name: `the folder of --out ${out}` });
   const { modelPath, network, info } = await loadCommandModel({ ...values, backend: 'ts' });
   try {
-    const bytes = format === 'onnx' ? encodeOnnxModel(network, info, { softmax: values.softmax === true }) : encodeModel(network, info);
+    // The ONNX writer (and protobufjs) is loaded when it is used: every other command starts without it.
+    const bytes = format === 'onnx' ? (await import('../onnx/onnx-export.js')).encodeOnnxModel(network, info, { softmax: values.softmax === true }) : encodeModel(network, info);
     writeFileAtomic(out, bytes);
     console.log(`${modelPath} → ${out} (${format}, ${network.spec}, ${bytes.length.toLocaleString('en-US')} bytes)`);
   } finally {

@@ -7,7 +7,6 @@ import { writeFileAtomic } from '../files/atomic-write.js';
 import { readUserFile } from '../files/read-file.js';
 import { packageRoot } from '../files/package-root.js';
 import { XcnnError } from '../errors.js';
-import { decodeAnyModel } from '../onnx/any-model.js';
 import { decodeModel, encodeModel, type LoadedModel, type ModelInfo } from './model-file.js';
 import type { Network } from './network.js';
 
@@ -32,9 +31,9 @@ export function readModelFile(path: string): Uint8Array {
 /** The largest model file xcnn reads (2 GiB − 1, the most one buffer holds): far beyond any small CNN. */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
-/** A model file from disk: xcnn's safetensors, or an .onnx file (src/onnx/). */
+/** A safetensors model file from disk (the package's `loadModel`, src/onnx/load-model.ts, reads ONNX too). */
 export function loadModel(path: string, backend: Backend): LoadedModel {
-  return decodeAnyModel(readModelFile(path), path, backend);
+  return decodeModel(readModelFile(path), path, backend);
 }
 
 /**

@@ -1,19 +1,24 @@
 /**
- * Whether a model file is ONNX rather than safetensors, from its name or its first bytes. Browser-safe and
- * free of protobufjs, so the core (model-file.ts) can tell an ONNX file apart and say where it is read.
+ * Whether a model file is ONNX rather than safetensors, from its first bytes or its name. Browser-safe and
+ * free of protobufjs, so the core (model-file.ts) can tell an ONNX file apart and say where it is read, and the
+ * command line loads the ONNX reader (and protobufjs) only for an ONNX file.
  */
 
 /**
- * An `.onnx` name, or (any name but `.safetensors`) bytes that begin as a ModelProto does: ir_version (field
- * 1, a small varint) and then another ModelProto field. A safetensors file begins with its header's length
- * and has `{` at byte 8, which this never takes for ONNX.
+ * The bytes decide when they can: ONNX when they begin as a ModelProto does, safetensors when byte 8 is the
+ * `{` that opens its header; bytes that look like neither (cut, or not a model) are ONNX when the name ends
+ * in `.onnx`, so that the error is about the format the user meant.
  */
 export function isOnnxModel(bytes: Uint8Array, source: string): boolean {
-  const name = source.toLowerCase();
-  if (name.endsWith('.onnx')) return true;
-  if (name.endsWith('.safetensors')) return false;
-  return looksLikeOnnx(bytes);
+  if (looksLikeOnnx(bytes)) return true;
+  if (bytes.length > 8 && bytes[8] === 0x7b) return false;
+  return source.toLowerCase().endsWith('.onnx');
 }
+
+/**
+ * Bytes that begin as a ModelProto does: ir_version (field 1, a small varint), then another ModelProto field.
+ * A safetensors file has its header's length first and `{` at byte 8, which this never takes for ONNX.
+ */
 
 export function looksLikeOnnx(bytes: Uint8Array): boolean {
   if (bytes.length < 3 || bytes[0] !== 0x08) return false;
