@@ -126,6 +126,37 @@ describe('ONNX graphs as torch.onnx.export and tf2onnx write them, against ONNX 
     expect(network.inputShape).toEqual([3, 8, 8]);
   });
 
+  it('the Keras way (tf2onnx): NHWC in, a Transpose to NHWC before the flatten, Reshape [-1, F], MatMul + Add, Softmax', async () => {
+    const [h, w, c] = [6, 6, 2];
+    const bytes = graphBytes({
+      inputShape: ['N', h, w, c],
+      output: 'probabilities',
+      nodes: [
+        node('Transpose', ['input'], ['nchw'], [ints('perm', [0, 3, 1, 2])]),
+        node('Conv', ['nchw', 'conv.w', 'conv.b'], ['conv'], [ints('kernel_shape', [3, 3]), ints('strides', [1, 1]), text('auto_pad', 'VALID')]),
+        node('Relu', ['conv'], ['relu']),
+        node('Transpose', ['relu'], ['nhwc'], [ints('perm', [0, 2, 3, 1])]),
+        node('Reshape', ['nhwc', 'shape'], ['flat']),
+        node('MatMul', ['flat', 'dense.w'], ['mm']),
+        node('Add', ['mm', 'dense.b'], ['logits']),
+        node('Softmax', ['logits'], ['probabilities'], [int('axis', -1)]),
+      ],
+      initializers: [weights('conv.w', [3, 2, 3, 3], 41), weights('conv.b', [3], 42), int64TensorProto('shape', [-1, 48]), weights('dense.w', [48, 4], 43), weights('dense.b', [4], 44)],
+    });
+    const { network } = decodeOnnxModel(bytes, 'keras.onnx', backend);
+    expect(network.spec).toBe('conv(3,3) relu flatten linear(4)');
+    const nchw = randomInput(2 * c * h * w, 6);
+    const nhwc = new Float32Array(nchw.length);
+    for (let n = 0; n < 2; n++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) nhwc[((n * h + y) * w + x) * c + k] = nchw[((n * c + k) * h + y) * w + x];
+    const probabilities = await runtimeOutput(bytes, nhwc, [2, h, w, c], 'probabilities');
+    const logits = logitsOf(network, nchw, 2);
+    for (let n = 0; n < 2; n++) {
+      const row = Array.from(logits.subarray(4 * n, 4 * n + 4));
+      const total = row.reduce((sum, z) => sum + Math.exp(z), 0);
+      row.forEach((z, k) => expect(probabilities[4 * n + k]).toBeCloseTo(Math.exp(z) / total, 6));
+    }
+  });
+
   it('Gemm with transB 0, alpha and beta, and without a bias; weights in float_data; Identity and Dropout', async () => {
     const asFloatData = (t: OnnxTensor): OnnxTensor => ({ name: t.name, dims: t.dims, dataType: DATA_TYPE.FLOAT, floatData: [t.rawData!] });
     const network = await expectRuntimeLogits(
@@ -232,8 +263,18 @@ describe('ONNX graphs xcnn cannot express, refused in one line', () => {
     ],
     [
       'a Transpose that is not the first node',
+      base([node('Relu', ['input'], ['a']), node('Transpose', ['a'], ['t'], [ints('perm', [0, 1, 3, 2])], 'transpose_0'), node('Flatten', ['t'], ['logits'])]),
+      "m.onnx: node 'transpose_0' (Transpose) with perm [0, 1, 3, 2]: xcnn takes a Transpose only first, from NHWC to NCHW (perm [0, 3, 1, 2]), or to NHWC (perm [0, 2, 3, 1]) right before a Flatten and a linear layer",
+    ],
+    [
+      'a Transpose to NHWC that no linear layer follows',
       base([node('Relu', ['input'], ['a']), node('Transpose', ['a'], ['t'], [ints('perm', [0, 2, 3, 1])], 'transpose_0'), node('Flatten', ['t'], ['logits'])]),
-      "m.onnx: node 'transpose_0' (Transpose) with perm [0, 2, 3, 1]: xcnn takes a Transpose only as the first node, from NHWC to NCHW (perm [0, 3, 1, 2])",
+      "m.onnx: node 'transpose_0' (Transpose): a Transpose to NHWC that no linear layer follows: xcnn takes it only right before a Flatten and a Gemm or MatMul",
+    ],
+    [
+      'a Transpose to NHWC followed by a layer other than a flatten',
+      base([node('Relu', ['input'], ['a']), node('Transpose', ['a'], ['t'], [ints('perm', [0, 2, 3, 1])], 'transpose_0'), node('Relu', ['t'], ['r'], [], 'relu_0'), node('Flatten', ['r'], ['logits'])]),
+      "m.onnx: node 'relu_0' (Relu) after the Transpose to NHWC node 'transpose_0' (Transpose): xcnn takes that Transpose only right before a Flatten and a linear layer (Gemm or MatMul)",
     ],
     [
       'a reshape that is not a flatten',

@@ -24,8 +24,10 @@
  *   Identity, Pad        nothing (a Pad only when it adds no padding, as torch.onnx.export writes before an
  *                        AveragePool; an Identity of a constant is that constant)
  *   Softmax              only last, and removed: xcnn explains the logits
- *   Transpose            only first, perm [0, 3, 1, 2]: an NHWC input (tf2onnx's Keras models); the network
- *                        then takes NCHW images, as every xcnn model does
+ *   Transpose            first, perm [0, 3, 1, 2]: an NHWC input (tf2onnx's Keras models); the network
+ *                        then takes NCHW images, as every xcnn model does. Or perm [0, 2, 3, 1] right before
+ *                        the Flatten (Keras flattens channels last): folded into the next linear layer's
+ *                        weight, whose columns are reordered to xcnn's [C, H, W] flatten
  *
  * The shape arithmetic torch.onnx.export writes before a Reshape (`x.view(x.size(0), -1)`: Shape → Gather →
  * Unsqueeze → Concat with a constant) is folded: Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Slice
@@ -60,6 +62,7 @@ interface PendingTensor {
   tensor: OnnxTensor;
   dims: number[]; // as xcnn stores it
   transpose?: boolean; // a 2-D [in, out] stored, [out, in] wanted
+  channelsLast?: number[]; // [C, H, W]: the weight's inputs are a flatten of [H, W, C] (Keras'), xcnn's of [C, H, W]
   scale?: number; // Gemm's alpha or beta
   offset?: number; // added after (batch norm's ε folded into the variance)
   zeros?: boolean; // no tensor: a missing bias
@@ -138,6 +141,9 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
   let nhwc = false;
   const layers: MappedLayer[] = [];
   let softmaxAt: OnnxNode | null = null;
+  // A Transpose to [N, H, W, C] before the flatten (Keras flattens channels last): the next linear layer's
+  // weight columns are reordered to xcnn's [C, H, W] flatten instead.
+  let channelsLast: { node: OnnxNode; shape: number[] } | null = null;
 
   const geometryFrom = (layout: 'NCHW' | 'NHWC'): number[] => {
     const [c, h, w] = layout === 'NCHW' ? [inputDims[1], inputDims[2], inputDims[3]] : [inputDims[3], inputDims[1], inputDims[2]];
@@ -204,8 +210,13 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
     if (softmaxAt !== null) throw refuse(source, `${describe(node)} comes after the Softmax ${describe(softmaxAt)}; xcnn takes a Softmax only as the last node`);
     if (op === 'Transpose') {
       const perm = intsAttribute(node, 'perm', source) ?? [];
+      if (perm.join(',') === '0,2,3,1' && shape !== null && shape.length === 3 && channelsLast === null) {
+        channelsLast = { node, shape };
+        current = output;
+        continue;
+      }
       if (layers.length > 0 || shape !== null || perm.join(',') !== '0,3,1,2') {
-        throw refuse(source, `${describe(node)} with perm [${perm.join(', ')}]: xcnn takes a Transpose only as the first node, from NHWC to NCHW (perm [0, 3, 1, 2])`);
+        throw refuse(source, `${describe(node)} with perm [${perm.join(', ')}]: xcnn takes a Transpose only first, from NHWC to NCHW (perm [0, 3, 1, 2]), or to NHWC (perm [0, 2, 3, 1]) right before a Flatten and a linear layer`);
       }
       nhwc = true;
       shape = geometryFrom('NHWC');
@@ -213,6 +224,11 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
       continue;
     }
     if (shape === null) shape = geometryFrom('NCHW');
+    if (channelsLast !== null) {
+      const flat = shape.length === 1;
+      const allowed = flat ? ['Gemm', 'MatMul', 'Relu', 'Dropout', 'Identity'] : ['Flatten', 'Reshape', 'Identity'];
+      if (!allowed.includes(op)) throw refuse(source, `${describe(node)} after the Transpose to NHWC ${describe(channelsLast.node)}: xcnn takes that Transpose only right before a Flatten and a linear layer (Gemm or MatMul)`);
+    }
     const attributes = attributeMap(node);
     const unsupported = (what: string) => refuse(source, `${describe(node)}: ${what}`);
     switch (op) {
@@ -330,7 +346,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         if (inFeatures !== shape![0]) throw unsupported(`its weight (B) [${dims.join(', ')}] takes ${inFeatures} features (transB ${transB ? 1 : 0}), but its input has ${shape![0]}`);
         const alpha = floatAttribute(attributes, 'alpha', 1);
         const beta = floatAttribute(attributes, 'beta', 1);
-        const tensors: Record<string, PendingTensor> = { weight: { tensor: weight, dims: [out, inFeatures], transpose: !transB, scale: alpha === 1 ? undefined : alpha } };
+        const tensors: Record<string, PendingTensor> = { weight: { tensor: weight, dims: [out, inFeatures], transpose: !transB, scale: alpha === 1 ? undefined : alpha, channelsLast: channelsLast?.shape } };
+        channelsLast = null;
         tensors.bias = nodeInputs[2] ? biasTensor(tensorOf(nodeInputs[2], node, 'bias (C)'), out, node, beta) : { tensor: {}, dims: [out], zeros: true };
         push(node, { kind: 'linear', args: { out } }, tensors);
         break;
@@ -340,7 +357,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         const weight = tensorOf(nodeInputs[1], node, 'weight');
         const dims = dimsOf(weight, node, 'weight');
         if (dims.length !== 2 || dims[0] !== shape![0]) throw unsupported(`its weight has dims [${dims.join(', ')}]; expected [${shape![0]}, out] for its input [N, ${shape![0]}]`);
-        push(node, { kind: 'linear', args: { out: dims[1] } }, { weight: { tensor: weight, dims: [dims[1], dims[0]], transpose: true }, bias: { tensor: {}, dims: [dims[1]], zeros: true } }, true);
+        push(node, { kind: 'linear', args: { out: dims[1] } }, { weight: { tensor: weight, dims: [dims[1], dims[0]], transpose: true, channelsLast: channelsLast?.shape }, bias: { tensor: {}, dims: [dims[1]], zeros: true } }, true);
+        channelsLast = null;
         break;
       }
       case 'Add': {
@@ -367,6 +385,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
     throw refuse(source, `the ONNX graph's outputs are ${outputs.map((o) => `'${o.name}'`).join(', ') || 'none'}, but its chain of layers ends in '${current}': xcnn takes one output, the last node's`);
   }
   if (shape === null || layers.length === 0) throw refuse(source, 'the ONNX graph has no layers xcnn runs');
+  if (channelsLast !== null) throw refuse(source, `${describe((channelsLast as { node: OnnxNode }).node)}: a Transpose to NHWC that no linear layer follows: xcnn takes it only right before a Flatten and a Gemm or MatMul`);
   if (shape.length !== 1) throw refuse(source, `the ONNX graph ends in [N, ${(shape as number[]).join(', ')}]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)`);
   const [channels, height, width] = nhwc ? geometryFrom('NHWC') : geometryFrom('NCHW');
   const geometry: NetworkGeometry = { channels, height, width, classes: shape[0] };
@@ -608,6 +627,20 @@ function readPending(pending: PendingTensor, name: string, source: string): Floa
     const transposed = new Float32Array(count);
     for (let i = 0; i < inFeatures; i++) for (let o = 0; o < out; o++) transposed[o * inFeatures + i] = data[i * out + o];
     data = transposed;
+  }
+  if (pending.channelsLast) {
+    // Column (h·W + w)·C + c of the file's weight is xcnn's column (c·H + h)·W + w.
+    const [out, inFeatures] = pending.dims;
+    const [channels, height, width] = pending.channelsLast;
+    const reordered = new Float32Array(count);
+    for (let o = 0; o < out; o++) {
+      for (let c = 0; c < channels; c++) {
+        for (let h = 0; h < height; h++) {
+          for (let w = 0; w < width; w++) reordered[o * inFeatures + (c * height + h) * width + w] = data[o * inFeatures + (h * width + w) * channels + c];
+        }
+      }
+    }
+    data = reordered;
   }
   if (pending.scale !== undefined) for (let k = 0; k < data.length; k++) data[k] *= pending.scale;
   if (pending.offset !== undefined) for (let k = 0; k < data.length; k++) data[k] += pending.offset;
