@@ -6,6 +6,7 @@
  * tensor matters. The file itself: opset 13, a dynamic batch dimension, `input` [N, C, H, W] and `logits`
  * [N, classes], no Dropout node, the metadata in metadata_props.
  */
+import { build } from 'esbuild';
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +147,16 @@ describe('the exported file', () => {
     expect(metadata.arch).toBe('conv(4,3,stride=2,pad=1) bn relu maxpool(2) dropout(0.3) flatten linear(5) relu dropout(0.5) linear(3)');
     expect(JSON.parse(metadata.class_names!)).toEqual(['class 0', 'class 1', 'class 2']);
     expect(JSON.parse(metadata.geometry!)).toEqual(geometry);
+  });
+});
+
+describe("the 'xcnn/onnx' entry", () => {
+  it('bundles for a browser with esbuild (protobufjs included, no Node built-in needed)', async () => {
+    const entry = new URL('../src/onnx/index.ts', import.meta.url).pathname;
+    const result = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', target: 'es2022', write: false, logLevel: 'silent' });
+    expect(result.errors).toEqual([]);
+    const code = new TextDecoder().decode(result.outputFiles[0].contents);
+    expect(code).toContain('encodeOnnxModel');
+    expect(code).not.toMatch(/from\s*["']node:|require\(["'](fs|path|node:)/);
   });
 });
