@@ -37,6 +37,7 @@ import { isMethodName, METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodN
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
 import { PLACEMENTS, type Placement } from './explain/placement.js';
 import { imageSetOf, type Images } from './classifier-images.js';
+import { isOnnxModel } from './onnx/onnx-sniff.js';
 import { decodeModel, encodeModel, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
 import type { Network } from './model/network.js';
 import type { Adam } from './train/adam.js';
@@ -153,7 +154,8 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
   const arch = options.arch;
   if (arch !== undefined && typeof arch !== 'string') throw badArgument(`${what}: arch must be a string (a spec such as "conv(8,3) relu flatten linear(10)", or a preset name), not ${describeArray(arch)}`);
   const input = options.input === undefined ? undefined : inputOption(options.input);
-  if (input !== undefined && arch === undefined) throw badArgument(`${what}: input is for a file without an architecture, given with arch; a model xcnn wrote knows its input size`);
+  // An ONNX graph may leave its height and width free (a dim_param): input gives them.
+  if (input !== undefined && arch === undefined && !(file !== null && isOnnxModel(file.bytes, file.source))) throw badArgument(`${what}: input is for a file without an architecture, given with arch (or an ONNX graph of free size); a model xcnn wrote knows its input size`);
   if (file === null && arch !== undefined) throw badArgument(`${what}: arch is for a model file without an architecture; the shipped model has one (give the file as model)`);
   const backendChoice = options.backend ?? 'wasm';
   const threads = threadsOption(what, options.threads, backendChoice, environment);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/classifier-node.js';
 import { decodeOnnxFile } from '../src/onnx/onnx-file.js';
+import { graphBytes, int, node, weights } from './fixtures/onnx-graphs.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
 
 const { work, xcnn } = cliWorkspace('xcnn-onnx-');
@@ -77,6 +78,21 @@ describe('xcnn export and ONNX models on the command line', () => {
     ['an --out that is a folder', ['export', '--out', '.'], 2, '--out . is a folder: give the file to write, e.g. --out ./model.onnx'],
   ])('refuses %s in one line', (_, args, status, message) => {
     expectOneLineError(xcnn(...(args as string[])), status as number, message as string);
+  });
+
+  it('takes --input (without --arch) for an ONNX graph whose height and width are free, and asks for it otherwise', async () => {
+    const free = graphBytes({
+      inputShape: ['N', 1, 'height', 'width'],
+      nodes: [node('Conv', ['input', 'w', 'b'], ['conv']), node('Relu', ['conv'], ['relu']), node('GlobalAveragePool', ['relu'], ['gap']), node('Flatten', ['gap'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])],
+      initializers: [weights('w', [3, 1, 3, 3], 1), weights('b', [3], 2), weights('fc', [10, 3], 3)],
+    });
+    writeFileSync(join(work, 'free.onnx'), free);
+    expectOneLineError(xcnn('evaluate', '--model', 'free.onnx', '--test-limit', '20'), 2, "free.onnx: the ONNX graph's input 'input' has a free height ('height'): give the image size with --input CxHxW");
+    const run = xcnn('evaluate', '--model', 'free.onnx', '--input', '1x28x28', '--test-limit', '20', '--backend', 'ts');
+    expect(run.status, run.stderr).toBe(0);
+    const classifier = await loadClassifier({ model: join(work, 'free.onnx'), input: '28x28', backend: 'ts' });
+    expect(classifier.info.inputShape).toEqual([1, 28, 28]);
+    await classifier.close();
   });
 
   it('refuses a file named .onnx that is not ONNX, in one line', () => {

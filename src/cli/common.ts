@@ -31,6 +31,13 @@ export const backendFlag: Flags = {
   backend: { type: 'string', value: 'ts|wasm', help: 'Compute backend: wasm for WebAssembly SIMD, ts for the TypeScript reference.', default: 'wasm', choices: backendNames },
 };
 
+/** --input: with --arch, or for an .onnx model (whose graph may leave the height and width free). */
+const inputWithArch = onlyWith('arch', 'the input size of a model given by its architecture; a model xcnn wrote records its own');
+const inputApplies: FlagRule = {
+  applies: (values) => inputWithArch.applies(values) || String(values.model ?? '').toLowerCase().endsWith('.onnx'),
+  refusal: inputWithArch.refusal,
+};
+
 /** --arch's text is checked as a spec (or a preset's name) as the flags are read; its shapes are checked once the input size is known. */
 function checkArch(text: string): void {
   parseSpec(resolveSpec(text, 1));
@@ -40,9 +47,9 @@ export const archFlag: Flags = {
   input: {
     type: 'string',
     value: 'CxHxW',
-    help: 'With --arch: the input size of a model file without geometry metadata, e.g. 3x32x32, each size 1 to 4096 (default: the size its tensors fit, 28×28 first; a network with gap fits any).',
+    help: 'With --arch: the input size of a model file without geometry metadata, e.g. 3x32x32, each size 1 to 4096 (default: the size its tensors fit, 28×28 first; a network with gap fits any); or of an .onnx model whose graph leaves it free.',
     check: (text) => inputFlag(text),
-    appliesWhen: [onlyWith('arch', 'the input size of a model given by its architecture; a model xcnn wrote records its own')],
+    appliesWhen: [inputApplies],
   },
   arch: {
     type: 'string',
