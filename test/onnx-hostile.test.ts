@@ -12,6 +12,7 @@ import { XcnnError } from '../src/errors.js';
 import { decodeOnnxFile, MAX_FIELDS } from '../src/onnx/onnx-file.js';
 import { encodeOnnxModel } from '../src/onnx/onnx-export.js';
 import { decodeOnnxModel } from '../src/onnx/onnx-import.js';
+import { isOnnxModel, looksLikeOnnx } from '../src/onnx/onnx-sniff.js';
 import { seededNetwork } from './fixtures/any-networks.js';
 
 const backend = new ReferenceBackend();
@@ -94,5 +95,36 @@ describe('ONNX files cut, changed or made up', () => {
 
   it('refuses a field of the wrong wire type (graph as a number)', () => {
     expect(() => decodeOnnxFile(Uint8Array.from([0x08, 0x07, 0x38, 0x01]), 'm.onnx')).toThrow("m.onnx: not a valid ONNX file: field 'graph' of ModelProto at byte 2 has wire type 0, expected that of a GraphProto");
+  });
+});
+
+describe('telling ONNX from safetensors by the first bytes', () => {
+  const bytes = (...values: number[]) => Uint8Array.from(values);
+
+  it('takes ir_version (field 1) followed by any ModelProto field for ONNX', () => {
+    for (const tag of [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72]) expect(looksLikeOnnx(bytes(0x08, 0x07, tag)), `tag ${tag}`).toBe(true);
+    expect(looksLikeOnnx(bytes(0x08, 0x87, 0x01, 0x3a))).toBe(true); // ir_version 135: a two-byte varint
+    expect(looksLikeOnnx(bytes(0x08, 0x80, 0x80, 0x80, 0x80, 0x01, 0x3a))).toBe(true); // five bytes
+  });
+
+  it('takes nothing else', () => {
+    expect(looksLikeOnnx(bytes())).toBe(false);
+    expect(looksLikeOnnx(bytes(0x08, 0x07))).toBe(false); // too short to hold a second field
+    expect(looksLikeOnnx(bytes(0x09, 0x07, 0x3a))).toBe(false); // field 1 with another wire type
+    expect(looksLikeOnnx(bytes(0x10, 0x07, 0x3a))).toBe(false); // field 2 first
+    expect(looksLikeOnnx(bytes(0x08, 0x07, 0x0a))).toBe(false); // field 1 again: no ModelProto field follows
+    expect(looksLikeOnnx(bytes(0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x3a))).toBe(false); // a six-byte "version"
+    expect(looksLikeOnnx(bytes(0x08, 0x07, 0x3a, 0, 0, 0, 0, 0, 0x7b))).toBe(false); // '{' at byte 8: a safetensors header
+    expect(looksLikeOnnx(bytes(0x08, 0x07, 0x3a, 0, 0, 0, 0, 0))).toBe(true); // eight bytes: no byte 8 to look at
+  });
+
+  it('lets the bytes decide over the name, and the name decide bytes that are neither', () => {
+    const onnx = bytes(0x08, 0x07, 0x3a, 0x00);
+    const safetensors = bytes(2, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d);
+    const junk = new TextEncoder().encode('hello, world');
+    expect([isOnnxModel(onnx, 'm.safetensors'), isOnnxModel(onnx, 'm')]).toEqual([true, true]);
+    expect([isOnnxModel(safetensors, 'm.onnx'), isOnnxModel(safetensors, 'm')]).toEqual([false, false]);
+    expect([isOnnxModel(junk, 'junk.ONNX'), isOnnxModel(junk, 'junk.safetensors'), isOnnxModel(junk, 'model')]).toEqual([true, false, false]);
+    expect(isOnnxModel(bytes(1, 2, 3, 4, 5, 6, 7, 8), 'x.onnx')).toBe(true); // eight bytes, no '{' to read
   });
 });

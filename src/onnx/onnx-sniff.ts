@@ -23,8 +23,12 @@ export function isOnnxModel(bytes: Uint8Array, source: string): boolean {
 export function looksLikeOnnx(bytes: Uint8Array): boolean {
   if (bytes.length < 3 || bytes[0] !== 0x08) return false;
   if (bytes.length > 8 && bytes[8] === 0x7b) return false; // safetensors' '{'
+  // ir_version: a varint of at most five bytes (bytes 1 to 5); past the end, bytes[at] is undefined, & 0x80 is 0.
   let at = 1;
-  while (at < bytes.length && at < 6 && bytes[at] & 0x80) at++;
+  while (bytes[at] & 0x80) {
+    at++;
+    if (at > 5) return false;
+  }
   const next = bytes[at + 1];
   // producer_name 2, producer_version 3, domain 4, model_version 5, doc_string 6, graph 7, opset_import 8, metadata_props 14
   return next !== undefined && [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72].includes(next);
