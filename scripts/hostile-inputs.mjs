@@ -47,6 +47,27 @@ function safetensors(header, data) {
   return Buffer.concat([length, json, data]);
 }
 
+const onnxModule = await import(join(root, 'dist', 'src', 'onnx', 'onnx-export.js'));
+const onnxFile = await import(join(root, 'dist', 'src', 'onnx', 'onnx-file.js'));
+
+/** The shipped model as a network and its info, loaded by the built package. */
+function shippedNetwork() {
+  return [shippedLoaded.network, shippedLoaded.info];
+}
+const { loadModel, ReferenceBackend } = await import(join(root, 'dist', 'src', 'node.js'));
+const shippedLoaded = loadModel(shippedModel, new ReferenceBackend());
+
+/** A protobuf varint's bytes. */
+function varint(value) {
+  const out = [];
+  while (value >= 0x80) {
+    out.push((value % 128) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  out.push(value);
+  return out;
+}
+
 /** The shipped model's header and data, to change one thing at a time. */
 function shippedParts() {
   const bytes = readFileSync(shippedModel);
@@ -154,6 +175,19 @@ function makeFiles() {
   writeFileSync(at('bad-geometry.safetensors'), withHeader((h) => { h.__metadata__.geometry = '{"channels":1,"height":-28,"width":28,"classes":10}'; }));
   writeFileSync(at('bad-class-names.safetensors'), withHeader((h) => { h.__metadata__.class_names = '["only one"]'; }));
   writeFileSync(at('metadata-flood.safetensors'), withHeader((h) => { for (let k = 0; k < 200_000; k++) h.__metadata__[`k${k}`] = 'v'; }));
+
+  // ONNX models: the shipped model exported, then cut or changed (the reader is dist/'s, so npm run build first).
+  const onnx = onnxModule.encodeOnnxModel(...shippedNetwork());
+  writeFileSync(at('truncated.onnx'), onnx.subarray(0, 1000));
+  writeFileSync(at('not-onnx.onnx'), 'hello, world');
+  const decoded = onnxFile.decodeOnnxFile(onnx, 'm.onnx');
+  decoded.graph.node[0].opType = 'Sigmoid';
+  writeFileSync(at('unsupported-op.onnx'), onnxFile.encodeOnnxFile(decoded));
+  // 250,000 empty nodes: 500 kB that would decode into 250,000 objects.
+  const nodes = Buffer.alloc(500_000);
+  for (let k = 0; k < nodes.length; k += 2) nodes[k] = 0x0a;
+  const graphLength = Buffer.from(varint(nodes.length));
+  writeFileSync(at('node-flood.onnx'), Buffer.concat([Buffer.from([0x08, 0x07, 0x3a]), graphLength, nodes]));
 
   // Data folders.
   dataFolder('data-bad-magic', { 't10k-images-idx3-ubyte': Buffer.concat([Buffer.from([1, 2, 8, 3]), idx([8, 28, 28]).subarray(4)]) });
@@ -296,12 +330,17 @@ function cases({ hasFifo }) {
       ['a negative geometry', at('bad-geometry.safetensors')],
       ['one class name for ten classes', at('bad-class-names.safetensors')],
       ['200,000 metadata entries', at('metadata-flood.safetensors')],
+      ['a truncated ONNX file', at('truncated.onnx')],
+      ['an .onnx file that is not ONNX', at('not-onnx.onnx')],
+      ['an ONNX graph with an op xcnn cannot run', at('unsupported-op.onnx')],
+      ['an ONNX graph of 250,000 nodes', at('node-flood.onnx')],
     ].flatMap(([what, file]) => [
       [`model: ${what} (evaluate)`, ['evaluate', '--model', file, '--test-limit', '10']],
       [`model: ${what} (explain)`, ['explain', '--model', file, '--index', '0']],
       [`model: ${what} (report)`, ['report', '--model', file, '--test-limit', '10', '--out', 'report-out']],
       [`model: ${what} (faithfulness)`, ['faithfulness', '--model', file, '--n', '4', '--out', 'faith-out']],
       [`model: ${what} (serve)`, ['serve', '--model', file, '--port', '0']],
+      [`model: ${what} (export)`, ['export', '--model', file, '--out', 'export-out/model.onnx']],
     ]),
 
     // Data folders, through evaluate (test split) and train (both splits).

@@ -17,6 +17,8 @@ import { ThreadPool } from './parallel/thread-pool.js';
 /** Node's files and threads: the model and kernels read from disk, a ThreadPool for threads > 1. */
 const NODE_ENVIRONMENT: ClassifierEnvironment = {
   readModel: readModelFile,
+  // The ONNX reader (and protobufjs) is loaded the first time it is needed.
+  decodeModel: async (bytes, source, backend, options) => (await import('./onnx/any-model.js')).decodeAnyModel(bytes, source, backend, options),
   loadShippedModel: (backend) => loadShippedModel(backend),
   createWasmBackend: () => createBackend('wasm'),
   startThreads: async (network, threads, optimizer, seed, labelSmoothing): Promise<ClassifierThreads> => {

@@ -37,7 +37,8 @@ import { isMethodName, METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodN
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
 import { PLACEMENTS, type Placement } from './explain/placement.js';
 import { imageSetOf, type Images } from './classifier-images.js';
-import { encodeModel, loadModelFromBytes, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
+import { isOnnxModel } from './onnx/onnx-sniff.js';
+import { decodeModel, encodeModel, type LoadedModel, type ModelInfo, type ModelLoadOptions } from './model/model-file.js';
 import type { Network } from './model/network.js';
 import type { Optimizer } from './train/optimizer.js';
 import type { TrainStep } from './train/step.js';
@@ -125,6 +126,8 @@ export interface ClassifierEnvironment {
   loadShippedModel: (backend: Backend) => Promise<LoadedModel>;
   createWasmBackend: () => Promise<Backend>;
   readModel?: (path: string) => Uint8Array;
+  /** Reads a model file's bytes (default: the core's, safetensors; Node's reads ONNX too). */
+  decodeModel?: (bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions) => LoadedModel | Promise<LoadedModel>;
   startThreads?: (network: Network, threads: number, optimizer?: Optimizer, seed?: number, labelSmoothing?: number) => Promise<ClassifierThreads>;
   maxThreads?: number;
 }
@@ -151,13 +154,14 @@ export async function openClassifier(options: ClassifierOptions, environment: Cl
   const arch = options.arch;
   if (arch !== undefined && typeof arch !== 'string') throw badArgument(`${what}: arch must be a string (a spec such as "conv(8,3) relu flatten linear(10)", or a preset name), not ${describeArray(arch)}`);
   const input = options.input === undefined ? undefined : inputOption(options.input);
-  if (input !== undefined && arch === undefined) throw badArgument(`${what}: input is for a file without an architecture, given with arch; a model xcnn wrote knows its input size`);
+  // An ONNX graph may leave its height and width free (a dim_param): input gives them.
+  if (input !== undefined && arch === undefined && !(file !== null && isOnnxModel(file.bytes, file.source))) throw badArgument(`${what}: input is for a file without an architecture, given with arch (or an ONNX graph of free size); a model xcnn wrote knows its input size`);
   if (file === null && arch !== undefined) throw badArgument(`${what}: arch is for a model file without an architecture; the shipped model has one (give the file as model)`);
   const backendChoice = options.backend ?? 'wasm';
   const threads = threadsOption(what, options.threads, backendChoice, environment);
   const { backend, owned } = await backendOf(what, backendChoice, options.kernels, environment);
   try {
-    const { network, info } = file === null ? await environment.loadShippedModel(backend) : loadModelFromBytes(file.bytes, backend, file.source, { arch, input } satisfies ModelLoadOptions);
+    const { network, info } = file === null ? await environment.loadShippedModel(backend) : await (environment.decodeModel ?? decodeModel)(file.bytes, file.source, backend, { arch, input } satisfies ModelLoadOptions);
     const pool = threads > 1 ? await environment.startThreads!(network, threads) : null;
     return new Classifier(network, info, { threads: pool, ownsBackend: owned });
   } catch (error) {

@@ -130,6 +130,13 @@ export const MUTATION_GROUPS = {
     mutate: ['src/report/galleries.ts', 'src/report/faithfulness-file.ts'],
     tests: ['test/galleries.test.ts', 'test/faithfulness-file.test.ts'],
   },
+  // ONNX in and out: the reader's structural walk, tensors, the graph mapping and the export. Left out: the
+  // PyTorch comparison (it probes for torch each time its file loads, seconds a mutant) and the export's runs of
+  // every preset in ONNX Runtime (tens of seconds); onnx-import's graphs run ONNX Runtime on small nets.
+  onnx: {
+    mutate: ['src/onnx/onnx-file.ts', 'src/onnx/onnx-tensors.ts', 'src/onnx/onnx-import.ts', 'src/onnx/onnx-export.ts', 'src/onnx/onnx-sniff.ts', 'src/onnx/onnx-schema.ts'],
+    tests: ['test/onnx-import.test.ts', 'test/onnx-hostile.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],

@@ -120,8 +120,8 @@ describe('an unknown flag or command', () => {
     for (const [typed, meant] of [['trian', 'train'], ['evalute', 'evaluate'], ['explian', 'explain'], ['reprot', 'report'], ['faithfullness', 'faithfulness'], ['serv', 'serve'], ['gradchek', 'gradcheck'], ['verison', 'version']]) {
       expectOneLineError(await xcnn(typed), 2, `xcnn: unknown command '${typed}'; did you mean ${meant}? (see xcnn --help)`);
     }
-    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, report, faithfulness, serve, gradcheck (see xcnn --help)");
-    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, report, faithfulness, serve, gradcheck (see xcnn --help)");
+    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
+    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
   });
 
   it('measures closeness by edits, a swap of neighbours counting one', () => {
@@ -291,6 +291,7 @@ describe('numbers out of range', () => {
     },
     faithfulness: { n: { min: 1, max: 100_000 }, steps: { min: 1, max: 1_000 }, sanity: { min: 1, max: 100_000 }, seed: SEED, 'figure-rows': { min: 0, max: 50 } },
     serve: { port: { min: 0, max: 65_535 } },
+    export: {},
     gradcheck: {
       classes: { min: 1, max: 4096 },
       batch: { min: 1, max: 64 },

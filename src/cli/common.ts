@@ -8,6 +8,7 @@ import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
 import { decodeModel, type ModelInfo } from '../model/model-file.js';
+import { isOnnxModel } from '../onnx/onnx-sniff.js';
 import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
 import { parseSpec, resolveSpec } from '../model/spec.js';
@@ -30,6 +31,13 @@ export const backendFlag: Flags = {
   backend: { type: 'string', value: 'ts|wasm', help: 'Compute backend: wasm for WebAssembly SIMD, ts for the TypeScript reference.', default: 'wasm', choices: backendNames },
 };
 
+/** --input: with --arch, or for an .onnx model (whose graph may leave the height and width free). */
+const inputWithArch = onlyWith('arch', 'the input size of a model given by its architecture; a model xcnn wrote records its own');
+const inputApplies: FlagRule = {
+  applies: (values) => inputWithArch.applies(values) || String(values.model ?? '').toLowerCase().endsWith('.onnx'),
+  refusal: inputWithArch.refusal,
+};
+
 /** --arch's check: a preset's name or a spec that parses (its shapes are checked once the input is known). */
 export function checkArch(text: string): void {
   parseSpec(resolveSpec(text, 1));
@@ -39,9 +47,9 @@ export const archFlag: Flags = {
   input: {
     type: 'string',
     value: 'CxHxW',
-    help: 'With --arch: the input size of a model file without geometry metadata, e.g. 3x32x32, each size 1 to 4096 (default: the size its tensors fit, 28×28 first; a network with gap fits any).',
+    help: 'With --arch: the input size of a model file without geometry metadata, e.g. 3x32x32, each size 1 to 4096 (default: the size its tensors fit, 28×28 first; a network with gap fits any); or of an .onnx model whose graph leaves it free.',
     check: (text) => inputFlag(text),
-    appliesWhen: [onlyWith('arch', 'the input size of a model given by its architecture; a model xcnn wrote records its own')],
+    appliesWhen: [inputApplies],
   },
   arch: {
     type: 'string',
@@ -129,7 +137,8 @@ function shownPath(path: string): string {
 }
 
 /**
- * Reads --model (its errors name the file; the shipped model when it is left out) and builds it on
+ * Reads --model (its errors name the file; the shipped model when it is left out: safetensors, a PyTorch
+ * state_dict with --arch, or ONNX) and builds it on
  * --backend; --threads is checked too. The file is read before the backend is made, so a bad path fails
  * before any compilation.
  */
@@ -140,7 +149,9 @@ export async function loadCommandModel(values: Record<string, unknown>): Promise
   const threads = threadsFrom(values, backendName);
   const arch = values.arch === undefined ? undefined : String(values.arch);
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
-  const { network, info } = decodeModel(bytes, modelPath, await createBackend(backendName), { arch, input });
+  // The ONNX reader (and protobufjs) is loaded only for an ONNX file: every command starts without it.
+  const decode = isOnnxModel(bytes, modelPath) ? (await import('../onnx/onnx-import.js')).decodeOnnxModel : decodeModel;
+  const { network, info } = decode(bytes, modelPath, await createBackend(backendName), { arch, input });
   return { modelPath, network, info, threads };
 }
 

@@ -11,6 +11,7 @@ import { packageRoot } from '../files/package-root.js';
 import { helpText, nearestName, parseFlags, terminalWidth, wrapText, type CommandSpec, type FlagValues } from './args.js';
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
+import { exportCommand, exportSpec } from './export-command.js';
 import { faithfulnessCommand, faithfulnessSpec } from './faithfulness-command.js';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck-command.js';
 import { reportCommand, reportSpec } from './report-command.js';
@@ -25,6 +26,7 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: reportSpec, run: reportCommand },
   { spec: faithfulnessSpec, run: faithfulnessCommand },
   { spec: serveSpec, run: serveCommand },
+  { spec: exportSpec, run: exportCommand },
   { spec: gradcheckSpec, run: gradcheckCommand },
 ];
 

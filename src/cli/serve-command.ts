@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { packageRoot } from '../files/package-root.js';
 import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { modelForPage } from '../serve/page-files.js';
+import { isOnnxModel } from '../onnx/onnx-sniff.js';
 import { checkedHost, DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { pageContent } from '../serve/served-file.js';
 import { numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
@@ -44,8 +45,12 @@ export async function serveCommand(values: FlagValues): Promise<number> {
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
   // The model gets every command's checks before the server starts (a regular file of sane size that
   // decodes), and the page is sent exactly the bytes checked.
-  const model = modelForPage(readModelFile(modelPath), modelPath, { arch, input });
-  const files = pageContent(packageRoot(), { bytes: model, fileName: basename(modelPath) });
+  const bytes = readModelFile(modelPath);
+  const onnx = isOnnxModel(bytes, modelPath);
+  const decode = onnx ? (await import('../onnx/onnx-import.js')).decodeOnnxModel : undefined; // loaded only for an ONNX file
+  const model = modelForPage(bytes, modelPath, { arch, input }, decode);
+  // An ONNX file goes to the page as safetensors, named so.
+  const files = pageContent(packageRoot(), { bytes: model, fileName: onnx ? `${basename(modelPath).replace(/\.onnx$/i, '')}.safetensors` : basename(modelPath) });
   const server = await startPageServer({ files, host, port });
   if (values.model === undefined) console.error(shippedModelNotice()); // once the server is up: a refusal stays one line
   if (!server.loopback) {

@@ -139,7 +139,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   return { tensors, metadata };
 }
 
-function readElements(view: DataView, at: number, elements: number, dtype: string): Float32Array {
+/** `elements` values of `dtype` from `view` at byte `at`, little-endian, as float32 (the ONNX reader uses it too). */
+export function readElements(view: DataView, at: number, elements: number, dtype: string): Float32Array {
   const out = new Float32Array(elements);
   for (let k = 0; k < elements; k++) {
     switch (dtype) {

@@ -31,6 +31,7 @@ import type { Backend } from '../backend/backend.js';
 import { MNIST_CLASS_NAMES } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type Tensor } from '../files/safetensors.js';
+import { isOnnxModel } from '../onnx/onnx-sniff.js';
 import { createNetwork, geometryOf, MNIST_GEOMETRY, type Network } from './network.js';
 import { checkGeometry, layerNames, paperSpec, parseSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
 
@@ -75,6 +76,10 @@ export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
 }
 
 export function decodeModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
+  if (isOnnxModel(bytes, source)) {
+    // The ONNX reader (src/onnx/) needs protobufjs, a package the browser-safe core does without.
+    throw new XcnnError(`${source}: an ONNX model: the core ('xcnn/core') reads safetensors; read ONNX with 'xcnn' in Node or decodeOnnxModel from 'xcnn/onnx', or convert it with xcnn export --format safetensors`, { code: 'ERR_BAD_MODEL' });
+  }
   const file = decodeSafetensors(bytes, source);
   const network = networkFromFile(file, source, backend, [], options);
   return { network, info: disposedOnFailure(network, () => readInfo(file, source, network)) };

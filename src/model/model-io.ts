@@ -31,6 +31,7 @@ export function readModelFile(path: string): Uint8Array {
 /** The largest model file xcnn reads (2 GiB − 1, the most one buffer holds): far beyond any small CNN. */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
+/** A safetensors model file from disk (the package's `loadModel`, src/onnx/load-model.ts, reads ONNX too). */
 export function loadModel(path: string, backend: Backend): LoadedModel {
   return decodeModel(readModelFile(path), path, backend);
 }

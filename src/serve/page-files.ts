@@ -22,7 +22,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { ReferenceBackend } from '../backend/reference/index.js';
 import { XcnnError } from '../errors.js';
-import { decodeModel, encodeModel, type ModelLoadOptions } from '../model/model-file.js';
+import { decodeModel, encodeModel, type LoadedModel, type ModelLoadOptions } from '../model/model-file.js';
+import { isOnnxModel } from '../onnx/onnx-sniff.js';
 
 /** The page's own files, in web/ (the scripts' imports are added to these). */
 export const PAGE_FILES = ['web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js'];
@@ -74,10 +75,13 @@ export function pageFiles(root: string): PageFiles {
  * decoded here with every command's checks — so a file that is not a model, or does not fit `--arch`, fails
  * before the server starts — and sent as they are, or, when `--arch` or `--input` had to say what the file
  * does not, written again with the architecture and geometry in its metadata, so the page loads it without them.
+ * An ONNX file (read by `decode`, the ONNX reader, which the caller loads) is sent as safetensors: the page's
+ * core reads only that.
  */
-export function modelForPage(bytes: Uint8Array, source: string, options: ModelLoadOptions = {}): Uint8Array {
-  const { network, info } = decodeModel(bytes, source, new ReferenceBackend(), options);
-  return options.arch === undefined && options.input === undefined ? bytes : encodeModel(network, info);
+export function modelForPage(bytes: Uint8Array, source: string, options: ModelLoadOptions = {}, decode: typeof decodeModel = decodeModel): Uint8Array {
+  const onnx = isOnnxModel(bytes, source);
+  const { network, info }: LoadedModel = (onnx ? decode : decodeModel)(bytes, source, new ReferenceBackend(), options);
+  return options.arch === undefined && options.input === undefined && !onnx ? bytes : encodeModel(network, info);
 }
 
 /** Every module specifier a script names: static imports and re-exports, side-effect and dynamic imports. */

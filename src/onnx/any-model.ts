@@ -1,0 +1,13 @@
+/**
+ * The one model-loading step every command and Node's library share: an ONNX file (by its name or its
+ * first bytes, onnx-sniff.ts) through onnx-import.ts, anything else as a safetensors model file
+ * (model-file.ts: xcnn's models and PyTorch state_dicts).
+ */
+import type { Backend } from '../backend/backend.js';
+import { decodeModel, type LoadedModel, type ModelLoadOptions } from '../model/model-file.js';
+import { decodeOnnxModel } from './onnx-import.js';
+import { isOnnxModel } from './onnx-sniff.js';
+
+export function decodeAnyModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
+  return isOnnxModel(bytes, source) ? decodeOnnxModel(bytes, source, backend, options) : decodeModel(bytes, source, backend, options);
+}
