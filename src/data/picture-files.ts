@@ -1,0 +1,64 @@
+/**
+ * Picture files in Node: PNG through pngjs (as the figures are written), JPEG through jpeg-js (pure
+ * JavaScript, no native addon), both to RGBA bytes [height, width, 4]. The header is read and checked
+ * against the limits before the decoder allocates anything (picture-header.ts).
+ */
+import jpeg from 'jpeg-js';
+import { XcnnError } from '../errors.js';
+import { readUserFile } from '../files/read-file.js';
+import { decodePng, PNG_LIMITS } from '../render/png.js';
+import { readPictureHeader, type PictureHeader } from './picture-header.js';
+
+/** The largest picture file read: 256 MB (its pixel count is bounded again from its header). */
+export const MAX_PICTURE_FILE_BYTES = 256 * 1024 * 1024;
+
+/** The largest picture decoded: PNG's limits, a side of 4096 pixels and 16 M pixels in all, for JPEG too. */
+export const PICTURE_LIMITS = PNG_LIMITS;
+
+export interface DecodedPicture {
+  header: PictureHeader;
+  rgba: Uint8Array; // [height, width, 4]
+}
+
+/** Why a picture file cannot be used, without the file's name (the caller adds it). */
+export class PictureProblem extends Error {}
+
+/** The header of `bytes`, checked against PICTURE_LIMITS; a problem is a PictureProblem. */
+export function checkedPictureHeader(bytes: Uint8Array): PictureHeader {
+  const header = readPictureHeader(bytes);
+  if (typeof header === 'string') throw new PictureProblem(header);
+  const { width, height } = header;
+  if (width === 0 || height === 0) throw new PictureProblem(`the ${header.format.toUpperCase()} declares an empty image (${width}×${height})`);
+  if (width > PICTURE_LIMITS.maxSide || height > PICTURE_LIMITS.maxSide || width * height > PICTURE_LIMITS.maxPixels) {
+    throw new PictureProblem(`it declares ${width}×${height} pixels, more than xcnn decodes (at most ${PICTURE_LIMITS.maxSide} a side and ${PICTURE_LIMITS.maxPixels / (1024 * 1024)} M pixels); scale it down first`);
+  }
+  return header;
+}
+
+/** Decodes a PNG or JPEG file's bytes to RGBA; a problem is a PictureProblem. */
+export function decodePicture(bytes: Uint8Array): DecodedPicture {
+  const header = checkedPictureHeader(bytes);
+  try {
+    if (header.format === 'png') {
+      const png = decodePng(bytes, 'png');
+      return { header, rgba: png.rgba };
+    }
+    const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: PICTURE_LIMITS.maxPixels / 1e6 + 1, maxMemoryUsageInMB: 1024 });
+    if (image.width !== header.width || image.height !== header.height) throw new Error(`decoded ${image.width}×${image.height}, not the ${header.width}×${header.height} its header declares`);
+    return { header, rgba: image.data };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PictureProblem(header.format === 'png' ? message.replace(/^png: /, '') : `not a readable JPEG: ${message}`);
+  }
+}
+
+/** Reads and decodes the picture file at `path`; any problem is one XcnnError naming the file. */
+export function readPicture(path: string): DecodedPicture {
+  const bytes = readUserFile(path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES });
+  try {
+    return decodePicture(bytes);
+  } catch (error) {
+    if (error instanceof PictureProblem) throw new XcnnError(`${path}: ${error.message}`, { code: 'ERR_BAD_IMAGE' });
+    throw error;
+  }
+}
