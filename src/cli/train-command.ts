@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/select.js';
-import { takeFirst, type Dataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { usageError, XcnnError } from '../errors.js';
 import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
@@ -31,7 +31,8 @@ import { CHECKPOINT_FILE, checkCheckpointFitsData, readCheckpoint, restoreCheckp
 import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { given, intFlag, notWith, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { imageDataFlags, loadTrainingData } from './image-data.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
 import { claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
@@ -52,10 +53,11 @@ export const trainSpec: CommandSpec = {
   brief: "Trains a CNN (the paper's or any --arch) and evaluates it.",
   summary:
     "Trains a CNN — the paper's (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) unless --arch describes another — with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json. Checkpoints at every epoch; Ctrl-C stops with a checkpoint; --resume continues bit for bit.",
-  usage: 'xcnn train [--data DIR] [--arch SPEC|paper|lenet5|modern] [--print-shapes] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--test-limit N] [--backend ts|wasm] [--threads N] [--out DIR [--force]] [--checkpoint-every N] | --resume DIR [--epochs N] [--checkpoint-every N]',
+  usage: 'xcnn train [--data DIR [--channels 1|3] [--size H[xW]] [--preprocess mnist] [--test-split F] [--skip-bad]] [--val-split F] [--arch SPEC|paper|lenet5|modern] [--print-shapes] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--test-limit N] [--backend ts|wasm] [--threads N] [--out DIR [--force]] [--checkpoint-every N] | --resume DIR [--epochs N] [--checkpoint-every N]',
   flags: withRule(
     {
       ...dataFlag,
+      ...imageDataFlags,
       epochs: { type: 'string', value: 'N', help: 'Passes over the training set.', default: '20', range: SETTING_RANGES.epochs },
       batch: { type: 'string', value: 'N', help: 'Training images per Adam step.', default: '64', range: SETTING_RANGES.batchSize },
       lr: { type: 'string', value: 'RATE', help: 'Adam learning rate.', default: '0.001', range: SETTING_RANGES.learningRate },
@@ -158,10 +160,12 @@ export function widthsFlag(text: string): PaperWidths {
   return { conv1Channels, conv2Channels, hidden };
 }
 
-function datasetFor(settings: TrainSettings): Dataset {
-  const dataset = loadData({ data: settings.data ?? undefined, 'test-limit': settings.testLimit ?? undefined });
-  if (settings.limit !== null) dataset.train = takeFirst(dataset.train, settings.limit);
-  return dataset;
+/**
+ * The run's data: --data (IDX files or an image folder, with its flags in `values`), --limit, --test-limit,
+ * --val-split. On --resume only the settings' folder and limits are known (the folder flags are not recorded).
+ */
+function datasetFor(settings: TrainSettings, values: FlagValues = {}): Dataset {
+  return loadTrainingData({ ...values, data: settings.data ?? undefined, 'test-limit': settings.testLimit ?? undefined }, settings.limit, settings.seed);
 }
 
 interface Run {
@@ -231,7 +235,7 @@ function checkStepMemory(plan: NetworkPlan, batch: number, trainImages: number):
 async function startRun(values: FlagValues): Promise<Run> {
   const settings = settingsFrom(values);
   const folder = runFolderFor(values);
-  const dataset = datasetFor(settings);
+  const dataset = datasetFor(settings, values);
   const plan = planFor(settings, dataset);
   const { geometry } = plan;
   settings.arch = plan.spec;
@@ -266,7 +270,7 @@ async function resumeRun(values: FlagValues): Promise<Run> {
 export async function trainCommand(values: FlagValues): Promise<number> {
   if (values['print-shapes']) {
     const settings = settingsFrom(values);
-    console.log(formatPlan(planFor(settings, datasetFor(settings))));
+    console.log(formatPlan(planFor(settings, datasetFor(settings, values))));
     return 0;
   }
   const run = values.resume === undefined ? await startRun(values) : await resumeRun(values);
@@ -296,6 +300,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
       batchSize: settings.batchSize,
       train: dataset.train,
       test: dataset.test,
+      // TODO(merge data14 + loop14): validation: dataset.validation,
       signal: controller.signal,
       compute,
       onProgress: (p) => bar.update(`epoch ${p.epoch}/${p.epochs}`, p.done, p.total, p.imagesPerSecond, `loss ${p.loss.toFixed(4)}`),

@@ -3,6 +3,8 @@
  * JavaScript, no native addon), both to RGBA bytes [height, width, 4]. The header is read and checked
  * against the limits before the decoder allocates anything (picture-header.ts).
  */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { XcnnError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
@@ -61,4 +63,55 @@ export function readPicture(path: string): DecodedPicture {
     if (error instanceof PictureProblem) throw new XcnnError(`${path}: ${error.message}`, { code: 'ERR_BAD_IMAGE' });
     throw error;
   }
+}
+
+/** The most pictures one command reads from the paths it is given (predict, explain --image). */
+export const MAX_LISTED_PICTURES = 1_000_000;
+
+/** A picture found from a path a user gave: its path, and a name for what is written about it (unique in the list). */
+export interface ListedPicture {
+  path: string;
+  name: string; // the file's name without extension, or for a file inside a given folder its path under it, '/' → '-'
+}
+
+/**
+ * The picture files `paths` name: a file as it is (whatever its extension: it is read as a PNG or JPEG),
+ * a folder's .png, .jpg and .jpeg files, in its subfolders too, in name order. Hidden entries and other
+ * files in a folder are ignored and counted. More than `maxFiles` pictures are refused before any is read.
+ */
+export function listPictureFiles(paths: string[], maxFiles = MAX_LISTED_PICTURES): { pictures: ListedPicture[]; ignored: number } {
+  const pictures: ListedPicture[] = [];
+  let ignored = 0;
+  const add = (path: string, name: string) => {
+    if (pictures.length >= maxFiles) throw new XcnnError(`${path}: more than ${maxFiles} pictures to read; give fewer files or folders`, { code: 'ERR_BAD_ARGUMENT' });
+    pictures.push({ path, name });
+  };
+  const walk = (folder: string, prefix: string) => {
+    const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.name.startsWith('.')) ignored++;
+      else if (entry.isDirectory()) walk(path, `${prefix}${entry.name}-`);
+      else if (/\.(png|jpe?g)$/i.test(entry.name)) add(path, `${prefix}${entry.name.replace(/\.[^.]*$/, '')}`);
+      else ignored++;
+    }
+  };
+  for (const path of paths) {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(path).isDirectory();
+    } catch {
+      throw new XcnnError(`${path}: no such file or folder`, { code: 'ERR_FILE' });
+    }
+    if (isFolder) walk(path, '');
+    else add(path, basename(path).replace(/\.[^.]*$/, ''));
+  }
+  // Names stay unique, so nothing written for one picture overwrites another's: a repeat gets -2, -3, ….
+  const seen = new Map<string, number>();
+  for (const picture of pictures) {
+    const n = (seen.get(picture.name) ?? 0) + 1;
+    seen.set(picture.name, n);
+    if (n > 1) picture.name = `${picture.name}-${n}`;
+  }
+  return { pictures, ignored };
 }
