@@ -4,6 +4,7 @@
  * validation split of any training set (--val-split). Loading prints the folder's one-line summary and a
  * progress bar while decoding (src/data/image-folder-files.ts does the work).
  */
+import { existsSync } from 'node:fs';
 import { usageError } from '../errors.js';
 import { takeFirst, type Dataset } from '../data/dataset.js';
 import { formatFolderSummary, type FolderSummary } from '../data/image-folder.js';
@@ -34,7 +35,7 @@ export const imageDataFlags: Flags = {
   preprocess: {
     type: 'string',
     value: 'none|mnist',
-    help: 'Image folders: mnist makes photos of digits like MNIST\'s, as explain --image does (grey, light backgrounds inverted, cropped to the ink, 20×20 centred by mass in 28×28).',
+    help: "Image folders: mnist makes photos of digits like MNIST's, as explain --image does: grey, light backgrounds inverted, cropped to the ink, 20×20 centred by mass in 28×28.",
     default: 'none',
     choices: ['none', 'mnist'],
   },
@@ -94,8 +95,9 @@ export function loadTrainingData(values: FlagValues, limit: number | null, seed:
       for (const { file, reason } of summary.skipped) console.error(`  ${file}: ${reason}`);
     }
   } else {
+    // A missing folder is the data reader's one line; folder flags with IDX files are refused before those are read.
     const folderOnly = FOLDER_ONLY.find((name) => given(values, name));
-    if (folderOnly !== undefined) throw usageError(`--${folderOnly} applies only to an image-folder --data (DIR/<class>/*.png); ${dir ?? 'MNIST'} is IDX files (leave --${folderOnly} out)`);
+    if (folderOnly !== undefined && (dir === undefined || existsSync(dir))) throw usageError(`--${folderOnly} applies only to an image-folder --data (DIR/<class>/*.png); ${dir ?? 'MNIST'} is IDX files (leave --${folderOnly} out)`);
     dataset = loadData(values);
   }
   if (limit !== null) dataset.train = takeFirst(dataset.train, limit);

@@ -39,14 +39,14 @@ export const predictSpec: CommandSpec = {
   summary:
     "Predicts the class of every picture the paths name — PNG or JPEG files, or folders of them (subfolders included) — one line each: the file, the class, its probability and the top three; --json or --csv for programs. --explain METHOD --out DIR draws each picture's explanation too.",
   usage: 'xcnn predict [--model FILE] [--arch SPEC [--input CxHxW]] [--preprocess none|mnist] [--json | --csv] [--explain METHOD --out DIR] [--skip-bad] [--backend ts|wasm] [--threads N] PATH…',
-  operands: { value: 'PATH…', help: 'PNG or JPEG files, or folders of them (their .png, .jpg and .jpeg files, subfolders included, in name order; hidden and other files are ignored).' },
+  operands: { value: 'PATH…', help: 'PNG or JPEG files, or folders of them: their .png, .jpg and .jpeg files, subfolders included, in name order; hidden and other files are ignored.' },
   flags: {
     model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
     preprocess: {
       type: 'string',
       value: 'none|mnist',
-      help: "How a picture becomes the model's input: none converts it to the model's channels and resizes it to its size; mnist makes a photo of a digit like MNIST's (grey, light backgrounds inverted, cropped, centred by mass in 28×28), for a 1×28×28 model.",
+      help: "How a picture becomes the model's input: none converts it to the model's channels and resizes it to its size; mnist makes a photo of a digit like MNIST's for a 1×28×28 model: grey, light backgrounds inverted, cropped, centred by mass in 28×28.",
       defaultNote: 'mnist for a model trained on MNIST, else none',
       choices: ['none', 'mnist'],
     },
