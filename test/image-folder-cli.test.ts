@@ -93,6 +93,19 @@ describe('xcnn predict', () => {
   });
 });
 
+describe('xcnn explain --image with several pictures', () => {
+  it('explains files and folders (PNG and JPEG) in one run, a figure each, named by the path under its folder', () => {
+    const model = join(work, 'run', 'model.safetensors');
+    const run = xcnn('explain', '--model', model, '--backend', 'ts', '--method', 'saliency', '--out', 'explained', '--image', `${join(bars, 'down')},${join(bars, 'across', '04.jpg')}`, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.count).toBe(21);
+    expect(json.images[20].source.file).toMatch(/across[\\/]04\.jpg$/);
+    expect(existsSync(join(work, 'explained', 'image-00-saliency.png'))).toBe(true);
+    expect(existsSync(join(work, 'explained', 'image-04-2-saliency.png'))).toBe(true); // down/04.jpg was first: the second 04 gets -2
+  });
+});
+
 describe('bad image folders, in one line each', () => {
   it('refuses an unreadable file naming it (exit 1), and --skip-bad carries on listing it', () => {
     const dir = barFolder('bad-file');

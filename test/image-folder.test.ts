@@ -98,7 +98,7 @@ describe('image folders: bounds and bad files', () => {
     const png = greyPng(0, 4, 4);
     new DataView(png.buffer, png.byteOffset).setUint32(16, 5000); // width 5000 in IHDR (its CRC is now wrong: never read)
     const dir = writeTree(tempFolder('xcnn-folder-'), { ...classFolders(['a', 'b'], 2), 'a/huge.png': png });
-    expect(() => loadImageFolder(dir)).toThrow(/huge\.png: cannot use this image: it declares 5000×4 pixels, more than xcnn decodes/);
+    expect(() => loadImageFolder(dir)).toThrow(/huge\.png: cannot use this image: the PNG declares 5000×4 pixels, more than xcnn reads/);
   });
 
   it('stops on a file that cannot be decoded, naming it; --skip-bad lists it and carries on', () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { classifierOf } from '../classifier-node.js';
 import type { ImageExplanation, Prediction } from '../classifier.js';
 import { usageError, XcnnError } from '../errors.js';
-import { listPictureFiles, readPicture, type ListedPicture } from '../data/picture-files.js';
+import { checkPictureFile, listPictureFiles, readPicture, type ListedPicture } from '../data/picture-files.js';
 import { pictureToInput, type InputConversion } from '../data/picture-input.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { isFlatMap, zeroCentred } from '../explain/explanation.js';
@@ -111,6 +111,8 @@ export async function predictCommand(values: FlagValues): Promise<number> {
   // The pictures are listed (and their count bounded) before the model is read.
   const { pictures, ignored } = listPictureFiles(paths);
   if (pictures.length === 0) throw new XcnnError(`${paths.join(', ')}: no PNG or JPEG pictures (.png, .jpg, .jpeg) found${ignored > 0 ? ` (${ignored} other file(s) ignored)` : ''}`, { code: 'ERR_FILE' });
+  // Without --skip-bad, an unreadable picture is refused before the model is read (headers only: decoding waits for its batch).
+  if (values['skip-bad'] !== true) for (const picture of pictures) checkPictureFile(picture.path);
   const { modelPath, network, info, threads } = await loadCommandModel(values);
   const conversion = conversionFor(values, info, network.inputShape);
   const classifier = await classifierOf(network, info, threads);

@@ -32,7 +32,7 @@ export function checkedPictureHeader(bytes: Uint8Array): PictureHeader {
   const { width, height } = header;
   if (width === 0 || height === 0) throw new PictureProblem(`the ${header.format.toUpperCase()} declares an empty image (${width}×${height})`);
   if (width > PICTURE_LIMITS.maxSide || height > PICTURE_LIMITS.maxSide || width * height > PICTURE_LIMITS.maxPixels) {
-    throw new PictureProblem(`it declares ${width}×${height} pixels, more than xcnn decodes (at most ${PICTURE_LIMITS.maxSide} a side and ${PICTURE_LIMITS.maxPixels / (1024 * 1024)} M pixels); scale it down first`);
+    throw new PictureProblem(`the ${header.format.toUpperCase()} declares ${width}×${height} pixels, more than xcnn reads (at most ${PICTURE_LIMITS.maxSide} a side and ${PICTURE_LIMITS.maxPixels / (1024 * 1024)} M pixels); scale it down first`);
   }
   return header;
 }
@@ -51,6 +51,17 @@ export function decodePicture(bytes: Uint8Array): DecodedPicture {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new PictureProblem(header.format === 'png' ? message.replace(/^png: /, '') : `not a readable JPEG: ${message}`);
+  }
+}
+
+/** Reads the picture file at `path` and checks its header (no decoding); any problem is one XcnnError naming the file. */
+export function checkPictureFile(path: string): void {
+  const bytes = readUserFile(path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES });
+  try {
+    checkedPictureHeader(bytes);
+  } catch (error) {
+    if (error instanceof PictureProblem) throw new XcnnError(`${path}: ${error.message}`, { code: 'ERR_BAD_IMAGE' });
+    throw error;
   }
 }
 
@@ -101,10 +112,14 @@ export function listPictureFiles(paths: string[], maxFiles = MAX_LISTED_PICTURES
     try {
       isFolder = statSync(path).isDirectory();
     } catch {
-      throw new XcnnError(`${path}: no such file or folder`, { code: 'ERR_FILE' });
+      throw new XcnnError(`${path}: cannot read the image: no such file`, { code: 'ERR_FILE' });
     }
-    if (isFolder) walk(path, '');
-    else add(path, basename(path).replace(/\.[^.]*$/, ''));
+    if (!isFolder) add(path, basename(path).replace(/\.[^.]*$/, ''));
+    else {
+      const before = pictures.length;
+      walk(path, '');
+      if (pictures.length === before) throw new XcnnError(`${path}: a folder without PNG or JPEG pictures (.png, .jpg, .jpeg) in it or its subfolders`, { code: 'ERR_FILE' });
+    }
   }
   // Names stay unique, so nothing written for one picture overwrites another's: a repeat gets -2, -3, ….
   const seen = new Map<string, number>();
