@@ -39,6 +39,16 @@ export const MUTATION_GROUPS = {
     mutate: ['src/model/model-file.ts'],
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],
   },
+  // Image-folder data sets, their browser-safe part: splits, picture headers, conversion, the summary, arrays.
+  'image-data': {
+    mutate: ['src/data/split.ts', 'src/data/picture-header.ts', 'src/data/picture-input.ts', 'src/data/image-folder.ts', 'src/data/dataset-arrays.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
+  },
+  // Image folders on disk: listing, bounds, decoding, bad files (every test writes its own small folder).
+  'image-folder-files': {
+    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],

@@ -17,7 +17,7 @@ import { usageError, XcnnError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
 import { imageSize, MAX_CLASSES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
 import { MAX_IDX_BYTES } from './idx.js';
-import { DEFAULT_TEST_SPLIT, formatFolderSummary, mixedOrder, splitTestFiles, type FolderFile, type FolderSummary } from './image-folder.js';
+import { DEFAULT_TEST_SPLIT, mixedOrder, splitTestFiles, type FolderFile, type FolderSummary } from './image-folder.js';
 import { checkedPictureHeader, decodePicture, MAX_PICTURE_FILE_BYTES, PictureProblem } from './picture-files.js';
 import type { PictureHeader } from './picture-header.js';
 import { pictureToInput, type InputConversion, type Preprocess } from './picture-input.js';
@@ -245,9 +245,6 @@ export function loadImageFolderTest(dir: string, conversion: InputConversion, op
   const summary: FolderSummary = { root: dir, classNames: listing.classNames, trainCounts: counts.map(() => 0), testCounts: counts, sizes: decoder.sizes, conversion, converted: decoder.converted, ignored: listing.ignored, skipped: decoder.skipped };
   return { name: basename(dir.replace(/[\\/]+$/, '')) || 'images', classNames: listing.classNames, test, summary };
 }
-
-/** Formats a loaded folder's summary line (image-folder.ts). */
-export { formatFolderSummary };
 
 function checkFolder(dir: string): void {
   let isDir: boolean;
