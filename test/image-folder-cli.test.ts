@@ -42,6 +42,13 @@ describe('xcnn train on an image folder', () => {
     expect(json.count).toBe(8);
   });
 
+  it('records --test-split in the model, so evaluate tests on the same images training held out', () => {
+    const run = xcnn('train', '--data', bars, ...TINY, '--test-split', '0.3', '--out', 'split');
+    expect(run.status, run.stderr).toBe(0);
+    const json = JSON.parse(xcnn('evaluate', '--model', 'split/model.safetensors', '--data', bars, '--backend', 'ts', '--json').stdout);
+    expect(json.count).toBe(12); // round(0.3 · 20) of each class, not the default 0.2's 8
+  });
+
   it('--size and --channels convert every image (the summary says so)', () => {
     const run = xcnn('train', '--data', bars, ...TINY, '--size', '10x12', '--channels', '3', '--print-shapes');
     expect(run.status, run.stderr).toBe(0);

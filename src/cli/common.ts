@@ -163,12 +163,16 @@ export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): T
 
 /**
  * An image folder's test split, converted to the model's input (its channels and size; the folder's
- * classes must be the model's, in the same order). The split is the one training used: its seed is fixed.
+ * classes must be the model's, in the same order). The split is the one training used: its seed is fixed,
+ * and its fraction and --preprocess come from the model file.
  */
 function imageFolderTestData(dir: string, info: ModelInfo): TestData {
   const { channels, height, width } = info.geometry;
   if (channels !== 1 && channels !== 3) throw new XcnnError(`${dir}: the model takes ${channels} channels; image folders give 1 (grey) or 3 (RGB)`);
-  const data = loadImageFolderTest(dir, { channels, height, width, preprocess: 'none' });
+  // The split and preprocessing training used, as the model file records them (train's dataRecord).
+  const training = info.training ?? {};
+  const testSplit = typeof training.testSplit === 'number' ? { testSplit: training.testSplit } : {};
+  const data = loadImageFolderTest(dir, { channels, height, width, preprocess: training.preprocess === 'mnist' ? 'mnist' : 'none' }, testSplit);
   const same = data.classNames.length === info.classNames.length && data.classNames.every((name, k) => name === info.classNames[k]);
   if (!same) throw new XcnnError(`${dir}: its classes (${data.classNames.join(', ')}) are not the model's (${info.classNames.join(', ')}); give the folder the model was trained on`);
   return data;

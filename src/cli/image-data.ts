@@ -117,3 +117,19 @@ function countsOf(labels: ArrayLike<number>, classes: number): number[] {
   for (let n = 0; n < labels.length; n++) counts[labels[n]]++;
   return counts;
 }
+
+/**
+ * The image-folder flags a run was given, as its model file records them (under `training`): what
+ * evaluate, explain and report need to read the folder's test split as training did (the same --test-split,
+ * the same --preprocess), and what a reader of the model needs to know of its input.
+ */
+export function dataRecord(values: FlagValues): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  if (given(values, 'channels')) record.channels = Number(values.channels);
+  if (given(values, 'size')) record.size = sizeFlag(String(values.size));
+  if (values.preprocess === 'mnist') record.preprocess = 'mnist';
+  if (given(values, 'test-split')) record.testSplit = Number(values['test-split']);
+  if (given(values, 'val-split')) record.valSplit = Number(values['val-split']);
+  if (values['skip-bad'] === true) record.skipBad = true;
+  return record;
+}

@@ -47,7 +47,7 @@ export const predictSpec: CommandSpec = {
       type: 'string',
       value: 'none|mnist',
       help: "How a picture becomes the model's input: none converts it to the model's channels and resizes it to its size; mnist makes a photo of a digit like MNIST's for a 1×28×28 model: grey, light backgrounds inverted, cropped, centred by mass in 28×28.",
-      defaultNote: 'mnist for a model trained on MNIST, else none',
+      defaultNote: 'mnist for a model trained on MNIST or with train --preprocess mnist, else none',
       choices: ['none', 'mnist'],
     },
     json: { type: 'boolean', help: 'Print one JSON document: the model, then every picture\'s file, class, probability, top three and all probabilities.', appliesWhen: [notWith('csv', 'choose different outputs')] },
@@ -95,7 +95,8 @@ function textLine(result: PictureResult): string {
 function conversionFor(values: FlagValues, info: ModelInfo, inputShape: readonly number[]): InputConversion {
   const [channels, height, width] = inputShape;
   const isMnistShape = channels === 1 && height === 28 && width === 28;
-  const preprocess = given(values, 'preprocess') ? (String(values.preprocess) as InputConversion['preprocess']) : isMnistShape && info.dataset === 'mnist' ? 'mnist' : 'none';
+  const trainedWithMnistPreprocessing = info.training?.preprocess === 'mnist' || info.dataset === 'mnist';
+  const preprocess = given(values, 'preprocess') ? (String(values.preprocess) as InputConversion['preprocess']) : isMnistShape && trainedWithMnistPreprocessing ? 'mnist' : 'none';
   if (preprocess === 'mnist' && !isMnistShape) throw usageError(`--preprocess mnist: makes 1×28×28 images, but the model takes ${channels}×${height}×${width} (give --preprocess none)`);
   if (channels !== 1 && channels !== 3) throw new XcnnError(`the model takes ${channels} channels; a picture gives 1 (grey) or 3 (RGB)`, { code: 'ERR_BAD_IMAGE' });
   return { channels: channels as 1 | 3, height, width, preprocess };

@@ -32,7 +32,7 @@ import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { given, intFlag, notWith, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
 import { backendFlag, backendFrom, checkDataFits, dataFlag, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
-import { imageDataFlags, loadTrainingData } from './image-data.js';
+import { dataRecord, imageDataFlags, loadTrainingData } from './image-data.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
 import { claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
@@ -340,7 +340,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   // settings give the same bytes however the run was checkpointed, interrupted or resumed.
   const history = state.history.map(({ seconds: _, ...record }) => record);
   const { checkpointEvery: _every, ...training } = settings;
-  saveModel(join(out, MODEL_FILE), state.network, { ...info, training, metrics: { history, testAccuracy: evaluation.accuracy } }, { mkdir: true });
+  saveModel(join(out, MODEL_FILE), state.network, { ...info, training: { ...training, ...dataRecord(values) }, metrics: { history, testAccuracy: evaluation.accuracy } }, { mkdir: true });
   const peakResidentMB = Math.round(process.resourceUsage().maxRSS / 1024); // this process's peak, worker threads included
   const metrics = { settings, images: imageCounts, history: state.history, test: evaluationJson(evaluation), wallSeconds: bar.elapsedSeconds(), peakResidentMB };
   writeFileAtomic(join(out, METRICS_FILE), `${JSON.stringify(metrics, null, 2)}\n`);
