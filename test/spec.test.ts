@@ -3,7 +3,7 @@
  * error for every malformed input), the canonical text, planning (shapes by PyTorch's formulas, names,
  * parameter counts, and every refusal naming the layer and its input shape), the presets, the receptive
  * field (against a brute-force perturbation of every input pixel) and the explainable layers. Expected
- * values are worked out in the test (random-specs.ts, closed forms, hand counts), never by the code under test.
+ * values are worked out in the test (src/testing/specs.ts, closed forms, hand counts), never by the code under test.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { createNetwork } from '../src/model/network.js';
 import { checkGeometry, explainableLayers, formatPlan, formatSpec, parseSpec, planNetwork, PRESETS, receptiveField, resolveSpec, type NetworkGeometry } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
-import { randomSpecs, respelled } from './random-specs.js';
+import { randomSpecs, respelled } from '../src/testing.js';
 
 const MNIST: NetworkGeometry = { channels: 1, height: 28, width: 28, classes: 10 };
 const COLOUR_32: NetworkGeometry = { channels: 3, height: 32, width: 32, classes: 10 };

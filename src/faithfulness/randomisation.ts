@@ -19,8 +19,8 @@
  * each averaged over the images. A method whose mean ρ or mean SSIM after the last stage (every layer
  * random) is above `flagThreshold` (0.5) is flagged: its maps are more about the input than the model.
  *
- * The caller's network is not changed: its parameters are copied first and written back afterwards
- * (also when a method throws), bit for bit.
+ * The caller's network is not changed: its parameters and buffers (batch norm's running statistics) are
+ * copied first and written back afterwards (also when a method throws), bit for bit.
  */
 import type { ImageSet } from '../data/dataset.js';
 import { explainImages, runRandom, type ExplanationMethod } from '../explain/methods/explain.js';
@@ -64,13 +64,19 @@ export function reinitialiseLayer(network: Network, layerName: string, random: R
   network.initialize(random, layerName);
 }
 
-/** Runs `work`, then writes the network's parameters back as they were before it (even if it throws). */
+/**
+ * Runs `work`, then writes the network's parameters and buffers back as they were before it (even if it
+ * throws). The buffers too: re-drawing a batch norm layer (`Network.initialize`) resets its running
+ * statistics, which are buffers, not parameters.
+ */
 export function withParametersRestored<T>(network: Network, work: () => T): T {
   const saved = network.params.slice();
+  const savedBuffers = network.buffers.slice();
   try {
     return work();
   } finally {
     network.params.set(saved);
+    network.buffers.set(savedBuffers);
     network.zeroGrad();
   }
 }

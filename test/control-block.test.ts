@@ -1,0 +1,92 @@
+/**
+ * The thread pool's shared control block and its work split (src/parallel/control.ts), in one thread: each
+ * thread's share of n items worked out by hand, with and without alignment; the barrier counting arrivals; a
+ * barrier nobody reaches ending in its one-line error; the first failure recorded, its message carried whole
+ * (up to the block's 2048 bytes) and thrown as the worker's.
+ */
+import { describe, expect, it } from 'vitest';
+import { XcnnError } from '../src/errors.js';
+import { ADAM_STEP, BATCH, COMMAND, Command, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, LOSS, MAX_THREADS, shareOf, UPDATED } from '../src/parallel/control.js';
+
+describe('shareOf', () => {
+  it('splits n items into contiguous shares of ⌊k·n/T⌋ boundaries, the last ending at n', () => {
+    // 10 items over 3 threads: boundaries 0, ⌊10/3⌋ = 3, ⌊20/3⌋ = 6, 10.
+    expect([0, 1, 2].map((t) => shareOf(10, 3, t))).toEqual([[0, 3], [3, 6], [6, 10]]);
+    expect([0, 1, 2, 3].map((t) => shareOf(2, 4, t))).toEqual([[0, 0], [0, 1], [1, 1], [1, 2]]);
+    expect(shareOf(7, 1, 0)).toEqual([0, 7]);
+    expect(shareOf(0, 2, 1)).toEqual([0, 0]);
+  });
+
+  it('with an alignment, puts every inner boundary on a multiple of it', () => {
+    // 100 over 3 aligned to 4: ⌊33.3/4⌋·4 = 32, ⌊66.6/4⌋·4 = 64, and the last ends at 100.
+    expect([0, 1, 2].map((t) => shareOf(100, 3, t, 4))).toEqual([[0, 32], [32, 64], [64, 100]]);
+    // 6 over 4 aligned to 4: boundaries 0, 0, 0, 4, 6.
+    expect([0, 1, 2, 3].map((t) => shareOf(6, 4, t, 4))).toEqual([[0, 0], [0, 0], [0, 4], [4, 6]]);
+  });
+});
+
+describe('ControlBlock', () => {
+  it('lays out the sync slots, commands and per-thread data slots as the pool expects', () => {
+    expect([GENERATION, COMMAND, BATCH, COMPUTED, UPDATED, FAILED]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4 });
+    expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 16, 80, 64]);
+    const control = new ControlBlock();
+    expect(control.sync.length).toBe(16);
+    expect(control.data.length).toBe(16 + 2 * MAX_THREADS);
+    expect(control.buffer.byteLength).toBe(16 * 4 + (16 + 128) * 8 + 2048);
+    control.data[CORRECT + MAX_THREADS - 1] = 5; // the last thread's slot is inside the block
+    expect(new Float64Array(control.buffer, 64, 144)[CORRECT + MAX_THREADS - 1]).toBe(5);
+  });
+
+  it('counts arrivals at a barrier, and waitFor returns once enough have arrived', () => {
+    const control = new ControlBlock();
+    control.arrive(COMPUTED);
+    control.arrive(COMPUTED);
+    expect(control.sync[COMPUTED]).toBe(2);
+    expect(() => control.waitFor(COMPUTED, 2)).not.toThrow();
+    expect(() => control.waitFor(COMPUTED, 1)).not.toThrow();
+    expect(control.sync[UPDATED]).toBe(0);
+  });
+
+  it('ends a wait nobody answers with one line saying how many threads arrived', () => {
+    const control = new ControlBlock();
+    control.arrive(UPDATED);
+    let caught: unknown;
+    try {
+      control.waitFor(UPDATED, 3, 1);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(XcnnError);
+    expect((caught as Error).message).toBe('a worker thread stopped responding (1 of 3 threads arrived)');
+  });
+
+  it('records the first failure only, and throws it as that worker\'s', () => {
+    const control = new ControlBlock();
+    expect(() => control.throwIfFailed()).not.toThrow();
+    control.fail(2, 'out of memory in conv2');
+    control.fail(1, 'a later failure');
+    expect(control.sync[FAILED]).toBe(3);
+    expect(() => control.throwIfFailed()).toThrow(new XcnnError('worker thread 2 failed: out of memory in conv2'));
+    const first = new ControlBlock();
+    first.fail(0, 'main');
+    expect(() => first.throwIfFailed()).toThrow('worker thread 0 failed: main');
+  });
+
+  it('keeps the first 2048 bytes of a long message, and no bytes of an earlier one', () => {
+    const control = new ControlBlock();
+    new Uint8Array(control.buffer, 64 + 144 * 8, 2048).fill(65); // leftovers in the text area
+    control.fail(1, 'é'.repeat(1500)); // 3000 bytes of UTF-8
+    let message = '';
+    try {
+      control.throwIfFailed();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(`worker thread 1 failed: ${'é'.repeat(1024)}`);
+    const short = new ControlBlock();
+    new Uint8Array(short.buffer, 64 + 144 * 8, 2048).fill(65);
+    short.fail(0, 'x');
+    expect(() => short.throwIfFailed()).toThrow(/^worker thread 0 failed: x$/);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * readUserFile (src/files/read-file.ts) in-process: a file is read whole; a missing path, a folder, a FIFO, a
+ * device and a file larger than its format allows are each one line naming the path, what the file was
+ * meant to be and the problem, with the caller's own words where it gives them. Hostile files are made here,
+ * in a temporary folder.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { XcnnError } from '../src/errors.js';
+import { readUserFile } from '../src/files/read-file.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'xcnn-read-'));
+const MODEL = { what: 'the model', maxBytes: 16 };
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+function errorOf(action: () => unknown): XcnnError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(XcnnError);
+    expect((error as XcnnError).code).toBe('ERR_FILE');
+    return error as XcnnError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('readUserFile', () => {
+  it('reads every byte of a file, up to the largest it may be; an empty file is no bytes', () => {
+    const path = join(folder, 'sixteen.bin');
+    const bytes = Uint8Array.from({ length: 16 }, (_, k) => k * 7);
+    writeFileSync(path, bytes);
+    expect(Array.from(readUserFile(path, MODEL))).toEqual(Array.from(bytes));
+    writeFileSync(join(folder, 'empty.bin'), new Uint8Array(0));
+    expect(readUserFile(join(folder, 'empty.bin'), MODEL).length).toBe(0);
+  });
+
+  it('refuses a file larger than its format can be, before reading it', () => {
+    const path = join(folder, 'seventeen.bin');
+    writeFileSync(path, new Uint8Array(17));
+    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: it is 17 bytes, more than the 16 such a file can be`);
+  });
+
+  it('says a missing file is missing, in the caller\'s words when it gives them', () => {
+    const path = join(folder, 'absent.bin');
+    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: no such file`);
+    expect(errorOf(() => readUserFile(path, { ...MODEL, missing: 'no such file (train one)' })).message).toBe(`${path}: cannot read the model: no such file (train one)`);
+    expect(errorOf(() => readUserFile(path, { what: '', maxBytes: 16 })).message).toBe(`${path}: cannot read: no such file`);
+  });
+
+  it('refuses a folder, in the caller\'s words when it gives them', () => {
+    const path = join(folder, 'a-folder');
+    mkdirSync(path);
+    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: is a directory`);
+    expect(errorOf(() => readUserFile(path, { ...MODEL, folder: 'is a directory, not a model file' })).message).toBe(`${path}: cannot read the model: is a directory, not a model file`);
+  });
+
+  it('refuses a device and a FIFO without waiting on them', () => {
+    const device = '/dev/zero';
+    expect(errorOf(() => readUserFile(device, MODEL)).message).toBe(`${device}: cannot read the model: not a regular file (a FIFO, a device or a socket); give the path of a file`);
+    const fifo = join(folder, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    expect(errorOf(() => readUserFile(fifo, MODEL)).message).toBe(`${fifo}: cannot read the model: not a regular file (a FIFO, a device or a socket); give the path of a file`);
+  });
+
+  it('refuses a path through a file as the system says (not a folder)', () => {
+    const file = join(folder, 'plain.txt');
+    writeFileSync(file, 'x');
+    const path = join(file, 'inside.bin');
+    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: ENOTDIR: not a directory, open '${path}'`);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * What `train` refuses before its first step (checkTrainOptions in src/train/trainer.ts): each bad epoch count,
+ * batch size, missing, mismatched or empty set and out-of-range label, with its exact message and code; and the
+ * boundaries it takes (one epoch, a batch of one, a label of classes − 1).
+ */
+import { describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import type { ImageSet } from '../src/data/dataset.js';
+import { XcnnError } from '../src/errors.js';
+import { createNetwork } from '../src/model/network.js';
+import { checkTrainOptions, type TrainOptions } from '../src/train/trainer.js';
+
+// Three classes of 1×2 images.
+const network = createNetwork(new ReferenceBackend(), 'flatten linear(3)', { channels: 1, height: 1, width: 2, classes: 3 });
+const set = (labels: number[]): ImageSet => ({ count: labels.length, height: 1, width: 2, images: new Uint8Array(2 * labels.length), labels: Uint8Array.from(labels) });
+const OPTIONS: TrainOptions = { epochs: 1, batchSize: 1, train: set([0, 1, 2]), test: set([2]) };
+
+function errorOf(options: Partial<TrainOptions> | Record<string, unknown>): XcnnError {
+  try {
+    checkTrainOptions(network, { ...OPTIONS, ...options } as TrainOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(XcnnError);
+    return error as XcnnError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('checkTrainOptions', () => {
+  it('takes one epoch, a batch of one and labels up to classes − 1', () => {
+    expect(() => checkTrainOptions(network, OPTIONS)).not.toThrow();
+  });
+
+  it('refuses an epoch count or batch size that is not a whole number ≥ 1 (ERR_BAD_ARGUMENT)', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ epochs: 0 }, 'train: epochs 0 is not a whole number ≥ 1'],
+      [{ epochs: 1.5 }, 'train: epochs 1.5 is not a whole number ≥ 1'],
+      [{ epochs: '2' }, 'train: epochs 2 is not a whole number ≥ 1'],
+      [{ epochs: 2 ** 53 }, 'train: epochs 9007199254740992 is not a whole number ≥ 1'],
+      [{ batchSize: -1 }, 'train: batchSize -1 is not a whole number ≥ 1'],
+      [{ batchSize: undefined }, 'train: batchSize undefined is not a whole number ≥ 1'],
+    ];
+    for (const [change, message] of cases) {
+      const error = errorOf(change);
+      expect(error.message).toBe(message);
+      expect(error.code).toBe('ERR_BAD_ARGUMENT');
+    }
+  });
+
+  it('refuses a missing set, naming it and how to get one', () => {
+    const train = errorOf({ train: undefined });
+    expect(train.message).toBe('train: the train set is missing; give an image set (such as loadDataset().train)');
+    expect(train.code).toBe('ERR_BAD_ARGUMENT');
+    expect(errorOf({ test: null }).message).toBe('train: the test set is missing; give an image set (such as loadDataset().test)');
+    expect(errorOf({ test: 'digits' }).message).toBe('train: the test set is missing; give an image set (such as loadDataset().test)');
+  });
+
+  it('refuses images that are not the network\'s input, in the set\'s name', () => {
+    const error = errorOf({ test: { ...set([0]), width: 3, images: new Uint8Array(3) } });
+    expect(error.message).toBe('train: the test set: the images are 1×3 but the model takes 1×2');
+    expect(error.code).toBe('ERR_BAD_IMAGE');
+  });
+
+  it('refuses an empty set (ERR_BAD_DATA)', () => {
+    const train = errorOf({ train: set([]) });
+    expect(train.message).toBe('train: the train set is empty; give at least one labelled image');
+    expect(train.code).toBe('ERR_BAD_DATA');
+    expect(errorOf({ test: set([]) }).message).toBe('train: the test set is empty; give at least one labelled image');
+  });
+
+  it('refuses the first label at or past the class count, naming it, its image and the classes', () => {
+    const train = errorOf({ train: set([0, 3, 5]) });
+    expect(train.message).toBe("train: the train set's label 3 (image 1) is outside the network's 3 classes (0 to 2)");
+    expect(train.code).toBe('ERR_BAD_DATA');
+    expect(errorOf({ test: set([1, 2, 0, 9]) }).message).toBe("train: the test set's label 9 (image 3) is outside the network's 3 classes (0 to 2)");
+  });
+});
