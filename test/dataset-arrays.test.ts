@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import * as node from '../src/node.js';
 import { createDataset } from '../src/data/dataset-arrays.js';
-import { splitValidation } from '../src/data/split.js';
+import { checkSplitFraction, MAX_SPLIT, selectImages, splitValidation } from '../src/data/split.js';
 import { greyPng, tempFolder, writeTree } from './fixtures/picture-files.js';
 
 /** `count` 1×2×2 images, image n all of value n, labelled n mod 2. */
@@ -45,6 +45,27 @@ describe('createDataset: a data set from arrays', () => {
     const set: core.ImageSet = { count: 4, height: 1, width: 1, images: Uint8Array.from([0, 1, 2, 3]), inputs: Float32Array.from([0, 0.1, 0.2, 0.3]), labels: Uint8Array.from([0, 0, 1, 1]) };
     const { train, validation } = splitValidation(set, 0.5, 1);
     for (const part of [train, validation]) for (let n = 0; n < part.count; n++) expect(part.inputs![n]).toBeCloseTo(part.images[n] / 10, 6);
+  });
+});
+
+describe('split fractions and selections', () => {
+  it('takes a fraction above 0 up to 0.99 and refuses the rest, naming it', () => {
+    for (const fraction of [0.01, 0.5, MAX_SPLIT]) expect(() => checkSplitFraction(fraction, 'split')).not.toThrow();
+    for (const fraction of [0, -0.1, 0.995, 1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => checkSplitFraction(fraction, 'split')).toThrow(`split: ${fraction} is not a fraction above 0 and at most 0.99`);
+    expect(MAX_SPLIT).toBe(0.99);
+  });
+
+  it('refuses a validation split that would hold out nothing, saying why', () => {
+    const set: core.ImageSet = { count: 2, height: 1, width: 1, images: Uint8Array.of(5, 6), labels: Uint8Array.of(0, 1) };
+    expect(() => splitValidation(set, 0.4, 1)).toThrow('validation split 0.4: of 2 training images, none would be held out (each class keeps at least one); give a larger fraction or more images');
+  });
+
+  it('selects images of several bytes each in the order asked, with their labels', () => {
+    const set: core.ImageSet = { count: 3, channels: 1, height: 1, width: 2, images: Uint8Array.of(1, 2, 3, 4, 5, 6), labels: Uint8Array.of(7, 8, 9) };
+    const picked = selectImages(set, [2, 0]);
+    expect(Array.from(picked.images)).toEqual([5, 6, 1, 2]);
+    expect(Array.from(picked.labels)).toEqual([9, 7]);
+    expect(picked.count).toBe(2);
   });
 });
 
