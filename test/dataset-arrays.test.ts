@@ -53,11 +53,14 @@ describe('split fractions and selections', () => {
     for (const fraction of [0.01, 0.5, MAX_SPLIT]) expect(() => checkSplitFraction(fraction, 'split')).not.toThrow();
     for (const fraction of [0, -0.1, 0.995, 1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => checkSplitFraction(fraction, 'split')).toThrow(`split: ${fraction} is not a fraction above 0 and at most 0.99`);
     expect(MAX_SPLIT).toBe(0.99);
+    expect(() => checkSplitFraction(0, 'split')).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT' }));
+    expect(() => splitValidation({ count: 2, height: 1, width: 1, images: Uint8Array.of(5, 6), labels: Uint8Array.of(0, 1) }, 2, 1)).toThrow('validation split: 2 is not a fraction above 0 and at most 0.99');
   });
 
   it('refuses a validation split that would hold out nothing, saying why', () => {
     const set: core.ImageSet = { count: 2, height: 1, width: 1, images: Uint8Array.of(5, 6), labels: Uint8Array.of(0, 1) };
     expect(() => splitValidation(set, 0.4, 1)).toThrow('validation split 0.4: of 2 training images, none would be held out (each class keeps at least one); give a larger fraction or more images');
+    expect(() => splitValidation(set, 0.4, 1)).toThrow(expect.objectContaining({ code: 'ERR_BAD_DATA' }));
   });
 
   it('selects images of several bytes each in the order asked, with their labels', () => {
@@ -66,6 +69,8 @@ describe('split fractions and selections', () => {
     expect(Array.from(picked.images)).toEqual([5, 6, 1, 2]);
     expect(Array.from(picked.labels)).toEqual([9, 7]);
     expect(picked.count).toBe(2);
+    const floats = selectImages({ ...set, inputs: Float32Array.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6) }, [2, 0]);
+    expect(Array.from(floats.inputs!)).toEqual([0.5, 0.6, 0.1, 0.2].map(Math.fround));
   });
 });
 
