@@ -13,6 +13,12 @@ export { Random, type RandomState } from './random.js';
 // Data: image sets over bytes, and the IDX format's parser.
 export { FASHION_MNIST_CLASS_NAMES, imagesFromPixels, MAX_CLASSES, MNIST_CLASS_NAMES, takeFirst, type Dataset, type ImageSet, type Labels, type TestData } from './data/dataset.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
+// Data sets built in code (createDataset) and the splits every data set can take; image folders' summary line.
+export { createDataset, type DatasetArrays, type ImageArrays } from './data/dataset-arrays.js';
+export { selectImages, splitValidation, stratifiedHoldOut, type HoldOut } from './data/split.js';
+export { formatFolderSummary, type FolderFile, type FolderSummary } from './data/image-folder.js';
+export { pictureToInput, type ConversionSteps, type InputConversion, type Preprocess } from './data/picture-input.js';
+export { readPictureHeader, type PictureFormat, type PictureHeader } from './data/picture-header.js';
 
 // Model: the paper's network and its file format (bytes in, bytes out).
 export { createNetwork, createPaperNetwork, geometryOf, MNIST_GEOMETRY, Network, PAPER_WIDTHS, type NetworkArenas, type NetworkGeometry, type PaperWidths } from './model/network.js';

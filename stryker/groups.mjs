@@ -47,6 +47,16 @@ export const MUTATION_GROUPS = {
     mutate: ['src/model/model-file.ts'],
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],
   },
+  // Image-folder data sets, their browser-safe part: splits, picture headers, conversion, the summary, arrays.
+  'image-data': {
+    mutate: ['src/data/split.ts', 'src/data/picture-header.ts', 'src/data/picture-input.ts', 'src/data/image-folder.ts', 'src/data/dataset-arrays.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
+  },
+  // Image folders on disk: listing, bounds, decoding, bad files (every test writes its own small folder).
+  'image-folder-files': {
+    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
+  },
   gradcheck: {
     mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],
     tests: ['test/gradcheck.test.ts', 'test/testing-arbitraries.test.ts'],

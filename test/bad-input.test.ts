@@ -18,6 +18,7 @@ import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { createTrainingState } from '../src/train/trainer.js';
 import { Random } from '../src/random.js';
 import { cliWorkspace, expectOneLineError } from './fixtures/cli.js';
+import { greyPng, writeTree } from './fixtures/picture-files.js';
 import { idxBytes, idxIntegers, rawSafetensors } from './fixtures/files.js';
 
 const { work, xcnn } = cliWorkspace('xcnn-bad-');
@@ -63,6 +64,11 @@ function checkpointBeyondItsEpochs(): Uint8Array {
   state.history = Array.from({ length: 5 }, (_, k) => ({ epoch: k + 1, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5, seconds: 1 }));
   const settings = { epochs: 1, batchSize: 64, learningRate: 0.001, ...ADAM_DEFAULTS, seed: 1, arch: network.spec!, data: null, limit: null, testLimit: null, backend: 'ts' as const, threads: 1, checkpointEvery: null };
   return encodeCheckpoint(state, settings, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: MNIST_CLASS_NAMES });
+}
+
+/** An image folder of two classes of two grey 4×4 PNGs each, with `extra` files added. */
+function imageFolder(name: string, extra: Record<string, Uint8Array | string> = {}): string {
+  return writeTree(path(name), { 'a/1.png': greyPng(10), 'a/2.png': greyPng(20), 'b/1.png': greyPng(30), 'b/2.png': greyPng(40), ...extra });
 }
 
 type Row = [input: string, problem: string, setup: () => string[], status: 1 | 2, message: RegExp];
@@ -113,10 +119,18 @@ const rows: Row[] = [
   ['model file', 'overlapping tensors', () => { writeFileSync(path('overlap.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12))); return ['evaluate', '--model', 'overlap.safetensors']; }, 1, /tensors 'a' and 'b' overlap/],
   ['model file', 'a shape whose element count overflows', () => { writeFileSync(path('overflow.safetensors'), rawSafetensors({ a: { dtype: 'F32', shape: [2 ** 31, 2 ** 31, 2 ** 31], data_offsets: [0, 4] } }, new Uint8Array(4))); return ['evaluate', '--model', 'overflow.safetensors']; }, 1, /larger than the whole 4-byte data buffer/],
   ['PNG image (--image)', 'does not exist', () => ['explain', '--model', 'model.safetensors', '--image', 'absent.png'], 1, /absent\.png: cannot read the image: no such file/],
-  ['PNG image (--image)', 'not a PNG', () => { writeFileSync(path('photo.png'), 'GIF89a not really'); return ['explain', '--model', 'model.safetensors', '--image', 'photo.png']; }, 1, /photo\.png: not a PNG file/],
+  ['PNG image (--image)', 'not a PNG', () => { writeFileSync(path('photo.png'), 'GIF89a not really'); return ['explain', '--model', 'model.safetensors', '--image', 'photo.png']; }, 1, /photo\.png: not a PNG or JPEG file/],
   ['PNG image (--image)', 'an absurd declared size', () => { writeFileSync(path('huge.png'), pngOfSize(100_000, 100_000)); return ['explain', '--model', 'model.safetensors', '--image', 'huge.png']; }, 1, /huge\.png: the PNG declares 100000×100000 pixels, more than xcnn reads/],
   ['PNG image (--image)', 'corrupt image data', () => { const b = pngOfSize(8, 8); b.fill(7, 40, 60); writeFileSync(path('corrupt.png'), b); return ['explain', '--model', 'model.safetensors', '--image', 'corrupt.png']; }, 1, /corrupt\.png: not a readable PNG/],
   ['PNG image (--image)', 'blank (no digit)', () => { writeFileSync(path('blank.png'), pngOfSize(8, 8)); return ['explain', '--model', 'model.safetensors', '--image', 'blank.png']; }, 1, /blank\.png: the image is blank/],
+  ['picture (--image, predict)', 'a folder without pictures', () => { mkdirSync(path('no-pictures'), { recursive: true }); writeFileSync(path('no-pictures', 'notes.txt'), 'x'); return ['predict', '--model', 'model.safetensors', 'no-pictures']; }, 1, /no-pictures: a folder without PNG or JPEG pictures \(\.png, \.jpg, \.jpeg\) in it or its subfolders$/],
+  ['image folder', 'a file that cannot be decoded', () => ['train', '--data', imageFolder('bad-file', { 'b/zz.png': 'not a picture' })], 1, /zz\.png: cannot use this image: not a PNG or JPEG file \(it starts with neither signature\) \(fix or remove the file, or give --skip-bad to leave unreadable files out\)$/],
+  ['image folder', 'a class folder without images', () => ['train', '--data', imageFolder('empty-class', { 'c/notes.txt': 'x' })], 1, /[\\/]c: a class folder with no images \(\.png, \.jpg or \.jpeg\); add its images or remove the folder$/],
+  ['image folder', 'a single class', () => ['train', '--data', writeTree(path('one-class'), { 'a/1.png': greyPng(1) })], 1, /one-class: only one class folder \(a\); a classifier needs at least two classes$/],
+  ['image folder', 'a test class the training set lacks', () => ['train', '--data', writeTree(path('extra-class'), { 'train/a/1.png': greyPng(1), 'train/b/1.png': greyPng(2), 'test/a/1.png': greyPng(3), 'test/c/1.png': greyPng(4) })], 1, /test[\\/]c: a test class the training set lacks \(no .*train[\\/]c\); the network can only learn classes it trains on$/],
+  ['image folder', 'train/ without test/', () => ['train', '--data', writeTree(path('half'), { 'train/a/1.png': greyPng(1), 'train/b/1.png': greyPng(2) })], 1, /half: has train\/ but no test\/; give both/],
+  ['image folder', 'a picture declaring an absurd size', () => ['train', '--data', imageFolder('huge-picture', { 'a/zz.png': pngOfSize(100_000, 100_000) })], 1, /zz\.png: cannot use this image: the PNG declares 100000×100000 pixels, more than xcnn reads/],
+  ['image folder', 'a folder flag with IDX data', () => ['train', '--data', dataFolder('idx-size'), '--size', '20'], 2, /--size applies only to an image-folder --data \(DIR\/<class>\/\*\.png\); .*idx-size is IDX files \(leave --size out\)$/],
   ['checkpoint', 'none in the --resume folder', () => ['train', '--resume', work], 1, /checkpoint\.safetensors: no checkpoint to resume from/],
   ['checkpoint', 'a model file, not a checkpoint', () => { const d = path('ckpt'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), model); return ['train', '--resume', d]; }, 1, /checkpoint\.safetensors: not a usable xcnn checkpoint: its format is "xcnn"/],
   ['checkpoint', 'damaged: a field out of range', () => { const d = path('ckpt-epoch'); mkdirSync(d, { recursive: true }); writeFileSync(join(d, 'checkpoint.safetensors'), checkpointBeyondItsEpochs()); return ['train', '--resume', d]; }, 1, /ckpt-epoch\/checkpoint\.safetensors: not a usable xcnn checkpoint: progress\.epoch is 5, not a whole number from 0 to 1$/],

@@ -22,12 +22,16 @@ import { createNetwork } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { expectOneLineError, type CliRun } from './fixtures/cli.js';
 import { idxBytes } from './fixtures/files.js';
+import { greyPng } from './fixtures/picture-files.js';
 
 const work = mkdtempSync(join(tmpdir(), 'xcnn-arguments-'));
 const absentModel = join(work, 'absent.safetensors');
 const absentData = join(work, 'absent-data');
 const MODEL_MISSING = /absent\.safetensors: cannot read the model: no such file/;
 const DATA_MISSING = /absent-data: no such data folder/;
+/** A picture for predict, so that it gets past its paths to the model. */
+const picture = join(work, 'picture.png');
+writeFileSync(picture, greyPng(0));
 
 /** `xcnn ...argv` in this process: its exit status and what it printed. */
 async function xcnn(...argv: string[]): Promise<CliRun> {
@@ -50,6 +54,7 @@ const REACHES_FILES: Record<string, { args: string[]; status: 1 | 2; error: RegE
   report: { args: ['--model', absentModel], status: 1, error: MODEL_MISSING },
   faithfulness: { args: ['--model', absentModel], status: 1, error: MODEL_MISSING },
   serve: { args: ['--model', absentModel], status: 1, error: /absent\.safetensors: cannot read the model: no such file/ },
+  predict: { args: ['--model', absentModel, picture], status: 1, error: MODEL_MISSING },
   // gradcheck reads no file: a spec whose kernel is larger than its input is refused once the flags are read.
   gradcheck: { args: ['--arch', 'conv(2,9) flatten linear(2)', '--input', '1x4x4'], status: 2, error: /conv1/ },
 };
@@ -117,11 +122,11 @@ describe('an unknown flag or command', () => {
   });
 
   it('names the nearest command, or lists them all', async () => {
-    for (const [typed, meant] of [['trian', 'train'], ['evalute', 'evaluate'], ['explian', 'explain'], ['reprot', 'report'], ['faithfullness', 'faithfulness'], ['serv', 'serve'], ['gradchek', 'gradcheck'], ['verison', 'version']]) {
+    for (const [typed, meant] of [['trian', 'train'], ['evalute', 'evaluate'], ['explian', 'explain'], ['reprot', 'report'], ['faithfullness', 'faithfulness'], ['serv', 'serve'], ['predcit', 'predict'], ['gradchek', 'gradcheck'], ['verison', 'version']]) {
       expectOneLineError(await xcnn(typed), 2, `xcnn: unknown command '${typed}'; did you mean ${meant}? (see xcnn --help)`);
     }
-    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
-    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
+    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, predict, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
+    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, predict, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
   });
 
   it('measures closeness by edits, a swap of neighbours counting one', () => {
@@ -266,7 +271,10 @@ describe('numbers out of range', () => {
       warmup: { min: 0, max: 100_000_000 },
       'label-smoothing': { min: 0, max: 1, real: true },
       patience: { min: 1, max: 10_000 },
+      'test-split': { min: 0, max: 0.99, real: true, above: true },
+      'val-split': { min: 0, max: 0.99, real: true, above: true },
     },
+    predict: { threads: THREADS },
     evaluate: { 'test-limit': { min: 1, max: 10_000_000 }, threads: THREADS },
     explain: {
       samples: { min: 1, max: 100_000, with: ['--method', 'smoothgrad'] },
@@ -462,7 +470,8 @@ describe('help', () => {
       // Words in order: each flag with its value's placeholder, then its help.
       const expected = Object.entries(spec.flags).flatMap(([name, flag]) => [`--${name}`, ...(flag.value ? [flag.value] : []), ...words(flagHelp(flag))]);
       expect(words(options.join('\n')), spec.name).toEqual(expected);
-      expect(words(help.slice(0, help.indexOf('\noptions:'))), spec.name).toEqual([...words(`usage: ${spec.usage}`), ...words(spec.summary)]);
+      const operands = spec.operands === undefined ? [] : ['arguments:', spec.operands.value, ...words(spec.operands.help)];
+      expect(words(help.slice(0, help.indexOf('\noptions:'))), spec.name).toEqual([...words(`usage: ${spec.usage}`), ...words(spec.summary), ...operands]);
     }
     expect(overlong(mainHelp(width), width)).toEqual([]);
   });

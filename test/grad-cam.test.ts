@@ -259,7 +259,7 @@ describe('xcnn explain (CLI)', () => {
     [['--index', '0', '--class', '10'], 2, /--class: '10' is not a whole number from 0 to 9/],
     [['--index', '0', '--colormap', 'rainbow'], 2, /--colormap: 'rainbow' is not one of jet, viridis/],
     [['--image', 'missing.png'], 1, /missing\.png: cannot read the image: no such file/],
-    [['--image', 'model.safetensors'], 1, /model\.safetensors: not a PNG file/],
+    [['--image', 'model.safetensors'], 1, /model\.safetensors: not a PNG or JPEG file/],
   ])('refuses %j with status %i and one line naming the problem', (args, status, message) => {
     const run = xcnn('explain', '--backend', 'ts', '--model', 'model.safetensors', ...(args as string[]));
     expect(run.status).toBe(status);

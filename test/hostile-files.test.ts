@@ -40,7 +40,7 @@ describe('files that are not regular files', () => {
     ['a model that is /dev/urandom', ['explain', '--model', '/dev/urandom', '--index', '0'], `/dev/urandom: cannot read the model: ${notRegular}`],
     ['a model that is a folder', ['evaluate', '--model', 'folder'], 'folder: cannot read the model: is a directory, not a model file'],
     ['an image that is /dev/urandom', ['explain', '--image', '/dev/urandom'], `/dev/urandom: cannot read the image: ${notRegular}`],
-    ['an image that is a folder', ['explain', '--image', 'folder'], 'folder: cannot read the image: is a folder, not a PNG'],
+    ['an image folder without pictures', ['explain', '--image', 'folder'], 'folder: a folder without PNG or JPEG pictures (.png, .jpg, .jpeg) in it or its subfolders'],
   ];
   if (hasMkfifo) {
     cases.push(

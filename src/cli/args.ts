@@ -72,11 +72,15 @@ export interface CommandSpec {
   summary: string;
   usage: string;
   flags: Flags;
+  /** The words after the flags a command takes (`xcnn predict … PATH…`), named in help; without it a stray word is refused. */
+  operands?: { value: string; help: string };
 }
 
 /** Parsed flag values (defaults filled in); `values[GIVEN]` lists the flags the user actually gave. */
 export const GIVEN = Symbol('given flags');
-export type FlagValues = Record<string, string | number | boolean | undefined> & { [GIVEN]?: Set<string> };
+/** The operands (words that are not flags) of a command that takes them, in order. */
+export const OPERANDS = Symbol('operands');
+export type FlagValues = Record<string, string | number | boolean | undefined> & { [GIVEN]?: Set<string>; [OPERANDS]?: string[] };
 
 /** Whether the user gave `name` (a default does not count). */
 export function given(values: FlagValues, name: string): boolean {
@@ -125,11 +129,11 @@ export function parseFlags(spec: CommandSpec, argv: string[]): FlagValues {
     throw usageError(`xcnn ${spec.name}: ${message.replace(/\. To specify a positional.*$/, '')} ${see}`);
   }
   const { values, positionals, tokens } = parsed;
-  if (positionals.length > 0) throw usageError(`xcnn ${spec.name}: unexpected argument '${positionals[0]}' ${see}`);
+  if (positionals.length > 0 && spec.operands === undefined) throw usageError(`xcnn ${spec.name}: unexpected argument '${positionals[0]}' ${see}`);
   refuseRepeats(spec, tokens);
 
   const given = new Set(Object.keys(values));
-  const result: FlagValues = { [GIVEN]: given };
+  const result: FlagValues = { [GIVEN]: given, ...(spec.operands === undefined ? {} : { [OPERANDS]: positionals }) };
   for (const [name, flag] of Object.entries(spec.flags)) {
     const value = values[name] ?? flag.default;
     result[name] = typeof value === 'string' ? checkedValue(name, flag, value) : value;
@@ -320,5 +324,6 @@ export function helpText(spec: CommandSpec, width = terminalWidth()): string {
     const fits = lefts[k].length + 2 <= column;
     return fits ? wrapText(flagHelp(flag), width, column, lefts[k]) : [lefts[k], ...wrapText(flagHelp(flag), width, column)];
   });
-  return [...wrapText(usageGroups(spec.usage, width - 7), width, 7, 'usage:'), '', ...wrapText(spec.summary, width, 0), '', 'options:', ...rows].join('\n');
+  const operands = spec.operands === undefined ? [] : ['arguments:', ...wrapText(spec.operands.help, width, column, `  ${spec.operands.value}`), ''];
+  return [...wrapText(usageGroups(spec.usage, width - 7), width, 7, 'usage:'), '', ...wrapText(spec.summary, width, 0), '', ...operands, 'options:', ...rows].join('\n');
 }

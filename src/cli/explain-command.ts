@@ -1,14 +1,15 @@
 /**
  * `xcnn explain`: Grad-CAM (or another method, `--method`, see src/explain/methods/) of chosen test images
- * (`--index`) or of a person's own PNG (`--image`): one explain.json with every image's prediction,
+ * (`--index`) or of a person's own pictures (`--image`: PNG or JPEG files, or folders of them): one explain.json with every image's prediction,
  * probabilities, target class, raw map (on the explained conv block's cells for the CAM family — relu2's
  * 11 × 11 for the paper's network, another block with `--layer` — and on the input's H × W for the gradient
  * and perturbation families) and H × W heatmap, and a figure (input | heatmap | overlay) per image for the
  * first `--figures`. `--list-layers` prints the blocks `--layer` can name, with their shapes and receptive
  * fields. `--placement receptive-field` puts a block map's cells at their receptive fields' centres instead
  * of stretching the map (src/explain/placement.ts); figures of signed maps are zero-centred in a diverging
- * colormap. A PNG goes through MNIST's preprocessing for a 1 × 28 × 28 model, and is otherwise converted
- * to the model's channels and resized to its size (model-image.ts).
+ * colormap. A picture goes through MNIST's preprocessing for a 1 × 28 × 28 model, and is otherwise converted
+ * to the model's channels and resized to its size (model-image.ts); pictures in folders are named by their
+ * path under the folder (`image-sub-7-grad-cam.png`), so no figure overwrites another.
  *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
@@ -21,8 +22,9 @@
 import { basename, extname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
 import { usageError } from '../errors.js';
-import { readUserFile } from '../files/read-file.js';
-import { digitFromPng, modelImageFromPng, type DigitImage } from '../explain/digit-image.js';
+import { checkPictureFile, listPictureFiles, readPicture } from '../data/picture-files.js';
+import { greyFromRgba, mnistDigit, MNIST_SIZE, type DigitImage } from '../explain/mnist-digit.js';
+import { modelImageFromRgba } from '../explain/model-image.js';
 import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
 import { explanationImage, isFlatMap, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
 import { gradCam } from '../explain/grad-cam.js';
@@ -92,16 +94,16 @@ export const explainSpec: CommandSpec = {
   name: 'explain',
   brief: 'Explains predictions with Grad-CAM or another method.',
   summary:
-    'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own PNG (--image), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json. --layer explains another conv block; --list-layers shows them.',
-  usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image FILE.png | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm] [--threads N]',
+    'Explains predictions with Grad-CAM or another method (--method): for test images (--index) or your own pictures (--image: PNG or JPEG files or folders), draws the input, heatmap and overlay as a PNG per image and writes the prediction, probabilities and maps of every image to explain.json. --layer explains another conv block; --list-layers shows them.',
+  usage: 'xcnn explain [--model FILE] [--arch SPEC [--input CxHxW]] (--index N[,N…] | --image PATH[,PATH…] | --list-layers) [--method NAME] [--layer NAME] [--class K] [--placement stretch|receptive-field] [--out DIR] [--figures N] [--json] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm] [--threads N]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
     index: { type: 'string', value: 'LIST', help: 'Test images to explain: indices and ranges, e.g. 0,7,100-199, or all.', check: checkIndexList },
     image: {
       type: 'string',
-      value: 'FILE',
-      help: 'A PNG (any size): for a 1×28×28 model a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size.',
+      value: 'PATH[,PATH…]',
+      help: 'Pictures, PNG or JPEG, any size, comma-separated: files, or folders of them (subfolders included). For a 1×28×28 model each is a handwritten digit (dark on light or light on dark), made MNIST-like; for any other model converted to its channels and resized to its size.',
       appliesWhen: [notWith('index', 'both choose the images to explain')],
     },
     ...withRules(layerFlag, [forConvMethods]),
@@ -213,7 +215,7 @@ function grid(values: ArrayLike<number>, height: number, width: number, round: (
 }
 
 /** What an explained image came from; `digit.pixels` is [C, H, W] (a made-MNIST-like digit for a 1×28×28 model). */
-export type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage };
+export type Source = { kind: 'test'; index: number; label: number } | { kind: 'image'; file: string; digit: DigitImage; name?: string };
 
 /** How an explanation was made, as explain.json records it at its top. */
 export interface MethodRecord {
@@ -299,7 +301,7 @@ function flatReason(layer: 'cam' | 'input'): string {
 
 /** The figure of an explained image is named for it and the method: `test-7-grad-cam.png`, `image-digit-grad-cam.png`. */
 export function figureName(source: Source, method: string): string {
-  const image = source.kind === 'test' ? `test-${source.index}` : `image-${basename(source.file, extname(source.file))}`;
+  const image = source.kind === 'test' ? `test-${source.index}` : `image-${source.name ?? basename(source.file, extname(source.file))}`;
   return `${image}-${method}.png`;
 }
 
@@ -309,16 +311,22 @@ export function percentOneDecimal(probability: number): string {
   return text === '100.0' && probability < 1 ? '>99.9%' : `${text}%`;
 }
 
-/** A one-image set holding a converted PNG (its label is not used). */
-function singleImageSet(digit: DigitImage, channels: number, height: number, width: number): ImageSet {
-  return { count: 1, channels, height, width, images: digit.pixels, labels: new Uint8Array(1) };
+/** An unlabelled set of converted pictures [count, C, H, W] (their labels are not used). */
+function pictureSet(digits: DigitImage[], channels: number, height: number, width: number): ImageSet {
+  const size = channels * height * width;
+  const images = new Uint8Array(digits.length * size);
+  digits.forEach((digit, n) => images.set(digit.pixels, n * size));
+  return { count: digits.length, channels, height, width, images, labels: new Uint8Array(digits.length) };
 }
 
-/** The largest picture file --image reads: 256 MB (its pixel count is bounded again from the PNG header). */
-const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
-
-function readImageFile(path: string): Uint8Array {
-  return readUserFile(path, { what: 'the image', maxBytes: MAX_IMAGE_FILE_BYTES, folder: 'is a folder, not a PNG' });
+/**
+ * A picture file (PNG or JPEG) as the model's input: MNIST's preprocessing for a 1 × 28 × 28 model, else its
+ * channels and size (model-image.ts).
+ */
+function pictureInput(path: string, channels: number, height: number, width: number): DigitImage {
+  const { header, rgba } = readPicture(path);
+  if (channels === 1 && height === MNIST_SIZE && width === MNIST_SIZE) return mnistDigit(greyFromRgba(rgba, header.width, header.height), path);
+  return { pixels: modelImageFromRgba(rgba, header.width, header.height, channels, height, width, path), inverted: false, crop: { x: 0, y: 0, width: 0, height: 0 } };
 }
 
 /**
@@ -349,7 +357,7 @@ export async function explainCommand(values: FlagValues): Promise<void> {
     return;
   }
   if ((values.index === undefined) === (values.image === undefined)) {
-    throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png (see xcnn explain --help)');
+    throw usageError('xcnn explain: give either --index N[,N…] (test images) or --image FILE.png|DIR[,…] (your PNG or JPEG pictures, or folders of them; see xcnn explain --help)');
   }
   // parseFlags has checked every value and refused the settings of other methods; a method reads only its own.
   const out = String(values.out);
@@ -367,8 +375,10 @@ export async function explainCommand(values: FlagValues): Promise<void> {
     lime: name === 'lime' ? coalitions() : undefined,
   });
   checkOutputFolder(out);
-  // A picture that is not a readable file (a folder, a device, too large) is refused before the model is read.
-  const imageBytes = values.image === undefined ? undefined : readImageFile(String(values.image));
+  // The pictures are listed before the model is read (a missing path, an empty folder, too many files);
+  // each is read and decoded once the model's input size is known.
+  const pictures = values.image === undefined ? undefined : listPictureFiles(String(values.image).split(',')).pictures;
+  for (const picture of pictures ?? []) checkPictureFile(picture.path); // each a readable PNG or JPEG of a size xcnn reads
   const { modelPath, network, info, threads } = await loadCommandModel(values);
   const [channels, height, width] = network.inputShape;
   const classes = network.outputShape[0];
@@ -379,15 +389,10 @@ export async function explainCommand(values: FlagValues): Promise<void> {
 
   let set: ImageSet;
   let sources: Source[];
-  if (imageBytes !== undefined) {
-    const file = String(values.image);
-    const isMnistModel = channels === 1 && height === 28 && width === 28;
-    const bytes = imageBytes;
-    const digit: DigitImage = isMnistModel
-      ? digitFromPng(bytes, file)
-      : { pixels: modelImageFromPng(bytes, file, channels, height, width), inverted: false, crop: { x: 0, y: 0, width: 0, height: 0 } };
-    set = singleImageSet(digit, channels, height, width);
-    sources = [{ kind: 'image', file, digit }];
+  if (pictures !== undefined) {
+    const digits = pictures.map((picture) => pictureInput(picture.path, channels, height, width));
+    set = pictureSet(digits, channels, height, width);
+    sources = pictures.map((picture, n) => ({ kind: 'image', file: picture.path, name: picture.name, digit: digits[n] }));
   } else {
     const dataset = loadDataFor(values, info);
     set = dataset.test;

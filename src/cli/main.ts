@@ -13,6 +13,7 @@ import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
 import { exportCommand, exportSpec } from './export-command.js';
 import { faithfulnessCommand, faithfulnessSpec } from './faithfulness-command.js';
+import { predictCommand, predictSpec } from './predict-command.js';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck-command.js';
 import { reportCommand, reportSpec } from './report-command.js';
 import { serveCommand, serveSpec } from './serve-command.js';
@@ -23,6 +24,7 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: trainSpec, run: trainCommand },
   { spec: evaluateSpec, run: evaluateCommand },
   { spec: explainSpec, run: explainCommand },
+  { spec: predictSpec, run: predictCommand },
   { spec: reportSpec, run: reportCommand },
   { spec: faithfulnessSpec, run: faithfulnessCommand },
   { spec: serveSpec, run: serveCommand },

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/select.js';
-import { takeFirst, type Dataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { usageError, XcnnError } from '../errors.js';
 import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
@@ -41,7 +41,8 @@ import { CONSTANT_SCHEDULE, SCHEDULE_NAMES, type ScheduleSettings } from '../tra
 import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, stoppedEarly, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { given, intFlag, notWith, numberFlag, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, loadData, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { dataFlagValues, dataRecord, imageDataFlags, loadTrainingData } from './image-data.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
 import { AUGMENTED_FIGURE_FILE, BEST_MODEL_FILE, claimRunFolder, clearEarlierRun, followLink, LATEST_LINK, METRICS_CSV_FILE, METRICS_FILE, MODEL_FILE, pointLatestAt, refuseEarlierRun, RUNS_FOLDER } from './run-folder.js';
@@ -97,10 +98,11 @@ export const trainSpec: CommandSpec = {
   brief: "Trains a CNN (the paper's or any --arch) and evaluates it.",
   summary:
     "Trains a CNN — the paper's (Conv 32 → MaxPool → Conv 64 → Dense 128 → Dense 10) unless --arch describes another — with Adam, evaluates it on the test set, and writes model.safetensors and metrics.json. Checkpoints at every epoch; Ctrl-C stops with a checkpoint; --resume continues bit for bit.",
-  usage: 'xcnn train [--data DIR] [--arch SPEC|paper|lenet5|modern] [--print-shapes] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--test-limit N] [--backend ts|wasm] [--threads N] [--out DIR [--force]] [--checkpoint-every N] | --resume DIR [--epochs N] [--checkpoint-every N]',
+  usage: 'xcnn train [--data DIR [--channels 1|3] [--size H[xW]] [--preprocess mnist] [--test-split F] [--skip-bad]] [--val-split F] [--arch SPEC|paper|lenet5|modern] [--print-shapes] [--epochs 20] [--batch 64] [--lr 0.001] [--seed N] [--widths 32,64,128] [--limit N] [--test-limit N] [--backend ts|wasm] [--threads N] [--out DIR [--force]] [--checkpoint-every N] | --resume DIR [--epochs N] [--checkpoint-every N]',
   flags: withRule(
     {
       ...dataFlag,
+      ...imageDataFlags,
       epochs: { type: 'string', value: 'N', help: 'Passes over the training set.', default: '20', range: SETTING_RANGES.epochs },
       batch: { type: 'string', value: 'N', help: 'Training images per Adam step.', default: '64', range: SETTING_RANGES.batchSize },
       lr: { type: 'string', value: 'RATE', help: "The optimiser's learning rate: the schedule's base rate, one-cycle's peak.", default: '0.001', range: SETTING_RANGES.learningRate },
@@ -225,7 +227,14 @@ function settingsFrom(values: FlagValues): TrainSettings {
     threads: threadsFrom(values, backendFrom(values)),
     checkpointEvery: numberValue(values, 'checkpoint-every') ?? null,
     ...recipeFrom(values),
+    ...dataFlagsFrom(values),
   };
+}
+
+/** The image-folder flags and --val-split, recorded only when given (a default run's settings stay as they were). */
+function dataFlagsFrom(values: FlagValues): Pick<TrainSettings, 'dataFlags'> {
+  const dataFlags = dataRecord(values);
+  return Object.keys(dataFlags).length === 0 ? {} : { dataFlags };
 }
 
 /**
@@ -274,7 +283,7 @@ export function widthsFlag(text: string): PaperWidths {
  * Read through this one function so the train command needs no other change when the data side lands.
  */
 function validationOf(dataset: Dataset): ImageSet | undefined {
-  return (dataset as Dataset & { validation?: ImageSet }).validation;
+  return dataset.validation;
 }
 
 /** --patience and --monitor watch the validation set: refused in one line without one. */
@@ -284,10 +293,13 @@ function checkValidationFlags(settings: TrainSettings, dataset: Dataset): void {
   if (settings.monitor !== undefined) throw usageError('--monitor chooses the best epoch by the validation set, and this data has none; give --val-split F, or leave --monitor out');
 }
 
+/**
+ * The run's data as its settings record it — --data (IDX files or an image folder, read with the recorded
+ * folder flags), --limit, --test-limit, --val-split — so a resumed run reads exactly the images it started with.
+ */
 function datasetFor(settings: TrainSettings): Dataset {
-  const dataset = loadData({ data: settings.data ?? undefined, 'test-limit': settings.testLimit ?? undefined });
-  if (settings.limit !== null) dataset.train = takeFirst(dataset.train, settings.limit);
-  return dataset;
+  const values = { ...dataFlagValues(settings.dataFlags), data: settings.data ?? undefined, 'test-limit': settings.testLimit ?? undefined };
+  return loadTrainingData(values, settings.limit, settings.seed);
 }
 
 interface Run {
@@ -544,8 +556,9 @@ export async function trainCommand(values: FlagValues): Promise<number> {
  * epochs' figures without timings (modelFileHistory), so the same settings give the same bytes.
  */
 function trainedModelInfo(info: ModelInfo, settings: TrainSettings, history: EpochRecord[], testAccuracy: number): ModelInfo {
-  const { checkpointEvery: _every, ...training } = settings;
-  return { ...info, training, metrics: { history: modelFileHistory(history), testAccuracy } };
+  // The data flags sit beside the other settings, where evaluate, explain and report read a folder's split.
+  const { checkpointEvery: _every, dataFlags, ...training } = settings;
+  return { ...info, training: { ...training, ...dataFlags }, metrics: { history: modelFileHistory(history), testAccuracy } };
 }
 
 /** metrics.json's best epoch (with a validation set) and whether the run stopped early. */

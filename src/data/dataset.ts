@@ -48,10 +48,12 @@ export interface Dataset {
   classNames: string[]; // one per class: max label + 1 of them
   train: ImageSet;
   test: ImageSet;
+  /** Images held out of the training set to watch training with (`--val-split F`, split.ts); none when absent. */
+  validation?: ImageSet;
 }
 
 /** A data set's test split with its name and class names: all a trained model is evaluated and explained on. */
-export type TestData = Omit<Dataset, 'train'>;
+export type TestData = Omit<Dataset, 'train' | 'validation'>;
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_MNIST_CLASS_NAMES = [

@@ -31,7 +31,7 @@ import { formatAugmentations, parseAugmentations } from './augment.js';
 import { MONITORS } from './early-stopping.js';
 import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from './optimizer.js';
 import { SCHEDULE_NAMES, type ScheduleName, type ScheduleSettings } from './schedule.js';
-import { SETTING_RANGES, type RecipeChange, type SettingRange, type TrainSettings } from './settings.js';
+import { SETTING_RANGES, type DataFlags, type RecipeChange, type SettingRange, type TrainSettings } from './settings.js';
 import type { EpochRecord } from './trainer.js';
 
 /** Makes the one-line error for a checkpoint field: `FILE: not a usable xcnn checkpoint: FIELD PROBLEM`. */
@@ -122,7 +122,37 @@ export function checkSettings(value: unknown, fileArch: string | undefined, fail
     ...(s.augment === undefined ? {} : { augment: checkAugment(s.augment, fail) }),
     ...(s.init === undefined ? {} : { init: nonEmptyText(s.init, 'settings.init', fail) }),
     ...(s.resetHead === undefined ? {} : { resetHead: flag(s.resetHead, 'settings.resetHead', fail) }),
+    ...(s.dataFlags === undefined ? {} : { dataFlags: checkDataFlags(s.dataFlags, fail) }),
   };
+}
+
+/** The recorded image-folder flags and --val-split: each within its flag's range. */
+function checkDataFlags(value: unknown, fail: FieldError): DataFlags {
+  const d = record(value, 'settings.dataFlags', fail);
+  const known = new Set(['channels', 'size', 'preprocess', 'testSplit', 'valSplit', 'skipBad']);
+  const unknown = Object.keys(d).find((key) => !known.has(key));
+  if (unknown !== undefined) throw fail(`settings.dataFlags.${unknown}`, 'is not a data flag xcnn records');
+  const out: DataFlags = {};
+  if (d.channels !== undefined) {
+    if (d.channels !== 1 && d.channels !== 3) throw fail('settings.dataFlags.channels', `is ${shown(d.channels)}, not 1 or 3`);
+    out.channels = d.channels;
+  }
+  if (d.size !== undefined) {
+    const size = record(d.size, 'settings.dataFlags.size', fail);
+    out.size = { height: wholeNumber(size.height, 'settings.dataFlags.size.height', fail, 1, 4096), width: wholeNumber(size.width, 'settings.dataFlags.size.width', fail, 1, 4096) };
+  }
+  if (d.preprocess !== undefined) {
+    if (d.preprocess !== 'mnist') throw fail('settings.dataFlags.preprocess', `is ${shown(d.preprocess)}, not 'mnist'`);
+    out.preprocess = 'mnist';
+  }
+  for (const key of ['testSplit', 'valSplit'] as const) {
+    if (d[key] !== undefined) out[key] = finiteNumber(d[key], `settings.dataFlags.${key}`, fail, { min: 0, max: 0.99, aboveMin: true });
+  }
+  if (d.skipBad !== undefined) {
+    if (d.skipBad !== true) throw fail('settings.dataFlags.skipBad', `is ${shown(d.skipBad)}, not true`);
+    out.skipBad = true;
+  }
+  return out;
 }
 
 function checkAugment(value: unknown, fail: FieldError): string {

@@ -32,6 +32,18 @@ export interface TrainSettings {
   resetHead?: boolean; // --reset-head: its last layer initialised afresh
   /** Learning rates and schedules the run was resumed with, when they changed (epoch: the epochs done then). */
   recipeChanges?: RecipeChange[];
+  /** The image-folder flags and --val-split, so --resume reads the same images the same way (absent: none given). */
+  dataFlags?: DataFlags;
+}
+
+/** How the run's images were read: an image folder's conversion and splits, and the validation split. */
+export interface DataFlags {
+  channels?: 1 | 3; // --channels
+  size?: { height: number; width: number }; // --size
+  preprocess?: 'mnist'; // --preprocess mnist
+  testSplit?: number; // --test-split, for a folder without train/ and test/
+  valSplit?: number; // --val-split
+  skipBad?: true; // --skip-bad
 }
 
 /** A change of the learning rate or schedule on --resume, as metrics.json records it. */

@@ -1,0 +1,311 @@
+/**
+ * Reads an image-folder data set (image-folder.ts describes the layout) in Node: the folders are listed,
+ * checked and bounded before any image is decoded, then every image is decoded once (PNG or JPEG,
+ * picture-files.ts), converted to the set's input (picture-input.ts) and stored as bytes [N, C, H, W],
+ * the compact form training reads. Memory: the decoded sets, allocated once at their final size, and one
+ * picture at a time besides.
+ *
+ * Refused in one line each, before decoding: a folder with train/ but no test/ (or the reverse), a class
+ * folder with no images, a single class, a test class the training set lacks, more than `maxFiles` images,
+ * more decoded bytes than an IDX file may hold. Then, while decoding: a file that cannot be read or
+ * decoded, unless `skipBad` (the files are listed in the summary instead). Hidden entries (names starting
+ * with '.') and files that are not .png, .jpg or .jpeg are ignored and counted.
+ */
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { basename, join } from 'node:path';
+import { usageError, XcnnError } from '../errors.js';
+import { readUserFile } from '../files/read-file.js';
+import { imageSize, MAX_CLASSES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
+import { MAX_IDX_BYTES } from './idx.js';
+import { DEFAULT_TEST_SPLIT, mixedOrder, splitTestFiles, type FolderFile, type FolderSummary } from './image-folder.js';
+import { checkedPictureHeader, decodePicture, MAX_PICTURE_FILE_BYTES, PictureProblem } from './picture-files.js';
+import type { PictureHeader } from './picture-header.js';
+import { pictureToInput, type InputConversion, type Preprocess } from './picture-input.js';
+import { checkSplitFraction, splitValidation } from './split.js';
+
+/** The most images a folder data set may hold: far more than MNIST's 70,000, a bound on the listing and on what is decoded. */
+export const MAX_FOLDER_IMAGES = 2_000_000;
+
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+export interface ImageFolderOptions {
+  channels?: 1 | 3; // default: the first image's (its file's colour type)
+  size?: { height: number; width: number }; // default: the first image's (28 × 28 with preprocess 'mnist')
+  preprocess?: Preprocess; // 'mnist': MNIST's digit preprocessing (grey, 28 × 28)
+  testSplit?: number; // a folder without train/ and test/: the fraction of each class tested on (default 0.2)
+  validationSplit?: number; // the fraction of each training class held out for validation (seeded by `seed`)
+  seed?: number; // of the validation split (default 1)
+  skipBad?: boolean; // leave out files that cannot be read or decoded, listing them, instead of stopping
+  maxFiles?: number; // default MAX_FOLDER_IMAGES
+  onProgress?: (done: number, total: number) => void; // while decoding, every few dozen images
+}
+
+export interface LoadedImageFolder {
+  dataset: Dataset;
+  summary: FolderSummary;
+}
+
+/** Whether --data names an image folder (class folders) rather than an IDX folder. */
+export function isImageFolder(dir: string): boolean {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false; // the IDX reader words the error
+  }
+  if (entries.some((entry) => /^(train-images|t10k-images)-idx\d-ubyte(\.gz)?$/.test(entry.name))) return false;
+  return entries.some((entry) => !entry.name.startsWith('.') && isFolder(dir, entry));
+}
+
+function isFolder(dir: string, entry: Dirent): boolean {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return statSync(join(dir, entry.name)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(dir: string, entry: Dirent): boolean {
+  if (entry.isFile()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return statSync(join(dir, entry.name)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Names in code-point order (as `ls` in the C locale), whatever the file system lists. */
+const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+interface Listing {
+  classes: Map<string, string[]>; // class name → its image files, sorted
+  ignored: { hidden: number; other: number };
+}
+
+/** The class folders of `dir` and their image files; refuses an empty class and counts past `maxFiles`. */
+function listClasses(dir: string, ignored: Listing['ignored'], maxFiles: number, counted: { files: number }): Map<string, string[]> {
+  const classes = new Map<string, string[]>();
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort(byName)) {
+    if (entry.name.startsWith('.')) ignored.hidden++;
+    else if (isFolder(dir, entry)) classes.set(entry.name, listImages(join(dir, entry.name), ignored, maxFiles, counted));
+    else ignored.other++;
+  }
+  for (const [name, files] of classes) {
+    if (files.length === 0) throw new XcnnError(`${join(dir, name)}: a class folder with no images (.png, .jpg or .jpeg); add its images or remove the folder`, { code: 'ERR_BAD_DATA' });
+  }
+  return classes;
+}
+
+function listImages(folder: string, ignored: Listing['ignored'], maxFiles: number, counted: { files: number }): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true }).sort(byName)) {
+    if (entry.name.startsWith('.')) ignored.hidden++;
+    else if (!IMAGE_FILE.test(entry.name) || !isFile(folder, entry)) ignored.other++;
+    else if (++counted.files > maxFiles) {
+      throw new XcnnError(`${folder}: the data set holds more than ${maxFiles} images, more than xcnn reads from a folder; use a subset`, { code: 'ERR_BAD_DATA' });
+    } else files.push(join(folder, entry.name));
+  }
+  return files;
+}
+
+/** The files of the training and test sets, with the class names, checked (see the header). */
+function listFolder(dir: string, options: ImageFolderOptions): { classNames: string[]; train: FolderFile[]; test: FolderFile[]; ignored: Listing['ignored']; testSplit?: number } {
+  const maxFiles = options.maxFiles ?? MAX_FOLDER_IMAGES;
+  const ignored = { hidden: 0, other: 0 };
+  const counted = { files: 0 };
+  const top = readdirSync(dir, { withFileTypes: true });
+  const has = (name: string) => top.some((entry) => entry.name === name && isFolder(dir, entry));
+  if (has('train') !== has('test')) {
+    const [there, missing] = has('train') ? ['train', 'test'] : ['test', 'train'];
+    throw new XcnnError(`${dir}: has ${there}/ but no ${missing}/; give both ${dir}/train/<class>/ and ${dir}/test/<class>/, or put the class folders in ${dir} itself (split by --test-split)`, { code: 'ERR_BAD_DATA' });
+  }
+  const classesOf = (folder: string) => listClasses(folder, ignored, maxFiles, counted);
+  if (has('train')) {
+    if (options.testSplit !== undefined) throw usageError(`--test-split: ${dir} has its own test/ folder; leave --test-split out`);
+    for (const entry of top) {
+      if (entry.name === 'train' || entry.name === 'test') continue;
+      if (entry.name.startsWith('.')) ignored.hidden++;
+      else ignored.other++;
+    }
+    const trainClasses = classesOf(join(dir, 'train'));
+    const testClasses = classesOf(join(dir, 'test'));
+    const classNames = checkClassCount(join(dir, 'train'), [...trainClasses.keys()]);
+    for (const name of testClasses.keys()) {
+      if (!trainClasses.has(name)) throw new XcnnError(`${join(dir, 'test', name)}: a test class the training set lacks (no ${join(dir, 'train', name)}); the network can only learn classes it trains on`, { code: 'ERR_BAD_DATA' });
+    }
+    const filesOf = (classes: Map<string, string[]>) => [...classes].flatMap(([name, files]) => files.map((path) => ({ path, label: classNames.indexOf(name) })));
+    return { classNames, train: mixedOrder(filesOf(trainClasses)), test: mixedOrder(filesOf(testClasses)), ignored };
+  }
+  const testSplit = options.testSplit ?? DEFAULT_TEST_SPLIT;
+  checkSplitFraction(testSplit, `--test-split`);
+  const classes = classesOf(dir);
+  const classNames = checkClassCount(dir, [...classes.keys()]);
+  const files = [...classes.values()].flatMap((paths, label) => paths.map((path) => ({ path, label })));
+  const split = splitTestFiles(files, testSplit);
+  if (split.test.length === 0) throw new XcnnError(`${dir}: a test split of ${testSplit} leaves no test image of its ${files.length} (each class keeps at least one for training); give a larger --test-split or more images`, { code: 'ERR_BAD_DATA' });
+  return { classNames, train: mixedOrder(split.train), test: mixedOrder(split.test), ignored, testSplit };
+}
+
+function checkClassCount(dir: string, classNames: string[]): string[] {
+  if (classNames.length === 0) throw new XcnnError(`${dir}: no class folders; an image-folder data set holds a folder of images per class (${dir}/<class>/*.png)`, { code: 'ERR_BAD_DATA' });
+  if (classNames.length > MAX_CLASSES) throw new XcnnError(`${dir}: ${classNames.length} class folders, more than the ${MAX_CLASSES} classes xcnn takes`, { code: 'ERR_BAD_DATA' });
+  if (classNames.length === 1) throw new XcnnError(`${dir}: only one class folder (${classNames[0]}); a classifier needs at least two classes`, { code: 'ERR_BAD_DATA' });
+  return classNames;
+}
+
+/** A file's problem as one line: the file, then why; `--skip-bad` leaves such files out instead. */
+function fileError(path: string, reason: string): XcnnError {
+  return new XcnnError(`${path}: cannot use this image: ${reason} (fix or remove the file, or give --skip-bad to leave unreadable files out)`, { code: 'ERR_BAD_IMAGE' });
+}
+
+/** Why a file failed, without its path (an XcnnError from the reader starts with it). */
+function reasonOf(error: unknown, path: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+}
+
+/** The input every image becomes: the options', else the first readable training image's channels and size (in folder order). */
+function conversionFor(files: FolderFile[], options: ImageFolderOptions): InputConversion {
+  const preprocess = options.preprocess ?? 'none';
+  if (preprocess === 'mnist') {
+    if ((options.channels ?? 1) !== 1 || (options.size !== undefined && (options.size.height !== 28 || options.size.width !== 28))) {
+      throw usageError('--preprocess mnist: makes 1×28×28 images, as MNIST\'s; leave --channels and --size out (or give --channels 1 --size 28)');
+    }
+    return { channels: 1, height: 28, width: 28, preprocess };
+  }
+  let first: PictureHeader | undefined;
+  if (options.channels === undefined || options.size === undefined) {
+    // The first in the folders' order (class by class, names sorted), not in the mixed training order.
+    const listed = [...files].sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const file of listed) {
+      try {
+        first = checkedPictureHeader(readUserFile(file.path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES }));
+        break;
+      } catch (error) {
+        if (!options.skipBad) throw fileError(file.path, reasonOf(error, file.path));
+      }
+    }
+    if (first === undefined) throw new XcnnError(`${files[0]?.path ?? 'data'}: no training image could be read`, { code: 'ERR_BAD_DATA' });
+  }
+  return { channels: options.channels ?? first!.channels, height: options.size?.height ?? first!.height, width: options.size?.width ?? first!.width, preprocess };
+}
+
+/**
+ * Loads an image-folder data set: both splits (and the validation split), decoded and converted, with
+ * its summary (formatFolderSummary gives the line the command line prints).
+ */
+export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): LoadedImageFolder {
+  checkFolder(dir);
+  if (options.validationSplit !== undefined) checkSplitFraction(options.validationSplit, '--val-split');
+  const listing = listFolder(dir, options);
+  const conversion = conversionFor(listing.train, options);
+  const size = conversion.channels * conversion.height * conversion.width;
+  const total = listing.train.length + listing.test.length;
+  if (total * size > MAX_IDX_BYTES) {
+    throw new XcnnError(`${dir}: ${total} images of ${conversion.channels}×${conversion.height}×${conversion.width} would take ${total * size} bytes, more than the ${MAX_IDX_BYTES} xcnn holds; give a smaller --size or use a subset`, { code: 'ERR_BAD_DATA' });
+  }
+  const decoder = new FolderDecoder(conversion, listing.classNames.length, options, total);
+  let train = decoder.decode(listing.train);
+  const test = decoder.decode(listing.test);
+  const trainCounts = classCounts(train.labels, listing.classNames.length);
+  const emptied = trainCounts.findIndex((n) => n === 0);
+  if (emptied >= 0) throw new XcnnError(`${dir}: every training image of class ${listing.classNames[emptied]} was unreadable (--skip-bad left them out); a class needs at least one`, { code: 'ERR_BAD_DATA' });
+  let validation: ImageSet | undefined;
+  if (options.validationSplit !== undefined) ({ train, validation } = splitValidation(train, options.validationSplit, options.seed ?? 1));
+  const summary: FolderSummary = {
+    root: dir,
+    classNames: listing.classNames,
+    trainCounts: classCounts(train.labels, listing.classNames.length),
+    testCounts: classCounts(test.labels, listing.classNames.length),
+    ...(validation === undefined ? {} : { validationCounts: classCounts(validation.labels, listing.classNames.length) }),
+    ...(listing.testSplit === undefined ? {} : { testSplit: listing.testSplit }),
+    sizes: decoder.sizes,
+    conversion,
+    converted: decoder.converted,
+    ignored: listing.ignored,
+    skipped: decoder.skipped,
+  };
+  const name = basename(dir.replace(/[\\/]+$/, '')) || 'images';
+  return { dataset: { name, classNames: listing.classNames, train, test, ...(validation === undefined ? {} : { validation }) }, summary };
+}
+
+/**
+ * The test split alone (the training images are listed, for the split, but not decoded), converted to a
+ * model's input: what evaluate, explain and report read from an image folder.
+ */
+export function loadImageFolderTest(dir: string, conversion: InputConversion, options: Pick<ImageFolderOptions, 'testSplit' | 'skipBad' | 'maxFiles' | 'onProgress'> = {}): TestData & { summary: FolderSummary } {
+  checkFolder(dir);
+  const listing = listFolder(dir, options);
+  const decoder = new FolderDecoder(conversion, listing.classNames.length, options, listing.test.length);
+  const test = decoder.decode(listing.test);
+  const counts = classCounts(test.labels, listing.classNames.length);
+  const summary: FolderSummary = { root: dir, classNames: listing.classNames, trainCounts: counts.map(() => 0), testCounts: counts, sizes: decoder.sizes, conversion, converted: decoder.converted, ignored: listing.ignored, skipped: decoder.skipped };
+  return { name: basename(dir.replace(/[\\/]+$/, '')) || 'images', classNames: listing.classNames, test, summary };
+}
+
+function checkFolder(dir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new XcnnError(`${dir}: no such data folder`, { exitCode: 2, code: 'ERR_FILE' });
+  }
+  if (!isDir) throw new XcnnError(`${dir}: not a folder; --data takes a folder of class folders of images, or of the four IDX files`, { exitCode: 2, code: 'ERR_FILE' });
+}
+
+function classCounts(labels: Labels, classes: number): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  for (const label of labels) counts[label]++;
+  return counts;
+}
+
+/** Decodes lists of files into image sets of one conversion, keeping the tallies the summary reports. */
+class FolderDecoder {
+  readonly sizes = new Map<string, number>();
+  readonly converted = { resized: 0, toGrey: 0, toColour: 0, alpha: 0 };
+  readonly skipped: Array<{ file: string; reason: string }> = [];
+  private done = 0;
+
+  constructor(
+    private readonly conversion: InputConversion,
+    private readonly classes: number,
+    private readonly options: Pick<ImageFolderOptions, 'skipBad' | 'onProgress'>,
+    private readonly total: number,
+  ) {}
+
+  decode(files: FolderFile[]): ImageSet {
+    const { channels, height, width } = this.conversion;
+    const size = imageSize({ channels, height, width });
+    const images = new Uint8Array(files.length * size);
+    const labels: Labels = this.classes <= 256 ? new Uint8Array(files.length) : new Uint16Array(files.length);
+    let count = 0;
+    for (const file of files) {
+      if (this.decodeOne(file.path, images.subarray(count * size, (count + 1) * size))) labels[count++] = file.label;
+      this.done++;
+      if (this.done % 64 === 0 || this.done === this.total) this.options.onProgress?.(this.done, this.total);
+    }
+    // Skipped files leave room at the end: the set is a view of the images decoded.
+    return { count, channels, height, width, images: images.subarray(0, count * size), labels: labels.subarray(0, count) };
+  }
+
+  /** Decodes one file into `out`; false when it was skipped (--skip-bad). */
+  private decodeOne(path: string, out: Uint8Array): boolean {
+    try {
+      const { header, rgba } = decodePicture(readUserFile(path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES }));
+      const steps = pictureToInput(rgba, header.width, header.height, header.channels, this.conversion, out, path);
+      const key = `${header.width}×${header.height}`;
+      this.sizes.set(key, (this.sizes.get(key) ?? 0) + 1);
+      for (const step of ['resized', 'toGrey', 'toColour', 'alpha'] as const) if (steps[step]) this.converted[step]++;
+      return true;
+    } catch (error) {
+      if (!(error instanceof PictureProblem || error instanceof XcnnError)) throw error;
+      const reason = reasonOf(error, path);
+      if (!this.options.skipBad) throw fileError(path, reason);
+      this.skipped.push({ file: path, reason });
+      return false;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * A decoded picture (RGBA bytes [height, width, 4]) made into one image of a data set, [C, H, W] bytes:
+ *
+ *   channels  alpha composited over white; 1: luminance 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601);
+ *             3: the R, G, B planes (a grey picture's grey in all three)
+ *   size      area-averaged when the picture is at least as large along both axes (OpenCV's INTER_AREA:
+ *             no aliasing), bilinear with half-pixel centres otherwise (resize.ts); the aspect ratio is
+ *             not kept
+ *   mnist     instead of the two above, MNIST's own preprocessing (mnist-digit.ts): grey, light
+ *             backgrounds inverted, cropped to the ink, scaled into 20 × 20 and centred by mass in 28 × 28
+ *
+ * The conversion of any model's input (explain --image, the library's RGBA images: model-image.ts) and
+ * MNIST's are reused as they are, so a folder's image and the same picture given to `explain --image` are
+ * the same bytes. A picture already of the set's size takes a direct path (no resampling), which gives the
+ * same bytes as model-image.ts does, faster: folders of small images load at the speed of their decoder.
+ * Browser-safe.
+ */
+import { greyFromRgba, mnistDigit, MNIST_SIZE } from '../explain/mnist-digit.js';
+import { modelImageFromRgba } from '../explain/model-image.js';
+
+export type Preprocess = 'none' | 'mnist';
+
+/** What every image of a set is made into. */
+export interface InputConversion {
+  channels: 1 | 3;
+  height: number;
+  width: number;
+  preprocess: Preprocess;
+}
+
+/** What converting one picture did, for the summary of a folder. */
+export interface ConversionSteps {
+  resized: boolean;
+  toGrey: boolean; // a colour picture made grey
+  toColour: boolean; // a grey picture given three channels
+  alpha: boolean; // some pixel was not opaque, and was composited over white
+}
+
+/** RGBA [height, width, 4] → `out` [C, H, W] (conversion's); `pictureChannels` is what the file held. */
+export function pictureToInput(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  pictureChannels: 1 | 3,
+  conversion: InputConversion,
+  out: Uint8Array,
+  source: string,
+): ConversionSteps {
+  const alpha = hasTransparency(rgba);
+  const toGrey = pictureChannels === 3 && conversion.channels === 1;
+  const toColour = pictureChannels === 1 && conversion.channels === 3;
+  if (conversion.preprocess === 'mnist') {
+    out.set(mnistDigit(greyFromRgba(rgba, width, height), source).pixels);
+    return { resized: width !== MNIST_SIZE || height !== MNIST_SIZE, toGrey, toColour, alpha };
+  }
+  if (width === conversion.width && height === conversion.height) {
+    sameSizeInput(rgba, conversion.channels, width * height, alpha, out);
+    return { resized: false, toGrey, toColour, alpha };
+  }
+  out.set(modelImageFromRgba(rgba, width, height, conversion.channels, conversion.height, conversion.width, source));
+  return { resized: true, toGrey, toColour, alpha };
+}
+
+function hasTransparency(rgba: Uint8Array): boolean {
+  for (let k = 3; k < rgba.length; k += 4) if (rgba[k] !== 255) return true;
+  return false;
+}
+
+/**
+ * model-image.ts's arithmetic without the resampling: float32 planes (Math.fround, as its Float32Array
+ * holds them), rounded to bytes. For opaque pictures the compositing is the identity and is skipped.
+ */
+function sameSizeInput(rgba: Uint8Array, channels: 1 | 3, pixels: number, alpha: boolean, out: Uint8Array): void {
+  const composite = (p: number, value: number) => {
+    if (!alpha) return value;
+    const a = rgba[4 * p + 3] / 255;
+    return a * value + (1 - a) * 255;
+  };
+  const toByte = (value: number) => Math.round(Math.min(255, Math.max(0, Math.fround(value))));
+  if (channels === 1) {
+    for (let p = 0; p < pixels; p++) out[p] = toByte(composite(p, 0.299 * rgba[4 * p] + 0.587 * rgba[4 * p + 1] + 0.114 * rgba[4 * p + 2]));
+    return;
+  }
+  for (let c = 0; c < 3; c++) for (let p = 0; p < pixels; p++) out[c * pixels + p] = toByte(composite(p, rgba[4 * p + c]));
+}
