@@ -205,6 +205,8 @@ describe('Adam\'s moments in a checkpoint', () => {
     expect(messageOf(() => checkMoments(tensor([1, NaN, 3]), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' holds NaN at element 1`);
     expect(messageOf(() => checkMoments(tensor([1, 2, -Infinity]), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' holds -Infinity at element 2`);
     expect(messageOf(() => checkMoments(tensor([1, -0.25, 3]), 'adam.v', 3, fail))).toBe(`${PREFIX}tensor 'adam.v' holds -0.25 at element 1; a second moment is never negative`);
+    expect(messageOf(() => checkMoments(tensor([Infinity, 1, 1]), 'adam.v', 3, fail))).toBe(`${PREFIX}tensor 'adam.v' holds Infinity at element 0`);
+    expect(messageOf(() => checkMoments(tensor([1, 2, 3], [3, 1]), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' has shape [3, 1], expected [3] (one value per parameter)`);
   });
 });
 

@@ -90,3 +90,20 @@ describe('ControlBlock', () => {
     expect(() => short.throwIfFailed()).toThrow(/^worker thread 0 failed: x$/);
   });
 });
+
+describe('ControlBlock error text (gaps the control run showed)', () => {
+  it('keeps the error text in the block\'s last 2048 bytes, after the data slots, which it leaves alone', () => {
+    const control = new ControlBlock();
+    control.data.fill(1.5);
+    control.fail(3, 'xy');
+    const text = new Uint8Array(control.buffer, 16 * 4 + (16 + 2 * MAX_THREADS) * 8, 2048);
+    expect(Array.from(text.subarray(0, 3))).toEqual([120, 121, 0]);
+    expect(Array.from(control.data).every((value) => value === 1.5)).toBe(true);
+  });
+
+  it('strips only the trailing zero bytes: a NUL inside the message stays', () => {
+    const control = new ControlBlock();
+    control.fail(0, 'a\0b');
+    expect(() => control.throwIfFailed()).toThrow(new XcnnError('worker thread 0 failed: a\0b'));
+  });
+});

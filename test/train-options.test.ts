@@ -8,7 +8,9 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
 import { createNetwork } from '../src/model/network.js';
-import { checkTrainOptions, type TrainOptions } from '../src/train/trainer.js';
+import { Random } from '../src/random.js';
+import { Adam } from '../src/train/adam.js';
+import { checkTrainOptions, createTrainingState, train, type TrainOptions } from '../src/train/trainer.js';
 
 // Three classes of 1×2 images.
 const network = createNetwork(new ReferenceBackend(), 'flatten linear(3)', { channels: 1, height: 1, width: 2, classes: 3 });
@@ -72,5 +74,20 @@ describe('checkTrainOptions', () => {
     expect(train.message).toBe("train: the train set's label 3 (image 1) is outside the network's 3 classes (0 to 2)");
     expect(train.code).toBe('ERR_BAD_DATA');
     expect(errorOf({ test: set([1, 2, 0, 9]) }).message).toBe("train: the test set's label 9 (image 3) is outside the network's 3 classes (0 to 2)");
+  });
+});
+
+describe('train refusals found by the train group\'s run', () => {
+  it('refuses an out-of-range label on the first image too', () => {
+    expect(errorOf({ train: set([3, 0, 1]) }).message).toBe("train: the train set's label 3 (image 0) is outside the network's 3 classes (0 to 2)");
+  });
+
+  it('stops a run whose loss is not finite with code ERR_DIVERGED', async () => {
+    const state = createTrainingState(network, new Adam(network), new Random(1));
+    const step = { run: () => ({ loss: Infinity, correct: 0 }) };
+    const error = await train(state, { ...OPTIONS, compute: { step, predictor: network } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XcnnError);
+    expect((error as XcnnError).message).toBe('training diverged: the loss became Infinity at step 1 (epoch 1); the weights were not updated with it and no model was written from it — try a smaller --lr');
+    expect((error as XcnnError).code).toBe('ERR_DIVERGED');
   });
 });
