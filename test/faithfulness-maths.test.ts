@@ -115,6 +115,20 @@ describe('ROAD noisy linear imputation against a dense solve', () => {
     }
   });
 
+  it('draws exactly one number per imputed pixel, and none when σ = 0: a generator shared by successive calls goes on where it stopped', () => {
+    const image = randomImage(5, 30);
+    const removed = randomMask(6, 30, 0.4);
+    const imputed = removed.reduce((s, r) => s + r, 0);
+    const shared = new Random(21);
+    noisyLinearImputation(image, removed, 5, 6, shared, { sigma: 0.5 });
+    const after = new Random(21);
+    for (let k = 0; k < imputed; k++) after.gaussian();
+    expect(shared.next()).toBe(after.next());
+    const untouched = new Random(22);
+    noisyLinearImputation(image, removed, 5, 6, untouched, { sigma: 0 });
+    expect(untouched.next()).toBe(new Random(22).next());
+  });
+
   it("uses the paper's defaults, σ = 0.01 and a tolerance of 10⁻⁶", () => {
     expect(ROAD_DEFAULTS).toEqual({ sigma: 0.01, tolerance: 1e-6 });
     const image = randomImage(8, 30);

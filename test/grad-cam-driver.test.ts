@@ -77,5 +77,17 @@ describe('Grad-CAM, worked and driven', () => {
       expect(() => gradCam(network, set, { batchSize })).toThrow(new XcnnError(`Grad-CAM: batchSize must be a whole number ≥ 1, not ${batchSize}`).message);
     }
     expect(() => gradCam(network, set, { batchSize: 1 })).not.toThrow();
+    let caught: unknown;
+    try {
+      gradCam(network, set, { batchSize: 0 });
+    } catch (error) {
+      caught = error;
+    }
+    expect([(caught as XcnnError).code, (caught as XcnnError).exitCode]).toEqual(['ERR_BAD_ARGUMENT', 2]);
+  });
+
+  it("names Grad-CAM in the input checks' refusals", () => {
+    expect(() => gradCam(network, set, { indices: [5] })).toThrow('Grad-CAM: image index 5 is outside the set of 5 images (0 to 4)');
+    expect(() => gradCam(network, set, { targetClass: 4 })).toThrow("Grad-CAM: class 4 is outside the model's 4 classes (0 to 3)");
   });
 });
