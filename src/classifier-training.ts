@@ -100,11 +100,12 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
   const { backend, owned } = await backendOf(what, options.backend ?? 'wasm', options.kernels, environment);
   let pool: ClassifierThreads | null = null;
   let network: Network | null = null;
+  let optimizer: Adam | null = null;
   try {
     network = createNetwork(backend, arch, geometry);
     const random = new Random(seed);
     network.initialize(random);
-    const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate });
+    optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate });
     const state = createTrainingState(network, optimizer, random, seed);
     pool = threads > 1 ? await environment.startThreads!(network, threads, optimizer, seed) : null;
     const history = await train(state, {
@@ -117,8 +118,9 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
       ...(pool === null ? {} : { compute: { step: pool.trainStep!, predictor: pool.predictor } }),
     });
     if (signal?.aborted) throw abortError(what, signal);
-    // The optimiser's moments are done with (a thread pool keeps their addresses: they go with the backend then).
-    if (pool === null) for (const moments of [optimizer.m, optimizer.v]) backend.free(moments);
+    // The optimiser's moments are done with; a thread pool keeps their addresses, so they go when it closes.
+    if (pool === null) optimizer.dispose();
+    else pool = closingAlso(pool, optimizer);
     const info: ModelInfo = {
       geometry,
       dataset,
@@ -131,10 +133,24 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
   } catch (error) {
     // A run that fails or is stopped leaves nothing behind: no threads, no network, no backend it made.
     await pool?.close();
+    optimizer?.dispose();
     network?.dispose();
     if (owned) backend.dispose();
     throw error;
   }
+}
+
+/** The pool's threads, whose close also gives back the optimiser's moments (the workers read them until then). */
+function closingAlso(pool: ClassifierThreads, optimizer: Adam): ClassifierThreads {
+  return {
+    count: pool.count,
+    predictor: pool.predictor,
+    gradCamRunner: pool.gradCamRunner,
+    close: async () => {
+      await pool.close();
+      optimizer.dispose();
+    },
+  };
 }
 
 /** The class names: given, or 0, 1, … for `classes` (given, or the largest label of the sets + 1). */
