@@ -57,7 +57,7 @@ export class Network {
     const bufferTotal = bufferSpecs.reduce((sum, spec) => sum + product(spec.shape), 0);
     const expected: Record<string, number> = { params: total, grads: total, buffers: bufferTotal };
     for (const [name, arena] of Object.entries(arenas)) {
-      if (arena !== undefined && arena.length !== expected[name]) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${expected[name]}`);
+      if (arena !== undefined && arena.length !== expected[name]) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${expected[name]}`, { code: 'ERR_BAD_ARGUMENT' });
     }
     this.ownArenas = [];
     const own = (given: Floats | undefined, length: number): Floats => {
@@ -197,7 +197,7 @@ export class Network {
     this.usable();
     const k = this.layers.findIndex((layer) => layer.name === layerName);
     if (k < 0) throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
-    if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`);
+    if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`, { code: 'ERR_BAD_ARGUMENT' });
     return this.outputs[k];
   }
 
