@@ -33,6 +33,7 @@ import { XcnnError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type Tensor } from '../files/safetensors.js';
 import { createNetwork, geometryOf, MNIST_GEOMETRY, type Network } from './network.js';
 import { checkGeometry, layerNames, paperSpec, parseSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
+import { checkBackend, checkBytes, checkModel, checkObject } from '../argument-checks.js';
 
 export interface ModelInfo {
   geometry: NetworkGeometry;
@@ -71,10 +72,14 @@ export function networkTensors(network: Network): Array<{ name: string } & Tenso
 }
 
 export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
+  checkModel('encodeModel', 'network', network);
+  checkObject('encodeModel', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
   return encodeSafetensors(networkTensors(network), infoMetadata(info, network));
 }
 
 export function decodeModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
+  checkBytes('decodeModel', 'bytes', bytes);
+  checkBackend('decodeModel', 'backend', backend);
   const file = decodeSafetensors(bytes, source);
   const network = networkFromFile(file, source, backend, [], options);
   return { network, info: disposedOnFailure(network, () => readInfo(file, source, network)) };
@@ -82,6 +87,8 @@ export function decodeModel(bytes: Uint8Array, source: string, backend: Backend,
 
 /** A model from a file's bytes (fetched, read, or from `encodeModel`): the network on `backend`, and its info. */
 export function loadModelFromBytes(bytes: Uint8Array, backend: Backend, source = 'model', options: ModelLoadOptions = {}): LoadedModel {
+  checkBytes('loadModelFromBytes', 'bytes', bytes);
+  checkBackend('loadModelFromBytes', 'backend', backend);
   return decodeModel(bytes, source, backend, options);
 }
 

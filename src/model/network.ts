@@ -21,6 +21,7 @@ import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, ty
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
 import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
+import { checkBackend, checkObject } from '../argument-checks.js';
 
 export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
 
@@ -279,6 +280,8 @@ export class Network {
  * masking the gradient in backward.
  */
 export function createNetwork(backend: Backend, spec: string, geometry: NetworkGeometry, arenas: NetworkArenas = {}): Network {
+  checkBackend('createNetwork', 'backend', backend);
+  checkObject('createNetwork', 'geometry', geometry, 'channels, height, width and classes');
   const plan = planNetwork(spec, geometry);
   const layers: Layer[] = [];
   plan.layers.forEach((layer, k) => {
@@ -311,6 +314,8 @@ export function createPaperNetwork(
   widths: PaperWidths = PAPER_WIDTHS,
   arenas: NetworkArenas = {},
 ): Network {
+  checkBackend('createPaperNetwork', 'backend', backend);
+  checkObject('createPaperNetwork', 'geometry', geometry, 'channels, height, width and classes');
   return createNetwork(backend, paperSpec(geometry.classes, widths), geometry, arenas);
 }
 

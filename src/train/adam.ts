@@ -10,6 +10,7 @@
 import type { Floats } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
+import { checkModel } from '../argument-checks.js';
 
 export interface AdamSettings {
   learningRate: number;
@@ -30,6 +31,7 @@ export class Adam {
     private readonly network: Network,
     readonly settings: AdamSettings = ADAM_DEFAULTS,
   ) {
+    checkModel('Adam', 'network', network);
     this.m = network.backend.allocFloats(network.params.length);
     this.v = network.backend.allocFloats(network.params.length);
   }

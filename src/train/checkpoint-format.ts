@@ -20,6 +20,7 @@ import { Adam } from './adam.js';
 import { checkHistory, checkMoments, checkProgress, checkProgressFitsData, checkSettings, fieldError } from './checkpoint-checks.js';
 import type { TrainSettings } from './settings.js';
 import { createTrainingState, type EpochRecord, type TrainingState } from './trainer.js';
+import { checkBytes } from '../argument-checks.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -82,6 +83,7 @@ export interface CheckpointFile {
  * tensors are checked as they are restored); `source` names them in errors.
  */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): CheckpointFile {
+  checkBytes('decodeCheckpoint', 'bytes', bytes);
   const file = decodeSafetensors(bytes, source);
   const fail = fieldError(source);
   if (file.metadata.format !== 'xcnn-checkpoint') throw fail('its format', `is ${JSON.stringify(file.metadata.format ?? null)}, not "xcnn-checkpoint"`);
