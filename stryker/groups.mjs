@@ -42,7 +42,7 @@ export const MUTATION_GROUPS = {
   // The library this issue (19) added: the async facade, its images and its steps; the arena and the workspace; the errors; the PNG encoder.
   classifier: {
     mutate: ['src/classifier.ts', 'src/classifier-images.ts', 'src/steps.ts'],
-    tests: ['test/classifier.test.ts', 'test/classifier-arguments.test.ts'],
+    tests: ['test/classifier.test.ts', 'test/public-arguments.test.ts'],
   },
   memory: {
     mutate: ['src/backend/wasm/arena.ts', 'src/model/workspace.ts'],
