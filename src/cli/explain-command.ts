@@ -10,6 +10,10 @@
  * colormap. A PNG goes through MNIST's preprocessing for a 1 × 28 × 28 model, and is otherwise converted
  * to the model's channels and resized to its size (model-image.ts).
  *
+ * The explanations come from the library's front door, as a program's would: the model the flags name is
+ * wrapped by classifierOf and asked `explain` (src/classifier.ts), and explain.json and the figures are made
+ * from its per-image results.
+ *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
  * explain.json is streamed, an image at a time, into a temporary file renamed when complete (49 MB for
