@@ -146,3 +146,19 @@ export {
   type StepProgress,
 } from './classifier.js';
 export { trainClassifier, type TrainClassifierOptions, type TrainingProgress } from './classifier-training.js';
+
+// Gradient checking, as torch.autograd.gradcheck: a network's (or your own function's) backward against finite differences, and a backend against the reference.
+export {
+  checkGradient,
+  compareWithReference,
+  gradcheck,
+  type BackendComparison,
+  type CheckGradientOptions,
+  type CompareWithReferenceOptions,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type NetworkToCheck,
+  type TensorCheck,
+  type TensorDifference,
+  type Tolerance,
+} from './gradcheck.js';

@@ -39,6 +39,10 @@ export const MUTATION_GROUPS = {
     mutate: ['src/model/model-file.ts'],
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],
   },
+  gradcheck: {
+    mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],
+    tests: ['test/gradcheck.test.ts', 'test/testing-arbitraries.test.ts'],
+  },
   // The library this issue (19) added: the async facade, its images and its steps; the arena and the workspace; the errors; the PNG encoder.
   classifier: {
     mutate: ['src/classifier.ts', 'src/classifier-images.ts', 'src/steps.ts'],

@@ -50,6 +50,8 @@ const REACHES_FILES: Record<string, { args: string[]; status: 1 | 2; error: RegE
   report: { args: ['--model', absentModel], status: 1, error: MODEL_MISSING },
   faithfulness: { args: ['--model', absentModel], status: 1, error: MODEL_MISSING },
   serve: { args: ['--model', absentModel], status: 1, error: /absent\.safetensors: cannot read the model: no such file/ },
+  // gradcheck reads no file: a spec whose kernel is larger than its input is refused once the flags are read.
+  gradcheck: { args: ['--arch', 'conv(2,9) flatten linear(2)', '--input', '1x4x4'], status: 2, error: /conv1/ },
 };
 
 async function expectFlagsAccepted(command: string, ...args: string[]): Promise<void> {
@@ -115,11 +117,11 @@ describe('an unknown flag or command', () => {
   });
 
   it('names the nearest command, or lists them all', async () => {
-    for (const [typed, meant] of [['trian', 'train'], ['evalute', 'evaluate'], ['explian', 'explain'], ['reprot', 'report'], ['faithfullness', 'faithfulness'], ['serv', 'serve'], ['verison', 'version']]) {
+    for (const [typed, meant] of [['trian', 'train'], ['evalute', 'evaluate'], ['explian', 'explain'], ['reprot', 'report'], ['faithfullness', 'faithfulness'], ['serv', 'serve'], ['gradchek', 'gradcheck'], ['verison', 'version']]) {
       expectOneLineError(await xcnn(typed), 2, `xcnn: unknown command '${typed}'; did you mean ${meant}? (see xcnn --help)`);
     }
-    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, report, faithfulness, serve (see xcnn --help)");
-    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, report, faithfulness, serve (see xcnn --help)");
+    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, report, faithfulness, serve, gradcheck (see xcnn --help)");
+    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, report, faithfulness, serve, gradcheck (see xcnn --help)");
   });
 
   it('measures closeness by edits, a swap of neighbours counting one', () => {
@@ -253,6 +255,14 @@ describe('numbers out of range', () => {
     },
     faithfulness: { n: { min: 1, max: 100_000 }, steps: { min: 1, max: 1_000 }, sanity: { min: 1, max: 100_000 }, seed: SEED, 'figure-rows': { min: 0, max: 50 } },
     serve: { port: { min: 0, max: 65_535 } },
+    gradcheck: {
+      classes: { min: 1, max: 4096 },
+      batch: { min: 1, max: 64 },
+      seed: SEED,
+      eps: { min: 0, max: 1, real: true, above: true },
+      atol: { min: 0, max: 1, real: true },
+      rtol: { min: 0, max: 1, real: true },
+    },
   };
 
   it('every number flag of every command has a documented range here', () => {

@@ -19,7 +19,7 @@ import { createNetwork, Network } from '../src/model/network.js';
 import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../src/model/pool2d.js';
 import { Random } from '../src/random.js';
 import { compareGradient, dot, expectGradientClose, seededValues } from './gradcheck.js';
-import { convOut, poolOut, randomSpecs } from './random-specs.js';
+import { convOut, poolOut, randomSpecs } from '../src/testing.js';
 
 const backend = new ReferenceBackend({ precision: 'float64' });
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

@@ -16,7 +16,7 @@ import { createNetwork, type Network } from '../src/model/network.js';
 import { paperSpec, type NetworkGeometry } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
-import { randomSpecs, type RandomSpec } from './random-specs.js';
+import { randomSpecs, type RandomSpec } from '../src/testing.js';
 
 const backend = new ReferenceBackend();
 

@@ -12,7 +12,7 @@ import { uniformAt } from '../src/model/dropout.js';
 import { EVALUATION, type PassMode } from '../src/model/layer.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
-import { randomSpecs, type ExpectedLayer, type RandomSpec } from './random-specs.js';
+import { randomSpecs, type ExpectedLayer, type RandomSpec } from '../src/testing.js';
 
 const backend = new ReferenceBackend({ precision: 'float64' });
 const EPSILON = 1e-5;

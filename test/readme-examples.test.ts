@@ -52,6 +52,7 @@ describe("the README's library examples", () => {
       'examples/evaluate.mjs',
       'examples/browser/main.js',
       'examples/pictures.mjs',
+      'examples/gradcheck.mjs',
     ]);
     for (const { file, code } of blocks) expect(code, file).toBe(readFileSync(join(root, file), 'utf8'));
     const nodeExamples = blocks.filter((b) => b.file.endsWith('.mjs')).map((b) => b.file.slice('examples/'.length));
@@ -62,6 +63,8 @@ describe("the README's library examples", () => {
   it('run as written where xcnn is installed: the classifier on the shipped model; then train, and predict, explain and evaluate its model', () => {
     mkdirSync(join(folder, 'node_modules'));
     symlinkSync(root, join(folder, 'node_modules', 'xcnn'), 'dir');
+    // fast-check, as a user installs it beside xcnn for property tests (examples/gradcheck.mjs).
+    symlinkSync(join(root, 'node_modules', 'fast-check'), join(folder, 'node_modules', 'fast-check'), 'dir');
     const output: Record<string, string> = {};
     for (const { file, code } of blocks.filter((b) => b.file.endsWith('.mjs'))) {
       const name = file.slice('examples/'.length);
@@ -93,5 +96,8 @@ describe("the README's library examples", () => {
     expect(output['pictures.mjs']).toMatch(/^wrote heatmap\.png, overlay\.png, confusion\.png and report\.html \(accuracy [\d.]+%\)$/m);
     for (const png of ['heatmap.png', 'overlay.png', 'confusion.png']) expect(readFileSync(join(folder, png)).subarray(1, 4).toString(), png).toBe('PNG');
     expect(readFileSync(join(folder, 'report.html'), 'utf8')).toContain('<h2>Why a t was read as p</h2>');
+    expect(output['gradcheck.mjs']).toMatch(/^swish: the backward pass matches finite differences on 100 random inputs$/m);
+    expect(output['gradcheck.mjs'].match(/^(input|conv1\.weight|conv1\.bias|bn1\.weight|bn1\.bias|fc1\.weight|fc1\.bias) +\d+ checked/gm)).toHaveLength(7);
+    expect(output['gradcheck.mjs']).toMatch(/^gradcheck passed$/m);
   });
 });

@@ -13,7 +13,7 @@ import { createNetwork } from '../src/model/network.js';
 import { checkGeometry, explainableLayers, formatPlan, formatSpec, parseSpec, planNetwork, PRESETS, receptiveField, resolveSpec, type NetworkGeometry } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
-import { randomSpecs, respelled } from './random-specs.js';
+import { randomSpecs, respelled } from '../src/testing.js';
 
 const MNIST: NetworkGeometry = { channels: 1, height: 28, width: 28, classes: 10 };
 const COLOUR_32: NetworkGeometry = { channels: 3, height: 32, width: 32, classes: 10 };

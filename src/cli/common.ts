@@ -30,8 +30,8 @@ export const backendFlag: Flags = {
   backend: { type: 'string', value: 'ts|wasm', help: 'Compute backend: wasm for WebAssembly SIMD, ts for the TypeScript reference.', default: 'wasm', choices: backendNames },
 };
 
-/** --arch's text is checked as a spec (or a preset's name) as the flags are read; its shapes are checked once the input size is known. */
-function checkArch(text: string): void {
+/** --arch's check: a preset's name or a spec that parses (its shapes are checked once the input is known). */
+export function checkArch(text: string): void {
   parseSpec(resolveSpec(text, 1));
 }
 

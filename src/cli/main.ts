@@ -13,6 +13,7 @@ import { helpText, nearestName, parseFlags, terminalWidth, wrapText, type Comman
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
 import { faithfulnessCommand, faithfulnessSpec } from './faithfulness-command.js';
+import { gradcheckCommand, gradcheckSpec } from './gradcheck-command.js';
 import { reportCommand, reportSpec } from './report-command.js';
 import { serveCommand, serveSpec } from './serve-command.js';
 import { trainCommand, trainSpec } from './train-command.js';
@@ -25,6 +26,7 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: reportSpec, run: reportCommand },
   { spec: faithfulnessSpec, run: faithfulnessCommand },
   { spec: serveSpec, run: serveCommand },
+  { spec: gradcheckSpec, run: gradcheckCommand },
 ];
 
 /** `xcnn version` (also --version, -V) is no command of the table: it takes no flags. */

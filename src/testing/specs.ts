@@ -1,6 +1,6 @@
 /**
- * Random valid architecture specs for property tests, built layer by layer so that every one shape-checks
- * for its random input geometry. fast-check draws plain numbers (a kind choice and four argument draws a
+ * Random valid architecture specs for property tests (`xcnn/testing`; xcnn's own tests use them too), built
+ * layer by layer so that every one shape-checks for its random input geometry. fast-check draws plain numbers (a kind choice and four argument draws a
  * layer); `buildSpec` turns them into the layers that fit the shape reached so far, so a failing case
  * shrinks like any other.
  *
@@ -10,7 +10,7 @@
  * fc1, …, and `flatten` for the first flatten), and the canonical text (arguments at their defaults left out).
  */
 import fc from 'fast-check';
-import type { LayerKind, NetworkGeometry } from '../src/model/spec.js';
+import type { LayerKind, NetworkGeometry } from '../model/spec.js';
 
 export interface ExpectedLayer {
   kind: LayerKind;
