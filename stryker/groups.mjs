@@ -50,7 +50,7 @@ export const MUTATION_GROUPS = {
   },
   memory: {
     mutate: ['src/backend/wasm/arena.ts', 'src/model/workspace.ts'],
-    tests: ['test/wasm-memory.test.ts', 'test/memory-plateau.test.ts'],
+    tests: ['test/wasm-memory.test.ts', 'test/memory-plateau.test.ts', 'test/workspace.test.ts'],
   },
   errors: {
     mutate: ['src/errors.ts'],
