@@ -20,7 +20,7 @@ import { ADAM_DEFAULTS, ADAMW_DEFAULT_DECAY } from './train/adam.js';
 import { formatAugmentations, parseAugmentations } from './train/augment.js';
 import { MONITORS, type Monitor } from './train/early-stopping.js';
 import { modelFileHistory } from './train/epoch-metrics.js';
-import { OPTIMIZER_NAMES, type OptimizerName } from './train/optimizer.js';
+import { OPTIMIZER_NAMES, type Optimizer, type OptimizerName } from './train/optimizer.js';
 import { createOptimizer, recipeOptions } from './train/recipe.js';
 import { CONSTANT_SCHEDULE, SCHEDULE_NAMES, type ScheduleName } from './train/schedule.js';
 import { SETTING_RANGES, type SettingRange, type TrainSettings } from './train/settings.js';
@@ -127,12 +127,13 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
   const { backend, owned } = await backendOf(what, options.backend ?? 'wasm', options.kernels, environment);
   let pool: ClassifierThreads | null = null;
   let network: Network | null = null;
+  let optimizer: Optimizer | null = null;
   try {
     network = createNetwork(backend, arch, geometry);
     const random = new Random(seed);
     network.initialize(random);
     const settings: TrainSettings = { ...ADAM_DEFAULTS, learningRate, epochs, batchSize, seed, arch: network.spec!, data: null, limit: null, testLimit: null, backend: backend.name, threads, checkpointEvery: null, ...recipe };
-    const optimizer = createOptimizer(network, settings);
+    optimizer = createOptimizer(network, settings);
     const state = createTrainingState(network, optimizer, random, seed);
     pool = threads > 1 ? await environment.startThreads!(network, threads, optimizer, seed, settings.labelSmoothing ?? 0) : null;
     const history = await train(state, {
@@ -148,8 +149,9 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
       ...(pool === null ? {} : { compute: { step: pool.trainStep!, predictor: pool.predictor } }),
     });
     if (signal?.aborted) throw abortError(what, signal);
-    // The optimiser's moments are done with (a thread pool keeps their addresses: they go with the backend then).
+    // The optimiser's moments are done with; a thread pool keeps their addresses, so they go when it closes.
     if (pool === null) optimizer.dispose();
+    else pool = closingAlso(pool, optimizer);
     const info: ModelInfo = {
       geometry,
       dataset,
@@ -162,6 +164,7 @@ export async function trainClassifierWith(options: TrainClassifierOptions, envir
   } catch (error) {
     // A run that fails or is stopped leaves nothing behind: no threads, no network, no backend it made.
     await pool?.close();
+    optimizer?.dispose();
     network?.dispose();
     if (owned) backend.dispose();
     throw error;
@@ -228,6 +231,19 @@ function augmentOption(what: string, text: unknown): string {
   } catch (error) {
     throw badArgument(`${what}: augment ${(error as Error).message.replace(/^--augment: /, '')}`);
   }
+}
+
+/** The pool's threads, whose close also gives back the optimiser's moments (the workers read them until then). */
+function closingAlso(pool: ClassifierThreads, optimizer: Optimizer): ClassifierThreads {
+  return {
+    count: pool.count,
+    predictor: pool.predictor,
+    gradCamRunner: pool.gradCamRunner,
+    close: async () => {
+      await pool.close();
+      optimizer.dispose();
+    },
+  };
 }
 
 /** The class names: given, or 0, 1, … for `classes` (given, or the largest label of the sets + 1). */

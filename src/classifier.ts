@@ -43,6 +43,7 @@ import type { Network } from './model/network.js';
 import type { Optimizer } from './train/optimizer.js';
 import type { TrainStep } from './train/step.js';
 import { runStepsAsync, type StepProgress, type Steps } from './steps.js';
+import { checkModel, checkObject } from './argument-checks.js';
 
 export type { ImageTensor, Images, RgbaImage } from './classifier-images.js';
 export type { StepProgress } from './steps.js';
@@ -70,6 +71,7 @@ export interface Prediction {
 
 /** One image's explanation: its prediction, the class explained and the maps. */
 export interface ImageExplanation extends Prediction {
+  logits: Float32Array; // [classes], the network's outputs before the softmax
   target: number; // the class the maps explain (the predicted one unless `targets` said otherwise)
   targetName: string;
   heatmap: Float32Array; // [H, W], the input's size, min–max normalised to [0, 1] (all zeros when flat)
@@ -306,13 +308,19 @@ export class Classifier {
     }
     const result = await this.#run(what, call, steps);
     const explained = method.layer === 'cam' ? (layer ?? explainedLayer(this.#network).name) : 'input';
-    const { mapHeight, mapWidth, height, width } = result;
+    // Each image's arrays are views of the call's own result arrays (never of the workspace, which the next
+    // call reuses): no copy of 10,000 heatmaps.
+    const { mapHeight, mapWidth, height, width, classes } = result;
+    const part = (values: Float32Array, n: number, size: number) => values.subarray(n * size, (n + 1) * size);
     return Array.from({ length: set.count }, (_, n) => ({
-      ...this.#prediction(result.predicted[n], result.probabilities, n),
+      classIndex: result.predicted[n],
+      className: this.info.classNames[result.predicted[n]],
+      probabilities: part(result.probabilities, n, classes),
+      logits: part(result.logits, n, classes),
       target: result.targets[n],
       targetName: this.info.classNames[result.targets[n]],
-      heatmap: result.heatmaps.slice(n * height * width, (n + 1) * height * width),
-      map: result.maps.slice(n * mapHeight * mapWidth, (n + 1) * mapHeight * mapWidth),
+      heatmap: part(result.heatmaps, n, height * width),
+      map: part(result.maps, n, mapHeight * mapWidth),
       mapShape: [mapHeight, mapWidth] as [number, number],
       layer: explained,
       ...(result.completenessGaps === undefined ? {} : { completenessGap: result.completenessGaps[n] }),
@@ -436,6 +444,8 @@ export class Classifier {
 
 /** A classifier over a network in hand (trained with the lower-level API, say), on the calling thread. */
 export function createClassifier(network: Network, info: ModelInfo): Classifier {
+  checkModel('createClassifier', 'network', network);
+  checkObject('createClassifier', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
   return new Classifier(network, info);
 }
 

@@ -20,8 +20,14 @@
  *                     fetch's and Node's own) and its `cause` the signal's reason
  *   ERR_DISPOSED      a classifier or thread pool used after close()
  *   ERR_DIVERGED      training stopped because the loss became NaN or infinite
+ *   ERR_OUT_OF_MEMORY the wasm backend's memory is full (or cannot grow): dispose what is no longer used,
+ *                     or use smaller batches
  *   ERR_SETUP         the installation or the engine: the kernels not built, no WebAssembly, a worker
- *                     thread that cannot start
+ *                     thread that cannot start or that failed
+ *
+ * Messages speak the library's terms: an option by its name (`layer: 'relu9' is not a conv block…`),
+ * never a command-line flag. An error about one option names it in `option` too; the command line words
+ * such an error in its flags (src/cli/flag-wording.ts: `layer` → `--layer`).
  *
  * Without a code, a usage error (exit 2) is ERR_BAD_ARGUMENT and any other ERR_BAD_DATA; with a code and
  * no exit status, ERR_BAD_ARGUMENT exits 2 and the others 1.
@@ -35,6 +41,7 @@ export const ERROR_CODES = [
   'ERR_ABORTED',
   'ERR_DISPOSED',
   'ERR_DIVERGED',
+  'ERR_OUT_OF_MEMORY',
   'ERR_SETUP',
 ] as const;
 
@@ -43,18 +50,26 @@ export type XcnnErrorCode = (typeof ERROR_CODES)[number];
 export class XcnnError extends Error {
   readonly exitCode: 1 | 2;
   readonly code: XcnnErrorCode;
+  /** The option the error is about, as the API spells it ('layer', 'threads', 'arch'), when it is about one. */
+  readonly option?: string;
 
-  constructor(message: string, options: { exitCode?: 1 | 2; code?: XcnnErrorCode; cause?: unknown } = {}) {
+  constructor(message: string, options: { exitCode?: 1 | 2; code?: XcnnErrorCode; option?: string; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'XcnnError';
     this.exitCode = options.exitCode ?? (options.code === 'ERR_BAD_ARGUMENT' ? 2 : 1);
     this.code = options.code ?? (this.exitCode === 2 ? 'ERR_BAD_ARGUMENT' : 'ERR_BAD_DATA');
+    if (options.option !== undefined) this.option = options.option;
   }
 }
 
-/** A usage error: a bad flag, a missing argument, a value out of range (exit status 2). */
+/** A usage error: a bad flag, a missing argument, a value out of range (exit status 2, ERR_BAD_ARGUMENT). */
 export function usageError(message: string): XcnnError {
   return new XcnnError(message, { exitCode: 2 });
+}
+
+/** A bad value of the option `option` (ERR_BAD_ARGUMENT, exit 2); the message names it as the API does. */
+export function optionError(option: string, message: string): XcnnError {
+  return new XcnnError(message, { code: 'ERR_BAD_ARGUMENT', option });
 }
 
 /**

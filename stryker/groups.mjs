@@ -147,6 +147,23 @@ export const MUTATION_GROUPS = {
     mutate: ['src/onnx/onnx-file.ts', 'src/onnx/onnx-tensors.ts', 'src/onnx/onnx-import.ts', 'src/onnx/onnx-export.ts', 'src/onnx/onnx-sniff.ts', 'src/onnx/onnx-schema.ts'],
     tests: ['test/onnx-import.test.ts', 'test/onnx-hostile.test.ts'],
   },
+  // The library this issue (19) added: the async facade, its images and its steps; the arena and the workspace; the errors; the PNG encoder.
+  classifier: {
+    mutate: ['src/classifier.ts', 'src/classifier-images.ts', 'src/steps.ts'],
+    tests: ['test/classifier.test.ts', 'test/public-arguments.test.ts'],
+  },
+  memory: {
+    mutate: ['src/backend/wasm/arena.ts', 'src/model/workspace.ts'],
+    tests: ['test/wasm-memory.test.ts', 'test/memory-plateau.test.ts', 'test/workspace.test.ts'],
+  },
+  errors: {
+    mutate: ['src/errors.ts'],
+    tests: ['test/error-codes.test.ts'],
+  },
+  'png-encoder': {
+    mutate: ['src/render/png-encoder.ts', 'src/render/deflate.ts'],
+    tests: ['test/png-encoder.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],

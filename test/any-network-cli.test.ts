@@ -190,7 +190,7 @@ describe('--arch: a PyTorch nn.Sequential state_dict', () => {
   });
 
   it('without --arch, it is refused in one line saying to give it', () => {
-    expectOneLineError(xcnn('evaluate', '--model', sequential, '--data', lenetData, '--backend', 'ts'), 2, /numeric names .* give it with --arch SPEC/);
+    expectOneLineError(xcnn('evaluate', '--model', sequential, '--data', lenetData, '--backend', 'ts'), 2, /numeric names .* give it with --arch, a spec of the same layers as the Sequential$/);
   });
 
   it('loads a state_dict of 3 classes too (the geometry inferred for any class count)', () => {

@@ -184,7 +184,7 @@ describe('choosing the block', () => {
     const set = randomSet(COLOUR_GEOMETRY, 1, 1);
     for (const name of ['bn1', 'fc1', 'pool1', 'nothing']) {
       expect(() => explainImages(network, set, methodByName('grad-cam'), { layer: name })).toThrow(XcnnError);
-      expect(() => gradCam(network, set, { layer: name })).toThrow(`--layer: '${name}' is not a conv block of this network; the choices are relu1 (or conv1), relu2 (or conv2)`);
+      expect(() => gradCam(network, set, { layer: name })).toThrow(`layer: '${name}' is not a conv block of this network; the choices are relu1 (or conv1), relu2 (or conv2)`);
     }
   });
 

@@ -175,6 +175,12 @@ describe('explain', () => {
       expect(e.heatmap).toHaveLength(PIXELS);
       expect(Math.min(...e.heatmap)).toBeGreaterThanOrEqual(0);
       expect(Math.max(...e.heatmap)).toBeLessThanOrEqual(1);
+      // The logits are the scores whose softmax is the probabilities: exp(z_k − max z) / Σ exp(z_j − max z).
+      expect(e.logits).toHaveLength(10);
+      const top = Math.max(...e.logits);
+      const sum = e.logits.reduce((total, z) => total + Math.exp(z - top), 0);
+      e.logits.forEach((z, k) => expect(e.probabilities[k]).toBeCloseTo(Math.exp(z - top) / sum, 6));
+      expect(e.logits.indexOf(top)).toBe(e.classIndex);
     });
   });
 

@@ -264,7 +264,7 @@ describe('gradient family (input; reference backend, float64)', () => {
     expect(() => smoothGradMethod({ samples: 0 })).toThrow(XcnnError);
     expect(() => smoothGradMethod({ sigma: -1 })).toThrow(XcnnError);
     expect(() => integratedGradientsMethod({ steps: 1.5 })).toThrow(XcnnError);
-    expect(() => methodByName('gradcam')).toThrow(/--method: 'gradcam' is not one of grad-cam, grad-cam\+\+/);
+    expect(() => methodByName('gradcam')).toThrow(/^method: 'gradcam' is not one of grad-cam, grad-cam\+\+/);
   });
 });
 

@@ -28,6 +28,7 @@ import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
 import { SerialStep } from '../src/train/step.js';
+import { trainClassifier } from '../src/classifier-node.js';
 
 const LARGEST = 300;
 const test = takeFirst(loadDataset().test, LARGEST);
@@ -144,6 +145,26 @@ describe('memory plateau (wasm backend)', () => {
     expect(backend.memoryStats()).toEqual(seen);
   });
 
+  it('train-then-dispose cycles (network, Adam and its moments, trainClassifier and close) give back every byte, and the high-water mark stays where the first cycle put it', async () => {
+    const backend = await createWasmBackend();
+    const cycle = async () => {
+      const network = loadModelFromBytes(modelBytes, backend).network;
+      const optimizer = new Adam(network);
+      const step = new SerialStep(network, optimizer, 1);
+      const loader = BatchLoader.inWorkspace(network.workspace, 'train', test);
+      for (let start = 0; start < 128; start += 64) step.run(loader.load(range(start, start + 64)));
+      optimizer.dispose();
+      network.dispose();
+      const classifier = await trainClassifier({ train: first(64), test: first(16), arch: 'conv(4,5) relu maxpool(2) flatten linear(10)', batchSize: 32, backend });
+      await classifier.close();
+    };
+    await cycle();
+    const warm = backend.memoryStats();
+    for (let k = 0; k < 3; k++) await cycle();
+    expect(backend.memoryStats().usedBytes).toBe(warm.usedBytes);
+    expect(backend.memoryStats().highWaterBytes).toBe(warm.highWaterBytes);
+  });
+
   it('thread pools opened and closed again and again stay at the first pool\'s high-water mark', async () => {
     const backend = await createWasmBackend();
     const { network } = loadModelFromBytes(modelBytes, backend);
@@ -211,6 +232,22 @@ describe('dispose', () => {
       expect(() => encodeModel(network, { geometry: MNIST_GEOMETRY, dataset: 'mnist', classNames: CLASS_NAMES })).toThrow(disposed);
       expect(() => network.dispose()).not.toThrow();
     }
+  });
+
+  it('Adam.dispose gives its two moment arrays back; a disposed optimiser refuses to update in one line; disposing twice does nothing', async () => {
+    const backend = await createWasmBackend();
+    const { network } = loadModelFromBytes(modelBytes, backend);
+    const before = backend.memoryStats().usedBytes;
+    const optimizer = new Adam(network);
+    const momentBytes = 2 * 4 * network.params.length;
+    expect(backend.memoryStats().usedBytes - before).toBeGreaterThanOrEqual(momentBytes);
+    optimizer.dispose();
+    expect(optimizer.disposed).toBe(true);
+    expect(backend.memoryStats().usedBytes).toBe(before);
+    expect(() => optimizer.update()).toThrow(/^this Adam optimiser was disposed: its moments went back to the backend; make a new one \(or restore a checkpoint\) to train on$/);
+    expect(() => optimizer.update()).toThrow(expect.objectContaining({ code: 'ERR_DISPOSED' }));
+    expect(() => optimizer.dispose()).not.toThrow();
+    expect(backend.memoryStats().usedBytes).toBe(before);
   });
 
   it('a network on a disposed backend refuses every use in one line', async () => {

@@ -162,7 +162,7 @@ describe('model files of any network', () => {
     const network = randomNetwork(text, geometry, 7);
     const names = '0.weight, 0.bias, 1.weight, 1.bias, 5.weight, 5.bias, 1.running_mean, 1.running_var, 1.num_batches_tracked';
     const cases: Array<[Uint8Array, { arch?: string }, string]> = [
-      [sequentialFile(network, spec), {}, "sd: its tensors have nn.Sequential's numeric names (0.weight, …) and no architecture: give it with --arch SPEC (the same layers as the Sequential)"],
+      [sequentialFile(network, spec), {}, "sd: its tensors have nn.Sequential's numeric names (0.weight, …) and no architecture: give it with arch, a spec of the same layers as the Sequential"],
       [
         sequentialFile(network, spec, (t) => t.splice(t.findIndex((x) => x.name === '1.running_var'), 1)),
         { arch: text },
@@ -210,13 +210,14 @@ describe('model files of any network', () => {
     const network = randomNetwork('conv(4,3) relu maxpool(2) flatten linear(3)', geometry, 8);
     const bytes = encodeModel(network, infoFor(geometry));
     const error = errorOf(() => decodeModel(bytes, 'model.safetensors', backend, { arch: 'conv(4,3) relu avgpool(2) flatten linear(3)' }));
-    expect(error.message).toBe('model.safetensors: the file\'s architecture is conv(4,3) relu maxpool(2) flatten linear(3), but --arch says conv(4,3) relu avgpool(2) flatten linear(3): leave --arch out for a model xcnn wrote');
+    expect(error.message).toBe('model.safetensors: the file\'s architecture is conv(4,3) relu maxpool(2) flatten linear(3), but arch says conv(4,3) relu avgpool(2) flatten linear(3): leave arch out for a model xcnn wrote');
     expect(error.exitCode).toBe(2);
+    expect([error.code, error.option]).toEqual(['ERR_BAD_ARGUMENT', 'arch']);
     const loaded = decodeModel(bytes, 'model.safetensors', backend, { arch: ' CONV(4, 3, stride=1)  relu maxpool(2,stride=2) flatten linear(3)' });
     expect(bytesOf(loaded.network.params).equals(bytesOf(network.params))).toBe(true);
     const paper = randomNetwork(paperSpec(10, { conv1Channels: 2, conv2Channels: 3, hidden: 4 }), { channels: 1, height: 28, width: 28, classes: 10 }, 1);
     const paperBytes = encodeModel(paper, infoFor({ channels: 1, height: 28, width: 28, classes: 10 }));
-    expect(errorOf(() => decodeModel(paperBytes, 'p', backend, { arch: 'paper' })).message).toMatch(/^p: the file's architecture is conv\(2,3\) relu maxpool\(2\) conv\(3,3\) .*, but --arch says conv\(32,3\) /);
+    expect(errorOf(() => decodeModel(paperBytes, 'p', backend, { arch: 'paper' })).message).toMatch(/^p: the file's architecture is conv\(2,3\) relu maxpool\(2\) conv\(3,3\) .*, but arch says conv\(32,3\) /);
   });
 
   it('still loads the paper network\'s legacy files: the eight tensors, with or without the old metadata', () => {

@@ -131,7 +131,7 @@ describe('model metadata, each check word for word', () => {
 
   it('refuses a legacy file (no arch) missing one of the eight tensors, or with an empty bias', () => {
     expect(() => decodeModel(pytorchStyleFile(undefined, 'conv2.weight'), 'm.safetensors', backend)).toThrow(
-      new XcnnError("m.safetensors: not an xcnn model: tensor 'conv2.weight' is missing, and the file has no 'arch' metadata to say what network it is (give --arch SPEC for a PyTorch state_dict)", { code: 'ERR_BAD_MODEL' }),
+      new XcnnError("m.safetensors: not an xcnn model: tensor 'conv2.weight' is missing, and the file has no 'arch' metadata to say what network it is (give arch, a spec, for a PyTorch state_dict)", { code: 'ERR_BAD_MODEL', option: 'arch' }),
     );
     const tensors = [...decodeSafetensors(pytorchStyleFile(), 'x').tensors].map(([name, t]) => ({ name, ...t, ...(name === 'conv2.bias' ? { shape: [0], data: new Float32Array(0) } : {}) }));
     expect(() => decodeModel(encodeSafetensors(tensors), 'm.safetensors', backend)).toThrow(new XcnnError('m.safetensors: not an xcnn model: conv1.bias, conv2.bias and fc1.bias must be non-empty vectors', { code: 'ERR_BAD_MODEL' }));
@@ -177,7 +177,7 @@ describe('files from elsewhere: what is read from the tensors, and each refusal'
 
   it('needs the architecture of a file with nn.Sequential\'s numeric names, as a usage error', () => {
     const error = errorOf(() => decodeModel(encodeSafetensors([tensor('1.weight', [3, 4]), tensor('1.bias', [3])]), 'sd', backend));
-    expect(error.message).toBe("sd: its tensors have nn.Sequential's numeric names (1.weight, …) and no architecture: give it with --arch SPEC (the same layers as the Sequential)");
+    expect(error.message).toBe("sd: its tensors have nn.Sequential's numeric names (1.weight, …) and no architecture: give it with arch, a spec of the same layers as the Sequential");
     expect(error.exitCode).toBe(2);
   });
 

@@ -96,12 +96,14 @@ describe('WasmBackend memory', () => {
     wasm.free(array);
     expect(() => wasm.free(array)).toThrow(/freed already/);
     expect(() => wasm.free(new Float32Array(4))).toThrow(/not in this backend's memory/);
+    expect(() => wasm.free(new Float32Array(4))).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT' }));
   });
 
   it('stays usable after a request it cannot hold: a later one that fits still succeeds', async () => {
     const small = await createWasmBackend({ maximumBytes: 64 * 1024 * 1024 });
     const before = small.memoryStats();
     expect(() => small.allocFloats(20 * 1024 * 1024)).toThrow(/memory is full: \d+ bytes needed, 67108864 available; dispose\(\) the networks you no longer use/);
+    expect(() => small.allocFloats(20 * 1024 * 1024)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_MEMORY', exitCode: 1 }));
     expect(small.memoryStats()).toEqual(before); // the failed request moved nothing
     for (let k = 0; k < 3; k++) expect(small.allocFloats(1024 * 1024).length).toBe(1024 * 1024);
   });

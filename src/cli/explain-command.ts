@@ -11,6 +11,10 @@
  * to the model's channels and resized to its size (model-image.ts); pictures in folders are named by their
  * path under the folder (`image-sub-7-grad-cam.png`), so no figure overwrites another.
  *
+ * The explanations come from the library's front door, as a program's would: the model the flags name is
+ * wrapped by classifierOf and asked `explain` (src/classifier.ts), and explain.json and the figures are made
+ * from its per-image results.
+ *
  * Grad-CAM itself runs batched, so `--index all` explains the 10,000 MNIST test images in seconds; the
  * figures are drawn one by one (tens of milliseconds each, most of it PNG compression), hence the cap.
  * explain.json is streamed, an image at a time, into a temporary file renamed when complete (49 MB for
@@ -20,16 +24,17 @@
  * the JSON and counted in the summary: its overlay shows no evidence, which is not evidence of absence.
  */
 import { basename, extname, join } from 'node:path';
+import type { ClassifierExplainOptions, ImageExplanation, ImageTensor } from '../classifier.js';
+import { classifierOf } from '../classifier-node.js';
 import type { ImageSet } from '../data/dataset.js';
 import { usageError } from '../errors.js';
 import { checkPictureFile, listPictureFiles, readPicture } from '../data/picture-files.js';
 import { greyFromRgba, mnistDigit, MNIST_SIZE, type DigitImage } from '../explain/mnist-digit.js';
 import { modelImageFromRgba } from '../explain/model-image.js';
 import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
-import { explanationImage, isFlatMap, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
-import { gradCam } from '../explain/grad-cam.js';
-import { METHOD_NAMES, METHOD_SETTINGS, methodByName } from '../explain/methods/by-name.js';
-import { explainImages, needsConvLayer, type MethodExplanation } from '../explain/methods/explain.js';
+import { isFlatMap, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
+import { METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodName } from '../explain/methods/by-name.js';
+import { needsConvLayer } from '../explain/methods/explain.js';
 import { AtomicFileWriter, writeFileAtomic } from '../files/atomic-write.js';
 import { PLACEMENTS, type Placement } from '../explain/placement.js';
 import { colormapByName, colormapNames, coolwarm } from '../render/colormap.js';
@@ -38,7 +43,6 @@ import { encodePng } from '../render/png.js';
 import { choiceFlag, given, GIVEN, intFlag, notWith, numberValue, realRange, wholeRange, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, MAX_IMAGES, SEED_RANGE, threadsFlag } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
-import { ThreadPool } from '../parallel/thread-pool.js';
 
 /** The flag is a setting of these methods only. */
 function forMethods(methods: readonly string[]): FlagRule {
@@ -250,7 +254,13 @@ export function explainJsonHeader(modelPath: string, method: MethodRecord, count
  * is all zeros and `flat` is true (never NaN). `completenessGap` for Integrated Gradients and KernelSHAP.
  * For a PNG, `input` is the image the model saw: [H][W] for one channel, [C][H][W] for more.
  */
-export function explanationJson(result: Explanation, image: ExplanationImage, source: Source, classNames: string[], completenessGap?: number) {
+export function explanationJson(
+  result: Pick<Explanation, 'height' | 'width' | 'mapHeight' | 'mapWidth'>,
+  image: Omit<ExplanationImage, 'index'>,
+  source: Source,
+  classNames: string[],
+  completenessGap?: number,
+) {
   const base = source.kind === 'test' ? { source: { testIndex: source.index }, label: source.label } : { source: { file: source.file } };
   const pixels = result.height * result.width;
   const channels = source.kind === 'image' ? source.digit.pixels.length / pixels : 1;
@@ -317,6 +327,30 @@ function pictureSet(digits: DigitImage[], channels: number, height: number, widt
   const images = new Uint8Array(digits.length * size);
   digits.forEach((digit, n) => images.set(digit.pixels, n * size));
   return { count: digits.length, channels, height, width, images, labels: new Uint8Array(digits.length) };
+}
+
+/** The images to explain as the classifier takes them: one tensor [N, C, H, W] of the sources' pixels, in order. */
+function imagesOf(set: ImageSet, sources: Source[]): ImageTensor {
+  const channels = set.channels ?? 1;
+  const size = channels * set.height * set.width;
+  const data = new Uint8Array(sources.length * size);
+  sources.forEach((source, n) => data.set(source.kind === 'test' ? set.images.subarray(source.index * size, (source.index + 1) * size) : source.digit.pixels, n * size));
+  return { data, shape: [sources.length, channels, set.height, set.width] };
+}
+
+/** The classifier's options for the settings `method` reads (parseFlags has refused the others), from the flags and their defaults. */
+function methodSettings(method: MethodName, values: FlagValues): Partial<ClassifierExplainOptions> {
+  const settings: Partial<Record<keyof typeof METHOD_SETTINGS, number>> = {};
+  for (const [setting, methods] of Object.entries(METHOD_SETTINGS) as Array<[keyof typeof METHOD_SETTINGS, readonly MethodName[]]>) {
+    if (!methods.includes(method)) continue;
+    settings[setting] = setting === 'samples' ? (numberValue(values, 'samples') ?? (method === 'smoothgrad' ? 50 : 1024)) : numberValue(values, setting)!;
+  }
+  return settings;
+}
+
+/** One image of the classifier's explanation in the shape explain.json and the figures read. */
+function explanationImageOf(image: ImageExplanation): Omit<ExplanationImage, 'index'> {
+  return { logits: image.logits, probabilities: image.probabilities, predicted: image.classIndex, target: image.target, map: image.map, heatmap: image.heatmap };
 }
 
 /**
@@ -400,34 +434,38 @@ export async function explainCommand(values: FlagValues): Promise<void> {
   }
 
   const started = performance.now();
-  const indices = sources.map((s) => (s.kind === 'test' ? s.index : 0));
-  // Threads pay off for many images; a handful runs faster without starting workers.
-  // Grad-CAM has its own driver, which runs on the thread pool (stretched maps only); the other methods run on this thread.
-  let result: Explanation | MethodExplanation;
-  if (method.name === 'grad-cam' && placement === 'stretch') {
-    const isDefaultLayer = layer !== null && layer.name === explainedLayer(network).name; // the pool's workers explain the default block
-    const pool = threads > 1 && indices.length >= 256 && isDefaultLayer ? await ThreadPool.create(network, threads) : null;
-    result = gradCam(network, set, { indices, targetClass, runner: pool?.gradCamRunner(), layer: layer?.name });
-    await pool?.close();
-  } else {
-    result = explainImages(network, set, method, { indices, targetClass, placement, layer: layer?.name });
-  }
-  const gaps = 'completenessGaps' in result ? result.completenessGaps : undefined;
+  const backendName = network.backend.name;
+  // The library's front door (classifierOf's Classifier) explains them. Threads pay off for many images: Grad-CAM's
+  // stretched maps of the default block run on the pool from 256 images on; a handful runs faster without starting workers.
+  const isDefaultLayer = layer !== null && layer.name === explainedLayer(network).name;
+  const useThreads = method.name === 'grad-cam' && placement === 'stretch' && isDefaultLayer && sources.length >= 256;
+  const classifier = await classifierOf(network, info, useThreads ? threads : 1);
+  const explained = await classifier
+    .explain(imagesOf(set, sources), {
+      method: method.name as MethodName,
+      ...methodSettings(method.name as MethodName, values),
+      targets: targetClass,
+      layer: layer?.name,
+      placement,
+    })
+    .finally(() => classifier.close());
   const seconds = (performance.now() - started) / 1000;
+  const shape = { height, width, mapHeight: explained[0].mapShape[0], mapWidth: explained[0].mapShape[1] };
+  const images = explained.map(explanationImageOf);
 
   const record: MethodRecord = { name: method.name, layer: method.layer === 'input' || layer === null ? 'input' : layer.name, placement, classAgnostic: method.classAgnostic };
-  const flat = sources.map((_, n) => isFlatMap(explanationImage(result, n).map));
+  const flat = images.map((image) => isFlatMap(image.map));
   const flatCount = flat.filter(Boolean).length;
   const jsonPath = join(out, 'explain.json');
   const echo = values.json ? (text: string) => process.stdout.write(text) : undefined;
   writeExplainJson(jsonPath, explainJsonHeader(modelPath, record, sources.length, flatCount), sources.length, (n) =>
-    explanationJson(result, explanationImage(result, n), sources[n], info.classNames, gaps?.[n]),
+    explanationJson(shape, images[n], sources[n], info.classNames, explained[n].completenessGap),
   echo);
 
   const figureCount = Math.min(figureLimit, sources.length);
   for (let n = 0; n < figureCount; n++) {
     const source = sources[n];
-    const image = explanationImage(result, n);
+    const image = images[n];
     const imageSize = channels * height * width;
     const pixels = source.kind === 'test' ? set.images.subarray(source.index * imageSize, (source.index + 1) * imageSize) : source.digit.pixels;
     const predictedName = info.classNames[image.predicted];
@@ -436,7 +474,7 @@ export async function explainCommand(values: FlagValues): Promise<void> {
       ? `test #${source.index}: true ${info.classNames[source.label]}, predicted ${predictedName} (${confidence})`
       : `${basename(source.file)}: predicted ${predictedName} (${confidence})`;
     // A signed map is drawn zero-centred in a diverging colormap (blue −, grey 0, red +); the JSON heatmap stays min–max.
-    const signed = method.signed === true && result.mapHeight === height && result.mapWidth === width;
+    const signed = method.signed === true && shape.mapHeight === height && shape.mapWidth === width;
     const figure = explanationFigure(
       { width, height, channels, pixels, heatmap: signed ? zeroCentred(image.map) : image.heatmap },
       {
@@ -455,7 +493,7 @@ export async function explainCommand(values: FlagValues): Promise<void> {
   if (!values.json) {
     const skipped = sources.length - figureCount;
     console.log(
-      `${method.title} of ${result.count} image(s) in ${seconds.toFixed(2)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figureCount} figure(s)` +
+      `${method.title} of ${images.length} image(s) in ${seconds.toFixed(2)} s on the ${backendName} backend; wrote ${jsonPath} and ${figureCount} figure(s)` +
         (skipped > 0 ? ` (not for the other ${skipped}: raise --figures to draw more)` : ''),
     );
     if (flatCount > 0) {

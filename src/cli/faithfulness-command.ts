@@ -12,12 +12,12 @@
  */
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
-import { isMethodName, METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
+import { isMethodName, METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainedLayer, explainableLayersOf } from '../explain/explained-layer.js';
-import { explainImages, needsConvLayer } from '../explain/methods/explain.js';
+import { needsConvLayer } from '../explain/methods/explain.js';
 import { zeroCentred } from '../explain/explanation.js';
-import { predict } from '../eval/predict.js';
-import type { Network } from '../model/network.js';
+import type { Classifier, ImageExplanation } from '../classifier.js';
+import { classifierOf } from '../classifier-node.js';
 import { measureFaithfulness } from '../faithfulness/faithfulness.js';
 import { faithfulnessJson, formatFaithfulness } from '../faithfulness/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -85,24 +85,31 @@ export function figureImages(predicted: ArrayLike<number>, labels: ArrayLike<num
 /**
  * The side-by-side figure: the methods (columns, in the table's order) on the first correct and the first
  * misclassified digits of the whole test set (rows; chosen there, not among the --n, so that a small run
- * still shows mistakes), each explained for its predicted class.
+ * still shows mistakes), each explained for its predicted class — by the library's classifier, as a
+ * program would ask it (classifierOf).
  */
-function faithfulnessFigure(network: Network, set: ImageSet, methods: string[], methodOptions: MethodOptions, classNames: string[], perKind: number, colormap: Colormap, layer?: string) {
-  const [channels, height, width] = network.inputShape;
+async function faithfulnessFigure(classifier: Classifier, set: ImageSet, methods: MethodName[], seed: number, classNames: string[], perKind: number, colormap: Colormap, layer?: string) {
+  const [channels, height, width] = classifier.info.inputShape;
   const pixels = height * width;
   const imageSize = channels * pixels;
-  const { predicted } = predict(network, set);
+  const predicted = (await classifier.predict({ data: set.images, shape: [set.count, channels, height, width] })).map((prediction) => prediction.classIndex);
   const chosen = figureImages(predicted, set.labels, perKind);
-  const chosenMethods = methods.map((name) => methodByName(name, methodOptions));
-  const explanations = chosenMethods.map((method) => explainImages(network, set, method, { indices: chosen, layer }));
+  const images = { data: new Uint8Array(chosen.length * imageSize), shape: [chosen.length, channels, height, width] };
+  chosen.forEach((index, n) => images.data.set(set.images.subarray(index * imageSize, (index + 1) * imageSize), n * imageSize));
+  const explanations: ImageExplanation[][] = [];
+  for (const method of methods) {
+    const seeded = (METHOD_SETTINGS.seed as readonly string[]).includes(method);
+    const readsBlock = needsConvLayer(methodByName(method));
+    explanations.push(await classifier.explain(images, { method, ...(seeded ? { seed } : {}), ...(readsBlock && layer !== undefined ? { layer } : {}) }));
+  }
   // A signed map on the input is drawn zero-centred in the diverging colormap, as `xcnn explain` draws it.
-  const signed = chosenMethods.map((method, c) => method.signed === true && explanations[c].mapHeight === height && explanations[c].mapWidth === width);
+  const signed = methods.map((method, c) => methodByName(method).signed === true && explanations[c][0].mapShape[0] === height && explanations[c][0].mapShape[1] === width);
   const short = (k: number) => (classNames.every((name) => name.length <= 3) ? classNames[k] : String(k));
   const rows: MethodsFigureRow[] = chosen.map((index, n) => ({
     pixels: set.images.subarray(index * imageSize, (index + 1) * imageSize),
     label: `${short(set.labels[index])}→${short(predicted[index])}`,
     correct: set.labels[index] === predicted[index],
-    heatmaps: explanations.map((e, c) => (signed[c] ? zeroCentred(e.maps.subarray(n * pixels, (n + 1) * pixels)) : e.heatmaps.subarray(n * pixels, (n + 1) * pixels))),
+    heatmaps: explanations.map((e, c) => (signed[c] ? zeroCentred(e[n].map) : e[n].heatmap)),
   }));
   return methodsFigure(methods, rows, height, width, { colormap, signed, title: 'Each method\'s heatmap of the predicted class (true→predicted)' }, channels);
 }
@@ -174,11 +181,14 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const jsonPath = join(out, 'faithfulness.json');
   writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 1)}\n`);
   const figurePath = join(out, 'faithfulness.png');
-  writeFileAtomic(figurePath, encodePng(faithfulnessFigure(network, test, result.methods.map((m) => m.method), methodOptions, info.classNames, perKind, colormap, layer)));
+  const backendName = network.backend.name;
+  const classifier = await classifierOf(network, info);
+  const figure = await faithfulnessFigure(classifier, test, result.methods.map((m) => m.method as MethodName), seed, info.classNames, perKind, colormap, layer).finally(() => classifier.close());
+  writeFileAtomic(figurePath, encodePng(figure));
   if (values.json) {
     console.log(JSON.stringify(json));
   } else {
     console.log(formatFaithfulness(result));
-    console.log(`\n${result.count} image(s), ${methods.length} method(s) in ${seconds.toFixed(1)} s on the ${network.backend.name} backend; wrote ${jsonPath} and ${figurePath}`);
+    console.log(`\n${result.count} image(s), ${methods.length} method(s) in ${seconds.toFixed(1)} s on the ${backendName} backend; wrote ${jsonPath} and ${figurePath}`);
   }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { enableRelaxedSimd } from '../backend/wasm/node.js';
 import { XcnnError, usageError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
+import { inFlagWording } from './flag-wording.js';
 import { helpText, nearestName, parseFlags, terminalWidth, wrapText, type CommandSpec, type FlagValues } from './args.js';
 import { evaluateCommand, evaluateSpec } from './evaluate-command.js';
 import { explainCommand, explainSpec } from './explain-command.js';
@@ -91,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     return (await command.run(parseFlags(command.spec, rest))) ?? 0;
   } catch (error) {
     if (error instanceof XcnnError) {
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${inFlagWording(error)}`);
       if (debug) console.error(error.stack);
       return error.exitCode;
     }

@@ -4,6 +4,7 @@ import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { classificationReport, confusionMatrix, type ClassificationReport, type ConfusionMatrix } from './metrics.js';
 import { predict, type BatchPredictor, type Predictions } from './predict.js';
+import { checkModel } from '../argument-checks.js';
 
 export interface Evaluation {
   count: number;
@@ -18,6 +19,7 @@ export interface Evaluation {
  * not one name per class of the model, and labels that are not classes of the model.
  */
 export function evaluate(model: Network | BatchPredictor, set: ImageSet, classNames: string[]): Evaluation & { predictions: Predictions } {
+  checkModel('evaluate', 'model', model, 'a network or a thread pool');
   const classes = model.outputShape[0];
   if (!Array.isArray(classNames) || classNames.length !== classes) {
     throw new XcnnError(`evaluate: ${Array.isArray(classNames) ? `${classNames.length} class names` : 'the class names are not a list'} for a model of ${classes} classes; give one name per class`, { code: 'ERR_BAD_ARGUMENT' });

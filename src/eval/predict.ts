@@ -11,6 +11,7 @@ import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { Workspace } from '../model/workspace.js';
 import { runSteps, type Steps } from '../steps.js';
+import { checkModel } from '../argument-checks.js';
 
 export interface Predictions {
   labels: Labels; // [N] the true classes
@@ -54,6 +55,7 @@ export function predict(model: Network | BatchPredictor, set: ImageSet, batchSiz
 
 /** `predict`, pausing after each batch with the number of images done. */
 export function* predictSteps(model: Network | BatchPredictor, set: ImageSet, batchSize = 256): Steps<Predictions> {
+  checkModel('predict', 'model', model, 'a network or a thread pool');
   const predictor = 'predictBatch' in model ? model : serialPredictor(model);
   const classes = predictor.outputShape[0];
   checkImageSet(set, predictor.inputShape, 'predict');
@@ -81,6 +83,7 @@ export function* predictSteps(model: Network | BatchPredictor, set: ImageSet, ba
  * input, 1 × 28 × 28 for MNIST): each image's class and its class probabilities [count, classes].
  */
 export function predictImages(network: Network, pixels: Uint8Array, count: number): { predicted: Int32Array; probabilities: Float32Array } {
+  checkModel('predictImages', 'network', network);
   const [channels, height, width] = network.inputShape;
   if (!(pixels instanceof Uint8Array)) throw new XcnnError(`predictImages: the pixels are a ${describeArray(pixels)}; give a Uint8Array, one byte a pixel and channel`, { code: 'ERR_BAD_IMAGE' });
   const { predicted, probabilities } = predict(network, imagesFromPixels(pixels, count, height, width, channels));

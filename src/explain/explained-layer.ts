@@ -5,7 +5,7 @@
  * end's name or by its convolution's name (conv1 → relu1 in the paper's network). Each block's cells have a
  * receptive field on the input (spec.ts receptiveField), which the `receptive-field` placement uses.
  */
-import { XcnnError } from '../errors.js';
+import { optionError, XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { explainableLayers, receptiveField, type ReceptiveField } from '../model/spec.js';
 
@@ -46,7 +46,7 @@ export function explainedLayer(network: Network, name?: string): ExplainableLaye
   if (blocks.length === 0) throw new XcnnError(NO_CONVOLUTION, { code: 'ERR_BAD_MODEL' });
   if (name === undefined) return blocks[blocks.length - 1];
   const found = findLayer(blocks, name);
-  if (found === undefined) throw new XcnnError(`--layer: '${name}' is not a conv block of this network; the choices are ${layerChoices(blocks)}`, { exitCode: 2 });
+  if (found === undefined) throw optionError('layer', `layer: '${name}' is not a conv block of this network; the choices are ${layerChoices(blocks)}`);
   return found;
 }
 

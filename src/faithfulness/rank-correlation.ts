@@ -9,6 +9,8 @@
  * check meets flat maps — a CAM of a randomised network can be all zero).
  */
 
+import { XcnnError } from '../errors.js';
+
 /** The ranks 1..n of `values`, ties sharing the mean of their ranks: [3, 1, 3] → [2.5, 1, 2.5]. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
@@ -26,7 +28,7 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
 
 /** Pearson's correlation Σ(a−ā)(b−b̄) / √(Σ(a−ā)² Σ(b−b̄)²), in float64; 0 when either sample is constant. */
 export function pearsonCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`pearsonCorrelation: samples of ${a.length} and ${b.length} values`);
+  if (a.length !== b.length) throw new XcnnError(`pearsonCorrelation: samples of ${a.length} and ${b.length} values; give two samples of one length`, { code: 'ERR_BAD_ARGUMENT' });
   const n = a.length;
   let meanA = 0;
   let meanB = 0;

@@ -11,6 +11,8 @@
  * window uses one window the map's size.
  */
 
+import { XcnnError } from '../errors.js';
+
 export interface SsimOptions {
   window: number; // side of the Gaussian window (11)
   sigma: number; // its standard deviation in pixels (1.5)
@@ -39,7 +41,7 @@ function gaussianWindow(sideY: number, sideX: number, sigma: number): Float64Arr
 /** Mean SSIM of two maps a, b [height, width] over the valid window positions. */
 export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, height: number, width: number, options: Partial<SsimOptions> = {}): number {
   const { window, sigma, k1, k2, range } = { ...SSIM_DEFAULTS, ...options };
-  if (a.length !== height * width || b.length !== height * width) throw new RangeError(`ssim: maps of ${a.length} and ${b.length} values for ${height} × ${width}`);
+  if (a.length !== height * width || b.length !== height * width) throw new XcnnError(`ssim: maps of ${a.length} and ${b.length} values for ${height} × ${width}; give two maps of height × width values`, { code: 'ERR_BAD_ARGUMENT' });
   const sideY = Math.min(window, height);
   const sideX = Math.min(window, width);
   const weights = gaussianWindow(sideY, sideX, sigma);

@@ -34,6 +34,7 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type Tensor
 import { isOnnxModel } from '../onnx/onnx-sniff.js';
 import { createNetwork, geometryOf, MNIST_GEOMETRY, type Network } from './network.js';
 import { checkGeometry, layerNames, paperSpec, parseSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
+import { checkBackend, checkBytes, checkModel, checkObject } from '../argument-checks.js';
 
 export interface ModelInfo {
   geometry: NetworkGeometry;
@@ -72,10 +73,14 @@ export function networkTensors(network: Network): Array<{ name: string } & Tenso
 }
 
 export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
+  checkModel('encodeModel', 'network', network);
+  checkObject('encodeModel', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
   return encodeSafetensors(networkTensors(network), infoMetadata(info, network));
 }
 
 export function decodeModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
+  checkBytes('decodeModel', 'bytes', bytes);
+  checkBackend('decodeModel', 'backend', backend);
   if (isOnnxModel(bytes, source)) {
     // The ONNX reader (src/onnx/) needs protobufjs, a package the browser-safe core does without.
     throw new XcnnError(`${source}: an ONNX model: the core ('xcnn/core') reads safetensors; read ONNX with 'xcnn' in Node or decodeOnnxModel from 'xcnn/onnx', or convert it with xcnn export --format safetensors`, { code: 'ERR_BAD_MODEL' });
@@ -87,6 +92,8 @@ export function decodeModel(bytes: Uint8Array, source: string, backend: Backend,
 
 /** A model from a file's bytes (fetched, read, or from `encodeModel`): the network on `backend`, and its info. */
 export function loadModelFromBytes(bytes: Uint8Array, backend: Backend, source = 'model', options: ModelLoadOptions = {}): LoadedModel {
+  checkBytes('loadModelFromBytes', 'bytes', bytes);
+  checkBackend('loadModelFromBytes', 'backend', backend);
   return decodeModel(bytes, source, backend, options);
 }
 
@@ -151,13 +158,13 @@ function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadO
     const geometry = geometryGiven ?? inferGeometry(file, source, m.arch, naming);
     const given = planNetwork(options.arch, geometry).spec;
     if (given !== planNetwork(m.arch, geometry).spec) {
-      throw new XcnnError(`${source}: the file's architecture is ${m.arch}, but --arch says ${given}: leave --arch out for a model xcnn wrote`, { exitCode: 2 });
+      throw new XcnnError(`${source}: the file's architecture is ${m.arch}, but arch says ${given}: leave arch out for a model xcnn wrote`, { code: 'ERR_BAD_ARGUMENT', option: 'arch' });
     }
   }
   const spec = m.arch ?? options.arch ?? null;
   if (spec === null) {
     if (naming === 'sequential') {
-      throw new XcnnError(`${source}: its tensors have nn.Sequential's numeric names (${[...file.tensors.keys()][0]}, …) and no architecture: give it with --arch SPEC (the same layers as the Sequential)`, { exitCode: 2 });
+      throw new XcnnError(`${source}: its tensors have nn.Sequential's numeric names (${[...file.tensors.keys()][0]}, …) and no architecture: give it with arch, a spec of the same layers as the Sequential`, { code: 'ERR_BAD_ARGUMENT', option: 'arch' });
     }
     return { plan: paperPlanFromTensors(file, source, geometryGiven), naming };
   }
@@ -167,7 +174,9 @@ function planFromFile(file: SafetensorsFile, source: string, options: ModelLoadO
 
 function paperPlanFromTensors(file: SafetensorsFile, source: string, geometry: NetworkGeometry | null): NetworkPlan {
   const fail = (problem: string) => new XcnnError(`${source}: not an xcnn model: ${problem}`, { code: 'ERR_BAD_MODEL' });
-  for (const name of TENSOR_NAMES) if (!file.tensors.has(name)) throw fail(`tensor '${name}' is missing, and the file has no 'arch' metadata to say what network it is (give --arch SPEC for a PyTorch state_dict)`);
+  for (const name of TENSOR_NAMES) {
+    if (!file.tensors.has(name)) throw new XcnnError(`${source}: not an xcnn model: tensor '${name}' is missing, and the file has no 'arch' metadata to say what network it is (give arch, a spec, for a PyTorch state_dict)`, { code: 'ERR_BAD_MODEL', option: 'arch' });
+  }
   // The widths come from the biases (1-D, so nothing to transpose); every weight is then checked against them.
   const units = (name: string) => (file.tensors.get(name)!.shape.length === 1 ? file.tensors.get(name)!.shape[0] : 0);
   const widths = { conv1Channels: units('conv1.bias'), conv2Channels: units('conv2.bias'), hidden: units('fc1.bias') };
@@ -208,7 +217,7 @@ function inferGeometry(file: SafetensorsFile, source: string, spec: string, nami
   if (channels === undefined || classes === undefined) throw new XcnnError(`${source}: its tensors do not match the architecture ${spec} (no ${channels === undefined ? channelsTensor : classesTensor})`, { code: 'ERR_BAD_MODEL' });
   if (input !== undefined) {
     if (input.channels !== undefined && input.channels !== channels) {
-      throw new XcnnError(`${source}: the input is given as ${input.channels} channel(s), but the first convolution's weight takes ${channels}`, { exitCode: 2 });
+      throw new XcnnError(`${source}: the input is given as ${input.channels} channel(s), but the first convolution's weight takes ${channels}`, { code: 'ERR_BAD_ARGUMENT', option: 'input' });
     }
     return { channels, height: input.height, width: input.width, classes };
   }

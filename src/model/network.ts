@@ -21,6 +21,7 @@ import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, ty
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
 import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
+import { checkBackend, checkObject } from '../argument-checks.js';
 
 export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
 
@@ -57,7 +58,7 @@ export class Network {
     const bufferTotal = bufferSpecs.reduce((sum, spec) => sum + product(spec.shape), 0);
     const expected: Record<string, number> = { params: total, grads: total, buffers: bufferTotal };
     for (const [name, arena] of Object.entries(arenas)) {
-      if (arena !== undefined && arena.length !== expected[name]) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${expected[name]}`);
+      if (arena !== undefined && arena.length !== expected[name]) throw new XcnnError(`the ${name} arena has ${arena.length} numbers; the network has ${expected[name]}`, { code: 'ERR_BAD_ARGUMENT' });
     }
     this.ownArenas = [];
     const own = (given: Floats | undefined, length: number): Floats => {
@@ -197,7 +198,7 @@ export class Network {
     this.usable();
     const k = this.layers.findIndex((layer) => layer.name === layerName);
     if (k < 0) throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
-    if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`);
+    if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`, { code: 'ERR_BAD_ARGUMENT' });
     return this.outputs[k];
   }
 
@@ -279,6 +280,8 @@ export class Network {
  * activations and masking the gradient in backward.
  */
 export function createNetwork(backend: Backend, spec: string, geometry: NetworkGeometry, arenas: NetworkArenas = {}): Network {
+  checkBackend('createNetwork', 'backend', backend);
+  checkObject('createNetwork', 'geometry', geometry, 'channels, height, width and classes');
   const plan = planNetwork(spec, geometry);
   const layers: Layer[] = [];
   plan.layers.forEach((layer, k) => {
@@ -314,6 +317,8 @@ export function createPaperNetwork(
   widths: PaperWidths = PAPER_WIDTHS,
   arenas: NetworkArenas = {},
 ): Network {
+  checkBackend('createPaperNetwork', 'backend', backend);
+  checkObject('createPaperNetwork', 'geometry', geometry, 'channels, height, width and classes');
   return createNetwork(backend, paperSpec(geometry.classes, widths), geometry, arenas);
 }
 

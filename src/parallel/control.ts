@@ -72,7 +72,7 @@ export class ControlBlock {
     for (;;) {
       const arrived = Atomics.load(this.sync, slot);
       if (arrived >= count) return;
-      if (performance.now() > deadline) throw new XcnnError(`a worker thread stopped responding (${arrived} of ${count} threads arrived)`);
+      if (performance.now() > deadline) throw new XcnnError(`a worker thread stopped responding (${arrived} of ${count} threads arrived)`, { code: 'ERR_SETUP' });
       Atomics.wait(this.sync, slot, arrived, 1000);
     }
   }
@@ -90,7 +90,7 @@ export class ControlBlock {
     const failed = Atomics.load(this.sync, FAILED);
     if (failed === 0) return;
     const text = new TextDecoder().decode(this.errorText.slice()).replace(/\0+$/, '');
-    throw new XcnnError(`worker thread ${failed - 1} failed: ${text}`);
+    throw new XcnnError(`worker thread ${failed - 1} failed: ${text}`, { code: 'ERR_SETUP' });
   }
 }
 

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName, Floats } from '../backend/backend.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import type { LoadedBatch } from '../data/batch.js';
-import { usageError, XcnnError } from '../errors.js';
+import { optionError, XcnnError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import type { BatchPredictor } from '../eval/predict.js';
 import { BatchBuffer } from '../model/layer.js';
@@ -38,8 +38,8 @@ export function defaultThreads(): number {
 
 /** A thread count the named backend can run: 1 to MAX_THREADS, and more than 1 only on wasm. */
 export function checkThreads(threads: number, backend: BackendName): void {
-  if (!Number.isSafeInteger(threads) || threads < 1 || threads > MAX_THREADS) throw usageError(`--threads: ${threads} is not a whole number from 1 to ${MAX_THREADS}`);
-  if (threads > 1 && backend !== 'wasm') throw usageError(`--threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > MAX_THREADS) throw optionError('threads', `threads: ${threads} is not a whole number from 1 to ${MAX_THREADS}`);
+  if (threads > 1 && backend !== 'wasm') throw optionError('threads', `threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
 }
 
 export class ThreadPool implements TrainStep, BatchPredictor {
@@ -96,7 +96,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     const arenas = { params: network.params as Float32Array, m: moments.m as Float32Array, v: moments.v as Float32Array, grads };
     const shard = new Shard(backend, network, arenas, moments.settings, seed, 0, threads, labelSmoothing);
     const spec = network.spec;
-    if (spec === null) throw new XcnnError('a thread pool needs a network built from a spec (createNetwork): its workers build their twins from it');
+    if (spec === null) throw new XcnnError('ThreadPool.create: the network has no spec; a thread pool needs a network built from one (createNetwork), since its workers build their twins from it', { code: 'ERR_BAD_ARGUMENT' });
     const geometry = geometryOf(network);
     const url = workerUrl();
     const started: Worker[] = [];
@@ -229,7 +229,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
    */
   private computeOnEveryThread(command: number, batch: LoadedBatch, setData: () => void, work: () => void): void {
     if (this.closed) throw new XcnnError('the thread pool is closed', { code: 'ERR_DISPOSED' });
-    if (!this.backend.owns(batch.input) || !this.backend.owns(batch.labels)) throw new XcnnError('a pool batch must live in the pool backend\'s memory');
+    if (!this.backend.owns(batch.input) || !this.backend.owns(batch.labels)) throw new XcnnError('a pool batch must live in the pool backend\'s memory', { code: 'ERR_BAD_ARGUMENT' });
     const { sync } = this.control;
     Atomics.store(sync, COMMAND, command);
     Atomics.store(sync, BATCH, batch.size);

@@ -11,6 +11,7 @@
  * while every count fits, and the class labels are thinned to every 2nd, 5th, 10th, … class once they
  * would overlap. Beyond the limit the caller leaves the figure out (the counts are in the JSON).
  */
+import { XcnnError } from '../errors.js';
 import { drawText, drawTextVertical, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
 import { BLACK, mixRgb, Raster, WHITE, type Rgb } from './raster.js';
 
@@ -55,7 +56,7 @@ export function labelStep(cell: number, extent: number): number {
 
 export function confusionFigure(confusion: number[][], classNames: string[], title = 'Confusion matrix'): Raster {
   const classes = confusion.length;
-  if (classes > MAX_CONFUSION_FIGURE_CLASSES) throw new Error(`confusionFigure: ${classes} classes, more than the ${MAX_CONFUSION_FIGURE_CLASSES} it draws`);
+  if (classes > MAX_CONFUSION_FIGURE_CLASSES) throw new XcnnError(`confusion matrix figure: ${classes} classes, more than the ${MAX_CONFUSION_FIGURE_CLASSES} it draws; print the matrix (formatConfusionMatrix) instead`, { code: 'ERR_BAD_ARGUMENT' });
   const cell = confusionCellSize(classes);
   const margin = 16;
   const largest = Math.max(0, ...confusion.flat());

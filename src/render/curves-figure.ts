@@ -128,7 +128,7 @@ function drawLegend(figure: Raster, x: number, y: number, series: Array<{ name: 
 
 /** Loss and accuracy per epoch, train, validation (when every epoch has its figures) and test, as two side-by-side panels. */
 export function curvesFigure(history: EpochMetrics[]): Raster {
-  if (history.length === 0) throw new XcnnError('training curves: the history has no epochs to draw');
+  if (history.length === 0) throw new XcnnError('training curves: the history has no epochs to draw', { code: 'ERR_BAD_ARGUMENT' });
   const epochs = history.map((h) => h.epoch);
   const series = (name: string, color: Rgb, pick: (h: EpochMetrics) => number): Series => ({ name, color, points: history.map((h) => [h.epoch, pick(h)]) });
   const validated = history.every((h) => typeof h.valLoss === 'number' && typeof h.valAccuracy === 'number');

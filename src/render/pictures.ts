@@ -26,6 +26,7 @@ import { methodsFigure, type MethodsFigureRow } from './methods-figure.js';
 import { explanationFigure, heatmapRaster, overlayRaster, OVERLAY_ALPHA, type ExplainedImage } from './overlay.js';
 import { encodeRgbaPng } from './png-encoder.js';
 import type { Raster } from './raster.js';
+import { checkList, checkNumbers, checkObject } from '../argument-checks.js';
 
 /** A colormap by name ('jet', 'viridis', 'coolwarm') or as a function of a value in [0, 1]. */
 export type ColormapChoice = ColormapName | DivergingColormapName | Colormap;
@@ -72,6 +73,8 @@ function drawnMap(map: ArrayLike<number>, signed: boolean | undefined): ArrayLik
 
 /** A heatmap [H, W] in a colormap, `scale` screen pixels a map pixel. */
 export function heatmapToPng(map: ArrayLike<number>, options: MapPictureOptions): Uint8Array {
+  checkNumbers('heatmapToPng', 'map', map);
+  checkObject('heatmapToPng', 'options', options, 'width and height at least');
   const { width, height } = options;
   checkLength(map, width * height, 'heatmapToPng', `${height}×${width}`);
   const image: ExplainedImage = { width, height, pixels: [], heatmap: drawnMap(map, options.signed) };
@@ -80,6 +83,9 @@ export function heatmapToPng(map: ArrayLike<number>, options: MapPictureOptions)
 
 /** A heatmap [H, W] blended over its image [C, H, W]: (1 − α)·image + α·colormap(heat), as the command line's overlays. */
 export function overlayToPng(image: ArrayLike<number>, map: ArrayLike<number>, options: OverlayPictureOptions): Uint8Array {
+  checkNumbers('overlayToPng', 'image', image);
+  checkNumbers('overlayToPng', 'map', map);
+  checkObject('overlayToPng', 'options', options, 'width and height at least');
   const { width, height } = options;
   const channels = options.channels ?? 1;
   checkLength(map, width * height, 'overlayToPng', `${height}×${width}`);
@@ -98,6 +104,9 @@ export interface ExplanationPictureOptions extends OverlayPictureOptions {
 
 /** `xcnn explain`'s figure: input | heatmap | overlay, with a colorbar and a caption (scale default 8 up to 32 pixels a side). */
 export function explanationToPng(image: ArrayLike<number>, map: ArrayLike<number>, options: ExplanationPictureOptions): Uint8Array {
+  checkNumbers('explanationToPng', 'image', image);
+  checkNumbers('explanationToPng', 'map', map);
+  checkObject('explanationToPng', 'options', options, 'width and height at least');
   const { width, height } = options;
   const channels = options.channels ?? 1;
   checkLength(map, width * height, 'explanationToPng', `${height}×${width}`);
@@ -124,6 +133,9 @@ export function explanationToPng(image: ArrayLike<number>, map: ArrayLike<number
 
 /** The confusion matrix (true classes down, predicted across), each cell's count in it, shaded by log(1 + count). */
 export function confusionMatrixPng(confusion: number[][], classNames: string[], options: { title?: string } = {}): Uint8Array {
+  checkList('confusionMatrixPng', 'confusion', confusion, 'rows of counts');
+  checkList('confusionMatrixPng', 'classNames', classNames, 'strings');
+  for (const row of confusion) checkNumbers('confusionMatrixPng', 'a row of the matrix', row);
   if (confusion.length !== classNames.length || confusion.some((row) => row.length !== classNames.length)) {
     throw new XcnnError(`confusionMatrixPng: the matrix is not ${classNames.length}×${classNames.length}, one row and column per class name`, { code: 'ERR_BAD_ARGUMENT' });
   }
@@ -132,6 +144,7 @@ export function confusionMatrixPng(confusion: number[][], classNames: string[], 
 
 /** Loss and accuracy per epoch, train and test (a training state's `history`, or a model's metadata `metrics.history`). */
 export function trainingCurvesPng(history: EpochMetrics[]): Uint8Array {
+  checkList('trainingCurvesPng', 'history', history, 'epoch records');
   return rasterToPng(curvesFigure(history));
 }
 
@@ -144,12 +157,16 @@ export interface GalleryPictureOptions {
 
 /** A row per class (`rows[k]` the tiles of class k, labelled `classNames[k]`): `xcnn report`'s gallery of correct predictions. */
 export function classGalleryPng(rows: GalleryTile[][], classNames: string[], options: GalleryPictureOptions = {}): Uint8Array {
+  checkList('classGalleryPng', 'rows', rows, 'rows of tiles, one per class');
+  checkList('classGalleryPng', 'classNames', classNames, 'strings');
+  for (const row of rows) checkList('classGalleryPng', 'a row', row, 'tiles');
   if (rows.length !== classNames.length) throw new XcnnError(`classGalleryPng: ${rows.length} rows for ${classNames.length} class names; give one row (maybe empty) per class`, { code: 'ERR_BAD_ARGUMENT' });
   return rasterToPng(classGallery(rows, classNames, { ...options, colormap: resolveColormap(options.colormap, false) }));
 }
 
 /** Tiles in reading order, `columns` across (default 10), each captioned: `xcnn report`'s gallery of mistakes. */
 export function tileGalleryPng(tiles: GalleryTile[], options: GalleryPictureOptions & { columns?: number } = {}): Uint8Array {
+  checkList('tileGalleryPng', 'tiles', tiles, 'tiles');
   const columns = options.columns ?? 10;
   if (!Number.isInteger(columns) || columns < 1) throw new XcnnError(`tileGalleryPng: columns ${columns} is not a whole number of at least 1`, { code: 'ERR_BAD_ARGUMENT' });
   return rasterToPng(tileGallery(tiles, columns, { ...options, colormap: resolveColormap(options.colormap, false) }));
@@ -157,11 +174,16 @@ export function tileGalleryPng(tiles: GalleryTile[], options: GalleryPictureOpti
 
 /** Each class's mean image, mean heatmap and the two blended (explainClassMeans's `images` and `heatmaps`). */
 export function classMeansPng(means: { images: ClassMeans; heatmaps: ClassMeans }, classNames: string[], options: GalleryPictureOptions & { colorbarTitle?: string } = {}): Uint8Array {
+  checkObject('classMeansPng', 'means', means, 'images and heatmaps, as explainClassMeans gives them');
+  checkObject('classMeansPng', 'means.images', means.images, 'a ClassMeans');
+  checkObject('classMeansPng', 'means.heatmaps', means.heatmaps, 'a ClassMeans');
+  checkList('classMeansPng', 'classNames', classNames, 'strings');
   return rasterToPng(classMeansFigure(means.images, means.heatmaps, classNames, { ...options, colormap: resolveColormap(options.colormap, false) }));
 }
 
 /** Why a t was read as p: a panel per confusion-matrix cell, a row per mistake (digit | map for t | map for p). */
 export function confusionCellsPng(panels: ConfusionCellPanel[], options: GalleryPictureOptions & { columns?: number; colorbarTitle?: string } = {}): Uint8Array {
+  checkList('confusionCellsPng', 'panels', panels, 'confusion-cell panels');
   return rasterToPng(confusionCellsFigure(panels, { ...options, colormap: resolveColormap(options.colormap, false) }));
 }
 

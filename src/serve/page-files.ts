@@ -101,9 +101,9 @@ export function importedModules(entries: string[], root: string): string[] {
   const reached: string[] = [];
   const visit = (file: string) => {
     for (const specifier of importSpecifiers(readFileSync(file, 'utf8'))) {
-      if (!specifier.startsWith('./') && !specifier.startsWith('../')) throw new XcnnError(`${file}: imports '${specifier}', which a browser cannot load without a bundler`);
+      if (!specifier.startsWith('./') && !specifier.startsWith('../')) throw new XcnnError(`${file}: imports '${specifier}', which a browser cannot load without a bundler`, { code: 'ERR_SETUP' });
       const target = resolve(dirname(file), specifier);
-      if (relative(root, target).startsWith('..')) throw new XcnnError(`${file}: imports '${specifier}', outside the package`);
+      if (relative(root, target).startsWith('..')) throw new XcnnError(`${file}: imports '${specifier}', outside the package`, { code: 'ERR_SETUP' });
       if (seen.has(target)) continue;
       if (!existsSync(target)) throw new XcnnError(`${file}: imports '${specifier}', which does not exist (run \`npm run build\`)`, { code: 'ERR_SETUP' });
       seen.add(target);

@@ -9,8 +9,14 @@
  *   AdamW  (decoupled)   θ ← θ·(1 − lr·λ), then the Adam update with g unchanged
  * Both loops run on the backend's memory before the kernel; with λ = 0 neither runs (the paper's recipe is
  * the kernel alone, bit for bit).
+ *
+ * The moments are two arrays of the backend's memory, as large as the parameters: `dispose()` gives them
+ * back when training is over (a thread pool started with this optimiser keeps their addresses, so close
+ * it first). A disposed optimiser refuses to update (ERR_DISPOSED).
  */
+import { checkModel } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
+import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -31,12 +37,14 @@ export class Adam implements Optimizer {
   readonly v: Floats;
   step = 0;
   learningRate: number;
+  #disposed = false;
 
   constructor(
     protected readonly network: Network,
     readonly settings: AdamSettings = ADAM_DEFAULTS,
     readonly weightDecay = 0,
   ) {
+    checkModel('Adam', 'network', network);
     this.m = network.backend.allocFloats(network.params.length);
     this.v = network.backend.allocFloats(network.params.length);
     this.learningRate = settings.learningRate;
@@ -55,6 +63,7 @@ export class Adam implements Optimizer {
 
   /** θ ← θ − lr·m̂/(√v̂+ε) with the gradients now in the network's grad arena (plus λ·θ when decaying). */
   update(): void {
+    if (this.#disposed) throw new XcnnError(`this ${this.name === 'adamw' ? 'AdamW' : 'Adam'} optimiser was disposed: its moments went back to the backend; make a new one (or restore a checkpoint) to train on`, { code: 'ERR_DISPOSED' });
     const { params, grads } = this.network;
     this.step += 1;
     this.decay(params, grads);
@@ -68,7 +77,14 @@ export class Adam implements Optimizer {
     for (let k = 0; k < params.length; k++) grads[k] += lambda * params[k];
   }
 
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Gives the moment arrays back to the backend. Disposing twice does nothing. */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.network.backend.free(this.m);
     this.network.backend.free(this.v);
   }

@@ -26,6 +26,7 @@ import { checkHistory, checkOptimizerState, checkProgress, checkProgressFitsData
 import { createOptimizer } from './recipe.js';
 import type { TrainSettings } from './settings.js';
 import { createTrainingState, type EpochRecord, type TrainingState } from './trainer.js';
+import { checkBytes } from '../argument-checks.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -91,6 +92,7 @@ export interface CheckpointFile {
  * tensors are checked as they are restored); `source` names them in errors.
  */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): CheckpointFile {
+  checkBytes('decodeCheckpoint', 'bytes', bytes);
   const file = decodeSafetensors(bytes, source);
   const fail = fieldError(source);
   if (file.metadata.format !== 'xcnn-checkpoint') throw fail('its format', `is ${JSON.stringify(file.metadata.format ?? null)}, not "xcnn-checkpoint"`);

@@ -149,7 +149,7 @@ export class WasmArena {
   /** Gives back an array allocFloats or allocInts returned (the whole array, not a subarray of it). */
   free(view: Float32Array | Int32Array): void {
     if (view.length === 0) return;
-    if (!this.owns(view)) throw new XcnnError("wasm arena: the array to free is not in this backend's memory");
+    if (!this.owns(view)) throw new XcnnError("wasm arena: the array to free is not in this backend's memory", { code: 'ERR_BAD_ARGUMENT' });
     this.freeBlock(view.byteOffset, view.byteLength);
   }
 
@@ -193,11 +193,11 @@ export class WasmArena {
     const words = this.wordsAt(address);
     const at = block / 4;
     if (address % ALIGNMENT !== 0 || block < this.base || address >= this.top || words[at + STATE] !== LIVE || words[at + PAYLOAD] !== address) {
-      throw new XcnnError(`wasm arena: nothing allocated starts at byte ${address} (freed already, or a subarray); free the array allocFloats returned, once`);
+      throw new XcnnError(`wasm arena: nothing allocated starts at byte ${address} (freed already, or a subarray); free the array allocFloats returned, once`, { code: 'ERR_BAD_ARGUMENT' });
     }
     const index = words[at + CLASS];
     const blockBytes = classBytes(index);
-    if (bytes > blockBytes) throw new XcnnError(`wasm arena: ${bytes} bytes to free at byte ${address}, but its block holds ${blockBytes}`);
+    if (bytes > blockBytes) throw new XcnnError(`wasm arena: ${bytes} bytes to free at byte ${address}, but its block holds ${blockBytes}`, { code: 'ERR_BAD_ARGUMENT' });
     words[at + STATE] = FREE;
     Atomics.sub(this.header, USED, BLOCK_HEADER_BYTES + blockBytes);
     this.lock();
@@ -234,6 +234,7 @@ export class WasmArena {
     return new XcnnError(
       `the wasm backend's memory is full: ${needed} bytes needed, ${this.maximumBytes} available; ` +
         'dispose() the networks you no longer use, use a smaller batch, or create the backend with a larger maximumBytes',
+      { code: 'ERR_OUT_OF_MEMORY' },
     );
   }
 
@@ -254,7 +255,7 @@ export class WasmArena {
 
   private checkAllocated(address: number, bytes: number): void {
     if (!Number.isSafeInteger(address) || address < this.base || address + bytes > this.top) {
-      throw new XcnnError(`wasm arena: [${address}, ${address + bytes}) is not inside the arena's allocations`);
+      throw new XcnnError(`wasm arena: [${address}, ${address + bytes}) is not inside the arena's allocations`, { code: 'ERR_BAD_ARGUMENT' });
     }
   }
 
@@ -277,7 +278,7 @@ export class WasmArena {
         this.memory.grow(targetPages - currentPages);
       } catch (cause) {
         if (this.memory.buffer.byteLength / WASM_PAGE_BYTES >= neededPages) return; // another thread grew it
-        throw new XcnnError(`the wasm backend could not grow its memory to ${targetPages * WASM_PAGE_BYTES} bytes`, { cause });
+        throw new XcnnError(`the wasm backend could not grow its memory to ${targetPages * WASM_PAGE_BYTES} bytes`, { code: 'ERR_OUT_OF_MEMORY', cause });
       }
       this.currentBuffer();
     }
@@ -310,7 +311,7 @@ function alignUp(byte: number): number {
 
 function checkedLength(kernel: string, length: number): number {
   if (!Number.isSafeInteger(length) || length < 0) {
-    throw new XcnnError(`${kernel}: length must be a non-negative integer, got ${length}`);
+    throw new XcnnError(`${kernel}: length must be a non-negative integer, got ${length}`, { code: 'ERR_BAD_ARGUMENT' });
   }
   return length;
 }

@@ -172,7 +172,7 @@ export class WasmBackend implements Backend {
   /** Gives an array back for reuse (see Backend.free); nothing to do once the backend is disposed. */
   free(array: Floats | Int32Array): void {
     if (this.disposed) return;
-    if (!(array instanceof Float32Array || array instanceof Int32Array)) throw new XcnnError(`free: a ${describe(array)} is not an array of this wasm backend's`);
+    if (!(array instanceof Float32Array || array instanceof Int32Array)) throw new XcnnError(`free: a ${describe(array)} is not an array of this wasm backend's`, { code: 'ERR_BAD_ARGUMENT' });
     this.arena.free(array);
   }
 

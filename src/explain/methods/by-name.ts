@@ -1,7 +1,7 @@
 /**
  * The explanation methods by the names `xcnn explain --method` takes, each made with its options.
  */
-import { usageError } from '../../errors.js';
+import { optionError } from '../../errors.js';
 import { camMethod, gradCamMap, gradCamPlusPlusMap, hiResCamMap, layerCamMap, xGradCamMap } from './cam.js';
 import { eigenCamMethod } from './eigen-cam.js';
 import type { ExplanationMethod } from './explain.js';
@@ -67,7 +67,7 @@ export function isMethodName(name: string): name is MethodName {
 
 /** The method called `name`; an unknown name is a usage error listing the names. */
 export function methodByName(name: string, options: MethodOptions = {}): ExplanationMethod {
-  if (!isMethodName(name)) throw usageError(`--method: '${name}' is not one of ${METHOD_NAMES.join(', ')}`);
+  if (!isMethodName(name)) throw optionError('method', `method: '${name}' is not one of ${METHOD_NAMES.join(', ')}`);
   switch (name) {
     case 'grad-cam':
       return camMethod(name, 'Grad-CAM', gradCamMap);

@@ -1,0 +1,45 @@
+/**
+ * The checks of the library's public functions on the kind of each argument, before any work: a wrong kind
+ * (a string where a network goes, an ArrayBuffer where bytes go, nothing at all) is an XcnnError with code
+ * ERR_BAD_ARGUMENT naming the function, the argument and what it takes — never a TypeError from deep inside.
+ * The checks are structural (what the function reads of the argument), so objects from another copy of the
+ * package, or a thread pool where a network's predictions are asked, pass. Browser-safe.
+ */
+import { describeArray } from './data/dataset.js';
+import { XcnnError } from './errors.js';
+
+function refuse(what: string, name: string, expected: string, value: unknown): XcnnError {
+  return new XcnnError(`${what}: ${name} must be ${expected}, not ${describeArray(value)}`, { code: 'ERR_BAD_ARGUMENT' });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object';
+
+/** Bytes: a Uint8Array (a Node Buffer is one). */
+export function checkBytes(what: string, name: string, value: unknown): void {
+  if (!(value instanceof Uint8Array)) throw refuse(what, name, 'a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…))', value);
+}
+
+/** An array (a plain one). */
+export function checkList(what: string, name: string, value: unknown, of: string): void {
+  if (!Array.isArray(value)) throw refuse(what, name, `an array of ${of}`, value);
+}
+
+/** Numbers in order: an array or a typed array. */
+export function checkNumbers(what: string, name: string, value: unknown): void {
+  if (!(Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) throw refuse(what, name, 'an array or a typed array of numbers', value);
+}
+
+/** An object of options or fields (not null, not an array). */
+export function checkObject(what: string, name: string, value: unknown, holding: string): void {
+  if (!isObject(value) || Array.isArray(value)) throw refuse(what, name, `an object (${holding})`, value);
+}
+
+/** A network, or what predicts like one (a thread pool): its input and output shapes and its backend. */
+export function checkModel(what: string, name: string, value: unknown, kind = 'a network (createNetwork, loadModel, loadModelFromBytes)'): void {
+  if (!isObject(value) || !Array.isArray(value.inputShape) || !Array.isArray(value.outputShape) || !isObject(value.backend)) throw refuse(what, name, kind, value);
+}
+
+/** A backend: the object that allocates and computes (createWasmBackend, createBackend, new ReferenceBackend()). */
+export function checkBackend(what: string, name: string, value: unknown): void {
+  if (!isObject(value) || typeof value.allocFloats !== 'function') throw refuse(what, name, 'a backend (createWasmBackend, createBackend, new ReferenceBackend())', value);
+}

@@ -1,0 +1,91 @@
+/**
+ * Every public function checks the kind of each argument before any work: a wrong one — a string where a
+ * network goes, an ArrayBuffer where bytes go, nothing at all — is an XcnnError with code ERR_BAD_ARGUMENT
+ * whose message names the function, the argument and what it takes (src/argument-checks.ts), never a
+ * TypeError from deep inside. One row per function: the call, and the message it must give.
+ */
+import { describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { classifierOf } from '../src/classifier-node.js';
+import { createClassifier } from '../src/classifier.js';
+import { evaluate } from '../src/eval/evaluate.js';
+import { predict, predictImages } from '../src/eval/predict.js';
+import { decodeModel, encodeModel, loadModelFromBytes } from '../src/model/model-file.js';
+import { createNetwork, createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
+import {
+  classGalleryPng,
+  classMeansPng,
+  confusionCellsPng,
+  confusionMatrixPng,
+  explanationToPng,
+  heatmapToPng,
+  overlayToPng,
+  tileGalleryPng,
+  trainingCurvesPng,
+} from '../src/render/pictures.js';
+import { Adam } from '../src/train/adam.js';
+import { decodeCheckpoint } from '../src/train/checkpoint-format.js';
+import { errorOf } from './errors.js';
+
+const backend = new ReferenceBackend();
+const network = createNetwork(backend, 'conv(2,3) relu flatten linear(3)', { channels: 1, height: 5, width: 5, classes: 3 });
+const info = { geometry: { channels: 1, height: 5, width: 5, classes: 3 }, dataset: 'test', classNames: ['a', 'b', 'c'] };
+const set = { count: 1, height: 5, width: 5, images: new Uint8Array(25), labels: new Uint8Array(1) };
+const NETWORK = 'a network (createNetwork, loadModel, loadModelFromBytes)';
+const BYTES = 'a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…))';
+const BACKEND = 'a backend (createWasmBackend, createBackend, new ReferenceBackend())';
+const INFO = 'an object (geometry, dataset and classNames, as loadModel gives it)';
+const GEOMETRY = 'an object (channels, height, width and classes)';
+
+// [function, call, message] — the wrong argument is always the one the message names.
+const CASES: Array<[string, () => unknown, string]> = [
+  ['predict', () => predict('model' as never, set), 'predict: model must be a network or a thread pool, not string'],
+  ['predictImages', () => predictImages(undefined as never, new Uint8Array(25), 1), `predictImages: network must be ${NETWORK}, not undefined`],
+  ['evaluate', () => evaluate(null as never, set, info.classNames), 'evaluate: model must be a network or a thread pool, not null'],
+  ['encodeModel', () => encodeModel({} as never, info), `encodeModel: network must be ${NETWORK}, not Object`],
+  ['encodeModel', () => encodeModel(network, 'info' as never), `encodeModel: info must be ${INFO}, not string`],
+  ['decodeModel', () => decodeModel(new ArrayBuffer(8) as never, 'm', backend), `decodeModel: bytes must be ${BYTES}, not ArrayBuffer`],
+  ['decodeModel', () => decodeModel(new Uint8Array(8), 'm', 'ts' as never), `decodeModel: backend must be ${BACKEND}, not string`],
+  ['loadModelFromBytes', () => loadModelFromBytes([1, 2] as never, backend), `loadModelFromBytes: bytes must be ${BYTES}, not Array`],
+  ['loadModelFromBytes', () => loadModelFromBytes(new Uint8Array(8), undefined as never), `loadModelFromBytes: backend must be ${BACKEND}, not undefined`],
+  ['decodeCheckpoint', () => decodeCheckpoint('checkpoint.safetensors' as never), `decodeCheckpoint: bytes must be ${BYTES}, not string`],
+  ['createNetwork', () => createNetwork('wasm' as never, 'paper', MNIST_GEOMETRY), `createNetwork: backend must be ${BACKEND}, not string`],
+  ['createNetwork', () => createNetwork(backend, 'paper', undefined as never), `createNetwork: geometry must be ${GEOMETRY}, not undefined`],
+  ['createPaperNetwork', () => createPaperNetwork({} as never), `createPaperNetwork: backend must be ${BACKEND}, not Object`],
+  ['createPaperNetwork', () => createPaperNetwork(backend, [28, 28] as never), `createPaperNetwork: geometry must be ${GEOMETRY}, not Array`],
+  ['createClassifier', () => createClassifier(42 as never, info), `createClassifier: network must be ${NETWORK}, not number`],
+  ['createClassifier', () => createClassifier(network, null as never), `createClassifier: info must be ${INFO}, not null`],
+  ['Adam', () => new Adam('network' as never), `Adam: network must be ${NETWORK}, not string`],
+  ['heatmapToPng', () => heatmapToPng('map' as never, { width: 1, height: 1 }), 'heatmapToPng: map must be an array or a typed array of numbers, not string'],
+  ['heatmapToPng', () => heatmapToPng([0], undefined as never), 'heatmapToPng: options must be an object (width and height at least), not undefined'],
+  ['overlayToPng', () => overlayToPng(new DataView(new ArrayBuffer(1)) as never, [0], { width: 1, height: 1 }), 'overlayToPng: image must be an array or a typed array of numbers, not DataView'],
+  ['overlayToPng', () => overlayToPng([0], {} as never, { width: 1, height: 1 }), 'overlayToPng: map must be an array or a typed array of numbers, not Object'],
+  ['explanationToPng', () => explanationToPng([0], [0], 'big' as never), 'explanationToPng: options must be an object (width and height at least), not string'],
+  ['confusionMatrixPng', () => confusionMatrixPng({} as never, ['a']), 'confusionMatrixPng: confusion must be an array of rows of counts, not Object'],
+  ['confusionMatrixPng', () => confusionMatrixPng([[1]], 'a' as never), 'confusionMatrixPng: classNames must be an array of strings, not string'],
+  ['confusionMatrixPng', () => confusionMatrixPng([7] as never, ['a']), 'confusionMatrixPng: a row of the matrix must be an array or a typed array of numbers, not number'],
+  ['trainingCurvesPng', () => trainingCurvesPng({ epochs: 1 } as never), 'trainingCurvesPng: history must be an array of epoch records, not Object'],
+  ['classGalleryPng', () => classGalleryPng([[]], undefined as never), 'classGalleryPng: classNames must be an array of strings, not undefined'],
+  ['classGalleryPng', () => classGalleryPng([null] as never, ['a']), 'classGalleryPng: a row must be an array of tiles, not null'],
+  ['tileGalleryPng', () => tileGalleryPng('tiles' as never), 'tileGalleryPng: tiles must be an array of tiles, not string'],
+  ['classMeansPng', () => classMeansPng(undefined as never, ['a']), 'classMeansPng: means must be an object (images and heatmaps, as explainClassMeans gives them), not undefined'],
+  ['classMeansPng', () => classMeansPng({ images: {}, heatmaps: 3 } as never, ['a']), 'classMeansPng: means.heatmaps must be an object (a ClassMeans), not number'],
+  ['confusionCellsPng', () => confusionCellsPng(new Set() as never), 'confusionCellsPng: panels must be an array of confusion-cell panels, not Set'],
+];
+
+describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {
+  it.each(CASES)('%s', (_, call, message) => {
+    const error = errorOf(call);
+    expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it('classifierOf (async) rejects the same way', async () => {
+    await expect(classifierOf('model' as never, info)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `classifierOf: network must be ${NETWORK}, not string` });
+    await expect(classifierOf(network, [] as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `classifierOf: info must be ${INFO}, not Array` });
+  });
+
+  it('a thread pool or another copy of a network passes where a model is asked (the checks are structural)', () => {
+    const lookalike = { inputShape: network.inputShape, outputShape: network.outputShape, backend, workspace: network.workspace, predictBatch: () => undefined };
+    expect(() => predict(lookalike as never, { ...set, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0) })).not.toThrow(/must be a network/);
+  });
+});
