@@ -345,11 +345,11 @@ function excess(error: number, allowed: number): number {
 /**
  * |a − b| relative to the larger magnitude, floored at `atol`: an error in values that are themselves
  * below the absolute tolerance (a bias before batch norm, whose gradient is exactly 0) is not a large
- * relative error. NaN stays NaN.
+ * relative error.
  */
 function relative(error: number, a: number, b: number, atol: number): number {
   const scale = Math.max(Math.abs(a), Math.abs(b), atol);
-  return scale === 0 ? (error === 0 ? 0 : Infinity) : error / scale;
+  return scale === 0 ? 0 : error / scale; // a scale of 0 means a = b = 0, so no error
 }
 
 function finite(value: number, name: string, k: number): number {

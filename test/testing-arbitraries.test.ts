@@ -81,6 +81,14 @@ describe("'xcnn/testing'", () => {
     expect(Math.max(...values)).toBeLessThanOrEqual(1);
     expect(Math.min(...values)).toBeLessThan(-0.5);
     expect(Math.max(...values)).toBeGreaterThan(0.5);
+    // Never NaN or infinite, in either precision, over many draws.
+    for (const precision of ['float32', 'float64'] as const) {
+      const drawn = fc.sample(testing.tensors({ length: 20, min: -1e30, max: 1e30, precision }), { numRuns: 300, seed: 3 }).flatMap((t) => [...t]);
+      expect(drawn.every(Number.isFinite), precision).toBe(true);
+    }
+    // More classes than maxCount: the training set still holds one of each.
+    const crowded = fc.sample(testing.datasets({ classes: 5, maxCount: 3, maxSize: 2 }), { numRuns: 20, seed: 7 });
+    expect(crowded.every((d) => d.train.count === 5)).toBe(true);
     const worlds = fc.sample(testing.datasets(), { numRuns: 200, seed: 7 });
     expect(new Set(worlds.map((d) => d.classNames.join('|')))).toEqual(new Set(['class 0|class 1|class 2']));
     expect(worlds.every((d) => d.name === 'generated' && d.train.count >= 3 && d.train.count <= 8 && d.test.count >= 1 && d.test.count <= 8)).toBe(true);
