@@ -39,6 +39,12 @@ export function checkModel(what: string, name: string, value: unknown, kind = 'a
   if (!isObject(value) || !Array.isArray(value.inputShape) || !Array.isArray(value.outputShape) || !isObject(value.backend)) throw refuse(what, name, kind, value);
 }
 
+/** What an optimiser updates: a network's parameter and gradient arrays and its backend. */
+export function checkTrainable(what: string, name: string, value: unknown): void {
+  const arrays = isObject(value) && ArrayBuffer.isView(value.params) && ArrayBuffer.isView(value.grads);
+  if (!arrays || !isObject(value.backend) || typeof value.backend.allocFloats !== 'function') throw refuse(what, name, 'a network (createNetwork, loadModel, loadModelFromBytes)', value);
+}
+
 /** A backend: the object that allocates and computes (createWasmBackend, createBackend, new ReferenceBackend()). */
 export function checkBackend(what: string, name: string, value: unknown): void {
   if (!isObject(value) || typeof value.allocFloats !== 'function') throw refuse(what, name, 'a backend (createWasmBackend, createBackend, new ReferenceBackend())', value);

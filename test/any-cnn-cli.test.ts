@@ -122,7 +122,7 @@ describe('--input for a state_dict whose tensors cannot pin the image size', () 
     expect(JSON.parse(given.stdout).count).toBe(32);
     // Without --input any size fits a gap network, and 28×28 is taken: the data's 8×8 images are refused.
     expectOneLineError(xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--data', data), 1, /images are 3×8×8 but the model takes 3×28×28$/);
-    expectOneLineError(xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--input', '1x8x8', '--data', data), 2, /the input is given as 1 channel\(s\), but the first convolution's weight takes 3$/);
+    expectOneLineError(xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--input', '1x8x8', '--data', data), 2, /the --input is given as 1 channel\(s\), but the first convolution's weight takes 3$/);
     expectOneLineError(xcnn('evaluate', '--model', 'gap-state-dict.safetensors', '--arch', spec, '--input', '8by8'), 2, "--input: '8by8' is not CxHxW or HxW, e.g. 3x32x32");
   });
 });

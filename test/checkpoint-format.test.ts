@@ -2,7 +2,8 @@
  * Checkpoints in-process (src/train/checkpoint-format.ts and checkpoint-checks.ts): a checkpoint written from a
  * tiny run's state reads back to the same state; every field check refuses its bad value with its exact
  * one-line message (test/checkpoint-validation.test.ts does the same through `xcnn train --resume`, in a
- * child process that mutation testing cannot reach); each range's boundary is taken; Adam's state and settings.
+ * child process that mutation testing cannot reach); each range's boundary is taken; the optimiser's state,
+ * the best epoch's weights, Adam and its settings.
  */
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
@@ -11,7 +12,7 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from '../src/files/
 import { createNetwork, Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
-import { checkHistory, checkMoments, checkProgress, checkProgressFitsData, checkSettings, fieldError } from '../src/train/checkpoint-checks.js';
+import { checkHistory, checkOptimizerState, checkProgress, checkProgressFitsData, checkSettings, fieldError } from '../src/train/checkpoint-checks.js';
 import { CHECKPOINT_FILE, checkCheckpointFitsData, checkpointSettings, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type CheckpointProgress } from '../src/train/checkpoint-format.js';
 import { SETTING_RANGES, type TrainSettings } from '../src/train/settings.js';
 import { createTrainingState } from '../src/train/trainer.js';
@@ -36,8 +37,8 @@ const SETTINGS: TrainSettings = {
   epochs: 3, batchSize: 2, learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-7, seed: 5, arch: ARCH,
   data: null, limit: null, testLimit: null, backend: 'ts', threads: 1, checkpointEvery: null,
 };
-const PROGRESS: CheckpointProgress = { epoch: 1, step: 3, position: 0, randomState: [1, 2, 3, 4], epochRandomState: null, lossSum: 1.5, correct: 2, seconds: 0.25 };
-const RECORD = { epoch: 1, trainLoss: 0.7, trainAccuracy: 0.5, testLoss: 0.6, testAccuracy: 1, seconds: 0.25 };
+const PROGRESS: CheckpointProgress = { epoch: 1, step: 3, position: 0, randomState: [1, 2, 3, 4], epochRandomState: null, lossSum: 1.5, correct: 2, seconds: 0.25, bestEpoch: null };
+const RECORD = { epoch: 1, trainLoss: 0.7, trainAccuracy: 0.5, testLoss: 0.6, testAccuracy: 1, learningRate: 0.01, seconds: 0.25 };
 
 describe('the settings a checkpoint may hold', () => {
   const settings = (change: Record<string, unknown>) => () => checkSettings({ ...SETTINGS, ...change }, ARCH, fail);
@@ -108,7 +109,103 @@ describe('the settings a checkpoint may hold', () => {
       limit: { min: 1, max: 10_000_000, whole: true },
       testLimit: { min: 1, max: 10_000_000, whole: true },
       checkpointEvery: { min: 1, max: 100_000_000, whole: true },
+      weightDecay: { min: 0, max: 1, whole: false },
+      momentum: { min: 0, max: 1, whole: false },
+      clipNorm: { min: 0, max: 1_000_000, whole: false, aboveMin: true },
+      labelSmoothing: { min: 0, max: 1, whole: false },
+      patience: { min: 1, max: 10_000, whole: true },
+      warmup: { min: 0, max: 100_000_000, whole: true },
+      stepSize: { min: 1, max: 10_000, whole: true },
+      gamma: { min: 0, max: 1, whole: false, aboveMin: true },
     });
+  });
+});
+
+describe('the recipe beyond the paper\'s a checkpoint\'s settings may hold', () => {
+  const SGD = { name: 'sgd', weightDecay: 0.0005, momentum: 0.9, nesterov: true };
+  const STEP = { name: 'step', stepSize: 2, gamma: 0.5, warmup: 10 };
+  const CHANGE = { epoch: 1, step: 3, learningRate: 0.001, schedule: null };
+  const FLAGS = { channels: 3, size: { height: 28, width: 32 }, preprocess: 'mnist', testSplit: 0.2, valSplit: 0.1, skipBad: true };
+  const RECIPE = {
+    optimizer: SGD, schedule: STEP, clipNorm: 1, labelSmoothing: 0.1, patience: 3, monitor: 'val-accuracy',
+    recipeChanges: [CHANGE, { epoch: 2, step: 6, learningRate: 0.002, schedule: { name: 'cosine', stepSize: 1, gamma: 0.1, warmup: 0 } }],
+    augment: 'shift(2),flip', init: 'base.safetensors', resetHead: true, dataFlags: FLAGS,
+  };
+  const settings = (change: Record<string, unknown>) => () => checkSettings({ ...SETTINGS, ...RECIPE, ...change }, ARCH, fail);
+
+  it('leaves each absent when the checkpoint has none (the paper\'s run), and takes and returns each when present', () => {
+    expect(Object.keys(checkSettings(SETTINGS, ARCH, fail))).toEqual(Object.keys(SETTINGS));
+    expect(checkSettings({ ...SETTINGS, ...RECIPE }, ARCH, fail)).toEqual({ ...SETTINGS, ...RECIPE });
+    const extras = {
+      optimizer: { ...SGD, extra: 1 }, schedule: { ...STEP, extra: 1 }, recipeChanges: [{ ...CHANGE, extra: 1 }], augment: 'shift( 2 ), flip', dataFlags: {},
+    };
+    expect(checkSettings({ ...SETTINGS, ...RECIPE, ...extras }, ARCH, fail)).toEqual({ ...SETTINGS, ...RECIPE, recipeChanges: [CHANGE], augment: 'shift(2),flip', dataFlags: {} });
+    const edges = {
+      optimizer: { name: 'sgd', weightDecay: 1, momentum: 1, nesterov: false }, schedule: { name: 'one-cycle', stepSize: 10_000, gamma: 1, warmup: 100_000_000 },
+      clipNorm: 1_000_000, labelSmoothing: 1, patience: 10_000, monitor: 'val-loss', recipeChanges: [], resetHead: false,
+      dataFlags: { channels: 1, size: { height: 4096, width: 1 }, testSplit: 0.99, valSplit: 0.99 },
+    };
+    expect(checkSettings({ ...SETTINGS, ...edges }, ARCH, fail)).toEqual({ ...SETTINGS, ...edges });
+    const low = { optimizer: { name: 'adamw', weightDecay: 0, momentum: 0, nesterov: false }, schedule: { name: 'constant', stepSize: 1, gamma: 0.1, warmup: 0 }, labelSmoothing: 0, patience: 1 };
+    expect(checkSettings({ ...SETTINGS, ...low }, ARCH, fail)).toEqual({ ...SETTINGS, ...low });
+  });
+
+  it('refuses each recipe field outside what the train command\'s flags accept, with its message', () => {
+    const optimizer = (change: Record<string, unknown>) => ({ optimizer: { ...SGD, ...change } });
+    const schedule = (change: Record<string, unknown>) => ({ schedule: { ...STEP, ...change } });
+    const changes = (change: Record<string, unknown>) => ({ recipeChanges: [{ ...CHANGE, ...change }] });
+    const flags = (change: Record<string, unknown>) => ({ dataFlags: { ...FLAGS, ...change } });
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ optimizer: [] }, 'settings.optimizer is [], not a JSON object'],
+      [optimizer({ name: 'lion' }), 'settings.optimizer.name is "lion", not one of adam, adamw, sgd'],
+      [optimizer({ weightDecay: 1.5 }), 'settings.optimizer.weightDecay is 1.5, not a finite number ≥ 0 and ≤ 1'],
+      [optimizer({ weightDecay: -0.1 }), 'settings.optimizer.weightDecay is -0.1, not a finite number ≥ 0 and ≤ 1'],
+      [optimizer({ momentum: -0.1 }), 'settings.optimizer.momentum is -0.1, not a finite number ≥ 0 and ≤ 1'],
+      [optimizer({ momentum: 1.5 }), 'settings.optimizer.momentum is 1.5, not a finite number ≥ 0 and ≤ 1'],
+      [optimizer({ nesterov: 'yes' }), 'settings.optimizer.nesterov is "yes", not true or false'],
+      [optimizer({ momentum: 0 }), 'settings.optimizer.nesterov is true with momentum 0; Nesterov needs momentum'],
+      [optimizer({ name: 'adam', nesterov: false }), 'settings.optimizer.momentum is 0.9 for adam, which has none (its β1 is its momentum)'],
+      [optimizer({ name: 'adamw' }), 'settings.optimizer.momentum is 0.9 with Nesterov for adamw, which has none (its β1 is its momentum)'],
+      [{ schedule: 'step' }, 'settings.schedule is "step", not a JSON object'],
+      [schedule({ name: 'linear' }), 'settings.schedule.name is "linear", not one of constant, step, cosine, one-cycle'],
+      [schedule({ stepSize: 0 }), 'settings.schedule.stepSize is 0, not a whole number from 1 to 10000'],
+      [schedule({ stepSize: 10_001 }), 'settings.schedule.stepSize is 10001, not a whole number from 1 to 10000'],
+      [schedule({ gamma: 0 }), 'settings.schedule.gamma is 0, not a finite number > 0 and ≤ 1'],
+      [schedule({ gamma: 1.5 }), 'settings.schedule.gamma is 1.5, not a finite number > 0 and ≤ 1'],
+      [schedule({ warmup: -1 }), 'settings.schedule.warmup is -1, not a whole number from 0 to 100000000'],
+      [schedule({ warmup: 100_000_001 }), 'settings.schedule.warmup is 100000001, not a whole number from 0 to 100000000'],
+      [{ clipNorm: 0 }, 'settings.clipNorm is 0, not a finite number > 0 and ≤ 1000000'],
+      [{ clipNorm: 1_000_001 }, 'settings.clipNorm is 1000001, not a finite number > 0 and ≤ 1000000'],
+      [{ labelSmoothing: -0.1 }, 'settings.labelSmoothing is -0.1, not a finite number ≥ 0 and ≤ 1'],
+      [{ labelSmoothing: 1.5 }, 'settings.labelSmoothing is 1.5, not a finite number ≥ 0 and ≤ 1'],
+      [{ patience: 0 }, 'settings.patience is 0, not a whole number from 1 to 10000'],
+      [{ patience: 10_001 }, 'settings.patience is 10001, not a whole number from 1 to 10000'],
+      [{ monitor: 'loss' }, 'settings.monitor is "loss", not one of val-loss, val-accuracy'],
+      [{ recipeChanges: {} }, 'settings.recipeChanges is {}, not a list'],
+      [{ recipeChanges: [7] }, 'settings.recipeChanges[0] is 7, not a JSON object'],
+      [changes({ epoch: -1 }), 'settings.recipeChanges[0].epoch is -1, not a whole number ≥ 0'],
+      [changes({ step: 1.5 }), 'settings.recipeChanges[0].step is 1.5, not a whole number ≥ 0'],
+      [changes({ learningRate: 0 }), 'settings.recipeChanges[0].learningRate is 0, not a finite number > 0 and ≤ 10'],
+      [changes({ schedule: { ...STEP, name: 'x' } }), 'settings.recipeChanges[0].schedule.name is "x", not one of constant, step, cosine, one-cycle'],
+      [changes({ schedule: undefined }), 'settings.recipeChanges[0].schedule is missing, not a JSON object'],
+      [{ augment: 7 }, 'settings.augment is 7, not an augmentation list'],
+      [{ augment: 'flip(1)' }, 'settings.augment is "flip(1)": --augment: flip takes no parameter; give \'flip\''],
+      [{ augment: 'flip,flip' }, 'settings.augment is "flip,flip": --augment: flip is given twice; give each augmentation once'],
+      [{ init: '' }, 'settings.init is "", not a file name'],
+      [{ init: null }, 'settings.init is null, not a file name'],
+      [{ resetHead: 'yes' }, 'settings.resetHead is "yes", not true or false'],
+      [{ dataFlags: null }, 'settings.dataFlags is null, not a JSON object'],
+      [flags({ grayscale: true }), 'settings.dataFlags.grayscale is not a data flag xcnn records'],
+      [flags({ channels: 2 }), 'settings.dataFlags.channels is 2, not 1 or 3'],
+      [flags({ size: 28 }), 'settings.dataFlags.size is 28, not a JSON object'],
+      [flags({ size: { height: 0, width: 5 } }), 'settings.dataFlags.size.height is 0, not a whole number from 1 to 4096'],
+      [flags({ size: { height: 5, width: 4097 } }), 'settings.dataFlags.size.width is 4097, not a whole number from 1 to 4096'],
+      [flags({ preprocess: 'imagenet' }), 'settings.dataFlags.preprocess is "imagenet", not \'mnist\''],
+      [flags({ testSplit: 0 }), 'settings.dataFlags.testSplit is 0, not a finite number > 0 and ≤ 0.99'],
+      [flags({ valSplit: 1 }), 'settings.dataFlags.valSplit is 1, not a finite number > 0 and ≤ 0.99'],
+      [flags({ skipBad: false }), 'settings.dataFlags.skipBad is false, not true'],
+    ];
+    for (const [change, problem] of cases) expect(messageOf(settings(change)), JSON.stringify(change)).toBe(PREFIX + problem);
   });
 });
 
@@ -118,8 +215,15 @@ describe('the progress a checkpoint may hold', () => {
 
   it('takes sound progress between epochs and mid-epoch, and returns it field by field', () => {
     expect(checkProgress({ ...PROGRESS, extra: 1 }, SETTINGS, fail)).toEqual(PROGRESS);
-    const midway = { ...PROGRESS, ...mid, correct: 4, epoch: 3, step: 0, lossSum: 0, seconds: 0, randomState: [0, 0, 0, 4294967295] };
+    const midway = { ...PROGRESS, ...mid, correct: 4, epoch: 3, step: 0, lossSum: 0, seconds: 0, randomState: [0, 0, 0, 4294967295], bestEpoch: 2 };
     expect(checkProgress(midway, SETTINGS, fail)).toEqual(midway);
+    expect(checkProgress({ ...PROGRESS, bestEpoch: 1 }, SETTINGS, fail)).toEqual({ ...PROGRESS, bestEpoch: 1 });
+  });
+
+  it('takes a checkpoint written before validation sets, without a best epoch, as having none', () => {
+    const { bestEpoch, ...older } = PROGRESS;
+    expect(bestEpoch).toBeNull();
+    expect(checkProgress(older, SETTINGS, fail)).toEqual({ epoch: 1, step: 3, position: 0, randomState: [1, 2, 3, 4], epochRandomState: null, lossSum: 1.5, correct: 2, seconds: 0.25, bestEpoch: null });
   });
 
   it('refuses each field with its message', () => {
@@ -146,6 +250,11 @@ describe('the progress a checkpoint may hold', () => {
       [{ seconds: -5 }, 'progress.seconds is -5, not a finite number ≥ 0'],
       [{ correct: -1 }, 'progress.correct is -1, not a whole number ≥ 0'],
       [{ ...mid, correct: 5 }, 'progress.correct is 5, not a whole number from 0 to 4'],
+      [{ bestEpoch: 0 }, 'progress.bestEpoch is 0, not a whole number from 1 to 1'],
+      [{ bestEpoch: 2 }, 'progress.bestEpoch is 2, not a whole number from 1 to 1'],
+      [{ bestEpoch: 0.5 }, 'progress.bestEpoch is 0.5, not a whole number from 1 to 1'],
+      [{ bestEpoch: '1' }, 'progress.bestEpoch is "1", not a whole number from 1 to 1'],
+      [{ epoch: 3, bestEpoch: 4 }, 'progress.bestEpoch is 4, not a whole number from 1 to 3'],
     ];
     for (const [change, problem] of cases) expect(messageOf(progress(change)), JSON.stringify(change)).toBe(PREFIX + problem);
     expect(messageOf(() => checkProgress([], SETTINGS, fail))).toBe(`${PREFIX}progress is [], not a JSON object`);
@@ -166,16 +275,32 @@ describe('the progress a checkpoint may hold', () => {
 
 describe('the history a checkpoint may hold', () => {
   it('takes one record per epoch done, numbered from 1, field by field', () => {
-    expect(checkHistory([{ ...RECORD, extra: true }, { ...RECORD, epoch: 2, trainAccuracy: 0, testAccuracy: 1, trainLoss: 0 }], 2, fail)).toEqual([RECORD, { ...RECORD, epoch: 2, trainAccuracy: 0, testAccuracy: 1, trainLoss: 0 }]);
-    expect(checkHistory([], 0, fail)).toEqual([]);
+    expect(checkHistory([{ ...RECORD, extra: true }, { ...RECORD, epoch: 2, trainAccuracy: 0, testAccuracy: 1, trainLoss: 0, learningRate: 0 }], 2, fail, 0.01)).toEqual([
+      { epoch: 1, trainLoss: 0.7, trainAccuracy: 0.5, testLoss: 0.6, testAccuracy: 1, learningRate: 0.01, seconds: 0.25 },
+      { epoch: 2, trainLoss: 0, trainAccuracy: 0, testLoss: 0.6, testAccuracy: 1, learningRate: 0, seconds: 0.25 },
+    ]);
+    expect(checkHistory([], 0, fail, 0.01)).toEqual([]);
+  });
+
+  it('keeps an epoch\'s validation figures when it has them, and its own learning rate over the settings\'', () => {
+    const [kept] = checkHistory([{ ...RECORD, valLoss: 0.4, valAccuracy: 0.75, learningRate: 0.003 }], 1, fail, 0.01);
+    expect(kept).toEqual({ epoch: 1, trainLoss: 0.7, trainAccuracy: 0.5, testLoss: 0.6, testAccuracy: 1, valLoss: 0.4, valAccuracy: 0.75, learningRate: 0.003, seconds: 0.25 });
+    expect(Object.keys(checkHistory([RECORD], 1, fail, 0.01)[0])).not.toContain('valLoss');
+    expect(Object.keys(checkHistory([RECORD], 1, fail, 0.01)[0])).not.toContain('valAccuracy');
+  });
+
+  it('gives a record written before learning rates were recorded the settings\' rate', () => {
+    const { learningRate, ...older } = RECORD;
+    expect(learningRate).toBe(0.01);
+    expect(checkHistory([older], 1, fail, 0.02)).toEqual([{ epoch: 1, trainLoss: 0.7, trainAccuracy: 0.5, testLoss: 0.6, testAccuracy: 1, learningRate: 0.02, seconds: 0.25 }]);
   });
 
   it('refuses a history that is not a list, of another length, or with a bad record', () => {
-    expect(messageOf(() => checkHistory({}, 1, fail))).toBe(`${PREFIX}history is {}, not a list of epoch records`);
-    expect(messageOf(() => checkHistory([RECORD, RECORD], 1, fail))).toBe(`${PREFIX}history has 2 record(s) for the 1 epoch(s) done (progress.epoch)`);
-    expect(messageOf(() => checkHistory([], 1, fail))).toBe(`${PREFIX}history has 0 record(s) for the 1 epoch(s) done (progress.epoch)`);
-    expect(messageOf(() => checkHistory([RECORD, RECORD], 2, fail))).toBe(`${PREFIX}history[1].epoch is 1, not 2`);
-    expect(messageOf(() => checkHistory([7], 1, fail))).toBe(`${PREFIX}history[0] is 7, not a JSON object`);
+    expect(messageOf(() => checkHistory({}, 1, fail, 0.01))).toBe(`${PREFIX}history is {}, not a list of epoch records`);
+    expect(messageOf(() => checkHistory([RECORD, RECORD], 1, fail, 0.01))).toBe(`${PREFIX}history has 2 record(s) for the 1 epoch(s) done (progress.epoch)`);
+    expect(messageOf(() => checkHistory([], 1, fail, 0.01))).toBe(`${PREFIX}history has 0 record(s) for the 1 epoch(s) done (progress.epoch)`);
+    expect(messageOf(() => checkHistory([RECORD, RECORD], 2, fail, 0.01))).toBe(`${PREFIX}history[1].epoch is 1, not 2`);
+    expect(messageOf(() => checkHistory([7], 1, fail, 0.01))).toBe(`${PREFIX}history[0] is 7, not a JSON object`);
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ trainLoss: -0.5 }, 'history[0].trainLoss is -0.5, not a finite number ≥ 0'],
       [{ trainAccuracy: 1.5 }, 'history[0].trainAccuracy is 1.5, not a finite number ≥ 0 and ≤ 1'],
@@ -184,29 +309,49 @@ describe('the history a checkpoint may hold', () => {
       [{ testAccuracy: 2 }, 'history[0].testAccuracy is 2, not a finite number ≥ 0 and ≤ 1'],
       [{ seconds: -1 }, 'history[0].seconds is -1, not a finite number ≥ 0'],
       [{ epoch: '1' }, 'history[0].epoch is "1", not 1'],
+      [{ learningRate: -0.001 }, 'history[0].learningRate is -0.001, not a finite number ≥ 0'],
+      [{ learningRate: null }, 'history[0].learningRate is null, not a finite number ≥ 0'],
+      [{ learningRate: Infinity }, 'history[0].learningRate is null, not a finite number ≥ 0'],
+      [{ valLoss: 0.4 }, 'history[0].valAccuracy is missing, not a finite number ≥ 0 and ≤ 1'],
+      [{ valAccuracy: 0.5 }, 'history[0].valLoss is missing, not a finite number ≥ 0'],
+      [{ valLoss: -1, valAccuracy: 0.5 }, 'history[0].valLoss is -1, not a finite number ≥ 0'],
+      [{ valLoss: 0.4, valAccuracy: 1.5 }, 'history[0].valAccuracy is 1.5, not a finite number ≥ 0 and ≤ 1'],
     ];
-    for (const [change, problem] of cases) expect(messageOf(() => checkHistory([{ ...RECORD, ...change }], 1, fail))).toBe(PREFIX + problem);
+    for (const [change, problem] of cases) expect(messageOf(() => checkHistory([{ ...RECORD, ...change }], 1, fail, 0.01)), JSON.stringify(change)).toBe(PREFIX + problem);
   });
 });
 
-describe('Adam\'s moments in a checkpoint', () => {
+describe('the optimiser\'s state and the best epoch\'s weights in a checkpoint', () => {
   const tensor = (data: number[], shape = [data.length], dtype: Tensor['dtype'] = 'F32'): Tensor => ({ shape, data: Float32Array.from(data), dtype });
+  const check = (data: number[], name: string, count = 3) => Array.from(checkOptimizerState(tensor(data), name, count, fail));
 
-  it('takes one finite value per parameter, a second moment never negative', () => {
-    expect(Array.from(checkMoments(tensor([-1, 0, 2]), 'adam.m', 3, fail))).toEqual([-1, 0, 2]);
-    expect(Array.from(checkMoments(tensor([0, 0, 2]), 'adam.v', 3, fail))).toEqual([0, 0, 2]);
+  it('takes one finite value per parameter (or buffer value), a second moment never negative', () => {
+    expect(check([-1, 0, 2], 'adam.m')).toEqual([-1, 0, 2]);
+    expect(check([0, 0, 2], 'adam.v')).toEqual([0, 0, 2]);
+    expect(check([-1, 0, 2], 'sgd.momentum')).toEqual([-1, 0, 2]);
+    expect(check([-3, 0, 1], 'best.params')).toEqual([-3, 0, 1]);
+    expect(check([-0.5, 4], 'best.buffers', 2)).toEqual([-0.5, 4]);
+    expect(check([], 'best.buffers', 0)).toEqual([]);
   });
 
-  it('refuses a missing tensor, another shape, integers, and a non-finite or negative second moment', () => {
-    expect(messageOf(() => checkMoments(undefined, 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' is missing`);
-    expect(messageOf(() => checkMoments(tensor([1, 2]), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' has shape [2], expected [3] (one value per parameter)`);
-    expect(messageOf(() => checkMoments(tensor([1, 2, 3], [1, 3]), 'adam.v', 3, fail))).toBe(`${PREFIX}tensor 'adam.v' has shape [1, 3], expected [3] (one value per parameter)`);
-    expect(messageOf(() => checkMoments(tensor([1, 2, 3], [3], 'I64'), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' has dtype I64, expected a float type`);
-    expect(messageOf(() => checkMoments(tensor([1, NaN, 3]), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' holds NaN at element 1`);
-    expect(messageOf(() => checkMoments(tensor([1, 2, -Infinity]), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' holds -Infinity at element 2`);
-    expect(messageOf(() => checkMoments(tensor([1, -0.25, 3]), 'adam.v', 3, fail))).toBe(`${PREFIX}tensor 'adam.v' holds -0.25 at element 1; a second moment is never negative`);
-    expect(messageOf(() => checkMoments(tensor([Infinity, 1, 1]), 'adam.v', 3, fail))).toBe(`${PREFIX}tensor 'adam.v' holds Infinity at element 0`);
-    expect(messageOf(() => checkMoments(tensor([1, 2, 3], [3, 1]), 'adam.m', 3, fail))).toBe(`${PREFIX}tensor 'adam.m' has shape [3, 1], expected [3] (one value per parameter)`);
+  it('refuses a missing tensor, another shape, integers, a non-finite value, and a negative second moment', () => {
+    const refusal = (value: Tensor | undefined, name: string, count = 3) => messageOf(() => checkOptimizerState(value, name, count, fail));
+    expect(refusal(undefined, 'adam.m')).toBe(`${PREFIX}tensor 'adam.m' is missing`);
+    expect(refusal(undefined, 'best.params')).toBe(`${PREFIX}tensor 'best.params' is missing`);
+    expect(refusal(tensor([1, 2]), 'adam.m')).toBe(`${PREFIX}tensor 'adam.m' has shape [2], expected [3] (one value per parameter)`);
+    expect(refusal(tensor([1, 2, 3], [1, 3]), 'adam.v')).toBe(`${PREFIX}tensor 'adam.v' has shape [1, 3], expected [3] (one value per parameter)`);
+    expect(refusal(tensor([1, 2, 3], [3, 1]), 'adam.m')).toBe(`${PREFIX}tensor 'adam.m' has shape [3, 1], expected [3] (one value per parameter)`);
+    expect(refusal(tensor([1, 2]), 'sgd.momentum')).toBe(`${PREFIX}tensor 'sgd.momentum' has shape [2], expected [3] (one value per parameter)`);
+    expect(refusal(tensor([1, 2]), 'best.params')).toBe(`${PREFIX}tensor 'best.params' has shape [2], expected [3] (one value per parameter)`);
+    expect(refusal(tensor([1, 2]), 'best.buffers')).toBe(`${PREFIX}tensor 'best.buffers' has shape [2], expected [3] (one value per buffer value)`);
+    expect(refusal(tensor([1, 2, 3], [3], 'I64'), 'adam.m')).toBe(`${PREFIX}tensor 'adam.m' has dtype I64, expected a float type`);
+    expect(refusal(tensor([1, NaN, 3]), 'adam.m')).toBe(`${PREFIX}tensor 'adam.m' holds NaN at element 1`);
+    expect(refusal(tensor([1, 2, -Infinity]), 'adam.m')).toBe(`${PREFIX}tensor 'adam.m' holds -Infinity at element 2`);
+    expect(refusal(tensor([Infinity, 1, 1]), 'adam.v')).toBe(`${PREFIX}tensor 'adam.v' holds Infinity at element 0`);
+    expect(refusal(tensor([1, -0.25, 3]), 'adam.v')).toBe(`${PREFIX}tensor 'adam.v' holds -0.25 at element 1; a second moment is never negative`);
+    expect(refusal(tensor([0, 0, NaN]), 'sgd.momentum')).toBe(`${PREFIX}tensor 'sgd.momentum' holds NaN at element 2`);
+    expect(refusal(tensor([0, Infinity, 0]), 'best.params')).toBe(`${PREFIX}tensor 'best.params' holds Infinity at element 1`);
+    expect(refusal(tensor([NaN, 0, 0]), 'best.buffers')).toBe(`${PREFIX}tensor 'best.buffers' holds NaN at element 0`);
   });
 });
 
@@ -258,12 +403,13 @@ describe('a checkpoint written and read back', () => {
     const file = decodeSafetensors(encodeCheckpoint(state, SETTINGS, { ...INFO, training: { x: 1 }, metrics: { y: 2 } }), 'c');
     expect(file.metadata.format).toBe('xcnn-checkpoint');
     expect(JSON.parse(file.metadata.settings)).toEqual(SETTINGS);
-    expect(JSON.parse(file.metadata.progress)).toEqual({ epoch: 1, step: 5, position: 4, randomState: new Random(9).state(), epochRandomState: [5, 6, 7, 8], lossSum: 2.5, correct: 3, seconds: 1.25 });
-    expect(JSON.parse(file.metadata.history)).toEqual([RECORD]);
+    expect(JSON.parse(file.metadata.progress)).toEqual({ epoch: 1, step: 5, position: 4, randomState: new Random(9).state(), epochRandomState: [5, 6, 7, 8], lossSum: 2.5, correct: 3, seconds: 1.25, bestEpoch: null });
+    expect(JSON.parse(file.metadata.history)).toEqual([{ epoch: 1, trainLoss: 0.7, trainAccuracy: 0.5, testLoss: 0.6, testAccuracy: 1, learningRate: 0.01, seconds: 0.25 }]);
     expect(file.metadata.training).toBeUndefined();
     expect(file.metadata.metrics).toBeUndefined();
     expect(Array.from(file.tensors.get('adam.m')!.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(file.tensors.get('adam.v')!.shape).toEqual([8]);
+    expect([...file.tensors.keys()].filter((name) => /^(adam|sgd|best)\./.test(name)).sort()).toEqual(['adam.m', 'adam.v']);
   });
 
   it('restores the same weights, moments, step, generator and place in the epoch, on the backend given', () => {
@@ -277,7 +423,9 @@ describe('a checkpoint written and read back', () => {
     expect(messageOf(() => checkCheckpointFitsData(checkpoint, 3))).toBe(`${PREFIX}progress.position is 4, beyond the 3 training images of the data`);
     const backend = new ReferenceBackend({ precision: 'float64' });
     const restored = restoreCheckpoint(checkpoint, backend);
-    const { network, optimizer } = restored.state;
+    const { network } = restored.state;
+    expect(restored.state.optimizer).toBeInstanceOf(Adam); // the settings name no other optimiser
+    const optimizer = restored.state.optimizer as Adam;
     expect(network.backend).toBe(backend);
     expect(Array.from(network.params)).toEqual(Array.from(state.network.params));
     expect(Array.from(optimizer.m)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -285,7 +433,7 @@ describe('a checkpoint written and read back', () => {
     expect(optimizer.step).toBe(5);
     expect(optimizer.settings).toEqual({ learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-7 });
     expect(restored.state.random.state()).toEqual(new Random(9).state());
-    expect(restored.state).toMatchObject({ seed: 5, epoch: 1, position: 4, epochRandomState: [5, 6, 7, 8], lossSum: 2.5, correct: 3, seconds: 1.25, history: [RECORD], order: null });
+    expect(restored.state).toMatchObject({ seed: 5, epoch: 1, position: 4, epochRandomState: [5, 6, 7, 8], lossSum: 2.5, correct: 3, seconds: 1.25, history: [RECORD], order: null, best: null });
     expect(restored.settings).toEqual(SETTINGS);
     expect(restored.settings).not.toBe(checkpoint.settings);
     expect(restored.info).toMatchObject(INFO);
@@ -310,6 +458,52 @@ describe('a checkpoint written and read back', () => {
     );
     expect(messageOf(() => decodeCheckpoint(withMetadata({ progress: JSON.stringify({ ...PROGRESS, epoch: 4 }) }), source))).toBe(`${PREFIX}progress.epoch is 4, not a whole number from 0 to 3`);
     expect(decodeCheckpoint(bytes).source).toBe('checkpoint');
+  });
+
+  it('carries the best epoch: its number in the progress, its weights as best.params and best.buffers, restored as they were', () => {
+    const state = trainedState();
+    const params = [0.5, -0.5, 1, -1, 2, -2, 0.25, -0.25];
+    state.best = { epoch: 1, params: Float32Array.from(params), buffers: new Float32Array(0) };
+    const bytes = encodeCheckpoint(state, SETTINGS, INFO);
+    const file = decodeSafetensors(bytes, 'c');
+    expect(JSON.parse(file.metadata.progress).bestEpoch).toBe(1);
+    expect(file.tensors.get('best.params')!.shape).toEqual([8]);
+    expect(Array.from(file.tensors.get('best.params')!.data)).toEqual(params);
+    expect(file.tensors.get('best.buffers')!.shape).toEqual([0]);
+    const checkpoint = decodeCheckpoint(bytes, 'run/checkpoint.safetensors');
+    expect(checkpoint.progress.bestEpoch).toBe(1);
+    const { best } = restoreCheckpoint(checkpoint, new ReferenceBackend()).state;
+    expect(best!.epoch).toBe(1);
+    expect(Array.from(best!.params)).toEqual(params);
+    expect(Array.from(best!.buffers)).toEqual([]);
+  });
+
+  it('refuses state tensors this run does not keep, and a best epoch without its weights', () => {
+    const source = 'run/checkpoint.safetensors';
+    const withTensors = (bytes: Uint8Array, change: (name: string) => boolean, extra: Array<{ name: string; data: number[] }>) => {
+      const file = decodeSafetensors(bytes, 'c');
+      const kept = [...file.tensors].filter(([name]) => change(name)).map(([name, t]) => ({ name, ...t }));
+      const added = extra.map(({ name, data }) => ({ name, shape: [data.length], data: Float32Array.from(data), dtype: 'F32' as const }));
+      return decodeCheckpoint(encodeSafetensors([...kept, ...added], file.metadata), source);
+    };
+    const plain = encodeCheckpoint(trainedState(), SETTINGS, INFO);
+    const eight = [0, 0, 0, 0, 0, 0, 0, 0];
+    expect(messageOf(() => restoreCheckpoint(withTensors(plain, () => true, [{ name: 'best.params', data: eight }]), new ReferenceBackend()))).toBe(
+      `${PREFIX}tensor 'best.params' is not the state of this run (its optimiser keeps adam.m, adam.v and it has no best epoch)`,
+    );
+    expect(messageOf(() => restoreCheckpoint(withTensors(plain, () => true, [{ name: 'sgd.momentum', data: eight }]), new ReferenceBackend()))).toBe(
+      `${PREFIX}tensor 'sgd.momentum' is not the state of this run (its optimiser keeps adam.m, adam.v and it has no best epoch)`,
+    );
+    const state = trainedState();
+    state.best = { epoch: 1, params: new Float32Array(8), buffers: new Float32Array(0) };
+    const withBest = encodeCheckpoint(state, SETTINGS, INFO);
+    expect(messageOf(() => restoreCheckpoint(withTensors(withBest, () => true, [{ name: 'sgd.momentum', data: eight }]), new ReferenceBackend()))).toBe(
+      `${PREFIX}tensor 'sgd.momentum' is not the state of this run (its optimiser keeps adam.m, adam.v)`,
+    );
+    expect(messageOf(() => restoreCheckpoint(withTensors(withBest, (name) => name !== 'best.buffers', []), new ReferenceBackend()))).toBe(`${PREFIX}tensor 'best.buffers' is missing`);
+    expect(messageOf(() => restoreCheckpoint(withTensors(withBest, (name) => name !== 'best.params', [{ name: 'best.params', data: [0, 0, 0] }]), new ReferenceBackend()))).toBe(
+      `${PREFIX}tensor 'best.params' has shape [3], expected [8] (one value per parameter)`,
+    );
   });
 
   it('refuses moments of the wrong size when restoring', () => {

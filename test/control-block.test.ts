@@ -67,7 +67,7 @@ describe('ControlBlock', () => {
     control.fail(2, 'out of memory in conv2');
     control.fail(1, 'a later failure');
     expect(control.sync[FAILED]).toBe(3);
-    expect(() => control.throwIfFailed()).toThrow(new XcnnError('worker thread 2 failed: out of memory in conv2'));
+    expect(() => control.throwIfFailed()).toThrow(new XcnnError('worker thread 2 failed: out of memory in conv2', { code: 'ERR_SETUP' }));
     const first = new ControlBlock();
     first.fail(0, 'main');
     expect(() => first.throwIfFailed()).toThrow('worker thread 0 failed: main');
@@ -104,6 +104,6 @@ describe('ControlBlock error text (gaps the control run showed)', () => {
   it('strips only the trailing zero bytes: a NUL inside the message stays', () => {
     const control = new ControlBlock();
     control.fail(0, 'a\0b');
-    expect(() => control.throwIfFailed()).toThrow(new XcnnError('worker thread 0 failed: a\0b'));
+    expect(() => control.throwIfFailed()).toThrow(new XcnnError('worker thread 0 failed: a\0b', { code: 'ERR_SETUP' }));
   });
 });

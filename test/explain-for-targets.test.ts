@@ -85,7 +85,7 @@ describe('explainForTargets', () => {
   it('refuses index and target lists of different lengths, and an unknown layer, before any work', () => {
     expect(() => explainForTargets(network, set, methodByName('saliency'), [0, 1], [0])).toThrow(XcnnError);
     expect(() => explainForTargets(network, set, methodByName('saliency'), [0, 1], [0])).toThrow('explainForTargets: 2 image indices but 1 target classes; give one class per image');
-    expect(() => explainForTargets(network, set, methodByName('grad-cam'), [0], [0], { layer: 'fc1' })).toThrow(/^--layer: 'fc1' is not a conv block of this network/);
+    expect(() => explainForTargets(network, set, methodByName('grad-cam'), [0], [0], { layer: 'fc1' })).toThrow(/^layer: 'fc1' is not a conv block of this network/);
     expect(explainForTargets(network, set, methodByName('saliency'), [0], [0], { layer: 'fc1' }).count).toBe(1); // an input method reads no layer
   });
 });

@@ -50,7 +50,7 @@ describe('explainable layers', () => {
     }
     expect(caught).toBeInstanceOf(XcnnError);
     expect((caught as XcnnError).exitCode).toBe(2);
-    expect((caught as Error).message).toBe("--layer: 'pool1' is not a conv block of this network; the choices are relu1 (or conv1), relu2 (or conv2)");
+    expect((caught as Error).message).toBe("layer: 'pool1' is not a conv block of this network; the choices are relu1 (or conv1), relu2 (or conv2)");
   });
 
   it('prints the table of blocks, the default marked, and says when there is none', () => {

@@ -4,6 +4,7 @@
  * with the neighbour weights of Rong et al. 2022 spelled out), conjugate gradients against their closed-form
  * first step, and Spearman's ρ against scipy.stats.spearmanr's documented example.
  */
+import { XcnnError } from '../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
 import { pointingGame, pointingGameOutcome, POINTING_GAME_DEFAULTS } from '../src/faithfulness/pointing-game.js';
@@ -206,7 +207,7 @@ describe('rank correlation', () => {
   });
 
   it('refuses samples of different lengths, saying both', () => {
-    expect(() => pearsonCorrelation([1, 2, 3], [1, 2])).toThrow(new RangeError('pearsonCorrelation: samples of 3 and 2 values'));
+    expect(() => pearsonCorrelation([1, 2, 3], [1, 2])).toThrow(new XcnnError('pearsonCorrelation: samples of 3 and 2 values; give two samples of one length', { code: 'ERR_BAD_ARGUMENT' }));
   });
 });
 
@@ -272,8 +273,8 @@ describe('SSIM against a second implementation', () => {
   });
 
   it('refuses maps whose length is not height × width, naming the lengths and the size', () => {
-    expect(() => ssim(new Float64Array(12), new Float64Array(12), 3, 5)).toThrow(new RangeError('ssim: maps of 12 and 12 values for 3 × 5'));
-    expect(() => ssim(new Float64Array(15), new Float64Array(14), 3, 5)).toThrow(new RangeError('ssim: maps of 15 and 14 values for 3 × 5'));
+    expect(() => ssim(new Float64Array(12), new Float64Array(12), 3, 5)).toThrow(new XcnnError('ssim: maps of 12 and 12 values for 3 × 5; give two maps of height × width values', { code: 'ERR_BAD_ARGUMENT' }));
+    expect(() => ssim(new Float64Array(15), new Float64Array(14), 3, 5)).toThrow(new XcnnError('ssim: maps of 15 and 14 values for 3 × 5; give two maps of height × width values', { code: 'ERR_BAD_ARGUMENT' }));
   });
 });
 

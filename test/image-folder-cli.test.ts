@@ -34,7 +34,7 @@ describe('xcnn train on an image folder', () => {
     expect(run.status, run.stderr).toBe(0);
     // 20 per class: round(0.2 · 20) = 4 tested; of the 16 left, round(0.25 · 16) = 4 for validation, 12 to train.
     expect(run.stdout).toContain(`${bars}: 2 classes (across 12+4+4, down 12+4+4 train+val+test); sizes seen 8×8 ×40; input 1×8×8 grey`);
-    expect(run.stdout).toContain('xcnn train: bars, 24 training and 8 test images');
+    expect(run.stdout).toContain('xcnn train: bars, 24 training, 8 validation and 8 test images');
     const evaluation = xcnn('evaluate', '--model', 'run/model.safetensors', '--data', bars, '--backend', 'ts', '--json');
     expect(evaluation.status, evaluation.stderr).toBe(0);
     const json = JSON.parse(evaluation.stdout);

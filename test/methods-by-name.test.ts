@@ -71,7 +71,7 @@ describe('methodByName', () => {
     }
     expect(caught).toBeInstanceOf(XcnnError);
     expect((caught as XcnnError).exitCode).toBe(2);
-    expect((caught as Error).message).toBe(`--method: 'gradcam' is not one of ${METHOD_NAMES.join(', ')}`);
+    expect((caught as Error).message).toBe(`method: 'gradcam' is not one of ${METHOD_NAMES.join(', ')}`);
   });
 
   it('says which methods read each setting', () => {

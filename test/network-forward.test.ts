@@ -129,8 +129,8 @@ describe('a network built from a spec', () => {
         network.forward(input, batch, mode);
         for (const [k, layer] of spec.layers.entries()) {
           const actual = network.activations(layer.name);
-          // A convolution followed by a ReLU computes the ReLU in its own pass (Conv2d fuseRelu): its buffer holds the rectified output.
-          const fused = layer.kind === 'conv' && spec.layers[k + 1]?.kind === 'relu';
+          // A convolution or batch norm followed by a ReLU computes the ReLU in its own pass (fuseRelu): its buffer holds the rectified output.
+          const fused = (layer.kind === 'conv' || layer.kind === 'bn') && spec.layers[k + 1]?.kind === 'relu';
           const wanted = fused ? expected.get(layer.name)!.map((v) => Math.max(v, 0)) : expected.get(layer.name)!;
           expect(actual.length, layer.name).toBe(wanted.length);
           let worst = 0;

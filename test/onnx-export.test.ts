@@ -1,5 +1,5 @@
 /**
- * Export to ONNX (issue 15): every preset and random specs from test/random-specs.ts, exported with
+ * Export to ONNX (issue 15): every preset and random specs from xcnn/testing (src/testing/specs.ts), exported with
  * `encodeOnnxModel` and run by ONNX Runtime (onnxruntime-web's WebAssembly build, in Node), give xcnn's
  * evaluation logits within 1e-5 (absolute); with `softmax` the output is the softmax of those logits.
  * Weights, biases and batch norm's statistics are seeded away from their initial values so that every
@@ -21,7 +21,7 @@ import { encodeOnnxModel } from '../src/onnx/onnx-export.js';
 import { int64Value } from '../src/onnx/onnx-schema.js';
 import { Random } from '../src/random.js';
 import { seededNetwork } from './fixtures/any-networks.js';
-import { randomSpecs } from './random-specs.js';
+import { randomSpecs } from '../src/testing.js';
 
 ort.env.wasm.numThreads = 1;
 

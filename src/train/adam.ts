@@ -14,7 +14,7 @@
  * back when training is over (a thread pool started with this optimiser keeps their addresses, so close
  * it first). A disposed optimiser refuses to update (ERR_DISPOSED).
  */
-import { checkModel } from '../argument-checks.js';
+import { checkTrainable } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -44,7 +44,7 @@ export class Adam implements Optimizer {
     readonly settings: AdamSettings = ADAM_DEFAULTS,
     readonly weightDecay = 0,
   ) {
-    checkModel('Adam', 'network', network);
+    checkTrainable(this.constructor.name, 'network', network);
     this.m = network.backend.allocFloats(network.params.length);
     this.v = network.backend.allocFloats(network.params.length);
     this.learningRate = settings.learningRate;
