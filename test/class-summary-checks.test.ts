@@ -5,23 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ImageSet } from '../src/data/dataset.js';
-import { XcnnError } from '../src/errors.js';
 import type { Predictions } from '../src/eval/predict.js';
 import { classMeanHeatmaps, classMeanImages, explainClassMeans, trueClassesOf } from '../src/explain/class-means.js';
 import { confusionCellExplanations, confusionCells } from '../src/explain/confusion-cells.js';
 import { allocateExplanation } from '../src/explain/explanation.js';
 import { Random } from '../src/random.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
-
-const refusal = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return (error as Error).message;
-  }
-  return 'accepted';
-};
+import { refusal } from './errors.js';
 
 describe('class means, worked by hand', () => {
   it('averages the rows of each class; a class with none is zeros with a count of 0', () => {

@@ -12,3 +12,14 @@ export function errorOf(f: () => unknown): XcnnError {
   }
   throw new Error('expected an error, got none');
 }
+
+/** The message of the XcnnError `run` throws, or 'accepted' when it throws none: a refusal table's cell. */
+export function refusal(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(XcnnError);
+    return (error as Error).message;
+  }
+  return 'accepted';
+}

@@ -13,6 +13,7 @@ import { predict, predictImages, predictSteps, serialPredictor, type BatchPredic
 import type { Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
+import { refusal } from './errors.js';
 
 function imageSet(seed: number, count: number, labels?: number[]): ImageSet {
   const random = new Random(seed);
@@ -37,16 +38,6 @@ function byHand(network: Network, set: ImageSet): { probabilities: number[][]; l
   }
   return { probabilities, losses, predicted };
 }
-
-const refusal = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return (error as Error).message;
-  }
-  return 'accepted';
-};
 
 /** The error code of the refusal, or 'accepted'. */
 const codeOf = (run: () => unknown): string => {

@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { XcnnError } from '../src/errors.js';
 import { explainedLayer } from '../src/explain/explained-layer.js';
 import { heatmapFromMap } from '../src/explain/explanation.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
@@ -14,20 +13,11 @@ import { explainImages, explainImageSteps, needsConvLayer, runRandom } from '../
 import { createNetwork, Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
+import { refusal } from './errors.js';
 
 const network = tinyNetwork(6);
 const random = new Random(5);
 const set: ImageSet = { count: 5, height: GEOMETRY.height, width: GEOMETRY.width, images: Uint8Array.from({ length: 5 * PIXELS }, () => Math.floor(random.next() * 256)), labels: new Uint8Array(5) };
-
-const refusal = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return (error as Error).message;
-  }
-  return 'accepted';
-};
 
 describe('explainImages', () => {
   it('fills every row: softmax probabilities and argmax of the logits, and each heatmap from its map', () => {

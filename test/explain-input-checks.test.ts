@@ -5,20 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ImageSet } from '../src/data/dataset.js';
-import { XcnnError } from '../src/errors.js';
 import { checkInputs } from '../src/explain/explanation.js';
+import { refusal } from './errors.js';
 
 const set: ImageSet = { count: 3, height: 4, width: 5, images: new Uint8Array(60), labels: new Uint8Array(3) };
-const refusal = (run: () => void): string => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return (error as Error).message;
-  }
-  return 'accepted';
-};
-
 describe('checkInputs', () => {
   it('needs the images to have the model\'s shape', () => {
     expect(refusal(() => checkInputs(set, Int32Array.of(0), undefined, 10, 5, 4))).toBe('Grad-CAM: the images are 4×5 but the model takes 5×4');

@@ -13,8 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../src/backend/backend.js';
-import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import type { Network } from '../src/model/network.js';
@@ -23,30 +21,8 @@ import { clipGradNorm } from '../src/train/gradient-clipping.js';
 import type { Optimizer } from '../src/train/optimizer.js';
 import { CONSTANT_SCHEDULE, scheduledRate, type ScheduleSettings } from '../src/train/schedule.js';
 import { Sgd } from '../src/train/sgd.js';
+import { arenas, expectClose, f64, run } from './fixtures/optimizer-runs.js';
 
-/** What an optimiser reads of a network: its parameter and gradient arenas on a backend. */
-function arenas(backend: Backend, params: number[]): Network {
-  const p = backend.allocFloats(params.length);
-  p.set(params);
-  return { backend, params: p, grads: backend.allocFloats(params.length) } as unknown as Network;
-}
-
-const f64 = () => new ReferenceBackend({ precision: 'float64' });
-
-/** Runs `optimizer` over `grads` (one list per update) at `rates`; the parameters after each update. */
-function run(network: Network, optimizer: Optimizer, grads: number[][], rates: number[]): number[][] {
-  return grads.map((g, k) => {
-    network.grads.set(g);
-    optimizer.learningRate = rates[k];
-    optimizer.update();
-    return Array.from(network.params);
-  });
-}
-
-const expectClose = (actual: number[], expected: number[], tolerance = 1e-12) => {
-  const worst = Math.max(...actual.map((a, k) => Math.abs(a - expected[k])));
-  expect(worst, `largest |Δ| ${worst} (${actual} vs ${expected})`).toBeLessThanOrEqual(tolerance);
-};
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/pytorch/recipe_fixtures.py', import.meta.url));
 

@@ -10,41 +10,16 @@
  * The optimisers run on the float64 reference backend here, so the hand figures hold to rounding.
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../src/backend/backend.js';
-import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
-import { createNetwork, type Network } from '../src/model/network.js';
+import { createNetwork } from '../src/model/network.js';
 import { createOptimizer, isPlainAdam, recipeOptions } from '../src/train/recipe.js';
 import type { TrainSettings } from '../src/train/settings.js';
 import { Adam, ADAM_DEFAULTS, AdamW } from '../src/train/adam.js';
 import { clipGradNorm, ClippedOptimizer } from '../src/train/gradient-clipping.js';
-import type { Optimizer } from '../src/train/optimizer.js';
 import { CONSTANT_SCHEDULE, oneCycleRate, scheduledRate, type ScheduleSettings } from '../src/train/schedule.js';
 import { Sgd } from '../src/train/sgd.js';
+import { arenas, expectClose, f64, run } from './fixtures/optimizer-runs.js';
 
-/** What an optimiser reads of a network: its parameter and gradient arenas on a backend. */
-function arenas(backend: Backend, params: number[]): Network {
-  const p = backend.allocFloats(params.length);
-  p.set(params);
-  return { backend, params: p, grads: backend.allocFloats(params.length) } as unknown as Network;
-}
-
-const f64 = () => new ReferenceBackend({ precision: 'float64' });
-
-/** Runs `optimizer` over `grads` (one list per update) at `rates`; the parameters after each update. */
-function run(network: Network, optimizer: Optimizer, grads: number[][], rates: number[]): number[][] {
-  return grads.map((g, k) => {
-    network.grads.set(g);
-    optimizer.learningRate = rates[k];
-    optimizer.update();
-    return Array.from(network.params);
-  });
-}
-
-const expectClose = (actual: number[], expected: number[], tolerance = 1e-12) => {
-  const worst = Math.max(...actual.map((a, k) => Math.abs(a - expected[k])));
-  expect(worst, `largest |Δ| ${worst} (${actual} vs ${expected})`).toBeLessThanOrEqual(tolerance);
-};
 
 const G1 = [0.5, -1];
 const G2 = [0.25, 0.5];
