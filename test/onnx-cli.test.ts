@@ -53,6 +53,16 @@ describe('xcnn export and ONNX models on the command line', () => {
     expect(evaluation('back.safetensors')).toEqual(evaluation(shipped));
   });
 
+  it('train --init reads an ONNX model too: fine-tuning from it trains exactly as from the safetensors it came from', () => {
+    expect(xcnn('export', '--model', shipped, '--out', 'init.onnx').status).toBe(0);
+    const tune = (init: string, out: string) => xcnn('train', '--init', init, '--limit', '64', '--test-limit', '64', '--epochs', '1', '--batch', '32', '--backend', 'ts', '--out', out);
+    for (const [init, out] of [['init.onnx', 'tuned-onnx'], [shipped, 'tuned-safetensors']]) {
+      const run = tune(init, out);
+      expect(run.status, run.stderr).toBe(0);
+    }
+    expect(evaluation('tuned-onnx/model.safetensors')).toEqual(evaluation('tuned-safetensors/model.safetensors'));
+  });
+
   it('loadClassifier reads an .onnx path', async () => {
     expect(xcnn('export', '--model', shipped, '--out', 'lib.onnx').status).toBe(0);
     const classifier = await loadClassifier({ model: join(work, 'lib.onnx'), backend: 'ts' });

@@ -21,7 +21,7 @@ import { evaluate, evaluationJson, evaluationOf } from '../eval/evaluate.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../eval/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ModelInfo } from '../model/model-file.js';
-import { loadModel, saveModel } from '../model/model-io.js';
+import { readModelFile, saveModel } from '../model/model-io.js';
 import { createNetwork, type Network, type NetworkGeometry } from '../model/network.js';
 import { copyInitialWeights, specWithHead } from '../train/initial-weights.js';
 import { formatAugmentations, parseAugmentations } from '../train/augment.js';
@@ -41,7 +41,7 @@ import { CONSTANT_SCHEDULE, SCHEDULE_NAMES, type ScheduleSettings } from '../tra
 import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, stoppedEarly, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { given, intFlag, notWith, numberFlag, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, decodeModelBytes, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
 import { dataFlagValues, dataRecord, imageDataFlags, loadTrainingData } from './image-data.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
@@ -380,7 +380,7 @@ async function startRun(values: FlagValues): Promise<Run> {
   const folder = runFolderFor(values);
   const backend: Backend = await createBackend(settings.backend);
   // --init's model is read (and checked) before the data: its arch is the run's unless --arch or --widths.
-  const init = values.init === undefined ? null : loadModel(String(values.init), backend);
+  const init = values.init === undefined ? null : await decodeModelBytes(readModelFile(String(values.init)), String(values.init), backend);
   const resetHead = values['reset-head'] === true;
   if (init !== null) {
     settings.init = String(values.init);
