@@ -49,3 +49,31 @@ export function checkTrainable(what: string, name: string, value: unknown): void
 export function checkBackend(what: string, name: string, value: unknown): void {
   if (!isObject(value) || typeof value.allocFloats !== 'function') throw refuse(what, name, 'a backend (createWasmBackend, createBackend, new ReferenceBackend())', value);
 }
+
+/** Options that may be left out: absent, or an object. */
+export function checkOptions(what: string, value: unknown, holding = 'its options'): void {
+  if (value !== undefined) checkObject(what, 'options', value, holding);
+}
+
+/** An image set: its count, size and bytes (loadDataset, createDataset, takeFirst). */
+export function checkImageSet(what: string, name: string, value: unknown): void {
+  const sized = isObject(value) && typeof value.count === 'number' && typeof value.height === 'number' && typeof value.width === 'number';
+  if (!sized || !ArrayBuffer.isView(value.images)) throw refuse(what, name, 'an image set (count, height, width, images and labels: loadDataset, createDataset)', value);
+}
+
+/** An explanation method (methodByName), or, where `byName` says so, its name. */
+export function checkMethod(what: string, name: string, value: unknown, byName = false): void {
+  if (byName && typeof value === 'string') return;
+  if (!isObject(value) || typeof value.explainBatch !== 'function') throw refuse(what, name, byName ? 'an explanation method or its name (methodByName, METHOD_NAMES)' : 'an explanation method (methodByName)', value);
+}
+
+/** A function to call back. */
+export function checkFunction(what: string, name: string, value: unknown, kind: string): void {
+  if (typeof value !== 'function') throw refuse(what, name, kind, value);
+}
+
+/** What a worker attaches to: a compiled kernel module and the memory it shares (a WasmBackend's `shared`). */
+export function checkSharedKernels(what: string, name: string, value: unknown): void {
+  const kernels = isObject(value) && isObject(value.module) && isObject(value.memory) && typeof value.maximumPages === 'number';
+  if (!kernels) throw refuse(what, name, "a WasmBackend's shared kernels (its module and memory: backend.shared)", value);
+}

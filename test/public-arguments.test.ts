@@ -25,6 +25,22 @@ import {
 } from '../src/render/pictures.js';
 import { Adam } from '../src/train/adam.js';
 import { decodeCheckpoint } from '../src/train/checkpoint-format.js';
+import { parseIdx } from '../src/data/idx.js';
+import { classMeanHeatmaps, classMeanImages, explainClassMeans } from '../src/explain/class-means.js';
+import { confusionCellExplanations, confusionCells } from '../src/explain/confusion-cells.js';
+import { digitFromPng } from '../src/explain/digit-image.js';
+import { explainForTargets } from '../src/explain/explain-for-targets.js';
+import { gradCam } from '../src/explain/grad-cam.js';
+import { methodByName } from '../src/explain/methods/by-name.js';
+import { explainImages } from '../src/explain/methods/explain.js';
+import { networkClassifier, perturbationCurves } from '../src/faithfulness/deletion-insertion.js';
+import { measureFaithfulness } from '../src/faithfulness/faithfulness.js';
+import { pointingGame } from '../src/faithfulness/pointing-game.js';
+import { cascadingRandomisation } from '../src/faithfulness/randomisation.js';
+import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
+import { ssim } from '../src/faithfulness/ssim.js';
+import { ThreadPool } from '../src/parallel/thread-pool.js';
+import { attachWasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { errorOf } from './errors.js';
 
 const backend = new ReferenceBackend();
@@ -36,6 +52,11 @@ const BYTES = 'a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)
 const BACKEND = 'a backend (createWasmBackend, createBackend, new ReferenceBackend())';
 const INFO = 'an object (geometry, dataset and classNames, as loadModel gives it)';
 const GEOMETRY = 'an object (channels, height, width and classes)';
+const SET = 'an image set (count, height, width, images and labels: loadDataset, createDataset)';
+const NUMBERS = 'an array or a typed array of numbers';
+const OPTIONS = 'an object (its options)';
+const PREDICTIONS = 'an object (labels, predicted and probabilities, as predict gives them)';
+const gradCamMethod = methodByName('grad-cam');
 
 // [function, call, message] — the wrong argument is always the one the message names.
 const CASES: Array<[string, () => unknown, string]> = [
@@ -71,12 +92,51 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['classMeansPng', () => classMeansPng(undefined as never, ['a']), 'classMeansPng: means must be an object (images and heatmaps, as explainClassMeans gives them), not undefined'],
   ['classMeansPng', () => classMeansPng({ images: {}, heatmaps: 3 } as never, ['a']), 'classMeansPng: means.heatmaps must be an object (a ClassMeans), not number'],
   ['confusionCellsPng', () => confusionCellsPng(new Set() as never), 'confusionCellsPng: panels must be an array of confusion-cell panels, not Set'],
+  ['gradCam', () => gradCam('network' as never, set), `gradCam: network must be ${NETWORK}, not string`],
+  ['gradCam', () => gradCam(network, null as never), `gradCam: set must be ${SET}, not null`],
+  ['gradCam', () => gradCam(network, set, 3 as never), `gradCam: options must be ${OPTIONS}, not number`],
+  ['explainImages', () => explainImages(network, set, 'grad-cam' as never), 'explainImages: method must be an explanation method (methodByName), not string'],
+  ['explainImages', () => explainImages(network, { images: [] } as never, gradCamMethod), `explainImages: set must be ${SET}, not Object`],
+  ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, 0 as never, [0]), `explainForTargets: indices must be ${NUMBERS}, not number`],
+  ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, [0], 'a' as never), `explainForTargets: targets must be ${NUMBERS}, not string`],
+  ['classMeanHeatmaps', () => classMeanHeatmaps(null as never, [0], 3), 'classMeanHeatmaps: explanation must be an object (count, height, width and heatmaps, as explainForTargets gives it), not null'],
+  ['classMeanHeatmaps', () => classMeanHeatmaps({ count: 1 } as never, undefined as never, 3), `classMeanHeatmaps: classOf must be ${NUMBERS}, not undefined`],
+  ['classMeanImages', () => classMeanImages('set' as never, [0], [0], 3), `classMeanImages: set must be ${SET}, not string`],
+  ['classMeanImages', () => classMeanImages(set, new Set([0]) as never, [0], 3), `classMeanImages: indices must be ${NUMBERS}, not Set`],
+  ['explainClassMeans', () => explainClassMeans(network, set, 7 as never), 'explainClassMeans: method must be an explanation method or its name (methodByName, METHOD_NAMES), not number'],
+  ['explainClassMeans', () => explainClassMeans(undefined as never, set), `explainClassMeans: network must be ${NETWORK}, not undefined`],
+  ['confusionCells', () => confusionCells('predictions' as never), `confusionCells: predictions must be ${PREDICTIONS}, not string`],
+  ['confusionCellExplanations', () => confusionCellExplanations(network, set, null as never), `confusionCellExplanations: predictions must be ${PREDICTIONS}, not null`],
+  ['confusionCellExplanations', () => confusionCellExplanations(network, [] as never, {} as never), `confusionCellExplanations: set must be ${SET}, not Array`],
+  ['measureFaithfulness', () => measureFaithfulness('network' as never, set, [0]), `measureFaithfulness: network must be ${NETWORK}, not string`],
+  ['measureFaithfulness', () => measureFaithfulness(network, set, [0], 'fast' as never), `measureFaithfulness: options must be ${OPTIONS}, not string`],
+  ['perturbationCurves', () => perturbationCurves(network as never, [], 5, 5), 'perturbationCurves: classify must be a function from images to probabilities (networkClassifier), not Network'],
+  ['perturbationCurves', () => perturbationCurves(networkClassifier(network), null as never, 5, 5), 'perturbationCurves: requests must be an array of curve requests (image, order, target, seed), not null'],
+  ['cascadingRandomisation', () => cascadingRandomisation(network, set, [0], [0], gradCamMethod as never), 'cascadingRandomisation: makeMethod must be a function that makes an explanation method (() => methodByName(…)), not Object'],
+  ['cascadingRandomisation', () => cascadingRandomisation(network, undefined as never, [0], [0], () => gradCamMethod), `cascadingRandomisation: set must be ${SET}, not undefined`],
+  ['pointingGame', () => pointingGame(3 as never, new Float32Array(25), 1, 5, 5), `pointingGame: heatmaps must be ${NUMBERS}, not number`],
+  ['pointingGame', () => pointingGame(new Float32Array(25), null as never, 1, 5, 5), `pointingGame: images must be ${NUMBERS}, not null`],
+  ['ssim', () => ssim(null as never, [0], 1, 1), `ssim: a must be ${NUMBERS}, not null`],
+  ['ssim', () => ssim([0], new ArrayBuffer(4) as never, 1, 1), `ssim: b must be ${NUMBERS}, not ArrayBuffer`],
+  ['pearsonCorrelation', () => pearsonCorrelation('12' as never, [1, 2]), `pearsonCorrelation: a must be ${NUMBERS}, not string`],
+  ['spearmanCorrelation', () => spearmanCorrelation([1, 2], undefined as never), `spearmanCorrelation: b must be ${NUMBERS}, not undefined`],
+  ['averageRanks', () => averageRanks(null as never), `averageRanks: values must be ${NUMBERS}, not null`],
+  ['parseIdx', () => parseIdx(new ArrayBuffer(8) as never, 'x.idx'), `parseIdx: bytes must be ${BYTES}, not ArrayBuffer`],
+  ['digitFromPng', () => digitFromPng('digit.png' as never, 'digit.png'), `digitFromPng: bytes must be ${BYTES}, not string`],
 ];
 
 describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {
   it.each(CASES)('%s', (_, call, message) => {
     const error = errorOf(call);
     expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it('the async ones (attachWasmBackend, ThreadPool.create) reject the same way', async () => {
+    await expect(attachWasmBackend(new ArrayBuffer(8) as never)).rejects.toMatchObject({
+      code: 'ERR_BAD_ARGUMENT',
+      message: "attachWasmBackend: shared must be a WasmBackend's shared kernels (its module and memory: backend.shared), not ArrayBuffer",
+    });
+    await expect(ThreadPool.create('network' as never, 2)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `ThreadPool.create: network must be ${NETWORK}, not string` });
   });
 
   it('classifierOf (async) rejects the same way', async () => {

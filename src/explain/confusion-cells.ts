@@ -7,6 +7,7 @@
  * Cells come largest first (ties by t, then p), so the top few are the model's typical confusions.
  * Confidence is the predicted class's probability in the predictions given (those of `evaluate`).
  */
+import { checkImageSet, checkMethod, checkModel, checkObject, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Predictions } from '../eval/predict.js';
@@ -27,6 +28,7 @@ export interface ConfusionCell {
 
 /** Every off-diagonal cell with at least one image, largest first (ties by true class, then predicted). */
 export function confusionCells(predictions: Predictions): ConfusionCell[] {
+  checkObject('confusionCells', 'predictions', predictions, 'labels, predicted and probabilities, as predict gives them');
   const { labels, predicted, probabilities } = predictions;
   const classes = labels.length === 0 ? 0 : probabilities.length / labels.length;
   const cells = new Map<number, ConfusionCell>(); // keyed t·classes + p
@@ -81,6 +83,11 @@ export function confusionCellExplanations(
   method: ExplanationMethod | string = 'grad-cam',
   options: ConfusionCellOptions = {},
 ): ConfusionCellExplanations {
+  checkModel('confusionCellExplanations', 'network', network);
+  checkImageSet('confusionCellExplanations', 'set', set);
+  checkObject('confusionCellExplanations', 'predictions', predictions, 'labels, predicted and probabilities, as predict gives them');
+  checkMethod('confusionCellExplanations', 'method', method, true);
+  checkOptions('confusionCellExplanations', options);
   if (predictions.labels.length !== set.count) {
     throw new XcnnError(`confusionCellExplanations: the predictions are of ${predictions.labels.length} images but the set has ${set.count}; predict on the same set`, { code: 'ERR_BAD_ARGUMENT' });
   }

@@ -19,6 +19,7 @@
  * The baseline to beat is the same curves under a random order (seeded). All K + 1 perturbed images of
  * a curve, and the four curves of an image, go through the model as one batch.
  */
+import { checkFunction, checkList, checkOptions } from '../argument-checks.js';
 import { softmaxRow } from '../explain/explanation.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -102,6 +103,9 @@ export interface CurveRequest {
  * each channel's plane from that channel's kept pixels, the channels in order from one noise stream.
  */
 export function perturbationCurves(classify: ImageClassifier, requests: CurveRequest[], height: number, width: number, options: Partial<CurveOptions> = {}): ImageCurves[] {
+  checkFunction('perturbationCurves', 'classify', classify, 'a function from images to probabilities (networkClassifier)');
+  checkList('perturbationCurves', 'requests', requests, 'curve requests (image, order, target, seed)');
+  checkOptions('perturbationCurves', options);
   const { steps, road } = { ...CURVE_DEFAULTS, ...options };
   const pixels = height * width;
   const imageSize = requests[0]?.image.length ?? pixels;

@@ -22,6 +22,7 @@
  * The caller's network is not changed: its parameters and buffers (batch norm's running statistics) are
  * copied first and written back afterwards (also when a method throws), bit for bit.
  */
+import { checkFunction, checkImageSet, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { explainImages, runRandom, type ExplanationMethod } from '../explain/methods/explain.js';
 import type { Network } from '../model/network.js';
@@ -115,6 +116,12 @@ export function cascadingRandomisation(
   makeMethod: () => ExplanationMethod,
   options: Partial<RandomisationOptions> = {},
 ): RandomisationResult {
+  checkModel('cascadingRandomisation', 'network', network);
+  checkImageSet('cascadingRandomisation', 'set', set);
+  checkNumbers('cascadingRandomisation', 'indices', indices);
+  checkNumbers('cascadingRandomisation', 'targets', targets);
+  checkFunction('cascadingRandomisation', 'makeMethod', makeMethod, 'a function that makes an explanation method (() => methodByName(…))');
+  checkOptions('cascadingRandomisation', options);
   const { seed, flagThreshold, batchSize, layer: explained } = { ...RANDOMISATION_DEFAULTS, ...options };
   const [, height, width] = network.inputShape;
   const pixels = height * width;
