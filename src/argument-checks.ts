@@ -77,3 +77,14 @@ export function checkSharedKernels(what: string, name: string, value: unknown): 
   const kernels = isObject(value) && isObject(value.module) && isObject(value.memory) && typeof value.maximumPages === 'number';
   if (!kernels) throw refuse(what, name, "a WasmBackend's shared kernels (its module and memory: backend.shared)", value);
 }
+
+/** Text: a name, a path, a spec. */
+export function checkString(what: string, name: string, value: unknown, kind = 'a string'): void {
+  if (typeof value !== 'string') throw refuse(what, name, kind, value);
+}
+
+/** A model's predictions on a set (predict): the true classes, the predicted ones and the probabilities. */
+export function checkPredictions(what: string, name: string, value: unknown): void {
+  const arrays = isObject(value) && ArrayBuffer.isView(value.labels) && ArrayBuffer.isView(value.predicted) && ArrayBuffer.isView(value.probabilities);
+  if (!arrays) throw refuse(what, name, 'predictions (labels, predicted and probabilities, as predict gives them)', value);
+}

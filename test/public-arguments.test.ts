@@ -55,7 +55,7 @@ const GEOMETRY = 'an object (channels, height, width and classes)';
 const SET = 'an image set (count, height, width, images and labels: loadDataset, createDataset)';
 const NUMBERS = 'an array or a typed array of numbers';
 const OPTIONS = 'an object (its options)';
-const PREDICTIONS = 'an object (labels, predicted and probabilities, as predict gives them)';
+const PREDICTIONS = 'predictions (labels, predicted and probabilities, as predict gives them)';
 const gradCamMethod = methodByName('grad-cam');
 
 // [function, call, message] — the wrong argument is always the one the message names.
@@ -106,8 +106,9 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['explainClassMeans', () => explainClassMeans(network, set, 7 as never), 'explainClassMeans: method must be an explanation method or its name (methodByName, METHOD_NAMES), not number'],
   ['explainClassMeans', () => explainClassMeans(undefined as never, set), `explainClassMeans: network must be ${NETWORK}, not undefined`],
   ['confusionCells', () => confusionCells('predictions' as never), `confusionCells: predictions must be ${PREDICTIONS}, not string`],
+  ['confusionCells', () => confusionCells(new ArrayBuffer(8) as never), `confusionCells: predictions must be ${PREDICTIONS}, not ArrayBuffer`],
   ['confusionCellExplanations', () => confusionCellExplanations(network, set, null as never), `confusionCellExplanations: predictions must be ${PREDICTIONS}, not null`],
-  ['confusionCellExplanations', () => confusionCellExplanations(network, [] as never, {} as never), `confusionCellExplanations: set must be ${SET}, not Array`],
+  ['confusionCellExplanations', () => confusionCellExplanations(network, [] as never, new ArrayBuffer(8) as never), `confusionCellExplanations: set must be ${SET}, not Array`],
   ['measureFaithfulness', () => measureFaithfulness('network' as never, set, [0]), `measureFaithfulness: network must be ${NETWORK}, not string`],
   ['measureFaithfulness', () => measureFaithfulness(network, set, [0], 'fast' as never), `measureFaithfulness: options must be ${OPTIONS}, not string`],
   ['perturbationCurves', () => perturbationCurves(network as never, [], 5, 5), 'perturbationCurves: classify must be a function from images to probabilities (networkClassifier), not Network'],

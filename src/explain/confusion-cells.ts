@@ -7,7 +7,7 @@
  * Cells come largest first (ties by t, then p), so the top few are the model's typical confusions.
  * Confidence is the predicted class's probability in the predictions given (those of `evaluate`).
  */
-import { checkImageSet, checkMethod, checkModel, checkObject, checkOptions } from '../argument-checks.js';
+import { checkImageSet, checkMethod, checkModel, checkOptions, checkPredictions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Predictions } from '../eval/predict.js';
@@ -28,7 +28,7 @@ export interface ConfusionCell {
 
 /** Every off-diagonal cell with at least one image, largest first (ties by true class, then predicted). */
 export function confusionCells(predictions: Predictions): ConfusionCell[] {
-  checkObject('confusionCells', 'predictions', predictions, 'labels, predicted and probabilities, as predict gives them');
+  checkPredictions('confusionCells', 'predictions', predictions);
   const { labels, predicted, probabilities } = predictions;
   const classes = labels.length === 0 ? 0 : probabilities.length / labels.length;
   const cells = new Map<number, ConfusionCell>(); // keyed t·classes + p
@@ -85,7 +85,7 @@ export function confusionCellExplanations(
 ): ConfusionCellExplanations {
   checkModel('confusionCellExplanations', 'network', network);
   checkImageSet('confusionCellExplanations', 'set', set);
-  checkObject('confusionCellExplanations', 'predictions', predictions, 'labels, predicted and probabilities, as predict gives them');
+  checkPredictions('confusionCellExplanations', 'predictions', predictions);
   checkMethod('confusionCellExplanations', 'method', method, true);
   checkOptions('confusionCellExplanations', options);
   if (predictions.labels.length !== set.count) {
