@@ -29,9 +29,10 @@ export function checkNumbers(what: string, name: string, value: unknown): void {
   if (!(Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) throw refuse(what, name, 'an array or a typed array of numbers', value);
 }
 
-/** An object of options or fields (not null, not an array). */
+/** An object of options or fields (not null, not an array, not bytes). */
 export function checkObject(what: string, name: string, value: unknown, holding: string): void {
-  if (!isObject(value) || Array.isArray(value)) throw refuse(what, name, `an object (${holding})`, value);
+  const bytes = value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+  if (!isObject(value) || Array.isArray(value) || bytes) throw refuse(what, name, `an object (${holding})`, value);
 }
 
 /** A network, or what predicts like one (a thread pool): its input and output shapes and its backend. */
@@ -56,7 +57,7 @@ export function checkOptions(what: string, value: unknown, holding = 'its option
 }
 
 /** An image set: its count, size and bytes (loadDataset, createDataset, takeFirst). */
-export function checkImageSet(what: string, name: string, value: unknown): void {
+export function checkImageSetKind(what: string, name: string, value: unknown): void {
   const sized = isObject(value) && typeof value.count === 'number' && typeof value.height === 'number' && typeof value.width === 'number';
   if (!sized || !ArrayBuffer.isView(value.images)) throw refuse(what, name, 'an image set (count, height, width, images and labels: loadDataset, createDataset)', value);
 }

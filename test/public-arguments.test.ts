@@ -41,6 +41,29 @@ import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/fa
 import { ssim } from '../src/faithfulness/ssim.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { attachWasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { createWasmBackendFromUrl } from '../src/assets.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { takeFirst } from '../src/data/dataset.js';
+import { readPictureHeader } from '../src/data/picture-header.js';
+import { selectImages, splitValidation, stratifiedHoldOut } from '../src/data/split.js';
+import { evaluationOf } from '../src/eval/evaluate.js';
+import { classificationReport, confusionMatrix } from '../src/eval/metrics.js';
+import { trueClassesOf } from '../src/explain/class-means.js';
+import { camLayerOf, explainableLayersOf, explainedLayer, formatExplainableLayers } from '../src/explain/explained-layer.js';
+import { explanationImage, heatmapFromMap, isFlatMap, minMaxNormalize, zeroCentred } from '../src/explain/explanation.js';
+import { mnistDigit } from '../src/explain/mnist-digit.js';
+import { areaUnderCurve, attributionOrder } from '../src/faithfulness/deletion-insertion.js';
+import { layersTopDown, reinitialiseLayer, withParametersRestored } from '../src/faithfulness/randomisation.js';
+import { saveModel } from '../src/model/model-io.js';
+import { geometryOf } from '../src/model/network.js';
+import { planNetwork, resolveSpec } from '../src/model/spec.js';
+import { decodeAnyModel, decodeOnnxModel, encodeOnnxModel, isOnnxModel } from '../src/onnx/index.js';
+import { Random } from '../src/random.js';
+import { rasterToPng } from '../src/render/pictures.js';
+import { modelReport } from '../src/report/model-report.js';
+import { saveCheckpoint } from '../src/train/checkpoint.js';
+import { encodeCheckpoint, restoreCheckpoint } from '../src/train/checkpoint-format.js';
+import { train } from '../src/train/trainer.js';
 import { errorOf } from './errors.js';
 
 const backend = new ReferenceBackend();
@@ -124,6 +147,47 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['averageRanks', () => averageRanks(null as never), `averageRanks: values must be ${NUMBERS}, not null`],
   ['parseIdx', () => parseIdx(new ArrayBuffer(8) as never, 'x.idx'), `parseIdx: bytes must be ${BYTES}, not ArrayBuffer`],
   ['digitFromPng', () => digitFromPng('digit.png' as never, 'digit.png'), `digitFromPng: bytes must be ${BYTES}, not string`],
+  ['takeFirst', () => takeFirst('set' as never, 1), `takeFirst: set must be ${SET}, not string`],
+  ['selectImages', () => selectImages(set, 0 as never), `selectImages: indices must be ${NUMBERS}, not number`],
+  ['stratifiedHoldOut', () => stratifiedHoldOut(set as never, 0.1, 0), `stratifiedHoldOut: labels must be ${NUMBERS}, not Object`],
+  ['splitValidation', () => splitValidation(null as never, 0.1, 0), `splitValidation: train must be ${SET}, not null`],
+  ['networkClassifier', () => networkClassifier('network' as never), `networkClassifier: network must be ${NETWORK}, not string`],
+  ['areaUnderCurve', () => areaUnderCurve([0, 1], null as never), `areaUnderCurve: ys must be ${NUMBERS}, not null`],
+  ['attributionOrder', () => attributionOrder(undefined as never), `attributionOrder: heatmap must be ${NUMBERS}, not undefined`],
+  ['explanationImage', () => explanationImage(new ArrayBuffer(8) as never, 0), 'explanationImage: result must be an object (count, height, width and heatmaps, as gradCam or explainImages gives it), not ArrayBuffer'],
+  ['zeroCentred', () => zeroCentred(null as never), `zeroCentred: values must be ${NUMBERS}, not null`],
+  ['minMaxNormalize', () => minMaxNormalize('values' as never), `minMaxNormalize: values must be ${NUMBERS}, not string`],
+  ['heatmapFromMap', () => heatmapFromMap(null as never, 1, 1, 5, 5), `heatmapFromMap: map must be ${NUMBERS}, not null`],
+  ['isFlatMap', () => isFlatMap(7 as never), `isFlatMap: map must be ${NUMBERS}, not number`],
+  ['modelReport', () => modelReport('model' as never, set), 'modelReport: model must be an object (a network, or a loaded model: loadModel, loadModelFromBytes), not string'],
+  ['modelReport', () => modelReport(network, set, 5 as never), `modelReport: options must be ${OPTIONS}, not number`],
+  ['encodeCheckpoint', () => encodeCheckpoint(new ArrayBuffer(8) as never, {} as never, info), 'encodeCheckpoint: state must be an object (network, optimiser and progress, as createTrainingState gives it), not ArrayBuffer'],
+  ['saveCheckpoint', () => saveCheckpoint(null as never, {} as never, {} as never, info), 'saveCheckpoint: path must be a string, not null'],
+  ['restoreCheckpoint', () => restoreCheckpoint(undefined as never, backend), 'restoreCheckpoint: checkpoint must be an object (source, file, settings and progress, as decodeCheckpoint gives it), not undefined'],
+  ['restoreCheckpoint', () => restoreCheckpoint({} as never, 'wasm' as never), `restoreCheckpoint: backend must be ${BACKEND}, not string`],
+  ['saveModel', () => saveModel(42 as never, network, info), 'saveModel: path must be a string, not number'],
+  ['saveModel', () => saveModel('m.safetensors', 'network' as never, info), `saveModel: network must be ${NETWORK}, not string`],
+  ['evaluationOf', () => evaluationOf({} as never, ['a']), 'evaluationOf: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not Object'],
+  ['confusionMatrix', () => confusionMatrix([0], 'b' as never, 3), `confusionMatrix: predicted must be ${NUMBERS}, not string`],
+  ['classificationReport', () => classificationReport([[1]], null as never), 'classificationReport: classNames must be an array of strings, not null'],
+  ['geometryOf', () => geometryOf('network' as never), `geometryOf: network must be ${NETWORK}, not string`],
+  ['explainedLayer', () => explainedLayer(undefined as never), `explainedLayer: network must be ${NETWORK}, not undefined`],
+  ['camLayerOf', () => camLayerOf(null as never), `camLayerOf: network must be ${NETWORK}, not null`],
+  ['explainableLayersOf', () => explainableLayersOf([] as never), `explainableLayersOf: network must be ${NETWORK}, not Array`],
+  ['formatExplainableLayers', () => formatExplainableLayers(1 as never), `formatExplainableLayers: network must be ${NETWORK}, not number`],
+  ['mnistDigit', () => mnistDigit(new Uint8Array(4) as never, 'digit'), 'mnistDigit: picture must be an object (width, height and grey pixels: greyFromRgba), not Uint8Array'],
+  ['decodeAnyModel', () => decodeAnyModel(null as never, 'm', backend), `decodeAnyModel: bytes must be ${BYTES}, not null`],
+  ['isOnnxModel', () => isOnnxModel('m.onnx' as never, 'm.onnx'), `isOnnxModel: bytes must be ${BYTES}, not string`],
+  ['decodeOnnxModel', () => decodeOnnxModel(new Uint8Array(8), 'm', {} as never), `decodeOnnxModel: backend must be ${BACKEND}, not Object`],
+  ['encodeOnnxModel', () => encodeOnnxModel(network, 'info' as never), `encodeOnnxModel: info must be ${INFO}, not string`],
+  ['trueClassesOf', () => trueClassesOf({} as never, 'set' as never), `trueClassesOf: set must be ${SET}, not string`],
+  ['layersTopDown', () => layersTopDown('network' as never), `layersTopDown: network must be ${NETWORK}, not string`],
+  ['reinitialiseLayer', () => reinitialiseLayer(null as never, 'conv1', new Random(0)), `reinitialiseLayer: network must be ${NETWORK}, not null`],
+  ['withParametersRestored', () => withParametersRestored(network, 'work' as never), 'withParametersRestored: work must be a function to run, not string'],
+  ['readPictureHeader', () => readPictureHeader(new ArrayBuffer(8) as never), `readPictureHeader: bytes must be ${BYTES}, not ArrayBuffer`],
+  ['resolveSpec', () => resolveSpec(null as never, 10), 'resolveSpec: nameOrSpec must be a preset name or a layer spec (PRESETS), not null'],
+  ['planNetwork', () => planNetwork('paper', 'mnist' as never), `planNetwork: geometry must be ${GEOMETRY}, not string`],
+  ['rasterToPng', () => rasterToPng(null as never), 'rasterToPng: raster must be an object (a Raster), not null'],
 ];
 
 describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {
@@ -132,11 +196,17 @@ describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMEN
     expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
   });
 
-  it('the async ones (attachWasmBackend, ThreadPool.create) reject the same way', async () => {
+  it('the async ones (attachWasmBackend, train, createWasmBackend, createWasmBackendFromUrl, ThreadPool.create) reject the same way', async () => {
     await expect(attachWasmBackend(new ArrayBuffer(8) as never)).rejects.toMatchObject({
       code: 'ERR_BAD_ARGUMENT',
       message: "attachWasmBackend: shared must be a WasmBackend's shared kernels (its module and memory: backend.shared), not ArrayBuffer",
     });
+    await expect(train(null as never, {} as never)).rejects.toMatchObject({
+      code: 'ERR_BAD_ARGUMENT',
+      message: 'train: state must be an object (network, optimiser and progress, as createTrainingState gives it), not null',
+    });
+    await expect(createWasmBackend('simd' as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `createWasmBackend: options must be ${OPTIONS}, not string` });
+    await expect(createWasmBackendFromUrl(null as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `createWasmBackendFromUrl: options must be ${OPTIONS}, not null` });
     await expect(ThreadPool.create('network' as never, 2)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `ThreadPool.create: network must be ${NETWORK}, not string` });
   });
 

@@ -12,7 +12,7 @@
  *
  * A class with no images (N_k = 0) gets an all-zero mean and a count of 0 — never NaN.
  */
-import { checkImageSet, checkMethod, checkModel, checkNumbers, checkObject, checkOptions } from '../argument-checks.js';
+import { checkImageSetKind, checkMethod, checkModel, checkNumbers, checkObject, checkOptions } from '../argument-checks.js';
 import { imageSize, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -43,7 +43,7 @@ export function classMeanHeatmaps(explanation: Explanation, classOf: ArrayLike<n
 
 /** The mean image of each class over the images `indices` of the set; `classOf[n]` is image indices[n]'s class. */
 export function classMeanImages(set: ImageSet, indices: ArrayLike<number>, classOf: ArrayLike<number>, classes: number): ClassMeans {
-  checkImageSet('classMeanImages', 'set', set);
+  checkImageSetKind('classMeanImages', 'set', set);
   checkNumbers('classMeanImages', 'indices', indices);
   checkNumbers('classMeanImages', 'classOf', classOf);
   if (classOf.length !== indices.length) {
@@ -57,6 +57,8 @@ export function classMeanImages(set: ImageSet, indices: ArrayLike<number>, class
 
 /** The true class of each explained image: `set.labels` at the explanation's indices. */
 export function trueClassesOf(explanation: Explanation, set: ImageSet): Int32Array {
+  checkObject('trueClassesOf', 'explanation', explanation, 'count, height, width and heatmaps, as explainForTargets gives it');
+  checkImageSetKind('trueClassesOf', 'set', set);
   return Int32Array.from(explanation.indices, (index) => set.labels[index]);
 }
 
@@ -98,7 +100,7 @@ export interface ExplainedClassMeans {
  */
 export function explainClassMeans(network: Network, set: ImageSet, method: ExplanationMethod | string = 'grad-cam', options: ClassMeansOptions = {}): ExplainedClassMeans {
   checkModel('explainClassMeans', 'network', network);
-  checkImageSet('explainClassMeans', 'set', set);
+  checkImageSetKind('explainClassMeans', 'set', set);
   checkMethod('explainClassMeans', 'method', method, true);
   checkOptions('explainClassMeans', options);
   const chosen = typeof method === 'string' ? methodByName(method) : method;

@@ -7,7 +7,7 @@
  * Cells come largest first (ties by t, then p), so the top few are the model's typical confusions.
  * Confidence is the predicted class's probability in the predictions given (those of `evaluate`).
  */
-import { checkImageSet, checkMethod, checkModel, checkOptions, checkPredictions } from '../argument-checks.js';
+import { checkImageSetKind, checkMethod, checkModel, checkOptions, checkPredictions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Predictions } from '../eval/predict.js';
@@ -84,7 +84,7 @@ export function confusionCellExplanations(
   options: ConfusionCellOptions = {},
 ): ConfusionCellExplanations {
   checkModel('confusionCellExplanations', 'network', network);
-  checkImageSet('confusionCellExplanations', 'set', set);
+  checkImageSetKind('confusionCellExplanations', 'set', set);
   checkPredictions('confusionCellExplanations', 'predictions', predictions);
   checkMethod('confusionCellExplanations', 'method', method, true);
   checkOptions('confusionCellExplanations', options);

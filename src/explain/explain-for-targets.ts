@@ -10,7 +10,7 @@
  * images of a batch independently (tested in test/class-summary.test.ts) — all but the seeded ones, whose
  * draws go on from image to image and class to class within a call, from the seed.
  */
-import { checkImageSet, checkMethod, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
+import { checkImageSetKind, checkMethod, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -48,7 +48,7 @@ export function explainForTargets(
   options: TargetedExplainOptions = {},
 ): Explanation & { completenessGaps?: Float32Array } {
   checkModel('explainForTargets', 'network', network);
-  checkImageSet('explainForTargets', 'set', set);
+  checkImageSetKind('explainForTargets', 'set', set);
   checkMethod('explainForTargets', 'method', method);
   checkNumbers('explainForTargets', 'indices', indices);
   checkNumbers('explainForTargets', 'targets', targets);

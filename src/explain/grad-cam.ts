@@ -19,7 +19,7 @@
  * backpropagate only down to the explained layer with `Network.backwardTo`. It runs on whichever backend the network
  * was built on.
  */
-import { checkImageSet, checkModel, checkOptions } from '../argument-checks.js';
+import { checkImageSetKind, checkModel, checkOptions } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
@@ -66,7 +66,7 @@ export type GradCamRunner = (batch: LoadedBatch, targetClass: number | undefined
 
 export function gradCam(network: Network, set: ImageSet, options: GradCamOptions & { runner?: GradCamRunner } = {}): GradCam {
   checkModel('gradCam', 'network', network);
-  checkImageSet('gradCam', 'set', set);
+  checkImageSetKind('gradCam', 'set', set);
   checkOptions('gradCam', options);
   return runSteps(gradCamSteps(network, set, options));
 }

@@ -19,7 +19,7 @@
  * The baseline to beat is the same curves under a random order (seeded). All K + 1 perturbed images of
  * a curve, and the four curves of an image, go through the model as one batch.
  */
-import { checkFunction, checkList, checkOptions } from '../argument-checks.js';
+import { checkFunction, checkList, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import { softmaxRow } from '../explain/explanation.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -31,6 +31,7 @@ export type ImageClassifier = (images: Float32Array, count: number) => Float32Ar
 
 /** A network as an ImageClassifier: forwards in batches of `batchSize`, then the softmax of each row. */
 export function networkClassifier(network: Network, batchSize = 256): ImageClassifier {
+  checkModel('networkClassifier', 'network', network);
   const classes = network.outputShape[0];
   const imageSize = network.inputShape.reduce((a, b) => a * b, 1);
   return (images, count) => {
@@ -59,6 +60,7 @@ export const CURVE_DEFAULTS: CurveOptions = { steps: 28, road: {} };
 
 /** The pixels by heatmap value, highest first; equal values in increasing pixel index. */
 export function attributionOrder(heatmap: ArrayLike<number>): Int32Array {
+  checkNumbers('attributionOrder', 'heatmap', heatmap);
   const order = Int32Array.from({ length: heatmap.length }, (_, k) => k);
   return order.sort((i, j) => heatmap[j] - heatmap[i] || i - j);
 }
@@ -78,6 +80,8 @@ export function curveFractions(pixels: number, steps: number): Float64Array {
 
 /** ∫ y dx by the trapezoid rule over the points (xs[k], ys[k]), xs increasing. */
 export function areaUnderCurve(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+  checkNumbers('areaUnderCurve', 'xs', xs);
+  checkNumbers('areaUnderCurve', 'ys', ys);
   let area = 0;
   for (let k = 1; k < xs.length; k++) area += ((xs[k] - xs[k - 1]) * (ys[k] + ys[k - 1])) / 2;
   return area;

@@ -14,7 +14,7 @@
  * are listed by their mean rank. Every curve follows the class the model predicts for the original image.
  * Only forward passes and the methods' own passes run: the network is left as it was found.
  */
-import { checkImageSet, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
+import { checkImageSetKind, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainedLayer } from '../explain/explained-layer.js';
@@ -151,7 +151,7 @@ export function rankMethods(rows: Array<Record<RankedMeasure, number>>): Array<{
 /** Runs every measure for every method on the images `indices` of `set` (see the file's header). */
 export function measureFaithfulness(network: Network, set: ImageSet, indices: ArrayLike<number>, options: Partial<FaithfulnessOptions> = {}): FaithfulnessResult {
   checkModel('measureFaithfulness', 'network', network);
-  checkImageSet('measureFaithfulness', 'set', set);
+  checkImageSetKind('measureFaithfulness', 'set', set);
   checkNumbers('measureFaithfulness', 'indices', indices);
   checkOptions('measureFaithfulness', options);
   const o = { ...FAITHFULNESS_DEFAULTS, ...options };

@@ -22,7 +22,7 @@
  * The caller's network is not changed: its parameters and buffers (batch norm's running statistics) are
  * copied first and written back afterwards (also when a method throws), bit for bit.
  */
-import { checkFunction, checkImageSet, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
+import { checkFunction, checkImageSetKind, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { explainImages, runRandom, type ExplanationMethod } from '../explain/methods/explain.js';
 import type { Network } from '../model/network.js';
@@ -55,6 +55,7 @@ export interface RandomisationResult {
 
 /** The layers that hold parameters, last (top) first: fc2, fc1, conv2, conv1 for the paper's network. */
 export function layersTopDown(network: Network): string[] {
+  checkModel('layersTopDown', 'network', network);
   const names: string[] = [];
   for (const layer of network.layers) if (layer.parameterSpecs().length > 0) names.push(layer.name);
   return names.reverse();
@@ -62,6 +63,7 @@ export function layersTopDown(network: Network): string[] {
 
 /** Re-draws the parameters of one layer from the default initialisation, U(−1/√fanIn, 1/√fanIn). */
 export function reinitialiseLayer(network: Network, layerName: string, random: Random): void {
+  checkModel('reinitialiseLayer', 'network', network);
   network.initialize(random, layerName);
 }
 
@@ -71,6 +73,8 @@ export function reinitialiseLayer(network: Network, layerName: string, random: R
  * statistics, which are buffers, not parameters.
  */
 export function withParametersRestored<T>(network: Network, work: () => T): T {
+  checkModel('withParametersRestored', 'network', network);
+  checkFunction('withParametersRestored', 'work', work, 'a function to run');
   const saved = network.params.slice();
   const savedBuffers = network.buffers.slice();
   try {
@@ -117,7 +121,7 @@ export function cascadingRandomisation(
   options: Partial<RandomisationOptions> = {},
 ): RandomisationResult {
   checkModel('cascadingRandomisation', 'network', network);
-  checkImageSet('cascadingRandomisation', 'set', set);
+  checkImageSetKind('cascadingRandomisation', 'set', set);
   checkNumbers('cascadingRandomisation', 'indices', indices);
   checkNumbers('cascadingRandomisation', 'targets', targets);
   checkFunction('cascadingRandomisation', 'makeMethod', makeMethod, 'a function that makes an explanation method (() => methodByName(…))');

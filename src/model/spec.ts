@@ -13,6 +13,7 @@
  * Layer names are the kind's prefix and its ordinal among layers of that prefix (conv1, conv2, bn1, fc1, …,
  * and `flatten` for the first flatten), so the paper's network keeps its PyTorch names exactly.
  */
+import { checkObject, checkString } from '../argument-checks.js';
 import { usageError, XcnnError } from '../errors.js';
 import { LAYER_KINDS, type LayerKind, type LayerSpec } from './layer-kinds.js';
 
@@ -57,6 +58,7 @@ export const PRESETS: Record<string, (classes: number) => string> = {
 
 /** A preset's spec, or the text itself when it is not a preset's name. */
 export function resolveSpec(nameOrSpec: string, classes: number): string {
+  checkString('resolveSpec', 'nameOrSpec', nameOrSpec, 'a preset name or a layer spec (PRESETS)');
   const preset = PRESETS[nameOrSpec.trim()];
   return preset ? preset(classes) : nameOrSpec;
 }
@@ -176,6 +178,8 @@ export interface NetworkPlan {
  * cannot take its input, or a last layer that does not give one logit per class.
  */
 export function planNetwork(specText: string, geometry: NetworkGeometry): NetworkPlan {
+  checkString('planNetwork', 'specText', specText, 'a layer spec');
+  checkObject('planNetwork', 'geometry', geometry, 'channels, height, width and classes');
   checkGeometry(geometry);
   const layers = parseSpec(resolveSpec(specText, geometry.classes));
   const planned: PlannedLayer[] = [];

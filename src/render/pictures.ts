@@ -46,6 +46,7 @@ export interface OverlayPictureOptions extends MapPictureOptions {
 
 /** A raster as PNG bytes (RGB: figures are opaque). */
 export function rasterToPng(raster: Raster): Uint8Array {
+  checkObject('rasterToPng', 'raster', raster, 'a Raster');
   return encodeRgbaPng(raster.data, raster.width, raster.height);
 }
 

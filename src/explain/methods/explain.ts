@@ -19,7 +19,7 @@
  * Grad-CAM itself keeps its own driver (`gradCam` in grad-cam.ts), which also reports the channel
  * weights and runs on the thread pool; `grad-cam` here is the same map, on this thread.
  */
-import { checkImageSet, checkMethod, checkModel, checkOptions } from '../../argument-checks.js';
+import { checkImageSetKind, checkMethod, checkModel, checkOptions } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { BatchLoader, range } from '../../data/batch.js';
 import type { ImageSet } from '../../data/dataset.js';
@@ -100,7 +100,7 @@ export function needsConvLayer(method: ExplanationMethod): boolean {
 
 export function explainImages(network: Network, set: ImageSet, method: ExplanationMethod, options: ExplainOptions = {}): MethodExplanation {
   checkModel('explainImages', 'network', network);
-  checkImageSet('explainImages', 'set', set);
+  checkImageSetKind('explainImages', 'set', set);
   checkMethod('explainImages', 'method', method);
   checkOptions('explainImages', options);
   return runSteps(explainImageSteps(network, set, method, options));
