@@ -5,13 +5,53 @@
  * TypeError from deep inside. One row per function: the call, and the message it must give.
  */
 import { describe, expect, it } from 'vitest';
+import { createWasmBackendFromUrl } from '../src/assets.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { attachWasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { classifierOf } from '../src/classifier-node.js';
 import { createClassifier } from '../src/classifier.js';
-import { evaluate } from '../src/eval/evaluate.js';
+import { takeFirst } from '../src/data/dataset.js';
+import { parseIdx } from '../src/data/idx.js';
+import { formatFolderSummary } from '../src/data/image-folder.js';
+import { listPictureFiles } from '../src/data/picture-files.js';
+import { readPictureHeader } from '../src/data/picture-header.js';
+import { pictureToInput } from '../src/data/picture-input.js';
+import { selectImages, splitValidation, stratifiedHoldOut } from '../src/data/split.js';
+import { evaluate, evaluationJson, evaluationOf } from '../src/eval/evaluate.js';
+import { formatClassificationReport, formatConfusionMatrix } from '../src/eval/format.js';
+import { classificationReport, confusionMatrix } from '../src/eval/metrics.js';
 import { predict, predictImages } from '../src/eval/predict.js';
+import { classMeanHeatmaps, classMeanImages, explainClassMeans, trueClassesOf } from '../src/explain/class-means.js';
+import { confusionCellExplanations, confusionCells } from '../src/explain/confusion-cells.js';
+import { digitFromPng } from '../src/explain/digit-image.js';
+import { explainForTargets } from '../src/explain/explain-for-targets.js';
+import { camLayerOf, explainableLayersOf, explainedLayer, formatExplainableLayers } from '../src/explain/explained-layer.js';
+import { explanationImage, heatmapFromMap, isFlatMap, minMaxNormalize, zeroCentred } from '../src/explain/explanation.js';
+import { gradCam } from '../src/explain/grad-cam.js';
+import { methodByName } from '../src/explain/methods/by-name.js';
+import { eigenCamMap } from '../src/explain/methods/eigen-cam.js';
+import { explainImages, needsConvLayer } from '../src/explain/methods/explain.js';
+import { guidedGradients } from '../src/explain/methods/guided.js';
+import { kernelShap, lime } from '../src/explain/methods/perturbation.js';
+import { scoreCamWeights } from '../src/explain/methods/score-cam.js';
+import { mnistDigit } from '../src/explain/mnist-digit.js';
+import { receptiveFieldCentre } from '../src/explain/placement.js';
+import { areaUnderCurve, attributionOrder, networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
+import { measureFaithfulness, rankMethods } from '../src/faithfulness/faithfulness.js';
+import { faithfulnessJson, formatFaithfulness } from '../src/faithfulness/format.js';
+import { pointingGame } from '../src/faithfulness/pointing-game.js';
+import { cascadingRandomisation, layersTopDown, reinitialiseLayer, withParametersRestored } from '../src/faithfulness/randomisation.js';
+import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
+import { ssim } from '../src/faithfulness/ssim.js';
+import { compareWithReference, gradcheck } from '../src/gradcheck.js';
 import { decodeModel, encodeModel, loadModelFromBytes } from '../src/model/model-file.js';
-import { createNetwork, createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
+import { saveModel } from '../src/model/model-io.js';
+import { createNetwork, createPaperNetwork, geometryOf, MNIST_GEOMETRY } from '../src/model/network.js';
+import { explainableLayers, formatPlan, formatSpec, planNetwork, receptiveField, resolveSpec } from '../src/model/spec.js';
+import { decodeAnyModel, decodeOnnxModel, encodeOnnxModel, isOnnxModel } from '../src/onnx/index.js';
+import { ThreadPool } from '../src/parallel/thread-pool.js';
+import { Random } from '../src/random.js';
 import {
   classGalleryPng,
   classMeansPng,
@@ -19,50 +59,16 @@ import {
   confusionMatrixPng,
   explanationToPng,
   heatmapToPng,
+  methodsComparisonPng,
   overlayToPng,
+  rasterToPng,
   tileGalleryPng,
   trainingCurvesPng,
 } from '../src/render/pictures.js';
-import { Adam } from '../src/train/adam.js';
-import { decodeCheckpoint } from '../src/train/checkpoint-format.js';
-import { parseIdx } from '../src/data/idx.js';
-import { classMeanHeatmaps, classMeanImages, explainClassMeans } from '../src/explain/class-means.js';
-import { confusionCellExplanations, confusionCells } from '../src/explain/confusion-cells.js';
-import { digitFromPng } from '../src/explain/digit-image.js';
-import { explainForTargets } from '../src/explain/explain-for-targets.js';
-import { gradCam } from '../src/explain/grad-cam.js';
-import { methodByName } from '../src/explain/methods/by-name.js';
-import { explainImages } from '../src/explain/methods/explain.js';
-import { networkClassifier, perturbationCurves } from '../src/faithfulness/deletion-insertion.js';
-import { measureFaithfulness } from '../src/faithfulness/faithfulness.js';
-import { pointingGame } from '../src/faithfulness/pointing-game.js';
-import { cascadingRandomisation } from '../src/faithfulness/randomisation.js';
-import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
-import { ssim } from '../src/faithfulness/ssim.js';
-import { ThreadPool } from '../src/parallel/thread-pool.js';
-import { attachWasmBackend } from '../src/backend/wasm/wasm-backend.js';
-import { createWasmBackendFromUrl } from '../src/assets.js';
-import { createWasmBackend } from '../src/backend/wasm/node.js';
-import { takeFirst } from '../src/data/dataset.js';
-import { readPictureHeader } from '../src/data/picture-header.js';
-import { selectImages, splitValidation, stratifiedHoldOut } from '../src/data/split.js';
-import { evaluationOf } from '../src/eval/evaluate.js';
-import { classificationReport, confusionMatrix } from '../src/eval/metrics.js';
-import { trueClassesOf } from '../src/explain/class-means.js';
-import { camLayerOf, explainableLayersOf, explainedLayer, formatExplainableLayers } from '../src/explain/explained-layer.js';
-import { explanationImage, heatmapFromMap, isFlatMap, minMaxNormalize, zeroCentred } from '../src/explain/explanation.js';
-import { mnistDigit } from '../src/explain/mnist-digit.js';
-import { areaUnderCurve, attributionOrder } from '../src/faithfulness/deletion-insertion.js';
-import { layersTopDown, reinitialiseLayer, withParametersRestored } from '../src/faithfulness/randomisation.js';
-import { saveModel } from '../src/model/model-io.js';
-import { geometryOf } from '../src/model/network.js';
-import { planNetwork, resolveSpec } from '../src/model/spec.js';
-import { decodeAnyModel, decodeOnnxModel, encodeOnnxModel, isOnnxModel } from '../src/onnx/index.js';
-import { Random } from '../src/random.js';
-import { rasterToPng } from '../src/render/pictures.js';
 import { modelReport } from '../src/report/model-report.js';
+import { Adam } from '../src/train/adam.js';
+import { checkpointSettings, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../src/train/checkpoint-format.js';
 import { saveCheckpoint } from '../src/train/checkpoint.js';
-import { encodeCheckpoint, restoreCheckpoint } from '../src/train/checkpoint-format.js';
 import { train } from '../src/train/trainer.js';
 import { errorOf } from './errors.js';
 
@@ -188,6 +194,33 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['resolveSpec', () => resolveSpec(null as never, 10), 'resolveSpec: nameOrSpec must be a preset name or a layer spec (PRESETS), not null'],
   ['planNetwork', () => planNetwork('paper', 'mnist' as never), `planNetwork: geometry must be ${GEOMETRY}, not string`],
   ['rasterToPng', () => rasterToPng(null as never), 'rasterToPng: raster must be an object (a Raster), not null'],
+  ['evaluationJson', () => evaluationJson(null as never), 'evaluationJson: evaluation must be an object (as evaluate gives it), not null'],
+  ['formatClassificationReport', () => formatClassificationReport('report' as never), 'formatClassificationReport: report must be an object (as classificationReport gives it), not string'],
+  ['formatConfusionMatrix', () => formatConfusionMatrix([[1]], 'a' as never), 'formatConfusionMatrix: classNames must be an array of strings, not string'],
+  ['formatFaithfulness', () => formatFaithfulness(undefined as never), 'formatFaithfulness: result must be an object (as measureFaithfulness gives it), not undefined'],
+  ['faithfulnessJson', () => faithfulnessJson('result' as never), 'faithfulnessJson: result must be an object (as measureFaithfulness gives it), not string'],
+  ['rankMethods', () => rankMethods({} as never), 'rankMethods: rows must be an array of measures, one object per method, not Object'],
+  ['formatPlan', () => formatPlan('paper' as never), 'formatPlan: plan must be an object (layers and geometry, as planNetwork gives it), not string'],
+  ['formatSpec', () => formatSpec('conv(8,3)' as never), 'formatSpec: layers must be an array of layer specs (parseSpec), not string'],
+  ['explainableLayers', () => explainableLayers(null as never), 'explainableLayers: plan must be an object (layers and geometry, as planNetwork gives it), not null'],
+  ['receptiveField', () => receptiveField(3 as never, 'conv1'), 'receptiveField: plan must be an object (layers and geometry, as planNetwork gives it), not number'],
+  ['formatFolderSummary', () => formatFolderSummary(undefined as never), 'formatFolderSummary: summary must be an object (as loadImageFolder gives it), not undefined'],
+  ['receptiveFieldCentre', () => receptiveFieldCentre(0, null as never), 'receptiveFieldCentre: field must be an object (size, stride and offset: receptiveField), not null'],
+  ['needsConvLayer', () => needsConvLayer('grad-cam' as never), 'needsConvLayer: method must be an explanation method (methodByName), not string'],
+  ['randomOrder', () => randomOrder(25, 7 as never), 'randomOrder: random must be an object (a Random), not number'],
+  ['gradcheck', () => gradcheck(null as never), 'gradcheck: options must be an object (the function or network to check, and its inputs), not null'],
+  ['compareWithReference', () => compareWithReference(undefined as never), 'compareWithReference: options must be an object (the backend to compare, at least), not undefined'],
+  ['checkpointSettings', () => checkpointSettings('state' as never, { epochs: 1, batchSize: 1 }), 'checkpointSettings: state must be an object (network, optimiser and progress, as createTrainingState gives it), not string'],
+  ['listPictureFiles', () => listPictureFiles('digits' as never), 'listPictureFiles: paths must be an array of file or folder paths, not string'],
+  ['eigenCamMap', () => eigenCamMap(new Float32Array(4), 1, 1, 4, 'map' as never), `eigenCamMap: map must be ${NUMBERS}, not string`],
+  ['scoreCamWeights', () => scoreCamWeights('network' as never, new Float32Array(25), new Float64Array(4), 0, {} as never), `scoreCamWeights: network must be ${NETWORK}, not string`],
+  ['guidedGradients', () => guidedGradients(null as never, new Float32Array(25), 1, [0] as never, new Float32Array(3)), `guidedGradients: network must be ${NETWORK}, not null`],
+  ['kernelShap', () => kernelShap(4, 8, new Random(0), 'value' as never), 'kernelShap: value must be a function from a coalition to its value, not string'],
+  ['lime', () => lime(4, 8, new Random(0), null as never), 'lime: value must be a function from a coalition to its value, not null'],
+  ['methodsComparisonPng', () => methodsComparisonPng('grad-cam' as never, [], { width: 5, height: 5 }), 'methodsComparisonPng: methods must be an array of method titles, not string'],
+  ['methodsComparisonPng', () => methodsComparisonPng(['Grad-CAM'], [], 5 as never), 'methodsComparisonPng: options must be an object (width and height at least), not number'],
+  ['pictureToInput', () => pictureToInput(null as never, 1, 1, 3, {} as never, new Uint8Array(1), 'p.png'), `pictureToInput: rgba must be ${NUMBERS}, not null`],
+  ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, {} as never, new ArrayBuffer(1) as never, 'p.png'), `pictureToInput: out must be ${BYTES}, not ArrayBuffer`],
 ];
 
 describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {

@@ -194,6 +194,9 @@ export function methodsComparisonPng(
   rows: MethodsFigureRow[],
   options: GalleryPictureOptions & { width: number; height: number; channels?: number; signed?: boolean[] },
 ): Uint8Array {
+  checkList('methodsComparisonPng', 'methods', methods, 'method titles');
+  checkList('methodsComparisonPng', 'rows', rows, 'rows, one per image');
+  checkObject('methodsComparisonPng', 'options', options, 'width and height at least');
   const { width, height, channels = 1 } = options;
   for (const row of rows) {
     if (row.heatmaps.length !== methods.length) throw new XcnnError(`methodsComparisonPng: a row has ${row.heatmaps.length} heatmaps for ${methods.length} methods; give one per method`, { code: 'ERR_BAD_ARGUMENT' });

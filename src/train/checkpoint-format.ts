@@ -165,6 +165,8 @@ export function restoreCheckpoint(checkpoint: CheckpointFile, backend: Backend):
  * file-system fields (`data`, `limit`, `testLimit`) are null and it runs on one thread.
  */
 export function checkpointSettings(state: TrainingState, run: { epochs: number; batchSize: number }): TrainSettings {
+  checkObject('checkpointSettings', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
+  checkObject('checkpointSettings', 'run', run, 'epochs and batchSize');
   const { network } = state;
   if (network.spec === null) throw new XcnnError('checkpointSettings: the network was not built from a spec (createNetwork or createPaperNetwork), so a checkpoint could not rebuild it', { code: 'ERR_BAD_ARGUMENT' });
   const inner = state.optimizer instanceof ClippedOptimizer ? state.optimizer.inner : state.optimizer;

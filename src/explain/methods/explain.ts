@@ -95,6 +95,7 @@ export function runRandom(method: ExplanationMethod, options: { seed?: number; r
 
 /** Whether a method reads a conv block (the CAM family, Guided Grad-CAM). */
 export function needsConvLayer(method: ExplanationMethod): boolean {
+  checkMethod('needsConvLayer', 'method', method);
   return method.needs?.includes('conv-layer') ?? method.layer === 'cam';
 }
 
