@@ -66,6 +66,7 @@ import {
   trainingCurvesPng,
 } from '../src/render/pictures.js';
 import { modelReport } from '../src/report/model-report.js';
+import { reportHtml } from '../src/report/report-html.js';
 import { Adam } from '../src/train/adam.js';
 import { checkpointSettings, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../src/train/checkpoint-format.js';
 import { saveCheckpoint } from '../src/train/checkpoint.js';
@@ -219,6 +220,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['lime', () => lime(4, 8, new Random(0), null as never), 'lime: value must be a function from a coalition to its value, not null'],
   ['methodsComparisonPng', () => methodsComparisonPng('grad-cam' as never, [], { width: 5, height: 5 }), 'methodsComparisonPng: methods must be an array of method titles, not string'],
   ['methodsComparisonPng', () => methodsComparisonPng(['Grad-CAM'], [], 5 as never), 'methodsComparisonPng: options must be an object (width and height at least), not number'],
+  ['reportHtml', () => reportHtml('report' as never), 'reportHtml: content must be an object (what the page shows: ReportContent), not string'],
   ['pictureToInput', () => pictureToInput(null as never, 1, 1, 3, {} as never, new Uint8Array(1), 'p.png'), `pictureToInput: rgba must be ${NUMBERS}, not null`],
   ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, {} as never, new ArrayBuffer(1) as never, 'p.png'), `pictureToInput: out must be ${BYTES}, not ArrayBuffer`],
 ];
