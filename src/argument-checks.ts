@@ -29,9 +29,10 @@ export function checkNumbers(what: string, name: string, value: unknown): void {
   if (!(Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) throw refuse(what, name, 'an array or a typed array of numbers', value);
 }
 
-/** An object of options or fields (not null, not an array). */
+/** An object of options or fields (not null, not an array, not bytes). */
 export function checkObject(what: string, name: string, value: unknown, holding: string): void {
-  if (!isObject(value) || Array.isArray(value)) throw refuse(what, name, `an object (${holding})`, value);
+  const bytes = value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+  if (!isObject(value) || Array.isArray(value) || bytes) throw refuse(what, name, `an object (${holding})`, value);
 }
 
 /** A network, or what predicts like one (a thread pool): its input and output shapes and its backend. */
@@ -48,4 +49,43 @@ export function checkTrainable(what: string, name: string, value: unknown): void
 /** A backend: the object that allocates and computes (createWasmBackend, createBackend, new ReferenceBackend()). */
 export function checkBackend(what: string, name: string, value: unknown): void {
   if (!isObject(value) || typeof value.allocFloats !== 'function') throw refuse(what, name, 'a backend (createWasmBackend, createBackend, new ReferenceBackend())', value);
+}
+
+/** Options that may be left out: absent, or an object. */
+export function checkOptions(what: string, value: unknown, holding = 'its options'): void {
+  if (value !== undefined) checkObject(what, 'options', value, holding);
+}
+
+/** An image set: its count, size and bytes (loadDataset, createDataset, takeFirst). */
+export function checkImageSetKind(what: string, name: string, value: unknown): void {
+  const sized = isObject(value) && typeof value.count === 'number' && typeof value.height === 'number' && typeof value.width === 'number';
+  if (!sized || !ArrayBuffer.isView(value.images)) throw refuse(what, name, 'an image set (count, height, width, images and labels: loadDataset, createDataset)', value);
+}
+
+/** An explanation method (methodByName), or, where `byName` says so, its name. */
+export function checkMethod(what: string, name: string, value: unknown, byName = false): void {
+  if (byName && typeof value === 'string') return;
+  if (!isObject(value) || typeof value.explainBatch !== 'function') throw refuse(what, name, byName ? 'an explanation method or its name (methodByName, METHOD_NAMES)' : 'an explanation method (methodByName)', value);
+}
+
+/** A function to call back. */
+export function checkFunction(what: string, name: string, value: unknown, kind: string): void {
+  if (typeof value !== 'function') throw refuse(what, name, kind, value);
+}
+
+/** What a worker attaches to: a compiled kernel module and the memory it shares (a WasmBackend's `shared`). */
+export function checkSharedKernels(what: string, name: string, value: unknown): void {
+  const kernels = isObject(value) && isObject(value.module) && isObject(value.memory) && typeof value.maximumPages === 'number';
+  if (!kernels) throw refuse(what, name, "a WasmBackend's shared kernels (its module and memory: backend.shared)", value);
+}
+
+/** Text: a name, a path, a spec. */
+export function checkString(what: string, name: string, value: unknown, kind = 'a string'): void {
+  if (typeof value !== 'string') throw refuse(what, name, kind, value);
+}
+
+/** A model's predictions on a set (predict): the true classes, the predicted ones and the probabilities. */
+export function checkPredictions(what: string, name: string, value: unknown): void {
+  const arrays = isObject(value) && ArrayBuffer.isView(value.labels) && ArrayBuffer.isView(value.predicted) && ArrayBuffer.isView(value.probabilities);
+  if (!arrays) throw refuse(what, name, 'predictions (labels, predicted and probabilities, as predict gives them)', value);
 }

@@ -13,6 +13,7 @@
  * In Node, use src/node.ts's createWasmBackend and loadShippedModel, which read the files from disk
  * (Node's fetch has no file: URLs).
  */
+import { checkOptions } from './argument-checks.js';
 import type { Backend } from './backend/backend.js';
 import { validates } from './backend/wasm/kernels.js';
 import { createWasmBackendFromBytes, type KernelBuild, type WasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
@@ -100,6 +101,7 @@ export interface KernelUrlOptions {
  * must be cross-origin isolated (COOP/COEP headers), as the backend's memory is shared.
  */
 export async function createWasmBackendFromUrl(options: WasmBackendOptions & KernelUrlOptions = {}): Promise<WasmBackend> {
+  checkOptions('createWasmBackendFromUrl', options);
   const choice = options.build ?? 'auto';
   if (!['auto', 'simd', 'relaxed-simd'].includes(choice)) throw new XcnnError(`unknown kernel build '${String(choice)}': choose auto, simd or relaxed-simd`, { code: 'ERR_BAD_ARGUMENT' });
   const given = options.kernelsUrl !== undefined || options.relaxedKernelsUrl !== undefined;

@@ -18,6 +18,7 @@
  * difference could measure; such elements are found by the jump between the two one-sided slopes, left
  * out of the comparison, and counted in `atKinks`, so nothing is hidden.
  */
+import { checkObject } from './argument-checks.js';
 import type { Backend, Floats } from './backend/backend.js';
 import { ReferenceBackend } from './backend/reference/index.js';
 import { XcnnError } from './errors.js';
@@ -136,6 +137,7 @@ export interface GradcheckReport {
  * differentiated with respect to the input and every parameter, against central differences, in float64.
  */
 export function gradcheck(options: GradcheckOptions): GradcheckReport {
+  checkObject('gradcheck', 'options', options, 'the function or network to check, and its inputs');
   const tolerance = tolerances(options);
   const samples = options.samples ?? 16;
   if (samples !== 'all' && (!Number.isInteger(samples) || samples < 1)) throw badArgument(`gradcheck: samples is ${String(samples)}; give a whole number of elements per tensor, 1 or more, or 'all'`);
@@ -198,6 +200,7 @@ export interface BackendComparison {
  * parameter gradient element by element.
  */
 export function compareWithReference(options: CompareWithReferenceOptions): BackendComparison {
+  checkObject('compareWithReference', 'options', options, 'the backend to compare, at least');
   const atol = options.atol ?? 1e-4;
   const rtol = options.rtol ?? 1e-3;
   for (const [key, value] of [['atol', atol], ['rtol', rtol]] as const) {

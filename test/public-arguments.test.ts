@@ -5,13 +5,53 @@
  * TypeError from deep inside. One row per function: the call, and the message it must give.
  */
 import { describe, expect, it } from 'vitest';
+import { createWasmBackendFromUrl } from '../src/assets.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { attachWasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { classifierOf } from '../src/classifier-node.js';
 import { createClassifier } from '../src/classifier.js';
-import { evaluate } from '../src/eval/evaluate.js';
+import { takeFirst } from '../src/data/dataset.js';
+import { parseIdx } from '../src/data/idx.js';
+import { formatFolderSummary } from '../src/data/image-folder.js';
+import { listPictureFiles } from '../src/data/picture-files.js';
+import { readPictureHeader } from '../src/data/picture-header.js';
+import { pictureToInput } from '../src/data/picture-input.js';
+import { selectImages, splitValidation, stratifiedHoldOut } from '../src/data/split.js';
+import { evaluate, evaluationJson, evaluationOf } from '../src/eval/evaluate.js';
+import { formatClassificationReport, formatConfusionMatrix } from '../src/eval/format.js';
+import { classificationReport, confusionMatrix } from '../src/eval/metrics.js';
 import { predict, predictImages } from '../src/eval/predict.js';
+import { classMeanHeatmaps, classMeanImages, explainClassMeans, trueClassesOf } from '../src/explain/class-means.js';
+import { confusionCellExplanations, confusionCells } from '../src/explain/confusion-cells.js';
+import { digitFromPng } from '../src/explain/digit-image.js';
+import { explainForTargets } from '../src/explain/explain-for-targets.js';
+import { camLayerOf, explainableLayersOf, explainedLayer, formatExplainableLayers } from '../src/explain/explained-layer.js';
+import { explanationImage, heatmapFromMap, isFlatMap, minMaxNormalize, zeroCentred } from '../src/explain/explanation.js';
+import { gradCam } from '../src/explain/grad-cam.js';
+import { methodByName } from '../src/explain/methods/by-name.js';
+import { eigenCamMap } from '../src/explain/methods/eigen-cam.js';
+import { explainImages, needsConvLayer } from '../src/explain/methods/explain.js';
+import { guidedGradients } from '../src/explain/methods/guided.js';
+import { kernelShap, lime } from '../src/explain/methods/perturbation.js';
+import { scoreCamWeights } from '../src/explain/methods/score-cam.js';
+import { mnistDigit } from '../src/explain/mnist-digit.js';
+import { receptiveFieldCentre } from '../src/explain/placement.js';
+import { areaUnderCurve, attributionOrder, networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
+import { measureFaithfulness, rankMethods } from '../src/faithfulness/faithfulness.js';
+import { faithfulnessJson, formatFaithfulness } from '../src/faithfulness/format.js';
+import { pointingGame } from '../src/faithfulness/pointing-game.js';
+import { cascadingRandomisation, layersTopDown, reinitialiseLayer, withParametersRestored } from '../src/faithfulness/randomisation.js';
+import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
+import { ssim } from '../src/faithfulness/ssim.js';
+import { compareWithReference, gradcheck } from '../src/gradcheck.js';
 import { decodeModel, encodeModel, loadModelFromBytes } from '../src/model/model-file.js';
-import { createNetwork, createPaperNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
+import { saveModel } from '../src/model/model-io.js';
+import { createNetwork, createPaperNetwork, geometryOf, MNIST_GEOMETRY } from '../src/model/network.js';
+import { explainableLayers, formatPlan, formatSpec, planNetwork, receptiveField, resolveSpec } from '../src/model/spec.js';
+import { decodeAnyModel, decodeOnnxModel, encodeOnnxModel, isOnnxModel } from '../src/onnx/index.js';
+import { ThreadPool } from '../src/parallel/thread-pool.js';
+import { Random } from '../src/random.js';
 import {
   classGalleryPng,
   classMeansPng,
@@ -19,12 +59,18 @@ import {
   confusionMatrixPng,
   explanationToPng,
   heatmapToPng,
+  methodsComparisonPng,
   overlayToPng,
+  rasterToPng,
   tileGalleryPng,
   trainingCurvesPng,
 } from '../src/render/pictures.js';
+import { modelReport } from '../src/report/model-report.js';
+import { reportHtml } from '../src/report/report-html.js';
 import { Adam } from '../src/train/adam.js';
-import { decodeCheckpoint } from '../src/train/checkpoint-format.js';
+import { checkpointSettings, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../src/train/checkpoint-format.js';
+import { saveCheckpoint } from '../src/train/checkpoint.js';
+import { train } from '../src/train/trainer.js';
 import { errorOf } from './errors.js';
 
 const backend = new ReferenceBackend();
@@ -36,6 +82,11 @@ const BYTES = 'a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)
 const BACKEND = 'a backend (createWasmBackend, createBackend, new ReferenceBackend())';
 const INFO = 'an object (geometry, dataset and classNames, as loadModel gives it)';
 const GEOMETRY = 'an object (channels, height, width and classes)';
+const SET = 'an image set (count, height, width, images and labels: loadDataset, createDataset)';
+const NUMBERS = 'an array or a typed array of numbers';
+const OPTIONS = 'an object (its options)';
+const PREDICTIONS = 'predictions (labels, predicted and probabilities, as predict gives them)';
+const gradCamMethod = methodByName('grad-cam');
 
 // [function, call, message] — the wrong argument is always the one the message names.
 const CASES: Array<[string, () => unknown, string]> = [
@@ -71,12 +122,127 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['classMeansPng', () => classMeansPng(undefined as never, ['a']), 'classMeansPng: means must be an object (images and heatmaps, as explainClassMeans gives them), not undefined'],
   ['classMeansPng', () => classMeansPng({ images: {}, heatmaps: 3 } as never, ['a']), 'classMeansPng: means.heatmaps must be an object (a ClassMeans), not number'],
   ['confusionCellsPng', () => confusionCellsPng(new Set() as never), 'confusionCellsPng: panels must be an array of confusion-cell panels, not Set'],
+  ['gradCam', () => gradCam('network' as never, set), `gradCam: network must be ${NETWORK}, not string`],
+  ['gradCam', () => gradCam(network, null as never), `gradCam: set must be ${SET}, not null`],
+  ['gradCam', () => gradCam(network, set, 3 as never), `gradCam: options must be ${OPTIONS}, not number`],
+  ['explainImages', () => explainImages(network, set, 'grad-cam' as never), 'explainImages: method must be an explanation method (methodByName), not string'],
+  ['explainImages', () => explainImages(network, { images: [] } as never, gradCamMethod), `explainImages: set must be ${SET}, not Object`],
+  ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, 0 as never, [0]), `explainForTargets: indices must be ${NUMBERS}, not number`],
+  ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, [0], 'a' as never), `explainForTargets: targets must be ${NUMBERS}, not string`],
+  ['classMeanHeatmaps', () => classMeanHeatmaps(null as never, [0], 3), 'classMeanHeatmaps: explanation must be an object (count, height, width and heatmaps, as explainForTargets gives it), not null'],
+  ['classMeanHeatmaps', () => classMeanHeatmaps({ count: 1 } as never, undefined as never, 3), `classMeanHeatmaps: classOf must be ${NUMBERS}, not undefined`],
+  ['classMeanImages', () => classMeanImages('set' as never, [0], [0], 3), `classMeanImages: set must be ${SET}, not string`],
+  ['classMeanImages', () => classMeanImages(set, new Set([0]) as never, [0], 3), `classMeanImages: indices must be ${NUMBERS}, not Set`],
+  ['explainClassMeans', () => explainClassMeans(network, set, 7 as never), 'explainClassMeans: method must be an explanation method or its name (methodByName, METHOD_NAMES), not number'],
+  ['explainClassMeans', () => explainClassMeans(undefined as never, set), `explainClassMeans: network must be ${NETWORK}, not undefined`],
+  ['confusionCells', () => confusionCells('predictions' as never), `confusionCells: predictions must be ${PREDICTIONS}, not string`],
+  ['confusionCells', () => confusionCells(new ArrayBuffer(8) as never), `confusionCells: predictions must be ${PREDICTIONS}, not ArrayBuffer`],
+  ['confusionCellExplanations', () => confusionCellExplanations(network, set, null as never), `confusionCellExplanations: predictions must be ${PREDICTIONS}, not null`],
+  ['confusionCellExplanations', () => confusionCellExplanations(network, [] as never, new ArrayBuffer(8) as never), `confusionCellExplanations: set must be ${SET}, not Array`],
+  ['measureFaithfulness', () => measureFaithfulness('network' as never, set, [0]), `measureFaithfulness: network must be ${NETWORK}, not string`],
+  ['measureFaithfulness', () => measureFaithfulness(network, set, [0], 'fast' as never), `measureFaithfulness: options must be ${OPTIONS}, not string`],
+  ['perturbationCurves', () => perturbationCurves(network as never, [], 5, 5), 'perturbationCurves: classify must be a function from images to probabilities (networkClassifier), not Network'],
+  ['perturbationCurves', () => perturbationCurves(networkClassifier(network), null as never, 5, 5), 'perturbationCurves: requests must be an array of curve requests (image, order, target, seed), not null'],
+  ['cascadingRandomisation', () => cascadingRandomisation(network, set, [0], [0], gradCamMethod as never), 'cascadingRandomisation: makeMethod must be a function that makes an explanation method (() => methodByName(…)), not Object'],
+  ['cascadingRandomisation', () => cascadingRandomisation(network, undefined as never, [0], [0], () => gradCamMethod), `cascadingRandomisation: set must be ${SET}, not undefined`],
+  ['pointingGame', () => pointingGame(3 as never, new Float32Array(25), 1, 5, 5), `pointingGame: heatmaps must be ${NUMBERS}, not number`],
+  ['pointingGame', () => pointingGame(new Float32Array(25), null as never, 1, 5, 5), `pointingGame: images must be ${NUMBERS}, not null`],
+  ['ssim', () => ssim(null as never, [0], 1, 1), `ssim: a must be ${NUMBERS}, not null`],
+  ['ssim', () => ssim([0], new ArrayBuffer(4) as never, 1, 1), `ssim: b must be ${NUMBERS}, not ArrayBuffer`],
+  ['pearsonCorrelation', () => pearsonCorrelation('12' as never, [1, 2]), `pearsonCorrelation: a must be ${NUMBERS}, not string`],
+  ['spearmanCorrelation', () => spearmanCorrelation([1, 2], undefined as never), `spearmanCorrelation: b must be ${NUMBERS}, not undefined`],
+  ['averageRanks', () => averageRanks(null as never), `averageRanks: values must be ${NUMBERS}, not null`],
+  ['parseIdx', () => parseIdx(new ArrayBuffer(8) as never, 'x.idx'), `parseIdx: bytes must be ${BYTES}, not ArrayBuffer`],
+  ['digitFromPng', () => digitFromPng('digit.png' as never, 'digit.png'), `digitFromPng: bytes must be ${BYTES}, not string`],
+  ['takeFirst', () => takeFirst('set' as never, 1), `takeFirst: set must be ${SET}, not string`],
+  ['selectImages', () => selectImages(set, 0 as never), `selectImages: indices must be ${NUMBERS}, not number`],
+  ['stratifiedHoldOut', () => stratifiedHoldOut(set as never, 0.1, 0), `stratifiedHoldOut: labels must be ${NUMBERS}, not Object`],
+  ['splitValidation', () => splitValidation(null as never, 0.1, 0), `splitValidation: train must be ${SET}, not null`],
+  ['networkClassifier', () => networkClassifier('network' as never), `networkClassifier: network must be ${NETWORK}, not string`],
+  ['areaUnderCurve', () => areaUnderCurve([0, 1], null as never), `areaUnderCurve: ys must be ${NUMBERS}, not null`],
+  ['attributionOrder', () => attributionOrder(undefined as never), `attributionOrder: heatmap must be ${NUMBERS}, not undefined`],
+  ['explanationImage', () => explanationImage(new ArrayBuffer(8) as never, 0), 'explanationImage: result must be an object (count, height, width and heatmaps, as gradCam or explainImages gives it), not ArrayBuffer'],
+  ['zeroCentred', () => zeroCentred(null as never), `zeroCentred: values must be ${NUMBERS}, not null`],
+  ['minMaxNormalize', () => minMaxNormalize('values' as never), `minMaxNormalize: values must be ${NUMBERS}, not string`],
+  ['heatmapFromMap', () => heatmapFromMap(null as never, 1, 1, 5, 5), `heatmapFromMap: map must be ${NUMBERS}, not null`],
+  ['isFlatMap', () => isFlatMap(7 as never), `isFlatMap: map must be ${NUMBERS}, not number`],
+  ['modelReport', () => modelReport('model' as never, set), 'modelReport: model must be an object (a network, or a loaded model: loadModel, loadModelFromBytes), not string'],
+  ['modelReport', () => modelReport(network, set, 5 as never), `modelReport: options must be ${OPTIONS}, not number`],
+  ['encodeCheckpoint', () => encodeCheckpoint(new ArrayBuffer(8) as never, {} as never, info), 'encodeCheckpoint: state must be an object (network, optimiser and progress, as createTrainingState gives it), not ArrayBuffer'],
+  ['saveCheckpoint', () => saveCheckpoint(null as never, {} as never, {} as never, info), 'saveCheckpoint: path must be a string, not null'],
+  ['restoreCheckpoint', () => restoreCheckpoint(undefined as never, backend), 'restoreCheckpoint: checkpoint must be an object (source, file, settings and progress, as decodeCheckpoint gives it), not undefined'],
+  ['restoreCheckpoint', () => restoreCheckpoint({} as never, 'wasm' as never), `restoreCheckpoint: backend must be ${BACKEND}, not string`],
+  ['saveModel', () => saveModel(42 as never, network, info), 'saveModel: path must be a string, not number'],
+  ['saveModel', () => saveModel('m.safetensors', 'network' as never, info), `saveModel: network must be ${NETWORK}, not string`],
+  ['evaluationOf', () => evaluationOf({} as never, ['a']), 'evaluationOf: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not Object'],
+  ['confusionMatrix', () => confusionMatrix([0], 'b' as never, 3), `confusionMatrix: predicted must be ${NUMBERS}, not string`],
+  ['classificationReport', () => classificationReport([[1]], null as never), 'classificationReport: classNames must be an array of strings, not null'],
+  ['geometryOf', () => geometryOf('network' as never), `geometryOf: network must be ${NETWORK}, not string`],
+  ['explainedLayer', () => explainedLayer(undefined as never), `explainedLayer: network must be ${NETWORK}, not undefined`],
+  ['camLayerOf', () => camLayerOf(null as never), `camLayerOf: network must be ${NETWORK}, not null`],
+  ['explainableLayersOf', () => explainableLayersOf([] as never), `explainableLayersOf: network must be ${NETWORK}, not Array`],
+  ['formatExplainableLayers', () => formatExplainableLayers(1 as never), `formatExplainableLayers: network must be ${NETWORK}, not number`],
+  ['mnistDigit', () => mnistDigit(new Uint8Array(4) as never, 'digit'), 'mnistDigit: picture must be an object (width, height and grey pixels: greyFromRgba), not Uint8Array'],
+  ['decodeAnyModel', () => decodeAnyModel(null as never, 'm', backend), `decodeAnyModel: bytes must be ${BYTES}, not null`],
+  ['isOnnxModel', () => isOnnxModel('m.onnx' as never, 'm.onnx'), `isOnnxModel: bytes must be ${BYTES}, not string`],
+  ['decodeOnnxModel', () => decodeOnnxModel(new Uint8Array(8), 'm', {} as never), `decodeOnnxModel: backend must be ${BACKEND}, not Object`],
+  ['encodeOnnxModel', () => encodeOnnxModel(network, 'info' as never), `encodeOnnxModel: info must be ${INFO}, not string`],
+  ['trueClassesOf', () => trueClassesOf({} as never, 'set' as never), `trueClassesOf: set must be ${SET}, not string`],
+  ['layersTopDown', () => layersTopDown('network' as never), `layersTopDown: network must be ${NETWORK}, not string`],
+  ['reinitialiseLayer', () => reinitialiseLayer(null as never, 'conv1', new Random(0)), `reinitialiseLayer: network must be ${NETWORK}, not null`],
+  ['withParametersRestored', () => withParametersRestored(network, 'work' as never), 'withParametersRestored: work must be a function to run, not string'],
+  ['readPictureHeader', () => readPictureHeader(new ArrayBuffer(8) as never), `readPictureHeader: bytes must be ${BYTES}, not ArrayBuffer`],
+  ['resolveSpec', () => resolveSpec(null as never, 10), 'resolveSpec: nameOrSpec must be a preset name or a layer spec (PRESETS), not null'],
+  ['planNetwork', () => planNetwork('paper', 'mnist' as never), `planNetwork: geometry must be ${GEOMETRY}, not string`],
+  ['rasterToPng', () => rasterToPng(null as never), 'rasterToPng: raster must be an object (a Raster), not null'],
+  ['evaluationJson', () => evaluationJson(null as never), 'evaluationJson: evaluation must be an object (as evaluate gives it), not null'],
+  ['formatClassificationReport', () => formatClassificationReport('report' as never), 'formatClassificationReport: report must be an object (as classificationReport gives it), not string'],
+  ['formatConfusionMatrix', () => formatConfusionMatrix([[1]], 'a' as never), 'formatConfusionMatrix: classNames must be an array of strings, not string'],
+  ['formatFaithfulness', () => formatFaithfulness(undefined as never), 'formatFaithfulness: result must be an object (as measureFaithfulness gives it), not undefined'],
+  ['faithfulnessJson', () => faithfulnessJson('result' as never), 'faithfulnessJson: result must be an object (as measureFaithfulness gives it), not string'],
+  ['rankMethods', () => rankMethods({} as never), 'rankMethods: rows must be an array of measures, one object per method, not Object'],
+  ['formatPlan', () => formatPlan('paper' as never), 'formatPlan: plan must be an object (layers and geometry, as planNetwork gives it), not string'],
+  ['formatSpec', () => formatSpec('conv(8,3)' as never), 'formatSpec: layers must be an array of layer specs (parseSpec), not string'],
+  ['explainableLayers', () => explainableLayers(null as never), 'explainableLayers: plan must be an object (layers and geometry, as planNetwork gives it), not null'],
+  ['receptiveField', () => receptiveField(3 as never, 'conv1'), 'receptiveField: plan must be an object (layers and geometry, as planNetwork gives it), not number'],
+  ['formatFolderSummary', () => formatFolderSummary(undefined as never), 'formatFolderSummary: summary must be an object (as loadImageFolder gives it), not undefined'],
+  ['receptiveFieldCentre', () => receptiveFieldCentre(0, null as never), 'receptiveFieldCentre: field must be an object (size, stride and offset: receptiveField), not null'],
+  ['needsConvLayer', () => needsConvLayer('grad-cam' as never), 'needsConvLayer: method must be an explanation method (methodByName), not string'],
+  ['randomOrder', () => randomOrder(25, 7 as never), 'randomOrder: random must be an object (a Random), not number'],
+  ['gradcheck', () => gradcheck(null as never), 'gradcheck: options must be an object (the function or network to check, and its inputs), not null'],
+  ['compareWithReference', () => compareWithReference(undefined as never), 'compareWithReference: options must be an object (the backend to compare, at least), not undefined'],
+  ['checkpointSettings', () => checkpointSettings('state' as never, { epochs: 1, batchSize: 1 }), 'checkpointSettings: state must be an object (network, optimiser and progress, as createTrainingState gives it), not string'],
+  ['listPictureFiles', () => listPictureFiles('digits' as never), 'listPictureFiles: paths must be an array of file or folder paths, not string'],
+  ['eigenCamMap', () => eigenCamMap(new Float32Array(4), 1, 1, 4, 'map' as never), `eigenCamMap: map must be ${NUMBERS}, not string`],
+  ['scoreCamWeights', () => scoreCamWeights('network' as never, new Float32Array(25), new Float64Array(4), 0, {} as never), `scoreCamWeights: network must be ${NETWORK}, not string`],
+  ['guidedGradients', () => guidedGradients(null as never, new Float32Array(25), 1, [0] as never, new Float32Array(3)), `guidedGradients: network must be ${NETWORK}, not null`],
+  ['kernelShap', () => kernelShap(4, 8, new Random(0), 'value' as never), 'kernelShap: value must be a function from a coalition to its value, not string'],
+  ['lime', () => lime(4, 8, new Random(0), null as never), 'lime: value must be a function from a coalition to its value, not null'],
+  ['methodsComparisonPng', () => methodsComparisonPng('grad-cam' as never, [], { width: 5, height: 5 }), 'methodsComparisonPng: methods must be an array of method titles, not string'],
+  ['methodsComparisonPng', () => methodsComparisonPng(['Grad-CAM'], [], 5 as never), 'methodsComparisonPng: options must be an object (width and height at least), not number'],
+  ['reportHtml', () => reportHtml('report' as never), 'reportHtml: content must be an object (what the page shows: ReportContent), not string'],
+  ['pictureToInput', () => pictureToInput(null as never, 1, 1, 3, {} as never, new Uint8Array(1), 'p.png'), `pictureToInput: rgba must be ${NUMBERS}, not null`],
+  ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, {} as never, new ArrayBuffer(1) as never, 'p.png'), `pictureToInput: out must be ${BYTES}, not ArrayBuffer`],
 ];
 
 describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {
   it.each(CASES)('%s', (_, call, message) => {
     const error = errorOf(call);
     expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it('the async ones (attachWasmBackend, train, createWasmBackend, createWasmBackendFromUrl, ThreadPool.create) reject the same way', async () => {
+    await expect(attachWasmBackend(new ArrayBuffer(8) as never)).rejects.toMatchObject({
+      code: 'ERR_BAD_ARGUMENT',
+      message: "attachWasmBackend: shared must be a WasmBackend's shared kernels (its module and memory: backend.shared), not ArrayBuffer",
+    });
+    await expect(train(null as never, {} as never)).rejects.toMatchObject({
+      code: 'ERR_BAD_ARGUMENT',
+      message: 'train: state must be an object (network, optimiser and progress, as createTrainingState gives it), not null',
+    });
+    await expect(createWasmBackend('simd' as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `createWasmBackend: options must be ${OPTIONS}, not string` });
+    await expect(createWasmBackendFromUrl(null as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `createWasmBackendFromUrl: options must be ${OPTIONS}, not null` });
+    await expect(ThreadPool.create('network' as never, 2)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `ThreadPool.create: network must be ${NETWORK}, not string` });
   });
 
   it('classifierOf (async) rejects the same way', async () => {

@@ -11,6 +11,7 @@
  * This module holds the types and the browser-safe helpers; reading a folder is Node's part, in
  * dataset-files.ts.
  */
+import { checkImageSetKind } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 
@@ -104,6 +105,7 @@ export function describeArray(value: unknown): string {
 
 /** The first `limit` examples of a set (a view, no copy). */
 export function takeFirst(set: ImageSet, limit: number): ImageSet {
+  checkImageSetKind('takeFirst', 'set', set);
   const count = Math.min(limit, set.count);
   const pixels = imageSize(set);
   const inputs = set.inputs === undefined ? {} : { inputs: set.inputs.subarray(0, count * pixels) };

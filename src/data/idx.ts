@@ -14,6 +14,7 @@
  * truncation or a huge allocation. This module parses bytes (and runs in a browser); reading files, plain
  * or gzipped, is Node's part, in idx-files.ts.
  */
+import { checkBytes } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 
 export interface IdxArray {
@@ -66,6 +67,7 @@ export function parseIdxHeader(bytes: Uint8Array, source: string): IdxHeader {
 
 /** Parses IDX bytes; `source` names the file in error messages. */
 export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
+  checkBytes('parseIdx', 'bytes', bytes);
   const { dims, elementBytes, headerLength, dataLength: claimed } = parseIdxHeader(bytes, source);
   const dataLength = bytes.length - headerLength;
   if (claimed !== dataLength) {

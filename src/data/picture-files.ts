@@ -3,6 +3,7 @@
  * JavaScript, no native addon), both to RGBA bytes [height, width, 4]. The header is read and checked
  * against the limits before the decoder allocates anything (picture-header.ts).
  */
+import { checkList } from '../argument-checks.js';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -91,6 +92,7 @@ export interface ListedPicture {
  * files in a folder are ignored and counted. More than `maxFiles` pictures are refused before any is read.
  */
 export function listPictureFiles(paths: string[], maxFiles = MAX_LISTED_PICTURES): { pictures: ListedPicture[]; ignored: number } {
+  checkList('listPictureFiles', 'paths', paths, 'file or folder paths');
   const pictures: ListedPicture[] = [];
   let ignored = 0;
   const add = (path: string, name: string) => {

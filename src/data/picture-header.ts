@@ -11,6 +11,7 @@
  *
  * Browser-safe: bytes in, numbers out.
  */
+import { checkBytes } from '../argument-checks.js';
 
 export type PictureFormat = 'png' | 'jpeg';
 
@@ -35,6 +36,7 @@ export function pictureFormat(bytes: Uint8Array): PictureFormat | null {
  * names the file). Never throws and never allocates more than a few numbers.
  */
 export function readPictureHeader(bytes: Uint8Array): PictureHeader | string {
+  checkBytes('readPictureHeader', 'bytes', bytes);
   const format = pictureFormat(bytes);
   if (format === 'png') return pngHeader(bytes);
   if (format === 'jpeg') return jpegHeader(bytes);

@@ -15,6 +15,7 @@
  * same bytes as model-image.ts does, faster: folders of small images load at the speed of their decoder.
  * Browser-safe.
  */
+import { checkBytes, checkNumbers, checkObject } from '../argument-checks.js';
 import { greyFromRgba, mnistDigit, MNIST_SIZE } from '../explain/mnist-digit.js';
 import { modelImageFromRgba } from '../explain/model-image.js';
 
@@ -46,6 +47,9 @@ export function pictureToInput(
   out: Uint8Array,
   source: string,
 ): ConversionSteps {
+  checkNumbers('pictureToInput', 'rgba', rgba);
+  checkObject('pictureToInput', 'conversion', conversion, 'the model\'s input size and channels');
+  checkBytes('pictureToInput', 'out', out);
   const alpha = hasTransparency(rgba);
   const toGrey = pictureChannels === 3 && conversion.channels === 1;
   const toColour = pictureChannels === 1 && conversion.channels === 3;

@@ -6,6 +6,7 @@
  * every class keeps a training example; the two parts are returned in the original order. The same labels,
  * fraction and seed always give the same split. Browser-safe.
  */
+import { checkImageSetKind, checkNumbers } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { Random } from '../random.js';
 import { imageSize, type ImageSet, type Labels } from './dataset.js';
@@ -27,6 +28,7 @@ export function checkSplitFraction(fraction: number, what: string): void {
 
 /** Splits the examples with `labels` (class numbers from 0): round(F · n) of each class's n held out. */
 export function stratifiedHoldOut(labels: ArrayLike<number>, fraction: number, seed: number): HoldOut {
+  checkNumbers('stratifiedHoldOut', 'labels', labels);
   const byClass = new Map<number, number[]>();
   for (let n = 0; n < labels.length; n++) {
     const list = byClass.get(labels[n]);
@@ -49,6 +51,8 @@ export function stratifiedHoldOut(labels: ArrayLike<number>, fraction: number, s
 
 /** The examples `indices` of a set, copied (images, labels and float inputs alike). */
 export function selectImages(set: ImageSet, indices: ArrayLike<number>): ImageSet {
+  checkImageSetKind('selectImages', 'set', set);
+  checkNumbers('selectImages', 'indices', indices);
   const size = imageSize(set);
   const images = new Uint8Array(indices.length * size);
   const labels = new (set.labels.constructor as new (n: number) => Labels)(indices.length);
@@ -67,6 +71,7 @@ export function selectImages(set: ImageSet, indices: ArrayLike<number>): ImageSe
  * held out for validation, seeded.
  */
 export function splitValidation(train: ImageSet, fraction: number, seed: number): { train: ImageSet; validation: ImageSet } {
+  checkImageSetKind('splitValidation', 'train', train);
   checkSplitFraction(fraction, 'validation split');
   const { kept, held } = stratifiedHoldOut(train.labels, fraction, seed);
   if (held.length === 0) {

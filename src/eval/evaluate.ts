@@ -4,7 +4,7 @@ import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { classificationReport, confusionMatrix, type ClassificationReport, type ConfusionMatrix } from './metrics.js';
 import { predict, type BatchPredictor, type Predictions } from './predict.js';
-import { checkModel } from '../argument-checks.js';
+import { checkList, checkModel, checkObject, checkPredictions } from '../argument-checks.js';
 
 export interface Evaluation {
   count: number;
@@ -33,6 +33,8 @@ export function evaluate(model: Network | BatchPredictor, set: ImageSet, classNa
 
 /** The evaluation of predictions already made (the trainer's last test pass, say). */
 export function evaluationOf(predictions: Predictions, classNames: string[]): Evaluation & { predictions: Predictions } {
+  checkPredictions('evaluationOf', 'predictions', predictions);
+  checkList('evaluationOf', 'classNames', classNames, 'strings');
   const confusion = confusionMatrix(predictions.labels, predictions.predicted, classNames.length);
   return {
     count: predictions.labels.length,
@@ -45,6 +47,8 @@ export function evaluationOf(predictions: Predictions, classNames: string[]): Ev
 }
 
 /** The evaluation as plain JSON (no typed arrays). */
-export function evaluationJson(e: Evaluation): Evaluation {
-  return { count: e.count, loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, report: e.report };
+export function evaluationJson(evaluation: Evaluation): Evaluation {
+  checkObject('evaluationJson', 'evaluation', evaluation, 'as evaluate gives it');
+  const { count, loss, accuracy, confusion, report } = evaluation;
+  return { count, loss, accuracy, confusion, report };
 }

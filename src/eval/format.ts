@@ -1,8 +1,10 @@
 /** Text renderings of evaluation results for the terminal, laid out like the paper's tables. */
+import { checkList, checkObject } from '../argument-checks.js';
 import type { ClassificationReport, ConfusionMatrix } from './metrics.js';
 
 /** The classification report as the paper (and scikit-learn) prints it, four decimals. */
 export function formatClassificationReport(report: ClassificationReport): string {
+  checkObject('formatClassificationReport', 'report', report, 'as classificationReport gives it');
   const nameWidth = Math.max(12, ...report.classNames.map((n) => n.length));
   const row = (name: string, cells: string[]) => name.padStart(nameWidth) + cells.map((c) => c.padStart(11)).join('');
   const f = (x: number) => x.toFixed(4);
@@ -28,6 +30,8 @@ export const TOP_CONFUSIONS = 20;
  * saying so (the whole matrix stays in the JSON).
  */
 export function formatConfusionMatrix(confusion: ConfusionMatrix, classNames: string[]): string {
+  checkList('formatConfusionMatrix', 'confusion', confusion, 'rows of counts (confusionMatrix)');
+  checkList('formatConfusionMatrix', 'classNames', classNames, 'strings');
   if (confusion.length > MAX_CONFUSION_TABLE_CLASSES) return formatTopConfusions(confusion, classNames);
   const labels = classNames.map((n) => (n.length > 6 ? n.slice(0, 6) : n));
   const width = Math.max(6, ...confusion.flat().map((v) => String(v).length + 1), ...labels.map((l) => l.length + 1));

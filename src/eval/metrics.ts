@@ -9,6 +9,7 @@
  *   support_k   = Σ_p confusion[k][p]
  *   macro avg   = the unweighted mean over classes; weighted avg = the mean weighted by support
  */
+import { checkList, checkNumbers } from '../argument-checks.js';
 export type ConfusionMatrix = number[][];
 
 export interface ClassScores {
@@ -28,12 +29,16 @@ export interface ClassificationReport {
 }
 
 export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ConfusionMatrix {
+  checkNumbers('confusionMatrix', 'labels', labels);
+  checkNumbers('confusionMatrix', 'predicted', predicted);
   const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let n = 0; n < labels.length; n++) matrix[labels[n]][predicted[n]] += 1;
   return matrix;
 }
 
 export function classificationReport(confusion: ConfusionMatrix, classNames: string[]): ClassificationReport {
+  checkList('classificationReport', 'confusion', confusion, 'rows of counts (confusionMatrix)');
+  checkList('classificationReport', 'classNames', classNames, 'strings');
   const classes = confusion.length;
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const perClass = confusion.map((row, k): ClassScores => {

@@ -12,6 +12,7 @@
  *
  * A class with no images (N_k = 0) gets an all-zero mean and a count of 0 — never NaN.
  */
+import { checkImageSetKind, checkMethod, checkModel, checkNumbers, checkObject, checkOptions } from '../argument-checks.js';
 import { imageSize, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -31,6 +32,8 @@ export interface ClassMeans {
 
 /** The mean normalised heatmap of each class over the explained images; `classOf[n]` is row n's class. */
 export function classMeanHeatmaps(explanation: Explanation, classOf: ArrayLike<number>, classes: number): ClassMeans {
+  checkObject('classMeanHeatmaps', 'explanation', explanation, 'count, height, width and heatmaps, as explainForTargets gives it');
+  checkNumbers('classMeanHeatmaps', 'classOf', classOf);
   const { count, height, width } = explanation;
   if (classOf.length !== count) {
     throw new XcnnError(`classMeanHeatmaps: ${classOf.length} classes for ${count} explained images; give one class per image`, { code: 'ERR_BAD_ARGUMENT' });
@@ -40,6 +43,9 @@ export function classMeanHeatmaps(explanation: Explanation, classOf: ArrayLike<n
 
 /** The mean image of each class over the images `indices` of the set; `classOf[n]` is image indices[n]'s class. */
 export function classMeanImages(set: ImageSet, indices: ArrayLike<number>, classOf: ArrayLike<number>, classes: number): ClassMeans {
+  checkImageSetKind('classMeanImages', 'set', set);
+  checkNumbers('classMeanImages', 'indices', indices);
+  checkNumbers('classMeanImages', 'classOf', classOf);
   if (classOf.length !== indices.length) {
     throw new XcnnError(`classMeanImages: ${classOf.length} classes for ${indices.length} images; give one class per image`, { code: 'ERR_BAD_ARGUMENT' });
   }
@@ -51,6 +57,8 @@ export function classMeanImages(set: ImageSet, indices: ArrayLike<number>, class
 
 /** The true class of each explained image: `set.labels` at the explanation's indices. */
 export function trueClassesOf(explanation: Explanation, set: ImageSet): Int32Array {
+  checkObject('trueClassesOf', 'explanation', explanation, 'count, height, width and heatmaps, as explainForTargets gives it');
+  checkImageSetKind('trueClassesOf', 'set', set);
   return Int32Array.from(explanation.indices, (index) => set.labels[index]);
 }
 
@@ -91,6 +99,10 @@ export interface ExplainedClassMeans {
  * class — with the mean image of the same images beside. `classes` is the model's class count.
  */
 export function explainClassMeans(network: Network, set: ImageSet, method: ExplanationMethod | string = 'grad-cam', options: ClassMeansOptions = {}): ExplainedClassMeans {
+  checkModel('explainClassMeans', 'network', network);
+  checkImageSetKind('explainClassMeans', 'set', set);
+  checkMethod('explainClassMeans', 'method', method, true);
+  checkOptions('explainClassMeans', options);
   const chosen = typeof method === 'string' ? methodByName(method) : method;
   const classes = network.outputShape[0];
   const perClass = options.perClass ?? Infinity;

@@ -7,6 +7,7 @@
  * Cells come largest first (ties by t, then p), so the top few are the model's typical confusions.
  * Confidence is the predicted class's probability in the predictions given (those of `evaluate`).
  */
+import { checkImageSetKind, checkMethod, checkModel, checkOptions, checkPredictions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Predictions } from '../eval/predict.js';
@@ -27,6 +28,7 @@ export interface ConfusionCell {
 
 /** Every off-diagonal cell with at least one image, largest first (ties by true class, then predicted). */
 export function confusionCells(predictions: Predictions): ConfusionCell[] {
+  checkPredictions('confusionCells', 'predictions', predictions);
   const { labels, predicted, probabilities } = predictions;
   const classes = labels.length === 0 ? 0 : probabilities.length / labels.length;
   const cells = new Map<number, ConfusionCell>(); // keyed t·classes + p
@@ -81,6 +83,11 @@ export function confusionCellExplanations(
   method: ExplanationMethod | string = 'grad-cam',
   options: ConfusionCellOptions = {},
 ): ConfusionCellExplanations {
+  checkModel('confusionCellExplanations', 'network', network);
+  checkImageSetKind('confusionCellExplanations', 'set', set);
+  checkPredictions('confusionCellExplanations', 'predictions', predictions);
+  checkMethod('confusionCellExplanations', 'method', method, true);
+  checkOptions('confusionCellExplanations', options);
   if (predictions.labels.length !== set.count) {
     throw new XcnnError(`confusionCellExplanations: the predictions are of ${predictions.labels.length} images but the set has ${set.count}; predict on the same set`, { code: 'ERR_BAD_ARGUMENT' });
   }

@@ -10,6 +10,7 @@
  * images of a batch independently (tested in test/class-summary.test.ts) — all but the seeded ones, whose
  * draws go on from image to image and class to class within a call, from the seed.
  */
+import { checkImageSetKind, checkMethod, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -46,6 +47,12 @@ export function explainForTargets(
   targets: ArrayLike<number>,
   options: TargetedExplainOptions = {},
 ): Explanation & { completenessGaps?: Float32Array } {
+  checkModel('explainForTargets', 'network', network);
+  checkImageSetKind('explainForTargets', 'set', set);
+  checkMethod('explainForTargets', 'method', method);
+  checkNumbers('explainForTargets', 'indices', indices);
+  checkNumbers('explainForTargets', 'targets', targets);
+  checkOptions('explainForTargets', options);
   return runSteps(explainForTargetsSteps(network, set, method, indices, targets, options));
 }
 

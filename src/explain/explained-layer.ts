@@ -5,6 +5,7 @@
  * end's name or by its convolution's name (conv1 → relu1 in the paper's network). Each block's cells have a
  * receptive field on the input (spec.ts receptiveField), which the `receptive-field` placement uses.
  */
+import { checkModel } from '../argument-checks.js';
 import { optionError, XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { explainableLayers, receptiveField, type ReceptiveField } from '../model/spec.js';
@@ -19,6 +20,7 @@ export interface ExplainableLayer {
 
 /** Every conv block of the network, in network order. */
 export function explainableLayersOf(network: Network): ExplainableLayer[] {
+  checkModel('explainableLayersOf', 'network', network);
   if (network.plan !== null) {
     const plan = network.plan;
     return explainableLayers(plan).map((block) => ({
@@ -42,6 +44,7 @@ const NO_CONVOLUTION =
  * without a convolution, or a name that is not a block, is an XcnnError in one line listing the choices.
  */
 export function explainedLayer(network: Network, name?: string): ExplainableLayer {
+  checkModel('explainedLayer', 'network', network);
   const blocks = explainableLayersOf(network);
   if (blocks.length === 0) throw new XcnnError(NO_CONVOLUTION, { code: 'ERR_BAD_MODEL' });
   if (name === undefined) return blocks[blocks.length - 1];
@@ -66,11 +69,13 @@ export function layerChoices(blocks: ExplainableLayer[]): string {
  * CAM methods say so.
  */
 export function camLayerOf(network: Network): string {
+  checkModel('camLayerOf', 'network', network);
   return explainedLayer(network).name;
 }
 
 /** The choices as a table (`xcnn explain --list-layers`): name, conv, shape, receptive field. */
 export function formatExplainableLayers(network: Network): string {
+  checkModel('formatExplainableLayers', 'network', network);
   const blocks = explainableLayersOf(network);
   if (blocks.length === 0) return NO_CONVOLUTION;
   const fieldText = (field: ReceptiveField | null) => (field === null ? '' : `${field.size}×${field.size} pixels, stride ${field.stride}, cell 0 centred at ${field.centre}`);

@@ -6,6 +6,7 @@
  * normalised to [0, 1] (a flat map gives all zeros, never NaN; `isFlatMap` says which maps are flat). Grad-CAM (grad-cam.ts) and the methods
  * (methods/) build on it; nothing here knows a layer's name or an image size.
  */
+import { checkNumbers, checkObject } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
@@ -87,6 +88,7 @@ export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: num
  * placement.ts for `receptive-field`, which needs the explained layer's field) and min–max normalised.
  */
 export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
+  checkNumbers('heatmapFromMap', 'map', map);
   if (isFlatMap(map)) return new Float32Array(height * width); // nothing to show: min–max would blow rounding noise up to [0, 1]
   return minMaxNormalize(placement === 'stretch' ? resizeBilinear(map, mapHeight, mapWidth, height, width) : placeMap(map, mapHeight, mapWidth, height, width, placement, field));
 }
@@ -102,6 +104,7 @@ export const FLAT_TOLERANCE = 1e-6;
  * rendered picture.
  */
 export function isFlatMap(map: ArrayLike<number>): boolean {
+  checkNumbers('isFlatMap', 'map', map);
   let min = Infinity;
   let max = -Infinity;
   for (let p = 0; p < map.length; p++) {
@@ -114,6 +117,7 @@ export function isFlatMap(map: ArrayLike<number>): boolean {
 
 /** (v − min) / (max − min) elementwise; all zeros when the values are flat (or not finite), so never NaN. */
 export function minMaxNormalize(values: Float32Array): Float32Array {
+  checkNumbers('minMaxNormalize', 'values', values);
   let min = Infinity;
   let max = -Infinity;
   for (const v of values) {
@@ -132,6 +136,7 @@ export function minMaxNormalize(values: Float32Array): Float32Array {
  * map is all zeros or max|v| is not finite, so never NaN. Figures only; the JSON heatmap stays min–max.
  */
 export function zeroCentred(values: ArrayLike<number>): Float32Array {
+  checkNumbers('zeroCentred', 'values', values);
   let largest = 0;
   for (let p = 0; p < values.length; p++) largest = Math.max(largest, Math.abs(values[p]));
   const out = new Float32Array(values.length).fill(0.5);
@@ -161,6 +166,7 @@ export interface ExplanationImage {
 }
 
 export function explanationImage(result: Explanation, n: number): ExplanationImage {
+  checkObject('explanationImage', 'result', result, 'count, height, width and heatmaps, as gradCam or explainImages gives it');
   const { classes, mapHeight, mapWidth, height, width } = result;
   const slice = (a: Float32Array, size: number) => a.subarray(n * size, (n + 1) * size);
   return {

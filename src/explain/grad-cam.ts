@@ -19,6 +19,7 @@
  * backpropagate only down to the explained layer with `Network.backwardTo`. It runs on whichever backend the network
  * was built on.
  */
+import { checkImageSetKind, checkModel, checkOptions } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
@@ -64,6 +65,9 @@ export interface GradCamRows {
 export type GradCamRunner = (batch: LoadedBatch, targetClass: number | undefined, out: GradCamRows) => void;
 
 export function gradCam(network: Network, set: ImageSet, options: GradCamOptions & { runner?: GradCamRunner } = {}): GradCam {
+  checkModel('gradCam', 'network', network);
+  checkImageSetKind('gradCam', 'set', set);
+  checkOptions('gradCam', options);
   return runSteps(gradCamSteps(network, set, options));
 }
 

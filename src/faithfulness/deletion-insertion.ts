@@ -19,6 +19,7 @@
  * The baseline to beat is the same curves under a random order (seeded). All K + 1 perturbed images of
  * a curve, and the four curves of an image, go through the model as one batch.
  */
+import { checkFunction, checkList, checkModel, checkNumbers, checkObject, checkOptions } from '../argument-checks.js';
 import { softmaxRow } from '../explain/explanation.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -30,6 +31,7 @@ export type ImageClassifier = (images: Float32Array, count: number) => Float32Ar
 
 /** A network as an ImageClassifier: forwards in batches of `batchSize`, then the softmax of each row. */
 export function networkClassifier(network: Network, batchSize = 256): ImageClassifier {
+  checkModel('networkClassifier', 'network', network);
   const classes = network.outputShape[0];
   const imageSize = network.inputShape.reduce((a, b) => a * b, 1);
   return (images, count) => {
@@ -58,12 +60,14 @@ export const CURVE_DEFAULTS: CurveOptions = { steps: 28, road: {} };
 
 /** The pixels by heatmap value, highest first; equal values in increasing pixel index. */
 export function attributionOrder(heatmap: ArrayLike<number>): Int32Array {
+  checkNumbers('attributionOrder', 'heatmap', heatmap);
   const order = Int32Array.from({ length: heatmap.length }, (_, k) => k);
   return order.sort((i, j) => heatmap[j] - heatmap[i] || i - j);
 }
 
 /** A uniformly random order of `pixels` pixels (Fisher–Yates with `random`). */
 export function randomOrder(pixels: number, random: Random): Int32Array {
+  checkObject('randomOrder', 'random', random, 'a Random');
   const order = Int32Array.from({ length: pixels }, (_, k) => k);
   random.shuffle(order);
   return order;
@@ -77,6 +81,8 @@ export function curveFractions(pixels: number, steps: number): Float64Array {
 
 /** ∫ y dx by the trapezoid rule over the points (xs[k], ys[k]), xs increasing. */
 export function areaUnderCurve(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+  checkNumbers('areaUnderCurve', 'xs', xs);
+  checkNumbers('areaUnderCurve', 'ys', ys);
   let area = 0;
   for (let k = 1; k < xs.length; k++) area += ((xs[k] - xs[k - 1]) * (ys[k] + ys[k - 1])) / 2;
   return area;
@@ -102,6 +108,9 @@ export interface CurveRequest {
  * each channel's plane from that channel's kept pixels, the channels in order from one noise stream.
  */
 export function perturbationCurves(classify: ImageClassifier, requests: CurveRequest[], height: number, width: number, options: Partial<CurveOptions> = {}): ImageCurves[] {
+  checkFunction('perturbationCurves', 'classify', classify, 'a function from images to probabilities (networkClassifier)');
+  checkList('perturbationCurves', 'requests', requests, 'curve requests (image, order, target, seed)');
+  checkOptions('perturbationCurves', options);
   const { steps, road } = { ...CURVE_DEFAULTS, ...options };
   const pixels = height * width;
   const imageSize = requests[0]?.image.length ?? pixels;

@@ -14,6 +14,7 @@
  * are listed by their mean rank. Every curve follows the class the model predicts for the original image.
  * Only forward passes and the methods' own passes run: the network is left as it was found.
  */
+import { checkImageSetKind, checkList, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { METHOD_NAMES, methodByName, type MethodOptions } from '../explain/methods/by-name.js';
 import { explainedLayer } from '../explain/explained-layer.js';
@@ -139,6 +140,7 @@ function channelMeans(images: Float32Array, count: number, channels: number, pix
 
 /** Ranks (1 = best, ties averaged) of each method on each measure, and their mean. */
 export function rankMethods(rows: Array<Record<RankedMeasure, number>>): Array<{ ranks: Record<RankedMeasure, number>; meanRank: number }> {
+  checkList('rankMethods', 'rows', rows, 'measures, one object per method');
   const measures = Object.keys(RANKED_MEASURES) as RankedMeasure[];
   const columns = measures.map((measure) => averageRanks(rows.map((row) => (RANKED_MEASURES[measure] === 'lower' ? row[measure] : -row[measure]))));
   return rows.map((_, m) => {
@@ -149,6 +151,10 @@ export function rankMethods(rows: Array<Record<RankedMeasure, number>>): Array<{
 
 /** Runs every measure for every method on the images `indices` of `set` (see the file's header). */
 export function measureFaithfulness(network: Network, set: ImageSet, indices: ArrayLike<number>, options: Partial<FaithfulnessOptions> = {}): FaithfulnessResult {
+  checkModel('measureFaithfulness', 'network', network);
+  checkImageSetKind('measureFaithfulness', 'set', set);
+  checkNumbers('measureFaithfulness', 'indices', indices);
+  checkOptions('measureFaithfulness', options);
   const o = { ...FAITHFULNESS_DEFAULTS, ...options };
   const [channels, height, width] = network.inputShape;
   const pixels = height * width;

@@ -13,6 +13,7 @@
  *
  * The hit rate is hits / images.
  */
+import { checkNumbers, checkOptions } from '../argument-checks.js';
 
 export interface PointingGameOptions {
   inkThreshold: number; // a pixel is ink when its value is above this (0.5)
@@ -54,6 +55,9 @@ export interface PointingGameScore {
 
 /** The pointing game over N heatmaps [N, H, W] and their images [N, H, W] (values in [0, 1]). */
 export function pointingGame(heatmaps: Float32Array, images: Float32Array | Float64Array, count: number, height: number, width: number, options: Partial<PointingGameOptions> = {}): PointingGameScore {
+  checkNumbers('pointingGame', 'heatmaps', heatmaps);
+  checkNumbers('pointingGame', 'images', images);
+  checkOptions('pointingGame', options);
   const pixels = height * width;
   let hits = 0;
   let flat = 0;

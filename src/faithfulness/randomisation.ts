@@ -22,6 +22,7 @@
  * The caller's network is not changed: its parameters and buffers (batch norm's running statistics) are
  * copied first and written back afterwards (also when a method throws), bit for bit.
  */
+import { checkFunction, checkImageSetKind, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { explainImages, runRandom, type ExplanationMethod } from '../explain/methods/explain.js';
 import type { Network } from '../model/network.js';
@@ -54,6 +55,7 @@ export interface RandomisationResult {
 
 /** The layers that hold parameters, last (top) first: fc2, fc1, conv2, conv1 for the paper's network. */
 export function layersTopDown(network: Network): string[] {
+  checkModel('layersTopDown', 'network', network);
   const names: string[] = [];
   for (const layer of network.layers) if (layer.parameterSpecs().length > 0) names.push(layer.name);
   return names.reverse();
@@ -61,6 +63,7 @@ export function layersTopDown(network: Network): string[] {
 
 /** Re-draws the parameters of one layer from the default initialisation, U(−1/√fanIn, 1/√fanIn). */
 export function reinitialiseLayer(network: Network, layerName: string, random: Random): void {
+  checkModel('reinitialiseLayer', 'network', network);
   network.initialize(random, layerName);
 }
 
@@ -70,6 +73,8 @@ export function reinitialiseLayer(network: Network, layerName: string, random: R
  * statistics, which are buffers, not parameters.
  */
 export function withParametersRestored<T>(network: Network, work: () => T): T {
+  checkModel('withParametersRestored', 'network', network);
+  checkFunction('withParametersRestored', 'work', work, 'a function to run');
   const saved = network.params.slice();
   const savedBuffers = network.buffers.slice();
   try {
@@ -115,6 +120,12 @@ export function cascadingRandomisation(
   makeMethod: () => ExplanationMethod,
   options: Partial<RandomisationOptions> = {},
 ): RandomisationResult {
+  checkModel('cascadingRandomisation', 'network', network);
+  checkImageSetKind('cascadingRandomisation', 'set', set);
+  checkNumbers('cascadingRandomisation', 'indices', indices);
+  checkNumbers('cascadingRandomisation', 'targets', targets);
+  checkFunction('cascadingRandomisation', 'makeMethod', makeMethod, 'a function that makes an explanation method (() => methodByName(…))');
+  checkOptions('cascadingRandomisation', options);
   const { seed, flagThreshold, batchSize, layer: explained } = { ...RANDOMISATION_DEFAULTS, ...options };
   const [, height, width] = network.inputShape;
   const pixels = height * width;

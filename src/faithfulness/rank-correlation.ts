@@ -9,10 +9,12 @@
  * check meets flat maps — a CAM of a randomised network can be all zero).
  */
 
+import { checkNumbers } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 
 /** The ranks 1..n of `values`, ties sharing the mean of their ranks: [3, 1, 3] → [2.5, 1, 2.5]. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
+  checkNumbers('averageRanks', 'values', values);
   const n = values.length;
   const order = Array.from({ length: n }, (_, k) => k).sort((i, j) => values[i] - values[j] || i - j);
   const ranks = new Float64Array(n);
@@ -28,6 +30,8 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
 
 /** Pearson's correlation Σ(a−ā)(b−b̄) / √(Σ(a−ā)² Σ(b−b̄)²), in float64; 0 when either sample is constant. */
 export function pearsonCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  checkNumbers('pearsonCorrelation', 'a', a);
+  checkNumbers('pearsonCorrelation', 'b', b);
   if (a.length !== b.length) throw new XcnnError(`pearsonCorrelation: samples of ${a.length} and ${b.length} values; give two samples of one length`, { code: 'ERR_BAD_ARGUMENT' });
   const n = a.length;
   let meanA = 0;
@@ -54,5 +58,7 @@ export function pearsonCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): 
 
 /** Spearman's ρ of two samples of equal length: Pearson of their average ranks; 0 when either is constant. */
 export function spearmanCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  checkNumbers('spearmanCorrelation', 'a', a);
+  checkNumbers('spearmanCorrelation', 'b', b);
   return pearsonCorrelation(averageRanks(a), averageRanks(b));
 }

@@ -11,6 +11,7 @@
  * window uses one window the map's size.
  */
 
+import { checkNumbers, checkOptions } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 
 export interface SsimOptions {
@@ -40,6 +41,9 @@ function gaussianWindow(sideY: number, sideX: number, sigma: number): Float64Arr
 
 /** Mean SSIM of two maps a, b [height, width] over the valid window positions. */
 export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, height: number, width: number, options: Partial<SsimOptions> = {}): number {
+  checkNumbers('ssim', 'a', a);
+  checkNumbers('ssim', 'b', b);
+  checkOptions('ssim', options);
   const { window, sigma, k1, k2, range } = { ...SSIM_DEFAULTS, ...options };
   if (a.length !== height * width || b.length !== height * width) throw new XcnnError(`ssim: maps of ${a.length} and ${b.length} values for ${height} × ${width}; give two maps of height × width values`, { code: 'ERR_BAD_ARGUMENT' });
   const sideY = Math.min(window, height);

@@ -1,4 +1,5 @@
 /** Model files on disk, in Node: model-file.ts encodes and decodes the bytes. */
+import { checkModel, checkObject, checkOptions, checkString } from '../argument-checks.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,10 @@ import type { Network } from './network.js';
  * (the command line's --out), which creates it and its missing parents.
  */
 export function saveModel(path: string, network: Network, info: ModelInfo, options: { mkdir?: boolean } = {}): void {
+  checkString('saveModel', 'path', path);
+  checkModel('saveModel', 'network', network);
+  checkObject('saveModel', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkOptions('saveModel', options);
   const folder = dirname(path);
   if (!options.mkdir && !existsSync(folder)) {
     throw new XcnnError(`${path}: cannot write the model: the folder ${folder} does not exist; create it first, or pass { mkdir: true }`, { code: 'ERR_FILE' });

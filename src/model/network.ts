@@ -21,7 +21,7 @@ import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, ty
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
 import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
-import { checkBackend, checkObject } from '../argument-checks.js';
+import { checkBackend, checkModel, checkObject } from '../argument-checks.js';
 
 export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
 
@@ -324,6 +324,7 @@ export function createPaperNetwork(
 
 /** The input geometry of a network: its input shape and class count. */
 export function geometryOf(network: Network): NetworkGeometry {
+  checkModel('geometryOf', 'network', network);
   const [channels, height, width] = network.inputShape;
   return { channels, height, width, classes: network.outputShape[0] };
 }

@@ -13,6 +13,7 @@
  * Layer names are the kind's prefix and its ordinal among layers of that prefix (conv1, conv2, bn1, fc1, …,
  * and `flatten` for the first flatten), so the paper's network keeps its PyTorch names exactly.
  */
+import { checkList, checkObject, checkString } from '../argument-checks.js';
 import { usageError, XcnnError } from '../errors.js';
 import { LAYER_KINDS, type LayerKind, type LayerSpec } from './layer-kinds.js';
 
@@ -57,6 +58,7 @@ export const PRESETS: Record<string, (classes: number) => string> = {
 
 /** A preset's spec, or the text itself when it is not a preset's name. */
 export function resolveSpec(nameOrSpec: string, classes: number): string {
+  checkString('resolveSpec', 'nameOrSpec', nameOrSpec, 'a preset name or a layer spec (PRESETS)');
   const preset = PRESETS[nameOrSpec.trim()];
   return preset ? preset(classes) : nameOrSpec;
 }
@@ -150,6 +152,7 @@ export function formatLayer(layer: LayerSpec): string {
 
 /** The canonical text of a spec: what model files store. */
 export function formatSpec(layers: LayerSpec[]): string {
+  checkList('formatSpec', 'layers', layers, 'layer specs (parseSpec)');
   return layers.map(formatLayer).join(' ');
 }
 
@@ -176,6 +179,8 @@ export interface NetworkPlan {
  * cannot take its input, or a last layer that does not give one logit per class.
  */
 export function planNetwork(specText: string, geometry: NetworkGeometry): NetworkPlan {
+  checkString('planNetwork', 'specText', specText, 'a layer spec');
+  checkObject('planNetwork', 'geometry', geometry, 'channels, height, width and classes');
   checkGeometry(geometry);
   const layers = parseSpec(resolveSpec(specText, geometry.classes));
   const planned: PlannedLayer[] = [];
@@ -251,6 +256,7 @@ export function checkGeometry(geometry: NetworkGeometry): void {
 
 /** The plan as a table: layer, output shape and parameters a line (like Keras' model.summary()). */
 export function formatPlan(plan: NetworkPlan): string {
+  checkObject('formatPlan', 'plan', plan, 'layers and geometry, as planNetwork gives it');
   const { channels, height, width, classes } = plan.geometry;
   const rows = [
     ['layer', 'spec', 'output shape', 'parameters'],
@@ -276,6 +282,7 @@ export interface ReceptiveField {
 }
 
 export function receptiveField(plan: NetworkPlan, layerName: string): ReceptiveField | null {
+  checkObject('receptiveField', 'plan', plan, 'layers and geometry, as planNetwork gives it');
   let field: ReceptiveField = { stride: 1, size: 1, centre: 0 };
   for (const layer of plan.layers) {
     const window = LAYER_KINDS[layer.spec.kind].window?.(layer.spec.args);
@@ -300,6 +307,7 @@ export function receptiveField(plan: NetworkPlan, layerName: string): ReceptiveF
  * last one by default (after the last convolution, its bn and its relu).
  */
 export function explainableLayers(plan: NetworkPlan): Array<{ name: string; conv: string; outputShape: number[] }> {
+  checkObject('explainableLayers', 'plan', plan, 'layers and geometry, as planNetwork gives it');
   const blocks: Array<{ name: string; conv: string; outputShape: number[] }> = [];
   plan.layers.forEach((layer, k) => {
     if (layer.spec.kind !== 'conv') return;

@@ -40,6 +40,7 @@
  * else 0 … K−1; an xcnn export's `arch` is taken as the spec when it is the graph's (it keeps the dropout
  * layers the export left out).
  */
+import { checkBackend, checkBytes } from '../argument-checks.js';
 import type { Backend } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 import { BATCH_NORM_EPSILON } from '../model/batch-norm.js';
@@ -99,6 +100,8 @@ function describe(node: OnnxNode): string {
 
 /** The bytes of an .onnx file as a network on `backend`, with its info (model-file.ts's LoadedModel). */
 export function decodeOnnxModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
+  checkBytes('decodeOnnxModel', 'bytes', bytes);
+  checkBackend('decodeOnnxModel', 'backend', backend);
   const mapped = readOnnxNetwork(decodeOnnxFile(bytes, source), source, options);
   const network = createNetwork(backend, mapped.spec, mapped.geometry);
   try {

@@ -3,6 +3,7 @@
  * free of protobufjs, so the core (model-file.ts) can tell an ONNX file apart and say where it is read, and the
  * command line loads the ONNX reader (and protobufjs) only for an ONNX file.
  */
+import { checkBytes } from '../argument-checks.js';
 
 /**
  * The bytes decide when they can: ONNX when they begin as a ModelProto does, safetensors when byte 8 is the
@@ -10,6 +11,7 @@
  * in `.onnx`, so that the error is about the format the user meant.
  */
 export function isOnnxModel(bytes: Uint8Array, source: string): boolean {
+  checkBytes('isOnnxModel', 'bytes', bytes);
   if (looksLikeOnnx(bytes)) return true;
   if (bytes[8] === 0x7b) return false; // (a shorter array's bytes[8] is undefined)
   return source.toLowerCase().endsWith('.onnx');

@@ -7,6 +7,7 @@
  * The pool is a TrainStep and a BatchPredictor, so the trainer and `predict` use it as they use one
  * thread. Its Adam state is the optimiser's own (m, v, step), so checkpoints work unchanged.
  */
+import { checkModel } from '../argument-checks.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
    * any other optimiser (or clipping) on the main thread, once the threads have summed the gradients.
    */
   static async create(network: Network, threads: number, optimizer: Optimizer | null = null, seed = 0, labelSmoothing = 0): Promise<ThreadPool> {
+  checkModel('ThreadPool.create', 'network', network);
     const backend = network.backend;
     checkThreads(threads, backend.name);
     if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend', { code: 'ERR_BAD_ARGUMENT' });

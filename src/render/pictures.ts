@@ -46,6 +46,7 @@ export interface OverlayPictureOptions extends MapPictureOptions {
 
 /** A raster as PNG bytes (RGB: figures are opaque). */
 export function rasterToPng(raster: Raster): Uint8Array {
+  checkObject('rasterToPng', 'raster', raster, 'a Raster');
   return encodeRgbaPng(raster.data, raster.width, raster.height);
 }
 
@@ -193,6 +194,9 @@ export function methodsComparisonPng(
   rows: MethodsFigureRow[],
   options: GalleryPictureOptions & { width: number; height: number; channels?: number; signed?: boolean[] },
 ): Uint8Array {
+  checkList('methodsComparisonPng', 'methods', methods, 'method titles');
+  checkList('methodsComparisonPng', 'rows', rows, 'rows, one per image');
+  checkObject('methodsComparisonPng', 'options', options, 'width and height at least');
   const { width, height, channels = 1 } = options;
   for (const row of rows) {
     if (row.heatmaps.length !== methods.length) throw new XcnnError(`methodsComparisonPng: a row has ${row.heatmaps.length} heatmaps for ${methods.length} methods; give one per method`, { code: 'ERR_BAD_ARGUMENT' });

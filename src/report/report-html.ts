@@ -6,6 +6,7 @@
  * Figures are PNGs embedded as base64 `data:` URIs and the style sheet is inline, so the page loads
  * nothing from anywhere: it can be mailed, archived or opened offline as one file.
  */
+import { checkObject } from '../argument-checks.js';
 import type { ClassificationReport, ClassScores } from '../eval/metrics.js';
 import { MAX_CONFUSION_FIGURE_CLASSES } from '../render/confusion-figure.js';
 import { MAX_GALLERY_CLASSES } from '../render/gallery.js';
@@ -146,7 +147,9 @@ function flatMapsHtml(flat: number | undefined, shown: number | undefined): stri
     'their overlays show no evidence, not absence of evidence.';
 }
 
-export function reportHtml(c: ReportContent): string {
+export function reportHtml(content: ReportContent): string {
+  checkObject('reportHtml', 'content', content, 'what the page shows: ReportContent');
+  const c = content;
   const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
   const classes = c.classCount ?? c.report.perClass.length;
   const sections = [

@@ -26,7 +26,7 @@ import { checkHistory, checkOptimizerState, checkProgress, checkProgressFitsData
 import { createOptimizer } from './recipe.js';
 import type { TrainSettings } from './settings.js';
 import { createTrainingState, type EpochRecord, type TrainingState } from './trainer.js';
-import { checkBytes } from '../argument-checks.js';
+import { checkBackend, checkBytes, checkObject } from '../argument-checks.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -45,6 +45,9 @@ export interface CheckpointProgress {
 
 /** The checkpoint of a run: its state (network, optimiser, generator, position), its settings and the model's info. */
 export function encodeCheckpoint(state: TrainingState, settings: TrainSettings, info: ModelInfo): Uint8Array {
+  checkObject('encodeCheckpoint', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
+  checkObject('encodeCheckpoint', 'settings', settings, 'the training settings');
+  checkObject('encodeCheckpoint', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
   const { network, optimizer } = state;
   const progress: CheckpointProgress = {
     epoch: state.epoch,
@@ -119,7 +122,10 @@ export function checkCheckpointFitsData(checkpoint: CheckpointFile, trainCount: 
 }
 
 /** Rebuilds the network, the optimiser and the run's state from a checkpoint, on `backend`. */
-export function restoreCheckpoint({ source, file, settings, progress, history }: CheckpointFile, backend: Backend): LoadedCheckpoint {
+export function restoreCheckpoint(checkpoint: CheckpointFile, backend: Backend): LoadedCheckpoint {
+  checkObject('restoreCheckpoint', 'checkpoint', checkpoint, 'source, file, settings and progress, as decodeCheckpoint gives it');
+  checkBackend('restoreCheckpoint', 'backend', backend);
+  const { source, file, settings, progress, history } = checkpoint;
   const fail = fieldError(source);
   const others = [...file.tensors.keys()].filter((name) => /^(adam|sgd|best)\./.test(name));
   const network = networkFromFile(file, source, backend, others);
@@ -159,6 +165,8 @@ export function restoreCheckpoint({ source, file, settings, progress, history }:
  * file-system fields (`data`, `limit`, `testLimit`) are null and it runs on one thread.
  */
 export function checkpointSettings(state: TrainingState, run: { epochs: number; batchSize: number }): TrainSettings {
+  checkObject('checkpointSettings', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
+  checkObject('checkpointSettings', 'run', run, 'epochs and batchSize');
   const { network } = state;
   if (network.spec === null) throw new XcnnError('checkpointSettings: the network was not built from a spec (createNetwork or createPaperNetwork), so a checkpoint could not rebuild it', { code: 'ERR_BAD_ARGUMENT' });
   const inner = state.optimizer instanceof ClippedOptimizer ? state.optimizer.inner : state.optimizer;

@@ -10,6 +10,7 @@
  * restore_best_weights) and ends with the best epoch's weights. All the state a run needs to continue is in
  * `TrainingState`, so a run can be resumed at any step and end bit-for-bit as if never stopped.
  */
+import { checkObject } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { BatchLoader } from '../data/batch.js';
@@ -153,6 +154,8 @@ export function checkTrainOptions(network: Network, options: TrainOptions): void
 
 /** Trains from `state` until `epochs` epochs are complete (or the signal aborts); returns the history. */
 export async function train(state: TrainingState, options: TrainOptions): Promise<EpochRecord[]> {
+  checkObject('train', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
+  checkObject('train', 'options', options, 'the sets, the settings and the callbacks');
   const { network, optimizer } = state;
   checkTrainOptions(network, options);
   const { train: trainSet, batchSize, epochs } = options;

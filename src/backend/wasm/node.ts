@@ -11,6 +11,7 @@
  * its process — or by asking for `build: 'relaxed-simd'` explicitly. Otherwise, on Node 20, `auto` is the
  * plain build (4–5 % slower to train); `node --experimental-wasm-relaxed-simd` gives a program the relaxed one.
  */
+import { checkOptions } from '../../argument-checks.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -39,6 +40,7 @@ export function enableRelaxedSimd(): void {
 }
 
 export async function createWasmBackend(options: WasmBackendOptions & { build?: BuildChoice } = {}): Promise<WasmBackend> {
+  checkOptions('createWasmBackend', options);
   const choice = options.build ?? (process.env.XCNN_WASM_BUILD as BuildChoice | undefined) ?? 'auto';
   if (!['auto', 'simd', 'relaxed-simd'].includes(choice)) {
     throw new XcnnError(`unknown kernel build '${choice}': choose auto, simd or relaxed-simd`, { exitCode: 2, code: 'ERR_BAD_ARGUMENT' });

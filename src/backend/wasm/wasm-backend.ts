@@ -28,6 +28,7 @@
  * This file uses no Node-only API: a browser can create the backend from fetched bytes with
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
  */
+import { checkSharedKernels } from '../../argument-checks.js';
 import { XcnnError } from '../../errors.js';
 import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
@@ -83,6 +84,7 @@ export async function createWasmBackendFromBytes(
 
 /** A backend in another thread over the same memory and arena as the one `shared` came from. */
 export async function attachWasmBackend(shared: SharedKernels): Promise<WasmBackend> {
+  checkSharedKernels('attachWasmBackend', 'shared', shared);
   const kernels = await instantiateKernels(shared.module, shared.memory);
   return new WasmBackend(kernels, WasmArena.attach(shared.memory, kernels.heapBase(), shared.maximumPages), shared);
 }

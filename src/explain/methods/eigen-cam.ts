@@ -23,6 +23,7 @@
  * non-negative v₁ unless XᵀX = 0), until the direction moves by less than 1e-12 (largest component change
  * of the unit vector) or after 1,000 steps.
  */
+import { checkNumbers } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { argmaxRow } from '../../model/loss.js';
@@ -60,6 +61,8 @@ export function leadingEigenvector(gram: Float64Array, size: number): Float64Arr
 
 /** Eigen-CAM's map [P] of image n from the batch's activations A [B, K, P] (see the header); writes `map`. */
 export function eigenCamMap(activations: Floats, n: number, channels: number, pixels: number, map: Float64Array): void {
+  checkNumbers('eigenCamMap', 'activations', activations);
+  checkNumbers('eigenCamMap', 'map', map);
   const base = n * channels * pixels;
   // XᵀX [K, K]: (XᵀX)_kl = Σ_p A_kp A_lp.
   const gram = new Float64Array(channels * channels);

@@ -19,6 +19,7 @@
  * Grad-CAM itself keeps its own driver (`gradCam` in grad-cam.ts), which also reports the channel
  * weights and runs on the thread pool; `grad-cam` here is the same map, on this thread.
  */
+import { checkImageSetKind, checkMethod, checkModel, checkOptions } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { BatchLoader, range } from '../../data/batch.js';
 import type { ImageSet } from '../../data/dataset.js';
@@ -94,10 +95,15 @@ export function runRandom(method: ExplanationMethod, options: { seed?: number; r
 
 /** Whether a method reads a conv block (the CAM family, Guided Grad-CAM). */
 export function needsConvLayer(method: ExplanationMethod): boolean {
+  checkMethod('needsConvLayer', 'method', method);
   return method.needs?.includes('conv-layer') ?? method.layer === 'cam';
 }
 
 export function explainImages(network: Network, set: ImageSet, method: ExplanationMethod, options: ExplainOptions = {}): MethodExplanation {
+  checkModel('explainImages', 'network', network);
+  checkImageSetKind('explainImages', 'set', set);
+  checkMethod('explainImages', 'method', method);
+  checkOptions('explainImages', options);
   return runSteps(explainImageSteps(network, set, method, options));
 }
 

@@ -20,6 +20,7 @@
  * block (relu2 by default in the paper's network, any other with `layer`) for
  * Grad-CAM, then a guided one down to the input.
  */
+import { checkModel } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
@@ -34,6 +35,7 @@ export type GuidedGradients = InputGradients;
 
 /** Forward `input` [size, C, H, W], dLogits = one-hot rows of the targets, guided backward to the input. */
 export function guidedGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats): GuidedGradients {
+  checkModel('guidedGradients', 'network', network);
   return inputGradients(network, input, size, targets, dLogits, 'guided');
 }
 

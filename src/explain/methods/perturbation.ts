@@ -39,6 +39,7 @@
  * The seeded methods draw from the run's `Random` (explain.ts): one stream a call, continued across its
  * batches and images, started afresh from the seed by every call.
  */
+import { checkFunction } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { XcnnError } from '../../errors.js';
 import { BatchBuffer, product } from '../../model/layer.js';
@@ -236,6 +237,7 @@ export interface KernelShapFit {
 
 /** KernelSHAP's φ over M features from `samples` sampled coalitions (rounded up to pairs); see the header. */
 export function kernelShap(features: number, samples: number, random: Random, value: CoalitionValue): KernelShapFit {
+  checkFunction('kernelShap', 'value', value, 'a function from a coalition to its value');
   const m = features;
   const pairs = m < 2 ? 0 : Math.ceil(samples / 2);
   const count = 2 + 2 * pairs;
@@ -296,6 +298,7 @@ export const LIME_FIT_DEFAULTS: LimeOptions = { kernelWidth: 0.25, lambda: 1 };
 
 /** LIME's ridge coefficients β [M] and intercept over M features from `samples` coalitions; see the header. */
 export function lime(features: number, samples: number, random: Random, value: CoalitionValue, options: LimeOptions = LIME_FIT_DEFAULTS): { beta: Float64Array; intercept: number } {
+  checkFunction('lime', 'value', value, 'a function from a coalition to its value');
   const m = features;
   const z = new Uint8Array(samples * m);
   z.fill(1, 0, m); // the image itself

@@ -18,6 +18,7 @@
  * Cost: K + 1 forward passes an image (K = 64 masked copies and the baseline), run as one batch through the
  * network's backend.
  */
+import { checkModel } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { BatchBuffer, product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
@@ -51,6 +52,7 @@ export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapW
  * `copies` is scratch in the network's backend, an image a sample.
  */
 export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>, layer?: string): Float64Array {
+  checkModel('scoreCamWeights', 'network', network);
   const [channels, height, width] = network.inputShape;
   const [maskCount, mapHeight, mapWidth] = explainedLayer(network, layer).shape;
   const classes = network.outputShape[0];
