@@ -6,7 +6,7 @@
  * Expected values are worked out by hand or by the definitions written here.
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend, Floats } from '../src/backend/backend.js';
+import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm } from '../src/model/batch-norm.js';
 import { Conv2d } from '../src/model/conv2d.js';
@@ -17,28 +17,7 @@ import { EVALUATION, type NetworkBuffer, type Parameter, type ParameterSpec, tra
 import { argmaxRow, SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../src/model/pool2d.js';
 import { ReLU } from '../src/model/relu.js';
-
-/** A float64 reference backend that records what it allocates and frees. */
-class RecordingBackend extends ReferenceBackend {
-  readonly allocated: Array<Floats | Int32Array> = [];
-  readonly freed: Array<Floats | Int32Array> = [];
-  constructor() {
-    super({ precision: 'float64' });
-  }
-  override allocFloats(length: number): Floats {
-    const array = super.allocFloats(length);
-    this.allocated.push(array);
-    return array;
-  }
-  override allocInts(length: number): Int32Array {
-    const array = super.allocInts(length);
-    this.allocated.push(array);
-    return array;
-  }
-  override free(array: Floats | Int32Array): void {
-    this.freed.push(array);
-  }
-}
+import { RecordingBackend } from './fixtures/recording-backend.js';
 
 /** Gives a layer's parameters storage holding `values` (in the order of its specs), gradients zero. */
 function bind(layer: { parameterSpecs(): ParameterSpec[]; bindParameters(p: Parameter[]): void }, ...values: number[][]): Parameter[] {
@@ -103,7 +82,7 @@ describe('Conv2d', () => {
   });
 
   it('gives back its batch buffers on dispose', () => {
-    const backend = new RecordingBackend();
+    const backend = new RecordingBackend({ precision: 'float64' });
     const conv = new Conv2d(backend, 'conv1', [1, 2, 2], 1, 1);
     bind(conv, [1], [0]);
     conv.forward(new Float64Array(4), 1);
@@ -115,7 +94,7 @@ describe('Conv2d', () => {
 
 describe('Dense', () => {
   it('declares weight [O,I] and bias [O] with fan-in I; backward without an input gradient returns null', () => {
-    const backend = new RecordingBackend();
+    const backend = new RecordingBackend({ precision: 'float64' });
     const dense = new Dense(backend, 'fc3', 2, 1);
     expect(dense.inputShape).toEqual([2]);
     expect(dense.outputShape).toEqual([1]);
@@ -146,7 +125,7 @@ describe('Flatten and ReLU', () => {
   });
 
   it('ReLU after a fused convolution keeps its input as its output, and masks the gradient by it', () => {
-    const backend = new RecordingBackend();
+    const backend = new RecordingBackend({ precision: 'float64' });
     const relu = new ReLU(backend, 'relu1', [3], { inputRectified: true });
     const rectified = Float64Array.from([0, 2, 0]);
     expect(relu.forward(rectified, 1)).toBe(rectified);
@@ -156,7 +135,7 @@ describe('Flatten and ReLU', () => {
   });
 
   it('ReLU computes max(x, 0) into its own buffer, its guided backward zeroes negative gradients too, and frees it', () => {
-    const backend = new RecordingBackend();
+    const backend = new RecordingBackend({ precision: 'float64' });
     const relu = new ReLU(backend, 'relu1', [4]);
     const y = relu.forward(Float64Array.from([-1, 2, 3, 0]), 1);
     expect(Array.from(y)).toEqual([0, 2, 3, 0]);
@@ -222,7 +201,7 @@ describe('pools', () => {
       (b: Backend) => new AvgPool2d(b, 'p', [1, 2, 2], 2, 2),
       (b: Backend) => new GlobalAvgPool2d(b, 'g', [1, 2, 2]),
     ]) {
-      const backend = new RecordingBackend();
+      const backend = new RecordingBackend({ precision: 'float64' });
       const pool = make(backend);
       pool.forward(Float64Array.from([1, 2, 3, 4]), 1);
       pool.backward(Float64Array.from([1]), true);
@@ -294,7 +273,7 @@ describe('BatchNorm bookkeeping', () => {
   });
 
   it('gives back its batch buffers, its saved statistics and its scratch copies on dispose', () => {
-    const backend = new RecordingBackend();
+    const backend = new RecordingBackend({ precision: 'float64' });
     const { bn } = batchNorm(backend, [2]);
     bn.forward(Float64Array.from([1, 2, 3, 4]), 2, EVALUATION); // uses the scratch copies
     bn.backward(Float64Array.from([1, 1, 1, 1]), true);
@@ -361,7 +340,7 @@ describe('Dropout', () => {
   });
 
   it('masks by the layer\'s ordinal, sample and element, and gives back its buffers on dispose', () => {
-    const backend = new RecordingBackend();
+    const backend = new RecordingBackend({ precision: 'float64' });
     const dropout = new Dropout(backend, 'dropout2', [3], 0.5, 2);
     const y = Array.from(dropout.forward(Float64Array.from([1, 1, 1, 1, 1, 1]), 2, { ...trainingPass(9, 4), firstSample: 5 }));
     const expected = [5, 5, 5, 6, 6, 6].map((sample, k) => (uniformByBigInt(9, 4, 2, sample, k % 3) < 0.5 ? 2 : 0));
@@ -385,7 +364,7 @@ describe('SoftmaxCrossEntropy', () => {
   });
 
   it('gives back its buffers on dispose and forgets the last batch', () => {
-    const backend = new RecordingBackend();
+    const backend = new RecordingBackend({ precision: 'float64' });
     const head = new SoftmaxCrossEntropy(backend, 3);
     head.forward(new Float64Array(3), Int32Array.from([0]), 1, true);
     head.dispose();

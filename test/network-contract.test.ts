@@ -12,6 +12,7 @@ import { XcnnError } from '../src/errors.js';
 import { BatchBuffer, EVALUATION, product, trainingPass } from '../src/model/layer.js';
 import { createNetwork, createPaperNetwork, geometryOf, MNIST_GEOMETRY, Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
+import { RecordingBackend } from './fixtures/recording-backend.js';
 
 function errorOf(action: () => unknown): XcnnError {
   try {
@@ -21,30 +22,6 @@ function errorOf(action: () => unknown): XcnnError {
     return error as XcnnError;
   }
   throw new Error('expected an error');
-}
-
-/** A reference backend that records what it allocates, frees and the batch capacities asked for. */
-class RecordingBackend extends ReferenceBackend {
-  readonly allocated: Array<Floats | Int32Array> = [];
-  readonly freed: Array<Floats | Int32Array> = [];
-  readonly capacityRequests: number[] = [];
-  override allocFloats(length: number): Floats {
-    const array = super.allocFloats(length);
-    this.allocated.push(array);
-    return array;
-  }
-  override allocInts(length: number): Int32Array {
-    const array = super.allocInts(length);
-    this.allocated.push(array);
-    return array;
-  }
-  override free(array: Floats | Int32Array): void {
-    this.freed.push(array);
-  }
-  override growBatchCapacity(samples: number): number {
-    this.capacityRequests.push(samples);
-    return super.growBatchCapacity(samples);
-  }
 }
 
 // [2,3,3] → conv1 [2,2,2] (2·2·2·2 + 2 = 18 parameters) → bn1 [2,2,2] (4 parameters, 3 buffers) → relu1 →
