@@ -30,7 +30,6 @@ import { encodePng } from '../render/png.js';
 import { formatPlan, paperSpec, parseSpec, planNetwork, PRESETS, resolveSpec, type NetworkPlan, type PaperWidths } from '../model/spec.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
 import { Random } from '../random.js';
-import type { ImageSet } from '../data/dataset.js';
 import { ADAMW_DEFAULT_DECAY, ADAM_DEFAULTS } from '../train/adam.js';
 import { CHECKPOINT_FILE, checkCheckpointFitsData, readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { MONITORS, type Monitor } from '../train/early-stopping.js';
@@ -278,17 +277,9 @@ export function widthsFlag(text: string): PaperWidths {
   return { conv1Channels, conv2Channels, hidden };
 }
 
-/**
- * The validation set the data holds, if any (the data side's --val-split makes it: `Dataset.validation`).
- * Read through this one function so the train command needs no other change when the data side lands.
- */
-function validationOf(dataset: Dataset): ImageSet | undefined {
-  return dataset.validation;
-}
-
 /** --patience and --monitor watch the validation set: refused in one line without one. */
 function checkValidationFlags(settings: TrainSettings, dataset: Dataset): void {
-  if (validationOf(dataset) !== undefined) return;
+  if (dataset.validation !== undefined) return;
   if (settings.patience !== undefined) throw usageError('--patience watches the validation set, and this data has none; give --val-split F, or leave --patience out');
   if (settings.monitor !== undefined) throw usageError('--monitor chooses the best epoch by the validation set, and this data has none; give --val-split F, or leave --monitor out');
 }
@@ -459,7 +450,7 @@ export async function trainCommand(values: FlagValues): Promise<number> {
   const { settings, dataset, info, state, out } = run;
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const checkpoint = () => saveCheckpoint(checkpointPath, state, settings, info);
-  const validation = validationOf(dataset);
+  const validation = dataset.validation; // --val-split's share of the training set, if given
   const imageCounts = { train: dataset.train.count, ...(validation === undefined ? {} : { validation: validation.count }), test: dataset.test.count };
   const metricsPath = join(out, METRICS_FILE);
   const csvPath = join(out, METRICS_CSV_FILE);
