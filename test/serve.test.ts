@@ -22,6 +22,7 @@ import { Random } from '../src/random.js';
 import { fileForRequest, importSpecifiers, MAX_TARGET_LENGTH, MODEL_URL_PATH, pageFiles, type PageFiles } from '../src/serve/page-files.js';
 import { checkedHost, isLoopbackAddress, startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { etagMatches, pageContent } from '../src/serve/served-file.js';
+import { DATASETS_URL_PATH, pageDatasets } from '../src/serve/page-datasets.js';
 import { XcnnError } from '../src/errors.js';
 
 const root = packageRoot();
@@ -76,7 +77,9 @@ describe('the page files (src/serve/page-files.ts)', () => {
     }
     expect(paths).not.toContain(MODEL_URL_PATH);
     const served = pageContent(root, shippedModel());
-    expect([...served.keys()].sort()).toEqual([...paths, MODEL_URL_PATH].sort());
+    const datasetPaths = pageDatasets().flatMap(({ sources }) => [...sources.keys()]);
+    expect(datasetPaths).toContain('/data/mnist/train-images-idx3-ubyte');
+    expect([...served.keys()].sort()).toEqual([...paths, MODEL_URL_PATH, DATASETS_URL_PATH, ...datasetPaths].sort());
     const bytes = [...served.values()].reduce((sum, file) => sum + file.body.length, 0);
     console.log(`${paths.length} files allowed, ${paths.filter((p) => p.startsWith('/dist/src/')).length} of them core modules; ${served.size} served, ${bytes} bytes in all`);
   });
@@ -84,7 +87,7 @@ describe('the page files (src/serve/page-files.ts)', () => {
   it('allows no Node-only module, no source map, nothing from node_modules, no CLI, no package.json', () => {
     for (const path of pageContent(root, shippedModel()).keys()) {
       expect(path).not.toMatch(/node_modules|\/cli\/|\/node\.js$|package\.json|\.map$|\.ts$/);
-      expect(path).toMatch(/^\/($|web\/|dist\/src\/|build\/kernels(-relaxed)?\.wasm$|data\/page-digits-|model\.safetensors$)/);
+      expect(path).toMatch(/^\/($|web\/|dist\/src\/|build\/kernels(-relaxed)?\.wasm$|data\/page-digits-|data\/datasets\.json$|data\/(fashion-)?mnist\/(train|t10k)-(images-idx3|labels-idx1)-ubyte(\.gz)?$|model\.safetensors$)/);
     }
     expect(files.has('/dist/src/node.js')).toBe(false);
     expect(files.has('/dist/src/backend/wasm/node.js')).toBe(false);

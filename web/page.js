@@ -18,6 +18,7 @@ import { ProbabilityBars } from './probability-bars.js';
 /** Methods that run a thousand forward passes per drawing (1,024 patch coalitions), tens of times Grad-CAM's time. */
 const SLOW_METHODS = new Set(['kernel-shap', 'lime']);
 const SIZE = 28; // the row of MNIST test digits (data/page-digits-*), 28 × 28 each
+const root = new URL('../', import.meta.url); // the page's root (behind `xcnn serve`, or a static build in any folder)
 
 const app = document.getElementById('app');
 const status = document.getElementById('status');
@@ -204,8 +205,8 @@ function loadModel(bytes, name) {
 
 /** The row of MNIST test digits: one button each, drawn from the IDX files. */
 async function showTestDigits() {
-  const images = parseIdx(await fetchBytes('/data/page-digits-images-idx3-ubyte'), 'page-digits-images');
-  const labels = parseIdx(await fetchBytes('/data/page-digits-labels-idx1-ubyte'), 'page-digits-labels');
+  const images = parseIdx(await fetchBytes(new URL('data/page-digits-images-idx3-ubyte', root)), 'page-digits-images');
+  const labels = parseIdx(await fetchBytes(new URL('data/page-digits-labels-idx1-ubyte', root)), 'page-digits-labels');
   const row = document.getElementById('digits');
   for (let n = 0; n < labels.dims[0]; n++) {
     const pixels = images.data.slice(n * SIZE * SIZE, (n + 1) * SIZE * SIZE);
@@ -259,8 +260,10 @@ document.getElementById('model-file').addEventListener('change', async (event) =
 
 clearOverlay();
 updateState();
-if (!crossOriginIsolated) setStatus('This page needs cross-origin isolation for WebAssembly threads; open it through `xcnn serve`.', true);
+// The trained model of the studio (train-panel.js) explains drawings from now on.
+document.addEventListener('xcnn:model', ({ detail }) => loadModel(detail.bytes, detail.name));
+
 showTestDigits().catch((error) => setStatus(`Cannot load the test digits: ${error.message}`, true));
-fetchFile('/model.safetensors')
+fetchFile(new URL('model.safetensors', root))
   .then(({ bytes, name }) => loadModel(bytes, name ?? 'model.safetensors'))
   .catch((error) => setStatus(`Cannot load the model: ${error.message}`, true));

@@ -26,7 +26,10 @@ import { decodeModel, encodeModel, type LoadedModel, type ModelLoadOptions } fro
 import { isOnnxModel } from '../onnx/onnx-sniff.js';
 
 /** The page's own files, in web/ (the scripts' imports are added to these). */
-export const PAGE_FILES = ['web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js'];
+export const PAGE_FILES = [
+  'web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js',
+  'web/train-panel.js', 'web/trainer-worker.js', 'web/training-curves.js', 'web/training-data.js',
+];
 
 /** Files the page fetches at run time (not imported): the kernels and the example digits. */
 export const PAGE_DATA_FILES = ['build/kernels.wasm', 'build/kernels-relaxed.wasm', 'data/page-digits-images-idx3-ubyte', 'data/page-digits-labels-idx1-ubyte'];
@@ -40,6 +43,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm',
   '.safetensors': 'application/octet-stream',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
 };
 
 /** The Content-Type a served file goes out with (IDX files and anything unlisted: bytes). */

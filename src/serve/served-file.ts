@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { readUserFile } from '../files/read-file.js';
 import { contentTypeOf, MODEL_URL_PATH, pageFiles, type PageFiles } from './page-files.js';
+import { datasetManifest, DATASETS_URL_PATH, pageDatasets, type ServedDataset } from './page-datasets.js';
 
 export interface ServedFile {
   body: Buffer; // shared by every answer
@@ -57,10 +58,15 @@ function encodeRFC5987(text: string): string {
   return encodeURIComponent(text).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** Everything the page's server sends: the page's files under `root` and the model (its bytes and file name). */
-export function pageContent(root: string, model: { bytes: Uint8Array; fileName: string }): ServedFiles {
+/**
+ * Everything the page's server sends: the page's files under `root`, the model (its bytes and file name),
+ * and the data sets the studio trains on with their manifest (page-datasets.ts; default: this machine's).
+ */
+export function pageContent(root: string, model: { bytes: Uint8Array; fileName: string }, datasets: ServedDataset[] = pageDatasets()): ServedFiles {
   const served = readServedFiles(pageFiles(root));
   served.set(MODEL_URL_PATH, servedModel(model.bytes, model.fileName));
+  for (const [path, file] of readServedFiles(new Map(datasets.flatMap(({ sources }) => [...sources])))) served.set(path, file);
+  served.set(DATASETS_URL_PATH, servedBytes(datasetManifest(datasets.map(({ dataset }) => dataset)), contentTypeOf(DATASETS_URL_PATH)));
   return served;
 }
 

@@ -1,0 +1,157 @@
+// web/trainer-worker.js — the studio's training, in a Web Worker of its own so the page never waits on it.
+//
+// It runs the core's training loop (src/train: createNetwork → createOptimizer → createTrainingState →
+// train, as `xcnn train` and trainClassifier do) on the WebAssembly kernels, one thread, and reports every
+// step. Pause holds the loop between two steps (train awaits onStep); Stop aborts it between two steps,
+// keeping the weights trained so far. After every epoch, and when the run ends, it builds the report's
+// figures with the core's own code (modelReport: confusion matrix, misclassified test images with their
+// Grad-CAM, per-class mean maps, the confusion cells explained) and sends the model file (safetensors,
+// encodeModel) so the page can explain drawings with it and download it; ONNX on request (encodeOnnxModel).
+//
+// Messages in:  { type: 'train', root, data, spec, epochs, batchSize, learningRate, augment, validationSplit, seed }
+//                 data: { kind: 'served', dataset, trainCount, testCount } | { kind: 'folder', name, files, classNames, input }
+//               { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
+//               { type: 'export', format: 'safetensors' | 'onnx' }
+// Messages out: { type: 'status', text }
+//               { type: 'data', name, classNames, input, train, validation, test }   the image counts
+//               { type: 'progress', epoch, epochs, done, total, loss, accuracy, imagesPerSecond, fraction }
+//               { type: 'epoch', record }                         an EpochRecord (train, validation and test figures)
+//               { type: 'paused', paused }
+//               { type: 'report', final, stopped, accuracy, figures: { confusion, misclassified, classMeans, confusionCells } }
+//               { type: 'model', bytes, name }                    the model file (safetensors) of the weights now
+//               { type: 'file', format, name, bytes }             an exported model
+//               { type: 'error', message }
+import { createNetwork, createTrainingState, createWasmBackendFromBytes, encodeModel, modelReport, Random, splitValidation, train, XcnnError } from '../dist/src/index.js';
+import { createOptimizer, recipeOptions } from '../dist/src/train/recipe.js';
+import { formatAugmentations, parseAugmentations } from '../dist/src/train/augment.js';
+import { modelFileHistory } from '../dist/src/train/epoch-metrics.js';
+import { ADAM_DEFAULTS } from '../dist/src/train/adam.js';
+import { folderDataset, servedDataset } from './training-data.js';
+
+let backend = null;
+let run = null; // { network, info, state, controller, paused, resume } of the run in progress or last finished
+
+async function kernels(root) {
+  const fetchBytes = async (path) => new Uint8Array(await (await fetch(new URL(path, root))).arrayBuffer());
+  const relaxed = await fetchBytes('build/kernels-relaxed.wasm');
+  if (WebAssembly.validate(relaxed)) return { bytes: relaxed, build: 'relaxed-simd' };
+  return { bytes: await fetchBytes('build/kernels.wasm'), build: 'simd' };
+}
+
+async function loadData(message) {
+  const { data } = message;
+  if (data.kind === 'served') {
+    postMessage({ type: 'status', text: `Fetching ${data.dataset.title}…` });
+    return servedDataset(message.root, data.dataset, data.trainCount, data.testCount);
+  }
+  return folderDataset(data.name, data.files, data.classNames, data.input, (done, total) => {
+    if (done % 50 === 0 || done === total) postMessage({ type: 'status', text: `Decoding ${data.name}: ${done} of ${total} images…` });
+  });
+}
+
+/** The model file's metadata for the weights now, as `xcnn train` writes it (no timings: the same run, the same bytes). */
+function modelInfo(network, data, settings, history, testAccuracy) {
+  const { channels, height, width } = data.train;
+  return {
+    geometry: { channels, height, width, classes: data.classNames.length },
+    dataset: data.name,
+    classNames: [...data.classNames],
+    training: { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed: settings.seed, arch: network.spec, backend: 'wasm', threads: 1, ...(settings.augment ? { augment: settings.augment } : {}) },
+    metrics: { history: modelFileHistory(history), ...(testAccuracy === null ? {} : { testAccuracy }) },
+  };
+}
+
+/** The report's figures for the weights now, on the test set, and the model file — sent to the page. */
+function sendReport(current, final) {
+  const { network, data, settings, state } = current;
+  const started = performance.now();
+  const info = modelInfo(network, data, settings, state.history, null);
+  const report = modelReport({ network, info }, data.test, { title: 'the model trained here', mistakes: 16, classImages: 50, cells: 6, perCell: 3 });
+  info.metrics.testAccuracy = report.evaluation.accuracy;
+  current.info = info;
+  const { confusion, misclassified, classMeans, confusionCells } = report.figures;
+  postMessage({ type: 'report', final, stopped: current.controller.signal.aborted, accuracy: report.evaluation.accuracy, testImages: data.test.count, seconds: (performance.now() - started) / 1000, figures: { confusion, misclassified, classMeans, confusionCells } });
+  const bytes = encodeModel(network, info);
+  postMessage({ type: 'model', bytes, name: current.fileName }, [bytes.buffer]);
+}
+
+async function startTraining(message) {
+  if (run !== null && run.running) throw new XcnnError('a run is in progress; stop it before starting another');
+  const data = await loadData(message);
+  const { classNames } = data;
+  const { channels, height, width } = data.train;
+  const augment = message.augment.trim() === '' ? undefined : formatAugmentations(parseAugmentations(message.augment));
+  const { train: trainSet, validation } = message.validationSplit > 0 ? splitValidation(data.train, message.validationSplit, message.seed) : { train: data.train, validation: undefined };
+  postMessage({ type: 'data', name: data.name, classNames, input: [channels, height, width], train: trainSet.count, validation: validation?.count ?? 0, test: data.test.count });
+
+  if (backend === null) {
+    const chosen = await kernels(message.root);
+    backend = await createWasmBackendFromBytes(chosen.bytes, { build: chosen.build, maximumBytes: 1024 * 1024 * 1024 });
+  }
+  run?.network.dispose(); // the previous run's weights: the page holds its model file already
+  const settings = { ...ADAM_DEFAULTS, learningRate: message.learningRate, epochs: message.epochs, batchSize: message.batchSize, seed: message.seed, arch: message.spec, data: data.name, limit: null, testLimit: null, backend: 'wasm', threads: 1, checkpointEvery: null, ...(augment ? { augment } : {}) };
+  const network = createNetwork(backend, message.spec, { channels, height, width, classes: classNames.length });
+  const random = new Random(message.seed);
+  network.initialize(random);
+  const optimizer = createOptimizer(network, settings);
+  const state = createTrainingState(network, optimizer, random, message.seed);
+  const controller = new AbortController();
+  run = { network, data, settings, state, controller, paused: false, resume: null, running: true, info: null, fileName: `${data.name}-studio.safetensors` };
+  const current = run;
+  postMessage({ type: 'status', text: `Training on ${trainSet.count.toLocaleString('en')} images…` });
+  try {
+    await train(state, {
+      epochs: message.epochs,
+      batchSize: message.batchSize,
+      train: trainSet,
+      test: data.test,
+      validation,
+      ...recipeOptions(settings),
+      signal: controller.signal,
+      onProgress: (p) => postMessage({ type: 'progress', ...p, fraction: (p.epoch - 1 + p.done / p.total) / p.epochs }),
+      onStep: () => (current.paused ? new Promise((resume) => (current.resume = resume)) : undefined),
+      onEpoch: (record) => {
+        postMessage({ type: 'epoch', record });
+        if (record.epoch < message.epochs) sendReport(current, false);
+      },
+    });
+  } finally {
+    current.running = false;
+    optimizer.dispose();
+  }
+  sendReport(current, true);
+  postMessage({ type: 'status', text: controller.signal.aborted ? `Stopped after ${optimizer.step} steps.` : 'Trained.' });
+}
+
+function setPaused(paused) {
+  if (run === null || !run.running) return;
+  run.paused = paused;
+  if (!paused) {
+    run.resume?.();
+    run.resume = null;
+  }
+  postMessage({ type: 'paused', paused });
+}
+
+function exportModel(format) {
+  if (run === null || run.info === null) throw new XcnnError('no trained model yet; press Train first');
+  if (format !== 'safetensors') throw new XcnnError(`${format}: the page writes safetensors only; convert the file with \`xcnn export --format onnx\``);
+  const bytes = encodeModel(run.network, run.info);
+  const name = run.fileName;
+  postMessage({ type: 'file', format, name, bytes }, [bytes.buffer]);
+}
+
+onmessage = async ({ data: message }) => {
+  try {
+    if (message.type === 'train') await startTraining(message);
+    else if (message.type === 'pause') setPaused(true);
+    else if (message.type === 'resume') setPaused(false);
+    else if (message.type === 'stop') {
+      run?.controller.abort();
+      setPaused(false);
+    } else if (message.type === 'export') exportModel(message.format);
+  } catch (error) {
+    if (run !== null) run.running = false;
+    postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  }
+};
