@@ -23,6 +23,7 @@ import { predictImages } from '../src/eval/predict.js';
 import { packageRoot } from '../src/files/package-root.js';
 import { loadModel, readModelFile, shippedModelPath } from '../src/model/model-io.js';
 import { encodeRgbaPng } from '../src/render/png-encoder.js';
+import { METHOD_NAMES } from '../src/explain/methods/by-name.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { pageContent } from '../src/serve/served-file.js';
 
@@ -216,6 +217,20 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     await page.waitForFunction(() => document.getElementById('results-panel')!.dataset.state === 'final');
     expect(await page.textContent('#results-summary')).toMatch(/^Trained: test accuracy \d+\.\d\d% on 4 test images\.$/); // a fifth of each class held out: round(0.2 × 12) = 2 of each
     await page.waitForFunction(() => /^Model bars-studio\.safetensors: .*2 classes \(horizontal, vertical\), bars/.test(document.getElementById('model')!.textContent!));
+  }, 30_000);
+
+  it('shows every explanation method side by side on the digit explained last', async () => {
+    await page.locator('#digits button').nth(4).click();
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.input === 'test digit 4');
+    await modelReady(page);
+    await page.click('#compare-methods');
+    await page.waitForFunction(() => document.getElementById('methods-figure')!.dataset.state === 'ready', null, { timeout: 20_000 });
+    const methods = Number(await page.getAttribute('#methods-figure', 'data-methods'));
+    expect(methods).toBe(METHOD_NAMES.length); // the small network has a conv layer: every method applies
+    const { width, height } = await page.locator('#methods-figure').evaluate((img: HTMLImageElement) => img.decode().then(() => ({ width: img.naturalWidth, height: img.naturalHeight })));
+    expect(width).toBeGreaterThan((methods + 1) * 28 * 3); // a column per method and the input, each 28 px × 3
+    expect(height).toBeGreaterThan(28 * 3);
+    expect(await page.textContent('#status')).toMatch(new RegExp(`^${methods} methods compared in \\d+ ms\\.$`));
   }, 30_000);
 
   it('fits a phone, with its curves drawn at the screen\'s pixel density', async () => {

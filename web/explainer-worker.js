@@ -24,7 +24,13 @@
 //               { type: 'explained', id, input, predicted, target, probabilities, modelInput, overlay, width, height,
 //                 method, signed, seconds }   (modelInput: the model's input [C, H, W] that was explained)
 //               { type: 'blank', id } when the drawing holds no stroke yet
-import { createWasmBackendFromBytes, explainImages, greyFromRgba, loadModelFromBytes, methodByName, mnistDigit, XcnnError, zeroCentred } from '../dist/src/index.js';
+// and, for every method side by side on one input:
+//   in:  { type: 'compare', modelInput: Uint8Array [C·H·W] }   (an input explained before)
+//   out: { type: 'compared', png, methods, skipped: [{ method, reason }], predicted, seconds }  the figure of
+//        `xcnn faithfulness` (methodsComparisonPng): the input, then a column per method, each map of the
+//        predicted class; a signed map zero-centred in coolwarm. A method the network cannot take (a CAM
+//        method without a conv layer) is left out, with its reason.
+import { createWasmBackendFromBytes, explainImages, greyFromRgba, loadModelFromBytes, METHOD_NAMES, methodByName, methodsComparisonPng, mnistDigit, XcnnError, zeroCentred } from '../dist/src/index.js';
 import { modelImageFromRgba } from '../dist/src/explain/model-image.js';
 import { inputColour, overlayColor } from '../dist/src/render/overlay.js';
 import { coolwarm, jet } from '../dist/src/render/colormap.js';
@@ -154,6 +160,39 @@ function explain(message, modelInput) {
   };
 }
 
+/** Every method on one input [C, H, W], side by side in one figure (the faithfulness command's). */
+function compareMethods(modelInput) {
+  const started = performance.now();
+  const [channels, height, width] = model.network.inputShape;
+  if (modelInput.length !== channels * height * width) throw new XcnnError(`the input to compare has ${modelInput.length} values, but the model takes ${channels}×${height}×${width}`);
+  const set = { count: 1, channels, height, width, images: modelInput, labels: new Uint8Array(1) };
+  const titles = [];
+  const maps = [];
+  const signed = [];
+  const skipped = [];
+  let predicted = null;
+  for (const name of METHOD_NAMES) {
+    const method = methodByName(name);
+    let result;
+    try {
+      result = explainImages(model.network, set, method, { indices: [0] });
+    } catch (error) {
+      if (!(error instanceof XcnnError)) throw error;
+      skipped.push({ method: name, reason: error.message });
+      continue;
+    }
+    predicted = result.predicted[0];
+    const onInput = method.signed === true && result.mapHeight === height && result.mapWidth === width;
+    titles.push(method.title);
+    maps.push(onInput ? result.maps : result.heatmaps); // methodsComparisonPng zero-centres a signed map itself
+    signed.push(onInput);
+  }
+  const className = model.info.classNames[predicted] ?? String(predicted);
+  const row = { pixels: modelInput, label: `→${className.length <= 3 ? className : predicted}`, correct: true, heatmaps: maps };
+  const png = methodsComparisonPng(titles, [row], { width, height, channels, signed, title: `Each method's map of the predicted class, ${className}` });
+  return { type: 'compared', png, methods: titles, skipped, predicted, seconds: (performance.now() - started) / 1000 };
+}
+
 onmessage = async ({ data: message }) => {
   try {
     if (message.type === 'model') {
@@ -162,8 +201,13 @@ onmessage = async ({ data: message }) => {
     } else if (message.type === 'explain') {
       const modelInput = model === null ? null : modelInputOf(message);
       postMessage(modelInput === null ? { type: 'blank', id: message.id } : explain(message, modelInput));
+    } else if (message.type === 'compare') {
+      if (model === null) throw new XcnnError('no model loaded yet');
+      const answer = compareMethods(message.modelInput);
+      postMessage(answer, [answer.png.buffer]);
     }
   } catch (error) {
-    postMessage({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
+    const text = error instanceof Error ? error.message : String(error);
+    postMessage(message.type === 'compare' ? { type: 'compare-error', message: text } : { type: 'error', id: message.id, message: text });
   }
 };

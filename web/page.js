@@ -155,7 +155,34 @@ function showModel(name, model, kernels) {
   setStatus(`Ready; kernels: ${kernels}.`);
 }
 
+const methodsFigure = document.getElementById('methods-figure');
+let methodsFigureUrl = null;
+
+/** Every method side by side on the input explained last (a drawing or a test digit), as one figure. */
+document.getElementById('compare-methods').addEventListener('click', () => {
+  if (latest === null) return setStatus('Draw a digit or pick a test digit first: the methods are compared on the input explained last.', true);
+  methodsFigure.dataset.state = 'working';
+  worker.postMessage({ type: 'compare', modelInput: latest.modelInput.slice() });
+});
+
+function showMethodsFigure(answer) {
+  if (methodsFigureUrl !== null) URL.revokeObjectURL(methodsFigureUrl);
+  methodsFigureUrl = URL.createObjectURL(new Blob([answer.png], { type: 'image/png' }));
+  methodsFigure.src = methodsFigureUrl;
+  methodsFigure.alt = `Every explanation method's map of class ${classNames[answer.predicted]}, side by side: ${answer.methods.join(', ')}`;
+  methodsFigure.hidden = false;
+  methodsFigure.dataset.state = 'ready';
+  methodsFigure.dataset.methods = String(answer.methods.length);
+  const left = answer.skipped.map(({ method, reason }) => `${method} (${reason})`).join('; ');
+  setStatus(`${answer.methods.length} methods compared in ${Math.round(1000 * answer.seconds)} ms${left ? `; left out: ${left}` : ''}.`);
+}
+
 worker.onmessage = ({ data: answer }) => {
+  if (answer.type === 'compared') return showMethodsFigure(answer);
+  if (answer.type === 'compare-error') {
+    methodsFigure.dataset.state = 'error';
+    return setStatus(`Error: ${answer.message}`, true);
+  }
   if (answer.type === 'model') {
     modelReady = true;
     classNames = answer.classNames;
