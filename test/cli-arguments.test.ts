@@ -54,6 +54,7 @@ const REACHES_FILES: Record<string, { args: string[]; status: 1 | 2; error: RegE
   report: { args: ['--model', absentModel], status: 1, error: MODEL_MISSING },
   faithfulness: { args: ['--model', absentModel], status: 1, error: MODEL_MISSING },
   serve: { args: ['--model', absentModel], status: 1, error: /absent\.safetensors: cannot read the model: no such file/ },
+  'build-page': { args: ['--model', absentModel, '--out', join(work, 'page')], status: 1, error: /absent\.safetensors: cannot read the model: no such file/ },
   predict: { args: ['--model', absentModel, picture], status: 1, error: MODEL_MISSING },
   // gradcheck reads no file: a spec whose kernel is larger than its input is refused once the flags are read.
   gradcheck: { args: ['--arch', 'conv(2,9) flatten linear(2)', '--input', '1x4x4'], status: 2, error: /conv1/ },
@@ -125,8 +126,8 @@ describe('an unknown flag or command', () => {
     for (const [typed, meant] of [['trian', 'train'], ['evalute', 'evaluate'], ['explian', 'explain'], ['reprot', 'report'], ['faithfullness', 'faithfulness'], ['serv', 'serve'], ['predcit', 'predict'], ['gradchek', 'gradcheck'], ['verison', 'version']]) {
       expectOneLineError(await xcnn(typed), 2, `xcnn: unknown command '${typed}'; did you mean ${meant}? (see xcnn --help)`);
     }
-    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, predict, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
-    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, predict, report, faithfulness, serve, export, gradcheck (see xcnn --help)");
+    expectOneLineError(await xcnn('fit'), 2, "xcnn: unknown command 'fit'; commands: train, evaluate, explain, predict, report, faithfulness, serve, build-page, export, gradcheck (see xcnn --help)");
+    expectOneLineError(await xcnn('--epochs', '3'), 2, "xcnn: '--epochs' is not a command; the command comes first, e.g. xcnn train --epochs; commands: train, evaluate, explain, predict, report, faithfulness, serve, build-page, export, gradcheck (see xcnn --help)");
   });
 
   it('measures closeness by edits, a swap of neighbours counting one', () => {
@@ -299,6 +300,7 @@ describe('numbers out of range', () => {
     },
     faithfulness: { n: { min: 1, max: 100_000 }, steps: { min: 1, max: 1_000 }, sanity: { min: 1, max: 100_000 }, seed: SEED, 'figure-rows': { min: 0, max: 50 } },
     serve: { port: { min: 0, max: 65_535 } },
+    'build-page': { 'train-images': { min: 0, max: 60_000 }, 'test-images': { min: 1, max: 10_000 } },
     export: {},
     gradcheck: {
       classes: { min: 1, max: 4096 },

@@ -7,15 +7,17 @@
  * page's predictions and test accuracy; the page answers a click within a frame's round trip while it
  * trains, and Pause holds and Stop ends a run; the spec is checked as it is typed; a folder of pictures
  * (one sub-folder per class, made here) trains; the page fits a phone, with its curves drawn at the
- * screen's pixel density. Skipped with a message where chromium is missing, as test/page.test.ts.
+ * screen's pixel density; the static build (xcnn build-page) works from a plain static server. Skipped with a message where chromium is missing, as test/page.test.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
-import { loadDataset } from '../src/data/dataset-files.js';
+import { defaultDataDir, loadDataset } from '../src/data/dataset-files.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { evaluate } from '../src/eval/evaluate.js';
@@ -26,6 +28,8 @@ import { encodeRgbaPng } from '../src/render/png-encoder.js';
 import { METHOD_NAMES } from '../src/explain/methods/by-name.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { pageContent } from '../src/serve/served-file.js';
+import { staticPageFiles } from '../src/serve/static-page.js';
+import { pageDatasets } from '../src/serve/page-datasets.js';
 
 const CHROMIUM = process.env.XCNN_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -72,7 +76,9 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
 
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'xcnn-studio-'));
-    server = await startPageServer({ files: pageContent(packageRoot(), { bytes: readModelFile(shippedModelPath()), fileName: 'mnist-small.safetensors' }), port: 0 });
+    // MNIST only (Fashion-MNIST, where the machine has it, would be read and hashed for nothing here).
+    const mnistOnly = pageDatasets(defaultDataDir(), join(scratch, 'no-fashion-mnist'));
+    server = await startPageServer({ files: pageContent(packageRoot(), { bytes: readModelFile(shippedModelPath()), fileName: 'mnist-small.safetensors' }, mnistOnly), port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
     page.on('pageerror', (error) => errors.push(error.message));
@@ -232,6 +238,49 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     expect(height).toBeGreaterThan(28 * 3);
     expect(await page.textContent('#status')).toMatch(new RegExp(`^${methods} methods compared in \\d+ ms\\.$`));
   }, 30_000);
+
+  it('works as a static build (xcnn build-page) from a plain static file server, in a sub-folder, not cross-origin isolated', async () => {
+    const site = join(scratch, 'site');
+    for (const [path, bytes] of staticPageFiles(packageRoot(), readModelFile(shippedModelPath()), { trainImages: 300, testImages: 100, datasets: pageDatasets(defaultDataDir(), join(scratch, 'no-fashion-mnist')) })) {
+      mkdirSync(dirname(join(site, path)), { recursive: true });
+      writeFileSync(join(site, path), bytes);
+    }
+    // A static server of the plainest kind: files under /demo/ by path, a type by extension, no other headers.
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
+    const plain = createServer((request, response) => {
+      const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
+      const file = join(site, path.replace(/^\/demo\//, '').replace(/^$/, 'index.html') || 'index.html');
+      if (!path.startsWith('/demo/') || path.includes('..') || !existsSync(file) || !statSync(file).isFile()) return void response.writeHead(404).end();
+      response.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    });
+    await new Promise<void>((listening) => plain.listen(0, '127.0.0.1', listening));
+    const staticPage = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const staticErrors: string[] = [];
+    staticPage.on('pageerror', (error) => staticErrors.push(error.message));
+    try {
+      await staticPage.goto(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/demo/`);
+      await modelReady(staticPage);
+      expect(await staticPage.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await staticPage.textContent('#model')).toMatch(/^Model model\.safetensors: conv\(8,3\) relu maxpool\(2\)/);
+      const digits = readIdxFile(join(packageRoot(), 'data', 'page-digits-images-idx3-ubyte'));
+      const { predicted } = predictImages(loadModel(shippedModelPath(), await createWasmBackend()).network, digits.data, digits.dims[0]);
+      await staticPage.locator('#digits button').nth(7).click();
+      await staticPage.waitForFunction(() => document.getElementById('prediction')?.dataset.input === 'test digit 7');
+      await modelReady(staticPage);
+      expect(await staticPage.getAttribute('#prediction', 'data-predicted')).toBe(String(predicted[7]));
+      // The studio trains on the build's MNIST subset.
+      await staticPage.waitForFunction(() => (document.getElementById('dataset') as HTMLSelectElement).options.length > 0);
+      await settings(staticPage, { 'train-count': '300', 'test-count': '100', epochs: '1', batch: '8' });
+      await staticPage.click('#train');
+      expect(await trainState(staticPage, ['done', 'error'])).toBe('done');
+      await staticPage.waitForFunction(() => document.getElementById('results-panel')!.dataset.state === 'final');
+      expect(await staticPage.textContent('#results-summary')).toMatch(/^Trained: test accuracy \d+\.\d\d% on 100 test images\.$/);
+      expect(staticErrors).toEqual([]);
+    } finally {
+      await staticPage.close();
+      await new Promise((closed) => plain.close(closed));
+    }
+  }, 40_000);
 
   it('fits a phone, with its curves drawn at the screen\'s pixel density', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });

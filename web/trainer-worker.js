@@ -66,7 +66,7 @@ function sendReport(current, final) {
   const { network, data, settings, state } = current;
   const started = performance.now();
   const info = modelInfo(network, data, settings, state.history, null);
-  const report = modelReport({ network, info }, data.test, { title: 'the model trained here', mistakes: 16, classImages: 50, cells: 6, perCell: 3 });
+  const report = modelReport({ network, info }, data.test, { title: 'the model trained here', mistakes: 16, classImages: 20, cells: 6, perCell: 2 });
   info.metrics.testAccuracy = report.evaluation.accuracy;
   current.info = info;
   const { confusion, misclassified, classMeans, confusionCells } = report.figures;

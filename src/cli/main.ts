@@ -18,6 +18,7 @@ import { predictCommand, predictSpec } from './predict-command.js';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck-command.js';
 import { reportCommand, reportSpec } from './report-command.js';
 import { serveCommand, serveSpec } from './serve-command.js';
+import { buildPageCommand, buildPageSpec } from './build-page-command.js';
 import { trainCommand, trainSpec } from './train-command.js';
 
 /** A command's run function resolves to its exit status (0 when it returns nothing). */
@@ -29,6 +30,7 @@ const commands: Array<{ spec: CommandSpec; run: (values: FlagValues) => Promise<
   { spec: reportSpec, run: reportCommand },
   { spec: faithfulnessSpec, run: faithfulnessCommand },
   { spec: serveSpec, run: serveCommand },
+  { spec: buildPageSpec, run: buildPageCommand },
   { spec: exportSpec, run: exportCommand },
   { spec: gradcheckSpec, run: gradcheckCommand },
 ];

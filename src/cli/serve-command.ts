@@ -6,13 +6,11 @@
  */
 import { basename } from 'node:path';
 import { packageRoot } from '../files/package-root.js';
-import { readModelFile, shippedModelPath } from '../model/model-io.js';
-import { modelForPage } from '../serve/page-files.js';
-import { isOnnxModel } from '../onnx/onnx-sniff.js';
 import { checkedHost, DEFAULT_HOST, startPageServer } from '../serve/page-server.js';
 import { pageContent } from '../serve/served-file.js';
 import { numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
-import { archFlag, inputFlag, shippedModelNotice } from './common.js';
+import { archFlag, shippedModelNotice } from './common.js';
+import { pageModelFrom } from './serve-model.js';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
@@ -40,17 +38,9 @@ export const serveSpec: CommandSpec = {
 export async function serveCommand(values: FlagValues): Promise<number> {
   const port = numberValue(values, 'port')!;
   const host = checkedHost(String(values.host)); // checked by the flag table too; this strips an IPv6 address's brackets
-  const modelPath = values.model === undefined ? shippedModelPath() : String(values.model);
-  const arch = values.arch === undefined ? undefined : String(values.arch);
-  const input = values.input === undefined ? undefined : inputFlag(String(values.input));
-  // The model gets every command's checks before the server starts (a regular file of sane size that
-  // decodes), and the page is sent exactly the bytes checked.
-  const bytes = readModelFile(modelPath);
-  const onnx = isOnnxModel(bytes, modelPath);
-  const decode = onnx ? (await import('../onnx/onnx-import.js')).decodeOnnxModel : undefined; // loaded only for an ONNX file
-  const model = modelForPage(bytes, modelPath, { arch, input }, decode);
-  // An ONNX file goes to the page as safetensors, named so.
-  const files = pageContent(packageRoot(), { bytes: model, fileName: onnx ? `${basename(modelPath).replace(/\.onnx$/i, '')}.safetensors` : basename(modelPath) });
+  const model = await pageModelFrom(values);
+  const modelPath = model.path;
+  const files = pageContent(packageRoot(), model);
   const server = await startPageServer({ files, host, port });
   if (values.model === undefined) console.error(shippedModelNotice()); // once the server is up: a refusal stays one line
   if (!server.loopback) {
