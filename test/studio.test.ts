@@ -7,7 +7,8 @@
  * page's predictions and test accuracy; the page answers a click within a frame's round trip while it
  * trains, and Pause holds and Stop ends a run; the spec is checked as it is typed; a folder of pictures
  * (one sub-folder per class, made here) trains; the page fits a phone, with its curves drawn at the
- * screen's pixel density; the static build (xcnn build-page) works from a plain static server. Skipped with a message where chromium is missing, as test/page.test.ts.
+ * screen's pixel density; a screenshot of the studio after the run is saved to runs/page/studio.png (or
+ * $XCNN_STUDIO_SCREENSHOT); the static build (xcnn build-page) works from a plain static server. Skipped with a message where chromium is missing, as test/page.test.ts.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -34,6 +35,8 @@ import { pageDatasets } from '../src/serve/page-datasets.js';
 const CHROMIUM = process.env.XCNN_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`SKIPPED: the studio's browser test needs ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
+
+const screenshotPath = process.env.XCNN_STUDIO_SCREENSHOT ?? join(packageRoot(), 'runs', 'page', 'studio.png');
 
 const TRAIN_IMAGES = 600;
 const TEST_IMAGES = 300;
@@ -136,6 +139,9 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     // The trained model now explains the drawings above.
     await page.waitForFunction(() => /^Model mnist-studio\.safetensors: conv\(8,3\)/.test(document.getElementById('model')!.textContent!));
     expect(errors).toEqual([]);
+    mkdirSync(dirname(screenshotPath), { recursive: true });
+    await page.locator('#studio').screenshot({ path: screenshotPath });
+    console.log(`screenshot: ${screenshotPath}`);
   }, 40_000);
 
   it('downloads the model, which loads in the Node API with the page\'s test accuracy and predictions', async () => {

@@ -14,9 +14,9 @@ import { pageModelFrom } from './serve-model.js';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
-  brief: 'Serves the page where you draw a digit and see it explained.',
+  brief: 'Serves the page where you draw a digit and see it explained, and train a network in the tab.',
   summary:
-    'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files, read once at start-up. Ctrl-C stops.',
+    'Serves the page where you draw a digit (mouse, finger or pen) and watch its prediction and explanation update as you draw, and where the studio trains a network on MNIST, Fashion-MNIST or a folder of your pictures, with live curves and the report\'s figures. The network runs in the browser, on the WebAssembly kernels in a Web Worker; the server listens on 127.0.0.1 and sends only the page\'s files, read once at start-up. Ctrl-C stops.',
   usage: 'xcnn serve [--port 8080] [--host 127.0.0.1] [--model FILE] [--arch SPEC] [--input CxHxW]',
   flags: {
     port: { type: 'string', value: 'N', help: 'The port to listen on; 0 picks a free one.', default: '8080', range: wholeRange(0, 65_535) },
