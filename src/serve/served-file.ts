@@ -22,7 +22,7 @@ import { datasetManifest, DATASETS_URL_PATH, pageDatasets, type ServedDataset } 
 export interface ServedFile {
   body: Buffer; // shared by every answer
   contentType: string;
-  etag: string; // strong: "sha256 of the body, base64url"
+  readonly etag: string; // strong: "sha256 of the body, base64url" (hashed on first use)
   headers?: Readonly<Record<string, string>>; // extra headers of this file (the model's file name)
 }
 
@@ -32,10 +32,22 @@ export type ServedFiles = ReadonlyMap<string, ServedFile>;
 /** The largest page file read (the page's scripts and styles, the core modules, the kernels: all far smaller). */
 export const MAX_PAGE_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Bytes to send, with their type and ETag; `headers` adds headers of their own. */
+/**
+ * Bytes to send, with their type and ETag; `headers` adds headers of their own. The ETag is hashed when it is
+ * first asked for, once: the data sets' 85 MB would otherwise hold up every start of the server by their hashing,
+ * for files a session may never ask for (the bytes are in memory and never change, so the tag is the same).
+ */
 export function servedBytes(bytes: Uint8Array, contentType: string, headers?: Record<string, string>): ServedFile {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url')}"`, headers };
+  let etag: string | undefined;
+  return {
+    body,
+    contentType,
+    get etag() {
+      return (etag ??= `"${createHash('sha256').update(body).digest('base64url')}"`);
+    },
+    headers,
+  };
 }
 
 /** Every file of an allow-list, read now (each a regular file of sane size, else a one-line error naming it). */

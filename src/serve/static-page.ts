@@ -3,7 +3,7 @@
  * by URL path, so any static file server (or host) serves the page, the studio and its data with no xcnn
  * server behind it:
  *
- *   DIR/index.html                      the page (the server's `/`), and web/index.html as the server has it
+ *   DIR/index.html                      the page (the server's `/`)
  *   DIR/web/…                           the page's scripts and styles
  *   DIR/dist/src/…                      the core modules they import (page-files.ts's walk)
  *   DIR/build/kernels(-relaxed).wasm    the kernels
