@@ -397,7 +397,7 @@ describe('xcnn serve', () => {
       expect(serve.stderr(), host).toBe(`${SHIPPED_NOTICE}\n`);
       expect(await serve.stop()).toBe(0);
     }
-  }, 60_000);
+  }, 120_000); // six starts, each reading the studio's data sets (85 MB) once: seconds each on a loaded machine
 
   it('refuses a blank --host, a bad --port, a --host not of this machine, and a --model that is missing, a FIFO, a folder, a device or not a model — each in one line, before listening', () => {
     const work = mkdtempSync(join(tmpdir(), 'xcnn-serve-'));

@@ -12,6 +12,7 @@
 // #prediction carries data-predicted (the class, or '' when blank) and data-input ('drawing', or
 // 'test digit N' for the N-th of the row) of what it shows, and #legend data-colormap ('jet' or 'coolwarm').
 import { METHOD_NAMES, parseIdx } from '../dist/src/index.js';
+import { isOnnxModel } from '../dist/src/onnx/onnx-sniff.js';
 import { DigitCanvas } from './digit-canvas.js';
 import { ProbabilityBars } from './probability-bars.js';
 
@@ -280,9 +281,31 @@ document.getElementById('clear').addEventListener('click', () => {
   updateState();
 });
 
+/**
+ * An ONNX file made into the safetensors bytes the worker reads: decoded here, on this thread, by the 'xcnn/onnx'
+ * modules (loaded now, with protobufjs through the page's import map) on the reference backend, as
+ * `xcnn export --format safetensors` converts one. A file that is no model of ours fails here, in one line.
+ */
+async function safetensorsOfOnnx(bytes, name) {
+  const [{ decodeOnnxModel }, { encodeModel, ReferenceBackend }] = await Promise.all([import('../dist/src/onnx/onnx-import.js'), import('../dist/src/index.js')]);
+  const { network, info } = decodeOnnxModel(bytes, name, new ReferenceBackend());
+  try {
+    return encodeModel(network, info);
+  } finally {
+    network.dispose();
+  }
+}
+
 document.getElementById('model-file').addEventListener('change', async (event) => {
   const file = event.target.files[0];
-  if (file) loadModel(new Uint8Array(await file.arrayBuffer()), file.name);
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (!isOnnxModel(bytes, file.name)) return loadModel(bytes, file.name);
+  try {
+    loadModel(await safetensorsOfOnnx(bytes, file.name), file.name);
+  } catch (error) {
+    setStatus(`Error: ${error.message}${modelReady ? ' (the previous model is still in use)' : ''}`, true);
+  }
 });
 
 clearOverlay();

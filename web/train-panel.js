@@ -3,7 +3,7 @@
 // one sub-folder per class), the settings; Train / Pause / Stop. The training runs in trainer-worker.js;
 // this thread only draws the progress, the curves and the figures the worker sends, so the page answers
 // input while it trains. The trained model goes to the explainer above (page.js, the 'xcnn:model' event)
-// and can be downloaded as safetensors or ONNX; nothing leaves the machine.
+// and can be downloaded as safetensors or ONNX (written on this thread: downloadOnnx); nothing leaves the machine.
 //
 // For tests and curious readers: #train-panel data-state is 'idle', 'loading', 'training', 'paused',
 // 'done' or 'error'; #results-panel data-state is 'empty', 'partial' (figures of an epoch) or 'final', with
@@ -202,6 +202,22 @@ function download(bytes, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/**
+ * The trained model as ONNX (opset 13, as `xcnn export` writes it): the model file read on this thread's
+ * reference backend and written by the 'xcnn/onnx' encoder, loaded on first use (protobufjs comes through the
+ * page's import map; a module worker has no import map, so this is not the training worker's job).
+ */
+async function downloadOnnx() {
+  if (model === null) return;
+  const [{ encodeOnnxModel }, { loadModelFromBytes, ReferenceBackend }] = await Promise.all([import('../dist/src/onnx/onnx-export.js'), import('../dist/src/index.js')]);
+  const { network, info } = loadModelFromBytes(model.bytes, new ReferenceBackend(), model.name);
+  try {
+    download(encodeOnnxModel(network, info), model.name.replace(/\.safetensors$/, '.onnx'));
+  } finally {
+    network.dispose();
+  }
+}
+
 /** Hands the trained model to the explainer above (page.js), which then explains drawings with it. */
 function useTrainedModel() {
   if (model === null) return;
@@ -224,10 +240,9 @@ worker.onmessage = ({ data: message }) => {
     if (message.final) setState('done');
   } else if (message.type === 'model') {
     model = { bytes: new Uint8Array(message.bytes), name: message.name };
-    for (const id of ['download-safetensors', 'use-trained']) $(id).disabled = false;
+    for (const id of ['download-safetensors', 'download-onnx', 'use-trained']) $(id).disabled = false;
     if (panel.dataset.state === 'done') useTrainedModel();
-  } else if (message.type === 'file') download(message.bytes, message.name);
-  else if (message.type === 'error') {
+  } else if (message.type === 'error') {
     $('train-status').textContent = `Error: ${message.message}`;
     $('train-status').classList.add('error');
     setState(model === null ? 'error' : 'done');
@@ -319,6 +334,7 @@ trainButton.addEventListener('click', startTraining);
 pauseButton.addEventListener('click', () => worker.postMessage({ type: panel.dataset.state === 'paused' ? 'resume' : 'pause' }));
 stopButton.addEventListener('click', () => worker.postMessage({ type: 'stop' }));
 $('download-safetensors').addEventListener('click', () => model && download(model.bytes, model.name));
+$('download-onnx').addEventListener('click', () => downloadOnnx().catch((error) => ($('train-status').textContent = `Error: ${error.message}`)));
 $('use-trained').addEventListener('click', useTrainedModel);
 window.addEventListener('resize', () => {
   lossCurve.resize();

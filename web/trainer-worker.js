@@ -6,12 +6,11 @@
 // keeping the weights trained so far. After every epoch, and when the run ends, it builds the report's
 // figures with the core's own code (modelReport: confusion matrix, misclassified test images with their
 // Grad-CAM, per-class mean maps, the confusion cells explained) and sends the model file (safetensors,
-// encodeModel) so the page can explain drawings with it and download it; ONNX on request (encodeOnnxModel).
+// encodeModel) so the page can explain drawings with it and download it (as ONNX too, written by the page).
 //
 // Messages in:  { type: 'train', root, data, spec, epochs, batchSize, learningRate, augment, validationSplit, seed }
 //                 data: { kind: 'served', dataset, trainCount, testCount } | { kind: 'folder', name, files, classNames, input }
 //               { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
-//               { type: 'export', format: 'safetensors' | 'onnx' }
 // Messages out: { type: 'status', text }
 //               { type: 'data', name, classNames, input, train, validation, test }   the image counts
 //               { type: 'progress', epoch, epochs, done, total, loss, accuracy, imagesPerSecond, fraction }
@@ -19,7 +18,6 @@
 //               { type: 'paused', paused }
 //               { type: 'report', final, stopped, accuracy, figures: { confusion, misclassified, classMeans, confusionCells } }
 //               { type: 'model', bytes, name }                    the model file (safetensors) of the weights now
-//               { type: 'file', format, name, bytes }             an exported model
 //               { type: 'error', message }
 import { createNetwork, createTrainingState, createWasmBackendFromBytes, encodeModel, modelReport, Random, splitValidation, train, XcnnError } from '../dist/src/index.js';
 import { createOptimizer, recipeOptions } from '../dist/src/train/recipe.js';
@@ -133,14 +131,6 @@ function setPaused(paused) {
   postMessage({ type: 'paused', paused });
 }
 
-function exportModel(format) {
-  if (run === null || run.info === null) throw new XcnnError('no trained model yet; press Train first');
-  if (format !== 'safetensors') throw new XcnnError(`${format}: the page writes safetensors only; convert the file with \`xcnn export --format onnx\``);
-  const bytes = encodeModel(run.network, run.info);
-  const name = run.fileName;
-  postMessage({ type: 'file', format, name, bytes }, [bytes.buffer]);
-}
-
 onmessage = async ({ data: message }) => {
   try {
     if (message.type === 'train') await startTraining(message);
@@ -149,7 +139,7 @@ onmessage = async ({ data: message }) => {
     else if (message.type === 'stop') {
       run?.controller.abort();
       setPaused(false);
-    } else if (message.type === 'export') exportModel(message.format);
+    }
   } catch (error) {
     if (run !== null) run.running = false;
     postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });

@@ -8,6 +8,7 @@
  *                                        by walking their static imports (the same graph a bundler
  *                                        would take; src/index.ts's walk test keeps it free of Node)
  *   /build/kernels.wasm, kernels-relaxed.wasm   the WebAssembly kernels (plain and relaxed SIMD)
+ *   /web/vendor/protobuf.min.js          protobufjs's browser build, for ONNX in and out (PAGE_IMPORT_MAP)
  *   /data/page-digits-*-ubyte            the row of MNIST test digits the page shows
  *   /model.safetensors                   the model the page starts with (default: data/mnist-small.safetensors),
  *                                        sent from the bytes `xcnn serve` read and checked (served-file.ts)
@@ -19,6 +20,7 @@
  * else unknown is not found.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { ReferenceBackend } from '../backend/reference/index.js';
 import { XcnnError } from '../errors.js';
@@ -28,8 +30,18 @@ import { isOnnxModel } from '../onnx/onnx-sniff.js';
 /** The page's own files, in web/ (the scripts' imports are added to these). */
 export const PAGE_FILES = [
   'web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js',
-  'web/train-panel.js', 'web/trainer-worker.js', 'web/training-curves.js', 'web/training-data.js',
+  'web/train-panel.js', 'web/trainer-worker.js', 'web/training-curves.js', 'web/training-data.js', 'web/protobuf-light.js',
 ];
+
+/**
+ * The bare specifiers web/index.html's import map resolves, and the page's module each goes to: the ONNX
+ * modules (src/onnx, for ONNX in and out on the page's main thread) import protobufjs, whose browser build
+ * the page loads as a classic script (PROTOBUF_URL_PATH) and web/protobuf-light.js exports.
+ */
+export const PAGE_IMPORT_MAP: Readonly<Record<string, string>> = { 'protobufjs/light.js': 'web/protobuf-light.js' };
+
+/** Where the page loads protobufjs's browser build from (the package's dist/light/protobuf.min.js). */
+export const PROTOBUF_URL_PATH = '/web/vendor/protobuf.min.js';
 
 /** Files the page fetches at run time (not imported): the kernels and the example digits. */
 export const PAGE_DATA_FILES = ['build/kernels.wasm', 'build/kernels-relaxed.wasm', 'data/page-digits-images-idx3-ubyte', 'data/page-digits-labels-idx1-ubyte'];
@@ -71,10 +83,20 @@ export function pageFiles(root: string): PageFiles {
   const scripts = PAGE_FILES.filter((file) => file.endsWith('.js')).map((file) => join(root, file));
   for (const module of importedModules(scripts, root)) add(relative(root, module));
   for (const file of PAGE_DATA_FILES) add(file);
+  files.set(PROTOBUF_URL_PATH, protobufBrowserBuild(root));
   // The page is at '/' only: its links (web/page.css, web/page.js) are relative to the page's root.
   files.delete('/web/index.html');
   files.set('/', join(root, 'web/index.html'));
   return files;
+}
+
+/** protobufjs's browser build (UMD: it sets globalThis.protobuf): the package's own copy, else the one Node resolves (a hoisted install). */
+function protobufBrowserBuild(root: string): string {
+  const build = ['dist', 'light', 'protobuf.min.js'];
+  const own = join(root, 'node_modules', 'protobufjs', ...build);
+  const file = existsSync(own) ? own : join(dirname(createRequire(import.meta.url).resolve('protobufjs/package.json')), ...build);
+  if (!existsSync(file)) throw new XcnnError(`${file}: missing; the page's ONNX in and out needs protobufjs's browser build (reinstall the package)`, { code: 'ERR_SETUP' });
+  return file;
 }
 
 /**
@@ -108,6 +130,7 @@ export function importedModules(entries: string[], root: string): string[] {
   const reached: string[] = [];
   const visit = (file: string) => {
     for (const specifier of importSpecifiers(readFileSync(file, 'utf8'))) {
+      if (specifier in PAGE_IMPORT_MAP) continue; // the import map's module, itself one of PAGE_FILES
       if (!specifier.startsWith('./') && !specifier.startsWith('../')) throw new XcnnError(`${file}: imports '${specifier}', which a browser cannot load without a bundler`, { code: 'ERR_SETUP' });
       const target = resolve(dirname(file), specifier);
       if (relative(root, target).startsWith('..')) throw new XcnnError(`${file}: imports '${specifier}', outside the package`, { code: 'ERR_SETUP' });
