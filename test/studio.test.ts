@@ -144,7 +144,11 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     await page.waitForFunction(() => /^Model mnist-studio\.safetensors: conv\(8,3\)/.test(document.getElementById('model')!.textContent!));
     expect(errors).toEqual([]);
     mkdirSync(dirname(screenshotPath), { recursive: true });
-    const studio = (await page.locator('#studio').boundingBox())!; // the settings, the curves and the first figures
+    // The settings, the curves and the first figures, in page coordinates (a full-page clip's).
+    const studio = await page.evaluate(() => {
+      const box = document.getElementById('studio')!.getBoundingClientRect();
+      return { x: box.x + scrollX, y: box.y + scrollY, width: box.width, height: box.height };
+    });
     await page.screenshot({ path: screenshotPath, fullPage: true, clip: { x: studio.x, y: studio.y, width: studio.width, height: Math.min(studio.height, 1350) } });
     console.log(`screenshot: ${screenshotPath}`);
   }, 120_000);
