@@ -23,6 +23,7 @@ import { fileForRequest, importSpecifiers, MAX_TARGET_LENGTH, MODEL_URL_PATH, pa
 import { checkedHost, isLoopbackAddress, startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { etagMatches, pageContent } from '../src/serve/served-file.js';
 import { DATASETS_URL_PATH, pageDatasets } from '../src/serve/page-datasets.js';
+import { defaultDataDir } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
 
 const root = packageRoot();
@@ -210,6 +211,43 @@ describe('the page server (src/serve/page-server.ts)', () => {
     expect(again.headers.etag).toBe(etag);
     expect((await get(server.port, '/web/page.js', 'GET', { 'If-None-Match': '"something else"' })).status).toBe(200);
     expect((await get(server.port, '/web/page.css', 'GET', { 'If-None-Match': etag })).status).toBe(200); // another file's tag
+  });
+
+  it('sends one byte range with 206 and Content-Range, a range past the end with 416, and the whole file otherwise', async () => {
+    const model = readFileSync(shippedModelPath());
+    const size = model.length;
+    const part = await get(server.port, MODEL_URL_PATH, 'GET', { Range: 'bytes=8-23' });
+    expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 8-23/${size}`);
+    expect(part.body.equals(model.subarray(8, 24))).toBe(true);
+    const suffix = await get(server.port, MODEL_URL_PATH, 'GET', { Range: 'bytes=-10' });
+    expect([suffix.status, suffix.headers['content-range']]).toEqual([206, `bytes ${size - 10}-${size - 1}/${size}`]);
+    expect(suffix.body.equals(model.subarray(size - 10))).toBe(true);
+    const tail = await get(server.port, MODEL_URL_PATH, 'GET', { Range: `bytes=${size - 3}-` });
+    expect(tail.body.equals(model.subarray(size - 3))).toBe(true);
+    const beyond = await get(server.port, MODEL_URL_PATH, 'GET', { Range: `bytes=${size}-` });
+    expect([beyond.status, beyond.headers['content-range']]).toEqual([416, `bytes */${size}`]);
+    const head = await get(server.port, MODEL_URL_PATH, 'HEAD', { Range: 'bytes=0-99' });
+    expect([head.status, head.headers['content-length'], head.body.length]).toEqual([206, '100', 0]);
+    // Ignored, so the whole file comes: several ranges, a malformed or reversed one, an If-Range of other bytes.
+    for (const headers of [{ Range: 'bytes=0-1,4-5' }, { Range: 'bytes=a-b' }, { Range: 'bytes=9-3' }, { Range: 'items=0-1' }, { Range: 'bytes=0-1', 'If-Range': '"other"' }]) {
+      const whole = await get(server.port, MODEL_URL_PATH, 'GET', headers);
+      expect(whole.status, JSON.stringify(headers)).toBe(200);
+      expect(whole.body.equals(model)).toBe(true);
+    }
+    const current = String(part.headers.etag);
+    expect((await get(server.port, MODEL_URL_PATH, 'GET', { Range: 'bytes=0-1', 'If-Range': current })).status).toBe(206);
+  });
+
+  it('serves the studio\'s data sets: the manifest, and MNIST\'s first images by a range', async () => {
+    const manifest = JSON.parse((await get(server.port, DATASETS_URL_PATH)).body.toString('utf8'));
+    const mnist = manifest.datasets.find((d: { name: string }) => d.name === 'mnist');
+    expect(mnist.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // 16 header bytes and the first image (28 × 28), as the studio asks for them.
+    const first = await get(server.port, `/${mnist.files.trainImages}`, 'GET', { Range: `bytes=0-${16 + 784 - 1}` });
+    expect(first.status).toBe(206);
+    const original = readFileSync(join(defaultDataDir(), 'train-images-idx3-ubyte'));
+    expect(first.body.equals(original.subarray(0, 16 + 784))).toBe(true);
   });
 
   it.each([...TRAVERSALS.filter((t) => t !== 'web/page.js'), '/package.json', '/src/index.ts', '/dist/src/cli/main.js', '/dist/src/node.js', '/node_modules/vitest/package.json', '/web/', '/web', '/data/README.md'])(

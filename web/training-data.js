@@ -1,13 +1,14 @@
 // web/training-data.js — the images the studio trains on, made into the core's image sets (ImageSet:
 // { count, channels, height, width, images: bytes [N, C, H, W], labels }), in the training worker:
 //
-//   a served data set (data/datasets.json lists them: MNIST, Fashion-MNIST) → fetch its four IDX files
-//     (a `.gz` one unzipped by the browser's DecompressionStream) → parseIdx → the first `trainCount`
-//     training and `testCount` test images;
+//   a served data set (data/datasets.json lists them: MNIST, Fashion-MNIST) → the first `trainCount`
+//     training and `testCount` test images of its four IDX files (a plain file's by Range requests; a `.gz`
+//     one fetched whole and unzipped by the browser's DecompressionStream) → parseIdx;
 //   a dropped folder (one sub-folder per class) → each file decoded by the browser (createImageBitmap →
 //     OffscreenCanvas → RGBA) → modelImageFromRgba (its channels, resized to the input size, as
 //     `xcnn train --data DIR` converts a picture) → a stratified test split with the folder split's seed.
 import { parseIdx, stratifiedHoldOut, XcnnError } from '../dist/src/index.js';
+import { MAX_HEADER_LENGTH, parseIdxHeader } from '../dist/src/data/idx.js';
 import { modelImageFromRgba } from '../dist/src/explain/model-image.js';
 import { TEST_SPLIT_SEED } from '../dist/src/data/image-folder.js';
 
@@ -29,18 +30,54 @@ function imageSetOf(images, labels, count, source) {
   return { count: n, channels, height, width, images: images.data.slice(0, n * size), labels: Uint8Array.from(labels.data.subarray(0, n)) };
 }
 
-/** Each served data set's four IDX arrays, fetched and parsed once per worker (MNIST's training images: 47 MB). */
+/** Bytes `first` to `last` of a file (a Range request): { bytes, partial } — partial false when the server sent it whole. */
+async function fetchRange(url, first, last, path) {
+  const response = await fetch(url, { headers: { Range: `bytes=${first}-${last}` } });
+  if (!response.ok) throw new XcnnError(`${path}: ${response.status} ${response.statusText}; the server does not have this data set`);
+  return { bytes: new Uint8Array(await response.arrayBuffer()), partial: response.status === 206 };
+}
+
+/**
+ * The first `count` records of an IDX file (all of them if it has fewer): for a plain file the header, then
+ * only the bytes of those records, by Range requests — MNIST's 600 first images are 0.5 MB of its 47 — made
+ * into an IDX file of `count` records; a gzipped file, or a server that ignores Range, is read whole.
+ */
+export async function fetchIdxPrefix(root, path, count) {
+  if (path.endsWith('.gz')) return parseIdx(await fetchDataFile(root, path), path);
+  const url = new URL(path, root);
+  const head = await fetchRange(url, 0, MAX_HEADER_LENGTH - 1, path);
+  if (!head.partial) return parseIdx(head.bytes, path);
+  const { dims, elementBytes, headerLength } = parseIdxHeader(head.bytes, path);
+  const recordBytes = dims.slice(1).reduce((product, d) => product * d, elementBytes);
+  const n = Math.min(count, dims[0]);
+  const prefix = await fetchRange(url, 0, headerLength + n * recordBytes - 1, path);
+  if (!prefix.partial) return parseIdx(prefix.bytes, path);
+  new DataView(prefix.bytes.buffer, prefix.bytes.byteOffset).setUint32(4, n); // the header now counts the records sent
+  return parseIdx(prefix.bytes, path);
+}
+
+/** Each served data set's first images as fetched, per file and count, so the same Train again fetches nothing. */
 const fetched = new Map();
 
-/** A served data set's first `trainCount` training and `testCount` test images. */
-export async function servedDataset(root, dataset, trainCount, testCount) {
-  const key = new URL(dataset.files.trainImages, root).href;
+function fetchedIdx(root, path, count) {
+  const key = `${new URL(path, root).href}#${count}`;
   if (!fetched.has(key)) {
-    const parsed = Promise.all(['trainImages', 'trainLabels', 'testImages', 'testLabels'].map(async (role) => parseIdx(await fetchDataFile(root, dataset.files[role]), dataset.files[role])));
+    const parsed = fetchIdxPrefix(root, path, count);
     fetched.set(key, parsed);
     parsed.catch(() => fetched.delete(key)); // a failed fetch is tried again on the next Train
   }
-  const [trainImages, trainLabels, testImages, testLabels] = await fetched.get(key);
+  return fetched.get(key);
+}
+
+/** A served data set's first `trainCount` training and `testCount` test images. */
+export async function servedDataset(root, dataset, trainCount, testCount) {
+  const { files } = dataset;
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
+    fetchedIdx(root, files.trainImages, trainCount),
+    fetchedIdx(root, files.trainLabels, trainCount),
+    fetchedIdx(root, files.testImages, testCount),
+    fetchedIdx(root, files.testLabels, testCount),
+  ]);
   return {
     name: dataset.name,
     classNames: dataset.classNames,

@@ -9,7 +9,11 @@
  * WebAssembly.Memory the wasm backend runs on.
  *
  *   GET, HEAD of an allowed path     200 with Content-Length and a strong ETag (HEAD: no body);
- *                                    304 when If-None-Match names the ETag
+ *                                    304 when If-None-Match names the ETag;
+ *                                    206 with Content-Range for one byte range (`Range: bytes=A-B`, `A-`, `-N`),
+ *                                    416 for a range past the end — the studio asks for the first images of a
+ *                                    data set this way, not all 47 MB (several ranges, or an If-Range that is not
+ *                                    the ETag: the whole file, 200, as RFC 9110 allows)
  *   any other path                   404 (`..`, encoded or not, absolute, NUL, backslash, too long: never looked up)
  *   a target that is no path         400 (Node's parser); headers past 16 KB: 431 (Node's parser)
  *   any other method                 405 with Allow: GET, HEAD
@@ -92,10 +96,38 @@ function answer(request: IncomingMessage, response: ServerResponse, files: Serve
   if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
   const file = fileForRequest(request.url ?? '', files);
   if (file === null) return text(404, 'not found\n');
-  const headers = { 'Content-Type': file.contentType, ETag: file.etag, ...file.headers };
+  const headers = { 'Content-Type': file.contentType, ETag: file.etag, 'Accept-Ranges': 'bytes', ...file.headers };
   if (etagMatches(request.headers['if-none-match'], file.etag)) return void response.writeHead(304, headers).end();
-  response.writeHead(200, { ...headers, 'Content-Length': file.body.length });
+  const size = file.body.length;
+  const ifRange = request.headers['if-range'];
+  const range = byteRange(request.headers.range, Array.isArray(ifRange) ? ifRange.join(',') : ifRange, file.etag, size);
+  if (range === 'unsatisfiable') return text(416, 'range not satisfiable\n', { 'Content-Range': `bytes */${size}` });
+  if (range !== null) {
+    response.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.first}-${range.last}/${size}`, 'Content-Length': range.last - range.first + 1 });
+    return void response.end(request.method === 'HEAD' ? undefined : file.body.subarray(range.first, range.last + 1)); // a view: no copy
+  }
+  response.writeHead(200, { ...headers, 'Content-Length': size });
   response.end(request.method === 'HEAD' ? undefined : file.body);
+}
+
+/**
+ * The one byte range a Range header asks of a file of `size` bytes (RFC 9110 §14.1.2), first and last
+ * inclusive: null to send the whole file (no header, a unit other than bytes, several ranges, a malformed or
+ * reversed one, or an If-Range that is not the file's ETag), 'unsatisfiable' for a range that starts past the
+ * end or a suffix of zero bytes.
+ */
+export function byteRange(header: string | undefined, ifRange: string | undefined, etag: string, size: number): { first: number; last: number } | 'unsatisfiable' | null {
+  if (header === undefined || (ifRange !== undefined && ifRange.trim() !== etag)) return null;
+  const match = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header.trim());
+  if (match === null || (match[1] === '' && match[2] === '')) return null;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    return suffix === 0 || size === 0 ? 'unsatisfiable' : { first: Math.max(0, size - suffix), last: size - 1 };
+  }
+  const first = Number(match[1]);
+  if (match[2] !== '' && Number(match[2]) < first) return null; // reversed: not a range at all
+  if (first >= size) return 'unsatisfiable';
+  return { first, last: match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1) };
 }
 
 /**
