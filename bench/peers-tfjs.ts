@@ -98,7 +98,7 @@ await serveDriver(async (config) => {
   const trains = tf.getKernel('Conv2DBackpropFilter', backendName) !== undefined;
   const model_: PeerModel = {
     parameters,
-    detail: `TensorFlow.js ${tf.version_core}, ${backendName} backend${backendName === 'wasm' ? ` (${(require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount()} threads)` : ''}`,
+    detail: `TensorFlow.js ${tf.version_core}, ${backendName} backend${backendName === 'wasm' ? `, ${(require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount()} thread(s)` : ''}`,
     predict: async (batch) => {
       const logits = tf.tidy(() => apply(model.layers, images(batch)));
       const values = await logits.data();
