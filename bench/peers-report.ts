@@ -116,7 +116,8 @@ export function svgTable(file: PeersFile): string {
   const rowHeight = 22;
   const top = 48;
   const tableWidth = widths.reduce((a, b) => a + b, 0);
-  const width = tableWidth + barWidth + 24;
+  const longestReason = Math.max(0, ...rows.filter((_, r) => file.results[r].status !== 'ok').map((row) => row[2].length));
+  const width = Math.max(tableWidth + barWidth + 24, 8 + widths[0] + widths[1] + charWidth * longestReason + 8);
   const height = top + rowHeight * (rows.length + 1) + 16;
   const fastest = Math.max(1, ...file.results.map((result) => (result.status === 'ok' ? (result.inferImagesPerSecond ?? 0) : 0)));
   const parts: string[] = [
