@@ -12,13 +12,14 @@ import type { BenchContext, BenchGroup, BenchRow } from './bench-group.js';
 import { gemmShapesGroup } from './gemm-shapes.js';
 import { inferenceGroup } from './inference.js';
 import { layersGroup } from './layers.js';
+import { peersGroup } from './peers.js';
 import { pytorchGroup } from './pytorch.js';
 import { cliGroup } from './cli.js';
 import { simdCeilingGroup } from './simd-ceiling.js';
 import { threadsGroup } from './threads.js';
 import { presetTrainingStepGroup, trainingStepGroup } from './training-step.js';
 
-const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, presetTrainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup];
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, presetTrainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup, peersGroup];
 
 /**
  * `npm run bench -- --only NAME[,NAME]` runs the groups whose names contain one of the NAMEs (any case),
