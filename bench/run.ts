@@ -14,11 +14,12 @@ import { inferenceGroup } from './inference.js';
 import { layersGroup } from './layers.js';
 import { pytorchGroup } from './pytorch.js';
 import { cliGroup } from './cli.js';
+import { explainGroup } from './explain.js';
 import { simdCeilingGroup } from './simd-ceiling.js';
 import { threadsGroup } from './threads.js';
 import { presetTrainingStepGroup, trainingStepGroup } from './training-step.js';
 
-const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, presetTrainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup];
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, presetTrainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup, explainGroup];
 
 /**
  * `npm run bench -- --only NAME[,NAME]` runs the groups whose names contain one of the NAMEs (any case),

@@ -11,6 +11,7 @@ import type { Floats } from '../src/backend/backend.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { methodByName, type MethodName } from '../src/explain/methods/by-name.js';
+import { explainForTargets } from '../src/explain/explain-for-targets.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
 import { networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
@@ -121,6 +122,22 @@ describe('explanation methods on the pool', () => {
     if (serial.completenessGaps) expect(bytes(pooled.completenessGaps!)).toBe(bytes(serial.completenessGaps));
     // Not trivially equal: the maps say something.
     expect(serial.maps.some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('explanations for targets on the pool (the report\'s class means and confusion cells)', () => {
+  it('gives each image the map it gets on one thread, for its own class', async () => {
+    const network = await paperNetwork(7);
+    const pool = await poolOf(network, 2);
+    const indices = [4, 1, 4, 0, 3];
+    const targets = [2, 7, 9, 2, 0];
+    const methods: Array<[MethodName, Parameters<typeof methodByName>[1]]> = [['smoothgrad', { smoothGrad: { samples: 2 } }], ['occlusion', { occlusion: { window: 7, stride: 7 } }]];
+    for (const [name, options] of methods) {
+      const serial = explainForTargets(network, mnist.test, methodByName(name, options), indices, targets);
+      const pooled = explainForTargets(network, mnist.test, methodByName(name, options), indices, targets, { passes: pool });
+      expect([...pooled.targets]).toEqual(targets);
+      expect(bytes(pooled.heatmaps)).toBe(bytes(serial.heatmaps));
+    }
   });
 });
 
