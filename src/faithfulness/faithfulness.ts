@@ -114,7 +114,7 @@ export interface FaithfulnessResult {
 
 /** Images compared per model call when scoring curves (on a pool, POOLED_CURVE_GROUP, shared by its threads). */
 const CURVE_GROUP = 8;
-const POOLED_CURVE_GROUP = 32;
+const POOLED_CURVE_GROUP = 64;
 
 /** The ROAD noise seed of one image, the same for every order of it (methods and random alike). */
 function noiseSeed(seed: number, index: number): number {

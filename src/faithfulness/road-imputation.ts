@@ -35,6 +35,10 @@ const NEIGHBOURS: ReadonlyArray<readonly [number, number, number]> = [
   [-1, 0, DIRECT], [1, 0, DIRECT], [0, -1, DIRECT], [0, 1, DIRECT],
   [-1, -1, DIAGONAL], [-1, 1, DIAGONAL], [1, -1, DIAGONAL], [1, 1, DIAGONAL],
 ];
+/** The same, as flat arrays for the setup's inner loop. */
+const NEIGHBOUR_DY = Int32Array.from(NEIGHBOURS, ([dy]) => dy);
+const NEIGHBOUR_DX = Int32Array.from(NEIGHBOURS, ([, dx]) => dx);
+const NEIGHBOUR_WEIGHT = Float64Array.from(NEIGHBOURS, ([, , w]) => w);
 
 /**
  * Writes into `out` [height, width] the image [height, width] with the pixels where `removed` is 1
@@ -72,9 +76,10 @@ export function noisyLinearImputation(
   for (let k = 0; k < n; k++) {
     const y = Math.floor(unknowns[k] / width);
     const x = unknowns[k] % width;
-    for (const [dy, dx, w] of NEIGHBOURS) {
-      const ny = y + dy;
-      const nx = x + dx;
+    for (let slot = 0; slot < 8; slot++) {
+      const ny = y + NEIGHBOUR_DY[slot];
+      const nx = x + NEIGHBOUR_DX[slot];
+      const w = NEIGHBOUR_WEIGHT[slot];
       if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
       const q = ny * width + nx;
       diagonal[k] += w;

@@ -9,6 +9,7 @@
  *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
  *   sync[FAILED]       0, or 1 + the index of a thread that threw (its message is in the error text)
+ *   sync[NEXT]         CURVES: the next request to take; each thread takes one at a time until none is left
  *   data[ADAM_STEP]    Adam's step count t for this update
  *   data[LEARNING_RATE] its learning rate; data[SUM_ONLY] 1 when another optimiser than plain Adam updates
  *   data[INPUT], data[LABELS], data[PROBS]   byte addresses in the wasm memory of the batch's arrays
@@ -35,6 +36,7 @@ export const BATCH = 2;
 export const COMPUTED = 3;
 export const UPDATED = 4;
 export const FAILED = 5;
+export const NEXT = 6; // CURVES: the next request a thread takes (work is handed out, not split: solves vary in cost)
 
 export const ADAM_STEP = 0;
 export const INPUT = 1;

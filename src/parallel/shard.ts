@@ -15,8 +15,8 @@
  *   LOGITS  thread t forwards its share and writes its logits into the shared output.
  *   INPUT_GRADIENTS  thread t runs forward, one-hot dLogits and backward to the input (ordinary or guided)
  *           on its share and writes its logits and gradients into the shared output.
- *   CURVES  thread t computes the deletion/insertion curves (zero and ROAD) of its share of the requests,
- *           each from its own seed, and writes them into the shared output.
+ *   CURVES  every thread takes requests one at a time from a shared counter, computes their deletion/insertion
+ *           curves (zero and ROAD), each from its own seed, and writes them into the shared output.
  * In the last three an image's numbers depend on that image alone, so they do not depend on the thread count.
  */
 import type { Floats } from '../backend/backend.js';
@@ -31,7 +31,7 @@ import { inputGradientsOn } from '../explain/model-passes.js';
 import { XcnnError } from '../errors.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
-  ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LEARNING_RATE, LOSS, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS,
+  ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS,
   ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
 } from './control.js';
 
@@ -157,28 +157,30 @@ export class Shard {
     this.rows(control, OUT_GRADIENTS, start, n, this.pixels).set(gradients);
   }
 
-  /** CURVES: the deletion/insertion curves of this thread's share of the requests. */
+  /**
+   * CURVES: the deletion/insertion curves of the requests this thread takes, one at a time from the shared
+   * counter until none is left (the ROAD solves' cost varies with the order, so a fixed split would leave
+   * a thread waiting). Which thread computes a request does not change its curves: each has its own seed.
+   */
   curves(control: ControlBlock): void {
-    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
-    const n = end - start;
-    if (n === 0) return;
-    const input = this.inputView(control, start, end);
+    const count = control.sync[BATCH];
     const [, height, width] = this.network.inputShape;
     const planePixels = height * width;
     const steps = control.data[STEPS];
-    const orders = this.backend.viewInts(control.data[ORDERS] + start * planePixels * 4, n * planePixels);
-    const targets = this.backend.viewInts(control.data[TARGETS] + start * 4, n);
-    const seeds = this.backend.viewInts(control.data[SEEDS] + start * 4, n);
-    const requests: CurveRequest[] = Array.from({ length: n }, (_, r) => ({
-      image: Float32Array.from(input.subarray(r * this.pixels, (r + 1) * this.pixels)),
-      order: Int32Array.from(orders.subarray(r * planePixels, (r + 1) * planePixels)),
-      target: targets[r],
-      seed: seeds[r] >>> 0,
-    }));
-    const curves = perturbationCurves(networkClassifier(this.network), requests, height, width, { steps, road: { sigma: control.data[ROAD_SIGMA], tolerance: control.data[ROAD_TOLERANCE] } });
     const points = steps + 1;
-    const out = this.rows(control, OUT_CURVES, start, n, 4 * points);
-    curves.forEach((curve, r) => [curve.deletion.zero, curve.deletion.road, curve.insertion.zero, curve.insertion.road].forEach((values, c) => out.set(values, (r * 4 + c) * points)));
+    const options = { steps, road: { sigma: control.data[ROAD_SIGMA], tolerance: control.data[ROAD_TOLERANCE] } };
+    const classify = networkClassifier(this.network);
+    for (let r = Atomics.add(control.sync, NEXT, 1); r < count; r = Atomics.add(control.sync, NEXT, 1)) {
+      const request: CurveRequest = {
+        image: Float32Array.from(this.inputView(control, r, r + 1)),
+        order: Int32Array.from(this.backend.viewInts(control.data[ORDERS] + r * planePixels * 4, planePixels)),
+        target: this.backend.viewInts(control.data[TARGETS] + r * 4, 1)[0],
+        seed: this.backend.viewInts(control.data[SEEDS] + r * 4, 1)[0] >>> 0,
+      };
+      const [curve] = perturbationCurves(classify, [request], height, width, options);
+      const out = this.rows(control, OUT_CURVES, r, 1, 4 * points);
+      [curve.deletion.zero, curve.deletion.road, curve.insertion.zero, curve.insertion.road].forEach((values, c) => out.set(values, c * points));
+    }
   }
 
   /** Gives back its loss head and dLogits (the pool's close, and a worker as it exits). */

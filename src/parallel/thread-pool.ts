@@ -31,7 +31,7 @@ import type { GradCamRows, GradCamRunner } from '../explain/grad-cam.js';
 import type { Workspace } from '../model/workspace.js';
 import { Shard } from './shard.js';
 import { argmaxRow } from '../model/loss.js';
-import { ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
+import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
 import type { GradientRule, InputGradients, ModelPasses } from '../explain/model-passes.js';
 import type { Targets } from '../explain/explanation.js';
 import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
@@ -329,6 +329,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     Atomics.store(sync, BATCH, batch.size);
     Atomics.store(sync, COMPUTED, 0);
     Atomics.store(sync, UPDATED, 0);
+    Atomics.store(sync, NEXT, 0);
     this.data[INPUT] = batch.input.byteOffset;
     this.data[LABELS] = batch.labels?.byteOffset ?? 0;
     setData();
