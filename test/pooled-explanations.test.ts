@@ -20,6 +20,7 @@ import { createNetwork, createPaperNetwork, type Network } from '../src/model/ne
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { randomSpecs } from '../src/testing/specs.js';
+import { cliWorkspace } from './fixtures/cli.js';
 
 const mnist = loadDataset();
 const pools: ThreadPool[] = [];
@@ -157,5 +158,21 @@ describe('measureFaithfulness on the pool', () => {
     const withoutTimes = (result: typeof serial) => JSON.stringify({ ...result, methods: result.methods.map(({ msPerImage: _, ...row }) => row), heatmaps: Object.entries(result.heatmaps).map(([k, v]) => [k, bytes(v)]) });
     expect(withoutTimes(pooled)).toBe(withoutTimes(serial));
     expect(serial.methods).toHaveLength(3);
+  });
+});
+
+describe('xcnn faithfulness --threads', () => {
+  const { xcnn } = cliWorkspace('xcnn-pooled-faithfulness-');
+
+  it('prints the same scores on 2 threads as on 1', () => {
+    const run = (threads: string) => {
+      const result = xcnn('faithfulness', '--methods', 'saliency,occlusion', '--n', '4', '--sanity', '2', '--steps', '4', '--figure-rows', '0', '--threads', threads, '--out', `out-${threads}`, '--json');
+      expect(result.status, result.stderr).toBe(0);
+      const json = JSON.parse(result.stdout);
+      return JSON.stringify(json, (key, value) => (key === 'msPerImage' ? undefined : value));
+    };
+    const one = run('1');
+    expect(run('2')).toBe(one);
+    expect(one).toContain('"occlusion"');
   });
 });
