@@ -15,11 +15,12 @@ import { layersGroup } from './layers.js';
 import { peersGroup } from './peers.js';
 import { pytorchGroup } from './pytorch.js';
 import { cliGroup } from './cli.js';
+import { explainGroup } from './explain.js';
 import { simdCeilingGroup } from './simd-ceiling.js';
 import { threadsGroup } from './threads.js';
 import { presetTrainingStepGroup, trainingStepGroup } from './training-step.js';
 
-const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, presetTrainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup, peersGroup];
+const groups: BenchGroup[] = [simdCeilingGroup, gemmShapesGroup, layersGroup, trainingStepGroup, presetTrainingStepGroup, inferenceGroup, threadsGroup, pytorchGroup, cliGroup, explainGroup, peersGroup];
 
 /**
  * `npm run bench -- --only NAME[,NAME]` runs the groups whose names contain one of the NAMEs (any case),

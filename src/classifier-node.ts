@@ -24,7 +24,7 @@ const NODE_ENVIRONMENT: ClassifierEnvironment = {
   createWasmBackend: () => createBackend('wasm'),
   startThreads: async (network, threads, optimizer, seed, labelSmoothing): Promise<ClassifierThreads> => {
     const pool = await ThreadPool.create(network, threads, optimizer ?? null, seed ?? 0, labelSmoothing ?? 0);
-    return { count: pool.threads, predictor: pool, gradCamRunner: pool.gradCamRunner(), ...(optimizer === undefined ? {} : { trainStep: pool }), close: () => pool.close() };
+    return { count: pool.threads, predictor: pool, gradCamRunner: pool.gradCamRunner(), passes: pool, ...(optimizer === undefined ? {} : { trainStep: pool }), close: () => pool.close() };
   },
   maxThreads: MAX_THREADS,
 };

@@ -33,6 +33,7 @@ import { explainForTargetsSteps } from './explain/explain-for-targets.js';
 import { explainableLayersOf, explainedLayer, findLayer, layerChoices } from './explain/explained-layer.js';
 import type { Explanation } from './explain/explanation.js';
 import { gradCamSteps, type GradCamRunner } from './explain/grad-cam.js';
+import type { ModelPasses } from './explain/model-passes.js';
 import { isMethodName, METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
 import { PLACEMENTS, type Placement } from './explain/placement.js';
@@ -109,6 +110,7 @@ export interface ClassifierThreads {
   readonly count: number;
   readonly predictor: BatchPredictor;
   readonly gradCamRunner: GradCamRunner;
+  readonly passes?: ModelPasses; // the other methods' forward and input-gradient passes on the threads
   readonly trainStep?: TrainStep; // when started with an optimiser (trainClassifier)
   close(): Promise<void>;
 }
@@ -298,13 +300,14 @@ export class Classifier {
     const targets = this.#targetsOption(what, options.targets, set.count);
     const batchSize = SLOW_METHODS.includes(name) ? 4 : name === 'grad-cam' ? 256 : 64;
     const runner = this.#threads?.gradCamRunner;
+    const passes = this.#threads?.passes;
     let steps: Steps<Explanation & { completenessGaps?: Float32Array }>;
     if (typeof targets === 'object') {
-      steps = explainForTargetsSteps(this.#network, set, method, Int32Array.from({ length: set.count }, (_, n) => n), targets, { batchSize, runner, layer, placement, seed: options.seed });
+      steps = explainForTargetsSteps(this.#network, set, method, Int32Array.from({ length: set.count }, (_, n) => n), targets, { batchSize, runner, passes, layer, placement, seed: options.seed });
     } else if (name === 'grad-cam' && placement === 'stretch') {
       steps = gradCamSteps(this.#network, set, { targetClass: targets, batchSize, runner, layer });
     } else {
-      steps = explainImageSteps(this.#network, set, method, { targetClass: targets, batchSize, layer, placement, seed: options.seed });
+      steps = explainImageSteps(this.#network, set, method, { targetClass: targets, batchSize, layer, placement, seed: options.seed, passes });
     }
     const result = await this.#run(what, call, steps);
     const explained = method.layer === 'cam' ? (layer ?? explainedLayer(this.#network).name) : 'input';

@@ -298,7 +298,7 @@ describe('numbers out of range', () => {
       'per-cell': { min: 1, max: 100 },
       threads: THREADS,
     },
-    faithfulness: { n: { min: 1, max: 100_000 }, steps: { min: 1, max: 1_000 }, sanity: { min: 1, max: 100_000 }, seed: SEED, 'figure-rows': { min: 0, max: 50 } },
+    faithfulness: { n: { min: 1, max: 100_000 }, steps: { min: 1, max: 1_000 }, sanity: { min: 1, max: 100_000 }, seed: SEED, 'figure-rows': { min: 0, max: 50 }, threads: THREADS },
     serve: { port: { min: 0, max: 65_535 } },
     'build-page': { 'train-images': { min: 0, max: 60_000 }, 'test-images': { min: 1, max: 10_000 } },
     export: {},

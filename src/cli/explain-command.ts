@@ -76,6 +76,9 @@ const forUnsignedFigures: FlagRule[] = [
 ];
 
 /** With --list-layers the command prints the model's conv blocks and exits: only the flags that load the model apply. */
+/** The methods whose passes (perturbations, noise samples, IG steps, Score-CAM's masks) the pool shares out. */
+const MANY_PASS_METHODS = ['score-cam', 'smoothgrad', 'integrated-gradients', 'occlusion', 'kernel-shap', 'lime'];
+
 const LIST_LAYERS_READS = ['list-layers', 'model', 'arch', 'input', 'backend', 'threads', 'help'];
 const listLayersAlone: FlagRule = {
   applies: (values) => [...(values[GIVEN] ?? [])].every((name) => LIST_LAYERS_READS.includes(name)),
@@ -437,8 +440,9 @@ export async function explainCommand(values: FlagValues): Promise<void> {
   const backendName = network.backend.name;
   // The library's front door (classifierOf's Classifier) explains them. Threads pay off for many images: Grad-CAM's
   // stretched maps of the default block run on the pool from 256 images on; a handful runs faster without starting workers.
+  // The methods that make hundreds of passes an image (or tens, a batch) run them on the pool from a few images on.
   const isDefaultLayer = layer !== null && layer.name === explainedLayer(network).name;
-  const useThreads = method.name === 'grad-cam' && placement === 'stretch' && isDefaultLayer && sources.length >= 256;
+  const useThreads = method.name === 'grad-cam' ? placement === 'stretch' && isDefaultLayer && sources.length >= 256 : MANY_PASS_METHODS.includes(method.name) && sources.length >= 4;
   const classifier = await classifierOf(network, info, useThreads ? threads : 1);
   const explained = await classifier
     .explain(imagesOf(set, sources), {

@@ -18,7 +18,7 @@ import { needsConvLayer } from '../explain/methods/explain.js';
 import { zeroCentred } from '../explain/explanation.js';
 import type { Classifier, ImageExplanation } from '../classifier.js';
 import { classifierOf } from '../classifier-node.js';
-import { measureFaithfulness } from '../faithfulness/faithfulness.js';
+import { measureFaithfulness, type FaithfulnessResult } from '../faithfulness/faithfulness.js';
 import { faithfulnessJson, formatFaithfulness } from '../faithfulness/format.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
@@ -26,7 +26,8 @@ import { methodsFigure, type MethodsFigureRow } from '../render/methods-figure.j
 import { encodePng } from '../render/png.js';
 import type { ImageSet } from '../data/dataset.js';
 import { choiceFlag, given, intFlag, numberValue, wholeRange, type CommandSpec, type FlagRule, type FlagValues } from './args.js';
-import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, SEED_RANGE } from './common.js';
+import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, SEED_RANGE, threadsFlag } from './common.js';
+import { ThreadPool } from '../parallel/thread-pool.js';
 import { checkOutputFolder } from './output-folder.js';
 import { ProgressBar } from './progress-bar.js';
 
@@ -41,7 +42,7 @@ export const faithfulnessSpec: CommandSpec = {
   brief: 'Measures and ranks how faithful each explanation method is.',
   summary:
     'Measures how faithful each explanation method is on the first --n test images: deletion and insertion curves (zero-filled and ROAD-imputed) against a random order, the model-randomisation sanity check, the pointing game on the digit\'s ink, and the cost per image; prints a ranked table and writes faithfulness.json and a side-by-side figure.',
-  usage: 'xcnn faithfulness [--model FILE] [--arch SPEC [--input CxHxW]] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm]',
+  usage: 'xcnn faithfulness [--model FILE] [--arch SPEC [--input CxHxW]] [--methods NAME,…] [--layer NAME] [--n 500] [--steps 28] [--sanity 100] [--seed 1] [--out DIR] [--json] [--figure-rows 3] [--colormap jet|viridis] [--data DIR] [--backend ts|wasm] [--threads N]',
   flags: {
     model: { type: 'string', value: 'FILE', help: 'A model.safetensors written by xcnn train, or a PyTorch state_dict with --arch (default: the small pretrained MNIST model shipped in data/mnist-small.safetensors, said on stderr).' },
     ...archFlag,
@@ -57,6 +58,7 @@ export const faithfulnessSpec: CommandSpec = {
     colormap: { type: 'string', value: 'jet|viridis', help: 'The heatmap colours.', default: 'jet', choices: colormapNames },
     ...dataFlag,
     ...backendFlag,
+    ...threadsFlag,
     help: { type: 'boolean', help: 'Show this help.' },
   },
 };
@@ -132,7 +134,7 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   const colormap = colormapByName(choiceFlag('colormap', String(values.colormap), colormapNames));
   const out = String(values.out);
   checkOutputFolder(out);
-  const { modelPath, network, info } = await loadCommandModel(values);
+  const { modelPath, network, info, threads } = await loadCommandModel(values);
   // A step moves at least one pixel: more steps than pixels would only repeat the curves' points (and their memory).
   const [, height, width] = network.inputShape;
   if (steps > height * width) throw usageError(`--steps ${steps}: more than the ${height * width} pixels of the model's ${height}×${width} input, and a step moves at least one; give --steps ${height * width} or less`);
@@ -153,27 +155,28 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   let lastEvent = phaseStart;
   const started = performance.now();
   const methodOptions: MethodOptions = { smoothGrad: { seed }, kernelShap: { seed }, lime: { seed } };
-  const result = measureFaithfulness(network, test, Array.from({ length: count }, (_, n) => n), {
-    methods,
-    steps,
-    seed,
-    randomisationImages: sanity,
-    methodOptions,
-    layer,
-    onProgress: (method, step, done, total) => {
-      const now = performance.now();
-      const label = `${method} ${step}`;
-      if (label !== phase) {
-        bar.finish();
-        bar = new ProgressBar();
-        phase = label;
-        phaseStart = lastEvent;
-      }
-      lastEvent = now;
-      const seconds = (now - phaseStart) / 1000;
-      bar.update(label.padEnd(34), done, total, seconds > 0 ? done / seconds : 0, '');
-    },
-  });
+  const onProgress = (method: string, step: string, done: number, total: number) => {
+    const now = performance.now();
+    const label = `${method} ${step}`;
+    if (label !== phase) {
+      bar.finish();
+      bar = new ProgressBar();
+      phase = label;
+      phaseStart = lastEvent;
+    }
+    lastEvent = now;
+    const seconds = (now - phaseStart) / 1000;
+    bar.update(label.padEnd(34), done, total, seconds > 0 ? done / seconds : 0, '');
+  };
+  // The explanations' passes and the curves run on every thread, with the same numbers as on one.
+  const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
+  let result: FaithfulnessResult;
+  try {
+    const indices = Array.from({ length: count }, (_, n) => n);
+    result = measureFaithfulness(network, test, indices, { methods, steps, seed, randomisationImages: sanity, methodOptions, layer, onProgress, ...(pool === null ? {} : { pool }) });
+  } finally {
+    await pool?.close();
+  }
   bar.finish();
   const seconds = (performance.now() - started) / 1000;
 
@@ -182,13 +185,17 @@ export async function faithfulnessCommand(values: FlagValues): Promise<void> {
   writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 1)}\n`);
   const figurePath = join(out, 'faithfulness.png');
   const backendName = network.backend.name;
-  const classifier = await classifierOf(network, info);
-  const figure = await faithfulnessFigure(classifier, test, result.methods.map((m) => m.method as MethodName), seed, info.classNames, perKind, colormap, layer).finally(() => classifier.close());
-  writeFileAtomic(figurePath, encodePng(figure));
+  // --figure-rows 0 asks for no figure: there is no image to draw.
+  if (perKind > 0) {
+    const classifier = await classifierOf(network, info);
+    const figure = await faithfulnessFigure(classifier, test, result.methods.map((m) => m.method as MethodName), seed, info.classNames, perKind, colormap, layer).finally(() => classifier.close());
+    writeFileAtomic(figurePath, encodePng(figure));
+  }
+  const wrote = perKind > 0 ? `${jsonPath} and ${figurePath}` : jsonPath;
   if (values.json) {
     console.log(JSON.stringify(json));
   } else {
     console.log(formatFaithfulness(result));
-    console.log(`\n${result.count} image(s), ${methods.length} method(s) in ${seconds.toFixed(1)} s on the ${backendName} backend; wrote ${jsonPath} and ${figurePath}`);
+    console.log(`\n${result.count} image(s), ${methods.length} method(s) in ${seconds.toFixed(1)} s on the ${backendName} backend with ${threads} thread(s); wrote ${wrote}`);
   }
 }

@@ -27,6 +27,7 @@ import { choiceFlag, numberValue, wholeRange, type CommandSpec, type FlagValues 
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
 import { ThreadPool } from '../parallel/thread-pool.js';
+import type { ModelPasses } from '../explain/model-passes.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
 import { readFaithfulnessFile } from '../report/faithfulness-file.js';
 
@@ -105,7 +106,7 @@ export async function reportCommand(values: FlagValues): Promise<void> {
   const mistakes = allMistakes.slice(0, mistakeLimit);
   // One batched Grad-CAM pass over every image shown, each for its predicted class.
   const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner, layer: layer.name });
-  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name, drawsGallery);
+  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name, drawsGallery, pool ?? undefined);
   await pool?.close();
 
   const { rows: galleryRows, mistakes: mistakeTiles } = galleryTiles(test, result, correct, mistakes, info.classNames);
@@ -212,10 +213,11 @@ function classSummary(
   runner: GradCamRunner | undefined,
   layer: string,
   drawsMeans: boolean,
+  passes?: ModelPasses,
 ): { figures: Partial<Record<'class-means' | 'confusion-cells', ReportFigure>>; content: ClassSummaryContent } {
   const method = methodByName(options.method);
-  const means = drawsMeans ? explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer }) : undefined;
-  const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner, layer });
+  const means = drawsMeans ? explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer, ...(passes === undefined ? {} : { passes }) }) : undefined;
+  const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner, layer, ...(passes === undefined ? {} : { passes }) });
   const figures = {
     'class-means': means && {
       png: encodePng(classMeansFigure(means.images, means.heatmaps, classNames, { colormap, title: `Mean image and mean ${method.title} of each class`, colorbarTitle: `mean ${method.title}` })),

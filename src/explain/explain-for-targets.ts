@@ -18,6 +18,7 @@ import { explainedLayer } from './explained-layer.js';
 import { allocateExplanation, type Explanation } from './explanation.js';
 import { gradCamSteps, type GradCamRunner } from './grad-cam.js';
 import { explainImageSteps, needsConvLayer, runRandom, type ExplanationMethod } from './methods/explain.js';
+import type { ModelPasses } from './model-passes.js';
 import type { Placement } from './placement.js';
 import type { Random } from '../random.js';
 import { partOfSteps, runSteps, type Steps } from '../steps.js';
@@ -26,6 +27,8 @@ export interface TargetedExplainOptions {
   batchSize?: number; // images per batch (default: the method's)
   /** Grad-CAM on a thread pool (ThreadPool.gradCamRunner()); used only when the method is `grad-cam`. */
   runner?: GradCamRunner;
+  /** The other methods' passes on a thread pool (the pool itself; model-passes.ts): the same maps, bit for bit. */
+  passes?: ModelPasses;
   /** The conv block the CAM methods explain (default: the last; explained-layer.ts). */
   layer?: string;
   /** The seeded methods' seed for this call (default: the method's own); one generator serves every class. */
@@ -87,10 +90,10 @@ export function* explainForTargetsSteps(
 }
 
 function explainOneTarget(network: Network, set: ImageSet, method: ExplanationMethod, indices: Int32Array, targetClass: number, options: TargetedExplainOptions, random: Random): Steps<Explanation> {
-  const { batchSize, runner, layer, placement } = options;
+  const { batchSize, runner, layer, placement, passes } = options;
   return method.name === 'grad-cam' && (placement ?? 'stretch') === 'stretch'
     ? gradCamSteps(network, set, { indices, targetClass, batchSize, runner, layer })
-    : explainImageSteps(network, set, method, { indices, targetClass, batchSize, layer, placement, random });
+    : explainImageSteps(network, set, method, { indices, targetClass, batchSize, layer, placement, random, passes });
 }
 
 /** One explanation of `count` rows from parts whose row k goes to row `rows[k]`. */

@@ -21,6 +21,7 @@
  */
 import { checkFunction, checkList, checkModel, checkNumbers, checkObject, checkOptions } from '../argument-checks.js';
 import { softmaxRow } from '../explain/explanation.js';
+import type { ModelPasses } from '../explain/model-passes.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
@@ -29,8 +30,11 @@ import { noisyLinearImputation, type RoadImputationOptions } from './road-imputa
 /** Class probabilities [count, classes] of `count` images [count, C·H·W] (values in [0, 1]). */
 export type ImageClassifier = (images: Float32Array, count: number) => Float32Array;
 
-/** A network as an ImageClassifier: forwards in batches of `batchSize`, then the softmax of each row. */
-export function networkClassifier(network: Network, batchSize = 256): ImageClassifier {
+/**
+ * A network as an ImageClassifier: forwards in batches of `batchSize`, then the softmax of each row. The
+ * forward passes go through `passes` when given (a thread pool: the same numbers; model-passes.ts).
+ */
+export function networkClassifier(network: Network, batchSize = 256, passes?: ModelPasses): ImageClassifier {
   checkModel('networkClassifier', 'network', network);
   const classes = network.outputShape[0];
   const imageSize = network.inputShape.reduce((a, b) => a * b, 1);
@@ -41,7 +45,7 @@ export function networkClassifier(network: Network, batchSize = 256): ImageClass
       const size = Math.min(batchSize, count - start);
       const input = buffer.forBatch(size);
       input.set(images.subarray(start * imageSize, (start + size) * imageSize));
-      const logits = network.forward(input, size);
+      const logits = passes === undefined ? network.forward(input, size) : passes.logits(input, size);
       for (let b = 0; b < size; b++) softmaxRow(logits, b, classes, probabilities.subarray((start + b) * classes, (start + b + 1) * classes));
     }
     return probabilities;
@@ -100,6 +104,15 @@ export interface CurveRequest {
   order: Int32Array; // [H·W] pixels, most important first (a pixel moves in every channel at once)
   target: number; // the class whose probability is followed
   seed: number; // of the ROAD noise (the same for every order of this image, so methods share it)
+}
+
+/**
+ * Something that computes the curves of several requests as `perturbationCurves` does: a thread pool
+ * (src/parallel/thread-pool.ts) splits them over its threads, each request from its own seed, with the
+ * same numbers bit for bit.
+ */
+export interface CurvesRunner {
+  curves(requests: CurveRequest[], height: number, width: number, options?: Partial<CurveOptions>): ImageCurves[];
 }
 
 /**

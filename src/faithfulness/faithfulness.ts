@@ -20,6 +20,7 @@ import { METHOD_NAMES, methodByName, type MethodOptions } from '../explain/metho
 import { explainedLayer } from '../explain/explained-layer.js';
 import { checkInputs } from '../explain/explanation.js';
 import { explainImages, needsConvLayer } from '../explain/methods/explain.js';
+import type { ModelPasses } from '../explain/model-passes.js';
 import { argmaxRow } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
@@ -31,6 +32,7 @@ import {
   perturbationCurves,
   randomOrder,
   type CurveRequest,
+  type CurvesRunner,
   type Fill,
   type ImageCurves,
 } from './deletion-insertion.js';
@@ -49,6 +51,11 @@ export interface FaithfulnessOptions {
   randomisationImages: number; // the first this many of the images go through the randomisation check (100)
   flagThreshold: number; // randomisation: flagged when the final mean ρ or SSIM exceeds this (0.5)
   layer?: string; // the conv block the CAM methods explain (default: the last; explained-layer.ts)
+  /**
+   * A thread pool (src/parallel/thread-pool.ts) to run the explanations' passes and the curves on: the
+   * same numbers bit for bit as on this thread, whatever the thread count (default: this thread).
+   */
+  pool?: ModelPasses & CurvesRunner;
   /** Called as the work advances: `phase` is 'explain', 'curves' or 'randomisation'. */
   onProgress?: (method: string, phase: string, done: number, total: number) => void;
 }
@@ -105,8 +112,9 @@ export interface FaithfulnessResult {
   heatmaps: Record<string, Float32Array>; // method → [N, H, W], for figures (not written to JSON)
 }
 
-/** Images compared per model call when scoring curves. */
+/** Images compared per model call when scoring curves (on a pool, POOLED_CURVE_GROUP, shared by its threads). */
 const CURVE_GROUP = 8;
+const POOLED_CURVE_GROUP = 64;
 
 /** The ROAD noise seed of one image, the same for every order of it (methods and random alike). */
 function noiseSeed(seed: number, index: number): number {
@@ -167,7 +175,9 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
   }
   const image = (n: number) => images.subarray(n * imageSize, (n + 1) * imageSize);
   const ink = channelMeans(images, count, channels, pixels); // [N, H, W]: what the pointing game calls the object
-  const classify = networkClassifier(network);
+  const classify = networkClassifier(network, undefined, o.pool);
+  const group = o.pool === undefined ? CURVE_GROUP : POOLED_CURVE_GROUP;
+  const runCurves = (requests: CurveRequest[]) => (o.pool === undefined ? perturbationCurves(classify, requests, height, width, curveOptions) : o.pool.curves(requests, height, width, curveOptions));
   const fractions = curveFractions(pixels, o.steps);
   const curveOptions = { steps: o.steps, road: o.road };
   const makeMethod = (name: string) => () => methodByName(name, o.methodOptions);
@@ -178,13 +188,13 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
   const classes = network.outputShape[0];
   const predicted = Int32Array.from({ length: count }, (_, n) => argmaxRow(probabilities, n, classes));
 
-  /** Mean AUCs of the images under the orders `orderOf(n)`, CURVE_GROUP images a model call. */
+  /** Mean AUCs of the images under the orders `orderOf(n)`, `group` images a model call. */
   const curvesOf = (orderOf: (n: number) => Int32Array, onGroup: (done: number) => void) => {
     const curves: ImageCurves[] = [];
-    for (let start = 0; start < count; start += CURVE_GROUP) {
+    for (let start = 0; start < count; start += group) {
       const requests: CurveRequest[] = [];
-      for (let n = start; n < Math.min(start + CURVE_GROUP, count); n++) requests.push({ image: image(n), order: orderOf(n), target: predicted[n], seed: noiseSeed(o.seed, indices[n]) });
-      curves.push(...perturbationCurves(classify, requests, height, width, curveOptions));
+      for (let n = start; n < Math.min(start + group, count); n++) requests.push({ image: image(n), order: orderOf(n), target: predicted[n], seed: noiseSeed(o.seed, indices[n]) });
+      curves.push(...runCurves(requests));
       onGroup(curves.length);
     }
     return meanAreas(curves, fractions);
@@ -201,13 +211,13 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
     o.onProgress?.(name, 'explain', 0, count);
     const method = makeMethod(name)();
     const started = performance.now();
-    const explanation = explainImages(network, set, method, { indices, layer: o.layer });
+    const explanation = explainImages(network, set, method, { indices, layer: o.layer, passes: o.pool });
     const msPerImage = (performance.now() - started) / count;
     heatmaps[name] = explanation.heatmaps;
     o.onProgress?.(name, 'explain', count, count);
     const areas = curvesOf((n) => attributionOrder(explanation.heatmaps.subarray(n * pixels, (n + 1) * pixels)), (done) => o.onProgress?.(name, 'curves', done, count));
     o.onProgress?.(name, 'randomisation', 0, sanityCount);
-    const randomisation = cascadingRandomisation(network, set, sanityIndices, predicted.subarray(0, sanityCount), makeMethod(name), { seed: o.seed, flagThreshold: o.flagThreshold, layer: o.layer });
+    const randomisation = cascadingRandomisation(network, set, sanityIndices, predicted.subarray(0, sanityCount), makeMethod(name), { seed: o.seed, flagThreshold: o.flagThreshold, layer: o.layer, passes: o.pool });
     o.onProgress?.(name, 'randomisation', sanityCount, sanityCount);
     const vsRandom = (random.deletion.zero - areas.deletion.zero + (random.deletion.road - areas.deletion.road) + (areas.insertion.zero - random.insertion.zero) + (areas.insertion.road - random.insertion.road)) / 4;
     return {

@@ -25,6 +25,7 @@
 import { checkFunction, checkImageSetKind, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { explainImages, runRandom, type ExplanationMethod } from '../explain/methods/explain.js';
+import type { ModelPasses } from '../explain/model-passes.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
 import { spearmanCorrelation } from './rank-correlation.js';
@@ -35,6 +36,7 @@ export interface RandomisationOptions {
   flagThreshold: number; // a method whose final mean ρ or SSIM exceeds this is flagged (0.5)
   batchSize?: number; // images per explanation batch
   layer?: string; // the conv block the CAM methods explain (default: the last)
+  passes?: ModelPasses; // a thread pool to run the explanations' passes on (default: this thread; model-passes.ts)
 }
 
 export const RANDOMISATION_DEFAULTS: RandomisationOptions = { seed: 1, flagThreshold: 0.5 };
@@ -92,7 +94,7 @@ export function withParametersRestored<T>(network: Network, work: () => T): T {
  * drawing from one generator across the classes, so two calls with the same targets draw the same noise
  * for every image.
  */
-export function heatmapsForTargets(network: Network, set: ImageSet, indices: ArrayLike<number>, targets: ArrayLike<number>, method: ExplanationMethod, batchSize?: number, layer?: string): Float32Array {
+export function heatmapsForTargets(network: Network, set: ImageSet, indices: ArrayLike<number>, targets: ArrayLike<number>, method: ExplanationMethod, batchSize?: number, layer?: string, passes?: ModelPasses): Float32Array {
   const [, height, width] = network.inputShape;
   const pixels = height * width;
   const heatmaps = new Float32Array(indices.length * pixels);
@@ -100,7 +102,7 @@ export function heatmapsForTargets(network: Network, set: ImageSet, indices: Arr
   for (let c = 0; c < network.outputShape[0]; c++) {
     const members = Array.from({ length: indices.length }, (_, n) => n).filter((n) => targets[n] === c);
     if (members.length === 0) continue;
-    const result = explainImages(network, set, method, { indices: members.map((n) => indices[n]), targetClass: c, batchSize, layer, random });
+    const result = explainImages(network, set, method, { indices: members.map((n) => indices[n]), targetClass: c, batchSize, layer, random, passes });
     members.forEach((n, k) => heatmaps.set(result.heatmaps.subarray(k * pixels, (k + 1) * pixels), n * pixels));
   }
   return heatmaps;
@@ -126,18 +128,18 @@ export function cascadingRandomisation(
   checkNumbers('cascadingRandomisation', 'targets', targets);
   checkFunction('cascadingRandomisation', 'makeMethod', makeMethod, 'a function that makes an explanation method (() => methodByName(…))');
   checkOptions('cascadingRandomisation', options);
-  const { seed, flagThreshold, batchSize, layer: explained } = { ...RANDOMISATION_DEFAULTS, ...options };
+  const { seed, flagThreshold, batchSize, layer: explained, passes } = { ...RANDOMISATION_DEFAULTS, ...options };
   const [, height, width] = network.inputShape;
   const pixels = height * width;
   const count = indices.length;
-  const before = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize, explained);
+  const before = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize, explained, passes);
   const stages: RandomisationStage[] = withParametersRestored(network, () => {
     const random = new Random(seed);
     const randomised: string[] = [];
     return layersTopDown(network).map((layer) => {
       reinitialiseLayer(network, layer, random);
       randomised.push(layer);
-      const after = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize, explained);
+      const after = heatmapsForTargets(network, set, indices, targets, makeMethod(), batchSize, explained, passes);
       let rho = 0;
       let structural = 0;
       for (let n = 0; n < count; n++) {

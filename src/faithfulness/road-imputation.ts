@@ -35,6 +35,10 @@ const NEIGHBOURS: ReadonlyArray<readonly [number, number, number]> = [
   [-1, 0, DIRECT], [1, 0, DIRECT], [0, -1, DIRECT], [0, 1, DIRECT],
   [-1, -1, DIAGONAL], [-1, 1, DIAGONAL], [1, -1, DIAGONAL], [1, 1, DIAGONAL],
 ];
+/** The same, as flat arrays for the setup's inner loop. */
+const NEIGHBOUR_DY = Int32Array.from(NEIGHBOURS, ([dy]) => dy);
+const NEIGHBOUR_DX = Int32Array.from(NEIGHBOURS, ([, dx]) => dx);
+const NEIGHBOUR_WEIGHT = Float64Array.from(NEIGHBOURS, ([, , w]) => w);
 
 /**
  * Writes into `out` [height, width] the image [height, width] with the pixels where `removed` is 1
@@ -51,53 +55,85 @@ export function noisyLinearImputation(
 ): Float32Array | Float64Array {
   const { sigma, tolerance } = { ...ROAD_DEFAULTS, ...options };
   const pixels = height * width;
-  const unknowns: number[] = []; // pixel of unknown k
   const unknownOf = new Int32Array(pixels).fill(-1); // unknown of pixel p, or −1 when known
+  let n = 0;
   for (let p = 0; p < pixels; p++) {
     out[p] = image[p];
-    if (removed[p]) {
-      unknownOf[p] = unknowns.length;
-      unknowns.push(p);
-    }
+    if (removed[p]) unknownOf[p] = n++;
   }
-  const n = unknowns.length;
   if (n === 0) return out;
+  const unknowns = new Int32Array(n); // pixel of unknown k
+  for (let p = 0; p < pixels; p++) if (unknownOf[p] >= 0) unknowns[unknownOf[p]] = p;
 
-  // A in a compact form: the diagonal, and up to 8 (unknown, weight) couplings a row.
+  // A in compressed rows: the diagonal, and each row's couplings to other unknowns in neighbour order
+  // (the order the sums run in, so the result does not depend on how A is stored).
   const diagonal = new Float64Array(n);
-  const coupled = new Int32Array(n * 8).fill(-1);
-  const couplings = new Float64Array(n * 8);
+  const rowStart = new Int32Array(n + 1);
+  const column = new Int32Array(n * 8);
+  const weight = new Float64Array(n * 8);
   const b = new Float64Array(n);
+  let entries = 0;
   for (let k = 0; k < n; k++) {
     const y = Math.floor(unknowns[k] / width);
     const x = unknowns[k] % width;
-    NEIGHBOURS.forEach(([dy, dx, w], slot) => {
-      const ny = y + dy;
-      const nx = x + dx;
-      if (ny < 0 || ny >= height || nx < 0 || nx >= width) return;
+    for (let slot = 0; slot < 8; slot++) {
+      const ny = y + NEIGHBOUR_DY[slot];
+      const nx = x + NEIGHBOUR_DX[slot];
+      const w = NEIGHBOUR_WEIGHT[slot];
+      if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
       const q = ny * width + nx;
       diagonal[k] += w;
       if (unknownOf[q] >= 0) {
-        coupled[k * 8 + slot] = unknownOf[q];
-        couplings[k * 8 + slot] = w;
+        column[entries] = unknownOf[q];
+        weight[entries++] = w;
       } else {
         b[k] += w * image[q];
       }
-    });
-  }
-  const multiply = (v: Float64Array, result: Float64Array) => {
-    for (let k = 0; k < n; k++) {
-      let sum = diagonal[k] * v[k];
-      for (let slot = 0; slot < 8; slot++) {
-        const j = coupled[k * 8 + slot];
-        if (j >= 0) sum -= couplings[k * 8 + slot] * v[j];
-      }
-      result[k] = sum;
     }
-  };
-  const solution = conjugateGradients(multiply, b, tolerance, 2 * n);
+    rowStart[k + 1] = entries;
+  }
+  const solution = sparseConjugateGradients(diagonal, rowStart, column, weight, b, tolerance, 2 * n);
   for (let k = 0; k < n; k++) out[unknowns[k]] = solution[k] + (sigma > 0 ? sigma * random.gaussian() : 0);
   return out;
+}
+
+/**
+ * `conjugateGradients` for A = diag(diagonal) − W, W in compressed rows (row k's entries
+ * rowStart[k] … rowStart[k + 1] − 1: column, weight): the same iterates to the last bit, the matrix
+ * product, p·Ap and the updates fused into fewer passes over the vectors (ROAD runs it 56 times an image
+ * and order, the bulk of the faithfulness curves' time).
+ */
+function sparseConjugateGradients(diagonal: Float64Array, rowStart: Int32Array, column: Int32Array, weight: Float64Array, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
+  const n = b.length;
+  const x = new Float64Array(n);
+  const r = Float64Array.from(b);
+  const p = Float64Array.from(b);
+  const ap = new Float64Array(n);
+  const bNorm = Math.sqrt(dot(b, b));
+  const stop = tolerance * bNorm;
+  let rr = bNorm * bNorm;
+  for (let iteration = 0; iteration < maxIterations && Math.sqrt(rr) > stop; iteration++) {
+    let pap = 0;
+    for (let k = 0; k < n; k++) {
+      let sum = diagonal[k] * p[k];
+      for (let e = rowStart[k]; e < rowStart[k + 1]; e++) sum -= weight[e] * p[column[e]];
+      ap[k] = sum;
+      pap += p[k] * sum;
+    }
+    if (!(pap > 0)) break; // a semidefinite direction: nothing more to gain
+    const alpha = rr / pap;
+    let next = 0;
+    for (let k = 0; k < n; k++) {
+      x[k] += alpha * p[k];
+      const rk = r[k] - alpha * ap[k];
+      r[k] = rk;
+      next += rk * rk;
+    }
+    const beta = next / rr;
+    rr = next;
+    for (let k = 0; k < n; k++) p[k] = r[k] + beta * p[k];
+  }
+  return x;
 }
 
 /**

@@ -4,25 +4,30 @@
  * numbers a step exchanges. Thread 0 is the main thread; threads 1… are workers.
  *
  *   sync[GENERATION]   bumped by the main thread to start a command; workers wait for it to change
- *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM or EXIT
+ *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM, LOGITS, INPUT_GRADIENTS, CURVES or EXIT
  *   sync[BATCH]        N, the images in this command's batch
  *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
  *   sync[FAILED]       0, or 1 + the index of a thread that threw (its message is in the error text)
+ *   sync[NEXT]         CURVES: the next request to take; each thread takes one at a time until none is left
  *   data[ADAM_STEP]    Adam's step count t for this update
  *   data[LEARNING_RATE] its learning rate; data[SUM_ONLY] 1 when another optimiser than plain Adam updates
  *   data[INPUT], data[LABELS], data[PROBS]   byte addresses in the wasm memory of the batch's arrays
  *   data[TARGET], data[OUT_…]               Grad-CAM's target class and the addresses of its output rows
+ *   data[TARGETS], data[RULE]               INPUT_GRADIENTS: the targets' address (int32, −1: predicted), 1 for guided
+ *   data[ORDERS], data[SEEDS], data[STEPS], data[ROAD_SIGMA], data[ROAD_TOLERANCE], data[OUT_CURVES]
+ *                                           CURVES: the requests' pixel orders, noise seeds, K, ROAD's settings, output
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
  */
 import { XcnnError } from '../errors.js';
 
 export const MAX_THREADS = 64;
 
-export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4 } as const;
+export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7 } as const;
 
 const SYNC_SLOTS = 16;
-const DATA_SLOTS = 16 + 2 * MAX_THREADS;
+const SCALAR_SLOTS = 32;
+const DATA_SLOTS = SCALAR_SLOTS + 2 * MAX_THREADS;
 const ERROR_BYTES = 2048;
 
 export const GENERATION = 0;
@@ -31,6 +36,7 @@ export const BATCH = 2;
 export const COMPUTED = 3;
 export const UPDATED = 4;
 export const FAILED = 5;
+export const NEXT = 6; // CURVES: the next request a thread takes (work is handed out, not split: solves vary in cost)
 
 export const ADAM_STEP = 0;
 export const INPUT = 1;
@@ -43,8 +49,17 @@ export const OUT_MAPS = 7;
 export const OUT_HEATMAPS = 8;
 export const LEARNING_RATE = 9; // the rate of this TRAIN's update (a schedule changes it step by step)
 export const SUM_ONLY = 10; // 1: the threads only sum the gradients, and the main thread's optimiser updates
-export const LOSS = 16;
-export const CORRECT = 16 + MAX_THREADS;
+export const OUT_GRADIENTS = 11; // INPUT_GRADIENTS: [N, C·H·W] rows (logits go to OUT_LOGITS)
+export const TARGETS = 12; // INPUT_GRADIENTS and CURVES: int32 [N] classes (−1: the predicted class)
+export const RULE = 13; // INPUT_GRADIENTS: 0 ordinary, 1 guided
+export const ORDERS = 14; // CURVES: int32 [N, H·W] pixel orders
+export const SEEDS = 15; // CURVES: int32 [N] ROAD noise seeds (as unsigned)
+export const STEPS = 16; // CURVES: K
+export const ROAD_SIGMA = 17;
+export const ROAD_TOLERANCE = 18;
+export const OUT_CURVES = 19; // CURVES: float32 [N, 4, K + 1]
+export const LOSS = SCALAR_SLOTS;
+export const CORRECT = SCALAR_SLOTS + MAX_THREADS;
 
 export class ControlBlock {
   readonly sync: Int32Array;

@@ -12,6 +12,12 @@
  *           4. barrier (the main thread waits for all slices before the next forward pass reads them).
  *   PREDICT thread t runs forward on its share and writes its probabilities into the shared output.
  *   GRAD_CAM thread t runs Grad-CAM (gradCamOfBatch) on its share and writes its rows into the shared output.
+ *   LOGITS  thread t forwards its share and writes its logits into the shared output.
+ *   INPUT_GRADIENTS  thread t runs forward, one-hot dLogits and backward to the input (ordinary or guided)
+ *           on its share and writes its logits and gradients into the shared output.
+ *   CURVES  every thread takes requests one at a time from a shared counter, computes their deletion/insertion
+ *           curves (zero and ROAD), each from its own seed, and writes them into the shared output.
+ * In the last three an image's numbers depend on that image alone, so they do not depend on the thread count.
  */
 import type { Floats } from '../backend/backend.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
@@ -21,7 +27,13 @@ import type { AdamSettings } from '../train/adam.js';
 import { camLayerOf } from '../explain/explained-layer.js';
 import { gradCamOfBatch } from '../explain/grad-cam.js';
 import { BatchBuffer, type PassMode } from '../model/layer.js';
-import { ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LEARNING_RATE, LOSS, SUM_ONLY, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, shareOf, TARGET, type ControlBlock } from './control.js';
+import { inputGradientsOn } from '../explain/model-passes.js';
+import { XcnnError } from '../errors.js';
+import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
+import {
+  ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS,
+  ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
+} from './control.js';
 
 export interface ShardArenas {
   params: Float32Array; // shared by every thread
@@ -122,10 +134,69 @@ export class Shard {
     gradCamOfBatch(this.network, input, n, target < 0 ? undefined : target, out, this.dLogits.forBatch(n));
   }
 
+  /** LOGITS: the logits of this thread's share, written into the shared output. */
+  logits(control: ControlBlock): void {
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const input = this.inputView(control, start, end);
+    this.rows(control, OUT_LOGITS, start, n, this.classes).set(this.network.forward(input, n));
+  }
+
+  /** INPUT_GRADIENTS: logits and ∂y_c/∂x of this thread's share, written into the shared output. */
+  inputGradients(control: ControlBlock): void {
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const input = this.inputView(control, start, end);
+    const given = this.backend.viewInts(control.data[TARGETS] + start * 4, n);
+    const targets = given.every((c) => c < 0) ? undefined : Int32Array.from(given);
+    if (targets !== undefined && given.some((c) => c < 0)) throw new XcnnError('INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none', { code: 'ERR_BAD_ARGUMENT' });
+    const { logits, gradients } = inputGradientsOn(this.network, input, n, targets, this.dLogits.forBatch(n), control.data[RULE] === 1 ? 'guided' : 'ordinary');
+    this.rows(control, OUT_LOGITS, start, n, this.classes).set(logits);
+    this.rows(control, OUT_GRADIENTS, start, n, this.pixels).set(gradients);
+  }
+
+  /**
+   * CURVES: the deletion/insertion curves of the requests this thread takes, one at a time from the shared
+   * counter until none is left (the ROAD solves' cost varies with the order, so a fixed split would leave
+   * a thread waiting). Which thread computes a request does not change its curves: each has its own seed.
+   */
+  curves(control: ControlBlock): void {
+    const count = control.sync[BATCH];
+    const [, height, width] = this.network.inputShape;
+    const planePixels = height * width;
+    const steps = control.data[STEPS];
+    const points = steps + 1;
+    const options = { steps, road: { sigma: control.data[ROAD_SIGMA], tolerance: control.data[ROAD_TOLERANCE] } };
+    const classify = networkClassifier(this.network);
+    for (let r = Atomics.add(control.sync, NEXT, 1); r < count; r = Atomics.add(control.sync, NEXT, 1)) {
+      const request: CurveRequest = {
+        image: Float32Array.from(this.inputView(control, r, r + 1)),
+        order: Int32Array.from(this.backend.viewInts(control.data[ORDERS] + r * planePixels * 4, planePixels)),
+        target: this.backend.viewInts(control.data[TARGETS] + r * 4, 1)[0],
+        seed: this.backend.viewInts(control.data[SEEDS] + r * 4, 1)[0] >>> 0,
+      };
+      const [curve] = perturbationCurves(classify, [request], height, width, options);
+      const out = this.rows(control, OUT_CURVES, r, 1, 4 * points);
+      [curve.deletion.zero, curve.deletion.road, curve.insertion.zero, curve.insertion.road].forEach((values, c) => out.set(values, c * points));
+    }
+  }
+
   /** Gives back its loss head and dLogits (the pool's close, and a worker as it exits). */
   dispose(): void {
     this.head.dispose();
     this.dLogits.release();
+  }
+
+  /** Rows [start, start + n) of `width` floats of the shared output whose address is in data[slot]. */
+  private rows(control: ControlBlock, slot: number, start: number, n: number, width: number): Float32Array {
+    return this.backend.viewFloats(control.data[slot] + start * width * 4, n * width);
+  }
+
+  /** The input rows of images [start, end) (the commands without labels). */
+  private inputView(control: ControlBlock, start: number, end: number): Floats {
+    return this.backend.viewFloats(control.data[INPUT] + start * this.pixels * 4, (end - start) * this.pixels);
   }
 
   private batchViews(control: ControlBlock, start: number, end: number): { input: Floats; labels: Int32Array } {

@@ -30,6 +30,12 @@ import { camLayerOf } from '../explain/explained-layer.js';
 import type { GradCamRows, GradCamRunner } from '../explain/grad-cam.js';
 import type { Workspace } from '../model/workspace.js';
 import { Shard } from './shard.js';
+import { argmaxRow } from '../model/loss.js';
+import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
+import type { GradientRule, InputGradients, ModelPasses } from '../explain/model-passes.js';
+import type { Targets } from '../explain/explanation.js';
+import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
+import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
 import type { WorkerSetup } from './worker.js';
 
 /** The cores this machine offers: the default thread count. */
@@ -43,7 +49,7 @@ export function checkThreads(threads: number, backend: BackendName): void {
   if (threads > 1 && backend !== 'wasm') throw optionError('threads', `threads ${threads} needs the wasm backend; the ts reference runs on one thread`);
 }
 
-export class ThreadPool implements TrainStep, BatchPredictor {
+export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, CurvesRunner {
   readonly backend: WasmBackend;
   readonly inputShape: number[];
   readonly outputShape: number[];
@@ -51,6 +57,8 @@ export class ThreadPool implements TrainStep, BatchPredictor {
   private readonly probs: BatchBuffer<Floats>;
   /** Grad-CAM's output rows, shared by the threads (made on the first gradCamRunner). */
   private gradCamRows: Record<keyof GradCamRows, BatchBuffer<Floats>> | null = null;
+  /** The explanation passes' and the curves' shared rows (made on first use; model-passes.ts, faithfulness). */
+  private readonly passRows = new Map<string, BatchBuffer<Floats> | BatchBuffer<Int32Array>>();
   private closed = false;
 
   private constructor(
@@ -199,6 +207,89 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     };
   }
 
+  /** The logits [size, classes] of `input` [size, C, H, W] (in the pool's memory), the batch split over every thread (ModelPasses). */
+  logits(input: Floats, size: number): Floats {
+    const logits = this.floatRows('logits', this.outputShape[0]).forBatch(size);
+    this.computeOnEveryThread(Command.LOGITS, { input, size }, () => (this.data[OUT_LOGITS] = logits.byteOffset), () => this.shard.logits(this.control));
+    this.control.throwIfFailed();
+    return logits;
+  }
+
+  /** Forward, one-hot dLogits and backward to the input, the batch split over every thread (ModelPasses). */
+  inputGradients(input: Floats, size: number, targets: Targets, rule: GradientRule = 'ordinary'): InputGradients {
+    const classes = this.outputShape[0];
+    const logits = this.floatRows('logits', classes).forBatch(size);
+    const gradients = this.floatRows('gradients', this.inputShape.reduce((a, b) => a * b, 1)).forBatch(size);
+    const chosen = this.intRows('targets', 1).forBatch(size);
+    if (typeof targets === 'number') chosen.fill(targets);
+    else if (targets === undefined) chosen.fill(-1);
+    else chosen.set(targets.subarray(0, size));
+    const setData = () => {
+      this.data[OUT_LOGITS] = logits.byteOffset;
+      this.data[OUT_GRADIENTS] = gradients.byteOffset;
+      this.data[TARGETS] = chosen.byteOffset;
+      this.data[RULE] = rule === 'guided' ? 1 : 0;
+    };
+    this.computeOnEveryThread(Command.INPUT_GRADIENTS, { input, size }, setData, () => this.shard.inputGradients(this.control));
+    this.control.throwIfFailed();
+    const resolved = Int32Array.from(chosen);
+    if (targets === undefined) for (let b = 0; b < size; b++) resolved[b] = argmaxRow(logits, b, classes);
+    return { logits, targets: resolved, gradients };
+  }
+
+  /**
+   * The deletion/insertion curves of `requests` (deletion-insertion.ts), the requests split over every
+   * thread, each computed from its own seed: the same curves as perturbationCurves on one thread (CurvesRunner).
+   */
+  curves(requests: CurveRequest[], height: number, width: number, options: Partial<CurveOptions> = {}): ImageCurves[] {
+    const count = requests.length;
+    if (count === 0) return [];
+    const { steps, road } = { ...CURVE_DEFAULTS, ...options };
+    const { sigma, tolerance } = { ...ROAD_DEFAULTS, ...road };
+    const imageSize = this.inputShape.reduce((a, b) => a * b, 1);
+    const pixels = height * width;
+    const points = steps + 1;
+    const images = this.floatRows('curve-images', imageSize).forBatch(count);
+    const orders = this.intRows('curve-orders', pixels).forBatch(count);
+    const targets = this.intRows('targets', 1).forBatch(count);
+    const seeds = this.intRows('curve-seeds', 1).forBatch(count);
+    const curves = this.floatRows(`curves ${points}`, 4 * points).forBatch(count);
+    requests.forEach((request, r) => {
+      if (request.image.length !== imageSize || request.order.length !== pixels) throw new XcnnError(`curves: request ${r} has ${request.image.length} values and ${request.order.length} pixels in its order; the model takes ${imageSize} and ${pixels}`, { code: 'ERR_BAD_ARGUMENT' });
+      images.set(request.image, r * imageSize);
+      orders.set(request.order, r * pixels);
+      targets[r] = request.target;
+      seeds[r] = request.seed | 0;
+    });
+    const setData = () => {
+      this.data[ORDERS] = orders.byteOffset;
+      this.data[TARGETS] = targets.byteOffset;
+      this.data[SEEDS] = seeds.byteOffset;
+      this.data[STEPS] = steps;
+      this.data[ROAD_SIGMA] = sigma;
+      this.data[ROAD_TOLERANCE] = tolerance;
+      this.data[OUT_CURVES] = curves.byteOffset;
+    };
+    this.computeOnEveryThread(Command.CURVES, { input: images, size: count }, setData, () => this.shard.curves(this.control));
+    this.control.throwIfFailed();
+    const curve = (r: number, c: number) => Float64Array.from(curves.subarray((r * 4 + c) * points, (r * 4 + c + 1) * points));
+    return requests.map((_, r) => ({ deletion: { zero: curve(r, 0), road: curve(r, 1) }, insertion: { zero: curve(r, 2), road: curve(r, 3) } }));
+  }
+
+  private floatRows(role: string, width: number): BatchBuffer<Floats> {
+    return this.rowsOf(role, () => BatchBuffer.floats(this.backend, width)) as BatchBuffer<Floats>;
+  }
+
+  private intRows(role: string, width: number): BatchBuffer<Int32Array> {
+    return this.rowsOf(`${role} ints`, () => BatchBuffer.ints(this.backend, width)) as BatchBuffer<Int32Array>;
+  }
+
+  private rowsOf(role: string, make: () => BatchBuffer<Floats> | BatchBuffer<Int32Array>): BatchBuffer<Floats> | BatchBuffer<Int32Array> {
+    let rows = this.passRows.get(role);
+    if (rows === undefined) this.passRows.set(role, (rows = make()));
+    return rows;
+  }
+
   /**
    * Stops the workers — each gives its network's buffers and its scratch back to the shared arena as it
    * exits — and gives back the pool's own arrays (the workers' gradient arenas, the shared outputs). The
@@ -217,6 +308,7 @@ export class ThreadPool implements TrainStep, BatchPredictor {
     this.shard.dispose();
     this.probs.release();
     for (const rows of Object.values(this.gradCamRows ?? {})) rows.release();
+    for (const rows of this.passRows.values()) rows.release();
     for (const g of this.workerGrads) this.backend.free(g);
   }
 
@@ -229,16 +321,17 @@ export class ThreadPool implements TrainStep, BatchPredictor {
    * this thread's share (`work`), and returns once every thread has done its share. A failure anywhere
    * is recorded in the control block (ControlBlock.throwIfFailed raises it).
    */
-  private computeOnEveryThread(command: number, batch: LoadedBatch, setData: () => void, work: () => void): void {
+  private computeOnEveryThread(command: number, batch: { input: Floats; labels?: Int32Array; size: number }, setData: () => void, work: () => void): void {
     if (this.closed) throw new XcnnError('the thread pool is closed', { code: 'ERR_DISPOSED' });
-    if (!this.backend.owns(batch.input) || !this.backend.owns(batch.labels)) throw new XcnnError('a pool batch must live in the pool backend\'s memory', { code: 'ERR_BAD_ARGUMENT' });
+    if (!this.backend.owns(batch.input) || (batch.labels !== undefined && !this.backend.owns(batch.labels))) throw new XcnnError('a pool batch must live in the pool backend\'s memory', { code: 'ERR_BAD_ARGUMENT' });
     const { sync } = this.control;
     Atomics.store(sync, COMMAND, command);
     Atomics.store(sync, BATCH, batch.size);
     Atomics.store(sync, COMPUTED, 0);
     Atomics.store(sync, UPDATED, 0);
+    Atomics.store(sync, NEXT, 0);
     this.data[INPUT] = batch.input.byteOffset;
-    this.data[LABELS] = batch.labels.byteOffset;
+    this.data[LABELS] = batch.labels?.byteOffset ?? 0;
     setData();
     Atomics.add(sync, GENERATION, 1);
     Atomics.notify(sync, GENERATION);

@@ -47,6 +47,9 @@ for (;;) {
   try {
     if (command === Command.TRAIN) shard.computeGradients(control);
     else if (command === Command.GRAD_CAM) shard.gradCam(control);
+    else if (command === Command.LOGITS) shard.logits(control);
+    else if (command === Command.INPUT_GRADIENTS) shard.inputGradients(control);
+    else if (command === Command.CURVES) shard.curves(control);
     else shard.predict(control);
   } catch (error) {
     control.fail(setup.thread, (error as Error)?.message ?? String(error));

@@ -30,6 +30,7 @@ import { Random } from '../../random.js';
 import { runSteps, type Steps } from '../../steps.js';
 import { explainedLayer } from '../explained-layer.js';
 import { allocateExplanation, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../explanation.js';
+import type { ModelPasses } from '../model-passes.js';
 import type { Placement } from '../placement.js';
 
 /** The rows a batch function writes for its `size` images. */
@@ -45,9 +46,11 @@ export interface ExplanationRows {
  * (undefined: each image's predicted class). `dLogits` is [size, classes] scratch in the backend. `layer`
  * is the conv block a method that needs one explains (explainImages resolves it; default the last block).
  * `random` is the run's generator, which the seeded methods draw from (a batch explained on its own: a
- * fresh one from the method's seed).
+ * fresh one from the method's seed). `passes` runs the forward and input-gradient passes of the methods
+ * that make many (perturbations, noise samples, IG steps, Score-CAM's masks): this thread by default, or a
+ * thread pool, with the same numbers bit for bit (model-passes.ts).
  */
-export type BatchExplainer = (network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows, dLogits: Floats, layer?: string, random?: Random) => void;
+export type BatchExplainer = (network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows, dLogits: Floats, layer?: string, random?: Random, passes?: ModelPasses) => void;
 
 /**
  * What a method needs of the network: `conv-layer`, a conv block to read (the CAM family); gradients,
@@ -86,6 +89,7 @@ export interface ExplainOptions {
   layer?: string; // the conv block the CAM methods explain, by its end's or its conv's name (default: the last block)
   seed?: number; // the seeded methods: this run's seed (default: the method's own, 1 unless it was made with another)
   random?: Random; // the seeded methods: a generator to go on drawing from, for a run made of several calls (overrides seed)
+  passes?: ModelPasses; // where the many-pass methods run their passes: a thread pool (default: this thread; model-passes.ts)
 }
 
 /** The generator a run of `method` draws from: the one given to continue, or a fresh one from the seed. */
@@ -149,7 +153,7 @@ export function* explainImageSteps(network: Network, set: ImageSet, method: Expl
         targets: result.targets.subarray(start, end),
         maps: result.maps.subarray(start * mapPixels, end * mapPixels),
         completenessGaps: gaps.subarray(start, end),
-      }, dLogits.forBatch(batch.size), explained?.name, random);
+      }, dLogits.forBatch(batch.size), explained?.name, random, options.passes);
       for (let n = start; n < end; n++) {
         softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
         result.predicted[n] = argmaxRow(result.logits, n, classes);

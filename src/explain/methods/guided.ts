@@ -26,6 +26,7 @@ import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
 import { oneHotTargets, type Targets } from '../explanation.js';
 import { classActivationMap } from '../grad-cam.js';
+import { networkPasses } from '../model-passes.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 import { inputGradients, inputMapShape, type InputGradients } from './input-gradients.js';
@@ -58,9 +59,9 @@ export function guidedBackpropMethod(): ExplanationMethod {
     layer: 'input',
     needs: ['input-gradients'],
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, _layer, _random, passes = networkPasses(network)) => {
       const [channels, height, width] = network.inputShape;
-      const { logits, targets, gradients } = guidedGradients(network, input, size, targetClass, dLogits);
+      const { logits, targets, gradients } = passes.inputGradients(input, size, targetClass, 'guided');
       out.logits.set(logits);
       out.targets.set(targets);
       channelSum(gradients, size, channels, height * width, null, out.maps);

@@ -31,23 +31,17 @@ import { product } from '../../model/layer.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
 import { oneHotTargets, type Targets } from '../explanation.js';
+import { inputGradientsOn, networkPasses, type InputGradients } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
-/** ∂y_{c_n}/∂x_n of every image of a batch, from one pass; the arrays are the network's buffers (read them before the next pass). */
-export interface InputGradients {
-  logits: Floats; // [B, classes]
-  targets: Int32Array; // [B]
-  gradients: Floats; // [B, C, H, W]
-}
+export type { InputGradients };
 
 /**
  * Forward `input` [size, C, H, W], dLogits = one-hot rows of the targets, backward to the input: the
  * ordinary backward pass, or the guided one (every ReLU also drops negative incoming gradients; guided.ts).
  */
 export function inputGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats, rule: 'ordinary' | 'guided' = 'ordinary'): InputGradients {
-  const logits = network.forward(input, size);
-  const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
-  return { logits, targets: chosen, gradients: network.backwardToInput(dLogits, rule) };
+  return inputGradientsOn(network, input, size, targets, dLogits, rule);
 }
 
 /** The [H, W] map shape of an input-space method. */
@@ -74,9 +68,9 @@ export function saliencyMethod(): ExplanationMethod {
     layer: 'input',
     needs: ['input-gradients'],
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, _layer, _random, passes = networkPasses(network)) => {
       const [channels, height, width] = network.inputShape;
-      const { logits, targets, gradients } = inputGradients(network, input, size, targetClass, dLogits);
+      const { logits, targets, gradients } = passes.inputGradients(input, size, targetClass);
       out.logits.set(logits);
       out.targets.set(targets);
       const map = new Float64Array(size * height * width);
@@ -94,10 +88,10 @@ export function gradientTimesInputMethod(): ExplanationMethod {
     layer: 'input',
     needs: ['input-gradients'],
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, _layer, _random, passes = networkPasses(network)) => {
       const [channels, height, width] = network.inputShape;
       const pixels = height * width;
-      const { logits, targets, gradients } = inputGradients(network, input, size, targetClass, dLogits);
+      const { logits, targets, gradients } = passes.inputGradients(input, size, targetClass);
       out.logits.set(logits);
       out.targets.set(targets);
       out.maps.fill(0);
@@ -135,10 +129,10 @@ export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): Expl
     needs: ['input-gradients'],
     seed,
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits, _layer, random = new Random(seed)) => {
+    explainBatch: ((network, input, size, targetClass, out, dLogits, _layer, random = new Random(seed), passes = networkPasses(network)) => {
       const [channels, height, width] = network.inputShape;
       const noisy = network.workspace.floats('smoothgrad.noisy', product(network.inputShape));
-      const logits = network.forward(input, size);
+      const logits = passes.logits(input, size);
       out.logits.set(logits);
       const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits); // the clean image's class
       out.targets.set(targets);
@@ -146,7 +140,7 @@ export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): Expl
       const map = new Float64Array(size * height * width);
       for (let s = 0; s < samples; s++) {
         for (let i = 0; i < x.length; i++) x[i] = input[i] + sigma * random.gaussian();
-        addAbsoluteMax(inputGradients(network, x, size, targets, dLogits).gradients, size, channels, height * width, 1 / samples, map);
+        addAbsoluteMax(passes.inputGradients(x, size, targets).gradients, size, channels, height * width, 1 / samples, map);
       }
       out.maps.set(map);
     }) satisfies BatchExplainer,
@@ -172,25 +166,25 @@ export function integratedGradientsMethod(options: Partial<IntegratedGradientsOp
     needs: ['input-gradients'],
     mapShape: inputMapShape,
     reportsCompletenessGap: true,
-    explainBatch: ((network, input, size, targetClass, out, dLogits) => {
+    explainBatch: ((network, input, size, targetClass, out, dLogits, _layer, _random, passes = networkPasses(network)) => {
       const [channels, height, width] = network.inputShape;
       const classes = network.outputShape[0];
       const pixels = height * width;
       const path = network.workspace.floats('integrated-gradients.path', product(network.inputShape));
-      const logits = Float64Array.from(network.forward(input, size)); // a copy: the buffer is reused by the next pass
+      const logits = Float64Array.from(passes.logits(input, size)); // a copy: the buffer is reused by the next pass
       out.logits.set(logits);
       const targets = oneHotTargets(logits, size, classes, targetClass, dLogits);
       out.targets.set(targets);
       const x = path.forBatch(size);
 
       x.fill(baseline);
-      const baselineLogits = network.forward(x, size);
+      const baselineLogits = passes.logits(x, size);
       const difference = Float64Array.from(targets, (c, b) => logits[b * classes + c] - baselineLogits[b * classes + c]); // y_c(x) − y_c(x′)
 
       const gradientSum = new Float64Array(x.length); // Σ_k ∂y_c/∂x at x′ + (k/m)(x − x′)
       for (let k = 1; k <= steps; k++) {
         for (let i = 0; i < x.length; i++) x[i] = baseline + (k / steps) * (input[i] - baseline);
-        const { gradients } = inputGradients(network, x, size, targets, dLogits);
+        const { gradients } = passes.inputGradients(x, size, targets);
         for (let i = 0; i < x.length; i++) gradientSum[i] += gradients[i];
       }
       const map = new Float64Array(size * pixels);

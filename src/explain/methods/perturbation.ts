@@ -46,6 +46,7 @@ import { BatchBuffer, product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
+import { networkPasses, type ModelPasses } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './explain.js';
 
 /** Perturbed copies of one image forwarded per pass. */
@@ -64,7 +65,7 @@ function inputMapShape(network: Network): [number, number] {
  * y_c of `count` perturbed copies of one image, CHUNK at a time: `perturb(k, copy)` writes copy k
  * [C, H, W] (it starts as the image). Returns [count] float64.
  */
-function scoreCopies(network: Network, image: Floats, target: number, count: number, perturb: (k: number, copy: Floats) => void, buffer: BatchBuffer<Floats>): Float64Array {
+function scoreCopies(network: Network, image: Floats, target: number, count: number, perturb: (k: number, copy: Floats) => void, buffer: BatchBuffer<Floats>, passes: ModelPasses): Float64Array {
   const classes = network.outputShape[0];
   const imageSize = image.length;
   const scores = new Float64Array(count);
@@ -76,7 +77,7 @@ function scoreCopies(network: Network, image: Floats, target: number, count: num
       copy.set(image);
       perturb(start + b, copy);
     }
-    const logits = network.forward(batch, size);
+    const logits = passes.logits(batch, size);
     for (let b = 0; b < size; b++) scores[start + b] = logits[b * classes + target];
   }
   return scores;
@@ -86,9 +87,9 @@ function scoreCopies(network: Network, image: Floats, target: number, count: num
  * Forwards the clean batch: writes out.logits (float32) and out.targets; returns the targets and the
  * logits at the backend's precision (a copy: the buffer is reused by the next pass).
  */
-function cleanPass(network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows): { targets: Int32Array; clean: Float64Array } {
+function cleanPass(network: Network, input: Floats, size: number, targetClass: number | undefined, out: ExplanationRows, passes: ModelPasses): { targets: Int32Array; clean: Float64Array } {
   const classes = network.outputShape[0];
-  const clean = Float64Array.from(network.forward(input, size).subarray(0, size * classes));
+  const clean = Float64Array.from(passes.logits(input, size).subarray(0, size * classes));
   out.logits.set(clean);
   for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(clean, b, classes);
   return { targets: out.targets, clean };
@@ -121,13 +122,13 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
     layer: 'input',
     needs: ['forward-only'],
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out) => {
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, _layer, _random, passes = networkPasses(network)) => {
       const [channels, height, width] = network.inputShape;
       if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller window`, { code: 'ERR_BAD_ARGUMENT' });
       const pixels = height * width;
       const imageSize = channels * pixels;
       const copies = network.workspace.floats('perturbation.copies', imageSize);
-      const { targets, clean } = cleanPass(network, input, size, targetClass, out);
+      const { targets, clean } = cleanPass(network, input, size, targetClass, out, passes);
       const classes = network.outputShape[0];
       const ys = windowStarts(height, window, stride);
       const xs = windowStarts(width, window, stride);
@@ -162,7 +163,7 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
           for (let c = 0; c < channels; c++) {
             for (let y = y0; y < y0 + window; y++) copy.fill(BASELINE, c * pixels + y * width + x0, c * pixels + y * width + x0 + window);
           }
-        }, copies);
+        }, copies, passes);
         const sum = new Float64Array(pixels);
         const y = clean[b * classes + targets[b]];
         windows.forEach(([y0, x0], k) => {
@@ -340,7 +341,7 @@ export function lime(features: number, samples: number, random: Random, value: C
 }
 
 /** f(z) = y_c(h(z)) of one image: its patches with z_i = 0 set to the baseline. */
-function imageCoalitionValue(network: Network, image: Floats, target: number, featureOf: Int32Array, buffer: BatchBuffer<Floats>): CoalitionValue {
+function imageCoalitionValue(network: Network, image: Floats, target: number, featureOf: Int32Array, buffer: BatchBuffer<Floats>, passes: ModelPasses): CoalitionValue {
   const m = featureOf.reduce((largest, i) => Math.max(largest, i), 0) + 1;
   const pixels = featureOf.length;
   const channels = image.length / pixels;
@@ -349,7 +350,7 @@ function imageCoalitionValue(network: Network, image: Floats, target: number, fe
       for (let p = 0; p < pixels; p++) {
         if (z[k * m + featureOf[p]] === 0) for (let c = 0; c < channels; c++) copy[c * pixels + p] = BASELINE;
       }
-    }, buffer);
+    }, buffer, passes);
 }
 
 export interface PatchSamplingOptions {
@@ -378,19 +379,19 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
     seed,
     mapShape: inputMapShape,
     reportsCompletenessGap: completeness,
-    explainBatch: ((network, input, size, targetClass, out, _dLogits, _layer, random = new Random(seed)) => {
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, _layer, random = new Random(seed), passes = networkPasses(network)) => {
       const [, height, width] = network.inputShape;
       const classes = network.outputShape[0];
       const pixels = height * width;
       const imageSize = product(network.inputShape);
       const copies = network.workspace.floats('perturbation.copies', imageSize);
-      const { targets, clean } = cleanPass(network, input, size, targetClass, out);
+      const { targets, clean } = cleanPass(network, input, size, targetClass, out, passes);
       const { features, featureOf } = patchFeatures(height, width, patch);
       const patchPixels = new Float64Array(features);
       for (const i of featureOf) patchPixels[i]++;
       for (let b = 0; b < size; b++) {
         const image = input.subarray(b * imageSize, (b + 1) * imageSize);
-        const { values, empty } = fit(features, samples, random, imageCoalitionValue(network, image, targets[b], featureOf, copies));
+        const { values, empty } = fit(features, samples, random, imageCoalitionValue(network, image, targets[b], featureOf, copies, passes));
         let total = 0;
         for (let p = 0; p < pixels; p++) {
           const v = values[featureOf[p]] / patchPixels[featureOf[p]];

@@ -26,6 +26,7 @@ import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
 import { minMaxNormalize } from '../explanation.js';
 import { camMapShape } from './cam.js';
+import { networkPasses, type ModelPasses } from '../model-passes.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
@@ -49,9 +50,10 @@ export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapW
 /**
  * Score-CAM's weights w [K] for one image [C, H, W] and its block's activations A [K, h, w] (a copy: the masked
  * passes overwrite the network's buffers): the K masked copies and the baseline forwarded as one batch of K + 1.
- * `copies` is scratch in the network's backend, an image a sample.
+ * `copies` is scratch in the network's backend, an image a sample; `passes` runs the forward pass (this
+ * thread by default, or a thread pool: model-passes.ts).
  */
-export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>, layer?: string): Float64Array {
+export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>, layer?: string, passes: ModelPasses = networkPasses(network)): Float64Array {
   checkModel('scoreCamWeights', 'network', network);
   const [channels, height, width] = network.inputShape;
   const [maskCount, mapHeight, mapWidth] = explainedLayer(network, layer).shape;
@@ -67,7 +69,7 @@ export function scoreCamWeights(network: Network, image: Floats, activations: Fl
     }
   }
   batch.fill(BASELINE, maskCount * imageSize, (maskCount + 1) * imageSize);
-  const logits = network.forward(batch, maskCount + 1);
+  const logits = passes.logits(batch, maskCount + 1);
   const baseline = softmaxProbability(logits, maskCount, classes, target);
   return Float64Array.from({ length: maskCount }, (_, k) => softmaxProbability(logits, k, classes, target) - baseline);
 }
@@ -80,7 +82,7 @@ export function scoreCamMethod(): ExplanationMethod {
     layer: 'cam',
     needs: ['conv-layer', 'forward-only'],
     mapShape: camMapShape,
-    explainBatch: ((network, input, size, targetClass, out, _dLogits, layer) => {
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, layer, _random, passes = networkPasses(network)) => {
       const explained = explainedLayer(network, layer);
       const [channels, mapHeight, mapWidth] = explained.shape;
       const mapPixels = mapHeight * mapWidth;
@@ -94,7 +96,7 @@ export function scoreCamMethod(): ExplanationMethod {
       const map = new Float64Array(mapPixels);
       for (let b = 0; b < size; b++) {
         const a = activations.subarray(b * channels * mapPixels, (b + 1) * channels * mapPixels);
-        const weights = scoreCamWeights(network, input.subarray(b * imageSize, (b + 1) * imageSize), a, out.targets[b], copies, explained.name);
+        const weights = scoreCamWeights(network, input.subarray(b * imageSize, (b + 1) * imageSize), a, out.targets[b], copies, explained.name, passes);
         map.fill(0);
         for (let k = 0; k < channels; k++) {
           for (let p = 0; p < mapPixels; p++) map[p] += weights[k] * a[k * mapPixels + p];
