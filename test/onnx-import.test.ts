@@ -561,6 +561,8 @@ describe('the mapping, check by check', () => {
       // ε = 0.25 in the file: the variance becomes 2 + 0.25 − 10⁻⁵ (in float32).
       expect(Array.from(readOnnxNetwork(bn([float('epsilon', 0.25)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([Math.fround(2.25 - 1e-5)]);
       expect(Array.from(readOnnxNetwork(bn([float('epsilon', 1e-5)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([2]);
+      // A smaller ε lowers the variance: 2 + 2⁻²⁰ − 10⁻⁵.
+      expect(Array.from(readOnnxNetwork(bn([float('epsilon', 2 ** -20)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([Math.fround(2 + 2 ** -20 - 1e-5)]);
     });
 
     it('refuses training mode, statistics of other dims, and a negative variance', () => {
