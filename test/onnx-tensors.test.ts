@@ -78,6 +78,15 @@ describe('float tensors', () => {
     expect(Array.from(floatTensor({ dims: [3], dataType: DATA_TYPE.BFLOAT16, int32Data: [varints(...brain.bits)] }).data)).toEqual(brain.values);
   });
 
+  it('reads raw_data first, and each type only from its own typed field', () => {
+    // FLOAT16 1 in raw_data, 2 in int32_data: raw_data wins.
+    expect(Array.from(floatTensor({ dims: [1], dataType: DATA_TYPE.FLOAT16, rawData: littleEndian([0x3c00]), int32Data: [varints(0x4000)] }).data)).toEqual([1]);
+    expect(Array.from(floatTensor({ dims: [1], dataType: DATA_TYPE.FLOAT, rawData: float32Bytes(3), int32Data: [varints(0x4000)] }).data)).toEqual([3]);
+    expect(problemOf(() => floatTensor({ dims: [1], dataType: DATA_TYPE.FLOAT16, doubleData: [float64Bytes(1)] }))).toBe('its dims [1] give 1 FLOAT16 elements (2 bytes), but it holds 0 bytes');
+    expect(problemOf(() => floatTensor({ dims: [1], dataType: DATA_TYPE.FLOAT16 }))).toBe('its dims [1] give 1 FLOAT16 elements (2 bytes), but it holds 0 bytes');
+    expect(problemOf(() => floatTensor({ dims: [1], dataType: DATA_TYPE.FLOAT, int32Data: [varints(0x3f80)] }))).toBe('its dims [1] give 1 FLOAT elements (4 bytes), but it holds 0 bytes');
+  });
+
   it('refuses FLOAT16 int32_data that holds another number of elements than the dims give', () => {
     expect(problemOf(() => floatTensor({ dims: [2, 2], dataType: DATA_TYPE.FLOAT16, int32Data: [varints(0x3c00, 0x3c00, 0x3c00)] }))).toBe('its dims [2, 2] give 4 elements, but int32_data holds 3');
     expect(problemOf(() => floatTensor({ dims: [2], dataType: DATA_TYPE.FLOAT16, int32Data: [varints(0x3c00, 0x3c00, 0x3c00)] }))).toBe('it holds more than the 2 values its dims give');
@@ -125,6 +134,12 @@ describe('integer tensors (shapes, axes, indices)', () => {
     expect(intTensor({ dims: [3], dataType: DATA_TYPE.INT32, int32Data: [varints(-5, 0, 2 ** 31 - 1)] }).values).toEqual([-5, 0, 2 ** 31 - 1]);
   });
 
+  it('takes int64_data when raw_data is there but empty; an INT32 varint keeps its low 32 bits, as protobuf reads an int32', () => {
+    expect(intTensor({ dims: [1], dataType: DATA_TYPE.INT64, rawData: new Uint8Array(0), int64Data: [varints(5)] }).values).toEqual([5]);
+    expect(intTensor({ dims: [2], dataType: DATA_TYPE.INT32, int32Data: [varints(2 ** 32 + 5, 2 ** 32 - 1)] }).values).toEqual([5, -1]);
+    expect(intTensor({ dims: [1], dataType: DATA_TYPE.INT64, int64Data: [varints(2 ** 32 + 5)] }).values).toEqual([2 ** 32 + 5]);
+  });
+
   it('reads an empty tensor as no values', () => {
     expect(intTensor({ dims: [0], dataType: DATA_TYPE.INT64 })).toEqual({ dims: [0], values: [] });
   });
@@ -136,9 +151,9 @@ describe('integer tensors (shapes, axes, indices)', () => {
 
   it('refuses another type, and elements that do not fill the dims', () => {
     expect(problemOf(() => intTensor({ dims: [1], dataType: DATA_TYPE.FLOAT, rawData: new Uint8Array(4) }))).toBe('its data type is FLOAT, expected INT64 or INT32');
-    expect(problemOf(() => intTensor({ dims: [2], dataType: DATA_TYPE.INT64, rawData: new Uint8Array(8) }))).toBe('its dims [2] give 2 elements (16 bytes), but it holds 8 bytes');
+    expect(problemOf(() => intTensor({ dims: [1, 2], dataType: DATA_TYPE.INT64, rawData: new Uint8Array(8) }))).toBe('its dims [1, 2] give 2 elements (16 bytes), but it holds 8 bytes');
     expect(problemOf(() => intTensor({ dims: [2], dataType: DATA_TYPE.INT32, rawData: new Uint8Array(16) }))).toBe('its dims [2] give 2 elements (8 bytes), but it holds 16 bytes');
-    expect(problemOf(() => intTensor({ dims: [3], dataType: DATA_TYPE.INT64, int64Data: [varints(1, 2)] }))).toBe('its dims [3] give 3 elements, but it holds 2');
+    expect(problemOf(() => intTensor({ dims: [3, 1], dataType: DATA_TYPE.INT64, int64Data: [varints(1, 2)] }))).toBe('its dims [3, 1] give 3 elements, but it holds 2');
     expect(problemOf(() => intTensor({ dims: [2], dataType: DATA_TYPE.INT64 }))).toBe('its dims [2] give 2 elements, but it holds 0');
     // INT32 keeps its elements in int32_data, not int64_data.
     expect(problemOf(() => intTensor({ dims: [1], dataType: DATA_TYPE.INT32, int64Data: [varints(1)] }))).toBe('its dims [1] give 1 elements, but it holds 0');
