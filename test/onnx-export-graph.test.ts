@@ -108,6 +108,19 @@ describe('the rest of the exported file', () => {
     expect(metadata).toEqual({ format: 'xcnn', arch: SPEC, geometry: JSON.stringify(geometry), dataset: 'shapes', class_names: JSON.stringify(info.classNames), training: JSON.stringify(info.training) });
   });
 
+  it('refuses arguments of the wrong kind, naming the function and the argument', () => {
+    const network = seededNetwork(backend, 'flatten linear(3)', geometry, 1);
+    expect(errorOf(() => encodeOnnxModel(null as unknown as Network, info)).message).toBe('encodeOnnxModel: network must be a network (createNetwork, loadModel, loadModelFromBytes), not null');
+    expect(errorOf(() => encodeOnnxModel(network, 'shapes' as unknown as ModelInfo)).message).toBe('encodeOnnxModel: info must be an object (geometry, dataset and classNames, as loadModel gives it), not string');
+    expect(errorOf(() => encodeOnnxModel(network, info, true as unknown as object)).message).toBe('encodeOnnxModel: options must be an object (its options), not boolean');
+  });
+
+  it('ends a network whose last layers are dropout in its last layer\'s node', () => {
+    const network = seededNetwork(backend, 'flatten linear(3) dropout(0.5)', geometry, 1);
+    const model = decodeOnnxFile(encodeOnnxModel(network, info), 'm.onnx');
+    expect(nodesOf(model).map((n) => [n.name, n.output])).toEqual([['flatten', ['flatten']], ['fc1', ['logits']]]);
+  });
+
   it('refuses a network assembled by hand (no spec to write), in one line', () => {
     const network = seededNetwork(backend, 'flatten linear(3)', geometry, 1);
     const byHand = Object.create(network, { plan: { value: null } }) as Network;
