@@ -31,6 +31,18 @@ function nested(fields: number[], body: Uint8Array): Uint8Array {
   return inner;
 }
 
+/** A length-delimited field (wire type 2) of `body`, and byte arrays one after the other. */
+const field = (id: number, body: Uint8Array): Uint8Array => concat(Uint8Array.from([...varint(id * 8 + 2), ...varint(body.length)]), body);
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** A length-delimited field (wire type 2). */
 const message = (field: number, body: number[]): number[] => [...varint(field * 8 + 2), ...varint(body.length), ...body];
 
@@ -82,7 +94,7 @@ describe('the structural walk, byte by byte', () => {
   });
 
   it('skips fields outside the subset of any wire type, and refuses a fixed one that runs past its message', () => {
-    expect(decodeOnnxFile(Uint8Array.from([0x79, 1, 2, 3, 4, 5, 6, 7, 8, 0x7d, 1, 2, 3, 4, 0x78, 0x05, 0xa0, 0x06, 0x01, 0x08, 0x07]), 'm.onnx').irVersion).toBe(7); // fields 15 (wire types 1, 5, 0) and 100
+    expect(decodeOnnxFile(Uint8Array.from([0x79, 1, 2, 3, 4, 5, 6, 7, 8, 0x7d, 1, 2, 3, 4, 0x78, 0x05, 0x7a, 0x02, 0x08, 0x09, 0xa0, 0x06, 0x01, 0x08, 0x07]), 'm.onnx').irVersion).toBe(7); // fields 15 (wire types 1, 5, 0, 2) and 100
     expect(refusalOf(0x79, 1, 2, 3, 4, 5, 6, 7)).toBe('a 8-byte field at byte 0 runs past the end of its message');
     expect(refusalOf(0x7d, 1, 2, 3)).toBe('a 4-byte field at byte 0 runs past the end of its message');
     expect(refusalOf(...message(7, [0x7d, 1, 2]), 3, 4)).toBe('a 4-byte field at byte 2 runs past the end of its message');
@@ -102,10 +114,20 @@ describe('the structural walk, byte by byte', () => {
     const tooMany = `more than ${MAX_FIELDS} fields in its graph, far more than a small CNN's: not a model xcnn can run`;
     expect(decodeOnnxFile(attribute(7, new Uint8Array(4 * (MAX_FIELDS - 4))), 'm.onnx').graph?.node?.[0].attribute?.[0].floats).toHaveLength(MAX_FIELDS - 4);
     expect(refusalOfBytes(attribute(7, new Uint8Array(4 * (MAX_FIELDS - 4) + 1)))).toBe(tooMany); // a part of a float is one more
-    // Varints of ten bytes (2⁶³) are one value each, however many bytes; two-byte ones (128) likewise.
+    // Varints of ten bytes (2⁶³) are one value each, however many bytes; one-byte ones (1) likewise.
     const varints = (count: number, width: number) => Uint8Array.from({ length: count * width }, (_, k) => (k % width === width - 1 ? 0x01 : 0x80));
     expect(decodeOnnxFile(attribute(8, varints(20_001, 10)), 'm.onnx').graph?.node?.[0].attribute?.[0].ints).toHaveLength(20_001);
-    expect(refusalOfBytes(attribute(8, varints(MAX_FIELDS - 3, 2)))).toBe(tooMany);
+    expect(refusalOfBytes(attribute(8, varints(MAX_FIELDS - 3, 1)))).toBe(tooMany);
+  });
+
+  it(`counts a string, a repeated string and a packed run as one field each, and no field outside the subset`, () => {
+    // graph { node { input "x", attribute { floats: MAX − 5 values } } } and field 15 (unknown): MAX_FIELDS exactly.
+    const floats = concat(field(5, field(7, new Uint8Array(4 * (MAX_FIELDS - 5)))));
+    const file = concat(field(7, field(1, concat(field(1, Uint8Array.of(0x78)), floats))), Uint8Array.of(0x78, 0x05));
+    expect(decodeOnnxFile(file, 'm.onnx').graph?.node?.[0].input).toEqual(['x']);
+    // A packed run ends where its length says: the attribute's name (field 1, tag 0x0a) right after it is one field.
+    const ints = concat(field(7, field(1, field(5, concat(field(8, new Uint8Array(MAX_FIELDS - 5).fill(1)), field(1, Uint8Array.of(0x61)))))));
+    expect(decodeOnnxFile(ints, 'm.onnx').graph?.node?.[0].attribute?.[0].name).toBe('a');
   });
 
   it('refuses in one line what the decoder still cannot read after the walk', () => {
