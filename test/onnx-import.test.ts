@@ -471,6 +471,10 @@ describe('the mapping, check by check', () => {
       expect(strides([0, 0])).toBe("m.onnx: node 'conv_0' (Conv): strides [0, 0]: xcnn takes the same stride on both axes");
       expect(strides([2])).toBe("m.onnx: node 'conv_0' (Conv): strides [2]: xcnn takes the same stride on both axes");
       expect(strides([2, 2, 2])).toBe("m.onnx: node 'conv_0' (Conv): strides [2, 2, 2]: xcnn takes the same stride on both axes");
+      // strides as one INT instead of INTS: no list, so no stride xcnn can take.
+      expect(refusalOf(chain([conv([int('strides', 2)])], 'conv', 8, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): strides []: xcnn takes the same stride on both axes");
+      expect(refusalOf(chain([conv([ints('dilations', [1, 2])])], 'conv', 32, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): dilations [1, 2]: xcnn takes dilation 1");
+      expect(specOf(chain([conv([ints('dilations', [1, 1])])], 'conv', 32, [w3]))).toBe('conv(2,3) flatten linear(2)');
       expect(specOf(chain([conv([ints('strides', [2, 2])])], 'conv', 8, [w3]))).toBe('conv(2,3,stride=2) flatten linear(2)');
     });
 
