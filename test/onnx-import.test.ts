@@ -778,6 +778,44 @@ describe('the mapping, check by check', () => {
       );
     });
 
+    it('folds each op only of what it takes, naming what depends on the batch (the onnx-import run on lines 528-608)', () => {
+      const shape = node('Shape', ['input'], ['shape']);
+      const zero = int64TensorProto('zero', [0]);
+      // value_int −1 and value_ints [−1]: the second half of [0, −1].
+      expect(folding([node('Constant', [], ['m'], [int('value_int', -1)]), node('Unsqueeze', ['m', 'axes'], ['m1']), node('Concat', ['zero', 'm1'], ['target'])], [zero, int64TensorProto('axes', [0])])).toBe(flattens);
+      expect(folding([node('Constant', [], ['m'], [ints('value_ints', [-1])]), node('Concat', ['zero', 'm'], ['target'])], [zero])).toBe(flattens);
+      // A Concat of a Concat: the inner one is 1-D.
+      expect(folding([node('Concat', ['zero', 'minus1'], ['inner']), node('Concat', ['inner'], ['target'])], [zero, minus1])).toBe(flattens);
+      // Unsqueeze before opset 13 reads its axes attribute, even when an input is there; none is no axis 0.
+      const unsqueeze = (inputs: string[], attributes: OnnxAttribute[], opset: number) =>
+        folding([shape, node('Gather', ['shape', 'i'], ['n']), node('Unsqueeze', inputs, ['n1'], attributes, 'unsqueeze_0'), node('Concat', ['n1', 'minus1'], ['target'])], [{ ...int64TensorProto('i', [0]), dims: [] }, minus1, int64TensorProto('axes', [1])], opset);
+      expect(unsqueeze(['n', 'axes'], [ints('axes', [0])], 11)).toBe(flattens);
+      expect(unsqueeze(['n'], [], 11)).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): xcnn folds an Unsqueeze only of a scalar, axis 0");
+      expect(unsqueeze(['n', 'shape'], [], 13)).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): its axes depends on the batch size");
+      expect(folding([shape, node('Unsqueeze', ['shape', 'zero'], ['target'], [], 'unsqueeze_0')], [zero])).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): xcnn folds an Unsqueeze only of a scalar, axis 0");
+      // Gather: one index out of range among others; no inputs at all.
+      expect(folding([shape, node('Gather', ['shape', 'i'], ['target'], [], 'gather_0')], [int64TensorProto('i', [0, 9])])).toBe("m.onnx: node 'gather_0' (Gather): an index is out of range");
+      expect(folding([node('Gather', [], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather) takes '', which is not a constant xcnn can work out: xcnn folds only the shape arithmetic before a Reshape");
+      expect(folding([node('Concat', [], ['target'], [], 'concat_0')])).toBe("m.onnx: node 'reshape_0' (Reshape): a reshape to [] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]");
+      // Slice: opset 10 reads inputs; before, attributes (none: no slice); bounds that depend on the batch; one of each.
+      const slice = (inputs: string[], attributes: OnnxAttribute[], tensors: OnnxTensor[], opset = 13, data: Nodes = [shape]) =>
+        folding([...data, node('Slice', inputs, ['n1'], attributes, 'slice_0'), node('Concat', ['n1', 'minus1'], ['target'])], [...tensors, minus1], opset);
+      const s0 = int64TensorProto('s', [0]);
+      const e1 = int64TensorProto('e', [1]);
+      expect(slice(['shape', 's', 'e'], [], [s0, e1], 10)).toBe(flattens);
+      expect(slice(['shape'], [ints('ends', [1])], [], 9)).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['shape'], [ints('starts', [0])], [], 9)).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['shape', 'shape', 'e'], [], [e1])).toBe("m.onnx: node 'slice_0' (Slice): its starts depends on the batch size");
+      expect(slice(['shape', 's', 'shape'], [], [s0])).toBe("m.onnx: node 'slice_0' (Slice): its ends depends on the batch size");
+      expect(slice(['shape', 's', 'e'], [], [int64TensorProto('s', [0, 0]), e1])).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['shape', 's', 'e'], [], [s0, int64TensorProto('e', [1, 1])])).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['n', 's', 'e'], [], [s0, e1, { ...int64TensorProto('i', [0]), dims: [] }], 13, [shape, node('Gather', ['shape', 'i'], ['n'])])).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      // A Constant's integer tensor without a name, refused with its (empty) name.
+      expect(folding([node('Constant', [], ['target'], [tensorAttribute('value', { dims: [2], dataType: DATA_TYPE.INT64, rawData: new Uint8Array(8) })], 'constant_0')])).toBe(
+        "m.onnx: node 'constant_0' (Constant): '': its dims [2] give 2 elements (16 bytes), but it holds 8 bytes",
+      );
+    });
+
     it('takes a Shape only of the value the chain is at', () => {
       const other = model([node('Relu', ['input'], ['r']), node('Shape', ['input'], ['shape'], [], 'shape_0'), ...head('r', 36).nodes], head('r', 36).initializers);
       expect(refusalOf(other)).toBe("m.onnx: node 'shape_0' (Shape) takes 'input', which is not the value the node before it made ('r'): xcnn runs a chain of layers (no branches or skip connections)");
