@@ -145,7 +145,28 @@ export const MUTATION_GROUPS = {
   // every preset in ONNX Runtime (tens of seconds); onnx-import's graphs run ONNX Runtime on small nets.
   onnx: {
     mutate: ['src/onnx/onnx-file.ts', 'src/onnx/onnx-tensors.ts', 'src/onnx/onnx-import.ts', 'src/onnx/onnx-export.ts', 'src/onnx/onnx-sniff.ts', 'src/onnx/onnx-schema.ts'],
-    tests: ['test/onnx-import.test.ts', 'test/onnx-hostile.test.ts'],
+    tests: ['test/onnx-import.test.ts', 'test/onnx-hostile.test.ts', 'test/onnx-file.test.ts', 'test/onnx-tensors.test.ts', 'test/onnx-export-graph.test.ts', 'test/onnx-round-trip.test.ts'],
+  },
+  // The same modules a group each, on the test files that check them (the whole onnx group is about 1,000 mutants):
+  // the reader's walk byte by byte; tensors on their hand-written bytes; the mapping on hand-built
+  // graphs run by ONNX Runtime; the export node by node (test/onnx-export-graph.test.ts makes each file inside its
+  // test, so that no export mutant is static, which would run every test for it).
+  // (onnx-hostile.test.ts's cut and random files take seconds a mutant: they run in the onnx group.)
+  'onnx-file': {
+    mutate: ['src/onnx/onnx-file.ts'],
+    tests: ['test/onnx-file.test.ts', 'test/onnx-import.test.ts'],
+  },
+  'onnx-tensors': {
+    mutate: ['src/onnx/onnx-tensors.ts'],
+    tests: ['test/onnx-tensors.test.ts', 'test/onnx-import.test.ts'],
+  },
+  'onnx-import': {
+    mutate: ['src/onnx/onnx-import.ts'],
+    tests: ['test/onnx-import.test.ts'],
+  },
+  'onnx-export': {
+    mutate: ['src/onnx/onnx-export.ts'],
+    tests: ['test/onnx-export-graph.test.ts'],
   },
   // The library this issue (19) added: the async facade, its images and its steps; the arena and the workspace; the errors; the PNG encoder.
   classifier: {

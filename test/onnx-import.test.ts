@@ -10,19 +10,19 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
-import { decodeModel, type ModelInfo } from '../src/model/model-file.js';
+import { decodeModel, type ModelLoadOptions } from '../src/model/model-file.js';
 import { modelForPage } from '../src/serve/page-files.js';
 import { decodeSafetensors } from '../src/files/safetensors.js';
 import { isOnnxModel } from '../src/onnx/onnx-sniff.js';
 import type { Network, NetworkGeometry } from '../src/model/network.js';
-import { resolveSpec } from '../src/model/spec.js';
-import { decodeAnyModel } from '../src/onnx/any-model.js';
 import { encodeOnnxModel } from '../src/onnx/onnx-export.js';
-import { decodeOnnxModel } from '../src/onnx/onnx-import.js';
-import { DATA_TYPE, type OnnxTensor } from '../src/onnx/onnx-schema.js';
+import { decodeOnnxFile } from '../src/onnx/onnx-file.js';
+import { decodeOnnxModel, readOnnxNetwork } from '../src/onnx/onnx-import.js';
+import { DATA_TYPE, type OnnxAttribute, type OnnxModel, type OnnxTensor } from '../src/onnx/onnx-schema.js';
+import { floatTensorProto } from '../src/onnx/onnx-tensors.js';
 import { seededNetwork } from './fixtures/any-networks.js';
 import { float, graphBytes, int, int64TensorProto, ints, node, randomInput, runtimeOutput, tensorAttribute, text, weights, type GraphOptions } from './fixtures/onnx-graphs.js';
-import { errorOf } from './errors.js';
+import { errorOf, refusal } from './errors.js';
 
 const backend = new ReferenceBackend();
 
@@ -217,20 +217,8 @@ describe('ONNX graphs as torch.onnx.export and tf2onnx write them, against ONNX 
   });
 });
 
-describe('xcnn exports imported back', () => {
-  const info = (geometry: NetworkGeometry): ModelInfo => ({ geometry, dataset: 'fashion', classNames: Array.from({ length: geometry.classes }, (_, k) => `item ${k}`) });
-
-  it.each(['paper', 'lenet5', 'modern'])('the %s preset gives the same logits bit for bit, with its spec (dropout kept) and class names', (preset) => {
-    const geometry: NetworkGeometry = { channels: 3, height: 28, width: 28, classes: 5 };
-    const network = seededNetwork(backend, resolveSpec(preset, geometry.classes), geometry, 8);
-    const loaded = decodeAnyModel(encodeOnnxModel(network, info(geometry)), 'model', backend); // recognised by its bytes
-    expect(loaded.network.spec).toBe(network.spec);
-    expect(loaded.info.classNames).toEqual(info(geometry).classNames);
-    expect(loaded.info.dataset).toBe('fashion');
-    const input = randomInput(2 * 3 * 28 * 28, 1);
-    expect(Array.from(logitsOf(loaded.network, input, 2))).toEqual(Array.from(logitsOf(network, input, 2)));
-  });
-
+describe('class names', () => {
+  // xcnn's exports imported back, every preset bit for bit: test/onnx-round-trip.test.ts.
   it('names the classes 0 … K−1 when the file has no class_names', () => {
     const bytes = graphBytes({ inputShape: ['N', 1, 2, 2], nodes: [node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'w'], ['logits'], [int('transB', 1)])], initializers: [weights('w', [3, 4], 1)] });
     expect(decodeOnnxModel(bytes, 'm.onnx', backend).info.classNames).toEqual(['0', '1', '2']);
@@ -346,5 +334,505 @@ describe('the model-loading step: ONNX or safetensors', () => {
     expect(JSON.parse(file.metadata.class_names)).toEqual(['a', 'b', 'c']);
     const input = randomInput(64, 2);
     expect(Array.from(logitsOf(decodeModel(sent, 'sent', backend).network, input, 1))).toEqual(Array.from(logitsOf(network, input, 1)));
+  });
+});
+
+/**
+ * Each check of the mapping, on the smallest graph that reaches it: the message it must give (the node, its op
+ * type, the numbers worked out by hand here), and the spec of what it takes. The graphs are made as files
+ * (graphBytes) and decoded, or the decoded model changed where a file could not say it.
+ */
+describe('the mapping, check by check', () => {
+  type Nodes = ReturnType<typeof node>[];
+  /** Flatten and a Gemm to `classes` logits from `from`, with `features` inputs. */
+  const head = (from: string, features: number, classes = 2): { nodes: Nodes; initializers: OnnxTensor[] } => ({
+    nodes: [node('Flatten', [from], ['flat'], [], 'flatten_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)], 'gemm_0')],
+    initializers: [weights('fc', [classes, features], 2)],
+  });
+  const model = (nodes: Nodes, initializers: OnnxTensor[] = [], inputShape: Array<number | string> = ['N', 1, 6, 6], extra: Partial<GraphOptions> = {}): OnnxModel =>
+    decodeOnnxFile(graphBytes({ nodes, initializers, inputShape, ...extra }), 'm.onnx');
+  /** `first` nodes on the 1×6×6 input, then the head from `last` with `features` inputs. */
+  const chain = (first: Nodes, last: string, features: number, initializers: OnnxTensor[] = [], extra: Partial<GraphOptions> = {}): OnnxModel => {
+    const h = head(last, features);
+    return model([...first, ...h.nodes], [...initializers, ...h.initializers], ['N', 1, 6, 6], extra);
+  };
+  const specOf = (m: OnnxModel, options: ModelLoadOptions = {}) => readOnnxNetwork(m, 'm.onnx', options).spec;
+  const refusalOf = (m: OnnxModel, options: ModelLoadOptions = {}) => refusal(() => readOnnxNetwork(m, 'm.onnx', options));
+  /** What `run` gives, or the message of its refusal. */
+  const outcome = (run: () => string): string => {
+    let value = '';
+    const refused = refusal(() => (value = run()));
+    return refused === 'accepted' ? value : refused;
+  };
+  const conv = (attributes: OnnxAttribute[], inputs = ['input', 'w'], name = 'conv_0') => node('Conv', inputs, ['conv'], attributes, name);
+  const w3 = weights('w', [2, 1, 3, 3], 1);
+
+  describe('the graph and its input', () => {
+    it('refuses a file without nodes, or without a default-domain opset', () => {
+      expect(refusal(() => readOnnxNetwork({ irVersion: 7 }, 'm.onnx'))).toBe('m.onnx: the ONNX file has no graph (no nodes): not a model');
+      expect(refusalOf(model([]))).toBe('m.onnx: the ONNX file has no graph (no nodes): not a model');
+      const m = chain([], 'input', 36);
+      const opset = 'm.onnx: the ONNX file imports no version of the default operator set (opset_import): not a model';
+      expect(refusalOf({ ...m, opsetImport: [] })).toBe(opset);
+      expect(refusalOf({ ...m, opsetImport: [{ domain: 'com.microsoft', version: 1 }] })).toBe(opset);
+      expect(refusalOf({ ...m, opsetImport: [{ domain: '', version: 0 }] })).toBe(opset);
+      expect(specOf({ ...m, opsetImport: [{ domain: 'com.microsoft', version: 1 }, { domain: 'ai.onnx', version: 13 }] })).toBe('flatten linear(2)');
+    });
+
+    it('names an op type of another domain with its domain, and an op without a type', () => {
+      const m = chain([{ ...node('Relu', ['input'], ['r'], [], 'custom_0'), domain: 'com.example' }], 'r', 36);
+      expect(refusalOf(m)).toMatch(/^m\.onnx: the ONNX graph uses com\.example\.Relu, which xcnn's layers cannot express \(first: node 'custom_0' \(Relu\)\); it reads Conv, /);
+      expect(specOf(chain([{ ...node('Relu', ['input'], ['r']), domain: 'ai.onnx' }], 'r', 36))).toBe('relu flatten linear(2)');
+      const untyped = chain([{ input: ['input'], output: ['r'] }], 'r', 36);
+      expect(refusalOf(untyped)).toMatch(/^m\.onnx: the ONNX graph uses \(no op_type\), which xcnn's layers cannot express \(first: node 'r' \(undefined\)\)/);
+      const nameless = chain([{ input: ['input'], opType: 'Sigmoid' }], 'r', 36);
+      expect(refusalOf(nameless)).toMatch(/\(first: node '\?' \(Sigmoid\)\)/);
+    });
+
+    it('takes exactly one input besides the initializers, float32, of four dimensions', () => {
+      const m = chain([], 'input', 36);
+      const input = m.graph!.input![0];
+      expect(specOf({ ...m, graph: { ...m.graph, input: [input, { name: 'fc' }] } })).toBe('flatten linear(2)'); // an initializer listed as an input
+      expect(refusalOf({ ...m, graph: { ...m.graph, input: [input, { name: 'mask' }] } })).toBe("m.onnx: the ONNX graph has 2 inputs (input, mask); xcnn's networks take one image batch");
+      expect(refusalOf({ ...m, graph: { ...m.graph, input: [] } })).toBe("m.onnx: the ONNX graph has 0 inputs (none); xcnn's networks take one image batch");
+      expect(refusalOf(model(head('input', 36).nodes, head('input', 36).initializers, ['N', 1, 6, 6]).graph ? { ...m, graph: { ...m.graph, input: [{ ...input, type: { tensorType: { ...input.type!.tensorType, elemType: DATA_TYPE.DOUBLE } } }] } } : m)).toBe(
+        "m.onnx: the ONNX graph's input 'input' is DOUBLE, not FLOAT: xcnn feeds float32 images",
+      );
+      expect(refusalOf({ ...m, graph: { ...m.graph, input: [{ name: 'input' }] } })).toBe("m.onnx: the ONNX graph's input 'input' is UNDEFINED, not FLOAT: xcnn feeds float32 images");
+      expect(refusalOf(model(head('input', 36).nodes, head('input', 36).initializers, ['N', 36, 1]))).toBe("m.onnx: the ONNX graph's input 'input' has shape [N, 36, 1]; xcnn takes images [N, C, H, W]");
+      const unnamed = { ...m, graph: { ...m.graph, input: [{ ...input, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: [{ dimParam: 'N' }, {}, { dimValue: 6 }] } } } }] } };
+      expect(refusalOf(unnamed)).toBe("m.onnx: the ONNX graph's input 'input' has shape [N, ?, 6]; xcnn takes images [N, C, H, W]");
+    });
+
+    it('takes --input sizes that agree with the graph, and refuses one that does not as a usage error', () => {
+      const m = chain([], 'input', 36);
+      expect(readOnnxNetwork(m, 'm.onnx', { input: { channels: 1, height: 6, width: 6 } }).geometry).toEqual({ channels: 1, height: 6, width: 6, classes: 2 });
+      const error = errorOf(() => readOnnxNetwork(m, 'm.onnx', { input: { channels: 3 } }));
+      expect([error.message, error.exitCode]).toEqual(["m.onnx: the input is given as channels 3, but the ONNX graph's input 'input' has 1: leave --input out", 2]);
+      expect(errorOf(() => readOnnxNetwork(m, 'm.onnx', { input: { width: 5 } })).message).toBe("m.onnx: the input is given as width 5, but the ONNX graph's input 'input' has 6: leave --input out");
+      const free = model(head('input', 36).nodes, head('input', 36).initializers, ['N', 'C', 6, 6]);
+      const asked = errorOf(() => readOnnxNetwork(free, 'm.onnx'));
+      expect([asked.message, asked.exitCode, asked.code]).toEqual(["m.onnx: the ONNX graph's input 'input' has a free channels ('C'): give the image size with --input CxHxW", 2, 'ERR_BAD_ARGUMENT']);
+    });
+
+    it('takes one output, the last node\'s, and a chain that ends in one logit per class', () => {
+      const m = chain([], 'input', 36);
+      const other = (output: NonNullable<OnnxModel['graph']>['output']) => refusalOf({ ...m, graph: { ...m.graph, output } });
+      expect(other([{ name: 'flat' }])).toBe("m.onnx: the ONNX graph's outputs are 'flat', but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
+      expect(other([{ name: 'logits' }, { name: 'flat' }])).toBe("m.onnx: the ONNX graph's outputs are 'logits', 'flat', but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
+      expect(other([])).toBe("m.onnx: the ONNX graph's outputs are none, but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
+      expect(refusalOf(model([node('Identity', ['input'], ['logits'])]))).toBe('m.onnx: the ONNX graph has no layers xcnn runs');
+      expect(refusalOf(model([node('Relu', ['input'], ['logits'])]))).toBe("m.onnx: the ONNX graph ends in [N, 1, 6, 6]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)");
+    });
+
+    it('refuses a node after the Softmax, and a node that does not take the value before it', () => {
+      const h = head('input', 36);
+      const after = model([...h.nodes.slice(0, 1), node('Gemm', ['flat', 'fc'], ['z'], [int('transB', 1)]), node('Softmax', ['z'], ['p'], [], 'softmax_0'), node('Relu', ['p'], ['logits'], [], 'relu_9')], h.initializers);
+      expect(refusalOf(after)).toBe("m.onnx: node 'relu_9' (Relu) comes after the Softmax node 'softmax_0' (Softmax); xcnn takes a Softmax only as the last node");
+      const branch = model([node('Relu', ['input'], ['a']), node('Relu', ['input'], ['b'], [], 'relu_b'), ...head('b', 36).nodes], h.initializers);
+      expect(refusalOf(branch)).toBe("m.onnx: node 'relu_b' (Relu) takes 'input', which is not the value the node before it made ('a'): xcnn runs a chain of layers (no branches or skip connections)");
+      expect(refusalOf(model([node('Relu', [], ['a'], [], 'relu_0'), ...head('a', 36).nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu) takes '', which is not the value the node before it made ('input'): xcnn runs a chain of layers (no branches or skip connections)");
+    });
+
+    it('reads class names from metadata, and an xcnn export\'s arch only when it is the graph\'s network', () => {
+      const h = head('input', 36);
+      const withArch = (arch: string) => model(h.nodes, h.initializers, ['N', 1, 6, 6], { metadata: { arch } });
+      expect(specOf(withArch('flatten dropout(0.5) linear(2)'))).toBe('flatten dropout(0.5) linear(2)');
+      expect(specOf(withArch('flatten linear(3)'))).toBe('flatten linear(2)');
+      expect(specOf(withArch('flatten linear(2) relu'))).toBe('flatten linear(2)');
+      expect(specOf(withArch('not a spec ('))).toBe('flatten linear(2)');
+      expect(readOnnxNetwork(model(h.nodes, h.initializers, ['N', 1, 6, 6], { metadata: { class_names: '["a","b"]', '': 'x' } }), 'm.onnx').metadata).toEqual({ class_names: '["a","b"]' });
+    });
+  });
+
+  describe('Conv', () => {
+    it('refuses a weight of the wrong rank, channels or shape, and one that is not a constant', () => {
+      expect(refusalOf(chain([conv([])], 'conv', 32, [weights('w', [2, 1, 9], 1)]))).toBe("m.onnx: node 'conv_0' (Conv): its weight has dims [2, 1, 9]; a 2-D convolution's is [out, in, kH, kW]");
+      expect(refusalOf(chain([conv([])], 'conv', 32, [weights('w', [2, 3, 3, 3], 1)]))).toBe("m.onnx: node 'conv_0' (Conv): its weight [2, 3, 3, 3] takes 3 channels, but its input has 1");
+      expect(refusalOf(chain([conv([])], 'conv', 32, [weights('w', [2, 1, 3, 2], 1)]))).toBe("m.onnx: node 'conv_0' (Conv): a 3×2 kernel: xcnn's conv takes a square kernel");
+      expect(refusalOf(chain([conv([ints('kernel_shape', [2, 2])])], 'conv', 32, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): kernel_shape [2, 2] does not match its weight [2, 1, 3, 3]");
+      expect(specOf(chain([conv([ints('kernel_shape', [3, 3])])], 'conv', 32, [w3]))).toBe('conv(2,3) flatten linear(2)');
+      expect(refusalOf(chain([conv([])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight 'w' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(refusalOf(chain([conv([], ['input'])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight '' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(refusalOf(chain([conv([])], 'conv', 32, [{ ...w3, dims: [2, 1, 3, -3] }]))).toBe("m.onnx: node 'conv_0' (Conv): its weight 'w': a dimension is -3");
+    });
+
+    it('reads the bias, or makes a zero one; refuses a bias of other dims', () => {
+      const withBias = chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, floatTensorProto('b', [2], [0.5, -1.5])]);
+      expect(Array.from(readOnnxNetwork(withBias, 'm.onnx').tensors.get('conv1.bias')!)).toEqual([0.5, -1.5]);
+      expect(Array.from(readOnnxNetwork(chain([conv([])], 'conv', 32, [w3]), 'm.onnx').tensors.get('conv1.bias')!)).toEqual([0, 0]);
+      expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, weights('b', [3], 1)]))).toBe("m.onnx: node 'conv_0' (Conv): its bias has dims [3], expected [2]");
+      expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, weights('b', [1, 2], 1)]))).toBe("m.onnx: node 'conv_0' (Conv): its bias has dims [1, 2], expected [2]");
+      expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, { ...weights('b', [2], 1), dims: [-2] }]))).toBe("m.onnx: node 'conv_0' (Conv): its bias 'b': a dimension is -2");
+    });
+
+    it('refuses strides that differ, are not two or are below 1', () => {
+      const strides = (s: number[]) => refusalOf(chain([conv([ints('strides', s)])], 'conv', 32, [w3]));
+      expect(strides([0, 0])).toBe("m.onnx: node 'conv_0' (Conv): strides [0, 0]: xcnn takes the same stride on both axes");
+      expect(strides([2])).toBe("m.onnx: node 'conv_0' (Conv): strides [2]: xcnn takes the same stride on both axes");
+      expect(strides([2, 2, 2])).toBe("m.onnx: node 'conv_0' (Conv): strides [2, 2, 2]: xcnn takes the same stride on both axes");
+      // strides as one INT instead of INTS: no list, so no stride xcnn can take.
+      expect(refusalOf(chain([conv([int('strides', 2)])], 'conv', 8, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): strides []: xcnn takes the same stride on both axes");
+      expect(refusalOf(chain([conv([ints('dilations', [1, 2])])], 'conv', 32, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): dilations [1, 2]: xcnn takes dilation 1");
+      expect(specOf(chain([conv([ints('dilations', [1, 1])])], 'conv', 32, [w3]))).toBe('conv(2,3) flatten linear(2)');
+      expect(specOf(chain([conv([ints('strides', [2, 2])])], 'conv', 8, [w3]))).toBe('conv(2,3,stride=2) flatten linear(2)');
+    });
+
+    it('takes explicit padding alike on all four sides, or none', () => {
+      const pads = (p: number[], features: number) => outcome(() => specOf(chain([conv([ints('pads', p)])], 'conv', features, [w3])));
+      expect(pads([1, 1, 1, 1], 72)).toBe('conv(2,3,pad=1) flatten linear(2)');
+      expect(pads([0, 0, 0, 0], 32)).toBe('conv(2,3) flatten linear(2)');
+      expect(pads([1, 1], 72)).toBe("m.onnx: node 'conv_0' (Conv): pads [1, 1] (top, left, bottom, right): xcnn pads all four sides alike");
+      expect(pads([-1, -1, -1, -1], 8)).toBe("m.onnx: node 'conv_0' (Conv): pads [-1, -1, -1, -1] (top, left, bottom, right): xcnn pads all four sides alike");
+      expect(pads([1, 1, 1, 2], 72)).toBe("m.onnx: node 'conv_0' (Conv): pads [1, 1, 1, 2] (top, left, bottom, right): xcnn pads all four sides alike");
+    });
+
+    it('works out auto_pad: VALID none; SAME the total (⌈size / stride⌉ − 1)·stride + kernel − size, split evenly', () => {
+      const autoPad = (mode: string, attributes: OnnxAttribute[], weight: OnnxTensor, features: number, inputShape: Array<number | string> = ['N', 1, 6, 6]) => {
+        const h = head('conv', features);
+        return outcome(() => specOf(model([conv([text('auto_pad', mode), ...attributes]), ...h.nodes], [weight, ...h.initializers], inputShape)));
+      };
+      expect(autoPad('VALID', [ints('pads', [1, 1, 1, 1])], w3, 32)).toBe('conv(2,3) flatten linear(2)'); // pads ignored with auto_pad
+      expect(autoPad('SAME_UPPER', [], w3, 72)).toBe('conv(2,3,pad=1) flatten linear(2)'); // 6: (6 − 1)·1 + 3 − 6 = 2
+      expect(autoPad('SAME_LOWER', [], weights('w', [2, 1, 5, 5], 1), 72)).toBe('conv(2,5,pad=2) flatten linear(2)'); // 4
+      expect(autoPad('SAME_UPPER', [ints('strides', [2, 2])], weights('w', [2, 1, 1, 1], 1), 18)).toBe('conv(2,1,stride=2) flatten linear(2)'); // (3 − 1)·2 + 1 − 6 < 0: none
+      expect(autoPad('SAME_UPPER', [ints('strides', [2, 2])], w3, 18)).toBe("m.onnx: node 'conv_0' (Conv): auto_pad SAME_UPPER pads 1 and 1 in all on a 6×6 input, not the same on both sides: xcnn pads all four sides alike");
+      expect(autoPad('SAME_LOWER', [ints('strides', [2, 2])], weights('w', [2, 1, 2, 2], 1), 24, ['N', 1, 6, 7])).toBe("m.onnx: node 'conv_0' (Conv): auto_pad SAME_LOWER pads 0 and 1 in all on a 6×7 input, not the same on both sides: xcnn pads all four sides alike");
+      expect(autoPad('SAME_UPPER', [ints('strides', [2, 2])], w3, 24, ['N', 1, 7, 6])).toBe("m.onnx: node 'conv_0' (Conv): auto_pad SAME_UPPER pads 2 and 1 in all on a 7×6 input, not the same on both sides: xcnn pads all four sides alike");
+      expect(autoPad('SAME', [], w3, 72)).toBe("m.onnx: node 'conv_0' (Conv): auto_pad 'SAME' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER");
+      expect(autoPad('NOTSET', [ints('pads', [1, 1, 1, 1])], w3, 72)).toBe('conv(2,3,pad=1) flatten linear(2)');
+    });
+  });
+
+  describe('pooling', () => {
+    const pool = (op: string, attributes: OnnxAttribute[], features: number, inputShape: Array<number | string> = ['N', 1, 6, 6], outputs = ['pool']) => {
+      const h = head('pool', features);
+      return outcome(() => specOf(model([node(op, ['input'], outputs, attributes, 'pool_0'), ...h.nodes], h.initializers, inputShape)));
+    };
+    const k2 = ints('kernel_shape', [2, 2]);
+
+    it('takes a square window, strides alike, no padding, dilation 1', () => {
+      expect(pool('MaxPool', [k2], 25)).toBe('maxpool(2,stride=1) flatten linear(2)');
+      expect(pool('AveragePool', [k2, ints('strides', [2, 2]), ints('pads', [0, 0, 0, 0]), text('auto_pad', 'VALID'), ints('dilations', [1, 1])], 9)).toBe('avgpool(2) flatten linear(2)');
+      expect(pool('MaxPool', [ints('kernel_shape', [2, 3])], 20)).toBe("m.onnx: node 'pool_0' (MaxPool): kernel_shape [2, 3]: xcnn pools a square window");
+      expect(pool('MaxPool', [ints('kernel_shape', [2])], 20)).toBe("m.onnx: node 'pool_0' (MaxPool): kernel_shape [2]: xcnn pools a square window");
+      expect(pool('MaxPool', [], 20)).toBe("m.onnx: node 'pool_0' (MaxPool): kernel_shape []: xcnn pools a square window");
+      expect(pool('MaxPool', [k2, ints('dilations', [2, 2])], 16)).toBe("m.onnx: node 'pool_0' (MaxPool): dilations [2, 2]: xcnn takes dilation 1");
+      expect(pool('AveragePool', [k2, ints('strides', [1, 2])], 16)).toBe("m.onnx: node 'pool_0' (AveragePool): strides [1, 2]: xcnn takes the same stride on both axes");
+      expect(pool('AveragePool', [k2, text('auto_pad', 'SAME_UPPER')], 36)).toBe("m.onnx: node 'pool_0' (AveragePool): pool padding (pads [], auto_pad SAME_UPPER): xcnn pools without padding (put the padding on the convolution before it)");
+      expect(pool('AveragePool', [k2, ints('pads', [0, 0, 0, 1])], 36)).toBe("m.onnx: node 'pool_0' (AveragePool): pool padding (pads [0, 0, 0, 1], auto_pad NOTSET): xcnn pools without padding (put the padding on the convolution before it)");
+    });
+
+    it('takes ceil mode where it gives floor mode\'s size, on both axes', () => {
+      const s2 = ints('strides', [2, 2]);
+      expect(pool('MaxPool', [k2, s2, int('ceil_mode', 1)], 9)).toBe('maxpool(2) flatten linear(2)'); // (6 − 2)/2 = 2 either way
+      expect(pool('MaxPool', [k2, s2, int('ceil_mode', 0)], 9)).toBe('maxpool(2) flatten linear(2)');
+      expect(pool('MaxPool', [ints('kernel_shape', [3, 3]), s2, int('ceil_mode', 1)], 4)).toBe("m.onnx: node 'pool_0' (MaxPool): ceil_mode 1 on a 6×6 input gives another size than floor mode: xcnn pools in floor mode"); // (6 − 3)/2 = 1.5
+      expect(pool('MaxPool', [k2, s2, int('ceil_mode', 1)], 6, ['N', 1, 6, 7])).toBe("m.onnx: node 'pool_0' (MaxPool): ceil_mode 1 on a 6×7 input gives another size than floor mode: xcnn pools in floor mode");
+      expect(pool('MaxPool', [k2, s2, int('ceil_mode', 1)], 6, ['N', 1, 7, 6])).toBe("m.onnx: node 'pool_0' (MaxPool): ceil_mode 1 on a 7×6 input gives another size than floor mode: xcnn pools in floor mode");
+    });
+
+    it('refuses max pooling\'s indices and column-major storage order', () => {
+      expect(pool('MaxPool', [k2], 25, ['N', 1, 6, 6], ['pool', 'indices'])).toBe("m.onnx: node 'pool_0' (MaxPool): its Indices output is used: xcnn's max pooling gives the values only");
+      expect(pool('MaxPool', [k2], 25, ['N', 1, 6, 6], ['pool', ''])).toBe('maxpool(2,stride=1) flatten linear(2)');
+      expect(pool('MaxPool', [k2, int('storage_order', 1)], 25)).toBe("m.onnx: node 'pool_0' (MaxPool): storage_order 1 (column-major indices): xcnn pools row-major");
+      expect(pool('AveragePool', [k2, int('storage_order', 1)], 25)).toBe('avgpool(2,stride=1) flatten linear(2)');
+    });
+  });
+
+  describe('BatchNormalization', () => {
+    const statistics = (channels: number) => [floatTensorProto('s', [channels], [1.5]), floatTensorProto('b', [channels], [0.25]), floatTensorProto('m', [channels], [0.5]), floatTensorProto('v', [channels], [2])];
+    const bn = (attributes: OnnxAttribute[], tensors = statistics(1), outputs = ['bn']) => chain([node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], outputs, attributes, 'bn_0')], 'bn', 36, tensors);
+
+    it('reads the statistics, folding an ε other than 10⁻⁵ into the variance', () => {
+      const read = readOnnxNetwork(bn([]), 'm.onnx');
+      expect(read.spec).toBe('bn flatten linear(2)');
+      expect(['weight', 'bias', 'running_mean', 'running_var'].map((t) => Array.from(read.tensors.get(`bn1.${t}`)!))).toEqual([[1.5], [0.25], [0.5], [2]]);
+      // ε = 0.25 in the file: the variance becomes 2 + 0.25 − 10⁻⁵ (in float32).
+      expect(Array.from(readOnnxNetwork(bn([float('epsilon', 0.25)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([Math.fround(2.25 - 1e-5)]);
+      expect(Array.from(readOnnxNetwork(bn([float('epsilon', 1e-5)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([2]);
+      // A smaller ε lowers the variance: 2 + 2⁻²⁰ − 10⁻⁵.
+      expect(Array.from(readOnnxNetwork(bn([float('epsilon', 2 ** -20)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([Math.fround(2 + 2 ** -20 - 1e-5)]);
+    });
+
+    it('refuses training mode, statistics of other dims, and a negative variance', () => {
+      const training = "m.onnx: node 'bn_0' (BatchNormalization): it is in training mode (more than one output, or training_mode 1): xcnn reads batch norm in evaluation form";
+      expect(refusalOf(bn([int('training_mode', 1)]))).toBe(training);
+      expect(refusalOf(bn([], statistics(1), ['bn', 'mean']))).toBe(training);
+      expect(specOf(bn([int('training_mode', 0)], statistics(1), ['bn', '']))).toBe('bn flatten linear(2)');
+      const [s, b, m] = statistics(1);
+      expect(refusalOf(bn([], [s, b, m, floatTensorProto('v', [2], [1, 1])]))).toBe("m.onnx: node 'bn_0' (BatchNormalization): its running_var has dims [2], expected [1] for its input [1, 6, 6]");
+      expect(refusalOf(bn([], [floatTensorProto('s', [1, 1], [1]), b, m, statistics(1)[3]]))).toBe("m.onnx: node 'bn_0' (BatchNormalization): its weight has dims [1, 1], expected [1] for its input [1, 6, 6]");
+      expect(refusalOf(bn([], [b, m, statistics(1)[3]]))).toBe("m.onnx: node 'bn_0' (BatchNormalization): its scale 's' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(refusalOf(bn([], [s, b, m, floatTensorProto('v', [1], [-0.5])]))).toBe("m.onnx: tensor 'v' (bn1.running_var) holds a negative variance at element 0");
+    });
+  });
+
+  describe('Flatten and Reshape', () => {
+    const flatten = (axis: number) => outcome(() => specOf(model([node('Flatten', ['input'], ['flat'], [int('axis', axis)], 'flatten_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)])));
+    const reshape = (target: number[]) => outcome(() => specOf(model([node('Reshape', ['input', 'shape'], ['flat'], [], 'reshape_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), int64TensorProto('shape', target)])));
+
+    it('flattens along axis 1, or its negative −3 of a [N, C, H, W] input', () => {
+      expect(flatten(1)).toBe('flatten linear(2)');
+      expect(flatten(-3)).toBe('flatten linear(2)');
+      expect(flatten(2)).toBe("m.onnx: node 'flatten_0' (Flatten): axis 2: xcnn flattens each sample (axis 1)");
+      expect(flatten(-1)).toBe("m.onnx: node 'flatten_0' (Flatten): axis -1: xcnn flattens each sample (axis 1)");
+    });
+
+    it('takes a Reshape to [0, −1], [−1, C·H·W] or [0, C·H·W], and no other', () => {
+      expect(reshape([0, -1])).toBe('flatten linear(2)');
+      expect(reshape([-1, 36])).toBe('flatten linear(2)');
+      expect(reshape([0, 36])).toBe('flatten linear(2)');
+      for (const target of [[-1, 35], [-1, -1], [2, -1], [0, 35], [0, -1, 1], [-1]]) {
+        expect(reshape(target), target.join(',')).toBe(`m.onnx: node 'reshape_0' (Reshape): a reshape to [${target.join(', ')}] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]`);
+      }
+      const computed = model([node('Reshape', ['input', 'dynamic'], ['flat'], [], 'reshape_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]);
+      expect(refusalOf(computed)).toBe("m.onnx: node 'reshape_0' (Reshape): its shape 'dynamic' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
+    });
+
+    it('reads a shape kept in int64_data, whose −1 is ten bytes', () => {
+      const minusOne = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+      const shape: OnnxTensor = { name: 'shape', dims: [2], dataType: DATA_TYPE.INT64, int64Data: [Uint8Array.from([0, ...minusOne])] };
+      expect(specOf(model([node('Reshape', ['input', 'shape'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), shape]))).toBe('flatten linear(2)');
+    });
+  });
+
+  describe('Gemm, MatMul and Add', () => {
+    const gemm = (attributes: OnnxAttribute[], fc: OnnxTensor, inputs = ['flat', 'fc'], extra: OnnxTensor[] = []) =>
+      model([node('Flatten', ['input'], ['flat']), node('Gemm', inputs, ['logits'], attributes, 'gemm_0')], [fc, ...extra], ['N', 1, 2, 2]);
+
+    it('reads B as [out, in] (transB 1) or [in, out], scaled by alpha, and C scaled by beta', () => {
+      const values = [1, 2, 3, 4, 5, 6, 7, 8]; // B [4, 2] with transB 0: in 4, out 2
+      const read = readOnnxNetwork(gemm([float('alpha', 0.5), float('beta', 2)], floatTensorProto('fc', [4, 2], values), ['flat', 'fc', 'c'], [floatTensorProto('c', [1, 2], [0.25, -1])]), 'm.onnx');
+      expect(read.spec).toBe('flatten linear(2)');
+      expect(Array.from(read.tensors.get('fc1.weight')!)).toEqual([0.5, 1.5, 2.5, 3.5, 1, 2, 3, 4]); // Bᵀ · 0.5
+      expect(Array.from(read.tensors.get('fc1.bias')!)).toEqual([0.5, -2]);
+      const plain = readOnnxNetwork(gemm([int('transB', 1)], floatTensorProto('fc', [2, 4], values)), 'm.onnx');
+      expect([Array.from(plain.tensors.get('fc1.weight')!), Array.from(plain.tensors.get('fc1.bias')!)]).toEqual([values, [0, 0]]);
+    });
+
+    it('refuses what a linear layer cannot be', () => {
+      expect(refusalOf(model([node('Gemm', ['input', 'fc'], ['logits'], [], 'gemm_0')], [weights('fc', [36, 2], 1)]))).toBe("m.onnx: node 'gemm_0' (Gemm): its input is [N, 1, 6, 6]: flatten before it");
+      expect(refusalOf(gemm([int('transA', 1)], weights('fc', [4, 2], 1)))).toBe("m.onnx: node 'gemm_0' (Gemm): transA 1 transposes the batch: xcnn takes transA 0");
+      expect(specOf(gemm([int('transA', 0)], weights('fc', [4, 2], 1)))).toBe('flatten linear(2)');
+      expect(refusalOf(gemm([], weights('fc', [4, 2, 1], 1)))).toBe("m.onnx: node 'gemm_0' (Gemm): its weight (B) has dims [4, 2, 1]; expected a matrix");
+      expect(refusalOf(gemm([], weights('fc', [3, 2], 1)))).toBe("m.onnx: node 'gemm_0' (Gemm): its weight (B) [3, 2] takes 3 features (transB 0), but its input has 4");
+      expect(refusalOf(gemm([int('transB', 1)], weights('fc', [4, 2], 1)))).toBe("m.onnx: node 'gemm_0' (Gemm): its weight (B) [4, 2] takes 2 features (transB 1), but its input has 4");
+      const bias = (dims: number[]) => refusalOf(gemm([], weights('fc', [4, 2], 1), ['flat', 'fc', 'c'], [{ ...weights('c', [2], 1), dims, rawData: new Uint8Array(8) }]));
+      expect(bias([2, 1])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias 'c' has dims [2, 1], expected [2]");
+      expect(bias([3])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias 'c' has dims [3], expected [2]");
+      expect(bias([-2])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias 'c': a dimension is -2");
+      expect(bias([1, 1, 2])).toBe('accepted');
+    });
+
+    it('reads MatMul + Add as a linear layer, the bias on either side of the Add', () => {
+      const matmul = (addInputs: string[]) => model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['mm'], [], 'matmul_0'), node('Add', addInputs, ['logits'], [], 'add_0')], [floatTensorProto('w', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]), floatTensorProto('b', [2], [0.5, -0.5])], ['N', 1, 2, 2]);
+      for (const inputs of [['mm', 'b'], ['b', 'mm']]) {
+        const read = readOnnxNetwork(matmul(inputs), 'm.onnx');
+        expect([read.spec, Array.from(read.tensors.get('fc1.weight')!), Array.from(read.tensors.get('fc1.bias')!)]).toEqual(['flatten linear(2)', [1, 3, 5, 7, 2, 4, 6, 8], [0.5, -0.5]]);
+      }
+      const noAdd = readOnnxNetwork(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'])], [floatTensorProto('w', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8])], ['N', 1, 2, 2]), 'm.onnx');
+      expect(Array.from(noAdd.tensors.get('fc1.bias')!)).toEqual([0, 0]);
+    });
+
+    it('refuses a MatMul of the wrong weight and an Add that is not its bias', () => {
+      const w = floatTensorProto('w', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(refusalOf(model([node('MatMul', ['input', 'w'], ['logits'], [], 'matmul_0')], [w], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its input is [N, 1, 2, 2]: flatten before it");
+      expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [floatTensorProto('w', [3, 2], [1, 2, 3, 4, 5, 6])], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight has dims [3, 2]; expected [4, out] for its input [N, 4]");
+      expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [floatTensorProto('w', [8], [1, 2, 3, 4, 5, 6, 7, 8])], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight has dims [8]; expected [4, out] for its input [N, 4]");
+      const b = floatTensorProto('b', [4], [1, 2, 3, 4]);
+      const onlyAfterMatMul = "xcnn takes an Add only right after a MatMul, with a constant bias (a MatMul and an Add are a linear layer)";
+      expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('Add', ['flat', 'b'], ['logits'], [], 'add_0')], [b], ['N', 1, 2, 2]))).toBe(`m.onnx: node 'add_0' (Add): ${onlyAfterMatMul}`);
+      const twice = model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['mm']), node('Add', ['mm', 'c'], ['a1']), node('Add', ['a1', 'c'], ['logits'], [], 'add_1')], [w, floatTensorProto('c', [2], [1, 1])], ['N', 1, 2, 2]);
+      expect(refusalOf(twice)).toBe(`m.onnx: node 'add_1' (Add): ${onlyAfterMatMul}`);
+      const afterGemm = model([node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'w'], ['g']), node('Add', ['g', 'c'], ['logits'], [], 'add_0')], [w, floatTensorProto('c', [2], [1, 1])], ['N', 1, 2, 2]);
+      expect(refusalOf(afterGemm)).toBe(`m.onnx: node 'add_0' (Add): ${onlyAfterMatMul}`);
+      const wrongBias = model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['mm']), node('Add', ['mm', 'c'], ['logits'], [], 'add_0')], [w, floatTensorProto('c', [3], [1, 1, 1])], ['N', 1, 2, 2]);
+      expect(refusalOf(wrongBias)).toBe("m.onnx: node 'add_0' (Add): its bias 'c' has dims [3], expected [2]");
+    });
+  });
+
+  describe('Softmax, Dropout, Identity and Pad', () => {
+    const h = head('input', 36);
+    const softmax = (attributes: OnnxAttribute[], opset = 13) => outcome(() => specOf(model([...h.nodes.slice(0, 1), node('Gemm', ['flat', 'fc'], ['z'], [int('transB', 1)]), node('Softmax', ['z'], ['logits'], attributes, 'softmax_0')], h.initializers, ['N', 1, 6, 6], { opset })));
+
+    it('drops a Softmax over the classes, by default the last axis (opset 13) or axis 1 (before)', () => {
+      expect(softmax([])).toBe('flatten linear(2)');
+      expect(softmax([], 11)).toBe('flatten linear(2)');
+      expect(softmax([int('axis', 1)])).toBe('flatten linear(2)');
+      expect(softmax([int('axis', 0)])).toBe("m.onnx: node 'softmax_0' (Softmax): a softmax over axis 0 of [N, 2]: xcnn takes a Softmax only over the classes, last");
+      expect(refusalOf(model([node('Softmax', ['input'], ['s'], [int('axis', 1)], 'softmax_0'), ...h.nodes.map((n) => (n.input![0] === 'input' ? { ...n, input: ['s'] } : n))], h.initializers))).toBe(
+        "m.onnx: node 'softmax_0' (Softmax): a softmax over axis 1 of [N, 1, 6, 6]: xcnn takes a Softmax only over the classes, last",
+      );
+    });
+
+    it('reads Dropout\'s ratio from its attribute (before opset 12) or its input, 0.5 without, none at all outside [0, 0.99]', () => {
+      const dropout = (inputs: string[], attributes: OnnxAttribute[], tensors: OnnxTensor[], opset = 13) => outcome(() => specOf(chain([node('Dropout', inputs, ['d'], attributes, 'dropout_0')], 'd', 36, tensors, { opset })));
+      expect(dropout(['input'], [float('ratio', 0.25)], [], 11)).toBe('dropout(0.25) flatten linear(2)');
+      expect(dropout(['input'], [], [], 11)).toBe('dropout(0.5) flatten linear(2)');
+      expect(dropout(['input', 'r'], [], [floatTensorProto('r', [], [0.125])])).toBe('dropout(0.125) flatten linear(2)');
+      expect(dropout(['input'], [], [])).toBe('dropout(0.5) flatten linear(2)');
+      expect(dropout(['input', 'r'], [], [floatTensorProto('r', [], [0.875])])).toBe('dropout(0.875) flatten linear(2)');
+      expect(dropout(['input', 'r'], [], [floatTensorProto('r', [], [0])])).toBe('dropout(0) flatten linear(2)');
+      expect(dropout(['input', 'r'], [], [floatTensorProto('r', [], [1])])).toBe('flatten linear(2)');
+      expect(dropout(['input', 'r'], [], [floatTensorProto('r', [], [-0.25])])).toBe('flatten linear(2)');
+      expect(dropout(['input', 'r'], [], [floatTensorProto('r', [2], [0.5, 0.5])])).toBe("m.onnx: node 'dropout_0' (Dropout): its ratio 'r': it holds 2 values, expected one");
+      expect(dropout(['input', 'r'], [], [int64TensorProto('r', [1])])).toBe("m.onnx: node 'dropout_0' (Dropout): its ratio 'r': its data type is INT64, not a float type (FLOAT, DOUBLE, FLOAT16 or BFLOAT16)");
+    });
+
+    it('takes Dropout\'s training_mode only as a constant false', () => {
+      const mode = (tensors: OnnxTensor[]) => outcome(() => specOf(chain([node('Dropout', ['input', '', 't'], ['d'], [], 'dropout_0')], 'd', 36, tensors)));
+      const refused = "m.onnx: node 'dropout_0' (Dropout): its training_mode is not a constant false: xcnn reads networks in evaluation form";
+      expect(mode([{ name: 't', dims: [], dataType: DATA_TYPE.BOOL ?? 9, rawData: Uint8Array.of(0) }])).toBe('dropout(0.5) flatten linear(2)');
+      expect(mode([{ name: 't', dims: [], dataType: 9, rawData: Uint8Array.of(1) }])).toBe(refused);
+      expect(mode([{ name: 't', dims: [], dataType: 9, int32Data: [Uint8Array.of(0)] }])).toBe(refused);
+      expect(mode([])).toBe(refused);
+    });
+
+    it('passes Identity through, also of a constant, and takes a Pad only of zeros', () => {
+      const identityWeight = model([node('Flatten', ['input'], ['flat']), node('Identity', ['fc'], ['fc_copy']), node('Identity', ['flat'], ['same']), node('Gemm', ['same', 'fc_copy'], ['logits'], [int('transB', 1)])], [floatTensorProto('fc', [1, 4], [1, 2, 3, 4])], ['N', 1, 2, 2]);
+      const read = readOnnxNetwork(identityWeight, 'm.onnx');
+      expect([read.spec, Array.from(read.tensors.get('fc1.weight')!)]).toEqual(['flatten linear(1)', [1, 2, 3, 4]]);
+      const pad = (pads: OnnxTensor[], attributes: OnnxAttribute[], opset: number) => outcome(() => specOf(chain([node('Pad', ['input', 'pads'], ['p'], attributes, 'pad_0')], 'p', 36, pads, { opset })));
+      expect(pad([int64TensorProto('pads', [0, 0, 0, 0, 0, 0, 0, 0])], [], 13)).toBe('flatten linear(2)');
+      expect(pad([int64TensorProto('pads', [0, 0, 1, 1, 0, 0, 1, 1])], [], 13)).toBe("m.onnx: node 'pad_0' (Pad): padding [0, 0, 1, 1, 0, 0, 1, 1]: xcnn pads only inside a convolution (its pads attribute)");
+      expect(pad([], [], 13)).toBe("m.onnx: node 'pad_0' (Pad): padding [?]: xcnn pads only inside a convolution (its pads attribute)");
+      expect(pad([], [ints('pads', [0, 0, 0, 0, 0, 0, 0, 0])], 10)).toBe('flatten linear(2)');
+      expect(pad([], [ints('pads', [0, 0, 0, 1, 0, 0, 0, 0])], 10)).toBe("m.onnx: node 'pad_0' (Pad): padding [0, 0, 0, 1, 0, 0, 0, 0]: xcnn pads only inside a convolution (its pads attribute)");
+    });
+  });
+
+  describe('the shape arithmetic before a Reshape', () => {
+    /** `arithmetic` nodes ending in 'target', then Reshape(input, target) and a Gemm of 36 features. */
+    const folding = (arithmetic: Nodes, initializers: OnnxTensor[] = [], opset = 13) =>
+      outcome(() => specOf(model([...arithmetic, node('Reshape', ['input', 'target'], ['flat'], [], 'reshape_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), ...initializers], ['N', 1, 6, 6], { opset })));
+    const minus1 = int64TensorProto('minus1', [-1]);
+    const flattens = 'flatten linear(2)';
+    const notFlat = (values: string) => `m.onnx: node 'reshape_0' (Reshape): a reshape to [${values}] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]`;
+
+    it('folds Shape → Gather (a negative index counts from the end) → Unsqueeze → Concat', () => {
+      const gatherUnsqueeze = (index: number, axes: Nodes[number]['attribute'], opset: number, extra: OnnxTensor[] = []) =>
+        folding(
+          [node('Shape', ['input'], ['shape']), node('Gather', ['shape', 'i'], ['n'], [int('axis', 0)], 'gather_0'), node('Unsqueeze', opset >= 13 ? ['n', 'axes'] : ['n'], ['n1'], axes, 'unsqueeze_0'), node('Concat', ['n1', 'minus1'], ['target'], [int('axis', 0)])],
+          [{ ...int64TensorProto('i', [index]), dims: [] }, minus1, int64TensorProto('axes', [0]), ...extra],
+          opset,
+        );
+      expect(gatherUnsqueeze(0, [], 13)).toBe(flattens);
+      expect(gatherUnsqueeze(-4, [], 13)).toBe(flattens);
+      expect(gatherUnsqueeze(0, [ints('axes', [0])], 11)).toBe(flattens);
+      expect(gatherUnsqueeze(1, [], 13)).toBe(notFlat('1, -1'));
+      expect(gatherUnsqueeze(-3, [], 13)).toBe(notFlat('1, -1'));
+      expect(gatherUnsqueeze(4, [], 13)).toBe("m.onnx: node 'gather_0' (Gather): an index is out of range");
+      expect(gatherUnsqueeze(-5, [], 13)).toBe("m.onnx: node 'gather_0' (Gather): an index is out of range");
+      expect(gatherUnsqueeze(0, [ints('axes', [1])], 11)).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): xcnn folds an Unsqueeze only of a scalar, axis 0");
+    });
+
+    it('refuses a Gather along another axis or of a scalar, and indices that depend on the batch', () => {
+      const shape = node('Shape', ['input'], ['shape']);
+      expect(folding([shape, node('Gather', ['shape', 'i'], ['target'], [int('axis', 1)], 'gather_0')], [int64TensorProto('i', [0])])).toBe("m.onnx: node 'gather_0' (Gather): xcnn folds a Gather only along a 1-D shape");
+      expect(folding([shape, node('Gather', ['shape', 'shape'], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather): its indices depends on the batch size");
+      expect(folding([shape, node('Gather', ['shape', 'missing'], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather) takes 'missing', which is not a constant xcnn can work out: xcnn folds only the shape arithmetic before a Reshape");
+      expect(folding([node('Constant', [], ['s'], [int('value_int', 3)]), node('Gather', ['s', 'i'], ['target'], [], 'gather_0')], [int64TensorProto('i', [0])])).toBe("m.onnx: node 'gather_0' (Gather): xcnn folds a Gather only along a 1-D shape");
+    });
+
+    it('folds Squeeze of one value, Cast, and Concat only of 1-D values', () => {
+      const shape = node('Shape', ['input'], ['shape']);
+      const first = node('Slice', ['shape', 'zero', 'one'], ['n1']);
+      const bounds = [int64TensorProto('zero', [0]), int64TensorProto('one', [1]), minus1];
+      expect(folding([shape, first, node('Squeeze', ['n1'], ['n']), node('Unsqueeze', ['n', 'zero'], ['n2']), node('Cast', ['n2'], ['n3'], [int('to', 7)]), node('Concat', ['n3', 'minus1'], ['target'])], bounds)).toBe(flattens);
+      expect(folding([shape, node('Squeeze', ['shape'], ['n'], [], 'squeeze_0'), node('Concat', ['n', 'minus1'], ['target'])], bounds)).toBe("m.onnx: node 'squeeze_0' (Squeeze): xcnn folds a Squeeze only of one value");
+      expect(folding([shape, first, node('Squeeze', ['n1'], ['n']), node('Concat', ['n', 'minus1'], ['target'], [], 'concat_0')], bounds)).toBe("m.onnx: node 'concat_0' (Concat): xcnn folds a Concat only of 1-D shapes");
+    });
+
+    it('folds Slice with inputs (opset 10 on) or attributes (before), counting negative bounds from the end and clamping', () => {
+      const shape = node('Shape', ['input'], ['shape']);
+      const slice = (starts: number, ends: number) =>
+        folding([shape, node('Slice', ['shape', 's', 'e'], ['n1'], [], 'slice_0'), node('Concat', ['n1', 'minus1'], ['target'])], [int64TensorProto('s', [starts]), int64TensorProto('e', [ends]), minus1]);
+      expect(slice(0, 1)).toBe(flattens); // [N]
+      expect(slice(-4, -3)).toBe(flattens); // from the end: [N]
+      expect(slice(-9, 1)).toBe(flattens); // clamped to 0
+      expect(slice(3, 2 ** 40)).toBe(notFlat('6, -1')); // [6]: the end clamped to the length
+      expect(slice(1, 0)).toBe(notFlat('-1')); // empty
+      expect(folding([shape, node('Slice', ['shape'], ['n1'], [ints('starts', [0]), ints('ends', [1])]), node('Concat', ['n1', 'minus1'], ['target'])], [minus1], 9)).toBe(flattens);
+      expect(folding([shape, node('Slice', ['shape', 's', 'e'], ['n1'], [], 'slice_0'), node('Concat', ['n1', 'minus1'], ['target'])], [int64TensorProto('s', [0, 0]), int64TensorProto('e', [1, 1]), minus1])).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(folding([shape, node('Slice', ['shape', 's', 'e'], ['n1'], [], 'slice_0'), node('Concat', ['n1', 'minus1'], ['target'])], [int64TensorProto('s', [0]), int64TensorProto('e', [1]), minus1].map((t) => (t.name === 's' ? { ...t, name: 'x' } : t)))).toMatch(/^m\.onnx: node 'slice_0' \(Slice\) takes 's', which is not a constant/);
+    });
+
+    it('reads Constant nodes: an integer tensor, value_int, value_ints, value_float; refuses the rest', () => {
+      expect(folding([node('Constant', [], ['target'], [tensorAttribute('value', int64TensorProto('v', [0, -1]))])])).toBe(flattens);
+      expect(folding([node('Constant', [], ['target'], [tensorAttribute('value', { dims: [2], dataType: DATA_TYPE.INT32, rawData: Uint8Array.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]) })])])).toBe(flattens);
+      expect(folding([node('Constant', [], ['target'], [ints('value_ints', [-1, 36])])])).toBe(flattens);
+      expect(folding([node('Constant', [], ['zero'], [int('value_int', 0)]), node('Unsqueeze', ['zero', 'axes'], ['z1']), node('Concat', ['z1', 'minus1'], ['target'])], [int64TensorProto('axes', [0]), minus1])).toBe(flattens);
+      const constant = (attributes: OnnxAttribute[]) => folding([node('Constant', [], ['target'], attributes, 'constant_0')]);
+      expect(constant([])).toBe("m.onnx: node 'constant_0' (Constant): a Constant has exactly one value attribute");
+      expect(constant([ints('value_ints', [0, -1]), int('value_int', 0)])).toBe("m.onnx: node 'constant_0' (Constant): a Constant has exactly one value attribute");
+      expect(constant([text('value_string', 'x')])).toBe("m.onnx: node 'constant_0' (Constant): a Constant's value_string is not a tensor, an int or a float xcnn reads");
+      expect(constant([{ name: 'value', type: 4 }])).toBe("m.onnx: node 'constant_0' (Constant): a Constant's value is not a tensor, an int or a float xcnn reads");
+      // A float constant is a weight: value_float as Dropout's ratio, a float tensor as a Gemm's B.
+      const ratio = chain([node('Constant', [], ['r'], [float('value_float', 0.375)]), node('Dropout', ['input', 'r'], ['d'])], 'd', 36);
+      expect(specOf(ratio)).toBe('dropout(0.375) flatten linear(2)');
+      const b = model([node('Constant', [], ['fc'], [tensorAttribute('value', floatTensorProto('fc', [1, 4], [1, 2, 3, 4]))]), node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [], ['N', 1, 2, 2]);
+      expect(Array.from(readOnnxNetwork(b, 'm.onnx').tensors.get('fc1.weight')!)).toEqual([1, 2, 3, 4]);
+      expect(folding([node('Constant', [], ['target'], [tensorAttribute('value', { name: 'v', dims: [2], dataType: DATA_TYPE.INT64, rawData: new Uint8Array(8) })], 'constant_0')])).toBe(
+        "m.onnx: node 'constant_0' (Constant): 'v': its dims [2] give 2 elements (16 bytes), but it holds 8 bytes",
+      );
+    });
+
+    it('folds each op only of what it takes, naming what depends on the batch (the onnx-import run on lines 528-608)', () => {
+      const shape = node('Shape', ['input'], ['shape']);
+      const zero = int64TensorProto('zero', [0]);
+      // value_int −1 and value_ints [−1]: the second half of [0, −1].
+      expect(folding([node('Constant', [], ['m'], [int('value_int', -1)]), node('Unsqueeze', ['m', 'axes'], ['m1']), node('Concat', ['zero', 'm1'], ['target'])], [zero, int64TensorProto('axes', [0])])).toBe(flattens);
+      expect(folding([node('Constant', [], ['m'], [ints('value_ints', [-1])]), node('Concat', ['zero', 'm'], ['target'])], [zero])).toBe(flattens);
+      // A Concat of a Concat: the inner one is 1-D.
+      expect(folding([node('Concat', ['zero', 'minus1'], ['inner']), node('Concat', ['inner'], ['target'])], [zero, minus1])).toBe(flattens);
+      // Unsqueeze before opset 13 reads its axes attribute, even when an input is there; none is no axis 0.
+      const unsqueeze = (inputs: string[], attributes: OnnxAttribute[], opset: number) =>
+        folding([shape, node('Gather', ['shape', 'i'], ['n']), node('Unsqueeze', inputs, ['n1'], attributes, 'unsqueeze_0'), node('Concat', ['n1', 'minus1'], ['target'])], [{ ...int64TensorProto('i', [0]), dims: [] }, minus1, int64TensorProto('axes', [1])], opset);
+      expect(unsqueeze(['n', 'axes'], [ints('axes', [0])], 11)).toBe(flattens);
+      expect(unsqueeze(['n'], [], 11)).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): xcnn folds an Unsqueeze only of a scalar, axis 0");
+      expect(unsqueeze(['n', 'shape'], [], 13)).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): its axes depends on the batch size");
+      expect(folding([shape, node('Unsqueeze', ['shape', 'zero'], ['target'], [], 'unsqueeze_0')], [zero])).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): xcnn folds an Unsqueeze only of a scalar, axis 0");
+      // Gather: one index out of range among others; no inputs at all.
+      expect(folding([shape, node('Gather', ['shape', 'i'], ['target'], [], 'gather_0')], [int64TensorProto('i', [0, 9])])).toBe("m.onnx: node 'gather_0' (Gather): an index is out of range");
+      expect(folding([node('Gather', [], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather) takes '', which is not a constant xcnn can work out: xcnn folds only the shape arithmetic before a Reshape");
+      expect(folding([node('Concat', [], ['target'], [], 'concat_0')])).toBe("m.onnx: node 'reshape_0' (Reshape): a reshape to [] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]");
+      // Slice: opset 10 reads inputs; before, attributes (none: no slice); bounds that depend on the batch; one of each.
+      const slice = (inputs: string[], attributes: OnnxAttribute[], tensors: OnnxTensor[], opset = 13, data: Nodes = [shape]) =>
+        folding([...data, node('Slice', inputs, ['n1'], attributes, 'slice_0'), node('Concat', ['n1', 'minus1'], ['target'])], [...tensors, minus1], opset);
+      const s0 = int64TensorProto('s', [0]);
+      const e1 = int64TensorProto('e', [1]);
+      expect(slice(['shape', 's', 'e'], [], [s0, e1], 10)).toBe(flattens);
+      expect(slice(['shape'], [ints('ends', [1])], [], 9)).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['shape'], [ints('starts', [0])], [], 9)).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['shape', 'shape', 'e'], [], [e1])).toBe("m.onnx: node 'slice_0' (Slice): its starts depends on the batch size");
+      expect(slice(['shape', 's', 'shape'], [], [s0])).toBe("m.onnx: node 'slice_0' (Slice): its ends depends on the batch size");
+      expect(slice(['shape', 's', 'e'], [], [int64TensorProto('s', [0, 0]), e1])).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['shape', 's', 'e'], [], [s0, int64TensorProto('e', [1, 1])])).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      expect(slice(['n', 's', 'e'], [], [s0, e1, { ...int64TensorProto('i', [0]), dims: [] }], 13, [shape, node('Gather', ['shape', 'i'], ['n'])])).toBe("m.onnx: node 'slice_0' (Slice): xcnn folds a Slice only of a 1-D shape");
+      // A Constant's integer tensor without a name, refused with its (empty) name.
+      expect(folding([node('Constant', [], ['target'], [tensorAttribute('value', { dims: [2], dataType: DATA_TYPE.INT64, rawData: new Uint8Array(8) })], 'constant_0')])).toBe(
+        "m.onnx: node 'constant_0' (Constant): '': its dims [2] give 2 elements (16 bytes), but it holds 8 bytes",
+      );
+    });
+
+    it('takes a Shape only of the value the chain is at', () => {
+      const other = model([node('Relu', ['input'], ['r']), node('Shape', ['input'], ['shape'], [], 'shape_0'), ...head('r', 36).nodes], head('r', 36).initializers);
+      expect(refusalOf(other)).toBe("m.onnx: node 'shape_0' (Shape) takes 'input', which is not the value the node before it made ('r'): xcnn runs a chain of layers (no branches or skip connections)");
+    });
+  });
+
+  describe('the weights, read last', () => {
+    it('refuses a weight that is not finite, naming the element', () => {
+      const m = model(head('input', 4).nodes, [floatTensorProto('fc', [2, 4], [0, 1, 2, Number.NaN, 4, 5, 6, 7])], ['N', 1, 2, 2]);
+      expect(refusalOf(m)).toBe("m.onnx: tensor 'fc' (fc1.weight) holds NaN at element 3; retrain or repair the model");
+      const infinite = model(head('input', 4).nodes, [floatTensorProto('fc', [2, 4], [Number.POSITIVE_INFINITY, 1, 2, 3, 4, 5, 6, 7])], ['N', 1, 2, 2]);
+      expect(refusalOf(infinite)).toBe("m.onnx: tensor 'fc' (fc1.weight) holds Infinity at element 0; retrain or repair the model");
+    });
+
+    it('refuses an intsAttribute beyond 2⁵³', () => {
+      const m = chain([conv([{ name: 'strides', type: 7, ints: [{ low: 0, high: 2 ** 22 }, 1] }])], 'conv', 32, [w3]);
+      expect(refusalOf(m)).toBe("m.onnx: node 'conv_0' (Conv): its strides holds a number beyond 2^53");
+    });
   });
 });

@@ -92,13 +92,10 @@ export function encodeOnnxModel(network: Network, info: ModelInfo, options: Onnx
   }
   const { channels, height, width, classes } = plan.geometry;
   const outputName = options.softmax ? 'probabilities' : 'logits';
-  if (options.softmax) {
-    nodes.push({ name: 'softmax', opType: 'Softmax', input: [value], output: [outputName], attribute: [int('axis', 1)] });
-  } else if (nodes.length > 0 && value !== 'input') {
-    nodes[nodes.length - 1].output = [outputName];
-  } else {
-    nodes.push({ name: 'identity', opType: 'Identity', input: [value], output: [outputName] });
-  }
+  // The last node makes the output: a spec's network ends in [classes], after a flatten or a linear layer (each a
+  // node), and dropout layers alone never end there.
+  if (options.softmax) nodes.push({ name: 'softmax', opType: 'Softmax', input: [value], output: [outputName], attribute: [int('axis', 1)] });
+  else nodes[nodes.length - 1].output = [outputName];
   return encodeOnnxFile({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],

@@ -351,7 +351,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         const beta = floatAttribute(attributes, 'beta', 1);
         const tensors: Record<string, PendingTensor> = { weight: { tensor: weight, dims: [out, inFeatures], transpose: !transB, scale: alpha === 1 ? undefined : alpha, channelsLast: channelsLast?.shape } };
         channelsLast = null;
-        tensors.bias = nodeInputs[2] ? biasTensor(tensorOf(nodeInputs[2], node, 'bias (C)'), out, node, beta) : { tensor: {}, dims: [out], zeros: true };
+        tensors.bias = nodeInputs[2] ? biasTensor(tensorOf(nodeInputs[2], node, 'bias (C)'), out, node, beta, source) : { tensor: {}, dims: [out], zeros: true };
         push(node, { kind: 'linear', args: { out } }, tensors);
         break;
       }
@@ -369,7 +369,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         const other = nodeInputs[1 - mainInput];
         if (!constants.has(other ?? '')) throw unsupported(`it adds two computed values ('${nodeInputs[0]}' and '${nodeInputs[1]}'), a skip connection: xcnn runs a chain of layers`);
         if (last === undefined || !last.matmul || !constants.has(other ?? '')) throw unsupported('xcnn takes an Add only right after a MatMul, with a constant bias (a MatMul and an Add are a linear layer)');
-        last.tensors.bias = biasTensor(constants.get(other!)!, last.spec.args.out, node, 1);
+        last.tensors.bias = biasTensor(constants.get(other!)!, last.spec.args.out, node, 1, source);
         last.matmul = false;
         break;
       }
@@ -495,11 +495,17 @@ function symmetricPadding(node: OnnxNode, source: string, input: number[], kerne
   throw refuse(source, `${describe(node)}: auto_pad '${autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
 }
 
-function biasTensor(tensor: OnnxTensor, out: number, node: OnnxNode, beta: number): PendingTensor {
-  const dims = tensorDims(tensor);
+/** A Gemm's C or an Add's constant as a linear layer's bias: [out], or [1, …, 1, out]. */
+function biasTensor(tensor: OnnxTensor, out: number, node: OnnxNode, beta: number, source: string): PendingTensor {
+  let dims: number[];
+  try {
+    dims = tensorDims(tensor);
+  } catch (error) {
+    throw refuse(source, `${describe(node)}: its bias '${tensor.name ?? ''}': ${(error as Error).message}`);
+  }
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== out || dims.some((d, k) => d !== 1 && k !== dims.length - 1)) {
-    throw new XcnnError(`${describe(node)}: its bias '${tensor.name}' has dims [${dims.join(', ')}], expected [${out}]`, { code: 'ERR_BAD_MODEL' });
+    throw refuse(source, `${describe(node)}: its bias '${tensor.name ?? ''}' has dims [${dims.join(', ')}], expected [${out}]`);
   }
   return { tensor, dims: [out], scale: beta === 1 ? undefined : beta };
 }

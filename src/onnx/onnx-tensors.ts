@@ -50,23 +50,26 @@ function joined(runs: Uint8Array[] | undefined): Uint8Array | null {
   return out;
 }
 
-/** Count of varints in `bytes`, and their values as numbers (each must be a safe integer). */
+/**
+ * The varints in `bytes` as numbers, each read as a two's-complement int64 (protobuf writes a negative int32 or
+ * int64 in ten bytes). Summed in BigInt: a double cannot hold 2⁶⁴ − 1, so -1 (ten bytes, 2⁶⁴ − 1 unsigned)
+ * would round to 2⁶⁴ and come back as 0. A varint is at most ten bytes, which also keeps each sum small.
+ */
 function readVarints(bytes: Uint8Array, limit: number): number[] {
   const values: number[] = [];
-  let value = 0;
-  let scale = 1;
+  let value = 0n;
+  let shift = 0n;
   for (let k = 0; k < bytes.length; k++) {
-    value += (bytes[k] & 0x7f) * scale;
-    scale *= 128;
+    value |= BigInt(bytes[k] & 0x7f) << shift;
+    shift += 7n;
     if (bytes[k] < 0x80) {
       if (values.length >= limit) throw new TensorProblem(`it holds more than the ${limit} values its dims give`);
-      // int64 values are two's complement in 64 bits: anything at or above 2⁶³ is negative.
-      values.push(value >= 2 ** 63 ? value - 2 ** 64 : value);
-      value = 0;
-      scale = 1;
-    }
+      values.push(Number(BigInt.asIntN(64, value)));
+      value = 0n;
+      shift = 0n;
+    } else if (shift === 70n) throw new TensorProblem('a number in its int data is longer than 10 bytes');
   }
-  if (scale !== 1) throw new TensorProblem('its int data ends inside a number');
+  if (shift !== 0n) throw new TensorProblem('its int data ends inside a number');
   return values;
 }
 
