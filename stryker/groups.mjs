@@ -23,6 +23,11 @@ export const MUTATION_GROUPS = {
     ],
     tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts'],
   },
+  // Augmentation alone (the recipe group runs it too, among 8 modules): shift, rotation, scale, crop, flip, erasing.
+  augment: {
+    mutate: ['src/train/augment.ts'],
+    tests: ['test/augment.test.ts'],
+  },
   files: {
     mutate: ['src/files/safetensors.ts'],
     tests: ['test/safetensors.test.ts'],
