@@ -58,9 +58,11 @@ export const MUTATION_GROUPS = {
     tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
   },
   // Image folders on disk: listing, bounds, decoding, bad files (every test writes its own small folder).
+  // Decoding on worker threads: the main thread's share and the claim order run in-process and are mutated; the
+  // workers run the built dist/ code, which mutants never reach (their tests still see the main thread's part).
   'image-folder-files': {
-    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts'],
-    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
+    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts', 'src/data/folder-decoding.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
   },
   gradcheck: {
     mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],
