@@ -26,4 +26,26 @@ describe('a picture of the input size, converted directly', () => {
       }
     }
   });
+
+  it('says what it did: grey made RGB, RGB made grey, resized when either side differs (MNIST: when not 28 × 28)', () => {
+    const picture = (width: number, height: number) => new Uint8Array(width * height * 4).fill(255);
+    const steps = (width: number, height: number, pictureChannels: 1 | 3, channels: 1 | 3, preprocess: 'none' | 'mnist' = 'none', size = [4, 4]) =>
+      pictureToInput(picture(width, height), width, height, pictureChannels, { channels, height: size[0], width: size[1], preprocess }, new Uint8Array(channels * size[0] * size[1]), 'p');
+    expect(steps(4, 4, 1, 3)).toEqual({ resized: false, toGrey: false, toColour: true, alpha: false });
+    expect(steps(4, 4, 3, 1)).toEqual({ resized: false, toGrey: true, toColour: false, alpha: false });
+    expect(steps(4, 4, 3, 3)).toEqual({ resized: false, toGrey: false, toColour: false, alpha: false });
+    expect(steps(4, 4, 1, 1)).toEqual({ resized: false, toGrey: false, toColour: false, alpha: false });
+    expect(steps(5, 4, 1, 1).resized).toBe(true);
+    expect(steps(4, 5, 1, 1).resized).toBe(true);
+    // MNIST preprocessing always makes 28 × 28: a white picture is inverted to an empty digit, so ink is drawn first.
+    const digit = (width: number, height: number) => {
+      const rgba = picture(width, height);
+      for (let y = 1; y < height - 1; y++) rgba.fill(0, 4 * (y * width + 1), 4 * (y * width + width - 1));
+      for (let k = 3; k < rgba.length; k += 4) rgba[k] = 255;
+      return pictureToInput(rgba, width, height, 3, { channels: 1, height: 28, width: 28, preprocess: 'mnist' }, new Uint8Array(784), 'digit');
+    };
+    expect(digit(28, 28)).toEqual({ resized: false, toGrey: true, toColour: false, alpha: false });
+    expect(digit(28, 30).resized).toBe(true);
+    expect(digit(30, 28).resized).toBe(true);
+  });
 });
