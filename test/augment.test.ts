@@ -164,14 +164,14 @@ describe('the draws, worked out from given uniform numbers', () => {
   it('every augmentation at once: shift, rotation, scale, crop, flip and erasing, in that order', () => {
     const list = parseAugmentations('shift(2),rotate(30),scale(0.5),crop(3),flip,erase(0.5)');
     // shift: ⌊0.9·5⌋ − 2 = 2, ⌊0.1·5⌋ − 2 = −2; rotate −30 + 60·0.75 = 15°; scale 0.5 + 1·0.25 = 0.75;
-    // crop ⌊0.5·7⌋ − 3 = 0, ⌊0.99·7⌋ − 3 = 3; flip 0.3 < ½ yes; erase 0.4 < 0.5 yes, then its rectangle:
+    // crop ⌊0.9·7⌋ − 3 = 3, ⌊0.99·7⌋ − 3 = 3 (added to the shift); flip 0.3 < ½ yes; erase 0.4 < 0.5 yes, then its rectangle:
     // area 784·(0.02 + 0.31·0.5) = 137.2, aspect e^(ln 0.3 + ½(ln 3.3 − ln 0.3)) = √0.99, so 12 × 12;
     // top ⌊0.5·(28 − 12 + 1)⌋ = 8, left ⌊0.25·17⌋ = 4.
-    const random = new Scripted([0.9, 0.1, 0.75, 0.25, 0.5, 0.99, 0.3, 0.4, 0.5, 0.5, 0.5, 0.25]);
+    const random = new Scripted([0.9, 0.1, 0.75, 0.25, 0.9, 0.99, 0.3, 0.4, 0.5, 0.5, 0.5, 0.25]);
     const t = drawAugmentation(list, random, 28, 28);
     const cos = Math.cos(Math.PI / 12) / 0.75; // 1.2879…: the inverse map shrinks by 1/0.75
     const sin = Math.sin(Math.PI / 12) / 0.75; // 0.3451…
-    expect(t.dx).toBe(2);
+    expect(t.dx).toBe(5);
     expect(t.dy).toBe(1);
     expect(t.a).toBeCloseTo(-cos, 12); // mirrored
     expect(t.b).toBeCloseTo(-sin, 12);
