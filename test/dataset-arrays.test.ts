@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import * as node from '../src/node.js';
 import { createDataset } from '../src/data/dataset-arrays.js';
-import { checkSplitFraction, MAX_SPLIT, selectImages, splitValidation } from '../src/data/split.js';
+import { checkSplitFraction, MAX_SPLIT, selectImages, splitValidation, stratifiedHoldOut } from '../src/data/split.js';
+import { Random } from '../src/random.js';
 import { greyPng, tempFolder, writeTree } from './fixtures/picture-files.js';
 
 /** `count` 1×2×2 images, image n all of value n, labelled n mod 2. */
@@ -121,6 +122,20 @@ describe('split fractions and selections', () => {
     expect(MAX_SPLIT).toBe(0.99);
     expect(() => checkSplitFraction(0, 'split')).toThrow(expect.objectContaining({ code: 'ERR_BAD_ARGUMENT' }));
     expect(() => splitValidation({ count: 2, height: 1, width: 1, images: Uint8Array.of(5, 6), labels: Uint8Array.of(0, 1) }, 2, 1)).toThrow('validation split: 2 is not a fraction above 0 and at most 0.99');
+  });
+
+  it('draws the classes in ascending order of their numbers from one generator, whatever order they come in', () => {
+    // Class 10 comes first and sorts first as text; class 2 is drawn first all the same.
+    const labels = [...Array(20).fill(10), ...Array(20).fill(2)];
+    const random = new Random(5);
+    const two = Int32Array.from({ length: 20 }, (_, k) => 20 + k);
+    random.shuffle(two);
+    const ten = Int32Array.from({ length: 20 }, (_, k) => k);
+    random.shuffle(ten);
+    // round(¼ · 20) = 5 of each class held out: the first five of its shuffled indices.
+    const { held, kept } = stratifiedHoldOut(labels, 0.25, 5);
+    expect(Array.from(held)).toEqual([...ten.subarray(0, 5), ...two.subarray(0, 5)].sort((a, b) => a - b));
+    expect(kept.length).toBe(30);
   });
 
   it('refuses a validation split that would hold out nothing, saying why', () => {
