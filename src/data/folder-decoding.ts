@@ -207,12 +207,13 @@ export function decodeFiles(paths: string[], conversion: InputConversion, option
       options.onProgress?.(done, total);
     }
   };
-  const problems: FileProblem[] = [];
+  // concat, not push(...): a folder may hold hundreds of thousands of bad files, more than a call's arguments.
+  let problems: FileProblem[] = [];
   let fatal: unknown;
   let threads = 0;
   try {
     const share = decodeShare(job, progress);
-    problems.push(...share.problems);
+    problems = problems.concat(share.problems);
     if (share.finished > 0) threads++;
   } catch (error) {
     fatal = error;
@@ -225,7 +226,7 @@ export function decodeFiles(paths: string[], conversion: InputConversion, option
         progress();
       }
       const report = receiveMessageOnPort(port)?.message as DecodeWorkerReport | undefined;
-      problems.push(...(report?.problems ?? []));
+      problems = problems.concat(report?.problems ?? []);
       if ((report?.finished ?? 0) > 0) threads++;
       if (report?.fatal !== undefined) fatal ??= new Error(`a decoding thread failed: ${report.fatal}`);
     }
