@@ -71,6 +71,9 @@ describe('a JPEG header', () => {
     expect(pictureFormat(Uint8Array.from([0xff, 0xd8, 0xff]))).toBe('jpeg');
     expect(pictureFormat(Uint8Array.from([0xff, 0xd8]))).toBeNull();
     expect(pictureFormat(Uint8Array.from([0xff, 0xd8, 0xfe]))).toBeNull();
+    expect(pictureFormat(Uint8Array.from([0x00, 0xd8, 0xff]))).toBeNull();
+    expect(pictureFormat(Uint8Array.from([0xff, 0x00, 0xff]))).toBeNull();
+    expect(pictureFormat(Uint8Array.from([0x00, 0x00, 0xff]))).toBeNull();
     expect(readPictureHeader(Uint8Array.from([0xff, 0xd8, 0xff]))).toBe('a JPEG without a frame header (truncated?)');
     expect(readPictureHeader(jpeg(APP0, [0x00, 0xff, 0xc0, 0, 11]))).toBe(`a JPEG whose segment at byte ${2 + APP0.length} does not start with FF`);
     expect(readPictureHeader(jpeg([0xff, 0xc0, 0, 17]))).toBe('a JPEG whose frame header is truncated'); // 4 bytes of a frame
@@ -78,6 +81,8 @@ describe('a JPEG header', () => {
     expect(readPictureHeader(jpeg([0xff, 0xc0, 0, 7, 8, 0, 16, 0, 32, 1]))).toBe('a JPEG whose frame header is truncated'); // a length below 8
     expect(readPictureHeader(jpeg(segment(0xda, [1, 2, 3]), segment(0xc0, frame(7, 9, 1))))).toBe('a JPEG without a frame header (truncated?)');
     expect(readPictureHeader(jpeg([0xff, 0xd9], segment(0xc0, frame(7, 9, 1))))).toBe('a JPEG without a frame header (truncated?)');
+    // The end of the image has no length: the 00 02 after it is not one, and the frame beyond is never read.
+    expect(readPictureHeader(jpeg([0xff, 0xd9, 0x00, 0x02], segment(0xc0, frame(7, 9, 1))))).toBe('a JPEG without a frame header (truncated?)');
     expect(readPictureHeader(jpeg(segment(0xc0, frame(0, 9, 1))))).toBe('a JPEG that gives its height only after the image data (a DNL marker), which xcnn does not read');
   });
 
