@@ -17,6 +17,7 @@ describe('createDataset: a data set from arrays', () => {
   it('holds the images and labels as given, with the class names and shape', () => {
     const dataset = createDataset({ classNames: ['even', 'odd'], shape: [1, 2, 2], train: arrays(6), test: arrays(2), name: 'parity' });
     expect(dataset.name).toBe('parity');
+    expect(dataset.classNames).toEqual(['even', 'odd']);
     expect([dataset.train.count, dataset.test.count]).toEqual([6, 2]);
     expect([dataset.train.channels, dataset.train.height, dataset.train.width]).toEqual([1, 2, 2]);
     expect(Array.from(dataset.train.labels)).toEqual([0, 1, 0, 1, 0, 1]);
@@ -53,7 +54,7 @@ describe('createDataset: a data set from arrays', () => {
       [{ ...base, classNames: Array.from({ length: 65_537 }, (_, k) => `c${k}`) }, NAMES, 'ERR_BAD_ARGUMENT'],
       [{ ...base, classNames: ['a', 2] }, NAMES, 'ERR_BAD_ARGUMENT'],
       [{ ...base, classNames: [1, 'b'] }, NAMES, 'ERR_BAD_ARGUMENT'],
-      [{ ...base, classNames: ['a', 'b', 'a'] }, 'createDataset: classNames repeat a name (a); give each class its own', 'ERR_BAD_ARGUMENT'],
+      [{ ...base, classNames: ['b', 'a', 'a'] }, 'createDataset: classNames repeat a name (a); give each class its own', 'ERR_BAD_ARGUMENT'],
       [{ ...base, shape: '1,2,2' }, SHAPE('"1,2,2"'), 'ERR_BAD_ARGUMENT'],
       [{ ...base, shape: [1, 2] }, SHAPE('[1,2]'), 'ERR_BAD_ARGUMENT'],
       [{ ...base, shape: [1, 2, 0] }, SHAPE('[1,2,0]'), 'ERR_BAD_ARGUMENT'],
@@ -65,6 +66,7 @@ describe('createDataset: a data set from arrays', () => {
       [{ ...base, train: { images: new Uint8Array(0), labels: [] } }, 'createDataset: train.images holds 0 bytes, not a whole number (at least one) of 1×2×2 images', 'ERR_BAD_DATA'],
       [{ ...base, train: { images: new Uint8Array(4), labels: null } }, 'createDataset: train.labels is null; give an array of class numbers', 'ERR_BAD_ARGUMENT'],
       [{ ...base, train: { images: new Uint8Array(4), labels: 5 } }, 'createDataset: train.labels is number; give an array of class numbers', 'ERR_BAD_ARGUMENT'],
+      [{ ...base, train: { images: new Uint8Array(8), labels: 'xy' } }, 'createDataset: train.labels is string; give an array of class numbers', 'ERR_BAD_ARGUMENT'],
       [{ ...base, train: { images: new Uint8Array(4), labels: {} } }, 'createDataset: train.labels is Object; give an array of class numbers', 'ERR_BAD_ARGUMENT'],
       [{ ...base, train: { images: new Uint8Array(8), labels: [0] } }, 'createDataset: train has 1 labels for 2 images; give one per image', 'ERR_BAD_DATA'],
       [{ ...base, train: { images: new Uint8Array(4), labels: [-1] } }, 'createDataset: train.labels[0] is -1, not a class number from 0 to 1', 'ERR_BAD_DATA'],
