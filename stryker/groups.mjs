@@ -23,6 +23,11 @@ export const MUTATION_GROUPS = {
     ],
     tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts'],
   },
+  // Augmentation alone (the recipe group runs it too, among 8 modules): shift, rotation, scale, crop, flip, erasing.
+  augment: {
+    mutate: ['src/train/augment.ts'],
+    tests: ['test/augment.test.ts'],
+  },
   files: {
     mutate: ['src/files/safetensors.ts'],
     tests: ['test/safetensors.test.ts'],
@@ -50,12 +55,14 @@ export const MUTATION_GROUPS = {
   // Image-folder data sets, their browser-safe part: splits, picture headers, conversion, the summary, arrays.
   'image-data': {
     mutate: ['src/data/split.ts', 'src/data/picture-header.ts', 'src/data/picture-input.ts', 'src/data/image-folder.ts', 'src/data/dataset-arrays.ts'],
-    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/picture-header.test.ts', 'test/picture-input.test.ts', 'test/folder-summary.test.ts'],
   },
   // Image folders on disk: listing, bounds, decoding, bad files (every test writes its own small folder).
+  // Decoding on worker threads: the main thread's share and the claim order run in-process and are mutated; the
+  // workers run the built dist/ code, which mutants never reach (their tests still see the main thread's part).
   'image-folder-files': {
-    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts'],
-    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts'],
+    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts', 'src/data/folder-decoding.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
   },
   gradcheck: {
     mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],

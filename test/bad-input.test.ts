@@ -81,6 +81,7 @@ const rows: Row[] = [
   ['command line', '--threads with the one-thread ts backend', () => ['train', '--backend', 'ts', '--threads', '2'], 2, /--threads 2 needs the wasm backend/],
   ['command line', '--threads out of range', () => ['evaluate', '--model', 'model.safetensors', '--threads', '0'], 2, /--threads: '0' is not a whole number from 1 to 64/],
   ['command line', 'a training flag with --resume', () => ['train', '--resume', 'x', '--seed', '2'], 2, /--seed cannot change on --resume/],
+  ['command line', '--patience or --monitor without --val-split', () => ['train', '--data', 'no-such-folder', '--patience', '3'], 2, /^error: --patience watches the validation set, and this data has none; give --val-split F, or leave --patience out$/],
   ['command line', 'an unknown command near a known one', () => ['trian'], 2, /unknown command 'trian'; did you mean train\?/],
   ['command line', 'a flag that takes a value, given twice', () => ['train', '--epochs', '2', '--epochs', '3'], 2, /--epochs given twice \('2' and '3'\); give it once$/],
   ['command line', 'a flag that does not apply', () => ['explain', '--model', 'model.safetensors', '--index', '0', '--method', 'lime', '--steps', '5'], 2, /--steps applies only to integrated-gradients; lime does not read it \(leave --steps out\)$/],

@@ -219,6 +219,15 @@ describe('a flag that does not apply', () => {
     expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--optimizer', 'rmsprop'), 2, "--optimizer: 'rmsprop' is not one of adam, adamw, sgd");
   });
 
+  it('train: --patience and --monitor watch the validation set, so only with --val-split; refused before the data is read', async () => {
+    // REACHES_FILES' data folder is missing: the flag's line, not the folder's, shows the data was not read.
+    expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--patience', '3'), 2, '--patience watches the validation set, and this data has none; give --val-split F, or leave --patience out');
+    expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--monitor', 'val-accuracy'), 2, '--monitor chooses the best epoch by the validation set, and this data has none; give --val-split F, or leave --monitor out');
+    expectOneLineError(await xcnn('train', ...REACHES_FILES.train.args, '--monitor', 'val-loss'), 2, '--monitor chooses the best epoch by the validation set, and this data has none; give --val-split F, or leave --monitor out');
+    await expectFlagsAccepted('train', '--val-split', '0.1', '--patience', '3', '--monitor', 'val-accuracy');
+    await expectFlagsAccepted('train', '--val-split', '0.1', '--monitor', 'val-loss');
+  });
+
   it('train: --schedule is constant, step(S[,γ]), cosine or one-cycle, each part in its range', async () => {
     for (const schedule of ['constant', 'cosine', 'one-cycle', 'step(10)', 'step(3,0.5)', 'step( 3 , 1 )']) await expectFlagsAccepted('train', '--schedule', schedule);
     const refusals: Array<[string, string]> = [
@@ -271,7 +280,7 @@ describe('numbers out of range', () => {
       'clip-norm': { min: 0, max: 1_000_000, real: true, above: true },
       warmup: { min: 0, max: 100_000_000 },
       'label-smoothing': { min: 0, max: 1, real: true },
-      patience: { min: 1, max: 10_000 },
+      patience: { min: 1, max: 10_000, with: ['--val-split', '0.1'] },
       'test-split': { min: 0, max: 0.99, real: true, above: true },
       'val-split': { min: 0, max: 0.99, real: true, above: true },
     },

@@ -156,6 +156,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['digitFromPng', () => digitFromPng('digit.png' as never, 'digit.png'), `digitFromPng: bytes must be ${BYTES}, not string`],
   ['takeFirst', () => takeFirst('set' as never, 1), `takeFirst: set must be ${SET}, not string`],
   ['selectImages', () => selectImages(set, 0 as never), `selectImages: indices must be ${NUMBERS}, not number`],
+  ['selectImages', () => selectImages(null as never, [0]), `selectImages: set must be ${SET}, not null`],
   ['stratifiedHoldOut', () => stratifiedHoldOut(set as never, 0.1, 0), `stratifiedHoldOut: labels must be ${NUMBERS}, not Object`],
   ['splitValidation', () => splitValidation(null as never, 0.1, 0), `splitValidation: train must be ${SET}, not null`],
   ['networkClassifier', () => networkClassifier('network' as never), `networkClassifier: network must be ${NETWORK}, not string`],

@@ -2,7 +2,7 @@
  * The data flags of `xcnn train` beyond --data: how an image folder's pictures become the network's
  * input (--channels, --size, --preprocess), its test split (--test-split), bad files (--skip-bad), and the
  * validation split of any training set (--val-split). Loading prints the folder's one-line summary and a
- * progress bar while decoding (src/data/image-folder-files.ts does the work).
+ * progress bar while decoding, on --threads threads (src/data/image-folder-files.ts does the work).
  */
 import { existsSync } from 'node:fs';
 import { usageError } from '../errors.js';
@@ -72,6 +72,8 @@ function folderOptions(values: FlagValues): ImageFolderOptions {
     preprocess: values.preprocess === 'mnist' ? 'mnist' : 'none',
     ...(given(values, 'test-split') ? { testSplit: Number(values['test-split']) } : {}),
     skipBad: values['skip-bad'] === true,
+    // Decoding takes --threads as training does (the cores there are when it is left out).
+    ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
   };
 }
 

@@ -55,6 +55,16 @@ const notOnResume: FlagRule = {
   refusal: (flag) => `--${flag} cannot change on --resume: the run continues with its checkpoint's settings (only --epochs, --checkpoint-every, --lr, --schedule and --warmup may be given)`,
 };
 
+/**
+ * --patience and --monitor watch the validation set, which only --val-split makes (neither IDX files nor an
+ * image folder hold one): refused before the data is read when it is not given.
+ */
+const VALIDATION_WATCHERS: Record<string, string> = { patience: 'watches the validation set', monitor: 'chooses the best epoch by the validation set' };
+const needsValidation: FlagRule = {
+  applies: (values) => given(values, 'val-split'),
+  refusal: (flag) => `--${flag} ${VALIDATION_WATCHERS[flag]}, and this data has none; give --val-split F, or leave --${flag} out`,
+};
+
 /** The flags that may change the learning rate of a resumed run. */
 const RATE_FLAGS = ['lr', 'schedule', 'warmup'];
 
@@ -131,8 +141,8 @@ export const trainSpec: CommandSpec = {
         help: 'Augment the training images, seeded per image: a comma-separated list of shift(P), rotate(DEG), scale(F), crop(PAD), flip and erase(P), e.g. shift(2),rotate(10),erase(0.25); augmented.png shows samples.',
         check: (text) => parseAugmentations(text),
       },
-      patience: { type: 'string', value: 'N', help: "Stop once N epochs pass without the monitored validation figure improving, and end with the best epoch's weights; needs a validation set.", range: SETTING_RANGES.patience },
-      monitor: { type: 'string', value: MONITORS.join('|'), help: 'What the best epoch is chosen by: the lowest validation loss or the highest validation accuracy.', default: 'val-loss', choices: MONITORS },
+      patience: { type: 'string', value: 'N', help: "Stop once N epochs pass without the monitored validation figure improving, and end with the best epoch's weights; needs a validation set.", range: SETTING_RANGES.patience, appliesWhen: [needsValidation] },
+      monitor: { type: 'string', value: MONITORS.join('|'), help: 'What the best epoch is chosen by: the lowest validation loss or the highest validation accuracy.', default: 'val-loss', choices: MONITORS, appliesWhen: [needsValidation] },
       seed: { type: 'string', value: 'N', help: 'Seed of the weights and the shuffles: same seed, same run, bit for bit.', default: '1', range: SEED_RANGE },
       arch: {
         type: 'string',
@@ -277,13 +287,6 @@ export function widthsFlag(text: string): PaperWidths {
   return { conv1Channels, conv2Channels, hidden };
 }
 
-/** --patience and --monitor watch the validation set: refused in one line without one. */
-function checkValidationFlags(settings: TrainSettings, dataset: Dataset): void {
-  if (dataset.validation !== undefined) return;
-  if (settings.patience !== undefined) throw usageError('--patience watches the validation set, and this data has none; give --val-split F, or leave --patience out');
-  if (settings.monitor !== undefined) throw usageError('--monitor chooses the best epoch by the validation set, and this data has none; give --val-split F, or leave --monitor out');
-}
-
 /**
  * The run's data as its settings record it — --data (IDX files or an image folder, read with the recorded
  * folder flags), --limit, --test-limit, --val-split — so a resumed run reads exactly the images it started with.
@@ -381,7 +384,6 @@ async function startRun(values: FlagValues): Promise<Run> {
     }
   }
   const dataset = datasetFor(settings);
-  checkValidationFlags(settings, dataset);
   const plan = planFor(settings, dataset);
   const { geometry } = plan;
   if (init !== null) checkInitFits(String(values.init), init.info.geometry, geometry, resetHead);

@@ -2,8 +2,9 @@
  * Reads an image-folder data set (image-folder.ts describes the layout) in Node: the folders are listed,
  * checked and bounded before any image is decoded, then every image is decoded once (PNG or JPEG,
  * picture-files.ts), converted to the set's input (picture-input.ts) and stored as bytes [N, C, H, W],
- * the compact form training reads. Memory: the decoded sets, allocated once at their final size, and one
- * picture at a time besides.
+ * the compact form training reads, on as many threads as asked for (folder-decoding.ts: the same bytes
+ * whatever the count). Memory: the decoded sets, allocated once at their final size (one array for both,
+ * shared with the decoding threads), and one picture per thread besides.
  *
  * Refused in one line each, before decoding: a folder with train/ but no test/ (or the reverse), a class
  * folder with no images, a single class, a test class the training set lacks, more than `maxFiles` images,
@@ -18,9 +19,10 @@ import { readUserFile } from '../files/read-file.js';
 import { imageSize, MAX_CLASSES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
 import { MAX_IDX_BYTES } from './idx.js';
 import { DEFAULT_TEST_SPLIT, mixedOrder, splitTestFiles, type FolderFile, type FolderSummary } from './image-folder.js';
-import { checkedPictureHeader, decodePicture, MAX_PICTURE_FILE_BYTES, PictureProblem } from './picture-files.js';
+import { decodeFiles, decodingThreads, DECODED, reasonOf, stepsOf, type DecodedFiles } from './folder-decoding.js';
+import { checkedPictureHeader, MAX_PICTURE_FILE_BYTES } from './picture-files.js';
 import type { PictureHeader } from './picture-header.js';
-import { pictureToInput, type InputConversion, type Preprocess } from './picture-input.js';
+import type { InputConversion, Preprocess } from './picture-input.js';
 import { checkSplitFraction, splitValidation } from './split.js';
 
 /** The most images a folder data set may hold: far more than MNIST's 70,000, a bound on the listing and on what is decoded. */
@@ -37,12 +39,14 @@ export interface ImageFolderOptions {
   seed?: number; // of the validation split (default 1)
   skipBad?: boolean; // leave out files that cannot be read or decoded, listing them, instead of stopping
   maxFiles?: number; // default MAX_FOLDER_IMAGES
+  threads?: number; // decoding threads, this one included (default: the cores there are); 1 decodes here alone
   onProgress?: (done: number, total: number) => void; // while decoding, every few dozen images
 }
 
 export interface LoadedImageFolder {
   dataset: Dataset;
   summary: FolderSummary;
+  threads: number; // the threads that decoded images (this one, and the workers that started before the files ran out)
 }
 
 /** Whether --data names an image folder (class folders) rather than an IDX folder. */
@@ -161,12 +165,6 @@ function fileError(path: string, reason: string): XcnnError {
   return new XcnnError(`${path}: cannot use this image: ${reason} (fix or remove the file, or give --skip-bad to leave unreadable files out)`, { code: 'ERR_BAD_IMAGE' });
 }
 
-/** Why a file failed, without its path (an XcnnError from the reader starts with it). */
-function reasonOf(error: unknown, path: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
-}
-
 /** The input every image becomes: the options', else the first readable training image's channels and size (in folder order). */
 function conversionFor(files: FolderFile[], options: ImageFolderOptions): InputConversion {
   const preprocess = options.preprocess ?? 'none';
@@ -199,6 +197,7 @@ function conversionFor(files: FolderFile[], options: ImageFolderOptions): InputC
  */
 export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): LoadedImageFolder {
   checkFolder(dir);
+  const threads = decodingThreads(options.threads);
   if (options.validationSplit !== undefined) checkSplitFraction(options.validationSplit, '--val-split');
   const listing = listFolder(dir, options);
   const conversion = conversionFor(listing.train, options);
@@ -207,9 +206,9 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
   if (total * size > MAX_IDX_BYTES) {
     throw new XcnnError(`${dir}: ${total} images of ${conversion.channels}×${conversion.height}×${conversion.width} would take ${total * size} bytes, more than the ${MAX_IDX_BYTES} xcnn holds; give a smaller --size or use a subset`, { code: 'ERR_BAD_DATA' });
   }
-  const decoder = new FolderDecoder(conversion, listing.classNames.length, options, total);
-  let train = decoder.decode(listing.train);
-  const test = decoder.decode(listing.test);
+  const decoded = decodeSets([listing.train, listing.test], conversion, listing.classNames.length, threads, options);
+  let [train] = decoded.sets;
+  const test = decoded.sets[1];
   const trainCounts = classCounts(train.labels, listing.classNames.length);
   const emptied = trainCounts.findIndex((n) => n === 0);
   if (emptied >= 0) throw new XcnnError(`${dir}: every training image of class ${listing.classNames[emptied]} was unreadable (--skip-bad left them out); a class needs at least one`, { code: 'ERR_BAD_DATA' });
@@ -222,27 +221,28 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
     testCounts: classCounts(test.labels, listing.classNames.length),
     ...(validation === undefined ? {} : { validationCounts: classCounts(validation.labels, listing.classNames.length) }),
     ...(listing.testSplit === undefined ? {} : { testSplit: listing.testSplit }),
-    sizes: decoder.sizes,
+    sizes: decoded.sizes,
     conversion,
-    converted: decoder.converted,
+    converted: decoded.converted,
     ignored: listing.ignored,
-    skipped: decoder.skipped,
+    skipped: decoded.skipped,
   };
   const name = basename(dir.replace(/[\\/]+$/, '')) || 'images';
-  return { dataset: { name, classNames: listing.classNames, train, test, ...(validation === undefined ? {} : { validation }) }, summary };
+  return { dataset: { name, classNames: listing.classNames, train, test, ...(validation === undefined ? {} : { validation }) }, summary, threads: decoded.threads };
 }
 
 /**
  * The test split alone (the training images are listed, for the split, but not decoded), converted to a
  * model's input: what evaluate, explain and report read from an image folder.
  */
-export function loadImageFolderTest(dir: string, conversion: InputConversion, options: Pick<ImageFolderOptions, 'testSplit' | 'skipBad' | 'maxFiles' | 'onProgress'> = {}): TestData & { summary: FolderSummary } {
+export function loadImageFolderTest(dir: string, conversion: InputConversion, options: Pick<ImageFolderOptions, 'testSplit' | 'skipBad' | 'maxFiles' | 'onProgress' | 'threads'> = {}): TestData & { summary: FolderSummary } {
   checkFolder(dir);
+  const threads = decodingThreads(options.threads);
   const listing = listFolder(dir, options);
-  const decoder = new FolderDecoder(conversion, listing.classNames.length, options, listing.test.length);
-  const test = decoder.decode(listing.test);
+  const decoded = decodeSets([listing.test], conversion, listing.classNames.length, threads, options);
+  const [test] = decoded.sets;
   const counts = classCounts(test.labels, listing.classNames.length);
-  const summary: FolderSummary = { root: dir, classNames: listing.classNames, trainCounts: counts.map(() => 0), testCounts: counts, sizes: decoder.sizes, conversion, converted: decoder.converted, ignored: listing.ignored, skipped: decoder.skipped };
+  const summary: FolderSummary = { root: dir, classNames: listing.classNames, trainCounts: counts.map(() => 0), testCounts: counts, sizes: decoded.sizes, conversion, converted: decoded.converted, ignored: listing.ignored, skipped: decoded.skipped };
   return { name: basename(dir.replace(/[\\/]+$/, '')) || 'images', classNames: listing.classNames, test, summary };
 }
 
@@ -262,50 +262,46 @@ function classCounts(labels: Labels, classes: number): number[] {
   return counts;
 }
 
-/** Decodes lists of files into image sets of one conversion, keeping the tallies the summary reports. */
-class FolderDecoder {
-  readonly sizes = new Map<string, number>();
-  readonly converted = { resized: 0, toGrey: 0, toColour: 0, alpha: 0 };
-  readonly skipped: Array<{ file: string; reason: string }> = [];
-  private done = 0;
-
-  constructor(
-    private readonly conversion: InputConversion,
-    private readonly classes: number,
-    private readonly options: Pick<ImageFolderOptions, 'skipBad' | 'onProgress'>,
-    private readonly total: number,
-  ) {}
-
-  decode(files: FolderFile[]): ImageSet {
-    const { channels, height, width } = this.conversion;
-    const size = imageSize({ channels, height, width });
-    const images = new Uint8Array(files.length * size);
-    const labels: Labels = this.classes <= 256 ? new Uint8Array(files.length) : new Uint16Array(files.length);
-    let count = 0;
-    for (const file of files) {
-      if (this.decodeOne(file.path, images.subarray(count * size, (count + 1) * size))) labels[count++] = file.label;
-      this.done++;
-      if (this.done % 64 === 0 || this.done === this.total) this.options.onProgress?.(this.done, this.total);
-    }
-    // Skipped files leave room at the end: the set is a view of the images decoded.
-    return { count, channels, height, width, images: images.subarray(0, count * size), labels: labels.subarray(0, count) };
+/**
+ * Decodes the training and test files together (on the threads asked for: folder-decoding.ts) into one
+ * byte array, then makes each its image set, in file order, and the tallies the summary reports.
+ */
+function decodeSets(sets: FolderFile[][], conversion: InputConversion, classes: number, threads: number, options: Pick<ImageFolderOptions, 'skipBad' | 'onProgress'>) {
+  const paths = sets.flatMap((files) => files.map((file) => file.path));
+  const decoded = decodeFiles(paths, conversion, { skipBad: options.skipBad === true, threads, onProgress: options.onProgress }, fileError);
+  const sizes = new Map<string, number>();
+  const converted = { resized: 0, toGrey: 0, toColour: 0, alpha: 0 };
+  for (let k = 0; k < paths.length; k++) {
+    const flags = decoded.results[3 * k + 2];
+    if ((flags & DECODED) === 0) continue;
+    const key = `${decoded.results[3 * k]}×${decoded.results[3 * k + 1]}`;
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
+    const steps = stepsOf(flags);
+    for (const step of ['resized', 'toGrey', 'toColour', 'alpha'] as const) if (steps[step]) converted[step]++;
   }
+  let from = 0;
+  const imageSets = sets.map((files) => {
+    const set = imageSetOf(decoded, files, from, conversion, classes);
+    from += files.length;
+    return set;
+  });
+  const skipped = decoded.problems.map(([k, reason]) => ({ file: paths[k], reason }));
+  return { sets: imageSets, sizes, converted, skipped, threads: decoded.threads };
+}
 
-  /** Decodes one file into `out`; false when it was skipped (--skip-bad). */
-  private decodeOne(path: string, out: Uint8Array): boolean {
-    try {
-      const { header, rgba } = decodePicture(readUserFile(path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES }));
-      const steps = pictureToInput(rgba, header.width, header.height, header.channels, this.conversion, out, path);
-      const key = `${header.width}×${header.height}`;
-      this.sizes.set(key, (this.sizes.get(key) ?? 0) + 1);
-      for (const step of ['resized', 'toGrey', 'toColour', 'alpha'] as const) if (steps[step]) this.converted[step]++;
-      return true;
-    } catch (error) {
-      if (!(error instanceof PictureProblem || error instanceof XcnnError)) throw error;
-      const reason = reasonOf(error, path);
-      if (!this.options.skipBad) throw fileError(path, reason);
-      this.skipped.push({ file: path, reason });
-      return false;
-    }
+/**
+ * The image set of `files`, decoded into slots from..from + files.length: a skipped file's slot is closed up
+ * by moving the later images down (in place), so the set is a view of the images decoded, in file order.
+ */
+function imageSetOf(decoded: DecodedFiles, files: FolderFile[], from: number, conversion: InputConversion, classes: number): ImageSet {
+  const { channels, height, width } = conversion;
+  const size = imageSize({ channels, height, width });
+  const labels: Labels = classes <= 256 ? new Uint8Array(files.length) : new Uint16Array(files.length);
+  let count = 0;
+  for (let n = 0; n < files.length; n++) {
+    if ((decoded.results[3 * (from + n) + 2] & DECODED) === 0) continue;
+    if (count !== n) decoded.images.copyWithin((from + count) * size, (from + n) * size, (from + n + 1) * size);
+    labels[count++] = files[n].label;
   }
+  return { count, channels, height, width, images: decoded.images.subarray(from * size, (from + count) * size), labels: labels.subarray(0, count) };
 }

@@ -60,8 +60,9 @@ export function parseAugmentations(text: string): Augmentation[] {
     }
     if (!(kind in PARAMETERS)) throw usage(`'${kind}' is not an augmentation; give a comma-separated list of ${FORMS}`);
     const range = PARAMETERS[kind as keyof typeof PARAMETERS];
+    // No number (NaN: none given, or a word) fails the comparisons, and so does a blank (0: every range starts above 0).
     const value = Number(argument);
-    const fits = argument !== undefined && argument.trim() !== '' && Number.isFinite(value) && value > range.min && value <= range.max && (!range.whole || Number.isInteger(value));
+    const fits = value > range.min && value <= range.max && (!range.whole || Number.isInteger(value));
     if (!fits) throw usage(`${kind}(${argument ?? ''}) needs ${range.whole ? 'a whole number' : 'a number'} above ${range.min} and at most ${range.max}, e.g. ${kind}(${range.whole ? 2 : kind === 'rotate' ? 10 : 0.1})`);
     switch (kind) {
       case 'shift': return { kind, pixels: value };

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { BAD, createJob, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, JobSlot } from '../src/data/folder-decoding.js';
+import { loadImageFolder, loadImageFolderTest } from '../src/data/image-folder-files.js';
+import { greyPng, pngOf, tempFolder, writeTree } from './fixtures/picture-files.js';
+
+const CLASSES = ['a', 'b', 'c'];
+/** Enough files for two workers besides this thread (FILES_PER_WORKER each). */
+const PER_CLASS = Math.ceil((2 * FILES_PER_WORKER + 60) / CLASSES.length);
+
+/**
+ * A folder whose every 2 × 2 image says which file it is: pixels (id mod 256, id div 256, 50 · class, 7).
+ * Every fifth is RGB (grey in all three channels, so its bytes survive the conversion to grey); every
+ * 40th is 4 × 4 of one level (200 + class), resized to 2 × 2. `bad` names files replaced by junk.
+ */
+function numberedFolder(bad: string[] = []): string {
+  const files: Record<string, Uint8Array | string> = {};
+  let id = 0;
+  for (const [label, name] of CLASSES.entries()) {
+    for (let n = 0; n < PER_CLASS; n++, id++) {
+      const path = `${name}/${String(n).padStart(4, '0')}.png`;
+      if (bad.includes(path)) files[path] = 'not a picture';
+      else if (n % 40 === 39) files[path] = greyPng(200 + label, 4, 4);
+      else {
+        const levels = [id % 256, Math.floor(id / 256), 50 * label, 7];
+        const rgba = new Uint8Array(levels.flatMap((v) => [v, v, v, 255]));
+        files[path] = pngOf(rgba, 2, 2, n % 5 === 0 ? 2 : 0);
+      }
+    }
+  }
+  return writeTree(tempFolder('xcnn-threads-'), files);
+}
+
+/** Every image of a set is one written above: its label is the class its pixels name. */
+function expectLabelsMatchPixels(set: { count: number; images: Uint8Array; labels: ArrayLike<number> }): void {
+  for (let n = 0; n < set.count; n++) {
+    const pixels = set.images.subarray(4 * n, 4 * n + 4);
+    const label = pixels[3] === 7 ? pixels[2] / 50 : pixels[0] - 200;
+    expect(label).toBe(set.labels[n]);
+  }
+}
+
+describe('a thread\'s share of the files (the order every thread keeps)', () => {
+  // 40 files, 2 × 2 grey of level k for file k; `bad` are junk. Another thread is played by setting the control block.
+  const folder = (bad: number[]) => {
+    const dir = writeTree(tempFolder('xcnn-share-'), Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`f${k}.png`, bad.includes(k) ? 'junk' : greyPng(k, 2, 2)])));
+    return Array.from({ length: 40 }, (_, k) => join(dir, `f${k}.png`));
+  };
+  const conversion = { channels: 1 as const, height: 2, width: 2, preprocess: 'none' as const };
+  const flags = (job: ReturnType<typeof createJob>) => Array.from({ length: 40 }, (_, k) => job.results[3 * k + 2] & (DECODED | BAD));
+
+  it('takes the chunks no other thread took, and nothing after a bad file another thread found', () => {
+    const job = createJob(folder([]), conversion, false, 0);
+    job.control[JobSlot.NEXT] = 16; // another thread holds files 0–15
+    job.control[JobSlot.FIRST_BAD] = 30; // and found file 30 bad
+    const share = decodeShare(job, () => {});
+    // Files 16–30 decoded (30 is the other thread's to report; decoding it again changes nothing), none after.
+    expect(flags(job)).toEqual(Array.from({ length: 40 }, (_, k) => (k >= 16 && k <= 30 ? DECODED : 0)));
+    expect(share).toEqual({ finished: 15, problems: [] });
+    expect(job.control[JobSlot.DONE]).toBe(15);
+    expect(Array.from(job.images.subarray(4 * 16, 4 * 17))).toEqual([16, 16, 16, 16]);
+    expect(Array.from(job.images.subarray(4 * 31, 4 * 32))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('lowers the first bad index to a bad file before it, and stops there', () => {
+    const job = createJob(folder([20, 25]), conversion, false, 0);
+    job.control[JobSlot.NEXT] = 16;
+    job.control[JobSlot.FIRST_BAD] = 30;
+    const share = decodeShare(job, () => {});
+    expect(job.control[JobSlot.FIRST_BAD]).toBe(20);
+    expect(flags(job)).toEqual(Array.from({ length: 40 }, (_, k) => (k >= 16 && k < 20 ? DECODED : k === 20 ? BAD : 0)));
+    expect(share.problems).toEqual([[20, expect.stringMatching(/^not a PNG or JPEG file/)]]);
+  });
+
+  it('never raises the first bad index: a later bad file leaves an earlier one standing', () => {
+    const job = createJob(folder([20]), conversion, false, 0);
+    job.control[JobSlot.FIRST_BAD] = 5; // another thread's bad file 5 comes first
+    job.control[JobSlot.NEXT] = 16;
+    const share = decodeShare(job, () => {});
+    expect(job.control[JobSlot.FIRST_BAD]).toBe(5);
+    expect(share).toEqual({ finished: 0, problems: [] });
+  });
+
+  it('with skipBad goes on past bad files to the end, leaving the first bad index at the total', () => {
+    const job = createJob(folder([3, 20, 39]), conversion, true, 0);
+    const calls: number[] = [];
+    const share = decodeShare(job, () => calls.push(job.control[JobSlot.DONE]));
+    expect(job.control[JobSlot.FIRST_BAD]).toBe(40);
+    expect(share.finished).toBe(40);
+    expect(share.problems.map(([k]) => k)).toEqual([3, 20, 39]);
+    expect(flags(job)).toEqual(Array.from({ length: 40 }, (_, k) => ([3, 20, 39].includes(k) ? BAD : DECODED)));
+    expect(calls).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
+  });
+});
+
+describe('image folders decoded on worker threads', () => {
+  it('gives the same bytes, labels, order and summary on three threads as on one', () => {
+    const dir = numberedFolder();
+    const one = loadImageFolder(dir, { threads: 1 });
+    const three = loadImageFolder(dir, { threads: 3 });
+    // How many threads decoded depends on how soon the workers start; the bytes do not.
+    expect(one.threads).toBe(1);
+    expect(three.threads).toBeGreaterThanOrEqual(1);
+    expect(three.threads).toBeLessThanOrEqual(3);
+    const total = CLASSES.length * PER_CLASS;
+    expect(three.dataset.train.count + three.dataset.test.count).toBe(total);
+    for (const part of ['train', 'test'] as const) {
+      expect(Buffer.compare(three.dataset[part].images, one.dataset[part].images)).toBe(0);
+      expect(Array.from(three.dataset[part].labels)).toEqual(Array.from(one.dataset[part].labels));
+      expectLabelsMatchPixels(three.dataset[part]);
+    }
+    // The 2 × 2 images' ids are each there once: nothing lost, nothing written twice.
+    const ids = new Set<number>();
+    for (const set of [three.dataset.train, three.dataset.test]) {
+      for (let n = 0; n < set.count; n++) if (set.images[4 * n + 3] === 7) ids.add(set.images[4 * n] + 256 * set.images[4 * n + 1]);
+    }
+    const fourByFour = CLASSES.length * Math.floor(PER_CLASS / 40);
+    expect(ids.size).toBe(total - fourByFour);
+    expect([...three.summary.sizes]).toEqual([...one.summary.sizes]);
+    expect([...three.summary.sizes].map(([size]) => size)).toEqual(['2×2', '4×4']);
+    expect(three.summary.sizes.get('4×4')).toBe(fourByFour);
+    expect(three.summary.converted).toEqual(one.summary.converted);
+    expect(three.summary.converted.resized).toBe(fourByFour);
+  });
+
+  it('with skipBad: the same files skipped, listed in file order, and the same sets as on one thread', () => {
+    const bad = ['a/0003.png', 'b/0100.png', 'c/0007.png', 'c/0150.png', 'a/0170.png'];
+    const dir = numberedFolder(bad);
+    const one = loadImageFolder(dir, { threads: 1, skipBad: true });
+    const three = loadImageFolder(dir, { threads: 3, skipBad: true });
+    expect(three.summary.skipped).toEqual(one.summary.skipped);
+    expect(three.summary.skipped.map((s) => s.file.slice(dir.length + 1)).sort()).toEqual([...bad].sort());
+    expect(three.summary.skipped.every((s) => s.reason.startsWith('not a PNG or JPEG file'))).toBe(true);
+    for (const part of ['train', 'test'] as const) {
+      expect(three.dataset[part].count).toBe(one.dataset[part].count);
+      expect(Buffer.compare(three.dataset[part].images, one.dataset[part].images)).toBe(0);
+      expect(Array.from(three.dataset[part].labels)).toEqual(Array.from(one.dataset[part].labels));
+      expectLabelsMatchPixels(three.dataset[part]);
+    }
+    expect(three.dataset.train.count + three.dataset.test.count).toBe(CLASSES.length * PER_CLASS - bad.length);
+  });
+
+  it('without skipBad: stops at the first bad file in file order, as one thread does, whichever thread meets it first', () => {
+    // Bad files spread over the whole order: the threads meet several, the error names the first.
+    const bad = ['a/0011.png', 'b/0042.png', 'c/0090.png', 'c/0180.png', 'b/0003.png'];
+    const dir = numberedFolder(bad);
+    const message = (threads: number) => {
+      try {
+        loadImageFolder(dir, { threads });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    const expected = message(1);
+    expect(expected).toMatch(/: cannot use this image: not a PNG or JPEG file .*--skip-bad/);
+    expect(bad.some((path) => expected.startsWith(`${dir}/${path}: `))).toBe(true);
+    for (let run = 0; run < 3; run++) expect(message(3)).toBe(expected);
+  });
+
+  it('reports progress from every thread up to the total, never going back', () => {
+    const dir = numberedFolder();
+    const seen: Array<[number, number]> = [];
+    loadImageFolder(dir, { threads: 3, onProgress: (done, total) => seen.push([done, total]) });
+    const total = CLASSES.length * PER_CLASS;
+    expect(seen.at(-1)).toEqual([total, total]);
+    expect(seen.every(([, t]) => t === total)).toBe(true);
+    for (let k = 1; k < seen.length; k++) expect(seen[k][0]).toBeGreaterThan(seen[k - 1][0]);
+    expect(seen.length).toBeGreaterThan(2);
+  });
+
+  it('reads a test split alone on threads as on one', () => {
+    const dir = numberedFolder();
+    const conversion = { channels: 1 as const, height: 2, width: 2, preprocess: 'none' as const };
+    const one = loadImageFolderTest(dir, conversion, { testSplit: 0.9, threads: 1 });
+    const three = loadImageFolderTest(dir, conversion, { testSplit: 0.9, threads: 3 });
+    expect(Buffer.compare(three.test.images, one.test.images)).toBe(0);
+    expect(Array.from(three.test.labels)).toEqual(Array.from(one.test.labels));
+  });
+
+  it('decodes here alone when there are too few files to share, and refuses a thread count out of range', () => {
+    const dir = writeTree(tempFolder('xcnn-threads-'), { 'a/1.png': greyPng(1), 'a/2.png': greyPng(2), 'b/1.png': greyPng(3), 'b/2.png': greyPng(4) });
+    expect(loadImageFolder(dir, { threads: 8, testSplit: 0.5 }).threads).toBe(1);
+    expect(decodingThreads(undefined)).toBeGreaterThanOrEqual(1);
+    for (const threads of [0, 1.5, 65, Number.NaN]) expect(() => loadImageFolder(dir, { threads })).toThrow(/^threads: .* is not a whole number from 1 to 64$/);
+  });
+});
