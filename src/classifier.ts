@@ -43,7 +43,7 @@ import type { Network } from './model/network.js';
 import type { Optimizer } from './train/optimizer.js';
 import type { TrainStep } from './train/step.js';
 import { runStepsAsync, type StepProgress, type Steps } from './steps.js';
-import { checkModel, checkObject } from './argument-checks.js';
+import { checkModel, checkModelInfo } from './argument-checks.js';
 
 export type { ImageTensor, Images, RgbaImage } from './classifier-images.js';
 export type { StepProgress } from './steps.js';
@@ -445,7 +445,7 @@ export class Classifier {
 /** A classifier over a network in hand (trained with the lower-level API, say), on the calling thread. */
 export function createClassifier(network: Network, info: ModelInfo): Classifier {
   checkModel('createClassifier', 'network', network);
-  checkObject('createClassifier', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkModelInfo('createClassifier', 'info', info);
   return new Classifier(network, info);
 }
 
