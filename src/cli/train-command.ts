@@ -24,6 +24,7 @@ import type { ModelInfo } from '../model/model-file.js';
 import { readModelFile, saveModel } from '../model/model-io.js';
 import { createNetwork, type Network, type NetworkGeometry } from '../model/network.js';
 import { copyInitialWeights, specWithHead } from '../train/initial-weights.js';
+import { decodeModelBytes } from '../onnx/model-bytes.js';
 import { formatAugmentations, parseAugmentations } from '../train/augment.js';
 import { augmentedFigure } from '../render/augmented-figure.js';
 import { encodePng } from '../render/png.js';
@@ -40,7 +41,7 @@ import { CONSTANT_SCHEDULE, SCHEDULE_NAMES, type ScheduleSettings } from '../tra
 import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, stoppedEarly, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { given, intFlag, notWith, numberFlag, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, decodeModelBytes, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
 import { dataFlagValues, dataRecord, imageDataFlags, loadTrainingData } from './image-data.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
