@@ -283,6 +283,8 @@ const MISSING_FIELDS: Array<[string, () => unknown, string]> = [
   ['methodsComparisonPng', () => methodsComparisonPng([], [], {} as never), missing('methodsComparisonPng', 'options', 'width', 'a number', SIZE_FIELDS)],
   ['reportHtml', () => reportHtml({} as never), missing('reportHtml', 'content', 'modelPath', 'a string', 'what the page shows: ReportContent')],
   ['modelReport', () => modelReport({} as never, set), 'modelReport: model.network must be a network (a loaded model holds one: loadModel, loadModelFromBytes), not undefined'],
+  ['gradcheck', () => gradcheck({} as never), "gradcheck: arch is undefined; give a spec such as 'conv(8,3) relu maxpool(2) flatten linear(10)' or a preset name"],
+  ['compareWithReference', () => compareWithReference({} as never), `compareWithReference: options.backend must be ${BACKEND}, not undefined`],
   ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, {} as never, new Uint8Array(1), 'p.png'), missing('pictureToInput', 'conversion', 'channels', 'a number', "the model's input size and channels")],
 ];
 
