@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
-import type { ClassExplanations, ImageExplanation, ImageTensor } from '../classifier.js';
+import type { ClassExplanations, Classifier, ImageExplanation, ImageTensor } from '../classifier.js';
 import { classifierOf } from '../classifier-node.js';
 import { explainedLayer, type ExplainableLayer } from '../explain/explained-layer.js';
 import type { GradCam } from '../explain/grad-cam.js';
@@ -96,19 +96,7 @@ export async function reportCommand(values: FlagValues): Promise<void> {
   const backendName = network.backend.name;
   // The library's front door (classifierOf's Classifier) evaluates and explains; closing it disposes the network.
   const classifier = await classifierOf(network, info, threads);
-  const { evaluation, result, explained } = await (async () => {
-    const evaluated = await classifier.evaluate(test, { predictions: true });
-    const predictions = evaluated.predictions!;
-    const correct = drawsGallery ? correctByClass(predictions, classes, perClass) : [];
-    const allMistakes = misclassifiedByConfidence(predictions, classes);
-    const mistakes = allMistakes.slice(0, mistakeLimit);
-    // One batched Grad-CAM pass over every image shown, each for its predicted class.
-    const shown = [...correct.flat(), ...mistakes];
-    const gradCams = shown.length === 0 ? [] : await classifier.explain(imagesOf(test, shown), { method: 'grad-cam', layer: layer.name });
-    const classesExplained = await classifier.explainClasses(test, { ...summaryOptions, method: summaryOptions.method as MethodName, layer: layer.name, means: drawsGallery, predictions });
-    return { evaluation: { ...evaluated, predictions, correct, mistakes, allMistakes }, result: gradCamOf(gradCams, shown, layer, test), explained: classesExplained };
-  })().finally(() => classifier.close());
-  const { correct, mistakes, allMistakes } = evaluation;
+  const { evaluation, correct, mistakes, allMistakes, result, explained } = await explainForReport(classifier, test, layer, summaryOptions, { perClass, mistakeLimit, drawsGallery }).finally(() => classifier.close());
   const summary = classSummary(test, explained, info.classNames, colormap, summaryOptions);
 
   const { rows: galleryRows, mistakes: mistakeTiles } = galleryTiles(test, result, correct, mistakes, info.classNames);
@@ -173,6 +161,30 @@ export async function reportCommand(values: FlagValues): Promise<void> {
       console.log(figurePath);
     }
   }
+}
+
+/**
+ * What the report shows, from the classifier: the evaluation with each image's prediction; the galleries'
+ * images (the first `perClass` right ones of each class, the `mistakeLimit` most confident mistakes) and
+ * one Grad-CAM pass over them, each for its predicted class; and the class summaries.
+ */
+async function explainForReport(
+  classifier: Classifier,
+  test: ImageSet,
+  layer: ExplainableLayer,
+  summaryOptions: ClassSummaryOptions,
+  shown: { perClass: number; mistakeLimit: number; drawsGallery: boolean },
+) {
+  const evaluation = await classifier.evaluate(test, { predictions: true });
+  const predictions = evaluation.predictions!;
+  const classes = classifier.info.classes;
+  const correct = shown.drawsGallery ? correctByClass(predictions, classes, shown.perClass) : [];
+  const allMistakes = misclassifiedByConfidence(predictions, classes);
+  const mistakes = allMistakes.slice(0, shown.mistakeLimit);
+  const indices = [...correct.flat(), ...mistakes];
+  const gradCams = indices.length === 0 ? [] : await classifier.explain(imagesOf(test, indices), { method: 'grad-cam', layer: layer.name });
+  const explained = await classifier.explainClasses(test, { ...summaryOptions, method: summaryOptions.method as MethodName, layer: layer.name, means: shown.drawsGallery, predictions });
+  return { evaluation, correct, mistakes, allMistakes, result: gradCamOf(gradCams, indices, layer, test), explained };
 }
 
 /** A gallery title's note of its flat maps, ` (3 of 80 maps flat)`, or nothing when none is. */
