@@ -275,6 +275,8 @@ export class Classifier {
 
   /** Use loadClassifier (or createClassifier for a network in hand). */
   constructor(network: Network, info: ModelInfo, options: { threads?: ClassifierThreads | null; ownsBackend?: boolean } = {}) {
+    checkModel('Classifier', 'network', network);
+    checkModelInfo('Classifier', 'info', info);
     this.#network = network;
     this.#modelInfo = info;
     this.#threads = options.threads ?? null;

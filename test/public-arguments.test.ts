@@ -10,7 +10,7 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { attachWasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { classifierOf } from '../src/classifier-node.js';
-import { createClassifier } from '../src/classifier.js';
+import { Classifier, createClassifier } from '../src/classifier.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { parseIdx } from '../src/data/idx.js';
 import { formatFolderSummary } from '../src/data/image-folder.js';
@@ -243,6 +243,7 @@ function missing(what: string, name: string, field: string, kind: string, holdin
 // field short): refused naming the first field it lacks, never a TypeError where the field is used.
 const MISSING_FIELDS: Array<[string, () => unknown, string]> = [
   ['createClassifier', () => createClassifier(network, {} as never), missing('createClassifier', 'info', 'geometry', 'an object', INFO_FIELDS)],
+  ['Classifier', () => new Classifier(network, {} as never), missing('Classifier', 'info', 'geometry', 'an object', INFO_FIELDS)],
   ['encodeModel', () => encodeModel(network, { geometry: info.geometry, dataset: 'test' } as never), missing('encodeModel', 'info', 'classNames', 'an array', INFO_FIELDS)],
   ['saveModel', () => saveModel('m.safetensors', network, { geometry: info.geometry, classNames: info.classNames } as never), missing('saveModel', 'info', 'dataset', 'a string', INFO_FIELDS)],
   ['encodeOnnxModel', () => encodeOnnxModel(network, {} as never), missing('encodeOnnxModel', 'info', 'geometry', 'an object', INFO_FIELDS)],
