@@ -243,8 +243,19 @@ describe('explainClasses (the report\'s class summaries)', () => {
     const offDiagonal = confusion.flatMap((row, t) => row.filter((count, p) => p !== t && count > 0)).length;
     expect([summary.cells.cellCount, summary.cells.cells.length]).toEqual([offDiagonal, offDiagonal]);
     summary.cells.cells.forEach((cell) => expect(cell.mistakes.length).toBe(Math.min(2, confusion[cell.trueClass][cell.predictedClass])));
-    expect((await model.explainClasses(set, { means: false, cells: 1 })).means).toBeUndefined();
-    expect((await rejection(model.explainClasses(set, { cells: 0 }))).message).toBe('explainClasses: cells 0 is not a whole number ≥ 1');
+    const cellsOnly = await model.explainClasses(set, { means: false, cells: 1 });
+    expect(Object.keys(cellsOnly)).toEqual(['methodTitle', 'cells']);
+    expect(cellsOnly.cells.cells).toHaveLength(1);
+  });
+
+  it('refuses an unknown method (listing them), a count below 1, and predictions that are not predict\'s', async () => {
+    const model = await open();
+    const set = takeFirst(mnistTest, 20);
+    const refusal = async (options: object) => (await rejection(model.explainClasses(set, options))).message;
+    expect(await refusal({ method: 'magic' })).toBe(`explainClasses: method 'magic' is not one of ${METHOD_NAMES.join(', ')}`);
+    expect(await refusal({ method: 7 })).toBe(`explainClasses: method number is not one of ${METHOD_NAMES.join(', ')}`);
+    expect(await refusal({ cells: 0 })).toBe('explainClasses: cells 0 is not a whole number ≥ 1');
+    expect(await refusal({ predictions: {} })).toBe('explainClasses: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not Object');
   });
 });
 
