@@ -35,6 +35,77 @@ export function checkObject(what: string, name: string, value: unknown, holding:
   if (!isObject(value) || Array.isArray(value) || bytes) throw refuse(what, name, `an object (${holding})`, value);
 }
 
+/** What a field of an argument holds, as checkFields tells them apart. */
+export type FieldKind = 'number' | 'string' | 'array' | 'numbers' | 'object' | 'function';
+
+const FIELD_KINDS: Record<FieldKind, { words: string; holds: (value: unknown) => boolean }> = {
+  number: { words: 'a number', holds: (value) => typeof value === 'number' },
+  string: { words: 'a string', holds: (value) => typeof value === 'string' },
+  array: { words: 'an array', holds: (value) => Array.isArray(value) },
+  numbers: { words: 'an array or a typed array of numbers', holds: (value) => Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)) },
+  object: { words: 'an object', holds: (value) => isObject(value) && !Array.isArray(value) },
+  function: { words: 'a function', holds: (value) => typeof value === 'function' },
+};
+
+/**
+ * An object holding the fields the function reads, each of its kind. `{}`, or an object of another shape, is
+ * refused naming the first field it lacks (`formatPlan: plan.layers must be an array (plan: layers and
+ * geometry, as planNetwork gives it), not undefined`) instead of failing inside, where the field is used.
+ */
+export function checkFields(what: string, name: string, value: unknown, holding: string, fields: Readonly<Record<string, FieldKind>>): void {
+  checkObject(what, name, value, holding);
+  const record = value as Record<string, unknown>;
+  for (const [field, kind] of Object.entries(fields)) {
+    if (!FIELD_KINDS[kind].holds(record[field])) throw refuse(what, `${name}.${field}`, `${FIELD_KINDS[kind].words} (${name}: ${holding})`, record[field]);
+  }
+}
+
+/** A model's info: what a model file says besides its tensors (loadModel, createClassifier, encodeModel take it). */
+export function checkModelInfo(what: string, name: string, value: unknown): void {
+  checkFields(what, name, value, 'geometry, dataset and classNames, as loadModel gives it', { geometry: 'object', dataset: 'string', classNames: 'array' });
+}
+
+/** The input and output of a network: channels, height, width (of the input) and classes. */
+export function checkGeometryFields(what: string, name: string, value: unknown): void {
+  checkFields(what, name, value, 'channels, height, width and classes', { channels: 'number', height: 'number', width: 'number', classes: 'number' });
+}
+
+/** A network's plan (planNetwork): its layers and its input geometry. */
+export function checkPlan(what: string, name: string, value: unknown): void {
+  checkFields(what, name, value, 'layers and geometry, as planNetwork gives it', { layers: 'array', geometry: 'object' });
+}
+
+/** A picture's size, the least the picture functions' options hold. */
+export function checkPictureSize(what: string, name: string, value: unknown): void {
+  checkFields(what, name, value, 'width and height at least', { width: 'number', height: 'number' });
+}
+
+/** A run's settings (checkpointSettings gives them): what a checkpoint needs to rebuild and continue the run. */
+export function checkTrainSettings(what: string, name: string, value: unknown): void {
+  const fields = { epochs: 'number', batchSize: 'number', learningRate: 'number', seed: 'number', arch: 'string', backend: 'string' } as const;
+  checkFields(what, name, value, 'the training settings: checkpointSettings(state, run)', fields);
+}
+
+/** A random generator: the package's Random (its draws and its state are what a run's seed reproduces). */
+export function checkRandom(what: string, name: string, value: unknown): void {
+  const random = isObject(value) && ['next', 'uniform', 'shuffle', 'state'].every((method) => typeof value[method] === 'function');
+  if (!random) throw refuse(what, name, 'a Random (new Random(seed))', value);
+}
+
+/** An optimiser (Adam, Sgd): its step count, its state arrays and its update. */
+export function checkOptimizer(what: string, name: string, value: unknown): void {
+  checkFields(what, name, value, 'an optimiser: new Adam(network), say', { step: 'number', stateArrays: 'array', update: 'function' });
+}
+
+/** A training run's state (createTrainingState): the network it trains, its optimiser and its generator. */
+export function checkTrainingState(what: string, name: string, value: unknown): void {
+  checkFields(what, name, value, 'network, optimiser and progress, as createTrainingState gives it', { network: 'object', optimizer: 'object', random: 'object' });
+  const state = value as Record<string, unknown>;
+  checkTrainable(what, `${name}.network`, state.network);
+  checkOptimizer(what, `${name}.optimizer`, state.optimizer);
+  checkRandom(what, `${name}.random`, state.random);
+}
+
 /** A network, or what predicts like one (a thread pool): its input and output shapes and its backend. */
 export function checkModel(what: string, name: string, value: unknown, kind = 'a network (createNetwork, loadModel, loadModelFromBytes)'): void {
   if (!isObject(value) || !Array.isArray(value.inputShape) || !Array.isArray(value.outputShape) || !isObject(value.backend)) throw refuse(what, name, kind, value);

@@ -13,7 +13,7 @@
  * In Node, use src/node.ts's createWasmBackend and loadShippedModel, which read the files from disk
  * (Node's fetch has no file: URLs).
  */
-import { checkOptions } from './argument-checks.js';
+import { checkBackend, checkOptions } from './argument-checks.js';
 import type { Backend } from './backend/backend.js';
 import { validates } from './backend/wasm/kernels.js';
 import { createWasmBackendFromBytes, type KernelBuild, type WasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
@@ -117,6 +117,8 @@ export async function createWasmBackendFromUrl(options: WasmBackendOptions & Ker
 
 /** The pretrained MNIST model that ships with the package, fetched (from `url` when given) and loaded on `backend`. */
 export async function loadShippedModel(backend: Backend, options: { url?: string | URL } = {}): Promise<LoadedModel> {
+  checkBackend('loadShippedModel', 'backend', backend);
+  checkOptions('loadShippedModel', options);
   const url = options.url ?? shippedAssetUrls().model;
   return loadModelFromBytes(await fetchAsset(url, 'the shipped model', 'xcnn/model.safetensors'), backend, String(url));
 }

@@ -11,15 +11,15 @@ import type { ModelInfo } from './model/model-file.js';
 import type { Network } from './model/network.js';
 import { trainClassifierWith, type TrainClassifierOptions } from './classifier-training.js';
 import { loadShippedModel, readModelFile } from './model/model-io.js';
+import { decodeModelBytes } from './onnx/model-bytes.js';
 import { MAX_THREADS } from './parallel/control.js';
 import { ThreadPool } from './parallel/thread-pool.js';
-import { checkModel, checkObject } from './argument-checks.js';
+import { checkModel, checkModelInfo } from './argument-checks.js';
 
 /** Node's files and threads: the model and kernels read from disk, a ThreadPool for threads > 1. */
 const NODE_ENVIRONMENT: ClassifierEnvironment = {
   readModel: readModelFile,
-  // The ONNX reader (and protobufjs) is loaded the first time it is needed.
-  decodeModel: async (bytes, source, backend, options) => (await import('./onnx/any-model.js')).decodeAnyModel(bytes, source, backend, options),
+  decodeModel: decodeModelBytes, // the ONNX reader (and protobufjs) loaded only for an ONNX file
   loadShippedModel: (backend) => loadShippedModel(backend),
   createWasmBackend: () => createBackend('wasm'),
   startThreads: async (network, threads, optimizer, seed, labelSmoothing): Promise<ClassifierThreads> => {
@@ -50,7 +50,7 @@ export function trainClassifier(options: TrainClassifierOptions): Promise<Classi
  */
 export async function classifierOf(network: Network, info: ModelInfo, threads = 1): Promise<Classifier> {
   checkModel('classifierOf', 'network', network);
-  checkObject('classifierOf', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkModelInfo('classifierOf', 'info', info);
   const count = threadsOption('classifierOf', threads, network.backend, NODE_ENVIRONMENT);
   return new Classifier(network, info, { threads: count > 1 ? await NODE_ENVIRONMENT.startThreads!(network, count) : null });
 }

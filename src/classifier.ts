@@ -28,11 +28,13 @@ import { createWasmBackendFromBytes } from './backend/wasm/wasm-backend.js';
 import { checkImageSet, describeArray, type ImageSet } from './data/dataset.js';
 import { abortError, XcnnError } from './errors.js';
 import { evaluationOf, type Evaluation } from './eval/evaluate.js';
-import { predictSteps, type BatchPredictor } from './eval/predict.js';
+import { predictSteps, type BatchPredictor, type Predictions } from './eval/predict.js';
+import { explainClassMeans, type ExplainedClassMeans } from './explain/class-means.js';
+import { confusionCellExplanations, type ConfusionCellExplanations } from './explain/confusion-cells.js';
 import { explainForTargetsSteps } from './explain/explain-for-targets.js';
 import { explainableLayersOf, explainedLayer, findLayer, layerChoices } from './explain/explained-layer.js';
 import type { Explanation } from './explain/explanation.js';
-import { gradCamSteps, type GradCamRunner } from './explain/grad-cam.js';
+import { gradCamSteps, type GradCam, type GradCamRunner } from './explain/grad-cam.js';
 import type { ModelPasses } from './explain/model-passes.js';
 import { isMethodName, METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodName, type MethodOptions } from './explain/methods/by-name.js';
 import { explainImageSteps, needsConvLayer, type ExplanationMethod } from './explain/methods/explain.js';
@@ -44,7 +46,7 @@ import type { Network } from './model/network.js';
 import type { Optimizer } from './train/optimizer.js';
 import type { TrainStep } from './train/step.js';
 import { runStepsAsync, type StepProgress, type Steps } from './steps.js';
-import { checkModel, checkObject } from './argument-checks.js';
+import { checkModel, checkModelInfo, checkPredictions } from './argument-checks.js';
 
 export type { ImageTensor, Images, RgbaImage } from './classifier-images.js';
 export type { StepProgress } from './steps.js';
@@ -80,6 +82,7 @@ export interface ImageExplanation extends Prediction {
   mapShape: [number, number]; // [h, w]
   layer: string; // the explained conv block, or 'input'
   completenessGap?: number; // integrated-gradients and kernel-shap: |Σ attributions − (y_c(x) − y_c(baseline))|
+  weights?: Float32Array; // grad-cam: [K] α_k, the weight of each of the explained block's K channels in the map
 }
 
 /** What every long call takes besides its own options. */
@@ -100,6 +103,28 @@ export interface ClassifierExplainOptions extends CallOptions {
   window?: number; // occlusion: the side of the black square, in pixels (default 4)
   stride?: number; // occlusion: pixels between its positions (default 2)
   patch?: number; // kernel-shap, lime: the side of the square patches, in pixels (default 4)
+}
+
+export interface ClassifierEvaluateOptions extends CallOptions {
+  predictions?: boolean; // also give each image's prediction (labels, predicted, probabilities), as the report's galleries pick from
+}
+
+/** What explainClasses explains: the per-class means and the confusion matrix's largest cells. */
+export interface ClassifierClassesOptions extends CallOptions {
+  method?: MethodName; // default 'grad-cam'
+  layer?: string; // the conv block the CAM methods explain (default: the last)
+  classImages?: number; // the first this many images of each true class are averaged (default 100)
+  cells?: number; // the largest this many confusion cells are explained (default 12)
+  perCell?: number; // the most confident this many mistakes of each cell (default 3)
+  means?: boolean; // false: the cells only (default true)
+  predictions?: Predictions; // the set's predictions, if already made (evaluate with predictions: true); made here otherwise
+}
+
+/** The class summaries: each class's mean image and mean heatmap, and why a t was read as p, cell by cell. */
+export interface ClassExplanations {
+  methodTitle: string; // e.g. 'Grad-CAM'
+  means?: ExplainedClassMeans; // absent with means: false
+  cells: ConfusionCellExplanations;
 }
 
 /** A labelled image set: the library's ImageSet (loadDataset().test), or images with their labels. */
@@ -230,6 +255,9 @@ export async function backendOf(what: string, choice: ClassifierOptions['backend
 
 const EXPLAIN_OPTIONS = ['method', 'targets', 'layer', 'placement', ...Object.keys(METHOD_SETTINGS), 'signal', 'onProgress'] as const;
 const CALL_OPTIONS = ['signal', 'onProgress'] as const;
+const EVALUATE_OPTIONS = [...CALL_OPTIONS, 'predictions'] as const;
+const CLASSES_OPTIONS = ['method', 'layer', 'classImages', 'cells', 'perCell', 'means', 'predictions', ...CALL_OPTIONS] as const;
+const CLASSES_DEFAULTS = { classImages: 100, cells: 12, perCell: 3 };
 
 /** The perturbation methods spend ~10–150 ms an image: they pause every few images, the others every batch. */
 const SLOW_METHODS: readonly MethodName[] = ['occlusion', 'kernel-shap', 'lime'];
@@ -249,6 +277,8 @@ export class Classifier {
 
   /** Use loadClassifier (or createClassifier for a network in hand). */
   constructor(network: Network, info: ModelInfo, options: { threads?: ClassifierThreads | null; ownsBackend?: boolean } = {}) {
+    checkModel('Classifier', 'network', network);
+    checkModelInfo('Classifier', 'info', info);
     this.#network = network;
     this.#modelInfo = info;
     this.#threads = options.threads ?? null;
@@ -314,6 +344,8 @@ export class Classifier {
     // Each image's arrays are views of the call's own result arrays (never of the workspace, which the next
     // call reuses): no copy of 10,000 heatmaps.
     const { mapHeight, mapWidth, height, width, classes } = result;
+    const weights = 'weights' in result ? (result as GradCam).weights : undefined;
+    const channels = 'weights' in result ? (result as GradCam).channels : 0;
     const part = (values: Float32Array, n: number, size: number) => values.subarray(n * size, (n + 1) * size);
     return Array.from({ length: set.count }, (_, n) => ({
       classIndex: result.predicted[n],
@@ -327,19 +359,60 @@ export class Classifier {
       mapShape: [mapHeight, mapWidth] as [number, number],
       layer: explained,
       ...(result.completenessGaps === undefined ? {} : { completenessGap: result.completenessGaps[n] }),
+      ...(weights === undefined ? {} : { weights: part(weights, n, channels) }),
     }));
   }
 
-  /** Loss, accuracy, confusion matrix and the per-class report on labelled images (the paper's metrics). */
-  async evaluate(dataset: LabelledImages, options: CallOptions = {}): Promise<Evaluation> {
+  /**
+   * Loss, accuracy, confusion matrix and the per-class report on labelled images (the paper's metrics);
+   * with `predictions: true`, each image's prediction too.
+   */
+  async evaluate(dataset: LabelledImages, options: ClassifierEvaluateOptions = {}): Promise<Evaluation & { predictions?: Predictions }> {
     const what = 'evaluate';
     this.#checkOpen(what);
-    checkOptionNames(what, options, CALL_OPTIONS);
+    checkOptionNames(what, options, EVALUATE_OPTIONS);
     const call = callOptions(what, options);
+    if (options.predictions !== undefined && typeof options.predictions !== 'boolean') throw badArgument(`${what}: predictions must be true or false, not ${describeArray(options.predictions)}`);
     const set = labelledSetOf(what, dataset, this.#network.inputShape, this.info.classes);
     const predictions = await this.#run(what, call, predictSteps(this.#predictor(), set));
-    const { predictions: _, ...evaluation } = evaluationOf(predictions, this.info.classNames);
-    return evaluation;
+    const { predictions: kept, ...evaluation } = evaluationOf(predictions, this.info.classNames);
+    return options.predictions === true ? { ...evaluation, predictions: kept } : evaluation;
+  }
+
+  /**
+   * The class summaries of `xcnn report` on labelled images: each true class's mean image and mean heatmap
+   * (its first `classImages` images, each explained for its class), and the confusion matrix's largest
+   * `cells` cells, each mistake explained for its true and its predicted class.
+   */
+  async explainClasses(dataset: LabelledImages, options: ClassifierClassesOptions = {}): Promise<ClassExplanations> {
+    const what = 'explainClasses';
+    this.#checkOpen(what);
+    checkOptionNames(what, options, CLASSES_OPTIONS);
+    const call = callOptions(what, options);
+    const name = options.method ?? 'grad-cam';
+    if (typeof name !== 'string' || !isMethodName(name)) throw badArgument(`${what}: method ${typeof name === 'string' ? `'${name}'` : describeArray(name)} is not one of ${METHOD_NAMES.join(', ')}`);
+    const method = methodByName(name);
+    const layer = this.#layerOption(what, method, options.layer);
+    const count = (option: 'classImages' | 'cells' | 'perCell') => {
+      const value = options[option] ?? CLASSES_DEFAULTS[option];
+      if (!Number.isSafeInteger(value) || value < 1) throw badArgument(`${what}: ${option} ${String(value)} is not a whole number ≥ 1`);
+      return value;
+    };
+    const [classImages, cells, perCell] = [count('classImages'), count('cells'), count('perCell')];
+    const set = labelledSetOf(what, dataset, this.#network.inputShape, this.info.classes);
+    if (options.predictions !== undefined) checkPredictions(what, 'predictions', options.predictions);
+    const runner = this.#threads?.gradCamRunner;
+    const passes = this.#threads?.passes; // the other methods' passes on the threads: the same maps, bit for bit
+    const network = this.#network;
+    const predictor = this.#predictor();
+    const drawsMeans = options.means !== false;
+    function* steps(): Steps<ClassExplanations> {
+      const predictions = options.predictions ?? (yield* predictSteps(predictor, set));
+      const means = drawsMeans ? explainClassMeans(network, set, method, { perClass: classImages, runner, passes, layer }) : undefined;
+      const explained = confusionCellExplanations(network, set, predictions, method, { cells, perCell, runner, passes, layer });
+      return { methodTitle: method.title, ...(means === undefined ? {} : { means }), cells: explained };
+    }
+    return this.#run(what, call, steps());
   }
 
   /** The model as a model file's bytes (safetensors, as `xcnn train` writes): save them, or load them again. */
@@ -448,7 +521,7 @@ export class Classifier {
 /** A classifier over a network in hand (trained with the lower-level API, say), on the calling thread. */
 export function createClassifier(network: Network, info: ModelInfo): Classifier {
   checkModel('createClassifier', 'network', network);
-  checkObject('createClassifier', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkModelInfo('createClassifier', 'info', info);
   return new Classifier(network, info);
 }
 

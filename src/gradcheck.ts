@@ -18,9 +18,10 @@
  * difference could measure; such elements are found by the jump between the two one-sided slopes, left
  * out of the comparison, and counted in `atKinks`, so nothing is hidden.
  */
-import { checkObject } from './argument-checks.js';
+import { checkBackend, checkObject } from './argument-checks.js';
 import type { Backend, Floats } from './backend/backend.js';
 import { ReferenceBackend } from './backend/reference/index.js';
+import { describeArray } from './data/dataset.js';
 import { XcnnError } from './errors.js';
 import { EVALUATION, trainingPass, type PassMode } from './model/layer.js';
 import { SoftmaxCrossEntropy } from './model/loss.js';
@@ -67,7 +68,7 @@ const DEFAULT_TOLERANCE = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 };
 export function checkGradient(f: () => number, x: Float64Array, analytic: ArrayLike<number>, options: CheckGradientOptions = {}): TensorCheck {
   const { eps, atol, rtol } = tolerances(options);
   const name = options.name ?? 'x';
-  if (!(x instanceof Float64Array)) throw badArgument(`checkGradient: x must be a Float64Array (finite differences need float64), not ${describe(x)}`);
+  if (!(x instanceof Float64Array)) throw badArgument(`checkGradient: x must be a Float64Array (finite differences need float64), not ${describeArray(x)}`);
   if (analytic.length !== x.length) throw badArgument(`checkGradient: analytic has ${analytic.length} elements, x has ${x.length}; give one gradient element per element of x`);
   const check: TensorCheck = { name, elements: x.length, checked: 0, atKinks: 0, maxAbsoluteError: 0, maxRelativeError: 0, worstIndex: -1, numeric: 0, analytic: 0, passed: true };
   let worstExcess = -Infinity;
@@ -141,8 +142,8 @@ export function gradcheck(options: GradcheckOptions): GradcheckReport {
   const tolerance = tolerances(options);
   const samples = options.samples ?? 16;
   if (samples !== 'all' && (!Number.isInteger(samples) || samples < 1)) throw badArgument(`gradcheck: samples is ${String(samples)}; give a whole number of elements per tensor, 1 or more, or 'all'`);
-  if (options.onTensor !== undefined && typeof options.onTensor !== 'function') throw badArgument(`gradcheck: onTensor is ${describe(options.onTensor)}; give a function or leave it out`);
-  const pass = passOf(new ReferenceBackend({ precision: 'float64' }), options);
+  if (options.onTensor !== undefined && typeof options.onTensor !== 'function') throw badArgument(`gradcheck: onTensor is ${describeArray(options.onTensor)}; give a function or leave it out`);
+  const pass = passOf('gradcheck', new ReferenceBackend({ precision: 'float64' }), options);
   const { network, input, mode, batch } = pass;
   const loss = () => pass.loss(network.forward(input, batch, mode));
   const { dInput, grads } = pass.gradients(network);
@@ -206,11 +207,9 @@ export function compareWithReference(options: CompareWithReferenceOptions): Back
   for (const [key, value] of [['atol', atol], ['rtol', rtol]] as const) {
     if (!(Number.isFinite(value) && value >= 0)) throw badArgument(`compareWithReference: ${key} is ${String(value)}; give a finite number, 0 or more`);
   }
-  if (typeof options.backend !== 'object' || options.backend === null || typeof options.backend.conv2dForward !== 'function') {
-    throw badArgument(`compareWithReference: backend is ${describe(options.backend)}; give a Backend, e.g. await createWasmBackend()`);
-  }
-  const reference = passOf(new ReferenceBackend({ precision: 'float64' }), options);
-  const tested = passOf(options.backend, options);
+  checkBackend('compareWithReference', 'options.backend', options.backend);
+  const reference = passOf('compareWithReference', new ReferenceBackend({ precision: 'float64' }), options);
+  const tested = passOf('compareWithReference', options.backend, options);
   try {
     tested.network.params.set(reference.network.params);
     tested.network.buffers.set(reference.network.buffers);
@@ -238,16 +237,16 @@ export function compareWithReference(options: CompareWithReferenceOptions): Back
   }
 }
 
-/** A network with seeded weights, a seeded batch and labels, and its loss and gradients. */
-function passOf(backend: Backend, options: NetworkToCheck) {
+/** A network with seeded weights, a seeded batch and labels, and its loss and gradients; `what` (the function checking) names it in errors. */
+function passOf(what: string, backend: Backend, options: NetworkToCheck) {
   const batch = options.batch ?? 2;
   const seed = options.seed ?? 0;
   const modeName = options.mode ?? 'training';
-  if (!Number.isInteger(batch) || batch < 1 || batch > 64) throw badArgument(`batch is ${String(batch)}; give a whole number of images from 1 to 64`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw badArgument(`seed is ${String(seed)}; give a whole number from 0 to 4294967295`);
-  if (modeName !== 'training' && modeName !== 'evaluation') throw badArgument(`mode is ${String(modeName)}; give 'training' or 'evaluation'`);
-  if (typeof options.arch !== 'string') throw badArgument(`arch is ${describe(options.arch)}; give a spec such as 'conv(8,3) relu maxpool(2) flatten linear(10)' or a preset name`);
-  const geometry = geometryOf(options);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 64) throw badArgument(`${what}: batch is ${String(batch)}; give a whole number of images from 1 to 64`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw badArgument(`${what}: seed is ${String(seed)}; give a whole number from 0 to 4294967295`);
+  if (modeName !== 'training' && modeName !== 'evaluation') throw badArgument(`${what}: mode is ${String(modeName)}; give 'training' or 'evaluation'`);
+  if (typeof options.arch !== 'string') throw badArgument(`${what}: arch is ${describeArray(options.arch)}; give a spec such as 'conv(8,3) relu maxpool(2) flatten linear(10)' or a preset name`);
+  const geometry = geometryOf(what, options);
   const arch = resolveSpec(options.arch, geometry.classes);
   const network = createNetwork(backend, arch, geometry);
   const random = new Random(seed);
@@ -289,13 +288,13 @@ function passOf(backend: Backend, options: NetworkToCheck) {
   };
 }
 
-function geometryOf(options: NetworkToCheck): NetworkGeometry {
+function geometryOf(what: string, options: NetworkToCheck): NetworkGeometry {
   const input = options.input;
-  if (typeof input !== 'object' || input === null) throw badArgument(`input is ${describe(input)}; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }`);
+  if (typeof input !== 'object' || input === null) throw badArgument(`${what}: input is ${describeArray(input)}; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }`);
   const channels = input.channels ?? 1;
   const sizes: Array<[string, unknown, number]> = [['input.channels', channels, 3], ['input.height', input.height, 4096], ['input.width', input.width, 4096], ['classes', options.classes, 4096]];
   for (const [name, value, most] of sizes) {
-    if (!(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= most)) throw badArgument(`${name} is ${String(value)}; give a whole number from 1 to ${most}`);
+    if (!(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= most)) throw badArgument(`${what}: ${name} is ${String(value)}; give a whole number from 1 to ${most}`);
   }
   return { channels, height: input.height, width: input.width, classes: options.classes };
 }
@@ -359,12 +358,6 @@ function finite(value: number, name: string, k: number): number {
   const where = k < 0 ? 'at the point' : `with ${name}[${k}] moved`;
   if (!Number.isFinite(value)) throw badArgument(`checkGradient: f returned ${value} ${where}; the function must be finite near the point`);
   return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
-  return typeof value;
 }
 
 function badArgument(message: string): XcnnError {

@@ -184,6 +184,17 @@ describe('explain', () => {
     });
   });
 
+  it('gives Grad-CAM\'s channel weights α_k for each image, as the lower-level gradCam does (other methods have none)', async () => {
+    const model = await open({ backend: 'ts' });
+    const explanations = await model.explain(testImages(2));
+    const { network } = loadModel(shippedModelPath(), new ReferenceBackend());
+    const lower = gradCam(network, takeFirst(mnistTest, 2));
+    explanations.forEach((e, n) => expect(Array.from(e.weights!)).toEqual(Array.from(lower.weights.subarray(n * lower.channels, (n + 1) * lower.channels))));
+    expect(explanations[0].weights).toHaveLength(lower.channels);
+    expect((await model.explain(testImages(1), { method: 'saliency' }))[0].weights).toBeUndefined();
+    network.dispose();
+  });
+
   it('explains the class asked for, one for all or one per image, each row as if explained alone', async () => {
     const model = await open();
     const forThree = await model.explain(testImages(2), { targets: 3 });
@@ -217,7 +228,49 @@ describe('explain', () => {
   });
 });
 
+describe('explainClasses (the report\'s class summaries)', () => {
+  it('averages the first classImages images of each true class, and explains as many confusion cells as the confusion matrix has off its diagonal', async () => {
+    const model = await open();
+    const set = takeFirst(mnistTest, 300);
+    const { confusion } = await model.evaluate(set);
+    const summary = await model.explainClasses(set, { classImages: 5, cells: 100, perCell: 2 });
+    expect(summary.methodTitle).toBe('Grad-CAM');
+    // The mean image of class 7, by hand: the first 5 sevens of the set, pixel by pixel.
+    const sevens = Array.from(set.labels.keys()).filter((n) => set.labels[n] === 7).slice(0, 5);
+    const mean = Array.from({ length: PIXELS }, (_, p) => sevens.reduce((sum, n) => sum + set.images[n * PIXELS + p], 0) / 5);
+    expect(summary.means!.images.counts[7]).toBe(5);
+    Array.from(summary.means!.images.means.subarray(7 * PIXELS, 8 * PIXELS)).forEach((value, p) => expect(value).toBeCloseTo(mean[p], 3));
+    const offDiagonal = confusion.flatMap((row, t) => row.filter((count, p) => p !== t && count > 0)).length;
+    expect([summary.cells.cellCount, summary.cells.cells.length]).toEqual([offDiagonal, offDiagonal]);
+    summary.cells.cells.forEach((cell) => expect(cell.mistakes.length).toBe(Math.min(2, confusion[cell.trueClass][cell.predictedClass])));
+    const cellsOnly = await model.explainClasses(set, { means: false, cells: 1 });
+    expect(Object.keys(cellsOnly)).toEqual(['methodTitle', 'cells']);
+    expect(cellsOnly.cells.cells).toHaveLength(1);
+  });
+
+  it('refuses an unknown method (listing them), a count below 1, and predictions that are not predict\'s', async () => {
+    const model = await open();
+    const set = takeFirst(mnistTest, 20);
+    const refusal = async (options: object) => (await rejection(model.explainClasses(set, options))).message;
+    expect(await refusal({ method: 'magic' })).toBe(`explainClasses: method 'magic' is not one of ${METHOD_NAMES.join(', ')}`);
+    expect(await refusal({ method: 7 })).toBe(`explainClasses: method number is not one of ${METHOD_NAMES.join(', ')}`);
+    expect(await refusal({ cells: 0 })).toBe('explainClasses: cells 0 is not a whole number ≥ 1');
+    expect(await refusal({ predictions: {} })).toBe('explainClasses: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not Object');
+  });
+});
+
 describe('evaluate', () => {
+  it('gives each image\'s prediction with predictions: true (the classes predict gives, the set\'s labels)', async () => {
+    const model = await open();
+    const set = takeFirst(mnistTest, 50);
+    const evaluation = await model.evaluate(set, { predictions: true });
+    const predictions = await model.predict(testImages(50));
+    expect(Array.from(evaluation.predictions!.predicted)).toEqual(predictions.map((p) => p.classIndex));
+    expect(Array.from(evaluation.predictions!.labels)).toEqual(Array.from(set.labels));
+    expect((await model.evaluate(set)).predictions).toBeUndefined();
+    expect((await rejection(model.evaluate(set, { predictions: 'yes' as never }))).message).toBe('evaluate: predictions must be true or false, not string');
+  });
+
   it('gives the accuracy of its predictions against the labels, and the confusion of 300 images', async () => {
     const model = await open();
     const set = takeFirst(mnistTest, 300);

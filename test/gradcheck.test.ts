@@ -190,22 +190,22 @@ describe('gradcheck: a network built from a spec', () => {
 
   it('refuses bad options with the code and the option named', () => {
     expectXcnnError(() => gradcheck({ ...SMALL, samples: 0 }), 'ERR_BAD_ARGUMENT', "gradcheck: samples is 0; give a whole number of elements per tensor, 1 or more, or 'all'");
-    expectXcnnError(() => gradcheck({ ...SMALL, batch: 0 }), 'ERR_BAD_ARGUMENT', 'batch is 0; give a whole number of images from 1 to 64');
-    expectXcnnError(() => gradcheck({ ...SMALL, seed: -1 }), 'ERR_BAD_ARGUMENT', 'seed is -1; give a whole number from 0 to 4294967295');
-    expectXcnnError(() => gradcheck({ ...SMALL, mode: 'train' as 'training' }), 'ERR_BAD_ARGUMENT', "mode is train; give 'training' or 'evaluation'");
-    expectXcnnError(() => gradcheck({ ...SMALL, arch: 7 as unknown as string }), 'ERR_BAD_ARGUMENT', "arch is number; give a spec such as 'conv(8,3) relu maxpool(2) flatten linear(10)' or a preset name");
-    expectXcnnError(() => gradcheck({ ...SMALL, input: { channels: 4, height: 7, width: 7 } }), 'ERR_BAD_ARGUMENT', 'input.channels is 4; give a whole number from 1 to 3');
-    expectXcnnError(() => gradcheck({ ...SMALL, classes: 0 }), 'ERR_BAD_ARGUMENT', 'classes is 0; give a whole number from 1 to 4096');
-    expectXcnnError(() => gradcheck({ ...SMALL, input: null as unknown as { height: number; width: number } }), 'ERR_BAD_ARGUMENT', 'input is null; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }');
+    expectXcnnError(() => gradcheck({ ...SMALL, batch: 0 }), 'ERR_BAD_ARGUMENT', 'gradcheck: batch is 0; give a whole number of images from 1 to 64');
+    expectXcnnError(() => gradcheck({ ...SMALL, seed: -1 }), 'ERR_BAD_ARGUMENT', 'gradcheck: seed is -1; give a whole number from 0 to 4294967295');
+    expectXcnnError(() => gradcheck({ ...SMALL, mode: 'train' as 'training' }), 'ERR_BAD_ARGUMENT', "gradcheck: mode is train; give 'training' or 'evaluation'");
+    expectXcnnError(() => gradcheck({ ...SMALL, arch: 7 as unknown as string }), 'ERR_BAD_ARGUMENT', "gradcheck: arch is number; give a spec such as 'conv(8,3) relu maxpool(2) flatten linear(10)' or a preset name");
+    expectXcnnError(() => gradcheck({ ...SMALL, input: { channels: 4, height: 7, width: 7 } }), 'ERR_BAD_ARGUMENT', 'gradcheck: input.channels is 4; give a whole number from 1 to 3');
+    expectXcnnError(() => gradcheck({ ...SMALL, classes: 0 }), 'ERR_BAD_ARGUMENT', 'gradcheck: classes is 0; give a whole number from 1 to 4096');
+    expectXcnnError(() => gradcheck({ ...SMALL, input: null as unknown as { height: number; width: number } }), 'ERR_BAD_ARGUMENT', 'gradcheck: input is null; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }');
     expectXcnnError(() => gradcheck({ ...SMALL, onTensor: 3 as unknown as () => void }), 'ERR_BAD_ARGUMENT', 'gradcheck: onTensor is number; give a function or leave it out');
-    expectXcnnError(() => gradcheck({ ...SMALL, batch: 65 }), 'ERR_BAD_ARGUMENT', 'batch is 65; give a whole number of images from 1 to 64');
-    expectXcnnError(() => gradcheck({ ...SMALL, batch: 1.5 }), 'ERR_BAD_ARGUMENT', 'batch is 1.5; give a whole number of images from 1 to 64');
-    expectXcnnError(() => gradcheck({ ...SMALL, seed: 2 ** 32 }), 'ERR_BAD_ARGUMENT', 'seed is 4294967296; give a whole number from 0 to 4294967295');
-    expectXcnnError(() => gradcheck({ ...SMALL, seed: 0.5 }), 'ERR_BAD_ARGUMENT', 'seed is 0.5; give a whole number from 0 to 4294967295');
-    expectXcnnError(() => gradcheck({ ...SMALL, input: 'big' as unknown as { height: number; width: number } }), 'ERR_BAD_ARGUMENT', 'input is string; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }');
-    expectXcnnError(() => gradcheck({ ...SMALL, input: { height: 0, width: 7 } }), 'ERR_BAD_ARGUMENT', 'input.height is 0; give a whole number from 1 to 4096');
-    expectXcnnError(() => gradcheck({ ...SMALL, input: { height: 7, width: 4097 } }), 'ERR_BAD_ARGUMENT', 'input.width is 4097; give a whole number from 1 to 4096');
-    expectXcnnError(() => gradcheck({ ...SMALL, classes: 4097 }), 'ERR_BAD_ARGUMENT', 'classes is 4097; give a whole number from 1 to 4096');
+    expectXcnnError(() => gradcheck({ ...SMALL, batch: 65 }), 'ERR_BAD_ARGUMENT', 'gradcheck: batch is 65; give a whole number of images from 1 to 64');
+    expectXcnnError(() => gradcheck({ ...SMALL, batch: 1.5 }), 'ERR_BAD_ARGUMENT', 'gradcheck: batch is 1.5; give a whole number of images from 1 to 64');
+    expectXcnnError(() => gradcheck({ ...SMALL, seed: 2 ** 32 }), 'ERR_BAD_ARGUMENT', 'gradcheck: seed is 4294967296; give a whole number from 0 to 4294967295');
+    expectXcnnError(() => gradcheck({ ...SMALL, seed: 0.5 }), 'ERR_BAD_ARGUMENT', 'gradcheck: seed is 0.5; give a whole number from 0 to 4294967295');
+    expectXcnnError(() => gradcheck({ ...SMALL, input: 'big' as unknown as { height: number; width: number } }), 'ERR_BAD_ARGUMENT', 'gradcheck: input is string; give the input of one image, e.g. { channels: 1, height: 28, width: 28 }');
+    expectXcnnError(() => gradcheck({ ...SMALL, input: { height: 0, width: 7 } }), 'ERR_BAD_ARGUMENT', 'gradcheck: input.height is 0; give a whole number from 1 to 4096');
+    expectXcnnError(() => gradcheck({ ...SMALL, input: { height: 7, width: 4097 } }), 'ERR_BAD_ARGUMENT', 'gradcheck: input.width is 4097; give a whole number from 1 to 4096');
+    expectXcnnError(() => gradcheck({ ...SMALL, classes: 4097 }), 'ERR_BAD_ARGUMENT', 'gradcheck: classes is 4097; give a whole number from 1 to 4096');
   });
 
   it('takes each bound itself: batch 1 and 64, seed 2³² − 1, 3 channels, 4096 classes, one sample', () => {
@@ -279,10 +279,10 @@ describe('compareWithReference: a backend against the float64 reference', () => 
   });
 
   it('refuses a backend that is not one, and negative tolerances', () => {
-    expectXcnnError(() => compareWithReference({ ...SMALL, backend: {} as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is Object; give a Backend, e.g. await createWasmBackend()');
-    expectXcnnError(() => compareWithReference({ ...SMALL, backend: null as unknown as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is null; give a Backend, e.g. await createWasmBackend()');
-    expectXcnnError(() => compareWithReference({ ...SMALL, backend: 'wasm' as unknown as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is string; give a Backend, e.g. await createWasmBackend()');
-    expectXcnnError(() => compareWithReference({ ...SMALL, backend: Object.create(null) }), 'ERR_BAD_ARGUMENT', 'compareWithReference: backend is an object; give a Backend, e.g. await createWasmBackend()');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: {} as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: options.backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not Object');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: null as unknown as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: options.backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not null');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: 'wasm' as unknown as WasmBackend }), 'ERR_BAD_ARGUMENT', 'compareWithReference: options.backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not string');
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: Object.create(null) }), 'ERR_BAD_ARGUMENT', 'compareWithReference: options.backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not object');
     expectXcnnError(() => compareWithReference({ ...SMALL, backend: new ReferenceBackend(), rtol: Number.NaN }), 'ERR_BAD_ARGUMENT', 'compareWithReference: rtol is NaN; give a finite number, 0 or more');
     expectXcnnError(() => compareWithReference({ ...SMALL, backend: new ReferenceBackend(), atol: -1 }), 'ERR_BAD_ARGUMENT', 'compareWithReference: atol is -1; give a finite number, 0 or more');
   });

@@ -81,6 +81,14 @@ describe('xcnn export and ONNX models on the command line', () => {
     expect(run.stdout.trim(), run.stderr).toBe('false');
   });
 
+  it('loadClassifier reads a safetensors model without the ONNX reader too (the same lazy step as the commands)', () => {
+    const node = join(import.meta.dirname, '..', 'dist', 'src', 'classifier-node.js');
+    const model = join(import.meta.dirname, '..', 'data', 'mnist-small.safetensors');
+    const program = `import { createRequire } from 'node:module'; const { loadClassifier } = await import(${JSON.stringify(node)}); const classifier = await loadClassifier({ model: ${JSON.stringify(model)}, backend: 'ts' }); await classifier.close(); console.log(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('protobufjs')));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' });
+    expect(run.stdout.trim(), run.stderr).toBe('false');
+  });
+
   it.each([
     ['no --out', ['export'], 2, 'xcnn export needs --out FILE: where to write the model, e.g. --out model.onnx'],
     ['--softmax for safetensors', ['export', '--out', 'm.safetensors', '--format', 'safetensors', '--softmax'], 2, '--softmax applies only to --format onnx (a Softmax node after the logits); a safetensors file holds the weights only: leave --softmax out'],

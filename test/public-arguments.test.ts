@@ -10,7 +10,7 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { attachWasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { classifierOf } from '../src/classifier-node.js';
-import { createClassifier } from '../src/classifier.js';
+import { Classifier, createClassifier } from '../src/classifier.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { parseIdx } from '../src/data/idx.js';
 import { formatFolderSummary } from '../src/data/image-folder.js';
@@ -46,7 +46,7 @@ import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/fa
 import { ssim } from '../src/faithfulness/ssim.js';
 import { compareWithReference, gradcheck } from '../src/gradcheck.js';
 import { decodeModel, encodeModel, loadModelFromBytes } from '../src/model/model-file.js';
-import { saveModel } from '../src/model/model-io.js';
+import { loadShippedModel, saveModel } from '../src/model/model-io.js';
 import { createNetwork, createPaperNetwork, geometryOf, MNIST_GEOMETRY } from '../src/model/network.js';
 import { explainableLayers, formatPlan, formatSpec, planNetwork, receptiveField, resolveSpec } from '../src/model/spec.js';
 import { decodeAnyModel, decodeOnnxModel, encodeOnnxModel, isOnnxModel } from '../src/onnx/index.js';
@@ -70,7 +70,7 @@ import { reportHtml } from '../src/report/report-html.js';
 import { Adam } from '../src/train/adam.js';
 import { checkpointSettings, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../src/train/checkpoint-format.js';
 import { saveCheckpoint } from '../src/train/checkpoint.js';
-import { train } from '../src/train/trainer.js';
+import { createTrainingState, train } from '../src/train/trainer.js';
 import { errorOf } from './errors.js';
 
 const backend = new ReferenceBackend();
@@ -130,7 +130,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, 0 as never, [0]), `explainForTargets: indices must be ${NUMBERS}, not number`],
   ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, [0], 'a' as never), `explainForTargets: targets must be ${NUMBERS}, not string`],
   ['classMeanHeatmaps', () => classMeanHeatmaps(null as never, [0], 3), 'classMeanHeatmaps: explanation must be an object (count, height, width and heatmaps, as explainForTargets gives it), not null'],
-  ['classMeanHeatmaps', () => classMeanHeatmaps({ count: 1 } as never, undefined as never, 3), `classMeanHeatmaps: classOf must be ${NUMBERS}, not undefined`],
+  ['classMeanHeatmaps', () => classMeanHeatmaps({ count: 1, height: 5, width: 5, heatmaps: new Float32Array(25) } as never, undefined as never, 3), `classMeanHeatmaps: classOf must be ${NUMBERS}, not undefined`],
   ['classMeanImages', () => classMeanImages('set' as never, [0], [0], 3), `classMeanImages: set must be ${SET}, not string`],
   ['classMeanImages', () => classMeanImages(set, new Set([0]) as never, [0], 3), `classMeanImages: indices must be ${NUMBERS}, not Set`],
   ['explainClassMeans', () => explainClassMeans(network, set, 7 as never), 'explainClassMeans: method must be an explanation method or its name (methodByName, METHOD_NAMES), not number'],
@@ -172,7 +172,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['encodeCheckpoint', () => encodeCheckpoint(new ArrayBuffer(8) as never, {} as never, info), 'encodeCheckpoint: state must be an object (network, optimiser and progress, as createTrainingState gives it), not ArrayBuffer'],
   ['saveCheckpoint', () => saveCheckpoint(null as never, {} as never, {} as never, info), 'saveCheckpoint: path must be a string, not null'],
   ['restoreCheckpoint', () => restoreCheckpoint(undefined as never, backend), 'restoreCheckpoint: checkpoint must be an object (source, file, settings and progress, as decodeCheckpoint gives it), not undefined'],
-  ['restoreCheckpoint', () => restoreCheckpoint({} as never, 'wasm' as never), `restoreCheckpoint: backend must be ${BACKEND}, not string`],
+  ['restoreCheckpoint', () => restoreCheckpoint({ source: 'c', file: {}, settings: {}, progress: {}, history: [] } as never, 'wasm' as never), `restoreCheckpoint: backend must be ${BACKEND}, not string`],
   ['saveModel', () => saveModel(42 as never, network, info), 'saveModel: path must be a string, not number'],
   ['saveModel', () => saveModel('m.safetensors', 'network' as never, info), `saveModel: network must be ${NETWORK}, not string`],
   ['evaluationOf', () => evaluationOf({} as never, ['a']), 'evaluationOf: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not Object'],
@@ -188,7 +188,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['isOnnxModel', () => isOnnxModel('m.onnx' as never, 'm.onnx'), `isOnnxModel: bytes must be ${BYTES}, not string`],
   ['decodeOnnxModel', () => decodeOnnxModel(new Uint8Array(8), 'm', {} as never), `decodeOnnxModel: backend must be ${BACKEND}, not Object`],
   ['encodeOnnxModel', () => encodeOnnxModel(network, 'info' as never), `encodeOnnxModel: info must be ${INFO}, not string`],
-  ['trueClassesOf', () => trueClassesOf({} as never, 'set' as never), `trueClassesOf: set must be ${SET}, not string`],
+  ['trueClassesOf', () => trueClassesOf({ indices: [0] } as never, 'set' as never), `trueClassesOf: set must be ${SET}, not string`],
   ['layersTopDown', () => layersTopDown('network' as never), `layersTopDown: network must be ${NETWORK}, not string`],
   ['reinitialiseLayer', () => reinitialiseLayer(null as never, 'conv1', new Random(0)), `reinitialiseLayer: network must be ${NETWORK}, not null`],
   ['withParametersRestored', () => withParametersRestored(network, 'work' as never), 'withParametersRestored: work must be a function to run, not string'],
@@ -207,9 +207,9 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['explainableLayers', () => explainableLayers(null as never), 'explainableLayers: plan must be an object (layers and geometry, as planNetwork gives it), not null'],
   ['receptiveField', () => receptiveField(3 as never, 'conv1'), 'receptiveField: plan must be an object (layers and geometry, as planNetwork gives it), not number'],
   ['formatFolderSummary', () => formatFolderSummary(undefined as never), 'formatFolderSummary: summary must be an object (as loadImageFolder gives it), not undefined'],
-  ['receptiveFieldCentre', () => receptiveFieldCentre(0, null as never), 'receptiveFieldCentre: field must be an object (size, stride and offset: receptiveField), not null'],
+  ['receptiveFieldCentre', () => receptiveFieldCentre(0, null as never), 'receptiveFieldCentre: field must be an object (stride, size and centre: receptiveField), not null'],
   ['needsConvLayer', () => needsConvLayer('grad-cam' as never), 'needsConvLayer: method must be an explanation method (methodByName), not string'],
-  ['randomOrder', () => randomOrder(25, 7 as never), 'randomOrder: random must be an object (a Random), not number'],
+  ['randomOrder', () => randomOrder(25, 7 as never), 'randomOrder: random must be a Random (new Random(seed)), not number'],
   ['gradcheck', () => gradcheck(null as never), 'gradcheck: options must be an object (the function or network to check, and its inputs), not null'],
   ['compareWithReference', () => compareWithReference(undefined as never), 'compareWithReference: options must be an object (the backend to compare, at least), not undefined'],
   ['checkpointSettings', () => checkpointSettings('state' as never, { epochs: 1, batchSize: 1 }), 'checkpointSettings: state must be an object (network, optimiser and progress, as createTrainingState gives it), not string'],
@@ -223,13 +223,88 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['methodsComparisonPng', () => methodsComparisonPng(['Grad-CAM'], [], 5 as never), 'methodsComparisonPng: options must be an object (width and height at least), not number'],
   ['reportHtml', () => reportHtml('report' as never), 'reportHtml: content must be an object (what the page shows: ReportContent), not string'],
   ['pictureToInput', () => pictureToInput(null as never, 1, 1, 3, {} as never, new Uint8Array(1), 'p.png'), `pictureToInput: rgba must be ${NUMBERS}, not null`],
-  ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, {} as never, new ArrayBuffer(1) as never, 'p.png'), `pictureToInput: out must be ${BYTES}, not ArrayBuffer`],
+  ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, { channels: 3, height: 1, width: 1 } as never, new ArrayBuffer(1) as never, 'p.png'), `pictureToInput: out must be ${BYTES}, not ArrayBuffer`],
+];
+
+const state = createTrainingState(network, new Adam(network), new Random(0));
+const settings = checkpointSettings(state, { epochs: 1, batchSize: 1 });
+const INFO_FIELDS = 'geometry, dataset and classNames, as loadModel gives it';
+const STATE_FIELDS = 'network, optimiser and progress, as createTrainingState gives it';
+const PLAN_FIELDS = 'layers and geometry, as planNetwork gives it';
+const GEOMETRY_FIELDS = 'channels, height, width and classes';
+const SIZE_FIELDS = 'width and height at least';
+const RANDOM = 'a Random (new Random(seed))';
+
+/** The message for an object that lacks a field: the function, the argument's field, its kind, and what the argument holds. */
+function missing(what: string, name: string, field: string, kind: string, holding: string): string {
+  return `${what}: ${name}.${field} must be ${kind} (${name}: ${holding}), not undefined`;
+}
+
+// [function, call, message] — an object given where the function reads fields, but without them (`{}`, or one
+// field short): refused naming the first field it lacks, never a TypeError where the field is used.
+const MISSING_FIELDS: Array<[string, () => unknown, string]> = [
+  ['createClassifier', () => createClassifier(network, {} as never), missing('createClassifier', 'info', 'geometry', 'an object', INFO_FIELDS)],
+  ['Classifier', () => new Classifier(network, {} as never), missing('Classifier', 'info', 'geometry', 'an object', INFO_FIELDS)],
+  ['encodeModel', () => encodeModel(network, { geometry: info.geometry, dataset: 'test' } as never), missing('encodeModel', 'info', 'classNames', 'an array', INFO_FIELDS)],
+  ['saveModel', () => saveModel('m.safetensors', network, { geometry: info.geometry, classNames: info.classNames } as never), missing('saveModel', 'info', 'dataset', 'a string', INFO_FIELDS)],
+  ['encodeOnnxModel', () => encodeOnnxModel(network, {} as never), missing('encodeOnnxModel', 'info', 'geometry', 'an object', INFO_FIELDS)],
+  ['encodeCheckpoint', () => encodeCheckpoint({} as never, settings, info), missing('encodeCheckpoint', 'state', 'network', 'an object', STATE_FIELDS)],
+  ['encodeCheckpoint', () => encodeCheckpoint({ ...state, optimizer: {} } as never, settings, info), missing('encodeCheckpoint', 'state.optimizer', 'step', 'a number', 'an optimiser: new Adam(network), say')],
+  ['encodeCheckpoint', () => encodeCheckpoint(state, {} as never, info), missing('encodeCheckpoint', 'settings', 'epochs', 'a number', 'the training settings: checkpointSettings(state, run)')],
+  ['encodeCheckpoint', () => encodeCheckpoint(state, settings, {} as never), missing('encodeCheckpoint', 'info', 'geometry', 'an object', INFO_FIELDS)],
+  ['saveCheckpoint', () => saveCheckpoint('c.safetensors', { ...state, random: {} } as never, settings, info), `saveCheckpoint: state.random must be ${RANDOM}, not Object`],
+  ['saveCheckpoint', () => saveCheckpoint('c.safetensors', state, { ...settings, arch: undefined } as never, info), missing('saveCheckpoint', 'settings', 'arch', 'a string', 'the training settings: checkpointSettings(state, run)')],
+  ['checkpointSettings', () => checkpointSettings({} as never, { epochs: 1, batchSize: 1 }), missing('checkpointSettings', 'state', 'network', 'an object', STATE_FIELDS)],
+  ['checkpointSettings', () => checkpointSettings(state, { epochs: 1 } as never), missing('checkpointSettings', 'run', 'batchSize', 'a number', 'epochs and batchSize')],
+  ['restoreCheckpoint', () => restoreCheckpoint({} as never, backend), missing('restoreCheckpoint', 'checkpoint', 'source', 'a string', 'source, file, settings and progress, as decodeCheckpoint gives it')],
+  ['createTrainingState', () => createTrainingState({} as never, new Adam(network), new Random(0)), `createTrainingState: network must be ${NETWORK}, not Object`],
+  ['createTrainingState', () => createTrainingState(network, {} as never, new Random(0)), missing('createTrainingState', 'optimizer', 'step', 'a number', 'an optimiser: new Adam(network), say')],
+  ['createTrainingState', () => createTrainingState(network, new Adam(network), {} as never), `createTrainingState: random must be ${RANDOM}, not Object`],
+  ['createNetwork', () => createNetwork(backend, 'paper', {} as never), missing('createNetwork', 'geometry', 'channels', 'a number', GEOMETRY_FIELDS)],
+  ['createPaperNetwork', () => createPaperNetwork(backend, { channels: 1, height: 28, width: 28 } as never), missing('createPaperNetwork', 'geometry', 'classes', 'a number', GEOMETRY_FIELDS)],
+  ['planNetwork', () => planNetwork('paper', {} as never), missing('planNetwork', 'geometry', 'channels', 'a number', GEOMETRY_FIELDS)],
+  ['formatPlan', () => formatPlan({} as never), missing('formatPlan', 'plan', 'layers', 'an array', PLAN_FIELDS)],
+  ['receptiveField', () => receptiveField({} as never, 'conv1'), missing('receptiveField', 'plan', 'layers', 'an array', PLAN_FIELDS)],
+  ['explainableLayers', () => explainableLayers({ layers: [] } as never), missing('explainableLayers', 'plan', 'geometry', 'an object', PLAN_FIELDS)],
+  ['explanationImage', () => explanationImage({} as never, 0), missing('explanationImage', 'result', 'count', 'a number', 'count, height, width and heatmaps, as gradCam or explainImages gives it')],
+  ['classMeanHeatmaps', () => classMeanHeatmaps({} as never, [0], 3), missing('classMeanHeatmaps', 'explanation', 'count', 'a number', 'count, height, width and heatmaps, as explainForTargets gives it')],
+  ['trueClassesOf', () => trueClassesOf({} as never, set), missing('trueClassesOf', 'explanation', 'indices', `${NUMBERS}`, 'count, height, width and heatmaps, as explainForTargets gives it')],
+  ['mnistDigit', () => mnistDigit({} as never, 'digit'), missing('mnistDigit', 'picture', 'width', 'a number', 'width, height and grey pixels: greyFromRgba')],
+  ['receptiveFieldCentre', () => receptiveFieldCentre(0, {} as never), missing('receptiveFieldCentre', 'field', 'stride', 'a number', 'stride, size and centre: receptiveField')],
+  ['formatFaithfulness', () => formatFaithfulness({} as never), missing('formatFaithfulness', 'result', 'count', 'a number', 'as measureFaithfulness gives it')],
+  ['faithfulnessJson', () => faithfulnessJson({ count: 1, indices: [0] } as never), missing('faithfulnessJson', 'result', 'methods', 'an array', 'as measureFaithfulness gives it')],
+  ['randomOrder', () => randomOrder(25, {} as never), `randomOrder: random must be ${RANDOM}, not Object`],
+  ['reinitialiseLayer', () => reinitialiseLayer(network, 'conv1', {} as never), `reinitialiseLayer: random must be ${RANDOM}, not Object`],
+  ['formatClassificationReport', () => formatClassificationReport({} as never), missing('formatClassificationReport', 'report', 'classNames', 'an array', 'as classificationReport gives it')],
+  ['evaluationJson', () => evaluationJson({} as never), missing('evaluationJson', 'evaluation', 'count', 'a number', 'as evaluate gives it')],
+  ['formatFolderSummary', () => formatFolderSummary({} as never), missing('formatFolderSummary', 'summary', 'root', 'a string', 'as loadImageFolder gives it')],
+  ['rasterToPng', () => rasterToPng({} as never), missing('rasterToPng', 'raster', 'width', 'a number', 'a Raster')],
+  ['heatmapToPng', () => heatmapToPng([0], {} as never), missing('heatmapToPng', 'options', 'width', 'a number', SIZE_FIELDS)],
+  ['overlayToPng', () => overlayToPng([0], [0], { width: 1 } as never), missing('overlayToPng', 'options', 'height', 'a number', SIZE_FIELDS)],
+  ['explanationToPng', () => explanationToPng([0], [0], {} as never), missing('explanationToPng', 'options', 'width', 'a number', SIZE_FIELDS)],
+  ['methodsComparisonPng', () => methodsComparisonPng([], [], {} as never), missing('methodsComparisonPng', 'options', 'width', 'a number', SIZE_FIELDS)],
+  ['reportHtml', () => reportHtml({} as never), missing('reportHtml', 'content', 'modelPath', 'a string', 'what the page shows: ReportContent')],
+  ['modelReport', () => modelReport({} as never, set), 'modelReport: model.network must be a network (a loaded model holds one: loadModel, loadModelFromBytes), not undefined'],
+  ['gradcheck', () => gradcheck({} as never), "gradcheck: arch is undefined; give a spec such as 'conv(8,3) relu maxpool(2) flatten linear(10)' or a preset name"],
+  ['compareWithReference', () => compareWithReference({} as never), `compareWithReference: options.backend must be ${BACKEND}, not undefined`],
+  ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, {} as never, new Uint8Array(1), 'p.png'), missing('pictureToInput', 'conversion', 'channels', 'a number', "the model's input size and channels")],
 ];
 
 describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {
   it.each(CASES)('%s', (_, call, message) => {
     const error = errorOf(call);
     expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it.each(MISSING_FIELDS)('%s refuses an object without the fields it reads', (_, call, message) => {
+    const error = errorOf(call);
+    expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it('the async ones refuse an object without its fields the same way (train, classifierOf, loadShippedModel)', async () => {
+    await expect(train({} as never, {} as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: missing('train', 'state', 'network', 'an object', STATE_FIELDS) });
+    await expect(classifierOf(network, { geometry: info.geometry } as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: missing('classifierOf', 'info', 'dataset', 'a string', INFO_FIELDS) });
+    await expect(loadShippedModel({} as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `loadShippedModel: backend must be ${BACKEND}, not Object` });
   });
 
   it('the async ones (attachWasmBackend, train, createWasmBackend, createWasmBackendFromUrl, ThreadPool.create) reject the same way', async () => {

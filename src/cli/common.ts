@@ -1,6 +1,6 @@
 /** Flags and steps that several commands share: the data folder, the backend, the model (--model, else the shipped one; --arch), the model's data check, --layer. */
 import { isAbsolute, relative } from 'node:path';
-import type { Backend, BackendName } from '../backend/backend.js';
+import type { BackendName } from '../backend/backend.js';
 import { takeFirst, type Dataset, type ImageSet, type TestData } from '../data/dataset.js';
 import { loadDataset, loadTestData } from '../data/dataset-files.js';
 import { isImageFolder, loadImageFolderTest } from '../data/image-folder-files.js';
@@ -8,8 +8,8 @@ import { usageError, XcnnError } from '../errors.js';
 import { MAX_THREADS } from '../parallel/control.js';
 import { checkThreads, defaultThreads } from '../parallel/thread-pool.js';
 import type { Network, NetworkGeometry } from '../model/network.js';
-import { decodeModel, type LoadedModel, type ModelInfo, type ModelLoadOptions } from '../model/model-file.js';
-import { isOnnxModel } from '../onnx/onnx-sniff.js';
+import type { ModelInfo } from '../model/model-file.js';
+import { decodeModelBytes } from '../onnx/model-bytes.js';
 import { readModelFile, shippedModelPath } from '../model/model-io.js';
 import { backendNames, createBackend } from '../backend/select.js';
 import { parseSpec, resolveSpec } from '../model/spec.js';
@@ -152,15 +152,6 @@ export async function loadCommandModel(values: Record<string, unknown>): Promise
   const input = values.input === undefined ? undefined : inputFlag(String(values.input));
   const { network, info } = await decodeModelBytes(bytes, modelPath, await createBackend(backendName), { arch, input });
   return { modelPath, network, info, threads };
-}
-
-/**
- * A model file's bytes as a network on `backend`: safetensors, or ONNX — whose reader (and protobufjs) is
- * loaded only for an ONNX file, so every command starts without it.
- */
-export async function decodeModelBytes(bytes: Uint8Array, path: string, backend: Backend, options: ModelLoadOptions = {}): Promise<LoadedModel> {
-  const decode = isOnnxModel(bytes, path) ? (await import('../onnx/onnx-import.js')).decodeOnnxModel : decodeModel;
-  return decode(bytes, path, backend, options);
 }
 
 /** --input CxHxW, or HxW (the channels then come from the model's first convolution): each 1 to 4096. */

@@ -5,15 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ImageSet } from '../data/dataset.js';
-import { evaluate } from '../eval/evaluate.js';
-import type { Predictions } from '../eval/predict.js';
-import { explainClassMeans } from '../explain/class-means.js';
-import { confusionCellExplanations } from '../explain/confusion-cells.js';
-import { explainedLayer } from '../explain/explained-layer.js';
-import { gradCam, type GradCamRunner } from '../explain/grad-cam.js';
-import { METHOD_NAMES, methodByName } from '../explain/methods/by-name.js';
+import type { ClassExplanations, Classifier, ImageExplanation, ImageTensor } from '../classifier.js';
+import { classifierOf } from '../classifier-node.js';
+import { explainedLayer, type ExplainableLayer } from '../explain/explained-layer.js';
+import type { GradCam } from '../explain/grad-cam.js';
+import { METHOD_NAMES, type MethodName } from '../explain/methods/by-name.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import type { Network } from '../model/network.js';
 import { classMeansFigure } from '../render/class-means-figure.js';
 import { colormapByName, colormapNames, type Colormap } from '../render/colormap.js';
 import { confusionCellsFigure } from '../render/confusion-cells-figure.js';
@@ -26,8 +23,6 @@ import { cellPanels, correctByClass, galleryTiles, misclassifiedByConfidence } f
 import { choiceFlag, numberValue, wholeRange, type CommandSpec, type FlagValues } from './args.js';
 import { archFlag, backendFlag, dataFlag, layerFlag, loadCommandModel, loadDataFor, testLimitFlag, threadsFlag } from './common.js';
 import { checkOutputFolder } from './output-folder.js';
-import { ThreadPool } from '../parallel/thread-pool.js';
-import type { ModelPasses } from '../explain/model-passes.js';
 import { faithfulnessSectionHtml } from '../report/faithfulness-section.js';
 import { readFaithfulnessFile } from '../report/faithfulness-file.js';
 
@@ -98,16 +93,11 @@ export async function reportCommand(values: FlagValues): Promise<void> {
   const drawsGallery = classes <= MAX_GALLERY_CLASSES; // the correct predictions and the class means
   const drawsConfusion = classes <= MAX_CONFUSION_FIGURE_CLASSES;
 
-  const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
-  const runner = layer.name === explainedLayer(network).name ? pool?.gradCamRunner() : undefined; // the pool's workers explain the default block
-  const evaluation = evaluate(pool ?? network, test, info.classNames);
-  const correct = drawsGallery ? correctByClass(evaluation.predictions, classes, perClass) : [];
-  const allMistakes = misclassifiedByConfidence(evaluation.predictions, classes);
-  const mistakes = allMistakes.slice(0, mistakeLimit);
-  // One batched Grad-CAM pass over every image shown, each for its predicted class.
-  const result = gradCam(network, test, { indices: [...correct.flat(), ...mistakes], runner, layer: layer.name });
-  const summary = classSummary(network, test, evaluation.predictions, info.classNames, colormap, summaryOptions, runner, layer.name, drawsGallery, pool ?? undefined);
-  await pool?.close();
+  const backendName = network.backend.name;
+  // The library's front door (classifierOf's Classifier) evaluates and explains; closing it disposes the network.
+  const classifier = await classifierOf(network, info, threads);
+  const { evaluation, correct, mistakes, allMistakes, result, explained } = await explainForReport(classifier, test, layer, summaryOptions, { perClass, mistakeLimit, drawsGallery }).finally(() => classifier.close());
+  const summary = classSummary(test, explained, info.classNames, colormap, summaryOptions);
 
   const { rows: galleryRows, mistakes: mistakeTiles } = galleryTiles(test, result, correct, mistakes, info.classNames);
   const shownTiles = galleryRows.flat();
@@ -137,9 +127,9 @@ export async function reportCommand(values: FlagValues): Promise<void> {
     accuracy: evaluation.accuracy,
     loss: evaluation.loss,
     report: evaluation.report,
-    backend: network.backend.name,
+    backend: backendName,
     colormap: colormapName,
-    explainedLayer: `${layer.name}, ${[result.channels, result.mapHeight, result.mapWidth].join(' × ')}`,
+    explainedLayer: `${layer.name}, ${layer.shape.join(' × ')}`,
     training: info.training,
     classCount: classes,
     curves: figures.curves,
@@ -173,6 +163,30 @@ export async function reportCommand(values: FlagValues): Promise<void> {
   }
 }
 
+/**
+ * What the report shows, from the classifier: the evaluation with each image's prediction; the galleries'
+ * images (the first `perClass` right ones of each class, the `mistakeLimit` most confident mistakes) and
+ * one Grad-CAM pass over them, each for its predicted class; and the class summaries.
+ */
+async function explainForReport(
+  classifier: Classifier,
+  test: ImageSet,
+  layer: ExplainableLayer,
+  summaryOptions: ClassSummaryOptions,
+  shown: { perClass: number; mistakeLimit: number; drawsGallery: boolean },
+) {
+  const evaluation = await classifier.evaluate(test, { predictions: true });
+  const predictions = evaluation.predictions!;
+  const classes = classifier.info.classes;
+  const correct = shown.drawsGallery ? correctByClass(predictions, classes, shown.perClass) : [];
+  const allMistakes = misclassifiedByConfidence(predictions, classes);
+  const mistakes = allMistakes.slice(0, shown.mistakeLimit);
+  const indices = [...correct.flat(), ...mistakes];
+  const gradCams = indices.length === 0 ? [] : await classifier.explain(imagesOf(test, indices), { method: 'grad-cam', layer: layer.name });
+  const explained = await classifier.explainClasses(test, { ...summaryOptions, method: summaryOptions.method as MethodName, layer: layer.name, means: shown.drawsGallery, predictions });
+  return { evaluation, correct, mistakes, allMistakes, result: gradCamOf(gradCams, indices, layer, test), explained };
+}
+
 /** A gallery title's note of its flat maps, ` (3 of 80 maps flat)`, or nothing when none is. */
 export function flatNote(flat: number, total: number): string {
   return flat === 0 ? '' : ` (${flat} of ${total} maps flat)`;
@@ -199,45 +213,75 @@ export function classSummaryOptions(values: FlagValues): ClassSummaryOptions {
 }
 
 /**
- * The report's class-summary figures and their section's content: the per-class means (the first
- * `classImages` test images of each true class, each explained for its true class) and the largest
- * `cells` confusion cells with `perCell` mistakes each. Grad-CAM runs on the pool when there is one.
+ * The report's class-summary figures and their section's content, from the classifier's class explanations
+ * (explainClasses): the per-class means (the first `classImages` test images of each true class, each
+ * explained for its true class) and the largest `cells` confusion cells with `perCell` mistakes each.
  */
 function classSummary(
-  network: Network,
   test: ImageSet,
-  predictions: Predictions,
+  explained: ClassExplanations,
   classNames: string[],
   colormap: Colormap,
   options: ClassSummaryOptions,
-  runner: GradCamRunner | undefined,
-  layer: string,
-  drawsMeans: boolean,
-  passes?: ModelPasses,
 ): { figures: Partial<Record<'class-means' | 'confusion-cells', ReportFigure>>; content: ClassSummaryContent } {
-  const method = methodByName(options.method);
-  const means = drawsMeans ? explainClassMeans(network, test, method, { perClass: options.classImages, runner, layer, ...(passes === undefined ? {} : { passes }) }) : undefined;
-  const explained = confusionCellExplanations(network, test, predictions, method, { cells: options.cells, perCell: options.perCell, runner, layer, ...(passes === undefined ? {} : { passes }) });
+  const { methodTitle: title, means, cells } = explained;
   const figures = {
     'class-means': means && {
-      png: encodePng(classMeansFigure(means.images, means.heatmaps, classNames, { colormap, title: `Mean image and mean ${method.title} of each class`, colorbarTitle: `mean ${method.title}` })),
-      alt: `The mean test image of each class, the mean ${method.title} heatmap for the class, and the two blended`,
+      png: encodePng(classMeansFigure(means.images, means.heatmaps, classNames, { colormap, title: `Mean image and mean ${title} of each class`, colorbarTitle: `mean ${title}` })),
+      alt: `The mean test image of each class, the mean ${title} heatmap for the class, and the two blended`,
     },
     'confusion-cells': {
-      png: encodePng(confusionCellsFigure(cellPanels(test, explained.cells, classNames), { colormap, title: `Why a t was read as p: ${method.title} for the true and the predicted class`, colorbarTitle: method.title })),
-      alt: `The most frequent confusions, each misclassified digit with its ${method.title} map for the true class and for the predicted class`,
+      png: encodePng(confusionCellsFigure(cellPanels(test, cells.cells, classNames), { colormap, title: `Why a t was read as p: ${title} for the true and the predicted class`, colorbarTitle: title })),
+      alt: `The most frequent confusions, each misclassified digit with its ${title} map for the true class and for the predicted class`,
     },
   };
   return {
     figures,
     content: {
-      methodTitle: method.title,
+      methodTitle: title,
       classImages: options.classImages,
       classMeans: figures['class-means'],
       confusionCells: figures['confusion-cells'],
-      cellsShown: explained.cells.length,
-      cellsTotal: explained.cellCount,
+      cellsShown: cells.cells.length,
+      cellsTotal: cells.cellCount,
       perCell: options.perCell,
     },
+  };
+}
+
+/** The test images `indices` as the classifier takes them: one tensor [N, C, H, W] (the set's float inputs when it has them). */
+function imagesOf(set: ImageSet, indices: number[]): ImageTensor {
+  const channels = set.channels ?? 1;
+  const size = channels * set.height * set.width;
+  const source = set.inputs ?? set.images;
+  const data = source instanceof Float32Array ? new Float32Array(indices.length * size) : new Uint8Array(indices.length * size);
+  indices.forEach((index, n) => data.set(source.subarray(index * size, (index + 1) * size), n * size));
+  return { data, shape: [indices.length, channels, set.height, set.width] };
+}
+
+/**
+ * The classifier's Grad-CAM explanations of the test images `indices`, as one Grad-CAM result over the
+ * set (what the galleries read: galleries.ts), its rows in the order of `indices`.
+ */
+function gradCamOf(explanations: ImageExplanation[], indices: number[], layer: ExplainableLayer, set: ImageSet): GradCam {
+  const [channels, mapHeight, mapWidth] = layer.shape;
+  const classes = explanations[0]?.probabilities.length ?? 0;
+  const rows = (pick: (e: ImageExplanation) => ArrayLike<number>, size: number) => {
+    const out = new Float32Array(explanations.length * size);
+    explanations.forEach((e, n) => out.set(pick(e), n * size));
+    return out;
+  };
+  return {
+    count: explanations.length, classes, mapHeight, mapWidth, height: set.height, width: set.width,
+    indices: Int32Array.from(indices),
+    logits: rows((e) => e.logits, classes),
+    probabilities: rows((e) => e.probabilities, classes),
+    predicted: Int32Array.from(explanations, (e) => e.classIndex),
+    targets: Int32Array.from(explanations, (e) => e.target),
+    maps: rows((e) => e.map, mapHeight * mapWidth),
+    heatmaps: rows((e) => e.heatmap, set.height * set.width),
+    layer: layer.name,
+    channels,
+    weights: rows((e) => e.weights!, channels),
   };
 }

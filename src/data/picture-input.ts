@@ -15,7 +15,7 @@
  * same bytes as model-image.ts does, faster: folders of small images load at the speed of their decoder.
  * Browser-safe.
  */
-import { checkBytes, checkNumbers, checkObject } from '../argument-checks.js';
+import { checkBytes, checkFields, checkNumbers } from '../argument-checks.js';
 import { greyFromRgba, mnistDigit, MNIST_SIZE } from '../explain/mnist-digit.js';
 import { modelImageFromRgba } from '../explain/model-image.js';
 
@@ -48,7 +48,7 @@ export function pictureToInput(
   source: string,
 ): ConversionSteps {
   checkNumbers('pictureToInput', 'rgba', rgba);
-  checkObject('pictureToInput', 'conversion', conversion, 'the model\'s input size and channels');
+  checkFields('pictureToInput', 'conversion', conversion, 'the model\'s input size and channels', { channels: 'number', height: 'number', width: 'number' });
   checkBytes('pictureToInput', 'out', out);
   const alpha = hasTransparency(rgba);
   const toGrey = pictureChannels === 3 && conversion.channels === 1;

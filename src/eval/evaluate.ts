@@ -4,7 +4,7 @@ import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { classificationReport, confusionMatrix, type ClassificationReport, type ConfusionMatrix } from './metrics.js';
 import { predict, type BatchPredictor, type Predictions } from './predict.js';
-import { checkList, checkModel, checkObject, checkPredictions } from '../argument-checks.js';
+import { checkFields, checkList, checkModel, checkPredictions } from '../argument-checks.js';
 
 export interface Evaluation {
   count: number;
@@ -48,7 +48,7 @@ export function evaluationOf(predictions: Predictions, classNames: string[]): Ev
 
 /** The evaluation as plain JSON (no typed arrays). */
 export function evaluationJson(evaluation: Evaluation): Evaluation {
-  checkObject('evaluationJson', 'evaluation', evaluation, 'as evaluate gives it');
+  checkFields('evaluationJson', 'evaluation', evaluation, 'as evaluate gives it', { count: 'number', loss: 'number', accuracy: 'number', confusion: 'array', report: 'object' });
   const { count, loss, accuracy, confusion, report } = evaluation;
   return { count, loss, accuracy, confusion, report };
 }

@@ -1,10 +1,10 @@
 /** Text renderings of evaluation results for the terminal, laid out like the paper's tables. */
-import { checkList, checkObject } from '../argument-checks.js';
+import { checkFields, checkList } from '../argument-checks.js';
 import type { ClassificationReport, ConfusionMatrix } from './metrics.js';
 
 /** The classification report as the paper (and scikit-learn) prints it, four decimals. */
 export function formatClassificationReport(report: ClassificationReport): string {
-  checkObject('formatClassificationReport', 'report', report, 'as classificationReport gives it');
+  checkFields('formatClassificationReport', 'report', report, 'as classificationReport gives it', { classNames: 'array', perClass: 'array', accuracy: 'number', total: 'number', macroAvg: 'object', weightedAvg: 'object' });
   const nameWidth = Math.max(12, ...report.classNames.map((n) => n.length));
   const row = (name: string, cells: string[]) => name.padStart(nameWidth) + cells.map((c) => c.padStart(11)).join('');
   const f = (x: number) => x.toFixed(4);

@@ -12,7 +12,7 @@
  *
  * A class with no images (N_k = 0) gets an all-zero mean and a count of 0 — never NaN.
  */
-import { checkImageSetKind, checkMethod, checkModel, checkNumbers, checkObject, checkOptions } from '../argument-checks.js';
+import { checkFields, checkImageSetKind, checkMethod, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
 import { imageSize, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -32,7 +32,7 @@ export interface ClassMeans {
 
 /** The mean normalised heatmap of each class over the explained images; `classOf[n]` is row n's class. */
 export function classMeanHeatmaps(explanation: Explanation, classOf: ArrayLike<number>, classes: number): ClassMeans {
-  checkObject('classMeanHeatmaps', 'explanation', explanation, 'count, height, width and heatmaps, as explainForTargets gives it');
+  checkFields('classMeanHeatmaps', 'explanation', explanation, 'count, height, width and heatmaps, as explainForTargets gives it', { count: 'number', height: 'number', width: 'number', heatmaps: 'numbers' });
   checkNumbers('classMeanHeatmaps', 'classOf', classOf);
   const { count, height, width } = explanation;
   if (classOf.length !== count) {
@@ -57,7 +57,7 @@ export function classMeanImages(set: ImageSet, indices: ArrayLike<number>, class
 
 /** The true class of each explained image: `set.labels` at the explanation's indices. */
 export function trueClassesOf(explanation: Explanation, set: ImageSet): Int32Array {
-  checkObject('trueClassesOf', 'explanation', explanation, 'count, height, width and heatmaps, as explainForTargets gives it');
+  checkFields('trueClassesOf', 'explanation', explanation, 'count, height, width and heatmaps, as explainForTargets gives it', { indices: 'numbers' });
   checkImageSetKind('trueClassesOf', 'set', set);
   return Int32Array.from(explanation.indices, (index) => set.labels[index]);
 }

@@ -6,7 +6,7 @@
  * normalised to [0, 1] (a flat map gives all zeros, never NaN; `isFlatMap` says which maps are flat). Grad-CAM (grad-cam.ts) and the methods
  * (methods/) build on it; nothing here knows a layer's name or an image size.
  */
-import { checkNumbers, checkObject } from '../argument-checks.js';
+import { checkFields, checkNumbers, type FieldKind } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
@@ -165,8 +165,14 @@ export interface ExplanationImage {
   heatmap: Float32Array; // [H, W]
 }
 
+/** What explanationImage reads of an explanation. */
+const EXPLANATION_FIELDS: Readonly<Record<string, FieldKind>> = {
+  count: 'number', classes: 'number', height: 'number', width: 'number', mapHeight: 'number', mapWidth: 'number',
+  indices: 'numbers', logits: 'numbers', probabilities: 'numbers', predicted: 'numbers', targets: 'numbers', maps: 'numbers', heatmaps: 'numbers',
+};
+
 export function explanationImage(result: Explanation, n: number): ExplanationImage {
-  checkObject('explanationImage', 'result', result, 'count, height, width and heatmaps, as gradCam or explainImages gives it');
+  checkFields('explanationImage', 'result', result, 'count, height, width and heatmaps, as gradCam or explainImages gives it', EXPLANATION_FIELDS);
   const { classes, mapHeight, mapWidth, height, width } = result;
   const slice = (a: Float32Array, size: number) => a.subarray(n * size, (n + 1) * size);
   return {

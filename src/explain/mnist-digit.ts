@@ -20,7 +20,7 @@
  * Pure arithmetic on pixels, browser-safe: `xcnn explain --image` (through digit-image.ts, which decodes
  * the PNG) and the page's drawing canvas (its RGBA pixels) go through the same steps.
  */
-import { checkObject } from '../argument-checks.js';
+import { checkFields } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { resizeArea, resizeBilinear } from './resize.js';
 
@@ -58,7 +58,7 @@ export function greyFromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number
 
 /** Steps 2–5 on a grey picture. */
 export function mnistDigit(picture: GreyImage, source: string): DigitImage {
-  checkObject('mnistDigit', 'picture', picture, 'width, height and grey pixels: greyFromRgba');
+  checkFields('mnistDigit', 'picture', picture, 'width, height and grey pixels: greyFromRgba', { width: 'number', height: 'number', pixels: 'numbers' });
   const { ink, inverted } = inkFromGrey(picture, source);
   const crop = inkBoundingBox(ink, INK_THRESHOLD * 255);
   const cropped = cropImage(ink, crop);

@@ -15,7 +15,7 @@
  * placements differ by up to a few pixels: the stretch puts cell 0 at 0.77 and cell 10 at 26.2, the receptive
  * fields at 3.5 and 23.5 — an 11 × 11 map covers only the centre 20 × 20 of 28 × 28.
  */
-import { checkObject } from '../argument-checks.js';
+import { checkFields } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import type { ReceptiveField } from '../model/spec.js';
 import { halfPixelTaps, resizeWithTaps, type LinearTaps } from './resize.js';
@@ -25,7 +25,7 @@ export type Placement = (typeof PLACEMENTS)[number];
 
 /** The input position (a pixel index, fractional) at the centre of map cell i's receptive field: stride·i + centre₀. */
 export function receptiveFieldCentre(i: number, field: ReceptiveField): number {
-  checkObject('receptiveFieldCentre', 'field', field, 'size, stride and offset: receptiveField');
+  checkFields('receptiveFieldCentre', 'field', field, 'stride, size and centre: receptiveField', { stride: 'number', size: 'number', centre: 'number' });
   return field.stride * i + field.centre;
 }
 

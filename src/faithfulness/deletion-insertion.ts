@@ -19,7 +19,7 @@
  * The baseline to beat is the same curves under a random order (seeded). All K + 1 perturbed images of
  * a curve, and the four curves of an image, go through the model as one batch.
  */
-import { checkFunction, checkList, checkModel, checkNumbers, checkObject, checkOptions } from '../argument-checks.js';
+import { checkFunction, checkList, checkModel, checkNumbers, checkOptions, checkRandom } from '../argument-checks.js';
 import { softmaxRow } from '../explain/explanation.js';
 import type { ModelPasses } from '../explain/model-passes.js';
 import { XcnnError } from '../errors.js';
@@ -71,7 +71,7 @@ export function attributionOrder(heatmap: ArrayLike<number>): Int32Array {
 
 /** A uniformly random order of `pixels` pixels (Fisher–Yates with `random`). */
 export function randomOrder(pixels: number, random: Random): Int32Array {
-  checkObject('randomOrder', 'random', random, 'a Random');
+  checkRandom('randomOrder', 'random', random);
   const order = Int32Array.from({ length: pixels }, (_, k) => k);
   random.shuffle(order);
   return order;

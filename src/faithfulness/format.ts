@@ -3,7 +3,7 @@
  * first, with each measure's direction in the header) and a JSON object (the same numbers, the settings,
  * the per-stage randomisation similarities; no heatmaps).
  */
-import { checkObject } from '../argument-checks.js';
+import { checkFields, type FieldKind } from '../argument-checks.js';
 import type { FaithfulnessResult, MethodFaithfulness, RankedMeasure } from './faithfulness.js';
 
 /** The column heads of the table, with the direction that is better. */
@@ -59,9 +59,12 @@ export function faithfulnessLegend(result: Pick<FaithfulnessResult, 'settings'>)
   ];
 }
 
+/** What the table and the JSON read of a result. */
+const FAITHFULNESS_FIELDS: Readonly<Record<string, FieldKind>> = { count: 'number', indices: 'numbers', methods: 'array', random: 'object', settings: 'object' };
+
 /** The table as text for a terminal, with the random-order baseline as its last row. */
 export function formatFaithfulness(result: FaithfulnessResult): string {
-  checkObject('formatFaithfulness', 'result', result, 'as measureFaithfulness gives it');
+  checkFields('formatFaithfulness', 'result', result, 'as measureFaithfulness gives it', FAITHFULNESS_FIELDS);
   const f3 = (x: number) => x.toFixed(3);
   const header = FAITHFULNESS_COLUMNS.map(([name, arrow]) => (arrow ? `${name} ${arrow}` : name));
   const rows = result.methods.map(faithfulnessCells);
@@ -88,7 +91,7 @@ function round6(value: number): number {
 
 /** The result as JSON-ready data (everything but the heatmaps). */
 export function faithfulnessJson(result: FaithfulnessResult, source: { model?: string; dataset?: string } = {}) {
-  checkObject('faithfulnessJson', 'result', result, 'as measureFaithfulness gives it');
+  checkFields('faithfulnessJson', 'result', result, 'as measureFaithfulness gives it', FAITHFULNESS_FIELDS);
   const areas = (a: { zero: number; road: number }) => ({ zero: round6(a.zero), road: round6(a.road) });
   return {
     ...source,

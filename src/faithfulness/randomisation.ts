@@ -22,7 +22,7 @@
  * The caller's network is not changed: its parameters and buffers (batch norm's running statistics) are
  * copied first and written back afterwards (also when a method throws), bit for bit.
  */
-import { checkFunction, checkImageSetKind, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
+import { checkFunction, checkImageSetKind, checkModel, checkNumbers, checkOptions, checkRandom } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { explainImages, runRandom, type ExplanationMethod } from '../explain/methods/explain.js';
 import type { ModelPasses } from '../explain/model-passes.js';
@@ -66,6 +66,7 @@ export function layersTopDown(network: Network): string[] {
 /** Re-draws the parameters of one layer from the default initialisation, U(−1/√fanIn, 1/√fanIn). */
 export function reinitialiseLayer(network: Network, layerName: string, random: Random): void {
   checkModel('reinitialiseLayer', 'network', network);
+  checkRandom('reinitialiseLayer', 'random', random);
   network.initialize(random, layerName);
 }
 

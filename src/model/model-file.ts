@@ -34,7 +34,7 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type Tensor
 import { isOnnxModel } from '../onnx/onnx-sniff.js';
 import { createNetwork, geometryOf, MNIST_GEOMETRY, type Network } from './network.js';
 import { checkGeometry, layerNames, paperSpec, parseSpec, planNetwork, resolveSpec, type NetworkGeometry, type NetworkPlan } from './spec.js';
-import { checkBackend, checkBytes, checkModel, checkObject } from '../argument-checks.js';
+import { checkBackend, checkBytes, checkModel, checkModelInfo } from '../argument-checks.js';
 
 export interface ModelInfo {
   geometry: NetworkGeometry;
@@ -74,7 +74,7 @@ export function networkTensors(network: Network): Array<{ name: string } & Tenso
 
 export function encodeModel(network: Network, info: ModelInfo): Uint8Array {
   checkModel('encodeModel', 'network', network);
-  checkObject('encodeModel', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkModelInfo('encodeModel', 'info', info);
   return encodeSafetensors(networkTensors(network), infoMetadata(info, network));
 }
 

@@ -1,5 +1,5 @@
 /** Model files on disk, in Node: model-file.ts encodes and decodes the bytes. */
-import { checkModel, checkObject, checkOptions, checkString } from '../argument-checks.js';
+import { checkBackend, checkModel, checkModelInfo, checkOptions, checkString } from '../argument-checks.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import type { Network } from './network.js';
 export function saveModel(path: string, network: Network, info: ModelInfo, options: { mkdir?: boolean } = {}): void {
   checkString('saveModel', 'path', path);
   checkModel('saveModel', 'network', network);
-  checkObject('saveModel', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkModelInfo('saveModel', 'info', info);
   checkOptions('saveModel', options);
   const folder = dirname(path);
   if (!options.mkdir && !existsSync(folder)) {
@@ -55,6 +55,8 @@ export function shippedModelPath(): string {
  * http(s) URL, fetched). The core's loadShippedModel (src/assets.ts) fetches it instead.
  */
 export async function loadShippedModel(backend: Backend, options: { url?: string | URL } = {}): Promise<LoadedModel> {
+  checkBackend('loadShippedModel', 'backend', backend);
+  checkOptions('loadShippedModel', options);
   const given = options.url;
   if (given === undefined) return loadModel(shippedModelPath(), backend);
   const url = given instanceof URL ? given : /^(https?|file):/i.test(given) ? new URL(given) : null;

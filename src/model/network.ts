@@ -21,7 +21,7 @@ import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, ty
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
 import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
-import { checkBackend, checkModel, checkObject } from '../argument-checks.js';
+import { checkBackend, checkGeometryFields, checkModel } from '../argument-checks.js';
 
 export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
 
@@ -281,7 +281,7 @@ export class Network {
  */
 export function createNetwork(backend: Backend, spec: string, geometry: NetworkGeometry, arenas: NetworkArenas = {}): Network {
   checkBackend('createNetwork', 'backend', backend);
-  checkObject('createNetwork', 'geometry', geometry, 'channels, height, width and classes');
+  checkGeometryFields('createNetwork', 'geometry', geometry);
   const plan = planNetwork(spec, geometry);
   const layers: Layer[] = [];
   plan.layers.forEach((layer, k) => {
@@ -318,7 +318,7 @@ export function createPaperNetwork(
   arenas: NetworkArenas = {},
 ): Network {
   checkBackend('createPaperNetwork', 'backend', backend);
-  checkObject('createPaperNetwork', 'geometry', geometry, 'channels, height, width and classes');
+  checkGeometryFields('createPaperNetwork', 'geometry', geometry);
   return createNetwork(backend, paperSpec(geometry.classes, widths), geometry, arenas);
 }
 

@@ -13,7 +13,7 @@
  * Layer names are the kind's prefix and its ordinal among layers of that prefix (conv1, conv2, bn1, fc1, …,
  * and `flatten` for the first flatten), so the paper's network keeps its PyTorch names exactly.
  */
-import { checkList, checkObject, checkString } from '../argument-checks.js';
+import { checkGeometryFields, checkList, checkPlan, checkString } from '../argument-checks.js';
 import { usageError, XcnnError } from '../errors.js';
 import { LAYER_KINDS, type LayerKind, type LayerSpec } from './layer-kinds.js';
 
@@ -180,7 +180,7 @@ export interface NetworkPlan {
  */
 export function planNetwork(specText: string, geometry: NetworkGeometry): NetworkPlan {
   checkString('planNetwork', 'specText', specText, 'a layer spec');
-  checkObject('planNetwork', 'geometry', geometry, 'channels, height, width and classes');
+  checkGeometryFields('planNetwork', 'geometry', geometry);
   checkGeometry(geometry);
   const layers = parseSpec(resolveSpec(specText, geometry.classes));
   const planned: PlannedLayer[] = [];
@@ -256,7 +256,7 @@ export function checkGeometry(geometry: NetworkGeometry): void {
 
 /** The plan as a table: layer, output shape and parameters a line (like Keras' model.summary()). */
 export function formatPlan(plan: NetworkPlan): string {
-  checkObject('formatPlan', 'plan', plan, 'layers and geometry, as planNetwork gives it');
+  checkPlan('formatPlan', 'plan', plan);
   const { channels, height, width, classes } = plan.geometry;
   const rows = [
     ['layer', 'spec', 'output shape', 'parameters'],
@@ -282,7 +282,7 @@ export interface ReceptiveField {
 }
 
 export function receptiveField(plan: NetworkPlan, layerName: string): ReceptiveField | null {
-  checkObject('receptiveField', 'plan', plan, 'layers and geometry, as planNetwork gives it');
+  checkPlan('receptiveField', 'plan', plan);
   let field: ReceptiveField = { stride: 1, size: 1, centre: 0 };
   for (const layer of plan.layers) {
     const window = LAYER_KINDS[layer.spec.kind].window?.(layer.spec.args);
@@ -307,7 +307,7 @@ export function receptiveField(plan: NetworkPlan, layerName: string): ReceptiveF
  * last one by default (after the last convolution, its bn and its relu).
  */
 export function explainableLayers(plan: NetworkPlan): Array<{ name: string; conv: string; outputShape: number[] }> {
-  checkObject('explainableLayers', 'plan', plan, 'layers and geometry, as planNetwork gives it');
+  checkPlan('explainableLayers', 'plan', plan);
   const blocks: Array<{ name: string; conv: string; outputShape: number[] }> = [];
   plan.layers.forEach((layer, k) => {
     if (layer.spec.kind !== 'conv') return;

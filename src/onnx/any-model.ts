@@ -1,7 +1,8 @@
 /**
- * The one model-loading step every command and Node's library share: an ONNX file (by its name or its
- * first bytes, onnx-sniff.ts) through onnx-import.ts, anything else as a safetensors model file
- * (model-file.ts: xcnn's models and PyTorch state_dicts).
+ * A model file's bytes as a network, synchronously: an ONNX file (by its name or its first bytes,
+ * onnx-sniff.ts) through onnx-import.ts, anything else as a safetensors model file (model-file.ts). The
+ * library's loadModel reads through this; the commands and loadClassifier use its asynchronous form,
+ * decodeModelBytes (model-bytes.ts), which loads the ONNX reader only for an ONNX file.
  */
 import { checkBackend, checkBytes } from '../argument-checks.js';
 import type { Backend } from '../backend/backend.js';

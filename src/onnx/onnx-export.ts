@@ -14,7 +14,7 @@
  * (format, arch, geometry, dataset, class_names, and training and metrics when the model has them) goes
  * into metadata_props, as in a model file, so importing the file back (onnx-import.ts) finds it.
  */
-import { checkModel, checkObject, checkOptions } from '../argument-checks.js';
+import { checkModel, checkModelInfo, checkOptions } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { infoMetadata, type ModelInfo } from '../model/model-file.js';
 import type { Network } from '../model/network.js';
@@ -39,7 +39,7 @@ const float = (name: string, value: number): OnnxAttribute => ({ name, type: ATT
 /** The network (built from a spec) and its info as the bytes of an .onnx file. */
 export function encodeOnnxModel(network: Network, info: ModelInfo, options: OnnxExportOptions = {}): Uint8Array {
   checkModel('encodeOnnxModel', 'network', network);
-  checkObject('encodeOnnxModel', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkModelInfo('encodeOnnxModel', 'info', info);
   checkOptions('encodeOnnxModel', options);
   const plan = network.plan;
   if (plan === null) throw new XcnnError('exportOnnx: the network was assembled by hand, not built from a spec: only a network from createNetwork (or a model file) can be exported', { code: 'ERR_BAD_ARGUMENT' });

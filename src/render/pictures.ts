@@ -26,7 +26,7 @@ import { methodsFigure, type MethodsFigureRow } from './methods-figure.js';
 import { explanationFigure, heatmapRaster, overlayRaster, OVERLAY_ALPHA, type ExplainedImage } from './overlay.js';
 import { encodeRgbaPng } from './png-encoder.js';
 import type { Raster } from './raster.js';
-import { checkList, checkNumbers, checkObject } from '../argument-checks.js';
+import { checkFields, checkList, checkNumbers, checkObject, checkPictureSize } from '../argument-checks.js';
 
 /** A colormap by name ('jet', 'viridis', 'coolwarm') or as a function of a value in [0, 1]. */
 export type ColormapChoice = ColormapName | DivergingColormapName | Colormap;
@@ -46,7 +46,7 @@ export interface OverlayPictureOptions extends MapPictureOptions {
 
 /** A raster as PNG bytes (RGB: figures are opaque). */
 export function rasterToPng(raster: Raster): Uint8Array {
-  checkObject('rasterToPng', 'raster', raster, 'a Raster');
+  checkFields('rasterToPng', 'raster', raster, 'a Raster', { width: 'number', height: 'number', data: 'numbers' });
   return encodeRgbaPng(raster.data, raster.width, raster.height);
 }
 
@@ -75,7 +75,7 @@ function drawnMap(map: ArrayLike<number>, signed: boolean | undefined): ArrayLik
 /** A heatmap [H, W] in a colormap, `scale` screen pixels a map pixel. */
 export function heatmapToPng(map: ArrayLike<number>, options: MapPictureOptions): Uint8Array {
   checkNumbers('heatmapToPng', 'map', map);
-  checkObject('heatmapToPng', 'options', options, 'width and height at least');
+  checkPictureSize('heatmapToPng', 'options', options);
   const { width, height } = options;
   checkLength(map, width * height, 'heatmapToPng', `${height}×${width}`);
   const image: ExplainedImage = { width, height, pixels: [], heatmap: drawnMap(map, options.signed) };
@@ -86,7 +86,7 @@ export function heatmapToPng(map: ArrayLike<number>, options: MapPictureOptions)
 export function overlayToPng(image: ArrayLike<number>, map: ArrayLike<number>, options: OverlayPictureOptions): Uint8Array {
   checkNumbers('overlayToPng', 'image', image);
   checkNumbers('overlayToPng', 'map', map);
-  checkObject('overlayToPng', 'options', options, 'width and height at least');
+  checkPictureSize('overlayToPng', 'options', options);
   const { width, height } = options;
   const channels = options.channels ?? 1;
   checkLength(map, width * height, 'overlayToPng', `${height}×${width}`);
@@ -107,7 +107,7 @@ export interface ExplanationPictureOptions extends OverlayPictureOptions {
 export function explanationToPng(image: ArrayLike<number>, map: ArrayLike<number>, options: ExplanationPictureOptions): Uint8Array {
   checkNumbers('explanationToPng', 'image', image);
   checkNumbers('explanationToPng', 'map', map);
-  checkObject('explanationToPng', 'options', options, 'width and height at least');
+  checkPictureSize('explanationToPng', 'options', options);
   const { width, height } = options;
   const channels = options.channels ?? 1;
   checkLength(map, width * height, 'explanationToPng', `${height}×${width}`);
@@ -196,7 +196,7 @@ export function methodsComparisonPng(
 ): Uint8Array {
   checkList('methodsComparisonPng', 'methods', methods, 'method titles');
   checkList('methodsComparisonPng', 'rows', rows, 'rows, one per image');
-  checkObject('methodsComparisonPng', 'options', options, 'width and height at least');
+  checkPictureSize('methodsComparisonPng', 'options', options);
   const { width, height, channels = 1 } = options;
   for (const row of rows) {
     if (row.heatmaps.length !== methods.length) throw new XcnnError(`methodsComparisonPng: a row has ${row.heatmaps.length} heatmaps for ${methods.length} methods; give one per method`, { code: 'ERR_BAD_ARGUMENT' });

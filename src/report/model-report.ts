@@ -13,7 +13,7 @@
  * gallery, and the figures with a row or column per class left out beyond their limit (MAX_GALLERY_CLASSES,
  * MAX_CONFUSION_FIGURE_CLASSES), the page saying so.
  */
-import { checkImageSetKind, checkObject, checkOptions } from '../argument-checks.js';
+import { checkImageSetKind, checkModel, checkObject, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { evaluate, type Evaluation } from '../eval/evaluate.js';
 import type { Predictions } from '../eval/predict.js';
@@ -84,6 +84,7 @@ function isHistory(history: unknown): history is EpochMetrics[] {
 /** `xcnn report`'s page for `model` (a network, or a loaded model file with its metadata) on the test images `set`. */
 export function modelReport(model: Network | LoadedModel, set: ImageSet, options: ModelReportOptions = {}): ModelReport {
   checkObject('modelReport', 'model', model, 'a network, or a loaded model: loadModel, loadModelFromBytes');
+  if (!(model instanceof Network)) checkModel('modelReport', 'model.network', (model as Partial<LoadedModel>).network, 'a network (a loaded model holds one: loadModel, loadModelFromBytes)');
   checkImageSetKind('modelReport', 'set', set);
   checkOptions('modelReport', options);
   const network = model instanceof Network ? model : model.network;

@@ -6,7 +6,7 @@
  * Figures are PNGs embedded as base64 `data:` URIs and the style sheet is inline, so the page loads
  * nothing from anywhere: it can be mailed, archived or opened offline as one file.
  */
-import { checkObject } from '../argument-checks.js';
+import { checkFields } from '../argument-checks.js';
 import type { ClassificationReport, ClassScores } from '../eval/metrics.js';
 import { MAX_CONFUSION_FIGURE_CLASSES } from '../render/confusion-figure.js';
 import { MAX_GALLERY_CLASSES } from '../render/gallery.js';
@@ -148,7 +148,10 @@ function flatMapsHtml(flat: number | undefined, shown: number | undefined): stri
 }
 
 export function reportHtml(content: ReportContent): string {
-  checkObject('reportHtml', 'content', content, 'what the page shows: ReportContent');
+  checkFields('reportHtml', 'content', content, 'what the page shows: ReportContent', {
+    modelPath: 'string', dataset: 'string', imageCount: 'number', accuracy: 'number', loss: 'number', report: 'object', backend: 'string',
+    colormap: 'string', explainedLayer: 'string', galleryPerClass: 'number', misclassified: 'object', misclassifiedShown: 'number', misclassifiedTotal: 'number',
+  });
   const c = content;
   const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
   const classes = c.classCount ?? c.report.perClass.length;

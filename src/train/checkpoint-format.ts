@@ -26,7 +26,7 @@ import { checkHistory, checkOptimizerState, checkProgress, checkProgressFitsData
 import { createOptimizer } from './recipe.js';
 import type { TrainSettings } from './settings.js';
 import { createTrainingState, type EpochRecord, type TrainingState } from './trainer.js';
-import { checkBackend, checkBytes, checkObject } from '../argument-checks.js';
+import { checkBackend, checkBytes, checkFields, checkModelInfo, checkTrainingState, checkTrainSettings } from '../argument-checks.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -45,9 +45,9 @@ export interface CheckpointProgress {
 
 /** The checkpoint of a run: its state (network, optimiser, generator, position), its settings and the model's info. */
 export function encodeCheckpoint(state: TrainingState, settings: TrainSettings, info: ModelInfo): Uint8Array {
-  checkObject('encodeCheckpoint', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
-  checkObject('encodeCheckpoint', 'settings', settings, 'the training settings');
-  checkObject('encodeCheckpoint', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkTrainingState('encodeCheckpoint', 'state', state);
+  checkTrainSettings('encodeCheckpoint', 'settings', settings);
+  checkModelInfo('encodeCheckpoint', 'info', info);
   const { network, optimizer } = state;
   const progress: CheckpointProgress = {
     epoch: state.epoch,
@@ -123,7 +123,7 @@ export function checkCheckpointFitsData(checkpoint: CheckpointFile, trainCount: 
 
 /** Rebuilds the network, the optimiser and the run's state from a checkpoint, on `backend`. */
 export function restoreCheckpoint(checkpoint: CheckpointFile, backend: Backend): LoadedCheckpoint {
-  checkObject('restoreCheckpoint', 'checkpoint', checkpoint, 'source, file, settings and progress, as decodeCheckpoint gives it');
+  checkFields('restoreCheckpoint', 'checkpoint', checkpoint, 'source, file, settings and progress, as decodeCheckpoint gives it', { source: 'string', file: 'object', settings: 'object', progress: 'object', history: 'array' });
   checkBackend('restoreCheckpoint', 'backend', backend);
   const { source, file, settings, progress, history } = checkpoint;
   const fail = fieldError(source);
@@ -165,8 +165,8 @@ export function restoreCheckpoint(checkpoint: CheckpointFile, backend: Backend):
  * file-system fields (`data`, `limit`, `testLimit`) are null and it runs on one thread.
  */
 export function checkpointSettings(state: TrainingState, run: { epochs: number; batchSize: number }): TrainSettings {
-  checkObject('checkpointSettings', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
-  checkObject('checkpointSettings', 'run', run, 'epochs and batchSize');
+  checkTrainingState('checkpointSettings', 'state', state);
+  checkFields('checkpointSettings', 'run', run, 'epochs and batchSize', { epochs: 'number', batchSize: 'number' });
   const { network } = state;
   if (network.spec === null) throw new XcnnError('checkpointSettings: the network was not built from a spec (createNetwork or createPaperNetwork), so a checkpoint could not rebuild it', { code: 'ERR_BAD_ARGUMENT' });
   const inner = state.optimizer instanceof ClippedOptimizer ? state.optimizer.inner : state.optimizer;

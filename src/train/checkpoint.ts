@@ -2,7 +2,7 @@
  * Checkpoint files (checkpoint-format.ts has what they hold): written atomically, so a crash at any
  * instant leaves the last good one whole, and read back and checked before a backend is chosen.
  */
-import { checkObject, checkString } from '../argument-checks.js';
+import { checkModelInfo, checkString, checkTrainingState, checkTrainSettings } from '../argument-checks.js';
 import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/select.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -27,9 +27,9 @@ export {
 
 export function saveCheckpoint(path: string, state: TrainingState, settings: TrainSettings, info: ModelInfo): void {
   checkString('saveCheckpoint', 'path', path);
-  checkObject('saveCheckpoint', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
-  checkObject('saveCheckpoint', 'settings', settings, 'the training settings');
-  checkObject('saveCheckpoint', 'info', info, 'geometry, dataset and classNames, as loadModel gives it');
+  checkTrainingState('saveCheckpoint', 'state', state);
+  checkTrainSettings('saveCheckpoint', 'settings', settings);
+  checkModelInfo('saveCheckpoint', 'info', info);
   writeFileAtomic(path, encodeCheckpoint(state, settings, info));
 }
 

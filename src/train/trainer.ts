@@ -10,7 +10,7 @@
  * restore_best_weights) and ends with the best epoch's weights. All the state a run needs to continue is in
  * `TrainingState`, so a run can be resumed at any step and end bit-for-bit as if never stopped.
  */
-import { checkObject } from '../argument-checks.js';
+import { checkObject, checkOptimizer, checkRandom, checkTrainable, checkTrainingState } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { BatchLoader } from '../data/batch.js';
@@ -102,6 +102,9 @@ export interface TrainOptions {
 }
 
 export function createTrainingState(network: Network, optimizer: Optimizer, random: Random, seed = 0): TrainingState {
+  checkTrainable('createTrainingState', 'network', network);
+  checkOptimizer('createTrainingState', 'optimizer', optimizer);
+  checkRandom('createTrainingState', 'random', random);
   return { network, optimizer, random, seed, epoch: 0, epochRandomState: null, order: null, position: 0, lossSum: 0, correct: 0, seconds: 0, history: [], best: null };
 }
 
@@ -154,7 +157,7 @@ export function checkTrainOptions(network: Network, options: TrainOptions): void
 
 /** Trains from `state` until `epochs` epochs are complete (or the signal aborts); returns the history. */
 export async function train(state: TrainingState, options: TrainOptions): Promise<EpochRecord[]> {
-  checkObject('train', 'state', state, 'network, optimiser and progress, as createTrainingState gives it');
+  checkTrainingState('train', 'state', state);
   checkObject('train', 'options', options, 'the sets, the settings and the callbacks');
   const { network, optimizer } = state;
   checkTrainOptions(network, options);
