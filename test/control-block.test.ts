@@ -28,14 +28,14 @@ describe('shareOf', () => {
 describe('ControlBlock', () => {
   it('lays out the sync slots, commands and per-thread data slots as the pool expects', () => {
     expect([GENERATION, COMMAND, BATCH, COMPUTED, UPDATED, FAILED]).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4 });
-    expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 16, 80, 64]);
+    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7 });
+    expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 32, 96, 64]); // 32 scalar slots, then two per thread
     const control = new ControlBlock();
     expect(control.sync.length).toBe(16);
-    expect(control.data.length).toBe(16 + 2 * MAX_THREADS);
-    expect(control.buffer.byteLength).toBe(16 * 4 + (16 + 128) * 8 + 2048);
+    expect(control.data.length).toBe(32 + 2 * MAX_THREADS);
+    expect(control.buffer.byteLength).toBe(16 * 4 + (32 + 128) * 8 + 2048);
     control.data[CORRECT + MAX_THREADS - 1] = 5; // the last thread's slot is inside the block
-    expect(new Float64Array(control.buffer, 64, 144)[CORRECT + MAX_THREADS - 1]).toBe(5);
+    expect(new Float64Array(control.buffer, 64, 160)[CORRECT + MAX_THREADS - 1]).toBe(5);
   });
 
   it('counts arrivals at a barrier, and waitFor returns once enough have arrived', () => {
@@ -96,7 +96,7 @@ describe('ControlBlock error text (gaps the control run showed)', () => {
     const control = new ControlBlock();
     control.data.fill(1.5);
     control.fail(3, 'xy');
-    const text = new Uint8Array(control.buffer, 16 * 4 + (16 + 2 * MAX_THREADS) * 8, 2048);
+    const text = new Uint8Array(control.buffer, 16 * 4 + (32 + 2 * MAX_THREADS) * 8, 2048);
     expect(Array.from(text.subarray(0, 3))).toEqual([120, 121, 0]);
     expect(Array.from(control.data).every((value) => value === 1.5)).toBe(true);
   });

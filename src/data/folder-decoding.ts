@@ -201,6 +201,9 @@ export function decodeFiles(paths: string[], conversion: InputConversion, option
   const started = Array.from({ length: workers }, (_, worker) => startWorker(job, worker, url!));
   let reported = 0;
   const progress = () => {
+    // A bad file without skipBad ends the load in its one-line error: no more progress after it (a
+    // non-terminal bar prints whole lines, which would come before the error).
+    if (Atomics.load(job.control, FIRST_BAD) < total) return;
     const done = Atomics.load(job.control, DONE);
     if (done - reported >= 64 || (done === total && reported < total)) {
       reported = done;
