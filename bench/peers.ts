@@ -24,12 +24,11 @@
  * and docs/figures/peers.svg; `node dist/bench/peers-table.js` prints README's table from runs/peers.json.
  * XCNN_BENCH_QUICK=1 runs one short round on few images: a smoke test of the machinery, not a measurement.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { defaultDataDir, loadDataset } from '../src/data/dataset-files.js';
 import { explainedLayer } from '../src/explain/explained-layer.js';
 import { packageRoot } from '../src/files/package-root.js';
@@ -38,6 +37,7 @@ import { planNetwork, resolveSpec } from '../src/model/spec.js';
 import { encodeOnnxModel } from '../src/onnx/onnx-export.js';
 import { Random } from '../src/random.js';
 import type { BenchContext, BenchGroup, BenchRow } from './bench-group.js';
+import { LineChild } from './line-child.js';
 import { INFER_BATCH, TRAIN_BATCH, type PeerConfig } from './peers-child.js';
 import { median, medianRatio, svgTable, type PeerResult, type PeersFile } from './peers-report.js';
 
@@ -150,82 +150,12 @@ export function sharedConfig(folder: string, context: BenchContext, specText: st
   };
 }
 
-/** A child spoken to in lines; lines that are not the protocol's (a library's banner) are passed over. */
-class PeerChild {
-  private readonly lines: string[] = [];
-  private waiter: ((line: string | null) => void) | null = null;
-  private exited = false;
-  private stderr = '';
-  private readonly exit: Promise<void>;
-
-  constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (/^(first|ready|error) |^[0-9.e+-]+$/.test(line)) this.deliver(line);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
-    child.stdin.on('error', () => {});
-    this.exit = new Promise((resolve) => {
-      const ended = () => {
-        this.exited = true;
-        this.deliver(null);
-        resolve();
-      };
-      child.on('close', ended);
-      child.on('error', (error) => {
-        this.stderr += String(error);
-        ended();
-      });
-    });
-  }
-
-  private deliver(line: string | null): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (waiter !== null) waiter(line);
-    else if (line !== null) this.lines.push(line);
-  }
-
-  async request(command: string, timeoutMs = RUN_TIMEOUT_MS): Promise<string> {
-    this.child.stdin.write(`${command}\n`);
-    return this.nextLine(timeoutMs);
-  }
-
-  async nextLine(timeoutMs: number): Promise<string> {
-    const queued = this.lines.shift();
-    let line: string | null = queued ?? null;
-    if (queued === undefined) {
-      if (this.exited) throw this.failure('exited');
-      let timer: NodeJS.Timeout | undefined;
-      line = await new Promise<string | null>((resolve) => {
-        this.waiter = resolve;
-        timer = setTimeout(() => this.deliver(null), timeoutMs);
-      });
-      clearTimeout(timer);
-    }
-    if (line === null) throw this.failure(this.exited ? 'exited' : `did not answer within ${timeoutMs / 1000} s`);
-    if (line.startsWith('error ')) throw new Error(line.slice('error '.length));
-    return line;
-  }
-
-  private failure(what: string): Error {
-    const tail = this.stderr.trim().split('\n').slice(-2).join(' | ');
-    return new Error(`the child ${what}${this.child.exitCode !== null ? ` (status ${this.child.exitCode})` : ''}${tail ? `: ${tail}` : ''}`);
-  }
-
-  async close(): Promise<void> {
-    if (this.exited) return;
-    this.child.stdin.end('quit\n');
-    const timer = setTimeout(() => this.child.kill(), 5000);
-    await this.exit;
-    clearTimeout(timer);
-  }
-}
 
 /** A started contender. */
 interface Racer {
   tool: PeerTool;
   threads: number;
-  child: PeerChild;
+  child: LineChild;
   firstResultMs: number;
   ready: { parameters: number; detail: string; optimizer: string | null; can: string[] };
   steps: Partial<Record<Measure, number>>; // per round, calibrated
@@ -242,7 +172,7 @@ async function startRacer(tool: PeerTool, threads: number, shared: ReturnType<ty
     tool.requires === 'python'
       ? spawn(python!, [join(packageRoot(), 'bench', tool.driver), configPath])
       : spawn(process.execPath, [join(packageRoot(), 'dist', 'bench', `${tool.driver}.js`), configPath]);
-  const child = new PeerChild(process_);
+  const child = new LineChild(process_, { name: 'the child', accepts: (line) => /^(first|ready|error) |^[0-9.e+-]+$/.test(line) });
   try {
     await child.nextLine(START_TIMEOUT_MS); // 'first <class>'
     const firstResultMs = performance.now() - started;
@@ -262,13 +192,13 @@ async function startRacer(tool: PeerTool, threads: number, shared: ReturnType<ty
  */
 async function calibrate(racer: Racer, measure: Measure): Promise<number | undefined> {
   let count = 1;
-  let seconds = Number(await racer.child.request(`${measure} ${count}`));
+  let seconds = Number(await racer.child.request(`${measure} ${count}`, RUN_TIMEOUT_MS));
   if (seconds >= SLOW_SECONDS) {
     racer.samples[measure].push(BATCH_OF[measure] / seconds);
     racer.notes.push(`${measure === 'gradcam' ? 'Grad-CAM' : measure}: one call of ${seconds.toFixed(1)} s, not repeated`);
     return undefined;
   }
-  while (seconds < CALIBRATION_SECONDS) seconds = Number(await racer.child.request(`${measure} ${(count *= 2)}`));
+  while (seconds < CALIBRATION_SECONDS) seconds = Number(await racer.child.request(`${measure} ${(count *= 2)}`, RUN_TIMEOUT_MS));
   return Math.min(2000, Math.max(1, Math.round((ROUND_SECONDS * count) / seconds)));
 }
 
@@ -376,7 +306,7 @@ async function runPeers(context: BenchContext): Promise<BenchRow[]> {
           for (const measure of MEASURES) {
             const steps = racer.steps[measure];
             if (steps === undefined) continue;
-            const seconds = Number(await racer.child.request(`${measure} ${steps}`));
+            const seconds = Number(await racer.child.request(`${measure} ${steps}`, RUN_TIMEOUT_MS));
             racer.samples[measure].push((steps * BATCH_OF[measure]) / seconds);
           }
         });
@@ -397,8 +327,8 @@ async function runPeers(context: BenchContext): Promise<BenchRow[]> {
             result.notes = [...(result.notes ?? []), `accuracy protocol not run: it would take ~${Math.round(needs)} s at this speed`];
             trainer = false;
           }
-          result.testAccuracy = trainer ? Number(await racer.child.request(`accuracy ${ACCURACY_TRAIN} ${ACCURACY_TEST}`)) : null;
-          result.peakRssMb = Math.round(Number(await racer.child.request('memory')) / 2 ** 20);
+          result.testAccuracy = trainer ? Number(await racer.child.request(`accuracy ${ACCURACY_TRAIN} ${ACCURACY_TEST}`, RUN_TIMEOUT_MS)) : null;
+          result.peakRssMb = Math.round(Number(await racer.child.request('memory', RUN_TIMEOUT_MS)) / 2 ** 20);
           console.log(`  ${racer.tool.tool} ${racer.threads}T: ${trainer ? `test accuracy ${result.testAccuracy}, ` : ''}peak RSS ${result.peakRssMb} MB`);
         }),
       ),

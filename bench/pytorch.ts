@@ -27,10 +27,9 @@
  * Environment: XCNN_BENCH_PRESETS=paper,lenet5 races only those networks; XCNN_BENCH_QUICK=1 runs one short
  * round (a smoke test of the machinery, not a measurement).
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { packageRoot } from '../src/files/package-root.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { defaultDataDir, loadDataset } from '../src/data/dataset-files.js';
@@ -43,6 +42,7 @@ import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
 import { SerialStep } from '../src/train/step.js';
 import { BATCH, median, onMnistBatches } from './training-step.js';
+import { LineChild, LineChildError } from './line-child.js';
 
 const QUICK = process.env.XCNN_BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 1 : 5;
@@ -138,7 +138,7 @@ async function raceOn(preset: string, python: string, options: { xcnn: XcnnConte
     try {
       return net(await race(racers, options.xcnn.length));
     } catch (error) {
-      if (error instanceof TorchChildError) return net(skipped(`the PyTorch child failed: ${error.message}`));
+      if (error instanceof LineChildError) return net(skipped(`the PyTorch child failed: ${error.message}`));
       throw error;
     }
   } finally {
@@ -242,7 +242,6 @@ function mnistFileArguments(): string[] {
   return images !== undefined && labels !== undefined ? ['--images', images, '--labels', labels] : [];
 }
 
-class TorchChildError extends Error {}
 
 /**
  * Starts bench/pytorch_step.py with `threads` threads on the network `spec` describes for MNIST, and waits until
@@ -252,16 +251,16 @@ async function startTorch(python: string, threads: number, spec: string, paramet
   const script = join(packageRoot(), 'bench', 'pytorch_step.py');
   const { channels, height, width, classes } = MNIST_GEOMETRY;
   const geometry = ['--channels', channels, '--height', height, '--width', width, '--classes', classes].map(String);
-  const child = new TorchChild(spawn(python, [script, '--threads', String(threads), '--arch', spec, ...geometry, ...mnistFileArguments()]));
+  const child = new LineChild(spawn(python, [script, '--threads', String(threads), '--arch', spec, ...geometry, ...mnistFileArguments()]));
   let fields: Record<string, string>;
   try {
     const ready = await child.nextLine(START_TIMEOUT_MS);
     fields = Object.fromEntries(ready.split(' ').slice(1).map((field) => field.split('=') as [string, string]));
     if (!ready.startsWith('ready ') || Number(fields.threads) !== threads) {
-      throw new TorchChildError(`expected 'ready … threads=${threads} …' from ${script}, got '${ready}'`);
+      throw new LineChildError(`expected 'ready … threads=${threads} …' from ${script}, got '${ready}'`);
     }
     if (Number(fields.params) !== parameters) {
-      throw new TorchChildError(`PyTorch's network for ${spec} has ${fields.params} parameters, xcnn's ${parameters}: not the same network`);
+      throw new LineChildError(`PyTorch's network for ${spec} has ${fields.params} parameters, xcnn's ${parameters}: not the same network`);
     }
   } catch (error) {
     await child.close();
@@ -274,7 +273,7 @@ async function startTorch(python: string, threads: number, spec: string, paramet
     async run(steps) {
       const answer = await child.request(`run ${steps}`, RUN_TIMEOUT_MS);
       const seconds = Number(answer);
-      if (!(seconds > 0)) throw new TorchChildError(`expected the seconds of ${steps} steps, got '${answer}'`);
+      if (!(seconds > 0)) throw new LineChildError(`expected the seconds of ${steps} steps, got '${answer}'`);
       return seconds;
     },
     close: () => child.close(),
@@ -289,74 +288,3 @@ function blasName(paths: string): string {
   return `BLAS ${paths}`;
 }
 
-/** A child process spoken to in lines: a command in on stdin, one line back on stdout. */
-class TorchChild {
-  private readonly lines: string[] = [];
-  private waiter: ((line: string | null) => void) | null = null;
-  private exited = false;
-  private stderr = '';
-  private readonly exit: Promise<void>;
-
-  constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on('line', (line) => this.deliver(line));
-    child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
-    child.stdin.on('error', () => {}); // a dead child: reported by nextLine, not as an unhandled EPIPE
-    this.exit = new Promise((resolve) => {
-      const ended = () => {
-        this.exited = true;
-        this.deliver(null);
-        resolve();
-      };
-      child.on('close', ended);
-      child.on('error', (error) => {
-        this.stderr += String(error);
-        ended();
-      });
-    });
-  }
-
-  private deliver(line: string | null): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (waiter !== null) waiter(line);
-    else if (line !== null) this.lines.push(line);
-  }
-
-  async request(command: string, timeoutMs: number): Promise<string> {
-    this.child.stdin.write(`${command}\n`);
-    return this.nextLine(timeoutMs);
-  }
-
-  async nextLine(timeoutMs: number): Promise<string> {
-    const queued = this.lines.shift();
-    if (queued !== undefined) return this.checked(queued);
-    if (this.exited) throw this.failure('exited');
-    let timer: NodeJS.Timeout | undefined;
-    const line = await new Promise<string | null>((resolve) => {
-      this.waiter = resolve;
-      timer = setTimeout(() => this.deliver(null), timeoutMs);
-    });
-    clearTimeout(timer);
-    if (line === null) throw this.failure(this.exited ? 'exited' : `did not answer within ${timeoutMs / 1000} s`);
-    return this.checked(line);
-  }
-
-  private checked(line: string): string {
-    if (line.startsWith('error ')) throw new TorchChildError(line.slice('error '.length));
-    return line;
-  }
-
-  private failure(what: string): TorchChildError {
-    const tail = this.stderr.trim().split('\n').slice(-3).join(' | ');
-    return new TorchChildError(`${what}${this.child.exitCode !== null ? ` (status ${this.child.exitCode})` : ''}${tail ? `: ${tail}` : ''}`);
-  }
-
-  /** Asks the child to quit, and kills it if it has not within 5 s. */
-  async close(): Promise<void> {
-    if (this.exited) return;
-    this.child.stdin.end('quit\n');
-    const timer = setTimeout(() => this.child.kill(), 5000);
-    await this.exit;
-    clearTimeout(timer);
-  }
-}
