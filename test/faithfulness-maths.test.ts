@@ -144,40 +144,38 @@ describe('ROAD noisy linear imputation against a dense solve', () => {
 });
 
 describe('conjugate gradients', () => {
-  // A = [[4, 1], [1, 3]], b = [1, 2]: x = A⁻¹b = [1/11, 7/11].
-  const a = [[4, 1], [1, 3]];
-  const multiply = (v: Float64Array, out: Float64Array) => {
-    out[0] = a[0][0] * v[0] + a[0][1] * v[1];
-    out[1] = a[1][0] * v[0] + a[1][1] * v[1];
-  };
+  // A = [[4, 1], [1, 3]], b = [1, 2]: x = A⁻¹b = [1/11, 7/11]. As diag(d) − W in compressed rows: d = [4, 3],
+  // row 0 holds (column 1, weight −1) and row 1 (column 0, weight −1).
+  const solve = (b: Float64Array, tolerance: number, maxIterations: number) =>
+    conjugateGradients(Float64Array.of(4, 3), Int32Array.of(0, 1, 2), Int32Array.of(1, 0), Float64Array.of(-1, -1), b, tolerance, maxIterations);
 
   it('solves a 2 × 2 system in two iterations', () => {
-    const x = conjugateGradients(multiply, Float64Array.of(1, 2), 1e-12, 2);
+    const x = solve(Float64Array.of(1, 2), 1e-12, 2);
     expect(x[0]).toBeCloseTo(1 / 11, 12);
     expect(x[1]).toBeCloseTo(7 / 11, 12);
   });
 
   it('takes x = (bᵀb / bᵀAb) b as its first step, and stops there when given one iteration', () => {
     // bᵀb = 5, Ab = [6, 7], bᵀAb = 20: x = b/4.
-    const x = conjugateGradients(multiply, Float64Array.of(1, 2), 1e-12, 1);
+    const x = solve(Float64Array.of(1, 2), 1e-12, 1);
     expect(x[0]).toBeCloseTo(0.25, 14);
     expect(x[1]).toBeCloseTo(0.5, 14);
   });
 
   it('stops as soon as ‖r‖ ≤ tolerance·‖b‖: a tolerance of 1 leaves x = 0, and the first residual ‖r₁‖/‖b‖ = 0.25 stops a tolerance of 0.5', () => {
-    expect(Array.from(conjugateGradients(multiply, Float64Array.of(1, 2), 1, 10))).toEqual([0, 0]);
+    expect(Array.from(solve(Float64Array.of(1, 2), 1, 10))).toEqual([0, 0]);
     // r₁ = b − A b/4 = [−0.5, 0.25], ‖r₁‖/‖b‖ = √0.3125/√5 = 0.25: stops after one step under 0.5, goes on under 0.2.
-    const once = conjugateGradients(multiply, Float64Array.of(1, 2), 0.5, 10);
+    const once = solve(Float64Array.of(1, 2), 0.5, 10);
     expect(once[0]).toBeCloseTo(0.25, 14);
     expect(once[1]).toBeCloseTo(0.5, 14);
-    const further = conjugateGradients(multiply, Float64Array.of(1, 2), 0.2, 10);
+    const further = solve(Float64Array.of(1, 2), 0.2, 10);
     expect(further[0]).toBeCloseTo(1 / 11, 12);
   });
 
   it('gives 0 for b = 0, and stops on a direction with pᵀAp ≤ 0 instead of dividing by it', () => {
-    expect(Array.from(conjugateGradients(multiply, new Float64Array(2), 1e-6, 4))).toEqual([0, 0]);
-    const zero = (_: Float64Array, out: Float64Array) => out.fill(0);
-    expect(Array.from(conjugateGradients(zero, Float64Array.of(1, 2), 1e-6, 4))).toEqual([0, 0]);
+    expect(Array.from(solve(new Float64Array(2), 1e-6, 4))).toEqual([0, 0]);
+    const zero = conjugateGradients(new Float64Array(2), Int32Array.of(0, 0, 0), new Int32Array(0), new Float64Array(0), Float64Array.of(1, 2), 1e-6, 4); // A = 0
+    expect(Array.from(zero)).toEqual([0, 0]);
   });
 });
 

@@ -92,18 +92,19 @@ export function noisyLinearImputation(
     }
     rowStart[k + 1] = entries;
   }
-  const solution = sparseConjugateGradients(diagonal, rowStart, column, weight, b, tolerance, 2 * n);
+  const solution = conjugateGradients(diagonal, rowStart, column, weight, b, tolerance, 2 * n);
   for (let k = 0; k < n; k++) out[unknowns[k]] = solution[k] + (sigma > 0 ? sigma * random.gaussian() : 0);
   return out;
 }
 
 /**
- * `conjugateGradients` for A = diag(diagonal) − W, W in compressed rows (row k's entries
- * rowStart[k] … rowStart[k + 1] − 1: column, weight): the same iterates to the last bit, the matrix
- * product, p·Ap and the updates fused into fewer passes over the vectors (ROAD runs it 56 times an image
- * and order, the bulk of the faithfulness curves' time).
+ * x with A x = b for A = diag(diagonal) − W, symmetric positive (semi)definite, W in compressed rows (row k's
+ * entries rowStart[k] … rowStart[k + 1] − 1: column, weight), by conjugate gradients from x = 0 until
+ * ‖r‖₂ ≤ tolerance · ‖b‖₂ or `maxIterations`; b = 0 gives x = 0. The matrix product, p·Ap and the updates are
+ * fused into few passes over the vectors: ROAD runs it 56 times an image and order, the bulk of the
+ * faithfulness curves' time.
  */
-function sparseConjugateGradients(diagonal: Float64Array, rowStart: Int32Array, column: Int32Array, weight: Float64Array, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
+export function conjugateGradients(diagonal: Float64Array, rowStart: Int32Array, column: Int32Array, weight: Float64Array, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
   const n = b.length;
   const x = new Float64Array(n);
   const r = Float64Array.from(b);
@@ -136,35 +137,6 @@ function sparseConjugateGradients(diagonal: Float64Array, rowStart: Int32Array, 
   return x;
 }
 
-/**
- * x with A x = b for a symmetric positive (semi)definite A given as `multiply(v, Av)`, from x = 0, until
- * ‖r‖₂ ≤ tolerance · ‖b‖₂ or `maxIterations`. b = 0 gives x = 0.
- */
-export function conjugateGradients(multiply: (v: Float64Array, out: Float64Array) => void, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
-  const n = b.length;
-  const x = new Float64Array(n);
-  const r = Float64Array.from(b);
-  const p = Float64Array.from(b);
-  const ap = new Float64Array(n);
-  const bNorm = Math.sqrt(dot(b, b));
-  const stop = tolerance * bNorm;
-  let rr = bNorm * bNorm;
-  for (let iteration = 0; iteration < maxIterations && Math.sqrt(rr) > stop; iteration++) {
-    multiply(p, ap);
-    const pap = dot(p, ap);
-    if (!(pap > 0)) break; // a semidefinite direction: nothing more to gain
-    const alpha = rr / pap;
-    for (let k = 0; k < n; k++) {
-      x[k] += alpha * p[k];
-      r[k] -= alpha * ap[k];
-    }
-    const next = dot(r, r);
-    const beta = next / rr;
-    rr = next;
-    for (let k = 0; k < n; k++) p[k] = r[k] + beta * p[k];
-  }
-  return x;
-}
 
 function dot(a: Float64Array, b: Float64Array): number {
   let sum = 0;
