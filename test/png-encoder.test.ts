@@ -211,17 +211,20 @@ describe('zlibCompress (LZ77 + fixed Huffman codes)', () => {
   it('matches up to 258 bytes at a time and codes every length and distance code (runs, and repeats at distances 1 … 32,768)', () => {
     const run = new Uint8Array(1000).fill(7);
     expect(fixedBlockTokens(deflateFixed(run)).tokens).toEqual([{ literal: 7 }, { length: 258, distance: 1 }, { length: 258, distance: 1 }, { length: 258, distance: 1 }, { length: 225, distance: 1 }]);
-    // A 4-byte pattern repeated at each distance code's base and top, with unrelated bytes between.
-    for (const distance of [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 24, 25, 100, 1000, 4096, 4097, 20000, 24577, 32768]) {
-      const data = new Uint8Array(distance + 260);
-      for (let k = 0; k < data.length; k++) data[k] = (k * 7 + (k >> 8) * 13) % 251; // no 3-byte repeat this close
-      const pattern = [251, 252, 253, 254, 255, 250];
-      for (let k = 0; k < data.length - distance; k++) data[k + distance] = data[k]; // the whole tail repeats
+    // Distances of 24 and more: a 6-byte pattern at 0 and again `distance` on, zeros between and after; the
+    // second copy matches the first, zeros and all (20 bytes, to the end), and nothing nearer does.
+    const pattern = [251, 252, 253, 254, 255, 250];
+    for (const distance of [24, 25, 32, 33, 100, 1000, 4096, 4097, 20000, 24577, 32768]) {
+      const data = new Uint8Array(distance + 20);
       data.set(pattern, 0);
       data.set(pattern, distance);
       const tokens = fixedBlockTokens(deflateFixed(data)).tokens;
+      expect(tokens.at(-1)).toEqual({ length: 20, distance });
       expect(Buffer.from(inflateSync(zlibCompress(data))).equals(Buffer.from(data))).toBe(true);
-      expect(tokens.some((t) => 'distance' in t && t.distance === distance)).toBe(true);
+    }
+    for (const distance of [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17]) {
+      const data = Uint8Array.from({ length: distance + 20 }, (_, k) => (k % distance) + 1); // period `distance`, distinct bytes within it
+      expect(fixedBlockTokens(deflateFixed(data)).tokens).toEqual([...Array.from({ length: distance }, (_, k) => ({ literal: k + 1 })), { length: 20, distance }]);
     }
     for (let length = 3; length <= 255; length++) { // distinct bytes 0 … length − 1, then 255, then them again
       const data = Uint8Array.from([...Array.from({ length }, (_, k) => k), 255, ...Array.from({ length }, (_, k) => k)]);
