@@ -11,6 +11,9 @@ import { XcnnError } from '../src/errors.js';
 import { adler32, deflateFixed, zlibCompress } from '../src/render/deflate.js';
 import { crc32, encodeRgbaPng, PNG_SIGNATURE } from '../src/render/png-encoder.js';
 
+/** The properties' (and the large inputs') time limit: seconds here, minutes under StrykerJS's instrumentation on a busy machine (no test asserts a time). */
+const PROPERTY_TIMEOUT = 900_000;
+
 /** A PNG's pixels as pngjs decodes them (always RGBA) and its IHDR colour type. */
 function decode(png: Uint8Array): { width: number; height: number; rgba: Uint8Array; colorType: number } {
   const decoded = PNG.sync.read(Buffer.from(png));
@@ -171,7 +174,7 @@ describe('the checksums', () => {
         expect(crc32(data)).toBe(zlibCrc32(data));
       }),
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it("Adler-32 gives RFC 1950's value for 'Wikipedia' (0x11E60398) and agrees with the trailer zlib writes", () => {
     expect(adler32(new TextEncoder().encode('Wikipedia'))).toBe(0x11e60398);
@@ -182,7 +185,7 @@ describe('the checksums', () => {
       }),
       { numRuns: 50 },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 });
 
 describe('zlibCompress (LZ77 + fixed Huffman codes)', () => {
@@ -197,7 +200,7 @@ describe('zlibCompress (LZ77 + fixed Huffman codes)', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('writes the zlib header 78 01 and the Adler-32 of the data, big-endian, around the block', () => {
     const data = new TextEncoder().encode('Wikipedia');
@@ -230,7 +233,7 @@ describe('zlibCompress (LZ77 + fixed Huffman codes)', () => {
       const data = Uint8Array.from([...Array.from({ length }, (_, k) => k), 255, ...Array.from({ length }, (_, k) => k)]);
       expect(fixedBlockTokens(deflateFixed(data)).tokens.at(-1)).toEqual({ length, distance: length + 1 });
     }
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('does not reach back more than 32,768 bytes (the window): a repeat at 32,769 is literals', () => {
     const pattern = [201, 202, 203, 204, 205];
@@ -256,14 +259,14 @@ describe('zlibCompress (LZ77 + fixed Huffman codes)', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('compresses runs: 100,000 equal bytes take under 1 % of their size (a match is at most 258 bytes, ~15 bits)', () => {
     const data = new Uint8Array(100_000).fill(7);
     const stream = zlibCompress(data);
     expect(stream.length).toBeLessThan(1000);
     expect(Buffer.from(inflateSync(stream)).equals(Buffer.from(data))).toBe(true);
-  });
+  }, PROPERTY_TIMEOUT);
 });
 
 describe('encodeRgbaPng (browser-safe PNG writer)', () => {
@@ -295,7 +298,7 @@ describe('encodeRgbaPng (browser-safe PNG writer)', () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('picks each filter where it alone wins, and the first of equal ones (None on a flat first row)', () => {
     // One grey pixel a row, RGB: the rows' bytes and each filter's result (a = left, b = above).
@@ -360,7 +363,7 @@ describe('encodeRgbaPng (browser-safe PNG writer)', () => {
       }),
       { numRuns: 50 },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('drops alpha by default (colour type 2): the RGB channels come back exactly, alpha as 255', () => {
     fc.assert(
@@ -372,7 +375,7 @@ describe('encodeRgbaPng (browser-safe PNG writer)', () => {
       }),
       { numRuns: 50 },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('reads back a large figure-like image (long runs, matches at distances up to the 32 KiB window)', () => {
     const width = 900;
@@ -384,7 +387,7 @@ describe('encodeRgbaPng (browser-safe PNG writer)', () => {
     const png = encodeRgbaPng(rgba, width, height);
     expect(Buffer.from(decode(png).rgba).equals(Buffer.from(rgba))).toBe(true);
     console.log(`900×300 figure-like image: ${png.length} bytes (raw RGB ${width * height * 3})`);
-  });
+  }, PROPERTY_TIMEOUT);
 
 });
 
