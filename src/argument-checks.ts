@@ -19,9 +19,24 @@ export function checkBytes(what: string, name: string, value: unknown): void {
   if (!(value instanceof Uint8Array)) throw refuse(what, name, 'a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…))', value);
 }
 
+/** Bytes where an ArrayBuffer will do as well: an ArrayBuffer or any view of one (WebAssembly.compile's BufferSource). */
+export function checkBufferSource(what: string, name: string, value: unknown): void {
+  if (!(value instanceof ArrayBuffer || ArrayBuffer.isView(value))) throw refuse(what, name, 'bytes: an ArrayBuffer or a Uint8Array', value);
+}
+
+/** Pixels as bytes: a Uint8Array or a Uint8ClampedArray (a canvas's ImageData.data is one). */
+export function checkPixelBytes(what: string, name: string, value: unknown): void {
+  if (!(value instanceof Uint8Array || value instanceof Uint8ClampedArray)) throw refuse(what, name, 'a Uint8Array or Uint8ClampedArray of pixel bytes (ImageData.data is one)', value);
+}
+
 /** An array (a plain one). */
 export function checkList(what: string, name: string, value: unknown, of: string): void {
   if (!Array.isArray(value)) throw refuse(what, name, `an array of ${of}`, value);
+}
+
+/** A backend's float array: a Float32Array (the wasm backend's, and the reference's by default) or a Float64Array. */
+export function checkFloats(what: string, name: string, value: unknown): void {
+  if (!(value instanceof Float32Array || value instanceof Float64Array)) throw refuse(what, name, "a Float32Array or Float64Array (the backend's allocFloats gives one)", value);
 }
 
 /** Numbers in order: an array or a typed array. */
@@ -139,6 +154,11 @@ export function checkMethod(what: string, name: string, value: unknown, byName =
   if (!isObject(value) || typeof value.explainBatch !== 'function') throw refuse(what, name, byName ? 'an explanation method or its name (methodByName, METHOD_NAMES)' : 'an explanation method (methodByName)', value);
 }
 
+/** An object of one of the package's own classes (what only the package makes, such as a thread pool's parts). */
+export function checkInstance(what: string, name: string, value: unknown, type: { [Symbol.hasInstance](value: unknown): boolean }, kind: string): void {
+  if (!(value instanceof type)) throw refuse(what, name, kind, value);
+}
+
 /** A function to call back. */
 export function checkFunction(what: string, name: string, value: unknown, kind: string): void {
   if (typeof value !== 'function') throw refuse(what, name, kind, value);
@@ -148,6 +168,20 @@ export function checkFunction(what: string, name: string, value: unknown, kind: 
 export function checkSharedKernels(what: string, name: string, value: unknown): void {
   const kernels = isObject(value) && isObject(value.module) && isObject(value.memory) && typeof value.maximumPages === 'number';
   if (!kernels) throw refuse(what, name, "a WasmBackend's shared kernels (its module and memory: backend.shared)", value);
+}
+
+/** A number (any: the function says which it takes, after the kind is right). */
+export function checkNumber(what: string, name: string, value: unknown, kind = 'a number'): void {
+  if (typeof value !== 'number') throw refuse(what, name, kind, value);
+}
+
+/** What a layer offers the network that holds it (model/layer.ts's Layer): its shapes, parameters and passes. */
+const LAYER_FIELDS = { name: 'string', inputShape: 'array', outputShape: 'array', parameterSpecs: 'function', bindParameters: 'function', forward: 'function', backward: 'function' } as const;
+
+/** The layers of a network assembled by hand (new Network): a non-empty array, each with a layer's face. */
+export function checkLayers(what: string, name: string, value: unknown): void {
+  if (!Array.isArray(value) || value.length === 0) throw refuse(what, name, 'a non-empty array of layers (planNetwork and createNetwork build them from a spec)', value);
+  value.forEach((layer, k) => checkFields(what, `${name}[${k}]`, layer, 'a layer: name, shapes, parameterSpecs, forward and backward', LAYER_FIELDS));
 }
 
 /** Text: a name, a path, a spec. */

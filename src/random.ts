@@ -4,12 +4,16 @@
  * checkpoint can save it and a resumed run continues the very same stream. Same seed → same weights,
  * same shuffles, same run, bit for bit.
  */
+import { checkNumber, checkNumbers } from './argument-checks.js';
+import { XcnnError } from './errors.js';
+
 export type RandomState = [number, number, number, number];
 
 export class Random {
   private s: Uint32Array;
 
   constructor(seed: number) {
+    checkNumber('Random', 'seed', seed, 'a number (the seed, a whole number)');
     this.s = new Uint32Array(4);
     let x = seed >>> 0;
     for (let k = 0; k < 4; k++) {
@@ -24,6 +28,8 @@ export class Random {
   }
 
   static fromState(state: RandomState): Random {
+    checkNumbers('Random.fromState', 'state', state);
+    if (state.length !== 4) throw new XcnnError(`Random.fromState: state must hold 4 numbers, as random.state() gives them, not ${state.length}`, { code: 'ERR_BAD_ARGUMENT' });
     const random = new Random(0);
     random.s.set(state);
     return random;

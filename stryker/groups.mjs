@@ -182,7 +182,14 @@ export const MUTATION_GROUPS = {
   },
   memory: {
     mutate: ['src/backend/wasm/arena.ts', 'src/model/workspace.ts'],
-    tests: ['test/wasm-memory.test.ts', 'test/memory-plateau.test.ts', 'test/workspace.test.ts'],
+    tests: ['test/wasm-arena.test.ts', 'test/wasm-memory.test.ts', 'test/memory-plateau.test.ts', 'test/workspace.test.ts'],
+  },
+  // The allocator alone, with its direct tests only (no network, no thread pool): the memory group's plateau
+  // tests cover every arena line and take minutes a mutant on the shared core, so the arena's score is measured
+  // here. A mutant these tests kill the memory group's tests kill too: the score is a lower bound of the group's.
+  arena: {
+    mutate: ['src/backend/wasm/arena.ts'],
+    tests: ['test/wasm-arena.test.ts', 'test/wasm-memory.test.ts'],
   },
   errors: {
     mutate: ['src/errors.ts'],

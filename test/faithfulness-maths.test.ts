@@ -141,6 +141,42 @@ describe('ROAD noisy linear imputation against a dense solve', () => {
     const draws = new Random(3);
     for (let p = 0; p < 30; p++) if (removed[p]) expect(byDefault[p]).toBeCloseTo(clean[p] + 0.01 * draws.gaussian(), 5);
   });
+
+  // [what is wrong, call, message]: each refused before any work, ERR_BAD_ARGUMENT naming the argument and the fix.
+  const image = new Float64Array(6);
+  const removed = Uint8Array.of(0, 1, 0, 0, 1, 0);
+  const sizeRows: Array<[string, () => unknown, string]> = [
+    ['a size of no pixels', () => noisyLinearImputation([], new Uint8Array(0), 0, 3, new Random(1)), 'the size 0 × 3 is not a whole number of pixels each way; give height and width ≥ 1'],
+    ['a negative size (no RangeError from the default out)', () => noisyLinearImputation(image, removed, -2, 3, new Random(1)), 'the size -2 × 3 is not a whole number of pixels each way; give height and width ≥ 1'],
+    ['a fractional size', () => noisyLinearImputation(image, removed, 2, 2.5, new Random(1)), 'the size 2 × 2.5 is not a whole number of pixels each way; give height and width ≥ 1'],
+    ['an image of another size', () => noisyLinearImputation(new Float64Array(5), removed, 2, 3, new Random(1)), 'image has 5 values for 2 × 3; give height × width = 6'],
+    ['a mask of another size', () => noisyLinearImputation(image, new Uint8Array(7), 2, 3, new Random(1)), 'removed has 7 values for 2 × 3; give height × width = 6'],
+    ['options that are no object', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), 0.01 as never), 'options must be an object (sigma and tolerance), not number'],
+    ['a negative σ', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { sigma: -0.01 }), "options.sigma must be a finite number ≥ 0 (the noise's standard deviation; 0.01 by default), not -0.01"],
+    ['a σ of NaN', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { sigma: Number.NaN }), "options.sigma must be a finite number ≥ 0 (the noise's standard deviation; 0.01 by default), not NaN"],
+    ['an infinite σ', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { sigma: Infinity }), "options.sigma must be a finite number ≥ 0 (the noise's standard deviation; 0.01 by default), not Infinity"],
+    ['a σ given as text', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { sigma: '0.1' as never }), "options.sigma must be a finite number ≥ 0 (the noise's standard deviation; 0.01 by default), not 0.1"],
+    ['a negative tolerance', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { tolerance: -1 }), "options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; 0.000001 by default), not -1"],
+    ['a tolerance of NaN', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { tolerance: Number.NaN }), "options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; 0.000001 by default), not NaN"],
+    ['an infinite tolerance', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { tolerance: Infinity }), "options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; 0.000001 by default), not Infinity"],
+    ['an out of integers', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), {}, new Int32Array(6) as never), "out must be a Float32Array or Float64Array (the backend's allocFloats gives one), not Int32Array"],
+    ['an out of another size', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), {}, new Float32Array(4)), 'out has 4 values for 2 × 3; give height × width = 6'],
+  ];
+  it.each(sizeRows)('refuses %s, naming it (ERR_BAD_ARGUMENT)', (_, call, message) => {
+    let error: unknown;
+    try {
+      call();
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(XcnnError);
+    expect([(error as XcnnError).code, (error as XcnnError).message]).toEqual(['ERR_BAD_ARGUMENT', `noisyLinearImputation: ${message}`]);
+  });
+
+  it('takes the edges of the ranges: σ = 0, a tolerance of 0 (it iterates to its limit), a 1 × 1 image', () => {
+    expect(Array.from(noisyLinearImputation([0.5, 0, 1], Uint8Array.of(0, 1, 0), 1, 3, new Random(1), { sigma: 0, tolerance: 0 }))).toEqual([0.5, 0.75, 1]);
+    expect(Array.from(noisyLinearImputation([0.25], new Uint8Array(1), 1, 1, new Random(1)))).toEqual([0.25]);
+  });
 });
 
 describe('conjugate gradients', () => {

@@ -71,6 +71,27 @@ import { Adam } from '../src/train/adam.js';
 import { checkpointSettings, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../src/train/checkpoint-format.js';
 import { saveCheckpoint } from '../src/train/checkpoint.js';
 import { createTrainingState, train } from '../src/train/trainer.js';
+import { Network } from '../src/model/network.js';
+import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { Raster } from '../src/render/raster.js';
+import { encodeRgbaPng } from '../src/render/png-encoder.js';
+import { imagesFromPixels } from '../src/data/dataset.js';
+import { readImageSet, loadDataset, loadTestData } from '../src/data/dataset-files.js';
+import { readIdxFile } from '../src/data/idx-files.js';
+import { readPicture } from '../src/data/picture-files.js';
+import { isImageFolder, loadImageFolder, loadImageFolderTest } from '../src/data/image-folder-files.js';
+import { readModelFile } from '../src/model/model-io.js';
+import { loadModel } from '../src/onnx/load-model.js';
+import { readOnnxNetwork } from '../src/onnx/onnx-import.js';
+import { loadCheckpoint, readCheckpoint } from '../src/train/checkpoint.js';
+import { curveFractions } from '../src/faithfulness/deletion-insertion.js';
+import { noisyLinearImputation } from '../src/faithfulness/road-imputation.js';
+import { pointingGameOutcome } from '../src/faithfulness/pointing-game.js';
+import { paperSpec } from '../src/model/spec.js';
+import { trainingPass } from '../src/model/layer.js';
+import { createWasmBackendFromBytes } from '../src/backend/wasm/wasm-backend.js';
+import { buildSpec, randomSpecs, respelled } from '../src/testing/specs.js';
+import { datasets, images, imageSets, imageShapes, tensors } from '../src/testing/data.js';
 import { errorOf } from './errors.js';
 
 const backend = new ReferenceBackend();
@@ -290,6 +311,76 @@ const MISSING_FIELDS: Array<[string, () => unknown, string]> = [
   ['pictureToInput', () => pictureToInput(new Uint8Array(4), 1, 1, 3, {} as never, new Uint8Array(1), 'p.png'), missing('pictureToInput', 'conversion', 'channels', 'a number', "the model's input size and channels")],
 ];
 
+const PATH = 'a string (a file path)';
+const FOLDER = 'a string (a folder path)';
+const FLOATS = "a Float32Array or Float64Array (the backend's allocFloats gives one)";
+const POOL_ONLY = 'ThreadPool.create(network, threads) makes it: call that instead of the constructor';
+const BACKEND_ONLY = 'createWasmBackendFromBytes or createWasmBackend makes the backend: call it instead of the constructor';
+const LAYER = 'a layer: name, shapes, parameterSpecs, forward and backward';
+
+// [function, call, message] — the constructors, and the functions a probe over every export (of 'xcnn',
+// 'xcnn/core', 'xcnn/testing' and 'xcnn/onnx', with {}, null, a number and a string in every argument) found
+// still failing with a TypeError, another code, or a wrong result.
+const CONSTRUCTORS_AND_THE_REST: Array<[string, () => unknown, string]> = [
+  ['Network', () => new Network({} as never, network.layers), `Network: backend must be ${BACKEND}, not Object`],
+  ['Network', () => new Network(backend, {} as never), 'Network: layers must be a non-empty array of layers (planNetwork and createNetwork build them from a spec), not Object'],
+  ['Network', () => new Network(backend, []), 'Network: layers must be a non-empty array of layers (planNetwork and createNetwork build them from a spec), not Array'],
+  ['Network', () => new Network(backend, [{}] as never), missing('Network', 'layers[0]', 'name', 'a string', LAYER)],
+  ['Network', () => new Network(backend, [network.layers[0], { name: 'relu', inputShape: [2, 3, 3], outputShape: [2, 3, 3], parameterSpecs: () => [], bindParameters: () => undefined, backward: () => null }] as never), missing('Network', 'layers[1]', 'forward', 'a function', LAYER)],
+  ['Network', () => new Network(backend, network.layers, null as never), 'Network: arenas must be an object (params, grads and buffers, each an array of floats or left out), not null'],
+  ['Network', () => new Network(backend, network.layers, { params: [0, 1] as never }), `Network: arenas.params must be ${FLOATS}, not Array`],
+  ['Network', () => new Network(backend, network.layers, {}, {} as never), missing('Network', 'plan', 'layers', 'an array', PLAN_FIELDS)],
+  ['ThreadPool', () => new (ThreadPool as never as new (...args: unknown[]) => unknown)({}), `ThreadPool: network must be ${NETWORK}, not Object`],
+  ['ThreadPool', () => new (ThreadPool as never as new (...args: unknown[]) => unknown)(null), `ThreadPool: network must be ${NETWORK}, not null`],
+  ['ThreadPool', () => new (ThreadPool as never as new (...args: unknown[]) => unknown)(network, {}), missing('ThreadPool', 'optimizer', 'step', 'a number', 'an optimiser: new Adam(network), say')],
+  ['ThreadPool', () => new (ThreadPool as never as new (...args: unknown[]) => unknown)(network, null, {}), `ThreadPool: shard must be a Shard (${POOL_ONLY}), not Object`],
+  ['WasmBackend', () => new (WasmBackend as never as new (...args: unknown[]) => unknown)({}), missing('WasmBackend', 'kernels', 'gemmAPanelFloats', 'a function', `the kernels' exports: ${BACKEND_ONLY}`)],
+  ['WasmBackend', () => new (WasmBackend as never as new (...args: unknown[]) => unknown)(null), `WasmBackend: kernels must be an object (the kernels' exports: ${BACKEND_ONLY}), not null`],
+  ['Random', () => new Random('seed' as never), 'Random: seed must be a number (the seed, a whole number), not string'],
+  ['Random', () => new Random({} as never), 'Random: seed must be a number (the seed, a whole number), not Object'],
+  ['Random.fromState', () => Random.fromState(null as never), `Random.fromState: state must be ${NUMBERS}, not null`],
+  ['Random.fromState', () => Random.fromState([1, 2] as never), 'Random.fromState: state must hold 4 numbers, as random.state() gives them, not 2'],
+  ['Raster', () => new Raster({} as never, 2), 'Raster: width must be a number, not Object'],
+  ['Raster', () => new Raster(2, 2, 'white' as never), `Raster: background must be ${NUMBERS}, not string`],
+  ['ReferenceBackend', () => new ReferenceBackend(null as never), "ReferenceBackend: options must be an object (its options: precision, 'float32' or 'float64'), not null"],
+  ['ReferenceBackend', () => new ReferenceBackend({ precision: 'float16' } as never), `ReferenceBackend: options.precision must be 'float32' or 'float64', not "float16"`],
+  ['readModelFile', () => readModelFile({} as never), `readModelFile: path must be ${PATH}, not Object`],
+  ['loadModel', () => loadModel(null as never, backend), `loadModel: path must be ${PATH}, not null`],
+  ['loadModel', () => loadModel('m.safetensors', 'wasm' as never), `loadModel: backend must be ${BACKEND}, not string`],
+  ['readCheckpoint', () => readCheckpoint(42 as never), `readCheckpoint: path must be ${PATH}, not number`],
+  ['readImageSet', () => readImageSet('images.idx', {} as never), `readImageSet: labelsPath must be ${PATH}, not Object`],
+  ['loadDataset', () => loadDataset(null as never), `loadDataset: dir must be ${FOLDER}, not null`],
+  ['loadTestData', () => loadTestData({} as never), `loadTestData: dir must be ${FOLDER}, not Object`],
+  ['readIdxFile', () => readIdxFile(42 as never), `readIdxFile: path must be ${PATH}, not number`],
+  ['readPicture', () => readPicture(null as never), `readPicture: path must be ${PATH}, not null`],
+  ['isImageFolder', () => isImageFolder({} as never), `isImageFolder: dir must be ${FOLDER}, not Object`],
+  ['loadImageFolder', () => loadImageFolder(42 as never), `loadImageFolder: dir must be ${FOLDER}, not number`],
+  ['loadImageFolder', () => loadImageFolder('digits', 'fast' as never), `loadImageFolder: options must be ${OPTIONS}, not string`],
+  ['loadImageFolderTest', () => loadImageFolderTest('digits', {} as never), missing('loadImageFolderTest', 'conversion', 'channels', 'a number', "the model's input size and channels")],
+  ['readOnnxNetwork', () => readOnnxNetwork(null as never, 'm.onnx'), 'readOnnxNetwork: model must be an object (a decoded ONNX ModelProto: its graph and opset), not null'],
+  ['readOnnxNetwork', () => readOnnxNetwork({}, 42 as never), 'readOnnxNetwork: source must be a string (the file name, for messages), not number'],
+  ['imagesFromPixels', () => imagesFromPixels([0, 0] as never, 1, 1, 2), `imagesFromPixels: pixels must be ${BYTES}, not Array`],
+  ['encodeRgbaPng', () => encodeRgbaPng([0, 0, 0, 255] as never, 1, 1), 'encodeRgbaPng: rgba must be a Uint8Array or Uint8ClampedArray of pixel bytes (ImageData.data is one), not Array'],
+  ['encodeRgbaPng', () => encodeRgbaPng(new Uint8Array(4), '1' as never, 1), 'encodeRgbaPng: width must be a number, not string'],
+  ['encodeRgbaPng', () => encodeRgbaPng(new Uint8Array(4), 1, 1, true as never), 'encodeRgbaPng: options must be an object (alpha), not boolean'],
+  ['curveFractions', () => curveFractions(25, {} as never), 'curveFractions: steps must be a number, not Object'],
+  ['paperSpec', () => paperSpec('10' as never), 'paperSpec: classes must be a number, not string'],
+  ['paperSpec', () => paperSpec(10, {} as never), missing('paperSpec', 'widths', 'conv1Channels', 'a number', 'conv1Channels, conv2Channels and hidden')],
+  ['trainingPass', () => trainingPass(null as never, 0), 'trainingPass: seed must be a number, not null'],
+  ['pointingGameOutcome', () => pointingGameOutcome(new Float32Array(4), 'image' as never, 2, 2), `pointingGameOutcome: image must be ${NUMBERS}, not string`],
+  ['noisyLinearImputation', () => noisyLinearImputation({} as never, new Uint8Array(4), 2, 2, new Random(0)), `noisyLinearImputation: image must be ${NUMBERS}, not Object`],
+  ['noisyLinearImputation', () => noisyLinearImputation([0, 0, 0, 0], null as never, 2, 2, new Random(0)), `noisyLinearImputation: removed must be ${BYTES}, not null`],
+  ['noisyLinearImputation', () => noisyLinearImputation([0, 0, 0, 0], new Uint8Array(4), 2, 2, 'seed' as never), `noisyLinearImputation: random must be ${RANDOM}, not string`],
+  ['imageShapes', () => imageShapes(null as never), `imageShapes: options must be ${OPTIONS}, not null`],
+  ['tensors', () => tensors({} as never), missing('tensors', 'options', 'length', 'a number', 'length, and min, max and precision if wanted')],
+  ['images', () => images(null as never), "images: shape must be an object (height and width, and channels if not 1), not null"],
+  ['imageSets', () => imageSets(42 as never), `imageSets: options must be ${OPTIONS}, not number`],
+  ['datasets', () => datasets('mnist' as never), `datasets: options must be ${OPTIONS}, not string`],
+  ['randomSpecs', () => randomSpecs(null as never), `randomSpecs: options must be ${OPTIONS}, not null`],
+  ['buildSpec', () => buildSpec({} as never, []), missing('buildSpec', 'geometry', 'channels', 'a number', GEOMETRY_FIELDS)],
+  ['respelled', () => respelled({} as never), missing('respelled', 'spec', 'geometry', 'an object', 'as randomSpecs draws it')],
+];
+
 describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {
   it.each(CASES)('%s', (_, call, message) => {
     const error = errorOf(call);
@@ -299,6 +390,18 @@ describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMEN
   it.each(MISSING_FIELDS)('%s refuses an object without the fields it reads', (_, call, message) => {
     const error = errorOf(call);
     expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it.each(CONSTRUCTORS_AND_THE_REST)('%s refuses it too (the constructors, and what the probe found)', (_, call, message) => {
+    const error = errorOf(call);
+    expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it('the async loaders refuse a path or bytes of the wrong kind the same way (loadCheckpoint, createWasmBackendFromBytes)', async () => {
+    await expect(loadCheckpoint({} as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `loadCheckpoint: path must be ${PATH}, not Object` });
+    await expect(loadCheckpoint('c.safetensors', 'ts' as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `loadCheckpoint: backend must be ${BACKEND}, not string` });
+    await expect(createWasmBackendFromBytes('kernels.wasm' as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: 'createWasmBackendFromBytes: bytes must be bytes: an ArrayBuffer or a Uint8Array, not string' });
+    await expect(createWasmBackendFromBytes(new ArrayBuffer(8), null as never)).rejects.toMatchObject({ code: 'ERR_BAD_ARGUMENT', message: `createWasmBackendFromBytes: options must be ${OPTIONS}, not null` });
   });
 
   it('the async ones refuse an object without its fields the same way (train, classifierOf, loadShippedModel)', async () => {

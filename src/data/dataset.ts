@@ -11,7 +11,7 @@
  * This module holds the types and the browser-safe helpers; reading a folder is Node's part, in
  * dataset-files.ts.
  */
-import { checkImageSetKind } from '../argument-checks.js';
+import { checkBytes, checkImageSetKind } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 
@@ -67,6 +67,7 @@ export const FASHION_MNIST_CLASS_NAMES = [
  * mean anything, not its loss or accuracy.
  */
 export function imagesFromPixels(pixels: Uint8Array, count: number, height = 28, width = 28, channels = 1): ImageSet {
+  checkBytes('imagesFromPixels', 'pixels', pixels);
   if (!Number.isSafeInteger(count) || count < 0) throw new XcnnError(`images: count ${count} is not a whole number of images`, { code: 'ERR_BAD_ARGUMENT' });
   const size = channels * height * width;
   if (pixels.length !== count * size) {

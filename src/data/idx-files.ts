@@ -3,6 +3,7 @@
  * starting with gzip's magic is inflated, without trusting its header, before it is parsed.
  */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { checkString } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
 import { MAX_HEADER_LENGTH, MAX_IDX_BYTES, parseIdx, parseIdxHeader, type IdxArray } from './idx.js';
@@ -47,6 +48,7 @@ function gunzipIdx(compressed: Uint8Array, path: string): Uint8Array {
 }
 
 export function readIdxFile(path: string): IdxArray {
+  checkString('readIdxFile', 'path', path, 'a string (a file path)');
   const bytes = readBytes(path);
   return parseIdx(isGzip(bytes) ? gunzipIdx(bytes, path) : bytes, path);
 }

@@ -14,6 +14,7 @@
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, join } from 'node:path';
+import { checkFields, checkOptions, checkString } from '../argument-checks.js';
 import { usageError, XcnnError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
 import { imageSize, MAX_CLASSES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
@@ -51,6 +52,7 @@ export interface LoadedImageFolder {
 
 /** Whether --data names an image folder (class folders) rather than an IDX folder. */
 export function isImageFolder(dir: string): boolean {
+  checkString('isImageFolder', 'dir', dir, 'a string (a folder path)');
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -196,6 +198,8 @@ function conversionFor(files: FolderFile[], options: ImageFolderOptions): InputC
  * its summary (formatFolderSummary gives the line the command line prints).
  */
 export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): LoadedImageFolder {
+  checkString('loadImageFolder', 'dir', dir, 'a string (a folder path)');
+  checkOptions('loadImageFolder', options);
   checkFolder(dir);
   const threads = decodingThreads(options.threads);
   if (options.validationSplit !== undefined) checkSplitFraction(options.validationSplit, '--val-split');
@@ -236,6 +240,9 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}): 
  * model's input: what evaluate, explain and report read from an image folder.
  */
 export function loadImageFolderTest(dir: string, conversion: InputConversion, options: Pick<ImageFolderOptions, 'testSplit' | 'skipBad' | 'maxFiles' | 'onProgress' | 'threads'> = {}): TestData & { summary: FolderSummary } {
+  checkString('loadImageFolderTest', 'dir', dir, 'a string (a folder path)');
+  checkFields('loadImageFolderTest', 'conversion', conversion, "the model's input size and channels", { channels: 'number', height: 'number', width: 'number' });
+  checkOptions('loadImageFolderTest', options);
   checkFolder(dir);
   const threads = decodingThreads(options.threads);
   const listing = listFolder(dir, options);

@@ -3,7 +3,7 @@
  * JavaScript, no native addon), both to RGBA bytes [height, width, 4]. The header is read and checked
  * against the limits before the decoder allocates anything (picture-header.ts).
  */
-import { checkList } from '../argument-checks.js';
+import { checkList, checkString } from '../argument-checks.js';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -68,6 +68,7 @@ export function checkPictureFile(path: string): void {
 
 /** Reads and decodes the picture file at `path`; any problem is one XcnnError naming the file. */
 export function readPicture(path: string): DecodedPicture {
+  checkString('readPicture', 'path', path, 'a string (a file path)');
   const bytes = readUserFile(path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES });
   try {
     return decodePicture(bytes);

@@ -19,7 +19,7 @@
  * The baseline to beat is the same curves under a random order (seeded). All K + 1 perturbed images of
  * a curve, and the four curves of an image, go through the model as one batch.
  */
-import { checkFunction, checkList, checkModel, checkNumbers, checkOptions, checkRandom } from '../argument-checks.js';
+import { checkFunction, checkList, checkModel, checkNumber, checkNumbers, checkOptions, checkRandom } from '../argument-checks.js';
 import { softmaxRow } from '../explain/explanation.js';
 import type { ModelPasses } from '../explain/model-passes.js';
 import { XcnnError } from '../errors.js';
@@ -79,6 +79,8 @@ export function randomOrder(pixels: number, random: Random): Int32Array {
 
 /** The fractions n_k / P of the pixels moved after step k = 0 … K, n_k = min(k·⌈P/K⌉, P). [K + 1] */
 export function curveFractions(pixels: number, steps: number): Float64Array {
+  checkNumber('curveFractions', 'pixels', pixels);
+  checkNumber('curveFractions', 'steps', steps);
   const perStep = Math.ceil(pixels / steps);
   return Float64Array.from({ length: steps + 1 }, (_, k) => Math.min(k * perStep, pixels) / pixels);
 }

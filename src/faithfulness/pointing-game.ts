@@ -13,7 +13,7 @@
  *
  * The hit rate is hits / images.
  */
-import { checkNumbers, checkOptions } from '../argument-checks.js';
+import { checkNumber, checkNumbers, checkOptions } from '../argument-checks.js';
 
 export interface PointingGameOptions {
   inkThreshold: number; // a pixel is ink when its value is above this (0.5)
@@ -26,6 +26,11 @@ export type PointingOutcome = 'hit' | 'miss' | 'flat';
 
 /** Whether a heatmap [height, width] points at the ink of its image [height, width] (values in [0, 1]). */
 export function pointingGameOutcome(heatmap: ArrayLike<number>, image: ArrayLike<number>, height: number, width: number, options: Partial<PointingGameOptions> = {}): PointingOutcome {
+  checkNumbers('pointingGameOutcome', 'heatmap', heatmap);
+  checkNumbers('pointingGameOutcome', 'image', image);
+  checkNumber('pointingGameOutcome', 'height', height);
+  checkNumber('pointingGameOutcome', 'width', width);
+  checkOptions('pointingGameOutcome', options);
   const { inkThreshold, tolerance } = { ...POINTING_GAME_DEFAULTS, ...options };
   let max = -Infinity;
   let min = Infinity;

@@ -19,6 +19,8 @@
  * neighbours exist (the weights are symmetric), so with σ = 0 a ramp whose removed pixels are interior
  * is reproduced exactly.
  */
+import { checkBytes, checkFloats, checkNumber, checkNumbers, checkOptions, checkRandom } from '../argument-checks.js';
+import { XcnnError } from '../errors.js';
 import type { Random } from '../random.js';
 
 export interface RoadImputationOptions {
@@ -40,6 +42,39 @@ const NEIGHBOUR_DY = Int32Array.from(NEIGHBOURS, ([dy]) => dy);
 const NEIGHBOUR_DX = Int32Array.from(NEIGHBOURS, ([, dx]) => dx);
 const NEIGHBOUR_WEIGHT = Float64Array.from(NEIGHBOURS, ([, , w]) => w);
 
+const WHAT = 'noisyLinearImputation';
+
+function refuse(message: string): XcnnError {
+  return new XcnnError(`${WHAT}: ${message}`, { code: 'ERR_BAD_ARGUMENT' });
+}
+
+/**
+ * Each argument's kind, the size, the arrays' lengths against it and the options' ranges, before any work:
+ * a short `removed` would leave pixels neither copied nor imputed, and a negative σ or a NaN tolerance
+ * would give noise or a solve that means nothing.
+ */
+function checkImputationArguments(image: unknown, removed: unknown, height: unknown, width: unknown, random: unknown, options: unknown, out: unknown): void {
+  checkNumbers(WHAT, 'image', image);
+  checkBytes(WHAT, 'removed', removed);
+  checkNumber(WHAT, 'height', height);
+  checkNumber(WHAT, 'width', width);
+  const [h, w] = [height as number, width as number];
+  if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 1 || w < 1) throw refuse(`the size ${h} × ${w} is not a whole number of pixels each way; give height and width ≥ 1`);
+  const pixels = h * w;
+  for (const [name, array] of [['image', image], ['removed', removed]] as const) {
+    const { length } = array as ArrayLike<number>;
+    if (length !== pixels) throw refuse(`${name} has ${length} values for ${h} × ${w}; give height × width = ${pixels}`);
+  }
+  checkRandom(WHAT, 'random', random);
+  checkOptions(WHAT, options, 'sigma and tolerance');
+  const { sigma, tolerance } = { ...ROAD_DEFAULTS, ...(options as Partial<RoadImputationOptions>) };
+  if (typeof sigma !== 'number' || !(sigma >= 0) || sigma === Infinity) throw refuse(`options.sigma must be a finite number ≥ 0 (the noise's standard deviation; ${ROAD_DEFAULTS.sigma} by default), not ${sigma}`);
+  if (typeof tolerance !== 'number' || !(tolerance >= 0) || tolerance === Infinity) throw refuse(`options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; ${ROAD_DEFAULTS.tolerance} by default), not ${tolerance}`);
+  if (out === undefined) return;
+  checkFloats(WHAT, 'out', out);
+  if ((out as Float32Array).length !== pixels) throw refuse(`out has ${(out as Float32Array).length} values for ${h} × ${w}; give height × width = ${pixels}`);
+}
+
 /**
  * Writes into `out` [height, width] the image [height, width] with the pixels where `removed` is 1
  * imputed (noisy linear imputation); the others copied. `random` draws the noise (unused when σ = 0).
@@ -51,8 +86,10 @@ export function noisyLinearImputation(
   width: number,
   random: Random,
   options: Partial<RoadImputationOptions> = {},
-  out: Float32Array | Float64Array = new Float64Array(height * width),
+  out?: Float32Array | Float64Array,
 ): Float32Array | Float64Array {
+  checkImputationArguments(image, removed, height, width, random, options, out);
+  out ??= new Float64Array(height * width); // made after the checks: a negative size would throw a RangeError
   const { sigma, tolerance } = { ...ROAD_DEFAULTS, ...options };
   const pixels = height * width;
   const unknownOf = new Int32Array(pixels).fill(-1); // unknown of pixel p, or −1 when known

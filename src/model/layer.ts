@@ -7,6 +7,7 @@
  * Tensors are flat arrays with their shape written in comments: a batch of N samples of a per-sample
  * shape [C,H,W] is an array of N·C·H·W numbers, NCHW.
  */
+import { checkNumber } from '../argument-checks.js';
 import type { Backend, Floats } from '../backend/backend.js';
 
 /** A learnable tensor: its value and its gradient, both views into the network's parameter arenas. */
@@ -62,6 +63,8 @@ export const EVALUATION: PassMode = { training: false, seed: 0, step: 0, firstSa
 
 /** A training pass on a whole batch (one thread). */
 export function trainingPass(seed: number, step: number): PassMode {
+  checkNumber('trainingPass', 'seed', seed);
+  checkNumber('trainingPass', 'step', step);
   return { training: true, seed, step, firstSample: 0, updateStatistics: true };
 }
 

@@ -30,6 +30,7 @@ export function saveModel(path: string, network: Network, info: ModelInfo, optio
 
 /** Reads a model file's bytes; check them with `decodeModel`. */
 export function readModelFile(path: string): Uint8Array {
+  checkString('readModelFile', 'path', path, 'a string (a file path)');
   return readUserFile(path, { what: 'the model', maxBytes: MAX_MODEL_BYTES, missing: 'no such file (train one with `xcnn train`)', folder: 'is a directory, not a model file' });
 }
 
@@ -38,6 +39,8 @@ export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 /** A safetensors model file from disk (the package's `loadModel`, src/onnx/load-model.ts, reads ONNX too). */
 export function loadModel(path: string, backend: Backend): LoadedModel {
+  checkString('loadModel', 'path', path, 'a string (a file path)');
+  checkBackend('loadModel', 'backend', backend);
   return decodeModel(readModelFile(path), path, backend);
 }
 

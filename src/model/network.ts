@@ -21,7 +21,7 @@ import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, ty
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
 import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
-import { checkBackend, checkGeometryFields, checkModel } from '../argument-checks.js';
+import { checkBackend, checkFloats, checkGeometryFields, checkLayers, checkModel, checkObject, checkPlan } from '../argument-checks.js';
 
 export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
 
@@ -51,6 +51,11 @@ export class Network {
     arenas: NetworkArenas = {},
     plan: NetworkPlan | null = null,
   ) {
+    checkBackend('Network', 'backend', backend);
+    checkLayers('Network', 'layers', layers);
+    checkObject('Network', 'arenas', arenas, 'params, grads and buffers, each an array of floats or left out');
+    for (const name of ['params', 'grads', 'buffers'] as const) if (arenas[name] !== undefined) checkFloats('Network', `arenas.${name}`, arenas[name]);
+    if (plan !== null) checkPlan('Network', 'plan', plan);
     this.plan = plan;
     const specs = layers.flatMap((layer) => layer.parameterSpecs());
     const total = specs.reduce((sum, spec) => sum + product(spec.shape), 0);

@@ -13,7 +13,7 @@
  * Layer names are the kind's prefix and its ordinal among layers of that prefix (conv1, conv2, bn1, fc1, …,
  * and `flatten` for the first flatten), so the paper's network keeps its PyTorch names exactly.
  */
-import { checkGeometryFields, checkList, checkPlan, checkString } from '../argument-checks.js';
+import { checkFields, checkGeometryFields, checkList, checkNumber, checkPlan, checkString } from '../argument-checks.js';
 import { usageError, XcnnError } from '../errors.js';
 import { LAYER_KINDS, type LayerKind, type LayerSpec } from './layer-kinds.js';
 
@@ -38,6 +38,8 @@ export const PAPER_WIDTHS: PaperWidths = { conv1Channels: 32, conv2Channels: 64,
 
 /** The paper's CNN as a spec, at the given widths, ending in one logit per class. */
 export function paperSpec(classes: number, widths: PaperWidths = PAPER_WIDTHS): string {
+  checkNumber('paperSpec', 'classes', classes);
+  checkFields('paperSpec', 'widths', widths, 'conv1Channels, conv2Channels and hidden', { conv1Channels: 'number', conv2Channels: 'number', hidden: 'number' });
   return `conv(${widths.conv1Channels},3) relu maxpool(2) conv(${widths.conv2Channels},3) relu flatten linear(${widths.hidden}) relu linear(${classes})`;
 }
 

@@ -40,7 +40,7 @@
  * else 0 … K−1; an xcnn export's `arch` is taken as the spec when it is the graph's (it keeps the dropout
  * layers the export left out).
  */
-import { checkBackend, checkBytes } from '../argument-checks.js';
+import { checkBackend, checkBytes, checkObject, checkOptions, checkString } from '../argument-checks.js';
 import type { Backend } from '../backend/backend.js';
 import { XcnnError } from '../errors.js';
 import { BATCH_NORM_EPSILON } from '../model/batch-norm.js';
@@ -120,6 +120,9 @@ export function decodeOnnxModel(bytes: Uint8Array, source: string, backend: Back
 
 /** Maps a decoded model's graph to a spec, geometry and weights, or refuses it in one line. */
 export function readOnnxNetwork(model: OnnxModel, source: string, options: ModelLoadOptions = {}): OnnxNetwork {
+  checkObject('readOnnxNetwork', 'model', model, 'a decoded ONNX ModelProto: its graph and opset');
+  checkString('readOnnxNetwork', 'source', source, 'a string (the file name, for messages)');
+  checkOptions('readOnnxNetwork', options);
   const graph = model.graph;
   if (graph === undefined || (graph.node ?? []).length === 0) throw refuse(source, 'the ONNX file has no graph (no nodes): not a model');
   const nodes = graph.node!;

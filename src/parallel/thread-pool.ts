@@ -7,7 +7,7 @@
  * The pool is a TrainStep and a BatchPredictor, so the trainer and `predict` use it as they use one
  * thread. Its Adam state is the optimiser's own (m, v, step), so checkpoints work unchanged.
  */
-import { checkModel } from '../argument-checks.js';
+import { checkInstance, checkList, checkModel, checkOptimizer } from '../argument-checks.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,14 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     private readonly workers: Worker[],
     control: ControlBlock,
   ) {
+    // The constructor is internal, but JavaScript can call it: what only create() makes is refused by name.
+    checkModel('ThreadPool', 'network', network);
+    if (optimizer !== null) checkOptimizer('ThreadPool', 'optimizer', optimizer);
+    const made = 'ThreadPool.create(network, threads) makes it: call that instead of the constructor';
+    checkInstance('ThreadPool', 'shard', shard, Shard, `a Shard (${made})`);
+    checkList('ThreadPool', 'workerGrads', workerGrads, `gradient arrays (${made})`);
+    checkList('ThreadPool', 'workers', workers, `worker threads (${made})`);
+    checkInstance('ThreadPool', 'control', control, ControlBlock, `a ControlBlock (${made})`);
     this.backend = network.backend as WasmBackend;
     this.inputShape = network.inputShape;
     this.outputShape = network.outputShape;

@@ -12,6 +12,7 @@
  * libpng uses. Nearest-neighbour-enlarged figures then become rows of zeros (Up) that LZ77 takes almost
  * for free.
  */
+import { checkNumber, checkOptions, checkPixelBytes } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { zlibCompress } from './deflate.js';
 
@@ -118,6 +119,10 @@ function filteredRows(pixels: Uint8Array, width: number, height: number, bpp: nu
  * `alpha` is set. Returns the file's bytes.
  */
 export function encodeRgbaPng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, options: PngEncodeOptions = {}): Uint8Array {
+  checkPixelBytes('encodeRgbaPng', 'rgba', rgba);
+  checkNumber('encodeRgbaPng', 'width', width);
+  checkNumber('encodeRgbaPng', 'height', height);
+  checkOptions('encodeRgbaPng', options, 'alpha');
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff) {
     throw new XcnnError(`PNG: the size ${width}×${height} is not a positive whole number of pixels each way`, { code: 'ERR_BAD_IMAGE' });
   }

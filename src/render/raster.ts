@@ -3,6 +3,8 @@
  * (filled rectangles, lines, scaled blits). Pixels are row-major RGBA bytes, [height, width, 4], alpha
  * always 255, so the buffer is what pngjs encodes.
  */
+import { checkNumber, checkNumbers } from '../argument-checks.js';
+
 export type Rgb = readonly [r: number, g: number, b: number]; // each 0–255
 
 export const WHITE: Rgb = [255, 255, 255];
@@ -16,6 +18,9 @@ export class Raster {
     readonly height: number,
     background: Rgb = WHITE,
   ) {
+    checkNumber('Raster', 'width', width);
+    checkNumber('Raster', 'height', height);
+    checkNumbers('Raster', 'background', background);
     this.data = new Uint8Array(width * height * 4);
     this.fillRect(0, 0, width, height, background);
   }

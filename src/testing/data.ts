@@ -4,6 +4,7 @@
  * every value is one xcnn accepts, so a property that fails on one is a finding, not a bad input.
  */
 import fc from 'fast-check';
+import { checkFields, checkOptions } from '../argument-checks.js';
 import type { Dataset, ImageSet } from '../data/dataset.js';
 
 /** What a drawn image looks like: its channels and its size range. */
@@ -15,6 +16,7 @@ export interface ImageShapeOptions {
 
 /** An image geometry: C × H × W, within the options' bounds. */
 export function imageShapes(options: ImageShapeOptions = {}): fc.Arbitrary<{ channels: number; height: number; width: number }> {
+  checkOptions('imageShapes', options);
   const channels = Array.isArray(options.channels) ? fc.constantFrom(...options.channels) : fc.constant(options.channels ?? 1);
   const size = fc.integer({ min: options.minSize ?? 1, max: options.maxSize ?? 12 });
   return fc.record({ channels, height: size, width: size });
@@ -29,6 +31,7 @@ export interface TensorOptions {
 
 /** A tensor of `length` finite values in [min, max] (no NaN, no infinity). */
 export function tensors(options: TensorOptions): fc.Arbitrary<Float32Array | Float64Array> {
+  checkFields('tensors', 'options', options, 'length, and min, max and precision if wanted', { length: 'number' });
   const min = options.min ?? -1;
   const max = options.max ?? 1;
   if (options.precision === 'float64') {
@@ -39,6 +42,7 @@ export function tensors(options: TensorOptions): fc.Arbitrary<Float32Array | Flo
 
 /** One image's bytes [C, H, W] for a given geometry, 0 = background, 255 = ink. */
 export function images(shape: { channels?: number; height: number; width: number }): fc.Arbitrary<Uint8Array> {
+  checkFields('images', 'shape', shape, 'height and width, and channels if not 1', { height: 'number', width: 'number' });
   const length = (shape.channels ?? 1) * shape.height * shape.width;
   return fc.uint8Array({ minLength: length, maxLength: length });
 }
@@ -51,6 +55,7 @@ export interface ImageSetOptions extends ImageShapeOptions {
 
 /** A labelled image set: count images of one geometry, a label each below `classes`. */
 export function imageSets(options: ImageSetOptions = {}): fc.Arbitrary<ImageSet> {
+  checkOptions('imageSets', options);
   const classes = options.classes ?? 3;
   return fc
     .record({ shape: imageShapes(options), count: fc.integer({ min: options.minCount ?? 1, max: options.maxCount ?? 8 }) })
@@ -63,6 +68,7 @@ export function imageSets(options: ImageSetOptions = {}): fc.Arbitrary<ImageSet>
  * would, so class counts and per-class metrics have something to count.
  */
 export function datasets(options: ImageSetOptions = {}): fc.Arbitrary<Dataset> {
+  checkOptions('datasets', options);
   const classes = options.classes ?? 3;
   const minCount = Math.max(options.minCount ?? 1, classes);
   return fc

@@ -10,6 +10,7 @@
  * fc1, …, and `flatten` for the first flatten), and the canonical text (arguments at their defaults left out).
  */
 import fc from 'fast-check';
+import { checkFields, checkGeometryFields, checkList, checkOptions } from '../argument-checks.js';
 import type { LayerKind, NetworkGeometry } from '../model/spec.js';
 
 export interface ExpectedLayer {
@@ -62,6 +63,7 @@ export const convOut = (size: number, kernel: number, stride: number, padding: n
 export const poolOut = (size: number, kernel: number, stride: number) => Math.floor((size - kernel) / stride) + 1;
 
 export function randomSpecs(options: SpecOptions = {}): fc.Arbitrary<RandomSpec> {
+  checkOptions('randomSpecs', options);
   const maxSize = options.maxSize ?? 12;
   const maxChannels = options.maxChannels ?? 3;
   const draw = fc.record({ kind: fc.nat(), a: fc.nat(), b: fc.nat(), c: fc.nat(), d: fc.nat() });
@@ -77,6 +79,9 @@ export function randomSpecs(options: SpecOptions = {}): fc.Arbitrary<RandomSpec>
 }
 
 export function buildSpec(geometry: NetworkGeometry, draws: Draw[], options: SpecOptions = {}): RandomSpec {
+  checkGeometryFields('buildSpec', 'geometry', geometry);
+  checkList('buildSpec', 'draws', draws, 'layer draws');
+  checkOptions('buildSpec', options);
   const kinds = options.kinds ?? ALL_KINDS;
   const maxChannels = options.maxChannels ?? 3;
   const maxKernel = options.maxKernel ?? 4;
@@ -171,6 +176,7 @@ export function buildSpec(geometry: NetworkGeometry, draws: Draw[], options: Spe
  * parenthesis, and around every argument, comma and '='.
  */
 export function respelled(spec: RandomSpec): fc.Arbitrary<string> {
+  checkFields('respelled', 'spec', spec, 'as randomSpecs draws it', { geometry: 'object', layers: 'array' });
   const space = fc.constantFrom('', ' ', '  ', '\t', '\n', ' \t ');
   const someSpace = fc.constantFrom(' ', '\t', '\n', '  \n\t');
   const casing = (word: string) => fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) => [...word].map((ch, k) => (upper[k] ? ch.toUpperCase() : ch)).join(''));

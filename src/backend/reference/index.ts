@@ -4,6 +4,7 @@
  * so finite-difference gradient checks are sharp.
  */
 import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, Floats, LayerGradients, Pool2dShape } from '../backend.js';
+import { checkOptions } from '../../argument-checks.js';
 import { XcnnError } from '../../errors.js';
 import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { adamUpdate } from './adam.js';
@@ -23,6 +24,10 @@ export class ReferenceBackend implements Backend {
   private batchCapacity = 1;
 
   constructor(options: { precision?: 'float32' | 'float64' } = {}) {
+    checkOptions('ReferenceBackend', options, "its options: precision, 'float32' or 'float64'");
+    if (options.precision !== undefined && options.precision !== 'float32' && options.precision !== 'float64') {
+      throw new XcnnError(`ReferenceBackend: options.precision must be 'float32' or 'float64', not ${JSON.stringify(options.precision)}`, { code: 'ERR_BAD_ARGUMENT' });
+    }
     this.precision = options.precision ?? 'float32';
   }
 

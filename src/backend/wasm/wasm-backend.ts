@@ -28,7 +28,7 @@
  * This file uses no Node-only API: a browser can create the backend from fetched bytes with
  * createWasmBackendFromBytes. In Node, src/backend/wasm/node.ts reads the bytes from disk.
  */
-import { checkSharedKernels } from '../../argument-checks.js';
+import { checkBufferSource, checkFields, checkInstance, checkOptions, checkSharedKernels } from '../../argument-checks.js';
 import { XcnnError } from '../../errors.js';
 import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
@@ -71,6 +71,8 @@ export async function createWasmBackendFromBytes(
   bytes: ArrayBuffer | ArrayBufferView,
   options: WasmBackendOptions & { build?: KernelBuild } = {},
 ): Promise<WasmBackend> {
+  checkBufferSource('createWasmBackendFromBytes', 'bytes', bytes);
+  checkOptions('createWasmBackendFromBytes', options);
   const maximumPages = Math.min(
     MODULE_MAXIMUM_PAGES,
     Math.max(INITIAL_PAGES, Math.floor((options.maximumBytes ?? MODULE_MAXIMUM_PAGES * WASM_PAGE_BYTES) / WASM_PAGE_BYTES)),
@@ -111,6 +113,11 @@ export class WasmBackend implements Backend {
     /** The module and memory, for worker threads that attach to this backend's arena. */
     shared: SharedKernels,
   ) {
+    // Internal, but JavaScript can call it: refuse what only the factories make, naming them.
+    const made = 'createWasmBackendFromBytes or createWasmBackend makes the backend: call it instead of the constructor';
+    checkFields('WasmBackend', 'kernels', kernels, `the kernels' exports: ${made}`, { gemmAPanelFloats: 'function', gemmWorkspace: 'function', heapBase: 'function' });
+    checkInstance('WasmBackend', 'arena', arena, WasmArena, `a WasmArena (${made})`);
+    checkSharedKernels('WasmBackend', 'shared', shared);
     this.sharedKernels = shared;
     // This thread's own GEMM scratch: panels and edge tile (module globals are per instance).
     const [aPanel, bPanel, edgeTile] = [kernels.gemmAPanelFloats(), kernels.gemmBPanelFloats(), kernels.gemmEdgeTileFloats()].map((floats) => arena.allocate(floats * 4));

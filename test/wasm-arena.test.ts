@@ -1,0 +1,231 @@
+/**
+ * The wasm backend's block allocator (src/backend/wasm/arena.ts) on a shared WebAssembly memory of its own, no
+ * kernels: its layout (header, 16-byte block headers, 16-byte-aligned payloads), its size classes and their
+ * inverse, reuse of freed blocks by class and zero-filling, growth by half again, the maximum, the shared batch
+ * capacity, two handles on one memory, and the refusals. Expected addresses are worked out from the layout the
+ * module's comment gives: header at heapBase rounded up to 16, (4 + 208) words long; blocks from `base` on.
+ */
+import { describe, expect, it } from 'vitest';
+import { sizeClass, WasmArena } from '../src/backend/wasm/arena.js';
+import { WASM_PAGE_BYTES } from '../src/backend/wasm/kernels.js';
+import { XcnnError } from '../src/errors.js';
+
+const HEADER_BYTES = (4 + 16 + 24 * 8) * 4; // top, lock, used, batch capacity, then 208 free-list heads
+const BLOCK_HEADER = 16;
+
+/** A fresh arena over `initial` pages of a shared memory that may grow to `maximum` pages, its static data `heapBase` bytes. */
+function arenaOf(heapBase = 1000, initial = 1, maximum = 8): { arena: WasmArena; memory: WebAssembly.Memory; base: number } {
+  const memory = new WebAssembly.Memory({ initial, maximum, shared: true });
+  const base = Math.ceil((Math.ceil(heapBase / 16) * 16 + HEADER_BYTES) / 16) * 16;
+  return { arena: WasmArena.create(memory, heapBase, maximum), memory, base };
+}
+
+/** The XcnnError `run` throws: its code and message. */
+function refusal(run: () => unknown): [string | undefined, string] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(XcnnError);
+    return [(error as XcnnError).code, (error as Error).message];
+  }
+  return [undefined, 'accepted'];
+}
+
+describe('WasmArena', () => {
+  it('puts its header after the static data and its first block after the header, both 16-byte aligned', () => {
+    for (const heapBase of [0, 1, 15, 16, 17, 1000]) {
+      const { arena, base } = arenaOf(heapBase);
+      expect(arena.base).toBe(base);
+      expect(arena.stats()).toEqual({ usedBytes: 0, highWaterBytes: 0, reservedBytes: WASM_PAGE_BYTES, maximumBytes: 8 * WASM_PAGE_BYTES });
+    }
+    expect(arenaOf(0).base).toBe(HEADER_BYTES); // 848, a multiple of 16
+    expect(arenaOf(1).base).toBe(16 + HEADER_BYTES);
+  });
+
+  it('cuts blocks from the top in order: each a 16-byte header then the payload, rounded to its class', () => {
+    const { arena, base } = arenaOf();
+    const a = arena.allocFloats(1); // 4 bytes → class 0, 16 bytes
+    const b = arena.allocInts(5); // 20 bytes → 32
+    const c = arena.allocFloats(72); // 288 bytes → 288 (17 · 16 → m = 9, s = 1: 9 · 2 · 16)
+    const d = arena.allocFloats(73); // 292 bytes → 19 units → m = 10, s = 1: 320
+    // Blocks [base, +32), [+32, +80), [+80, +384), [+384, +720): each payload 16 bytes after its block's start.
+    expect([a.byteOffset, b.byteOffset, c.byteOffset, d.byteOffset]).toEqual([base + 16, base + 48, base + 96, base + 400]);
+    expect([a.length, b.length, c.length, d.length]).toEqual([1, 5, 72, 73]);
+    expect(a).toBeInstanceOf(Float32Array);
+    expect(b).toBeInstanceOf(Int32Array);
+    const blocks = 32 + 48 + 304 + 336;
+    expect(arena.stats()).toMatchObject({ usedBytes: blocks, highWaterBytes: blocks });
+  });
+
+  it('writes each block header as [class, LIVE, payload address, 0] and a freed one as [class, FREE, payload, next free]', () => {
+    const { arena, memory } = arenaOf();
+    const words = () => new Uint32Array(memory.buffer);
+    const first = arena.allocFloats(100); // 400 bytes: 25 units → m = 13, s = 1 → class 16 + 4 = 20
+    const second = arena.allocFloats(100);
+    const header = (view: Float32Array) => Array.from(words().subarray((view.byteOffset - BLOCK_HEADER) / 4, view.byteOffset / 4));
+    expect(header(first)).toEqual([20, 0x4c495645, first.byteOffset, 0]);
+    arena.free(first);
+    expect(header(first)).toEqual([20, 0x46524545, first.byteOffset, 0]);
+    arena.free(second);
+    expect(header(second)).toEqual([20, 0x46524545, second.byteOffset, first.byteOffset - BLOCK_HEADER]);
+    expect(sizeClass(400)).toEqual({ index: 20, blockBytes: 416 });
+  });
+
+  it('hands freed blocks back last in, first out, within their class only, zero-filled, without moving the top', () => {
+    const { arena, memory } = arenaOf();
+    const small = arena.allocFloats(4).fill(1); // 16 bytes, class 0
+    const [x, y] = [arena.allocFloats(104).fill(2), arena.allocFloats(104).fill(3)]; // 416 bytes: class 20, whole blocks
+    const { highWaterBytes } = arena.stats();
+    arena.free(x);
+    arena.free(y);
+    arena.free(small);
+    expect(arena.stats().usedBytes).toBe(0);
+    const again = [arena.allocFloats(97), arena.allocFloats(104), arena.allocFloats(3)]; // 388, 416 bytes: class 20; 12 bytes: class 0
+    expect(again.map((view) => view.byteOffset)).toEqual([y.byteOffset, x.byteOffset, small.byteOffset]);
+    expect(again.every((view) => view.every((v) => v === 0))).toBe(true);
+    // Cleared up to the request rounded to 16 bytes (400 of the block's 416): the unused tail is never touched.
+    expect(Array.from(new Float32Array(memory.buffer, y.byteOffset + 388, 7))).toEqual([0, 0, 0, 3, 3, 3, 3]);
+    expect(arena.stats()).toEqual({ usedBytes: 32 + 2 * 432, highWaterBytes, reservedBytes: WASM_PAGE_BYTES, maximumBytes: 8 * WASM_PAGE_BYTES });
+    const fresh = arena.allocFloats(100); // the list is empty again: from the top
+    expect(fresh.byteOffset).toBe(arena.base + highWaterBytes + BLOCK_HEADER);
+    expect(arena.stats().highWaterBytes).toBe(highWaterBytes + 432);
+  });
+
+  it('gives a zero-length request no block: the base, freed for nothing', () => {
+    const { arena, base } = arenaOf();
+    const none = arena.allocFloats(0);
+    const noInts = arena.allocInts(0);
+    expect([none.length, none.byteOffset, noInts.length, noInts.byteOffset]).toEqual([0, base, 0, base]);
+    arena.free(none);
+    arena.free(noInts);
+    expect(arena.stats()).toMatchObject({ usedBytes: 0, highWaterBytes: 0 });
+  });
+
+  it('grows the memory by half again at least, or to what a request needs, and never past the maximum', () => {
+    const { arena, memory, base } = arenaOf(0, 4, 12);
+    expect(base).toBe(848);
+    const pages = () => memory.buffer.byteLength / WASM_PAGE_BYTES;
+    // Requests of exact class sizes, so each block ends where the sum says: [bytes, end of its block, pages after].
+    const steps: Array<[number, number, number]> = [
+      [196_608, 848 + 16 + 196_608, 4], // 197,472: inside the 4 pages
+      [65_536, 197_472 + 65_552, 6], // 263,024 needs 5 pages; half again is 6
+      [327_680, 263_024 + 327_696, 10], // 590,720 needs 10; half again would be 9
+      [65_536, 590_720 + 65_552, 12], // 656,272 needs 11; half again, 15, is capped at the maximum, 12
+      [65_536, 656_272 + 65_552, 12], // 721,824 fits the 12
+    ];
+    const first = arena.allocate(steps[0][0]);
+    new Uint8Array(memory.buffer, first, 4).set([1, 2, 3, 4]);
+    const view = new Uint8Array(memory.buffer, first, 4);
+    expect(pages()).toBe(4);
+    for (const [bytes, end, after] of steps.slice(1)) {
+      arena.allocate(bytes);
+      expect([end, base + arena.stats().highWaterBytes, pages()]).toEqual([end, end, after]);
+    }
+    expect(Array.from(view)).toEqual([1, 2, 3, 4]); // a view from before the growth reads the same bytes
+    expect(arena.stats().reservedBytes).toBe(12 * WASM_PAGE_BYTES);
+    expect(refusal(() => arena.allocate(65_536))[0]).toBe('ERR_OUT_OF_MEMORY'); // 787,376 > 786,432
+    expect(pages()).toBe(12);
+  });
+
+  it('refuses a request past the maximum with ERR_OUT_OF_MEMORY, moving nothing, and serves the next one that fits', () => {
+    const { arena, base } = arenaOf(0, 1, 2);
+    const limit = 2 * WASM_PAGE_BYTES;
+    const full = (needed: number) => ['ERR_OUT_OF_MEMORY', `the wasm backend's memory is full: ${needed} bytes needed, ${limit} available; dispose() the networks you no longer use, use a smaller batch, or create the backend with a larger maximumBytes`];
+    expect(refusal(() => arena.allocFloats(limit / 4 + 1))).toEqual(full(limit + 4)); // more than the whole memory
+    const bytes = limit - base; // fits the memory but not after the header and the block header
+    const { blockBytes } = sizeClass(bytes);
+    expect(refusal(() => arena.allocate(bytes))).toEqual(full(base + BLOCK_HEADER + blockBytes));
+    expect(arena.stats()).toMatchObject({ usedBytes: 0, highWaterBytes: 0 });
+    const fits = arena.allocate(limit - base - BLOCK_HEADER - 16 * 1024); // 16 KiB short: its class still fits
+    expect(fits).toBe(base + BLOCK_HEADER);
+  });
+
+  it('takes a block that ends exactly at the maximum, and refuses one more byte', () => {
+    const { arena, base } = arenaOf(3232, 1, 1); // header at 3,232, base 4,080: 61,456 bytes left in the page
+    expect(base).toBe(4080);
+    expect(sizeClass(61_440).blockBytes).toBe(61_440); // 3,840 units: 15 · 2⁸
+    expect(arena.allocate(61_440)).toBe(4096);
+    expect(arena.stats().highWaterBytes).toBe(WASM_PAGE_BYTES - base);
+    expect(refusal(() => arena.allocate(1))[1]).toMatch(/^the wasm backend's memory is full: 65568 bytes needed, 65536 available/);
+  });
+
+  it('keeps the largest batch capacity asked for, shared by every handle on the memory', () => {
+    const { arena, memory } = arenaOf(64);
+    expect(arena.growBatchCapacity(0)).toBe(0);
+    expect(arena.growBatchCapacity(32)).toBe(32);
+    expect(arena.growBatchCapacity(8)).toBe(32);
+    expect(arena.growBatchCapacity(32)).toBe(32);
+    const other = WasmArena.attach(memory, 64, 8);
+    expect(other.growBatchCapacity(1)).toBe(32);
+    expect(other.growBatchCapacity(300)).toBe(300);
+    expect(arena.growBatchCapacity(2)).toBe(300);
+  });
+
+  it('lets a second handle on the same memory see, reuse and free the first one\'s blocks (a worker thread\'s view)', () => {
+    const { arena, memory } = arenaOf(64);
+    const mine = arena.allocFloats(50).fill(4);
+    const other = WasmArena.attach(memory, 64, 8);
+    expect(other.base).toBe(arena.base);
+    expect(other.stats()).toEqual(arena.stats());
+    expect(Array.from(other.viewFloats(mine.byteOffset, 3))).toEqual([4, 4, 4]);
+    expect(other.viewInts(mine.byteOffset, 2)).toBeInstanceOf(Int32Array);
+    const theirs = other.allocFloats(50); // from the shared top, after mine
+    expect(theirs.byteOffset).toBe(mine.byteOffset + 208 + BLOCK_HEADER);
+    other.free(mine); // freed by the other handle, reused by this one
+    expect(arena.allocFloats(50).byteOffset).toBe(mine.byteOffset);
+    expect(arena.stats().usedBytes).toBe(2 * (208 + BLOCK_HEADER));
+  });
+
+  it('owns the arrays inside its blocks (subarrays too) and nothing else', () => {
+    const { arena, memory } = arenaOf();
+    const view = arena.allocFloats(8);
+    expect(arena.owns(view)).toBe(true);
+    expect(arena.owns(view.subarray(2, 4))).toBe(true);
+    expect(arena.owns(new Float32Array(8))).toBe(false);
+    expect(arena.owns(new Float32Array(memory.buffer, 0, 4))).toBe(false); // the static data and header: below base
+    expect(arena.owns(new Float32Array(memory.buffer, view.byteOffset + 32, 4))).toBe(false); // past the top
+    expect(arena.owns(new Float32Array(memory.buffer, view.byteOffset, 8))).toBe(true); // a new view object over the same bytes
+  });
+
+  it('refuses to free what it did not hand out, twice, a subarray, or more bytes than the block holds', () => {
+    const { arena } = arenaOf();
+    const view = arena.allocFloats(8); // 32 bytes
+    const nothing = (address: number) => ['ERR_BAD_ARGUMENT', `wasm arena: nothing allocated starts at byte ${address} (freed already, or a subarray); free the array allocFloats returned, once`];
+    expect(refusal(() => arena.free(new Float32Array(4)))).toEqual(['ERR_BAD_ARGUMENT', "wasm arena: the array to free is not in this backend's memory"]);
+    expect(refusal(() => arena.free(view.subarray(4)))).toEqual(nothing(view.byteOffset + 16));
+    expect(refusal(() => arena.free(view.subarray(1)))).toEqual(nothing(view.byteOffset + 4)); // not even aligned
+    expect(refusal(() => arena.freeBlock(view.byteOffset, 33))).toEqual(['ERR_BAD_ARGUMENT', `wasm arena: 33 bytes to free at byte ${view.byteOffset}, but its block holds 32`]);
+    expect(refusal(() => arena.freeBlock(arena.base, 16))).toEqual(nothing(arena.base)); // its block would start below base
+    expect(refusal(() => arena.freeBlock(view.byteOffset + 32 + 16, 16))).toEqual(nothing(view.byteOffset + 48)); // at the top
+    arena.freeBlock(view.byteOffset, 32);
+    expect(refusal(() => arena.free(view))).toEqual(nothing(view.byteOffset));
+    expect(arena.stats().usedBytes).toBe(0);
+  });
+
+  it('refuses a length that is not a whole number ≥ 0, and a view outside its allocations', () => {
+    const { arena } = arenaOf();
+    const view = arena.allocFloats(4);
+    for (const length of [-1, 1.5, Number.NaN, 2 ** 53]) {
+      expect(refusal(() => arena.allocFloats(length))).toEqual(['ERR_BAD_ARGUMENT', `allocFloats: length must be a non-negative integer, got ${length}`]);
+      expect(refusal(() => arena.allocInts(length))).toEqual(['ERR_BAD_ARGUMENT', `allocInts: length must be a non-negative integer, got ${length}`]);
+    }
+    const top = view.byteOffset + 16;
+    expect(Array.from(arena.viewFloats(view.byteOffset, 4))).toEqual([0, 0, 0, 0]); // up to the top exactly
+    expect(arena.viewFloats(arena.base, 0).length).toBe(0);
+    expect(refusal(() => arena.viewFloats(view.byteOffset, 5))).toEqual(['ERR_BAD_ARGUMENT', `wasm arena: [${view.byteOffset}, ${top + 4}) is not inside the arena's allocations`]);
+    expect(refusal(() => arena.viewInts(arena.base - 4, 1))).toEqual(['ERR_BAD_ARGUMENT', `wasm arena: [${arena.base - 4}, ${arena.base}) is not inside the arena's allocations`]);
+    expect(refusal(() => arena.viewInts(0.5, 1))).toEqual(['ERR_BAD_ARGUMENT', "wasm arena: [0.5, 4.5) is not inside the arena's allocations"]);
+  });
+});
+
+describe('sizeClass', () => {
+  it('is exact up to 256 bytes in 16-byte steps, then 8 classes per doubling: worked examples', () => {
+    // [bytes, class, block bytes]: u = ⌈bytes/16⌉; u ≤ 16 → class u − 1; else u rounded up to m·2^s, m in 9 … 16.
+    const table: Array<[number, number, number]> = [
+      [1, 0, 16], [16, 0, 16], [17, 1, 32], [256, 15, 256], [257, 16, 288], [288, 16, 288], [289, 17, 320],
+      [512, 23, 512], [513, 24, 576], [1024, 31, 1024], [1025, 32, 1152], [4096, 47, 4096], [2 ** 32, 207, 2 ** 32],
+    ];
+    for (const [bytes, index, blockBytes] of table) expect([bytes, sizeClass(bytes)]).toEqual([bytes, { index, blockBytes }]);
+    expect(sizeClass(0)).toEqual({ index: 0, blockBytes: 16 }); // at least one unit
+  });
+});
