@@ -193,6 +193,7 @@ describe('explanation methods on the pool', () => {
     ['layer-cam', {}],
     ['hires-cam', {}],
     ['eigen-cam', {}],
+    ['guided-grad-cam', {}],
   ];
 
   it.each(methods)('%s gives the same maps, logits and gaps on 2 threads as on 1', async (name, options) => {

@@ -80,8 +80,8 @@ const forUnsignedFigures: FlagRule[] = [
 /** The methods whose passes (perturbations, noise samples, IG steps, Score-CAM's masks) the pool shares out. */
 const MANY_PASS_METHODS = ['score-cam', 'smoothgrad', 'integrated-gradients', 'occlusion', 'kernel-shap', 'lime'];
 
-/** The CAM methods whose one pass a batch the pool splits (cam-rules.ts): worth it from a few hundred images on. */
-const CAM_PASS_METHODS = CAM_RULES.map((rule) => rule.name);
+/** The CAM methods whose one pass a batch the pool splits (cam-rules.ts; Guided Grad-CAM's two): worth it from a few hundred images on. */
+const CAM_PASS_METHODS = [...CAM_RULES.map((rule) => rule.name), 'guided-grad-cam'];
 
 const LIST_LAYERS_READS = ['list-layers', 'model', 'arch', 'input', 'backend', 'threads', 'help'];
 const listLayersAlone: FlagRule = {

@@ -8,8 +8,11 @@ import type { CamRule } from './model-passes.js';
 import { gradCamMap, gradCamPlusPlusMap, hiResCamMap, layerCamMap, xGradCamMap } from './methods/cam.js';
 import { EIGEN_CAM_RULE } from './methods/eigen-cam.js';
 
+/** Grad-CAM's rule (Guided Grad-CAM's CAM factor reads it too). */
+export const GRAD_CAM_RULE: CamRule = { name: 'grad-cam', combine: gradCamMap, gradients: true };
+
 export const CAM_RULES: readonly CamRule[] = [
-  { name: 'grad-cam', combine: gradCamMap, gradients: true },
+  GRAD_CAM_RULE,
   { name: 'grad-cam++', combine: gradCamPlusPlusMap, gradients: true },
   { name: 'xgrad-cam', combine: xGradCamMap, gradients: true },
   { name: 'layer-cam', combine: layerCamMap, gradients: true },
