@@ -16,7 +16,8 @@
  * with an even split the serial part is about main − (CPU − main) / (T − 1). XCNN_BENCH_FAITHFULNESS_N=500 runs
  * the faithfulness rows on 500 images (and the check on 100) instead of extrapolating.
  * XCNN_BENCH_EXPLAIN_METHODS=lime,kernel-shap times only those methods' rows (no Grad-CAM, faithfulness or
- * commands): a before/after comparison of a few methods in a minute.
+ * commands): a before/after comparison of a few methods in a minute; XCNN_BENCH_EXPLAIN_IMAGES=N times each of
+ * them on N images instead of its own count below (the CPU times are in 10 ms ticks: give enough work).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -120,7 +121,7 @@ export const explainGroup: BenchGroup = {
       }
       // Each method on its images.
       for (const name of only ?? METHOD_NAMES) {
-        const images = METHOD_IMAGES[name] ?? CHEAP_METHOD_IMAGES;
+        const images = Number(process.env.XCNN_BENCH_EXPLAIN_IMAGES ?? 0) || (METHOD_IMAGES[name] ?? CHEAP_METHOD_IMAGES);
         const set = takeFirst(test, images);
         for (const t of counts) {
           const passes = t > 1 ? pool! : undefined;
