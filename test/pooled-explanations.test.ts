@@ -26,6 +26,7 @@ import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { randomSpecs } from '../src/testing/specs.js';
 import { cliWorkspace } from './fixtures/cli.js';
+import { loadClassifier } from '../src/classifier-node.js';
 
 const mnist = loadDataset();
 const pools: ThreadPool[] = [];
@@ -243,6 +244,28 @@ describe('explanations for targets on the pool (the report\'s class means and co
       const pooled = explainForTargets(network, mnist.test, methodByName(name, options), indices, targets, { passes: pool });
       expect([...pooled.targets]).toEqual(targets);
       expect(bytes(pooled.heatmaps)).toBe(bytes(serial.heatmaps));
+    }
+  });
+});
+
+describe('the facade on threads (loadClassifier: xcnn explain and xcnn report)', () => {
+  it('explains with the CAM family and LIME on 2 threads as on 1, and the report\'s class summaries too', async () => {
+    const [one, two] = [await loadClassifier({ threads: 1 }), await loadClassifier({ threads: 2 })];
+    try {
+      expect([one.info.threads, two.info.threads]).toEqual([1, 2]);
+      const images = { data: mnist.test.images.slice(0, 6 * 784), shape: [6, 1, 28, 28] };
+      const methods = [['grad-cam++', {}], ['eigen-cam', {}], ['guided-grad-cam', {}], ['lime', { samples: 24, patch: 7 }]] as const;
+      for (const [method, settings] of methods) {
+        const [a, b] = [await one.explain(images, { method, ...settings }), await two.explain(images, { method, ...settings })];
+        expect(b.map((e) => bytes(e.map)), method).toEqual(a.map((e) => bytes(e.map)));
+        expect(b.map((e) => e.targetClass)).toEqual(a.map((e) => e.targetClass));
+      }
+      const set = takeFirst(mnist.test, 40);
+      const options = { method: 'layer-cam', classImages: 2, cells: 3, perCell: 1 } as const;
+      const [x, y] = [await one.explainClasses(set, options), await two.explainClasses(set, options)];
+      expect(JSON.stringify(y, (_, v) => (ArrayBuffer.isView(v) ? bytes(v as Float32Array) : v))).toBe(JSON.stringify(x, (_, v) => (ArrayBuffer.isView(v) ? bytes(v as Float32Array) : v)));
+    } finally {
+      await Promise.all([one.close(), two.close()]);
     }
   });
 });
