@@ -14,8 +14,6 @@ import { loadDataset } from '../src/data/dataset-files.js';
 import { methodByName, type MethodName } from '../src/explain/methods/by-name.js';
 import { CAM_RULES } from '../src/explain/cam-rules.js';
 import { explainableLayersOf } from '../src/explain/explained-layer.js';
-import { gradCamMap } from '../src/explain/methods/cam.js';
-import { XcnnError } from '../src/errors.js';
 import { explainForTargets } from '../src/explain/explain-for-targets.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
@@ -117,21 +115,26 @@ describe('the pool passes', () => {
     );
   });
 
-  it('refuse a CAM rule the workers do not know, in one line naming it and the ones they do', async () => {
+  it('run a CAM rule the workers do not know on the calling thread, with the maps it gives there', async () => {
     const network = await paperNetwork(3);
     const pool = await poolOf(network, 2);
-    const input = randomInput(network, 2, new Random(1));
-    const own = { name: 'my-cam', combine: gradCamMap, gradients: true };
-    let caught: unknown;
-    try {
-      pool.camMaps(input, 2, undefined, own);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(XcnnError);
-    expect((caught as Error).message).toBe(`camMaps: the CAM rule 'my-cam' is not one the pool's workers know (grad-cam, grad-cam++, xgrad-cam, layer-cam, hires-cam, eigen-cam); run it on this thread (no passes)`);
-    // The same name with another combine is not the rule either: the workers would run theirs.
-    expect(() => pool.camMaps(input, 2, undefined, { ...own, name: 'grad-cam++' })).toThrow(/'grad-cam\+\+' is not one the pool's workers know/);
+    const input = randomInput(network, 3, new Random(1));
+    // A combine of one's own: the map is channel 0's activations (a function the workers cannot be sent).
+    const own = { name: 'first-channel', gradients: true, combine: (a: Floats, _g: Floats, n: number, channels: number, pixels: number, map: Float64Array) => map.set(a.subarray(n * channels * pixels, (n * channels + 1) * pixels)) };
+    const serial = networkPasses(network).camMaps(input, 3, 5, own);
+    const expected = [Float32Array.from(serial.maps), [...serial.targets]] as const;
+    const pooled = pool.camMaps(input, 3, 5, own);
+    expect(bytes(pooled.maps)).toBe(bytes(expected[0]));
+    expect([...pooled.targets]).toEqual([5, 5, 5]);
+    // Grad-CAM's name with another combine is not Grad-CAM: the pool must not run the workers' rule for it.
+    const renamed = { ...own, name: 'grad-cam' };
+    expect(bytes(pool.camMaps(input, 3, 5, renamed).maps)).toBe(bytes(expected[0]));
+    // And the maps are what the rule says: each image's channel 0 of relu2 [64, 11, 11].
+    network.forward(input, 3);
+    const relu2 = network.activations('relu2');
+    const firstChannels = Float32Array.from({ length: 3 * 121 }, (_, i) => relu2[Math.floor(i / 121) * 64 * 121 + (i % 121)]);
+    expect(bytes(expected[0])).toBe(bytes(firstChannels));
+    expect(firstChannels.some((v) => v > 0)).toBe(true);
   });
 
   it('score coalition copies as forwarding each copy, made by hand, does — on one thread and split over three', async () => {

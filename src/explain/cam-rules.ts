@@ -2,7 +2,7 @@
  * The CAM rules a thread pool's workers can run (model-passes.ts camMaps): a worker is told a rule by its
  * place in this list, since a function cannot cross to another thread. A rule is one of these when its name
  * and its combine function are; any other (a method made with camMethod and a combine of one's own) runs on
- * the calling thread only.
+ * the calling thread (ThreadPool.camMaps).
  */
 import type { CamRule } from './model-passes.js';
 import { gradCamMap, gradCamPlusPlusMap, hiResCamMap, layerCamMap, xGradCamMap } from './methods/cam.js';

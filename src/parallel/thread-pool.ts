@@ -32,8 +32,8 @@ import type { Workspace } from '../model/workspace.js';
 import { Shard } from './shard.js';
 import { argmaxRow } from '../model/loss.js';
 import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
-import type { CamMaps, CamRule, GradientRule, InputGradients, ModelPasses } from '../explain/model-passes.js';
-import { CAM_RULES, camRuleIndex } from '../explain/cam-rules.js';
+import { networkPasses, type CamMaps, type CamRule, type GradientRule, type InputGradients, type ModelPasses } from '../explain/model-passes.js';
+import { camRuleIndex } from '../explain/cam-rules.js';
 import { explainableLayersOf, explainedLayer } from '../explain/explained-layer.js';
 import { CAM_RULE, COALITIONS, FEATURE_OF, FEATURES, LAYER, OUT_SCORES } from './control.js';
 import type { Targets } from '../explain/explanation.js';
@@ -244,11 +244,12 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
 
   /**
    * Every image's map by a CAM rule (cam-rules.ts) on the block `layer` (default the last), the batch split over
-   * every thread, each running forward, backward to the block and the rule on its share (ModelPasses).
+   * every thread, each running forward, backward to the block and the rule on its share (ModelPasses). A rule
+   * the workers do not know (a method made with camMethod and a combine of one's own) runs on this thread.
    */
   camMaps(input: Floats, size: number, targets: Targets, rule: CamRule, layer?: string): CamMaps {
     const ruleIndex = camRuleIndex(rule);
-    if (ruleIndex < 0) throw new XcnnError(`camMaps: the CAM rule '${rule.name}' is not one the pool's workers know (${CAM_RULES.map((known) => known.name).join(', ')}); run it on this thread (no passes)`, { code: 'ERR_BAD_ARGUMENT' });
+    if (ruleIndex < 0) return networkPasses(this.network).camMaps(input, size, targets, rule, layer);
     const explained = explainedLayer(this.network, layer);
     const layerIndex = explainableLayersOf(this.network).findIndex((block) => block.name === explained.name);
     const [, mapHeight, mapWidth] = explained.shape;
