@@ -11,11 +11,16 @@
  *   xcnn report         the command on the 10,000 test images: wall, CPU, peak resident memory        target < 20 s
  *
  * Wall time is what a user waits for; CPU time (all threads, user + system) is what the work costs, which
- * other processes on a shared machine do not change: both are shown. XCNN_BENCH_FAITHFULNESS_N=500 runs the
- * faithfulness rows on 500 images (and the check on 100) instead of extrapolating.
+ * other processes on a shared machine do not change: both are shown. "main CPU s" is the calling thread's
+ * alone (Linux: /proc), which is thread 0 of the pool and also does the work no worker can take: on T threads
+ * with an even split the serial part is about main − (CPU − main) / (T − 1). XCNN_BENCH_FAITHFULNESS_N=500 runs
+ * the faithfulness rows on 500 images (and the check on 100) instead of extrapolating.
+ * XCNN_BENCH_EXPLAIN_METHODS=lime,kernel-shap times only those methods' rows (no Grad-CAM, faithfulness or
+ * commands): a before/after comparison of a few methods in a minute; XCNN_BENCH_EXPLAIN_IMAGES=N times each of
+ * them on N images instead of its own count below (the CPU times are in 10 ms ticks: give enough work).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { takeFirst } from '../src/data/dataset.js';
@@ -37,16 +42,29 @@ const CHEAP_METHOD_IMAGES = 1000;
 interface Cost {
   wallMs: number;
   cpuMs: number; // every thread of the process, user + system
+  mainCpuMs?: number | null; // the calling thread's alone, where the system tells it (Linux)
 }
 
-/** Runs `work`, measuring its wall and CPU time. */
+/** The calling thread's user + system CPU milliseconds so far (Linux: its /proc task's stat), or null elsewhere. */
+function mainThreadCpuMs(): number | null {
+  const path = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(path)) return null;
+  const text = readFileSync(path, 'utf8');
+  // After the ")" that ends the command name: field 3 is the state, 14 and 15 (utime, stime) in clock ticks of 10 ms.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Runs `work`, measuring its wall and CPU time (all threads, and the calling thread's). */
 function measured<T>(work: () => T): { result: T } & Cost {
   const cpu = process.cpuUsage();
+  const mainBefore = mainThreadCpuMs();
   const started = performance.now();
   const result = work();
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  return { result, wallMs, cpuMs: (used.user + used.system) / 1000 };
+  const mainAfter = mainThreadCpuMs();
+  return { result, wallMs, cpuMs: (used.user + used.system) / 1000, mainCpuMs: mainBefore === null || mainAfter === null ? null : mainAfter - mainBefore };
 }
 
 /** Runs the xcnn command in a child process, with its wall time, CPU time and peak resident memory. */
@@ -70,6 +88,7 @@ function row(measure: string, threads: number, images: number | null, cost: Cost
     images,
     'wall s': significant(cost.wallMs / 1000),
     'CPU s': significant(cost.cpuMs / 1000),
+    'main CPU s': cost.mainCpuMs === undefined || cost.mainCpuMs === null ? null : significant(cost.mainCpuMs / 1000),
     'images/s': images === null ? null : significant((1000 * images) / cost.wallMs),
     target,
   };
@@ -89,17 +108,20 @@ export const explainGroup: BenchGroup = {
     const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
     const counts = [1, ...(pool === null ? [] : [threads])];
     const rows: BenchRow[] = [];
+    const only = process.env.XCNN_BENCH_EXPLAIN_METHODS?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const unknown = only?.filter((name) => !(METHOD_NAMES as readonly string[]).includes(name)) ?? [];
+    if (unknown.length > 0) throw new Error(`XCNN_BENCH_EXPLAIN_METHODS: '${unknown.join("', '")}' is not a method; the methods are ${METHOD_NAMES.join(', ')}`);
     try {
       // Grad-CAM on the 10,000 test images.
-      for (const t of counts) {
+      for (const t of only === undefined ? counts : []) {
         const runner = t > 1 ? pool!.gradCamRunner() : undefined;
         gradCam(network, takeFirst(test, 512), { runner }); // warm-up: compile the kernels' paths, grow the buffers
         const cost = measured(() => gradCam(network, test, { runner }));
         rows.push(row('Grad-CAM, 10,000 test images', t, test.count, cost, '< 1 s'));
       }
       // Each method on its images.
-      for (const name of METHOD_NAMES) {
-        const images = METHOD_IMAGES[name] ?? CHEAP_METHOD_IMAGES;
+      for (const name of only ?? METHOD_NAMES) {
+        const images = Number(process.env.XCNN_BENCH_EXPLAIN_IMAGES ?? 0) || (METHOD_IMAGES[name] ?? CHEAP_METHOD_IMAGES);
         const set = takeFirst(test, images);
         for (const t of counts) {
           const passes = t > 1 ? pool! : undefined;
@@ -111,7 +133,7 @@ export const explainGroup: BenchGroup = {
       // Faithfulness in process: the part that grows with the images and the part that grows with the check.
       const full = Number(process.env.XCNN_BENCH_FAITHFULNESS_N ?? 0) >= 500;
       const [images, checked] = full ? [500, 100] : [40, 20];
-      for (const t of counts.slice(-1)) {
+      for (const t of only === undefined ? counts.slice(-1) : []) {
         let checkMs = 0;
         let checkStarted = 0;
         const cost = measured(() =>
@@ -136,6 +158,7 @@ export const explainGroup: BenchGroup = {
     } finally {
       await pool?.close();
     }
+    if (only !== undefined) return rows;
     // The commands as a user runs them: time and peak memory.
     const work = mkdtempSync(join(tmpdir(), 'xcnn-bench-explain-'));
     try {

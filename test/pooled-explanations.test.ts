@@ -1,8 +1,9 @@
 /**
  * Explanations and faithfulness on the thread pool: the pool's passes (logits, input gradients ordinary
- * and guided, deletion/insertion curves) give the numbers the calling thread gives, bit for bit, for any
- * split of the batch — an image's row depends on that image alone — so every method routed through them,
- * and `measureFaithfulness`, gives the same maps and scores on 1, 2 or 3 threads.
+ * and guided, CAM maps of any rule and block, coalition scores, deletion/insertion curves) give the numbers
+ * the calling thread gives, bit for bit, for any split of the batch — an image's row depends on that image
+ * alone — so every method routed through them, and `measureFaithfulness`, gives the same maps and scores on
+ * 1, 2 or 3 threads.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import type { Floats } from '../src/backend/backend.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { methodByName, type MethodName } from '../src/explain/methods/by-name.js';
+import { CAM_RULES } from '../src/explain/cam-rules.js';
+import { explainableLayersOf } from '../src/explain/explained-layer.js';
 import { explainForTargets } from '../src/explain/explain-for-targets.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
@@ -21,6 +24,7 @@ import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { randomSpecs } from '../src/testing/specs.js';
 import { cliWorkspace } from './fixtures/cli.js';
+import { loadClassifier } from '../src/classifier-node.js';
 
 const mnist = loadDataset();
 const pools: ThreadPool[] = [];
@@ -78,6 +82,85 @@ describe('the pool passes', () => {
     );
   });
 
+  it('give the CAM maps of one thread bit for bit, for every rule the workers know, on any conv block and odd batch splits', async () => {
+    const cases = fc.record({ spec: randomSpecs({ maxSize: 8, maxLayers: 5, kinds: ['conv', 'maxpool', 'relu', 'bn', 'linear', 'flatten'] }), size: fc.integer({ min: 1, max: 7 }), seed: fc.nat(), pick: fc.nat() });
+    await fc.assert(
+      fc.asyncProperty(cases, async ({ spec, size, seed, pick }) => {
+        const network = createNetwork(await createWasmBackend(), spec.explicit, spec.geometry);
+        const blocks = explainableLayersOf(network);
+        if (blocks.length === 0) return; // no conv block: nothing for a CAM to read
+        const layer = blocks[pick % blocks.length].name;
+        const random = new Random(seed);
+        network.initialize(random);
+        const pool = await ThreadPool.create(network, 3);
+        try {
+          const input = randomInput(network, size, random);
+          const serial = networkPasses(network);
+          for (const rule of CAM_RULES) {
+            for (const targets of [undefined, Int32Array.from({ length: size }, (_, b) => (b * 7 + seed) % network.outputShape[0])]) {
+              const one = serial.camMaps(input, size, targets, rule, layer);
+              const [logits, chosen, maps] = [Float32Array.from(one.logits.subarray(0, size * network.outputShape[0])), Int32Array.from(one.targets), Float32Array.from(one.maps)];
+              const three = pool.camMaps(input, size, targets, rule, layer);
+              expect([...three.targets], rule.name).toEqual([...chosen]);
+              if (targets !== undefined) expect([...three.targets]).toEqual([...targets]);
+              expect(bytes(three.logits), rule.name).toBe(bytes(logits));
+              expect(bytes(three.maps), rule.name).toBe(bytes(maps));
+            }
+          }
+        } finally {
+          await pool.close();
+        }
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it('run a CAM rule the workers do not know on the calling thread, with the maps it gives there', async () => {
+    const network = await paperNetwork(3);
+    const pool = await poolOf(network, 2);
+    const input = randomInput(network, 3, new Random(1));
+    // A combine of one's own: the map is channel 0's activations (a function the workers cannot be sent).
+    const own = { name: 'first-channel', gradients: true, combine: (a: Floats, _g: Floats, n: number, channels: number, pixels: number, map: Float64Array) => map.set(a.subarray(n * channels * pixels, (n * channels + 1) * pixels)) };
+    const serial = networkPasses(network).camMaps(input, 3, 5, own);
+    const expected = [Float32Array.from(serial.maps), [...serial.targets]] as const;
+    const pooled = pool.camMaps(input, 3, 5, own);
+    expect(bytes(pooled.maps)).toBe(bytes(expected[0]));
+    expect([...pooled.targets]).toEqual([5, 5, 5]);
+    // Grad-CAM's name with another combine is not Grad-CAM: the pool must not run the workers' rule for it.
+    const renamed = { ...own, name: 'grad-cam' };
+    expect(bytes(pool.camMaps(input, 3, 5, renamed).maps)).toBe(bytes(expected[0]));
+    // And the maps are what the rule says: each image's channel 0 of relu2 [64, 11, 11].
+    network.forward(input, 3);
+    const relu2 = network.activations('relu2');
+    const firstChannels = Float32Array.from({ length: 3 * 121 }, (_, i) => relu2[Math.floor(i / 121) * 64 * 121 + (i % 121)]);
+    expect(bytes(expected[0])).toBe(bytes(firstChannels));
+    expect(firstChannels.some((v) => v > 0)).toBe(true);
+  });
+
+  it('score coalition copies as forwarding each copy, made by hand, does — on one thread and split over three', async () => {
+    const network = await paperNetwork(5);
+    const pool = await poolOf(network, 3);
+    const random = new Random(11);
+    const image = Float32Array.from(mnist.test.images.subarray(0, 784), (v) => v / 255);
+    // Patches of 10 × 10 over 28 × 28: a 3 × 3 grid, the last row and column 8 wide.
+    const featureOf = Int32Array.from({ length: 784 }, (_, p) => Math.floor(Math.floor(p / 28) / 10) * 3 + Math.floor((p % 28) / 10));
+    const count = 300; // more than two chunks of 128, split unevenly over 3 threads
+    const coalitions = Uint8Array.from({ length: count * 9 }, () => (random.next() < 0.5 ? 1 : 0));
+    const target = 3;
+    // Independently: each copy built pixel by pixel and forwarded alone.
+    const single = network.backend.allocFloats(784);
+    const expected = Array.from({ length: count }, (_, k) => {
+      for (let p = 0; p < 784; p++) single[p] = coalitions[k * 9 + featureOf[p]] === 1 ? image[p] : 0;
+      return network.forward(single, 1)[target];
+    });
+    const serial = networkPasses(network).coalitionScores(image, target, featureOf, 9, coalitions, count);
+    expect([...serial]).toEqual(expected);
+    const pooled = pool.coalitionScores(image, target, featureOf, 9, coalitions, count);
+    expect([...pooled]).toEqual(expected);
+    // Not all alike: the coalitions change the score.
+    expect(new Set(expected).size).toBeGreaterThan(20);
+  });
+
   it('give the deletion/insertion curves of one thread bit for bit, each image with its own ROAD noise', async () => {
     const network = await paperNetwork(2);
     const pool = await poolOf(network, 3);
@@ -108,6 +191,13 @@ describe('explanation methods on the pool', () => {
     ['kernel-shap', { kernelShap: { samples: 40, patch: 7 } }],
     ['lime', { lime: { samples: 24, patch: 7 } }],
     ['score-cam', {}],
+    ['grad-cam', {}],
+    ['grad-cam++', {}],
+    ['xgrad-cam', {}],
+    ['layer-cam', {}],
+    ['hires-cam', {}],
+    ['eigen-cam', {}],
+    ['guided-grad-cam', {}],
   ];
 
   it.each(methods)('%s gives the same maps, logits and gaps on 2 threads as on 1', async (name, options) => {
@@ -126,6 +216,25 @@ describe('explanation methods on the pool', () => {
   });
 });
 
+describe('the CAM family on the pool, on another block', () => {
+  it.each(['grad-cam++', 'layer-cam', 'eigen-cam'] as const)('%s of relu1, with receptive-field placement, is the same on 3 threads as on 1', async (name) => {
+    const network = await paperNetwork(8);
+    const pool = await poolOf(network, 3);
+    const set = takeFirst(mnist.test, 7);
+    const options = { batchSize: 5, layer: 'relu1', placement: 'receptive-field' as const, targetClass: 4 };
+    const serial = explainImages(network, set, methodByName(name), options);
+    const pooled = explainImages(network, set, methodByName(name), { ...options, passes: pool });
+    expect(pooled.layer).toBe('relu1');
+    const [, h, w] = explainableLayersOf(network).find((block) => block.name === 'relu1')!.shape;
+    expect(h * w).not.toBe(11 * 11); // relu1's cells, not the default relu2's 11 × 11
+    expect(serial.maps.length).toBe(7 * h * w);
+    expect(bytes(pooled.maps)).toBe(bytes(serial.maps));
+    expect(bytes(pooled.heatmaps)).toBe(bytes(serial.heatmaps));
+    expect([...pooled.targets]).toEqual(name === 'eigen-cam' ? [...serial.targets] : [4, 4, 4, 4, 4, 4, 4]);
+    expect(serial.maps.some((v) => v !== 0)).toBe(true);
+  });
+});
+
 describe('explanations for targets on the pool (the report\'s class means and confusion cells)', () => {
   it('gives each image the map it gets on one thread, for its own class', async () => {
     const network = await paperNetwork(7);
@@ -138,6 +247,28 @@ describe('explanations for targets on the pool (the report\'s class means and co
       const pooled = explainForTargets(network, mnist.test, methodByName(name, options), indices, targets, { passes: pool });
       expect([...pooled.targets]).toEqual(targets);
       expect(bytes(pooled.heatmaps)).toBe(bytes(serial.heatmaps));
+    }
+  });
+});
+
+describe('the facade on threads (loadClassifier: xcnn explain and xcnn report)', () => {
+  it('explains with the CAM family and LIME on 2 threads as on 1, and the report\'s class summaries too', async () => {
+    const [one, two] = [await loadClassifier({ threads: 1 }), await loadClassifier({ threads: 2 })];
+    try {
+      expect([one.info.threads, two.info.threads]).toEqual([1, 2]);
+      const images = { data: mnist.test.images.slice(0, 6 * 784), shape: [6, 1, 28, 28] };
+      const methods = [['grad-cam++', {}], ['eigen-cam', {}], ['guided-grad-cam', {}], ['lime', { samples: 24, patch: 7 }]] as const;
+      for (const [method, settings] of methods) {
+        const [a, b] = [await one.explain(images, { method, ...settings }), await two.explain(images, { method, ...settings })];
+        expect(b.map((e) => bytes(e.map)), method).toEqual(a.map((e) => bytes(e.map)));
+        expect(b.map((e) => e.targetClass)).toEqual(a.map((e) => e.targetClass));
+      }
+      const set = takeFirst(mnist.test, 40);
+      const options = { method: 'layer-cam', classImages: 2, cells: 3, perCell: 1 } as const;
+      const [x, y] = [await one.explainClasses(set, options), await two.explainClasses(set, options)];
+      expect(JSON.stringify(y, (_, v) => (ArrayBuffer.isView(v) ? bytes(v as Float32Array) : v))).toBe(JSON.stringify(x, (_, v) => (ArrayBuffer.isView(v) ? bytes(v as Float32Array) : v)));
+    } finally {
+      await Promise.all([one.close(), two.close()]);
     }
   });
 });

@@ -31,6 +31,7 @@ import { usageError } from '../errors.js';
 import { checkPictureFile, listPictureFiles, readPicture } from '../data/picture-files.js';
 import { greyFromRgba, mnistDigit, MNIST_SIZE, type DigitImage } from '../explain/mnist-digit.js';
 import { modelImageFromRgba } from '../explain/model-image.js';
+import { CAM_RULES } from '../explain/cam-rules.js';
 import { explainedLayer, formatExplainableLayers } from '../explain/explained-layer.js';
 import { isFlatMap, zeroCentred, type Explanation, type ExplanationImage } from '../explain/explanation.js';
 import { METHOD_NAMES, METHOD_SETTINGS, methodByName, type MethodName } from '../explain/methods/by-name.js';
@@ -78,6 +79,9 @@ const forUnsignedFigures: FlagRule[] = [
 /** With --list-layers the command prints the model's conv blocks and exits: only the flags that load the model apply. */
 /** The methods whose passes (perturbations, noise samples, IG steps, Score-CAM's masks) the pool shares out. */
 const MANY_PASS_METHODS = ['score-cam', 'smoothgrad', 'integrated-gradients', 'occlusion', 'kernel-shap', 'lime'];
+
+/** The CAM methods whose one pass a batch the pool splits (cam-rules.ts; Guided Grad-CAM's two): worth it from a few hundred images on. */
+const CAM_PASS_METHODS = [...CAM_RULES.map((rule) => rule.name), 'guided-grad-cam'];
 
 const LIST_LAYERS_READS = ['list-layers', 'model', 'arch', 'input', 'backend', 'threads', 'help'];
 const listLayersAlone: FlagRule = {
@@ -442,7 +446,10 @@ export async function explainCommand(values: FlagValues): Promise<void> {
   // stretched maps of the default block run on the pool from 256 images on; a handful runs faster without starting workers.
   // The methods that make hundreds of passes an image (or tens, a batch) run them on the pool from a few images on.
   const isDefaultLayer = layer !== null && layer.name === explainedLayer(network).name;
-  const useThreads = method.name === 'grad-cam' ? placement === 'stretch' && isDefaultLayer && sources.length >= 256 : MANY_PASS_METHODS.includes(method.name) && sources.length >= 4;
+  // (Grad-CAM's stretched maps of another block run on this thread: its own driver splits the default block only.)
+  const useThreads = MANY_PASS_METHODS.includes(method.name)
+    ? sources.length >= 4
+    : CAM_PASS_METHODS.includes(method.name) && sources.length >= 256 && !(method.name === 'grad-cam' && placement === 'stretch' && !isDefaultLayer);
   const classifier = await classifierOf(network, info, useThreads ? threads : 1);
   const explained = await classifier
     .explain(imagesOf(set, sources), {

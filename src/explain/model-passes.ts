@@ -1,10 +1,16 @@
 /**
- * The two kinds of pass every explanation method and faithfulness measure is made of, for a batch of B
+ * The kinds of pass every explanation method and faithfulness measure is made of, for a batch of B
  * images already in the network's backend:
  *
- *   logits          forward only                                          [B, classes]
- *   inputGradients  forward, dLogits = one-hot rows of the targets,       [B, classes] and ∂y_{c_b}/∂x_b [B, C, H, W]
- *                   backward to the input (ordinary or guided rule)
+ *   logits            forward only                                          [B, classes]
+ *   inputGradients    forward, dLogits = one-hot rows of the targets,       [B, classes] and ∂y_{c_b}/∂x_b [B, C, H, W]
+ *                     backward to the input (ordinary or guided rule)
+ *   camMaps           forward, one-hot dLogits, backward down to a conv      [B, classes] and the maps [B, h·w]
+ *                     block (none for a forward-only rule), and a CAM
+ *                     rule combining its activations A and gradients G
+ *                     into each image's map (cam.ts, cam-rules.ts)
+ *   coalitionScores   y_c of the copies of one image that keep only the     [count]
+ *                     patches a coalition holds (coalition-scores.ts)
  *
  * `networkPasses` runs them on the calling thread; a thread pool (src/parallel/thread-pool.ts) runs the same
  * passes with the batch split over its threads. Each image's row depends only on that image (the kernels
@@ -13,7 +19,10 @@
  */
 import type { Floats } from '../backend/backend.js';
 import type { Network } from '../model/network.js';
+import { coalitionScoresOn } from './coalition-scores.js';
+import { explainedLayer } from './explained-layer.js';
 import { oneHotTargets, type Targets } from './explanation.js';
+import type { CamCombine } from './methods/cam.js';
 
 export type GradientRule = 'ordinary' | 'guided';
 
@@ -24,21 +33,52 @@ export interface InputGradients {
   gradients: Floats; // [B, C, H, W]
 }
 
+/**
+ * How a CAM method makes an image's map from a conv block's activations A and the gradients G of the target's
+ * logit (cam.ts): `combine`, and whether it reads G at all (Eigen-CAM does not: no backward pass). A pool's
+ * workers find a rule by its name among cam-rules.ts's.
+ */
+export interface CamRule {
+  name: string; // the method's: 'grad-cam++'
+  combine: CamCombine;
+  gradients: boolean;
+}
+
+/** Every image's CAM map of a batch, with its logits and the classes explained. */
+export interface CamMaps {
+  logits: Floats; // [B, classes]
+  targets: Int32Array; // [B]
+  maps: Floats; // [B, h·w] raw, on the block's cells
+}
+
 export interface ModelPasses {
   /** The logits [size, classes] of `input` [size, C, H, W]. */
   logits(input: Floats, size: number): Floats;
   /** Forward, one-hot dLogits of `targets` (undefined: each image's predicted class), backward to the input. */
   inputGradients(input: Floats, size: number, targets: Targets, rule?: GradientRule): InputGradients;
+  /** Forward, one-hot dLogits, backward down to the conv block `layer` (default the last), `rule`'s map of every image. */
+  camMaps(input: Floats, size: number, targets: Targets, rule: CamRule, layer?: string): CamMaps;
+  /**
+   * y_c of `count` copies of `image` [C, H, W], copy k keeping the patches i with coalitions[k·M + i] = 1 and the
+   * others black, featureOf [H·W] being every pixel's patch (coalition-scores.ts). [count] float64.
+   */
+  coalitionScores(image: Floats, target: number, featureOf: Int32Array, features: number, coalitions: Uint8Array, count: number): Float64Array;
 }
 
 /** The passes on the calling thread, with the network's own buffers. */
 export function networkPasses(network: Network): ModelPasses {
+  // Nothing is read of the network until a pass runs: a method's default `passes` is made before it checks its arguments.
+  const dLogitsFor = (size: number) => network.workspace.floats('passes.dLogits', network.outputShape[0]).forBatch(size);
   return {
     logits: (input, size) => network.forward(input, size),
-    inputGradients: (input, size, targets, rule = 'ordinary') => {
-      const dLogits = network.workspace.floats('passes.dLogits', network.outputShape[0]).forBatch(size);
-      return inputGradientsOn(network, input, size, targets, dLogits, rule);
+    inputGradients: (input, size, targets, rule = 'ordinary') => inputGradientsOn(network, input, size, targets, dLogitsFor(size), rule),
+    camMaps: (input, size, targets, rule, layer) => {
+      const [, mapHeight, mapWidth] = explainedLayer(network, layer).shape;
+      const maps = new Float32Array(size * mapHeight * mapWidth);
+      return { ...camMapsOn(network, input, size, targets, rule, dLogitsFor(size), maps, layer), maps };
     },
+    coalitionScores: (image, target, featureOf, features, coalitions, count) =>
+      coalitionScoresOn(network, image, target, featureOf, features, coalitions, count, network.workspace.floats('perturbation.copies', image.length)),
   };
 }
 
@@ -47,4 +87,27 @@ export function inputGradientsOn(network: Network, input: Floats, size: number, 
   const logits = network.forward(input, size);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
   return { logits, targets: chosen, gradients: network.backwardToInput(dLogits, rule) };
+}
+
+/**
+ * One thread's CAM pass: forward, dLogits = the one-hot rows of the targets (so ∂(Σ_n dLogits_n·logits_n)/∂A_n
+ * = ∂y_{c_n}/∂A_n, image by image), backward down to the block `layer` only (none when the rule reads no
+ * gradients), then `rule.combine` image by image into `maps` [size, h·w]. dLogits [size, classes] is scratch in
+ * the network's backend.
+ */
+export function camMapsOn(network: Network, input: Floats, size: number, targets: Targets, rule: CamRule, dLogits: Floats, maps: Floats, layer?: string): { logits: Floats; targets: Int32Array } {
+  const explained = explainedLayer(network, layer);
+  const [channels, mapHeight, mapWidth] = explained.shape;
+  const pixels = mapHeight * mapWidth;
+  const logits = network.forward(input, size);
+  const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
+  const gradients = rule.gradients ? network.backwardTo(explained.name, dLogits) : null;
+  const activations = network.activations(explained.name);
+  const map = new Float64Array(pixels);
+  for (let b = 0; b < size; b++) {
+    // A rule that reads no gradients (Eigen-CAM) is handed A in G's place, and ignores it.
+    rule.combine(activations, gradients ?? activations, b, channels, pixels, map);
+    maps.set(map, b * pixels);
+  }
+  return { logits, targets: chosen };
 }

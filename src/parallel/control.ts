@@ -4,7 +4,7 @@
  * numbers a step exchanges. Thread 0 is the main thread; threads 1… are workers.
  *
  *   sync[GENERATION]   bumped by the main thread to start a command; workers wait for it to change
- *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM, LOGITS, INPUT_GRADIENTS, CURVES or EXIT
+ *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM, LOGITS, INPUT_GRADIENTS, CURVES, CAM_MAPS, COALITION_SCORES or EXIT
  *   sync[BATCH]        N, the images in this command's batch
  *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
@@ -17,13 +17,18 @@
  *   data[TARGETS], data[RULE]               INPUT_GRADIENTS: the targets' address (int32, −1: predicted), 1 for guided
  *   data[ORDERS], data[SEEDS], data[STEPS], data[ROAD_SIGMA], data[ROAD_TOLERANCE], data[OUT_CURVES]
  *                                           CURVES: the requests' pixel orders, noise seeds, K, ROAD's settings, output
+ *   data[CAM_RULE], data[LAYER]             CAM_MAPS: the rule's place in cam-rules.ts, the block's in explainableLayersOf
+ *                                           (with TARGETS, which each thread overwrites with the classes chosen, and OUT_MAPS)
+ *   data[FEATURE_OF], data[FEATURES], data[COALITIONS], data[OUT_SCORES]
+ *                                           COALITION_SCORES: the pixels' patches (int32 [H·W]), M, the coalitions
+ *                                           (bytes [N, M]) and the scores (float32 [N]); INPUT is the one image, TARGET its class
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
  */
 import { XcnnError } from '../errors.js';
 
 export const MAX_THREADS = 64;
 
-export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7 } as const;
+export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9 } as const;
 
 const SYNC_SLOTS = 16;
 const SCALAR_SLOTS = 32;
@@ -42,10 +47,10 @@ export const ADAM_STEP = 0;
 export const INPUT = 1;
 export const LABELS = 2;
 export const PROBS = 3;
-export const TARGET = 4; // Grad-CAM's target class, or −1 for each image's predicted class
+export const TARGET = 4; // Grad-CAM's target class, or −1 for each image's predicted class; COALITION_SCORES' class
 export const OUT_LOGITS = 5; // Grad-CAM's output rows (byte addresses)
 export const OUT_WEIGHTS = 6;
-export const OUT_MAPS = 7;
+export const OUT_MAPS = 7; // (and CAM_MAPS': [N, h·w])
 export const OUT_HEATMAPS = 8;
 export const LEARNING_RATE = 9; // the rate of this TRAIN's update (a schedule changes it step by step)
 export const SUM_ONLY = 10; // 1: the threads only sum the gradients, and the main thread's optimiser updates
@@ -58,6 +63,12 @@ export const STEPS = 16; // CURVES: K
 export const ROAD_SIGMA = 17;
 export const ROAD_TOLERANCE = 18;
 export const OUT_CURVES = 19; // CURVES: float32 [N, 4, K + 1]
+export const CAM_RULE = 20; // CAM_MAPS: the rule's index in CAM_RULES (cam-rules.ts)
+export const LAYER = 21; // CAM_MAPS: the explained block's index in explainableLayersOf
+export const FEATURE_OF = 22; // COALITION_SCORES: int32 [H·W], every pixel's patch
+export const FEATURES = 23; // COALITION_SCORES: M
+export const COALITIONS = 24; // COALITION_SCORES: bytes [N, M], 1 where the patch is kept
+export const OUT_SCORES = 25; // COALITION_SCORES: float32 [N], y_c of every copy
 export const LOSS = SCALAR_SLOTS;
 export const CORRECT = SCALAR_SLOTS + MAX_THREADS;
 

@@ -17,7 +17,11 @@
  *           on its share and writes its logits and gradients into the shared output.
  *   CURVES  every thread takes requests one at a time from a shared counter, computes their deletion/insertion
  *           curves (zero and ROAD), each from its own seed, and writes them into the shared output.
- * In the last three an image's numbers depend on that image alone, so they do not depend on the thread count.
+ *   CAM_MAPS  thread t runs forward, one-hot dLogits and backward down to the conv block (camMapsOn) on its
+ *           share, combines each image's map with the CAM rule, and writes its logits, maps and chosen classes.
+ *   COALITION_SCORES  thread t makes its share of the one image's coalition copies (coalition-scores.ts),
+ *           forwards them a chunk at a time and writes their scores: the main thread only wrote the coalitions.
+ * In the last five an image's numbers depend on that image alone, so they do not depend on the thread count.
  */
 import type { Floats } from '../backend/backend.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
@@ -27,12 +31,15 @@ import type { AdamSettings } from '../train/adam.js';
 import { camLayerOf } from '../explain/explained-layer.js';
 import { gradCamOfBatch } from '../explain/grad-cam.js';
 import { BatchBuffer, type PassMode } from '../model/layer.js';
-import { inputGradientsOn } from '../explain/model-passes.js';
+import { camMapsOn, inputGradientsOn } from '../explain/model-passes.js';
+import { CAM_RULES } from '../explain/cam-rules.js';
+import { coalitionScoresOn } from '../explain/coalition-scores.js';
+import { explainableLayersOf } from '../explain/explained-layer.js';
 import { XcnnError } from '../errors.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
-  ADAM_STEP, BATCH, CORRECT, INPUT, LABELS, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS,
-  ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
+  ADAM_STEP, BATCH, CAM_RULE, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
+  OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
 } from './control.js';
 
 export interface ShardArenas {
@@ -45,6 +52,7 @@ export interface ShardArenas {
 export class Shard {
   private readonly head: SoftmaxCrossEntropy;
   private readonly dLogits: BatchBuffer<Floats>;
+  private readonly copies: BatchBuffer<Floats>; // COALITION_SCORES: this thread's perturbed copies
   private readonly classes: number;
   private readonly pixels: number;
 
@@ -62,6 +70,7 @@ export class Shard {
     this.pixels = network.inputShape.reduce((a, b) => a * b, 1);
     this.head = new SoftmaxCrossEntropy(backend, this.classes, labelSmoothing);
     this.dLogits = BatchBuffer.floats(backend, this.classes);
+    this.copies = BatchBuffer.floats(backend, this.pixels);
   }
 
   /** Step 1 of TRAIN: this thread's share of forward and backward. */
@@ -149,12 +158,41 @@ export class Shard {
     const n = end - start;
     if (n === 0) return;
     const input = this.inputView(control, start, end);
-    const given = this.backend.viewInts(control.data[TARGETS] + start * 4, n);
-    const targets = given.every((c) => c < 0) ? undefined : Int32Array.from(given);
-    if (targets !== undefined && given.some((c) => c < 0)) throw new XcnnError('INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none', { code: 'ERR_BAD_ARGUMENT' });
+    const targets = this.givenTargets(control, start, n, 'INPUT_GRADIENTS');
     const { logits, gradients } = inputGradientsOn(this.network, input, n, targets, this.dLogits.forBatch(n), control.data[RULE] === 1 ? 'guided' : 'ordinary');
     this.rows(control, OUT_LOGITS, start, n, this.classes).set(logits);
     this.rows(control, OUT_GRADIENTS, start, n, this.pixels).set(gradients);
+  }
+
+  /** CAM_MAPS: logits and CAM maps of this thread's share, and the classes explained, written into the shared output. */
+  camMaps(control: ControlBlock): void {
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const input = this.inputView(control, start, end);
+    const targets = this.givenTargets(control, start, n, 'CAM_MAPS');
+    const rule = CAM_RULES[control.data[CAM_RULE]];
+    const block = explainableLayersOf(this.network)[control.data[LAYER]];
+    const [, mapHeight, mapWidth] = block.shape;
+    const maps = this.rows(control, OUT_MAPS, start, n, mapHeight * mapWidth);
+    const { logits, targets: chosen } = camMapsOn(this.network, input, n, targets, rule, this.dLogits.forBatch(n), maps, block.name);
+    this.rows(control, OUT_LOGITS, start, n, this.classes).set(logits.subarray(0, n * this.classes));
+    this.backend.viewInts(control.data[TARGETS] + start * 4, n).set(chosen);
+  }
+
+  /** COALITION_SCORES: this thread's share of the image's coalition copies, made here, and their scores. */
+  coalitionScores(control: ControlBlock): void {
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const [, height, width] = this.network.inputShape;
+    const features = control.data[FEATURES];
+    const featureOf = this.backend.viewInts(control.data[FEATURE_OF], height * width);
+    // The coalitions are bytes: a view of the ints that cover them.
+    const covering = this.backend.viewInts(control.data[COALITIONS], Math.ceil((end * features) / 4));
+    const coalitions = new Uint8Array(covering.buffer, covering.byteOffset + start * features, n * features);
+    const scores = coalitionScoresOn(this.network, this.inputView(control, 0, 1), control.data[TARGET], featureOf, features, coalitions, n, this.copies);
+    this.rows(control, OUT_SCORES, start, n, 1).set(scores);
   }
 
   /**
@@ -183,10 +221,19 @@ export class Shard {
     }
   }
 
-  /** Gives back its loss head and dLogits (the pool's close, and a worker as it exits). */
+  /** Gives back its loss head and scratch (the pool's close, and a worker as it exits). */
   dispose(): void {
     this.head.dispose();
     this.dLogits.release();
+    this.copies.release();
+  }
+
+  /** The classes of images [start, start + n) in the shared targets (−1: each image's predicted class, as undefined). */
+  private givenTargets(control: ControlBlock, start: number, n: number, command: string): Int32Array | undefined {
+    const given = this.backend.viewInts(control.data[TARGETS] + start * 4, n);
+    if (given.every((c) => c < 0)) return undefined;
+    if (given.some((c) => c < 0)) throw new XcnnError(`${command}: some targets are given and some are not; give every image a class or none`, { code: 'ERR_BAD_ARGUMENT' });
+    return Int32Array.from(given);
   }
 
   /** Rows [start, start + n) of `width` floats of the shared output whose address is in data[slot]. */

@@ -32,7 +32,10 @@ import type { Workspace } from '../model/workspace.js';
 import { Shard } from './shard.js';
 import { argmaxRow } from '../model/loss.js';
 import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
-import type { GradientRule, InputGradients, ModelPasses } from '../explain/model-passes.js';
+import { networkPasses, type CamMaps, type CamRule, type GradientRule, type InputGradients, type ModelPasses } from '../explain/model-passes.js';
+import { camRuleIndex } from '../explain/cam-rules.js';
+import { explainableLayersOf, explainedLayer } from '../explain/explained-layer.js';
+import { CAM_RULE, COALITIONS, FEATURE_OF, FEATURES, LAYER, OUT_SCORES } from './control.js';
 import type { Targets } from '../explain/explanation.js';
 import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
 import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
@@ -59,6 +62,11 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
   private gradCamRows: Record<keyof GradCamRows, BatchBuffer<Floats>> | null = null;
   /** The explanation passes' and the curves' shared rows (made on first use; model-passes.ts, faithfulness). */
   private readonly passRows = new Map<string, BatchBuffer<Floats> | BatchBuffer<Int32Array>>();
+  /**
+   * Arrays that are not rows of a batch (a pass's coalition bytes, its scores), grown to fit: a BatchBuffer
+   * would raise the backend's batch capacity to their length, and every network buffer grown after with it.
+   */
+  private readonly scratch = new Map<string, Floats | Int32Array>();
   private closed = false;
 
   private constructor(
@@ -228,10 +236,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     const classes = this.outputShape[0];
     const logits = this.floatRows('logits', classes).forBatch(size);
     const gradients = this.floatRows('gradients', this.inputShape.reduce((a, b) => a * b, 1)).forBatch(size);
-    const chosen = this.intRows('targets', 1).forBatch(size);
-    if (typeof targets === 'number') chosen.fill(targets);
-    else if (targets === undefined) chosen.fill(-1);
-    else chosen.set(targets.subarray(0, size));
+    const chosen = this.targetRows(size, targets);
     const setData = () => {
       this.data[OUT_LOGITS] = logits.byteOffset;
       this.data[OUT_GRADIENTS] = gradients.byteOffset;
@@ -243,6 +248,65 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     const resolved = Int32Array.from(chosen);
     if (targets === undefined) for (let b = 0; b < size; b++) resolved[b] = argmaxRow(logits, b, classes);
     return { logits, targets: resolved, gradients };
+  }
+
+  /**
+   * Every image's map by a CAM rule (cam-rules.ts) on the block `layer` (default the last), the batch split over
+   * every thread, each running forward, backward to the block and the rule on its share (ModelPasses). A rule
+   * the workers do not know (a method made with camMethod and a combine of one's own) runs on this thread.
+   */
+  camMaps(input: Floats, size: number, targets: Targets, rule: CamRule, layer?: string): CamMaps {
+    const ruleIndex = camRuleIndex(rule);
+    if (ruleIndex < 0) return networkPasses(this.network).camMaps(input, size, targets, rule, layer);
+    const explained = explainedLayer(this.network, layer);
+    const layerIndex = explainableLayersOf(this.network).findIndex((block) => block.name === explained.name);
+    const [, mapHeight, mapWidth] = explained.shape;
+    const logits = this.floatRows('logits', this.outputShape[0]).forBatch(size);
+    const maps = this.floatRows(`cam-maps ${mapHeight * mapWidth}`, mapHeight * mapWidth).forBatch(size);
+    const chosen = this.targetRows(size, targets);
+    const setData = () => {
+      this.data[OUT_LOGITS] = logits.byteOffset;
+      this.data[OUT_MAPS] = maps.byteOffset;
+      this.data[TARGETS] = chosen.byteOffset;
+      this.data[CAM_RULE] = ruleIndex;
+      this.data[LAYER] = layerIndex;
+    };
+    this.computeOnEveryThread(Command.CAM_MAPS, { input, size }, setData, () => this.shard.camMaps(this.control));
+    this.control.throwIfFailed();
+    // Each thread wrote the classes it chose over the given ones (−1: predicted).
+    return { logits, targets: Int32Array.from(chosen), maps };
+  }
+
+  /**
+   * y_c of `count` coalition copies of `image` (coalition-scores.ts), the copies split over every thread, each
+   * making its own share from the image, the patches and the coalitions: the calling thread copies only the
+   * coalitions, M bytes a copy (ModelPasses).
+   */
+  coalitionScores(image: Floats, target: number, featureOf: Int32Array, features: number, coalitions: Uint8Array, count: number): Float64Array {
+    const imageSize = this.inputShape.reduce((a, b) => a * b, 1);
+    const [, height, width] = this.inputShape;
+    if (image.length !== imageSize || featureOf.length !== height * width || coalitions.length < count * features) {
+      throw new XcnnError(`coalitionScores: the image has ${image.length} values, featureOf ${featureOf.length} pixels and the coalitions ${coalitions.length} bytes; the model takes ${imageSize} values and ${height * width} pixels, and ${count} coalitions of ${features} patches need ${count * features} bytes`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (count === 0) return new Float64Array(0);
+    // The image is usually a row of a batch already in the pool's memory; one from elsewhere is copied in.
+    const input = this.backend.owns(image) ? image : this.scratchFloats('coalition image', imageSize);
+    if (input !== image) input.set(image);
+    const patches = this.scratchInts('coalition patches', featureOf.length);
+    patches.set(featureOf);
+    const covering = this.scratchInts('coalitions', Math.ceil((count * features) / 4));
+    new Uint8Array(covering.buffer, covering.byteOffset, count * features).set(coalitions.subarray(0, count * features));
+    const scores = this.scratchFloats('coalition scores', count);
+    const setData = () => {
+      this.data[TARGET] = target;
+      this.data[FEATURE_OF] = patches.byteOffset;
+      this.data[FEATURES] = features;
+      this.data[COALITIONS] = covering.byteOffset;
+      this.data[OUT_SCORES] = scores.byteOffset;
+    };
+    this.computeOnEveryThread(Command.COALITION_SCORES, { input, size: count }, setData, () => this.shard.coalitionScores(this.control));
+    this.control.throwIfFailed();
+    return Float64Array.from(scores.subarray(0, count));
   }
 
   /**
@@ -284,6 +348,33 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     return requests.map((_, r) => ({ deletion: { zero: curve(r, 0), road: curve(r, 1) }, insertion: { zero: curve(r, 2), road: curve(r, 3) } }));
   }
 
+  /** The shared targets [size] of a pass: the class given for every image, each one's, or −1 (predicted). */
+  private targetRows(size: number, targets: Targets): Int32Array {
+    const chosen = this.intRows('targets', 1).forBatch(size);
+    if (typeof targets === 'number') chosen.fill(targets);
+    else if (targets === undefined) chosen.fill(-1);
+    else chosen.set(targets.subarray(0, size));
+    return chosen;
+  }
+
+  private scratchFloats(role: string, length: number): Floats {
+    return this.scratchOf(role, length, (n) => this.backend.allocFloats(n)) as Floats;
+  }
+
+  private scratchInts(role: string, length: number): Int32Array {
+    return this.scratchOf(`${role} ints`, length, (n) => this.backend.allocInts(n)) as Int32Array;
+  }
+
+  /** A scratch array of at least `length` numbers (a power of two, so growing is rare), exactly `length` long. */
+  private scratchOf(role: string, length: number, alloc: (n: number) => Floats | Int32Array): Floats | Int32Array {
+    let array = this.scratch.get(role);
+    if (array === undefined || array.length < length) {
+      if (array !== undefined) this.backend.free(array);
+      this.scratch.set(role, (array = alloc(2 ** Math.ceil(Math.log2(Math.max(1, length))))));
+    }
+    return array.subarray(0, length);
+  }
+
   private floatRows(role: string, width: number): BatchBuffer<Floats> {
     return this.rowsOf(role, () => BatchBuffer.floats(this.backend, width)) as BatchBuffer<Floats>;
   }
@@ -317,6 +408,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     this.probs.release();
     for (const rows of Object.values(this.gradCamRows ?? {})) rows.release();
     for (const rows of this.passRows.values()) rows.release();
+    for (const array of this.scratch.values()) this.backend.free(array);
     for (const g of this.workerGrads) this.backend.free(g);
   }
 

@@ -50,6 +50,8 @@ for (;;) {
     else if (command === Command.LOGITS) shard.logits(control);
     else if (command === Command.INPUT_GRADIENTS) shard.inputGradients(control);
     else if (command === Command.CURVES) shard.curves(control);
+    else if (command === Command.CAM_MAPS) shard.camMaps(control);
+    else if (command === Command.COALITION_SCORES) shard.coalitionScores(control);
     else shard.predict(control);
   } catch (error) {
     control.fail(setup.thread, (error as Error)?.message ?? String(error));

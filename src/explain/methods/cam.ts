@@ -38,7 +38,8 @@
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
-import { activationsAndGradients, classActivationMap } from '../grad-cam.js';
+import { classActivationMap } from '../grad-cam.js';
+import { networkPasses, type CamRule } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 /**
@@ -132,25 +133,24 @@ export function camMapShape(network: Network, layer?: string): [number, number] 
   return [h, w];
 }
 
-/** A CAM method: the shared pass on the explained block, then `combine` image by image. */
+/**
+ * A CAM method: the shared pass on the explained block, then `combine` image by image — on this thread, or on a
+ * thread pool's (`passes`, model-passes.ts camMaps), whose workers each run the pass and the combine on their
+ * share of the batch: the same maps, bit for bit.
+ */
 export function camMethod(name: string, title: string, combine: CamCombine): ExplanationMethod {
+  const rule: CamRule = { name, combine, gradients: true };
   return {
     name,
     title,
     layer: 'cam',
     needs: ['conv-layer', 'layer-gradients'],
     mapShape: camMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits, layer) => {
-      const [channels, mapHeight, mapWidth] = explainedLayer(network, layer).shape;
-      const pixels = mapHeight * mapWidth;
-      const { logits, targets, activations, gradients } = activationsAndGradients(network, input, size, targetClass, dLogits, layer);
-      out.logits.set(logits);
+    explainBatch: ((network, input, size, targetClass, out, _dLogits, layer, _random, passes = networkPasses(network)) => {
+      const { logits, targets, maps } = passes.camMaps(input, size, targetClass, rule, layer);
+      out.logits.set(logits.subarray(0, out.logits.length));
       out.targets.set(targets);
-      const map = new Float64Array(pixels);
-      for (let b = 0; b < size; b++) {
-        combine(activations, gradients, b, channels, pixels, map);
-        out.maps.set(map, b * pixels);
-      }
+      out.maps.set(maps);
     }) satisfies BatchExplainer,
   };
 }

@@ -26,8 +26,7 @@
 import { checkNumbers } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
-import { argmaxRow } from '../../model/loss.js';
-import { explainedLayer } from '../explained-layer.js';
+import { networkPasses, type CamRule } from '../model-passes.js';
 import { camMapShape } from './cam.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
@@ -95,7 +94,14 @@ function projectionSign(m: Float64Array, s: Float64Array): number {
   return Math.sign(dot);
 }
 
-/** Eigen-CAM as an explanation method: one forward pass a batch, no backward. */
+/** Eigen-CAM's rule for the CAM pass: its map from the activations alone (no backward pass). */
+export const EIGEN_CAM_RULE: CamRule = {
+  name: 'eigen-cam',
+  combine: (activations, _gradients, n, channels, pixels, map) => eigenCamMap(activations, n, channels, pixels, map),
+  gradients: false,
+};
+
+/** Eigen-CAM as an explanation method: one forward pass a batch, no backward; on a thread pool with `passes`. */
 export function eigenCamMethod(): ExplanationMethod {
   return {
     name: 'eigen-cam',
@@ -104,20 +110,12 @@ export function eigenCamMethod(): ExplanationMethod {
     classAgnostic: true,
     needs: ['conv-layer', 'forward-only'],
     mapShape: camMapShape,
-    explainBatch: ((network: Network, input, size, targetClass, out, _dLogits, layer) => {
-      const explained = explainedLayer(network, layer);
-      const [channels, mapHeight, mapWidth] = explained.shape;
-      const pixels = mapHeight * mapWidth;
-      const classes = network.outputShape[0];
-      const logits = network.forward(input, size);
-      out.logits.set(logits.subarray(0, size * classes));
-      for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes); // reported only: the map ignores it
-      const activations = network.activations(explained.name);
-      const map = new Float64Array(pixels);
-      for (let b = 0; b < size; b++) {
-        eigenCamMap(activations, b, channels, pixels, map);
-        out.maps.set(map, b * pixels);
-      }
+    explainBatch: ((network: Network, input, size, targetClass, out, _dLogits, layer, _random, passes = networkPasses(network)) => {
+      // The targets are reported only: the map ignores them.
+      const { logits, targets, maps } = passes.camMaps(input, size, targetClass, EIGEN_CAM_RULE, layer);
+      out.logits.set(logits.subarray(0, out.logits.length));
+      out.targets.set(targets);
+      out.maps.set(maps);
     }) satisfies BatchExplainer,
   };
 }

@@ -16,9 +16,10 @@
  * multiplying it, pixel by pixel, with the Grad-CAM map brought to the input's size:
  *   map = GuidedBackprop ⊙ bilinear(ReLU(Σ_k α_k A_k) → [H, W])      [H, W], signed
  * The Grad-CAM map is the raw one (not normalised), stretched with half-pixel centres as the heatmap's
- * default (resize.ts). Both factors come from the same forward pass: an ordinary backward down to the conv
- * block (relu2 by default in the paper's network, any other with `layer`) for
- * Grad-CAM, then a guided one down to the input.
+ * default (resize.ts), from its float32 values. On one thread both factors come from the same forward pass: an
+ * ordinary backward down to the conv block (relu2 by default in the paper's network, any other with `layer`) for
+ * Grad-CAM, then a guided one down to the input; on a thread pool (`passes`) from two, the pool's CAM pass and
+ * its guided one, each split over the threads — the same numbers.
  */
 import { checkModel } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
@@ -26,6 +27,7 @@ import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
 import { oneHotTargets, type Targets } from '../explanation.js';
 import { classActivationMap } from '../grad-cam.js';
+import { GRAD_CAM_RULE } from '../cam-rules.js';
 import { networkPasses } from '../model-passes.js';
 import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
@@ -77,24 +79,39 @@ export function guidedGradCamMethod(): ExplanationMethod {
     layer: 'input',
     needs: ['conv-layer', 'layer-gradients', 'input-gradients'],
     mapShape: inputMapShape,
-    explainBatch: ((network, input, size, targetClass, out, dLogits, layer) => {
+    explainBatch: ((network, input, size, targetClass, out, dLogits, layer, _random, passes) => {
       const [channels, height, width] = network.inputShape;
       const explained = explainedLayer(network, layer);
       const [mapChannels, mapHeight, mapWidth] = explained.shape;
       const mapPixels = mapHeight * mapWidth;
       const pixels = height * width;
+      // Grad-CAM, upsampled from its float32 map (so this thread and a pool, whose maps are float32 rows, agree).
+      const cam = new Float32Array(size * pixels);
+      const upsample = (maps: ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> }) => {
+        for (let b = 0; b < size; b++) cam.set(resizeBilinear(maps.subarray(b * mapPixels, (b + 1) * mapPixels), mapHeight, mapWidth, height, width), b * pixels);
+      };
+      if (passes !== undefined) {
+        // On a pool: the CAM pass, then the guided pass for the same classes — two forward passes, split over the threads.
+        const grad = passes.camMaps(input, size, targetClass, GRAD_CAM_RULE, explained.name);
+        out.logits.set(grad.logits.subarray(0, out.logits.length));
+        out.targets.set(grad.targets);
+        upsample(Float32Array.from(grad.maps.subarray(0, size * mapPixels)));
+        channelSum(passes.inputGradients(input, size, out.targets, 'guided').gradients, size, channels, pixels, cam, out.maps);
+        return;
+      }
       const logits = network.forward(input, size);
       out.logits.set(logits);
       const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits);
       out.targets.set(targets);
-      // Grad-CAM, upsampled: an ordinary backward down to the block (dLogits is only read, so it serves twice).
-      const cam = new Float32Array(size * pixels);
+      // An ordinary backward down to the block (dLogits is only read, so it serves twice).
       const layerGradients = network.backwardTo(explained.name, dLogits);
+      const maps = new Float32Array(size * mapPixels);
       const map = new Float64Array(mapPixels);
       for (let b = 0; b < size; b++) {
         classActivationMap(network.activations(explained.name), layerGradients, b, mapChannels, mapPixels, new Float64Array(mapChannels), map);
-        cam.set(resizeBilinear(map, mapHeight, mapWidth, height, width), b * pixels);
+        maps.set(map, b * mapPixels);
       }
+      upsample(maps);
       // Guided Backpropagation from the same forward pass.
       channelSum(network.backwardToInput(dLogits, 'guided'), size, channels, pixels, cam, out.maps);
     }) satisfies BatchExplainer,

@@ -46,14 +46,9 @@ import { BatchBuffer, product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
+import { BASELINE, CHUNK } from '../coalition-scores.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './explain.js';
-
-/** Perturbed copies of one image forwarded per pass. */
-const CHUNK = 128;
-
-/** The baseline x′ every perturbation uses: black. */
-const BASELINE = 0;
 
 /** The [H, W] map shape of an input-space method. */
 function inputMapShape(network: Network): [number, number] {
@@ -340,17 +335,12 @@ export function lime(features: number, samples: number, random: Random, value: C
   return { beta: b, intercept };
 }
 
-/** f(z) = y_c(h(z)) of one image: its patches with z_i = 0 set to the baseline. */
-function imageCoalitionValue(network: Network, image: Floats, target: number, featureOf: Int32Array, buffer: BatchBuffer<Floats>, passes: ModelPasses): CoalitionValue {
-  const m = featureOf.reduce((largest, i) => Math.max(largest, i), 0) + 1;
-  const pixels = featureOf.length;
-  const channels = image.length / pixels;
-  return (z, count) =>
-    scoreCopies(network, image, target, count, (k, copy) => {
-      for (let p = 0; p < pixels; p++) {
-        if (z[k * m + featureOf[p]] === 0) for (let c = 0; c < channels; c++) copy[c * pixels + p] = BASELINE;
-      }
-    }, buffer, passes);
+/**
+ * f(z) = y_c(h(z)) of one image: its patches with z_i = 0 set to the baseline. The copies are made where the pass
+ * runs them (coalition-scores.ts): on a thread pool, each worker makes its own share.
+ */
+function imageCoalitionValue(image: Floats, target: number, featureOf: Int32Array, features: number, passes: ModelPasses): CoalitionValue {
+  return (z, count) => passes.coalitionScores(image, target, featureOf, features, z, count);
 }
 
 export interface PatchSamplingOptions {
@@ -384,14 +374,13 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
       const classes = network.outputShape[0];
       const pixels = height * width;
       const imageSize = product(network.inputShape);
-      const copies = network.workspace.floats('perturbation.copies', imageSize);
       const { targets, clean } = cleanPass(network, input, size, targetClass, out, passes);
       const { features, featureOf } = patchFeatures(height, width, patch);
       const patchPixels = new Float64Array(features);
       for (const i of featureOf) patchPixels[i]++;
       for (let b = 0; b < size; b++) {
         const image = input.subarray(b * imageSize, (b + 1) * imageSize);
-        const { values, empty } = fit(features, samples, random, imageCoalitionValue(network, image, targets[b], featureOf, copies, passes));
+        const { values, empty } = fit(features, samples, random, imageCoalitionValue(image, targets[b], featureOf, features, passes));
         let total = 0;
         for (let p = 0; p < pixels; p++) {
           const v = values[featureOf[p]] / patchPixels[featureOf[p]];

@@ -1,0 +1,44 @@
+/**
+ * The scores of one image's patch coalitions (KernelSHAP's and LIME's f(z) = y_c(h(z)), perturbation.ts): copy
+ * k of the image [C, H, W] keeps the patches i with z_ki = 1 and sets the others to the baseline, and its score
+ * is the target's logit y_c of that copy. The copies are made next to the pass that forwards them, CHUNK at a
+ * time, so a thread pool's worker builds its own share of them from the image, the pixels' patches and the
+ * coalitions (model-passes.ts): the calling thread writes only the coalitions, M bytes a copy.
+ */
+import type { Floats } from '../backend/backend.js';
+import type { BatchBuffer } from '../model/layer.js';
+import type { Network } from '../model/network.js';
+
+/** Perturbed copies of one image forwarded per pass: a GEMM-sized batch. */
+export const CHUNK = 128;
+
+/** The baseline x′ a patch left out of a coalition is set to: black. */
+export const BASELINE = 0;
+
+/**
+ * y_c of `count` coalitions z [count, M] (1: the patch kept) of `image` [C, H, W], where featureOf [H·W] is the
+ * patch of every pixel; forwarded CHUNK copies at a time through `copies` (scratch in the network's backend).
+ * Returns [count] float64 (float32 logits, exactly).
+ */
+export function coalitionScoresOn(network: Network, image: Floats, target: number, featureOf: Int32Array, features: number, coalitions: Uint8Array, count: number, copies: BatchBuffer<Floats>): Float64Array {
+  const classes = network.outputShape[0];
+  const imageSize = image.length;
+  const pixels = featureOf.length;
+  const channels = imageSize / pixels;
+  const scores = new Float64Array(count);
+  for (let start = 0; start < count; start += CHUNK) {
+    const size = Math.min(CHUNK, count - start);
+    const batch = copies.forBatch(size);
+    for (let b = 0; b < size; b++) {
+      const copy = batch.subarray(b * imageSize, (b + 1) * imageSize);
+      copy.set(image);
+      const row = (start + b) * features;
+      for (let p = 0; p < pixels; p++) {
+        if (coalitions[row + featureOf[p]] === 0) for (let c = 0; c < channels; c++) copy[c * pixels + p] = BASELINE;
+      }
+    }
+    const logits = network.forward(batch, size);
+    for (let b = 0; b < size; b++) scores[start + b] = logits[b * classes + target];
+  }
+  return scores;
+}
