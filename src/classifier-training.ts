@@ -236,9 +236,7 @@ function augmentOption(what: string, text: unknown): string {
 /** The pool's threads, whose close also gives back the optimiser's moments (the workers read them until then). */
 function closingAlso(pool: ClassifierThreads, optimizer: Optimizer): ClassifierThreads {
   return {
-    count: pool.count,
-    predictor: pool.predictor,
-    gradCamRunner: pool.gradCamRunner,
+    ...pool, // its predictor, Grad-CAM runner, passes and train step, whatever it has
     close: async () => {
       await pool.close();
       optimizer.dispose();

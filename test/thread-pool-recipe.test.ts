@@ -68,3 +68,26 @@ describe('the thread pool with the recipe', () => {
     });
   }
 });
+
+describe('the thread pool evaluates with plain cross-entropy', () => {
+  it('a pool trained with label smoothing reports the test loss as −Σ ln p(label), as one thread and xcnn evaluate do', async () => {
+    const settings = { ...base, learningRate: 0.01, labelSmoothing: 0.1 };
+    const { backend, pool } = await setup(settings, 2);
+    // Trained a little, so that its probabilities are peaked and the smoothed loss differs from the plain one.
+    const loader = new BatchLoader(backend, mnist.train);
+    for (let b = 0; b < 30; b++) pool!.run(loader.load(range(64 * b, 64 * b + 64)));
+    const indices = range(0, 50);
+    const { probs, lossSum } = pool!.predictBatch(new BatchLoader(backend, mnist.test).load(indices));
+    let plain = 0;
+    let smoothed = 0;
+    for (const i of indices) {
+      const row = probs.subarray(i * 10, i * 10 + 10);
+      const label = mnist.test.labels[i];
+      plain -= Math.log(row[label]);
+      // (1 − ε)·onehot + ε/K against the same probabilities: what the training loss would say
+      for (let k = 0; k < 10; k++) smoothed -= ((k === label ? 0.9 : 0) + 0.01) * Math.log(row[k]);
+    }
+    expect(Math.abs(smoothed - plain)).toBeGreaterThan(1); // the two really differ here…
+    expect(Math.abs(lossSum - plain)).toBeLessThan(1e-3); // …and the pool's is the plain one
+  });
+});

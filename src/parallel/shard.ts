@@ -50,7 +50,8 @@ export interface ShardArenas {
 }
 
 export class Shard {
-  private readonly head: SoftmaxCrossEntropy;
+  private readonly head: SoftmaxCrossEntropy; // the training loss, label smoothing and all
+  private readonly plainHead: SoftmaxCrossEntropy; // PREDICT's: validation and test losses are plain cross-entropy
   private readonly dLogits: BatchBuffer<Floats>;
   private readonly copies: BatchBuffer<Floats>; // COALITION_SCORES: this thread's perturbed copies
   private readonly classes: number;
@@ -69,6 +70,7 @@ export class Shard {
     this.classes = network.outputShape[0];
     this.pixels = network.inputShape.reduce((a, b) => a * b, 1);
     this.head = new SoftmaxCrossEntropy(backend, this.classes, labelSmoothing);
+    this.plainHead = labelSmoothing === 0 ? this.head : new SoftmaxCrossEntropy(backend, this.classes, 0);
     this.dLogits = BatchBuffer.floats(backend, this.classes);
     this.copies = BatchBuffer.floats(backend, this.pixels);
   }
@@ -120,8 +122,8 @@ export class Shard {
     control.data[LOSS + thread] = 0;
     if (n === 0) return;
     const { input, labels } = this.batchViews(control, start, end);
-    const loss = this.head.forward(this.network.forward(input, n), labels, n, false);
-    this.backend.viewFloats(control.data[PROBS] + start * this.classes * 4, n * this.classes).set(this.head.probs!);
+    const loss = this.plainHead.forward(this.network.forward(input, n), labels, n, false);
+    this.backend.viewFloats(control.data[PROBS] + start * this.classes * 4, n * this.classes).set(this.plainHead.probs!);
     control.data[LOSS + thread] = loss * n;
   }
 
@@ -224,6 +226,7 @@ export class Shard {
   /** Gives back its loss head and scratch (the pool's close, and a worker as it exits). */
   dispose(): void {
     this.head.dispose();
+    if (this.plainHead !== this.head) this.plainHead.dispose();
     this.dLogits.release();
     this.copies.release();
   }
