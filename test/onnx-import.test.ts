@@ -816,6 +816,22 @@ describe('the mapping, check by check', () => {
       );
     });
 
+    it('reads a Constant by its attribute\'s name, value_ints without numbers as an empty list, and an Unsqueeze without inputs by its attribute', () => {
+      const zero = int64TensorProto('zero', [0]);
+      // value_int −1 that also carries a tensor [7]: the name says which to read, so [0, −1] and a flatten.
+      const both: OnnxAttribute = { ...int('value_int', -1), t: int64TensorProto('t', [7]) };
+      expect(folding([node('Constant', [], ['m'], [both]), node('Unsqueeze', ['m', 'axes'], ['m1']), node('Concat', ['zero', 'm1'], ['target'])], [zero, int64TensorProto('axes', [0])])).toBe(flattens);
+      // value_ints with no numbers is [] (dims [0]): nothing to a Concat, and not the one value a Squeeze takes.
+      const empty = node('Constant', [], ['empty'], [ints('value_ints', [])]);
+      expect(folding([empty, node('Concat', ['empty', 'zero', 'minus1'], ['target'])], [zero, minus1])).toBe(flattens);
+      expect(folding([empty, node('Squeeze', ['empty'], ['target'], [], 'squeeze_0')])).toBe("m.onnx: node 'squeeze_0' (Squeeze): xcnn folds a Squeeze only of one value");
+      // A Constant without an output names its value ''; an Unsqueeze without inputs takes that value, and at
+      // opset 13 its axes from the attribute, since it has no axes input either.
+      const unnamed: Nodes[number] = { opType: 'Constant', attribute: [int('value_int', 0)], name: 'c' };
+      const bare: Nodes[number] = { opType: 'Unsqueeze', output: ['z1'], attribute: [ints('axes', [0])], name: 'unsqueeze_0' };
+      expect(folding([unnamed, bare, node('Concat', ['z1', 'minus1'], ['target'])], [minus1])).toBe(flattens);
+    });
+
     it('takes a Shape only of the value the chain is at', () => {
       const other = model([node('Relu', ['input'], ['r']), node('Shape', ['input'], ['shape'], [], 'shape_0'), ...head('r', 36).nodes], head('r', 36).initializers);
       expect(refusalOf(other)).toBe("m.onnx: node 'shape_0' (Shape) takes 'input', which is not the value the node before it made ('r'): xcnn runs a chain of layers (no branches or skip connections)");
