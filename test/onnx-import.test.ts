@@ -225,6 +225,29 @@ describe('class names', () => {
   });
 });
 
+describe('decodeOnnxModel: the info beside the network', () => {
+  const withMetadata = (metadata: Record<string, string>) =>
+    graphBytes({ inputShape: ['N', 1, 2, 2], nodes: [node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'w'], ['logits'], [int('transB', 1)])], initializers: [weights('w', [2, 4], 1)], metadata });
+
+  it('reads class_names, says the dataset is onnx unless the file names one, and takes the geometry from the graph', () => {
+    const plain = decodeOnnxModel(withMetadata({}), 'm.onnx', backend).info;
+    expect([plain.dataset, plain.classNames, plain.geometry]).toEqual(['onnx', ['0', '1'], { channels: 1, height: 2, width: 2, classes: 2 }]);
+    // An xcnn export names its dataset and classes; a geometry in the metadata is not the graph's word, so it is not read.
+    const named = decodeOnnxModel(withMetadata({ dataset: 'shapes', class_names: '["cat","dog"]', geometry: '{"channels":3,"height":9,"width":9,"classes":5}' }), 'm.onnx', backend).info;
+    expect([named.dataset, named.classNames, named.geometry]).toEqual(['shapes', ['cat', 'dog'], { channels: 1, height: 2, width: 2, classes: 2 }]);
+  });
+
+  it('refuses class_names of another count, naming the file', () => {
+    const error = errorOf(() => decodeOnnxModel(withMetadata({ class_names: '["a","b","c"]' }), 'm.onnx', backend));
+    expect([error.message, error.code]).toEqual(["m.onnx: metadata 'class_names' must be a list of 2 strings", 'ERR_BAD_MODEL']);
+  });
+
+  it('checks its arguments: bytes, then a backend', () => {
+    expect(errorOf(() => decodeOnnxModel('model.onnx' as never, 'm.onnx', backend)).message).toBe('decodeOnnxModel: bytes must be a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)), not string');
+    expect(errorOf(() => decodeOnnxModel(withMetadata({}), 'm.onnx', {} as never)).message).toBe('decodeOnnxModel: backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not Object');
+  });
+});
+
 describe('ONNX graphs xcnn cannot express, refused in one line', () => {
   const base = (nodes: ReturnType<typeof node>[], initializers: OnnxTensor[] = [], inputShape: Array<number | string> = ['N', 1, 6, 6]) => graphBytes({ inputShape, nodes, initializers });
   const conv = (attributes: ReturnType<typeof ints>[], weight = weights('w', [2, 1, 3, 3], 1)) =>
