@@ -448,6 +448,22 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(model([node('Relu', ['input'], ['logits'])]))).toBe("m.onnx: the ONNX graph ends in [N, 1, 6, 6]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)");
     });
 
+    it('refuses a layer that cannot take its input, and a network the spec cannot build, naming the network', () => {
+      const pool = model([node('MaxPool', ['input'], ['pool'], [ints('kernel_shape', [3, 3])], 'pool_0'), ...head('pool', 1).nodes], head('pool', 1).initializers, ['N', 1, 2, 2]);
+      expect(refusalOf(pool)).toBe("m.onnx: node 'pool_0' (MaxPool) cannot take its input [1, 2, 2]: its 3×3 window is larger than its 2×2 input");
+      // 4,097 pixels wide: each layer takes it, but xcnn's geometry stops at 4,096.
+      const wide = model(head('input', 4097).nodes, head('input', 4097).initializers, ['N', 1, 1, 4097]);
+      expect(refusalOf(wide)).toBe('m.onnx: the ONNX graph is the network flatten linear(2), which xcnn cannot build: the input geometry has a bad width: 4097 (a whole number from 1 to 4096)');
+    });
+
+    it('shows a dimension beyond 2^53 as ?, and keeps a metadata entry without a value as empty', () => {
+      const m = chain([], 'input', 36, [], { metadata: { note: '' } });
+      const input = m.graph!.input![0];
+      const huge = { ...m, graph: { ...m.graph, input: [{ ...input, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: { low: 0, high: 2 ** 22 } }, { dimValue: 6 }] } } } }] } };
+      expect(refusalOf(huge)).toBe("m.onnx: the ONNX graph's input 'input' has shape [N, ?, 6]; xcnn takes images [N, C, H, W]");
+      expect(readOnnxNetwork({ ...m, metadataProps: [{ key: 'note' }, { key: 'arch', value: 'flatten linear(2)' }] }, 'm.onnx').metadata).toEqual({ note: '', arch: 'flatten linear(2)' });
+    });
+
     it('refuses a node after the Softmax, and a node that does not take the value before it', () => {
       const h = head('input', 36);
       const after = model([...h.nodes.slice(0, 1), node('Gemm', ['flat', 'fc'], ['z'], [int('transB', 1)]), node('Softmax', ['z'], ['p'], [], 'softmax_0'), node('Relu', ['p'], ['logits'], [], 'relu_9')], h.initializers);
@@ -867,6 +883,20 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(m)).toBe("m.onnx: tensor 'fc' (fc1.weight) holds NaN at element 3; retrain or repair the model");
       const infinite = model(head('input', 4).nodes, [floatTensorProto('fc', [2, 4], [Number.POSITIVE_INFINITY, 1, 2, 3, 4, 5, 6, 7])], ['N', 1, 2, 2]);
       expect(refusalOf(infinite)).toBe("m.onnx: tensor 'fc' (fc1.weight) holds Infinity at element 0; retrain or repair the model");
+    });
+
+    it('refuses a negative variance at any element, and takes a variance of 0', () => {
+      const bn = (variance: number[]) =>
+        refusal(() => readOnnxNetwork(model([node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], ['bn']), ...head('bn', 12).nodes], [...['s', 'b', 'm'].map((n) => floatTensorProto(n, [3], [1, 0, 0])), floatTensorProto('v', [3], variance), weights('fc', [2, 12], 2)], ['N', 3, 2, 2]), 'm.onnx'));
+      expect(bn([1, 0, 2])).toBe('accepted');
+      expect(bn([1, 0, -0.5])).toBe("m.onnx: tensor 'v' (bn1.running_var) holds a negative variance at element 2");
+    });
+
+    it('names a weight without a name as \'\' (a Constant node\'s tensor)', () => {
+      const unnamed = (t: OnnxTensor) => refusalOf(model([node('Constant', [], ['fc'], [tensorAttribute('value', t)]), ...head('input', 4).nodes], [], ['N', 1, 2, 2]));
+      expect(unnamed({ dims: [2, 4], dataType: DATA_TYPE.FLOAT, rawData: new Uint8Array(8) })).toBe("m.onnx: tensor '' (fc1.weight): its dims [2, 4] give 8 FLOAT elements (32 bytes), but it holds 8 bytes");
+      const { name: _, ...nan } = floatTensorProto('x', [2, 4], [0, 1, Number.NaN, 3, 4, 5, 6, 7]);
+      expect(unnamed(nan)).toBe("m.onnx: tensor '' (fc1.weight) holds NaN at element 2; retrain or repair the model");
     });
 
     it('refuses an intsAttribute beyond 2⁵³', () => {
