@@ -741,6 +741,67 @@ describe('the mapping, check by check', () => {
     });
   });
 
+  describe('Transpose', () => {
+    const perm = (values: number[]) => ints('perm', values);
+    const refusedPerm = (name: string, values: string) =>
+      `m.onnx: node '${name}' (Transpose) with perm [${values}]: xcnn takes a Transpose only first, from NHWC to NCHW (perm [0, 3, 1, 2]), or to NHWC (perm [0, 2, 3, 1]) right before a Flatten and a linear layer`;
+
+    it('reorders the next linear layer\'s columns after a Transpose to NHWC, through Identity, Flatten, Relu and Dropout', () => {
+      // C, H, W = 2, 1, 2. The file's columns are (w, c) in NHWC order: (0,0) (0,1) (1,0) (1,1); xcnn's are
+      // (c, w): (0,0) (0,1) (1,0) (1,1), so the file's [1, 2, 3, 4] is xcnn's [1, 3, 2, 4].
+      const nhwc = [node('Relu', ['input'], ['r']), node('Transpose', ['r'], ['t'], [perm([0, 2, 3, 1])]), node('Identity', ['t'], ['i']), node('Flatten', ['i'], ['f']), node('Identity', ['f'], ['i2']), node('Relu', ['i2'], ['r2']), node('Dropout', ['r2'], ['d'])];
+      const gemm = readOnnxNetwork(model([...nhwc, node('Gemm', ['d', 'w'], ['logits'], [int('transB', 1)])], [floatTensorProto('w', [1, 4], [1, 2, 3, 4])], ['N', 2, 1, 2]), 'm.onnx');
+      expect([gemm.spec, Array.from(gemm.tensors.get('fc1.weight')!)]).toEqual(['relu flatten relu dropout(0.5) linear(1)', [1, 3, 2, 4]]);
+      const matmul = readOnnxNetwork(model([...nhwc, node('MatMul', ['d', 'w'], ['logits'])], [floatTensorProto('w', [4, 1], [1, 2, 3, 4])], ['N', 2, 1, 2]), 'm.onnx');
+      expect(Array.from(matmul.tensors.get('fc1.weight')!)).toEqual([1, 3, 2, 4]);
+      // Only the next linear layer: a second one keeps its columns.
+      const two = readOnnxNetwork(model([...nhwc, node('Gemm', ['d', 'w'], ['g'], [int('transB', 1)]), node('Gemm', ['g', 'w2'], ['logits'], [int('transB', 1)])], [floatTensorProto('w', [2, 4], [1, 2, 3, 4, 5, 6, 7, 8]), floatTensorProto('w2', [1, 2], [1, 2])], ['N', 2, 1, 2]), 'm.onnx');
+      expect([Array.from(two.tensors.get('fc1.weight')!), Array.from(two.tensors.get('fc2.weight')!)]).toEqual([[1, 3, 2, 4, 5, 7, 6, 8], [1, 2]]);
+    });
+
+    it('refuses a Transpose to NHWC first, after the flatten, or twice, and one to NCHW after any node', () => {
+      const h = head('t', 36);
+      expect(refusalOf(model([node('Transpose', ['input'], ['t'], [perm([0, 2, 3, 1])], 'transpose_0'), ...h.nodes], h.initializers))).toBe(refusedPerm('transpose_0', '0, 2, 3, 1'));
+      expect(refusalOf(model([node('Transpose', ['input'], ['t'], [], 'transpose_0'), ...h.nodes], h.initializers))).toBe(refusedPerm('transpose_0', ''));
+      const flat = model([node('Flatten', ['input'], ['f']), node('Transpose', ['f'], ['t'], [perm([0, 2, 3, 1])], 'transpose_0'), node('Gemm', ['t', 'fc'], ['logits'], [int('transB', 1)])], h.initializers);
+      expect(refusalOf(flat)).toBe(refusedPerm('transpose_0', '0, 2, 3, 1'));
+      const twice = model([node('Relu', ['input'], ['r']), node('Transpose', ['r'], ['t0'], [perm([0, 2, 3, 1])]), node('Transpose', ['t0'], ['t'], [perm([0, 2, 3, 1])], 'transpose_1'), ...h.nodes], h.initializers);
+      expect(refusalOf(twice)).toBe(refusedPerm('transpose_1', '0, 2, 3, 1'));
+      const afterIdentity = model([node('Identity', ['input'], ['i']), node('Transpose', ['i'], ['t'], [perm([0, 3, 1, 2])], 'transpose_0'), ...h.nodes], h.initializers);
+      expect(refusalOf(afterIdentity)).toBe(refusedPerm('transpose_0', '0, 3, 1, 2'));
+      const beforeBatchNorm = model([node('Relu', ['input'], ['r']), node('Transpose', ['r'], ['t'], [perm([0, 2, 3, 1])], 'transpose_0'), node('Flatten', ['t'], ['f']), node('BatchNormalization', ['f', 's', 's', 's', 's'], ['b'], [], 'bn_0'), node('Gemm', ['b', 'fc'], ['logits'], [int('transB', 1)])], [...h.initializers, floatTensorProto('s', [36], new Array(36).fill(1))]);
+      expect(refusalOf(beforeBatchNorm)).toBe("m.onnx: node 'bn_0' (BatchNormalization) after the Transpose to NHWC node 'transpose_0' (Transpose): xcnn takes that Transpose only right before a Flatten and a linear layer (Gemm or MatMul)");
+    });
+  });
+
+  describe('Pad, Dropout, Add and Shape by opset and place', () => {
+    it('reads a Pad\'s pads from its input from opset 11 (an initializer or a Constant), and from its attribute before', () => {
+      const pad = (attributes: OnnxAttribute[], opset: number, first: Nodes = [], tensors: OnnxTensor[] = []) => outcome(() => specOf(chain([...first, node('Pad', ['input', 'pads'], ['p'], attributes, 'pad_0')], 'p', 36, tensors, { opset })));
+      const refused = (values: string) => `m.onnx: node 'pad_0' (Pad): padding [${values}]: xcnn pads only inside a convolution (its pads attribute)`;
+      expect(pad([ints('pads', [0, 0, 0, 0, 0, 0, 0, 0])], 11, [], [int64TensorProto('pads', [0, 0, 1, 1, 0, 0, 1, 1])])).toBe(refused('0, 0, 1, 1, 0, 0, 1, 1'));
+      expect(pad([], 11, [node('Constant', [], ['pads'], [ints('value_ints', [0, 0, 0, 1, 0, 0, 0, 0])])])).toBe(refused('0, 0, 0, 1, 0, 0, 0, 0'));
+      expect(pad([], 11, [node('Constant', [], ['pads'], [ints('value_ints', [0, 0, 0, 0, 0, 0, 0, 0])])])).toBe('flatten linear(2)');
+      expect(pad([], 10)).toBe('flatten linear(2)'); // no pads attribute: no padding
+    });
+
+    it('reads Dropout\'s ratio from its input from opset 12', () => {
+      expect(specOf(chain([node('Dropout', ['input', 'r'], ['d'], [float('ratio', 0.75)])], 'd', 36, [floatTensorProto('r', [], [0.125])], { opset: 12 }))).toBe('dropout(0.125) flatten linear(2)');
+    });
+
+    it('refuses an Add as the first node', () => {
+      expect(refusalOf(chain([node('Add', ['input', 'b'], ['a'], [], 'add_0')], 'a', 36, [floatTensorProto('b', [1], [1])]))).toBe(
+        "m.onnx: node 'add_0' (Add): xcnn takes an Add only right after a MatMul, with a constant bias (a MatMul and an Add are a linear layer)",
+      );
+    });
+
+    it('takes a Shape of the value the chain is at, after the layers before it: [N, 36] after a Flatten', () => {
+      // Reshape(flat, [-1, dim 1 of Shape(flat)]): −1 and 36 flatten; the input's dim 1 would be 1, which does not.
+      const nodes = [node('Flatten', ['input'], ['flat']), node('Shape', ['flat'], ['shape']), node('Gather', ['shape', 'one'], ['n']), node('Unsqueeze', ['n', 'zero'], ['n1']), node('Concat', ['minus1', 'n1'], ['target']), node('Reshape', ['flat', 'target'], ['again']), node('Gemm', ['again', 'fc'], ['logits'], [int('transB', 1)])];
+      const tensors = [{ ...int64TensorProto('one', [1]), dims: [] }, int64TensorProto('zero', [0]), int64TensorProto('minus1', [-1]), weights('fc', [2, 36], 1)];
+      expect(specOf(model(nodes, tensors))).toBe('flatten flatten linear(2)');
+    });
+  });
+
   describe('the shape arithmetic before a Reshape', () => {
     /** `arithmetic` nodes ending in 'target', then Reshape(input, target) and a Gemm of 36 features. */
     const folding = (arithmetic: Nodes, initializers: OnnxTensor[] = [], opset = 13) =>
