@@ -505,6 +505,13 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, { ...weights('b', [2], 1), dims: [-2] }]))).toBe("m.onnx: node 'conv_0' (Conv): its bias 'b': a dimension is -2");
     });
 
+    it('refuses a bias that is not a constant, and one whose dims only join to the right digits', () => {
+      expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): its bias 'b' is not a constant (an initializer): xcnn reads weights stored in the file");
+      // 12 channels out, a bias [1, 2]: not [12].
+      const twelve = chain([conv([], ['input', 'w', 'b'])], 'conv', 192, [weights('w', [12, 1, 3, 3], 1), weights('b', [1, 2], 2)]);
+      expect(refusalOf(twelve)).toBe("m.onnx: node 'conv_0' (Conv): its bias has dims [1, 2], expected [12]");
+    });
+
     it('refuses strides that differ, are not two or are below 1', () => {
       const strides = (s: number[]) => refusalOf(chain([conv([ints('strides', s)])], 'conv', 32, [w3]));
       expect(strides([0, 0])).toBe("m.onnx: node 'conv_0' (Conv): strides [0, 0]: xcnn takes the same stride on both axes");
@@ -594,6 +601,20 @@ describe('the mapping, check by check', () => {
       expect(Array.from(readOnnxNetwork(bn([float('epsilon', 2 ** -20)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([Math.fround(2 + 2 ** -20 - 1e-5)]);
     });
 
+    it('leaves even a tiny variance as it is when the file\'s ε is 10⁻⁵ (as a float32, 9.99999974738e-6)', () => {
+      // Folding 9.99999974738e-6 − 10⁻⁵ ≈ −2.5e-13 into a variance of 10⁻¹² would show; within 10⁻⁹ nothing is folded.
+      const tiny = Math.fround(1e-12);
+      const [s, b, m] = statistics(1);
+      expect(Array.from(readOnnxNetwork(bn([float('epsilon', 1e-5)], [s, b, m, floatTensorProto('v', [1], [tiny])]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([tiny]);
+    });
+
+    it('refuses statistics whose dims only join to the right digits: [1, 2] for 12 channels', () => {
+      const twelve = (k: number) => ['s', 'b', 'm', 'v'].map((n, j) => floatTensorProto(n, j === k ? [1, 2] : [12], new Array(j === k ? 2 : 12).fill(1)));
+      const graph = (k: number) => model([node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], ['bn'], [], 'bn_0'), ...head('bn', 12).nodes], [...twelve(k), ...head('bn', 12).initializers], ['N', 12, 1, 1]);
+      expect(refusalOf(graph(0))).toBe("m.onnx: node 'bn_0' (BatchNormalization): its weight has dims [1, 2], expected [12] for its input [12, 1, 1]");
+      expect(refusalOf(graph(3))).toBe("m.onnx: node 'bn_0' (BatchNormalization): its running_var has dims [1, 2], expected [12] for its input [12, 1, 1]");
+    });
+
     it('refuses training mode, statistics of other dims, and a negative variance', () => {
       const training = "m.onnx: node 'bn_0' (BatchNormalization): it is in training mode (more than one output, or training_mode 1): xcnn reads batch norm in evaluation form";
       expect(refusalOf(bn([int('training_mode', 1)]))).toBe(training);
@@ -622,11 +643,22 @@ describe('the mapping, check by check', () => {
       expect(reshape([0, -1])).toBe('flatten linear(2)');
       expect(reshape([-1, 36])).toBe('flatten linear(2)');
       expect(reshape([0, 36])).toBe('flatten linear(2)');
-      for (const target of [[-1, 35], [-1, -1], [2, -1], [0, 35], [0, -1, 1], [-1]]) {
+      for (const target of [[-1, 35], [-1, -1], [2, -1], [2, 36], [0, 35], [0, -1, 1], [-1]]) {
         expect(reshape(target), target.join(',')).toBe(`m.onnx: node 'reshape_0' (Reshape): a reshape to [${target.join(', ')}] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]`);
       }
       const computed = model([node('Reshape', ['input', 'dynamic'], ['flat'], [], 'reshape_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]);
       expect(refusalOf(computed)).toBe("m.onnx: node 'reshape_0' (Reshape): its shape 'dynamic' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
+    });
+
+    it('refuses a Reshape without a shape input, unless a value without a name (a node without outputs) gives it', () => {
+      const gemm = node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)]);
+      const reshape = node('Reshape', ['input'], ['flat'], [], 'reshape_0');
+      expect(refusalOf(model([reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe("m.onnx: node 'reshape_0' (Reshape): its shape '' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
+      // A value is looked up by its name, even the empty one: a folded value (a Constant's) or a constant tensor (an Identity's).
+      const unnamedConstant: ReturnType<typeof node> = { opType: 'Constant', attribute: [ints('value_ints', [0, -1])], name: 'c' };
+      expect(specOf(model([unnamedConstant, reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe('flatten linear(2)');
+      const unnamedIdentity: ReturnType<typeof node> = { opType: 'Identity', input: ['shape'], name: 'i' };
+      expect(specOf(model([unnamedIdentity, reshape, gemm], [weights('fc', [2, 36], 1), int64TensorProto('shape', [0, -1])]))).toBe('flatten linear(2)');
     });
 
     it('reads a shape kept in int64_data, whose −1 is ten bytes', () => {
