@@ -706,6 +706,15 @@ describe('the mapping, check by check', () => {
       expect(Array.from(noAdd.tensors.get('fc1.bias')!)).toEqual([0, 0]);
     });
 
+    it('names the input that is not a constant, or whose dims are bad: Gemm\'s B and C, MatMul\'s weight', () => {
+      expect(refusalOf(gemm([], weights('other', [4, 2], 1)))).toBe("m.onnx: node 'gemm_0' (Gemm): its weight (B) 'fc' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(refusalOf(gemm([], { ...weights('fc', [4, 2], 1), dims: [4, -2] }))).toBe("m.onnx: node 'gemm_0' (Gemm): its weight (B) 'fc': a dimension is -2");
+      expect(refusalOf(gemm([], weights('fc', [4, 2], 1), ['flat', 'fc', 'c']))).toBe("m.onnx: node 'gemm_0' (Gemm): its bias (C) 'c' is not a constant (an initializer): xcnn reads weights stored in the file");
+      const matmul = (w: OnnxTensor) => refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [w], ['N', 1, 2, 2]));
+      expect(matmul(weights('other', [4, 2], 1))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight 'w' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(matmul({ ...weights('w', [4, 2], 1), dims: [-4, 2] })).toBe("m.onnx: node 'matmul_0' (MatMul): its weight 'w': a dimension is -4");
+    });
+
     it('refuses a MatMul of the wrong weight and an Add that is not its bias', () => {
       const w = floatTensorProto('w', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
       expect(refusalOf(model([node('MatMul', ['input', 'w'], ['logits'], [], 'matmul_0')], [w], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its input is [N, 1, 2, 2]: flatten before it");
@@ -726,6 +735,12 @@ describe('the mapping, check by check', () => {
   describe('Softmax, Dropout, Identity and Pad', () => {
     const h = head('input', 36);
     const softmax = (attributes: OnnxAttribute[], opset = 13) => outcome(() => specOf(model([...h.nodes.slice(0, 1), node('Gemm', ['flat', 'fc'], ['z'], [int('transB', 1)]), node('Softmax', ['z'], ['logits'], attributes, 'softmax_0')], h.initializers, ['N', 1, 6, 6], { opset })));
+
+    it('names the default axis of a Softmax it refuses: −1 from opset 13, 1 before', () => {
+      const early = (opset: number) => refusalOf(model([node('Softmax', ['input'], ['s'], [], 'softmax_0'), ...h.nodes.map((n) => (n.input![0] === 'input' ? { ...n, input: ['s'] } : n))], h.initializers, ['N', 1, 6, 6], { opset }));
+      const refused = (axis: number) => `m.onnx: node 'softmax_0' (Softmax): a softmax over axis ${axis} of [N, 1, 6, 6]: xcnn takes a Softmax only over the classes, last`;
+      expect([early(13), early(14), early(12), early(11)]).toEqual([refused(-1), refused(-1), refused(1), refused(1)]);
+    });
 
     it('drops a Softmax over the classes, by default the last axis (opset 13) or axis 1 (before)', () => {
       expect(softmax([])).toBe('flatten linear(2)');
