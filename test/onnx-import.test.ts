@@ -225,6 +225,29 @@ describe('class names', () => {
   });
 });
 
+describe('decodeOnnxModel: the info beside the network', () => {
+  const withMetadata = (metadata: Record<string, string>) =>
+    graphBytes({ inputShape: ['N', 1, 2, 2], nodes: [node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'w'], ['logits'], [int('transB', 1)])], initializers: [weights('w', [2, 4], 1)], metadata });
+
+  it('reads class_names, says the dataset is onnx unless the file names one, and takes the geometry from the graph', () => {
+    const plain = decodeOnnxModel(withMetadata({}), 'm.onnx', backend).info;
+    expect([plain.dataset, plain.classNames, plain.geometry]).toEqual(['onnx', ['0', '1'], { channels: 1, height: 2, width: 2, classes: 2 }]);
+    // An xcnn export names its dataset and classes; a geometry in the metadata is not the graph's word, so it is not read.
+    const named = decodeOnnxModel(withMetadata({ dataset: 'shapes', class_names: '["cat","dog"]', geometry: '{"channels":3,"height":9,"width":9,"classes":5}' }), 'm.onnx', backend).info;
+    expect([named.dataset, named.classNames, named.geometry]).toEqual(['shapes', ['cat', 'dog'], { channels: 1, height: 2, width: 2, classes: 2 }]);
+  });
+
+  it('refuses class_names of another count, naming the file', () => {
+    const error = errorOf(() => decodeOnnxModel(withMetadata({ class_names: '["a","b","c"]' }), 'm.onnx', backend));
+    expect([error.message, error.code]).toEqual(["m.onnx: metadata 'class_names' must be a list of 2 strings", 'ERR_BAD_MODEL']);
+  });
+
+  it('checks its arguments: bytes, then a backend', () => {
+    expect(errorOf(() => decodeOnnxModel('model.onnx' as never, 'm.onnx', backend)).message).toBe('decodeOnnxModel: bytes must be a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)), not string');
+    expect(errorOf(() => decodeOnnxModel(withMetadata({}), 'm.onnx', {} as never)).message).toBe('decodeOnnxModel: backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not Object');
+  });
+});
+
 describe('ONNX graphs xcnn cannot express, refused in one line', () => {
   const base = (nodes: ReturnType<typeof node>[], initializers: OnnxTensor[] = [], inputShape: Array<number | string> = ['N', 1, 6, 6]) => graphBytes({ inputShape, nodes, initializers });
   const conv = (attributes: ReturnType<typeof ints>[], weight = weights('w', [2, 1, 3, 3], 1)) =>
@@ -425,6 +448,22 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(model([node('Relu', ['input'], ['logits'])]))).toBe("m.onnx: the ONNX graph ends in [N, 1, 6, 6]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)");
     });
 
+    it('refuses a layer that cannot take its input, and a network the spec cannot build, naming the network', () => {
+      const pool = model([node('MaxPool', ['input'], ['pool'], [ints('kernel_shape', [3, 3])], 'pool_0'), ...head('pool', 1).nodes], head('pool', 1).initializers, ['N', 1, 2, 2]);
+      expect(refusalOf(pool)).toBe("m.onnx: node 'pool_0' (MaxPool) cannot take its input [1, 2, 2]: its 3×3 window is larger than its 2×2 input");
+      // 4,097 pixels wide: each layer takes it, but xcnn's geometry stops at 4,096.
+      const wide = model(head('input', 4097).nodes, head('input', 4097).initializers, ['N', 1, 1, 4097]);
+      expect(refusalOf(wide)).toBe('m.onnx: the ONNX graph is the network flatten linear(2), which xcnn cannot build: the input geometry has a bad width: 4097 (a whole number from 1 to 4096)');
+    });
+
+    it('shows a dimension beyond 2^53 as ?, and keeps a metadata entry without a value as empty', () => {
+      const m = chain([], 'input', 36, [], { metadata: { note: '' } });
+      const input = m.graph!.input![0];
+      const huge = { ...m, graph: { ...m.graph, input: [{ ...input, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: { low: 0, high: 2 ** 22 } }, { dimValue: 6 }] } } } }] } };
+      expect(refusalOf(huge)).toBe("m.onnx: the ONNX graph's input 'input' has shape [N, ?, 6]; xcnn takes images [N, C, H, W]");
+      expect(readOnnxNetwork({ ...m, metadataProps: [{ key: 'note' }, { key: 'arch', value: 'flatten linear(2)' }] }, 'm.onnx').metadata).toEqual({ note: '', arch: 'flatten linear(2)' });
+    });
+
     it('refuses a node after the Softmax, and a node that does not take the value before it', () => {
       const h = head('input', 36);
       const after = model([...h.nodes.slice(0, 1), node('Gemm', ['flat', 'fc'], ['z'], [int('transB', 1)]), node('Softmax', ['z'], ['p'], [], 'softmax_0'), node('Relu', ['p'], ['logits'], [], 'relu_9')], h.initializers);
@@ -464,6 +503,13 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, weights('b', [3], 1)]))).toBe("m.onnx: node 'conv_0' (Conv): its bias has dims [3], expected [2]");
       expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, weights('b', [1, 2], 1)]))).toBe("m.onnx: node 'conv_0' (Conv): its bias has dims [1, 2], expected [2]");
       expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3, { ...weights('b', [2], 1), dims: [-2] }]))).toBe("m.onnx: node 'conv_0' (Conv): its bias 'b': a dimension is -2");
+    });
+
+    it('refuses a bias that is not a constant, and one whose dims only join to the right digits', () => {
+      expect(refusalOf(chain([conv([], ['input', 'w', 'b'])], 'conv', 32, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): its bias 'b' is not a constant (an initializer): xcnn reads weights stored in the file");
+      // 12 channels out, a bias [1, 2]: not [12].
+      const twelve = chain([conv([], ['input', 'w', 'b'])], 'conv', 192, [weights('w', [12, 1, 3, 3], 1), weights('b', [1, 2], 2)]);
+      expect(refusalOf(twelve)).toBe("m.onnx: node 'conv_0' (Conv): its bias has dims [1, 2], expected [12]");
     });
 
     it('refuses strides that differ, are not two or are below 1', () => {
@@ -555,6 +601,20 @@ describe('the mapping, check by check', () => {
       expect(Array.from(readOnnxNetwork(bn([float('epsilon', 2 ** -20)]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([Math.fround(2 + 2 ** -20 - 1e-5)]);
     });
 
+    it('leaves even a tiny variance as it is when the file\'s ε is 10⁻⁵ (as a float32, 9.99999974738e-6)', () => {
+      // Folding 9.99999974738e-6 − 10⁻⁵ ≈ −2.5e-13 into a variance of 10⁻¹² would show; within 10⁻⁹ nothing is folded.
+      const tiny = Math.fround(1e-12);
+      const [s, b, m] = statistics(1);
+      expect(Array.from(readOnnxNetwork(bn([float('epsilon', 1e-5)], [s, b, m, floatTensorProto('v', [1], [tiny])]), 'm.onnx').tensors.get('bn1.running_var')!)).toEqual([tiny]);
+    });
+
+    it('refuses statistics whose dims only join to the right digits: [1, 2] for 12 channels', () => {
+      const twelve = (k: number) => ['s', 'b', 'm', 'v'].map((n, j) => floatTensorProto(n, j === k ? [1, 2] : [12], new Array(j === k ? 2 : 12).fill(1)));
+      const graph = (k: number) => model([node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], ['bn'], [], 'bn_0'), ...head('bn', 12).nodes], [...twelve(k), ...head('bn', 12).initializers], ['N', 12, 1, 1]);
+      expect(refusalOf(graph(0))).toBe("m.onnx: node 'bn_0' (BatchNormalization): its weight has dims [1, 2], expected [12] for its input [12, 1, 1]");
+      expect(refusalOf(graph(3))).toBe("m.onnx: node 'bn_0' (BatchNormalization): its running_var has dims [1, 2], expected [12] for its input [12, 1, 1]");
+    });
+
     it('refuses training mode, statistics of other dims, and a negative variance', () => {
       const training = "m.onnx: node 'bn_0' (BatchNormalization): it is in training mode (more than one output, or training_mode 1): xcnn reads batch norm in evaluation form";
       expect(refusalOf(bn([int('training_mode', 1)]))).toBe(training);
@@ -583,11 +643,22 @@ describe('the mapping, check by check', () => {
       expect(reshape([0, -1])).toBe('flatten linear(2)');
       expect(reshape([-1, 36])).toBe('flatten linear(2)');
       expect(reshape([0, 36])).toBe('flatten linear(2)');
-      for (const target of [[-1, 35], [-1, -1], [2, -1], [0, 35], [0, -1, 1], [-1]]) {
+      for (const target of [[-1, 35], [-1, -1], [2, -1], [2, 36], [0, 35], [0, -1, 1], [-1]]) {
         expect(reshape(target), target.join(',')).toBe(`m.onnx: node 'reshape_0' (Reshape): a reshape to [${target.join(', ')}] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]`);
       }
       const computed = model([node('Reshape', ['input', 'dynamic'], ['flat'], [], 'reshape_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]);
       expect(refusalOf(computed)).toBe("m.onnx: node 'reshape_0' (Reshape): its shape 'dynamic' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
+    });
+
+    it('refuses a Reshape without a shape input, unless a value without a name (a node without outputs) gives it', () => {
+      const gemm = node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)]);
+      const reshape = node('Reshape', ['input'], ['flat'], [], 'reshape_0');
+      expect(refusalOf(model([reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe("m.onnx: node 'reshape_0' (Reshape): its shape '' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
+      // A value is looked up by its name, even the empty one: a folded value (a Constant's) or a constant tensor (an Identity's).
+      const unnamedConstant: ReturnType<typeof node> = { opType: 'Constant', attribute: [ints('value_ints', [0, -1])], name: 'c' };
+      expect(specOf(model([unnamedConstant, reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe('flatten linear(2)');
+      const unnamedIdentity: ReturnType<typeof node> = { opType: 'Identity', input: ['shape'], name: 'i' };
+      expect(specOf(model([unnamedIdentity, reshape, gemm], [weights('fc', [2, 36], 1), int64TensorProto('shape', [0, -1])]))).toBe('flatten linear(2)');
     });
 
     it('reads a shape kept in int64_data, whose −1 is ten bytes', () => {
@@ -635,11 +706,23 @@ describe('the mapping, check by check', () => {
       expect(Array.from(noAdd.tensors.get('fc1.bias')!)).toEqual([0, 0]);
     });
 
+    it('names the input that is not a constant, or whose dims are bad: Gemm\'s B and C, MatMul\'s weight', () => {
+      expect(refusalOf(gemm([], weights('other', [4, 2], 1)))).toBe("m.onnx: node 'gemm_0' (Gemm): its weight (B) 'fc' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(refusalOf(gemm([], { ...weights('fc', [4, 2], 1), dims: [4, -2] }))).toBe("m.onnx: node 'gemm_0' (Gemm): its weight (B) 'fc': a dimension is -2");
+      expect(refusalOf(gemm([], weights('fc', [4, 2], 1), ['flat', 'fc', 'c']))).toBe("m.onnx: node 'gemm_0' (Gemm): its bias (C) 'c' is not a constant (an initializer): xcnn reads weights stored in the file");
+      const matmul = (w: OnnxTensor) => refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [w], ['N', 1, 2, 2]));
+      expect(matmul(weights('other', [4, 2], 1))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight 'w' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(matmul({ ...weights('w', [4, 2], 1), dims: [-4, 2] })).toBe("m.onnx: node 'matmul_0' (MatMul): its weight 'w': a dimension is -4");
+    });
+
     it('refuses a MatMul of the wrong weight and an Add that is not its bias', () => {
       const w = floatTensorProto('w', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
       expect(refusalOf(model([node('MatMul', ['input', 'w'], ['logits'], [], 'matmul_0')], [w], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its input is [N, 1, 2, 2]: flatten before it");
       expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [floatTensorProto('w', [3, 2], [1, 2, 3, 4, 5, 6])], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight has dims [3, 2]; expected [4, out] for its input [N, 4]");
       expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [floatTensorProto('w', [8], [1, 2, 3, 4, 5, 6, 7, 8])], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight has dims [8]; expected [4, out] for its input [N, 4]");
+      // A weight whose first dim is the input's but which is not a matrix: [4, 2, 1], and [4].
+      expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [floatTensorProto('w', [4, 2, 1], [1, 2, 3, 4, 5, 6, 7, 8])], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight has dims [4, 2, 1]; expected [4, out] for its input [N, 4]");
+      expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'w'], ['logits'], [], 'matmul_0')], [floatTensorProto('w', [4], [1, 2, 3, 4])], ['N', 1, 2, 2]))).toBe("m.onnx: node 'matmul_0' (MatMul): its weight has dims [4]; expected [4, out] for its input [N, 4]");
       const b = floatTensorProto('b', [4], [1, 2, 3, 4]);
       const onlyAfterMatMul = "xcnn takes an Add only right after a MatMul, with a constant bias (a MatMul and an Add are a linear layer)";
       expect(refusalOf(model([node('Flatten', ['input'], ['flat']), node('Add', ['flat', 'b'], ['logits'], [], 'add_0')], [b], ['N', 1, 2, 2]))).toBe(`m.onnx: node 'add_0' (Add): ${onlyAfterMatMul}`);
@@ -655,6 +738,12 @@ describe('the mapping, check by check', () => {
   describe('Softmax, Dropout, Identity and Pad', () => {
     const h = head('input', 36);
     const softmax = (attributes: OnnxAttribute[], opset = 13) => outcome(() => specOf(model([...h.nodes.slice(0, 1), node('Gemm', ['flat', 'fc'], ['z'], [int('transB', 1)]), node('Softmax', ['z'], ['logits'], attributes, 'softmax_0')], h.initializers, ['N', 1, 6, 6], { opset })));
+
+    it('names the default axis of a Softmax it refuses: −1 from opset 13, 1 before', () => {
+      const early = (opset: number) => refusalOf(model([node('Softmax', ['input'], ['s'], [], 'softmax_0'), ...h.nodes.map((n) => (n.input![0] === 'input' ? { ...n, input: ['s'] } : n))], h.initializers, ['N', 1, 6, 6], { opset }));
+      const refused = (axis: number) => `m.onnx: node 'softmax_0' (Softmax): a softmax over axis ${axis} of [N, 1, 6, 6]: xcnn takes a Softmax only over the classes, last`;
+      expect([early(13), early(14), early(12), early(11)]).toEqual([refused(-1), refused(-1), refused(1), refused(1)]);
+    });
 
     it('drops a Softmax over the classes, by default the last axis (opset 13) or axis 1 (before)', () => {
       expect(softmax([])).toBe('flatten linear(2)');
@@ -699,6 +788,67 @@ describe('the mapping, check by check', () => {
       expect(pad([], [], 13)).toBe("m.onnx: node 'pad_0' (Pad): padding [?]: xcnn pads only inside a convolution (its pads attribute)");
       expect(pad([], [ints('pads', [0, 0, 0, 0, 0, 0, 0, 0])], 10)).toBe('flatten linear(2)');
       expect(pad([], [ints('pads', [0, 0, 0, 1, 0, 0, 0, 0])], 10)).toBe("m.onnx: node 'pad_0' (Pad): padding [0, 0, 0, 1, 0, 0, 0, 0]: xcnn pads only inside a convolution (its pads attribute)");
+    });
+  });
+
+  describe('Transpose', () => {
+    const perm = (values: number[]) => ints('perm', values);
+    const refusedPerm = (name: string, values: string) =>
+      `m.onnx: node '${name}' (Transpose) with perm [${values}]: xcnn takes a Transpose only first, from NHWC to NCHW (perm [0, 3, 1, 2]), or to NHWC (perm [0, 2, 3, 1]) right before a Flatten and a linear layer`;
+
+    it('reorders the next linear layer\'s columns after a Transpose to NHWC, through Identity, Flatten, Relu and Dropout', () => {
+      // C, H, W = 2, 1, 2. The file's columns are (w, c) in NHWC order: (0,0) (0,1) (1,0) (1,1); xcnn's are
+      // (c, w): (0,0) (0,1) (1,0) (1,1), so the file's [1, 2, 3, 4] is xcnn's [1, 3, 2, 4].
+      const nhwc = [node('Relu', ['input'], ['r']), node('Transpose', ['r'], ['t'], [perm([0, 2, 3, 1])]), node('Identity', ['t'], ['i']), node('Flatten', ['i'], ['f']), node('Identity', ['f'], ['i2']), node('Relu', ['i2'], ['r2']), node('Dropout', ['r2'], ['d'])];
+      const gemm = readOnnxNetwork(model([...nhwc, node('Gemm', ['d', 'w'], ['logits'], [int('transB', 1)])], [floatTensorProto('w', [1, 4], [1, 2, 3, 4])], ['N', 2, 1, 2]), 'm.onnx');
+      expect([gemm.spec, Array.from(gemm.tensors.get('fc1.weight')!)]).toEqual(['relu flatten relu dropout(0.5) linear(1)', [1, 3, 2, 4]]);
+      const matmul = readOnnxNetwork(model([...nhwc, node('MatMul', ['d', 'w'], ['logits'])], [floatTensorProto('w', [4, 1], [1, 2, 3, 4])], ['N', 2, 1, 2]), 'm.onnx');
+      expect(Array.from(matmul.tensors.get('fc1.weight')!)).toEqual([1, 3, 2, 4]);
+      // Only the next linear layer: a second one keeps its columns.
+      const two = readOnnxNetwork(model([...nhwc, node('Gemm', ['d', 'w'], ['g'], [int('transB', 1)]), node('Gemm', ['g', 'w2'], ['logits'], [int('transB', 1)])], [floatTensorProto('w', [2, 4], [1, 2, 3, 4, 5, 6, 7, 8]), floatTensorProto('w2', [1, 2], [1, 2])], ['N', 2, 1, 2]), 'm.onnx');
+      expect([Array.from(two.tensors.get('fc1.weight')!), Array.from(two.tensors.get('fc2.weight')!)]).toEqual([[1, 3, 2, 4, 5, 7, 6, 8], [1, 2]]);
+    });
+
+    it('refuses a Transpose to NHWC first, after the flatten, or twice, and one to NCHW after any node', () => {
+      const h = head('t', 36);
+      expect(refusalOf(model([node('Transpose', ['input'], ['t'], [perm([0, 2, 3, 1])], 'transpose_0'), ...h.nodes], h.initializers))).toBe(refusedPerm('transpose_0', '0, 2, 3, 1'));
+      expect(refusalOf(model([node('Transpose', ['input'], ['t'], [], 'transpose_0'), ...h.nodes], h.initializers))).toBe(refusedPerm('transpose_0', ''));
+      const flat = model([node('Flatten', ['input'], ['f']), node('Transpose', ['f'], ['t'], [perm([0, 2, 3, 1])], 'transpose_0'), node('Gemm', ['t', 'fc'], ['logits'], [int('transB', 1)])], h.initializers);
+      expect(refusalOf(flat)).toBe(refusedPerm('transpose_0', '0, 2, 3, 1'));
+      const twice = model([node('Relu', ['input'], ['r']), node('Transpose', ['r'], ['t0'], [perm([0, 2, 3, 1])]), node('Transpose', ['t0'], ['t'], [perm([0, 2, 3, 1])], 'transpose_1'), ...h.nodes], h.initializers);
+      expect(refusalOf(twice)).toBe(refusedPerm('transpose_1', '0, 2, 3, 1'));
+      const afterIdentity = model([node('Identity', ['input'], ['i']), node('Transpose', ['i'], ['t'], [perm([0, 3, 1, 2])], 'transpose_0'), ...h.nodes], h.initializers);
+      expect(refusalOf(afterIdentity)).toBe(refusedPerm('transpose_0', '0, 3, 1, 2'));
+      const beforeBatchNorm = model([node('Relu', ['input'], ['r']), node('Transpose', ['r'], ['t'], [perm([0, 2, 3, 1])], 'transpose_0'), node('Flatten', ['t'], ['f']), node('BatchNormalization', ['f', 's', 's', 's', 's'], ['b'], [], 'bn_0'), node('Gemm', ['b', 'fc'], ['logits'], [int('transB', 1)])], [...h.initializers, floatTensorProto('s', [36], new Array(36).fill(1))]);
+      expect(refusalOf(beforeBatchNorm)).toBe("m.onnx: node 'bn_0' (BatchNormalization) after the Transpose to NHWC node 'transpose_0' (Transpose): xcnn takes that Transpose only right before a Flatten and a linear layer (Gemm or MatMul)");
+    });
+  });
+
+  describe('Pad, Dropout, Add and Shape by opset and place', () => {
+    it('reads a Pad\'s pads from its input from opset 11 (an initializer or a Constant), and from its attribute before', () => {
+      const pad = (attributes: OnnxAttribute[], opset: number, first: Nodes = [], tensors: OnnxTensor[] = []) => outcome(() => specOf(chain([...first, node('Pad', ['input', 'pads'], ['p'], attributes, 'pad_0')], 'p', 36, tensors, { opset })));
+      const refused = (values: string) => `m.onnx: node 'pad_0' (Pad): padding [${values}]: xcnn pads only inside a convolution (its pads attribute)`;
+      expect(pad([ints('pads', [0, 0, 0, 0, 0, 0, 0, 0])], 11, [], [int64TensorProto('pads', [0, 0, 1, 1, 0, 0, 1, 1])])).toBe(refused('0, 0, 1, 1, 0, 0, 1, 1'));
+      expect(pad([], 11, [node('Constant', [], ['pads'], [ints('value_ints', [0, 0, 0, 1, 0, 0, 0, 0])])])).toBe(refused('0, 0, 0, 1, 0, 0, 0, 0'));
+      expect(pad([], 11, [node('Constant', [], ['pads'], [ints('value_ints', [0, 0, 0, 0, 0, 0, 0, 0])])])).toBe('flatten linear(2)');
+      expect(pad([], 10)).toBe('flatten linear(2)'); // no pads attribute: no padding
+    });
+
+    it('reads Dropout\'s ratio from its input from opset 12', () => {
+      expect(specOf(chain([node('Dropout', ['input', 'r'], ['d'], [float('ratio', 0.75)])], 'd', 36, [floatTensorProto('r', [], [0.125])], { opset: 12 }))).toBe('dropout(0.125) flatten linear(2)');
+    });
+
+    it('refuses an Add as the first node', () => {
+      expect(refusalOf(chain([node('Add', ['input', 'b'], ['a'], [], 'add_0')], 'a', 36, [floatTensorProto('b', [1], [1])]))).toBe(
+        "m.onnx: node 'add_0' (Add): xcnn takes an Add only right after a MatMul, with a constant bias (a MatMul and an Add are a linear layer)",
+      );
+    });
+
+    it('takes a Shape of the value the chain is at, after the layers before it: [N, 36] after a Flatten', () => {
+      // Reshape(flat, [-1, dim 1 of Shape(flat)]): −1 and 36 flatten; the input's dim 1 would be 1, which does not.
+      const nodes = [node('Flatten', ['input'], ['flat']), node('Shape', ['flat'], ['shape']), node('Gather', ['shape', 'one'], ['n']), node('Unsqueeze', ['n', 'zero'], ['n1']), node('Concat', ['minus1', 'n1'], ['target']), node('Reshape', ['flat', 'target'], ['again']), node('Gemm', ['again', 'fc'], ['logits'], [int('transB', 1)])];
+      const tensors = [{ ...int64TensorProto('one', [1]), dims: [] }, int64TensorProto('zero', [0]), int64TensorProto('minus1', [-1]), weights('fc', [2, 36], 1)];
+      expect(specOf(model(nodes, tensors))).toBe('flatten flatten linear(2)');
     });
   });
 
@@ -816,6 +966,22 @@ describe('the mapping, check by check', () => {
       );
     });
 
+    it('reads a Constant by its attribute\'s name, value_ints without numbers as an empty list, and an Unsqueeze without inputs by its attribute', () => {
+      const zero = int64TensorProto('zero', [0]);
+      // value_int −1 that also carries a tensor [7]: the name says which to read, so [0, −1] and a flatten.
+      const both: OnnxAttribute = { ...int('value_int', -1), t: int64TensorProto('t', [7]) };
+      expect(folding([node('Constant', [], ['m'], [both]), node('Unsqueeze', ['m', 'axes'], ['m1']), node('Concat', ['zero', 'm1'], ['target'])], [zero, int64TensorProto('axes', [0])])).toBe(flattens);
+      // value_ints with no numbers is [] (dims [0]): nothing to a Concat, and not the one value a Squeeze takes.
+      const empty = node('Constant', [], ['empty'], [ints('value_ints', [])]);
+      expect(folding([empty, node('Concat', ['empty', 'zero', 'minus1'], ['target'])], [zero, minus1])).toBe(flattens);
+      expect(folding([empty, node('Squeeze', ['empty'], ['target'], [], 'squeeze_0')])).toBe("m.onnx: node 'squeeze_0' (Squeeze): xcnn folds a Squeeze only of one value");
+      // A Constant without an output names its value ''; an Unsqueeze without inputs takes that value, and at
+      // opset 13 its axes from the attribute, since it has no axes input either.
+      const unnamed: Nodes[number] = { opType: 'Constant', attribute: [int('value_int', 0)], name: 'c' };
+      const bare: Nodes[number] = { opType: 'Unsqueeze', output: ['z1'], attribute: [ints('axes', [0])], name: 'unsqueeze_0' };
+      expect(folding([unnamed, bare, node('Concat', ['z1', 'minus1'], ['target'])], [minus1])).toBe(flattens);
+    });
+
     it('takes a Shape only of the value the chain is at', () => {
       const other = model([node('Relu', ['input'], ['r']), node('Shape', ['input'], ['shape'], [], 'shape_0'), ...head('r', 36).nodes], head('r', 36).initializers);
       expect(refusalOf(other)).toBe("m.onnx: node 'shape_0' (Shape) takes 'input', which is not the value the node before it made ('r'): xcnn runs a chain of layers (no branches or skip connections)");
@@ -828,6 +994,20 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(m)).toBe("m.onnx: tensor 'fc' (fc1.weight) holds NaN at element 3; retrain or repair the model");
       const infinite = model(head('input', 4).nodes, [floatTensorProto('fc', [2, 4], [Number.POSITIVE_INFINITY, 1, 2, 3, 4, 5, 6, 7])], ['N', 1, 2, 2]);
       expect(refusalOf(infinite)).toBe("m.onnx: tensor 'fc' (fc1.weight) holds Infinity at element 0; retrain or repair the model");
+    });
+
+    it('refuses a negative variance at any element, and takes a variance of 0', () => {
+      const bn = (variance: number[]) =>
+        refusal(() => readOnnxNetwork(model([node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], ['bn']), ...head('bn', 12).nodes], [...['s', 'b', 'm'].map((n) => floatTensorProto(n, [3], [1, 0, 0])), floatTensorProto('v', [3], variance), weights('fc', [2, 12], 2)], ['N', 3, 2, 2]), 'm.onnx'));
+      expect(bn([1, 0, 2])).toBe('accepted');
+      expect(bn([1, 0, -0.5])).toBe("m.onnx: tensor 'v' (bn1.running_var) holds a negative variance at element 2");
+    });
+
+    it('names a weight without a name as \'\' (a Constant node\'s tensor)', () => {
+      const unnamed = (t: OnnxTensor) => refusalOf(model([node('Constant', [], ['fc'], [tensorAttribute('value', t)]), ...head('input', 4).nodes], [], ['N', 1, 2, 2]));
+      expect(unnamed({ dims: [2, 4], dataType: DATA_TYPE.FLOAT, rawData: new Uint8Array(8) })).toBe("m.onnx: tensor '' (fc1.weight): its dims [2, 4] give 8 FLOAT elements (32 bytes), but it holds 8 bytes");
+      const { name: _, ...nan } = floatTensorProto('x', [2, 4], [0, 1, Number.NaN, 3, 4, 5, 6, 7]);
+      expect(unnamed(nan)).toBe("m.onnx: tensor '' (fc1.weight) holds NaN at element 2; retrain or repair the model");
     });
 
     it('refuses an intsAttribute beyond 2⁵³', () => {
