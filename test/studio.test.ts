@@ -34,6 +34,8 @@ import { startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { pageContent } from '../src/serve/served-file.js';
 import { staticPageFiles } from '../src/serve/static-page.js';
 import { pageDatasets } from '../src/serve/page-datasets.js';
+import { measureFaithfulness } from '../src/faithfulness/faithfulness.js';
+import { FAITHFULNESS_COLUMNS, faithfulnessCells, faithfulnessJson } from '../src/faithfulness/format.js';
 
 const CHROMIUM = process.env.XCNN_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -45,6 +47,8 @@ const TRAIN_IMAGES = 600;
 const TEST_IMAGES = 300;
 /** The short run's test accuracy must pass this (540 images after the validation split, seen once, batch 8: 68 Adam steps; chance is 10%; 75% here). */
 const STATED_ACCURACY = 0.7;
+/** The faithfulness table's sample in the test: every method on a few images (20, the page's default, takes a minute or more here). */
+const FAITHFULNESS_IMAGES = 3;
 
 async function modelReady(page: Page): Promise<void> {
   await page.waitForFunction(() => document.getElementById('app')?.dataset.state === 'ready', null, { timeout: 20_000 });
@@ -194,6 +198,54 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     expect(await page.getAttribute('#prediction', 'data-predicted')).toBe(String(predicted[2]));
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('measures the faithfulness table of an opened model in its worker, with the library\'s figures in Node for the same model, images and seed', async () => {
+    // The model trained and downloaded above, opened as a file: the panel measures the model the page runs.
+    const modelPath = join(scratch, 'mnist-studio.safetensors');
+    await page.setInputFiles('#model-file', modelPath);
+    await page.waitForFunction(() => /^Ready to measure mnist-studio\.safetensors\.$/.test(document.getElementById('faithfulness-status')!.textContent!));
+    await page.fill('#faithfulness-count', '0');
+    expect(await page.textContent('#faithfulness-check')).toBe("Test images: '0' is not a whole number from 1 to 10000");
+    expect(await page.isEnabled('#measure-faithfulness')).toBe(false);
+    await page.fill('#faithfulness-count', String(FAITHFULNESS_IMAGES));
+    await page.click('#measure-faithfulness');
+    await page.waitForFunction(() => (document.getElementById('faithfulness-progress') as HTMLProgressElement).value > 0);
+    expect(await page.getAttribute('#faithfulness-panel', 'data-state')).toBe('measuring');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('faithfulness-panel')!.dataset.state!), null, { timeout: 150_000 });
+    expect(await page.textContent('#faithfulness-status')).toMatch(new RegExp(`^\\d+ methods on the first ${FAITHFULNESS_IMAGES} test images of mnist, with mnist-studio\\.safetensors, in [\\d.]+ s\\.`));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-faithfulness')]);
+    expect(download.suggestedFilename()).toBe('faithfulness.json');
+    const pageJson = JSON.parse(readFileSync(await download.path(), 'utf8'));
+
+    // The same measurement in Node: the library, `xcnn faithfulness`'s defaults, the same kernels' build as the page's.
+    const { network, info } = loadModel(modelPath, await createWasmBackend({ build: 'relaxed-simd' }));
+    const test = takeFirst(loadDataset().test, FAITHFULNESS_IMAGES);
+    const methods = [...METHOD_NAMES]; // the small network has a conv: every method applies
+    const result = measureFaithfulness(network, test, Array.from({ length: FAITHFULNESS_IMAGES }, (_, n) => n), { methods, steps: 28, seed: 1, randomisationImages: 100, methodOptions: { smoothGrad: { seed: 1 }, kernelShap: { seed: 1 }, lime: { seed: 1 } } });
+    const nodeJson = faithfulnessJson(result, { model: 'mnist-studio.safetensors', dataset: info.dataset });
+    const withoutTimes = (json: { methods: Array<Record<string, unknown>> }) => ({ ...json, methods: json.methods.map(({ msPerImage: _, ...rest }) => rest) });
+    expect(withoutTimes(pageJson)).toEqual(withoutTimes(nodeJson));
+
+    // The table: a row per method in the library's order, the cells the command prints, the best of a column marked.
+    const rows = await page.$$eval('#faithfulness-table tbody tr[data-method]', (trs) => trs.map((tr) => [...tr.children].map((c) => ({ text: c.textContent, best: c.classList.contains('best') }))));
+    expect(rows.map((row) => row[0].text)).toEqual(result.methods.map((m) => m.method));
+    rows.forEach((row, r) => {
+      const expected = faithfulnessCells(result.methods[r]);
+      const timeColumn = FAITHFULNESS_COLUMNS.findIndex(([name]) => name === 'ms/img');
+      expect(row.map((c, k) => (k === timeColumn ? '' : c.text)), result.methods[r].method).toEqual(expected.map((text, k) => (k === timeColumn ? '' : text)));
+    });
+    const deletionZero = FAITHFULNESS_COLUMNS.findIndex(([name]) => name === 'del·zero');
+    const lowest = Math.min(...result.methods.map((m) => m.deletion.zero));
+    const markedRows = rows.flatMap((row, r) => (row[deletionZero].best ? [r] : []));
+    expect(markedRows.length).toBeGreaterThan(0);
+    for (const r of markedRows) expect(result.methods[r].deletion.zero).toBe(lowest);
+    const pointing = FAITHFULNESS_COLUMNS.findIndex(([name]) => name === 'pointing');
+    const highest = Math.max(...result.methods.map((m) => m.pointingGame.hitRate));
+    expect(rows.filter((row, r) => row[pointing].best !== (result.methods[r].pointingGame.hitRate === highest))).toEqual([]);
+    expect(await page.locator('#faithfulness-table tbody tr.random').count()).toBe(1);
+    network.dispose();
+    expect(errors).toEqual([]);
+  }, 330_000);
 
   it('answers a click within a frame\'s round trip while it trains; Pause holds the run, Stop ends it', async () => {
     await settings(page, { 'train-count': '20000', 'test-count': '100', epochs: '3', batch: '32' });

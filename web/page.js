@@ -40,6 +40,7 @@ let pending = null; // what to explain next: () => the request's content, or nul
 let modelReady = false;
 let source = { input: 'drawing' }; // what the user gave last: the drawing, or { input: 'test digit N', digit } of the row
 let latest = null; // { input, modelInput } of the last explanation the worker made (for this model), or null
+const loading = []; // { bytes, name, testSet } of each model file sent to the worker, oldest first (a copy: the worker gets the bytes)
 
 function setStatus(text, isError = false) {
   status.textContent = text;
@@ -190,6 +191,9 @@ worker.onmessage = ({ data: answer }) => {
     latest = null; // an input made for the previous model may not fit this one
     bars.setClasses(classNames);
     showModel(answer.name, answer.model, answer.kernels);
+    // The faithfulness panel (faithfulness-panel.js) measures the model the page runs.
+    const loaded = loading.shift(); // the worker answers the model files in the order they were sent
+    if (loaded !== undefined) document.dispatchEvent(new CustomEvent('xcnn:model-ready', { detail: { ...loaded, model: answer.model } }));
     showBlank();
     request(sourceContent); // explain what is drawn (or the test digit picked) with the new model
     return;
@@ -205,6 +209,7 @@ worker.onmessage = ({ data: answer }) => {
     if (answer.id !== undefined) latest = null; // this input was not explained: another method starts from the source
     // A model file that did not load leaves the previous model working (if there was one).
     modelReady = classNames.length > 0;
+    if (answer.id === undefined) loading.shift(); // that model file did not load
     setStatus(`Error: ${answer.message}${answer.id === undefined && modelReady ? ' (the previous model is still in use)' : ''}`, true);
   }
   sendPending();
@@ -224,7 +229,9 @@ async function fetchFile(url) {
   return { bytes: new Uint8Array(await response.arrayBuffer()), name: named ? decodeURIComponent(named[1]) : null };
 }
 
-function loadModel(bytes, name) {
+/** `bytes` (a model file) to the worker; `testSet`: the images it was tested on, when they are no served data set (a folder's). */
+function loadModel(bytes, name, testSet = null) {
+  loading.push({ bytes: bytes.slice(), name, testSet });
   modelReady = false;
   updateState();
   setStatus(`Loading ${name}…`);
@@ -311,7 +318,7 @@ document.getElementById('model-file').addEventListener('change', async (event) =
 clearOverlay();
 updateState();
 // The trained model of the studio (train-panel.js) explains drawings from now on.
-document.addEventListener('xcnn:model', ({ detail }) => loadModel(detail.bytes, detail.name));
+document.addEventListener('xcnn:model', ({ detail }) => loadModel(detail.bytes, detail.name, detail.testSet ?? null));
 
 showTestDigits().catch((error) => setStatus(`Cannot load the test digits: ${error.message}`, true));
 fetchFile(new URL('model.safetensors', root))

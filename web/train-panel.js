@@ -221,7 +221,7 @@ async function downloadOnnx() {
 /** Hands the trained model to the explainer above (page.js), which then explains drawings with it. */
 function useTrainedModel() {
   if (model === null) return;
-  document.dispatchEvent(new CustomEvent('xcnn:model', { detail: { bytes: model.bytes.slice(), name: model.name } }));
+  document.dispatchEvent(new CustomEvent('xcnn:model', { detail: { bytes: model.bytes.slice(), name: model.name, testSet: model.testSet } }));
 }
 
 worker.onmessage = ({ data: message }) => {
@@ -239,7 +239,7 @@ worker.onmessage = ({ data: message }) => {
     showReport(message);
     if (message.final) setState('done');
   } else if (message.type === 'model') {
-    model = { bytes: new Uint8Array(message.bytes), name: message.name };
+    model = { bytes: new Uint8Array(message.bytes), name: message.name, testSet: message.testSet };
     for (const id of ['download-safetensors', 'download-onnx', 'use-trained']) $(id).disabled = false;
     if (panel.dataset.state === 'done') useTrainedModel();
   } else if (message.type === 'error') {
