@@ -20,7 +20,7 @@ import { dirname, extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
-import { defaultDataDir, loadDataset } from '../src/data/dataset-files.js';
+import { defaultDataDir, loadDataset, loadTestData } from '../src/data/dataset-files.js';
 import { readIdxFile } from '../src/data/idx-files.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { evaluate } from '../src/eval/evaluate.js';
@@ -33,7 +33,9 @@ import { METHOD_NAMES } from '../src/explain/methods/by-name.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { pageContent } from '../src/serve/served-file.js';
 import { staticPageFiles } from '../src/serve/static-page.js';
-import { pageDatasets } from '../src/serve/page-datasets.js';
+import { FASHION_MNIST_DIR, pageDatasets } from '../src/serve/page-datasets.js';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../src/data/dataset.js';
+import { modelReport } from '../src/report/model-report.js';
 import { measureFaithfulness } from '../src/faithfulness/faithfulness.js';
 import { FAITHFULNESS_COLUMNS, faithfulnessCells, faithfulnessJson } from '../src/faithfulness/format.js';
 
@@ -49,6 +51,10 @@ const TEST_IMAGES = 300;
 const STATED_ACCURACY = 0.7;
 /** The faithfulness table's sample in the test: every method on a few images (20, the page's default, takes a minute or more here). */
 const FAITHFULNESS_IMAGES = 3;
+/** Fashion-MNIST's test images in its run. */
+const FASHION_TEST_IMAGES = 100;
+const hasFashionMnist = existsSync(FASHION_MNIST_DIR);
+if (!hasFashionMnist) console.warn(`SKIPPED: the studio's Fashion-MNIST case needs the data set in ${FASHION_MNIST_DIR} (its four IDX files, plain or gzipped)`);
 
 async function modelReady(page: Page): Promise<void> {
   await page.waitForFunction(() => document.getElementById('app')?.dataset.state === 'ready', null, { timeout: 20_000 });
@@ -329,6 +335,48 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     expect(height).toBeGreaterThan(28 * 3);
     expect(await page.textContent('#status')).toMatch(new RegExp(`^${methods} methods compared in \\d+ ms\\.$`));
   }, 30_000);
+
+  // Fashion-MNIST where the machine has it (a server of its own: the main one serves MNIST alone, to start fast).
+  it.skipIf(!hasFashionMnist)('trains on Fashion-MNIST, whose class names label the model and its confusion matrix', async () => {
+    const withFashion = await startPageServer({ files: pageContent(packageRoot(), { bytes: readModelFile(shippedModelPath()), fileName: 'mnist-small.safetensors' }, pageDatasets(null, FASHION_MNIST_DIR)), port: 0 });
+    const fashionPage = await browser.newPage({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
+    const fashionErrors: string[] = [];
+    fashionPage.on('pageerror', (error) => fashionErrors.push(error.message));
+    try {
+      await fashionPage.goto(withFashion.url);
+      await modelReady(fashionPage);
+      await fashionPage.waitForFunction(() => (document.getElementById('dataset') as HTMLSelectElement).options.length > 0);
+      expect(await fashionPage.$$eval('#dataset option', (options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent]))).toEqual([['fashion-mnist', 'Fashion-MNIST']]);
+      await fashionPage.selectOption('#dataset', 'fashion-mnist');
+      await settings(fashionPage, { 'train-count': '300', 'test-count': String(FASHION_TEST_IMAGES), epochs: '1', batch: '8', 'learning-rate': '0.003', 'val-split': '0' });
+      await fashionPage.click('#train');
+      expect(await trainState(fashionPage, ['done', 'error'])).toBe('done');
+      await fashionPage.waitForFunction(() => document.getElementById('results-panel')!.dataset.state === 'final');
+      // The model line and the probability bars name the ten garments.
+      await fashionPage.waitForFunction(() => /^Model fashion-mnist-studio\.safetensors: /.test(document.getElementById('model')!.textContent!));
+      expect(await fashionPage.textContent('#model')).toContain(`10 classes (${FASHION_MNIST_CLASS_NAMES.join(', ')}), fashion-mnist,`);
+      await modelReady(fashionPage);
+      expect(await fashionPage.textContent('#probabilities')).toContain('Ankle boot');
+      // The confusion matrix drawn in the page is the report's for this model on the same images, with the garments' names:
+      // byte for byte what modelReport draws in Node, and not what it draws with the digits' names.
+      const [download] = await Promise.all([fashionPage.waitForEvent('download'), fashionPage.click('#download-safetensors')]);
+      expect(download.suggestedFilename()).toBe('fashion-mnist-studio.safetensors');
+      const loaded = loadModel(await download.path(), await createWasmBackend({ build: 'relaxed-simd' }));
+      expect(loaded.info.classNames).toEqual(FASHION_MNIST_CLASS_NAMES);
+      const test = takeFirst(loadTestData(FASHION_MNIST_DIR).test, FASHION_TEST_IMAGES);
+      const asTheWorker = { title: 'the model trained here', mistakes: 16, classImages: 20, cells: 6, perCell: 2 };
+      const expected = Buffer.from(modelReport(loaded, test, asTheWorker).figures.confusion!);
+      const withDigits = Buffer.from(modelReport(loaded, test, { ...asTheWorker, classNames: MNIST_CLASS_NAMES }).figures.confusion!);
+      const shown = Buffer.from(await fashionPage.locator('img[data-figure="confusion"]').evaluate(async (img: HTMLImageElement) => Array.from(new Uint8Array(await (await fetch(img.src)).arrayBuffer()))));
+      expect(shown.equals(expected)).toBe(true);
+      expect(shown.equals(withDigits)).toBe(false);
+      loaded.network.dispose();
+      expect(fashionErrors).toEqual([]);
+    } finally {
+      await fashionPage.close();
+      await withFashion.close();
+    }
+  }, 120_000);
 
   it('works as a static build (xcnn build-page) from a plain static file server, in a sub-folder, not cross-origin isolated', async () => {
     const site = join(scratch, 'site');
