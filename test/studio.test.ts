@@ -12,7 +12,7 @@
  * runs/page/studio.png (or $XCNN_STUDIO_SCREENSHOT). Skipped with a message where chromium is missing, as
  * test/page.test.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import { packageRoot } from '../src/files/package-root.js';
 import { loadModel, readModelFile, shippedModelPath } from '../src/model/model-io.js';
 import { loadModel as loadAnyModel } from '../src/onnx/load-model.js';
 import { encodeRgbaPng } from '../src/render/png-encoder.js';
+import { digitFromPng } from '../src/explain/digit-image.js';
 import { METHOD_NAMES } from '../src/explain/methods/by-name.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { pageContent } from '../src/serve/served-file.js';
@@ -320,6 +321,113 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     await page.waitForFunction(() => document.getElementById('results-panel')!.dataset.state === 'final');
     expect(await page.textContent('#results-summary')).toMatch(/^Trained: test accuracy \d+\.\d\d% on 4 test images\.$/); // a fifth of each class held out: round(0.2 × 12) = 2 of each
     await page.waitForFunction(() => /^Model bars-studio\.safetensors: .*2 classes \(horizontal, vertical\), bars/.test(document.getElementById('model')!.textContent!));
+  }, 30_000);
+
+  it('takes a folder dropped on the drop zone as the picker takes it: from the drop\'s files, and from its directory entries', async () => {
+    // Playwright cannot drop a folder from the desktop; the page gets the two forms a browser hands a drop in.
+    // The folder of pictures made above, read here: each file's path in the folder and its bytes.
+    const folder = join(scratch, 'bars');
+    const files = ['notes.txt', ...['horizontal', 'vertical'].flatMap((c) => readdirSync(join(folder, c)).map((name) => `${c}/${name}`))].map((path) => ({ path: `bars/${path}`, bytes: Array.from(readFileSync(join(folder, path))) }));
+    const expectedStatus = 'bars: 24 pictures in 2 classes (horizontal, vertical); 1 other files left out.';
+    await page.selectOption('#dataset', 'mnist');
+    await page.textContent('#train-status'); // (a status from before)
+
+    // 1. A drop whose files carry their paths (webkitRelativePath), as a browser gives a drop without entries.
+    const events = await page.evaluate((given) => {
+      const transfer = new DataTransfer();
+      for (const { path, bytes } of given) {
+        const file = new File([new Uint8Array(bytes)], path.split('/').pop()!, { type: path.endsWith('.png') ? 'image/png' : 'text/plain' });
+        Object.defineProperty(file, 'webkitRelativePath', { value: path });
+        transfer.items.add(file);
+      }
+      const zone = document.getElementById('drop-zone')!;
+      const send = (type: string) => zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      const accepted = { dragenter: !send('dragenter'), dragover: !send('dragover'), highlighted: zone.classList.contains('over') };
+      send('drop');
+      return accepted;
+    }, files);
+    expect(events).toEqual({ dragenter: true, dragover: true, highlighted: true }); // the zone takes the drag (cancels the default), and shows it
+    await page.waitForFunction((status) => document.getElementById('train-status')!.textContent === status, expectedStatus);
+    expect(await page.inputValue('#dataset')).toBe('folder');
+    expect(await page.evaluate(() => document.getElementById('drop-zone')!.classList.contains('over'))).toBe(false);
+    expect(await page.textContent('#spec-check')).toBe('Fits 1×28×28 → 2 classes.');
+
+    // 2. A drop that holds the folder as a directory entry (FileSystemDirectoryEntry, read in batches of 5 here).
+    await page.selectOption('#dataset', 'mnist');
+    await page.evaluate(() => (document.getElementById('train-status')!.textContent = ''));
+    await page.evaluate((given) => {
+      type Entry = { isFile: boolean; isDirectory: boolean; name: string; file?: unknown; createReader?: unknown };
+      const fileEntry = (file: File): Entry => ({ isFile: true, isDirectory: false, name: file.name, file: (done: (f: File) => void) => setTimeout(() => done(file)) });
+      const folderEntry = (name: string, children: Entry[]): Entry => ({
+        isFile: false,
+        isDirectory: true,
+        name,
+        createReader: () => {
+          let next = 0;
+          return { readEntries: (done: (batch: Entry[]) => void) => setTimeout(() => done(children.slice(next, (next += 5)))) };
+        },
+      });
+      const tree = new Map<string, Entry[]>();
+      for (const { path, bytes } of given) {
+        const parts = path.split('/');
+        const parent = parts.slice(1, -1).join('/');
+        if (!tree.has(parent)) tree.set(parent, []);
+        tree.get(parent)!.push(fileEntry(new File([new Uint8Array(bytes)], parts[parts.length - 1])));
+      }
+      const root = folderEntry('bars', [...tree.get('')!, ...['horizontal', 'vertical'].map((c) => folderEntry(c, tree.get(c)!))]);
+      const drop = new Event('drop', { bubbles: true, cancelable: true });
+      Object.defineProperty(drop, 'dataTransfer', { value: { items: [{ kind: 'file', webkitGetAsEntry: () => root }], files: [] } });
+      document.getElementById('drop-zone')!.dispatchEvent(drop);
+    }, files);
+    await page.waitForFunction((status) => document.getElementById('train-status')!.textContent === status, expectedStatus);
+    expect(await page.inputValue('#dataset')).toBe('folder');
+  }, 30_000);
+
+  it('explains a picture dropped on the page as xcnn explain --image explains the file', async () => {
+    // The shipped model, opened; the picture: MNIST's first test digit (a 7) as a user's scan, dark ink on white, 4× larger.
+    await page.setInputFiles('#model-file', shippedModelPath());
+    await page.waitForFunction(() => /^Model mnist-small\.safetensors: /.test(document.getElementById('model')!.textContent!));
+    await modelReady(page);
+    const digit = takeFirst(loadDataset().test, 1);
+    const size = 112;
+    const rgba = new Uint8Array(size * size * 4);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const level = 255 - digit.images[(y >> 2) * 28 + (x >> 2)];
+        rgba.set([level, level, level, 255], 4 * (y * size + x));
+      }
+    }
+    const png = encodeRgbaPng(rgba, size, size);
+    const { network } = loadModel(shippedModelPath(), await createWasmBackend({ build: 'relaxed-simd' }));
+    const { predicted, probabilities } = predictImages(network, digitFromPng(png, 'seven.png').pixels, 1);
+    network.dispose();
+
+    const taken = await page.evaluate((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'seven.png', { type: 'image/png' }));
+      const drawing = document.getElementById('drawing')!;
+      const over = !drawing.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      drawing.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      return over;
+    }, Array.from(png));
+    expect(taken).toBe(true); // the page takes the drop, so the browser does not leave it to show the file
+    await page.waitForFunction(() => document.getElementById('prediction')?.dataset.input === 'picture seven.png');
+    await modelReady(page);
+    expect(await page.getAttribute('#prediction', 'data-predicted')).toBe(String(predicted[0]));
+    const p = probabilities[predicted[0]];
+    const percent = (100 * p).toFixed(1) === '100.0' && p < 1 ? '>99.9%' : `${(100 * p).toFixed(1)}%`; // as the page writes it
+    expect(await page.textContent('#prediction')).toBe(`It looks like a ${predicted[0]} (${percent}).`);
+    // A folder dropped outside the studio's zone is not taken for a picture.
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      const file = new File(['x'], 'a.png');
+      Object.defineProperty(file, 'webkitRelativePath', { value: 'pictures/a.png' });
+      transfer.items.add(file);
+      document.getElementById('drawing')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    await page.waitForFunction(() => /^Drop one picture here to explain it \(this drop held a folder\)/.test(document.getElementById('status')!.textContent!));
+    expect(await page.getAttribute('#prediction', 'data-input')).toBe('picture seven.png');
+    expect(errors).toEqual([]);
   }, 30_000);
 
   it('shows every explanation method side by side on the digit explained last', async () => {

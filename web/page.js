@@ -15,6 +15,7 @@ import { METHOD_NAMES, parseIdx } from '../dist/src/index.js';
 import { isOnnxModel } from '../dist/src/onnx/onnx-sniff.js';
 import { DigitCanvas } from './digit-canvas.js';
 import { ProbabilityBars } from './probability-bars.js';
+import { droppedFiles } from './dropped-files.js';
 
 /** Methods that run a thousand forward passes per drawing (1,024 patch coalitions), tens of times Grad-CAM's time. */
 const SLOW_METHODS = new Set(['kernel-shap', 'lime']);
@@ -70,7 +71,9 @@ function sendPending() {
 
 /** The request content for what the user gave last, made into the model's input by the worker. */
 function sourceContent() {
-  return source.digit ? { input: source.input, digit: source.digit.slice() } : { input: 'drawing', picture: canvas.pixels() };
+  if (source.digit) return { input: source.input, digit: source.digit.slice() };
+  if (source.picture) return { input: source.input, picture: { ...source.picture, rgba: source.picture.rgba.slice() } };
+  return { input: 'drawing', picture: canvas.pixels() };
 }
 
 /** The request content that explains the last explained input again, exactly (another method); else the source. */
@@ -277,6 +280,42 @@ for (const name of METHOD_NAMES) {
 // being computed — is explained again, exactly.
 methodPicker.addEventListener('change', () => {
   if (pending === null) request(sameInputContent);
+});
+
+/**
+ * A picture file (dropped on the page, or opened) explained as `xcnn explain --image FILE` explains it: its
+ * pixels as they are in the file (decoded by the browser, no colour conversion), made into the model's input by
+ * the worker exactly as a drawing is. The canvas shows it; a stroke drawn over it makes it a drawing again.
+ */
+async function explainPicture(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    return setStatus(`${file.name}: not a picture this browser can decode; give a PNG, JPEG, GIF, BMP or WebP file`, true);
+  }
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  canvas.showPicture(bitmap);
+  bitmap.close();
+  source = { input: `picture ${file.name}`, picture: { rgba: context.getImageData(0, 0, width, height).data, width, height } };
+  setStatus(`Explaining ${file.name} (${width} × ${height}).`);
+  request(sourceContent);
+}
+
+document.getElementById('picture-file').addEventListener('change', (event) => {
+  if (event.target.files[0]) explainPicture(event.target.files[0]);
+});
+// A file dropped anywhere but the studio's drop zone (which takes folders, and says it took the drop) is a
+// picture to explain; without this the browser would leave the page to show the file.
+document.addEventListener('dragover', (event) => event.preventDefault());
+document.addEventListener('drop', async (event) => {
+  if (event.defaultPrevented) return;
+  event.preventDefault();
+  const files = await droppedFiles(event.dataTransfer).catch(() => []);
+  if (files.length === 1 && !files[0].path.includes('/')) return explainPicture(files[0].file);
+  setStatus(`Drop one picture here to explain it (this drop held ${files.length === 1 ? 'a folder' : `${files.length} files`}); a folder of pictures to train on goes on the studio's drop zone, below.`, true);
 });
 
 document.getElementById('clear').addEventListener('click', () => {
