@@ -307,11 +307,15 @@ async function explainPicture(file) {
 document.getElementById('picture-file').addEventListener('change', (event) => {
   if (event.target.files[0]) explainPicture(event.target.files[0]);
 });
-// A file dropped anywhere but the studio's drop zone (which takes folders, and says it took the drop) is a
-// picture to explain; without this the browser would leave the page to show the file.
-document.addEventListener('dragover', (event) => event.preventDefault());
+// A file dropped anywhere but the studio's drop zone (which takes folders, and says it took the drop) or a file
+// input (which takes it as its own) is a picture to explain; without this the browser would leave the page to
+// show the file.
+const isFileInput = (target) => target instanceof HTMLInputElement && target.type === 'file';
+document.addEventListener('dragover', (event) => {
+  if (!isFileInput(event.target)) event.preventDefault();
+});
 document.addEventListener('drop', async (event) => {
-  if (event.defaultPrevented) return;
+  if (event.defaultPrevented || isFileInput(event.target)) return;
   event.preventDefault();
   const files = await droppedFiles(event.dataTransfer).catch(() => []);
   if (files.length === 1 && !files[0].path.includes('/')) return explainPicture(files[0].file);
