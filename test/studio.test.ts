@@ -219,6 +219,14 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     await page.fill('#faithfulness-count', '0');
     expect(await page.textContent('#faithfulness-check')).toBe("Test images: '0' is not a whole number from 1 to 10000");
     expect(await page.isEnabled('#measure-faithfulness')).toBe(false);
+    // Stop ends a measurement at once (its worker with it); the next one starts afresh.
+    await page.fill('#faithfulness-count', '200');
+    await page.click('#measure-faithfulness');
+    await page.waitForFunction(() => (document.getElementById('faithfulness-progress') as HTMLProgressElement).value > 0);
+    await page.click('#stop-faithfulness');
+    expect(await page.getAttribute('#faithfulness-panel', 'data-state')).toBe('ready');
+    expect(await page.textContent('#faithfulness-status')).toBe('Stopped.');
+    expect(await page.isHidden('#faithfulness-table')).toBe(true);
     await page.fill('#faithfulness-count', String(FAITHFULNESS_IMAGES));
     await page.click('#measure-faithfulness');
     await page.waitForFunction(() => (document.getElementById('faithfulness-progress') as HTMLProgressElement).value > 0);
@@ -233,7 +241,9 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     const { network, info } = loadModel(modelPath, await createWasmBackend({ build: 'relaxed-simd' }));
     const test = takeFirst(loadDataset().test, FAITHFULNESS_IMAGES);
     const methods = [...METHOD_NAMES]; // the small network has a conv: every method applies
+    const started = performance.now();
     const result = measureFaithfulness(network, test, Array.from({ length: FAITHFULNESS_IMAGES }, (_, n) => n), { methods, steps: 28, seed: 1, randomisationImages: 100, methodOptions: { smoothGrad: { seed: 1 }, kernelShap: { seed: 1 }, lime: { seed: 1 } } });
+    console.log(`faithfulness: in the page, ${await page.textContent('#faithfulness-status')} In Node, ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     const nodeJson = faithfulnessJson(result, { model: 'mnist-studio.safetensors', dataset: info.dataset });
     const withoutTimes = (json: { methods: Array<Record<string, unknown>> }) => ({ ...json, methods: json.methods.map(({ msPerImage: _, ...rest }) => rest) });
     expect(withoutTimes(pageJson)).toEqual(withoutTimes(nodeJson));
