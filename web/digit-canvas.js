@@ -88,6 +88,15 @@ export class DigitCanvas {
     this.context.drawImage(small, 0, 0, this.canvas.width, this.canvas.height);
   }
 
+  /** Shows a picture (an ImageBitmap) on paper, whole and centred, as large as the canvas allows. */
+  showPicture(bitmap) {
+    this.clear();
+    const scale = Math.min(this.canvas.width / bitmap.width, this.canvas.height / bitmap.height);
+    const [width, height] = [bitmap.width * scale, bitmap.height * scale];
+    this.context.imageSmoothingEnabled = true;
+    this.context.drawImage(bitmap, (this.canvas.width - width) / 2, (this.canvas.height - height) / 2, width, height);
+  }
+
   /** The ink as RGBA bytes [height, width, 4]. */
   pixels() {
     const { width, height } = this.canvas;

@@ -15,6 +15,7 @@ import { METHOD_NAMES, parseIdx } from '../dist/src/index.js';
 import { isOnnxModel } from '../dist/src/onnx/onnx-sniff.js';
 import { DigitCanvas } from './digit-canvas.js';
 import { ProbabilityBars } from './probability-bars.js';
+import { droppedFiles } from './dropped-files.js';
 
 /** Methods that run a thousand forward passes per drawing (1,024 patch coalitions), tens of times Grad-CAM's time. */
 const SLOW_METHODS = new Set(['kernel-shap', 'lime']);
@@ -40,6 +41,7 @@ let pending = null; // what to explain next: () => the request's content, or nul
 let modelReady = false;
 let source = { input: 'drawing' }; // what the user gave last: the drawing, or { input: 'test digit N', digit } of the row
 let latest = null; // { input, modelInput } of the last explanation the worker made (for this model), or null
+const loading = []; // { bytes, name, testSet } of each model file sent to the worker, oldest first (a copy: the worker gets the bytes)
 
 function setStatus(text, isError = false) {
   status.textContent = text;
@@ -69,7 +71,9 @@ function sendPending() {
 
 /** The request content for what the user gave last, made into the model's input by the worker. */
 function sourceContent() {
-  return source.digit ? { input: source.input, digit: source.digit.slice() } : { input: 'drawing', picture: canvas.pixels() };
+  if (source.digit) return { input: source.input, digit: source.digit.slice() };
+  if (source.picture) return { input: source.input, picture: { ...source.picture, rgba: source.picture.rgba.slice() } };
+  return { input: 'drawing', picture: canvas.pixels() };
 }
 
 /** The request content that explains the last explained input again, exactly (another method); else the source. */
@@ -190,6 +194,9 @@ worker.onmessage = ({ data: answer }) => {
     latest = null; // an input made for the previous model may not fit this one
     bars.setClasses(classNames);
     showModel(answer.name, answer.model, answer.kernels);
+    // The faithfulness panel (faithfulness-panel.js) measures the model the page runs.
+    const loaded = loading.shift(); // the worker answers the model files in the order they were sent
+    if (loaded !== undefined) document.dispatchEvent(new CustomEvent('xcnn:model-ready', { detail: { ...loaded, model: answer.model } }));
     showBlank();
     request(sourceContent); // explain what is drawn (or the test digit picked) with the new model
     return;
@@ -205,6 +212,7 @@ worker.onmessage = ({ data: answer }) => {
     if (answer.id !== undefined) latest = null; // this input was not explained: another method starts from the source
     // A model file that did not load leaves the previous model working (if there was one).
     modelReady = classNames.length > 0;
+    if (answer.id === undefined) loading.shift(); // that model file did not load
     setStatus(`Error: ${answer.message}${answer.id === undefined && modelReady ? ' (the previous model is still in use)' : ''}`, true);
   }
   sendPending();
@@ -224,7 +232,9 @@ async function fetchFile(url) {
   return { bytes: new Uint8Array(await response.arrayBuffer()), name: named ? decodeURIComponent(named[1]) : null };
 }
 
-function loadModel(bytes, name) {
+/** `bytes` (a model file) to the worker; `testSet`: the images it was tested on, when they are no served data set (a folder's). */
+function loadModel(bytes, name, testSet = null) {
+  loading.push({ bytes: bytes.slice(), name, testSet });
   modelReady = false;
   updateState();
   setStatus(`Loading ${name}…`);
@@ -272,6 +282,46 @@ methodPicker.addEventListener('change', () => {
   if (pending === null) request(sameInputContent);
 });
 
+/**
+ * A picture file (dropped on the page, or opened) explained as `xcnn explain --image FILE` explains it: its
+ * pixels as they are in the file (decoded by the browser, no colour conversion), made into the model's input by
+ * the worker exactly as a drawing is. The canvas shows it; a stroke drawn over it makes it a drawing again.
+ */
+async function explainPicture(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    return setStatus(`${file.name}: not a picture this browser can decode; give a PNG, JPEG, GIF, BMP or WebP file`, true);
+  }
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  canvas.showPicture(bitmap);
+  bitmap.close();
+  source = { input: `picture ${file.name}`, picture: { rgba: context.getImageData(0, 0, width, height).data, width, height } };
+  setStatus(`Explaining ${file.name} (${width} × ${height}).`);
+  request(sourceContent);
+}
+
+document.getElementById('picture-file').addEventListener('change', (event) => {
+  if (event.target.files[0]) explainPicture(event.target.files[0]);
+});
+// A file dropped anywhere but the studio's drop zone (which takes folders, and says it took the drop) or a file
+// input (which takes it as its own) is a picture to explain; without this the browser would leave the page to
+// show the file.
+const isFileInput = (target) => target instanceof HTMLInputElement && target.type === 'file';
+document.addEventListener('dragover', (event) => {
+  if (!isFileInput(event.target)) event.preventDefault();
+});
+document.addEventListener('drop', async (event) => {
+  if (event.defaultPrevented || isFileInput(event.target)) return;
+  event.preventDefault();
+  const files = await droppedFiles(event.dataTransfer).catch(() => []);
+  if (files.length === 1 && !files[0].path.includes('/')) return explainPicture(files[0].file);
+  setStatus(`Drop one picture here to explain it (this drop held ${files.length === 1 ? 'a folder' : `${files.length} files`}); a folder of pictures to train on goes on the studio's drop zone, below.`, true);
+});
+
 document.getElementById('clear').addEventListener('click', () => {
   canvas.clear();
   pending = null;
@@ -311,7 +361,7 @@ document.getElementById('model-file').addEventListener('change', async (event) =
 clearOverlay();
 updateState();
 // The trained model of the studio (train-panel.js) explains drawings from now on.
-document.addEventListener('xcnn:model', ({ detail }) => loadModel(detail.bytes, detail.name));
+document.addEventListener('xcnn:model', ({ detail }) => loadModel(detail.bytes, detail.name, detail.testSet ?? null));
 
 showTestDigits().catch((error) => setStatus(`Cannot load the test digits: ${error.message}`, true));
 fetchFile(new URL('model.safetensors', root))

@@ -11,6 +11,7 @@
 import { formatPlan, paperSpec, planNetwork, PRESETS, resolveSpec } from '../dist/src/index.js';
 import { parseAugmentations } from '../dist/src/train/augment.js';
 import { TrainingCurve } from './training-curves.js';
+import { droppedFiles, filesWithPaths, PICTURE } from './dropped-files.js';
 
 const root = new URL('../', import.meta.url); // the page's root: data/, build/ are found from it
 const $ = (id) => document.getElementById(id);
@@ -221,7 +222,7 @@ async function downloadOnnx() {
 /** Hands the trained model to the explainer above (page.js), which then explains drawings with it. */
 function useTrainedModel() {
   if (model === null) return;
-  document.dispatchEvent(new CustomEvent('xcnn:model', { detail: { bytes: model.bytes.slice(), name: model.name } }));
+  document.dispatchEvent(new CustomEvent('xcnn:model', { detail: { bytes: model.bytes.slice(), name: model.name, testSet: model.testSet } }));
 }
 
 worker.onmessage = ({ data: message }) => {
@@ -239,7 +240,7 @@ worker.onmessage = ({ data: message }) => {
     showReport(message);
     if (message.final) setState('done');
   } else if (message.type === 'model') {
-    model = { bytes: new Uint8Array(message.bytes), name: message.name };
+    model = { bytes: new Uint8Array(message.bytes), name: message.name, testSet: message.testSet };
     for (const id of ['download-safetensors', 'download-onnx', 'use-trained']) $(id).disabled = false;
     if (panel.dataset.state === 'done') useTrainedModel();
   } else if (message.type === 'error') {
@@ -255,10 +256,8 @@ worker.onerror = (event) => {
   setState('error');
 };
 
-// A folder's files, from the folder picker (webkitRelativePath) or a drop (directory entries, read here):
-// the class of a picture is the name of the sub-folder it is in; files at the top, or not pictures, are left out.
-const PICTURE = /\.(png|jpe?g|gif|bmp|webp)$/i;
-
+// A folder's files, from the folder picker or a drop (dropped-files.js: [{ file, path }] either way): the
+// class of a picture is the name of the sub-folder it is in; files at the top, or not pictures, are left out.
 function takeFolder(entries) {
   const byClass = new Map();
   let skipped = 0;
@@ -291,17 +290,9 @@ function takeFolder(entries) {
   refreshSpecForData();
 }
 
-async function entriesOf(entry, path = '') {
-  if (entry.isFile) return [{ file: await new Promise((done, fail) => entry.file(done, fail)), path: `${path}${entry.name}` }];
-  const reader = entry.createReader();
-  const children = [];
-  for (let batch; (batch = await new Promise((done, fail) => reader.readEntries(done, fail))).length > 0; ) children.push(...batch);
-  return (await Promise.all(children.map((child) => entriesOf(child, `${path}${entry.name}/`)))).flat();
-}
-
-$('folder-input').addEventListener('change', (event) => takeFolder([...event.target.files].map((file) => ({ file, path: file.webkitRelativePath || file.name }))));
+$('folder-input').addEventListener('change', (event) => takeFolder(filesWithPaths(event.target.files)));
 const dropZone = $('drop-zone');
-dropZone.addEventListener('dragover', (event) => {
+for (const type of ['dragenter', 'dragover']) dropZone.addEventListener(type, (event) => {
   event.preventDefault();
   dropZone.classList.add('over');
 });
@@ -309,8 +300,12 @@ dropZone.addEventListener('dragleave', () => dropZone.classList.remove('over'));
 dropZone.addEventListener('drop', async (event) => {
   event.preventDefault();
   dropZone.classList.remove('over');
-  const entries = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry()).filter(Boolean);
-  takeFolder((await Promise.all(entries.map((entry) => entriesOf(entry)))).flat());
+  try {
+    takeFolder(await droppedFiles(event.dataTransfer));
+  } catch (error) {
+    $('train-status').textContent = `The dropped folder could not be read (${error.message ?? error.name}); choose it with the folder picker instead`;
+    $('train-status').classList.add('error');
+  }
 });
 
 /** A preset's spec for the data's classes goes into the field (a spec of one's own stays as typed). */

@@ -17,7 +17,8 @@
 //               { type: 'epoch', record }                         an EpochRecord (train, validation and test figures)
 //               { type: 'paused', paused }
 //               { type: 'report', final, stopped, accuracy, figures: { confusion, misclassified, classMeans, confusionCells } }
-//               { type: 'model', bytes, name }                    the model file (safetensors) of the weights now
+//               { type: 'model', bytes, name, testSet }           the model file (safetensors) of the weights now;
+//                                                                 testSet: a folder's test split (ImageSet), else null
 //               { type: 'error', message }
 import { createNetwork, createTrainingState, createWasmBackendFromBytes, encodeModel, modelReport, Random, splitValidation, train, XcnnError } from '../dist/src/index.js';
 import { createOptimizer, recipeOptions } from '../dist/src/train/recipe.js';
@@ -70,7 +71,9 @@ function sendReport(current, final) {
   const { confusion, misclassified, classMeans, confusionCells } = report.figures;
   postMessage({ type: 'report', final, stopped: current.controller.signal.aborted, accuracy: report.evaluation.accuracy, testImages: data.test.count, seconds: (performance.now() - started) / 1000, figures: { confusion, misclassified, classMeans, confusionCells } });
   const bytes = encodeModel(network, info);
-  postMessage({ type: 'model', bytes, name: current.fileName }, [bytes.buffer]);
+  // A folder's test split exists only here: sent along, so the faithfulness table can measure on it.
+  const testSet = current.kind === 'folder' ? { ...data.test, images: data.test.images.slice(), labels: data.test.labels.slice() } : null;
+  postMessage({ type: 'model', bytes, name: current.fileName, testSet }, [bytes.buffer]);
 }
 
 async function startTraining(message) {
@@ -94,7 +97,7 @@ async function startTraining(message) {
   const optimizer = createOptimizer(network, settings);
   const state = createTrainingState(network, optimizer, random, message.seed);
   const controller = new AbortController();
-  run = { network, data, settings, state, controller, paused: false, resume: null, running: true, info: null, fileName: `${data.name}-studio.safetensors` };
+  run = { network, data, settings, state, controller, paused: false, resume: null, running: true, info: null, kind: message.data.kind, fileName: `${data.name}-studio.safetensors` };
   const current = run;
   postMessage({ type: 'status', text: `Training on ${trainSet.count.toLocaleString('en')} images…` });
   try {

@@ -86,6 +86,12 @@ export async function servedDataset(root, dataset, trainCount, testCount) {
   };
 }
 
+/** A served data set's first `testCount` test images (the faithfulness table's sample). */
+export async function servedTestSet(root, dataset, testCount) {
+  const [testImages, testLabels] = await Promise.all([fetchedIdx(root, dataset.files.testImages, testCount), fetchedIdx(root, dataset.files.testLabels, testCount)]);
+  return imageSetOf(testImages, testLabels, testCount, dataset.files.testImages);
+}
+
 /** A picture file's RGBA, decoded by the browser; a file it cannot decode is a one-line error naming it. */
 async function decodePicture(file, path) {
   let bitmap;

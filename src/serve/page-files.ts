@@ -31,6 +31,7 @@ import { isOnnxModel } from '../onnx/onnx-sniff.js';
 export const PAGE_FILES = [
   'web/index.html', 'web/page.css', 'web/page.js', 'web/explainer-worker.js', 'web/digit-canvas.js', 'web/probability-bars.js',
   'web/train-panel.js', 'web/trainer-worker.js', 'web/training-curves.js', 'web/training-data.js', 'web/protobuf-light.js',
+  'web/faithfulness-panel.js', 'web/faithfulness-worker.js', 'web/dropped-files.js',
 ];
 
 /**
