@@ -105,14 +105,13 @@ await serveDriver(async (config) => {
       logits.dispose();
       return argmaxRows(values, classes);
     },
-    trainStep: (batch) => {
+    trainStep: (batch) =>
       tf.tidy(() => {
         const x = images(batch);
         const y = tf.oneHot(tf.tensor1d(batchLabels(batch), 'int32'), classes);
         const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, apply(model.layers, x, true)) as import('@tensorflow/tfjs-core').Scalar, true);
-        cost?.dataSync(); // wait for the step, as the other tools do
-      });
-    },
+        return cost?.dataSync()[0]; // and waits for the step, as the other tools do
+      }),
     gradCam: async (batch) => {
       const heatmaps = tf.tidy(() => {
         const activations = apply(featureLayers, images(batch)); // [N, h, w, K]
