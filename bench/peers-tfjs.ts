@@ -67,19 +67,21 @@ await serveDriver(async (config) => {
   const model = tfl.sequential({ layers: groups.flat() });
   const featureLayers = groups.slice(0, config.camLayers).flat();
   const headLayers = groups.slice(config.camLayers).flat();
-  // tfjs's weights in the model's order: per layer, kernel then bias (batch norm: gamma, beta, moving mean, moving variance).
+  // tfjs's weights in the model's order (model.weights): every layer's trainable ones first (kernel then bias;
+  // batch norm's gamma then beta), then every batch norm's moving mean and variance, the non-trainable ones.
   const shared = channelsLastParameters(config.layers, config.parameters, initialParameters(config));
   const initialWeights = (): Tensor[] => {
-    const result: Tensor[] = [];
+    const trainable: Tensor[] = [];
+    const moving: Tensor[] = [];
     let at = 0;
     for (const [k, layer] of config.layers.entries()) {
       if (layer.parameterCount === 0) continue;
       const own = groups[k][groups[k].length - 1].weights.map((weight) => weight.shape as number[]);
-      result.push(tf.tensor(shared[at], own[0]), tf.tensor(shared[at + 1], own[1]));
-      if (layer.kind === 'bn') result.push(tf.zeros(own[2]), tf.ones(own[3])); // moving mean and variance
+      trainable.push(tf.tensor(shared[at], own[0]), tf.tensor(shared[at + 1], own[1]));
+      if (layer.kind === 'bn') moving.push(tf.zeros(own[2]), tf.ones(own[3]));
       at += layer.parameterCount;
     }
-    return result;
+    return [...trainable, ...moving];
   };
   let optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
   const reset = () => {

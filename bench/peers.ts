@@ -102,11 +102,12 @@ function pythonCandidates(): string[] {
   return [process.env.XCNN_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => p !== undefined && p !== '');
 }
 
+let torchPython: string | null | undefined; // looked for once: the networks raced in turn share it
+
+/** The first python that imports torch; the answer is kept, as importing torch can take minutes on a loaded machine. */
 function findTorchPython(): string | null {
-  for (const path of pythonCandidates()) {
-    if (spawnSync(path, ['-c', 'import torch'], { timeout: START_TIMEOUT_MS }).status === 0) return path;
-  }
-  return null;
+  torchPython ??= pythonCandidates().find((path) => spawnSync(path, ['-c', 'import torch'], { timeout: START_TIMEOUT_MS }).status === 0) ?? null;
+  return torchPython;
 }
 
 /** The MNIST files where loadDataset finds them, for the Python child (plain or .gz). */
