@@ -95,7 +95,8 @@ await serveDriver(async (config) => {
 
   const images = (batch: Batch): Tensor => tf.transpose(tf.tensor4d(batchFloats(batch), [batch.count, channels, height, width]), [0, 2, 3, 1]);
   const apply = (layers: Layer[], x: Tensor, training = false): Tensor => layers.reduce((y, layer) => layer.apply(y, { training }) as Tensor, x);
-  const parameters = model.countParams();
+  // Trainable weights only: countParams() also counts batch norm's moving statistics, which xcnn and PyTorch keep as buffers.
+  const parameters = model.trainableWeights.reduce((sum, weight) => sum + weight.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   // The wasm backend has no convolution gradients (Conv2DBackpropFilter): it cannot train this net.
   const trains = tf.getKernel('Conv2DBackpropFilter', backendName) !== undefined;
   const model_: PeerModel = {
