@@ -10,7 +10,9 @@
  *   3. answers, one line each: `train K` (K steps of batch 64, Adam), `infer K` (K forward passes of
  *      batch 256), `gradcam K` (K Grad-CAM passes of batch 256) → the seconds they took;
  *      `accuracy N M` → back to the initial weights and a fresh optimiser, one epoch over the first N
- *      training images in order (batches of 64), then the accuracy on the first M test images;
+ *      training images in order (batches of 64), then the accuracy on the first M test images, and after
+ *      it the last step's loss where the tool gives it (`0.753 0.4121`): the parent checks it against
+ *      xcnn's, so a driver whose step differs from xcnn's cannot pass as the same training;
  *      `memory` → the peak resident set size in bytes; `quit`.
  *   On an error it prints `error <message>` and exits with status 1.
  *
@@ -63,7 +65,8 @@ export interface PeerModel {
   detail: string; // the tool's version and backend
   optimizer?: string; // when it trains: which optimiser, if not Adam
   predict(batch: Batch): Int32Array | Promise<Int32Array>;
-  trainStep?(batch: Batch): void | Promise<void>;
+  /** One Adam step; returns the batch's mean cross-entropy before the update, where the tool gives it. */
+  trainStep?(batch: Batch): number | void | Promise<number | void>;
   /** The Grad-CAM heatmaps [N, H, W] of each image's predicted class. */
   gradCam?(batch: Batch): Float32Array | Promise<Float32Array>;
   /** Back to the initial weights, with a fresh optimiser. */
@@ -161,7 +164,7 @@ export async function serveDriver(build: (config: PeerConfig) => Promise<PeerMod
       else if (command === 'train' && model.trainStep) console.log((await timed(a, () => model.trainStep!(nextTrain()))).toFixed(6));
       else if (command === 'infer') console.log((await timed(a, () => model.predict(nextTest()))).toFixed(6));
       else if (command === 'gradcam' && model.gradCam) console.log((await timed(a, () => model.gradCam!(nextTest()))).toFixed(6));
-      else if (command === 'accuracy' && model.trainStep) console.log(String(await accuracy(model, train, test, a, b)));
+      else if (command === 'accuracy' && model.trainStep) console.log((await accuracy(model, train, test, a, b)).join(' '));
       else if (command === 'memory') console.log(String(process.resourceUsage().maxRSS * 1024));
       else throw new Error(`unknown command '${line.trim()}'`);
     }
@@ -172,15 +175,19 @@ export async function serveDriver(build: (config: PeerConfig) => Promise<PeerMod
   }
 }
 
-/** One epoch over the first `trainCount` training images from the initial weights, then the accuracy on the first `testCount` test images. */
-async function accuracy(model: PeerModel, train: ImageSet, test: ImageSet, trainCount: number, testCount: number): Promise<number> {
+/**
+ * One epoch over the first `trainCount` training images from the initial weights, then the accuracy on the
+ * first `testCount` test images: [accuracy] or [accuracy, the last step's loss].
+ */
+async function accuracy(model: PeerModel, train: ImageSet, test: ImageSet, trainCount: number, testCount: number): Promise<number[]> {
   await model.reset();
-  for (let start = 0; start + TRAIN_BATCH <= trainCount; start += TRAIN_BATCH) await model.trainStep!({ set: train, start, count: TRAIN_BATCH });
+  let loss: number | void = undefined;
+  for (let start = 0; start + TRAIN_BATCH <= trainCount; start += TRAIN_BATCH) loss = await model.trainStep!({ set: train, start, count: TRAIN_BATCH });
   let right = 0;
   for (let start = 0; start < testCount; start += INFER_BATCH) {
     const count = Math.min(INFER_BATCH, testCount - start);
     const predicted = await model.predict({ set: test, start, count });
     predicted.forEach((label, k) => (right += label === test.labels[start + k] ? 1 : 0));
   }
-  return right / testCount;
+  return typeof loss === 'number' ? [right / testCount, loss] : [right / testCount];
 }

@@ -101,9 +101,10 @@ await serveDriver(async (config) => {
     trainStep: (batch) => {
       const pixels = batchFloats(batch);
       const labels = batchLabels(batch);
+      let loss = 0;
       for (let n = 0; n < batch.count; n++) {
         net.forward(volume(pixels, n), true);
-        net.backward(labels[n]);
+        loss += net.backward(labels[n]); // the softmax layer's cross-entropy for this image
       }
       steps++;
       const [beta1, beta2, rate, epsilon] = [0.9, 0.999, 1e-3, 1e-8];
@@ -119,6 +120,7 @@ await serveDriver(async (config) => {
           grads[j] = 0;
         }
       });
+      return loss / batch.count;
     },
     reset,
   };

@@ -19,6 +19,8 @@ export interface PeerResult {
   gradCamImagesPerSecond?: number | null; // null: the tool has no Grad-CAM
   peakRssMb?: number;
   testAccuracy?: number | null; // after the protocol's short training, in [0, 1]
+  /** The loss of the protocol's last training step (before its update), where the tool gives it: checked against xcnn's. */
+  trainLoss?: number | null;
   /** xcnn's images/s ÷ this tool's at the same thread count: the median of the per-round ratios (> 1: xcnn faster). */
   ratios?: { train: number | null; infer: number | null; gradCam: number | null };
   /** What a reader should know about this row (a measurement taken once, a protocol not run). */
@@ -31,6 +33,29 @@ export interface PeersFile {
   network: string; // the preset or spec raced
   protocol: string;
   results: PeerResult[];
+}
+
+/**
+ * Where a run on `network` is written, relative to the package: the paper preset's as runs/peers.json and
+ * docs/figures/peers.svg (README's), another preset's under its name, a spec's as 'spec'; a quick run (a smoke
+ * test, no measurement) as …-quick.json and no figure.
+ */
+export function peersOutputs(network: string, quick: boolean): { json: string; svg: string | null } {
+  const name = network === 'paper' ? 'peers' : `peers-${/^[a-z0-9]+$/.test(network) ? network : 'spec'}`;
+  return { json: `runs/${name}${quick ? '-quick' : ''}.json`, svg: quick ? null : `docs/figures/${name}.svg` };
+}
+
+/** Two tools' last-step losses differ by more than this, relative to xcnn's: not the same training. */
+export const LOSS_TOLERANCE = 0.02;
+
+/**
+ * Why a tool's training is not xcnn's, read off the protocol's last-step losses (both from the same initial
+ * weights, batches and Adam), or null when they agree within LOSS_TOLERANCE or either is missing.
+ */
+export function lossMismatch(tool: number | null | undefined, xcnn: number | null | undefined): string | null {
+  if (tool === null || tool === undefined || xcnn === null || xcnn === undefined) return null;
+  if (Number.isFinite(tool) && Math.abs(tool - xcnn) <= LOSS_TOLERANCE * Math.abs(xcnn)) return null;
+  return `not the same training: its loss after the accuracy protocol's last step is ${tool.toPrecision(4)}, xcnn's ${xcnn.toPrecision(4)} (more than ${LOSS_TOLERANCE * 100} % apart)`;
 }
 
 /** The middle value (the mean of the two middle ones for an even count), or null for none. */

@@ -67,19 +67,21 @@ await serveDriver(async (config) => {
   const model = tfl.sequential({ layers: groups.flat() });
   const featureLayers = groups.slice(0, config.camLayers).flat();
   const headLayers = groups.slice(config.camLayers).flat();
-  // tfjs's weights in the model's order: per layer, kernel then bias (batch norm: gamma, beta, moving mean, moving variance).
+  // tfjs's weights in the model's order (model.weights): every layer's trainable ones first (kernel then bias;
+  // batch norm's gamma then beta), then every batch norm's moving mean and variance, the non-trainable ones.
   const shared = channelsLastParameters(config.layers, config.parameters, initialParameters(config));
   const initialWeights = (): Tensor[] => {
-    const result: Tensor[] = [];
+    const trainable: Tensor[] = [];
+    const moving: Tensor[] = [];
     let at = 0;
     for (const [k, layer] of config.layers.entries()) {
       if (layer.parameterCount === 0) continue;
       const own = groups[k][groups[k].length - 1].weights.map((weight) => weight.shape as number[]);
-      result.push(tf.tensor(shared[at], own[0]), tf.tensor(shared[at + 1], own[1]));
-      if (layer.kind === 'bn') result.push(tf.zeros(own[2]), tf.ones(own[3])); // moving mean and variance
+      trainable.push(tf.tensor(shared[at], own[0]), tf.tensor(shared[at + 1], own[1]));
+      if (layer.kind === 'bn') moving.push(tf.zeros(own[2]), tf.ones(own[3]));
       at += layer.parameterCount;
     }
-    return result;
+    return [...trainable, ...moving];
   };
   let optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
   const reset = () => {
@@ -93,7 +95,8 @@ await serveDriver(async (config) => {
 
   const images = (batch: Batch): Tensor => tf.transpose(tf.tensor4d(batchFloats(batch), [batch.count, channels, height, width]), [0, 2, 3, 1]);
   const apply = (layers: Layer[], x: Tensor, training = false): Tensor => layers.reduce((y, layer) => layer.apply(y, { training }) as Tensor, x);
-  const parameters = model.countParams();
+  // Trainable weights only: countParams() also counts batch norm's moving statistics, which xcnn and PyTorch keep as buffers.
+  const parameters = model.trainableWeights.reduce((sum, weight) => sum + weight.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   // The wasm backend has no convolution gradients (Conv2DBackpropFilter): it cannot train this net.
   const trains = tf.getKernel('Conv2DBackpropFilter', backendName) !== undefined;
   const model_: PeerModel = {
@@ -105,14 +108,13 @@ await serveDriver(async (config) => {
       logits.dispose();
       return argmaxRows(values, classes);
     },
-    trainStep: (batch) => {
+    trainStep: (batch) =>
       tf.tidy(() => {
         const x = images(batch);
         const y = tf.oneHot(tf.tensor1d(batchLabels(batch), 'int32'), classes);
         const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, apply(model.layers, x, true)) as import('@tensorflow/tfjs-core').Scalar, true);
-        cost?.dataSync(); // wait for the step, as the other tools do
-      });
-    },
+        return cost?.dataSync()[0]; // and waits for the step, as the other tools do
+      }),
     gradCam: async (batch) => {
       const heatmaps = tf.tidy(() => {
         const activations = apply(featureLayers, images(batch)); // [N, h, w, K]

@@ -45,9 +45,7 @@ await serveDriver(async (config) => {
     parameters: network.parameters.reduce((sum, parameter) => sum + parameter.value.length, 0),
     detail: `xcnn, ${backend.build} kernels${config.threads > 1 ? ', thread pool' : ''}`,
     predict: (batch) => argmaxRows(predictor.predictBatch(load(batch)).probs, classes),
-    trainStep: (batch) => {
-      step.run(load(batch));
-    },
+    trainStep: (batch) => step.run(load(batch)).loss,
     gradCam: (batch) =>
       gradCam(network, batch.set, { indices: range(batch.start, batch.start + batch.count), batchSize: batch.count, runner: pool?.gradCamRunner() }).heatmaps,
     reset: async () => {

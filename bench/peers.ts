@@ -1,8 +1,9 @@
 /**
  * Group "Peers": xcnn beside the tools a user would pick — PyTorch (CPU), TensorFlow.js (cpu and wasm
  * backends), ONNX Runtime (web; node where onnxruntime-node resolves), ConvNetJS — on the same network (the
- * paper preset; $XCNN_BENCH_PEERS_NET picks another preset or spec), the same initial weights, batches and
- * MNIST images, in one run.
+ * paper preset; $XCNN_BENCH_PRESETS races others, one after another, and $XCNN_BENCH_PEERS_NET a spec), the
+ * same initial weights, batches and MNIST images, in one run. A tool that has no layer of the network (ConvNetJS:
+ * batch norm, average pooling) is a "skipped: why" row.
  *
  * Every contender (a tool at a thread count) is a child process of its own (bench/peers-child.ts is the
  * protocol; one driver file per tool), so its start-up and its memory are its own: the "time to the first
@@ -21,7 +22,7 @@
  * row; the bench goes on.
  *
  * Output: the rows in runs/bench.json (as every group), runs/peers.json (bench/peers-report.ts's PeersFile)
- * and docs/figures/peers.svg; `node dist/bench/peers-table.js` prints README's table from runs/peers.json.
+ * and docs/figures/peers.svg (another preset: runs/peers-NAME.json, docs/figures/peers-NAME.svg); `node dist/bench/peers-table.js` prints README's table from runs/peers.json.
  * XCNN_BENCH_QUICK=1 runs one short round on few images: a smoke test of the machinery, not a measurement.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -33,13 +34,13 @@ import { defaultDataDir, loadDataset } from '../src/data/dataset-files.js';
 import { explainedLayer } from '../src/explain/explained-layer.js';
 import { packageRoot } from '../src/files/package-root.js';
 import { createNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
-import { planNetwork, resolveSpec } from '../src/model/spec.js';
+import { parseSpec, planNetwork, PRESETS, resolveSpec } from '../src/model/spec.js';
 import { encodeOnnxModel } from '../src/onnx/onnx-export.js';
 import { Random } from '../src/random.js';
 import type { BenchContext, BenchGroup, BenchRow } from './bench-group.js';
 import { LineChild } from './line-child.js';
 import { INFER_BATCH, TRAIN_BATCH, type PeerConfig } from './peers-child.js';
-import { median, medianRatio, svgTable, type PeerResult, type PeersFile } from './peers-report.js';
+import { LOSS_TOLERANCE, lossMismatch, median, medianRatio, peersOutputs, svgTable, type PeerResult, type PeersFile } from './peers-report.js';
 
 const QUICK = process.env.XCNN_BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 1 : 5;
@@ -101,11 +102,12 @@ function pythonCandidates(): string[] {
   return [process.env.XCNN_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => p !== undefined && p !== '');
 }
 
+let torchPython: string | null | undefined; // looked for once: the networks raced in turn share it
+
+/** The first python that imports torch; the answer is kept, as importing torch can take minutes on a loaded machine. */
 function findTorchPython(): string | null {
-  for (const path of pythonCandidates()) {
-    if (spawnSync(path, ['-c', 'import torch'], { timeout: START_TIMEOUT_MS }).status === 0) return path;
-  }
-  return null;
+  torchPython ??= pythonCandidates().find((path) => spawnSync(path, ['-c', 'import torch'], { timeout: START_TIMEOUT_MS }).status === 0) ?? null;
+  return torchPython;
 }
 
 /** The MNIST files where loadDataset finds them, for the Python child (plain or .gz). */
@@ -163,6 +165,15 @@ interface Racer {
   notes: string[];
 }
 
+/** A number as the drivers print it (Python's nan and inf included). */
+const NUMBER = String.raw`[-+]?(?:[0-9.]+(?:e[-+]?[0-9]+)?|nan|inf|NaN|Infinity)`;
+const PROTOCOL_LINE = new RegExp(`^(?:first|ready|error) |^${NUMBER}(?: ${NUMBER})*$`);
+
+/** Whether a child's stdout line is an answer (`first`, `ready`, `error`, or numbers such as an accuracy and a loss), not a library's banner. */
+export function isProtocolLine(line: string): boolean {
+  return PROTOCOL_LINE.test(line);
+}
+
 async function startRacer(tool: PeerTool, threads: number, shared: ReturnType<typeof sharedConfig>, python: string | null): Promise<Racer> {
   const config: PeerConfig = { ...shared, tool: tool.tool, threads, options: tool.options ?? {} };
   const configPath = join(dirname(shared.initPath), `${tool.tool.replace(/\W+/g, '-')}-${threads}.json`);
@@ -172,7 +183,7 @@ async function startRacer(tool: PeerTool, threads: number, shared: ReturnType<ty
     tool.requires === 'python'
       ? spawn(python!, [join(packageRoot(), 'bench', tool.driver), configPath])
       : spawn(process.execPath, [join(packageRoot(), 'dist', 'bench', `${tool.driver}.js`), configPath]);
-  const child = new LineChild(process_, { name: 'the child', accepts: (line) => /^(first|ready|error) |^[0-9.e+-]+$/.test(line) });
+  const child = new LineChild(process_, { name: 'the child', accepts: isProtocolLine });
   try {
     await child.nextLine(START_TIMEOUT_MS); // 'first <class>'
     const firstResultMs = performance.now() - started;
@@ -202,6 +213,24 @@ async function calibrate(racer: Racer, measure: Measure): Promise<number | undef
   return Math.min(2000, Math.max(1, Math.round((ROUND_SECONDS * count) / seconds)));
 }
 
+/**
+ * The networks to race, one after another: the presets $XCNN_BENCH_PRESETS names (comma-separated, as
+ * --only pytorch takes them), or the one preset or spec $XCNN_BENCH_PEERS_NET gives, or the paper's.
+ */
+export function peersNetworks(environment: NodeJS.ProcessEnv = process.env): string[] {
+  const presets = (environment.XCNN_BENCH_PRESETS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of presets) {
+    if (!(name in PRESETS)) throw new Error(`XCNN_BENCH_PRESETS: '${name}' is not a preset; the presets are ${Object.keys(PRESETS).join(', ')}`);
+  }
+  if (presets.length > 0 && environment.XCNN_BENCH_PEERS_NET) throw new Error('XCNN_BENCH_PRESETS and XCNN_BENCH_PEERS_NET both name networks: give one');
+  return presets.length > 0 ? presets : [environment.XCNN_BENCH_PEERS_NET || 'paper'];
+}
+
+/** Whether the network draws dropout masks: every tool draws its own, so their trainings cannot agree step for step. */
+export function hasDropout(specText: string): boolean {
+  return parseSpec(resolveSpec(specText, MNIST_GEOMETRY.classes)).some((layer) => layer.kind === 'dropout');
+}
+
 function describeProtocol(network: string): string {
   return (
     `Network ${network}, MNIST. Training: steps of ${TRAIN_BATCH} images (softmax cross-entropy, Adam lr 1e-3 β 0.9/0.999 ε 1e-8 in every tool), ` +
@@ -210,7 +239,10 @@ function describeProtocol(network: string): string {
     `${ROUNDS} interleaved round(s), medians; xcnn ÷ this = median of per-round ratios against xcnn at the same thread count (> 1: xcnn faster). ` +
     `First result: spawn of the tool's own process → its first prediction (start-up, import, building the net, loading weights). Peak RSS: of that process. ` +
     `Test accuracy: every tool starts from xcnn's initial weights (seed 1), trains one epoch over the first ${ACCURACY_TRAIN} training images in order ` +
-    `(batch ${TRAIN_BATCH}), then predicts the first ${ACCURACY_TEST} test images.`
+    `(batch ${TRAIN_BATCH}), then predicts the first ${ACCURACY_TEST} test images` +
+    (hasDropout(network)
+      ? `; this network has dropout, whose masks each tool draws from its own generator, so the accuracies need not agree and the last-step losses are not checked.`
+      : `; each tool's loss on the last of those steps must be within ${LOSS_TOLERANCE * 100} % of xcnn's, or its row says it is not the same training.`)
   );
 }
 
@@ -254,7 +286,15 @@ export function benchRows(results: PeerResult[]): BenchRow[] {
 }
 
 async function runPeers(context: BenchContext): Promise<BenchRow[]> {
-  const network = process.env.XCNN_BENCH_PEERS_NET ?? 'paper';
+  const rows: BenchRow[] = [];
+  for (const network of peersNetworks()) {
+    console.log(`  network ${network}`);
+    rows.push(...(await raceNetwork(context, network)).map((row) => ({ network, ...row })));
+  }
+  return rows;
+}
+
+async function raceNetwork(context: BenchContext, network: string): Promise<BenchRow[]> {
   const folder = mkdtempSync(join(tmpdir(), 'xcnn-peers-'));
   const racers: Racer[] = [];
   const slots: (Racer | PeerResult)[] = []; // the table's order: every tool's thread counts, measured or skipped
@@ -327,12 +367,22 @@ async function runPeers(context: BenchContext): Promise<BenchRow[]> {
             result.notes = [...(result.notes ?? []), `accuracy protocol not run: it would take ~${Math.round(needs)} s at this speed`];
             trainer = false;
           }
-          result.testAccuracy = trainer ? Number(await racer.child.request(`accuracy ${ACCURACY_TRAIN} ${ACCURACY_TEST}`, RUN_TIMEOUT_MS)) : null;
+          const [accuracy, loss] = trainer ? (await racer.child.request(`accuracy ${ACCURACY_TRAIN} ${ACCURACY_TEST}`, RUN_TIMEOUT_MS)).split(' ').map(Number) : [];
+          result.testAccuracy = accuracy ?? null;
+          result.trainLoss = loss ?? null;
           result.peakRssMb = Math.round(Number(await racer.child.request('memory', RUN_TIMEOUT_MS)) / 2 ** 20);
-          console.log(`  ${racer.tool.tool} ${racer.threads}T: ${trainer ? `test accuracy ${result.testAccuracy}, ` : ''}peak RSS ${result.peakRssMb} MB`);
+          console.log(`  ${racer.tool.tool} ${racer.threads}T: ${trainer ? `test accuracy ${result.testAccuracy}, last loss ${result.trainLoss}, ` : ''}peak RSS ${result.peakRssMb} MB`);
         }),
       ),
     );
+    const xcnnTrainer = xcnnAt(1);
+    const xcnnLoss = xcnnTrainer === undefined ? undefined : results.get(xcnnTrainer)?.trainLoss;
+    for (const result of hasDropout(network) ? [] : results.values()) {
+      const mismatch = lossMismatch(result.trainLoss, xcnnLoss);
+      if (mismatch === null) continue;
+      result.notes = [...(result.notes ?? []), mismatch];
+      console.log(`  ${result.tool} ${result.threads}T: ${mismatch}`);
+    }
     const finished = slots.map((slot) => ('child' in slot ? (results.get(slot) ?? { tool: slot.tool.tool, threads: slot.threads, status: 'skipped: failed' }) : slot));
     const file: PeersFile = {
       date: new Date().toISOString(),
@@ -349,15 +399,16 @@ async function runPeers(context: BenchContext): Promise<BenchRow[]> {
   }
 }
 
-/** runs/peers.json and docs/figures/peers.svg (a quick run writes runs/peers-quick.json and no figure: it is no measurement). */
+/** The run's JSON and figure where peersOutputs puts them (a quick run: its JSON only, as it is no measurement). */
 function writeOutputs(file: PeersFile): void {
   const root = packageRoot();
-  const json = join(root, 'runs', QUICK ? 'peers-quick.json' : 'peers.json');
+  const outputs = peersOutputs(file.network, QUICK);
+  const json = join(root, outputs.json);
   mkdirSync(dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify(file, null, 2)}\n`);
   console.log(`wrote ${json}`);
-  if (QUICK) return;
-  const svg = join(root, 'docs', 'figures', 'peers.svg');
+  if (outputs.svg === null) return;
+  const svg = join(root, outputs.svg);
   mkdirSync(dirname(svg), { recursive: true });
   writeFileSync(svg, svgTable(file));
   console.log(`wrote ${svg}`);
@@ -365,6 +416,6 @@ function writeOutputs(file: PeersFile): void {
 
 export const peersGroup: BenchGroup = {
   name: 'Peers',
-  description: describeProtocol(process.env.XCNN_BENCH_PEERS_NET ?? 'paper'),
+  description: describeProtocol(process.env.XCNN_BENCH_PEERS_NET || 'paper'),
   run: runPeers,
 };

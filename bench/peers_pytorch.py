@@ -15,6 +15,8 @@ import os
 import sys
 import time
 
+from glibc_malloc import keep_freed_memory
+
 TRAIN_BATCH = 64
 INFER_BATCH = 256
 TRAIN_BATCHES = 16
@@ -45,6 +47,7 @@ def main():
     threads = config["threads"]
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = str(threads)
+    malloc = keep_freed_memory()  # before torch allocates: see bench/glibc_malloc.py
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -103,6 +106,17 @@ def main():
         loss = loss_fn(model(floats(train_images, start, TRAIN_BATCH)), train_labels[start : start + TRAIN_BATCH])
         loss.backward()
         optimizer.step()
+        return loss
+
+    def check_step():
+        """One step from the initial weights must reach every parameter: a gradient that is zero or not finite
+        means the step timed is not the network's whole training step (a layer detached, frozen, or skipped)."""
+        loss = train_step(0)
+        for name, p in model.named_parameters():
+            if p.grad is None or not bool(torch.isfinite(p.grad).all()) or float(p.grad.abs().sum()) == 0:
+                raise ValueError(f"the training step does not reach parameter {name}: its gradient is {'missing' if p.grad is None else 'zero or not finite'}")
+        if not bool(torch.isfinite(loss)):
+            raise ValueError(f"the first training step's loss is {float(loss)}")
 
     def grad_cam(start, count):
         model.eval()
@@ -118,7 +132,9 @@ def main():
             span = high - low
             return torch.where(span > 0, (heat - low) / span.clamp_min(1e-30), torch.zeros_like(heat))
 
-    print("ready " + json.dumps({"parameters": sum(p.numel() for p in parameters), "detail": f"PyTorch {torch.__version__}, CPU", "optimizer": None, "can": ["infer", "train", "gradcam"]}), flush=True)
+    check_step()
+    optimizer = reset()
+    print("ready " + json.dumps({"parameters": sum(p.numel() for p in parameters), "detail": f"PyTorch {torch.__version__}, CPU, malloc {malloc}", "optimizer": None, "can": ["infer", "train", "gradcam"]}), flush=True)
 
     counters = {"train": 0, "test": 0}
 
@@ -151,13 +167,14 @@ def main():
             print(timed(numbers[0], lambda: next_test(lambda s: grad_cam(s, INFER_BATCH))), flush=True)
         elif command == "accuracy":
             optimizer = reset()
+            loss = None
             for start in range(0, numbers[0] - TRAIN_BATCH + 1, TRAIN_BATCH):
-                train_step(start)
+                loss = train_step(start)
             right = 0
             for start in range(0, numbers[1], INFER_BATCH):
                 count = min(INFER_BATCH, numbers[1] - start)
                 right += int((predict(test_images, start, count) == test_labels[start : start + count]).sum())
-            print(str(right / numbers[1]), flush=True)
+            print(f"{right / numbers[1]}" + ("" if loss is None else f" {float(loss)}"), flush=True)
         elif command == "memory":
             print(str(peak_rss_bytes()), flush=True)
         else:

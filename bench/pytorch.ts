@@ -269,7 +269,7 @@ async function startTorch(python: string, threads: number, spec: string, paramet
   return {
     label: `PyTorch ${threads}T`,
     threads,
-    detail: `torch ${fields.torch}, ${fields.data} data, ${blasName(fields.blas ?? 'unknown')}`,
+    detail: `torch ${fields.torch}, ${fields.data} data, ${blasName(fields.blas ?? 'unknown')}, malloc ${fields.malloc ?? 'unknown'}`,
     async run(steps) {
       const answer = await child.request(`run ${steps}`, RUN_TIMEOUT_MS);
       const seconds = Number(answer);

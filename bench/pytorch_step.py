@@ -15,6 +15,7 @@ does; without them, through random batches of the same shape (the speed is the s
 
 Protocol, one line each way:
     child:  ready torch=<version> threads=<N> data=<mnist|random> params=<parameter count> blas=<the BLAS library loaded>
+            malloc=<how glibc's malloc is set: bench/glibc_malloc.py>
     parent: run K       child: <seconds K training steps took>
     parent: quit (or closes stdin)      child exits
 On an error the child writes "error <message>" and exits with status 1.
@@ -24,6 +25,8 @@ import gzip
 import os
 import sys
 import time
+
+from glibc_malloc import keep_freed_memory
 
 BATCH = 64
 BATCHES = 16
@@ -86,6 +89,7 @@ def main():
     # does not reach a BLAS torch was not built against, as Debian's is not.
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = str(args.threads)
+    malloc = keep_freed_memory()  # before torch allocates: see bench/glibc_malloc.py
     import torch
     from torch import nn
 
@@ -113,7 +117,7 @@ def main():
             optimizer.step()
 
     steps(WARMUP_STEPS)
-    print(f"ready torch={torch.__version__} threads={torch.get_num_threads()} data={data} params={parameters} blas={loaded_blas()}", flush=True)
+    print(f"ready torch={torch.__version__} threads={torch.get_num_threads()} data={data} params={parameters} blas={loaded_blas()} malloc={malloc}", flush=True)
 
     for line in sys.stdin:
         command = line.split()

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { convToChannelsLast, linearToChannelsLast, channelsLastParameters } from '../bench/peers-layout.js';
-import { markdownTable, median, medianRatio, svgTable, tableCells, type PeersFile } from '../bench/peers-report.js';
-import { PEER_TOOLS, whyUnavailable } from '../bench/peers.js';
+import { lossMismatch, LOSS_TOLERANCE, markdownTable, peersOutputs, median, medianRatio, svgTable, tableCells, type PeersFile } from '../bench/peers-report.js';
+import { hasDropout, isProtocolLine, PEER_TOOLS, peersNetworks, whyUnavailable } from '../bench/peers.js';
 
 describe('the ratio xcnn ÷ tool', () => {
   it('is the median of the per-round ratios, rounds paired', () => {
@@ -23,6 +23,30 @@ describe('the ratio xcnn ÷ tool', () => {
     expect(medianRatio([], [1, 2])).toBeNull();
     expect(medianRatio([1, 2], [])).toBeNull();
     expect(median([])).toBeNull();
+  });
+});
+
+describe("a tool's training checked against xcnn's", () => {
+  it("passes when the last-step losses agree within the tolerance, 2 % of xcnn's", () => {
+    expect(LOSS_TOLERANCE).toBe(0.02);
+    expect(lossMismatch(0.5, 0.5)).toBeNull();
+    expect(lossMismatch(0.509, 0.5)).toBeNull(); // 1.8 % apart
+    expect(lossMismatch(0.491, 0.5)).toBeNull();
+  });
+
+  it('is named in the row when they do not: a step that skips work trains differently', () => {
+    expect(lossMismatch(0.52, 0.5)).toBe("not the same training: its loss after the accuracy protocol's last step is 0.5200, xcnn's 0.5000 (more than 2 % apart)");
+    expect(lossMismatch(0.47, 0.5)).toMatch(/is 0\.4700, xcnn's 0\.5000/);
+  });
+
+  it('fails a loss that is not a number', () => {
+    expect(lossMismatch(Number.NaN, 0.5)).toMatch(/is NaN, xcnn's 0\.5000/);
+    expect(lossMismatch(Number.POSITIVE_INFINITY, 0.5)).toMatch(/is Infinity/);
+  });
+
+  it('says nothing when either side has no loss (a tool that cannot train, or xcnn not raced)', () => {
+    expect(lossMismatch(null, 0.5)).toBeNull();
+    expect(lossMismatch(0.5, undefined)).toBeNull();
   });
 });
 
@@ -118,5 +142,58 @@ describe('a tool that is not here', () => {
   it('is not skipped when everything it needs resolves', () => {
     expect(whyUnavailable(tool('ConvNetJS'), absent('none'), null)).toBeNull();
     expect(whyUnavailable(tool('PyTorch'), absent('none'), '/usr/bin/python3')).toBeNull();
+  });
+});
+
+describe("a child's answers", () => {
+  it('are the protocol lines and numbers, one or several (an accuracy and a loss)', () => {
+    expect(isProtocolLine('first 7')).toBe(true);
+    expect(isProtocolLine('ready {"parameters":1}')).toBe(true);
+    expect(isProtocolLine('error no MNIST files')).toBe(true);
+    expect(isProtocolLine('0.123456')).toBe(true);
+    expect(isProtocolLine('0.753 0.41208')).toBe(true);
+    expect(isProtocolLine('0.75 2.5e-05')).toBe(true);
+    expect(isProtocolLine('0.1 nan')).toBe(true); // Python's way of printing a loss gone wrong: read, then failed by the loss check
+  });
+
+  it("are not a library's banner", () => {
+    expect(isProtocolLine('Hi, looks like you are running TensorFlow.js in Node.js.')).toBe(false);
+    expect(isProtocolLine('============================')).toBe(false);
+    expect(isProtocolLine('')).toBe(false);
+  });
+});
+
+describe('the networks raced', () => {
+  it("are the paper's by default", () => {
+    expect(peersNetworks({})).toEqual(['paper']);
+  });
+
+  it('are the presets XCNN_BENCH_PRESETS names, in its order', () => {
+    expect(peersNetworks({ XCNN_BENCH_PRESETS: 'modern, lenet5' })).toEqual(['modern', 'lenet5']);
+  });
+
+  it('is the preset or spec XCNN_BENCH_PEERS_NET gives', () => {
+    expect(peersNetworks({ XCNN_BENCH_PEERS_NET: 'conv(8,3) relu flatten linear(10)' })).toEqual(['conv(8,3) relu flatten linear(10)']);
+  });
+
+  it('refuses a name that is not a preset, saying which are', () => {
+    expect(() => peersNetworks({ XCNN_BENCH_PRESETS: 'paper,lenet' })).toThrow("XCNN_BENCH_PRESETS: 'lenet' is not a preset; the presets are paper, lenet5, modern");
+  });
+
+  it('refuses both variables at once', () => {
+    expect(() => peersNetworks({ XCNN_BENCH_PRESETS: 'paper', XCNN_BENCH_PEERS_NET: 'lenet5' })).toThrow(/both name networks: give one/);
+  });
+
+  it('are written to their own files, the paper net to the ones README shows', () => {
+    expect(peersOutputs('paper', false)).toEqual({ json: 'runs/peers.json', svg: 'docs/figures/peers.svg' });
+    expect(peersOutputs('lenet5', false)).toEqual({ json: 'runs/peers-lenet5.json', svg: 'docs/figures/peers-lenet5.svg' });
+    expect(peersOutputs('modern', true)).toEqual({ json: 'runs/peers-modern-quick.json', svg: null });
+    expect(peersOutputs('conv(8,3) relu flatten linear(10)', false).json).toBe('runs/peers-spec.json');
+  });
+
+  it('have dropout, whose masks no two tools share, only where the spec says so', () => {
+    expect(hasDropout('modern')).toBe(true);
+    expect(hasDropout('paper')).toBe(false);
+    expect(hasDropout('lenet5')).toBe(false);
   });
 });
