@@ -55,7 +55,7 @@ export const MUTATION_GROUPS = {
   // Image-folder data sets, their browser-safe part: splits, picture headers, conversion, the summary, arrays.
   'image-data': {
     mutate: ['src/data/split.ts', 'src/data/picture-header.ts', 'src/data/picture-input.ts', 'src/data/image-folder.ts', 'src/data/dataset-arrays.ts'],
-    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/picture-header.test.ts', 'test/picture-input.test.ts', 'test/folder-summary.test.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/split.test.ts', 'test/picture-header.test.ts', 'test/picture-input.test.ts', 'test/folder-summary.test.ts'],
   },
   // Image folders on disk: listing, bounds, decoding, bad files (every test writes its own small folder).
   // Decoding on worker threads: the main thread's share and the claim order run in-process and are mutated; the
