@@ -63,7 +63,7 @@ export const MUTATION_GROUPS = {
   // workers run the built dist/ code, which mutants never reach (their tests still see the main thread's part).
   'image-folder-files': {
     mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts', 'src/data/folder-decoding.ts'],
-    tests: ['test/image-folder-files.test.ts', 'test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
+    tests: ['test/image-folder-files.test.ts', 'test/picture-files.test.ts', 'test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
   },
   gradcheck: {
     mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],
