@@ -69,9 +69,10 @@ describe('listing: what counts as a class and as an image', () => {
       'notes.md': 'x', // other
     });
     symlinkSync(join(dir, 'nowhere.png'), join(dir, 'b', '3.png')); // other: a broken link is no file
+    mkdirSync(join(dir, 'b', '4.png')); // other: a folder named like an image is no file
     const { dataset, summary } = loadImageFolder(dir, { testSplit: 0.5, threads: 1 });
     expect(summary.classNames).toEqual(['a', 'b']);
-    expect(summary.ignored).toEqual({ hidden: 2, other: 6 });
+    expect(summary.ignored).toEqual({ hidden: 2, other: 7 });
     expect([...levels(dataset.train), ...levels(dataset.test)].sort((x, y) => x - y)).toEqual([11, 12, 21, 22]);
   });
 
