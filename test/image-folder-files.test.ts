@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
 import { MAX_PICTURE_FILE_BYTES } from '../src/data/picture-files.js';
+import { TEST_SPLIT_SEED } from '../src/data/image-folder.js';
+import { stratifiedHoldOut } from '../src/data/split.js';
 import { greyPng, pngOf, solidRgba, tempFolder, writeTree } from './fixtures/picture-files.js';
 
 const folder = (files: Record<string, Uint8Array | string>) => writeTree(tempFolder('xcnn-files-'), files);
@@ -95,6 +97,23 @@ describe('listing: what counts as a class and as an image', () => {
     expect(dataset.classNames).toEqual(['B', 'a', 'b']);
     const byLevel = { 20: 0, 30: 1, 10: 2 } as Record<number, number>;
     for (const set of [dataset.train, dataset.test]) levels(set).forEach((level, n) => expect(set.labels[n]).toBe(byLevel[level]));
+  });
+
+  it('lists classes and files in code-point order whatever order the file system gives (written in reverse here)', () => {
+    // Twelve classes and ten files each, written last-name-first: the listing must sort both itself.
+    const names = ['z', 'Y', 'x1', 'X0', 'm', 'L', 'k9', 'K', 'c', 'B', 'a2', 'A'];
+    const files: Record<string, Uint8Array> = {};
+    names.forEach((name, k) => {
+      for (let n = 9; n >= 0; n--) files[`${name}/${n}.png`] = greyPng(10 * k + n, 1, 1);
+    });
+    const { dataset } = loadImageFolder(folder(files), { testSplit: 0.3, threads: 1 });
+    const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(dataset.classNames).toEqual(sorted);
+    // The test split is drawn over the files in sorted order (splitTestFiles: stratifiedHoldOut with TEST_SPLIT_SEED).
+    const level = (name: string, n: number) => 10 * names.indexOf(name) + n;
+    const listed = sorted.flatMap((name) => Array.from({ length: 10 }, (_, n) => ({ level: level(name, n), label: sorted.indexOf(name) })));
+    const { held } = stratifiedHoldOut(listed.map((f) => f.label), 0.3, TEST_SPLIT_SEED);
+    expect(levels(dataset.test, 1).sort((x, y) => x - y)).toEqual(Array.from(held, (k) => listed[k].level).sort((x, y) => x - y));
   });
 
   it('takes the size of the first image of the first class in name order (10.png before 2.png), not of another class', () => {
