@@ -55,14 +55,15 @@ export const MUTATION_GROUPS = {
   // Image-folder data sets, their browser-safe part: splits, picture headers, conversion, the summary, arrays.
   'image-data': {
     mutate: ['src/data/split.ts', 'src/data/picture-header.ts', 'src/data/picture-input.ts', 'src/data/image-folder.ts', 'src/data/dataset-arrays.ts'],
-    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/picture-header.test.ts', 'test/picture-input.test.ts', 'test/folder-summary.test.ts'],
+    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/split.test.ts', 'test/picture-header.test.ts', 'test/picture-input.test.ts', 'test/folder-summary.test.ts'],
   },
-  // Image folders on disk: listing, bounds, decoding, bad files (every test writes its own small folder).
+  // Image folders on disk: listing, bounds, decoding, bad files (every test writes its own small folder;
+  // test/image-folder-files.test.ts the hostile ones: links, hidden and nested entries, extensions, each refusal).
   // Decoding on worker threads: the main thread's share and the claim order run in-process and are mutated; the
   // workers run the built dist/ code, which mutants never reach (their tests still see the main thread's part).
   'image-folder-files': {
     mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts', 'src/data/folder-decoding.ts'],
-    tests: ['test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
+    tests: ['test/image-folder-files.test.ts', 'test/picture-files.test.ts', 'test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
   },
   gradcheck: {
     mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],

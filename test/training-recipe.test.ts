@@ -9,14 +9,14 @@
  *
  * The optimisers run on the float64 reference backend here, so the hand figures hold to rounding.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { createNetwork } from '../src/model/network.js';
 import { createOptimizer, isPlainAdam, recipeOptions } from '../src/train/recipe.js';
 import type { TrainSettings } from '../src/train/settings.js';
 import { Adam, ADAM_DEFAULTS, AdamW } from '../src/train/adam.js';
 import { clipGradNorm, ClippedOptimizer } from '../src/train/gradient-clipping.js';
-import { CONSTANT_SCHEDULE, oneCycleRate, scheduledRate, type ScheduleSettings } from '../src/train/schedule.js';
+import { CONSTANT_SCHEDULE, oneCycleRate, SCHEDULE_NAMES, scheduledRate, type ScheduleSettings } from '../src/train/schedule.js';
 import { Sgd } from '../src/train/sgd.js';
 import { arenas, expectClose, f64, run } from './fixtures/optimizer-runs.js';
 
@@ -43,6 +43,34 @@ describe('SGD (torch.optim.SGD, dampening 0)', () => {
     const net = arenas(f64(), [1, -2]);
     const [first] = run(net, new Sgd(net, { learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0.1 }), [G1], [0.1]);
     expectClose(first, [0.94, -1.88]); // g + 0.1θ = (0.6, −1.2)
+  });
+
+  it('counts its updates, names itself sgd, and keeps a momentum buffer laid out like the parameters', () => {
+    const net = arenas(f64(), [1, -2]);
+    const sgd = new Sgd(net, { learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 });
+    expect([sgd.name, sgd.step]).toEqual(['sgd', 0]);
+    run(net, sgd, [G1, G2], [0.1, 0.1]);
+    expect(sgd.step).toBe(2);
+    expect(sgd.stateArrays).toHaveLength(1);
+    expect(sgd.stateArrays[0].data).toBe(sgd.momentumBuffer);
+    expectClose(Array.from(sgd.momentumBuffer), [0.7, -0.4]); // b₂ = μ·g₁ + g₂, as in the worked example above
+  });
+
+  it('without momentum keeps no buffer: it stays at zero, as torch keeps momentum_buffer None', () => {
+    const net = arenas(f64(), [1, -2]);
+    const sgd = new Sgd(net, { learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0 });
+    const [first, second] = run(net, sgd, [G1, G2], [0.1, 0.1]);
+    expectClose(first, [0.95, -1.9]); // θ − 0.1·g₁
+    expectClose(second, [0.925, -1.95]); // − 0.1·g₂: nothing carried over from g₁
+    expect(Array.from(sgd.momentumBuffer)).toEqual([0, 0]);
+  });
+
+  it('gives its buffer back to the backend when disposed', () => {
+    const net = arenas(f64(), [1, -2]);
+    const sgd = new Sgd(net, { learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 });
+    const free = vi.spyOn(net.backend, 'free');
+    sgd.dispose();
+    expect(free).toHaveBeenCalledWith(sgd.momentumBuffer);
   });
 });
 
@@ -79,6 +107,46 @@ describe('gradient clipping by global norm (clip_grad_norm_)', () => {
     expect(Array.from(grads)).toEqual([3, 4]);
   });
 
+  it('clips a norm exactly at the limit too, by max/(max + 1e-6), as torch does (its clamp to 1 comes after the 1e-6)', () => {
+    const grads = Float64Array.of(3, 4);
+    expect(clipGradNorm(grads, 5)).toBe(5);
+    expectClose(Array.from(grads), [15 / (5 + 1e-6), 20 / (5 + 1e-6)]);
+  });
+
+  it('leaves zero gradients at zero (norm 0, nothing to scale), signs and all', () => {
+    const grads = Float64Array.of(0, 0);
+    expect(clipGradNorm(grads, 1)).toBe(0);
+    expect(Array.from(grads)).toEqual([0, 0]);
+    expect(Object.is(grads[0], 0)).toBe(true);
+  });
+
+  it('sums the squares of every gradient: the norm of (1, 2, 2, 4) is 5', () => {
+    const grads = Float64Array.of(1, 2, 2, 4);
+    expect(clipGradNorm(grads, 100)).toBe(5);
+    expect(Array.from(grads)).toEqual([1, 2, 2, 4]);
+  });
+
+  it('passes the step, the learning rate, the state and dispose through to the optimiser it wraps', () => {
+    const net = arenas(f64(), [1, -2]);
+    const inner = new Sgd(net, { learningRate: 1, momentum: 0.5, nesterov: false, weightDecay: 0 });
+    const clipped = new ClippedOptimizer(inner, net, 100);
+    expect(clipped.name).toBe('sgd');
+    clipped.learningRate = 0.25; // what a schedule does before each update
+    expect(inner.learningRate).toBe(0.25);
+    inner.learningRate = 0.5;
+    expect(clipped.learningRate).toBe(0.5);
+    const [first] = run(net, clipped, [[0.5, -1]], [0.1]);
+    expectClose(first, [0.95, -1.9]); // within the norm: θ − 0.1·g at the rate set through the wrapper
+    expect([clipped.step, inner.step]).toEqual([1, 1]);
+    clipped.step = 7; // a checkpoint restoring the count
+    expect(inner.step).toBe(7);
+    expect(clipped.stateArrays.map((a) => a.name)).toEqual(['sgd.momentum']);
+    expect(clipped.stateArrays[0].data).toBe(inner.momentumBuffer);
+    const dispose = vi.spyOn(inner, 'dispose');
+    clipped.dispose();
+    expect(dispose).toHaveBeenCalledOnce();
+  });
+
   it('clips before the optimiser it wraps updates', () => {
     const net = arenas(f64(), [1, -2]);
     const [first] = run(net, new ClippedOptimizer(new Sgd(net, { learningRate: 1, momentum: 0, nesterov: false, weightDecay: 0 }), net, 0.5), [[3, 4]], [1]);
@@ -104,6 +172,36 @@ describe('learning-rate schedules', () => {
 
   it('one-cycle over 10 steps: lr/25 at step 0, the peak at step 2 (30 % − 1), lr/25/1e4 at the last', () => {
     expectClose([oneCycleRate(1, 0, 10), oneCycleRate(1, 1, 10), oneCycleRate(1, 2, 10), oneCycleRate(1, 9, 10)], [0.04, 0.52, 1, 4e-6]);
+  });
+
+  it('step(3, 0.1) over 7 epochs: lr·γ^⌊e/3⌋, the decay after every third epoch (not before it)', () => {
+    expectClose(rates({ ...CONSTANT_SCHEDULE, name: 'step', stepSize: 3, gamma: 0.1 }, 7, 1, 2), [2, 2, 2, 0.2, 0.2, 0.2, 0.02]);
+  });
+
+  it('one-cycle over 4 epochs of 5 updates: torch\'s cosine annealing on each phase, worked out', () => {
+    // total 20: phase 1 ends at step 0.3·20 − 1 = 5, phase 2 at 19. anneal(a, b, p) = b + (a − b)/2·(cos πp + 1).
+    const one = { ...CONSTANT_SCHEDULE, name: 'one-cycle' as const };
+    const all = rates(one, 4, 5);
+    expect(all).toHaveLength(20);
+    // step 3: p = 3/5 in phase 1, from 1/25 to 1: 1 − 0.48·(cos 0.6π + 1), cos 0.6π = −0.30901699437494745.
+    expectClose([all[3]], [1 - 0.48 * (1 - 0.30901699437494745)]);
+    // step 5: the peak; step 12: p = (12 − 5)/(19 − 5) = ½ in phase 2, halfway from 1 down to 4e-6.
+    expectClose([all[0], all[5], all[12], all[19]], [0.04, 1, (1 + 4e-6) / 2, 4e-6]);
+    // scaled by the base rate: lr = 0.5 gives half of every rate
+    expectClose(rates(one, 4, 5, 0.5), all.map((r) => r / 2));
+  });
+
+  it('one-cycle with warm-up 3: the first three updates scaled by 1/3, 2/3, 3/3 of the one-cycle rate', () => {
+    const plain = rates({ ...CONSTANT_SCHEDULE, name: 'one-cycle' }, 2, 5);
+    const warm = rates({ ...CONSTANT_SCHEDULE, name: 'one-cycle', warmup: 3 }, 2, 5);
+    expectClose(warm, plain.map((r, t) => (t < 3 ? (r * (t + 1)) / 3 : r)));
+    expectClose([warm[0]], [0.04 / 3]);
+  });
+
+  it('names the four schedules, each of which gives a rate', () => {
+    expect(SCHEDULE_NAMES).toEqual(['constant', 'step', 'cosine', 'one-cycle']);
+    for (const name of SCHEDULE_NAMES) expect(rates({ ...CONSTANT_SCHEDULE, name }, 2, 2).every((r) => r > 0 && r <= 1)).toBe(true);
+    expect(CONSTANT_SCHEDULE).toEqual({ name: 'constant', stepSize: 1, gamma: 0.1, warmup: 0 });
   });
 
   it('warm-up 4: update t uses (t+1)/4 of the rate for t < 4, on top of the schedule', () => {
@@ -158,7 +256,30 @@ describe('the settings made into the recipe (recipe.ts)', () => {
     expect(optimizer).toBeInstanceOf(Adam);
     expect([optimizer.name, (optimizer as Adam).weightDecay, optimizer.learningRate, (optimizer as Adam).settings]).toEqual(['adam', 0, 0.003, { ...ADAM_DEFAULTS, learningRate: 0.003 }]);
     expect(isPlainAdam(optimizer)).toBe(true);
-    expect(recipeOptions(paper)).toEqual({});
+    expect(recipeOptions(paper)).toStrictEqual({});
+  });
+
+  it('each trainer option alone gives only its own key (an option not set is absent, not undefined)', () => {
+    const schedule = { ...CONSTANT_SCHEDULE, name: 'step' as const, stepSize: 2, gamma: 0.5 };
+    expect(recipeOptions({ ...paper, schedule })).toStrictEqual({ schedule: { settings: schedule, learningRate: 0.003 } });
+    expect(recipeOptions({ ...paper, patience: 2 })).toStrictEqual({ patience: 2 });
+    expect(recipeOptions({ ...paper, monitor: 'val-loss' })).toStrictEqual({ monitor: 'val-loss' });
+    expect(recipeOptions({ ...paper, labelSmoothing: 0.2 })).toStrictEqual({ labelSmoothing: 0.2 });
+    expect(recipeOptions({ ...paper, augment: 'flip' })).toStrictEqual({ augment: [{ kind: 'flip' }] });
+  });
+
+  it('takes Adam for settings that name no optimiser, and only plain Adam for the sharded kernel', () => {
+    const adamw = createOptimizer(network, { ...paper, optimizer: { name: 'adamw', weightDecay: 0, momentum: 0, nesterov: false } });
+    expect(adamw).toBeInstanceOf(AdamW);
+    expect([adamw.name, (adamw as AdamW).weightDecay]).toEqual(['adamw', 0]);
+    expect(isPlainAdam(adamw)).toBe(false); // AdamW is an Adam with 0 decay here, but not the paper's update by name
+    const named = createOptimizer(network, { ...paper, optimizer: { name: 'adam', weightDecay: 0, momentum: 0, nesterov: false } });
+    expect(isPlainAdam(named)).toBe(true);
+    const sgd = createOptimizer(network, { ...paper, optimizer: { name: 'sgd', weightDecay: 0, momentum: 0, nesterov: false } });
+    expect(isPlainAdam(sgd)).toBe(false);
+    const clippedSgd = createOptimizer(network, { ...paper, optimizer: { name: 'sgd', weightDecay: 0, momentum: 0.5, nesterov: false }, clipNorm: 1 }) as ClippedOptimizer;
+    expect(clippedSgd.inner).toBeInstanceOf(Sgd);
+    expect([clippedSgd.maxNorm, clippedSgd.learningRate]).toEqual([1, 0.003]);
   });
 
   it('each optimiser with its settings, clipping around it, and each trainer option when set', () => {
