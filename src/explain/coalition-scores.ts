@@ -16,15 +16,12 @@ export const CHUNK = 128;
 export const BASELINE = 0;
 
 /**
- * y_c of `count` coalitions z [count, M] (1: the patch kept) of `image` [C, H, W], where featureOf [H·W] is the
- * patch of every pixel; forwarded CHUNK copies at a time through `copies` (scratch in the network's backend).
- * Returns [count] float64 (float32 logits, exactly).
+ * y_c of `count` perturbed copies of one image [C, H, W], CHUNK at a time through `copies` (scratch in the
+ * network's backend): `perturb(k, copy)` writes copy k, which starts as the image; `forward(batch, size)` gives
+ * the batch's logits [size, classes]. Returns [count] float64 (float32 logits, exactly).
  */
-export function coalitionScoresOn(network: Network, image: Floats, target: number, featureOf: Int32Array, features: number, coalitions: Uint8Array, count: number, copies: BatchBuffer<Floats>): Float64Array {
-  const classes = network.outputShape[0];
+export function scoreCopies(forward: (batch: Floats, size: number) => Floats, classes: number, image: Floats, target: number, count: number, perturb: (k: number, copy: Floats) => void, copies: BatchBuffer<Floats>): Float64Array {
   const imageSize = image.length;
-  const pixels = featureOf.length;
-  const channels = imageSize / pixels;
   const scores = new Float64Array(count);
   for (let start = 0; start < count; start += CHUNK) {
     const size = Math.min(CHUNK, count - start);
@@ -32,13 +29,27 @@ export function coalitionScoresOn(network: Network, image: Floats, target: numbe
     for (let b = 0; b < size; b++) {
       const copy = batch.subarray(b * imageSize, (b + 1) * imageSize);
       copy.set(image);
-      const row = (start + b) * features;
-      for (let p = 0; p < pixels; p++) {
-        if (coalitions[row + featureOf[p]] === 0) for (let c = 0; c < channels; c++) copy[c * pixels + p] = BASELINE;
-      }
+      perturb(start + b, copy);
     }
-    const logits = network.forward(batch, size);
+    const logits = forward(batch, size);
     for (let b = 0; b < size; b++) scores[start + b] = logits[b * classes + target];
   }
   return scores;
+}
+
+/**
+ * y_c of `count` coalitions z [count, M] (1: the patch kept) of `image` [C, H, W], where featureOf [H·W] is the
+ * patch of every pixel; forwarded CHUNK copies at a time through `copies` (scratch in the network's backend).
+ * Returns [count] float64 (float32 logits, exactly).
+ */
+export function coalitionScoresOn(network: Network, image: Floats, target: number, featureOf: Int32Array, features: number, coalitions: Uint8Array, count: number, copies: BatchBuffer<Floats>): Float64Array {
+  const pixels = featureOf.length;
+  const channels = image.length / pixels;
+  const blackOutLeftOut = (k: number, copy: Floats): void => {
+    const row = k * features;
+    for (let p = 0; p < pixels; p++) {
+      if (coalitions[row + featureOf[p]] === 0) for (let c = 0; c < channels; c++) copy[c * pixels + p] = BASELINE;
+    }
+  };
+  return scoreCopies((batch, size) => network.forward(batch, size), network.outputShape[0], image, target, count, blackOutLeftOut, copies);
 }

@@ -28,13 +28,12 @@ import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
-import { camLayerOf } from '../explain/explained-layer.js';
+import { camLayerOf, explainableLayersOf } from '../explain/explained-layer.js';
 import { gradCamOfBatch } from '../explain/grad-cam.js';
 import { BatchBuffer, type PassMode } from '../model/layer.js';
 import { camMapsOn, inputGradientsOn } from '../explain/model-passes.js';
 import { CAM_RULES } from '../explain/cam-rules.js';
 import { coalitionScoresOn } from '../explain/coalition-scores.js';
-import { explainableLayersOf } from '../explain/explained-layer.js';
 import { XcnnError } from '../errors.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {

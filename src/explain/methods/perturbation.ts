@@ -42,11 +42,11 @@
 import { checkFunction } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { XcnnError } from '../../errors.js';
-import { BatchBuffer, product } from '../../model/layer.js';
+import { product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
-import { BASELINE, CHUNK } from '../coalition-scores.js';
+import { BASELINE, scoreCopies } from '../coalition-scores.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './explain.js';
 
@@ -54,28 +54,6 @@ import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './expla
 function inputMapShape(network: Network): [number, number] {
   const [, height, width] = network.inputShape;
   return [height, width];
-}
-
-/**
- * y_c of `count` perturbed copies of one image, CHUNK at a time: `perturb(k, copy)` writes copy k
- * [C, H, W] (it starts as the image). Returns [count] float64.
- */
-function scoreCopies(network: Network, image: Floats, target: number, count: number, perturb: (k: number, copy: Floats) => void, buffer: BatchBuffer<Floats>, passes: ModelPasses): Float64Array {
-  const classes = network.outputShape[0];
-  const imageSize = image.length;
-  const scores = new Float64Array(count);
-  for (let start = 0; start < count; start += CHUNK) {
-    const size = Math.min(CHUNK, count - start);
-    const batch = buffer.forBatch(size);
-    for (let b = 0; b < size; b++) {
-      const copy = batch.subarray(b * imageSize, (b + 1) * imageSize);
-      copy.set(image);
-      perturb(start + b, copy);
-    }
-    const logits = passes.logits(batch, size);
-    for (let b = 0; b < size; b++) scores[start + b] = logits[b * classes + target];
-  }
-  return scores;
 }
 
 /**
@@ -153,12 +131,12 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
             if (!blank) windows.push([y0, x0]);
           }
         }
-        const scores = scoreCopies(network, image, targets[b], windows.length, (k, copy) => {
+        const scores = scoreCopies((batch, size) => passes.logits(batch, size), classes, image, targets[b], windows.length, (k, copy) => {
           const [y0, x0] = windows[k];
           for (let c = 0; c < channels; c++) {
             for (let y = y0; y < y0 + window; y++) copy.fill(BASELINE, c * pixels + y * width + x0, c * pixels + y * width + x0 + window);
           }
-        }, copies, passes);
+        }, copies);
         const sum = new Float64Array(pixels);
         const y = clean[b * classes + targets[b]];
         windows.forEach(([y0, x0], k) => {
