@@ -36,6 +36,9 @@ import { packageRoot } from '../src/files/package-root.js';
 import { loadModel, readModelFile, shippedModelPath } from '../src/model/model-io.js';
 import { loadModel as loadAnyModel } from '../src/onnx/load-model.js';
 import { encodeRgbaPng } from '../src/render/png-encoder.js';
+import { encodeSafetensors } from '../src/files/safetensors.js';
+import { planNetwork } from '../src/model/spec.js';
+import { MNIST_GEOMETRY } from '../src/model/network.js';
 import { digitFromPng } from '../src/explain/digit-image.js';
 import { METHOD_NAMES } from '../src/explain/methods/by-name.js';
 import { startPageServer, type PageServer } from '../src/serve/page-server.js';
@@ -195,6 +198,15 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     const pageAccuracy = Number(await page.getAttribute('#results-panel', 'data-accuracy'));
     expect(Math.abs(nodeAccuracy - pageAccuracy)).toBeLessThanOrEqual(1 / TEST_IMAGES); // the same weights; at most one image's float rounding apart
     expect(info.metrics?.testAccuracy).toBe(pageAccuracy);
+    // … and in the CLI, as a user would check it.
+    const cli = cliWorkspace('xcnn-studio-download-');
+    try {
+      const evaluated = cli.xcnn('evaluate', '--model', path, '--test-limit', String(TEST_IMAGES), '--json');
+      expect(evaluated.status, evaluated.stderr).toBe(0);
+      expect(JSON.parse(evaluated.stdout).accuracy).toBe(nodeAccuracy);
+    } finally {
+      rmSync(cli.work, { recursive: true, force: true });
+    }
     // The row of test digits, predicted in the page with the trained model, as the Node API predicts them.
     await modelReady(page);
     const digits = readIdxFile(join(packageRoot(), 'data', 'page-digits-images-idx3-ubyte'));
@@ -222,6 +234,38 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     await page.waitForFunction(() => document.getElementById('prediction')?.dataset.input === 'test digit 2');
     await modelReady(page);
     expect(await page.getAttribute('#prediction', 'data-predicted')).toBe(String(predicted[2]));
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('opens a PyTorch state_dict with the arch typed beside the file picker, and says what is missing without it', async () => {
+    // The page's trained model as PyTorch would save its nn.Sequential: numeric names, no metadata.
+    const { network } = loadModel(join(scratch, 'mnist-studio.safetensors'), new ReferenceBackend());
+    const plan = planNetwork(network.spec!, MNIST_GEOMETRY);
+    const indexOf = new Map(plan.layers.map((layer) => [layer.name, layer.index]));
+    const sequentialName = (name: string) => `${indexOf.get(name.split('.')[0])}.${name.split('.').slice(1).join('.')}`;
+    const stateDict = join(scratch, 'state-dict.safetensors');
+    writeFileSync(stateDict, encodeSafetensors(network.parameters.map((p) => ({ name: sequentialName(p.name), shape: p.shape, data: Float32Array.from(p.value) }))));
+    expect(network.parameters.map((p) => sequentialName(p.name))).toContain('0.weight');
+
+    await page.fill('#model-arch', '');
+    await page.setInputFiles('#model-file', stateDict);
+    await page.waitForFunction(() => document.getElementById('status')!.classList.contains('error'));
+    expect(await page.textContent('#status')).toMatch(/^Error: state-dict\.safetensors: its tensors have nn\.Sequential's numeric names \(0\.weight, …\) and no architecture: give it with arch/);
+    await page.fill('#model-arch', network.spec!);
+    await page.setInputFiles('#model-file', []);
+    await page.setInputFiles('#model-file', stateDict);
+    await page.waitForFunction(() => /^Model state-dict\.safetensors: conv\(8,3\)/.test(document.getElementById('model')!.textContent!));
+    await modelReady(page);
+    // It predicts the test digits as the page's own model does in Node.
+    const digits = readIdxFile(join(packageRoot(), 'data', 'page-digits-images-idx3-ubyte'));
+    const { predicted } = predictImages(network, digits.data, digits.dims[0]);
+    for (const n of [3, 7]) {
+      await page.locator('#digits button').nth(n).click();
+      await page.waitForFunction((input) => document.getElementById('prediction')?.dataset.input === input, `test digit ${n}`);
+      await modelReady(page);
+      expect(await page.getAttribute('#prediction', 'data-predicted'), `test digit ${n}`).toBe(String(predicted[n]));
+    }
+    await page.fill('#model-arch', '');
     expect(errors).toEqual([]);
   }, 60_000);
 

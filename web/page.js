@@ -346,13 +346,30 @@ async function safetensorsOfOnnx(bytes, name) {
   }
 }
 
+/**
+ * A PyTorch state_dict (safetensors with no xcnn metadata) made, with the architecture typed beside the file
+ * picker, into a model file that describes itself, as `xcnn export --format safetensors --arch SPEC` converts
+ * one: then the explainer, the studio and the faithfulness panel all read it as any model of ours. A file xcnn
+ * wrote carries its architecture, and one that differs from the typed one is refused (decodeModel's check).
+ */
+async function safetensorsOfStateDict(bytes, name, arch) {
+  const { decodeModel, encodeModel, ReferenceBackend } = await import('../dist/src/index.js');
+  const { network, info } = decodeModel(bytes, name, new ReferenceBackend(), { arch });
+  try {
+    return encodeModel(network, info);
+  } finally {
+    network.dispose();
+  }
+}
+
 document.getElementById('model-file').addEventListener('change', async (event) => {
   const file = event.target.files[0];
   if (!file) return;
   const bytes = new Uint8Array(await file.arrayBuffer());
-  if (!isOnnxModel(bytes, file.name)) return loadModel(bytes, file.name);
+  const arch = document.getElementById('model-arch').value.trim();
+  if (!isOnnxModel(bytes, file.name) && arch === '') return loadModel(bytes, file.name);
   try {
-    loadModel(await safetensorsOfOnnx(bytes, file.name), file.name);
+    loadModel(isOnnxModel(bytes, file.name) ? await safetensorsOfOnnx(bytes, file.name) : await safetensorsOfStateDict(bytes, file.name, arch), file.name);
   } catch (error) {
     setStatus(`Error: ${error.message}${modelReady ? ' (the previous model is still in use)' : ''}`, true);
   }
