@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import {
+  ACTIVATIONS, CORNERS, WINDOW,
   ADAM_STEP, BATCH, CAM_RULE, COALITIONS, COMMAND, Command, COMPUTED, ControlBlock, CORRECT, FAILED, FEATURE_OF, FEATURES, GENERATION, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, MAX_THREADS,
   ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, UPDATED,
 } from '../src/parallel/control.js';
@@ -31,9 +32,9 @@ describe('shareOf', () => {
 describe('ControlBlock', () => {
   it('lays out the sync slots, commands and per-thread data slots as the pool expects', () => {
     expect([GENERATION, COMMAND, BATCH, COMPUTED, UPDATED, FAILED]).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9 });
+    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11 });
     // The passes' argument slots are distinct and inside the 32 scalar slots, before the per-thread ones.
-    const slots = [ADAM_STEP, INPUT, LABELS, PROBS, TARGET, OUT_LOGITS, OUT_WEIGHTS, OUT_MAPS, OUT_HEATMAPS, LEARNING_RATE, SUM_ONLY, OUT_GRADIENTS, TARGETS, RULE, ORDERS, SEEDS, STEPS, ROAD_SIGMA, ROAD_TOLERANCE, OUT_CURVES, CAM_RULE, LAYER, FEATURE_OF, FEATURES, COALITIONS, OUT_SCORES];
+    const slots = [ADAM_STEP, INPUT, LABELS, PROBS, TARGET, OUT_LOGITS, OUT_WEIGHTS, OUT_MAPS, OUT_HEATMAPS, LEARNING_RATE, SUM_ONLY, OUT_GRADIENTS, TARGETS, RULE, ORDERS, SEEDS, STEPS, ROAD_SIGMA, ROAD_TOLERANCE, OUT_CURVES, CAM_RULE, LAYER, FEATURE_OF, FEATURES, COALITIONS, OUT_SCORES, WINDOW, CORNERS, ACTIVATIONS];
     expect(new Set(slots).size).toBe(slots.length);
     expect(Math.max(...slots)).toBeLessThan(LOSS);
     expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 32, 96, 64]); // 32 scalar slots, then two per thread

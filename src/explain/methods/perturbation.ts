@@ -10,7 +10,8 @@
  * (and W − w); with x_{−k} the image with window k occluded,
  *   map_ij = (1/|K_ij|) Σ_{k ∈ K_ij} (y_c(x) − y_c(x_{−k})),   K_ij = the windows covering pixel ij
  * (0 for a pixel no window covers). A window that is already all baseline changes nothing, so its term is
- * exactly 0 and it is not evaluated (most of an MNIST digit's border).
+ * exactly 0 and it is not evaluated (most of an MNIST digit's border). The occluded copies are made where
+ * the pass runs them (occlusion-scores.ts): on a thread pool, each worker makes its own share.
  *
  * The other two explain over M patch features: the image cut into a grid of p × p patches (the last row and
  * column smaller when p does not divide the size; 7 × 7 = 49 patches of 4 × 4 for MNIST at p = 4). A
@@ -46,7 +47,7 @@ import { product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
-import { BASELINE, scoreCopies } from '../coalition-scores.js';
+import { BASELINE } from '../coalition-scores.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './explain.js';
 
@@ -100,7 +101,6 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
       if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller window`, { code: 'ERR_BAD_ARGUMENT' });
       const pixels = height * width;
       const imageSize = channels * pixels;
-      const copies = network.workspace.floats('perturbation.copies', imageSize);
       const { targets, clean } = cleanPass(network, input, size, targetClass, out, passes);
       const classes = network.outputShape[0];
       const ys = windowStarts(height, window, stride);
@@ -113,8 +113,8 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
       }
       for (let b = 0; b < size; b++) {
         const image = input.subarray(b * imageSize, (b + 1) * imageSize);
-        // The windows that occlude something; the others contribute exactly 0.
-        const windows: [number, number][] = [];
+        // The windows that occlude something (their top-left corners, [count, 2]); the others contribute exactly 0.
+        const corners: number[] = [];
         for (const y0 of ys) {
           for (const x0 of xs) {
             let blank = true;
@@ -128,20 +128,17 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
                 }
               }
             }
-            if (!blank) windows.push([y0, x0]);
+            if (!blank) corners.push(y0, x0);
           }
         }
-        const scores = scoreCopies((batch, size) => passes.logits(batch, size), classes, image, targets[b], windows.length, (k, copy) => {
-          const [y0, x0] = windows[k];
-          for (let c = 0; c < channels; c++) {
-            for (let y = y0; y < y0 + window; y++) copy.fill(BASELINE, c * pixels + y * width + x0, c * pixels + y * width + x0 + window);
-          }
-        }, copies);
+        const count = corners.length / 2;
+        const scores = passes.occlusionScores(image, targets[b], window, Int32Array.from(corners), count);
         const sum = new Float64Array(pixels);
         const y = clean[b * classes + targets[b]];
-        windows.forEach(([y0, x0], k) => {
+        for (let k = 0; k < count; k++) {
+          const [y0, x0] = [corners[2 * k], corners[2 * k + 1]];
           for (let py = y0; py < y0 + window; py++) for (let px = x0; px < x0 + window; px++) sum[py * width + px] += y - scores[k];
-        });
+        }
         for (let p = 0; p < pixels; p++) out.maps[b * pixels + p] = covering[p] === 0 ? 0 : sum[p] / covering[p];
       }
     }) satisfies BatchExplainer,
