@@ -120,6 +120,14 @@ describe('patch features and the Cholesky solver', () => {
     solved.forEach((v, i) => expect(v).toBeCloseTo(x[i], 12));
     expect(choleskySolve(Float64Array.from([1, 1, 1, 1]), Float64Array.from([1, 2]), 2)).toBeNull();
   });
+
+  it('reads only the lower triangle and the diagonal (the fits fill no more): what lies above changes nothing', () => {
+    const a = Float64Array.from([4, 2, 0.6, 2, 5, 1, 0.6, 1, 3]);
+    const b = [0.3, -1, 2];
+    const full = choleskySolve(Float64Array.from(a), Float64Array.from(b), 3)!;
+    const lower = Float64Array.from(a, (v, i) => (i % 3 > Math.floor(i / 3) ? (i === 1 ? NaN : 1e9) : v)); // above: NaN and garbage
+    expect([...choleskySolve(lower, Float64Array.from(b), 3)!]).toEqual([...full]);
+  });
 });
 
 /** f(z) = c_0 + Σ_i c_i z_i over M features. */

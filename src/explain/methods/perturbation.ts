@@ -160,7 +160,8 @@ export function patchFeatures(height: number, width: number, patch: number): { f
 
 /**
  * Solves A x = b for a symmetric positive definite A [n, n] (row-major, float64) by Cholesky, A = L Lᵀ;
- * A and b are overwritten. Returns null when A is not numerically positive definite.
+ * A and b are overwritten. Only A's lower triangle and diagonal are read (the fits fill no more: half the
+ * work of their normal equations). Returns null when A is not numerically positive definite.
  */
 export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
   let largest = 0;
@@ -250,7 +251,7 @@ export function kernelShap(features: number, samples: number, random: Random, va
     for (let i = 0; i < n; i++) {
       if (x[i] === 0) continue;
       b[i] += x[i] * y;
-      for (let j = 0; j < n; j++) a[i * n + j] += x[i] * x[j];
+      for (let j = 0; j <= i; j++) a[i * n + j] += x[i] * x[j]; // the lower triangle: all choleskySolve reads
     }
   }
   if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more samples (a few times the number of patches)`, { code: 'ERR_BAD_ARGUMENT' });
@@ -300,7 +301,7 @@ export function lime(features: number, samples: number, random: Random, value: C
     for (let i = 0; i < m; i++) {
       b[i] += x[i] * wy;
       const wx = weights[k] * x[i];
-      for (let j = 0; j < m; j++) a[i * m + j] += wx * x[j];
+      for (let j = 0; j <= i; j++) a[i * m + j] += wx * x[j]; // the lower triangle: all choleskySolve reads
     }
   }
   for (let i = 0; i < m; i++) a[i * m + i] += options.lambda;
