@@ -359,12 +359,12 @@ describe('explanations for targets on the pool (the report\'s class means and co
 });
 
 describe('the facade on threads (loadClassifier: xcnn explain and xcnn report)', () => {
-  it('explains with the CAM family and LIME on 2 threads as on 1, and the report\'s class summaries too', async () => {
+  it('explains with the CAM family (Grad-CAM of relu1 too), Score-CAM, occlusion and LIME on 2 threads as on 1, and the report\'s class summaries too', async () => {
     const [one, two] = [await loadClassifier({ threads: 1 }), await loadClassifier({ threads: 2 })];
     try {
       expect([one.info.threads, two.info.threads]).toEqual([1, 2]);
       const images = { data: mnist.test.images.slice(0, 6 * 784), shape: [6, 1, 28, 28] };
-      const methods = [['grad-cam++', {}], ['eigen-cam', {}], ['guided-grad-cam', {}], ['lime', { samples: 24, patch: 7 }]] as const;
+      const methods = [['grad-cam', { layer: 'relu1' }], ['grad-cam++', {}], ['eigen-cam', {}], ['guided-grad-cam', {}], ['score-cam', {}], ['occlusion', {}], ['lime', { samples: 24, patch: 7 }]] as const;
       for (const [method, settings] of methods) {
         const [a, b] = [await one.explain(images, { method, ...settings }), await two.explain(images, { method, ...settings })];
         expect(b.map((e) => bytes(e.map)), method).toEqual(a.map((e) => bytes(e.map)));
