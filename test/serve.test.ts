@@ -95,6 +95,16 @@ describe('the page files (src/serve/page-files.ts)', () => {
     expect(files.has('/dist/src/backend/wasm/node.js')).toBe(false);
   });
 
+  it('sends the thread pool to a tab with its web transport: web-transport.js at node-transport.js\'s URL, and the worker module, which no script imports', () => {
+    expect(files.get('/dist/src/parallel/node-transport.js')).toBe(join(root, 'dist/src/parallel/web-transport.js'));
+    expect(files.has('/dist/src/parallel/web-transport.js')).toBe(false); // imported by no module under its own name
+    expect(files.get('/dist/src/parallel/worker.js')).toBe(join(root, 'dist/src/parallel/worker.js'));
+    expect(files.get('/dist/src/parallel/thread-pool.js')).toBe(join(root, 'dist/src/parallel/thread-pool.js'));
+    // Whatever the walk did: no module the page is sent names a Node built-in, statically or dynamically.
+    const nodeImports = [...files.values()].filter((file) => file.endsWith('.js')).filter((file) => /\bfrom\s*['"]node:|\bimport\s*\(?\s*['"]node:|\brequire\s*\(/.test(readFileSync(file, 'utf8')));
+    expect(nodeImports.map((file) => relative(root, file))).toEqual([]);
+  });
+
   it('maps every allowed path to a file inside the package', () => {
     for (const file of files.values()) expect(file.startsWith(root + '/')).toBe(true);
   });

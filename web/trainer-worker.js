@@ -1,14 +1,16 @@
 // web/trainer-worker.js — the studio's training, in a Web Worker of its own so the page never waits on it.
 //
 // It runs the core's training loop (src/train: createNetwork → createOptimizer → createTrainingState →
-// train, as `xcnn train` and trainClassifier do) on the WebAssembly kernels, one thread, and reports every
-// step. Pause holds the loop between two steps (train awaits onStep); Stop aborts it between two steps,
+// train, as `xcnn train` and trainClassifier do) on the WebAssembly kernels and reports every step. On more
+// than one thread (`threads`, which the page offers only when it is cross-origin isolated) the steps and the
+// evaluations run on the core's ThreadPool, as `xcnn train --threads N` runs them: this worker is thread 0,
+// and the pool starts the others as Workers of its own over the kernels' shared memory. Pause holds the loop between two steps (train awaits onStep); Stop aborts it between two steps,
 // keeping the weights trained so far. After every epoch, and when the run ends, it builds the report's
 // figures with the core's own code (modelReport: confusion matrix, misclassified test images with their
 // Grad-CAM, per-class mean maps, the confusion cells explained) and sends the model file (safetensors,
 // encodeModel) so the page can explain drawings with it and download it (as ONNX too, written by the page).
 //
-// Messages in:  { type: 'train', root, data, spec, epochs, batchSize, learningRate, augment, validationSplit, seed }
+// Messages in:  { type: 'train', root, data, spec, epochs, batchSize, learningRate, augment, validationSplit, seed, threads }
 //                 data: { kind: 'served', dataset, trainCount, testCount } | { kind: 'folder', name, files, classNames, input }
 //               { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
 // Messages out: { type: 'status', text }
@@ -25,6 +27,7 @@ import { createOptimizer, recipeOptions } from '../dist/src/train/recipe.js';
 import { formatAugmentations, parseAugmentations } from '../dist/src/train/augment.js';
 import { modelFileHistory } from '../dist/src/train/epoch-metrics.js';
 import { ADAM_DEFAULTS } from '../dist/src/train/adam.js';
+import { ThreadPool } from '../dist/src/parallel/thread-pool.js';
 import { folderDataset, servedDataset } from './training-data.js';
 
 let backend = null;
@@ -55,7 +58,7 @@ function modelInfo(network, data, settings, history, testAccuracy) {
     geometry: { channels, height, width, classes: data.classNames.length },
     dataset: data.name,
     classNames: [...data.classNames],
-    training: { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed: settings.seed, arch: network.spec, backend: 'wasm', threads: 1, ...(settings.augment ? { augment: settings.augment } : {}) },
+    training: { epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, seed: settings.seed, arch: network.spec, backend: 'wasm', threads: settings.threads, ...(settings.augment ? { augment: settings.augment } : {}) },
     metrics: { history: modelFileHistory(history), ...(testAccuracy === null ? {} : { testAccuracy }) },
   };
 }
@@ -90,16 +93,28 @@ async function startTraining(message) {
     backend = await createWasmBackendFromBytes(chosen.bytes, { build: chosen.build, maximumBytes: 1024 * 1024 * 1024 });
   }
   run?.network.dispose(); // the previous run's weights: the page holds its model file already
-  const settings = { ...ADAM_DEFAULTS, learningRate: message.learningRate, epochs: message.epochs, batchSize: message.batchSize, seed: message.seed, arch: message.spec, data: data.name, limit: null, testLimit: null, backend: 'wasm', threads: 1, checkpointEvery: null, ...(augment ? { augment } : {}) };
+  run = null;
+  const settings = { ...ADAM_DEFAULTS, learningRate: message.learningRate, epochs: message.epochs, batchSize: message.batchSize, seed: message.seed, arch: message.spec, data: data.name, limit: null, testLimit: null, backend: 'wasm', threads: message.threads ?? 1, checkpointEvery: null, ...(augment ? { augment } : {}) };
   const network = createNetwork(backend, message.spec, { channels, height, width, classes: classNames.length });
   const random = new Random(message.seed);
   network.initialize(random);
   const optimizer = createOptimizer(network, settings);
   const state = createTrainingState(network, optimizer, random, message.seed);
   const controller = new AbortController();
+  let pool = null;
+  if (settings.threads > 1) {
+    postMessage({ type: 'status', text: `Starting ${settings.threads} threads…` });
+    try {
+      pool = await ThreadPool.create(network, settings.threads, optimizer, message.seed, settings.labelSmoothing ?? 0);
+    } catch (error) {
+      optimizer.dispose();
+      network.dispose();
+      throw error;
+    }
+  }
   run = { network, data, settings, state, controller, paused: false, resume: null, running: true, info: null, kind: message.data.kind, fileName: `${data.name}-studio.safetensors` };
   const current = run;
-  postMessage({ type: 'status', text: `Training on ${trainSet.count.toLocaleString('en')} images…` });
+  postMessage({ type: 'status', text: `Training on ${trainSet.count.toLocaleString('en')} images, ${settings.threads === 1 ? 'one thread' : `${settings.threads} threads`}…` });
   try {
     await train(state, {
       epochs: message.epochs,
@@ -109,6 +124,7 @@ async function startTraining(message) {
       validation,
       ...recipeOptions(settings),
       signal: controller.signal,
+      compute: pool === null ? undefined : { step: pool, predictor: pool },
       onProgress: (p) => postMessage({ type: 'progress', ...p, fraction: (p.epoch - 1 + p.done / p.total) / p.epochs }),
       onStep: () => (current.paused ? new Promise((resume) => (current.resume = resume)) : undefined),
       onEpoch: (record) => {
@@ -118,6 +134,7 @@ async function startTraining(message) {
     });
   } finally {
     current.running = false;
+    await pool?.close(); // its workers read the optimiser's moments: they go first
     optimizer.dispose();
   }
   sendReport(current, true);

@@ -8,16 +8,10 @@
  * thread. Its Adam state is the optimiser's own (m, v, step), so checkpoints work unchanged.
  */
 import { checkInstance, checkList, checkModel, checkOptimizer } from '../argument-checks.js';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { BackendName, Floats } from '../backend/backend.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import type { LoadedBatch } from '../data/batch.js';
 import { optionError, XcnnError } from '../errors.js';
-import { packageRoot } from '../files/package-root.js';
 import type { BatchPredictor } from '../eval/predict.js';
 import { BatchBuffer } from '../model/layer.js';
 import { geometryOf, type Network } from '../model/network.js';
@@ -40,10 +34,12 @@ import type { Targets } from '../explain/explanation.js';
 import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
 import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
 import type { WorkerSetup } from './worker.js';
+import { availableCores, startPoolThread } from './node-transport.js'; // in a page, web-transport.ts (page-files.ts)
+import type { PoolThread } from './pool-thread.js';
 
 /** The cores this machine offers: the default thread count. */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
+  return Math.max(1, Math.min(MAX_THREADS, availableCores()));
 }
 
 /** A thread count the named backend can run: 1 to MAX_THREADS, and more than 1 only on wasm. */
@@ -74,7 +70,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     private readonly optimizer: Optimizer | null,
     private readonly shard: Shard,
     private readonly workerGrads: Float32Array[],
-    private readonly workers: Worker[],
+    private readonly workers: PoolThread[],
     control: ControlBlock,
   ) {
     // The constructor is internal, but JavaScript can call it: what only create() makes is refused by name.
@@ -124,8 +120,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     const spec = network.spec;
     if (spec === null) throw new XcnnError('ThreadPool.create: the network has no spec; a thread pool needs a network built from one (createNetwork), since its workers build their twins from it', { code: 'ERR_BAD_ARGUMENT' });
     const geometry = geometryOf(network);
-    const url = workerUrl();
-    const started: Worker[] = [];
+    const started: PoolThread[] = [];
     const ready = Promise.all(
       Array.from({ length: threads - 1 }, (_, k) => {
         const setup: WorkerSetup = {
@@ -142,20 +137,16 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
           bufferCount: network.buffers.length,
           addresses: { params: arenas.params.byteOffset, m: arenas.m.byteOffset, v: arenas.v.byteOffset, grads: grads.map((g) => g.byteOffset), buffers: network.buffers.byteOffset },
         };
-        const worker = new Worker(url, { workerData: setup, execArgv: workerExecArgv() });
+        const worker = startPoolThread(setup);
         started.push(worker);
-        return new Promise<Worker>((resolve, reject) => {
-          worker.once('message', () => resolve(worker));
-          worker.once('error', (error) => reject(new XcnnError(`a worker thread could not start: ${error.message}`, { code: 'ERR_SETUP' })));
-          worker.once('exit', (code) => reject(new XcnnError(`a worker thread exited (code ${code}) before it was ready`, { code: 'ERR_SETUP' })));
-        });
+        return worker.ready.then(() => worker);
       }),
     );
     try {
       const workers = await ready;
       // An idle pool must not keep the process alive: a program that forgets close() still exits when
       // its own work is done (the workers are stopped with it). close() refs them again to wait for their exit.
-      for (const worker of workers) worker.unref();
+      for (const worker of workers) worker.keepAlive(false);
       return new ThreadPool(network, optimizer, shard, workerGrads, workers, control);
     } catch (error) {
       // Leave nothing running: a live worker would keep the process from exiting.
@@ -465,9 +456,9 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exited = this.workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+    const exited = this.workers.map((worker) => worker.exited);
     // Referenced again while they exit, or a process with nothing else to do would end before this resolves.
-    for (const worker of this.workers) worker.ref();
+    for (const worker of this.workers) worker.keepAlive(true);
     Atomics.store(this.control.sync, COMMAND, Command.EXIT);
     Atomics.add(this.control.sync, GENERATION, 1);
     Atomics.notify(this.control.sync, GENERATION);
@@ -521,20 +512,4 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     }
     return { loss: lossSum / batchSize, correct };
   }
-}
-
-/**
- * The process's Node options, for the workers as Node would give them, less `--input-type`, which a worker
- * refuses (it is for `node -e` code, and a program run as `node --input-type=module -e …` may use a pool).
- */
-function workerExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-}
-
-/** dist/src/parallel/worker.js: from dist/ itself, or from src/ when running under vitest. */
-function workerUrl(): URL {
-  if (fileURLToPath(import.meta.url).endsWith('.js')) return new URL('./worker.js', import.meta.url);
-  const built = join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
-  if (!existsSync(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
-  return pathToFileURL(built);
 }

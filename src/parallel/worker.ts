@@ -1,9 +1,11 @@
 /**
  * A worker thread of the pool (thread-pool.ts): it instantiates the kernels over the pool's shared
  * memory, builds its twin of the network over the shared parameters and a gradient arena of its own,
- * then loops: wait for a command, run its shard, count itself in at the barriers.
+ * then loops: wait for a command, run its shard, count itself in at the barriers. The same module runs in
+ * a Node worker thread and in a web Worker: the transport (how the setup arrives, how 'ready' goes back)
+ * is node-transport.ts's, which the page serves as web-transport.ts (page-files.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { announceExit, announceReady, receiveSetup } from './node-transport.js';
 import { attachWasmBackend, type SharedKernels } from '../backend/wasm/wasm-backend.js';
 import { createNetwork, type NetworkGeometry } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
@@ -25,7 +27,7 @@ export interface WorkerSetup {
   addresses: { params: number; m: number; v: number; grads: number[]; buffers: number };
 }
 
-const setup = workerData as WorkerSetup;
+const setup: WorkerSetup = await receiveSetup();
 const control = new ControlBlock(setup.control);
 const backend = await attachWasmBackend(setup.shared);
 const views = (address: number) => backend.viewFloats(address, setup.parameterCount);
@@ -36,7 +38,7 @@ const shard = new Shard(backend, network, arenas, setup.adam, setup.seed, setup.
 // Every pool's control block starts at generation 0. Reading it here instead would race the main
 // thread, which may start the first command as soon as 'ready' arrives.
 let generation = 0;
-parentPort!.postMessage('ready');
+announceReady();
 
 for (;;) {
   Atomics.wait(control.sync, GENERATION, generation);
@@ -73,3 +75,4 @@ for (;;) {
 shard.dispose();
 network.dispose();
 backend.dispose();
+announceExit();

@@ -6,7 +6,9 @@
  *   /web/page.css, page.js, explainer-worker.js, and the page's other files (the studio's too)
  *   /dist/src/…                          the browser-safe core modules the page's scripts import, found
  *                                        by walking their static imports (the same graph a bundler
- *                                        would take; src/index.ts's walk test keeps it free of Node)
+ *                                        would take; src/index.ts's walk test keeps it free of Node),
+ *                                        and the thread pool's worker (PAGE_WORKER_MODULES) with its own;
+ *                                        a module with a browser stand-in (BROWSER_MODULES) is sent as that
  *   /build/kernels.wasm, kernels-relaxed.wasm   the WebAssembly kernels (plain and relaxed SIMD)
  *   /web/vendor/protobuf.min.js          protobufjs's browser build, for ONNX in and out (PAGE_IMPORT_MAP)
  *   /data/page-digits-*-ubyte            the row of MNIST test digits the page shows
@@ -44,6 +46,24 @@ export const PAGE_IMPORT_MAP: Readonly<Record<string, string>> = { 'protobufjs/l
 /** Where the page loads protobufjs's browser build from (the package's dist/light/protobuf.min.js). */
 export const PROTOBUF_URL_PATH = '/web/vendor/protobuf.min.js';
 
+/**
+ * Modules the page starts as Workers (`new Worker(new URL(…, import.meta.url))`, which no import names): the
+ * thread pool's worker, which the studio's training starts when the page is cross-origin isolated.
+ */
+export const PAGE_WORKER_MODULES = ['dist/src/parallel/worker.js'];
+
+/**
+ * Modules the page is sent a browser stand-in for, at the module's own URL, as a bundler's `browser` field
+ * maps them: the thread pool's transport (worker_threads in Node, web Workers in a tab), so thread-pool.js
+ * and worker.js import './node-transport.js' everywhere and a tab gets web-transport.js's code.
+ */
+export const BROWSER_MODULES: Readonly<Record<string, string>> = { 'dist/src/parallel/node-transport.js': 'dist/src/parallel/web-transport.js' };
+
+/** The file of the package sent for a module (a package-relative path with '/'): its browser stand-in, if it has one. */
+function browserFileOf(relativePath: string): string {
+  return BROWSER_MODULES[relativePath] ?? relativePath;
+}
+
 /** Files the page fetches at run time (not imported): the kernels and the example digits. */
 export const PAGE_DATA_FILES = ['build/kernels.wasm', 'build/kernels-relaxed.wasm', 'data/page-digits-images-idx3-ubyte', 'data/page-digits-labels-idx1-ubyte'];
 
@@ -76,12 +96,13 @@ export type PageFiles = ReadonlyMap<string, string>;
 export function pageFiles(root: string): PageFiles {
   const files = new Map<string, string>();
   const add = (relativePath: string) => {
-    const file = join(root, relativePath);
+    const file = join(root, browserFileOf(relativePath.split(sep).join('/')));
     if (!existsSync(file)) throw new XcnnError(`${file}: missing; the page needs it (run \`npm run build\` in the package)`, { code: 'ERR_SETUP' });
     files.set(`/${relativePath.split(sep).join('/')}`, file);
   };
   for (const file of PAGE_FILES) add(file);
-  const scripts = PAGE_FILES.filter((file) => file.endsWith('.js')).map((file) => join(root, file));
+  for (const file of PAGE_WORKER_MODULES) add(file);
+  const scripts = [...PAGE_FILES.filter((file) => file.endsWith('.js')), ...PAGE_WORKER_MODULES].map((file) => join(root, file));
   for (const module of importedModules(scripts, root)) add(relative(root, module));
   for (const file of PAGE_DATA_FILES) add(file);
   files.set(PROTOBUF_URL_PATH, protobufBrowserBuild(root));
@@ -123,20 +144,23 @@ export function importSpecifiers(source: string): string[] {
 }
 
 /**
- * The modules `entries` reach through relative imports, transitively (the entries excluded). A bare
- * specifier (a package) or an import leaving `root` cannot be served to a browser, so it is an error.
+ * The modules `entries` reach through relative imports, transitively (the entries excluded), as a browser
+ * would load them: a module with a browser stand-in (BROWSER_MODULES) is listed by its own path and walked in
+ * its stand-in's text. A bare specifier (a package) or an import leaving `root` cannot be served to a browser,
+ * so it is an error.
  */
 export function importedModules(entries: string[], root: string): string[] {
   const seen = new Set<string>(entries);
   const reached: string[] = [];
-  const visit = (file: string) => {
+  const visit = (module: string) => {
+    const file = join(root, browserFileOf(relative(root, module).split(sep).join('/')));
     for (const specifier of importSpecifiers(readFileSync(file, 'utf8'))) {
       if (specifier in PAGE_IMPORT_MAP) continue; // the import map's module, itself one of PAGE_FILES
       if (!specifier.startsWith('./') && !specifier.startsWith('../')) throw new XcnnError(`${file}: imports '${specifier}', which a browser cannot load without a bundler`, { code: 'ERR_SETUP' });
-      const target = resolve(dirname(file), specifier);
+      const target = resolve(dirname(module), specifier); // a URL relative to the module's, stand-in or not
       if (relative(root, target).startsWith('..')) throw new XcnnError(`${file}: imports '${specifier}', outside the package`, { code: 'ERR_SETUP' });
       if (seen.has(target)) continue;
-      if (!existsSync(target)) throw new XcnnError(`${file}: imports '${specifier}', which does not exist (run \`npm run build\`)`, { code: 'ERR_SETUP' });
+      if (!existsSync(join(root, browserFileOf(relative(root, target).split(sep).join('/'))))) throw new XcnnError(`${file}: imports '${specifier}', which does not exist (run \`npm run build\`)`, { code: 'ERR_SETUP' });
       seen.add(target);
       reached.push(target);
       visit(target);

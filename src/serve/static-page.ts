@@ -14,8 +14,8 @@
  *                                       plain IDX (MNIST's whole 47 MB training file is more than a page needs)
  *
  * The page finds every file relative to its own folder, so DIR may be served from any sub-path. A static
- * server sends no COOP/COEP headers: the page then runs unisolated, which its one training thread and one
- * explainer thread do not need.
+ * server sends no COOP/COEP headers: the page then runs unisolated, and the studio trains on one thread (its
+ * threads share memory, which a browser gives only an isolated page).
  */
 import { readFileSync } from 'node:fs';
 import { readImageSet } from '../data/dataset-files.js';
