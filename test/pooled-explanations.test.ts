@@ -6,6 +6,8 @@
  * method routed through them, and `measureFaithfulness`, gives the same maps and scores on 1, 2 or 3 threads.
  */
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { Floats } from '../src/backend/backend.js';
@@ -400,7 +402,7 @@ describe('measureFaithfulness on the pool', () => {
 });
 
 describe('xcnn faithfulness --threads', () => {
-  const { xcnn } = cliWorkspace('xcnn-pooled-faithfulness-');
+  const { xcnn, work } = cliWorkspace('xcnn-pooled-faithfulness-');
 
   it('prints the same scores on 2 threads as on 1', () => {
     const run = (threads: string) => {
@@ -412,5 +414,18 @@ describe('xcnn faithfulness --threads', () => {
     const one = run('1');
     expect(run('2')).toBe(one);
     expect(one).toContain('"occlusion"');
+  });
+
+  it('xcnn explain --layer relu1 writes the same explain.json on 2 threads (the pool, from 256 images) as on 1', () => {
+    const run = (threads: string) => {
+      const result = xcnn('explain', '--index', '0-259', '--layer', 'relu1', '--figures', '0', '--threads', threads, '--out', `explain-${threads}`);
+      expect(result.status, result.stderr).toBe(0);
+      return readFileSync(join(work, `explain-${threads}`, 'explain.json'), 'utf8');
+    };
+    const one = run('1');
+    expect(run('2')).toBe(one);
+    const json = JSON.parse(one);
+    expect(json.layer).toBe('relu1');
+    expect(json.images).toHaveLength(260);
   });
 });
