@@ -19,6 +19,7 @@ import { explainableLayersOf } from '../src/explain/explained-layer.js';
 import { explainForTargets } from '../src/explain/explain-for-targets.js';
 import { gradCam, type GradCamRunner } from '../src/explain/grad-cam.js';
 import { scoreCamMask } from '../src/explain/methods/score-cam.js';
+import { limeFit } from '../src/explain/ridge-fit.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
 import { networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
@@ -242,6 +243,26 @@ describe('the pool passes', () => {
     expect(new Set(expected).size).toBeGreaterThan(100);
     // Activations of another block's shape are refused before any work, in one line.
     expect(() => pool.maskedLogits(image, activations)).toThrow(`maskedLogits: the activations have ${32 * 676} values; relu2's are [64, 11, 11], 7744 values: give that block's activations of one image`);
+  });
+
+  it('give LIME\'s fits of one thread bit for bit, each image\'s row where it belongs, for odd splits', async () => {
+    const network = await paperNetwork(3);
+    const random = new Random(17);
+    const [features, samples] = [9, 40];
+    const coalitions = Uint8Array.from({ length: 7 * samples * features }, () => (random.next() < 0.5 ? 1 : 0));
+    const scores = Float64Array.from({ length: 7 * samples }, () => random.next() * 4 - 2 + 1e-13); // not float32 values
+    const options = { kernelWidth: 0.4, lambda: 0.5 };
+    const serial = networkPasses(network).limeFits(coalitions, scores, features, samples, 7, options);
+    expect(serial).toHaveLength(7 * (features + 1));
+    // Each row is that image's own fit.
+    for (const b of [0, 6]) {
+      const { beta, intercept } = limeFit(coalitions.subarray(b * samples * features, (b + 1) * samples * features), scores.subarray(b * samples, (b + 1) * samples), features, samples, options);
+      expect([...serial.subarray(b * 10, b * 10 + 10)]).toEqual([...beta, intercept]);
+    }
+    for (const threads of [2, 3]) {
+      const pool = await poolOf(network, threads);
+      for (const count of [7, 2, 1]) expect(bytes(pool.limeFits(coalitions, scores, features, samples, count, options))).toBe(bytes(serial.subarray(0, count * 10)));
+    }
   });
 
   it('give the deletion/insertion curves of one thread bit for bit, each image with its own ROAD noise', async () => {

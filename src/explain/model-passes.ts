@@ -16,6 +16,10 @@
  *   maskedLogits      the logits of Score-CAM's K copies of one image, each  [K + 1, classes]
  *                     masked by a channel of its conv block, and of the
  *                     black image (masked-logits.ts)
+ *   limeFits          LIME's ridge fits of N images' coalition scores        [N, M + 1]
+ *                     (ridge-fit.ts): no network pass, but the main
+ *                     thread's largest share of LIME once its copies are
+ *                     made on the workers
  *
  * `networkPasses` runs them on the calling thread; a thread pool (src/parallel/thread-pool.ts) runs the same
  * passes with the batch split over its threads. Each image's row depends only on that image (the kernels
@@ -31,6 +35,7 @@ import { oneHotTargets, type Targets } from './explanation.js';
 import { checkMaskActivations, maskedLogitsOn } from './masked-logits.js';
 import type { CamCombine } from './methods/cam.js';
 import { occlusionScoresOn } from './occlusion-scores.js';
+import { limeFitInto, type LimeOptions } from './ridge-fit.js';
 
 export type GradientRule = 'ordinary' | 'guided';
 
@@ -81,6 +86,11 @@ export interface ModelPasses {
    * conv block `layer`'s (default the last), then of the black image (masked-logits.ts).
    */
   maskedLogits(image: Floats, activations: Float64Array, layer?: string): Floats;
+  /**
+   * LIME's fit (ridge-fit.ts limeFit) of each of `count` images from its coalitions [count, samples, M] and their
+   * scores [count, samples]: [count, M + 1] float64, each image's β then its intercept.
+   */
+  limeFits(coalitions: Uint8Array, scores: Float64Array, features: number, samples: number, count: number, options: LimeOptions): Float64Array;
 }
 
 /** The passes on the calling thread, with the network's own buffers. */
@@ -105,6 +115,11 @@ export function networkPasses(network: Network): ModelPasses {
       const logits = network.workspace.floats('passes.maskedLogits', network.outputShape[0]).forBatch(maskCount + 1); // the backend's precision
       maskedLogitsOn(network, image, activations, mapHeight, mapWidth, 0, maskCount + 1, network.workspace.floats('score-cam.copies', image.length), logits);
       return logits;
+    },
+    limeFits: (coalitions, scores, features, samples, count, options) => {
+      const fits = new Float64Array(count * (features + 1));
+      for (let b = 0; b < count; b++) limeFitInto(coalitions, scores, features, samples, b, options, fits);
+      return fits;
     },
   };
 }

@@ -5,7 +5,7 @@
  *
  *   sync[GENERATION]   bumped by the main thread to start a command; workers wait for it to change
  *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM, LOGITS, INPUT_GRADIENTS, CURVES, CAM_MAPS, COALITION_SCORES,
- *                      OCCLUSION_SCORES, MASKED_LOGITS or EXIT
+ *                      OCCLUSION_SCORES, MASKED_LOGITS, LIME_FITS or EXIT
  *   sync[BATCH]        N, the images in this command's batch
  *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
@@ -27,16 +27,19 @@
  *                                           and OUT_SCORES as for COALITION_SCORES
  *   data[ACTIVATIONS]                       MASKED_LOGITS: the block's activations (float64 [K, h, w]), the block in
  *                                           LAYER, the logits of the N = K + 1 copies in OUT_LOGITS; INPUT is the image
+ *   data[SAMPLES], data[FIT_SCORES], data[KERNEL_WIDTH], data[LAMBDA], data[OUT_FITS]
+ *                                           LIME_FITS: S, the scores (float64 [N, S]), σ, λ and the fits (float64
+ *                                           [N, M + 1]); the coalitions (bytes [N, S, M]) in COALITIONS, M in FEATURES
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
  */
 import { XcnnError } from '../errors.js';
 
 export const MAX_THREADS = 64;
 
-export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11 } as const;
+export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12 } as const;
 
 const SYNC_SLOTS = 16;
-const SCALAR_SLOTS = 32;
+const SCALAR_SLOTS = 40;
 const DATA_SLOTS = SCALAR_SLOTS + 2 * MAX_THREADS;
 const ERROR_BYTES = 2048;
 
@@ -77,6 +80,11 @@ export const OUT_SCORES = 25; // COALITION_SCORES and OCCLUSION_SCORES: float32 
 export const WINDOW = 26; // OCCLUSION_SCORES: the window's side w
 export const CORNERS = 27; // OCCLUSION_SCORES: int32 [N, 2], each window's top-left corner (y0, x0)
 export const ACTIVATIONS = 28; // MASKED_LOGITS: float64 [K, h, w], the activations the masks are made from
+export const SAMPLES = 29; // LIME_FITS: S, the coalitions an image
+export const FIT_SCORES = 30; // LIME_FITS: float64 [N, S], the coalitions' scores
+export const OUT_FITS = 31; // LIME_FITS: float64 [N, M + 1], each image's β then its intercept
+export const KERNEL_WIDTH = 32; // LIME_FITS: σ
+export const LAMBDA = 33; // LIME_FITS: λ
 export const LOSS = SCALAR_SLOTS;
 export const CORRECT = SCALAR_SLOTS + MAX_THREADS;
 

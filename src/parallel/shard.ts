@@ -25,7 +25,8 @@
  *   OCCLUSION_SCORES  the same with occluded windows (occlusion-scores.ts): the main thread only wrote the corners.
  *   MASKED_LOGITS  thread t makes its share of Score-CAM's K + 1 copies of the one image (masked-logits.ts: the
  *           masks from the block's activations, then the black image), forwards them and writes their logits.
- * In the last seven an image's (or copy's) numbers depend on that image (copy) alone, so they do not depend on
+ *   LIME_FITS  thread t fits LIME's ridge to each image of its share (ridge-fit.ts) and writes β and the intercept.
+ * In the last eight an image's (or copy's) numbers depend on that image (copy) alone, so they do not depend on
  * the thread count.
  */
 import type { Floats } from '../backend/backend.js';
@@ -41,10 +42,11 @@ import { CAM_RULES } from '../explain/cam-rules.js';
 import { coalitionScoresOn } from '../explain/coalition-scores.js';
 import { maskedLogitsOn } from '../explain/masked-logits.js';
 import { occlusionScoresOn } from '../explain/occlusion-scores.js';
+import { limeFitInto } from '../explain/ridge-fit.js';
 import { XcnnError } from '../errors.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
-  ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, WINDOW, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
+  ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
   OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
 } from './control.js';
 
@@ -225,6 +227,25 @@ export class Shard {
     const covering = this.backend.viewFloats(control.data[ACTIVATIONS], 2 * length);
     const activations = new Float64Array(covering.buffer, covering.byteOffset, length);
     maskedLogitsOn(this.network, this.inputView(control, 0, 1), activations, mapHeight, mapWidth, start, n, this.copies, this.rows(control, OUT_LOGITS, start, n, this.classes));
+  }
+
+  /** LIME_FITS: LIME's fit of each image of this thread's share, written as its row of the shared fits. */
+  limeFits(control: ControlBlock): void {
+    const count = control.sync[BATCH];
+    const [start, end] = shareOf(count, this.threads, this.thread);
+    if (end === start) return;
+    const [features, samples] = [control.data[FEATURES], control.data[SAMPLES]];
+    // Bytes and float64 values: views of the floats that cover them (the addresses are 16-byte aligned).
+    const coveringBytes = this.backend.viewFloats(control.data[COALITIONS], Math.ceil((count * samples * features) / 4));
+    const coalitions = new Uint8Array(coveringBytes.buffer, coveringBytes.byteOffset, count * samples * features);
+    const float64 = (slot: number, length: number) => {
+      const covering = this.backend.viewFloats(control.data[slot], 2 * length);
+      return new Float64Array(covering.buffer, covering.byteOffset, length);
+    };
+    const scores = float64(FIT_SCORES, count * samples);
+    const fits = float64(OUT_FITS, count * (features + 1));
+    const options = { kernelWidth: control.data[KERNEL_WIDTH], lambda: control.data[LAMBDA] };
+    for (let b = start; b < end; b++) limeFitInto(coalitions, scores, features, samples, b, options, fits);
   }
 
   /**

@@ -28,8 +28,9 @@ import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RU
 import { networkPasses, type CamMaps, type CamRule, type GradientRule, type InputGradients, type ModelPasses } from '../explain/model-passes.js';
 import { camRuleIndex } from '../explain/cam-rules.js';
 import { checkMaskActivations } from '../explain/masked-logits.js';
+import type { LimeOptions } from '../explain/ridge-fit.js';
 import { explainableLayersOf, explainedLayer } from '../explain/explained-layer.js';
-import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, LAYER, OUT_SCORES, WINDOW } from './control.js';
+import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, FIT_SCORES, KERNEL_WIDTH, LAMBDA, LAYER, OUT_FITS, OUT_SCORES, SAMPLES, WINDOW } from './control.js';
 import type { Targets } from '../explain/explanation.js';
 import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
 import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
@@ -356,6 +357,39 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     this.computeOnEveryThread(Command.MASKED_LOGITS, { input, size: maskCount + 1 }, setData, () => this.shard.maskedLogits(this.control));
     this.control.throwIfFailed();
     return logits;
+  }
+
+  /**
+   * LIME's fits of `count` images (ridge-fit.ts) from their coalitions [count, samples, M] and scores [count,
+   * samples], the images split over every thread: [count, M + 1] float64, each image's β then its intercept,
+   * the same numbers as on one thread (ModelPasses).
+   */
+  limeFits(coalitions: Uint8Array, scores: Float64Array, features: number, samples: number, count: number, options: LimeOptions): Float64Array {
+    if (coalitions.length < count * samples * features || scores.length < count * samples) {
+      throw new XcnnError(`limeFits: ${count} images of ${samples} coalitions of ${features} patches need ${count * samples * features} coalition bytes and ${count * samples} scores; ${coalitions.length} and ${scores.length} were given`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (count === 0) return new Float64Array(0);
+    const bytes = count * samples * features;
+    const sharedCoalitions = this.scratchFloats('fit coalitions', Math.ceil(bytes / 4));
+    new Uint8Array(sharedCoalitions.buffer, sharedCoalitions.byteOffset, bytes).set(coalitions.subarray(0, bytes));
+    // Float64 values in the pool's memory: floats two a value (the arena's 16-byte alignment suits a Float64Array).
+    const sharedScores = this.scratchFloats('fit scores', 2 * count * samples);
+    new Float64Array(sharedScores.buffer, sharedScores.byteOffset, count * samples).set(scores.subarray(0, count * samples));
+    const fitsLength = count * (features + 1);
+    const sharedFits = this.scratchFloats('fits', 2 * fitsLength);
+    const setData = () => {
+      this.data[COALITIONS] = sharedCoalitions.byteOffset;
+      this.data[FEATURES] = features;
+      this.data[SAMPLES] = samples;
+      this.data[FIT_SCORES] = sharedScores.byteOffset;
+      this.data[KERNEL_WIDTH] = options.kernelWidth;
+      this.data[LAMBDA] = options.lambda;
+      this.data[OUT_FITS] = sharedFits.byteOffset;
+    };
+    // No image rows: the command's input is only there to be in the pool's memory.
+    this.computeOnEveryThread(Command.LIME_FITS, { input: sharedScores, size: count }, setData, () => this.shard.limeFits(this.control));
+    this.control.throwIfFailed();
+    return Float64Array.from(new Float64Array(sharedFits.buffer, sharedFits.byteOffset, fitsLength));
   }
 
   /** One image [C, H, W] in the pool's memory: itself when it is there already (a row of a batch), else a copy. */

@@ -48,8 +48,11 @@ import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
 import { BASELINE } from '../coalition-scores.js';
+import { choleskySolve, LIME_FIT_DEFAULTS, limeFit, type LimeOptions } from '../ridge-fit.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './explain.js';
+
+export { choleskySolve, LIME_FIT_DEFAULTS, limeFit, type LimeOptions } from '../ridge-fit.js';
 
 /** The [H, W] map shape of an input-space method. */
 function inputMapShape(network: Network): [number, number] {
@@ -158,39 +161,6 @@ export function patchFeatures(height: number, width: number, patch: number): { f
   return { features: Math.ceil(height / patch) * columns, featureOf };
 }
 
-/**
- * Solves A x = b for a symmetric positive definite A [n, n] (row-major, float64) by Cholesky, A = L Lᵀ;
- * A and b are overwritten. Only A's lower triangle and diagonal are read (the fits fill no more: half the
- * work of their normal equations). Returns null when A is not numerically positive definite.
- */
-export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  let largest = 0;
-  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(a[i * n + i]));
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 1e-12 * largest)) return null;
-    const l = Math.sqrt(d);
-    a[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / l;
-    }
-  }
-  for (let i = 0; i < n; i++) { // L y = b
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= a[i * n + k] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) { // Lᵀ x = y
-    let s = b[i];
-    for (let k = i + 1; k < n; k++) s -= a[k * n + i] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  return b;
-}
-
 /** Sets the first `size` entries of `order` to a uniform random subset of 0..M−1 (partial Fisher–Yates). */
 function randomSubset(order: Int32Array, size: number, random: Random): void {
   for (let i = 0; i < size; i++) {
@@ -261,54 +231,19 @@ export function kernelShap(features: number, samples: number, random: Random, va
   return { phi, empty, full };
 }
 
-export interface LimeOptions {
-  kernelWidth: number; // σ of the exponential kernel on the cosine distance
-  lambda: number; // λ, the ridge penalty
+/** LIME's coalitions z [samples, M]: the first all on (the image itself), the others uniform on/off per patch. */
+export function limeCoalitions(features: number, samples: number, random: Random): Uint8Array {
+  const z = new Uint8Array(samples * features);
+  z.fill(1, 0, features);
+  for (let i = features; i < z.length; i++) z[i] = random.next() < 0.5 ? 1 : 0;
+  return z;
 }
-
-export const LIME_FIT_DEFAULTS: LimeOptions = { kernelWidth: 0.25, lambda: 1 };
 
 /** LIME's ridge coefficients β [M] and intercept over M features from `samples` coalitions; see the header. */
 export function lime(features: number, samples: number, random: Random, value: CoalitionValue, options: LimeOptions = LIME_FIT_DEFAULTS): { beta: Float64Array; intercept: number } {
   checkFunction('lime', 'value', value, 'a function from a coalition to its value');
-  const m = features;
-  const z = new Uint8Array(samples * m);
-  z.fill(1, 0, m); // the image itself
-  for (let i = m; i < z.length; i++) z[i] = random.next() < 0.5 ? 1 : 0;
-  const f = value(z, samples);
-  const weights = new Float64Array(samples);
-  const mean = new Float64Array(m);
-  let weightSum = 0;
-  let yMean = 0;
-  for (let k = 0; k < samples; k++) {
-    let on = 0;
-    for (let i = 0; i < m; i++) on += z[k * m + i];
-    const distance = on === 0 ? 1 : 1 - on / Math.sqrt(on * m);
-    weights[k] = Math.exp(-(distance * distance) / (options.kernelWidth * options.kernelWidth));
-    weightSum += weights[k];
-    yMean += weights[k] * f[k];
-    for (let i = 0; i < m; i++) mean[i] += weights[k] * z[k * m + i];
-  }
-  yMean /= weightSum;
-  for (let i = 0; i < m; i++) mean[i] /= weightSum;
-  // (Zcᵀ W Zc + λ I) β = Zcᵀ W (y − ȳ), Zc = Z − z̄: the centred form leaves the intercept unpenalised.
-  const a = new Float64Array(m * m);
-  const b = new Float64Array(m);
-  const x = new Float64Array(m);
-  for (let k = 0; k < samples; k++) {
-    for (let i = 0; i < m; i++) x[i] = z[k * m + i] - mean[i];
-    const wy = weights[k] * (f[k] - yMean);
-    for (let i = 0; i < m; i++) {
-      b[i] += x[i] * wy;
-      const wx = weights[k] * x[i];
-      for (let j = 0; j <= i; j++) a[i * m + j] += wx * x[j]; // the lower triangle: all choleskySolve reads
-    }
-  }
-  for (let i = 0; i < m; i++) a[i * m + i] += options.lambda;
-  if (choleskySolve(a, b, m) === null) throw new XcnnError(`LIME: the ridge system is not positive definite; give a λ > 0`, { code: 'ERR_BAD_ARGUMENT' });
-  let intercept = yMean;
-  for (let i = 0; i < m; i++) intercept -= b[i] * mean[i];
-  return { beta: b, intercept };
+  const z = limeCoalitions(features, samples, random);
+  return limeFit(z, value(z, samples), features, samples, options);
 }
 
 /**
@@ -328,10 +263,13 @@ export interface PatchSamplingOptions {
 export const KERNEL_SHAP_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
 export const LIME_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
 
-/** Fits one image's patch values [M] from its coalition value; KernelSHAP also gives f(0) for the gap. */
-type PatchFit = (features: number, samples: number, random: Random, value: CoalitionValue) => { values: Float64Array; empty?: number };
+/**
+ * Fits the patch values [M] of a batch's images from their coalition values (one an image, in order), drawing from
+ * `random` image by image; KernelSHAP also gives f(0) for the gap.
+ */
+type PatchFits = (features: number, samples: number, random: Random, values: CoalitionValue[], passes: ModelPasses) => Array<{ values: Float64Array; empty?: number }>;
 
-function patchMethod(name: string, title: string, settings: PatchSamplingOptions, fit: PatchFit): ExplanationMethod {
+function patchMethod(name: string, title: string, settings: PatchSamplingOptions, fits: PatchFits): ExplanationMethod {
   const { patch, samples, seed } = settings;
   if (!(Number.isInteger(patch) && patch >= 1)) throw new XcnnError(`${title}: the patch must be a whole number ≥ 1, not ${patch}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!(Number.isInteger(samples) && samples >= 2)) throw new XcnnError(`${title}: samples must be a whole number ≥ 2, not ${samples}`, { code: 'ERR_BAD_ARGUMENT' });
@@ -354,9 +292,10 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
       const { features, featureOf } = patchFeatures(height, width, patch);
       const patchPixels = new Float64Array(features);
       for (const i of featureOf) patchPixels[i]++;
+      const coalitionValues = Array.from({ length: size }, (_, b) => imageCoalitionValue(input.subarray(b * imageSize, (b + 1) * imageSize), targets[b], featureOf, features, passes));
+      const fitted = fits(features, samples, random, coalitionValues, passes);
       for (let b = 0; b < size; b++) {
-        const image = input.subarray(b * imageSize, (b + 1) * imageSize);
-        const { values, empty } = fit(features, samples, random, imageCoalitionValue(image, targets[b], featureOf, features, passes));
+        const { values, empty } = fitted[b];
         let total = 0;
         for (let p = 0; p < pixels; p++) {
           const v = values[featureOf[p]] / patchPixels[featureOf[p]];
@@ -370,12 +309,24 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
 }
 
 export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
-  return patchMethod('kernel-shap', 'KernelSHAP', { ...KERNEL_SHAP_DEFAULTS, ...options }, (m, samples, random, value) => {
-    const { phi, empty } = kernelShap(m, samples, random, value);
-    return { values: phi, empty };
-  });
+  return patchMethod('kernel-shap', 'KernelSHAP', { ...KERNEL_SHAP_DEFAULTS, ...options }, (m, samples, random, values) =>
+    values.map((value) => {
+      const { phi, empty } = kernelShap(m, samples, random, value);
+      return { values: phi, empty };
+    }),
+  );
 }
 
 export function limeMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
-  return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, value) => ({ values: lime(m, samples, random, value).beta }));
+  return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, values, passes) => {
+    // Every image's coalitions first, from the one stream in image order (as lime() draws them image by image:
+    // scoring draws nothing), then their scores, then the fits, which a thread pool shares out image by image.
+    const count = values.length;
+    const coalitions = new Uint8Array(count * samples * m);
+    for (let b = 0; b < count; b++) coalitions.set(limeCoalitions(m, samples, random), b * samples * m);
+    const scores = new Float64Array(count * samples);
+    values.forEach((value, b) => scores.set(value(coalitions.subarray(b * samples * m, (b + 1) * samples * m), samples), b * samples));
+    const fitted = passes.limeFits(coalitions, scores, m, samples, count, LIME_FIT_DEFAULTS);
+    return values.map((_, b) => ({ values: fitted.subarray(b * (m + 1), b * (m + 1) + m) }));
+  });
 }
