@@ -317,16 +317,25 @@ export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): E
   );
 }
 
+/** The most coalition bytes LIME draws ahead of its fits: 64 images of 1,024 coalitions of 49 patches, 3.2 MB, fit in one group. */
+const LIME_GROUP_BYTES = 1 << 22;
+
 export function limeMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
   return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, values, passes) => {
-    // Every image's coalitions first, from the one stream in image order (as lime() draws them image by image:
+    // A group of images' coalitions first, from the one stream in image order (as lime() draws them image by image:
     // scoring draws nothing), then their scores, then the fits, which a thread pool shares out image by image.
-    const count = values.length;
-    const coalitions = new Uint8Array(count * samples * m);
-    for (let b = 0; b < count; b++) coalitions.set(limeCoalitions(m, samples, random), b * samples * m);
-    const scores = new Float64Array(count * samples);
-    values.forEach((value, b) => scores.set(value(coalitions.subarray(b * samples * m, (b + 1) * samples * m), samples), b * samples));
-    const fitted = passes.limeFits(coalitions, scores, m, samples, count, LIME_FIT_DEFAULTS);
-    return values.map((_, b) => ({ values: fitted.subarray(b * (m + 1), b * (m + 1) + m) }));
+    // Groups of at most LIME_GROUP_BYTES of coalitions (one image at least) keep the memory of one image's.
+    const fits: Array<{ values: Float64Array }> = [];
+    const group = Math.max(1, Math.floor(LIME_GROUP_BYTES / (samples * m)));
+    for (let first = 0; first < values.length; first += group) {
+      const count = Math.min(group, values.length - first);
+      const coalitions = new Uint8Array(count * samples * m);
+      for (let b = 0; b < count; b++) coalitions.set(limeCoalitions(m, samples, random), b * samples * m);
+      const scores = new Float64Array(count * samples);
+      for (let b = 0; b < count; b++) scores.set(values[first + b](coalitions.subarray(b * samples * m, (b + 1) * samples * m), samples), b * samples);
+      const fitted = passes.limeFits(coalitions, scores, m, samples, count, LIME_FIT_DEFAULTS);
+      for (let b = 0; b < count; b++) fits.push({ values: fitted.subarray(b * (m + 1), b * (m + 1) + m) });
+    }
+    return fits;
   });
 }
