@@ -17,15 +17,16 @@
  *                     masked by a channel of its conv block, and of the
  *                     black image (masked-logits.ts)
  *   limeFits          LIME's ridge fits of N images' coalition scores        [N, M + 1]
- *                     (ridge-fit.ts): no network pass, but the main
- *                     thread's largest share of LIME once its copies are
- *                     made on the workers
+ *                     (ridge-fit.ts): no network pass, but work a
+ *                     worker can take from the main thread (its
+ *                     coalition draws, one seeded stream, it cannot)
  *
  * `networkPasses` runs them on the calling thread; a thread pool (src/parallel/thread-pool.ts) runs the same
  * passes with the batch split over its threads. Each image's row depends only on that image (the kernels
  * compute a row the same way whatever batch it sits in), so both give the same numbers bit for bit, whatever
- * the thread count. The arrays returned live until the next pass. The last three build their copies where they
- * are forwarded: on a pool, each thread makes its own share from the image and a short description of them.
+ * the thread count. The arrays returned live until the next pass. coalitionScores, occlusionScores and
+ * maskedLogits build their copies where they are forwarded: on a pool, each thread makes its own share from the
+ * image and a short description of them.
  */
 import type { Floats } from '../backend/backend.js';
 import type { Network } from '../model/network.js';
