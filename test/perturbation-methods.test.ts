@@ -239,6 +239,17 @@ describe('LIME', () => {
     expect([...fits]).toEqual([-1, -1, -1, -1, -1, ...beta, intercept, -1, -1, -1, -1, -1]);
   });
 
+  it('refuses a ridge system that is not positive definite (λ = 0 and coalitions that never vary), in one line', () => {
+    let caught: unknown;
+    try {
+      limeFit(new Uint8Array(3 * 5).fill(1), Float64Array.of(1, 2, 3), 5, 3, { kernelWidth: 0.25, lambda: 0 });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toBe('LIME: the ridge system is not positive definite; give a λ > 0');
+    expect((caught as XcnnError).code).toBe('ERR_BAD_ARGUMENT');
+  });
+
   it('is reproducible for a seed and changes with the seed', () => {
     const network = tinyNetwork(5);
     const set = halfBlankImages(6, 2);
