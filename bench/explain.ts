@@ -12,15 +12,20 @@
  *
  * Wall time is what a user waits for; CPU time (all threads, user + system) is what the work costs, which
  * other processes on a shared machine do not change: both are shown. "main CPU s" is the calling thread's
- * alone (Linux: /proc), which is thread 0 of the pool and also does the work no worker can take: on T threads
- * with an even split the serial part is about main − (CPU − main) / (T − 1). XCNN_BENCH_FAITHFULNESS_N=500 runs
+ * alone (Linux: /proc), which is thread 0 of the pool and also does the work no worker can take; "workers CPU s"
+ * is the pool's worker threads' (the threads the pool started, found in /proc as it starts them), and
+ * "serial s" = main − workers / (T − 1): with an even split, the main thread's work that no worker shared —
+ * what the workers wait for. The process's CPU also counts V8's and libuv's own threads (the collector), so
+ * CPU − main is not the workers' alone on a loaded machine. XCNN_BENCH_FAITHFULNESS_N=500 runs
  * the faithfulness rows on 500 images (and the check on 100) instead of extrapolating.
  * XCNN_BENCH_EXPLAIN_METHODS=lime,kernel-shap times only those methods' rows (no Grad-CAM, faithfulness or
  * commands): a before/after comparison of a few methods in a minute; XCNN_BENCH_EXPLAIN_IMAGES=N times each of
  * them on N images instead of its own count below (the CPU times are in 10 ms ticks: give enough work).
+ * XCNN_BENCH_EXPLAIN_LAYER=relu1 explains that conv block instead of the last one, in the Grad-CAM rows and the
+ * CAM methods' (the Grad-CAM rows run also with XCNN_BENCH_EXPLAIN_METHODS when it names grad-cam).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { takeFirst } from '../src/data/dataset.js';
@@ -43,11 +48,13 @@ interface Cost {
   wallMs: number;
   cpuMs: number; // every thread of the process, user + system
   mainCpuMs?: number | null; // the calling thread's alone, where the system tells it (Linux)
+  workersCpuMs?: number | null; // the pool's worker threads' (Linux), when the work ran on a pool
+  threads?: number;
 }
 
-/** The calling thread's user + system CPU milliseconds so far (Linux: its /proc task's stat), or null elsewhere. */
-function mainThreadCpuMs(): number | null {
-  const path = `/proc/self/task/${process.pid}/stat`;
+/** A thread's user + system CPU milliseconds so far (Linux: its /proc task's stat), or null elsewhere. */
+function threadCpuMs(tid: number | string): number | null {
+  const path = `/proc/self/task/${tid}/stat`;
   if (!existsSync(path)) return null;
   const text = readFileSync(path, 'utf8');
   // After the ")" that ends the command name: field 3 is the state, 14 and 15 (utime, stime) in clock ticks of 10 ms.
@@ -55,16 +62,45 @@ function mainThreadCpuMs(): number | null {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** Runs `work`, measuring its wall and CPU time (all threads, and the calling thread's). */
-function measured<T>(work: () => T): { result: T } & Cost {
+/** The calling thread's user + system CPU milliseconds so far, or null where the system does not tell. */
+function mainThreadCpuMs(): number | null {
+  return threadCpuMs(process.pid);
+}
+
+/** The process's threads now (Linux), to find the ones a pool starts: none elsewhere. */
+function threadIds(): string[] {
+  return existsSync('/proc/self/task') ? readdirSync('/proc/self/task') : [];
+}
+
+/** The summed CPU milliseconds of `tids`, or null when one cannot be read. */
+function threadsCpuMs(tids: string[]): number | null {
+  let sum = 0;
+  for (const tid of tids) {
+    const ms = threadCpuMs(tid);
+    if (ms === null) return null;
+    sum += ms;
+  }
+  return sum;
+}
+
+/** Runs `work`, measuring its wall and CPU time (all threads, the calling thread's, and the pool workers' `workers`). */
+function measured<T>(work: () => T, workers: string[] = []): { result: T } & Cost {
   const cpu = process.cpuUsage();
   const mainBefore = mainThreadCpuMs();
+  const workersBefore = threadsCpuMs(workers);
   const started = performance.now();
   const result = work();
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const mainAfter = mainThreadCpuMs();
-  return { result, wallMs, cpuMs: (used.user + used.system) / 1000, mainCpuMs: mainBefore === null || mainAfter === null ? null : mainAfter - mainBefore };
+  const workersAfter = threadsCpuMs(workers);
+  return {
+    result,
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    mainCpuMs: mainBefore === null || mainAfter === null ? null : mainAfter - mainBefore,
+    ...(workers.length === 0 ? {} : { workersCpuMs: workersBefore === null || workersAfter === null ? null : workersAfter - workersBefore, threads: workers.length + 1 }),
+  };
 }
 
 /** Runs the xcnn command in a child process, with its wall time, CPU time and peak resident memory. */
@@ -89,6 +125,8 @@ function row(measure: string, threads: number, images: number | null, cost: Cost
     'wall s': significant(cost.wallMs / 1000),
     'CPU s': significant(cost.cpuMs / 1000),
     'main CPU s': cost.mainCpuMs === undefined || cost.mainCpuMs === null ? null : significant(cost.mainCpuMs / 1000),
+    'workers CPU s': cost.workersCpuMs === undefined || cost.workersCpuMs === null ? null : significant(cost.workersCpuMs / 1000),
+    'serial s': cost.workersCpuMs === undefined || cost.workersCpuMs === null || cost.mainCpuMs === undefined || cost.mainCpuMs === null ? null : significant((cost.mainCpuMs - cost.workersCpuMs / (cost.threads! - 1)) / 1000),
     'images/s': images === null ? null : significant((1000 * images) / cost.wallMs),
     target,
   };
@@ -105,7 +143,10 @@ export const explainGroup: BenchGroup = {
     const { test } = loadDataset();
     const network = await shippedModel(context);
     const threads = defaultThreads();
+    const before = new Set(threadIds());
     const pool = threads > 1 ? await ThreadPool.create(network, threads) : null;
+    // The threads the pool started: its workers (V8 and libuv start theirs with the process, before it).
+    const workers = pool === null ? [] : threadIds().filter((tid) => !before.has(tid));
     const counts = [1, ...(pool === null ? [] : [threads])];
     const rows: BenchRow[] = [];
     const only = process.env.XCNN_BENCH_EXPLAIN_METHODS?.split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -113,11 +154,12 @@ export const explainGroup: BenchGroup = {
     if (unknown.length > 0) throw new Error(`XCNN_BENCH_EXPLAIN_METHODS: '${unknown.join("', '")}' is not a method; the methods are ${METHOD_NAMES.join(', ')}`);
     try {
       // Grad-CAM on the 10,000 test images.
-      for (const t of only === undefined ? counts : []) {
+      const layer = process.env.XCNN_BENCH_EXPLAIN_LAYER || undefined;
+      for (const t of only === undefined || only.includes('grad-cam') ? counts : []) {
         const runner = t > 1 ? pool!.gradCamRunner() : undefined;
-        gradCam(network, takeFirst(test, 512), { runner }); // warm-up: compile the kernels' paths, grow the buffers
-        const cost = measured(() => gradCam(network, test, { runner }));
-        rows.push(row('Grad-CAM, 10,000 test images', t, test.count, cost, '< 1 s'));
+        gradCam(network, takeFirst(test, 512), { runner, layer }); // warm-up: compile the kernels' paths, grow the buffers
+        const cost = measured(() => gradCam(network, test, { runner, layer }), t > 1 ? workers : []);
+        rows.push(row(`Grad-CAM${layer === undefined ? '' : ` of ${layer}`}, 10,000 test images`, t, test.count, cost, '< 1 s'));
       }
       // Each method on its images.
       for (const name of only ?? METHOD_NAMES) {
@@ -125,8 +167,10 @@ export const explainGroup: BenchGroup = {
         const set = takeFirst(test, images);
         for (const t of counts) {
           const passes = t > 1 ? pool! : undefined;
-          explainImages(network, takeFirst(test, 2), methodByName(name), { passes });
-          const cost = measured(() => explainImages(network, set, methodByName(name), { passes }));
+          const method = methodByName(name);
+          const options = { passes, ...(layer !== undefined && method.layer === 'cam' ? { layer } : {}) };
+          explainImages(network, takeFirst(test, 2), method, options);
+          const cost = measured(() => explainImages(network, set, method, options), t > 1 ? workers : []);
           rows.push(row(`${name}`, t, images, cost));
         }
       }

@@ -41,7 +41,7 @@ export const MUTATION_GROUPS = {
     tests: ['test/faithfulness-curves.test.ts'],
   },
   'score-cam': {
-    mutate: ['src/explain/methods/score-cam.ts'],
+    mutate: ['src/explain/methods/score-cam.ts', 'src/explain/masked-logits.ts'],
     tests: ['test/score-cam.test.ts'],
   },
   idx: {
@@ -128,7 +128,7 @@ export const MUTATION_GROUPS = {
     tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts'],
   },
   perturbation: {
-    mutate: ['src/explain/methods/perturbation.ts'],
+    mutate: ['src/explain/methods/perturbation.ts', 'src/explain/occlusion-scores.ts', 'src/explain/coalition-scores.ts', 'src/explain/ridge-fit.ts'],
     tests: ['test/perturbation-methods.test.ts'],
   },
   // The faithfulness maths on their own fast tests; the measurement (which runs every method through them) apart.

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import {
+  ACTIVATIONS, CORNERS, WINDOW, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA,
   ADAM_STEP, BATCH, CAM_RULE, COALITIONS, COMMAND, Command, COMPUTED, ControlBlock, CORRECT, FAILED, FEATURE_OF, FEATURES, GENERATION, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, MAX_THREADS,
   ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, UPDATED,
 } from '../src/parallel/control.js';
@@ -31,18 +32,18 @@ describe('shareOf', () => {
 describe('ControlBlock', () => {
   it('lays out the sync slots, commands and per-thread data slots as the pool expects', () => {
     expect([GENERATION, COMMAND, BATCH, COMPUTED, UPDATED, FAILED]).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9 });
-    // The passes' argument slots are distinct and inside the 32 scalar slots, before the per-thread ones.
-    const slots = [ADAM_STEP, INPUT, LABELS, PROBS, TARGET, OUT_LOGITS, OUT_WEIGHTS, OUT_MAPS, OUT_HEATMAPS, LEARNING_RATE, SUM_ONLY, OUT_GRADIENTS, TARGETS, RULE, ORDERS, SEEDS, STEPS, ROAD_SIGMA, ROAD_TOLERANCE, OUT_CURVES, CAM_RULE, LAYER, FEATURE_OF, FEATURES, COALITIONS, OUT_SCORES];
+    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12 });
+    // The passes' argument slots are distinct and inside the 40 scalar slots, before the per-thread ones.
+    const slots = [ADAM_STEP, INPUT, LABELS, PROBS, TARGET, OUT_LOGITS, OUT_WEIGHTS, OUT_MAPS, OUT_HEATMAPS, LEARNING_RATE, SUM_ONLY, OUT_GRADIENTS, TARGETS, RULE, ORDERS, SEEDS, STEPS, ROAD_SIGMA, ROAD_TOLERANCE, OUT_CURVES, CAM_RULE, LAYER, FEATURE_OF, FEATURES, COALITIONS, OUT_SCORES, WINDOW, CORNERS, ACTIVATIONS, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA];
     expect(new Set(slots).size).toBe(slots.length);
     expect(Math.max(...slots)).toBeLessThan(LOSS);
-    expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 32, 96, 64]); // 32 scalar slots, then two per thread
+    expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 40, 104, 64]); // 40 scalar slots, then two per thread
     const control = new ControlBlock();
     expect(control.sync.length).toBe(16);
-    expect(control.data.length).toBe(32 + 2 * MAX_THREADS);
-    expect(control.buffer.byteLength).toBe(16 * 4 + (32 + 128) * 8 + 2048);
+    expect(control.data.length).toBe(40 + 2 * MAX_THREADS);
+    expect(control.buffer.byteLength).toBe(16 * 4 + (40 + 128) * 8 + 2048);
     control.data[CORRECT + MAX_THREADS - 1] = 5; // the last thread's slot is inside the block
-    expect(new Float64Array(control.buffer, 64, 160)[CORRECT + MAX_THREADS - 1]).toBe(5);
+    expect(new Float64Array(control.buffer, 64, 168)[CORRECT + MAX_THREADS - 1]).toBe(5);
   });
 
   it('counts arrivals at a barrier, and waitFor returns once enough have arrived', () => {
@@ -82,7 +83,7 @@ describe('ControlBlock', () => {
 
   it('keeps the first 2048 bytes of a long message, and no bytes of an earlier one', () => {
     const control = new ControlBlock();
-    new Uint8Array(control.buffer, 64 + 144 * 8, 2048).fill(65); // leftovers in the text area
+    new Uint8Array(control.buffer, 64 + 168 * 8, 2048).fill(65); // leftovers in the text area
     control.fail(1, 'é'.repeat(1500)); // 3000 bytes of UTF-8
     let message = '';
     try {
@@ -92,7 +93,7 @@ describe('ControlBlock', () => {
     }
     expect(message).toBe(`worker thread 1 failed: ${'é'.repeat(1024)}`);
     const short = new ControlBlock();
-    new Uint8Array(short.buffer, 64 + 144 * 8, 2048).fill(65);
+    new Uint8Array(short.buffer, 64 + 168 * 8, 2048).fill(65);
     short.fail(0, 'x');
     expect(() => short.throwIfFailed()).toThrow(/^worker thread 0 failed: x$/);
   });
@@ -103,7 +104,7 @@ describe('ControlBlock error text (gaps the control run showed)', () => {
     const control = new ControlBlock();
     control.data.fill(1.5);
     control.fail(3, 'xy');
-    const text = new Uint8Array(control.buffer, 16 * 4 + (32 + 2 * MAX_THREADS) * 8, 2048);
+    const text = new Uint8Array(control.buffer, 16 * 4 + (40 + 2 * MAX_THREADS) * 8, 2048);
     expect(Array.from(text.subarray(0, 3))).toEqual([120, 121, 0]);
     expect(Array.from(control.data).every((value) => value === 1.5)).toBe(true);
   });

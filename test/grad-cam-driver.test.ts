@@ -1,6 +1,6 @@
 /**
  * Grad-CAM's driver (src/explain/grad-cam.ts) around its maths: the channel weights of a worked example, the
- * batches and their progress, the runner (a thread pool's) used for the default block only, the targets, the
+ * batches and their progress, the runner (a thread pool's) used for every block and told which, the targets, the
  * gradients cleared afterwards, and the batch size's refusal word for word.
  */
 import { describe, expect, it } from 'vitest';
@@ -52,24 +52,27 @@ describe('Grad-CAM, worked and driven', () => {
     expect(Array.from(gradCam(network, set, { targetClass: 3, indices: [4, 0] }).targets)).toEqual([3, 3]);
   });
 
-  it('runs each batch on the runner given, for the default block only', () => {
-    const calls: Array<[number, number | undefined]> = [];
-    const runner: GradCamRunner = (batch, target, out) => {
-      calls.push([batch.size, target]);
+  it('runs each batch on the runner given, naming the block it explains, the default one too', () => {
+    const calls: Array<[number, number | undefined, string]> = [];
+    const runner: GradCamRunner = (batch, target, out, layer) => {
+      calls.push([batch.size, target, layer]);
       out.logits.fill(1);
       out.maps.fill(2);
       out.weights.fill(3);
       out.heatmaps.fill(0.5);
     };
     const result = gradCam(network, set, { runner, batchSize: 3, targetClass: 1 });
-    expect(calls).toEqual([[3, 1], [2, 1]]);
+    expect(calls).toEqual([[3, 1, 'relu2'], [2, 1, 'relu2']]);
     expect([result.maps.every((v) => v === 2), result.weights.every((v) => v === 3), result.heatmaps.every((v) => v === 0.5)]).toEqual([true, true, true]);
     expect(Array.from(result.probabilities.subarray(0, 4))).toEqual([0.25, 0.25, 0.25, 0.25]);
     calls.length = 0;
-    const other = gradCam(network, set, { runner, layer: 'relu1' });
-    expect(calls).toEqual([]);
+    // Another block, by its conv's name: the runner is told the block's name and fills rows of its shape.
+    const other = gradCam(network, set, { runner, layer: 'conv1' });
+    expect(calls).toEqual([[5, undefined, 'relu1']]);
     expect(other.layer).toBe('relu1');
     expect([other.mapHeight, other.mapWidth]).toEqual([10, 10]);
+    expect(other.maps.length).toBe(5 * 10 * 10);
+    expect(other.maps.every((v) => v === 2)).toBe(true);
   });
 
   it('refuses a batch size that is not a whole number ≥ 1', () => {

@@ -15,7 +15,8 @@ import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
-import { choleskySolve, kernelShap, kernelShapMethod, lime, limeMethod, occlusionMethod, patchFeatures, type CoalitionValue } from '../src/explain/methods/perturbation.js';
+import { choleskySolve, kernelShap, kernelShapMethod, lime, limeFit, limeMethod, occlusionMethod, patchFeatures, type CoalitionValue } from '../src/explain/methods/perturbation.js';
+import { limeFitInto } from '../src/explain/ridge-fit.js';
 import { saveModel } from '../src/model/model-io.js';
 import { createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
 import { Workspace } from '../src/model/workspace.js';
@@ -120,6 +121,14 @@ describe('patch features and the Cholesky solver', () => {
     solved.forEach((v, i) => expect(v).toBeCloseTo(x[i], 12));
     expect(choleskySolve(Float64Array.from([1, 1, 1, 1]), Float64Array.from([1, 2]), 2)).toBeNull();
   });
+
+  it('reads only the lower triangle and the diagonal (the fits fill no more): what lies above changes nothing', () => {
+    const a = Float64Array.from([4, 2, 0.6, 2, 5, 1, 0.6, 1, 3]);
+    const b = [0.3, -1, 2];
+    const full = choleskySolve(Float64Array.from(a), Float64Array.from(b), 3)!;
+    const lower = Float64Array.from(a, (v, i) => (i % 3 > Math.floor(i / 3) ? (i === 1 ? NaN : 1e9) : v)); // above: NaN and garbage
+    expect([...choleskySolve(lower, Float64Array.from(b), 3)!]).toEqual([...full]);
+  });
 });
 
 /** f(z) = c_0 + Σ_i c_i z_i over M features. */
@@ -185,6 +194,60 @@ describe('LIME', () => {
     beta.forEach((v, i) => expect(Math.sign(v), `feature ${i}`).toBe(Math.sign(c[i])));
     const order = (values: ArrayLike<number>) => Array.from(values, (_, i) => i).sort((i, j) => values[i] - values[j]);
     expect(order(beta)).toEqual(order(c));
+  });
+
+  it('fits the weighted ridge of its definition, solved here uncentred by Gaussian elimination, and writes a batch\'s row b as β then the intercept', () => {
+    // M = 4 patches, 30 coalitions with random scores: minimise Σ π_k (f_k − β0 − Σ β_i z_ki)² + λ Σ_{i≥1} β_i²,
+    // π_k = exp(−D_k²/σ²), D_k = 1 − |z_k| / √(|z_k| M) (1 for z = 0), over θ = (β0, β_1..β_4) directly:
+    // (Xᵀ Π X + diag(0, λ, λ, λ, λ)) θ = Xᵀ Π f with X = [1, Z].
+    const [m, samples] = [4, 30];
+    const random = new Random(31);
+    const z = Uint8Array.from({ length: samples * m }, (_, i) => (i < m ? 0 : random.next() < 0.5 ? 1 : 0)); // row 0: no patch kept
+    const f = Float64Array.from({ length: samples }, () => random.next() * 6 - 3);
+    const [sigma, lambda] = [0.4, 0.7];
+    const a = Array.from({ length: 5 }, () => new Array<number>(6).fill(0));
+    for (let k = 0; k < samples; k++) {
+      const row = [1, ...z.subarray(k * m, (k + 1) * m)];
+      const on = row.slice(1).reduce((s, v) => s + v, 0);
+      const d = on === 0 ? 1 : 1 - on / Math.sqrt(on * m);
+      const w = Math.exp(-(d * d) / (sigma * sigma));
+      for (let i = 0; i < 5; i++) {
+        for (let j = 0; j < 5; j++) a[i][j] += w * row[i] * row[j];
+        a[i][5] += w * row[i] * f[k];
+      }
+    }
+    for (let i = 1; i < 5; i++) a[i][i] += lambda;
+    for (let col = 0; col < 5; col++) { // Gauss–Jordan on the augmented matrix
+      for (let r = 0; r < 5; r++) {
+        if (r === col) continue;
+        const factor = a[r][col] / a[col][col];
+        for (let c = col; c < 6; c++) a[r][c] -= factor * a[col][c];
+      }
+    }
+    const theta = a.map((r, i) => r[5] / r[i]);
+    const { beta, intercept } = limeFit(z, f, m, samples, { kernelWidth: sigma, lambda });
+    expect(Math.abs(intercept - theta[0])).toBeLessThan(1e-10);
+    beta.forEach((v, i) => expect(Math.abs(v - theta[i + 1])).toBeLessThan(1e-10));
+    expect(beta.some((v) => Math.abs(v) > 0.05)).toBe(true);
+    // The same fit as row 1 of a batch of three: the other images' coalitions and scores do not reach it.
+    const batchZ = new Uint8Array(3 * samples * m).fill(1);
+    batchZ.set(z, samples * m);
+    const batchF = new Float64Array(3 * samples).fill(9);
+    batchF.set(f, samples);
+    const fits = new Float64Array(3 * (m + 1)).fill(-1);
+    limeFitInto(batchZ, batchF, m, samples, 1, { kernelWidth: sigma, lambda }, fits);
+    expect([...fits]).toEqual([-1, -1, -1, -1, -1, ...beta, intercept, -1, -1, -1, -1, -1]);
+  });
+
+  it('refuses a ridge system that is not positive definite (λ = 0 and coalitions that never vary), in one line', () => {
+    let caught: unknown;
+    try {
+      limeFit(new Uint8Array(3 * 5).fill(1), Float64Array.of(1, 2, 3), 5, 3, { kernelWidth: 0.25, lambda: 0 });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toBe('LIME: the ridge system is not positive definite; give a λ > 0');
+    expect((caught as XcnnError).code).toBe('ERR_BAD_ARGUMENT');
   });
 
   it('is reproducible for a seed and changes with the seed', () => {

@@ -1,11 +1,13 @@
 /**
  * Explanations and faithfulness on the thread pool: the pool's passes (logits, input gradients ordinary
- * and guided, CAM maps of any rule and block, coalition scores, deletion/insertion curves) give the numbers
- * the calling thread gives, bit for bit, for any split of the batch — an image's row depends on that image
- * alone — so every method routed through them, and `measureFaithfulness`, gives the same maps and scores on
- * 1, 2 or 3 threads.
+ * and guided, CAM maps of any rule and block, Grad-CAM's runner on any block, coalition and occlusion scores,
+ * Score-CAM's masked logits, deletion/insertion curves) give the numbers the calling thread gives, bit for
+ * bit, for any split of the batch — an image's (a copy's) row depends on that image (copy) alone — so every
+ * method routed through them, and `measureFaithfulness`, gives the same maps and scores on 1, 2 or 3 threads.
  */
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { Floats } from '../src/backend/backend.js';
@@ -15,6 +17,9 @@ import { methodByName, type MethodName } from '../src/explain/methods/by-name.js
 import { CAM_RULES } from '../src/explain/cam-rules.js';
 import { explainableLayersOf } from '../src/explain/explained-layer.js';
 import { explainForTargets } from '../src/explain/explain-for-targets.js';
+import { gradCam, type GradCamRunner } from '../src/explain/grad-cam.js';
+import { scoreCamMask } from '../src/explain/methods/score-cam.js';
+import { limeFit } from '../src/explain/ridge-fit.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
 import { networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
@@ -161,6 +166,105 @@ describe('the pool passes', () => {
     expect(new Set(expected).size).toBeGreaterThan(20);
   });
 
+  it('give the occlusion scores and Score-CAM\'s masked logits of one thread bit for bit, on random small networks and odd splits', async () => {
+    const cases = fc.record({ spec: randomSpecs({ maxSize: 9, maxLayers: 5, kinds: ['conv', 'maxpool', 'relu', 'bn', 'linear', 'flatten'] }), seed: fc.nat(), pick: fc.nat(), threads: fc.integer({ min: 2, max: 3 }) });
+    await fc.assert(
+      fc.asyncProperty(cases, async ({ spec, seed, pick, threads }) => {
+        const network = createNetwork(await createWasmBackend(), spec.explicit, spec.geometry);
+        const random = new Random(seed);
+        network.initialize(random);
+        const pool = await ThreadPool.create(network, threads);
+        try {
+          const [, height, width] = network.inputShape;
+          const image = randomInput(network, 1, random);
+          const serial = networkPasses(network);
+          // Windows anywhere, repeated and overlapping: 1 to 9 pixels a side, up to 40 of them (an uneven split).
+          const window = 1 + (pick % Math.min(height, width));
+          const count = 1 + (seed % 40);
+          const corners = Int32Array.from({ length: 2 * count }, (_, i) => random.int((i % 2 === 0 ? height : width) - window + 1));
+          const target = seed % network.outputShape[0];
+          const scores = serial.occlusionScores(image, target, window, corners, count);
+          expect(bytes(pool.occlusionScores(image, target, window, corners, count))).toBe(bytes(scores));
+          const blocks = explainableLayersOf(network);
+          if (blocks.length === 0) return; // no conv block: no masks
+          const block = blocks[pick % blocks.length];
+          // Float64 activations that float32 cannot hold, signed, one channel flat: they must reach the workers whole.
+          const activations = Float64Array.from({ length: block.shape[0] * block.shape[1] * block.shape[2] }, (_, i) => (i < block.shape[1] * block.shape[2] ? 0.25 : random.next() * 2 - 1 + 1e-12));
+          const logits = Float32Array.from(serial.maskedLogits(image, activations, block.name));
+          expect(logits.length).toBe((block.shape[0] + 1) * network.outputShape[0]);
+          expect(bytes(pool.maskedLogits(image, activations, block.name))).toBe(bytes(logits));
+        } finally {
+          await pool.close();
+        }
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it('score occluded copies as forwarding each copy, made by hand, does — on one thread and split over three', async () => {
+    const network = await paperNetwork(5);
+    const pool = await poolOf(network, 3);
+    const image = Float32Array.from(mnist.test.images.subarray(784, 2 * 784), (v) => v / 255);
+    // 5 × 5 windows at 150 corners (more than a chunk of 128, an uneven split over 3 threads), some at the edges.
+    const random = new Random(13);
+    const count = 150;
+    const corners = Int32Array.from({ length: 2 * count }, (_, i) => (i < 4 ? 23 : random.int(24)));
+    const target = 2;
+    const single = network.backend.allocFloats(784);
+    const expected = Array.from({ length: count }, (_, k) => {
+      const [y0, x0] = [corners[2 * k], corners[2 * k + 1]];
+      for (let p = 0; p < 784; p++) {
+        const [y, x] = [Math.floor(p / 28), p % 28];
+        single[p] = y >= y0 && y < y0 + 5 && x >= x0 && x < x0 + 5 ? 0 : image[p];
+      }
+      return network.forward(single, 1)[target];
+    });
+    expect([...networkPasses(network).occlusionScores(image, target, 5, corners, count)]).toEqual(expected);
+    expect([...pool.occlusionScores(image, target, 5, corners, count)]).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(20);
+  });
+
+  it('give Score-CAM\'s masked logits as forwarding each masked copy, made by hand, does, the black image last', async () => {
+    const network = await paperNetwork(6);
+    const pool = await poolOf(network, 3);
+    const image = Float32Array.from(mnist.test.images.subarray(2 * 784, 3 * 784), (v) => v / 255);
+    const single = network.backend.allocFloats(784);
+    single.set(image);
+    network.forward(single, 1);
+    const activations = Float64Array.from(network.activations('relu1').subarray(0, 32 * 26 * 26)); // relu1 of the paper's network: [32, 26, 26]
+    const expected: number[] = [];
+    for (let k = 0; k <= 32; k++) {
+      const mask = k < 32 ? scoreCamMask(activations.subarray(k * 676, (k + 1) * 676), 26, 26, 28, 28) : new Float32Array(784);
+      for (let p = 0; p < 784; p++) single[p] = image[p] * mask[p];
+      expected.push(...network.forward(single, 1).subarray(0, 10));
+    }
+    expect([...networkPasses(network).maskedLogits(image, activations, 'conv1')]).toEqual(expected);
+    expect([...pool.maskedLogits(image, activations, 'relu1')]).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(100);
+    // Activations of another block's shape are refused before any work, in one line.
+    expect(() => pool.maskedLogits(image, activations)).toThrow(`maskedLogits: the activations have ${32 * 676} values; relu2's are [64, 11, 11], 7744 values: give that block's activations of one image`);
+  });
+
+  it('give LIME\'s fits of one thread bit for bit, each image\'s row where it belongs, for odd splits', async () => {
+    const network = await paperNetwork(3);
+    const random = new Random(17);
+    const [features, samples] = [9, 40];
+    const coalitions = Uint8Array.from({ length: 7 * samples * features }, () => (random.next() < 0.5 ? 1 : 0));
+    const scores = Float64Array.from({ length: 7 * samples }, () => random.next() * 4 - 2 + 1e-13); // not float32 values
+    const options = { kernelWidth: 0.4, lambda: 0.5 };
+    const serial = networkPasses(network).limeFits(coalitions, scores, features, samples, 7, options);
+    expect(serial).toHaveLength(7 * (features + 1));
+    // Each row is that image's own fit.
+    for (const b of [0, 6]) {
+      const { beta, intercept } = limeFit(coalitions.subarray(b * samples * features, (b + 1) * samples * features), scores.subarray(b * samples, (b + 1) * samples), features, samples, options);
+      expect([...serial.subarray(b * 10, b * 10 + 10)]).toEqual([...beta, intercept]);
+    }
+    for (const threads of [2, 3]) {
+      const pool = await poolOf(network, threads);
+      for (const count of [7, 2, 1]) expect(bytes(pool.limeFits(coalitions, scores, features, samples, count, options))).toBe(bytes(serial.subarray(0, count * 10)));
+    }
+  });
+
   it('give the deletion/insertion curves of one thread bit for bit, each image with its own ROAD noise', async () => {
     const network = await paperNetwork(2);
     const pool = await poolOf(network, 3);
@@ -235,6 +339,32 @@ describe('the CAM family on the pool, on another block', () => {
   });
 });
 
+describe('Grad-CAM through the pool\'s runner (gradCam, xcnn explain --layer)', () => {
+  it('explains every conv block on 3 threads as on 1, the runner told each batch\'s block', async () => {
+    const network = await paperNetwork(12);
+    const pool = await poolOf(network, 3);
+    const set = takeFirst(mnist.test, 11);
+    const runner = pool.gradCamRunner();
+    // Blocks in turn on the same runner: each gets rows of its own shape.
+    for (const [layer, block] of [['relu1', 'relu1'], [undefined, 'relu2'], ['conv1', 'relu1'], ['conv2', 'relu2']] as const) {
+      for (const targetClass of [undefined, 6]) {
+        const serial = gradCam(network, set, { layer, targetClass, batchSize: 4 });
+        const told: string[] = [];
+        const spy: GradCamRunner = (batch, target, out, name) => {
+          told.push(name);
+          runner(batch, target, out, name);
+        };
+        const pooled = gradCam(network, set, { layer, targetClass, batchSize: 4, runner: spy });
+        expect(told).toEqual([block, block, block]); // batches of 4, 4 and 3, every one on the pool
+        expect(pooled.layer).toBe(block);
+        for (const key of ['maps', 'weights', 'heatmaps', 'logits'] as const) expect(bytes(pooled[key]), `${block} ${key}`).toBe(bytes(serial[key]));
+        expect([...pooled.targets]).toEqual([...serial.targets]);
+        expect(serial.maps.some((v) => v > 0)).toBe(true);
+      }
+    }
+  });
+});
+
 describe('explanations for targets on the pool (the report\'s class means and confusion cells)', () => {
   it('gives each image the map it gets on one thread, for its own class', async () => {
     const network = await paperNetwork(7);
@@ -252,12 +382,12 @@ describe('explanations for targets on the pool (the report\'s class means and co
 });
 
 describe('the facade on threads (loadClassifier: xcnn explain and xcnn report)', () => {
-  it('explains with the CAM family and LIME on 2 threads as on 1, and the report\'s class summaries too', async () => {
+  it('explains with the CAM family (Grad-CAM of relu1 too), Score-CAM, occlusion and LIME on 2 threads as on 1, and the report\'s class summaries too', async () => {
     const [one, two] = [await loadClassifier({ threads: 1 }), await loadClassifier({ threads: 2 })];
     try {
       expect([one.info.threads, two.info.threads]).toEqual([1, 2]);
       const images = { data: mnist.test.images.slice(0, 6 * 784), shape: [6, 1, 28, 28] };
-      const methods = [['grad-cam++', {}], ['eigen-cam', {}], ['guided-grad-cam', {}], ['lime', { samples: 24, patch: 7 }]] as const;
+      const methods = [['grad-cam', { layer: 'relu1' }], ['grad-cam++', {}], ['eigen-cam', {}], ['guided-grad-cam', {}], ['score-cam', {}], ['occlusion', {}], ['lime', { samples: 24, patch: 7 }]] as const;
       for (const [method, settings] of methods) {
         const [a, b] = [await one.explain(images, { method, ...settings }), await two.explain(images, { method, ...settings })];
         expect(b.map((e) => bytes(e.map)), method).toEqual(a.map((e) => bytes(e.map)));
@@ -293,7 +423,7 @@ describe('measureFaithfulness on the pool', () => {
 });
 
 describe('xcnn faithfulness --threads', () => {
-  const { xcnn } = cliWorkspace('xcnn-pooled-faithfulness-');
+  const { xcnn, work } = cliWorkspace('xcnn-pooled-faithfulness-');
 
   it('prints the same scores on 2 threads as on 1', () => {
     const run = (threads: string) => {
@@ -305,5 +435,18 @@ describe('xcnn faithfulness --threads', () => {
     const one = run('1');
     expect(run('2')).toBe(one);
     expect(one).toContain('"occlusion"');
+  });
+
+  it('xcnn explain --layer relu1 writes the same explain.json on 2 threads (the pool, from 256 images) as on 1', () => {
+    const run = (threads: string) => {
+      const result = xcnn('explain', '--index', '0-259', '--layer', 'relu1', '--figures', '0', '--threads', threads, '--out', `explain-${threads}`);
+      expect(result.status, result.stderr).toBe(0);
+      return readFileSync(join(work, `explain-${threads}`, 'explain.json'), 'utf8');
+    };
+    const one = run('1');
+    expect(run('2')).toBe(one);
+    const json = JSON.parse(one);
+    expect(json.layer).toBe('relu1');
+    expect(json.images).toHaveLength(260);
   });
 });

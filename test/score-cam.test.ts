@@ -13,7 +13,8 @@ import { explainImages } from '../src/explain/methods/explain.js';
 import { scoreCamWeights, softmaxProbability } from '../src/explain/methods/score-cam.js';
 import { resizeBilinear } from '../src/explain/resize.js';
 import { BatchBuffer } from '../src/model/layer.js';
-import { createPaperNetwork, type Network } from '../src/model/network.js';
+import { createNetwork, createPaperNetwork, type Network } from '../src/model/network.js';
+import { XcnnError } from '../src/errors.js';
 import { Random } from '../src/random.js';
 import { seededValues } from './gradcheck.js';
 import { GEOMETRY, PIXELS, tinyNetwork, WIDTHS } from './fixtures/tiny-network.js';
@@ -153,5 +154,43 @@ describe('Score-CAM', () => {
     const shifted = Float64Array.of(9, 9, 9, 1000, 1000 + Math.log(3), 1000 + Math.log(4));
     [1 / 8, 3 / 8, 1 / 2].forEach((p, c) => expect(softmaxProbability(shifted, 1, 3, c)).toBeCloseTo(p, 12));
     [1 / 3, 1 / 3, 1 / 3].forEach((p, c) => expect(softmaxProbability(shifted, 0, 3, c)).toBeCloseTo(p, 15));
+  });
+
+  it('forwards more copies than a chunk holds (a block of 130 channels: 131 copies, two passes) in their order', () => {
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'conv(130,3) relu flatten linear(3)', { channels: 1, height: 6, width: 6, classes: 3 });
+    network.initialize(new Random(21));
+    const image = Float64Array.from(seededValues(22, 36), (v) => (v + 1) / 2);
+    network.forward(image, 1);
+    const a = Float64Array.from(network.activations('relu1')); // [130, 4, 4]
+    const probability = (x: Float64Array, c: number) => {
+      const z = Array.from(network.forward(x, 1).subarray(0, 3));
+      return Math.exp(z[c]) / z.reduce((s, v) => s + Math.exp(v), 0);
+    };
+    const c = 2;
+    const baseline = probability(new Float64Array(36), c);
+    const expected = Array.from({ length: 130 }, (_, k) => {
+      const up = resizeBilinear(a.subarray(k * 16, (k + 1) * 16), 4, 4, 6, 6);
+      const [low, high] = [Math.min(...up), Math.max(...up)];
+      return probability(image.map((x, i) => (high > low ? x * ((up[i] - low) / (high - low)) : 0)), c) - baseline;
+    });
+    const computed = scoreCamWeights(network, image, a, c, BatchBuffer.floats(network.backend, 36));
+    expect(computed).toHaveLength(130);
+    expect(relativeDifference(computed, expected)).toBeLessThan(1e-6);
+    expect(new Set(expected.map((w) => w.toPrecision(6))).size).toBeGreaterThan(50); // the channels' weights differ
+  });
+
+  it('refuses activations that are not the block\'s [K, h, w] in one line, before any pass', () => {
+    const network = tinyNetwork(5);
+    const image = imageOf(randomImages(5, 1), 0);
+    const [K, h, w] = network.layer(GRAD_CAM_LAYER).outputShape;
+    const short = new Float64Array(K * h * w - 1);
+    let caught: unknown;
+    try {
+      scoreCamWeights(network, image, short, 0, BatchBuffer.floats(network.backend, PIXELS));
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toBe(`scoreCamWeights: the activations have ${K * h * w - 1} values; relu2's are [${K}, ${h}, ${w}], ${K * h * w} values: give that block's activations of one image`);
+    expect((caught as XcnnError).code).toBe('ERR_BAD_ARGUMENT');
   });
 });

@@ -442,14 +442,10 @@ export async function explainCommand(values: FlagValues): Promise<void> {
 
   const started = performance.now();
   const backendName = network.backend.name;
-  // The library's front door (classifierOf's Classifier) explains them. Threads pay off for many images: Grad-CAM's
-  // stretched maps of the default block run on the pool from 256 images on; a handful runs faster without starting workers.
+  // The library's front door (classifierOf's Classifier) explains them. Threads pay off for many images: the CAM
+  // family's maps (of any block) run on the pool from 256 images on; a handful runs faster without starting workers.
   // The methods that make hundreds of passes an image (or tens, a batch) run them on the pool from a few images on.
-  const isDefaultLayer = layer !== null && layer.name === explainedLayer(network).name;
-  // (Grad-CAM's stretched maps of another block run on this thread: its own driver splits the default block only.)
-  const useThreads = MANY_PASS_METHODS.includes(method.name)
-    ? sources.length >= 4
-    : CAM_PASS_METHODS.includes(method.name) && sources.length >= 256 && !(method.name === 'grad-cam' && placement === 'stretch' && !isDefaultLayer);
+  const useThreads = MANY_PASS_METHODS.includes(method.name) ? sources.length >= 4 : CAM_PASS_METHODS.includes(method.name) && sources.length >= 256;
   const classifier = await classifierOf(network, info, useThreads ? threads : 1);
   const explained = await classifier
     .explain(imagesOf(set, sources), {

@@ -16,13 +16,14 @@ export const CHUNK = 128;
 export const BASELINE = 0;
 
 /**
- * y_c of `count` perturbed copies of one image [C, H, W], CHUNK at a time through `copies` (scratch in the
+ * Forwards `count` perturbed copies of one image [C, H, W], CHUNK at a time through `copies` (scratch in the
  * network's backend): `perturb(k, copy)` writes copy k, which starts as the image; `forward(batch, size)` gives
- * the batch's logits [size, classes]. Returns [count] float64 (float32 logits, exactly).
+ * the batch's logits [size, classes], which `read(start, size, logits)` takes before the next chunk's pass
+ * overwrites them. Occlusion's windows and Score-CAM's masks go through it too (occlusion-scores.ts,
+ * masked-logits.ts).
  */
-export function scoreCopies(forward: (batch: Floats, size: number) => Floats, classes: number, image: Floats, target: number, count: number, perturb: (k: number, copy: Floats) => void, copies: BatchBuffer<Floats>): Float64Array {
+export function forwardCopies(forward: (batch: Floats, size: number) => Floats, image: Floats, count: number, perturb: (k: number, copy: Floats) => void, copies: BatchBuffer<Floats>, read: (start: number, size: number, logits: Floats) => void): void {
   const imageSize = image.length;
-  const scores = new Float64Array(count);
   for (let start = 0; start < count; start += CHUNK) {
     const size = Math.min(CHUNK, count - start);
     const batch = copies.forBatch(size);
@@ -31,9 +32,16 @@ export function scoreCopies(forward: (batch: Floats, size: number) => Floats, cl
       copy.set(image);
       perturb(start + b, copy);
     }
-    const logits = forward(batch, size);
-    for (let b = 0; b < size; b++) scores[start + b] = logits[b * classes + target];
+    read(start, size, forward(batch, size));
   }
+}
+
+/** y_c of `count` perturbed copies of one image (forwardCopies): [count] float64 (float32 logits, exactly). */
+export function scoreCopies(forward: (batch: Floats, size: number) => Floats, classes: number, image: Floats, target: number, count: number, perturb: (k: number, copy: Floats) => void, copies: BatchBuffer<Floats>): Float64Array {
+  const scores = new Float64Array(count);
+  forwardCopies(forward, image, count, perturb, copies, (start, size, logits) => {
+    for (let b = 0; b < size; b++) scores[start + b] = logits[b * classes + target];
+  });
   return scores;
 }
 

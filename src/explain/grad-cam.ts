@@ -58,11 +58,11 @@ export interface GradCamRows {
 }
 
 /**
- * Runs Grad-CAM over one loaded batch, writing its rows: on this thread by default (`gradCamOfBatch`),
- * or on a thread pool (src/parallel/), which splits the batch and runs gradCamOfBatch on every share
- * (the default layer only).
+ * Runs Grad-CAM of the conv block `layer` (its name, as explainedLayer gives it) over one loaded batch,
+ * writing its rows: on this thread by default (`gradCamOfBatch`), or on a thread pool (src/parallel/), which
+ * splits the batch and runs gradCamOfBatch on every share. `gradCam` always names the block, the default one too.
  */
-export type GradCamRunner = (batch: LoadedBatch, targetClass: number | undefined, out: GradCamRows) => void;
+export type GradCamRunner = (batch: LoadedBatch, targetClass: number | undefined, out: GradCamRows, layer: string) => void;
 
 export function gradCam(network: Network, set: ImageSet, options: GradCamOptions & { runner?: GradCamRunner } = {}): GradCam {
   checkModel('gradCam', 'network', network);
@@ -93,11 +93,7 @@ export function* gradCamSteps(network: Network, set: ImageSet, options: GradCamO
 
   const loader = BatchLoader.inWorkspace(network.workspace, 'grad-cam', set);
   const dLogits = network.workspace.floats('grad-cam.dLogits', classes);
-  const isDefaultLayer = explained.name === explainedLayer(network).name;
-  const run: GradCamRunner =
-    options.runner !== undefined && isDefaultLayer
-      ? options.runner
-      : (batch, target, out) => gradCamOfBatch(network, batch.input, batch.size, target, out, dLogits.forBatch(batch.size), explained.name);
+  const run: GradCamRunner = options.runner ?? ((batch, target, out, layer) => gradCamOfBatch(network, batch.input, batch.size, target, out, dLogits.forBatch(batch.size), layer));
   try {
     for (let start = 0; start < count; start += batchSize) {
       const end = Math.min(start + batchSize, count);
@@ -107,7 +103,7 @@ export function* gradCamSteps(network: Network, set: ImageSet, options: GradCamO
         weights: result.weights.subarray(start * channels, end * channels),
         maps: result.maps.subarray(start * mapPixels, end * mapPixels),
         heatmaps: result.heatmaps.subarray(start * height * width, end * height * width),
-      });
+      }, explained.name);
       for (let n = start; n < end; n++) {
         softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
         result.predicted[n] = argmaxRow(result.logits, n, classes);

@@ -11,18 +11,32 @@
  *                     into each image's map (cam.ts, cam-rules.ts)
  *   coalitionScores   y_c of the copies of one image that keep only the     [count]
  *                     patches a coalition holds (coalition-scores.ts)
+ *   occlusionScores   y_c of the copies of one image with one window each   [count]
+ *                     set to the baseline (occlusion-scores.ts)
+ *   maskedLogits      the logits of Score-CAM's K copies of one image, each  [K + 1, classes]
+ *                     masked by a channel of its conv block, and of the
+ *                     black image (masked-logits.ts)
+ *   limeFits          LIME's ridge fits of N images' coalition scores        [N, M + 1]
+ *                     (ridge-fit.ts): no network pass, but work a
+ *                     worker can take from the main thread (its
+ *                     coalition draws, one seeded stream, it cannot)
  *
  * `networkPasses` runs them on the calling thread; a thread pool (src/parallel/thread-pool.ts) runs the same
  * passes with the batch split over its threads. Each image's row depends only on that image (the kernels
  * compute a row the same way whatever batch it sits in), so both give the same numbers bit for bit, whatever
- * the thread count. The arrays returned live until the next pass.
+ * the thread count. The arrays returned live until the next pass. coalitionScores, occlusionScores and
+ * maskedLogits build their copies where they are forwarded: on a pool, each thread makes its own share from the
+ * image and a short description of them.
  */
 import type { Floats } from '../backend/backend.js';
 import type { Network } from '../model/network.js';
 import { coalitionScoresOn } from './coalition-scores.js';
 import { explainedLayer } from './explained-layer.js';
 import { oneHotTargets, type Targets } from './explanation.js';
+import { checkMaskActivations, maskedLogitsOn } from './masked-logits.js';
 import type { CamCombine } from './methods/cam.js';
+import { occlusionScoresOn } from './occlusion-scores.js';
+import { limeFitInto, type LimeOptions } from './ridge-fit.js';
 
 export type GradientRule = 'ordinary' | 'guided';
 
@@ -63,6 +77,21 @@ export interface ModelPasses {
    * others black, featureOf [H·W] being every pixel's patch (coalition-scores.ts). [count] float64.
    */
   coalitionScores(image: Floats, target: number, featureOf: Int32Array, features: number, coalitions: Uint8Array, count: number): Float64Array;
+  /**
+   * y_c of `count` copies of `image` [C, H, W], copy k with the `window` × `window` window whose top-left corner
+   * is corners [count, 2] (y0, x0) set to the baseline (occlusion-scores.ts). [count] float64.
+   */
+  occlusionScores(image: Floats, target: number, window: number, corners: Int32Array, count: number): Float64Array;
+  /**
+   * The logits [K + 1, classes] of `image` [C, H, W] masked by each channel of `activations` [K, h, w], the
+   * conv block `layer`'s (default the last), then of the black image (masked-logits.ts).
+   */
+  maskedLogits(image: Floats, activations: Float64Array, layer?: string): Floats;
+  /**
+   * LIME's fit (ridge-fit.ts limeFit) of each of `count` images from its coalitions [count, samples, M] and their
+   * scores [count, samples]: [count, M + 1] float64, each image's β then its intercept.
+   */
+  limeFits(coalitions: Uint8Array, scores: Float64Array, features: number, samples: number, count: number, options: LimeOptions): Float64Array;
 }
 
 /** The passes on the calling thread, with the network's own buffers. */
@@ -79,6 +108,20 @@ export function networkPasses(network: Network): ModelPasses {
     },
     coalitionScores: (image, target, featureOf, features, coalitions, count) =>
       coalitionScoresOn(network, image, target, featureOf, features, coalitions, count, network.workspace.floats('perturbation.copies', image.length)),
+    occlusionScores: (image, target, window, corners, count) => occlusionScoresOn(network, image, target, window, corners, count, network.workspace.floats('perturbation.copies', image.length)),
+    maskedLogits: (image, activations, layer) => {
+      const explained = explainedLayer(network, layer);
+      checkMaskActivations(activations, explained, 'maskedLogits');
+      const [maskCount, mapHeight, mapWidth] = explained.shape;
+      const logits = network.workspace.floats('passes.maskedLogits', network.outputShape[0]).forBatch(maskCount + 1); // the backend's precision
+      maskedLogitsOn(network, image, activations, mapHeight, mapWidth, 0, maskCount + 1, network.workspace.floats('score-cam.copies', image.length), logits);
+      return logits;
+    },
+    limeFits: (coalitions, scores, features, samples, count, options) => {
+      const fits = new Float64Array(count * (features + 1));
+      for (let b = 0; b < count; b++) limeFitInto(coalitions, scores, features, samples, b, options, fits);
+      return fits;
+    },
   };
 }
 

@@ -4,7 +4,8 @@
  * numbers a step exchanges. Thread 0 is the main thread; threads 1… are workers.
  *
  *   sync[GENERATION]   bumped by the main thread to start a command; workers wait for it to change
- *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM, LOGITS, INPUT_GRADIENTS, CURVES, CAM_MAPS, COALITION_SCORES or EXIT
+ *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM, LOGITS, INPUT_GRADIENTS, CURVES, CAM_MAPS, COALITION_SCORES,
+ *                      OCCLUSION_SCORES, MASKED_LOGITS, LIME_FITS or EXIT
  *   sync[BATCH]        N, the images in this command's batch
  *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
@@ -13,7 +14,7 @@
  *   data[ADAM_STEP]    Adam's step count t for this update
  *   data[LEARNING_RATE] its learning rate; data[SUM_ONLY] 1 when another optimiser than plain Adam updates
  *   data[INPUT], data[LABELS], data[PROBS]   byte addresses in the wasm memory of the batch's arrays
- *   data[TARGET], data[OUT_…]               Grad-CAM's target class and the addresses of its output rows
+ *   data[TARGET], data[OUT_…], data[LAYER]  Grad-CAM's target class, the addresses of its output rows, its block
  *   data[TARGETS], data[RULE]               INPUT_GRADIENTS: the targets' address (int32, −1: predicted), 1 for guided
  *   data[ORDERS], data[SEEDS], data[STEPS], data[ROAD_SIGMA], data[ROAD_TOLERANCE], data[OUT_CURVES]
  *                                           CURVES: the requests' pixel orders, noise seeds, K, ROAD's settings, output
@@ -22,16 +23,23 @@
  *   data[FEATURE_OF], data[FEATURES], data[COALITIONS], data[OUT_SCORES]
  *                                           COALITION_SCORES: the pixels' patches (int32 [H·W]), M, the coalitions
  *                                           (bytes [N, M]) and the scores (float32 [N]); INPUT is the one image, TARGET its class
+ *   data[WINDOW], data[CORNERS]             OCCLUSION_SCORES: w and the windows' corners (int32 [N, 2]); INPUT, TARGET
+ *                                           and OUT_SCORES as for COALITION_SCORES
+ *   data[ACTIVATIONS]                       MASKED_LOGITS: the block's activations (float64 [K, h, w]), the block in
+ *                                           LAYER, the logits of the N = K + 1 copies in OUT_LOGITS; INPUT is the image
+ *   data[SAMPLES], data[FIT_SCORES], data[KERNEL_WIDTH], data[LAMBDA], data[OUT_FITS]
+ *                                           LIME_FITS: S, the scores (float64 [N, S]), σ, λ and the fits (float64
+ *                                           [N, M + 1]); the coalitions (bytes [N, S, M]) in COALITIONS, M in FEATURES
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
  */
 import { XcnnError } from '../errors.js';
 
 export const MAX_THREADS = 64;
 
-export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9 } as const;
+export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12 } as const;
 
 const SYNC_SLOTS = 16;
-const SCALAR_SLOTS = 32;
+const SCALAR_SLOTS = 40;
 const DATA_SLOTS = SCALAR_SLOTS + 2 * MAX_THREADS;
 const ERROR_BYTES = 2048;
 
@@ -64,11 +72,19 @@ export const ROAD_SIGMA = 17;
 export const ROAD_TOLERANCE = 18;
 export const OUT_CURVES = 19; // CURVES: float32 [N, 4, K + 1]
 export const CAM_RULE = 20; // CAM_MAPS: the rule's index in CAM_RULES (cam-rules.ts)
-export const LAYER = 21; // CAM_MAPS: the explained block's index in explainableLayersOf
+export const LAYER = 21; // GRAD_CAM and CAM_MAPS: the explained block's index in explainableLayersOf
 export const FEATURE_OF = 22; // COALITION_SCORES: int32 [H·W], every pixel's patch
 export const FEATURES = 23; // COALITION_SCORES: M
 export const COALITIONS = 24; // COALITION_SCORES: bytes [N, M], 1 where the patch is kept
-export const OUT_SCORES = 25; // COALITION_SCORES: float32 [N], y_c of every copy
+export const OUT_SCORES = 25; // COALITION_SCORES and OCCLUSION_SCORES: float32 [N], y_c of every copy
+export const WINDOW = 26; // OCCLUSION_SCORES: the window's side w
+export const CORNERS = 27; // OCCLUSION_SCORES: int32 [N, 2], each window's top-left corner (y0, x0)
+export const ACTIVATIONS = 28; // MASKED_LOGITS: float64 [K, h, w], the activations the masks are made from
+export const SAMPLES = 29; // LIME_FITS: S, the coalitions an image
+export const FIT_SCORES = 30; // LIME_FITS: float64 [N, S], the coalitions' scores
+export const OUT_FITS = 31; // LIME_FITS: float64 [N, M + 1], each image's β then its intercept
+export const KERNEL_WIDTH = 32; // LIME_FITS: σ
+export const LAMBDA = 33; // LIME_FITS: λ
 export const LOSS = SCALAR_SLOTS;
 export const CORRECT = SCALAR_SLOTS + MAX_THREADS;
 

@@ -11,7 +11,8 @@
  *              every thread sees alike, and then nobody updates;
  *           4. barrier (the main thread waits for all slices before the next forward pass reads them).
  *   PREDICT thread t runs forward on its share and writes its probabilities into the shared output.
- *   GRAD_CAM thread t runs Grad-CAM (gradCamOfBatch) on its share and writes its rows into the shared output.
+ *   GRAD_CAM thread t runs Grad-CAM (gradCamOfBatch) of the conv block asked for on its share and writes its rows
+ *           into the shared output.
  *   LOGITS  thread t forwards its share and writes its logits into the shared output.
  *   INPUT_GRADIENTS  thread t runs forward, one-hot dLogits and backward to the input (ordinary or guided)
  *           on its share and writes its logits and gradients into the shared output.
@@ -21,23 +22,31 @@
  *           share, combines each image's map with the CAM rule, and writes its logits, maps and chosen classes.
  *   COALITION_SCORES  thread t makes its share of the one image's coalition copies (coalition-scores.ts),
  *           forwards them a chunk at a time and writes their scores: the main thread only wrote the coalitions.
- * In the last five an image's numbers depend on that image alone, so they do not depend on the thread count.
+ *   OCCLUSION_SCORES  the same with occluded windows (occlusion-scores.ts): the main thread only wrote the corners.
+ *   MASKED_LOGITS  thread t makes its share of Score-CAM's K + 1 copies of the one image (masked-logits.ts: the
+ *           masks from the block's activations, then the black image), forwards them and writes their logits.
+ *   LIME_FITS  thread t fits LIME's ridge to each image of its share (ridge-fit.ts) and writes β and the intercept.
+ * In the last eight an image's (or copy's) numbers depend on that image (copy) alone, so they do not depend on
+ * the thread count.
  */
 import type { Floats } from '../backend/backend.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
 import type { Network } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
-import { camLayerOf, explainableLayersOf } from '../explain/explained-layer.js';
+import { explainableLayersOf } from '../explain/explained-layer.js';
 import { gradCamOfBatch } from '../explain/grad-cam.js';
 import { BatchBuffer, type PassMode } from '../model/layer.js';
 import { camMapsOn, inputGradientsOn } from '../explain/model-passes.js';
 import { CAM_RULES } from '../explain/cam-rules.js';
 import { coalitionScoresOn } from '../explain/coalition-scores.js';
+import { maskedLogitsOn } from '../explain/masked-logits.js';
+import { occlusionScoresOn } from '../explain/occlusion-scores.js';
+import { limeFitInto } from '../explain/ridge-fit.js';
 import { XcnnError } from '../errors.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
-  ADAM_STEP, BATCH, CAM_RULE, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
+  ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
   OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
 } from './control.js';
 
@@ -126,13 +135,14 @@ export class Shard {
     control.data[LOSS + thread] = loss * n;
   }
 
-  /** GRAD_CAM: Grad-CAM of this thread's share, its rows written into the shared output. */
+  /** GRAD_CAM: Grad-CAM of this thread's share on the block data[LAYER], its rows written into the shared output. */
   gradCam(control: ControlBlock): void {
     const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
     const n = end - start;
     if (n === 0) return;
     const { input } = this.batchViews(control, start, end);
-    const [channels, mapHeight, mapWidth] = this.network.layer(camLayerOf(this.network)).outputShape;
+    const block = explainableLayersOf(this.network)[control.data[LAYER]];
+    const [channels, mapHeight, mapWidth] = block.shape;
     const rows = (slot: number, width: number) => this.backend.viewFloats(control.data[slot] + start * width * 4, n * width);
     const out = {
       logits: rows(OUT_LOGITS, this.classes),
@@ -141,7 +151,7 @@ export class Shard {
       heatmaps: rows(OUT_HEATMAPS, this.pixels),
     };
     const target = control.data[TARGET];
-    gradCamOfBatch(this.network, input, n, target < 0 ? undefined : target, out, this.dLogits.forBatch(n));
+    gradCamOfBatch(this.network, input, n, target < 0 ? undefined : target, out, this.dLogits.forBatch(n), block.name);
   }
 
   /** LOGITS: the logits of this thread's share, written into the shared output. */
@@ -194,6 +204,48 @@ export class Shard {
     const coalitions = new Uint8Array(covering.buffer, covering.byteOffset + start * features, n * features);
     const scores = coalitionScoresOn(this.network, this.inputView(control, 0, 1), control.data[TARGET], featureOf, features, coalitions, n, this.copies);
     this.rows(control, OUT_SCORES, start, n, 1).set(scores);
+  }
+
+  /** OCCLUSION_SCORES: this thread's share of the image's occluded copies, made here, and their scores. */
+  occlusionScores(control: ControlBlock): void {
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const corners = this.backend.viewInts(control.data[CORNERS] + start * 2 * 4, n * 2);
+    const scores = occlusionScoresOn(this.network, this.inputView(control, 0, 1), control.data[TARGET], control.data[WINDOW], corners, n, this.copies);
+    this.rows(control, OUT_SCORES, start, n, 1).set(scores);
+  }
+
+  /** MASKED_LOGITS: this thread's share of Score-CAM's K + 1 copies of the image, made here, and their logits. */
+  maskedLogits(control: ControlBlock): void {
+    const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const [maskCount, mapHeight, mapWidth] = explainableLayersOf(this.network)[control.data[LAYER]].shape;
+    const length = maskCount * mapHeight * mapWidth;
+    // Float64 values: a view of the floats that cover them (the address is 16-byte aligned).
+    const covering = this.backend.viewFloats(control.data[ACTIVATIONS], 2 * length);
+    const activations = new Float64Array(covering.buffer, covering.byteOffset, length);
+    maskedLogitsOn(this.network, this.inputView(control, 0, 1), activations, mapHeight, mapWidth, start, n, this.copies, this.rows(control, OUT_LOGITS, start, n, this.classes));
+  }
+
+  /** LIME_FITS: LIME's fit of each image of this thread's share, written as its row of the shared fits. */
+  limeFits(control: ControlBlock): void {
+    const count = control.sync[BATCH];
+    const [start, end] = shareOf(count, this.threads, this.thread);
+    if (end === start) return;
+    const [features, samples] = [control.data[FEATURES], control.data[SAMPLES]];
+    // Bytes and float64 values: views of the floats that cover them (the addresses are 16-byte aligned).
+    const coveringBytes = this.backend.viewFloats(control.data[COALITIONS], Math.ceil((count * samples * features) / 4));
+    const coalitions = new Uint8Array(coveringBytes.buffer, coveringBytes.byteOffset, count * samples * features);
+    const float64 = (slot: number, length: number) => {
+      const covering = this.backend.viewFloats(control.data[slot], 2 * length);
+      return new Float64Array(covering.buffer, covering.byteOffset, length);
+    };
+    const scores = float64(FIT_SCORES, count * samples);
+    const fits = float64(OUT_FITS, count * (features + 1));
+    const options = { kernelWidth: control.data[KERNEL_WIDTH], lambda: control.data[LAMBDA] };
+    for (let b = start; b < end; b++) limeFitInto(coalitions, scores, features, samples, b, options, fits);
   }
 
   /**

@@ -20,7 +20,6 @@ import type { Optimizer } from '../train/optimizer.js';
 import { isPlainAdam } from '../train/recipe.js';
 import type { StepResult, TrainStep } from '../train/step.js';
 import { ADAM_STEP, BATCH, Command, COMMAND, COMPUTED, ControlBlock, CORRECT, FAILED, GENERATION, INPUT, LABELS, LEARNING_RATE, LOSS, MAX_THREADS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_WEIGHTS, PROBS, SUM_ONLY, TARGET, UPDATED } from './control.js';
-import { camLayerOf } from '../explain/explained-layer.js';
 import type { GradCamRows, GradCamRunner } from '../explain/grad-cam.js';
 import type { Workspace } from '../model/workspace.js';
 import { Shard } from './shard.js';
@@ -28,8 +27,10 @@ import { argmaxRow } from '../model/loss.js';
 import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
 import { networkPasses, type CamMaps, type CamRule, type GradientRule, type InputGradients, type ModelPasses } from '../explain/model-passes.js';
 import { camRuleIndex } from '../explain/cam-rules.js';
+import { checkMaskActivations } from '../explain/masked-logits.js';
+import type { LimeOptions } from '../explain/ridge-fit.js';
 import { explainableLayersOf, explainedLayer } from '../explain/explained-layer.js';
-import { CAM_RULE, COALITIONS, FEATURE_OF, FEATURES, LAYER, OUT_SCORES } from './control.js';
+import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, FIT_SCORES, KERNEL_WIDTH, LAMBDA, LAYER, OUT_FITS, OUT_SCORES, SAMPLES, WINDOW } from './control.js';
 import type { Targets } from '../explain/explanation.js';
 import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
 import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
@@ -54,8 +55,8 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
   readonly outputShape: number[];
   private readonly control: ControlBlock;
   private readonly probs: BatchBuffer<Floats>;
-  /** Grad-CAM's output rows, shared by the threads (made on the first gradCamRunner). */
-  private gradCamRows: Record<keyof GradCamRows, BatchBuffer<Floats>> | null = null;
+  /** Grad-CAM's output rows, shared by the threads, by block (made on a block's first batch). */
+  private readonly gradCamRows = new Map<string, Record<keyof GradCamRows, BatchBuffer<Floats>>>();
   /** The explanation passes' and the curves' shared rows (made on first use; model-passes.ts, faithfulness). */
   private readonly passRows = new Map<string, BatchBuffer<Floats> | BatchBuffer<Int32Array>>();
   /**
@@ -189,20 +190,28 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     return { probs, lossSum: this.totals(batch.size).loss * batch.size };
   }
 
-  /** A Grad-CAM runner (see explain/grad-cam.ts) that splits each batch over every thread. */
+  /**
+   * A Grad-CAM runner (see explain/grad-cam.ts) that splits each batch over every thread, for any conv block:
+   * each thread runs gradCamOfBatch on its share of the block the runner is given.
+   */
   gradCamRunner(): GradCamRunner {
-    const [channels, mapHeight, mapWidth] = this.network.layer(camLayerOf(this.network)).outputShape;
     const pixels = this.network.inputShape.reduce((a, b) => a * b, 1);
-    const shared = (this.gradCamRows ??= {
-      logits: BatchBuffer.floats(this.backend, this.outputShape[0]),
-      weights: BatchBuffer.floats(this.backend, channels),
-      maps: BatchBuffer.floats(this.backend, mapHeight * mapWidth),
-      heatmaps: BatchBuffer.floats(this.backend, pixels),
-    });
-    return (batch, targetClass, out) => {
+    return (batch, targetClass, out, layer) => {
+      const blocks = explainableLayersOf(this.network);
+      const explained = explainedLayer(this.network, layer);
+      const [channels, mapHeight, mapWidth] = explained.shape;
+      // A block's rows: the shared outputs are rows of fixed widths, so each block gets its own.
+      const shared = this.gradCamRows.get(explained.name) ?? {
+        logits: BatchBuffer.floats(this.backend, this.outputShape[0]),
+        weights: BatchBuffer.floats(this.backend, channels),
+        maps: BatchBuffer.floats(this.backend, mapHeight * mapWidth),
+        heatmaps: BatchBuffer.floats(this.backend, pixels),
+      };
+      this.gradCamRows.set(explained.name, shared);
       const rows = { logits: shared.logits.forBatch(batch.size), weights: shared.weights.forBatch(batch.size), maps: shared.maps.forBatch(batch.size), heatmaps: shared.heatmaps.forBatch(batch.size) };
       const setOutputs = () => {
         this.data[TARGET] = targetClass ?? -1;
+        this.data[LAYER] = blocks.findIndex((block) => block.name === explained.name);
         this.data[OUT_LOGITS] = rows.logits.byteOffset;
         this.data[OUT_WEIGHTS] = rows.weights.byteOffset;
         this.data[OUT_MAPS] = rows.maps.byteOffset;
@@ -298,6 +307,99 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     this.computeOnEveryThread(Command.COALITION_SCORES, { input, size: count }, setData, () => this.shard.coalitionScores(this.control));
     this.control.throwIfFailed();
     return Float64Array.from(scores.subarray(0, count));
+  }
+
+  /**
+   * y_c of `count` occluded copies of `image` (occlusion-scores.ts), the copies split over every thread, each
+   * making its own share from the image, the window and the corners [count, 2] (ModelPasses).
+   */
+  occlusionScores(image: Floats, target: number, window: number, corners: Int32Array, count: number): Float64Array {
+    const [, height, width] = this.inputShape;
+    if (corners.length < 2 * count || !(Number.isSafeInteger(window) && window >= 1 && window <= Math.min(height, width))) {
+      throw new XcnnError(`occlusionScores: ${count} windows of ${window} pixels need ${2 * count} corners and a side from 1 to ${Math.min(height, width)}; ${corners.length} corners were given`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (count === 0) return new Float64Array(0);
+    const input = this.imageInPool(image, 'occlusionScores');
+    const shared = this.scratchInts('occlusion corners', 2 * count);
+    shared.set(corners.subarray(0, 2 * count));
+    const scores = this.scratchFloats('occlusion scores', count);
+    const setData = () => {
+      this.data[TARGET] = target;
+      this.data[WINDOW] = window;
+      this.data[CORNERS] = shared.byteOffset;
+      this.data[OUT_SCORES] = scores.byteOffset;
+    };
+    this.computeOnEveryThread(Command.OCCLUSION_SCORES, { input, size: count }, setData, () => this.shard.occlusionScores(this.control));
+    this.control.throwIfFailed();
+    return Float64Array.from(scores.subarray(0, count));
+  }
+
+  /**
+   * The logits [K + 1, classes] of Score-CAM's copies of `image` (masked-logits.ts): the K + 1 split over every
+   * thread, each making its own share — the masks' resizing included — from the image and the block's
+   * activations [K, h, w] (ModelPasses).
+   */
+  maskedLogits(image: Floats, activations: Float64Array, layer?: string): Floats {
+    const explained = explainedLayer(this.network, layer);
+    const [maskCount, mapHeight, mapWidth] = explained.shape;
+    const length = maskCount * mapHeight * mapWidth;
+    checkMaskActivations(activations, explained, 'maskedLogits');
+    const input = this.imageInPool(image, 'maskedLogits');
+    // Float64 values in the pool's memory: floats two a value (the arena's 16-byte alignment suits a Float64Array).
+    const covering = this.scratchFloats('masked activations', 2 * length);
+    new Float64Array(covering.buffer, covering.byteOffset, length).set(activations);
+    const logits = this.floatRows('logits', this.outputShape[0]).forBatch(maskCount + 1);
+    const setData = () => {
+      this.data[ACTIVATIONS] = covering.byteOffset;
+      this.data[LAYER] = explainableLayersOf(this.network).findIndex((block) => block.name === explained.name);
+      this.data[OUT_LOGITS] = logits.byteOffset;
+    };
+    this.computeOnEveryThread(Command.MASKED_LOGITS, { input, size: maskCount + 1 }, setData, () => this.shard.maskedLogits(this.control));
+    this.control.throwIfFailed();
+    return logits;
+  }
+
+  /**
+   * LIME's fits of `count` images (ridge-fit.ts) from their coalitions [count, samples, M] and scores [count,
+   * samples], the images split over every thread: [count, M + 1] float64, each image's β then its intercept,
+   * the same numbers as on one thread (ModelPasses).
+   */
+  limeFits(coalitions: Uint8Array, scores: Float64Array, features: number, samples: number, count: number, options: LimeOptions): Float64Array {
+    if (coalitions.length < count * samples * features || scores.length < count * samples) {
+      throw new XcnnError(`limeFits: ${count} images of ${samples} coalitions of ${features} patches need ${count * samples * features} coalition bytes and ${count * samples} scores; ${coalitions.length} and ${scores.length} were given`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (count === 0) return new Float64Array(0);
+    const bytes = count * samples * features;
+    const sharedCoalitions = this.scratchFloats('fit coalitions', Math.ceil(bytes / 4));
+    new Uint8Array(sharedCoalitions.buffer, sharedCoalitions.byteOffset, bytes).set(coalitions.subarray(0, bytes));
+    // Float64 values in the pool's memory: floats two a value (the arena's 16-byte alignment suits a Float64Array).
+    const sharedScores = this.scratchFloats('fit scores', 2 * count * samples);
+    new Float64Array(sharedScores.buffer, sharedScores.byteOffset, count * samples).set(scores.subarray(0, count * samples));
+    const fitsLength = count * (features + 1);
+    const sharedFits = this.scratchFloats('fits', 2 * fitsLength);
+    const setData = () => {
+      this.data[COALITIONS] = sharedCoalitions.byteOffset;
+      this.data[FEATURES] = features;
+      this.data[SAMPLES] = samples;
+      this.data[FIT_SCORES] = sharedScores.byteOffset;
+      this.data[KERNEL_WIDTH] = options.kernelWidth;
+      this.data[LAMBDA] = options.lambda;
+      this.data[OUT_FITS] = sharedFits.byteOffset;
+    };
+    // No image rows: the command's input is only there to be in the pool's memory.
+    this.computeOnEveryThread(Command.LIME_FITS, { input: sharedScores, size: count }, setData, () => this.shard.limeFits(this.control));
+    this.control.throwIfFailed();
+    return Float64Array.from(new Float64Array(sharedFits.buffer, sharedFits.byteOffset, fitsLength));
+  }
+
+  /** One image [C, H, W] in the pool's memory: itself when it is there already (a row of a batch), else a copy. */
+  private imageInPool(image: Floats, pass: string): Floats {
+    const imageSize = this.inputShape.reduce((a, b) => a * b, 1);
+    if (image.length !== imageSize) throw new XcnnError(`${pass}: the image has ${image.length} values; the model takes ${imageSize} (${this.inputShape.join(' × ')})`, { code: 'ERR_BAD_ARGUMENT' });
+    if (this.backend.owns(image)) return image;
+    const input = this.scratchFloats('pass image', imageSize);
+    input.set(image);
+    return input;
   }
 
   /**
@@ -397,7 +499,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     await Promise.all(exited);
     this.shard.dispose();
     this.probs.release();
-    for (const rows of Object.values(this.gradCamRows ?? {})) rows.release();
+    for (const block of this.gradCamRows.values()) for (const rows of Object.values(block)) rows.release();
     for (const rows of this.passRows.values()) rows.release();
     for (const array of this.scratch.values()) this.backend.free(array);
     for (const g of this.workerGrads) this.backend.free(g);

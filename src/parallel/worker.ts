@@ -54,6 +54,9 @@ for (;;) {
     else if (command === Command.CURVES) shard.curves(control);
     else if (command === Command.CAM_MAPS) shard.camMaps(control);
     else if (command === Command.COALITION_SCORES) shard.coalitionScores(control);
+    else if (command === Command.OCCLUSION_SCORES) shard.occlusionScores(control);
+    else if (command === Command.MASKED_LOGITS) shard.maskedLogits(control);
+    else if (command === Command.LIME_FITS) shard.limeFits(control);
     else shard.predict(control);
   } catch (error) {
     control.fail(setup.thread, (error as Error)?.message ?? String(error));

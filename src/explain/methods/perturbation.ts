@@ -10,7 +10,8 @@
  * (and W − w); with x_{−k} the image with window k occluded,
  *   map_ij = (1/|K_ij|) Σ_{k ∈ K_ij} (y_c(x) − y_c(x_{−k})),   K_ij = the windows covering pixel ij
  * (0 for a pixel no window covers). A window that is already all baseline changes nothing, so its term is
- * exactly 0 and it is not evaluated (most of an MNIST digit's border).
+ * exactly 0 and it is not evaluated (most of an MNIST digit's border). The occluded copies are made where
+ * the pass runs them (occlusion-scores.ts): on a thread pool, each worker makes its own share.
  *
  * The other two explain over M patch features: the image cut into a grid of p × p patches (the last row and
  * column smaller when p does not divide the size; 7 × 7 = 49 patches of 4 × 4 for MNIST at p = 4). A
@@ -46,9 +47,12 @@ import { product } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
-import { BASELINE, scoreCopies } from '../coalition-scores.js';
+import { BASELINE } from '../coalition-scores.js';
+import { choleskySolve, LIME_FIT_DEFAULTS, limeFit, type LimeOptions } from '../ridge-fit.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod, ExplanationRows } from './explain.js';
+
+export { choleskySolve, LIME_FIT_DEFAULTS, limeFit, type LimeOptions } from '../ridge-fit.js';
 
 /** The [H, W] map shape of an input-space method. */
 function inputMapShape(network: Network): [number, number] {
@@ -100,7 +104,6 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
       if (window > height || window > width) throw new XcnnError(`Occlusion: the window (${window}) is larger than the ${height} × ${width} input; give a smaller window`, { code: 'ERR_BAD_ARGUMENT' });
       const pixels = height * width;
       const imageSize = channels * pixels;
-      const copies = network.workspace.floats('perturbation.copies', imageSize);
       const { targets, clean } = cleanPass(network, input, size, targetClass, out, passes);
       const classes = network.outputShape[0];
       const ys = windowStarts(height, window, stride);
@@ -113,8 +116,8 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
       }
       for (let b = 0; b < size; b++) {
         const image = input.subarray(b * imageSize, (b + 1) * imageSize);
-        // The windows that occlude something; the others contribute exactly 0.
-        const windows: [number, number][] = [];
+        // The windows that occlude something (their top-left corners, [count, 2]); the others contribute exactly 0.
+        const corners: number[] = [];
         for (const y0 of ys) {
           for (const x0 of xs) {
             let blank = true;
@@ -128,20 +131,17 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
                 }
               }
             }
-            if (!blank) windows.push([y0, x0]);
+            if (!blank) corners.push(y0, x0);
           }
         }
-        const scores = scoreCopies((batch, size) => passes.logits(batch, size), classes, image, targets[b], windows.length, (k, copy) => {
-          const [y0, x0] = windows[k];
-          for (let c = 0; c < channels; c++) {
-            for (let y = y0; y < y0 + window; y++) copy.fill(BASELINE, c * pixels + y * width + x0, c * pixels + y * width + x0 + window);
-          }
-        }, copies);
+        const count = corners.length / 2;
+        const scores = passes.occlusionScores(image, targets[b], window, Int32Array.from(corners), count);
         const sum = new Float64Array(pixels);
         const y = clean[b * classes + targets[b]];
-        windows.forEach(([y0, x0], k) => {
+        for (let k = 0; k < count; k++) {
+          const [y0, x0] = [corners[2 * k], corners[2 * k + 1]];
           for (let py = y0; py < y0 + window; py++) for (let px = x0; px < x0 + window; px++) sum[py * width + px] += y - scores[k];
-        });
+        }
         for (let p = 0; p < pixels; p++) out.maps[b * pixels + p] = covering[p] === 0 ? 0 : sum[p] / covering[p];
       }
     }) satisfies BatchExplainer,
@@ -159,38 +159,6 @@ export function patchFeatures(height: number, width: number, patch: number): { f
   const featureOf = new Int32Array(height * width);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) featureOf[y * width + x] = Math.floor(y / patch) * columns + Math.floor(x / patch);
   return { features: Math.ceil(height / patch) * columns, featureOf };
-}
-
-/**
- * Solves A x = b for a symmetric positive definite A [n, n] (row-major, float64) by Cholesky, A = L Lᵀ;
- * A and b are overwritten. Returns null when A is not numerically positive definite.
- */
-export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  let largest = 0;
-  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(a[i * n + i]));
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 1e-12 * largest)) return null;
-    const l = Math.sqrt(d);
-    a[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / l;
-    }
-  }
-  for (let i = 0; i < n; i++) { // L y = b
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= a[i * n + k] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) { // Lᵀ x = y
-    let s = b[i];
-    for (let k = i + 1; k < n; k++) s -= a[k * n + i] * b[k];
-    b[i] = s / a[i * n + i];
-  }
-  return b;
 }
 
 /** Sets the first `size` entries of `order` to a uniform random subset of 0..M−1 (partial Fisher–Yates). */
@@ -253,7 +221,7 @@ export function kernelShap(features: number, samples: number, random: Random, va
     for (let i = 0; i < n; i++) {
       if (x[i] === 0) continue;
       b[i] += x[i] * y;
-      for (let j = 0; j < n; j++) a[i * n + j] += x[i] * x[j];
+      for (let j = 0; j <= i; j++) a[i * n + j] += x[i] * x[j]; // the lower triangle: all choleskySolve reads
     }
   }
   if (choleskySolve(a, b, n) === null) throw new XcnnError(`KernelSHAP: ${samples} samples do not determine ${m} features; give more samples (a few times the number of patches)`, { code: 'ERR_BAD_ARGUMENT' });
@@ -263,54 +231,19 @@ export function kernelShap(features: number, samples: number, random: Random, va
   return { phi, empty, full };
 }
 
-export interface LimeOptions {
-  kernelWidth: number; // σ of the exponential kernel on the cosine distance
-  lambda: number; // λ, the ridge penalty
+/** LIME's coalitions z [samples, M]: the first all on (the image itself), the others uniform on/off per patch. */
+export function limeCoalitions(features: number, samples: number, random: Random): Uint8Array {
+  const z = new Uint8Array(samples * features);
+  z.fill(1, 0, features);
+  for (let i = features; i < z.length; i++) z[i] = random.next() < 0.5 ? 1 : 0;
+  return z;
 }
-
-export const LIME_FIT_DEFAULTS: LimeOptions = { kernelWidth: 0.25, lambda: 1 };
 
 /** LIME's ridge coefficients β [M] and intercept over M features from `samples` coalitions; see the header. */
 export function lime(features: number, samples: number, random: Random, value: CoalitionValue, options: LimeOptions = LIME_FIT_DEFAULTS): { beta: Float64Array; intercept: number } {
   checkFunction('lime', 'value', value, 'a function from a coalition to its value');
-  const m = features;
-  const z = new Uint8Array(samples * m);
-  z.fill(1, 0, m); // the image itself
-  for (let i = m; i < z.length; i++) z[i] = random.next() < 0.5 ? 1 : 0;
-  const f = value(z, samples);
-  const weights = new Float64Array(samples);
-  const mean = new Float64Array(m);
-  let weightSum = 0;
-  let yMean = 0;
-  for (let k = 0; k < samples; k++) {
-    let on = 0;
-    for (let i = 0; i < m; i++) on += z[k * m + i];
-    const distance = on === 0 ? 1 : 1 - on / Math.sqrt(on * m);
-    weights[k] = Math.exp(-(distance * distance) / (options.kernelWidth * options.kernelWidth));
-    weightSum += weights[k];
-    yMean += weights[k] * f[k];
-    for (let i = 0; i < m; i++) mean[i] += weights[k] * z[k * m + i];
-  }
-  yMean /= weightSum;
-  for (let i = 0; i < m; i++) mean[i] /= weightSum;
-  // (Zcᵀ W Zc + λ I) β = Zcᵀ W (y − ȳ), Zc = Z − z̄: the centred form leaves the intercept unpenalised.
-  const a = new Float64Array(m * m);
-  const b = new Float64Array(m);
-  const x = new Float64Array(m);
-  for (let k = 0; k < samples; k++) {
-    for (let i = 0; i < m; i++) x[i] = z[k * m + i] - mean[i];
-    const wy = weights[k] * (f[k] - yMean);
-    for (let i = 0; i < m; i++) {
-      b[i] += x[i] * wy;
-      const wx = weights[k] * x[i];
-      for (let j = 0; j < m; j++) a[i * m + j] += wx * x[j];
-    }
-  }
-  for (let i = 0; i < m; i++) a[i * m + i] += options.lambda;
-  if (choleskySolve(a, b, m) === null) throw new XcnnError(`LIME: the ridge system is not positive definite; give a λ > 0`, { code: 'ERR_BAD_ARGUMENT' });
-  let intercept = yMean;
-  for (let i = 0; i < m; i++) intercept -= b[i] * mean[i];
-  return { beta: b, intercept };
+  const z = limeCoalitions(features, samples, random);
+  return limeFit(z, value(z, samples), features, samples, options);
 }
 
 /**
@@ -330,10 +263,13 @@ export interface PatchSamplingOptions {
 export const KERNEL_SHAP_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
 export const LIME_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
 
-/** Fits one image's patch values [M] from its coalition value; KernelSHAP also gives f(0) for the gap. */
-type PatchFit = (features: number, samples: number, random: Random, value: CoalitionValue) => { values: Float64Array; empty?: number };
+/**
+ * Fits the patch values [M] of a batch's images from their coalition values (one an image, in order), drawing from
+ * `random` image by image; KernelSHAP also gives f(0) for the gap.
+ */
+type PatchFits = (features: number, samples: number, random: Random, values: CoalitionValue[], passes: ModelPasses) => Array<{ values: Float64Array; empty?: number }>;
 
-function patchMethod(name: string, title: string, settings: PatchSamplingOptions, fit: PatchFit): ExplanationMethod {
+function patchMethod(name: string, title: string, settings: PatchSamplingOptions, fits: PatchFits): ExplanationMethod {
   const { patch, samples, seed } = settings;
   if (!(Number.isInteger(patch) && patch >= 1)) throw new XcnnError(`${title}: the patch must be a whole number ≥ 1, not ${patch}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!(Number.isInteger(samples) && samples >= 2)) throw new XcnnError(`${title}: samples must be a whole number ≥ 2, not ${samples}`, { code: 'ERR_BAD_ARGUMENT' });
@@ -356,9 +292,10 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
       const { features, featureOf } = patchFeatures(height, width, patch);
       const patchPixels = new Float64Array(features);
       for (const i of featureOf) patchPixels[i]++;
+      const coalitionValues = Array.from({ length: size }, (_, b) => imageCoalitionValue(input.subarray(b * imageSize, (b + 1) * imageSize), targets[b], featureOf, features, passes));
+      const fitted = fits(features, samples, random, coalitionValues, passes);
       for (let b = 0; b < size; b++) {
-        const image = input.subarray(b * imageSize, (b + 1) * imageSize);
-        const { values, empty } = fit(features, samples, random, imageCoalitionValue(image, targets[b], featureOf, features, passes));
+        const { values, empty } = fitted[b];
         let total = 0;
         for (let p = 0; p < pixels; p++) {
           const v = values[featureOf[p]] / patchPixels[featureOf[p]];
@@ -372,12 +309,33 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
 }
 
 export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
-  return patchMethod('kernel-shap', 'KernelSHAP', { ...KERNEL_SHAP_DEFAULTS, ...options }, (m, samples, random, value) => {
-    const { phi, empty } = kernelShap(m, samples, random, value);
-    return { values: phi, empty };
-  });
+  return patchMethod('kernel-shap', 'KernelSHAP', { ...KERNEL_SHAP_DEFAULTS, ...options }, (m, samples, random, values) =>
+    values.map((value) => {
+      const { phi, empty } = kernelShap(m, samples, random, value);
+      return { values: phi, empty };
+    }),
+  );
 }
 
+/** The most coalition bytes LIME draws ahead of its fits: 64 images of 1,024 coalitions of 49 patches, 3.2 MB, fit in one group. */
+const LIME_GROUP_BYTES = 1 << 22;
+
 export function limeMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
-  return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, value) => ({ values: lime(m, samples, random, value).beta }));
+  return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, values, passes) => {
+    // A group of images' coalitions first, from the one stream in image order (as lime() draws them image by image:
+    // scoring draws nothing), then their scores, then the fits, which a thread pool shares out image by image.
+    // Groups of at most LIME_GROUP_BYTES of coalitions (one image at least) keep the memory of one image's.
+    const fits: Array<{ values: Float64Array }> = [];
+    const group = Math.max(1, Math.floor(LIME_GROUP_BYTES / (samples * m)));
+    for (let first = 0; first < values.length; first += group) {
+      const count = Math.min(group, values.length - first);
+      const coalitions = new Uint8Array(count * samples * m);
+      for (let b = 0; b < count; b++) coalitions.set(limeCoalitions(m, samples, random), b * samples * m);
+      const scores = new Float64Array(count * samples);
+      for (let b = 0; b < count; b++) scores.set(values[first + b](coalitions.subarray(b * samples * m, (b + 1) * samples * m), samples), b * samples);
+      const fitted = passes.limeFits(coalitions, scores, m, samples, count, LIME_FIT_DEFAULTS);
+      for (let b = 0; b < count; b++) fits.push({ values: fitted.subarray(b * (m + 1), b * (m + 1) + m) });
+    }
+    return fits;
+  });
 }

@@ -16,22 +16,20 @@
  * p_c(x ⊙ M_k)), which adds −p_c(x_b)·Σ_k A_k to the sum before the ReLU; subtracting it is the definition.
  *
  * Cost: K + 1 forward passes an image (K = 64 masked copies and the baseline), run as one batch through the
- * network's backend.
+ * network's backend; on a thread pool, each thread makes and forwards its share of them (masked-logits.ts).
  */
 import { checkModel } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
-import { BatchBuffer, product } from '../../model/layer.js';
+import { product, type BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
-import { minMaxNormalize } from '../explanation.js';
+import { checkMaskActivations, maskedLogitsOn } from '../masked-logits.js';
 import { camMapShape } from './cam.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
-import { resizeBilinear } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
-/** The baseline x_b every mask is measured against: black. */
-const BASELINE = 0;
+export { scoreCamMask } from '../masked-logits.js';
 
 /** softmax(logits row b)_c in float64 (the row's max subtracted first). */
 export function softmaxProbability(logits: Floats, b: number, classes: number, c: number): number {
@@ -42,34 +40,25 @@ export function softmaxProbability(logits: Floats, b: number, classes: number, c
   return Math.exp(logits[b * classes + c] - max) / sum;
 }
 
-/** Channel k's mask M_k [H, W] from its activations A_k [h, w]: bilinear to the input's size, then min–max to [0, 1]. */
-export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number): Float32Array {
-  return minMaxNormalize(resizeBilinear(channel, mapHeight, mapWidth, height, width));
-}
-
 /**
  * Score-CAM's weights w [K] for one image [C, H, W] and its block's activations A [K, h, w] (a copy: the masked
- * passes overwrite the network's buffers): the K masked copies and the baseline forwarded as one batch of K + 1.
- * `copies` is scratch in the network's backend, an image a sample; `passes` runs the forward pass (this
- * thread by default, or a thread pool: model-passes.ts).
+ * passes overwrite the network's buffers): the K masked copies and the baseline (masked-logits.ts) forwarded
+ * as one batch of K + 1, on this thread through `copies` (scratch in the network's backend, an image a
+ * sample), or by `passes` (a thread pool, whose threads each make and forward their share: model-passes.ts).
  */
-export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>, layer?: string, passes: ModelPasses = networkPasses(network)): Float64Array {
+export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>, layer?: string, passes?: ModelPasses): Float64Array {
   checkModel('scoreCamWeights', 'network', network);
-  const [channels, height, width] = network.inputShape;
-  const [maskCount, mapHeight, mapWidth] = explainedLayer(network, layer).shape;
+  const explained = explainedLayer(network, layer);
+  const [maskCount, mapHeight, mapWidth] = explained.shape;
   const classes = network.outputShape[0];
-  const pixels = height * width;
-  const imageSize = channels * pixels;
-  const mapPixels = mapHeight * mapWidth;
-  const batch = copies.forBatch(maskCount + 1);
-  for (let k = 0; k < maskCount; k++) {
-    const mask = scoreCamMask(activations.subarray(k * mapPixels, (k + 1) * mapPixels), mapHeight, mapWidth, height, width);
-    for (let c = 0; c < channels; c++) {
-      for (let p = 0; p < pixels; p++) batch[k * imageSize + c * pixels + p] = image[c * pixels + p] * mask[p];
-    }
+  let logits: Floats;
+  if (passes === undefined) {
+    checkMaskActivations(activations, explained, 'scoreCamWeights');
+    logits = network.workspace.floats('score-cam.logits', classes).forBatch(maskCount + 1); // the backend's precision
+    maskedLogitsOn(network, image, activations, mapHeight, mapWidth, 0, maskCount + 1, copies, logits);
+  } else {
+    logits = passes.maskedLogits(image, activations, layer);
   }
-  batch.fill(BASELINE, maskCount * imageSize, (maskCount + 1) * imageSize);
-  const logits = passes.logits(batch, maskCount + 1);
   const baseline = softmaxProbability(logits, maskCount, classes, target);
   return Float64Array.from({ length: maskCount }, (_, k) => softmaxProbability(logits, k, classes, target) - baseline);
 }
