@@ -120,6 +120,7 @@ describe('checkFaithfulnessJson', () => {
     expect(verdict(setting('settings.pointing', null))).toBe(bad('settings.pointing', 'is null, not an object'));
     expect(verdict(setting('settings.road', [0.01]))).toBe(bad('settings.road', 'is an array, not an object'));
     expect(verdict(setting('methods.0.vsRandom', [0.25]))).toBe(bad('methods[0].vsRandom', 'is an array, not a number'));
+    expect(verdict(setting('methods.0.vsRandom', '0.25'))).toBe(bad('methods[0].vsRandom', 'is "0.25" (a string), not a number'));
     expect(verdict(setting('methods', { 0: {} }))).toBe(bad('methods', 'is an object, not an array'));
     expect(verdict(setting('methods.0', 'grad-cam'))).toBe(bad('methods[0]', 'is "grad-cam" (a string), not an object'));
     expect(verdict(setting('methods.0.randomisation.flagged', 0))).toBe(bad('methods[0].randomisation.flagged', 'is 0 (a number), not true or false'));
@@ -239,10 +240,10 @@ describe('readFaithfulnessFile', () => {
       expect(parserSays).not.toBe('');
       expect(() => readFaithfulnessFile(path)).toThrow(new XcnnError(`${path}: not a faithfulness.json: not valid JSON (${parserSays.split(/\s+/).join(' ')}); write it again with xcnn faithfulness`));
     };
-    notJson('{\n    "steps": oops\n}'); // the parser quotes the text, newline and indent: one line, one space each
+    notJson('{"steps":\n\n\n    oops}'); // the parser quotes the text near the error, newlines and indent: one line, one space each
     notJson('{NaN: 1}'); // a bare word as a key: marking it makes a key, not a value
     notJson('{"a": NaN,}'); // a NaN and a syntax error besides
-    writeFileSync(path, '{\n    "steps": oops\n}');
+    writeFileSync(path, '{"steps":\n\n\n    oops}');
     try {
       readFaithfulnessFile(path);
     } catch (error) {

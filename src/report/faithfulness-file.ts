@@ -107,8 +107,9 @@ class FieldChecker {
   }
 
   number(value: unknown, field: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw this.fail(field, `is ${describeValue(value)}, not a number`);
-    return value;
+    // Number.isFinite is false for anything but a finite number, a string of digits included.
+    if (!Number.isFinite(value)) throw this.fail(field, `is ${describeValue(value)}, not a number`);
+    return value as number;
   }
 
   wholeNumber(value: unknown, field: string, min: number, max: number): number {
