@@ -3,7 +3,7 @@
  * time: each field the report shows, left out or of the wrong kind, is refused with its own message word for
  * word; every limit is accepted at its value and refused one past it; a valid file and its figure are read.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -118,6 +118,9 @@ describe('checkFaithfulnessJson', () => {
     expect(verdict(setting('settings.flagThreshold', true))).toBe(bad('settings.flagThreshold', 'is true (a boolean), not a number'));
     expect(verdict(setting('settings.road', 0.01))).toBe(bad('settings.road', 'is 0.01 (a number), not an object'));
     expect(verdict(setting('settings.pointing', null))).toBe(bad('settings.pointing', 'is null, not an object'));
+    expect(verdict(setting('settings.road', [0.01]))).toBe(bad('settings.road', 'is an array, not an object'));
+    expect(verdict(setting('methods.0.vsRandom', [0.25]))).toBe(bad('methods[0].vsRandom', 'is an array, not a number'));
+    expect(verdict(setting('methods.0.vsRandom', '0.25'))).toBe(bad('methods[0].vsRandom', 'is "0.25" (a string), not a number'));
     expect(verdict(setting('methods', { 0: {} }))).toBe(bad('methods', 'is an object, not an array'));
     expect(verdict(setting('methods.0', 'grad-cam'))).toBe(bad('methods[0]', 'is "grad-cam" (a string), not an object'));
     expect(verdict(setting('methods.0.randomisation.flagged', 0))).toBe(bad('methods[0].randomisation.flagged', 'is 0 (a number), not true or false'));
@@ -215,5 +218,52 @@ describe('readFaithfulnessFile', () => {
     const longer = 'k'.repeat(118);
     const longPath = `${longer}[0]`;
     expect(refusal(`{"${longer}":[NaN]}`)).toBe(field(`${longPath.slice(0, 60)}…${longPath.slice(-40)}`, 'NaN'));
+    // A root array is 'the file', and a null met on the way is stepped over.
+    expect(refusal('[1, NaN]')).toBe(field('the file[1]', 'NaN'));
+    expect(refusal(text.replace('"indices":[0,5,9]', '"indices":[null,5,9]').replace('"vsRandom":0.25', '"vsRandom":NaN'))).toBe(field('methods[0].vsRandom', 'NaN'));
+    // Strings with escaped quotes are read whole: a "NaN" inside one is text, not a value.
+    expect(text).toContain('"model":"m.safetensors"');
+    expect(refusal(text.replace('"model":"m.safetensors"', '"model":"a \\"NaN\\" and \\"Infinity\\" \\\\ "').replace('"msPerImage":1.5', '"msPerImage":NaN'))).toBe(field('methods[0].msPerImage', 'NaN'));
+  });
+
+  it('says a file is not JSON in one line, with the parser\'s reason, where no bare NaN or Infinity explains it', () => {
+    const dir = mkdtempSync(join(work, 'not-json-'));
+    const path = join(dir, 'faithfulness.json');
+    const notJson = (body: string) => {
+      writeFileSync(path, body);
+      let parserSays = '';
+      try {
+        JSON.parse(body);
+      } catch (error) {
+        parserSays = (error as Error).message;
+      }
+      expect(parserSays).not.toBe('');
+      expect(() => readFaithfulnessFile(path)).toThrow(new XcnnError(`${path}: not a faithfulness.json: not valid JSON (${parserSays.split(/\s+/).join(' ')}); write it again with xcnn faithfulness`));
+    };
+    notJson('{"steps":\n\n\n    oops}'); // the parser quotes the text near the error, newlines and indent: one line, one space each
+    notJson('{NaN: 1}'); // a bare word as a key: marking it makes a key, not a value
+    notJson('{"a": NaN,}'); // a NaN and a syntax error besides
+    writeFileSync(path, '{"steps":\n\n\n    oops}');
+    try {
+      readFaithfulnessFile(path);
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/\n| {2}/);
+      expect((error as Error).message).toContain('oops');
+    }
+  });
+
+  it('names what it could not read: the results, or the figure beside them', () => {
+    const dir = mkdtempSync(join(work, 'unreadable-'));
+    expect(() => readFaithfulnessFile(dir)).toThrow(new XcnnError(`${dir}: cannot read the faithfulness results: is a directory`, { code: 'ERR_FILE' }));
+    writeFileSync(join(dir, 'faithfulness.json'), JSON.stringify(valid()));
+    mkdirSync(join(dir, 'faithfulness.png'));
+    expect(() => readFaithfulnessFile(join(dir, 'faithfulness.json'))).toThrow(new XcnnError(`${join(dir, 'faithfulness.png')}: cannot read the faithfulness figure: is a directory`, { code: 'ERR_FILE' }));
+    const large = mkdtempSync(join(work, 'large-figure-'));
+    writeFileSync(join(large, 'faithfulness.json'), JSON.stringify(valid()));
+    writeFileSync(join(large, 'faithfulness.png'), '');
+    truncateSync(join(large, 'faithfulness.png'), MAX_FAITHFULNESS_BYTES + 1); // sparse: nothing is written
+    expect(() => readFaithfulnessFile(join(large, 'faithfulness.json'))).toThrow(
+      new XcnnError(`${join(large, 'faithfulness.png')}: cannot read the faithfulness figure: it is ${MAX_FAITHFULNESS_BYTES + 1} bytes, more than the ${MAX_FAITHFULNESS_BYTES} such a file can be`, { code: 'ERR_FILE' }),
+    );
   });
 });

@@ -309,6 +309,14 @@ describe('SSIM against a second implementation', () => {
   it('refuses maps whose length is not height × width, naming the lengths and the size', () => {
     expect(() => ssim(new Float64Array(12), new Float64Array(12), 3, 5)).toThrow(new XcnnError('ssim: maps of 12 and 12 values for 3 × 5; give two maps of height × width values', { code: 'ERR_BAD_ARGUMENT' }));
     expect(() => ssim(new Float64Array(15), new Float64Array(14), 3, 5)).toThrow(new XcnnError('ssim: maps of 15 and 14 values for 3 × 5; give two maps of height × width values', { code: 'ERR_BAD_ARGUMENT' }));
+    expect(() => ssim(new Float64Array(14), new Float64Array(15), 3, 5)).toThrow(new XcnnError('ssim: maps of 14 and 15 values for 3 × 5; give two maps of height × width values', { code: 'ERR_BAD_ARGUMENT' }));
+  });
+
+  it('refuses maps and options of the wrong kind, naming the argument', () => {
+    const map = new Float64Array(15);
+    expect(() => ssim(null as never, map, 3, 5)).toThrow(/^ssim: a must be an array or a typed array of numbers, not null$/);
+    expect(() => ssim(map, 'map' as never, 3, 5)).toThrow(/^ssim: b must be an array or a typed array of numbers, not /);
+    expect(() => ssim(map, map, 3, 5, 42 as never)).toThrow(/^ssim: options must be /);
   });
 });
 
@@ -350,6 +358,30 @@ describe('pointing game, worked examples', () => {
     expect(pointingGameOutcome(peakAt(3, 4), corner, 5, 6)).toBe('hit');
     expect(pointingGameOutcome(peakAt(4, 4), corner, 5, 6)).toBe('hit');
     expect(pointingGameOutcome(peakAt(2, 5), corner, 5, 6)).toBe('miss');
+  });
+
+  it('looks for ink within the image only: a peak on the right edge does not see the next row\'s left edge', () => {
+    // Ink at (2, 0) alone; a peak at (1, 5) is 5 columns from it. Read as one flat array, (1, 6) would be (2, 0).
+    const leftInk = new Float64Array(30);
+    leftInk[2 * 6 + 0] = 1;
+    expect(pointingGameOutcome(peakAt(1, 5), leftInk, 5, 6)).toBe('miss');
+    expect(pointingGameOutcome(peakAt(1, 1), leftInk, 5, 6)).toBe('hit');
+  });
+
+  it('refuses maps whose length is not the size given, and arguments of the wrong kind, naming each', () => {
+    expect(() => pointingGameOutcome(new Float32Array(29), image, 5, 6)).toThrow(new XcnnError('pointingGameOutcome: a heatmap of 29 and an image of 30 values for 5 × 6; give each as height × width values', { code: 'ERR_BAD_ARGUMENT' }));
+    expect(() => pointingGameOutcome(peakAt(1, 1), new Float64Array(31), 5, 6)).toThrow(new XcnnError('pointingGameOutcome: a heatmap of 30 and an image of 31 values for 5 × 6; give each as height × width values', { code: 'ERR_BAD_ARGUMENT' }));
+    expect(() => pointingGame(new Float32Array(59), new Float64Array(90), 2, 5, 6)).toThrow(new XcnnError('pointingGame: 59 heatmap and 90 image values for 2 × 5 × 6; give at least count × height × width values of each', { code: 'ERR_BAD_ARGUMENT' }));
+    expect(() => pointingGame(new Float32Array(90), new Float64Array(59), 2, 5, 6)).toThrow(new XcnnError('pointingGame: 90 heatmap and 59 image values for 2 × 5 × 6; give at least count × height × width values of each', { code: 'ERR_BAD_ARGUMENT' }));
+    expect(pointingGame(new Float32Array(60), new Float64Array(60), 2, 5, 6).flat).toBe(2); // exactly enough
+    expect(() => pointingGameOutcome(null as never, image, 5, 6)).toThrow(/^pointingGameOutcome: heatmap must be an array or a typed array of numbers, not null$/);
+    expect(() => pointingGameOutcome(peakAt(1, 1), null as never, 5, 6)).toThrow(/^pointingGameOutcome: image must be an array or a typed array of numbers, not null$/);
+    expect(() => pointingGameOutcome(peakAt(1, 1), image, '5' as never, 6)).toThrow(/^pointingGameOutcome: height must be /);
+    expect(() => pointingGameOutcome(peakAt(1, 1), image, 5, null as never)).toThrow(/^pointingGameOutcome: width must be /);
+    expect(() => pointingGameOutcome(peakAt(1, 1), image, 5, 6, 42 as never)).toThrow(/^pointingGameOutcome: options must be /);
+    expect(() => pointingGame(null as never, new Float64Array(30), 1, 5, 6)).toThrow(/^pointingGame: heatmaps must be an array or a typed array of numbers, not null$/);
+    expect(() => pointingGame(new Float32Array(30), null as never, 1, 5, 6)).toThrow(/^pointingGame: images must be an array or a typed array of numbers, not null$/);
+    expect(() => pointingGame(new Float32Array(30), new Float64Array(30), 1, 5, 6, 42 as never)).toThrow(/^pointingGame: options must be /);
   });
 
   it('finds the maximum anywhere, including negative maps, and a map flat at any level is flat', () => {

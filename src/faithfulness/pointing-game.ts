@@ -14,6 +14,7 @@
  * The hit rate is hits / images.
  */
 import { checkNumber, checkNumbers, checkOptions } from '../argument-checks.js';
+import { XcnnError } from '../errors.js';
 
 export interface PointingGameOptions {
   inkThreshold: number; // a pixel is ink when its value is above this (0.5)
@@ -31,6 +32,9 @@ export function pointingGameOutcome(heatmap: ArrayLike<number>, image: ArrayLike
   checkNumber('pointingGameOutcome', 'height', height);
   checkNumber('pointingGameOutcome', 'width', width);
   checkOptions('pointingGameOutcome', options);
+  if (heatmap.length !== height * width || image.length !== height * width) {
+    throw new XcnnError(`pointingGameOutcome: a heatmap of ${heatmap.length} and an image of ${image.length} values for ${height} × ${width}; give each as height × width values`, { code: 'ERR_BAD_ARGUMENT' });
+  }
   const { inkThreshold, tolerance } = { ...POINTING_GAME_DEFAULTS, ...options };
   let max = -Infinity;
   let min = Infinity;
@@ -58,12 +62,16 @@ export interface PointingGameScore {
   hitRate: number; // hits / (hits + misses)
 }
 
-/** The pointing game over N heatmaps [N, H, W] and their images [N, H, W] (values in [0, 1]). */
+/** The pointing game over the first `count` heatmaps [N, H, W] and their images [N, H, W] (values in [0, 1]). */
 export function pointingGame(heatmaps: Float32Array, images: Float32Array | Float64Array, count: number, height: number, width: number, options: Partial<PointingGameOptions> = {}): PointingGameScore {
   checkNumbers('pointingGame', 'heatmaps', heatmaps);
   checkNumbers('pointingGame', 'images', images);
   checkOptions('pointingGame', options);
   const pixels = height * width;
+  // The first `count` of each: longer arrays are fine, shorter ones would be read past their end.
+  if (heatmaps.length < count * pixels || images.length < count * pixels) {
+    throw new XcnnError(`pointingGame: ${heatmaps.length} heatmap and ${images.length} image values for ${count} × ${height} × ${width}; give at least count × height × width values of each`, { code: 'ERR_BAD_ARGUMENT' });
+  }
   let hits = 0;
   let flat = 0;
   for (let n = 0; n < count; n++) {

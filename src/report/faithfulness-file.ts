@@ -50,17 +50,20 @@ function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    const notJson = new XcnnError(`${path}: not a faithfulness.json: not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')}); write it again with xcnn faithfulness`);
     let marked: unknown;
     try {
       // Strings are matched first, so a "NaN" inside one is left alone.
       marked = JSON.parse(text.replace(/"[^"\\]*(?:\\.[^"\\]*)*"|-?Infinity|NaN/g, (token) => (token.startsWith('"') ? token : JSON.stringify(NON_FINITE + token))));
     } catch {
-      throw new XcnnError(`${path}: not a faithfulness.json: not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')}); write it again with xcnn faithfulness`);
+      throw notJson;
     }
+    // No value holds one: the bare word was a key ({NaN: 1}), which is no more JSON than any other bare word.
     const found = firstNonFinite(marked, 'the file');
+    if (found === null) throw notJson;
     // A field nested thousands deep is named by its two ends, so the message stays one readable line.
-    const field = found === null ? 'the file' : found.field.length > 120 ? `${found.field.slice(0, 60)}…${found.field.slice(-40)}` : found.field;
-    throw new FieldChecker(path).fail(field, `is ${found?.token ?? 'not valid JSON'}, not a number`);
+    const field = found.field.length > 120 ? `${found.field.slice(0, 60)}…${found.field.slice(-40)}` : found.field;
+    throw new FieldChecker(path).fail(field, `is ${found.token}, not a number`);
   }
 }
 
@@ -104,8 +107,9 @@ class FieldChecker {
   }
 
   number(value: unknown, field: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw this.fail(field, `is ${describeValue(value)}, not a number`);
-    return value;
+    // Number.isFinite is false for anything but a finite number, a string of digits included.
+    if (!Number.isFinite(value)) throw this.fail(field, `is ${describeValue(value)}, not a number`);
+    return value as number;
   }
 
   wholeNumber(value: unknown, field: string, min: number, max: number): number {
