@@ -39,7 +39,7 @@
  * The seeded methods draw from the run's `Random` (explain.ts): one stream a call, continued across its
  * batches and images, started afresh from the seed by every call.
  */
-import { checkFunction } from '../../argument-checks.js';
+import { checkFields, checkFunction, checkNumber, checkOptionFields, checkRandom } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { XcnnError } from '../../errors.js';
 import { product } from '../../model/layer.js';
@@ -76,6 +76,8 @@ export interface OcclusionOptions {
 }
 
 export const OCCLUSION_DEFAULTS: OcclusionOptions = { window: 4, stride: 2 };
+/** Occlusion's options and what each holds (occlusionMethod and methodByName check them). */
+export const OCCLUSION_OPTION_FIELDS = { window: 'number', stride: 'number' } as const;
 
 /** The window positions 0, s, 2s, … ≤ size − w along one axis. */
 function windowStarts(size: number, window: number, stride: number): number[] {
@@ -85,6 +87,7 @@ function windowStarts(size: number, window: number, stride: number): number[] {
 }
 
 export function occlusionMethod(options: Partial<OcclusionOptions> = {}): ExplanationMethod {
+  checkOptionFields('occlusionMethod', 'options', options, OCCLUSION_OPTION_FIELDS);
   const { window, stride } = { ...OCCLUSION_DEFAULTS, ...options };
   if (!(Number.isInteger(window) && window >= 1)) throw new XcnnError(`Occlusion: the window must be a whole number ≥ 1, not ${window}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!(Number.isInteger(stride) && stride >= 1)) throw new XcnnError(`Occlusion: the stride must be a whole number ≥ 1, not ${stride}`, { code: 'ERR_BAD_ARGUMENT' });
@@ -211,6 +214,9 @@ export interface KernelShapFit {
 
 /** KernelSHAP's φ over M features from `samples` sampled coalitions (rounded up to pairs); see the header. */
 export function kernelShap(features: number, samples: number, random: Random, value: CoalitionValue): KernelShapFit {
+  checkNumber('kernelShap', 'features', features);
+  checkNumber('kernelShap', 'samples', samples);
+  checkRandom('kernelShap', 'random', random);
   checkFunction('kernelShap', 'value', value, 'a function from a coalition to its value');
   const m = features;
   const pairs = m < 2 ? 0 : Math.ceil(samples / 2);
@@ -272,7 +278,11 @@ export const LIME_FIT_DEFAULTS: LimeOptions = { kernelWidth: 0.25, lambda: 1 };
 
 /** LIME's ridge coefficients β [M] and intercept over M features from `samples` coalitions; see the header. */
 export function lime(features: number, samples: number, random: Random, value: CoalitionValue, options: LimeOptions = LIME_FIT_DEFAULTS): { beta: Float64Array; intercept: number } {
+  checkNumber('lime', 'features', features);
+  checkNumber('lime', 'samples', samples);
+  checkRandom('lime', 'random', random);
   checkFunction('lime', 'value', value, 'a function from a coalition to its value');
+  checkFields('lime', 'options', options, 'kernelWidth and lambda, as LIME_FIT_DEFAULTS', { kernelWidth: 'number', lambda: 'number' });
   const m = features;
   const z = new Uint8Array(samples * m);
   z.fill(1, 0, m); // the image itself
@@ -329,6 +339,8 @@ export interface PatchSamplingOptions {
 
 export const KERNEL_SHAP_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
 export const LIME_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
+/** KernelSHAP's and LIME's options and what each holds. */
+export const PATCH_SAMPLING_OPTION_FIELDS = { patch: 'number', samples: 'number', seed: 'number' } as const;
 
 /** Fits one image's patch values [M] from its coalition value; KernelSHAP also gives f(0) for the gap. */
 type PatchFit = (features: number, samples: number, random: Random, value: CoalitionValue) => { values: Float64Array; empty?: number };
@@ -372,6 +384,7 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
 }
 
 export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
+  checkOptionFields('kernelShapMethod', 'options', options, PATCH_SAMPLING_OPTION_FIELDS);
   return patchMethod('kernel-shap', 'KernelSHAP', { ...KERNEL_SHAP_DEFAULTS, ...options }, (m, samples, random, value) => {
     const { phi, empty } = kernelShap(m, samples, random, value);
     return { values: phi, empty };
@@ -379,5 +392,6 @@ export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): E
 }
 
 export function limeMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
+  checkOptionFields('limeMethod', 'options', options, PATCH_SAMPLING_OPTION_FIELDS);
   return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, value) => ({ values: lime(m, samples, random, value).beta }));
 }
