@@ -274,6 +274,38 @@ describe('WasmArena', () => {
     }
   });
 
+  it("refuses with ERR_OUT_OF_MEMORY when the memory cannot grow (its own maximum is lower than the arena's), moving nothing", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    const arena = WasmArena.create(memory, 0, 4); // told 4 pages; the memory stops at 2
+    const error = (() => {
+      try {
+        arena.allocate(2 * WASM_PAGE_BYTES); // its block ends in page 3: needs 3 pages, asks for 3
+      } catch (caught) {
+        return caught as XcnnError;
+      }
+      throw new Error('accepted');
+    })();
+    expect([error.code, error.message]).toEqual(['ERR_OUT_OF_MEMORY', `the wasm backend could not grow its memory to ${3 * WASM_PAGE_BYTES} bytes`]);
+    expect(error.cause).toBeInstanceOf(RangeError);
+    expect([memory.buffer.byteLength, arena.stats().highWaterBytes]).toEqual([WASM_PAGE_BYTES, 0]);
+  });
+
+  it('takes the memory as grown when its grow fails because another thread grew it first', () => {
+    const real = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    // A grow that loses the race: the other thread's growth lands, then this one's call fails.
+    const racing = { get buffer() { return real.buffer; }, grow: (pages: number) => { real.grow(pages); throw new RangeError('grown meanwhile'); } };
+    const arena = WasmArena.create(racing, 0, 4);
+    const address = arena.allocate(2 * WASM_PAGE_BYTES); // needs exactly 3 pages: the other thread's growth gives 3
+    expect([address, real.buffer.byteLength]).toEqual([848 + BLOCK_HEADER, 3 * WASM_PAGE_BYTES]);
+  });
+
+  it('puts its header anywhere the static data ends, up to the end of the first page', () => {
+    const { arena, base } = arenaOf(60_000, 1, 2); // header [60,000, 60,848), base 60,848: 4,688 bytes left in the page
+    expect(base).toBe(60_848);
+    expect(arena.allocFloats(4).byteOffset).toBe(60_864);
+    expect(arena.stats()).toMatchObject({ usedBytes: 32, highWaterBytes: 32 });
+  });
+
   it('refuses a length that is not a whole number ≥ 0, and a view outside its allocations', () => {
     const { arena } = arenaOf();
     const view = arena.allocFloats(4);
