@@ -91,10 +91,10 @@ function writeLiteral(out: BitWriter, symbol: number): void {
 function writeMatch(out: BitWriter, length: number, distance: number): void {
   const l = codeIndex(LENGTH_BASE, length);
   writeLiteral(out, 257 + l);
-  if (LENGTH_EXTRA[l] > 0) out.write(length - LENGTH_BASE[l], LENGTH_EXTRA[l]);
+  out.write(length - LENGTH_BASE[l], LENGTH_EXTRA[l]); // no extra bits: 0 bits of 0, nothing written
   const d = codeIndex(DISTANCE_BASE, distance);
   out.write(FIXED_DISTANCES[d], 5);
-  if (DISTANCE_EXTRA[d] > 0) out.write(distance - DISTANCE_BASE[d], DISTANCE_EXTRA[d]);
+  out.write(distance - DISTANCE_BASE[d], DISTANCE_EXTRA[d]);
 }
 
 function hash3(data: Uint8Array, p: number): number {
@@ -130,6 +130,9 @@ export function deflateFixed(data: Uint8Array): Uint8Array {
     if (p + MIN_MATCH <= data.length) {
       const limit = Math.min(MAX_MATCH, data.length - p);
       let candidate = head[hash3(data, p)];
+      // `previous` is indexed mod WINDOW, so a slot is reused by the position WINDOW after its owner; that
+      // position is inserted only after every search within WINDOW of the owner, so the window check ends a
+      // chain before it could follow a reused slot.
       for (let chain = 0; candidate >= 0 && p - candidate <= WINDOW && chain < MAX_CHAIN; chain++) {
         let length = 0;
         while (length < limit && data[candidate + length] === data[p + length]) length++;
@@ -138,9 +141,7 @@ export function deflateFixed(data: Uint8Array): Uint8Array {
           bestDistance = p - candidate;
           if (length === limit) break;
         }
-        const next = previous[candidate & (WINDOW - 1)];
-        if (next >= candidate) break; // the slot was reused by a newer position: the chain ends
-        candidate = next;
+        candidate = previous[candidate & (WINDOW - 1)];
       }
     }
     if (bestLength >= MIN_MATCH) {
