@@ -194,3 +194,47 @@ export function checkPredictions(what: string, name: string, value: unknown): vo
   const arrays = isObject(value) && ArrayBuffer.isView(value.labels) && ArrayBuffer.isView(value.predicted) && ArrayBuffer.isView(value.probabilities);
   if (!arrays) throw refuse(what, name, 'predictions (labels, predicted and probabilities, as predict gives them)', value);
 }
+
+/**
+ * Options whose every field may be left out: absent, or an object whose fields are each absent or of their
+ * kind, and no others — a misspelt option (`{ sample: 8 }`) is refused, naming the options there are, rather
+ * than silently ignored for the default. Options a function hands on whole to another (explainClassMeans's to
+ * explainForTargets, with its own perClass among them) are checked `'passed on'`: their kinds only.
+ */
+export function checkOptionFields(what: string, name: string, value: unknown, fields: Readonly<Record<string, FieldKind>>, others: 'refused' | 'passed on' = 'refused'): void {
+  if (value === undefined) return;
+  const known = Object.keys(fields);
+  checkObject(what, name, value, known.length === 0 ? 'no fields' : `any of ${known.join(', ')}`);
+  for (const [field, held] of Object.entries(value as Record<string, unknown>)) {
+    if (!Object.hasOwn(fields, field)) {
+      if (others === 'passed on') continue;
+      throw new XcnnError(`${what}: ${name}.${field} is not an option; the options are ${known.join(', ')}`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (held !== undefined && !FIELD_KINDS[fields[field]].holds(held)) throw refuse(what, `${name}.${field}`, FIELD_KINDS[fields[field]].words, held);
+  }
+}
+
+/** A function that takes nothing (a method with no settings): an argument given to it would be ignored, so it is refused. */
+export function checkNoArguments(what: string, count: number, instead: string): void {
+  if (count > 0) throw new XcnnError(`${what}: takes no arguments, not ${count} (${instead})`, { code: 'ERR_BAD_ARGUMENT' });
+}
+
+/** A size or a count of pixels: a whole number ≥ 1. */
+export function checkPositiveWhole(what: string, name: string, value: unknown): void {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return;
+  const shown = typeof value === 'number' ? String(value) : describeArray(value);
+  throw new XcnnError(`${what}: ${name} must be a whole number ≥ 1, not ${shown}`, { code: 'ERR_BAD_ARGUMENT' });
+}
+
+/**
+ * RGBA pixels of a picture: bytes (ImageData.data, a decoded PNG's), its size in whole pixels, and 4 bytes a
+ * pixel, row by row. A length that is not width·height·4 is ERR_BAD_IMAGE (the picture, not the call, is wrong).
+ */
+export function checkRgba(what: string, rgba: unknown, width: unknown, height: unknown, [widthName, heightName] = ['width', 'height']): void {
+  checkPixelBytes(what, 'rgba', rgba);
+  checkPositiveWhole(what, widthName, width);
+  checkPositiveWhole(what, heightName, height);
+  const length = (rgba as Uint8Array).length;
+  const expected = (width as number) * (height as number) * 4;
+  if (length !== expected) throw new XcnnError(`${what}: rgba holds ${length} bytes, but a ${width as number} × ${height as number} RGBA picture is ${expected}; give 4 bytes a pixel, row by row`, { code: 'ERR_BAD_IMAGE' });
+}

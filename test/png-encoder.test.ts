@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { PNG } from 'pngjs';
-import { crc32 as zlibCrc32, deflateSync, inflateSync } from 'node:zlib';
+import { crc32 as zlibCrc32, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import { adler32, deflateFixed, zlibCompress } from '../src/render/deflate.js';
@@ -160,10 +160,14 @@ function greedyTokens(data: Uint8Array): Token[] {
   return tokens;
 }
 
-/** Short inputs whose 3-byte prefixes repeat a few times each: random bytes of 3–256 values, and repeated parts. */
+/**
+ * Short inputs whose 3-byte prefixes repeat a few times each: random bytes of 3–256 values, and repeated parts.
+ * Lengths up to the maximum (`size: 'max'`): fast-check's default size keeps arrays to about ten elements,
+ * too short for a hash chain of more than a candidate or two, where the nearest match is nearly always the longest.
+ */
 const shortInputs = fc.oneof(
-  fc.integer({ min: 3, max: 256 }).chain((values) => fc.uint8Array({ maxLength: 300, max: values - 1 })),
-  fc.array(fc.uint8Array({ minLength: 1, maxLength: 30 }), { maxLength: 12 }).map((parts) => Uint8Array.from(parts.flatMap((p) => [...p, ...p]))),
+  fc.integer({ min: 3, max: 256 }).chain((values) => fc.uint8Array({ maxLength: 300, max: values - 1, size: 'max' })),
+  fc.array(fc.uint8Array({ minLength: 1, maxLength: 30, size: 'max' }), { maxLength: 12, size: 'max' }).map((parts) => Uint8Array.from(parts.flatMap((p) => [...p, ...p]))),
 );
 
 describe('the checksums', () => {
@@ -247,6 +251,28 @@ describe('zlibCompress (LZ77 + fixed Huffman codes)', () => {
     }
   });
 
+  it('looks at no more than 48 earlier places of a 3-byte prefix (its chain), the newest first', () => {
+    // 1 2 3 9 8 7 6, then `between` copies of 1 2 3 and a byte of its own, then 1 2 3 9 8 7 6 again: the last
+    // 1 2 3 matches each copy for 3 bytes (the nearest, 4 back, first) and the first place for all 7.
+    const tokensFor = (between: number) => {
+      const data = Uint8Array.from([1, 2, 3, 9, 8, 7, 6, ...Array.from({ length: between }, (_, k) => [1, 2, 3, 10 + k]).flat(), 1, 2, 3, 9, 8, 7, 6]);
+      return { tokens: fixedBlockTokens(deflateFixed(data)).tokens, lastAt: data.length - 7 };
+    };
+    const reached = tokensFor(47); // 47 copies and the first place: 48 places
+    expect(reached.tokens.at(-1)).toEqual({ length: 7, distance: reached.lastAt });
+    const beyond = tokensFor(48); // the first place is the 49th: the nearest copy, then 9 8 7 6 from the first place
+    expect(beyond.tokens.slice(-2)).toEqual([{ length: 3, distance: 4 }, { length: 4, distance: beyond.lastAt }]);
+  });
+
+  it('writes 9 bits a byte at worst (the literals 144–255, which no match shortens), and not a byte more than header, literals and end of block take', () => {
+    for (let n = 0; n <= 112; n++) {
+      const data = Uint8Array.from({ length: n }, (_, k) => 144 + k); // distinct bytes: no 3-byte prefix repeats
+      const deflated = deflateFixed(data);
+      expect(deflated.length).toBe(Math.ceil((3 + 9 * n + 7) / 8)); // RFC 1951 §3.2.6: BFINAL + BTYPE, 9-bit codes, 7-bit code 256
+      expect(Buffer.from(inflateRawSync(deflated)).equals(Buffer.from(data))).toBe(true);
+    }
+  });
+
   it('writes an empty input as the end-of-block code alone', () => {
     expect(Array.from(deflateFixed(new Uint8Array(0)))).toEqual([0x03, 0x00]); // 1, 01, then 0000000 (256), padding
     expect(Buffer.from(inflateSync(zlibCompress(new Uint8Array(0)))).length).toBe(0);
@@ -254,7 +280,7 @@ describe('zlibCompress (LZ77 + fixed Huffman codes)', () => {
 
   it("is a zlib stream that Node's zlib inflates back to the input", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 5000 }), fc.uint8Array({ maxLength: 5000, max: 2 }), fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 300 }).map((parts) => Uint8Array.from(parts.flatMap((p) => [...p, ...p, ...p])))), (data) => {
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 5000, size: 'max' }), fc.uint8Array({ maxLength: 5000, max: 2, size: 'max' }), fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 300, size: 'max' }).map((parts) => Uint8Array.from(parts.flatMap((p) => [...p, ...p, ...p])))), (data) => {
         expect(Buffer.from(inflateSync(zlibCompress(data))).equals(Buffer.from(data))).toBe(true);
       }),
       { numRuns: 100 },
@@ -318,6 +344,22 @@ describe('encodeRgbaPng (browser-safe PNG writer)', () => {
     expect(filters([[100, 100], [100, 100]])).toEqual([1, 2]); // Sub (100, 0) beats None; then Up's zeros come first
     expect(filters([[60, 60], [160, 100]])).toEqual([1, 3]); // Average (408) beats Up (420), Sub (468) and Paeth (480)
     expect(filters([[200, 0, 0, 0], [200, 10, 20, 30]])).toEqual([0, 4]); // Paeth takes up, then left: 0, 10, 10, 10 (90 against Up's 180)
+  });
+
+  it('refuses an argument of the wrong kind by name (ERR_BAD_ARGUMENT): the pixels, the width, the height, the options', () => {
+    const refusal = (call: () => unknown) => {
+      try {
+        call();
+      } catch (error) {
+        return [(error as XcnnError).code, (error as Error).message];
+      }
+      return ['accepted'];
+    };
+    const refused = (message: string) => ['ERR_BAD_ARGUMENT', message];
+    expect(refusal(() => encodeRgbaPng([0, 0, 0, 255] as never, 1, 1))).toEqual(refused('encodeRgbaPng: rgba must be a Uint8Array or Uint8ClampedArray of pixel bytes (ImageData.data is one), not Array'));
+    expect(refusal(() => encodeRgbaPng(new Uint8Array(4), '1' as never, 1))).toEqual(refused('encodeRgbaPng: width must be a number, not string'));
+    expect(refusal(() => encodeRgbaPng(new Uint8Array(4), 1, null as never))).toEqual(refused('encodeRgbaPng: height must be a number, not null'));
+    expect(refusal(() => encodeRgbaPng(new Uint8Array(4), 1, 1, 7 as never))).toEqual(refused('encodeRgbaPng: options must be an object (alpha), not number'));
   });
 
   it('refuses a size that is not whole and positive, and pixels that do not fill it, naming the fix', () => {

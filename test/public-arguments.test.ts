@@ -92,6 +92,18 @@ import { trainingPass } from '../src/model/layer.js';
 import { createWasmBackendFromBytes } from '../src/backend/wasm/wasm-backend.js';
 import { buildSpec, randomSpecs, respelled } from '../src/testing/specs.js';
 import { datasets, images, imageSets, imageShapes, tensors } from '../src/testing/data.js';
+import { camMethod } from '../src/explain/methods/cam.js';
+import { eigenCamMethod } from '../src/explain/methods/eigen-cam.js';
+import { guidedBackpropMethod, guidedGradCamMethod } from '../src/explain/methods/guided.js';
+import { gradientTimesInputMethod, integratedGradientsMethod, saliencyMethod, smoothGradMethod } from '../src/explain/methods/input-gradients.js';
+import { kernelShapMethod, limeMethod, occlusionMethod } from '../src/explain/methods/perturbation.js';
+import { scoreCamMethod } from '../src/explain/methods/score-cam.js';
+import { METHOD_NAMES } from '../src/explain/methods/by-name.js';
+import { greyFromRgba } from '../src/explain/mnist-digit.js';
+import { modelImageFromRgba } from '../src/explain/model-image.js';
+import { placeMap } from '../src/explain/placement.js';
+import { coolwarm, jet, viridis } from '../src/render/colormap.js';
+import { convOut, poolOut } from '../src/testing/specs.js';
 import { errorOf } from './errors.js';
 
 const backend = new ReferenceBackend();
@@ -381,6 +393,88 @@ const CONSTRUCTORS_AND_THE_REST: Array<[string, () => unknown, string]> = [
   ['respelled', () => respelled({} as never), missing('respelled', 'spec', 'geometry', 'an object', 'as randomSpecs draws it')],
 ];
 
+// [function, call, message] — the explanation methods' factories and their options, and the rest of src/explain
+// a second probe found still taking 42, null or an object of another shape. A factory without settings refuses
+// any argument (it would be ignored); options refuse a field of the wrong kind and, where nothing hands them on
+// to another function, a field they do not have (a misspelt one would silently keep its default).
+const anyArguments = (factory: unknown) => factory as (...args: unknown[]) => unknown;
+const BLOCK_OPTION = "the conv block to explain is explainImages' layer option";
+const METHOD_FIELDS = 'smoothGrad, integratedGradients, occlusion, kernelShap, lime';
+const WHOLE = 'a whole number ≥ 1';
+const PIXEL_BYTES = 'a Uint8Array or Uint8ClampedArray of pixel bytes (ImageData.data is one)';
+const coalitionValue = (_: Uint8Array, count: number) => new Float64Array(count);
+const predictions = predict(network, set);
+const EXPLAIN_METHODS_AND_OPTIONS: Array<[string, () => unknown, string]> = [
+  ['eigenCamMethod', () => anyArguments(eigenCamMethod)({ layer: 'conv1' }), `eigenCamMethod: takes no arguments, not 1 (${BLOCK_OPTION})`],
+  ['scoreCamMethod', () => anyArguments(scoreCamMethod)(42), `scoreCamMethod: takes no arguments, not 1 (${BLOCK_OPTION})`],
+  ['guidedGradCamMethod', () => anyArguments(guidedGradCamMethod)({}, 'conv1'), `guidedGradCamMethod: takes no arguments, not 2 (${BLOCK_OPTION})`],
+  ['guidedBackpropMethod', () => anyArguments(guidedBackpropMethod)(null), 'guidedBackpropMethod: takes no arguments, not 1 (Guided Backprop has no settings)'],
+  ['saliencyMethod', () => anyArguments(saliencyMethod)('x'), 'saliencyMethod: takes no arguments, not 1 (Saliency has no settings)'],
+  ['gradientTimesInputMethod', () => anyArguments(gradientTimesInputMethod)({}), 'gradientTimesInputMethod: takes no arguments, not 1 (Gradient × input has no settings)'],
+  ['camMethod', () => camMethod('grad-cam', 'Grad-CAM', 'sum' as never), 'camMethod: combine must be a function (activations, gradients, n, channels, pixels, map) that writes the maps, as gradCamMap, not string'],
+  ['camMethod', () => camMethod(7 as never, 'Grad-CAM', () => undefined), 'camMethod: name must be a string, not number'],
+  ['smoothGradMethod', () => smoothGradMethod(42 as never), 'smoothGradMethod: options must be an object (any of samples, sigma, seed), not number'],
+  ['smoothGradMethod', () => smoothGradMethod({ samples: '8' } as never), 'smoothGradMethod: options.samples must be a number, not string'],
+  ['smoothGradMethod', () => smoothGradMethod({ sample: 8 } as never), 'smoothGradMethod: options.sample is not an option; the options are samples, sigma, seed'],
+  ['integratedGradientsMethod', () => integratedGradientsMethod(null as never), 'integratedGradientsMethod: options must be an object (any of steps, baseline), not null'],
+  ['integratedGradientsMethod', () => integratedGradientsMethod({ baseline: 'black' } as never), 'integratedGradientsMethod: options.baseline must be a number, not string'],
+  ['occlusionMethod', () => occlusionMethod(42 as never), 'occlusionMethod: options must be an object (any of window, stride), not number'],
+  ['occlusionMethod', () => occlusionMethod({ size: 4 } as never), 'occlusionMethod: options.size is not an option; the options are window, stride'],
+  ['kernelShapMethod', () => kernelShapMethod('fast' as never), 'kernelShapMethod: options must be an object (any of patch, samples, seed), not string'],
+  ['kernelShapMethod', () => kernelShapMethod({ seed: null } as never), 'kernelShapMethod: options.seed must be a number, not null'],
+  ['limeMethod', () => limeMethod({ patch: [4] } as never), 'limeMethod: options.patch must be a number, not Array'],
+  ['methodByName', () => methodByName(42 as never), `methodByName: name must be a method name (${METHOD_NAMES.join(', ')}), not number`],
+  ['methodByName', () => methodByName('smoothgrad', null as never), `methodByName: options must be an object (any of ${METHOD_FIELDS}), not null`],
+  ['methodByName', () => methodByName('smoothgrad', { smoothgrad: { samples: 8 } } as never), `methodByName: options.smoothgrad is not an option; the options are ${METHOD_FIELDS}`],
+  ['methodByName', () => methodByName('smoothgrad', { smoothGrad: 42 } as never), 'methodByName: options.smoothGrad must be an object, not number'],
+  ['methodByName', () => methodByName('lime', { lime: { samples: '64' } } as never), 'methodByName: options.lime.samples must be a number, not string'],
+  ['methodByName', () => methodByName('grad-cam', { occlusion: { windw: 3 } } as never), 'methodByName: options.occlusion.windw is not an option; the options are window, stride'],
+  ['kernelShap', () => kernelShap('4' as never, 8, new Random(0), coalitionValue), 'kernelShap: features must be a number, not string'],
+  ['lime', () => lime(4, 8, {} as never, coalitionValue), `lime: random must be ${RANDOM}, not Object`],
+  ['lime', () => lime(4, 8, new Random(0), coalitionValue, { kernelWidth: 0.25 } as never), missing('lime', 'options', 'lambda', 'a number', 'kernelWidth and lambda, as LIME_FIT_DEFAULTS')],
+  ['placeMap', () => placeMap('map' as never, 1, 1, 5, 5), `placeMap: map must be ${NUMBERS}, not string`],
+  ['placeMap', () => placeMap([0], 1.5, 1, 5, 5), `placeMap: h must be ${WHOLE}, not 1.5`],
+  ['placeMap', () => placeMap([0], 1, 1, null as never, 5), `placeMap: height must be ${WHOLE}, not null`],
+  ['placeMap', () => placeMap([0, 0, 0], 2, 2, 5, 5), "placeMap: map holds 3 values, but h × w = 2 × 2 = 4; give the map's own h and w"],
+  ['placeMap', () => placeMap([0], 1, 1, 5, 5, 42 as never), 'placeMap: placement must be one of stretch, receptive-field, not number'],
+  ['placeMap', () => placeMap([0], 1, 1, 5, 5, 'receptive-field', {} as never), missing('placeMap', 'field', 'stride', 'a number', 'stride, size and centre, as receptiveField gives them')],
+  ['greyFromRgba', () => greyFromRgba([0, 0, 0, 255] as never, 1, 1), `greyFromRgba: rgba must be ${PIXEL_BYTES}, not Array`],
+  ['greyFromRgba', () => greyFromRgba(new Uint8Array(4), '1' as never, 1), `greyFromRgba: width must be ${WHOLE}, not string`],
+  ['greyFromRgba', () => greyFromRgba(new Uint8Array(4), 1, 0), `greyFromRgba: height must be ${WHOLE}, not 0`],
+  ['modelImageFromRgba', () => modelImageFromRgba(new Uint8Array(4), 1, 1, {} as never, 5, 5), `modelImageFromRgba: channels must be ${WHOLE}, not Object`],
+  ['modelImageFromRgba', () => modelImageFromRgba(new Uint8Array(4), 1, undefined as never, 1, 5, 5), `modelImageFromRgba: pictureHeight must be ${WHOLE}, not undefined`],
+  ['modelImageFromRgba', () => modelImageFromRgba(new Uint8Array(4), 1, 1, 1, 5, 5, 42 as never), "modelImageFromRgba: source must be a string (the picture's name, for messages), not number"],
+  ['gradCam', () => gradCam(network, set, { indices: 'x' } as never), `gradCam: options.indices must be ${NUMBERS}, not string`],
+  ['gradCam', () => gradCam(network, set, { targetClas: 1 } as never), 'gradCam: options.targetClas is not an option; the options are indices, targetClass, batchSize, layer, runner'],
+  ['explainImages', () => explainImages(network, set, gradCamMethod, { placement: 42 } as never), 'explainImages: options.placement must be a string, not number'],
+  ['explainImages', () => explainImages(network, set, gradCamMethod, { placement: 'centre' } as never), "explainImages: placement 'centre' is not one of stretch, receptive-field"],
+  ['explainImages', () => explainImages(network, set, gradCamMethod, { random: 42 } as never), 'explainImages: options.random must be an object, not number'],
+  ['explainImages', () => explainImages(network, set, gradCamMethod, { random: {} } as never), `explainImages: options.random must be ${RANDOM}, not Object`],
+  ['explainImages', () => explainImages(network, set, gradCamMethod, { passes: 'pool' } as never), 'explainImages: options.passes must be an object, not string'],
+  ['explainImages', () => explainImages(network, set, gradCamMethod, { batchsize: 8 } as never), 'explainImages: options.batchsize is not an option; the options are indices, targetClass, batchSize, placement, layer, seed, random, passes'],
+  ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, [0], [0], { layer: 3 } as never), 'explainForTargets: options.layer must be a string, not number'],
+  ['explainForTargets', () => explainForTargets(network, set, gradCamMethod, [0], [0], { runner: {} } as never), 'explainForTargets: options.runner must be a function, not Object'],
+  ['explainClassMeans', () => explainClassMeans(network, set, 'grad-cam', { perClass: '2' } as never), 'explainClassMeans: options.perClass must be a number, not string'],
+  ['explainClassMeans', () => explainClassMeans(network, set, 'grad-cam', { perclass: 2 } as never), 'explainClassMeans: options.perclass is not an option; the options are batchSize, runner, passes, layer, seed, placement, perClass'],
+  ['confusionCellExplanations', () => confusionCellExplanations(network, set, predictions, 'grad-cam', { cells: '2' } as never), 'confusionCellExplanations: options.cells must be a number, not string'],
+  ['confusionCellExplanations', () => confusionCellExplanations(network, set, predictions, 'grad-cam', { placement: 'middle' } as never), "confusionCellExplanations: placement 'middle' is not one of stretch, receptive-field"],
+  ['heatmapFromMap', () => heatmapFromMap([0, 1], 1, 2, 5, '5' as never), `heatmapFromMap: width must be ${WHOLE}, not string`],
+  ['heatmapFromMap', () => heatmapFromMap([0, 1, 2], 1, 2, 5, 5), "heatmapFromMap: map holds 3 values, but mapHeight × mapWidth = 1 × 2 = 2; give the map's own height and width"],
+  ['explanationImage', () => explanationImage(gradCam(network, set), 'x' as never), 'explanationImage: n must be a number (the row of the explanation), not string'],
+  ['explanationImage', () => explanationImage(gradCam(network, set), 1), "explanationImage: row 1 is outside the explanation's 1 rows (0 to 0)"],
+  ['receptiveFieldCentre', () => receptiveFieldCentre('1' as never, { stride: 1, size: 1, centre: 0 }), 'receptiveFieldCentre: i must be a number (a cell of the map), not string'],
+  ['mnistDigit', () => mnistDigit({ width: 1, height: 1, pixels: new Float32Array(1) }, 42 as never), "mnistDigit: source must be a string (the picture's name, for messages), not number"],
+  ['digitFromPng', () => digitFromPng(new Uint8Array(8), null as never), "digitFromPng: source must be a string (the picture's name, for messages), not null"],
+  ['eigenCamMap', () => eigenCamMap(new Float32Array(4), '0' as never, 1, 4, new Float64Array(4)), 'eigenCamMap: n must be a number, not string'],
+  ['guidedGradients', () => guidedGradients(network, [0] as never, 1, [0] as never, new Float32Array(3)), `guidedGradients: input must be ${FLOATS}, not Array`],
+  ['scoreCamWeights', () => scoreCamWeights(network, new Float32Array(25), new Float64Array(2), 0, null as never), "scoreCamWeights: copies must be an object (a batch buffer of the input's size: network.workspace.floats(name, size)), not null"],
+  ['jet', () => jet('0.5' as never), 'jet: value must be a number (0 to 1), not string'],
+  ['viridis', () => viridis(null as never), 'viridis: value must be a number (0 to 1), not null'],
+  ['coolwarm', () => coolwarm(undefined as never), 'coolwarm: value must be a number (0 to 1), not undefined'],
+  ['convOut', () => convOut(28, '3' as never, 1, 0), 'convOut: kernel must be a number, not string'],
+  ['poolOut', () => poolOut(null as never, 2, 2), 'poolOut: size must be a number, not null'],
+];
+
 describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMENT, naming it)', () => {
   it.each(CASES)('%s', (_, call, message) => {
     const error = errorOf(call);
@@ -395,6 +489,29 @@ describe('public functions refuse an argument of the wrong kind (ERR_BAD_ARGUMEN
   it.each(CONSTRUCTORS_AND_THE_REST)('%s refuses it too (the constructors, and what the probe found)', (_, call, message) => {
     const error = errorOf(call);
     expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it.each(EXPLAIN_METHODS_AND_OPTIONS)('%s refuses it too (the methods, their options, and the rest of src/explain)', (_, call, message) => {
+    const error = errorOf(call);
+    expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_ARGUMENT', 2, message]);
+  });
+
+  it('RGBA pixels of another length than width · height · 4 are a bad image (ERR_BAD_IMAGE), not a short read', () => {
+    for (const [what, call] of [
+      ['greyFromRgba', () => greyFromRgba(new Uint8Array(12), 2, 2)],
+      ['modelImageFromRgba', () => modelImageFromRgba(new Uint8Array(20), 2, 2, 1, 5, 5)],
+    ] as const) {
+      const error = errorOf(call);
+      const length = what === 'greyFromRgba' ? 12 : 20;
+      expect([error.code, error.exitCode, error.message]).toEqual(['ERR_BAD_IMAGE', 1, `${what}: rgba holds ${length} bytes, but a 2 × 2 RGBA picture is 16; give 4 bytes a pixel, row by row`]);
+    }
+  });
+
+  it('the factories still take their own options, and a method option left undefined (methodByName)', () => {
+    expect(smoothGradMethod({ samples: 2, seed: 3 }).seed).toBe(3);
+    expect(occlusionMethod({ window: 2 }).name).toBe('occlusion');
+    expect(methodByName('kernel-shap', { kernelShap: { patch: 2, samples: 8 }, smoothGrad: undefined }).name).toBe('kernel-shap');
+    expect(eigenCamMethod().name).toBe('eigen-cam');
   });
 
   it('the async loaders refuse a path or bytes of the wrong kind the same way (loadCheckpoint, createWasmBackendFromBytes)', async () => {

@@ -132,6 +132,7 @@ describe('WasmArena', () => {
     const limit = 2 * WASM_PAGE_BYTES;
     const full = (needed: number) => ['ERR_OUT_OF_MEMORY', `the wasm backend's memory is full: ${needed} bytes needed, ${limit} available; dispose() the networks you no longer use, use a smaller batch, or create the backend with a larger maximumBytes`];
     expect(refusal(() => arena.allocFloats(limit / 4 + 1))).toEqual(full(limit + 4)); // more than the whole memory
+    expect(refusal(() => arena.allocFloats(limit / 4))).toEqual(full(base + BLOCK_HEADER + limit)); // the whole memory: its block, cut at the top, ends past it
     const bytes = limit - base; // fits the memory but not after the header and the block header
     const { blockBytes } = sizeClass(bytes);
     expect(refusal(() => arena.allocate(bytes))).toEqual(full(base + BLOCK_HEADER + blockBytes));
@@ -185,6 +186,9 @@ describe('WasmArena', () => {
     expect(arena.owns(new Float32Array(memory.buffer, 0, 4))).toBe(false); // the static data and header: below base
     expect(arena.owns(new Float32Array(memory.buffer, view.byteOffset + 32, 4))).toBe(false); // past the top
     expect(arena.owns(new Float32Array(memory.buffer, view.byteOffset, 8))).toBe(true); // a new view object over the same bytes
+    expect(arena.owns(new Float32Array(memory.buffer, arena.base, 4))).toBe(true); // the first block's header, at the base
+    memory.grow(1); // as another thread may: memory.buffer is now a new object over the same bytes
+    expect(arena.owns(new Float32Array(memory.buffer, view.byteOffset, 8))).toBe(true);
   });
 
   it('refuses to free what it did not hand out, twice, a subarray, or more bytes than the block holds', () => {
@@ -200,6 +204,106 @@ describe('WasmArena', () => {
     arena.freeBlock(view.byteOffset, 32);
     expect(refusal(() => arena.free(view))).toEqual(nothing(view.byteOffset));
     expect(arena.stats().usedBytes).toBe(0);
+  });
+
+  it('refuses to free a block header forged in bytes it does not own: below the base, unaligned, for another payload, at the top', () => {
+    const { arena, memory } = arenaOf(1000); // the static data is [0, 1000)
+    const LIVE = 0x4c495645;
+    const nothing = (address: number) => ['ERR_BAD_ARGUMENT', `wasm arena: nothing allocated starts at byte ${address} (freed already, or a subarray); free the array allocFloats returned, once`];
+    const user = arena.allocInts(32); // a caller's array of 128 bytes, which it may fill with anything
+    const p = user.byteOffset;
+    // Each forged header [class 0, LIVE, payload, next 0] passes every other check; the one named refuses it.
+    new Uint32Array(memory.buffer).set([0, LIVE, 512, 0], 496 / 4); // in the static data: its block starts below the base
+    expect(refusal(() => arena.freeBlock(512, 16))).toEqual(nothing(512));
+    user.set([0, LIVE, p + 20, 0], 1); // at p + 4, for a payload at p + 20: not 16-byte aligned
+    expect(refusal(() => arena.freeBlock(p + 20, 16))).toEqual(nothing(p + 20));
+    user.set([0, LIVE, p + 48, 0], 4); // at p + 16, saying its payload is at p + 48, not p + 32
+    expect(refusal(() => arena.freeBlock(p + 32, 16))).toEqual(nothing(p + 32));
+    const top = arena.base + arena.stats().highWaterBytes;
+    expect(top).toBe(p + 128);
+    user.set([0, LIVE, top, 0], 28); // the payload's last 16 bytes, for a payload at the top
+    expect(refusal(() => arena.freeBlock(top, 16))).toEqual(nothing(top));
+    expect(arena.stats().usedBytes).toBe(BLOCK_HEADER + 128); // nothing was freed
+  });
+
+  it('frees a block of the first class above the exact ones (288 bytes, class 16) back to zero bytes in use', () => {
+    const { arena } = arenaOf();
+    const view = arena.allocFloats(72); // 288 bytes: 18 units → m = 9, s = 1
+    expect(sizeClass(288)).toEqual({ index: 16, blockBytes: 288 });
+    expect(arena.stats().usedBytes).toBe(BLOCK_HEADER + 288);
+    arena.free(view);
+    expect(arena.stats().usedBytes).toBe(0);
+  });
+
+  it('never reads the static data below its header as a free list: a fresh block leaves its class\'s list empty', () => {
+    const { arena, memory } = arenaOf(1000);
+    new Uint32Array(memory.buffer)[3] = 4096; // bytes 12–15 of the module's static data (the kernels' math tables are not zero)
+    const first = arena.allocFloats(4);
+    const second = arena.allocFloats(4); // class 0 again: still from the top
+    expect([first.byteOffset, second.byteOffset]).toEqual([arena.base + BLOCK_HEADER, arena.base + 2 * BLOCK_HEADER + 16]);
+  });
+
+  it("reads and writes block headers in pages another handle's view has not seen yet (a worker after the memory grew)", () => {
+    const LIVE = 0x4c495645;
+    const fillFirstPage = (arena: WasmArena, base: number) => {
+      // Exact class sizes from the base (848) to the end of the first page: 848 + Σ (16 + bytes) = 65,536.
+      for (const bytes of [32_768, 16_384, 8192, 4096, 2048, 1024, 64]) arena.allocate(bytes);
+      expect(base + arena.stats().highWaterBytes).toBe(WASM_PAGE_BYTES);
+    };
+    // A fresh block: the handle grows the memory itself, and writes the block's header in the new page.
+    {
+      const { arena, memory, base } = arenaOf(0, 1, 8);
+      const other = WasmArena.attach(memory, 0, 8); // sees the first page
+      fillFirstPage(arena, base);
+      const fresh = other.allocFloats(4);
+      expect(fresh.byteOffset).toBe(WASM_PAGE_BYTES + BLOCK_HEADER);
+      expect(Array.from(new Uint32Array(memory.buffer, WASM_PAGE_BYTES, 4))).toEqual([0, LIVE, WASM_PAGE_BYTES + BLOCK_HEADER, 0]);
+      other.free(fresh);
+    }
+    // A reused block: another handle grew the memory and freed two blocks there; the next-free link is read in the new page.
+    {
+      const { arena, memory, base } = arenaOf(0, 1, 8);
+      const other = WasmArena.attach(memory, 0, 8); // sees the first page
+      fillFirstPage(arena, base);
+      const x = arena.allocFloats(4); // block at 65,536: this handle grows the memory
+      const z = arena.allocFloats(4); // block at 65,568
+      arena.free(z);
+      arena.free(x); // class 0's list: x's block, then z's
+      expect(other.allocFloats(4).byteOffset).toBe(x.byteOffset);
+      expect(other.allocFloats(4).byteOffset).toBe(z.byteOffset);
+    }
+  });
+
+  it("refuses with ERR_OUT_OF_MEMORY when the memory cannot grow (its own maximum is lower than the arena's), moving nothing", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    const arena = WasmArena.create(memory, 0, 4); // told 4 pages; the memory stops at 2
+    const error = (() => {
+      try {
+        arena.allocate(2 * WASM_PAGE_BYTES); // its block ends in page 3: needs 3 pages, asks for 3
+      } catch (caught) {
+        return caught as XcnnError;
+      }
+      throw new Error('accepted');
+    })();
+    expect([error.code, error.message]).toEqual(['ERR_OUT_OF_MEMORY', `the wasm backend could not grow its memory to ${3 * WASM_PAGE_BYTES} bytes`]);
+    expect(error.cause).toBeInstanceOf(RangeError);
+    expect([memory.buffer.byteLength, arena.stats().highWaterBytes]).toEqual([WASM_PAGE_BYTES, 0]);
+  });
+
+  it('takes the memory as grown when its grow fails because another thread grew it first', () => {
+    const real = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    // A grow that loses the race: the other thread's growth lands, then this one's call fails.
+    const racing = { get buffer() { return real.buffer; }, grow: (pages: number) => { real.grow(pages); throw new RangeError('grown meanwhile'); } };
+    const arena = WasmArena.create(racing, 0, 4);
+    const address = arena.allocate(2 * WASM_PAGE_BYTES); // needs exactly 3 pages: the other thread's growth gives 3
+    expect([address, real.buffer.byteLength]).toEqual([848 + BLOCK_HEADER, 3 * WASM_PAGE_BYTES]);
+  });
+
+  it('puts its header anywhere the static data ends, up to the end of the first page', () => {
+    const { arena, base } = arenaOf(60_000, 1, 2); // header [60,000, 60,848), base 60,848: 4,688 bytes left in the page
+    expect(base).toBe(60_848);
+    expect(arena.allocFloats(4).byteOffset).toBe(60_864);
+    expect(arena.stats()).toMatchObject({ usedBytes: 32, highWaterBytes: 32 });
   });
 
   it('refuses a length that is not a whole number ≥ 0, and a view outside its allocations', () => {

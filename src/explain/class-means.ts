@@ -12,11 +12,12 @@
  *
  * A class with no images (N_k = 0) gets an all-zero mean and a count of 0 — never NaN.
  */
-import { checkFields, checkImageSetKind, checkMethod, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
+import { checkFields, checkImageSetKind, checkMethod, checkModel, checkNumbers, checkOptionFields, checkOptions } from '../argument-checks.js';
 import { imageSize, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import { explainForTargets, type TargetedExplainOptions } from './explain-for-targets.js';
+import { explainForTargets, TARGETED_EXPLAIN_OPTION_FIELDS, type TargetedExplainOptions } from './explain-for-targets.js';
+import { checkPlacement } from './placement.js';
 import type { Explanation } from './explanation.js';
 import { methodByName } from './methods/by-name.js';
 import type { ExplanationMethod } from './methods/explain.js';
@@ -103,6 +104,8 @@ export function explainClassMeans(network: Network, set: ImageSet, method: Expla
   checkImageSetKind('explainClassMeans', 'set', set);
   checkMethod('explainClassMeans', 'method', method, true);
   checkOptions('explainClassMeans', options);
+  checkOptionFields('explainClassMeans', 'options', options, { ...TARGETED_EXPLAIN_OPTION_FIELDS, perClass: 'number' });
+  checkPlacement('explainClassMeans', options.placement);
   const chosen = typeof method === 'string' ? methodByName(method) : method;
   const classes = network.outputShape[0];
   const perClass = options.perClass ?? Infinity;

@@ -7,12 +7,13 @@
  * Cells come largest first (ties by t, then p), so the top few are the model's typical confusions.
  * Confidence is the predicted class's probability in the predictions given (those of `evaluate`).
  */
-import { checkImageSetKind, checkMethod, checkModel, checkOptions, checkPredictions } from '../argument-checks.js';
+import { checkImageSetKind, checkMethod, checkModel, checkOptionFields, checkOptions, checkPredictions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Predictions } from '../eval/predict.js';
 import type { Network } from '../model/network.js';
-import { explainForTargets, type TargetedExplainOptions } from './explain-for-targets.js';
+import { explainForTargets, TARGETED_EXPLAIN_OPTION_FIELDS, type TargetedExplainOptions } from './explain-for-targets.js';
+import { checkPlacement } from './placement.js';
 import type { Explanation } from './explanation.js';
 import { gradCamImage, type GradCamImage } from './grad-cam.js';
 import { methodByName } from './methods/by-name.js';
@@ -88,6 +89,8 @@ export function confusionCellExplanations(
   checkPredictions('confusionCellExplanations', 'predictions', predictions);
   checkMethod('confusionCellExplanations', 'method', method, true);
   checkOptions('confusionCellExplanations', options);
+  checkOptionFields('confusionCellExplanations', 'options', options, { ...TARGETED_EXPLAIN_OPTION_FIELDS, perCell: 'number', cells: 'number' });
+  checkPlacement('confusionCellExplanations', options.placement);
   if (predictions.labels.length !== set.count) {
     throw new XcnnError(`confusionCellExplanations: the predictions are of ${predictions.labels.length} images but the set has ${set.count}; predict on the same set`, { code: 'ERR_BAD_ARGUMENT' });
   }

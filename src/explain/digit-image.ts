@@ -3,7 +3,7 @@
  * browser-safe steps of mnist-digit.ts — grey, ink, crop, scale into 20 × 20, centre by mass in 28 × 28 — or,
  * for a model that does not take MNIST's 1 × 28 × 28, those of model-image.ts (channels and size only).
  */
-import { checkBytes } from '../argument-checks.js';
+import { checkBytes, checkString } from '../argument-checks.js';
 import { decodePng } from '../render/png.js';
 import { greyFromRgba, mnistDigit, type DigitImage } from './mnist-digit.js';
 import { modelImageFromRgba } from './model-image.js';
@@ -13,6 +13,7 @@ export * from './mnist-digit.js';
 /** Reads a PNG file's bytes and makes the MNIST-style digit; `source` names the file in errors. */
 export function digitFromPng(bytes: Uint8Array, source: string): DigitImage {
   checkBytes('digitFromPng', 'bytes', bytes);
+  checkString('digitFromPng', 'source', source, "a string (the picture's name, for messages)");
   const png = decodePng(bytes, source);
   return mnistDigit(greyFromRgba(png.rgba, png.width, png.height), source);
 }

@@ -10,7 +10,7 @@
  * images of a batch independently (tested in test/class-summary.test.ts) — all but the seeded ones, whose
  * draws go on from image to image and class to class within a call, from the seed.
  */
-import { checkImageSetKind, checkMethod, checkModel, checkNumbers, checkOptions } from '../argument-checks.js';
+import { checkImageSetKind, checkMethod, checkModel, checkNumbers, checkOptionFields, checkOptions } from '../argument-checks.js';
 import type { ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -19,7 +19,7 @@ import { allocateExplanation, type Explanation } from './explanation.js';
 import { gradCamSteps, type GradCamRunner } from './grad-cam.js';
 import { explainImageSteps, needsConvLayer, runRandom, type ExplanationMethod } from './methods/explain.js';
 import type { ModelPasses } from './model-passes.js';
-import type { Placement } from './placement.js';
+import { checkPlacement, type Placement } from './placement.js';
 import type { Random } from '../random.js';
 import { partOfSteps, runSteps, type Steps } from '../steps.js';
 
@@ -36,6 +36,9 @@ export interface TargetedExplainOptions {
   /** CAM methods: how a block's map is brought to the input's size (default 'stretch'; placement.ts). */
   placement?: Placement;
 }
+
+/** What each of TargetedExplainOptions holds (explainForTargets, explainClassMeans and confusionCellExplanations check them). */
+export const TARGETED_EXPLAIN_OPTION_FIELDS = { batchSize: 'number', runner: 'function', passes: 'object', layer: 'string', seed: 'number', placement: 'string' } as const;
 
 /**
  * Explains image `indices[n]` of the set for class `targets[n]`, for every n: an explanation of N rows
@@ -56,6 +59,8 @@ export function explainForTargets(
   checkNumbers('explainForTargets', 'indices', indices);
   checkNumbers('explainForTargets', 'targets', targets);
   checkOptions('explainForTargets', options);
+  checkOptionFields('explainForTargets', 'options', options, TARGETED_EXPLAIN_OPTION_FIELDS, 'passed on');
+  checkPlacement('explainForTargets', options.placement);
   return runSteps(explainForTargetsSteps(network, set, method, indices, targets, options));
 }
 

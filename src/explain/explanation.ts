@@ -6,13 +6,13 @@
  * normalised to [0, 1] (a flat map gives all zeros, never NaN; `isFlatMap` says which maps are flat). Grad-CAM (grad-cam.ts) and the methods
  * (methods/) build on it; nothing here knows a layer's name or an image size.
  */
-import { checkFields, checkNumbers, type FieldKind } from '../argument-checks.js';
+import { checkFields, checkNumber, checkNumbers, checkPositiveWhole, type FieldKind } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { checkImageSet, type ImageSet } from '../data/dataset.js';
 import { XcnnError } from '../errors.js';
 import { argmaxRow } from '../model/loss.js';
 import type { ReceptiveField } from '../model/spec.js';
-import { placeMap, type Placement } from './placement.js';
+import { checkPlacement, placeMap, type Placement } from './placement.js';
 import { resizeBilinear } from './resize.js';
 
 /**
@@ -89,6 +89,9 @@ export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: num
  */
 export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
   checkNumbers('heatmapFromMap', 'map', map);
+  for (const [name, size] of Object.entries({ mapHeight, mapWidth, height, width })) checkPositiveWhole('heatmapFromMap', name, size);
+  if (map.length !== mapHeight * mapWidth) throw new XcnnError(`heatmapFromMap: map holds ${map.length} values, but mapHeight × mapWidth = ${mapHeight} × ${mapWidth} = ${mapHeight * mapWidth}; give the map's own height and width`, { code: 'ERR_BAD_ARGUMENT' });
+  checkPlacement('heatmapFromMap', placement);
   if (isFlatMap(map)) return new Float32Array(height * width); // nothing to show: min–max would blow rounding noise up to [0, 1]
   return minMaxNormalize(placement === 'stretch' ? resizeBilinear(map, mapHeight, mapWidth, height, width) : placeMap(map, mapHeight, mapWidth, height, width, placement, field));
 }
@@ -173,6 +176,8 @@ const EXPLANATION_FIELDS: Readonly<Record<string, FieldKind>> = {
 
 export function explanationImage(result: Explanation, n: number): ExplanationImage {
   checkFields('explanationImage', 'result', result, 'count, height, width and heatmaps, as gradCam or explainImages gives it', EXPLANATION_FIELDS);
+  checkNumber('explanationImage', 'n', n, 'a number (the row of the explanation)');
+  if (!(Number.isInteger(n) && n >= 0 && n < result.count)) throw new XcnnError(`explanationImage: row ${n} is outside the explanation's ${result.count} rows (0 to ${result.count - 1})`, { code: 'ERR_BAD_ARGUMENT' });
   const { classes, mapHeight, mapWidth, height, width } = result;
   const slice = (a: Float32Array, size: number) => a.subarray(n * size, (n + 1) * size);
   return {

@@ -19,7 +19,7 @@
  * backpropagate only down to the explained layer with `Network.backwardTo`. It runs on whichever backend the network
  * was built on.
  */
-import { checkImageSetKind, checkModel, checkOptions } from '../argument-checks.js';
+import { checkImageSetKind, checkModel, checkOptionFields, checkOptions } from '../argument-checks.js';
 import type { Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
@@ -68,6 +68,7 @@ export function gradCam(network: Network, set: ImageSet, options: GradCamOptions
   checkModel('gradCam', 'network', network);
   checkImageSetKind('gradCam', 'set', set);
   checkOptions('gradCam', options);
+  checkOptionFields('gradCam', 'options', options, { indices: 'numbers', targetClass: 'number', batchSize: 'number', layer: 'string', runner: 'function' });
   return runSteps(gradCamSteps(network, set, options));
 }
 

@@ -20,7 +20,7 @@
  * Pure arithmetic on pixels, browser-safe: `xcnn explain --image` (through digit-image.ts, which decodes
  * the PNG) and the page's drawing canvas (its RGBA pixels) go through the same steps.
  */
-import { checkFields } from '../argument-checks.js';
+import { checkFields, checkRgba, checkString } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { resizeArea, resizeBilinear } from './resize.js';
 
@@ -47,6 +47,7 @@ export interface DigitImage {
 
 /** Step 1: RGBA → luminance, transparent pixels composited over white. */
 export function greyFromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): GreyImage {
+  checkRgba('greyFromRgba', rgba, width, height);
   const pixels = new Float32Array(width * height);
   for (let p = 0; p < pixels.length; p++) {
     const alpha = rgba[4 * p + 3] / 255;
@@ -59,6 +60,7 @@ export function greyFromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number
 /** Steps 2–5 on a grey picture. */
 export function mnistDigit(picture: GreyImage, source: string): DigitImage {
   checkFields('mnistDigit', 'picture', picture, 'width, height and grey pixels: greyFromRgba', { width: 'number', height: 'number', pixels: 'numbers' });
+  checkString('mnistDigit', 'source', source, "a string (the picture's name, for messages)");
   const { ink, inverted } = inkFromGrey(picture, source);
   const crop = inkBoundingBox(ink, INK_THRESHOLD * 255);
   const cropped = cropImage(ink, crop);

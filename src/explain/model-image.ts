@@ -12,11 +12,15 @@
  *
  * No inversion, cropping or centring: those are MNIST's conventions, not a general model's. Browser-safe.
  */
+import { checkPositiveWhole, checkRgba, checkString } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { resizeArea, resizeBilinear } from './resize.js';
 
 /** RGBA [pictureHeight, pictureWidth, 4] → bytes [channels, height, width]; `source` names the picture in errors. */
 export function modelImageFromRgba(rgba: Uint8Array | Uint8ClampedArray, pictureWidth: number, pictureHeight: number, channels: number, height: number, width: number, source = 'image'): Uint8Array {
+  checkRgba('modelImageFromRgba', rgba, pictureWidth, pictureHeight, ['pictureWidth', 'pictureHeight']);
+  for (const [name, size] of Object.entries({ channels, height, width })) checkPositiveWhole('modelImageFromRgba', name, size);
+  checkString('modelImageFromRgba', 'source', source, 'a string (the picture\'s name, for messages)');
   if (channels !== 1 && channels !== 3) throw new XcnnError(`${source}: a picture gives 1 (grey) or 3 (RGB) channels, but the model takes ${channels}`, { code: 'ERR_BAD_IMAGE' });
   const planes: Float32Array[] = [];
   const pixelCount = pictureWidth * pictureHeight;

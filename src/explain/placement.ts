@@ -15,7 +15,7 @@
  * placements differ by up to a few pixels: the stretch puts cell 0 at 0.77 and cell 10 at 26.2, the receptive
  * fields at 3.5 and 23.5 — an 11 × 11 map covers only the centre 20 × 20 of 28 × 28.
  */
-import { checkFields } from '../argument-checks.js';
+import { checkFields, checkNumber, checkNumbers, checkPositiveWhole, checkString } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import type { ReceptiveField } from '../model/spec.js';
 import { halfPixelTaps, resizeWithTaps, type LinearTaps } from './resize.js';
@@ -25,6 +25,7 @@ export type Placement = (typeof PLACEMENTS)[number];
 
 /** The input position (a pixel index, fractional) at the centre of map cell i's receptive field: stride·i + centre₀. */
 export function receptiveFieldCentre(i: number, field: ReceptiveField): number {
+  checkNumber('receptiveFieldCentre', 'i', i, 'a number (a cell of the map)');
   checkFields('receptiveFieldCentre', 'field', field, 'stride, size and centre: receptiveField', { stride: 'number', size: 'number', centre: 'number' });
   return field.stride * i + field.centre;
 }
@@ -43,11 +44,23 @@ export function receptiveFieldTaps(inSize: number, outSize: number, field: Recep
   return taps;
 }
 
+/** A placement option: absent (the default, stretch) or one of PLACEMENTS; `what` names the function. */
+export function checkPlacement(what: string, placement: unknown): void {
+  if (placement === undefined || (PLACEMENTS as readonly unknown[]).includes(placement)) return;
+  const shown = typeof placement === 'string' ? `'${placement}'` : typeof placement;
+  throw new XcnnError(`${what}: placement ${shown} is not one of ${PLACEMENTS.join(', ')}`, { code: 'ERR_BAD_ARGUMENT', option: 'placement' });
+}
+
 /**
  * map [h, w] → [H, W] by `placement` (see the header); `stretch` of a map already [H, W] is a copy.
  * `receptive-field` needs the explained layer's field (explained-layer.ts gives it from the network's plan).
  */
 export function placeMap(map: ArrayLike<number>, h: number, w: number, height: number, width: number, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
+  checkNumbers('placeMap', 'map', map);
+  for (const [name, size] of Object.entries({ h, w, height, width })) checkPositiveWhole('placeMap', name, size);
+  if (map.length !== h * w) throw new XcnnError(`placeMap: map holds ${map.length} values, but h × w = ${h} × ${w} = ${h * w}; give the map's own h and w`, { code: 'ERR_BAD_ARGUMENT' });
+  checkString('placeMap', 'placement', placement, `one of ${PLACEMENTS.join(', ')}`);
+  if (field !== null) checkFields('placeMap', 'field', field, 'stride, size and centre, as receptiveField gives them', { stride: 'number', size: 'number', centre: 'number' });
   if (placement === 'stretch') return resizeWithTaps(map, w, halfPixelTaps(h, height), halfPixelTaps(w, width));
   if (placement === 'receptive-field') {
     if (field === null) throw new XcnnError('placement receptive-field: the explained layer has no receptive field (a network built from a spec has one for every conv block); use the stretch placement', { code: 'ERR_BAD_ARGUMENT' });

@@ -12,6 +12,7 @@
  *   space; the ends and the centre, which are what a reader reads, are his). Not a `--colormap` choice:
  *   figures of signed methods always use it.
  */
+import { checkNumber } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
 import { mixRgb, type Rgb } from './raster.js';
 
@@ -45,6 +46,7 @@ function clamp01(value: number): number {
 }
 
 export const jet: Colormap = (value) => {
+  checkNumber('jet', 'value', value, 'a number (0 to 1)');
   const x = clamp01(value);
   return [
     Math.round(255 * interpolate(JET_SEGMENTS.red, x)),
@@ -81,6 +83,7 @@ const VIRIDIS: Rgb[] = Array.from({ length: VIRIDIS_HEX.length / 6 }, (_, k) => 
 
 /** Colour k of 256 sits at k/255; values between two colours mix them linearly. */
 export const viridis: Colormap = (value) => {
+  checkNumber('viridis', 'value', value, 'a number (0 to 1)');
   const position = clamp01(value) * (VIRIDIS.length - 1);
   const k = Math.min(Math.floor(position), VIRIDIS.length - 2);
   return mixRgb(VIRIDIS[k], VIRIDIS[k + 1], position - k);
@@ -94,6 +97,7 @@ const COOLWARM: Segments[] = [
 
 /** Diverging: 0 blue (negative), 0.5 light grey (zero), 1 red (positive). */
 export const coolwarm: Colormap = (value) => {
+  checkNumber('coolwarm', 'value', value, 'a number (0 to 1)');
   const x = clamp01(value);
   return [Math.round(255 * interpolate(COOLWARM[0], x)), Math.round(255 * interpolate(COOLWARM[1], x)), Math.round(255 * interpolate(COOLWARM[2], x))];
 };

@@ -48,15 +48,15 @@ function codeIndex(table: readonly number[], value: number): number {
   return k;
 }
 
-/** Bits out, least significant first, into a buffer that grows as needed. */
+/** Bits out, least significant first, into a buffer of `capacity` bytes (the caller's bound on what it writes). */
 class BitWriter {
-  private bytes: Uint8Array;
+  private readonly bytes: Uint8Array;
   private length = 0;
   private buffer = 0; // pending bits, fewer than 8 between calls
   private count = 0;
 
   constructor(capacity: number) {
-    this.bytes = new Uint8Array(Math.max(64, capacity));
+    this.bytes = new Uint8Array(capacity);
   }
 
   /** Appends the `count` (≤ 16) low bits of `value`. */
@@ -71,11 +71,6 @@ class BitWriter {
   }
 
   pushByte(byte: number): void {
-    if (this.length === this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
-      grown.set(this.bytes);
-      this.bytes = grown;
-    }
     this.bytes[this.length++] = byte;
   }
 
@@ -96,19 +91,29 @@ function writeLiteral(out: BitWriter, symbol: number): void {
 function writeMatch(out: BitWriter, length: number, distance: number): void {
   const l = codeIndex(LENGTH_BASE, length);
   writeLiteral(out, 257 + l);
-  if (LENGTH_EXTRA[l] > 0) out.write(length - LENGTH_BASE[l], LENGTH_EXTRA[l]);
+  out.write(length - LENGTH_BASE[l], LENGTH_EXTRA[l]); // no extra bits: 0 bits of 0, nothing written
   const d = codeIndex(DISTANCE_BASE, distance);
   out.write(FIXED_DISTANCES[d], 5);
-  if (DISTANCE_EXTRA[d] > 0) out.write(distance - DISTANCE_BASE[d], DISTANCE_EXTRA[d]);
+  out.write(distance - DISTANCE_BASE[d], DISTANCE_EXTRA[d]);
 }
 
 function hash3(data: Uint8Array, p: number): number {
   return (((data[p] << 16) | (data[p + 1] << 8) | data[p + 2]) * 2654435761) >>> (32 - HASH_BITS);
 }
 
+/**
+ * The most bytes deflateFixed writes for n bytes: the 3 header bits, 9 bits a byte and the 7-bit end of block.
+ * 9 bits is the longest literal code, and a match never costs more than its bytes would as literals: 3 bytes
+ * take at most 7 + 5 + 13 = 25 bits (code 257, a distance code and its extra bits), longer ones at most
+ * 8 + 5 + 5 + 13 = 31 bits (codes 280–284 carry up to 5 extra bits) for 4 or more bytes.
+ */
+function deflateFixedBound(n: number): number {
+  return Math.ceil((3 + 9 * n + 7) / 8);
+}
+
 /** Raw DEFLATE data (RFC 1951) of `data`: one final block with the fixed Huffman codes. */
 export function deflateFixed(data: Uint8Array): Uint8Array {
-  const out = new BitWriter(data.length + (data.length >> 2) + 16);
+  const out = new BitWriter(deflateFixedBound(data.length));
   out.write(1, 1); // BFINAL
   out.write(1, 2); // BTYPE 01: fixed Huffman codes
   const head = new Int32Array(1 << HASH_BITS).fill(-1); // the latest position with each hash
@@ -125,6 +130,9 @@ export function deflateFixed(data: Uint8Array): Uint8Array {
     if (p + MIN_MATCH <= data.length) {
       const limit = Math.min(MAX_MATCH, data.length - p);
       let candidate = head[hash3(data, p)];
+      // `previous` is indexed mod WINDOW, so a slot is reused by the position WINDOW after its owner; that
+      // position is inserted only after every search within WINDOW of the owner, so the window check ends a
+      // chain before it could follow a reused slot.
       for (let chain = 0; candidate >= 0 && p - candidate <= WINDOW && chain < MAX_CHAIN; chain++) {
         let length = 0;
         while (length < limit && data[candidate + length] === data[p + length]) length++;
@@ -133,9 +141,7 @@ export function deflateFixed(data: Uint8Array): Uint8Array {
           bestDistance = p - candidate;
           if (length === limit) break;
         }
-        const next = previous[candidate & (WINDOW - 1)];
-        if (next >= candidate) break; // the slot was reused by a newer position: the chain ends
-        candidate = next;
+        candidate = previous[candidate & (WINDOW - 1)];
       }
     }
     if (bestLength >= MIN_MATCH) {

@@ -10,7 +10,7 @@
  * fc1, …, and `flatten` for the first flatten), and the canonical text (arguments at their defaults left out).
  */
 import fc from 'fast-check';
-import { checkFields, checkGeometryFields, checkList, checkOptions } from '../argument-checks.js';
+import { checkFields, checkGeometryFields, checkList, checkNumber, checkOptions } from '../argument-checks.js';
 import type { LayerKind, NetworkGeometry } from '../model/spec.js';
 
 export interface ExpectedLayer {
@@ -58,9 +58,15 @@ interface Draw {
 }
 
 /** PyTorch's nn.Conv2d output size along one axis. */
-export const convOut = (size: number, kernel: number, stride: number, padding: number) => Math.floor((size + 2 * padding - kernel) / stride) + 1;
+export function convOut(size: number, kernel: number, stride: number, padding: number): number {
+  for (const [name, value] of Object.entries({ size, kernel, stride, padding })) checkNumber('convOut', name, value);
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
 /** PyTorch's nn.MaxPool2d / nn.AvgPool2d output size (no padding, floor mode). */
-export const poolOut = (size: number, kernel: number, stride: number) => Math.floor((size - kernel) / stride) + 1;
+export function poolOut(size: number, kernel: number, stride: number): number {
+  for (const [name, value] of Object.entries({ size, kernel, stride })) checkNumber('poolOut', name, value);
+  return Math.floor((size - kernel) / stride) + 1;
+}
 
 export function randomSpecs(options: SpecOptions = {}): fc.Arbitrary<RandomSpec> {
   checkOptions('randomSpecs', options);

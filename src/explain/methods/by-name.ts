@@ -1,6 +1,7 @@
 /**
  * The explanation methods by the names `xcnn explain --method` takes, each made with its options.
  */
+import { checkOptionFields, checkString } from '../../argument-checks.js';
 import { optionError } from '../../errors.js';
 import { camMethod, gradCamMap, gradCamPlusPlusMap, hiResCamMap, layerCamMap, xGradCamMap } from './cam.js';
 import { eigenCamMethod } from './eigen-cam.js';
@@ -8,13 +9,23 @@ import type { ExplanationMethod } from './explain.js';
 import { guidedBackpropMethod, guidedGradCamMethod } from './guided.js';
 import {
   gradientTimesInputMethod,
+  INTEGRATED_GRADIENTS_OPTION_FIELDS,
   integratedGradientsMethod,
   saliencyMethod,
+  SMOOTHGRAD_OPTION_FIELDS,
   smoothGradMethod,
   type IntegratedGradientsOptions,
   type SmoothGradOptions,
 } from './input-gradients.js';
-import { kernelShapMethod, limeMethod, occlusionMethod, type OcclusionOptions, type PatchSamplingOptions } from './perturbation.js';
+import {
+  kernelShapMethod,
+  limeMethod,
+  OCCLUSION_OPTION_FIELDS,
+  occlusionMethod,
+  PATCH_SAMPLING_OPTION_FIELDS,
+  type OcclusionOptions,
+  type PatchSamplingOptions,
+} from './perturbation.js';
 import { scoreCamMethod } from './score-cam.js';
 
 export const METHOD_NAMES = [
@@ -65,8 +76,23 @@ export function isMethodName(name: string): name is MethodName {
   return (METHOD_NAMES as readonly string[]).includes(name);
 }
 
-/** The method called `name`; an unknown name is a usage error listing the names. */
+/** Each method's options in MethodOptions, and the fields each holds. */
+const METHOD_OPTION_FIELDS = {
+  smoothGrad: SMOOTHGRAD_OPTION_FIELDS,
+  integratedGradients: INTEGRATED_GRADIENTS_OPTION_FIELDS,
+  occlusion: OCCLUSION_OPTION_FIELDS,
+  kernelShap: PATCH_SAMPLING_OPTION_FIELDS,
+  lime: PATCH_SAMPLING_OPTION_FIELDS,
+} as const;
+
+/**
+ * The method called `name`; an unknown name is a usage error listing the names. Every method's options are
+ * checked, the chosen one's or not: a misspelt or mistyped setting is refused, not left to its default.
+ */
 export function methodByName(name: string, options: MethodOptions = {}): ExplanationMethod {
+  checkString('methodByName', 'name', name, `a method name (${METHOD_NAMES.join(', ')})`);
+  checkOptionFields('methodByName', 'options', options, { smoothGrad: 'object', integratedGradients: 'object', occlusion: 'object', kernelShap: 'object', lime: 'object' });
+  for (const [method, fields] of Object.entries(METHOD_OPTION_FIELDS)) checkOptionFields('methodByName', `options.${method}`, options[method as keyof MethodOptions], fields);
   if (!isMethodName(name)) throw optionError('method', `method: '${name}' is not one of ${METHOD_NAMES.join(', ')}`);
   switch (name) {
     case 'grad-cam':

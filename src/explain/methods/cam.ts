@@ -35,6 +35,7 @@
  * global average pooling and a linear layer (the paper's theorem) — not in the paper's MNIST network, whose
  * relu2 is flattened into fc1.
  */
+import { checkFunction, checkString } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
@@ -139,6 +140,9 @@ export function camMapShape(network: Network, layer?: string): [number, number] 
  * share of the batch: the same maps, bit for bit.
  */
 export function camMethod(name: string, title: string, combine: CamCombine): ExplanationMethod {
+  checkString('camMethod', 'name', name);
+  checkString('camMethod', 'title', title);
+  checkFunction('camMethod', 'combine', combine, 'a function (activations, gradients, n, channels, pixels, map) that writes the maps, as gradCamMap');
   const rule: CamRule = { name, combine, gradients: true };
   return {
     name,

@@ -23,7 +23,7 @@
  * non-negative v₁ unless XᵀX = 0), until the direction moves by less than 1e-12 (largest component change
  * of the unit vector) or after 1,000 steps.
  */
-import { checkNumbers } from '../../argument-checks.js';
+import { checkNoArguments, checkNumber, checkNumbers } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { networkPasses, type CamRule } from '../model-passes.js';
@@ -62,6 +62,7 @@ export function leadingEigenvector(gram: Float64Array, size: number): Float64Arr
 export function eigenCamMap(activations: Floats, n: number, channels: number, pixels: number, map: Float64Array): void {
   checkNumbers('eigenCamMap', 'activations', activations);
   checkNumbers('eigenCamMap', 'map', map);
+  for (const [name, value] of Object.entries({ n, channels, pixels })) checkNumber('eigenCamMap', name, value);
   const base = n * channels * pixels;
   // XᵀX [K, K]: (XᵀX)_kl = Σ_p A_kp A_lp.
   const gram = new Float64Array(channels * channels);
@@ -103,6 +104,7 @@ export const EIGEN_CAM_RULE: CamRule = {
 
 /** Eigen-CAM as an explanation method: one forward pass a batch, no backward; on a thread pool with `passes`. */
 export function eigenCamMethod(): ExplanationMethod {
+  checkNoArguments('eigenCamMethod', arguments.length, "the conv block to explain is explainImages' layer option");
   return {
     name: 'eigen-cam',
     title: 'Eigen-CAM',

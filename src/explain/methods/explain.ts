@@ -19,7 +19,7 @@
  * Grad-CAM itself keeps its own driver (`gradCam` in grad-cam.ts), which also reports the channel
  * weights and runs on the thread pool; `grad-cam` here is the same map, on this thread.
  */
-import { checkImageSetKind, checkMethod, checkModel, checkOptions } from '../../argument-checks.js';
+import { checkImageSetKind, checkMethod, checkModel, checkOptionFields, checkOptions, checkRandom } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { BatchLoader, range } from '../../data/batch.js';
 import type { ImageSet } from '../../data/dataset.js';
@@ -31,7 +31,7 @@ import { runSteps, type Steps } from '../../steps.js';
 import { explainedLayer } from '../explained-layer.js';
 import { allocateExplanation, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../explanation.js';
 import type { ModelPasses } from '../model-passes.js';
-import type { Placement } from '../placement.js';
+import { checkPlacement, type Placement } from '../placement.js';
 
 /** The rows a batch function writes for its `size` images. */
 export interface ExplanationRows {
@@ -108,6 +108,10 @@ export function explainImages(network: Network, set: ImageSet, method: Explanati
   checkImageSetKind('explainImages', 'set', set);
   checkMethod('explainImages', 'method', method);
   checkOptions('explainImages', options);
+  const fields = { indices: 'numbers', targetClass: 'number', batchSize: 'number', placement: 'string', layer: 'string', seed: 'number', random: 'object', passes: 'object' } as const;
+  checkOptionFields('explainImages', 'options', options, fields);
+  checkPlacement('explainImages', options.placement);
+  if (options.random !== undefined) checkRandom('explainImages', 'options.random', options.random);
   return runSteps(explainImageSteps(network, set, method, options));
 }
 

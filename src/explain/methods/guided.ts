@@ -21,7 +21,7 @@
  * Grad-CAM, then a guided one down to the input; on a thread pool (`passes`) from two, the pool's CAM pass and
  * its guided one, each split over the threads — the same numbers.
  */
-import { checkModel } from '../../argument-checks.js';
+import { checkFloats, checkModel, checkNoArguments, checkNumber, checkNumbers } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
@@ -39,6 +39,10 @@ export type GuidedGradients = InputGradients;
 /** Forward `input` [size, C, H, W], dLogits = one-hot rows of the targets, guided backward to the input. */
 export function guidedGradients(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats): GuidedGradients {
   checkModel('guidedGradients', 'network', network);
+  checkFloats('guidedGradients', 'input', input);
+  checkNumber('guidedGradients', 'size', size);
+  checkNumbers('guidedGradients', 'targets', targets);
+  checkFloats('guidedGradients', 'dLogits', dLogits);
   return inputGradients(network, input, size, targets, dLogits, 'guided');
 }
 
@@ -54,6 +58,7 @@ function channelSum(gradients: Floats, size: number, channels: number, pixels: n
 }
 
 export function guidedBackpropMethod(): ExplanationMethod {
+  checkNoArguments('guidedBackpropMethod', arguments.length, 'Guided Backprop has no settings');
   return {
     name: 'guided-backprop',
     signed: true,
@@ -72,6 +77,7 @@ export function guidedBackpropMethod(): ExplanationMethod {
 }
 
 export function guidedGradCamMethod(): ExplanationMethod {
+  checkNoArguments('guidedGradCamMethod', arguments.length, "the conv block to explain is explainImages' layer option");
   return {
     name: 'guided-grad-cam',
     signed: true,

@@ -25,6 +25,7 @@
  * Completeness (the paper's axiom, exact in the limit m → ∞): Σ_cij IG_cij = y_c(x) − y_c(x′); the
  * result reports each image's gap |Σ IG − (y_c(x) − y_c(x′))|, which shrinks as m grows.
  */
+import { checkNoArguments, checkOptionFields } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { XcnnError } from '../../errors.js';
 import { product } from '../../model/layer.js';
@@ -62,6 +63,7 @@ function addAbsoluteMax(gradients: Floats, size: number, channels: number, pixel
 }
 
 export function saliencyMethod(): ExplanationMethod {
+  checkNoArguments('saliencyMethod', arguments.length, 'Saliency has no settings');
   return {
     name: 'saliency',
     title: 'Saliency',
@@ -81,6 +83,7 @@ export function saliencyMethod(): ExplanationMethod {
 }
 
 export function gradientTimesInputMethod(): ExplanationMethod {
+  checkNoArguments('gradientTimesInputMethod', arguments.length, 'Gradient × input has no settings');
   return {
     name: 'gradient-x-input',
     signed: true,
@@ -112,6 +115,8 @@ export interface SmoothGradOptions {
 }
 
 export const SMOOTHGRAD_DEFAULTS: SmoothGradOptions = { samples: 50, sigma: 0.15, seed: 1 };
+/** SmoothGrad's options and what each holds (smoothGradMethod and methodByName check them). */
+export const SMOOTHGRAD_OPTION_FIELDS = { samples: 'number', sigma: 'number', seed: 'number' } as const;
 
 /**
  * SmoothGrad. The noise comes from the run's generator (explain.ts): one stream for a call, continued
@@ -119,6 +124,7 @@ export const SMOOTHGRAD_DEFAULTS: SmoothGradOptions = { samples: 50, sigma: 0.15
  * seed give the same maps on every call.
  */
 export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): ExplanationMethod {
+  checkOptionFields('smoothGradMethod', 'options', options, SMOOTHGRAD_OPTION_FIELDS);
   const { samples, sigma, seed } = { ...SMOOTHGRAD_DEFAULTS, ...options };
   if (!(Number.isInteger(samples) && samples >= 1)) throw new XcnnError(`SmoothGrad: samples must be a whole number ≥ 1, not ${samples}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!(sigma >= 0 && Number.isFinite(sigma))) throw new XcnnError(`SmoothGrad: sigma must be a number ≥ 0, not ${sigma}`, { code: 'ERR_BAD_ARGUMENT' });
@@ -153,8 +159,11 @@ export interface IntegratedGradientsOptions {
 }
 
 export const INTEGRATED_GRADIENTS_DEFAULTS: IntegratedGradientsOptions = { steps: 64, baseline: 0 };
+/** Integrated Gradients' options and what each holds. */
+export const INTEGRATED_GRADIENTS_OPTION_FIELDS = { steps: 'number', baseline: 'number' } as const;
 
 export function integratedGradientsMethod(options: Partial<IntegratedGradientsOptions> = {}): ExplanationMethod {
+  checkOptionFields('integratedGradientsMethod', 'options', options, INTEGRATED_GRADIENTS_OPTION_FIELDS);
   const { steps, baseline } = { ...INTEGRATED_GRADIENTS_DEFAULTS, ...options };
   if (!(Number.isInteger(steps) && steps >= 1)) throw new XcnnError(`Integrated Gradients: steps must be a whole number ≥ 1, not ${steps}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!Number.isFinite(baseline)) throw new XcnnError(`Integrated Gradients: the baseline must be a number, not ${baseline}`, { code: 'ERR_BAD_ARGUMENT' });

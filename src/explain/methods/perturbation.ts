@@ -40,7 +40,7 @@
  * The seeded methods draw from the run's `Random` (explain.ts): one stream a call, continued across its
  * batches and images, started afresh from the seed by every call.
  */
-import { checkFunction } from '../../argument-checks.js';
+import { checkFields, checkFunction, checkNumber, checkOptionFields, checkRandom } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { XcnnError } from '../../errors.js';
 import { product } from '../../model/layer.js';
@@ -80,6 +80,8 @@ export interface OcclusionOptions {
 }
 
 export const OCCLUSION_DEFAULTS: OcclusionOptions = { window: 4, stride: 2 };
+/** Occlusion's options and what each holds (occlusionMethod and methodByName check them). */
+export const OCCLUSION_OPTION_FIELDS = { window: 'number', stride: 'number' } as const;
 
 /** The window positions 0, s, 2s, … ≤ size − w along one axis. */
 function windowStarts(size: number, window: number, stride: number): number[] {
@@ -89,6 +91,7 @@ function windowStarts(size: number, window: number, stride: number): number[] {
 }
 
 export function occlusionMethod(options: Partial<OcclusionOptions> = {}): ExplanationMethod {
+  checkOptionFields('occlusionMethod', 'options', options, OCCLUSION_OPTION_FIELDS);
   const { window, stride } = { ...OCCLUSION_DEFAULTS, ...options };
   if (!(Number.isInteger(window) && window >= 1)) throw new XcnnError(`Occlusion: the window must be a whole number ≥ 1, not ${window}`, { code: 'ERR_BAD_ARGUMENT' });
   if (!(Number.isInteger(stride) && stride >= 1)) throw new XcnnError(`Occlusion: the stride must be a whole number ≥ 1, not ${stride}`, { code: 'ERR_BAD_ARGUMENT' });
@@ -179,6 +182,9 @@ export interface KernelShapFit {
 
 /** KernelSHAP's φ over M features from `samples` sampled coalitions (rounded up to pairs); see the header. */
 export function kernelShap(features: number, samples: number, random: Random, value: CoalitionValue): KernelShapFit {
+  checkNumber('kernelShap', 'features', features);
+  checkNumber('kernelShap', 'samples', samples);
+  checkRandom('kernelShap', 'random', random);
   checkFunction('kernelShap', 'value', value, 'a function from a coalition to its value');
   const m = features;
   const pairs = m < 2 ? 0 : Math.ceil(samples / 2);
@@ -241,7 +247,11 @@ export function limeCoalitions(features: number, samples: number, random: Random
 
 /** LIME's ridge coefficients β [M] and intercept over M features from `samples` coalitions; see the header. */
 export function lime(features: number, samples: number, random: Random, value: CoalitionValue, options: LimeOptions = LIME_FIT_DEFAULTS): { beta: Float64Array; intercept: number } {
+  checkNumber('lime', 'features', features);
+  checkNumber('lime', 'samples', samples);
+  checkRandom('lime', 'random', random);
   checkFunction('lime', 'value', value, 'a function from a coalition to its value');
+  checkFields('lime', 'options', options, 'kernelWidth and lambda, as LIME_FIT_DEFAULTS', { kernelWidth: 'number', lambda: 'number' });
   const z = limeCoalitions(features, samples, random);
   return limeFit(z, value(z, samples), features, samples, options);
 }
@@ -262,6 +272,8 @@ export interface PatchSamplingOptions {
 
 export const KERNEL_SHAP_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
 export const LIME_DEFAULTS: PatchSamplingOptions = { patch: 4, samples: 1024, seed: 1 };
+/** KernelSHAP's and LIME's options and what each holds. */
+export const PATCH_SAMPLING_OPTION_FIELDS = { patch: 'number', samples: 'number', seed: 'number' } as const;
 
 /**
  * Fits the patch values [M] of a batch's images from their coalition values (one an image, in order), drawing from
@@ -309,6 +321,7 @@ function patchMethod(name: string, title: string, settings: PatchSamplingOptions
 }
 
 export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
+  checkOptionFields('kernelShapMethod', 'options', options, PATCH_SAMPLING_OPTION_FIELDS);
   return patchMethod('kernel-shap', 'KernelSHAP', { ...KERNEL_SHAP_DEFAULTS, ...options }, (m, samples, random, values) =>
     values.map((value) => {
       const { phi, empty } = kernelShap(m, samples, random, value);
@@ -321,6 +334,7 @@ export function kernelShapMethod(options: Partial<PatchSamplingOptions> = {}): E
 const LIME_GROUP_BYTES = 1 << 22;
 
 export function limeMethod(options: Partial<PatchSamplingOptions> = {}): ExplanationMethod {
+  checkOptionFields('limeMethod', 'options', options, PATCH_SAMPLING_OPTION_FIELDS);
   return patchMethod('lime', 'LIME', { ...LIME_DEFAULTS, ...options }, (m, samples, random, values, passes) => {
     // A group of images' coalitions first, from the one stream in image order (as lime() draws them image by image:
     // scoring draws nothing), then their scores, then the fits, which a thread pool shares out image by image.

@@ -18,7 +18,7 @@
  * Cost: K + 1 forward passes an image (K = 64 masked copies and the baseline), run as one batch through the
  * network's backend; on a thread pool, each thread makes and forwards its share of them (masked-logits.ts).
  */
-import { checkModel } from '../../argument-checks.js';
+import { checkFields, checkFloats, checkModel, checkNoArguments, checkNumber, checkNumbers, checkString } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import { product, type BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
@@ -48,6 +48,11 @@ export function softmaxProbability(logits: Floats, b: number, classes: number, c
  */
 export function scoreCamWeights(network: Network, image: Floats, activations: Float64Array, target: number, copies: BatchBuffer<Floats>, layer?: string, passes?: ModelPasses): Float64Array {
   checkModel('scoreCamWeights', 'network', network);
+  checkFloats('scoreCamWeights', 'image', image);
+  checkNumbers('scoreCamWeights', 'activations', activations);
+  checkNumber('scoreCamWeights', 'target', target);
+  checkFields('scoreCamWeights', 'copies', copies, "a batch buffer of the input's size: network.workspace.floats(name, size)", { forBatch: 'function' });
+  if (layer !== undefined) checkString('scoreCamWeights', 'layer', layer, 'a string (a conv block, or left out for the last)');
   const explained = explainedLayer(network, layer);
   const [maskCount, mapHeight, mapWidth] = explained.shape;
   const classes = network.outputShape[0];
@@ -65,6 +70,7 @@ export function scoreCamWeights(network: Network, image: Floats, activations: Fl
 
 /** Score-CAM as an explanation method: a clean forward pass a batch, then K + 1 masked passes an image. */
 export function scoreCamMethod(): ExplanationMethod {
+  checkNoArguments('scoreCamMethod', arguments.length, "the conv block to explain is explainImages' layer option");
   return {
     name: 'score-cam',
     title: 'Score-CAM',
