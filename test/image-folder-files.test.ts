@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
 import { MAX_PICTURE_FILE_BYTES } from '../src/data/picture-files.js';
 import { TEST_SPLIT_SEED } from '../src/data/image-folder.js';
-import { stratifiedHoldOut } from '../src/data/split.js';
+import { splitValidation, stratifiedHoldOut } from '../src/data/split.js';
 import { greyPng, pngOf, solidRgba, tempFolder, writeTree } from './fixtures/picture-files.js';
 
 const folder = (files: Record<string, Uint8Array | string>) => writeTree(tempFolder('xcnn-files-'), files);
@@ -335,5 +335,87 @@ describe('labels of many classes', () => {
     const { dataset: fewer } = loadImageFolder(folder(files), { threads: 1 });
     expect(fewer.test.labels).toBeInstanceOf(Uint8Array);
     expect(Array.from(fewer.test.labels)).toEqual([255]);
+  });
+});
+
+describe('the input the images become, when the options give only part of it', () => {
+  // A stroke on paper (what --preprocess mnist takes) and a first image that is RGB, 3 wide and 2 high.
+  const stroke = () => {
+    const rgba = solidRgba(8, 8, [255, 255, 255, 255]);
+    for (let y = 2; y < 6; y++) rgba.set([0, 0, 0, 255], 4 * (y * 8 + 4));
+    return pngOf(rgba, 8, 8, 2);
+  };
+
+  it('takes the first image\'s channels when only the size is given, and its size when only the channels are', () => {
+    const dir = folder({ 'a/1.png': pngOf(solidRgba(3, 2, [10, 20, 30, 255]), 3, 2, 2), 'a/2.png': greyPng(5, 4, 4), 'b/1.png': greyPng(6, 4, 4), 'b/2.png': greyPng(7, 4, 4) });
+    const sized = loadImageFolder(dir, { size: { height: 5, width: 6 }, testSplit: 0.5, threads: 1 });
+    expect(sized.summary.conversion).toEqual({ channels: 3, height: 5, width: 6, preprocess: 'none' });
+    expect(sized.dataset.train.images.length).toBe(2 * 3 * 5 * 6);
+    const grey = loadImageFolder(dir, { channels: 1, testSplit: 0.5, threads: 1 });
+    expect(grey.summary.conversion).toEqual({ channels: 1, height: 2, width: 3, preprocess: 'none' });
+    expect(grey.dataset.test.images.length).toBe(2 * 6);
+  });
+
+  it('--preprocess mnist alone, or with --channels 1 alone, or with --size 28 alone, makes 1×28×28', () => {
+    const dir = folder({ 'a/1.png': stroke(), 'a/2.png': stroke(), 'b/1.png': stroke(), 'b/2.png': stroke() });
+    const mnist = { channels: 1, height: 28, width: 28, preprocess: 'mnist' };
+    for (const options of [{}, { channels: 1 as const }, { size: { height: 28, width: 28 } }]) {
+      expect(loadImageFolder(dir, { preprocess: 'mnist', testSplit: 0.5, threads: 1, ...options }).summary.conversion).toEqual(mnist);
+    }
+  });
+});
+
+describe('what the summary counts after decoding', () => {
+  it('refuses a class whose every training image was unreadable when it is the first class too', () => {
+    const dir = folder({ 'a/1.png': 'broken', 'a/2.png': 'broken', 'b/1.png': greyPng(1), 'b/2.png': greyPng(1) });
+    expect(errorOf(() => loadImageFolder(dir, { testSplit: 0.5, skipBad: true, threads: 1 }))).toMatchObject({
+      message: `${dir}: every training image of class a was unreadable (--skip-bad left them out); a class needs at least one`,
+      code: 'ERR_BAD_DATA',
+    });
+  });
+
+  it('counts the sizes and conversions of the decoded images only, not of a skipped file', () => {
+    // 3 decoded images of 4 × 4 (one of them RGB, made grey), and a file that is no picture: sizes 4×4: 3, nothing else.
+    const dir = folder({ 'train/a/1.png': greyPng(1), 'train/b/1.png': pngOf(solidRgba(4, 4, [9, 9, 9, 255]), 4, 4, 2), 'test/a/1.png': greyPng(3), 'test/b/1.png': 'broken' });
+    const { summary } = loadImageFolder(dir, { skipBad: true, threads: 1 });
+    expect(Object.fromEntries(summary.sizes)).toEqual({ '4×4': 3 });
+    expect(summary.converted).toEqual({ resized: 0, toGrey: 1, toColour: 0, alpha: 0 });
+    expect(summary.skipped).toEqual([{ file: join(dir, 'test', 'b', '1.png'), reason: 'not a PNG or JPEG file (it starts with neither signature)' }]);
+  });
+
+  it('holds out the validation split as splitValidation does, with the seed given, else seed 1', () => {
+    // Ten images a class, each its own level: the split is told by the levels.
+    const files: Record<string, Uint8Array> = {};
+    for (let n = 0; n < 10; n++) {
+      files[`train/a/${n}.png`] = greyPng(n);
+      files[`train/b/${n}.png`] = greyPng(100 + n);
+    }
+    const dir = folder({ ...files, 'test/a/1.png': greyPng(50), 'test/b/1.png': greyPng(150) });
+    const { train } = loadImageFolder(dir, { threads: 1 }).dataset;
+    for (const seed of [undefined, 1, 7]) {
+      const { dataset, summary } = loadImageFolder(dir, { validationSplit: 0.3, threads: 1, ...(seed === undefined ? {} : { seed }) });
+      const expected = splitValidation({ ...train, images: train.images.slice(), labels: train.labels.slice() }, 0.3, seed ?? 1);
+      expect(levels(dataset.validation!)).toEqual(levels(expected.validation));
+      expect(levels(dataset.train)).toEqual(levels(expected.train));
+      expect(summary.validationCounts).toEqual([3, 3]); // round(0.3 · 10) of each class
+      expect(summary.trainCounts).toEqual([7, 7]);
+    }
+    const seven = loadImageFolder(dir, { validationSplit: 0.3, seed: 7, threads: 1 }).dataset.validation!;
+    const one = loadImageFolder(dir, { validationSplit: 0.3, seed: 1, threads: 1 }).dataset.validation!;
+    expect(levels(seven)).not.toEqual(levels(one));
+  });
+});
+
+describe('the arguments of the library calls', () => {
+  it('refuses a folder that is not a string, and options or a conversion that are not objects, in one line each', () => {
+    expect(errorOf(() => loadImageFolder(7 as unknown as string))).toMatchObject({ message: 'loadImageFolder: dir must be a string (a folder path), not number', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => loadImageFolder('x', 'fast' as unknown as object))).toMatchObject({ message: 'loadImageFolder: options must be an object (its options), not string', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => loadImageFolderTest(null as unknown as string, { channels: 1, height: 4, width: 4, preprocess: 'none' }))).toMatchObject({ message: 'loadImageFolderTest: dir must be a string (a folder path), not null', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => loadImageFolderTest('x', { channels: 1, height: 4 } as never))).toMatchObject({
+      message: "loadImageFolderTest: conversion.width must be a number (conversion: the model's input size and channels), not undefined",
+      code: 'ERR_BAD_ARGUMENT',
+    });
+    expect(errorOf(() => loadImageFolderTest('x', { channels: 1, height: 4, width: 4, preprocess: 'none' }, [] as never))).toMatchObject({ message: 'loadImageFolderTest: options must be an object (its options), not Array', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => isImageFolder(undefined as unknown as string))).toMatchObject({ message: 'isImageFolder: dir must be a string (a folder path), not undefined', code: 'ERR_BAD_ARGUMENT' });
   });
 });
