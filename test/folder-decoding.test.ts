@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { BAD, createJob, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, JobSlot } from '../src/data/folder-decoding.js';
+import { availableParallelism } from 'node:os';
+import { BAD, createJob, decodeFiles, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, JobSlot } from '../src/data/folder-decoding.js';
 import { loadImageFolder, loadImageFolderTest } from '../src/data/image-folder-files.js';
 import { greyPng, pngOf, tempFolder, writeTree } from './fixtures/picture-files.js';
 
@@ -90,6 +91,62 @@ describe('a thread\'s share of the files (the order every thread keeps)', () => 
     expect(share.problems.map(([k]) => k)).toEqual([3, 20, 39]);
     expect(flags(job)).toEqual(Array.from({ length: 40 }, (_, k) => ([3, 20, 39].includes(k) ? BAD : DECODED)));
     expect(calls).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
+  });
+
+  it('claims nothing once another thread has stopped on an unexpected error', () => {
+    const job = createJob(folder([]), conversion, false, 0);
+    job.control[JobSlot.FATAL] = 1;
+    expect(decodeShare(job, () => {})).toEqual({ finished: 0, problems: [] });
+    expect(flags(job)).toEqual(Array.from({ length: 40 }, () => 0));
+  });
+
+  it('stops every thread on an error that is no bad file\'s, and throws it', () => {
+    // A conversion whose preprocess cannot be read: an error of the program, not of a file.
+    const broken = { channels: 1 as const, height: 2, width: 2, get preprocess(): 'none' { throw new Error('boom'); } };
+    const job = createJob(folder([]), broken, true, 0);
+    expect(() => decodeShare(job, () => {})).toThrow(/^boom$/);
+    expect(job.control[JobSlot.FATAL]).toBe(1);
+    expect(job.control[JobSlot.DONE]).toBe(0);
+    expect(flags(job)[0]).toBe(0);
+    expect(() => decodeFiles(folder([]), broken, { skipBad: true, threads: 1 }, () => new Error('no bad file here'))).toThrow(/^boom$/);
+  });
+});
+
+describe('decodeFiles on one thread: progress and the first bad file', () => {
+  const conversion = { channels: 1 as const, height: 1, width: 1, preprocess: 'none' as const };
+  /** `count` 1 × 1 grey files, file k of level k mod 256; `bad` are junk. */
+  const files = (count: number, bad: number[] = []) => {
+    const dir = writeTree(tempFolder('xcnn-progress-'), Object.fromEntries(Array.from({ length: count }, (_, k) => [`f${String(k).padStart(3, '0')}.png`, bad.includes(k) ? 'junk' : greyPng(k % 256, 1, 1)])));
+    return Array.from({ length: count }, (_, k) => join(dir, `f${String(k).padStart(3, '0')}.png`));
+  };
+  const badFile = (path: string, reason: string) => new Error(`${path} / ${reason}`);
+
+  it('reports progress every 64 files and at the end: 64, 128, 130 of 130', () => {
+    const seen: Array<[number, number]> = [];
+    const decoded = decodeFiles(files(130), conversion, { skipBad: false, threads: 1, onProgress: (done, total) => seen.push([done, total]) }, badFile);
+    expect(seen).toEqual([[64, 130], [128, 130], [130, 130]]);
+    expect(Array.from(decoded.images)).toEqual(Array.from({ length: 130 }, (_, k) => k));
+    expect(decoded.threads).toBe(1);
+    expect(decoded.problems).toEqual([]);
+  });
+
+  it('reports no progress from the bad file on, and throws it as the caller words it', () => {
+    // File 63 is bad: after it 64 files are done, which would be a report; none comes, since the load stops.
+    const paths = files(100, [63]);
+    const seen: number[] = [];
+    expect(() => decodeFiles(paths, conversion, { skipBad: false, threads: 1, onProgress: (done) => seen.push(done) }, badFile)).toThrow(`${paths[63]} / not a PNG or JPEG file (it starts with neither signature)`);
+    expect(seen).toEqual([]);
+  });
+
+  it('with skipBad lists every bad file in order and reports progress to the end', () => {
+    const paths = files(70, [5, 63, 69]);
+    const seen: number[] = [];
+    const decoded = decodeFiles(paths, conversion, { skipBad: true, threads: 1, onProgress: (done) => seen.push(done) }, badFile);
+    expect(decoded.problems.map(([k]) => k)).toEqual([5, 63, 69]);
+    expect(seen).toEqual([64, 70]);
+    expect(decoded.results[3 * 5 + 2]).toBe(BAD);
+    expect(decoded.results[3 * 6 + 2]).toBe(DECODED);
+    expect(Array.from(decoded.results.subarray(3 * 6, 3 * 6 + 2))).toEqual([1, 1]);
   });
 });
 
@@ -181,7 +238,8 @@ describe('image folders decoded on worker threads', () => {
   it('decodes here alone when there are too few files to share, and refuses a thread count out of range', () => {
     const dir = writeTree(tempFolder('xcnn-threads-'), { 'a/1.png': greyPng(1), 'a/2.png': greyPng(2), 'b/1.png': greyPng(3), 'b/2.png': greyPng(4) });
     expect(loadImageFolder(dir, { threads: 8, testSplit: 0.5 }).threads).toBe(1);
-    expect(decodingThreads(undefined)).toBeGreaterThanOrEqual(1);
+    expect(decodingThreads(undefined)).toBe(Math.min(64, availableParallelism()));
+    expect([decodingThreads(1), decodingThreads(64)]).toEqual([1, 64]);
     for (const threads of [0, 1.5, 65, Number.NaN]) expect(() => loadImageFolder(dir, { threads })).toThrow(/^threads: .* is not a whole number from 1 to 64$/);
   });
 });

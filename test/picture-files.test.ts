@@ -50,6 +50,17 @@ describe('listPictureFiles: the pictures a list of paths names', () => {
     expect(ignored).toBe(5);
   });
 
+  it('goes by the last extension after a dot: "xpng" and "jpg" are no pictures, "v.1.png" is one named v.1', () => {
+    const dir = folder({ xpng: greyPng(1), jpg: greyPng(1), 'v.1.png': greyPng(1), 'w.jpeg.png': greyPng(1) });
+    const { pictures, ignored } = listPictureFiles([dir]);
+    expect(pictures).toEqual([{ path: join(dir, 'v.1.png'), name: 'v.1' }, { path: join(dir, 'w.jpeg.png'), name: 'w.jpeg' }]);
+    expect(ignored).toBe(2);
+  });
+
+  it('refuses paths that are not an array, in one line', () => {
+    expect(errorOf(() => listPictureFiles('a.png' as unknown as string[]))).toMatchObject({ message: 'listPictureFiles: paths must be an array of file or folder paths, not string', code: 'ERR_BAD_ARGUMENT' });
+  });
+
   it('takes a file named as it is, whatever its extension, its name without the last extension', () => {
     const dir = folder({ 'scan.v2.dat': greyPng(1), 'noext': greyPng(1) });
     const { pictures } = listPictureFiles([join(dir, 'scan.v2.dat'), join(dir, 'noext')]);
@@ -130,6 +141,10 @@ describe('checking and decoding one picture', () => {
     expect(jpegError.message).toMatch(/^not a readable JPEG: ./);
     const dir = folder({ 'cut.png': png });
     expect(errorOf(() => readPicture(join(dir, 'cut.png')))).toMatchObject({ message: expect.stringMatching(new RegExp(`^${join(dir, 'cut.png').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a readable PNG: `)), code: 'ERR_BAD_IMAGE' });
+  });
+
+  it('refuses a path that is not a string, in one line', () => {
+    expect(errorOf(() => readPicture(3 as unknown as string))).toMatchObject({ message: 'readPicture: path must be a string (a file path), not number', code: 'ERR_BAD_ARGUMENT' });
   });
 
   it('lets a file it cannot read through as the reader worded it (not as a picture problem)', () => {
