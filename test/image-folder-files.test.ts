@@ -7,6 +7,7 @@
 import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { byCodePoint } from '../src/data/code-point-order.js';
 import { isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
 import { MAX_PICTURE_FILE_BYTES } from '../src/data/picture-files.js';
 import { TEST_SPLIT_SEED } from '../src/data/image-folder.js';
@@ -99,6 +100,15 @@ describe('listing: what counts as a class and as an image', () => {
     for (const set of [dataset.train, dataset.test]) levels(set).forEach((level, n) => expect(set.labels[n]).toBe(byLevel[level]));
   });
 
+  it('orders names by code point as torchvision does, not by UTF-16 unit: z, full-width ｚ (U+FF5A), 😀 (U+1F600)', () => {
+    // JavaScript's '😀' < 'ｚ' holds (its high surrogate 0xD83D is below 0xFF5A); Python's sorted() and ls give ｚ first.
+    const dir = folder({ '😀/1.png': greyPng(40), '😀/2.png': greyPng(40), 'ｚ/1.png': greyPng(30), 'ｚ/2.png': greyPng(30), 'z/1.png': greyPng(20), 'z/2.png': greyPng(20), 'Z/1.png': greyPng(10), 'Z/2.png': greyPng(10) });
+    const { dataset } = loadImageFolder(dir, { testSplit: 0.5, threads: 1 });
+    expect(dataset.classNames).toEqual(['Z', 'z', 'ｚ', '😀']);
+    const byLevel = { 10: 0, 20: 1, 30: 2, 40: 3 } as Record<number, number>;
+    for (const set of [dataset.train, dataset.test]) levels(set).forEach((level, n) => expect(set.labels[n]).toBe(byLevel[level]));
+  });
+
   it('lists classes and files in code-point order whatever order the file system gives (written in reverse here)', () => {
     // Twelve classes and ten files each, written last-name-first: the listing must sort both itself.
     const names = ['z', 'Y', 'x1', 'X0', 'm', 'L', 'k9', 'K', 'c', 'B', 'a2', 'A'];
@@ -125,6 +135,19 @@ describe('listing: what counts as a class and as an image', () => {
     expect(Object.fromEntries(summary.sizes)).toEqual({ '6×3': 1, '4×4': 1, '8×8': 2 });
   });
 
+  it('takes the size of the first training image in name order, not in the mixed training order', () => {
+    // train/a holds 1.png (6 wide, 3 high) and seven 4 × 4 images: the mixed order starts elsewhere, the size is 1.png's.
+    const files: Record<string, Uint8Array> = { 'train/a/1.png': greyPng(1, 6, 3), 'test/a/1.png': greyPng(1), 'test/b/1.png': greyPng(2) };
+    for (let n = 2; n <= 8; n++) {
+      files[`train/a/${n}.png`] = greyPng(n);
+      files[`train/b/${n}.png`] = greyPng(20 + n);
+    }
+    const { dataset } = loadImageFolder(folder(files), { threads: 1 });
+    expect(levels(dataset.train, 18)[0]).not.toBe(1); // the mixed order does not start with train/a/1.png
+    expect(dataset.train.images.length).toBe(15 * 18);
+    expect([dataset.train.height, dataset.train.width]).toEqual([3, 6]);
+  });
+
   it('counts what sits beside train/ and test/, hidden or not, and reads links named train and test', () => {
     const data = folder({ 'tr/a/1.png': greyPng(1), 'tr/b/1.png': greyPng(2), 'te/a/1.png': greyPng(3), 'te/b/1.png': greyPng(4) });
     const dir = folder({ 'README.md': 'x', 'extra/1.png': greyPng(9), '.git/x': 'x' });
@@ -143,6 +166,8 @@ describe('listing: what counts as a class and as an image', () => {
     const dir = folder({ 'a/1.png': greyPng(1), 'a/2.png': greyPng(1), 'b/1.png': greyPng(2), 'b/2.png': greyPng(2) });
     const name = dir.split(/[\\/]/).pop();
     expect(loadImageFolder(`${dir}//`, { testSplit: 0.5, threads: 1 }).dataset.name).toBe(name);
+    expect(loadImageFolder(dir, { testSplit: 0.5, threads: 1 }).dataset.name).toBe(name);
+    expect(loadImageFolderTest(dir, { channels: 1, height: 4, width: 4, preprocess: 'none' }, { testSplit: 0.5, threads: 1 }).name).toBe(name);
     expect(loadImageFolderTest(`${dir}/`, { channels: 1, height: 4, width: 4, preprocess: 'none' }, { testSplit: 0.5, threads: 1 }).name).toBe(name);
   });
 });
@@ -417,5 +442,16 @@ describe('the arguments of the library calls', () => {
     });
     expect(errorOf(() => loadImageFolderTest('x', { channels: 1, height: 4, width: 4, preprocess: 'none' }, [] as never))).toMatchObject({ message: 'loadImageFolderTest: options must be an object (its options), not Array', code: 'ERR_BAD_ARGUMENT' });
     expect(errorOf(() => isImageFolder(undefined as unknown as string))).toMatchObject({ message: 'isImageFolder: dir must be a string (a folder path), not undefined', code: 'ERR_BAD_ARGUMENT' });
+  });
+});
+
+describe('byCodePoint: the order of names', () => {
+  it('compares by code point: a shorter name first where one begins the other, equal names as equal', () => {
+    const sign = (a: string, b: string) => Math.sign(byCodePoint(a, b));
+    expect([sign('a', 'b'), sign('b', 'a'), sign('B', 'a'), sign('a', 'a'), sign('', '')]).toEqual([-1, 1, -1, 0, 0]);
+    expect([sign('a', 'ab'), sign('ab', 'a'), sign('', 'a'), sign('a', '')]).toEqual([-1, 1, -1, 1]);
+    // U+FF5A before U+1F600 and U+FFFF before U+10000, against UTF-16's order; two astral characters by their code points.
+    expect([sign('ｚ', '😀'), sign('😀', 'ｚ'), sign('\uffff', '\u{10000}'), sign('x😀', 'x😁'), sign('😁', '😀'), sign('😀a', '😀b'), sign('😀', '😀')]).toEqual([-1, 1, -1, -1, 1, -1, 0]);
+    expect(['😀', 'ｚ', 'z', '😀a', '\u{10000}', '\uffff'].sort(byCodePoint)).toEqual(['z', 'ｚ', '\uffff', '\u{10000}', '😀', '😀a']);
   });
 });

@@ -50,6 +50,11 @@ describe('listPictureFiles: the pictures a list of paths names', () => {
     expect(ignored).toBe(5);
   });
 
+  it('lists names in code-point order: z, then full-width ｚ (U+FF5A), then 😀 (U+1F600)', () => {
+    const dir = folder({ '😀.png': greyPng(1), 'ｚ.png': greyPng(1), 'z.png': greyPng(1), 'sub/😀.png': greyPng(1), 'sub/ｚ.png': greyPng(1) });
+    expect(listPictureFiles([dir]).pictures.map((p) => p.name)).toEqual(['sub-ｚ', 'sub-😀', 'z', 'ｚ', '😀']);
+  });
+
   it('goes by the last extension after a dot: "xpng" and "jpg" are no pictures, "v.1.png" is one named v.1', () => {
     const dir = folder({ xpng: greyPng(1), jpg: greyPng(1), 'v.1.png': greyPng(1), 'w.jpeg.png': greyPng(1) });
     const { pictures, ignored } = listPictureFiles([dir]);

@@ -17,6 +17,7 @@ import { basename, join } from 'node:path';
 import { checkFields, checkOptions, checkString } from '../argument-checks.js';
 import { usageError, XcnnError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
+import { byCodePoint } from './code-point-order.js';
 import { imageSize, MAX_CLASSES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
 import { MAX_IDX_BYTES } from './idx.js';
 import { DEFAULT_TEST_SPLIT, mixedOrder, splitTestFiles, type FolderFile, type FolderSummary } from './image-folder.js';
@@ -83,8 +84,8 @@ function isFile(dir: string, entry: Dirent): boolean {
   }
 }
 
-/** Names in code-point order (as `ls` in the C locale), whatever the file system lists. */
-const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Names in code-point order (as `ls` in the C locale, and torchvision's ImageFolder), whatever the file system lists. */
+const byName = (a: Dirent, b: Dirent) => byCodePoint(a.name, b.name);
 
 interface Listing {
   classes: Map<string, string[]>; // class name → its image files, sorted
@@ -179,7 +180,7 @@ function conversionFor(files: FolderFile[], options: ImageFolderOptions): InputC
   let first: PictureHeader | undefined;
   if (options.channels === undefined || options.size === undefined) {
     // The first in the folders' order (class by class, names sorted), not in the mixed training order.
-    const listed = [...files].sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const listed = [...files].sort((a, b) => a.label - b.label || byCodePoint(a.path, b.path));
     for (const file of listed) {
       try {
         first = checkedPictureHeader(readUserFile(file.path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES }));
