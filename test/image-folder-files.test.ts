@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { byCodePoint } from '../src/data/code-point-order.js';
 import { isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
 import { MAX_PICTURE_FILE_BYTES } from '../src/data/picture-files.js';
-import { TEST_SPLIT_SEED } from '../src/data/image-folder.js';
+import { mixedOrder, TEST_SPLIT_SEED } from '../src/data/image-folder.js';
 import { splitValidation, stratifiedHoldOut } from '../src/data/split.js';
 import { greyPng, pngOf, solidRgba, tempFolder, writeTree } from './fixtures/picture-files.js';
 
@@ -296,6 +296,24 @@ describe('files that cannot be used', () => {
     expect([dataset.train.height, dataset.train.width]).toEqual([2, 2]);
     expect(summary.skipped).toEqual([{ file: join(dir, 'a', '1.png'), reason: expect.stringMatching(/^cannot read the image: it is \d+ bytes/) }]);
     expect(dataset.train.count + dataset.test.count).toBe(4);
+  });
+
+  it('names the first unreadable training image in name order when the size is taken from it, not the first the decoder meets', () => {
+    // train/a/1.png and train/b/5.png are junk; the mixed training order (what the decoder follows) meets b/5.png first.
+    const files: Record<string, Uint8Array | string> = { 'test/a/1.png': greyPng(1), 'test/b/1.png': greyPng(2) };
+    for (let n = 1; n <= 8; n++) {
+      files[`train/a/${n}.png`] = n === 1 ? 'junk' : greyPng(n);
+      files[`train/b/${n}.png`] = n === 5 ? 'junk' : greyPng(20 + n);
+    }
+    const dir = folder(files);
+    const listed = ['a', 'b'].flatMap((name, label) => Array.from({ length: 8 }, (_, n) => ({ path: join(dir, 'train', name, `${n + 1}.png`), label })));
+    const mixed = mixedOrder(listed).map((file) => file.path);
+    expect(mixed.indexOf(join(dir, 'train', 'b', '5.png'))).toBeLessThan(mixed.indexOf(join(dir, 'train', 'a', '1.png')));
+    expect(errorOf(() => loadImageFolder(dir, { threads: 1 })).message).toBe(
+      `${join(dir, 'train', 'a', '1.png')}: cannot use this image: not a PNG or JPEG file (it starts with neither signature) (fix or remove the file, or give --skip-bad to leave unreadable files out)`,
+    );
+    // Given the size, nothing is read first: the decoder names the first bad file in its order.
+    expect(errorOf(() => loadImageFolder(dir, { threads: 1, channels: 1, size: { height: 4, width: 4 } })).message).toMatch(new RegExp(`^${join(dir, 'train', 'b', '5.png').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot use this image`));
   });
 
   it('no readable training image at all, with skipBad', () => {
