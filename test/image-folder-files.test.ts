@@ -8,7 +8,7 @@ import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { byCodePoint } from '../src/data/code-point-order.js';
-import { isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
+import { checkClassCount, isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
 import { MAX_PICTURE_FILE_BYTES } from '../src/data/picture-files.js';
 import { mixedOrder, TEST_SPLIT_SEED } from '../src/data/image-folder.js';
 import { splitValidation, stratifiedHoldOut } from '../src/data/split.js';
@@ -360,6 +360,13 @@ describe('the test split alone', () => {
 });
 
 describe('labels of many classes', () => {
+  it('takes 65,536 class folders and refuses 65,537 (the names alone: so many folders take minutes to write here)', () => {
+    const names = Array.from({ length: 65_537 }, (_, k) => `c${k}`);
+    expect(checkClassCount('d', names.slice(0, 65_536))).toHaveLength(65_536);
+    expect(errorOf(() => checkClassCount('d', names))).toMatchObject({ message: 'd: 65537 class folders, more than the 65536 classes xcnn takes', code: 'ERR_BAD_DATA' });
+    expect(checkClassCount('d', ['a', 'b'])).toEqual(['a', 'b']);
+  });
+
   it('stores labels as Uint16Array above 256 classes (257 class folders), as Uint8Array at 256', () => {
     const files: Record<string, Uint8Array> = {};
     const png = greyPng(3, 1, 1);

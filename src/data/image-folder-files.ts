@@ -156,7 +156,8 @@ function listFolder(dir: string, options: ImageFolderOptions): { classNames: str
   return { classNames, train: mixedOrder(split.train), test: mixedOrder(split.test), ignored, testSplit };
 }
 
-function checkClassCount(dir: string, classNames: string[]): string[] {
+/** The class names of `dir`, refused when there are none, one, or more than MAX_CLASSES (exported for its test: 65,537 folders take minutes to write). */
+export function checkClassCount(dir: string, classNames: string[]): string[] {
   if (classNames.length === 0) throw new XcnnError(`${dir}: no class folders; an image-folder data set holds a folder of images per class (${dir}/<class>/*.png)`, { code: 'ERR_BAD_DATA' });
   if (classNames.length > MAX_CLASSES) throw new XcnnError(`${dir}: ${classNames.length} class folders, more than the ${MAX_CLASSES} classes xcnn takes`, { code: 'ERR_BAD_DATA' });
   if (classNames.length === 1) throw new XcnnError(`${dir}: only one class folder (${classNames[0]}); a classifier needs at least two classes`, { code: 'ERR_BAD_DATA' });
