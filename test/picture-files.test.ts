@@ -2,7 +2,7 @@
  * src/data/picture-files.ts: the pictures a user's paths name (predict, explain --image) and the checks and
  * decoding of one picture file, on files and folders each test writes in a temp folder of its own.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkedPictureHeader, checkPictureFile, decodePicture, listPictureFiles, MAX_LISTED_PICTURES, MAX_PICTURE_FILE_BYTES, PICTURE_LIMITS, PictureProblem, readPicture } from '../src/data/picture-files.js';
@@ -157,7 +157,14 @@ describe('checking and decoding one picture', () => {
     mkdirSync(join(dir, 'a.png'));
     writeFileSync(join(dir, 'ok.png'), greyPng(1));
     expect(errorOf(() => readPicture(join(dir, 'a.png'))).message).toMatch(/^.*a\.png: cannot read the image: /);
-    expect(errorOf(() => checkPictureFile(join(dir, 'a.png'))).code).toBe('ERR_FILE');
+    expect(errorOf(() => checkPictureFile(join(dir, 'a.png')))).toMatchObject({ message: `${join(dir, 'a.png')}: cannot read the image: is a directory`, code: 'ERR_FILE' });
+    // A file past the limit is refused before it is read (a sparse file: it takes no room on disk).
+    const large = join(dir, 'large.png');
+    writeFileSync(large, '');
+    truncateSync(large, MAX_PICTURE_FILE_BYTES + 1);
+    const tooLarge = `${large}: cannot read the image: it is ${MAX_PICTURE_FILE_BYTES + 1} bytes, more than the ${MAX_PICTURE_FILE_BYTES} such a file can be`;
+    expect(errorOf(() => checkPictureFile(large))).toMatchObject({ message: tooLarge, code: 'ERR_FILE' });
+    expect(errorOf(() => readPicture(large)).message).toBe(tooLarge);
     expect(MAX_PICTURE_FILE_BYTES).toBe(256 * 1024 * 1024);
   });
 });
