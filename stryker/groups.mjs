@@ -65,6 +65,12 @@ export const MUTATION_GROUPS = {
     mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts', 'src/data/folder-decoding.ts', 'src/data/code-point-order.ts'],
     tests: ['test/image-folder-files.test.ts', 'test/picture-files.test.ts', 'test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
   },
+  // Folder decoding alone (the image-folder-files group runs it too, among its four modules), with the tests that
+  // play workers by hand and start real ones on a job this thread takes no share of.
+  'folder-decoding': {
+    mutate: ['src/data/folder-decoding.ts'],
+    tests: ['test/folder-decoding.test.ts', 'test/image-folder-files.test.ts'],
+  },
   gradcheck: {
     mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],
     tests: ['test/gradcheck.test.ts', 'test/testing-arbitraries.test.ts'],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { BAD, createJob, decodeFiles, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, JobSlot } from '../src/data/folder-decoding.js';
+import { MessageChannel } from 'node:worker_threads';
+import { BAD, createJob, decodeFiles, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, gatherShares, JobSlot, startWorker, workerCount, workerStateSlot, WorkerState, workerUrl, type DecodeWorkerReport, type StartedWorker } from '../src/data/folder-decoding.js';
 import { loadImageFolder, loadImageFolderTest } from '../src/data/image-folder-files.js';
 import { greyPng, pngOf, tempFolder, writeTree } from './fixtures/picture-files.js';
 
@@ -147,6 +148,95 @@ describe('decodeFiles on one thread: progress and the first bad file', () => {
     expect(decoded.results[3 * 5 + 2]).toBe(BAD);
     expect(decoded.results[3 * 6 + 2]).toBe(DECODED);
     expect(Array.from(decoded.results.subarray(3 * 6, 3 * 6 + 2))).toEqual([1, 1]);
+  });
+});
+
+describe('the workers a job gets, and gathering their shares', () => {
+  const conversion = { channels: 1 as const, height: 1, width: 1, preprocess: 'none' as const };
+  /** `count` 1 × 1 grey files, file k of level k; `bad` are junk. */
+  const files = (count: number, bad: number[] = []) => {
+    const dir = writeTree(tempFolder('xcnn-workers-'), Object.fromEntries(Array.from({ length: count }, (_, k) => [`f${k}.png`, bad.includes(k) ? 'junk' : greyPng(k, 1, 1)])));
+    return Array.from({ length: count }, (_, k) => join(dir, `f${k}.png`));
+  };
+  /** A worker played by the test: its report is already on its port, its state is `state`. */
+  const played = (job: ReturnType<typeof createJob>, worker: number, state: number, report?: DecodeWorkerReport) => {
+    const { port1, port2 } = new MessageChannel();
+    if (report !== undefined) port1.postMessage(report);
+    job.control[workerStateSlot(worker)] = state;
+    const terminated: number[] = [];
+    const started: StartedWorker = { thread: { terminate: () => (terminated.push(worker), Promise.resolve(0)) }, port: port2 };
+    return { started, terminated, close: () => port1.close() };
+  };
+
+  it('gives one worker per FILES_PER_WORKER files, at most one fewer than the threads', () => {
+    expect(FILES_PER_WORKER).toBe(256);
+    expect([workerCount(1, 100_000), workerCount(8, 255), workerCount(8, 256), workerCount(3, 511), workerCount(3, 512), workerCount(3, 100_000), workerCount(2, 0)]).toEqual([0, 0, 1, 1, 2, 2, 0]);
+  });
+
+  it('cancels a worker that has not started, counts only the threads that decoded a file, and sorts the bad files across threads', () => {
+    const job = createJob(files(40), conversion, true, 3);
+    const waiting = played(job, 0, WorkerState.WAITING);
+    const idle = played(job, 1, WorkerState.REPORTED, { finished: 0, problems: [] });
+    const busy = played(job, 2, WorkerState.REPORTED, { finished: 12, problems: [[3, 'three'], [20, 'twenty']] });
+    const gathered = gatherShares(job, [waiting.started, idle.started, busy.started], { finished: 5, problems: [[9, 'nine'], [1, 'one']] }, () => {});
+    expect(gathered).toEqual({ problems: [[1, 'one'], [3, 'three'], [9, 'nine'], [20, 'twenty']], threads: 2 });
+    expect(job.control[workerStateSlot(0)]).toBe(WorkerState.CANCELLED);
+    expect([...waiting.terminated, ...idle.terminated, ...busy.terminated]).toEqual([0, 1, 2]);
+    // No thread that decoded anything still counts as one (this one, which tried).
+    expect(gatherShares(createJob(files(2), conversion, true, 0), [], { finished: 0, problems: [] }, () => {})).toEqual({ problems: [], threads: 1 });
+    for (const w of [waiting, idle, busy]) w.close();
+  });
+
+  it('waits for a running worker, calling progress between waits, until it reports', () => {
+    const job = createJob(files(4), conversion, false, 1);
+    const running = played(job, 0, WorkerState.RUNNING);
+    const { port1 } = new MessageChannel();
+    let calls = 0;
+    // The test finishes the worker's share on the second call: its report, then its state.
+    const { port1: reportPort, port2 } = new MessageChannel();
+    const started: StartedWorker = { thread: running.started.thread, port: port2 };
+    const gathered = gatherShares(job, [started], { finished: 0, problems: [] }, () => {
+      if (++calls === 2) {
+        reportPort.postMessage({ finished: 4, problems: [[2, 'two']] });
+        Atomics.store(job.control, workerStateSlot(0), WorkerState.REPORTED);
+      }
+    });
+    expect(calls).toBe(2);
+    expect(gathered).toEqual({ problems: [[2, 'two']], threads: 1 });
+    for (const port of [port1, reportPort]) port.close();
+    running.close();
+  });
+
+  it('keeps this thread\'s unexpected error before a worker\'s, and words a worker\'s as a failed decoding thread', () => {
+    const job = createJob(files(4), conversion, false, 2);
+    const first = played(job, 0, WorkerState.REPORTED, { finished: 1, problems: [], fatal: 'TypeError: x' });
+    const second = played(job, 1, WorkerState.REPORTED, { finished: 1, problems: [], fatal: 'RangeError: y' });
+    const gathered = gatherShares(job, [first.started, second.started], { finished: 2, problems: [] }, () => {});
+    expect((gathered.fatal as Error).message).toBe('a decoding thread failed: TypeError: x');
+    const own = new Error('here');
+    const job2 = createJob(files(4), conversion, false, 1);
+    const third = played(job2, 0, WorkerState.REPORTED, { finished: 1, problems: [], fatal: 'TypeError: z' });
+    expect(gatherShares(job2, [third.started], { fatal: own }, () => {}).fatal).toBe(own);
+    for (const w of [first, second, third]) w.close();
+  });
+
+  it('a real worker decodes the whole job into the shared arrays when this thread takes no share', () => {
+    // Workers 0 and 1 start; this thread decodes nothing, so every file is theirs, whenever they start.
+    const paths = files(40, [7, 33]);
+    const job = createJob(paths, conversion, true, 2);
+    const started = [0, 1].map((worker) => startWorker(job, worker, workerUrl()));
+    // Wait (not a timing: the event itself, with a bound against a hang) until the workers have finished every file.
+    for (let waits = 0; Atomics.load(job.control, JobSlot.DONE) < 40 && waits < 1200; waits++) Atomics.wait(job.control, JobSlot.DONE, Atomics.load(job.control, JobSlot.DONE), 50);
+    const gathered = gatherShares(job, started, { finished: 0, problems: [] }, () => {});
+    expect(gathered.problems.map(([k, reason]) => [k, reason.slice(0, 22)])).toEqual([[7, 'not a PNG or JPEG file'], [33, 'not a PNG or JPEG file']]);
+    expect(gathered.threads).toBeGreaterThanOrEqual(1);
+    expect(job.control[JobSlot.DONE]).toBe(40);
+    expect(Array.from(job.images)).toEqual(Array.from({ length: 40 }, (_, k) => ([7, 33].includes(k) ? 0 : k)));
+    expect(Array.from({ length: 40 }, (_, k) => job.results[3 * k + 2] & (DECODED | BAD))).toEqual(Array.from({ length: 40 }, (_, k) => ([7, 33].includes(k) ? BAD : DECODED)));
+    // Each worker reported, or was cancelled before it started (the other had taken every file by then).
+    const states = [0, 1].map((worker) => job.control[workerStateSlot(worker)]);
+    expect(states.every((state) => state === WorkerState.REPORTED || state === WorkerState.CANCELLED)).toBe(true);
+    expect(states).toContain(WorkerState.REPORTED);
   });
 });
 
