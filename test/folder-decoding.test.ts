@@ -220,6 +220,14 @@ describe('the workers a job gets, and gathering their shares', () => {
     for (const w of [first, second, third]) w.close();
   });
 
+  it('a worker that fails as it starts ends quietly, and is cancelled as one that never started', async () => {
+    const job = createJob(files(2), conversion, false, 1);
+    const started = startWorker(job, 0, new URL('data:text/javascript,throw new Error("cannot start")'));
+    await new Promise((resolve) => (started.thread as unknown as { once: (event: string, listener: () => void) => void }).once('exit', () => resolve(undefined)));
+    expect(gatherShares(job, [started], { finished: 2, problems: [] }, () => {})).toEqual({ problems: [], threads: 1 });
+    expect(job.control[workerStateSlot(0)]).toBe(WorkerState.CANCELLED);
+  });
+
   it('a real worker decodes the whole job into the shared arrays when this thread takes no share', () => {
     // Workers 0 and 1 start; this thread decodes nothing, so every file is theirs, whenever they start.
     const paths = files(40, [7, 33]);
@@ -331,5 +339,11 @@ describe('image folders decoded on worker threads', () => {
     expect(decodingThreads(undefined)).toBe(Math.min(64, availableParallelism()));
     expect([decodingThreads(1), decodingThreads(64)]).toEqual([1, 64]);
     for (const threads of [0, 1.5, 65, Number.NaN]) expect(() => loadImageFolder(dir, { threads })).toThrow(/^threads: .* is not a whole number from 1 to 64$/);
+    try {
+      decodingThreads(65);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ message: 'threads: 65 is not a whole number from 1 to 64', code: 'ERR_BAD_ARGUMENT', option: 'threads' });
+    }
   });
 });
