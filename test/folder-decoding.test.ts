@@ -234,7 +234,7 @@ describe('the workers a job gets, and gathering their shares', () => {
     const job = createJob(paths, conversion, true, 2);
     const started = [0, 1].map((worker) => startWorker(job, worker, workerUrl()));
     // Wait (not a timing: the event itself, with a bound against a hang) until the workers have finished every file.
-    for (let waits = 0; Atomics.load(job.control, JobSlot.DONE) < 40 && waits < 1200; waits++) Atomics.wait(job.control, JobSlot.DONE, Atomics.load(job.control, JobSlot.DONE), 50);
+    for (let waits = 0; Atomics.load(job.control, JobSlot.DONE) < 40 && waits < 400; waits++) Atomics.wait(job.control, JobSlot.DONE, Atomics.load(job.control, JobSlot.DONE), 50);
     const gathered = gatherShares(job, started, { finished: 0, problems: [] }, () => {});
     expect(gathered.problems.map(([k, reason]) => [k, reason.slice(0, 22)])).toEqual([[7, 'not a PNG or JPEG file'], [33, 'not a PNG or JPEG file']]);
     expect(gathered.threads).toBeGreaterThanOrEqual(1);
