@@ -168,23 +168,34 @@ describe('the workers a job gets, and gathering their shares', () => {
     return { started, terminated, close: () => port1.close() };
   };
 
+  it('lays out the control block as its header says: four job slots, then worker w\'s state at 4 + w', () => {
+    expect(JobSlot).toEqual({ NEXT: 0, FIRST_BAD: 1, DONE: 2, FATAL: 3, STATES: 4 });
+    expect([0, 1, 2].map(workerStateSlot)).toEqual([4, 5, 6]);
+    const job = createJob(files(3), conversion, false, 2);
+    expect(Array.from(job.control)).toEqual([0, 3, 0, 0, 0, 0]);
+    expect(job.images.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(createJob(files(3), conversion, false, 0).images.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
   it('gives one worker per FILES_PER_WORKER files, at most one fewer than the threads', () => {
     expect(FILES_PER_WORKER).toBe(256);
     expect([workerCount(1, 100_000), workerCount(8, 255), workerCount(8, 256), workerCount(3, 511), workerCount(3, 512), workerCount(3, 100_000), workerCount(2, 0)]).toEqual([0, 0, 1, 1, 2, 2, 0]);
   });
 
   it('cancels a worker that has not started, counts only the threads that decoded a file, and sorts the bad files across threads', () => {
-    const job = createJob(files(40), conversion, true, 3);
+    const job = createJob(files(40), conversion, true, 4);
     const waiting = played(job, 0, WorkerState.WAITING);
     const idle = played(job, 1, WorkerState.REPORTED, { finished: 0, problems: [] });
     const busy = played(job, 2, WorkerState.REPORTED, { finished: 12, problems: [[3, 'three'], [20, 'twenty']] });
-    const gathered = gatherShares(job, [waiting.started, idle.started, busy.started], { finished: 5, problems: [[9, 'nine'], [1, 'one']] }, () => {});
-    expect(gathered).toEqual({ problems: [[1, 'one'], [3, 'three'], [9, 'nine'], [20, 'twenty']], threads: 2 });
+    const other = played(job, 3, WorkerState.REPORTED, { finished: 7, problems: [] });
+    const gathered = gatherShares(job, [waiting.started, idle.started, busy.started, other.started], { finished: 5, problems: [[9, 'nine'], [1, 'one']] }, () => {});
+    // This thread and the two workers that decoded files: 3 (the idle one and the cancelled one do not count).
+    expect(gathered).toStrictEqual({ problems: [[1, 'one'], [3, 'three'], [9, 'nine'], [20, 'twenty']], threads: 3 });
     expect(job.control[workerStateSlot(0)]).toBe(WorkerState.CANCELLED);
-    expect([...waiting.terminated, ...idle.terminated, ...busy.terminated]).toEqual([0, 1, 2]);
+    expect([...waiting.terminated, ...idle.terminated, ...busy.terminated, ...other.terminated]).toEqual([0, 1, 2, 3]);
     // No thread that decoded anything still counts as one (this one, which tried).
-    expect(gatherShares(createJob(files(2), conversion, true, 0), [], { finished: 0, problems: [] }, () => {})).toEqual({ problems: [], threads: 1 });
-    for (const w of [waiting, idle, busy]) w.close();
+    expect(gatherShares(createJob(files(2), conversion, true, 0), [], { finished: 0, problems: [] }, () => {})).toStrictEqual({ problems: [], threads: 1 });
+    for (const w of [waiting, idle, busy, other]) w.close();
   });
 
   it('waits for a running worker, calling progress between waits, until it reports', () => {
@@ -202,7 +213,7 @@ describe('the workers a job gets, and gathering their shares', () => {
       }
     });
     expect(calls).toBe(2);
-    expect(gathered).toEqual({ problems: [[2, 'two']], threads: 1 });
+    expect(gathered).toStrictEqual({ problems: [[2, 'two']], threads: 1 });
     for (const port of [port1, reportPort]) port.close();
     running.close();
   });
@@ -224,7 +235,7 @@ describe('the workers a job gets, and gathering their shares', () => {
     const job = createJob(files(2), conversion, false, 1);
     const started = startWorker(job, 0, new URL('data:text/javascript,throw new Error("cannot start")'));
     await new Promise((resolve) => (started.thread as unknown as { once: (event: string, listener: () => void) => void }).once('exit', () => resolve(undefined)));
-    expect(gatherShares(job, [started], { finished: 2, problems: [] }, () => {})).toEqual({ problems: [], threads: 1 });
+    expect(gatherShares(job, [started], { finished: 2, problems: [] }, () => {})).toStrictEqual({ problems: [], threads: 1 });
     expect(job.control[workerStateSlot(0)]).toBe(WorkerState.CANCELLED);
   });
 
