@@ -62,8 +62,14 @@ export const MUTATION_GROUPS = {
   // Decoding on worker threads: the main thread's share and the claim order run in-process and are mutated; the
   // workers run the built dist/ code, which mutants never reach (their tests still see the main thread's part).
   'image-folder-files': {
-    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts', 'src/data/folder-decoding.ts'],
+    mutate: ['src/data/image-folder-files.ts', 'src/data/picture-files.ts', 'src/data/folder-decoding.ts', 'src/data/code-point-order.ts'],
     tests: ['test/image-folder-files.test.ts', 'test/picture-files.test.ts', 'test/image-folder.test.ts', 'test/dataset-arrays.test.ts', 'test/folder-decoding.test.ts'],
+  },
+  // Folder decoding alone (the image-folder-files group runs it too, among its four modules), with the tests that
+  // play workers by hand and start real ones on a job this thread takes no share of.
+  'folder-decoding': {
+    mutate: ['src/data/folder-decoding.ts'],
+    tests: ['test/folder-decoding.test.ts', 'test/image-folder-files.test.ts'],
   },
   gradcheck: {
     mutate: ['src/gradcheck.ts', 'src/testing/data.ts'],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { BAD, createJob, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, JobSlot } from '../src/data/folder-decoding.js';
+import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { BAD, createJob, decodeFiles, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, gatherShares, JobSlot, startWorker, workerCount, workerStateSlot, WorkerState, workerUrl, type DecodeWorkerReport, type StartedWorker } from '../src/data/folder-decoding.js';
 import { loadImageFolder, loadImageFolderTest } from '../src/data/image-folder-files.js';
 import { greyPng, pngOf, tempFolder, writeTree } from './fixtures/picture-files.js';
 
@@ -90,6 +92,170 @@ describe('a thread\'s share of the files (the order every thread keeps)', () => 
     expect(share.problems.map(([k]) => k)).toEqual([3, 20, 39]);
     expect(flags(job)).toEqual(Array.from({ length: 40 }, (_, k) => ([3, 20, 39].includes(k) ? BAD : DECODED)));
     expect(calls).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
+  });
+
+  it('claims nothing once another thread has stopped on an unexpected error', () => {
+    const job = createJob(folder([]), conversion, false, 0);
+    job.control[JobSlot.FATAL] = 1;
+    expect(decodeShare(job, () => {})).toEqual({ finished: 0, problems: [] });
+    expect(flags(job)).toEqual(Array.from({ length: 40 }, () => 0));
+  });
+
+  it('stops every thread on an error that is no bad file\'s, and throws it', () => {
+    // A conversion whose preprocess cannot be read: an error of the program, not of a file.
+    const broken = { channels: 1 as const, height: 2, width: 2, get preprocess(): 'none' { throw new Error('boom'); } };
+    const job = createJob(folder([]), broken, true, 0);
+    expect(() => decodeShare(job, () => {})).toThrow(/^boom$/);
+    expect(job.control[JobSlot.FATAL]).toBe(1);
+    expect(job.control[JobSlot.DONE]).toBe(0);
+    expect(flags(job)[0]).toBe(0);
+    expect(() => decodeFiles(folder([]), broken, { skipBad: true, threads: 1 }, () => new Error('no bad file here'))).toThrow(/^boom$/);
+  });
+});
+
+describe('decodeFiles on one thread: progress and the first bad file', () => {
+  const conversion = { channels: 1 as const, height: 1, width: 1, preprocess: 'none' as const };
+  /** `count` 1 × 1 grey files, file k of level k mod 256; `bad` are junk. */
+  const files = (count: number, bad: number[] = []) => {
+    const dir = writeTree(tempFolder('xcnn-progress-'), Object.fromEntries(Array.from({ length: count }, (_, k) => [`f${String(k).padStart(3, '0')}.png`, bad.includes(k) ? 'junk' : greyPng(k % 256, 1, 1)])));
+    return Array.from({ length: count }, (_, k) => join(dir, `f${String(k).padStart(3, '0')}.png`));
+  };
+  const badFile = (path: string, reason: string) => new Error(`${path} / ${reason}`);
+
+  it('reports progress every 64 files and at the end: 64, 128, 130 of 130', () => {
+    const seen: Array<[number, number]> = [];
+    const decoded = decodeFiles(files(130), conversion, { skipBad: false, threads: 1, onProgress: (done, total) => seen.push([done, total]) }, badFile);
+    expect(seen).toEqual([[64, 130], [128, 130], [130, 130]]);
+    expect(Array.from(decoded.images)).toEqual(Array.from({ length: 130 }, (_, k) => k));
+    expect(decoded.threads).toBe(1);
+    expect(decoded.problems).toEqual([]);
+  });
+
+  it('reports no progress from the bad file on, and throws it as the caller words it', () => {
+    // File 63 is bad: after it 64 files are done, which would be a report; none comes, since the load stops.
+    const paths = files(100, [63]);
+    const seen: number[] = [];
+    expect(() => decodeFiles(paths, conversion, { skipBad: false, threads: 1, onProgress: (done) => seen.push(done) }, badFile)).toThrow(`${paths[63]} / not a PNG or JPEG file (it starts with neither signature)`);
+    expect(seen).toEqual([]);
+  });
+
+  it('with skipBad lists every bad file in order and reports progress to the end', () => {
+    const paths = files(70, [5, 63, 69]);
+    const seen: number[] = [];
+    const decoded = decodeFiles(paths, conversion, { skipBad: true, threads: 1, onProgress: (done) => seen.push(done) }, badFile);
+    expect(decoded.problems.map(([k]) => k)).toEqual([5, 63, 69]);
+    expect(seen).toEqual([64, 70]);
+    expect(decoded.results[3 * 5 + 2]).toBe(BAD);
+    expect(decoded.results[3 * 6 + 2]).toBe(DECODED);
+    expect(Array.from(decoded.results.subarray(3 * 6, 3 * 6 + 2))).toEqual([1, 1]);
+  });
+});
+
+describe('the workers a job gets, and gathering their shares', () => {
+  const conversion = { channels: 1 as const, height: 1, width: 1, preprocess: 'none' as const };
+  /** `count` 1 × 1 grey files, file k of level k; `bad` are junk. */
+  const files = (count: number, bad: number[] = []) => {
+    const dir = writeTree(tempFolder('xcnn-workers-'), Object.fromEntries(Array.from({ length: count }, (_, k) => [`f${k}.png`, bad.includes(k) ? 'junk' : greyPng(k, 1, 1)])));
+    return Array.from({ length: count }, (_, k) => join(dir, `f${k}.png`));
+  };
+  /** A worker played by the test: its report is already on its port, its state is `state`. */
+  const played = (job: ReturnType<typeof createJob>, worker: number, state: number, report?: DecodeWorkerReport) => {
+    const { port1, port2 } = new MessageChannel();
+    if (report !== undefined) port1.postMessage(report);
+    job.control[workerStateSlot(worker)] = state;
+    const terminated: number[] = [];
+    const started: StartedWorker = { thread: { terminate: () => (terminated.push(worker), Promise.resolve(0)) }, port: port2 };
+    return { started, terminated, close: () => port1.close() };
+  };
+
+  it('lays out the control block as its header says: four job slots, then worker w\'s state at 4 + w', () => {
+    expect(JobSlot).toEqual({ NEXT: 0, FIRST_BAD: 1, DONE: 2, FATAL: 3, STATES: 4 });
+    expect([0, 1, 2].map(workerStateSlot)).toEqual([4, 5, 6]);
+    const job = createJob(files(3), conversion, false, 2);
+    expect(Array.from(job.control)).toEqual([0, 3, 0, 0, 0, 0]);
+    expect(job.images.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(createJob(files(3), conversion, false, 0).images.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it('gives one worker per FILES_PER_WORKER files, at most one fewer than the threads', () => {
+    expect(FILES_PER_WORKER).toBe(256);
+    expect([workerCount(1, 100_000), workerCount(8, 255), workerCount(8, 256), workerCount(3, 511), workerCount(3, 512), workerCount(3, 100_000), workerCount(2, 0)]).toEqual([0, 0, 1, 1, 2, 2, 0]);
+  });
+
+  it('cancels a worker that has not started, counts only the threads that decoded a file, and sorts the bad files across threads', () => {
+    const job = createJob(files(40), conversion, true, 4);
+    const waiting = played(job, 0, WorkerState.WAITING);
+    const idle = played(job, 1, WorkerState.REPORTED, { finished: 0, problems: [] });
+    const busy = played(job, 2, WorkerState.REPORTED, { finished: 12, problems: [[3, 'three'], [20, 'twenty']] });
+    const other = played(job, 3, WorkerState.REPORTED, { finished: 7, problems: [] });
+    const gathered = gatherShares(job, [waiting.started, idle.started, busy.started, other.started], { finished: 5, problems: [[9, 'nine'], [1, 'one']] }, () => {});
+    // This thread and the two workers that decoded files: 3 (the idle one and the cancelled one do not count).
+    expect(gathered).toStrictEqual({ problems: [[1, 'one'], [3, 'three'], [9, 'nine'], [20, 'twenty']], threads: 3 });
+    expect(job.control[workerStateSlot(0)]).toBe(WorkerState.CANCELLED);
+    expect([...waiting.terminated, ...idle.terminated, ...busy.terminated, ...other.terminated]).toEqual([0, 1, 2, 3]);
+    // No thread that decoded anything still counts as one (this one, which tried).
+    expect(gatherShares(createJob(files(2), conversion, true, 0), [], { finished: 0, problems: [] }, () => {})).toStrictEqual({ problems: [], threads: 1 });
+    for (const w of [waiting, idle, busy, other]) w.close();
+  });
+
+  it('waits for a running worker, calling progress between waits, until it reports', () => {
+    const job = createJob(files(4), conversion, false, 1);
+    const running = played(job, 0, WorkerState.RUNNING);
+    const { port1 } = new MessageChannel();
+    let calls = 0;
+    // The test finishes the worker's share on the second call: its report, then its state.
+    const { port1: reportPort, port2 } = new MessageChannel();
+    const started: StartedWorker = { thread: running.started.thread, port: port2 };
+    const gathered = gatherShares(job, [started], { finished: 0, problems: [] }, () => {
+      if (++calls === 2) {
+        reportPort.postMessage({ finished: 4, problems: [[2, 'two']] });
+        Atomics.store(job.control, workerStateSlot(0), WorkerState.REPORTED);
+      }
+    });
+    expect(calls).toBe(2);
+    expect(gathered).toStrictEqual({ problems: [[2, 'two']], threads: 1 });
+    for (const port of [port1, reportPort]) port.close();
+    running.close();
+  });
+
+  it('keeps this thread\'s unexpected error before a worker\'s, and words a worker\'s as a failed decoding thread', () => {
+    const job = createJob(files(4), conversion, false, 2);
+    const first = played(job, 0, WorkerState.REPORTED, { finished: 1, problems: [], fatal: 'TypeError: x' });
+    const second = played(job, 1, WorkerState.REPORTED, { finished: 1, problems: [], fatal: 'RangeError: y' });
+    const gathered = gatherShares(job, [first.started, second.started], { finished: 2, problems: [] }, () => {});
+    expect((gathered.fatal as Error).message).toBe('a decoding thread failed: TypeError: x');
+    const own = new Error('here');
+    const job2 = createJob(files(4), conversion, false, 1);
+    const third = played(job2, 0, WorkerState.REPORTED, { finished: 1, problems: [], fatal: 'TypeError: z' });
+    expect(gatherShares(job2, [third.started], { fatal: own }, () => {}).fatal).toBe(own);
+    for (const w of [first, second, third]) w.close();
+  });
+
+  it('a worker that fails as it starts ends quietly, and is cancelled as one that never started', async () => {
+    const job = createJob(files(2), conversion, false, 1);
+    const started = startWorker(job, 0, new URL('data:text/javascript,throw new Error("cannot start")'));
+    await new Promise((resolve) => (started.thread as unknown as { once: (event: string, listener: () => void) => void }).once('exit', () => resolve(undefined)));
+    expect(gatherShares(job, [started], { finished: 2, problems: [] }, () => {})).toStrictEqual({ problems: [], threads: 1 });
+    expect(job.control[workerStateSlot(0)]).toBe(WorkerState.CANCELLED);
+  });
+
+  it('a real worker decodes the whole job into the shared arrays when this thread takes no share', () => {
+    // Workers 0 and 1 start; this thread decodes nothing, so every file is theirs, whenever they start.
+    const paths = files(40, [7, 33]);
+    const job = createJob(paths, conversion, true, 2);
+    const started = [0, 1].map((worker) => startWorker(job, worker, workerUrl()));
+    // Wait (not a timing: the event itself, with a bound against a hang) until the workers have finished every file.
+    for (let waits = 0; Atomics.load(job.control, JobSlot.DONE) < 40 && waits < 400; waits++) Atomics.wait(job.control, JobSlot.DONE, Atomics.load(job.control, JobSlot.DONE), 50);
+    const gathered = gatherShares(job, started, { finished: 0, problems: [] }, () => {});
+    expect(gathered.problems.map(([k, reason]) => [k, reason.slice(0, 22)])).toEqual([[7, 'not a PNG or JPEG file'], [33, 'not a PNG or JPEG file']]);
+    expect(gathered.threads).toBeGreaterThanOrEqual(1);
+    expect(job.control[JobSlot.DONE]).toBe(40);
+    expect(Array.from(job.images)).toEqual(Array.from({ length: 40 }, (_, k) => ([7, 33].includes(k) ? 0 : k)));
+    expect(Array.from({ length: 40 }, (_, k) => job.results[3 * k + 2] & (DECODED | BAD))).toEqual(Array.from({ length: 40 }, (_, k) => ([7, 33].includes(k) ? BAD : DECODED)));
+    // Each worker reported, or was cancelled before it started (the other had taken every file by then).
+    const states = [0, 1].map((worker) => job.control[workerStateSlot(worker)]);
+    expect(states.every((state) => state === WorkerState.REPORTED || state === WorkerState.CANCELLED)).toBe(true);
+    expect(states).toContain(WorkerState.REPORTED);
   });
 });
 
@@ -181,7 +347,14 @@ describe('image folders decoded on worker threads', () => {
   it('decodes here alone when there are too few files to share, and refuses a thread count out of range', () => {
     const dir = writeTree(tempFolder('xcnn-threads-'), { 'a/1.png': greyPng(1), 'a/2.png': greyPng(2), 'b/1.png': greyPng(3), 'b/2.png': greyPng(4) });
     expect(loadImageFolder(dir, { threads: 8, testSplit: 0.5 }).threads).toBe(1);
-    expect(decodingThreads(undefined)).toBeGreaterThanOrEqual(1);
+    expect(decodingThreads(undefined)).toBe(Math.min(64, availableParallelism()));
+    expect([decodingThreads(1), decodingThreads(64)]).toEqual([1, 64]);
     for (const threads of [0, 1.5, 65, Number.NaN]) expect(() => loadImageFolder(dir, { threads })).toThrow(/^threads: .* is not a whole number from 1 to 64$/);
+    try {
+      decodingThreads(65);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ message: 'threads: 65 is not a whole number from 1 to 64', code: 'ERR_BAD_ARGUMENT', option: 'threads' });
+    }
   });
 });

@@ -7,10 +7,11 @@
 import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
+import { byCodePoint } from '../src/data/code-point-order.js';
+import { checkClassCount, isImageFolder, loadImageFolder, loadImageFolderTest, MAX_FOLDER_IMAGES } from '../src/data/image-folder-files.js';
 import { MAX_PICTURE_FILE_BYTES } from '../src/data/picture-files.js';
-import { TEST_SPLIT_SEED } from '../src/data/image-folder.js';
-import { stratifiedHoldOut } from '../src/data/split.js';
+import { mixedOrder, TEST_SPLIT_SEED } from '../src/data/image-folder.js';
+import { splitValidation, stratifiedHoldOut } from '../src/data/split.js';
 import { greyPng, pngOf, solidRgba, tempFolder, writeTree } from './fixtures/picture-files.js';
 
 const folder = (files: Record<string, Uint8Array | string>) => writeTree(tempFolder('xcnn-files-'), files);
@@ -99,6 +100,15 @@ describe('listing: what counts as a class and as an image', () => {
     for (const set of [dataset.train, dataset.test]) levels(set).forEach((level, n) => expect(set.labels[n]).toBe(byLevel[level]));
   });
 
+  it('orders names by code point as torchvision does, not by UTF-16 unit: z, full-width ｚ (U+FF5A), 😀 (U+1F600)', () => {
+    // JavaScript's '😀' < 'ｚ' holds (its high surrogate 0xD83D is below 0xFF5A); Python's sorted() and ls give ｚ first.
+    const dir = folder({ '😀/1.png': greyPng(40), '😀/2.png': greyPng(40), 'ｚ/1.png': greyPng(30), 'ｚ/2.png': greyPng(30), 'z/1.png': greyPng(20), 'z/2.png': greyPng(20), 'Z/1.png': greyPng(10), 'Z/2.png': greyPng(10) });
+    const { dataset } = loadImageFolder(dir, { testSplit: 0.5, threads: 1 });
+    expect(dataset.classNames).toEqual(['Z', 'z', 'ｚ', '😀']);
+    const byLevel = { 10: 0, 20: 1, 30: 2, 40: 3 } as Record<number, number>;
+    for (const set of [dataset.train, dataset.test]) levels(set).forEach((level, n) => expect(set.labels[n]).toBe(byLevel[level]));
+  });
+
   it('lists classes and files in code-point order whatever order the file system gives (written in reverse here)', () => {
     // Twelve classes and ten files each, written last-name-first: the listing must sort both itself.
     const names = ['z', 'Y', 'x1', 'X0', 'm', 'L', 'k9', 'K', 'c', 'B', 'a2', 'A'];
@@ -125,6 +135,19 @@ describe('listing: what counts as a class and as an image', () => {
     expect(Object.fromEntries(summary.sizes)).toEqual({ '6×3': 1, '4×4': 1, '8×8': 2 });
   });
 
+  it('takes the size of the first training image in name order, not in the mixed training order', () => {
+    // train/a holds 1.png (6 wide, 3 high) and seven 4 × 4 images: the mixed order starts elsewhere, the size is 1.png's.
+    const files: Record<string, Uint8Array> = { 'train/a/1.png': greyPng(1, 6, 3), 'test/a/1.png': greyPng(1), 'test/b/1.png': greyPng(2) };
+    for (let n = 2; n <= 8; n++) {
+      files[`train/a/${n}.png`] = greyPng(n);
+      files[`train/b/${n}.png`] = greyPng(20 + n);
+    }
+    const { dataset } = loadImageFolder(folder(files), { threads: 1 });
+    expect(levels(dataset.train, 18)[0]).not.toBe(1); // the mixed order does not start with train/a/1.png
+    expect(dataset.train.images.length).toBe(15 * 18);
+    expect([dataset.train.height, dataset.train.width]).toEqual([3, 6]);
+  });
+
   it('counts what sits beside train/ and test/, hidden or not, and reads links named train and test', () => {
     const data = folder({ 'tr/a/1.png': greyPng(1), 'tr/b/1.png': greyPng(2), 'te/a/1.png': greyPng(3), 'te/b/1.png': greyPng(4) });
     const dir = folder({ 'README.md': 'x', 'extra/1.png': greyPng(9), '.git/x': 'x' });
@@ -143,6 +166,8 @@ describe('listing: what counts as a class and as an image', () => {
     const dir = folder({ 'a/1.png': greyPng(1), 'a/2.png': greyPng(1), 'b/1.png': greyPng(2), 'b/2.png': greyPng(2) });
     const name = dir.split(/[\\/]/).pop();
     expect(loadImageFolder(`${dir}//`, { testSplit: 0.5, threads: 1 }).dataset.name).toBe(name);
+    expect(loadImageFolder(dir, { testSplit: 0.5, threads: 1 }).dataset.name).toBe(name);
+    expect(loadImageFolderTest(dir, { channels: 1, height: 4, width: 4, preprocess: 'none' }, { testSplit: 0.5, threads: 1 }).name).toBe(name);
     expect(loadImageFolderTest(`${dir}/`, { channels: 1, height: 4, width: 4, preprocess: 'none' }, { testSplit: 0.5, threads: 1 }).name).toBe(name);
   });
 });
@@ -273,6 +298,24 @@ describe('files that cannot be used', () => {
     expect(dataset.train.count + dataset.test.count).toBe(4);
   });
 
+  it('names the first unreadable training image in name order when the size is taken from it, not the first the decoder meets', () => {
+    // train/a/1.png and train/b/5.png are junk; the mixed training order (what the decoder follows) meets b/5.png first.
+    const files: Record<string, Uint8Array | string> = { 'test/a/1.png': greyPng(1), 'test/b/1.png': greyPng(2) };
+    for (let n = 1; n <= 8; n++) {
+      files[`train/a/${n}.png`] = n === 1 ? 'junk' : greyPng(n);
+      files[`train/b/${n}.png`] = n === 5 ? 'junk' : greyPng(20 + n);
+    }
+    const dir = folder(files);
+    const listed = ['a', 'b'].flatMap((name, label) => Array.from({ length: 8 }, (_, n) => ({ path: join(dir, 'train', name, `${n + 1}.png`), label })));
+    const mixed = mixedOrder(listed).map((file) => file.path);
+    expect(mixed.indexOf(join(dir, 'train', 'b', '5.png'))).toBeLessThan(mixed.indexOf(join(dir, 'train', 'a', '1.png')));
+    expect(errorOf(() => loadImageFolder(dir, { threads: 1 })).message).toBe(
+      `${join(dir, 'train', 'a', '1.png')}: cannot use this image: not a PNG or JPEG file (it starts with neither signature) (fix or remove the file, or give --skip-bad to leave unreadable files out)`,
+    );
+    // Given the size, nothing is read first: the decoder names the first bad file in its order.
+    expect(errorOf(() => loadImageFolder(dir, { threads: 1, channels: 1, size: { height: 4, width: 4 } })).message).toMatch(new RegExp(`^${join(dir, 'train', 'b', '5.png').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot use this image`));
+  });
+
   it('no readable training image at all, with skipBad', () => {
     const dir = folder({ 'a/1.png': 'x', 'a/2.png': 'x', 'b/1.png': 'y', 'b/2.png': 'y' });
     // The message names the first training file in the mixed training order, whichever it is.
@@ -317,6 +360,13 @@ describe('the test split alone', () => {
 });
 
 describe('labels of many classes', () => {
+  it('takes 65,536 class folders and refuses 65,537 (the names alone: so many folders take minutes to write here)', () => {
+    const names = Array.from({ length: 65_537 }, (_, k) => `c${k}`);
+    expect(checkClassCount('d', names.slice(0, 65_536))).toHaveLength(65_536);
+    expect(errorOf(() => checkClassCount('d', names))).toMatchObject({ message: 'd: 65537 class folders, more than the 65536 classes xcnn takes', code: 'ERR_BAD_DATA' });
+    expect(checkClassCount('d', ['a', 'b'])).toEqual(['a', 'b']);
+  });
+
   it('stores labels as Uint16Array above 256 classes (257 class folders), as Uint8Array at 256', () => {
     const files: Record<string, Uint8Array> = {};
     const png = greyPng(3, 1, 1);
@@ -335,5 +385,98 @@ describe('labels of many classes', () => {
     const { dataset: fewer } = loadImageFolder(folder(files), { threads: 1 });
     expect(fewer.test.labels).toBeInstanceOf(Uint8Array);
     expect(Array.from(fewer.test.labels)).toEqual([255]);
+  });
+});
+
+describe('the input the images become, when the options give only part of it', () => {
+  // A stroke on paper (what --preprocess mnist takes) and a first image that is RGB, 3 wide and 2 high.
+  const stroke = () => {
+    const rgba = solidRgba(8, 8, [255, 255, 255, 255]);
+    for (let y = 2; y < 6; y++) rgba.set([0, 0, 0, 255], 4 * (y * 8 + 4));
+    return pngOf(rgba, 8, 8, 2);
+  };
+
+  it('takes the first image\'s channels when only the size is given, and its size when only the channels are', () => {
+    const dir = folder({ 'a/1.png': pngOf(solidRgba(3, 2, [10, 20, 30, 255]), 3, 2, 2), 'a/2.png': greyPng(5, 4, 4), 'b/1.png': greyPng(6, 4, 4), 'b/2.png': greyPng(7, 4, 4) });
+    const sized = loadImageFolder(dir, { size: { height: 5, width: 6 }, testSplit: 0.5, threads: 1 });
+    expect(sized.summary.conversion).toEqual({ channels: 3, height: 5, width: 6, preprocess: 'none' });
+    expect(sized.dataset.train.images.length).toBe(2 * 3 * 5 * 6);
+    const grey = loadImageFolder(dir, { channels: 1, testSplit: 0.5, threads: 1 });
+    expect(grey.summary.conversion).toEqual({ channels: 1, height: 2, width: 3, preprocess: 'none' });
+    expect(grey.dataset.test.images.length).toBe(2 * 6);
+  });
+
+  it('--preprocess mnist alone, or with --channels 1 alone, or with --size 28 alone, makes 1×28×28', () => {
+    const dir = folder({ 'a/1.png': stroke(), 'a/2.png': stroke(), 'b/1.png': stroke(), 'b/2.png': stroke() });
+    const mnist = { channels: 1, height: 28, width: 28, preprocess: 'mnist' };
+    for (const options of [{}, { channels: 1 as const }, { size: { height: 28, width: 28 } }]) {
+      expect(loadImageFolder(dir, { preprocess: 'mnist', testSplit: 0.5, threads: 1, ...options }).summary.conversion).toEqual(mnist);
+    }
+  });
+});
+
+describe('what the summary counts after decoding', () => {
+  it('refuses a class whose every training image was unreadable when it is the first class too', () => {
+    const dir = folder({ 'a/1.png': 'broken', 'a/2.png': 'broken', 'b/1.png': greyPng(1), 'b/2.png': greyPng(1) });
+    expect(errorOf(() => loadImageFolder(dir, { testSplit: 0.5, skipBad: true, threads: 1 }))).toMatchObject({
+      message: `${dir}: every training image of class a was unreadable (--skip-bad left them out); a class needs at least one`,
+      code: 'ERR_BAD_DATA',
+    });
+  });
+
+  it('counts the sizes and conversions of the decoded images only, not of a skipped file', () => {
+    // 3 decoded images of 4 × 4 (one of them RGB, made grey), and a file that is no picture: sizes 4×4: 3, nothing else.
+    const dir = folder({ 'train/a/1.png': greyPng(1), 'train/b/1.png': pngOf(solidRgba(4, 4, [9, 9, 9, 255]), 4, 4, 2), 'test/a/1.png': greyPng(3), 'test/b/1.png': 'broken' });
+    const { summary } = loadImageFolder(dir, { skipBad: true, threads: 1 });
+    expect(Object.fromEntries(summary.sizes)).toEqual({ '4×4': 3 });
+    expect(summary.converted).toEqual({ resized: 0, toGrey: 1, toColour: 0, alpha: 0 });
+    expect(summary.skipped).toEqual([{ file: join(dir, 'test', 'b', '1.png'), reason: 'not a PNG or JPEG file (it starts with neither signature)' }]);
+  });
+
+  it('holds out the validation split as splitValidation does, with the seed given, else seed 1', () => {
+    // Ten images a class, each its own level: the split is told by the levels.
+    const files: Record<string, Uint8Array> = {};
+    for (let n = 0; n < 10; n++) {
+      files[`train/a/${n}.png`] = greyPng(n);
+      files[`train/b/${n}.png`] = greyPng(100 + n);
+    }
+    const dir = folder({ ...files, 'test/a/1.png': greyPng(50), 'test/b/1.png': greyPng(150) });
+    const { train } = loadImageFolder(dir, { threads: 1 }).dataset;
+    for (const seed of [undefined, 1, 7]) {
+      const { dataset, summary } = loadImageFolder(dir, { validationSplit: 0.3, threads: 1, ...(seed === undefined ? {} : { seed }) });
+      const expected = splitValidation({ ...train, images: train.images.slice(), labels: train.labels.slice() }, 0.3, seed ?? 1);
+      expect(levels(dataset.validation!)).toEqual(levels(expected.validation));
+      expect(levels(dataset.train)).toEqual(levels(expected.train));
+      expect(summary.validationCounts).toEqual([3, 3]); // round(0.3 · 10) of each class
+      expect(summary.trainCounts).toEqual([7, 7]);
+    }
+    const seven = loadImageFolder(dir, { validationSplit: 0.3, seed: 7, threads: 1 }).dataset.validation!;
+    const one = loadImageFolder(dir, { validationSplit: 0.3, seed: 1, threads: 1 }).dataset.validation!;
+    expect(levels(seven)).not.toEqual(levels(one));
+  });
+});
+
+describe('the arguments of the library calls', () => {
+  it('refuses a folder that is not a string, and options or a conversion that are not objects, in one line each', () => {
+    expect(errorOf(() => loadImageFolder(7 as unknown as string))).toMatchObject({ message: 'loadImageFolder: dir must be a string (a folder path), not number', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => loadImageFolder('x', 'fast' as unknown as object))).toMatchObject({ message: 'loadImageFolder: options must be an object (its options), not string', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => loadImageFolderTest(null as unknown as string, { channels: 1, height: 4, width: 4, preprocess: 'none' }))).toMatchObject({ message: 'loadImageFolderTest: dir must be a string (a folder path), not null', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => loadImageFolderTest('x', { channels: 1, height: 4 } as never))).toMatchObject({
+      message: "loadImageFolderTest: conversion.width must be a number (conversion: the model's input size and channels), not undefined",
+      code: 'ERR_BAD_ARGUMENT',
+    });
+    expect(errorOf(() => loadImageFolderTest('x', { channels: 1, height: 4, width: 4, preprocess: 'none' }, [] as never))).toMatchObject({ message: 'loadImageFolderTest: options must be an object (its options), not Array', code: 'ERR_BAD_ARGUMENT' });
+    expect(errorOf(() => isImageFolder(undefined as unknown as string))).toMatchObject({ message: 'isImageFolder: dir must be a string (a folder path), not undefined', code: 'ERR_BAD_ARGUMENT' });
+  });
+});
+
+describe('byCodePoint: the order of names', () => {
+  it('compares by code point: a shorter name first where one begins the other, equal names as equal', () => {
+    const sign = (a: string, b: string) => Math.sign(byCodePoint(a, b));
+    expect([sign('a', 'b'), sign('b', 'a'), sign('B', 'a'), sign('a', 'a'), sign('', '')]).toEqual([-1, 1, -1, 0, 0]);
+    expect([sign('a', 'ab'), sign('ab', 'a'), sign('', 'a'), sign('a', '')]).toEqual([-1, 1, -1, 1]);
+    // U+FF5A before U+1F600 and U+FFFF before U+10000, against UTF-16's order; two astral characters by their code points.
+    expect([sign('ｚ', '😀'), sign('😀', 'ｚ'), sign('\uffff', '\u{10000}'), sign('x😀', 'x😁'), sign('😁', '😀'), sign('😀a', '😀b'), sign('😀', '😀')]).toEqual([-1, 1, -1, -1, 1, -1, 0]);
+    expect(['😀', 'ｚ', 'z', '😀a', '\u{10000}', '\uffff'].sort(byCodePoint)).toEqual(['z', 'ｚ', '\uffff', '\u{10000}', '😀', '😀a']);
   });
 });

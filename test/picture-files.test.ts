@@ -2,7 +2,7 @@
  * src/data/picture-files.ts: the pictures a user's paths name (predict, explain --image) and the checks and
  * decoding of one picture file, on files and folders each test writes in a temp folder of its own.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkedPictureHeader, checkPictureFile, decodePicture, listPictureFiles, MAX_LISTED_PICTURES, MAX_PICTURE_FILE_BYTES, PICTURE_LIMITS, PictureProblem, readPicture } from '../src/data/picture-files.js';
@@ -48,6 +48,22 @@ describe('listPictureFiles: the pictures a list of paths names', () => {
     const { pictures, ignored } = listPictureFiles([dir]);
     expect(pictures.map((p) => p.name)).toEqual(['1']);
     expect(ignored).toBe(5);
+  });
+
+  it('lists names in code-point order: z, then full-width ｚ (U+FF5A), then 😀 (U+1F600)', () => {
+    const dir = folder({ '😀.png': greyPng(1), 'ｚ.png': greyPng(1), 'z.png': greyPng(1), 'sub/😀.png': greyPng(1), 'sub/ｚ.png': greyPng(1) });
+    expect(listPictureFiles([dir]).pictures.map((p) => p.name)).toEqual(['sub-ｚ', 'sub-😀', 'z', 'ｚ', '😀']);
+  });
+
+  it('goes by the last extension after a dot: "xpng" and "jpg" are no pictures, "v.1.png" is one named v.1', () => {
+    const dir = folder({ xpng: greyPng(1), jpg: greyPng(1), 'v.1.png': greyPng(1), 'w.jpeg.png': greyPng(1) });
+    const { pictures, ignored } = listPictureFiles([dir]);
+    expect(pictures).toEqual([{ path: join(dir, 'v.1.png'), name: 'v.1' }, { path: join(dir, 'w.jpeg.png'), name: 'w.jpeg' }]);
+    expect(ignored).toBe(2);
+  });
+
+  it('refuses paths that are not an array, in one line', () => {
+    expect(errorOf(() => listPictureFiles('a.png' as unknown as string[]))).toMatchObject({ message: 'listPictureFiles: paths must be an array of file or folder paths, not string', code: 'ERR_BAD_ARGUMENT' });
   });
 
   it('takes a file named as it is, whatever its extension, its name without the last extension', () => {
@@ -132,12 +148,23 @@ describe('checking and decoding one picture', () => {
     expect(errorOf(() => readPicture(join(dir, 'cut.png')))).toMatchObject({ message: expect.stringMatching(new RegExp(`^${join(dir, 'cut.png').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a readable PNG: `)), code: 'ERR_BAD_IMAGE' });
   });
 
+  it('refuses a path that is not a string, in one line', () => {
+    expect(errorOf(() => readPicture(3 as unknown as string))).toMatchObject({ message: 'readPicture: path must be a string (a file path), not number', code: 'ERR_BAD_ARGUMENT' });
+  });
+
   it('lets a file it cannot read through as the reader worded it (not as a picture problem)', () => {
     const dir = tempFolder('xcnn-pictures-');
     mkdirSync(join(dir, 'a.png'));
     writeFileSync(join(dir, 'ok.png'), greyPng(1));
     expect(errorOf(() => readPicture(join(dir, 'a.png'))).message).toMatch(/^.*a\.png: cannot read the image: /);
-    expect(errorOf(() => checkPictureFile(join(dir, 'a.png'))).code).toBe('ERR_FILE');
+    expect(errorOf(() => checkPictureFile(join(dir, 'a.png')))).toMatchObject({ message: `${join(dir, 'a.png')}: cannot read the image: is a directory`, code: 'ERR_FILE' });
+    // A file past the limit is refused before it is read (a sparse file: it takes no room on disk).
+    const large = join(dir, 'large.png');
+    writeFileSync(large, '');
+    truncateSync(large, MAX_PICTURE_FILE_BYTES + 1);
+    const tooLarge = `${large}: cannot read the image: it is ${MAX_PICTURE_FILE_BYTES + 1} bytes, more than the ${MAX_PICTURE_FILE_BYTES} such a file can be`;
+    expect(errorOf(() => checkPictureFile(large))).toMatchObject({ message: tooLarge, code: 'ERR_FILE' });
+    expect(errorOf(() => readPicture(large)).message).toBe(tooLarge);
     expect(MAX_PICTURE_FILE_BYTES).toBe(256 * 1024 * 1024);
   });
 });

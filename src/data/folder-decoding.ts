@@ -188,6 +188,11 @@ export interface DecodeOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The worker threads a job of `total` files gets of `threads` in all: one for each FILES_PER_WORKER files at most. */
+export function workerCount(threads: number, total: number): number {
+  return Math.max(0, Math.min(threads - 1, Math.floor(total / FILES_PER_WORKER)));
+}
+
 /**
  * Decodes `paths` into one byte array, on `threads` threads at most (this one included: fewer when
  * there are fewer than FILES_PER_WORKER files for each extra one). Without skipBad, the first bad file
@@ -195,7 +200,7 @@ export interface DecodeOptions {
  */
 export function decodeFiles(paths: string[], conversion: InputConversion, options: DecodeOptions, badFile: (path: string, reason: string) => Error): DecodedFiles {
   const total = paths.length;
-  const workers = Math.max(0, Math.min(options.threads - 1, Math.floor(total / FILES_PER_WORKER)));
+  const workers = workerCount(options.threads, total);
   const job = createJob(paths, conversion, options.skipBad, workers);
   const url = workers > 0 ? workerUrl() : null;
   const started = Array.from({ length: workers }, (_, worker) => startWorker(job, worker, url!));
@@ -210,16 +215,43 @@ export function decodeFiles(paths: string[], conversion: InputConversion, option
       options.onProgress?.(done, total);
     }
   };
+  let own: OwnShare;
+  try {
+    own = decodeShare(job, progress);
+  } catch (error) {
+    own = { fatal: error };
+  }
+  const { problems, threads, fatal } = gatherShares(job, started, own, progress);
+  if (fatal !== undefined) throw fatal;
+  if (!options.skipBad && problems.length > 0) throw badFile(paths[problems[0][0]], problems[0][1]);
+  progress();
+  return { images: job.images, results: job.results, problems, threads };
+}
+
+/** A worker started on a job: its thread, and the port its report comes on. */
+export interface StartedWorker {
+  thread: Pick<Worker, 'terminate'>;
+  port: MessagePort;
+}
+
+/** This thread's share of a job: what decodeShare returned, or the unexpected error it threw. */
+export type OwnShare = { finished: number; problems: FileProblem[] } | { fatal: unknown };
+
+/**
+ * Once this thread's share is done: cancels each worker still WAITING (started[w] is worker w), waits for
+ * each RUNNING one to report (calling `progress` between waits), and gathers every thread's bad files in
+ * file order, the threads that decoded at least one file (at least 1), and the first unexpected error,
+ * this thread's before any worker's.
+ */
+export function gatherShares(job: DecodeJob, started: StartedWorker[], own: OwnShare, progress: () => void): { problems: FileProblem[]; threads: number; fatal?: unknown } {
   // concat, not push(...): a folder may hold hundreds of thousands of bad files, more than a call's arguments.
   let problems: FileProblem[] = [];
   let fatal: unknown;
   let threads = 0;
-  try {
-    const share = decodeShare(job, progress);
-    problems = problems.concat(share.problems);
-    if (share.finished > 0) threads++;
-  } catch (error) {
-    fatal = error;
+  if ('fatal' in own) fatal = own.fatal;
+  else {
+    problems = problems.concat(own.problems);
+    if (own.finished > 0) threads++;
   }
   for (const [worker, { thread, port }] of started.entries()) {
     const slot = workerStateSlot(worker);
@@ -236,14 +268,12 @@ export function decodeFiles(paths: string[], conversion: InputConversion, option
     port.close();
     thread.terminate().catch(() => {});
   }
-  if (fatal !== undefined) throw fatal;
   problems.sort((a, b) => a[0] - b[0]);
-  if (!options.skipBad && problems.length > 0) throw badFile(paths[problems[0][0]], problems[0][1]);
-  progress();
-  return { images: job.images, results: job.results, problems, threads: Math.max(1, threads) };
+  return { problems, threads: Math.max(1, threads), ...(fatal === undefined ? {} : { fatal }) };
 }
 
-function startWorker(job: DecodeJob, worker: number, url: URL): { thread: Worker; port: MessagePort } {
+/** Starts worker `worker` of a job on the decoding thread at `url` (workerUrl). */
+export function startWorker(job: DecodeJob, worker: number, url: URL): { thread: Worker; port: MessagePort } {
   const { port1, port2 } = new MessageChannel();
   const setup: DecodeWorkerSetup = {
     paths: job.paths,
@@ -263,7 +293,7 @@ function startWorker(job: DecodeJob, worker: number, url: URL): { thread: Worker
 }
 
 /** dist/src/data/decode-worker.js: from dist/ itself, or from src/ when running under vitest (as the thread pool's worker). */
-function workerUrl(): URL {
+export function workerUrl(): URL {
   if (fileURLToPath(import.meta.url).endsWith('.js')) return new URL('./decode-worker.js', import.meta.url);
   const built = join(packageRoot(), 'dist', 'src', 'data', 'decode-worker.js');
   if (!existsSync(built)) throw new XcnnError(`the decoding threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });

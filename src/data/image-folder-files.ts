@@ -17,6 +17,7 @@ import { basename, join } from 'node:path';
 import { checkFields, checkOptions, checkString } from '../argument-checks.js';
 import { usageError, XcnnError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
+import { byCodePoint } from './code-point-order.js';
 import { imageSize, MAX_CLASSES, type Dataset, type ImageSet, type Labels, type TestData } from './dataset.js';
 import { MAX_IDX_BYTES } from './idx.js';
 import { DEFAULT_TEST_SPLIT, mixedOrder, splitTestFiles, type FolderFile, type FolderSummary } from './image-folder.js';
@@ -83,8 +84,8 @@ function isFile(dir: string, entry: Dirent): boolean {
   }
 }
 
-/** Names in code-point order (as `ls` in the C locale), whatever the file system lists. */
-const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Names in code-point order (as `ls` in the C locale, and torchvision's ImageFolder), whatever the file system lists. */
+const byName = (a: Dirent, b: Dirent) => byCodePoint(a.name, b.name);
 
 interface Listing {
   classes: Map<string, string[]>; // class name → its image files, sorted
@@ -155,7 +156,8 @@ function listFolder(dir: string, options: ImageFolderOptions): { classNames: str
   return { classNames, train: mixedOrder(split.train), test: mixedOrder(split.test), ignored, testSplit };
 }
 
-function checkClassCount(dir: string, classNames: string[]): string[] {
+/** The class names of `dir`, refused when there are none, one, or more than MAX_CLASSES (exported for its test: 65,537 folders take minutes to write). */
+export function checkClassCount(dir: string, classNames: string[]): string[] {
   if (classNames.length === 0) throw new XcnnError(`${dir}: no class folders; an image-folder data set holds a folder of images per class (${dir}/<class>/*.png)`, { code: 'ERR_BAD_DATA' });
   if (classNames.length > MAX_CLASSES) throw new XcnnError(`${dir}: ${classNames.length} class folders, more than the ${MAX_CLASSES} classes xcnn takes`, { code: 'ERR_BAD_DATA' });
   if (classNames.length === 1) throw new XcnnError(`${dir}: only one class folder (${classNames[0]}); a classifier needs at least two classes`, { code: 'ERR_BAD_DATA' });
@@ -179,7 +181,7 @@ function conversionFor(files: FolderFile[], options: ImageFolderOptions): InputC
   let first: PictureHeader | undefined;
   if (options.channels === undefined || options.size === undefined) {
     // The first in the folders' order (class by class, names sorted), not in the mixed training order.
-    const listed = [...files].sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const listed = [...files].sort((a, b) => a.label - b.label || byCodePoint(a.path, b.path));
     for (const file of listed) {
       try {
         first = checkedPictureHeader(readUserFile(file.path, { what: 'the image', maxBytes: MAX_PICTURE_FILE_BYTES }));

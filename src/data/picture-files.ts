@@ -10,6 +10,7 @@ import jpeg from 'jpeg-js';
 import { XcnnError } from '../errors.js';
 import { readUserFile } from '../files/read-file.js';
 import { decodePng, PNG_LIMITS } from '../render/png.js';
+import { byCodePoint } from './code-point-order.js';
 import { readPictureHeader, type PictureHeader } from './picture-header.js';
 
 /** The largest picture file read: 256 MB (its pixel count is bounded again from its header). */
@@ -101,7 +102,7 @@ export function listPictureFiles(paths: string[], maxFiles = MAX_LISTED_PICTURES
     pictures.push({ path, name });
   };
   const walk = (folder: string, prefix: string) => {
-    const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => byCodePoint(a.name, b.name));
     for (const entry of entries) {
       const path = join(folder, entry.name);
       if (entry.name.startsWith('.')) ignored++;
