@@ -127,7 +127,8 @@ export const MUTATION_GROUPS = {
   },
   'explain-classes': {
     mutate: ['src/explain/explain-for-targets.ts', 'src/explain/class-means.ts', 'src/explain/confusion-cells.ts'],
-    tests: ['test/class-summary.test.ts', 'test/class-summary-checks.test.ts', 'test/explain-for-targets.test.ts'],
+    // public-arguments.test.ts asserts the argument checks' messages (fast: in process, no network trained).
+    tests: ['test/class-summary.test.ts', 'test/class-summary-checks.test.ts', 'test/explain-for-targets.test.ts', 'test/public-arguments.test.ts'],
   },
   'explain-methods': {
     mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],

@@ -77,6 +77,29 @@ describe('confusion cells, worked by hand', () => {
     expect(confusionCells({ ...predictions, labels: new Uint8Array(0), predicted: new Int32Array(0), probabilities: new Float32Array(0) })).toEqual([]);
   });
 
+  it('breaks ties of count by true class, then by predicted class, whatever order the cells first appear in', () => {
+    // Three cells of one image each, met as (2, 1), (0, 2), (0, 1); four classes, confidences all 0.5.
+    const tied: Predictions = {
+      labels: Uint8Array.of(2, 0, 0, 3),
+      predicted: Int32Array.of(1, 2, 1, 3),
+      probabilities: new Float32Array(16).fill(0.5),
+      loss: 0,
+      accuracy: 0.25,
+    };
+    expect(confusionCells(tied).map((cell) => [cell.trueClass, cell.predictedClass])).toEqual([[0, 1], [0, 2], [2, 1]]);
+  });
+
+  it('keeps images of equal confidence in index order, in a cell of 150 (past a sort\'s insertion-sort runs)', () => {
+    // 150 images of class 1 taken for 0, every third at 0.9 and the others at 0.6: the 0.9s first, each group in index order.
+    const count = 150;
+    const labels = new Uint8Array(count).fill(1);
+    const predicted = new Int32Array(count);
+    const probabilities = new Float32Array(count * 2);
+    for (let n = 0; n < count; n++) probabilities[n * 2] = n % 3 === 0 ? 0.9 : 0.6;
+    const expected = [...Array.from({ length: count }, (_, n) => n).filter((n) => n % 3 === 0), ...Array.from({ length: count }, (_, n) => n).filter((n) => n % 3 !== 0)];
+    expect(confusionCells({ labels, predicted, probabilities, loss: 0, accuracy: 0 })).toEqual([{ trueClass: 1, predictedClass: 0, count, indices: expected }]);
+  });
+
   it('refuses a perCell or a cells that is not a whole number in range, word for word', () => {
     const network = tinyNetwork(1);
     const set: ImageSet = { count: 7, height: GEOMETRY.height, width: GEOMETRY.width, images: new Uint8Array(7 * PIXELS), labels: predictions.labels };

@@ -43,7 +43,8 @@ export function confusionCells(predictions: Predictions): ConfusionCell[] {
     cells.set(key, cell);
   }
   const confidence = (n: number) => probabilities[n * classes + predicted[n]];
-  for (const cell of cells.values()) cell.indices.sort((a, b) => confidence(b) - confidence(a) || a - b);
+  // Array.prototype.sort is stable: images of equal confidence keep the index order they were pushed in.
+  for (const cell of cells.values()) cell.indices.sort((a, b) => confidence(b) - confidence(a));
   return [...cells.values()].sort((a, b) => b.count - a.count || a.trueClass - b.trueClass || a.predictedClass - b.predictedClass);
 }
 
