@@ -470,7 +470,7 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(after)).toBe("m.onnx: node 'relu_9' (Relu) comes after the Softmax node 'softmax_0' (Softmax); xcnn takes a Softmax only as the last node");
       const branch = model([node('Relu', ['input'], ['a']), node('Relu', ['input'], ['b'], [], 'relu_b'), ...head('b', 36).nodes], h.initializers);
       expect(refusalOf(branch)).toBe("m.onnx: node 'relu_b' (Relu) takes 'input', which is not the value the node before it made ('a'): xcnn runs a chain of layers (no branches or skip connections)");
-      expect(refusalOf(model([node('Relu', [], ['a'], [], 'relu_0'), ...head('a', 36).nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu) takes '', which is not the value the node before it made ('input'): xcnn runs a chain of layers (no branches or skip connections)");
+      expect(refusalOf(model([node('Relu', [], ['a'], [], 'relu_0'), ...head('a', 36).nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu): its data is absent (input 1 not given), which Relu requires");
     });
 
     it('reads class names from metadata, and an xcnn export\'s arch only when it is the graph\'s network', () => {
@@ -492,7 +492,7 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(chain([conv([ints('kernel_shape', [2, 2])])], 'conv', 32, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): kernel_shape [2, 2] does not match its weight [2, 1, 3, 3]");
       expect(specOf(chain([conv([ints('kernel_shape', [3, 3])])], 'conv', 32, [w3]))).toBe('conv(2,3) flatten linear(2)');
       expect(refusalOf(chain([conv([])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight 'w' is not a constant (an initializer): xcnn reads weights stored in the file");
-      expect(refusalOf(chain([conv([], ['input'])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight '' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(refusalOf(chain([conv([], ['input'])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight is absent (input 2 not given), which Conv requires");
       expect(refusalOf(chain([conv([])], 'conv', 32, [{ ...w3, dims: [2, 1, 3, -3] }]))).toBe("m.onnx: node 'conv_0' (Conv): its weight 'w': a dimension is -3");
     });
 
@@ -650,15 +650,16 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(computed)).toBe("m.onnx: node 'reshape_0' (Reshape): its shape 'dynamic' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
     });
 
-    it('refuses a Reshape without a shape input, unless a value without a name (a node without outputs) gives it', () => {
+    it('refuses a Reshape without a shape input, even where a value without a name (a node without outputs) is made', () => {
       const gemm = node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)]);
       const reshape = node('Reshape', ['input'], ['flat'], [], 'reshape_0');
-      expect(refusalOf(model([reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe("m.onnx: node 'reshape_0' (Reshape): its shape '' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
-      // A value is looked up by its name, even the empty one: a folded value (a Constant's) or a constant tensor (an Identity's).
+      const absent = "m.onnx: node 'reshape_0' (Reshape): its shape is absent (input 2 not given), which Reshape requires";
+      expect(refusalOf(model([reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe(absent);
+      // A node without outputs makes no value, so nothing is stored under '' for the Reshape to find.
       const unnamedConstant: ReturnType<typeof node> = { opType: 'Constant', attribute: [ints('value_ints', [0, -1])], name: 'c' };
-      expect(specOf(model([unnamedConstant, reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe('flatten linear(2)');
+      expect(refusalOf(model([unnamedConstant, reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe(absent);
       const unnamedIdentity: ReturnType<typeof node> = { opType: 'Identity', input: ['shape'], name: 'i' };
-      expect(specOf(model([unnamedIdentity, reshape, gemm], [weights('fc', [2, 36], 1), int64TensorProto('shape', [0, -1])]))).toBe('flatten linear(2)');
+      expect(refusalOf(model([unnamedIdentity, reshape, gemm], [weights('fc', [2, 36], 1), int64TensorProto('shape', [0, -1])]))).toBe(absent);
     });
 
     it('reads a shape kept in int64_data, whose −1 is ten bytes', () => {
@@ -945,7 +946,7 @@ describe('the mapping, check by check', () => {
       expect(folding([shape, node('Unsqueeze', ['shape', 'zero'], ['target'], [], 'unsqueeze_0')], [zero])).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): xcnn folds an Unsqueeze only of a scalar, axis 0");
       // Gather: one index out of range among others; no inputs at all.
       expect(folding([shape, node('Gather', ['shape', 'i'], ['target'], [], 'gather_0')], [int64TensorProto('i', [0, 9])])).toBe("m.onnx: node 'gather_0' (Gather): an index is out of range");
-      expect(folding([node('Gather', [], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather) takes '', which is not a constant xcnn can work out: xcnn folds only the shape arithmetic before a Reshape");
+      expect(folding([node('Gather', [], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather): its data is absent (input 1 not given), which Gather requires");
       expect(folding([node('Concat', [], ['target'], [], 'concat_0')])).toBe("m.onnx: node 'reshape_0' (Reshape): a reshape to [] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]");
       // Slice: opset 10 reads inputs; before, attributes (none: no slice); bounds that depend on the batch; one of each.
       const slice = (inputs: string[], attributes: OnnxAttribute[], tensors: OnnxTensor[], opset = 13, data: Nodes = [shape]) =>
@@ -975,16 +976,117 @@ describe('the mapping, check by check', () => {
       const empty = node('Constant', [], ['empty'], [ints('value_ints', [])]);
       expect(folding([empty, node('Concat', ['empty', 'zero', 'minus1'], ['target'])], [zero, minus1])).toBe(flattens);
       expect(folding([empty, node('Squeeze', ['empty'], ['target'], [], 'squeeze_0')])).toBe("m.onnx: node 'squeeze_0' (Squeeze): xcnn folds a Squeeze only of one value");
-      // A Constant without an output names its value ''; an Unsqueeze without inputs takes that value, and at
-      // opset 13 its axes from the attribute, since it has no axes input either.
-      const unnamed: Nodes[number] = { opType: 'Constant', attribute: [int('value_int', 0)], name: 'c' };
-      const bare: Nodes[number] = { opType: 'Unsqueeze', output: ['z1'], attribute: [ints('axes', [0])], name: 'unsqueeze_0' };
-      expect(folding([unnamed, bare, node('Concat', ['z1', 'minus1'], ['target'])], [minus1])).toBe(flattens);
+      // An Unsqueeze whose axes input is absent ('' or not given) reads them from its attribute, even at opset 13.
+      const scalar = node('Constant', [], ['z'], [int('value_int', 0)]);
+      for (const inputs of [['z'], ['z', '']]) {
+        const unsqueeze = node('Unsqueeze', inputs, ['z1'], [ints('axes', [0])], 'unsqueeze_0');
+        expect(folding([scalar, unsqueeze, node('Concat', ['z1', 'minus1'], ['target'])], [minus1]), inputs.join(',')).toBe(flattens);
+      }
     });
 
     it('takes a Shape only of the value the chain is at', () => {
       const other = model([node('Relu', ['input'], ['r']), node('Shape', ['input'], ['shape'], [], 'shape_0'), ...head('r', 36).nodes], head('r', 36).initializers);
       expect(refusalOf(other)).toBe("m.onnx: node 'shape_0' (Shape) takes 'input', which is not the value the node before it made ('r'): xcnn runs a chain of layers (no branches or skip connections)");
+    });
+  });
+
+  /**
+   * ONNX names an optional input that is not given '' (or leaves it off the end of the list). The importer reads
+   * such an input as absent wherever the op allows it, and refuses it in one line wherever the op needs it; no
+   * value is stored or found under ''.
+   */
+  describe("an input named '': absent", () => {
+    it("reads Conv's and Gemm's bias, Dropout's ratio and training_mode, Slice's axes named '' as absent, as ONNX Runtime does", async () => {
+      // Slice(shape, [0], [1], axes '', steps [1]) is [N]: Concat [N, −1] flattens.
+      const network = await expectRuntimeLogits({
+        inputShape: ['N', 1, 5, 5],
+        nodes: [
+          node('Conv', ['input', 'conv.w', ''], ['conv'], [ints('kernel_shape', [3, 3])]),
+          node('Relu', ['conv'], ['relu']),
+          node('Dropout', ['relu', '', ''], ['dropped']),
+          node('Shape', ['dropped'], ['shape']),
+          node('Slice', ['shape', 'zero', 'one', '', 'one'], ['n1']),
+          node('Concat', ['n1', 'minus1'], ['target'], [int('axis', 0)]),
+          node('Reshape', ['dropped', 'target'], ['flat']),
+          node('Gemm', ['flat', 'fc.w', ''], ['logits'], [int('transB', 1)]),
+        ],
+        initializers: [weights('conv.w', [2, 1, 3, 3], 51), weights('fc.w', [3, 18], 52), int64TensorProto('zero', [0]), int64TensorProto('one', [1]), int64TensorProto('minus1', [-1])],
+      });
+      expect(network.spec).toBe('conv(2,3) relu dropout(0.5) flatten linear(3)');
+      const read = readOnnxNetwork(decodeOnnxFile(graphBytes({ inputShape: ['N', 1, 2, 2], nodes: [node('Conv', ['input', 'w', ''], ['c']), node('Flatten', ['c'], ['f']), node('Gemm', ['f', 'fc', ''], ['logits'], [int('transB', 1)])], initializers: [weights('w', [2, 1, 1, 1], 1), weights('fc', [2, 8], 2)] }), 'm.onnx'), 'm.onnx');
+      expect([Array.from(read.tensors.get('conv1.bias')!), Array.from(read.tensors.get('fc1.bias')!)]).toEqual([[0, 0], [0, 0]]);
+    });
+
+    it('refuses a required input named \'\' or not given, naming the node, the input and its op type', () => {
+      const absent = (name: string, op: string, what: string, k: number, given = true) => `m.onnx: node '${name}' (${op}): its ${what} is absent (input ${k} ${given ? "named ''" : 'not given'}), which ${op} requires`;
+      const h = head('r', 36);
+      // The data of a layer, and of a Shape (which is then no Shape of the chain's value).
+      expect(refusalOf(model([node('Relu', [''], ['r'], [], 'relu_0'), ...h.nodes], h.initializers))).toBe(absent('relu_0', 'Relu', 'data', 1));
+      expect(refusalOf(model([node('Relu', ['input'], ['r']), node('Shape', [''], ['s'], [], 'shape_0'), ...h.nodes], h.initializers))).toBe(absent('shape_0', 'Shape', 'data', 1));
+      // Weights: Conv's, BatchNormalization's four, Gemm's B, MatMul's; an Add's bias.
+      expect(refusalOf(chain([conv([], ['input', ''])], 'conv', 32))).toBe(absent('conv_0', 'Conv', 'weight', 2));
+      const statistics = ['s', 'b', 'm', 'v'].map((n) => floatTensorProto(n, [1], [1]));
+      const bn = (inputs: string[]) => refusalOf(chain([node('BatchNormalization', ['input', ...inputs], ['bn'], [], 'bn_0')], 'bn', 36, statistics));
+      expect(bn(['', 'b', 'm', 'v'])).toBe(absent('bn_0', 'BatchNormalization', 'scale', 2));
+      expect(bn(['s', 'b', 'm', ''])).toBe(absent('bn_0', 'BatchNormalization', 'running_var', 5));
+      expect(bn(['s', 'b', 'm'])).toBe(absent('bn_0', 'BatchNormalization', 'running_var', 5, false));
+      const flat = node('Flatten', ['input'], ['flat']);
+      expect(refusalOf(model([flat, node('Gemm', ['flat', ''], ['logits'], [], 'gemm_0')], [], ['N', 1, 2, 2]))).toBe(absent('gemm_0', 'Gemm', 'weight (B)', 2));
+      expect(refusalOf(model([flat, node('MatMul', ['flat', ''], ['logits'], [], 'matmul_0')], [], ['N', 1, 2, 2]))).toBe(absent('matmul_0', 'MatMul', 'weight', 2));
+      const w = floatTensorProto('w', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(refusalOf(model([flat, node('MatMul', ['flat', 'w'], ['mm']), node('Add', ['mm', ''], ['logits'], [], 'add_0')], [w], ['N', 1, 2, 2]))).toBe(absent('add_0', 'Add', 'bias', 2));
+      expect(refusalOf(model([flat, node('MatMul', ['flat', 'w'], ['mm']), node('Add', ['', 'mm'], ['logits'], [], 'add_0')], [w], ['N', 1, 2, 2]))).toBe(absent('add_0', 'Add', 'bias', 1));
+      // Reshape's shape; Pad's pads (an input from opset 11).
+      expect(refusalOf(model([node('Reshape', ['input', ''], ['flat'], [], 'reshape_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]))).toBe(absent('reshape_0', 'Reshape', 'shape', 2));
+      expect(refusalOf(chain([node('Pad', ['input', ''], ['p'], [], 'pad_0')], 'p', 36, [], { opset: 11 }))).toBe(absent('pad_0', 'Pad', 'pads', 2));
+      expect(refusalOf(chain([node('Pad', ['input'], ['p'], [], 'pad_0')], 'p', 36, [], { opset: 13 }))).toBe(absent('pad_0', 'Pad', 'pads', 2, false));
+    });
+
+    it('refuses a required input of the shape arithmetic named \'\'', () => {
+      const absent = (name: string, op: string, what: string, k: number) => `m.onnx: node '${name}' (${op}): its ${what} is absent (input ${k} named ''), which ${op} requires`;
+      const reshaped = (arithmetic: ReturnType<typeof node>[], initializers: OnnxTensor[] = []) =>
+        refusalOf(model([node('Shape', ['input'], ['shape']), ...arithmetic, node('Reshape', ['input', 'target'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), int64TensorProto('zero', [0]), int64TensorProto('one', [1]), int64TensorProto('minus1', [-1]), ...initializers]));
+      expect(reshaped([node('Gather', ['', 'zero'], ['target'], [], 'gather_0')])).toBe(absent('gather_0', 'Gather', 'data', 1));
+      expect(reshaped([node('Gather', ['shape', ''], ['target'], [], 'gather_0')])).toBe(absent('gather_0', 'Gather', 'indices', 2));
+      expect(reshaped([node('Unsqueeze', ['', 'zero'], ['target'], [], 'unsqueeze_0')])).toBe(absent('unsqueeze_0', 'Unsqueeze', 'data', 1));
+      expect(reshaped([node('Squeeze', [''], ['target'], [], 'squeeze_0')])).toBe(absent('squeeze_0', 'Squeeze', 'data', 1));
+      expect(reshaped([node('Cast', [''], ['target'], [int('to', 7)], 'cast_0')])).toBe(absent('cast_0', 'Cast', 'input', 1));
+      expect(reshaped([node('Concat', ['zero', ''], ['target'], [int('axis', 0)], 'concat_0')])).toBe(absent('concat_0', 'Concat', 'input', 2));
+      expect(reshaped([node('Slice', ['', 'zero', 'one'], ['target'], [], 'slice_0')])).toBe(absent('slice_0', 'Slice', 'data', 1));
+      expect(reshaped([node('Slice', ['shape', '', 'one'], ['target'], [], 'slice_0')])).toBe(absent('slice_0', 'Slice', 'starts', 2));
+      expect(reshaped([node('Slice', ['shape', 'zero', ''], ['target'], [], 'slice_0')])).toBe(absent('slice_0', 'Slice', 'ends', 3));
+    });
+
+    it("refuses a layer's output named '' and a graph input without a name; a folded value or an Identity's constant named '' is made for nothing", () => {
+      const h = head('r', 36);
+      expect(refusalOf(model([node('Relu', ['input'], [''], [], 'relu_0'), ...h.nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu): its output is absent (named ''): xcnn runs a chain of layers, each node's output the next one's input");
+      expect(refusalOf(model([{ opType: 'Relu', input: ['input'], name: 'relu_0' }, ...h.nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu): its output is absent (not given): xcnn runs a chain of layers, each node's output the next one's input");
+      const m = chain([], 'input', 36);
+      const noName = "m.onnx: the ONNX graph's input has no name (''): the nodes cannot refer to it; name it (torch.onnx.export's input_names)";
+      for (const name of ['', undefined]) expect(refusalOf({ ...m, graph: { ...m.graph, input: [{ ...m.graph!.input![0], name }] } })).toBe(noName);
+      // A Constant with a bad value and an Identity of a constant, each with the output '': not read, not stored.
+      const unused = [node('Constant', [], [''], [], 'constant_0'), node('Identity', ['fc'], [''], [], 'identity_0')];
+      expect(specOf(chain(unused, 'input', 36))).toBe('flatten linear(2)');
+    });
+
+    it('takes Slice\'s axes as 0 or −1 of the 1-D shape and steps 1 (inputs from opset 10, the axes attribute before), and refuses others', () => {
+      const sliced = (inputs: string[], attributes: OnnxAttribute[] = [], opset = 13) =>
+        outcome(() =>
+          specOf(model([node('Shape', ['input'], ['shape']), node('Slice', ['shape', ...inputs], ['n1'], attributes, 'slice_0'), node('Concat', ['n1', 'minus1'], ['target']), node('Reshape', ['input', 'target'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), ...[['zero', 0], ['one', 1], ['minus1', -1], ['two', 2]].map(([n, v]) => int64TensorProto(n as string, [v as number]))], ['N', 1, 6, 6], { opset })),
+        );
+      const flattens = 'flatten linear(2)';
+      const refused = (axes: string, steps: string) => `m.onnx: node 'slice_0' (Slice): axes [${axes}] and steps [${steps}]: xcnn folds a Slice only along axis 0, step 1`;
+      expect(sliced(['zero', 'one', 'zero', 'one'])).toBe(flattens);
+      expect(sliced(['zero', 'one', 'minus1'])).toBe(flattens);
+      expect(sliced(['zero', 'one', '', ''])).toBe(flattens);
+      expect(sliced(['zero', 'one', 'one'])).toBe(refused('1', '1'));
+      expect(sliced(['zero', 'one', '', 'two'])).toBe(refused('0', '2'));
+      expect(sliced(['zero', 'one', 'zero', 'minus1'])).toBe(refused('0', '-1'));
+      expect(sliced(['zero', 'one', 'shape'])).toBe("m.onnx: node 'slice_0' (Slice): its axes depends on the batch size");
+      expect(sliced([], [ints('starts', [0]), ints('ends', [1]), ints('axes', [0])], 9)).toBe(flattens);
+      expect(sliced([], [ints('starts', [0]), ints('ends', [1]), ints('axes', [1])], 9)).toBe(refused('1', '1'));
+      // Before opset 10 the inputs past the data are not read: steps did not exist.
+      expect(sliced(['zero', 'one', 'zero', 'two'], [ints('starts', [0]), ints('ends', [1])], 9)).toBe(flattens);
     });
   });
 
