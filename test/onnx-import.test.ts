@@ -157,6 +157,30 @@ describe('ONNX graphs as torch.onnx.export and tf2onnx write them, against ONNX 
     }
   });
 
+  it('a Transpose to NHWC before the flatten of a 3×5×3 map (H, W and C all different) and a Gemm, as ONNX Runtime computes it', async () => {
+    const [h, w, c] = [5, 7, 2]; // the conv (VALID, 3×3, 3 channels out) makes [3, 3, 5]
+    const network = await expectRuntimeLogits(
+      {
+        inputShape: ['N', h, w, c],
+        nodes: [
+          node('Transpose', ['input'], ['nchw'], [ints('perm', [0, 3, 1, 2])]),
+          node('Conv', ['nchw', 'conv.w', 'conv.b'], ['conv'], [ints('kernel_shape', [3, 3])]),
+          node('Transpose', ['conv'], ['nhwc'], [ints('perm', [0, 2, 3, 1])]),
+          node('Flatten', ['nhwc'], ['flat']),
+          node('Gemm', ['flat', 'fc.w', 'fc.b'], ['logits'], [int('transB', 1)]),
+        ],
+        initializers: [weights('conv.w', [3, 2, 3, 3], 61), weights('conv.b', [3], 62), weights('fc.w', [4, 45], 63), weights('fc.b', [4], 64)],
+      },
+      (nchw) => {
+        const nhwc = new Float32Array(nchw.length);
+        for (let n = 0; n < 2; n++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) nhwc[((n * h + y) * w + x) * c + k] = nchw[((n * c + k) * h + y) * w + x];
+        return nhwc;
+      },
+    );
+    expect(network.spec).toBe('conv(3,3) flatten linear(4)');
+    expect(network.inputShape).toEqual([2, 5, 7]);
+  });
+
   it('Gemm with transB 0, alpha and beta, and without a bias; weights in float_data; Identity and Dropout', async () => {
     const asFloatData = (t: OnnxTensor): OnnxTensor => ({ name: t.name, dims: t.dims, dataType: DATA_TYPE.FLOAT, floatData: [t.rawData!] });
     const network = await expectRuntimeLogits(
@@ -246,6 +270,26 @@ describe('decodeOnnxModel: the info beside the network', () => {
     expect(errorOf(() => decodeOnnxModel('model.onnx' as never, 'm.onnx', backend)).message).toBe('decodeOnnxModel: bytes must be a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)), not string');
     expect(errorOf(() => decodeOnnxModel(withMetadata({}), 'm.onnx', {} as never)).message).toBe('decodeOnnxModel: backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not Object');
   });
+
+  it('readOnnxNetwork checks its arguments: a decoded model, a source name, options', () => {
+    const m = decodeOnnxFile(withMetadata({}), 'm.onnx');
+    expect(errorOf(() => readOnnxNetwork(null as never, 'm.onnx')).message).toBe('readOnnxNetwork: model must be an object (a decoded ONNX ModelProto: its graph and opset), not null');
+    expect(errorOf(() => readOnnxNetwork(m, 42 as never)).message).toBe('readOnnxNetwork: source must be a string (the file name, for messages), not number');
+    expect(errorOf(() => readOnnxNetwork(m, 'm.onnx', 'fast' as never)).message).toBe('readOnnxNetwork: options must be an object (its options), not string');
+  });
+
+  it('gives back the network\'s memory when the info is refused after the network is made', () => {
+    // A backend that counts what it hands out and what comes back: every array of the refused network is freed.
+    const counting = new ReferenceBackend();
+    let [allocated, freed] = [0, 0];
+    const [allocFloats, allocInts, free] = [counting.allocFloats.bind(counting), counting.allocInts.bind(counting), counting.free.bind(counting)];
+    counting.allocFloats = (length) => (allocated++, allocFloats(length));
+    counting.allocInts = (length) => (allocated++, allocInts(length));
+    counting.free = (array) => (freed++, free(array));
+    expect(errorOf(() => decodeOnnxModel(withMetadata({ class_names: '["a","b","c"]' }), 'm.onnx', counting)).message).toBe("m.onnx: metadata 'class_names' must be a list of 2 strings");
+    expect(allocated).toBeGreaterThan(0);
+    expect(freed).toBe(allocated);
+  });
 });
 
 describe('ONNX graphs xcnn cannot express, refused in one line', () => {
@@ -325,7 +369,8 @@ describe('ONNX graphs xcnn cannot express, refused in one line', () => {
 
   it('refuses an --arch that is not the graph\'s network, and takes one that is', () => {
     const bytes = base([node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]);
-    expect(errorOf(() => decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2) relu' })).message).toBe('m.onnx: the ONNX graph is the network flatten linear(2), but --arch says flatten linear(2) relu: leave --arch out for an ONNX file');
+    const refused = errorOf(() => decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2) relu' })) as XcnnError;
+    expect([refused.message, refused.exitCode]).toEqual(['m.onnx: the ONNX graph is the network flatten linear(2), but --arch says flatten linear(2) relu: leave --arch out for an ONNX file', 2]);
     expect(decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2)' }).network.spec).toBe('flatten linear(2)');
   });
 });
@@ -1110,6 +1155,11 @@ describe('the mapping, check by check', () => {
       expect(unnamed({ dims: [2, 4], dataType: DATA_TYPE.FLOAT, rawData: new Uint8Array(8) })).toBe("m.onnx: tensor '' (fc1.weight): its dims [2, 4] give 8 FLOAT elements (32 bytes), but it holds 8 bytes");
       const { name: _, ...nan } = floatTensorProto('x', [2, 4], [0, 1, Number.NaN, 3, 4, 5, 6, 7]);
       expect(unnamed(nan)).toBe("m.onnx: tensor '' (fc1.weight) holds NaN at element 2; retrain or repair the model");
+    });
+
+    it('reads an int attribute beyond 2⁵³ as NaN, which no check takes', () => {
+      const m = chain([conv([{ name: 'group', type: 2, i: { low: 0, high: 2 ** 22 } }])], 'conv', 32, [w3]);
+      expect(refusalOf(m)).toBe("m.onnx: node 'conv_0' (Conv): group NaN: xcnn's conv is a full convolution (group 1), not a grouped or depthwise one");
     });
 
     it('refuses an intsAttribute beyond 2⁵³', () => {
