@@ -472,6 +472,26 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(unnamed)).toBe("m.onnx: the ONNX graph's input 'input' has shape [N, ?, 6]; xcnn takes images [N, C, H, W]");
     });
 
+    it('reads an input without a type, or without a shape, as what it lacks; a graph without inputs has none', () => {
+      const m = chain([], 'input', 36);
+      const withInput = (input: NonNullable<NonNullable<OnnxModel['graph']>['input']>[number]) => refusalOf({ ...m, graph: { ...m.graph, input: [input] } });
+      expect(withInput({ name: 'input', type: {} })).toBe("m.onnx: the ONNX graph's input 'input' is UNDEFINED, not FLOAT: xcnn feeds float32 images");
+      expect(withInput({ name: 'input', type: { tensorType: { elemType: DATA_TYPE.FLOAT } } })).toBe("m.onnx: the ONNX graph's input 'input' has shape []; xcnn takes images [N, C, H, W]");
+      expect(refusalOf({ ...m, graph: { ...m.graph, input: undefined } })).toBe("m.onnx: the ONNX graph has 0 inputs (none); xcnn's networks take one image batch");
+    });
+
+    it("counts an input named '' as an input, even beside an initializer named '' (which no node can name)", () => {
+      const m = chain([], 'input', 36);
+      const unnamed = { ...m, graph: { ...m.graph, input: [{ ...m.graph!.input![0], name: '' }], initializer: [...m.graph!.initializer!, floatTensorProto('', [1], [0])] } };
+      expect(refusalOf(unnamed)).toBe("m.onnx: the ONNX graph's input has no name (''): the nodes cannot refer to it; name it (torch.onnx.export's input_names)");
+    });
+
+    it('takes a node\'s data only as its first input (an Add\'s either), and a Dropout\'s ratio only as a constant', () => {
+      const swapped = model([node('Flatten', ['input'], ['flat']), node('Gemm', ['fc', 'flat'], ['logits'], [int('transB', 1)], 'gemm_0')], [weights('fc', [2, 36], 1)]);
+      expect(refusalOf(swapped)).toBe("m.onnx: node 'gemm_0' (Gemm) takes 'fc', which is not the value the node before it made ('flat'): xcnn runs a chain of layers (no branches or skip connections)");
+      expect(refusalOf(chain([node('Dropout', ['input', 'r'], ['d'], [], 'dropout_0')], 'd', 36))).toBe("m.onnx: node 'dropout_0' (Dropout): its ratio 'r' is not a constant (an initializer): xcnn reads weights stored in the file");
+    });
+
     it('takes --input sizes that agree with the graph, and refuses one that does not as a usage error', () => {
       const m = chain([], 'input', 36);
       expect(readOnnxNetwork(m, 'm.onnx', { input: { channels: 1, height: 6, width: 6 } }).geometry).toEqual({ channels: 1, height: 6, width: 6, classes: 2 });

@@ -170,8 +170,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
   // weight columns are reordered to xcnn's [C, H, W] flatten instead.
   let channelsLast: { node: OnnxNode; shape: number[] } | null = null;
 
-  const geometryFrom = (layout: 'NCHW' | 'NHWC'): number[] => {
-    const [c, h, w] = layout === 'NCHW' ? [inputDims[1], inputDims[2], inputDims[3]] : [inputDims[3], inputDims[1], inputDims[2]];
+  const geometryFrom = (channelsLastInput: boolean): number[] => {
+    const [c, h, w] = channelsLastInput ? [inputDims[3], inputDims[1], inputDims[2]] : [inputDims[1], inputDims[2], inputDims[3]];
     const given = options.input;
     const size = (value: number | string, what: 'channels' | 'height' | 'width'): number => {
       const wanted = given?.[what];
@@ -220,8 +220,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         continue;
       }
       if (op === 'Shape') {
-        if (shape === null) shape = geometryFrom('NCHW');
-        folded.set(output, { dims: [shape.length + 1], values: ['N', ...shape] });
+        if (shape === null) shape = geometryFrom(false);
+        folded.set(output, vector(['N', ...shape]));
         continue;
       }
       folded.set(output, fold(node, folded, constants, opset, source));
@@ -247,15 +247,15 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         current = output;
         continue;
       }
-      if (layers.length > 0 || shape !== null || perm.join(',') !== '0,3,1,2') {
+      if (shape !== null || perm.join(',') !== '0,3,1,2') {
         throw refuse(source, `${describe(node)} with perm [${perm.join(', ')}]: xcnn takes a Transpose only first, from NHWC to NCHW (perm [0, 3, 1, 2]), or to NHWC (perm [0, 2, 3, 1]) right before a Flatten and a linear layer`);
       }
       nhwc = true;
-      shape = geometryFrom('NHWC');
+      shape = geometryFrom(true);
       current = output;
       continue;
     }
-    if (shape === null) shape = geometryFrom('NCHW');
+    if (shape === null) shape = geometryFrom(false);
     if (channelsLast !== null) {
       const flat = shape.length === 1;
       const allowed = flat ? ['Gemm', 'MatMul', 'Relu', 'Dropout', 'Identity'] : ['Flatten', 'Reshape', 'Identity'];
@@ -269,8 +269,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
       case 'Pad': {
         // torch.onnx.export writes a Pad of zeros before an AveragePool: nothing to do. Any other is refused.
         const padsInput = opset >= 11 ? requiredInput(node, 1, 'pads', source) : null;
-        const pads = padsInput !== null ? (folded.get(padsInput) ?? foldedConstant(constants.get(padsInput), node, source)) : { dims: [], values: intsAttribute(node, 'pads', source) ?? [] };
-        if (pads === null || pads.values.some((p) => p !== 0)) throw unsupported(`padding [${pads?.values.join(', ') ?? '?'}]: xcnn pads only inside a convolution (its pads attribute)`);
+        const pads = padsInput !== null ? (folded.get(padsInput) ?? foldedConstant(constants.get(padsInput), node, source))?.values : (intsAttribute(node, 'pads', source) ?? []);
+        if (pads === undefined || pads.some((p) => p !== 0)) throw unsupported(`padding [${pads?.join(', ') ?? '?'}]: xcnn pads only inside a convolution (its pads attribute)`);
         break;
       }
       case 'Relu':
@@ -422,7 +422,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
   if (shape === null || layers.length === 0) throw refuse(source, 'the ONNX graph has no layers xcnn runs');
   if (channelsLast !== null) throw refuse(source, `${describe((channelsLast as { node: OnnxNode }).node)}: a Transpose to NHWC that no linear layer follows: xcnn takes it only right before a Flatten and a Gemm or MatMul`);
   if (shape.length !== 1) throw refuse(source, `the ONNX graph ends in [N, ${(shape as number[]).join(', ')}]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)`);
-  const [channels, height, width] = nhwc ? geometryFrom('NHWC') : geometryFrom('NCHW');
+  const [channels, height, width] = geometryFrom(nhwc);
   const geometry: NetworkGeometry = { channels, height, width, classes: shape[0] };
 
   const specs = layers.map((l) => l.spec);
@@ -701,4 +701,9 @@ function readPending(pending: PendingTensor, name: string, source: string): Floa
     if (negative >= 0) throw refuse(source, `tensor '${pending.tensor.name ?? ''}' (${name}) holds a negative variance at element ${negative}`);
   }
   return data;
+}
+
+/** A 1-D folded value of `values`. */
+function vector(values: Array<number | 'N'>): Folded {
+  return { dims: [values.length], values };
 }
