@@ -444,6 +444,8 @@ describe('the mapping, check by check', () => {
       expect(refusalOf({ ...m, opsetImport: [] })).toBe(opset);
       expect(refusalOf({ ...m, opsetImport: [{ domain: 'com.microsoft', version: 1 }] })).toBe(opset);
       expect(refusalOf({ ...m, opsetImport: [{ domain: '', version: 0 }] })).toBe(opset);
+      expect(refusalOf({ ...m, opsetImport: undefined })).toBe(opset);
+      expect(specOf({ ...m, opsetImport: [{ domain: '', version: 1 }] })).toBe('flatten linear(2)'); // the first opset
       expect(specOf({ ...m, opsetImport: [{ domain: 'com.microsoft', version: 1 }, { domain: 'ai.onnx', version: 13 }] })).toBe('flatten linear(2)');
     });
 
@@ -451,6 +453,8 @@ describe('the mapping, check by check', () => {
       const m = chain([{ ...node('Relu', ['input'], ['r'], [], 'custom_0'), domain: 'com.example' }], 'r', 36);
       expect(refusalOf(m)).toMatch(/^m\.onnx: the ONNX graph uses com\.example\.Relu, which xcnn's layers cannot express \(first: node 'custom_0' \(Relu\)\); it reads Conv, /);
       expect(specOf(chain([{ ...node('Relu', ['input'], ['r']), domain: 'ai.onnx' }], 'r', 36))).toBe('relu flatten linear(2)');
+      // An op of the default domain named 'ai.onnx' is named without it.
+      expect(refusalOf(chain([{ ...node('Sigmoid', ['input'], ['r'], [], 'sigmoid_0'), domain: 'ai.onnx' }], 'r', 36))).toMatch(/^m\.onnx: the ONNX graph uses Sigmoid, which xcnn's layers cannot express \(first: node 'sigmoid_0' \(Sigmoid\)\)/);
       const untyped = chain([{ input: ['input'], output: ['r'] }], 'r', 36);
       expect(refusalOf(untyped)).toMatch(/^m\.onnx: the ONNX graph uses \(no op_type\), which xcnn's layers cannot express \(first: node 'r' \(undefined\)\)/);
       const nameless = chain([{ input: ['input'], opType: 'Sigmoid' }], 'r', 36);
@@ -509,6 +513,7 @@ describe('the mapping, check by check', () => {
       expect(other([{ name: 'flat' }])).toBe("m.onnx: the ONNX graph's outputs are 'flat', but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
       expect(other([{ name: 'logits' }, { name: 'flat' }])).toBe("m.onnx: the ONNX graph's outputs are 'logits', 'flat', but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
       expect(other([])).toBe("m.onnx: the ONNX graph's outputs are none, but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
+      expect(other(undefined)).toBe("m.onnx: the ONNX graph's outputs are none, but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
       expect(refusalOf(model([node('Identity', ['input'], ['logits'])]))).toBe('m.onnx: the ONNX graph has no layers xcnn runs');
       expect(refusalOf(model([node('Relu', ['input'], ['logits'])]))).toBe("m.onnx: the ONNX graph ends in [N, 1, 6, 6]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)");
     });
@@ -760,6 +765,15 @@ describe('the mapping, check by check', () => {
       expect(bias([3])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias 'c' has dims [3], expected [2]");
       expect(bias([-2])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias 'c': a dimension is -2");
       expect(bias([1, 1, 2])).toBe('accepted');
+    });
+
+    it('names a bias without a name (a Constant node\'s tensor) as \'\' when its dims are bad', () => {
+      const unnamed = (dims: number[]) => {
+        const { name: _, ...c } = { ...floatTensorProto('c', [2], [1, 2]), dims };
+        return refusalOf(model([node('Constant', [], ['c'], [tensorAttribute('value', c)]), node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'fc', 'c'], ['logits'], [], 'gemm_0')], [weights('fc', [4, 2], 1)], ['N', 1, 2, 2]));
+      };
+      expect(unnamed([3])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias '' has dims [3], expected [2]");
+      expect(unnamed([-2])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias '': a dimension is -2");
     });
 
     it('reads MatMul + Add as a linear layer, the bias on either side of the Add', () => {
@@ -1137,7 +1151,7 @@ describe('the mapping, check by check', () => {
     it('takes Slice\'s axes as 0 or −1 of the 1-D shape and steps 1 (inputs from opset 10, the axes attribute before), and refuses others', () => {
       const sliced = (inputs: string[], attributes: OnnxAttribute[] = [], opset = 13) =>
         outcome(() =>
-          specOf(model([node('Shape', ['input'], ['shape']), node('Slice', ['shape', ...inputs], ['n1'], attributes, 'slice_0'), node('Concat', ['n1', 'minus1'], ['target']), node('Reshape', ['input', 'target'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), ...[['zero', 0], ['one', 1], ['minus1', -1], ['two', 2]].map(([n, v]) => int64TensorProto(n as string, [v as number]))], ['N', 1, 6, 6], { opset })),
+          specOf(model([node('Shape', ['input'], ['shape']), node('Slice', ['shape', ...inputs], ['n1'], attributes, 'slice_0'), node('Concat', ['n1', 'minus1'], ['target']), node('Reshape', ['input', 'target'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), ...[['zero', 0], ['one', 1], ['minus1', -1], ['two', 2]].map(([n, v]) => int64TensorProto(n as string, [v as number])), int64TensorProto('zeroOne', [0, 1]), int64TensorProto('oneOne', [1, 1])], ['N', 1, 6, 6], { opset })),
         );
       const flattens = 'flatten linear(2)';
       const refused = (axes: string, steps: string) => `m.onnx: node 'slice_0' (Slice): axes [${axes}] and steps [${steps}]: xcnn folds a Slice only along axis 0, step 1`;
@@ -1148,6 +1162,13 @@ describe('the mapping, check by check', () => {
       expect(sliced(['zero', 'one', '', 'two'])).toBe(refused('0', '2'));
       expect(sliced(['zero', 'one', 'zero', 'minus1'])).toBe(refused('0', '-1'));
       expect(sliced(['zero', 'one', 'shape'])).toBe("m.onnx: node 'slice_0' (Slice): its axes depends on the batch size");
+      expect(sliced(['zero', 'one', 'zero', 'shape'])).toBe("m.onnx: node 'slice_0' (Slice): its steps depends on the batch size");
+      // From opset 10 on, both are inputs.
+      expect(sliced(['zero', 'one', 'one'], [], 10)).toBe(refused('1', '1'));
+      expect(sliced(['zero', 'one', '', 'two'], [], 10)).toBe(refused('0', '2'));
+      // Lists of more than one are refused, and named in full.
+      expect(sliced(['zero', 'one', 'zeroOne'])).toBe(refused('0, 1', '1'));
+      expect(sliced(['zero', 'one', 'zero', 'oneOne'])).toBe(refused('0', '1, 1'));
       expect(sliced([], [ints('starts', [0]), ints('ends', [1]), ints('axes', [0])], 9)).toBe(flattens);
       expect(sliced([], [ints('starts', [0]), ints('ends', [1]), ints('axes', [1])], 9)).toBe(refused('1', '1'));
       // Before opset 10 the inputs past the data are not read: steps did not exist.
