@@ -1196,6 +1196,11 @@ describe('the mapping, check by check', () => {
       expect(unnamed({ dims: [2, 4], dataType: DATA_TYPE.FLOAT, rawData: new Uint8Array(8) })).toBe("m.onnx: tensor '' (fc1.weight): its dims [2, 4] give 8 FLOAT elements (32 bytes), but it holds 8 bytes");
       const { name: _, ...nan } = floatTensorProto('x', [2, 4], [0, 1, Number.NaN, 3, 4, 5, 6, 7]);
       expect(unnamed(nan)).toBe("m.onnx: tensor '' (fc1.weight) holds NaN at element 2; retrain or repair the model");
+      // A negative variance without a name: a Constant node's tensor as BatchNormalization's running_var.
+      const { name: __, ...negative } = floatTensorProto('v', [1], [-0.5]);
+      const statistics = ['s', 'b', 'm'].map((n) => floatTensorProto(n, [1], [1]));
+      const bn = model([node('Constant', [], ['v'], [tensorAttribute('value', negative)]), node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], ['bn']), ...head('bn', 36).nodes], [...statistics, ...head('bn', 36).initializers]);
+      expect(refusalOf(bn)).toBe("m.onnx: tensor '' (bn1.running_var) holds a negative variance at element 0");
     });
 
     it('reads an int attribute beyond 2⁵³ as NaN, which no check takes', () => {
