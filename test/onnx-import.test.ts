@@ -157,6 +157,30 @@ describe('ONNX graphs as torch.onnx.export and tf2onnx write them, against ONNX 
     }
   });
 
+  it('a Transpose to NHWC before the flatten of a 3×5×3 map (H, W and C all different) and a Gemm, as ONNX Runtime computes it', async () => {
+    const [h, w, c] = [5, 7, 2]; // the conv (VALID, 3×3, 3 channels out) makes [3, 3, 5]
+    const network = await expectRuntimeLogits(
+      {
+        inputShape: ['N', h, w, c],
+        nodes: [
+          node('Transpose', ['input'], ['nchw'], [ints('perm', [0, 3, 1, 2])]),
+          node('Conv', ['nchw', 'conv.w', 'conv.b'], ['conv'], [ints('kernel_shape', [3, 3])]),
+          node('Transpose', ['conv'], ['nhwc'], [ints('perm', [0, 2, 3, 1])]),
+          node('Flatten', ['nhwc'], ['flat']),
+          node('Gemm', ['flat', 'fc.w', 'fc.b'], ['logits'], [int('transB', 1)]),
+        ],
+        initializers: [weights('conv.w', [3, 2, 3, 3], 61), weights('conv.b', [3], 62), weights('fc.w', [4, 45], 63), weights('fc.b', [4], 64)],
+      },
+      (nchw) => {
+        const nhwc = new Float32Array(nchw.length);
+        for (let n = 0; n < 2; n++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) nhwc[((n * h + y) * w + x) * c + k] = nchw[((n * c + k) * h + y) * w + x];
+        return nhwc;
+      },
+    );
+    expect(network.spec).toBe('conv(3,3) flatten linear(4)');
+    expect(network.inputShape).toEqual([2, 5, 7]);
+  });
+
   it('Gemm with transB 0, alpha and beta, and without a bias; weights in float_data; Identity and Dropout', async () => {
     const asFloatData = (t: OnnxTensor): OnnxTensor => ({ name: t.name, dims: t.dims, dataType: DATA_TYPE.FLOAT, floatData: [t.rawData!] });
     const network = await expectRuntimeLogits(
@@ -246,6 +270,26 @@ describe('decodeOnnxModel: the info beside the network', () => {
     expect(errorOf(() => decodeOnnxModel('model.onnx' as never, 'm.onnx', backend)).message).toBe('decodeOnnxModel: bytes must be a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)), not string');
     expect(errorOf(() => decodeOnnxModel(withMetadata({}), 'm.onnx', {} as never)).message).toBe('decodeOnnxModel: backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not Object');
   });
+
+  it('readOnnxNetwork checks its arguments: a decoded model, a source name, options', () => {
+    const m = decodeOnnxFile(withMetadata({}), 'm.onnx');
+    expect(errorOf(() => readOnnxNetwork(null as never, 'm.onnx')).message).toBe('readOnnxNetwork: model must be an object (a decoded ONNX ModelProto: its graph and opset), not null');
+    expect(errorOf(() => readOnnxNetwork(m, 42 as never)).message).toBe('readOnnxNetwork: source must be a string (the file name, for messages), not number');
+    expect(errorOf(() => readOnnxNetwork(m, 'm.onnx', 'fast' as never)).message).toBe('readOnnxNetwork: options must be an object (its options), not string');
+  });
+
+  it('gives back the network\'s memory when the info is refused after the network is made', () => {
+    // A backend that counts what it hands out and what comes back: every array of the refused network is freed.
+    const counting = new ReferenceBackend();
+    let [allocated, freed] = [0, 0];
+    const [allocFloats, allocInts, free] = [counting.allocFloats.bind(counting), counting.allocInts.bind(counting), counting.free.bind(counting)];
+    counting.allocFloats = (length) => (allocated++, allocFloats(length));
+    counting.allocInts = (length) => (allocated++, allocInts(length));
+    counting.free = (array) => (freed++, free(array));
+    expect(errorOf(() => decodeOnnxModel(withMetadata({ class_names: '["a","b","c"]' }), 'm.onnx', counting)).message).toBe("m.onnx: metadata 'class_names' must be a list of 2 strings");
+    expect(allocated).toBeGreaterThan(0);
+    expect(freed).toBe(allocated);
+  });
 });
 
 describe('ONNX graphs xcnn cannot express, refused in one line', () => {
@@ -325,7 +369,8 @@ describe('ONNX graphs xcnn cannot express, refused in one line', () => {
 
   it('refuses an --arch that is not the graph\'s network, and takes one that is', () => {
     const bytes = base([node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]);
-    expect(errorOf(() => decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2) relu' })).message).toBe('m.onnx: the ONNX graph is the network flatten linear(2), but --arch says flatten linear(2) relu: leave --arch out for an ONNX file');
+    const refused = errorOf(() => decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2) relu' })) as XcnnError;
+    expect([refused.message, refused.exitCode]).toEqual(['m.onnx: the ONNX graph is the network flatten linear(2), but --arch says flatten linear(2) relu: leave --arch out for an ONNX file', 2]);
     expect(decodeOnnxModel(bytes, 'm.onnx', backend, { arch: 'flatten linear(2)' }).network.spec).toBe('flatten linear(2)');
   });
 });
@@ -399,6 +444,8 @@ describe('the mapping, check by check', () => {
       expect(refusalOf({ ...m, opsetImport: [] })).toBe(opset);
       expect(refusalOf({ ...m, opsetImport: [{ domain: 'com.microsoft', version: 1 }] })).toBe(opset);
       expect(refusalOf({ ...m, opsetImport: [{ domain: '', version: 0 }] })).toBe(opset);
+      expect(refusalOf({ ...m, opsetImport: undefined })).toBe(opset);
+      expect(specOf({ ...m, opsetImport: [{ domain: '', version: 1 }] })).toBe('flatten linear(2)'); // the first opset
       expect(specOf({ ...m, opsetImport: [{ domain: 'com.microsoft', version: 1 }, { domain: 'ai.onnx', version: 13 }] })).toBe('flatten linear(2)');
     });
 
@@ -406,6 +453,8 @@ describe('the mapping, check by check', () => {
       const m = chain([{ ...node('Relu', ['input'], ['r'], [], 'custom_0'), domain: 'com.example' }], 'r', 36);
       expect(refusalOf(m)).toMatch(/^m\.onnx: the ONNX graph uses com\.example\.Relu, which xcnn's layers cannot express \(first: node 'custom_0' \(Relu\)\); it reads Conv, /);
       expect(specOf(chain([{ ...node('Relu', ['input'], ['r']), domain: 'ai.onnx' }], 'r', 36))).toBe('relu flatten linear(2)');
+      // An op of the default domain named 'ai.onnx' is named without it.
+      expect(refusalOf(chain([{ ...node('Sigmoid', ['input'], ['r'], [], 'sigmoid_0'), domain: 'ai.onnx' }], 'r', 36))).toMatch(/^m\.onnx: the ONNX graph uses Sigmoid, which xcnn's layers cannot express \(first: node 'sigmoid_0' \(Sigmoid\)\)/);
       const untyped = chain([{ input: ['input'], output: ['r'] }], 'r', 36);
       expect(refusalOf(untyped)).toMatch(/^m\.onnx: the ONNX graph uses \(no op_type\), which xcnn's layers cannot express \(first: node 'r' \(undefined\)\)/);
       const nameless = chain([{ input: ['input'], opType: 'Sigmoid' }], 'r', 36);
@@ -427,6 +476,26 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(unnamed)).toBe("m.onnx: the ONNX graph's input 'input' has shape [N, ?, 6]; xcnn takes images [N, C, H, W]");
     });
 
+    it('reads an input without a type, or without a shape, as what it lacks; a graph without inputs has none', () => {
+      const m = chain([], 'input', 36);
+      const withInput = (input: NonNullable<NonNullable<OnnxModel['graph']>['input']>[number]) => refusalOf({ ...m, graph: { ...m.graph, input: [input] } });
+      expect(withInput({ name: 'input', type: {} })).toBe("m.onnx: the ONNX graph's input 'input' is UNDEFINED, not FLOAT: xcnn feeds float32 images");
+      expect(withInput({ name: 'input', type: { tensorType: { elemType: DATA_TYPE.FLOAT } } })).toBe("m.onnx: the ONNX graph's input 'input' has shape []; xcnn takes images [N, C, H, W]");
+      expect(refusalOf({ ...m, graph: { ...m.graph, input: undefined } })).toBe("m.onnx: the ONNX graph has 0 inputs (none); xcnn's networks take one image batch");
+    });
+
+    it("counts an input named '' as an input, even beside an initializer named '' (which no node can name)", () => {
+      const m = chain([], 'input', 36);
+      const unnamed = { ...m, graph: { ...m.graph, input: [{ ...m.graph!.input![0], name: '' }], initializer: [...m.graph!.initializer!, floatTensorProto('', [1], [0])] } };
+      expect(refusalOf(unnamed)).toBe("m.onnx: the ONNX graph's input has no name (''): the nodes cannot refer to it; name it (torch.onnx.export's input_names)");
+    });
+
+    it('takes a node\'s data only as its first input (an Add\'s either), and a Dropout\'s ratio only as a constant', () => {
+      const swapped = model([node('Flatten', ['input'], ['flat']), node('Gemm', ['fc', 'flat'], ['logits'], [int('transB', 1)], 'gemm_0')], [weights('fc', [2, 36], 1)]);
+      expect(refusalOf(swapped)).toBe("m.onnx: node 'gemm_0' (Gemm) takes 'fc', which is not the value the node before it made ('flat'): xcnn runs a chain of layers (no branches or skip connections)");
+      expect(refusalOf(chain([node('Dropout', ['input', 'r'], ['d'], [], 'dropout_0')], 'd', 36))).toBe("m.onnx: node 'dropout_0' (Dropout): its ratio 'r' is not a constant (an initializer): xcnn reads weights stored in the file");
+    });
+
     it('takes --input sizes that agree with the graph, and refuses one that does not as a usage error', () => {
       const m = chain([], 'input', 36);
       expect(readOnnxNetwork(m, 'm.onnx', { input: { channels: 1, height: 6, width: 6 } }).geometry).toEqual({ channels: 1, height: 6, width: 6, classes: 2 });
@@ -444,6 +513,7 @@ describe('the mapping, check by check', () => {
       expect(other([{ name: 'flat' }])).toBe("m.onnx: the ONNX graph's outputs are 'flat', but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
       expect(other([{ name: 'logits' }, { name: 'flat' }])).toBe("m.onnx: the ONNX graph's outputs are 'logits', 'flat', but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
       expect(other([])).toBe("m.onnx: the ONNX graph's outputs are none, but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
+      expect(other(undefined)).toBe("m.onnx: the ONNX graph's outputs are none, but its chain of layers ends in 'logits': xcnn takes one output, the last node's");
       expect(refusalOf(model([node('Identity', ['input'], ['logits'])]))).toBe('m.onnx: the ONNX graph has no layers xcnn runs');
       expect(refusalOf(model([node('Relu', ['input'], ['logits'])]))).toBe("m.onnx: the ONNX graph ends in [N, 1, 6, 6]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)");
     });
@@ -470,7 +540,7 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(after)).toBe("m.onnx: node 'relu_9' (Relu) comes after the Softmax node 'softmax_0' (Softmax); xcnn takes a Softmax only as the last node");
       const branch = model([node('Relu', ['input'], ['a']), node('Relu', ['input'], ['b'], [], 'relu_b'), ...head('b', 36).nodes], h.initializers);
       expect(refusalOf(branch)).toBe("m.onnx: node 'relu_b' (Relu) takes 'input', which is not the value the node before it made ('a'): xcnn runs a chain of layers (no branches or skip connections)");
-      expect(refusalOf(model([node('Relu', [], ['a'], [], 'relu_0'), ...head('a', 36).nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu) takes '', which is not the value the node before it made ('input'): xcnn runs a chain of layers (no branches or skip connections)");
+      expect(refusalOf(model([node('Relu', [], ['a'], [], 'relu_0'), ...head('a', 36).nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu): its data is absent (input 1 not given), which Relu requires");
     });
 
     it('reads class names from metadata, and an xcnn export\'s arch only when it is the graph\'s network', () => {
@@ -492,7 +562,7 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(chain([conv([ints('kernel_shape', [2, 2])])], 'conv', 32, [w3]))).toBe("m.onnx: node 'conv_0' (Conv): kernel_shape [2, 2] does not match its weight [2, 1, 3, 3]");
       expect(specOf(chain([conv([ints('kernel_shape', [3, 3])])], 'conv', 32, [w3]))).toBe('conv(2,3) flatten linear(2)');
       expect(refusalOf(chain([conv([])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight 'w' is not a constant (an initializer): xcnn reads weights stored in the file");
-      expect(refusalOf(chain([conv([], ['input'])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight '' is not a constant (an initializer): xcnn reads weights stored in the file");
+      expect(refusalOf(chain([conv([], ['input'])], 'conv', 32))).toBe("m.onnx: node 'conv_0' (Conv): its weight is absent (input 2 not given), which Conv requires");
       expect(refusalOf(chain([conv([])], 'conv', 32, [{ ...w3, dims: [2, 1, 3, -3] }]))).toBe("m.onnx: node 'conv_0' (Conv): its weight 'w': a dimension is -3");
     });
 
@@ -650,15 +720,16 @@ describe('the mapping, check by check', () => {
       expect(refusalOf(computed)).toBe("m.onnx: node 'reshape_0' (Reshape): its shape 'dynamic' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
     });
 
-    it('refuses a Reshape without a shape input, unless a value without a name (a node without outputs) gives it', () => {
+    it('refuses a Reshape without a shape input, even where a value without a name (a node without outputs) is made', () => {
       const gemm = node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)]);
       const reshape = node('Reshape', ['input'], ['flat'], [], 'reshape_0');
-      expect(refusalOf(model([reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe("m.onnx: node 'reshape_0' (Reshape): its shape '' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten");
-      // A value is looked up by its name, even the empty one: a folded value (a Constant's) or a constant tensor (an Identity's).
+      const absent = "m.onnx: node 'reshape_0' (Reshape): its shape is absent (input 2 not given), which Reshape requires";
+      expect(refusalOf(model([reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe(absent);
+      // A node without outputs makes no value, so nothing is stored under '' for the Reshape to find.
       const unnamedConstant: ReturnType<typeof node> = { opType: 'Constant', attribute: [ints('value_ints', [0, -1])], name: 'c' };
-      expect(specOf(model([unnamedConstant, reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe('flatten linear(2)');
+      expect(refusalOf(model([unnamedConstant, reshape, gemm], [weights('fc', [2, 36], 1)]))).toBe(absent);
       const unnamedIdentity: ReturnType<typeof node> = { opType: 'Identity', input: ['shape'], name: 'i' };
-      expect(specOf(model([unnamedIdentity, reshape, gemm], [weights('fc', [2, 36], 1), int64TensorProto('shape', [0, -1])]))).toBe('flatten linear(2)');
+      expect(refusalOf(model([unnamedIdentity, reshape, gemm], [weights('fc', [2, 36], 1), int64TensorProto('shape', [0, -1])]))).toBe(absent);
     });
 
     it('reads a shape kept in int64_data, whose −1 is ten bytes', () => {
@@ -694,6 +765,15 @@ describe('the mapping, check by check', () => {
       expect(bias([3])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias 'c' has dims [3], expected [2]");
       expect(bias([-2])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias 'c': a dimension is -2");
       expect(bias([1, 1, 2])).toBe('accepted');
+    });
+
+    it('names a bias without a name (a Constant node\'s tensor) as \'\' when its dims are bad', () => {
+      const unnamed = (dims: number[]) => {
+        const { name: _, ...c } = { ...floatTensorProto('c', [2], [1, 2]), dims };
+        return refusalOf(model([node('Constant', [], ['c'], [tensorAttribute('value', c)]), node('Flatten', ['input'], ['flat']), node('Gemm', ['flat', 'fc', 'c'], ['logits'], [], 'gemm_0')], [weights('fc', [4, 2], 1)], ['N', 1, 2, 2]));
+      };
+      expect(unnamed([3])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias '' has dims [3], expected [2]");
+      expect(unnamed([-2])).toBe("m.onnx: node 'gemm_0' (Gemm): its bias '': a dimension is -2");
     });
 
     it('reads MatMul + Add as a linear layer, the bias on either side of the Add', () => {
@@ -945,7 +1025,7 @@ describe('the mapping, check by check', () => {
       expect(folding([shape, node('Unsqueeze', ['shape', 'zero'], ['target'], [], 'unsqueeze_0')], [zero])).toBe("m.onnx: node 'unsqueeze_0' (Unsqueeze): xcnn folds an Unsqueeze only of a scalar, axis 0");
       // Gather: one index out of range among others; no inputs at all.
       expect(folding([shape, node('Gather', ['shape', 'i'], ['target'], [], 'gather_0')], [int64TensorProto('i', [0, 9])])).toBe("m.onnx: node 'gather_0' (Gather): an index is out of range");
-      expect(folding([node('Gather', [], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather) takes '', which is not a constant xcnn can work out: xcnn folds only the shape arithmetic before a Reshape");
+      expect(folding([node('Gather', [], ['target'], [], 'gather_0')])).toBe("m.onnx: node 'gather_0' (Gather): its data is absent (input 1 not given), which Gather requires");
       expect(folding([node('Concat', [], ['target'], [], 'concat_0')])).toBe("m.onnx: node 'reshape_0' (Reshape): a reshape to [] of [N, 1, 6, 6]: xcnn takes a Reshape only as a flatten, to [N, -1]");
       // Slice: opset 10 reads inputs; before, attributes (none: no slice); bounds that depend on the batch; one of each.
       const slice = (inputs: string[], attributes: OnnxAttribute[], tensors: OnnxTensor[], opset = 13, data: Nodes = [shape]) =>
@@ -975,16 +1055,124 @@ describe('the mapping, check by check', () => {
       const empty = node('Constant', [], ['empty'], [ints('value_ints', [])]);
       expect(folding([empty, node('Concat', ['empty', 'zero', 'minus1'], ['target'])], [zero, minus1])).toBe(flattens);
       expect(folding([empty, node('Squeeze', ['empty'], ['target'], [], 'squeeze_0')])).toBe("m.onnx: node 'squeeze_0' (Squeeze): xcnn folds a Squeeze only of one value");
-      // A Constant without an output names its value ''; an Unsqueeze without inputs takes that value, and at
-      // opset 13 its axes from the attribute, since it has no axes input either.
-      const unnamed: Nodes[number] = { opType: 'Constant', attribute: [int('value_int', 0)], name: 'c' };
-      const bare: Nodes[number] = { opType: 'Unsqueeze', output: ['z1'], attribute: [ints('axes', [0])], name: 'unsqueeze_0' };
-      expect(folding([unnamed, bare, node('Concat', ['z1', 'minus1'], ['target'])], [minus1])).toBe(flattens);
+      // An Unsqueeze whose axes input is absent ('' or not given) reads them from its attribute, even at opset 13.
+      const scalar = node('Constant', [], ['z'], [int('value_int', 0)]);
+      for (const inputs of [['z'], ['z', '']]) {
+        const unsqueeze = node('Unsqueeze', inputs, ['z1'], [ints('axes', [0])], 'unsqueeze_0');
+        expect(folding([scalar, unsqueeze, node('Concat', ['z1', 'minus1'], ['target'])], [minus1]), inputs.join(',')).toBe(flattens);
+      }
     });
 
     it('takes a Shape only of the value the chain is at', () => {
       const other = model([node('Relu', ['input'], ['r']), node('Shape', ['input'], ['shape'], [], 'shape_0'), ...head('r', 36).nodes], head('r', 36).initializers);
       expect(refusalOf(other)).toBe("m.onnx: node 'shape_0' (Shape) takes 'input', which is not the value the node before it made ('r'): xcnn runs a chain of layers (no branches or skip connections)");
+    });
+  });
+
+  /**
+   * ONNX names an optional input that is not given '' (or leaves it off the end of the list). The importer reads
+   * such an input as absent wherever the op allows it, and refuses it in one line wherever the op needs it; no
+   * value is stored or found under ''.
+   */
+  describe("an input named '': absent", () => {
+    it("reads Conv's and Gemm's bias, Dropout's ratio and training_mode, Slice's axes named '' as absent, as ONNX Runtime does", async () => {
+      // Slice(shape, [0], [1], axes '', steps [1]) is [N]: Concat [N, −1] flattens.
+      const network = await expectRuntimeLogits({
+        inputShape: ['N', 1, 5, 5],
+        nodes: [
+          node('Conv', ['input', 'conv.w', ''], ['conv'], [ints('kernel_shape', [3, 3])]),
+          node('Relu', ['conv'], ['relu']),
+          node('Dropout', ['relu', '', ''], ['dropped']),
+          node('Shape', ['dropped'], ['shape']),
+          node('Slice', ['shape', 'zero', 'one', '', 'one'], ['n1']),
+          node('Concat', ['n1', 'minus1'], ['target'], [int('axis', 0)]),
+          node('Reshape', ['dropped', 'target'], ['flat']),
+          node('Gemm', ['flat', 'fc.w', ''], ['logits'], [int('transB', 1)]),
+        ],
+        initializers: [weights('conv.w', [2, 1, 3, 3], 51), weights('fc.w', [3, 18], 52), int64TensorProto('zero', [0]), int64TensorProto('one', [1]), int64TensorProto('minus1', [-1])],
+      });
+      expect(network.spec).toBe('conv(2,3) relu dropout(0.5) flatten linear(3)');
+      const read = readOnnxNetwork(decodeOnnxFile(graphBytes({ inputShape: ['N', 1, 2, 2], nodes: [node('Conv', ['input', 'w', ''], ['c']), node('Flatten', ['c'], ['f']), node('Gemm', ['f', 'fc', ''], ['logits'], [int('transB', 1)])], initializers: [weights('w', [2, 1, 1, 1], 1), weights('fc', [2, 8], 2)] }), 'm.onnx'), 'm.onnx');
+      expect([Array.from(read.tensors.get('conv1.bias')!), Array.from(read.tensors.get('fc1.bias')!)]).toEqual([[0, 0], [0, 0]]);
+    });
+
+    it('refuses a required input named \'\' or not given, naming the node, the input and its op type', () => {
+      const absent = (name: string, op: string, what: string, k: number, given = true) => `m.onnx: node '${name}' (${op}): its ${what} is absent (input ${k} ${given ? "named ''" : 'not given'}), which ${op} requires`;
+      const h = head('r', 36);
+      // The data of a layer, and of a Shape (which is then no Shape of the chain's value).
+      expect(refusalOf(model([node('Relu', [''], ['r'], [], 'relu_0'), ...h.nodes], h.initializers))).toBe(absent('relu_0', 'Relu', 'data', 1));
+      expect(refusalOf(model([node('Relu', ['input'], ['r']), node('Shape', [''], ['s'], [], 'shape_0'), ...h.nodes], h.initializers))).toBe(absent('shape_0', 'Shape', 'data', 1));
+      // Weights: Conv's, BatchNormalization's four, Gemm's B, MatMul's; an Add's bias.
+      expect(refusalOf(chain([conv([], ['input', ''])], 'conv', 32))).toBe(absent('conv_0', 'Conv', 'weight', 2));
+      const statistics = ['s', 'b', 'm', 'v'].map((n) => floatTensorProto(n, [1], [1]));
+      const bn = (inputs: string[]) => refusalOf(chain([node('BatchNormalization', ['input', ...inputs], ['bn'], [], 'bn_0')], 'bn', 36, statistics));
+      expect(bn(['', 'b', 'm', 'v'])).toBe(absent('bn_0', 'BatchNormalization', 'scale', 2));
+      expect(bn(['s', 'b', 'm', ''])).toBe(absent('bn_0', 'BatchNormalization', 'running_var', 5));
+      expect(bn(['s', 'b', 'm'])).toBe(absent('bn_0', 'BatchNormalization', 'running_var', 5, false));
+      const flat = node('Flatten', ['input'], ['flat']);
+      expect(refusalOf(model([flat, node('Gemm', ['flat', ''], ['logits'], [], 'gemm_0')], [], ['N', 1, 2, 2]))).toBe(absent('gemm_0', 'Gemm', 'weight (B)', 2));
+      expect(refusalOf(model([flat, node('MatMul', ['flat', ''], ['logits'], [], 'matmul_0')], [], ['N', 1, 2, 2]))).toBe(absent('matmul_0', 'MatMul', 'weight', 2));
+      const w = floatTensorProto('w', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(refusalOf(model([flat, node('MatMul', ['flat', 'w'], ['mm']), node('Add', ['mm', ''], ['logits'], [], 'add_0')], [w], ['N', 1, 2, 2]))).toBe(absent('add_0', 'Add', 'bias', 2));
+      expect(refusalOf(model([flat, node('MatMul', ['flat', 'w'], ['mm']), node('Add', ['', 'mm'], ['logits'], [], 'add_0')], [w], ['N', 1, 2, 2]))).toBe(absent('add_0', 'Add', 'bias', 1));
+      // Reshape's shape; Pad's pads (an input from opset 11).
+      expect(refusalOf(model([node('Reshape', ['input', ''], ['flat'], [], 'reshape_0'), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1)]))).toBe(absent('reshape_0', 'Reshape', 'shape', 2));
+      expect(refusalOf(chain([node('Pad', ['input', ''], ['p'], [], 'pad_0')], 'p', 36, [], { opset: 11 }))).toBe(absent('pad_0', 'Pad', 'pads', 2));
+      expect(refusalOf(chain([node('Pad', ['input'], ['p'], [], 'pad_0')], 'p', 36, [], { opset: 13 }))).toBe(absent('pad_0', 'Pad', 'pads', 2, false));
+    });
+
+    it('refuses a required input of the shape arithmetic named \'\'', () => {
+      const absent = (name: string, op: string, what: string, k: number) => `m.onnx: node '${name}' (${op}): its ${what} is absent (input ${k} named ''), which ${op} requires`;
+      const reshaped = (arithmetic: ReturnType<typeof node>[], initializers: OnnxTensor[] = []) =>
+        refusalOf(model([node('Shape', ['input'], ['shape']), ...arithmetic, node('Reshape', ['input', 'target'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), int64TensorProto('zero', [0]), int64TensorProto('one', [1]), int64TensorProto('minus1', [-1]), ...initializers]));
+      expect(reshaped([node('Gather', ['', 'zero'], ['target'], [], 'gather_0')])).toBe(absent('gather_0', 'Gather', 'data', 1));
+      expect(reshaped([node('Gather', ['shape', ''], ['target'], [], 'gather_0')])).toBe(absent('gather_0', 'Gather', 'indices', 2));
+      expect(reshaped([node('Unsqueeze', ['', 'zero'], ['target'], [], 'unsqueeze_0')])).toBe(absent('unsqueeze_0', 'Unsqueeze', 'data', 1));
+      expect(reshaped([node('Squeeze', [''], ['target'], [], 'squeeze_0')])).toBe(absent('squeeze_0', 'Squeeze', 'data', 1));
+      expect(reshaped([node('Cast', [''], ['target'], [int('to', 7)], 'cast_0')])).toBe(absent('cast_0', 'Cast', 'input', 1));
+      expect(reshaped([node('Concat', ['zero', ''], ['target'], [int('axis', 0)], 'concat_0')])).toBe(absent('concat_0', 'Concat', 'input', 2));
+      expect(reshaped([node('Slice', ['', 'zero', 'one'], ['target'], [], 'slice_0')])).toBe(absent('slice_0', 'Slice', 'data', 1));
+      expect(reshaped([node('Slice', ['shape', '', 'one'], ['target'], [], 'slice_0')])).toBe(absent('slice_0', 'Slice', 'starts', 2));
+      expect(reshaped([node('Slice', ['shape', 'zero', ''], ['target'], [], 'slice_0')])).toBe(absent('slice_0', 'Slice', 'ends', 3));
+    });
+
+    it("refuses a layer's output named '' and a graph input without a name; a folded value or an Identity's constant named '' is made for nothing", () => {
+      const h = head('r', 36);
+      expect(refusalOf(model([node('Relu', ['input'], [''], [], 'relu_0'), ...h.nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu): its output is absent (named ''): xcnn runs a chain of layers, each node's output the next one's input");
+      expect(refusalOf(model([{ opType: 'Relu', input: ['input'], name: 'relu_0' }, ...h.nodes], h.initializers))).toBe("m.onnx: node 'relu_0' (Relu): its output is absent (not given): xcnn runs a chain of layers, each node's output the next one's input");
+      const m = chain([], 'input', 36);
+      const noName = "m.onnx: the ONNX graph's input has no name (''): the nodes cannot refer to it; name it (torch.onnx.export's input_names)";
+      for (const name of ['', undefined]) expect(refusalOf({ ...m, graph: { ...m.graph, input: [{ ...m.graph!.input![0], name }] } })).toBe(noName);
+      // A Constant with a bad value and an Identity of a constant, each with the output '': not read, not stored.
+      const unused = [node('Constant', [], [''], [], 'constant_0'), node('Identity', ['fc'], [''], [], 'identity_0')];
+      expect(specOf(chain(unused, 'input', 36))).toBe('flatten linear(2)');
+    });
+
+    it('takes Slice\'s axes as 0 or −1 of the 1-D shape and steps 1 (inputs from opset 10, the axes attribute before), and refuses others', () => {
+      const sliced = (inputs: string[], attributes: OnnxAttribute[] = [], opset = 13) =>
+        outcome(() =>
+          specOf(model([node('Shape', ['input'], ['shape']), node('Slice', ['shape', ...inputs], ['n1'], attributes, 'slice_0'), node('Concat', ['n1', 'minus1'], ['target']), node('Reshape', ['input', 'target'], ['flat']), node('Gemm', ['flat', 'fc'], ['logits'], [int('transB', 1)])], [weights('fc', [2, 36], 1), ...[['zero', 0], ['one', 1], ['minus1', -1], ['two', 2]].map(([n, v]) => int64TensorProto(n as string, [v as number])), int64TensorProto('zeroOne', [0, 1]), int64TensorProto('oneOne', [1, 1])], ['N', 1, 6, 6], { opset })),
+        );
+      const flattens = 'flatten linear(2)';
+      const refused = (axes: string, steps: string) => `m.onnx: node 'slice_0' (Slice): axes [${axes}] and steps [${steps}]: xcnn folds a Slice only along axis 0, step 1`;
+      expect(sliced(['zero', 'one', 'zero', 'one'])).toBe(flattens);
+      expect(sliced(['zero', 'one', 'minus1'])).toBe(flattens);
+      expect(sliced(['zero', 'one', '', ''])).toBe(flattens);
+      expect(sliced(['zero', 'one', 'one'])).toBe(refused('1', '1'));
+      expect(sliced(['zero', 'one', '', 'two'])).toBe(refused('0', '2'));
+      expect(sliced(['zero', 'one', 'zero', 'minus1'])).toBe(refused('0', '-1'));
+      expect(sliced(['zero', 'one', 'shape'])).toBe("m.onnx: node 'slice_0' (Slice): its axes depends on the batch size");
+      expect(sliced(['zero', 'one', 'zero', 'shape'])).toBe("m.onnx: node 'slice_0' (Slice): its steps depends on the batch size");
+      // From opset 10 on, both are inputs.
+      expect(sliced(['zero', 'one', 'one'], [], 10)).toBe(refused('1', '1'));
+      expect(sliced(['zero', 'one', '', 'two'], [], 10)).toBe(refused('0', '2'));
+      // Lists of more than one are refused, and named in full.
+      expect(sliced(['zero', 'one', 'zeroOne'])).toBe(refused('0, 1', '1'));
+      expect(sliced(['zero', 'one', 'zero', 'oneOne'])).toBe(refused('0', '1, 1'));
+      expect(sliced([], [ints('starts', [0]), ints('ends', [1]), ints('axes', [0])], 9)).toBe(flattens);
+      expect(sliced([], [ints('starts', [0]), ints('ends', [1]), ints('axes', [1])], 9)).toBe(refused('1', '1'));
+      // Before opset 10 the inputs past the data are not read: steps did not exist.
+      expect(sliced(['zero', 'one', 'zero', 'two'], [ints('starts', [0]), ints('ends', [1])], 9)).toBe(flattens);
     });
   });
 
@@ -1008,6 +1196,16 @@ describe('the mapping, check by check', () => {
       expect(unnamed({ dims: [2, 4], dataType: DATA_TYPE.FLOAT, rawData: new Uint8Array(8) })).toBe("m.onnx: tensor '' (fc1.weight): its dims [2, 4] give 8 FLOAT elements (32 bytes), but it holds 8 bytes");
       const { name: _, ...nan } = floatTensorProto('x', [2, 4], [0, 1, Number.NaN, 3, 4, 5, 6, 7]);
       expect(unnamed(nan)).toBe("m.onnx: tensor '' (fc1.weight) holds NaN at element 2; retrain or repair the model");
+      // A negative variance without a name: a Constant node's tensor as BatchNormalization's running_var.
+      const { name: __, ...negative } = floatTensorProto('v', [1], [-0.5]);
+      const statistics = ['s', 'b', 'm'].map((n) => floatTensorProto(n, [1], [1]));
+      const bn = model([node('Constant', [], ['v'], [tensorAttribute('value', negative)]), node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], ['bn']), ...head('bn', 36).nodes], [...statistics, ...head('bn', 36).initializers]);
+      expect(refusalOf(bn)).toBe("m.onnx: tensor '' (bn1.running_var) holds a negative variance at element 0");
+    });
+
+    it('reads an int attribute beyond 2⁵³ as NaN, which no check takes', () => {
+      const m = chain([conv([{ name: 'group', type: 2, i: { low: 0, high: 2 ** 22 } }])], 'conv', 32, [w3]);
+      expect(refusalOf(m)).toBe("m.onnx: node 'conv_0' (Conv): group NaN: xcnn's conv is a full convolution (group 1), not a grouped or depthwise one");
     });
 
     it('refuses an intsAttribute beyond 2⁵³', () => {

@@ -29,6 +29,11 @@
  *                        the Flatten (Keras flattens channels last): folded into the next linear layer's
  *                        weight, whose columns are reordered to xcnn's [C, H, W] flatten
  *
+ * An input named '' is absent (ONNX's name for an optional input that is not given): an optional input so
+ * named is left out (Conv's or Gemm's bias, Dropout's ratio and training_mode, Slice's axes and steps, Unsqueeze's
+ * axes), and a required one is refused in one line naming the node, its op type and the input. A value is never
+ * stored or looked up under ''.
+ *
  * The shape arithmetic torch.onnx.export writes before a Reshape (`x.view(x.size(0), -1)`: Shape → Gather →
  * Unsqueeze → Concat with a constant) is folded: Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Slice
  * and Cast on integer constants, with the batch size a symbol.
@@ -98,6 +103,19 @@ function describe(node: OnnxNode): string {
   return `node '${node.name || node.output?.[0] || '?'}' (${node.opType})`;
 }
 
+/** A node's k-th input, or null when it is absent: past the end of its list, or '' (ONNX's "not given"). */
+function optionalInput(node: OnnxNode, k: number): string | null {
+  const name = node.input?.[k];
+  return name === undefined || name === '' ? null : name;
+}
+
+/** A node's k-th input, which its op needs: an absent one is refused, naming the node and the input. */
+function requiredInput(node: OnnxNode, k: number, what: string, source: string): string {
+  const name = optionalInput(node, k);
+  if (name === null) throw refuse(source, `${describe(node)}: its ${what} is absent (input ${k + 1} ${node.input?.[k] === '' ? "named ''" : 'not given'}), which ${node.opType} requires`);
+  return name;
+}
+
 /** The bytes of an .onnx file as a network on `backend`, with its info (model-file.ts's LoadedModel). */
 export function decodeOnnxModel(bytes: Uint8Array, source: string, backend: Backend, options: ModelLoadOptions = {}): LoadedModel {
   checkBytes('decodeOnnxModel', 'bytes', bytes);
@@ -137,12 +155,13 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
   const inputs = (graph.input ?? []).filter((v) => !constants.has(v.name ?? ''));
   if (inputs.length !== 1) throw refuse(source, `the ONNX graph has ${inputs.length} inputs (${inputs.map((v) => v.name).join(', ') || 'none'}); xcnn's networks take one image batch`);
   const input = inputs[0];
+  if (!input.name) throw refuse(source, "the ONNX graph's input has no name (''): the nodes cannot refer to it; name it (torch.onnx.export's input_names)");
   const elemType = input.type?.tensorType?.elemType;
   if (elemType !== DATA_TYPE.FLOAT) throw refuse(source, `the ONNX graph's input '${input.name}' is ${dataTypeName(elemType)}, not FLOAT: xcnn feeds float32 images`);
   const inputDims = (input.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue === undefined ? '?' : int64Value(d.dimValue) ?? '?'));
   if (inputDims.length !== 4) throw refuse(source, `the ONNX graph's input '${input.name}' has shape [${inputDims.join(', ')}]; xcnn takes images [N, C, H, W]`);
 
-  let current = input.name ?? '';
+  let current = input.name;
   let shape: number[] | null = null; // per sample, once the layout (NCHW or NHWC) is known
   let nhwc = false;
   const layers: MappedLayer[] = [];
@@ -151,8 +170,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
   // weight columns are reordered to xcnn's [C, H, W] flatten instead.
   let channelsLast: { node: OnnxNode; shape: number[] } | null = null;
 
-  const geometryFrom = (layout: 'NCHW' | 'NHWC'): number[] => {
-    const [c, h, w] = layout === 'NCHW' ? [inputDims[1], inputDims[2], inputDims[3]] : [inputDims[3], inputDims[1], inputDims[2]];
+  const geometryFrom = (channelsLastInput: boolean): number[] => {
+    const [c, h, w] = channelsLastInput ? [inputDims[3], inputDims[1], inputDims[2]] : [inputDims[1], inputDims[2], inputDims[3]];
     const given = options.input;
     const size = (value: number | string, what: 'channels' | 'height' | 'width'): number => {
       const wanted = given?.[what];
@@ -166,9 +185,11 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
     return [size(c, 'channels'), size(h, 'height'), size(w, 'width')];
   };
 
-  const tensorOf = (name: string | undefined, node: OnnxNode, what: string): OnnxTensor => {
-    const tensor = name ? constants.get(name) : undefined;
-    if (tensor === undefined) throw refuse(source, `${describe(node)}: its ${what} '${name ?? ''}' is not a constant (an initializer): xcnn reads weights stored in the file`);
+  /** The constant tensor of a node's k-th input, which must be given. */
+  const tensorOf = (node: OnnxNode, k: number, what: string): OnnxTensor => {
+    const name = requiredInput(node, k, what, source);
+    const tensor = constants.get(name);
+    if (tensor === undefined) throw refuse(source, `${describe(node)}: its ${what} '${name}' is not a constant (an initializer): xcnn reads weights stored in the file`);
     return tensor;
   };
   const dimsOf = (tensor: OnnxTensor, node: OnnxNode, what: string): number[] => {
@@ -190,6 +211,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
     const nodeInputs = node.input ?? [];
     const output = node.output?.[0] ?? '';
     if (FOLDED_OPS.includes(op) && (op === 'Shape' ? nodeInputs[0] === current : true)) {
+      // An output named '' is not made: a value nothing can take.
+      if (output === '') continue;
       if (op === 'Constant') {
         const value = constantValue(node, source);
         if ('tensor' in value) constants.set(output, value.tensor);
@@ -197,22 +220,25 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         continue;
       }
       if (op === 'Shape') {
-        if (shape === null) shape = geometryFrom('NCHW');
-        folded.set(output, { dims: [shape.length + 1], values: ['N', ...shape] });
+        if (shape === null) shape = geometryFrom(false);
+        folded.set(output, vector(['N', ...shape]));
         continue;
       }
       folded.set(output, fold(node, folded, constants, opset, source));
       continue;
     }
-    if (op === 'Identity' && constants.has(nodeInputs[0] ?? '')) {
+    const identityOf = op === 'Identity' ? optionalInput(node, 0) : null;
+    if (identityOf !== null && constants.has(identityOf)) {
       // torch.onnx.export writes one initializer for equal tensors and Identity nodes for the others.
-      constants.set(output, constants.get(nodeInputs[0])!);
+      if (output !== '') constants.set(output, constants.get(identityOf)!);
       continue;
     }
     const mainInput = op === 'Add' && nodeInputs[1] === current ? 1 : 0;
-    if (nodeInputs[mainInput] !== current) {
-      throw refuse(source, `${describe(node)} takes '${nodeInputs[mainInput] ?? ''}', which is not the value the node before it made ('${current}'): xcnn runs a chain of layers (no branches or skip connections)`);
+    const taken = requiredInput(node, mainInput, 'data', source);
+    if (taken !== current) {
+      throw refuse(source, `${describe(node)} takes '${taken}', which is not the value the node before it made ('${current}'): xcnn runs a chain of layers (no branches or skip connections)`);
     }
+    if (output === '') throw refuse(source, `${describe(node)}: its output is absent (${node.output?.[0] === '' ? "named ''" : 'not given'}): xcnn runs a chain of layers, each node's output the next one's input`);
     if (softmaxAt !== null) throw refuse(source, `${describe(node)} comes after the Softmax ${describe(softmaxAt)}; xcnn takes a Softmax only as the last node`);
     if (op === 'Transpose') {
       const perm = intsAttribute(node, 'perm', source) ?? [];
@@ -221,15 +247,15 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         current = output;
         continue;
       }
-      if (layers.length > 0 || shape !== null || perm.join(',') !== '0,3,1,2') {
+      if (shape !== null || perm.join(',') !== '0,3,1,2') {
         throw refuse(source, `${describe(node)} with perm [${perm.join(', ')}]: xcnn takes a Transpose only first, from NHWC to NCHW (perm [0, 3, 1, 2]), or to NHWC (perm [0, 2, 3, 1]) right before a Flatten and a linear layer`);
       }
       nhwc = true;
-      shape = geometryFrom('NHWC');
+      shape = geometryFrom(true);
       current = output;
       continue;
     }
-    if (shape === null) shape = geometryFrom('NCHW');
+    if (shape === null) shape = geometryFrom(false);
     if (channelsLast !== null) {
       const flat = shape.length === 1;
       const allowed = flat ? ['Gemm', 'MatMul', 'Relu', 'Dropout', 'Identity'] : ['Flatten', 'Reshape', 'Identity'];
@@ -242,17 +268,19 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         break;
       case 'Pad': {
         // torch.onnx.export writes a Pad of zeros before an AveragePool: nothing to do. Any other is refused.
-        const pads = opset >= 11 ? (folded.get(nodeInputs[1] ?? '') ?? foldedConstant(constants.get(nodeInputs[1] ?? ''), node, source)) : { dims: [], values: intsAttribute(node, 'pads', source) ?? [] };
-        if (pads === null || pads.values.some((p) => p !== 0)) throw unsupported(`padding [${pads?.values.join(', ') ?? '?'}]: xcnn pads only inside a convolution (its pads attribute)`);
+        const padsInput = opset >= 11 ? requiredInput(node, 1, 'pads', source) : null;
+        const pads = padsInput !== null ? (folded.get(padsInput) ?? foldedConstant(constants.get(padsInput), node, source))?.values : (intsAttribute(node, 'pads', source) ?? []);
+        if (pads === undefined || pads.some((p) => p !== 0)) throw unsupported(`padding [${pads?.join(', ') ?? '?'}]: xcnn pads only inside a convolution (its pads attribute)`);
         break;
       }
       case 'Relu':
         push(node, { kind: 'relu', args: {} });
         break;
       case 'Dropout': {
-        const ratio = opset < 12 ? floatAttribute(attributes, 'ratio', 0.5) : nodeInputs[1] ? scalarOf(tensorOf(nodeInputs[1], node, 'ratio'), node, source) : 0.5;
-        if (nodeInputs[2]) {
-          const training = constants.get(nodeInputs[2]);
+        const ratio = opset < 12 ? floatAttribute(attributes, 'ratio', 0.5) : optionalInput(node, 1) !== null ? scalarOf(tensorOf(node, 1, 'ratio'), node, source) : 0.5;
+        const trainingMode = optionalInput(node, 2);
+        if (trainingMode !== null) {
+          const training = constants.get(trainingMode);
           const mode = training === undefined ? null : bytesOf(training)?.[0];
           if (mode !== 0) throw unsupported('its training_mode is not a constant false: xcnn reads networks in evaluation form');
         }
@@ -260,7 +288,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         break;
       }
       case 'Conv': {
-        const weight = tensorOf(nodeInputs[1], node, 'weight');
+        const weight = tensorOf(node, 1, 'weight');
         const dims = dimsOf(weight, node, 'weight');
         if (dims.length !== 4) throw unsupported(`its weight has dims [${dims.join(', ')}]; a 2-D convolution's is [out, in, kH, kW]`);
         const [out, inChannels, kh, kw] = dims;
@@ -274,8 +302,8 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         const stride = squareStride(node, source);
         const pad = symmetricPadding(node, source, shape!, kh, stride);
         const tensors: Record<string, PendingTensor> = { weight: { tensor: weight, dims } };
-        if (nodeInputs[2]) {
-          const bias = tensorOf(nodeInputs[2], node, 'bias');
+        if (optionalInput(node, 2) !== null) {
+          const bias = tensorOf(node, 2, 'bias');
           const biasDims = dimsOf(bias, node, 'bias');
           if (biasDims.join(',') !== String(out)) throw unsupported(`its bias has dims [${biasDims.join(', ')}], expected [${out}]`);
           tensors.bias = { tensor: bias, dims: [out] };
@@ -314,7 +342,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         const named = ['weight', 'bias', 'running_mean', 'running_var'];
         const tensors: Record<string, PendingTensor> = {};
         named.forEach((name, k) => {
-          const tensor = tensorOf(nodeInputs[k + 1], node, name.replace('weight', 'scale'));
+          const tensor = tensorOf(node, k + 1, name.replace('weight', 'scale'));
           const dims = dimsOf(tensor, node, name);
           if (dims.join(',') !== String(channels)) throw unsupported(`its ${name} has dims [${dims.join(', ')}], expected [${channels}] for its input [${shape!.join(', ')}]`);
           tensors[name] = { tensor, dims };
@@ -332,8 +360,9 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         break;
       }
       case 'Reshape': {
-        const target = folded.get(nodeInputs[1] ?? '') ?? foldedConstant(constants.get(nodeInputs[1] ?? ''), node, source);
-        if (target === null) throw unsupported(`its shape '${nodeInputs[1] ?? ''}' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten`);
+        const shapeInput = requiredInput(node, 1, 'shape', source);
+        const target = folded.get(shapeInput) ?? foldedConstant(constants.get(shapeInput), node, source);
+        if (target === null) throw unsupported(`its shape '${shapeInput}' is not a constant xcnn can work out: xcnn folds the arithmetic torch.onnx.export writes for a flatten`);
         const features = shape!.reduce((a, b) => a * b, 1);
         const v = target.values;
         const flattens = v.length === 2 && (v[0] === 'N' || v[0] === 0 || (v[0] === -1 && v[1] === features)) && (v[1] === -1 || v[1] === features);
@@ -345,7 +374,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         if (shape!.length !== 1) throw unsupported(`its input is [N, ${shape!.join(', ')}]: flatten before it`);
         if (intAttribute(attributes, 'transA', 0) !== 0) throw unsupported('transA 1 transposes the batch: xcnn takes transA 0');
         const transB = intAttribute(attributes, 'transB', 0) === 1;
-        const weight = tensorOf(nodeInputs[1], node, 'weight (B)');
+        const weight = tensorOf(node, 1, 'weight (B)');
         const dims = dimsOf(weight, node, 'weight (B)');
         if (dims.length !== 2) throw unsupported(`its weight (B) has dims [${dims.join(', ')}]; expected a matrix`);
         const [out, inFeatures] = transB ? dims : [dims[1], dims[0]];
@@ -354,13 +383,13 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
         const beta = floatAttribute(attributes, 'beta', 1);
         const tensors: Record<string, PendingTensor> = { weight: { tensor: weight, dims: [out, inFeatures], transpose: !transB, scale: alpha === 1 ? undefined : alpha, channelsLast: channelsLast?.shape } };
         channelsLast = null;
-        tensors.bias = nodeInputs[2] ? biasTensor(tensorOf(nodeInputs[2], node, 'bias (C)'), out, node, beta, source) : { tensor: {}, dims: [out], zeros: true };
+        tensors.bias = optionalInput(node, 2) !== null ? biasTensor(tensorOf(node, 2, 'bias (C)'), out, node, beta, source) : { tensor: {}, dims: [out], zeros: true };
         push(node, { kind: 'linear', args: { out } }, tensors);
         break;
       }
       case 'MatMul': {
         if (shape!.length !== 1) throw unsupported(`its input is [N, ${shape!.join(', ')}]: flatten before it`);
-        const weight = tensorOf(nodeInputs[1], node, 'weight');
+        const weight = tensorOf(node, 1, 'weight');
         const dims = dimsOf(weight, node, 'weight');
         if (dims.length !== 2 || dims[0] !== shape![0]) throw unsupported(`its weight has dims [${dims.join(', ')}]; expected [${shape![0]}, out] for its input [N, ${shape![0]}]`);
         push(node, { kind: 'linear', args: { out: dims[1] } }, { weight: { tensor: weight, dims: [dims[1], dims[0]], transpose: true, channelsLast: channelsLast?.shape }, bias: { tensor: {}, dims: [dims[1]], zeros: true } }, true);
@@ -369,10 +398,10 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
       }
       case 'Add': {
         const last = layers[layers.length - 1];
-        const other = nodeInputs[1 - mainInput];
-        if (!constants.has(other ?? '')) throw unsupported(`it adds two computed values ('${nodeInputs[0]}' and '${nodeInputs[1]}'), a skip connection: xcnn runs a chain of layers`);
-        if (last === undefined || !last.matmul || !constants.has(other ?? '')) throw unsupported('xcnn takes an Add only right after a MatMul, with a constant bias (a MatMul and an Add are a linear layer)');
-        last.tensors.bias = biasTensor(constants.get(other!)!, last.spec.args.out, node, 1, source);
+        const other = requiredInput(node, 1 - mainInput, 'bias', source);
+        if (!constants.has(other)) throw unsupported(`it adds two computed values ('${nodeInputs[0]}' and '${nodeInputs[1]}'), a skip connection: xcnn runs a chain of layers`);
+        if (last === undefined || !last.matmul) throw unsupported('xcnn takes an Add only right after a MatMul, with a constant bias (a MatMul and an Add are a linear layer)');
+        last.tensors.bias = biasTensor(constants.get(other)!, last.spec.args.out, node, 1, source);
         last.matmul = false;
         break;
       }
@@ -393,7 +422,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
   if (shape === null || layers.length === 0) throw refuse(source, 'the ONNX graph has no layers xcnn runs');
   if (channelsLast !== null) throw refuse(source, `${describe((channelsLast as { node: OnnxNode }).node)}: a Transpose to NHWC that no linear layer follows: xcnn takes it only right before a Flatten and a Gemm or MatMul`);
   if (shape.length !== 1) throw refuse(source, `the ONNX graph ends in [N, ${(shape as number[]).join(', ')}]; xcnn's networks end in one logit per class, [N, classes] (end with a Flatten and a Gemm)`);
-  const [channels, height, width] = nhwc ? geometryFrom('NHWC') : geometryFrom('NCHW');
+  const [channels, height, width] = geometryFrom(nhwc);
   const geometry: NetworkGeometry = { channels, height, width, classes: shape[0] };
 
   const specs = layers.map((l) => l.spec);
@@ -556,8 +585,8 @@ function foldedConstant(tensor: OnnxTensor | undefined, node: OnnxNode, source: 
 function fold(node: OnnxNode, folded: Map<string, Folded>, constants: Map<string, OnnxTensor>, opset: number, source: string): Folded {
   const op = node.opType!;
   const attributes = attributeMap(node);
-  const value = (k: number): Folded => {
-    const name = node.input?.[k] ?? '';
+  const value = (k: number, what: string): Folded => {
+    const name = requiredInput(node, k, what, source);
     const found = folded.get(name) ?? foldedConstant(constants.get(name), node, source);
     if (found === null) throw refuse(source, `${describe(node)} takes '${name}', which is not a constant xcnn can work out: xcnn folds only the shape arithmetic before a Reshape`);
     return found;
@@ -566,40 +595,49 @@ function fold(node: OnnxNode, folded: Map<string, Folded>, constants: Map<string
     if (f.values.some((v) => v === 'N')) throw refuse(source, `${describe(node)}: its ${what} depends on the batch size`);
     return f.values as number[];
   };
-  const axesOf = (k: number): number[] => (opset >= 13 && node.input?.[k] ? numbers(value(k), 'axes') : (intsAttribute(node, 'axes', source) ?? []));
+  // Unsqueeze's axes: an input from opset 13 (an absent one falls back to the attribute), an attribute before.
+  const axesOf = (k: number): number[] => (opset >= 13 && optionalInput(node, k) !== null ? numbers(value(k, 'axes'), 'axes') : (intsAttribute(node, 'axes', source) ?? []));
   switch (op) {
     case 'Cast':
-      return value(0);
+      return value(0, 'input');
     case 'Gather': {
-      const data = value(0);
-      const indices = numbers(value(1), 'indices');
+      const data = value(0, 'data');
+      const indexed = value(1, 'indices');
+      const indices = numbers(indexed, 'indices');
       if (data.dims.length !== 1 || intAttribute(attributes, 'axis', 0) !== 0) throw refuse(source, `${describe(node)}: xcnn folds a Gather only along a 1-D shape`);
       const picked = indices.map((i) => data.values[i < 0 ? i + data.values.length : i]);
       if (picked.some((v) => v === undefined)) throw refuse(source, `${describe(node)}: an index is out of range`);
-      return { dims: value(1).dims, values: picked };
+      return { dims: indexed.dims, values: picked };
     }
     case 'Unsqueeze': {
-      const data = value(0);
+      const data = value(0, 'data');
       const axes = axesOf(1);
       if (data.dims.length !== 0 || axes.join(',') !== '0') throw refuse(source, `${describe(node)}: xcnn folds an Unsqueeze only of a scalar, axis 0`);
       return { dims: [1], values: data.values };
     }
     case 'Squeeze': {
-      const data = value(0);
+      const data = value(0, 'data');
       if (data.dims.join(',') !== '1') throw refuse(source, `${describe(node)}: xcnn folds a Squeeze only of one value`);
       return { dims: [], values: data.values };
     }
     case 'Concat': {
-      const parts = (node.input ?? []).map((_, k) => value(k));
+      const parts = (node.input ?? []).map((_, k) => value(k, 'input'));
       if (parts.some((p) => p.dims.length !== 1)) throw refuse(source, `${describe(node)}: xcnn folds a Concat only of 1-D shapes`);
       const values = parts.flatMap((p) => p.values);
       return { dims: [values.length], values };
     }
     case 'Slice': {
-      const data = value(0);
-      const starts = opset >= 10 ? numbers(value(1), 'starts') : (intsAttribute(node, 'starts', source) ?? []);
-      const ends = opset >= 10 ? numbers(value(2), 'ends') : (intsAttribute(node, 'ends', source) ?? []);
+      const data = value(0, 'data');
+      const starts = opset >= 10 ? numbers(value(1, 'starts'), 'starts') : (intsAttribute(node, 'starts', source) ?? []);
+      const ends = opset >= 10 ? numbers(value(2, 'ends'), 'ends') : (intsAttribute(node, 'ends', source) ?? []);
       if (data.dims.length !== 1 || starts.length !== 1 || ends.length !== 1) throw refuse(source, `${describe(node)}: xcnn folds a Slice only of a 1-D shape`);
+      // The optional axes (inputs from opset 10, an attribute before) and steps (opset 10 on): absent, or the one
+      // axis of a 1-D shape and step 1.
+      const axes = opset >= 10 ? (optionalInput(node, 3) === null ? null : numbers(value(3, 'axes'), 'axes')) : intsAttribute(node, 'axes', source);
+      const steps = opset >= 10 && optionalInput(node, 4) !== null ? numbers(value(4, 'steps'), 'steps') : null;
+      if ((axes !== null && axes.join(',') !== '0' && axes.join(',') !== '-1') || (steps !== null && steps.join(',') !== '1')) {
+        throw refuse(source, `${describe(node)}: axes [${(axes ?? [0]).join(', ')}] and steps [${(steps ?? [1]).join(', ')}]: xcnn folds a Slice only along axis 0, step 1`);
+      }
       const length = data.values.length;
       const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + length : i, 0), length);
       const values = data.values.slice(clamp(starts[0]), clamp(ends[0]));
@@ -663,4 +701,9 @@ function readPending(pending: PendingTensor, name: string, source: string): Floa
     if (negative >= 0) throw refuse(source, `tensor '${pending.tensor.name ?? ''}' (${name}) holds a negative variance at element ${negative}`);
   }
   return data;
+}
+
+/** A 1-D folded value of `values`. */
+function vector(values: Array<number | 'N'>): Folded {
+  return { dims: [values.length], values };
 }
