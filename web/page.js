@@ -332,29 +332,19 @@ document.getElementById('clear').addEventListener('click', () => {
 });
 
 /**
- * An ONNX file made into the safetensors bytes the worker reads: decoded here, on this thread, by the 'xcnn/onnx'
- * modules (loaded now, with protobufjs through the page's import map) on the reference backend, as
- * `xcnn export --format safetensors` converts one. A file that is no model of ours fails here, in one line.
+ * A model file made into one that describes itself (safetensors with xcnn's metadata), the bytes the worker
+ * reads, as `xcnn export --format safetensors` converts one: decoded here, on this thread, on the reference
+ * backend, then encoded. An ONNX file goes through the 'xcnn/onnx' modules (loaded now, with protobufjs through
+ * the page's import map); a PyTorch state_dict (safetensors with no metadata) through decodeModel with the
+ * architecture typed beside the file picker — a file xcnn wrote carries its own, and one that differs from the
+ * typed one is refused. The explainer, the studio and the faithfulness panel then read it as any model of ours;
+ * a file that is no model fails here, in one line.
  */
-async function safetensorsOfOnnx(bytes, name) {
-  const [{ decodeOnnxModel }, { encodeModel, ReferenceBackend }] = await Promise.all([import('../dist/src/onnx/onnx-import.js'), import('../dist/src/index.js')]);
-  const { network, info } = decodeOnnxModel(bytes, name, new ReferenceBackend());
-  try {
-    return encodeModel(network, info);
-  } finally {
-    network.dispose();
-  }
-}
-
-/**
- * A PyTorch state_dict (safetensors with no xcnn metadata) made, with the architecture typed beside the file
- * picker, into a model file that describes itself, as `xcnn export --format safetensors --arch SPEC` converts
- * one: then the explainer, the studio and the faithfulness panel all read it as any model of ours. A file xcnn
- * wrote carries its architecture, and one that differs from the typed one is refused (decodeModel's check).
- */
-async function safetensorsOfStateDict(bytes, name, arch) {
+async function selfDescribingModel(bytes, name, arch) {
   const { decodeModel, encodeModel, ReferenceBackend } = await import('../dist/src/index.js');
-  const { network, info } = decodeModel(bytes, name, new ReferenceBackend(), { arch });
+  const { network, info } = isOnnxModel(bytes, name)
+    ? (await import('../dist/src/onnx/onnx-import.js')).decodeOnnxModel(bytes, name, new ReferenceBackend())
+    : decodeModel(bytes, name, new ReferenceBackend(), { arch });
   try {
     return encodeModel(network, info);
   } finally {
@@ -369,7 +359,7 @@ document.getElementById('model-file').addEventListener('change', async (event) =
   const arch = document.getElementById('model-arch').value.trim();
   if (!isOnnxModel(bytes, file.name) && arch === '') return loadModel(bytes, file.name);
   try {
-    loadModel(isOnnxModel(bytes, file.name) ? await safetensorsOfOnnx(bytes, file.name) : await safetensorsOfStateDict(bytes, file.name, arch), file.name);
+    loadModel(await selfDescribingModel(bytes, file.name, arch), file.name);
   } catch (error) {
     setStatus(`Error: ${error.message}${modelReady ? ' (the previous model is still in use)' : ''}`, true);
   }
