@@ -13,7 +13,7 @@ import { XcnnError } from '../errors.js';
 import { argmaxRow } from '../model/loss.js';
 import type { ReceptiveField } from '../model/spec.js';
 import { checkPlacement, placeMap, type Placement } from './placement.js';
-import { resizeBilinear } from './resize.js';
+import { resizeBilinearInto } from './resize.js';
 
 /**
  * What every explanation method of N images gives (src/explain/methods/); every array is row-major with
@@ -92,8 +92,19 @@ export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWid
   for (const [name, size] of Object.entries({ mapHeight, mapWidth, height, width })) checkPositiveWhole('heatmapFromMap', name, size);
   if (map.length !== mapHeight * mapWidth) throw new XcnnError(`heatmapFromMap: map holds ${map.length} values, but mapHeight × mapWidth = ${mapHeight} × ${mapWidth} = ${mapHeight * mapWidth}; give the map's own height and width`, { code: 'ERR_BAD_ARGUMENT' });
   checkPlacement('heatmapFromMap', placement);
-  if (isFlatMap(map)) return new Float32Array(height * width); // nothing to show: min–max would blow rounding noise up to [0, 1]
-  return minMaxNormalize(placement === 'stretch' ? resizeBilinear(map, mapHeight, mapWidth, height, width) : placeMap(map, mapHeight, mapWidth, height, width, placement, field));
+  return writeHeatmap(map, mapHeight, mapWidth, height, width, new Float32Array(height * width), placement, field);
+}
+
+/**
+ * heatmapFromMap into `out` (its first height · width values, e.g. one row of an explanation's heatmaps),
+ * without heatmapFromMap's argument checks: for the loops that make a heatmap an image from maps they made
+ * themselves, where a new array an image cost more than the resize (see resizeBilinearInto).
+ */
+export function writeHeatmap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, out: Float32Array, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
+  if (isFlatMap(map)) return out.fill(0, 0, height * width); // nothing to show: min–max would blow rounding noise up to [0, 1]
+  if (placement === 'stretch') resizeBilinearInto(map, mapHeight, mapWidth, height, width, out);
+  else out.set(placeMap(map, mapHeight, mapWidth, height, width, placement, field));
+  return minMaxNormalize(out.length === height * width ? out : out.subarray(0, height * width));
 }
 
 /** How far apart a map's values must be, relative to their size, for the map to show anything (float32 rounds at 6·10⁻⁸). */

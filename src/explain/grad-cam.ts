@@ -28,7 +28,7 @@ import type { Network } from '../model/network.js';
 import { XcnnError } from '../errors.js';
 import { runSteps, type Steps } from '../steps.js';
 import { explainedLayer } from './explained-layer.js';
-import { allocateExplanation, checkInputs, explanationImage, heatmapFromMap, oneHotTargets, softmaxRow, type Explanation, type ExplanationImage, type Targets } from './explanation.js';
+import { allocateExplanation, checkInputs, explanationImage, oneHotTargets, softmaxRow, writeHeatmap, type Explanation, type ExplanationImage, type Targets } from './explanation.js';
 
 
 export interface GradCamOptions {
@@ -137,7 +137,7 @@ export function gradCamOfBatch(network: Network, input: Floats, size: number, ta
     classActivationMap(activations, gradients, b, channels, mapPixels, alpha, map);
     out.weights.set(alpha, b * channels);
     out.maps.set(map, b * mapPixels);
-    out.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width), b * height * width);
+    writeHeatmap(map, mapHeight, mapWidth, height, width, out.heatmaps.subarray(b * height * width, (b + 1) * height * width));
   }
 }
 

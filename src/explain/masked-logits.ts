@@ -17,14 +17,14 @@ import type { Network } from '../model/network.js';
 import { forwardCopies } from './coalition-scores.js';
 import type { ExplainableLayer } from './explained-layer.js';
 import { minMaxNormalize } from './explanation.js';
-import { resizeBilinear } from './resize.js';
+import { resizeBilinearInto } from './resize.js';
 
 /** The baseline x_b every mask is measured against: black. */
 export const MASK_BASELINE = 0;
 
 /** Channel k's mask M_k [H, W] from its activations A_k [h, w]: bilinear to the input's size, then min–max to [0, 1]. */
-export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number): Float32Array {
-  return minMaxNormalize(resizeBilinear(channel, mapHeight, mapWidth, height, width));
+export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, out = new Float32Array(height * width)): Float32Array {
+  return minMaxNormalize(resizeBilinearInto(channel, mapHeight, mapWidth, height, width, out));
 }
 
 /** Refuses activations that are not the block's [K, h, w] (a mask a channel: the wrong count would be silent). */
@@ -45,13 +45,14 @@ export function maskedLogitsOn(network: Network, image: Floats, activations: Flo
   const pixels = height * width;
   const mapPixels = mapHeight * mapWidth;
   const maskCount = activations.length / mapPixels;
+  const maskRow = new Float32Array(pixels); // one mask at a time, made into this row
   const mask = (k: number, copy: Floats): void => {
     const channel = first + k;
     if (channel === maskCount) {
       copy.fill(MASK_BASELINE);
       return;
     }
-    const m = scoreCamMask(activations.subarray(channel * mapPixels, (channel + 1) * mapPixels), mapHeight, mapWidth, height, width);
+    const m = scoreCamMask(activations.subarray(channel * mapPixels, (channel + 1) * mapPixels), mapHeight, mapWidth, height, width, maskRow);
     for (let c = 0; c < channels; c++) {
       for (let p = 0; p < pixels; p++) copy[c * pixels + p] *= m[p];
     }

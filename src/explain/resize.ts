@@ -37,7 +37,32 @@ export function halfPixelTaps(inSize: number, outSize: number): LinearTaps {
 
 /** input [inH, inW] → output [outH, outW], bilinear with half-pixel centres. */
 export function resizeBilinear(input: ArrayLike<number>, inH: number, inW: number, outH: number, outW: number): Float32Array {
-  return resizeWithTaps(input, inW, halfPixelTaps(inH, outH), halfPixelTaps(inW, outW));
+  return resizeBilinearInto(input, inH, inW, outH, outW, new Float32Array(outH * outW));
+}
+
+/**
+ * resizeBilinear into `output` (its first outH · outW values; a row of a larger array, say): for the loops
+ * that resize a map an image, where allocating the output and the taps each time cost more than the
+ * interpolation itself (a 10 × 10 map to 28 × 28: about 45 µs against under 10 here).
+ */
+export function resizeBilinearInto(input: ArrayLike<number>, inH: number, inW: number, outH: number, outW: number, output: Float32Array): Float32Array {
+  return interpolate(input, inW, cachedTaps(inH, outH), cachedTaps(inW, outW), output);
+}
+
+// The taps of the few axis sizes a run meets (a map's side to the input's, both ways), made once each.
+const tapsBySize = new Map<number, LinearTaps>();
+const TAPS_KEPT = 64;
+
+function cachedTaps(inSize: number, outSize: number): LinearTaps {
+  if (inSize >= 65_536 || outSize >= 65_536) return halfPixelTaps(inSize, outSize); // beyond the key's room: not kept
+  const key = inSize * 65_536 + outSize;
+  let taps = tapsBySize.get(key);
+  if (taps === undefined) {
+    if (tapsBySize.size >= TAPS_KEPT) tapsBySize.clear();
+    taps = halfPixelTaps(inSize, outSize);
+    tapsBySize.set(key, taps);
+  }
+  return taps;
 }
 
 /**
@@ -45,9 +70,12 @@ export function resizeBilinear(input: ArrayLike<number>, inH: number, inW: numbe
  * taps name: the interpolation every bilinear resize here shares, whatever its sampling positions.
  */
 export function resizeWithTaps(input: ArrayLike<number>, inW: number, rows: LinearTaps, cols: LinearTaps): Float32Array {
+  return interpolate(input, inW, rows, cols, new Float32Array(rows.lower.length * cols.lower.length));
+}
+
+function interpolate(input: ArrayLike<number>, inW: number, rows: LinearTaps, cols: LinearTaps, output: Float32Array): Float32Array {
   const outH = rows.lower.length;
   const outW = cols.lower.length;
-  const output = new Float32Array(outH * outW);
   for (let y = 0; y < outH; y++) {
     const top = rows.lower[y] * inW;
     const bottom = rows.upper[y] * inW;

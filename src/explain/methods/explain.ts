@@ -29,7 +29,7 @@ import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
 import { runSteps, type Steps } from '../../steps.js';
 import { explainedLayer } from '../explained-layer.js';
-import { allocateExplanation, checkInputs, heatmapFromMap, softmaxRow, type Explanation } from '../explanation.js';
+import { allocateExplanation, checkInputs, softmaxRow, writeHeatmap, type Explanation } from '../explanation.js';
 import type { ModelPasses } from '../model-passes.js';
 import { checkPlacement, type Placement } from '../placement.js';
 
@@ -162,7 +162,7 @@ export function* explainImageSteps(network: Network, set: ImageSet, method: Expl
         softmaxRow(result.logits, n, classes, result.probabilities.subarray(n * classes, (n + 1) * classes));
         result.predicted[n] = argmaxRow(result.logits, n, classes);
         const map = result.maps.subarray(n * mapPixels, (n + 1) * mapPixels);
-        result.heatmaps.set(heatmapFromMap(map, mapHeight, mapWidth, height, width, placement, field), n * pixels);
+        writeHeatmap(map, mapHeight, mapWidth, height, width, result.heatmaps.subarray(n * pixels, (n + 1) * pixels), placement, field);
       }
       yield { done: end, total: count };
     }

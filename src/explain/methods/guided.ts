@@ -29,7 +29,7 @@ import { oneHotTargets, type Targets } from '../explanation.js';
 import { classActivationMap } from '../grad-cam.js';
 import { GRAD_CAM_RULE } from '../cam-rules.js';
 import { networkPasses } from '../model-passes.js';
-import { resizeBilinear } from '../resize.js';
+import { resizeBilinearInto } from '../resize.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 import { inputGradients, inputMapShape, type InputGradients } from './input-gradients.js';
 
@@ -94,7 +94,7 @@ export function guidedGradCamMethod(): ExplanationMethod {
       // Grad-CAM, upsampled from its float32 map (so this thread and a pool, whose maps are float32 rows, agree).
       const cam = new Float32Array(size * pixels);
       const upsample = (maps: ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> }) => {
-        for (let b = 0; b < size; b++) cam.set(resizeBilinear(maps.subarray(b * mapPixels, (b + 1) * mapPixels), mapHeight, mapWidth, height, width), b * pixels);
+        for (let b = 0; b < size; b++) resizeBilinearInto(maps.subarray(b * mapPixels, (b + 1) * mapPixels), mapHeight, mapWidth, height, width, cam.subarray(b * pixels, (b + 1) * pixels));
       };
       if (passes !== undefined) {
         // On a pool: the CAM pass, then the guided pass for the same classes — two forward passes, split over the threads.
