@@ -93,9 +93,9 @@ export interface LayerGradients {
   input: Floats;
   weight: Floats;
   dOutput: Floats;
-  dWeight: Floats;
-  dBias: Floats;
-  dInput: Floats | null;
+  dWeight: Floats | null; // accumulated; null: not wanted (an explanation's pass), and then no work is spent on it
+  dBias: Floats | null; // accumulated; null as dWeight
+  dInput: Floats | null; // overwritten; null: not wanted
 }
 
 /** The arrays of a batch-norm backward pass (after a forward that wrote savedMean and savedInvStd). */

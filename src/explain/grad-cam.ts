@@ -24,7 +24,7 @@ import type { Floats } from '../backend/backend.js';
 import { BatchLoader, range, type LoadedBatch } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
 import { argmaxRow } from '../model/loss.js';
-import type { Network } from '../model/network.js';
+import { NO_PARAMETER_GRADIENTS, type Network } from '../model/network.js';
 import { XcnnError } from '../errors.js';
 import { runSteps, type Steps } from '../steps.js';
 import { explainedLayer } from './explained-layer.js';
@@ -113,7 +113,7 @@ export function* gradCamSteps(network: Network, set: ImageSet, options: GradCamO
       yield { done: end, total: count };
     }
   } finally {
-    network.zeroGrad(); // backwardTo accumulated the later layers' parameter gradients; leave none behind
+    network.zeroGrad(); // this thread's passes leave the parameter gradients alone (NO_PARAMETER_GRADIENTS), a runner given may not: leave none behind
   }
   return result;
 }
@@ -160,7 +160,7 @@ export function activationsAndGradients(network: Network, input: Floats, size: n
   const name = explainedLayer(network, layer).name;
   const logits = network.forward(input, size);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
-  const gradients = network.backwardTo(name, dLogits);
+  const gradients = network.backwardTo(name, dLogits, NO_PARAMETER_GRADIENTS);
   return { logits, targets: chosen, activations: network.activations(name), gradients };
 }
 

@@ -29,7 +29,7 @@
  * image and a short description of them.
  */
 import type { Floats } from '../backend/backend.js';
-import type { Network } from '../model/network.js';
+import { NO_PARAMETER_GRADIENTS, type Network } from '../model/network.js';
 import { coalitionScoresOn } from './coalition-scores.js';
 import { explainedLayer } from './explained-layer.js';
 import { oneHotTargets, type Targets } from './explanation.js';
@@ -129,7 +129,7 @@ export function networkPasses(network: Network): ModelPasses {
 export function inputGradientsOn(network: Network, input: Floats, size: number, targets: Targets, dLogits: Floats, rule: GradientRule = 'ordinary'): InputGradients {
   const logits = network.forward(input, size);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
-  return { logits, targets: chosen, gradients: network.backwardToInput(dLogits, rule) };
+  return { logits, targets: chosen, gradients: network.backwardToInput(dLogits, rule, NO_PARAMETER_GRADIENTS) };
 }
 
 /**
@@ -144,7 +144,7 @@ export function camMapsOn(network: Network, input: Floats, size: number, targets
   const pixels = mapHeight * mapWidth;
   const logits = network.forward(input, size);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
-  const gradients = rule.gradients ? network.backwardTo(explained.name, dLogits) : null;
+  const gradients = rule.gradients ? network.backwardTo(explained.name, dLogits, NO_PARAMETER_GRADIENTS) : null;
   const activations = network.activations(explained.name);
   const map = new Float64Array(pixels);
   for (let b = 0; b < size; b++) {

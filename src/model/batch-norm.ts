@@ -20,6 +20,10 @@ import { BatchBuffer, EVALUATION, product, type NetworkBuffer, type BufferSpec, 
 export const BATCH_NORM_EPSILON = 1e-5;
 export const BATCH_NORM_MOMENTUM = 0.1;
 
+// Slots of BatchNorm's per-channel scratch: 0 and 1 copy the running statistics (scratchCopy), 2 and 3 take unwanted dγ, dβ.
+const GAMMA_SCRATCH = 2;
+const BETA_SCRATCH = 3;
+
 export class BatchNorm implements Layer {
   readonly outputShape: number[];
   readonly channels: number;
@@ -117,8 +121,9 @@ export class BatchNorm implements Layer {
     return output;
   }
 
-  backward(dOutput: Floats, needInputGrad: boolean): Floats | null {
+  backward(dOutput: Floats, needInputGrad: boolean, needParameterGrads = true): Floats | null {
     const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
+    // dγ and dβ are sums the input gradient needs anyway: when they are not wanted they go to scratch, not to the grads.
     this.backend.batchNormBackward(this.shape(this.batch), {
       input: this.input!,
       dOutput,
@@ -126,14 +131,20 @@ export class BatchNorm implements Layer {
       savedMean: this.savedMean,
       savedInvStd: this.savedInvStd,
       training: this.training,
-      dGamma: this.weight.grad,
-      dBeta: this.bias.grad,
+      dGamma: needParameterGrads ? this.weight.grad : this.discarded(GAMMA_SCRATCH),
+      dBeta: needParameterGrads ? this.bias.grad : this.discarded(BETA_SCRATCH),
       dInput,
     });
     return dInput;
   }
 
   private scratch: Floats[] = [];
+
+  /** Per-channel scratch for a pass's dγ or dβ that nobody wants (backward with needParameterGrads false). */
+  private discarded(slot: number): Floats {
+    this.scratch[slot] ??= this.backend.allocFloats(this.channels);
+    return this.scratch[slot];
+  }
 
   /** A private copy of a running statistic, for passes that must not change the shared one. */
   private scratchCopy(slot: number, source: Floats): Floats {
@@ -146,7 +157,7 @@ export class BatchNorm implements Layer {
   dispose(): void {
     this.output.release();
     this.dInput.release();
-    for (const array of [this.savedMean, this.savedInvStd, ...this.scratch]) this.backend.free(array);
+    for (const array of [this.savedMean, this.savedInvStd, ...this.scratch]) if (array !== undefined) this.backend.free(array); // the scratch may have gaps
     this.scratch = [];
   }
 }

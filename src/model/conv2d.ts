@@ -82,9 +82,10 @@ export class Conv2d implements Layer {
     return output;
   }
 
-  backward(dOutput: Floats, needInputGrad: boolean): Floats | null {
+  backward(dOutput: Floats, needInputGrad: boolean, needParameterGrads = true): Floats | null {
     const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
-    this.backend.conv2dBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight: this.weight.grad, dBias: this.bias.grad, dInput });
+    const [dWeight, dBias] = needParameterGrads ? [this.weight.grad, this.bias.grad] : [null, null];
+    this.backend.conv2dBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight, dBias, dInput });
     return dInput;
   }
 

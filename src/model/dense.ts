@@ -52,9 +52,10 @@ export class Dense implements Layer {
     return output;
   }
 
-  backward(dOutput: Floats, needInputGrad: boolean): Floats | null {
+  backward(dOutput: Floats, needInputGrad: boolean, needParameterGrads = true): Floats | null {
     const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
-    this.backend.denseBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight: this.weight.grad, dBias: this.bias.grad, dInput });
+    const [dWeight, dBias] = needParameterGrads ? [this.weight.grad, this.bias.grad] : [null, null];
+    this.backend.denseBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight, dBias, dInput });
     return dInput;
   }
 

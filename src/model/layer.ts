@@ -85,9 +85,11 @@ export interface Layer {
   forward(input: Floats, batch: number, mode?: PassMode): Floats;
   /**
    * dOutput [N, ...outputShape] → dInput [N, ...inputShape] (null when `needInputGrad` is false), for the
-   * batch and mode of the last forward; parameter gradients accumulate.
+   * batch and mode of the last forward; parameter gradients accumulate, unless `needParameterGrads` is
+   * false (an explanation's pass, which wants only dInput): then they are left as they are and their work
+   * is skipped.
    */
-  backward(dOutput: Floats, needInputGrad: boolean): Floats | null;
+  backward(dOutput: Floats, needInputGrad: boolean, needParameterGrads?: boolean): Floats | null;
   /** Gives back the memory the layer allocated itself (its batch buffers, its scratch); Network.dispose calls it. */
   dispose?(): void;
 }
@@ -105,7 +107,7 @@ export abstract class ParameterFreeLayer implements Layer {
   bindParameters(_: Parameter[]): void {}
 
   abstract forward(input: Floats, batch: number, mode?: PassMode): Floats;
-  abstract backward(dOutput: Floats, needInputGrad: boolean): Floats | null;
+  abstract backward(dOutput: Floats, needInputGrad: boolean, needParameterGrads?: boolean): Floats | null;
 }
 
 export function product(shape: readonly number[]): number {

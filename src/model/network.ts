@@ -26,6 +26,19 @@ import { checkBackend, checkFloats, checkGeometryFields, checkLayers, checkModel
 export { PAPER_WIDTHS, type NetworkGeometry, type PaperWidths } from './spec.js';
 
 /** Storage a caller may own: a worker thread's network uses the main thread's parameters and buffers. */
+/**
+ * How backwardTo and backwardToInput run. `parameterGradients: false` (an explanation's pass, which wants
+ * only the gradient it returns) skips the parameter gradients: the convolutions' and dense layers' weight
+ * and bias gradients are not computed — a third or more of a backward pass — and the grads are left as
+ * they were. Default true.
+ */
+export interface BackwardOptions {
+  parameterGradients?: boolean;
+}
+
+/** The options of every explanation's backward pass: the gradient it returns, no parameter gradients. */
+export const NO_PARAMETER_GRADIENTS: BackwardOptions = Object.freeze({ parameterGradients: false });
+
 export interface NetworkArenas {
   params?: Floats;
   grads?: Floats;
@@ -222,34 +235,37 @@ export class Network {
   /**
    * Backpropagates dLogits [N, classes] through the layers after `layerName` only, and returns the
    * gradient with respect to that layer's output [N, ...outputShape] (a buffer of the next layer's; read
-   * it before the next pass). Parameter gradients of those later layers accumulate as usual. Grad-CAM
+   * it before the next pass). Parameter gradients of those later layers accumulate as usual, unless
+   * `options.parameterGradients` is false: then they are left as they are and their work is skipped. Grad-CAM
    * uses this to get ∂y_c/∂A for the last convolutional layer's activations A.
    */
-  backwardTo(layerName: string, dLogits: Floats): Floats {
+  backwardTo(layerName: string, dLogits: Floats, options: BackwardOptions = {}): Floats {
     this.usable();
     const stop = this.layers.findIndex((layer) => layer.name === layerName);
     if (stop < 0) throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
+    const parameterGradients = options.parameterGradients ?? true;
     let d: Floats = dLogits;
-    for (let k = this.layers.length - 1; k > stop; k--) d = this.layers[k].backward(d, true)!;
+    for (let k = this.layers.length - 1; k > stop; k--) d = this.layers[k].backward(d, true, parameterGradients)!;
     return d;
   }
 
   /**
    * Backpropagates dLogits [N, classes] through every layer, the first one included, and returns the
    * gradient with respect to the input [N, ...inputShape] (a buffer of the first layer's; read it before
-   * the next pass). Parameter gradients accumulate as in `backward`. The input-space explanations
+   * the next pass). Parameter gradients accumulate as in `backward` (or not: `options` as in backwardTo). The input-space explanations
    * (saliency, gradient × input, SmoothGrad, Integrated Gradients) use this to get ∂y_c/∂x.
    *
    * `rule = 'guided'` applies Guided Backpropagation's rule at every ReLU layer (`ReLU.guidedBackward`:
    * negative incoming gradients are zeroed as well as those of inactive units), every other layer
    * backpropagating as usual: the guided "gradient" of Guided Backprop and Guided Grad-CAM.
    */
-  backwardToInput(dLogits: Floats, rule: 'ordinary' | 'guided' = 'ordinary'): Floats {
+  backwardToInput(dLogits: Floats, rule: 'ordinary' | 'guided' = 'ordinary', options: BackwardOptions = {}): Floats {
     this.usable();
+    const parameterGradients = options.parameterGradients ?? true;
     let d: Floats = dLogits;
     for (let k = this.layers.length - 1; k >= 0; k--) {
       const layer = this.layers[k];
-      d = rule === 'guided' && layer instanceof ReLU ? layer.guidedBackward(d) : layer.backward(d, true)!;
+      d = rule === 'guided' && layer instanceof ReLU ? layer.guidedBackward(d) : layer.backward(d, true, parameterGradients)!;
     }
     return d;
   }

@@ -47,12 +47,15 @@ export function conv2dBackward(s: Conv2dShape, { input, weight, dOutput, dWeight
   const { stride: S, padding: P, outHeight: OH, outWidth: OW } = convGeometry(s);
 
   for (let f = 0; f < F; f++) {
-    let biasSum = 0;
-    for (let n = 0; n < N; n++) {
-      const dyPlane = (n * F + f) * OH * OW;
-      for (let k = 0; k < OH * OW; k++) biasSum += dOutput[dyPlane + k];
+    if (dBias !== null) {
+      let biasSum = 0;
+      for (let n = 0; n < N; n++) {
+        const dyPlane = (n * F + f) * OH * OW;
+        for (let k = 0; k < OH * OW; k++) biasSum += dOutput[dyPlane + k];
+      }
+      dBias[f] += biasSum;
     }
-    dBias[f] += biasSum;
+    if (dWeight === null) continue;
 
     for (let c = 0; c < C; c++) {
       for (let p = 0; p < K; p++) {

@@ -24,9 +24,12 @@ export function denseForward(s: DenseShape, input: Floats, weight: Floats, bias:
 export function denseBackward(s: DenseShape, { input, weight, dOutput, dWeight, dBias, dInput }: LayerGradients): void {
   const { batch: N, inFeatures: I, outFeatures: O } = s;
   for (let o = 0; o < O; o++) {
-    let biasSum = 0;
-    for (let n = 0; n < N; n++) biasSum += dOutput[n * O + o];
-    dBias[o] += biasSum;
+    if (dBias !== null) {
+      let biasSum = 0;
+      for (let n = 0; n < N; n++) biasSum += dOutput[n * O + o];
+      dBias[o] += biasSum;
+    }
+    if (dWeight === null) continue;
     for (let i = 0; i < I; i++) {
       let sum = 0;
       for (let n = 0; n < N; n++) sum += dOutput[n * O + o] * input[n * I + i];

@@ -269,8 +269,8 @@ export class WasmBackend implements Backend {
     const patch = C * K * K;
     // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
     // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
-    const dwT = patch < F ? this.weightGradientScratch(patch * F) : null;
-    this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
+    const dwT = patch < F && dw !== null ? this.weightGradientScratch(patch * F) : null;
+    if (db !== null) this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
     const G = imagesPerGemm(S, positions);
     if (G > 0) this.convolveGroupsBackward(s, G, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
     else this.convolveImagesBackward(s, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
@@ -297,7 +297,9 @@ export class WasmBackend implements Backend {
       const columns = g * positions;
       for (let i = 0; i < g; i++) this.kernels.im2colStrided(a.x + (n0 + i) * C * H * W * 4, C, H, W, K, S, P, cols + i * positions * 4, columns);
       this.kernels.gatherGroup(a.dy + n0 * F * positions * 4, g, F, positions, dyG);
-      if (dwT === 0) this.kernels.gemm(0, 1, F, patch, columns, dyG, columns, cols, columns, a.dw, patch, 1);
+      if (a.dw === null) {
+        // the parameter gradients are not wanted: only dCols below
+      } else if (dwT === 0) this.kernels.gemm(0, 1, F, patch, columns, dyG, columns, cols, columns, a.dw, patch, 1);
       else this.kernels.gemm(0, 1, patch, F, columns, cols, columns, dyG, columns, dwT, F, n0 > 0 ? 1 : 0);
       if (a.dx === null) continue;
       this.kernels.gemm(1, 0, patch, columns, F, a.w, patch, dyG, columns, cols, columns, 0);
@@ -318,7 +320,9 @@ export class WasmBackend implements Backend {
       const xN = x + n * C * H * W * 4;
       const dxN = dx === null ? 0 : dx + n * C * H * W * 4;
       const image = this.paddedImage(xN, s);
-      if (dwT === 0) {
+      if (dw === null) {
+        // the parameter gradients are not wanted: only dCols below
+      } else if (dwT === 0) {
         // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
         this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.height, image.width, K, S, dw, patch, 1);
       } else {
@@ -361,9 +365,9 @@ export class WasmBackend implements Backend {
     checkDense(kernel, s, { input: g.dInput, weight: g.dWeight });
     const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, g);
     const { batch: N, inFeatures: I, outFeatures: O } = s;
-    this.kernels.accumulateBiasGradient(dy, N, O, 1, db);
+    if (db !== null) this.kernels.accumulateBiasGradient(dy, N, O, 1, db);
     // dW [O, I] += dOutᵀ · in, dOut stored [N, O]
-    this.kernels.gemm(1, 0, O, I, N, dy, O, x, I, dw, I, 1);
+    if (dw !== null) this.kernels.gemm(1, 0, O, I, N, dy, O, x, I, dw, I, 1);
     // dIn [N, I] = dOut [N, O] · W [O, I]
     if (dx !== null) this.kernels.gemm(0, 0, N, I, O, dy, O, w, I, dx, I, 0);
   }
@@ -664,8 +668,8 @@ export class WasmBackend implements Backend {
       x: this.address(kernel, 'input', g.input),
       w: this.address(kernel, 'weight', g.weight),
       dy: this.address(kernel, 'dOutput', g.dOutput),
-      dw: this.address(kernel, 'dWeight', g.dWeight),
-      db: this.address(kernel, 'dBias', g.dBias),
+      dw: g.dWeight === null ? null : this.address(kernel, 'dWeight', g.dWeight),
+      db: g.dBias === null ? null : this.address(kernel, 'dBias', g.dBias),
       dx: g.dInput === null ? null : this.address(kernel, 'dInput', g.dInput),
     };
   }
@@ -766,7 +770,7 @@ interface ConvAddresses {
   x: number;
   w: number;
   dy: number;
-  dw: number;
+  dw: number | null; // null: the weight gradient is not wanted
   dx: number | null;
 }
 

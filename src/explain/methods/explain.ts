@@ -167,7 +167,7 @@ export function* explainImageSteps(network: Network, set: ImageSet, method: Expl
       yield { done: end, total: count };
     }
   } finally {
-    network.zeroGrad(); // the backward passes accumulated parameter gradients; leave none behind
+    network.zeroGrad(); // the built-in methods' passes skip parameter gradients, a method of the caller's may not: leave none behind
   }
   return result;
 }

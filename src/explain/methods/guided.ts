@@ -23,7 +23,7 @@
  */
 import { checkFloats, checkModel, checkNoArguments, checkNumber, checkNumbers } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
-import type { Network } from '../../model/network.js';
+import { NO_PARAMETER_GRADIENTS, type Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
 import { oneHotTargets, type Targets } from '../explanation.js';
 import { classActivationMap } from '../grad-cam.js';
@@ -110,7 +110,7 @@ export function guidedGradCamMethod(): ExplanationMethod {
       const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits);
       out.targets.set(targets);
       // An ordinary backward down to the block (dLogits is only read, so it serves twice).
-      const layerGradients = network.backwardTo(explained.name, dLogits);
+      const layerGradients = network.backwardTo(explained.name, dLogits, NO_PARAMETER_GRADIENTS);
       const maps = new Float32Array(size * mapPixels);
       const map = new Float64Array(mapPixels);
       for (let b = 0; b < size; b++) {
@@ -119,7 +119,7 @@ export function guidedGradCamMethod(): ExplanationMethod {
       }
       upsample(maps);
       // Guided Backpropagation from the same forward pass.
-      channelSum(network.backwardToInput(dLogits, 'guided'), size, channels, pixels, cam, out.maps);
+      channelSum(network.backwardToInput(dLogits, 'guided', NO_PARAMETER_GRADIENTS), size, channels, pixels, cam, out.maps);
     }) satisfies BatchExplainer,
   };
 }
