@@ -6,8 +6,8 @@
  * norm's dγ and dβ, which its input gradient needs anyway, go to scratch. The default still accumulates.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import type { Backend, Conv2dShape, DenseShape } from '../src/backend/backend.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { Backend, Conv2dShape, DenseShape, Floats } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
 import { createNetwork, NO_PARAMETER_GRADIENTS } from '../src/model/network.js';
 import { Random } from '../src/random.js';
@@ -120,5 +120,27 @@ describe('Network.backwardTo and backwardToInput with { parameterGradients: fals
       expect(Array.from(network.grads), `${name}: the grads are untouched`).toEqual(Array.from(pattern));
     }
     network.dispose(); // batch norm's scratch for the unwanted dγ, dβ goes back too
+  });
+});
+
+describe('batch norm\'s scratch for the unwanted dγ, dβ', () => {
+  it.each(BACKENDS)('is made once, reused, and goes back on dispose, after a training pass too (%s)', (_, backend) => {
+    const network = createNetwork(backend, 'conv(3,3) bn relu flatten linear(2)', { channels: 1, height: 5, width: 5, classes: 2 });
+    network.initialize(new Random(1));
+    const input = randomFloats(2 * 25, new Random(2));
+    const allocate = vi.spyOn(backend, 'allocFloats');
+    // A training pass that updates the running statistics makes no copy of them; the backward that follows skips dγ, dβ.
+    for (let pass = 0; pass < 3; pass++) {
+      network.forward(input, 2, { training: true, seed: 1, step: pass, firstSample: 0, updateStatistics: true });
+      network.backwardToInput(randomFloats(4, new Random(3)), 'ordinary', NO_PARAMETER_GRADIENTS);
+    }
+    const scratch = allocate.mock.results.filter((r) => (r.value as Floats).length === 3).map((r) => r.value as Floats); // bn1's 3 channels
+    allocate.mockRestore();
+    expect(scratch).toHaveLength(2); // dγ's and dβ's, once for the three passes
+    const free = vi.spyOn(backend, 'free');
+    expect(() => network.dispose()).not.toThrow();
+    const freed = free.mock.calls.map(([array]) => array);
+    free.mockRestore();
+    for (const array of scratch) expect(freed).toContain(array);
   });
 });

@@ -20,10 +20,6 @@ import { BatchBuffer, EVALUATION, product, type NetworkBuffer, type BufferSpec, 
 export const BATCH_NORM_EPSILON = 1e-5;
 export const BATCH_NORM_MOMENTUM = 0.1;
 
-// Slots of BatchNorm's per-channel scratch: 0 and 1 copy the running statistics (scratchCopy), 2 and 3 take unwanted dγ, dβ.
-const GAMMA_SCRATCH = 2;
-const BETA_SCRATCH = 3;
-
 export class BatchNorm implements Layer {
   readonly outputShape: number[];
   readonly channels: number;
@@ -131,8 +127,8 @@ export class BatchNorm implements Layer {
       savedMean: this.savedMean,
       savedInvStd: this.savedInvStd,
       training: this.training,
-      dGamma: needParameterGrads ? this.weight.grad : this.discarded(GAMMA_SCRATCH),
-      dBeta: needParameterGrads ? this.bias.grad : this.discarded(BETA_SCRATCH),
+      dGamma: needParameterGrads ? this.weight.grad : this.discarded()[0],
+      dBeta: needParameterGrads ? this.bias.grad : this.discarded()[1],
       dInput,
     });
     return dInput;
@@ -140,10 +136,12 @@ export class BatchNorm implements Layer {
 
   private scratch: Floats[] = [];
 
-  /** Per-channel scratch for a pass's dγ or dβ that nobody wants (backward with needParameterGrads false). */
-  private discarded(slot: number): Floats {
-    this.scratch[slot] ??= this.backend.allocFloats(this.channels);
-    return this.scratch[slot];
+  private unwanted: [Floats, Floats] | null = null;
+
+  /** Per-channel scratch for a pass's dγ and dβ that nobody wants (backward with needParameterGrads false). */
+  private discarded(): [Floats, Floats] {
+    this.unwanted ??= [this.backend.allocFloats(this.channels), this.backend.allocFloats(this.channels)];
+    return this.unwanted;
   }
 
   /** A private copy of a running statistic, for passes that must not change the shared one. */
@@ -157,7 +155,8 @@ export class BatchNorm implements Layer {
   dispose(): void {
     this.output.release();
     this.dInput.release();
-    for (const array of [this.savedMean, this.savedInvStd, ...this.scratch]) if (array !== undefined) this.backend.free(array); // the scratch may have gaps
+    for (const array of [this.savedMean, this.savedInvStd, ...this.scratch, ...(this.unwanted ?? [])]) this.backend.free(array);
     this.scratch = [];
+    this.unwanted = null;
   }
 }
