@@ -23,6 +23,11 @@ export const MUTATION_GROUPS = {
     ],
     tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts'],
   },
+  // Adam and AdamW alone (the recipe group runs adam.ts too, among 9 modules, where its disposal was not reached).
+  adam: {
+    mutate: ['src/train/adam.ts'],
+    tests: ['test/training-recipe.test.ts'],
+  },
   // Augmentation alone (the recipe group runs it too, among 8 modules): shift, rotation, scale, crop, flip, erasing.
   augment: {
     mutate: ['src/train/augment.ts'],
