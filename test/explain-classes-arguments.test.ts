@@ -38,6 +38,7 @@ const ROWS: Array<[string, () => unknown, string]> = [
   ['explainClassMeans placement', () => explainClassMeans(network, set, 'grad-cam', { placement: 'middle' as never }), `explainClassMeans: placement 'middle' is not one of ${PLACEMENTS}`],
   // classMeanHeatmaps(explanation, classOf, classes) and classMeanImages(set, indices, classOf, classes)
   ['classMeanHeatmaps counts', () => classMeanHeatmaps({ count: 2, height: 1, width: 1, heatmaps: new Float32Array(2) } as never, [0], 3), 'classMeanHeatmaps: 1 classes for 2 explained images; give one class per image'],
+  ['classMeanHeatmaps class out of range', () => classMeanHeatmaps({ count: 2, height: 1, width: 1, heatmaps: new Float32Array(2) } as never, [0, 3], 3), 'class 3 of image 1 is outside the 3 classes (0 to 2)'],
   ['classMeanImages classOf', () => classMeanImages(set, [0], 'x' as never, 3), 'classMeanImages: classOf must be an array or a typed array of numbers, not string'],
   ['classMeanImages counts', () => classMeanImages(set, [0, 1], [0], 3), 'classMeanImages: 1 classes for 2 images; give one class per image'],
   // trueClassesOf(explanation, set)
@@ -64,5 +65,20 @@ describe('the class summaries refuse each wrong argument by name (ERR_BAD_ARGUME
     expect(caught).toBeInstanceOf(XcnnError);
     expect((caught as XcnnError).code).toBe('ERR_BAD_ARGUMENT');
     expect((caught as Error).message).toBe(message);
+  });
+});
+
+describe('the class summaries take a method object as they take its name', () => {
+  it('explainClassMeans and confusionCellExplanations give the same maps for saliency given either way', () => {
+    const saliency = methodByName('saliency');
+    const byName = explainClassMeans(network, set, 'saliency');
+    const byObject = explainClassMeans(network, set, saliency);
+    expect(Array.from(byObject.heatmaps.means)).toEqual(Array.from(byName.heatmaps.means));
+    expect(byObject.method).toBe('saliency');
+    const cellsByName = confusionCellExplanations(network, set, predictions, 'saliency');
+    const cellsByObject = confusionCellExplanations(network, set, predictions, saliency);
+    expect(Array.from(cellsByObject.explanation.heatmaps)).toEqual(Array.from(cellsByName.explanation.heatmaps));
+    expect(cellsByObject.method).toBe('saliency');
+    expect(cellsByObject.explanation.heatmaps.length).toBeGreaterThan(0);
   });
 });
