@@ -5,7 +5,7 @@
  * in a temporary folder.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,23 @@ describe('readUserFile on files whose size or reads are not what stat says (Linu
 
   it.skipIf(readFails?.code !== 'EIO')('turns a read that fails into its one line, with the system\'s reason', () => {
     expect(errorOf(() => readUserFile(READ_FAILS, { what: 'the setting', maxBytes: 1 << 16 })).message).toBe(`${READ_FAILS}: cannot read the setting: EIO: i/o error, read`);
+  });
+});
+
+describe('readUserFile and the descriptors it opens', () => {
+  it.skipIf(!existsSync('/proc/self/fd'))('closes the file it opened, whether it reads it or refuses it', () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const path = join(folder, 'closed.bin');
+    writeFileSync(path, Uint8Array.of(1, 2, 3));
+    const folderPath = join(folder, 'closed-folder');
+    mkdirSync(folderPath);
+    const tooLarge = join(folder, 'closed-too-large.bin');
+    writeFileSync(tooLarge, new Uint8Array(17));
+    const before = open();
+    expect(Array.from(readUserFile(path, MODEL))).toEqual([1, 2, 3]);
+    errorOf(() => readUserFile(folderPath, MODEL));
+    errorOf(() => readUserFile('/dev/zero', MODEL));
+    errorOf(() => readUserFile(tooLarge, MODEL));
+    expect(open()).toBe(before);
   });
 });
