@@ -81,4 +81,10 @@ describe('the class summaries take a method object as they take its name', () =>
     expect(cellsByObject.method).toBe('saliency');
     expect(cellsByObject.explanation.heatmaps.length).toBeGreaterThan(0);
   });
+
+  it('explainClassMeans explains with Grad-CAM when no method is given', () => {
+    const byDefault = explainClassMeans(network, set);
+    expect(byDefault.method).toBe('grad-cam');
+    expect(Array.from(byDefault.heatmaps.means)).toEqual(Array.from(explainClassMeans(network, set, 'grad-cam').heatmaps.means));
+  });
 });
