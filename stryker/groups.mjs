@@ -23,6 +23,11 @@ export const MUTATION_GROUPS = {
     ],
     tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts'],
   },
+  // Adam and AdamW alone (the recipe group runs adam.ts too, among 9 modules, where its disposal was not reached).
+  adam: {
+    mutate: ['src/train/adam.ts'],
+    tests: ['test/training-recipe.test.ts'],
+  },
   // Augmentation alone (the recipe group runs it too, among 8 modules): shift, rotation, scale, crop, flip, erasing.
   augment: {
     mutate: ['src/train/augment.ts'],
@@ -128,7 +133,7 @@ export const MUTATION_GROUPS = {
   'explain-classes': {
     mutate: ['src/explain/explain-for-targets.ts', 'src/explain/class-means.ts', 'src/explain/confusion-cells.ts'],
     // public-arguments.test.ts asserts the argument checks' messages (fast: in process, no network trained).
-    tests: ['test/class-summary.test.ts', 'test/class-summary-checks.test.ts', 'test/explain-for-targets.test.ts', 'test/public-arguments.test.ts'],
+    tests: ['test/class-summary.test.ts', 'test/class-summary-checks.test.ts', 'test/explain-for-targets.test.ts', 'test/public-arguments.test.ts', 'test/explain-classes-arguments.test.ts'],
   },
   'explain-methods': {
     mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],

@@ -40,6 +40,7 @@ function failedWrite(target: string): XcnnError {
     writeFileAtomic(target, 'new contents that never land');
   } catch (error) {
     expect(error).toBeInstanceOf(XcnnError);
+    expect((error as XcnnError).code).toBe('ERR_FILE');
     return error as XcnnError;
   }
   throw new Error('the write did not fail');
@@ -204,5 +205,103 @@ describe('AtomicFileWriter', () => {
     expect(readFileSync(path, 'utf8')).toBe('text');
     expect(() => new AtomicFileWriter('/proc/xcnn-no/file.json')).toThrow(/^\/proc\/xcnn-no\/file\.json: cannot write: /);
     expect(existsSync('/proc/xcnn-no')).toBe(false);
+  });
+});
+
+/** The descriptors this process holds open (Linux's /proc/self/fd), to show that none is left behind. */
+const openDescriptors = () => readdirSync('/proc/self/fd').length;
+const hasProcFd = existsSync('/proc/self/fd');
+
+/** The error `action` throws, which must be an XcnnError with code ERR_FILE. */
+function fileError(action: () => unknown): XcnnError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(XcnnError);
+    expect((error as XcnnError).code).toBe('ERR_FILE');
+    return error as XcnnError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('what the file-io mutation run showed untested', () => {
+  it('fsyncs the file and then its folder, and closes both descriptors', () => {
+    const target = folderWithOldFile();
+    const before = openDescriptors();
+    writeFileAtomic(target, 'new contents');
+    expect(vi.mocked(fs.fsyncSync)).toHaveBeenCalledTimes(2); // the temporary file's data, then the folder's entry for the rename
+    expect(vi.mocked(fs.closeSync)).toHaveBeenCalledTimes(2);
+    if (hasProcFd) expect(openDescriptors()).toBe(before);
+    vi.mocked(fs.fsyncSync).mockClear();
+    const writer = new AtomicFileWriter(join(target, '..', 'pieces.txt'));
+    writer.write('text');
+    writer.commit();
+    expect(vi.mocked(fs.fsyncSync)).toHaveBeenCalledTimes(2);
+    if (hasProcFd) expect(openDescriptors()).toBe(before);
+  });
+
+  it('closes the temporary file when a write fails, and when a writer aborts', () => {
+    const target = folderWithOldFile();
+    const before = openDescriptors();
+    vi.mocked(fs.writeSync).mockImplementationOnce(() => {
+      throw fsError('ENOSPC', 'no space left on device', 'write');
+    });
+    failedWrite(target);
+    if (hasProcFd) expect(openDescriptors()).toBe(before);
+    const writer = new AtomicFileWriter(target);
+    if (hasProcFd) expect(openDescriptors()).toBe(before + 1);
+    writer.abort();
+    if (hasProcFd) expect(openDescriptors()).toBe(before);
+    expect(readFileSync(target, 'utf8')).toBe('old contents');
+  });
+
+  it('goes on after a short write from where it stopped, whole file and in pieces', async () => {
+    const actual = await vi.importActual<typeof import('node:fs')>('node:fs');
+    // The system writes only the first 3 bytes; the rest must follow from byte 3.
+    const shortWrite = (fd: number, buffer: Uint8Array, offset: number, length: number) => actual.writeSync(fd, buffer, offset, Math.min(length, 3));
+    const target = folderWithOldFile();
+    vi.mocked(fs.writeSync).mockImplementationOnce(shortWrite as never);
+    writeFileAtomic(target, 'new contents, é included');
+    expect(readFileSync(target, 'utf8')).toBe('new contents, é included');
+    vi.mocked(fs.writeSync).mockImplementationOnce(shortWrite as never);
+    const writer = new AtomicFileWriter(target);
+    writer.write('pieces, ');
+    writer.write('written short');
+    writer.commit();
+    expect(readFileSync(target, 'utf8')).toBe('pieces, written short');
+  });
+
+  it('flushes once the buffered text reaches bufferChars, not before', () => {
+    const path = join(folderWithOldFile(), '..', 'flushed.txt');
+    const temporary = `${path}.${process.pid}.tmp`;
+    const writer = new AtomicFileWriter(path, 4);
+    writer.write('abc');
+    expect(readFileSync(temporary, 'utf8')).toBe(''); // 3 characters: still buffered
+    writer.write('d');
+    expect(readFileSync(temporary, 'utf8')).toBe('abcd'); // 4 = bufferChars: written
+    writer.write('e');
+    expect(readFileSync(temporary, 'utf8')).toBe('abcd');
+    writer.commit();
+    expect(readFileSync(path, 'utf8')).toBe('abcde');
+  });
+
+  it('gives every failure of a writer the code ERR_FILE: opening, writing, renaming, and a second commit', () => {
+    expect(fileError(() => new AtomicFileWriter('/proc/xcnn-no/file.json')).message).toMatch(/^\/proc\/xcnn-no\/file\.json: cannot write: /);
+    const target = folderWithOldFile();
+    const full = new AtomicFileWriter(target, 2);
+    vi.mocked(fs.writeSync).mockImplementationOnce(() => {
+      throw fsError('ENOSPC', 'no space left on device', 'write');
+    });
+    expect(fileError(() => full.write('abc')).message).toBe(`${target}: cannot write: ENOSPC: no space left on device, write`);
+    const renamed = new AtomicFileWriter(target);
+    renamed.write('x');
+    vi.mocked(fs.renameSync).mockImplementationOnce(() => {
+      throw fsError('EACCES', 'permission denied', 'rename');
+    });
+    expect(fileError(() => renamed.commit()).message).toBe(`${target}: cannot write: EACCES: permission denied, rename`);
+    const twice = new AtomicFileWriter(target);
+    twice.commit();
+    expect(fileError(() => twice.commit()).message).toBe(`${target}: cannot write: the file was already committed or aborted`);
+    expect(readFileSync(target, 'utf8')).toBe('');
   });
 });

@@ -4,6 +4,7 @@
  * barrier nobody reaches ending in its one-line error; the first failure recorded, its message carried whole
  * (up to the block's 2048 bytes) and thrown as the worker's.
  */
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import {
@@ -113,5 +114,40 @@ describe('ControlBlock error text (gaps the control run showed)', () => {
     const control = new ControlBlock();
     control.fail(0, 'a\0b');
     expect(() => control.throwIfFailed()).toThrow(new XcnnError('worker thread 0 failed: a\0b', { code: 'ERR_SETUP' }));
+  });
+});
+
+describe('ControlBlock.waitFor across threads (gaps the control run showed)', () => {
+  it('waits for a thread that arrives later, well inside the time limit', async () => {
+    const control = new ControlBlock();
+    // A worker that sleeps 200 ms on a slot nobody notifies, then arrives at COMPUTED.
+    const source = `
+      const { workerData } = require('node:worker_threads');
+      const sync = new Int32Array(workerData, 0, 16);
+      const sleeper = new Int32Array(new SharedArrayBuffer(4));
+      Atomics.wait(sleeper, 0, 0, 200);
+      Atomics.add(sync, ${COMPUTED}, 1);
+      Atomics.notify(sync, ${COMPUTED});`;
+    const worker = new Worker(source, { eval: true, workerData: control.buffer });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      // Blocks this thread until the worker arrives: the deadline (10 s ahead) is not yet past when the first look finds no one.
+      expect(() => control.waitFor(COMPUTED, 1, 10_000)).not.toThrow();
+      expect(control.sync[COMPUTED]).toBe(1);
+    } finally {
+      await exited;
+    }
+  });
+
+  it('ends a wait nobody answers with an XcnnError whose code is ERR_SETUP', () => {
+    const control = new ControlBlock();
+    let caught: unknown;
+    try {
+      control.waitFor(COMPUTED, 1, 1);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(XcnnError);
+    expect((caught as XcnnError).code).toBe('ERR_SETUP');
   });
 });

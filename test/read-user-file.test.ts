@@ -5,7 +5,7 @@
  * in a temporary folder.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,5 +70,58 @@ describe('readUserFile', () => {
     writeFileSync(file, 'x');
     const path = join(file, 'inside.bin');
     expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: ENOTDIR: not a directory, open '${path}'`);
+  });
+});
+
+/** How plain fs fares with `path`: its bytes, or the error code it throws (undefined where the path does not exist). */
+function plainRead(path: string): { bytes?: Buffer; code?: string } | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return { bytes: readFileSync(path) };
+  } catch (error) {
+    return { code: (error as NodeJS.ErrnoException).code };
+  }
+}
+
+// Linux's sysfs has files that behave as no file on a disk can: the tests below use them where this machine has them.
+const SHORTER_THAN_STATED = '/sys/kernel/uevent_seqnum'; // stat says 4096 bytes; a read gives a few digits and a newline
+const WRITE_ONLY = '/sys/bus/cpu/uevent'; // mode --w-------: opening it to read is EACCES, even for root
+const READ_FAILS = '/sys/devices/virtual/mem/null/power/autosuspend_delay_ms'; // /dev/null has no autosuspend: a read is EIO
+const shorter = plainRead(SHORTER_THAN_STATED);
+const writeOnly = plainRead(WRITE_ONLY);
+const readFails = plainRead(READ_FAILS);
+
+describe('readUserFile on files whose size or reads are not what stat says (Linux sysfs)', () => {
+  it.skipIf(shorter?.bytes === undefined)('returns the bytes a file really has when it ends before the size stat gave', () => {
+    const bytes = readUserFile(SHORTER_THAN_STATED, { what: 'the counter', maxBytes: 1 << 16 });
+    // The plain read and ours a moment apart: the counter may move on, but it is a line of digits either way, far short of 4096 bytes.
+    expect(Buffer.from(bytes).toString('latin1')).toMatch(/^\d+\n$/);
+    expect(bytes.length).toBeLessThan(64);
+  });
+
+  it.skipIf(writeOnly?.code !== 'EACCES')('says permission denied for a file it may not open', () => {
+    expect(errorOf(() => readUserFile(WRITE_ONLY, MODEL)).message).toBe(`${WRITE_ONLY}: cannot read the model: permission denied`);
+  });
+
+  it.skipIf(readFails?.code !== 'EIO')('turns a read that fails into its one line, with the system\'s reason', () => {
+    expect(errorOf(() => readUserFile(READ_FAILS, { what: 'the setting', maxBytes: 1 << 16 })).message).toBe(`${READ_FAILS}: cannot read the setting: EIO: i/o error, read`);
+  });
+});
+
+describe('readUserFile and the descriptors it opens', () => {
+  it.skipIf(!existsSync('/proc/self/fd'))('closes the file it opened, whether it reads it or refuses it', () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const path = join(folder, 'closed.bin');
+    writeFileSync(path, Uint8Array.of(1, 2, 3));
+    const folderPath = join(folder, 'closed-folder');
+    mkdirSync(folderPath);
+    const tooLarge = join(folder, 'closed-too-large.bin');
+    writeFileSync(tooLarge, new Uint8Array(17));
+    const before = open();
+    expect(Array.from(readUserFile(path, MODEL))).toEqual([1, 2, 3]);
+    errorOf(() => readUserFile(folderPath, MODEL));
+    errorOf(() => readUserFile('/dev/zero', MODEL));
+    errorOf(() => readUserFile(tooLarge, MODEL));
+    expect(open()).toBe(before);
   });
 });

@@ -94,6 +94,71 @@ describe('Adam with L2 decay and AdamW (decoupled), first update: Adam moves eac
   });
 });
 
+describe('Adam\'s contract: defaults, moments over two steps, its name and state, disposal', () => {
+  it('has PyTorch\'s defaults: lr 1e-3, β 0.9 and 0.999, ε 1e-8; AdamW decays by 0.01 unless told', () => {
+    expect(ADAM_DEFAULTS).toEqual({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    const net = arenas(f64(), [1, -2]);
+    const adamw = new AdamW(net);
+    expect([adamw.weightDecay, adamw.learningRate, adamw.settings]).toEqual([0.01, 1e-3, ADAM_DEFAULTS]);
+    expect(new Adam(net).weightDecay).toBe(0);
+    // AdamW's default decay at lr 0.1: θ·(1 − 0.1·0.01), then the step.
+    const step = (g: number) => g / (Math.abs(g) + 1e-8);
+    const [first] = run(net, adamw, [G1], [0.1]);
+    expectClose(first, [1 * 0.999 - 0.1 * step(0.5), -2 * 0.999 - 0.1 * step(-1)]);
+  });
+
+  it('keeps m and v as running averages and corrects their bias by the step count (t = 2 worked out)', () => {
+    const net = arenas(f64(), [1, -2]);
+    const adam = new Adam(net, { learningRate: 0.1, beta1: 0.5, beta2: 0.75, epsilon: 1e-8 });
+    const [, second] = run(net, adam, [G1, G2], [0.1, 0.2]);
+    // m₂ = 0.5·(0.5·g₁) + 0.5·g₂, v₂ = 0.75·(0.25·g₁²) + 0.25·g₂²; m̂ = m₂/(1 − 0.5²), v̂ = v₂/(1 − 0.75²)
+    const m2 = G1.map((g1, k) => 0.5 * 0.5 * g1 + 0.5 * G2[k]);
+    const v2 = G1.map((g1, k) => 0.75 * 0.25 * g1 * g1 + 0.25 * G2[k] * G2[k]);
+    expectClose(Array.from(adam.m), m2);
+    expectClose(Array.from(adam.v), v2);
+    const afterFirst = G1.map((g, k) => [1, -2][k] - (0.1 * g) / (Math.abs(g) + 1e-8)); // t = 1 moves each θ by lr·sign(g), ε aside
+    expectClose(second, afterFirst.map((theta, k) => theta - 0.2 * (m2[k] / 0.75) / (Math.sqrt(v2[k] / (1 - 0.5625)) + 1e-8)));
+    expect(adam.step).toBe(2);
+  });
+
+  it('names itself and its two state arrays, which are its moments', () => {
+    const net = arenas(f64(), [1, -2]);
+    const [adam, adamw] = [new Adam(net), new AdamW(net)];
+    expect([adam.name, adamw.name]).toEqual(['adam', 'adamw']);
+    expect(adam.stateArrays.map((s) => s.name)).toEqual(['adam.m', 'adam.v']);
+    expect(adam.stateArrays[0].data).toBe(adam.m);
+    expect(adam.stateArrays[1].data).toBe(adam.v);
+    expect([adam.m.length, adam.v.length, adam.step]).toEqual([2, 2, 0]);
+  });
+
+  it('gives both moments back once when disposed, then refuses to update, naming Adam or AdamW', () => {
+    for (const [make, name] of [[(n: ReturnType<typeof arenas>) => new Adam(n), 'Adam'], [(n: ReturnType<typeof arenas>) => new AdamW(n), 'AdamW']] as const) {
+      const net = arenas(f64(), [1, -2]);
+      const optimizer = make(net);
+      const free = vi.spyOn(net.backend, 'free');
+      expect(optimizer.disposed).toBe(false);
+      optimizer.dispose();
+      optimizer.dispose();
+      expect(free.mock.calls).toEqual([[optimizer.m], [optimizer.v]]);
+      expect(optimizer.disposed).toBe(true);
+      let caught: unknown;
+      try {
+        optimizer.update();
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as { code?: string }).code).toBe('ERR_DISPOSED');
+      expect((caught as Error).message).toBe(`this ${name} optimiser was disposed: its moments went back to the backend; make a new one (or restore a checkpoint) to train on`);
+      expect(Array.from(net.params)).toEqual([1, -2]);
+    }
+  });
+
+  it('refuses something that is not a network, naming the class', () => {
+    expect(() => new Adam('net' as never)).toThrow(/^Adam: network /);
+    expect(() => new AdamW(null as never)).toThrow(/^AdamW: network /);
+  });
+});
+
 describe('gradient clipping by global norm (clip_grad_norm_)', () => {
   it('scales the gradients by max/(‖g‖ + 1e-6) when that is below 1, and returns the norm before', () => {
     const grads = Float64Array.of(3, 4); // ‖g‖ = 5
