@@ -6,9 +6,9 @@
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, deflateRawSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MAX_IDX_BYTES } from '../src/data/idx.js';
+import { MAX_HEADER_LENGTH, MAX_IDX_BYTES } from '../src/data/idx.js';
 import { gzipDataStart, readIdxFile } from '../src/data/idx-files.js';
 import { XcnnError } from '../src/errors.js';
 import { idxBytes } from './fixtures/files.js';
@@ -117,6 +117,31 @@ describe('readIdxFile on gzipped files', () => {
     expect([...readIdxFile(file('short-padded.gz', shortPadded)).data]).toEqual([8, 9]);
   });
 
+  it('checks the header\'s claim from the first kilobyte of deflate data alone, before the rest of the stream is inflated', () => {
+    // An IDX header claiming 4,000,000,000 × 28 × 28 bytes and 3,000 random bytes, sync-flushed (byte-aligned),
+    // then a block of the reserved type 3 (the byte 0x07) and 2,000 bytes more: inflating past the first
+    // kilobyte would fail on that block instead.
+    const claim = idxBytes([4_000_000_000, 28, 28], LONG.subarray(0, 3000));
+    const deflated = deflateRawSync(claim, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const broken = Buffer.concat([gzipSync(Uint8Array.of()).subarray(0, 10), deflated, Uint8Array.of(0x07), new Uint8Array(2000)]);
+    const path = file('claim-then-broken.gz', broken);
+    expect(() => readIdxFile(path)).toThrow(new XcnnError(`${path}: not a valid IDX file: dimensions 4000000000×28×28 claim 3136000000016 bytes, over the 2147483647-byte limit`));
+  });
+
+  it('reads a header of exactly MAX_HEADER_LENGTH bytes from the first kilobyte without inflating the whole stream', () => {
+    // A stored block of the 20-byte header of a rank-4 file, 250 empty stored blocks (1,250 bytes), then the
+    // 70,000 data bytes: the first kilobyte inflates to exactly the header; the whole stream is past 64 KB.
+    const header = idxBytes([1, 1, 1, LONG.length], new Uint8Array(0));
+    expect(header.length).toBe(MAX_HEADER_LENGTH);
+    const stored = Uint8Array.of(0, 20, 0, 0xff - 20, 0xff, ...header);
+    const empty = Buffer.concat(Array.from({ length: 250 }, () => Uint8Array.of(0, 0, 0, 0xff, 0xff)));
+    const whole = idxBytes([1, 1, 1, LONG.length], LONG);
+    const zipped = Buffer.concat([gzipSync(Uint8Array.of()).subarray(0, 10), stored, empty, deflateRawSync(LONG), gzipSync(whole).subarray(-8)]);
+    const read = readIdxFile(file('exact-header.gz', zipped));
+    expect(read.dims).toEqual([1, 1, 1, LONG.length]);
+    expect(Buffer.from(read.data as Uint8Array).equals(Buffer.from(LONG))).toBe(true);
+  });
+
   it('refuses a gzip header cut inside its name as a broken gzip stream', () => {
     const path = file('cut-name.gz', Uint8Array.of(0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3, 0x61, 0x62));
     expect(() => readIdxFile(path)).toThrow(new XcnnError(`${path}: not a valid gzip file: unexpected end of file`));
@@ -149,6 +174,10 @@ describe('readIdxFile: what is and is not gzip', () => {
 });
 
 describe('readIdxFile: reading the file', () => {
+  it('checks its argument', () => {
+    expect(() => readIdxFile(42 as never)).toThrow(new XcnnError('readIdxFile: path must be a string (a file path), not number', { code: 'ERR_BAD_ARGUMENT' }));
+  });
+
   it('names a missing file in one line without a noun for the file', () => {
     const path = join(dir, 'absent');
     expect(() => readIdxFile(path)).toThrow(new XcnnError(`${path}: cannot read: no such file`, { code: 'ERR_FILE' }));
