@@ -142,6 +142,12 @@ describe('readIdxFile on gzipped files', () => {
     expect(Buffer.from(read.data as Uint8Array).equals(Buffer.from(LONG))).toBe(true);
   });
 
+  it('refuses a stream that inflates to more than its dimensions claim, naming them all', () => {
+    // Dimensions 2×2: a 12-byte header and 4 data bytes claim 16 bytes; the stream holds 3 more.
+    const path = file('longer.gz', gzipSync(Uint8Array.of(...idxBytes([2, 2], Uint8Array.of(1, 2, 3, 4)), 5, 6, 7)));
+    expect(() => readIdxFile(path)).toThrow(new XcnnError(`${path}: not a valid IDX file: it inflates to more than the 16 bytes its dimensions 2×2 claim`));
+  });
+
   it('refuses a gzip header cut inside its name as a broken gzip stream', () => {
     const path = file('cut-name.gz', Uint8Array.of(0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3, 0x61, 0x62));
     expect(() => readIdxFile(path)).toThrow(new XcnnError(`${path}: not a valid gzip file: unexpected end of file`));
