@@ -53,6 +53,12 @@ export const MUTATION_GROUPS = {
     mutate: ['src/data/idx.ts'],
     tests: ['test/idx.test.ts'],
   },
+  // IDX data folders on disk: the four files found (plain or .gz), each split's checks, the set's name; the gzip
+  // reading of idx-files.ts (test/idx.test.ts also loads MNIST itself once, a few seconds).
+  'idx-files': {
+    mutate: ['src/data/dataset-files.ts', 'src/data/idx-files.ts'],
+    tests: ['test/idx.test.ts', 'test/idx-files.test.ts', 'test/dataset-files.test.ts'],
+  },
   'model-file': {
     mutate: ['src/model/model-file.ts'],
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
-import { BAD, createJob, decodeFiles, decodeShare, decodingThreads, DECODED, FILES_PER_WORKER, gatherShares, JobSlot, startWorker, workerCount, workerStateSlot, WorkerState, workerUrl, type DecodeWorkerReport, type StartedWorker } from '../src/data/folder-decoding.js';
+import { pathToFileURL } from 'node:url';
+import { BAD, CHUNK, createJob, decodeFiles, decodeShare, decodeWorkerUrl, decodingThreads, DECODED, FILES_PER_WORKER, gatherShares, jobOf, JobSlot, startWorker, startWorkers, stepsOf, workerCount, workerExecArgv, workerStateSlot, WorkerState, type DecodeWorkerReport, type StartedWorker } from '../src/data/folder-decoding.js';
 import { loadImageFolder, loadImageFolderTest } from '../src/data/image-folder-files.js';
+import { XcnnError } from '../src/errors.js';
 import { greyPng, pngOf, tempFolder, writeTree } from './fixtures/picture-files.js';
 
 const CLASSES = ['a', 'b', 'c'];
@@ -94,6 +96,23 @@ describe('a thread\'s share of the files (the order every thread keeps)', () => 
     expect(calls).toEqual(Array.from({ length: 40 }, (_, k) => k + 1));
   });
 
+  it('stops at its first claim past the end or past the first bad file: no empty chunk claimed after it', () => {
+    expect(CHUNK).toBe(16);
+    // 40 files: chunks 0, 16 and 32 decoded, the claim at 48 is past the end; NEXT is then 64.
+    const all = createJob(folder([]), conversion, false, 0);
+    expect(decodeShare(all, () => {}).finished).toBe(40);
+    expect(all.control[JobSlot.NEXT]).toBe(64);
+    // 32 files (a whole number of chunks): the claim at 32 is already past the end; NEXT is 48.
+    const whole = createJob(folder([]).slice(0, 32), conversion, false, 0);
+    expect(decodeShare(whole, () => {}).finished).toBe(32);
+    expect(whole.control[JobSlot.NEXT]).toBe(48);
+    // A bad file 20 in the chunk from 16: the claim at 32 is past it, so the thread stops there; NEXT is 48.
+    const bad = createJob(folder([20]), conversion, false, 0);
+    bad.control[JobSlot.NEXT] = 16;
+    expect(decodeShare(bad, () => {}).finished).toBe(5);
+    expect(bad.control[JobSlot.NEXT]).toBe(48);
+  });
+
   it('claims nothing once another thread has stopped on an unexpected error', () => {
     const job = createJob(folder([]), conversion, false, 0);
     job.control[JobSlot.FATAL] = 1;
@@ -110,6 +129,19 @@ describe('a thread\'s share of the files (the order every thread keeps)', () => 
     expect(job.control[JobSlot.DONE]).toBe(0);
     expect(flags(job)[0]).toBe(0);
     expect(() => decodeFiles(folder([]), broken, { skipBad: true, threads: 1 }, () => new Error('no bad file here'))).toThrow(/^boom$/);
+  });
+});
+
+describe('the flags of a decoded file', () => {
+  it('hold each conversion step in a bit of its own, beside DECODED and BAD', () => {
+    expect([DECODED, BAD]).toEqual([16, 32]);
+    const none = { resized: false, toGrey: false, toColour: false, alpha: false };
+    expect(stepsOf(DECODED)).toEqual(none);
+    expect(stepsOf(DECODED | 1)).toEqual({ ...none, resized: true });
+    expect(stepsOf(DECODED | 2)).toEqual({ ...none, toGrey: true });
+    expect(stepsOf(DECODED | 4)).toEqual({ ...none, toColour: true });
+    expect(stepsOf(DECODED | 8)).toEqual({ ...none, alpha: true });
+    expect(stepsOf(DECODED | 15)).toEqual({ resized: true, toGrey: true, toColour: true, alpha: true });
   });
 });
 
@@ -231,6 +263,43 @@ describe('the workers a job gets, and gathering their shares', () => {
     for (const w of [first, second, third]) w.close();
   });
 
+  it('gives a worker views of the job\'s own shared buffers (jobOf, in the worker)', () => {
+    const job = createJob(files(3), conversion, true, 1);
+    const { port1, port2 } = new MessageChannel();
+    const setup = { paths: job.paths, conversion, skipBad: true, images: job.images.buffer as SharedArrayBuffer, results: job.results.buffer as SharedArrayBuffer, control: job.control.buffer as SharedArrayBuffer, worker: 0, port: port1 };
+    const seen = jobOf(setup);
+    expect([seen.paths, seen.conversion, seen.skipBad]).toEqual([job.paths, conversion, true]);
+    // A write through the worker's views is a write to the job's arrays.
+    seen.images[2] = 9;
+    seen.results[4] = 11;
+    seen.control[JobSlot.DONE] = 3;
+    expect([job.images[2], job.results[4], job.control[JobSlot.DONE]]).toEqual([9, 11, 3]);
+    expect([seen.images.length, seen.results.length, seen.control.length]).toEqual([3, 9, 5]);
+    port1.close();
+    port2.close();
+  });
+
+  it('passes the process\'s Node options to a worker, less --input-type, which a worker refuses', () => {
+    expect(workerExecArgv(['--input-type=module', '--max-old-space-size=512', '--input-type=commonjs', '--enable-source-maps'])).toEqual(['--max-old-space-size=512', '--enable-source-maps']);
+    expect(workerExecArgv([])).toEqual([]);
+  });
+
+  it('finds the decoding thread beside the compiled module, or under dist/ for the TypeScript one, refusing a missing build', () => {
+    expect(decodeWorkerUrl('file:///opt/xcnn/dist/src/data/folder-decoding.js', '/elsewhere', () => false).href).toBe('file:///opt/xcnn/dist/src/data/decode-worker.js');
+    const asked: string[] = [];
+    const found = decodeWorkerUrl('file:///home/x/xcnn/src/data/folder-decoding.ts', '/home/x/xcnn', (path) => (asked.push(path), true));
+    expect(found.href).toBe(pathToFileURL('/home/x/xcnn/dist/src/data/decode-worker.js').href);
+    expect(asked).toEqual(['/home/x/xcnn/dist/src/data/decode-worker.js']);
+    expect(() => decodeWorkerUrl('file:///home/x/xcnn/src/data/folder-decoding.ts', '/home/x/xcnn', () => false)).toThrow(
+      new XcnnError('the decoding threads need the compiled code (/home/x/xcnn/dist/src/data/decode-worker.js): run `npm run build`', { code: 'ERR_SETUP' }),
+    );
+  });
+
+  it('starts no worker, and looks for no decoding thread, for a job this thread decodes alone', () => {
+    const job = createJob(files(2), conversion, false, 0);
+    expect(startWorkers(job, 0, () => { throw new Error('no decoding thread wanted'); })).toEqual([]);
+  });
+
   it('a worker that fails as it starts ends quietly, and is cancelled as one that never started', async () => {
     const job = createJob(files(2), conversion, false, 1);
     const started = startWorker(job, 0, new URL('data:text/javascript,throw new Error("cannot start")'));
@@ -243,7 +312,8 @@ describe('the workers a job gets, and gathering their shares', () => {
     // Workers 0 and 1 start; this thread decodes nothing, so every file is theirs, whenever they start.
     const paths = files(40, [7, 33]);
     const job = createJob(paths, conversion, true, 2);
-    const started = [0, 1].map((worker) => startWorker(job, worker, workerUrl()));
+    const started = startWorkers(job, 2);
+    expect(started).toHaveLength(2);
     // Wait (not a timing: the event itself, with a bound against a hang) until the workers have finished every file.
     for (let waits = 0; Atomics.load(job.control, JobSlot.DONE) < 40 && waits < 400; waits++) Atomics.wait(job.control, JobSlot.DONE, Atomics.load(job.control, JobSlot.DONE), 50);
     const gathered = gatherShares(job, started, { finished: 0, problems: [] }, () => {});

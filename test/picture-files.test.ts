@@ -148,6 +148,22 @@ describe('checking and decoding one picture', () => {
     expect(errorOf(() => readPicture(join(dir, 'cut.png')))).toMatchObject({ message: expect.stringMatching(new RegExp(`^${join(dir, 'cut.png').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a readable PNG: `)), code: 'ERR_BAD_IMAGE' });
   });
 
+  it('lets a JPEG of the largest size (4,096 × 4,096) past the decoder\'s own resolution limit', () => {
+    // A start of frame declaring 4,096 × 4,096 and no scan: jpeg-js fails on the missing data, not on the size
+    // (its maxResolutionInMP, 16.78 + 1 MP, would refuse it at 15.78 MP).
+    const sof = [0xff, 0xc0, 0, 11, 8, 0x10, 0x00, 0x10, 0x00, 1, 1, 0x11, 0];
+    const bytes = Uint8Array.from([0xff, 0xd8, ...sof, 0xff, 0xd9]);
+    expect(checkedPictureHeader(bytes)).toMatchObject({ format: 'jpeg', width: 4096, height: 4096 });
+    let message = '';
+    try {
+      decodePicture(bytes);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^not a readable JPEG: /);
+    expect(message).not.toMatch(/maxResolutionInMP/);
+  });
+
   it('refuses a path that is not a string, in one line', () => {
     expect(errorOf(() => readPicture(3 as unknown as string))).toMatchObject({ message: 'readPicture: path must be a string (a file path), not number', code: 'ERR_BAD_ARGUMENT' });
   });

@@ -202,8 +202,7 @@ export function decodeFiles(paths: string[], conversion: InputConversion, option
   const total = paths.length;
   const workers = workerCount(options.threads, total);
   const job = createJob(paths, conversion, options.skipBad, workers);
-  const url = workers > 0 ? workerUrl() : null;
-  const started = Array.from({ length: workers }, (_, worker) => startWorker(job, worker, url!));
+  const started = startWorkers(job, workers);
   let reported = 0;
   const progress = () => {
     // A bad file without skipBad ends the load in its one-line error: no more progress after it (a
@@ -272,6 +271,16 @@ export function gatherShares(job: DecodeJob, started: StartedWorker[], own: OwnS
   return { problems, threads: Math.max(1, threads), ...(fatal === undefined ? {} : { fatal }) };
 }
 
+/**
+ * Starts `count` workers on a job (worker w in state slot w) on the decoding thread `url()` finds; with none,
+ * it looks for none, so that one thread decodes without the compiled code.
+ */
+export function startWorkers(job: DecodeJob, count: number, url: () => URL = workerUrl): StartedWorker[] {
+  if (count === 0) return [];
+  const found = url();
+  return Array.from({ length: count }, (_, worker) => startWorker(job, worker, found));
+}
+
 /** Starts worker `worker` of a job on the decoding thread at `url` (workerUrl). */
 export function startWorker(job: DecodeJob, worker: number, url: URL): { thread: Worker; port: MessagePort } {
   const { port1, port2 } = new MessageChannel();
@@ -285,17 +294,30 @@ export function startWorker(job: DecodeJob, worker: number, url: URL): { thread:
     worker,
     port: port1,
   };
-  const thread = new Worker(url, { workerData: setup, transferList: [port1], execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')) });
+  const thread = new Worker(url, { workerData: setup, transferList: [port1], execArgv: workerExecArgv(process.execArgv) });
   // A worker that fails to start is cancelled, not waited for (see the header); its error event must not end the process.
   thread.on('error', () => {});
   thread.unref();
   return { thread, port: port2 };
 }
 
+/** This process's Node options for a worker: all but `--input-type`, which Node refuses in a worker's execArgv. */
+export function workerExecArgv(execArgv: string[]): string[] {
+  return execArgv.filter((arg) => !arg.startsWith('--input-type'));
+}
+
 /** dist/src/data/decode-worker.js: from dist/ itself, or from src/ when running under vitest (as the thread pool's worker). */
 export function workerUrl(): URL {
-  if (fileURLToPath(import.meta.url).endsWith('.js')) return new URL('./decode-worker.js', import.meta.url);
-  const built = join(packageRoot(), 'dist', 'src', 'data', 'decode-worker.js');
-  if (!existsSync(built)) throw new XcnnError(`the decoding threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
+  return decodeWorkerUrl(import.meta.url, packageRoot(), existsSync);
+}
+
+/**
+ * The decoding thread's module for this module at `moduleUrl`: its neighbour when this is compiled (.js);
+ * else (TypeScript run by vitest) the compiled one under `root`/dist/, which `exists` must find.
+ */
+export function decodeWorkerUrl(moduleUrl: string, root: string, exists: (path: string) => boolean): URL {
+  if (fileURLToPath(moduleUrl).endsWith('.js')) return new URL('./decode-worker.js', moduleUrl);
+  const built = join(root, 'dist', 'src', 'data', 'decode-worker.js');
+  if (!exists(built)) throw new XcnnError(`the decoding threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
   return pathToFileURL(built);
 }
