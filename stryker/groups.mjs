@@ -183,6 +183,12 @@ export const MUTATION_GROUPS = {
     mutate: ['src/onnx/onnx-export.ts'],
     tests: ['test/onnx-export-graph.test.ts'],
   },
+  // The three model loaders with the ONNX reader at hand (decodeAnyModel, decodeModelBytes, the package's loadModel),
+  // on their in-process tests: the onnx group's tests never call them, and the CLI tests that do run dist/.
+  'onnx-loaders': {
+    mutate: ['src/onnx/any-model.ts', 'src/onnx/load-model.ts', 'src/onnx/model-bytes.ts'],
+    tests: ['test/onnx-model-loaders.test.ts', 'test/public-arguments.test.ts'],
+  },
   // The library this issue (19) added: the async facade, its images and its steps; the arena and the workspace; the errors; the PNG encoder.
   classifier: {
     mutate: ['src/classifier.ts', 'src/classifier-images.ts', 'src/steps.ts'],
