@@ -171,7 +171,7 @@ export const MUTATION_GROUPS = {
   // every preset in ONNX Runtime (tens of seconds); onnx-import's graphs run ONNX Runtime on small nets.
   onnx: {
     mutate: ['src/onnx/onnx-file.ts', 'src/onnx/onnx-tensors.ts', 'src/onnx/onnx-import.ts', 'src/onnx/onnx-export.ts', 'src/onnx/onnx-sniff.ts', 'src/onnx/onnx-schema.ts'],
-    tests: ['test/onnx-import.test.ts', 'test/onnx-hostile.test.ts', 'test/onnx-file.test.ts', 'test/onnx-tensors.test.ts', 'test/onnx-export-graph.test.ts', 'test/onnx-round-trip.test.ts'],
+    tests: ['test/onnx-import.test.ts', 'test/onnx-hostile.test.ts', 'test/onnx-file.test.ts', 'test/onnx-tensors.test.ts', 'test/onnx-export-graph.test.ts', 'test/onnx-round-trip.test.ts', 'test/onnx-schema.test.ts'],
   },
   // The same modules a group each, on the test files that check them (the whole onnx group is about 1,000 mutants):
   // the reader's walk byte by byte; tensors on their hand-written bytes; the mapping on hand-built
@@ -186,6 +186,13 @@ export const MUTATION_GROUPS = {
     mutate: ['src/onnx/onnx-tensors.ts'],
     tests: ['test/onnx-tensors.test.ts', 'test/onnx-import.test.ts'],
   },
+  // The schema: most of its mutants are static (the schema is built when the module loads), so each runs every test
+  // of its group; these are the fast ones that write and read the schema's bytes (the wire format by hand, the walk,
+  // tensors).
+  'onnx-schema': {
+    mutate: ['src/onnx/onnx-schema.ts'],
+    tests: ['test/onnx-schema.test.ts', 'test/onnx-file.test.ts', 'test/onnx-tensors.test.ts'],
+  },
   'onnx-import': {
     mutate: ['src/onnx/onnx-import.ts'],
     tests: ['test/onnx-import.test.ts'],
@@ -193,6 +200,12 @@ export const MUTATION_GROUPS = {
   'onnx-export': {
     mutate: ['src/onnx/onnx-export.ts'],
     tests: ['test/onnx-export-graph.test.ts'],
+  },
+  // The three model loaders with the ONNX reader at hand (decodeAnyModel, decodeModelBytes, the package's loadModel),
+  // on their in-process tests: the onnx group's tests never call them, and the CLI tests that do run dist/.
+  'onnx-loaders': {
+    mutate: ['src/onnx/any-model.ts', 'src/onnx/load-model.ts', 'src/onnx/model-bytes.ts'],
+    tests: ['test/onnx-model-loaders.test.ts', 'test/public-arguments.test.ts'],
   },
   // The library this issue (19) added: the async facade, its images and its steps; the arena and the workspace; the errors; the PNG encoder.
   classifier: {

@@ -201,6 +201,31 @@ describe('ONNX graphs as torch.onnx.export and tf2onnx write them, against ONNX 
     expect(network.spec).toBe('flatten linear(6) relu dropout(0.25) linear(3)');
   });
 
+  it("Dropout's training_mode false as ONNX stores a BOOL in int32_data, an initializer or a Constant; ONNX Runtime reads 1 there as true", async () => {
+    // int32_data is TensorProto field 5, a packed run of varints: [0] is false, [1] true. The Dropout is last, where
+    // ONNX Runtime's optimiser cannot take it out, so ONNX Runtime itself reads the flag.
+    const bool = (name: string, varint: number): OnnxTensor => ({ name, dims: [], dataType: DATA_TYPE.BOOL, int32Data: [Uint8Array.of(varint)] });
+    const graph = (flag: number, from: 'initializer' | 'Constant'): GraphOptions => ({
+      inputShape: ['N', 1, 4, 4],
+      nodes: [
+        node('Flatten', ['input'], ['flat']),
+        node('Gemm', ['flat', 'fc.w', 'fc.b'], ['fc'], [int('transB', 1)]),
+        ...(from === 'Constant' ? [node('Constant', [], ['flag'], [tensorAttribute('value', bool('', flag))])] : []),
+        node('Dropout', ['fc', 'ratio', 'flag'], ['logits']),
+      ],
+      initializers: [weights('fc.w', [6, 16], 24), weights('fc.b', [6], 25, 0.5, 1), floatTensorProto('ratio', [], [0.5]), ...(from === 'initializer' ? [bool('flag', flag)] : [])],
+    });
+    const input = randomInput(2 * 16, 9);
+    for (const from of ['initializer', 'Constant'] as const) {
+      const network = await expectRuntimeLogits(graph(0, from));
+      expect(network.spec).toBe('flatten linear(6) dropout(0.5)');
+      // The same bytes with 1: ONNX Runtime drops units (and doubles the rest), so its logits leave the evaluation's; xcnn refuses.
+      const training = graphBytes(graph(1, from));
+      expect(maxAbsDifference(await runtimeOutput(training, input, [2, 1, 4, 4]), logitsOf(network, input, 2))).toBeGreaterThan(0.1);
+      expect(refusal(() => decodeOnnxModel(training, 'graph.onnx', backend))).toBe("graph.onnx: node 'logits' (Dropout): its training_mode is not a constant false: xcnn reads networks in evaluation form");
+    }
+  });
+
   it('drops a trailing Softmax: the network gives the logits whose softmax ONNX Runtime gives', async () => {
     const bytes = graphBytes({
       inputShape: ['N', 1, 3, 3],
@@ -849,13 +874,33 @@ describe('the mapping, check by check', () => {
       expect(dropout(['input', 'r'], [], [int64TensorProto('r', [1])])).toBe("m.onnx: node 'dropout_0' (Dropout): its ratio 'r': its data type is INT64, not a float type (FLOAT, DOUBLE, FLOAT16 or BFLOAT16)");
     });
 
-    it('takes Dropout\'s training_mode only as a constant false', () => {
-      const mode = (tensors: OnnxTensor[]) => outcome(() => specOf(chain([node('Dropout', ['input', '', 't'], ['d'], [], 'dropout_0')], 'd', 36, tensors)));
+    it('takes Dropout\'s training_mode only as a constant false, in raw_data or in int32_data (as ONNX stores BOOL)', () => {
+      const mode = (tensors: OnnxTensor[], before: Nodes = []) => outcome(() => specOf(chain([...before, node('Dropout', ['input', '', 't'], ['d'], [], 'dropout_0')], 'd', 36, tensors)));
       const refused = "m.onnx: node 'dropout_0' (Dropout): its training_mode is not a constant false: xcnn reads networks in evaluation form";
-      expect(mode([{ name: 't', dims: [], dataType: DATA_TYPE.BOOL ?? 9, rawData: Uint8Array.of(0) }])).toBe('dropout(0.5) flatten linear(2)');
-      expect(mode([{ name: 't', dims: [], dataType: 9, rawData: Uint8Array.of(1) }])).toBe(refused);
-      expect(mode([{ name: 't', dims: [], dataType: 9, int32Data: [Uint8Array.of(0)] }])).toBe(refused);
+      const flag = (fields: Partial<OnnxTensor>): OnnxTensor => ({ name: 't', dims: [], dataType: DATA_TYPE.BOOL, ...fields });
+      // An initializer: one byte in raw_data, or a varint in int32_data (0 false, any other true).
+      expect(mode([flag({ rawData: Uint8Array.of(0) })])).toBe('dropout(0.5) flatten linear(2)');
+      expect(mode([flag({ rawData: Uint8Array.of(1) })])).toBe(refused);
+      expect(mode([flag({ int32Data: [Uint8Array.of(0)] })])).toBe('dropout(0.5) flatten linear(2)');
+      expect(mode([flag({ int32Data: [Uint8Array.of(1)] })])).toBe(refused);
+      expect(mode([flag({ int32Data: [Uint8Array.of(0xac, 0x02)] })])).toBe(refused); // 300
+      // A Constant node's value, the same two ways.
+      const constant = (fields: Partial<OnnxTensor>) => [node('Constant', [], ['t'], [tensorAttribute('value', { dims: [], dataType: DATA_TYPE.BOOL, ...fields })])];
+      expect(mode([], constant({ int32Data: [Uint8Array.of(0)] }))).toBe('dropout(0.5) flatten linear(2)');
+      expect(mode([], constant({ rawData: Uint8Array.of(0) }))).toBe('dropout(0.5) flatten linear(2)');
+      expect(mode([], constant({ int32Data: [Uint8Array.of(1)] }))).toBe(refused);
+      // Not a constant: the graph's input, or a value nothing gives.
+      expect(outcome(() => specOf(chain([node('Dropout', ['input', '', 'input'], ['d'], [], 'dropout_0')], 'd', 36)))).toBe(refused);
       expect(mode([])).toBe(refused);
+    });
+
+    it('refuses a training_mode that is not one BOOL, naming the value and the problem', () => {
+      const mode = (tensor: OnnxTensor) => outcome(() => specOf(chain([node('Dropout', ['input', '', 'flag'], ['d'], [], 'dropout_0')], 'd', 36, [tensor])));
+      const refused = (problem: string) => `m.onnx: node 'dropout_0' (Dropout): its training_mode 'flag': ${problem}`;
+      expect(mode({ name: 'flag', dims: [], dataType: DATA_TYPE.INT32, int32Data: [Uint8Array.of(0)] })).toBe(refused('its data type is INT32, expected BOOL'));
+      expect(mode(floatTensorProto('flag', [], [0]))).toBe(refused('its data type is FLOAT, expected BOOL'));
+      expect(mode({ name: 'flag', dims: [2], dataType: DATA_TYPE.BOOL, rawData: Uint8Array.of(0, 0) })).toBe(refused('its dims [2] give 2 elements, expected one'));
+      expect(mode({ name: 'flag', dims: [], dataType: DATA_TYPE.BOOL })).toBe(refused('its dims [] give 1 elements, but it holds 0'));
     });
 
     it('passes Identity through, also of a constant, and takes a Pad only of zeros', () => {

@@ -1,12 +1,12 @@
 /**
  * ONNX tensors as numbers (src/onnx/onnx-tensors.ts): every place a TensorProto may keep its elements — raw_data,
- * float_data, double_data, int32_data (FLOAT16 / BFLOAT16 bits, INT32), int64_data — read back to the values the
+ * float_data, double_data, int32_data (FLOAT16 / BFLOAT16 bits, INT32, BOOL), int64_data — read back to the values the
  * bytes were written from by hand here (IEEE 754 bit patterns, protobuf varints with their ten-byte negative
  * numbers), and every way a tensor can be wrong refused with its own sentence.
  */
 import { describe, expect, it } from 'vitest';
 import { DATA_TYPE, type OnnxTensor } from '../src/onnx/onnx-schema.js';
-import { dataTypeName, floatTensor, floatTensorProto, int64TensorProto, intTensor, TensorProblem, tensorDims } from '../src/onnx/onnx-tensors.js';
+import { boolScalar, dataTypeName, floatTensor, floatTensorProto, int64TensorProto, intTensor, TensorProblem, tensorDims } from '../src/onnx/onnx-tensors.js';
 
 /** A protobuf varint of a non-negative BigInt (a negative int64 is first taken modulo 2⁶⁴: ten bytes). */
 function varint(value: bigint): number[] {
@@ -167,6 +167,41 @@ describe('integer tensors (shapes, axes, indices)', () => {
     // Ten bytes is the longest a varint may be: 2⁶³ reads as −2⁶³.
     const ten = Uint8Array.from([...new Array<number>(9).fill(0x80), 0x01]);
     expect(intTensor({ dims: [1], dataType: DATA_TYPE.INT64, int64Data: [ten] }).values).toEqual([-(2 ** 63)]);
+  });
+});
+
+/** onnx.proto: BOOL is a byte an element in raw_data, or a varint an element in int32_data (field 5). */
+describe('BOOL flags (one element)', () => {
+  const flag = (fields: Partial<OnnxTensor>, dims: number[] = []): OnnxTensor => ({ dims, dataType: DATA_TYPE.BOOL, ...fields });
+
+  it('reads false and true from raw_data, one byte each, any non-zero byte being true', () => {
+    expect(boolScalar(flag({ rawData: Uint8Array.of(0) }))).toBe(false);
+    expect(boolScalar(flag({ rawData: Uint8Array.of(1) }))).toBe(true);
+    expect(boolScalar(flag({ rawData: Uint8Array.of(0x80) }))).toBe(true);
+    // A view into a larger buffer reads its own byte.
+    expect(boolScalar(flag({ rawData: Uint8Array.of(1, 0, 1).subarray(1, 2) }))).toBe(false);
+    expect(boolScalar(flag({ rawData: Uint8Array.of(0, 1, 0).subarray(1, 2) }, [1, 1]))).toBe(true);
+  });
+
+  it('reads false and true from int32_data\'s varints, also when raw_data is there but empty', () => {
+    expect(boolScalar(flag({ int32Data: [varints(0)] }))).toBe(false);
+    expect(boolScalar(flag({ int32Data: [varints(1)] }))).toBe(true);
+    expect(boolScalar(flag({ int32Data: [varints(300)] }, [1]))).toBe(true); // two bytes, 0xac 0x02
+    expect(boolScalar(flag({ rawData: new Uint8Array(0), int32Data: [varints(0)] }))).toBe(false);
+    expect(boolScalar(flag({ rawData: new Uint8Array(0), int32Data: [varints(1)] }))).toBe(true);
+  });
+
+  it('refuses another type, not one element, elements that do not fill the dims, and an external file', () => {
+    expect(problemOf(() => boolScalar({ dims: [], dataType: DATA_TYPE.INT32, int32Data: [varints(0)] }))).toBe('its data type is INT32, expected BOOL');
+    expect(problemOf(() => boolScalar({ dims: [], rawData: Uint8Array.of(0) }))).toBe('its data type is UNDEFINED, expected BOOL');
+    expect(problemOf(() => boolScalar(flag({ rawData: Uint8Array.of(0, 0) }, [2])))).toBe('its dims [2] give 2 elements, expected one');
+    expect(problemOf(() => boolScalar(flag({}, [1, 0])))).toBe('its dims [1, 0] give 0 elements, expected one');
+    expect(problemOf(() => boolScalar(flag({ rawData: Uint8Array.of(0, 0) })))).toBe('its dims [] give 1 elements (1 bytes), but it holds 2 bytes');
+    expect(problemOf(() => boolScalar(flag({})))).toBe('its dims [] give 1 elements, but it holds 0');
+    expect(problemOf(() => boolScalar(flag({ int64Data: [varints(0)] })))).toBe('its dims [] give 1 elements, but it holds 0');
+    expect(problemOf(() => boolScalar(flag({ int32Data: [varints(0, 1)] })))).toBe('it holds more than the 1 values its dims give');
+    expect(problemOf(() => boolScalar(flag({ rawData: Uint8Array.of(0), dataLocation: 1 })))).toBe('its data is in an external file (external_data): save the model with its weights inside it');
+    expect(problemOf(() => boolScalar(flag({ rawData: Uint8Array.of(0) }, [-1])))).toBe('a dimension is -1');
   });
 });
 

@@ -56,7 +56,7 @@ import { createNetwork, type NetworkGeometry } from '../model/network.js';
 import { formatSpec, layerNames, parseSpec, planNetwork, resolveSpec, type NetworkPlan } from '../model/spec.js';
 import { decodeOnnxFile } from './onnx-file.js';
 import { DATA_TYPE, int64Value, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-schema.js';
-import { dataTypeName, floatTensor, intTensor, TensorProblem, tensorDims } from './onnx-tensors.js';
+import { boolScalar, dataTypeName, floatTensor, intTensor, TensorProblem, tensorDims } from './onnx-tensors.js';
 
 /** The op types a layer or a fold stands for. */
 const LAYER_OPS = ['Conv', 'Relu', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Add', 'Dropout', 'Identity', 'Pad', 'Softmax', 'Transpose'];
@@ -279,11 +279,7 @@ export function readOnnxNetwork(model: OnnxModel, source: string, options: Model
       case 'Dropout': {
         const ratio = opset < 12 ? floatAttribute(attributes, 'ratio', 0.5) : optionalInput(node, 1) !== null ? scalarOf(tensorOf(node, 1, 'ratio'), node, source) : 0.5;
         const trainingMode = optionalInput(node, 2);
-        if (trainingMode !== null) {
-          const training = constants.get(trainingMode);
-          const mode = training === undefined ? null : bytesOf(training)?.[0];
-          if (mode !== 0) throw unsupported('its training_mode is not a constant false: xcnn reads networks in evaluation form');
-        }
+        if (trainingMode !== null && trainingModeOf(trainingMode, constants.get(trainingMode), node, source) !== false) throw unsupported('its training_mode is not a constant false: xcnn reads networks in evaluation form');
         if (ratio >= 0 && ratio <= 0.99) push(node, { kind: 'dropout', args: { p: ratio } });
         break;
       }
@@ -542,8 +538,14 @@ function biasTensor(tensor: OnnxTensor, out: number, node: OnnxNode, beta: numbe
   return { tensor, dims: [out], scale: beta === 1 ? undefined : beta };
 }
 
-function bytesOf(tensor: OnnxTensor): Uint8Array | null {
-  return tensor.rawData && tensor.rawData.length > 0 ? tensor.rawData : null;
+/** Dropout's training_mode, the value `name`: its flag when it is a constant (an initializer or a Constant), null when it is not. */
+function trainingModeOf(name: string, tensor: OnnxTensor | undefined, node: OnnxNode, source: string): boolean | null {
+  if (tensor === undefined) return null;
+  try {
+    return boolScalar(tensor);
+  } catch (error) {
+    throw refuse(source, `${describe(node)}: its training_mode '${name}': ${(error as Error).message}`);
+  }
 }
 
 function scalarOf(tensor: OnnxTensor, node: OnnxNode, source: string): number {

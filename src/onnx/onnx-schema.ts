@@ -25,8 +25,8 @@
  */
 import protobuf from 'protobufjs/light.js';
 
-/** TensorProto.DataType: the element types xcnn reads (any float type, converted to float32) and shape tensors' ints. */
-export const DATA_TYPE = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
+/** TensorProto.DataType: the element types xcnn reads (any float type, converted to float32), shape tensors' ints and flags' BOOL. */
+export const DATA_TYPE = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
 
 /** AttributeProto.AttributeType. */
 export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;

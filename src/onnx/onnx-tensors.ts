@@ -1,7 +1,7 @@
 /**
  * ONNX tensors (TensorProto) to typed arrays and back. A tensor's elements are in raw_data (fixed width,
  * little-endian) or in the typed field of its type (float_data for FLOAT, double_data for DOUBLE,
- * int32_data for INT32 and for FLOAT16 / BFLOAT16 bit patterns, int64_data for INT64). The element count
+ * int32_data for INT32, BOOL and FLOAT16 / BFLOAT16 bit patterns, int64_data for INT64). The element count
  * its dims give is checked against the bytes that hold the elements before any array is made, so a tensor
  * never allocates more than the file holds. Weights of any float type become float32, as safetensors' do.
  */
@@ -107,17 +107,34 @@ export function intTensor(tensor: OnnxTensor): { dims: number[]; values: number[
   if (elements > MAX_INT_ELEMENTS) throw new TensorProblem(`it is an integer tensor of ${elements} elements; xcnn folds shape arithmetic of at most ${MAX_INT_ELEMENTS}`);
   const width = tensor.dataType === DATA_TYPE.INT64 ? 8 : tensor.dataType === DATA_TYPE.INT32 ? 4 : 0;
   if (width === 0) throw new TensorProblem(`its data type is ${dataTypeName(tensor.dataType)}, expected INT64 or INT32`);
-  let values: number[];
+  return { dims, values: integers(tensor, dims, elements, width) };
+}
+
+/**
+ * A BOOL tensor of one element (a flag such as Dropout's training_mode) as a boolean. onnx.proto stores BOOL in
+ * raw_data as a byte an element, or in int32_data as a varint an element (as it stores every integer type
+ * narrower than 32 bits); any value but 0 is true, as ONNX Runtime casts it.
+ */
+export function boolScalar(tensor: OnnxTensor): boolean {
+  checkStoredInside(tensor);
+  if (tensor.dataType !== DATA_TYPE.BOOL) throw new TensorProblem(`its data type is ${dataTypeName(tensor.dataType)}, expected BOOL`);
+  const dims = tensorDims(tensor);
+  const elements = dims.reduce((a, b) => a * b, 1);
+  if (elements !== 1) throw new TensorProblem(`its dims [${dims.join(', ')}] give ${elements} elements, expected one`);
+  return integers(tensor, dims, 1, 1)[0] !== 0;
+}
+
+/** The `elements` integers of `width` bytes in raw_data, or the varints of int64_data (width 8) or int32_data. */
+function integers(tensor: OnnxTensor, dims: number[], elements: number, width: 1 | 4 | 8): number[] {
   if (tensor.rawData !== undefined && tensor.rawData.length > 0) {
     if (tensor.rawData.length !== elements * width) throw new TensorProblem(`its dims [${dims.join(', ')}] give ${elements} elements (${elements * width} bytes), but it holds ${tensor.rawData.length} bytes`);
     const view = new DataView(tensor.rawData.buffer, tensor.rawData.byteOffset, tensor.rawData.byteLength);
-    values = Array.from({ length: elements }, (_, k) => (width === 8 ? Number(view.getBigInt64(8 * k, true)) : view.getInt32(4 * k, true)));
-  } else {
-    const runs = joined(width === 8 ? tensor.int64Data : tensor.int32Data);
-    values = runs === null ? [] : readVarints(runs, elements).map((v) => (width === 4 ? v | 0 : v));
-    if (values.length !== elements) throw new TensorProblem(`its dims [${dims.join(', ')}] give ${elements} elements, but it holds ${values.length}`);
+    return Array.from({ length: elements }, (_, k) => (width === 8 ? Number(view.getBigInt64(8 * k, true)) : width === 4 ? view.getInt32(4 * k, true) : view.getUint8(k)));
   }
-  return { dims, values };
+  const runs = joined(width === 8 ? tensor.int64Data : tensor.int32Data);
+  const values = runs === null ? [] : readVarints(runs, elements).map((v) => (width === 4 ? v | 0 : v));
+  if (values.length !== elements) throw new TensorProblem(`its dims [${dims.join(', ')}] give ${elements} elements, but it holds ${values.length}`);
+  return values;
 }
 
 /** A float32 tensor for a file: dims and little-endian raw_data. */
