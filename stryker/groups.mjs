@@ -134,11 +134,12 @@ export const MUTATION_GROUPS = {
     mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],
     tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts'],
   },
-  // The perturbation family: its methods, the copies it forwards (perturbation-scores.test.ts: several channels and
-  // chunks of copies against brute force) and its fits.
+  // The perturbation family: its methods (perturbation-by-hand.test.ts: closed forms on a linear network, KernelSHAP's
+  // sampling and fit against a second solver), the copies it forwards (perturbation-scores.test.ts: several channels
+  // and chunks of copies against brute force) and its fits.
   perturbation: {
     mutate: ['src/explain/methods/perturbation.ts', 'src/explain/occlusion-scores.ts', 'src/explain/coalition-scores.ts', 'src/explain/ridge-fit.ts'],
-    tests: ['test/perturbation-methods.test.ts', 'test/perturbation-scores.test.ts'],
+    tests: ['test/perturbation-methods.test.ts', 'test/perturbation-scores.test.ts', 'test/perturbation-by-hand.test.ts'],
   },
   // The faithfulness maths on their own fast tests; the measurement (which runs every method through them) apart.
   'faithfulness-maths': {
