@@ -146,9 +146,11 @@ export const MUTATION_GROUPS = {
     mutate: ['src/faithfulness/road-imputation.ts', 'src/faithfulness/rank-correlation.ts', 'src/faithfulness/ssim.ts', 'src/faithfulness/pointing-game.ts'],
     tests: ['test/faithfulness-maths.test.ts'],
   },
+  // randomisation.test.ts and faithfulness-measure-checks.test.ts (the check and the pool path against their parts,
+  // every refusal's message) are fast and come first.
   'faithfulness-measure': {
     mutate: ['src/faithfulness/randomisation.ts', 'src/faithfulness/faithfulness.ts', 'src/faithfulness/format.ts'],
-    tests: ['test/faithfulness-format.test.ts', 'test/faithfulness-measure.test.ts', 'test/faithfulness.test.ts'],
+    tests: ['test/randomisation.test.ts', 'test/faithfulness-measure-checks.test.ts', 'test/faithfulness-format.test.ts', 'test/faithfulness-measure.test.ts', 'test/faithfulness.test.ts'],
   },
   eval: {
     mutate: ['src/eval/predict.ts', 'src/eval/evaluate.ts', 'src/eval/format.ts'],
