@@ -11,7 +11,7 @@ import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
 import type { ExplanationRows } from '../src/explain/methods/explain.js';
-import { kernelShap, kernelShapMethod, limeCoalitions, limeFit, limeMethod, occlusionMethod, patchFeatures, type CoalitionValue } from '../src/explain/methods/perturbation.js';
+import { choleskySolve, kernelShap, kernelShapMethod, lime, limeCoalitions, limeFit, limeMethod, occlusionMethod, patchFeatures, type CoalitionValue } from '../src/explain/methods/perturbation.js';
 import type { Network } from '../src/model/network.js';
 import { Workspace } from '../src/model/workspace.js';
 import { Random } from '../src/random.js';
@@ -348,5 +348,42 @@ describe('KernelSHAP\'s sampling and fit', () => {
     const fit = kernelShap(2, 4, new Random(2), additive);
     expect(fit.phi[0]).toBeCloseTo(3, 12);
     expect(fit.phi[1]).toBeCloseTo(-2, 12);
+  });
+});
+
+describe('the Cholesky solver\'s test of definiteness is relative to the matrix\'s scale', () => {
+  const solve = (scale: number, a: number[], b: number[]) => choleskySolve(Float64Array.from(a, (v) => v * scale), Float64Array.from(b, (v) => v * scale), Math.sqrt(a.length));
+
+  it('solves a well-conditioned system at any scale: 10⁻¹⁴ and 10⁶ times [[4, 2], [2, 5]] x = (8, 1) give x = (2.375, −0.75)', () => {
+    for (const scale of [1e-14, 1, 1e6]) {
+      const x = solve(scale, [4, 2, 2, 5], [8, 1])!;
+      expect(x[0], `scale ${scale}`).toBeCloseTo(2.375, 10);
+      expect(x[1], `scale ${scale}`).toBeCloseTo(-0.75, 10);
+    }
+  });
+
+  it('refuses a pivot below 10⁻¹² of the largest diagonal: [[1, 1], [1, 1 + 10⁻¹³]] at scale 10⁶ (pivot 10⁻⁷), also when the large entry is last', () => {
+    expect(solve(1e6, [1, 1, 1, 1 + 1e-13], [1, 2])).toBeNull();
+    expect(solve(1e6, [1 + 1e-13, 1, 1, 1], [1, 2])).toBeNull();
+    // 1 + 10⁻¹⁰ leaves a pivot of 10⁻⁴, 10⁻¹⁰ of the diagonal: solved, x = (1 − 10¹⁰, 10¹⁰) for b = (1, 2)·10⁶.
+    const x = solve(1e6, [1, 1, 1, 1 + 1e-10], [1, 2])!;
+    expect(x[1] / 1e10).toBeCloseTo(1, 4);
+    expect((x[0] + x[1]) / 1).toBeCloseTo(1, 2);
+  });
+});
+
+describe('the fits\' argument checks', () => {
+  it.each([
+    ['kernelShap features', () => kernelShap('6' as never, 10, new Random(1), () => new Float64Array(0)), 'kernelShap: features must be a number, not string'],
+    ['kernelShap samples', () => kernelShap(6, null as never, new Random(1), () => new Float64Array(0)), 'kernelShap: samples must be a number, not null'],
+    ['kernelShap random', () => kernelShap(6, 10, {} as never, () => new Float64Array(0)), 'kernelShap: random must be a Random (new Random(seed)), not Object'],
+    ['kernelShap value', () => kernelShap(6, 10, new Random(1), 3 as never), 'kernelShap: value must be a function from a coalition to its value, not number'],
+    ['lime features', () => lime([] as never, 10, new Random(1), () => new Float64Array(0)), 'lime: features must be a number, not Array'],
+    ['lime samples', () => lime(6, '10' as never, new Random(1), () => new Float64Array(0)), 'lime: samples must be a number, not string'],
+    ['lime random', () => lime(6, 10, 1 as never, () => new Float64Array(0)), 'lime: random must be a Random (new Random(seed)), not number'],
+    ['lime value', () => lime(6, 10, new Random(1), {} as never), 'lime: value must be a function from a coalition to its value, not Object'],
+    ['lime options', () => lime(6, 10, new Random(1), () => new Float64Array(10), { kernelWidth: 0.25 } as never), 'lime: options.lambda must be a number (options: kernelWidth and lambda, as LIME_FIT_DEFAULTS), not undefined'],
+  ])('%s', (_, work, message) => {
+    expect(messageOf(work)).toBe(message);
   });
 });
