@@ -152,6 +152,22 @@ export const MUTATION_GROUPS = {
     mutate: ['src/faithfulness/randomisation.ts', 'src/faithfulness/faithfulness.ts', 'src/faithfulness/format.ts'],
     tests: ['test/randomisation.test.ts', 'test/faithfulness-measure-checks.test.ts', 'test/faithfulness-format.test.ts', 'test/faithfulness-measure.test.ts', 'test/faithfulness.test.ts'],
   },
+  // The measurement's modules each on its fast test files (the faithfulness-measure group's test files run every
+  // method through the measurement, tens of seconds a mutant on the shared core): a mutant these kill, the
+  // faithfulness-measure group's tests kill too, so each score is a lower bound of the group's.
+  randomisation: {
+    mutate: ['src/faithfulness/randomisation.ts'],
+    tests: ['test/randomisation.test.ts'],
+  },
+  'faithfulness-format': {
+    mutate: ['src/faithfulness/format.ts'],
+    tests: ['test/faithfulness-format.test.ts'],
+  },
+  // measureFaithfulness on its in-process tests: assembled from its parts, on a pool, each refusal.
+  'faithfulness-run': {
+    mutate: ['src/faithfulness/faithfulness.ts'],
+    tests: ['test/faithfulness-measure-checks.test.ts', 'test/faithfulness-measure.test.ts'],
+  },
   eval: {
     mutate: ['src/eval/predict.ts', 'src/eval/evaluate.ts', 'src/eval/format.ts'],
     tests: ['test/evaluation.test.ts', 'test/metrics.test.ts'],
