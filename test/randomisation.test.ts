@@ -7,6 +7,7 @@
  * across the classes, and every refusal's one line.
  */
 import { describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError } from '../src/errors.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
@@ -16,6 +17,7 @@ import { spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
 import { ssim } from '../src/faithfulness/ssim.js';
 import type { Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
+import { COLOUR_GEOMETRY, COLOUR_SPEC, seededNetwork } from './fixtures/any-networks.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
 function imagesOf(seed: number, count: number): ImageSet {
@@ -70,17 +72,19 @@ describe('cascadingRandomisation, assembled from its parts', () => {
     expect(Math.max(...result.stages.map((s) => s.ssim))).toBeLessThan(0.999);
   });
 
-  it('flags when ρ or SSIM is above the threshold, not at it: either one alone is enough', () => {
+  it('flags when ρ or SSIM is above the threshold, not at it: either one alone is enough (saliency\'s ρ is the larger here, gradient × input\'s SSIM)', () => {
     const network = tinyNetwork(2);
     const set = imagesOf(3, 4);
-    const run = (flagThreshold: number) => cascadingRandomisation(network, set, [0, 1, 2, 3], [0, 1, 2, 3], () => methodByName('saliency'), { flagThreshold });
-    const { spearman, ssim: structural } = run(0.5);
-    expect(spearman).not.toBe(structural);
-    const [low, high] = [Math.min(spearman, structural), Math.max(spearman, structural)];
-    expect(run(high).flagged).toBe(false); // at the larger one: neither is above
-    expect(run((low + high) / 2).flagged).toBe(true); // one above, the other not
-    expect(run(low - 1e-9).flagged).toBe(true);
-    expect(run(high + 1e-9).flagged).toBe(false);
+    for (const [name, larger] of [['saliency', 'spearman'], ['gradient-x-input', 'ssim']] as const) {
+      const run = (flagThreshold: number) => cascadingRandomisation(network, set, [0, 1, 2, 3], [0, 1, 2, 3], () => methodByName(name), { flagThreshold });
+      const result = run(0.5);
+      const [high, low] = larger === 'spearman' ? [result.spearman, result.ssim] : [result.ssim, result.spearman];
+      expect(high, name).toBeGreaterThan(low);
+      expect(run(high).flagged, `${name} at its larger value`).toBe(false); // neither is above
+      expect(run((low + high) / 2).flagged, `${name} between`).toBe(true); // the larger one alone is above
+      expect(run(low).flagged, `${name} at its smaller value`).toBe(true);
+      expect(run(high + 1e-9).flagged).toBe(false);
+    }
   });
 
   it('uses seed 1 and the threshold 0.5 by default', () => {
@@ -117,9 +121,10 @@ describe('heatmapsForTargets', () => {
 });
 
 describe('the network is left as it was found', () => {
-  it('withParametersRestored gives back the work\'s value and writes back the parameters and buffers, and zeroes the gradients', () => {
-    const network = tinyNetwork(6);
-    network.initialize(new Random(6));
+  it('withParametersRestored gives back the work\'s value and writes back the parameters and buffers (batch norm\'s), and zeroes the gradients', () => {
+    const network = seededNetwork(new ReferenceBackend({ precision: 'float64' }), COLOUR_SPEC, COLOUR_GEOMETRY, 6);
+    network.buffers.set(Float64Array.from(network.buffers, (_, i) => 0.1 * (i + 1))); // running statistics that are not the initial ones
+    expect(network.buffers.length).toBeGreaterThan(0);
     const [params, buffers] = [network.params.slice(), network.buffers.slice()];
     const value = withParametersRestored(network, () => {
       network.params.fill(0.5);
