@@ -382,6 +382,9 @@ describe('the fits\' argument checks', () => {
     ['lime samples', () => lime(6, '10' as never, new Random(1), () => new Float64Array(0)), 'lime: samples must be a number, not string'],
     ['lime random', () => lime(6, 10, 1 as never, () => new Float64Array(0)), 'lime: random must be a Random (new Random(seed)), not number'],
     ['lime value', () => lime(6, 10, new Random(1), {} as never), 'lime: value must be a function from a coalition to its value, not Object'],
+    ['occlusionMethod options', () => occlusionMethod({ size: 3 } as never), 'occlusionMethod: options.size is not an option; the options are window, stride'],
+    ['kernelShapMethod options', () => kernelShapMethod({ patches: 3 } as never), 'kernelShapMethod: options.patches is not an option; the options are patch, samples, seed'],
+    ['limeMethod options', () => limeMethod({ sample: 3 } as never), 'limeMethod: options.sample is not an option; the options are patch, samples, seed'],
     ['lime options', () => lime(6, 10, new Random(1), () => new Float64Array(10), { kernelWidth: 0.25 } as never), 'lime: options.lambda must be a number (options: kernelWidth and lambda, as LIME_FIT_DEFAULTS), not undefined'],
   ])('%s', (_, work, message) => {
     expect(messageOf(work)).toBe(message);
