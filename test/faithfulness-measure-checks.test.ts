@@ -7,9 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
+import { methodByName } from '../src/explain/methods/by-name.js';
+import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
 import { networkClassifier, perturbationCurves, type CurveRequest, type CurvesRunner } from '../src/faithfulness/deletion-insertion.js';
 import { measureFaithfulness, rankMethods, type FaithfulnessResult } from '../src/faithfulness/faithfulness.js';
+import { cascadingRandomisation } from '../src/faithfulness/randomisation.js';
 import { createNetwork } from '../src/model/network.js';
 import { randomSet } from './fixtures/any-networks.js';
 import { GEOMETRY, tinyNetwork } from './fixtures/tiny-network.js';
@@ -87,5 +90,20 @@ describe('measureFaithfulness on a thread pool', () => {
     expect(counts.logits).toBeGreaterThan(0); // the predictions, the clean passes
     // Occlusion's 10 images, then the randomisation's 2 images before and after each of the 4 stages.
     expect(counts.occlusion).toBe(10 + 2 + 4 * 2);
+  });
+});
+
+describe('measureFaithfulness with a layer', () => {
+  it('explains the CAM methods on the block given, in the maps and in the randomisation check alike', () => {
+    const network = tinyNetwork(5);
+    const set = randomSet({ ...GEOMETRY }, 3, 6);
+    const indices = [2, 0, 1];
+    const result = measureFaithfulness(network, set, indices, { methods: ['grad-cam'], steps: 2, randomisationImages: 2, layer: 'relu1' });
+    const maps = explainImages(network, set, methodByName('grad-cam'), { indices, layer: 'relu1' }).heatmaps;
+    expect(Array.from(result.heatmaps['grad-cam'])).toEqual(Array.from(maps));
+    const lastBlock = explainImages(network, set, methodByName('grad-cam'), { indices }).heatmaps;
+    expect(Array.from(maps)).not.toEqual(Array.from(lastBlock)); // relu1's maps are not relu2's
+    const randomisation = cascadingRandomisation(network, set, indices.slice(0, 2), result.predicted.subarray(0, 2), () => methodByName('grad-cam'), { seed: 1, layer: 'relu1' });
+    expect(result.methods[0].randomisation).toEqual(randomisation);
   });
 });
