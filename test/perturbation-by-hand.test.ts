@@ -248,6 +248,48 @@ describe('KernelSHAP and LIME through their methods on a linear network', () => 
     }
   });
 
+  it('KernelSHAP\'s gap compares Σ map with the clean pass\'s logit: a network whose logits grow by ½ an image in the batch leaves a gap of ½ (count − 1)', () => {
+    // The clean pass forwards 1 image: y(x) + ½. f(0) and f(1) come from one chunk of 2 + 32 copies, 17 more each, so
+    // Σ map = Σ φ = f(1) − f(0) = y(x), while y_c(x) − f(0) = y(x) + ½ − 17: the gap is |½ − 17| = 16.5.
+    const shape: [number, number, number] = [1, 4, 4];
+    const linear = linearNetwork(shape, 2);
+    const drifting = { ...linear, forward: (input: Floats, batch: number) => Float64Array.from(linear.forward(input, batch), (v) => v + batch / 2) } as unknown as Network;
+    const out = rowsFor(1, 2, 16);
+    kernelShapMethod({ patch: 2, samples: 32 }).explainBatch(drifting, imagesOf(1, shape, 3), 1, 0, out, new Float64Array(2));
+    expect(out.completenessGaps[0]).toBeCloseTo(16.5, 5);
+  });
+
+  it('LIME draws and fits at most 4 MB of coalitions at a time: 784 patches × 2,048 samples is 1.6 MB an image, so 5 images go in groups of 2, 2 and 1', () => {
+    const shape: [number, number, number] = [1, 28, 28];
+    const network = linearNetwork(shape, 2);
+    const [size, samples, m] = [5, 2048, 784];
+    const groups: number[] = [];
+    const drawn: Uint8Array[] = [];
+    const passes = {
+      logits: (input: Floats, batch: number) => network.forward(input, batch),
+      coalitionScores: (_image: Floats, _target: number, _featureOf: Int32Array, _features: number, _z: Uint8Array, count: number) => new Float64Array(count),
+      // Image b of group g is fitted as β_i = 100 g + b for every patch, its intercept −1: the maps tell the images apart.
+      limeFits: (coalitions: Uint8Array, _scores: Float64Array, features: number, _samples: number, count: number) => {
+        drawn.push(Uint8Array.from(coalitions));
+        const fits = new Float64Array(count * (features + 1));
+        for (let b = 0; b < count; b++) fits.fill(100 * groups.length + b, b * (features + 1), b * (features + 1) + features).fill(-1, b * (features + 1) + features, (b + 1) * (features + 1));
+        groups.push(count);
+        return fits;
+      },
+    } as unknown as Parameters<ReturnType<typeof limeMethod>['explainBatch']>[8];
+    const out = rowsFor(size, 2, m);
+    limeMethod({ patch: 1, samples, seed: 4 }).explainBatch(network, imagesOf(size, shape, 1), size, 0, out, new Float64Array(2 * size), undefined, undefined, passes);
+    expect(groups).toEqual([2, 2, 1]);
+    const expected = [0, 1, 100, 101, 200]; // image n: group ⌊n/2⌋, place n mod 2
+    for (let n = 0; n < size; n++) expect(out.maps[n * m + 7], `image ${n}`).toBe(expected[n]);
+    // The coalitions: one stream from the seed, image after image, whatever the groups.
+    const random = new Random(4);
+    const stream = Array.from({ length: size }, () => limeCoalitions(m, samples, random));
+    expect(drawn.map((z) => z.length)).toEqual([2, 2, 1].map((count) => count * samples * m));
+    const differences = (a: Uint8Array, b: Uint8Array) => a.reduce((d, v, i) => d + (v === b[i] ? 0 : 1), a.length === b.length ? 0 : 1);
+    expect([differences(drawn[2], stream[4]), differences(drawn[1].subarray(samples * m), stream[3]), differences(drawn[0].subarray(0, samples * m), stream[0])]).toEqual([0, 0, 0]);
+  });
+
   it('refuses a patch or a sample count out of range, naming the method, in one line', () => {
     expect(messageOf(() => kernelShapMethod({ patch: 0 }))).toBe('KernelSHAP: the patch must be a whole number ≥ 1, not 0');
     expect(messageOf(() => limeMethod({ patch: 1.5 }))).toBe('LIME: the patch must be a whole number ≥ 1, not 1.5');
