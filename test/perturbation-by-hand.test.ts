@@ -432,3 +432,47 @@ describe('the fits\' argument checks', () => {
     expect(messageOf(work)).toBe(message);
   });
 });
+
+/** A generator that counts the 32-bit words drawn from it. */
+class CountingRandom extends Random {
+  words = 0;
+  override nextUint32(): number {
+    this.words++;
+    return super.nextUint32();
+  }
+}
+
+describe('what the seeded fits draw from the generator', () => {
+  it('KernelSHAP draws one number for each pair\'s size and one for each member of its subset, nothing else', () => {
+    const m = 6;
+    const random = new CountingRandom(12);
+    let asked = new Uint8Array(0);
+    kernelShap(m, 40, random, (z, count) => ((asked = Uint8Array.from(z)), Float64Array.from({ length: count }, (_, k) => z[k * m] + 2 * z[k * m + 3])));
+    let expected = 0;
+    for (let k = 2; k < asked.length / m; k += 2) expected += 1 + asked.subarray(k * m, (k + 1) * m).reduce((s, v) => s + v, 0);
+    expect(random.words).toBe(expected);
+  });
+
+  it('LIME\'s coalitions: the first all on, then patch i of the others on when its draw is below ½, one draw a patch', () => {
+    const [m, samples] = [5, 30];
+    const random = new CountingRandom(3);
+    const z = limeCoalitions(m, samples, random);
+    const again = new Random(3);
+    const expected = Uint8Array.from({ length: samples * m }, (_, i) => (i < m ? 1 : again.next() < 0.5 ? 1 : 0));
+    expect(Array.from(z)).toEqual(Array.from(expected));
+    expect(random.words).toBe((samples - 1) * m);
+  });
+});
+
+describe('the Cholesky solver\'s scale is its largest diagonal entry', () => {
+  it('refuses a first pivot of 10⁻⁷ beside a diagonal of 10⁶ further down (the upper triangle left 0, as the fits leave it)', () => {
+    expect(choleskySolve(Float64Array.of(1e-7, 0, 0, 1e6), Float64Array.of(1, 1), 2)).toBeNull();
+    expect(choleskySolve(Float64Array.of(1e-7, 0, 0, 1e-7), Float64Array.of(1, 1), 2)).not.toBeNull();
+  });
+
+  it('refuses a pivot of exactly 10⁻¹² of the largest diagonal, and takes one just above', () => {
+    const edge = 1e-12 * 1e12;
+    expect(choleskySolve(Float64Array.of(1e12, 0, 0, edge), Float64Array.of(1, 1), 2)).toBeNull();
+    expect(choleskySolve(Float64Array.of(1e12, 0, 0, 2 * edge), Float64Array.of(1, 1), 2)).not.toBeNull();
+  });
+});
