@@ -145,18 +145,39 @@ export const MUTATION_GROUPS = {
     mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],
     tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts'],
   },
+  // The perturbation family: its methods (perturbation-by-hand.test.ts: closed forms on a linear network, KernelSHAP's
+  // sampling and fit against a second solver), the copies it forwards (perturbation-scores.test.ts: several channels
+  // and chunks of copies against brute force) and its fits.
   perturbation: {
     mutate: ['src/explain/methods/perturbation.ts', 'src/explain/occlusion-scores.ts', 'src/explain/coalition-scores.ts', 'src/explain/ridge-fit.ts'],
-    tests: ['test/perturbation-methods.test.ts'],
+    tests: ['test/perturbation-methods.test.ts', 'test/perturbation-scores.test.ts', 'test/perturbation-by-hand.test.ts'],
   },
   // The faithfulness maths on their own fast tests; the measurement (which runs every method through them) apart.
   'faithfulness-maths': {
     mutate: ['src/faithfulness/road-imputation.ts', 'src/faithfulness/rank-correlation.ts', 'src/faithfulness/ssim.ts', 'src/faithfulness/pointing-game.ts'],
     tests: ['test/faithfulness-maths.test.ts'],
   },
+  // randomisation.test.ts and faithfulness-measure-checks.test.ts (the check and the pool path against their parts,
+  // every refusal's message) are fast and come first.
   'faithfulness-measure': {
     mutate: ['src/faithfulness/randomisation.ts', 'src/faithfulness/faithfulness.ts', 'src/faithfulness/format.ts'],
-    tests: ['test/faithfulness-format.test.ts', 'test/faithfulness-measure.test.ts', 'test/faithfulness.test.ts'],
+    tests: ['test/randomisation.test.ts', 'test/faithfulness-measure-checks.test.ts', 'test/faithfulness-format.test.ts', 'test/faithfulness-measure.test.ts', 'test/faithfulness.test.ts'],
+  },
+  // The measurement's modules each on its fast test files (the faithfulness-measure group's test files run every
+  // method through the measurement, tens of seconds a mutant on the shared core): a mutant these kill, the
+  // faithfulness-measure group's tests kill too, so each score is a lower bound of the group's.
+  randomisation: {
+    mutate: ['src/faithfulness/randomisation.ts'],
+    tests: ['test/randomisation.test.ts'],
+  },
+  'faithfulness-format': {
+    mutate: ['src/faithfulness/format.ts'],
+    tests: ['test/faithfulness-format.test.ts'],
+  },
+  // measureFaithfulness on its in-process tests: assembled from its parts, on a pool, each refusal.
+  'faithfulness-run': {
+    mutate: ['src/faithfulness/faithfulness.ts'],
+    tests: ['test/faithfulness-measure-checks.test.ts', 'test/faithfulness-measure.test.ts'],
   },
   eval: {
     mutate: ['src/eval/predict.ts', 'src/eval/evaluate.ts', 'src/eval/format.ts'],

@@ -121,3 +121,28 @@ describe('the faithfulness JSON', () => {
     expect(Object.keys(faithfulnessJson(result))[0]).toBe('images');
   });
 });
+
+describe('what the table and the JSON refuse', () => {
+  // Each field they read, wrong in turn: one line naming the function, the field, what it must be and what it is.
+  const wrong: Array<[string, unknown, string]> = [
+    ['count', '3', 'a number'],
+    ['indices', 4, 'an array or a typed array of numbers'],
+    ['methods', {}, 'an array'],
+    ['random', null, 'an object'],
+    ['settings', [], 'an object'],
+  ];
+  for (const [field, value, kind] of wrong) {
+    it(`a result whose ${field} is not ${kind}`, () => {
+      const bad = { ...result, [field]: value } as unknown as FaithfulnessResult;
+      for (const [name, work] of [['formatFaithfulness', () => formatFaithfulness(bad)], ['faithfulnessJson', () => faithfulnessJson(bad)]] as const) {
+        let message = '';
+        try {
+          work();
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        expect(message).toMatch(new RegExp(`^${name}: result\\.${field} must be ${kind.replace(/[()]/g, '\\$&')} \\(result: as measureFaithfulness gives it\\), not `));
+      }
+    });
+  }
+});
