@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
 import { gradCam } from '../src/explain/grad-cam.js';
+import { networkPasses } from '../src/explain/model-passes.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { guidedBackpropMethod, guidedGradCamMethod } from '../src/explain/methods/guided.js';
 import { gradientTimesInputMethod, INTEGRATED_GRADIENTS_DEFAULTS, integratedGradientsMethod, saliencyMethod, SMOOTHGRAD_DEFAULTS, smoothGradMethod } from '../src/explain/methods/input-gradients.js';
@@ -236,7 +237,25 @@ describe('Guided Backprop and Guided Grad-CAM on three channels', () => {
       const result = explainImages(network, set, guidedGradCamMethod(), { targetClass: 2, batchSize: 2, layer });
       expectMapsClose(result.maps, expected);
       expect(result.maps.some((v) => v !== 0)).toBe(true);
+      // The same through the passes a thread pool would run (its CAM pass, then its guided one): here this thread's.
+      const passed = explainImages(network, set, guidedGradCamMethod(), { targetClass: 2, batchSize: 2, layer, passes: networkPasses(network) });
+      expectMapsClose(passed.maps, expected);
+      expect(Array.from(passed.targets)).toEqual([2, 2, 2]);
+      for (let b = 0; b < 3; b++) for (let k = 0; k < 3; k++) expect(passed.logits[b * 3 + k]).toBeCloseTo(clean.logits[b][k], 6);
     }
+  });
+
+  it('Guided Grad-CAM through the passes explains each image\'s predicted class when none is asked for', () => {
+    const cam = gradCam(network, set);
+    const guided = channelSum(guidedAt(predicted));
+    const expected = guided.map((v, i) => {
+      const b = Math.floor(i / PIXELS);
+      const stretched = resizeBilinear(cam.maps.subarray(b * cam.mapHeight * cam.mapWidth, (b + 1) * cam.mapHeight * cam.mapWidth), cam.mapHeight, cam.mapWidth, 10, 10);
+      return v * stretched[i % PIXELS];
+    });
+    const passed = explainImages(network, set, guidedGradCamMethod(), { passes: networkPasses(network) });
+    expectMapsClose(passed.maps, expected);
+    expect(Array.from(passed.targets)).toEqual(predicted);
   });
 
   it('describe themselves: signed maps on the input; Guided Grad-CAM needs a conv block', () => {
