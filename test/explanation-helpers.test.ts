@@ -60,6 +60,13 @@ describe('isFlatMap', () => {
     expect(isFlatMap([0, 0, 0.25, 0, 0])).toBe(false);
     expect(isFlatMap([0.25, 0.25, -0.5, 0.25])).toBe(false);
   });
+
+  it('measures the spread against the larger magnitude, not the smaller', () => {
+    // Spread 1.0000005e-6 between 1 and 1 + 1.0000005e-6: under 1e-6 · (1 + 1.0000005e-6), over 1e-6 · 1.
+    expect(isFlatMap([1, 1 + 1.0000005e-6])).toBe(true);
+    expect(isFlatMap([-1 - 1.0000005e-6, -1])).toBe(true);
+    expect(isFlatMap([1, 1 + 1.000002e-6])).toBe(false);
+  });
 });
 
 describe('minMaxNormalize', () => {
