@@ -113,3 +113,14 @@ describe('explainImages', () => {
     expect(refusal(() => explainImages(handBuilt, set, methodByName('grad-cam')))).toBe('accepted');
   });
 });
+
+describe('image indices are checked as given, before any conversion', () => {
+  // An index 1.5, NaN or 2³² would become image 1, 0 and 0 if it were first stored in an Int32Array.
+  it('refuses an index that is not a whole number inside the set, for every method and for Grad-CAM', () => {
+    for (const index of [1.5, NaN, 2 ** 32, -0.5]) {
+      expect(refusal(() => explainImages(network, set, methodByName('saliency'), { indices: [0, index] }))).toBe(`Saliency: image index ${index} is outside the set of 5 images (0 to 4)`);
+      expect(refusal(() => gradCam(network, set, { indices: [index] }))).toBe(`Grad-CAM: image index ${index} is outside the set of 5 images (0 to 4)`);
+    }
+    expect(Array.from(explainImages(network, set, methodByName('saliency'), { indices: Float64Array.of(4, 0) }).indices)).toEqual([4, 0]);
+  });
+});
