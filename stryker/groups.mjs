@@ -129,7 +129,8 @@ export const MUTATION_GROUPS = {
   // explain-images.test.ts check what they did of these modules.
   'explain-maps': {
     mutate: ['src/explain/grad-cam.ts', 'src/explain/explanation.ts', 'src/explain/explained-layer.ts', 'src/explain/placement.ts', 'src/explain/resize.ts'],
-    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts'],
+    // public-arguments.test.ts asserts the argument checks' messages (the names of the function and the argument).
+    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/public-arguments.test.ts'],
   },
   // Grad-CAM alone, on its own test files: the quick check of its module while the explain-maps group takes long.
   'grad-cam': {
@@ -143,7 +144,8 @@ export const MUTATION_GROUPS = {
   },
   'explain-methods': {
     mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],
-    tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts'],
+    // public-arguments.test.ts asserts the argument checks' messages, as in explain-classes.
+    tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts', 'test/public-arguments.test.ts', 'test/method-argument-checks.test.ts'],
   },
   // The perturbation family: its methods (perturbation-by-hand.test.ts: closed forms on a linear network, KernelSHAP's
   // sampling and fit against a second solver), the copies it forwards (perturbation-scores.test.ts: several channels

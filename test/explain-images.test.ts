@@ -8,6 +8,7 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { explainedLayer } from '../src/explain/explained-layer.js';
 import { heatmapFromMap } from '../src/explain/explanation.js';
+import { gradCam } from '../src/explain/grad-cam.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages, explainImageSteps, needsConvLayer, runRandom } from '../src/explain/methods/explain.js';
 import { createNetwork, Network } from '../src/model/network.js';
@@ -44,6 +45,15 @@ describe('explainImages', () => {
     expect(result.placement).toBe('receptive-field');
     const field = explainedLayer(network).field;
     for (let n = 0; n < 5; n++) expect(Array.from(result.heatmaps.subarray(n * PIXELS, (n + 1) * PIXELS))).toEqual(Array.from(heatmapFromMap(result.maps.subarray(n * 9, (n + 1) * 9), 3, 3, 12, 12, 'receptive-field', field)));
+  });
+
+  it('names the explained block of a CAM method, the one asked for by its conv, and "input" for a method on the input that reads a block', () => {
+    const result = explainImages(network, set, methodByName('grad-cam'), { layer: 'conv1', indices: [0, 2] });
+    expect([result.layer, result.mapHeight, result.mapWidth, result.maps.length]).toEqual(['relu1', 10, 10, 200]);
+    // Grad-CAM's own driver on the same block: the same maps.
+    expect(Array.from(result.maps)).toEqual(Array.from(gradCam(network, set, { layer: 'conv1', indices: [0, 2] }).maps));
+    const guided = explainImages(network, set, methodByName('guided-grad-cam'), { indices: [0] });
+    expect([guided.layer, guided.mapHeight, guided.mapWidth]).toEqual(['input', 12, 12]);
   });
 
   it('explains every image by default, pausing after each batch, and leaves no gradient behind', () => {
@@ -101,5 +111,16 @@ describe('explainImages', () => {
     const layer = explainedLayer(handBuilt).name;
     expect(refusal(() => explainImages(handBuilt, set, methodByName('grad-cam'), { placement: 'receptive-field' }))).toBe(`Grad-CAM: ${layer} has no receptive field (the network was not built from a spec); use placement 'stretch'`);
     expect(refusal(() => explainImages(handBuilt, set, methodByName('grad-cam')))).toBe('accepted');
+  });
+});
+
+describe('image indices are checked as given, before any conversion', () => {
+  // An index 1.5, NaN or 2³² would become image 1, 0 and 0 if it were first stored in an Int32Array.
+  it('refuses an index that is not a whole number inside the set, for every method and for Grad-CAM', () => {
+    for (const index of [1.5, NaN, 2 ** 32, -0.5]) {
+      expect(refusal(() => explainImages(network, set, methodByName('saliency'), { indices: [0, index] }))).toBe(`Saliency: image index ${index} is outside the set of 5 images (0 to 4)`);
+      expect(refusal(() => gradCam(network, set, { indices: [index] }))).toBe(`Grad-CAM: image index ${index} is outside the set of 5 images (0 to 4)`);
+    }
+    expect(Array.from(explainImages(network, set, methodByName('saliency'), { indices: Float64Array.of(4, 0) }).indices)).toEqual([4, 0]);
   });
 });

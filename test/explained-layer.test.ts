@@ -50,6 +50,7 @@ describe('explainable layers', () => {
     }
     expect(caught).toBeInstanceOf(XcnnError);
     expect((caught as XcnnError).exitCode).toBe(2);
+    expect((caught as XcnnError).option).toBe('layer'); // the command line words it as --layer
     expect((caught as Error).message).toBe("layer: 'pool1' is not a conv block of this network; the choices are relu1 (or conv1), relu2 (or conv2)");
   });
 

@@ -4,6 +4,7 @@
  * scaling, the stable softmax, and the views of one image of an explanation.
  */
 import { describe, expect, it } from 'vitest';
+import { errorOf, refusal } from './errors.js';
 import { allocateExplanation, explanationImage, FLAT_TOLERANCE, heatmapFromMap, isFlatMap, minMaxNormalize, oneHotTargets, softmaxRow, zeroCentred } from '../src/explain/explanation.js';
 
 describe('oneHotTargets', () => {
@@ -58,6 +59,13 @@ describe('isFlatMap', () => {
     // The largest value found anywhere in the map counts, not only the first or the last.
     expect(isFlatMap([0, 0, 0.25, 0, 0])).toBe(false);
     expect(isFlatMap([0.25, 0.25, -0.5, 0.25])).toBe(false);
+  });
+
+  it('measures the spread against the larger magnitude, not the smaller', () => {
+    // Spread 1.0000005e-6 between 1 and 1 + 1.0000005e-6: under 1e-6 · (1 + 1.0000005e-6), over 1e-6 · 1.
+    expect(isFlatMap([1, 1 + 1.0000005e-6])).toBe(true);
+    expect(isFlatMap([-1 - 1.0000005e-6, -1])).toBe(true);
+    expect(isFlatMap([1, 1 + 1.000002e-6])).toBe(false);
   });
 });
 
@@ -133,6 +141,14 @@ describe('allocateExplanation and explanationImage', () => {
     image.map[0] = -1;
     expect(result.maps[3]).toBe(-1);
     expect(Array.from(explanationImage(result, 2).heatmap)).toEqual([8, 9, 10, 11]);
+  });
+
+  it('refuses a row outside the explanation, below, above or between rows, and takes the first and the last', () => {
+    const result = allocateExplanation(Int32Array.of(8, 3, 5), 2, 1, 3, 2, 2);
+    for (const n of [-1, 3, 0.5]) expect(refusal(() => explanationImage(result, n))).toBe(`explanationImage: row ${n} is outside the explanation's 3 rows (0 to 2)`);
+    expect(errorOf(() => explanationImage(result, -1)).code).toBe('ERR_BAD_ARGUMENT');
+    expect(explanationImage(result, 0).index).toBe(8);
+    expect(explanationImage(result, 2).index).toBe(5);
   });
 });
 

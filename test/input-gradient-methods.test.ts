@@ -10,12 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { XcnnError } from '../src/errors.js';
 import { gradCam } from '../src/explain/grad-cam.js';
+import { networkPasses } from '../src/explain/model-passes.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { guidedBackpropMethod, guidedGradCamMethod } from '../src/explain/methods/guided.js';
 import { gradientTimesInputMethod, INTEGRATED_GRADIENTS_DEFAULTS, integratedGradientsMethod, saliencyMethod, SMOOTHGRAD_DEFAULTS, smoothGradMethod } from '../src/explain/methods/input-gradients.js';
 import type { Network } from '../src/model/network.js';
 import { resizeBilinear } from '../src/explain/resize.js';
 import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
 import { COLOUR_GEOMETRY, COLOUR_SPEC, randomSet, seededNetwork } from './fixtures/any-networks.js';
 
 const network = seededNetwork(new ReferenceBackend({ precision: 'float64' }), COLOUR_SPEC, COLOUR_GEOMETRY, 4);
@@ -182,6 +184,15 @@ describe('Integrated Gradients on three channels', () => {
     expect(expected.gaps.every((g) => g > 5e-5)).toBe(true); // 4 steps leave gaps of 1e-4 to 3e-4: enough to tell a wrong sum
   });
 
+  it("writes the rows of its batch's images only, called directly with longer rows", () => {
+    // Rows for 4 images, a batch of 3: the fourth row of every output stays as it was.
+    const out = { logits: new Float32Array(12).fill(-7), targets: new Int32Array(4).fill(-7), maps: new Float32Array(4 * PIXELS).fill(-7), completenessGaps: new Float32Array(4).fill(-7) };
+    integratedGradientsMethod({ steps: 2 }).explainBatch(network, Float64Array.from(input), 3, undefined, { ...out, logits: out.logits.subarray(0, 9), targets: out.targets.subarray(0, 3), maps: out.maps.subarray(0, 3 * PIXELS) }, new Float64Array(9));
+    network.zeroGrad();
+    expect(out.completenessGaps[3]).toBe(-7);
+    for (let b = 0; b < 3; b++) expect(out.completenessGaps[b]).toBeCloseTo(integratedByHand(2, 0, predicted).gaps[b], 6);
+  });
+
   it('explains the class asked for, from black by default', () => {
     const expected = integratedByHand(2, 0, [1, 1, 1]);
     const result = explainImages(network, set, integratedGradientsMethod({ steps: 2 }), { targetClass: 1 });
@@ -192,7 +203,11 @@ describe('Integrated Gradients on three channels', () => {
   it('has 64 steps and a black baseline by default, and refuses bad settings', () => {
     expect(INTEGRATED_GRADIENTS_DEFAULTS).toEqual({ steps: 64, baseline: 0 });
     const method = integratedGradientsMethod();
-    expect([method.name, method.title, method.layer, method.signed, method.reportsCompletenessGap]).toEqual(['integrated-gradients', 'Integrated Gradients', 'input', true, true]);
+    expect([method.name, method.title, method.layer, method.signed, method.reportsCompletenessGap, method.needs]).toEqual(['integrated-gradients', 'Integrated Gradients', 'input', true, true, ['input-gradients']]);
+    for (const options of [{ steps: 0 }, { baseline: NaN }]) {
+      const error = errorOf(() => integratedGradientsMethod(options));
+      expect([error.code, error.exitCode]).toEqual(['ERR_BAD_ARGUMENT', 2]);
+    }
     expect(() => integratedGradientsMethod({ steps: 0 })).toThrow('Integrated Gradients: steps must be a whole number ≥ 1, not 0');
     expect(() => integratedGradientsMethod({ steps: 1.5 })).toThrow('Integrated Gradients: steps must be a whole number ≥ 1, not 1.5');
     expect(() => integratedGradientsMethod({ steps: 1 })).not.toThrow();
@@ -236,7 +251,25 @@ describe('Guided Backprop and Guided Grad-CAM on three channels', () => {
       const result = explainImages(network, set, guidedGradCamMethod(), { targetClass: 2, batchSize: 2, layer });
       expectMapsClose(result.maps, expected);
       expect(result.maps.some((v) => v !== 0)).toBe(true);
+      // The same through the passes a thread pool would run (its CAM pass, then its guided one): here this thread's.
+      const passed = explainImages(network, set, guidedGradCamMethod(), { targetClass: 2, batchSize: 2, layer, passes: networkPasses(network) });
+      expectMapsClose(passed.maps, expected);
+      expect(Array.from(passed.targets)).toEqual([2, 2, 2]);
+      for (let b = 0; b < 3; b++) for (let k = 0; k < 3; k++) expect(passed.logits[b * 3 + k]).toBeCloseTo(clean.logits[b][k], 6);
     }
+  });
+
+  it('Guided Grad-CAM through the passes explains each image\'s predicted class when none is asked for', () => {
+    const cam = gradCam(network, set);
+    const guided = channelSum(guidedAt(predicted));
+    const expected = guided.map((v, i) => {
+      const b = Math.floor(i / PIXELS);
+      const stretched = resizeBilinear(cam.maps.subarray(b * cam.mapHeight * cam.mapWidth, (b + 1) * cam.mapHeight * cam.mapWidth), cam.mapHeight, cam.mapWidth, 10, 10);
+      return v * stretched[i % PIXELS];
+    });
+    const passed = explainImages(network, set, guidedGradCamMethod(), { passes: networkPasses(network) });
+    expectMapsClose(passed.maps, expected);
+    expect(Array.from(passed.targets)).toEqual(predicted);
   });
 
   it('describe themselves: signed maps on the input; Guided Grad-CAM needs a conv block', () => {

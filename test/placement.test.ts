@@ -9,11 +9,12 @@ import { XcnnError } from '../src/errors.js';
 import { heatmapFromMap } from '../src/explain/explanation.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
-import { placeMap, receptiveFieldCentre } from '../src/explain/placement.js';
+import { checkPlacement, placeMap, PLACEMENTS, receptiveFieldCentre } from '../src/explain/placement.js';
 import { paperSpec, planNetwork, receptiveField } from '../src/model/spec.js';
 import { resizeBilinear } from '../src/explain/resize.js';
 import { seededValues } from './gradcheck.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
+import { errorOf, refusal } from './errors.js';
 
 const MAP = 11;
 const INPUT = 28;
@@ -109,5 +110,50 @@ describe('stretch placement, the default', () => {
     const set = { count: 1, height: GEOMETRY.height, width: GEOMETRY.width, images: new Uint8Array(PIXELS), labels: new Uint8Array(1) };
     expect(() => explainImages(network, set, methodByName('saliency'), { placement: 'receptive-field' })).toThrow(XcnnError);
     expect(() => explainImages(network, set, methodByName('saliency'), { placement: 'receptive-field' })).toThrow(/Saliency: .*relu2 maps only/);
+  });
+});
+
+describe('a placement worked by hand, and the refusals', () => {
+  // A 1 × 2 map [0, 1] to 1 × 6. Receptive fields at stride 2 with cell 0 centred at 1.5: pixel x samples the map at
+  // (x − 1.5)/2 = −0.75, −0.25, 0.25, 0.75, 1.25, 1.75, clamped to [0, 1]. The stretch samples it at
+  // (x + 0.5)·2/6 − 0.5 = −1/3, 0, 1/3, 2/3, 1, 4/3, clamped.
+  const FIELD = { stride: 2, size: 4, centre: 1.5 };
+  const byReceptiveField = Array.from(Float32Array.of(0, 0, 0.25, 0.75, 1, 1));
+  const stretched = Array.from(Float32Array.of(0, 0, 1 / 3, 2 / 3, 1, 1));
+
+  it('places [0, 1] at the fields, or stretches it; heatmapFromMap does the same and then min–max', () => {
+    expect(Array.from(placeMap([0, 1], 1, 2, 1, 6, 'receptive-field', FIELD))).toEqual(byReceptiveField);
+    expect(Array.from(placeMap([0, 1], 1, 2, 1, 6))).toEqual(stretched);
+    expect(Array.from(heatmapFromMap([0, 1], 1, 2, 1, 6, 'receptive-field', FIELD))).toEqual(byReceptiveField);
+    expect(Array.from(heatmapFromMap([0, 1], 1, 2, 1, 6))).toEqual(stretched);
+    // min–max after the placement: [10, 30] places to 10, 10, 15, 25, 30, 30, normalised to the same as [0, 1].
+    expect(Array.from(heatmapFromMap([10, 30], 1, 2, 1, 6, 'receptive-field', FIELD))).toEqual(byReceptiveField);
+  });
+
+  it('refuses an unknown placement, and the receptive-field placement without a field, in one line each', () => {
+    expect(refusal(() => placeMap([0, 1], 1, 2, 1, 6, 'centre' as never))).toBe("placement: 'centre' is not one of stretch, receptive-field");
+    expect(refusal(() => placeMap([0, 1], 1, 2, 1, 6, 'receptive-field'))).toBe('placement receptive-field: the explained layer has no receptive field (a network built from a spec has one for every conv block); use the stretch placement');
+    expect(refusal(() => heatmapFromMap([0, 1], 1, 2, 1, 6, 'receptive-field'))).toBe('placement receptive-field: the explained layer has no receptive field (a network built from a spec has one for every conv block); use the stretch placement');
+    expect(errorOf(() => placeMap([0, 1], 1, 2, 1, 6, 'receptive-field')).code).toBe('ERR_BAD_ARGUMENT');
+    expect(errorOf(() => placeMap([0, 1], 1, 2, 1, 6, 'centre' as never)).code).toBe('ERR_BAD_ARGUMENT');
+  });
+
+  it('checks the placement option as heatmapFromMap and explainImages name it: a string in quotes, anything else by its type', () => {
+    expect(refusal(() => heatmapFromMap([0, 1], 1, 2, 1, 6, 'centre' as never))).toBe("heatmapFromMap: placement 'centre' is not one of stretch, receptive-field");
+    const error = errorOf(() => heatmapFromMap([0, 1], 1, 2, 1, 6, 7 as never));
+    expect(error.message).toBe('heatmapFromMap: placement number is not one of stretch, receptive-field');
+    expect([error.code, error.option]).toEqual(['ERR_BAD_ARGUMENT', 'placement']);
+    expect(refusal(() => checkPlacement('explain', null))).toBe('explain: placement object is not one of stretch, receptive-field');
+    for (const placement of [undefined, 'stretch', 'receptive-field']) expect(refusal(() => checkPlacement('explain', placement))).toBe('accepted');
+    expect(PLACEMENTS).toEqual(['stretch', 'receptive-field']);
+  });
+
+  it('names each size heatmapFromMap and placeMap refuse', () => {
+    const WHOLE = 'a whole number ≥ 1';
+    expect(refusal(() => heatmapFromMap([0, 1], 0, 2, 1, 6))).toBe(`heatmapFromMap: mapHeight must be ${WHOLE}, not 0`);
+    expect(refusal(() => heatmapFromMap([0, 1], 1, 2.5, 1, 6))).toBe(`heatmapFromMap: mapWidth must be ${WHOLE}, not 2.5`);
+    expect(refusal(() => heatmapFromMap([0, 1], 1, 2, -1, 6))).toBe(`heatmapFromMap: height must be ${WHOLE}, not -1`);
+    expect(refusal(() => placeMap([0, 1], 1, 0, 1, 6))).toBe(`placeMap: w must be ${WHOLE}, not 0`);
+    expect(refusal(() => placeMap([0, 1], 1, 2, 1, 0))).toBe(`placeMap: width must be ${WHOLE}, not 0`);
   });
 });

@@ -68,12 +68,12 @@ export function oneHotTargets(logits: Floats, size: number, classes: number, tar
 }
 
 /**
- * Checks a run's images, indices and target class against the model's input [C, H, W] (`channels` may be
- * left out for a one-channel model); `what` names the method in the message.
+ * Checks a run's images, indices (as the caller gave them: an Int32Array would have made 1.5 image 1) and target
+ * class against the model's input [C, H, W] (`channels` may be left out for a one-channel model); `what` names the method.
  */
-export function checkInputs(set: ImageSet, indices: Int32Array, targetClass: number | undefined, classes: number, height: number, width: number, what = 'Grad-CAM', channels = 1): void {
+export function checkInputs(set: ImageSet, indices: ArrayLike<number>, targetClass: number | undefined, classes: number, height: number, width: number, what = 'Grad-CAM', channels = 1): void {
   checkImageSet(set, [channels, height, width], what);
-  for (const index of indices) {
+  for (const index of Array.from(indices)) {
     if (!Number.isInteger(index) || index < 0 || index >= set.count) {
       throw new XcnnError(`${what}: image index ${index} is outside the set of ${set.count} images (0 to ${set.count - 1})`, { code: 'ERR_BAD_ARGUMENT' });
     }

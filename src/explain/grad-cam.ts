@@ -78,10 +78,11 @@ export function* gradCamSteps(network: Network, set: ImageSet, options: GradCamO
   const explained = explainedLayer(network, options.layer); // before any work: no conv, or an unknown name, is one line
   const [channels, mapHeight, mapWidth] = explained.shape;
   const [inputChannels, height, width] = network.inputShape;
-  const indices = Int32Array.from(options.indices ?? range(0, set.count));
+  const requested = options.indices ?? range(0, set.count); // checked as given, then made an Int32Array
   const batchSize = options.batchSize ?? 256;
   if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new XcnnError(`Grad-CAM: batchSize must be a whole number ≥ 1, not ${batchSize}`, { code: 'ERR_BAD_ARGUMENT' });
-  checkInputs(set, indices, options.targetClass, classes, height, width, 'Grad-CAM', inputChannels);
+  checkInputs(set, requested, options.targetClass, classes, height, width, 'Grad-CAM', inputChannels);
+  const indices = Int32Array.from(requested);
 
   const count = indices.length;
   const mapPixels = mapHeight * mapWidth;

@@ -122,10 +122,11 @@ export function* explainImageSteps(network: Network, set: ImageSet, method: Expl
   const explained = needsConvLayer(method) ? explainedLayer(network, options.layer) : null;
   const [mapHeight, mapWidth] = method.mapShape(network, explained?.name);
   const [channels, height, width] = network.inputShape;
-  const indices = Int32Array.from(options.indices ?? range(0, set.count));
+  const requested = options.indices ?? range(0, set.count); // checked as given, then made an Int32Array
   const batchSize = options.batchSize ?? 64;
   if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new XcnnError(`${method.title}: batchSize must be a whole number ≥ 1, not ${batchSize}`, { code: 'ERR_BAD_ARGUMENT' });
-  checkInputs(set, indices, options.targetClass, classes, height, width, method.title, channels);
+  checkInputs(set, requested, options.targetClass, classes, height, width, method.title, channels);
+  const indices = Int32Array.from(requested);
   const placement = options.placement ?? 'stretch';
   if (placement !== 'stretch' && method.layer === 'input') {
     throw new XcnnError(`${method.title}: its map is already on the input's ${height} × ${width} pixels; placement '${placement}' is for the CAM family's ${safeCamLayerName(network)} maps only`, { code: 'ERR_BAD_ARGUMENT' });
