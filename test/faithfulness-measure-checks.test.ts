@@ -42,6 +42,9 @@ describe('measureFaithfulness refuses, in one line and before any work', () => {
     ['indices that are not numbers', () => measureFaithfulness(network, set, 'all' as never), 'measureFaithfulness: indices must be an array or a typed array of numbers, not string'],
     ['options that are not an object', () => measureFaithfulness(network, set, [0], 7 as never), 'measureFaithfulness: options must be an object (its options), not number'],
     ['rows that are not a list', () => rankMethods('rows' as never), 'rankMethods: rows must be an array of measures, one object per method, not string'],
+    // Checked as given, not after a conversion to integers (which made 1.5 image 1 and NaN image 0).
+    ['an index that is not whole', () => measureFaithfulness(network, set, [0, 1.5]), 'faithfulness: image index 1.5 is outside the set of 3 images (0 to 2)'],
+    ['an index that is not a number', () => measureFaithfulness(network, set, [NaN]), 'faithfulness: image index NaN is outside the set of 3 images (0 to 2)'],
   ])('%s', (_, work, message) => {
     expect(messageOf(work)).toBe(message);
   });

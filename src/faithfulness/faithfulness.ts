@@ -168,7 +168,7 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
   const pixels = height * width;
   const imageSize = channels * pixels;
   const count = indices.length;
-  checkInputs(set, Int32Array.from(indices), undefined, network.outputShape[0], height, width, 'faithfulness', channels);
+  checkInputs(set, indices, undefined, network.outputShape[0], height, width, 'faithfulness', channels);
   const images = new Float32Array(count * imageSize); // [N, C, H, W] in [0, 1]
   for (let n = 0; n < count; n++) {
     for (let i = 0; i < imageSize; i++) images[n * imageSize + i] = set.images[indices[n] * imageSize + i] / 255;
