@@ -102,7 +102,7 @@ export const MUTATION_GROUPS = {
   // The reference backend: the TypeScript kernels every other backend is checked against, and the shared checks.
   backend: {
     mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts'],
-    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts'],
+    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts'],
   },
   // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).
