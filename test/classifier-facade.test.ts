@@ -19,13 +19,15 @@ import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import {
   callOptions, checkOptionNames, Classifier, createClassifier, labelledSetOf, labelledShapeOf, openClassifier, threadsOption,
-  type ClassifierEnvironment, type ClassifierThreads,
+  type ClassifierEnvironment, type ClassifierThreads, type ImageExplanation,
 } from '../src/classifier.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError, type XcnnErrorCode } from '../src/errors.js';
 import { serialPredictor, type BatchPredictor } from '../src/eval/predict.js';
 import { methodByName, METHOD_NAMES, type MethodOptions } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
+import { gradCamOfBatch } from '../src/explain/grad-cam.js';
+import { networkPasses, type ModelPasses } from '../src/explain/model-passes.js';
 import { decodeModel, encodeModel, type ModelInfo } from '../src/model/model-file.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import type { NetworkGeometry } from '../src/model/spec.js';
@@ -193,6 +195,49 @@ describe('predict', () => {
 
 describe('explain', () => {
   const images = bytesTensor([[255, 0, 0, 0], [0, 0, 255, 0]]);
+
+  it('runs Grad-CAM on the threads\' runner and the other methods on their passes, with the maps of the calling thread', async () => {
+    const network = camModel();
+    const { threads, calls } = fakeThreads(network, 2);
+    const threaded = new Classifier(network, INFO, { threads });
+    const alone = classifier(camModel());
+    const input = { data: Float32Array.from([1, 0.75, 0, 0.25, 0.5, 0.5, 0.5, 0.5]), shape: [2, 1, 2, 2] };
+    const maps = (explanations: ImageExplanation[]) => explanations.flatMap((e) => rows(e.map));
+    const ask = async (options: object) => [maps(await threaded.explain(input, options)), maps(await alone.explain(input, options))];
+    let [a, b] = await ask({});
+    expect([a, calls.runner, calls.passes]).toEqual([b, 1, 0]);
+    [a, b] = await ask({ method: 'saliency' });
+    expect(a).toEqual(b);
+    expect([calls.runner, calls.passes > 0]).toEqual([1, true]);
+    const before = calls.passes;
+    [a, b] = await ask({ method: 'grad-cam++', targets: [2, 0] });
+    expect(a).toEqual(b);
+    expect(calls.passes).toBeGreaterThan(before);
+    const runs = calls.runner + calls.passes;
+    const summary = await threaded.explainClasses({ images: input, labels: [0, 1] });
+    expect(summary.methodTitle).toBe('Grad-CAM');
+    expect(calls.runner + calls.passes).toBeGreaterThan(runs);
+    const sinceSummary = calls.passes;
+    await threaded.explainClasses({ images: input, labels: [0, 1] }, { method: 'saliency' });
+    expect(calls.passes).toBeGreaterThan(sinceSummary);
+  });
+
+  it('names the conv block it explains: the last by default, or the one asked for, by either of its names', async () => {
+    const model = classifier(twoBlockModel(), { ...INFO, geometry: DEEP });
+    const input = { data: Uint8Array.from({ length: 18 }, (_, i) => (i * 53) % 256), shape: [2, 1, 3, 3] };
+    const shapes = async (options: object) => (await model.explain(input, options)).map((e) => [e.layer, e.mapShape]);
+    expect(await shapes({})).toEqual([['relu2', [2, 2]], ['relu2', [2, 2]]]);
+    expect(await shapes({ layer: 'conv1' })).toEqual([['relu1', [3, 3]], ['relu1', [3, 3]]]);
+    expect(await shapes({ layer: 'relu1', targets: [0, 1] })).toEqual([['relu1', [3, 3]], ['relu1', [3, 3]]]);
+    expect(await shapes({ method: 'eigen-cam', layer: 'conv1', placement: 'receptive-field' })).toEqual([['relu1', [3, 3]], ['relu1', [3, 3]]]);
+    expect(await shapes({ method: 'eigen-cam' })).toEqual([['relu2', [2, 2]], ['relu2', [2, 2]]]);
+    expect(await shapes({ method: 'saliency' })).toEqual([['input', [3, 3]], ['input', [3, 3]]]);
+    // Grad-CAM placed by receptive field goes the general way (no channel weights), to the same raw map.
+    const stretched = await model.explain(input, { method: 'grad-cam', targets: 1 });
+    const placed = await model.explain(input, { method: 'grad-cam', targets: 1, placement: 'receptive-field' });
+    expect(placed.map((e) => rows(e.map))).toEqual(stretched.map((e) => rows(e.map)));
+    expect([placed.map((e) => 'weights' in e), stretched.map((e) => 'weights' in e)]).toEqual([[false, false], [true, true]]);
+  });
 
   it('saliency on the pixel reader: each image\'s map is 1 at the pixel its target reads, for the targets given one per image', async () => {
     const explanations = await classifier().explain(images, { method: 'saliency', targets: [1, 0] });
@@ -469,6 +514,8 @@ describe('labelled images', () => {
     [null, 'ERR_BAD_ARGUMENT', 'evaluate: the data must be an image set (such as loadDataset().test) or { images, labels }, not null'],
     [7, 'ERR_BAD_ARGUMENT', 'evaluate: the data must be an image set (such as loadDataset().test) or { images, labels }, not number'],
     [{ train: set(), test: set() }, 'ERR_BAD_ARGUMENT', 'evaluate: that is a whole data set; give one of its splits, such as its test set (dataset.test)'],
+    [{ test: set() }, 'ERR_BAD_ARGUMENT', 'evaluate: the data must be an image set (count, height, width, images, labels; such as loadDataset().test) or { images, labels }'],
+    [{ train: set() }, 'ERR_BAD_ARGUMENT', 'evaluate: the data must be an image set (count, height, width, images, labels; such as loadDataset().test) or { images, labels }'],
     [{ images: bytesTensor([[0, 0, 0, 0]]) }, 'ERR_BAD_ARGUMENT', 'evaluate: the data must be an image set (count, height, width, images, labels; such as loadDataset().test) or { images, labels }'],
     [{ labels: [0] }, 'ERR_BAD_ARGUMENT', 'evaluate: the data must be an image set (count, height, width, images, labels; such as loadDataset().test) or { images, labels }'],
     [{ images: bytesTensor([[0, 0, 0, 0]]), labels: 0 }, 'ERR_BAD_ARGUMENT', 'evaluate: labels must be an array of classes, not number'],
@@ -611,10 +658,12 @@ describe('order and close', () => {
   });
 });
 
-/** Threads played on the calling thread: the pool's predictor counts its batches; close counts. */
-function fakeThreads(network: Network, count: number): { threads: ClassifierThreads; calls: { predictBatch: number; close: number } } {
-  const calls = { predictBatch: 0, close: 0 };
+/** Threads played on the calling thread: the pool's predictor, Grad-CAM runner and passes count their calls; close counts. */
+function fakeThreads(network: Network, count: number): { threads: ClassifierThreads; calls: { predictBatch: number; close: number; runner: number; passes: number } } {
+  const calls = { predictBatch: 0, close: 0, runner: 0, passes: 0 };
   const serial = serialPredictor(network);
+  const own = networkPasses(network);
+  const passes = Object.fromEntries(Object.entries(own).map(([name, pass]) => [name, (...args: unknown[]) => (calls.passes++, (pass as (...a: unknown[]) => unknown)(...args))])) as unknown as ModelPasses;
   const predictor: BatchPredictor = {
     backend: serial.backend,
     inputShape: serial.inputShape,
@@ -625,9 +674,11 @@ function fakeThreads(network: Network, count: number): { threads: ClassifierThre
   const threads: ClassifierThreads = {
     count,
     predictor,
-    gradCamRunner: () => {
-      throw new Error('not used');
+    gradCamRunner: (batch, target, out, layer) => {
+      calls.runner++;
+      gradCamOfBatch(network, batch.input, batch.size, target, out, network.workspace.floats('test.dLogits', network.outputShape[0]).forBatch(batch.size), layer);
     },
+    passes,
     close: async () => void calls.close++,
   };
   return { threads, calls };
