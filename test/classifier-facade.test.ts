@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import {
-  callOptions, checkOptionNames, Classifier, createClassifier, labelledSetOf, labelledShapeOf, openClassifier, threadsOption,
+  callOptions, checkOptionNames, Classifier, createClassifier, labelledSetOf, labelledShapeOf, loadClassifier, openClassifier, threadsOption,
   type ClassifierEnvironment, type ClassifierThreads, type ImageExplanation,
 } from '../src/classifier.js';
 import type { ImageSet } from '../src/data/dataset.js';
@@ -826,6 +826,15 @@ describe('openClassifier (loadClassifier with the environment given)', () => {
     const viaDefault = await openClassifier({ model: modelFile(), threads: 2 }, env);
     expect(viaDefault.info.threads).toBe(2);
     await viaDefault.close();
+  });
+
+  it('loadClassifier, the browser-safe core, loads bytes on the kernels given, and has no threads to give', async () => {
+    const kernels = readFileSync(join(import.meta.dirname, '..', 'build', 'kernels.wasm'));
+    const model = await loadClassifier({ model: modelFile(), kernels });
+    expect([model.info.backend, model.info.dataset, (await model.predict(bytesTensor([[0, 0, 255, 0]])))[0].classIndex]).toEqual(['wasm', 'hand-made', 2]);
+    await model.close();
+    expect(await codeAndMessage(loadClassifier({ model: modelFile(), threads: 2 }))).toEqual(['ERR_BAD_ARGUMENT', 'loadClassifier: threads 2 is not a whole number from 1 to 1 (more threads need Node: its worker threads)']);
+    expect(await codeAndMessage(loadClassifier({ model: 'm.safetensors' }))).toEqual(['ERR_BAD_ARGUMENT', "loadClassifier: model 'm.safetensors' is a path, which needs Node; here give the file's bytes (a Uint8Array or an ArrayBuffer)"]);
   });
 
   it('threadsOption: 1 by default; a whole number from 1 to the most, more than 1 only on wasm', () => {
