@@ -14,11 +14,11 @@
  * A third, 'conv(2,3) relu flatten linear(3)' on [1, 4, 5] with seeded weights, is for what needs a network
  * whose gradients depend on the input (the methods' settings) and an input that is not square.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import {
-  callOptions, checkOptionNames, Classifier, createClassifier, labelledSetOf, labelledShapeOf, loadClassifier, openClassifier, threadsOption,
+  backendOf, callOptions, checkOptionNames, Classifier, createClassifier, labelledSetOf, labelledShapeOf, loadClassifier, openClassifier, threadsOption,
   type ClassifierEnvironment, type ClassifierThreads, type ImageExplanation,
 } from '../src/classifier.js';
 import type { ImageSet } from '../src/data/dataset.js';
@@ -754,7 +754,7 @@ describe('openClassifier (loadClassifier with the environment given)', () => {
     ];
     for (const [input, parsed] of inputs) {
       await (await openClassifier({ model: file, arch: 'paper', input: input as never, backend: 'ts' }, env)).close();
-      expect(seen.pop()).toEqual(['model', { arch: 'paper', input: parsed }]);
+      expect(seen.pop()).toStrictEqual(['model', { arch: 'paper', input: parsed }]); // strict: no `channels: undefined`
     }
     await (await openClassifier({ model: file, arch: 'lenet5', backend: 'ts' }, env)).close();
     expect(seen.pop()).toEqual(['model', { arch: 'lenet5', input: undefined }]);
@@ -780,6 +780,8 @@ describe('openClassifier (loadClassifier with the environment given)', () => {
       [{ model: file, arch: 'paper', input: '28' }, inputMessage("'28'")],
       [{ model: file, arch: 'paper', input: '2.5x4' }, inputMessage("'2.5x4'")],
       [{ model: file, arch: 'paper', input: ' 4x5' }, inputMessage("' 4x5'")],
+      [{ model: file, arch: 'paper', input: '4x5 ' }, inputMessage("'4x5 '")],
+      [{ model: file, arch: 'paper', input: Object.assign(() => 0, { height: 4, width: 5 }) }, inputMessage('undefined')],
       [{ model: file, arch: 'paper', input: 28 }, inputMessage('28')],
       [{ model: file, arch: 'paper', input: null }, inputMessage('null')],
       [{ model: file, arch: 'paper', input: { height: 4 } }, inputMessage('{"height":4}')],
@@ -788,6 +790,7 @@ describe('openClassifier (loadClassifier with the environment given)', () => {
       [{ model: file, backend: 'gpu' }, "loadClassifier: backend 'gpu' is not 'wasm', 'ts' or a Backend object"],
       [{ model: file, backend: { name: 'fake' } }, "loadClassifier: backend Object is not 'wasm', 'ts' or a Backend object"],
       [{ model: file, backend: { allocFloats: () => 0 } }, "loadClassifier: backend Object is not 'wasm', 'ts' or a Backend object"],
+      [{ model: file, backend: Object.assign(function wasm() {}, { allocFloats: () => 0 }) }, "loadClassifier: backend function is not 'wasm', 'ts' or a Backend object"],
       [{ model: file, kernels: 'kernels.wasm' }, 'loadClassifier: kernels must be the bytes of kernels.wasm (a Uint8Array or an ArrayBuffer), not string'],
       [{ model: file, kernels: 'kernels.wasm', backend: 'ts' }, 'loadClassifier: kernels must be the bytes of kernels.wasm (a Uint8Array or an ArrayBuffer), not string'],
       [{ model: file, modle: 1 }, "loadClassifier: unknown option 'modle'; the options are model, arch, input, backend, threads, kernels"],
@@ -798,6 +801,28 @@ describe('openClassifier (loadClassifier with the environment given)', () => {
     expect(log).toEqual([]);
     const withPaths = environment({ readModel: () => file }).env;
     expect(await codeAndMessage(openClassifier({ model: 42 as never }, withPaths))).toEqual(['ERR_BAD_ARGUMENT', "loadClassifier: model is a number; give the model file's bytes (a Uint8Array or an ArrayBuffer), its path, or leave it out for the shipped model"]);
+  });
+
+  it('names an unreadable model \'model\' whether bytes or an ArrayBuffer', async () => {
+    const { env } = environment();
+    const [bytes, buffer] = [await rejection(openClassifier({ model: new Uint8Array(10) }, env)), await rejection(openClassifier({ model: new ArrayBuffer(10) }, env))];
+    expect([buffer.code, buffer.message]).toEqual([bytes.code, bytes.message]);
+    expect(bytes.message).toMatch(/^model: /);
+  });
+
+  it('disposes on close the backend it made, ts or wasm from the kernels\' bytes', async () => {
+    const made: Backend[] = [];
+    const { env } = environment({ decodeModel: (_bytes, _source, backend) => (made.push(backend), { network: pixelReader(backend), info: INFO }) });
+    const kernels = readFileSync(join(import.meta.dirname, '..', 'build', 'kernels.wasm'));
+    await (await openClassifier({ model: modelFile(), backend: 'ts' }, env)).close();
+    await (await openClassifier({ model: modelFile(), kernels }, env)).close();
+    expect(made.map((backend) => backend.name)).toEqual(['ts', 'wasm']);
+    for (const backend of made) expect(thrown(() => backend.allocFloats(1))[0], backend.name).toBe('ERR_DISPOSED');
+  });
+
+  it('backendOf refuses null and a function, as it refuses any other non-backend', async () => {
+    const { env } = environment();
+    expect(await codeAndMessage(backendOf('f', null as never, undefined, env))).toEqual(['ERR_BAD_ARGUMENT', "f: backend null is not 'wasm', 'ts' or a Backend object"]);
   });
 
   it('disposes the backend it made when the model does not load, and not one the program gave', async () => {
@@ -828,6 +853,25 @@ describe('openClassifier (loadClassifier with the environment given)', () => {
     await viaDefault.close();
   });
 
+  it('loadClassifier, the browser-safe core, fetches the shipped model and the kernels when given neither', async () => {
+    // Node's fetch has no file: URLs: this one serves the package's files by name, as a web server would.
+    const served = { 'kernels.wasm': 'build/kernels.wasm', 'kernels-relaxed.wasm': 'build/kernels-relaxed.wasm', 'mnist-small.safetensors': 'data/mnist-small.safetensors' };
+    const fetched: string[] = [];
+    vi.stubGlobal('fetch', async (url: URL | string) => {
+      const name = String(url).split('/').at(-1) as keyof typeof served;
+      fetched.push(name);
+      return new Response(readFileSync(join(import.meta.dirname, '..', served[name])));
+    });
+    try {
+      const model = await loadClassifier();
+      expect([model.info.dataset, model.info.backend, model.info.inputShape]).toEqual(['mnist', 'wasm', [1, 28, 28]]);
+      expect(fetched.sort()).toEqual([expect.stringMatching(/^kernels(-relaxed)?\.wasm$/), 'mnist-small.safetensors']);
+      await model.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('loadClassifier, the browser-safe core, loads bytes on the kernels given, and has no threads to give', async () => {
     const kernels = readFileSync(join(import.meta.dirname, '..', 'build', 'kernels.wasm'));
     const model = await loadClassifier({ model: modelFile(), kernels });
@@ -852,5 +896,6 @@ describe('openClassifier (loadClassifier with the environment given)', () => {
     expect(thrown(() => threadsOption('f', 2, 'ts', node))).toEqual(['ERR_BAD_ARGUMENT', 'f: threads 2 needs the wasm backend; the ts reference runs on one thread']);
     expect(thrown(() => threadsOption('f', 2, new ReferenceBackend(), node))).toEqual(['ERR_BAD_ARGUMENT', 'f: threads 2 needs the wasm backend; the ts reference runs on one thread']);
     expect(threadsOption('f', 2, { name: 'wasm' } as never, node)).toBe(2);
+    expect(thrown(() => threadsOption('f', 2, null as never, node))).toEqual(['ERR_BAD_ARGUMENT', 'f: threads 2 needs the wasm backend; the ts reference runs on one thread']);
   });
 });
