@@ -134,6 +134,10 @@ describe('info', () => {
     expect(Object.isFrozen(model.info.classNames)).toBe(true);
   });
 
+  it('refuses, naming itself, a network that is not one', () => {
+    expect(thrown(() => new Classifier(42 as never, INFO))).toEqual(['ERR_BAD_ARGUMENT', expect.stringMatching(/^Classifier: network must be .*, not number$/)]);
+  });
+
   it('carries the file\'s training and metrics records when it has them, and only then', () => {
     const training = { epochs: 3 };
     const metrics = { testAccuracy: 0.5 };
@@ -441,6 +445,8 @@ describe('explainClasses', () => {
       }
     }
     expect(await codeAndMessage(model.explainClasses(data(), { method: 'magic' as never }))).toEqual(['ERR_BAD_ARGUMENT', `explainClasses: method 'magic' is not one of ${METHOD_NAMES.join(', ')}`]);
+    expect(await codeAndMessage(model.explainClasses(data(), { method: 7 as never }))).toEqual(['ERR_BAD_ARGUMENT', `explainClasses: method number is not one of ${METHOD_NAMES.join(', ')}`]);
+    expect(await codeAndMessage(model.explainClasses(data(), { method: 'saliency', predictions: {} as never }))).toEqual(['ERR_BAD_ARGUMENT', 'explainClasses: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not Object']);
     expect(await codeAndMessage(model.explainClasses(data()))).toEqual(['ERR_BAD_MODEL', expect.stringMatching(/^this network has no convolution/)]);
   });
 });
