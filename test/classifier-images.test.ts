@@ -54,6 +54,8 @@ describe('imageSetOf', () => {
     // 4 × 2 picture, each 2 × 2 block one grey: 40 | 80 → model 1 × 2.
     const blocks = [40, 40, 80, 80, 40, 40, 80, 80].map((v) => [v, v, v, 255]);
     expect(rows(imageSetOf({ data: Uint8Array.from(blocks.flat()), width: 4, height: 2 }, [1, 1, 2], 'predict').images)).toEqual([40, 80]);
+    // A picture one pixel wide (or high) is a picture: 1 × 2 grey pixels into a model of 2 × 1.
+    expect(rows(imageSetOf({ data: rgba([[30, 30, 30, 255], [90, 90, 90, 255]]), width: 1, height: 2 }, [1, 2, 1], 'predict').images)).toEqual([30, 90]);
     const listed = imageSetOf([{ data: rgba([[7, 7, 7, 255], [200, 200, 200, 255]]), width: 2, height: 1 }, { data: Uint8Array.from([1, 2]), shape: [1, 1, 2] }], [1, 1, 2], 'predict');
     expect([listed.count, rows(listed.images)]).toEqual([2, [7, 200, 1, 2]]);
   });
