@@ -447,7 +447,10 @@ describe('explainClasses', () => {
     expect(await codeAndMessage(model.explainClasses(data(), { method: 'magic' as never }))).toEqual(['ERR_BAD_ARGUMENT', `explainClasses: method 'magic' is not one of ${METHOD_NAMES.join(', ')}`]);
     expect(await codeAndMessage(model.explainClasses(data(), { method: 7 as never }))).toEqual(['ERR_BAD_ARGUMENT', `explainClasses: method number is not one of ${METHOD_NAMES.join(', ')}`]);
     expect(await codeAndMessage(model.explainClasses(data(), { method: 'saliency', predictions: {} as never }))).toEqual(['ERR_BAD_ARGUMENT', 'explainClasses: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not Object']);
-    expect(await codeAndMessage(model.explainClasses(data()))).toEqual(['ERR_BAD_MODEL', expect.stringMatching(/^this network has no convolution/)]);
+    // A CAM method on a network without a convolution is refused before any work: no batch is predicted first.
+    const seen: number[] = [];
+    expect(await codeAndMessage(model.explainClasses(data(), { onProgress: ({ done }) => seen.push(done) }))).toEqual(['ERR_BAD_MODEL', expect.stringMatching(/^this network has no convolution/)]);
+    expect(seen).toEqual([]);
   });
 });
 
@@ -459,6 +462,7 @@ describe('explain refuses, naming the option', () => {
     [{ method: 'gradcam' }, `explain: method 'gradcam' is not one of ${METHOD_NAMES.join(', ')}`],
     [{ sigma: 0.2 }, 'explain: sigma is a setting of smoothgrad, not of grad-cam'],
     [{ method: 'lime', steps: 2 }, 'explain: steps is a setting of integrated-gradients, not of lime'],
+    [{ method: 'saliency', patch: 2 }, 'explain: patch is a setting of kernel-shap, lime, not of saliency'],
     [{ method: 'smoothgrad', samples: 0 }, 'explain: samples 0 is not a whole number ≥ 1'],
     [{ method: 'smoothgrad', samples: 2.5 }, 'explain: samples 2.5 is not a whole number ≥ 1'],
     [{ method: 'kernel-shap', samples: 1 }, 'explain: samples 1 is not a whole number ≥ 2'],
