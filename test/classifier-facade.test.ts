@@ -531,6 +531,9 @@ describe('labelled images', () => {
     [{ images: bytesTensor([[0, 0, 0, 0]]), labels: 0 }, 'ERR_BAD_ARGUMENT', 'evaluate: labels must be an array of classes, not number'],
     [{ images: bytesTensor([[0, 0, 0, 0]]), labels: null }, 'ERR_BAD_ARGUMENT', 'evaluate: labels must be an array of classes, not null'],
     [{ images: bytesTensor([[0, 0, 0, 0]]), labels: {} }, 'ERR_BAD_ARGUMENT', 'evaluate: labels must be an array of classes, not Object'],
+    [{ images: bytesTensor([[0, 0, 0, 0]]), labels: '0' }, 'ERR_BAD_ARGUMENT', 'evaluate: labels must be an array of classes, not string'],
+    // 2³² + 1 would be 1 once stored in the set's Int32Array labels: it is refused as given.
+    [{ images: bytesTensor([[0, 0, 0, 0], [0, 0, 0, 0]]), labels: [0, 2 ** 32 + 1] }, 'ERR_BAD_DATA', 'evaluate: label 4294967297 of image 1 is not a class of this model (0 to 2)'],
     [{ images: bytesTensor([[0, 0, 0, 0]]), labels: [0, 1] }, 'ERR_BAD_DATA', 'evaluate: 2 labels for 1 images; give one label per image'],
     [{ images: bytesTensor([[0, 0, 0, 0], [0, 0, 0, 0]]), labels: [0, 3] }, 'ERR_BAD_DATA', 'evaluate: label 3 of image 1 is not a class of this model (0 to 2)'],
     [{ images: bytesTensor([[0, 0, 0, 0], [0, 0, 0, 0]]), labels: [-1, 0] }, 'ERR_BAD_DATA', 'evaluate: label -1 of image 0 is not a class of this model (0 to 2)'],
@@ -588,8 +591,10 @@ describe('call options', () => {
     expect(thrown(() => callOptions('predict', { signal: { aborted: false } as never }))).toEqual(['ERR_BAD_ARGUMENT', `${notSignal} Object`]);
     expect(thrown(() => callOptions('predict', { signal: { aborted: 'no', addEventListener: () => 0 } as never }))).toEqual(['ERR_BAD_ARGUMENT', `${notSignal} Object`]);
     expect(thrown(() => callOptions('predict', { signal: { aborted: false, addEventListener: () => 0 } as never }))).toBe('accepted');
+    expect(thrown(() => callOptions('predict', { signal: Object.assign(() => 0, { aborted: false, addEventListener: () => 0 }) as never }))).toEqual(['ERR_BAD_ARGUMENT', `${notSignal} function`]);
     expect(thrown(() => callOptions('predict', { onProgress: 'log' as never }))).toEqual(['ERR_BAD_ARGUMENT', 'predict: onProgress must be a function ({ done, total }) => …, not string']);
     controller.abort(new Error('gone'));
+    expect(thrown(() => callOptions('predict', { signal: controller.signal }))).toEqual(['ERR_ABORTED', 'predict: aborted']);
     const error = await rejection(classifier().predict(bytesTensor([[0, 0, 0, 0]]), { signal: controller.signal }));
     expect([error.name, error.code, error.message, (error.cause as Error).message]).toEqual(['AbortError', 'ERR_ABORTED', 'predict: aborted', 'gone']);
   });
