@@ -17,7 +17,7 @@
 //               { type: 'data', name, classNames, input, train, validation, test }   the image counts
 //               { type: 'progress', epoch, epochs, done, total, loss, accuracy, imagesPerSecond, fraction }
 //               { type: 'epoch', record }                         an EpochRecord (train, validation and test figures)
-//               { type: 'paused', paused }
+//               { type: 'paused', paused }                       true once the loop holds (after the step in progress), false on resume
 //               { type: 'report', final, stopped, accuracy, figures: { confusion, misclassified, classMeans, confusionCells } }
 //               { type: 'model', bytes, name, testSet }           the model file (safetensors) of the weights now;
 //                                                                 testSet: a folder's test split (ImageSet), else null
@@ -126,7 +126,12 @@ async function startTraining(message) {
       signal: controller.signal,
       compute: pool === null ? undefined : { step: pool, predictor: pool },
       onProgress: (p) => postMessage({ type: 'progress', ...p, fraction: (p.epoch - 1 + p.done / p.total) / p.epochs }),
-      onStep: () => (current.paused ? new Promise((resume) => (current.resume = resume)) : undefined),
+      onStep: () => {
+        if (!current.paused) return undefined;
+        // Said only now that the loop holds: the step that was running when Pause came has posted its progress.
+        postMessage({ type: 'paused', paused: true });
+        return new Promise((resume) => (current.resume = resume));
+      },
       onEpoch: (record) => {
         postMessage({ type: 'epoch', record });
         if (record.epoch < message.epochs) sendReport(current, false);
@@ -141,14 +146,15 @@ async function startTraining(message) {
   postMessage({ type: 'status', text: controller.signal.aborted ? `Stopped after ${optimizer.step} steps.` : 'Trained.' });
 }
 
+// Pause is acknowledged by onStep once the loop holds (so no progress follows the 'paused' message); Resume at once.
 function setPaused(paused) {
   if (run === null || !run.running) return;
   run.paused = paused;
   if (!paused) {
     run.resume?.();
     run.resume = null;
+    postMessage({ type: 'paused', paused: false });
   }
-  postMessage({ type: 'paused', paused });
 }
 
 onmessage = async ({ data: message }) => {
