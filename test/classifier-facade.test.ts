@@ -23,6 +23,7 @@ import {
 } from '../src/classifier.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { XcnnError, type XcnnErrorCode } from '../src/errors.js';
+import { rejection } from './errors.js';
 import { serialPredictor, type BatchPredictor } from '../src/eval/predict.js';
 import { methodByName, METHOD_NAMES, type MethodOptions } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
@@ -96,16 +97,6 @@ const softmax = (z: number[]) => {
 const readerProbabilities = (bytes: number[]) => softmax(bytes.slice(0, 3).map((b) => b / 255));
 const bytesTensor = (rows: number[][]) => ({ data: Uint8Array.from(rows.flat()), shape: [rows.length, 1, 2, 2] });
 
-/** The error a promise rejects with, checked to be an XcnnError. */
-async function rejection(promise: Promise<unknown>): Promise<XcnnError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return error as XcnnError;
-  }
-  throw new Error('expected a rejection, got a result');
-}
 const codeAndMessage = async (promise: Promise<unknown>) => {
   const error = await rejection(promise);
   return [error.code, error.message];

@@ -20,7 +20,7 @@ import { classifierOf, loadClassifier, trainClassifier } from '../src/classifier
 import { MNIST_CLASS_NAMES, takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError, type XcnnErrorCode } from '../src/errors.js';
-import { errorOf } from './errors.js';
+import { errorOf, rejection } from './errors.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { predictImages } from '../src/eval/predict.js';
 import { gradCam } from '../src/explain/grad-cam.js';
@@ -48,16 +48,6 @@ async function open(options: Parameters<typeof loadClassifier>[0] = {}): Promise
   return model;
 }
 
-/** The error a promise rejects with, checked to be an XcnnError. */
-async function rejection(promise: Promise<unknown>): Promise<XcnnError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return error as XcnnError;
-  }
-  throw new Error('expected a rejection, got a result');
-}
 
 describe('loadClassifier', () => {
   it('loads the same model from its path, its bytes, an ArrayBuffer of them, or by default (the shipped model)', async () => {

@@ -23,3 +23,14 @@ export function refusal(run: () => unknown): string {
   }
   return 'accepted';
 }
+
+/** The error a promise rejects with (failing the test if it resolves, or rejects with anything but an XcnnError). */
+export async function rejection(promise: Promise<unknown>): Promise<XcnnError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(XcnnError);
+    return error as XcnnError;
+  }
+  throw new Error('expected a rejection, got a result');
+}
