@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import { AtomicFileWriter, writeFileAtomic } from '../src/files/atomic-write.js';
+import { errorOf } from './errors.js';
 
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
@@ -213,16 +214,7 @@ const openDescriptors = () => readdirSync('/proc/self/fd').length;
 const hasProcFd = existsSync('/proc/self/fd');
 
 /** The error `action` throws, which must be an XcnnError with code ERR_FILE. */
-function fileError(action: () => unknown): XcnnError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    expect((error as XcnnError).code).toBe('ERR_FILE');
-    return error as XcnnError;
-  }
-  throw new Error('expected an error');
-}
+const fileError = (action: () => unknown) => errorOf(action, 'ERR_FILE');
 
 describe('what the file-io mutation run showed untested', () => {
   it('fsyncs the file and then its folder, and closes both descriptors', () => {

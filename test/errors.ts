@@ -2,12 +2,13 @@
 import { expect } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 
-/** The error `f` throws (failing the test if it throws none, or not an XcnnError). */
-export function errorOf(f: () => unknown): XcnnError {
+/** The error `f` throws (failing the test if it throws none, or not an XcnnError, or one without `code` when given). */
+export function errorOf(f: () => unknown, code?: string): XcnnError {
   try {
     f();
   } catch (error) {
     expect(error).toBeInstanceOf(XcnnError);
+    if (code !== undefined) expect((error as XcnnError).code).toBe(code);
     return error as XcnnError;
   }
   throw new Error('expected an error, got none');

@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import { XcnnError } from '../src/errors.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
@@ -16,16 +15,10 @@ import { cascadingRandomisation } from '../src/faithfulness/randomisation.js';
 import { createNetwork } from '../src/model/network.js';
 import { randomSet } from './fixtures/any-networks.js';
 import { GEOMETRY, tinyNetwork } from './fixtures/tiny-network.js';
+import { errorOf } from './errors.js';
 
-function messageOf(work: () => unknown): string {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
+/** The message of the XcnnError `work` throws. */
+const messageOf = (work: () => unknown): string => errorOf(work).message;
 
 /** Everything of a result but the wall times, which differ from run to run. */
 function withoutTimes(result: FaithfulnessResult) {

@@ -9,7 +9,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { XcnnError } from '../src/errors.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages, type ExplanationMethod } from '../src/explain/methods/explain.js';
 import { cascadingRandomisation, heatmapsForTargets, layersTopDown, RANDOMISATION_DEFAULTS, reinitialiseLayer, withParametersRestored } from '../src/faithfulness/randomisation.js';
@@ -19,6 +18,7 @@ import type { Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { COLOUR_GEOMETRY, COLOUR_SPEC, seededNetwork } from './fixtures/any-networks.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
+import { errorOf } from './errors.js';
 
 function imagesOf(seed: number, count: number): ImageSet {
   const random = new Random(seed);
@@ -31,15 +31,8 @@ function heatmapsOneByOne(network: Network, set: ImageSet, indices: number[], ta
   return indices.map((index, n) => explainImages(network, set, methodByName(name), { indices: [index], targetClass: targets[n] }).heatmaps);
 }
 
-function messageOf(work: () => unknown): string {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
+/** The message of the XcnnError `work` throws. */
+const messageOf = (work: () => unknown): string => errorOf(work).message;
 
 describe('cascadingRandomisation, assembled from its parts', () => {
   it('stage k re-draws the top k layers from one generator seeded by `seed`, and averages ρ and SSIM of each image\'s heatmaps over the images', () => {

@@ -9,23 +9,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { XcnnError } from '../src/errors.js';
 import { readUserFile } from '../src/files/read-file.js';
+import { errorOf } from './errors.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'xcnn-read-'));
 const MODEL = { what: 'the model', maxBytes: 16 };
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-function errorOf(action: () => unknown): XcnnError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(XcnnError);
-    expect((error as XcnnError).code).toBe('ERR_FILE');
-    return error as XcnnError;
-  }
-  throw new Error('expected an error');
-}
+/** The error `action` throws, which must be an XcnnError with code ERR_FILE. */
+const fileError = (action: () => unknown) => errorOf(action, 'ERR_FILE');
 
 describe('readUserFile', () => {
   it('reads every byte of a file, up to the largest it may be; an empty file is no bytes', () => {
@@ -40,36 +32,36 @@ describe('readUserFile', () => {
   it('refuses a file larger than its format can be, before reading it', () => {
     const path = join(folder, 'seventeen.bin');
     writeFileSync(path, new Uint8Array(17));
-    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: it is 17 bytes, more than the 16 such a file can be`);
+    expect(fileError(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: it is 17 bytes, more than the 16 such a file can be`);
   });
 
   it('says a missing file is missing, in the caller\'s words when it gives them', () => {
     const path = join(folder, 'absent.bin');
-    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: no such file`);
-    expect(errorOf(() => readUserFile(path, { ...MODEL, missing: 'no such file (train one)' })).message).toBe(`${path}: cannot read the model: no such file (train one)`);
-    expect(errorOf(() => readUserFile(path, { what: '', maxBytes: 16 })).message).toBe(`${path}: cannot read: no such file`);
+    expect(fileError(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: no such file`);
+    expect(fileError(() => readUserFile(path, { ...MODEL, missing: 'no such file (train one)' })).message).toBe(`${path}: cannot read the model: no such file (train one)`);
+    expect(fileError(() => readUserFile(path, { what: '', maxBytes: 16 })).message).toBe(`${path}: cannot read: no such file`);
   });
 
   it('refuses a folder, in the caller\'s words when it gives them', () => {
     const path = join(folder, 'a-folder');
     mkdirSync(path);
-    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: is a directory`);
-    expect(errorOf(() => readUserFile(path, { ...MODEL, folder: 'is a directory, not a model file' })).message).toBe(`${path}: cannot read the model: is a directory, not a model file`);
+    expect(fileError(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: is a directory`);
+    expect(fileError(() => readUserFile(path, { ...MODEL, folder: 'is a directory, not a model file' })).message).toBe(`${path}: cannot read the model: is a directory, not a model file`);
   });
 
   it('refuses a device and a FIFO without waiting on them', () => {
     const device = '/dev/zero';
-    expect(errorOf(() => readUserFile(device, MODEL)).message).toBe(`${device}: cannot read the model: not a regular file (a FIFO, a device or a socket); give the path of a file`);
+    expect(fileError(() => readUserFile(device, MODEL)).message).toBe(`${device}: cannot read the model: not a regular file (a FIFO, a device or a socket); give the path of a file`);
     const fifo = join(folder, 'pipe');
     execFileSync('mkfifo', [fifo]);
-    expect(errorOf(() => readUserFile(fifo, MODEL)).message).toBe(`${fifo}: cannot read the model: not a regular file (a FIFO, a device or a socket); give the path of a file`);
+    expect(fileError(() => readUserFile(fifo, MODEL)).message).toBe(`${fifo}: cannot read the model: not a regular file (a FIFO, a device or a socket); give the path of a file`);
   });
 
   it('refuses a path through a file as the system says (not a folder)', () => {
     const file = join(folder, 'plain.txt');
     writeFileSync(file, 'x');
     const path = join(file, 'inside.bin');
-    expect(errorOf(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: ENOTDIR: not a directory, open '${path}'`);
+    expect(fileError(() => readUserFile(path, MODEL)).message).toBe(`${path}: cannot read the model: ENOTDIR: not a directory, open '${path}'`);
   });
 });
 
@@ -100,11 +92,11 @@ describe('readUserFile on files whose size or reads are not what stat says (Linu
   });
 
   it.skipIf(writeOnly?.code !== 'EACCES')('says permission denied for a file it may not open', () => {
-    expect(errorOf(() => readUserFile(WRITE_ONLY, MODEL)).message).toBe(`${WRITE_ONLY}: cannot read the model: permission denied`);
+    expect(fileError(() => readUserFile(WRITE_ONLY, MODEL)).message).toBe(`${WRITE_ONLY}: cannot read the model: permission denied`);
   });
 
   it.skipIf(readFails?.code !== 'EIO')('turns a read that fails into its one line, with the system\'s reason', () => {
-    expect(errorOf(() => readUserFile(READ_FAILS, { what: 'the setting', maxBytes: 1 << 16 })).message).toBe(`${READ_FAILS}: cannot read the setting: EIO: i/o error, read`);
+    expect(fileError(() => readUserFile(READ_FAILS, { what: 'the setting', maxBytes: 1 << 16 })).message).toBe(`${READ_FAILS}: cannot read the setting: EIO: i/o error, read`);
   });
 });
 
@@ -119,9 +111,9 @@ describe('readUserFile and the descriptors it opens', () => {
     writeFileSync(tooLarge, new Uint8Array(17));
     const before = open();
     expect(Array.from(readUserFile(path, MODEL))).toEqual([1, 2, 3]);
-    errorOf(() => readUserFile(folderPath, MODEL));
-    errorOf(() => readUserFile('/dev/zero', MODEL));
-    errorOf(() => readUserFile(tooLarge, MODEL));
+    fileError(() => readUserFile(folderPath, MODEL));
+    fileError(() => readUserFile('/dev/zero', MODEL));
+    fileError(() => readUserFile(tooLarge, MODEL));
     expect(open()).toBe(before);
   });
 });
