@@ -40,7 +40,7 @@ describe('xcnn CLI', () => {
   });
 
   it('trains, writes the model and metrics, and evaluates the model with the same accuracy', () => {
-    const trained = xcnn('train', '--backend', 'ts', '--limit', '320', '--test-limit', '200', '--epochs', '1', '--out', 'run');
+    const trained = xcnn('train', '--backend', 'ts', '--widths', '8,16,32', '--limit', '320', '--test-limit', '200', '--epochs', '1', '--out', 'run');
     expect(trained.status, trained.stderr).toBe(0);
     expect(trained.stdout).toMatch(/epoch 1\/1 +train loss [\d.]+ acc [\d.]+% +test loss [\d.]+ acc [\d.]+%/);
     expect(trained.stdout).toMatch(/precision\s+recall\s+f1-score\s+support/);
