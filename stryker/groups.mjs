@@ -185,6 +185,11 @@ export const MUTATION_GROUPS = {
     mutate: ['src/eval/predict.ts', 'src/eval/evaluate.ts', 'src/eval/format.ts'],
     tests: ['test/evaluation.test.ts', 'test/metrics.test.ts'],
   },
+  // The command line's parsing: flags, ranges, applicability, help (main() in-process; --version alone spawns bin/xcnn.js).
+  'cli-args': {
+    mutate: ['src/cli/args.ts', 'src/cli/flag-wording.ts'],
+    tests: ['test/cli-arguments.test.ts', 'test/cli-args-units.test.ts'],
+  },
   report: {
     mutate: ['src/report/galleries.ts', 'src/report/faithfulness-file.ts'],
     tests: ['test/galleries.test.ts', 'test/faithfulness-file.test.ts'],
