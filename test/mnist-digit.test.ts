@@ -46,6 +46,17 @@ describe('inkFromGrey', () => {
     expect(ink.pixels[3]).toBe(0);
   });
 
+  it('the median is of the border sorted as numbers, whatever order the border is read in', () => {
+    // 4 × 3: the border is read as p0, p8, p1, p9, p2, p10, p3, p11, p4, p7; p2 = 0 and p10 = 100 come fifth and
+    // sixth. Sorted as numbers (0, 10, 12, 14, 16, 18, 20, 22, 24, 100) the middle two are 16 and 18: background 17
+    // (unsorted it would be 50, as strings 15). The centre p5 = p6 = 117 stands 100 above it.
+    const values = [10, 14, 0, 18, 22, 117, 117, 24, 12, 16, 100, 20];
+    const { ink, inverted } = inkFromGrey(grey(4, 3, values), 'p');
+    expect(inverted).toBe(false);
+    const expected = values.map((v) => Math.min(255, Math.max(0, ((v - 17) / 100) * 255)));
+    Array.from(ink.pixels).forEach((v, k) => expect(v, `pixel ${k}`).toBeCloseTo(expected[k], 3));
+  });
+
   it('a border whose median is exactly 127.5 counts as dark (no inversion)', () => {
     // Border 127 and 128, four each: median 127.5. Kept, the centre 200 stands 72.5 above it. Inverted, every
     // pixel would be within 0.5 of the background, and the picture blank.
@@ -70,7 +81,23 @@ describe('inkBoundingBox', () => {
   });
 });
 
+describe('inkBoundingBox at the edges', () => {
+  it('a box of the first column or the first row alone starts and ends there', () => {
+    expect(inkBoundingBox(grey(3, 3, [0, 0, 0, 9, 0, 0, 0, 0, 0]), 1)).toEqual({ x: 0, y: 1, width: 1, height: 1 });
+    expect(inkBoundingBox(grey(3, 3, [0, 9, 0, 0, 0, 0, 0, 0, 0]), 1)).toEqual({ x: 1, y: 0, width: 1, height: 1 });
+    expect(inkBoundingBox(grey(3, 3, [9, 0, 0, 0, 0, 0, 0, 0, 0]), 1)).toEqual({ x: 0, y: 0, width: 1, height: 1 });
+  });
+});
+
 describe('fitInBox', () => {
+  it('shrinks by area, not by bilinear samples: 60 × 3 of 0, 0, 9 repeated becomes 20 × 1 of 3s', () => {
+    // Each output pixel covers a 3 × 3 block, whose mean is 3; a bilinear sample (s = 3d + 1) would read the 0 between.
+    const boxed = fitInBox(grey(60, 3, Array.from({ length: 180 }, (_, p) => (p % 3 === 2 ? 9 : 0))), 20);
+    expect([boxed.width, boxed.height]).toEqual([20, 1]);
+    Array.from(boxed.pixels).forEach((v, j) => expect(v, `pixel ${j}`).toBeCloseTo(3, 4));
+  });
+
+
   it('shrinks by area: a 40 × 8 picture becomes 20 × 4 of 2 × 2 means', () => {
     const values = Array.from({ length: 8 * 40 }, (_, p) => (p % 40) * 2 + Math.floor(p / 40) * 100);
     const boxed = fitInBox(grey(40, 8, values), 20);

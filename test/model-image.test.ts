@@ -49,6 +49,11 @@ describe('modelImageFromRgba', () => {
     );
   });
 
+  it("names the picture's width and height when either is not a positive whole number", () => {
+    expect(errorOf(() => modelImageFromRgba(greys([1]), '1' as never, 1, 1, 1, 1), 'ERR_BAD_ARGUMENT').message).toBe('modelImageFromRgba: pictureWidth must be a whole number ≥ 1, not string');
+    expect(errorOf(() => modelImageFromRgba(greys([1]), 1, 0, 1, 1, 1), 'ERR_BAD_ARGUMENT').message).toBe('modelImageFromRgba: pictureHeight must be a whole number ≥ 1, not 0');
+  });
+
   it('refuses a size that is not a positive whole number, naming it', () => {
     for (const [name, args] of [['channels', [0, 1, 1]], ['height', [1, 1.5, 1]], ['width', [1, 1, -1]]] as const) {
       expect(errorOf(() => modelImageFromRgba(greys([1]), 1, 1, ...(args as [number, number, number])), 'ERR_BAD_ARGUMENT').message).toMatch(new RegExp(`^modelImageFromRgba: ${name} must be `));
