@@ -145,7 +145,15 @@ export const MUTATION_GROUPS = {
   'explain-methods': {
     mutate: ['src/explain/methods/cam.ts', 'src/explain/methods/input-gradients.ts', 'src/explain/methods/guided.ts', 'src/explain/methods/eigen-cam.ts', 'src/explain/methods/explain.ts', 'src/explain/methods/by-name.ts'],
     // public-arguments.test.ts asserts the argument checks' messages, as in explain-classes.
-    tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts', 'test/public-arguments.test.ts', 'test/method-argument-checks.test.ts'],
+    tests: ['test/explain-methods.test.ts', 'test/input-gradient-methods.test.ts', 'test/cam-combine.test.ts', 'test/methods-by-name.test.ts', 'test/explain-images.test.ts', 'test/gradient-free-and-guided-methods.test.ts', 'test/signed-maps.test.ts', 'test/degenerate-images.test.ts', 'test/public-arguments.test.ts', 'test/method-argument-checks.test.ts', 'test/eigen-cam.test.ts', 'test/guided-passes.test.ts', 'test/explain-images-refusals.test.ts'],
+  },
+  // The explanation modules no other group mutates: the passes every method is made of (model-passes.ts, on a
+  // hand-weighted network: test/model-passes.test.ts), the CAM rules a pool's workers know, and a person's picture
+  // made into a model's input (mnist-digit.ts's MNIST steps, digit-image.ts's PNG, model-image.ts's any model).
+  // test/pooled-explanations.test.ts (thread pools, MNIST) is left out for time.
+  'explain-helpers': {
+    mutate: ['src/explain/model-passes.ts', 'src/explain/cam-rules.ts', 'src/explain/mnist-digit.ts', 'src/explain/digit-image.ts', 'src/explain/model-image.ts'],
+    tests: ['test/model-passes.test.ts', 'test/mnist-digit.test.ts', 'test/model-image.test.ts', 'test/digit-image.test.ts', 'test/picture-input.test.ts', 'test/public-arguments.test.ts'],
   },
   // The perturbation family: its methods (perturbation-by-hand.test.ts: closed forms on a linear network, KernelSHAP's
   // sampling and fit against a second solver), the copies it forwards (perturbation-scores.test.ts: several channels
