@@ -347,6 +347,13 @@ describe('the model the page starts with (modelForPage)', () => {
     const again = modelForPage(file, 'm.safetensors', { input: { channels: COLOUR_GEOMETRY.channels, height: COLOUR_GEOMETRY.height, width: COLOUR_GEOMETRY.width } });
     expect(again).not.toBe(file);
     expect([...decodeModel(again, 'again', new ReferenceBackend()).network.params]).toEqual([...network.params]);
+    // --arch alone, for a file of tensors only: written again with the architecture and geometry in it.
+    const { encodeSafetensors } = await import('../src/files/safetensors.js');
+    const { networkTensors } = await import('../src/model/model-file.js');
+    const tensorsOnly = encodeSafetensors(networkTensors(network));
+    const withArch = modelForPage(tensorsOnly, 's.safetensors', { arch: COLOUR_SPEC });
+    expect(decodeModel(withArch, 'with arch', new ReferenceBackend()).network.spec).toBe(network.spec);
+    expect(() => decodeModel(tensorsOnly, 'tensors only', new ReferenceBackend())).toThrow();
     // An ONNX file (sniffed by its bytes) goes to the decoder given, and out as safetensors.
     const onnxLike = Uint8Array.from([0x08, 0x07, 0x12, 0x04, 0x78, 0x63, 0x6e, 0x6e]);
     const seen: string[] = [];
