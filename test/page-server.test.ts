@@ -123,7 +123,8 @@ describe('the page server\'s answers', () => {
     expect([past.status, past.body, past.headers['content-range']]).toEqual([416, 'range not satisfiable\n', 'bytes */10']);
     expect(past.headers).toMatchObject({ ...ISOLATION, 'content-type': 'text/plain; charset=utf-8', 'content-length': '22' });
     expect((await get(server.port, '/empty', 'GET', { Range: 'bytes=-1' })).headers['content-range']).toBe('bytes */0');
-    for (const headers of [{ Range: 'bytes=0-1,3-4' }, { Range: 'bytes=4-2' }, { Range: 'items=0-1' }, { Range: 'bytes=0-1', 'If-Range': '"other"' }]) {
+    const ignored: Array<Record<string, string>> = [{ Range: 'bytes=0-1,3-4' }, { Range: 'bytes=4-2' }, { Range: 'items=0-1' }, { Range: 'bytes=0-1', 'If-Range': '"other"' }];
+    for (const headers of ignored) {
       const whole = await get(server.port, '/digits.txt', 'GET', headers);
       expect([whole.status, whole.body, whole.headers['content-length']], JSON.stringify(headers)).toEqual([200, TEXT, '10']);
     }
