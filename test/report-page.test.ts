@@ -61,9 +61,20 @@ describe('the report page, sentence by sentence (report-html.ts)', () => {
     expect(reportHtml(content({ accuracy: 0.98765, loss: 0.123456 }))).toContain('<strong>98.77%</strong> on 20 mnist test images (mean cross-entropy 0.1235)');
   });
 
+  it('has its sections in order, and nothing after the mistakes without a class summary or Faithfulness section', () => {
+    const page = lines();
+    expect(page.filter((line) => line.startsWith('<h2>'))).toEqual([
+      '<h2>Training performance</h2>', '<h2>Classification report</h2>', '<h2>Confusion matrix</h2>', '<h2>Grad-CAM: correct predictions</h2>', '<h2>Grad-CAM: misclassified images</h2>',
+    ]);
+    const summary = page.findIndex((line) => line.startsWith('<p class="summary">'));
+    expect(page[summary + 1]).toBe('<h2>Training performance</h2>'); // no settings, and no empty line for them
+    const mistakes = page.indexOf('<h2>Grad-CAM: misclassified images</h2>');
+    expect(page.slice(mistakes + 2)).toEqual(['</body>', '</html>', '']);
+  });
+
   it('lists the training settings, objects as JSON, and leaves the list out without them', () => {
-    expect(lines({ training: { lr: 0.01, schedule: { name: 'step' }, none: null } })).toContain(
-      '<details><summary>Training settings</summary><dl class="settings"><dt>lr</dt><dd>0.01</dd><dt>schedule</dt><dd>{&quot;name&quot;:&quot;step&quot;}</dd><dt>none</dt><dd>null</dd></dl></details>',
+    expect(lines({ training: { lr: 0.01, optimizer: 'adam', schedule: { name: 'step' }, none: null } })).toContain(
+      '<details><summary>Training settings</summary><dl class="settings"><dt>lr</dt><dd>0.01</dd><dt>optimizer</dt><dd>adam</dd><dt>schedule</dt><dd>{&quot;name&quot;:&quot;step&quot;}</dd><dt>none</dt><dd>null</dd></dl></details>',
     );
     expect(reportHtml(content())).not.toContain('<details>');
     expect(lines().slice(0, -1)).not.toContain(''); // no empty line where the list would be
