@@ -45,6 +45,10 @@ describe('where the package\'s files are (shippedAssetUrls)', () => {
 });
 
 describe('the wasm backend from URLs (createWasmBackendFromUrl)', () => {
+  it('names itself when its argument is no options object', async () => {
+    expect((await rejection(createWasmBackendFromUrl(5 as never))).message).toMatch(/^createWasmBackendFromUrl: options must be /);
+  });
+
   it('refuses an unknown build, naming the choices', async () => {
     const error = await rejection(createWasmBackendFromUrl({ build: 'fast' as never }));
     expect([error.code, error.message]).toEqual(['ERR_BAD_ARGUMENT', "unknown kernel build 'fast': choose auto, simd or relaxed-simd"]);
@@ -139,6 +143,11 @@ describe('the shipped model from a URL (loadShippedModel)', () => {
     expect(network.outputShape).toEqual([10]);
     await loadShippedModel(new ReferenceBackend(), { url: 'https://x/m.safetensors' });
     expect(asked).toEqual([shippedAssetUrls().model.href, 'https://x/m.safetensors']);
+  });
+
+  it('names itself when its backend or options are not what it takes', async () => {
+    expect((await rejection(loadShippedModel({} as never))).message).toMatch(/^loadShippedModel: backend must be /);
+    expect((await rejection(loadShippedModel(new ReferenceBackend(), 5 as never))).message).toMatch(/^loadShippedModel: options must be /);
   });
 
   it('names the URL and the package path when it cannot, and the URL as the file when the bytes are no model', async () => {
