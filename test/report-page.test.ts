@@ -12,7 +12,10 @@ import { explainClassMeans } from '../src/explain/class-means.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import type { FaithfulnessJson } from '../src/faithfulness/format.js';
 import { Random } from '../src/random.js';
-import { classMeansPng, tileGalleryPng } from '../src/render/pictures.js';
+import { classGalleryPng, classMeansPng, tileGalleryPng } from '../src/render/pictures.js';
+import { colormap } from '../src/render/colormap.js';
+import { gradCam } from '../src/explain/grad-cam.js';
+import { correctByClass, galleryTiles, misclassifiedByConfidence } from '../src/report/galleries.js';
 import { faithfulnessSectionHtml } from '../src/report/faithfulness-section.js';
 import { MODEL_REPORT_DEFAULTS, modelReport } from '../src/report/model-report.js';
 import { base64, classSummarySections, escapeHtml, figureHtml, pngDataUri, reportHtml, type ReportContent } from '../src/report/report-html.js';
@@ -326,6 +329,30 @@ describe('modelReport (model-report.ts) on a small network', () => {
       const info = { geometry: LENET_GEOMETRY, dataset: 'toys', classNames: ['a', 'b', 'c'], metrics: { history } };
       expect(modelReport({ network, info }, set, small).figures.curves, JSON.stringify(history)).toBeUndefined();
     }
+  });
+
+  it('counts the flat maps of each gallery, in its caption and in its figure\'s title', () => {
+    // conv2 all negative, on inputs that are never negative after relu1: relu2 is all zero, so every Grad-CAM map
+    // is flat, and the logits are fc's bias alone: every image is read as class 0.
+    const flatNetwork = seededNetwork(backend, LENET_SPEC, LENET_GEOMETRY, 3);
+    for (const p of flatNetwork.parameters) {
+      if (p.name.startsWith('conv2.')) p.value.fill(-0.1);
+      if (p.name.endsWith('.bias') && p.value.length === 3) p.value.set([1, 0, 0]);
+    }
+    const report = modelReport(flatNetwork, set, small);
+    // Labels n % 3: the four 0s are right (2 shown), the eight others wrong (3 shown, all equally confident).
+    expect(report.html).toContain('each with the Grad-CAM of its class. 2 of the 2 maps are flat (all zero after the ReLU)');
+    expect(report.html).toContain('The 3 most confident of the 8 misclassified test images');
+    expect(report.html).toContain('what the network saw as that class. 3 of the 3 maps are flat (all zero after the ReLU)');
+    const predictions = report.evaluation.predictions;
+    const correct = correctByClass(predictions, 3, 2);
+    const mistakes = misclassifiedByConfidence(predictions, 3).slice(0, 3);
+    const maps = gradCam(flatNetwork, set, { indices: [...correct.flat(), ...mistakes], layer: 'relu2' });
+    const tiles = galleryTiles(set, maps, correct, mistakes, ['0', '1', '2']);
+    const title = 'Misclassified: true→predicted, Grad-CAM of the predicted class (3 of 3 maps flat)';
+    expect(Buffer.from(report.figures.misclassified).equals(Buffer.from(tileGalleryPng(tiles.mistakes, { columns: 10, colormap: colormap('jet'), title })))).toBe(true);
+    const galleryTitle = 'Correct predictions, Grad-CAM of the class (2 of 2 maps flat)';
+    expect(Buffer.from(report.figures.correct!).equals(Buffer.from(classGalleryPng(tiles.rows, ['0', '1', '2'], { colormap: colormap('jet'), title: galleryTitle })))).toBe(true);
   });
 
   it('refuses each count out of its range, a wrong number of class names and an unknown layer, before any work', () => {
