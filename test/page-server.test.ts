@@ -169,12 +169,15 @@ describe('where the server listens', () => {
     expect(checkedHost('[::1]')).toBe('::1');
     expect(checkedHost('::1')).toBe('::1');
     expect(checkedHost('[::1')).toBe('[::1');
+    expect(checkedHost('[::1]x')).toBe('[::1]x');
+    expect(checkedHost('x[::1]')).toBe('x[::1]');
     expect(checkedHost('localhost')).toBe('localhost');
   });
 
   it.each([
     ['127.0.0.1', true], ['127.255.0.9', true], ['::1', true], ['0:0:0:0:0:0:0:1', true], ['0::1', true], ['::0:1', true], ['::ffff:127.0.0.1', true], ['::FFFF:127.1.2.3', true],
     ['0.0.0.0', false], ['::', false], ['126.0.0.1', false], ['1.127.0.0', false], ['::2', false], ['::1:0', false], ['1::1', false], ['0:0:0:0:0:0:1:1', false], ['1:0:0:0:0:0:0:1', false],
+    ['::ffff:127.10.20.30', true], ['::ffff:127.0.0.12x', false], ['1::ffff:127.0.0.1', false], ['0:0:0:0:0:0:0:1:5', false], ['::1.2.3.4', false],
     ['::ffff:10.0.0.1', false], ['::0.0.0.1', false], ['::127.0.0.1', false], ['fe80::1', false], ['localhost', false], ['', false],
   ])('counts %j as loopback: %s', (address, loopback) => {
     expect(isLoopbackAddress(address)).toBe(loopback);
@@ -236,6 +239,7 @@ describe('where the server listens', () => {
       expect(elsewhere.message).toBe(`--host ${host}: not an address of this machine; leave out --host for 127.0.0.1`);
     }
     await expect(startPageServer({ files, port: 70_000 })).rejects.toMatchObject({ code: 'ERR_SOCKET_BAD_PORT' }); // Node's own error, passed on
+    await expect(startPageServer({ files, host: 'fe80::1', port: 0 })).rejects.toMatchObject({ code: 'EINVAL' }); // a link-local address without its zone: Node's error too
   });
 
   it('drops the connection when a file cannot be answered, and keeps serving the others', async () => {

@@ -339,8 +339,10 @@ describe('modelReport (model-report.ts) on a small network', () => {
       if (p.name.startsWith('conv2.')) p.value.fill(-0.1);
       if (p.name.endsWith('.bias') && p.value.length === 3) p.value.set([1, 0, 0]);
     }
-    const report = modelReport(flatNetwork, set, small);
-    // Labels n % 3: the four 0s are right (2 shown), the eight others wrong (3 shown, all equally confident).
+    const report = modelReport(flatNetwork, set, { ...small, cells: 1 });
+    // Labels n % 3: the four 0s are right (2 shown), the eight others wrong (3 shown, all equally confident), in
+    // two cells of the confusion matrix (1 → 0 and 2 → 0), of which one is shown.
+    expect(report.html).toContain('<p>The 1 largest of the 2 off-diagonal cells of the confusion matrix');
     expect(report.html).toContain('each with the Grad-CAM of its class. 2 of the 2 maps are flat (all zero after the ReLU)');
     expect(report.html).toContain('The 3 most confident of the 8 misclassified test images');
     expect(report.html).toContain('what the network saw as that class. 3 of the 3 maps are flat (all zero after the ReLU)');
@@ -353,6 +355,13 @@ describe('modelReport (model-report.ts) on a small network', () => {
     expect(Buffer.from(report.figures.misclassified).equals(Buffer.from(tileGalleryPng(tiles.mistakes, { columns: 10, colormap: colormap('jet'), title })))).toBe(true);
     const galleryTitle = 'Correct predictions, Grad-CAM of the class (2 of 2 maps flat)';
     expect(Buffer.from(report.figures.correct!).equals(Buffer.from(classGalleryPng(tiles.rows, ['0', '1', '2'], { colormap: colormap('jet'), title: galleryTitle })))).toBe(true);
+  });
+
+  it('names itself and the argument in each argument check', () => {
+    expect(errorOf(() => modelReport('model' as never, set)).message).toBe('modelReport: model must be an object (a network, or a loaded model: loadModel, loadModelFromBytes), not string');
+    expect(errorOf(() => modelReport({} as never, set)).message).toBe('modelReport: model.network must be a network (a loaded model holds one: loadModel, loadModelFromBytes), not undefined');
+    expect(errorOf(() => modelReport(network, {} as never)).message).toBe('modelReport: set must be an image set (count, height, width, images and labels: loadDataset, createDataset), not Object');
+    expect(errorOf(() => modelReport(network, set, 5 as never)).message).toMatch(/^modelReport: options must be /);
   });
 
   it('refuses each count out of its range, a wrong number of class names and an unknown layer, before any work', () => {
@@ -372,6 +381,34 @@ describe('modelReport (model-report.ts) on a small network', () => {
     for (const options of [{ perClass: 100, mistakes: 10_000, classImages: 100_000, cells: 1_000, perCell: 100 }, { perClass: 1, mistakes: 0, classImages: 1, cells: 1, perCell: 1 }]) {
       expect(modelReport(network, set, { ...options, layer: 'relu1' }).html).toContain('(relu1, 4 × 10 × 10)');
     }
+  });
+
+  it('counts only the flat maps when some are not (a network flat for class 0\'s images alone)', () => {
+    // The same net as above with relu2 alive where the image has ink at its centre; the figures' titles name the
+    // flat ones among all (drawn again from their parts here).
+    const report = modelReport(network, set, { ...small, mistakes: 10 });
+    const predictions = report.evaluation.predictions;
+    const correct = correctByClass(predictions, 3, 2);
+    const mistakes = misclassifiedByConfidence(predictions, 3).slice(0, 10);
+    const maps = gradCam(network, set, { indices: [...correct.flat(), ...mistakes], layer: 'relu2' });
+    const tiles = galleryTiles(set, maps, correct, mistakes, ['0', '1', '2']);
+    const note = (shown: { flat?: boolean }[]) => {
+      const flat = shown.filter((tile) => tile.flat).length;
+      return flat === 0 ? '' : ` (${flat} of ${shown.length} maps flat)`;
+    };
+    const title = `Misclassified: true→predicted, Grad-CAM of the predicted class${note(tiles.mistakes)}`;
+    expect(Buffer.from(report.figures.misclassified).equals(Buffer.from(tileGalleryPng(tiles.mistakes, { columns: 10, colormap: colormap('jet'), title })))).toBe(true);
+    const galleryTitle = `Correct predictions, Grad-CAM of the class${note(tiles.rows.flat())}`;
+    expect(Buffer.from(report.figures.correct!).equals(Buffer.from(classGalleryPng(tiles.rows, ['0', '1', '2'], { colormap: colormap('jet'), title: galleryTitle })))).toBe(true);
+    expect(tiles.mistakes.length + tiles.rows.flat().length).toBeGreaterThan(0);
+  });
+
+  it('leaves out the confusion matrix past 500 classes', () => {
+    const many = seededNetwork(backend, 'conv(1,3) relu flatten linear(501)', { channels: 1, height: 3, width: 3, classes: 501 }, 5);
+    const one: ImageSet = { count: 1, channels: 1, height: 3, width: 3, images: Uint8Array.from([0, 50, 100, 150, 200, 250, 30, 60, 90]), labels: Uint8Array.from([7]) };
+    const report = modelReport(many, one, { mistakes: 1, classImages: 1, cells: 1, perCell: 1 });
+    expect(report.figures.confusion).toBeUndefined();
+    expect(report.html).toContain('<p>The confusion matrix is drawn for up to 500 classes; this model has 501, so it is left out here.</p>');
   });
 
   it('leaves out the figures with a row or column per class beyond their limits, and says so', () => {

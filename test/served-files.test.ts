@@ -101,8 +101,11 @@ describe('the allow-list of a package (pageFiles)', () => {
       'import {\n  i,\n  j,\n} from "./i.js";',
       "import('./k.js');",
       "const reimport = 1; reimport ('./not-an-import.js');",
+      "import {l}from'./l.js';",
+      "import'./m.js';",
+      "import ('./n.js');",
     ].join('\n');
-    expect(importSpecifiers(source)).toEqual(['./a.js', '../b.js', './e.js', './g.js', './h.js', './i.js', './c.js', './d.js', './k.js']);
+    expect(importSpecifiers(source)).toEqual(['./a.js', '../b.js', './e.js', './g.js', './h.js', './i.js', './l.js', './c.js', './m.js', './d.js', './k.js', './n.js']);
   });
 });
 
@@ -195,7 +198,7 @@ describe('what is sent (served-file.ts)', () => {
   it('matches If-None-Match as RFC 9110 says: *, a list, W/ ignored, nothing else', () => {
     const cases: Array<[string | undefined, boolean]> = [
       [undefined, false], ['*', true], [' * ', true], ['"a"', true], [' "a" ', true], ['W/"a"', true], ['"b",W/"a"', true], ['"b" , "a"', true],
-      ['w/"a"', false], ['XW/"a"', false], ['"a"x', false], ['"b"', false], ['*, "b"', false], ['', false], ['a', false],
+      ['w/"a"', false], ['XW/"a"', false], ['"W/a"', false], ['"a"x', false], ['"b"', false], ['*, "b"', false], ['', false], ['a', false],
     ];
     for (const [header, match] of cases) expect(etagMatches(header, '"a"'), String(header)).toBe(match);
   });
@@ -213,7 +216,7 @@ describe('what is sent (served-file.ts)', () => {
     expect([...served.get('/model.safetensors')!.body]).toEqual([5, 6]);
     expect(served.get('/model.safetensors')!.headers).toEqual({ 'Content-Disposition': "inline; filename*=UTF-8''m.safetensors" });
     expect(served.get('/data/toy/two')!.body.toString()).toBe('second');
-    expect(served.get('/web/page.css')!.body.toString()).toBe('<!-- web/page.css -->');
+    expect(served.get('/web/page.css')!.body.toString()).toBe("@import './theme.css';\n");
     expect(served.get('/')!.contentType).toBe('text/html; charset=utf-8');
     const manifest = served.get('/data/datasets.json')!;
     expect(manifest.contentType).toBe('application/json; charset=utf-8');
@@ -337,7 +340,7 @@ describe('the page as static files (static-page.ts)', () => {
     const pagePaths = [...pageFiles(root).keys()].map((p) => (p === '/' ? 'index.html' : p.slice(1)));
     const dataPaths = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((n) => `data/toy/${n}`);
     expect([...files.keys()].sort()).toEqual([...pagePaths, 'model.safetensors', ...dataPaths, 'data/datasets.json'].sort());
-    expect(Buffer.from(files.get('index.html')!).toString()).toBe('<!-- web/index.html -->');
+    expect(Buffer.from(files.get('index.html')!).toString()).toBe(readFileSync(join(root, 'web/index.html'), 'utf8'));
     expect(Buffer.from(files.get('dist/src/parallel/node-transport.js')!).toString()).toBe(readFileSync(join(root, 'dist/src/parallel/web-transport.js'), 'utf8'));
     expect(files.get('model.safetensors')).toBe(model);
     expect([...files.get('data/toy/train-labels-idx1-ubyte')!]).toEqual([...idx([1], [2])]);
