@@ -12,10 +12,11 @@ import { explainClassMeans } from '../src/explain/class-means.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import type { FaithfulnessJson } from '../src/faithfulness/format.js';
 import { Random } from '../src/random.js';
-import { classGalleryPng, classMeansPng, tileGalleryPng } from '../src/render/pictures.js';
+import { classGalleryPng, classMeansPng, confusionCellsPng, tileGalleryPng } from '../src/render/pictures.js';
+import { confusionCellExplanations } from '../src/explain/confusion-cells.js';
 import { colormap } from '../src/render/colormap.js';
 import { gradCam } from '../src/explain/grad-cam.js';
-import { correctByClass, galleryTiles, misclassifiedByConfidence } from '../src/report/galleries.js';
+import { cellPanels, correctByClass, galleryTiles, misclassifiedByConfidence } from '../src/report/galleries.js';
 import { faithfulnessSectionHtml } from '../src/report/faithfulness-section.js';
 import { MODEL_REPORT_DEFAULTS, modelReport } from '../src/report/model-report.js';
 import { base64, classSummarySections, escapeHtml, figureHtml, pngDataUri, reportHtml, type ReportContent } from '../src/report/report-html.js';
@@ -293,6 +294,9 @@ describe('modelReport (model-report.ts) on a small network', () => {
     const means = explainClassMeans(network, set, saliency, { perClass: 2, layer: 'relu2' });
     const expected = classMeansPng(means, ['0', '1', '2'], { colormap: 'viridis', title: 'Mean image and mean Saliency of each class', colorbarTitle: 'mean Saliency' });
     expect(Buffer.from(report.figures.classMeans!).equals(Buffer.from(expected))).toBe(true);
+    const cells = confusionCellExplanations(network, set, report.evaluation.predictions, saliency, { cells: 2, perCell: 1, layer: 'relu2' });
+    const cellsFigure = confusionCellsPng(cellPanels(set, cells.cells, ['0', '1', '2']), { colormap: colormap('viridis'), title: 'Why a t was read as p: Saliency for the true and the predicted class', colorbarTitle: 'Saliency' });
+    expect(Buffer.from(report.figures.confusionCells).equals(Buffer.from(cellsFigure))).toBe(true);
     expect(report.html).toContain('each explained by Saliency for its true class');
     expect(report.html).toContain('alt="The mean test image of each class, the mean Saliency heatmap for the class, and the two blended"');
     expect(report.html).toContain('alt="The most frequent confusions, each misclassified digit with its Saliency map for the true class and for the predicted class"');
@@ -401,6 +405,13 @@ describe('modelReport (model-report.ts) on a small network', () => {
     const galleryTitle = `Correct predictions, Grad-CAM of the class${note(tiles.rows.flat())}`;
     expect(Buffer.from(report.figures.correct!).equals(Buffer.from(classGalleryPng(tiles.rows, ['0', '1', '2'], { colormap: colormap('jet'), title: galleryTitle })))).toBe(true);
     expect(tiles.mistakes.length + tiles.rows.flat().length).toBeGreaterThan(0);
+    // The captions count the same flat maps.
+    const captionNote = (shown: { flat?: boolean }[]) => {
+      const flat = shown.filter((tile) => tile.flat).length;
+      return flat === 0 ? '</figcaption>' : ` ${flat} of the ${shown.length} maps ${flat === 1 ? 'is' : 'are'} flat`;
+    };
+    expect(report.html).toContain(`each with the Grad-CAM of its class.${captionNote(tiles.rows.flat())}`);
+    expect(report.html).toContain(`what the network saw as that class.${captionNote(tiles.mistakes)}`);
   });
 
   it('leaves out the confusion matrix past 500 classes', () => {
