@@ -202,6 +202,25 @@ export const MUTATION_GROUPS = {
     mutate: ['src/report/galleries.ts', 'src/report/faithfulness-file.ts'],
     tests: ['test/galleries.test.ts', 'test/faithfulness-file.test.ts'],
   },
+  // The page's server and what it sends (issue 20, branch mut20i): the allow-list and its import walk, each refused
+  // request target, the bytes and tags sent, ranges, the data sets, the static build. Both test files work on a
+  // package of the page's shape written in a temp folder (test/fixtures/page-package.ts) and a server started
+  // in-process; test/serve.test.ts is left out (it reads the real data sets, 85 MB, and runs `xcnn serve`).
+  serve: {
+    mutate: ['src/serve/page-files.ts', 'src/serve/served-file.ts', 'src/serve/page-server.ts', 'src/serve/static-page.ts', 'src/serve/page-datasets.ts'],
+    tests: ['test/served-files.test.ts', 'test/page-server.test.ts'],
+  },
+  // The report page (what it says, which figures it holds), modelReport's selections and checks, the faithfulness
+  // section; report.test.ts's CLI tests run once and reach no mutant.
+  'report-pages': {
+    mutate: ['src/report/model-report.ts', 'src/report/report-html.ts', 'src/report/faithfulness-section.ts'],
+    tests: ['test/report-page.test.ts', 'test/report.test.ts', 'test/report-untrusted-text.test.ts'],
+  },
+  // The package's files for a web page (fetch stubbed) and the package root.
+  assets: {
+    mutate: ['src/assets.ts', 'src/files/package-root.ts'],
+    tests: ['test/assets.test.ts'],
+  },
   // ONNX in and out: the reader's structural walk, tensors, the graph mapping and the export. Left out: the
   // PyTorch comparison (it probes for torch each time its file loads, seconds a mutant) and the export's runs of
   // every preset in ONNX Runtime (tens of seconds); onnx-import's graphs run ONNX Runtime on small nets.
