@@ -6,7 +6,7 @@
  * the pointing game on the ink (the channel mean), the ranks and the order of the rows — on a one-channel
  * network with more images than one model call takes, and on a colour one.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
@@ -131,6 +131,37 @@ describe('measureFaithfulness, assembled from its parts', () => {
     expect(a.ranks).toEqual({ deletionZero: 1, deletionRoad: 1, insertionZero: 2, insertionRoad: 2, randomisation: 1, pointingGame: 2 });
     expect(b.ranks).toEqual({ deletionZero: 2, deletionRoad: 2, insertionZero: 1, insertionRoad: 1, randomisation: 2, pointingGame: 1 });
     expect([a.meanRank, b.meanRank]).toEqual([1.5, 1.5]);
+  });
+
+  it('orders methods of equal mean rank by name: on a GAP network Grad-CAM, HiResCAM and XGrad-CAM give one map, so they tie on every measure', () => {
+    // After global average pooling ∂z/∂A_k is the same at every cell (w_k / HW), so Grad-CAM's α_k·A_k, HiResCAM's
+    // (∂z/∂A_k)·A_k and XGrad-CAM's (Σ A·∂z/∂A / Σ A)·A_k are one map — on the randomised networks too.
+    const geometry = { channels: 1, height: 6, width: 6, classes: 3 };
+    const network = seededNetwork(new ReferenceBackend({ precision: 'float64' }), 'conv(3,3) relu gap flatten linear(3)', geometry, 3);
+    const result = measureFaithfulness(network, randomSet(geometry, 3, 2), [0, 1, 2], { methods: ['xgrad-cam', 'saliency', 'hires-cam', 'grad-cam'], steps: 4, randomisationImages: 3 });
+    const tied = ['grad-cam', 'hires-cam', 'xgrad-cam'].map((name) => result.methods.find((m) => m.method === name)!);
+    for (const m of tied) {
+      expect(Array.from(result.heatmaps[m.method])).toEqual(Array.from(result.heatmaps['grad-cam'])); // the premise
+      expect(m.meanRank).toBe(tied[0].meanRank);
+    }
+    const saliency = result.methods.find((m) => m.method === 'saliency')!;
+    expect(saliency.meanRank).toBeGreaterThan(tied[0].meanRank);
+    expect(result.methods.map((m) => m.method)).toEqual(['grad-cam', 'hires-cam', 'xgrad-cam', 'saliency']);
+  });
+
+  it("gives each method's explanation time per image: the clock's reading after explaining less the one before, over the image count", () => {
+    // A clock set by hand (the measurement reads it only around each method's explanation): 90 ms for saliency's
+    // 3 images, 240 ms for Grad-CAM's.
+    const readings = [1000, 1090, 2000, 2240];
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => readings.shift()!);
+    try {
+      const result = measureFaithfulness(tinyNetwork(2), randomSet({ ...GEOMETRY }, 3, 5), [0, 1, 2], { methods: ['saliency', 'grad-cam'], steps: 3, randomisationImages: 1 });
+      expect(now).toHaveBeenCalledTimes(4);
+      expect(result.methods.find((m) => m.method === 'saliency')!.msPerImage).toBe(30);
+      expect(result.methods.find((m) => m.method === 'grad-cam')!.msPerImage).toBe(80);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('refuses an image index outside the set, naming faithfulness', () => {
