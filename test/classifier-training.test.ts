@@ -17,6 +17,8 @@ import { trainClassifierWith, trainClassifier as trainInBrowser, type TrainingPr
 import { classifierOf, loadClassifier, trainClassifier } from '../src/classifier-node.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { MAX_THREADS } from '../src/parallel/control.js';
+import { ThreadPool } from '../src/parallel/thread-pool.js';
+import { createBackend } from '../src/backend/select.js';
 import { decodeModel, encodeModel } from '../src/model/model-file.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import { shippedModelPath } from '../src/model/model-io.js';
@@ -410,6 +412,45 @@ describe("Node's classifier calls (classifier-node.ts)", () => {
     expect(backendDispose).not.toHaveBeenCalled();
     expect(() => network.params).toThrow();
     expect((await rejection(classifierOf(network, info, 2))).message).toMatch(/^classifierOf: /);
+  });
+
+  it('classifierOf and trainClassifier start worker threads on the wasm backend: the same numbers as one thread, the pool closed with the classifier', async () => {
+    const backend = await createBackend('wasm');
+    const network = createNetwork(backend, SPEC, GEOMETRY);
+    network.initialize(new Random(4));
+    const info = { geometry: GEOMETRY, dataset: 'pairs', classNames: ['left', 'right'] };
+    const close = vi.spyOn(ThreadPool.prototype, 'close');
+    const create = vi.spyOn(ThreadPool, 'create');
+    try {
+      const pooled = await classifierOf(network, info, 2);
+      expect(pooled.info.threads).toBe(2);
+      expect(create).toHaveBeenLastCalledWith(network, 2, null, 0, 0); // no optimiser: a pool to predict and explain on
+      const probabilities = (await pooled.predict({ data: TEST.images, shape: [2, 1, 1, 2] })).map((p) => Array.from(p.probabilities));
+      const same = createNetwork(backend, SPEC, GEOMETRY);
+      same.initialize(new Random(4));
+      const own = await classifierOf(same, info);
+      expect(own.info.threads).toBe(1);
+      const ownProbabilities = (await own.predict({ data: TEST.images, shape: [2, 1, 1, 2] })).map((p) => Array.from(p.probabilities));
+      probabilities.flat().forEach((p, k) => expect(p).toBeCloseTo(ownProbabilities.flat()[k], 6));
+      await own.close();
+      await pooled.close();
+      expect(close).toHaveBeenCalledTimes(1);
+
+      const options = { train: TRAIN, test: TEST, arch: SPEC, optimizer: 'sgd' as const, learningRate: 0.5, seed: 3, labelSmoothing: 0.1 };
+      const trained = await trainClassifier({ ...options, threads: 2 });
+      expect(create).toHaveBeenLastCalledWith(expect.anything(), 2, expect.objectContaining({ name: 'sgd' }), 3, 0.1);
+      expect(trained.info.threads).toBe(2);
+      const serial = await trainClassifier(options);
+      const expected = weightsOf(serial.toBytes());
+      weightsOf(trained.toBytes()).forEach((w, k) => expect(w).toBeCloseTo(expected[k], 6));
+      await trained.close();
+      await serial.close();
+      expect(close).toHaveBeenCalledTimes(2);
+    } finally {
+      close.mockRestore();
+      create.mockRestore();
+      backend.dispose();
+    }
   });
 
   it('trainClassifier in Node trains on the wasm backend by default, to the weights of the ts reference within float32 rounding', async () => {
