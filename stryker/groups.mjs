@@ -242,7 +242,7 @@ export const MUTATION_GROUPS = {
   // 'xcnn/testing', each on its in-process tests (test/pictures-api.test.ts reaches checkpoint.ts only through dist/).
   'training-io': {
     mutate: ['src/train/checkpoint.ts', 'src/model/model-io.ts', 'src/train/initial-weights.ts', 'src/train/optimizer.ts', 'src/testing/specs.ts'],
-    tests: ['test/initial-weights.test.ts', 'test/model-io.test.ts', 'test/checkpoint-files.test.ts', 'test/specs-worked.test.ts', 'test/testing-arbitraries.test.ts', 'test/spec.test.ts', 'test/public-arguments.test.ts'],
+    tests: ['test/initial-weights.test.ts', 'test/model-io.test.ts', 'test/checkpoint-files.test.ts', 'test/optimizer-names.test.ts', 'test/specs-worked.test.ts', 'test/testing-arbitraries.test.ts', 'test/spec.test.ts', 'test/public-arguments.test.ts'],
   },
   // The training front door (trainClassifier's options, its run and what its classifier records) and Node's
   // loadClassifier / trainClassifier / classifierOf, on tiny hand-made sets (test/classifier.test.ts trains on
