@@ -253,12 +253,10 @@ describe('trainClassifier: stopping, and what a failed run leaves', () => {
   });
 
   it('on threads, trains through the pool\'s step and predictor, to the weights of one thread; closing the classifier closes the pool, then frees the optimiser', async () => {
-    const backend = new ReferenceBackend();
-    Object.defineProperty(backend, 'name', { value: 'wasm' });
     const calls: string[] = [];
     const environment: ClassifierEnvironment = {
       loadShippedModel: () => Promise.reject(new Error('unused')),
-      createWasmBackend: async () => backend,
+      createWasmBackend: async () => Object.defineProperty(new ReferenceBackend(), 'name', { value: 'wasm' }),
       maxThreads: 4,
       startThreads: async (network, threads, optimizer, seed, labelSmoothing): Promise<ClassifierThreads> => {
         const serial = new SerialStep(network, optimizer!, seed!, labelSmoothing!);
@@ -288,6 +286,13 @@ describe('trainClassifier: stopping, and what a failed run leaves', () => {
     await pooled.close();
     expect(calls.slice(-2)).toEqual(['pool closed', 'optimizer disposed']);
     await serial.close();
+
+    // Stopped on its threads, the run closes the pool and frees the optimiser before it rejects.
+    calls.length = 0;
+    const controller = new AbortController();
+    const stopped = await rejection(trainClassifierWith({ ...options, backend: 'wasm', threads: 2, signal: controller.signal, onProgress: () => controller.abort() }, environment));
+    expect(stopped.code).toBe('ERR_ABORTED');
+    expect(calls.filter((c) => c !== 'predict')).toEqual(['step', 'pool closed', 'optimizer disposed']);
   });
 });
 
