@@ -384,6 +384,52 @@ describe('trainClassifier: every option checked before any work', () => {
     await one.close();
   });
 
+  it('names the set at fault: train, test or validation', async () => {
+    const outOfRange = imageSet([[1, 0], [0, 1]], [0, 2]);
+    expect((await rejection(trainClassifier({ ...BASE, classes: 2, train: outOfRange }))).message).toBe('trainClassifier: train: label 2 of image 1 is not a class of this model (0 to 1)');
+    expect((await rejection(trainClassifier({ ...BASE, classes: 2, test: outOfRange }))).message).toBe('trainClassifier: test: label 2 of image 1 is not a class of this model (0 to 1)');
+    expect((await rejection(trainClassifier({ ...BASE, classes: 2, validation: outOfRange }))).message).toBe('trainClassifier: validation: label 2 of image 1 is not a class of this model (0 to 1)');
+    expect((await rejection(trainClassifier({ ...BASE, train: 'digits' as never }))).message).toMatch(/^trainClassifier: train: /);
+  });
+
+  it('counts the classes by whole labels only: a label 2.5 is then refused among 2 classes (0 to 1), not 3', async () => {
+    const error = await rejection(trainClassifier({ ...BASE, train: { images: { data: TRAIN.images, shape: [3, 1, 1, 2] }, labels: [0, 2.5, 1] } }));
+    expect(error.message).toBe('trainClassifier: train: label 2.5 of image 1 is not a class of this model (0 to 1)');
+  });
+
+  it('refuses a network that cannot take the images with the spec\'s own message, leaving nothing behind', async () => {
+    const error = await rejection(trainClassifier({ ...BASE, arch: 'conv(2,5) flatten linear(2)' }));
+    expect(error.code).toBe('ERR_BAD_ARGUMENT');
+    expect(error.message).not.toMatch(/null|undefined/);
+    // The default architecture is the paper's, which a 1 × 2 image is too small for.
+    const paper = await rejection(trainClassifier({ train: TRAIN, test: TEST, backend: 'ts' }));
+    expect(paper.message).toMatch(/conv/);
+    expect(paper.message).toBe((await rejection(trainClassifier({ ...BASE, arch: 'paper' }))).message);
+  });
+
+  it('takes each recipe range\'s upper end, and class names whose count is the classes given', async () => {
+    const ends = await trainClassifier({
+      ...BASE, classes: 2, classNames: ['a', 'b'], optimizer: 'sgd', weightDecay: 1, momentum: 1, nesterov: true, clipNorm: 1_000_000, labelSmoothing: 1,
+      schedule: { name: 'step', stepSize: 10_000, gamma: 1 }, warmup: 100_000_000, validation: TEST, patience: 10_000,
+    });
+    expect(ends.info.training).toMatchObject({ optimizer: { weightDecay: 1, momentum: 1 }, clipNorm: 1_000_000, labelSmoothing: 1, schedule: { stepSize: 10_000, gamma: 1, warmup: 100_000_000 }, patience: 10_000 });
+    expect(ends.info.classNames).toEqual(['a', 'b']);
+    await ends.close();
+    const most = await trainClassifier({ ...BASE, arch: 'flatten linear(4096)', classes: 4096 });
+    expect(most.info.classNames).toHaveLength(4096);
+    expect(most.info.classNames[4095]).toBe('4095');
+    await most.close();
+    const zeros = await trainClassifier({ ...BASE, arch: 'flatten linear(1)', train: imageSet([[1, 0]], [0]), test: imageSet([[0, 1]], [0]) });
+    expect(zeros.info.classNames).toEqual(['0']); // the largest label 0: one class
+    await zeros.close();
+  });
+
+  it('holds in the classifier\'s info only the settings given beyond the paper\'s (no key left undefined)', async () => {
+    const plain = await trainClassifier({ ...BASE, validation: TEST });
+    expect(Object.keys(plain.info.training!).sort()).toEqual(['arch', 'backend', 'batchSize', 'epochs', 'learningRate', 'seed', 'threads']);
+    await plain.close();
+  });
+
   it('in the browser-safe core, refuses threads above 1 as needing Node', async () => {
     const error = await rejection(trainInBrowser({ ...BASE, threads: 2 }));
     expect(error.message).toBe('trainClassifier: threads 2 is not a whole number from 1 to 1 (more threads need Node: its worker threads)');
@@ -426,6 +472,7 @@ describe("Node's classifier calls (classifier-node.ts)", () => {
     const info = { geometry: GEOMETRY, dataset: 'pairs', classNames: ['left', 'right'] };
     const close = vi.spyOn(ThreadPool.prototype, 'close');
     const create = vi.spyOn(ThreadPool, 'create');
+    const step = vi.spyOn(ThreadPool.prototype, 'run');
     try {
       const pooled = await classifierOf(network, info, 2);
       expect(pooled.info.threads).toBe(2);
@@ -445,6 +492,7 @@ describe("Node's classifier calls (classifier-node.ts)", () => {
       const trained = await trainClassifier({ ...options, threads: 2 });
       expect(create).toHaveBeenLastCalledWith(expect.anything(), 2, expect.objectContaining({ name: 'sgd' }), 3, 0.1);
       expect(trained.info.threads).toBe(2);
+      expect(step).toHaveBeenCalledTimes(1); // one step of 3 images, split over the threads
       const serial = await trainClassifier(options);
       const expected = weightsOf(serial.toBytes());
       weightsOf(trained.toBytes()).forEach((w, k) => expect(w).toBeCloseTo(expected[k], 6));
@@ -454,6 +502,7 @@ describe("Node's classifier calls (classifier-node.ts)", () => {
     } finally {
       close.mockRestore();
       create.mockRestore();
+      step.mockRestore();
       backend.dispose();
     }
   });
