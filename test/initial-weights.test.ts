@@ -30,6 +30,7 @@ describe('specWithHead', () => {
     expect(specWithHead('flatten linear(10)', 125)).toBe('flatten linear(125)');
     expect(specWithHead('flatten linear(  7)', 2)).toBe('flatten linear(2)');
     expect(specWithHead('flatten linear(\t12) relu', 4)).toBe('flatten linear(4) relu');
+    expect(specWithHead('linear(10)', 6)).toBe('linear(6)'); // the linear layer first in the text
   });
 
   it('leaves a spec without a linear layer as it is (a preset name, say)', () => {

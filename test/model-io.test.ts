@@ -85,6 +85,12 @@ describe('readModelFile and loadModel', () => {
     expect(errorOf(() => readModelFile(big), 'ERR_FILE').message).toBe(`${big}: cannot read the model: it is 2147483648 bytes, more than the 2147483647 such a file can be`);
   });
 
+  it('refuse a path that is not a string and a backend that is not one, naming the function and the argument', () => {
+    expect(errorOf(() => loadModel(7 as never, backend), 'ERR_BAD_ARGUMENT').message).toBe('loadModel: path must be a string (a file path), not number');
+    expect(errorOf(() => loadModel(join(folder, 'read.safetensors'), null as never), 'ERR_BAD_ARGUMENT').message).toBe('loadModel: backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not null');
+    expect(errorOf(() => readModelFile(7 as never), 'ERR_BAD_ARGUMENT').message).toBe('readModelFile: path must be a string (a file path), not number');
+  });
+
   it('name the file in a decoding error', () => {
     const bad = join(folder, 'bad.safetensors');
     writeFileSync(bad, Uint8Array.of(1, 2, 3));
@@ -118,6 +124,11 @@ describe('the shipped model', () => {
     base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('refuses options that are not an object, and a backend that is not one', async () => {
+    expect((await rejection(loadShippedModel(backend, 'model.safetensors' as never))).message).toBe('loadShippedModel: options must be an object (its options), not string');
+    expect((await rejection(loadShippedModel(null as never))).message).toBe('loadShippedModel: backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not null');
+  });
 
   it('is data/mnist-small.safetensors in the package', () => {
     expect(shippedModelPath().endsWith(join('data', 'mnist-small.safetensors'))).toBe(true);

@@ -88,7 +88,7 @@ describe('buildSpec, draw by draw', () => {
 
   it('refuses a geometry, draws or options of the wrong kind, naming the argument', () => {
     expect(errorOf(() => buildSpec(null as never, [])).message).toMatch(/^buildSpec: geometry must be /);
-    expect(errorOf(() => buildSpec({ channels: 1, height: 1, width: 1, classes: 1 }, 'draws' as never)).message).toMatch(/^buildSpec: draws must be /);
+    expect(errorOf(() => buildSpec({ channels: 1, height: 1, width: 1, classes: 1 }, 'draws' as never)).message).toBe('buildSpec: draws must be an array of layer draws, not string');
     expect(errorOf(() => buildSpec({ channels: 1, height: 1, width: 1, classes: 1 }, [], 3 as never)).message).toMatch(/^buildSpec: options must be /);
   });
 });
@@ -144,5 +144,16 @@ describe('randomSpecs and respelled', () => {
     expect(samples.some((t) => /[A-Z]/.test(t))).toBe(true);
     expect(samples.some((t) => /\(\s+1|1\s+,/.test(t))).toBe(true);
     expect(errorOf(() => respelled({} as never)).message).toMatch(/^respelled: spec\.geometry must be /);
+  });
+
+  it('respelled: puts each of its five spacings (space, two spaces, tab, newline, space-tab-space) around the arguments', () => {
+    const spec = buildSpec({ channels: 1, height: 5, width: 5, classes: 2 }, [draw(0, 0, 1, 1, 1)]);
+    // The spacing inside a layer's text is one draw each: the whitespace next to '(', ',', '=' or ')' (a run after
+    // ')' is the spacing between layers, drawn from another list).
+    const runs = new Set<string>();
+    for (const text of fc.sample(respelled(spec), { numRuns: 300, seed: 7 })) {
+      for (const match of text.matchAll(/(?<![)\s])(\s+)(?=[(),=])|(?<=[(,=])(\s+)/g)) runs.add(match[1] ?? match[2]);
+    }
+    expect([...runs].sort()).toEqual(['\t', '\n', ' ', ' \t ', '  '].sort());
   });
 });
