@@ -109,6 +109,12 @@ describe('measureFaithfulness, assembled from its parts', () => {
     expect(result.methods).toHaveLength(3);
   });
 
+  it('eight images, one model call of curves exactly: one progress report each, no call for an empty group after them', () => {
+    const network = tinyNetwork(3);
+    const set = randomSet({ ...GEOMETRY }, 8, 6);
+    check(network, set, [0, 1, 2, 3, 4, 5, 6, 7], { methods: ['saliency'], steps: 3, seed: 2, randomisationImages: 2 });
+  });
+
   it('three channels: the pointing game looks for the channel mean above the ink threshold; all images randomised when there are fewer than asked', () => {
     const network = seededNetwork(new ReferenceBackend({ precision: 'float64' }), COLOUR_SPEC, COLOUR_GEOMETRY, 5);
     const set = randomSet(COLOUR_GEOMETRY, 4, 9);
