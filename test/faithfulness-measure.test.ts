@@ -15,7 +15,7 @@ import { areaUnderCurve, attributionOrder, curveFractions, networkClassifier, pe
 import { FAITHFULNESS_DEFAULTS, measureFaithfulness, RANKED_MEASURES, rankMethods, type FaithfulnessOptions } from '../src/faithfulness/faithfulness.js';
 import { pointingGame } from '../src/faithfulness/pointing-game.js';
 import { cascadingRandomisation } from '../src/faithfulness/randomisation.js';
-import type { Network } from '../src/model/network.js';
+import { createNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { COLOUR_GEOMETRY, COLOUR_SPEC, randomSet, seededNetwork } from './fixtures/any-networks.js';
 import { GEOMETRY, tinyNetwork } from './fixtures/tiny-network.js';
@@ -122,6 +122,23 @@ describe('measureFaithfulness, assembled from its parts', () => {
     check(network, set, [2, 0, 3], { methods: ['saliency', 'grad-cam'], steps: 4, seed: 1, randomisationImages: 100 });
     // The randomisation re-draws bn1 too, which resets its running statistics: they must come back with the weights.
     expect({ params: network.params, buffers: network.buffers }).toEqual(before);
+  });
+
+  it('finds the ink of colour images by the mean of their channels: one bright channel of three is not ink (1/3), two are (2/3)', () => {
+    // 'flatten linear(2)' on [3, 4, 4] whose weights read pixel 0 of each channel at 1 and the rest at 0.1: saliency's
+    // map (max over the channels of |∂z/∂x|) peaks at pixel 0 alone, of every image.
+    const geometry = { channels: 3, height: 4, width: 4, classes: 2 };
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'flatten linear(2)', geometry);
+    const [weight, bias] = network.parameters.map((p) => p.value); // [2, 48], [2]
+    for (let k = 0; k < 2; k++) for (let i = 0; i < 48; i++) weight[k * 48 + i] = i % 16 === 0 ? (k === 0 ? 1 : -1) : (k === 0 ? 0.1 : -0.1);
+    bias.fill(0);
+    const setOf = (bright: number[]): ImageSet => ({
+      count: 3, channels: 3, height: 4, width: 4, labels: Uint8Array.of(0, 1, 0),
+      images: Uint8Array.from({ length: 3 * 48 }, (_, i) => (bright.includes(Math.floor((i % 48) / 16)) ? 255 : 0)),
+    });
+    const measure = (set: ImageSet) => measureFaithfulness(network, set, [0, 1, 2], { methods: ['saliency'], steps: 2, randomisationImages: 1 }).methods[0].pointingGame;
+    expect(measure(setOf([0]))).toEqual({ hits: 0, misses: 3, flat: 0, hitRate: 0 }); // mean 1/3 everywhere: no ink
+    expect(measure(setOf([0, 1]))).toEqual({ hits: 3, misses: 0, flat: 0, hitRate: 1 }); // mean 2/3 everywhere
   });
 
   it("measures every registered method at K = 28 steps, seed 1, 100 images' randomisation and the 0.5 flag by default", () => {
