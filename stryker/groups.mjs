@@ -270,6 +270,19 @@ export const MUTATION_GROUPS = {
     mutate: ['src/classifier.ts', 'src/classifier-images.ts', 'src/steps.ts'],
     tests: ['test/classifier-facade.test.ts', 'test/classifier-images.test.ts', 'test/steps.test.ts', 'test/public-arguments.test.ts'],
   },
+  // Files a user names (model files, checkpoints), fine-tuning's start, the optimiser's names and the random specs of
+  // 'xcnn/testing', each on its in-process tests (test/pictures-api.test.ts reaches checkpoint.ts only through dist/).
+  'training-io': {
+    mutate: ['src/train/checkpoint.ts', 'src/model/model-io.ts', 'src/train/initial-weights.ts', 'src/train/optimizer.ts', 'src/testing/specs.ts'],
+    tests: ['test/initial-weights.test.ts', 'test/model-io.test.ts', 'test/checkpoint-files.test.ts', 'test/optimizer-names.test.ts', 'test/specs-worked.test.ts', 'test/testing-arbitraries.test.ts', 'test/spec.test.ts', 'test/public-arguments.test.ts'],
+  },
+  // The training front door (trainClassifier's options, its run and what its classifier records) and Node's
+  // loadClassifier / trainClassifier / classifierOf, on tiny hand-made sets (test/classifier.test.ts trains on
+  // MNIST for minutes and is left out).
+  'classifier-training': {
+    mutate: ['src/classifier-training.ts', 'src/classifier-node.ts'],
+    tests: ['test/classifier-training.test.ts', 'test/public-arguments.test.ts'],
+  },
   memory: {
     mutate: ['src/backend/wasm/arena.ts', 'src/model/workspace.ts'],
     tests: ['test/wasm-arena.test.ts', 'test/wasm-memory.test.ts', 'test/memory-plateau.test.ts', 'test/workspace.test.ts'],

@@ -6,7 +6,7 @@
  * the pointing game on the ink (the channel mean), the ranks and the order of the rows — on a one-channel
  * network with more images than one model call takes, and on a colour one.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
@@ -15,7 +15,7 @@ import { areaUnderCurve, attributionOrder, curveFractions, networkClassifier, pe
 import { FAITHFULNESS_DEFAULTS, measureFaithfulness, RANKED_MEASURES, rankMethods, type FaithfulnessOptions } from '../src/faithfulness/faithfulness.js';
 import { pointingGame } from '../src/faithfulness/pointing-game.js';
 import { cascadingRandomisation } from '../src/faithfulness/randomisation.js';
-import type { Network } from '../src/model/network.js';
+import { createNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { COLOUR_GEOMETRY, COLOUR_SPEC, randomSet, seededNetwork } from './fixtures/any-networks.js';
 import { GEOMETRY, tinyNetwork } from './fixtures/tiny-network.js';
@@ -109,6 +109,12 @@ describe('measureFaithfulness, assembled from its parts', () => {
     expect(result.methods).toHaveLength(3);
   });
 
+  it('eight images, one model call of curves exactly: one progress report each, no call for an empty group after them', () => {
+    const network = tinyNetwork(3);
+    const set = randomSet({ ...GEOMETRY }, 8, 6);
+    check(network, set, [0, 1, 2, 3, 4, 5, 6, 7], { methods: ['saliency'], steps: 3, seed: 2, randomisationImages: 2 });
+  });
+
   it('three channels: the pointing game looks for the channel mean above the ink threshold; all images randomised when there are fewer than asked', () => {
     const network = seededNetwork(new ReferenceBackend({ precision: 'float64' }), COLOUR_SPEC, COLOUR_GEOMETRY, 5);
     const set = randomSet(COLOUR_GEOMETRY, 4, 9);
@@ -116,6 +122,23 @@ describe('measureFaithfulness, assembled from its parts', () => {
     check(network, set, [2, 0, 3], { methods: ['saliency', 'grad-cam'], steps: 4, seed: 1, randomisationImages: 100 });
     // The randomisation re-draws bn1 too, which resets its running statistics: they must come back with the weights.
     expect({ params: network.params, buffers: network.buffers }).toEqual(before);
+  });
+
+  it('finds the ink of colour images by the mean of their channels: one bright channel of three is not ink (1/3), two are (2/3)', () => {
+    // 'flatten linear(2)' on [3, 4, 4] whose weights read pixel 0 of each channel at 1 and the rest at 0.1: saliency's
+    // map (max over the channels of |∂z/∂x|) peaks at pixel 0 alone, of every image.
+    const geometry = { channels: 3, height: 4, width: 4, classes: 2 };
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'flatten linear(2)', geometry);
+    const [weight, bias] = network.parameters.map((p) => p.value); // [2, 48], [2]
+    for (let k = 0; k < 2; k++) for (let i = 0; i < 48; i++) weight[k * 48 + i] = i % 16 === 0 ? (k === 0 ? 1 : -1) : (k === 0 ? 0.1 : -0.1);
+    bias.fill(0);
+    const setOf = (bright: number[]): ImageSet => ({
+      count: 3, channels: 3, height: 4, width: 4, labels: Uint8Array.of(0, 1, 0),
+      images: Uint8Array.from({ length: 3 * 48 }, (_, i) => (bright.includes(Math.floor((i % 48) / 16)) ? 255 : 0)),
+    });
+    const measure = (set: ImageSet) => measureFaithfulness(network, set, [0, 1, 2], { methods: ['saliency'], steps: 2, randomisationImages: 1 }).methods[0].pointingGame;
+    expect(measure(setOf([0]))).toEqual({ hits: 0, misses: 3, flat: 0, hitRate: 0 }); // mean 1/3 everywhere: no ink
+    expect(measure(setOf([0, 1]))).toEqual({ hits: 3, misses: 0, flat: 0, hitRate: 1 }); // mean 2/3 everywhere
   });
 
   it("measures every registered method at K = 28 steps, seed 1, 100 images' randomisation and the 0.5 flag by default", () => {
@@ -131,6 +154,37 @@ describe('measureFaithfulness, assembled from its parts', () => {
     expect(a.ranks).toEqual({ deletionZero: 1, deletionRoad: 1, insertionZero: 2, insertionRoad: 2, randomisation: 1, pointingGame: 2 });
     expect(b.ranks).toEqual({ deletionZero: 2, deletionRoad: 2, insertionZero: 1, insertionRoad: 1, randomisation: 2, pointingGame: 1 });
     expect([a.meanRank, b.meanRank]).toEqual([1.5, 1.5]);
+  });
+
+  it('orders methods of equal mean rank by name: on a GAP network Grad-CAM, HiResCAM and XGrad-CAM give one map, so they tie on every measure', () => {
+    // After global average pooling ∂z/∂A_k is the same at every cell (w_k / HW), so Grad-CAM's α_k·A_k, HiResCAM's
+    // (∂z/∂A_k)·A_k and XGrad-CAM's (Σ A·∂z/∂A / Σ A)·A_k are one map — on the randomised networks too.
+    const geometry = { channels: 1, height: 6, width: 6, classes: 3 };
+    const network = seededNetwork(new ReferenceBackend({ precision: 'float64' }), 'conv(3,3) relu gap flatten linear(3)', geometry, 3);
+    const result = measureFaithfulness(network, randomSet(geometry, 3, 2), [0, 1, 2], { methods: ['xgrad-cam', 'saliency', 'hires-cam', 'grad-cam'], steps: 4, randomisationImages: 3 });
+    const tied = ['grad-cam', 'hires-cam', 'xgrad-cam'].map((name) => result.methods.find((m) => m.method === name)!);
+    for (const m of tied) {
+      expect(Array.from(result.heatmaps[m.method])).toEqual(Array.from(result.heatmaps['grad-cam'])); // the premise
+      expect(m.meanRank).toBe(tied[0].meanRank);
+    }
+    const saliency = result.methods.find((m) => m.method === 'saliency')!;
+    expect(saliency.meanRank).toBeGreaterThan(tied[0].meanRank);
+    expect(result.methods.map((m) => m.method)).toEqual(['grad-cam', 'hires-cam', 'xgrad-cam', 'saliency']);
+  });
+
+  it("gives each method's explanation time per image: the clock's reading after explaining less the one before, over the image count", () => {
+    // A clock set by hand (the measurement reads it only around each method's explanation): 90 ms for saliency's
+    // 3 images, 240 ms for Grad-CAM's.
+    const readings = [1000, 1090, 2000, 2240];
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => readings.shift()!);
+    try {
+      const result = measureFaithfulness(tinyNetwork(2), randomSet({ ...GEOMETRY }, 3, 5), [0, 1, 2], { methods: ['saliency', 'grad-cam'], steps: 3, randomisationImages: 1 });
+      expect(now).toHaveBeenCalledTimes(4);
+      expect(result.methods.find((m) => m.method === 'saliency')!.msPerImage).toBe(30);
+      expect(result.methods.find((m) => m.method === 'grad-cam')!.msPerImage).toBe(80);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('refuses an image index outside the set, naming faithfulness', () => {
