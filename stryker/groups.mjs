@@ -104,6 +104,12 @@ export const MUTATION_GROUPS = {
     mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts'],
     tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts'],
   },
+  // Every exported function's argument checks (src/argument-checks.ts), each check called directly with the exact
+  // message of each refusal (public-arguments.test.ts, which imports every module, is left out: docs/mutation.md).
+  'argument-checks': {
+    mutate: ['src/argument-checks.ts'],
+    tests: ['test/argument-checks.test.ts'],
+  },
   // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).
   data: {
