@@ -100,9 +100,10 @@ export const MUTATION_GROUPS = {
     tests: ['test/layer-contract.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/network.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts'],
   },
   // The reference backend: the TypeScript kernels every other backend is checked against, and the shared checks.
+  // createBackend (select.ts) by name: test/backend-select.test.ts.
   backend: {
-    mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts'],
-    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts'],
+    mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts', 'src/backend/select.ts'],
+    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts', 'test/backend-select.test.ts'],
   },
   // Every exported function's argument checks (src/argument-checks.ts), each check called directly with the exact
   // message of each refusal (public-arguments.test.ts, which imports every module, is left out: docs/mutation.md).
