@@ -111,6 +111,19 @@ export const MUTATION_GROUPS = {
     mutate: ['src/argument-checks.ts'],
     tests: ['test/argument-checks.test.ts'],
   },
+  // The WebAssembly backend's TypeScript side: the glue around the kernels (wasm-backend-glue: creation, attach,
+  // refusals, dispose's scratch), the choice of build (wasm-kernel-builds, readFile wrapped), the memory, and the
+  // parity tests against the reference that check what each method passes the kernels. Slow ones (tens of
+  // seconds: conv-stride-padding, layers) are reached only by the convolution's and dense layer's mutants; run it
+  // in chunks of lines (`--mutate src/backend/wasm/wasm-backend.ts:FROM-TO`).
+  'wasm-backend': {
+    mutate: ['src/backend/wasm/wasm-backend.ts', 'src/backend/wasm/kernels.ts', 'src/backend/wasm/node.ts'],
+    tests: [
+      'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-gemm.test.ts', 'test/wasm-im2col-gemm.test.ts',
+      'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-elementwise.test.ts', 'test/wasm-dropout-mask.test.ts',
+      'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts',
+    ],
+  },
   // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).
   data: {
