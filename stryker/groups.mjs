@@ -124,6 +124,16 @@ export const MUTATION_GROUPS = {
       'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts',
     ],
   },
+  // The same modules on the fast test files only (seconds, not minutes, a test run): the mutants in code that runs
+  // while a test file loads (the fixtures create a backend) run every test of their group, so the glue is measured
+  // here. A mutant these kill, the wasm-backend group's tests kill too: each score is a lower bound of that group's.
+  'wasm-glue': {
+    mutate: ['src/backend/wasm/wasm-backend.ts', 'src/backend/wasm/kernels.ts', 'src/backend/wasm/node.ts'],
+    tests: [
+      'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
+      'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
+    ],
+  },
   // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).
   data: {

@@ -98,6 +98,10 @@ describe('attachWasmBackend: a second thread\'s backend over the same memory', (
     const ints = backend.allocInts(2);
     ints.set([7, -8]);
     expect([...attached.viewInts(ints.byteOffset, 2)]).toEqual([7, -8]);
+    // The batch capacity lives in the arena's header: what one grows, the other sees.
+    const capacity = backend.growBatchCapacity(1);
+    expect(attached.growBatchCapacity(capacity + 2)).toBe(capacity + 2);
+    expect(backend.growBatchCapacity(1)).toBe(capacity + 2);
     attached.dispose();
     backend.free(x);
     backend.free(y);
@@ -397,6 +401,22 @@ describe('the GEMM entry points check their sizes', () => {
     expect(message(() => backend.gemmIm2colA(true, 2, img, image, B.subarray(5), 4, C, 2, false))).toBe('gemmIm2colA: B (2×4, row stride 4) needs 8 floats, got 7');
     expect(message(() => backend.gemmIm2colA(false, 2, img, image, B.subarray(6), 2, C, 2, false))).toBe('gemmIm2colA: B (4×2, row stride 2) needs 8 floats, got 6');
     expect(message(() => backend.gemmIm2colA(false, 3, img, image, B, 3, C, 2, false))).toBe('gemmIm2colA: the row stride of C must be an integer ≥ 3, got 2');
+  });
+});
+
+describe('dropoutMask checks its draw', () => {
+  it('refuses a batch or a sample size that is not a positive integer, and a probability outside [0, 1)', () => {
+    const mask = backend.allocFloats(4);
+    const draw = { seed: 1, step: 1, layer: 0, firstSample: 0, batch: 2, perSample: 2, probability: 0.5 };
+    const message = (change: object) => errorOf(() => backend.dropoutMask({ ...draw, ...change }, mask), 'ERR_BAD_ARGUMENT').message;
+    expect(message({ batch: 0 })).toBe('dropoutMask: batch must be a positive integer, got 0');
+    expect(message({ perSample: 1.5 })).toBe('dropoutMask: perSample must be a positive integer, got 1.5');
+    expect(message({ probability: 1 })).toBe('dropoutMask: the probability must be in [0, 1), got 1');
+    expect(message({ probability: -0.25 })).toBe('dropoutMask: the probability must be in [0, 1), got -0.25');
+    expect(message({ probability: Number.NaN })).toBe('dropoutMask: the probability must be in [0, 1), got NaN');
+    expect(message({ batch: 1, perSample: 3 })).toBe('dropoutMask: mask has 4 floats, but 1 samples of 3 need 3');
+    backend.dropoutMask({ ...draw, probability: 0 }, mask);
+    expect([...mask]).toEqual([1, 1, 1, 1]); // p = 0 keeps everything, scaled by 1
   });
 });
 
