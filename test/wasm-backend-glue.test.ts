@@ -7,7 +7,7 @@
  * tests' (test/wasm-*.test.ts); here the glue.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Floats } from '../src/backend/backend.js';
 import { WasmArena } from '../src/backend/wasm/arena.js';
 import { compileKernels, createSharedMemory, instantiateKernels, validates } from '../src/backend/wasm/kernels.js';
@@ -193,6 +193,7 @@ describe('free and dispose', () => {
     expect(errorOf(() => doomed.owns(x), 'ERR_DISPOSED').message).toBe(disposed);
     expect(errorOf(() => doomed.allocInts(1), 'ERR_DISPOSED').message).toBe(disposed);
     expect(errorOf(() => doomed.growBatchCapacity(2), 'ERR_DISPOSED').message).toBe(disposed);
+    expect(errorOf(() => doomed.simdCeiling(1), 'ERR_DISPOSED').message).toBe(disposed); // the kernels alone, no arena
   });
 });
 
@@ -420,6 +421,21 @@ describe('dropoutMask checks its draw', () => {
   });
 });
 
+describe('maxPool2dBackward checks the argmax it is given', () => {
+  it('names the first bad index, the first element included, for the 2×2/2 path and the general one', () => {
+    const dOutput = backend.allocFloats(1);
+    const dInput = backend.allocFloats(4);
+    const argmax = backend.allocInts(1);
+    argmax[0] = 4;
+    const message = (s: { batch: number; channels: number; height: number; width: number; kernelSize?: number; stride?: number }) =>
+      errorOf(() => backend.maxPool2dBackward(s, dOutput, argmax, dInput), 'ERR_BAD_ARGUMENT').message;
+    const words = 'argmax[0] = 4 is not an index into the input (length 4); pass the argmax that maxPool2dForward wrote for this shape';
+    expect(message({ batch: 1, channels: 1, height: 2, width: 2 })).toBe(`maxPool2dBackward: ${words}`);
+    // A 2×2 window with stride 1 over 2×2: one output too, by the general kernel.
+    expect(message({ batch: 1, channels: 1, height: 2, width: 2, kernelSize: 2, stride: 1 })).toBe(`maxPool2dBackward: ${words}`);
+  });
+});
+
 describe('imagesPerGemm', () => {
   it('runs stride 1 per image, and strided convolutions in groups of ⌊512 / positions⌋ images when that is 4 or more', () => {
     expect(imagesPerGemm(1, 4)).toBe(0);
@@ -437,5 +453,30 @@ describe('simdCeiling', () => {
   it('counts 2 flops for each of 4 lanes of each of the build\'s 8 multiply-add chains (12 relaxed), per iteration', () => {
     expect(backend.simdCeiling(3)).toBe(3 * 8 * 4 * 2);
     expect(backend.simdCeiling(0)).toBe(0);
+  });
+});
+
+describe('an engine without WebAssembly (kernels.ts)', () => {
+  it('says to use the ts backend, for the memory, the compilation and the instance alike, and validates nothing', async () => {
+    const webAssembly = globalThis.WebAssembly;
+    vi.resetModules();
+    Reflect.deleteProperty(globalThis, 'WebAssembly');
+    try {
+      // kernels.ts reads the global once, as it loads: load it again without one.
+      const kernels = await import('../src/backend/wasm/kernels.js');
+      const { XcnnError } = await import('../src/errors.js');
+      const message = 'this JavaScript engine has no WebAssembly: use the ts backend';
+      const refusal = async (run: () => unknown) => {
+        const error = await Promise.resolve().then(run).then(() => undefined, (reason: unknown) => reason);
+        expect(error).toBeInstanceOf(XcnnError);
+        expect(error).toMatchObject({ message, code: 'ERR_SETUP' });
+      };
+      await refusal(() => kernels.createSharedMemory(1, 2));
+      await refusal(() => kernels.compileKernels(simdBytes));
+      await refusal(() => kernels.instantiateKernels(backend.shared.module, backend.shared.memory));
+      expect(kernels.validates(simdBytes)).toBe(false);
+    } finally {
+      globalThis.WebAssembly = webAssembly;
+    }
   });
 });
