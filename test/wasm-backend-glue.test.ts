@@ -180,6 +180,7 @@ describe('free and dispose', () => {
     expect(errorOf(() => backend.free(new Float64Array(2)), 'ERR_BAD_ARGUMENT').message).toBe("free: a Float64Array is not an array of this wasm backend's");
     expect(errorOf(() => backend.free([1, 2] as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a Array is not an array of this wasm backend's");
     expect(errorOf(() => backend.free(null as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a object is not an array of this wasm backend's");
+    expect(errorOf(() => backend.free(Object.create(null) as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a object is not an array of this wasm backend's");
   });
 
   it('once disposed, refuses its shared kernels and its build, and every kernel', async () => {
@@ -433,6 +434,73 @@ describe('maxPool2dBackward checks the argmax it is given', () => {
     expect(message({ batch: 1, channels: 1, height: 2, width: 2 })).toBe(`maxPool2dBackward: ${words}`);
     // A 2×2 window with stride 1 over 2×2: one output too, by the general kernel.
     expect(message({ batch: 1, channels: 1, height: 2, width: 2, kernelSize: 2, stride: 1 })).toBe(`maxPool2dBackward: ${words}`);
+  });
+});
+
+describe('the passes that skip what is not wanted, and the convolution paths, on tiny examples', () => {
+  it('dense backward with null gradients computes only those wanted', () => {
+    // in [1, 2] = [5, 7], W [1, 2] = [2, 3], dOut [1, 1] = [4]: dW = dOutᵀ·in = [20, 28], dBias = [4], dIn = dOut·W = [8, 12].
+    const input = backend.allocFloats(2);
+    const weight = backend.allocFloats(2);
+    const dOutput = backend.allocFloats(1);
+    input.set([5, 7]);
+    weight.set([2, 3]);
+    dOutput.set([4]);
+    const s = { batch: 1, inFeatures: 2, outFeatures: 1 };
+    const dInput = backend.allocFloats(2);
+    backend.denseBackward(s, { input, weight, dOutput, dWeight: null, dBias: null, dInput });
+    expect([...dInput]).toEqual([8, 12]);
+    const dWeight = backend.allocFloats(2);
+    const dBias = backend.allocFloats(1);
+    backend.denseBackward(s, { input, weight, dOutput, dWeight, dBias, dInput: null });
+    expect([...dWeight]).toEqual([20, 28]);
+    expect([...dBias]).toEqual([4]);
+  });
+
+  it('padded, strided and grouped convolutions equal the reference, forward and backward, with and without parameter gradients', async () => {
+    const { ReferenceBackend } = await import('../src/backend/reference/index.js');
+    const reference = new ReferenceBackend({ precision: 'float64' });
+    const shapes = [
+      { batch: 2, inChannels: 2, height: 4, width: 5, outChannels: 3, kernelSize: 3, padding: 2 }, // padded by 2, stride 1
+      { batch: 2, inChannels: 1, height: 24, width: 23, outChannels: 2, kernelSize: 3, stride: 2, padding: 1 }, // 12×12 maps: per image, phase block
+      { batch: 5, inChannels: 2, height: 5, width: 5, outChannels: 2, kernelSize: 3, stride: 2 }, // grouped: 2×2 maps, 128 a group
+      { batch: 5, inChannels: 1, height: 6, width: 6, outChannels: 3, kernelSize: 2, stride: 2, padding: 1 }, // grouped and padded
+    ];
+    // Below the arena lies the module's static data (its constants): no convolution may write there.
+    const heapBase = (await instantiateKernels(backend.shared.module, backend.shared.memory)).heapBase();
+    const staticData = () => new Uint8Array(backend.shared.memory.buffer, 0, heapBase).slice();
+    const before = staticData();
+    let seed = 1;
+    const draw = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const worst: number[] = [];
+    for (const s of shapes) {
+      const out = Math.floor((s.height + 2 * (s.padding ?? 0) - s.kernelSize) / (s.stride ?? 1)) + 1;
+      const outW = Math.floor((s.width + 2 * (s.padding ?? 0) - s.kernelSize) / (s.stride ?? 1)) + 1;
+      expect(imagesPerGemm(s.stride ?? 1, out * outW)).toBe([0, 0, 128, 32][shapes.indexOf(s)]);
+      const sizes = { input: s.batch * s.inChannels * s.height * s.width, weight: s.outChannels * s.inChannels * s.kernelSize ** 2, bias: s.outChannels, output: s.batch * s.outChannels * out * outW };
+      const values = Object.fromEntries(Object.entries(sizes).map(([k, n]) => [k, Array.from({ length: n }, draw)]));
+      const on = (b: typeof backend | typeof reference, withParameters: boolean) => {
+        const [input, weight, bias, output, dOutput] = [values.input, values.weight, values.bias, new Array(sizes.output).fill(0), values.output].map((v) => {
+          const array = b.allocFloats(v.length);
+          array.set(v);
+          return array;
+        });
+        const g = { input, weight, dOutput, dWeight: withParameters ? b.allocFloats(sizes.weight) : null, dBias: withParameters ? b.allocFloats(sizes.bias) : null, dInput: b.allocFloats(sizes.input) };
+        b.conv2dForward(s, input, weight, bias, output);
+        b.conv2dBackward(s, g);
+        return [output, g.dInput, g.dWeight ?? [], g.dBias ?? []].map((a) => [...a]);
+      };
+      for (const withParameters of [true, false]) {
+        const [got, want] = [on(backend, withParameters), on(reference, withParameters)];
+        got.forEach((array, k) => {
+          expect(array.length).toBe(want[k].length);
+          worst.push(Math.max(0, ...array.map((x, i) => Math.abs(x - want[k][i]))));
+        });
+      }
+    }
+    // float32 sums (of up to 2·144 terms of size ≤ 1, for dW of the 12×12 maps) against float64, on these seeded values.
+    expect(Math.max(...worst)).toBeLessThan(1e-4);
+    expect(staticData()).toEqual(before);
   });
 });
 

@@ -62,6 +62,14 @@ describe('createWasmBackend', () => {
     expect(await buildOf({ build: 'relaxed-simd' })).toBe('relaxed-simd');
   });
 
+  it('hands the other options on, whichever build it loads', async () => {
+    for (const build of ['simd', 'relaxed-simd'] as const) {
+      const backend = await createWasmBackend({ build, maximumBytes: 100 * 65536 });
+      expect(backend.shared.maximumPages).toBe(100);
+      backend.dispose();
+    }
+  });
+
   it('by default (auto), loads the relaxed build where the engine validates it', async () => {
     delete process.env.XCNN_WASM_BUILD;
     expect(relaxedValidates).toBe(true); // the test setup turned the flag on
