@@ -438,7 +438,7 @@ describe('maxPool2dBackward checks the argmax it is given', () => {
 });
 
 describe('the passes that skip what is not wanted, and the convolution paths, on tiny examples', () => {
-  it('dense backward with null gradients computes only those wanted', () => {
+  it('dense backward with null gradients computes only those wanted', async () => {
     // in [1, 2] = [5, 7], W [1, 2] = [2, 3], dOut [1, 1] = [4]: dW = dOutᵀ·in = [20, 28], dBias = [4], dIn = dOut·W = [8, 12].
     const input = backend.allocFloats(2);
     const weight = backend.allocFloats(2);
@@ -447,6 +447,10 @@ describe('the passes that skip what is not wanted, and the convolution paths, on
     weight.set([2, 3]);
     dOutput.set([4]);
     const s = { batch: 1, inFeatures: 2, outFeatures: 1 };
+    // What is not wanted is not written anywhere: below the arena lies the module's static data.
+    const heapBase = (await instantiateKernels(backend.shared.module, backend.shared.memory)).heapBase();
+    const staticData = () => new Uint8Array(backend.shared.memory.buffer, 0, heapBase).slice();
+    const before = staticData();
     const dInput = backend.allocFloats(2);
     backend.denseBackward(s, { input, weight, dOutput, dWeight: null, dBias: null, dInput });
     expect([...dInput]).toEqual([8, 12]);
@@ -455,6 +459,10 @@ describe('the passes that skip what is not wanted, and the convolution paths, on
     backend.denseBackward(s, { input, weight, dOutput, dWeight, dBias, dInput: null });
     expect([...dWeight]).toEqual([20, 28]);
     expect([...dBias]).toEqual([4]);
+    expect(staticData()).toEqual(before);
+    const message = (change: object) => errorOf(() => backend.denseBackward(s, { input, weight, dOutput, dWeight, dBias, dInput, ...change }), 'ERR_BAD_ARGUMENT').message;
+    expect(message({ dOutput: backend.allocFloats(2) })).toBe('denseBackward: output has length 2, expected 1');
+    expect(message({ dInput: backend.allocFloats(3) })).toBe('denseBackward: input has length 3, expected 2');
   });
 
   it('padded, strided and grouped convolutions equal the reference, forward and backward, with and without parameter gradients', async () => {
@@ -465,6 +473,7 @@ describe('the passes that skip what is not wanted, and the convolution paths, on
       { batch: 2, inChannels: 1, height: 24, width: 23, outChannels: 2, kernelSize: 3, stride: 2, padding: 1 }, // 12×12 maps: per image, phase block
       { batch: 5, inChannels: 2, height: 5, width: 5, outChannels: 2, kernelSize: 3, stride: 2 }, // grouped: 2×2 maps, 128 a group
       { batch: 5, inChannels: 1, height: 6, width: 6, outChannels: 3, kernelSize: 2, stride: 2, padding: 1 }, // grouped and padded
+      { batch: 7, inChannels: 1, height: 19, width: 19, outChannels: 2, kernelSize: 3, stride: 2 }, // 9×9 maps: a group of 6, then one of 1
     ];
     // Below the arena lies the module's static data (its constants): no convolution may write there.
     const heapBase = (await instantiateKernels(backend.shared.module, backend.shared.memory)).heapBase();
@@ -476,7 +485,7 @@ describe('the passes that skip what is not wanted, and the convolution paths, on
     for (const s of shapes) {
       const out = Math.floor((s.height + 2 * (s.padding ?? 0) - s.kernelSize) / (s.stride ?? 1)) + 1;
       const outW = Math.floor((s.width + 2 * (s.padding ?? 0) - s.kernelSize) / (s.stride ?? 1)) + 1;
-      expect(imagesPerGemm(s.stride ?? 1, out * outW)).toBe([0, 0, 128, 32][shapes.indexOf(s)]);
+      expect(imagesPerGemm(s.stride ?? 1, out * outW)).toBe([0, 0, 128, 32, 6][shapes.indexOf(s)]);
       const sizes = { input: s.batch * s.inChannels * s.height * s.width, weight: s.outChannels * s.inChannels * s.kernelSize ** 2, bias: s.outChannels, output: s.batch * s.outChannels * out * outW };
       const values = Object.fromEntries(Object.entries(sizes).map(([k, n]) => [k, Array.from({ length: n }, draw)]));
       const on = (b: typeof backend | typeof reference, withParameters: boolean) => {
@@ -485,9 +494,16 @@ describe('the passes that skip what is not wanted, and the convolution paths, on
           array.set(v);
           return array;
         });
-        const g = { input, weight, dOutput, dWeight: withParameters ? b.allocFloats(sizes.weight) : null, dBias: withParameters ? b.allocFloats(sizes.bias) : null, dInput: b.allocFloats(sizes.input) };
+        // dInput and a second output lie in larger arrays whose tails must stay as they were: nothing is written past them.
+        const TAIL = 64;
+        const dInputBlock = b.allocFloats(sizes.input + TAIL).fill(7);
+        const outputBlock = b.allocFloats(sizes.output + TAIL).fill(7);
+        const g = { input, weight, dOutput, dWeight: withParameters ? b.allocFloats(sizes.weight) : null, dBias: withParameters ? b.allocFloats(sizes.bias) : null, dInput: dInputBlock.subarray(0, sizes.input) };
         b.conv2dForward(s, input, weight, bias, output);
+        b.conv2dForward(s, input, weight, bias, outputBlock.subarray(0, sizes.output));
         b.conv2dBackward(s, g);
+        expect([...dInputBlock.subarray(sizes.input), ...outputBlock.subarray(sizes.output)]).toEqual(new Array(2 * TAIL).fill(7));
+        expect([...outputBlock.subarray(0, sizes.output)]).toEqual([...output]);
         return [output, g.dInput, g.dWeight ?? [], g.dBias ?? []].map((a) => [...a]);
       };
       for (const withParameters of [true, false]) {
