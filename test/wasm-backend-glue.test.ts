@@ -521,6 +521,25 @@ describe('the passes that skip what is not wanted, and the convolution paths, on
   });
 });
 
+describe('batchNormReluForward', () => {
+  it('is batch norm then max(·, 0), in one pass', () => {
+    // One channel of 4 values [1, 2, 3, 6] in evaluation mode with running mean 3, variance 4 (ε 0), γ 2, β 1:
+    // y = 2·(x − 3)/2 + 1 = x − 2 → [−1, 0, 1, 4], after the ReLU [0, 0, 1, 4].
+    const s = { batch: 1, channels: 1, positions: 4 };
+    const floats = (values: number[]) => {
+      const array = backend.allocFloats(values.length);
+      array.set(values);
+      return array;
+    };
+    const state = { gamma: floats([2]), beta: floats([1]), runningMean: floats([3]), runningVar: floats([4]), savedMean: floats([0]), savedInvStd: floats([0]), training: false, momentum: 0.1, epsilon: 0 };
+    const output = backend.allocFloats(4);
+    backend.batchNormForward(s, floats([1, 2, 3, 6]), output, state);
+    expect([...output]).toEqual([-1, 0, 1, 4]);
+    backend.batchNormReluForward(s, floats([1, 2, 3, 6]), output, state);
+    expect([...output]).toEqual([0, 0, 1, 4]);
+  });
+});
+
 describe('imagesPerGemm', () => {
   it('runs stride 1 per image, and strided convolutions in groups of ⌊512 / positions⌋ images when that is 4 or more', () => {
     expect(imagesPerGemm(1, 4)).toBe(0);
