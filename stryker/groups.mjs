@@ -100,9 +100,39 @@ export const MUTATION_GROUPS = {
     tests: ['test/layer-contract.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/network.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts'],
   },
   // The reference backend: the TypeScript kernels every other backend is checked against, and the shared checks.
+  // createBackend (select.ts) by name: test/backend-select.test.ts.
   backend: {
-    mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts'],
-    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts'],
+    mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts', 'src/backend/select.ts'],
+    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts', 'test/backend-select.test.ts'],
+  },
+  // Every exported function's argument checks (src/argument-checks.ts), each check called directly with the exact
+  // message of each refusal (public-arguments.test.ts, which imports every module, is left out: docs/mutation.md).
+  'argument-checks': {
+    mutate: ['src/argument-checks.ts'],
+    tests: ['test/argument-checks.test.ts'],
+  },
+  // The WebAssembly backend's TypeScript side: the glue around the kernels (wasm-backend-glue: creation, attach,
+  // refusals, dispose's scratch), the choice of build (wasm-kernel-builds, readFile wrapped), the memory, and the
+  // parity tests against the reference that check what each method passes the kernels. Slow ones (tens of
+  // seconds: conv-stride-padding, layers) are reached only by the convolution's and dense layer's mutants; run it
+  // in chunks of lines (`--mutate src/backend/wasm/wasm-backend.ts:FROM-TO`).
+  'wasm-backend': {
+    mutate: ['src/backend/wasm/wasm-backend.ts', 'src/backend/wasm/kernels.ts', 'src/backend/wasm/node.ts'],
+    tests: [
+      'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-gemm.test.ts', 'test/wasm-im2col-gemm.test.ts',
+      'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-elementwise.test.ts', 'test/wasm-dropout-mask.test.ts',
+      'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts',
+    ],
+  },
+  // The same modules on the fast test files only (seconds, not minutes, a test run): the mutants in code that runs
+  // while a test file loads (the fixtures create a backend) run every test of their group, so the glue is measured
+  // here. A mutant these kill, the wasm-backend group's tests kill too: each score is a lower bound of that group's.
+  'wasm-glue': {
+    mutate: ['src/backend/wasm/wasm-backend.ts', 'src/backend/wasm/kernels.ts', 'src/backend/wasm/node.ts'],
+    tests: [
+      'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
+      'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
+    ],
   },
   // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).

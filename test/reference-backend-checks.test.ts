@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchNormState, Conv2dShape, Floats, Pool2dShape } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { checkSameLength } from '../src/backend/shape-checks.js';
 import { XcnnError } from '../src/errors.js';
 
 const backend = new ReferenceBackend({ precision: 'float64' });
@@ -140,7 +141,42 @@ describe('dense, pool, batch-norm, elementwise and loss argument checks', () => 
   });
 });
 
+describe('the shared checks at their edges', () => {
+  it('refuses a kernel too wide for the input though not too tall, and names the padded size with padding 2', () => {
+    const s: Conv2dShape = { batch: 1, inChannels: 1, height: 5, width: 2, outChannels: 1, kernelSize: 3 };
+    expect(messageOf(() => backend.conv2dForward(s, zeros(10), zeros(9), zeros(1), zeros(0)))).toBe('conv2dForward: a 3×3 kernel does not fit a 5×2 input');
+    // 4×5 padded by 2 is 8×9: a 9×9 kernel fits the width only.
+    const padded = { ...s, height: 4, width: 5, kernelSize: 9, padding: 2 };
+    expect(messageOf(() => backend.conv2dForward(padded, zeros(20), zeros(81), zeros(1), zeros(0)))).toBe('conv2dForward: a 9×9 kernel does not fit a 4×5 input (padded by 2 to 8×9)');
+  });
+
+  it('refuses a pool window taller than the input though not wider', () => {
+    const s: Pool2dShape = { batch: 1, channels: 1, height: 1, width: 4 };
+    expect(messageOf(() => backend.maxPool2dForward(s, zeros(4), zeros(2), new Int32Array(2)))).toBe('maxPool2dForward: a 2×2 pool needs an input of at least 2×2, got 1×4');
+  });
+
+  it('checks average pooling\'s input and output against the shape', () => {
+    const s: Pool2dShape = { batch: 1, channels: 1, height: 2, width: 2 };
+    expect(messageOf(() => backend.avgPool2dForward(s, zeros(3), zeros(1)))).toBe('avgPool2dForward: input has length 3, expected 4');
+    expect(messageOf(() => backend.avgPool2dForward(s, zeros(4), zeros(2)))).toBe('avgPool2dForward: output has length 2, expected 1');
+  });
+
+  it('checkSameLength skips an array given as null, first or later (not given)', () => {
+    expect(() => checkSameLength('k', { a: zeros(2), b: null, c: zeros(2) })).not.toThrow();
+    expect(() => checkSameLength('k', { a: null, b: zeros(3) })).not.toThrow();
+    expect(messageOf(() => checkSameLength('k', { a: zeros(2), b: null, c: zeros(3) }))).toBe('k: c has length 3, but a has 2');
+  });
+});
+
 describe('ReferenceBackend', () => {
+  it('takes a precision of float32 or float64 only, and options only as an object', () => {
+    expect(new ReferenceBackend({ precision: 'float32' }).precision).toBe('float32');
+    expect(new ReferenceBackend({}).precision).toBe('float32');
+    expect(messageOf(() => new ReferenceBackend({ precision: 'float16' as 'float32' }))).toBe(`ReferenceBackend: options.precision must be 'float32' or 'float64', not "float16"`);
+    expect(messageOf(() => new ReferenceBackend({ precision: null as unknown as 'float32' }))).toBe(`ReferenceBackend: options.precision must be 'float32' or 'float64', not null`);
+    expect(messageOf(() => new ReferenceBackend('float64' as never))).toBe(`ReferenceBackend: options must be an object (its options: precision, 'float32' or 'float64'), not string`);
+  });
+
   it('stores float32 by default and float64 when asked; batch capacity only grows', () => {
     const float32 = new ReferenceBackend();
     expect(float32.precision).toBe('float32');
