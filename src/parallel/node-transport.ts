@@ -23,7 +23,7 @@ export function availableCores(): number {
 
 /** Starts a worker thread of a pool with its setup (the pool's side). */
 export function startPoolThread(setup: WorkerSetup): PoolThread {
-  const worker = new Worker(workerUrl(), { workerData: setup, execArgv: workerExecArgv() });
+  const worker = new Worker(workerUrl(), { workerData: setup, execArgv: workerExecArgv(process.execArgv) });
   const ready = new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', (error) => reject(new XcnnError(`a worker thread could not start: ${error.message}`, { code: 'ERR_SETUP' })));
@@ -54,11 +54,12 @@ export function announceReady(): void {
 export function announceExit(): void {}
 
 /**
- * The process's Node options, for the workers as Node would give them, less `--input-type`, which a worker
- * refuses (it is for `node -e` code, and a program run as `node --input-type=module -e …` may use a pool).
+ * A process's Node options (`process.execArgv`) for its worker threads — the pool's and the image decoders'
+ * (data/folder-decoding.ts) — as Node would give them, less `--input-type`, which a worker refuses (it is for
+ * `node -e` code, and a program run as `node --input-type=module -e …` may start workers).
  */
-function workerExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  return execArgv.filter((arg) => !arg.startsWith('--input-type'));
 }
 
 /** dist/src/parallel/worker.js: from dist/ itself, or from src/ when running under vitest. */
