@@ -254,7 +254,7 @@ export const MUTATION_GROUPS = {
   },
   'parallel-pool': {
     mutate: ['src/parallel/thread-pool.ts', 'src/parallel/node-transport.ts', 'src/parallel/web-transport.ts'],
-    tests: ['test/parallel-pool.test.ts', 'test/parallel-transport.test.ts'],
+    tests: ['test/parallel-pool.test.ts', 'test/parallel-pool-start.test.ts', 'test/parallel-transport.test.ts'],
   },
   // The allocator alone, with its direct tests only (no network, no thread pool): the memory group's plateau
   // tests cover every arena line and take minutes a mutant on the shared core, so the arena's score is measured
