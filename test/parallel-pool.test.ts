@@ -181,6 +181,26 @@ describe('a pool on one thread (its own code, no worker) and on three (two worke
     same(network.params, before);
   });
 
+  for (const threads of [1, 3]) {
+    it(`raises a thread's failure in a step and updates nothing: a label out of range in the last thread's share (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
+      const network = await networkOf(4);
+      const optimizer = new Adam(network);
+      const pool = await ThreadPool.create(network, threads, optimizer);
+      pools.push(pool);
+      const before = Float32Array.from(network.params);
+      const batch = { input: imagesIn(network, 6, new Random(1)), labels: intsIn(network, [0, 1, 2, 3, 0, 9]), size: 6 };
+      const error = errorOf(() => pool.run(batch), 'ERR_SETUP');
+      // The last thread's share is images 4 and 5 of 6 on three threads: the label is its sample 1.
+      expect(error.message).toBe(threads === 1 ? 'worker thread 0 failed: softmaxCrossEntropy: label 9 of sample 5 is outside [0, 4)' : 'worker thread 2 failed: softmaxCrossEntropy: label 9 of sample 1 is outside [0, 4)');
+      expect(optimizer.step).toBe(0);
+      same(network.params, before);
+      // The pool goes on: the next good step updates.
+      batch.labels[5] = 3;
+      pool.run(batch);
+      expect(optimizer.step).toBe(1);
+    });
+  }
+
   it('skips plain Adam\'s step on a loss that is not finite: the step count stays, no parameter moves', async () => {
     const network = await networkOf(4);
     const optimizer = new Adam(network);
@@ -372,6 +392,8 @@ describe('a pool\'s argument checks', () => {
     const input = imagesIn(network, 2, new Random(1));
     const error = errorOf(() => pool.inputGradients(input, 2, Int32Array.from([1, -1])), 'ERR_SETUP');
     expect(error.message).toBe('worker thread 0 failed: INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none');
+    // The failure was that call's: the pool's next call runs.
+    expect(pool.inputGradients(input, 2, Int32Array.from([1, 2])).targets).toEqual(Int32Array.from([1, 2]));
   });
 });
 
