@@ -14,7 +14,7 @@ import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { CAM_RULES, GRAD_CAM_RULE } from '../src/explain/cam-rules.js';
 import { coalitionScoresOn } from '../src/explain/coalition-scores.js';
 import { explainableLayersOf } from '../src/explain/explained-layer.js';
-import { gradCam } from '../src/explain/grad-cam.js';
+import { gradCam, gradCamOfBatch } from '../src/explain/grad-cam.js';
 import { maskedLogitsOn } from '../src/explain/masked-logits.js';
 import { networkPasses } from '../src/explain/model-passes.js';
 import { occlusionScoresOn } from '../src/explain/occlusion-scores.js';
@@ -96,7 +96,9 @@ describe('thread counts', () => {
 describe('ThreadPool.create and the constructor refuse what they cannot run', () => {
   it('refuses a network on the ts backend, one without a spec, and a bad thread count', async () => {
     const reference = createNetwork(new ReferenceBackend(), SPEC, GEOMETRY);
-    expect((await rejection(ThreadPool.create(reference, 1))).message).toBe('a thread pool needs the wasm backend');
+    const notWasm = await rejection(ThreadPool.create(reference, 1));
+    expect(notWasm.message).toBe('a thread pool needs the wasm backend');
+    expect(notWasm.code).toBe('ERR_BAD_ARGUMENT');
     expect((await rejection(ThreadPool.create(reference, 2))).message).toBe('threads 2 needs the wasm backend; the ts reference runs on one thread');
     const network = await networkOf(1);
     const bare = new Network(network.backend, network.layers);
@@ -273,6 +275,18 @@ describe('a pool on one thread (its own code, no worker) and on three (two worke
       const random = new Random(11);
       const images = Uint8Array.from({ length: 6 * PIXELS }, () => random.int(256));
       const set = { images, labels: new Uint8Array([0, 1, 2, 3, 0, 1]), count: 6, channels: 1, height: 8, width: 8 };
+      // The runner itself, called as gradCam calls it: the block's rows of a batch in the pool's memory.
+      const runner = pool.gradCamRunner();
+      expect(typeof runner).toBe('function');
+      const batch = { input: imagesIn(network, 3, random), labels: intsIn(network, [0, 1, 2]), size: 3 };
+      for (const block of explainableLayersOf(network)) {
+        const [channels, mapHeight, mapWidth] = block.shape;
+        const rows = () => ({ logits: new Float32Array(3 * CLASSES), weights: new Float32Array(3 * channels), maps: new Float32Array(3 * mapHeight * mapWidth), heatmaps: new Float32Array(3 * PIXELS) });
+        const [got, expected] = [rows(), rows()];
+        runner(batch, 1, got, block.name);
+        gradCamOfBatch(twin, copyIn(twin, batch.input), 3, 1, expected, twin.backend.allocFloats(3 * CLASSES), block.name);
+        for (const key of ['logits', 'weights', 'maps', 'heatmaps'] as const) same(got[key], expected[key], `the runner's ${key} of ${block.name}`);
+      }
       for (const block of explainableLayersOf(network)) {
         for (const targetClass of [undefined, 2]) {
           const got = gradCam(network, set, { runner: pool.gradCamRunner(), layer: block.name, targetClass, batchSize: 4 });
@@ -383,6 +397,9 @@ describe('a pool\'s argument checks', () => {
     await pool.close(); // a second close does nothing
     expect(errorOf(() => pool.logits(input, 2), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
     expect(errorOf(() => pool.predictBatch({ input, labels: intsIn(network, [0, 1]), size: 2 }), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
+    // Every pass the workers know goes through the pool, so it is refused too; a CAM rule of one's own runs on this thread.
+    for (const rule of CAM_RULES) expect(errorOf(() => pool.camMaps(input, 2, undefined, rule), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
+    expect(pool.camMaps(input, 2, undefined, { ...GRAD_CAM_RULE, name: 'my own' }).maps.length).toBeGreaterThan(0);
   });
 
   it('raises a failure of its own thread\'s share as the control block reports it', async () => {
