@@ -7,7 +7,7 @@
  * more; TRAIN's summed gradient and update are SerialStep's. The output rows and the per-thread sums are filled
  * with garbage first, so that a row or a sum a thread fails to write shows.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { attachWasmBackend, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { Floats } from '../src/backend/backend.js';
@@ -31,6 +31,8 @@ import { Shard } from '../src/parallel/shard.js';
 import type { WorkerSetup } from '../src/parallel/worker.js';
 import { computeShare, workerShard } from '../src/parallel/worker-loop.js';
 import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
+import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
 import { SerialStep } from '../src/train/step.js';
 
@@ -52,9 +54,9 @@ interface InProcessPool {
   v: Float32Array;
 }
 
-async function inProcessPool(threads: number, seed = 7, labelSmoothing = 0): Promise<InProcessPool> {
+async function inProcessPool(threads: number, seed = 7, labelSmoothing = 0, spec = SPEC): Promise<InProcessPool> {
   const backend = await createWasmBackend();
-  const network = createNetwork(backend, SPEC, GEOMETRY);
+  const network = createNetwork(backend, spec, GEOMETRY);
   network.initialize(new Random(seed));
   const count = network.params.length;
   const control = new ControlBlock();
@@ -68,7 +70,7 @@ async function inProcessPool(threads: number, seed = 7, labelSmoothing = 0): Pro
       control: control.buffer,
       thread,
       threads,
-      spec: SPEC,
+      spec,
       geometry: geometryOf(network),
       seed,
       adam,
@@ -82,14 +84,20 @@ async function inProcessPool(threads: number, seed = 7, labelSmoothing = 0): Pro
   return { backend, network, control, shards, grads, m, v };
 }
 
-/** Starts `command` on `size` items as the pool does (the counters cleared, the sums garbage), then runs every thread's share in turn. */
+/**
+ * Starts `command` on `size` items as the pool does (the counters cleared, the sums garbage), then runs every
+ * thread's share in turn: in thread order, or last thread first (so that a share written past its end, into
+ * the next share's rows, is not written over again by the next thread).
+ */
+let lastFirst = false;
 function runOnEveryThread(pool: InProcessPool, command: number, size: number, setData: (data: Float64Array) => void): void {
   const { sync, data } = pool.control;
   sync[BATCH] = size;
   sync[NEXT] = 0;
   for (let t = 0; t < pool.shards.length; t++) [data[LOSS + t], data[CORRECT + t]] = [GARBAGE, GARBAGE];
   setData(data);
-  for (const shard of pool.shards) computeShare(shard, command, pool.control);
+  const shards = lastFirst ? [...pool.shards].reverse() : pool.shards;
+  for (const shard of shards) computeShare(shard, command, pool.control);
 }
 
 function images(backend: WasmBackend, size: number, random: Random): Floats {
@@ -106,8 +114,8 @@ function garbageRows(backend: WasmBackend, length: number): Float32Array {
 }
 
 /** A second network, with the same weights, that computes the one-thread answers. */
-async function twinOf(pool: InProcessPool): Promise<Network> {
-  const network = createNetwork(await createWasmBackend(), SPEC, GEOMETRY);
+async function twinOf(pool: InProcessPool, spec = SPEC): Promise<Network> {
+  const network = createNetwork(await createWasmBackend(), spec, GEOMETRY);
   network.params.set(pool.network.params);
   network.buffers.set(pool.network.buffers);
   return network;
@@ -128,22 +136,30 @@ function copyInts(network: Network, values: Int32Array): Int32Array {
 const same = (actual: ArrayLike<number>, expected: ArrayLike<number>) => expect(Array.from(actual)).toEqual(Array.from(expected));
 
 // The splits: 3 threads over 2 items leave thread 0 nothing; over 7 they take 2, 2 and 3.
+// 1 on 3 leaves threads 0 and 1 nothing. Each split runs in thread order and last thread first.
 const SPLITS = [
+  { threads: 3, size: 1 },
   { threads: 3, size: 2 },
   { threads: 3, size: 7 },
   { threads: 2, size: 5 },
-];
+].flatMap((split) => [false, true].map((reversed) => ({ ...split, reversed, name: `${split.size} on ${split.threads} threads${reversed ? ', last thread first' : ''}` })));
 
 describe('shareOf splits as these tests expect', () => {
-  it('gives thread 0 nothing of 2 items on 3 threads, and 2, 2, 3 of 7', () => {
+  it('gives threads 0 and 1 nothing of 1 item on 3 threads, thread 0 nothing of 2, and 2, 2, 3 of 7', () => {
+    expect([0, 1, 2].map((t) => shareOf(1, 3, t))).toEqual([[0, 0], [0, 0], [0, 1]]);
     expect([0, 1, 2].map((t) => shareOf(2, 3, t))).toEqual([[0, 0], [0, 1], [1, 2]]);
     expect([0, 1, 2].map((t) => shareOf(7, 3, t))).toEqual([[0, 2], [2, 4], [4, 7]]);
   });
 });
 
 describe('the shards of a pool, run in one process', () => {
-  for (const { threads, size } of SPLITS) {
-    it(`LOGITS and PREDICT: every image's logits and probabilities in its row, the loss summed per thread (${size} images on ${threads} threads)`, async () => {
+  beforeEach(() => {
+    lastFirst = false;
+  });
+
+  for (const { threads, size, reversed, name } of SPLITS) {
+    it(`LOGITS and PREDICT: every image's logits and probabilities in its row, the loss summed per thread (${name})`, async () => {
+      lastFirst = reversed;
       const pool = await inProcessPool(threads);
       const random = new Random(size);
       const input = images(pool.backend, size, random);
@@ -174,7 +190,8 @@ describe('the shards of a pool, run in one process', () => {
       expect(perThread.reduce((a, b) => a + b, 0)).toBeCloseTo(lossSum, 4);
     });
 
-    it(`TRAIN: the threads' gradients sum to one thread's, Adam updates every slice, the loss and correct counts add up (${size} images on ${threads} threads)`, async () => {
+    it(`TRAIN: the threads' gradients sum to one thread's, Adam updates every slice, the loss and correct counts add up (${name})`, async () => {
+      lastFirst = reversed;
       const pool = await inProcessPool(threads);
       const twin = await twinOf(pool);
       const random = new Random(size + 100);
@@ -217,6 +234,37 @@ describe('the shards of a pool, run in one process', () => {
     expect(serial.loss).toBeGreaterThan(0);
   });
 
+  it('TRAIN on a network gone to NaN: every thread\'s loss is not finite, and no thread runs its backward pass (its gradients stay zero)', async () => {
+    const pool = await inProcessPool(2);
+    pool.network.params[pool.network.params.length - 1] = Number.NaN;
+    const input = images(pool.backend, 4, new Random(4));
+    const labels = pool.backend.allocInts(4);
+    for (const g of pool.grads) g.fill(GARBAGE);
+    runOnEveryThread(pool, Command.TRAIN, 4, (data) => ([data[INPUT], data[LABELS], data[ADAM_STEP], data[LEARNING_RATE], data[SUM_ONLY]] = [input.byteOffset, labels.byteOffset, 1, 0.01, 0]));
+    for (let t = 0; t < 2; t++) expect(Number.isFinite(pool.control.data[LOSS + t])).toBe(false);
+    for (const g of pool.grads) expect(Array.from(g).every((x) => x === 0)).toBe(true);
+  });
+
+  it('TRAIN with dropout and batch norm: each thread masks its samples by their place in the batch and the step, and only thread 0 moves the running statistics', async () => {
+    const spec = 'conv(3,3) bn relu maxpool(2) flatten dropout(0.5) linear(4)';
+    const pool = await inProcessPool(2, 11, 0, spec);
+    const twin = await twinOf(pool, spec);
+    const input = images(pool.backend, 5, new Random(5));
+    const labels = pool.backend.allocInts(5);
+    labels.set([0, 1, 2, 3, 1]);
+    runOnEveryThread(pool, Command.TRAIN, 5, (data) => ([data[INPUT], data[LABELS], data[ADAM_STEP], data[LEARNING_RATE], data[SUM_ONLY]] = [input.byteOffset, labels.byteOffset, 3, 0.01, 1]));
+    // One thread's computation of each share: a training pass at the run's seed and step, from the share's first sample.
+    const head = new SoftmaxCrossEntropy(twin.backend, CLASSES, 0);
+    for (const [t, [start, end]] of [shareOf(5, 2, 0), shareOf(5, 2, 1)].entries()) {
+      const mode = { training: true, seed: 11, step: 3, firstSample: start, updateStatistics: t === 0 };
+      const logits = twin.forward(copyIn(twin, input.subarray(start * PIXELS, end * PIXELS)), end - start, mode);
+      const loss = head.forward(logits, copyInts(twin, labels.subarray(start, end)), end - start, true);
+      expect(pool.control.data[LOSS + t]).toBeCloseTo(loss * (end - start), 5);
+    }
+    same(pool.network.buffers, twin.buffers); // the running mean and variance: thread 0's share's
+    expect(Array.from(pool.network.buffers).some((x, k) => x !== [0, 1][Math.floor(k / 3)])).toBe(true); // they moved
+  });
+
   it('TRAIN whose summed loss is not finite (one thread\'s is +∞): no thread sums the gradients or updates', async () => {
     const pool = await inProcessPool(2);
     const before = Float32Array.from(pool.network.params);
@@ -231,8 +279,9 @@ describe('the shards of a pool, run in one process', () => {
     expect(Array.from(pool.m).every((x) => x === 0)).toBe(true);
   });
 
-  for (const { threads, size } of SPLITS) {
-    it(`GRAD_CAM, INPUT_GRADIENTS and CAM_MAPS: each image's rows where one thread puts them, on either block (${size} images on ${threads} threads)`, async () => {
+  for (const { threads, size, reversed, name } of SPLITS) {
+    it(`GRAD_CAM, INPUT_GRADIENTS and CAM_MAPS: each image's rows where one thread puts them, on either block (${name})`, async () => {
+      lastFirst = reversed;
       const pool = await inProcessPool(threads);
       const twin = await twinOf(pool);
       const random = new Random(size + 200);
@@ -241,7 +290,7 @@ describe('the shards of a pool, run in one process', () => {
       expect(blocks.length).toBe(2);
       for (const [layer, block] of blocks.entries()) {
         const [channels, mapHeight, mapWidth] = block.shape;
-        for (const target of [-1, 2]) {
+        for (const target of [-1, 0, 2]) {
           const out = { logits: garbageRows(pool.backend, size * CLASSES), weights: garbageRows(pool.backend, size * channels), maps: garbageRows(pool.backend, size * mapHeight * mapWidth), heatmaps: garbageRows(pool.backend, size * PIXELS) };
           runOnEveryThread(pool, Command.GRAD_CAM, size, (data) => {
             [data[INPUT], data[TARGET], data[LAYER]] = [input.byteOffset, target, layer];
@@ -254,7 +303,7 @@ describe('the shards of a pool, run in one process', () => {
       }
 
       for (const [rule, name] of [[0, 'ordinary'], [1, 'guided']] as const) {
-        for (const given of [null, [3, 1, 0, 2, 1, 3, 0].slice(0, size)]) {
+        for (const given of [null, [3, 1, 0, 2, 1, 3, 0].slice(0, size), new Array(size).fill(0)]) {
           const targets = pool.backend.allocInts(size);
           targets.set(given ?? new Array(size).fill(-1));
           const [logits, gradients] = [garbageRows(pool.backend, size * CLASSES), garbageRows(pool.backend, size * PIXELS)];
@@ -271,13 +320,14 @@ describe('the shards of a pool, run in one process', () => {
         const [, mapHeight, mapWidth] = block.shape;
         for (const [index, rule] of CAM_RULES.entries()) {
           const targets = pool.backend.allocInts(size);
-          targets.fill(index % 2 === 0 ? -1 : 1);
+          const given = [-1, 1, 0][index % 3];
+          targets.fill(given);
           const [logits, maps] = [garbageRows(pool.backend, size * CLASSES), garbageRows(pool.backend, size * mapHeight * mapWidth)];
           runOnEveryThread(pool, Command.CAM_MAPS, size, (data) => {
             [data[INPUT], data[TARGETS], data[CAM_RULE], data[LAYER], data[OUT_LOGITS], data[OUT_MAPS]] = [input.byteOffset, targets.byteOffset, index, layer, logits.byteOffset, maps.byteOffset];
           });
           const expectedMaps = new Float32Array(size * mapHeight * mapWidth);
-          const expected = camMapsOn(twin, copyIn(twin, input), size, index % 2 === 0 ? undefined : 1, rule, twin.backend.allocFloats(size * CLASSES), expectedMaps, block.name);
+          const expected = camMapsOn(twin, copyIn(twin, input), size, given < 0 ? undefined : given, rule, twin.backend.allocFloats(size * CLASSES), expectedMaps, block.name);
           same(logits, expected.logits.subarray(0, size * CLASSES));
           same(maps, expectedMaps);
           same(targets, expected.targets); // the classes chosen, written back over the targets
@@ -293,12 +343,13 @@ describe('the shards of a pool, run in one process', () => {
     targets.set([1, -1, 2]);
     const out = garbageRows(pool.backend, 3 * PIXELS);
     const setData = (data: Float64Array) => ([data[INPUT], data[TARGETS], data[OUT_LOGITS], data[OUT_GRADIENTS], data[OUT_MAPS], data[LAYER], data[CAM_RULE]] = [input.byteOffset, targets.byteOffset, out.byteOffset, out.byteOffset, out.byteOffset, 0, 0]);
-    expect(() => runOnEveryThread(pool, Command.INPUT_GRADIENTS, 3, setData)).toThrow('INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none');
-    expect(() => runOnEveryThread(pool, Command.CAM_MAPS, 3, setData)).toThrow('CAM_MAPS: some targets are given and some are not; give every image a class or none');
+    expect(errorOf(() => runOnEveryThread(pool, Command.INPUT_GRADIENTS, 3, setData), 'ERR_BAD_ARGUMENT').message).toBe('INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none');
+    expect(errorOf(() => runOnEveryThread(pool, Command.CAM_MAPS, 3, setData), 'ERR_BAD_ARGUMENT').message).toBe('CAM_MAPS: some targets are given and some are not; give every image a class or none');
   });
 
-  for (const { threads, size } of SPLITS) {
-    it(`COALITION_SCORES, OCCLUSION_SCORES and MASKED_LOGITS: each copy's score where one thread puts it (${size} copies on ${threads} threads)`, async () => {
+  for (const { threads, size, reversed, name } of SPLITS) {
+    it(`COALITION_SCORES, OCCLUSION_SCORES and MASKED_LOGITS: each copy's score where one thread puts it (${name})`, async () => {
+      lastFirst = reversed;
       const pool = await inProcessPool(threads);
       const twin = await twinOf(pool);
       const random = new Random(size + 300);
@@ -309,12 +360,15 @@ describe('the shards of a pool, run in one process', () => {
       const coalitionInts = pool.backend.allocInts(Math.ceil((size * features) / 4));
       const coalitions = new Uint8Array(coalitionInts.buffer, coalitionInts.byteOffset, size * features);
       for (let k = 0; k < coalitions.length; k++) coalitions[k] = random.int(2);
-      const scores = garbageRows(pool.backend, size);
+      const guarded = garbageRows(pool.backend, 2 * size); // the scores, and as many again that must stay garbage
+      const scores = guarded.subarray(0, size);
+      const untouched = () => expect(Array.from(guarded.subarray(size)).every((x) => x === GARBAGE)).toBe(true);
       runOnEveryThread(pool, Command.COALITION_SCORES, size, (data) => {
         [data[INPUT], data[TARGET], data[FEATURE_OF], data[FEATURES], data[COALITIONS], data[OUT_SCORES]] = [image.byteOffset, 2, featureOf.byteOffset, features, coalitionInts.byteOffset, scores.byteOffset];
       });
       const copies = BatchBuffer.floats(twin.backend, PIXELS);
       same(scores, Float32Array.from(coalitionScoresOn(twin, copyIn(twin, image), 2, Int32Array.from(featureOf), features, Uint8Array.from(coalitions), size, copies)));
+      untouched();
 
       const corners = pool.backend.allocInts(2 * size);
       for (let k = 0; k < size; k++) corners.set([k % 6, (3 * k) % 6], 2 * k);
@@ -323,6 +377,7 @@ describe('the shards of a pool, run in one process', () => {
         [data[INPUT], data[TARGET], data[WINDOW], data[CORNERS], data[OUT_SCORES]] = [image.byteOffset, 1, 3, corners.byteOffset, scores.byteOffset];
       });
       same(scores, Float32Array.from(occlusionScoresOn(twin, copyIn(twin, image), 1, 3, Int32Array.from(corners), size, copies)));
+      untouched();
 
       for (const [layer, block] of explainableLayersOf(pool.network).entries()) {
         const [maskCount, mapHeight, mapWidth] = block.shape;
@@ -340,7 +395,8 @@ describe('the shards of a pool, run in one process', () => {
       }
     });
 
-    it(`LIME_FITS and CURVES: each image's fit and curves in its row (${size} images on ${threads} threads)`, async () => {
+    it(`LIME_FITS and CURVES: each image's fit and curves in its row (${name})`, async () => {
+      lastFirst = reversed;
       const pool = await inProcessPool(threads);
       const twin = await twinOf(pool);
       const random = new Random(size + 400);
@@ -375,7 +431,7 @@ describe('the shards of a pool, run in one process', () => {
         targets[r] = request.target;
         seeds[r] = request.seed | 0; // as unsigned, read back with >>> 0
       });
-      const curves = garbageRows(pool.backend, size * 4 * (steps + 1));
+      const curves = garbageRows(pool.backend, (size + 1) * 4 * (steps + 1)); // and a row past the last, to stay garbage
       const road = { sigma: 0.7, tolerance: 1e-5 };
       runOnEveryThread(pool, Command.CURVES, size, (data) => {
         [data[INPUT], data[ORDERS], data[TARGETS], data[SEEDS], data[STEPS], data[ROAD_SIGMA], data[ROAD_TOLERANCE], data[OUT_CURVES]] = [input.byteOffset, orders.byteOffset, targets.byteOffset, seeds.byteOffset, steps, road.sigma, road.tolerance, curves.byteOffset];
@@ -387,6 +443,7 @@ describe('the shards of a pool, run in one process', () => {
         });
       });
       expect(pool.control.sync[NEXT]).toBeGreaterThanOrEqual(size); // every request taken
+      expect(Array.from(curves.subarray(size * 4 * (steps + 1))).every((x) => x === GARBAGE)).toBe(true);
     });
   }
 

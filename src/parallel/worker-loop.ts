@@ -49,18 +49,17 @@ export function computeShare(shard: Shard, command: number, control: ControlBloc
  * gradient sum and Adam — skipped when any thread failed — and the second barrier (UPDATED).
  */
 export function serveCommand(shard: Shard, control: ControlBlock, command: number): void {
-  let failed = false;
   try {
     computeShare(shard, command, control);
   } catch (error) {
     control.fail(shard.thread, messageOf(error));
-    failed = true;
   }
   control.arrive(COMPUTED);
   if (command !== Command.TRAIN) return;
   control.waitFor(COMPUTED, shard.threads);
   try {
-    if (!failed && Atomics.load(control.sync, FAILED) === 0) shard.sumAndUpdate(control);
+    // Any thread's failure (this one's too: fail() records the first) stops every thread's update.
+    if (Atomics.load(control.sync, FAILED) === 0) shard.sumAndUpdate(control);
   } catch (error) {
     control.fail(shard.thread, messageOf(error));
   }
