@@ -121,6 +121,10 @@ describe('ThreadPool.create on played threads', () => {
     expect(played.events.slice(4).sort()).toEqual(['1 exited', '2 exited']);
     expect(played.exitedCommand).toEqual([Command.EXIT, Command.EXIT]);
     expect(new ControlBlock(played.setups[0].control).sync[GENERATION]).toBe(1);
+    // A second close does nothing: no EXIT posted again, nothing given back twice (the arena would refuse it).
+    await pool.close();
+    expect(new ControlBlock(played.setups[0].control).sync[GENERATION]).toBe(1);
+    expect(played.events.length).toBe(6);
   });
 
   it('gives an optimiser other than plain Adam, or none, the parameters in the moments\' place and Adam\'s defaults', async () => {
