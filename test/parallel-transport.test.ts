@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as node from '../src/parallel/node-transport.js';
 import * as web from '../src/parallel/web-transport.js';
 import type { WorkerSetup } from '../src/parallel/worker.js';
-import { rejection } from './errors.js';
+import { errorOf, rejection } from './errors.js';
 
 /** Whether a promise has settled by the time this turn's microtasks have run, and how. */
 async function stateOf(promise: Promise<unknown>): Promise<string> {
@@ -171,6 +171,18 @@ describe('node-transport.ts', () => {
   it('the worker\'s side: its setup is the thread\'s workerData, and exit needs no message (the thread ends by itself)', async () => {
     expect(await node.receiveSetup()).toBe(workerData);
     expect(node.announceExit()).toBeUndefined();
+  });
+
+  it('finds the worker module: beside a compiled module, and in dist/ for the TypeScript, refusing a package not built', () => {
+    expect(node.poolWorkerUrl('file:///pkg/dist/src/parallel/node-transport.js', '/pkg', () => false).href).toBe('file:///pkg/dist/src/parallel/worker.js');
+    const asked: string[] = [];
+    const found = node.poolWorkerUrl('file:///pkg/src/parallel/node-transport.ts', '/pkg', (path) => (asked.push(path), true));
+    expect(found.href).toBe('file:///pkg/dist/src/parallel/worker.js');
+    expect(asked).toEqual(['/pkg/dist/src/parallel/worker.js']);
+    const error = errorOf(() => node.poolWorkerUrl('file:///pkg/src/parallel/node-transport.ts', '/pkg', () => false), 'ERR_SETUP');
+    expect(error.message).toBe('the worker threads need the compiled code (/pkg/dist/src/parallel/worker.js): run `npm run build`');
+    // A folder named like a module is not one: only the file's own name counts.
+    expect(node.poolWorkerUrl('file:///p.js/src/parallel/node-transport.ts', '/p.js', () => true).href).toBe('file:///p.js/dist/src/parallel/worker.js');
   });
 
   it('reports a worker thread that fails as it starts (a setup without the kernels), and has it exited', async () => {

@@ -64,8 +64,16 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
 
 /** dist/src/parallel/worker.js: from dist/ itself, or from src/ when running under vitest. */
 function workerUrl(): URL {
-  if (fileURLToPath(import.meta.url).endsWith('.js')) return new URL('./worker.js', import.meta.url);
-  const built = join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
-  if (!existsSync(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
+  return poolWorkerUrl(import.meta.url, packageRoot(), existsSync);
+}
+
+/**
+ * The pool's worker module for this module at `moduleUrl`: its neighbour when this is compiled (.js); from
+ * src/ (vitest runs the TypeScript), the compiled one under `root`'s dist/, which `exists` must find.
+ */
+export function poolWorkerUrl(moduleUrl: string, root: string, exists: (path: string) => boolean): URL {
+  if (fileURLToPath(moduleUrl).endsWith('.js')) return new URL('./worker.js', moduleUrl);
+  const built = join(root, 'dist', 'src', 'parallel', 'worker.js');
+  if (!exists(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
   return pathToFileURL(built);
 }
