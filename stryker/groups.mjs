@@ -317,6 +317,20 @@ export const MUTATION_GROUPS = {
     mutate: ['src/backend/wasm/arena.ts', 'src/model/workspace.ts'],
     tests: ['test/wasm-arena.test.ts', 'test/wasm-memory.test.ts', 'test/memory-plateau.test.ts', 'test/workspace.test.ts'],
   },
+  // The thread pool (issue 20's third round). Its worker threads run the built dist/ code, which no mutant reaches:
+  // the pool's side is mutated through the pool on one thread and on three (test/parallel-pool.test.ts, a network
+  // of a few pixels), the workers' side — the shards and the worker's loop — in this process
+  // (test/parallel-shards.test.ts runs every command on 1–3 shards built as a worker builds its own;
+  // test/parallel-worker-loop.test.ts plays the shards). worker.ts, the worker's entry, runs only in a worker
+  // thread; web-transport.ts runs on a fake web Worker and scope (test/parallel-transport.test.ts).
+  'parallel-shard': {
+    mutate: ['src/parallel/shard.ts', 'src/parallel/worker-loop.ts'],
+    tests: ['test/parallel-shards.test.ts', 'test/parallel-worker-loop.test.ts', 'test/parallel-pool.test.ts'],
+  },
+  'parallel-pool': {
+    mutate: ['src/parallel/thread-pool.ts', 'src/parallel/node-transport.ts', 'src/parallel/web-transport.ts'],
+    tests: ['test/parallel-pool.test.ts', 'test/parallel-pool-start.test.ts', 'test/parallel-transport.test.ts'],
+  },
   // The allocator alone, with its direct tests only (no network, no thread pool): the memory group's plateau
   // tests cover every arena line and take minutes a mutant on the shared core, so the arena's score is measured
   // here. A mutant these tests kill the memory group's tests kill too: the score is a lower bound of the group's.

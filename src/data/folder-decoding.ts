@@ -32,6 +32,7 @@ import { optionError, XcnnError } from '../errors.js';
 import { packageRoot } from '../files/package-root.js';
 import { readUserFile } from '../files/read-file.js';
 import { MAX_THREADS } from '../parallel/control.js';
+import { workerExecArgv } from '../parallel/node-transport.js';
 import { imageSize } from './dataset.js';
 import { decodePicture, MAX_PICTURE_FILE_BYTES, PictureProblem } from './picture-files.js';
 import { pictureToInput, type ConversionSteps, type InputConversion } from './picture-input.js';
@@ -299,11 +300,6 @@ export function startWorker(job: DecodeJob, worker: number, url: URL): { thread:
   thread.on('error', () => {});
   thread.unref();
   return { thread, port: port2 };
-}
-
-/** This process's Node options for a worker: all but `--input-type`, which Node refuses in a worker's execArgv. */
-export function workerExecArgv(execArgv: string[]): string[] {
-  return execArgv.filter((arg) => !arg.startsWith('--input-type'));
 }
 
 /** dist/src/data/decode-worker.js: from dist/ itself, or from src/ when running under vitest (as the thread pool's worker). */

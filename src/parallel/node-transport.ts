@@ -23,7 +23,7 @@ export function availableCores(): number {
 
 /** Starts a worker thread of a pool with its setup (the pool's side). */
 export function startPoolThread(setup: WorkerSetup): PoolThread {
-  const worker = new Worker(workerUrl(), { workerData: setup, execArgv: workerExecArgv() });
+  const worker = new Worker(workerUrl(), { workerData: setup, execArgv: workerExecArgv(process.execArgv) });
   const ready = new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', (error) => reject(new XcnnError(`a worker thread could not start: ${error.message}`, { code: 'ERR_SETUP' })));
@@ -54,17 +54,26 @@ export function announceReady(): void {
 export function announceExit(): void {}
 
 /**
- * The process's Node options, for the workers as Node would give them, less `--input-type`, which a worker
- * refuses (it is for `node -e` code, and a program run as `node --input-type=module -e …` may use a pool).
+ * A process's Node options (`process.execArgv`) for its worker threads — the pool's and the image decoders'
+ * (data/folder-decoding.ts) — as Node would give them, less `--input-type`, which a worker refuses (it is for
+ * `node -e` code, and a program run as `node --input-type=module -e …` may start workers).
  */
-function workerExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  return execArgv.filter((arg) => !arg.startsWith('--input-type'));
 }
 
 /** dist/src/parallel/worker.js: from dist/ itself, or from src/ when running under vitest. */
 function workerUrl(): URL {
-  if (fileURLToPath(import.meta.url).endsWith('.js')) return new URL('./worker.js', import.meta.url);
-  const built = join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
-  if (!existsSync(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
+  return poolWorkerUrl(import.meta.url, packageRoot(), existsSync);
+}
+
+/**
+ * The pool's worker module for this module at `moduleUrl`: its neighbour when this is compiled (.js); from
+ * src/ (vitest runs the TypeScript), the compiled one under `root`'s dist/, which `exists` must find.
+ */
+export function poolWorkerUrl(moduleUrl: string, root: string, exists: (path: string) => boolean): URL {
+  if (fileURLToPath(moduleUrl).endsWith('.js')) return new URL('./worker.js', moduleUrl);
+  const built = join(root, 'dist', 'src', 'parallel', 'worker.js');
+  if (!exists(built)) throw new XcnnError(`the worker threads need the compiled code (${built}): run \`npm run build\``, { code: 'ERR_SETUP' });
   return pathToFileURL(built);
 }

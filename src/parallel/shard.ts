@@ -140,7 +140,7 @@ export class Shard {
     const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
     const n = end - start;
     if (n === 0) return;
-    const { input } = this.batchViews(control, start, end);
+    const input = this.inputView(control, start, end); // no labels: Grad-CAM's batch may come without them
     const block = explainableLayersOf(this.network)[control.data[LAYER]];
     const [channels, mapHeight, mapWidth] = block.shape;
     const rows = (slot: number, width: number) => this.backend.viewFloats(control.data[slot] + start * width * 4, n * width);

@@ -523,6 +523,8 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     Atomics.store(sync, COMPUTED, 0);
     Atomics.store(sync, UPDATED, 0);
     Atomics.store(sync, NEXT, 0);
+    // A failure is the command's that met it (raised by throwIfFailed): the next command starts without it.
+    Atomics.store(sync, FAILED, 0);
     this.data[INPUT] = batch.input.byteOffset;
     this.data[LABELS] = batch.labels?.byteOffset ?? 0;
     setData();

@@ -1,0 +1,181 @@
+/**
+ * A worker thread's side of the pool's protocol (worker-loop.ts), run in this process on shards the test
+ * plays: which shard method each command runs, the barriers it arrives at, a failure recorded (never thrown)
+ * with the thread's number and message, TRAIN's update only once every thread has computed and none failed,
+ * and the loop serving commands from generation 0 until EXIT. test/parallel-shards.test.ts runs the real shards.
+ */
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { Command, COMMAND, COMPUTED, ControlBlock, FAILED, GENERATION, UPDATED } from '../src/parallel/control.js';
+import type { Shard } from '../src/parallel/shard.js';
+import { computeShare, serveCommand, serveCommands } from '../src/parallel/worker-loop.js';
+import { errorOf } from './errors.js';
+
+const METHODS = {
+  TRAIN: 'computeGradients',
+  PREDICT: 'predict',
+  GRAD_CAM: 'gradCam',
+  LOGITS: 'logits',
+  INPUT_GRADIENTS: 'inputGradients',
+  CURVES: 'curves',
+  CAM_MAPS: 'camMaps',
+  COALITION_SCORES: 'coalitionScores',
+  OCCLUSION_SCORES: 'occlusionScores',
+  MASKED_LOGITS: 'maskedLogits',
+  LIME_FITS: 'limeFits',
+} as const;
+
+/** A shard that records the methods called on it (with the control block they were given), doing what `act` says. */
+function playedShard(thread: number, threads: number, act: Partial<Record<string, (control: ControlBlock) => void>> = {}) {
+  const calls: string[] = [];
+  const controls: ControlBlock[] = [];
+  const methods = [...Object.values(METHODS), 'sumAndUpdate'];
+  const shard = Object.fromEntries(
+    methods.map((name) => [
+      name,
+      (control: ControlBlock) => {
+        calls.push(name);
+        controls.push(control);
+        act[name]?.(control);
+      },
+    ]),
+  );
+  return { shard: { ...shard, thread, threads } as unknown as Shard, calls, controls };
+}
+
+describe('computeShare', () => {
+  it('runs the shard method of each command, given the control block', () => {
+    const control = new ControlBlock();
+    for (const [command, method] of Object.entries(METHODS)) {
+      const { shard, calls, controls } = playedShard(1, 2);
+      computeShare(shard, Command[command as keyof typeof METHODS], control);
+      expect(calls, command).toEqual([method]);
+      expect(controls[0]).toBe(control);
+    }
+  });
+
+  it('refuses a command it does not know (EXIT, which the loop handles, among them) with the thread and the number', () => {
+    const { shard, calls } = playedShard(3, 4);
+    expect(errorOf(() => computeShare(shard, 99, new ControlBlock()), 'ERR_SETUP').message).toBe('worker thread 3: unknown command 99; the pool and its workers must come from the same build');
+    expect(errorOf(() => computeShare(shard, Command.EXIT, new ControlBlock()), 'ERR_SETUP').message).toBe('worker thread 3: unknown command 4; the pool and its workers must come from the same build');
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('serveCommand', () => {
+  it('runs a command that is not TRAIN and arrives at COMPUTED only', () => {
+    const control = new ControlBlock();
+    const { shard, calls } = playedShard(1, 3);
+    serveCommand(shard, control, Command.LOGITS);
+    expect(calls).toEqual(['logits']);
+    expect([control.sync[COMPUTED], control.sync[UPDATED], control.sync[FAILED]]).toEqual([1, 0, 0]);
+  });
+
+  it('records a thrown Error as this thread\'s failure, and still arrives', () => {
+    const control = new ControlBlock();
+    const { shard } = playedShard(2, 3, { predict: () => { throw new Error('out of memory in the shard'); } });
+    serveCommand(shard, control, Command.PREDICT);
+    expect([control.sync[COMPUTED], control.sync[FAILED]]).toEqual([1, 3]);
+    expect(errorOf(() => control.throwIfFailed(), 'ERR_SETUP').message).toBe('worker thread 2 failed: out of memory in the shard');
+  });
+
+  it('records a thrown value that is not an Error as its text', () => {
+    const control = new ControlBlock();
+    const { shard } = playedShard(1, 2, { gradCam: () => { throw 'a bare string'; } });
+    serveCommand(shard, control, Command.GRAD_CAM);
+    expect(errorOf(() => control.throwIfFailed()).message).toBe('worker thread 1 failed: a bare string');
+  });
+
+  it('TRAIN: computes, arrives, sums and updates its slice once every thread has computed, and arrives at UPDATED', () => {
+    const control = new ControlBlock();
+    control.sync[COMPUTED] = 2; // the two other threads of three are done
+    const { shard, calls } = playedShard(1, 3, { sumAndUpdate: (c) => expect(c.sync[COMPUTED]).toBe(3) });
+    serveCommand(shard, control, Command.TRAIN);
+    expect(calls).toEqual(['computeGradients', 'sumAndUpdate']);
+    expect([control.sync[COMPUTED], control.sync[UPDATED], control.sync[FAILED]]).toEqual([3, 1, 0]);
+  });
+
+  it('TRAIN: waits at the barrier for a thread that arrives later before it sums', async () => {
+    const control = new ControlBlock();
+    control.sync[COMPUTED] = 1; // of three threads, one is done and one (a real thread here) is still computing
+    let seen = -1;
+    const { shard } = playedShard(2, 3, { sumAndUpdate: (c) => (seen = Atomics.load(c.sync, COMPUTED)) });
+    const late = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const sync = new Int32Array(workerData, 0, 16);
+       Atomics.wait(sync, 15, 0, 300); // a while, then arrive at COMPUTED (slot ${COMPUTED})
+       Atomics.add(sync, ${COMPUTED}, 1);
+       Atomics.notify(sync, ${COMPUTED});`,
+      { eval: true, workerData: control.buffer },
+    );
+    const exited = new Promise((resolve) => late.once('exit', resolve));
+    serveCommand(shard, control, Command.TRAIN);
+    await exited;
+    expect(seen).toBe(3);
+    expect(control.sync[UPDATED]).toBe(1);
+  });
+
+  it('TRAIN: a thread that failed to compute does not update, and still arrives at both barriers', () => {
+    const control = new ControlBlock();
+    control.sync[COMPUTED] = 1;
+    const { shard, calls } = playedShard(1, 2, { computeGradients: () => { throw new Error('a NaN kernel'); } });
+    serveCommand(shard, control, Command.TRAIN);
+    expect(calls).toEqual(['computeGradients']);
+    expect([control.sync[COMPUTED], control.sync[UPDATED], control.sync[FAILED]]).toEqual([2, 1, 2]);
+  });
+
+  it('TRAIN: no thread updates after another thread failed', () => {
+    const control = new ControlBlock();
+    control.sync[COMPUTED] = 1;
+    control.fail(0, 'the main thread failed');
+    const { shard, calls } = playedShard(1, 2);
+    serveCommand(shard, control, Command.TRAIN);
+    expect(calls).toEqual(['computeGradients']);
+    expect(control.sync[UPDATED]).toBe(1);
+    expect(errorOf(() => control.throwIfFailed()).message).toBe('worker thread 0 failed: the main thread failed');
+  });
+
+  it('TRAIN: a failed update is recorded, and the thread still arrives at UPDATED', () => {
+    const control = new ControlBlock();
+    control.sync[COMPUTED] = 2;
+    const { shard } = playedShard(2, 3, { sumAndUpdate: () => { throw new Error('the slice is out of range'); } });
+    serveCommand(shard, control, Command.TRAIN);
+    expect([control.sync[UPDATED], control.sync[FAILED]]).toEqual([1, 3]);
+    expect(errorOf(() => control.throwIfFailed()).message).toBe('worker thread 2 failed: the slice is out of range');
+  });
+
+  it('TRAIN: a failed update of a value that is not an Error is recorded as its text', () => {
+    const control = new ControlBlock();
+    control.sync[COMPUTED] = 1;
+    const { shard } = playedShard(1, 2, { sumAndUpdate: () => { throw 42; } });
+    serveCommand(shard, control, Command.TRAIN);
+    expect(errorOf(() => control.throwIfFailed()).message).toBe('worker thread 1 failed: 42');
+  });
+});
+
+describe('serveCommands', () => {
+  it('serves the command posted before it started (generation 1), then the next, and returns at EXIT', () => {
+    const control = new ControlBlock();
+    // The pool posts PREDICT at generation 1 before the loop waits; the shard, as the pool would, posts LOGITS and then EXIT.
+    Atomics.store(control.sync, COMMAND, Command.PREDICT);
+    Atomics.store(control.sync, GENERATION, 1);
+    const post = (command: number) => {
+      Atomics.store(control.sync, COMMAND, command);
+      Atomics.add(control.sync, GENERATION, 1);
+    };
+    const { shard, calls } = playedShard(1, 2, { predict: () => post(Command.LOGITS), logits: () => post(Command.EXIT) });
+    serveCommands(shard, control);
+    expect(calls).toEqual(['predict', 'logits']);
+    expect(control.sync[COMPUTED]).toBe(2);
+  });
+
+  it('returns at once on EXIT, running nothing', () => {
+    const control = new ControlBlock();
+    Atomics.store(control.sync, COMMAND, Command.EXIT);
+    Atomics.store(control.sync, GENERATION, 1);
+    const { shard, calls } = playedShard(1, 2);
+    serveCommands(shard, control);
+    expect(calls).toEqual([]);
+    expect(control.sync[COMPUTED]).toBe(0);
+  });
+});
