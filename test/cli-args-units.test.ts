@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { editDistance, nearestName, numberFlag, numberValue, parseFlags, realRange, wholeRange, type CommandSpec } from '../src/cli/args.js';
+import { editDistance, given, GIVEN, nearestName, numberFlag, numberValue, OPERANDS, parseFlags, realRange, wholeRange, type CommandSpec } from '../src/cli/args.js';
 import { FLAG_OF_OPTION, inFlagWording } from '../src/cli/flag-wording.js';
 import { XcnnError } from '../src/errors.js';
 import { errorOf } from './errors.js';
@@ -144,6 +144,20 @@ describe("parseFlags' answer to what Node's parser refuses", () => {
 
   it('a word after the flags of a command that takes none', () => {
     expect(refusal('--quiet', 'extra')).toBe(`xcnn demo: unexpected argument 'extra' ${see}`);
+  });
+
+  it('keeps the flags given apart from the defaults, a switch given twice, and the operands of a command that takes them', () => {
+    const values = parseFlags(spec, ['--quiet', '--quiet']); // a switch twice says the same thing twice: not refused
+    expect(values.quiet).toBe(true);
+    expect([...values[GIVEN]!]).toEqual(['quiet']);
+    expect(given(values, 'quiet')).toBe(true);
+    expect(given(values, 'count')).toBe(false);
+    expect(given({}, 'quiet')).toBe(false); // values not made by parseFlags: nothing was given
+    expect(OPERANDS in values).toBe(false);
+    expect(refusal('--count', '1', '--count', '2')).toBe("xcnn demo: --count given twice ('1' and '2'); give it once");
+    const withOperands: CommandSpec = { ...spec, operands: { value: 'PATH…', help: 'Files.' } };
+    expect(parseFlags(withOperands, ['a.png', '--quiet', 'b.png'])[OPERANDS]).toEqual(['a.png', 'b.png']);
+    expect(parseFlags(withOperands, [])[OPERANDS]).toEqual([]);
   });
 });
 
