@@ -12,16 +12,12 @@ import { confusionCellExplanations, confusionCells } from '../src/explain/confus
 import { explainForTargets } from '../src/explain/explain-for-targets.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { createNetwork } from '../src/model/network.js';
+import { METHOD_BY_NAME, NETWORK, OPTIONS, PREDICTIONS, SET } from './fixtures/argument-kinds.js';
 
 const network = createNetwork(new ReferenceBackend(), 'conv(2,3) relu flatten linear(3)', { channels: 1, height: 5, width: 5, classes: 3 });
 const set = { count: 2, height: 5, width: 5, images: new Uint8Array(50), labels: Uint8Array.of(0, 2) };
 const predictions = { labels: Uint8Array.of(0, 2), predicted: Uint8Array.of(0, 1), probabilities: new Float32Array(6) };
 const gradCam = methodByName('grad-cam');
-const NETWORK = 'a network (createNetwork, loadModel, loadModelFromBytes)';
-const SET = 'an image set (count, height, width, images and labels: loadDataset, createDataset)';
-const METHOD_BY_NAME = 'an explanation method or its name (methodByName, METHOD_NAMES)';
-const OPTIONS = 'an object (its options)';
-const PREDICTIONS = 'predictions (labels, predicted and probabilities, as predict gives them)';
 const PLACEMENTS = 'stretch, receptive-field';
 
 const ROWS: Array<[string, () => unknown, string]> = [

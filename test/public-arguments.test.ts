@@ -105,20 +105,17 @@ import { placeMap } from '../src/explain/placement.js';
 import { coolwarm, jet, viridis } from '../src/render/colormap.js';
 import { convOut, poolOut } from '../src/testing/specs.js';
 import { errorOf } from './errors.js';
+import { NETWORK, OPTIONS, PREDICTIONS, SET } from './fixtures/argument-kinds.js';
 
 const backend = new ReferenceBackend();
 const network = createNetwork(backend, 'conv(2,3) relu flatten linear(3)', { channels: 1, height: 5, width: 5, classes: 3 });
 const info = { geometry: { channels: 1, height: 5, width: 5, classes: 3 }, dataset: 'test', classNames: ['a', 'b', 'c'] };
 const set = { count: 1, height: 5, width: 5, images: new Uint8Array(25), labels: new Uint8Array(1) };
-const NETWORK = 'a network (createNetwork, loadModel, loadModelFromBytes)';
 const BYTES = 'a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…))';
 const BACKEND = 'a backend (createWasmBackend, createBackend, new ReferenceBackend())';
 const INFO = 'an object (geometry, dataset and classNames, as loadModel gives it)';
 const GEOMETRY = 'an object (channels, height, width and classes)';
-const SET = 'an image set (count, height, width, images and labels: loadDataset, createDataset)';
 const NUMBERS = 'an array or a typed array of numbers';
-const OPTIONS = 'an object (its options)';
-const PREDICTIONS = 'predictions (labels, predicted and probabilities, as predict gives them)';
 const gradCamMethod = methodByName('grad-cam');
 
 // [function, call, message] — the wrong argument is always the one the message names.
