@@ -89,7 +89,7 @@ describe('the allow-list of a package (pageFiles)', () => {
     }
   });
 
-  it('finds every specifier a script names: static imports, re-exports, side effects, dynamic imports, over several lines', () => {
+  it('finds every specifier a script names: static imports, re-exports, side effects, dynamic imports, over several lines, minified', () => {
     const source = [
       "import { a } from './a.js';",
       'export * from "../b.js";',
@@ -104,8 +104,10 @@ describe('the allow-list of a package (pageFiles)', () => {
       "import {l}from'./l.js';",
       "import'./m.js';",
       "import ('./n.js');",
+      "import{o}from'./o.js';export{p}from\"./p.js\";export*from'./q.js';",
+      "const imported = x.importFrom; exported.from('./not-a-module.js');",
     ].join('\n');
-    expect(importSpecifiers(source)).toEqual(['./a.js', '../b.js', './e.js', './g.js', './h.js', './i.js', './l.js', './c.js', './m.js', './d.js', './k.js', './n.js']);
+    expect(importSpecifiers(source)).toEqual(['./a.js', '../b.js', './e.js', './g.js', './h.js', './i.js', './l.js', './o.js', './p.js', './q.js', './c.js', './m.js', './d.js', './k.js', './n.js']);
   });
 });
 

@@ -135,10 +135,10 @@ export function modelForPage(bytes: Uint8Array, source: string, options: ModelLo
   return options.arch === undefined && options.input === undefined && !onnx ? bytes : encodeModel(network, info);
 }
 
-/** Every module specifier a script names: static imports and re-exports, side-effect and dynamic imports. */
+/** Every module specifier a script names: static imports and re-exports, side-effect and dynamic imports, spaced or minified. */
 export function importSpecifiers(source: string): string[] {
   const found: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [/\b(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
   for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1]);
   return found;
 }
