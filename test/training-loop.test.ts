@@ -155,6 +155,18 @@ describe('the training loop', () => {
     expect(Array.from(state.lastTest!.predicted)).toEqual([0, 1, 0, 1, 0]);
   });
 
+  // Keras' validation_batch_size defaults to batch_size; below 64 images a batch's fixed costs show.
+  for (const [batchSize, expected] of [[2, [64, 64, 22]], [64, [64, 64, 22]], [65, [65, 65, 20]], [100, [100, 50]], [200, [150]]] as const) {
+    it(`runs the epoch's validation and test passes in batches of the training batch, at least 64: ${batchSize} → ${expected.join(', ')} of 150`, async () => {
+      const { state, network, step } = scriptedRun(4, [{ loss: 1, correct: 0 }]);
+      const predictor = serialPredictor(network);
+      const sizes: number[] = [];
+      const recording = { ...predictor, predictBatch: (batch: LoadedBatch) => (sizes.push(batch.size), predictor.predictBatch(batch)) };
+      await train(state, { epochs: 1, batchSize, train: numberedSet(1), validation: numberedSet(150), test: numberedSet(150), compute: { step, predictor: recording } });
+      expect(sizes).toEqual([...expected, ...expected]); // the validation set's batches, then the test set's
+    });
+  }
+
   for (const loss of [Infinity, -Infinity, NaN]) {
     it(`stops on a loss of ${loss}, naming the step and the epoch, with the epoch's sums as they were before it`, async () => {
       const script = [
