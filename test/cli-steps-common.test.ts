@@ -309,7 +309,7 @@ describe('loadDataFor on an image folder', () => {
     expect(errorOf(() => loadDataFor({ data: dir }, modelInfo({ channels: 2, height: 4, width: 4 }, ['cat', 'dog']))).message).toBe(
       `${dir}: the model takes 2 channels; image folders give 1 (grey) or 3 (RGB)`,
     );
-    for (const classes of [['dog', 'cat'], ['cat', 'dog', 'emu'], ['cat']]) {
+    for (const classes of [['dog', 'cat'], ['cat', 'cow'], ['cat', 'dog', 'emu'], ['cat']]) {
       expect(errorOf(() => loadDataFor({ data: dir }, modelInfo({ channels: 1, height: 4, width: 4 }, classes))).message).toBe(
         `${dir}: its classes (cat, dog) are not the model's (${classes.join(', ')}); give the folder the model was trained on`,
       );
