@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { constants, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +173,18 @@ describe('paths that can never be a folder, and places that cannot be looked at'
     symlinkSync('a', join(parent, 'b'));
     const error = errorOf(() => checkOutputFolder(join(parent, 'a')), 'ERR_FILE');
     expect([error.exitCode, error.message]).toEqual([1, `--out ${join(parent, 'a')}: cannot write there: ELOOP: too many symbolic links encountered, stat '${join(parent, 'a')}'; give another --out`]);
+  });
+
+  // A block device, where this machine shows one (a loop device, a disk): /dev/null is a character device.
+  const blockDevice = readdirSync('/dev').map((name) => join('/dev', name)).find((path) => {
+    try {
+      return statSync(path).isBlockDevice();
+    } catch {
+      return false;
+    }
+  });
+  it.runIf(blockDevice !== undefined)('names a block device a device, as a character device', () => {
+    expect(errorOf(() => checkOutputFolder(blockDevice!)).message).toBe(`--out ${blockDevice}: is a device, not a folder; give a folder (created if missing)`);
   });
 
   it('names a FIFO and a socket for what they are', async () => {

@@ -210,6 +210,14 @@ describe('followLink', () => {
     expect(followLink(join(folder, 'dangling'))).toBe(join(folder, 'dangling'));
   });
 
+  it('follows only a link at the end of the path: a folder inside a linked folder is returned as given', () => {
+    const base = realpathSync(scratch());
+    mkdirSync(join(base, 'runs', 'train'), { recursive: true });
+    symlinkSync('runs', join(base, 'alias'));
+    expect(followLink(join(base, 'alias', 'train'))).toBe(join(base, 'alias', 'train'));
+    expect(followLink(`${join(base, 'runs', 'train')}/`)).toBe(`${join(base, 'runs', 'train')}/`);
+  });
+
   it('follows a link to the folder it names: relative to here when below here, else the full path', () => {
     const outside = realpathSync(scratch());
     mkdirSync(join(outside, 'train3'));
