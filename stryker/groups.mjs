@@ -228,6 +228,13 @@ export const MUTATION_GROUPS = {
     mutate: ['src/cli/args.ts', 'src/cli/flag-wording.ts'],
     tests: ['test/cli-arguments.test.ts', 'test/cli-args-units.test.ts'],
   },
+  // The command line's shared steps (issue 20, branch mut20o): the data a command reads and its check against the
+  // model, the model it loads, the threads and backend, train's data flags, run folders and the --out check, each
+  // called in this process on files the tests write (the CLI tests of these steps run dist/ and reach no mutant).
+  'cli-steps': {
+    mutate: ['src/cli/common.ts', 'src/cli/image-data.ts', 'src/cli/run-folder.ts', 'src/cli/output-folder.ts'],
+    tests: ['test/cli-steps-common.test.ts', 'test/cli-steps-image-data.test.ts', 'test/cli-steps-run-folder.test.ts', 'test/cli-steps-output-folder.test.ts', 'test/output-folder.test.ts'],
+  },
   report: {
     mutate: ['src/report/galleries.ts', 'src/report/faithfulness-file.ts'],
     tests: ['test/galleries.test.ts', 'test/faithfulness-file.test.ts'],

@@ -131,8 +131,8 @@ export function shippedModelNotice(): string {
   return `using the shipped model ${shownPath(shippedModelPath())} (pass --model to use yours)`;
 }
 
-/** A path as a user would type it here: relative to the working folder when inside it, else as it is. */
-function shownPath(path: string): string {
+/** A path as a user would type it here: relative to the working folder when inside it, else as it is (exported for its test). */
+export function shownPath(path: string): string {
   const shown = relative(process.cwd(), path);
   return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown;
 }

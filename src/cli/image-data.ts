@@ -92,7 +92,7 @@ export function loadTrainingData(values: FlagValues, limit: number | null, seed:
     const loaded = loadImageFolder(dir, { ...folderOptions(values), onProgress: (done, total) => bar.update('decoding', done, total, done / Math.max(1e-3, (performance.now() - started) / 1000), '') });
     bar.finish();
     ({ dataset, summary } = loaded);
-    if (values['test-limit'] !== undefined && values['test-limit'] !== null) dataset.test = takeFirst(dataset.test, Number(values['test-limit']));
+    if (values['test-limit'] !== undefined) dataset.test = takeFirst(dataset.test, Number(values['test-limit']));
     if (summary.skipped.length > 0) {
       console.error(`skipped ${summary.skipped.length} unreadable file(s) (--skip-bad):`);
       for (const { file, reason } of summary.skipped) console.error(`  ${file}: ${reason}`);

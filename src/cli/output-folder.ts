@@ -38,7 +38,7 @@ export function checkOutputFolder(folder: string, options: OutputFolderOptions =
   const fixes = options.earlierRun
     ? { notFolder: "give the run's folder", unwritable: "copy the run's folder where you can write and resume the copy" }
     : { notFolder: 'give a folder (created if missing)', unwritable: `give another --${flag}` };
-  const missing = missingFolders(folder, name, fixes.notFolder);
+  const missing = missingFolders(folder, name, fixes);
   const created: string[] = [];
   try {
     for (const dir of missing) {
@@ -78,14 +78,21 @@ function makeFileIn(folder: string): void {
   rmSync(probe, { force: true });
 }
 
+/** What a refusal tells the user to do: for a path that can never be a folder, and for a place that refuses writing. */
+interface Fixes {
+  notFolder: string;
+  unwritable: string;
+}
+
 /**
  * The folders from the first existing one (exclusive) down to `folder`, top first; a usage error when
  * `folder`, or the nearest existing path above it, is not a folder.
  */
-function missingFolders(folder: string, name: string, fix: string): string[] {
+function missingFolders(folder: string, name: string, fixes: Fixes): string[] {
+  const fix = fixes.notFolder;
   const missing: string[] = [];
   for (let dir = folder; ; dir = dirname(dir)) {
-    const stats = statOrNull(dir, name, fix);
+    const stats = statOrNull(dir, name, fixes);
     if (stats !== null) {
       if (stats.isDirectory()) return missing.reverse();
       const kind = kindOf(stats);
@@ -97,21 +104,24 @@ function missingFolders(folder: string, name: string, fix: string): string[] {
   }
 }
 
-/** The path's stat (following links), or null when nothing is there; a link to nothing is a usage error. */
-function statOrNull(path: string, name: string, fix: string): Stats | null {
+/**
+ * The path's stat (following links), or null when nothing is there; a link to nothing is a usage error, and
+ * what else stops the look (a loop of links, no permission to look) the place's error.
+ */
+function statOrNull(path: string, name: string, fixes: Fixes): Stats | null {
   try {
     return statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') return null; // a file further up: found as the walk goes up
-    if (code !== 'ENOENT') throw new XcnnError(`${name}: cannot write there: ${reason(error)}`, { code: 'ERR_FILE', cause: error });
+    if (code !== 'ENOENT') throw new XcnnError(`${name}: cannot write there: ${reason(error)}; ${fixes.unwritable}`, { code: 'ERR_FILE', cause: error });
     let link: string | null = null;
     try {
       link = lstatSync(path).isSymbolicLink() ? readlinkSync(path) : null;
     } catch {
       // nothing at all is there
     }
-    if (link !== null) throw usageError(`${name}: ${path} is a link to ${link}, which does not exist; ${fix}`);
+    if (link !== null) throw usageError(`${name}: ${path} is a link to ${link}, which does not exist; ${fixes.notFolder}`);
     return null;
   }
 }
@@ -135,5 +145,6 @@ function reason(error: unknown): string {
     EDQUOT: 'over the disk quota',
     ENOENT: 'the file system takes no new entries there',
   };
-  return code !== undefined && code in words ? `${words[code]} (${code})` : message;
+  // Own keys only: `in` would find an object's inherited names too ('toString', 'constructor').
+  return code !== undefined && Object.hasOwn(words, code) ? `${words[code]} (${code})` : message;
 }
