@@ -22,7 +22,7 @@ import { limeFit } from '../src/explain/ridge-fit.js';
 import { networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
 import { BatchBuffer } from '../src/model/layer.js';
 import { createNetwork, Network } from '../src/model/network.js';
-import { ControlBlock, MAX_THREADS } from '../src/parallel/control.js';
+import { ControlBlock, GENERATION, MAX_THREADS } from '../src/parallel/control.js';
 import { checkThreads, defaultThreads, ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
@@ -383,6 +383,50 @@ describe('a pool\'s argument checks', () => {
     const request = { image: new Float32Array(PIXELS), order: new Int32Array(PIXELS), target: 0, seed: 1 };
     expect(errorOf(() => pool.curves([request, { ...request, image: new Float32Array(63) }], 8, 8), 'ERR_BAD_ARGUMENT').message).toBe('curves: request 1 has 63 values and 64 pixels in its order; the model takes 64 and 64');
     expect(errorOf(() => pool.curves([{ ...request, order: new Int32Array(60) }], 8, 8)).message).toBe('curves: request 0 has 64 values and 60 pixels in its order; the model takes 64 and 64');
+  });
+
+  it('answers no copies, no fits and no curves with nothing: no command runs and no memory is taken', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const backend = network.backend as WasmBackend;
+    const { control } = pool as unknown as { control: ControlBlock };
+    const [generation, used] = [control.sync[GENERATION], backend.memoryStats().usedBytes];
+    const image = new Float32Array(PIXELS); // outside the pool's memory: a pass would copy it in
+    expect(pool.coalitionScores(image, 0, new Int32Array(PIXELS), 4, new Uint8Array(0), 0)).toEqual(new Float64Array(0));
+    expect(pool.occlusionScores(image, 0, 3, new Int32Array(0), 0)).toEqual(new Float64Array(0));
+    expect(pool.limeFits(new Uint8Array(0), new Float64Array(0), 3, 2, 0, { kernelWidth: 1, lambda: 1 })).toEqual(new Float64Array(0));
+    expect(pool.curves([], 8, 8)).toEqual([]);
+    expect(control.sync[GENERATION]).toBe(generation);
+    expect(backend.memoryStats().usedBytes).toBe(used);
+  });
+
+  it('names maskedLogits in the refusal of an image of the wrong size, and of activations not the block\'s', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    // The network's last block: conv(2, 2) on the pooled 3 × 3 maps gives 2 maps of 2 × 2.
+    const last = explainableLayersOf(network).at(-1)!;
+    expect(last.shape).toEqual([2, 2, 2]);
+    expect(errorOf(() => pool.maskedLogits(new Float32Array(65), new Float64Array(8)), 'ERR_BAD_ARGUMENT').message).toBe('maskedLogits: the image has 65 values; the model takes 64 (1 × 8 × 8)');
+    expect(errorOf(() => pool.maskedLogits(new Float32Array(PIXELS), new Float64Array(9)), 'ERR_BAD_ARGUMENT').message).toBe(`maskedLogits: the activations have 9 values; ${last.name}'s are [2, 2, 2], 8 values: give that block's activations of one image`);
+  });
+
+  it('takes an occlusion window up to the shorter side of a model that is not square, and scores it as one thread does', async () => {
+    const tall = { channels: 1, height: 8, width: 6, classes: 4 };
+    const network = createNetwork(await createWasmBackend(), SPEC, tall);
+    network.initialize(new Random(21));
+    const twin = createNetwork(await createWasmBackend(), SPEC, tall);
+    twin.params.set(network.params);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const random = new Random(22);
+    const image = new Float32Array(48).map(() => random.next());
+    for (const window of [7, 8]) expect(errorOf(() => pool.occlusionScores(image, 0, window, new Int32Array(2), 1), 'ERR_BAD_ARGUMENT').message).toBe(`occlusionScores: 1 windows of ${window} pixels need 2 corners and a side from 1 to 6; 2 corners were given`);
+    // A 6-pixel window fits at rows 0–2 and column 0 only.
+    const corners = Int32Array.from([0, 0, 2, 0, 1, 0]);
+    const expected = occlusionScoresOn(twin, copyIn(twin, image), 2, 6, corners, 3, BatchBuffer.floats(twin.backend, 48));
+    same(pool.occlusionScores(image, 2, 6, corners, 3), expected);
   });
 
   it('refuses a batch outside its memory, training without an optimiser, and every call once closed', async () => {
