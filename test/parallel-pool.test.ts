@@ -6,7 +6,7 @@
  * its message, and close() giving back all it took. test/thread-pool.test.ts trains the paper's network on MNIST.
  */
 import { availableParallelism } from 'node:os';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
@@ -342,7 +342,8 @@ describe('a pool on one thread (its own code, no worker) and on three (two worke
       }
 
       const requests = Array.from({ length: 4 }, (_, r) => ({ image: new Float32Array(PIXELS).map(() => random.next()), order: randomOrder(PIXELS, random), target: r % CLASSES, seed: 0xfedcba98 - r }));
-      for (const options of [{}, { steps: 5, road: { sigma: 0.5, tolerance: 1e-4 } }]) {
+      // Fewer steps first: the rows of longer curves are rows of their own, not the shorter ones' reused.
+      for (const options of [{ steps: 5, road: { sigma: 0.5, tolerance: 1e-4 } }, {}]) {
         const got = pool.curves(requests, 8, 8, options);
         const expected = perturbationCurves(networkClassifier(twin), requests, 8, 8, options);
         expect(got.length).toBe(4);
@@ -427,6 +428,38 @@ describe('a pool\'s argument checks', () => {
     const corners = Int32Array.from([0, 0, 2, 0, 1, 0]);
     const expected = occlusionScoresOn(twin, copyIn(twin, image), 2, 6, corners, 3, BatchBuffer.floats(twin.backend, 48));
     same(pool.occlusionScores(image, 2, 6, corners, 3), expected);
+  });
+
+  it('keeps the scratch it grew: a pass repeated allocates nothing, and an image already in its memory is not copied', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const random = new Random(5);
+    const image = new Float32Array(PIXELS).map(() => random.next()); // outside the pool's memory
+    const inPool = copyIn(network, image);
+    const activations = new Float64Array(8).fill(0.5); // the last block's [2, 2, 2]
+    // Lengths that are powers of two (4 scores, 8 corners, 16 float64 halves): a scratch of exactly that size fits.
+    const passes = (picture: Floats) => {
+      pool.coalitionScores(picture, 1, new Int32Array(PIXELS), 4, new Uint8Array(16), 4);
+      pool.occlusionScores(picture, 1, 2, new Int32Array(8), 4);
+      pool.maskedLogits(picture, activations);
+      pool.limeFits(new Uint8Array(24), new Float64Array(8), 3, 2, 4, { kernelWidth: 1, lambda: 1 });
+    };
+    passes(inPool);
+    const backend = network.backend;
+    const floats = vi.spyOn(backend, 'allocFloats');
+    const ints = vi.spyOn(backend, 'allocInts');
+    passes(inPool);
+    expect(floats).not.toHaveBeenCalled();
+    expect(ints).not.toHaveBeenCalled();
+    // An image from elsewhere is copied in: coalitionScores' and the other passes' image scratch, once each.
+    passes(image);
+    expect(floats.mock.calls).toEqual([[PIXELS], [PIXELS]]);
+    passes(image);
+    expect(floats).toHaveBeenCalledTimes(2);
+    expect(ints).not.toHaveBeenCalled();
+    floats.mockRestore();
+    ints.mockRestore();
   });
 
   it('refuses a batch outside its memory, training without an optimiser, and every call once closed', async () => {
