@@ -386,22 +386,6 @@ describe('a pool\'s argument checks', () => {
     expect(errorOf(() => pool.curves([{ ...request, order: new Int32Array(60) }], 8, 8)).message).toBe('curves: request 0 has 64 values and 60 pixels in its order; the model takes 64 and 64');
   });
 
-  it('answers no copies, no fits and no curves with nothing: no command runs and no memory is taken', async () => {
-    const network = await networkOf(1);
-    const pool = await ThreadPool.create(network, 1);
-    pools.push(pool);
-    const backend = network.backend as WasmBackend;
-    const { control } = pool as unknown as { control: ControlBlock };
-    const [generation, used] = [control.sync[GENERATION], backend.memoryStats().usedBytes];
-    const image = new Float32Array(PIXELS); // outside the pool's memory: a pass would copy it in
-    expect(pool.coalitionScores(image, 0, new Int32Array(PIXELS), 4, new Uint8Array(0), 0)).toEqual(new Float64Array(0));
-    expect(pool.occlusionScores(image, 0, 3, new Int32Array(0), 0)).toEqual(new Float64Array(0));
-    expect(pool.limeFits(new Uint8Array(0), new Float64Array(0), 3, 2, 0, { kernelWidth: 1, lambda: 1 })).toEqual(new Float64Array(0));
-    expect(pool.curves([], 8, 8)).toEqual([]);
-    expect(control.sync[GENERATION]).toBe(generation);
-    expect(backend.memoryStats().usedBytes).toBe(used);
-  });
-
   it('names maskedLogits in the refusal of an image of the wrong size, and of activations not the block\'s', async () => {
     const network = await networkOf(1);
     const pool = await ThreadPool.create(network, 1);
@@ -428,6 +412,52 @@ describe('a pool\'s argument checks', () => {
     const corners = Int32Array.from([0, 0, 2, 0, 1, 0]);
     const expected = occlusionScoresOn(twin, copyIn(twin, image), 2, 6, corners, 3, BatchBuffer.floats(twin.backend, 48));
     same(pool.occlusionScores(image, 2, 6, corners, 3), expected);
+  });
+
+  it('refuses a batch outside its memory, training without an optimiser, and every call once closed', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    const outside = errorOf(() => pool.logits(new Float32Array(PIXELS), 1), 'ERR_BAD_ARGUMENT');
+    expect(outside.message).toBe('a pool batch must live in the pool backend\'s memory');
+    const input = imagesIn(network, 2, new Random(1));
+    expect(errorOf(() => pool.predictBatch({ input, labels: new Int32Array(2), size: 2 })).message).toBe('a pool batch must live in the pool backend\'s memory');
+    expect(errorOf(() => pool.run({ input, labels: intsIn(network, [0, 1]), size: 2 }), 'ERR_BAD_ARGUMENT').message).toBe('this thread pool was made without an optimiser: it can only predict');
+    await pool.close();
+    await pool.close(); // a second close does nothing
+    expect(errorOf(() => pool.logits(input, 2), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
+    expect(errorOf(() => pool.predictBatch({ input, labels: intsIn(network, [0, 1]), size: 2 }), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
+    // Every pass the workers know goes through the pool, so it is refused too; a CAM rule of one's own runs on this thread.
+    for (const rule of CAM_RULES) expect(errorOf(() => pool.camMaps(input, 2, undefined, rule), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
+    expect(pool.camMaps(input, 2, undefined, { ...GRAD_CAM_RULE, name: 'my own' }).maps.length).toBeGreaterThan(0);
+  });
+
+  it('raises a failure of its own thread\'s share as the control block reports it', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const input = imagesIn(network, 2, new Random(1));
+    const error = errorOf(() => pool.inputGradients(input, 2, Int32Array.from([1, -1])), 'ERR_SETUP');
+    expect(error.message).toBe('worker thread 0 failed: INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none');
+    // The failure was that call's: the pool's next call runs.
+    expect(pool.inputGradients(input, 2, Int32Array.from([1, 2])).targets).toEqual(Int32Array.from([1, 2]));
+  });
+});
+
+describe('a pool\'s memory: what it copies in, and the scratch it keeps', () => {
+  it('answers no copies, no fits and no curves with nothing: no command runs and no memory is taken', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const backend = network.backend as WasmBackend;
+    const { control } = pool as unknown as { control: ControlBlock };
+    const [generation, used] = [control.sync[GENERATION], backend.memoryStats().usedBytes];
+    const image = new Float32Array(PIXELS); // outside the pool's memory: a pass would copy it in
+    expect(pool.coalitionScores(image, 0, new Int32Array(PIXELS), 4, new Uint8Array(0), 0)).toEqual(new Float64Array(0));
+    expect(pool.occlusionScores(image, 0, 3, new Int32Array(0), 0)).toEqual(new Float64Array(0));
+    expect(pool.limeFits(new Uint8Array(0), new Float64Array(0), 3, 2, 0, { kernelWidth: 1, lambda: 1 })).toEqual(new Float64Array(0));
+    expect(pool.curves([], 8, 8)).toEqual([]);
+    expect(control.sync[GENERATION]).toBe(generation);
+    expect(backend.memoryStats().usedBytes).toBe(used);
   });
 
   it('keeps the scratch it grew: a pass repeated allocates nothing, and an image already in its memory is not copied', async () => {
@@ -462,32 +492,22 @@ describe('a pool\'s argument checks', () => {
     ints.mockRestore();
   });
 
-  it('refuses a batch outside its memory, training without an optimiser, and every call once closed', async () => {
-    const network = await networkOf(1);
-    const pool = await ThreadPool.create(network, 1);
-    const outside = errorOf(() => pool.logits(new Float32Array(PIXELS), 1), 'ERR_BAD_ARGUMENT');
-    expect(outside.message).toBe('a pool batch must live in the pool backend\'s memory');
-    const input = imagesIn(network, 2, new Random(1));
-    expect(errorOf(() => pool.predictBatch({ input, labels: new Int32Array(2), size: 2 })).message).toBe('a pool batch must live in the pool backend\'s memory');
-    expect(errorOf(() => pool.run({ input, labels: intsIn(network, [0, 1]), size: 2 }), 'ERR_BAD_ARGUMENT').message).toBe('this thread pool was made without an optimiser: it can only predict');
-    await pool.close();
-    await pool.close(); // a second close does nothing
-    expect(errorOf(() => pool.logits(input, 2), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
-    expect(errorOf(() => pool.predictBatch({ input, labels: intsIn(network, [0, 1]), size: 2 }), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
-    // Every pass the workers know goes through the pool, so it is refused too; a CAM rule of one's own runs on this thread.
-    for (const rule of CAM_RULES) expect(errorOf(() => pool.camMaps(input, 2, undefined, rule), 'ERR_DISPOSED').message).toBe('the thread pool is closed');
-    expect(pool.camMaps(input, 2, undefined, { ...GRAD_CAM_RULE, name: 'my own' }).maps.length).toBeGreaterThan(0);
-  });
-
-  it('raises a failure of its own thread\'s share as the control block reports it', async () => {
+  it('copies the coalitions in at a byte each (M bytes a copy), in scratch rounded up to a power of two', async () => {
     const network = await networkOf(1);
     const pool = await ThreadPool.create(network, 1);
     pools.push(pool);
-    const input = imagesIn(network, 2, new Random(1));
-    const error = errorOf(() => pool.inputGradients(input, 2, Int32Array.from([1, -1])), 'ERR_SETUP');
-    expect(error.message).toBe('worker thread 0 failed: INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none');
-    // The failure was that call's: the pool's next call runs.
-    expect(pool.inputGradients(input, 2, Int32Array.from([1, 2])).targets).toEqual(Int32Array.from([1, 2]));
+    const ints = vi.spyOn(network.backend, 'allocInts');
+    const floats = vi.spyOn(network.backend, 'allocFloats');
+    // 2 copies of 4 patches: the patch of each pixel (64 ints), then 8 coalition bytes in 2 ints; then the shard's own.
+    pool.coalitionScores(new Float32Array(PIXELS), 1, new Int32Array(PIXELS), 4, new Uint8Array(8), 2);
+    expect(ints.mock.calls.slice(0, 2)).toEqual([[64], [2]]);
+    floats.mockClear();
+    // 4 images of 2 coalitions of 3 patches: 24 bytes in 6 floats (8), 8 float64 scores in 16 floats, 4 fits of
+    // 3 + 1 float64 values in 32 floats.
+    pool.limeFits(new Uint8Array(24), new Float64Array(8), 3, 2, 4, { kernelWidth: 1, lambda: 1 });
+    expect(floats.mock.calls).toEqual([[8], [16], [32]]);
+    ints.mockRestore();
+    floats.mockRestore();
   });
 });
 
