@@ -3,14 +3,16 @@
  * node-transport.ts's (vi.mock): the setup each worker is given (its number, the shared arrays' addresses, the
  * settings it builds its twin and its Adam from), the pool waiting for every thread and letting idle ones not
  * keep the process alive, a thread that fails to start ending the others and giving back what the pool took,
- * and close() posting EXIT. The thread count's default comes from the cores the transport reports.
+ * and close() posting EXIT. The thread count's default comes from the cores the transport reports. A pool of
+ * MAX_THREADS totals a step over every thread, 63 of them played in this thread (their reports and barriers).
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { XcnnError } from '../src/errors.js';
 import { createNetwork, type Network } from '../src/model/network.js';
-import { Command, COMMAND, ControlBlock, GENERATION } from '../src/parallel/control.js';
+import { Command, COMMAND, COMPUTED, ControlBlock, CORRECT, GENERATION, LOSS, MAX_THREADS, UPDATED } from '../src/parallel/control.js';
+import type { Shard } from '../src/parallel/shard.js';
 import type { PoolThread } from '../src/parallel/pool-thread.js';
 import { defaultThreads, ThreadPool } from '../src/parallel/thread-pool.js';
 import type { WorkerSetup } from '../src/parallel/worker.js';
@@ -148,6 +150,37 @@ describe('ThreadPool.create on played threads', () => {
     expect(played.setups).toEqual([]);
     await pool.close();
     expect(played.events).toEqual([]);
+  });
+
+  it('totals a step over all MAX_THREADS threads and nothing past the last: 64 threads, 63 of them played', async () => {
+    const network = await networkOf();
+    const optimizer = new Adam(network);
+    const pool = await ThreadPool.create(network, MAX_THREADS, optimizer);
+    expect(pool.threads).toBe(64);
+    const { shard, workerGrads, control } = pool as unknown as { shard: Shard; workerGrads: Float32Array[]; control: ControlBlock };
+    for (const grads of workerGrads) grads.fill(0); // the played threads' gradients: nothing to add
+    // 63 images on 64 threads: thread 0's share is empty (⌊63 / 64⌋ = 0), thread t's is image t − 1. The played
+    // thread t reports a loss sum of t / 64 and t mod 2 correct, and arrives at both barriers, as a worker does.
+    const computeGradients = shard.computeGradients.bind(shard);
+    vi.spyOn(shard, 'computeGradients').mockImplementation((block) => {
+      computeGradients(block);
+      for (let t = 1; t < MAX_THREADS; t++) {
+        block.data[LOSS + t] = t / 64;
+        block.data[CORRECT + t] = t % 2;
+        block.arrive(COMPUTED);
+        block.arrive(UPDATED);
+      }
+    });
+    const backend = network.backend;
+    const input = backend.allocFloats(63 * 64);
+    const labels = backend.allocInts(63).fill(0);
+    const { loss, correct } = pool.run({ input, labels, size: 63 });
+    // Σ t / 64 over t = 1 … 63 is 63 · 64 / 2 / 64 = 31.5, over 63 images; the odd t from 1 to 63 are 32.
+    expect(loss).toBeCloseTo(0.5, 12);
+    expect(correct).toBe(32);
+    expect(control.data[LOSS]).toBe(0);
+    expect(optimizer.step).toBe(1);
+    await pool.close();
   });
 
   it('a thread that fails to start: the others are ended, the pool\'s arrays given back, and its error raised', async () => {

@@ -6,7 +6,7 @@
  * its message, and close() giving back all it took. test/thread-pool.test.ts trains the paper's network on MNIST.
  */
 import { availableParallelism } from 'node:os';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
@@ -22,7 +22,7 @@ import { limeFit } from '../src/explain/ridge-fit.js';
 import { networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
 import { BatchBuffer } from '../src/model/layer.js';
 import { createNetwork, Network } from '../src/model/network.js';
-import { ControlBlock, MAX_THREADS } from '../src/parallel/control.js';
+import { ControlBlock, GENERATION, MAX_THREADS } from '../src/parallel/control.js';
 import { checkThreads, defaultThreads, ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
@@ -342,7 +342,8 @@ describe('a pool on one thread (its own code, no worker) and on three (two worke
       }
 
       const requests = Array.from({ length: 4 }, (_, r) => ({ image: new Float32Array(PIXELS).map(() => random.next()), order: randomOrder(PIXELS, random), target: r % CLASSES, seed: 0xfedcba98 - r }));
-      for (const options of [{}, { steps: 5, road: { sigma: 0.5, tolerance: 1e-4 } }]) {
+      // Fewer steps first: the rows of longer curves are rows of their own, not the shorter ones' reused.
+      for (const options of [{ steps: 5, road: { sigma: 0.5, tolerance: 1e-4 } }, {}]) {
         const got = pool.curves(requests, 8, 8, options);
         const expected = perturbationCurves(networkClassifier(twin), requests, 8, 8, options);
         expect(got.length).toBe(4);
@@ -385,6 +386,34 @@ describe('a pool\'s argument checks', () => {
     expect(errorOf(() => pool.curves([{ ...request, order: new Int32Array(60) }], 8, 8)).message).toBe('curves: request 0 has 64 values and 60 pixels in its order; the model takes 64 and 64');
   });
 
+  it('names maskedLogits in the refusal of an image of the wrong size, and of activations not the block\'s', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    // The network's last block: conv(2, 2) on the pooled 3 × 3 maps gives 2 maps of 2 × 2.
+    const last = explainableLayersOf(network).at(-1)!;
+    expect(last.shape).toEqual([2, 2, 2]);
+    expect(errorOf(() => pool.maskedLogits(new Float32Array(65), new Float64Array(8)), 'ERR_BAD_ARGUMENT').message).toBe('maskedLogits: the image has 65 values; the model takes 64 (1 × 8 × 8)');
+    expect(errorOf(() => pool.maskedLogits(new Float32Array(PIXELS), new Float64Array(9)), 'ERR_BAD_ARGUMENT').message).toBe(`maskedLogits: the activations have 9 values; ${last.name}'s are [2, 2, 2], 8 values: give that block's activations of one image`);
+  });
+
+  it('takes an occlusion window up to the shorter side of a model that is not square, and scores it as one thread does', async () => {
+    const tall = { channels: 1, height: 8, width: 6, classes: 4 };
+    const network = createNetwork(await createWasmBackend(), SPEC, tall);
+    network.initialize(new Random(21));
+    const twin = createNetwork(await createWasmBackend(), SPEC, tall);
+    twin.params.set(network.params);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const random = new Random(22);
+    const image = new Float32Array(48).map(() => random.next());
+    for (const window of [7, 8]) expect(errorOf(() => pool.occlusionScores(image, 0, window, new Int32Array(2), 1), 'ERR_BAD_ARGUMENT').message).toBe(`occlusionScores: 1 windows of ${window} pixels need 2 corners and a side from 1 to 6; 2 corners were given`);
+    // A 6-pixel window fits at rows 0–2 and column 0 only.
+    const corners = Int32Array.from([0, 0, 2, 0, 1, 0]);
+    const expected = occlusionScoresOn(twin, copyIn(twin, image), 2, 6, corners, 3, BatchBuffer.floats(twin.backend, 48));
+    same(pool.occlusionScores(image, 2, 6, corners, 3), expected);
+  });
+
   it('refuses a batch outside its memory, training without an optimiser, and every call once closed', async () => {
     const network = await networkOf(1);
     const pool = await ThreadPool.create(network, 1);
@@ -411,6 +440,74 @@ describe('a pool\'s argument checks', () => {
     expect(error.message).toBe('worker thread 0 failed: INPUT_GRADIENTS: some targets are given and some are not; give every image a class or none');
     // The failure was that call's: the pool's next call runs.
     expect(pool.inputGradients(input, 2, Int32Array.from([1, 2])).targets).toEqual(Int32Array.from([1, 2]));
+  });
+});
+
+describe('a pool\'s memory: what it copies in, and the scratch it keeps', () => {
+  it('answers no copies, no fits and no curves with nothing: no command runs and no memory is taken', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const backend = network.backend as WasmBackend;
+    const { control } = pool as unknown as { control: ControlBlock };
+    const [generation, used] = [control.sync[GENERATION], backend.memoryStats().usedBytes];
+    const image = new Float32Array(PIXELS); // outside the pool's memory: a pass would copy it in
+    expect(pool.coalitionScores(image, 0, new Int32Array(PIXELS), 4, new Uint8Array(0), 0)).toEqual(new Float64Array(0));
+    expect(pool.occlusionScores(image, 0, 3, new Int32Array(0), 0)).toEqual(new Float64Array(0));
+    expect(pool.limeFits(new Uint8Array(0), new Float64Array(0), 3, 2, 0, { kernelWidth: 1, lambda: 1 })).toEqual(new Float64Array(0));
+    expect(pool.curves([], 8, 8)).toEqual([]);
+    expect(control.sync[GENERATION]).toBe(generation);
+    expect(backend.memoryStats().usedBytes).toBe(used);
+  });
+
+  it('keeps the scratch it grew: a pass repeated allocates nothing, and an image already in its memory is not copied', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const random = new Random(5);
+    const image = new Float32Array(PIXELS).map(() => random.next()); // outside the pool's memory
+    const inPool = copyIn(network, image);
+    const activations = new Float64Array(8).fill(0.5); // the last block's [2, 2, 2]
+    // Lengths that are powers of two (4 scores, 8 corners, 16 float64 halves): a scratch of exactly that size fits.
+    const passes = (picture: Floats) => {
+      pool.coalitionScores(picture, 1, new Int32Array(PIXELS), 4, new Uint8Array(16), 4);
+      pool.occlusionScores(picture, 1, 2, new Int32Array(8), 4);
+      pool.maskedLogits(picture, activations);
+      pool.limeFits(new Uint8Array(24), new Float64Array(8), 3, 2, 4, { kernelWidth: 1, lambda: 1 });
+    };
+    passes(inPool);
+    const backend = network.backend;
+    const floats = vi.spyOn(backend, 'allocFloats');
+    const ints = vi.spyOn(backend, 'allocInts');
+    passes(inPool);
+    expect(floats).not.toHaveBeenCalled();
+    expect(ints).not.toHaveBeenCalled();
+    // An image from elsewhere is copied in: coalitionScores' and the other passes' image scratch, once each.
+    passes(image);
+    expect(floats.mock.calls).toEqual([[PIXELS], [PIXELS]]);
+    passes(image);
+    expect(floats).toHaveBeenCalledTimes(2);
+    expect(ints).not.toHaveBeenCalled();
+    floats.mockRestore();
+    ints.mockRestore();
+  });
+
+  it('copies the coalitions in at a byte each (M bytes a copy), in scratch rounded up to a power of two', async () => {
+    const network = await networkOf(1);
+    const pool = await ThreadPool.create(network, 1);
+    pools.push(pool);
+    const ints = vi.spyOn(network.backend, 'allocInts');
+    const floats = vi.spyOn(network.backend, 'allocFloats');
+    // 2 copies of 4 patches: the patch of each pixel (64 ints), then 8 coalition bytes in 2 ints; then the shard's own.
+    pool.coalitionScores(new Float32Array(PIXELS), 1, new Int32Array(PIXELS), 4, new Uint8Array(8), 2);
+    expect(ints.mock.calls.slice(0, 2)).toEqual([[64], [2]]);
+    floats.mockClear();
+    // 4 images of 2 coalitions of 3 patches: 24 bytes in 6 floats (8), 8 float64 scores in 16 floats, 4 fits of
+    // 3 + 1 float64 values in 32 floats.
+    pool.limeFits(new Uint8Array(24), new Float64Array(8), 3, 2, 4, { kernelWidth: 1, lambda: 1 });
+    expect(floats.mock.calls).toEqual([[8], [16], [32]]);
+    ints.mockRestore();
+    floats.mockRestore();
   });
 });
 
