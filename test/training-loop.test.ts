@@ -17,6 +17,7 @@ import { trainingPass } from '../src/model/layer.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
+import { oneCycleRate } from '../src/train/schedule.js';
 import { SerialStep, type StepResult, type TrainStep } from '../src/train/step.js';
 import { createTrainingState, epochOrder, train, type EpochRecord, type Progress, type TrainingState } from '../src/train/trainer.js';
 
@@ -205,6 +206,32 @@ describe('training with a real step and a learning rate of 0 (the weights stay p
       expect(state.optimizer.step).toBe(Math.ceil(5 / batchSize));
       expect(Array.from(network.params)).toEqual(Array.from(weights));
     }
+  });
+});
+
+describe('the learning rate a schedule gives each update', () => {
+  it('gives one-cycle the run\'s update count, epochs × ⌈images / batch⌉ (2 × ⌈3 / 2⌉ = 4), and each update its index', async () => {
+    const network = tinyNetwork();
+    const optimizer = new Adam(network);
+    const state = createTrainingState(network, optimizer, new Random(5));
+    const rates: number[] = [];
+    const step: TrainStep = { run: () => (rates.push(optimizer.learningRate), (optimizer.step += 1), { loss: 1, correct: 0 }) };
+    const schedule = { settings: { name: 'one-cycle' as const, stepSize: 1, gamma: 1, warmup: 0 }, learningRate: 0.01 };
+    await train(state, { epochs: 2, batchSize: 2, train: numberedSet(3), test: FIVE, compute: { step, predictor: serialPredictor(network) }, schedule });
+    expect(rates).toEqual([0, 1, 2, 3].map((update) => oneCycleRate(0.01, update, 4)));
+  });
+});
+
+describe('training with label smoothing, a real step and a learning rate of 0', () => {
+  it('trains on torch\'s label-smoothed cross-entropy when given, and tests on the plain one: by hand', async () => {
+    // ε = 0.1 over 2 classes: the target puts 0.95 on the label and 0.05 on the other class. A right image
+    // (p = 3/4 on its label) costs 0.95 ln(4/3) + 0.05 ln 4, a wrong one 0.95 ln 4 + 0.05 ln(4/3).
+    const smoothedLoss = (3 * (0.95 * RIGHT + 0.05 * WRONG) + 2 * (0.95 * WRONG + 0.05 * RIGHT)) / 5;
+    const network = tinyNetwork();
+    const state = createTrainingState(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0 }), new Random(4));
+    const [record] = await train(state, { epochs: 1, batchSize: 2, train: FIVE, test: FIVE, labelSmoothing: 0.1 });
+    expect(record.trainLoss).toBeCloseTo(smoothedLoss, 12);
+    expect(record.testLoss).toBeCloseTo((3 * RIGHT + 2 * WRONG) / 5, 12);
   });
 });
 
