@@ -121,7 +121,7 @@ export const MUTATION_GROUPS = {
     tests: [
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-gemm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-elementwise.test.ts', 'test/wasm-dropout-mask.test.ts',
-      'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts',
+      'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts', 'test/wasm-conv-backward.test.ts',
     ],
   },
   // The same modules on the fast test files only (seconds, not minutes, a test run): the mutants in code that runs
@@ -133,6 +133,14 @@ export const MUTATION_GROUPS = {
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
       'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
     ],
+  },
+  // The convolution's backward (wasm-backend.ts lines 251–340: grouped and per image, dWᵀ in scratch) on its fast
+  // test files: test/wasm-conv-backward.test.ts checks each path against the float64 reference in a second or two,
+  // where the wasm-backend group's parity files take tens of seconds a mutant. Run it with `--mutate` on those lines:
+  // the constructor's mutants are static and would run every test here too.
+  'wasm-conv-backward': {
+    mutate: ['src/backend/wasm/wasm-backend.ts'],
+    tests: ['test/wasm-conv-backward.test.ts', 'test/wasm-backend-glue.test.ts'],
   },
   // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).
