@@ -103,7 +103,16 @@ export const MUTATION_GROUPS = {
   // createBackend (select.ts) by name: test/backend-select.test.ts.
   backend: {
     mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts', 'src/backend/select.ts'],
-    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts', 'test/backend-select.test.ts'],
+    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts', 'test/backend-select.test.ts', 'test/reference-conv-dense.test.ts'],
+  },
+  // The reference convolution and dense layer on fast files (test/reference-conv-dense.test.ts: a second
+  // implementation, exact on integers): with their loops instrumented, test/input-gradient-only.test.ts's reference
+  // backward on the paper net's conv2 passes vitest's 120 s in the initial run, which stops the backend group's run
+  // of these lines, and the finite-difference files take a minute a mutant. The backend group runs these files too,
+  // so a mutant they kill the backend group's tests kill: each score is a lower bound of that group's.
+  'reference-conv-dense': {
+    mutate: ['src/backend/reference/conv2d.ts', 'src/backend/reference/dense.ts'],
+    tests: ['test/reference-conv-dense.test.ts', 'test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts'],
   },
   // Every exported function's argument checks (src/argument-checks.ts), each check called directly with the exact
   // message of each refusal (public-arguments.test.ts, which imports every module, is left out: docs/mutation.md).
