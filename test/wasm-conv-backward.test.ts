@@ -8,7 +8,9 @@
  *
  * Then the scratch blocks: a fresh backend takes its convolution scratch from the top of its arena, so an array
  * allocated right after a first pass lies just above them; a block smaller than what the kernels write would
- * spill into it on the second pass. And each of the backward's refusals, word for word.
+ * spill into it on the second pass; and a pass without dInput takes no columns block. Then the end of the
+ * forward's per-image path (the bias added once, the fused ReLU after it), and each of the backward's refusals,
+ * word for word.
  *
  * Fast on purpose (a second or two): the mutation group wasm-conv-backward runs it for every mutant of the
  * backward, where test/wasm-conv-stride-padding.test.ts takes tens of seconds.
@@ -225,6 +227,55 @@ describe('the convolution scratch', () => {
       close(result.dWeight, want.dWeight);
       close(result.dBias, want.dBias);
       close(result.dInput, want.dInput);
+    }
+  });
+});
+
+describe('the scratch a pass takes', () => {
+  it('takes no columns block for a backward pass without dInput (its columns are only the input gradient\'s)', async () => {
+    // Unpadded, stride 1, patch 18 ≥ F 3: the weight gradient is packed straight from the image, no scratch at all.
+    const s: Conv2dShape = { batch: 2, inChannels: 2, height: 5, width: 5, outChannels: 3, kernelSize: 3 };
+    const n = sizesOf(s);
+    const fresh = await createWasmBackendFromBytes(simdBytes, small);
+    try {
+      const g = { input: fresh.allocFloats(n.input).fill(1), weight: fresh.allocFloats(n.weight).fill(1), dOutput: fresh.allocFloats(n.output).fill(1), dWeight: fresh.allocFloats(n.weight), dBias: fresh.allocFloats(n.bias) };
+      const before = fresh.memoryStats().usedBytes;
+      fresh.conv2dBackward(s, { ...g, dInput: null });
+      expect(fresh.memoryStats().usedBytes).toBe(before);
+      // dOutput and the input all 1: each weight's gradient counts the outputs, N·OH·OW = 2·3·3.
+      expect([...g.dWeight]).toEqual(new Array(n.weight).fill(18));
+      const dInput = fresh.allocFloats(n.input);
+      const withInput = fresh.memoryStats().usedBytes;
+      fresh.conv2dBackward(s, { ...g, dInput });
+      // With dInput, the columns [C·K·K, OH·OW] = 18 × 9 floats: a block of at least that.
+      expect(fresh.memoryStats().usedBytes - withInput).toBeGreaterThanOrEqual(18 * 9 * 4);
+    } finally {
+      fresh.dispose();
+    }
+  });
+});
+
+describe('the forward per image: bias, and the ReLU fused after each image\'s GEMM', () => {
+  it('conv2dForward adds the bias once, conv2dReluForward adds it once and then takes max(·, 0), on each per-image path', () => {
+    let seed = 300;
+    for (const { s } of PATHS.filter((path) => path.G === 0)) {
+      const n = sizesOf(s);
+      const random = new Random(seed++);
+      const draw = (length: number) => Float64Array.from({ length }, () => random.uniform(-1, 1));
+      const [x, w, b] = [draw(n.input), draw(n.weight), draw(n.bias).map((v) => 4 * v)]; // biases up to 4: a bias added twice or not at all shows
+      const want = new Float64Array(n.output);
+      reference.conv2dForward(s, x, w, b, want);
+      const copy = (values: Float64Array) => {
+        const array = backend.allocFloats(values.length);
+        array.set(values);
+        return array;
+      };
+      const [plain, fused] = [backend.allocFloats(n.output).fill(NaN), backend.allocFloats(n.output).fill(NaN)];
+      backend.conv2dForward(s, copy(x), copy(w), copy(b), plain);
+      backend.conv2dReluForward(s, copy(x), copy(w), copy(b), fused);
+      const worst = (got: Floats, expected: ArrayLike<number>) => Math.max(...[...got].map((v, k) => Math.abs(v - expected[k])));
+      expect(worst(plain, want), JSON.stringify(s)).toBeLessThan(1e-4);
+      expect(worst(fused, want.map((v) => Math.max(v, 0))), JSON.stringify(s)).toBeLessThan(1e-4);
     }
   });
 });
