@@ -109,7 +109,7 @@ describe('reference conv2d against a second implementation (padded copy, backwar
         conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: dxOnly });
         expect([...dxOnly]).toEqual([...want.dx]);
       }),
-      { numRuns: 150 },
+      { numRuns: 60 },
     );
   });
 
@@ -181,7 +181,7 @@ describe('reference dense against a second implementation (a sample at a time)',
         denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: dxOnly });
         expect([...dxOnly]).toEqual([...want.dx]);
       }),
-      { numRuns: 150 },
+      { numRuns: 60 },
     );
   });
 
