@@ -103,7 +103,17 @@ export const MUTATION_GROUPS = {
   // createBackend (select.ts) by name: test/backend-select.test.ts.
   backend: {
     mutate: ['src/backend/reference/*.ts', 'src/backend/shape-checks.ts', 'src/backend/select.ts'],
-    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts', 'test/backend-select.test.ts'],
+    tests: ['test/reference-backend-checks.test.ts', 'test/reference-layers.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/input-gradient-only.test.ts', 'test/reference-kernel-edges.test.ts', 'test/backend-select.test.ts', 'test/reference-conv-dense.test.ts'],
+  },
+  // The reference convolution and dense layer on fast files (test/reference-conv-dense.test.ts: a second
+  // implementation, exact on integers): with their loops instrumented, test/input-gradient-only.test.ts's reference
+  // backward on the paper net's conv2 passes vitest's 120 s in the initial run, which stops the backend group's run
+  // of these lines, and the finite-difference files (reference-layers, layer-gradients) take tens of seconds a mutant
+  // instrumented, where these take a few. The backend group runs these files too,
+  // so a mutant they kill the backend group's tests kill: each score is a lower bound of that group's.
+  'reference-conv-dense': {
+    mutate: ['src/backend/reference/conv2d.ts', 'src/backend/reference/dense.ts'],
+    tests: ['test/reference-conv-dense.test.ts', 'test/reference-backend-checks.test.ts'],
   },
   // Every exported function's argument checks (src/argument-checks.ts), each check called directly with the exact
   // message of each refusal (public-arguments.test.ts, which imports every module, is left out: docs/mutation.md).
@@ -121,7 +131,7 @@ export const MUTATION_GROUPS = {
     tests: [
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-gemm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-elementwise.test.ts', 'test/wasm-dropout-mask.test.ts',
-      'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts',
+      'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts', 'test/wasm-conv-backward.test.ts',
     ],
   },
   // The same modules on the fast test files only (seconds, not minutes, a test run): the mutants in code that runs
@@ -132,7 +142,16 @@ export const MUTATION_GROUPS = {
     tests: [
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
       'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
+      'test/wasm-conv-backward.test.ts',
     ],
+  },
+  // The convolution's backward (wasm-backend.ts lines 251–340: grouped and per image, dWᵀ in scratch) on its fast
+  // test files: test/wasm-conv-backward.test.ts checks each path against the float64 reference in a second or two,
+  // where the wasm-backend group's parity files take tens of seconds a mutant. Run it with `--mutate` on those lines:
+  // the constructor's mutants are static and would run every test here too.
+  'wasm-conv-backward': {
+    mutate: ['src/backend/wasm/wasm-backend.ts'],
+    tests: ['test/wasm-conv-backward.test.ts', 'test/wasm-backend-glue.test.ts'],
   },
   // Data in memory, the generator, and the optimiser's and checkpoints' modules (the CLI's resume tests run in a
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).

@@ -1,0 +1,302 @@
+/**
+ * The wasm convolution's backward pass (WasmBackend.conv2dBackward: per group of images, or one image at a time
+ * from the image itself, its bordered copy or its phase block; dW summed directly or transposed in scratch when
+ * the patch C·K·K is narrower than F) against the float64 reference's direct loops, on small shapes that reach
+ * each of those paths, with every choice of the gradients wanted: dW and dB accumulate onto what they held,
+ * dInput is overwritten, and a gradient given as null is computed nowhere. Nothing is written past an array
+ * (sentinels after each) or into the module's static data below the arena.
+ *
+ * Then the scratch blocks: a fresh backend takes its convolution scratch from the top of its arena, so an array
+ * allocated right after a first pass lies just above them; a block smaller than what the kernels write would
+ * spill into it on the second pass; and a pass without dInput takes no columns block. Then the end of the
+ * forward's per-image path (the bias added once, the fused ReLU after it), and each of the backward's refusals,
+ * word for word.
+ *
+ * Fast on purpose (a second or two): the mutation group wasm-conv-backward runs it for every mutant of the
+ * backward, where test/wasm-conv-stride-padding.test.ts takes tens of seconds.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Conv2dShape, Floats } from '../src/backend/backend.js';
+import { convGeometry } from '../src/backend/backend.js';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { instantiateKernels } from '../src/backend/wasm/kernels.js';
+import { kernelsWasmPath } from '../src/backend/wasm/node.js';
+import { createWasmBackendFromBytes, imagesPerGemm, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
+import { expectParity, sumTolerance } from './parity.js';
+
+const simdBytes = readFileSync(kernelsWasmPath('simd'));
+const small = { maximumBytes: 64 * 1024 * 1024 };
+const backend = await createWasmBackendFromBytes(simdBytes, small);
+afterAll(() => backend.dispose());
+const reference = new ReferenceBackend({ precision: 'float64' });
+
+/** The paths of the backward, each on a small shape: the comment gives the path and imagesPerGemm's G. */
+const PATHS: { name: string; s: Conv2dShape; G: number }[] = [
+  { name: 'valid, stride 1 (col2im straight onto dInput)', s: { batch: 2, inChannels: 2, height: 5, width: 4, outChannels: 3, kernelSize: 3 }, G: 0 },
+  { name: 'valid, stride 1, patch 4 < F 5 (dWᵀ in scratch)', s: { batch: 2, inChannels: 1, height: 4, width: 5, outChannels: 5, kernelSize: 2 }, G: 0 },
+  { name: 'padded by 2, stride 1 (the bordered copy, cropped)', s: { batch: 2, inChannels: 2, height: 4, width: 5, outChannels: 3, kernelSize: 3, padding: 2 }, G: 0 },
+  { name: 'padded by 1, stride 1, patch 4 < F 6', s: { batch: 3, inChannels: 1, height: 4, width: 4, outChannels: 6, kernelSize: 2, padding: 1 }, G: 0 },
+  { name: 'stride 2, padded, 12×12 maps (the phase block, merged)', s: { batch: 2, inChannels: 1, height: 24, width: 23, outChannels: 2, kernelSize: 3, stride: 2, padding: 1 }, G: 0 },
+  { name: 'stride 3, unpadded, 12×12 maps, patch 4 < F 5', s: { batch: 2, inChannels: 1, height: 35, width: 35, outChannels: 5, kernelSize: 2, stride: 3 }, G: 0 },
+  { name: 'stride 2, 2×2 maps: one partial group', s: { batch: 5, inChannels: 2, height: 5, width: 5, outChannels: 2, kernelSize: 3, stride: 2 }, G: 128 },
+  { name: 'stride 2, padded, 4×4 maps, patch 4 < F 6: one group', s: { batch: 5, inChannels: 1, height: 6, width: 6, outChannels: 6, kernelSize: 2, stride: 2, padding: 1 }, G: 32 },
+  { name: 'stride 2, 9×9 maps: a group of 6, then one of 1', s: { batch: 7, inChannels: 1, height: 19, width: 19, outChannels: 2, kernelSize: 3, stride: 2 }, G: 6 },
+  { name: 'stride 2, 9×9 maps, patch 4 < F 6: a group of 6, then one of 1', s: { batch: 7, inChannels: 1, height: 18, width: 18, outChannels: 6, kernelSize: 2, stride: 2 }, G: 6 },
+];
+
+/** Which gradients a pass asks for (null for the others). */
+const WANTED = [
+  { parameters: true, input: true },
+  { parameters: true, input: false },
+  { parameters: false, input: true },
+] as const;
+
+function sizesOf(s: Conv2dShape) {
+  const { outHeight, outWidth } = convGeometry(s);
+  const positions = outHeight * outWidth;
+  return {
+    positions,
+    input: s.batch * s.inChannels * s.height * s.width,
+    weight: s.outChannels * s.inChannels * s.kernelSize ** 2,
+    bias: s.outChannels,
+    output: s.batch * s.outChannels * positions,
+  };
+}
+
+/** The module's static data, below the arena: no pass may write there (a null gradient's address would be 0). */
+async function staticDataOf(b: WasmBackend): Promise<() => Uint8Array> {
+  const heapBase = (await instantiateKernels(b.shared.module, b.shared.memory)).heapBase();
+  return () => new Uint8Array(b.shared.memory.buffer, 0, heapBase).slice();
+}
+
+const SENTINEL = 7;
+const TAIL = 16;
+
+/** A wasm array of `values`, lying at the start of a block whose TAIL floats after it hold SENTINEL. */
+function fenced(b: WasmBackend, values: ArrayLike<number>): { array: Float32Array; tail: () => number[] } {
+  const block = b.allocFloats(values.length + TAIL) as Float32Array;
+  block.fill(SENTINEL);
+  block.set(values);
+  return { array: block.subarray(0, values.length), tail: () => [...block.subarray(values.length)] };
+}
+
+/**
+ * conv2dBackward on `b` with the gradients `wanted`, against the float64 reference: dW and dB start from random
+ * values and must be those plus the reference's sums, dInput starts as garbage and must be the reference's. The
+ * tolerance is test/parity.ts's float32 summation bound, Σ|terms| from the reference on absolute values.
+ */
+function checkBackward(b: WasmBackend, s: Conv2dShape, wanted: { parameters: boolean; input: boolean }, seed: number): void {
+  const n = sizesOf(s);
+  const random = new Random(seed);
+  const draw = (length: number) => Array.from({ length }, () => random.uniform(-1, 1));
+  const values = { input: draw(n.input), weight: draw(n.weight), dOutput: draw(n.output), dWeight: draw(n.weight), dBias: draw(n.bias), dInput: draw(n.input) };
+
+  const wasmArrays = Object.fromEntries(Object.entries(values).map(([name, v]) => [name, fenced(b, v)]));
+  const array = (name: string) => wasmArrays[name].array;
+  b.conv2dBackward(s, {
+    input: array('input'), weight: array('weight'), dOutput: array('dOutput'),
+    dWeight: wanted.parameters ? array('dWeight') : null, dBias: wanted.parameters ? array('dBias') : null, dInput: wanted.input ? array('dInput') : null,
+  });
+
+  const on = (transform: (x: number) => number) => {
+    const copy = (name: keyof typeof values) => Float64Array.from(values[name], transform);
+    const g = { input: copy('input'), weight: copy('weight'), dOutput: copy('dOutput'), dWeight: copy('dWeight'), dBias: copy('dBias'), dInput: new Float64Array(n.input) };
+    reference.conv2dBackward(s, g);
+    return g;
+  };
+  const expected = on((x) => x);
+  const scale = on(Math.abs);
+  const images = s.batch * n.positions;
+  const label = `${JSON.stringify(s)} ${JSON.stringify(wanted)}`;
+  if (wanted.parameters) {
+    expectParity(`${label} dWeight`, array('dWeight'), expected.dWeight, sumTolerance(images + s.batch + 1, scale.dWeight));
+    expectParity(`${label} dBias`, array('dBias'), expected.dBias, sumTolerance(images + 1, scale.dBias));
+  }
+  if (wanted.input) expectParity(`${label} dInput`, array('dInput'), expected.dInput, sumTolerance(s.outChannels * s.kernelSize ** 2 + 1, scale.dInput));
+  // What was not wanted is untouched; what was given is unchanged; nothing past any array.
+  const unchanged = ['input', 'weight', 'dOutput', ...(wanted.parameters ? [] : ['dWeight', 'dBias']), ...(wanted.input ? [] : ['dInput'])];
+  for (const name of unchanged) expect([...array(name)], `${label} ${name}`).toEqual([...Float32Array.from(values[name as keyof typeof values])]);
+  for (const name of Object.keys(values)) expect(wasmArrays[name].tail(), `${label}: past ${name}`).toEqual(new Array(TAIL).fill(SENTINEL));
+}
+
+describe('conv2dBackward (wasm) on each of its paths', () => {
+  it('takes the path each shape is meant for (imagesPerGemm)', () => {
+    for (const { s, G } of PATHS) expect(imagesPerGemm(s.stride ?? 1, sizesOf(s).positions), JSON.stringify(s)).toBe(G);
+  });
+
+  it('equals the float64 reference with every choice of gradients, accumulating dW and dB, overwriting dInput, writing nothing else', async () => {
+    const staticData = await staticDataOf(backend);
+    const before = staticData();
+    let seed = 1;
+    for (const { s } of PATHS) for (const wanted of WANTED) checkBackward(backend, s, wanted, seed++);
+    expect(staticData()).toEqual(before);
+  });
+
+  it('equals the reference over random shapes, strides 1–3, paddings 0–2 and the gradients wanted', () => {
+    const shapes = fc
+      .record({
+        batch: fc.integer({ min: 1, max: 9 }),
+        inChannels: fc.integer({ min: 1, max: 2 }),
+        outChannels: fc.integer({ min: 1, max: 6 }),
+        kernelSize: fc.integer({ min: 1, max: 3 }),
+        stride: fc.integer({ min: 1, max: 3 }),
+        padding: fc.integer({ min: 0, max: 2 }),
+        extraHeight: fc.integer({ min: 0, max: 8 }),
+        extraWidth: fc.integer({ min: 0, max: 8 }),
+      })
+      .map(({ extraHeight, extraWidth, ...s }) => ({
+        ...s,
+        height: Math.max(1, s.kernelSize - 2 * s.padding) + extraHeight,
+        width: Math.max(1, s.kernelSize - 2 * s.padding) + extraWidth,
+      }));
+    fc.assert(fc.property(shapes, fc.constantFrom(...WANTED), fc.integer(), (s, wanted, seed) => checkBackward(backend, s, wanted, seed)), { numRuns: 40 });
+  });
+});
+
+describe('the convolution scratch', () => {
+  /**
+   * Runs `pass` on a fresh backend twice, with a fence of SENTINEL allocated between the two: the scratch
+   * blocks the first pass took are the last ones cut from the arena's top, so the fence lies right above them
+   * and a block smaller than what its kernel writes spills into it on the second pass. Returns what the
+   * second pass's `pass` returned, and the fence.
+   */
+  async function twiceWithFence<T>(pass: (b: WasmBackend) => T): Promise<{ result: T; fence: number[] }> {
+    const fresh = await createWasmBackendFromBytes(simdBytes, small);
+    try {
+      pass(fresh);
+      const fence = (fresh.allocFloats(4096) as Float32Array).fill(SENTINEL);
+      const result = pass(fresh);
+      return { result, fence: [...fence] };
+    } finally {
+      fresh.dispose();
+    }
+  }
+
+  const valuesOf = (s: Conv2dShape, seed: number) => {
+    const n = sizesOf(s);
+    const random = new Random(seed);
+    const draw = (length: number) => Float64Array.from({ length }, () => random.uniform(-1, 1));
+    return { input: draw(n.input), weight: draw(n.weight), bias: draw(n.bias), dOutput: draw(n.output) };
+  };
+  const copyTo = (b: WasmBackend, values: Float64Array) => {
+    const array = b.allocFloats(values.length);
+    array.set(values);
+    return array;
+  };
+  const close = (got: Floats, want: Floats) => expect(Math.max(0, ...[...got].map((x, i) => Math.abs(x - want[i])))).toBeLessThan(1e-4);
+
+  // Grouped shapes whose patch C·K·K is wider than F (so a group's columns outgrow its product) and narrower.
+  const SCRATCH_SHAPES: Conv2dShape[] = [
+    { batch: 7, inChannels: 2, height: 19, width: 19, outChannels: 2, kernelSize: 3, stride: 2 }, // G 6, patch 18 > F 2
+    { batch: 5, inChannels: 1, height: 6, width: 6, outChannels: 6, kernelSize: 2, stride: 2, padding: 1 }, // G 32, patch 4 < F 6
+    { batch: 2, inChannels: 2, height: 6, width: 5, outChannels: 3, kernelSize: 3, padding: 1 }, // per image, padded, patch 18 > F 3
+    { batch: 2, inChannels: 1, height: 24, width: 23, outChannels: 5, kernelSize: 2, stride: 2, padding: 1 }, // per image, phase block, patch 4 < F 5
+  ];
+
+  it("forward: a group's columns and product fit their blocks, and the output is the reference's", async () => {
+    for (const [k, s] of SCRATCH_SHAPES.entries()) {
+      const values = valuesOf(s, 100 + k);
+      const want = reference.allocFloats(sizesOf(s).output);
+      reference.conv2dForward(s, values.input, values.weight, values.bias, want);
+      const { result, fence } = await twiceWithFence((b) => {
+        const output = b.allocFloats(want.length);
+        b.conv2dForward(s, copyTo(b, values.input), copyTo(b, values.weight), copyTo(b, values.bias), output);
+        return output;
+      });
+      expect(fence, JSON.stringify(s)).toEqual(new Array(4096).fill(SENTINEL));
+      close(result, want);
+    }
+  });
+
+  it('backward: the columns, the gathered dOutput, the bordered or phase block and dWᵀ fit their blocks, and the gradients are the reference\'s', async () => {
+    for (const [k, s] of SCRATCH_SHAPES.entries()) {
+      const n = sizesOf(s);
+      const values = valuesOf(s, 200 + k);
+      const want = { dWeight: reference.allocFloats(n.weight), dBias: reference.allocFloats(n.bias), dInput: reference.allocFloats(n.input) };
+      reference.conv2dBackward(s, { input: values.input, weight: values.weight, dOutput: values.dOutput, ...want });
+      const { result, fence } = await twiceWithFence((b) => {
+        const g = { input: copyTo(b, values.input), weight: copyTo(b, values.weight), dOutput: copyTo(b, values.dOutput), dWeight: b.allocFloats(n.weight), dBias: b.allocFloats(n.bias), dInput: b.allocFloats(n.input) };
+        b.conv2dBackward(s, g);
+        return g;
+      });
+      expect(fence, JSON.stringify(s)).toEqual(new Array(4096).fill(SENTINEL));
+      close(result.dWeight, want.dWeight);
+      close(result.dBias, want.dBias);
+      close(result.dInput, want.dInput);
+    }
+  });
+});
+
+describe('the scratch a pass takes', () => {
+  it('takes no columns block for a backward pass without dInput (its columns are only the input gradient\'s)', async () => {
+    // Unpadded, stride 1, patch 18 ≥ F 3: the weight gradient is packed straight from the image, no scratch at all.
+    const s: Conv2dShape = { batch: 2, inChannels: 2, height: 5, width: 5, outChannels: 3, kernelSize: 3 };
+    const n = sizesOf(s);
+    const fresh = await createWasmBackendFromBytes(simdBytes, small);
+    try {
+      const g = { input: fresh.allocFloats(n.input).fill(1), weight: fresh.allocFloats(n.weight).fill(1), dOutput: fresh.allocFloats(n.output).fill(1), dWeight: fresh.allocFloats(n.weight), dBias: fresh.allocFloats(n.bias) };
+      const before = fresh.memoryStats().usedBytes;
+      fresh.conv2dBackward(s, { ...g, dInput: null });
+      expect(fresh.memoryStats().usedBytes).toBe(before);
+      // dOutput and the input all 1: each weight's gradient counts the outputs, N·OH·OW = 2·3·3.
+      expect([...g.dWeight]).toEqual(new Array(n.weight).fill(18));
+      const dInput = fresh.allocFloats(n.input);
+      const withInput = fresh.memoryStats().usedBytes;
+      fresh.conv2dBackward(s, { ...g, dInput });
+      // With dInput, the columns [C·K·K, OH·OW] = 18 × 9 floats: a block of at least that.
+      expect(fresh.memoryStats().usedBytes - withInput).toBeGreaterThanOrEqual(18 * 9 * 4);
+    } finally {
+      fresh.dispose();
+    }
+  });
+});
+
+describe('the forward per image: bias, and the ReLU fused after each image\'s GEMM', () => {
+  it('conv2dForward adds the bias once, conv2dReluForward adds it once and then takes max(·, 0), on each per-image path', () => {
+    let seed = 300;
+    for (const { s } of PATHS.filter((path) => path.G === 0)) {
+      const n = sizesOf(s);
+      const random = new Random(seed++);
+      const draw = (length: number) => Float64Array.from({ length }, () => random.uniform(-1, 1));
+      const [x, w, b] = [draw(n.input), draw(n.weight), draw(n.bias).map((v) => 4 * v)]; // biases up to 4: a bias added twice or not at all shows
+      const want = new Float64Array(n.output);
+      reference.conv2dForward(s, x, w, b, want);
+      const copy = (values: Float64Array) => {
+        const array = backend.allocFloats(values.length);
+        array.set(values);
+        return array;
+      };
+      const [plain, fused] = [backend.allocFloats(n.output).fill(NaN), backend.allocFloats(n.output).fill(NaN)];
+      backend.conv2dForward(s, copy(x), copy(w), copy(b), plain);
+      backend.conv2dReluForward(s, copy(x), copy(w), copy(b), fused);
+      const worst = (got: Floats, expected: ArrayLike<number>) => Math.max(...[...got].map((v, k) => Math.abs(v - expected[k])));
+      expect(worst(plain, want), JSON.stringify(s)).toBeLessThan(1e-4);
+      expect(worst(fused, want.map((v) => Math.max(v, 0))), JSON.stringify(s)).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe("conv2dBackward's refusals", () => {
+  it('checks every array against the shape, naming conv2dBackward and the array as the shape checks call it', () => {
+    const s: Conv2dShape = { batch: 2, inChannels: 1, height: 4, width: 4, outChannels: 3, kernelSize: 3, stride: 1, padding: 1 };
+    const n = sizesOf(s); // input 32, weight 27, bias 3, output 96
+    const g = { input: backend.allocFloats(n.input), weight: backend.allocFloats(n.weight), dOutput: backend.allocFloats(n.output), dWeight: backend.allocFloats(n.weight), dBias: backend.allocFloats(n.bias), dInput: backend.allocFloats(n.input) };
+    const message = (change: object) => errorOf(() => backend.conv2dBackward(s, { ...g, ...change }), 'ERR_BAD_ARGUMENT').message;
+    expect(message({ input: backend.allocFloats(31) })).toBe('conv2dBackward: input has length 31, expected 32');
+    expect(message({ weight: backend.allocFloats(28) })).toBe('conv2dBackward: weight has length 28, expected 27');
+    expect(message({ dBias: backend.allocFloats(2) })).toBe('conv2dBackward: bias has length 2, expected 3');
+    expect(message({ dOutput: backend.allocFloats(95) })).toBe('conv2dBackward: output has length 95, expected 96');
+    expect(message({ dInput: backend.allocFloats(33) })).toBe('conv2dBackward: input has length 33, expected 32');
+    expect(message({ dWeight: backend.allocFloats(26) })).toBe('conv2dBackward: weight has length 26, expected 27');
+    expect(message({ dWeight: new Float32Array(n.weight) })).toBe(
+      "conv2dBackward: dWeight is not in this wasm backend's memory: allocate it with this backend's allocFloats (or take a subarray of such an array)",
+    );
+    expect(errorOf(() => backend.conv2dBackward({ ...s, kernelSize: 7 }, g), 'ERR_BAD_ARGUMENT').message).toBe(
+      'conv2dBackward: a 7×7 kernel does not fit a 4×4 input (padded by 1 to 6×6)',
+    );
+  });
+});
