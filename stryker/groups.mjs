@@ -43,7 +43,8 @@ export const MUTATION_GROUPS = {
   },
   curves: {
     mutate: ['src/faithfulness/deletion-insertion.ts'],
-    tests: ['test/faithfulness-curves.test.ts'],
+    // public-arguments.test.ts asserts the argument checks' messages (the names of the function and the argument).
+    tests: ['test/faithfulness-curves.test.ts', 'test/public-arguments.test.ts'],
   },
   'score-cam': {
     mutate: ['src/explain/methods/score-cam.ts', 'src/explain/masked-logits.ts'],

@@ -138,6 +138,23 @@ describe('deletion and insertion curves of a real network', () => {
     }
   });
 
+  it('networkClassifier runs its forward passes through the passes it is given (a thread pool), batch by batch', () => {
+    // A stand-in for a pool that answers every image with the logits (0, ln 3, 0, …), whose softmax is 3/(classes + 2)
+    // for class 1 and 1/(classes + 2) for the others: the probabilities show whose logits were used, the calls the batches.
+    const calls: number[] = [];
+    const logits = (_input: unknown, size: number) => {
+      calls.push(size);
+      return Float32Array.from({ length: size * classes }, (_, k) => (k % classes === 1 ? Math.log(3) : 0));
+    };
+    const images = new Float32Array(5 * PIXELS);
+    const got = networkClassifier(network, 2, { logits } as never)(images, 5);
+    expect(calls).toEqual([2, 2, 1]);
+    const rest = 1 / (classes + 2); // e^0 = 1 for every class but class 1, whose e^(ln 3) = 3
+    for (let n = 0; n < 5; n++) {
+      for (let c = 0; c < classes; c++) expect(got[n * classes + c]).toBeCloseTo(c === 1 ? 3 * rest : rest, 6);
+    }
+  });
+
   it('gives every point of all four curves as the network run on the image perturbed by hand says', () => {
     const steps = 5;
     const perStep = Math.ceil(PIXELS / steps); // 29 of 144 pixels a step
