@@ -21,6 +21,7 @@ import {
 } from '../src/faithfulness/deletion-insertion.js';
 import { noisyLinearImputation } from '../src/faithfulness/road-imputation.js';
 import { Random } from '../src/random.js';
+import { refusal } from './errors.js';
 import { fisherYates } from './fixtures/fisher-yates.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
@@ -136,6 +137,12 @@ describe('deletion and insertion curves of a real network', () => {
         for (let c = 0; c < classes; c++) expect(got[n * classes + c], `batch ${batchSize}, image ${n}, class ${c}`).toBeCloseTo(expected[n][c], 6);
       }
     }
+  });
+
+  it('the curve helpers refuse an argument of the wrong kind, naming the function and the argument', () => {
+    expect(refusal(() => curveFractions({} as never, 5))).toBe('curveFractions: pixels must be a number, not Object');
+    expect(refusal(() => areaUnderCurve(null as never, [0, 1]))).toBe('areaUnderCurve: xs must be an array or a typed array of numbers, not null');
+    expect(refusal(() => perturbationCurves(networkClassifier(network), [], 5, 5, 3 as never))).toBe('perturbationCurves: options must be an object (its options), not number');
   });
 
   it('networkClassifier runs its forward passes through the passes it is given (a thread pool), batch by batch', () => {
