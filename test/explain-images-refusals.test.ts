@@ -77,6 +77,8 @@ describe("a method of one's own whose map is on a conv block (layer 'cam') decla
     expect(errorOf(() => needsConvLayer(undeclared), 'ERR_BAD_ARGUMENT').message).toBe(expected);
     expect(errorOf(() => explainImages(network, set, undeclared), 'ERR_BAD_ARGUMENT').message).toBe(expected);
     expect(errorOf(() => explainImages(network, set, undeclared, { placement: 'receptive-field' }), 'ERR_BAD_ARGUMENT').message).toBe(expected);
+    const two: ExplanationMethod = { ...undeclared, needs: ['layer-gradients', 'input-gradients'] };
+    expect(errorOf(() => needsConvLayer(two), 'ERR_BAD_ARGUMENT').message).toBe("My CAM: its map is on a conv block's cells (layer 'cam'), but its needs (layer-gradients, input-gradients) leave out 'conv-layer'; add 'conv-layer' to the method's needs");
     const none = { ...undeclared, needs: [] };
     expect(errorOf(() => needsConvLayer(none), 'ERR_BAD_ARGUMENT').message).toBe("My CAM: its map is on a conv block's cells (layer 'cam'), but its needs (none) leave out 'conv-layer'; add 'conv-layer' to the method's needs");
   });
