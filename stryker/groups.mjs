@@ -43,7 +43,8 @@ export const MUTATION_GROUPS = {
   },
   curves: {
     mutate: ['src/faithfulness/deletion-insertion.ts'],
-    tests: ['test/faithfulness-curves.test.ts'],
+    // public-arguments.test.ts asserts the argument checks' messages (the names of the function and the argument).
+    tests: ['test/faithfulness-curves.test.ts', 'test/public-arguments.test.ts'],
   },
   'score-cam': {
     mutate: ['src/explain/methods/score-cam.ts', 'src/explain/masked-logits.ts'],
@@ -179,7 +180,7 @@ export const MUTATION_GROUPS = {
   'explain-maps': {
     mutate: ['src/explain/grad-cam.ts', 'src/explain/explanation.ts', 'src/explain/explained-layer.ts', 'src/explain/placement.ts', 'src/explain/resize.ts'],
     // public-arguments.test.ts asserts the argument checks' messages (the names of the function and the argument).
-    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/public-arguments.test.ts'],
+    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/resize-taps-cache.test.ts', 'test/heatmap-into.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/public-arguments.test.ts'],
   },
   // Grad-CAM alone, on its own test files: the quick check of its module while the explain-maps group takes long.
   'grad-cam': {

@@ -9,7 +9,7 @@ import { Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { explainedLayer } from '../src/explain/explained-layer.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
-import { explainImages, type ExplanationMethod } from '../src/explain/methods/explain.js';
+import { explainImages, needsConvLayer, type ExplanationMethod } from '../src/explain/methods/explain.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { inputMapShape } from '../src/explain/methods/input-gradients.js';
 import { errorOf } from './errors.js';
@@ -64,5 +64,46 @@ describe('explainImages leaves no parameter gradient behind', () => {
     };
     explainImages(network, set, accumulating);
     expect(network.parameters.every((p) => p.grad.every((g) => g === 0))).toBe(true);
+  });
+});
+
+describe("a method of one's own whose map is on a conv block (layer 'cam') declares the block it reads", () => {
+  // Grad-CAM's own map on the explained block, so only what the method declares differs from the built-in one.
+  const gradCam = methodByName('grad-cam');
+  const undeclared: ExplanationMethod = { ...gradCam, name: 'my-cam', title: 'My CAM', needs: ['layer-gradients'] };
+  const expected = "My CAM: its map is on a conv block's cells (layer 'cam'), but its needs (layer-gradients) leave out 'conv-layer'; add 'conv-layer' to the method's needs";
+
+  it('is refused in one line naming the method and what to declare, wherever it is asked about', () => {
+    expect(errorOf(() => needsConvLayer(undeclared), 'ERR_BAD_ARGUMENT').message).toBe(expected);
+    expect(errorOf(() => explainImages(network, set, undeclared), 'ERR_BAD_ARGUMENT').message).toBe(expected);
+    expect(errorOf(() => explainImages(network, set, undeclared, { placement: 'receptive-field' }), 'ERR_BAD_ARGUMENT').message).toBe(expected);
+    const two: ExplanationMethod = { ...undeclared, needs: ['layer-gradients', 'input-gradients'] };
+    expect(errorOf(() => needsConvLayer(two), 'ERR_BAD_ARGUMENT').message).toBe("My CAM: its map is on a conv block's cells (layer 'cam'), but its needs (layer-gradients, input-gradients) leave out 'conv-layer'; add 'conv-layer' to the method's needs");
+    const none = { ...undeclared, needs: [] };
+    expect(errorOf(() => needsConvLayer(none), 'ERR_BAD_ARGUMENT').message).toBe("My CAM: its map is on a conv block's cells (layer 'cam'), but its needs (none) leave out 'conv-layer'; add 'conv-layer' to the method's needs");
+  });
+
+  it('is explained like the built-in method once it declares the block, on the layer it names', () => {
+    const declared: ExplanationMethod = { ...undeclared, needs: ['conv-layer', 'layer-gradients'] };
+    for (const options of [{}, { layer: 'relu1' }, { placement: 'receptive-field' as const }]) {
+      const mine = explainImages(network, set, declared, options);
+      const builtIn = explainImages(network, set, gradCam, options);
+      expect(mine.layer).toBe(builtIn.layer);
+      expect(mine.heatmaps).toEqual(builtIn.heatmaps);
+    }
+    expect(explainImages(network, set, declared, { layer: 'relu1' }).layer).toBe('relu1');
+    expect(explainImages(network, set, declared).layer).toBe('relu2');
+  });
+
+  it("names the result's layer 'input' for a method that reads a block but maps the input (Guided Grad-CAM)", () => {
+    const guidedGradCam = methodByName('guided-grad-cam');
+    expect(needsConvLayer(guidedGradCam)).toBe(true);
+    expect(explainImages(network, set, guidedGradCam, { layer: 'relu1' }).layer).toBe('input');
+  });
+
+  it("refuses a layer that is neither 'cam' nor 'input'", () => {
+    const elsewhere = { ...gradCam, title: 'My CAM', layer: 'conv1' } as unknown as ExplanationMethod;
+    expect(errorOf(() => needsConvLayer(elsewhere), 'ERR_BAD_ARGUMENT').message).toBe("My CAM: layer must be 'cam' (a map on a conv block's cells) or 'input' (a map on the input's pixels), not 'conv1'");
+    expect(errorOf(() => explainImages(network, set, elsewhere, { placement: 'receptive-field' }), 'ERR_BAD_ARGUMENT').message).toBe("My CAM: layer must be 'cam' (a map on a conv block's cells) or 'input' (a map on the input's pixels), not 'conv1'");
   });
 });

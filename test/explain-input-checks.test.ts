@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageSet } from '../src/data/dataset.js';
 import { checkInputs } from '../src/explain/explanation.js';
-import { refusal } from './errors.js';
+import { errorOf, refusal } from './errors.js';
 
 const set: ImageSet = { count: 3, height: 4, width: 5, images: new Uint8Array(60), labels: new Uint8Array(3) };
 describe('checkInputs', () => {
@@ -34,5 +34,10 @@ describe('checkInputs', () => {
     expect(withClass(NaN)).toBe("Grad-CAM: class NaN is outside the model's 10 classes (0 to 9)");
     expect(withClass(0)).toBe('accepted');
     expect(withClass(9)).toBe('accepted');
+  });
+
+  it('refuses an index or a class as a bad argument (ERR_BAD_ARGUMENT, a usage error), not bad data', () => {
+    expect(errorOf(() => checkInputs(set, Int32Array.of(3), undefined, 10, 4, 5), 'ERR_BAD_ARGUMENT').message).toBe('Grad-CAM: image index 3 is outside the set of 3 images (0 to 2)');
+    expect(errorOf(() => checkInputs(set, Int32Array.of(0), 10, 10, 4, 5), 'ERR_BAD_ARGUMENT').message).toBe("Grad-CAM: class 10 is outside the model's 10 classes (0 to 9)");
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { errorOf, refusal } from './errors.js';
-import { allocateExplanation, explanationImage, FLAT_TOLERANCE, heatmapFromMap, isFlatMap, minMaxNormalize, oneHotTargets, softmaxRow, zeroCentred } from '../src/explain/explanation.js';
+import { allocateExplanation, explanationImage, FLAT_TOLERANCE, heatmapFromMap, isFlatMap, minMaxNormalize, oneHotTargets, softmaxRow, writeHeatmap, zeroCentred } from '../src/explain/explanation.js';
 
 describe('oneHotTargets', () => {
   // Two images, three classes: image 0's largest logit is class 2, image 1's is class 0 (a tie with class 1 keeps the first).
@@ -115,6 +115,13 @@ describe('softmaxRow', () => {
     expect(out[1]).toBeCloseTo(1 / e / sum, 6);
     expect(out[2]).toBeCloseTo(1 / 3 / sum, 6);
   });
+
+  it("writes the row's `classes` values only, into an out longer than that", () => {
+    // Row 0 of two rows of 2 classes: softmax(0, ln 3) = (1/4, 3/4); the value after them is left alone.
+    const out = Float32Array.of(-7, -7, -7);
+    softmaxRow(Float64Array.of(0, Math.log(3), 5, 5), 0, 2, out);
+    expect(Array.from(out)).toEqual([0.25, 0.75, -7]);
+  });
 });
 
 describe('allocateExplanation and explanationImage', () => {
@@ -162,5 +169,33 @@ describe('heatmapFromMap', () => {
   it('gives zeros of the input size for a flat map', () => {
     expect(Array.from(heatmapFromMap([2, 2], 1, 2, 1, 4))).toEqual([0, 0, 0, 0]);
     expect(Array.from(heatmapFromMap([0, NaN], 1, 2, 2, 3))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('gives zeros for a map flat within FLAT_TOLERANCE, which min–max alone would stretch to [0, 1]', () => {
+    // [1, 1 + 5e-7]: a spread of half the tolerance, yet two float32 values apart (1 and 1 + 4 · 2⁻²³).
+    expect(Math.fround(1 + 5e-7)).toBeGreaterThan(1);
+    expect(Array.from(heatmapFromMap([1, 1 + 5e-7], 1, 2, 1, 4))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('writeHeatmap', () => {
+  it('returns out itself when it is the heatmap\'s size, else the view of its first height · width values', () => {
+    const exact = new Float32Array(6).fill(-7);
+    expect(writeHeatmap([0, 1], 1, 2, 2, 3, exact)).toBe(exact);
+    const longer = new Float32Array(8).fill(-7);
+    const view = writeHeatmap([0, 1], 1, 2, 2, 3, longer);
+    expect([view.buffer === longer.buffer, view.byteOffset, view.length]).toEqual([true, 0, 6]);
+    // Each row [0, 1] → [0, 0.5, 1] (s = −1/6, 1/2, 7/6, clamped to 0, 1/2, 1), then min–max.
+    expect(Array.from(longer)).toEqual([0, 0.5, 1, 0, 0.5, 1, -7, -7]);
+  });
+
+  it('zeroes the first height · width values for a flat map, and returns them the same way', () => {
+    const exact = new Float32Array(6).fill(-7);
+    expect(writeHeatmap([3, 3], 1, 2, 2, 3, exact)).toBe(exact);
+    expect(Array.from(exact)).toEqual([0, 0, 0, 0, 0, 0]);
+    const longer = new Float32Array(8).fill(-7);
+    const view = writeHeatmap([3, 3], 1, 2, 2, 3, longer);
+    expect([view.buffer === longer.buffer, view.byteOffset, view.length]).toEqual([true, 0, 6]);
+    expect(Array.from(longer)).toEqual([0, 0, 0, 0, 0, 0, -7, -7]);
   });
 });

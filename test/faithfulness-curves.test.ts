@@ -21,6 +21,7 @@ import {
 } from '../src/faithfulness/deletion-insertion.js';
 import { noisyLinearImputation } from '../src/faithfulness/road-imputation.js';
 import { Random } from '../src/random.js';
+import { refusal } from './errors.js';
 import { fisherYates } from './fixtures/fisher-yates.js';
 import { GEOMETRY, PIXELS, tinyNetwork } from './fixtures/tiny-network.js';
 
@@ -135,6 +136,29 @@ describe('deletion and insertion curves of a real network', () => {
       for (let n = 0; n < count; n++) {
         for (let c = 0; c < classes; c++) expect(got[n * classes + c], `batch ${batchSize}, image ${n}, class ${c}`).toBeCloseTo(expected[n][c], 6);
       }
+    }
+  });
+
+  it('the curve helpers refuse an argument of the wrong kind, naming the function and the argument', () => {
+    expect(refusal(() => curveFractions({} as never, 5))).toBe('curveFractions: pixels must be a number, not Object');
+    expect(refusal(() => areaUnderCurve(null as never, [0, 1]))).toBe('areaUnderCurve: xs must be an array or a typed array of numbers, not null');
+    expect(refusal(() => perturbationCurves(networkClassifier(network), [], 5, 5, 3 as never))).toBe('perturbationCurves: options must be an object (its options), not number');
+  });
+
+  it('networkClassifier runs its forward passes through the passes it is given (a thread pool), batch by batch', () => {
+    // A stand-in for a pool that answers every image with the logits (0, ln 3, 0, …), whose softmax is 3/(classes + 2)
+    // for class 1 and 1/(classes + 2) for the others: the probabilities show whose logits were used, the calls the batches.
+    const calls: number[] = [];
+    const logits = (_input: unknown, size: number) => {
+      calls.push(size);
+      return Float32Array.from({ length: size * classes }, (_, k) => (k % classes === 1 ? Math.log(3) : 0));
+    };
+    const images = new Float32Array(5 * PIXELS);
+    const got = networkClassifier(network, 2, { logits } as never)(images, 5);
+    expect(calls).toEqual([2, 2, 1]);
+    const rest = 1 / (classes + 2); // e^0 = 1 for every class but class 1, whose e^(ln 3) = 3
+    for (let n = 0; n < 5; n++) {
+      for (let c = 0; c < classes; c++) expect(got[n * classes + c]).toBeCloseTo(c === 1 ? 3 * rest : rest, 6);
     }
   });
 

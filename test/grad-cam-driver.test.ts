@@ -75,6 +75,18 @@ describe('Grad-CAM, worked and driven', () => {
     expect(other.maps.every((v) => v === 2)).toBe(true);
   });
 
+  it('leaves no parameter gradient behind even when the runner given accumulated some', () => {
+    // This thread's passes skip the parameter gradients; a runner of one's own may not (here: it writes some).
+    const runner: GradCamRunner = (batch, _target, out) => {
+      network.forward(batch.input, batch.size);
+      network.grads.fill(0.5);
+      out.logits.fill(0);
+    };
+    gradCam(network, set, { runner, batchSize: 2 });
+    expect(network.grads.length).toBeGreaterThan(0);
+    expect(network.grads.every((g) => g === 0)).toBe(true);
+  });
+
   it('refuses a batch size that is not a whole number ≥ 1', () => {
     for (const batchSize of [0, 2.5, NaN, -3]) {
       expect(() => gradCam(network, set, { batchSize })).toThrow(new XcnnError(`Grad-CAM: batchSize must be a whole number ≥ 1, not ${batchSize}`).message);

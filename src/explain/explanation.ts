@@ -96,15 +96,17 @@ export function heatmapFromMap(map: ArrayLike<number>, mapHeight: number, mapWid
 }
 
 /**
- * heatmapFromMap into `out` (its first height · width values, e.g. one row of an explanation's heatmaps),
- * without heatmapFromMap's argument checks: for the loops that make a heatmap an image from maps they made
- * themselves, where a new array an image cost more than the resize (see resizeBilinearInto).
+ * heatmapFromMap into `out` (its first height · width values, e.g. one row of an explanation's heatmaps), without
+ * heatmapFromMap's argument checks: for the loops that make a heatmap an image from maps they made themselves,
+ * where a new array an image cost more than the resize (see resizeBilinearInto). Returns the heatmap: `out`
+ * itself when it is that long, else the view of its first height · width values.
  */
 export function writeHeatmap(map: ArrayLike<number>, mapHeight: number, mapWidth: number, height: number, width: number, out: Float32Array, placement: Placement = 'stretch', field: ReceptiveField | null = null): Float32Array {
-  if (isFlatMap(map)) return out.fill(0, 0, height * width); // nothing to show: min–max would blow rounding noise up to [0, 1]
-  if (placement === 'stretch') resizeBilinearInto(map, mapHeight, mapWidth, height, width, out);
-  else out.set(placeMap(map, mapHeight, mapWidth, height, width, placement, field));
-  return minMaxNormalize(out.length === height * width ? out : out.subarray(0, height * width));
+  const heatmap = out.length === height * width ? out : out.subarray(0, height * width); // [H, W]: out itself when it is that long (no view made)
+  if (isFlatMap(map)) return heatmap.fill(0); // nothing to show: min–max would blow rounding noise up to [0, 1]
+  if (placement === 'stretch') resizeBilinearInto(map, mapHeight, mapWidth, height, width, heatmap);
+  else heatmap.set(placeMap(map, mapHeight, mapWidth, height, width, placement, field));
+  return minMaxNormalize(heatmap);
 }
 
 /** How far apart a map's values must be, relative to their size, for the map to show anything (float32 rounds at 6·10⁻⁸). */

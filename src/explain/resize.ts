@@ -51,9 +51,14 @@ export function resizeBilinearInto(input: ArrayLike<number>, inH: number, inW: n
 
 // The taps of the few axis sizes a run meets (a map's side to the input's, both ways), made once each.
 const tapsBySize = new Map<number, LinearTaps>();
-const TAPS_KEPT = 64;
+export const TAPS_KEPT = 64;
 
-function cachedTaps(inSize: number, outSize: number): LinearTaps {
+/**
+ * halfPixelTaps(inSize, outSize), kept for the next call with the same sizes: up to TAPS_KEPT pairs, all
+ * dropped when one more comes; a size of 65,536 or more is past the key's room, and its taps are made afresh
+ * each time. Exported for its tests; callers take the taps as read-only.
+ */
+export function cachedTaps(inSize: number, outSize: number): LinearTaps {
   if (inSize >= 65_536 || outSize >= 65_536) return halfPixelTaps(inSize, outSize); // beyond the key's room: not kept
   const key = inSize * 65_536 + outSize;
   let taps = tapsBySize.get(key);

@@ -97,9 +97,20 @@ export function runRandom(method: ExplanationMethod, options: { seed?: number; r
   return options.random ?? new Random(options.seed ?? method.seed ?? 1);
 }
 
-/** Whether a method reads a conv block (the CAM family, Guided Grad-CAM). */
+/**
+ * Whether a method reads a conv block (the CAM family, Guided Grad-CAM). Refuses a method of one's own whose
+ * `layer` and `needs` disagree: a map on a conv block's cells whose needs leave the block out would be run with
+ * no block looked up (options.layer ignored, the result's layer 'input', no receptive field to place it by).
+ */
 export function needsConvLayer(method: ExplanationMethod): boolean {
   checkMethod('needsConvLayer', 'method', method);
+  if (method.layer !== 'cam' && method.layer !== 'input') {
+    throw new XcnnError(`${method.title}: layer must be 'cam' (a map on a conv block's cells) or 'input' (a map on the input's pixels), not '${String(method.layer)}'`, { code: 'ERR_BAD_ARGUMENT' });
+  }
+  if (method.layer === 'cam' && method.needs !== undefined && !method.needs.includes('conv-layer')) {
+    const needs = method.needs.length === 0 ? 'none' : method.needs.join(', ');
+    throw new XcnnError(`${method.title}: its map is on a conv block's cells (layer 'cam'), but its needs (${needs}) leave out 'conv-layer'; add 'conv-layer' to the method's needs`, { code: 'ERR_BAD_ARGUMENT' });
+  }
   return method.needs?.includes('conv-layer') ?? method.layer === 'cam';
 }
 
@@ -131,16 +142,19 @@ export function* explainImageSteps(network: Network, set: ImageSet, method: Expl
   if (placement !== 'stretch' && method.layer === 'input') {
     throw new XcnnError(`${method.title}: its map is already on the input's ${height} × ${width} pixels; placement '${placement}' is for the CAM family's ${safeCamLayerName(network)} maps only`, { code: 'ERR_BAD_ARGUMENT' });
   }
-  const field = explained?.field ?? null;
-  if (placement === 'receptive-field' && explained !== null && field === null) {
-    throw new XcnnError(`${method.title}: ${explained.name} has no receptive field (the network was not built from a spec); use placement 'stretch'`, { code: 'ERR_BAD_ARGUMENT' });
+  // A map on a conv block has its block: needsConvLayer refused a 'cam' method that looks none up, and a
+  // placement other than 'stretch' was refused above for a map on the input.
+  const camLayer = method.layer === 'cam' ? explained : null;
+  const field = camLayer?.field ?? null;
+  if (placement === 'receptive-field' && field === null) {
+    throw new XcnnError(`${method.title}: ${camLayer!.name} has no receptive field (the network was not built from a spec); use placement 'stretch'`, { code: 'ERR_BAD_ARGUMENT' });
   }
 
   const count = indices.length;
   const mapPixels = mapHeight * mapWidth;
   const pixels = height * width;
   const result: MethodExplanation = {
-    method: method.name, layer: method.layer === 'cam' && explained !== null ? explained.name : 'input', placement,
+    method: method.name, layer: camLayer?.name ?? 'input', placement,
     ...allocateExplanation(indices, classes, mapHeight, mapWidth, height, width),
   };
   const gaps = new Float32Array(count);
