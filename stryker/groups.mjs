@@ -21,7 +21,7 @@ export const MUTATION_GROUPS = {
       'src/train/adam.ts', 'src/train/sgd.ts', 'src/train/gradient-clipping.ts', 'src/train/schedule.ts', 'src/train/early-stopping.ts',
       'src/train/epoch-metrics.ts', 'src/train/recipe.ts', 'src/model/loss.ts', 'src/train/augment.ts',
     ],
-    tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts'],
+    tests: ['test/training-recipe.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/augment.test.ts', 'test/loss-head.test.ts'],
   },
   // Adam and AdamW alone (the recipe group runs adam.ts too, among 9 modules, where its disposal was not reached).
   adam: {
