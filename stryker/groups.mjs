@@ -65,7 +65,7 @@ export const MUTATION_GROUPS = {
     tests: ['test/model-file.test.ts', 'test/model-file-any-cnn.test.ts'],
   },
   // Image-folder data sets, their browser-safe part: splits, picture headers, conversion, the summary, arrays.
-  // public-arguments.test.ts pins the names the argument checks give (17 mutants that survived without it, branch
+  // public-arguments.test.ts pins the names the argument checks give (20 mutants that survived without it, branch
   // mut20r); it imports every module, a few seconds a load, and covers only those checks' lines here.
   'image-data': {
     mutate: ['src/data/split.ts', 'src/data/picture-header.ts', 'src/data/picture-input.ts', 'src/data/image-folder.ts', 'src/data/dataset-arrays.ts'],
