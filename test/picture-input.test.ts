@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { modelImageFromRgba } from '../src/explain/model-image.js';
 import { pictureToInput } from '../src/data/picture-input.js';
 import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
 
 describe('a picture of the input size, converted directly', () => {
   it('gives model-image.ts\'s bytes, for grey and RGB input, opaque or with transparency', () => {
@@ -47,5 +48,34 @@ describe('a picture of the input size, converted directly', () => {
     expect(digit(28, 28)).toEqual({ resized: false, toGrey: true, toColour: false, alpha: false });
     expect(digit(28, 30).resized).toBe(true);
     expect(digit(30, 28).resized).toBe(true);
+  });
+});
+
+describe('lengths that do not match the picture or the image, refused', () => {
+  // A 2 × 2 RGBA picture is 2 · 2 · 4 = 16 bytes; a 1 × 2 × 2 image 4, a 3 × 1 × 4 image 12.
+  const grey = { channels: 1, height: 2, width: 2, preprocess: 'none' } as const;
+  const opaque = (bytes: number) => new Uint8Array(bytes).fill(255);
+
+  it('an rgba one byte short or long of width · height · 4 (it would be read past its end)', () => {
+    for (const bytes of [15, 17]) {
+      const error = errorOf(() => pictureToInput(opaque(bytes), 2, 2, 3, grey, new Uint8Array(4), 'p'), 'ERR_BAD_IMAGE');
+      expect(error.message).toBe(`pictureToInput: rgba holds ${bytes} bytes, but a 2 × 2 RGBA picture is 16; give 4 bytes a pixel, row by row`);
+    }
+  });
+
+  it('an out one byte short or long of channels · height · width (it would be written in part, or past the image)', () => {
+    for (const bytes of [3, 5]) {
+      const error = errorOf(() => pictureToInput(opaque(16), 2, 2, 3, grey, new Uint8Array(bytes), 'p'), 'ERR_BAD_ARGUMENT');
+      expect(error.message).toBe(`pictureToInput: out holds ${bytes} bytes, but one 1×2×2 image is 4; give that image's slot`);
+    }
+    const colour = { channels: 3, height: 1, width: 4, preprocess: 'none' } as const;
+    const error = errorOf(() => pictureToInput(opaque(16), 2, 2, 3, colour, new Uint8Array(11), 'p'), 'ERR_BAD_ARGUMENT');
+    expect(error.message).toBe("pictureToInput: out holds 11 bytes, but one 3×1×4 image is 12; give that image's slot");
+  });
+
+  it('accepts the exact lengths, and writes every byte of out', () => {
+    const out = new Uint8Array(4).fill(7);
+    pictureToInput(opaque(16), 2, 2, 3, grey, out, 'p');
+    expect([...out]).toEqual([255, 255, 255, 255]); // white: 0.299 · 255 + 0.587 · 255 + 0.114 · 255 = 255
   });
 });

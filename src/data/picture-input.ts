@@ -15,7 +15,8 @@
  * same bytes as model-image.ts does, faster: folders of small images load at the speed of their decoder.
  * Browser-safe.
  */
-import { checkBytes, checkFields, checkNumbers } from '../argument-checks.js';
+import { checkBytes, checkFields, checkNumbers, checkRgba } from '../argument-checks.js';
+import { XcnnError } from '../errors.js';
 import { greyFromRgba, mnistDigit, MNIST_SIZE } from '../explain/mnist-digit.js';
 import { modelImageFromRgba } from '../explain/model-image.js';
 
@@ -50,6 +51,14 @@ export function pictureToInput(
   checkNumbers('pictureToInput', 'rgba', rgba);
   checkFields('pictureToInput', 'conversion', conversion, 'the model\'s input size and channels', { channels: 'number', height: 'number', width: 'number' });
   checkBytes('pictureToInput', 'out', out);
+  // Lengths checked, not trusted: a short rgba would be read past its end (NaN bytes, written as 0), and an out
+  // of another length would be written in part or past the image (a folder's next slot).
+  checkRgba('pictureToInput', rgba, width, height);
+  const imageBytes = conversion.channels * conversion.height * conversion.width;
+  if (out.length !== imageBytes) {
+    const shape = `${conversion.channels}×${conversion.height}×${conversion.width}`;
+    throw new XcnnError(`pictureToInput: out holds ${out.length} bytes, but one ${shape} image is ${imageBytes}; give that image's slot`, { code: 'ERR_BAD_ARGUMENT' });
+  }
   const alpha = hasTransparency(rgba);
   const toGrey = pictureChannels === 3 && conversion.channels === 1;
   const toColour = pictureChannels === 1 && conversion.channels === 3;
