@@ -22,24 +22,9 @@ import { Random } from '../src/random.js';
 import { EXACT, expectParity, printMargins, sumTolerance } from './parity.js';
 import { checkConv2dParity, checkConv2dWithoutDInput, convSizes } from './wasm-conv-parity.js';
 import { randomFloats, reference, wasm } from './wasm-fixtures.js';
+import { convShapes } from './fixtures/conv-shapes.js';
 
-const shapes: fc.Arbitrary<Conv2dShape> = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 5 }),
-    inChannels: fc.integer({ min: 1, max: 4 }),
-    outChannels: fc.oneof(fc.constantFrom(1, 3, 5, 9), fc.integer({ min: 1, max: 12 })),
-    kernelSize: fc.integer({ min: 1, max: 5 }),
-    stride: fc.integer({ min: 1, max: 3 }),
-    padding: fc.integer({ min: 0, max: 2 }),
-    extraHeight: fc.integer({ min: 0, max: 9 }),
-    extraWidth: fc.integer({ min: 0, max: 9 }),
-  })
-  .map(({ extraHeight, extraWidth, ...s }) => ({
-    ...s,
-    // the smallest input the kernel fits once padded, and then some
-    height: Math.max(1, s.kernelSize - 2 * s.padding) + extraHeight,
-    width: Math.max(1, s.kernelSize - 2 * s.padding) + extraWidth,
-  }));
+const shapes = convShapes({ batch: 5, inChannels: 4, outChannels: fc.oneof(fc.constantFrom(1, 3, 5, 9), fc.integer({ min: 1, max: 12 })), kernelSize: 5, stride: 3, padding: 2, extra: 9 });
 
 /**
  * Strided shapes whose batch makes 2–3 groups of imagesPerGemm images, the last one partial or full: output
