@@ -22,6 +22,34 @@ function integers(length: number, random: Random): Float64Array {
   return Float64Array.from({ length }, () => random.int(7) - 3);
 }
 
+/** The gradients a backward pass is handed; null: not wanted. */
+interface Gradients {
+  dWeight: Float64Array | null;
+  dBias: Float64Array | null;
+  dInput: Float64Array | null;
+}
+
+/**
+ * A backward pass against the second implementation's gradients (`want`, from zero): with every gradient, dW and
+ * dB accumulate onto what they hold and dInput is overwritten; without dInput the parameter gradients are the
+ * same, and without them dInput is.
+ */
+function expectBackward(backward: (gradients: Gradients) => void, want: { dw: Float64Array; db: Float64Array; dx: Float64Array }, random: Random): void {
+  const [dw0, db0] = [integers(want.dw.length, random), integers(want.db.length, random)];
+  const [dw, db, dx] = [dw0.slice(), db0.slice(), new Float64Array(want.dx.length).fill(NaN)];
+  backward({ dWeight: dw, dBias: db, dInput: dx });
+  expect([...dx]).toEqual([...want.dx]);
+  expect([...dw]).toEqual([...want.dw].map((v, k) => v + dw0[k]));
+  expect([...db]).toEqual([...want.db].map((v, k) => v + db0[k]));
+  const [dwOnly, dbOnly] = [dw0.slice(), db0.slice()];
+  backward({ dWeight: dwOnly, dBias: dbOnly, dInput: null });
+  expect([...dwOnly]).toEqual([...dw]);
+  expect([...dbOnly]).toEqual([...db]);
+  const dxOnly = new Float64Array(want.dx.length).fill(NaN);
+  backward({ dWeight: null, dBias: null, dInput: dxOnly });
+  expect([...dxOnly]).toEqual([...want.dx]);
+}
+
 /** The test's own convolution: y, dW, dB and dx of shape s, on the padded copy of x; dW and dB start at zero. */
 function convolveByScatter(s: Conv2dShape, x: Float64Array, w: Float64Array, b: Float64Array, dy: Float64Array) {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
@@ -76,23 +104,7 @@ describe('reference conv2d against a second implementation (padded copy, backwar
         const y = new Float64Array(want.y.length).fill(NaN); // overwritten
         conv2dForward(s, x, w, b, y);
         expect([...y]).toEqual([...want.y]);
-        // dW and dB accumulate onto what they hold, dInput is overwritten.
-        const dw = integers(w.length, random);
-        const db = integers(b.length, random);
-        const [dw0, db0] = [dw.slice(), db.slice()];
-        const dx = new Float64Array(x.length).fill(NaN);
-        conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
-        expect([...dx]).toEqual([...want.dx]);
-        expect([...dw]).toEqual([...want.dw].map((v, k) => v + dw0[k]));
-        expect([...db]).toEqual([...want.db].map((v, k) => v + db0[k]));
-        // Without dInput, the parameter gradients are the same; without them, dInput is.
-        const [dwOnly, dbOnly] = [dw0.slice(), db0.slice()];
-        conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dwOnly, dBias: dbOnly, dInput: null });
-        expect([...dwOnly]).toEqual([...dw]);
-        expect([...dbOnly]).toEqual([...db]);
-        const dxOnly = new Float64Array(x.length).fill(NaN);
-        conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: dxOnly });
-        expect([...dxOnly]).toEqual([...want.dx]);
+        expectBackward((gradients) => conv2dBackward(s, { input: x, weight: w, dOutput: dy, ...gradients }), want, random);
       }),
       { numRuns: 60 },
     );
@@ -152,19 +164,7 @@ describe('reference dense against a second implementation (a sample at a time)',
         const y = new Float64Array(want.y.length).fill(NaN);
         denseForward(s, x, w, b, y);
         expect([...y]).toEqual([...want.y]);
-        const [dw0, db0] = [integers(w.length, random), integers(b.length, random)];
-        const [dw, db, dx] = [dw0.slice(), db0.slice(), new Float64Array(x.length).fill(NaN)];
-        denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dw, dBias: db, dInput: dx });
-        expect([...dx]).toEqual([...want.dx]);
-        expect([...dw]).toEqual([...want.dw].map((v, k) => v + dw0[k]));
-        expect([...db]).toEqual([...want.db].map((v, k) => v + db0[k]));
-        const [dwOnly, dbOnly] = [dw0.slice(), db0.slice()];
-        denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: dwOnly, dBias: dbOnly, dInput: null });
-        expect([...dwOnly]).toEqual([...dw]);
-        expect([...dbOnly]).toEqual([...db]);
-        const dxOnly = new Float64Array(x.length).fill(NaN);
-        denseBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: dxOnly });
-        expect([...dxOnly]).toEqual([...want.dx]);
+        expectBackward((gradients) => denseBackward(s, { input: x, weight: w, dOutput: dy, ...gradients }), want, random);
       }),
       { numRuns: 60 },
     );
