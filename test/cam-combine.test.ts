@@ -1,10 +1,12 @@
 /**
  * How each CAM method combines a block's activations A and gradients G into a map (src/explain/methods/cam.ts),
  * on a worked example of K = 2 channels and P = 3 positions, for the second image of a batch of two (so the
- * offsets of image n count), each formula evaluated by hand in the comments.
+ * offsets of image n count), each formula evaluated by hand in the comments. And what a CAM method says of
+ * itself: a map on a conv block's cells, which needs that block and the gradients down to it.
  */
 import { describe, expect, it } from 'vitest';
-import { gradCamMap, gradCamPlusPlusMap, gradCamPlusPlusWeights, hiResCamMap, layerCamMap, xGradCamMap, xGradCamWeights } from '../src/explain/methods/cam.js';
+import { methodByName } from '../src/explain/methods/by-name.js';
+import { camMethod, gradCamMap, gradCamPlusPlusMap, gradCamPlusPlusWeights, hiResCamMap, layerCamMap, xGradCamMap, xGradCamWeights } from '../src/explain/methods/cam.js';
 
 // Image 0 is noise that must not leak in; image 1: A_0 = [1, 2, 3], A_1 = [2, 0, 1]; G_0 = [1, −1, 2], G_1 = [−2, 1, 1].
 const A = Float64Array.of(9, 9, 9, 9, 9, 9, 1, 2, 3, 2, 0, 1);
@@ -56,5 +58,16 @@ describe('the CAM combinations on a worked example', () => {
     const alpha = new Float64Array(1);
     gradCamPlusPlusWeights(Float64Array.of(1, 1), Float64Array.of(-1, 0), 0, 1, 2, alpha);
     expect(alpha[0]).toBe(0);
+  });
+});
+
+describe('camMethod', () => {
+  it('describes a CAM method: its name and title, a map on a conv block, needing the block and the gradients down to it', () => {
+    const mine = camMethod('my-cam', 'My CAM', gradCamMap);
+    expect([mine.name, mine.title, mine.layer, mine.needs, mine.signed, mine.classAgnostic]).toEqual(['my-cam', 'My CAM', 'cam', ['conv-layer', 'layer-gradients'], undefined, undefined]);
+    for (const name of ['grad-cam', 'grad-cam++', 'xgrad-cam', 'layer-cam', 'hires-cam']) {
+      const method = methodByName(name);
+      expect([method.name, method.layer, method.needs], name).toEqual([name, 'cam', ['conv-layer', 'layer-gradients']]);
+    }
   });
 });

@@ -3,12 +3,14 @@
  * iteration's cap of 1,000 steps on a matrix whose ratio of eigenvalues keeps it from converging (v_k ∝
  * (1, 0.999ᵏ)), and the map of signed activations (a block that does not end in a ReLU), whose 2 × 2 XᵀX has
  * its leading eigenvector in closed form, and whose projection has a negative cell the ReLU drops. And the
- * method's description, which explainImages reads for the layer it reports.
+ * method's description, which explainImages reads for the layer it reports, and its CAM pass's rule: named as the
+ * method (the name `xcnn explain` looks up to start a thread pool for it) and with no backward pass.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { explainImages } from '../src/explain/methods/explain.js';
-import { eigenCamMap, eigenCamMethod, leadingEigenvector } from '../src/explain/methods/eigen-cam.js';
+import { methodByName } from '../src/explain/methods/by-name.js';
+import { EIGEN_CAM_RULE, eigenCamMap, eigenCamMethod, leadingEigenvector } from '../src/explain/methods/eigen-cam.js';
 import { LENET_GEOMETRY, LENET_SPEC, randomSet, seededNetwork } from './fixtures/any-networks.js';
 
 describe('leadingEigenvector', () => {
@@ -57,5 +59,16 @@ describe('eigenCamMethod', () => {
     expect([first.layer, first.mapHeight, first.mapWidth]).toEqual(['relu1', 10, 10]);
     const last = explainImages(network, set, eigenCamMethod());
     expect([last.layer, last.mapHeight, last.mapWidth]).toEqual(['relu2', 5, 5]);
+  });
+
+  it("runs forward passes only: its CAM rule, named as the method, asks for no gradients, and no backward pass runs", () => {
+    expect([EIGEN_CAM_RULE.name, EIGEN_CAM_RULE.gradients]).toEqual(['eigen-cam', false]);
+    const network = seededNetwork(new ReferenceBackend({ precision: 'float64' }), LENET_SPEC, LENET_GEOMETRY, 3);
+    const set = randomSet(LENET_GEOMETRY, 2, 5);
+    const backward = vi.spyOn(network, 'backwardTo');
+    explainImages(network, set, eigenCamMethod());
+    expect(backward).not.toHaveBeenCalled();
+    explainImages(network, set, methodByName('grad-cam')); // the spy sees the backward pass a gradient method runs
+    expect(backward).toHaveBeenCalled();
   });
 });
