@@ -15,3 +15,4 @@ export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';
 export { dropoutMask } from './dropout';
+export { winogradKernels, winogradConvolve, winogradBackward, winogradKernelGradient, winogradScratchFloats } from './winograd';

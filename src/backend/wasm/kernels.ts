@@ -90,6 +90,19 @@ export interface KernelExports {
   scatterGroup(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
   /** group [F, G·P] ← dOutput [G, F, P]. */
   gatherGroup(dOutput: number, images: number, channels: number, positions: number, group: number): void;
+  /** Winograd F(2×2, 3×3) (assembly/winograd.ts): u [16, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
+  winogradKernels(weight: number, outChannels: number, inChannels: number, u: number): void;
+  /** output [N, F, OH, OW] ← the 3×3, stride-1 convolution of input [N, C, H, W] (padding P) with u, + bias (0: none), ReLU when relu = 1. */
+  winogradConvolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number): void;
+  /**
+   * Its backward pass (no bias or ReLU): du [16, C, F] += the transformed kernels' gradient (0: not wanted),
+   * dInput [N, C, H, W] ← the input gradient (0: not wanted), from dOutput [N, F, OH, OW]; u as for winogradConvolve.
+   */
+  winogradBackward(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, dOutput: number, du: number, dInput: number, scratch: number): void;
+  /** dWeight [F, C, 3, 3] += the kernel gradient that du [16, C, F] transforms back to. */
+  winogradKernelGradient(du: number, outChannels: number, inChannels: number, dWeight: number): void;
+  /** Floats of scratch winogradConvolve and winogradBackward want for those sizes. */
+  winogradScratchFloats(images: number, channels: number, height: number, width: number, padding: number, outChannels: number): number;
 
   /** The paper's 2×2, stride-2 max pool. */
   maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;

@@ -8,7 +8,10 @@
  *                  with stride S > 1, on the padded image split into its S² phases (a stride-1 read
  *                  for every tap), its gradient merged back. Strided convolutions with small output
  *                  maps instead run one GEMM per group of images over their columns materialised side
- *                  by side (im2col-strided.ts, conv-groups.ts), N = G·OH·OW ≈ 512 (imagesPerGemm)
+ *                  by side (im2col-strided.ts, conv-groups.ts), N = G·OH·OW ≈ 512 (imagesPerGemm).
+ *                  3×3, stride-1 convolutions with 8 or more channels on each side (the paper's conv2)
+ *                  instead run by Winograd F(2×2, 3×3), forward and backward (winograd.ts, usesWinograd):
+ *                  16 GEMMs over a chunk of images' 4×4 tiles, 2.25× fewer multiplies
  *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
  *   relu, max and average pools, batch norm, dropout's mask and its product, softmax cross-entropy, Adam:
  *                  one kernel each (the paper's 2×2/2 max pool and 2×2/2 average pool have SIMD paths
@@ -101,6 +104,11 @@ export class WasmBackend implements Backend {
   private group = NO_SCRATCH;
   /** dWᵀ [C·K·K, F] of a convolution with C·K·K < F, summed over the batch before it is added to dW. */
   private transposedWeightGradient = NO_SCRATCH;
+  /** Winograd convolutions (assembly/winograd.ts): the transformed kernels [16, C, F], and the scratch of a chunk of images. */
+  private winogradKernels = NO_SCRATCH;
+  private winogradScratch = NO_SCRATCH;
+  /** dU [16, C, F], a Winograd convolution's kernel gradient summed over the batch before it is folded into dW. */
+  private winogradKernelGradients = NO_SCRATCH;
   /** This thread's GEMM packing panels and edge tile (byte addresses). */
   private readonly gemmScratch: number[];
   private sharedKernels: SharedKernels | null;
@@ -194,7 +202,7 @@ export class WasmBackend implements Backend {
   dispose(): void {
     if (this.disposed) return;
     for (const address of this.gemmScratch) this.arena.freeBlock(address, 0);
-    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient]) {
+    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradScratch, this.winogradKernelGradients]) {
       if (scratch.address !== 0) this.arena.freeBlock(scratch.address, scratch.floats * 4);
     }
     this.disposed = true;
@@ -231,6 +239,15 @@ export class WasmBackend implements Backend {
     const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
     const patch = C * K * K;
+    if (usesWinograd(s)) {
+      // Winograd F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
+      const u = this.winogradKernelsFor(16 * C * F);
+      this.kernels.winogradKernels(w, F, C, u);
+      this.winogradChunks(s, (n0, g, scratch) =>
+        this.kernels.winogradConvolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
+      );
+      return;
+    }
     const G = imagesPerGemm(S, positions);
     if (G > 0) {
       const cols = this.columnsFor(patch * G * positions);
@@ -269,8 +286,12 @@ export class WasmBackend implements Backend {
     const patch = C * K * K;
     // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
     // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
-    const dwT = patch < F && dw !== null ? this.weightGradientScratch(patch * F) : null;
+    const dwT = patch < F && dw !== null && !usesWinograd(s) ? this.weightGradientScratch(patch * F) : null;
     if (db !== null) this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
+    if (usesWinograd(s)) {
+      this.winogradBackward(s, { x, w, dy, dw, dx });
+      return;
+    }
     const G = imagesPerGemm(S, positions);
     if (G > 0) this.convolveGroupsBackward(s, G, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
     else this.convolveImagesBackward(s, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
@@ -674,6 +695,49 @@ export class WasmBackend implements Backend {
     };
   }
 
+  /**
+   * A Winograd convolution's batch (assembly/winograd.ts) a chunk of images at a time: `run(first, images,
+   * scratch)` for chunks of as many images as fill about WINOGRAD_TILES tiles, so that a chunk's transformed
+   * tiles and products stay in cache, with the scratch a chunk needs.
+   */
+  private winogradChunks(s: Conv2dShape, run: (first: number, images: number, scratch: number) => void): void {
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F } = s;
+    const { padding: P, outHeight, outWidth } = convGeometry(s);
+    // a whole chunk's scratch even for a smaller batch, so that it grows once, not with each batch size
+    const G = Math.max(1, Math.floor(WINOGRAD_TILES / (Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2))));
+    this.winogradScratch = this.grown(this.winogradScratch, this.kernels.winogradScratchFloats(G, C, H, W, P, F));
+    for (let n0 = 0; n0 < N; n0 += G) run(n0, Math.min(G, N - n0), this.winogradScratch.address);
+  }
+
+  /**
+   * conv2dBackward by Winograd (assembly/winograd.ts winogradBackward, the adjoint of the forward pass): dU
+   * [16, C, F] summed over the batch, then folded into dW; dInput written chunk by chunk.
+   */
+  private winogradBackward(s: Conv2dShape, a: ConvAddresses): void {
+    if (a.dw === null && a.dx === null) return;
+    const { inChannels: C, height: H, width: W, outChannels: F } = s;
+    const { padding: P, outHeight, outWidth } = convGeometry(s);
+    const u = a.dx === null ? 0 : this.winogradKernelsFor(16 * C * F);
+    if (u !== 0) this.kernels.winogradKernels(a.w, F, C, u);
+    let du = 0;
+    if (a.dw !== null) {
+      this.winogradKernelGradients = this.grown(this.winogradKernelGradients, 16 * C * F);
+      du = this.winogradKernelGradients.address;
+      this.arena.viewFloats(du, 16 * C * F).fill(0);
+    }
+    const [inBytes, outBytes] = [C * H * W * 4, F * outHeight * outWidth * 4];
+    this.winogradChunks(s, (n0, g, scratch) =>
+      this.kernels.winogradBackward(a.x + n0 * inBytes, g, C, H, W, P, u, F, a.dy + n0 * outBytes, du, a.dx === null ? 0 : a.dx + n0 * inBytes, scratch),
+    );
+    if (a.dw !== null) this.kernels.winogradKernelGradient(du, F, C, a.dw);
+  }
+
+  /** The byte address of the block for a Winograd convolution's transformed kernels, grown on first need. */
+  private winogradKernelsFor(floats: number): number {
+    this.winogradKernels = this.grown(this.winogradKernels, floats);
+    return this.winogradKernels.address;
+  }
+
   /** A scratch block for a transposed weight gradient [C·K·K, F] (conv2dBackward), grown on first need. */
   private weightGradientScratch(floats: number): Float32Array {
     this.transposedWeightGradient = this.grown(this.transposedWeightGradient, floats);
@@ -802,6 +866,18 @@ export function imagesPerGemm(stride: number, positions: number): number {
 
 // A strided convolution whose group would hold fewer images than this runs per image (imagesPerGemm).
 const DIRECT_BELOW_IMAGES = 4;
+
+/**
+ * Whether a convolution runs by Winograd F(2×2, 3×3) (assembly/winograd.ts): 3×3 kernels, stride 1, and
+ * at least WINOGRAD_MIN_CHANNELS channels on each side — the 16 GEMMs' inner and outer sizes. Its input
+ * gradient too, when P ≤ 2 (it is the convolution of dOutput padded by 2 − P).
+ */
+export function usesWinograd(s: Conv2dShape): boolean {
+  return s.kernelSize === 3 && (s.stride ?? 1) === 1 && s.inChannels >= WINOGRAD_MIN_CHANNELS && s.outChannels >= WINOGRAD_MIN_CHANNELS;
+}
+const WINOGRAD_MIN_CHANNELS = 8;
+// Tiles of one winogradConvolve call: its transformed tiles and products, 16·(C + F)·4 bytes a tile, stay in cache.
+const WINOGRAD_TILES = 144;
 
 // A rows×cols matrix stored row-major with row stride ld must fit in `array`.
 function checkMatrix(kernel: string, name: string, array: Float32Array, rows: number, cols: number, ld: number): void {
