@@ -1,8 +1,8 @@
 /**
- * The wasm backend's Winograd F(2×2, 3×3) convolution (assembly/winograd.ts), which runs every 3×3,
- * stride-1 convolution with at least 8 channels on each side, forward and — for padding up to 2 — its
- * input gradient:
- * - which convolutions take it (usesWinograd);
+ * The wasm backend's Winograd F(2×2, 3×3) convolution (assembly/winograd.ts), which runs the forward pass of
+ * every 3×3, stride-1 convolution with at least 8 channels on each side, and its backward pass when C·F ≥ 256
+ * as well:
+ * - which convolutions take it (usesWinograd, usesWinogradBackward);
  * - worked examples whose values are exact in float32 (small integers and halves), so they are compared
  *   bit for bit: a constant image gives 9·C·w in the interior and fewer taps at a padded border, an
  *   impulse gives back the kernel (turned 180° for the input gradient);
@@ -25,7 +25,7 @@ import type { Conv2dShape } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
 import { instantiateKernels } from '../src/backend/wasm/kernels.js';
 import { kernelsWasmPath } from '../src/backend/wasm/node.js';
-import { createWasmBackendFromBytes, usesWinograd, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { createWasmBackendFromBytes, usesWinograd, usesWinogradBackward, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, sumTolerance } from './parity.js';
 import { convSizes } from './wasm-conv-parity.js';
@@ -45,7 +45,8 @@ function fenced(b: WasmBackend, length: number, fill: (i: number) => number = ()
 }
 
 /**
- * Forward, fused forward and backward (dInput included) against the reference, within Winograd's bound; the
+ * Forward, fused forward and backward (dInput included) against the reference, each within the bound of the
+ * path that ran it (Winograd's, or for a backward pass below C·F = 256 the direct sum's, test/parity.ts); the
  * output and dInput start as garbage (overwritten), the parameter gradients non-zero (accumulated).
  */
 function checkWinograd(name: string, s: Conv2dShape, random: Random): void {
@@ -62,6 +63,13 @@ function checkWinograd(name: string, s: Conv2dShape, random: Random): void {
   reference.conv2dReluForward(s, x, w, b, expected.fused);
   reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: expected.dw, dBias: expected.db, dInput: expected.dx });
   const tolerance = winogradTolerances(s, winogradMagnitudes(s, x, w, b, dy, dw));
+  // the direct sums' bounds: Σ|terms| from the reference on absolute values
+  const scale = { dw: absolute(dw), db: absolute(db), dx: new Float32Array(n.input) };
+  reference.conv2dBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: scale.dx });
+  const positions = s.batch * convGeometry(s).outHeight * convGeometry(s).outWidth;
+  const backward = usesWinogradBackward(s)
+    ? tolerance
+    : { dWeight: sumTolerance(positions + s.batch + 1, scale.dw), dInput: sumTolerance(s.outChannels * 9 + 1, scale.dx) };
 
   wasm.conv2dForward(s, x, w, b, y);
   wasm.conv2dReluForward(s, x, w, b, fused);
@@ -71,17 +79,20 @@ function checkWinograd(name: string, s: Conv2dShape, random: Random): void {
   // |max(a, 0) − max(e, 0)| ≤ |a − e|, and the fusion is the plain output's ReLU exactly
   expectParity(`${name} output + relu`, fused, expected.fused, tolerance.output);
   expectParity(`${name} output + relu vs output then relu`, fused, y.map((v) => (v > 0 ? v : 0)), EXACT);
-  expectParity(`${name} dWeight`, dw, expected.dw, tolerance.dWeight);
-  expectParity(`${name} dBias`, db, expected.db, sumTolerance(s.batch * convGeometry(s).outHeight * convGeometry(s).outWidth + 1, absolute(expected.db)));
-  expectParity(`${name} dInput`, dx, expected.dx, tolerance.dInput);
+  expectParity(`${name} dWeight`, dw, expected.dw, backward.dWeight);
+  expectParity(`${name} dBias`, db, expected.db, sumTolerance(positions + 1, scale.db));
+  expectParity(`${name} dInput`, dx, expected.dx, backward.dInput);
 }
 
-/** 3×3, stride-1 shapes the Winograd path takes: 8–13 channels each side, outputs 1–12 a side, paddings 0–3. */
+/**
+ * 3×3, stride-1 shapes the Winograd path takes: 8–21 channels each side (C·F from 64, the backward direct, to
+ * 441, by Winograd), outputs 1–12 a side, paddings 0–3.
+ */
 const winogradShapes: fc.Arbitrary<Conv2dShape> = fc
   .record({
     batch: fc.integer({ min: 1, max: 4 }),
-    inChannels: fc.integer({ min: 8, max: 13 }),
-    outChannels: fc.integer({ min: 8, max: 13 }),
+    inChannels: fc.integer({ min: 8, max: 21 }),
+    outChannels: fc.integer({ min: 8, max: 21 }),
     padding: fc.integer({ min: 0, max: 3 }),
     outHeight: fc.integer({ min: 1, max: 12 }),
     outWidth: fc.integer({ min: 1, max: 12 }),
@@ -90,7 +101,7 @@ const winogradShapes: fc.Arbitrary<Conv2dShape> = fc
   .map(({ outHeight, outWidth, ...s }) => conv3({ ...s, height: outHeight + 2 - 2 * s.padding, width: outWidth + 2 - 2 * s.padding }));
 
 describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
-  it('runs 3×3, stride-1 convolutions with at least 8 channels on each side, and no others', () => {
+  it('runs 3×3, stride-1 convolutions with at least 8 channels on each side, their backward when C·F ≥ 256 too, and no others', () => {
     const base = conv3({ batch: 1, inChannels: 8, height: 9, width: 9, outChannels: 8 });
     expect(usesWinograd(base)).toBe(true);
     expect(usesWinograd({ ...base, padding: 2 })).toBe(true);
@@ -103,6 +114,15 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     // the paper's conv2 (32 → 64 on 13×13) takes it; its conv1 (one input channel) does not
     expect(usesWinograd(conv3({ batch: 64, inChannels: 32, height: 13, width: 13, outChannels: 64 }))).toBe(true);
     expect(usesWinograd(conv3({ batch: 64, inChannels: 1, height: 28, width: 28, outChannels: 32 }))).toBe(false);
+    // the backward: C·F ≥ 256 as well
+    expect(usesWinogradBackward(conv3({ batch: 64, inChannels: 32, height: 13, width: 13, outChannels: 64 }))).toBe(true);
+    expect(usesWinogradBackward({ ...base, outChannels: 32 })).toBe(true);
+    expect(usesWinogradBackward({ ...base, inChannels: 32 })).toBe(true);
+    expect(usesWinogradBackward({ ...base, inChannels: 16, outChannels: 16 })).toBe(true);
+    expect(usesWinogradBackward({ ...base, inChannels: 15, outChannels: 17 })).toBe(false); // 255
+    expect(usesWinogradBackward(base)).toBe(false);
+    expect(usesWinogradBackward({ ...base, inChannels: 7, outChannels: 64 })).toBe(false);
+    expect(usesWinogradBackward({ ...base, inChannels: 32, outChannels: 32, stride: 2 })).toBe(false);
   });
 
   it('gives a constant image 9·C·w + b inside and fewer taps on a padded border, exactly', () => {
@@ -134,7 +154,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
 
   it('gives back the kernel from an impulse, and the kernel turned 180° as the input gradient of an impulse, exactly', () => {
     // integer weights in [−8, 8]: the transformed kernels are halves, so every value stays exact
-    const s = conv3({ batch: 1, inChannels: 8, height: 9, width: 10, outChannels: 9 });
+    const s = conv3({ batch: 1, inChannels: 16, height: 9, width: 10, outChannels: 17 });
     const n = convSizes(s);
     const { outHeight, outWidth } = convGeometry(s); // 7 × 8
     const random = new Random(7);
@@ -182,12 +202,12 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
 
   it('matches the reference on batches of several chunks, the last one partial', () => {
     // 3×3 outputs are 4 tiles an image and a call takes 36 images; 4×4 ones likewise
-    checkWinograd('two chunks, 5×5 inputs', conv3({ batch: 40, inChannels: 8, height: 5, width: 5, outChannels: 9 }), new Random(13));
-    checkWinograd('two chunks, padded 4×4 inputs', conv3({ batch: 37, inChannels: 9, height: 4, width: 4, outChannels: 8, padding: 1 }), new Random(14));
+    checkWinograd('two chunks, 5×5 inputs', conv3({ batch: 40, inChannels: 16, height: 5, width: 5, outChannels: 17 }), new Random(13));
+    checkWinograd('two chunks, padded 4×4 inputs', conv3({ batch: 37, inChannels: 17, height: 4, width: 4, outChannels: 16, padding: 1 }), new Random(14));
   });
 
   it('transforms the kernels each pass is given: a backward pass after a forward pass with other weights', () => {
-    const s = conv3({ batch: 2, inChannels: 8, height: 6, width: 6, outChannels: 8, padding: 1 });
+    const s = conv3({ batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, padding: 1 });
     const random = new Random(15);
     const n = convSizes(s);
     const [x, b, dy] = [randomFloats(n.input, random), randomFloats(s.outChannels, random), randomFloats(n.output, random)];
@@ -204,7 +224,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     // 4×4 outputs are 4 tiles an image, so a call takes 36 images: 37 images make a full chunk and one of one;
     // 3×3 outputs (2×2 tiles, the second row and column half empty) and 5×5 (3×3 tiles: spare lanes) likewise
     for (const [side, batch] of [[6, 37], [5, 40], [7, 17]] as const) {
-      const s = conv3({ batch, inChannels: 8, height: side, width: side, outChannels: 10 });
+      const s = conv3({ batch, inChannels: 16, height: side, width: side, outChannels: 18 });
       const random = new Random(side);
       const n = convSizes(s);
       const x = randomFloats(n.input, random);
@@ -236,7 +256,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     const heapBase = (await instantiateKernels(wasm.shared.module, wasm.shared.memory)).heapBase();
     const staticData = () => new Uint8Array(wasm.shared.memory.buffer, 0, heapBase).slice();
     const before = staticData();
-    for (const [k, s] of [conv3({ batch: 3, inChannels: 9, height: 7, width: 8, outChannels: 10, padding: 1 }), conv3({ batch: 40, inChannels: 8, height: 5, width: 5, outChannels: 8 })].entries()) {
+    for (const [k, s] of [conv3({ batch: 3, inChannels: 17, height: 7, width: 8, outChannels: 18, padding: 1 }), conv3({ batch: 40, inChannels: 16, height: 5, width: 5, outChannels: 16 })].entries()) {
       const random = new Random(30 + k);
       const n = convSizes(s);
       const draw = (length: number) => Array.from({ length }, () => random.uniform(-1, 1));
@@ -272,7 +292,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     // A first pass takes the scratch blocks from the arena's top; a fence allocated right after lies above
     // them, and a block smaller than what its kernel writes would spill into it on the second pass.
     const bytes = readFileSync(kernelsWasmPath('simd'));
-    const shapes = [conv3({ batch: 5, inChannels: 8, height: 6, width: 7, outChannels: 12 }), conv3({ batch: 2, inChannels: 12, height: 9, width: 9, outChannels: 8, padding: 2 })];
+    const shapes = [conv3({ batch: 5, inChannels: 8, height: 6, width: 7, outChannels: 36 }), conv3({ batch: 2, inChannels: 36, height: 9, width: 9, outChannels: 8, padding: 2 })];
     for (const [k, [s, backwardOnly]] of shapes.flatMap((s) => [[s, false], [s, true]] as const).entries()) {
       const fresh = await createWasmBackendFromBytes(bytes, { maximumBytes: 64 * 1024 * 1024 });
       try {
@@ -312,7 +332,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     // One 4×4 tile, one kernel tap w[0, 0, 2, 2] = 1, images of 2²⁵ and 1s: each direct sum adds one non-zero
     // product to zeros, exactly. Winograd first adds values of the tile (Bᵀ d B, A dY Aᵀ), and 2²⁵ ± 1 is not
     // a float32: the 1s are lost, and the results are not exact.
-    const s = conv3({ batch: 1, inChannels: 8, height: 4, width: 4, outChannels: 8 });
+    const s = conv3({ batch: 1, inChannels: 16, height: 4, width: 4, outChannels: 16 });
     const n = convSizes(s);
     const w = wasm.allocFloats(n.weight);
     w[8] = 1; // w[0, 0, 2, 2]
@@ -341,9 +361,9 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     const fresh = await createWasmBackendFromBytes(readFileSync(kernelsWasmPath('simd')), { maximumBytes: 64 * 1024 * 1024 });
     try {
       const heapBase = (await instantiateKernels(fresh.shared.module, fresh.shared.memory)).heapBase();
-      const low = (fresh.allocFloats(1 << 20) as Float32Array).fill(SENTINEL);
+      const low = (fresh.allocFloats(1 << 22) as Float32Array).fill(SENTINEL);
       const staticData = new Uint8Array(fresh.shared.memory.buffer, 0, heapBase).slice();
-      const s = conv3({ batch: 100, inChannels: 8, height: 40, width: 40, outChannels: 8 }); // 400 tiles: a chunk an image
+      const s = conv3({ batch: 100, inChannels: 16, height: 40, width: 40, outChannels: 16 }); // 400 tiles: a chunk an image
       const random = new Random(60);
       const n = convSizes(s);
       const imageBytes = (n.input / s.batch) * 4;

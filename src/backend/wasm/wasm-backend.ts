@@ -10,8 +10,9 @@
  *                  maps instead run one GEMM per group of images over their columns materialised side
  *                  by side (im2col-strided.ts, conv-groups.ts), N = G·OH·OW ≈ 512 (imagesPerGemm).
  *                  3×3, stride-1 convolutions with 8 or more channels on each side (the paper's conv2)
- *                  instead run by Winograd F(2×2, 3×3), forward and backward (winograd.ts, usesWinograd):
- *                  16 GEMMs over a chunk of images' 4×4 tiles, 2.25× fewer multiplies
+ *                  instead run by Winograd F(2×2, 3×3) (winograd.ts; usesWinograd, and for the backward
+ *                  usesWinogradBackward, C·F ≥ 256 too): 16 GEMMs over a chunk of images' 4×4 tiles, 2.25×
+ *                  fewer multiplies
  *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
  *   relu, max and average pools, batch norm, dropout's mask and its product, softmax cross-entropy, Adam:
  *                  one kernel each (the paper's 2×2/2 max pool and 2×2/2 average pool have SIMD paths
@@ -286,9 +287,9 @@ export class WasmBackend implements Backend {
     const patch = C * K * K;
     // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
     // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
-    const dwT = patch < F && dw !== null && !usesWinograd(s) ? this.weightGradientScratch(patch * F) : null;
+    const dwT = patch < F && dw !== null && !usesWinogradBackward(s) ? this.weightGradientScratch(patch * F) : null;
     if (db !== null) this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
-    if (usesWinograd(s)) {
+    if (usesWinogradBackward(s)) {
       this.winogradBackward(s, { x, w, dy, dw, dx });
       return;
     }
@@ -868,14 +869,25 @@ export function imagesPerGemm(stride: number, positions: number): number {
 const DIRECT_BELOW_IMAGES = 4;
 
 /**
- * Whether a convolution runs by Winograd F(2×2, 3×3) (assembly/winograd.ts): 3×3 kernels, stride 1, and
- * at least WINOGRAD_MIN_CHANNELS channels on each side — the 16 GEMMs' inner and outer sizes. Its input
- * gradient too, when P ≤ 2 (it is the convolution of dOutput padded by 2 − P).
+ * Whether a convolution's forward pass runs by Winograd F(2×2, 3×3) (assembly/winograd.ts): 3×3 kernels,
+ * stride 1, and at least 8 channels on each side (C and F are its 16 GEMMs' inner and outer sizes). Measured
+ * (batch 64, one thread, CPU time, against the direct path; docs/speed-history.md): faster on every such shape
+ * tried, from 8 → 8 channels on 7×7 maps (0.25 → 0.17 ms) and 56×56 (7.6 → 6.2) to the paper's 32 → 64 on 13×13
+ * (6.0 → 3.8).
  */
 export function usesWinograd(s: Conv2dShape): boolean {
-  return s.kernelSize === 3 && (s.stride ?? 1) === 1 && s.inChannels >= WINOGRAD_MIN_CHANNELS && s.outChannels >= WINOGRAD_MIN_CHANNELS;
+  return s.kernelSize === 3 && (s.stride ?? 1) === 1 && s.inChannels >= 8 && s.outChannels >= 8;
 }
-const WINOGRAD_MIN_CHANNELS = 8;
+
+/**
+ * Whether its backward pass does too: when C·F ≥ 256 as well. The backward's two GEMMs a tile are C × F
+ * (over the tiles) and C × tiles (over F), and with few channels the direct path's long GEMMs win on large
+ * maps: 8 → 8 channels on 20×20 maps took 2.4 ms direct and 2.8 by Winograd, on 56×56 19.6 and 22.8, and
+ * 12 → 12 on 28×28 8.8 and 9.7; from C·F = 256 (8 → 32, 16 → 16, 32 → 8) Winograd was faster on every map.
+ */
+export function usesWinogradBackward(s: Conv2dShape): boolean {
+  return usesWinograd(s) && s.inChannels * s.outChannels >= 256;
+}
 // Tiles of one winogradConvolve call: its transformed tiles and products, 16·(C + F)·4 bytes a tile, stay in cache.
 const WINOGRAD_TILES = 144;
 
