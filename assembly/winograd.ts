@@ -166,23 +166,7 @@ export function winogradConvolve(
   for (let xi = 0; xi < 16; xi++) {
     gemm(1, 0, tiles, F, channels, vAt(xi, channels), stride, u + (<usize>(xi * channels * F) << 2), F, mAt(xi, F), 16 * F, 0);
   }
-  const planeBytes = <usize>(outH * outW) << 2;
-  for (let n = 0; n < images; n++) {
-    const out = output + <usize>(n * F) * planeBytes;
-    for (let ty = 0; ty < tileRows; ty++) {
-      const y = 2 * ty;
-      const secondRow = y + 1 < outH;
-      for (let tx = 0; tx < tileCols; tx++) {
-        const x = 2 * tx;
-        const secondCol = x + 1 < outW;
-        const mTile = mBlock + (<usize>((n * perImage + ty * tileCols + tx) * 16 * F) << 2);
-        const at = out + (<usize>(y * outW + x) << 2);
-        for (let f = 0; f < F; f += 4) {
-          outputTransform(mTile + (<usize>f << 2), F, bias, f, relu, at + <usize>f * planeBytes, planeBytes, secondRow, secondCol, min(4, F - f));
-        }
-      }
-    }
-  }
+  eachTile(images, F, output, false, bias, relu);
 }
 
 /**
@@ -213,25 +197,7 @@ export function winogradBackward(
   const C = channels;
   const F = outChannels;
   setGeometry(images, C, height, width, padding, F, scratch);
-  const planeBytes = <usize>(outH * outW) << 2;
-  for (let n = 0; n < images; n++) {
-    const dy = dOutput + <usize>(n * F) * planeBytes;
-    for (let ty = 0; ty < tileRows; ty++) {
-      const y = 2 * ty;
-      const secondRow = y + 1 < outH;
-      for (let tx = 0; tx < tileCols; tx++) {
-        const x = 2 * tx;
-        const secondCol = x + 1 < outW;
-        const mTile = mBlock + (<usize>((n * perImage + ty * tileCols + tx) * 16 * F) << 2);
-        const at = dy + (<usize>(y * outW + x) << 2);
-        // the last, partial group first: its whole-v128 stores run into the next ξ's first channels,
-        // which the groups after it then write (and the last ξ's into the next tile's, or M's slack)
-        for (let f = (F - 1) & ~3; f >= 0; f -= 4) {
-          outputTransformAdjoint(at + <usize>f * planeBytes, planeBytes, secondRow, secondCol, min(4, F - f), mTile + (<usize>f << 2), F);
-        }
-      }
-    }
-  }
+  eachTile(images, F, dOutput, true, 0, 0);
   if (du) {
     transformInputs(input, images, C, height, width, padding);
     for (let xi = 0; xi < 16; xi++) {
@@ -342,6 +308,36 @@ function setGeometry(images: i32, channels: i32, height: i32, width: i32, paddin
   offsets = plane + (<usize>planeFloats(tileRows, tileCols) << 2);
   for (let ty = 0; ty < tileRows; ty++) {
     for (let tx = 0; tx < tileCols; tx++) store<i32>(offsets + (<usize>(ty * tileCols + tx) << 2), 2 * ty * planeW + 2 * tx);
+  }
+}
+
+// For every tile of the call, four channels at a time: M → the output maps [N, F, OH, OW] by the output
+// transform (+ bias, ReLU), or, `adjoint`, the maps (dOutput) → dM by its adjoint.
+function eachTile(images: i32, F: i32, maps: usize, adjoint: bool, bias: usize, relu: i32): void {
+  const planeBytes = <usize>(outH * outW) << 2;
+  for (let n = 0; n < images; n++) {
+    const image = maps + <usize>(n * F) * planeBytes;
+    for (let ty = 0; ty < tileRows; ty++) {
+      const y = 2 * ty;
+      const secondRow = y + 1 < outH;
+      for (let tx = 0; tx < tileCols; tx++) {
+        const x = 2 * tx;
+        const secondCol = x + 1 < outW;
+        const mTile = mBlock + (<usize>((n * perImage + ty * tileCols + tx) * 16 * F) << 2);
+        const at = image + (<usize>(y * outW + x) << 2);
+        if (adjoint) {
+          // the last, partial group first: its whole-v128 stores run into the next ξ's first channels,
+          // which the groups after it then write (and the last ξ's into the next tile's, or M's slack)
+          for (let f = (F - 1) & ~3; f >= 0; f -= 4) {
+            outputTransformAdjoint(at + <usize>f * planeBytes, planeBytes, secondRow, secondCol, min(4, F - f), mTile + (<usize>f << 2), F);
+          }
+        } else {
+          for (let f = 0; f < F; f += 4) {
+            outputTransform(mTile + (<usize>f << 2), F, bias, f, relu, at + <usize>f * planeBytes, planeBytes, secondRow, secondCol, min(4, F - f));
+          }
+        }
+      }
+    }
   }
 }
 

@@ -26,20 +26,31 @@ export function convSizes(s: Conv2dShape) {
 }
 
 /**
+ * A convolution's random operands in wasm memory, drawn in this order: input, weight, bias, dOutput, dWeight and
+ * dBias (to be accumulated into), then dInput and the output (garbage, to be overwritten).
+ */
+export function convOperands(s: Conv2dShape, random: Random) {
+  const n = convSizes(s);
+  return {
+    x: randomFloats(n.input, random),
+    w: randomFloats(n.weight, random),
+    b: randomFloats(s.outChannels, random),
+    dy: randomFloats(n.output, random),
+    dw: randomFloats(n.weight, random),
+    db: randomFloats(s.outChannels, random),
+    dx: randomFloats(n.input, random),
+    y: randomFloats(n.output, random),
+  };
+}
+
+/**
  * Forward and backward (dInput included) against the reference, the checks named `name …`; the output and
  * dInput start as garbage (they are overwritten), the parameter gradients non-zero (they are accumulated).
  * Returns the random operands and the wasm output, with the output's Σ|terms|, for a caller's further checks.
  */
 export function checkConv2dParity(name: string, s: Conv2dShape, random: Random) {
   const n = convSizes(s);
-  const x = randomFloats(n.input, random);
-  const w = randomFloats(n.weight, random);
-  const b = randomFloats(s.outChannels, random);
-  const dy = randomFloats(n.output, random);
-  const dw = randomFloats(n.weight, random);
-  const db = randomFloats(s.outChannels, random);
-  const dx = randomFloats(n.input, random);
-  const y = randomFloats(n.output, random);
+  const { x, w, b, dy, dw, db, dx, y } = convOperands(s, random);
 
   const expected = { y: new Float32Array(n.output), dw: dw.slice(), db: db.slice(), dx: new Float32Array(n.input) };
   reference.conv2dForward(s, x, w, b, expected.y);

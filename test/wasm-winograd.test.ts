@@ -28,7 +28,7 @@ import { kernelsWasmPath } from '../src/backend/wasm/node.js';
 import { createWasmBackendFromBytes, usesWinograd, usesWinogradBackward, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, sumTolerance } from './parity.js';
-import { convSizes } from './wasm-conv-parity.js';
+import { convOperands, convSizes } from './wasm-conv-parity.js';
 import { absolute, randomFloats, reference, wasm, wasmCopy } from './wasm-fixtures.js';
 import { winogradMagnitudes, winogradTolerances } from './winograd-bounds.js';
 
@@ -51,13 +51,8 @@ function fenced(b: WasmBackend, length: number, fill: (i: number) => number = ()
  */
 function checkWinograd(name: string, s: Conv2dShape, random: Random): void {
   const n = convSizes(s);
-  const x = randomFloats(n.input, random);
-  const w = randomFloats(n.weight, random);
-  const b = randomFloats(s.outChannels, random);
-  const dy = randomFloats(n.output, random);
-  const dw = randomFloats(n.weight, random);
-  const db = randomFloats(s.outChannels, random);
-  const [y, fused, dx] = [randomFloats(n.output, random), randomFloats(n.output, random), randomFloats(n.input, random)];
+  const { x, w, b, dy, dw, db, dx, y } = convOperands(s, random);
+  const fused = randomFloats(n.output, random);
   const expected = { y: new Float32Array(n.output), fused: new Float32Array(n.output), dw: dw.slice(), db: db.slice(), dx: new Float32Array(n.input) };
   reference.conv2dForward(s, x, w, b, expected.y);
   reference.conv2dReluForward(s, x, w, b, expected.fused);
