@@ -34,7 +34,7 @@ export const inferenceGroup: BenchGroup = {
   name: 'Inference',
   description:
     `predict() over the first ${WASM_IMAGES} test images (wasm) / ${REFERENCE_IMAGES} (ts) at batch ${BATCH_SIZE}; medians of ${ROUNDS} interleaved rounds; ` +
-    `GFLOP/s from ${significant(FORWARD_FLOPS_PER_IMAGE / 1e6, 4)} MFLOP per image; speed-up = median of the per-round ratios of images/s`,
+    `GFLOP/s from ${significant(FORWARD_FLOPS_PER_IMAGE / 1e6, 4)} MFLOP per image (conv2 counted as the direct convolution, see bench/training-step.ts); speed-up = median of the per-round ratios of images/s`,
   async run(context) {
     const { test } = loadDataset();
     const [tsSamples, wasmSamples] = interleavedRounds(
