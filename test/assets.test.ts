@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWasmBackendFromUrl, loadShippedModel, shippedAssetUrls, supportsRelaxedSimd } from '../src/assets.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { packageRoot } from '../src/files/package-root.js';
-import { rejection } from './errors.js';
+import { errorOf, rejection } from './errors.js';
 
 const root = resolve(import.meta.dirname, '..');
 const kernels = readFileSync(join(root, 'build', 'kernels.wasm'));
@@ -41,6 +41,22 @@ describe('where the package\'s files are (shippedAssetUrls)', () => {
     expect(urls.kernels.href).toBe(new URL('../../build/kernels.wasm', module).href);
     expect(urls.relaxedKernels.href).toBe(new URL('../../build/kernels-relaxed.wasm', module).href);
     expect(urls.model.href).toBe(new URL('../../data/mnist-small.safetensors', module).href);
+  });
+
+  it('says what to pass instead where there is no import.meta.url (a bundle as IIFE or CommonJS)', () => {
+    // A bundler that leaves import.meta empty makes each `new URL(path, import.meta.url)` a relative URL without a
+    // base, which throws; played here by a URL whose base is always missing, as there.
+    const RealUrl = URL;
+    vi.stubGlobal('URL', class extends RealUrl {
+      constructor(input: string | URL) {
+        super(input, undefined);
+      }
+    });
+    const error = errorOf(() => shippedAssetUrls(), 'ERR_SETUP');
+    vi.unstubAllGlobals();
+    expect(error.message).toBe("xcnn cannot locate its files here (this bundle has no import.meta.url): bundle as an ES module, or pass the files' URLs (with esbuild: import the package paths xcnn/kernels.wasm and xcnn/model.safetensors with the file loader)");
+    expect(error.cause).toBeInstanceOf(TypeError);
+    expect((error.cause as { code?: string }).code).toBe('ERR_INVALID_URL');
   });
 });
 

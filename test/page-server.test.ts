@@ -5,8 +5,8 @@
  * package, and runs `xcnn serve` itself.)
  */
 import { request } from 'node:http';
-import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { byteRange, checkedHost, DEFAULT_HOST, isLoopbackAddress, PAGE_HEADERS, startPageServer, type PageServer } from '../src/serve/page-server.js';
 import { servedBytes, servedModel, type ServedFile } from '../src/serve/served-file.js';
 import { errorOf, rejection } from './errors.js';
@@ -240,6 +240,27 @@ describe('where the server listens', () => {
     }
     await expect(startPageServer({ files, port: 70_000 })).rejects.toMatchObject({ code: 'ERR_SOCKET_BAD_PORT' }); // Node's own error, passed on
     await expect(startPageServer({ files, host: 'fe80::1', port: 0 })).rejects.toMatchObject({ code: 'EINVAL' }); // a link-local address without its zone: Node's error too
+  });
+
+  it('refuses a port it may not take (EACCES) and a host whose lookup failed for now (EAI_AGAIN), each in its line', async () => {
+    // Root may listen on any port and this machine's lookups do not fail, so listen is played: it fails as Node's
+    // does, with an 'error' event carrying the code (node:http's server listens through net.Server's listen).
+    for (const [code, port, host, message] of [
+      ['EACCES', 80, '127.0.0.1', '--port 80: not allowed to listen on port 80 on 127.0.0.1; choose a port above 1023 with --port N'],
+      ['EAI_AGAIN', 0, 'example.invalid', '--host example.invalid: not an address of this machine; leave out --host for 127.0.0.1'],
+    ] as const) {
+      const listen = vi.spyOn(Server.prototype, 'listen').mockImplementationOnce(function (this: Server) {
+        process.nextTick(() => this.emit('error', Object.assign(new Error(`listen ${code}`), { code })));
+        return this;
+      });
+      try {
+        const refused = await rejection(startPageServer({ files, host, port }));
+        expect(refused.message).toBe(message);
+        expect(listen).toHaveBeenCalledTimes(1);
+      } finally {
+        listen.mockRestore();
+      }
+    }
   });
 
   it('drops the connection when a file cannot be answered, and keeps serving the others', async () => {

@@ -422,6 +422,14 @@ describe('modelReport (model-report.ts) on a small network', () => {
     expect(report.html).toContain('<p>The confusion matrix is drawn for up to 500 classes; this model has 501, so it is left out here.</p>');
   });
 
+  it('draws the confusion matrix at exactly 500 classes', () => {
+    const atLimit = seededNetwork(backend, 'conv(1,3) relu flatten linear(500)', { channels: 1, height: 3, width: 3, classes: 500 }, 5);
+    const one: ImageSet = { count: 1, channels: 1, height: 3, width: 3, images: Uint8Array.from([0, 50, 100, 150, 200, 250, 30, 60, 90]), labels: Uint8Array.from([7]) };
+    const report = modelReport(atLimit, one, { mistakes: 1, classImages: 1, cells: 1, perCell: 1 });
+    expect(isPng(report.figures.confusion)).toBe(true);
+    expect(report.html).not.toContain('The confusion matrix is drawn for up to 500 classes');
+  });
+
   it('leaves out the figures with a row or column per class beyond their limits, and says so', () => {
     const many = seededNetwork(backend, 'conv(2,3) relu flatten linear(101)', { channels: 1, height: 5, width: 5, classes: 101 }, 4);
     const tiny: ImageSet = { count: 2, channels: 1, height: 5, width: 5, images: Uint8Array.from({ length: 50 }, (_, k) => (k * 37) % 256), labels: Uint8Array.from([0, 100]) };

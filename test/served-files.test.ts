@@ -57,6 +57,39 @@ describe('the allow-list of a package (pageFiles)', () => {
     expect(pageFiles(root).get(PROTOBUF_URL_PATH)).toBe(at('node_modules/protobufjs/dist/light/protobuf.min.js'));
   });
 
+  it("refuses a package whose protobufjs has no browser build, its own or the one Node resolves, naming the file", async () => {
+    // The protobufjs Node resolves is this project's, which has its build: the lookup is played (node:module's
+    // createRequire, for protobufjs alone) to find a copy without one, in a folder of the test's.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'xcnn-page-protobufjs-'));
+    writeFiles(elsewhere, { 'protobufjs/package.json': '{"name":"protobufjs"}' });
+    const hoisted = fakePagePackage(['node_modules/protobufjs/dist/light/protobuf.min.js']);
+    vi.resetModules();
+    vi.doMock('node:module', async (original) => {
+      const real = await original<typeof import('node:module')>();
+      const createRequire = (from: string | URL) => {
+        const require = real.createRequire(from);
+        const resolve = (id: string, options?: { paths?: string[] }) => (id === 'protobufjs/package.json' ? join(elsewhere, 'protobufjs', 'package.json') : require.resolve(id, options));
+        return Object.assign((id: string) => require(id), require, { resolve });
+      };
+      return { ...real, createRequire, default: { ...real, createRequire } };
+    });
+    try {
+      const { pageFiles: withoutBuild } = await import('../src/serve/page-files.js');
+      const missing = join(elsewhere, 'protobufjs', 'dist', 'light', 'protobuf.min.js');
+      // A fresh module graph: its XcnnError is not this file's class, so the error is read by its fields.
+      let thrown: unknown;
+      try {
+        withoutBuild(hoisted);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ name: 'XcnnError', code: 'ERR_SETUP', message: `${missing}: missing; the page's ONNX in and out needs protobufjs's browser build (reinstall the package)` });
+    } finally {
+      vi.doUnmock('node:module');
+      vi.resetModules();
+    }
+  });
+
   it.each(['web/page.css', 'web/index.html', 'web/dropped-files.js', 'dist/src/parallel/worker.js', 'build/kernels.wasm', 'build/kernels-relaxed.wasm', 'data/page-digits-labels-idx1-ubyte'])(
     'refuses a package without %s, naming the file and what to run',
     (missing) => {

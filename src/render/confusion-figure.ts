@@ -59,7 +59,8 @@ export function confusionFigure(confusion: number[][], classNames: string[], tit
   if (classes > MAX_CONFUSION_FIGURE_CLASSES) throw new XcnnError(`confusion matrix figure: ${classes} classes, more than the ${MAX_CONFUSION_FIGURE_CLASSES} it draws; print the matrix (formatConfusionMatrix) instead`, { code: 'ERR_BAD_ARGUMENT' });
   const cell = confusionCellSize(classes);
   const margin = 16;
-  const largest = Math.max(0, ...confusion.flat());
+  // Row by row: spread whole (Math.max(0, ...confusion.flat())), 500 classes' 250,000 counts overflow the call stack (past about 360 classes here).
+  const largest = confusion.reduce((most, row) => row.reduce((a, b) => Math.max(a, b), most), 0);
   const counts = confusion.flat().map(String);
   // Counts go in the cells only while every one fits, at one size for all.
   const countsFit = counts.every((text) => textWidth(text) <= cell - 4) && GLYPH_HEIGHT <= cell - 4;
