@@ -217,3 +217,23 @@ describe('the evaluation tables', () => {
     ]);
   });
 });
+
+describe('evaluation: each argument check names the function, the argument and what it must be', () => {
+  it('refuses a model, a set of predictions, an evaluation or a report of the wrong kind, word for word', () => {
+    const network = tinyNetwork(3);
+    const set = imageSet(1, 2);
+    const predictions = predict(network, set);
+    const pool = 'a network or a thread pool';
+    expect(() => predict('m' as never, set)).toThrow(`predict: model must be ${pool}, not string`);
+    expect(() => evaluate('m' as never, set, ['a'])).toThrow(`evaluate: model must be ${pool}, not string`);
+    expect(() => predictImages('m' as never, new Uint8Array(PIXELS), 1)).toThrow('predictImages: network must be a network (createNetwork, loadModel, loadModelFromBytes), not string');
+    expect(() => evaluationOf('p' as never, ['a'])).toThrow('evaluationOf: predictions must be predictions (labels, predicted and probabilities, as predict gives them), not string');
+    expect(() => evaluationOf(predictions, 'a' as never)).toThrow('evaluationOf: classNames must be an array of strings, not string');
+    expect(() => evaluationJson('e' as never)).toThrow('evaluationJson: evaluation must be an object (as evaluate gives it), not string');
+    expect(() => evaluationJson({} as never)).toThrow('evaluationJson: evaluation.count must be a number (evaluation: as evaluate gives it), not undefined');
+    expect(() => formatClassificationReport('r' as never)).toThrow('formatClassificationReport: report must be an object (as classificationReport gives it), not string');
+    expect(() => formatClassificationReport({} as never)).toThrow('formatClassificationReport: report.classNames must be an array (report: as classificationReport gives it), not undefined');
+    expect(() => formatConfusionMatrix('c' as never, ['a'])).toThrow('formatConfusionMatrix: confusion must be an array of rows of counts (confusionMatrix), not string');
+    expect(() => formatConfusionMatrix([[1]], 'a' as never)).toThrow('formatConfusionMatrix: classNames must be an array of strings, not string');
+  });
+});

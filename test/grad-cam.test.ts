@@ -50,6 +50,15 @@ function logitOfActivations(network: Network, activations: Float64Array, c: numb
 }
 
 describe('Grad-CAM (reference backend, float64)', () => {
+  it('names itself, the argument and what it must be for each argument of the wrong kind', () => {
+    const network = smallNetwork(1);
+    const set = randomImages(1, 1);
+    expect(() => gradCam('n' as never, set)).toThrow('gradCam: network must be a network (createNetwork, loadModel, loadModelFromBytes), not string');
+    expect(() => gradCam(network, null as never)).toThrow('gradCam: set must be an image set (count, height, width, images and labels: loadDataset, createDataset), not null');
+    expect(() => gradCam(network, set, 3 as never)).toThrow('gradCam: options must be an object (its options), not number');
+    expect(() => gradCam(network, set, { indices: 'x' } as never)).toThrow('gradCam: options.indices must be an array or a typed array of numbers, not string');
+  });
+
   it("weights each channel by the spatial mean of ∂y_c/∂A, as finite differences of the logit say", () => {
     for (const seed of [1, 2, 3]) {
       const network = smallNetwork(seed);

@@ -134,6 +134,12 @@ describe('parseIdx: each check, word for word', () => {
     expect(parsed.dims).toEqual([2, 1]);
     expect(Array.from(parsed.data)).toEqual([7, 9]);
   });
+
+  it('names itself and its argument when the bytes are not a Uint8Array', () => {
+    expect(() => parseIdx([0, 0, 8, 1, 0, 0, 0, 0] as never, 'x.idx')).toThrow(
+      'parseIdx: bytes must be a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)), not Array',
+    );
+  });
 });
 
 describe('IDX files on disk', () => {

@@ -197,3 +197,10 @@ describe('fillBatch and BatchLoader', () => {
     expect(range(0, 2)).toBeInstanceOf(Int32Array);
   });
 });
+
+describe('image sets: the argument checks of imagesFromPixels and takeFirst, word for word', () => {
+  it('names the function, the argument and what it must be', () => {
+    expect(() => imagesFromPixels([0] as never, 1, 1, 1)).toThrow('imagesFromPixels: pixels must be a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…)), not Array');
+    expect(() => takeFirst(null as never, 1)).toThrow('takeFirst: set must be an image set (count, height, width, images and labels: loadDataset, createDataset), not null');
+  });
+});

@@ -86,6 +86,14 @@ describe('classification metrics', () => {
     expect(empty.macroAvg).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
     expect(empty.weightedAvg).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
   });
+
+  it('names the function, the argument and what it must be when an argument is not a list', () => {
+    const numbers = 'an array or a typed array of numbers';
+    expect(() => confusionMatrix('0' as never, [0], 1)).toThrow(`confusionMatrix: labels must be ${numbers}, not string`);
+    expect(() => confusionMatrix([0], 7 as never, 1)).toThrow(`confusionMatrix: predicted must be ${numbers}, not number`);
+    expect(() => classificationReport('rows' as never, ['a'])).toThrow('classificationReport: confusion must be an array of rows of counts (confusionMatrix), not string');
+    expect(() => classificationReport([[1]], 'a' as never)).toThrow('classificationReport: classNames must be an array of strings, not string');
+  });
 });
 
 describe('the confusion matrix in the terminal', () => {

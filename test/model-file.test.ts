@@ -77,6 +77,18 @@ describe('model metadata, each check word for word', () => {
   };
   const geometry = (g: Record<string, unknown>) => ({ geometry: JSON.stringify({ channels: 1, height: 28, width: 28, classes: 10, ...g }) });
 
+  it('gives each refusal of the metadata the code of a bad model', () => {
+    const codeOf = (metadata: Record<string, string>): string | undefined => {
+      try {
+        readInfo({ tensors: new Map(), metadata }, 'm.safetensors');
+      } catch (error) {
+        return (error as XcnnError).code;
+      }
+      return 'accepted';
+    };
+    expect([{ geometry: '{' }, { geometry: 'null' }, geometry({ channels: 0 }), { ...geometry({ classes: 2 }), class_names: '["a"]' }].map(codeOf)).toEqual(new Array(4).fill('ERR_BAD_MODEL'));
+  });
+
   it('needs the geometry to be a JSON object of four whole numbers from 1 to 4096', () => {
     expect(refusal({ geometry: '{' })).toBe("m.safetensors: metadata 'geometry' is not valid JSON");
     expect(refusal({ geometry: 'null' })).toBe("m.safetensors: metadata 'geometry' is not an object");
@@ -150,6 +162,7 @@ describe('model metadata, each check word for word', () => {
     })();
     expect(error.message).toBe("m.safetensors: the input is given as 1 channel(s), but the first convolution's weight takes 3");
     expect(error.exitCode).toBe(2);
+    expect([error.code, error.option]).toEqual(['ERR_BAD_ARGUMENT', 'input']);
     expect(decodeModel(bytes, 'm', backend, { input: { channels: 3, height: 8, width: 8 } }).info.geometry).toEqual({ channels: 3, height: 8, width: 8, classes: 3 });
     expect(decodeModel(bytes, 'm', backend, { input: { height: 8, width: 8 } }).info.geometry).toEqual({ channels: 3, height: 8, width: 8, classes: 3 });
   });
@@ -179,6 +192,7 @@ describe('files from elsewhere: what is read from the tensors, and each refusal'
     const error = errorOf(() => decodeModel(encodeSafetensors([tensor('1.weight', [3, 4]), tensor('1.bias', [3])]), 'sd', backend));
     expect(error.message).toBe("sd: its tensors have nn.Sequential's numeric names (1.weight, …) and no architecture: give it with arch, a spec of the same layers as the Sequential");
     expect(error.exitCode).toBe(2);
+    expect([error.code, error.option]).toEqual(['ERR_BAD_ARGUMENT', 'arch']);
   });
 
   it('reads a file as nn.Sequential\'s when any tensor has a numeric name, and then refuses the others', () => {
@@ -217,6 +231,7 @@ describe('files from elsewhere: what is read from the tensors, and each refusal'
       encodeSafetensors([tensor('conv1.weight', [2, 1, 3, 3]), tensor('conv1.bias', [2]), tensor('fc1.weight', [3, 1352]), tensor('fc1.bias', [3])].filter((t) => names.includes(t.name)), { arch: spec });
     expect(errorOf(() => decodeModel(file('conv1.bias', 'fc1.weight', 'fc1.bias'), 'm', backend)).message).toBe(`m: its tensors do not match the architecture ${spec} (no conv1.weight)`);
     expect(errorOf(() => decodeModel(file('conv1.weight', 'conv1.bias', 'fc1.weight'), 'm', backend)).message).toBe(`m: its tensors do not match the architecture ${spec} (no fc1.bias)`);
+    expect(errorOf(() => decodeModel(file('conv1.weight', 'conv1.bias', 'fc1.weight'), 'm', backend)).code).toBe('ERR_BAD_MODEL');
     // With both there, the image size is inferred (28: 2 × 26 × 26 = 1352 features) and the missing weight named.
     expect(errorOf(() => decodeModel(file('conv1.weight', 'conv1.bias', 'fc1.bias'), 'm', backend)).message).toBe(
       `m: not an xcnn model: tensor 'fc1.weight' is missing (the architecture ${spec} has conv1.weight, conv1.bias, fc1.weight, fc1.bias)`,
@@ -227,6 +242,7 @@ describe('files from elsewhere: what is read from the tensors, and each refusal'
     const error = errorOf(() => decodeModel(encodeSafetensors([tensor('0.weight', [2, 4])]), 'sd', backend, { arch: 'flatten' }));
     expect(error.message).toBe("sd: the architecture flatten has no linear or conv layer, so nothing in the file gives the class count: give the layers of the file's network");
     expect(error.exitCode).toBe(2);
+    expect(error.code).toBe('ERR_BAD_ARGUMENT');
   });
 
   it('tries image sizes up to 1024, and says so when no size fits and none plans', () => {
@@ -236,5 +252,35 @@ describe('files from elsewhere: what is read from the tensors, and each refusal'
     // A bias of 5 for a linear(3): no geometry plans, whatever the size.
     const none = encodeSafetensors([tensor('fc1.weight', [3, 4]), tensor('fc1.bias', [5])], { arch: 'flatten linear(3)' });
     expect(errorOf(() => decodeModel(none, 'm', backend)).message).toBe("m: no square image size makes the architecture flatten linear(3) fit its tensors' shapes");
+    expect(errorOf(() => decodeModel(none, 'm', backend)).code).toBe('ERR_BAD_MODEL');
+  });
+
+  it('fits the image size to the linear layers\' weights only, not to a misshapen convolution weight', () => {
+    // fc1 takes 3 × 28 × 28 = 2352 features: 32 × 32 inputs (two 3 × 3 convolutions take 4 off). conv2's weight is
+    // 2-D, [3, 5]: read as a linear layer's it would fit no size, and the search would fall back to the first that plans (28).
+    const spec = 'conv(2,3) relu conv(3,3) flatten linear(2)';
+    const tensors = [tensor('conv1.weight', [2, 1, 3, 3]), tensor('conv1.bias', [2]), tensor('conv2.weight', [3, 5]), tensor('conv2.bias', [3]), tensor('fc1.weight', [2, 2352]), tensor('fc1.bias', [2])];
+    expect(errorOf(() => decodeModel(encodeSafetensors(tensors, { arch: spec }), 'm', backend)).message).toBe(
+      "m: not an xcnn model: tensor 'conv2.weight' has shape [3, 5], expected [3, 2, 3, 3] for 32×32 inputs and 2 classes",
+    );
+  });
+
+  it('refuses an ONNX model in the core, saying where ONNX is read', () => {
+    const error = errorOf(() => decodeModel(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), 'x.onnx', backend));
+    expect(error.message).toBe(
+      "x.onnx: an ONNX model: the core ('xcnn/core') reads safetensors; read ONNX with 'xcnn' in Node or decodeOnnxModel from 'xcnn/onnx', or convert it with xcnn export --format safetensors",
+    );
+    expect(error.code).toBe('ERR_BAD_MODEL');
+  });
+
+  it('names the function and the argument when an argument is of the wrong kind', () => {
+    const bytesKind = 'a Uint8Array of bytes (wrap an ArrayBuffer in new Uint8Array(…))';
+    const backendKind = 'a backend (createWasmBackend, createBackend, new ReferenceBackend())';
+    expect(errorOf(() => encodeModel({} as never, info)).message).toMatch(/^encodeModel: network must be /);
+    expect(errorOf(() => encodeModel(trainedLookingNetwork(), 'info' as never)).message).toBe('encodeModel: info must be an object (geometry, dataset and classNames, as loadModel gives it), not string');
+    expect(errorOf(() => decodeModel([1] as never, 'm', backend)).message).toBe(`decodeModel: bytes must be ${bytesKind}, not Array`);
+    expect(errorOf(() => decodeModel(new Uint8Array(8), 'm', 'ts' as never)).message).toBe(`decodeModel: backend must be ${backendKind}, not string`);
+    expect(errorOf(() => loadModelFromBytes([1] as never, backend)).message).toBe(`loadModelFromBytes: bytes must be ${bytesKind}, not Array`);
+    expect(errorOf(() => loadModelFromBytes(new Uint8Array(8), 'ts' as never)).message).toBe(`loadModelFromBytes: backend must be ${backendKind}, not string`);
   });
 });

@@ -56,3 +56,18 @@ describe('Random (xoshiro128**)', () => {
     expect(a.next()).toBe(b.next());
   });
 });
+
+describe('Random: its argument checks, word for word', () => {
+  it('names the constructor or fromState, the argument and what it must be', () => {
+    expect(() => new Random('1' as never)).toThrow('Random: seed must be a number (the seed, a whole number), not string');
+    expect(() => Random.fromState('s' as never)).toThrow('Random.fromState: state must be an array or a typed array of numbers, not string');
+    let caught: unknown;
+    try {
+      Random.fromState([1, 2, 3]);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toBe('Random.fromState: state must hold 4 numbers, as random.state() gives them, not 3');
+    expect((caught as { code?: string }).code).toBe('ERR_BAD_ARGUMENT');
+  });
+});

@@ -10,7 +10,8 @@ import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
-import { scoreCamWeights, softmaxProbability } from '../src/explain/methods/score-cam.js';
+import { scoreCamMask } from '../src/explain/masked-logits.js';
+import { scoreCamMethod, scoreCamWeights, softmaxProbability } from '../src/explain/methods/score-cam.js';
 import { resizeBilinear } from '../src/explain/resize.js';
 import { BatchBuffer } from '../src/model/layer.js';
 import { createNetwork, createPaperNetwork, type Network } from '../src/model/network.js';
@@ -192,5 +193,28 @@ describe('Score-CAM', () => {
     }
     expect((caught as Error).message).toBe(`scoreCamWeights: the activations have ${K * h * w - 1} values; relu2's are [${K}, ${h}, ${w}], ${K * h * w} values: give that block's activations of one image`);
     expect((caught as XcnnError).code).toBe('ERR_BAD_ARGUMENT');
+  });
+
+  it('names the function, the argument and what it must be for each argument of the wrong kind', () => {
+    const network = tinyNetwork(5);
+    const image = imageOf(randomImages(5, 1), 0);
+    const a = new Float64Array(network.layer(GRAD_CAM_LAYER).outputShape.reduce((x, y) => x * y, 1));
+    const copies = BatchBuffer.floats(network.backend, PIXELS);
+    const batchBuffer = "a batch buffer of the input's size: network.workspace.floats(name, size)";
+    expect(() => scoreCamWeights('n' as never, image, a, 0, copies)).toThrow('scoreCamWeights: network must be a network (createNetwork, loadModel, loadModelFromBytes), not string');
+    expect(() => scoreCamWeights(network, [0] as never, a, 0, copies)).toThrow("scoreCamWeights: image must be a Float32Array or Float64Array (the backend's allocFloats gives one), not Array");
+    expect(() => scoreCamWeights(network, image, 'a' as never, 0, copies)).toThrow('scoreCamWeights: activations must be an array or a typed array of numbers, not string');
+    expect(() => scoreCamWeights(network, image, a, '0' as never, copies)).toThrow('scoreCamWeights: target must be a number, not string');
+    expect(() => scoreCamWeights(network, image, a, 0, 'c' as never)).toThrow(`scoreCamWeights: copies must be an object (${batchBuffer}), not string`);
+    expect(() => scoreCamWeights(network, image, a, 0, {} as never)).toThrow(`scoreCamWeights: copies.forBatch must be a function (copies: ${batchBuffer}), not undefined`);
+    expect(() => scoreCamWeights(network, image, a, 0, copies, 7 as never)).toThrow('scoreCamWeights: layer must be a string (a conv block, or left out for the last), not number');
+    expect(() => (scoreCamMethod as (...args: unknown[]) => unknown)(42)).toThrow("scoreCamMethod: takes no arguments, not 1 (the conv block to explain is explainImages' layer option)");
+  });
+
+  it('makes a mask of the input\'s size when given no buffer to write it in', () => {
+    // A 1 × 2 map resized to 1 × 2 is itself; min–max: (1 − 1) / (3 − 1) = 0, (3 − 1) / (3 − 1) = 1.
+    const mask = scoreCamMask([1, 3], 1, 2, 1, 2);
+    expect(mask).toBeInstanceOf(Float32Array);
+    expect(Array.from(mask)).toEqual([0, 1]);
   });
 });
