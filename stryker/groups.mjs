@@ -164,7 +164,7 @@ export const MUTATION_GROUPS = {
   },
   checkpoint: {
     mutate: ['src/train/adam.ts', 'src/train/checkpoint-format.ts', 'src/train/checkpoint-checks.ts', 'src/train/settings.ts'],
-    tests: ['test/checkpoint-format.test.ts', 'test/training-loop.test.ts'],
+    tests: ['test/checkpoint-format.test.ts', 'test/training-loop.test.ts', 'test/public-arguments.test.ts'],
   },
   // Reading and writing the files a user names (atomic-write.test.ts fakes the failures of node:fs).
   'file-io': {

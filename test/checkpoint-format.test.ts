@@ -11,7 +11,9 @@ import { XcnnError } from '../src/errors.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../src/files/safetensors.js';
 import { createNetwork, Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
-import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
+import { Adam, ADAM_DEFAULTS, AdamW } from '../src/train/adam.js';
+import { ClippedOptimizer } from '../src/train/gradient-clipping.js';
+import { Sgd } from '../src/train/sgd.js';
 import { checkHistory, checkOptimizerState, checkProgress, checkProgressFitsData, checkSettings, fieldError } from '../src/train/checkpoint-checks.js';
 import { CHECKPOINT_FILE, checkCheckpointFitsData, checkpointSettings, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type CheckpointProgress } from '../src/train/checkpoint-format.js';
 import { SETTING_RANGES, type TrainSettings } from '../src/train/settings.js';
@@ -519,8 +521,30 @@ describe('checkpointSettings', () => {
   it('records the network\'s spec and backend, Adam\'s settings and the seed, the run\'s epochs and batch, one thread, no files', () => {
     const network = createNetwork(new ReferenceBackend(), ARCH, GEOMETRY);
     const state = createTrainingState(network, new Adam(network, { learningRate: 0.5, beta1: 0.1, beta2: 0.2, epsilon: 0.3 }), new Random(1), 77);
-    expect(checkpointSettings(state, { epochs: 4, batchSize: 16 })).toEqual({
+    // strictly: the plain Adam run records no optimizer and no clipNorm field at all, not fields set to undefined
+    expect(checkpointSettings(state, { epochs: 4, batchSize: 16 })).toStrictEqual({
       epochs: 4, batchSize: 16, learningRate: 0.5, beta1: 0.1, beta2: 0.2, epsilon: 0.3, seed: 77, arch: ARCH, data: null, limit: null, testLimit: null, backend: 'ts', threads: 1, checkpointEvery: null,
+    });
+  });
+
+  it('records any other optimiser: SGD with its momentum, Nesterov and decay, AdamW and Adam with a decay, and a clipping norm', () => {
+    const network = createNetwork(new ReferenceBackend(), ARCH, GEOMETRY);
+    const settingsOf = (optimizer: ConstructorParameters<typeof ClippedOptimizer>[0]) =>
+      checkpointSettings(createTrainingState(network, optimizer, new Random(1), 5), { epochs: 2, batchSize: 8 });
+    const common = { epochs: 2, batchSize: 8, seed: 5, arch: ARCH, data: null, limit: null, testLimit: null, backend: 'ts', threads: 1, checkpointEvery: null };
+    const adamSettings = { learningRate: 0.5, beta1: 0.1, beta2: 0.2, epsilon: 0.3 };
+    // SGD keeps no β or ε: the record carries Adam's defaults there, and SGD's own rate
+    expect(settingsOf(new Sgd(network, { learningRate: 0.25, momentum: 0.75, nesterov: true, weightDecay: 0.125 }))).toStrictEqual({
+      ...common, learningRate: 0.25, beta1: ADAM_DEFAULTS.beta1, beta2: ADAM_DEFAULTS.beta2, epsilon: ADAM_DEFAULTS.epsilon,
+      optimizer: { name: 'sgd', weightDecay: 0.125, momentum: 0.75, nesterov: true },
+    });
+    expect(settingsOf(new AdamW(network, adamSettings, 0.0625))).toStrictEqual({ ...common, ...adamSettings, optimizer: { name: 'adamw', weightDecay: 0.0625, momentum: 0, nesterov: false } });
+    expect(settingsOf(new AdamW(network, adamSettings, 0))).toStrictEqual({ ...common, ...adamSettings, optimizer: { name: 'adamw', weightDecay: 0, momentum: 0, nesterov: false } });
+    expect(settingsOf(new Adam(network, adamSettings, 0.5))).toStrictEqual({ ...common, ...adamSettings, optimizer: { name: 'adam', weightDecay: 0.5, momentum: 0, nesterov: false } });
+    // clipping wraps the optimiser: its norm is recorded, and the inner optimiser's settings as without it
+    expect(settingsOf(new ClippedOptimizer(new Adam(network, adamSettings), network, 2.5))).toStrictEqual({ ...common, ...adamSettings, clipNorm: 2.5 });
+    expect(settingsOf(new ClippedOptimizer(new AdamW(network, adamSettings, 0.0625), network, 1.5))).toStrictEqual({
+      ...common, ...adamSettings, optimizer: { name: 'adamw', weightDecay: 0.0625, momentum: 0, nesterov: false }, clipNorm: 1.5,
     });
   });
 
