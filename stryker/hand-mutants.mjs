@@ -22,24 +22,28 @@ symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'));
 
 const vitest = (testFile) => spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', testFile], { cwd: scratch, encoding: 'utf8' });
 
-// A failure means something only if the unchanged code passes.
-for (const testFile of new Set(MUTANTS.map((m) => m[4]))) {
-  const run = vitest(testFile);
-  if (run.status !== 0) throw new Error(`${testFile} fails on the unchanged code:\n${run.stdout.slice(-2000)}`);
-}
-
 let missed = 0;
-for (const [what, file, from, to, testFile] of MUTANTS) {
-  const path = join(scratch, file);
-  const original = readFileSync(path, 'utf8');
-  if (!original.includes(from)) throw new Error(`${file} no longer contains ${JSON.stringify(from)}: update this list`);
-  writeFileSync(path, original.replace(from, to));
-  const run = vitest(testFile);
-  writeFileSync(path, original);
-  const caught = run.status !== 0;
-  if (!caught) missed++;
-  console.log(`${caught ? 'caught' : 'MISSED'}  ${what}  (${testFile})`);
+try {
+  // A failure means something only if the unchanged code passes.
+  for (const testFile of new Set(MUTANTS.map((m) => m[4]))) {
+    const run = vitest(testFile);
+    if (run.status !== 0) throw new Error(`${testFile} fails on the unchanged code:\n${run.stdout.slice(-2000)}`);
+  }
+
+  for (const [what, file, from, to, testFile] of MUTANTS) {
+    const path = join(scratch, file);
+    const original = readFileSync(path, 'utf8');
+    if (!original.includes(from)) throw new Error(`${file} no longer contains ${JSON.stringify(from)}: update this list`);
+    writeFileSync(path, original.replace(from, to));
+    const run = vitest(testFile);
+    writeFileSync(path, original);
+    const caught = run.status !== 0;
+    if (!caught) missed++;
+    console.log(`${caught ? 'caught' : 'MISSED'}  ${what}  (${testFile})`);
+  }
+} finally {
+  // the scratch copy goes whatever happens, a stale list's error included
+  rmSync(scratch, { recursive: true, force: true });
 }
-rmSync(scratch, { recursive: true, force: true });
 console.log(`${MUTANTS.length - missed} of ${MUTANTS.length} caught`);
 process.exit(missed === 0 ? 0 : 1);
