@@ -21,13 +21,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2dShape, Floats } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import { instantiateKernels } from '../src/backend/wasm/kernels.js';
 import { kernelsWasmPath } from '../src/backend/wasm/node.js';
 import { createWasmBackendFromBytes, imagesPerGemm, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
 import { expectParity, sumTolerance } from './parity.js';
 import { convShapes } from './fixtures/conv-shapes.js';
+import { fenced, SENTINEL, staticDataOf, TAIL } from './fixtures/memory-fences.js';
 
 const simdBytes = readFileSync(kernelsWasmPath('simd'));
 const small = { maximumBytes: 64 * 1024 * 1024 };
@@ -66,23 +66,6 @@ function sizesOf(s: Conv2dShape) {
     bias: s.outChannels,
     output: s.batch * s.outChannels * positions,
   };
-}
-
-/** The module's static data, below the arena: no pass may write there (a null gradient's address would be 0). */
-async function staticDataOf(b: WasmBackend): Promise<() => Uint8Array> {
-  const heapBase = (await instantiateKernels(b.shared.module, b.shared.memory)).heapBase();
-  return () => new Uint8Array(b.shared.memory.buffer, 0, heapBase).slice();
-}
-
-const SENTINEL = 7;
-const TAIL = 16;
-
-/** A wasm array of `values`, lying at the start of a block whose TAIL floats after it hold SENTINEL. */
-function fenced(b: WasmBackend, values: ArrayLike<number>): { array: Float32Array; tail: () => number[] } {
-  const block = b.allocFloats(values.length + TAIL) as Float32Array;
-  block.fill(SENTINEL);
-  block.set(values);
-  return { array: block.subarray(0, values.length), tail: () => [...block.subarray(values.length)] };
 }
 
 /**

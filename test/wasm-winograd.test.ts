@@ -23,26 +23,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
-import { instantiateKernels } from '../src/backend/wasm/kernels.js';
 import { kernelsWasmPath } from '../src/backend/wasm/node.js';
-import { createWasmBackendFromBytes, usesWinograd, usesWinogradBackward, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { createWasmBackendFromBytes, usesWinograd, usesWinogradBackward } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, sumTolerance } from './parity.js';
 import { convOperands, convSizes } from './wasm-conv-parity.js';
 import { absolute, randomFloats, reference, wasm, wasmCopy } from './wasm-fixtures.js';
+import { fenced, SENTINEL, staticDataOf, TAIL } from './fixtures/memory-fences.js';
 import { winogradMagnitudes, winogradTolerances } from './winograd-bounds.js';
 
 const conv3 = (s: Omit<Conv2dShape, 'kernelSize'>): Conv2dShape => ({ ...s, kernelSize: 3 });
-
-const SENTINEL = 7;
-const TAIL = 16;
-
-/** A wasm array of `length` floats (`fill`, or SENTINEL) lying at the start of a block whose TAIL floats after it hold SENTINEL. */
-function fenced(b: WasmBackend, length: number, fill: (i: number) => number = () => SENTINEL): { array: Float32Array; tail: () => number[] } {
-  const block = (b.allocFloats(length + TAIL) as Float32Array).fill(SENTINEL);
-  for (let i = 0; i < length; i++) block[i] = fill(i);
-  return { array: block.subarray(0, length), tail: () => [...block.subarray(length)] };
-}
 
 /**
  * Forward, fused forward and backward (dInput included) against the reference, each within the bound of the
@@ -226,7 +216,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
       const w = randomFloats(n.weight, random);
       const b = randomFloats(s.outChannels, random);
       const dy = randomFloats(n.output, random);
-      const [y, dx] = [fenced(wasm, n.output), fenced(wasm, n.input)];
+      const [y, dx] = [fenced(wasm, new Float32Array(n.output)), fenced(wasm, new Float32Array(n.input))];
       const whole = { y: y.array, dx: dx.array };
       wasm.conv2dReluForward(s, x, w, b, whole.y);
       wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: whole.dx });
@@ -248,8 +238,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
 
   it('gives each gradient alone, bit for bit, what it gives beside the other, leaving the one not wanted untouched', async () => {
     // the module's static data lies below the arena: a gradient not wanted has address 0, and nothing may write there
-    const heapBase = (await instantiateKernels(wasm.shared.module, wasm.shared.memory)).heapBase();
-    const staticData = () => new Uint8Array(wasm.shared.memory.buffer, 0, heapBase).slice();
+    const staticData = await staticDataOf(wasm);
     const before = staticData();
     for (const [k, s] of [conv3({ batch: 3, inChannels: 17, height: 7, width: 8, outChannels: 18, padding: 1 }), conv3({ batch: 40, inChannels: 16, height: 5, width: 5, outChannels: 16 })].entries()) {
       const random = new Random(30 + k);
@@ -257,7 +246,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
       const draw = (length: number) => Array.from({ length }, () => random.uniform(-1, 1));
       const values = { input: draw(n.input), weight: draw(n.weight), dOutput: draw(n.output), dWeight: draw(n.weight), dBias: draw(s.outChannels), dInput: draw(n.input) };
       const run = (wanted: { parameters: boolean; input: boolean }) => {
-        const arrays = Object.fromEntries(Object.entries(values).map(([name, v]) => [name, fenced(wasm, v.length, (i) => v[i])]));
+        const arrays = Object.fromEntries(Object.entries(values).map(([name, v]) => [name, fenced(wasm, v)]));
         const array = (name: string) => arrays[name].array;
         wasm.conv2dBackward(s, {
           input: array('input'), weight: array('weight'), dOutput: array('dOutput'),
@@ -355,9 +344,9 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     // GEMM panels (its first megabytes), into the block a fresh backend hands out first.
     const fresh = await createWasmBackendFromBytes(readFileSync(kernelsWasmPath('simd')), { maximumBytes: 64 * 1024 * 1024 });
     try {
-      const heapBase = (await instantiateKernels(fresh.shared.module, fresh.shared.memory)).heapBase();
+      const staticData = await staticDataOf(fresh);
       const low = (fresh.allocFloats(1 << 22) as Float32Array).fill(SENTINEL);
-      const staticData = new Uint8Array(fresh.shared.memory.buffer, 0, heapBase).slice();
+      const before = staticData();
       const s = conv3({ batch: 100, inChannels: 16, height: 40, width: 40, outChannels: 16 }); // 400 tiles: a chunk an image
       const random = new Random(60);
       const n = convSizes(s);
@@ -373,7 +362,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
       fresh.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: draw(n.weight), dBias: draw(s.outChannels), dInput: null });
       fresh.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: draw(n.input) });
       expect(low.every((v) => v === SENTINEL)).toBe(true);
-      expect(new Uint8Array(fresh.shared.memory.buffer, 0, heapBase)).toEqual(staticData);
+      expect(staticData()).toEqual(before);
     } finally {
       fresh.dispose();
     }

@@ -285,14 +285,14 @@ export class WasmBackend implements Backend {
     const { stride: S, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
     const patch = C * K * K;
-    // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
-    // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
-    const dwT = patch < F && dw !== null && !usesWinogradBackward(s) ? this.weightGradientScratch(patch * F) : null;
     if (db !== null) this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
     if (usesWinogradBackward(s)) {
       this.winogradBackward(s, { x, w, dy, dw, dx });
       return;
     }
+    // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
+    // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
+    const dwT = patch < F && dw !== null ? this.weightGradientScratch(patch * F) : null;
     const G = imagesPerGemm(S, positions);
     if (G > 0) this.convolveGroupsBackward(s, G, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
     else this.convolveImagesBackward(s, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
