@@ -1,6 +1,7 @@
 /**
  * Group "Peers": xcnn beside the tools a user would pick — PyTorch (CPU), TensorFlow.js (cpu and wasm
- * backends), ONNX Runtime (web; node where onnxruntime-node resolves), ConvNetJS — on the same network (the
+ * backends), ONNX Runtime (web; node where onnxruntime-node resolves; its native build also through its Python
+ * package, where a python imports onnxruntime), ConvNetJS — on the same network (the
  * paper preset; $XCNN_BENCH_PRESETS races others, one after another, and $XCNN_BENCH_PEERS_NET a spec), the
  * same initial weights, batches and MNIST images, in one run. A tool that has no layer of the network (ConvNetJS:
  * batch norm, average pooling) is a "skipped: why" row.
@@ -63,25 +64,35 @@ const BATCH_OF: Record<Measure, number> = { train: TRAIN_BATCH, infer: INFER_BAT
 export interface PeerTool {
   tool: string;
   threads: number[];
-  /** The packages it needs to resolve from here (a Node tool), or 'python' (PyTorch). */
-  requires: string[] | 'python';
+  /** The packages it needs to resolve from here (a Node tool), or the module a python must import (PyTorch, ONNX Runtime's Python package). */
+  requires: string[] | { python: string };
   driver: string; // the driver file in bench/
   options?: Record<string, string>;
 }
 
 export const PEER_TOOLS: PeerTool[] = [
   { tool: 'xcnn', threads: [1, 2], requires: [], driver: 'peers-xcnn' },
-  { tool: 'PyTorch', threads: [1, 2], requires: 'python', driver: 'peers_pytorch.py' },
+  { tool: 'PyTorch', threads: [1, 2], requires: { python: 'torch' }, driver: 'peers_pytorch.py' },
   { tool: 'TensorFlow.js (cpu)', threads: [1], requires: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu'], driver: 'peers-tfjs', options: { backend: 'cpu' } },
   { tool: 'TensorFlow.js (wasm)', threads: [1], requires: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm'], driver: 'peers-tfjs', options: { backend: 'wasm' } },
   { tool: 'ONNX Runtime (web)', threads: [1, 2], requires: ['onnxruntime-web'], driver: 'peers-onnxruntime', options: { runtime: 'web' } },
   { tool: 'ONNX Runtime (node)', threads: [1, 2], requires: ['onnxruntime-node'], driver: 'peers-onnxruntime', options: { runtime: 'node' } },
+  // the same native CPU build (MLAS) through ONNX Runtime's Python package, where onnxruntime-node cannot install
+  { tool: 'ONNX Runtime (native, Python)', threads: [1, 2], requires: { python: 'onnxruntime' }, driver: 'peers_onnxruntime.py' },
   { tool: 'ConvNetJS', threads: [1], requires: ['convnetjs'], driver: 'peers-convnetjs' },
 ];
 
-/** Why a tool cannot run here, or null when it can: the first package that does not resolve, or no python with torch. */
-export function whyUnavailable(tool: PeerTool, resolve: (name: string) => unknown, python: string | null): string | null {
-  if (tool.requires === 'python') return python === null ? `no python3 with torch (tried ${pythonCandidates().join(', ')})` : null;
+/**
+ * Why a tool cannot run here, or null when it can: the first package that does not resolve, or no python that
+ * imports the module it needs (`pythonFor(module)`: the python that does, or null).
+ */
+export function whyUnavailable(tool: PeerTool, resolve: (name: string) => unknown, pythonFor: (module: string) => string | null): string | null {
+  if (!Array.isArray(tool.requires)) {
+    const { python: module } = tool.requires;
+    if (pythonFor(module) !== null) return null;
+    const install = module === 'onnxruntime' ? '; pip install onnxruntime, with PYTHONPATH naming where it went if not site-packages' : '';
+    return `no python3 with ${module} (tried ${pythonCandidates().join(', ')}${install})`;
+  }
   for (const name of tool.requires) {
     try {
       resolve(name);
@@ -102,12 +113,14 @@ function pythonCandidates(): string[] {
   return [process.env.XCNN_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => p !== undefined && p !== '');
 }
 
-let torchPython: string | null | undefined; // looked for once: the networks raced in turn share it
+const pythons = new Map<string, string | null>(); // module → the python that imports it: looked for once, the networks raced in turn share it
 
-/** The first python that imports torch; the answer is kept, as importing torch can take minutes on a loaded machine. */
-function findTorchPython(): string | null {
-  torchPython ??= pythonCandidates().find((path) => spawnSync(path, ['-c', 'import torch'], { timeout: START_TIMEOUT_MS }).status === 0) ?? null;
-  return torchPython;
+/** The first python that imports `module`; the answer is kept, as importing torch can take minutes on a loaded machine. */
+function findPython(module: string): string | null {
+  if (!pythons.has(module)) {
+    pythons.set(module, pythonCandidates().find((path) => spawnSync(path, ['-c', `import ${module}`], { timeout: START_TIMEOUT_MS }).status === 0) ?? null);
+  }
+  return pythons.get(module)!;
 }
 
 /** The MNIST files where loadDataset finds them, for the Python child (plain or .gz). */
@@ -174,14 +187,14 @@ export function isProtocolLine(line: string): boolean {
   return PROTOCOL_LINE.test(line);
 }
 
-async function startRacer(tool: PeerTool, threads: number, shared: ReturnType<typeof sharedConfig>, python: string | null): Promise<Racer> {
+async function startRacer(tool: PeerTool, threads: number, shared: ReturnType<typeof sharedConfig>): Promise<Racer> {
   const config: PeerConfig = { ...shared, tool: tool.tool, threads, options: tool.options ?? {} };
   const configPath = join(dirname(shared.initPath), `${tool.tool.replace(/\W+/g, '-')}-${threads}.json`);
   writeFileSync(configPath, JSON.stringify(config));
   const started = performance.now();
   const process_ =
-    tool.requires === 'python'
-      ? spawn(python!, [join(packageRoot(), 'bench', tool.driver), configPath])
+    !Array.isArray(tool.requires)
+      ? spawn(findPython(tool.requires.python)!, [join(packageRoot(), 'bench', tool.driver), configPath])
       : spawn(process.execPath, [join(packageRoot(), 'dist', 'bench', `${tool.driver}.js`), configPath]);
   const child = new LineChild(process_, { name: 'the child', accepts: isProtocolLine });
   try {
@@ -300,17 +313,16 @@ async function raceNetwork(context: BenchContext, network: string): Promise<Benc
   const slots: (Racer | PeerResult)[] = []; // the table's order: every tool's thread counts, measured or skipped
   try {
     const shared = sharedConfig(folder, context, network);
-    const python = findTorchPython();
     const resolve = createRequire(import.meta.url).resolve;
     for (const tool of selectedTools()) {
-      const why = whyUnavailable(tool, resolve, python);
+      const why = whyUnavailable(tool, resolve, findPython);
       for (const threads of tool.threads) {
         if (why !== null) {
           slots.push({ tool: tool.tool, threads, status: `skipped: ${why}` });
           continue;
         }
         try {
-          const racer = await startRacer(tool, threads, shared, python);
+          const racer = await startRacer(tool, threads, shared);
           racers.push(racer);
           slots.push(racer);
           console.log(`  ${tool.tool} ${threads}T: first result after ${Math.round(racer.firstResultMs)} ms; ${racer.ready.detail}`);

@@ -4,6 +4,10 @@
  * sequence, written out here so each part can be timed), over many steps on 64 MNIST images a batch.
  *
  *   node dist/bench/step-profile.js [PRESET] [steps]      (PRESET as in src/model/spec.ts; default modern, 60 steps)
+ *   node dist/bench/step-profile.js PRESET STEPS --inference
+ *
+ * With `--inference` it profiles `predict`'s batch instead: 256 test images a batch, loaded, each layer's forward
+ * pass in evaluation mode, and the softmax head, as src/eval/predict.ts runs them.
  *
  * Prints, per part, the median ms per step and its share of the summed medians. A profile to read, not a
  * benchmark: the timer calls add a few µs a part.
@@ -11,7 +15,7 @@
 import { BatchLoader, range } from '../src/data/batch.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
-import { trainingPass } from '../src/model/layer.js';
+import { EVALUATION, trainingPass } from '../src/model/layer.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { BATCH, median, presetNetworkWithAdam } from './training-step.js';
 
@@ -22,18 +26,45 @@ function cpuMs(fn: () => void): number {
   return (used.user + used.system) / 1000;
 }
 
+const INFERENCE_BATCH = 256; // predict()'s default
+
 async function main(): Promise<void> {
-  const preset = process.argv[2] ?? 'modern';
-  const steps = Number(process.argv[3] ?? 60);
+  const [preset = 'modern', stepsArgument = '60'] = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
+  const steps = Number(stepsArgument);
+  const inference = process.argv.includes('--inference');
   const backend = await createWasmBackend();
   const { network, optimizer } = presetNetworkWithAdam(backend, preset);
   const head = new SoftmaxCrossEntropy(backend, network.outputShape[0]);
-  const { train } = loadDataset();
-  const loader = new BatchLoader(backend, train);
-  const order = range(0, Math.floor(train.count / BATCH) * BATCH);
+  const { train, test } = loadDataset();
   const samples = new Map<string, number[]>();
   const record = (part: string, ms: number) => (samples.get(part) ?? samples.set(part, []).get(part)!).push(ms);
   const warmUp = 5;
+  const print = (title: string, imagesPerStep: number) => {
+    const rows = [...samples].map(([part, ms]) => ({ part, ms: median(ms) }));
+    const total = rows.reduce((sum, row) => sum + row.ms, 0);
+    console.log(`${preset} ${title}, 1 thread, ${backend.build}, batch ${imagesPerStep}, medians of ${steps} steps (CPU time); total ${total.toFixed(2)} ms = ${((1000 * imagesPerStep) / total).toFixed(0)} images/s`);
+    for (const { part, ms } of rows) console.log(`${part.padEnd(22)} ${ms.toFixed(3).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
+  };
+  if (inference) {
+    const loader = new BatchLoader(backend, test);
+    const batches = Math.floor(test.count / INFERENCE_BATCH);
+    for (let step = 0; step < steps + warmUp; step++) {
+      const timed = (part: string, fn: () => void) => {
+        const ms = cpuMs(fn);
+        if (step >= warmUp) record(part, ms);
+      };
+      const first = (step % batches) * INFERENCE_BATCH;
+      let batch: ReturnType<BatchLoader['load']> | undefined;
+      timed('load', () => (batch = loader.load(range(first, first + INFERENCE_BATCH))));
+      let x = batch!.input;
+      for (const layer of network.layers) timed(`${layer.name} forward`, () => (x = layer.forward(x, INFERENCE_BATCH, EVALUATION)));
+      timed('softmax head', () => head.forward(x, batch!.labels, INFERENCE_BATCH, false));
+    }
+    print('inference batch', INFERENCE_BATCH);
+    return;
+  }
+  const loader = new BatchLoader(backend, train);
+  const order = range(0, Math.floor(train.count / BATCH) * BATCH);
   for (let step = 0; step < steps + warmUp; step++) {
     const timed = (part: string, fn: () => void) => {
       const ms = cpuMs(fn);
@@ -52,10 +83,7 @@ async function main(): Promise<void> {
     }
     timed('adam', () => optimizer.update());
   }
-  const rows = [...samples].map(([part, ms]) => ({ part, ms: median(ms) }));
-  const total = rows.reduce((sum, row) => sum + row.ms, 0);
-  console.log(`${preset} training step, 1 thread, ${backend.build}, batch ${BATCH}, medians of ${steps} steps (CPU time); total ${total.toFixed(2)} ms = ${((1000 * BATCH) / total).toFixed(0)} images/s`);
-  for (const { part, ms } of rows) console.log(`${part.padEnd(22)} ${ms.toFixed(3).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
+  print('training step', BATCH);
 }
 
 await main();

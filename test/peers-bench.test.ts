@@ -126,22 +126,33 @@ describe('a tool that is not here', () => {
     return `/somewhere/${name}`;
   };
 
+  // which python imports which module: none, or /usr/bin/python3 the ones listed
+  const noPython = () => null;
+  const pythonWith = (...modules: string[]) => (module: string) => (modules.includes(module) ? '/usr/bin/python3' : null);
+
   it('is skipped with the package it lacks and how to get it', () => {
-    expect(whyUnavailable(tool('ONNX Runtime (node)'), absent('onnxruntime-node'), '/usr/bin/python3')).toBe(
+    expect(whyUnavailable(tool('ONNX Runtime (node)'), absent('onnxruntime-node'), pythonWith('torch', 'onnxruntime'))).toBe(
       'onnxruntime-node is not installed (npm install onnxruntime-node, where its native build installs)',
     );
-    expect(whyUnavailable(tool('TensorFlow.js (wasm)'), absent('@tensorflow/tfjs-backend-wasm'), null)).toBe(
+    expect(whyUnavailable(tool('TensorFlow.js (wasm)'), absent('@tensorflow/tfjs-backend-wasm'), noPython)).toBe(
       '@tensorflow/tfjs-backend-wasm is not installed (npm install, with dev dependencies)',
     );
   });
 
   it('is PyTorch skipped when no python can import torch', () => {
-    expect(whyUnavailable(tool('PyTorch'), absent('none'), null)).toMatch(/^no python3 with torch \(tried .*python3/);
+    expect(whyUnavailable(tool('PyTorch'), absent('none'), pythonWith('onnxruntime'))).toMatch(/^no python3 with torch \(tried .*python3\)$/);
+  });
+
+  it("is ONNX Runtime's native build through Python skipped when no python can import onnxruntime, saying how to get it", () => {
+    expect(whyUnavailable(tool('ONNX Runtime (native, Python)'), absent('none'), pythonWith('torch'))).toMatch(
+      /^no python3 with onnxruntime \(tried .*python3; pip install onnxruntime, with PYTHONPATH naming where it went if not site-packages\)$/,
+    );
   });
 
   it('is not skipped when everything it needs resolves', () => {
-    expect(whyUnavailable(tool('ConvNetJS'), absent('none'), null)).toBeNull();
-    expect(whyUnavailable(tool('PyTorch'), absent('none'), '/usr/bin/python3')).toBeNull();
+    expect(whyUnavailable(tool('ConvNetJS'), absent('none'), noPython)).toBeNull();
+    expect(whyUnavailable(tool('PyTorch'), absent('none'), pythonWith('torch'))).toBeNull();
+    expect(whyUnavailable(tool('ONNX Runtime (native, Python)'), absent('none'), pythonWith('onnxruntime'))).toBeNull();
   });
 });
 
