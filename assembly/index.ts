@@ -15,4 +15,5 @@ export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';
 export { dropoutMask } from './dropout';
+export { directWeightGradient } from './direct-weight-gradient';
 export { winogradKernels, winogradConvolve, winogradBackward, winogradKernelGradient, winogradScratchFloats } from './winograd';

@@ -22,7 +22,7 @@ import type { Conv2dShape, Floats } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { kernelsWasmPath } from '../src/backend/wasm/node.js';
-import { createWasmBackendFromBytes, imagesPerGemm, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { createWasmBackendFromBytes, imagesPerGemm, usesDirectWeightGradient, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
 import { expectParity, sumTolerance } from './parity.js';
@@ -35,12 +35,16 @@ const backend = await createWasmBackendFromBytes(simdBytes, small);
 afterAll(() => backend.dispose());
 const reference = new ReferenceBackend({ precision: 'float64' });
 
-/** The paths of the backward, each on a small shape: the comment gives the path and imagesPerGemm's G. */
-const PATHS: { name: string; s: Conv2dShape; G: number }[] = [
+/** The paths of the backward, each on a small shape: the name gives the path, G imagesPerGemm's; direct, the weight gradient's kernel. */
+const PATHS: { name: string; s: Conv2dShape; G: number; direct?: boolean }[] = [
   { name: 'valid, stride 1 (col2im straight onto dInput)', s: { batch: 2, inChannels: 2, height: 5, width: 4, outChannels: 3, kernelSize: 3 }, G: 0 },
-  { name: 'valid, stride 1, patch 4 < F 5 (dWᵀ in scratch)', s: { batch: 2, inChannels: 1, height: 4, width: 5, outChannels: 5, kernelSize: 2 }, G: 0 },
-  { name: 'padded by 2, stride 1 (the bordered copy, cropped)', s: { batch: 2, inChannels: 2, height: 4, width: 5, outChannels: 3, kernelSize: 3, padding: 2 }, G: 0 },
-  { name: 'padded by 1, stride 1, patch 4 < F 6', s: { batch: 3, inChannels: 1, height: 4, width: 4, outChannels: 6, kernelSize: 2, padding: 1 }, G: 0 },
+  { name: 'valid, stride 1, patch 4 < F 5, 3 wide (dWᵀ in scratch)', s: { batch: 2, inChannels: 1, height: 4, width: 4, outChannels: 5, kernelSize: 2 }, G: 0 },
+  { name: 'padded by 2, stride 1 (the bordered copy, cropped; dW direct)', s: { batch: 2, inChannels: 2, height: 4, width: 5, outChannels: 3, kernelSize: 3, padding: 2 }, G: 0, direct: true },
+  { name: 'padded by 1, stride 1, patch 4 < F 17 (dWᵀ in scratch)', s: { batch: 3, inChannels: 1, height: 4, width: 4, outChannels: 17, kernelSize: 2, padding: 1 }, G: 0 },
+  // the direct weight gradient (usesDirectWeightGradient): taps not a multiple of 4, an odd F, a row's masked last step
+  { name: 'direct dW: 1 channel, 5×5 (25 taps), F 5, 6 wide', s: { batch: 2, inChannels: 1, height: 8, width: 10, outChannels: 5, kernelSize: 5 }, G: 0, direct: true },
+  { name: 'direct dW: padded by 1, 3 channels, 3×3 (27 taps), F 16, 4 wide', s: { batch: 2, inChannels: 3, height: 4, width: 4, outChannels: 16, kernelSize: 3, padding: 1 }, G: 0, direct: true },
+  { name: 'direct dW: 2 channels, 2×2 (8 taps), F 2, 7 wide', s: { batch: 3, inChannels: 2, height: 5, width: 8, outChannels: 2, kernelSize: 2 }, G: 0, direct: true },
   { name: 'stride 2, padded, 12×12 maps (the phase block, merged)', s: { batch: 2, inChannels: 1, height: 24, width: 23, outChannels: 2, kernelSize: 3, stride: 2, padding: 1 }, G: 0 },
   { name: 'stride 3, unpadded, 12×12 maps, patch 4 < F 5', s: { batch: 2, inChannels: 1, height: 35, width: 35, outChannels: 5, kernelSize: 2, stride: 3 }, G: 0 },
   { name: 'stride 2, 2×2 maps: one partial group', s: { batch: 5, inChannels: 2, height: 5, width: 5, outChannels: 2, kernelSize: 3, stride: 2 }, G: 128 },
@@ -108,8 +112,11 @@ function checkBackward(b: WasmBackend, s: Conv2dShape, wanted: { parameters: boo
 }
 
 describe('conv2dBackward (wasm) on each of its paths', () => {
-  it('takes the path each shape is meant for (imagesPerGemm)', () => {
-    for (const { s, G } of PATHS) expect(imagesPerGemm(s.stride ?? 1, sizesOf(s).positions), JSON.stringify(s)).toBe(G);
+  it('takes the path each shape is meant for (imagesPerGemm, usesDirectWeightGradient)', () => {
+    for (const { name, s, G, direct } of PATHS) {
+      expect(imagesPerGemm(s.stride ?? 1, sizesOf(s).positions), name).toBe(G);
+      expect(usesDirectWeightGradient(s), name).toBe(direct === true);
+    }
   });
 
   it('equals the float64 reference with every choice of gradients, accumulating dW and dB, overwriting dInput, writing nothing else', async () => {
@@ -123,6 +130,73 @@ describe('conv2dBackward (wasm) on each of its paths', () => {
   it('equals the reference over random shapes, strides 1–3, paddings 0–2 and the gradients wanted', () => {
     const shapes = convShapes({ batch: 9, inChannels: 2, outChannels: 6, kernelSize: 3, stride: 3, padding: 2, extra: 8 });
     fc.assert(fc.property(shapes, fc.constantFrom(...WANTED), fc.integer(), (s, wanted, seed) => checkBackward(backend, s, wanted, seed)), { numRuns: 40 });
+  });
+});
+
+describe('the direct weight gradient (assembly/direct-weight-gradient.ts)', () => {
+  it('takes stride-1 convolutions of at most 32 taps, 16 filters or fewer and outputs at least 4 wide, and no others', () => {
+    // LeNet-5's conv1 (1 → 6, 5×5, padding 2 on 28×28): its weight gradient ran 2× faster this way (docs/speed-history.md)
+    const lenet: Conv2dShape = { batch: 64, inChannels: 1, height: 28, width: 28, outChannels: 6, kernelSize: 5, padding: 2 };
+    expect(usesDirectWeightGradient(lenet)).toBe(true);
+    expect(usesDirectWeightGradient({ ...lenet, outChannels: 16 })).toBe(true);
+    expect(usesDirectWeightGradient({ ...lenet, outChannels: 17 })).toBe(false); // the paper's conv1 (F 32) too: the GEMM was faster
+    expect(usesDirectWeightGradient({ ...lenet, inChannels: 3, kernelSize: 3 })).toBe(true); // 27 taps
+    expect(usesDirectWeightGradient({ ...lenet, inChannels: 2, kernelSize: 4 })).toBe(true); // 32 taps
+    expect(usesDirectWeightGradient({ ...lenet, inChannels: 3, kernelSize: 4 })).toBe(false); // 48
+    expect(usesDirectWeightGradient({ ...lenet, stride: 2 })).toBe(false);
+    expect(usesDirectWeightGradient({ ...lenet, width: 8, padding: 0 })).toBe(true); // OW 8 − 5 + 1 = 4
+    expect(usesDirectWeightGradient({ ...lenet, width: 7, padding: 0 })).toBe(false); // OW 3
+  });
+
+  // One 3×6 image, x[r][c] = 6r + c + 1 unless `pixels` says otherwise, K = 2 (OH = 2, OW = 5: a full step of four
+  // columns, then a step at columns 1–4 whose lanes 1–3 are masked off), F = 3 (odd), dWeight starting at 0.5; the
+  // expected dW is the definition's sum, every term a small integer (or ±∞, or 0·∞ = NaN, as PyTorch's sum has it),
+  // so float32 has it exactly.
+  function directCase(dOutput: number[], pixels: Record<number, number> = {}) {
+    const s: Conv2dShape = { batch: 1, inChannels: 1, height: 3, width: 6, outChannels: 3, kernelSize: 2 };
+    const image = Array.from({ length: 18 }, (_, k) => pixels[k] ?? k + 1);
+    const expected: number[] = [];
+    for (let f = 0; f < 3; f++) {
+      for (const [ky, kx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+        let sum = 0.5;
+        for (let y = 0; y < 2; y++) for (let x = 0; x < 5; x++) sum += dOutput[f * 10 + y * 5 + x] * image[(y + ky) * 6 + x + kx];
+        expected.push(sum);
+      }
+    }
+    const [input, dy, dWeight, dBias, weight] = [backend.allocFloats(18), backend.allocFloats(30), backend.allocFloats(12).fill(0.5), backend.allocFloats(3), backend.allocFloats(12)];
+    input.set(image);
+    dy.set(dOutput);
+    backend.conv2dBackward(s, { input, weight, dOutput: dy, dWeight, dBias, dInput: null });
+    const got = [...dWeight];
+    for (const array of [input, dy, dWeight, dBias, weight]) backend.free(array);
+    return { got, expected };
+  }
+  // filter 0's dOutput all ones, filter 1's all twos, filter 2's a single 1 at (1, 4), the masked step's one new column
+  const dOutput = [...new Array(10).fill(1), ...new Array(10).fill(2), 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
+  it('equals the float64 reference over random shapes it takes: 1–3 channels, kernels 1–5, 1–16 filters, paddings 0–2', () => {
+    const shapes = convShapes({ batch: 3, inChannels: 3, outChannels: 16, kernelSize: 5, stride: 1, padding: 2, extra: 9 }).filter(usesDirectWeightGradient);
+    fc.assert(fc.property(shapes, fc.constantFrom(...WANTED), fc.integer(), (s, wanted, seed) => checkBackward(backend, s, wanted, seed)), { numRuns: 60 });
+  });
+
+  it("sums each filter's dOutput times the windows, by hand: a full step, a masked step, an odd F", () => {
+    const { got, expected } = directCase(dOutput);
+    expect(got).toEqual(expected);
+    // filter 2 saw only the window at (1, 4): x[1 + ky][4 + kx] = 11, 12, 17, 18, each + 0.5
+    expect(got.slice(8)).toEqual([11.5, 12.5, 17.5, 18.5]);
+  });
+
+  it('adds exactly 0 for the masked lanes, in dOutput and the image alike: an infinite value there stays +∞, not NaN', () => {
+    // +∞ in filter 0's dOutput at column 1 (a lane the last step masks off)
+    const infiniteGradient = directCase(dOutput.map((value, k) => (k === 1 ? Infinity : value)));
+    expect(infiniteGradient.got).toEqual(infiniteGradient.expected);
+    expect(infiniteGradient.got.slice(0, 4)).toEqual([Infinity, Infinity, Infinity, Infinity]);
+    // +∞ at pixel (0, 2), which the masked step's old lanes read at taps (0, 0) and (0, 1); filter 2's dOutput is 0
+    // at the positions that read it, and 0·∞ is NaN in the definition's sum too
+    const infinitePixel = directCase(dOutput, { 2: Infinity });
+    expect(infinitePixel.got).toEqual(infinitePixel.expected);
+    expect(infinitePixel.got.slice(0, 2)).toEqual([Infinity, Infinity]);
+    expect(infinitePixel.got.slice(8)).toEqual([NaN, NaN, 17.5, 18.5]);
   });
 });
 
@@ -197,6 +271,23 @@ describe('the convolution scratch', () => {
       close(result.dBias, want.dBias);
       close(result.dInput, want.dInput);
     }
+  });
+
+  it("backward: the direct weight gradient's tap offsets fit their block (32 taps, no dInput, so that block is the last taken)", async () => {
+    const s: Conv2dShape = { batch: 2, inChannels: 2, height: 6, width: 8, outChannels: 4, kernelSize: 4 };
+    expect(usesDirectWeightGradient(s)).toBe(true);
+    const n = sizesOf(s);
+    const values = valuesOf(s, 300);
+    const want = { dWeight: reference.allocFloats(n.weight), dBias: reference.allocFloats(n.bias) };
+    reference.conv2dBackward(s, { input: values.input, weight: values.weight, dOutput: values.dOutput, ...want, dInput: null });
+    const { result, fence } = await twiceWithFence((b) => {
+      const g = { input: copyTo(b, values.input), weight: copyTo(b, values.weight), dOutput: copyTo(b, values.dOutput), dWeight: b.allocFloats(n.weight), dBias: b.allocFloats(n.bias), dInput: null };
+      b.conv2dBackward(s, g);
+      return g;
+    });
+    expect(fence).toEqual(new Array(4096).fill(SENTINEL));
+    close(result.dWeight, want.dWeight);
+    close(result.dBias, want.dBias);
   });
 });
 

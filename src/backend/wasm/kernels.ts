@@ -90,6 +90,11 @@ export interface KernelExports {
   scatterGroup(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
   /** group [F, G·P] ← dOutput [G, F, P]. */
   gatherGroup(dOutput: number, images: number, channels: number, positions: number, group: number): void;
+  /**
+   * dWeight [F, C, K, K] += the weight gradient of one stride-1 convolution's image [C, H, W] (padded already, OW ≥ 4)
+   * against dOutput [F, OH, OW], straight from both (assembly/direct-weight-gradient.ts); offsets: scratch for C·K·K i32s.
+   */
+  directWeightGradient(image: number, channels: number, height: number, width: number, kernelSize: number, dOutput: number, outChannels: number, dWeight: number, offsets: number): void;
   /** Winograd F(2×2, 3×3) (assembly/winograd.ts): u [16, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
   winogradKernels(weight: number, outChannels: number, inChannels: number, u: number): void;
   /** output [N, F, OH, OW] ← the 3×3, stride-1 convolution of input [N, C, H, W] (padding P) with u, + bias (0: none), ReLU when relu = 1. */

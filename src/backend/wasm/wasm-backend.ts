@@ -3,7 +3,9 @@
  *
  *   convolution  = one GEMM per image whose B is the image's im2col matrix, packed straight from the
  *                  image (gemmIm2col), + bias; backward: dW += dOut·colsᵀ (gemmIm2col again), dBias by
- *                  reduction, dInput = col2im(Wᵀ·dOut), skipped when dInput is null. With padding P
+ *                  reduction, dInput = col2im(Wᵀ·dOut), skipped when dInput is null. A first layer's few
+ *                  taps and filters (usesDirectWeightGradient: C·K·K ≤ 32, F ≤ 16, stride 1) take dW
+ *                  straight from the image and dOut instead (direct-weight-gradient.ts), nothing packed. With padding P
  *                  the same on the image copied into a zero-bordered block, its gradient cropped back;
  *                  with stride S > 1, on the padded image split into its S² phases (a stride-1 read
  *                  for every tap), its gradient merged back. Strided convolutions with small output
@@ -107,6 +109,8 @@ export class WasmBackend implements Backend {
   private transposedWeightGradient = NO_SCRATCH;
   /** Winograd convolutions (assembly/winograd.ts): the transformed kernels [16, C, F], and the scratch of a chunk of images. */
   private winogradKernels = NO_SCRATCH;
+  /** The taps' offsets of the direct weight gradient (assembly/direct-weight-gradient.ts), one i32 a tap. */
+  private tapOffsets = NO_SCRATCH;
   private winogradScratch = NO_SCRATCH;
   /** dU [16, C, F], a Winograd convolution's kernel gradient summed over the batch before it is folded into dW. */
   private winogradKernelGradients = NO_SCRATCH;
@@ -203,7 +207,7 @@ export class WasmBackend implements Backend {
   dispose(): void {
     if (this.disposed) return;
     for (const address of this.gemmScratch) this.arena.freeBlock(address, 0);
-    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradScratch, this.winogradKernelGradients]) {
+    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradScratch, this.winogradKernelGradients, this.tapOffsets]) {
       if (scratch.address !== 0) this.arena.freeBlock(scratch.address, scratch.floats * 4);
     }
     this.disposed = true;
@@ -290,6 +294,12 @@ export class WasmBackend implements Backend {
       this.winogradBackward(s, { x, w, dy, dw, dx });
       return;
     }
+    if (dw !== null && usesDirectWeightGradient(s)) {
+      // few taps (a first layer): dW straight from each image and its dOutput, then dInput, if wanted, as below
+      this.directWeightGradients(s, x, dy, dw);
+      if (dx !== null) this.convolveImagesBackward(s, { x, w, dy, dw: null, dx }, 0);
+      return;
+    }
     // A patch narrower than F (conv1: 9 against 32) makes a thin GEMM N; its transpose makes it a thin M,
     // which the GEMM tiles with less padding (see gemmIm2colA): dWᵀ [CKK, F] is summed in scratch, then added.
     const dwT = patch < F && dw !== null ? this.weightGradientScratch(patch * F) : null;
@@ -326,6 +336,17 @@ export class WasmBackend implements Backend {
       if (a.dx === null) continue;
       this.kernels.gemm(1, 0, patch, columns, F, a.w, patch, dyG, columns, cols, columns, 0);
       for (let i = 0; i < g; i++) this.kernels.col2imStrided(cols + i * positions * 4, columns, C, H, W, K, S, P, a.dx + (n0 + i) * C * H * W * 4);
+    }
+  }
+
+  /** dW [F, C·K·K] += the weight gradient of each image in turn, by assembly/direct-weight-gradient.ts. */
+  private directWeightGradients(s: Conv2dShape, x: number, dy: number, dw: number): void {
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
+    const { padding: P, outHeight, outWidth } = convGeometry(s);
+    this.tapOffsets = this.grown(this.tapOffsets, C * K * K);
+    for (let n = 0; n < N; n++) {
+      const image = this.paddedImage(x + n * C * H * W * 4, s);
+      this.kernels.directWeightGradient(image.address, C, H + 2 * P, W + 2 * P, K, dy + n * F * outHeight * outWidth * 4, F, dw, this.tapOffsets.address);
     }
   }
 
@@ -867,6 +888,23 @@ export function imagesPerGemm(stride: number, positions: number): number {
 
 // A strided convolution whose group would hold fewer images than this runs per image (imagesPerGemm).
 const DIRECT_BELOW_IMAGES = 4;
+
+/**
+ * Whether a convolution's weight gradient runs by the direct kernel of assembly/direct-weight-gradient.ts:
+ * stride 1, at most 32 taps (C·K·K: a first layer on 1 to 3 channels), at most 16 filters and an output at
+ * least 4 wide. Measured (dW and dB of batch 64, one thread, relaxed build, against the GEMM path;
+ * docs/speed-history.md): LeNet-5's conv1, 1 → 6 channels 5×5, 1.09 → 0.54 ms; 2 → 16 3×3 1.53 → 1.10, 3 → 16
+ * 3×3 2.46 → 1.92, 1 → 16 4×4 0.94 → 0.87; with more filters the GEMM's tiles fill and it was as fast or
+ * faster (1 → 20 5×5 1.34 against 1.31, 3 → 32 3×3 3.87 against 3.91, the paper's 1 → 32 3×3 1.28 against 1.44).
+ */
+export function usesDirectWeightGradient(s: Conv2dShape): boolean {
+  const { stride, outWidth } = convGeometry(s);
+  return stride === 1 && s.inChannels * s.kernelSize * s.kernelSize <= DIRECT_GRADIENT_MAX_TAPS && s.outChannels <= DIRECT_GRADIENT_MAX_FILTERS && outWidth >= 4;
+}
+
+// The most taps (C·K·K) and filters of a convolution whose weight gradient the direct kernel computes.
+const DIRECT_GRADIENT_MAX_TAPS = 32;
+const DIRECT_GRADIENT_MAX_FILTERS = 16;
 
 /**
  * Whether a convolution's forward pass runs by Winograd F(2×2, 3×3) (assembly/winograd.ts): 3×3 kernels,
