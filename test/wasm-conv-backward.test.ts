@@ -186,6 +186,20 @@ describe('the direct weight gradient (assembly/direct-weight-gradient.ts)', () =
     expect(got.slice(8)).toEqual([11.5, 12.5, 17.5, 18.5]);
   });
 
+  it('sums each lane over the positions, then the lanes as (l0 + l1) + (l2 + l3): its own rounding, not the GEMM\'s running sum', () => {
+    // one 1×4 image, a 1×1 kernel, one filter whose dOutput is all ones: dW = x0 + x1 + x2 + x3 with x = 2²⁴, 1, 1, 1.
+    // Lanes, then pairs: (2²⁴ + 1) + (1 + 1) = 2²⁴ + 2 exactly (2²⁴ + 1 rounds to 2²⁴, and 2²⁴ + 2 is a float32);
+    // a running sum, as the GEMM's, loses each 1 in turn and ends at 2²⁴.
+    const s: Conv2dShape = { batch: 1, inChannels: 1, height: 1, width: 4, outChannels: 1, kernelSize: 1 };
+    expect(usesDirectWeightGradient(s)).toBe(true);
+    const [input, dOutput, weight, dWeight, dBias] = [backend.allocFloats(4), backend.allocFloats(4), backend.allocFloats(1), backend.allocFloats(1), backend.allocFloats(1)];
+    input.set([2 ** 24, 1, 1, 1]);
+    dOutput.fill(1);
+    backend.conv2dBackward(s, { input, weight, dOutput, dWeight, dBias, dInput: null });
+    expect(dWeight[0]).toBe(2 ** 24 + 2);
+    for (const array of [input, dOutput, weight, dWeight, dBias]) backend.free(array);
+  });
+
   it('adds exactly 0 for the masked lanes, in dOutput and the image alike: an infinite value there stays +∞, not NaN', () => {
     // +∞ in filter 0's dOutput at column 1 (a lane the last step masks off)
     const infiniteGradient = directCase(dOutput.map((value, k) => (k === 1 ? Infinity : value)));
