@@ -5,7 +5,7 @@
  * dropout's hash as a second implementation computes it, the loss head, and what each layer gives back on dispose.
  * Expected values are worked out by hand or by the definitions written here.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm } from '../src/model/batch-norm.js';
@@ -290,6 +290,36 @@ describe('BatchNorm bookkeeping', () => {
   });
 });
 
+describe('BatchNorm with a fused ReLU', () => {
+  // One channel of four positions in evaluation: running mean 0, variance 1, γ = 2, β = −1, so
+  // y = 2x / √(1 + ε) − 1, and the ReLU keeps max(0, y).
+  const x = [-1, 0.25, 1, 3];
+  const expected = x.map((v) => Math.max(0, (2 * v) / Math.sqrt(1 + BATCH_NORM_EPSILON) - 1));
+  const layerOn = (backend: Backend) => {
+    const bn = new BatchNorm(backend, 'bn1', [1, 2, 2], { fuseRelu: true });
+    bind(bn, [2], [-1]);
+    bn.bindBuffers(bn.bufferSpecs().map((spec) => ({ ...spec, value: new Float64Array(1).fill(spec.initial) })));
+    return bn;
+  };
+
+  it('computes the ReLU in the backend\'s fused kernel when it has one', () => {
+    // (The reference's fused kernel runs its two kernels in turn; a fast backend's is one pass.)
+    const backend = new ReferenceBackend({ precision: 'float64' });
+    const fused = vi.spyOn(backend, 'batchNormReluForward');
+    const y = Array.from(layerOn(backend).forward(Float64Array.from(x), 1));
+    y.forEach((value, k) => expect(value, `position ${k}`).toBeCloseTo(expected[k], 12));
+    expect(fused).toHaveBeenCalledTimes(1);
+  });
+
+  it('falls back to batch norm then ReLU on a backend without the fused kernel: the same outputs', () => {
+    const backend = new ReferenceBackend({ precision: 'float64' });
+    Object.defineProperty(backend, 'batchNormReluForward', { value: undefined });
+    const y = Array.from(layerOn(backend).forward(Float64Array.from(x), 1));
+    expect(y[0]).toBe(0); // 2 · (−1) / √(1 + ε) − 1 < 0
+    y.forEach((value, k) => expect(value, `position ${k}`).toBeCloseTo(expected[k], 12));
+  });
+});
+
 describe('Dropout', () => {
   /** The hash of dropout.ts written again with BigInt arithmetic: murmur3's finaliser per counter. */
   function uniformByBigInt(...counters: number[]): number {
@@ -339,6 +369,23 @@ describe('Dropout', () => {
     expect(Array.from(dropout.forward(Float64Array.from([3]), 1, { ...trainingPass(0, 0), firstSample: below }))).toEqual([6]);
   });
 
+  it('draws its mask with the backend\'s dropoutMask when the backend has one, passing the whole draw', () => {
+    // A backend whose kernel keeps every other element (a stand-in for the wasm kernel): the output shows whose
+    // mask was used, and the draw it was given names the seed, step, layer, first sample, batch, size and p.
+    const backend = new ReferenceBackend({ precision: 'float64' });
+    const draws: unknown[] = [];
+    Object.defineProperty(backend, 'dropoutMask', {
+      value: (draw: unknown, mask: Float64Array) => {
+        draws.push(draw);
+        mask.forEach((_, k) => (mask[k] = k % 2 === 0 ? 4 : 0));
+      },
+    });
+    const dropout = new Dropout(backend, 'dropout3', [3], 0.75, 3);
+    const y = Array.from(dropout.forward(Float64Array.from([1, 2, 3, 4, 5, 6]), 2, { ...trainingPass(9, 4), firstSample: 5 }));
+    expect(y).toEqual([4, 0, 12, 0, 20, 0]);
+    expect(draws).toEqual([{ seed: 9, step: 4, layer: 3, firstSample: 5, batch: 2, perSample: 3, probability: 0.75 }]);
+  });
+
   it('masks by the layer\'s ordinal, sample and element, and gives back its buffers on dispose', () => {
     const backend = new RecordingBackend({ precision: 'float64' });
     const dropout = new Dropout(backend, 'dropout2', [3], 0.5, 2);
@@ -361,6 +408,30 @@ describe('SoftmaxCrossEntropy', () => {
     head.forward(logits, Int32Array.from([1, 0]), 2, true);
     // (p − onehot)/N
     expect(Array.from(head.dLogits!).map((g) => Math.round(g * 1e12) / 1e12)).toEqual([0.125, -0.125, -0.25, 0.25]);
+  });
+
+  it('with label smoothing ε, trains against (1 − ε)·onehot + ε/K: its loss and (p − q)/N by hand, logits of any size', () => {
+    // Two rows of three classes, ε = 0.1. Row 0 (800, 0, −5), label 0: a logit large enough that exp(800) would
+    // overflow, so log p must be taken after subtracting the row's maximum. Row 1 (0.5, −1, 2), label 2.
+    const logits = [800, 0, -5, 0.5, -1, 2];
+    const labels = [0, 2];
+    const epsilon = 0.1;
+    const rows = [logits.slice(0, 3), logits.slice(3)];
+    const logP = rows.map((z) => {
+      const max = Math.max(...z);
+      const logSum = max + Math.log(z.reduce((sum, v) => sum + Math.exp(v - max), 0));
+      return z.map((v) => v - logSum);
+    });
+    const target = labels.map((label) => [0, 1, 2].map((k) => (k === label ? 1 - epsilon : 0) + epsilon / 3));
+    const loss = (-target[0].reduce((sum, q, k) => sum + q * logP[0][k], 0) - target[1].reduce((sum, q, k) => sum + q * logP[1][k], 0)) / 2;
+    const gradient = [0, 1].flatMap((n) => [0, 1, 2].map((k) => (Math.exp(logP[n][k]) - target[n][k]) / 2));
+    const head = new SoftmaxCrossEntropy(new ReferenceBackend({ precision: 'float64' }), 3, epsilon);
+    expect(head.forward(Float64Array.from(logits), Int32Array.from(labels), 2, true)).toBeCloseTo(loss, 10);
+    Array.from(head.dLogits!).forEach((g, k) => expect(g, `∂/∂z ${k}`).toBeCloseTo(gradient[k], 12));
+    // Without the gradient asked for: the same loss, and no gradient.
+    expect(head.forward(Float64Array.from(logits), Int32Array.from(labels), 2, false)).toBeCloseTo(loss, 10);
+    expect(head.dLogits).toBeNull();
+    expect(loss).toBeCloseTo(0.9 * 0 + (0.1 / 3) * (805 + 800) / 2 + (0.9 * -logP[1][2] + (0.1 / 3) * -logP[1].reduce((a, b) => a + b)) / 2, 6); // row 0: −log p = 0, 800, 805
   });
 
   it('gives back its buffers on dispose and forgets the last batch', () => {

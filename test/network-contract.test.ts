@@ -79,6 +79,7 @@ describe('Network arenas', () => {
     expect(errorOf(() => createNetwork(backend, SPEC, GEOMETRY, { params: backend.allocFloats(48) })).message).toBe('the params arena has 48 numbers; the network has 49');
     expect(errorOf(() => createNetwork(backend, SPEC, GEOMETRY, { grads: backend.allocFloats(50) })).message).toBe('the grads arena has 50 numbers; the network has 49');
     expect(errorOf(() => createNetwork(backend, SPEC, GEOMETRY, { buffers: backend.allocFloats(4) })).message).toBe('the buffers arena has 4 numbers; the network has 5');
+    expect(errorOf(() => createNetwork(backend, SPEC, GEOMETRY, { buffers: backend.allocFloats(4) })).code).toBe('ERR_BAD_ARGUMENT');
     expect(() => createNetwork(backend, SPEC, GEOMETRY, { params: undefined, grads: backend.allocFloats(49), buffers: backend.allocFloats(5) })).not.toThrow();
   });
 });
@@ -172,6 +173,7 @@ describe('Network.activations', () => {
     const network = createNetwork(new ReferenceBackend(), 'flatten linear(2)', { channels: 1, height: 1, width: 2, classes: 2 });
     const fresh = errorOf(() => network.activations('fc1'));
     expect(fresh.message).toBe("no forward pass has reached layer 'fc1' yet");
+    expect(fresh.code).toBe('ERR_BAD_ARGUMENT');
     const unknown = errorOf(() => network.activations('conv1'));
     expect(unknown.message).toBe("the network has no layer 'conv1'");
     expect(unknown.code).toBe('ERR_BAD_ARGUMENT');
@@ -363,6 +365,48 @@ describe('BatchBuffer', () => {
     const second = buffer.forBatch(2);
     expect(second.buffer).not.toBe(first.buffer);
     expect(second.length).toBe(4);
+  });
+});
+
+describe('argument checks of the network\'s constructor, builders and pass modes', () => {
+  /** The refusal's code and message, word for word. */
+  const refusal = (action: () => unknown) => {
+    const error = errorOf(action);
+    return [error.code, error.message];
+  };
+  const must = (where: string, what: string) => ['ERR_BAD_ARGUMENT', `${where} must be ${what}`];
+  const BACKEND = 'a backend (createWasmBackend, createBackend, new ReferenceBackend())';
+  const FLOATS = "a Float32Array or Float64Array (the backend's allocFloats gives one)";
+
+  it('names Network, the argument and what it must be: backend, layers, arenas and each arena, the plan', () => {
+    const backend = new ReferenceBackend();
+    const { layers } = createNetwork(backend, 'flatten linear(2)', { channels: 1, height: 1, width: 2, classes: 2 });
+    const AnyNetwork = Network as unknown as new (...args: unknown[]) => Network;
+    expect(refusal(() => new AnyNetwork(null, layers))).toEqual(must('Network: backend', `${BACKEND}, not null`));
+    expect(refusal(() => new AnyNetwork(backend, null))).toEqual(must('Network: layers', 'a non-empty array of layers (planNetwork and createNetwork build them from a spec), not null'));
+    expect(refusal(() => new AnyNetwork(backend, layers, null))).toEqual(must('Network: arenas', 'an object (params, grads and buffers, each an array of floats or left out), not null'));
+    expect(refusal(() => new AnyNetwork(backend, layers, { params: [1, 2, 3, 4, 5, 6] }))).toEqual(must('Network: arenas.params', `${FLOATS}, not Array`));
+    expect(refusal(() => new AnyNetwork(backend, layers, { grads: 'x' }))).toEqual(must('Network: arenas.grads', `${FLOATS}, not string`));
+    expect(refusal(() => new AnyNetwork(backend, layers, { buffers: 5 }))).toEqual(must('Network: arenas.buffers', `${FLOATS}, not number`));
+    expect(refusal(() => new AnyNetwork(backend, layers, {}, {}))).toEqual(must('Network: plan.layers', 'an array (plan: layers and geometry, as planNetwork gives it), not undefined'));
+  });
+
+  it('names createNetwork, createPaperNetwork and geometryOf and their arguments', () => {
+    const geometry = { channels: 1, height: 1, width: 2, classes: 2 };
+    const anyCreate = createNetwork as (...args: unknown[]) => Network;
+    const anyPaper = createPaperNetwork as (...args: unknown[]) => Network;
+    const GEOMETRY_FIELDS = 'an object (channels, height, width and classes), not null';
+    expect(refusal(() => anyCreate(null, 'flatten linear(2)', geometry))).toEqual(must('createNetwork: backend', `${BACKEND}, not null`));
+    expect(refusal(() => anyCreate(new ReferenceBackend(), 'flatten linear(2)', null))).toEqual(must('createNetwork: geometry', GEOMETRY_FIELDS));
+    expect(refusal(() => anyPaper(null))).toEqual(must('createPaperNetwork: backend', `${BACKEND}, not null`));
+    expect(refusal(() => anyPaper(new ReferenceBackend(), null))).toEqual(must('createPaperNetwork: geometry', GEOMETRY_FIELDS));
+    expect(refusal(() => (geometryOf as (network: unknown) => unknown)(null))).toEqual(must('geometryOf: network', 'a network (createNetwork, loadModel, loadModelFromBytes), not null'));
+  });
+
+  it('names trainingPass and the argument that is not a number', () => {
+    const anyPass = trainingPass as (...args: unknown[]) => unknown;
+    expect(refusal(() => anyPass('1', 2))).toEqual(must('trainingPass: seed', 'a number, not string'));
+    expect(refusal(() => anyPass(1, null))).toEqual(must('trainingPass: step', 'a number, not null'));
   });
 });
 

@@ -10,7 +10,7 @@ import { XcnnError } from '../src/errors.js';
 import { createNetwork } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
-import { checkTrainOptions, createTrainingState, train, type TrainOptions } from '../src/train/trainer.js';
+import { checkTrainOptions, createTrainingState, restoreBest, train, type TrainOptions } from '../src/train/trainer.js';
 
 // Three classes of 1×2 images.
 const network = createNetwork(new ReferenceBackend(), 'flatten linear(3)', { channels: 1, height: 1, width: 2, classes: 3 });
@@ -78,6 +78,58 @@ describe('checkTrainOptions', () => {
 });
 
 describe('train refusals found by the train group\'s run', () => {
+  it('names the function, the argument and what it must be when createTrainingState or train is given the wrong thing', async () => {
+    const optimizer = new Adam(network);
+    const random = new Random(1);
+    const refusalOf = async (run: () => unknown): Promise<[string | undefined, string]> => {
+      try {
+        await run();
+      } catch (error) {
+        expect(error).toBeInstanceOf(XcnnError);
+        return [(error as XcnnError).code, (error as Error).message];
+      }
+      return [undefined, 'accepted'];
+    };
+    const anyState = createTrainingState as (...args: unknown[]) => unknown;
+    expect(await refusalOf(() => anyState(null, optimizer, random))).toEqual(['ERR_BAD_ARGUMENT', 'createTrainingState: network must be a network (createNetwork, loadModel, loadModelFromBytes), not null']);
+    expect(await refusalOf(() => anyState(network, null, random))).toEqual(['ERR_BAD_ARGUMENT', 'createTrainingState: optimizer must be an object (an optimiser: new Adam(network), say), not null']);
+    expect(await refusalOf(() => anyState(network, optimizer, null))).toEqual(['ERR_BAD_ARGUMENT', 'createTrainingState: random must be a Random (new Random(seed)), not null']);
+    const anyTrain = train as (...args: unknown[]) => Promise<unknown>;
+    expect(await refusalOf(() => anyTrain(null, OPTIONS))).toEqual(['ERR_BAD_ARGUMENT', 'train: state must be an object (network, optimiser and progress, as createTrainingState gives it), not null']);
+    expect(await refusalOf(() => anyTrain(createTrainingState(network, optimizer, random), null))).toEqual(['ERR_BAD_ARGUMENT', 'train: options must be an object (the sets, the settings and the callbacks), not null']);
+  });
+
+  it('refuses a patience that is not a whole number ≥ 1, patience without a validation set and an unknown monitor, each ERR_BAD_ARGUMENT', () => {
+    const validation = set([1]);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ patience: 0, validation }, 'train: patience 0 is not a whole number ≥ 1'],
+      [{ patience: 2.5, validation }, 'train: patience 2.5 is not a whole number ≥ 1'],
+      [{ patience: 2 }, 'train: patience needs a validation set to watch; give validation (e.g. from --val-split)'],
+      [{ monitor: 'loss', validation }, 'train: monitor loss is not val-loss or val-accuracy'],
+    ];
+    for (const [change, message] of cases) {
+      const error = errorOf(change);
+      expect(error.message).toBe(message);
+      expect(error.code).toBe('ERR_BAD_ARGUMENT');
+    }
+  });
+
+  it('takes either monitor, with or without patience', () => {
+    for (const monitor of ['val-loss', 'val-accuracy'] as const) {
+      expect(() => checkTrainOptions(network, { ...OPTIONS, validation: set([1]), monitor })).not.toThrow();
+      expect(() => checkTrainOptions(network, { ...OPTIONS, validation: set([1]), monitor, patience: 1 })).not.toThrow();
+    }
+  });
+
+  it('restoreBest leaves the weights alone when there is no best epoch', () => {
+    const state = createTrainingState(network, new Adam(network), new Random(1));
+    network.params.set(network.params.map((_, k) => k / 8));
+    const before = Array.from(network.params);
+    restoreBest(state);
+    expect(Array.from(network.params)).toEqual(before);
+  });
+
+
   it('refuses an out-of-range label on the first image too', () => {
     expect(errorOf({ train: set([3, 0, 1]) }).message).toBe("train: the train set's label 3 (image 0) is outside the network's 3 classes (0 to 2)");
   });

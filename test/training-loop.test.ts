@@ -235,6 +235,24 @@ describe('training with label smoothing, a real step and a learning rate of 0', 
   });
 });
 
+describe('training with augmentation, a real step and a learning rate of 0', () => {
+  it('augments every training batch and never the test set: flip turns some of 40 images (1, 0) into (0, 1)', async () => {
+    // Every image is (1, 0) of class 0: unflipped it costs ln(4/3) and is right, flipped to (0, 1) it costs ln 4
+    // and is wrong. With k of the 40 flipped, the epoch's loss is (k ln 4 + (40 − k) ln(4/3)) / 40 and its
+    // accuracy (40 − k) / 40; flip draws each image's coin, so 0 < k < 40 (all or none: odds 2 · 2⁻⁴⁰).
+    const forty: ImageSet = { count: 40, height: 1, width: 2, images: Uint8Array.from({ length: 80 }, (_, k) => (k % 2 === 0 ? 255 : 0)), labels: new Uint8Array(40) };
+    const network = tinyNetwork();
+    const state = createTrainingState(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0 }), new Random(6));
+    const [record] = await train(state, { epochs: 1, batchSize: 8, train: forty, test: forty, augment: [{ kind: 'flip' }] });
+    const flipped = Math.round(40 - 40 * record.trainAccuracy);
+    expect(flipped).toBeGreaterThan(0);
+    expect(flipped).toBeLessThan(40);
+    expect(record.trainLoss).toBeCloseTo((flipped * WRONG + (40 - flipped) * RIGHT) / 40, 12);
+    expect(record.testLoss).toBeCloseTo(RIGHT, 12);
+    expect(record.testAccuracy).toBe(1);
+  });
+});
+
 describe('a run stopped and continued', () => {
   /** A run of 3 epochs over FIVE in batches of 2 (3 steps an epoch) with Adam at lr 0.1, so the weights move. */
   const options = { epochs: 3, batchSize: 2, train: FIVE, test: FIVE };
@@ -299,6 +317,17 @@ describe('one training step (SerialStep)', () => {
     const result = new SerialStep(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0 })).run(batchOf([1, 0, 0, 1, 1, 0], [0, 0, 0]));
     expect(result.correct).toBe(2); // (1,0) → 0 right, (0,1) → 1 wrong, (1,0) → 0 right
     expect(result.loss).toBeCloseTo((2 * RIGHT + WRONG) / 3, 12);
+  });
+
+  it('gives each label smoothing its own loss head on one network: 0, 0.1, 0.2, then 0 again', () => {
+    // One image (1, 0) of class 0, p = (3/4, 1/4). With ε over 2 classes the target is (1 − ε/2, ε/2): the loss
+    // is (1 − ε/2) ln(4/3) + (ε/2) ln 4.
+    const network = tinyNetwork();
+    const optimizer = new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0 });
+    for (const smoothing of [0, 0.1, 0.2, 0]) {
+      const { loss } = new SerialStep(network, optimizer, 0, smoothing).run(batchOf([1, 0], [0]));
+      expect(loss, `ε = ${smoothing}`).toBeCloseTo((1 - smoothing / 2) * RIGHT + (smoothing / 2) * WRONG, 12);
+    }
   });
 
   it('leaves the weights and the step count alone when the loss is not finite', () => {

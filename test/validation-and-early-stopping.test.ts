@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { ImageSet } from '../src/data/dataset.js';
+import { serialPredictor, type BatchPredictor } from '../src/eval/predict.js';
 import { createNetwork, type Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
 import { Adam, ADAM_DEFAULTS } from '../src/train/adam.js';
@@ -17,6 +18,7 @@ import { improves } from '../src/train/early-stopping.js';
 import { metricsCsv, modelFileHistory } from '../src/train/epoch-metrics.js';
 import { createOptimizer, recipeOptions } from '../src/train/recipe.js';
 import { CONSTANT_SCHEDULE } from '../src/train/schedule.js';
+import { SerialStep } from '../src/train/step.js';
 import type { TrainSettings } from '../src/train/settings.js';
 import { createTrainingState, train, type EpochRecord, type TrainingState } from '../src/train/trainer.js';
 
@@ -90,6 +92,85 @@ describe('a validation set', () => {
     expect(history).toHaveLength(bestByHand + 3);
     expect(Array.from(network.params)).toEqual(Array.from(weights[bestByHand - 1]));
     expect(Array.from(network.params)).not.toEqual(Array.from(weights[weights.length - 1]));
+  });
+
+  it('picks the best epoch by val-loss unless told val-accuracy (the two disagree here)', async () => {
+    // The validation set TWO (labels 0, 0) gets scripted probabilities. Epoch 1: (0.9, 0.1) right and (0.01, 0.99)
+    // wrong: loss (ln(1/0.9) + ln 100) / 2 ≈ 2.36, accuracy ½. Epoch 2: (0.45, 0.55) twice, both wrong: loss
+    // ln(1/0.45) ≈ 0.80, accuracy 0. By loss epoch 2 is best; by accuracy epoch 1 stays best.
+    const answers = [[0.9, 0.1, 0.01, 0.99], [0.45, 0.55, 0.45, 0.55]];
+    const scripted = (network: Network): BatchPredictor => {
+      const real = serialPredictor(network);
+      let epoch = 0;
+      return {
+        ...real,
+        predictBatch(batch) {
+          if (batch.size !== TWO.count) return real.predictBatch(batch); // the test set, FIVE
+          const probs = Float32Array.from(answers[epoch++]);
+          return { probs, lossSum: -Math.log(probs[0]) - Math.log(probs[2]) };
+        },
+      };
+    };
+    for (const [monitor, best] of [[undefined, 2], ['val-loss', 2], ['val-accuracy', 1]] as const) {
+      const state = still();
+      const step = new SerialStep(state.network, state.optimizer);
+      const history = await train(state, { epochs: 2, batchSize: 2, train: FIVE, test: FIVE, validation: TWO, compute: { step, predictor: scripted(state.network) }, ...(monitor === undefined ? {} : { monitor }) });
+      expect(history.map((r) => r.valAccuracy)).toEqual([0.5, 0]);
+      expect(history[0].valLoss).toBeCloseTo((Math.log(1 / 0.9) + Math.log(100)) / 2, 6);
+      expect(history[1].valLoss).toBeCloseTo(Math.log(1 / 0.45), 6);
+      expect(state.best?.epoch, String(monitor)).toBe(best);
+    }
+  });
+
+  it('patience ends the run with the best epoch\'s running statistics too (batch norm\'s buffers)', async () => {
+    const train4 = set([255, 0, 0, 255, 255, 0, 0, 255], [0, 1, 0, 1]);
+    const opposite = set([255, 0, 0, 255], [1, 0]);
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'bn flatten linear(2)', { channels: 1, height: 1, width: 2, classes: 2 });
+    network.initialize(new Random(2));
+    const state = createTrainingState(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0.05 }), new Random(5));
+    const buffers: number[][] = [];
+    const history = await train(state, { epochs: 20, batchSize: 2, train: train4, test: train4, validation: opposite, patience: 2, onEpoch: (_, s) => void buffers.push(Array.from(s.network.buffers)) });
+    const bestByHand = 1 + history.reduce((best, r, k) => (r.valLoss! < history[best].valLoss! ? k : best), 0);
+    expect(history).toHaveLength(bestByHand + 2);
+    expect(Array.from(network.buffers)).toEqual(buffers[bestByHand - 1]);
+    expect(Array.from(network.buffers)).not.toEqual(buffers[buffers.length - 1]); // the running statistics moved after the best epoch
+  });
+
+  it('without patience the run ends with the last epoch\'s weights and test predictions, though an earlier epoch was best', async () => {
+    const train4 = set([255, 0, 0, 255, 255, 0, 0, 255], [0, 1, 0, 1]);
+    const opposite = set([255, 0, 0, 255], [1, 0]); // training makes the validation loss worse: epoch 1 is best
+    const network = tinyNetwork();
+    const state = createTrainingState(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0.05 }), new Random(5));
+    const weights: number[][] = [];
+    const history = await train(state, { epochs: 3, batchSize: 2, train: train4, test: train4, validation: opposite, onEpoch: (_, s) => void weights.push(Array.from(s.network.params)) });
+    expect(history[1].valLoss!).toBeGreaterThan(history[0].valLoss!);
+    expect(history[2].valLoss!).toBeGreaterThan(history[0].valLoss!);
+    expect(state.best?.epoch).toBe(1);
+    expect(Array.from(network.params)).toEqual(weights[2]);
+    expect(state.lastTest?.loss).toBe(history[2].testLoss);
+  });
+
+  it('with patience, keeps the last epoch\'s test predictions when the last epoch is the best', async () => {
+    const train4 = set([255, 0, 0, 255, 255, 0, 0, 255], [0, 1, 0, 1]);
+    const network = tinyNetwork();
+    const state = createTrainingState(network, new Adam(network, { ...ADAM_DEFAULTS, learningRate: 0.05 }), new Random(5));
+    const history = await train(state, { epochs: 3, batchSize: 2, train: train4, test: train4, validation: train4, patience: 2 });
+    expect(history[1].valLoss!).toBeLessThan(history[0].valLoss!);
+    expect(history[2].valLoss!).toBeLessThan(history[1].valLoss!);
+    expect(state.best?.epoch).toBe(3);
+    expect(state.lastTest?.loss).toBe(history[2].testLoss);
+  });
+
+  it('returns a complete run\'s history untouched when continued with patience and a validation set it never had', async () => {
+    const state = still();
+    const history = await train(state, { epochs: 1, batchSize: 2, train: FIVE, test: FIVE });
+    const params = Array.from(state.network.params);
+    const again = await train(state, { epochs: 1, batchSize: 2, train: FIVE, test: FIVE, validation: TWO, patience: 1 });
+    expect(again).toBe(history);
+    expect(again).toHaveLength(1);
+    expect(state.best).toBeNull();
+    expect(state.lastTest?.loss).toBe(history[0].testLoss);
+    expect(Array.from(state.network.params)).toEqual(params);
   });
 
   it('refuses patience without a validation set, and an unknown monitor', async () => {

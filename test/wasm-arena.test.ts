@@ -5,7 +5,7 @@
  * capacity, two handles on one memory, and the refusals. Expected addresses are worked out from the layout the
  * module's comment gives: header at heapBase rounded up to 16, (4 + 208) words long; blocks from `base` on.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sizeClass, WasmArena } from '../src/backend/wasm/arena.js';
 import { WASM_PAGE_BYTES } from '../src/backend/wasm/kernels.js';
 import { XcnnError } from '../src/errors.js';
@@ -150,6 +150,30 @@ describe('WasmArena', () => {
     expect(refusal(() => arena.allocate(1))[1]).toMatch(/^the wasm backend's memory is full: 65568 bytes needed, 65536 available/);
   });
 
+  it('refuses a block that would end at 4 GiB exactly (the top is a 32-bit word), with the largest maximum', () => {
+    // A memory that may grow to 65,536 pages (2³² bytes: reserved address space; only the block headers are
+    // written). From the base, 848, blocks of 16 + payload bytes: payloads 2³¹ (16 · 2²³ units), 15 · 2²⁷,
+    // 15 · 2²³, 15 · 2¹⁹, 15 · 2¹⁵, 15 · 2¹¹ (each 15 · 2ˢ units), 1,024 and 16 bring the top to 2³² − 32:
+    // 848 + 8 · 16 + 2³¹ + 15 · (2²⁷ + 2²³ + 2¹⁹ + 2¹⁵ + 2¹¹) + 1,024 + 16 = 4,294,967,264.
+    const { arena, base } = arenaOf(0, 1, 65_536);
+    const payloads = [2 ** 31, 15 * 2 ** 27, 15 * 2 ** 23, 15 * 2 ** 19, 15 * 2 ** 15, 15 * 2 ** 11, 1024, 16];
+    let top = base;
+    for (const bytes of payloads) {
+      expect(arena.allocate(bytes)).toBe(top + BLOCK_HEADER);
+      top += BLOCK_HEADER + bytes;
+    }
+    expect(top).toBe(2 ** 32 - 32);
+    expect(arena.stats()).toMatchObject({ highWaterBytes: 2 ** 32 - 32 - base, reservedBytes: 2 ** 32, maximumBytes: 2 ** 32 });
+    // 16 more bytes: a block of 32 ending at 2³², inside the maximum but past what the top's word can hold.
+    expect(refusal(() => arena.allocate(16))).toEqual([
+      'ERR_OUT_OF_MEMORY',
+      "the wasm backend's memory is full: 4294967296 bytes needed, 4294967296 available; dispose() the networks you no longer use, use a smaller batch, or create the backend with a larger maximumBytes",
+    ]);
+    expect(arena.stats().highWaterBytes).toBe(2 ** 32 - 32 - base);
+    arena.freeBlock(2 ** 32 - 48, 16); // the last block, its payload at 2³² − 48, comes back for the next 16 bytes
+    expect(arena.allocate(16)).toBe(2 ** 32 - 48);
+  });
+
   it('keeps the largest batch capacity asked for, shared by every handle on the memory', () => {
     const { arena, memory } = arenaOf(64);
     expect(arena.growBatchCapacity(0)).toBe(0);
@@ -160,6 +184,64 @@ describe('WasmArena', () => {
     expect(other.growBatchCapacity(1)).toBe(32);
     expect(other.growBatchCapacity(300)).toBe(300);
     expect(arena.growBatchCapacity(2)).toBe(300);
+  });
+
+  describe('with another thread playing its part between two of this thread\'s atomic operations', () => {
+    // The header's word 1 is the free lists' lock, word 3 the batch capacity (word 0, the top, is the only other
+    // word compared and exchanged). A spy on Atomics.compareExchange lets "another thread" act just before this
+    // thread's exchange, or answer that it holds the lock, as two threads racing would, but at a chosen moment.
+    const exchange = Atomics.compareExchange;
+    const asThreads = (play: (array: Uint32Array, index: number) => number | undefined) =>
+      vi.spyOn(Atomics, 'compareExchange').mockImplementation(((array: Uint32Array, index: number, expected: number, replacement: number) =>
+        play(array, index) ?? exchange(array, index, expected, replacement)) as typeof Atomics.compareExchange);
+    afterEach(() => vi.restoreAllMocks());
+
+    it('returns the larger capacity another thread stored while it was raising its own', () => {
+      const { arena } = arenaOf(64);
+      arena.growBatchCapacity(2);
+      let raced = false;
+      asThreads((array, index) => {
+        if (index === 3 && !raced) Atomics.store(array, 3, 9); // stored between this thread's load (2) and its exchange
+        raced = true;
+        return undefined;
+      });
+      expect(arena.growBatchCapacity(4)).toBe(9);
+      vi.restoreAllMocks();
+      expect(arena.growBatchCapacity(1)).toBe(9);
+    });
+
+    it('raises a capacity another thread raised to less than it asks for, meanwhile', () => {
+      const { arena } = arenaOf(64);
+      arena.growBatchCapacity(2);
+      let raced = false;
+      asThreads((array, index) => {
+        if (index === 3 && !raced) Atomics.store(array, 3, 3);
+        raced = true;
+        return undefined;
+      });
+      expect(arena.growBatchCapacity(4)).toBe(4);
+      vi.restoreAllMocks();
+      expect(arena.growBatchCapacity(1)).toBe(4); // stored: 4, not the other thread's 3
+    });
+
+    it('waits while another thread holds the free lists\' lock, then takes the block that thread freed under it', () => {
+      const { arena, memory } = arenaOf(64);
+      const other = WasmArena.attach(memory, 64, 8);
+      const theirs = other.allocFloats(4);
+      arena.allocFloats(4); // the top moves past their block
+      let tries = 0;
+      asThreads((_, index) => {
+        if (index !== 1) return undefined;
+        tries += 1;
+        if (tries < 3) return 1; // held: the other thread is freeing its block
+        if (tries === 3) other.free(theirs); // its free ends (taking and leaving the lock), then this thread's try
+        return undefined;
+      });
+      const address = arena.allocate(16);
+      expect(tries).toBe(4); // this thread's two refused tries, the other thread's (inside the third), then this thread's third
+      expect(address).toBe(theirs.byteOffset);
+      expect(arena.stats().highWaterBytes).toBe(64); // no new block from the top
+    });
   });
 
   it('lets a second handle on the same memory see, reuse and free the first one\'s blocks (a worker thread\'s view)', () => {
