@@ -225,6 +225,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['readPictureHeader', () => readPictureHeader(new ArrayBuffer(8) as never), `readPictureHeader: bytes must be ${BYTES}, not ArrayBuffer`],
   ['resolveSpec', () => resolveSpec(null as never, 10), 'resolveSpec: nameOrSpec must be a preset name or a layer spec (PRESETS), not null'],
   ['planNetwork', () => planNetwork('paper', 'mnist' as never), `planNetwork: geometry must be ${GEOMETRY}, not string`],
+  ['planNetwork', () => planNetwork(7 as never, info.geometry), 'planNetwork: specText must be a layer spec, not number'],
   ['rasterToPng', () => rasterToPng(null as never), 'rasterToPng: raster must be an object (a Raster), not null'],
   ['evaluationJson', () => evaluationJson(null as never), 'evaluationJson: evaluation must be an object (as evaluate gives it), not null'],
   ['formatClassificationReport', () => formatClassificationReport('report' as never), 'formatClassificationReport: report must be an object (as classificationReport gives it), not string'],
