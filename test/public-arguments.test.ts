@@ -384,6 +384,7 @@ const CONSTRUCTORS_AND_THE_REST: Array<[string, () => unknown, string]> = [
   ['imageShapes', () => imageShapes(null as never), `imageShapes: options must be ${OPTIONS}, not null`],
   ['tensors', () => tensors({} as never), missing('tensors', 'options', 'length', 'a number', 'length, and min, max and precision if wanted')],
   ['images', () => images(null as never), "images: shape must be an object (height and width, and channels if not 1), not null"],
+  ['images', () => images({ height: 2 } as never), missing('images', 'shape', 'width', 'a number', 'height and width, and channels if not 1')],
   ['imageSets', () => imageSets(42 as never), `imageSets: options must be ${OPTIONS}, not number`],
   ['datasets', () => datasets('mnist' as never), `datasets: options must be ${OPTIONS}, not string`],
   ['randomSpecs', () => randomSpecs(null as never), `randomSpecs: options must be ${OPTIONS}, not null`],
