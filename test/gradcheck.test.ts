@@ -285,6 +285,8 @@ describe('compareWithReference: a backend against the float64 reference', () => 
     expectXcnnError(() => compareWithReference({ ...SMALL, backend: Object.create(null) }), 'ERR_BAD_ARGUMENT', 'compareWithReference: options.backend must be a backend (createWasmBackend, createBackend, new ReferenceBackend()), not object');
     expectXcnnError(() => compareWithReference({ ...SMALL, backend: new ReferenceBackend(), rtol: Number.NaN }), 'ERR_BAD_ARGUMENT', 'compareWithReference: rtol is NaN; give a finite number, 0 or more');
     expectXcnnError(() => compareWithReference({ ...SMALL, backend: new ReferenceBackend(), atol: -1 }), 'ERR_BAD_ARGUMENT', 'compareWithReference: atol is -1; give a finite number, 0 or more');
+    // The network's options are checked as gradcheck checks them, in compareWithReference's name.
+    expectXcnnError(() => compareWithReference({ ...SMALL, backend: new ReferenceBackend(), batch: 0 }), 'ERR_BAD_ARGUMENT', 'compareWithReference: batch is 0; give a whole number of images from 1 to 64');
   });
 });
 

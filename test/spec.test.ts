@@ -79,6 +79,14 @@ describe('parseSpec', () => {
       ['conv(eight,3)', "architecture spec, layer 1: conv's out must be a whole number from 1 to 4096, got 'eight'"],
       ['conv(,3)', "architecture spec, layer 1: conv's out must be a whole number from 1 to 4096, got ''"],
       ['conv(8,3,stride=)', "architecture spec, layer 1: conv's stride must be a whole number from 1 to 64, got ''"],
+      // An empty value is not read as Number('') = 0, which pad's range would take; nor is a value that is not a number.
+      ['conv(8,3,pad=)', "architecture spec, layer 1: conv's pad must be a whole number from 0 to 64, got ''"],
+      ['dropout(abc)', "architecture spec, layer 1: dropout's p must be a number from 0 to 0.99, got 'abc'"],
+      // Only blanks between the parentheses is no argument at all, not one empty argument.
+      ['conv( )', `architecture spec, layer 1: conv needs its out: write ${CONV}`],
+      // A keyword is the whole argument: letters from its start, and a value to its end (no line break inside).
+      ['conv(8,3,1stride=2)', `architecture spec, layer 1: conv takes 2 positional argument(s): write ${CONV}`],
+      ['conv(8,3,stride=2\n5)', `architecture spec, layer 1: conv takes 2 positional argument(s): write ${CONV}`],
       ['maxpool(0)', "architecture spec, layer 1: maxpool's kernel must be a whole number from 1 to 64, got '0'"],
       ['avgpool(2,stride=1.5)', "architecture spec, layer 1: avgpool's stride must be a whole number from 1 to 64, got '1.5'"],
       ['linear(0)', "architecture spec, layer 1: linear's out must be a whole number from 1 to 4096, got '0'"],
@@ -101,6 +109,9 @@ describe('parseSpec', () => {
       expect(error.exitCode).toBe(2);
     }
     expect(parseSpec('relu '.repeat(200))).toHaveLength(200); // the limit itself is allowed
+    expect(parseSpec('relu'.padEnd(10_000, ' '))).toHaveLength(1); // and so is a text of 10000 characters
+    const notText = errorOf(() => parseSpec(7 as unknown as string));
+    expect([notText.message, notText.exitCode]).toEqual(['an architecture spec must be a string, got number', 2]);
   });
 });
 
@@ -172,6 +183,22 @@ describe('planNetwork', () => {
     );
   });
 
+  it('builds a convolution or batch norm followed by ReLU to compute it in its own pass, and that ReLU to keep their array', () => {
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'conv(1,1) relu bn relu flatten linear(1)', { channels: 1, height: 1, width: 2, classes: 1 });
+    network.initialize(new Random(1)); // bn: γ 1, β 0, running mean 0, variance 1
+    network.parameter('conv1.weight').value.set([1]);
+    network.parameter('conv1.bias').value.set([0]);
+    network.parameter('bn1.bias').value.set([-1]);
+    network.forward(Float64Array.of(-1, 2), 1);
+    // conv: [−1, 2], rectified [0, 2]; bn in evaluation: [0, 2]/√(1 + 10⁻⁵) − 1, rectified [0, 2/√(1 + 10⁻⁵) − 1].
+    expect(Array.from(network.activations('conv1'))).toEqual([0, 2]);
+    expect(network.activations('relu1')).toBe(network.activations('conv1'));
+    const bn = network.activations('bn1');
+    expect(bn[0]).toBe(0);
+    expect(bn[1]).toBeCloseTo(2 / Math.sqrt(1 + 1e-5) - 1, 12);
+    expect(network.activations('relu2')).toBe(bn);
+  });
+
   it('names the paper preset\'s layers exactly as the paper network always was', () => {
     const plan = planNetwork(resolveSpec('paper', 10), MNIST);
     expect(plan.layers.map((l) => l.name)).toEqual(['conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'flatten', 'fc1', 'relu3', 'fc2']);
@@ -229,6 +256,8 @@ describe('planNetwork', () => {
     const cases: Array<[string, NetworkGeometry, string]> = [
       ['conv(8,29) flatten linear(10)', g, 'architecture: layer 1 conv(8,29) (conv1) takes [1, 28, 28]: its 29×29 kernel is larger than its 28×28 input'],
       ['conv(8,31,pad=1) flatten linear(10)', g, 'architecture: layer 1 conv(8,31,pad=1) (conv1) takes [1, 28, 28]: its 31×31 kernel is larger than its 28×28 input (30×30 padded)'],
+      // Padding 2 on 4×5: 4 + 2·2 = 8 and 5 + 2·2 = 9 (padding 1 could not tell 2·p from 2/p).
+      ['conv(1,9,pad=2) flatten linear(10)', { ...g, height: 4, width: 5 }, 'architecture: layer 1 conv(1,9,pad=2) (conv1) takes [1, 4, 5]: its 9×9 kernel is larger than its 4×5 input (8×9 padded)'],
       ['conv(4,3) relu conv(4,5,stride=2) flatten linear(10)', { ...g, height: 5, width: 30 }, 'architecture: layer 3 conv(4,5,stride=2) (conv2) takes [4, 3, 28]: its 5×5 kernel is larger than its 3×28 input'],
       ['maxpool(2) maxpool(2) maxpool(8) flatten linear(10)', g, 'architecture: layer 3 maxpool(8) (pool3) takes [1, 7, 7]: its 8×8 window is larger than its 7×7 input'],
       ['avgpool(3,stride=1) flatten linear(10)', { ...g, height: 2 }, 'architecture: layer 1 avgpool(3,stride=1) (pool1) takes [1, 2, 28]: its 3×3 window is larger than its 2×28 input'],
@@ -251,6 +280,8 @@ describe('planNetwork', () => {
       expect(error.exitCode).toBe(2);
       expect(errorOf(() => createNetwork(new ReferenceBackend(), text, geometry)).message, 'createNetwork refuses it the same way').toBe(message);
     }
+    // The bound itself plans: conv(4096,1) on 1×64×64 gives 4096·64·64 = 16,777,216 values a sample.
+    expect(planNetwork('conv(4096,1) gap flatten linear(10)', { ...g, height: 64, width: 64 }).layers[0].outputShape).toEqual([4096, 64, 64]);
   });
 
   it('names the PyTorch module each kind stands for, with its input\'s width', () => {
@@ -278,6 +309,8 @@ describe('planNetwork', () => {
       );
     }
     expect(() => checkGeometry({ channels: 4096, height: 1, width: 1, classes: 1 })).not.toThrow();
+    const error = errorOf(() => checkGeometry({ ...MNIST, width: 0 }));
+    expect([error.code, error.exitCode]).toEqual(['ERR_BAD_ARGUMENT', 2]);
   });
 
   it('refuses more than 50 million parameters in one line naming the largest layer; 50 million itself plans', () => {
@@ -293,6 +326,11 @@ describe('planNetwork', () => {
     const wide = 'conv(64,3) relu maxpool(2) conv(4096,3) relu flatten linear(4096) relu linear(10)';
     expect(errorOf(() => planNetwork(wide, MNIST)).message).toBe(
       'architecture: 2032452234 parameters, more than the 50000000 xcnn trains or loads; the largest is layer 7 linear(4096) (fc1) with 2030047232: narrow it',
+    );
+    // Three equally large layers: the first is named. conv(4096,1) on 4096 channels: 4096·4096 + 4096 = 16,781,312
+    // each; with linear(10)'s 10·4096 + 10 = 40,970, 3 · 16,781,312 + 40,970 = 50,384,906.
+    expect(errorOf(() => planNetwork('conv(4096,1) conv(4096,1) conv(4096,1) flatten linear(10)', { channels: 4096, height: 1, width: 1, classes: 10 })).message).toBe(
+      'architecture: 50384906 parameters, more than the 50000000 xcnn trains or loads; the largest is layer 1 conv(4096,1) (conv1) with 16781312: narrow it',
     );
   });
 
@@ -333,6 +371,12 @@ describe('receptiveField', () => {
     expect(receptiveField(plan, 'flatten')).toBeNull();
     expect(receptiveField(plan, 'fc1')).toBeNull();
     expect(errorOf(() => receptiveField(plan, 'conv9')).message).toBe("the network has no layer 'conv9'");
+    expect(errorOf(() => receptiveField(plan, 'conv9')).code).toBe('ERR_BAD_ARGUMENT');
+    // Flatten alone, with no global pooling before it, ends the fields too.
+    const flat = planNetwork('conv(4,3) flatten linear(10)', MNIST);
+    expect(receptiveField(flat, 'conv1')).toEqual({ stride: 1, size: 3, centre: 1 });
+    expect(receptiveField(flat, 'flatten')).toBeNull();
+    expect(receptiveField(flat, 'fc1')).toBeNull();
   });
 
   it('spans exactly the input pixels that change a cell when perturbed (brute force over random specs)', () => {
