@@ -8,7 +8,7 @@
  * float32 operations, so they agree to a few ulps of the magnitudes involved (16u is generous).
  */
 import fc from 'fast-check';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, FLOAT32_UNIT_ROUNDOFF, printMargins } from './parity.js';
 import { randomFloats, reference, wasm, wasmCopy } from './wasm-fixtures.js';
@@ -132,6 +132,26 @@ describe('adamUpdate (wasm)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('stores a moment that falls below the smallest normal float32 (2⁻¹²⁶) as +0, leaving the parameters as the reference moves them', () => {
+    // dead units: g = 0, and m, v already tiny; β1·m and β2·v land in the subnormal range (or stay normal, the last lane)
+    const hp = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 700 };
+    // six: four in a v128 step, two in the scalar tail (the last of which is flushed there)
+    const startM = [1.2e-38, -1.2e-38, 5e-39, 0, 2e-38, -1.2e-38];
+    const startV = [1.1e-38, 1.2e-38, 1e-40, 1.1e-38, 1.3e-38, 1.1e-38];
+    const startParams = [0.5, -0.25, 1e-20, 3, 1, 2]; // above 1e-26: the flushed moments move none of them
+    const params = wasmCopy(startParams);
+    const m = wasmCopy(startM);
+    const v = wasmCopy(startV);
+    wasm.adamUpdate(params, wasm.allocFloats(6), m, v, hp);
+    // 0.9 · 1.2e-38 = 1.08e-38 (subnormal) and 0.9 · 2e-38 = 1.8e-38 (normal); 0.999 · 1.2e-38 ≈ 1.1988e-38 and 0.999 · 1.3e-38 stay normal
+    expect([...m]).toEqual([0, 0, 0, 0, Math.fround(Math.fround(0.9) * Math.fround(2e-38)), 0]);
+    expect([...v].map((x, k) => (k === 1 || k === 4 ? x > 0 : x))).toEqual([0, true, 0, 0, true, 0]);
+    expect(Object.is(m[1], 0) && Object.is(m[5], 0)).toBe(true); // +0, not −0
+    const expected = { params: Float64Array.from(startParams), m: Float64Array.from(startM), v: Float64Array.from(startV) };
+    reference.adamUpdate(expected.params, new Float64Array(6), expected.m, expected.v, hp);
+    expect([...params]).toEqual([...Float32Array.from(expected.params)]);
   });
 
   it('takes a first step of lr·g/(|g| + ε) against the gradient (m̂ = g, v̂ = g² at t = 1)', () => {
