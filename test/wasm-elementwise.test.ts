@@ -154,6 +154,18 @@ describe('adamUpdate (wasm)', () => {
     expect([...params]).toEqual([...Float32Array.from(expected.params)]);
   });
 
+  it('adds 0 to v for a gradient under 2⁻⁶³, whose square would be subnormal (a term under 1.2e-38)', () => {
+    const hp = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 700 };
+    // lanes 0–3 in a v128 step, 4 in the scalar tail; gradients 1e-20 (squared: 1e-40) and, lane 2, 2⁻⁶³ itself (kept)
+    const g = [1e-20, -1e-20, 2 ** -63, 1e-20, 1e-20];
+    const v = wasmCopy([2e-38, 2e-38, 2e-38, 0, 2e-38]);
+    wasm.adamUpdate(wasmCopy([1, 1, 1, 1, 1]), wasmCopy(g), wasm.allocFloats(5), v, hp);
+    const decayed = Math.fround(Math.fround(0.999) * Math.fround(2e-38));
+    const kept = Math.fround(decayed + Math.fround(Math.fround(1 - 0.999) * 2 ** -126));
+    expect([...v]).toEqual([decayed, decayed, kept, 0, decayed]);
+    expect(kept).not.toBe(decayed); // the square of 2⁻⁶³, 2⁻¹²⁶, is the smallest normal: it counts
+  });
+
   it('takes a first step of lr·g/(|g| + ε) against the gradient (m̂ = g, v̂ = g² at t = 1)', () => {
     const g = [0.5, -2, 1e-3, -1e-3, 4];
     const params = wasm.allocFloats(5);
