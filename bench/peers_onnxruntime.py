@@ -12,30 +12,10 @@ Where onnxruntime-node's install step cannot reach its download host, this is ho
 build: `pip install onnxruntime` (or `pip install --target DIR onnxruntime` with PYTHONPATH=DIR), then
 `npm run bench -- --only peers`.
 """
-import gzip
 import json
 import sys
-import time
 
-INFER_BATCH = 256
-TEST_BATCHES = 8
-
-
-def read_idx(path, header_bytes, count):
-    import numpy as np
-
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        f.read(header_bytes)
-        return np.frombuffer(f.read(count), dtype=np.uint8)
-
-
-def peak_rss_bytes():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+from peers_child import INFER_BATCH, TEST_BATCHES, idx_bytes, run, serve, timed
 
 
 def main():
@@ -66,7 +46,7 @@ def main():
     mnist = config["mnist"]
     if mnist is None:
         raise ValueError("no MNIST files: the parent found none")
-    test_images = read_idx(mnist["testImages"], 16, 10000 * pixels)
+    test_images = np.frombuffer(idx_bytes(mnist["testImages"], 16, 10000 * pixels), dtype=np.uint8)
     # the config's count, as bench/peers-onnxruntime.ts reports it: the session runs xcnn's export of that very network
     parameters = sum(int(np.prod(p["shape"])) for p in config["parameters"])
     detail = f"onnxruntime {ort.__version__} (Python), native CPU build"
@@ -79,25 +59,8 @@ def main():
         counter["test"] += 1
         predict(test_images, start, INFER_BATCH)
 
-    for line in sys.stdin:
-        words = line.split()
-        if words == ["quit"]:
-            break
-        command, numbers = words[0], [int(w) for w in words[1:]]
-        if command == "infer":
-            started = time.perf_counter()
-            for _ in range(numbers[0]):
-                next_infer()
-            print(f"{time.perf_counter() - started:.6f}", flush=True)
-        elif command == "memory":
-            print(str(peak_rss_bytes()), flush=True)
-        else:
-            raise ValueError(f"unknown command {line.strip()!r}")
+    serve({"infer": lambda numbers: timed(numbers[0], next_infer)})
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as error:  # reported to the parent on the protocol's own channel
-        print(f"error {type(error).__name__}: {error}".replace("\n", " "), flush=True)
-        sys.exit(1)
+    run(main)

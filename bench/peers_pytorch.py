@@ -9,36 +9,18 @@ and min-max normalised per image.
 
     python3 bench/peers_pytorch.py CONFIG.json
 """
-import gzip
 import json
 import os
 import sys
-import time
 
 from glibc_malloc import keep_freed_memory
-
-TRAIN_BATCH = 64
-INFER_BATCH = 256
-TRAIN_BATCHES = 16
-TEST_BATCHES = 8
+from peers_child import INFER_BATCH, TEST_BATCHES, TRAIN_BATCH, TRAIN_BATCHES, idx_bytes, run, serve, timed
 
 
 def read_idx(path, header_bytes, count):
     import torch
 
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        f.read(header_bytes)
-        data = f.read(count)
-    return torch.frombuffer(bytearray(data), dtype=torch.uint8)
-
-
-def peak_rss_bytes():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return torch.frombuffer(bytearray(idx_bytes(path, header_bytes, count)), dtype=torch.uint8)
 
 
 def main():
@@ -138,52 +120,37 @@ def main():
 
     counters = {"train": 0, "test": 0}
 
-    def timed(count, one):
-        started = time.perf_counter()
-        for _ in range(count):
-            one()
-        return f"{time.perf_counter() - started:.6f}"
-
     def next_train():
         start = (counters["train"] % TRAIN_BATCHES) * TRAIN_BATCH
         counters["train"] += 1
         train_step(start)
 
-    def next_test(run):
+    def next_test(run_one):
         start = (counters["test"] % TEST_BATCHES) * INFER_BATCH
         counters["test"] += 1
-        run(start)
+        run_one(start)
 
-    for line in sys.stdin:
-        words = line.split()
-        if words == ["quit"]:
-            break
-        command, numbers = words[0], [int(w) for w in words[1:]]
-        if command == "train":
-            print(timed(numbers[0], next_train), flush=True)
-        elif command == "infer":
-            print(timed(numbers[0], lambda: next_test(lambda s: predict(test_images, s, INFER_BATCH))), flush=True)
-        elif command == "gradcam":
-            print(timed(numbers[0], lambda: next_test(lambda s: grad_cam(s, INFER_BATCH))), flush=True)
-        elif command == "accuracy":
-            optimizer = reset()
-            loss = None
-            for start in range(0, numbers[0] - TRAIN_BATCH + 1, TRAIN_BATCH):
-                loss = train_step(start)
-            right = 0
-            for start in range(0, numbers[1], INFER_BATCH):
-                count = min(INFER_BATCH, numbers[1] - start)
-                right += int((predict(test_images, start, count) == test_labels[start : start + count]).sum())
-            print(f"{right / numbers[1]}" + ("" if loss is None else f" {float(loss)}"), flush=True)
-        elif command == "memory":
-            print(str(peak_rss_bytes()), flush=True)
-        else:
-            raise ValueError(f"unknown command {line.strip()!r}")
+    def accuracy(numbers):
+        nonlocal optimizer
+        optimizer = reset()
+        loss = None
+        for start in range(0, numbers[0] - TRAIN_BATCH + 1, TRAIN_BATCH):
+            loss = train_step(start)
+        right = 0
+        for start in range(0, numbers[1], INFER_BATCH):
+            count = min(INFER_BATCH, numbers[1] - start)
+            right += int((predict(test_images, start, count) == test_labels[start : start + count]).sum())
+        return f"{right / numbers[1]}" + ("" if loss is None else f" {float(loss)}")
+
+    serve(
+        {
+            "train": lambda numbers: timed(numbers[0], next_train),
+            "infer": lambda numbers: timed(numbers[0], lambda: next_test(lambda s: predict(test_images, s, INFER_BATCH))),
+            "gradcam": lambda numbers: timed(numbers[0], lambda: next_test(lambda s: grad_cam(s, INFER_BATCH))),
+            "accuracy": accuracy,
+        }
+    )
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as error:  # reported to the parent on the protocol's own channel
-        print(f"error {type(error).__name__}: {error}".replace("\n", " "), flush=True)
-        sys.exit(1)
+    run(main)
