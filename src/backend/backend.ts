@@ -233,7 +233,8 @@ export interface Backend {
   /**
    * One Adam step over a flat parameter arena (Kingma & Ba 2015, Algorithm 1):
    *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr · m̂ / (√v̂ + ε),
-   * with m̂ = m / (1−β1ᵗ) and v̂ = v / (1−β2ᵗ).
+   * with m̂ = m / (1−β1ᵗ) and v̂ = v / (1−β2ᵗ). A float32 backend may store a moment below the smallest normal
+   * float32 as 0 and leave out a subnormal g² (the wasm backend does: assembly/adam.ts), which moves no parameter.
    */
   adamUpdate(params: Floats, grads: Floats, m: Floats, v: Floats, hp: AdamStep): void;
 }
