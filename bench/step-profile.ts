@@ -5,7 +5,11 @@
  *
  *   node dist/bench/step-profile.js [PRESET] [steps]      (PRESET as in src/model/spec.ts; default modern, 60 steps)
  *   node dist/bench/step-profile.js PRESET STEPS --inference
+ *   node dist/bench/step-profile.js PRESET STEPS --after N       (N untimed training steps first)
  *
+ * With `--after N` the profiled steps come after N steps of training (the data in order, again from the start
+ * after each pass): a trained network's step, not a fresh one's — the state in which Adam's moments once turned
+ * subnormal and slowed it 6.6× (docs/speed-history.md).
  * With `--inference` it profiles `predict`'s batch instead: 256 test images a batch, loaded, each layer's forward
  * pass in evaluation mode, and the softmax head, as src/eval/predict.ts runs them.
  *
@@ -29,7 +33,7 @@ function cpuMs(fn: () => void): number {
 const INFERENCE_BATCH = 256; // predict()'s default
 
 async function main(): Promise<void> {
-  const [preset = 'modern', stepsArgument = '60'] = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
+  const [preset = 'modern', stepsArgument = '60'] = process.argv.slice(2).filter((argument, k, all) => !argument.startsWith('--') && all[k - 1] !== '--after');
   const steps = Number(stepsArgument);
   const inference = process.argv.includes('--inference');
   const backend = await createWasmBackend();
@@ -38,7 +42,9 @@ async function main(): Promise<void> {
   const { train, test } = loadDataset();
   const samples = new Map<string, number[]>();
   const record = (part: string, ms: number) => (samples.get(part) ?? samples.set(part, []).get(part)!).push(ms);
-  const warmUp = 5;
+  const after = process.argv.indexOf('--after');
+  const warmUp = after < 0 ? 5 : Number(process.argv[after + 1]);
+  if (!Number.isSafeInteger(warmUp) || warmUp < 0) throw new Error(`--after needs a number of steps, got ${process.argv[after + 1]}`);
   const print = (title: string, imagesPerStep: number) => {
     const rows = [...samples].map(([part, ms]) => ({ part, ms: median(ms) }));
     const total = rows.reduce((sum, row) => sum + row.ms, 0);
@@ -64,13 +70,15 @@ async function main(): Promise<void> {
     return;
   }
   const loader = new BatchLoader(backend, train);
-  const order = range(0, Math.floor(train.count / BATCH) * BATCH);
+  const batches = Math.floor(train.count / BATCH);
+  const order = range(0, batches * BATCH);
   for (let step = 0; step < steps + warmUp; step++) {
     const timed = (part: string, fn: () => void) => {
       const ms = cpuMs(fn);
       if (step >= warmUp) record(part, ms);
     };
-    const batch = loader.load(order.subarray(step * BATCH, (step + 1) * BATCH));
+    const first = (step % batches) * BATCH;
+    const batch = loader.load(order.subarray(first, first + BATCH));
     timed('zeroGrad', () => network.zeroGrad());
     const mode = trainingPass(0, optimizer.step + 1);
     let x = batch.input;
@@ -83,7 +91,7 @@ async function main(): Promise<void> {
     }
     timed('adam', () => optimizer.update());
   }
-  print('training step', BATCH);
+  print(after < 0 ? 'training step' : `training step after ${warmUp} steps`, BATCH);
 }
 
 await main();
