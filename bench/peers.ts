@@ -64,8 +64,11 @@ const BATCH_OF: Record<Measure, number> = { train: TRAIN_BATCH, infer: INFER_BAT
 export interface PeerTool {
   tool: string;
   threads: number[];
-  /** The packages it needs to resolve from here (a Node tool), or the module a python must import (PyTorch, ONNX Runtime's Python package). */
-  requires: string[] | { python: string };
+  /**
+   * The packages it needs to resolve from here (a Node tool), or the module a python must import (PyTorch, ONNX
+   * Runtime's Python package) and, when the "skipped" row should say it, how to get that module.
+   */
+  requires: string[] | { python: string; install?: string };
   driver: string; // the driver file in bench/
   options?: Record<string, string>;
 }
@@ -78,7 +81,7 @@ export const PEER_TOOLS: PeerTool[] = [
   { tool: 'ONNX Runtime (web)', threads: [1, 2], requires: ['onnxruntime-web'], driver: 'peers-onnxruntime', options: { runtime: 'web' } },
   { tool: 'ONNX Runtime (node)', threads: [1, 2], requires: ['onnxruntime-node'], driver: 'peers-onnxruntime', options: { runtime: 'node' } },
   // the same native CPU build (MLAS) through ONNX Runtime's Python package, where onnxruntime-node cannot install
-  { tool: 'ONNX Runtime (native, Python)', threads: [1, 2], requires: { python: 'onnxruntime' }, driver: 'peers_onnxruntime.py' },
+  { tool: 'ONNX Runtime (native, Python)', threads: [1, 2], requires: { python: 'onnxruntime', install: 'pip install onnxruntime, with PYTHONPATH naming where it went if not site-packages' }, driver: 'peers_onnxruntime.py' },
   { tool: 'ConvNetJS', threads: [1], requires: ['convnetjs'], driver: 'peers-convnetjs' },
 ];
 
@@ -88,10 +91,9 @@ export const PEER_TOOLS: PeerTool[] = [
  */
 export function whyUnavailable(tool: PeerTool, resolve: (name: string) => unknown, pythonFor: (module: string) => string | null): string | null {
   if (!Array.isArray(tool.requires)) {
-    const { python: module } = tool.requires;
+    const { python: module, install } = tool.requires;
     if (pythonFor(module) !== null) return null;
-    const install = module === 'onnxruntime' ? '; pip install onnxruntime, with PYTHONPATH naming where it went if not site-packages' : '';
-    return `no python3 with ${module} (tried ${pythonCandidates().join(', ')}${install})`;
+    return `no python3 with ${module} (tried ${pythonCandidates().join(', ')}${install === undefined ? '' : `; ${install}`})`;
   }
   for (const name of tool.requires) {
     try {

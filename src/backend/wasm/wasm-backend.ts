@@ -109,11 +109,11 @@ export class WasmBackend implements Backend {
   private transposedWeightGradient = NO_SCRATCH;
   /** Winograd convolutions (assembly/winograd.ts): the transformed kernels [16, C, F], and the scratch of a chunk of images. */
   private winogradKernels = NO_SCRATCH;
-  /** The taps' offsets of the direct weight gradient (assembly/direct-weight-gradient.ts), one i32 a tap. */
-  private tapOffsets = NO_SCRATCH;
   private winogradScratch = NO_SCRATCH;
   /** dU [16, C, F], a Winograd convolution's kernel gradient summed over the batch before it is folded into dW. */
   private winogradKernelGradients = NO_SCRATCH;
+  /** The taps' offsets of the direct weight gradient (assembly/direct-weight-gradient.ts), one i32 a tap. */
+  private tapOffsets = NO_SCRATCH;
   /** This thread's GEMM packing panels and edge tile (byte addresses). */
   private readonly gemmScratch: number[];
   private sharedKernels: SharedKernels | null;
