@@ -25,6 +25,9 @@
  *           for ir in 0..mc step MR        ... while the A slivers (MC·KC·4 B ≈ 128–150 KiB, in L2) stream past
  *             micro-kernel: C[ic+ir:+MR, jc+jr:+NR] (+)= aSliver · bSliver
  *
+ * — except that a K block of at most 128 (SHORT_KC) swaps the two inner loops, walking C along its rows
+ * (macroKernelByRows, where the reason is).
+ *
  * The micro-kernel keeps an MR×NR tile of C in v128 accumulators (two per row), all operands in
  * registers. The budget is the 15 vector registers V8 allocates on x64, and V8 places every memory load
  * of the loop body at its top, ahead of the arithmetic, so all of one step's loaded values are live at
@@ -240,14 +243,45 @@ function blockedGemm(
   }
 }
 
-// C[0:mc, 0:nc] (+)= aPanel · bPanel, tile by tile.
+// C[0:mc, 0:nc] (+)= aPanel · bPanel, tile by tile: down each column of tiles (BLIS's order, the B sliver in L1)
+// or, for a short K block, along each row of tiles (below).
 function macroKernel(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool): void {
+  if (kc <= SHORT_KC) {
+    macroKernelByRows(mc, nc, kc, C, ldc, addToC);
+    return;
+  }
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const bSliver = bPanel + ((<usize>jr * kc) << 2);
     for (let ir = 0; ir < mc; ir += MR) {
       const rows = min(MR, mc - ir);
       const aSliver = aPanel + ((<usize>ir * kc) << 2);
+      const cTile = C + ((<usize>ir * ldc + jr) << 2);
+      if (ASC_FEATURE_RELAXED_SIMD) microKernel5x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
+      else microKernel4x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
+    }
+  }
+}
+
+/**
+ * A K block this short (kc ≤ 128) does few multiply-adds per C tile — kc·MR·NR against the tile's load and store —
+ * so where C's tiles lie matters more than where B's sliver does. Down a column of tiles (BLIS's order) the tiles
+ * are MR rows of 32 bytes, ldc floats apart: on a wide C (fc1's weight gradient, 128 × 7,744, 4 MB) every row is a
+ * miss no prefetcher follows. Along a row of tiles they are MR runs of contiguous memory, and the B slivers the
+ * row passes (the whole panel, kc·nc·4 ≤ 1 MB) come from L2. Measured (one thread, CPU time, in a training step of
+ * the paper net): fc1's backward pass 8.0–8.7 → 6.2–6.4 ms, its weight gradient alone 3.2–3.3 → 2.7–2.8 ms; the
+ * Winograd GEMMs (K = 32 and 64) unchanged within noise (docs/speed-history.md).
+ */
+const SHORT_KC: i32 = 128;
+
+// C[0:mc, 0:nc] (+)= aPanel · bPanel, along each row of tiles in turn.
+function macroKernelByRows(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const aSliver = aPanel + ((<usize>ir * kc) << 2);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const cols = min(NR, nc - jr);
+      const bSliver = bPanel + ((<usize>jr * kc) << 2);
       const cTile = C + ((<usize>ir * ldc + jr) << 2);
       if (ASC_FEATURE_RELAXED_SIMD) microKernel5x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
       else microKernel4x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);

@@ -17,3 +17,4 @@ export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';
 export { dropoutMask } from './dropout';
 export { directWeightGradient } from './direct-weight-gradient';
 export { winogradKernels, winogradConvolve, winogradBackward, winogradKernelGradient, winogradScratchFloats } from './winograd';
+export { winograd4Kernels, winograd4Convolve, winograd4Backward, winograd4KernelGradient, winograd4ScratchFloats } from './winograd-4x4';

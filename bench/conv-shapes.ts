@@ -1,6 +1,7 @@
 /**
  * The wasm convolution's forward and backward pass on 3×3 shapes, in this checkout or another built one: what
- * chose which convolutions run by Winograd (usesWinograd, usesWinogradBackward in src/backend/wasm/wasm-backend.ts).
+ * chose which convolutions run by Winograd, and by which (usesWinograd, usesWinograd4, usesWinogradBackward in
+ * src/backend/wasm/wasm-backend.ts).
  *
  *   node dist/bench/conv-shapes.js [/path/to/other/checkout]   (built: npm run build)
  *
@@ -21,6 +22,8 @@ const CALLS = 15;
 const SHAPES: [number, number, number, number][] = [
   [8, 8, 7, 1], [8, 8, 14, 1], [8, 8, 20, 1], [8, 8, 28, 1], [8, 8, 56, 1], [12, 12, 28, 1], [8, 16, 14, 1], [16, 16, 14, 1],
   [16, 16, 28, 1], [8, 32, 28, 1], [32, 8, 28, 1], [16, 32, 28, 1], [32, 32, 28, 1], [32, 64, 13, 0], [32, 64, 14, 1],
+  // small maps, where F(4×4) pays or not (usesWinograd4): 8×8 and 7×7 outputs (4 tiles), 5×5 (as many multiplies), 4×4 (one tile)
+  [8, 8, 8, 1], [64, 64, 7, 1], [64, 128, 5, 1], [32, 32, 4, 1],
 ];
 
 /** CPU ms of `fn`, the median of CALLS calls after 3 to warm up. */

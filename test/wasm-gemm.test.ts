@@ -95,6 +95,9 @@ describe('gemm', () => {
       { M: 157, N: 11, K: 261 }, // two M blocks (both builds, the second a partial sliver) × two K blocks
       { M: 5, N: 2053, K: 260 }, // two N blocks × two K blocks
       { M: 130, N: 2049, K: 3 }, // two M blocks × two N blocks
+      // a K block of at most 128 walks C along its rows, a longer one down its columns (gemm.ts, SHORT_KC)
+      { M: 13, N: 29, K: 128 },
+      { M: 13, N: 29, K: 129 },
     ];
     for (const { M, N, K } of blockEdges) {
       for (const transA of [false, true]) {

@@ -1,8 +1,10 @@
 /**
- * The wasm backend's Winograd F(2×2, 3×3) convolution (assembly/winograd.ts), which runs the forward pass of
- * every 3×3, stride-1 convolution with at least 8 channels on each side, and its backward pass when C·F ≥ 256
- * as well:
- * - which convolutions take it (usesWinograd, usesWinogradBackward);
+ * The wasm backend's Winograd convolutions, F(2×2, 3×3) (assembly/winograd.ts) and F(4×4, 3×3)
+ * (assembly/winograd-4x4.ts): every 3×3, stride-1 convolution with at least 8 channels on each side runs its
+ * forward pass by one of them — F(4×4) where it needs at most ¾ of F(2×2)'s multiplies and an image has 4 tiles
+ * or more — and its backward pass by the same one, F(2×2)'s only when C·F ≥ 256 as well:
+ * - which convolutions take which (usesWinograd, usesWinograd4, usesWinogradBackward), and that F(4×4) is what
+ *   runs where the rule says so: its sixths show where F(2×2)'s arithmetic is exact;
  * - worked examples whose values are exact in float32 (small integers and halves), so they are compared
  *   bit for bit: a constant image gives 9·C·w in the interior and fewer taps at a padded border, an
  *   impulse gives back the kernel (turned 180° for the input gradient);
@@ -24,15 +26,21 @@ import { describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
 import { kernelsWasmPath } from '../src/backend/wasm/node.js';
-import { createWasmBackendFromBytes, usesWinograd, usesWinogradBackward } from '../src/backend/wasm/wasm-backend.js';
+import { createWasmBackendFromBytes, usesWinograd, usesWinograd4, usesWinogradBackward } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity, sumTolerance } from './parity.js';
 import { convOperands, convSizes } from './wasm-conv-parity.js';
 import { absolute, randomFloats, reference, wasm, wasmCopy } from './wasm-fixtures.js';
 import { fenced, SENTINEL, staticDataOf, TAIL } from './fixtures/memory-fences.js';
-import { winogradMagnitudes, winogradTolerances } from './winograd-bounds.js';
+import { F2, F4, winogradMagnitudes, winogradTolerances } from './winograd-bounds.js';
 
 const conv3 = (s: Omit<Conv2dShape, 'kernelSize'>): Conv2dShape => ({ ...s, kernelSize: 3 });
+
+/** The tolerances of the algorithm the backend runs the convolution by (test/winograd-bounds.ts). */
+function tolerances(s: Conv2dShape, x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array, dWeightBefore: Float32Array): ReturnType<typeof winogradTolerances> {
+  const algorithm = usesWinograd4(s) ? F4 : F2;
+  return winogradTolerances(s, winogradMagnitudes(s, x, w, b, dy, dWeightBefore, algorithm), algorithm);
+}
 
 /**
  * Forward, fused forward and backward (dInput included) against the reference, each within the bound of the
@@ -47,7 +55,7 @@ function checkWinograd(name: string, s: Conv2dShape, random: Random): void {
   reference.conv2dForward(s, x, w, b, expected.y);
   reference.conv2dReluForward(s, x, w, b, expected.fused);
   reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: expected.dw, dBias: expected.db, dInput: expected.dx });
-  const tolerance = winogradTolerances(s, winogradMagnitudes(s, x, w, b, dy, dw));
+  const tolerance = tolerances(s, x, w, b, dy, dw);
   // the direct sums' bounds: Σ|terms| from the reference on absolute values
   const scale = { dw: absolute(dw), db: absolute(db), dx: new Float32Array(n.input) };
   reference.conv2dBackward(s, { input: absolute(x), weight: absolute(w), dOutput: absolute(dy), dWeight: scale.dw, dBias: scale.db, dInput: scale.dx });
@@ -70,8 +78,8 @@ function checkWinograd(name: string, s: Conv2dShape, random: Random): void {
 }
 
 /**
- * 3×3, stride-1 shapes the Winograd path takes: 8–21 channels each side (C·F from 64, the backward direct, to
- * 441, by Winograd), outputs 1–12 a side, paddings 0–3.
+ * 3×3, stride-1 shapes the Winograd path takes: 8–21 channels each side (C·F from 64 to 441: the backward
+ * direct, by F(2×2) or by F(4×4)), outputs 1–12 a side (either algorithm), paddings 0–3.
  */
 const winogradShapes: fc.Arbitrary<Conv2dShape> = fc
   .record({
@@ -85,7 +93,7 @@ const winogradShapes: fc.Arbitrary<Conv2dShape> = fc
   .filter((r) => r.outHeight + 2 - 2 * r.padding >= 1 && r.outWidth + 2 - 2 * r.padding >= 1)
   .map(({ outHeight, outWidth, ...s }) => conv3({ ...s, height: outHeight + 2 - 2 * s.padding, width: outWidth + 2 - 2 * s.padding }));
 
-describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
+describe('Winograd F(2×2, 3×3) and F(4×4, 3×3) convolutions (wasm)', () => {
   it('runs 3×3, stride-1 convolutions with at least 8 channels on each side, their backward when C·F ≥ 256 too, and no others', () => {
     const base = conv3({ batch: 1, inChannels: 8, height: 9, width: 9, outChannels: 8 });
     expect(usesWinograd(base)).toBe(true);
@@ -99,25 +107,88 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     // the paper's conv2 (32 → 64 on 13×13) takes it; its conv1 (one input channel) does not
     expect(usesWinograd(conv3({ batch: 64, inChannels: 32, height: 13, width: 13, outChannels: 64 }))).toBe(true);
     expect(usesWinograd(conv3({ batch: 64, inChannels: 1, height: 28, width: 28, outChannels: 32 }))).toBe(false);
-    // the backward: C·F ≥ 256 as well
+    // the backward, by F(2×2) (5×5 outputs): C·F ≥ 256 as well
+    const byF2 = conv3({ batch: 1, inChannels: 8, height: 7, width: 7, outChannels: 8 });
+    expect([usesWinograd(byF2), usesWinograd4(byF2)]).toEqual([true, false]);
+    expect(usesWinogradBackward({ ...byF2, outChannels: 32 })).toBe(true);
+    expect(usesWinogradBackward({ ...byF2, inChannels: 32 })).toBe(true);
+    expect(usesWinogradBackward({ ...byF2, inChannels: 16, outChannels: 16 })).toBe(true);
+    expect(usesWinogradBackward({ ...byF2, inChannels: 15, outChannels: 17 })).toBe(false); // 255
+    expect(usesWinogradBackward(byF2)).toBe(false);
+    // by F(4×4) (the 7×7 outputs of `base`, the paper's conv2): whatever C·F
+    expect(usesWinograd4(base)).toBe(true);
+    expect(usesWinogradBackward(base)).toBe(true);
     expect(usesWinogradBackward(conv3({ batch: 64, inChannels: 32, height: 13, width: 13, outChannels: 64 }))).toBe(true);
-    expect(usesWinogradBackward({ ...base, outChannels: 32 })).toBe(true);
-    expect(usesWinogradBackward({ ...base, inChannels: 32 })).toBe(true);
-    expect(usesWinogradBackward({ ...base, inChannels: 16, outChannels: 16 })).toBe(true);
-    expect(usesWinogradBackward({ ...base, inChannels: 15, outChannels: 17 })).toBe(false); // 255
-    expect(usesWinogradBackward(base)).toBe(false);
+    // never where Winograd does not run at all
     expect(usesWinogradBackward({ ...base, inChannels: 7, outChannels: 64 })).toBe(false);
     expect(usesWinogradBackward({ ...base, inChannels: 32, outChannels: 32, stride: 2 })).toBe(false);
   });
 
-  it('gives a constant image 9·C·w + b inside and fewer taps on a padded border, exactly', () => {
-    // input all ones; every tap of output channel f weighs f/2 + 1 (halves: exact through the transforms)
-    const s = conv3({ batch: 2, inChannels: 9, height: 7, width: 6, outChannels: 10, padding: 1 });
+  it('runs the forward pass by F(4×4) where its tiles need at most ¾ of F(2×2)\'s multiplies and an image has 4 or more', () => {
+    const square = (output: number, padding = 0) => conv3({ batch: 2, inChannels: 8, height: output + 2 - 2 * padding, width: output + 2 - 2 * padding, outChannels: 8, padding });
+    // the paper's conv2 (11×11 outputs: 9 tiles of 36 multiplies against 36 of 16, 0.56) and the modern net's padded 14×14 (0.73)
+    expect(usesWinograd4(conv3({ batch: 64, inChannels: 32, height: 13, width: 13, outChannels: 64 }))).toBe(true);
+    expect(usesWinograd4(conv3({ batch: 64, inChannels: 32, height: 14, width: 14, outChannels: 64, padding: 1 }))).toBe(true);
+    // 7×7 and 8×8 outputs: 4 tiles, 0.56
+    expect(usesWinograd4(square(7))).toBe(true);
+    expect(usesWinograd4(square(8, 1))).toBe(true);
+    // 4×4 or smaller: a single tile an image; 5×5, 6×6: as many multiplies; 10×10: 9·36 against 25·16 = 0.81
+    for (const output of [1, 2, 3, 4, 5, 6, 10]) expect(usesWinograd4(square(output)), `${output}×${output}`).toBe(false);
+    // 7×6 outputs: 4 tiles of 36 multiplies (144) against 12 of 16 (192), ¾ exactly, the bound included; 7×5 and 5×7 likewise
+    expect(usesWinograd4(conv3({ batch: 1, inChannels: 8, height: 9, width: 8, outChannels: 8 }))).toBe(true);
+    expect(usesWinograd4(conv3({ batch: 1, inChannels: 8, height: 9, width: 7, outChannels: 8 }))).toBe(true);
+    expect(usesWinograd4(conv3({ batch: 1, inChannels: 8, height: 7, width: 9, outChannels: 8 }))).toBe(true);
+    // 9×5: 6 tiles of 36 (216) against 15 of 16 (240), 0.9: no
+    expect(usesWinograd4(conv3({ batch: 1, inChannels: 8, height: 11, width: 7, outChannels: 8 }))).toBe(false);
+    // never where Winograd does not run at all
+    expect(usesWinograd4({ ...square(8), inChannels: 7 })).toBe(false);
+    expect(usesWinograd4({ ...square(8), stride: 2 })).toBe(false);
+    expect(usesWinograd4({ ...square(8), kernelSize: 5 })).toBe(false);
+  });
+
+  it("runs F(4×4) where the rule says so: on integers and halves, where F(2×2)'s arithmetic is exact, F(4×4)'s sixths show", () => {
+    // small integer images and weights that are multiples of ½: every F(2×2) value is a multiple of ¼ well below
+    // 2²⁴, so F(2×2) gives the direct sum exactly; F(4×4)'s kernels have sixths and twenty-fourths, which float32
+    // rounds, so its outputs are not all exact
+    const random = new Random(70);
+    // (and likewise the input gradient of an integer dOutput)
+    const run = (s: Conv2dShape) => {
+      const n = convSizes(s);
+      const integers = (length: number) => wasmCopy(Array.from({ length }, () => Math.floor(random.uniform(-4, 5))));
+      const [x, dy] = [integers(n.input), integers(n.output)];
+      const w = wasmCopy(Array.from({ length: n.weight }, () => Math.floor(random.uniform(-8, 9)) / 2));
+      const b = wasm.allocFloats(s.outChannels);
+      const [y, direct] = [wasm.allocFloats(n.output), new Float32Array(n.output)];
+      wasm.conv2dForward(s, x, w, b, y);
+      reference.conv2dForward(s, x, w, b, direct);
+      const [dx, directDx] = [wasm.allocFloats(n.input), new Float32Array(n.input)];
+      wasm.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: dx });
+      reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: null, dBias: null, dInput: directDx });
+      return { y: [...y], direct: [...direct], dx: [...dx], directDx: [...directDx] };
+    };
+    const f4 = conv3({ batch: 2, inChannels: 32, height: 13, width: 13, outChannels: 64 }); // the paper's conv2
+    const f2 = conv3({ batch: 2, inChannels: 32, height: 7, width: 7, outChannels: 64 }); // 5×5 outputs
+    expect([usesWinograd4(f4), usesWinograd(f2) && !usesWinograd4(f2), usesWinogradBackward(f2)]).toEqual([true, true, true]);
+    const byF2 = run(f2);
+    expect(byF2.y).toEqual(byF2.direct);
+    expect(byF2.dx).toEqual(byF2.directDx);
+    const byF4 = run(f4);
+    expect(byF4.y).not.toEqual(byF4.direct);
+    expect(byF4.dx).not.toEqual(byF4.directDx);
+  });
+
+  it.each([
+    ['F(2×2), 5×4 outputs', conv3({ batch: 2, inChannels: 9, height: 5, width: 4, outChannels: 10, padding: 1 })],
+    ['F(4×4), 7×6 outputs', conv3({ batch: 2, inChannels: 9, height: 7, width: 6, outChannels: 10, padding: 1 })],
+  ])('gives a constant image 9·C·w + b inside and fewer taps on a padded border, exactly: %s', (_, s) => {
+    // input all ones; every tap of output channel f weighs 576·(f/2 + 1): the transformed kernels' denominators
+    // (2 for F(2×2), up to 24² = 576 for F(4×4)) cancel, so every value stays exact through the transforms
+    expect(usesWinograd4(s)).toBe(s.height === 7);
     const n = convSizes(s);
     const { outHeight, outWidth } = convGeometry(s);
     const x = wasm.allocFloats(n.input).fill(1);
     const w = wasm.allocFloats(n.weight);
-    for (let f = 0; f < s.outChannels; f++) w.fill(f / 2 + 1, f * s.inChannels * 9, (f + 1) * s.inChannels * 9);
+    for (let f = 0; f < s.outChannels; f++) w.fill(576 * (f / 2 + 1), f * s.inChannels * 9, (f + 1) * s.inChannels * 9);
     const b = wasmCopy(Array.from({ length: s.outChannels }, (_, f) => -f));
     const y = randomFloats(n.output, new Random(1)); // garbage: overwritten
     wasm.conv2dForward(s, x, w, b, y);
@@ -129,7 +200,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
             // taps inside the image: 3 rows × 3 columns, one fewer of each at a border row or column
             const rows = 3 - (i === 0 ? 1 : 0) - (i === outHeight - 1 ? 1 : 0);
             const cols = 3 - (j === 0 ? 1 : 0) - (j === outWidth - 1 ? 1 : 0);
-            expected[((image * s.outChannels + f) * outHeight + i) * outWidth + j] = rows * cols * s.inChannels * (f / 2 + 1) - f;
+            expected[((image * s.outChannels + f) * outHeight + i) * outWidth + j] = rows * cols * s.inChannels * 576 * (f / 2 + 1) - f;
           }
         }
       }
@@ -138,12 +209,14 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
   });
 
   it('gives back the kernel from an impulse, and the kernel turned 180° as the input gradient of an impulse, exactly', () => {
-    // integer weights in [−8, 8]: the transformed kernels are halves, so every value stays exact
+    // weights 576·k, k an integer in [−8, 8]: F(4×4)'s transformed kernels are integers (it runs both passes of
+    // these 7×8 outputs; F(2×2)'s would be halves), so every value stays exact
     const s = conv3({ batch: 1, inChannels: 16, height: 9, width: 10, outChannels: 17 });
+    expect([usesWinograd4(s), usesWinogradBackward(s)]).toEqual([true, true]);
     const n = convSizes(s);
     const { outHeight, outWidth } = convGeometry(s); // 7 × 8
     const random = new Random(7);
-    const w = wasmCopy(Array.from({ length: n.weight }, () => Math.floor(random.uniform(-8, 9))));
+    const w = wasmCopy(Array.from({ length: n.weight }, () => 576 * Math.floor(random.uniform(-8, 9))));
     const tap = (f: number, c: number, p: number, q: number) => w[((f * s.inChannels + c) * 3 + p) * 3 + q];
     const [y0, x0, c0] = [4, 5, 3];
     const x = wasm.allocFloats(n.input);
@@ -192,24 +265,30 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
   });
 
   it('transforms the kernels each pass is given: a backward pass after a forward pass with other weights', () => {
-    const s = conv3({ batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, padding: 1 });
-    const random = new Random(15);
-    const n = convSizes(s);
-    const [x, b, dy] = [randomFloats(n.input, random), randomFloats(s.outChannels, random), randomFloats(n.output, random)];
-    const [forwardWeights, weights] = [randomFloats(n.weight, random), randomFloats(n.weight, random)];
-    wasm.conv2dForward(s, x, forwardWeights, b, wasm.allocFloats(n.output));
-    const dx = wasm.allocFloats(n.input);
-    wasm.conv2dBackward(s, { input: x, weight: weights, dOutput: dy, dWeight: null, dBias: null, dInput: dx });
-    const want = new Float32Array(n.input);
-    reference.conv2dBackward(s, { input: x, weight: weights, dOutput: dy, dWeight: null, dBias: null, dInput: want });
-    expectParity('dInput with the weights given', dx, want, winogradTolerances(s, winogradMagnitudes(s, x, weights, b, dy, new Float32Array(n.weight))).dInput);
+    // by F(4×4) (8×8 outputs) and by F(2×2) (6×6)
+    for (const s of [conv3({ batch: 2, inChannels: 16, height: 8, width: 8, outChannels: 16, padding: 1 }), conv3({ batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, padding: 1 })]) {
+      expect([usesWinogradBackward(s), usesWinograd4(s)]).toEqual([true, s.height === 8]);
+      const random = new Random(15);
+      const n = convSizes(s);
+      const [x, b, dy] = [randomFloats(n.input, random), randomFloats(s.outChannels, random), randomFloats(n.output, random)];
+      const [forwardWeights, weights] = [randomFloats(n.weight, random), randomFloats(n.weight, random)];
+      wasm.conv2dForward(s, x, forwardWeights, b, wasm.allocFloats(n.output));
+      const dx = wasm.allocFloats(n.input);
+      wasm.conv2dBackward(s, { input: x, weight: weights, dOutput: dy, dWeight: null, dBias: null, dInput: dx });
+      const want = new Float32Array(n.input);
+      reference.conv2dBackward(s, { input: x, weight: weights, dOutput: dy, dWeight: null, dBias: null, dInput: want });
+      expectParity(`${s.height}×${s.height}: dInput with the weights given`, dx, want, tolerances(s, x, weights, b, dy, new Float32Array(n.weight)).dInput);
+    }
   });
 
   it('gives a batch cut into chunks the output and input gradient of one image at a time, bit for bit', () => {
-    // 4×4 outputs are 4 tiles an image, so a call takes 36 images: 37 images make a full chunk and one of one;
-    // 3×3 outputs (2×2 tiles, the second row and column half empty) and 5×5 (3×3 tiles: spare lanes) likewise
-    for (const [side, batch] of [[6, 37], [5, 40], [7, 17]] as const) {
+    // F(2×2): 4×4 outputs are 4 tiles an image, so a call takes 36 images: 37 images make a full chunk and one
+    // of one; 3×3 outputs (2×2 tiles, the second row and column half empty) and 5×5 (3×3 tiles: spare lanes)
+    // likewise. F(4×4): 8×8 outputs are 4 tiles an image, a call 24 images; 11×11 are 9 (spare lanes, the last
+    // row and column of tiles a quarter empty), a call 10 images
+    for (const [side, batch] of [[6, 37], [5, 40], [7, 17], [10, 25], [13, 23]] as const) {
       const s = conv3({ batch, inChannels: 16, height: side, width: side, outChannels: 18 });
+      expect(usesWinograd4(s)).toBe(side >= 10);
       const random = new Random(side);
       const n = convSizes(s);
       const x = randomFloats(n.input, random);
@@ -276,7 +355,9 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
     // A first pass takes the scratch blocks from the arena's top; a fence allocated right after lies above
     // them, and a block smaller than what its kernel writes would spill into it on the second pass.
     const bytes = readFileSync(kernelsWasmPath('simd'));
+    // by F(2×2) (4×5 outputs), then by F(4×4) (11×11)
     const shapes = [conv3({ batch: 5, inChannels: 8, height: 6, width: 7, outChannels: 36 }), conv3({ batch: 2, inChannels: 36, height: 9, width: 9, outChannels: 8, padding: 2 })];
+    expect(shapes.map(usesWinograd4)).toEqual([false, true]);
     for (const [k, [s, backwardOnly]] of shapes.flatMap((s) => [[s, false], [s, true]] as const).entries()) {
       const fresh = await createWasmBackendFromBytes(bytes, { maximumBytes: 64 * 1024 * 1024 });
       try {
@@ -302,7 +383,7 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
         const want = { y: new Float32Array(n.output), dWeight: new Float32Array(n.weight), dBias: new Float32Array(s.outChannels), dInput: new Float32Array(n.input) };
         reference.conv2dForward(s, x, w, b, want.y);
         reference.conv2dBackward(s, { input: x, weight: w, dOutput: dy, dWeight: want.dWeight, dBias: want.dBias, dInput: want.dInput });
-        const tolerance = winogradTolerances(s, winogradMagnitudes(s, x, w, b, dy, new Float32Array(n.weight)));
+        const tolerance = tolerances(s, x, w, b, dy, new Float32Array(n.weight));
         if (!backwardOnly) expectParity('fresh output', second.y, want.y, tolerance.output);
         expectParity('fresh dWeight', second.dWeight, want.dWeight, tolerance.dWeight);
         expectParity('fresh dInput', second.dInput, want.dInput, tolerance.dInput);
@@ -347,7 +428,8 @@ describe('Winograd F(2×2, 3×3) convolution (wasm)', () => {
       const staticData = await staticDataOf(fresh);
       const low = (fresh.allocFloats(1 << 22) as Float32Array).fill(SENTINEL);
       const before = staticData();
-      const s = conv3({ batch: 100, inChannels: 16, height: 40, width: 40, outChannels: 16 }); // 400 tiles: a chunk an image
+      const s = conv3({ batch: 100, inChannels: 16, height: 40, width: 40, outChannels: 16 }); // F(4×4): 100 tiles, a chunk an image
+      expect(usesWinograd4(s)).toBe(true);
       const random = new Random(60);
       const n = convSizes(s);
       const imageBytes = (n.input / s.batch) * 4;

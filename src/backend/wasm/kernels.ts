@@ -108,6 +108,16 @@ export interface KernelExports {
   winogradKernelGradient(du: number, outChannels: number, inChannels: number, dWeight: number): void;
   /** Floats of scratch winogradConvolve and winogradBackward want for those sizes. */
   winogradScratchFloats(images: number, channels: number, height: number, width: number, padding: number, outChannels: number): number;
+  /** Winograd F(4×4, 3×3) (assembly/winograd-4x4.ts): u [36, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
+  winograd4Kernels(weight: number, outChannels: number, inChannels: number, u: number): void;
+  /** As winogradConvolve, with u from winograd4Kernels. */
+  winograd4Convolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number): void;
+  /** Its backward pass, as winogradBackward, with du [36, C, F] and u from winograd4Kernels. */
+  winograd4Backward(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, dOutput: number, du: number, dInput: number, scratch: number): void;
+  /** dWeight [F, C, 3, 3] += the kernel gradient that du [36, C, F] transforms back to. */
+  winograd4KernelGradient(du: number, outChannels: number, inChannels: number, dWeight: number): void;
+  /** Floats of scratch winograd4Convolve and winograd4Backward want for those sizes. */
+  winograd4ScratchFloats(images: number, channels: number, height: number, width: number, padding: number, outChannels: number): number;
 
   /** The paper's 2×2, stride-2 max pool. */
   maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;

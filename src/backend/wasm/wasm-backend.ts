@@ -14,7 +14,8 @@
  *                  3×3, stride-1 convolutions with 8 or more channels on each side (the paper's conv2)
  *                  instead run by Winograd F(2×2, 3×3) (winograd.ts; usesWinograd, and for the backward
  *                  usesWinogradBackward, C·F ≥ 256 too): 16 GEMMs over a chunk of images' 4×4 tiles, 2.25×
- *                  fewer multiplies
+ *                  fewer multiplies; on maps where it saves multiplies again, by F(4×4, 3×3), forward and
+ *                  backward (winograd-4x4.ts; usesWinograd4): 36 GEMMs over 6×6 tiles, 4× fewer
  *   dense        = GEMMs: out = in·Wᵀ + b;  dW += dOutᵀ·in;  dBias += Σ_n dOut;  dIn = dOut·W
  *   relu, max and average pools, batch norm, dropout's mask and its product, softmax cross-entropy, Adam:
  *                  one kernel each (the paper's 2×2/2 max pool and 2×2/2 average pool have SIMD paths
@@ -244,6 +245,15 @@ export class WasmBackend implements Backend {
     const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
     const patch = C * K * K;
+    if (usesWinograd4(s)) {
+      // Winograd F(4×4, 3×3): the kernels transformed once, then a chunk of images at a time
+      const u = this.winogradKernelsFor(36 * C * F);
+      this.kernels.winograd4Kernels(w, F, C, u);
+      this.winograd4Chunks(s, (n0, g, scratch) =>
+        this.kernels.winograd4Convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
+      );
+      return;
+    }
     if (usesWinograd(s)) {
       // Winograd F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
       const u = this.winogradKernelsFor(16 * C * F);
@@ -731,6 +741,15 @@ export class WasmBackend implements Backend {
     for (let n0 = 0; n0 < N; n0 += G) run(n0, Math.min(G, N - n0), this.winogradScratch.address);
   }
 
+  /** winogradChunks for F(4×4, 3×3) (assembly/winograd-4x4.ts): chunks of about WINOGRAD4_TILES tiles of 4×4 outputs. */
+  private winograd4Chunks(s: Conv2dShape, run: (first: number, images: number, scratch: number) => void): void {
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F } = s;
+    const { padding: P, outHeight, outWidth } = convGeometry(s);
+    const G = Math.max(1, Math.floor(WINOGRAD4_TILES / (Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4))));
+    this.winogradScratch = this.grown(this.winogradScratch, this.kernels.winograd4ScratchFloats(G, C, H, W, P, F));
+    for (let n0 = 0; n0 < N; n0 += G) run(n0, Math.min(G, N - n0), this.winogradScratch.address);
+  }
+
   /**
    * conv2dBackward by Winograd (assembly/winograd.ts winogradBackward, the adjoint of the forward pass): dU
    * [16, C, F] summed over the batch, then folded into dW; dInput written chunk by chunk.
@@ -739,19 +758,24 @@ export class WasmBackend implements Backend {
     if (a.dw === null && a.dx === null) return;
     const { inChannels: C, height: H, width: W, outChannels: F } = s;
     const { padding: P, outHeight, outWidth } = convGeometry(s);
-    const u = a.dx === null ? 0 : this.winogradKernelsFor(16 * C * F);
-    if (u !== 0) this.kernels.winogradKernels(a.w, F, C, u);
+    // by the forward pass's algorithm: F(4×4)'s tiles have 36 positions, F(2×2)'s 16
+    const byF4 = usesWinograd4(s);
+    const positions = byF4 ? 36 : 16;
+    const u = a.dx === null ? 0 : this.winogradKernelsFor(positions * C * F);
+    if (u !== 0) (byF4 ? this.kernels.winograd4Kernels : this.kernels.winogradKernels)(a.w, F, C, u);
     let du = 0;
     if (a.dw !== null) {
-      this.winogradKernelGradients = this.grown(this.winogradKernelGradients, 16 * C * F);
+      this.winogradKernelGradients = this.grown(this.winogradKernelGradients, positions * C * F);
       du = this.winogradKernelGradients.address;
-      this.arena.viewFloats(du, 16 * C * F).fill(0);
+      this.arena.viewFloats(du, positions * C * F).fill(0);
     }
     const [inBytes, outBytes] = [C * H * W * 4, F * outHeight * outWidth * 4];
-    this.winogradChunks(s, (n0, g, scratch) =>
-      this.kernels.winogradBackward(a.x + n0 * inBytes, g, C, H, W, P, u, F, a.dy + n0 * outBytes, du, a.dx === null ? 0 : a.dx + n0 * inBytes, scratch),
-    );
-    if (a.dw !== null) this.kernels.winogradKernelGradient(du, F, C, a.dw);
+    const backward = byF4 ? this.kernels.winograd4Backward : this.kernels.winogradBackward;
+    const chunk = (n0: number, g: number, scratch: number) =>
+      backward(a.x + n0 * inBytes, g, C, H, W, P, u, F, a.dy + n0 * outBytes, du, a.dx === null ? 0 : a.dx + n0 * inBytes, scratch);
+    if (byF4) this.winograd4Chunks(s, chunk);
+    else this.winogradChunks(s, chunk);
+    if (a.dw !== null) (byF4 ? this.kernels.winograd4KernelGradient : this.kernels.winogradKernelGradient)(du, F, C, a.dw);
   }
 
   /** The byte address of the block for a Winograd convolution's transformed kernels, grown on first need. */
@@ -918,14 +942,37 @@ export function usesWinograd(s: Conv2dShape): boolean {
 }
 
 /**
- * Whether its backward pass does too: when C·F ≥ 256 as well. The backward's two GEMMs a tile are C × F
- * (over the tiles) and C × tiles (over F), and with few channels the direct path's long GEMMs win on large
- * maps: 8 → 8 channels on 20×20 maps took 2.4 ms direct and 2.8 by Winograd, on 56×56 19.6 and 22.8, and
- * 12 → 12 on 28×28 8.8 and 9.7; from C·F = 256 (8 → 32, 16 → 16, 32 → 8) Winograd was faster on every map.
+ * Whether its backward pass does too, by the forward pass's algorithm: always by F(4×4) (usesWinograd4), and by
+ * F(2×2) when C·F ≥ 256 as well. The backward's two GEMMs a tile are C × F (over the tiles) and C × tiles (over
+ * F), and with few channels the direct path's long GEMMs beat F(2×2)'s on large maps: 8 → 8 channels on 20×20
+ * maps took 2.4 ms direct and 2.8 by F(2×2), on 56×56 19.6 and 22.8, and 12 → 12 on 28×28 8.8 and 9.7; from
+ * C·F = 256 (8 → 32, 16 → 16, 32 → 8) F(2×2) was faster on every map. F(4×4), with 1.78× fewer multiplies again,
+ * beats the direct path on every map it takes, few channels included (batch 64, one thread, CPU time;
+ * docs/speed-history.md): 8 → 8 on 8×8 maps 0.56 → 0.27 ms, on 28×28 5.4 → 3.6, on 56×56 23 → 14, 12 → 12 on
+ * 28×28 10.2 → 6.2; and F(2×2) where both run: the paper's conv2 10.6 → 7.6, 32 → 32 on 28×28 36.7 → 21.8.
  */
 export function usesWinogradBackward(s: Conv2dShape): boolean {
-  return usesWinograd(s) && s.inChannels * s.outChannels >= 256;
+  return usesWinograd4(s) || (usesWinograd(s) && s.inChannels * s.outChannels >= 256);
 }
+/**
+ * Whether a Winograd convolution's forward pass runs by F(4×4, 3×3) (assembly/winograd-4x4.ts) rather than
+ * F(2×2, 3×3): when its tiles need at most ¾ of F(2×2)'s multiplies (36 a tile of 4×4 outputs against 16 a tile
+ * of 2×2) and an image has at least 4 of them (its input transform takes four tiles at a time, and an image's
+ * last group repeats its last tile in the spare lanes). Measured (batch 64, one thread, CPU time, each shape
+ * against F(2×2); docs/speed-history.md): the paper's 32 → 64 on an 11×11 output 1.27×, the modern preset's 32 → 64
+ * on 14×14 1.14×, 8 → 8 on 8×8 1.27× and on 28×28 1.26×; slower where the rule says no: 64 → 128 on 5×5 (as many
+ * multiplies) 0.78×, 32 → 32 on 4×4 (one tile an image) 0.69×.
+ */
+export function usesWinograd4(s: Conv2dShape): boolean {
+  if (!usesWinograd(s)) return false;
+  const { outHeight: OH, outWidth: OW } = convGeometry(s);
+  const tiles4 = Math.ceil(OH / 4) * Math.ceil(OW / 4);
+  const tiles2 = Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  return tiles4 >= 4 && 4 * 36 * tiles4 <= 3 * 16 * tiles2;
+}
+// Tiles of one winograd4Convolve call (its V is 36·C floats a tile, 2.25× F(2×2)'s): 96 measured as fast as 64–100
+// and faster than 27 or 144 on the paper's conv2 (docs/speed-history.md).
+const WINOGRAD4_TILES = 96;
 // Tiles of one winogradConvolve call: its transformed tiles and products, 16·(C + F)·4 bytes a tile, stay in cache.
 const WINOGRAD_TILES = 144;
 
