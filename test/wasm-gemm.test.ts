@@ -3,13 +3,15 @@
  * random sizes (1, 3, 5, 7 and others that are not multiples of the micro-tile: 4×8 in the plain build,
  * 5×8 in the relaxed one; XCNN_WASM_BUILD picks the build under test), row strides wider than the
  * matrices, all four transpose combinations, and accumulate on and off. The tolerance is the float32
- * summation bound of test/parity.ts with n = K products (+1 for the C being added to).
+ * summation bound of test/parity.ts with n = K products (+1 for the C being added to); nothing past C, nor
+ * in the padding between its rows, is written.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../src/random.js';
 import { expectParity, printMargins, sumTolerance } from './parity.js';
 import { randomFloats, wasm } from './wasm-fixtures.js';
+import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
 
 interface GemmCase {
   transA: boolean;
@@ -52,7 +54,9 @@ function checkGemm(c: GemmCase): void {
   const ldc = c.N + c.padC;
   const A = randomFloats((c.transA ? c.K : c.M) * lda, random);
   const B = randomFloats((c.transB ? c.N : c.K) * ldb, random);
-  const C = randomFloats(c.M * ldc, random);
+  // C with a fence after it: nothing past its last row is written (an edge tile's rows below M are not stored)
+  const fence = fenced(wasm, randomFloats(c.M * ldc, random));
+  const C = fence.array;
   const C0 = C.slice();
   const expected = naiveGemm(c, A, lda, B, ldb, C0, ldc);
 
@@ -64,6 +68,7 @@ function checkGemm(c: GemmCase): void {
     // The padding between rows of C is never written.
     for (let j = c.N; j < ldc; j++) expect(C[i * ldc + j]).toBe(C0[i * ldc + j]);
   }
+  expect(fence.tail(), 'past C').toEqual(new Array(TAIL).fill(SENTINEL));
   const name = `gemm ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}${c.accumulate ? ' +=' : ''}`;
   expectParity(name, actual, expected.product, sumTolerance(c.K + 1, expected.magnitude));
 }

@@ -262,6 +262,12 @@ describe('Winograd F(2×2, 3×3) and F(4×4, 3×3) convolutions (wasm)', () => {
     // 3×3 outputs are 4 tiles an image and a call takes 36 images; 4×4 ones likewise
     checkWinograd('two chunks, 5×5 inputs', conv3({ batch: 40, inChannels: 16, height: 5, width: 5, outChannels: 17 }), new Random(13));
     checkWinograd('two chunks, padded 4×4 inputs', conv3({ batch: 37, inChannels: 17, height: 4, width: 4, outChannels: 16, padding: 1 }), new Random(14));
+    // F(4×4): 8×8 outputs are 4 tiles an image and a call takes 24 images (the kernels' gradient summed over both
+    // calls); 12×20 outputs are 15, the last group of an image three tiles and a spare lane, a call 6 images
+    const byF4 = [conv3({ batch: 26, inChannels: 8, height: 10, width: 10, outChannels: 9 }), conv3({ batch: 8, inChannels: 8, height: 14, width: 22, outChannels: 9 })];
+    expect(byF4.map(usesWinograd4)).toEqual([true, true]);
+    checkWinograd('F(4×4), two chunks, 8×8 outputs', byF4[0], new Random(16));
+    checkWinograd('F(4×4), two chunks, 12×20 outputs', byF4[1], new Random(17));
   });
 
   it('transforms the kernels each pass is given: a backward pass after a forward pass with other weights', () => {
