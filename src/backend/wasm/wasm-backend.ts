@@ -751,8 +751,9 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * conv2dBackward by Winograd (assembly/winograd.ts winogradBackward, the adjoint of the forward pass): dU
-   * [16, C, F] summed over the batch, then folded into dW; dInput written chunk by chunk.
+   * conv2dBackward by Winograd, by the forward pass's algorithm (assembly/winograd.ts winogradBackward, or
+   * winograd-4x4.ts winograd4Backward: the adjoint of the forward pass): dU [16 or 36, C, F] summed over the
+   * batch, then folded into dW; dInput written chunk by chunk.
    */
   private winogradBackward(s: Conv2dShape, a: ConvAddresses): void {
     if (a.dw === null && a.dx === null) return;
