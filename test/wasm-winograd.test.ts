@@ -361,9 +361,15 @@ describe('Winograd F(2×2, 3×3) and F(4×4, 3×3) convolutions (wasm)', () => {
     // A first pass takes the scratch blocks from the arena's top; a fence allocated right after lies above
     // them, and a block smaller than what its kernel writes would spill into it on the second pass.
     const bytes = readFileSync(kernelsWasmPath('simd'));
-    // by F(2×2) (4×5 outputs), then by F(4×4) (11×11)
-    const shapes = [conv3({ batch: 5, inChannels: 8, height: 6, width: 7, outChannels: 36 }), conv3({ batch: 2, inChannels: 36, height: 9, width: 9, outChannels: 8, padding: 2 })];
-    expect(shapes.map(usesWinograd4)).toEqual([false, true]);
+    // by F(2×2) (4×5 outputs), then by F(4×4) (11×11), then by F(2×2) on 100 images of 4×4 outputs: chunks of 36
+    // images, each of whose 16·C floats a tile is more than F(4×4)'s chunk would hold (96 images of one tile, 36·C)
+    const shapes = [
+      conv3({ batch: 5, inChannels: 8, height: 6, width: 7, outChannels: 36 }),
+      conv3({ batch: 2, inChannels: 36, height: 9, width: 9, outChannels: 8, padding: 2 }),
+      conv3({ batch: 100, inChannels: 16, height: 4, width: 4, outChannels: 16, padding: 1 }),
+    ];
+    expect(shapes.map(usesWinograd4)).toEqual([false, true, false]);
+    expect(shapes.map(usesWinogradBackward)).toEqual([true, true, true]);
     for (const [k, [s, backwardOnly]] of shapes.flatMap((s) => [[s, false], [s, true]] as const).entries()) {
       const fresh = await createWasmBackendFromBytes(bytes, { maximumBytes: 64 * 1024 * 1024 });
       try {
