@@ -5,7 +5,8 @@
 // parameters, 256 KB of float32 instead of the paper's 4 MB), trained with the paper's recipe (Adam,
 // lr 0.001, batch 64) for 6 epochs on the 60,000 MNIST training images. Seed, thread count and kernel
 // build are fixed (seed 1, 2 threads, the plain-SIMD build, whose arithmetic is the same on every CPU), so
-// the file is reproducible byte for byte from this command.
+// the file is reproducible byte for byte from this command for a given version of the kernels (the file in data/
+// was made before conv2 ran by Winograd's algorithm: README, The shipped model).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
