@@ -18,7 +18,7 @@ import type { ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
 import { createNetwork, createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
-import { PRESETS } from '../src/model/spec.js';
+import { planNetwork, PRESETS } from '../src/model/spec.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
@@ -32,7 +32,7 @@ export const BATCH = 64;
  * FLOPs of the step, counted from the layer shapes: the multiply-adds (MACs) of the convolutions and
  * dense layers, 2 FLOPs each. Bias, ReLU, pooling, softmax and Adam (~1M parameters × ~10 FLOPs per
  * batch) add about 1 % and are left out. conv2 counts as the direct convolution it computes, though it runs by
- * Winograd F(2×2, 3×3) (assembly/winograd.ts: 16·C·F multiply-adds a 2×2 tile of outputs, 1.9× fewer on its
+ * Winograd F(4×4, 3×3) (assembly/winograd-4x4.ts: 36·C·F multiply-adds a 4×4 tile of outputs, 3.4× fewer on its
  * 11×11 map), as cuDNN's and oneDNN's benchmarks count Winograd: the rate says how fast the layer runs, and can
  * pass the ceiling's rate of multiply-adds actually done.
  *
@@ -49,6 +49,27 @@ const FORWARD_MACS = { conv1: 26 * 26 * 32 * 9, conv2: 11 * 11 * 64 * 288, fc1: 
 const BACKWARD_MACS = FORWARD_MACS.conv1 + 2 * (FORWARD_MACS.conv2 + FORWARD_MACS.fc1 + FORWARD_MACS.fc2);
 export const FORWARD_FLOPS_PER_IMAGE = 2 * (FORWARD_MACS.conv1 + FORWARD_MACS.conv2 + FORWARD_MACS.fc1 + FORWARD_MACS.fc2);
 export const STEP_FLOPS_PER_IMAGE = FORWARD_FLOPS_PER_IMAGE + 2 * BACKWARD_MACS;
+
+/**
+ * The same count for any spec on MNIST's geometry, from its plan (src/model/spec.ts): a convolution's MACs are
+ * its output's values times C·K·K, a linear layer's its inputs times its outputs; the backward pass does each
+ * layer's again for its weight gradient and again for its input gradient, except the first layer's (nobody needs
+ * the gradient of the images). For the paper's spec it gives STEP_FLOPS_PER_IMAGE.
+ */
+export function stepFlopsPerImage(spec: string): number {
+  let forward = 0;
+  let backward = 0;
+  for (const layer of planNetwork(spec, MNIST_GEOMETRY).layers) {
+    const outputs = layer.outputShape.reduce((a, b) => a * b, 1);
+    const args = layer.spec.args as { kernel?: number };
+    let macs = 0;
+    if (layer.spec.kind === 'conv') macs = outputs * layer.inputShape[0] * (args.kernel ?? 0) ** 2;
+    else if (layer.spec.kind === 'linear') macs = outputs * layer.inputShape[0];
+    forward += macs;
+    backward += layer.index === 0 ? macs : 2 * macs;
+  }
+  return 2 * (forward + backward);
+}
 
 const ROUNDS = 5;
 const WASM_STEPS_PER_ROUND = 15; // ~0.5 s
@@ -167,8 +188,10 @@ export const presetTrainingStepGroup: BenchGroup = {
   name: 'Training step, presets',
   description:
     `the training step (batch ${BATCH}) of the presets ${PRESET_NAMES.join(' and ')} on wasm, 1 and 2 threads; ` +
-    `medians of ${PRESET_ROUNDS} interleaved rounds of ${PRESET_STEPS_PER_ROUND} steps`,
-  async run() {
+    `medians of ${PRESET_ROUNDS} interleaved rounds of ${PRESET_STEPS_PER_ROUND} steps; GFLOP/s from each spec's multiply-adds ` +
+    `(stepFlopsPerImage: ${PRESET_NAMES.map((name) => `${name} ${significant(stepFlopsPerImage(PRESETS[name](MNIST_GEOMETRY.classes)) / 1e6, 4)}`).join(', ')} MFLOP ` +
+    `an image, 3×3 convolutions counted as direct ones though they may run by Winograd); % of ceiling = GFLOP/s ÷ (one core's ceiling × threads)`,
+  async run(context) {
     const { train } = loadDataset();
     const configurations: { preset: string; threads: number; build: string; step: () => void; close: () => Promise<void> }[] = [];
     try {
@@ -185,12 +208,15 @@ export const presetTrainingStepGroup: BenchGroup = {
       return configurations.map((c, k) => {
         const single = configurations.findIndex((o) => o.preset === c.preset && o.threads === 1);
         const ms = median(samples[k]);
+        const gflops = (BATCH * stepFlopsPerImage(PRESETS[c.preset](MNIST_GEOMETRY.classes))) / (ms * 1e6);
         return {
           preset: c.preset,
           build: c.build,
           threads: c.threads,
           'ms/step': significant(ms),
           'images/s': significant((1000 * BATCH) / ms),
+          'GFLOP/s': significant(gflops),
+          '% of ceiling': percentOf(gflops, context.ceilingGflops === null ? null : context.ceilingGflops * c.threads),
           'speed-up vs 1 thread': significant(median(samples[single].map((oneMs, round) => oneMs / samples[k][round]))),
         };
       });
