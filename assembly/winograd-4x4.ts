@@ -50,6 +50,7 @@
 
 import { gemm } from './gemm';
 import { copyRun, zeroRun } from './float-runs';
+import { partialLoad, storeLanes, transposeInto } from './lanes';
 
 /** V's row length for T tiles: at least T + 3 (a last group's spare lanes), a multiple of four. */
 // @ts-ignore: decorator
@@ -184,7 +185,7 @@ export function winograd4Convolve(
   for (let xi = 0; xi < 36; xi++) {
     gemm(1, 0, tiles, F, channels, vBlock + (<usize>(xi * channels * stride) << 2), stride, u + (<usize>(xi * channels * F) << 2), F, mBlock + (<usize>(xi * F) << 2), 36 * F, 0);
   }
-  transformOutputs(images, F, output, bias, relu);
+  eachTile(images, F, output, false, bias, relu);
 }
 
 /**
@@ -215,7 +216,7 @@ export function winograd4Backward(
   const C = channels;
   const F = outChannels;
   setGeometry(images, C, height, width, padding, F, scratch);
-  transformOutputsAdjoint(images, F, dOutput);
+  eachTile(images, F, dOutput, true, 0, 0);
   if (du) {
     transformInputs(input, images, C, height, width, padding);
     for (let xi = 0; xi < 36; xi++) {
@@ -347,17 +348,6 @@ function corner(first: i32, k: i32): usize {
   return plane + (<usize>load<i32>(offsets + (<usize>min(first + k, perImage - 1) << 2)) << 2);
 }
 
-// Column j of the 4×4 block whose rows are a0 .. a3 (lane k of the result = row k's j-th).
-// @ts-ignore: decorator
-@inline
-function transposeInto(a0: v128, a1: v128, a2: v128, a3: v128, j: i32): v128 {
-  const lo01 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), lo23 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-  const hi01 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), hi23 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-  if (j == 0) return v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5);
-  if (j == 1) return v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7);
-  if (j == 2) return v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5);
-  return v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7);
-}
 
 // Bᵀ x for six v128 of values x0 .. x5 (each lane its own vector), output o stored at dst + o·stepBytes:
 //   (4x0 − 5x2 + x4, (x4 − 4x2) ± (x3 − 4x1), (x4 − x2) ± 2(x3 − x1), 4x1 − 5x3 + x5)
@@ -464,8 +454,11 @@ function addWindowRow(at: usize, head: v128, tail: v128): void {
   v128.store64_lane(at, f32x4.add(v128.load64_zero(at, 16), tail), 0, 16);
 }
 
-// For every tile of the call, four channels at a time: M → the output maps [N, F, OH, OW] (+ bias, ReLU).
-function transformOutputs(images: i32, F: i32, maps: usize, bias: usize, relu: i32): void {
+// For every tile of the call, four channels at a time: M → the output maps [N, F, OH, OW] by the output transform
+// (+ bias, ReLU), or, `adjoint`, the maps (dOutput) → dM by its adjoint. The adjoint takes the last, partial group
+// of channels first: its whole-v128 stores run into the next ξ's first channels, which the groups after it then
+// write (and the last ξ's into the next tile's, or M's slack).
+function eachTile(images: i32, F: i32, maps: usize, adjoint: bool, bias: usize, relu: i32): void {
   const planeBytes = <usize>(outH * outW) << 2;
   for (let n = 0; n < images; n++) {
     const image = maps + <usize>(n * F) * planeBytes;
@@ -477,32 +470,14 @@ function transformOutputs(images: i32, F: i32, maps: usize, bias: usize, relu: i
         const width = min(4, outW - x);
         const mTile = mBlock + (<usize>((n * perImage + ty * tileCols + tx) * 36 * F) << 2);
         const at = image + (<usize>(y * outW + x) << 2);
-        for (let f = 0; f < F; f += 4) {
-          outputTransform(mTile + (<usize>f << 2), F, bias, f, relu, at + <usize>f * planeBytes, planeBytes, height, width, min(4, F - f));
-        }
-      }
-    }
-  }
-}
-
-// For every tile of the call: the maps (dOutput [N, F, OH, OW]) → dM [T, 36, F] by the adjoint of the output
-// transform, four channels at a time. The last, partial group of channels goes first: its whole-v128 stores run
-// into the next ξ's first channels, which the groups after it then write (and the last ξ's into the next tile's,
-// or M's slack).
-function transformOutputsAdjoint(images: i32, F: i32, maps: usize): void {
-  const planeBytes = <usize>(outH * outW) << 2;
-  for (let n = 0; n < images; n++) {
-    const image = maps + <usize>(n * F) * planeBytes;
-    for (let ty = 0; ty < tileRows; ty++) {
-      const y = 4 * ty;
-      const height = min(4, outH - y);
-      for (let tx = 0; tx < tileCols; tx++) {
-        const x = 4 * tx;
-        const width = min(4, outW - x);
-        const mTile = mBlock + (<usize>((n * perImage + ty * tileCols + tx) * 36 * F) << 2);
-        const at = image + (<usize>(y * outW + x) << 2);
-        for (let f = (F - 1) & ~3; f >= 0; f -= 4) {
-          outputTransformAdjoint(at + <usize>f * planeBytes, planeBytes, height, width, min(4, F - f), mTile + (<usize>f << 2), F);
+        if (adjoint) {
+          for (let f = (F - 1) & ~3; f >= 0; f -= 4) {
+            outputTransformAdjoint(at + <usize>f * planeBytes, planeBytes, height, width, min(4, F - f), mTile + (<usize>f << 2), F);
+          }
+        } else {
+          for (let f = 0; f < F; f += 4) {
+            outputTransform(mTile + (<usize>f << 2), F, bias, f, relu, at + <usize>f * planeBytes, planeBytes, height, width, min(4, F - f));
+          }
         }
       }
     }
@@ -618,24 +593,4 @@ function outputTransform(mAt: usize, F: i32, bias: usize, f: i32, relu: i32, at:
   }
 }
 
-// Lanes 0 .. lanes − 1 from at, at + laneBytes, …; the others zero: never reads past them.
-// @ts-ignore: decorator
-@inline
-function partialLoad(at: usize, laneBytes: usize, lanes: i32): v128 {
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(at));
-  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(at + laneBytes));
-  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * laneBytes));
-  if (lanes > 3) v = f32x4.replace_lane(v, 3, load<f32>(at + 3 * laneBytes));
-  return v;
-}
 
-// Lane k of `value` to at + k·laneBytes, for k < lanes.
-// @ts-ignore: decorator
-@inline
-function storeLanes(at: usize, laneBytes: usize, value: v128, lanes: i32): void {
-  store<f32>(at, f32x4.extract_lane(value, 0));
-  if (lanes > 1) store<f32>(at + laneBytes, f32x4.extract_lane(value, 1));
-  if (lanes > 2) store<f32>(at + 2 * laneBytes, f32x4.extract_lane(value, 2));
-  if (lanes > 3) store<f32>(at + 3 * laneBytes, f32x4.extract_lane(value, 3));
-}

@@ -56,6 +56,7 @@
 
 import { gemm } from './gemm';
 import { copyRun, zeroRun } from './float-runs';
+import { partialLoad, storeLanes, transposeInto } from './lanes';
 
 /** V's row length for T tiles: at least T + 3 (a last group's spare lanes), a multiple of four. */
 // @ts-ignore: decorator
@@ -381,17 +382,6 @@ function corner(first: i32, k: i32): usize {
   return plane + (<usize>load<i32>(offsets + (<usize>min(first + k, perImage - 1) << 2)) << 2);
 }
 
-// Four v128s, each one row of a 4×4 block, transposed into its columns (lane k of column j = row k's j-th).
-// @ts-ignore: decorator
-@inline
-function transposeInto(a0: v128, a1: v128, a2: v128, a3: v128, j: i32): v128 {
-  const lo01 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), lo23 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-  const hi01 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), hi23 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-  if (j == 0) return v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5);
-  if (j == 1) return v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7);
-  if (j == 2) return v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5);
-  return v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7);
-}
 
 // Input transform of tiles first .. first + 3 of an image: V = Bᵀ d B for each, lane k of every store being
 // tile first + k; `xiBytes` is the distance between two ξ of V.
@@ -563,24 +553,4 @@ function adjointColumn(mAt: usize, xi: usize, j: i32, r0: v128, r1: v128): void 
   v128.store(mAt + <usize>(12 + j) * xi, f32x4.neg(r1));
 }
 
-// Lanes 0 .. lanes − 1 from at, at + laneBytes, …; the others zero: never reads past them.
-// @ts-ignore: decorator
-@inline
-function partialLoad(at: usize, laneBytes: usize, lanes: i32): v128 {
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(at));
-  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(at + laneBytes));
-  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * laneBytes));
-  if (lanes > 3) v = f32x4.replace_lane(v, 3, load<f32>(at + 3 * laneBytes));
-  return v;
-}
 
-// Lane k of `value` to at + k·laneBytes, for k < lanes.
-// @ts-ignore: decorator
-@inline
-function storeLanes(at: usize, laneBytes: usize, value: v128, lanes: i32): void {
-  store<f32>(at, f32x4.extract_lane(value, 0));
-  if (lanes > 1) store<f32>(at + laneBytes, f32x4.extract_lane(value, 1));
-  if (lanes > 2) store<f32>(at + 2 * laneBytes, f32x4.extract_lane(value, 2));
-  if (lanes > 3) store<f32>(at + 3 * laneBytes, f32x4.extract_lane(value, 3));
-}

@@ -245,21 +245,13 @@ export class WasmBackend implements Backend {
     const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
     const patch = C * K * K;
-    if (usesWinograd4(s)) {
-      // Winograd F(4×4, 3×3): the kernels transformed once, then a chunk of images at a time
-      const u = this.winogradKernelsFor(36 * C * F);
-      this.kernels.winograd4Kernels(w, F, C, u);
-      this.winograd4Chunks(s, (n0, g, scratch) =>
-        this.kernels.winograd4Convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
-      );
-      return;
-    }
     if (usesWinograd(s)) {
-      // Winograd F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
-      const u = this.winogradKernelsFor(16 * C * F);
-      this.kernels.winogradKernels(w, F, C, u);
-      this.winogradChunks(s, (n0, g, scratch) =>
-        this.kernels.winogradConvolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
+      // Winograd F(4×4, 3×3) or F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
+      const winograd = this.winogradAlgorithm(s);
+      const u = this.winogradKernelsFor(winograd.positions * C * F);
+      winograd.transformKernels(w, F, C, u);
+      this.winogradChunks(s, winograd, (n0, g, scratch) =>
+        winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
       );
       return;
     }
@@ -728,26 +720,26 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * A Winograd convolution's batch (assembly/winograd.ts) a chunk of images at a time: `run(first, images,
-   * scratch)` for chunks of as many images as fill about WINOGRAD_TILES tiles, so that a chunk's transformed
-   * tiles and products stay in cache, with the scratch a chunk needs.
+   * A Winograd convolution's batch a chunk of images at a time: `run(first, images, scratch)` for chunks of as many
+   * images as fill about the algorithm's `tilesPerCall` tiles, so that a chunk's transformed tiles and products
+   * stay in cache, with the scratch a chunk needs.
    */
-  private winogradChunks(s: Conv2dShape, run: (first: number, images: number, scratch: number) => void): void {
+  private winogradChunks(s: Conv2dShape, winograd: WinogradAlgorithm, run: (first: number, images: number, scratch: number) => void): void {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F } = s;
     const { padding: P, outHeight, outWidth } = convGeometry(s);
+    const m = winograd.outputsPerSide;
     // a whole chunk's scratch even for a smaller batch, so that it grows once, not with each batch size
-    const G = Math.max(1, Math.floor(WINOGRAD_TILES / (Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2))));
-    this.winogradScratch = this.grown(this.winogradScratch, this.kernels.winogradScratchFloats(G, C, H, W, P, F));
+    const G = Math.max(1, Math.floor(winograd.tilesPerCall / (Math.ceil(outHeight / m) * Math.ceil(outWidth / m))));
+    this.winogradScratch = this.grown(this.winogradScratch, winograd.scratchFloats(G, C, H, W, P, F));
     for (let n0 = 0; n0 < N; n0 += G) run(n0, Math.min(G, N - n0), this.winogradScratch.address);
   }
 
-  /** winogradChunks for F(4×4, 3×3) (assembly/winograd-4x4.ts): chunks of about WINOGRAD4_TILES tiles of 4×4 outputs. */
-  private winograd4Chunks(s: Conv2dShape, run: (first: number, images: number, scratch: number) => void): void {
-    const { batch: N, inChannels: C, height: H, width: W, outChannels: F } = s;
-    const { padding: P, outHeight, outWidth } = convGeometry(s);
-    const G = Math.max(1, Math.floor(WINOGRAD4_TILES / (Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4))));
-    this.winogradScratch = this.grown(this.winogradScratch, this.kernels.winograd4ScratchFloats(G, C, H, W, P, F));
-    for (let n0 = 0; n0 < N; n0 += G) run(n0, Math.min(G, N - n0), this.winogradScratch.address);
+  /** The kernels and sizes of the Winograd algorithm a convolution runs by: F(4×4, 3×3) where usesWinograd4 says so, else F(2×2, 3×3). */
+  private winogradAlgorithm(s: Conv2dShape): WinogradAlgorithm {
+    const k = this.kernels;
+    return usesWinograd4(s)
+      ? { outputsPerSide: 4, positions: 36, tilesPerCall: WINOGRAD4_TILES, transformKernels: k.winograd4Kernels, convolve: k.winograd4Convolve, backward: k.winograd4Backward, kernelGradient: k.winograd4KernelGradient, scratchFloats: k.winograd4ScratchFloats }
+      : { outputsPerSide: 2, positions: 16, tilesPerCall: WINOGRAD_TILES, transformKernels: k.winogradKernels, convolve: k.winogradConvolve, backward: k.winogradBackward, kernelGradient: k.winogradKernelGradient, scratchFloats: k.winogradScratchFloats };
   }
 
   /**
@@ -759,11 +751,11 @@ export class WasmBackend implements Backend {
     if (a.dw === null && a.dx === null) return;
     const { inChannels: C, height: H, width: W, outChannels: F } = s;
     const { padding: P, outHeight, outWidth } = convGeometry(s);
-    // by the forward pass's algorithm: F(4×4)'s tiles have 36 positions, F(2×2)'s 16
-    const byF4 = usesWinograd4(s);
-    const positions = byF4 ? 36 : 16;
+    // by the forward pass's algorithm (F(4×4)'s tiles have 36 positions, F(2×2)'s 16)
+    const winograd = this.winogradAlgorithm(s);
+    const positions = winograd.positions;
     const u = a.dx === null ? 0 : this.winogradKernelsFor(positions * C * F);
-    if (u !== 0) (byF4 ? this.kernels.winograd4Kernels : this.kernels.winogradKernels)(a.w, F, C, u);
+    if (u !== 0) winograd.transformKernels(a.w, F, C, u);
     let du = 0;
     if (a.dw !== null) {
       this.winogradKernelGradients = this.grown(this.winogradKernelGradients, positions * C * F);
@@ -771,12 +763,10 @@ export class WasmBackend implements Backend {
       this.arena.viewFloats(du, positions * C * F).fill(0);
     }
     const [inBytes, outBytes] = [C * H * W * 4, F * outHeight * outWidth * 4];
-    const backward = byF4 ? this.kernels.winograd4Backward : this.kernels.winogradBackward;
-    const chunk = (n0: number, g: number, scratch: number) =>
-      backward(a.x + n0 * inBytes, g, C, H, W, P, u, F, a.dy + n0 * outBytes, du, a.dx === null ? 0 : a.dx + n0 * inBytes, scratch);
-    if (byF4) this.winograd4Chunks(s, chunk);
-    else this.winogradChunks(s, chunk);
-    if (a.dw !== null) (byF4 ? this.kernels.winograd4KernelGradient : this.kernels.winogradKernelGradient)(du, F, C, a.dw);
+    this.winogradChunks(s, winograd, (n0, g, scratch) =>
+      winograd.backward(a.x + n0 * inBytes, g, C, H, W, P, u, F, a.dy + n0 * outBytes, du, a.dx === null ? 0 : a.dx + n0 * inBytes, scratch),
+    );
+    if (a.dw !== null) winograd.kernelGradient(du, F, C, a.dw);
   }
 
   /** The byte address of the block for a Winograd convolution's transformed kernels, grown on first need. */
@@ -974,6 +964,20 @@ export function usesWinograd4(s: Conv2dShape): boolean {
 // Tiles of one winograd4Convolve call (its V is 36·C floats a tile, 2.25× F(2×2)'s): 96 measured as fast as 64–100
 // and faster than 27 or 144 on the paper's conv2 (docs/speed-history.md).
 const WINOGRAD4_TILES = 96;
+
+/** What a convolution's Winograd passes need of their algorithm (winogradAlgorithm). */
+interface WinogradAlgorithm {
+  /** m of F(m×m, 3×3): outputs along a tile's side. */
+  outputsPerSide: number;
+  /** (m + 2)²: the positions of a tile, each one GEMM. */
+  positions: number;
+  tilesPerCall: number;
+  transformKernels: KernelExports['winogradKernels'];
+  convolve: KernelExports['winogradConvolve'];
+  backward: KernelExports['winogradBackward'];
+  kernelGradient: KernelExports['winogradKernelGradient'];
+  scratchFloats: KernelExports['winogradScratchFloats'];
+}
 // Tiles of one winogradConvolve call: its transformed tiles and products, 16·(C + F)·4 bytes a tile, stay in cache.
 const WINOGRAD_TILES = 144;
 
