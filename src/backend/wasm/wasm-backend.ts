@@ -939,8 +939,9 @@ export function usesWinograd(s: Conv2dShape): boolean {
  * maps took 2.4 ms direct and 2.8 by F(2×2), on 56×56 19.6 and 22.8, and 12 → 12 on 28×28 8.8 and 9.7; from
  * C·F = 256 (8 → 32, 16 → 16, 32 → 8) F(2×2) was faster on every map. F(4×4), with 1.78× fewer multiplies again,
  * beats the direct path on every map it takes, few channels included (batch 64, one thread, CPU time;
- * docs/speed-history.md): 8 → 8 on 8×8 maps 0.56 → 0.27 ms, on 28×28 5.4 → 3.6, on 56×56 23 → 14, 12 → 12 on
- * 28×28 10.2 → 6.2; and F(2×2) where both run: the paper's conv2 10.6 → 7.6, 32 → 32 on 28×28 36.7 → 21.8.
+ * `node dist/bench/conv-shapes.js`, docs/speed-history.md): 8 → 8 on 8×8 maps 0.58 → 0.29 ms, on 28×28 5.5 → 3.6,
+ * on 56×56 22.8 → 14.1, 12 → 12 on 28×28 10.8 → 6.5; and F(2×2) where both run: the paper's conv2 10.6 → 7.8,
+ * 32 → 32 on 28×28 36.9 → 22.2.
  */
 export function usesWinogradBackward(s: Conv2dShape): boolean {
   return usesWinograd4(s) || (usesWinograd(s) && s.inChannels * s.outChannels >= 256);
@@ -949,10 +950,10 @@ export function usesWinogradBackward(s: Conv2dShape): boolean {
  * Whether a Winograd convolution's forward pass runs by F(4×4, 3×3) (assembly/winograd-4x4.ts) rather than
  * F(2×2, 3×3): when its tiles need at most ¾ of F(2×2)'s multiplies (36 a tile of 4×4 outputs against 16 a tile
  * of 2×2) and an image has at least 4 of them (its input transform takes four tiles at a time, and an image's
- * last group repeats its last tile in the spare lanes). Measured (batch 64, one thread, CPU time, each shape
- * against F(2×2); docs/speed-history.md): the paper's 32 → 64 on an 11×11 output 1.27×, the modern preset's 32 → 64
- * on 14×14 1.14×, 8 → 8 on 8×8 1.27× and on 28×28 1.26×; slower where the rule says no: 64 → 128 on 5×5 (as many
- * multiplies) 0.78×, 32 → 32 on 4×4 (one tile an image) 0.69×.
+ * last group repeats its last tile in the spare lanes). Measured (batch 64, one thread, CPU time, each shape's
+ * forward pass by F(4×4) against F(2×2) in one process; docs/speed-history.md): the paper's 32 → 64 on an 11×11
+ * output 1.27×, the modern preset's 32 → 64 on 14×14 1.14×, 8 → 8 on 8×8 1.27× and on 28×28 1.26×; slower where
+ * the rule says no: 64 → 128 on 5×5 (as many multiplies) 0.78×, 32 → 32 on 4×4 (one tile an image) 0.69×.
  */
 export function usesWinograd4(s: Conv2dShape): boolean {
   if (!usesWinograd(s)) return false;
