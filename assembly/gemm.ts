@@ -257,8 +257,7 @@ function macroKernel(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool
       const rows = min(MR, mc - ir);
       const aSliver = aPanel + ((<usize>ir * kc) << 2);
       const cTile = C + ((<usize>ir * ldc + jr) << 2);
-      if (ASC_FEATURE_RELAXED_SIMD) microKernel5x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
-      else microKernel4x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
+      microKernel(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
     }
   }
 }
@@ -283,10 +282,17 @@ function macroKernelByRows(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC
       const cols = min(NR, nc - jr);
       const bSliver = bPanel + ((<usize>jr * kc) << 2);
       const cTile = C + ((<usize>ir * ldc + jr) << 2);
-      if (ASC_FEATURE_RELAXED_SIMD) microKernel5x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
-      else microKernel4x8(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
+      microKernel(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
     }
   }
+}
+
+// One MR×NR tile, by the build's micro-kernel (chosen at compile time, as madd is): C[0:rows, 0:cols] (+)= aSliver · bSliver.
+// @ts-ignore: decorator
+@inline
+function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD) microKernel5x8(kc, a, b, c, ldc, rows, cols, addToC);
+  else microKernel4x8(kc, a, b, c, ldc, rows, cols, addToC);
 }
 
 // The plain build's 4×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·4 + r] · bSliver[k·8 + j].
