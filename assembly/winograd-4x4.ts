@@ -49,15 +49,9 @@
  */
 
 import { gemm } from './gemm';
-import { copyRun, zeroRun } from './float-runs';
+import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
-
-/** V's row length for T tiles: at least T + 3 (a last group's spare lanes), a multiple of four. */
-// @ts-ignore: decorator
-@inline
-function tilesPadded(tiles: i32): i32 {
-  return (tiles + 6) & ~3;
-}
+import { align4, channelIntoPlane, planeIntoChannel, tilesPadded } from './winograd-planes';
 
 // ⌈size / 4⌉: the tiles along a side of OUTPUT size `size`.
 // @ts-ignore: decorator
@@ -66,11 +60,6 @@ function tilesAlong(size: i32): i32 {
   return (size + 3) >> 2;
 }
 
-// @ts-ignore: decorator
-@inline
-function align4(n: i32): i32 {
-  return (n + 3) & ~3;
-}
 
 /**
  * Floats of scratch winograd4Convolve wants for `images` images of [channels, H, W] with padding P into
@@ -235,11 +224,7 @@ export function winograd4Backward(
       zeroRun(plane, planeSize);
       const dvRow = vBlock + (<usize>(c * stride + n * perImage) << 2);
       for (let t = 0; t < perImage; t += 4) transformTilesAdjoint(t, dvRow, xiBytes);
-      // the image's part of the plane, from (P, P)
-      const dst = dInput + (<usize>((n * C + c) * height * width) << 2);
-      for (let y = 0; y < height; y++) {
-        copyRun(plane + (<usize>((y + padding) * planeW + padding) << 2), dst + (<usize>(y * width) << 2), width);
-      }
+      planeIntoChannel(plane, planeW, padding, dInput + (<usize>((n * C + c) * height * width) << 2), height, width);
     }
   }
 }
@@ -330,10 +315,7 @@ function transformInputs(input: usize, images: i32, channels: i32, height: i32, 
   const xiBytes = <usize>(channels * stride) << 2;
   for (let n = 0; n < images; n++) {
     for (let c = 0; c < channels; c++) {
-      const src = input + (<usize>((n * channels + c) * height * width) << 2);
-      for (let y = 0; y < height; y++) {
-        copyRun(src + (<usize>(y * width) << 2), plane + (<usize>((y + padding) * planeW + padding) << 2), width);
-      }
+      channelIntoPlane(input + (<usize>((n * channels + c) * height * width) << 2), height, width, plane, planeW, padding);
       const vRow = vBlock + (<usize>(c * stride + n * perImage) << 2);
       for (let t = 0; t < perImage; t += 4) transformTiles(t, vRow, xiBytes);
     }
