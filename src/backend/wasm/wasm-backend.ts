@@ -108,10 +108,10 @@ export class WasmBackend implements Backend {
   private group = NO_SCRATCH;
   /** dWᵀ [C·K·K, F] of a convolution with C·K·K < F, summed over the batch before it is added to dW. */
   private transposedWeightGradient = NO_SCRATCH;
-  /** Winograd convolutions (assembly/winograd.ts): the transformed kernels [16, C, F], and the scratch of a chunk of images. */
+  /** Winograd convolutions (assembly/winograd.ts, winograd-4x4.ts): the transformed kernels [16 or 36, C, F], and the scratch of a chunk of images. */
   private winogradKernels = NO_SCRATCH;
   private winogradScratch = NO_SCRATCH;
-  /** dU [16, C, F], a Winograd convolution's kernel gradient summed over the batch before it is folded into dW. */
+  /** dU [16 or 36, C, F], a Winograd convolution's kernel gradient summed over the batch before it is folded into dW. */
   private winogradKernelGradients = NO_SCRATCH;
   /** The taps' offsets of the direct weight gradient (assembly/direct-weight-gradient.ts), one i32 a tap. */
   private tapOffsets = NO_SCRATCH;
@@ -248,7 +248,7 @@ export class WasmBackend implements Backend {
     if (usesWinograd(s)) {
       // Winograd F(4×4, 3×3) or F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
       const winograd = this.winogradAlgorithm(s);
-      const u = this.winogradKernelsFor(winograd.positions * C * F);
+      const u = this.winogradKernelsFor(tilePositions(winograd) * C * F);
       winograd.transformKernels(w, F, C, u);
       this.winogradChunks(s, winograd, (n0, g, scratch) =>
         winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
@@ -738,8 +738,8 @@ export class WasmBackend implements Backend {
   private winogradAlgorithm(s: Conv2dShape): WinogradAlgorithm {
     const k = this.kernels;
     return usesWinograd4(s)
-      ? { outputsPerSide: 4, positions: 36, tilesPerCall: WINOGRAD4_TILES, transformKernels: k.winograd4Kernels, convolve: k.winograd4Convolve, backward: k.winograd4Backward, kernelGradient: k.winograd4KernelGradient, scratchFloats: k.winograd4ScratchFloats }
-      : { outputsPerSide: 2, positions: 16, tilesPerCall: WINOGRAD_TILES, transformKernels: k.winogradKernels, convolve: k.winogradConvolve, backward: k.winogradBackward, kernelGradient: k.winogradKernelGradient, scratchFloats: k.winogradScratchFloats };
+      ? { outputsPerSide: 4, tilesPerCall: WINOGRAD4_TILES, transformKernels: k.winograd4Kernels, convolve: k.winograd4Convolve, backward: k.winograd4Backward, kernelGradient: k.winograd4KernelGradient, scratchFloats: k.winograd4ScratchFloats }
+      : { outputsPerSide: 2, tilesPerCall: WINOGRAD_TILES, transformKernels: k.winogradKernels, convolve: k.winogradConvolve, backward: k.winogradBackward, kernelGradient: k.winogradKernelGradient, scratchFloats: k.winogradScratchFloats };
   }
 
   /**
@@ -753,7 +753,7 @@ export class WasmBackend implements Backend {
     const { padding: P, outHeight, outWidth } = convGeometry(s);
     // by the forward pass's algorithm (F(4×4)'s tiles have 36 positions, F(2×2)'s 16)
     const winograd = this.winogradAlgorithm(s);
-    const positions = winograd.positions;
+    const positions = tilePositions(winograd);
     const u = a.dx === null ? 0 : this.winogradKernelsFor(positions * C * F);
     if (u !== 0) winograd.transformKernels(a.w, F, C, u);
     let du = 0;
@@ -970,14 +970,16 @@ const WINOGRAD4_TILES = 96;
 interface WinogradAlgorithm {
   /** m of F(m×m, 3×3): outputs along a tile's side. */
   outputsPerSide: number;
-  /** (m + 2)²: the positions of a tile, each one GEMM. */
-  positions: number;
   tilesPerCall: number;
   transformKernels: KernelExports['winogradKernels'];
   convolve: KernelExports['winogradConvolve'];
   backward: KernelExports['winogradBackward'];
   kernelGradient: KernelExports['winogradKernelGradient'];
   scratchFloats: KernelExports['winogradScratchFloats'];
+}
+/** (m + 2)²: the positions of a Winograd tile (its input window), each one GEMM and one transformed kernel value. */
+function tilePositions(winograd: WinogradAlgorithm): number {
+  return (winograd.outputsPerSide + 2) ** 2;
 }
 // Tiles of one winogradConvolve call: its transformed tiles and products, 16·(C + F)·4 bytes a tile, stay in cache.
 const WINOGRAD_TILES = 144;
