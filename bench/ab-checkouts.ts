@@ -2,10 +2,12 @@
  * A/B of a change: the one-thread training step (SerialStep on 64 MNIST images, as the Training step
  * group) of THIS checkout against another built checkout of xcnn, in one process, in interleaved rounds.
  *
- *   node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET]   (both built: npm run build)
+ *   node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET] [--threads T]   (both built: npm run build)
  *
  * With --arch, the network is that spec preset (PRESETS in src/model/spec.ts, e.g. lenet5 or modern),
- * built on each side by that side's own createNetwork, instead of the paper's.
+ * built on each side by that side's own createNetwork, instead of the paper's. With --threads T (T > 1) each
+ * side's step is its own ThreadPool of T threads (the trainer's step on T cores) instead of SerialStep; then
+ * the wall clock is the ratio to read, and CPU time counts every thread's.
  *
  * Each step is timed by the process's CPU time (user + system) as well as by the wall clock: on a
  * machine shared with other jobs the wall clock also counts the time this process waits for a core,
@@ -59,12 +61,16 @@ function ratios(label: string, other: number[], mine: number[]): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const archAt = args.indexOf('--arch');
-  const arch = archAt >= 0 ? args.splice(archAt, 2)[1] : null;
+  const given = archAt >= 0 ? args.splice(archAt, 2)[1] : null;
+  const threadsAt = args.indexOf('--threads');
+  const threads = threadsAt >= 0 ? Number(args.splice(threadsAt, 2)[1]) : 1;
   const [otherRoot, roundsArg] = args;
-  if (otherRoot === undefined || (archAt >= 0 && arch === undefined)) {
-    console.error('usage: node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET]');
+  if (otherRoot === undefined || (archAt >= 0 && given === undefined) || !Number.isSafeInteger(threads) || threads < 1) {
+    console.error('usage: node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET] [--threads T]');
     process.exit(2);
   }
+  // A pool builds its network from a spec on each side: the paper's is the preset 'paper' there.
+  const arch = given ?? (threads > 1 ? 'paper' : null);
   const rounds = Number(roundsArg ?? 9);
   const otherModule = (path: string) => import(pathToFileURL(join(resolve(otherRoot), 'dist', path)).href);
   const other = {
@@ -82,14 +88,17 @@ async function main(): Promise<void> {
     const network: Network = createNetwork(backend, PRESETS[arch!](MNIST_GEOMETRY.classes), MNIST_GEOMETRY);
     network.initialize(new Random(1));
     const optimizer: Adam = new OtherAdam(network);
-    return onMnistBatches(new OtherSerialStep(network, optimizer) as TrainStep, backend, train);
+    if (threads === 1) return onMnistBatches(new OtherSerialStep(network, optimizer) as TrainStep, backend, train);
+    const { ThreadPool: OtherThreadPool } = await otherModule('src/parallel/thread-pool.js');
+    return onMnistBatches((await OtherThreadPool.create(network, threads, optimizer)) as TrainStep, backend, train);
   };
   const thisPresetStep = async (backend: Backend): Promise<() => void> => {
     const { SerialStep } = await import('../src/train/step.js');
+    const { ThreadPool } = await import('../src/parallel/thread-pool.js');
     const { network, optimizer } = presetNetworkWithAdam(backend, arch!);
-    return onMnistBatches(new SerialStep(network, optimizer), backend, train);
+    return onMnistBatches(threads === 1 ? new SerialStep(network, optimizer) : await ThreadPool.create(network, threads, optimizer), backend, train);
   };
-  const stepsPerRound = arch === null ? STEPS_PER_ROUND : Math.max(3, Math.round(STEPS_PER_ROUND / 3));
+  const stepsPerRound = given === null ? STEPS_PER_ROUND : Math.max(3, Math.round(STEPS_PER_ROUND / 3));
   for (const build of ['relaxed-simd', 'simd'] as KernelBuild[]) {
     const [otherBackend, thisBackend] = [await other.createWasmBackend({ build }), await createWasmBackend({ build })];
     const steps =
@@ -97,7 +106,7 @@ async function main(): Promise<void> {
         ? [other.mnistTrainingStep(otherBackend, train), mnistTrainingStep(thisBackend, train)]
         : [await otherPresetStep(otherBackend), await thisPresetStep(thisBackend)];
     const { cpu, wall } = interleavedCpuAndWall(steps, stepsPerRound, rounds);
-    console.log(`${build}, ${arch ?? 'paper'} training step, 1 thread, ${rounds} rounds — ${ratios('CPU time', cpu[0], cpu[1])}; ${ratios('wall', wall[0], wall[1])}`);
+    console.log(`${build}, ${arch ?? 'paper'} training step, ${threads === 1 ? '1 thread' : `${threads} threads`}, ${rounds} rounds — ${ratios('CPU time', cpu[0], cpu[1])}; ${ratios('wall', wall[0], wall[1])}`);
   }
 }
 

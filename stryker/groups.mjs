@@ -98,12 +98,12 @@ export const MUTATION_GROUPS = {
   },
   network: {
     mutate: ['src/model/layer.ts', 'src/model/network.ts'],
-    tests: ['test/network-contract.test.ts', 'test/network.test.ts', 'test/network-forward.test.ts', 'test/layer-gradients.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts'],
+    tests: ['test/network-contract.test.ts', 'test/network.test.ts', 'test/network-forward.test.ts', 'test/layer-gradients.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/deferred-dense-gradient.test.ts'],
   },
   layers: {
     mutate: ['src/model/conv2d.ts', 'src/model/dense.ts', 'src/model/pool2d.ts', 'src/model/batch-norm.ts', 'src/model/dropout.ts', 'src/model/relu.ts', 'src/model/flatten.ts', 'src/model/loss.ts'],
     // loss-head.test.ts: the head's edges (a class ruled out by a logit of −∞ costs nothing), which the recipe group ran alone.
-    tests: ['test/layer-contract.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/network.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/loss-head.test.ts'],
+    tests: ['test/layer-contract.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/network.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/loss-head.test.ts', 'test/deferred-dense-gradient.test.ts'],
   },
   // The reference backend: the TypeScript kernels every other backend is checked against, and the shared checks.
   // createBackend (select.ts) by name: test/backend-select.test.ts.
@@ -148,7 +148,7 @@ export const MUTATION_GROUPS = {
     tests: [
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
       'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
-      'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts',
+      'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts', 'test/deferred-dense-gradient.test.ts',
     ],
   },
   // The convolution's backward (wasm-backend.ts lines 251–340: grouped and per image, dWᵀ in scratch) on its fast
@@ -357,7 +357,7 @@ export const MUTATION_GROUPS = {
   // thread; web-transport.ts runs on a fake web Worker and scope (test/parallel-transport.test.ts).
   'parallel-shard': {
     mutate: ['src/parallel/shard.ts', 'src/parallel/worker-loop.ts'],
-    tests: ['test/parallel-shards.test.ts', 'test/parallel-worker-loop.test.ts', 'test/parallel-pool.test.ts'],
+    tests: ['test/parallel-shards.test.ts', 'test/parallel-worker-loop.test.ts', 'test/parallel-pool.test.ts', 'test/deferred-dense-gradient.test.ts'],
   },
   'parallel-pool': {
     mutate: ['src/parallel/thread-pool.ts', 'src/parallel/node-transport.ts', 'src/parallel/web-transport.ts'],

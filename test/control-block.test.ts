@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import {
-  ACTIVATIONS, CORNERS, WINDOW, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA,
+  ACTIVATIONS, MAX_DENSE_PASSES, CORNERS, WINDOW, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA,
   ADAM_STEP, BATCH, CAM_RULE, COALITIONS, COMMAND, Command, COMPUTED, ControlBlock, CORRECT, FAILED, FEATURE_OF, FEATURES, GENERATION, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, MAX_THREADS,
   ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, UPDATED,
 } from '../src/parallel/control.js';
@@ -42,9 +42,15 @@ describe('ControlBlock', () => {
     const control = new ControlBlock();
     expect(control.sync.length).toBe(16);
     expect(control.data.length).toBe(40 + 2 * MAX_THREADS);
-    expect(control.buffer.byteLength).toBe(16 * 4 + (40 + 128) * 8 + 2048);
+    // Then, for TRAIN's deferred dense weight gradients, two addresses per thread and deferred layer; then the error text.
+    expect(MAX_DENSE_PASSES).toBe(8);
+    expect(control.passes.length).toBe(MAX_THREADS * 8 * 2);
+    expect(control.buffer.byteLength).toBe(16 * 4 + (40 + 128) * 8 + 64 * 8 * 2 * 4 + 2048);
     control.data[CORRECT + MAX_THREADS - 1] = 5; // the last thread's slot is inside the block
     expect(new Float64Array(control.buffer, 64, 168)[CORRECT + MAX_THREADS - 1]).toBe(5);
+    control.passes[control.passes.length - 1] = 0xfffffff0; // an address near 4 GiB fits
+    expect(new Uint32Array(control.buffer, 64 + 168 * 8, 1024)[1023]).toBe(0xfffffff0);
+    expect(control.data[CORRECT + MAX_THREADS - 1]).toBe(5);
   });
 
   it('counts arrivals at a barrier, and waitFor returns once enough have arrived', () => {
@@ -104,10 +110,12 @@ describe('ControlBlock error text (gaps the control run showed)', () => {
   it('keeps the error text in the block\'s last 2048 bytes, after the data slots, which it leaves alone', () => {
     const control = new ControlBlock();
     control.data.fill(1.5);
+    control.passes.fill(7);
     control.fail(3, 'xy');
-    const text = new Uint8Array(control.buffer, 16 * 4 + (40 + 2 * MAX_THREADS) * 8, 2048);
+    const text = new Uint8Array(control.buffer, 16 * 4 + (40 + 2 * MAX_THREADS) * 8 + MAX_THREADS * MAX_DENSE_PASSES * 2 * 4, 2048);
     expect(Array.from(text.subarray(0, 3))).toEqual([120, 121, 0]);
     expect(Array.from(control.data).every((value) => value === 1.5)).toBe(true);
+    expect(Array.from(control.passes).every((value) => value === 7)).toBe(true);
   });
 
   it('strips only the trailing zero bytes: a NUL inside the message stays', () => {

@@ -218,6 +218,25 @@ describe('the shards of a pool, run in one process', () => {
     });
   }
 
+  it('TRAIN with nine dense layers (eight deferred, the smallest summed as usual): the gradient and the update are one thread\'s', async () => {
+    const spec = `conv(2,3) relu flatten ${Array.from({ length: 8 }, (_, k) => `linear(${12 - k}) relu`).join(' ')} linear(4)`;
+    const pool = await inProcessPool(3, 7, 0, spec);
+    const twin = await twinOf(pool, spec);
+    const input = images(pool.backend, 7, new Random(8));
+    const labels = pool.backend.allocInts(7);
+    for (let i = 0; i < 7; i++) labels[i] = i % CLASSES;
+    for (const g of pool.grads) g.fill(GARBAGE);
+    new SerialStep(twin, new Adam(twin, { ...ADAM_DEFAULTS, learningRate: 0.01 }), 7).run({ input: copyIn(twin, input), labels: copyInts(twin, labels), size: 7 });
+    runOnEveryThread(pool, Command.TRAIN, 7, (data) => ([data[INPUT], data[LABELS], data[ADAM_STEP], data[LEARNING_RATE], data[SUM_ONLY]] = [input.byteOffset, labels.byteOffset, 1, 0.01, 0]));
+    for (const shard of pool.shards) shard.sumAndUpdate(pool.control);
+    const scale = twin.grads.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    for (const p of twin.parameters) {
+      const summed = pool.network.parameter(p.name).grad;
+      for (let k = 0; k < p.grad.length; k++) expect(Math.abs(summed[k] - p.grad[k]), `${p.name}[${k}]`).toBeLessThan(1e-5 * scale);
+    }
+    for (let k = 0; k < twin.params.length; k++) expect(pool.network.params[k]).toBeCloseTo(twin.params[k], 5);
+  });
+
   it('TRAIN with SUM_ONLY: the threads sum the gradient and leave the parameters and moments alone', async () => {
     const pool = await inProcessPool(3);
     const twin = await twinOf(pool);
@@ -234,15 +253,22 @@ describe('the shards of a pool, run in one process', () => {
     expect(serial.loss).toBeGreaterThan(0);
   });
 
-  it('TRAIN on a network gone to NaN: every thread\'s loss is not finite, and no thread runs its backward pass (its gradients stay zero)', async () => {
+  it('TRAIN on a network gone to NaN: every thread\'s loss is not finite, no thread runs its backward pass, and the summed gradient reads as zeros', async () => {
     const pool = await inProcessPool(2);
     pool.network.params[pool.network.params.length - 1] = Number.NaN;
+    const before = Float32Array.from(pool.network.params);
     const input = images(pool.backend, 4, new Random(4));
     const labels = pool.backend.allocInts(4);
     for (const g of pool.grads) g.fill(GARBAGE);
     runOnEveryThread(pool, Command.TRAIN, 4, (data) => ([data[INPUT], data[LABELS], data[ADAM_STEP], data[LEARNING_RATE], data[SUM_ONLY]] = [input.byteOffset, labels.byteOffset, 1, 0.01, 0]));
     for (let t = 0; t < 2; t++) expect(Number.isFinite(pool.control.data[LOSS + t])).toBe(false);
-    for (const g of pool.grads) expect(Array.from(g).every((x) => x === 0)).toBe(true);
+    // Each thread zeroes its arena but the dense weight's gradient, which the update phase makes in thread 0's.
+    const weight = pool.network.parameter('fc1.weight').grad;
+    const [first, last] = [(weight.byteOffset - pool.grads[0].byteOffset) / 4, (weight.byteOffset - pool.grads[0].byteOffset) / 4 + weight.length];
+    for (const g of pool.grads) expect(Array.from(g).every((x, k) => (k >= first && k < last ? x === GARBAGE : x === 0))).toBe(true);
+    for (const shard of pool.shards) shard.sumAndUpdate(pool.control);
+    expect(Array.from(pool.grads[0]).every((x) => x === 0)).toBe(true);
+    same(pool.network.params, before);
   });
 
   it('TRAIN with dropout and batch norm: each thread masks its samples by their place in the batch and the step, and only thread 0 moves the running statistics', async () => {

@@ -18,6 +18,7 @@ import { XcnnError } from '../errors.js';
 import type { Random } from '../random.js';
 import { LAYER_KINDS } from './layer-kinds.js';
 import { EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, type PassMode } from './layer.js';
+import type { Dense } from './dense.js';
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
 import { paperSpec, PAPER_WIDTHS, planNetwork, type NetworkGeometry, type NetworkPlan, type PaperWidths } from './spec.js';
@@ -38,6 +39,8 @@ export interface BackwardOptions {
 
 /** The options of every explanation's backward pass: the gradient it returns, no parameter gradients. */
 export const NO_PARAMETER_GRADIENTS: BackwardOptions = Object.freeze({ parameterGradients: false });
+
+const NOTHING_DEFERRED: ReadonlySet<Dense> = new Set();
 
 export interface NetworkArenas {
   params?: Floats;
@@ -222,13 +225,16 @@ export class Network {
 
   /**
    * Backpropagates dLogits [N, classes] through the layers of the last forward, accumulating parameter
-   * gradients; the first layer's input gradient is not computed.
+   * gradients; the first layer's input gradient is not computed. The dense layers in `deferred` leave their
+   * weight gradients out (Dense.backwardWithoutWeightGradient): the thread pool makes those later, once for
+   * every thread's pass (shard.ts).
    */
-  backward(dLogits: Floats): void {
+  backward(dLogits: Floats, deferred: ReadonlySet<Dense> = NOTHING_DEFERRED): void {
     this.usable();
     let d: Floats | null = dLogits;
     for (let k = this.layers.length - 1; k >= 0 && d !== null; k--) {
-      d = this.layers[k].backward(d, k > 0);
+      const layer = this.layers[k];
+      d = deferred.has(layer as Dense) ? (layer as Dense).backwardWithoutWeightGradient(d, k > 0) : layer.backward(d, k > 0);
     }
   }
 

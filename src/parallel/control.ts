@@ -31,6 +31,8 @@
  *                                           LIME_FITS: S, the scores (float64 [N, S]), σ, λ and the fits (float64
  *                                           [N, M + 1]); the coalitions (bytes [N, S, M]) in COALITIONS, M in FEATURES
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
+ *   passes[(t · MAX_DENSE_PASSES + j) · 2 + 0, 1]  TRAIN: the byte addresses of thread t's input and dOutput of
+ *                                           its j-th deferred dense layer (shard.ts), for every thread's update phase
  */
 import { XcnnError } from '../errors.js';
 
@@ -42,6 +44,9 @@ const SYNC_SLOTS = 16;
 const SCALAR_SLOTS = 40;
 const DATA_SLOTS = SCALAR_SLOTS + 2 * MAX_THREADS;
 const ERROR_BYTES = 2048;
+/** The dense layers, at most, whose weight gradients a TRAIN step defers to its update phase (shard.ts). */
+export const MAX_DENSE_PASSES = 8;
+const PASS_SLOTS = MAX_THREADS * MAX_DENSE_PASSES * 2;
 
 export const GENERATION = 0;
 export const COMMAND = 1;
@@ -91,12 +96,14 @@ export const CORRECT = SCALAR_SLOTS + MAX_THREADS;
 export class ControlBlock {
   readonly sync: Int32Array;
   readonly data: Float64Array;
+  readonly passes: Uint32Array; // byte addresses: the memory may reach 4 GiB
   private readonly errorText: Uint8Array;
 
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(SYNC_SLOTS * 4 + DATA_SLOTS * 8 + ERROR_BYTES)) {
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(SYNC_SLOTS * 4 + DATA_SLOTS * 8 + PASS_SLOTS * 4 + ERROR_BYTES)) {
     this.sync = new Int32Array(buffer, 0, SYNC_SLOTS);
     this.data = new Float64Array(buffer, SYNC_SLOTS * 4, DATA_SLOTS);
-    this.errorText = new Uint8Array(buffer, SYNC_SLOTS * 4 + DATA_SLOTS * 8, ERROR_BYTES);
+    this.passes = new Uint32Array(buffer, SYNC_SLOTS * 4 + DATA_SLOTS * 8, PASS_SLOTS);
+    this.errorText = new Uint8Array(buffer, SYNC_SLOTS * 4 + DATA_SLOTS * 8 + PASS_SLOTS * 4, ERROR_BYTES);
   }
 
   /** Counts this thread in at a barrier slot and wakes whoever waits on it. */

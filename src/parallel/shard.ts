@@ -4,12 +4,18 @@
  *
  *   TRAIN   1. thread t runs forward and backward on its contiguous share of the batch (images
  *              [start_t, end_t)), into its own gradient arena g_t, with ∂L/∂logits scaled by n_t/N so
- *              that Σ_t g_t is the gradient of the whole batch's mean loss;
+ *              that Σ_t g_t is the gradient of the whole batch's mean loss — except the dense layers'
+ *              weight gradients (deferred: each thread leaves the addresses of its layer's input and dOutput
+ *              in the control block instead);
  *           2. barrier;
  *           3. thread t takes its slice of the parameters and, there, sums g_0 += g_1 += … += g_{T−1}
- *              in thread order, then runs Adam on the slice — unless the batch's loss is not finite, which
+ *              in thread order; makes the deferred weight gradients' elements of the slice in g_0 from
+ *              every thread's pass, Σ_s dOutput_sᵀ · input_s in thread order (the same numbers as summing
+ *              per-thread ones); then runs Adam on the slice — unless the batch's loss is not finite, which
  *              every thread sees alike, and then nobody updates;
  *           4. barrier (the main thread waits for all slices before the next forward pass reads them).
+ *           Deferring a dense layer's weight gradient (fc1's is 98 % of the paper net's parameters) saves each
+ *           thread zeroing it, writing it whole and reading it again for the sum.
  *   PREDICT thread t runs forward on its share and writes its probabilities into the shared output.
  *   GRAD_CAM thread t runs Grad-CAM (gradCamOfBatch) of the conv block asked for on its share and writes its rows
  *           into the shared output.
@@ -30,8 +36,9 @@
  * the thread count.
  */
 import type { Floats } from '../backend/backend.js';
-import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
+import type { DensePass, WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
+import { Dense } from '../model/dense.js';
 import type { Network } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
 import { explainableLayersOf } from '../explain/explained-layer.js';
@@ -47,7 +54,7 @@ import { XcnnError } from '../errors.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
   ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
-  OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
+  MAX_DENSE_PASSES, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
 } from './control.js';
 
 export interface ShardArenas {
@@ -57,7 +64,17 @@ export interface ShardArenas {
   grads: Float32Array[]; // one gradient arena per thread; grads[0] is the main network's and receives the sum
 }
 
+/** A dense layer whose weight gradient TRAIN makes in its update phase, from every thread's pass. */
+interface DeferredWeight {
+  layer: Dense;
+  first: number; // where the weight starts in the parameter (and gradient) arenas
+  length: number; // O·I
+}
+
 export class Shard {
+  private readonly deferred: DeferredWeight[];
+  private readonly deferredLayers: ReadonlySet<Dense>;
+  private readonly zeroedRanges: [number, number][]; // what step 1 zeroes of this thread's arena: all but the deferred
   private readonly head: SoftmaxCrossEntropy; // the training loss, label smoothing and all
   private readonly plainHead: SoftmaxCrossEntropy; // PREDICT's: validation and test losses are plain cross-entropy
   private readonly dLogits: BatchBuffer<Floats>;
@@ -81,6 +98,9 @@ export class Shard {
     this.plainHead = labelSmoothing === 0 ? this.head : new SoftmaxCrossEntropy(backend, this.classes, 0);
     this.dLogits = BatchBuffer.floats(backend, this.classes);
     this.copies = BatchBuffer.floats(backend, this.pixels);
+    this.deferred = deferredWeights(network);
+    this.deferredLayers = new Set(this.deferred.map((d) => d.layer));
+    this.zeroedRanges = rangesWithout(0, network.grads.length, this.deferred);
   }
 
   /** Step 1 of TRAIN: this thread's share of forward and backward. */
@@ -89,7 +109,7 @@ export class Shard {
     const batch = control.sync[BATCH];
     const [start, end] = shareOf(batch, this.threads, thread);
     const n = end - start;
-    network.zeroGrad();
+    for (const [a, b] of this.zeroedRanges) network.grads.fill(0, a, b);
     control.data[LOSS + thread] = 0;
     control.data[CORRECT + thread] = 0;
     if (n === 0) return;
@@ -104,22 +124,53 @@ export class Shard {
     for (let i = 0; i < n; i++) if (argmaxRow(head.probs!, i, this.classes) === labels[i]) correct++;
     control.data[LOSS + thread] = loss * n;
     control.data[CORRECT + thread] = correct;
-    if (Number.isFinite(loss)) network.backward(dLogits);
+    if (!Number.isFinite(loss)) return;
+    network.backward(dLogits, this.deferredLayers);
+    this.deferred.forEach((d, j) => {
+      const { input, dOutput } = d.layer.weightGradientOperands();
+      const slot = (thread * MAX_DENSE_PASSES + j) * 2;
+      control.passes[slot] = input.byteOffset;
+      control.passes[slot + 1] = dOutput.byteOffset;
+    });
   }
 
   /** Step 3 of TRAIN: the gradient sum and Adam on this thread's slice of the parameters. */
   sumAndUpdate(control: ControlBlock): void {
     let lossSum = 0;
     for (let t = 0; t < this.threads; t++) lossSum += control.data[LOSS + t];
-    if (!Number.isFinite(lossSum)) return;
     const { params, m, v, grads } = this.arenas;
     const [lo, hi] = shareOf(params.length, this.threads, this.thread, 4);
     if (hi <= lo) return;
-    const sum = grads[0].subarray(lo, hi);
-    for (let t = 1; t < this.threads; t++) this.backend.addInto(sum, grads[t].subarray(lo, hi));
+    if (!Number.isFinite(lossSum)) {
+      // No update; the deferred weights' gradients read as zeros, as after zeroGrad.
+      for (const d of this.deferred) grads[0].fill(0, Math.max(lo, d.first), Math.min(hi, d.first + d.length));
+      return;
+    }
+    for (const [a, b] of rangesWithout(lo, hi, this.deferred)) {
+      const sum = grads[0].subarray(a, b);
+      for (let t = 1; t < this.threads; t++) this.backend.addInto(sum, grads[t].subarray(a, b));
+    }
+    this.deferred.forEach((d, j) => {
+      const [a, b] = [Math.max(lo, d.first), Math.min(hi, d.first + d.length)];
+      if (a >= b) return;
+      const { inFeatures, outFeatures } = d.layer;
+      const passes = this.densePasses(control, j, inFeatures, outFeatures);
+      this.backend.denseWeightGradientElements(d.layer, passes, grads[0].subarray(d.first, d.first + d.length), a - d.first, b - a);
+    });
     // Another optimiser (or clipping, which needs the whole sum) updates on the main thread after the barrier.
     if (control.data[SUM_ONLY] === 1) return;
-    this.backend.adamUpdate(params.subarray(lo, hi), sum, m.subarray(lo, hi), v.subarray(lo, hi), { ...this.adam, learningRate: control.data[LEARNING_RATE], step: control.data[ADAM_STEP] });
+    this.backend.adamUpdate(params.subarray(lo, hi), grads[0].subarray(lo, hi), m.subarray(lo, hi), v.subarray(lo, hi), { ...this.adam, learningRate: control.data[LEARNING_RATE], step: control.data[ADAM_STEP] });
+  }
+
+  /** The passes through the j-th deferred dense layer of the threads that had images, in thread order, from the addresses each left. */
+  private densePasses(control: ControlBlock, j: number, inFeatures: number, outFeatures: number): DensePass[] {
+    return Array.from({ length: this.threads }, (_, t) => t).flatMap((t) => {
+      const [start, end] = shareOf(control.sync[BATCH], this.threads, t);
+      const batch = end - start;
+      if (batch === 0) return [];
+      const slot = (t * MAX_DENSE_PASSES + j) * 2;
+      return [{ input: this.backend.viewFloats(control.passes[slot], batch * inFeatures), dOutput: this.backend.viewFloats(control.passes[slot + 1], batch * outFeatures), batch }];
+    });
   }
 
   /** PREDICT: this thread's share of the forward pass, its probabilities written into the shared output. */
@@ -308,3 +359,27 @@ export class Shard {
   }
 }
 
+
+/**
+ * The dense layers whose weight gradients TRAIN defers (step 3): every dense layer, or the MAX_DENSE_PASSES
+ * largest when there are more, in the arenas' order.
+ */
+function deferredWeights(network: Network): DeferredWeight[] {
+  const origin = network.grads.byteOffset;
+  const dense = network.layers.filter((layer): layer is Dense => layer instanceof Dense);
+  const kept = new Set([...dense].sort((a, b) => b.weight.grad.length - a.weight.grad.length).slice(0, MAX_DENSE_PASSES));
+  return dense.filter((layer) => kept.has(layer)).map((layer) => ({ layer, first: (layer.weight.grad.byteOffset - origin) / 4, length: layer.weight.grad.length }));
+}
+
+/** [lo, hi) without the ranges [first, first + length) of `holes` (in increasing order, not overlapping), as ranges. */
+export function rangesWithout(lo: number, hi: number, holes: readonly { first: number; length: number }[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  let at = lo;
+  for (const { first, length } of holes) {
+    if (first > at) ranges.push([at, Math.min(first, hi)]);
+    at = Math.max(at, first + length);
+    if (at >= hi) break;
+  }
+  if (at < hi) ranges.push([at, hi]);
+  return ranges.filter(([a, b]) => a < b);
+}

@@ -60,6 +60,13 @@ export interface WasmBackendOptions {
   maximumBytes?: number;
 }
 
+/** One thread's pass through a dense layer, as its deferred weight gradient needs it: input [batch, I], dOutput [batch, O]. */
+export interface DensePass {
+  input: Floats;
+  dOutput: Floats;
+  batch: number;
+}
+
 /** Which compilation of assembly/ runs: plain 128-bit SIMD, or with relaxed-SIMD fused multiply-add. */
 export type KernelBuild = 'simd' | 'relaxed-simd';
 
@@ -415,6 +422,44 @@ export class WasmBackend implements Backend {
     if (dw !== null) this.kernels.gemm(1, 0, O, I, N, dy, O, x, I, dw, I, 1);
     // dIn [N, I] = dOut [N, O] · W [O, I]
     if (dx !== null) this.kernels.gemm(0, 0, N, I, O, dy, O, w, I, dx, I, 0);
+  }
+
+  /**
+   * Elements [first, first + count) of a dense layer's weight gradient dW [O, I] (flat, row-major), from the
+   * passes of several threads at once — not part of the Backend interface: the thread pool computes its dense
+   * layers' weight gradients this way, each thread the elements of its slice of the parameters (shard.ts).
+   *   dW[o, i] = Σ_p Σ_n dOutput_p[n, o] · input_p[n, i]
+   * Pass p's product overwrites the elements when it is the first pass with images and is added to them
+   * otherwise: the numbers are those, bit for bit (zeros' signs aside), of each pass accumulating into a zeroed
+   * dW of its own and the dWs being added in pass order, however the elements are split between calls (each
+   * element's sum runs over n in the same order whatever GEMM tile it falls in). The elements outside the
+   * range are left alone. The range is at most three GEMMs a pass: the tail of its first row, its whole rows,
+   * the head of its last row.
+   */
+  denseWeightGradientElements(s: { inFeatures: number; outFeatures: number }, passes: readonly DensePass[], dWeight: Floats, first: number, count: number): void {
+    const kernel = 'denseWeightGradientElements';
+    const { inFeatures: I, outFeatures: O } = s;
+    checkDense(kernel, { batch: 1, inFeatures: I, outFeatures: O }, { weight: dWeight });
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > O * I) {
+      throw new XcnnError(`${kernel}: elements [${first}, ${first} + ${count}) are not inside the ${O}×${I} weight gradient`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    const dw = this.address(kernel, 'dWeight', dWeight);
+    const operands = passes
+      .filter((pass) => pass.batch > 0)
+      .map((pass) => {
+        checkDense(kernel, { batch: pass.batch, inFeatures: I, outFeatures: O }, { input: pass.input, output: pass.dOutput });
+        return { x: this.address(kernel, 'input', pass.input), dy: this.address(kernel, 'dOutput', pass.dOutput), n: pass.batch };
+      });
+    if (operands.length === 0) {
+      dWeight.subarray(first, first + count).fill(0);
+      return;
+    }
+    for (const [row, column, rows, columns] of rowPieces(first, count, I)) {
+      operands.forEach(({ x, dy, n }, p) => {
+        // dW[row:+rows, column:+columns] (+)= dOutᵀ[row:+rows, :] · in[:, column:+columns], dOut stored [n, O]
+        this.kernels.gemm(1, 0, rows, columns, n, dy + row * 4, O, x + column * 4, I, dw + (row * I + column) * 4, I, p === 0 ? 0 : 1);
+      });
+    }
   }
 
   reluForward(input: Floats, output: Floats): void {
@@ -985,6 +1030,28 @@ function tilePositions(winograd: WinogradAlgorithm): number {
 const WINOGRAD_TILES = 144;
 
 // A rows×cols matrix stored row-major with row stride ld must fit in `array`.
+/**
+ * Elements [first, first + count) of a row-major matrix with `width` columns as rectangles [row, column, rows,
+ * columns]: the tail of the first row (when the range starts inside it), the whole rows, the head of the last.
+ */
+export function rowPieces(first: number, count: number, width: number): [number, number, number, number][] {
+  const pieces: [number, number, number, number][] = [];
+  const end = first + count;
+  let at = first;
+  if (at % width !== 0 && at < end) {
+    const columns = Math.min(width - (at % width), end - at);
+    pieces.push([Math.floor(at / width), at % width, 1, columns]);
+    at += columns;
+  }
+  const rows = Math.floor((end - at) / width);
+  if (rows > 0) {
+    pieces.push([at / width, 0, rows, width]);
+    at += rows * width;
+  }
+  if (at < end) pieces.push([at / width, 0, 1, end - at]);
+  return pieces;
+}
+
 function checkMatrix(kernel: string, name: string, array: Float32Array, rows: number, cols: number, ld: number): void {
   if (!Number.isSafeInteger(ld) || ld < cols) {
     throw new XcnnError(`${kernel}: the row stride of ${name} must be an integer ≥ ${cols}, got ${ld}`, { code: 'ERR_BAD_ARGUMENT' });
