@@ -98,7 +98,7 @@ export const MUTATION_GROUPS = {
   },
   network: {
     mutate: ['src/model/layer.ts', 'src/model/network.ts'],
-    tests: ['test/network-contract.test.ts', 'test/network.test.ts', 'test/network-forward.test.ts', 'test/layer-gradients.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/deferred-dense-gradient.test.ts'],
+    tests: ['test/network-contract.test.ts', 'test/network.test.ts', 'test/network-forward.test.ts', 'test/layer-gradients.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/network-logits.test.ts'],
   },
   layers: {
     mutate: ['src/model/conv2d.ts', 'src/model/dense.ts', 'src/model/pool2d.ts', 'src/model/batch-norm.ts', 'src/model/dropout.ts', 'src/model/relu.ts', 'src/model/flatten.ts', 'src/model/loss.ts'],

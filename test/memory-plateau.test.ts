@@ -121,8 +121,10 @@ describe('memory plateau (wasm backend)', () => {
       predict(network, first(n), n);
       marks.add(backend.memoryStats().highWaterBytes);
     }
-    // The buffers grow at batches 1, 2, 3, 5, 9, 17, 33, 65, 129 and 257 (powers of two): at most ten marks.
-    expect(marks.size).toBeLessThanOrEqual(10);
+    // The buffers grow at batches 1, 2, 3, 5, 9, 17, 33, 65, 129 and 257 (powers of two), and once more where
+    // Network.logits starts running the first block in chunks (past 17 images for this model's 8-channel conv1): at
+    // most eleven marks.
+    expect(marks.size).toBeLessThanOrEqual(11);
     const peak = backend.memoryStats().highWaterBytes;
     for (const n of [LARGEST, 200, 64, 17, 1]) predict(network, first(n), n);
     expect(backend.memoryStats().highWaterBytes).toBe(peak);

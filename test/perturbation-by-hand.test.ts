@@ -41,6 +41,10 @@ function linearNetwork(inputShape: [number, number, number], classes: number): N
       }
       return logits;
     },
+    // The logits-only pass (Network.logits) is forward's logits.
+    logits(this: { forward(input: Floats, batch: number): Floats }, input: Floats, batch: number): Floats {
+      return this.forward(input, batch);
+    },
     zeroGrad() {},
   };
   return network as unknown as Network & { rows: number };

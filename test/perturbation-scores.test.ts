@@ -37,6 +37,10 @@ function linearNetwork(inputShape: [number, number, number], classes: number): N
       }
       return logits;
     },
+    // The logits-only pass (Network.logits) is forward's logits.
+    logits(this: { forward(input: Floats, batch: number): Floats }, input: Floats, batch: number): Floats {
+      return this.forward(input, batch);
+    },
   } as unknown as Network;
 }
 

@@ -43,7 +43,7 @@ export function serialPredictor(network: Network): BatchPredictor {
     outputShape: network.outputShape,
     workspace,
     predictBatch(batch) {
-      const loss = head.forward(network.forward(batch.input, batch.size), batch.labels, batch.size, false);
+      const loss = head.forward(network.logits(batch.input, batch.size), batch.labels, batch.size, false);
       return { probs: head.probs!, lossSum: loss * batch.size };
     },
   };

@@ -59,5 +59,5 @@ export function coalitionScoresOn(network: Network, image: Floats, target: numbe
       if (coalitions[row + featureOf[p]] === 0) for (let c = 0; c < channels; c++) copy[c * pixels + p] = BASELINE;
     }
   };
-  return scoreCopies((batch, size) => network.forward(batch, size), network.outputShape[0], image, target, count, blackOutLeftOut, copies);
+  return scoreCopies((batch, size) => network.logits(batch, size), network.outputShape[0], image, target, count, blackOutLeftOut, copies);
 }

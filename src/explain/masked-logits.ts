@@ -57,5 +57,5 @@ export function maskedLogitsOn(network: Network, image: Floats, activations: Flo
       for (let p = 0; p < pixels; p++) copy[c * pixels + p] *= m[p];
     }
   };
-  forwardCopies((batch, size) => network.forward(batch, size), image, count, mask, copies, (start, size, logits) => out.set(logits.subarray(0, size * classes), start * classes));
+  forwardCopies((batch, size) => network.logits(batch, size), image, count, mask, copies, (start, size, logits) => out.set(logits.subarray(0, size * classes), start * classes));
 }

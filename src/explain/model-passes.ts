@@ -99,7 +99,7 @@ export function networkPasses(network: Network): ModelPasses {
   // Nothing is read of the network until a pass runs: a method's default `passes` is made before it checks its arguments.
   const dLogitsFor = (size: number) => network.workspace.floats('passes.dLogits', network.outputShape[0]).forBatch(size);
   return {
-    logits: (input, size) => network.forward(input, size),
+    logits: (input, size) => network.logits(input, size),
     inputGradients: (input, size, targets, rule = 'ordinary') => inputGradientsOn(network, input, size, targets, dLogitsFor(size), rule),
     camMaps: (input, size, targets, rule, layer) => {
       const [, mapHeight, mapWidth] = explainedLayer(network, layer).shape;

@@ -26,5 +26,5 @@ export function occludeWindow(image: Floats, channels: number, height: number, w
 export function occlusionScoresOn(network: Network, image: Floats, target: number, window: number, corners: Int32Array, count: number, copies: BatchBuffer<Floats>): Float64Array {
   const [channels, height, width] = network.inputShape;
   const occlude = (k: number, copy: Floats): void => occludeWindow(copy, channels, height, width, corners[2 * k], corners[2 * k + 1], window);
-  return scoreCopies((batch, size) => network.forward(batch, size), network.outputShape[0], image, target, count, occlude, copies);
+  return scoreCopies((batch, size) => network.logits(batch, size), network.outputShape[0], image, target, count, occlude, copies);
 }

@@ -45,7 +45,7 @@ export function networkClassifier(network: Network, batchSize = 256, passes?: Mo
       const size = Math.min(batchSize, count - start);
       const input = buffer.forBatch(size);
       input.set(images.subarray(start * imageSize, (start + size) * imageSize));
-      const logits = passes === undefined ? network.forward(input, size) : passes.logits(input, size);
+      const logits = passes === undefined ? network.logits(input, size) : passes.logits(input, size);
       for (let b = 0; b < size; b++) softmaxRow(logits, b, classes, probabilities.subarray((start + b) * classes, (start + b + 1) * classes));
     }
     return probabilities;

@@ -181,7 +181,7 @@ export class Shard {
     control.data[LOSS + thread] = 0;
     if (n === 0) return;
     const { input, labels } = this.batchViews(control, start, end);
-    const loss = this.plainHead.forward(this.network.forward(input, n), labels, n, false);
+    const loss = this.plainHead.forward(this.network.logits(input, n), labels, n, false);
     this.backend.viewFloats(control.data[PROBS] + start * this.classes * 4, n * this.classes).set(this.plainHead.probs!);
     control.data[LOSS + thread] = loss * n;
   }
@@ -211,7 +211,7 @@ export class Shard {
     const n = end - start;
     if (n === 0) return;
     const input = this.inputView(control, start, end);
-    this.rows(control, OUT_LOGITS, start, n, this.classes).set(this.network.forward(input, n));
+    this.rows(control, OUT_LOGITS, start, n, this.classes).set(this.network.logits(input, n));
   }
 
   /** INPUT_GRADIENTS: logits and ∂y_c/∂x of this thread's share, written into the shared output. */

@@ -1,0 +1,111 @@
+/**
+ * Network.logits: the logits of an evaluation-mode pass with the first convolution block run a few images at a
+ * time. What it chunks (the layers up to the first pool when one convolution precedes it; images by the block's
+ * largest map), that its logits are forward's bit for bit on both backends — for batches that are not a multiple of
+ * the chunk, batch norm in the block, max and average pools — and that a backward pass or activations() after it
+ * refuse, as it keeps the block's state for its last chunk only.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend, Floats } from '../src/backend/backend.js';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { createNetwork, type Network } from '../src/model/network.js';
+import { PRESETS } from '../src/model/spec.js';
+import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
+
+const MNIST = { channels: 1, height: 28, width: 28, classes: 10 };
+const wasm = await createWasmBackend();
+
+function network(backend: Backend, spec: string, geometry = MNIST, seed = 1): Network {
+  const net = createNetwork(backend, spec, geometry);
+  net.initialize(new Random(seed));
+  return net;
+}
+
+function images(backend: Backend, count: number, pixels: number, seed: number): Floats {
+  const input = backend.allocFloats(count * pixels);
+  const random = new Random(seed);
+  for (let k = 0; k < input.length; k++) input[k] = random.next();
+  return input;
+}
+
+describe('what Network.logits runs a chunk of images at a time', () => {
+  it('the first block up to its pool, as many images as 384 KB of its largest map hold', () => {
+    // The paper net: conv1's 32×26×26 map is 86,528 bytes an image, so 4 images; LeNet-5: conv1's 6×28×28, 18,816 bytes, 20.
+    expect(network(wasm, PRESETS.paper(10)).logitsChunks).toEqual({ layers: 3, images: 4 });
+    expect(network(wasm, PRESETS.lenet5(10)).logitsChunks).toEqual({ layers: 3, images: 20 });
+    expect(network(wasm, 'conv(8,3) bn relu avgpool(2) flatten linear(10)').logitsChunks).toEqual({ layers: 4, images: Math.floor((384 * 1024) / (4 * 8 * 26 * 26)) });
+  });
+
+  it('nothing without a pool, or with a second convolution before the first pool (small chunks would starve its GEMMs)', () => {
+    expect(network(wasm, PRESETS.modern(10)).logitsChunks).toBeNull();
+    expect(network(wasm, 'conv(8,3) relu conv(8,3) relu maxpool(2) flatten linear(10)').logitsChunks).toBeNull();
+    expect(network(wasm, 'flatten linear(10)').logitsChunks).toBeNull();
+  });
+});
+
+describe('Network.logits gives forward\'s logits bit for bit', () => {
+  const cases = [
+    { name: 'the paper net, 10 images (chunks of 4, 4 and 2)', spec: PRESETS.paper(10), batch: 10 },
+    { name: 'LeNet-5, 45 images (20, 20, 5)', spec: PRESETS.lenet5(10), batch: 45 },
+    { name: 'batch norm and an overlapping max pool in the block', spec: 'conv(16,5,pad=2) bn relu maxpool(3,stride=2) conv(8,3) relu flatten linear(10)', batch: 33 },
+    { name: 'a batch no larger than a chunk (one forward pass)', spec: PRESETS.paper(10), batch: 3 },
+  ];
+  for (const backendName of ['wasm', 'reference'] as const) {
+    for (const { name, spec, batch } of cases) {
+      it(`${name} (${backendName})`, () => {
+        const backend = backendName === 'wasm' ? wasm : new ReferenceBackend();
+        const [chunking, whole] = [network(backend, spec, MNIST, 3), network(backend, spec, MNIST, 3)];
+        // Running statistics that are not the initial ones, so that batch norm's evaluation mode shows.
+        chunking.buffers.forEach((_, k) => (chunking.buffers[k] = 0.5 + (k % 7) / 10));
+        whole.buffers.set(chunking.buffers);
+        const input = images(backend, batch, 784, batch);
+        const expected = Array.from(whole.forward(input, batch));
+        expect(Array.from(chunking.logits(input, batch))).toEqual(expected);
+        // Again after a larger batch grew the block's buffers, and after a forward pass of other images.
+        chunking.logits(images(backend, batch + 7, 784, 99), batch + 7);
+        chunking.forward(images(backend, 2, 784, 98), 2);
+        expect(Array.from(chunking.logits(input, batch))).toEqual(expected);
+      });
+    }
+  }
+});
+
+describe('after Network.logits', () => {
+  it('a backward pass and activations() refuse, naming what to do; a forward pass makes them work again', () => {
+    const net = network(wasm, PRESETS.paper(10));
+    const input = images(wasm, 9, 784, 5);
+    const dLogits = wasm.allocFloats(9 * 10).fill(0.1);
+    for (const batch of [9, 2]) {
+      net.logits(input.subarray(0, batch * 784), batch);
+      const message = (method: string) => `${method}: the last pass was Network.logits, which keeps nothing for a backward pass or activations(); run forward first`;
+      expect(errorOf(() => net.backward(dLogits.subarray(0, batch * 10)), 'ERR_BAD_ARGUMENT').message).toBe(message('backward'));
+      expect(errorOf(() => net.backwardTo('relu2', dLogits.subarray(0, batch * 10))).message).toBe(message('backwardTo'));
+      expect(errorOf(() => net.backwardToInput(dLogits.subarray(0, batch * 10))).message).toBe(message('backwardToInput'));
+      expect(errorOf(() => net.activations('relu1')).message).toBe(message('activations'));
+    }
+    net.forward(input, 9);
+    expect(net.activations('relu1').length).toBe(9 * 32 * 26 * 26);
+    expect(() => net.backwardToInput(dLogits)).not.toThrow();
+  });
+
+  it('refuses an input whose length is not the batch\'s, before running anything', () => {
+    const net = network(wasm, PRESETS.paper(10));
+    const input = images(wasm, 9, 784, 5);
+    expect(errorOf(() => net.logits(input, 8), 'ERR_BAD_ARGUMENT').message).toBe('logits: input must hold batch × 1×28×28 = 6272 values for batch 8, got 7056');
+    expect(errorOf(() => net.logits(input.subarray(0, 784 * 5), 6)).message).toBe('logits: input must hold batch × 1×28×28 = 4704 values for batch 6, got 3920');
+    expect(errorOf(() => net.logits(input, 0)).message).toBe('logits: input must hold batch × 1×28×28 = a positive whole number of values for batch 0, got 7056');
+    expect(errorOf(() => net.logits(input, 2.5)).message).toContain('for batch 2.5');
+  });
+
+  it('dispose gives back the block\'s gathering buffer with the rest', () => {
+    const input = images(wasm, 12, 784, 6);
+    const before = wasm.memoryStats().usedBytes;
+    const net = network(wasm, PRESETS.paper(10));
+    net.logits(input, 12);
+    expect(wasm.memoryStats().usedBytes).toBeGreaterThan(before);
+    net.dispose();
+    expect(wasm.memoryStats().usedBytes).toBe(before);
+  });
+});
