@@ -15,7 +15,7 @@ import { rowPieces, type DensePass } from '../src/backend/wasm/wasm-backend.js';
 import { Dense } from '../src/model/dense.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { createNetwork } from '../src/model/network.js';
-import { rangesWithout } from '../src/parallel/shard.js';
+import { deferredWeights, rangesWithout } from '../src/parallel/shard.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
 
@@ -94,10 +94,24 @@ describe('WasmBackend.denseWeightGradientElements', () => {
     const dWeight = backend.allocFloats(12);
     const pass = { input: backend.allocFloats(8), dOutput: backend.allocFloats(6), batch: 2 };
     const call = (first: number, count: number, passes: DensePass[] = [pass]) => () => backend.denseWeightGradientElements({ inFeatures: 4, outFeatures: 3 }, passes, dWeight, first, count);
-    expect(errorOf(call(10, 3)).message).toBe('denseWeightGradientElements: elements [10, 10 + 3) are not inside the 3×4 weight gradient');
+    expect(errorOf(call(10, 3), 'ERR_BAD_ARGUMENT').message).toBe('denseWeightGradientElements: elements [10, 10 + 3) are not inside the 3×4 weight gradient');
     expect(errorOf(call(-1, 2)).message).toContain('are not inside');
+    expect(errorOf(call(5, -2)).message).toBe('denseWeightGradientElements: elements [5, 5 + -2) are not inside the 3×4 weight gradient');
     expect(errorOf(call(0, 1.5)).message).toContain('are not inside');
     expect(errorOf(call(0, 12, [{ ...pass, batch: 3 }])).message).toMatch(/^denseWeightGradientElements: input /);
+    const short = backend.allocFloats(11);
+    expect(errorOf(() => backend.denseWeightGradientElements({ inFeatures: 4, outFeatures: 3 }, [pass], short, 0, 11), 'ERR_BAD_ARGUMENT').message).toBe('denseWeightGradientElements: dWeight has length 11, expected 3×4 = 12');
+    expect(errorOf(() => backend.denseWeightGradientElements({ inFeatures: 0, outFeatures: 3 }, [pass], dWeight, 0, 0)).message).toBe('denseWeightGradientElements: inFeatures must be a positive integer, got 0');
+    expect(errorOf(() => backend.denseWeightGradientElements({ inFeatures: 4, outFeatures: 1.5 }, [pass], dWeight, 0, 0)).message).toBe('denseWeightGradientElements: outFeatures must be a positive integer, got 1.5');
+    expect(errorOf(() => backend.denseWeightGradientElements({ inFeatures: 4, outFeatures: 3 }, [pass], null as unknown as Float32Array, 0, 12)).message).toMatch(/^denseWeightGradientElements: dWeight is a null, but the wasm backend computes in float32/);
+    // Arrays outside the backend's memory, each named.
+    const outside = (name: string, replaced: Partial<DensePass>, weight = dWeight) => {
+      const message = errorOf(() => backend.denseWeightGradientElements({ inFeatures: 4, outFeatures: 3 }, [{ ...pass, ...replaced }], weight, 0, 12), 'ERR_BAD_ARGUMENT').message;
+      expect(message.startsWith(`denseWeightGradientElements: ${name} is not in this wasm backend's memory`)).toBe(true);
+    };
+    outside('input', { input: new Float32Array(8) });
+    outside('dOutput', { dOutput: new Float32Array(6) });
+    outside('dWeight', {}, new Float32Array(12));
     expect(() => call(0, 12)()).not.toThrow();
   });
 });
@@ -134,6 +148,22 @@ describe('rangesWithout: a range less the deferred weights\' ranges', () => {
     expect(rangesWithout(0, 10, holes)).toEqual([[0, 10]]);
     expect(rangesWithout(30, 31, holes)).toEqual([[30, 31]]);
     expect(rangesWithout(5, 18, [])).toEqual([[5, 18]]);
+    expect(rangesWithout(0, 15, holes)).toEqual([[0, 10]]); // ends where a hole ends, before the next
+    expect(rangesWithout(10, 32, holes)).toEqual([[15, 20], [30, 32]]); // starts where a hole starts
+    expect(rangesWithout(7, 7, holes)).toEqual([]);
+  });
+});
+
+describe('deferredWeights: the dense layers whose weight gradients the pool defers', () => {
+  it('every dense layer, with its weight\'s place in the arenas; of more than eight, the eight largest', () => {
+    const geometry = { channels: 1, height: 6, width: 6, classes: 4 };
+    const few = createNetwork(backend, 'conv(2,3) relu flatten linear(5) relu linear(4)', geometry);
+    const at = (network: typeof few, name: string) => (network.parameter(name).grad.byteOffset - network.grads.byteOffset) / 4;
+    expect(deferredWeights(few).map((d) => [d.layer.name, d.first, d.length])).toEqual([['fc1', at(few, 'fc1.weight'), 5 * 32], ['fc2', at(few, 'fc2.weight'), 4 * 5]]);
+    // Nine: fc2 (2 × 3) is the smallest and is left out, though the last one, fc9 (4 × 4), is the next smallest.
+    const widths = [3, 2, 9, 8, 7, 6, 5, 4];
+    const many = createNetwork(backend, `conv(2,3) relu flatten ${widths.map((w) => `linear(${w})`).join(' ')} linear(4)`, geometry);
+    expect(deferredWeights(many).map((d) => d.layer.name)).toEqual(['fc1', 'fc3', 'fc4', 'fc5', 'fc6', 'fc7', 'fc8', 'fc9']);
   });
 });
 
@@ -170,8 +200,12 @@ describe('Network.backward with deferred dense layers', () => {
     expect(Array.from(made)).toEqual(Array.from(ordinary.parameter('fc1.weight').grad));
   });
 
-  it('Dense.weightGradientOperands before any backward pass says there is nothing to make', () => {
-    const dense = new Dense(backend, 'fc9', 3, 2);
-    expect(errorOf(() => dense.weightGradientOperands()).message).toBe('fc9: no backward pass has run yet, so there is no weight gradient to make');
+  it('Dense.weightGradientOperands before any backward pass, a forward pass alone included, says there is nothing to make', () => {
+    const network = createNetwork(backend, 'flatten linear(2)', { channels: 1, height: 1, width: 3, classes: 2 });
+    const dense = network.layer<Dense>('fc1');
+    const message = 'fc1: no backward pass has run yet, so there is no weight gradient to make';
+    expect(errorOf(() => dense.weightGradientOperands(), 'ERR_BAD_ARGUMENT').message).toBe(message);
+    network.forward(backend.allocFloats(3), 1);
+    expect(errorOf(() => dense.weightGradientOperands(), 'ERR_BAD_ARGUMENT').message).toBe(message);
   });
 });

@@ -36,6 +36,27 @@ describe('what Network.logits runs a chunk of images at a time', () => {
     expect(network(wasm, PRESETS.paper(10)).logitsChunks).toEqual({ layers: 3, images: 4 });
     expect(network(wasm, PRESETS.lenet5(10)).logitsChunks).toEqual({ layers: 3, images: 20 });
     expect(network(wasm, 'conv(8,3) bn relu avgpool(2) flatten linear(10)').logitsChunks).toEqual({ layers: 4, images: Math.floor((384 * 1024) / (4 * 8 * 26 * 26)) });
+    // A convolution straight into its pool; the block's maps, not a larger one later, set the chunk.
+    expect(network(wasm, 'conv(4,3) maxpool(2) flatten linear(10)').logitsChunks).toEqual({ layers: 2, images: Math.floor((384 * 1024) / (4 * 4 * 26 * 26)) });
+    expect(network(wasm, 'conv(2,3) relu maxpool(2) conv(64,3,pad=1) relu flatten linear(10)').logitsChunks).toEqual({ layers: 3, images: Math.floor((384 * 1024) / (4 * 2 * 26 * 26)) });
+  });
+
+  it('runs the block in chunks only past a chunk\'s images, gathering the pooled rows in a buffer of its own', async () => {
+    const usedAfter = async (pass: 'forward' | 'logits', batch: number) => {
+      const backend = await createWasmBackend();
+      const net = network(backend, PRESETS.paper(10));
+      const input = images(backend, batch, 784, 7);
+      const before = backend.memoryStats().usedBytes;
+      net[pass](input, batch);
+      return backend.memoryStats().usedBytes - before;
+    };
+    // 40 images: every batch buffer grows to 64 images either way (the arena's batch capacity), and the chunked
+    // pass adds the gathered rows: 64 × 32·13·13 floats, in a block of the arena's size class for them (at most ⅛ more).
+    const gathered = (await usedAfter('logits', 40)) - (await usedAfter('forward', 40));
+    expect(gathered).toBeGreaterThanOrEqual(64 * 5408 * 4);
+    expect(gathered).toBeLessThanOrEqual(64 * 5408 * 4 * 1.125 + 16);
+    // 4 images, a chunk's: one forward pass, the same buffers and nothing gathered.
+    expect(await usedAfter('logits', 4)).toBe(await usedAfter('forward', 4));
   });
 
   it('nothing without a pool, or with a second convolution before the first pool (small chunks would starve its GEMMs)', () => {
@@ -51,6 +72,7 @@ describe('Network.logits gives forward\'s logits bit for bit', () => {
     { name: 'LeNet-5, 45 images (20, 20, 5)', spec: PRESETS.lenet5(10), batch: 45 },
     { name: 'batch norm and an overlapping max pool in the block', spec: 'conv(16,5,pad=2) bn relu maxpool(3,stride=2) conv(8,3) relu flatten linear(10)', batch: 33 },
     { name: 'a batch no larger than a chunk (one forward pass)', spec: PRESETS.paper(10), batch: 3 },
+    { name: 'the modern preset, which has no block to chunk (one forward pass)', spec: PRESETS.modern(10), batch: 6 },
   ];
   for (const backendName of ['wasm', 'reference'] as const) {
     for (const { name, spec, batch } of cases) {
@@ -97,6 +119,11 @@ describe('after Network.logits', () => {
     expect(errorOf(() => net.logits(input.subarray(0, 784 * 5), 6)).message).toBe('logits: input must hold batch × 1×28×28 = 4704 values for batch 6, got 3920');
     expect(errorOf(() => net.logits(input, 0)).message).toBe('logits: input must hold batch × 1×28×28 = a positive whole number of values for batch 0, got 7056');
     expect(errorOf(() => net.logits(input, 2.5)).message).toContain('for batch 2.5');
+    // Where the length would fit: no images for batch 0, half an image's values for batch ½; and no array at all.
+    expect(errorOf(() => net.logits(input.subarray(0, 0), 0)).message).toBe('logits: input must hold batch × 1×28×28 = a positive whole number of values for batch 0, got 0');
+    expect(errorOf(() => net.logits(input.subarray(0, 392), 0.5)).message).toBe('logits: input must hold batch × 1×28×28 = a positive whole number of values for batch 0.5, got 392');
+    expect(errorOf(() => net.logits(null as unknown as Floats, 1)).message).toBe('logits: input must hold batch × 1×28×28 = 784 values for batch 1, got null');
+    expect(net.logits(input.subarray(0, 784), 1).length).toBe(10);
   });
 
   it('dispose gives back the block\'s gathering buffer with the rest', () => {

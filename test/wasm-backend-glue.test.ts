@@ -179,8 +179,9 @@ describe('free and dispose', () => {
     expect(backend.memoryStats().usedBytes).toBeLessThan(used);
     expect(errorOf(() => backend.free(new Float64Array(2)), 'ERR_BAD_ARGUMENT').message).toBe("free: a Float64Array is not an array of this wasm backend's");
     expect(errorOf(() => backend.free([1, 2] as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a Array is not an array of this wasm backend's");
-    expect(errorOf(() => backend.free(null as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a object is not an array of this wasm backend's");
+    expect(errorOf(() => backend.free(null as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a null is not an array of this wasm backend's");
     expect(errorOf(() => backend.free(Object.create(null) as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a object is not an array of this wasm backend's");
+    expect(errorOf(() => backend.free(undefined as never), 'ERR_BAD_ARGUMENT').message).toBe("free: a undefined is not an array of this wasm backend's");
   });
 
   it('once disposed, refuses its shared kernels and its build, and every kernel', async () => {

@@ -69,8 +69,9 @@ export class Dense implements Layer {
 
   /** What ∂L/∂W = dOutputᵀ · input is made of, from the last backward pass: input [N, I], dOutput [N, O], N. */
   weightGradientOperands(): { input: Floats; dOutput: Floats; batch: number } {
-    if (this.input === null || this.dOutput === null) throw new XcnnError(`${this.name}: no backward pass has run yet, so there is no weight gradient to make`, { code: 'ERR_BAD_ARGUMENT' });
-    return { input: this.input, dOutput: this.dOutput, batch: this.batch };
+    // A backward pass follows a forward pass, so a dOutput comes with the input it was computed for.
+    if (this.dOutput === null) throw new XcnnError(`${this.name}: no backward pass has run yet, so there is no weight gradient to make`, { code: 'ERR_BAD_ARGUMENT' });
+    return { input: this.input!, dOutput: this.dOutput, batch: this.batch };
   }
 
   private backwardPass(dOutput: Floats, needInputGrad: boolean, weightGradient: boolean, biasGradient: boolean): Floats | null {

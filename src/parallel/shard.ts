@@ -65,7 +65,7 @@ export interface ShardArenas {
 }
 
 /** A dense layer whose weight gradient TRAIN makes in its update phase, from every thread's pass. */
-interface DeferredWeight {
+export interface DeferredWeight {
   layer: Dense;
   first: number; // where the weight starts in the parameter (and gradient) arenas
   length: number; // O·I
@@ -364,7 +364,7 @@ export class Shard {
  * The dense layers whose weight gradients TRAIN defers (step 3): every dense layer, or the MAX_DENSE_PASSES
  * largest when there are more, in the arenas' order.
  */
-function deferredWeights(network: Network): DeferredWeight[] {
+export function deferredWeights(network: Network): DeferredWeight[] {
   const origin = network.grads.byteOffset;
   const dense = network.layers.filter((layer): layer is Dense => layer instanceof Dense);
   const kept = new Set([...dense].sort((a, b) => b.weight.grad.length - a.weight.grad.length).slice(0, MAX_DENSE_PASSES));
@@ -374,12 +374,12 @@ function deferredWeights(network: Network): DeferredWeight[] {
 /** [lo, hi) without the ranges [first, first + length) of `holes` (in increasing order, not overlapping), as ranges. */
 export function rangesWithout(lo: number, hi: number, holes: readonly { first: number; length: number }[]): [number, number][] {
   const ranges: [number, number][] = [];
-  let at = lo;
+  let at = lo; // [lo, at) is done
   for (const { first, length } of holes) {
+    if (at >= hi) break;
     if (first > at) ranges.push([at, Math.min(first, hi)]);
     at = Math.max(at, first + length);
-    if (at >= hi) break;
   }
   if (at < hi) ranges.push([at, hi]);
-  return ranges.filter(([a, b]) => a < b);
+  return ranges;
 }

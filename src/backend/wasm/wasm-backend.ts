@@ -439,11 +439,12 @@ export class WasmBackend implements Backend {
   denseWeightGradientElements(s: { inFeatures: number; outFeatures: number }, passes: readonly DensePass[], dWeight: Floats, first: number, count: number): void {
     const kernel = 'denseWeightGradientElements';
     const { inFeatures: I, outFeatures: O } = s;
-    checkDense(kernel, { batch: 1, inFeatures: I, outFeatures: O }, { weight: dWeight });
+    checkDense(kernel, { batch: 1, inFeatures: I, outFeatures: O }, {});
+    const dw = this.address(kernel, 'dWeight', dWeight);
+    if (dWeight.length !== O * I) throw new XcnnError(`${kernel}: dWeight has length ${dWeight.length}, expected ${O}×${I} = ${O * I}`, { code: 'ERR_BAD_ARGUMENT' });
     if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > O * I) {
       throw new XcnnError(`${kernel}: elements [${first}, ${first} + ${count}) are not inside the ${O}×${I} weight gradient`, { code: 'ERR_BAD_ARGUMENT' });
     }
-    const dw = this.address(kernel, 'dWeight', dWeight);
     const operands = passes
       .filter((pass) => pass.batch > 0)
       .map((pass) => {
@@ -1067,5 +1068,6 @@ function badArgmax(kernel: string, at: number, value: number, inLength: number):
 }
 
 function describe(array: unknown): string {
-  return (array as object | null)?.constructor?.name ?? typeof array;
+  if (array === null) return 'null';
+  return (array as object | undefined)?.constructor?.name ?? typeof array;
 }
