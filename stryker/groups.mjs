@@ -12,8 +12,8 @@
  */
 export const MUTATION_GROUPS = {
   train: {
-    mutate: ['src/train/trainer.ts', 'src/train/step.ts'],
-    tests: ['test/training-loop.test.ts', 'test/train-options.test.ts', 'test/validation-and-early-stopping.test.ts'],
+    mutate: ['src/train/trainer.ts', 'src/train/step.ts', 'src/train/deferred-weights.ts'],
+    tests: ['test/training-loop.test.ts', 'test/train-options.test.ts', 'test/validation-and-early-stopping.test.ts', 'test/deferred-dense-gradient.test.ts'],
   },
   // The recipe beyond the paper's: optimisers, clipping, schedules, the best epoch, label smoothing, metrics.csv.
   recipe: {
@@ -356,7 +356,7 @@ export const MUTATION_GROUPS = {
   // test/parallel-worker-loop.test.ts plays the shards). worker.ts, the worker's entry, runs only in a worker
   // thread; web-transport.ts runs on a fake web Worker and scope (test/parallel-transport.test.ts).
   'parallel-shard': {
-    mutate: ['src/parallel/shard.ts', 'src/parallel/worker-loop.ts'],
+    mutate: ['src/parallel/shard.ts', 'src/parallel/worker-loop.ts', 'src/train/deferred-weights.ts'],
     tests: ['test/parallel-shards.test.ts', 'test/parallel-worker-loop.test.ts', 'test/parallel-pool.test.ts', 'test/deferred-dense-gradient.test.ts'],
   },
   'parallel-pool': {

@@ -6,7 +6,9 @@
  *     split between calls, leaves every other element alone, and agrees with Σ_p dOutᵀ·in in float64;
  *   - rowPieces and rangesWithout, the bookkeeping that splits the elements;
  *   - Dense.backwardWithoutWeightGradient and Network.backward(dLogits, deferred): everything but the deferred
- *     weight gradients, the same as an ordinary backward pass.
+ *     weight gradients, the same as an ordinary backward pass;
+ *   - SerialStep on the wasm backend, which zeroes all but the dense weights' gradients and makes those after the
+ *     backward pass: every gradient what zeroGrad and an ordinary backward pass give, bit for bit.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +17,11 @@ import { rowPieces, type DensePass } from '../src/backend/wasm/wasm-backend.js';
 import { Dense } from '../src/model/dense.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { createNetwork } from '../src/model/network.js';
-import { deferredWeights, rangesWithout } from '../src/parallel/shard.js';
+import { deferredWeights, rangesWithout } from '../src/train/deferred-weights.js';
 import { Random } from '../src/random.js';
+import type { Optimizer } from '../src/train/optimizer.js';
+import { SerialStep } from '../src/train/step.js';
+import { trainingPass } from '../src/model/layer.js';
 import { errorOf } from './errors.js';
 
 const backend = await createWasmBackend();
@@ -155,7 +160,7 @@ describe('rangesWithout: a range less the deferred weights\' ranges', () => {
 });
 
 describe('deferredWeights: the dense layers whose weight gradients the pool defers', () => {
-  it('every dense layer, with its weight\'s place in the arenas; of more than eight, the eight largest', () => {
+  it('every dense layer, with its weight\'s place in the arenas; of more than the most asked for (the pool\'s eight), the largest', () => {
     const geometry = { channels: 1, height: 6, width: 6, classes: 4 };
     const few = createNetwork(backend, 'conv(2,3) relu flatten linear(5) relu linear(4)', geometry);
     const at = (network: typeof few, name: string) => (network.parameter(name).grad.byteOffset - network.grads.byteOffset) / 4;
@@ -163,7 +168,8 @@ describe('deferredWeights: the dense layers whose weight gradients the pool defe
     // Nine: fc2 (2 × 3) is the smallest and is left out, though the last one, fc9 (4 × 4), is the next smallest.
     const widths = [3, 2, 9, 8, 7, 6, 5, 4];
     const many = createNetwork(backend, `conv(2,3) relu flatten ${widths.map((w) => `linear(${w})`).join(' ')} linear(4)`, geometry);
-    expect(deferredWeights(many).map((d) => d.layer.name)).toEqual(['fc1', 'fc3', 'fc4', 'fc5', 'fc6', 'fc7', 'fc8', 'fc9']);
+    expect(deferredWeights(many, 8).map((d) => d.layer.name)).toEqual(['fc1', 'fc3', 'fc4', 'fc5', 'fc6', 'fc7', 'fc8', 'fc9']);
+    expect(deferredWeights(many).map((d) => d.layer.name)).toEqual(['fc1', 'fc2', 'fc3', 'fc4', 'fc5', 'fc6', 'fc7', 'fc8', 'fc9']);
   });
 });
 
@@ -207,5 +213,44 @@ describe('Network.backward with deferred dense layers', () => {
     expect(errorOf(() => dense.weightGradientOperands(), 'ERR_BAD_ARGUMENT').message).toBe(message);
     network.forward(backend.allocFloats(3), 1);
     expect(errorOf(() => dense.weightGradientOperands(), 'ERR_BAD_ARGUMENT').message).toBe(message);
+  });
+});
+
+describe('SerialStep on the wasm backend: the dense weight gradients made after the backward pass', () => {
+  const spec = 'conv(3,3) relu maxpool(2) flatten linear(6) relu dropout(0.5) linear(4)';
+  const geometry = { channels: 1, height: 8, width: 8, classes: 4 };
+  /** An optimiser that only counts its updates, so the step's gradients are left to read. */
+  const counting = (): Optimizer & { updates: number } => ({ name: 'sgd', step: 0, learningRate: 0, updates: 0, stateArrays: [], update() { this.updates++; this.step++; }, dispose() {} });
+
+  it('gives every gradient zeroGrad and an ordinary backward pass give, bit for bit, whatever the arena held', () => {
+    const [stepped, plain] = [createNetwork(backend, spec, geometry), createNetwork(backend, spec, geometry)];
+    stepped.initialize(new Random(6));
+    plain.params.set(stepped.params);
+    const input = floats(5 * 64, new Random(7));
+    const labels = backend.allocInts(5);
+    for (let k = 0; k < 5; k++) labels[k] = (k * 3) % 4;
+    stepped.grads.fill(GARBAGE);
+    const optimizer = counting();
+    new SerialStep(stepped, optimizer, 9).run({ input, labels, size: 5 });
+    expect(optimizer.updates).toBe(1);
+    const head = new SoftmaxCrossEntropy(backend, 4);
+    plain.zeroGrad();
+    head.forward(plain.forward(input, 5, trainingPass(9, 1)), labels, 5, true);
+    plain.backward(head.dLogits!);
+    expect(Array.from(stepped.grads)).toEqual(Array.from(plain.grads));
+    expect(Array.from(stepped.parameter('fc1.weight').grad).some((g) => g !== 0)).toBe(true);
+  });
+
+  it('on a loss that is not finite, skips the update and leaves every gradient zero, as zeroGrad would', () => {
+    const network = createNetwork(backend, spec, geometry);
+    network.initialize(new Random(6));
+    network.params[network.params.length - 1] = Number.NaN; // fc2's last bias: every logit row goes NaN
+    network.grads.fill(GARBAGE);
+    const optimizer = counting();
+    const labels = backend.allocInts(3);
+    const { loss } = new SerialStep(network, optimizer).run({ input: floats(3 * 64, new Random(8)), labels, size: 3 });
+    expect(Number.isFinite(loss)).toBe(false);
+    expect(optimizer.updates).toBe(0);
+    expect(Array.from(network.grads).every((g) => g === 0)).toBe(true);
   });
 });

@@ -275,8 +275,8 @@ export class Network {
   /**
    * Backpropagates dLogits [N, classes] through the layers of the last forward, accumulating parameter
    * gradients; the first layer's input gradient is not computed. The dense layers in `deferred` leave their
-   * weight gradients out (Dense.backwardWithoutWeightGradient): the thread pool makes those later, once for
-   * every thread's pass (shard.ts).
+   * weight gradients out (Dense.backwardWithoutWeightGradient): the one-thread step makes them right after, each
+   * overwritten by its GEMM (step.ts), and the thread pool in its update phase, once for every thread's pass (shard.ts).
    */
   backward(dLogits: Floats, deferred: ReadonlySet<Dense> = NOTHING_DEFERRED): void {
     this.usable();

@@ -38,7 +38,7 @@
 import type { Floats } from '../backend/backend.js';
 import type { DensePass, WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { argmaxRow, SoftmaxCrossEntropy } from '../model/loss.js';
-import { Dense } from '../model/dense.js';
+import type { Dense } from '../model/dense.js';
 import type { Network } from '../model/network.js';
 import type { AdamSettings } from '../train/adam.js';
 import { explainableLayersOf } from '../explain/explained-layer.js';
@@ -51,6 +51,7 @@ import { maskedLogitsOn } from '../explain/masked-logits.js';
 import { occlusionScoresOn } from '../explain/occlusion-scores.js';
 import { limeFitInto } from '../explain/ridge-fit.js';
 import { XcnnError } from '../errors.js';
+import { deferredWeights, rangesWithout, type DeferredWeight } from '../train/deferred-weights.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
   ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
@@ -62,13 +63,6 @@ export interface ShardArenas {
   m: Float32Array; // Adam's moments, shared
   v: Float32Array;
   grads: Float32Array[]; // one gradient arena per thread; grads[0] is the main network's and receives the sum
-}
-
-/** A dense layer whose weight gradient TRAIN makes in its update phase, from every thread's pass. */
-export interface DeferredWeight {
-  layer: Dense;
-  first: number; // where the weight starts in the parameter (and gradient) arenas
-  length: number; // O·I
 }
 
 export class Shard {
@@ -98,7 +92,7 @@ export class Shard {
     this.plainHead = labelSmoothing === 0 ? this.head : new SoftmaxCrossEntropy(backend, this.classes, 0);
     this.dLogits = BatchBuffer.floats(backend, this.classes);
     this.copies = BatchBuffer.floats(backend, this.pixels);
-    this.deferred = deferredWeights(network);
+    this.deferred = deferredWeights(network, MAX_DENSE_PASSES); // every dense layer, or the largest the control block has room for
     this.deferredLayers = new Set(this.deferred.map((d) => d.layer));
     this.zeroedRanges = rangesWithout(0, network.grads.length, this.deferred);
   }
@@ -357,29 +351,4 @@ export class Shard {
       labels: this.backend.viewInts(control.data[LABELS] + start * 4, end - start),
     };
   }
-}
-
-
-/**
- * The dense layers whose weight gradients TRAIN defers (step 3): every dense layer, or the MAX_DENSE_PASSES
- * largest when there are more, in the arenas' order.
- */
-export function deferredWeights(network: Network): DeferredWeight[] {
-  const origin = network.grads.byteOffset;
-  const dense = network.layers.filter((layer): layer is Dense => layer instanceof Dense);
-  const kept = new Set([...dense].sort((a, b) => b.weight.grad.length - a.weight.grad.length).slice(0, MAX_DENSE_PASSES));
-  return dense.filter((layer) => kept.has(layer)).map((layer) => ({ layer, first: (layer.weight.grad.byteOffset - origin) / 4, length: layer.weight.grad.length }));
-}
-
-/** [lo, hi) without the ranges [first, first + length) of `holes` (in increasing order, not overlapping), as ranges. */
-export function rangesWithout(lo: number, hi: number, holes: readonly { first: number; length: number }[]): [number, number][] {
-  const ranges: [number, number][] = [];
-  let at = lo; // [lo, at) is done
-  for (const { first, length } of holes) {
-    if (at >= hi) break;
-    if (first > at) ranges.push([at, Math.min(first, hi)]);
-    at = Math.max(at, first + length);
-  }
-  if (at < hi) ranges.push([at, hi]);
-  return ranges;
 }
