@@ -11,7 +11,8 @@
  *     backward pass: every gradient what zeroGrad and an ordinary backward pass give, bit for bit.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { rowPieces, type DensePass } from '../src/backend/wasm/wasm-backend.js';
 import { Dense } from '../src/model/dense.js';
@@ -239,6 +240,21 @@ describe('SerialStep on the wasm backend: the dense weight gradients made after 
     plain.backward(head.dLogits!);
     expect(Array.from(stepped.grads)).toEqual(Array.from(plain.grads));
     expect(Array.from(stepped.parameter('fc1.weight').grad).some((g) => g !== 0)).toBe(true);
+  });
+
+  it('leaves the dense weights out of the backward pass and makes each once, by denseWeightGradientElements (the reference backend: in the pass)', async () => {
+    for (const [name, on] of [['wasm', backend], ['reference', new ReferenceBackend()]] as const) {
+      const network = createNetwork(on, spec, geometry);
+      network.initialize(new Random(6));
+      const input = on.allocFloats(4 * 64);
+      const labels = on.allocInts(4);
+      const passes = vi.spyOn(on, 'denseBackward');
+      const made = name === 'wasm' ? vi.spyOn(backend, 'denseWeightGradientElements') : null;
+      new SerialStep(network, counting()).run({ input, labels, size: 4 });
+      expect(passes.mock.calls.map(([, g]) => g.dWeight === null)).toEqual(name === 'wasm' ? [true, true] : [false, false]);
+      if (made !== null) expect(made.mock.calls.map(([layer, , , first, count]) => [(layer as Dense).name, first, count])).toEqual([['fc1', 0, 6 * 27], ['fc2', 0, 4 * 6]]);
+      vi.restoreAllMocks();
+    }
   });
 
   it('on a loss that is not finite, skips the update and leaves every gradient zero, as zeroGrad would', () => {
