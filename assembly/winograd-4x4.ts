@@ -51,14 +51,9 @@
 import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
-import { align4, channelIntoPlane, planeIntoChannel, tilesPadded } from './winograd-planes';
-
-// ⌈size / 4⌉: the tiles along a side of OUTPUT size `size`.
-// @ts-ignore: decorator
-@inline
-function tilesAlong(size: i32): i32 {
-  return (size + 3) >> 2;
-}
+import {
+  afterOffsets, channelIntoPlane, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
+} from './winograd-planes';
 
 
 /**
@@ -68,29 +63,11 @@ function tilesAlong(size: i32): i32 {
  * Every block starts 16-byte aligned.
  */
 export function winograd4ScratchFloats(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32): i32 {
-  const tileRows = tilesAlong(height + 2 * padding - 2);
-  const tileCols = tilesAlong(width + 2 * padding - 2);
-  const tiles = images * tileRows * tileCols;
-  return vFloats(tiles, channels) + mFloats(tiles, outChannels) + planeFloats(tileRows, tileCols) + align4(tileRows * tileCols) + ROWS_FLOATS;
+  return tileScratchFloats(4, images, channels, height, width, padding, outChannels) + ROWS_FLOATS;
 }
 
 const ROWS_FLOATS = 36 * 4;
 
-// @ts-ignore: decorator
-@inline
-function vFloats(tiles: i32, channels: i32): i32 {
-  return 36 * channels * tilesPadded(tiles);
-}
-// @ts-ignore: decorator
-@inline
-function mFloats(tiles: i32, outChannels: i32): i32 {
-  return align4(tiles * 36 * outChannels + 4);
-}
-// @ts-ignore: decorator
-@inline
-function planeFloats(tileRows: i32, tileCols: i32): i32 {
-  return align4((4 * tileRows + 2) * (4 * tileCols + 2));
-}
 
 /**
  * U [36, C, F] = G g Gᵀ for every kernel g = weight[f, c] ([F, C, 3, 3], PyTorch's layout), computed in
@@ -217,7 +194,6 @@ export function winograd4Backward(
   for (let xi = 0; xi < 36; xi++) {
     gemm(0, 1, C, tiles, F, u + (<usize>(xi * C * F) << 2), F, mBlock + (<usize>(xi * F) << 2), 36 * F, vBlock + (<usize>(xi * C * stride) << 2), stride, 0);
   }
-  const planeSize = planeFloats(tileRows, tileCols);
   const xiBytes = <usize>(C * stride) << 2;
   for (let n = 0; n < images; n++) {
     for (let c = 0; c < C; c++) {
@@ -273,45 +249,19 @@ function gColumnAdjoint(at: usize, xi: usize, p: i32, j: i32): f64 {
   return gAdjoint(p, x0, x1, x2, x3, x4, x5);
 }
 
-// What a chunk's call works with (globals: each thread's instance of the module has its own).
-let outH: i32 = 0;
-let outW: i32 = 0;
-let tileRows: i32 = 0;
-let tileCols: i32 = 0;
-let perImage: i32 = 0;
-let tiles: i32 = 0;
-let stride: i32 = 0; // V's row length, tilesPadded(tiles)
-let planeW: i32 = 0;
-let vBlock: usize = 0;
-let mBlock: usize = 0;
-let plane: usize = 0;
-let offsets: usize = 0;
+// Where the input transform's rows lie (after the tile offsets: setGeometry).
 let rows: usize = 0;
 
-// Sets the globals above for a call on `images` images, and each tile's window corner in the plane.
+// The shared geometry for tiles of 4 outputs a side (winograd-planes.ts), and this algorithm's own block after it.
 function setGeometry(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32, scratch: usize): void {
-  outH = height + 2 * padding - 2;
-  outW = width + 2 * padding - 2;
-  tileRows = tilesAlong(outH);
-  tileCols = tilesAlong(outW);
-  perImage = tileRows * tileCols;
-  tiles = images * perImage;
-  stride = tilesPadded(tiles);
-  planeW = 4 * tileCols + 2;
-  vBlock = scratch;
-  mBlock = vBlock + (<usize>vFloats(tiles, channels) << 2);
-  plane = mBlock + (<usize>mFloats(tiles, outChannels) << 2);
-  offsets = plane + (<usize>planeFloats(tileRows, tileCols) << 2);
-  rows = offsets + (<usize>align4(perImage) << 2);
-  for (let ty = 0; ty < tileRows; ty++) {
-    for (let tx = 0; tx < tileCols; tx++) store<i32>(offsets + (<usize>(ty * tileCols + tx) << 2), 4 * ty * planeW + 4 * tx);
-  }
+  setTileGeometry(4, images, channels, height, width, padding, outChannels, scratch);
+  rows = afterOffsets;
 }
 
 // V [36, C, T] ← the input transform of every tile of the call's images (setGeometry first).
 function transformInputs(input: usize, images: i32, channels: i32, height: i32, width: i32, padding: i32): void {
   // the plane's border stays zero: each channel overwrites only its own rectangle
-  zeroRun(plane, planeFloats(tileRows, tileCols));
+  zeroRun(plane, planeSize);
   const xiBytes = <usize>(channels * stride) << 2;
   for (let n = 0; n < images; n++) {
     for (let c = 0; c < channels; c++) {

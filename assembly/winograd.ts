@@ -57,14 +57,9 @@
 import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
-import { align4, channelIntoPlane, planeIntoChannel, tilesPadded } from './winograd-planes';
-
-// ⌈size / 2⌉: the tiles along a side of OUTPUT size `size`.
-// @ts-ignore: decorator
-@inline
-function tilesAlong(size: i32): i32 {
-  return (size + 1) >> 1;
-}
+import {
+  channelIntoPlane, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
+} from './winograd-planes';
 
 /**
  * Floats of scratch winogradConvolve wants for `images` images of [channels, H, W] with padding P into
@@ -72,27 +67,9 @@ function tilesAlong(size: i32): i32 {
  * then the tile offsets (as many i32s as tiles an image). Every block starts 16-byte aligned.
  */
 export function winogradScratchFloats(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32): i32 {
-  const tileRows = tilesAlong(height + 2 * padding - 2);
-  const tileCols = tilesAlong(width + 2 * padding - 2);
-  const tiles = images * tileRows * tileCols;
-  return vFloats(tiles, channels) + mFloats(tiles, outChannels) + planeFloats(tileRows, tileCols) + align4(tileRows * tileCols);
+  return tileScratchFloats(2, images, channels, height, width, padding, outChannels);
 }
 
-// @ts-ignore: decorator
-@inline
-function vFloats(tiles: i32, channels: i32): i32 {
-  return 16 * channels * tilesPadded(tiles);
-}
-// @ts-ignore: decorator
-@inline
-function mFloats(tiles: i32, outChannels: i32): i32 {
-  return align4(tiles * 16 * outChannels + 4);
-}
-// @ts-ignore: decorator
-@inline
-function planeFloats(tileRows: i32, tileCols: i32): i32 {
-  return align4((2 * tileRows + 2) * (2 * tileCols + 2));
-}
 
 /** U [16, C, F] = G g Gᵀ for every kernel g = weight[f, c] ([F, C, 3, 3], PyTorch's layout). */
 export function winogradKernels(weight: usize, outChannels: i32, inChannels: i32, u: usize): void {
@@ -150,7 +127,7 @@ export function winogradConvolve(
   scratch: usize,
 ): void {
   const F = outChannels;
-  setGeometry(images, channels, height, width, padding, F, scratch);
+  setTileGeometry(2, images, channels, height, width, padding, F, scratch);
   transformInputs(input, images, channels, height, width, padding);
   // M_ξ [T, F] = V_ξᵀ · U_ξ
   for (let xi = 0; xi < 16; xi++) {
@@ -186,7 +163,7 @@ export function winogradBackward(
 ): void {
   const C = channels;
   const F = outChannels;
-  setGeometry(images, C, height, width, padding, F, scratch);
+  setTileGeometry(2, images, C, height, width, padding, F, scratch);
   eachTile(images, F, dOutput, true, 0, 0);
   if (du) {
     transformInputs(input, images, C, height, width, padding);
@@ -199,7 +176,6 @@ export function winogradBackward(
   for (let xi = 0; xi < 16; xi++) {
     gemm(0, 1, C, tiles, F, u + (<usize>(xi * C * F) << 2), F, mAt(xi, F), 16 * F, vAt(xi, C), stride, 0);
   }
-  const planeSize = planeFloats(tileRows, tileCols);
   const xiBytes = <usize>(C * stride) << 2;
   for (let n = 0; n < images; n++) {
     for (let c = 0; c < C; c++) {
@@ -262,41 +238,6 @@ function addKernelRow(dw: usize, rowBytes: usize, x0: f32, x1: f32, x2: f32, x3:
   store<f32>(at, load<f32>(at, 8) + (0.5 * (x1 + x2) + x3), 8);
 }
 
-// What a chunk's call works with: the map's sizes in tiles, and where V, M, the plane and the offsets lie.
-// Globals, not an object (the module has no allocator: its runtime is the stub); each thread's instance
-// of the module has its own.
-let outH: i32 = 0;
-let outW: i32 = 0;
-let tileRows: i32 = 0;
-let tileCols: i32 = 0;
-let perImage: i32 = 0;
-let tiles: i32 = 0;
-let stride: i32 = 0; // V's row length, tilesPadded(tiles)
-let planeW: i32 = 0;
-let vBlock: usize = 0;
-let mBlock: usize = 0;
-let plane: usize = 0;
-let offsets: usize = 0;
-
-// Sets the globals above for a call on `images` images, and each tile's window corner in the plane.
-function setGeometry(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32, scratch: usize): void {
-  outH = height + 2 * padding - 2;
-  outW = width + 2 * padding - 2;
-  tileRows = tilesAlong(outH);
-  tileCols = tilesAlong(outW);
-  perImage = tileRows * tileCols;
-  tiles = images * perImage;
-  stride = tilesPadded(tiles);
-  planeW = 2 * tileCols + 2;
-  vBlock = scratch;
-  mBlock = vBlock + (<usize>vFloats(tiles, channels) << 2);
-  plane = mBlock + (<usize>mFloats(tiles, outChannels) << 2);
-  offsets = plane + (<usize>planeFloats(tileRows, tileCols) << 2);
-  for (let ty = 0; ty < tileRows; ty++) {
-    for (let tx = 0; tx < tileCols; tx++) store<i32>(offsets + (<usize>(ty * tileCols + tx) << 2), 2 * ty * planeW + 2 * tx);
-  }
-}
-
 // For every tile of the call, four channels at a time: M → the output maps [N, F, OH, OW] by the output
 // transform (+ bias, ReLU), or, `adjoint`, the maps (dOutput) → dM by its adjoint.
 function eachTile(images: i32, F: i32, maps: usize, adjoint: bool, bias: usize, relu: i32): void {
@@ -341,10 +282,10 @@ function mAt(xi: i32, outChannels: i32): usize {
   return mBlock + (<usize>(xi * outChannels) << 2);
 }
 
-// V [16, C, T] ← the input transform of every tile of the call's images (setGeometry first).
+// V [16, C, T] ← the input transform of every tile of the call's images (setTileGeometry first).
 function transformInputs(input: usize, images: i32, channels: i32, height: i32, width: i32, padding: i32): void {
   // the plane's border stays zero: each channel overwrites only its own rectangle
-  zeroRun(plane, planeFloats(tileRows, tileCols));
+  zeroRun(plane, planeSize);
   const xiBytes = <usize>(channels * stride) << 2;
   for (let n = 0; n < images; n++) {
     for (let c = 0; c < channels; c++) {
