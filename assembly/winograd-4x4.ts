@@ -272,13 +272,6 @@ function transformInputs(input: usize, images: i32, channels: i32, height: i32, 
   }
 }
 
-// The window corners of tiles first .. first + 3 of an image in the plane (byte addresses); a tile past
-// the image's last repeats the last.
-// @ts-ignore: decorator
-@inline
-function corner(first: i32, k: i32): usize {
-  return plane + (<usize>load<i32>(offsets + (<usize>min(first + k, perImage - 1) << 2)) << 2);
-}
 
 
 // Bᵀ x for six v128 of values x0 .. x5 (each lane its own vector), output o stored at dst + o·stepBytes:

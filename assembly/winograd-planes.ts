@@ -117,3 +117,11 @@ export function setTileGeometry(m: i32, images: i32, channels: i32, height: i32,
     for (let tx = 0; tx < tileCols; tx++) store<i32>(offsets + (<usize>(ty * tileCols + tx) << 2), m * ty * planeW + m * tx);
   }
 }
+
+// The window corner of tile first + k (k = 0 .. 3) of an image in the plane (a byte address); a tile past the
+// image's last repeats the last.
+// @ts-ignore: decorator
+@inline
+export function corner(first: i32, k: i32): usize {
+  return plane + (<usize>load<i32>(offsets + (<usize>min(first + k, perImage - 1) << 2)) << 2);
+}

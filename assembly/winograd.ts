@@ -58,7 +58,7 @@ import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
-  channelIntoPlane, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
+  channelIntoPlane, corner, mBlock, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
 } from './winograd-planes';
 
 /**
@@ -296,13 +296,6 @@ function transformInputs(input: usize, images: i32, channels: i32, height: i32, 
   }
 }
 
-// The window corners of tiles first .. first + 3 of an image in the plane (byte addresses); a tile past
-// the image's last repeats the last.
-// @ts-ignore: decorator
-@inline
-function corner(first: i32, k: i32): usize {
-  return plane + (<usize>load<i32>(offsets + (<usize>min(first + k, perImage - 1) << 2)) << 2);
-}
 
 
 // Input transform of tiles first .. first + 3 of an image: V = Bᵀ d B for each, lane k of every store being
