@@ -131,6 +131,20 @@ export interface AdamStep {
   step: number; // t ≥ 1
 }
 
+/**
+ * conv2dBackward's parameter gradients of a batch given a chunk of images at a time, in the batch's order
+ * (Backend.convGradientChunks): what one conv2dBackward carries from one image to the next — the bias
+ * gradient's partial sums, and a weight gradient it sums apart before adding it — lives here between chunks.
+ */
+export interface ConvGradientChunks {
+  /** The batch's next `images` images: their input [n, C, H, W] and dOutput [n, F, OH, OW]; dWeight is the layer's. */
+  add(input: Floats, dOutput: Floats, images: number, dWeight: Floats): void;
+  /** Ends the batch: dWeight and dBias have then gained what conv2dBackward of the whole batch adds. The next add starts a batch. */
+  finish(dWeight: Floats, dBias: Floats): void;
+  /** Gives back its memory; it may not be used afterwards. */
+  dispose(): void;
+}
+
 export interface Backend {
   readonly name: BackendName;
 
@@ -166,6 +180,13 @@ export interface Backend {
   conv2dReluForward?(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
   /** dWeight += ∂L/∂W, dBias += ∂L/∂b; dInput = ∂L/∂input (the "full" correlation with the flipped kernel). */
   conv2dBackward(s: Conv2dShape, g: LayerGradients): void;
+  /**
+   * OPTIONAL, for a training pass that runs a first convolution block a few images at a time
+   * (model/first-block.ts): conv2dBackward's dWeight and dBias, without dInput, of a batch given a chunk of
+   * images at a time — bit for bit one conv2dBackward of the whole batch — or null for a convolution whose
+   * gradient this backend cannot split so. The batch size of `s` is not read.
+   */
+  convGradientChunks?(s: Conv2dShape): ConvGradientChunks | null;
 
   /** output = input · weightᵀ + bias. */
   denseForward(s: DenseShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;

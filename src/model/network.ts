@@ -20,6 +20,7 @@ import { LAYER_KINDS } from './layer-kinds.js';
 import { BatchBuffer, EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, type PassMode } from './layer.js';
 import type { Dense } from './dense.js';
 import { Conv2d } from './conv2d.js';
+import { FirstBlock } from './first-block.js';
 import { AvgPool2d, MaxPool2d } from './pool2d.js';
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
@@ -57,7 +58,10 @@ export class Network {
   private readonly scratch: Workspace;
   private readonly ownArenas: Floats[]; // the arenas it allocated itself (dispose frees them)
   private outputs: Floats[] = []; // each layer's output of the last forward pass
-  private lastPassKeptState = true; // false after logits(), whose chunked layers hold only their last chunk
+  // What the last pass kept: every layer's output (forward), nothing for a backward pass (logits), or all but
+  // the first block's maps, which it ran a few images at a time (trainingForward).
+  private lastPass: 'forward' | 'logits' | 'training' = 'forward';
+  private trainingBlock: FirstBlock | null | undefined = undefined; // trainingForward's first block, decided at its first call
   private readonly chunked: { layers: number; images: number; staging: BatchBuffer<Floats> } | null; // logits()'s plan
   private isDisposed = false;
 
@@ -171,6 +175,7 @@ export class Network {
     this.outputs.length = 0;
     this.scratch.dispose();
     this.chunked?.staging.release();
+    this.trainingBlock?.dispose();
     for (const layer of this.layers) layer.dispose?.();
     for (const arena of this.ownArenas) this.backend.free(arena);
   }
@@ -213,7 +218,7 @@ export class Network {
     this.usable();
     let x = input;
     this.outputs.length = 0;
-    this.lastPassKeptState = true;
+    this.lastPass = 'forward';
     for (const layer of this.layers) {
       x = layer.forward(x, batch, mode);
       this.outputs.push(x);
@@ -237,18 +242,15 @@ export class Network {
    */
   logits(input: Floats, batch: number): Floats {
     this.usable();
-    const pixels = product(this.inputShape);
-    if (!Number.isSafeInteger(batch) || batch < 1 || input?.length !== batch * pixels) {
-      throw new XcnnError(`logits: input must hold batch × ${this.inputShape.join('×')} = ${Number.isSafeInteger(batch) && batch > 0 ? batch * pixels : 'a positive whole number of'} values for batch ${batch}, got ${input?.length ?? input}`, { code: 'ERR_BAD_ARGUMENT' });
-    }
+    const pixels = this.checkBatch('logits', input, batch);
     const plan = this.chunked;
     if (plan === null || batch <= plan.images) {
       const logits = this.forward(input, batch);
-      this.lastPassKeptState = false;
+      this.lastPass = 'logits';
       return logits;
     }
     this.outputs.length = 0;
-    this.lastPassKeptState = false;
+    this.lastPass = 'logits';
     const pooled = product(this.layers[plan.layers - 1].outputShape);
     const staging = plan.staging.forBatch(batch);
     for (let first = 0; first < batch; first += plan.images) {
@@ -262,12 +264,62 @@ export class Network {
     return x;
   }
 
+  /**
+   * forward in training mode for a training step, which reads the loss and then calls backward: forward's logits
+   * and backward's parameter gradients bit for bit, but the first convolution block — a convolution, its ReLU and
+   * a max pool as the first layers (first-block.ts), on a backend that can split the convolution's gradient —
+   * runs a few images at a time, forward and backward, its maps staying in the core's cache. Only its pooled
+   * output is kept: its other layers' activations, and backwardTo them or backwardToInput, refuse until the next
+   * forward. Without such a block it is forward.
+   */
+  trainingForward(input: Floats, batch: number, mode: PassMode): Floats {
+    this.usable();
+    if (mode?.training !== true) throw new XcnnError('trainingForward: mode must be a training pass (trainingPass(seed, step)); an evaluation pass is forward or logits', { code: 'ERR_BAD_ARGUMENT' });
+    this.checkBatch('trainingForward', input, batch);
+    if (this.trainingBlock === undefined) this.trainingBlock = FirstBlock.of(this.backend, this.layers);
+    const block = this.trainingBlock;
+    if (block === null) return this.forward(input, batch, mode);
+    this.outputs.length = 0;
+    this.lastPass = 'training';
+    let x = block.forward(input, batch);
+    for (let k = 0; k < block.layers; k++) this.outputs.push(x); // only the last, the pool's, may be read (activations)
+    for (let k = block.layers; k < this.layers.length; k++) {
+      x = this.layers[k].forward(x, batch, mode);
+      this.outputs.push(x);
+    }
+    return x;
+  }
+
+  /** trainingForward's first block (first-block.ts): how many layers it stands for and how many images a chunk; null when the pass runs whole. */
+  get trainingChunks(): { layers: number; images: number } | null {
+    if (this.trainingBlock === undefined) this.trainingBlock = FirstBlock.of(this.backend, this.layers);
+    return this.trainingBlock === null ? null : { layers: this.trainingBlock.layers, images: this.trainingBlock.images };
+  }
+
+  // input must hold `batch` images; returns an image's values.
+  private checkBatch(method: string, input: Floats, batch: number): number {
+    const pixels = product(this.inputShape);
+    if (!Number.isSafeInteger(batch) || batch < 1 || input?.length !== batch * pixels) {
+      throw new XcnnError(`${method}: input must hold batch × ${this.inputShape.join('×')} = ${Number.isSafeInteger(batch) && batch > 0 ? batch * pixels : 'a positive whole number of'} values for batch ${batch}, got ${input?.length ?? input}`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    return pixels;
+  }
+
+  // Refuses a read of layer k's output, or a gradient down to it, that the last pass did not keep.
+  private kept(method: string, k: number): void {
+    if (this.lastPass === 'logits') throw afterLogits(method);
+    if (this.lastPass === 'training' && k < this.trainingBlock!.layers - 1) {
+      const pool = this.layers[this.trainingBlock!.layers - 1].name;
+      throw new XcnnError(`${method}: the last pass was Network.trainingForward, which ran the first block a few images at a time and kept only its pooled output ('${pool}'); run forward first`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+  }
+
   /** A layer's output of the last forward pass [N, ...outputShape] (the CAM methods' activations). Read it before the next pass. */
   activations(layerName: string): Floats {
     this.usable();
     const k = this.layers.findIndex((layer) => layer.name === layerName);
     if (k < 0) throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
-    if (!this.lastPassKeptState) throw afterLogits('activations');
+    this.kept('activations', k);
     if (k >= this.outputs.length) throw new XcnnError(`no forward pass has reached layer '${layerName}' yet`, { code: 'ERR_BAD_ARGUMENT' });
     return this.outputs[k];
   }
@@ -280,12 +332,14 @@ export class Network {
    */
   backward(dLogits: Floats, deferred: ReadonlySet<Dense> = NOTHING_DEFERRED): void {
     this.usable();
-    if (!this.lastPassKeptState) throw afterLogits('backward');
+    if (this.lastPass === 'logits') throw afterLogits('backward');
+    const block = this.lastPass === 'training' ? this.trainingBlock! : null;
     let d: Floats | null = dLogits;
-    for (let k = this.layers.length - 1; k >= 0 && d !== null; k--) {
+    for (let k = this.layers.length - 1; k >= (block?.layers ?? 0) && d !== null; k--) {
       const layer = this.layers[k];
       d = deferred.has(layer as Dense) ? (layer as Dense).backwardWithoutWeightGradient(d, k > 0) : layer.backward(d, k > 0);
     }
+    if (block !== null && d !== null) block.backward(d);
   }
 
   /**
@@ -297,9 +351,9 @@ export class Network {
    */
   backwardTo(layerName: string, dLogits: Floats, options: BackwardOptions = {}): Floats {
     this.usable();
-    if (!this.lastPassKeptState) throw afterLogits('backwardTo');
     const stop = this.layers.findIndex((layer) => layer.name === layerName);
     if (stop < 0) throw new XcnnError(`the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
+    this.kept('backwardTo', stop);
     const parameterGradients = options.parameterGradients ?? true;
     let d: Floats = dLogits;
     for (let k = this.layers.length - 1; k > stop; k--) d = this.layers[k].backward(d, true, parameterGradients)!;
@@ -318,7 +372,7 @@ export class Network {
    */
   backwardToInput(dLogits: Floats, rule: 'ordinary' | 'guided' = 'ordinary', options: BackwardOptions = {}): Floats {
     this.usable();
-    if (!this.lastPassKeptState) throw afterLogits('backwardToInput');
+    this.kept('backwardToInput', -1);
     const parameterGradients = options.parameterGradients ?? true;
     let d: Floats = dLogits;
     for (let k = this.layers.length - 1; k >= 0; k--) {

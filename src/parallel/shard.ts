@@ -110,7 +110,7 @@ export class Shard {
     const { input, labels } = this.batchViews(control, start, end);
     // Each thread normalises with its share's batch statistics; only thread 0 moves the running ones.
     const mode: PassMode = { training: true, seed: this.seed, step: control.data[ADAM_STEP], firstSample: start, updateStatistics: thread === 0 };
-    const loss = head.forward(network.forward(input, n, mode), labels, n, true);
+    const loss = head.forward(network.trainingForward(input, n, mode), labels, n, true);
     const dLogits = head.dLogits!;
     const share = n / batch;
     for (let k = 0; k < dLogits.length; k++) dLogits[k] *= share;

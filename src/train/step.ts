@@ -53,7 +53,7 @@ export class SerialStep implements TrainStep {
   run(batch: LoadedBatch): StepResult {
     const { network, head, classes, deferred } = this;
     for (const [a, b] of this.zeroed) network.grads.fill(0, a, b);
-    const logits = network.forward(batch.input, batch.size, trainingPass(this.seed, this.optimizer.step + 1));
+    const logits = network.trainingForward(batch.input, batch.size, trainingPass(this.seed, this.optimizer.step + 1));
     const loss = head.forward(logits, batch.labels, batch.size, true);
     let correct = 0;
     for (let n = 0; n < batch.size; n++) if (argmaxRow(head.probs!, n, classes) === batch.labels[n]) correct++;

@@ -169,6 +169,10 @@ export interface KernelExports {
   addBias(output: number, batch: number, channels: number, positions: number, bias: number): void;
   addBiasRelu(output: number, batch: number, channels: number, positions: number, bias: number): void;
   accumulateBiasGradient(dOutput: number, batch: number, channels: number, positions: number, dBias: number): void;
+  /** accumulateBiasGradient a chunk of images at a time: the float64 sums carried in `carry` (40 bytes a channel), zeroed first when `first`. */
+  biasGradientChunk(dOutput: number, batch: number, channels: number, positions: number, carry: number, first: number): void;
+  /** dBias += the sums biasGradientChunk carried. */
+  finishBiasGradient(carry: number, channels: number, dBias: number): void;
   addInto(dst: number, src: number, length: number): void;
   multiplyElementwise(input: number, mask: number, output: number, length: number): void;
 

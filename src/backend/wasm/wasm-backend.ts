@@ -37,7 +37,7 @@
  */
 import { checkBufferSource, checkFields, checkInstance, checkOptions, checkSharedKernels } from '../../argument-checks.js';
 import { XcnnError } from '../../errors.js';
-import type { AdamStep, Backend, BatchNormGradients, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
+import type { AdamStep, Backend, BatchNormGradients, ConvGradientChunks, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
 import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena, type MemoryStats } from './arena.js';
@@ -315,10 +315,63 @@ export class WasmBackend implements Backend {
     const G = imagesPerGemm(S, positions);
     if (G > 0) this.convolveGroupsBackward(s, G, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
     else this.convolveImagesBackward(s, { x, w, dy, dw, dx }, dwT === null ? 0 : dwT.byteOffset);
-    if (dwT !== null) {
-      const dW = g.dWeight as Float32Array;
-      for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
-    }
+    if (dwT !== null) addTransposed(dwT, g.dWeight as Float32Array, F, patch);
+  }
+
+  /**
+   * conv2dBackward's dWeight and dBias a chunk of images at a time (Backend.convGradientChunks), for the
+   * convolutions whose backward runs image by image (neither Winograd nor grouped): the bias gradient's float64
+   * sums are carried between chunks (assembly/elementwise.ts biasGradientChunk), the direct kernel and the
+   * GEMM into dW add each image where they would, and the transposed sum of a patch narrower than the filters
+   * (dWᵀ, see conv2dBackward) runs on in a scratch of the accumulator's own, added to dW at `finish` — so the
+   * numbers are conv2dBackward's on the whole batch, bit for bit.
+   */
+  convGradientChunks(s: Conv2dShape): ConvGradientChunks | null {
+    const kernel = 'convGradientChunks';
+    checkConv2d(kernel, s, {});
+    const { stride: S, outHeight, outWidth } = convGeometry(s);
+    const positions = outHeight * outWidth;
+    if (usesWinogradBackward(s) || imagesPerGemm(S, positions) > 0) return null;
+    const F = s.outChannels;
+    const patch = s.inChannels * s.kernelSize * s.kernelSize;
+    const direct = usesDirectWeightGradient(s);
+    const carry = this.allocFloats((F * BIAS_CARRY_BYTES) / 4);
+    const dwT = !direct && patch < F ? this.allocFloats(patch * F) : null;
+    let started = false; // whether this batch has had a chunk
+    let disposed = false;
+    const usable = () => {
+      if (disposed) throw new XcnnError(`${kernel}: this accumulator was disposed`, { code: 'ERR_DISPOSED' });
+    };
+    return {
+      add: (input, dOutput, images, dWeight) => {
+        usable();
+        const chunk = { ...s, batch: images };
+        checkConv2d(kernel, chunk, { input, output: dOutput, weight: dWeight });
+        const x = this.address(kernel, 'input', input);
+        const dy = this.address(kernel, 'dOutput', dOutput);
+        const dw = this.address(kernel, 'dWeight', dWeight);
+        this.kernels.biasGradientChunk(dy, images, F, positions, carry.byteOffset, started ? 0 : 1);
+        if (direct) this.directWeightGradients(chunk, x, dy, dw);
+        else this.convolveImagesBackward(chunk, { x, w: 0, dy, dw, dx: null }, dwT === null ? 0 : dwT.byteOffset, started);
+        started = true;
+      },
+      finish: (dWeight, dBias) => {
+        usable();
+        checkConv2d(kernel, { ...s, batch: 1 }, { weight: dWeight, bias: dBias });
+        const db = this.address(kernel, 'dBias', dBias);
+        this.address(kernel, 'dWeight', dWeight);
+        if (!started) throw new XcnnError(`${kernel}: finish came before any add: a batch has at least one image`, { code: 'ERR_BAD_ARGUMENT' });
+        this.kernels.finishBiasGradient(carry.byteOffset, F, db);
+        if (dwT !== null) addTransposed(dwT, dWeight as Float32Array, F, patch);
+        started = false;
+      },
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.free(carry);
+        if (dwT !== null) this.free(dwT);
+      },
+    };
   }
 
   /**
@@ -359,8 +412,11 @@ export class WasmBackend implements Backend {
     }
   }
 
-  /** conv2dBackward one image at a time, its columns packed straight from the (padded) image; dwT as above. */
-  private convolveImagesBackward(s: Conv2dShape, a: ConvAddresses, dwT: number): void {
+  /**
+   * conv2dBackward one image at a time, its columns packed straight from the (padded) image; dwT as above, its
+   * first image overwriting it unless the sum `continues` from an earlier call (convGradientChunks).
+   */
+  private convolveImagesBackward(s: Conv2dShape, a: ConvAddresses, dwT: number, continues = false): void {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
     const { stride: S, padding: P, outHeight, outWidth } = convGeometry(s);
     const positions = outHeight * outWidth;
@@ -379,7 +435,7 @@ export class WasmBackend implements Backend {
         this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.height, image.width, K, S, dw, patch, 1);
       } else {
         // dWᵀ [CKK, F] (+)= cols_n [CKK, OH·OW] · dOut_nᵀ (the first image overwrites the scratch)
-        this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, S, dyN, positions, dwT, F, n > 0 ? 1 : 0);
+        this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, S, dyN, positions, dwT, F, n > 0 || continues ? 1 : 0);
       }
       if (dx === null) continue;
       // dCols [CKK, OH·OW] = Wᵀ · dOut_n, then scattered back onto the image's pixels — with padding or
@@ -1029,6 +1085,14 @@ function tilePositions(winograd: WinogradAlgorithm): number {
 }
 // Tiles of one winogradConvolve call: its transformed tiles and products, 16·(C + F)·4 bytes a tile, stay in cache.
 const WINOGRAD_TILES = 144;
+
+// dW [F, patch] += dWᵀ [patch, F], element by element in float32.
+function addTransposed(dwT: Float32Array, dW: Float32Array, F: number, patch: number): void {
+  for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
+}
+
+// The bytes biasGradientChunk carries a channel (assembly/elementwise.ts): two f64x2 and one f64.
+const BIAS_CARRY_BYTES = 40;
 
 // A rows×cols matrix stored row-major with row stride ld must fit in `array`.
 /**
