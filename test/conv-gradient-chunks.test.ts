@@ -116,6 +116,7 @@ describe('WasmBackend.convGradientChunks', () => {
     { name: 'the GEMM into dW (a patch as wide as the filters or wider)', s: shape(7, 1, 14, 8, 7) },
     { name: 'a strided convolution on a large map (image by image)', s: shape(6, 1, 40, 12, 3, 2, 1) },
     { name: 'an odd width, padding 2, 5×5 (LeNet-5\'s conv1)', s: shape(5, 1, 27, 6, 5, 1, 2) },
+    { name: 'a patch exactly as wide as the filters (25 taps, 25 filters: the GEMM into dW)', s: shape(4, 1, 12, 25, 5) },
   ];
   for (const { name, s } of paths) {
     it(`gives conv2dBackward's dWeight and dBias bit for bit: ${name}`, () => {
@@ -133,7 +134,7 @@ describe('WasmBackend.convGradientChunks', () => {
   }
 
   it('the paths above are the ones named: which of them each shape takes', () => {
-    expect(paths.map(({ s }) => usesDirectWeightGradient(s))).toEqual([false, true, false, false, true]);
+    expect(paths.map(({ s }) => usesDirectWeightGradient(s))).toEqual([false, true, false, false, true, false]);
   });
 
   it('one accumulator serves batch after batch, each started by its first chunk after finish', () => {
@@ -169,23 +170,38 @@ describe('WasmBackend.convGradientChunks', () => {
     const dWeight = backend.allocFloats(c.startWeight.length);
     const dBias = backend.allocFloats(32);
     expect(errorOf(() => chunks.finish(dWeight, dBias), 'ERR_BAD_ARGUMENT').message).toBe('convGradientChunks: finish came before any add: a batch has at least one image');
-    // A chunk whose arrays are not its images' size.
-    expect(errorOf(() => chunks.add(c.input, c.dOutput, 1, dWeight), 'ERR_BAD_ARGUMENT').message).toMatch(/^convGradientChunks: /);
-    expect(errorOf(() => chunks.finish(dWeight, dBias.subarray(0, 31)), 'ERR_BAD_ARGUMENT').message).toMatch(/^convGradientChunks: /);
-    // An array from outside the backend's memory.
-    expect(errorOf(() => chunks.add(new Float32Array(c.input), c.dOutput, 2, dWeight), 'ERR_BAD_ARGUMENT').message).toMatch(/^convGradientChunks: input/);
+    // A chunk whose arrays are not its images' size, and gradients of another convolution's size.
+    expect(errorOf(() => chunks.add(c.input, c.dOutput, 1, dWeight), 'ERR_BAD_ARGUMENT').message).toMatch(/^convGradientChunks: input/);
+    chunks.add(c.input, c.dOutput, 2, dWeight);
+    expect(errorOf(() => chunks.finish(dWeight, dBias.subarray(0, 31)), 'ERR_BAD_ARGUMENT').message).toMatch(/^convGradientChunks: bias/);
+    expect(errorOf(() => chunks.finish(dWeight.subarray(1), dBias), 'ERR_BAD_ARGUMENT').message).toMatch(/^convGradientChunks: weight/);
+    // Each array from outside the backend's memory, named.
+    const foreign = (array: Float32Array) => new Float32Array(array);
+    const notOwned = (name: string) => new RegExp(`^convGradientChunks: ${name} is not in this wasm backend's memory`);
+    expect(errorOf(() => chunks.add(foreign(c.input), c.dOutput, 2, dWeight), 'ERR_BAD_ARGUMENT').message).toMatch(notOwned('input'));
+    expect(errorOf(() => chunks.add(c.input, foreign(c.dOutput), 2, dWeight)).message).toMatch(notOwned('dOutput'));
+    expect(errorOf(() => chunks.add(c.input, c.dOutput, 2, foreign(dWeight))).message).toMatch(notOwned('dWeight'));
+    expect(errorOf(() => chunks.finish(dWeight, foreign(dBias))).message).toMatch(notOwned('dBias'));
+    expect(errorOf(() => chunks.finish(foreign(dWeight), dBias)).message).toMatch(notOwned('dWeight'));
     chunks.dispose();
     chunks.dispose(); // twice does nothing
     expect(errorOf(() => chunks.add(c.input, c.dOutput, 2, dWeight), 'ERR_DISPOSED').message).toBe('convGradientChunks: this accumulator was disposed');
     expect(errorOf(() => chunks.finish(dWeight, dBias), 'ERR_DISPOSED').message).toBe('convGradientChunks: this accumulator was disposed');
   });
 
-  it('gives back its memory on dispose', () => {
+  it('holds 40 bytes a filter for the bias\'s sums and, for dWᵀ, patch × filters floats; gives them back on dispose', () => {
     const before = backend.memoryStats().usedBytes;
     const chunks = backend.convGradientChunks(shape(1, 1, 28, 32, 3))!;
-    expect(backend.memoryStats().usedBytes).toBeGreaterThan(before);
+    // 32 × 40 bytes and 9 × 32 floats, each in a block of the arena's size class for it (at most ⅛ more).
+    const held = backend.memoryStats().usedBytes - before;
+    expect(held).toBeGreaterThanOrEqual(32 * 40 + 9 * 32 * 4);
+    expect(held).toBeLessThanOrEqual((32 * 40 + 9 * 32 * 4) * 1.125 + 32);
     chunks.dispose();
     expect(backend.memoryStats().usedBytes).toBe(before);
+    // The direct kernel adds into dW itself: no dWᵀ.
+    const direct = backend.convGradientChunks(shape(1, 1, 28, 8, 3))!;
+    expect(backend.memoryStats().usedBytes - before).toBeLessThanOrEqual(8 * 40 * 1.125 + 16);
+    direct.dispose();
   });
 });
 

@@ -9,19 +9,13 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
-import { createNetwork, type Network } from '../src/model/network.js';
 import { PRESETS } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
+import { MNIST, seededNetwork } from './seeded-network.js';
 
-const MNIST = { channels: 1, height: 28, width: 28, classes: 10 };
 const wasm = await createWasmBackend();
-
-function network(backend: Backend, spec: string, geometry = MNIST, seed = 1): Network {
-  const net = createNetwork(backend, spec, geometry);
-  net.initialize(new Random(seed));
-  return net;
-}
+const network = seededNetwork;
 
 function images(backend: Backend, count: number, pixels: number, seed: number): Floats {
   const input = backend.allocFloats(count * pixels);

@@ -11,21 +11,21 @@ import type { Backend, Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { EVALUATION, trainingPass } from '../src/model/layer.js';
-import { createNetwork, type Network } from '../src/model/network.js';
+import { Conv2d } from '../src/model/conv2d.js';
+import { Dense } from '../src/model/dense.js';
+import { Flatten } from '../src/model/flatten.js';
+import { Network } from '../src/model/network.js';
+import { MaxPool2d } from '../src/model/pool2d.js';
+import { ReLU } from '../src/model/relu.js';
 import { PRESETS } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
 import { SerialStep } from '../src/train/step.js';
 import { errorOf } from './errors.js';
+import { MNIST, seededNetwork } from './seeded-network.js';
 
-const MNIST = { channels: 1, height: 28, width: 28, classes: 10 };
 const wasm = await createWasmBackend();
-
-function network(backend: Backend, spec: string, geometry = MNIST, seed = 1): Network {
-  const net = createNetwork(backend, spec, geometry);
-  net.initialize(new Random(seed));
-  return net;
-}
+const network = seededNetwork;
 
 function floats(backend: Backend, count: number, seed: number, scale = 1): Floats {
   const array = backend.allocFloats(count);
@@ -47,6 +47,19 @@ describe('what Network.trainingForward runs a chunk of images at a time', () => 
     expect(network(wasm, 'conv(8,3,stride=2) relu maxpool(3,stride=2) flatten linear(10)').trainingChunks).toEqual({ layers: 3, images: Math.floor((384 * 1024) / (4 * 8 * 13 * 13)) });
     // A map larger than the chunk's bytes still makes chunks of one image.
     expect(network(wasm, 'conv(32,3,pad=1) relu maxpool(2) flatten linear(10)', { channels: 3, height: 64, width: 64, classes: 10 }).trainingChunks).toEqual({ layers: 3, images: 1 });
+  });
+
+  it('nothing for layers assembled by hand that are not that block: a fused ReLU with no ReLU layer after it (whose backward would not mask), or a ReLU that computes its own; nor on a backend that cannot fuse the ReLU', () => {
+    const conv = (fuseRelu: boolean) => new Conv2d(wasm, 'conv1', [1, 28, 28], 4, 3, { fuseRelu });
+    const head = () => [new Flatten('flatten', [4, 13, 13]), new Dense(wasm, 'fc', 4 * 13 * 13, 10)];
+    const pool = () => new MaxPool2d(wasm, 'pool1', [4, 26, 26]);
+    expect(new Network(wasm, [conv(true), pool(), ...head()]).trainingChunks).toBeNull();
+    expect(new Network(wasm, [conv(true), new ReLU(wasm, 'relu1', [4, 26, 26]), pool(), ...head()]).trainingChunks).toBeNull();
+    expect(new Network(wasm, [conv(true), new ReLU(wasm, 'relu1', [4, 26, 26], { inputRectified: true }), pool(), ...head()]).trainingChunks).toEqual({ layers: 3, images: Math.floor((384 * 1024) / (4 * 4 * 26 * 26)) });
+    expect(new Network(wasm, [conv(false), pool(), ...head()]).trainingChunks).toEqual({ layers: 2, images: Math.floor((384 * 1024) / (4 * 4 * 26 * 26)) });
+    // The same layers on a backend with the gradient accumulator but not the fused convolution and ReLU.
+    const unfused = Object.create(wasm, { conv2dReluForward: { value: undefined } }) as Backend;
+    expect(new Network(unfused, [conv(true), new ReLU(wasm, 'relu1', [4, 26, 26], { inputRectified: true }), pool(), ...head()]).trainingChunks).toBeNull();
   });
 
   it('nothing when the first layers are not that block, or the backend cannot split the convolution\'s gradient', () => {
@@ -133,6 +146,32 @@ describe('after Network.trainingForward', () => {
     net.forward(input, 9);
     expect(net.activations('relu1').length).toBe(9 * 32 * 26 * 26);
     expect(() => net.backwardToInput(dLogits)).not.toThrow();
+  });
+
+  it('without a ReLU, the block is the convolution and its pool: the convolution\'s output is not kept', () => {
+    const net = network(wasm, 'conv(4,3) maxpool(2) flatten linear(10)');
+    const input = floats(wasm, 5 * 784, 4);
+    net.trainingForward(input, 5, trainingPass(1, 1));
+    const message = (method: string) => `${method}: the last pass was Network.trainingForward, which ran the first block a few images at a time and kept only its pooled output ('pool1'); run forward first`;
+    expect(errorOf(() => net.activations('conv1')).message).toBe(message('activations'));
+    expect(errorOf(() => net.backwardToInput(floats(wasm, 50, 1))).message).toBe(message('backwardToInput'));
+    expect(net.activations('pool1').length).toBe(5 * 4 * 13 * 13);
+  });
+
+  it('decides its block once: passes after the first allocate nothing more', () => {
+    const backend = wasm;
+    const net = network(backend, PRESETS.paper(10));
+    const input = floats(backend, 6 * 784, 4);
+    const dLogits = floats(backend, 60, 2);
+    net.trainingForward(input, 6, trainingPass(1, 1));
+    net.backward(dLogits);
+    const used = backend.memoryStats().usedBytes;
+    for (let pass = 2; pass <= 3; pass++) {
+      expect(net.trainingChunks).toEqual({ layers: 3, images: 4 });
+      net.trainingForward(input, 6, trainingPass(1, pass));
+      net.backward(dLogits);
+    }
+    expect(backend.memoryStats().usedBytes).toBe(used);
   });
 
   it('on a network without a block it is forward, and keeps everything', () => {

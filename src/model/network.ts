@@ -339,7 +339,7 @@ export class Network {
       const layer = this.layers[k];
       d = deferred.has(layer as Dense) ? (layer as Dense).backwardWithoutWeightGradient(d, k > 0) : layer.backward(d, k > 0);
     }
-    if (block !== null && d !== null) block.backward(d);
+    if (block !== null) block.backward(d!); // the block's pool is not the first layer: its input gradient came back
   }
 
   /**
