@@ -117,6 +117,12 @@ export class WasmBackend implements Backend {
   private transposedWeightGradient = NO_SCRATCH;
   /** Winograd convolutions (assembly/winograd.ts, winograd-4x4.ts): the transformed kernels [16 or 36, C, F], and the scratch of a chunk of images. */
   private winogradKernels = NO_SCRATCH;
+  /**
+   * What winogradKernels holds: U transformed by `transform` from a [F, C, 3, 3] weight with these bits. A pass
+   * whose weight has the same bits reuses U (winogradTransformedKernels): a training step's backward pass after
+   * its forward pass, and every batch of an evaluation, transform the kernels once instead of at each call.
+   */
+  private transformedFrom: { transform: WinogradAlgorithm['transformKernels']; C: number; bits: Int32Array } | null = null;
   private winogradScratch = NO_SCRATCH;
   /** dU [16 or 36, C, F], a Winograd convolution's kernel gradient summed over the batch before it is folded into dW. */
   private winogradKernelGradients = NO_SCRATCH;
@@ -255,8 +261,7 @@ export class WasmBackend implements Backend {
     if (usesWinograd(s)) {
       // Winograd F(4×4, 3×3) or F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
       const winograd = this.winogradAlgorithm(s);
-      const u = this.winogradKernelsFor(tilePositions(winograd) * C * F);
-      winograd.transformKernels(w, F, C, u);
+      const u = this.winogradTransformedKernels(winograd, w, F, C);
       this.winogradChunks(s, winograd, (n0, g, scratch) =>
         winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
       );
@@ -856,8 +861,7 @@ export class WasmBackend implements Backend {
     // by the forward pass's algorithm (F(4×4)'s tiles have 36 positions, F(2×2)'s 16)
     const winograd = this.winogradAlgorithm(s);
     const positions = tilePositions(winograd);
-    const u = a.dx === null ? 0 : this.winogradKernelsFor(positions * C * F);
-    if (u !== 0) winograd.transformKernels(a.w, F, C, u);
+    const u = a.dx === null ? 0 : this.winogradTransformedKernels(winograd, a.w, F, C);
     let du = 0;
     if (a.dw !== null) {
       this.winogradKernelGradients = this.grown(this.winogradKernelGradients, positions * C * F);
@@ -871,10 +875,22 @@ export class WasmBackend implements Backend {
     if (a.dw !== null) winograd.kernelGradient(du, F, C, a.dw);
   }
 
-  /** The byte address of the block for a Winograd convolution's transformed kernels, grown on first need. */
-  private winogradKernelsFor(floats: number): number {
-    this.winogradKernels = this.grown(this.winogradKernels, floats);
-    return this.winogradKernels.address;
+  /**
+   * The byte address of U [16 or 36, C, F], a Winograd convolution's kernels transformed from the weight [F, C, 3, 3]
+   * at byte address `w` — reused when the block already holds U of a weight with the same bits by the same algorithm
+   * (the same bits make the same U), else transformed into it (grown on first need).
+   */
+  private winogradTransformedKernels(winograd: WinogradAlgorithm, w: number, F: number, C: number): number {
+    // The block only grows, and only here: when `held` matches, it was this size already and still holds U.
+    this.winogradKernels = this.grown(this.winogradKernels, tilePositions(winograd) * C * F);
+    const u = this.winogradKernels.address;
+    const bits = this.arena.viewInts(w, F * C * 9);
+    const held = this.transformedFrom;
+    // The same algorithm, and the same bits laid out as [F, C, 3, 3] (their count F·C·9 and C give F).
+    if (held !== null && held.transform === winograd.transformKernels && held.C === C && sameInts(held.bits, bits)) return u;
+    winograd.transformKernels(w, F, C, u);
+    this.transformedFrom = { transform: winograd.transformKernels, C, bits: bits.slice() };
+    return u;
   }
 
   /** A scratch block for a transposed weight gradient [C·K·K, F] (conv2dBackward), grown on first need. */
@@ -1085,6 +1101,13 @@ function tilePositions(winograd: WinogradAlgorithm): number {
 }
 // Tiles of one winogradConvolve call: its transformed tiles and products, 16·(C + F)·4 bytes a tile, stay in cache.
 const WINOGRAD_TILES = 144;
+
+// Whether two int arrays have the same length and values (a weight's bits, winogradTransformedKernels).
+function sameInts(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
 
 // dW [F, patch] += dWᵀ [patch, F], element by element in float32.
 function addTransposed(dwT: Float32Array, dW: Float32Array, F: number, patch: number): void {
