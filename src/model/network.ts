@@ -276,8 +276,7 @@ export class Network {
     this.usable();
     if (mode?.training !== true) throw new XcnnError('trainingForward: mode must be a training pass (trainingPass(seed, step)); an evaluation pass is forward or logits', { code: 'ERR_BAD_ARGUMENT' });
     this.checkBatch('trainingForward', input, batch);
-    if (this.trainingBlock === undefined) this.trainingBlock = FirstBlock.of(this.backend, this.layers);
-    const block = this.trainingBlock;
+    const block = this.firstBlock();
     if (block === null) return this.forward(input, batch, mode);
     this.outputs.length = 0;
     this.lastPass = 'training';
@@ -292,8 +291,14 @@ export class Network {
 
   /** trainingForward's first block (first-block.ts): how many layers it stands for and how many images a chunk; null when the pass runs whole. */
   get trainingChunks(): { layers: number; images: number } | null {
+    const block = this.firstBlock();
+    return block === null ? null : { layers: block.layers, images: block.images };
+  }
+
+  // trainingForward's first block, or null: decided at the first call, its buffers allocated then.
+  private firstBlock(): FirstBlock | null {
     if (this.trainingBlock === undefined) this.trainingBlock = FirstBlock.of(this.backend, this.layers);
-    return this.trainingBlock === null ? null : { layers: this.trainingBlock.layers, images: this.trainingBlock.images };
+    return this.trainingBlock;
   }
 
   // input must hold `batch` images; returns an image's values.
