@@ -1,11 +1,12 @@
 /**
  * Long computations as generators (src/steps.ts): run to the end at once, as one part of a larger count, or
- * asynchronously with a turn of the event loop, progress, an AbortSignal and a stop check between two steps.
+ * asynchronously with a turn of the event loop, progress, an AbortSignal and a stop check between two steps;
+ * and quickTurn, train()'s pause, a turn without setTimeout's millisecond.
  * The generators here are hand-made: they log each step they run and whether their `finally` ran.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { XcnnError } from '../src/errors.js';
-import { partOfSteps, runSteps, runStepsAsync, type StepProgress, type Steps } from '../src/steps.js';
+import { partOfSteps, quickTurn, runSteps, runStepsAsync, type StepProgress, type Steps } from '../src/steps.js';
 
 /** `count` steps of 10 images each, returning 'result'; `log` records each step begun and the `finally`. */
 function* tenAStep(count: number, log: string[]): Steps<string> {
@@ -105,5 +106,25 @@ describe('runStepsAsync', () => {
     const error = await runStepsAsync(tenAStep(3, log), { what: 'predict', onProgress: () => { throw failure; } }).catch((e: unknown) => e);
     expect(error).toBe(failure);
     expect(log).toEqual(['step 1', 'finally']);
+  });
+});
+
+describe('quickTurn (train()\'s pauses)', () => {
+  it('is one turn of the event loop, through a MessageChannel: not setTimeout(0), which waits a millisecond on Node.js', async () => {
+    const timeout = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      await quickTurn();
+      expect(timeout).not.toHaveBeenCalled();
+    } finally {
+      timeout.mockRestore();
+    }
+    // A timer already due runs within two pauses (a whole turn of the loop lies between them).
+    let ran = false;
+    setTimeout(() => (ran = true), 0);
+    const until = performance.now() + 5;
+    while (performance.now() < until);
+    await quickTurn();
+    await quickTurn();
+    expect(ran).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * first layer a convolution, then a ReLU (fused into it) or not, then a max pool. The paper net's conv1 map is
  * 86 KB an image, 5.5 MB for a batch of 64: run whole, the convolution writes it to memory, the pool reads it
  * back, and the backward pass makes its gradient there and reads it twice more (ReLU, convolution). Here a
- * chunk's map (CHUNK_BYTES) is made, pooled, and in the backward pass its gradient made and used, while it is
+ * chunk's map (imagesPerChunk) is made, pooled, and in the backward pass its gradient made and used, while it is
  * still in the core's cache; only the pooled output and the pool's argmax are kept for the whole batch.
  *
  *   forward, chunk by chunk:   y = conv(x) (ReLU fused);  pooled, argmax = maxpool(y)
@@ -27,8 +27,15 @@ import { BatchBuffer, product, type Layer } from './layer.js';
 import { MaxPool2d } from './pool2d.js';
 import { ReLU } from './relu.js';
 
-/** The bytes of the block's conv map a chunk holds: inside a core's L2 with the chunk's gradient beside it. */
 const CHUNK_BYTES = 384 * 1024;
+
+/**
+ * Images a chunk of a first block holds, here and in Network.logits: as many as 384 KB of its largest map
+ * (`floatsAnImage` floats an image) hold, and at least one — inside a core's L2 with the chunk's gradient beside it.
+ */
+export function imagesPerChunk(floatsAnImage: number): number {
+  return Math.max(1, Math.floor(CHUNK_BYTES / (4 * floatsAnImage)));
+}
 
 export class FirstBlock {
   /** The layers the block stands for: the first `layers` of the network (conv, [ReLU], max pool). */
@@ -36,6 +43,7 @@ export class FirstBlock {
   /** Images a chunk. */
   readonly images: number;
   private readonly relu: boolean;
+  private readonly sizes: { pixels: number; map: number; pooled: number }; // floats an image: input, conv map, pooled output
   private readonly map: Floats; // a chunk's conv map, then its gradient
   private readonly maskedGradient: Floats; // a chunk's pooled gradient, masked by the ReLU
   private readonly pooled: BatchBuffer<Floats>; // the whole batch's pooled output
@@ -50,12 +58,12 @@ export class FirstBlock {
   ) {
     this.relu = conv.options.fuseRelu === true;
     this.layers = this.relu ? 3 : 2;
-    const mapSize = product(conv.outputShape);
-    this.images = Math.max(1, Math.floor(CHUNK_BYTES / (4 * mapSize)));
-    this.map = backend.allocFloats(this.images * mapSize);
-    this.maskedGradient = backend.allocFloats(this.images * product(pool.outputShape));
-    this.pooled = BatchBuffer.floats(backend, product(pool.outputShape));
-    this.argmax = BatchBuffer.ints(backend, product(pool.outputShape));
+    this.sizes = { pixels: product(conv.inputShape), map: product(conv.outputShape), pooled: product(pool.outputShape) };
+    this.images = imagesPerChunk(this.sizes.map);
+    this.map = backend.allocFloats(this.images * this.sizes.map);
+    this.maskedGradient = backend.allocFloats(this.images * this.sizes.pooled);
+    this.pooled = BatchBuffer.floats(backend, this.sizes.pooled);
+    this.argmax = BatchBuffer.ints(backend, this.sizes.pooled);
   }
 
   /**
@@ -76,17 +84,16 @@ export class FirstBlock {
 
   /** The block's forward pass in training mode: input [N, ...] → the pool's output [N, ...] (a buffer of the block's; read it before the next pass). */
   forward(input: Floats, batch: number): Floats {
-    const { backend, conv, pool } = this;
-    const [pixels, mapSize, pooledSize] = [product(conv.inputShape), product(conv.outputShape), product(pool.outputShape)];
+    const { backend, conv, pool, sizes } = this;
     const pooled = this.pooled.forBatch(batch);
     const argmax = this.argmax.forBatch(batch);
     for (let first = 0; first < batch; first += this.images) {
       const n = Math.min(this.images, batch - first);
-      const x = input.subarray(first * pixels, (first + n) * pixels);
-      const y = this.map.subarray(0, n * mapSize);
+      const x = input.subarray(first * sizes.pixels, (first + n) * sizes.pixels);
+      const y = this.map.subarray(0, n * sizes.map);
       if (this.relu) backend.conv2dReluForward!(conv.shape(n), x, conv.weight.value, conv.bias.value, y);
       else backend.conv2dForward(conv.shape(n), x, conv.weight.value, conv.bias.value, y);
-      backend.maxPool2dForward(pool.shape(n), y, pooled.subarray(first * pooledSize, (first + n) * pooledSize), argmax.subarray(first * pooledSize, (first + n) * pooledSize));
+      backend.maxPool2dForward(pool.shape(n), y, chunkRows(pooled, first, n, sizes.pooled), chunkRows(argmax, first, n, sizes.pooled));
     }
     this.pass = { input, batch };
     return pooled;
@@ -94,23 +101,21 @@ export class FirstBlock {
 
   /** The block's backward pass from dPooled [N, ...] (the gradient of forward's output): the convolution's dWeight and dBias accumulate. */
   backward(dPooled: Floats): void {
-    const { backend, conv, pool } = this;
+    const { backend, conv, pool, sizes } = this;
     const { input, batch } = this.pass!;
-    const [pixels, mapSize, pooledSize] = [product(conv.inputShape), product(conv.outputShape), product(pool.outputShape)];
     const pooled = this.pooled.forBatch(batch);
     const argmax = this.argmax.forBatch(batch);
     for (let first = 0; first < batch; first += this.images) {
       const n = Math.min(this.images, batch - first);
-      const rows = (array: Floats) => array.subarray(first * pooledSize, (first + n) * pooledSize);
-      let d = rows(dPooled);
+      let d = chunkRows(dPooled, first, n, sizes.pooled);
       if (this.relu) {
-        const masked = this.maskedGradient.subarray(0, n * pooledSize);
-        backend.reluBackward(rows(pooled), d, masked);
+        const masked = this.maskedGradient.subarray(0, n * sizes.pooled);
+        backend.reluBackward(chunkRows(pooled, first, n, sizes.pooled), d, masked);
         d = masked;
       }
-      const dy = this.map.subarray(0, n * mapSize);
-      backend.maxPool2dBackward(pool.shape(n), d, argmax.subarray(first * pooledSize, (first + n) * pooledSize), dy);
-      this.gradients.add(input.subarray(first * pixels, (first + n) * pixels), dy, n, conv.weight.grad);
+      const dy = this.map.subarray(0, n * sizes.map);
+      backend.maxPool2dBackward(pool.shape(n), d, chunkRows(argmax, first, n, sizes.pooled), dy);
+      this.gradients.add(chunkRows(input, first, n, sizes.pixels), dy, n, conv.weight.grad);
     }
     this.gradients.finish(conv.weight.grad, conv.bias.grad);
   }
@@ -123,4 +128,9 @@ export class FirstBlock {
     this.argmax.release();
     this.gradients.dispose();
   }
+}
+
+// Images first .. first + n − 1 of a batch array with `size` values an image.
+function chunkRows<T extends Floats | Int32Array>(array: T, first: number, n: number, size: number): T {
+  return array.subarray(first * size, (first + n) * size) as T;
 }

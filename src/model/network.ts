@@ -20,7 +20,7 @@ import { LAYER_KINDS } from './layer-kinds.js';
 import { BatchBuffer, EVALUATION, product, type NetworkBuffer, type Layer, type Parameter, type PassMode } from './layer.js';
 import type { Dense } from './dense.js';
 import { Conv2d } from './conv2d.js';
-import { FirstBlock } from './first-block.js';
+import { FirstBlock, imagesPerChunk } from './first-block.js';
 import { AvgPool2d, MaxPool2d } from './pool2d.js';
 import { ReLU } from './relu.js';
 import { Workspace } from './workspace.js';
@@ -235,7 +235,7 @@ export class Network {
    * The logits [N, classes] of an evaluation-mode pass, forward's bit for bit (in evaluation mode each image's
    * numbers are its own), for the passes that read nothing else: prediction, the perturbation methods' scores.
    * The first convolution block — the layers up to the first pooling layer, when one convolution precedes it — runs
-   * a few images at a time (CHUNK_BYTES of its largest map), so that its large maps stay in the core's cache instead
+   * a few images at a time (384 KB of its largest map: imagesPerChunk), so that its large maps stay in the core's cache instead
    * of going out to memory and back between its layers (the paper net's conv1 map is 86 KB an image); its pooled
    * output is gathered for the rest of the network, which runs on the whole batch. The pass keeps nothing for a
    * backward pass or activations(): they refuse until the next forward.
@@ -467,12 +467,9 @@ export function geometryOf(network: Network): NetworkGeometry {
   return { channels, height, width, classes: network.outputShape[0] };
 }
 
-/** The bytes of the first block's largest map that logits() runs at a time: well inside a core's L2 (512 KB and up). */
-const CHUNK_BYTES = 384 * 1024;
-
 /**
  * logits()'s plan: the layers up to and including the first max or average pool, when exactly one convolution
- * precedes it, and how many images of their largest map fit CHUNK_BYTES; null when there is no such block. (Past a
+ * precedes it, and how many images of their largest map a chunk holds (imagesPerChunk); null when there is no such block. (Past a
  * second convolution, chunks of a few images would starve its GEMMs: chunking the paper net through conv2, with
  * its Winograd GEMMs over a chunk's tiles, took 59 ms a batch of 256 at 2 images a chunk against 37 unchunked.)
  */
@@ -480,7 +477,7 @@ function chunkedPrefix(backend: Backend, layers: Layer[]): { layers: number; ima
   const pool = layers.findIndex((layer) => layer instanceof MaxPool2d || layer instanceof AvgPool2d);
   if (pool < 0 || layers.slice(0, pool).filter((layer) => layer instanceof Conv2d).length !== 1) return null;
   const largest = Math.max(...layers.slice(0, pool + 1).map((layer) => product(layer.outputShape)));
-  const images = Math.max(1, Math.floor(CHUNK_BYTES / (4 * largest)));
+  const images = imagesPerChunk(largest);
   return { layers: pool + 1, images, staging: BatchBuffer.floats(backend, product(layers[pool].outputShape)) };
 }
 

@@ -18,6 +18,7 @@ import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Random, type RandomState } from '../random.js';
 import { predict, type BatchPredictor, type Predictions } from '../eval/predict.js';
+import { quickTurn } from '../steps.js';
 import { augmentBatch, type Augmentation } from './augment.js';
 import { improves, type Monitor } from './early-stopping.js';
 import type { Optimizer } from './optimizer.js';
@@ -170,30 +171,6 @@ export function evaluationBatchSize(trainingBatch: number): number {
   return Math.max(trainingBatch, MIN_EVALUATION_BATCH);
 }
 
-// A MessageChannel's port as browsers and Node.js both give it (this project's types are Node's, whose port lacks onmessage).
-interface WebMessagePort {
-  onmessage: (() => void) | null;
-  postMessage(message: unknown): void;
-  close(): void;
-}
-
-/**
- * One turn of the event loop, for its timers, I/O and signal handlers (Ctrl-C) to run: a message through a
- * MessageChannel of its own (closed on arrival), which browsers and Node.js deliver within tens of µs, where
- * setTimeout(0) waits at least 1 ms in Node.js — at train()'s ten pauses a second, 1 % of a run's time, during which
- * a thread pool's workers wait too.
- */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel() as unknown as { port1: WebMessagePort; port2: WebMessagePort };
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-  });
-}
-
 /** Trains from `state` until `epochs` epochs are complete (or the signal aborts); returns the history. */
 export async function train(state: TrainingState, options: TrainOptions): Promise<EpochRecord[]> {
   checkTrainingState('train', 'state', state);
@@ -262,7 +239,7 @@ export async function train(state: TrainingState, options: TrainOptions): Promis
       if (now - lastYield > 100) {
         // Let signal handlers (Ctrl-C) and timers run between steps.
         state.seconds += (performance.now() - started) / 1000;
-        await nextTurn();
+        await quickTurn();
         started = performance.now();
         imagesThisRun = 0;
         lastYield = started;
