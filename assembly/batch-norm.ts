@@ -18,39 +18,15 @@
  * the parity test states (test/wasm-batch-norm.test.ts).
  */
 
-// The upper two of four floats, promoted to an f64x2 (wasm promotes only the lower two).
-// @ts-ignore: decorator
-@inline
-function promoteHigh(four: v128): v128 {
-  return f64x2.promote_low_f32x4(v128.shuffle<f32>(four, four, 2, 3, 2, 3));
-}
-
-// The total of two f64x2 accumulators: (low + high), lane 0 + lane 1.
-// @ts-ignore: decorator
-@inline
-function laneTotal(low: v128, high: v128): f64 {
-  const lanes = f64x2.add(low, high);
-  return f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1);
-}
+import { channelSumsTotal, continueChannelSums, laneTotal, promoteHigh, startChannelSums } from './channel-sums';
 
 // Σ x over channel c's N runs of M' floats at data [N, C, M'], in float64.
 // @ts-ignore: decorator
 @inline
 function channelSum(data: usize, batch: i32, channels: i32, positions: i32, c: i32): f64 {
-  let low = f64x2.splat(0);
-  let high = f64x2.splat(0);
-  let sum: f64 = 0;
-  for (let n = 0; n < batch; n++) {
-    const run = data + ((<usize>(n * channels + c) * positions) << 2);
-    let k = 0;
-    for (; k + 4 <= positions; k += 4) {
-      const four = v128.load(run + (<usize>k << 2));
-      low = f64x2.add(low, f64x2.promote_low_f32x4(four));
-      high = f64x2.add(high, promoteHigh(four));
-    }
-    for (; k < positions; k++) sum += <f64>load<f32>(run + (<usize>k << 2));
-  }
-  return sum + laneTotal(low, high);
+  startChannelSums();
+  continueChannelSums(data, batch, channels, positions, c);
+  return channelSumsTotal();
 }
 
 // Σ (x − mean)² over channel c's N runs of M' floats, in float64 (the variance's second pass).

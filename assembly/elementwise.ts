@@ -19,6 +19,7 @@
  */
 
 import { addRun } from './float-runs';
+import { CHANNEL_SUMS_BYTES, channelSumsTotal, continueChannelSums, loadChannelSums, startChannelSums, storeChannelSums } from './channel-sums';
 
 export function reluForward(input: usize, output: usize, length: i32): void {
   const zero = f32x4.splat(0);
@@ -93,94 +94,47 @@ function addBiasToPlanes(output: usize, batch: i32, channels: i32, positions: i3
 }
 
 /**
- * dBias[f] += Σ_n Σ_s dOutput[n, f, s] over a batch [N, F, S]: each channel's sum in float64, four positions a
- * step in two f64x2 (lanes of positions 0, 1 and 2, 3 of each step) and the positions past the last step in a
- * scalar, those three added together at the end and the total added to dBias[f] once, in float32 at the store.
- */
-/**
- * dBias[f] += Σ_n Σ_s dOutput[n, f, s] over a batch [N, F, S]: each channel's sum in float64, four positions a
- * step in two f64x2 (positions 0, 1 and 2, 3 of each four) and the positions past a run's last four in a scalar,
- * the three added together at the end and the total added to dBias[f] once, rounded to float32 at the store.
+ * dBias[f] += Σ_n Σ_s dOutput[n, f, s] over a batch [N, F, S]: each channel's sum in float64 (channel-sums.ts, as
+ * batch norm's mean), added to dBias[f] once, rounded to float32 at the store.
  */
 export function accumulateBiasGradient(dOutput: usize, batch: i32, channels: i32, positions: i32, dBias: usize): void {
   for (let f = 0; f < channels; f++) {
-    sumsLow = f64x2.splat(0);
-    sumsHigh = f64x2.splat(0);
-    sumsTail = 0;
+    startChannelSums();
     continueChannelSums(dOutput, batch, channels, positions, f);
-    addChannelSums(dBias + (<usize>f << 2));
+    addChannelSum(dBias + (<usize>f << 2));
   }
 }
 
 /**
  * accumulateBiasGradient of a batch given a chunk of images at a time (a training pass that runs the first block
  * in chunks, src/model/first-block.ts): this chunk's images continue each channel's float64 sums where the chunks
- * before left them in `carry` — 5 float64s a channel: the two f64x2 and the scalar — which the first chunk
+ * before left them in `carry` — CHANNEL_SUMS_BYTES a channel (channel-sums.ts) — which the first chunk
  * (first = 1) starts from zero. finishBiasGradient then adds them to dBias: the same additions in the same order
  * as one accumulateBiasGradient over the whole batch, so the same dBias, bit for bit.
  */
 export function biasGradientChunk(dOutput: usize, batch: i32, channels: i32, positions: i32, carry: usize, first: i32): void {
   for (let f = 0; f < channels; f++) {
-    const at = carry + <usize>f * CARRY_BYTES;
-    sumsLow = first != 0 ? f64x2.splat(0) : v128.load(at);
-    sumsHigh = first != 0 ? f64x2.splat(0) : v128.load(at, 16);
-    sumsTail = first != 0 ? 0 : load<f64>(at, 32);
+    const at = carry + <usize>f * CHANNEL_SUMS_BYTES;
+    if (first != 0) startChannelSums();
+    else loadChannelSums(at);
     continueChannelSums(dOutput, batch, channels, positions, f);
-    v128.store(at, sumsLow);
-    v128.store(at, sumsHigh, 16);
-    store<f64>(at, sumsTail, 32);
+    storeChannelSums(at);
   }
 }
 
 /** dBias[f] += the sums biasGradientChunk carried for channel f, as accumulateBiasGradient adds its own. */
 export function finishBiasGradient(carry: usize, channels: i32, dBias: usize): void {
   for (let f = 0; f < channels; f++) {
-    const at = carry + <usize>f * CARRY_BYTES;
-    sumsLow = v128.load(at);
-    sumsHigh = v128.load(at, 16);
-    sumsTail = load<f64>(at, 32);
-    addChannelSums(dBias + (<usize>f << 2));
+    loadChannelSums(carry + <usize>f * CHANNEL_SUMS_BYTES);
+    addChannelSum(dBias + (<usize>f << 2));
   }
 }
 
-// The bytes biasGradientChunk carries a channel: two f64x2 and one f64.
-const CARRY_BYTES: usize = 40;
-
-// One channel's partial sums of the bias gradient: positions 0, 1 and 2, 3 of each four in two f64x2, the
-// positions past a run's last four in a scalar.
-let sumsLow: v128 = f64x2.splat(0);
-let sumsHigh: v128 = f64x2.splat(0);
-let sumsTail: f64 = 0;
-
-// Channel f's sums continued over the batch's images.
+// dBias[f] (at `at`) += the channel's sum, in float64, rounded once to float32.
 // @ts-ignore: decorator
 @inline
-function continueChannelSums(dOutput: usize, batch: i32, channels: i32, positions: i32, f: i32): void {
-  let low = sumsLow;
-  let high = sumsHigh;
-  let tail = sumsTail;
-  for (let n = 0; n < batch; n++) {
-    const run = dOutput + ((<usize>(n * channels + f) * positions) << 2);
-    let s = 0;
-    for (; s + 4 <= positions; s += 4) {
-      const four = v128.load(run + (<usize>s << 2));
-      low = f64x2.add(low, f64x2.promote_low_f32x4(four));
-      high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<f32>(four, four, 2, 3, 2, 3)));
-    }
-    for (; s < positions; s++) tail += <f64>load<f32>(run + (<usize>s << 2));
-  }
-  sumsLow = low;
-  sumsHigh = high;
-  sumsTail = tail;
-}
-
-// dBias[f] (at `at`) += low + high + tail, in float64, rounded once to float32.
-// @ts-ignore: decorator
-@inline
-function addChannelSums(at: usize): void {
-  const lanes = f64x2.add(sumsLow, sumsHigh);
-  const total = sumsTail + (f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1));
-  store<f32>(at, <f32>(<f64>load<f32>(at) + total));
+function addChannelSum(at: usize): void {
+  store<f32>(at, <f32>(<f64>load<f32>(at) + channelSumsTotal()));
 }
 
 /** dst[0:length] += src[0:length]: one thread's gradients added into the sum, four floats a step. */

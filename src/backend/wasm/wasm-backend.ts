@@ -1114,10 +1114,9 @@ function addTransposed(dwT: Float32Array, dW: Float32Array, F: number, patch: nu
   for (let f = 0; f < F; f++) for (let r = 0; r < patch; r++) dW[f * patch + r] += dwT[r * F + f];
 }
 
-// The bytes biasGradientChunk carries a channel (assembly/elementwise.ts): two f64x2 and one f64.
+// The bytes biasGradientChunk carries a channel: CHANNEL_SUMS_BYTES of assembly/channel-sums.ts, two f64x2 and one f64.
 const BIAS_CARRY_BYTES = 40;
 
-// A rows×cols matrix stored row-major with row stride ld must fit in `array`.
 /**
  * Elements [first, first + count) of a row-major matrix with `width` columns as rectangles [row, column, rows,
  * columns]: the tail of the first row (when the range starts inside it), the whole rows, the head of the last.
@@ -1140,6 +1139,7 @@ export function rowPieces(first: number, count: number, width: number): [number,
   return pieces;
 }
 
+// A rows×cols matrix stored row-major with row stride ld must fit in `array`.
 function checkMatrix(kernel: string, name: string, array: Float32Array, rows: number, cols: number, ld: number): void {
   if (!Number.isSafeInteger(ld) || ld < cols) {
     throw new XcnnError(`${kernel}: the row stride of ${name} must be an integer ≥ ${cols}, got ${ld}`, { code: 'ERR_BAD_ARGUMENT' });
