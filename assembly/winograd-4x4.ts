@@ -52,7 +52,7 @@ import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
-  afterOffsets, channelIntoPlane, corner, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
+  afterOffsets, channelIntoPlane, keepTilesAt, transformedTileFloats, corner, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
 } from './winograd-planes';
 
 
@@ -67,6 +67,11 @@ export function winograd4ScratchFloats(images: i32, channels: i32, height: i32, 
 }
 
 const ROWS_FLOATS = 36 * 4;
+
+/** Floats of the transformed input tiles V of a winograd4Convolve call on those sizes: what `keptTiles` holds. */
+export function winograd4KeptTileFloats(images: i32, channels: i32, height: i32, width: i32, padding: i32): i32 {
+  return transformedTileFloats(4, images, channels, height, width, padding);
+}
 
 
 /**
@@ -129,6 +134,8 @@ function kernelRow(at: usize, plane: usize, first: i32, x0: f64, x1: f64, x2: f6
  * output [N, F, OH, OW] = the 3×3, stride-1 convolution of input [N, C, H, W] (zero padding P) with the
  * kernels U made by winograd4Kernels, + bias [F] (none when `bias` is 0), then max(·, 0) when `relu` is 1.
  * `scratch` holds winograd4ScratchFloats(N, C, H, W, P, F) floats, 16-byte aligned.
+ * With `keptTiles` not 0, the transformed input tiles V are written there instead of into the scratch
+ * (winograd4KeptTileFloats(N, C, H, W, P) floats, 16-byte aligned) and left for the backward pass on the same input.
  */
 export function winograd4Convolve(
   input: usize,
@@ -143,9 +150,11 @@ export function winograd4Convolve(
   relu: i32,
   output: usize,
   scratch: usize,
+  keptTiles: usize,
 ): void {
   const F = outChannels;
   setGeometry(images, channels, height, width, padding, F, scratch);
+  if (keptTiles) keepTilesAt(keptTiles);
   transformInputs(input, images, channels, height, width, padding);
   // M_ξ [T, F] = V_ξᵀ · U_ξ
   for (let xi = 0; xi < 36; xi++) {
@@ -158,12 +167,13 @@ export function winograd4Convolve(
  * The backward pass of winograd4Convolve (without its bias and ReLU), as the adjoint of each of its steps:
  *
  *   dM_t = A dY_t Aᵀ              each tile's 4×4 block of dOutput (zero past the map's edge) → 6×6
- *   dU_ξ += V_ξ · dM_ξ            [C, F], over the call's tiles (the input transformed again, as forward)
+ *   dU_ξ += V_ξ · dM_ξ            [C, F], over the call's tiles (V kept by the forward pass, or made again)
  *   dV_ξ  = U_ξ · dM_ξᵀ           [C, T]
  *   dInput window_t += B dV_t Bᵀ  windows overlap by two rows and columns, so each tile adds in turn
  *
  * dU accumulates ([36, C, F]: the caller zeroes it once, winograd4KernelGradient folds it into dWeight);
- * dInput is overwritten. `du` or `dInput` 0: that gradient is not wanted. Scratch as for winograd4Convolve.
+ * dInput is overwritten. `du` or `dInput` 0: that gradient is not wanted. Scratch as for winograd4Convolve. With
+ * `keptTiles` not 0, dU reads V there — what winograd4Convolve kept on this input — instead of transforming it again.
  */
 export function winograd4Backward(
   input: usize,
@@ -178,15 +188,18 @@ export function winograd4Backward(
   du: usize,
   dInput: usize,
   scratch: usize,
+  keptTiles: usize,
 ): void {
   const C = channels;
   const F = outChannels;
   setGeometry(images, C, height, width, padding, F, scratch);
   eachTile(images, F, dOutput, true, 0, 0);
   if (du) {
-    transformInputs(input, images, C, height, width, padding);
+    // V: the forward pass's, kept (bit for bit what transformInputs makes again), or transformed here
+    if (keptTiles == 0) transformInputs(input, images, C, height, width, padding);
+    const v = keptTiles != 0 ? keptTiles : vBlock;
     for (let xi = 0; xi < 36; xi++) {
-      gemm(0, 0, C, F, tiles, vBlock + (<usize>(xi * C * stride) << 2), stride, mBlock + (<usize>(xi * F) << 2), 36 * F, du + (<usize>(xi * C * F) << 2), F, 1);
+      gemm(0, 0, C, F, tiles, v + (<usize>(xi * C * stride) << 2), stride, mBlock + (<usize>(xi * F) << 2), 36 * F, du + (<usize>(xi * C * F) << 2), F, 1);
     }
   }
   if (dInput == 0) return;

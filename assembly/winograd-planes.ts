@@ -95,6 +95,24 @@ export let plane: usize = 0;
 export let offsets: usize = 0;
 export let afterOffsets: usize = 0; // the first byte past the offsets' block
 
+/**
+ * Floats of V [(m+2)², C, tilesPadded(T)] for a call on `images` images of [channels, H, W] with padding P: what a
+ * forward pass's transformed input tiles take where they are kept for the backward pass (keepTilesAt).
+ */
+// @ts-ignore: decorator
+@inline
+export function transformedTileFloats(m: i32, images: i32, channels: i32, height: i32, width: i32, padding: i32): i32 {
+  const tiles = images * tilesAlong(m, height + 2 * padding - 2) * tilesAlong(m, width + 2 * padding - 2);
+  return vFloats(m, tiles, channels);
+}
+
+/** Moves V out of the scratch to `at` (after setTileGeometry): a forward pass's transformed tiles, kept. */
+// @ts-ignore: decorator
+@inline
+export function keepTilesAt(at: usize): void {
+  vBlock = at;
+}
+
 /** Sets the globals above for a call on `images` images with tiles of m outputs a side, and each tile's window corner in the plane. */
 // @ts-ignore: decorator
 @inline

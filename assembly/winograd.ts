@@ -48,17 +48,17 @@
  *
  * The backward pass (winogradBackward) is the adjoint of each step, in reverse: dM = A dY Aᵀ per tile,
  * then two GEMMs per ξ on the same dM — the kernels' gradient dU_ξ [C, F] += V_ξ · dM_ξ (the input
- * transformed again) and the tiles' dV_ξ [C, T] = U_ξ · dM_ξᵀ — then each tile's window of the input
- * gradient += B dV Bᵀ, and once for the batch dWeight += Gᵀ dU G (winogradKernelGradient). Both GEMMs
- * have the forward pass's 16·C·F multiply-adds a tile: the whole layer, forward and backward, does 2.25×
- * fewer multiplies than the direct convolution's three products.
+ * transformed again, or V as a training forward pass kept it) and the tiles' dV_ξ [C, T] = U_ξ · dM_ξᵀ —
+ * then each tile's window of the input gradient += B dV Bᵀ, and once for the batch dWeight += Gᵀ dU G
+ * (winogradKernelGradient). Both GEMMs have the forward pass's 16·C·F multiply-adds a tile: the whole layer,
+ * forward and backward, does 2.25× fewer multiplies than the direct convolution's three products.
  */
 
 import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
-  channelIntoPlane, corner, mBlock, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
+  channelIntoPlane, corner, keepTilesAt, transformedTileFloats, mBlock, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
 } from './winograd-planes';
 
 /**
@@ -68,6 +68,11 @@ import {
  */
 export function winogradScratchFloats(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32): i32 {
   return tileScratchFloats(2, images, channels, height, width, padding, outChannels);
+}
+
+/** Floats of the transformed input tiles V of a winogradConvolve call on those sizes: what `keptTiles` holds. */
+export function winogradKeptTileFloats(images: i32, channels: i32, height: i32, width: i32, padding: i32): i32 {
+  return transformedTileFloats(2, images, channels, height, width, padding);
 }
 
 
@@ -111,6 +116,8 @@ function kernelRow(at: usize, plane: usize, first: i32, x: f32, y: f32, z: f32):
  * output [N, F, OH, OW] = the 3×3, stride-1 convolution of input [N, C, H, W] (zero padding P) with the
  * kernels U made by winogradKernels, + bias [F] (none when `bias` is 0), then max(·, 0) when `relu` is 1.
  * `scratch` holds winogradScratchFloats(N, C, H, W, P, F) floats, 16-byte aligned.
+ * With `keptTiles` not 0, the transformed input tiles V are written there instead of into the scratch
+ * (winogradKeptTileFloats(N, C, H, W, P) floats, 16-byte aligned) and left for the backward pass on the same input.
  */
 export function winogradConvolve(
   input: usize,
@@ -125,9 +132,11 @@ export function winogradConvolve(
   relu: i32,
   output: usize,
   scratch: usize,
+  keptTiles: usize,
 ): void {
   const F = outChannels;
   setTileGeometry(2, images, channels, height, width, padding, F, scratch);
+  if (keptTiles) keepTilesAt(keptTiles);
   transformInputs(input, images, channels, height, width, padding);
   // M_ξ [T, F] = V_ξᵀ · U_ξ
   for (let xi = 0; xi < 16; xi++) {
@@ -140,12 +149,13 @@ export function winogradConvolve(
  * The backward pass of winogradConvolve (without its bias and ReLU), as the adjoint of each of its steps:
  *
  *   dM_t = A dY_t Aᵀ              each tile's 2×2 block of dOutput (zero past the map's edge) → 4×4
- *   dU_ξ += V_ξ · dM_ξ            [C, F], over the call's tiles (the input transformed again, as forward)
+ *   dU_ξ += V_ξ · dM_ξ            [C, F], over the call's tiles (V kept by the forward pass, or made again)
  *   dV_ξ  = U_ξ · dM_ξᵀ           [C, T]
  *   dInput window_t += B dV_t Bᵀ  windows overlap by two rows and columns, so each tile adds in turn
  *
  * dU accumulates ([16, C, F]: the caller zeroes it once, winogradKernelGradient folds it into dWeight);
- * dInput is overwritten. `du` or `dInput` 0: that gradient is not wanted. Scratch as for winogradConvolve.
+ * dInput is overwritten. `du` or `dInput` 0: that gradient is not wanted. Scratch as for winogradConvolve. With
+ * `keptTiles` not 0, dU reads V there — what winogradConvolve kept on this input — instead of transforming it again.
  */
 export function winogradBackward(
   input: usize,
@@ -160,15 +170,18 @@ export function winogradBackward(
   du: usize,
   dInput: usize,
   scratch: usize,
+  keptTiles: usize,
 ): void {
   const C = channels;
   const F = outChannels;
   setTileGeometry(2, images, C, height, width, padding, F, scratch);
   eachTile(images, F, dOutput, true, 0, 0);
   if (du) {
-    transformInputs(input, images, C, height, width, padding);
+    // V: the forward pass's, kept (bit for bit what transformInputs makes again), or transformed here
+    if (keptTiles == 0) transformInputs(input, images, C, height, width, padding);
+    const v = keptTiles != 0 ? keptTiles : vBlock;
     for (let xi = 0; xi < 16; xi++) {
-      gemm(0, 0, C, F, tiles, vAt(xi, C), stride, mAt(xi, F), 16 * F, du + (<usize>(xi * C * F) << 2), F, 1);
+      gemm(0, 0, C, F, tiles, v + (<usize>(xi * C * stride) << 2), stride, mAt(xi, F), 16 * F, du + (<usize>(xi * C * F) << 2), F, 1);
     }
   }
   if (dInput == 0) return;

@@ -103,7 +103,7 @@ export const MUTATION_GROUPS = {
   layers: {
     mutate: ['src/model/conv2d.ts', 'src/model/dense.ts', 'src/model/pool2d.ts', 'src/model/batch-norm.ts', 'src/model/dropout.ts', 'src/model/relu.ts', 'src/model/flatten.ts', 'src/model/loss.ts'],
     // loss-head.test.ts: the head's edges (a class ruled out by a logit of −∞ costs nothing), which the recipe group ran alone.
-    tests: ['test/layer-contract.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/network.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/loss-head.test.ts', 'test/deferred-dense-gradient.test.ts'],
+    tests: ['test/layer-contract.test.ts', 'test/layer-gradients.test.ts', 'test/network-forward.test.ts', 'test/network.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/loss-head.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/winograd-kept-tiles.test.ts'],
   },
   // The reference backend: the TypeScript kernels every other backend is checked against, and the shared checks.
   // createBackend (select.ts) by name: test/backend-select.test.ts.
@@ -149,6 +149,7 @@ export const MUTATION_GROUPS = {
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
       'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/conv-gradient-chunks.test.ts', 'test/winograd-kernel-reuse.test.ts',
+      'test/winograd-kept-tiles.test.ts',
     ],
   },
   // The convolution's backward (wasm-backend.ts lines 251–340: grouped and per image, dWᵀ in scratch) on its fast

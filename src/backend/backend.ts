@@ -145,6 +145,17 @@ export interface ConvGradientChunks {
   dispose(): void;
 }
 
+/**
+ * What a convolution's forward pass in training keeps for the backward pass after it, so that the backward need
+ * not compute it again (Backend.convSaved; the wasm backend keeps Winograd's transformed input tiles there).
+ * Nothing in it changes a number: the backward uses it only after the forward pass that filled it, on the same
+ * input array, batch and shape, and otherwise computes as without it.
+ */
+export interface ConvSaved {
+  /** Gives back its memory; it may not be used afterwards. */
+  dispose(): void;
+}
+
 export interface Backend {
   readonly name: BackendName;
 
@@ -171,15 +182,26 @@ export interface Backend {
    */
   dispose(): void;
 
-  /** output = conv(input, weight) + bias, per output channel. */
-  conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
+  /**
+   * output = conv(input, weight) + bias, per output channel. With `saved` (a training pass, from convSaved), it
+   * may keep there what conv2dBackward on the same input would compute again.
+   */
+  conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, saved?: ConvSaved | null): void;
   /**
    * OPTIONAL, a fusion: output = max(conv(input, weight) + bias, 0) — exactly conv2dForward followed by
    * reluForward in place, in fewer passes over memory. A backend without it is called as those two.
    */
-  conv2dReluForward?(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
-  /** dWeight += ∂L/∂W, dBias += ∂L/∂b; dInput = ∂L/∂input (the "full" correlation with the flipped kernel). */
-  conv2dBackward(s: Conv2dShape, g: LayerGradients): void;
+  conv2dReluForward?(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, saved?: ConvSaved | null): void;
+  /**
+   * dWeight += ∂L/∂W, dBias += ∂L/∂b; dInput = ∂L/∂input (the "full" correlation with the flipped kernel). With
+   * `saved`, it may use what the forward pass that filled it kept, when that pass had this input, batch and shape.
+   */
+  conv2dBackward(s: Conv2dShape, g: LayerGradients, saved?: ConvSaved | null): void;
+  /**
+   * OPTIONAL: a place for a convolution layer's training forward passes to keep what its backward passes would
+   * compute again (ConvSaved). A backend without it keeps nothing.
+   */
+  convSaved?(): ConvSaved;
   /**
    * OPTIONAL, for a training pass that runs a first convolution block a few images at a time
    * (model/first-block.ts): conv2dBackward's dWeight and dBias, without dInput, of a batch given a chunk of

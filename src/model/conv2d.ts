@@ -3,14 +3,17 @@
  * input [N,C,H,W] → output [N,F,OH,OW], OH = ⌊(H + 2P − K)/S⌋ + 1; parameters `weight` [F,C,K,K], `bias` [F].
  * Keeps its input for the backward pass (∂L/∂W needs it).
  *
+ * A training forward pass may also keep, in the backend's ConvSaved, what the backward pass would compute again
+ * (the wasm backend: Winograd's transformed input tiles); an evaluation pass keeps nothing.
+ *
  * With `fuseRelu`, its output is already max(conv + bias, 0) — the backend's fused conv2dReluForward,
  * one pass over memory fewer — and the ReLU layer after it is built with `inputRectified` so it keeps
  * that output instead of recomputing it. Backward is unchanged: the ReLU layer still masks the gradient
  * before it reaches this layer, which therefore receives ∂L/∂(conv + bias) as before.
  */
-import type { Backend, Conv2dShape, Floats } from '../backend/backend.js';
+import type { Backend, Conv2dShape, ConvSaved, Floats } from '../backend/backend.js';
 import { convOutputSize } from '../backend/backend.js';
-import { BatchBuffer, type Layer, type Parameter, type ParameterSpec } from './layer.js';
+import { BatchBuffer, type Layer, type Parameter, type ParameterSpec, type PassMode } from './layer.js';
 
 export interface Conv2dOptions {
   stride?: number; // default 1
@@ -29,6 +32,10 @@ export class Conv2d implements Layer {
   private readonly dInput: BatchBuffer<Floats>;
   private input: Floats | null = null; // kept for backward
   private batch = 0;
+  /** The backend's place for what training passes keep (made on the first one; null when the backend keeps nothing). */
+  private saved: ConvSaved | null | undefined = undefined;
+  /** What the last forward pass kept for backward: `saved` after a training pass, null after an evaluation pass. */
+  private savedByLast: ConvSaved | null = null;
 
   constructor(
     private readonly backend: Backend,
@@ -66,17 +73,20 @@ export class Conv2d implements Layer {
     return { batch, inChannels, height, width, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
   }
 
-  forward(input: Floats, batch: number): Floats {
+  forward(input: Floats, batch: number, mode?: PassMode): Floats {
     this.input = input;
     this.batch = batch;
     const output = this.output.forBatch(batch);
     const s = this.shape(batch);
+    if (mode?.training === true && this.saved === undefined) this.saved = this.backend.convSaved?.() ?? null;
+    const saved = mode?.training === true ? (this.saved ?? null) : null;
+    this.savedByLast = saved;
     if (!this.options.fuseRelu) {
-      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output);
+      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output, saved);
     } else if (this.backend.conv2dReluForward) {
-      this.backend.conv2dReluForward(s, input, this.weight.value, this.bias.value, output);
+      this.backend.conv2dReluForward(s, input, this.weight.value, this.bias.value, output, saved);
     } else {
-      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output);
+      this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output, saved);
       this.backend.reluForward(output, output);
     }
     return output;
@@ -85,13 +95,16 @@ export class Conv2d implements Layer {
   backward(dOutput: Floats, needInputGrad: boolean, needParameterGrads = true): Floats | null {
     const dInput = needInputGrad ? this.dInput.forBatch(this.batch) : null;
     const [dWeight, dBias] = needParameterGrads ? [this.weight.grad, this.bias.grad] : [null, null];
-    this.backend.conv2dBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight, dBias, dInput });
+    this.backend.conv2dBackward(this.shape(this.batch), { input: this.input!, weight: this.weight.value, dOutput, dWeight, dBias, dInput }, this.savedByLast);
     return dInput;
   }
 
-  /** Gives back its batch buffers (Network.dispose). */
+  /** Gives back its batch buffers and what it kept (Network.dispose). */
   dispose(): void {
     this.output.release();
     this.dInput.release();
+    this.saved?.dispose();
+    this.saved = undefined;
+    this.savedByLast = null;
   }
 }

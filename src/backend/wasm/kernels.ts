@@ -97,27 +97,35 @@ export interface KernelExports {
   directWeightGradient(image: number, channels: number, height: number, width: number, kernelSize: number, dOutput: number, outChannels: number, dWeight: number, offsets: number): void;
   /** Winograd F(2×2, 3×3) (assembly/winograd.ts): u [16, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
   winogradKernels(weight: number, outChannels: number, inChannels: number, u: number): void;
-  /** output [N, F, OH, OW] ← the 3×3, stride-1 convolution of input [N, C, H, W] (padding P) with u, + bias (0: none), ReLU when relu = 1. */
-  winogradConvolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number): void;
+  /**
+   * output [N, F, OH, OW] ← the 3×3, stride-1 convolution of input [N, C, H, W] (padding P) with u, + bias (0: none),
+   * ReLU when relu = 1; the transformed input tiles V written at keptTiles (0: in the scratch) for the backward pass.
+   */
+  winogradConvolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number, keptTiles: number): void;
   /**
    * Its backward pass (no bias or ReLU): du [16, C, F] += the transformed kernels' gradient (0: not wanted),
-   * dInput [N, C, H, W] ← the input gradient (0: not wanted), from dOutput [N, F, OH, OW]; u as for winogradConvolve.
+   * dInput [N, C, H, W] ← the input gradient (0: not wanted), from dOutput [N, F, OH, OW]; u as for winogradConvolve;
+   * du from the V a forward pass on the same input kept at keptTiles, or (0) from the input transformed again.
    */
-  winogradBackward(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, dOutput: number, du: number, dInput: number, scratch: number): void;
+  winogradBackward(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, dOutput: number, du: number, dInput: number, scratch: number, keptTiles: number): void;
   /** dWeight [F, C, 3, 3] += the kernel gradient that du [16, C, F] transforms back to. */
   winogradKernelGradient(du: number, outChannels: number, inChannels: number, dWeight: number): void;
   /** Floats of scratch winogradConvolve and winogradBackward want for those sizes. */
   winogradScratchFloats(images: number, channels: number, height: number, width: number, padding: number, outChannels: number): number;
+  /** Floats of a winogradConvolve call's transformed input tiles V, which `keptTiles` (when not 0) holds from the forward pass for the backward. */
+  winogradKeptTileFloats(images: number, channels: number, height: number, width: number, padding: number): number;
   /** Winograd F(4×4, 3×3) (assembly/winograd-4x4.ts): u [36, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
   winograd4Kernels(weight: number, outChannels: number, inChannels: number, u: number): void;
   /** As winogradConvolve, with u from winograd4Kernels. */
-  winograd4Convolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number): void;
+  winograd4Convolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number, keptTiles: number): void;
   /** Its backward pass, as winogradBackward, with du [36, C, F] and u from winograd4Kernels. */
-  winograd4Backward(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, dOutput: number, du: number, dInput: number, scratch: number): void;
+  winograd4Backward(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, dOutput: number, du: number, dInput: number, scratch: number, keptTiles: number): void;
   /** dWeight [F, C, 3, 3] += the kernel gradient that du [36, C, F] transforms back to. */
   winograd4KernelGradient(du: number, outChannels: number, inChannels: number, dWeight: number): void;
   /** Floats of scratch winograd4Convolve and winograd4Backward want for those sizes. */
   winograd4ScratchFloats(images: number, channels: number, height: number, width: number, padding: number, outChannels: number): number;
+  /** As winogradKeptTileFloats, for winograd4Convolve. */
+  winograd4KeptTileFloats(images: number, channels: number, height: number, width: number, padding: number): number;
 
   /** The paper's 2×2, stride-2 max pool. */
   maxPool2dForward(input: number, planes: number, height: number, width: number, output: number, argmax: number): void;

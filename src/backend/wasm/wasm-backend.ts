@@ -37,7 +37,7 @@
  */
 import { checkBufferSource, checkFields, checkInstance, checkOptions, checkSharedKernels } from '../../argument-checks.js';
 import { XcnnError } from '../../errors.js';
-import type { AdamStep, Backend, BatchNormGradients, ConvGradientChunks, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
+import type { AdamStep, Backend, BatchNormGradients, ConvGradientChunks, ConvSaved, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
 import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena, type MemoryStats } from './arena.js';
@@ -231,13 +231,25 @@ export class WasmBackend implements Backend {
   }
 
   // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW]
-  conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
-    this.convolve('conv2dForward', s, input, weight, bias, output, false);
+  conv2dForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, saved?: ConvSaved | null): void {
+    this.convolve('conv2dForward', s, input, weight, bias, output, false, saved);
   }
 
   // input [N,C,H,W], weight [F,C,K,K], bias [F] → output [N,F,OH,OW] = max(conv + bias, 0)
-  conv2dReluForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void {
-    this.convolve('conv2dReluForward', s, input, weight, bias, output, true);
+  conv2dReluForward(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, saved?: ConvSaved | null): void {
+    this.convolve('conv2dReluForward', s, input, weight, bias, output, true, saved);
+  }
+
+  /**
+   * A convolution layer's place for what its training forward passes keep (Backend.convSaved): the transformed
+   * input tiles V of a Winograd convolution whose backward pass is Winograd too, which the backward's kernel
+   * gradient would otherwise transform again — the same numbers either way.
+   */
+  convSaved(): ConvSaved {
+    if (this.disposed) throw disposedError();
+    return new KeptTiles(this, (block) => {
+      if (!this.disposed && block.address !== 0) this.arena.freeBlock(block.address, block.floats * 4);
+    });
   }
 
   /**
@@ -248,8 +260,9 @@ export class WasmBackend implements Backend {
    * then the bias over the whole batch, or — fused with the ReLU — bias
    * and ReLU in one pass over each image's output right after its GEMM, while it is still in cache.
    */
-  private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean): void {
+  private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean, saved?: ConvSaved | null): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
+    const kept = this.keptTiles(kernel, saved);
     const x = this.address(kernel, 'input', input);
     const w = this.address(kernel, 'weight', weight);
     const b = this.address(kernel, 'bias', bias);
@@ -262,11 +275,15 @@ export class WasmBackend implements Backend {
       // Winograd F(4×4, 3×3) or F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
       const winograd = this.winogradAlgorithm(s);
       const u = this.winogradTransformedKernels(winograd, w, F, C);
+      // V kept for the backward pass when it will want it (a Winograd backward, by the same algorithm)
+      const tiles = kept !== null && usesWinogradBackward(s) && keepsTransformedTiles(s) ? this.tilesToKeep(kept, s, x, winograd) : null;
+      if (tiles === null && kept !== null) kept.of = null;
       this.winogradChunks(s, winograd, (n0, g, scratch) =>
-        winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch),
+        winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch, tiles === null ? 0 : tiles(g)),
       );
       return;
     }
+    if (kept !== null) kept.of = null;
     const G = imagesPerGemm(S, positions);
     if (G > 0) {
       const cols = this.columnsFor(patch * G * positions);
@@ -294,10 +311,11 @@ export class WasmBackend implements Backend {
   }
 
   // dOutput [N,F,OH,OW] → dWeight [F,C,K,K] +=, dBias [F] +=, dInput [N,C,H,W] = (when not null)
-  conv2dBackward(s: Conv2dShape, g: LayerGradients): void {
+  conv2dBackward(s: Conv2dShape, g: LayerGradients, saved?: ConvSaved | null): void {
     const kernel = 'conv2dBackward';
     checkConv2d(kernel, s, { input: g.input, weight: g.weight, bias: g.dBias, output: g.dOutput });
     checkConv2d(kernel, s, { input: g.dInput, weight: g.dWeight });
+    const kept = this.keptTiles(kernel, saved);
     const { x, w, dy, dw, db, dx } = this.backwardAddresses(kernel, g);
     const { batch: N, inChannels: C, outChannels: F, kernelSize: K } = s;
     const { stride: S, outHeight, outWidth } = convGeometry(s);
@@ -305,7 +323,7 @@ export class WasmBackend implements Backend {
     const patch = C * K * K;
     if (db !== null) this.kernels.accumulateBiasGradient(dy, N, F, positions, db);
     if (usesWinogradBackward(s)) {
-      this.winogradBackward(s, { x, w, dy, dw, dx });
+      this.winogradBackward(s, { x, w, dy, dw, dx }, kept !== null && keptFrom(kept, x, s) ? kept.block.address : 0);
       return;
     }
     if (dw !== null && usesDirectWeightGradient(s)) {
@@ -833,20 +851,44 @@ export class WasmBackend implements Backend {
    */
   private winogradChunks(s: Conv2dShape, winograd: WinogradAlgorithm, run: (first: number, images: number, scratch: number) => void): void {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F } = s;
-    const { padding: P, outHeight, outWidth } = convGeometry(s);
-    const m = winograd.outputsPerSide;
+    const { padding: P } = convGeometry(s);
     // a whole chunk's scratch even for a smaller batch, so that it grows once, not with each batch size
-    const G = Math.max(1, Math.floor(winograd.tilesPerCall / (Math.ceil(outHeight / m) * Math.ceil(outWidth / m))));
+    const G = winogradChunkImages(s, winograd);
     this.winogradScratch = this.grown(this.winogradScratch, winograd.scratchFloats(G, C, H, W, P, F));
     for (let n0 = 0; n0 < N; n0 += G) run(n0, Math.min(G, N - n0), this.winogradScratch.address);
+  }
+
+  /** `saved` as the kept tiles it must be (null when not given): one of this backend's convSaved, not disposed. */
+  private keptTiles(kernel: string, saved: ConvSaved | null | undefined): KeptTiles | null {
+    if (saved === undefined || saved === null) return null;
+    if (!(saved instanceof KeptTiles) || saved.backend !== this) {
+      throw new XcnnError(`${kernel}: saved is ${describe(saved)}, not this backend's: make it with this backend's convSaved()`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (saved.disposed) throw new XcnnError(`${kernel}: saved was disposed; make another with convSaved()`, { code: 'ERR_DISPOSED' });
+    return saved;
+  }
+
+  /**
+   * Makes `kept` hold V of a forward pass on the input at `x` (grown to the batch's chunks: V [(m+2)², C, T] of each
+   * chunk after the one before) and marks it that pass's; returns, for each chunk in turn, where its V goes.
+   */
+  private tilesToKeep(kept: KeptTiles, s: Conv2dShape, x: number, winograd: WinogradAlgorithm): (images: number) => number {
+    const { batch: N, inChannels: C, height: H, width: W } = s;
+    const P = convGeometry(s).padding;
+    const G = winogradChunkImages(s, winograd);
+    const chunkFloats = (images: number) => winograd.keptTileFloats(images, C, H, W, P);
+    const floats = Math.floor(N / G) * chunkFloats(G) + (N % G === 0 ? 0 : chunkFloats(N % G));
+    kept.block = this.grown(kept.block, floats);
+    kept.of = { input: x, shape: { ...s } };
+    return keptTileChunks(kept.block.address, chunkFloats);
   }
 
   /** The kernels and sizes of the Winograd algorithm a convolution runs by: F(4×4, 3×3) where usesWinograd4 says so, else F(2×2, 3×3). */
   private winogradAlgorithm(s: Conv2dShape): WinogradAlgorithm {
     const k = this.kernels;
     return usesWinograd4(s)
-      ? { outputsPerSide: 4, tilesPerCall: WINOGRAD4_TILES, transformKernels: k.winograd4Kernels, convolve: k.winograd4Convolve, backward: k.winograd4Backward, kernelGradient: k.winograd4KernelGradient, scratchFloats: k.winograd4ScratchFloats }
-      : { outputsPerSide: 2, tilesPerCall: WINOGRAD_TILES, transformKernels: k.winogradKernels, convolve: k.winogradConvolve, backward: k.winogradBackward, kernelGradient: k.winogradKernelGradient, scratchFloats: k.winogradScratchFloats };
+      ? { outputsPerSide: 4, tilesPerCall: WINOGRAD4_TILES, transformKernels: k.winograd4Kernels, convolve: k.winograd4Convolve, backward: k.winograd4Backward, kernelGradient: k.winograd4KernelGradient, scratchFloats: k.winograd4ScratchFloats, keptTileFloats: k.winograd4KeptTileFloats }
+      : { outputsPerSide: 2, tilesPerCall: WINOGRAD_TILES, transformKernels: k.winogradKernels, convolve: k.winogradConvolve, backward: k.winogradBackward, kernelGradient: k.winogradKernelGradient, scratchFloats: k.winogradScratchFloats, keptTileFloats: k.winogradKeptTileFloats };
   }
 
   /**
@@ -854,7 +896,7 @@ export class WasmBackend implements Backend {
    * winograd-4x4.ts winograd4Backward: the adjoint of the forward pass): dU [16 or 36, C, F] summed over the
    * batch, then folded into dW; dInput written chunk by chunk.
    */
-  private winogradBackward(s: Conv2dShape, a: ConvAddresses): void {
+  private winogradBackward(s: Conv2dShape, a: ConvAddresses, keptTiles: number): void {
     if (a.dw === null && a.dx === null) return;
     const { inChannels: C, height: H, width: W, outChannels: F } = s;
     const { padding: P, outHeight, outWidth } = convGeometry(s);
@@ -869,8 +911,10 @@ export class WasmBackend implements Backend {
       this.arena.viewFloats(du, positions * C * F).fill(0);
     }
     const [inBytes, outBytes] = [C * H * W * 4, F * outHeight * outWidth * 4];
+    // the kernel gradient from the forward pass's V where it was kept (only the kernel gradient reads it)
+    const tiles = keptTiles === 0 || du === 0 ? null : keptTileChunks(keptTiles, (images) => winograd.keptTileFloats(images, C, H, W, P));
     this.winogradChunks(s, winograd, (n0, g, scratch) =>
-      winograd.backward(a.x + n0 * inBytes, g, C, H, W, P, u, F, a.dy + n0 * outBytes, du, a.dx === null ? 0 : a.dx + n0 * inBytes, scratch),
+      winograd.backward(a.x + n0 * inBytes, g, C, H, W, P, u, F, a.dy + n0 * outBytes, du, a.dx === null ? 0 : a.dx + n0 * inBytes, scratch, tiles === null ? 0 : tiles(g)),
     );
     if (a.dw !== null) winograd.kernelGradient(du, F, C, a.dw);
   }
@@ -1094,7 +1138,82 @@ interface WinogradAlgorithm {
   backward: KernelExports['winogradBackward'];
   kernelGradient: KernelExports['winogradKernelGradient'];
   scratchFloats: KernelExports['winogradScratchFloats'];
+  keptTileFloats: KernelExports['winogradKeptTileFloats'];
 }
+/**
+ * Whether a training forward pass by Winograd keeps its transformed input tiles V for the backward pass (convSaved):
+ * when an image has at most 9 tiles (F(4×4): outputs up to 12×12) and the batch's V takes at most 3 MiB. Keeping
+ * V costs the forward pass its writes to a block the size of the batch's V, which the backward's kernel gradient
+ * then reads back, instead of a chunk's scratch that stays in cache; it saves the backward transforming the input
+ * again — worth more where each image has few tiles, so that moving each channel of each image into its plane weighs
+ * more per tile. Measured (batch 64, one thread, relaxed build, each pass after 32 MB of other memory traffic, ms
+ * forward / backward without → with): the paper's 32 → 64 on 13×13, 2.86 / 6.24 → 3.07 / 5.72; 32 → 64 on 11×11
+ * 3.09 / 6.85 → 3.16 / 6.29; 64 → 64 on 7×7 (padding 1) 2.31 / 4.74 → 2.54 / 4.36; but with 16 tiles an image,
+ * the modern preset's 32 → 64 on 14×14 (padding 1), 4.45 / 9.41 → 5.00 / 9.24 (and 2.30 / 4.84 → 2.51 / 4.69 at
+ * batch 32), and 49, 32 → 32 on 28×28, 8.48 / 18.4 → 9.86 / 17.9: slower (docs/speed-history.md).
+ */
+export function keepsTransformedTiles(s: Conv2dShape): boolean {
+  if (!usesWinogradBackward(s)) return false;
+  const { outHeight, outWidth } = convGeometry(s);
+  const m = usesWinograd4(s) ? 4 : 2;
+  const tilesPerImage = Math.ceil(outHeight / m) * Math.ceil(outWidth / m);
+  const bytes = (m + 2) ** 2 * s.inChannels * tilesPerImage * s.batch * 4;
+  return tilesPerImage <= KEPT_TILES_PER_IMAGE && bytes <= KEPT_TILES_MAX_BYTES;
+}
+const KEPT_TILES_PER_IMAGE = 9;
+const KEPT_TILES_MAX_BYTES = 3 * 2 ** 20;
+
+/** Images of one Winograd call (a chunk): as many as fill the algorithm's tiles per call, at least one. */
+function winogradChunkImages(s: Conv2dShape, winograd: WinogradAlgorithm): number {
+  const { outHeight, outWidth } = convGeometry(s);
+  const m = winograd.outputsPerSide;
+  return Math.max(1, Math.floor(winograd.tilesPerCall / (Math.ceil(outHeight / m) * Math.ceil(outWidth / m))));
+}
+
+/** Where each chunk's kept V lies, chunk after chunk from `address`: called once a chunk, in order, with its images. */
+function keptTileChunks(address: number, chunkFloats: (images: number) => number): (images: number) => number {
+  let at = address;
+  return (images) => {
+    const chunk = at;
+    at += chunkFloats(images) * 4;
+    return chunk;
+  };
+}
+
+/**
+ * Whether `kept` holds V of a forward pass on the input at `x` as `s` reads it: the same images, channels, sides and
+ * padding. (V does not depend on the filters; both passes are Winograd's, so 3×3 and stride 1.)
+ */
+function keptFrom(kept: KeptTiles, x: number, s: Conv2dShape): boolean {
+  const of = kept.of;
+  if (of === null || of.input !== x) return false;
+  const a = of.shape;
+  return a.batch === s.batch && a.inChannels === s.inChannels && a.height === s.height && a.width === s.width && convGeometry(a).padding === convGeometry(s).padding;
+}
+
+/**
+ * The wasm backend's ConvSaved (WasmBackend.convSaved): the transformed input tiles V a Winograd forward pass kept,
+ * chunk after chunk in `block`, and the pass they are of (its input's byte address and shape), or null.
+ */
+class KeptTiles implements ConvSaved {
+  block: Scratch = NO_SCRATCH;
+  of: { input: number; shape: Conv2dShape } | null = null;
+  disposed = false;
+
+  constructor(
+    readonly backend: WasmBackend,
+    private readonly release: (block: Scratch) => void,
+  ) {}
+
+  /** Gives back the block (disposing twice gives back nothing: the block is then none). */
+  dispose(): void {
+    this.disposed = true;
+    this.of = null;
+    this.release(this.block);
+    this.block = NO_SCRATCH;
+  }
+}
+
 /** (m + 2)²: the positions of a Winograd tile (its input window), each one GEMM and one transformed kernel value. */
 function tilePositions(winograd: WinogradAlgorithm): number {
   return (winograd.outputsPerSide + 2) ** 2;
