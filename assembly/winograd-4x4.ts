@@ -76,58 +76,95 @@ export function winograd4KeptTileFloats(images: i32, channels: i32, height: i32,
 
 /**
  * U [36, C, F] = G g Gᵀ for every kernel g = weight[f, c] ([F, C, 3, 3], PyTorch's layout), computed in
- * float64 and rounded once.
+ * float64 and rounded once. Two kernels at a time, one in each lane of an f64x2 (the transform is bound by its
+ * float64 divides, which f64x2.div does two at once), each value by the same operations in the same order as one
+ * kernel at a time would — so the same bits.
  */
 export function winograd4Kernels(weight: usize, outChannels: i32, inChannels: i32, u: usize): void {
   const F = outChannels;
   const C = inChannels;
   const plane = <usize>(F * C) << 2; // bytes between two ξ of U
-  for (let f = 0; f < F; f++) {
-    for (let c = 0; c < C; c++) {
-      const g = weight + (<usize>((f * C + c) * 9) << 2);
-      const at = u + (<usize>(c * F + f) << 2);
-      // G g: six rows of three, one column of g at a time
-      const r00 = kernelColumn(g, 0, 0), r01 = kernelColumn(g, 1, 0), r02 = kernelColumn(g, 2, 0), r03 = kernelColumn(g, 3, 0), r04 = kernelColumn(g, 4, 0), r05 = kernelColumn(g, 5, 0);
-      const r10 = kernelColumn(g, 0, 1), r11 = kernelColumn(g, 1, 1), r12 = kernelColumn(g, 2, 1), r13 = kernelColumn(g, 3, 1), r14 = kernelColumn(g, 4, 1), r15 = kernelColumn(g, 5, 1);
-      const r20 = kernelColumn(g, 0, 2), r21 = kernelColumn(g, 1, 2), r22 = kernelColumn(g, 2, 2), r23 = kernelColumn(g, 3, 2), r24 = kernelColumn(g, 4, 2), r25 = kernelColumn(g, 5, 2);
-      // (G g) Gᵀ, row i of G g (r0i, r1i, r2i) into U[ξ = 6i .. 6i + 5]
-      kernelRow(at, plane, 0, r00, r10, r20);
-      kernelRow(at, plane, 6, r01, r11, r21);
-      kernelRow(at, plane, 12, r02, r12, r22);
-      kernelRow(at, plane, 18, r03, r13, r23);
-      kernelRow(at, plane, 24, r04, r14, r24);
-      kernelRow(at, plane, 30, r05, r15, r25);
+  // Kernels f and f + 1 of input channel c, side by side in U[ξ][c][·] (an odd F's last kernel fills both lanes)
+  for (let c = 0; c < C; c++) {
+    for (let f = 0; f < F; f += 2) {
+      const f1 = min(f + 1, F - 1);
+      winograd4KernelPair(weight + (<usize>((f * C + c) * 9) << 2), weight + (<usize>((f1 * C + c) * 9) << 2), u + (<usize>(c * F + f) << 2), u + (<usize>(c * F + f1) << 2), plane);
     }
   }
 }
 
-// Row i of G times column q of the 3×3 kernel g at `g`: (G g)[i][q], in float64.
+// U of the kernels g0 and g1 (each [3, 3]), at at0 and at1 (+ ξ·plane bytes for ξ = 0 .. 35), in the lanes of an f64x2.
 // @ts-ignore: decorator
 @inline
-function kernelColumn(g: usize, i: i32, q: i32): f64 {
-  const x0 = <f64>load<f32>(g + (<usize>q << 2));
-  const x1 = <f64>load<f32>(g + (<usize>(3 + q) << 2));
-  const x2 = <f64>load<f32>(g + (<usize>(6 + q) << 2));
-  return gRow(i, x0, x1, x2);
+function winograd4KernelPair(g0: usize, g1: usize, at0: usize, at1: usize, plane: usize): void {
+  // G g: column q of g (g[0][q], g[1][q], g[2][q]) gives column q of G g, rq0 .. rq5
+  let x0 = lanePair(g0, g1, 0), x1 = lanePair(g0, g1, 3), x2 = lanePair(g0, g1, 6);
+  const r00 = gRow0(x0), r01 = gRow1(x0, x1, x2), r02 = gRow2(x0, x1, x2), r05 = x2;
+  let a = f64x2.div(x0, f64x2.splat(24)), b = f64x2.div(x1, f64x2.splat(12)), c = f64x2.div(x2, f64x2.splat(6));
+  const r03 = f64x2.add(f64x2.add(a, b), c), r04 = f64x2.add(f64x2.sub(a, b), c);
+  x0 = lanePair(g0, g1, 1); x1 = lanePair(g0, g1, 4); x2 = lanePair(g0, g1, 7);
+  const r10 = gRow0(x0), r11 = gRow1(x0, x1, x2), r12 = gRow2(x0, x1, x2), r15 = x2;
+  a = f64x2.div(x0, f64x2.splat(24)); b = f64x2.div(x1, f64x2.splat(12)); c = f64x2.div(x2, f64x2.splat(6));
+  const r13 = f64x2.add(f64x2.add(a, b), c), r14 = f64x2.add(f64x2.sub(a, b), c);
+  x0 = lanePair(g0, g1, 2); x1 = lanePair(g0, g1, 5); x2 = lanePair(g0, g1, 8);
+  const r20 = gRow0(x0), r21 = gRow1(x0, x1, x2), r22 = gRow2(x0, x1, x2), r25 = x2;
+  a = f64x2.div(x0, f64x2.splat(24)); b = f64x2.div(x1, f64x2.splat(12)); c = f64x2.div(x2, f64x2.splat(6));
+  const r23 = f64x2.add(f64x2.add(a, b), c), r24 = f64x2.add(f64x2.sub(a, b), c);
+  // (G g) Gᵀ, row i of G g (r0i, r1i, r2i) into U[ξ = 6i .. 6i + 5]
+  kernelRow(at0, at1, plane, 0, r00, r10, r20);
+  kernelRow(at0, at1, plane, 6, r01, r11, r21);
+  kernelRow(at0, at1, plane, 12, r02, r12, r22);
+  kernelRow(at0, at1, plane, 18, r03, r13, r23);
+  kernelRow(at0, at1, plane, 24, r04, r14, r24);
+  kernelRow(at0, at1, plane, 30, r05, r15, r25);
 }
 
-// Row i of G times (x0, x1, x2).
+// The float32s at a and b (+ `at` floats each) as the two lanes of an f64x2.
 // @ts-ignore: decorator
 @inline
-function gRow(i: i32, x0: f64, x1: f64, x2: f64): f64 {
-  if (i == 0) return x0 / 4;
-  if (i == 1) return -(x0 + x1 + x2) / 6;
-  if (i == 2) return -(x0 - x1 + x2) / 6;
-  if (i == 3) return x0 / 24 + x1 / 12 + x2 / 6;
-  if (i == 4) return x0 / 24 - x1 / 12 + x2 / 6;
-  return x2;
+function lanePair(a: usize, b: usize, at: i32): v128 {
+  const offset = <usize>at << 2;
+  return f64x2.replace_lane(f64x2.splat(<f64>load<f32>(a + offset)), 1, <f64>load<f32>(b + offset));
 }
 
-// One row (x0, x1, x2) of G g times Gᵀ, rounded to float32 and stored at ξ = first .. first + 5.
+// Rows 0, 1 and 2 of G times (x0, x1, x2), lane by lane: x0/4 (times 1/4: exactly the same), −(x0 + x1 + x2)/6 and
+// −(x0 − x1 + x2)/6. Rows 3 and 4 are x0/24 ± x1/12 + x2/6 (their three quotients shared), row 5 is x2.
 // @ts-ignore: decorator
 @inline
-function kernelRow(at: usize, plane: usize, first: i32, x0: f64, x1: f64, x2: f64): void {
-  for (let j = 0; j < 6; j++) store<f32>(at + <usize>(first + j) * plane, <f32>gRow(j, x0, x1, x2));
+function gRow0(x0: v128): v128 {
+  return f64x2.mul(x0, f64x2.splat(0.25));
+}
+// @ts-ignore: decorator
+@inline
+function gRow1(x0: v128, x1: v128, x2: v128): v128 {
+  return f64x2.div(f64x2.neg(f64x2.add(f64x2.add(x0, x1), x2)), f64x2.splat(6));
+}
+// @ts-ignore: decorator
+@inline
+function gRow2(x0: v128, x1: v128, x2: v128): v128 {
+  return f64x2.div(f64x2.neg(f64x2.add(f64x2.sub(x0, x1), x2)), f64x2.splat(6));
+}
+
+// One row (x0, x1, x2) of G g times Gᵀ, lane by lane, rounded to float32 and stored at ξ = first .. first + 5 of
+// the kernel at at0 (lane 0) and of the one at at1 (lane 1).
+// @ts-ignore: decorator
+@inline
+function kernelRow(at0: usize, at1: usize, plane: usize, first: i32, x0: v128, x1: v128, x2: v128): void {
+  const a = f64x2.div(x0, f64x2.splat(24)), b = f64x2.div(x1, f64x2.splat(12)), c = f64x2.div(x2, f64x2.splat(6));
+  storeLanes32(at0, at1, <usize>first * plane, gRow0(x0));
+  storeLanes32(at0, at1, <usize>(first + 1) * plane, gRow1(x0, x1, x2));
+  storeLanes32(at0, at1, <usize>(first + 2) * plane, gRow2(x0, x1, x2));
+  storeLanes32(at0, at1, <usize>(first + 3) * plane, f64x2.add(f64x2.add(a, b), c));
+  storeLanes32(at0, at1, <usize>(first + 4) * plane, f64x2.add(f64x2.sub(a, b), c));
+  storeLanes32(at0, at1, <usize>(first + 5) * plane, x2);
+}
+
+// Lane 0 of v rounded to float32 at at0 + offset, lane 1 at at1 + offset.
+// @ts-ignore: decorator
+@inline
+function storeLanes32(at0: usize, at1: usize, offset: usize, v: v128): void {
+  store<f32>(at0 + offset, <f32>f64x2.extract_lane(v, 0));
+  store<f32>(at1 + offset, <f32>f64x2.extract_lane(v, 1));
 }
 
 /**
@@ -220,46 +257,84 @@ export function winograd4Backward(
 
 /**
  * dWeight [F, C, 3, 3] += Gᵀ dU G for every kernel, dU [36, C, F] as winograd4Backward accumulated it: the
- * adjoint of U = G g Gᵀ, in float64, each weight's share rounded once before it is added.
+ * adjoint of U = G g Gᵀ, in float64, each weight's share rounded once before it is added. Two kernels at a time in
+ * the lanes of an f64x2, as winograd4Kernels, by the same operations in the same order as one at a time.
  */
 export function winograd4KernelGradient(du: usize, outChannels: i32, inChannels: i32, dWeight: usize): void {
   const F = outChannels;
   const C = inChannels;
-  const xi = <usize>(F * C) << 2;
-  for (let f = 0; f < F; f++) {
-    for (let c = 0; c < C; c++) {
-      const at = du + (<usize>(c * F + f) << 2);
-      const dw = dWeight + (<usize>((f * C + c) * 9) << 2);
-      for (let p = 0; p < 3; p++) {
-        // (Gᵀ dU)[p][j] for the six columns j, then times G along the row
-        const r0 = gColumnAdjoint(at, xi, p, 0), r1 = gColumnAdjoint(at, xi, p, 1), r2 = gColumnAdjoint(at, xi, p, 2);
-        const r3 = gColumnAdjoint(at, xi, p, 3), r4 = gColumnAdjoint(at, xi, p, 4), r5 = gColumnAdjoint(at, xi, p, 5);
-        for (let q = 0; q < 3; q++) {
-          const row = dw + (<usize>(p * 3 + q) << 2);
-          store<f32>(row, load<f32>(row) + <f32>gAdjoint(q, r0, r1, r2, r3, r4, r5));
-        }
-      }
+  const xi = <usize>(F * C) << 2; // bytes between two ξ of dU
+  // Kernels f and f + 1 of input channel c, side by side in dU[ξ][c][·] (an odd F's last kernel is lane 0's alone)
+  for (let c = 0; c < C; c++) {
+    for (let f = 0; f < F; f += 2) {
+      const f1 = min(f + 1, F - 1);
+      const dw1 = f1 == f ? 0 : dWeight + (<usize>((f1 * C + c) * 9) << 2);
+      kernelGradientPair(du + (<usize>(c * F + f) << 2), du + (<usize>(c * F + f1) << 2), xi, dWeight + (<usize>((f * C + c) * 9) << 2), dw1);
     }
   }
 }
 
-// Gᵀ x, output p (0–2), for the six values x0 .. x5: Σ_i G[i][p]·x_i.
+// dw0 [3, 3] += Gᵀ dU G of the dU at at0 (+ ξ·xi bytes), and dw1 (unless 0) of the one at at1, in the lanes of an f64x2.
 // @ts-ignore: decorator
 @inline
-function gAdjoint(p: i32, x0: f64, x1: f64, x2: f64, x3: f64, x4: f64, x5: f64): f64 {
-  if (p == 0) return x0 / 4 - (x1 + x2) / 6 + (x3 + x4) / 24;
-  if (p == 1) return (x2 - x1) / 6 + (x3 - x4) / 12;
-  return (x3 + x4) / 6 - (x1 + x2) / 6 + x5;
+function kernelGradientPair(at0: usize, at1: usize, xi: usize, dw0: usize, dw1: usize): void {
+  for (let p = 0; p < 3; p++) {
+    // (Gᵀ dU)[p][j] for the six columns j, then times G along the row: dWeight[p][0 .. 2]
+    const r0 = columnAdjoint(at0, at1, xi, p, 0), r1 = columnAdjoint(at0, at1, xi, p, 1), r2 = columnAdjoint(at0, at1, xi, p, 2);
+    const r3 = columnAdjoint(at0, at1, xi, p, 3), r4 = columnAdjoint(at0, at1, xi, p, 4), r5 = columnAdjoint(at0, at1, xi, p, 5);
+    const s12 = f64x2.div(f64x2.add(r1, r2), f64x2.splat(6)); // (x1 + x2)/6, rows 0 and 2 alike
+    const s34 = f64x2.add(r3, r4);
+    addLanes32(dw0, dw1, p * 3, gAdjoint0(r0, s12, s34));
+    addLanes32(dw0, dw1, p * 3 + 1, gAdjoint1(r1, r2, r3, r4));
+    addLanes32(dw0, dw1, p * 3 + 2, gAdjoint2(s12, s34, r5));
+  }
 }
 
-// (Gᵀ dU)[p][j]: Gᵀ along column j of dU (ξ = 6i + j at `at` + ξ·xi bytes).
+// Row p of Gᵀ times the column (x0 .. x5) of dU at ξ = j, 6 + j, …, 30 + j of the two kernels at at0 and at1:
+//   p = 0: x0/4 − (x1 + x2)/6 + (x3 + x4)/24   (x0/4 as x0 times 1/4: exactly the same)
+//   p = 1: (x2 − x1)/6 + (x3 − x4)/12
+//   p = 2: (x3 + x4)/6 − (x1 + x2)/6 + x5
 // @ts-ignore: decorator
 @inline
-function gColumnAdjoint(at: usize, xi: usize, p: i32, j: i32): f64 {
-  const column = at + <usize>j * xi;
-  const x0 = <f64>load<f32>(column), x1 = <f64>load<f32>(column + 6 * xi), x2 = <f64>load<f32>(column + 12 * xi);
-  const x3 = <f64>load<f32>(column + 18 * xi), x4 = <f64>load<f32>(column + 24 * xi), x5 = <f64>load<f32>(column + 30 * xi);
-  return gAdjoint(p, x0, x1, x2, x3, x4, x5);
+function columnAdjoint(at0: usize, at1: usize, xi: usize, p: i32, j: i32): v128 {
+  const column = <usize>j * xi;
+  const x1 = lanePairAt(at0, at1, column + 6 * xi), x2 = lanePairAt(at0, at1, column + 12 * xi);
+  const x3 = lanePairAt(at0, at1, column + 18 * xi), x4 = lanePairAt(at0, at1, column + 24 * xi);
+  if (p == 1) return gAdjoint1(x1, x2, x3, x4);
+  const s12 = f64x2.div(f64x2.add(x1, x2), f64x2.splat(6));
+  if (p == 0) return gAdjoint0(lanePairAt(at0, at1, column), s12, f64x2.add(x3, x4));
+  return gAdjoint2(s12, f64x2.add(x3, x4), lanePairAt(at0, at1, column + 30 * xi));
+}
+// @ts-ignore: decorator
+@inline
+function gAdjoint0(x0: v128, s12: v128, s34: v128): v128 {
+  return f64x2.add(f64x2.sub(f64x2.mul(x0, f64x2.splat(0.25)), s12), f64x2.div(s34, f64x2.splat(24)));
+}
+// @ts-ignore: decorator
+@inline
+function gAdjoint1(x1: v128, x2: v128, x3: v128, x4: v128): v128 {
+  return f64x2.add(f64x2.div(f64x2.sub(x2, x1), f64x2.splat(6)), f64x2.div(f64x2.sub(x3, x4), f64x2.splat(12)));
+}
+// @ts-ignore: decorator
+@inline
+function gAdjoint2(s12: v128, s34: v128, x5: v128): v128 {
+  return f64x2.add(f64x2.sub(f64x2.div(s34, f64x2.splat(6)), s12), x5);
+}
+
+// The float32s at at0 + offset and at1 + offset as the two lanes of an f64x2.
+// @ts-ignore: decorator
+@inline
+function lanePairAt(at0: usize, at1: usize, offset: usize): v128 {
+  return f64x2.replace_lane(f64x2.splat(<f64>load<f32>(at0 + offset)), 1, <f64>load<f32>(at1 + offset));
+}
+
+// dw0[at] += lane 0 of v rounded to float32, and dw1[at] += lane 1 (unless dw1 is 0: no second kernel).
+// @ts-ignore: decorator
+@inline
+function addLanes32(dw0: usize, dw1: usize, at: i32, v: v128): void {
+  const offset = <usize>at << 2;
+  store<f32>(dw0 + offset, load<f32>(dw0 + offset) + <f32>f64x2.extract_lane(v, 0));
+  if (dw1 != 0) store<f32>(dw1 + offset, load<f32>(dw1 + offset) + <f32>f64x2.extract_lane(v, 1));
 }
 
 // Where the input transform's rows lie (after the tile offsets: setGeometry).
