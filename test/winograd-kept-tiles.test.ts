@@ -64,11 +64,12 @@ function parametersOf(layer: Conv2d, seed: number): Parameter[] {
 
 describe("a Winograd convolution's transformed input tiles, kept by its training forward pass for the backward", () => {
   it('changes no number: output and gradients bit for bit as without, by F(4×4) and F(2×2), any batch and chunking', () => {
-    // Maps with at most 9 tiles an image (keepsTransformedTiles): F(4×4) on 8, 11 and 12 outputs a side; F(2×2)
-    // where one F(4×4) tile would be all (3×3 outputs), or where F(4×4) saves too little (5×5: 9 tiles of 2×2). Batches up to 25 make
+    // Maps whose tiles hold at most 400 floats a channel (keepsTransformedTiles): F(4×4) on 8, 11 and 12 outputs a
+    // side (4 or 9 tiles of 36); F(2×2) where one F(4×4) tile would be all (3×3 outputs: 4 tiles of 16), or where
+    // F(4×4) saves too little (5×5 and 9×9: 9 and 25 tiles of 16). Batches up to 25 make
     // several chunks (F(4×4) takes 10 images of 9 tiles a call), the last partial.
     const cases = fc.record({
-      outSide: fc.constantFrom(3, 5, 8, 11, 12),
+      outSide: fc.constantFrom(3, 5, 8, 9, 11, 12),
       padding: fc.constantFrom(0, 1),
       inChannels: fc.integer({ min: 16, max: 24 }), // C·F ≥ 256: F(2×2)'s backward is Winograd too
       outChannels: fc.integer({ min: 16, max: 24 }),
@@ -230,14 +231,18 @@ describe("a Winograd convolution's transformed input tiles, kept by its training
     layer.dispose();
   });
 
-  it('is kept where measured faster: few tiles an image, at most 3 MiB of them, a Winograd backward', () => {
+  it('is kept where measured faster: at most 400 floats of tiles an image\'s channel, 3 MiB in all, a Winograd backward', () => {
     const paperConv2 = (batch: number) => shape(batch, 32, 13, 64);
-    expect(keepsTransformedTiles(paperConv2(64))).toBe(true); // 9 tiles an image, 2.65 MB
+    expect(keepsTransformedTiles(paperConv2(64))).toBe(true); // 9 tiles of 36 an image, 2.65 MB
     expect(keepsTransformedTiles(paperConv2(32))).toBe(true);
     expect(keepsTransformedTiles(paperConv2(80))).toBe(false); // 3.3 MB
     // F(2×2) on 4×4 outputs, 4 tiles an image of 16 positions, 64 channels: 192 images are 3 MiB exactly
     expect([keepsTransformedTiles(shape(192, 64, 6, 64)), keepsTransformedTiles(shape(193, 64, 6, 64))]).toEqual([true, false]);
-    expect(keepsTransformedTiles(shape(64, 32, 14, 64, 1))).toBe(false); // the modern preset's conv3: 16 tiles an image
+    expect(keepsTransformedTiles(shape(64, 32, 14, 64, 1))).toBe(false); // the modern preset's conv3: 16 tiles of 36, 576 floats
+    expect(keepsTransformedTiles(shape(32, 32, 11, 64))).toBe(true); // F(2×2) on 9×9 outputs: 25 tiles of 16, 400 floats
+    expect(keepsTransformedTiles(shape(64, 32, 11, 64))).toBe(false); // … but 3.3 MB of them at batch 64
+    expect(keepsTransformedTiles(shape(64, 32, 11, 64, 1))).toBe(true); // F(4×4) on 11×11: 9 tiles of 36, 324 floats
+    expect([usesWinograd4(shape(64, 32, 11, 64)), usesWinograd4(shape(64, 32, 11, 64, 1))]).toEqual([false, true]);
     expect(keepsTransformedTiles(shape(64, 64, 7, 64, 1))).toBe(true); // 4 tiles an image
     expect(keepsTransformedTiles(shape(2, 8, 28, 8, 1))).toBe(false); // 49 tiles an image
     expect(keepsTransformedTiles(shape(4, 16, 5, 16, 1))).toBe(true); // F(2×2), 9 tiles an image, C·F = 256

@@ -275,8 +275,8 @@ export class WasmBackend implements Backend {
       // Winograd F(4×4, 3×3) or F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
       const winograd = this.winogradAlgorithm(s);
       const u = this.winogradTransformedKernels(winograd, w, F, C);
-      // V kept for the backward pass when it will want it (a Winograd backward, by the same algorithm)
-      const tiles = kept !== null && usesWinogradBackward(s) && keepsTransformedTiles(s) ? this.tilesToKeep(kept, s, x, winograd) : null;
+      // V kept for the backward pass where it pays (keepsTransformedTiles: a Winograd backward, by the same algorithm)
+      const tiles = kept !== null && keepsTransformedTiles(s) ? this.tilesToKeep(kept, s, x, winograd) : null;
       if (tiles === null && kept !== null) kept.of = null;
       this.winogradChunks(s, winograd, (n0, g, scratch) =>
         winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch, tiles === null ? 0 : tiles(g)),
@@ -1142,25 +1142,26 @@ interface WinogradAlgorithm {
 }
 /**
  * Whether a training forward pass by Winograd keeps its transformed input tiles V for the backward pass (convSaved):
- * when an image has at most 9 tiles (F(4×4): outputs up to 12×12) and the batch's V takes at most 3 MiB. Keeping
- * V costs the forward pass its writes to a block the size of the batch's V, which the backward's kernel gradient
- * then reads back, instead of a chunk's scratch that stays in cache; it saves the backward transforming the input
- * again — worth more where each image has few tiles, so that moving each channel of each image into its plane weighs
- * more per tile. Measured (batch 64, one thread, relaxed build, each pass after 32 MB of other memory traffic, ms
- * forward / backward without → with): the paper's 32 → 64 on 13×13, 2.86 / 6.24 → 3.07 / 5.72; 32 → 64 on 11×11
- * 3.09 / 6.85 → 3.16 / 6.29; 64 → 64 on 7×7 (padding 1) 2.31 / 4.74 → 2.54 / 4.36; but with 16 tiles an image,
- * the modern preset's 32 → 64 on 14×14 (padding 1), 4.45 / 9.41 → 5.00 / 9.24 (and 2.30 / 4.84 → 2.51 / 4.69 at
- * batch 32), and 49, 32 → 32 on 28×28, 8.48 / 18.4 → 9.86 / 17.9: slower (docs/speed-history.md).
+ * when V of one channel of one image takes at most 400 floats (F(4×4): 9 tiles of 36, outputs up to 12×12; F(2×2): 25
+ * tiles of 16) and the batch's V at most 3 MiB. Keeping V costs the forward pass its writes to a block the size of the
+ * batch's V, which the backward's kernel gradient then reads back, instead of a chunk's scratch that stays in cache;
+ * it saves the backward transforming the input again — worth more where each image's channel has few values to
+ * transform, so that moving it into its plane weighs more per value. Measured (batch 64, one thread, relaxed build,
+ * each pass after 32 MB of other memory traffic, ms forward / backward without → with): the paper's 32 → 64 on 13×13
+ * (324 floats), 2.86 / 6.24 → 3.07 / 5.72; 32 → 64 on 11×11 by F(2×2) (400), 3.09 / 6.85 → 3.16 / 6.29; 64 → 64 on
+ * 7×7 (144), 2.31 / 4.74 → 2.54 / 4.36; but the modern preset's 32 → 64 on 14×14 with padding (576 floats: 16 tiles),
+ * 4.45 / 9.41 → 5.00 / 9.24 (and 2.30 / 4.84 → 2.51 / 4.69 at batch 32), and 32 → 32 on 28×28 (1,764), 8.48 / 18.4
+ * → 9.86 / 17.9: slower (docs/speed-history.md).
  */
 export function keepsTransformedTiles(s: Conv2dShape): boolean {
   if (!usesWinogradBackward(s)) return false;
   const { outHeight, outWidth } = convGeometry(s);
   const m = usesWinograd4(s) ? 4 : 2;
-  const tilesPerImage = Math.ceil(outHeight / m) * Math.ceil(outWidth / m);
-  const bytes = (m + 2) ** 2 * s.inChannels * tilesPerImage * s.batch * 4;
-  return tilesPerImage <= KEPT_TILES_PER_IMAGE && bytes <= KEPT_TILES_MAX_BYTES;
+  const floatsPerChannel = (m + 2) ** 2 * Math.ceil(outHeight / m) * Math.ceil(outWidth / m); // of one image
+  const bytes = floatsPerChannel * s.inChannels * s.batch * 4;
+  return floatsPerChannel <= KEPT_TILE_FLOATS_PER_CHANNEL && bytes <= KEPT_TILES_MAX_BYTES;
 }
-const KEPT_TILES_PER_IMAGE = 9;
+const KEPT_TILE_FLOATS_PER_CHANNEL = 400;
 const KEPT_TILES_MAX_BYTES = 3 * 2 ** 20;
 
 /** Images of one Winograd call (a chunk): as many as fill the algorithm's tiles per call, at least one. */
