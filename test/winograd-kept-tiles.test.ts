@@ -62,6 +62,13 @@ function parametersOf(layer: Conv2d, seed: number): Parameter[] {
   });
 }
 
+/** A 16 → 32 channel Conv2d on 13×13 maps (the paper's conv2, narrower), with a batch's input and dOutput, from `seed`. */
+function layerWithBatch(batch: number, seed: number): { layer: Conv2d; input: Float32Array; dOutput: Float32Array } {
+  const layer = new Conv2d(backend, 'conv', [16, 13, 13], 32, 3);
+  layer.bindParameters(parametersOf(layer, seed));
+  return { layer, input: fill(backend.allocFloats(batch * 16 * 13 * 13), seed + 2), dOutput: fill(backend.allocFloats(batch * 32 * 11 * 11), seed + 3) };
+}
+
 describe("a Winograd convolution's transformed input tiles, kept by its training forward pass for the backward", () => {
   it('changes no number: output and gradients bit for bit as without, by F(4×4) and F(2×2), any batch and chunking', () => {
     // Maps whose tiles hold at most 400 floats a channel (keepsTransformedTiles): F(4×4) on 8, 11 and 12 outputs a
@@ -170,10 +177,7 @@ describe("a Winograd convolution's transformed input tiles, kept by its training
   });
 
   it('is kept by a Conv2d layer in its training passes only', () => {
-    const layer = new Conv2d(backend, 'conv', [16, 13, 13], 32, 3);
-    layer.bindParameters(parametersOf(layer, 3));
-    const input = fill(backend.allocFloats(4 * 16 * 13 * 13), 5);
-    const dOutput = fill(backend.allocFloats(4 * 32 * 11 * 11), 6);
+    const { layer, input, dOutput } = layerWithBatch(4, 3);
     const weightGradient = (mode: typeof EVALUATION | undefined, changeInput: boolean) => {
       layer.weight.grad.fill(0);
       layer.forward(input, 4, mode);
@@ -215,10 +219,7 @@ describe("a Winograd convolution's transformed input tiles, kept by its training
   });
 
   it('takes its memory once: training passes after the first allocate nothing', () => {
-    const layer = new Conv2d(backend, 'conv', [16, 13, 13], 32, 3);
-    layer.bindParameters(parametersOf(layer, 9));
-    const input = fill(backend.allocFloats(12 * 16 * 13 * 13), 10);
-    const dOutput = fill(backend.allocFloats(12 * 32 * 11 * 11), 11);
+    const { layer, input, dOutput } = layerWithBatch(12, 9);
     const pass = (step: number) => {
       layer.forward(input, 12, trainingPass(1, step));
       layer.backward(dOutput, true);
