@@ -12,6 +12,7 @@
  *   accumulateBiasGradient dBias[f] += Σ_n Σ_s dOut[n, f, s]     (summed in float64, see below)
  *   addInto                dst[k] += src[k]   (the thread pool sums the threads' gradients with it)
  *   multiplyElementwise    out[k] = x[k] · mask[k]   (dropout's scaled mask)
+ *   unitFloatsFromBytes    out[k] = bytes[k] / 255   (a batch's pixels scaled to [0, 1]: one float32 divide each)
  *
  * ReLU as a mask rather than f32x4.max gives exactly the reference's `x > 0 ? x : 0`: −0 and NaN
  * become +0. The bias gradient sums up to N·S = 64·676 terms per channel; it accumulates in f64x2
@@ -153,4 +154,25 @@ export function multiplyElementwise(input: usize, mask: usize, output: usize, le
     const o = <usize>k << 2;
     store<f32>(output + o, load<f32>(input + o) * load<f32>(mask + o));
   }
+}
+
+/**
+ * out[0:count] = bytes[0:count] / 255, each byte converted to float32 and divided by 255 in float32 — sixteen bytes a
+ * step, widened to four f32x4. One correctly rounded float32 divide gives, for every byte value, the float32 that
+ * JavaScript's `byte / 255` (a float64 divide) rounds to (test/unit-floats.test.ts checks all 256).
+ */
+export function unitFloatsFromBytes(bytes: usize, count: i32, out: usize): void {
+  const scale = f32x4.splat(255);
+  let k = 0;
+  for (; k + 16 <= count; k += 16) {
+    const b = v128.load(bytes + <usize>k);
+    const low = i16x8.extend_low_i8x16_u(b);
+    const high = i16x8.extend_high_i8x16_u(b);
+    const at = out + (<usize>k << 2);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(low)), scale));
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(low)), scale), 16);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(high)), scale), 32);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(high)), scale), 48);
+  }
+  for (; k < count; k++) store<f32>(out + (<usize>k << 2), <f32>load<u8>(bytes + <usize>k) / 255);
 }

@@ -10,7 +10,7 @@ export { padImage, cropImage, splitPhases, mergePhases, im2colStrided, col2imStr
 export { scatterGroup, gatherGroup } from './conv-groups';
 export { maxPool2dForward, maxPool2dWindows, maxPool2dBackward, maxPool2dBackward2x2, avgPool2dForward, avgPool2dBackward } from './pool';
 export { batchNormForward, batchNormBackward } from './batch-norm';
-export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, biasGradientChunk, finishBiasGradient, addInto, multiplyElementwise } from './elementwise';
+export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, biasGradientChunk, finishBiasGradient, addInto, multiplyElementwise, unitFloatsFromBytes } from './elementwise';
 export { softmaxCrossEntropy } from './softmax';
 export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';

@@ -149,7 +149,7 @@ export const MUTATION_GROUPS = {
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
       'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/conv-gradient-chunks.test.ts', 'test/winograd-kernel-reuse.test.ts',
-      'test/winograd-kept-tiles.test.ts',
+      'test/winograd-kept-tiles.test.ts', 'test/unit-floats.test.ts',
     ],
   },
   // The convolution's backward (wasm-backend.ts lines 251–340: grouped and per image, dWᵀ in scratch) on its fast
@@ -164,7 +164,7 @@ export const MUTATION_GROUPS = {
   // child process: test/checkpoint-format.test.ts checks the same fields in-process).
   data: {
     mutate: ['src/data/dataset.ts', 'src/data/batch.ts', 'src/random.ts'],
-    tests: ['test/image-sets.test.ts', 'test/random-stream.test.ts', 'test/random.test.ts'],
+    tests: ['test/image-sets.test.ts', 'test/random-stream.test.ts', 'test/random.test.ts', 'test/unit-floats.test.ts'],
   },
   checkpoint: {
     mutate: ['src/train/adam.ts', 'src/train/checkpoint-format.ts', 'src/train/checkpoint-checks.ts', 'src/train/settings.ts'],

@@ -210,6 +210,13 @@ export interface Backend {
    */
   convGradientChunks?(s: Conv2dShape): ConvGradientChunks | null;
 
+  /**
+   * OPTIONAL: out[k] = bytes[k] / 255 in float32 — a batch's pixels scaled to [0, 1], exactly what JavaScript's
+   * `bytes[k] / 255` stored into a Float32Array gives — both arrays in this backend's memory (bytes as a view of an
+   * allocInts array). A backend without it has its batches filled by data/dataset.ts fillBatch's loop.
+   */
+  unitFloatsFromBytes?(bytes: Uint8Array, out: Floats): void;
+
   /** output = input · weightᵀ + bias. */
   denseForward(s: DenseShape, input: Floats, weight: Floats, bias: Floats, output: Floats): void;
   /** dWeight += dOutputᵀ · input, dBias += Σ_n dOutput, dInput = dOutput · weight. */

@@ -115,7 +115,8 @@ export function takeFirst(set: ImageSet, limit: number): ImageSet {
 
 /**
  * Scales the images `indices` of a set into `out` [indices.length, C, H, W] as floats in [0,1] (or copies
- * them from the set's float `inputs`), and their labels into `labels`. This is the one place bytes become floats.
+ * them from the set's float `inputs`), and their labels into `labels`. This is the one place bytes become floats
+ * in JavaScript; a backend that scales them itself (Backend.unitFloatsFromBytes) is given stageBatch's bytes.
  */
 export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Floats, labels: Int32Array): void {
   const pixels = imageSize(set);
@@ -123,6 +124,16 @@ export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Floats
     const source = indices[b] * pixels;
     if (set.inputs !== undefined) out.set(set.inputs.subarray(source, source + pixels), b * pixels);
     else for (let k = 0; k < pixels; k++) out[b * pixels + k] = set.images[source + k] / 255;
+    labels[b] = set.labels[indices[b]];
+  }
+}
+
+/** The bytes of the images `indices` of a set into `bytes` [indices.length, C, H, W], as they are, and their labels. */
+export function stageBatch(set: ImageSet, indices: ArrayLike<number>, bytes: Uint8Array, labels: Int32Array): void {
+  const pixels = imageSize(set);
+  for (let b = 0; b < indices.length; b++) {
+    const source = indices[b] * pixels;
+    bytes.set(set.images.subarray(source, source + pixels), b * pixels);
     labels[b] = set.labels[indices[b]];
   }
 }

@@ -66,6 +66,8 @@ export interface KernelExports {
     accumulate: number,
   ): void;
   gemmWorkspace(aPanel: number, bPanel: number, edgeTile: number): void;
+  /** out [count] floats = bytes [count] / 255, in float32 (assembly/elementwise.ts). */
+  unitFloatsFromBytes(bytes: number, count: number, out: number): void;
   gemmAPanelFloats(): number;
   gemmBPanelFloats(): number;
   gemmEdgeTileFloats(): number;

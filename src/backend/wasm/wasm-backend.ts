@@ -542,6 +542,16 @@ export class WasmBackend implements Backend {
     }
   }
 
+  // bytes [n] (a view of this backend's memory) → out [n] = bytes / 255 in float32
+  unitFloatsFromBytes(bytes: Uint8Array, out: Floats): void {
+    const kernel = 'unitFloatsFromBytes';
+    if (!(bytes instanceof Uint8Array)) throw new XcnnError(`${kernel}: bytes is a ${describe(bytes)}, not a Uint8Array: view an allocInts array of this backend's as bytes`, { code: 'ERR_BAD_ARGUMENT' });
+    const from = this.ownedAddress(kernel, 'bytes', bytes, 'allocInts');
+    const to = this.address(kernel, 'out', out);
+    if (out.length !== bytes.length) throw new XcnnError(`${kernel}: out holds ${out.length} floats for ${bytes.length} bytes; give one float a byte`, { code: 'ERR_BAD_ARGUMENT' });
+    this.kernels.unitFloatsFromBytes(from, bytes.length, to);
+  }
+
   reluForward(input: Floats, output: Floats): void {
     const kernel = 'reluForward';
     checkSameLength(kernel, { input, output });
