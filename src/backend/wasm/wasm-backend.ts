@@ -1150,6 +1150,7 @@ interface WinogradAlgorithm {
   scratchFloats: KernelExports['winogradScratchFloats'];
   keptTileFloats: KernelExports['winogradKeptTileFloats'];
 }
+
 /**
  * Whether a training forward pass by Winograd keeps its transformed input tiles V for the backward pass (convSaved):
  * when V of one channel of one image takes at most 400 floats (F(4×4): 9 tiles of 36, outputs up to 12×12; F(2×2): 25
