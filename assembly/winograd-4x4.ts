@@ -52,7 +52,7 @@ import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
-  afterOffsets, channelIntoPlane, keepTilesAt, transformedTileFloats, corner, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
+  afterOffsets, channelIntoPlane, corner, keepTilesAt, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, transformedTileFloats, vBlock,
 } from './winograd-planes';
 
 

@@ -58,7 +58,7 @@ import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
-  channelIntoPlane, corner, keepTilesAt, transformedTileFloats, mBlock, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, vBlock,
+  channelIntoPlane, corner, keepTilesAt, mBlock, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, transformedTileFloats, vBlock,
 } from './winograd-planes';
 
 /**
