@@ -78,8 +78,9 @@ export class Conv2d implements Layer {
     this.batch = batch;
     const output = this.output.forBatch(batch);
     const s = this.shape(batch);
-    if (mode?.training === true && this.saved === undefined) this.saved = this.backend.convSaved?.() ?? null;
-    const saved = mode?.training === true ? (this.saved ?? null) : null;
+    const training = mode?.training === true;
+    if (training && this.saved === undefined) this.saved = this.backend.convSaved?.() ?? null;
+    const saved = training ? (this.saved ?? null) : null;
     this.savedByLast = saved;
     if (!this.options.fuseRelu) {
       this.backend.conv2dForward(s, input, this.weight.value, this.bias.value, output, saved);

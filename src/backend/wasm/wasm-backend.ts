@@ -263,6 +263,7 @@ export class WasmBackend implements Backend {
   private convolve(kernel: string, s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, relu: boolean, saved?: ConvSaved | null): void {
     checkConv2d(kernel, s, { input, weight, bias, output });
     const kept = this.keptTiles(kernel, saved);
+    if (kept !== null) kept.of = null; // it holds this pass's V only if the pass keeps it (tilesToKeep)
     const x = this.address(kernel, 'input', input);
     const w = this.address(kernel, 'weight', weight);
     const b = this.address(kernel, 'bias', bias);
@@ -277,13 +278,11 @@ export class WasmBackend implements Backend {
       const u = this.winogradTransformedKernels(winograd, w, F, C);
       // V kept for the backward pass where it pays (keepsTransformedTiles: a Winograd backward, by the same algorithm)
       const tiles = kept !== null && keepsTransformedTiles(s) ? this.tilesToKeep(kept, s, x, winograd) : null;
-      if (tiles === null && kept !== null) kept.of = null;
       this.winogradChunks(s, winograd, (n0, g, scratch) =>
         winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch, tiles === null ? 0 : tiles(g)),
       );
       return;
     }
-    if (kept !== null) kept.of = null;
     const G = imagesPerGemm(S, positions);
     if (G > 0) {
       const cols = this.columnsFor(patch * G * positions);
@@ -943,7 +942,10 @@ export class WasmBackend implements Backend {
     // The same algorithm, and the same bits laid out as [F, C, 3, 3] (their count F·C·9 and C give F).
     if (held !== null && held.transform === winograd.transformKernels && held.C === C && sameInts(held.bits, bits)) return u;
     winograd.transformKernels(w, F, C, u);
-    this.transformedFrom = { transform: winograd.transformKernels, C, bits: bits.slice() };
+    // the bits copied into the held array when it has their length (a training step's every forward pass), else a new one
+    const copy = held !== null && held.bits.length === bits.length ? held.bits : new Int32Array(bits.length);
+    copy.set(bits);
+    this.transformedFrom = { transform: winograd.transformKernels, C, bits: copy };
     return u;
   }
 
@@ -1129,10 +1131,14 @@ export function usesWinogradBackward(s: Conv2dShape): boolean {
  */
 export function usesWinograd4(s: Conv2dShape): boolean {
   if (!usesWinograd(s)) return false;
-  const { outHeight: OH, outWidth: OW } = convGeometry(s);
-  const tiles4 = Math.ceil(OH / 4) * Math.ceil(OW / 4);
-  const tiles2 = Math.ceil(OH / 2) * Math.ceil(OW / 2);
-  return tiles4 >= 4 && 4 * 36 * tiles4 <= 3 * 16 * tiles2;
+  const tiles4 = tilesAnImage(s, 4);
+  return tiles4 >= 4 && 4 * 36 * tiles4 <= 3 * 16 * tilesAnImage(s, 2);
+}
+
+/** Tiles of m × m outputs that cover one image's output map: ⌈OH/m⌉·⌈OW/m⌉. */
+function tilesAnImage(s: Conv2dShape, m: number): number {
+  const { outHeight, outWidth } = convGeometry(s);
+  return Math.ceil(outHeight / m) * Math.ceil(outWidth / m);
 }
 // Tiles of one winograd4Convolve call (its V is 36·C floats a tile, 2.25× F(2×2)'s): 96 measured as fast as 64–100
 // and faster than 27 or 144 on the paper's conv2 (docs/speed-history.md).
@@ -1166,9 +1172,8 @@ interface WinogradAlgorithm {
  */
 export function keepsTransformedTiles(s: Conv2dShape): boolean {
   if (!usesWinogradBackward(s)) return false;
-  const { outHeight, outWidth } = convGeometry(s);
   const m = usesWinograd4(s) ? 4 : 2;
-  const floatsPerChannel = (m + 2) ** 2 * Math.ceil(outHeight / m) * Math.ceil(outWidth / m); // of one image
+  const floatsPerChannel = (m + 2) ** 2 * tilesAnImage(s, m); // of one image
   const bytes = floatsPerChannel * s.inChannels * s.batch * 4;
   return floatsPerChannel <= KEPT_TILE_FLOATS_PER_CHANNEL && bytes <= KEPT_TILES_MAX_BYTES;
 }
@@ -1177,9 +1182,7 @@ const KEPT_TILES_MAX_BYTES = 3 * 2 ** 20;
 
 /** Images of one Winograd call (a chunk): as many as fill the algorithm's tiles per call, at least one. */
 function winogradChunkImages(s: Conv2dShape, winograd: WinogradAlgorithm): number {
-  const { outHeight, outWidth } = convGeometry(s);
-  const m = winograd.outputsPerSide;
-  return Math.max(1, Math.floor(winograd.tilesPerCall / (Math.ceil(outHeight / m) * Math.ceil(outWidth / m))));
+  return Math.max(1, Math.floor(winograd.tilesPerCall / tilesAnImage(s, winograd.outputsPerSide)));
 }
 
 /** Where each chunk's kept V lies, chunk after chunk from `address`: called once a chunk, in order, with its images. */
