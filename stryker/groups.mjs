@@ -46,9 +46,10 @@ export const MUTATION_GROUPS = {
     // public-arguments.test.ts asserts the argument checks' messages (the names of the function and the argument).
     tests: ['test/faithfulness-curves.test.ts', 'test/public-arguments.test.ts'],
   },
+  // model-passes.test.ts builds the masked copies of several images by hand (maskedLogitsOn's images > 1).
   'score-cam': {
     mutate: ['src/explain/methods/score-cam.ts', 'src/explain/masked-logits.ts'],
-    tests: ['test/score-cam.test.ts'],
+    tests: ['test/score-cam.test.ts', 'test/model-passes.test.ts'],
   },
   idx: {
     mutate: ['src/data/idx.ts'],

@@ -211,6 +211,39 @@ describe('networkPasses on the calling thread', () => {
     );
   });
 
+  it('maskedLogits of several images: each image\'s K + 1 rows in turn, the rows built by hand, image by image', () => {
+    // relu2's six channels [5, 5], different for each of the three images; the copies made by hand as above.
+    const activations = Float64Array.from({ length: SIZE * 6 * 25 }, (_, i) => ((i * 7 + Math.floor(i / 150) * 5) % 13) - 2);
+    const copies = new Float64Array(SIZE * 7 * PIXELS); // each image's six masked copies, then the black image
+    for (let b = 0; b < SIZE; b++) {
+      const image = input.subarray(b * PIXELS, (b + 1) * PIXELS);
+      for (let k = 0; k < 6; k++) {
+        const at = (b * 6 + k) * 25;
+        const stretched = resizeBilinear(activations.subarray(at, at + 25), 5, 5, 12, 12);
+        const [lo, hi] = [Math.min(...stretched), Math.max(...stretched)];
+        for (let p = 0; p < PIXELS; p++) copies[(b * 7 + k) * PIXELS + p] = hi > lo ? (image[p] * (stretched[p] - lo)) / (hi - lo) : 0;
+      }
+    }
+    const expected = Float64Array.from(network.forward(copies, SIZE * 7));
+    const got = passes.maskedLogits(input, activations, 'relu2', SIZE);
+    expect(got.length).toBe(SIZE * 7 * 3);
+    expectClose(Float64Array.from(got), expected, 6);
+    // one image of the three, asked alone, has the same rows
+    const second = passes.maskedLogits(input.subarray(PIXELS, 2 * PIXELS), activations.subarray(150, 300), 'relu2');
+    expect(Array.from(second)).toEqual(Array.from(got.subarray(7 * 3, 14 * 3)));
+  });
+
+  it('maskedLogits refuses a count of images that is not a whole number from 1, and images or activations not that many', () => {
+    const activations = new Float64Array(2 * 150);
+    expect(errorOf(() => passes.maskedLogits(input.subarray(0, 2 * PIXELS), activations, 'relu2', 0), 'ERR_BAD_ARGUMENT').message).toBe('maskedLogits: the count of images must be a whole number from 1, got 0');
+    expect(errorOf(() => passes.maskedLogits(input.subarray(0, 2 * PIXELS), activations, 'relu2', 1.5), 'ERR_BAD_ARGUMENT').message).toBe('maskedLogits: the count of images must be a whole number from 1, got 1.5');
+    expect(errorOf(() => passes.maskedLogits(input.subarray(0, 2 * PIXELS), activations, 'relu2', 3), 'ERR_BAD_ARGUMENT').message).toBe('maskedLogits: the image has 288 values; 3 images of 144 (1 × 12 × 12) are 432');
+    expect(errorOf(() => passes.maskedLogits(input.subarray(0, PIXELS + 1), new Float64Array(150), 'relu2'), 'ERR_BAD_ARGUMENT').message).toBe('maskedLogits: the image has 145 values; the model takes 144 (1 × 12 × 12)');
+    expect(errorOf(() => passes.maskedLogits(input.subarray(0, 2 * PIXELS), new Float64Array(150), 'relu2', 2), 'ERR_BAD_ARGUMENT').message).toBe(
+      "maskedLogits: the activations have 150 values; relu2's are [6, 5, 5], 150 values: give that block's activations of each of the 2 images, 300 values in all",
+    );
+  });
+
   it("limeFits: each image's β then its intercept, side by side, [count, M + 1]", () => {
     const features = 2;
     const samples = 5;

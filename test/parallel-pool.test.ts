@@ -329,6 +329,20 @@ describe('a pool on one thread (its own code, no worker) and on three (two worke
       const lastExpected = new Float32Array((last.shape[0] + 1) * CLASSES);
       maskedLogitsOn(twin, copyIn(twin, image), lastActivations, last.shape[1], last.shape[2], 0, last.shape[0] + 1, copies, lastExpected);
       same(pool.maskedLogits(image, lastActivations), lastExpected); // no block named: the last
+      // Several images in one command: each image's K + 1 rows as one thread makes them image by image, whichever
+      // images a thread's share of the copies spans (3 or 4 images of K + 1 copies split 2 or 3 ways cut inside images).
+      for (const images of [3, 4]) {
+        const pictures = new Float32Array(images * PIXELS).map(() => random.next());
+        const [maskCount, mapHeight, mapWidth] = last.shape;
+        const length = maskCount * mapHeight * mapWidth;
+        const many = Float64Array.from({ length: images * length }, () => random.next() - 0.3);
+        const byImage = new Float32Array(images * (maskCount + 1) * CLASSES);
+        for (let b = 0; b < images; b++) {
+          const rows = byImage.subarray(b * (maskCount + 1) * CLASSES, (b + 1) * (maskCount + 1) * CLASSES);
+          maskedLogitsOn(twin, copyIn(twin, pictures.subarray(b * PIXELS, (b + 1) * PIXELS)), many.subarray(b * length, (b + 1) * length), mapHeight, mapWidth, 0, maskCount + 1, copies, rows);
+        }
+        same(pool.maskedLogits(pictures, many, last.name, images), byImage, `${images} images in one command`);
+      }
 
       const [features, samples, count] = [3, 8, 5];
       const z = Uint8Array.from({ length: count * samples * features + 2 }, () => random.int(2));

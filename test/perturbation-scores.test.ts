@@ -88,6 +88,32 @@ describe('forwardCopies and scoreCopies', () => {
     expect(seen).toEqual(Array.from({ length: count }, (_, k) => k));
   });
 
+  it('start copy k as image(k) when given a function of the copy: copies of several images in one chunk', () => {
+    // Three images of 4 values, copy k from image ⌊k / 100⌋: 300 copies, so chunks cross from one image to the next.
+    const images = [Float64Array.of(1, 2, 3, 4), Float64Array.of(-5, 6, -7, 8), Float64Array.of(0.5, 0, 0, 9)];
+    const imageOf = (k: number) => images[Math.floor(k / 100)];
+    const count = 300;
+    const firsts: number[] = [];
+    forwardCopies(
+      (batch) => Float64Array.from(batch),
+      imageOf,
+      count,
+      (k, copy) => {
+        expect(Array.from(copy)).toEqual(Array.from(imageOf(k)));
+        copy[3] = k;
+      },
+      BatchBuffer.floats(backend, 4),
+      (start, size, logits) => {
+        for (let b = 0; b < size; b++) {
+          const k = start + b;
+          expect(Array.from(logits.subarray(b * 4, b * 4 + 4))).toEqual([...Array.from(imageOf(k)).slice(0, 3), k]);
+          firsts.push(logits[b * 4]);
+        }
+      },
+    );
+    expect(firsts).toEqual(Array.from({ length: count }, (_, k) => images[Math.floor(k / 100)][0]));
+  });
+
   it('forwards nothing for no copies', () => {
     let passes = 0;
     const scores = scoreCopies(() => (passes++, new Float64Array(0)), 3, Float64Array.of(1), 0, 0, () => {}, BatchBuffer.floats(backend, 1));

@@ -7,11 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { relativeDifference } from './fixtures/compare.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
-import type { ImageSet } from '../src/data/dataset.js';
+import { takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { methodByName } from '../src/explain/methods/by-name.js';
 import { explainImages } from '../src/explain/methods/explain.js';
 import { scoreCamMask } from '../src/explain/masked-logits.js';
-import { scoreCamMethod, scoreCamWeights, softmaxProbability } from '../src/explain/methods/score-cam.js';
+import { MASKED_COPIES_A_PASS, scoreCamMethod, scoreCamWeights, softmaxProbability } from '../src/explain/methods/score-cam.js';
+import { networkPasses, type ModelPasses } from '../src/explain/model-passes.js';
 import { resizeBilinear } from '../src/explain/resize.js';
 import { BatchBuffer } from '../src/model/layer.js';
 import { createNetwork, createPaperNetwork, type Network } from '../src/model/network.js';
@@ -178,6 +179,35 @@ describe('Score-CAM', () => {
     expect(computed).toHaveLength(130);
     expect(relativeDifference(computed, expected)).toBeLessThan(1e-6);
     expect(new Set(expected.map((w) => w.toPrecision(6))).size).toBeGreaterThan(50); // the channels' weights differ
+  });
+
+  it('masks several images a pass, as many as make about MASKED_COPIES_A_PASS copies, and gives each the map it has alone', () => {
+    // 171 copies an image: ⌊512 / 171⌋ = 2 images a pass, so a batch of 7 goes as 2, 2, 2 and 1 (and one of 6 as 2, 2, 2).
+    const network = createNetwork(new ReferenceBackend({ precision: 'float64' }), 'conv(170,3) relu flatten linear(3)', { channels: 1, height: 6, width: 6, classes: 3 });
+    network.initialize(new Random(23));
+    const count = 7;
+    const images = Uint8Array.from(seededValues(24, count * 36), (v) => Math.floor(((v + 1) / 2) * 256));
+    const set: ImageSet = { count, channels: 1, height: 6, width: 6, images, labels: new Uint8Array(count) };
+    const serial = networkPasses(network);
+    const imagesAPass: number[] = [];
+    const counting: ModelPasses = {
+      ...serial,
+      maskedLogits: (image, activations, layer, many) => {
+        imagesAPass.push(many ?? 1);
+        return serial.maskedLogits(image, activations, layer, many);
+      },
+    };
+    expect(Math.floor(MASKED_COPIES_A_PASS / 171)).toBe(2);
+    const together = explainImages(network, set, scoreCamMethod(), { batchSize: count, passes: counting });
+    expect(imagesAPass).toEqual([2, 2, 2, 1]);
+    const alone = explainImages(network, set, scoreCamMethod(), { batchSize: 1 });
+    expect(Array.from(together.targets)).toEqual(Array.from(alone.targets));
+    expect(Array.from(together.maps)).toEqual(Array.from(alone.maps));
+    imagesAPass.length = 0;
+    const six = explainImages(network, takeFirst(set, 6), scoreCamMethod(), { batchSize: 6, passes: counting });
+    expect(imagesAPass).toEqual([2, 2, 2]);
+    expect(Array.from(six.maps)).toEqual(Array.from(alone.maps.subarray(0, six.maps.length)));
+    expect(new Set(Array.from(alone.maps).map((v) => v.toPrecision(6))).size).toBeGreaterThan(20); // the maps differ between images
   });
 
   it('refuses activations that are not the block\'s [K, h, w] in one line, before any pass', () => {

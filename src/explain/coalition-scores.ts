@@ -17,19 +17,20 @@ export const BASELINE = 0;
 
 /**
  * Forwards `count` perturbed copies of one image [C, H, W], CHUNK at a time through `copies` (scratch in the
- * network's backend): `perturb(k, copy)` writes copy k, which starts as the image; `forward(batch, size)` gives
- * the batch's logits [size, classes], which `read(start, size, logits)` takes before the next chunk's pass
- * overwrites them. Occlusion's windows and Score-CAM's masks go through it too (occlusion-scores.ts,
- * masked-logits.ts).
+ * network's backend): `perturb(k, copy)` writes copy k, which starts as the image — or, when `image` is a
+ * function, as image(k), the copies then coming from several images; `forward(batch, size)` gives the batch's
+ * logits [size, classes], which `read(start, size, logits)` takes before the next chunk's pass overwrites them.
+ * Occlusion's windows and Score-CAM's masks go through it too (occlusion-scores.ts, masked-logits.ts).
  */
-export function forwardCopies(forward: (batch: Floats, size: number) => Floats, image: Floats, count: number, perturb: (k: number, copy: Floats) => void, copies: BatchBuffer<Floats>, read: (start: number, size: number, logits: Floats) => void): void {
-  const imageSize = image.length;
+export function forwardCopies(forward: (batch: Floats, size: number) => Floats, image: Floats | ((k: number) => Floats), count: number, perturb: (k: number, copy: Floats) => void, copies: BatchBuffer<Floats>, read: (start: number, size: number, logits: Floats) => void): void {
+  const imageOf = typeof image === 'function' ? image : () => image;
   for (let start = 0; start < count; start += CHUNK) {
     const size = Math.min(CHUNK, count - start);
     const batch = copies.forBatch(size);
     for (let b = 0; b < size; b++) {
-      const copy = batch.subarray(b * imageSize, (b + 1) * imageSize);
-      copy.set(image);
+      const source = imageOf(start + b);
+      const copy = batch.subarray(b * source.length, (b + 1) * source.length);
+      copy.set(source);
       perturb(start + b, copy);
     }
     read(start, size, forward(batch, size));

@@ -27,10 +27,29 @@ export function scoreCamMask(channel: ArrayLike<number>, mapHeight: number, mapW
   return minMaxNormalize(resizeBilinearInto(channel, mapHeight, mapWidth, height, width, out));
 }
 
-/** Refuses activations that are not the block's [K, h, w] (a mask a channel: the wrong count would be silent). */
-export function checkMaskActivations(activations: Float64Array, block: ExplainableLayer, caller: string): void {
+/**
+ * Refuses activations that are not the block's [K, h, w] for each of `images` images (a mask a channel: the wrong
+ * count would be silent).
+ */
+export function checkMaskActivations(activations: Float64Array, block: ExplainableLayer, caller: string, images = 1): void {
   const length = block.shape[0] * block.shape[1] * block.shape[2];
-  if (activations.length !== length) throw new XcnnError(`${caller}: the activations have ${activations.length} values; ${block.name}'s are [${block.shape.join(', ')}], ${length} values: give that block's activations of one image`, { code: 'ERR_BAD_ARGUMENT' });
+  if (activations.length === images * length) return;
+  const given = images === 1 ? 'of one image' : `of each of the ${images} images, ${images * length} values in all`;
+  throw new XcnnError(`${caller}: the activations have ${activations.length} values; ${block.name}'s are [${block.shape.join(', ')}], ${length} values: give that block's activations ${given}`, { code: 'ERR_BAD_ARGUMENT' });
+}
+
+/**
+ * Refuses a count of images that is not a whole number from 1 up, or images that are not that many of the model's
+ * input; returns the size of one image.
+ */
+export function checkMaskedImages(image: Floats, images: number, inputShape: readonly number[], caller: string): number {
+  const imageSize = inputShape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(images) || images < 1) throw new XcnnError(`${caller}: the count of images must be a whole number from 1, got ${images}`, { code: 'ERR_BAD_ARGUMENT' });
+  if (image.length !== images * imageSize) {
+    const wanted = images === 1 ? `the model takes ${imageSize} (${inputShape.join(' × ')})` : `${images} images of ${imageSize} (${inputShape.join(' × ')}) are ${images * imageSize}`;
+    throw new XcnnError(`${caller}: the image has ${image.length} values; ${wanted}`, { code: 'ERR_BAD_ARGUMENT' });
+  }
+  return imageSize;
 }
 
 /**
@@ -38,24 +57,35 @@ export function checkMaskActivations(activations: Float64Array, block: Explainab
  * `image` [C, H, W] by its activations [K, h, w] — float64, so any value given is used as it is — then the
  * black image), written into `out`; forwarded CHUNK copies at a time through `copies` (scratch in the
  * network's backend). Each row depends only on its copy, so any split of the K + 1 gives the same rows.
+ *
+ * With `images` > 1, `image` holds that many images [images, C, H, W] and `activations` theirs [images, K, h, w],
+ * and the copies are every image's K + 1 in turn: copy j is copy j mod (K + 1) of image ⌊j / (K + 1)⌋. A chunk
+ * then takes copies of several images into one pass — the GEMM-sized batches a few masks an image would not make.
  */
-export function maskedLogitsOn(network: Network, image: Floats, activations: Float64Array, mapHeight: number, mapWidth: number, first: number, count: number, copies: BatchBuffer<Floats>, out: Floats): void {
+export function maskedLogitsOn(network: Network, image: Floats, activations: Float64Array, mapHeight: number, mapWidth: number, first: number, count: number, copies: BatchBuffer<Floats>, out: Floats, images = 1): void {
   const [channels, height, width] = network.inputShape;
   const classes = network.outputShape[0];
   const pixels = height * width;
+  const imageSize = channels * pixels;
   const mapPixels = mapHeight * mapWidth;
-  const maskCount = activations.length / mapPixels;
+  const maskCount = activations.length / (images * mapPixels);
   const maskRow = new Float32Array(pixels); // one mask at a time, made into this row
+  const imageOf = (k: number) => {
+    const b = Math.floor((first + k) / (maskCount + 1));
+    return image.subarray(b * imageSize, (b + 1) * imageSize);
+  };
   const mask = (k: number, copy: Floats): void => {
-    const channel = first + k;
+    const b = Math.floor((first + k) / (maskCount + 1));
+    const channel = (first + k) % (maskCount + 1);
     if (channel === maskCount) {
       copy.fill(MASK_BASELINE);
       return;
     }
-    const m = scoreCamMask(activations.subarray(channel * mapPixels, (channel + 1) * mapPixels), mapHeight, mapWidth, height, width, maskRow);
+    const at = (b * maskCount + channel) * mapPixels;
+    const m = scoreCamMask(activations.subarray(at, at + mapPixels), mapHeight, mapWidth, height, width, maskRow);
     for (let c = 0; c < channels; c++) {
       for (let p = 0; p < pixels; p++) copy[c * pixels + p] *= m[p];
     }
   };
-  forwardCopies((batch, size) => network.logits(batch, size), image, count, mask, copies, (start, size, logits) => out.set(logits.subarray(0, size * classes), start * classes));
+  forwardCopies((batch, size) => network.logits(batch, size), imageOf, count, mask, copies, (start, size, logits) => out.set(logits.subarray(0, size * classes), start * classes));
 }

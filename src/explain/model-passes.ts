@@ -13,9 +13,10 @@
  *                     patches a coalition holds (coalition-scores.ts)
  *   occlusionScores   y_c of the copies of one image with one window each   [count]
  *                     set to the baseline (occlusion-scores.ts)
- *   maskedLogits      the logits of Score-CAM's K copies of one image, each  [K + 1, classes]
+ *   maskedLogits      the logits of Score-CAM's K copies of an image, each   [K + 1, classes] an image
  *                     masked by a channel of its conv block, and of the
- *                     black image (masked-logits.ts)
+ *                     black image (masked-logits.ts), for one image or
+ *                     several in one pass
  *   limeFits          LIME's ridge fits of N images' coalition scores        [N, M + 1]
  *                     (ridge-fit.ts): no network pass, but work a
  *                     worker can take from the main thread (its
@@ -33,7 +34,7 @@ import { NO_PARAMETER_GRADIENTS, type Network } from '../model/network.js';
 import { coalitionScoresOn } from './coalition-scores.js';
 import { explainedLayer } from './explained-layer.js';
 import { oneHotTargets, type Targets } from './explanation.js';
-import { checkMaskActivations, maskedLogitsOn } from './masked-logits.js';
+import { checkMaskActivations, checkMaskedImages, maskedLogitsOn } from './masked-logits.js';
 import type { CamCombine } from './methods/cam.js';
 import { occlusionScoresOn } from './occlusion-scores.js';
 import { limeFitInto, type LimeOptions } from './ridge-fit.js';
@@ -84,9 +85,11 @@ export interface ModelPasses {
   occlusionScores(image: Floats, target: number, window: number, corners: Int32Array, count: number): Float64Array;
   /**
    * The logits [K + 1, classes] of `image` [C, H, W] masked by each channel of `activations` [K, h, w], the
-   * conv block `layer`'s (default the last), then of the black image (masked-logits.ts).
+   * conv block `layer`'s (default the last), then of the black image (masked-logits.ts). With `images` > 1, `image`
+   * holds that many images and `activations` theirs, and the result is each image's K + 1 rows in turn,
+   * [images·(K + 1), classes]: the same rows as one call an image, forwarded in fuller batches.
    */
-  maskedLogits(image: Floats, activations: Float64Array, layer?: string): Floats;
+  maskedLogits(image: Floats, activations: Float64Array, layer?: string, images?: number): Floats;
   /**
    * LIME's fit (ridge-fit.ts limeFit) of each of `count` images from its coalitions [count, samples, M] and their
    * scores [count, samples]: [count, M + 1] float64, each image's β then its intercept.
@@ -109,12 +112,14 @@ export function networkPasses(network: Network): ModelPasses {
     coalitionScores: (image, target, featureOf, features, coalitions, count) =>
       coalitionScoresOn(network, image, target, featureOf, features, coalitions, count, network.workspace.floats('perturbation.copies', image.length)),
     occlusionScores: (image, target, window, corners, count) => occlusionScoresOn(network, image, target, window, corners, count, network.workspace.floats('perturbation.copies', image.length)),
-    maskedLogits: (image, activations, layer) => {
+    maskedLogits: (image, activations, layer, images = 1) => {
       const explained = explainedLayer(network, layer);
-      checkMaskActivations(activations, explained, 'maskedLogits');
+      const imageSize = checkMaskedImages(image, images, network.inputShape, 'maskedLogits');
+      checkMaskActivations(activations, explained, 'maskedLogits', images);
       const [maskCount, mapHeight, mapWidth] = explained.shape;
-      const logits = network.workspace.floats('passes.maskedLogits', network.outputShape[0]).forBatch(maskCount + 1); // the backend's precision
-      maskedLogitsOn(network, image, activations, mapHeight, mapWidth, 0, maskCount + 1, network.workspace.floats('score-cam.copies', image.length), logits);
+      const copies = images * (maskCount + 1);
+      const logits = network.workspace.floats('passes.maskedLogits', network.outputShape[0]).forBatch(copies); // the backend's precision
+      maskedLogitsOn(network, image, activations, mapHeight, mapWidth, 0, copies, network.workspace.floats('score-cam.copies', imageSize), logits, images);
       return logits;
     },
     limeFits: (coalitions, scores, features, samples, count, options) => {

@@ -25,8 +25,8 @@
  *                                           (bytes [N, M]) and the scores (float32 [N]); INPUT is the one image, TARGET its class
  *   data[WINDOW], data[CORNERS]             OCCLUSION_SCORES: w and the windows' corners (int32 [N, 2]); INPUT, TARGET
  *                                           and OUT_SCORES as for COALITION_SCORES
- *   data[ACTIVATIONS]                       MASKED_LOGITS: the block's activations (float64 [K, h, w]), the block in
- *                                           LAYER, the logits of the N = K + 1 copies in OUT_LOGITS; INPUT is the image
+ *   data[ACTIVATIONS]                       MASKED_LOGITS: the images' block activations (float64 [B, K, h, w]), the block
+ *                                           in LAYER, the logits of the N = B·(K + 1) copies in OUT_LOGITS; INPUT is the B images
  *   data[SAMPLES], data[FIT_SCORES], data[KERNEL_WIDTH], data[LAMBDA], data[OUT_FITS]
  *                                           LIME_FITS: S, the scores (float64 [N, S]), σ, λ and the fits (float64
  *                                           [N, M + 1]); the coalitions (bytes [N, S, M]) in COALITIONS, M in FEATURES
@@ -84,7 +84,7 @@ export const COALITIONS = 24; // COALITION_SCORES: bytes [N, M], 1 where the pat
 export const OUT_SCORES = 25; // COALITION_SCORES and OCCLUSION_SCORES: float32 [N], y_c of every copy
 export const WINDOW = 26; // OCCLUSION_SCORES: the window's side w
 export const CORNERS = 27; // OCCLUSION_SCORES: int32 [N, 2], each window's top-left corner (y0, x0)
-export const ACTIVATIONS = 28; // MASKED_LOGITS: float64 [K, h, w], the activations the masks are made from
+export const ACTIVATIONS = 28; // MASKED_LOGITS: float64 [B, K, h, w], the activations the masks are made from
 export const SAMPLES = 29; // LIME_FITS: S, the coalitions an image
 export const FIT_SCORES = 30; // LIME_FITS: float64 [N, S], the coalitions' scores
 export const OUT_FITS = 31; // LIME_FITS: float64 [N, M + 1], each image's β then its intercept

@@ -29,8 +29,9 @@
  *   COALITION_SCORES  thread t makes its share of the one image's coalition copies (coalition-scores.ts),
  *           forwards them a chunk at a time and writes their scores: the main thread only wrote the coalitions.
  *   OCCLUSION_SCORES  the same with occluded windows (occlusion-scores.ts): the main thread only wrote the corners.
- *   MASKED_LOGITS  thread t makes its share of Score-CAM's K + 1 copies of the one image (masked-logits.ts: the
- *           masks from the block's activations, then the black image), forwards them and writes their logits.
+ *   MASKED_LOGITS  thread t makes its share of Score-CAM's K + 1 copies of each image, one image's or several's
+ *           in turn (masked-logits.ts: the masks from the block's activations, then the black image), forwards them
+ *           and writes their logits.
  *   LIME_FITS  thread t fits LIME's ridge to each image of its share (ridge-fit.ts) and writes β and the intercept.
  * In the last eight an image's (or copy's) numbers depend on that image (copy) alone, so they do not depend on
  * the thread count.
@@ -261,17 +262,18 @@ export class Shard {
     this.rows(control, OUT_SCORES, start, n, 1).set(scores);
   }
 
-  /** MASKED_LOGITS: this thread's share of Score-CAM's K + 1 copies of the image, made here, and their logits. */
+  /** MASKED_LOGITS: this thread's share of Score-CAM's K + 1 copies of each image, made here, and their logits. */
   maskedLogits(control: ControlBlock): void {
     const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
     const n = end - start;
     if (n === 0) return;
     const [maskCount, mapHeight, mapWidth] = explainableLayersOf(this.network)[control.data[LAYER]].shape;
-    const length = maskCount * mapHeight * mapWidth;
+    const images = control.sync[BATCH] / (maskCount + 1);
+    const length = images * maskCount * mapHeight * mapWidth;
     // Float64 values: a view of the floats that cover them (the address is 16-byte aligned).
     const covering = this.backend.viewFloats(control.data[ACTIVATIONS], 2 * length);
     const activations = new Float64Array(covering.buffer, covering.byteOffset, length);
-    maskedLogitsOn(this.network, this.inputView(control, 0, 1), activations, mapHeight, mapWidth, start, n, this.copies, this.rows(control, OUT_LOGITS, start, n, this.classes));
+    maskedLogitsOn(this.network, this.inputView(control, 0, images), activations, mapHeight, mapWidth, start, n, this.copies, this.rows(control, OUT_LOGITS, start, n, this.classes), images);
   }
 
   /** LIME_FITS: LIME's fit of each image of this thread's share, written as its row of the shared fits. */

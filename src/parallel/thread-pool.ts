@@ -27,7 +27,7 @@ import { argmaxRow } from '../model/loss.js';
 import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
 import { networkPasses, type CamMaps, type CamRule, type GradientRule, type InputGradients, type ModelPasses } from '../explain/model-passes.js';
 import { camRuleIndex } from '../explain/cam-rules.js';
-import { checkMaskActivations } from '../explain/masked-logits.js';
+import { checkMaskActivations, checkMaskedImages } from '../explain/masked-logits.js';
 import type { LimeOptions } from '../explain/ridge-fit.js';
 import { explainableLayersOf, explainedLayer } from '../explain/explained-layer.js';
 import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, FIT_SCORES, KERNEL_WIDTH, LAMBDA, LAYER, OUT_FITS, OUT_SCORES, SAMPLES, WINDOW } from './control.js';
@@ -337,24 +337,29 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
   /**
    * The logits [K + 1, classes] of Score-CAM's copies of `image` (masked-logits.ts): the K + 1 split over every
    * thread, each making its own share — the masks' resizing included — from the image and the block's
-   * activations [K, h, w] (ModelPasses).
+   * activations [K, h, w] (ModelPasses). With `images` > 1, the images' B·(K + 1) copies split likewise, in one
+   * command: [B·(K + 1), classes].
    */
-  maskedLogits(image: Floats, activations: Float64Array, layer?: string): Floats {
+  maskedLogits(image: Floats, activations: Float64Array, layer?: string, images = 1): Floats {
     const explained = explainedLayer(this.network, layer);
     const [maskCount, mapHeight, mapWidth] = explained.shape;
-    const length = maskCount * mapHeight * mapWidth;
-    checkMaskActivations(activations, explained, 'maskedLogits');
-    const input = this.imageInPool(image, 'maskedLogits');
+    const length = images * maskCount * mapHeight * mapWidth;
+    checkMaskedImages(image, images, this.inputShape, 'maskedLogits');
+    checkMaskActivations(activations, explained, 'maskedLogits', images);
+    const input = this.backend.owns(image) ? image : this.scratchFloats('pass image', image.length);
+    if (input !== image) input.set(image);
     // Float64 values in the pool's memory: floats two a value (the arena's 16-byte alignment suits a Float64Array).
     const covering = this.scratchFloats('masked activations', 2 * length);
     new Float64Array(covering.buffer, covering.byteOffset, length).set(activations);
-    const logits = this.floatRows('logits', this.outputShape[0]).forBatch(maskCount + 1);
+    // Every image's K + 1 copies in turn, split over the threads as one batch (a thread's share may span images).
+    const copies = images * (maskCount + 1);
+    const logits = this.floatRows('logits', this.outputShape[0]).forBatch(copies);
     const setData = () => {
       this.data[ACTIVATIONS] = covering.byteOffset;
       this.data[LAYER] = explainableLayersOf(this.network).findIndex((block) => block.name === explained.name);
       this.data[OUT_LOGITS] = logits.byteOffset;
     };
-    this.computeOnEveryThread(Command.MASKED_LOGITS, { input, size: maskCount + 1 }, setData, () => this.shard.maskedLogits(this.control));
+    this.computeOnEveryThread(Command.MASKED_LOGITS, { input, size: copies }, setData, () => this.shard.maskedLogits(this.control));
     this.control.throwIfFailed();
     return logits;
   }

@@ -15,8 +15,9 @@
  * mask is all zeros (x ⊙ M_k = x_b) gets w_k = 0 exactly. The official code leaves p_c(x_b) out (w_k =
  * p_c(x ⊙ M_k)), which adds −p_c(x_b)·Σ_k A_k to the sum before the ReLU; subtracting it is the definition.
  *
- * Cost: K + 1 forward passes an image (K = 64 masked copies and the baseline), run as one batch through the
- * network's backend; on a thread pool, each thread makes and forwards its share of them (masked-logits.ts).
+ * Cost: K + 1 forward passes an image (K = 64 masked copies and the baseline), run in batches through the
+ * network's backend — several images' copies a batch when K is small (MASKED_COPIES_A_PASS); on a thread pool,
+ * each thread makes and forwards its share of them (masked-logits.ts).
  */
 import { checkFields, checkFloats, checkModel, checkNoArguments, checkNumber, checkNumbers, checkString } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
@@ -64,9 +65,21 @@ export function scoreCamWeights(network: Network, image: Floats, activations: Fl
   } else {
     logits = passes.maskedLogits(image, activations, layer);
   }
-  const baseline = softmaxProbability(logits, maskCount, classes, target);
-  return Float64Array.from({ length: maskCount }, (_, k) => softmaxProbability(logits, k, classes, target) - baseline);
+  return weightsFromLogits(logits, 0, maskCount, classes, target);
 }
+
+/** w_k = p_c(x ⊙ M_k) − p_c(x_b), k < K, from an image's K + 1 rows of masked logits starting at row `first`. */
+function weightsFromLogits(logits: Floats, first: number, maskCount: number, classes: number, target: number): Float64Array {
+  const baseline = softmaxProbability(logits, first + maskCount, classes, target);
+  return Float64Array.from({ length: maskCount }, (_, k) => softmaxProbability(logits, first + k, classes, target) - baseline);
+}
+
+/**
+ * About how many masked copies explainBatch forwards a pass: its images' K + 1 copies go together, as many images as
+ * fill this (at least one), so that the passes are GEMM-sized even when the block has few channels, and each of a
+ * pool's threads forwards a share of them with one round trip for the lot.
+ */
+export const MASKED_COPIES_A_PASS = 512;
 
 /** Score-CAM as an explanation method: a clean forward pass a batch, then K + 1 masked passes an image. */
 export function scoreCamMethod(): ExplanationMethod {
@@ -83,21 +96,28 @@ export function scoreCamMethod(): ExplanationMethod {
       const mapPixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
       const imageSize = product(network.inputShape);
-      const copies = network.workspace.floats('score-cam.copies', imageSize);
       const logits = network.forward(input, size);
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes);
       const activations = Float64Array.from(network.activations(explained.name).subarray(0, size * channels * mapPixels)); // before the masked passes overwrite them
       const map = new Float64Array(mapPixels);
-      for (let b = 0; b < size; b++) {
-        const a = activations.subarray(b * channels * mapPixels, (b + 1) * channels * mapPixels);
-        const weights = scoreCamWeights(network, input.subarray(b * imageSize, (b + 1) * imageSize), a, out.targets[b], copies, explained.name, passes);
-        map.fill(0);
-        for (let k = 0; k < channels; k++) {
-          for (let p = 0; p < mapPixels; p++) map[p] += weights[k] * a[k * mapPixels + p];
+      // The masked copies of several images a pass (MASKED_COPIES_A_PASS): each image's rows are the ones a pass of its own gives.
+      const imagesAPass = Math.max(1, Math.floor(MASKED_COPIES_A_PASS / (channels + 1)));
+      for (let b0 = 0; b0 < size; b0 += imagesAPass) {
+        const images = Math.min(imagesAPass, size - b0);
+        const block = channels * mapPixels;
+        const masked = passes.maskedLogits(input.subarray(b0 * imageSize, (b0 + images) * imageSize), activations.subarray(b0 * block, (b0 + images) * block), explained.name, images);
+        for (let i = 0; i < images; i++) {
+          const b = b0 + i;
+          const a = activations.subarray(b * block, (b + 1) * block);
+          const weights = weightsFromLogits(masked, i * (channels + 1), channels, classes, out.targets[b]);
+          map.fill(0);
+          for (let k = 0; k < channels; k++) {
+            for (let p = 0; p < mapPixels; p++) map[p] += weights[k] * a[k * mapPixels + p];
+          }
+          for (let p = 0; p < mapPixels; p++) map[p] = Math.max(0, map[p]);
+          out.maps.set(map, b * mapPixels);
         }
-        for (let p = 0; p < mapPixels; p++) map[p] = Math.max(0, map[p]);
-        out.maps.set(map, b * mapPixels);
       }
     }) satisfies BatchExplainer,
   };
