@@ -217,7 +217,8 @@ export const MUTATION_GROUPS = {
   // and chunks of copies against brute force) and its fits.
   perturbation: {
     mutate: ['src/explain/methods/perturbation.ts', 'src/explain/occlusion-scores.ts', 'src/explain/coalition-scores.ts', 'src/explain/ridge-fit.ts'],
-    tests: ['test/perturbation-methods.test.ts', 'test/perturbation-scores.test.ts', 'test/perturbation-by-hand.test.ts'],
+    // model-passes.test.ts: occlusionScoresOfImages' refusals (checkOcclusionImages).
+    tests: ['test/perturbation-methods.test.ts', 'test/perturbation-scores.test.ts', 'test/perturbation-by-hand.test.ts', 'test/model-passes.test.ts'],
   },
   // The faithfulness maths on their own fast tests; the measurement (which runs every method through them) apart.
   'faithfulness-maths': {

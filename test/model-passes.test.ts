@@ -173,6 +173,39 @@ describe('networkPasses on the calling thread', () => {
     expectClose(passes.occlusionScores(image, 2, 3, corners, 3), [logits[2], logits[5], logits[8]]);
   });
 
+  it('occlusionScoresOfImages: each image\'s copies scored by its target, as occlusionScores scores each image alone', () => {
+    const corners = Int32Array.of(0, 0, 2, 5, 9, 9, 4, 4, 1, 7);
+    const starts = Int32Array.of(0, 2, 2, 5); // image 0: two windows, image 1: none, image 2: three
+    const targets = Int32Array.of(1, 0, 2);
+    const got = passes.occlusionScoresOfImages(input, targets, 3, starts, corners);
+    expect(got).toBeInstanceOf(Float64Array);
+    expect(got.length).toBe(5);
+    expectClose(got.subarray(0, 2), passes.occlusionScores(input.subarray(0, PIXELS), 1, 3, corners.subarray(0, 4), 2));
+    expectClose(got.subarray(2), passes.occlusionScores(input.subarray(2 * PIXELS, 3 * PIXELS), 2, 3, corners.subarray(4), 3));
+    // and by hand: copy 3 is image 2 with the window at (4, 4) black, scored by class 2
+    const copy = Float64Array.from(input.subarray(2 * PIXELS, 3 * PIXELS), (v, p) => (Math.floor(p / 12) >= 4 && Math.floor(p / 12) < 7 && p % 12 >= 4 && p % 12 < 7 ? 0 : v));
+    expect(got[3]).toBeCloseTo(network.forward(copy, 1)[2], 12);
+  });
+
+  it('occlusionScoresOfImages refuses images, targets, starts, corners or a window that do not add up, in one line', () => {
+    const refusal = (f: () => unknown) => errorOf(f, 'ERR_BAD_ARGUMENT').message;
+    const corners = new Int32Array(10);
+    const two = input.subarray(0, 2 * PIXELS);
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 1), 3, Int32Array.of(0), corners))).toBe("occlusionScoresOfImages: starts has 1 entries; give B + 1 for B ≥ 1 images, from 0 up to the copies' count");
+    expect(refusal(() => passes.occlusionScoresOfImages(input, Int32Array.of(0, 1), 3, Int32Array.of(0, 1, 2), corners))).toBe('occlusionScoresOfImages: the images have 432 values; 2 images of 1 × 12 × 12 are 288');
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0), 3, Int32Array.of(0, 1, 2), corners))).toBe('occlusionScoresOfImages: 1 targets for 2 images; give one class an image');
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 3), 3, Int32Array.of(0, 1, 2), corners))).toBe('occlusionScoresOfImages: target 3 of image 1 is not a class from 0 to 2');
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(-1, 0), 3, Int32Array.of(0, 1, 2), corners))).toBe('occlusionScoresOfImages: target -1 of image 0 is not a class from 0 to 2');
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 1), 3, Int32Array.of(1, 1, 2), corners))).toBe("occlusionScoresOfImages: starts begins at 1; image 0's copies start at 0");
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 1), 3, Int32Array.of(0, 2, 1), corners))).toBe("occlusionScoresOfImages: starts falls from 2 to 1 at image 2; each image's copies follow the one before's");
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 1), 3, Int32Array.of(0, 2, 6), corners))).toBe('occlusionScoresOfImages: 6 copies need 12 corners; 10 were given');
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 1), 13, Int32Array.of(0, 2, 5), corners))).toBe("occlusionScoresOfImages: the window's side is 13; give a whole number from 1 to 12");
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 1), 0, Int32Array.of(0, 2, 5), corners))).toBe("occlusionScoresOfImages: the window's side is 0; give a whole number from 1 to 12");
+    expect(refusal(() => passes.occlusionScoresOfImages(two, Int32Array.of(0, 1), 1.5, Int32Array.of(0, 2, 5), corners))).toBe("occlusionScoresOfImages: the window's side is 1.5; give a whole number from 1 to 12");
+    // at the edges: a 12-pixel window and exactly enough corners are taken
+    expect(passes.occlusionScoresOfImages(two, Int32Array.of(0, 2), 12, Int32Array.of(0, 2, 5), corners).length).toBe(5);
+  });
+
   it("maskedLogits: the logits of the image masked by each channel of the block (stretched, min–max), then of the black image", () => {
     const image = input.subarray(0, PIXELS);
     // relu1's four channels [10, 10]: a ramp along x, one along y, a flat one (mask all zeros) and a bright cell.

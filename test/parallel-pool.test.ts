@@ -316,6 +316,22 @@ describe('a pool on one thread (its own code, no worker) and on three (two worke
         same(pool.occlusionScores(image, 3, 3, corners, count), occluded, `occlusions of ${count}`);
         same(pool.occlusionScores(inPool, 3, 3, corners, count), occluded);
       }
+      // Several images' occluded copies in one command, each image's scores as one thread makes them image by image:
+      // 37, 0, 52 and 9 windows, so a thread's share starts and ends inside images.
+      {
+        const pictures = new Float32Array(4 * PIXELS).map(() => random.next());
+        const starts = Int32Array.of(0, 37, 37, 89, 98);
+        const targets = Int32Array.of(2, 0, 1, 2);
+        const corners = Int32Array.from({ length: 2 * 98 }, () => random.int(6));
+        const expected = new Float64Array(98);
+        [0, 1, 2, 3].forEach((b) => {
+          const [first, end] = [starts[b], starts[b + 1]];
+          expected.set(occlusionScoresOn(twin, copyIn(twin, pictures.subarray(b * PIXELS, (b + 1) * PIXELS)), targets[b], 3, corners.subarray(2 * first, 2 * end), end - first, copies), first);
+        });
+        same(pool.occlusionScoresOfImages(pictures, targets, 3, starts, corners), expected, 'occlusions of four images');
+        same(pool.occlusionScoresOfImages(copyIn(network, pictures), targets, 3, starts, corners), expected);
+        expect(pool.occlusionScoresOfImages(pictures.subarray(0, PIXELS), Int32Array.of(1), 3, Int32Array.of(0, 0), corners).length).toBe(0);
+      }
       for (const block of explainableLayersOf(network)) {
         const [maskCount, mapHeight, mapWidth] = block.shape;
         const activations = Float64Array.from({ length: maskCount * mapHeight * mapWidth }, () => random.next() - 0.2);
@@ -390,6 +406,7 @@ describe('a pool\'s argument checks', () => {
     expect(pool.occlusionScores(image, 0, 3, new Int32Array(0), 0)).toEqual(new Float64Array(0));
     expect(errorOf(() => pool.occlusionScores(new Float32Array(10), 0, 3, new Int32Array(2), 1), 'ERR_BAD_ARGUMENT').message).toBe('occlusionScores: the image has 10 values; the model takes 64 (1 × 8 × 8)');
     expect(errorOf(() => pool.maskedLogits(new Float32Array(65), new Float64Array(12 * 3 * 3))).message).toMatch(/^maskedLogits: /);
+    expect(errorOf(() => pool.occlusionScoresOfImages(new Float32Array(PIXELS), Int32Array.of(0), 3, Int32Array.of(0, 2), new Int32Array(2)), 'ERR_BAD_ARGUMENT').message).toBe('occlusionScoresOfImages: 2 copies need 4 corners; 2 were given');
 
     expect(errorOf(() => pool.limeFits(new Uint8Array(11), new Float64Array(4), 3, 2, 2, { kernelWidth: 1, lambda: 1 }), 'ERR_BAD_ARGUMENT').message).toBe('limeFits: 2 images of 2 coalitions of 3 patches need 12 coalition bytes and 4 scores; 11 and 4 were given');
     expect(errorOf(() => pool.limeFits(new Uint8Array(12), new Float64Array(3), 3, 2, 2, { kernelWidth: 1, lambda: 1 })).message).toBe('limeFits: 2 images of 2 coalitions of 3 patches need 12 coalition bytes and 4 scores; 12 and 3 were given');

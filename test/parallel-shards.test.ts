@@ -23,7 +23,7 @@ import { networkClassifier, perturbationCurves, randomOrder } from '../src/faith
 import { BatchBuffer } from '../src/model/layer.js';
 import { createNetwork, geometryOf, type Network } from '../src/model/network.js';
 import {
-  ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, COALITIONS, Command, ControlBlock, CORNERS, CORRECT, FEATURE_OF, FEATURES, FIT_SCORES, INPUT, KERNEL_WIDTH, LABELS, LAMBDA, LAYER,
+  ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, COALITIONS, Command, ControlBlock, CORNERS, CORRECT, FEATURE_OF, FEATURES, FIT_SCORES, IMAGE_STARTS, IMAGES, INPUT, KERNEL_WIDTH, LABELS, LAMBDA, LAYER,
   LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_FITS, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SAMPLES, SEEDS, shareOf,
   STEPS, SUM_ONLY, TARGET, TARGETS, WINDOW,
 } from '../src/parallel/control.js';
@@ -399,10 +399,26 @@ describe('the shards of a pool, run in one process', () => {
       const corners = pool.backend.allocInts(2 * size);
       for (let k = 0; k < size; k++) corners.set([k % 6, (3 * k) % 6], 2 * k);
       scores.fill(GARBAGE);
+      const targets = pool.backend.allocInts(2);
+      const starts = pool.backend.allocInts(3);
+      targets.set([1, 2]);
+      starts.set([0, size]);
       runOnEveryThread(pool, Command.OCCLUSION_SCORES, size, (data) => {
-        [data[INPUT], data[TARGET], data[WINDOW], data[CORNERS], data[OUT_SCORES]] = [image.byteOffset, 1, 3, corners.byteOffset, scores.byteOffset];
+        [data[INPUT], data[IMAGES], data[TARGETS], data[IMAGE_STARTS], data[WINDOW], data[CORNERS], data[OUT_SCORES]] = [image.byteOffset, 1, targets.byteOffset, starts.byteOffset, 3, corners.byteOffset, scores.byteOffset];
       });
       same(scores, Float32Array.from(occlusionScoresOn(twin, copyIn(twin, image), 1, 3, Int32Array.from(corners), size, copies)));
+      untouched();
+      // two images: the first's copies 0 … ⌊size/2⌋ − 1, the second's the rest, scored by class 2
+      const two = images(pool.backend, 2, random);
+      const half = Math.floor(size / 2);
+      starts.set([0, half, size]);
+      scores.fill(GARBAGE);
+      runOnEveryThread(pool, Command.OCCLUSION_SCORES, size, (data) => {
+        [data[INPUT], data[IMAGES], data[TARGETS], data[IMAGE_STARTS], data[WINDOW], data[CORNERS], data[OUT_SCORES]] = [two.byteOffset, 2, targets.byteOffset, starts.byteOffset, 3, corners.byteOffset, scores.byteOffset];
+      });
+      const first = occlusionScoresOn(twin, copyIn(twin, two.subarray(0, PIXELS)), 1, 3, Int32Array.from(corners.subarray(0, 2 * half)), half, copies);
+      const second = occlusionScoresOn(twin, copyIn(twin, two.subarray(PIXELS)), 2, 3, Int32Array.from(corners.subarray(2 * half)), size - half, copies);
+      same(scores, Float32Array.from([...first, ...second]));
       untouched();
 
       for (const [layer, block] of explainableLayersOf(pool.network).entries()) {

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { BASELINE, CHUNK, coalitionScoresOn, forwardCopies, scoreCopies } from '../src/explain/coalition-scores.js';
-import { occludeWindow, occlusionScoresOn } from '../src/explain/occlusion-scores.js';
+import { checkOcclusionImages, occludeWindow, occlusionScoresOfImagesOn, occlusionScoresOn } from '../src/explain/occlusion-scores.js';
+import { errorOf } from './errors.js';
 import { BatchBuffer } from '../src/model/layer.js';
 import type { Network } from '../src/model/network.js';
 import { Random } from '../src/random.js';
@@ -199,5 +200,47 @@ describe('occludeWindow and occlusionScoresOn', () => {
       });
       expect(scores[k], `corner ${k} (${y0}, ${x0})`).toBeCloseTo(linearScore(copy, 3, target), 12);
     }
+  });
+
+  it('checkOcclusionImages counts the copies and names what does not add up, for a 2 × 4 × 5 input (windows up to 4)', () => {
+    const shape = [2, 4, 5];
+    const two = new Float64Array(80);
+    const check = (images: Float64Array, window: number) => checkOcclusionImages(images, Int32Array.of(0, 1), window, Int32Array.of(0, 3, 7), new Int32Array(14), shape, 2, 'caller');
+    expect(check(two, 4)).toBe(7);
+    expect(check(two, 1)).toBe(7);
+    expect(errorOf(() => check(two, 5), 'ERR_BAD_ARGUMENT').message).toBe("caller: the window's side is 5; give a whole number from 1 to 4");
+    expect(errorOf(() => check(new Float64Array(40), 2), 'ERR_BAD_ARGUMENT').message).toBe('caller: the images have 40 values; 2 images of 2 × 4 × 5 are 80');
+  });
+
+  it('occlusionScoresOfImagesOn scores several images\' copies, each by its image and its target, from any first copy on', () => {
+    // Four images of 2 × 4 × 5: 60, 0, 90 and 5 windows (two chunks, and an image with none), targets 2, 0, 1, 2.
+    const [channels, height, width] = [2, 4, 5];
+    const size = channels * height * width;
+    const network = linearNetwork([channels, height, width], 3);
+    const images = Float64Array.from({ length: 4 * size }, (_, i) => imageOf(4 * size, 5)[i]);
+    const targets = Int32Array.of(2, 0, 1, 2);
+    const starts = Int32Array.of(0, 60, 60, 150, 155);
+    const window = 2;
+    const corners = Int32Array.from({ length: 2 * 155 }, (_, i) => (i % 2 === 0 ? (i * 7) % 3 : (i * 5) % 4));
+    const imageAt = (k: number) => (k < 60 ? 0 : k < 150 ? 2 : 3);
+    const expected = Array.from({ length: 155 }, (_, k) => {
+      const b = imageAt(k);
+      const [y0, x0] = [corners[2 * k], corners[2 * k + 1]];
+      const copy = Float64Array.from(images.subarray(b * size, (b + 1) * size), (v, i) => {
+        const [y, x] = [Math.floor((i % (height * width)) / width), i % width];
+        return y >= y0 && y < y0 + window && x >= x0 && x < x0 + window ? BASELINE : v;
+      });
+      return linearScore(copy, 3, targets[b]);
+    });
+    const copies = BatchBuffer.floats(backend, size);
+    const all = occlusionScoresOfImagesOn(network, images, targets, window, starts, corners, 0, 155, copies);
+    expect(all.length).toBe(155);
+    all.forEach((score, k) => expect(score, `copy ${k}`).toBeCloseTo(expected[k], 12));
+    // A thread's share: copies 55 … 154, its corners from copy 55 on (from image 0's last windows into image 3's).
+    const share = occlusionScoresOfImagesOn(network, images, targets, window, starts, corners.subarray(2 * 55), 55, 100, copies);
+    expect(Array.from(share)).toEqual(Array.from(all.subarray(55)));
+    // One image's scores are occlusionScoresOn's for it alone.
+    const third = occlusionScoresOn(network, images.subarray(2 * size, 3 * size), 1, window, corners.subarray(120, 300), 90, copies);
+    expect(Array.from(all.subarray(60, 150))).toEqual(Array.from(third));
   });
 });

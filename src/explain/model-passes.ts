@@ -12,7 +12,8 @@
  *   coalitionScores   y_c of the copies of one image that keep only the     [count]
  *                     patches a coalition holds (coalition-scores.ts)
  *   occlusionScores   y_c of the copies of one image with one window each   [count]
- *                     set to the baseline (occlusion-scores.ts)
+ *                     set to the baseline (occlusion-scores.ts); of several
+ *                     images' in one pass (occlusionScoresOfImages)
  *   maskedLogits      the logits of Score-CAM's K copies of an image, each   [K + 1, classes] an image
  *                     masked by a channel of its conv block, and of the
  *                     black image (masked-logits.ts), for one image or
@@ -36,7 +37,7 @@ import { explainedLayer } from './explained-layer.js';
 import { oneHotTargets, type Targets } from './explanation.js';
 import { checkMaskActivations, checkMaskedImages, maskedLogitsOn } from './masked-logits.js';
 import type { CamCombine } from './methods/cam.js';
-import { occlusionScoresOn } from './occlusion-scores.js';
+import { checkOcclusionImages, occlusionScoresOfImagesOn, occlusionScoresOn } from './occlusion-scores.js';
 import { limeFitInto, type LimeOptions } from './ridge-fit.js';
 
 export type GradientRule = 'ordinary' | 'guided';
@@ -84,6 +85,12 @@ export interface ModelPasses {
    */
   occlusionScores(image: Floats, target: number, window: number, corners: Int32Array, count: number): Float64Array;
   /**
+   * occlusionScores of several images in one pass: `images` [B, C, H, W], image b's copies the corners of copies
+   * starts[b] … starts[b + 1] − 1 (starts [B + 1], from 0), scored by the logit of targets[b] [B]. [starts[B]] float64,
+   * each image's scores the ones occlusionScores gives it alone (occlusion-scores.ts occlusionScoresOfImagesOn).
+   */
+  occlusionScoresOfImages(images: Floats, targets: Int32Array, window: number, starts: Int32Array, corners: Int32Array): Float64Array;
+  /**
    * The logits [K + 1, classes] of `image` [C, H, W] masked by each channel of `activations` [K, h, w], the
    * conv block `layer`'s (default the last), then of the black image (masked-logits.ts). With `images` > 1, `image`
    * holds that many images and `activations` theirs, and the result is each image's K + 1 rows in turn,
@@ -112,6 +119,10 @@ export function networkPasses(network: Network): ModelPasses {
     coalitionScores: (image, target, featureOf, features, coalitions, count) =>
       coalitionScoresOn(network, image, target, featureOf, features, coalitions, count, network.workspace.floats('perturbation.copies', image.length)),
     occlusionScores: (image, target, window, corners, count) => occlusionScoresOn(network, image, target, window, corners, count, network.workspace.floats('perturbation.copies', image.length)),
+    occlusionScoresOfImages: (images, targets, window, starts, corners) => {
+      const count = checkOcclusionImages(images, targets, window, starts, corners, network.inputShape, network.outputShape[0], 'occlusionScoresOfImages');
+      return occlusionScoresOfImagesOn(network, images, targets, window, starts, corners, 0, count, network.workspace.floats('perturbation.copies', images.length / targets.length));
+    },
     maskedLogits: (image, activations, layer, images = 1) => {
       const explained = explainedLayer(network, layer);
       const imageSize = checkMaskedImages(image, images, network.inputShape, 'maskedLogits');

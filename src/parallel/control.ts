@@ -23,8 +23,9 @@
  *   data[FEATURE_OF], data[FEATURES], data[COALITIONS], data[OUT_SCORES]
  *                                           COALITION_SCORES: the pixels' patches (int32 [H·W]), M, the coalitions
  *                                           (bytes [N, M]) and the scores (float32 [N]); INPUT is the one image, TARGET its class
- *   data[WINDOW], data[CORNERS]             OCCLUSION_SCORES: w and the windows' corners (int32 [N, 2]); INPUT, TARGET
- *                                           and OUT_SCORES as for COALITION_SCORES
+ *   data[WINDOW], data[CORNERS]             OCCLUSION_SCORES: w and the windows' corners (int32 [N, 2]); INPUT the B
+ *   data[IMAGES], data[IMAGE_STARTS]        images, IMAGE_STARTS their first copies (int32 [B + 1]), TARGETS their classes
+ *                                           (int32 [B]); OUT_SCORES as for COALITION_SCORES
  *   data[ACTIVATIONS]                       MASKED_LOGITS: the images' block activations (float64 [B, K, h, w]), the block
  *                                           in LAYER, the logits of the N = B·(K + 1) copies in OUT_LOGITS; INPUT is the B images
  *   data[SAMPLES], data[FIT_SCORES], data[KERNEL_WIDTH], data[LAMBDA], data[OUT_FITS]
@@ -90,6 +91,8 @@ export const FIT_SCORES = 30; // LIME_FITS: float64 [N, S], the coalitions' scor
 export const OUT_FITS = 31; // LIME_FITS: float64 [N, M + 1], each image's β then its intercept
 export const KERNEL_WIDTH = 32; // LIME_FITS: σ
 export const LAMBDA = 33; // LIME_FITS: λ
+export const IMAGE_STARTS = 34; // OCCLUSION_SCORES: int32 [B + 1], image b's copies are starts[b] … starts[b + 1] − 1
+export const IMAGES = 35; // OCCLUSION_SCORES: B, the images INPUT holds (TARGETS their classes, int32 [B])
 export const LOSS = SCALAR_SLOTS;
 export const CORRECT = SCALAR_SLOTS + MAX_THREADS;
 

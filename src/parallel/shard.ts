@@ -28,7 +28,8 @@
  *           share, combines each image's map with the CAM rule, and writes its logits, maps and chosen classes.
  *   COALITION_SCORES  thread t makes its share of the one image's coalition copies (coalition-scores.ts),
  *           forwards them a chunk at a time and writes their scores: the main thread only wrote the coalitions.
- *   OCCLUSION_SCORES  the same with occluded windows (occlusion-scores.ts): the main thread only wrote the corners.
+ *   OCCLUSION_SCORES  the same with occluded windows of one image or several (occlusion-scores.ts): the main thread
+ *           only wrote the corners, and where each image's start; a thread's share may span images.
  *   MASKED_LOGITS  thread t makes its share of Score-CAM's K + 1 copies of each image, one image's or several's
  *           in turn (masked-logits.ts: the masks from the block's activations, then the black image), forwards them
  *           and writes their logits.
@@ -49,13 +50,13 @@ import { camMapsOn, inputGradientsOn } from '../explain/model-passes.js';
 import { CAM_RULES } from '../explain/cam-rules.js';
 import { coalitionScoresOn } from '../explain/coalition-scores.js';
 import { maskedLogitsOn } from '../explain/masked-logits.js';
-import { occlusionScoresOn } from '../explain/occlusion-scores.js';
+import { occlusionScoresOfImagesOn } from '../explain/occlusion-scores.js';
 import { limeFitInto } from '../explain/ridge-fit.js';
 import { XcnnError } from '../errors.js';
 import { deferredWeights, rangesWithout, type DeferredWeight } from '../train/deferred-weights.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
-  ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
+  ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, IMAGE_STARTS, IMAGES, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
   MAX_DENSE_PASSES, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
 } from './control.js';
 
@@ -252,13 +253,16 @@ export class Shard {
     this.rows(control, OUT_SCORES, start, n, 1).set(scores);
   }
 
-  /** OCCLUSION_SCORES: this thread's share of the image's occluded copies, made here, and their scores. */
+  /** OCCLUSION_SCORES: this thread's share of the images' occluded copies (one run, across images), made here, and their scores. */
   occlusionScores(control: ControlBlock): void {
     const [start, end] = shareOf(control.sync[BATCH], this.threads, this.thread);
     const n = end - start;
     if (n === 0) return;
+    const images = control.data[IMAGES];
     const corners = this.backend.viewInts(control.data[CORNERS] + start * 2 * 4, n * 2);
-    const scores = occlusionScoresOn(this.network, this.inputView(control, 0, 1), control.data[TARGET], control.data[WINDOW], corners, n, this.copies);
+    const targets = this.backend.viewInts(control.data[TARGETS], images);
+    const starts = this.backend.viewInts(control.data[IMAGE_STARTS], images + 1);
+    const scores = occlusionScoresOfImagesOn(this.network, this.inputView(control, 0, images), targets, control.data[WINDOW], starts, corners, start, n, this.copies);
     this.rows(control, OUT_SCORES, start, n, 1).set(scores);
   }
 

@@ -28,9 +28,10 @@ import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RU
 import { networkPasses, type CamMaps, type CamRule, type GradientRule, type InputGradients, type ModelPasses } from '../explain/model-passes.js';
 import { camRuleIndex } from '../explain/cam-rules.js';
 import { checkMaskActivations, checkMaskedImages } from '../explain/masked-logits.js';
+import { checkOcclusionImages } from '../explain/occlusion-scores.js';
 import type { LimeOptions } from '../explain/ridge-fit.js';
 import { explainableLayersOf, explainedLayer } from '../explain/explained-layer.js';
-import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, FIT_SCORES, KERNEL_WIDTH, LAMBDA, LAYER, OUT_FITS, OUT_SCORES, SAMPLES, WINDOW } from './control.js';
+import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, FIT_SCORES, IMAGE_STARTS, IMAGES, KERNEL_WIDTH, LAMBDA, LAYER, OUT_FITS, OUT_SCORES, SAMPLES, WINDOW } from './control.js';
 import type { Targets } from '../explain/explanation.js';
 import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
 import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
@@ -319,12 +320,36 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
       throw new XcnnError(`occlusionScores: ${count} windows of ${window} pixels need ${2 * count} corners and a side from 1 to ${Math.min(height, width)}; ${corners.length} corners were given`, { code: 'ERR_BAD_ARGUMENT' });
     }
     if (count === 0) return new Float64Array(0);
-    const input = this.imageInPool(image, 'occlusionScores');
+    return this.occludedScores(this.imageInPool(image, 'occlusionScores'), Int32Array.of(target), window, Int32Array.of(0, count), corners);
+  }
+
+  /**
+   * occlusionScores of several images in one command (ModelPasses): every image's copies split over the threads as
+   * one run, a thread's share spanning images.
+   */
+  occlusionScoresOfImages(images: Floats, targets: Int32Array, window: number, starts: Int32Array, corners: Int32Array): Float64Array {
+    const count = checkOcclusionImages(images, targets, window, starts, corners, this.inputShape, this.outputShape[0], 'occlusionScoresOfImages');
+    if (count === 0) return new Float64Array(0);
+    const input = this.backend.owns(images) ? images : this.scratchFloats('pass image', images.length);
+    if (input !== images) input.set(images);
+    return this.occludedScores(input, targets, window, starts, corners);
+  }
+
+  // OCCLUSION_SCORES of the images in the pool's memory, image b's copies starts[b] … starts[b + 1] − 1 (count > 0).
+  private occludedScores(input: Floats, targets: Int32Array, window: number, starts: Int32Array, corners: Int32Array): Float64Array {
+    const images = targets.length;
+    const count = starts[images];
     const shared = this.scratchInts('occlusion corners', 2 * count);
     shared.set(corners.subarray(0, 2 * count));
+    const sharedTargets = this.scratchInts('occlusion targets', images);
+    sharedTargets.set(targets);
+    const sharedStarts = this.scratchInts('occlusion starts', images + 1);
+    sharedStarts.set(starts);
     const scores = this.scratchFloats('occlusion scores', count);
     const setData = () => {
-      this.data[TARGET] = target;
+      this.data[IMAGES] = images;
+      this.data[TARGETS] = sharedTargets.byteOffset;
+      this.data[IMAGE_STARTS] = sharedStarts.byteOffset;
       this.data[WINDOW] = window;
       this.data[CORNERS] = shared.byteOffset;
       this.data[OUT_SCORES] = scores.byteOffset;

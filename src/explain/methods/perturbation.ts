@@ -117,10 +117,13 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
           for (let y = y0; y < y0 + window; y++) for (let x = x0; x < x0 + window; x++) covering[y * width + x]++;
         }
       }
+      // Every image's windows first, then all their copies in one pass (occlusionScoresOfImages): image b's are copies
+      // starts[b] … starts[b + 1] − 1.
+      const corners: number[] = [];
+      const starts = new Int32Array(size + 1);
       for (let b = 0; b < size; b++) {
         const image = input.subarray(b * imageSize, (b + 1) * imageSize);
         // The windows that occlude something (their top-left corners, [count, 2]); the others contribute exactly 0.
-        const corners: number[] = [];
         for (const y0 of ys) {
           for (const x0 of xs) {
             let blank = true;
@@ -137,11 +140,13 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
             if (!blank) corners.push(y0, x0);
           }
         }
-        const count = corners.length / 2;
-        const scores = passes.occlusionScores(image, targets[b], window, Int32Array.from(corners), count);
+        starts[b + 1] = corners.length / 2;
+      }
+      const scores = passes.occlusionScoresOfImages(input.subarray(0, size * imageSize), Int32Array.from(targets.subarray(0, size)), window, starts, Int32Array.from(corners));
+      for (let b = 0; b < size; b++) {
         const sum = new Float64Array(pixels);
         const y = clean[b * classes + targets[b]];
-        for (let k = 0; k < count; k++) {
+        for (let k = starts[b]; k < starts[b + 1]; k++) {
           const [y0, x0] = [corners[2 * k], corners[2 * k + 1]];
           for (let py = y0; py < y0 + window; py++) for (let px = x0; px < x0 + window; px++) sum[py * width + px] += y - scores[k];
         }
