@@ -103,9 +103,9 @@ export function scoreCamMethod(): ExplanationMethod {
       const map = new Float64Array(mapPixels);
       // The masked copies of several images a pass (MASKED_COPIES_A_PASS): each image's rows are the ones a pass of its own gives.
       const imagesAPass = Math.max(1, Math.floor(MASKED_COPIES_A_PASS / (channels + 1)));
+      const block = channels * mapPixels; // one image's activations
       for (let b0 = 0; b0 < size; b0 += imagesAPass) {
         const images = Math.min(imagesAPass, size - b0);
-        const block = channels * mapPixels;
         const masked = passes.maskedLogits(input.subarray(b0 * imageSize, (b0 + images) * imageSize), activations.subarray(b0 * block, (b0 + images) * block), explained.name, images);
         for (let i = 0; i < images; i++) {
           const b = b0 + i;
