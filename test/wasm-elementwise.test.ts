@@ -166,6 +166,37 @@ describe('adamUpdate (wasm)', () => {
     expect(kept).not.toBe(decayed); // the square of 2⁻⁶³, 2⁻¹²⁶, is the smallest normal: it counts
   });
 
+  it('gives every parameter the float32 specification\'s step bit for bit, eight, four or one at a time (lengths 1 to 40)', () => {
+    // The kernel's operations one by one in float32 (each rounded as f32x4 rounds it): m, v flushed below 2⁻¹²⁶, a
+    // gradient under 2⁻⁶³ squared as 0, m̂ / (√v̂ + ε) · lr. Dead units' tiny moments and gradients sit among the
+    // others, so the flushes fall in every lane of every path.
+    const f = Math.fround;
+    const hp = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 700 };
+    const [b1, b2, omb1, omb2, lr, eps] = [f(0.9), f(0.999), f(1 - 0.9), f(1 - 0.999), f(1e-3), f(1e-8)];
+    const [mC, vC] = [f(1 - 0.9 ** 700), f(1 - 0.999 ** 700)];
+    const flush = (x: number) => (Math.abs(x) >= 2 ** -126 ? x : 0);
+    const random = new Random(41);
+    for (let length = 1; length <= 40; length++) {
+      const pick = (normal: () => number, tiny: number) => Array.from({ length }, (_, k) => f((k * 7 + length) % 5 === 0 ? tiny * (k % 2 ? -1 : 1) : normal()));
+      const g0 = pick(() => random.uniform(-1, 1), 1e-20);
+      const m0 = pick(() => random.uniform(-0.1, 0.1), 1.2e-38);
+      const v0 = pick(() => random.uniform(0, 0.01), 0).map(Math.abs).map((x, k) => (x === 0 ? f(1.1e-38 * (1 + (k % 3))) : x));
+      const p0 = pick(() => random.uniform(-2, 2), 0.5);
+      const [params, grads, m, v] = [wasmCopy(p0), wasmCopy(g0), wasmCopy(m0), wasmCopy(v0)];
+      wasm.adamUpdate(params, grads, m, v, hp);
+      for (let k = 0; k < length; k++) {
+        const mk = flush(f(f(b1 * m0[k]) + f(omb1 * g0[k])));
+        const gg = Math.abs(g0[k]) >= 2 ** -63 ? f(g0[k] * g0[k]) : 0;
+        const vk = flush(f(f(b2 * v0[k]) + f(omb2 * gg)));
+        const step = f(lr * f(f(mk / mC) / f(f(Math.sqrt(f(vk / vC))) + eps)));
+        const at = `length ${length}, parameter ${k}`;
+        expect(Object.is(m[k], mk === 0 ? 0 : mk), `m, ${at}`).toBe(true);
+        expect(v[k], `v, ${at}`).toBe(vk);
+        expect(params[k], `θ, ${at}`).toBe(f(p0[k] - step));
+      }
+    }
+  });
+
   it('takes a first step of lr·g/(|g| + ε) against the gradient (m̂ = g, v̂ = g² at t = 1)', () => {
     const g = [0.5, -2, 1e-3, -1e-3, 4];
     const params = wasm.allocFloats(5);
