@@ -70,12 +70,13 @@ export function maskedLogitsOn(network: Network, image: Floats, activations: Flo
   const mapPixels = mapHeight * mapWidth;
   const maskCount = activations.length / (images * mapPixels);
   const maskRow = new Float32Array(pixels); // one mask at a time, made into this row
+  const imageIndex = (k: number) => Math.floor((first + k) / (maskCount + 1)); // copy k's image
   const imageOf = (k: number) => {
-    const b = Math.floor((first + k) / (maskCount + 1));
+    const b = imageIndex(k);
     return image.subarray(b * imageSize, (b + 1) * imageSize);
   };
   const mask = (k: number, copy: Floats): void => {
-    const b = Math.floor((first + k) / (maskCount + 1));
+    const b = imageIndex(k);
     const channel = (first + k) % (maskCount + 1);
     if (channel === maskCount) {
       copy.fill(MASK_BASELINE);

@@ -54,7 +54,10 @@ export function occlusionScoresOfImagesOn(network: Network, images: Floats, targ
   const scores = new Float64Array(count);
   forwardCopies(
     (batch, size) => network.logits(batch, size),
-    (k) => images.subarray(imageOf(k) * imageSize, (imageOf(k) + 1) * imageSize),
+    (k) => {
+      const b = imageOf(k);
+      return images.subarray(b * imageSize, (b + 1) * imageSize);
+    },
     count,
     (k, copy) => occludeWindow(copy, channels, height, width, corners[2 * k], corners[2 * k + 1], window),
     copies,

@@ -330,9 +330,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
   occlusionScoresOfImages(images: Floats, targets: Int32Array, window: number, starts: Int32Array, corners: Int32Array): Float64Array {
     const count = checkOcclusionImages(images, targets, window, starts, corners, this.inputShape, this.outputShape[0], 'occlusionScoresOfImages');
     if (count === 0) return new Float64Array(0);
-    const input = this.backend.owns(images) ? images : this.scratchFloats('pass image', images.length);
-    if (input !== images) input.set(images);
-    return this.occludedScores(input, targets, window, starts, corners);
+    return this.occludedScores(this.inPool(images), targets, window, starts, corners);
   }
 
   // OCCLUSION_SCORES of the images in the pool's memory, image b's copies starts[b] … starts[b + 1] − 1 (count > 0).
@@ -371,8 +369,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     const length = images * maskCount * mapHeight * mapWidth;
     checkMaskedImages(image, images, this.inputShape, 'maskedLogits');
     checkMaskActivations(activations, explained, 'maskedLogits', images);
-    const input = this.backend.owns(image) ? image : this.scratchFloats('pass image', image.length);
-    if (input !== image) input.set(image);
+    const input = this.inPool(image);
     // Float64 values in the pool's memory: floats two a value (the arena's 16-byte alignment suits a Float64Array).
     const covering = this.scratchFloats('masked activations', 2 * length);
     new Float64Array(covering.buffer, covering.byteOffset, length).set(activations);
@@ -426,9 +423,14 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
   private imageInPool(image: Floats, pass: string): Floats {
     const imageSize = this.inputShape.reduce((a, b) => a * b, 1);
     if (image.length !== imageSize) throw new XcnnError(`${pass}: the image has ${image.length} values; the model takes ${imageSize} (${this.inputShape.join(' × ')})`, { code: 'ERR_BAD_ARGUMENT' });
-    if (this.backend.owns(image)) return image;
-    const input = this.scratchFloats('pass image', imageSize);
-    input.set(image);
+    return this.inPool(image);
+  }
+
+  /** `values` where the threads can read them: themselves when they live in the pool's memory, else a copy in its scratch. */
+  private inPool(values: Floats): Floats {
+    if (this.backend.owns(values)) return values;
+    const input = this.scratchFloats('pass image', values.length);
+    input.set(values);
     return input;
   }
 

@@ -142,7 +142,7 @@ export function occlusionMethod(options: Partial<OcclusionOptions> = {}): Explan
         }
         starts[b + 1] = corners.length / 2;
       }
-      const scores = passes.occlusionScoresOfImages(input.subarray(0, size * imageSize), Int32Array.from(targets.subarray(0, size)), window, starts, Int32Array.from(corners));
+      const scores = passes.occlusionScoresOfImages(input.subarray(0, size * imageSize), targets.subarray(0, size), window, starts, Int32Array.from(corners));
       for (let b = 0; b < size; b++) {
         const sum = new Float64Array(pixels);
         const y = clean[b * classes + targets[b]];
