@@ -47,15 +47,7 @@ export function directWeightGradient(
   const taps = channels * kernelSize * kernelSize;
   const outH = height - kernelSize + 1;
   const outW = width - kernelSize + 1;
-  let at = offsets;
-  for (let c = 0; c < channels; c++) {
-    for (let ky = 0; ky < kernelSize; ky++) {
-      for (let kx = 0; kx < kernelSize; kx++) {
-        store<i32>(at, ((c * height + ky) * width + kx) << 2);
-        at += 4;
-      }
-    }
-  }
+  writeTapOffsets(offsets, channels, height, width, kernelSize);
   const fullSteps = outW >> 2;
   const newLanes = outW & 3; // the last, overlapping step's new columns: its lanes 4 − newLanes .. 3
   const mask = i32x4.gt_s(i32x4(0, 1, 2, 3), i32x4.splat(3 - newLanes));
@@ -122,6 +114,22 @@ export function directWeightGradient(
         if (t0 + 1 < taps) addLaneSum(row1 + 4, a11);
         if (t0 + 2 < taps) addLaneSum(row1 + 8, a12);
         if (t0 + 3 < taps) addLaneSum(row1 + 12, a13);
+      }
+    }
+  }
+}
+
+/**
+ * offsets[tap] = the byte offset of tap (c, ky, kx) from a window's first pixel in an image [C, H, W], for the taps
+ * in weight order: ((c·H + ky)·W + kx)·4. The direct kernels' (here and direct-convolution.ts) only address arithmetic.
+ */
+export function writeTapOffsets(offsets: usize, channels: i32, height: i32, width: i32, kernelSize: i32): void {
+  let at = offsets;
+  for (let c = 0; c < channels; c++) {
+    for (let ky = 0; ky < kernelSize; ky++) {
+      for (let kx = 0; kx < kernelSize; kx++) {
+        store<i32>(at, ((c * height + ky) * width + kx) << 2);
+        at += 4;
       }
     }
   }

@@ -97,6 +97,14 @@ export interface KernelExports {
    * against dOutput [F, OH, OW], straight from both (assembly/direct-weight-gradient.ts); offsets: scratch for C·K·K i32s.
    */
   directWeightGradient(image: number, channels: number, height: number, width: number, kernelSize: number, dOutput: number, outChannels: number, dWeight: number, offsets: number): void;
+  /**
+   * output [F, OH, OW] ← the stride-1 convolution of one image [C, H, W] (padded already, OW ≥ 8) with weight
+   * [F, C, K, K], + bias, ReLU when relu = 1, straight from the image (assembly/direct-convolution.ts); bit for bit
+   * the GEMM path's. scratch: directConvolutionScratchFloats(C·K·K, F) floats.
+   */
+  directConvolution(image: number, channels: number, height: number, width: number, kernelSize: number, weight: number, outChannels: number, bias: number, relu: number, output: number, scratch: number): void;
+  /** Floats of scratch directConvolution wants for taps C·K·K and F filters. */
+  directConvolutionScratchFloats(taps: number, outChannels: number): number;
   /** Winograd F(2×2, 3×3) (assembly/winograd.ts): u [16, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
   winogradKernels(weight: number, outChannels: number, inChannels: number, u: number): void;
   /**

@@ -5,7 +5,9 @@
  *                  image (gemmIm2col), + bias; backward: dW += dOut·colsᵀ (gemmIm2col again), dBias by
  *                  reduction, dInput = col2im(Wᵀ·dOut), skipped when dInput is null. A first layer's few
  *                  taps and filters (usesDirectWeightGradient: C·K·K ≤ 32, F ≤ 16, stride 1) take dW
- *                  straight from the image and dOut instead (direct-weight-gradient.ts), nothing packed. With padding P
+ *                  straight from the image and dOut instead (direct-weight-gradient.ts), nothing packed, and a
+ *                  first layer's forward pass (usesDirectConvolution: C·K·K ≤ 32, stride 1, OW ≥ 8) its output
+ *                  straight from the image, the bias and ReLU in registers (direct-convolution.ts). With padding P
  *                  the same on the image copied into a zero-bordered block, its gradient cropped back;
  *                  with stride S > 1, on the padded image split into its S² phases (a stride-1 read
  *                  for every tap), its gradient merged back. Strided convolutions with small output
@@ -128,6 +130,8 @@ export class WasmBackend implements Backend {
   private winogradKernelGradients = NO_SCRATCH;
   /** The taps' offsets of the direct weight gradient (assembly/direct-weight-gradient.ts), one i32 a tap. */
   private tapOffsets = NO_SCRATCH;
+  /** directConvolution's taps' offsets and packed weights. */
+  private directScratch = NO_SCRATCH;
   /** This thread's GEMM packing panels and edge tile (byte addresses). */
   private readonly gemmScratch: number[];
   private sharedKernels: SharedKernels | null;
@@ -221,7 +225,7 @@ export class WasmBackend implements Backend {
   dispose(): void {
     if (this.disposed) return;
     for (const address of this.gemmScratch) this.arena.freeBlock(address, 0);
-    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradScratch, this.winogradKernelGradients, this.tapOffsets]) {
+    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradScratch, this.winogradKernelGradients, this.tapOffsets, this.directScratch]) {
       if (scratch.address !== 0) this.arena.freeBlock(scratch.address, scratch.floats * 4);
     }
     this.disposed = true;
@@ -295,6 +299,15 @@ export class WasmBackend implements Backend {
         // product [F, g·OH·OW] = W [F, CKK] · cols, then out [g, F, OH·OW] = product + bias (ReLU)
         this.kernels.gemm(0, 0, F, columns, patch, w, patch, cols, columns, product, columns, 0);
         this.kernels.scatterGroup(product, g, F, positions, b, relu ? 1 : 0, y + n0 * F * positions * 4);
+      }
+      return;
+    }
+    if (usesDirectConvolution(s)) {
+      // few taps (a first layer): each image's output straight from the (padded) image, the bias (and ReLU) in registers
+      this.directScratch = this.grown(this.directScratch, this.kernels.directConvolutionScratchFloats(patch, F));
+      for (let n = 0; n < N; n++) {
+        const image = this.paddedImage(x + n * C * H * W * 4, s);
+        this.kernels.directConvolution(image.address, C, image.height, image.width, K, w, F, b, relu ? 1 : 0, y + n * F * positions * 4, this.directScratch.address);
       }
       return;
     }
@@ -1090,6 +1103,23 @@ export function usesDirectWeightGradient(s: Conv2dShape): boolean {
   const { stride, outWidth } = convGeometry(s);
   return stride === 1 && s.inChannels * s.kernelSize * s.kernelSize <= DIRECT_GRADIENT_MAX_TAPS && s.outChannels <= DIRECT_GRADIENT_MAX_FILTERS && outWidth >= 4;
 }
+
+/**
+ * Whether a convolution's forward pass runs by the direct kernel of assembly/direct-convolution.ts: stride 1, at
+ * most 32 taps (C·K·K: a first layer on 1 to 3 channels) and an output at least 8 wide. Bit for bit the GEMM
+ * path's output. Measured (4 images a call, in cache, one thread, CPU time, against the GEMM path and its bias pass;
+ * docs/speed-history.md): the paper's conv1 (1 → 32, 3×3, 26 wide) 1.30× relaxed and 1.20× plain, LeNet-5's (1 → 6,
+ * 5×5, padding 2) 1.39× and 1.36×, 3 → 16 3×3 on 32×32 1.25×; as fast on 8 wide, slower on 9 (0.96×: 8 + 4 columns
+ * computed for 9); with more taps only on wide maps (75–100 taps, 24–28 wide: 1.06–1.10×; 100 taps, 10 wide: 0.84×;
+ * LeNet-5's conv2, 150 taps, 10 wide: 0.91×), so they stay on the GEMM.
+ */
+export function usesDirectConvolution(s: Conv2dShape): boolean {
+  const { stride, outWidth } = convGeometry(s);
+  return stride === 1 && s.inChannels * s.kernelSize * s.kernelSize <= DIRECT_FORWARD_MAX_TAPS && outWidth >= 8;
+}
+
+// The most taps (C·K·K) of a convolution whose forward pass the direct kernel computes.
+const DIRECT_FORWARD_MAX_TAPS = 32;
 
 // The most taps (C·K·K) and filters of a convolution whose weight gradient the direct kernel computes.
 const DIRECT_GRADIENT_MAX_TAPS = 32;
