@@ -43,14 +43,22 @@ export class Random {
   nextUint32(): number {
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
+    advanceState(s);
     return result;
+  }
+
+  /**
+   * Moves the stream on by `draws` draws — as many nextUint32 calls, or half as many gaussian ones — in a time that
+   * grows with the number's bits, not its size: xoshiro's step is linear over GF(2), so `draws` steps are the state
+   * times the step's matrix to that power, the product of the matrices for the power's set bits (made once, on
+   * first use). A worker can so start its share of one seeded stream where a single thread would have reached it.
+   */
+  jump(draws: number): void {
+    if (!Number.isSafeInteger(draws) || draws < 0) throw new XcnnError(`Random.jump: draws must be a whole number from 0 to 2^53 − 1, not ${draws}`, { code: 'ERR_BAD_ARGUMENT' });
+    const powers = stepPowers();
+    let state = this.s;
+    for (let bit = 0; draws > 0; bit++, draws = Math.floor(draws / 2)) if (draws % 2 === 1) state = applyMatrix(powers[bit], state);
+    this.s = state;
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */
@@ -88,6 +96,63 @@ export class Random {
       array[j] = tmp;
     }
   }
+}
+
+/** xoshiro128**'s state update (the step nextUint32 takes after reading its output), in place. */
+function advanceState(s: Uint32Array): void {
+  const t = s[1] << 9;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 11);
+}
+
+/*
+ * A 128 × 128 matrix over GF(2) as its 128 columns, four uint32 words each: column j (words 4j … 4j + 3) is the image
+ * of the state whose only set bit is bit j (bit j & 31 of word j >> 5). The state update is linear (xors, shifts and a
+ * rotation), so its matrix is the update applied to each such state.
+ */
+const STATE_BITS = 128;
+
+/** M · v: the xor of the columns of M for the bits set in v. */
+function applyMatrix(matrix: Uint32Array, v: Uint32Array): Uint32Array {
+  const out = new Uint32Array(4);
+  for (let j = 0; j < STATE_BITS; j++) {
+    if (((v[j >>> 5] >>> (j & 31)) & 1) === 0) continue;
+    const at = 4 * j;
+    out[0] ^= matrix[at];
+    out[1] ^= matrix[at + 1];
+    out[2] ^= matrix[at + 2];
+    out[3] ^= matrix[at + 3];
+  }
+  return out;
+}
+
+/** M · N, column by column. */
+function multiplyMatrices(m: Uint32Array, n: Uint32Array): Uint32Array {
+  const out = new Uint32Array(4 * STATE_BITS);
+  for (let j = 0; j < STATE_BITS; j++) out.set(applyMatrix(m, n.subarray(4 * j, 4 * j + 4)), 4 * j);
+  return out;
+}
+
+let powersOfStep: Uint32Array[] | null = null;
+
+/** The step's matrix A to the powers 2⁰ … 2⁵², A^(2^(k+1)) = A^(2^k) · A^(2^k). */
+function stepPowers(): Uint32Array[] {
+  if (powersOfStep !== null) return powersOfStep;
+  const step = new Uint32Array(4 * STATE_BITS);
+  for (let j = 0; j < STATE_BITS; j++) {
+    const state = new Uint32Array(4);
+    state[j >>> 5] = 1 << (j & 31);
+    advanceState(state);
+    step.set(state, 4 * j);
+  }
+  const powers: Uint32Array[] = [step];
+  for (let k = 1; k < 53; k++) powers.push(multiplyMatrices(powers[k - 1], powers[k - 1]));
+  powersOfStep = powers;
+  return powers;
 }
 
 function rotl(x: number, k: number): number {

@@ -210,7 +210,7 @@ export const MUTATION_GROUPS = {
   // made into a model's input (mnist-digit.ts's MNIST steps, digit-image.ts's PNG, model-image.ts's any model).
   // test/pooled-explanations.test.ts (thread pools, MNIST) is left out for time.
   'explain-helpers': {
-    mutate: ['src/explain/model-passes.ts', 'src/explain/cam-rules.ts', 'src/explain/mnist-digit.ts', 'src/explain/digit-image.ts', 'src/explain/model-image.ts'],
+    mutate: ['src/explain/model-passes.ts', 'src/explain/smoothgrad-maps.ts', 'src/explain/cam-rules.ts', 'src/explain/mnist-digit.ts', 'src/explain/digit-image.ts', 'src/explain/model-image.ts'],
     tests: ['test/model-passes.test.ts', 'test/mnist-digit.test.ts', 'test/model-image.test.ts', 'test/digit-image.test.ts', 'test/picture-input.test.ts', 'test/public-arguments.test.ts'],
   },
   // The perturbation family: its methods (perturbation-by-hand.test.ts: closed forms on a linear network, KernelSHAP's
@@ -361,11 +361,11 @@ export const MUTATION_GROUPS = {
   // thread; web-transport.ts runs on a fake web Worker and scope (test/parallel-transport.test.ts).
   'parallel-shard': {
     mutate: ['src/parallel/shard.ts', 'src/parallel/worker-loop.ts', 'src/train/deferred-weights.ts'],
-    tests: ['test/parallel-shards.test.ts', 'test/parallel-worker-loop.test.ts', 'test/parallel-pool.test.ts', 'test/deferred-dense-gradient.test.ts'],
+    tests: ['test/parallel-shards.test.ts', 'test/parallel-worker-loop.test.ts', 'test/parallel-pool.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/pooled-smoothgrad.test.ts'],
   },
   'parallel-pool': {
     mutate: ['src/parallel/thread-pool.ts', 'src/parallel/node-transport.ts', 'src/parallel/web-transport.ts'],
-    tests: ['test/parallel-pool.test.ts', 'test/parallel-pool-start.test.ts', 'test/parallel-transport.test.ts'],
+    tests: ['test/parallel-pool.test.ts', 'test/parallel-pool-start.test.ts', 'test/parallel-transport.test.ts', 'test/pooled-smoothgrad.test.ts'],
   },
   // The allocator alone, with its direct tests only (no network, no thread pool): the memory group's plateau
   // tests cover every arena line and take minutes a mutant on the shared core, so the arena's score is measured

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { XcnnError } from '../src/errors.js';
 import {
-  ACTIVATIONS, MAX_DENSE_PASSES, CORNERS, WINDOW, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA,
+  ACTIVATIONS, MAX_DENSE_PASSES, CORNERS, WINDOW, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA, IMAGE_STARTS, IMAGES, NOISE_SIGMA, NOISE_STATE,
   ADAM_STEP, BATCH, CAM_RULE, COALITIONS, COMMAND, Command, COMPUTED, ControlBlock, CORRECT, FAILED, FEATURE_OF, FEATURES, GENERATION, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, MAX_THREADS,
   ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, UPDATED,
 } from '../src/parallel/control.js';
@@ -33,23 +33,23 @@ describe('shareOf', () => {
 describe('ControlBlock', () => {
   it('lays out the sync slots, commands and per-thread data slots as the pool expects', () => {
     expect([GENERATION, COMMAND, BATCH, COMPUTED, UPDATED, FAILED]).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12 });
-    // The passes' argument slots are distinct and inside the 40 scalar slots, before the per-thread ones.
-    const slots = [ADAM_STEP, INPUT, LABELS, PROBS, TARGET, OUT_LOGITS, OUT_WEIGHTS, OUT_MAPS, OUT_HEATMAPS, LEARNING_RATE, SUM_ONLY, OUT_GRADIENTS, TARGETS, RULE, ORDERS, SEEDS, STEPS, ROAD_SIGMA, ROAD_TOLERANCE, OUT_CURVES, CAM_RULE, LAYER, FEATURE_OF, FEATURES, COALITIONS, OUT_SCORES, WINDOW, CORNERS, ACTIVATIONS, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA];
+    expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12, SMOOTHGRAD_MAPS: 13 });
+    // The passes' argument slots are distinct and inside the 48 scalar slots, before the per-thread ones.
+    const slots = [ADAM_STEP, INPUT, LABELS, PROBS, TARGET, OUT_LOGITS, OUT_WEIGHTS, OUT_MAPS, OUT_HEATMAPS, LEARNING_RATE, SUM_ONLY, OUT_GRADIENTS, TARGETS, RULE, ORDERS, SEEDS, STEPS, ROAD_SIGMA, ROAD_TOLERANCE, OUT_CURVES, CAM_RULE, LAYER, FEATURE_OF, FEATURES, COALITIONS, OUT_SCORES, WINDOW, CORNERS, ACTIVATIONS, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA, IMAGE_STARTS, IMAGES, NOISE_SIGMA, NOISE_STATE, NOISE_STATE + 1, NOISE_STATE + 2, NOISE_STATE + 3];
     expect(new Set(slots).size).toBe(slots.length);
     expect(Math.max(...slots)).toBeLessThan(LOSS);
-    expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 40, 104, 64]); // 40 scalar slots, then two per thread
+    expect([ADAM_STEP, LOSS, CORRECT, MAX_THREADS]).toEqual([0, 48, 112, 64]); // 48 scalar slots, then two per thread
     const control = new ControlBlock();
     expect(control.sync.length).toBe(16);
-    expect(control.data.length).toBe(40 + 2 * MAX_THREADS);
+    expect(control.data.length).toBe(48 + 2 * MAX_THREADS);
     // Then, for TRAIN's deferred dense weight gradients, two addresses per thread and deferred layer; then the error text.
     expect(MAX_DENSE_PASSES).toBe(8);
     expect(control.passes.length).toBe(MAX_THREADS * 8 * 2);
-    expect(control.buffer.byteLength).toBe(16 * 4 + (40 + 128) * 8 + 64 * 8 * 2 * 4 + 2048);
+    expect(control.buffer.byteLength).toBe(16 * 4 + (48 + 128) * 8 + 64 * 8 * 2 * 4 + 2048);
     control.data[CORRECT + MAX_THREADS - 1] = 5; // the last thread's slot is inside the block
-    expect(new Float64Array(control.buffer, 64, 168)[CORRECT + MAX_THREADS - 1]).toBe(5);
+    expect(new Float64Array(control.buffer, 64, 176)[CORRECT + MAX_THREADS - 1]).toBe(5);
     control.passes[control.passes.length - 1] = 0xfffffff0; // an address near 4 GiB fits
-    expect(new Uint32Array(control.buffer, 64 + 168 * 8, 1024)[1023]).toBe(0xfffffff0);
+    expect(new Uint32Array(control.buffer, 64 + 176 * 8, 1024)[1023]).toBe(0xfffffff0);
     expect(control.data[CORRECT + MAX_THREADS - 1]).toBe(5);
   });
 
@@ -112,7 +112,7 @@ describe('ControlBlock error text (gaps the control run showed)', () => {
     control.data.fill(1.5);
     control.passes.fill(7);
     control.fail(3, 'xy');
-    const text = new Uint8Array(control.buffer, 16 * 4 + (40 + 2 * MAX_THREADS) * 8 + MAX_THREADS * MAX_DENSE_PASSES * 2 * 4, 2048);
+    const text = new Uint8Array(control.buffer, 16 * 4 + (48 + 2 * MAX_THREADS) * 8 + MAX_THREADS * MAX_DENSE_PASSES * 2 * 4, 2048);
     expect(Array.from(text.subarray(0, 3))).toEqual([120, 121, 0]);
     expect(Array.from(control.data).every((value) => value === 1.5)).toBe(true);
     expect(Array.from(control.passes).every((value) => value === 7)).toBe(true);

@@ -12,6 +12,9 @@ import { CAM_RULES, camRuleIndex, GRAD_CAM_RULE } from '../src/explain/cam-rules
 import { gradCamMap, gradCamPlusPlusMap, hiResCamMap, layerCamMap, xGradCamMap } from '../src/explain/methods/cam.js';
 import { EIGEN_CAM_RULE } from '../src/explain/methods/eigen-cam.js';
 import { camMapsOn, inputGradientsOn, networkPasses, type CamRule } from '../src/explain/model-passes.js';
+import { addAbsoluteMax, smoothGradDraws, smoothGradMapsOn } from '../src/explain/smoothgrad-maps.js';
+import type { Floats } from '../src/backend/backend.js';
+import { Random } from '../src/random.js';
 import { limeFit } from '../src/explain/ridge-fit.js';
 import { resizeBilinear } from '../src/explain/resize.js';
 import { argmaxRow } from '../src/model/loss.js';
@@ -290,6 +293,76 @@ describe('networkPasses on the calling thread', () => {
       expectClose(got.subarray(b * 3, (b + 1) * 3), [beta[0], beta[1], intercept]);
     }
     expect(got[0]).not.toBeCloseTo(got[3], 3); // the two images' fits differ
+  });
+
+  it('smoothGradMaps: the mean over copies of max_c |∂y_c/∂x|, the noise drawn copy by copy, value by value, in order; the stream moved past it', () => {
+    const samples = 3;
+    const sigma = 0.2;
+    const targets = Int32Array.of(2, 0, 1);
+    const drawn = new Random(21);
+    const expected = new Float64Array(SIZE * PIXELS);
+    for (let s = 0; s < samples; s++) {
+      const x = Float64Array.from(input, (v) => v + sigma * drawn.gaussian());
+      const gradients = network.backwardToInput(byHand(network, x, SIZE, [...targets]).dLogits, 'ordinary');
+      for (let b = 0; b < SIZE; b++) for (let p = 0; p < PIXELS; p++) expected[b * PIXELS + p] += Math.abs(gradients[b * PIXELS + p]) / samples;
+    }
+    const random = new Random(21);
+    const got = passes.smoothGradMaps(input, SIZE, targets, samples, sigma, random);
+    expectClose(got, expected);
+    expect(random.state()).toEqual(drawn.state());
+    expect(smoothGradDraws(samples, SIZE, PIXELS)).toBe(2 * samples * SIZE * PIXELS);
+  });
+
+  it('smoothGradMapsOn of any share of a batch gives that share\'s rows of the whole batch\'s maps, bit for bit', () => {
+    const samples = 2;
+    const targets = Int32Array.of(1, 2, 0);
+    const state = new Random(8).state();
+    const run = (start: number, n: number) => {
+      const maps = new Float64Array(n * PIXELS).fill(-1);
+      const gradientsOf = (x: Floats) => inputGradientsOn(network, x, n, targets.subarray(start, start + n), new Float64Array(n * 3)).gradients;
+      smoothGradMapsOn(network.inputShape, input.subarray(start * PIXELS, (start + n) * PIXELS), start, n, SIZE, samples, 0.3, state, gradientsOf, new Float64Array(n * PIXELS), maps);
+      return maps;
+    };
+    const whole = run(0, SIZE);
+    for (const [start, n] of [[0, 1], [1, 1], [2, 1], [0, 2], [1, 2]]) expect(run(start, n), `images ${start}…${start + n - 1}`).toEqual(whole.subarray(start * PIXELS, (start + n) * PIXELS));
+    // the noise is each image's own: a share read from the wrong place in the stream would differ
+    const unjumped = new Float64Array(PIXELS);
+    smoothGradMapsOn(network.inputShape, input.subarray(PIXELS, 2 * PIXELS), 0, 1, 1, samples, 0.3, state, (x) => inputGradientsOn(network, x, 1, targets.subarray(1, 2), new Float64Array(3)).gradients, new Float64Array(PIXELS), unjumped);
+    expect(unjumped).not.toEqual(whole.subarray(PIXELS, 2 * PIXELS));
+  });
+
+  it('addAbsoluteMax adds scale · max_c |g_c| of each image\'s pixel, over its own channels', () => {
+    // 2 images × 3 channels × 2 pixels, the largest |g| of each pixel in a different channel
+    const gradients = Float64Array.of(1, -6, -2, 5, 3, 0, /* image 1 */ -7, 1, 0, -1, 4, 2);
+    const map = Float64Array.of(10, 20, 30, 40);
+    addAbsoluteMax(gradients, 2, 3, 2, 0.5, map);
+    expect([...map]).toEqual([10 + 0.5 * 3, 20 + 0.5 * 6, 30 + 0.5 * 7, 40 + 0.5 * 2]);
+  });
+
+  it('smoothGradMaps with σ = 0 and one sample is the saliency map |∂y_c/∂x|', () => {
+    const targets = Int32Array.of(1, 1, 2);
+    const expected = Float64Array.from(passes.inputGradients(input, SIZE, targets).gradients, Math.abs);
+    expectClose(passes.smoothGradMaps(input, SIZE, targets, 1, 0, new Random(3)), expected);
+  });
+
+  it('smoothGradMaps refuses sizes, inputs, targets, samples, sigmas and generators that do not fit, in one line; no images, no maps', () => {
+    const refusal = (f: () => unknown) => errorOf(f, 'ERR_BAD_ARGUMENT').message;
+    const targets = Int32Array.of(0, 1, 2);
+    const random = new Random(1);
+    expect(refusal(() => passes.smoothGradMaps(input, 1.5, targets, 2, 0.1, random))).toBe('smoothGradMaps: size is 1.5; give the number of images, a whole number ≥ 0');
+    expect(refusal(() => passes.smoothGradMaps(input, -1, targets, 2, 0.1, random))).toBe('smoothGradMaps: size is -1; give the number of images, a whole number ≥ 0');
+    expect(refusal(() => passes.smoothGradMaps(input.subarray(0, 2 * PIXELS + 1), SIZE, targets, 2, 0.1, random))).toBe(`smoothGradMaps: the input has ${2 * PIXELS + 1} values; 3 images of 1 × 12 × 12 are ${3 * PIXELS}`);
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, targets.subarray(0, 2), 2, 0.1, random))).toBe('smoothGradMaps: 2 targets for 3 images; give one class an image');
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, Int32Array.of(0, 3, 1), 2, 0.1, random))).toBe('smoothGradMaps: target 3 of image 1 is not a class from 0 to 2');
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, Int32Array.of(0, 1, -1), 2, 0.1, random))).toBe('smoothGradMaps: target -1 of image 2 is not a class from 0 to 2');
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, targets, 0, 0.1, random))).toBe('smoothGradMaps: samples is 0; give a whole number ≥ 1');
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, targets, 2.5, 0.1, random))).toBe('smoothGradMaps: samples is 2.5; give a whole number ≥ 1');
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, targets, 2, -0.1, random))).toBe('smoothGradMaps: sigma is -0.1; give a number ≥ 0');
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, targets, 2, NaN, random))).toBe('smoothGradMaps: sigma is NaN; give a number ≥ 0');
+    expect(refusal(() => passes.smoothGradMaps(input, SIZE, targets, 2, 0.1, {} as Random))).toMatch(/^smoothGradMaps: random /);
+    const before = random.state();
+    expect(passes.smoothGradMaps(input, 0, new Int32Array(0), 2, 0.1, random)).toEqual(new Float64Array(0));
+    expect(random.state()).toEqual(before);
   });
 });
 

@@ -25,7 +25,7 @@ import { createNetwork, geometryOf, type Network } from '../src/model/network.js
 import {
   ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, COALITIONS, Command, ControlBlock, CORNERS, CORRECT, FEATURE_OF, FEATURES, FIT_SCORES, IMAGE_STARTS, IMAGES, INPUT, KERNEL_WIDTH, LABELS, LAMBDA, LAYER,
   LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_FITS, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SAMPLES, SEEDS, shareOf,
-  STEPS, SUM_ONLY, TARGET, TARGETS, WINDOW,
+  STEPS, SUM_ONLY, TARGET, TARGETS, WINDOW, NOISE_SIGMA, NOISE_STATE,
 } from '../src/parallel/control.js';
 import { Shard } from '../src/parallel/shard.js';
 import type { WorkerSetup } from '../src/parallel/worker.js';
@@ -486,6 +486,37 @@ describe('the shards of a pool, run in one process', () => {
       });
       expect(pool.control.sync[NEXT]).toBeGreaterThanOrEqual(size); // every request taken
       expect(Array.from(curves.subarray(size * 4 * (steps + 1))).every((x) => x === GARBAGE)).toBe(true);
+    });
+
+    it(`SMOOTHGRAD_MAPS: each image's map in its row, its noise drawn by its thread from the jumped stream (${name})`, async () => {
+      lastFirst = reversed;
+      const pool = await inProcessPool(threads);
+      const twin = await twinOf(pool);
+      const random = new Random(size + 500);
+      const input = images(pool.backend, size, random);
+      const targets = pool.backend.allocInts(size);
+      for (let b = 0; b < size; b++) targets[b] = (b * 3 + 1) % CLASSES;
+      const stream = new Random(size + 600);
+      stream.jump(777); // a stream under way
+      const [samples, sigma] = [3, 0.3];
+      // float64 maps, two floats each, and one row past the last to stay garbage
+      const covering = garbageRows(pool.backend, 2 * (size + 1) * PIXELS);
+      const maps = new Float64Array(covering.buffer, covering.byteOffset, (size + 1) * PIXELS);
+      maps.fill(GARBAGE);
+      const state = stream.state();
+      runOnEveryThread(pool, Command.SMOOTHGRAD_MAPS, size, (data) => {
+        [data[INPUT], data[TARGETS], data[SAMPLES], data[NOISE_SIGMA], data[OUT_MAPS]] = [input.byteOffset, targets.byteOffset, samples, sigma, covering.byteOffset];
+        for (let k = 0; k < 4; k++) data[NOISE_STATE + k] = state[k];
+      });
+      // one thread: the copies of the whole batch, the noise drawn in order, by hand
+      const expected = new Float64Array(size * PIXELS);
+      for (let s = 0; s < samples; s++) {
+        const noisy = copyIn(twin, Float32Array.from(input, (v) => v + sigma * stream.gaussian()));
+        const { gradients } = inputGradientsOn(twin, noisy, size, Int32Array.from(targets), twin.backend.allocFloats(size * CLASSES));
+        for (let k = 0; k < size * PIXELS; k++) expected[k] += (1 / samples) * Math.abs(gradients[k]); // as addAbsoluteMax scales
+      }
+      same(maps.subarray(0, size * PIXELS), expected);
+      expect(Array.from(maps.subarray(size * PIXELS)).every((x) => x === GARBAGE)).toBe(true);
     });
   }
 

@@ -23,6 +23,7 @@ const METHODS = {
   OCCLUSION_SCORES: 'occlusionScores',
   MASKED_LOGITS: 'maskedLogits',
   LIME_FITS: 'limeFits',
+  SMOOTHGRAD_MAPS: 'smoothGradMaps',
 } as const;
 
 /** A shard that records the methods called on it (with the control block they were given), doing what `act` says. */

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { Floats } from '../src/backend/backend.js';
 import { takeFirst } from '../src/data/dataset.js';
@@ -24,39 +24,16 @@ import { explainImages } from '../src/explain/methods/explain.js';
 import { networkPasses } from '../src/explain/model-passes.js';
 import { networkClassifier, perturbationCurves, randomOrder } from '../src/faithfulness/deletion-insertion.js';
 import { measureFaithfulness } from '../src/faithfulness/faithfulness.js';
-import { createNetwork, createPaperNetwork, type Network } from '../src/model/network.js';
+import { createNetwork, type Network } from '../src/model/network.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { randomSpecs } from '../src/testing/specs.js';
 import { cliWorkspace } from './fixtures/cli.js';
 import { loadClassifier } from '../src/classifier-node.js';
+import { bytes, closingPools, paperNetwork, randomInput } from './fixtures/pools.js';
 
 const mnist = loadDataset();
-const pools: ThreadPool[] = [];
-afterAll(async () => {
-  for (const pool of pools) await pool.close();
-});
-
-async function paperNetwork(seed: number): Promise<Network> {
-  const network = createPaperNetwork(await createWasmBackend());
-  network.initialize(new Random(seed));
-  return network;
-}
-
-async function poolOf(network: Network, threads: number): Promise<ThreadPool> {
-  const pool = await ThreadPool.create(network, threads);
-  pools.push(pool);
-  return pool;
-}
-
-const bytes = (values: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-
-/** Images with values in [0, 1] in the network's backend: [size, C, H, W]. */
-function randomInput(network: Network, size: number, random: Random): Floats {
-  const input = network.backend.allocFloats(size * network.inputShape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < input.length; i++) input[i] = random.next();
-  return input;
-}
+const poolOf = closingPools();
 
 describe('the pool passes', () => {
   it('give the logits and input gradients of one thread bit for bit, on random small networks and odd batch splits', async () => {

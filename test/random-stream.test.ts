@@ -4,8 +4,10 @@
  * the published first outputs of xoshiro128** from the state [1, 2, 3, 4], and each derived draw (uniform,
  * gaussian, int, shuffle) against its definition on a twin generator.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/random.js';
+import { errorOf } from './errors.js';
 
 const MASK = (1n << 32n) - 1n;
 const rotl = (x: bigint, k: bigint) => ((x << k) | (x >> (32n - k))) & MASK;
@@ -156,5 +158,66 @@ describe('Random draws at their edges', () => {
       for (let i = n - 1; i > 0; i--) twin.int(i + 1);
       expect(random.state(), `n ${n}`).toEqual(twin.state());
     }
+  });
+});
+
+describe('Random.jump', () => {
+  /** The second implementation's state after `draws` steps from seed `seed`, by stepping (BigInt). */
+  function steppedState(seed: number, draws: number): number[] {
+    const s = seedState(seed);
+    for (let k = 0; k < draws; k++) {
+      const t = (s[1] << 9n) & MASK;
+      s[2] ^= s[0];
+      s[3] ^= s[1];
+      s[1] ^= s[2];
+      s[0] ^= s[3];
+      s[2] ^= t;
+      s[3] = rotl(s[3], 11n);
+    }
+    return s.map(Number);
+  }
+
+  it('leaves the stream where that many draws would, for counts of every size up to 5,000', () => {
+    for (const draws of [0, 1, 2, 3, 4, 31, 32, 33, 127, 128, 129, 1000, 4999]) {
+      const random = new Random(77);
+      random.jump(draws);
+      expect(random.state(), `${draws} draws`).toEqual(steppedState(77, draws));
+    }
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 0, max: 3000 }), (seed, draws) => {
+        const jumped = new Random(seed);
+        jumped.jump(draws);
+        const drawn = new Random(seed);
+        for (let k = 0; k < draws; k++) drawn.nextUint32();
+        expect(jumped.state()).toEqual(drawn.state());
+        expect(jumped.gaussian()).toBe(drawn.gaussian());
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('composes: jumps of a and b land where one of a + b does, up to 2⁵³ − 1 draws', () => {
+    const pairs = [[2 ** 40 + 12_345, 2 ** 41 + 7], [2 ** 52, 2 ** 52 - 1], [1, 2 ** 53 - 2], [123_456_789, 987_654_321]];
+    for (const [a, b] of pairs) {
+      const twice = new Random(5);
+      twice.jump(a);
+      twice.jump(b);
+      const once = new Random(5);
+      once.jump(a + b);
+      expect(twice.state(), `${a} + ${b}`).toEqual(once.state());
+    }
+    // and a long jump is not the identity: the stream moved
+    const far = new Random(5);
+    far.jump(2 ** 53 - 1);
+    expect(far.state()).not.toEqual(new Random(5).state());
+  });
+
+  it('refuses a count that is not a whole number from 0 to 2⁵³ − 1, moving nothing', () => {
+    const random = new Random(3);
+    const before = random.state();
+    for (const draws of [-1, 0.5, NaN, Infinity, 2 ** 53]) {
+      expect(errorOf(() => random.jump(draws), 'ERR_BAD_ARGUMENT').message).toBe(`Random.jump: draws must be a whole number from 0 to 2^53 − 1, not ${draws}`);
+    }
+    expect(random.state()).toEqual(before);
   });
 });

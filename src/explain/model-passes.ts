@@ -22,6 +22,11 @@
  *                     (ridge-fit.ts): no network pass, but work a
  *                     worker can take from the main thread (its
  *                     coalition draws, one seeded stream, it cannot)
+ *   smoothGradMaps    SmoothGrad's S noisy copies of every image, each     [B, H·W]
+ *                     forward and backward to the input, their saliency
+ *                     maps averaged (smoothgrad-maps.ts): the noise from
+ *                     one seeded stream, which each thread of a pool
+ *                     jumps ahead to draw its own share
  *
  * `networkPasses` runs them on the calling thread; a thread pool (src/parallel/thread-pool.ts) runs the same
  * passes with the batch split over its threads. Each image's row depends only on that image (the kernels
@@ -39,6 +44,8 @@ import { checkMaskActivations, checkMaskedImages, maskedLogitsOn } from './maske
 import type { CamCombine } from './methods/cam.js';
 import { checkOcclusionImages, occlusionScoresOfImagesOn, occlusionScoresOn } from './occlusion-scores.js';
 import { limeFitInto, type LimeOptions } from './ridge-fit.js';
+import { checkSmoothGradPass, smoothGradDraws, smoothGradMapsOn } from './smoothgrad-maps.js';
+import type { Random } from '../random.js';
 
 export type GradientRule = 'ordinary' | 'guided';
 
@@ -102,6 +109,12 @@ export interface ModelPasses {
    * scores [count, samples]: [count, M + 1] float64, each image's β then its intercept.
    */
   limeFits(coalitions: Uint8Array, scores: Float64Array, features: number, samples: number, count: number, options: LimeOptions): Float64Array;
+  /**
+   * SmoothGrad's maps [size, H·W] float64 of `input` [size, C, H, W] for the classes `targets` [size]: each the mean
+   * over `samples` copies, every value plus σ times a gaussian from `random`, of the copy's max_c |∂y_c/∂x|
+   * (smoothgrad-maps.ts). `random` moves on by the draws taken (smoothGradDraws), as if drawn one by one in order.
+   */
+  smoothGradMaps(input: Floats, size: number, targets: Int32Array, samples: number, sigma: number, random: Random): Float64Array;
 }
 
 /** The passes on the calling thread, with the network's own buffers. */
@@ -137,6 +150,18 @@ export function networkPasses(network: Network): ModelPasses {
       const fits = new Float64Array(count * (features + 1));
       for (let b = 0; b < count; b++) limeFitInto(coalitions, scores, features, samples, b, options, fits);
       return fits;
+    },
+    smoothGradMaps: (input, size, targets, samples, sigma, random) => {
+      checkSmoothGradPass(input, size, targets, samples, sigma, random, network.inputShape, network.outputShape[0], 'smoothGradMaps');
+      const [channels, height, width] = network.inputShape;
+      const maps = new Float64Array(size * height * width);
+      if (size === 0) return maps;
+      const noisy = network.workspace.floats('smoothgrad.noisy', channels * height * width).forBatch(size);
+      const dLogits = dLogitsFor(size);
+      const gradientsOf = (x: Floats) => inputGradientsOn(network, x, size, targets, dLogits).gradients;
+      smoothGradMapsOn(network.inputShape, input, 0, size, size, samples, sigma, random.state(), gradientsOf, noisy, maps);
+      random.jump(smoothGradDraws(samples, size, channels * height * width));
+      return maps;
     },
   };
 }

@@ -5,7 +5,7 @@
  *
  *   sync[GENERATION]   bumped by the main thread to start a command; workers wait for it to change
  *   sync[COMMAND]      TRAIN, PREDICT, GRAD_CAM, LOGITS, INPUT_GRADIENTS, CURVES, CAM_MAPS, COALITION_SCORES,
- *                      OCCLUSION_SCORES, MASKED_LOGITS, LIME_FITS or EXIT
+ *                      OCCLUSION_SCORES, MASKED_LOGITS, LIME_FITS, SMOOTHGRAD_MAPS or EXIT
  *   sync[BATCH]        N, the images in this command's batch
  *   sync[COMPUTED]     threads done with their shard (a barrier: the gradient sum needs every shard)
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
@@ -31,6 +31,10 @@
  *   data[SAMPLES], data[FIT_SCORES], data[KERNEL_WIDTH], data[LAMBDA], data[OUT_FITS]
  *                                           LIME_FITS: S, the scores (float64 [N, S]), σ, λ and the fits (float64
  *                                           [N, M + 1]); the coalitions (bytes [N, S, M]) in COALITIONS, M in FEATURES
+ *   data[SAMPLES], data[NOISE_SIGMA], data[NOISE_STATE …]
+ *                                           SMOOTHGRAD_MAPS: S, σ and the noise stream's state (four words) at the
+ *                                           batch's first draw; the B images in INPUT, their classes in TARGETS
+ *                                           (int32 [B]), the maps (float64 [B, H·W]) in OUT_MAPS
  *   data[LOSS + t], data[CORRECT + t]       thread t's summed loss and correct count for its shard
  *   passes[(t · MAX_DENSE_PASSES + j) · 2 + 0, 1]  TRAIN: the byte addresses of thread t's input and dOutput of
  *                                           its j-th deferred dense layer (shard.ts), for every thread's update phase
@@ -39,10 +43,10 @@ import { XcnnError } from '../errors.js';
 
 export const MAX_THREADS = 64;
 
-export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12 } as const;
+export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12, SMOOTHGRAD_MAPS: 13 } as const;
 
 const SYNC_SLOTS = 16;
-const SCALAR_SLOTS = 40;
+const SCALAR_SLOTS = 48;
 const DATA_SLOTS = SCALAR_SLOTS + 2 * MAX_THREADS;
 const ERROR_BYTES = 2048;
 /** The dense layers, at most, whose weight gradients a TRAIN step defers to its update phase (shard.ts). */
@@ -93,6 +97,8 @@ export const KERNEL_WIDTH = 32; // LIME_FITS: σ
 export const LAMBDA = 33; // LIME_FITS: λ
 export const IMAGE_STARTS = 34; // OCCLUSION_SCORES: int32 [B + 1], image b's copies are starts[b] … starts[b + 1] − 1
 export const IMAGES = 35; // OCCLUSION_SCORES: B, the images INPUT holds (TARGETS their classes, int32 [B])
+export const NOISE_SIGMA = 36; // SMOOTHGRAD_MAPS: σ
+export const NOISE_STATE = 37; // SMOOTHGRAD_MAPS: 37 … 40, the noise stream's four state words at the batch's first draw
 export const LOSS = SCALAR_SLOTS;
 export const CORRECT = SCALAR_SLOTS + MAX_THREADS;
 

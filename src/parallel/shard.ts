@@ -34,7 +34,9 @@
  *           in turn (masked-logits.ts: the masks from the block's activations, then the black image), forwards them
  *           and writes their logits.
  *   LIME_FITS  thread t fits LIME's ridge to each image of its share (ridge-fit.ts) and writes β and the intercept.
- * In the last eight an image's (or copy's) numbers depend on that image (copy) alone, so they do not depend on
+ *   SMOOTHGRAD_MAPS  thread t makes its share's S noisy copies, drawing their noise itself from the one seeded stream
+ *           jumped ahead to its values (smoothgrad-maps.ts), runs each copy's saliency pass and writes the mean maps.
+ * In the last nine an image's (or copy's) numbers depend on that image (copy) alone, so they do not depend on
  * the thread count.
  */
 import type { Floats } from '../backend/backend.js';
@@ -52,12 +54,14 @@ import { coalitionScoresOn } from '../explain/coalition-scores.js';
 import { maskedLogitsOn } from '../explain/masked-logits.js';
 import { occlusionScoresOfImagesOn } from '../explain/occlusion-scores.js';
 import { limeFitInto } from '../explain/ridge-fit.js';
+import { smoothGradMapsOn } from '../explain/smoothgrad-maps.js';
+import type { RandomState } from '../random.js';
 import { XcnnError } from '../errors.js';
 import { deferredWeights, rangesWithout, type DeferredWeight } from '../train/deferred-weights.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
 import {
   ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, IMAGE_STARTS, IMAGES, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
-  MAX_DENSE_PASSES, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
+  MAX_DENSE_PASSES, NOISE_SIGMA, NOISE_STATE, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
 } from './control.js';
 
 export interface ShardArenas {
@@ -220,6 +224,24 @@ export class Shard {
     const { logits, gradients } = inputGradientsOn(this.network, input, n, targets, this.dLogits.forBatch(n), control.data[RULE] === 1 ? 'guided' : 'ordinary');
     this.rows(control, OUT_LOGITS, start, n, this.classes).set(logits);
     this.rows(control, OUT_GRADIENTS, start, n, this.pixels).set(gradients);
+  }
+
+  /** SMOOTHGRAD_MAPS: this thread's share's SmoothGrad maps, its noise drawn here from the jumped stream (smoothgrad-maps.ts). */
+  smoothGradMaps(control: ControlBlock): void {
+    const total = control.sync[BATCH];
+    const [start, end] = shareOf(total, this.threads, this.thread);
+    const n = end - start;
+    if (n === 0) return;
+    const input = this.inputView(control, start, end);
+    const targets = Int32Array.from(this.backend.viewInts(control.data[TARGETS] + start * 4, n));
+    const [, height, width] = this.network.inputShape;
+    const covering = this.backend.viewFloats(control.data[OUT_MAPS] + start * height * width * 8, 2 * n * height * width);
+    const maps = new Float64Array(covering.buffer, covering.byteOffset, n * height * width);
+    const state: RandomState = [0, 1, 2, 3].map((k) => control.data[NOISE_STATE + k]) as RandomState;
+    const dLogits = this.dLogits.forBatch(n);
+    const noisy = this.network.workspace.floats('smoothgrad.noisy', this.pixels).forBatch(n);
+    const gradientsOf = (x: Floats) => inputGradientsOn(this.network, x, n, targets, dLogits).gradients;
+    smoothGradMapsOn(this.network.inputShape, input, start, n, total, control.data[SAMPLES], control.data[NOISE_SIGMA], state, gradientsOf, noisy, maps);
   }
 
   /** CAM_MAPS: logits and CAM maps of this thread's share, and the classes explained, written into the shared output. */

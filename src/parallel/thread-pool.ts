@@ -38,6 +38,9 @@ import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
 import type { WorkerSetup } from './worker.js';
 import { availableCores, startPoolThread } from './node-transport.js'; // in a page, web-transport.ts (page-files.ts)
 import type { PoolThread } from './pool-thread.js';
+import { checkSmoothGradPass, smoothGradDraws } from '../explain/smoothgrad-maps.js';
+import type { Random } from '../random.js';
+import { NOISE_SIGMA, NOISE_STATE } from './control.js';
 
 /** The cores this machine offers: the default thread count. */
 export function defaultThreads(): number {
@@ -417,6 +420,33 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     this.computeOnEveryThread(Command.LIME_FITS, { input: sharedScores, size: count }, setData, () => this.shard.limeFits(this.control));
     this.control.throwIfFailed();
     return Float64Array.from(new Float64Array(sharedFits.buffer, sharedFits.byteOffset, fitsLength));
+  }
+
+  /**
+   * SmoothGrad's maps [size, H·W] of `input` [size, C, H, W] for the classes `targets` (ModelPasses): every thread makes
+   * its share's noisy copies, drawing their noise from `random`'s stream jumped ahead to them, and runs their passes,
+   * all in one command; `random` then moves on past the batch's draws. The maps networkPasses gives, bit for bit.
+   */
+  smoothGradMaps(input: Floats, size: number, targets: Int32Array, samples: number, sigma: number, random: Random): Float64Array {
+    checkSmoothGradPass(input, size, targets, samples, sigma, random, this.inputShape, this.outputShape[0], 'smoothGradMaps');
+    const [, height, width] = this.inputShape;
+    const imageSize = this.inputShape.reduce((a, b) => a * b, 1);
+    if (size === 0) return new Float64Array(0);
+    const images = this.inPool(input.subarray(0, size * imageSize));
+    const chosen = this.targetRows(size, targets);
+    const maps = this.scratchFloats('smoothgrad maps', 2 * size * height * width); // float64 values, two floats each
+    const state = random.state();
+    const setData = () => {
+      this.data[TARGETS] = chosen.byteOffset;
+      this.data[SAMPLES] = samples;
+      this.data[NOISE_SIGMA] = sigma;
+      for (let k = 0; k < 4; k++) this.data[NOISE_STATE + k] = state[k];
+      this.data[OUT_MAPS] = maps.byteOffset;
+    };
+    this.computeOnEveryThread(Command.SMOOTHGRAD_MAPS, { input: images, size }, setData, () => this.shard.smoothGradMaps(this.control));
+    this.control.throwIfFailed();
+    random.jump(smoothGradDraws(samples, size, imageSize));
+    return Float64Array.from(new Float64Array(maps.buffer, maps.byteOffset, size * height * width));
   }
 
   /** One image [C, H, W] in the pool's memory: itself when it is there already (a row of a batch), else a copy. */

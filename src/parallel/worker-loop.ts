@@ -40,6 +40,7 @@ export function computeShare(shard: Shard, command: number, control: ControlBloc
     case Command.OCCLUSION_SCORES: return shard.occlusionScores(control);
     case Command.MASKED_LOGITS: return shard.maskedLogits(control);
     case Command.LIME_FITS: return shard.limeFits(control);
+    case Command.SMOOTHGRAD_MAPS: return shard.smoothGradMaps(control);
     default: throw new XcnnError(`worker thread ${shard.thread}: unknown command ${command}; the pool and its workers must come from the same build`, { code: 'ERR_SETUP' });
   }
 }

@@ -33,6 +33,7 @@ import type { Network } from '../../model/network.js';
 import { Random } from '../../random.js';
 import { oneHotTargets, type Targets } from '../explanation.js';
 import { inputGradientsOn, networkPasses, type InputGradients } from '../model-passes.js';
+import { addAbsoluteMax } from '../smoothgrad-maps.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
 export type { InputGradients };
@@ -49,17 +50,6 @@ export function inputGradients(network: Network, input: Floats, size: number, ta
 export function inputMapShape(network: Network): [number, number] {
   const [, height, width] = network.inputShape;
   return [height, width];
-}
-
-/** map [size, H·W] += scale · max_c |g_c| (saliency's reduction over channels). */
-function addAbsoluteMax(gradients: Floats, size: number, channels: number, pixels: number, scale: number, map: Float64Array): void {
-  for (let b = 0; b < size; b++) {
-    for (let p = 0; p < pixels; p++) {
-      let largest = 0;
-      for (let c = 0; c < channels; c++) largest = Math.max(largest, Math.abs(gradients[(b * channels + c) * pixels + p]));
-      map[b * pixels + p] += scale * largest;
-    }
-  }
 }
 
 export function saliencyMethod(): ExplanationMethod {
@@ -136,19 +126,12 @@ export function smoothGradMethod(options: Partial<SmoothGradOptions> = {}): Expl
     seed,
     mapShape: inputMapShape,
     explainBatch: ((network, input, size, targetClass, out, dLogits, _layer, random = new Random(seed), passes = networkPasses(network)) => {
-      const [channels, height, width] = network.inputShape;
-      const noisy = network.workspace.floats('smoothgrad.noisy', product(network.inputShape));
       const logits = passes.logits(input, size);
       out.logits.set(logits);
       const targets = oneHotTargets(logits, size, network.outputShape[0], targetClass, dLogits); // the clean image's class
       out.targets.set(targets);
-      const x = noisy.forBatch(size);
-      const map = new Float64Array(size * height * width);
-      for (let s = 0; s < samples; s++) {
-        for (let i = 0; i < x.length; i++) x[i] = input[i] + sigma * random.gaussian();
-        addAbsoluteMax(passes.inputGradients(x, size, targets).gradients, size, channels, height * width, 1 / samples, map);
-      }
-      out.maps.set(map);
+      // the noisy copies' passes, on a pool each thread drawing its own images' noise (smoothgrad-maps.ts)
+      out.maps.set(passes.smoothGradMaps(input, size, targets, samples, sigma, random));
     }) satisfies BatchExplainer,
   };
 }
