@@ -509,28 +509,41 @@ function packATransposed(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32)
 // bPanel ← B[pc:+kc, jc:+nc] (B stored K×N). A row of B is a row of the sliver: straight copies.
 function packB(B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
   const rowBytes = <usize>ldb << 2;
-  let dst = bPanel;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const cols = min(NR, nc - jr);
-    let src = B + ((<usize>pc * ldb + jc + jr) << 2);
-    if (cols == NR) {
-      for (let k = 0; k < kc; k++) {
+  const sliverBytes = (<usize>kc * NR) << 2;
+  const whole = nc - (nc % NR); // the columns of the whole slivers
+  // The whole slivers a band of PACK_ROWS rows at a time, across every sliver: each of the band's rows is read front
+  // to back (a sliver at a time down its column would read each row 32 bytes at a time, a row of B apart, which the
+  // prefetchers do not follow on a wide B: fc1's 4 MB weight in its input gradient), and each sliver's part of the
+  // band is written as one contiguous run.
+  for (let k0 = 0; k0 < kc; k0 += PACK_ROWS) {
+    const rows = min(PACK_ROWS, kc - k0);
+    for (let jr = 0; jr < whole; jr += NR) {
+      let src = B + ((<usize>(pc + k0) * ldb + jc + jr) << 2);
+      let dst = bPanel + <usize>(jr / NR) * sliverBytes + ((<usize>k0 * NR) << 2);
+      for (let k = 0; k < rows; k++) {
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
         src += rowBytes;
         dst += NR << 2;
       }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        for (let j = 0; j < NR; j++) {
-          store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
-        }
-        src += rowBytes;
-        dst += NR << 2;
-      }
     }
   }
+  if (whole == nc) return;
+  // the last, partial sliver, zero-padded
+  const cols = nc - whole;
+  let src = B + ((<usize>pc * ldb + jc + whole) << 2);
+  let dst = bPanel + <usize>(whole / NR) * sliverBytes;
+  for (let k = 0; k < kc; k++) {
+    for (let j = 0; j < NR; j++) {
+      store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
+    }
+    src += rowBytes;
+    dst += NR << 2;
+  }
 }
+
+// Rows of B packB copies across all the whole slivers before it moves down (8: eight rows read side by side).
+const PACK_ROWS: i32 = 8;
 
 // bPanel ← Bᵀ[pc:+kc, jc:+nc] (B stored N×K). A row of B is a column of the sliver: 4×4 transposes,
 // the sliver's left four columns from rows jr..jr+3 of B and its right four from rows jr+4..jr+7.
