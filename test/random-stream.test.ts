@@ -26,18 +26,23 @@ function seedState(seed: number): bigint[] {
   return state;
 }
 
-/** xoshiro128**: result = rotl(s1·5, 7)·9, then the state moves by the xorshift steps of the paper. */
+/** xoshiro128**'s state step, the xorshift steps of the paper, in place. */
+function stepState(s: bigint[]): void {
+  const t = (s[1] << 9n) & MASK;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 11n);
+}
+
+/** xoshiro128**: result = rotl(s1·5, 7)·9, then the state moves by a step. */
 function* xoshiro(state: bigint[]): Generator<number> {
   const s = [...state];
   for (;;) {
     const result = (rotl((s[1] * 5n) & MASK, 7n) * 9n) & MASK;
-    const t = (s[1] << 9n) & MASK;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11n);
+    stepState(s);
     yield Number(result);
   }
 }
@@ -165,15 +170,7 @@ describe('Random.jump', () => {
   /** The second implementation's state after `draws` steps from seed `seed`, by stepping (BigInt). */
   function steppedState(seed: number, draws: number): number[] {
     const s = seedState(seed);
-    for (let k = 0; k < draws; k++) {
-      const t = (s[1] << 9n) & MASK;
-      s[2] ^= s[0];
-      s[3] ^= s[1];
-      s[1] ^= s[2];
-      s[0] ^= s[3];
-      s[2] ^= t;
-      s[3] = rotl(s[3], 11n);
-    }
+    for (let k = 0; k < draws; k++) stepState(s);
     return s.map(Number);
   }
 
