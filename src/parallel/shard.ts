@@ -235,8 +235,7 @@ export class Shard {
     const input = this.inputView(control, start, end);
     const targets = Int32Array.from(this.backend.viewInts(control.data[TARGETS] + start * 4, n));
     const [, height, width] = this.network.inputShape;
-    const covering = this.backend.viewFloats(control.data[OUT_MAPS] + start * height * width * 8, 2 * n * height * width);
-    const maps = new Float64Array(covering.buffer, covering.byteOffset, n * height * width);
+    const maps = this.float64At(control.data[OUT_MAPS] + start * height * width * 8, n * height * width);
     const state: RandomState = [0, 1, 2, 3].map((k) => control.data[NOISE_STATE + k]) as RandomState;
     const dLogits = this.dLogits.forBatch(n);
     const noisy = this.network.workspace.floats('smoothgrad.noisy', this.pixels).forBatch(n);
@@ -295,10 +294,7 @@ export class Shard {
     if (n === 0) return;
     const [maskCount, mapHeight, mapWidth] = explainableLayersOf(this.network)[control.data[LAYER]].shape;
     const images = control.sync[BATCH] / (maskCount + 1);
-    const length = images * maskCount * mapHeight * mapWidth;
-    // Float64 values: a view of the floats that cover them (the address is 16-byte aligned).
-    const covering = this.backend.viewFloats(control.data[ACTIVATIONS], 2 * length);
-    const activations = new Float64Array(covering.buffer, covering.byteOffset, length);
+    const activations = this.float64At(control.data[ACTIVATIONS], images * maskCount * mapHeight * mapWidth);
     maskedLogitsOn(this.network, this.inputView(control, 0, images), activations, mapHeight, mapWidth, start, n, this.copies, this.rows(control, OUT_LOGITS, start, n, this.classes), images);
   }
 
@@ -308,15 +304,11 @@ export class Shard {
     const [start, end] = shareOf(count, this.threads, this.thread);
     if (end === start) return;
     const [features, samples] = [control.data[FEATURES], control.data[SAMPLES]];
-    // Bytes and float64 values: views of the floats that cover them (the addresses are 16-byte aligned).
+    // Bytes: a view of the floats that cover them (the address is 16-byte aligned).
     const coveringBytes = this.backend.viewFloats(control.data[COALITIONS], Math.ceil((count * samples * features) / 4));
     const coalitions = new Uint8Array(coveringBytes.buffer, coveringBytes.byteOffset, count * samples * features);
-    const float64 = (slot: number, length: number) => {
-      const covering = this.backend.viewFloats(control.data[slot], 2 * length);
-      return new Float64Array(covering.buffer, covering.byteOffset, length);
-    };
-    const scores = float64(FIT_SCORES, count * samples);
-    const fits = float64(OUT_FITS, count * (features + 1));
+    const scores = this.float64At(control.data[FIT_SCORES], count * samples);
+    const fits = this.float64At(control.data[OUT_FITS], count * (features + 1));
     const options = { kernelWidth: control.data[KERNEL_WIDTH], lambda: control.data[LAMBDA] };
     for (let b = start; b < end; b++) limeFitInto(coalitions, scores, features, samples, b, options, fits);
   }
@@ -361,6 +353,12 @@ export class Shard {
     if (given.every((c) => c < 0)) return undefined;
     if (given.some((c) => c < 0)) throw new XcnnError(`${command}: some targets are given and some are not; give every image a class or none`, { code: 'ERR_BAD_ARGUMENT' });
     return Int32Array.from(given);
+  }
+
+  /** `length` float64 values at byte `address` of the shared memory: a view of the floats that cover them (the pool's addresses are 8-byte aligned). */
+  private float64At(address: number, length: number): Float64Array {
+    const covering = this.backend.viewFloats(address, 2 * length);
+    return new Float64Array(covering.buffer, covering.byteOffset, length);
   }
 
   /** Rows [start, start + n) of `width` floats of the shared output whose address is in data[slot]. */

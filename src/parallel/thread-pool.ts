@@ -31,7 +31,7 @@ import { checkMaskActivations, checkMaskedImages } from '../explain/masked-logit
 import { checkOcclusionImages } from '../explain/occlusion-scores.js';
 import type { LimeOptions } from '../explain/ridge-fit.js';
 import { explainableLayersOf, explainedLayer } from '../explain/explained-layer.js';
-import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, FIT_SCORES, IMAGE_STARTS, IMAGES, KERNEL_WIDTH, LAMBDA, LAYER, OUT_FITS, OUT_SCORES, SAMPLES, WINDOW } from './control.js';
+import { ACTIVATIONS, CAM_RULE, COALITIONS, CORNERS, FEATURE_OF, FEATURES, FIT_SCORES, IMAGE_STARTS, IMAGES, KERNEL_WIDTH, LAMBDA, LAYER, NOISE_SIGMA, NOISE_STATE, OUT_FITS, OUT_SCORES, SAMPLES, WINDOW } from './control.js';
 import type { Targets } from '../explain/explanation.js';
 import { CURVE_DEFAULTS, type CurveOptions, type CurveRequest, type CurvesRunner, type ImageCurves } from '../faithfulness/deletion-insertion.js';
 import { ROAD_DEFAULTS } from '../faithfulness/road-imputation.js';
@@ -40,7 +40,14 @@ import { availableCores, startPoolThread } from './node-transport.js'; // in a p
 import type { PoolThread } from './pool-thread.js';
 import { checkSmoothGradPass, smoothGradDraws } from '../explain/smoothgrad-maps.js';
 import type { Random } from '../random.js';
-import { NOISE_SIGMA, NOISE_STATE } from './control.js';
+
+/**
+ * `length` float64 values over `floats` of the pool's memory, two floats a value: how the threads exchange float64
+ * arrays (the arena's 16-byte alignment suits a Float64Array).
+ */
+function float64Over(floats: Floats, length: number): Float64Array {
+  return new Float64Array(floats.buffer, floats.byteOffset, length);
+}
 
 /** The cores this machine offers: the default thread count. */
 export function defaultThreads(): number {
@@ -373,9 +380,8 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     checkMaskedImages(image, images, this.inputShape, 'maskedLogits');
     checkMaskActivations(activations, explained, 'maskedLogits', images);
     const input = this.inPool(image);
-    // Float64 values in the pool's memory: floats two a value (the arena's 16-byte alignment suits a Float64Array).
     const covering = this.scratchFloats('masked activations', 2 * length);
-    new Float64Array(covering.buffer, covering.byteOffset, length).set(activations);
+    float64Over(covering, length).set(activations);
     // Every image's K + 1 copies in turn, split over the threads as one batch (a thread's share may span images).
     const copies = images * (maskCount + 1);
     const logits = this.floatRows('logits', this.outputShape[0]).forBatch(copies);
@@ -402,9 +408,8 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     const bytes = count * samples * features;
     const sharedCoalitions = this.scratchFloats('fit coalitions', Math.ceil(bytes / 4));
     new Uint8Array(sharedCoalitions.buffer, sharedCoalitions.byteOffset, bytes).set(coalitions.subarray(0, bytes));
-    // Float64 values in the pool's memory: floats two a value (the arena's 16-byte alignment suits a Float64Array).
     const sharedScores = this.scratchFloats('fit scores', 2 * count * samples);
-    new Float64Array(sharedScores.buffer, sharedScores.byteOffset, count * samples).set(scores.subarray(0, count * samples));
+    float64Over(sharedScores, count * samples).set(scores.subarray(0, count * samples));
     const fitsLength = count * (features + 1);
     const sharedFits = this.scratchFloats('fits', 2 * fitsLength);
     const setData = () => {
@@ -419,7 +424,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     // No image rows: the command's input is only there to be in the pool's memory.
     this.computeOnEveryThread(Command.LIME_FITS, { input: sharedScores, size: count }, setData, () => this.shard.limeFits(this.control));
     this.control.throwIfFailed();
-    return Float64Array.from(new Float64Array(sharedFits.buffer, sharedFits.byteOffset, fitsLength));
+    return Float64Array.from(float64Over(sharedFits, fitsLength));
   }
 
   /**
@@ -446,7 +451,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     this.computeOnEveryThread(Command.SMOOTHGRAD_MAPS, { input: images, size }, setData, () => this.shard.smoothGradMaps(this.control));
     this.control.throwIfFailed();
     random.jump(smoothGradDraws(samples, size, imageSize));
-    return Float64Array.from(new Float64Array(maps.buffer, maps.byteOffset, size * height * width));
+    return Float64Array.from(float64Over(maps, size * height * width));
   }
 
   /** One image [C, H, W] in the pool's memory: itself when it is there already (a row of a batch), else a copy. */
