@@ -16,6 +16,6 @@ export { adamUpdate } from './adam';
 export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';
 export { dropoutMask } from './dropout';
 export { directWeightGradient } from './direct-weight-gradient';
-export { directConvolution, directConvolutionScratchFloats } from './direct-convolution';
+export { directConvolution, directConvolutionReluMaxPool, directConvolutionScratchFloats } from './direct-convolution';
 export { winogradKernels, winogradConvolve, winogradBackward, winogradKernelGradient, winogradScratchFloats, winogradKeptTileFloats } from './winograd';
 export { winograd4Kernels, winograd4Convolve, winograd4Backward, winograd4KernelGradient, winograd4ScratchFloats, winograd4KeptTileFloats } from './winograd-4x4';

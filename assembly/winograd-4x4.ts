@@ -169,7 +169,7 @@ function storeLanes32(at0: usize, at1: usize, offset: usize, v: v128): void {
 
 /**
  * output [N, F, OH, OW] = the 3×3, stride-1 convolution of input [N, C, H, W] (zero padding P) with the
- * kernels U made by winograd4Kernels, + bias [F] (none when `bias` is 0), then max(·, 0) when `relu` is 1.
+ * kernels U made by winograd4Kernels, + bias [F] (none when `bias` is 0), then the ReLU (y > 0 ? y : 0) when `relu` is 1.
  * `scratch` holds winograd4ScratchFloats(N, C, H, W, P, F) floats, 16-byte aligned.
  * With `keptTiles` not 0, the transformed input tiles V are written there instead of into the scratch
  * (winograd4KeptTileFloats(N, C, H, W, P) floats, 16-byte aligned) and left for the backward pass on the same input.
@@ -584,11 +584,11 @@ function outputTransform(mAt: usize, F: i32, bias: usize, f: i32, relu: i32, at:
     let y2 = f32x4.add(f32x4.add(p, f32x4.mul(four, r)), b);
     let y3 = f32x4.add(f32x4.add(f32x4.add(q, f32x4.mul(eight, s)), x5), b);
     if (relu) {
-      const zero = f32x4.splat(0);
-      y0 = f32x4.max(y0, zero);
-      y1 = f32x4.max(y1, zero);
-      y2 = f32x4.max(y2, zero);
-      y3 = f32x4.max(y3, zero);
+      const zero = f32x4.splat(0); // pmax(0, y): the reference's ReLU bit for bit, in one instruction (winograd.ts)
+      y0 = f32x4.pmax(zero, y0);
+      y1 = f32x4.pmax(zero, y1);
+      y2 = f32x4.pmax(zero, y2);
+      y3 = f32x4.pmax(zero, y3);
     }
     const out = at + <usize>a * rowBytes;
     if (width == 4 && lanes == 4) {

@@ -114,7 +114,7 @@ function kernelRow(at: usize, plane: usize, first: i32, x: f32, y: f32, z: f32):
 
 /**
  * output [N, F, OH, OW] = the 3×3, stride-1 convolution of input [N, C, H, W] (zero padding P) with the
- * kernels U made by winogradKernels, + bias [F] (none when `bias` is 0), then max(·, 0) when `relu` is 1.
+ * kernels U made by winogradKernels, + bias [F] (none when `bias` is 0), then the ReLU (y > 0 ? y : 0) when `relu` is 1.
  * `scratch` holds winogradScratchFloats(N, C, H, W, P, F) floats, 16-byte aligned.
  * With `keptTiles` not 0, the transformed input tiles V are written there instead of into the scratch
  * (winogradKeptTileFloats(N, C, H, W, P) floats, 16-byte aligned) and left for the backward pass on the same input.
@@ -433,11 +433,13 @@ function outputTransform(mAt: usize, F: i32, bias: usize, f: i32, relu: i32, at:
     y11 = f32x4.add(y11, b);
   }
   if (relu) {
+    // pmax(0, y) = 0 < y ? y : 0, the reference's ReLU bit for bit (+0 for NaN and −0) in one instruction, where
+    // f32x4.max kept NaN and took several
     const zero = f32x4.splat(0);
-    y00 = f32x4.max(y00, zero);
-    y01 = f32x4.max(y01, zero);
-    y10 = f32x4.max(y10, zero);
-    y11 = f32x4.max(y11, zero);
+    y00 = f32x4.pmax(zero, y00);
+    y01 = f32x4.pmax(zero, y01);
+    y10 = f32x4.pmax(zero, y10);
+    y11 = f32x4.pmax(zero, y11);
   }
   const rowBytes = <usize>outW << 2;
   storeLanes(at, planeBytes, y00, lanes);

@@ -3,6 +3,12 @@
  * group) of THIS checkout against another built checkout of xcnn, in one process, in interleaved rounds.
  *
  *   node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET] [--threads T]   (both built: npm run build)
+ *   node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] --pass grad-cam|logits [--arch PRESET]
+ *
+ * With --pass, what is timed is an evaluation pass on one thread instead of a training step: `grad-cam`, each
+ * side's gradCam driver over the first 256 MNIST test images in one batch (forward, the backward down to the last
+ * conv block, every map and heatmap), or `logits`, each side's Network.logits of those images (what `predict` and
+ * the perturbation methods run) — the network the paper's (or --arch's) preset, initialised from seed 1 on each side.
  *
  * With --arch, the network is that spec preset (PRESETS in src/model/spec.ts, e.g. lenet5 or modern),
  * built on each side by that side's own createNetwork, instead of the paper's. With --threads T (T > 1) each
@@ -19,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Backend } from '../src/backend/backend.js';
 import { createWasmBackend, type KernelBuild } from '../src/backend/wasm/node.js';
-import type { ImageSet } from '../src/data/dataset.js';
+import { takeFirst, type ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import type { Network } from '../src/model/network.js';
 import type { Adam } from '../src/train/adam.js';
@@ -64,10 +70,17 @@ async function main(): Promise<void> {
   const given = archAt >= 0 ? args.splice(archAt, 2)[1] : null;
   const threadsAt = args.indexOf('--threads');
   const threads = threadsAt >= 0 ? Number(args.splice(threadsAt, 2)[1]) : 1;
+  const passAt = args.indexOf('--pass');
+  const pass = passAt >= 0 ? args.splice(passAt, 2)[1] : null;
   const [otherRoot, roundsArg] = args;
-  if (otherRoot === undefined || (archAt >= 0 && given === undefined) || !Number.isSafeInteger(threads) || threads < 1) {
-    console.error('usage: node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET] [--threads T]');
+  const passes = ['grad-cam', 'logits'];
+  if (otherRoot === undefined || (archAt >= 0 && given === undefined) || !Number.isSafeInteger(threads) || threads < 1 || (pass !== null && (!passes.includes(pass) || threads > 1))) {
+    console.error('usage: node dist/bench/ab-checkouts.js /path/to/other/checkout [rounds] [--arch PRESET] [--threads T | --pass grad-cam|logits]');
     process.exit(2);
+  }
+  if (pass !== null) {
+    await abEvaluationPass(otherRoot, pass as 'grad-cam' | 'logits', given ?? 'paper', Number(roundsArg ?? 9));
+    return;
   }
   // A pool builds its network from a spec on each side: the paper's is the preset 'paper' there.
   const arch = given ?? (threads > 1 ? 'paper' : null);
@@ -107,6 +120,40 @@ async function main(): Promise<void> {
         : [await otherPresetStep(otherBackend), await thisPresetStep(thisBackend)];
     const { cpu, wall } = interleavedCpuAndWall(steps, stepsPerRound, rounds);
     console.log(`${build}, ${arch ?? 'paper'} training step, ${threads === 1 ? '1 thread' : `${threads} threads`}, ${rounds} rounds — ${ratios('CPU time', cpu[0], cpu[1])}; ${ratios('wall', wall[0], wall[1])}`);
+  }
+}
+
+const EVALUATION_IMAGES = 256;
+
+/**
+ * --pass: `pass` over the first EVALUATION_IMAGES test images on one thread, each side with its own modules: its
+ * network of the preset `arch` from seed 1 and its own gradCam or Network.logits; this side's images.
+ */
+async function abEvaluationPass(otherRoot: string, pass: 'grad-cam' | 'logits', arch: string, rounds: number): Promise<void> {
+  const { test } = loadDataset();
+  const images = takeFirst(test, EVALUATION_IMAGES);
+  const sides = [pathToFileURL(join(resolve(otherRoot), 'dist')).href, new URL('..', import.meta.url).href];
+  for (const build of ['relaxed-simd', 'simd'] as KernelBuild[]) {
+    const runs: (() => void)[] = [];
+    for (const root of sides) {
+      const module = (path: string) => import(`${root}/${path}`);
+      const backend: Backend = await ((await module('src/backend/wasm/node.js')).createWasmBackend as typeof createWasmBackend)({ build });
+      const { createNetwork, MNIST_GEOMETRY } = await module('src/model/network.js');
+      const { PRESETS } = await module('src/model/spec.js');
+      const { Random } = await module('src/random.js');
+      const network: Network = createNetwork(backend, PRESETS[arch](MNIST_GEOMETRY.classes), MNIST_GEOMETRY);
+      network.initialize(new Random(1));
+      if (pass === 'grad-cam') {
+        const { gradCam } = await module('src/explain/grad-cam.js');
+        runs.push(() => gradCam(network, images, { batchSize: EVALUATION_IMAGES }));
+      } else {
+        const input = backend.allocFloats(images.images.length);
+        for (let k = 0; k < input.length; k++) input[k] = images.images[k] / 255;
+        runs.push(() => network.logits(input, EVALUATION_IMAGES));
+      }
+    }
+    const { cpu, wall } = interleavedCpuAndWall(runs, 5, rounds);
+    console.log(`${build}, ${arch} ${pass} of ${EVALUATION_IMAGES} images, 1 thread, ${rounds} rounds — ${ratios('CPU time', cpu[0], cpu[1])}; ${ratios('wall', wall[0], wall[1])}`);
   }
 }
 

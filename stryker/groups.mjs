@@ -99,7 +99,7 @@ export const MUTATION_GROUPS = {
   },
   network: {
     mutate: ['src/model/layer.ts', 'src/model/network.ts', 'src/model/first-block.ts'],
-    tests: ['test/network-contract.test.ts', 'test/network.test.ts', 'test/network-forward.test.ts', 'test/layer-gradients.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/network-logits.test.ts', 'test/training-forward.test.ts'],
+    tests: ['test/network-contract.test.ts', 'test/network.test.ts', 'test/network-forward.test.ts', 'test/layer-gradients.test.ts', 'test/dropout.test.ts', 'test/conv-relu-fusion.test.ts', 'test/input-gradient-only.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/network-logits.test.ts', 'test/network-forward-keeping.test.ts', 'test/training-forward.test.ts'],
   },
   layers: {
     mutate: ['src/model/conv2d.ts', 'src/model/dense.ts', 'src/model/pool2d.ts', 'src/model/batch-norm.ts', 'src/model/dropout.ts', 'src/model/relu.ts', 'src/model/flatten.ts', 'src/model/loss.ts'],
@@ -139,7 +139,7 @@ export const MUTATION_GROUPS = {
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-gemm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-elementwise.test.ts', 'test/wasm-dropout-mask.test.ts',
       'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts', 'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts',
-      'test/wasm-direct-convolution.test.ts',
+      'test/wasm-direct-convolution.test.ts', 'test/wasm-conv-relu-max-pool.test.ts',
     ],
   },
   // The same modules on the fast test files only (seconds, not minutes, a test run): the mutants in code that runs
@@ -151,7 +151,7 @@ export const MUTATION_GROUPS = {
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-elementwise.test.ts',
       'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/conv-gradient-chunks.test.ts', 'test/winograd-kernel-reuse.test.ts',
-      'test/winograd-kept-tiles.test.ts', 'test/unit-floats.test.ts', 'test/wasm-direct-convolution.test.ts',
+      'test/winograd-kept-tiles.test.ts', 'test/unit-floats.test.ts', 'test/wasm-direct-convolution.test.ts', 'test/wasm-conv-relu-max-pool.test.ts',
     ],
   },
   // The convolution's backward (wasm-backend.ts lines 251–340: grouped and per image, dWᵀ in scratch) on its fast
@@ -188,12 +188,12 @@ export const MUTATION_GROUPS = {
   'explain-maps': {
     mutate: ['src/explain/grad-cam.ts', 'src/explain/explanation.ts', 'src/explain/explained-layer.ts', 'src/explain/placement.ts', 'src/explain/resize.ts'],
     // public-arguments.test.ts asserts the argument checks' messages (the names of the function and the argument).
-    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/resize-taps-cache.test.ts', 'test/heatmap-into.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/public-arguments.test.ts'],
+    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/cam-channel-loops.test.ts', 'test/explain-images.test.ts', 'test/explanation-helpers.test.ts', 'test/explained-layer.test.ts', 'test/placement.test.ts', 'test/resize.test.ts', 'test/resize-taps-cache.test.ts', 'test/heatmap-into.test.ts', 'test/degenerate-images.test.ts', 'test/signed-maps.test.ts', 'test/explain-input-checks.test.ts', 'test/public-arguments.test.ts'],
   },
   // Grad-CAM alone, on its own test files: the quick check of its module while the explain-maps group takes long.
   'grad-cam': {
     mutate: ['src/explain/grad-cam.ts'],
-    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/explain-input-checks.test.ts'],
+    tests: ['test/grad-cam.test.ts', 'test/grad-cam-driver.test.ts', 'test/cam-channel-loops.test.ts', 'test/explain-input-checks.test.ts'],
   },
   'explain-classes': {
     mutate: ['src/explain/explain-for-targets.ts', 'src/explain/class-means.ts', 'src/explain/confusion-cells.ts'],

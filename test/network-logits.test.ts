@@ -5,10 +5,16 @@
  * the chunk, batch norm in the block, max and average pools — and that a backward pass or activations() after it
  * refuse, as it keeps the block's state for its last chunk only.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Backend, Floats } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { Conv2d } from '../src/model/conv2d.js';
+import { Dense } from '../src/model/dense.js';
+import { Flatten } from '../src/model/flatten.js';
+import { Network } from '../src/model/network.js';
+import { MaxPool2d } from '../src/model/pool2d.js';
+import { ReLU } from '../src/model/relu.js';
 import { PRESETS } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
 import { errorOf } from './errors.js';
@@ -37,7 +43,8 @@ describe('what Network.logits runs a chunk of images at a time', () => {
 
   it('runs the block in chunks only past a chunk\'s images, gathering the pooled rows in a buffer of its own', async () => {
     const usedAfter = async (pass: 'forward' | 'logits', batch: number) => {
-      const backend = await createWasmBackend();
+      // a backend without the one-pass block (conv2dReluMaxPoolForward), as the reference backend is: the chunks run
+      const backend: Backend = Object.assign(await createWasmBackend(), { conv2dReluMaxPoolForward: undefined });
       const net = network(backend, PRESETS.paper(10));
       const input = images(backend, batch, 784, 7);
       const before = backend.memoryStats().usedBytes;
@@ -53,6 +60,48 @@ describe('what Network.logits runs a chunk of images at a time', () => {
     expect(await usedAfter('logits', 4)).toBe(await usedAfter('forward', 4));
   });
 
+  it('on the wasm backend conv1, its ReLU and the pool run as one pass: the block\'s map is never allocated', async () => {
+    const usedAfter = async (pass: 'forward' | 'logits', batch = 40) => {
+      const backend = await createWasmBackend();
+      const net = network(backend, PRESETS.paper(10));
+      const input = images(backend, batch, 784, 7);
+      const before = backend.memoryStats().usedBytes;
+      net[pass](input, batch);
+      return backend.memoryStats().usedBytes - before;
+    };
+    // forward holds conv1's map (64 images' room: 64 × 32·26·26 floats), pool1's output and argmax (64 × 32·13·13 each);
+    // the one pass only the gathered rows (64 × 32·13·13), each in a block of the arena's size class (at most ⅛ more).
+    const [map, rows] = [64 * 21632 * 4, 64 * 5408 * 4];
+    const saved = (await usedAfter('forward')) - (await usedAfter('logits'));
+    // and so at 2 images, fewer than a chunk, the buffers then grown for 2: the one pass whatever the batch
+    const savedAt2 = (await usedAfter('forward', 2)) - (await usedAfter('logits', 2));
+    expect(savedAt2).toBeGreaterThanOrEqual(2 * (21632 + 5408) * 4);
+    expect(savedAt2).toBeLessThanOrEqual(2 * (21632 + 2 * 5408) * 4 * 1.125 + 16);
+    expect(saved).toBeGreaterThanOrEqual(map + 2 * rows - rows * 1.125 - 16);
+    expect(saved).toBeLessThanOrEqual((map + 2 * rows) * 1.125 - rows + 16);
+  });
+
+  it('a hand-built block whose ReLU is its own pass (not fused into the convolution) runs as one pass too, forward\'s logits bit for bit', () => {
+    const build = () => {
+      const net = new Network(wasm, [
+        new Conv2d(wasm, 'conv1', [1, 28, 28], 4, 3),
+        new ReLU(wasm, 'relu1', [4, 26, 26]),
+        new MaxPool2d(wasm, 'pool1', [4, 26, 26]),
+        new Flatten('flatten', [4, 13, 13]),
+        new Dense(wasm, 'fc', 4 * 13 * 13, 10),
+      ]);
+      net.initialize(new Random(4));
+      return net;
+    };
+    const [onePass, whole] = [build(), build()];
+    const input = images(wasm, 9, 784, 8);
+    const calls = vi.spyOn(wasm, 'conv2dReluMaxPoolForward');
+    const logits = Array.from(onePass.logits(input, 9));
+    expect(calls).toHaveBeenCalledTimes(1);
+    calls.mockRestore();
+    expect(logits).toEqual(Array.from(whole.forward(input, 9)));
+  });
+
   it('nothing without a pool, or with a second convolution before the first pool (small chunks would starve its GEMMs)', () => {
     expect(network(wasm, PRESETS.modern(10)).logitsChunks).toBeNull();
     expect(network(wasm, 'conv(8,3) relu conv(8,3) relu maxpool(2) flatten linear(10)').logitsChunks).toBeNull();
@@ -65,6 +114,8 @@ describe('Network.logits gives forward\'s logits bit for bit', () => {
     { name: 'the paper net, 10 images (chunks of 4, 4 and 2)', spec: PRESETS.paper(10), batch: 10 },
     { name: 'LeNet-5, 45 images (20, 20, 5)', spec: PRESETS.lenet5(10), batch: 45 },
     { name: 'batch norm and an overlapping max pool in the block', spec: 'conv(16,5,pad=2) bn relu maxpool(3,stride=2) conv(8,3) relu flatten linear(10)', batch: 33 },
+    { name: 'batch norm between the convolution and a 2×2 max pool (no one-pass block: not a ReLU)', spec: 'conv(8,3) bn maxpool(2) flatten linear(10)', batch: 11 },
+    { name: 'a batch smaller than a chunk, its block one pass on wasm', spec: PRESETS.paper(10), batch: 2 },
     { name: 'a batch no larger than a chunk (one forward pass)', spec: PRESETS.paper(10), batch: 3 },
     { name: 'the modern preset, which has no block to chunk (one forward pass)', spec: PRESETS.modern(10), batch: 6 },
   ];
@@ -89,6 +140,14 @@ describe('Network.logits gives forward\'s logits bit for bit', () => {
 });
 
 describe('after Network.logits', () => {
+  it('on a block that runs in chunks (LeNet-5\'s average pool), a batch no larger than a chunk — one forward pass — refuses the same', () => {
+    const net = network(wasm, PRESETS.lenet5(10));
+    const input = images(wasm, 3, 784, 5);
+    net.logits(input, 3);
+    expect(errorOf(() => net.activations('relu2'), 'ERR_BAD_ARGUMENT').message).toBe("activations: the last pass was Network.logits, which keeps nothing for a backward pass or activations(); run forward first");
+    expect(errorOf(() => net.backward(images(wasm, 3, 10, 6))).message).toBe('backward: the last pass was Network.logits, which keeps nothing for a backward pass or activations(); run forward first');
+  });
+
   it('a backward pass and activations() refuse, naming what to do; a forward pass makes them work again', () => {
     const net = network(wasm, PRESETS.paper(10));
     const input = images(wasm, 9, 784, 5);

@@ -134,7 +134,7 @@ describe('after Network.trainingForward', () => {
     const mode = trainingPass(1, 1);
     net.trainingForward(input, 9, mode);
     twin.forward(input, 9, mode);
-    const message = (method: string) => `${method}: the last pass was Network.trainingForward, which ran the first block a few images at a time and kept only its pooled output ('pool1'); run forward first`;
+    const message = (method: string) => `${method}: the last pass was Network.trainingForward, which kept of the first block only its pooled output ('pool1'), not its maps; run forward first`;
     expect(errorOf(() => net.activations('conv1'), 'ERR_BAD_ARGUMENT').message).toBe(message('activations'));
     expect(errorOf(() => net.activations('relu1')).message).toBe(message('activations'));
     expect(errorOf(() => net.backwardTo('relu1', dLogits)).message).toBe(message('backwardTo'));
@@ -152,7 +152,7 @@ describe('after Network.trainingForward', () => {
     const net = network(wasm, 'conv(4,3) maxpool(2) flatten linear(10)');
     const input = floats(wasm, 5 * 784, 4);
     net.trainingForward(input, 5, trainingPass(1, 1));
-    const message = (method: string) => `${method}: the last pass was Network.trainingForward, which ran the first block a few images at a time and kept only its pooled output ('pool1'); run forward first`;
+    const message = (method: string) => `${method}: the last pass was Network.trainingForward, which kept of the first block only its pooled output ('pool1'), not its maps; run forward first`;
     expect(errorOf(() => net.activations('conv1')).message).toBe(message('activations'));
     expect(errorOf(() => net.backwardToInput(floats(wasm, 50, 1))).message).toBe(message('backwardToInput'));
     expect(net.activations('pool1').length).toBe(5 * 4 * 13 * 13);

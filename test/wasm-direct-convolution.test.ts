@@ -14,6 +14,7 @@ import type { KernelExports } from '../src/backend/wasm/kernels.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { usesDirectConvolution, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
+import { directConvShapes } from './fixtures/conv-shapes.js';
 import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
 import { expectParity, sumTolerance } from './parity.js';
 
@@ -131,19 +132,7 @@ describe('directConvolution: a worked example in small integers', () => {
 });
 
 /** Shapes the direct kernel takes: 1–3 channels, kernels 1–5 (at most 32 taps), 1–17 filters, paddings 0–2, outputs 8–21 wide. */
-const directShapes: fc.Arbitrary<Conv2dShape> = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 3 }),
-    inChannels: fc.integer({ min: 1, max: 3 }),
-    outChannels: fc.integer({ min: 1, max: 17 }),
-    kernelSize: fc.integer({ min: 1, max: 5 }),
-    padding: fc.integer({ min: 0, max: 2 }),
-    outHeight: fc.integer({ min: 1, max: 6 }),
-    outWidth: fc.integer({ min: 8, max: 21 }),
-  })
-  .filter((s) => s.inChannels * s.kernelSize ** 2 <= 32)
-  .map(({ outHeight, outWidth, ...s }) => ({ ...s, height: outHeight + s.kernelSize - 1 - 2 * s.padding, width: outWidth + s.kernelSize - 1 - 2 * s.padding }))
-  .filter((s) => s.height >= 1 && s.width >= 1);
+const directShapes = directConvShapes({ min: 1, max: 6 }, { min: 8, max: 21 });
 
 /** The GEMM path's output: each image zero-padded, gemmIm2col (the weight times its im2col matrix), + bias, ReLU. */
 function gemmPath(backend: WasmBackend, s: Conv2dShape, x: Float32Array, w: Float32Array, b: Float32Array, relu: boolean): Float32Array {

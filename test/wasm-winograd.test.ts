@@ -243,6 +243,37 @@ describe('Winograd F(2×2, 3×3) and F(4×4, 3×3) convolutions (wasm)', () => {
     expectParity('input gradient of an impulse', dx, expectedDx, EXACT);
   });
 
+  it('rectifies as the reference does, by both algorithms: NaN and −0 under the fused ReLU give +0', () => {
+    // One NaN pixel makes NaN every output whose tile's transform reads it (a 3×3 patch and, by the transforms,
+    // the rest of its tiles): the plain pass keeps them, the fused ReLU makes them +0 — the reference's y > 0 ? y : 0,
+    // which gives +0 for the outputs its direct sums carry the NaN to — and rectifies every other output as the plain
+    // pass gives it. A bias of −0 on an all-zero image makes every sum −0, rectified to +0.
+    for (const s of [conv3({ batch: 1, inChannels: 8, height: 6, width: 6, outChannels: 8 }), conv3({ batch: 1, inChannels: 16, height: 10, width: 10, outChannels: 16 })]) {
+      const algorithm = usesWinograd4(s) ? 'F(4×4)' : 'F(2×2)';
+      expect(usesWinograd(s), algorithm).toBe(true);
+      const n = convSizes(s);
+      const { outHeight, outWidth } = convGeometry(s);
+      const random = new Random(3);
+      const x = randomFloats(n.input, random);
+      x[(2 * s.height + 2) * s.width + 3] = NaN; // channel 2, row 2, column 3: the direct sums of outputs (0..2, 1..3) read it
+      const w = wasmCopy(Array.from({ length: n.weight }, () => random.uniform(0.5, 1)));
+      const b = wasm.allocFloats(s.outChannels);
+      const [plain, fused, expected] = [wasm.allocFloats(n.output), wasm.allocFloats(n.output), new Float32Array(n.output)];
+      wasm.conv2dForward(s, x, w, b, plain);
+      wasm.conv2dReluForward(s, x, w, b, fused);
+      reference.conv2dReluForward(s, x, w, b, expected);
+      for (let at = 0; at < n.output; at++) {
+        const rectified = plain[at] > 0 ? plain[at] : 0;
+        expect(Object.is(fused[at], rectified), `${algorithm}: output ${at}, ${plain[at]} rectified`).toBe(true);
+        const [i, j] = [Math.floor(at / outWidth) % outHeight, at % outWidth];
+        if (i <= 2 && j >= 1 && j <= 3) expect(Number.isNaN(plain[at]) && Object.is(fused[at], 0) && Object.is(expected[at], 0), `${algorithm}: NaN → +0 at ${at}`).toBe(true);
+      }
+      const zeros = wasm.allocFloats(n.input);
+      wasm.conv2dReluForward(s, zeros, w, wasmCopy(new Array(s.outChannels).fill(-0)), fused);
+      expect(fused.every((v) => Object.is(v, 0)), `${algorithm}: −0 sums rectified to +0`).toBe(true);
+    }
+  });
+
   it('matches the reference, forward, fused with the ReLU and backward, for random shapes and paddings', () => {
     fc.assert(
       fc.property(winogradShapes, fc.integer(), (s, seed) => {

@@ -193,6 +193,12 @@ export interface Backend {
    */
   conv2dReluForward?(s: Conv2dShape, input: Floats, weight: Floats, bias: Floats, output: Floats, saved?: ConvSaved | null): void;
   /**
+   * OPTIONAL, a fusion for evaluation passes: pooled = maxPool2dForward(conv2dReluForward(input)) without the map
+   * or the pool's argmax ever stored — the same pooled numbers bit for bit. Returns false, having written nothing,
+   * when this backend has no such pass for these shapes (the caller then runs the two); true when it wrote `pooled`.
+   */
+  conv2dReluMaxPoolForward?(conv: Conv2dShape, pool: Pool2dShape, input: Floats, weight: Floats, bias: Floats, pooled: Floats): boolean;
+  /**
    * dWeight += ∂L/∂W, dBias += ∂L/∂b; dInput = ∂L/∂input (the "full" correlation with the flipped kernel). With
    * `saved`, it may use what the forward pass that filled it kept, when that pass had this input, batch and shape.
    */

@@ -174,7 +174,7 @@ export function inputGradientsOn(network: Network, input: Floats, size: number, 
 }
 
 /**
- * One thread's CAM pass: forward, dLogits = the one-hot rows of the targets (so ∂(Σ_n dLogits_n·logits_n)/∂A_n
+ * One thread's CAM pass: forward keeping the block's output and the later ones' (Network.forwardKeepingFrom), dLogits = the one-hot rows of the targets (so ∂(Σ_n dLogits_n·logits_n)/∂A_n
  * = ∂y_{c_n}/∂A_n, image by image), backward down to the block `layer` only (none when the rule reads no
  * gradients), then `rule.combine` image by image into `maps` [size, h·w]. dLogits [size, classes] is scratch in
  * the network's backend.
@@ -183,7 +183,7 @@ export function camMapsOn(network: Network, input: Floats, size: number, targets
   const explained = explainedLayer(network, layer);
   const [channels, mapHeight, mapWidth] = explained.shape;
   const pixels = mapHeight * mapWidth;
-  const logits = network.forward(input, size);
+  const logits = network.forwardKeepingFrom(input, size, explained.name);
   const chosen = oneHotTargets(logits, size, network.outputShape[0], targets, dLogits);
   const gradients = rule.gradients ? network.backwardTo(explained.name, dLogits, NO_PARAMETER_GRADIENTS) : null;
   const activations = network.activations(explained.name);

@@ -59,10 +59,11 @@ export class Network {
   private readonly ownArenas: Floats[]; // the arenas it allocated itself (dispose frees them)
   private outputs: Floats[] = []; // each layer's output of the last forward pass
   // What the last pass kept: every layer's output (forward), nothing for a backward pass (logits), or all but
-  // the first block's maps, which it ran a few images at a time (trainingForward).
-  private lastPass: 'forward' | 'logits' | 'training' = 'forward';
+  // the first block's maps, which it ran a few images at a time (trainingForward, and forwardKeepingFrom's
+  // evaluation pass: 'keeping', whose block keeps no state for a backward pass through it).
+  private lastPass: 'forward' | 'logits' | 'training' | 'keeping' = 'forward';
   private trainingBlock: FirstBlock | null | undefined = undefined; // trainingForward's first block, decided at its first call
-  private readonly chunked: { layers: number; images: number; staging: BatchBuffer<Floats> } | null; // logits()'s plan
+  private readonly chunked: ChunkedPrefix | null; // logits()'s plan
   private isDisposed = false;
 
   /**
@@ -237,31 +238,68 @@ export class Network {
    * The first convolution block — the layers up to the first pooling layer, when one convolution precedes it — runs
    * a few images at a time (384 KB of its largest map: imagesPerChunk), so that its large maps stay in the core's cache instead
    * of going out to memory and back between its layers (the paper net's conv1 map is 86 KB an image); its pooled
-   * output is gathered for the rest of the network, which runs on the whole batch. The pass keeps nothing for a
-   * backward pass or activations(): they refuse until the next forward.
+   * output is gathered for the rest of the network, which runs on the whole batch. A block that is a convolution, its
+   * ReLU and a max pool runs instead as one pass of the backend's where it has one (conv2dReluMaxPoolForward: the
+   * map never stored), whatever the batch. The pass keeps nothing for a backward pass or activations(): they refuse
+   * until the next forward.
    */
   logits(input: Floats, batch: number): Floats {
     this.usable();
     const pixels = this.checkBatch('logits', input, batch);
     const plan = this.chunked;
-    if (plan === null || batch <= plan.images) {
+    if (plan === null || (batch <= plan.images && plan.fused === null)) {
       const logits = this.forward(input, batch);
       this.lastPass = 'logits';
       return logits;
     }
     this.outputs.length = 0;
     this.lastPass = 'logits';
+    let x = this.blockInChunks(plan, input, batch, pixels);
+    for (let k = plan.layers; k < this.layers.length; k++) x = this.layers[k].forward(x, batch, EVALUATION);
+    return x;
+  }
+
+  /**
+   * An evaluation pass for a reader of one layer: forward's logits bit for bit, keeping what activations(layerName)
+   * and backwardTo(layerName) read — that layer's output and every later one's. When logits()'s first block ends at
+   * or before `layerName`, it runs as there — a few images at a time, its maps staying in the core's cache (the paper
+   * net's conv1 map is 22 MB a batch of 256, which forward writes out to memory and reads back), or as one pass of the
+   * backend's that never stores them; only its pooled output is kept, so activations() of its earlier layers,
+   * backwardTo them, backward and backwardToInput refuse until the next forward. Otherwise it is forward. The CAM
+   * family's pass: Grad-CAM reads the last conv block and the gradient down to it, nothing before.
+   */
+  forwardKeepingFrom(input: Floats, batch: number, layerName: string): Floats {
+    this.usable();
+    const keep = this.layers.findIndex((layer) => layer.name === layerName);
+    if (keep < 0) throw new XcnnError(`forwardKeepingFrom: the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
+    const pixels = this.checkBatch('forwardKeepingFrom', input, batch);
+    const plan = this.chunked;
+    if (plan === null || (batch <= plan.images && plan.fused === null) || keep < plan.layers - 1) return this.forward(input, batch);
+    this.outputs.length = 0;
+    this.lastPass = 'keeping';
+    let x = this.blockInChunks(plan, input, batch, pixels);
+    for (let k = 0; k < plan.layers; k++) this.outputs.push(x); // only the last, the pool's, may be read (activations)
+    for (let k = plan.layers; k < this.layers.length; k++) {
+      x = this.layers[k].forward(x, batch, EVALUATION);
+      this.outputs.push(x);
+    }
+    return x;
+  }
+
+  // logits()'s first block over the batch, `plan.images` images at a time: its pooled rows [batch, ...], gathered in
+  // the plan's buffer — or in one pass of the backend's, the map never stored, where it has one (conv2dReluMaxPoolForward).
+  private blockInChunks(plan: ChunkedPrefix, input: Floats, batch: number, pixels: number): Floats {
     const pooled = product(this.layers[plan.layers - 1].outputShape);
     const staging = plan.staging.forBatch(batch);
+    const fused = plan.fused;
+    if (fused !== null && this.backend.conv2dReluMaxPoolForward!(fused.conv.shape(batch), fused.pool.shape(batch), input, fused.conv.weight.value, fused.conv.bias.value, staging)) return staging;
     for (let first = 0; first < batch; first += plan.images) {
       const n = Math.min(plan.images, batch - first);
       let x = input.subarray(first * pixels, (first + n) * pixels);
       for (let k = 0; k < plan.layers; k++) x = this.layers[k].forward(x, n, EVALUATION);
       staging.set(x.subarray(0, n * pooled), first * pooled);
     }
-    let x: Floats = staging;
-    for (let k = plan.layers; k < this.layers.length; k++) x = this.layers[k].forward(x, batch, EVALUATION);
-    return x;
+    return staging;
   }
 
   /**
@@ -313,10 +351,14 @@ export class Network {
   // Refuses a read of layer k's output, or a gradient down to it, that the last pass did not keep.
   private kept(method: string, k: number): void {
     if (this.lastPass === 'logits') throw afterLogits(method);
-    if (this.lastPass === 'training' && k < this.trainingBlock!.layers - 1) {
-      const pool = this.layers[this.trainingBlock!.layers - 1].name;
-      throw new XcnnError(`${method}: the last pass was Network.trainingForward, which ran the first block a few images at a time and kept only its pooled output ('${pool}'); run forward first`, { code: 'ERR_BAD_ARGUMENT' });
-    }
+    if (this.lastPass === 'training' && k < this.trainingBlock!.layers - 1) throw this.afterChunkedBlock(method, 'trainingForward', this.trainingBlock!.layers);
+    if (this.lastPass === 'keeping' && k < this.chunked!.layers - 1) throw this.afterChunkedBlock(method, 'forwardKeepingFrom', this.chunked!.layers);
+  }
+
+  // The refusal of a read, or a backward pass, that needs the maps of a first block (its first `layers` layers) that `pass` did not keep.
+  private afterChunkedBlock(method: string, pass: string, layers: number): XcnnError {
+    const pool = this.layers[layers - 1].name;
+    return new XcnnError(`${method}: the last pass was Network.${pass}, which kept of the first block only its pooled output ('${pool}'), not its maps; run forward first`, { code: 'ERR_BAD_ARGUMENT' });
   }
 
   /** A layer's output of the last forward pass [N, ...outputShape] (the CAM methods' activations). Read it before the next pass. */
@@ -338,6 +380,7 @@ export class Network {
   backward(dLogits: Floats, deferred: ReadonlySet<Dense> = NOTHING_DEFERRED): void {
     this.usable();
     if (this.lastPass === 'logits') throw afterLogits('backward');
+    if (this.lastPass === 'keeping') throw this.afterChunkedBlock('backward', 'forwardKeepingFrom', this.chunked!.layers); // its block kept no state to go back through
     const block = this.lastPass === 'training' ? this.trainingBlock! : null;
     let d: Floats | null = dLogits;
     for (let k = this.layers.length - 1; k >= (block?.layers ?? 0) && d !== null; k--) {
@@ -473,12 +516,29 @@ export function geometryOf(network: Network): NetworkGeometry {
  * second convolution, chunks of a few images would starve its GEMMs: chunking the paper net through conv2, with
  * its Winograd GEMMs over a chunk's tiles, took 59 ms a batch of 256 at 2 images a chunk against 37 unchunked.)
  */
-function chunkedPrefix(backend: Backend, layers: Layer[]): { layers: number; images: number; staging: BatchBuffer<Floats> } | null {
+function chunkedPrefix(backend: Backend, layers: Layer[]): ChunkedPrefix | null {
   const pool = layers.findIndex((layer) => layer instanceof MaxPool2d || layer instanceof AvgPool2d);
   if (pool < 0 || layers.slice(0, pool).filter((layer) => layer instanceof Conv2d).length !== 1) return null;
   const largest = Math.max(...layers.slice(0, pool + 1).map((layer) => product(layer.outputShape)));
   const images = imagesPerChunk(largest);
-  return { layers: pool + 1, images, staging: BatchBuffer.floats(backend, product(layers[pool].outputShape)) };
+  return { layers: pool + 1, images, staging: BatchBuffer.floats(backend, product(layers[pool].outputShape)), fused: fusedBlock(backend, layers.slice(0, pool + 1)) };
+}
+
+/** logits()'s plan: its first `layers` layers, `images` at a time, their pooled rows gathered in `staging`. */
+interface ChunkedPrefix {
+  layers: number;
+  images: number;
+  staging: BatchBuffer<Floats>;
+  /** The block as one pass of the backend's (conv2dReluMaxPoolForward), when it is a convolution, its ReLU and a max pool. */
+  fused: { conv: Conv2d; pool: MaxPool2d } | null;
+}
+
+// The block [conv, ReLU, max pool] as conv2dReluMaxPoolForward takes it, on a backend that has it; else null. (Its ReLU,
+// fused into the convolution or not, is max(·, 0) either way; a block is at most its one convolution, then up to its pool.)
+function fusedBlock(backend: Backend, block: Layer[]): ChunkedPrefix['fused'] {
+  const [conv, relu, pool] = block;
+  const fusable = conv instanceof Conv2d && relu instanceof ReLU && pool instanceof MaxPool2d;
+  return fusable && backend.conv2dReluMaxPoolForward !== undefined ? { conv, pool } : null;
 }
 
 function afterLogits(method: string): XcnnError {

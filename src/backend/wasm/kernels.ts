@@ -105,6 +105,12 @@ export interface KernelExports {
   directConvolution(image: number, channels: number, height: number, width: number, kernelSize: number, weight: number, outChannels: number, bias: number, relu: number, output: number, scratch: number): void;
   /** Floats of scratch directConvolution wants for taps C·K·K and F filters. */
   directConvolutionScratchFloats(taps: number, outChannels: number): number;
+  /**
+   * pooled [F, ⌊OH/2⌋, ⌊OW/2⌋] ← the 2×2, stride-2 max pool of directConvolution's output with relu = 1, for one
+   * (padded) image, the map never stored; bit for bit the two kernels in turn. OW ≥ 4. scratch:
+   * directConvolutionScratchFloats(C·K·K, F) floats.
+   */
+  directConvolutionReluMaxPool(image: number, channels: number, height: number, width: number, kernelSize: number, weight: number, outChannels: number, bias: number, pooled: number, scratch: number): void;
   /** Winograd F(2×2, 3×3) (assembly/winograd.ts): u [16, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
   winogradKernels(weight: number, outChannels: number, inChannels: number, u: number): void;
   /**

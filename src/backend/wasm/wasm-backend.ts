@@ -244,6 +244,29 @@ export class WasmBackend implements Backend {
     this.convolve('conv2dReluForward', s, input, weight, bias, output, true, saved);
   }
 
+  // input [N,C,H,W] → pooled [N,F,⌊OH/2⌋,⌊OW/2⌋], the 2×2/2 max pool of max(conv + bias, 0), the map never stored —
+  // where the direct kernel makes the convolution (usesDirectConvolution)
+  conv2dReluMaxPoolForward(conv: Conv2dShape, pool: Pool2dShape, input: Floats, weight: Floats, bias: Floats, pooled: Floats): boolean {
+    const kernel = 'conv2dReluMaxPoolForward';
+    checkConv2d(kernel, conv, { input, weight, bias });
+    checkPool2d(kernel, pool, { output: pooled });
+    const { outHeight, outWidth } = convGeometry(conv);
+    if (pool.batch !== conv.batch || pool.channels !== conv.outChannels || pool.height !== outHeight || pool.width !== outWidth) {
+      throw new XcnnError(`${kernel}: the pool's input (${pool.batch}×${pool.channels}×${pool.height}×${pool.width}) must be the convolution's output (${conv.batch}×${conv.outChannels}×${outHeight}×${outWidth})`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    const [x, w, b, y] = [this.address(kernel, 'input', input), this.address(kernel, 'weight', weight), this.address(kernel, 'bias', bias), this.address(kernel, 'pooled', pooled)];
+    const { kernelSize, stride } = poolGeometry(pool);
+    if (kernelSize !== 2 || stride !== 2 || !usesDirectConvolution(conv)) return false;
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = conv;
+    this.directScratch = this.grown(this.directScratch, this.kernels.directConvolutionScratchFloats(C * K * K, F));
+    const pooledBytes = F * (outHeight >> 1) * (outWidth >> 1) * 4;
+    for (let n = 0; n < N; n++) {
+      const image = this.paddedImage(x + n * C * H * W * 4, conv);
+      this.kernels.directConvolutionReluMaxPool(image.address, C, image.height, image.width, K, w, F, b, y + n * pooledBytes, this.directScratch.address);
+    }
+    return true;
+  }
+
   /**
    * A convolution layer's place for what its training forward passes keep (Backend.convSaved): the transformed
    * input tiles V of a Winograd convolution whose backward pass is Winograd too, which the backward's kernel

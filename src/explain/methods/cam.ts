@@ -39,7 +39,7 @@ import { checkFunction, checkString } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
-import { classActivationMap } from '../grad-cam.js';
+import { addWeightedChannels, classActivationMap } from '../grad-cam.js';
 import { networkPasses, type CamRule } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
@@ -88,10 +88,7 @@ export function xGradCamWeights(activations: Floats, gradients: Floats, n: numbe
 /** map_p = ReLU(Σ_k α_k A_kp) for channel weights α [K]. */
 function weightedSumMap(activations: Floats, n: number, channels: number, pixels: number, alpha: Float64Array, map: Float64Array): void {
   map.fill(0);
-  for (let k = 0; k < channels; k++) {
-    const offset = (n * channels + k) * pixels;
-    for (let p = 0; p < pixels; p++) map[p] += alpha[k] * activations[offset + p];
-  }
+  addWeightedChannels(activations, n * channels * pixels, channels, pixels, alpha, map);
   for (let p = 0; p < pixels; p++) map[p] = Math.max(0, map[p]);
 }
 

@@ -25,6 +25,7 @@ import { product, type BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
+import { addWeightedChannels } from '../grad-cam.js';
 import { checkMaskActivations, maskedLogitsOn } from '../masked-logits.js';
 import { camMapShape } from './cam.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
@@ -96,7 +97,7 @@ export function scoreCamMethod(): ExplanationMethod {
       const mapPixels = mapHeight * mapWidth;
       const classes = network.outputShape[0];
       const imageSize = product(network.inputShape);
-      const logits = network.forward(input, size);
+      const logits = network.forwardKeepingFrom(input, size, explained.name); // only the block's activations are read
       out.logits.set(logits.subarray(0, size * classes));
       for (let b = 0; b < size; b++) out.targets[b] = targetClass ?? argmaxRow(logits, b, classes);
       const activations = Float64Array.from(network.activations(explained.name).subarray(0, size * channels * mapPixels)); // before the masked passes overwrite them
@@ -112,9 +113,7 @@ export function scoreCamMethod(): ExplanationMethod {
           const a = activations.subarray(b * block, (b + 1) * block);
           const weights = weightsFromLogits(masked, i * (channels + 1), channels, classes, out.targets[b]);
           map.fill(0);
-          for (let k = 0; k < channels; k++) {
-            for (let p = 0; p < mapPixels; p++) map[p] += weights[k] * a[k * mapPixels + p];
-          }
+          addWeightedChannels(a, 0, channels, mapPixels, weights, map);
           for (let p = 0; p < mapPixels; p++) map[p] = Math.max(0, map[p]);
           out.maps.set(map, b * mapPixels);
         }
