@@ -179,10 +179,14 @@ export function classActivationMap(
   alpha: Float64Array,
   map: Float64Array,
 ): void {
-  const image = n * channels * pixels;
-  channelMeans(gradients, image, channels, pixels, alpha);
+  channelMeans(gradients, n * channels * pixels, channels, pixels, alpha);
+  weightedChannelMap(activations, n, channels, pixels, alpha, map);
+}
+
+/** Image n's map_p = max(0, Σ_k weights[k] · A[n,k,p]) from activations A [B, K, P]: the CAM map of channel weights. */
+export function weightedChannelMap(activations: Floats, n: number, channels: number, pixels: number, weights: ArrayLike<number>, map: Float64Array): void {
   map.fill(0);
-  addWeightedChannels(activations, image, channels, pixels, alpha, map);
+  addWeightedChannels(activations, n * channels * pixels, channels, pixels, weights, map);
   for (let p = 0; p < pixels; p++) map[p] = Math.max(0, map[p]);
 }
 

@@ -58,9 +58,9 @@ export class Network {
   private readonly scratch: Workspace;
   private readonly ownArenas: Floats[]; // the arenas it allocated itself (dispose frees them)
   private outputs: Floats[] = []; // each layer's output of the last forward pass
-  // What the last pass kept: every layer's output (forward), nothing for a backward pass (logits), or all but
-  // the first block's maps, which it ran a few images at a time (trainingForward, and forwardKeepingFrom's
-  // evaluation pass: 'keeping', whose block keeps no state for a backward pass through it).
+  // What the last pass kept: every layer's output (forward), nothing for a backward pass (logits), or all but the
+  // first block's maps: trainingForward runs the block a few images at a time; forwardKeepingFrom's evaluation pass
+  // ('keeping') so or in one pass, and its block keeps no state for a backward pass through it.
   private lastPass: 'forward' | 'logits' | 'training' | 'keeping' = 'forward';
   private trainingBlock: FirstBlock | null | undefined = undefined; // trainingForward's first block, decided at its first call
   private readonly chunked: ChunkedPrefix | null; // logits()'s plan
@@ -247,14 +247,14 @@ export class Network {
     this.usable();
     const pixels = this.checkBatch('logits', input, batch);
     const plan = this.chunked;
-    if (plan === null || (batch <= plan.images && plan.fused === null)) {
+    if (plan === null || blockRunsWhole(plan, batch)) {
       const logits = this.forward(input, batch);
       this.lastPass = 'logits';
       return logits;
     }
     this.outputs.length = 0;
     this.lastPass = 'logits';
-    let x = this.blockInChunks(plan, input, batch, pixels);
+    let x = this.blockOutput(plan, input, batch, pixels);
     for (let k = plan.layers; k < this.layers.length; k++) x = this.layers[k].forward(x, batch, EVALUATION);
     return x;
   }
@@ -274,10 +274,10 @@ export class Network {
     if (keep < 0) throw new XcnnError(`forwardKeepingFrom: the network has no layer '${layerName}'`, { code: 'ERR_BAD_ARGUMENT' });
     const pixels = this.checkBatch('forwardKeepingFrom', input, batch);
     const plan = this.chunked;
-    if (plan === null || (batch <= plan.images && plan.fused === null) || keep < plan.layers - 1) return this.forward(input, batch);
+    if (plan === null || blockRunsWhole(plan, batch) || keep < plan.layers - 1) return this.forward(input, batch);
     this.outputs.length = 0;
     this.lastPass = 'keeping';
-    let x = this.blockInChunks(plan, input, batch, pixels);
+    let x = this.blockOutput(plan, input, batch, pixels);
     for (let k = 0; k < plan.layers; k++) this.outputs.push(x); // only the last, the pool's, may be read (activations)
     for (let k = plan.layers; k < this.layers.length; k++) {
       x = this.layers[k].forward(x, batch, EVALUATION);
@@ -288,7 +288,7 @@ export class Network {
 
   // logits()'s first block over the batch, `plan.images` images at a time: its pooled rows [batch, ...], gathered in
   // the plan's buffer — or in one pass of the backend's, the map never stored, where it has one (conv2dReluMaxPoolForward).
-  private blockInChunks(plan: ChunkedPrefix, input: Floats, batch: number, pixels: number): Floats {
+  private blockOutput(plan: ChunkedPrefix, input: Floats, batch: number, pixels: number): Floats {
     const pooled = product(this.layers[plan.layers - 1].outputShape);
     const staging = plan.staging.forBatch(batch);
     const fused = plan.fused;
@@ -522,6 +522,11 @@ function chunkedPrefix(backend: Backend, layers: Layer[]): ChunkedPrefix | null 
   const largest = Math.max(...layers.slice(0, pool + 1).map((layer) => product(layer.outputShape)));
   const images = imagesPerChunk(largest);
   return { layers: pool + 1, images, staging: BatchBuffer.floats(backend, product(layers[pool].outputShape)), fused: fusedBlock(backend, layers.slice(0, pool + 1)) };
+}
+
+// Whether a batch runs the plan's block by forward: one no larger than a chunk, unless the block is one pass.
+function blockRunsWhole(plan: ChunkedPrefix, batch: number): boolean {
+  return batch <= plan.images && plan.fused === null;
 }
 
 /** logits()'s plan: its first `layers` layers, `images` at a time, their pooled rows gathered in `staging`. */

@@ -39,7 +39,7 @@ import { checkFunction, checkString } from '../../argument-checks.js';
 import type { Floats } from '../../backend/backend.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
-import { addWeightedChannels, classActivationMap } from '../grad-cam.js';
+import { classActivationMap, weightedChannelMap } from '../grad-cam.js';
 import { networkPasses, type CamRule } from '../model-passes.js';
 import type { BatchExplainer, ExplanationMethod } from './explain.js';
 
@@ -85,23 +85,16 @@ export function xGradCamWeights(activations: Floats, gradients: Floats, n: numbe
   }
 }
 
-/** map_p = ReLU(Σ_k α_k A_kp) for channel weights α [K]. */
-function weightedSumMap(activations: Floats, n: number, channels: number, pixels: number, alpha: Float64Array, map: Float64Array): void {
-  map.fill(0);
-  addWeightedChannels(activations, n * channels * pixels, channels, pixels, alpha, map);
-  for (let p = 0; p < pixels; p++) map[p] = Math.max(0, map[p]);
-}
-
 export function gradCamPlusPlusMap(activations: Floats, gradients: Floats, n: number, channels: number, pixels: number, map: Float64Array): void {
   const alpha = new Float64Array(channels);
   gradCamPlusPlusWeights(activations, gradients, n, channels, pixels, alpha);
-  weightedSumMap(activations, n, channels, pixels, alpha, map);
+  weightedChannelMap(activations, n, channels, pixels, alpha, map);
 }
 
 export function xGradCamMap(activations: Floats, gradients: Floats, n: number, channels: number, pixels: number, map: Float64Array): void {
   const alpha = new Float64Array(channels);
   xGradCamWeights(activations, gradients, n, channels, pixels, alpha);
-  weightedSumMap(activations, n, channels, pixels, alpha, map);
+  weightedChannelMap(activations, n, channels, pixels, alpha, map);
 }
 
 /** map_p = ReLU(Σ_k w(G_kp) A_kp), a weight per position: w = ReLU for LayerCAM, the identity for HiResCAM. */

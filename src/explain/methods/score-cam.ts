@@ -25,7 +25,7 @@ import { product, type BatchBuffer } from '../../model/layer.js';
 import { argmaxRow } from '../../model/loss.js';
 import type { Network } from '../../model/network.js';
 import { explainedLayer } from '../explained-layer.js';
-import { addWeightedChannels } from '../grad-cam.js';
+import { weightedChannelMap } from '../grad-cam.js';
 import { checkMaskActivations, maskedLogitsOn } from '../masked-logits.js';
 import { camMapShape } from './cam.js';
 import { networkPasses, type ModelPasses } from '../model-passes.js';
@@ -112,9 +112,7 @@ export function scoreCamMethod(): ExplanationMethod {
           const b = b0 + i;
           const a = activations.subarray(b * block, (b + 1) * block);
           const weights = weightsFromLogits(masked, i * (channels + 1), channels, classes, out.targets[b]);
-          map.fill(0);
-          addWeightedChannels(a, 0, channels, mapPixels, weights, map);
-          for (let p = 0; p < mapPixels; p++) map[p] = Math.max(0, map[p]);
+          weightedChannelMap(a, 0, channels, mapPixels, weights, map);
           out.maps.set(map, b * mapPixels);
         }
       }
