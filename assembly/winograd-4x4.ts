@@ -30,15 +30,18 @@
  *   U       [36, C, F]  the transformed kernels (winograd4Kernels)
  *   V       [36, C, TP] the transformed input tiles, TP = T + 3 or more, a multiple of four (winograd.ts's rule)
  *   M       [T, 36, F]  the products, a tile's 36·F values together for the output transform
- *   plane   [PH, PW]    one input channel with its zero border, PH = 4·TH + 2, PW = 4·TW + 2
+ *   plane   [PH, PW]    one input channel with its zero border, PH = 4·TH + 2, PW = 4·TW + 2 (the backward's)
  *   offsets [TH·TW]     i32: each tile's window corner in the plane (4ty·PW + 4tx)
  *   rows    [6, 6] v128 the input transform's rows (d B) of four tiles, between its two passes
+ *   planes  [N, PH, PW] the input transform's: one channel of every image of the call, each with its zero border
+ *   corners [T]         i32: each of the call's tiles' window corner in `planes` (n·|plane| + 4ty·PW + 4tx)
  *
  * Four tiles at a time, as winograd.ts does it: each window row of the four tiles is loaded (columns 0–3 as a
  * v128, 4–5 as a 64-bit load), transposed so that each v128 holds one window element of the four tiles, and
  * transformed lane by lane — first along the rows (into `rows`), then along the columns, 36 v128 stores into
- * V. A last group's spare lanes repeat the image's last tile; their stores fall on the next image's first
- * tiles, written after them, or on the last row's padding. The output transform takes four output channels of
+ * V. The four are any four consecutive tiles of the call, from one image or two, so that only the call's last
+ * group has spare lanes (9 tiles an image, taken an image at a time, filled 12 lanes); they repeat the call's last
+ * tile, and their stores fall on V's padding. The output transform takes four output channels of
  * one tile at a time, adds the bias and, when asked, applies the ReLU, and stores each channel's 4×4 block —
  * a v128 a row where the block lies wholly inside the map, lane by lane at its right and bottom edges.
  *
@@ -52,7 +55,7 @@ import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
-  afterOffsets, channelIntoPlane, corner, keepTilesAt, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, transformedTileFloats, vBlock,
+  afterOffsets, align4, channelIntoPlane, corner, keepTilesAt, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, transformedTileFloats, vBlock,
 } from './winograd-planes';
 
 
@@ -63,7 +66,10 @@ import {
  * Every block starts 16-byte aligned.
  */
 export function winograd4ScratchFloats(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32): i32 {
-  return tileScratchFloats(4, images, channels, height, width, padding, outChannels) + ROWS_FLOATS;
+  const tileRows = (height + 2 * padding + 1) / 4; // ⌈OH/4⌉, OH = H + 2P − 2
+  const tileCols = (width + 2 * padding + 1) / 4;
+  const planeFloats = align4((4 * tileRows + 2) * (4 * tileCols + 2));
+  return tileScratchFloats(4, images, channels, height, width, padding, outChannels) + ROWS_FLOATS + images * planeFloats + align4(images * tileRows * tileCols);
 }
 
 const ROWS_FLOATS = 36 * 4;
@@ -337,27 +343,45 @@ function addLanes32(dw0: usize, dw1: usize, at: i32, v: v128): void {
   if (dw1 != 0) store<f32>(dw1 + offset, load<f32>(dw1 + offset) + <f32>f64x2.extract_lane(v, 1));
 }
 
-// Where the input transform's rows lie (after the tile offsets: setGeometry).
+// Where the input transform's rows lie (after the tile offsets: setGeometry), then the planes of one channel of
+// every image of the call, side by side, and each of the call's tiles' window corner in them (i32 floats from `planes`).
 let rows: usize = 0;
+let planes: usize = 0;
+let planeOffsets: usize = 0;
 
-// The shared geometry for tiles of 4 outputs a side (winograd-planes.ts), and this algorithm's own block after it.
+// The shared geometry for tiles of 4 outputs a side (winograd-planes.ts), and this algorithm's own blocks after it.
 function setGeometry(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32, scratch: usize): void {
   setTileGeometry(4, images, channels, height, width, padding, outChannels, scratch);
   rows = afterOffsets;
+  planes = rows + (<usize>ROWS_FLOATS << 2);
+  planeOffsets = planes + (<usize>(images * planeSize) << 2);
+  for (let n = 0; n < images; n++) {
+    for (let t = 0; t < perImage; t++) store<i32>(planeOffsets + (<usize>(n * perImage + t) << 2), n * planeSize + load<i32>(offsets + (<usize>t << 2)));
+  }
 }
 
-// V [36, C, T] ← the input transform of every tile of the call's images (setGeometry first).
+// V [36, C, T] ← the input transform of every tile of the call's images (setGeometry first): a channel at a time,
+// its planes for every image side by side, four of the call's tiles a step whichever images they are in — so that
+// only the call's last group has spare lanes, not each image's (the paper's conv2 has 9 tiles an image: 12 lanes).
 function transformInputs(input: usize, images: i32, channels: i32, height: i32, width: i32, padding: i32): void {
-  // the plane's border stays zero: each channel overwrites only its own rectangle
-  zeroRun(plane, planeSize);
+  // the planes' borders stay zero: each channel overwrites only its own rectangles
+  zeroRun(planes, images * planeSize);
   const xiBytes = <usize>(channels * stride) << 2;
-  for (let n = 0; n < images; n++) {
-    for (let c = 0; c < channels; c++) {
-      channelIntoPlane(input + (<usize>((n * channels + c) * height * width) << 2), height, width, plane, planeW, padding);
-      const vRow = vBlock + (<usize>(c * stride + n * perImage) << 2);
-      for (let t = 0; t < perImage; t += 4) transformTiles(t, vRow, xiBytes);
+  for (let c = 0; c < channels; c++) {
+    for (let n = 0; n < images; n++) {
+      channelIntoPlane(input + (<usize>((n * channels + c) * height * width) << 2), height, width, planes + (<usize>(n * planeSize) << 2), planeW, padding);
     }
+    const vRow = vBlock + (<usize>(c * stride) << 2);
+    for (let t = 0; t < tiles; t += 4) transformTiles(t, vRow, xiBytes);
   }
+}
+
+// The window corner of the call's tile first + k (k = 0 .. 3) in `planes` (a byte address); a tile past the call's
+// last repeats the last (its lanes' stores fall on V's padding, tilesPadded).
+// @ts-ignore: decorator
+@inline
+function planesCorner(first: i32, k: i32): usize {
+  return planes + (<usize>load<i32>(planeOffsets + (<usize>min(first + k, tiles - 1) << 2)) << 2);
 }
 
 
@@ -381,10 +405,10 @@ function transformInput(dst: usize, stepBytes: usize, x0: v128, x1: v128, x2: v1
   v128.store(dst + 5 * stepBytes, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(five, x3)), x5));
 }
 
-// Input transform of tiles first .. first + 3 of an image: V = Bᵀ d B for each, lane k of every store being
+// Input transform of the call's tiles first .. first + 3: V = Bᵀ d B for each, lane k of every store being
 // tile first + k; `xiBytes` is the distance between two ξ of V.
 function transformTiles(first: i32, vRow: usize, xiBytes: usize): void {
-  const p0 = corner(first, 0), p1 = corner(first, 1), p2 = corner(first, 2), p3 = corner(first, 3);
+  const p0 = planesCorner(first, 0), p1 = planesCorner(first, 1), p2 = planesCorner(first, 2), p3 = planesCorner(first, 3);
   const rowBytes = <usize>planeW << 2;
   // each window row r of the four tiles, transposed to d0 .. d5 (element (r, j) of each tile, one per lane),
   // times B: rows[r][0 .. 5]

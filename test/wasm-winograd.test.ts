@@ -25,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
+import type { KernelExports } from '../src/backend/wasm/kernels.js';
 import { kernelsWasmPath } from '../src/backend/wasm/node.js';
 import { createWasmBackendFromBytes, usesWinograd, usesWinograd4, usesWinogradBackward } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
@@ -386,6 +387,43 @@ describe('Winograd F(2×2, 3×3) and F(4×4, 3×3) convolutions (wasm)', () => {
       expect(both.dInput).not.toEqual(given('dInput'));
     }
     expect(staticData()).toEqual(before);
+  });
+
+  it("F(4×4)'s scratch: V, M, the plane and the tile offsets, the input transform's rows, then one plane an image and every tile's corner; the forward pass writes inside it", () => {
+    const kernels = (wasm as unknown as { kernels: KernelExports }).kernels;
+    // 1, 3 and 10 images; 9, 3×2 and 2×3 tiles an image (11×11, 9×8 and 8×12 outputs); paddings 0, 1 and 2
+    const shapes = [
+      conv3({ batch: 1, inChannels: 8, height: 13, width: 13, outChannels: 8 }),
+      conv3({ batch: 3, inChannels: 9, height: 9, width: 8, outChannels: 12, padding: 1 }),
+      conv3({ batch: 10, inChannels: 8, height: 6, width: 10, outChannels: 9, padding: 2 }),
+    ];
+    expect(shapes.map(usesWinograd4)).toEqual([true, true, true]); // so the backend's pass below is F(4×4) too
+    const align4 = (n: number) => Math.ceil(n / 4) * 4;
+    for (const s of shapes) {
+      const { outHeight, outWidth } = convGeometry(s);
+      const P = s.padding ?? 0;
+      const [tileRows, tileCols] = [Math.ceil(outHeight / 4), Math.ceil(outWidth / 4)];
+      const perImage = tileRows * tileCols;
+      const tiles = s.batch * perImage;
+      const plane = align4((4 * tileRows + 2) * (4 * tileCols + 2));
+      const v = 36 * s.inChannels * (Math.floor((tiles + 6) / 4) * 4);
+      const m = align4(tiles * 36 * s.outChannels + 4);
+      const expected = v + m + plane + align4(perImage) + 36 * 4 + s.batch * plane + align4(tiles);
+      const floats = kernels.winograd4ScratchFloats(s.batch, s.inChannels, s.height, s.width, P, s.outChannels);
+      expect(floats, JSON.stringify(s)).toBe(expected);
+      const n = convSizes(s);
+      const random = new Random(9);
+      const [x, w, b] = [randomFloats(n.input, random), randomFloats(n.weight, random), randomFloats(s.outChannels, random)];
+      const u = wasm.allocFloats(36 * s.inChannels * s.outChannels);
+      kernels.winograd4Kernels(w.byteOffset, s.outChannels, s.inChannels, u.byteOffset);
+      const scratch = fenced(wasm, new Float32Array(floats));
+      const y = wasm.allocFloats(n.output);
+      kernels.winograd4Convolve(x.byteOffset, s.batch, s.inChannels, s.height, s.width, P, u.byteOffset, s.outChannels, b.byteOffset, 0, y.byteOffset, scratch.array.byteOffset, 0);
+      expect(scratch.tail(), `${JSON.stringify(s)}: nothing written past the scratch`).toEqual(new Array(TAIL).fill(SENTINEL));
+      const expectedY = wasm.allocFloats(n.output);
+      wasm.conv2dForward(s, x, w, b, expectedY);
+      expect([...y], JSON.stringify(s)).toEqual([...expectedY]); // the backend's pass, whatever its chunks: the same numbers
+    }
   });
 
   it('fits what its kernels write into the blocks it takes, on a fresh backend whatever ran before', async () => {
