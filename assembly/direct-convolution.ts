@@ -11,7 +11,8 @@
  * of the ceiling. Here nothing of the image is packed and the bias is added in registers.
  *
  * Tile: the GEMM's micro-kernel tile (gemm.ts) — MR filters × 8 consecutive columns of one output row, MR = 5
- * with fused multiply-add (relaxed build), 4 without — whose B row for tap k is read straight from the image:
+ * with fused multiply-add (relaxed build), 4 without (a last sliver of 1 or 2 filters: 2) — whose B row for tap k is
+ * read straight from the image:
  * two v128 at the tile's first input pixel plus the tap's offset. The weights are packed as the GEMM packs A,
  * slivers of MR filters, a tap's MR weights side by side, the filters past F zero. A row whose width is not a
  * multiple of 8 ends with a tile of 8 columns at OW − 8 when more than 4 are left, else of 4 at OW − 4, which
@@ -149,7 +150,8 @@ export function directConvolutionReluMaxPool(
 // @ts-ignore: decorator
 @inline
 function pooledTile(taps: i32, sliver: usize, p: usize, offsets: usize, out: usize, plane: usize, bias: usize, rows: i32, rowBytes: usize): void {
-  if (ASC_FEATURE_RELAXED_SIMD) tile5x8(taps, sliver, p, offsets, out, plane, bias, rows, true, true, rowBytes);
+  if (rows <= 2) tile2x8(taps, sliver, p, offsets, out, plane, bias, rows, true, true, rowBytes);
+  else if (ASC_FEATURE_RELAXED_SIMD) tile5x8(taps, sliver, p, offsets, out, plane, bias, rows, true, true, rowBytes);
   else tile4x8(taps, sliver, p, offsets, out, plane, bias, rows, true, true, rowBytes);
 }
 
@@ -181,7 +183,8 @@ function packWeights(weight: usize, filters: i32, taps: i32, slivers: usize): vo
 // @ts-ignore: decorator
 @inline
 function tile(taps: i32, sliver: usize, p: usize, offsets: usize, out: usize, plane: usize, bias: usize, rows: i32, relu: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD) tile5x8(taps, sliver, p, offsets, out, plane, bias, rows, relu, false, 0);
+  if (rows <= 2) tile2x8(taps, sliver, p, offsets, out, plane, bias, rows, relu, false, 0);
+  else if (ASC_FEATURE_RELAXED_SIMD) tile5x8(taps, sliver, p, offsets, out, plane, bias, rows, relu, false, 0);
   else tile4x8(taps, sliver, p, offsets, out, plane, bias, rows, relu, false, 0);
 }
 
@@ -239,6 +242,37 @@ function tile5x8(taps: i32, a: usize, p: usize, offsets: usize, out: usize, plan
   if (rows > 2) storeRow(out + 2 * plane, c20, c21, bias + 8, relu);
   if (rows > 3) storeRow(out + 3 * plane, c30, c31, bias + 12, relu);
   if (rows > 4) storeRow(out + 4 * plane, c40, c41, bias + 16, relu);
+}
+
+// The tile of a last sliver of 1 or 2 filters (the paper's conv1: 32 = 6·5 + 2 filters on the relaxed build;
+// LeNet-5's: 6 = 5 + 1, or 4 + 2 on the plain one), as tile5x8 but for the sliver's first two rows only — the others
+// are zeros that no output reads, whose MR × 8 multiply-adds the full tile spent. Each output's sum is the same, by
+// the same madd in the same order.
+// @ts-ignore: decorator
+@inline
+function tile2x8(taps: i32, a: usize, p: usize, offsets: usize, out: usize, plane: usize, bias: usize, rows: i32, relu: bool, stacked: bool, rowBytes: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  const end = offsets + (<usize>taps << 2);
+  for (let o = offsets; o < end; o += 4) {
+    const b = p + <usize>load<i32>(o);
+    const b0 = v128.load(b);
+    const b1 = stacked ? v128.load(b + rowBytes) : v128.load(b, 16);
+    let ai = v128.load32_splat(a);
+    c00 = madd(ai, b0, c00);
+    c01 = madd(ai, b1, c01);
+    ai = v128.load32_splat(a, 4);
+    c10 = madd(ai, b0, c10);
+    c11 = madd(ai, b1, c11);
+    a += MR * 4;
+  }
+  if (stacked) {
+    storePooled(out, c00, c01, bias);
+    if (rows > 1) storePooled(out + plane, c10, c11, bias + 4);
+    return;
+  }
+  storeRow(out, c00, c01, bias, relu);
+  if (rows > 1) storeRow(out + plane, c10, c11, bias + 4, relu);
 }
 
 // The plain build's 4×8 tile, its loop the GEMM's microKernel4x8 with B read from the image, as tile5x8.
