@@ -15,6 +15,7 @@ import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { errorOf } from './errors.js';
 import { directConvShapes } from './fixtures/conv-shapes.js';
 import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
+import { convolutionByDefinition, smallIntegerOperands } from './fixtures/small-integer-convolution.js';
 
 const small = { maximumBytes: 64 * 1024 * 1024 };
 const builds: [string, WasmBackend][] = [
@@ -64,20 +65,13 @@ function twoPasses(backend: WasmBackend, s: Conv2dShape, x: ArrayLike<number>, w
 
 /** max(conv + bias, 0) pooled 2×2/2, by definition in float64 (exact on small integers); odd last rows and columns left out. */
 function definition(s: Conv2dShape, x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number>): number[] {
-  const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
-  const { padding: P, outHeight, outWidth } = convGeometry(s);
-  const pixel = (n: number, c: number, i: number, j: number) => (i < P || j < P || i >= H + P || j >= W + P ? 0 : x[((n * C + c) * H + i - P) * W + j - P]);
-  const conv = (n: number, f: number, y: number, xx: number) => {
-    let sum = 0;
-    for (let c = 0; c < C; c++) for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) sum += w[((f * C + c) * K + ky) * K + kx] * pixel(n, c, y + ky, xx + kx);
-    return Math.max(sum + b[f], 0);
-  };
+  const { outHeight, outWidth } = convGeometry(s);
+  const map = convolutionByDefinition(s, x, w, b, true); // [N, F, OH, OW]
+  const at = (plane: number, y: number, xx: number) => map[(plane * outHeight + y) * outWidth + xx];
   const out: number[] = [];
-  for (let n = 0; n < N; n++) {
-    for (let f = 0; f < F; f++) {
-      for (let i = 0; i < Math.floor(outHeight / 2); i++) {
-        for (let j = 0; j < Math.floor(outWidth / 2); j++) out.push(Math.max(conv(n, f, 2 * i, 2 * j), conv(n, f, 2 * i, 2 * j + 1), conv(n, f, 2 * i + 1, 2 * j), conv(n, f, 2 * i + 1, 2 * j + 1)));
-      }
+  for (let plane = 0; plane < s.batch * s.outChannels; plane++) {
+    for (let i = 0; i < Math.floor(outHeight / 2); i++) {
+      for (let j = 0; j < Math.floor(outWidth / 2); j++) out.push(Math.max(at(plane, 2 * i, 2 * j), at(plane, 2 * i, 2 * j + 1), at(plane, 2 * i + 1, 2 * j), at(plane, 2 * i + 1, 2 * j + 1)));
     }
   }
   return out;
@@ -168,11 +162,8 @@ describe('conv2dReluMaxPoolForward: a worked example in small integers', () => {
   for (const s of shapes) {
     const { outHeight, outWidth } = convGeometry(s);
     it(`${s.inChannels} → ${s.outChannels} channels, ${s.kernelSize}×${s.kernelSize}, padding ${s.padding ?? 0}, a ${outHeight}×${outWidth} map: the definition exactly`, () => {
-      const taps = s.inChannels * s.kernelSize ** 2;
-      // pixels 1..7 and weights −2..2 by position, biases of both signs: maps with zeros and positives to pool
-      const x = Array.from({ length: s.batch * s.inChannels * s.height * s.width }, (_, k) => ((k * 5) % 7) + 1);
-      const w = Array.from({ length: s.outChannels * taps }, (_, k) => ((k * 3) % 5) - 2);
-      const b = Array.from({ length: s.outChannels }, (_, f) => (f % 2 === 0 ? 3 : -4));
+      // biases of both signs: maps with zeros and positives to pool
+      const { x, w, b } = smallIntegerOperands(s);
       const expected = definition(s, x, w, b);
       expect(expected.some((v) => v > 0)).toBe(true);
       if (s.outChannels > 1) expect(expected.some((v) => v === 0)).toBe(true); // (the odd filters' bias −4)

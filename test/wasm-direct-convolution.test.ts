@@ -16,6 +16,7 @@ import { usesDirectConvolution, type WasmBackend } from '../src/backend/wasm/was
 import { Random } from '../src/random.js';
 import { directConvShapes } from './fixtures/conv-shapes.js';
 import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
+import { convolutionByDefinition, smallIntegerOperands } from './fixtures/small-integer-convolution.js';
 import { expectParity, sumTolerance } from './parity.js';
 
 const small = { maximumBytes: 64 * 1024 * 1024 };
@@ -44,31 +45,6 @@ describe('usesDirectConvolution', () => {
     expect(usesDirectConvolution({ ...paper, width: 7, padding: 1 })).toBe(false); // OW 7
   });
 });
-
-/**
- * The definition, in float64 on values whose every product and partial sum is a small integer (so float32 holds
- * it exactly, in any order): output[n, f, y, x] = Σ_{c,ky,kx} w[f, c, ky, kx] · padded[n, c, y + ky, x + kx] + b[f],
- * then max(·, 0) when relu.
- */
-function definition(s: Conv2dShape, x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number>, relu: boolean): number[] {
-  const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
-  const { padding: P, outHeight, outWidth } = convGeometry(s);
-  const pixel = (n: number, c: number, i: number, j: number) => (i < P || j < P || i >= H + P || j >= W + P ? 0 : x[((n * C + c) * H + i - P) * W + j - P]);
-  const out: number[] = [];
-  for (let n = 0; n < N; n++) {
-    for (let f = 0; f < F; f++) {
-      for (let y = 0; y < outHeight; y++) {
-        for (let xx = 0; xx < outWidth; xx++) {
-          let sum = 0;
-          for (let c = 0; c < C; c++) for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) sum += w[((f * C + c) * K + ky) * K + kx] * pixel(n, c, y + ky, xx + kx);
-          sum += b[f];
-          out.push(relu ? Math.max(sum, 0) : sum);
-        }
-      }
-    }
-  }
-  return out;
-}
 
 /** The forward pass of `s` on the backend, its output fenced; returns the output and what followed it. */
 function forward(backend: WasmBackend, s: Conv2dShape, x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number>, relu: boolean) {
@@ -101,13 +77,10 @@ describe('directConvolution: a worked example in small integers', () => {
     const { outWidth } = convGeometry(s);
     it(`${s.inChannels} → ${s.outChannels} channels, ${s.kernelSize}×${s.kernelSize}, padding ${s.padding ?? 0}, ${outWidth} wide: the definition exactly, with and without the ReLU`, () => {
       expect(usesDirectConvolution(s)).toBe(true);
-      const taps = s.inChannels * s.kernelSize ** 2;
-      // pixels 1..7 and weights −2..2 by position, biases of both signs: negative sums for the ReLU to clear
-      const x = Array.from({ length: s.batch * s.inChannels * s.height * s.width }, (_, k) => ((k * 5) % 7) + 1);
-      const w = Array.from({ length: s.outChannels * taps }, (_, k) => ((k * 3) % 5) - 2);
-      const b = Array.from({ length: s.outChannels }, (_, f) => (f % 2 === 0 ? 3 : -4));
+      // biases of both signs: negative sums for the ReLU to clear
+      const { x, w, b } = smallIntegerOperands(s);
       for (const relu of [false, true]) {
-        const expected = definition(s, x, w, b, relu);
+        const expected = convolutionByDefinition(s, x, w, b, relu);
         if (relu) expect(expected.some((v) => v === 0) && expected.some((v) => v > 0)).toBe(true);
         else expect(expected.some((v) => v < 0)).toBe(true);
         for (const [build, backend] of builds) {
