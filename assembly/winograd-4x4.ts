@@ -55,7 +55,7 @@ import { gemm } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
-  afterOffsets, align4, channelIntoPlane, corner, keepTilesAt, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tileScratchFloats, transformedTileFloats, vBlock,
+  afterOffsets, align4, channelIntoPlane, corner, keepTilesAt, mBlock, offsets, outH, outW, perImage, plane, planeIntoChannel, planeFloats, planeSize, planeW, setTileGeometry, stride, tileCols, tileRows, tiles, tilesAlong, tileScratchFloats, transformedTileFloats, vBlock,
 } from './winograd-planes';
 
 
@@ -66,10 +66,9 @@ import {
  * Every block starts 16-byte aligned.
  */
 export function winograd4ScratchFloats(images: i32, channels: i32, height: i32, width: i32, padding: i32, outChannels: i32): i32 {
-  const tileRows = (height + 2 * padding + 1) / 4; // ⌈OH/4⌉, OH = H + 2P − 2
-  const tileCols = (width + 2 * padding + 1) / 4;
-  const planeFloats = align4((4 * tileRows + 2) * (4 * tileCols + 2));
-  return tileScratchFloats(4, images, channels, height, width, padding, outChannels) + ROWS_FLOATS + images * planeFloats + align4(images * tileRows * tileCols);
+  const tilesDown = tilesAlong(4, height + 2 * padding - 2);
+  const tilesAcross = tilesAlong(4, width + 2 * padding - 2);
+  return tileScratchFloats(4, images, channels, height, width, padding, outChannels) + ROWS_FLOATS + images * planeFloats(4, tilesDown, tilesAcross) + align4(images * tilesDown * tilesAcross);
 }
 
 const ROWS_FLOATS = 36 * 4;

@@ -38,10 +38,10 @@ export function planeIntoChannel(plane: usize, planeW: i32, padding: i32, channe
   }
 }
 
-// ⌈size / m⌉: the tiles of m outputs a side along a side of OUTPUT size `size`.
+/** ⌈size / m⌉: the tiles of m outputs a side along a side of OUTPUT size `size`. */
 // @ts-ignore: decorator
 @inline
-function tilesAlong(m: i32, size: i32): i32 {
+export function tilesAlong(m: i32, size: i32): i32 {
   return (size + m - 1) / m;
 }
 
@@ -57,9 +57,10 @@ function vFloats(m: i32, tiles: i32, channels: i32): i32 {
 function mFloats(m: i32, tiles: i32, outChannels: i32): i32 {
   return align4(tiles * (m + 2) * (m + 2) * outChannels + 4);
 }
+/** The floats of a zero-bordered plane of one channel, for tiles of m outputs a side (16-byte aligned). */
 // @ts-ignore: decorator
 @inline
-function planeFloats(m: i32, tileRows: i32, tileCols: i32): i32 {
+export function planeFloats(m: i32, tileRows: i32, tileCols: i32): i32 {
   return align4((m * tileRows + 2) * (m * tileCols + 2));
 }
 
