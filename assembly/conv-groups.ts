@@ -2,8 +2,8 @@
  * A strided convolution over a group of G images as one GEMM (one image's output map is too small for
  * the GEMM's blocking, see src/backend/wasm/wasm-backend.ts):
  *
- *   columns  [C·K·K, G·P]   the G images' im2col matrices side by side (im2colStrided with a row stride),
- *                           image g's in columns g·P .. g·P + P − 1, P = OH·OW
+ *   columns  [C·K·K, G·P]   the G images' im2col matrices side by side, image g's in columns g·P .. g·P + P − 1,
+ *                           P = OH·OW, packed straight from the G phase blocks (gemmIm2col over a group)
  *   product  [F, G·P]       = W [F, C·K·K] · columns, one GEMM
  *   output   [G, F, P]      NCHW, what the layer holds: scatterGroup moves the product there, adding the bias
  *                           (and applying the ReLU) on the way; gatherGroup moves a dOutput [G, F, P] the

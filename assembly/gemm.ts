@@ -146,6 +146,8 @@ export function gemm(
  *   transB = 0: op(B) = columns [C·K·K, OH·OW]   (a convolution's forward: K = C·K·K, N = OH·OW)
  *   transB = 1: op(B) = columnsᵀ [OH·OW, C·K·K]  (its weight gradient: K = OH·OW, N = C·K·K)
  * The caller makes M, N, K agree with the image's shape; C (the channels) is implied by them.
+ * A group of images: N (transB = 0) or K (transB = 1) may span G·OH·OW positions, the columns of G images
+ * side by side, whose images (or phase blocks) lie `imageFloats` apart from `image` on (im2col.ts, Groups).
  */
 export function gemmIm2col(
   transA: i32,
@@ -156,6 +158,7 @@ export function gemmIm2col(
   A: usize,
   lda: i32,
   image: usize,
+  imageFloats: i32,
   height: i32,
   width: i32,
   kernelSize: i32,
@@ -164,7 +167,7 @@ export function gemmIm2col(
   ldc: i32,
   accumulate: i32,
 ): void {
-  blockedGemm(transA, transB, M, N, K, A, lda, image, 0, C, ldc, accumulate, B_FROM_IMAGE, height, width, kernelSize, stride);
+  blockedGemm(transA, transB, M, N, K, A, lda, image, imageFloats, C, ldc, accumulate, B_FROM_IMAGE, height, width, kernelSize, stride);
 }
 
 /**
@@ -195,7 +198,7 @@ export function gemmIm2colA(
 
 // Where blockedGemm's operands come from (a literal at each call, so each caller compiles to its own loop).
 const FROM_MATRICES = 0; // A (lda) and B (ldb) are matrices
-const B_FROM_IMAGE = 1; // B is the im2col matrix of the image at B (height, width, kernelSize)
+const B_FROM_IMAGE = 1; // B is the im2col matrix of the image at B (height, width, kernelSize), or of a group of images ldb floats apart
 const A_FROM_IMAGE = 2; // A is the im2col matrix of the image at A
 
 // The blocked loop of all three.
@@ -226,8 +229,8 @@ function blockedGemm(
       const kc = min(KC, K - pc);
       if (operands == B_FROM_IMAGE) {
         const scratch = bPanel + ((<usize>KC * NC) << 2);
-        if (transB) packIm2colTransposedPanel(bPanel, scratch, B, height, width, kernelSize, stride, pc, jc, kc, nc);
-        else packIm2colPanel(bPanel, scratch, B, height, width, kernelSize, stride, pc, jc, kc, nc);
+        if (transB) packIm2colTransposedPanel(bPanel, scratch, B, ldb, height, width, kernelSize, stride, pc, jc, kc, nc);
+        else packIm2colPanel(bPanel, scratch, B, ldb, height, width, kernelSize, stride, pc, jc, kc, nc);
       } else if (transB) packBTransposed(B, ldb, pc, jc, kc, nc);
       else packB(B, ldb, pc, jc, kc, nc);
       // Only the first K block may overwrite C; the later ones add their share to it.

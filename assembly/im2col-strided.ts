@@ -14,13 +14,15 @@
  *                         through col2im onto a padded block, and cropImage keeps its interior — the
  *                         border's gradients belong to the padding and are dropped. The copy is C·H·W
  *                         floats against the C·K²·OH·OW the GEMM reads: 9–25× less for 3×3 and 5×5.
- *   stride S > 1          im2colStrided materialises the columns matrix in the backend's scratch, the
- *                         plain gemm runs on it, and col2imStrided scatter-adds dColumns back, skipping
- *                         the entries that came from the padding. Strided rows are gathers, so the
- *                         direct packers' contiguous v128 loads would not apply anyway. The columns of a
- *                         group of G images lie side by side, [C·K·K, G·OH·OW]: image g's at column offset
- *                         g·OH·OW of rows `columnsStride` = G·OH·OW floats apart, so one GEMM serves the
- *                         whole group (conv-groups.ts).
+ *   stride S > 1          splitPhases splits the padded image into its S² phases, on which every tap reads
+ *                         a run of consecutive floats, so the packers of im2col.ts read it as they read a
+ *                         stride-1 image (one image, or the phase blocks of a group of G images side by
+ *                         side: conv-groups.ts); the input gradient goes through col2im onto a phase block,
+ *                         merged back by mergePhases. A group's input gradient is col2imStrided's:
+ *                         dColumns [C·K·K, G·OH·OW] (image g's at column offset g·OH·OW of rows
+ *                         `columnsStride` = G·OH·OW floats apart) scatter-added back, the entries that came
+ *                         from the padding skipped; im2colStrided, its adjoint, writes the columns out for
+ *                         the one GEMM that reads them as A (a group's transposed weight gradient).
  *
  * In a row of the columns, the output columns j whose source column v = S·j + q − P lies inside the
  * image form one run [jLow, jHigh): zeros before and after it, the image between (a copyRun when S = 1).

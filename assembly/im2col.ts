@@ -34,6 +34,13 @@
  * again consecutive floats along an output row, the next row PW − OW floats on. Stride 1 is the case
  * S = 1 (PH, PW = H, W; PW − OW = K − 1).
  *
+ * Groups: the two B packers also take the columns of G images side by side, [C·K·K, G·OH·OW] (image g's in
+ * columns g·OH·OW ..), from G images (or phase blocks) `imageFloats` apart: output row i of the stack is
+ * image ⌊i/OH⌋'s row i mod OH, at (⌊i/OH⌋·imageFloats + (i mod OH)·PW). A group of four positions that runs
+ * off an image's last row into the next image's first is two loads and a lane select as above, the gap then
+ * the one between the two images' rows. One GEMM then serves the G images (conv-groups.ts), without the
+ * columns being written out.
+ *
  * col2im is im2col's adjoint: every column entry is added back to the pixel it was copied from,
  * so a pixel covered by several kernel positions receives the sum of their gradients. It stays a pass
  * of its own (its input, dColumns, is a GEMM's output C, which the GEMM writes tile by tile).
@@ -45,7 +52,8 @@ const NR: i32 = 8; // the GEMM's B sliver width (gemm.ts)
 
 // The v128 of columns[r, s..s+3] (row offset o in floats, position s = (i, j), b = i·W + j), for a group
 // of four positions whose last lies in output row i or i+1: lanes t < L = OW − j come from image[o + b + t],
-// the rest from image[o + b + t + K − 1]. `split` is the lane mask t < L (all ones when L ≥ 4).
+// the rest from image[o + b + t + gap], gap the floats between row i's end and row i+1's start (K − 1 for
+// stride 1 in one image). `split` is the lane mask t < L (all ones when L ≥ 4).
 // @ts-ignore: decorator
 @inline
 function loadPositions(image: usize, o: i32, b: i32, gapBytes: usize, split: v128): v128 {
@@ -113,6 +121,20 @@ function phaseSize(size: i32, stride: i32): i32 {
   return (size + stride - 1) / stride;
 }
 
+// Where output row `row` of image `imageBase`'s stack starts (see Groups at the top), and the gap in floats from
+// the end of that row to the start of the next — PW − OW inside an image, the rest of its block at its last row.
+// @ts-ignore: decorator
+@inline
+function rowStart(imageBase: i32, row: i32, planeW: i32): i32 {
+  return imageBase + row * planeW;
+}
+// @ts-ignore: decorator
+@inline
+function gapAfterRow(row: i32, outH: i32, outW: i32, planeW: i32, imageFloats: i32): usize {
+  const next = row + 1 == outH ? imageFloats : (row + 1) * planeW;
+  return <usize>(next - row * planeW - outW) << 2;
+}
+
 /** i32s of scratch the packers below want (the GEMM keeps them after its B panel): KC row offsets + 8. */
 export function im2colPackScratchInts(kc: i32): i32 {
   return kc + NR;
@@ -120,13 +142,15 @@ export function im2colPackScratchInts(kc: i32): i32 {
 
 /**
  * panel ← columns[pc:+kc, jc:+nc] in the GEMM's B-panel layout (⌈nc/8⌉ slivers, each kc×8, row k of a
- * sliver at k·8), read straight from the image: op(B) = columns, the forward convolution's B.
+ * sliver at k·8), read straight from the image: op(B) = columns, the forward convolution's B. Columns past
+ * the image's OH·OW are the next images' (`imageFloats` apart; see Groups at the top).
  * `scratch` holds im2colPackScratchInts(kc) i32s: the kc row offsets, then a partial sliver's 8 position offsets.
  */
 export function packIm2colPanel(
   panel: usize,
   scratch: usize,
   image: usize,
+  imageFloats: i32,
   height: i32,
   width: i32,
   kernelSize: i32,
@@ -136,27 +160,36 @@ export function packIm2colPanel(
   kc: i32,
   nc: i32,
 ): void {
+  const outH = (height - kernelSize) / stride + 1;
   const outW = (width - kernelSize) / stride + 1;
   const planeH = phaseSize(height, stride);
   const planeW = phaseSize(width, stride);
-  const gapBytes = <usize>(planeW - outW) << 2;
   // The row offsets o_r of rows pc..pc+kc.
   fillRowOffsets(scratch, pc, kc, planeH, planeW, kernelSize, stride);
   const positionOffsets = scratch + (<usize>kc << 2);
   let dst = panel;
-  let i0 = jc / outW; // the sliver's first position (i0, j0), advanced sliver by sliver
+  // The sliver's first position: row i0 of the image whose block starts at base0, column j0; advanced sliver by sliver.
+  let i0 = jc / outW;
   let j0 = jc - i0 * outW;
+  const firstImage = i0 / outH;
+  i0 -= firstImage * outH;
+  let base0 = firstImage * imageFloats;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
-    let i1 = i0; // the second half's first position
+    // The second half's first position.
+    let i1 = i0;
+    let base1 = base0;
     let j1 = j0 + 4;
     while (j1 >= outW) {
       j1 -= outW;
-      i1++;
+      if (++i1 == outH) {
+        i1 = 0;
+        base1 += imageFloats;
+      }
     }
     if (cols == NR && j0 + 3 < 2 * outW && j1 + 3 < 2 * outW) {
-      const b0 = i0 * planeW + j0;
-      const b1 = i1 * planeW + j1;
+      const b0 = rowStart(base0, i0, planeW) + j0;
+      const b1 = rowStart(base1, i1, planeW) + j1;
       if (j0 + 8 <= outW) {
         // The common case: all eight positions in one output row, eight consecutive floats of each image row.
         for (let k = 0; k < kc; k++) {
@@ -166,24 +199,31 @@ export function packIm2colPanel(
           dst += NR << 2;
         }
       } else {
+        // A half that runs into the next output row reads it `gap` on; one that does not reads its own floats twice.
         const split0 = splitMask(j0, outW);
         const split1 = splitMask(j1, outW);
+        const gap0 = j0 + 4 > outW ? gapAfterRow(i0, outH, outW, planeW, imageFloats) : 0;
+        const gap1 = j1 + 4 > outW ? gapAfterRow(i1, outH, outW, planeW, imageFloats) : 0;
         for (let k = 0; k < kc; k++) {
           const o = load<i32>(scratch + (<usize>k << 2));
-          v128.store(dst, loadPositions(image, o, b0, gapBytes, split0));
-          v128.store(dst, loadPositions(image, o, b1, gapBytes, split1), 16);
+          v128.store(dst, loadPositions(image, o, b0, gap0, split0));
+          v128.store(dst, loadPositions(image, o, b1, gap1, split1), 16);
           dst += NR << 2;
         }
       }
     } else {
       // A partial sliver or short output rows: element by element, zeros past the last column.
       let i = i0;
+      let base = base0;
       let j = j0;
       for (let t = 0; t < cols; t++) {
-        store<i32>(positionOffsets + (<usize>t << 2), i * planeW + j);
+        store<i32>(positionOffsets + (<usize>t << 2), rowStart(base, i, planeW) + j);
         if (++j == outW) {
           j = 0;
-          i++;
+          if (++i == outH) {
+            i = 0;
+            base += imageFloats;
+          }
         }
       }
       for (let k = 0; k < kc; k++) {
@@ -196,10 +236,14 @@ export function packIm2colPanel(
       }
     }
     i0 = i1;
+    base0 = base1;
     j0 = j1 + 4;
     while (j0 >= outW) {
       j0 -= outW;
-      i0++;
+      if (++i0 == outH) {
+        i0 = 0;
+        base0 += imageFloats;
+      }
     }
   }
 }
@@ -208,13 +252,15 @@ export function packIm2colPanel(
  * panel ← columnsᵀ[pc:+kc, jc:+nc] in the GEMM's B-panel layout, read straight from the image:
  * op(B) = columnsᵀ [OH·OW, C·K·K], the weight gradient's B. Sliver column t is columns row jc+jr+t; four
  * positions at a time, the sliver's left four columns and its right four are each a 4×4 transpose of
- * four rows' loadPositions (zeros for the columns past a partial sliver's last).
+ * four rows' loadPositions (zeros for the columns past a partial sliver's last). Positions past the image's
+ * OH·OW are the next images' (`imageFloats` apart; see Groups at the top).
  * `scratch` holds im2colPackScratchInts(kc) i32s (only the last 8 are used here: the sliver's row offsets).
  */
 export function packIm2colTransposedPanel(
   panel: usize,
   scratch: usize,
   image: usize,
+  imageFloats: i32,
   height: i32,
   width: i32,
   kernelSize: i32,
@@ -224,10 +270,10 @@ export function packIm2colTransposedPanel(
   kc: i32,
   nc: i32,
 ): void {
+  const outH = (height - kernelSize) / stride + 1;
   const outW = (width - kernelSize) / stride + 1;
   const planeH = phaseSize(height, stride);
   const planeW = phaseSize(width, stride);
-  const gapBytes = <usize>(planeW - outW) << 2;
   const rowBytes = <usize>NR << 2;
   const rowOffsets = scratch + (<usize>kc << 2);
   const zero = f32x4.splat(0);
@@ -239,11 +285,15 @@ export function packIm2colTransposedPanel(
     for (let t = cols; t < NR; t++) store<i32>(rowOffsets + (<usize>t << 2), load<i32>(rowOffsets + (<usize>(cols - 1) << 2)));
     const o0 = load<i32>(rowOffsets), o1 = load<i32>(rowOffsets, 4), o2 = load<i32>(rowOffsets, 8), o3 = load<i32>(rowOffsets, 12);
     const o4 = load<i32>(rowOffsets, 16), o5 = load<i32>(rowOffsets, 20), o6 = load<i32>(rowOffsets, 24), o7 = load<i32>(rowOffsets, 28);
-    let i = pc / outW; // position pc + k = (i, j)
+    // Position pc + k: row i of the image whose block starts at `base`, column j.
+    let i = pc / outW;
     let j = pc - i * outW;
+    const firstImage = i / outH;
+    i -= firstImage * outH;
+    let base = firstImage * imageFloats;
     let k = 0;
     for (; k + 4 <= kc && j + 3 < 2 * outW; k += 4) {
-      const b = i * planeW + j;
+      const b = rowStart(base, i, planeW) + j;
       const to = dst + ((<usize>k * NR) << 2);
       if (j + 4 <= outW && cols == NR) {
         // The common case: four positions in one output row, a plain load from each of the eight rows.
@@ -252,11 +302,15 @@ export function packIm2colTransposedPanel(
         j += 4;
         while (j >= outW) {
           j -= outW;
-          i++;
+          if (++i == outH) {
+            i = 0;
+            base += imageFloats;
+          }
         }
         continue;
       }
       const split = splitMask(j, outW);
+      const gapBytes = j + 4 > outW ? gapAfterRow(i, outH, outW, planeW, imageFloats) : 0;
       transpose4(
         loadPositions(image, o0, b, gapBytes, split),
         cols > 1 ? loadPositions(image, o1, b, gapBytes, split) : zero,
@@ -276,19 +330,25 @@ export function packIm2colTransposedPanel(
       j += 4;
       while (j >= outW) {
         j -= outW;
-        i++;
+        if (++i == outH) {
+          i = 0;
+          base += imageFloats;
+        }
       }
     }
     // The last 0–3 positions (or all of them when output rows are shorter than 3), one element at a time.
     for (; k < kc; k++) {
-      const b = i * planeW + j;
+      const b = rowStart(base, i, planeW) + j;
       for (let t = 0; t < NR; t++) {
         const value: f32 = t < cols ? load<f32>(image + (<usize>(load<i32>(rowOffsets + (<usize>t << 2)) + b) << 2)) : 0;
         store<f32>(dst + ((<usize>(k * NR + t)) << 2), value);
       }
       if (++j == outW) {
         j = 0;
-        i++;
+        if (++i == outH) {
+          i = 0;
+          base += imageFloats;
+        }
       }
     }
     dst += (<usize>kc * NR) << 2;

@@ -3,8 +3,9 @@
  * materialised im2col matrix, bit for bit — forward (op(B) = columns) and weight gradient (op(B) =
  * columnsᵀ), and with the columns as A (gemmIm2colA) — over random image shapes: widths whose output rows are shorter than a 4-position group
  * (OW = 1, 2: the scalar path), rows that end inside a group (the two-load select), K-blocks (C·K·K or
- * OH·OW above the GEMM's KC = 256) and partial slivers. The columns here are built by the definition
- * columns[(c·K + p)·K + q, i·OW + j] = image[c, i+p, j+q], independently of assembly/im2col.ts.
+ * OH·OW above the GEMM's KC = 256) and partial slivers; and over a group of images, whose columns lie side by side
+ * (four positions that run off one image's last row into the next image's first). The columns here are built by the
+ * definition columns[(c·K + p)·K + q, g·OH·OW + i·OW + j] = image g[c, i+p, j+q], independently of assembly/im2col.ts.
  */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
@@ -21,6 +22,7 @@ interface ImageCase {
   rows: number; // M: output channels (forward) or output channels of the weight gradient
   accumulate: boolean;
   seed: number;
+  images?: number; // G, the images side by side (1 when absent)
 }
 
 const imageCases: fc.Arbitrary<ImageCase> = fc
@@ -35,27 +37,29 @@ const imageCases: fc.Arbitrary<ImageCase> = fc
   })
   .map(({ extraHeight, extraWidth, ...c }) => ({ ...c, height: c.kernelSize + extraHeight, width: c.kernelSize + extraWidth }));
 
-/** columns [C·K·K, OH·OW] of `image` [C,H,W], by the definition. */
+/** columns [C·K·K, G·OH·OW] of the G images [G,C,H,W] at `image`, by the definition (G = c.images, 1 when absent). */
 function im2colByDefinition(image: Float32Array, c: ImageCase): Float32Array {
-  const { channels: C, height: H, width: W, kernelSize: K } = c;
+  const { channels: C, height: H, width: W, kernelSize: K, images: G = 1 } = c;
   const OH = convOutputSize(H, K);
   const OW = convOutputSize(W, K);
-  const columns = wasm.allocFloats(C * K * K * OH * OW);
-  for (let ch = 0; ch < C; ch++)
-    for (let p = 0; p < K; p++)
-      for (let q = 0; q < K; q++)
-        for (let i = 0; i < OH; i++)
-          for (let j = 0; j < OW; j++) columns[((ch * K + p) * K + q) * OH * OW + i * OW + j] = image[(ch * H + i + p) * W + j + q];
+  const columns = wasm.allocFloats(C * K * K * G * OH * OW);
+  for (let g = 0; g < G; g++)
+    for (let ch = 0; ch < C; ch++)
+      for (let p = 0; p < K; p++)
+        for (let q = 0; q < K; q++)
+          for (let i = 0; i < OH; i++)
+            for (let j = 0; j < OW; j++)
+              columns[((ch * K + p) * K + q) * G * OH * OW + g * OH * OW + i * OW + j] = image[((g * C + ch) * H + i + p) * W + j + q];
   return columns;
 }
 
 function checkBothWays(c: ImageCase, transB: boolean): void {
   const random = new Random(c.seed);
-  const { channels, height, width, kernelSize } = c;
+  const { channels, height, width, kernelSize, images = 1 } = c;
   const patch = channels * kernelSize ** 2;
-  const positions = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+  const positions = images * convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
   const [K, N] = transB ? [positions, patch] : [patch, positions];
-  const image = randomFloats(channels * height * width, random);
+  const image = randomFloats(images * channels * height * width, random);
   const A = randomFloats(c.rows * K, random);
   const start = randomFloats(c.rows * N, random);
   const packed = wasm.allocFloats(c.rows * N);
@@ -63,9 +67,9 @@ function checkBothWays(c: ImageCase, transB: boolean): void {
   packed.set(start);
   materialised.set(start);
   const columns = im2colByDefinition(image, c);
-  wasm.gemmIm2col(false, transB, c.rows, A, K, image, { channels, height, width, kernelSize }, packed, N, c.accumulate);
+  wasm.gemmIm2col(false, transB, c.rows, A, K, image, { channels, height, width, kernelSize, images }, packed, N, c.accumulate);
   wasm.gemm(false, transB, c.rows, N, K, A, K, columns, positions, materialised, N, c.accumulate);
-  expectParity(transB ? 'gemmIm2col, columnsᵀ' : 'gemmIm2col, columns', packed, materialised, EXACT);
+  expectParity(`gemmIm2col, ${images} image(s), ${transB ? 'columnsᵀ' : 'columns'}`, packed, materialised, EXACT);
 }
 
 /** gemmIm2colA (A = columns [C·K·K, OH·OW]) against gemm on the materialised columns, with op(B) = B or Bᵀ. */
@@ -99,6 +103,13 @@ describe('gemmIm2col (wasm): the im2col matrix packed straight into the GEMM pan
 
   it('is gemm on the materialised columns, bit for bit (weight gradient: op(B) = columnsᵀ)', () => {
     fc.assert(fc.property(imageCases, (c) => checkBothWays(c, true)), { numRuns: 150 });
+  });
+
+  it('over a group of images (their columns side by side) is gemm on the materialised columns, bit for bit, both ways', () => {
+    const groups = fc.record({ c: imageCases, images: fc.integer({ min: 2, max: 5 }), transB: fc.boolean() });
+    fc.assert(fc.property(groups, ({ c, images, transB }) => checkBothWays({ ...c, images }, transB)), { numRuns: 200 });
+    // the modern preset's 7×7 conv4 (its phase blocks read as a stride-1 image here): four positions cross images often
+    for (const transB of [false, true]) checkBothWays({ channels: 4, height: 9, width: 9, kernelSize: 3, rows: 7, accumulate: transB, seed: 5, images: 10 }, transB);
   });
 
   it("is exact on the network's shapes and on an output wider than one GEMM column block (N > 2048)", () => {

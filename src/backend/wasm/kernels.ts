@@ -30,6 +30,7 @@ export interface KernelExports {
   /**
    * gemm with B the im2col matrix of the image at `image` ([C,H,W]; transB = 1 for its transpose), never
    * materialised; with stride S > 1, `image` is the padded image's phase block (splitPhases) and height, width its sides.
+   * N (transB = 0) or K (transB = 1) may span a group of images' positions, their blocks `imageFloats` apart.
    */
   gemmIm2col(
     transA: number,
@@ -40,6 +41,7 @@ export interface KernelExports {
     A: number,
     lda: number,
     image: number,
+    imageFloats: number,
     height: number,
     width: number,
     kernelSize: number,

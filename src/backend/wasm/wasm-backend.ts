@@ -11,8 +11,9 @@
  *                  the same on the image copied into a zero-bordered block, its gradient cropped back;
  *                  with stride S > 1, on the padded image split into its S² phases (a stride-1 read
  *                  for every tap), its gradient merged back. Strided convolutions with small output
- *                  maps instead run one GEMM per group of images over their columns materialised side
- *                  by side (im2col-strided.ts, conv-groups.ts), N = G·OH·OW ≈ 512 (imagesPerGemm).
+ *                  maps instead run one GEMM per group of images over their columns side by side, packed
+ *                  straight from the group's phase blocks (im2col.ts, conv-groups.ts), N = G·OH·OW ≈ 512
+ *                  (imagesPerGemm).
  *                  3×3, stride-1 convolutions with 8 or more channels on each side (the paper's conv2)
  *                  instead run by Winograd F(2×2, 3×3) (winograd.ts; usesWinograd, and for the backward
  *                  usesWinogradBackward, C·F ≥ 256 too): 16 GEMMs over a chunk of images' 4×4 tiles, 2.25×
@@ -312,15 +313,14 @@ export class WasmBackend implements Backend {
     }
     const G = imagesPerGemm(S, positions);
     if (G > 0) {
-      const cols = this.columnsFor(patch * G * positions);
       const product = this.groupScratch(F * G * positions);
       for (let n0 = 0; n0 < N; n0 += G) {
         const g = Math.min(G, N - n0);
         const columns = g * positions;
-        // cols [CKK, g·OH·OW]: image n0 + i's columns at column offset i·OH·OW
-        for (let i = 0; i < g; i++) this.kernels.im2colStrided(x + (n0 + i) * C * H * W * 4, C, H, W, K, S, P, cols + i * positions * 4, columns);
-        // product [F, g·OH·OW] = W [F, CKK] · cols, then out [g, F, OH·OW] = product + bias (ReLU)
-        this.kernels.gemm(0, 0, F, columns, patch, w, patch, cols, columns, product, columns, 0);
+        // product [F, g·OH·OW] = W [F, CKK] · the g images' columns [CKK, g·OH·OW], packed straight from their
+        // phase blocks; then out [g, F, OH·OW] = product + bias (ReLU)
+        const blocks = this.paddedImages(x + n0 * C * H * W * 4, s, g);
+        this.kernels.gemmIm2col(0, 0, F, columns, patch, w, patch, blocks.address, blocks.floats, blocks.height, blocks.width, K, S, product, columns, 0);
         this.kernels.scatterGroup(product, g, F, positions, b, relu ? 1 : 0, y + n0 * F * positions * 4);
       }
       return;
@@ -339,7 +339,7 @@ export class WasmBackend implements Backend {
       const yN = y + n * F * positions * 4;
       // out_n [F, OH·OW] = W [F, CKK] · cols_n [CKK, OH·OW]
       const image = this.paddedImage(xN, s);
-      this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, image.address, image.height, image.width, K, S, yN, positions, 0);
+      this.kernels.gemmIm2col(0, 0, F, positions, patch, w, patch, image.address, image.floats, image.height, image.width, K, S, yN, positions, 0);
       if (relu) this.kernels.addBiasRelu(yN, 1, F, positions, b);
     }
     if (!relu) this.kernels.addBias(y, N, F, positions, b);
@@ -433,9 +433,10 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * conv2dBackward per group of G images: dOut_g [F, g·OH·OW] gathered, cols_g [CKK, g·OH·OW] as in convolve;
-   * dW [F, CKK] += dOut_g · cols_gᵀ (or dWᵀ (+)= cols_g · dOut_gᵀ into `dwT` when it is not 0), and
-   * dCols_g = Wᵀ · dOut_g (over cols_g, no longer needed) scattered back onto each image by col2im.
+   * conv2dBackward per group of G images: dOut_g [F, g·OH·OW] gathered; dW [F, CKK] += dOut_g · cols_gᵀ, cols_g
+   * [CKK, g·OH·OW] packed straight from the group's phase blocks as in convolve (or dWᵀ (+)= cols_g · dOut_gᵀ
+   * into `dwT` when it is not 0, cols_g written out by im2colStrided), and dCols_g = Wᵀ · dOut_g scattered back
+   * onto each image by col2imStrided.
    */
   private convolveGroupsBackward(s: Conv2dShape, G: number, a: ConvAddresses, dwT: number): void {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelSize: K } = s;
@@ -447,12 +448,18 @@ export class WasmBackend implements Backend {
     for (let n0 = 0; n0 < N; n0 += G) {
       const g = Math.min(G, N - n0);
       const columns = g * positions;
-      for (let i = 0; i < g; i++) this.kernels.im2colStrided(a.x + (n0 + i) * C * H * W * 4, C, H, W, K, S, P, cols + i * positions * 4, columns);
       this.kernels.gatherGroup(a.dy + n0 * F * positions * 4, g, F, positions, dyG);
       if (a.dw === null) {
         // the parameter gradients are not wanted: only dCols below
-      } else if (dwT === 0) this.kernels.gemm(0, 1, F, patch, columns, dyG, columns, cols, columns, a.dw, patch, 1);
-      else this.kernels.gemm(0, 1, patch, F, columns, cols, columns, dyG, columns, dwT, F, n0 > 0 ? 1 : 0);
+      } else if (dwT === 0) {
+        // dW += dOut_g · cols_gᵀ, the columns packed straight from the g images' phase blocks
+        const blocks = this.paddedImages(a.x + n0 * C * H * W * 4, s, g);
+        this.kernels.gemmIm2col(0, 1, F, patch, columns, dyG, columns, blocks.address, blocks.floats, blocks.height, blocks.width, K, S, a.dw, patch, 1);
+      } else {
+        // dWᵀ (+)= cols_g · dOut_gᵀ, the columns written out (the packers that read an image as A take one image)
+        for (let i = 0; i < g; i++) this.kernels.im2colStrided(a.x + (n0 + i) * C * H * W * 4, C, H, W, K, S, P, cols + i * positions * 4, columns);
+        this.kernels.gemm(0, 1, patch, F, columns, cols, columns, dyG, columns, dwT, F, n0 > 0 ? 1 : 0);
+      }
       if (a.dx === null) continue;
       this.kernels.gemm(1, 0, patch, columns, F, a.w, patch, dyG, columns, cols, columns, 0);
       for (let i = 0; i < g; i++) this.kernels.col2imStrided(cols + i * positions * 4, columns, C, H, W, K, S, P, a.dx + (n0 + i) * C * H * W * 4);
@@ -490,7 +497,7 @@ export class WasmBackend implements Backend {
         // the parameter gradients are not wanted: only dCols below
       } else if (dwT === 0) {
         // dW [F, CKK] += dOut_n [F, OH·OW] · cols_nᵀ
-        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.height, image.width, K, S, dw, patch, 1);
+        this.kernels.gemmIm2col(0, 1, F, patch, positions, dyN, positions, image.address, image.floats, image.height, image.width, K, S, dw, patch, 1);
       } else {
         // dWᵀ [CKK, F] (+)= cols_n [CKK, OH·OW] · dOut_nᵀ (the first image overwrites the scratch)
         this.kernels.gemmIm2colA(1, patch, F, positions, image.address, image.height, image.width, K, S, dyN, positions, dwT, F, n > 0 || continues ? 1 : 0);
@@ -808,7 +815,8 @@ export class WasmBackend implements Backend {
    * The convolution's GEMM with its B operand packed straight from one image (exposed for tests and
    * benchmarks): C (+)= op(A)·op(B), where B is the im2col matrix columns [C·K·K, OH·OW] of `image`
    * [C,H,W] (assembly/im2col.ts) — op(B) = columns, or columnsᵀ when transB — and op(A) as in gemm.
-   * It equals gemm on the materialised columns, bit for bit.
+   * With `images` G (default 1), `image` holds G images back to back and B is their columns side by side,
+   * [C·K·K, G·OH·OW]. It equals gemm on the materialised columns, bit for bit.
    */
   gemmIm2col(
     transA: boolean,
@@ -817,25 +825,25 @@ export class WasmBackend implements Backend {
     A: Float32Array,
     lda: number,
     image: Float32Array,
-    imageShape: { channels: number; height: number; width: number; kernelSize: number },
+    imageShape: { channels: number; height: number; width: number; kernelSize: number; images?: number },
     C: Float32Array,
     ldc: number,
     accumulate: boolean,
   ): void {
     const kernel = 'gemmIm2col';
-    const { channels, height, width, kernelSize } = imageShape;
-    const s: Conv2dShape = { batch: 1, inChannels: channels, height, width, outChannels: 1, kernelSize };
+    const { channels, height, width, kernelSize, images = 1 } = imageShape;
+    const s: Conv2dShape = { batch: images, inChannels: channels, height, width, outChannels: 1, kernelSize };
     checkConv2d(kernel, s, { input: image });
     if (!Number.isSafeInteger(M) || M < 1) throw new XcnnError(`${kernel}: M must be a positive integer, got ${M}`, { code: 'ERR_BAD_ARGUMENT' });
     const patch = channels * kernelSize * kernelSize;
-    const positions = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+    const positions = images * convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
     const [K, N] = transB ? [positions, patch] : [patch, positions];
     const a = this.address(kernel, 'A', A);
     const x = this.address(kernel, 'image', image);
     const c = this.address(kernel, 'C', C);
     checkMatrix(kernel, 'A', A, transA ? K : M, transA ? M : K, lda);
     checkMatrix(kernel, 'C', C, M, N, ldc);
-    this.kernels.gemmIm2col(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, x, height, width, kernelSize, 1, c, ldc, accumulate ? 1 : 0);
+    this.kernels.gemmIm2col(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, x, channels * height * width, height, width, kernelSize, 1, c, ldc, accumulate ? 1 : 0);
   }
 
   /**
@@ -995,18 +1003,32 @@ export class WasmBackend implements Backend {
    * The image at byte address `image` ([C,H,W] of shape s) as a stride-1 convolution's packers see it:
    * itself when there is no padding, else copied into the scratch block with its zero border.
    */
-  private paddedImage(image: number, s: Conv2dShape): { address: number; height: number; width: number } {
+  private paddedImage(image: number, s: Conv2dShape): PaddedImages {
+    return this.paddedImages(image, s, 1);
+  }
+
+  /**
+   * `count` consecutive images from byte address `image` as the packers see them (paddedImage's form of
+   * each, `floats` apart): the images themselves when there is no padding, else each copied into its block of
+   * the scratch — with its zero border for stride 1, split into its phase block for stride S.
+   */
+  private paddedImages(image: number, s: Conv2dShape, count: number): PaddedImages {
     const P = s.padding ?? 0;
     const S = s.stride ?? 1;
-    if (P === 0 && S === 1) return { address: image, height: s.height, width: s.width };
+    const C = s.inChannels;
+    if (P === 0 && S === 1) return { address: image, floats: C * s.height * s.width, height: s.height, width: s.width };
     const height = s.height + 2 * P;
     const width = s.width + 2 * P;
     // Stride 1: [C, H+2P, W+2P]; stride S: the phase block [C, S, S, ⌈(H+2P)/S⌉, ⌈(W+2P)/S⌉].
-    const floats = s.inChannels * S * S * Math.ceil(height / S) * Math.ceil(width / S);
-    this.padded = this.grown(this.padded, floats);
-    if (S === 1) this.kernels.padImage(image, s.inChannels, s.height, s.width, P, this.padded.address);
-    else this.kernels.splitPhases(image, s.inChannels, s.height, s.width, P, S, this.padded.address);
-    return { address: this.padded.address, height, width };
+    const floats = C * S * S * Math.ceil(height / S) * Math.ceil(width / S);
+    this.padded = this.grown(this.padded, floats * count);
+    for (let i = 0; i < count; i++) {
+      const from = image + i * C * s.height * s.width * 4;
+      const to = this.padded.address + i * floats * 4;
+      if (S === 1) this.kernels.padImage(from, C, s.height, s.width, P, to);
+      else this.kernels.splitPhases(from, C, s.height, s.width, P, S, to);
+    }
+    return { address: this.padded.address, floats, height, width };
   }
 
   /** The byte address of the scratch block for a group's product or gathered dOutput, grown on first need. */
@@ -1067,6 +1089,14 @@ interface Scratch {
 
 const NO_SCRATCH: Scratch = { address: 0, floats: 0 };
 
+/** Images as the im2col packers read them (paddedImages): the first's byte address, the floats from one to the next, the sides of each. */
+interface PaddedImages {
+  address: number;
+  floats: number;
+  height: number;
+  width: number;
+}
+
 function disposedError(): XcnnError {
   return new XcnnError('this wasm backend was disposed (dispose() let go of its memory); create a new backend and load the model on it', { code: 'ERR_DISPOSED' });
 }
@@ -1087,7 +1117,10 @@ interface ConvAddresses {
 
 // Columns of a group's GEMM, G·OH·OW ≈ 512. Measured (node, one thread, modern preset, batch 64, per-layer
 // ms): 384–512 columns beat 1,024–2,048 by 5–10 % on the 7×7 conv4 — the group's columns matrix
-// [C·K·K, G·OH·OW] then stays in L2 — and equal them on the 14×14 conv2.
+// [C·K·K, G·OH·OW] then stays in L2 — and equal them on the 14×14 conv2. Measured again with the columns
+// packed straight from the phase blocks (bench/ab-checkouts.ts-style interleaved runs of the layer alone): 512
+// still, and 256 or 1,024 no better; grouping the 14×14 conv2 (G = 2) leaves its forward as it is and slows
+// its backward 4–5 % (its input gradient's col2imStrided).
 const GROUP_COLUMNS = 512;
 
 /**
@@ -1095,15 +1128,18 @@ const GROUP_COLUMNS = 512;
  * its columns packed straight from the image (padded into a bordered block, or, strided, split into its
  * phase block: assembly/im2col-strided.ts splitPhases).
  *
- * Stride 1 goes per image whatever the map's size: grouping would materialise columns the direct packers
- * never write, and that costs more than the wider GEMM gains — 14×14 (modern conv3) forward 12.0 against
- * 10.9 ms, backward 23.5 against 22.1; 7×7 even. Strided convolutions with small maps go grouped: one GEMM
- * over G images' materialised columns packs W once a group instead of once an image and fills the 8-column
- * slivers, which outweighs the gathers that materialise the columns — the modern net's 7×7 conv4, per image
- * from the phase block against grouped (per-layer ms, one thread, batch 64): forward 8.8 against 7.7,
- * backward 17.2 against 15.4. Strided convolutions with large maps go per image from the phase block: the
- * 14×14 conv2 forward 7.4 against 8.5 ms, backward 15.7 against 18.0. Between 49 and 196 positions the
- * threshold (a group of fewer than four images) is a guess.
+ * Stride 1 goes per image whatever the map's size: grouping materialised columns the direct packers never
+ * write, which cost more than the wider GEMM gained — 14×14 (modern conv3) forward 12.0 against 10.9 ms,
+ * backward 23.5 against 22.1; 7×7 even — and with the columns packed straight from the group's images
+ * (gemmIm2col over a group) LeNet-5's 10×10 conv2 gains nothing clear (forward 1.05×, backward 0.97×; its
+ * M = 16 filters, not its N, hold its GEMMs back). Strided convolutions with small maps go grouped: one GEMM
+ * over G images' columns packs W once a group instead of once an image and fills the 8-column slivers — the
+ * modern net's 7×7 conv4, per image from the phase block against grouped, the columns then materialised
+ * (per-layer ms, one thread, batch 64): forward 8.8 against 7.7, backward 17.2 against 15.4; packed straight
+ * from the phase blocks instead, forward 1.15–1.20× and backward 1.06–1.07× faster again. Strided
+ * convolutions with large maps go per image from the phase block: the 14×14 conv2 forward 7.4 against 8.5
+ * ms, backward 15.7 against 18.0. Between 49 and 196 positions the threshold (a group of fewer than four
+ * images) is a guess.
  */
 export function imagesPerGemm(stride: number, positions: number): number {
   if (stride === 1) return 0;
