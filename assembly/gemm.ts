@@ -55,9 +55,11 @@
  * wants A column by column and B row by row, so Aᵀ and B are straight v128 copies, while a row-major
  * A and a transposed B are transposed on the fly, 4×4 blocks at a time with shuffles (a 5-row sliver
  * takes row 4 of each block lane by lane).
- * Edges: packing pads partial slivers with zeros, so the micro-kernel always computes a full MR×NR tile;
- * an edge tile goes through a small scratch tile and only its valid rows and columns reach C. Every
- * M, N, K ≥ 1 is therefore handled exactly, with no reads or writes outside the three matrices.
+ * Edges: packing pads partial slivers with zeros. A last tile of fewer rows than MR runs a kernel of its own
+ * height (1–2 rows: 2×8; 3–4 rows in the relaxed build: the 5×8 tile without its row 4), a tile of fewer
+ * columns than NR the full width; an edge tile goes through a small scratch tile and only its valid rows and
+ * columns reach C. Every M, N, K ≥ 1 is therefore handled exactly, with no reads or writes outside the
+ * three matrices, and each element of C is the same chain of madds whatever tile it falls in.
  *
  * gemmIm2col is the same loop with B the im2col matrix of an image, packed straight from the image by
  * the packers of im2col.ts (a convolution's forward and weight gradient), never materialised; gemmIm2colA
@@ -291,11 +293,90 @@ function macroKernelByRows(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC
 }
 
 // One MR×NR tile, by the build's micro-kernel (chosen at compile time, as madd is): C[0:rows, 0:cols] (+)= aSliver · bSliver.
+// A last tile of fewer rows (M not a multiple of MR: the packed sliver's other rows are zeros) runs a kernel of
+// its height, not the full one over zeros: 1–2 rows by 2×8, and in the relaxed build 3–4 rows by the 5×8 tile
+// without its row 4. Each sum is the same chain of madds in k, so C is bit for bit the full tile's. (The
+// relaxed build's M = 32 is 6·5 + 2: its last tile costs 2/5 of a full one instead of all of it.)
 // @ts-ignore: decorator
 @inline
 function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD) microKernel5x8(kc, a, b, c, ldc, rows, cols, addToC);
-  else microKernel4x8(kc, a, b, c, ldc, rows, cols, addToC);
+  if (rows <= 2) microKernel2x8(kc, a, b, c, ldc, rows, cols, addToC);
+  else if (!ASC_FEATURE_RELAXED_SIMD) microKernel4x8(kc, a, b, c, ldc, rows, cols, addToC);
+  else if (rows < MR) microKernel4x8FromFive(kc, a, b, c, ldc, rows, cols, addToC);
+  else microKernel5x8(kc, a, b, c, ldc, rows, cols, addToC);
+}
+
+// A tile of 1 or 2 rows: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·MR + r] · bSliver[k·8 + j], r < 2.
+// @ts-ignore: decorator
+@inline
+function microKernel2x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(a);
+    const a1 = v128.load32_splat(a, 4);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    a += MR * 4;
+    b += NR * 4;
+  }
+
+  const rowBytes = <usize>ldc << 2;
+  if (cols == NR) {
+    storeTileRow(c, c00, c01, addToC);
+    if (rows == 2) storeTileRow(c + rowBytes, c10, c11, addToC);
+    return;
+  }
+  keepEdgeRow(0, c00, c01);
+  keepEdgeRow(1, c10, c11);
+  copyEdgeTile(c, rowBytes, rows, cols, addToC);
+}
+
+// The relaxed build's tile of 3 or 4 rows: the 5×8 tile's rows 0–3 (one v128 of the 5-row sliver a step).
+// @ts-ignore: decorator
+@inline
+function microKernel4x8FromFive(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a03 = v128.load(a); // rows 0–3 of column k
+    let ai = v128.shuffle<f32>(a03, a03, 0, 0, 0, 0);
+    c00 = madd(ai, b0, c00);
+    c01 = madd(ai, b1, c01);
+    ai = v128.shuffle<f32>(a03, a03, 1, 1, 1, 1);
+    c10 = madd(ai, b0, c10);
+    c11 = madd(ai, b1, c11);
+    ai = v128.shuffle<f32>(a03, a03, 2, 2, 2, 2);
+    c20 = madd(ai, b0, c20);
+    c21 = madd(ai, b1, c21);
+    ai = v128.shuffle<f32>(a03, a03, 3, 3, 3, 3);
+    c30 = madd(ai, b0, c30);
+    c31 = madd(ai, b1, c31);
+    a += MR * 4;
+    b += NR * 4;
+  }
+
+  const rowBytes = <usize>ldc << 2;
+  if (cols == NR) {
+    storeTileRow(c, c00, c01, addToC);
+    storeTileRow(c + rowBytes, c10, c11, addToC);
+    storeTileRow(c + 2 * rowBytes, c20, c21, addToC);
+    if (rows == 4) storeTileRow(c + 3 * rowBytes, c30, c31, addToC);
+    return;
+  }
+  keepEdgeRow(0, c00, c01);
+  keepEdgeRow(1, c10, c11);
+  keepEdgeRow(2, c20, c21);
+  keepEdgeRow(3, c30, c31);
+  copyEdgeTile(c, rowBytes, rows, cols, addToC);
 }
 
 // The plain build's 4×8 tile: C[0:rows, 0:cols] (+)= Σ_k aSliver[k·4 + r] · bSliver[k·8 + j].
