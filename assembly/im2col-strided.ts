@@ -73,6 +73,10 @@ export function cropImage(padded: usize, channels: i32, height: i32, width: i32,
  * its image, so the direct packers of im2col.ts serve strided convolutions too.
  */
 export function splitPhases(image: usize, channels: i32, height: i32, width: i32, padding: i32, stride: i32, block: usize): void {
+  if (stride == 2) {
+    splitTwoPhases(image, channels, height, width, padding, block);
+    return;
+  }
   const planeH = (height + 2 * padding + stride - 1) / stride;
   const planeW = (width + 2 * padding + stride - 1) / stride;
   const plane = <usize>planeH * planeW; // floats
@@ -86,21 +90,7 @@ export function splitPhases(image: usize, channels: i32, height: i32, width: i32
     for (let u = 0, uPhase = firstPhase, uShift = firstShift; u < height; u++) {
       // Phase (U mod S, 0)'s block row ⌊U/S⌋; phase (U mod S, b)'s is b planes further.
       const rows = phases + ((<usize>(uPhase * stride) * plane + <usize>uShift * planeW) << 2);
-      let v = 0;
-      if (stride == 2) {
-        // Pixel v goes to phase (v + P) mod 2 at column ⌊(v + P)/2⌋: eight pixels from v (v + P even) are
-        // four for phase 0 (even lanes) and four for phase 1 (odd lanes), at the same column.
-        v = padding & 1;
-        if (v == 1) store<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2), load<f32>(src)); // pixel 0, phase 1
-        for (; v + 8 <= width; v += 8) {
-          const eight0 = v128.load(src + (<usize>v << 2));
-          const eight1 = v128.load(src + (<usize>v << 2), 16);
-          const column = <usize>((v + padding) >> 1) << 2;
-          v128.store(rows + column, v128.shuffle<f32>(eight0, eight1, 0, 2, 4, 6));
-          v128.store(rows + (<usize>plane << 2) + column, v128.shuffle<f32>(eight0, eight1, 1, 3, 5, 7));
-        }
-      }
-      for (let vPhase = (v + padding) % stride, vShift = (v + padding) / stride; v < width; v++) {
+      for (let v = 0, vPhase = padding % stride, vShift = padding / stride; v < width; v++) {
         store<f32>(rows + ((<usize>vPhase * plane + <usize>vShift) << 2), load<f32>(src + (<usize>v << 2)));
         if (++vPhase == stride) {
           vPhase = 0;
@@ -118,6 +108,10 @@ export function splitPhases(image: usize, channels: i32, height: i32, width: i32
 
 /** image [C, H, W] ← the pixels of block [C, S, S, PH, PW] (splitPhases' layout; the padding's entries are dropped). */
 export function mergePhases(block: usize, channels: i32, height: i32, width: i32, padding: i32, stride: i32, image: usize): void {
+  if (stride == 2) {
+    mergeTwoPhases(block, channels, height, width, padding, image);
+    return;
+  }
   const planeH = (height + 2 * padding + stride - 1) / stride;
   const planeW = (width + 2 * padding + stride - 1) / stride;
   const plane = <usize>planeH * planeW; // floats
@@ -128,20 +122,7 @@ export function mergePhases(block: usize, channels: i32, height: i32, width: i32
     const phases = block + ((<usize>c * stride * stride * plane) << 2);
     for (let u = 0, uPhase = firstPhase, uShift = firstShift; u < height; u++) {
       const rows = phases + ((<usize>(uPhase * stride) * plane + <usize>uShift * planeW) << 2);
-      let v = 0;
-      if (stride == 2) {
-        // The inverse of splitPhases' eight-pixel step: phase 0's four and phase 1's four, interleaved.
-        v = padding & 1;
-        if (v == 1) store<f32>(dst, load<f32>(rows + (<usize>plane << 2) + ((<usize>(padding >> 1)) << 2)));
-        for (; v + 8 <= width; v += 8) {
-          const column = <usize>((v + padding) >> 1) << 2;
-          const even = v128.load(rows + column);
-          const odd = v128.load(rows + (<usize>plane << 2) + column);
-          v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
-          v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
-        }
-      }
-      for (let vPhase = (v + padding) % stride, vShift = (v + padding) / stride; v < width; v++) {
+      for (let v = 0, vPhase = padding % stride, vShift = padding / stride; v < width; v++) {
         store<f32>(dst + (<usize>v << 2), load<f32>(rows + ((<usize>vPhase * plane + <usize>vShift) << 2)));
         if (++vPhase == stride) {
           vPhase = 0;
@@ -155,6 +136,114 @@ export function mergePhases(block: usize, channels: i32, height: i32, width: i32
       }
     }
   }
+}
+
+/*
+ * Stride 2, the common case (the modern net's strided convolutions): pixel v of an image row goes to phase
+ * (v + P) mod 2 at column ⌊(v + P)/2⌋, so eight pixels from a v with v + P even are four for phase 0 (their
+ * even lanes) and four for phase 1 (their odd lanes), at the same four columns of both. A row's last eight
+ * pixels are taken in one more such step, overlapping the one before it (the same values written again), so at
+ * most a pixel at each end goes alone (the SIMD steps and a scalar tail of up to 7 took 1.4× as long on the modern
+ * net's conv4 input; zeroing only the border instead of the whole block first, in short runs, was no faster).
+ */
+
+// The first pixel of the row's last eight-pixel step: the last v ≤ W − 8 with v + P even (below `first` when there is none).
+// @ts-ignore: decorator
+@inline
+function lastEight(width: i32, padding: i32): i32 {
+  const v = width - 8;
+  return v - ((v + padding) & 1);
+}
+
+// splitPhases for S = 2: the block zeroed, then each image row into its two phase rows.
+function splitTwoPhases(image: usize, channels: i32, height: i32, width: i32, padding: i32, block: usize): void {
+  const planeH = (height + 2 * padding + 1) >> 1;
+  const planeW = (width + 2 * padding + 1) >> 1;
+  const planeBytes = (<usize>planeH * planeW) << 2;
+  const rowBytes = <usize>planeW << 2;
+  const first = padding & 1; // the first pixel with v + P even
+  const last = lastEight(width, padding);
+  memory.fill(block, 0, <usize>channels * 4 * planeBytes);
+  let src = image;
+  for (let c = 0; c < channels; c++) {
+    const phases = block + <usize>c * 4 * planeBytes;
+    for (let u = 0; u < height; u++) {
+      const U = u + padding;
+      const row0 = phases + <usize>((U & 1) * 2) * planeBytes + <usize>(U >> 1) * rowBytes; // phase (U mod 2, 0)
+      const row1 = row0 + planeBytes; // phase (U mod 2, 1)
+      let v = 0;
+      if (first == 1) {
+        store<f32>(row1 + (<usize>(padding >> 1) << 2), load<f32>(src)); // pixel 0: V = P odd
+        v = 1;
+      }
+      for (; v + 8 <= width; v += 8) splitEight(src, v, padding, row0, row1);
+      if (v < width && last >= first) {
+        splitEight(src, last, padding, row0, row1);
+        v = last + 8;
+      }
+      for (; v < width; v++) {
+        const V = v + padding;
+        store<f32>((V & 1 ? row1 : row0) + (<usize>(V >> 1) << 2), load<f32>(src + (<usize>v << 2)));
+      }
+      src += <usize>width << 2;
+    }
+  }
+}
+
+// Pixels v .. v + 7 of the row at src (v + P even) into phase rows row0 (even lanes) and row1 (odd lanes).
+// @ts-ignore: decorator
+@inline
+function splitEight(src: usize, v: i32, padding: i32, row0: usize, row1: usize): void {
+  const eight0 = v128.load(src + (<usize>v << 2));
+  const eight1 = v128.load(src + (<usize>v << 2), 16);
+  const column = <usize>((v + padding) >> 1) << 2;
+  v128.store(row0 + column, v128.shuffle<f32>(eight0, eight1, 0, 2, 4, 6));
+  v128.store(row1 + column, v128.shuffle<f32>(eight0, eight1, 1, 3, 5, 7));
+}
+
+// mergePhases for S = 2: splitTwoPhases' steps the other way (phase 0's four and phase 1's four, interleaved).
+function mergeTwoPhases(block: usize, channels: i32, height: i32, width: i32, padding: i32, image: usize): void {
+  const planeH = (height + 2 * padding + 1) >> 1;
+  const planeW = (width + 2 * padding + 1) >> 1;
+  const planeBytes = (<usize>planeH * planeW) << 2;
+  const rowBytes = <usize>planeW << 2;
+  const first = padding & 1;
+  const last = lastEight(width, padding);
+  let dst = image;
+  for (let c = 0; c < channels; c++) {
+    const phases = block + <usize>c * 4 * planeBytes;
+    for (let u = 0; u < height; u++) {
+      const U = u + padding;
+      const row0 = phases + <usize>((U & 1) * 2) * planeBytes + <usize>(U >> 1) * rowBytes;
+      const row1 = row0 + planeBytes;
+      let v = 0;
+      if (first == 1) {
+        store<f32>(dst, load<f32>(row1 + (<usize>(padding >> 1) << 2)));
+        v = 1;
+      }
+      for (; v + 8 <= width; v += 8) mergeEight(row0, row1, v, padding, dst);
+      if (v < width && last >= first) {
+        mergeEight(row0, row1, last, padding, dst);
+        v = last + 8;
+      }
+      for (; v < width; v++) {
+        const V = v + padding;
+        store<f32>(dst + (<usize>v << 2), load<f32>((V & 1 ? row1 : row0) + (<usize>(V >> 1) << 2)));
+      }
+      dst += <usize>width << 2;
+    }
+  }
+}
+
+// Pixels v .. v + 7 of the row at dst (v + P even) from phase rows row0 (even ones) and row1 (odd ones).
+// @ts-ignore: decorator
+@inline
+function mergeEight(row0: usize, row1: usize, v: i32, padding: i32, dst: usize): void {
+  const column = <usize>((v + padding) >> 1) << 2;
+  const even = v128.load(row0 + column);
+  const odd = v128.load(row1 + column);
+  v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
+  v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
 }
 
 // The first output column j ≥ 0 with S·j + q − P ≥ 0, and the first with S·j + q − P ≥ W, both clamped to [0, OW].
