@@ -69,7 +69,7 @@
  * module itself allocates nothing.
  */
 
-import { im2colPackScratchInts, packIm2colAPanel, packIm2colPanel, packIm2colTransposedPanel } from './im2col';
+import { im2colPackScratchInts, packIm2colAPanel, packIm2colPanel, packIm2colRowsPanel, packIm2colTransposedPanel } from './im2col';
 
 // Tile rows: 5 with fused multiply-add (relaxed build), 4 with mul + add (plain build); see above.
 export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
@@ -198,10 +198,39 @@ export function gemmIm2colA(
   blockedGemm(0, transB, M, N, K, image, 0, B, ldb, C, ldc, accumulate, A_FROM_IMAGE, height, width, kernelSize, stride);
 }
 
+/**
+ * gemm with the transposed im2col matrix of a group of images as A (op(A) = columnsᵀ [G·OH·OW, C·K·K], M =
+ * G·OH·OW positions, K = C·K·K), never materialised: A's packing reads the images straight into the panel
+ * (im2col.ts packIm2colRowsPanel), the images (or phase blocks) `imageFloats` apart. A convolution's output
+ * transposed, outᵀ [positions, F] = columnsᵀ · Wᵀ (transB = 1, B = W [F, C·K·K]): for few filters (LeNet-5's
+ * conv2: 16) the positions fill the tiles' rows that the filters would leave empty, and every element is the
+ * same chain of madds as in W · columns.
+ */
+export function gemmIm2colRows(
+  transB: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  image: usize,
+  imageFloats: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  stride: i32,
+  B: usize,
+  ldb: i32,
+  C: usize,
+  ldc: i32,
+  accumulate: i32,
+): void {
+  blockedGemm(0, transB, M, N, K, image, imageFloats, B, ldb, C, ldc, accumulate, A_ROWS_FROM_IMAGE, height, width, kernelSize, stride);
+}
+
 // Where blockedGemm's operands come from (a literal at each call, so each caller compiles to its own loop).
 const FROM_MATRICES = 0; // A (lda) and B (ldb) are matrices
 const B_FROM_IMAGE = 1; // B is the im2col matrix of the image at B (height, width, kernelSize), or of a group of images ldb floats apart
 const A_FROM_IMAGE = 2; // A is the im2col matrix of the image at A
+const A_ROWS_FROM_IMAGE = 3; // A is the transposed im2col matrix of a group of images at A, lda floats apart
 
 // The blocked loop of all three.
 // @ts-ignore: decorator
@@ -240,6 +269,7 @@ function blockedGemm(
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
         if (operands == A_FROM_IMAGE) packIm2colAPanel(aPanel, bPanel + ((<usize>KC * NC) << 2), MR, A, height, width, kernelSize, stride, ic, pc, mc, kc);
+        else if (operands == A_ROWS_FROM_IMAGE) packIm2colRowsPanel(aPanel, bPanel + ((<usize>KC * NC) << 2), MR, A, lda, height, width, kernelSize, stride, ic, pc, mc, kc);
         else if (transA) packATransposed(A, lda, ic, pc, mc, kc);
         else packA(A, lda, ic, pc, mc, kc);
         macroKernel(mc, nc, kc, C + ((<usize>ic * ldc + jc) << 2), ldc, addToC);

@@ -13,6 +13,7 @@
  *   weight grad   dW[F, CKK]     += dOut[F, OH·OW] · columnsᵀ           gemmIm2col(0, 1, …)
  *                 (or, when CKK < F, dWᵀ[CKK, F] += columns · dOutᵀ     gemmIm2colA(1, …))
  *   input grad    dColumns[CKK, OH·OW] = Wᵀ · dOut, then col2im          gemm(1, 0, …)
+ *   (few filters: outᵀ[OH·OW, F] = columnsᵀ · Wᵀ                          gemmIm2colRows(1, …))
  *
  * The columns matrix is never materialised for the first two: it is a GEMM operand, and the GEMM copies
  * its operands into panels anyway (gemm.ts), so the packing routines below read the image and write the
@@ -34,12 +35,12 @@
  * again consecutive floats along an output row, the next row PW − OW floats on. Stride 1 is the case
  * S = 1 (PH, PW = H, W; PW − OW = K − 1).
  *
- * Groups: the two B packers also take the columns of G images side by side, [C·K·K, G·OH·OW] (image g's in
- * columns g·OH·OW ..), from G images (or phase blocks) `imageFloats` apart: output row i of the stack is
- * image ⌊i/OH⌋'s row i mod OH, at (⌊i/OH⌋·imageFloats + (i mod OH)·PW). A group of four positions that runs
- * off an image's last row into the next image's first is two loads and a lane select as above, the gap then
- * the one between the two images' rows. One GEMM then serves the G images (conv-groups.ts), without the
- * columns being written out.
+ * Groups: the two B packers and the transposed A packer also take the columns of G images side by side,
+ * [C·K·K, G·OH·OW] (image g's in columns g·OH·OW ..), from G images (or phase blocks) `imageFloats` apart:
+ * output row i of the stack is image ⌊i/OH⌋'s row i mod OH, at (⌊i/OH⌋·imageFloats + (i mod OH)·PW). A group
+ * of four positions that runs off an image's last row into the next image's first is two loads and a lane
+ * select as above, the gap then the one between the two images' rows. One GEMM then serves the G images
+ * (conv-groups.ts), without the columns being written out.
  *
  * col2im is im2col's adjoint: every column entry is added back to the pixel it was copied from,
  * so a pixel covered by several kernel positions receives the sum of their gradients. It stays a pass
@@ -436,6 +437,103 @@ export function packIm2colAPanel(
       }
     }
     dst += <usize>kc * columnBytes;
+  }
+}
+
+/**
+ * panel ← columnsᵀ[ic:+mc, pc:+kc] in the GEMM's A-panel layout (⌈mc/mr⌉ slivers, each kc×mr, column k of a
+ * sliver at k·mr), read straight from the image: op(A) = columnsᵀ [OH·OW, C·K·K], a sliver's rows mr positions
+ * and its columns taps (gemmIm2colRows: a convolution's output transposed, positions × filters). Positions past
+ * the image's OH·OW are the next images' (`imageFloats` apart; see Groups at the top). mr positions in one output
+ * row are mr consecutive floats of each tap's image row: one v128 (and one float for mr = 5) a tap; a sliver that
+ * crosses a row or an image, or a partial one, is taken element by element, zeros past its last position.
+ * `scratch` holds im2colPackScratchInts(kc) i32s: the kc row offsets, then the sliver's position offsets.
+ */
+export function packIm2colRowsPanel(
+  panel: usize,
+  scratch: usize,
+  mr: i32,
+  image: usize,
+  imageFloats: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  stride: i32,
+  ic: i32,
+  pc: i32,
+  mc: i32,
+  kc: i32,
+): void {
+  const outH = (height - kernelSize) / stride + 1;
+  const outW = (width - kernelSize) / stride + 1;
+  const planeH = phaseSize(height, stride);
+  const planeW = phaseSize(width, stride);
+  // The row offsets o_r of columns rows (taps) pc..pc+kc.
+  fillRowOffsets(scratch, pc, kc, planeH, planeW, kernelSize, stride);
+  const positionOffsets = scratch + (<usize>kc << 2);
+  const columnBytes = <usize>mr << 2;
+  // The sliver's first position: row i of the image whose block starts at `base`, column j; advanced sliver by sliver.
+  let i = ic / outW;
+  let j = ic - i * outW;
+  const firstImage = i / outH;
+  i -= firstImage * outH;
+  let base = firstImage * imageFloats;
+  let dst = panel;
+  for (let ir = 0; ir < mc; ir += mr) {
+    const rows = min(mr, mc - ir);
+    if (rows == mr && j + mr <= outW) {
+      // The common case: the sliver's positions in one output row.
+      const b = rowStart(base, i, planeW) + j;
+      for (let k = 0; k < kc; k++) {
+        const at = image + (<usize>(load<i32>(scratch + (<usize>k << 2)) + b) << 2);
+        v128.store(dst, v128.load(at));
+        if (mr == 5) store<f32>(dst, load<f32>(at, 16), 16);
+        dst += columnBytes;
+      }
+    } else if (rows == mr && j + mr <= 2 * outW) {
+      // Positions that run off their output row into the next (or the next image's first): its first L = OW − j
+      // from b on, the rest `gap` further on, as loadPositions takes four positions.
+      const b = rowStart(base, i, planeW) + j;
+      const gapBytes = gapAfterRow(i, outH, outW, planeW, imageFloats);
+      const split = splitMask(j, outW);
+      const fifth: usize = mr == 5 && j + 4 >= outW ? gapBytes : 0; // where position 4 lies, past b + 4
+      for (let k = 0; k < kc; k++) {
+        const o = load<i32>(scratch + (<usize>k << 2));
+        v128.store(dst, loadPositions(image, o, b, gapBytes, split));
+        if (mr == 5) store<f32>(dst, load<f32>(image + (<usize>(o + b + 4) << 2) + fifth), 16);
+        dst += columnBytes;
+      }
+    } else {
+      let ii = i;
+      let jj = j;
+      let bb = base;
+      for (let t = 0; t < rows; t++) {
+        store<i32>(positionOffsets + (<usize>t << 2), rowStart(bb, ii, planeW) + jj);
+        if (++jj == outW) {
+          jj = 0;
+          if (++ii == outH) {
+            ii = 0;
+            bb += imageFloats;
+          }
+        }
+      }
+      for (let k = 0; k < kc; k++) {
+        const o = load<i32>(scratch + (<usize>k << 2));
+        for (let t = 0; t < mr; t++) {
+          const value: f32 = t < rows ? load<f32>(image + (<usize>(o + load<i32>(positionOffsets + (<usize>t << 2))) << 2)) : 0;
+          store<f32>(dst + (<usize>t << 2), value);
+        }
+        dst += columnBytes;
+      }
+    }
+    j += mr;
+    while (j >= outW) {
+      j -= outW;
+      if (++i == outH) {
+        i = 0;
+        base += imageFloats;
+      }
+    }
   }
 }
 

@@ -4,10 +4,10 @@
  * The TypeScript side (src/backend/wasm/) checks shapes and array ownership before calling any of these.
  */
 export { heapBase } from './memory';
-export { gemm, gemmIm2col, gemmIm2colA, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
+export { gemm, gemmIm2col, gemmIm2colA, gemmIm2colRows, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
 export { col2im } from './im2col';
 export { padImage, cropImage, splitPhases, mergePhases, im2colStrided, col2imStrided } from './im2col-strided';
-export { scatterGroup, gatherGroup } from './conv-groups';
+export { scatterGroup, gatherGroup, scatterTransposed } from './conv-groups';
 export { maxPool2dForward, maxPool2dWindows, maxPool2dBackward, maxPool2dBackward2x2, avgPool2dForward, avgPool2dBackward } from './pool';
 export { batchNormForward, batchNormBackward } from './batch-norm';
 export { reluForward, reluBackward, addBias, addBiasRelu, accumulateBiasGradient, biasGradientChunk, finishBiasGradient, addInto, multiplyElementwise, unitFloatsFromBytes } from './elementwise';

@@ -284,6 +284,7 @@ const KERNELS: KernelCall[] = [
   { kernel: 'gemm', floats: { A: 2, B: 2, C: 1 }, call: (a) => backend.gemm(false, true, 1, 1, 2, f(a, 'A'), 2, f(a, 'B'), 2, f(a, 'C'), 1, false) },
   { kernel: 'gemmIm2col', floats: { A: 1, image: 4, C: 4 }, call: (a) => backend.gemmIm2col(false, false, 1, f(a, 'A'), 1, f(a, 'image'), image, f(a, 'C'), 4, false) },
   { kernel: 'gemmIm2colA', floats: { image: 4, B: 4, C: 1 }, call: (a) => backend.gemmIm2colA(false, 1, f(a, 'image'), image, f(a, 'B'), 1, f(a, 'C'), 1, false) },
+  { kernel: 'gemmIm2colRows', floats: { image: 4, B: 1, C: 4 }, call: (a) => backend.gemmIm2colRows(false, 1, f(a, 'image'), image, f(a, 'B'), 1, f(a, 'C'), 1, false) },
   { kernel: 'addInto', floats: { dst: 2, src: 2 }, call: (a) => backend.addInto(f(a, 'dst'), f(a, 'src')) },
 ];
 
@@ -387,7 +388,7 @@ describe('the GEMM entry points check their sizes', () => {
     expect([...c]).toEqual([6, 4, 14, 8]);
   });
 
-  it('gemmIm2col and gemmIm2colA: their M and N, and the image the shape implies', () => {
+  it('gemmIm2col, gemmIm2colA and gemmIm2colRows: their M and N, and the image the shape implies', () => {
     const img = backend.allocFloats(4);
     expect(message(() => backend.gemmIm2col(false, false, 0, A, 1, img, image, C, 4, false))).toBe('gemmIm2col: M must be a positive integer, got 0');
     expect(message(() => backend.gemmIm2colA(false, 0, img, image, B, 1, C, 1, false))).toBe('gemmIm2colA: N must be a positive integer, got 0');
@@ -404,6 +405,12 @@ describe('the GEMM entry points check their sizes', () => {
     expect(message(() => backend.gemmIm2colA(true, 2, img, image, B.subarray(5), 4, C, 2, false))).toBe('gemmIm2colA: B (2×4, row stride 4) needs 8 floats, got 7');
     expect(message(() => backend.gemmIm2colA(false, 2, img, image, B.subarray(6), 2, C, 2, false))).toBe('gemmIm2colA: B (4×2, row stride 2) needs 8 floats, got 6');
     expect(message(() => backend.gemmIm2colA(false, 3, img, image, B, 3, C, 2, false))).toBe('gemmIm2colA: the row stride of C must be an integer ≥ 3, got 2');
+    // gemmIm2colRows: columnsᵀ [G·4, 1] · op(B) [1, N]; two images back to back make M = 8.
+    expect(message(() => backend.gemmIm2colRows(false, 0, img, image, B, 1, C, 1, false))).toBe('gemmIm2colRows: N must be a positive integer, got 0');
+    expect(message(() => backend.gemmIm2colRows(false, 1, img, { ...image, images: 2 }, B, 1, C, 1, false))).toBe('gemmIm2colRows: input has length 4, expected 8');
+    expect(() => backend.gemmIm2colRows(false, 1, backend.allocFloats(8), { ...image, images: 2 }, B, 1, backend.allocFloats(8), 1, false)).not.toThrow();
+    expect(message(() => backend.gemmIm2colRows(false, 1, backend.allocFloats(8), { ...image, images: 2 }, B, 1, C, 1, false))).toBe('gemmIm2colRows: C (8×1, row stride 1) needs 8 floats, got 6');
+    expect(message(() => backend.gemmIm2colRows(true, 2, img, image, B.subarray(11), 1, backend.allocFloats(8), 2, false))).toBe('gemmIm2colRows: B (2×1, row stride 1) needs 2 floats, got 1');
   });
 });
 

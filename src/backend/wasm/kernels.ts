@@ -50,6 +50,27 @@ export interface KernelExports {
     ldc: number,
     accumulate: number,
   ): void;
+  /**
+   * gemm with A the transposed im2col matrix of a group of images at `image` ([G·OH·OW, C·K·K]; M = G·OH·OW,
+   * K = C·K·K), their images (or phase blocks) `imageFloats` apart, never materialised.
+   */
+  gemmIm2colRows(
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    image: number,
+    imageFloats: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    stride: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
   /** gemm with A the im2col matrix of the image at `image` ([C,H,W]; M = C·K·K, K = OH·OW), never materialised. */
   gemmIm2colA(
     transB: number,
@@ -92,6 +113,8 @@ export interface KernelExports {
   dropoutMask(seed: number, step: number, layer: number, firstSample: number, batch: number, perSample: number, threshold: number, scale: number, mask: number): void;
   /** output [G, F, P] ← product [F, G·P] + bias, then the ReLU when relu = 1 (assembly/conv-groups.ts). */
   scatterGroup(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
+  /** output [G, F, P] ← productᵀ [G·P, F] + bias, then the ReLU when relu = 1 (assembly/conv-groups.ts). */
+  scatterTransposed(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
   /** group [F, G·P] ← dOutput [G, F, P]. */
   gatherGroup(dOutput: number, images: number, channels: number, positions: number, group: number): void;
   /**

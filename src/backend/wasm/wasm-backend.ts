@@ -7,7 +7,9 @@
  *                  taps and filters (usesDirectWeightGradient: C·K·K ≤ 32, F ≤ 16, stride 1) take dW
  *                  straight from the image and dOut instead (direct-weight-gradient.ts), nothing packed, and a
  *                  first layer's forward pass (usesDirectConvolution: C·K·K ≤ 32, stride 1, OW ≥ 8) its output
- *                  straight from the image, the bias and ReLU in registers (direct-convolution.ts). With padding P
+ *                  straight from the image, the bias and ReLU in registers (direct-convolution.ts). A layer of 8 or
+ *                  16 filters on a small map (usesPositionRows) runs its forward pass transposed, outᵀ = colsᵀ·Wᵀ
+ *                  over a group of images, the positions as the GEMM's rows (gemmIm2colRows). With padding P
  *                  the same on the image copied into a zero-bordered block, its gradient cropped back;
  *                  with stride S > 1, on the padded image split into its S² phases (a stride-1 read
  *                  for every tap), its gradient merged back. Strided convolutions with small output
@@ -331,6 +333,19 @@ export class WasmBackend implements Backend {
       for (let n = 0; n < N; n++) {
         const image = this.paddedImage(x + n * C * H * W * 4, s);
         this.kernels.directConvolution(image.address, C, image.height, image.width, K, w, F, b, relu ? 1 : 0, y + n * F * positions * 4, this.directScratch.address);
+      }
+      return;
+    }
+    if (usesPositionRows(s)) {
+      // few filters: outᵀ [g·OH·OW, F] = columnsᵀ · Wᵀ, the positions as the GEMM's rows, then moved into
+      // [g, F, OH·OW] with the bias (ReLU)
+      const G = Math.max(1, Math.floor(ROWS_GROUP_POSITIONS / positions));
+      const product = this.groupScratch(G * positions * F);
+      for (let n0 = 0; n0 < N; n0 += G) {
+        const g = Math.min(G, N - n0);
+        const images = this.paddedImages(x + n0 * C * H * W * 4, s, g);
+        this.kernels.gemmIm2colRows(1, g * positions, F, patch, images.address, images.floats, images.height, images.width, K, S, w, patch, product, F, 0);
+        this.kernels.scatterTransposed(product, g, F, positions, b, relu ? 1 : 0, y + n0 * F * positions * 4);
       }
       return;
     }
@@ -877,6 +892,37 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * gemm with its A operand the transposed columns of a group of images, packed straight from them (exposed for
+   * tests and benchmarks): C (M×N) (+)= columnsᵀ · op(B), where columns [C·K·K, G·OH·OW] are the im2col matrices of
+   * the G = `images` images [G,C,H,W] at `image` side by side (so M = G·OH·OW and K = C·K·K) and op(B) is as in
+   * gemm. It equals gemm on the materialised columns (transA), bit for bit.
+   */
+  gemmIm2colRows(
+    transB: boolean,
+    N: number,
+    image: Float32Array,
+    imageShape: { channels: number; height: number; width: number; kernelSize: number; images?: number },
+    B: Float32Array,
+    ldb: number,
+    C: Float32Array,
+    ldc: number,
+    accumulate: boolean,
+  ): void {
+    const kernel = 'gemmIm2colRows';
+    const { channels, height, width, kernelSize, images = 1 } = imageShape;
+    checkConv2d(kernel, { batch: images, inChannels: channels, height, width, outChannels: 1, kernelSize }, { input: image });
+    if (!Number.isSafeInteger(N) || N < 1) throw new XcnnError(`${kernel}: N must be a positive integer, got ${N}`, { code: 'ERR_BAD_ARGUMENT' });
+    const M = images * convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
+    const K = channels * kernelSize * kernelSize;
+    const x = this.address(kernel, 'image', image);
+    const b = this.address(kernel, 'B', B);
+    const c = this.address(kernel, 'C', C);
+    checkMatrix(kernel, 'B', B, transB ? N : K, transB ? K : N, ldb);
+    checkMatrix(kernel, 'C', C, M, N, ldc);
+    this.kernels.gemmIm2colRows(transB ? 1 : 0, M, N, K, x, channels * height * width, height, width, kernelSize, 1, b, ldb, c, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
    * Runs the register-only f32x4 multiply-add loop of assembly/ceiling.ts for `iterations` trips and
    * returns the flops it performed (for the benchmark's ceiling).
    */
@@ -1176,6 +1222,26 @@ export function usesDirectConvolution(s: Conv2dShape): boolean {
   const { stride, outWidth } = convGeometry(s);
   return stride === 1 && s.inChannels * s.kernelSize * s.kernelSize <= DIRECT_FORWARD_MAX_TAPS && outWidth >= 8;
 }
+
+/**
+ * Whether a convolution's forward pass runs transposed, outᵀ = columnsᵀ · Wᵀ (assembly/gemm.ts gemmIm2colRows): stride
+ * 1, 8 or 16 filters, an output map of at most 128 positions, and neither Winograd's nor the direct kernel's. With F
+ * filters as the GEMM's rows, such a layer fills few tiles (LeNet-5's conv2: 16 = 3·5 + 1 rows of 5) and each image's
+ * GEMM packs its weights again for a map of few 8-column slivers; with a group of images' positions as the rows and
+ * the filters as one or two whole slivers, the weights are packed once a group. Each output is the same chain of
+ * madds, so the numbers are the same. Measured (batch 64, one thread, relaxed build, the layer's forward pass):
+ * LeNet-5's conv2 (6 → 16, 5×5, 10×10 out) 1.26–1.35×, 6 → 8 5×5 on 10×10 1.32×, 12 → 16 5×5 on 6×6 1.45×; but
+ * on larger maps slower (14×14 out 0.94–0.99×, 16×16 0.91×, 26×26 0.95×) and with 10 or 12 filters (a partial
+ * sliver) 0.72–0.89×. The plain build's LeNet-5 conv2 is about the same either way (0.98–1.05×).
+ */
+export function usesPositionRows(s: Conv2dShape): boolean {
+  const { stride, outHeight, outWidth } = convGeometry(s);
+  const F = s.outChannels;
+  return stride === 1 && (F === 8 || F === 16) && outHeight * outWidth <= POSITION_ROWS_MAX_POSITIONS && !usesWinograd(s) && !usesDirectConvolution(s);
+}
+const POSITION_ROWS_MAX_POSITIONS = 128;
+// Positions (rows) of one transposed GEMM: a group of images, ≈ 1,024 (LeNet-5's conv2: 10 images of 100).
+const ROWS_GROUP_POSITIONS = 1024;
 
 // The most taps (C·K·K) of a convolution whose forward pass the direct kernel computes.
 const DIRECT_FORWARD_MAX_TAPS = 32;
