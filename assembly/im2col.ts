@@ -214,27 +214,7 @@ export function packIm2colPanel(
       }
     } else {
       // A partial sliver or short output rows: element by element, zeros past the last column.
-      let i = i0;
-      let base = base0;
-      let j = j0;
-      for (let t = 0; t < cols; t++) {
-        store<i32>(positionOffsets + (<usize>t << 2), rowStart(base, i, planeW) + j);
-        if (++j == outW) {
-          j = 0;
-          if (++i == outH) {
-            i = 0;
-            base += imageFloats;
-          }
-        }
-      }
-      for (let k = 0; k < kc; k++) {
-        const o = load<i32>(scratch + (<usize>k << 2));
-        for (let t = 0; t < NR; t++) {
-          const value: f32 = t < cols ? load<f32>(image + (<usize>(o + load<i32>(positionOffsets + (<usize>t << 2))) << 2)) : 0;
-          store<f32>(dst + (<usize>t << 2), value);
-        }
-        dst += NR << 2;
-      }
+      dst = packByElement(dst, image, scratch, positionOffsets, kc, NR, cols, i0, j0, base0, outH, outW, planeW, imageFloats);
     }
     i0 = i1;
     base0 = base1;
@@ -247,6 +227,49 @@ export function packIm2colPanel(
       }
     }
   }
+}
+
+// A sliver `width` positions wide whose first `count` are the positions from row i, column j of the image whose block
+// starts at `base` on (zeros after them), for the kc taps whose row offsets are at `rowOffsets`, element by element:
+// each tap's `width` values in turn from dst (the B panel's row k of a sliver, or the A panel's column k). The
+// positions' offsets go to `offsets` (width i32s) first. Returns the address past the sliver.
+// @ts-ignore: decorator
+@inline
+function packByElement(
+  dst: usize,
+  image: usize,
+  rowOffsets: usize,
+  offsets: usize,
+  kc: i32,
+  width: i32,
+  count: i32,
+  i: i32,
+  j: i32,
+  base: i32,
+  outH: i32,
+  outW: i32,
+  planeW: i32,
+  imageFloats: i32,
+): usize {
+  for (let t = 0; t < count; t++) {
+    store<i32>(offsets + (<usize>t << 2), rowStart(base, i, planeW) + j);
+    if (++j == outW) {
+      j = 0;
+      if (++i == outH) {
+        i = 0;
+        base += imageFloats;
+      }
+    }
+  }
+  for (let k = 0; k < kc; k++) {
+    const o = load<i32>(rowOffsets + (<usize>k << 2));
+    for (let t = 0; t < width; t++) {
+      const value: f32 = t < count ? load<f32>(image + (<usize>(o + load<i32>(offsets + (<usize>t << 2))) << 2)) : 0;
+      store<f32>(dst + (<usize>t << 2), value);
+    }
+    dst += <usize>width << 2;
+  }
+  return dst;
 }
 
 /**
@@ -504,27 +527,8 @@ export function packIm2colRowsPanel(
         dst += columnBytes;
       }
     } else {
-      let ii = i;
-      let jj = j;
-      let bb = base;
-      for (let t = 0; t < rows; t++) {
-        store<i32>(positionOffsets + (<usize>t << 2), rowStart(bb, ii, planeW) + jj);
-        if (++jj == outW) {
-          jj = 0;
-          if (++ii == outH) {
-            ii = 0;
-            bb += imageFloats;
-          }
-        }
-      }
-      for (let k = 0; k < kc; k++) {
-        const o = load<i32>(scratch + (<usize>k << 2));
-        for (let t = 0; t < mr; t++) {
-          const value: f32 = t < rows ? load<f32>(image + (<usize>(o + load<i32>(positionOffsets + (<usize>t << 2))) << 2)) : 0;
-          store<f32>(dst + (<usize>t << 2), value);
-        }
-        dst += columnBytes;
-      }
+      // A partial sliver, or one across more than two rows: element by element, zeros past its last position.
+      dst = packByElement(dst, image, scratch, positionOffsets, kc, mr, rows, i, j, base, outH, outW, planeW, imageFloats);
     }
     j += mr;
     while (j >= outW) {
