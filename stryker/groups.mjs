@@ -139,7 +139,7 @@ export const MUTATION_GROUPS = {
       'test/wasm-backend-glue.test.ts', 'test/wasm-kernel-builds.test.ts', 'test/wasm-memory.test.ts', 'test/wasm-gemm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-elementwise.test.ts', 'test/wasm-dropout-mask.test.ts',
       'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts', 'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts',
-      'test/wasm-direct-convolution.test.ts', 'test/wasm-conv-relu-max-pool.test.ts',
+      'test/wasm-direct-convolution.test.ts', 'test/wasm-conv-relu-max-pool.test.ts', 'test/wasm-conv-position-rows.test.ts',
     ],
   },
   // The same modules on the fast test files only (seconds, not minutes, a test run): the mutants in code that runs
@@ -152,6 +152,7 @@ export const MUTATION_GROUPS = {
       'test/wasm-dropout-mask.test.ts', 'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-im2col-gemm.test.ts',
       'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts', 'test/deferred-dense-gradient.test.ts', 'test/conv-gradient-chunks.test.ts', 'test/winograd-kernel-reuse.test.ts',
       'test/winograd-kept-tiles.test.ts', 'test/unit-floats.test.ts', 'test/wasm-direct-convolution.test.ts', 'test/wasm-conv-relu-max-pool.test.ts',
+      'test/wasm-conv-position-rows.test.ts',
     ],
   },
   // The convolution's backward (wasm-backend.ts lines 251–340: grouped and per image, dWᵀ in scratch) on its fast

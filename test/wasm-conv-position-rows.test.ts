@@ -56,6 +56,8 @@ describe('usesPositionRows', () => {
     expect(usesPositionRows({ ...lenetConv2, outChannels: 12 })).toBe(false); // a partial sliver of filters
     expect(usesPositionRows({ ...lenetConv2, outChannels: 32 })).toBe(false);
     expect(usesPositionRows({ ...lenetConv2, height: 15, width: 15 })).toBe(true); // 121 positions
+    expect(usesPositionRows({ ...lenetConv2, height: 20, width: 12 })).toBe(true); // 16×8 = 128, the most
+    expect(usesPositionRows({ ...lenetConv2, height: 21, width: 12 })).toBe(false); // 17×8 = 136
     expect(usesPositionRows({ ...lenetConv2, height: 16, width: 16 })).toBe(false); // 144
     expect(usesPositionRows({ ...lenetConv2, stride: 2 })).toBe(false);
     expect(usesPositionRows({ ...lenetConv2, inChannels: 8, kernelSize: 3 })).toBe(false); // Winograd's
