@@ -9,24 +9,17 @@
  * summation bound.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
 import { convGeometry, convOutputSize } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { KernelExports } from '../src/backend/wasm/kernels.js';
-import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { usesPositionRows, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
+import { bothBuilds } from './fixtures/both-builds.js';
 import { expectParity, sumTolerance } from './parity.js';
 
-const small = { maximumBytes: 64 * 1024 * 1024 };
-const builds: [string, WasmBackend][] = [
-  ['simd', await createWasmBackend({ ...small, build: 'simd' })],
-  ['relaxed-simd', await createWasmBackend({ ...small, build: 'relaxed-simd' })],
-];
-afterAll(() => {
-  for (const [, backend] of builds) backend.dispose();
-});
+const builds = await bothBuilds();
 const reference = new ReferenceBackend({ precision: 'float64' });
 
 function randomArray(backend: WasmBackend, length: number, random: Random): Float32Array {

@@ -6,7 +6,7 @@
  * takes, the pooled output bit for bit conv2dReluForward's map pooled by maxPool2dForward, nothing written past it.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Conv2dShape, Pool2dShape } from '../src/backend/backend.js';
 import { convGeometry, poolGeometry } from '../src/backend/backend.js';
 import type { KernelExports } from '../src/backend/wasm/kernels.js';
@@ -14,17 +14,11 @@ import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { errorOf } from './errors.js';
 import { directConvShapes } from './fixtures/conv-shapes.js';
+import { bothBuilds, SMALL_MEMORY } from './fixtures/both-builds.js';
 import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
 import { convolutionByDefinition, smallIntegerOperands } from './fixtures/small-integer-convolution.js';
 
-const small = { maximumBytes: 64 * 1024 * 1024 };
-const builds: [string, WasmBackend][] = [
-  ['simd', await createWasmBackend({ ...small, build: 'simd' })],
-  ['relaxed-simd', await createWasmBackend({ ...small, build: 'relaxed-simd' })],
-];
-afterAll(() => {
-  for (const [, backend] of builds) backend.dispose();
-});
+const builds = await bothBuilds();
 
 /** The pool a convolution's output feeds: 2×2, stride 2 unless given. */
 function poolOf(s: Conv2dShape, kernelSize = 2, stride = kernelSize): Pool2dShape {
@@ -132,7 +126,7 @@ describe('conv2dReluMaxPoolForward: what it takes', () => {
   it('fits what its kernel writes into the scratch it takes, on a fresh backend (a fence allocated after a first pass stays intact through a second)', async () => {
     // 3 channels, 3×3: 27 taps, the largest scratch of these shapes; the first call on the backend grows it
     for (const s of [{ ...paper, inChannels: 3, batch: 1 }, { ...paper, kernelSize: 5, padding: 2, outChannels: 6, batch: 1 }]) {
-      const fresh = await createWasmBackend({ ...small, build: 'simd' });
+      const fresh = await createWasmBackend({ ...SMALL_MEMORY, build: 'simd' });
       try {
         const wants = s.outChannels * s.inChannels * s.kernelSize ** 2;
         const [input, weight, bias] = [new Array(s.inChannels * 784).fill(0.5), new Array(wants).fill(0.25), new Array(s.outChannels).fill(0)].map((values) => inBackend(fresh, values));

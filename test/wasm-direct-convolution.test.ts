@@ -6,27 +6,20 @@
  * summation bound of the float64 reference, and nothing written past the output.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Conv2dShape } from '../src/backend/backend.js';
 import { convGeometry } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { KernelExports } from '../src/backend/wasm/kernels.js';
-import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { usesDirectConvolution, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { directConvShapes } from './fixtures/conv-shapes.js';
+import { bothBuilds } from './fixtures/both-builds.js';
 import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
 import { convolutionByDefinition, smallIntegerOperands } from './fixtures/small-integer-convolution.js';
 import { expectParity, sumTolerance } from './parity.js';
 
-const small = { maximumBytes: 64 * 1024 * 1024 };
-const builds: [string, WasmBackend][] = [
-  ['simd', await createWasmBackend({ ...small, build: 'simd' })],
-  ['relaxed-simd', await createWasmBackend({ ...small, build: 'relaxed-simd' })],
-];
-afterAll(() => {
-  for (const [, backend] of builds) backend.dispose();
-});
+const builds = await bothBuilds();
 const reference = new ReferenceBackend({ precision: 'float64' });
 
 describe('usesDirectConvolution', () => {

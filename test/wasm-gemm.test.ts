@@ -10,10 +10,11 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWasmBackend, type WasmBackend } from '../src/backend/wasm/node.js';
+import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { expectParity, printMargins, sumTolerance } from './parity.js';
 import { randomFloats, wasm } from './wasm-fixtures.js';
+import { bothBuilds } from './fixtures/both-builds.js';
 import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
 
 interface GemmCase {
@@ -90,10 +91,7 @@ const gemmCase: fc.Arbitrary<GemmCase> = fc.record({
   seed: fc.integer(),
 });
 
-const builds: [string, WasmBackend][] = [
-  ['simd', await createWasmBackend({ maximumBytes: 64 * 1024 * 1024, build: 'simd' })],
-  ['relaxed-simd', await createWasmBackend({ maximumBytes: 64 * 1024 * 1024, build: 'relaxed-simd' })],
-];
+const builds = await bothBuilds();
 
 /**
  * The first M rows of op(A)·op(B) (+ C) with M rows, against the same rows of the product with `extra` more rows
@@ -123,9 +121,6 @@ function checkRowsIndependentOfM(backend: WasmBackend, c: GemmCase, extra: numbe
 
 describe('gemm', () => {
   afterAll(printMargins);
-  afterAll(() => {
-    for (const [, backend] of builds) backend.dispose();
-  });
 
   it('gives a last tile of 1 to 4 rows, bit for bit, what those rows give inside full tiles (both builds)', () => {
     const lastTiles = fc.record({
