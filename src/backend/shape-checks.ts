@@ -9,7 +9,8 @@ import { convGeometry, poolGeometry } from './backend.js';
 
 type Sized = { length: number } | null;
 
-function checkDims(kernel: string, dims: Record<string, number>): void {
+/** Each of `dims` a positive integer, or an XcnnError naming the kernel, the dimension and its value. */
+export function checkDims(kernel: string, dims: Record<string, number>): void {
   for (const [name, value] of Object.entries(dims)) {
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`, { code: 'ERR_BAD_ARGUMENT' });

@@ -44,7 +44,7 @@ import { checkBufferSource, checkFields, checkInstance, checkOptions, checkShare
 import { XcnnError } from '../../errors.js';
 import type { AdamStep, Backend, BatchNormGradients, ConvGradientChunks, ConvSaved, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
-import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
+import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkDims, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena, type MemoryStats } from './arena.js';
 import {
   compileKernels,
@@ -734,9 +734,7 @@ export class WasmBackend implements Backend {
   dropoutMask(draw: DropoutDraw, mask: Floats): void {
     const kernel = 'dropoutMask';
     const { seed, step, layer, firstSample, batch, perSample, probability } = draw;
-    for (const [name, value] of Object.entries({ batch, perSample })) {
-      if (!Number.isSafeInteger(value) || value < 1) throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`, { code: 'ERR_BAD_ARGUMENT' });
-    }
+    checkDims(kernel, { batch, perSample });
     if (!(probability >= 0 && probability < 1)) throw new XcnnError(`${kernel}: the probability must be in [0, 1), got ${probability}`, { code: 'ERR_BAD_ARGUMENT' });
     if (mask.length !== batch * perSample) {
       throw new XcnnError(`${kernel}: mask has ${mask.length} floats, but ${batch} samples of ${perSample} need ${batch * perSample}`, { code: 'ERR_BAD_ARGUMENT' });
@@ -814,9 +812,7 @@ export class WasmBackend implements Backend {
     accumulate: boolean,
   ): void {
     const kernel = 'gemm';
-    for (const [name, value] of Object.entries({ M, N, K })) {
-      if (!Number.isSafeInteger(value) || value < 1) throw new XcnnError(`${kernel}: ${name} must be a positive integer, got ${value}`, { code: 'ERR_BAD_ARGUMENT' });
-    }
+    checkDims(kernel, { M, N, K });
     const a = this.address(kernel, 'A', A);
     const b = this.address(kernel, 'B', B);
     const c = this.address(kernel, 'C', C);
@@ -840,25 +836,20 @@ export class WasmBackend implements Backend {
     A: Float32Array,
     lda: number,
     image: Float32Array,
-    imageShape: { channels: number; height: number; width: number; kernelSize: number; images?: number },
+    imageShape: ImageOperandShape,
     C: Float32Array,
     ldc: number,
     accumulate: boolean,
   ): void {
     const kernel = 'gemmIm2col';
-    const { channels, height, width, kernelSize, images = 1 } = imageShape;
-    const s: Conv2dShape = { batch: images, inChannels: channels, height, width, outChannels: 1, kernelSize };
-    checkConv2d(kernel, s, { input: image });
-    if (!Number.isSafeInteger(M) || M < 1) throw new XcnnError(`${kernel}: M must be a positive integer, got ${M}`, { code: 'ERR_BAD_ARGUMENT' });
-    const patch = channels * kernelSize * kernelSize;
-    const positions = images * convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
-    const [K, N] = transB ? [positions, patch] : [patch, positions];
+    const x = this.imageOperand(kernel, image, imageShape);
+    checkDims(kernel, { M });
+    const [K, N] = transB ? [x.positions, x.patch] : [x.patch, x.positions];
     const a = this.address(kernel, 'A', A);
-    const x = this.address(kernel, 'image', image);
     const c = this.address(kernel, 'C', C);
     checkMatrix(kernel, 'A', A, transA ? K : M, transA ? M : K, lda);
     checkMatrix(kernel, 'C', C, M, N, ldc);
-    this.kernels.gemmIm2col(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, x, channels * height * width, height, width, kernelSize, 1, c, ldc, accumulate ? 1 : 0);
+    this.kernels.gemmIm2col(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, x.address, x.imageFloats, x.height, x.width, x.kernelSize, 1, c, ldc, accumulate ? 1 : 0);
   }
 
   /**
@@ -878,17 +869,14 @@ export class WasmBackend implements Backend {
     accumulate: boolean,
   ): void {
     const kernel = 'gemmIm2colA';
-    const { channels, height, width, kernelSize } = imageShape;
-    checkConv2d(kernel, { batch: 1, inChannels: channels, height, width, outChannels: 1, kernelSize }, { input: image });
-    if (!Number.isSafeInteger(N) || N < 1) throw new XcnnError(`${kernel}: N must be a positive integer, got ${N}`, { code: 'ERR_BAD_ARGUMENT' });
-    const M = channels * kernelSize * kernelSize;
-    const K = convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
-    const x = this.address(kernel, 'image', image);
+    const x = this.imageOperand(kernel, image, { ...imageShape, images: 1 });
+    checkDims(kernel, { N });
+    const [M, K] = [x.patch, x.positions];
     const b = this.address(kernel, 'B', B);
     const c = this.address(kernel, 'C', C);
     checkMatrix(kernel, 'B', B, transB ? N : K, transB ? K : N, ldb);
     checkMatrix(kernel, 'C', C, M, N, ldc);
-    this.kernels.gemmIm2colA(transB ? 1 : 0, M, N, K, x, height, width, kernelSize, 1, b, ldb, c, ldc, accumulate ? 1 : 0);
+    this.kernels.gemmIm2colA(transB ? 1 : 0, M, N, K, x.address, x.height, x.width, x.kernelSize, 1, b, ldb, c, ldc, accumulate ? 1 : 0);
   }
 
   /**
@@ -901,7 +889,7 @@ export class WasmBackend implements Backend {
     transB: boolean,
     N: number,
     image: Float32Array,
-    imageShape: { channels: number; height: number; width: number; kernelSize: number; images?: number },
+    imageShape: ImageOperandShape,
     B: Float32Array,
     ldb: number,
     C: Float32Array,
@@ -909,17 +897,32 @@ export class WasmBackend implements Backend {
     accumulate: boolean,
   ): void {
     const kernel = 'gemmIm2colRows';
-    const { channels, height, width, kernelSize, images = 1 } = imageShape;
-    checkConv2d(kernel, { batch: images, inChannels: channels, height, width, outChannels: 1, kernelSize }, { input: image });
-    if (!Number.isSafeInteger(N) || N < 1) throw new XcnnError(`${kernel}: N must be a positive integer, got ${N}`, { code: 'ERR_BAD_ARGUMENT' });
-    const M = images * convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize);
-    const K = channels * kernelSize * kernelSize;
-    const x = this.address(kernel, 'image', image);
+    const x = this.imageOperand(kernel, image, imageShape);
+    checkDims(kernel, { N });
+    const [M, K] = [x.positions, x.patch];
     const b = this.address(kernel, 'B', B);
     const c = this.address(kernel, 'C', C);
     checkMatrix(kernel, 'B', B, transB ? N : K, transB ? K : N, ldb);
     checkMatrix(kernel, 'C', C, M, N, ldc);
-    this.kernels.gemmIm2colRows(transB ? 1 : 0, M, N, K, x, channels * height * width, height, width, kernelSize, 1, b, ldb, c, ldc, accumulate ? 1 : 0);
+    this.kernels.gemmIm2colRows(transB ? 1 : 0, M, N, K, x.address, x.imageFloats, x.height, x.width, x.kernelSize, 1, b, ldb, c, ldc, accumulate ? 1 : 0);
+  }
+
+  /**
+   * The image operand of gemmIm2col, gemmIm2colA and gemmIm2colRows, checked (`images` images [G, C, H, W], G = 1
+   * when absent): its byte address, the floats from one image to the next, its patch C·K·K and its G·OH·OW positions.
+   */
+  private imageOperand(kernel: string, image: Float32Array, shape: ImageOperandShape) {
+    const { channels, height, width, kernelSize, images = 1 } = shape;
+    checkConv2d(kernel, { batch: images, inChannels: channels, height, width, outChannels: 1, kernelSize }, { input: image });
+    return {
+      address: this.address(kernel, 'image', image),
+      imageFloats: channels * height * width,
+      patch: channels * kernelSize * kernelSize,
+      positions: images * convOutputSize(height, kernelSize) * convOutputSize(width, kernelSize),
+      height,
+      width,
+      kernelSize,
+    };
   }
 
   /**
@@ -1134,6 +1137,15 @@ interface Scratch {
 }
 
 const NO_SCRATCH: Scratch = { address: 0, floats: 0 };
+
+/** The image operand of the GEMMs that pack from images (WasmBackend.gemmIm2col and its kin): G images [G, C, H, W], G = 1 when absent. */
+interface ImageOperandShape {
+  channels: number;
+  height: number;
+  width: number;
+  kernelSize: number;
+  images?: number;
+}
 
 /** Images as the im2col packers read them (paddedImages): the first's byte address, the floats from one to the next, the sides of each. */
 interface PaddedImages {
