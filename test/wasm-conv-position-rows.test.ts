@@ -17,6 +17,7 @@ import type { KernelExports } from '../src/backend/wasm/kernels.js';
 import { usesPositionRows, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { bothBuilds } from './fixtures/both-builds.js';
+import { columnsByDefinition, paddedByDefinition } from './fixtures/im2col-by-definition.js';
 import { expectParity, sumTolerance } from './parity.js';
 
 const builds = await bothBuilds();
@@ -26,19 +27,6 @@ function randomArray(backend: WasmBackend, length: number, random: Random): Floa
   const array = backend.allocFloats(length);
   for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
   return array;
-}
-
-/** columns [C·K·K, G·OH·OW] of G images [G, C, H, W] (valid, stride 1), by the definition. */
-function columnsByDefinition(backend: WasmBackend, images: Float32Array, G: number, C: number, H: number, W: number, K: number): Float32Array {
-  const [OH, OW] = [convOutputSize(H, K), convOutputSize(W, K)];
-  const columns = backend.allocFloats(C * K * K * G * OH * OW);
-  for (let g = 0; g < G; g++)
-    for (let c = 0; c < C; c++)
-      for (let p = 0; p < K; p++)
-        for (let q = 0; q < K; q++)
-          for (let i = 0; i < OH; i++)
-            for (let j = 0; j < OW; j++) columns[((c * K + p) * K + q) * G * OH * OW + (g * OH + i) * OW + j] = images[((g * C + c) * H + i + p) * W + j + q];
-  return columns;
 }
 
 describe('usesPositionRows', () => {
@@ -172,9 +160,7 @@ describe('a convolution of few filters on a small map (the transposed path)', ()
           if (relu) backend.conv2dReluForward!(s, input, weight, bias, output);
           else backend.conv2dForward(s, input, weight, bias, output);
           // the zero-padded images, their columns side by side, W · columns by the plain GEMM, + b, ReLU
-          const padded = backend.allocFloats(N * C * Hp * Wp);
-          for (let plane = 0; plane < N * C; plane++)
-            for (let u = 0; u < s.height; u++) for (let v = 0; v < s.width; v++) padded[(plane * Hp + u + P) * Wp + v + P] = input[(plane * s.height + u) * s.width + v];
+          const padded = paddedByDefinition(backend, input, s, P);
           const columns = columnsByDefinition(backend, padded, N, C, Hp, Wp, K);
           const product = backend.allocFloats(F * N * OH * OW);
           backend.gemm(false, false, F, N * OH * OW, C * K * K, weight, C * K * K, columns, N * OH * OW, product, N * OH * OW, false);

@@ -23,6 +23,7 @@ import { EXACT, expectParity, printMargins, sumTolerance } from './parity.js';
 import { checkConv2dParity, checkConv2dWithoutDInput, convSizes } from './wasm-conv-parity.js';
 import { randomFloats, reference, wasm } from './wasm-fixtures.js';
 import { convShapes } from './fixtures/conv-shapes.js';
+import { paddedByDefinition } from './fixtures/im2col-by-definition.js';
 
 const shapes = convShapes({ batch: 5, inChannels: 4, outChannels: fc.oneof(fc.constantFrom(1, 3, 5, 9), fc.integer({ min: 1, max: 12 })), kernelSize: 5, stride: 3, padding: 2, extra: 9 });
 
@@ -92,18 +93,6 @@ function checkConv(s: Conv2dShape, seed: number): void {
   // |max(a, 0) − max(e, 0)| ≤ |a − e|: the convolution's bound holds after the ReLU; and the fusion is exact.
   expectParity('strided conv2d+relu output', fused, expected, sumTolerance(n.patch + 1, outputScale));
   expectParity('strided conv2d+relu vs conv2d then relu', fused, output.map((v) => (v > 0 ? v : 0)), EXACT);
-}
-
-/** input [N,C,H,W] with a zero border of P on every side: [N,C,H+2P,W+2P], in wasm memory. */
-function padExplicitly(input: Float32Array, s: Conv2dShape, P: number): Float32Array {
-  const [H, W] = [s.height + 2 * P, s.width + 2 * P];
-  const padded = wasm.allocFloats(s.batch * s.inChannels * H * W);
-  for (let plane = 0; plane < s.batch * s.inChannels; plane++) {
-    for (let u = 0; u < s.height; u++) {
-      padded.set(input.subarray((plane * s.height + u) * s.width, (plane * s.height + u + 1) * s.width), (plane * H + u + P) * W + P);
-    }
-  }
-  return padded;
 }
 
 describe('conv2d with stride and padding (wasm)', () => {
@@ -212,7 +201,7 @@ describe('conv2d with stride and padding (wasm)', () => {
         const n = convSizes(s);
         const valid: Conv2dShape = { ...s, height: s.height + 2 * P, width: s.width + 2 * P, padding: 0 };
         const x = randomFloats(n.input, random);
-        const xPadded = padExplicitly(x, s, P);
+        const xPadded = paddedByDefinition(wasm, x, s, P);
         const w = randomFloats(n.weight, random);
         const b = randomFloats(s.outChannels, random);
         const dy = randomFloats(n.output, random);

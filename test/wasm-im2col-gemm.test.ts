@@ -12,6 +12,7 @@ import { describe, it } from 'vitest';
 import { convOutputSize } from '../src/backend/backend.js';
 import { Random } from '../src/random.js';
 import { EXACT, expectParity } from './parity.js';
+import { columnsByDefinition } from './fixtures/im2col-by-definition.js';
 import { randomFloats, wasm } from './wasm-fixtures.js';
 
 interface ImageCase {
@@ -39,18 +40,7 @@ const imageCases: fc.Arbitrary<ImageCase> = fc
 
 /** columns [C·K·K, G·OH·OW] of the G images [G,C,H,W] at `image`, by the definition (G = c.images, 1 when absent). */
 function im2colByDefinition(image: Float32Array, c: ImageCase): Float32Array {
-  const { channels: C, height: H, width: W, kernelSize: K, images: G = 1 } = c;
-  const OH = convOutputSize(H, K);
-  const OW = convOutputSize(W, K);
-  const columns = wasm.allocFloats(C * K * K * G * OH * OW);
-  for (let g = 0; g < G; g++)
-    for (let ch = 0; ch < C; ch++)
-      for (let p = 0; p < K; p++)
-        for (let q = 0; q < K; q++)
-          for (let i = 0; i < OH; i++)
-            for (let j = 0; j < OW; j++)
-              columns[((ch * K + p) * K + q) * G * OH * OW + g * OH * OW + i * OW + j] = image[((g * C + ch) * H + i + p) * W + j + q];
-  return columns;
+  return columnsByDefinition(wasm, image, c.images ?? 1, c.channels, c.height, c.width, c.kernelSize);
 }
 
 function checkBothWays(c: ImageCase, transB: boolean): void {
