@@ -10,7 +10,7 @@ import { XcnnError } from '../src/errors.js';
 import {
   ACTIVATIONS, MAX_DENSE_PASSES, CORNERS, WINDOW, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA, IMAGE_STARTS, IMAGES, NOISE_SIGMA, NOISE_STATE,
   ADAM_STEP, BATCH, CAM_RULE, COALITIONS, COMMAND, Command, COMPUTED, ControlBlock, CORRECT, FAILED, FEATURE_OF, FEATURES, GENERATION, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, MAX_THREADS,
-  ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, UPDATED,
+  ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, SPIN, STEPS, NEXT, SUM_ONLY, TARGET, TARGETS, UPDATED,
 } from '../src/parallel/control.js';
 
 describe('shareOf', () => {
@@ -32,7 +32,7 @@ describe('shareOf', () => {
 
 describe('ControlBlock', () => {
   it('lays out the sync slots, commands and per-thread data slots as the pool expects', () => {
-    expect([GENERATION, COMMAND, BATCH, COMPUTED, UPDATED, FAILED]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([GENERATION, COMMAND, BATCH, COMPUTED, UPDATED, FAILED, NEXT, SPIN]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(Command).toEqual({ TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12, SMOOTHGRAD_MAPS: 13 });
     // The passes' argument slots are distinct and inside the 48 scalar slots, before the per-thread ones.
     const slots = [ADAM_STEP, INPUT, LABELS, PROBS, TARGET, OUT_LOGITS, OUT_WEIGHTS, OUT_MAPS, OUT_HEATMAPS, LEARNING_RATE, SUM_ONLY, OUT_GRADIENTS, TARGETS, RULE, ORDERS, SEEDS, STEPS, ROAD_SIGMA, ROAD_TOLERANCE, OUT_CURVES, CAM_RULE, LAYER, FEATURE_OF, FEATURES, COALITIONS, OUT_SCORES, WINDOW, CORNERS, ACTIVATIONS, SAMPLES, FIT_SCORES, OUT_FITS, KERNEL_WIDTH, LAMBDA, IMAGE_STARTS, IMAGES, NOISE_SIGMA, NOISE_STATE, NOISE_STATE + 1, NOISE_STATE + 2, NOISE_STATE + 3];
@@ -103,6 +103,67 @@ describe('ControlBlock', () => {
     new Uint8Array(short.buffer, 64 + 168 * 8, 2048).fill(65);
     short.fail(0, 'x');
     expect(() => short.throwIfFailed()).toThrow(/^worker thread 0 failed: x$/);
+  });
+});
+
+describe('ControlBlock.spinWhile', () => {
+  /** A condition that holds for its first `looks` looks, counting them. */
+  function busyFor(looks: number) {
+    const state = { looks: 0 };
+    return { state, busy: () => state.looks++ < looks };
+  }
+
+  it('returns true as soon as the condition stops holding, having looked once more than it held', () => {
+    const control = new ControlBlock();
+    control.sync[SPIN] = 60_000_000; // a minute: never reached here
+    const { state, busy } = busyFor(5);
+    expect(control.spinWhile(busy)).toBe(true);
+    expect(state.looks).toBe(6);
+    expect(control.spinWhile(() => false)).toBe(true);
+  });
+
+  it('gives up (false) once sync[SPIN] µs have passed with the condition still holding, and not before', () => {
+    const control = new ControlBlock();
+    control.sync[SPIN] = 20_000; // 20 ms
+    const started = performance.now();
+    const { state, busy } = busyFor(Infinity);
+    expect(control.spinWhile(busy)).toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(20);
+    expect(state.looks).toBeGreaterThan(1);
+  });
+
+  it('with sync[SPIN] 0 (threads that outnumber the cores) looks once: true if the condition does not hold, false if it does', () => {
+    const control = new ControlBlock();
+    expect(control.sync[SPIN]).toBe(0); // a new block does not spin until the pool says so
+    const holding = busyFor(Infinity);
+    expect(control.spinWhile(holding.busy)).toBe(false);
+    expect(holding.state.looks).toBe(1);
+    const done = busyFor(0);
+    expect(control.spinWhile(done.busy)).toBe(true);
+    expect(done.state.looks).toBe(1);
+  });
+
+  it('lets waitFor return without sleeping when the count arrives while it spins', async () => {
+    const control = new ControlBlock();
+    control.sync[SPIN] = 10_000_000; // 10 s: the arrival comes long before
+    // A worker that says it runs (NEXT), then 50 ms later arrives at COMPUTED and never notifies: a waitFor asleep
+    // in Atomics.wait would see it only when its first 1 s sleep ends; a spinning one sees it at once.
+    const source = `
+      const { workerData } = require('node:worker_threads');
+      const sync = new Int32Array(workerData, 0, 16);
+      Atomics.store(sync, ${NEXT}, 1);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      Atomics.add(sync, ${COMPUTED}, 1);`;
+    const worker = new Worker(source, { eval: true, workerData: control.buffer });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      while (Atomics.load(control.sync, NEXT) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      const started = performance.now();
+      control.waitFor(COMPUTED, 1, 10_000);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await exited;
+    }
   });
 });
 

@@ -5,13 +5,14 @@
  * keep the process alive, a thread that fails to start ending the others and giving back what the pool took,
  * and close() posting EXIT. The thread count's default comes from the cores the transport reports. A pool of
  * MAX_THREADS totals a step over every thread, 63 of them played in this thread (their reports and barriers).
+ * Threads spin before they sleep only while they are no more than the cores.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { XcnnError } from '../src/errors.js';
 import { createNetwork, type Network } from '../src/model/network.js';
-import { Command, COMMAND, COMPUTED, ControlBlock, CORRECT, GENERATION, LOSS, MAX_THREADS, UPDATED } from '../src/parallel/control.js';
+import { Command, COMMAND, COMPUTED, ControlBlock, CORRECT, GENERATION, LOSS, MAX_THREADS, SPIN, SPIN_MICROSECONDS, UPDATED } from '../src/parallel/control.js';
 import type { Shard } from '../src/parallel/shard.js';
 import type { PoolThread } from '../src/parallel/pool-thread.js';
 import { defaultThreads, ThreadPool } from '../src/parallel/thread-pool.js';
@@ -142,6 +143,17 @@ describe('ThreadPool.create on played threads', () => {
       expect(setup.labelSmoothing).toBe(0);
       await pool.close();
     }
+  });
+
+  it('lets its threads spin SPIN_MICROSECONDS before they sleep while they fit on the cores, and never once they outnumber them', async () => {
+    for (const [cores, threads, spin] of [[4, 4, SPIN_MICROSECONDS], [4, 2, SPIN_MICROSECONDS], [4, 5, 0], [1, 2, 0]]) {
+      played.cores = cores;
+      played.setups = [];
+      const pool = await ThreadPool.create(await networkOf(), threads);
+      expect(new ControlBlock(played.setups[0].control).sync[SPIN], `${threads} threads on ${cores} cores`).toBe(spin);
+      await pool.close();
+    }
+    expect(SPIN_MICROSECONDS).toBe(1000);
   });
 
   it('starts no thread for a pool of one', async () => {

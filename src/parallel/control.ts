@@ -11,6 +11,7 @@
  *   sync[UPDATED]      threads done with their slice of the gradient sum and Adam
  *   sync[FAILED]       0, or 1 + the index of a thread that threw (its message is in the error text)
  *   sync[NEXT]         CURVES: the next request to take; each thread takes one at a time until none is left
+ *   sync[SPIN]         µs a thread spins on a barrier or for its next command before it sleeps (set once)
  *   data[ADAM_STEP]    Adam's step count t for this update
  *   data[LEARNING_RATE] its learning rate; data[SUM_ONLY] 1 when another optimiser than plain Adam updates
  *   data[INPUT], data[LABELS], data[PROBS]   byte addresses in the wasm memory of the batch's arrays
@@ -43,6 +44,12 @@ import { XcnnError } from '../errors.js';
 
 export const MAX_THREADS = 64;
 
+/**
+ * How long, in µs, a thread of the pool spins on a barrier or for its next command before it sleeps in
+ * Atomics.wait, when the pool has no more threads than cores (ThreadPool.create sets sync[SPIN]).
+ */
+export const SPIN_MICROSECONDS = 1000;
+
 export const Command = { TRAIN: 1, PREDICT: 2, GRAD_CAM: 3, EXIT: 4, LOGITS: 5, INPUT_GRADIENTS: 6, CURVES: 7, CAM_MAPS: 8, COALITION_SCORES: 9, OCCLUSION_SCORES: 10, MASKED_LOGITS: 11, LIME_FITS: 12, SMOOTHGRAD_MAPS: 13 } as const;
 
 const SYNC_SLOTS = 16;
@@ -60,6 +67,7 @@ export const COMPUTED = 3;
 export const UPDATED = 4;
 export const FAILED = 5;
 export const NEXT = 6; // CURVES: the next request a thread takes (work is handed out, not split: solves vary in cost)
+export const SPIN = 7; // µs a thread spins before it sleeps: SPIN_MICROSECONDS, or 0 when the threads outnumber the cores
 
 export const ADAM_STEP = 0;
 export const INPUT = 1;
@@ -126,6 +134,7 @@ export class ControlBlock {
    * hangs); a thread that died outright never does, hence the time limit.
    */
   waitFor(slot: number, count: number, timeoutMs = 120_000): void {
+    if (this.spinWhile(() => Atomics.load(this.sync, slot) < count)) return;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const arrived = Atomics.load(this.sync, slot);
@@ -133,6 +142,18 @@ export class ControlBlock {
       if (performance.now() > deadline) throw new XcnnError(`a worker thread stopped responding (${arrived} of ${count} threads arrived)`, { code: 'ERR_SETUP' });
       Atomics.wait(this.sync, slot, arrived, 1000);
     }
+  }
+
+  /**
+   * Spins for at most sync[SPIN] µs while `busy()` holds; true once it no longer holds. A thread asleep in
+   * Atomics.wait takes a futex wake-up to resume (tens of µs to milliseconds on a shared virtual machine), paid
+   * at every barrier and every command; one still spinning sees the count arrive at once. Threads that
+   * outnumber the cores do not spin: they would take the core from the thread they wait for.
+   */
+  spinWhile(busy: () => boolean): boolean {
+    const until = performance.now() + Atomics.load(this.sync, SPIN) / 1000;
+    while (busy()) if (performance.now() >= until) return false;
+    return true;
   }
 
   /** Records the first failure: which thread, and its message. */

@@ -24,7 +24,7 @@ import type { GradCamRows, GradCamRunner } from '../explain/grad-cam.js';
 import type { Workspace } from '../model/workspace.js';
 import { Shard } from './shard.js';
 import { argmaxRow } from '../model/loss.js';
-import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, STEPS, TARGETS } from './control.js';
+import { NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, SPIN, SPIN_MICROSECONDS, STEPS, TARGETS } from './control.js';
 import { networkPasses, type CamMaps, type CamRule, type GradientRule, type InputGradients, type ModelPasses } from '../explain/model-passes.js';
 import { camRuleIndex } from '../explain/cam-rules.js';
 import { checkMaskActivations, checkMaskedImages } from '../explain/masked-logits.js';
@@ -121,6 +121,7 @@ export class ThreadPool implements TrainStep, BatchPredictor, ModelPasses, Curve
     checkThreads(threads, backend.name);
     if (!(backend instanceof WasmBackend)) throw new XcnnError('a thread pool needs the wasm backend', { code: 'ERR_BAD_ARGUMENT' });
     const control = new ControlBlock();
+    control.sync[SPIN] = threads <= availableCores() ? SPIN_MICROSECONDS : 0;
     const count = network.params.length;
     const workerGrads = Array.from({ length: threads - 1 }, () => backend.allocFloats(count));
     const grads = [network.grads as Float32Array, ...workerGrads];

@@ -74,7 +74,7 @@ export function serveCommand(shard: Shard, control: ControlBlock, command: numbe
 export function serveCommands(shard: Shard, control: ControlBlock): void {
   let generation = 0;
   for (;;) {
-    Atomics.wait(control.sync, GENERATION, generation);
+    if (!control.spinWhile(() => Atomics.load(control.sync, GENERATION) === generation)) Atomics.wait(control.sync, GENERATION, generation);
     generation = Atomics.load(control.sync, GENERATION);
     const command = Atomics.load(control.sync, COMMAND);
     if (command === Command.EXIT) return;
