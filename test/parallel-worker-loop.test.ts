@@ -2,11 +2,12 @@
  * A worker thread's side of the pool's protocol (worker-loop.ts), run in this process on shards the test
  * plays: which shard method each command runs, the barriers it arrives at, a failure recorded (never thrown)
  * with the thread's number and message, TRAIN's update only once every thread has computed and none failed,
- * and the loop serving commands from generation 0 until EXIT. test/parallel-shards.test.ts runs the real shards.
+ * and the loop serving commands from generation 0 until EXIT, spinning on the generation (sync[SPIN]) before it
+ * sleeps until a command comes. test/parallel-shards.test.ts runs the real shards.
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { Command, COMMAND, COMPUTED, ControlBlock, FAILED, GENERATION, UPDATED } from '../src/parallel/control.js';
+import { Command, COMMAND, COMPUTED, ControlBlock, FAILED, GENERATION, SPIN, UPDATED } from '../src/parallel/control.js';
 import type { Shard } from '../src/parallel/shard.js';
 import { computeShare, serveCommand, serveCommands } from '../src/parallel/worker-loop.js';
 import { errorOf } from './errors.js';
@@ -168,6 +169,58 @@ describe('serveCommands', () => {
     serveCommands(shard, control);
     expect(calls).toEqual(['predict', 'logits']);
     expect(control.sync[COMPUTED]).toBe(2);
+  });
+
+  /**
+   * Another thread (slot 15 its start-up flag) that posts PREDICT at generation 1 after `postMs`, notifying only
+   * if `notify`, and notifies GENERATION once more at `rescueMs` (so that no wait outlives the test).
+   */
+  async function laterPoster(control: ControlBlock, postMs: number, notify: boolean, rescueMs: number) {
+    const poster = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const sync = new Int32Array(workerData, 0, 16);
+       const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+       Atomics.store(sync, 15, 1);
+       sleep(${postMs});
+       Atomics.store(sync, ${COMMAND}, ${Command.PREDICT});
+       Atomics.store(sync, ${GENERATION}, 1);
+       if (${notify}) Atomics.notify(sync, ${GENERATION});
+       sleep(${rescueMs - postMs});
+       Atomics.notify(sync, ${GENERATION});`,
+      { eval: true, workerData: control.buffer },
+    );
+    const exited = new Promise((resolve) => poster.once('exit', resolve));
+    while (Atomics.load(control.sync, 15) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    return { exited }; // (a promise returned bare would be awaited with this function's)
+  }
+
+  /** A played worker whose PREDICT posts EXIT, as the pool would after it. */
+  const exitingAfterPredict = () => playedShard(1, 2, { predict: (c) => (Atomics.store(c.sync, COMMAND, Command.EXIT), Atomics.add(c.sync, GENERATION, 1)) });
+
+  it('spinning (sync[SPIN]), sees a command posted without a notify as soon as it is posted, and serves it once', async () => {
+    const control = new ControlBlock();
+    control.sync[SPIN] = 1_500_000; // 1.5 s, far more than the 50 ms the command takes to come
+    const { exited } = await laterPoster(control, 50, false, 3000);
+    const { shard, calls } = exitingAfterPredict();
+    const started = performance.now();
+    serveCommands(shard, control);
+    // A loop that slept at once would wake at the rescue, 3 s in; one that spun on past the change, after 1.5 s.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(calls).toEqual(['predict']);
+    expect([control.sync[COMPUTED], control.sync[FAILED]]).toEqual([1, 0]);
+    await exited;
+  });
+
+  it('once its spin is spent, sleeps until the command is posted: it serves nothing before', async () => {
+    const control = new ControlBlock();
+    control.sync[SPIN] = 20_000; // 20 ms, and the command comes at 200 ms, with a notify
+    const { exited } = await laterPoster(control, 200, true, 400);
+    const { shard, calls } = exitingAfterPredict();
+    serveCommands(shard, control);
+    // A loop that did not sleep would have served generation 0's command (none: a failure) before PREDICT.
+    expect(calls).toEqual(['predict']);
+    expect([control.sync[COMPUTED], control.sync[FAILED]]).toEqual([1, 0]);
+    await exited;
   });
 
   it('returns at once on EXIT, running nothing', () => {
