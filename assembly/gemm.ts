@@ -226,11 +226,56 @@ export function gemmIm2colRows(
   blockedGemm(0, transB, M, N, K, image, imageFloats, B, ldb, C, ldc, accumulate, A_ROWS_FROM_IMAGE, height, width, kernelSize, stride);
 }
 
+/**
+ * Floats of a K×N B packed whole by packBWhole: every panel blockedGemm would pack from it, in its order — by
+ * N block (NC columns), then by K block (KC rows), each panel kc × ⌈nc/NR⌉·NR floats — so K · ⌈N/NR⌉·NR in all.
+ */
+export function packedBFloats(K: i32, N: i32): i32 {
+  return K * roundUpToSliver(N);
+}
+
+/**
+ * B [K, N] (row-major, ldb floats a row) packed whole into `packed` (packedBFloats(K, N) floats, 16-byte aligned):
+ * the panels of every product gemmPackedB then takes it for, packed once. For a B that many products share —
+ * Winograd's transformed kernels U_ξ, the same for every chunk of images of a layer and, while its weights
+ * stay, of every batch — instead of packing it again in each.
+ */
+export function packBWhole(B: usize, ldb: i32, K: i32, N: i32, packed: usize): void {
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) packB(B, ldb, pc, jc, min(KC, K - pc), nc, packed + packedPanelOffset(jc, pc, K, nc));
+  }
+}
+
+/**
+ * gemm with op(B) = B as packBWhole packed it (`packed`, the same K and N): the same loop, the same panels, so
+ * bit for bit gemm(transA, 0, …) on B — without packing B.
+ */
+export function gemmPackedB(transA: i32, M: i32, N: i32, K: i32, A: usize, lda: i32, packed: usize, C: usize, ldc: i32, accumulate: i32): void {
+  blockedGemm(transA, 0, M, N, K, A, lda, packed, 0, C, ldc, accumulate, B_PACKED, 0, 0, 0, 1);
+}
+
+// ⌈n/NR⌉·NR: the columns of n columns' slivers, the last zero-padded.
+// @ts-ignore: decorator
+@inline
+function roundUpToSliver(n: i32): i32 {
+  return ((n + NR - 1) / NR) * NR;
+}
+
+// Byte offset of the panel of block (jc, pc) in a B packed whole: every earlier N block is NC columns wide (a
+// multiple of NR), so K·jc floats before this one, then pc rows of its ⌈nc/NR⌉·NR-wide slivers.
+// @ts-ignore: decorator
+@inline
+function packedPanelOffset(jc: i32, pc: i32, K: i32, nc: i32): usize {
+  return (<usize>jc * K + <usize>pc * roundUpToSliver(nc)) << 2;
+}
+
 // Where blockedGemm's operands come from (a literal at each call, so each caller compiles to its own loop).
 const FROM_MATRICES = 0; // A (lda) and B (ldb) are matrices
 const B_FROM_IMAGE = 1; // B is the im2col matrix of the image at B (height, width, kernelSize), or of a group of images ldb floats apart
 const A_FROM_IMAGE = 2; // A is the im2col matrix of the image at A
 const A_ROWS_FROM_IMAGE = 3; // A is the transposed im2col matrix of a group of images at A, lda floats apart
+const B_PACKED = 4; // B is packed already, whole (packBWhole): its panels are read where they lie
 
 // The blocked loop of all three.
 // @ts-ignore: decorator
@@ -258,12 +303,16 @@ function blockedGemm(
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
+      // The B panel of this block: packed here into this instance's, or where B packed whole has it.
+      const panel = operands == B_PACKED ? B + packedPanelOffset(jc, pc, K, nc) : bPanel;
       if (operands == B_FROM_IMAGE) {
         const scratch = bPanel + ((<usize>KC * NC) << 2);
         if (transB) packIm2colTransposedPanel(bPanel, scratch, B, ldb, height, width, kernelSize, stride, pc, jc, kc, nc);
         else packIm2colPanel(bPanel, scratch, B, ldb, height, width, kernelSize, stride, pc, jc, kc, nc);
+      } else if (operands == B_PACKED) {
+        // nothing to pack
       } else if (transB) packBTransposed(B, ldb, pc, jc, kc, nc);
-      else packB(B, ldb, pc, jc, kc, nc);
+      else packB(B, ldb, pc, jc, kc, nc, bPanel);
       // Only the first K block may overwrite C; the later ones add their share to it.
       const addToC = accumulate != 0 || pc > 0;
       for (let ic = 0; ic < M; ic += MC) {
@@ -272,22 +321,22 @@ function blockedGemm(
         else if (operands == A_ROWS_FROM_IMAGE) packIm2colRowsPanel(aPanel, bPanel + ((<usize>KC * NC) << 2), MR, A, lda, height, width, kernelSize, stride, ic, pc, mc, kc);
         else if (transA) packATransposed(A, lda, ic, pc, mc, kc);
         else packA(A, lda, ic, pc, mc, kc);
-        macroKernel(mc, nc, kc, C + ((<usize>ic * ldc + jc) << 2), ldc, addToC);
+        macroKernel(mc, nc, kc, panel, C + ((<usize>ic * ldc + jc) << 2), ldc, addToC);
       }
     }
   }
 }
 
-// C[0:mc, 0:nc] (+)= aPanel · bPanel, tile by tile: down each column of tiles (BLIS's order, the B sliver in L1)
-// or, for a short K block, along each row of tiles (below).
-function macroKernel(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool): void {
+// C[0:mc, 0:nc] (+)= aPanel · the B panel at `panel`, tile by tile: down each column of tiles (BLIS's order, the
+// B sliver in L1) or, for a short K block, along each row of tiles (below).
+function macroKernel(mc: i32, nc: i32, kc: i32, panel: usize, C: usize, ldc: i32, addToC: bool): void {
   if (kc <= SHORT_KC) {
-    macroKernelByRows(mc, nc, kc, C, ldc, addToC);
+    macroKernelByRows(mc, nc, kc, panel, C, ldc, addToC);
     return;
   }
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
-    const bSliver = bPanel + ((<usize>jr * kc) << 2);
+    const bSliver = panel + ((<usize>jr * kc) << 2);
     for (let ir = 0; ir < mc; ir += MR) {
       const rows = min(MR, mc - ir);
       const aSliver = aPanel + ((<usize>ir * kc) << 2);
@@ -308,14 +357,14 @@ function macroKernel(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool
  */
 const SHORT_KC: i32 = 128;
 
-// C[0:mc, 0:nc] (+)= aPanel · bPanel, along each row of tiles in turn.
-function macroKernelByRows(mc: i32, nc: i32, kc: i32, C: usize, ldc: i32, addToC: bool): void {
+// C[0:mc, 0:nc] (+)= aPanel · the B panel at `panel`, along each row of tiles in turn.
+function macroKernelByRows(mc: i32, nc: i32, kc: i32, panel: usize, C: usize, ldc: i32, addToC: bool): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const aSliver = aPanel + ((<usize>ir * kc) << 2);
     for (let jr = 0; jr < nc; jr += NR) {
       const cols = min(NR, nc - jr);
-      const bSliver = bPanel + ((<usize>jr * kc) << 2);
+      const bSliver = panel + ((<usize>jr * kc) << 2);
       const cTile = C + ((<usize>ir * ldc + jr) << 2);
       microKernel(kc, aSliver, bSliver, cTile, ldc, rows, cols, addToC);
     }
@@ -620,8 +669,8 @@ function packATransposed(A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32)
   }
 }
 
-// bPanel ← B[pc:+kc, jc:+nc] (B stored K×N). A row of B is a row of the sliver: straight copies.
-function packB(B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
+// panel ← B[pc:+kc, jc:+nc] (B stored K×N). A row of B is a row of the sliver: straight copies.
+function packB(B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, panel: usize): void {
   const rowBytes = <usize>ldb << 2;
   const sliverBytes = (<usize>kc * NR) << 2;
   const whole = nc - (nc % NR); // the columns of the whole slivers
@@ -633,7 +682,7 @@ function packB(B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
     const rows = min(PACK_ROWS, kc - k0);
     for (let jr = 0; jr < whole; jr += NR) {
       let src = B + ((<usize>(pc + k0) * ldb + jc + jr) << 2);
-      let dst = bPanel + <usize>(jr / NR) * sliverBytes + ((<usize>k0 * NR) << 2);
+      let dst = panel + <usize>(jr / NR) * sliverBytes + ((<usize>k0 * NR) << 2);
       for (let k = 0; k < rows; k++) {
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
@@ -646,7 +695,7 @@ function packB(B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32): void {
   // the last, partial sliver, zero-padded
   const cols = nc - whole;
   let src = B + ((<usize>pc * ldb + jc + whole) << 2);
-  let dst = bPanel + <usize>(whole / NR) * sliverBytes;
+  let dst = panel + <usize>(whole / NR) * sliverBytes;
   for (let k = 0; k < kc; k++) {
     for (let j = 0; j < NR; j++) {
       store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);

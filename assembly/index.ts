@@ -4,7 +4,7 @@
  * The TypeScript side (src/backend/wasm/) checks shapes and array ownership before calling any of these.
  */
 export { heapBase } from './memory';
-export { gemm, gemmIm2col, gemmIm2colA, gemmIm2colRows, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
+export { gemm, gemmIm2col, gemmIm2colA, gemmIm2colRows, gemmPackedB, packBWhole, packedBFloats, gemmWorkspace, gemmAPanelFloats, gemmBPanelFloats, gemmEdgeTileFloats } from './gemm';
 export { col2im } from './im2col';
 export { padImage, cropImage, splitPhases, mergePhases, im2colStrided, col2imStrided } from './im2col-strided';
 export { scatterGroup, gatherGroup, scatterTransposed } from './conv-groups';
@@ -17,5 +17,5 @@ export { simdCeiling, simdCeilingFlopsPerIteration } from './ceiling';
 export { dropoutMask } from './dropout';
 export { directWeightGradient } from './direct-weight-gradient';
 export { directConvolution, directConvolutionReluMaxPool, directConvolutionScratchFloats } from './direct-convolution';
-export { winogradKernels, winogradConvolve, winogradBackward, winogradKernelGradient, winogradScratchFloats, winogradKeptTileFloats } from './winograd';
+export { winogradKernels, winogradPackKernels, winogradPackedKernelFloats, winogradConvolve, winogradBackward, winogradKernelGradient, winogradScratchFloats, winogradKeptTileFloats } from './winograd';
 export { winograd4Kernels, winograd4Convolve, winograd4Backward, winograd4KernelGradient, winograd4ScratchFloats, winograd4KeptTileFloats } from './winograd-4x4';

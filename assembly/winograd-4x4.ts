@@ -51,7 +51,7 @@
  * so the tiles add in turn), and once for the batch dWeight += Gᵀ dU G (winograd4KernelGradient, in float64).
  */
 
-import { gemm } from './gemm';
+import { gemm, gemmPackedB, packedBFloats } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
@@ -174,7 +174,8 @@ function storeLanes32(at0: usize, at1: usize, offset: usize, v: v128): void {
 
 /**
  * output [N, F, OH, OW] = the 3×3, stride-1 convolution of input [N, C, H, W] (zero padding P) with the
- * kernels U made by winograd4Kernels, + bias [F] (none when `bias` is 0), then the ReLU (y > 0 ? y : 0) when `relu` is 1.
+ * kernels U made by winograd4Kernels and packed by winogradPackKernels (winograd.ts; `packedU`), + bias [F] (none
+ * when `bias` is 0), then the ReLU (y > 0 ? y : 0) when `relu` is 1.
  * `scratch` holds winograd4ScratchFloats(N, C, H, W, P, F) floats, 16-byte aligned.
  * With `keptTiles` not 0, the transformed input tiles V are written there instead of into the scratch
  * (winograd4KeptTileFloats(N, C, H, W, P) floats, 16-byte aligned) and left for the backward pass on the same input.
@@ -186,7 +187,7 @@ export function winograd4Convolve(
   height: i32,
   width: i32,
   padding: i32,
-  u: usize,
+  packedU: usize,
   outChannels: i32,
   bias: usize,
   relu: i32,
@@ -199,8 +200,9 @@ export function winograd4Convolve(
   if (keptTiles) keepTilesAt(keptTiles);
   transformInputs(input, images, channels, height, width, padding);
   // M_ξ [T, F] = V_ξᵀ · U_ξ
+  const packedFloats = packedBFloats(channels, F);
   for (let xi = 0; xi < 36; xi++) {
-    gemm(1, 0, tiles, F, channels, vBlock + (<usize>(xi * channels * stride) << 2), stride, u + (<usize>(xi * channels * F) << 2), F, mBlock + (<usize>(xi * F) << 2), 36 * F, 0);
+    gemmPackedB(1, tiles, F, channels, vBlock + (<usize>(xi * channels * stride) << 2), stride, packedU + (<usize>(xi * packedFloats) << 2), mBlock + (<usize>(xi * F) << 2), 36 * F, 0);
   }
   eachTile(images, F, output, false, bias, relu);
 }

@@ -54,7 +54,7 @@
  * forward and backward, does 2.25× fewer multiplies than the direct convolution's three products.
  */
 
-import { gemm } from './gemm';
+import { gemm, gemmPackedB, packBWhole, packedBFloats } from './gemm';
 import { zeroRun } from './float-runs';
 import { partialLoad, storeLanes, transposeInto } from './lanes';
 import {
@@ -113,8 +113,30 @@ function kernelRow(at: usize, plane: usize, first: i32, x: f32, y: f32, z: f32):
 }
 
 /**
+ * Floats of the transformed kernels U [positions, C, F] packed for the forward pass's products (winogradPackKernels):
+ * each U_ξ as packBWhole packs it. `positions` is 16 for F(2×2), 36 for F(4×4).
+ */
+export function winogradPackedKernelFloats(positions: i32, channels: i32, outChannels: i32): i32 {
+  return positions * packedBFloats(channels, outChannels);
+}
+
+/**
+ * U [positions, C, F] (winogradKernels' or winograd4Kernels') packed for the forward pass, U_ξ after U_ξ₋₁, into
+ * `packed` (winogradPackedKernelFloats floats, 16-byte aligned): the B of every product M_ξ = V_ξᵀ · U_ξ, the
+ * same for every chunk of images a layer's pass is cut into and, while the weight stays, for every batch — so
+ * packed once, not in each product. winogradConvolve and winograd4Convolve read their kernels from it.
+ */
+export function winogradPackKernels(u: usize, positions: i32, channels: i32, outChannels: i32, packed: usize): void {
+  const packedFloats = packedBFloats(channels, outChannels);
+  for (let xi = 0; xi < positions; xi++) {
+    packBWhole(u + (<usize>(xi * channels * outChannels) << 2), outChannels, channels, outChannels, packed + (<usize>(xi * packedFloats) << 2));
+  }
+}
+
+/**
  * output [N, F, OH, OW] = the 3×3, stride-1 convolution of input [N, C, H, W] (zero padding P) with the
- * kernels U made by winogradKernels, + bias [F] (none when `bias` is 0), then the ReLU (y > 0 ? y : 0) when `relu` is 1.
+ * kernels U made by winogradKernels and packed by winogradPackKernels (`packedU`), + bias [F] (none when `bias`
+ * is 0), then the ReLU (y > 0 ? y : 0) when `relu` is 1.
  * `scratch` holds winogradScratchFloats(N, C, H, W, P, F) floats, 16-byte aligned.
  * With `keptTiles` not 0, the transformed input tiles V are written there instead of into the scratch
  * (winogradKeptTileFloats(N, C, H, W, P) floats, 16-byte aligned) and left for the backward pass on the same input.
@@ -126,7 +148,7 @@ export function winogradConvolve(
   height: i32,
   width: i32,
   padding: i32,
-  u: usize,
+  packedU: usize,
   outChannels: i32,
   bias: usize,
   relu: i32,
@@ -139,8 +161,9 @@ export function winogradConvolve(
   if (keptTiles) keepTilesAt(keptTiles);
   transformInputs(input, images, channels, height, width, padding);
   // M_ξ [T, F] = V_ξᵀ · U_ξ
+  const packedFloats = packedBFloats(channels, F);
   for (let xi = 0; xi < 16; xi++) {
-    gemm(1, 0, tiles, F, channels, vAt(xi, channels), stride, u + (<usize>(xi * channels * F) << 2), F, mAt(xi, F), 16 * F, 0);
+    gemmPackedB(1, tiles, F, channels, vAt(xi, channels), stride, packedU + (<usize>(xi * packedFloats) << 2), mAt(xi, F), 16 * F, 0);
   }
   eachTile(images, F, output, false, bias, relu);
 }

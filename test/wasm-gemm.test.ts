@@ -6,10 +6,12 @@
  * summation bound of test/parity.ts with n = K products (+1 for the C being added to); nothing past C, nor
  * in the padding between its rows, is written. And, on both builds, a row of C does not depend on how many rows
  * there are: a last tile of fewer rows than the micro-tile's (run by a kernel of its own height) gives, bit for bit,
- * what the same rows give inside full tiles.
+ * what the same rows give inside full tiles. A B packed once whole (packBWhole, for products that share it) gives
+ * gemmPackedB, on both builds, bit for bit what gemm gives packing it each time, across every cache block.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { KernelExports } from '../src/backend/wasm/kernels.js';
 import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { expectParity, printMargins, sumTolerance } from './parity.js';
@@ -118,6 +120,55 @@ function checkRowsIndependentOfM(backend: WasmBackend, c: GemmCase, extra: numbe
   expect([...short], `${backend.build}, M = ${c.M} against ${tall}`).toEqual([...full.subarray(0, c.M * ldc)]);
   for (const array of [A, B, start, short, full]) backend.free(array);
 }
+
+/**
+ * B [K, N] packed once by packBWhole (into a fenced block of packedBFloats floats), then gemmPackedB: C bit for bit
+ * gemm(transA, 0, …)'s from the same operands, and nothing written past the packed block.
+ */
+function checkPackedB(backend: WasmBackend, c: Omit<GemmCase, 'transB' | 'padB'>): void {
+  const kernels = (backend as unknown as { kernels: KernelExports }).kernels;
+  const random = new Random(c.seed);
+  const [lda, ldb, ldc] = [(c.transA ? c.M : c.K) + c.padA, c.N, c.N + c.padC];
+  const floats = (length: number) => {
+    const array = backend.allocFloats(length);
+    for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
+    return array;
+  };
+  const [A, B, start] = [floats((c.transA ? c.K : c.M) * lda), floats(c.K * ldb), floats(c.M * ldc)];
+  const [packing, packed] = [backend.allocFloats(c.M * ldc), backend.allocFloats(c.M * ldc)];
+  packing.set(start);
+  packed.set(start);
+  const panels = fenced(backend, new Float32Array(kernels.packedBFloats(c.K, c.N)));
+  kernels.packBWhole(B.byteOffset, ldb, c.K, c.N, panels.array.byteOffset);
+  expect(panels.tail(), `${backend.build}: nothing written past the packed B`).toEqual(new Array(TAIL).fill(SENTINEL));
+  backend.gemm(c.transA, false, c.M, c.N, c.K, A, lda, B, ldb, packing, ldc, c.accumulate);
+  kernels.gemmPackedB(c.transA ? 1 : 0, c.M, c.N, c.K, A.byteOffset, lda, panels.array.byteOffset, packed.byteOffset, ldc, c.accumulate ? 1 : 0);
+  expect([...packed], `${backend.build}, ${JSON.stringify(c)}`).toEqual([...packing]);
+  for (const array of [A, B, start, packing, packed, panels.array]) backend.free(array);
+}
+
+describe('gemmPackedB', () => {
+  it('takes K · ⌈N/8⌉·8 floats of packed B: every K row of every 8-column sliver, the last padded', () => {
+    const kernels = (builds[0][1] as unknown as { kernels: KernelExports }).kernels;
+    expect([[1, 1], [3, 9], [32, 64], [260, 2053]].map(([K, N]) => kernels.packedBFloats(K, N))).toEqual([8, 48, 2048, 260 * 2056]);
+  });
+
+  it('gives, bit for bit, what gemm gives packing B each time (both builds)', () => {
+    const cases = fc.record({ transA: fc.boolean(), M: size, N: size, K: size, padA: fc.integer({ min: 0, max: 3 }), padC: fc.integer({ min: 0, max: 3 }), accumulate: fc.boolean(), seed: fc.integer() });
+    fc.assert(
+      fc.property(cases, (c) => {
+        for (const [, backend] of builds) checkPackedB(backend, c);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('reads every panel where it lies: across K blocks (KC = 256), N blocks (NC = 2048) and short K blocks (both builds)', () => {
+    for (const { M, N, K } of [{ M: 7, N: 2053, K: 260 }, { M: 157, N: 11, K: 513 }, { M: 13, N: 29, K: 128 }, { M: 11, N: 2049, K: 3 }]) {
+      for (const [, backend] of builds) checkPackedB(backend, { transA: M % 2 === 1, M, N, K, padA: 1, padC: 2, accumulate: K % 2 === 1, seed: M + N + K });
+    }
+  });
+});
 
 describe('gemm', () => {
   afterAll(printMargins);

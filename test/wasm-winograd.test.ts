@@ -416,9 +416,11 @@ describe('Winograd F(2×2, 3×3) and F(4×4, 3×3) convolutions (wasm)', () => {
       const [x, w, b] = [randomFloats(n.input, random), randomFloats(n.weight, random), randomFloats(s.outChannels, random)];
       const u = wasm.allocFloats(36 * s.inChannels * s.outChannels);
       kernels.winograd4Kernels(w.byteOffset, s.outChannels, s.inChannels, u.byteOffset);
+      const packedU = wasm.allocFloats(kernels.winogradPackedKernelFloats(36, s.inChannels, s.outChannels));
+      kernels.winogradPackKernels(u.byteOffset, 36, s.inChannels, s.outChannels, packedU.byteOffset);
       const scratch = fenced(wasm, new Float32Array(floats));
       const y = wasm.allocFloats(n.output);
-      kernels.winograd4Convolve(x.byteOffset, s.batch, s.inChannels, s.height, s.width, P, u.byteOffset, s.outChannels, b.byteOffset, 0, y.byteOffset, scratch.array.byteOffset, 0);
+      kernels.winograd4Convolve(x.byteOffset, s.batch, s.inChannels, s.height, s.width, P, packedU.byteOffset, s.outChannels, b.byteOffset, 0, y.byteOffset, scratch.array.byteOffset, 0);
       expect(scratch.tail(), `${JSON.stringify(s)}: nothing written past the scratch`).toEqual(new Array(TAIL).fill(SENTINEL));
       const expectedY = wasm.allocFloats(n.output);
       wasm.conv2dForward(s, x, w, b, expectedY);

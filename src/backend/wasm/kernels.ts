@@ -27,6 +27,12 @@ export interface KernelExports {
     ldc: number,
     accumulate: number,
   ): void;
+  /** Floats of a K×N B packed whole (packBWhole): K · ⌈N/8⌉·8. */
+  packedBFloats(K: number, N: number): number;
+  /** packed ← B [K, N] (ldb floats a row) packed as gemm packs it, every panel, once for many products. */
+  packBWhole(B: number, ldb: number, K: number, N: number, packed: number): void;
+  /** gemm(transA, 0, …) with B as packBWhole packed it: the same C bit for bit, without packing B. */
+  gemmPackedB(transA: number, M: number, N: number, K: number, A: number, lda: number, packed: number, C: number, ldc: number, accumulate: number): void;
   /**
    * gemm with B the im2col matrix of the image at `image` ([C,H,W]; transB = 1 for its transpose), never
    * materialised; with stride S > 1, `image` is the padded image's phase block (splitPhases) and height, width its sides.
@@ -138,11 +144,16 @@ export interface KernelExports {
   directConvolutionReluMaxPool(image: number, channels: number, height: number, width: number, kernelSize: number, weight: number, outChannels: number, bias: number, pooled: number, scratch: number): void;
   /** Winograd F(2×2, 3×3) (assembly/winograd.ts): u [16, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
   winogradKernels(weight: number, outChannels: number, inChannels: number, u: number): void;
+  /** Floats of u [positions, C, F] packed for the forward pass's products (positions 16 for F(2×2), 36 for F(4×4)). */
+  winogradPackedKernelFloats(positions: number, channels: number, outChannels: number): number;
+  /** packed ← u [positions, C, F] (winogradKernels' or winograd4Kernels') packed for the forward pass, U_ξ by U_ξ (packBWhole). */
+  winogradPackKernels(u: number, positions: number, channels: number, outChannels: number, packed: number): void;
   /**
-   * output [N, F, OH, OW] ← the 3×3, stride-1 convolution of input [N, C, H, W] (padding P) with u, + bias (0: none),
-   * ReLU when relu = 1; the transformed input tiles V written at keptTiles (0: in the scratch) for the backward pass.
+   * output [N, F, OH, OW] ← the 3×3, stride-1 convolution of input [N, C, H, W] (padding P) with u packed by
+   * winogradPackKernels, + bias (0: none), ReLU when relu = 1; the transformed input tiles V written at keptTiles
+   * (0: in the scratch) for the backward pass.
    */
-  winogradConvolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number, keptTiles: number): void;
+  winogradConvolve(input: number, images: number, channels: number, height: number, width: number, padding: number, packedU: number, outChannels: number, bias: number, relu: number, output: number, scratch: number, keptTiles: number): void;
   /**
    * Its backward pass (no bias or ReLU): du [16, C, F] += the transformed kernels' gradient (0: not wanted),
    * dInput [N, C, H, W] ← the input gradient (0: not wanted), from dOutput [N, F, OH, OW]; u as for winogradConvolve;
@@ -157,8 +168,8 @@ export interface KernelExports {
   winogradKeptTileFloats(images: number, channels: number, height: number, width: number, padding: number): number;
   /** Winograd F(4×4, 3×3) (assembly/winograd-4x4.ts): u [36, C, F] ← the kernels weight [F, C, 3, 3] transformed. */
   winograd4Kernels(weight: number, outChannels: number, inChannels: number, u: number): void;
-  /** As winogradConvolve, with u from winograd4Kernels. */
-  winograd4Convolve(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, bias: number, relu: number, output: number, scratch: number, keptTiles: number): void;
+  /** As winogradConvolve, with u from winograd4Kernels (packed by winogradPackKernels with 36 positions). */
+  winograd4Convolve(input: number, images: number, channels: number, height: number, width: number, padding: number, packedU: number, outChannels: number, bias: number, relu: number, output: number, scratch: number, keptTiles: number): void;
   /** Its backward pass, as winogradBackward, with du [36, C, F] and u from winograd4Kernels. */
   winograd4Backward(input: number, images: number, channels: number, height: number, width: number, padding: number, u: number, outChannels: number, dOutput: number, du: number, dInput: number, scratch: number, keptTiles: number): void;
   /** dWeight [F, C, 3, 3] += the kernel gradient that du [36, C, F] transforms back to. */

@@ -122,6 +122,8 @@ export class WasmBackend implements Backend {
   private transposedWeightGradient = NO_SCRATCH;
   /** Winograd convolutions (assembly/winograd.ts, winograd-4x4.ts): the transformed kernels [16 or 36, C, F], and the scratch of a chunk of images. */
   private winogradKernels = NO_SCRATCH;
+  /** The same kernels packed for the forward pass's products (winogradPackKernels), made with them. */
+  private winogradPackedKernels = NO_SCRATCH;
   /**
    * What winogradKernels holds: U transformed by `transform` from a [F, C, 3, 3] weight with these bits. A pass
    * whose weight has the same bits reuses U (winogradTransformedKernels): a training step's backward pass after
@@ -228,7 +230,7 @@ export class WasmBackend implements Backend {
   dispose(): void {
     if (this.disposed) return;
     for (const address of this.gemmScratch) this.arena.freeBlock(address, 0);
-    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradScratch, this.winogradKernelGradients, this.tapOffsets, this.directScratch]) {
+    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradPackedKernels, this.winogradScratch, this.winogradKernelGradients, this.tapOffsets, this.directScratch]) {
       if (scratch.address !== 0) this.arena.freeBlock(scratch.address, scratch.floats * 4);
     }
     this.disposed = true;
@@ -305,11 +307,12 @@ export class WasmBackend implements Backend {
     if (usesWinograd(s)) {
       // Winograd F(4×4, 3×3) or F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
       const winograd = this.winogradAlgorithm(s);
-      const u = this.winogradTransformedKernels(winograd, w, F, C);
+      this.winogradTransformedKernels(winograd, w, F, C);
+      const packedU = this.winogradPackedKernels.address;
       // V kept for the backward pass where it pays (keepsTransformedTiles: a Winograd backward, by the same algorithm)
       const tiles = kept !== null && keepsTransformedTiles(s) ? this.tilesToKeep(kept, s, x, winograd) : null;
       this.winogradChunks(s, winograd, (n0, g, scratch) =>
-        winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, u, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch, tiles === null ? 0 : tiles(g)),
+        winograd.convolve(x + n0 * C * H * W * 4, g, C, H, W, P, packedU, F, b, relu ? 1 : 0, y + n0 * F * positions * 4, scratch, tiles === null ? 0 : tiles(g)),
       );
       return;
     }
@@ -1024,17 +1027,21 @@ export class WasmBackend implements Backend {
   /**
    * The byte address of U [16 or 36, C, F], a Winograd convolution's kernels transformed from the weight [F, C, 3, 3]
    * at byte address `w` — reused when the block already holds U of a weight with the same bits by the same algorithm
-   * (the same bits make the same U), else transformed into it (grown on first need).
+   * (the same bits make the same U), else transformed into it (grown on first need) and packed for the forward
+   * pass into winogradPackedKernels, which therefore always holds the U the block holds.
    */
   private winogradTransformedKernels(winograd: WinogradAlgorithm, w: number, F: number, C: number): number {
-    // The block only grows, and only here: when `held` matches, it was this size already and still holds U.
-    this.winogradKernels = this.grown(this.winogradKernels, tilePositions(winograd) * C * F);
+    // The blocks only grow, and only here: when `held` matches, they were this size already and still hold U.
+    const positions = tilePositions(winograd);
+    this.winogradKernels = this.grown(this.winogradKernels, positions * C * F);
+    this.winogradPackedKernels = this.grown(this.winogradPackedKernels, this.kernels.winogradPackedKernelFloats(positions, C, F));
     const u = this.winogradKernels.address;
     const bits = this.arena.viewInts(w, F * C * 9);
     const held = this.transformedFrom;
     // The same algorithm, and the same bits laid out as [F, C, 3, 3] (their count F·C·9 and C give F).
     if (held !== null && held.transform === winograd.transformKernels && held.C === C && sameInts(held.bits, bits)) return u;
     winograd.transformKernels(w, F, C, u);
+    this.kernels.winogradPackKernels(u, positions, C, F, this.winogradPackedKernels.address);
     // the bits copied into the held array when it has their length (a training step's every forward pass), else a new one
     const copy = held !== null && held.bits.length === bits.length ? held.bits : new Int32Array(bits.length);
     copy.set(bits);
