@@ -65,6 +65,9 @@
  * the packers of im2col.ts (a convolution's forward and weight gradient), never materialised; gemmIm2colA
  * the same with A (a narrow convolution's weight gradient, computed transposed).
  *
+ * gemmPackedB is the loop with B packed already, whole (packBWhole: every panel in the loop's order), for a B that
+ * many products share (Winograd's transformed kernels): the macro-kernels read each panel where it lies.
+ *
  * The packing panels belong to the caller (the backend reserves them once, see gemmWorkspace), so the
  * module itself allocates nothing.
  */
