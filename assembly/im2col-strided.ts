@@ -159,12 +159,28 @@ function lastEight(width: i32, padding: i32): i32 {
 function splitTwoPhases(image: usize, channels: i32, height: i32, width: i32, padding: i32, block: usize): void {
   const planeH = (height + 2 * padding + 1) >> 1;
   const planeW = (width + 2 * padding + 1) >> 1;
+  memory.fill(block, 0, (<usize>channels * 4 * planeH * planeW) << 2);
+  twoPhaseRows(image, channels, height, width, padding, block, true);
+}
+
+// mergePhases for S = 2: splitTwoPhases' steps the other way (phase 0's four and phase 1's four, interleaved).
+function mergeTwoPhases(block: usize, channels: i32, height: i32, width: i32, padding: i32, image: usize): void {
+  twoPhaseRows(image, channels, height, width, padding, block, false);
+}
+
+// Each image row against its two phase rows (U + P's phase), a pixel alone at each end where it must and eight at a
+// time between: into the phase rows when `split`, out of them into the image otherwise. (`split` is a literal where
+// it is inlined: each caller compiles to its own loop.)
+// @ts-ignore: decorator
+@inline
+function twoPhaseRows(image: usize, channels: i32, height: i32, width: i32, padding: i32, block: usize, split: bool): void {
+  const planeH = (height + 2 * padding + 1) >> 1;
+  const planeW = (width + 2 * padding + 1) >> 1;
   const planeBytes = (<usize>planeH * planeW) << 2;
   const rowBytes = <usize>planeW << 2;
   const first = padding & 1; // the first pixel with v + P even
   const last = lastEight(width, padding);
-  memory.fill(block, 0, <usize>channels * 4 * planeBytes);
-  let src = image;
+  let row = image;
   for (let c = 0; c < channels; c++) {
     const phases = block + <usize>c * 4 * planeBytes;
     for (let u = 0; u < height; u++) {
@@ -173,77 +189,50 @@ function splitTwoPhases(image: usize, channels: i32, height: i32, width: i32, pa
       const row1 = row0 + planeBytes; // phase (U mod 2, 1)
       let v = 0;
       if (first == 1) {
-        store<f32>(row1 + (<usize>(padding >> 1) << 2), load<f32>(src)); // pixel 0: V = P odd
+        onePixel(row, 0, padding, row0, row1, split); // pixel 0: V = P odd
         v = 1;
       }
-      for (; v + 8 <= width; v += 8) splitEight(src, v, padding, row0, row1);
+      for (; v + 8 <= width; v += 8) eightPixels(row, v, padding, row0, row1, split);
       if (v < width && last >= first) {
-        splitEight(src, last, padding, row0, row1);
+        eightPixels(row, last, padding, row0, row1, split);
         v = last + 8;
       }
-      for (; v < width; v++) {
-        const V = v + padding;
-        store<f32>((V & 1 ? row1 : row0) + (<usize>(V >> 1) << 2), load<f32>(src + (<usize>v << 2)));
-      }
-      src += <usize>width << 2;
+      for (; v < width; v++) onePixel(row, v, padding, row0, row1, split);
+      row += <usize>width << 2;
     }
   }
 }
 
-// Pixels v .. v + 7 of the row at src (v + P even) into phase rows row0 (even lanes) and row1 (odd lanes).
+// Pixel v of the image row at `row` and its place in phase row row0 or row1 (V = v + P: phase V mod 2, column ⌊V/2⌋),
+// the one written from the other.
 // @ts-ignore: decorator
 @inline
-function splitEight(src: usize, v: i32, padding: i32, row0: usize, row1: usize): void {
-  const eight0 = v128.load(src + (<usize>v << 2));
-  const eight1 = v128.load(src + (<usize>v << 2), 16);
-  const column = <usize>((v + padding) >> 1) << 2;
-  v128.store(row0 + column, v128.shuffle<f32>(eight0, eight1, 0, 2, 4, 6));
-  v128.store(row1 + column, v128.shuffle<f32>(eight0, eight1, 1, 3, 5, 7));
+function onePixel(row: usize, v: i32, padding: i32, row0: usize, row1: usize, split: bool): void {
+  const V = v + padding;
+  const phased = (V & 1 ? row1 : row0) + (<usize>(V >> 1) << 2);
+  const pixel = row + (<usize>v << 2);
+  if (split) store<f32>(phased, load<f32>(pixel));
+  else store<f32>(pixel, load<f32>(phased));
 }
 
-// mergePhases for S = 2: splitTwoPhases' steps the other way (phase 0's four and phase 1's four, interleaved).
-function mergeTwoPhases(block: usize, channels: i32, height: i32, width: i32, padding: i32, image: usize): void {
-  const planeH = (height + 2 * padding + 1) >> 1;
-  const planeW = (width + 2 * padding + 1) >> 1;
-  const planeBytes = (<usize>planeH * planeW) << 2;
-  const rowBytes = <usize>planeW << 2;
-  const first = padding & 1;
-  const last = lastEight(width, padding);
-  let dst = image;
-  for (let c = 0; c < channels; c++) {
-    const phases = block + <usize>c * 4 * planeBytes;
-    for (let u = 0; u < height; u++) {
-      const U = u + padding;
-      const row0 = phases + <usize>((U & 1) * 2) * planeBytes + <usize>(U >> 1) * rowBytes;
-      const row1 = row0 + planeBytes;
-      let v = 0;
-      if (first == 1) {
-        store<f32>(dst, load<f32>(row1 + (<usize>(padding >> 1) << 2)));
-        v = 1;
-      }
-      for (; v + 8 <= width; v += 8) mergeEight(row0, row1, v, padding, dst);
-      if (v < width && last >= first) {
-        mergeEight(row0, row1, last, padding, dst);
-        v = last + 8;
-      }
-      for (; v < width; v++) {
-        const V = v + padding;
-        store<f32>(dst + (<usize>v << 2), load<f32>((V & 1 ? row1 : row0) + (<usize>(V >> 1) << 2)));
-      }
-      dst += <usize>width << 2;
-    }
+// Pixels v .. v + 7 of the image row at `row` (v + P even) and their four places in each of phase rows row0 (the even
+// pixels) and row1 (the odd ones), the one written from the other.
+// @ts-ignore: decorator
+@inline
+function eightPixels(row: usize, v: i32, padding: i32, row0: usize, row1: usize, split: bool): void {
+  const column = <usize>((v + padding) >> 1) << 2;
+  const pixels = row + (<usize>v << 2);
+  if (split) {
+    const eight0 = v128.load(pixels);
+    const eight1 = v128.load(pixels, 16);
+    v128.store(row0 + column, v128.shuffle<f32>(eight0, eight1, 0, 2, 4, 6));
+    v128.store(row1 + column, v128.shuffle<f32>(eight0, eight1, 1, 3, 5, 7));
+  } else {
+    const even = v128.load(row0 + column);
+    const odd = v128.load(row1 + column);
+    v128.store(pixels, v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
+    v128.store(pixels, v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
   }
-}
-
-// Pixels v .. v + 7 of the row at dst (v + P even) from phase rows row0 (even ones) and row1 (odd ones).
-// @ts-ignore: decorator
-@inline
-function mergeEight(row0: usize, row1: usize, v: i32, padding: i32, dst: usize): void {
-  const column = <usize>((v + padding) >> 1) << 2;
-  const even = v128.load(row0 + column);
-  const odd = v128.load(row1 + column);
-  v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 0, 4, 1, 5));
-  v128.store(dst + (<usize>v << 2), v128.shuffle<f32>(even, odd, 2, 6, 3, 7), 16);
 }
 
 // The first output column j ≥ 0 with S·j + q − P ≥ 0, and the first with S·j + q − P ≥ W, both clamped to [0, OW].
