@@ -307,8 +307,7 @@ export class WasmBackend implements Backend {
     if (usesWinograd(s)) {
       // Winograd F(4×4, 3×3) or F(2×2, 3×3): the kernels transformed once, then a chunk of images at a time
       const winograd = this.winogradAlgorithm(s);
-      this.winogradTransformedKernels(winograd, w, F, C);
-      const packedU = this.winogradPackedKernels.address;
+      const { packed: packedU } = this.winogradTransformedKernels(winograd, w, F, C);
       // V kept for the backward pass where it pays (keepsTransformedTiles: a Winograd backward, by the same algorithm)
       const tiles = kept !== null && keepsTransformedTiles(s) ? this.tilesToKeep(kept, s, x, winograd) : null;
       this.winogradChunks(s, winograd, (n0, g, scratch) =>
@@ -1008,7 +1007,7 @@ export class WasmBackend implements Backend {
     // by the forward pass's algorithm (F(4×4)'s tiles have 36 positions, F(2×2)'s 16)
     const winograd = this.winogradAlgorithm(s);
     const positions = tilePositions(winograd);
-    const u = a.dx === null ? 0 : this.winogradTransformedKernels(winograd, a.w, F, C);
+    const u = a.dx === null ? 0 : this.winogradTransformedKernels(winograd, a.w, F, C).u;
     let du = 0;
     if (a.dw !== null) {
       this.winogradKernelGradients = this.grown(this.winogradKernelGradients, positions * C * F);
@@ -1025,28 +1024,28 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * The byte address of U [16 or 36, C, F], a Winograd convolution's kernels transformed from the weight [F, C, 3, 3]
-   * at byte address `w` — reused when the block already holds U of a weight with the same bits by the same algorithm
-   * (the same bits make the same U), else transformed into it (grown on first need) and packed for the forward
-   * pass into winogradPackedKernels, which therefore always holds the U the block holds.
+   * The byte addresses of U [16 or 36, C, F], a Winograd convolution's kernels transformed from the weight [F, C, 3, 3]
+   * at byte address `w`, and of U packed for the forward pass's products (winogradPackKernels) — both reused when the
+   * blocks already hold them for a weight with the same bits by the same algorithm (the same bits make the same U),
+   * else made there together (the blocks grown on first need).
    */
-  private winogradTransformedKernels(winograd: WinogradAlgorithm, w: number, F: number, C: number): number {
+  private winogradTransformedKernels(winograd: WinogradAlgorithm, w: number, F: number, C: number): { u: number; packed: number } {
     // The blocks only grow, and only here: when `held` matches, they were this size already and still hold U.
     const positions = tilePositions(winograd);
     this.winogradKernels = this.grown(this.winogradKernels, positions * C * F);
     this.winogradPackedKernels = this.grown(this.winogradPackedKernels, this.kernels.winogradPackedKernelFloats(positions, C, F));
-    const u = this.winogradKernels.address;
+    const [u, packed] = [this.winogradKernels.address, this.winogradPackedKernels.address];
     const bits = this.arena.viewInts(w, F * C * 9);
     const held = this.transformedFrom;
     // The same algorithm, and the same bits laid out as [F, C, 3, 3] (their count F·C·9 and C give F).
-    if (held !== null && held.transform === winograd.transformKernels && held.C === C && sameInts(held.bits, bits)) return u;
+    if (held !== null && held.transform === winograd.transformKernels && held.C === C && sameInts(held.bits, bits)) return { u, packed };
     winograd.transformKernels(w, F, C, u);
-    this.kernels.winogradPackKernels(u, positions, C, F, this.winogradPackedKernels.address);
+    this.kernels.winogradPackKernels(u, positions, C, F, packed);
     // the bits copied into the held array when it has their length (a training step's every forward pass), else a new one
     const copy = held !== null && held.bits.length === bits.length ? held.bits : new Int32Array(bits.length);
     copy.set(bits);
     this.transformedFrom = { transform: winograd.transformKernels, C, bits: copy };
-    return u;
+    return { u, packed };
   }
 
   /** A scratch block for a transposed weight gradient [C·K·K, F] (conv2dBackward), grown on first need. */
