@@ -14,20 +14,14 @@ import type { Conv2dShape } from '../src/backend/backend.js';
 import { convGeometry, convOutputSize } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { KernelExports } from '../src/backend/wasm/kernels.js';
-import { usesPositionRows, type WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { usesPositionRows } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
-import { bothBuilds } from './fixtures/both-builds.js';
+import { bothBuilds, randomFloatsIn } from './fixtures/both-builds.js';
 import { columnsByDefinition, paddedByDefinition } from './fixtures/im2col-by-definition.js';
 import { expectParity, sumTolerance } from './parity.js';
 
 const builds = await bothBuilds();
 const reference = new ReferenceBackend({ precision: 'float64' });
-
-function randomArray(backend: WasmBackend, length: number, random: Random): Float32Array {
-  const array = backend.allocFloats(length);
-  for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
-  return array;
-}
 
 describe('usesPositionRows', () => {
   it('takes stride-1 convolutions of 8 or 16 filters on maps of at most 128 positions that neither Winograd nor the direct kernel takes', () => {
@@ -67,9 +61,9 @@ describe('gemmIm2colRows (wasm): the transposed columns of a group of images pac
         const patch = C * K * K;
         for (const [build, backend] of builds) {
           const random = new Random(c.seed);
-          const images = randomArray(backend, G * C * H * W, random);
-          const B = randomArray(backend, patch * c.N, random);
-          const start = randomArray(backend, M * c.N, random);
+          const images = randomFloatsIn(backend, G * C * H * W, random);
+          const B = randomFloatsIn(backend, patch * c.N, random);
+          const start = randomFloatsIn(backend, M * c.N, random);
           const [packed, materialised] = [backend.allocFloats(M * c.N), backend.allocFloats(M * c.N)];
           packed.set(start);
           materialised.set(start);
@@ -89,8 +83,8 @@ describe('gemmIm2colRows (wasm): the transposed columns of a group of images pac
     for (const [, backend] of builds) {
       const random = new Random(3);
       const [C, H, W, K, G, N] = [12, 9, 11, 5, 9, 16]; // 300 taps; 9 images of 35 positions
-      const images = randomArray(backend, G * C * H * W, random);
-      const B = randomArray(backend, N * C * K * K, random);
+      const images = randomFloatsIn(backend, G * C * H * W, random);
+      const B = randomFloatsIn(backend, N * C * K * K, random);
       const M = G * 5 * 7;
       const [packed, materialised] = [backend.allocFloats(M * N), backend.allocFloats(M * N)];
       backend.gemmIm2colRows(true, N, images, { channels: C, height: H, width: W, kernelSize: K, images: G }, B, C * K * K, packed, N, false);
@@ -108,8 +102,8 @@ describe('scatterTransposed (wasm): productᵀ [G·P, F] into [G, F, P] with the
         const backend = builds[1][1];
         const kernels = (backend as unknown as { kernels: KernelExports }).kernels;
         const random = new Random(seed);
-        const product = randomArray(backend, G * P * F, random);
-        const bias = randomArray(backend, F, random);
+        const product = randomFloatsIn(backend, G * P * F, random);
+        const bias = randomFloatsIn(backend, F, random);
         const output = backend.allocFloats(G * F * P + 4); // one fenced float past the end
         output.fill(7);
         kernels.scatterTransposed(product.byteOffset, G, F, P, bias.byteOffset, relu ? 1 : 0, output.byteOffset);
@@ -153,9 +147,9 @@ describe('a convolution of few filters on a small map (the transposed path)', ()
         const [Hp, Wp] = [s.height + 2 * P, s.width + 2 * P];
         for (const [build, backend] of builds) {
           const random = new Random(seed);
-          const input = randomArray(backend, N * C * s.height * s.width, random);
-          const weight = randomArray(backend, F * C * K * K, random);
-          const bias = randomArray(backend, F, random);
+          const input = randomFloatsIn(backend, N * C * s.height * s.width, random);
+          const weight = randomFloatsIn(backend, F * C * K * K, random);
+          const bias = randomFloatsIn(backend, F, random);
           const output = backend.allocFloats(N * F * OH * OW);
           if (relu) backend.conv2dReluForward!(s, input, weight, bias, output);
           else backend.conv2dForward(s, input, weight, bias, output);

@@ -5,6 +5,7 @@
  */
 import { ReferenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
+import { randomFloatsIn } from './fixtures/both-builds.js';
 import { Random } from '../src/random.js';
 
 export const wasm = await createWasmBackend();
@@ -12,10 +13,9 @@ export const reference = new ReferenceBackend({ precision: 'float32' });
 
 /** A wasm-owned array of `length` values uniform in [low, high). */
 export function randomFloats(length: number, random: Random, low = -1, high = 1): Float32Array {
-  const array = wasm.allocFloats(length);
-  for (let i = 0; i < length; i++) array[i] = random.uniform(low, high);
-  return array;
+  return randomFloatsIn(wasm, length, random, low, high);
 }
+
 
 /** A wasm-owned copy of `source`. */
 export function wasmCopy(source: ArrayLike<number>): Float32Array {

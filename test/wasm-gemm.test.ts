@@ -16,7 +16,7 @@ import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { Random } from '../src/random.js';
 import { expectParity, printMargins, sumTolerance } from './parity.js';
 import { randomFloats, wasm } from './wasm-fixtures.js';
-import { bothBuilds } from './fixtures/both-builds.js';
+import { bothBuilds, randomFloatsIn } from './fixtures/both-builds.js';
 import { fenced, SENTINEL, TAIL } from './fixtures/memory-fences.js';
 
 interface GemmCase {
@@ -104,11 +104,7 @@ function checkRowsIndependentOfM(backend: WasmBackend, c: GemmCase, extra: numbe
   const random = new Random(c.seed);
   const tall = c.M + extra;
   const [lda, ldb, ldc] = [c.transA ? tall : c.K, c.transB ? c.K : c.N, c.N];
-  const floats = (length: number) => {
-    const array = backend.allocFloats(length);
-    for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
-    return array;
-  };
+  const floats = (length: number) => randomFloatsIn(backend, length, random);
   const A = floats((c.transA ? c.K : tall) * lda); // op(A) is tall × K; its first M rows are the short product's
   const B = floats((c.transB ? c.N : c.K) * ldb);
   const start = floats(tall * ldc);
@@ -129,11 +125,7 @@ function checkPackedB(backend: WasmBackend, c: Omit<GemmCase, 'transB' | 'padB'>
   const kernels = (backend as unknown as { kernels: KernelExports }).kernels;
   const random = new Random(c.seed);
   const [lda, ldb, ldc] = [(c.transA ? c.M : c.K) + c.padA, c.N, c.N + c.padC];
-  const floats = (length: number) => {
-    const array = backend.allocFloats(length);
-    for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
-    return array;
-  };
+  const floats = (length: number) => randomFloatsIn(backend, length, random);
   const [A, B, start] = [floats((c.transA ? c.K : c.M) * lda), floats(c.K * ldb), floats(c.M * ldc)];
   const [packing, packed] = [backend.allocFloats(c.M * ldc), backend.allocFloats(c.M * ldc)];
   packing.set(start);
