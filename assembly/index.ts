@@ -19,3 +19,4 @@ export { directWeightGradient } from './direct-weight-gradient';
 export { directConvolution, directConvolutionReluMaxPool, directConvolutionScratchFloats } from './direct-convolution';
 export { winogradKernels, winogradPackKernels, winogradPackedKernelFloats, winogradConvolve, winogradBackward, winogradKernelGradient, winogradScratchFloats, winogradKeptTileFloats } from './winograd';
 export { winograd4Kernels, winograd4Convolve, winograd4Backward, winograd4KernelGradient, winograd4ScratchFloats, winograd4KeptTileFloats } from './winograd-4x4';
+export { stencilConjugateGradients } from './road-imputation';

@@ -27,7 +27,7 @@ export { EVALUATION, trainingPass, type PassMode } from './model/layer.js';
 export { decodeModel, encodeModel, loadModelFromBytes, TENSOR_NAMES, type LoadedModel, type ModelInfo } from './model/model-file.js';
 
 // Backends: the TypeScript reference and the WebAssembly SIMD kernels (from their bytes).
-export type { Backend, BackendName, Floats } from './backend/backend.js';
+export type { Backend, BackendName, Floats, ImputationStencil } from './backend/backend.js';
 export { ReferenceBackend } from './backend/reference/index.js';
 export {
   attachWasmBackend,
@@ -89,7 +89,7 @@ export { placeMap, PLACEMENTS, receptiveFieldCentre, type Placement } from './ex
 
 // Faithfulness of the explanations: deletion/insertion (zero and ROAD), randomisation, pointing game, ranking.
 export { areaUnderCurve, attributionOrder, curveFractions, networkClassifier, perturbationCurves, randomOrder, type CurveRequest, type ImageClassifier, type ImageCurves } from './faithfulness/deletion-insertion.js';
-export { noisyLinearImputation, ROAD_DEFAULTS, type RoadImputationOptions } from './faithfulness/road-imputation.js';
+export { imputationSolver, noisyLinearImputation, ROAD_DEFAULTS, type ImputationSolver, type RoadImputationOptions } from './faithfulness/road-imputation.js';
 export { averageRanks, pearsonCorrelation, spearmanCorrelation } from './faithfulness/rank-correlation.js';
 export { ssim, SSIM_DEFAULTS, type SsimOptions } from './faithfulness/ssim.js';
 export { pointingGame, pointingGameOutcome, type PointingGameOptions, type PointingGameScore } from './faithfulness/pointing-game.js';

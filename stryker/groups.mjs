@@ -140,6 +140,7 @@ export const MUTATION_GROUPS = {
       'test/wasm-pool.test.ts', 'test/wasm-batch-norm.test.ts', 'test/wasm-elementwise.test.ts', 'test/wasm-dropout-mask.test.ts',
       'test/wasm-conv-stride-padding.test.ts', 'test/wasm-layers.test.ts', 'test/wasm-conv-backward.test.ts', 'test/wasm-winograd.test.ts',
       'test/wasm-direct-convolution.test.ts', 'test/wasm-conv-relu-max-pool.test.ts', 'test/wasm-conv-position-rows.test.ts',
+      'test/wasm-road-imputation.test.ts',
     ],
   },
   // The same modules on the fast test files only (seconds, not minutes, a test run): the mutants in code that runs
@@ -225,7 +226,7 @@ export const MUTATION_GROUPS = {
   // The faithfulness maths on their own fast tests; the measurement (which runs every method through them) apart.
   'faithfulness-maths': {
     mutate: ['src/faithfulness/road-imputation.ts', 'src/faithfulness/rank-correlation.ts', 'src/faithfulness/ssim.ts', 'src/faithfulness/pointing-game.ts'],
-    tests: ['test/faithfulness-maths.test.ts'],
+    tests: ['test/faithfulness-maths.test.ts', 'test/wasm-road-imputation.test.ts'],
   },
   // randomisation.test.ts and faithfulness-measure-checks.test.ts (the check and the pool path against their parts,
   // every refusal's message) are fast and come first.

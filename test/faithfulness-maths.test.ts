@@ -8,7 +8,8 @@ import { XcnnError } from '../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { averageRanks, pearsonCorrelation, spearmanCorrelation } from '../src/faithfulness/rank-correlation.js';
 import { pointingGame, pointingGameOutcome, POINTING_GAME_DEFAULTS } from '../src/faithfulness/pointing-game.js';
-import { conjugateGradients, noisyLinearImputation, ROAD_DEFAULTS } from '../src/faithfulness/road-imputation.js';
+import { ReferenceBackend } from '../src/backend/reference/index.js';
+import { conjugateGradients, imputationSolver, noisyLinearImputation, ROAD_DEFAULTS } from '../src/faithfulness/road-imputation.js';
 import { ssim, SSIM_DEFAULTS } from '../src/faithfulness/ssim.js';
 import { Random } from '../src/random.js';
 
@@ -179,39 +180,106 @@ describe('ROAD noisy linear imputation against a dense solve', () => {
   });
 });
 
-describe('conjugate gradients', () => {
-  // A = [[4, 1], [1, 3]], b = [1, 2]: x = A⁻¹b = [1/11, 7/11]. As diag(d) − W in compressed rows: d = [4, 3],
-  // row 0 holds (column 1, weight −1) and row 1 (column 0, weight −1).
-  const solve = (b: Float64Array, tolerance: number, maxIterations: number) =>
-    conjugateGradients(Float64Array.of(4, 3), Int32Array.of(0, 1, 2), Int32Array.of(1, 0), Float64Array.of(-1, -1), b, tolerance, maxIterations);
+describe('conjugate gradients on the stencil', () => {
+  // A 1 × 2 image, both pixels unknown: on its grid with a border (stride 4) they sit in cells 5 and 6, each the
+  // other's right or left neighbour, so A = [[4, −1/6], [−1/6, 3]] with the diagonal given as [4, 3].
+  // det A = 12 − 1/36 = 431/36, and for b = [1, 2]: x = A⁻¹b = [(3 + 2/6), (8 + 1/6)] · 36/431 = [120/431, 294/431].
+  const twoUnknowns = { stride: 4, cells: Int32Array.of(5, 6), diagonal: Float64Array.of(4, 3) };
+  const solve = (b: Float64Array, tolerance: number, maxIterations: number) => conjugateGradients(twoUnknowns, b, tolerance, maxIterations);
 
   it('solves a 2 × 2 system in two iterations', () => {
     const x = solve(Float64Array.of(1, 2), 1e-12, 2);
-    expect(x[0]).toBeCloseTo(1 / 11, 12);
-    expect(x[1]).toBeCloseTo(7 / 11, 12);
+    expect(x[0]).toBeCloseTo(120 / 431, 12);
+    expect(x[1]).toBeCloseTo(294 / 431, 12);
   });
 
   it('takes x = (bᵀb / bᵀAb) b as its first step, and stops there when given one iteration', () => {
-    // bᵀb = 5, Ab = [6, 7], bᵀAb = 20: x = b/4.
+    // bᵀb = 5, Ab = [4 − 2/6, −1/6 + 6] = [11/3, 35/6], bᵀAb = 11/3 + 35/3 = 46/3: x = 15/46 · b.
     const x = solve(Float64Array.of(1, 2), 1e-12, 1);
-    expect(x[0]).toBeCloseTo(0.25, 14);
-    expect(x[1]).toBeCloseTo(0.5, 14);
+    expect(x[0]).toBeCloseTo(15 / 46, 14);
+    expect(x[1]).toBeCloseTo(30 / 46, 14);
   });
 
-  it('stops as soon as ‖r‖ ≤ tolerance·‖b‖: a tolerance of 1 leaves x = 0, and the first residual ‖r₁‖/‖b‖ = 0.25 stops a tolerance of 0.5', () => {
+  it('stops as soon as ‖r‖ ≤ tolerance·‖b‖: a tolerance of 1 leaves x = 0, and the first residual ‖r₁‖/‖b‖ = 9/92 stops a tolerance of 0.1', () => {
     expect(Array.from(solve(Float64Array.of(1, 2), 1, 10))).toEqual([0, 0]);
-    // r₁ = b − A b/4 = [−0.5, 0.25], ‖r₁‖/‖b‖ = √0.3125/√5 = 0.25: stops after one step under 0.5, goes on under 0.2.
-    const once = solve(Float64Array.of(1, 2), 0.5, 10);
-    expect(once[0]).toBeCloseTo(0.25, 14);
-    expect(once[1]).toBeCloseTo(0.5, 14);
-    const further = solve(Float64Array.of(1, 2), 0.2, 10);
-    expect(further[0]).toBeCloseTo(1 / 11, 12);
+    // r₁ = b − 15/46 · Ab = [−9/46, 9/92], ‖r₁‖ = 9/92 · √5 = 9/92 · ‖b‖: stops after one step under 0.1, goes on under 0.09.
+    const once = solve(Float64Array.of(1, 2), 0.1, 10);
+    expect(once[0]).toBeCloseTo(15 / 46, 14);
+    expect(once[1]).toBeCloseTo(30 / 46, 14);
+    const further = solve(Float64Array.of(1, 2), 0.09, 10);
+    expect(further[0]).toBeCloseTo(120 / 431, 12);
+  });
+
+  it('couples an unknown to each of its 8 neighbours — 1/6 straight, 1/12 diagonally — and to no cell beyond them', () => {
+    // A 5 × 5 image's grid (stride 7); the centre pixel (2, 2) in cell 24 and one other unknown at a time, each with
+    // diagonal 1: A = [[1, −w], [−w, 1]], b = [1, 0] gives x₀ = 1/(1 − w²), x₁ = w/(1 − w²) (w = 0: no coupling).
+    for (const [dy, dx, w] of [[-1, 0, 1 / 6], [1, 0, 1 / 6], [0, -1, 1 / 6], [0, 1, 1 / 6], [-1, -1, 1 / 12], [-1, 1, 1 / 12], [1, -1, 1 / 12], [1, 1, 1 / 12], [0, 2, 0], [2, 2, 0], [-2, 0, 0]]) {
+      const other = 24 + dy * 7 + dx;
+      const stencil = { stride: 7, cells: Int32Array.of(24, other), diagonal: Float64Array.of(1, 1) };
+      const x = conjugateGradients(stencil, Float64Array.of(1, 0), 1e-14, 10);
+      expect([x[0], x[1]].map((v) => +v.toFixed(12)), `neighbour (${dy}, ${dx})`).toEqual([1 / (1 - w * w), w / (1 - w * w)].map((v) => +v.toFixed(12)));
+    }
   });
 
   it('gives 0 for b = 0, and stops on a direction with pᵀAp ≤ 0 instead of dividing by it', () => {
     expect(Array.from(solve(new Float64Array(2), 1e-6, 4))).toEqual([0, 0]);
-    const zero = conjugateGradients(new Float64Array(2), Int32Array.of(0, 0, 0), new Int32Array(0), new Float64Array(0), Float64Array.of(1, 2), 1e-6, 4); // A = 0
+    // pixels 0 and 2 of a 1 × 3 image (stride 5: cells 6 and 8) are not neighbours; with a zero diagonal A = 0
+    const zero = conjugateGradients({ stride: 5, cells: Int32Array.of(6, 8), diagonal: new Float64Array(2) }, Float64Array.of(1, 2), 1e-6, 4);
     expect(Array.from(zero)).toEqual([0, 0]);
+  });
+});
+
+describe('the imputation solver', () => {
+  it('is the one noisyLinearImputation is given: the removed pixels take its solution (plus the noise), in pixel order', () => {
+    const image = Float64Array.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6);
+    const removed = Uint8Array.of(0, 1, 0, 0, 1, 1);
+    const calls: { stride: number; cells: number[]; diagonal: number[]; b: number[]; tolerance: number; maxIterations: number }[] = [];
+    const solver = (stencil: { stride: number; cells: Int32Array; diagonal: Float64Array }, b: Float64Array, tolerance: number, maxIterations: number) => {
+      calls.push({ stride: stencil.stride, cells: Array.from(stencil.cells), diagonal: Array.from(stencil.diagonal), b: Array.from(b), tolerance, maxIterations });
+      return Float64Array.of(7, 8, 9);
+    };
+    const out = noisyLinearImputation(image, removed, 2, 3, new Random(1), { sigma: 0, tolerance: 0.25 }, undefined, solver);
+    expect(Array.from(out)).toEqual([0.1, 7, 0.3, 0.4, 8, 9]);
+    // 2 × 3 image, stride 5: pixel 1 (0, 1) → cell 7, pixel 4 (1, 1) → cell 12, pixel 5 (1, 2) → cell 13. Pixel 1 has 5
+    // neighbours inside: left 0.1 and right 0.3 known (1/6 each), down (pixel 4) unknown, down-left 0.4 known, down-right unknown.
+    expect(calls).toHaveLength(1);
+    expect(calls[0].stride).toBe(5);
+    expect(calls[0].cells).toEqual([7, 12, 13]);
+    expect(calls[0].diagonal[0]).toBeCloseTo(3 / 6 + 2 / 12, 15);
+    expect(calls[0].b[0]).toBeCloseTo(0.1 / 6 + 0.3 / 6 + 0.4 / 12, 15);
+    expect([calls[0].tolerance, calls[0].maxIterations]).toEqual([0.25, 6]);
+  });
+
+  it("sums each unknown's known neighbours into b in the equations' order: up, down, left, right, then the diagonals", () => {
+    // The centre of a 3 × 3 image, all 8 neighbours known, with values whose sum rounds differently in another order:
+    // the orders mirrored up–down, left–right and both each give other bits for one of the two images.
+    const [D, G] = [1 / 6, 1 / 12];
+    const sum = (terms: [number, number][]) => terms.reduce((total, [w, v]) => total + w * v, 0);
+    const mirrorsSeen = [false, false, false];
+    for (const [up, down, left, right, upLeft, upRight, downLeft, downRight] of [[0.13, 0.7, 0.41, 0.3, 0.9, 0.17, 0.2, 0.6], [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]]) {
+      const image = Float64Array.of(upLeft, up, upRight, left, 0.5, right, downLeft, down, downRight);
+      let b = NaN;
+      const solver = (_: unknown, rhs: Float64Array) => ((b = rhs[0]), Float64Array.of(0));
+      noisyLinearImputation(image, Uint8Array.of(0, 0, 0, 0, 1, 0, 0, 0, 0), 3, 3, new Random(1), { sigma: 0 }, undefined, solver);
+      const inOrder = sum([[D, up], [D, down], [D, left], [D, right], [G, upLeft], [G, upRight], [G, downLeft], [G, downRight]]);
+      expect(b).toBe(inOrder);
+      const mirrored = [
+        sum([[D, down], [D, up], [D, left], [D, right], [G, downLeft], [G, downRight], [G, upLeft], [G, upRight]]),
+        sum([[D, up], [D, down], [D, right], [D, left], [G, upRight], [G, upLeft], [G, downRight], [G, downLeft]]),
+        sum([[D, down], [D, up], [D, right], [D, left], [G, downRight], [G, downLeft], [G, upRight], [G, upLeft]]),
+      ];
+      mirrored.forEach((other, k) => (mirrorsSeen[k] ||= other !== inOrder));
+    }
+    expect(mirrorsSeen).toEqual([true, true, true]); // so that the order is what the assertions above check
+  });
+
+  it('is conjugateGradients for a backend without a kernel of its own (the TypeScript reference)', () => {
+    expect(imputationSolver(new ReferenceBackend())).toBe(conjugateGradients);
+  });
+
+  it('refuses what is not a solver, or not a backend, naming it', () => {
+    expect(() => noisyLinearImputation([0, 1], Uint8Array.of(1, 0), 1, 2, new Random(1), {}, undefined, 'cg' as never)).toThrow(/^noisyLinearImputation: solve must be a solver of the imputation system/);
+    expect(() => imputationSolver({} as never)).toThrow(/^imputationSolver: backend must be a backend/);
   });
 });
 

@@ -111,6 +111,18 @@ export interface BatchNormGradients {
   dInput: Floats | null; // overwritten
 }
 
+/**
+ * ROAD's imputation system on an image's grid (src/faithfulness/road-imputation.ts): unknown k sits in cell
+ * cells[k] of a grid `stride` cells a row with a border of one cell all round, and its row of A is diagonal[k] on
+ * itself, −1/6 on its 4 direct and −1/12 on its 4 diagonal neighbours' cells — the cells of known pixels and of the
+ * border hold 0 in the solver's vectors, so their terms add nothing.
+ */
+export interface ImputationStencil {
+  stride: number;
+  cells: Int32Array; // [n], increasing
+  diagonal: Float64Array; // [n]
+}
+
 /** Which dropout mask a pass draws (src/model/dropout.ts): the counters of its hash, the batch's shape, p. */
 export interface DropoutDraw {
   seed: number;
@@ -271,6 +283,13 @@ export interface Backend {
    * src/model/dropout.ts, which a backend without it runs instead.
    */
   dropoutMask?(draw: DropoutDraw, mask: Floats): void;
+
+  /**
+   * OPTIONAL: ROAD's imputation solve, A x = b for the stencil by conjugate gradients from x = 0 until
+   * ‖r‖₂ ≤ tolerance·‖b‖₂ or maxIterations — conjugateGradients of src/faithfulness/road-imputation.ts as a kernel,
+   * the same x bit for bit (float64 throughout). A backend without it has that TypeScript solver run.
+   */
+  solveImputation?(stencil: ImputationStencil, b: Float64Array, tolerance: number, maxIterations: number): Float64Array;
 
   /**
    * probs = softmax(logits) per row; returns the mean over the batch of −log probs[label].

@@ -25,7 +25,7 @@ import type { ModelPasses } from '../explain/model-passes.js';
 import { XcnnError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Random } from '../random.js';
-import { noisyLinearImputation, type RoadImputationOptions } from './road-imputation.js';
+import { conjugateGradients, noisyLinearImputation, type ImputationSolver, type RoadImputationOptions } from './road-imputation.js';
 
 /** Class probabilities [count, classes] of `count` images [count, C·H·W] (values in [0, 1]). */
 export type ImageClassifier = (images: Float32Array, count: number) => Float32Array;
@@ -120,10 +120,12 @@ export interface CurvesRunner {
 /**
  * The deletion and insertion curves, zero-filled and ROAD-imputed, of several images (one model call
  * for all their 4·(K + 1) perturbed images). A removed pixel is removed in every channel; ROAD imputes
- * each channel's plane from that channel's kept pixels, the channels in order from one noise stream.
+ * each channel's plane from that channel's kept pixels, the channels in order from one noise stream, its
+ * systems solved by `solve` (imputationSolver(backend) for a backend's kernel: the same curves).
  */
-export function perturbationCurves(classify: ImageClassifier, requests: CurveRequest[], height: number, width: number, options: Partial<CurveOptions> = {}): ImageCurves[] {
+export function perturbationCurves(classify: ImageClassifier, requests: CurveRequest[], height: number, width: number, options: Partial<CurveOptions> = {}, solve: ImputationSolver = conjugateGradients): ImageCurves[] {
   checkFunction('perturbationCurves', 'classify', classify, 'a function from images to probabilities (networkClassifier)');
+  checkFunction('perturbationCurves', 'solve', solve, 'a solver of the ROAD imputation system (imputationSolver(backend), or conjugateGradients)');
   checkList('perturbationCurves', 'requests', requests, 'curve requests (image, order, target, seed)');
   checkOptions('perturbationCurves', options);
   const { steps, road } = { ...CURVE_DEFAULTS, ...options };
@@ -150,7 +152,7 @@ export function perturbationCurves(classify: ImageClassifier, requests: CurveReq
           for (let p = 0; p < pixels; p++) zero[c * pixels + p] = removed[p] ? 0 : request.image[c * pixels + p];
         }
         const imputed = at(first + 1, k);
-        for (let c = 0; c < channels; c++) noisyLinearImputation(plane(request.image, c), removed, height, width, random, road, imputed.subarray(c * pixels, (c + 1) * pixels));
+        for (let c = 0; c < channels; c++) noisyLinearImputation(plane(request.image, c), removed, height, width, random, road, imputed.subarray(c * pixels, (c + 1) * pixels), solve);
       }
     }
   });

@@ -39,7 +39,7 @@ import {
 import { pointingGame, POINTING_GAME_DEFAULTS, type PointingGameOptions, type PointingGameScore } from './pointing-game.js';
 import { cascadingRandomisation, RANDOMISATION_DEFAULTS, type RandomisationResult } from './randomisation.js';
 import { averageRanks } from './rank-correlation.js';
-import { ROAD_DEFAULTS, type RoadImputationOptions } from './road-imputation.js';
+import { imputationSolver, ROAD_DEFAULTS, type RoadImputationOptions } from './road-imputation.js';
 
 export interface FaithfulnessOptions {
   methods: readonly string[]; // names as `xcnn explain --method` takes them (default: every registered method)
@@ -177,7 +177,8 @@ export function measureFaithfulness(network: Network, set: ImageSet, indices: Ar
   const ink = channelMeans(images, count, channels, pixels); // [N, H, W]: what the pointing game calls the object
   const classify = networkClassifier(network, undefined, o.pool);
   const group = o.pool === undefined ? CURVE_GROUP : POOLED_CURVE_GROUP;
-  const runCurves = (requests: CurveRequest[]) => (o.pool === undefined ? perturbationCurves(classify, requests, height, width, curveOptions) : o.pool.curves(requests, height, width, curveOptions));
+  const solve = imputationSolver(network.backend);
+  const runCurves = (requests: CurveRequest[]) => (o.pool === undefined ? perturbationCurves(classify, requests, height, width, curveOptions, solve) : o.pool.curves(requests, height, width, curveOptions));
   const fractions = curveFractions(pixels, o.steps);
   const curveOptions = { steps: o.steps, road: o.road };
   const makeMethod = (name: string) => () => methodByName(name, o.methodOptions);

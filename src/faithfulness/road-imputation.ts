@@ -19,8 +19,9 @@
  * neighbours exist (the weights are symmetric), so with σ = 0 a ramp whose removed pixels are interior
  * is reproduced exactly.
  */
-import { checkBytes, checkFloats, checkNumber, checkNumbers, checkOptions, checkRandom } from '../argument-checks.js';
+import { checkBackend, checkBytes, checkFloats, checkFunction, checkNumber, checkNumbers, checkOptions, checkRandom } from '../argument-checks.js';
 import { XcnnError } from '../errors.js';
+import type { Backend, ImputationStencil } from '../backend/backend.js';
 import type { Random } from '../random.js';
 
 export interface RoadImputationOptions {
@@ -75,9 +76,19 @@ function checkImputationArguments(image: unknown, removed: unknown, height: unkn
   if ((out as Float32Array).length !== pixels) throw refuse(`out has ${(out as Float32Array).length} values for ${h} × ${w}; give height × width = ${pixels}`);
 }
 
+/** Something that solves A x = b for a stencil as conjugateGradients below does: it, or a backend's kernel. */
+export type ImputationSolver = (stencil: ImputationStencil, b: Float64Array, tolerance: number, maxIterations: number) => Float64Array;
+
+/** The solver of `backend` where it has one (the wasm backend's kernel: the same numbers), else conjugateGradients. */
+export function imputationSolver(backend: Backend): ImputationSolver {
+  checkBackend('imputationSolver', 'backend', backend);
+  return backend.solveImputation?.bind(backend) ?? conjugateGradients;
+}
+
 /**
  * Writes into `out` [height, width] the image [height, width] with the pixels where `removed` is 1
- * imputed (noisy linear imputation); the others copied. `random` draws the noise (unused when σ = 0).
+ * imputed (noisy linear imputation); the others copied. `random` draws the noise (unused when σ = 0);
+ * `solve` solves the system (imputationSolver(backend) for a backend's kernel: the same numbers).
  */
 export function noisyLinearImputation(
   image: ArrayLike<number>,
@@ -87,89 +98,119 @@ export function noisyLinearImputation(
   random: Random,
   options: Partial<RoadImputationOptions> = {},
   out?: Float32Array | Float64Array,
+  solve: ImputationSolver = conjugateGradients,
 ): Float32Array | Float64Array {
   checkImputationArguments(image, removed, height, width, random, options, out);
+  checkFunction(WHAT, 'solve', solve, 'a solver of the imputation system (imputationSolver(backend), or conjugateGradients)');
   out ??= new Float64Array(height * width); // made after the checks: a negative size would throw a RangeError
   const { sigma, tolerance } = { ...ROAD_DEFAULTS, ...options };
   const pixels = height * width;
-  const unknownOf = new Int32Array(pixels).fill(-1); // unknown of pixel p, or −1 when known
   let n = 0;
   for (let p = 0; p < pixels; p++) {
     out[p] = image[p];
-    if (removed[p]) unknownOf[p] = n++;
+    if (removed[p]) n++;
   }
   if (n === 0) return out;
-  const unknowns = new Int32Array(n); // pixel of unknown k
-  for (let p = 0; p < pixels; p++) if (unknownOf[p] >= 0) unknowns[unknownOf[p]] = p;
-
-  // A in compressed rows: the diagonal, and each row's couplings to other unknowns in neighbour order
-  // (the order the sums run in, so the result does not depend on how A is stored).
-  const diagonal = new Float64Array(n);
-  const rowStart = new Int32Array(n + 1);
-  const column = new Int32Array(n * 8);
-  const weight = new Float64Array(n * 8);
-  const b = new Float64Array(n);
-  let entries = 0;
-  for (let k = 0; k < n; k++) {
-    const y = Math.floor(unknowns[k] / width);
-    const x = unknowns[k] % width;
-    for (let slot = 0; slot < 8; slot++) {
-      const ny = y + NEIGHBOUR_DY[slot];
-      const nx = x + NEIGHBOUR_DX[slot];
-      const w = NEIGHBOUR_WEIGHT[slot];
-      if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
-      const q = ny * width + nx;
-      diagonal[k] += w;
-      if (unknownOf[q] >= 0) {
-        column[entries] = unknownOf[q];
-        weight[entries++] = w;
-      } else {
-        b[k] += w * image[q];
-      }
-    }
-    rowStart[k + 1] = entries;
+  const { stencil, b } = imputationSystem(image, removed, height, width, n);
+  const solution = solve(stencil, b, tolerance, 2 * n);
+  let k = 0;
+  for (let p = 0; p < pixels; p++) {
+    if (removed[p]) out[p] = solution[k++] + (sigma > 0 ? sigma * random.gaussian() : 0);
   }
-  const solution = conjugateGradients(diagonal, rowStart, column, weight, b, tolerance, 2 * n);
-  for (let k = 0; k < n; k++) out[unknowns[k]] = solution[k] + (sigma > 0 ? sigma * random.gaussian() : 0);
   return out;
 }
 
 /**
- * x with A x = b for A = diag(diagonal) − W, symmetric positive (semi)definite, W in compressed rows (row k's
- * entries rowStart[k] … rowStart[k + 1] − 1: column, weight), by conjugate gradients from x = 0 until
- * ‖r‖₂ ≤ tolerance · ‖b‖₂ or `maxIterations`; b = 0 gives x = 0. The matrix product, p·Ap and the updates are
- * fused into few passes over the vectors: ROAD runs it 56 times an image and order, the bulk of the
+ * A over the removed pixels as a stencil on the image's grid with a border of one cell (ImputationStencil:
+ * unknown k, the k-th removed pixel in increasing index, in cell (y + 1)·(width + 2) + x + 1), and b, the known
+ * neighbours' weighted sums — each in NEIGHBOURS' order, as the equations are written above. Known pixels and
+ * the border hold 0 in every vector the solver spreads on the grid, so their −w·0 terms leave a row's sum as
+ * it is: a pixel's neighbours need no list, and every row is the same 9 terms.
+ */
+function imputationSystem(image: ArrayLike<number>, removed: Uint8Array, height: number, width: number, n: number): { stencil: ImputationStencil; b: Float64Array } {
+  const stride = width + 2;
+  const cells = new Int32Array(n);
+  const diagonal = new Float64Array(n);
+  const b = new Float64Array(n);
+  let k = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!removed[y * width + x]) continue;
+      cells[k] = (y + 1) * stride + x + 1;
+      // in NEIGHBOURS' order, as the solver's row sums run
+      for (let slot = 0; slot < 8; slot++) {
+        const ny = y + NEIGHBOUR_DY[slot];
+        const nx = x + NEIGHBOUR_DX[slot];
+        if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
+        const w = NEIGHBOUR_WEIGHT[slot];
+        diagonal[k] += w;
+        const q = ny * width + nx;
+        if (!removed[q]) b[k] += w * image[q];
+      }
+      k++;
+    }
+  }
+  return { stencil: { stride, cells, diagonal }, b };
+}
+
+/**
+ * x with A x = b for A the stencil (symmetric positive (semi)definite), by conjugate gradients from
+ * x = 0 until ‖r‖₂ ≤ tolerance · ‖b‖₂ or `maxIterations`; b = 0 gives x = 0. The search direction p lives on
+ * the grid (0 off the unknowns), so A p is the fixed 9-term stencil of each unknown's cell; x, r and A p are
+ * in the unknowns' order, and every sum runs in the order it would over A in compressed rows (row by row, each
+ * row's neighbours in NEIGHBOURS' order). ROAD runs this 2·(K + 1) times an image and order (58 at 28 steps), the bulk of the
  * faithfulness curves' time.
  */
-export function conjugateGradients(diagonal: Float64Array, rowStart: Int32Array, column: Int32Array, weight: Float64Array, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
+export function conjugateGradients(stencil: ImputationStencil, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
+  const { stride, cells, diagonal } = stencil;
   const n = b.length;
   const x = new Float64Array(n);
   const r = Float64Array.from(b);
-  const p = Float64Array.from(b);
   const ap = new Float64Array(n);
+  let lastCell = 0;
+  for (let k = 0; k < n; k++) lastCell = Math.max(lastCell, cells[k]);
+  const p = new Float64Array(lastCell + stride + 2); // the grid, up to the last unknown's lower right neighbour
+  for (let k = 0; k < n; k++) p[cells[k]] = b[k];
+  // the 8 neighbours' cell offsets, in NEIGHBOURS' order
+  const [up, down, left, right] = [-stride, stride, -1, 1];
+  const [upLeft, upRight, downLeft, downRight] = [-stride - 1, -stride + 1, stride - 1, stride + 1];
   const bNorm = Math.sqrt(dot(b, b));
   const stop = tolerance * bNorm;
   let rr = bNorm * bNorm;
   for (let iteration = 0; iteration < maxIterations && Math.sqrt(rr) > stop; iteration++) {
     let pap = 0;
     for (let k = 0; k < n; k++) {
-      let sum = diagonal[k] * p[k];
-      for (let e = rowStart[k]; e < rowStart[k + 1]; e++) sum -= weight[e] * p[column[e]];
+      const c = cells[k];
+      const pk = p[c];
+      let sum = diagonal[k] * pk;
+      sum -= DIRECT * p[c + up];
+      sum -= DIRECT * p[c + down];
+      sum -= DIRECT * p[c + left];
+      sum -= DIRECT * p[c + right];
+      sum -= DIAGONAL * p[c + upLeft];
+      sum -= DIAGONAL * p[c + upRight];
+      sum -= DIAGONAL * p[c + downLeft];
+      sum -= DIAGONAL * p[c + downRight];
       ap[k] = sum;
-      pap += p[k] * sum;
+      pap += pk * sum;
     }
     if (!(pap > 0)) break; // a semidefinite direction: nothing more to gain
     const alpha = rr / pap;
     let next = 0;
     for (let k = 0; k < n; k++) {
-      x[k] += alpha * p[k];
       const rk = r[k] - alpha * ap[k];
       r[k] = rk;
       next += rk * rk;
     }
     const beta = next / rr;
     rr = next;
-    for (let k = 0; k < n; k++) p[k] = r[k] + beta * p[k];
+    // x moves along p before p turns: each element's own update, so the same numbers as moving x in the loop above
+    for (let k = 0; k < n; k++) {
+      const c = cells[k];
+      const pk = p[c];
+      x[k] += alpha * pk;
+      p[c] = r[k] + beta * pk;
+    }
   }
   return x;
 }

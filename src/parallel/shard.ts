@@ -59,6 +59,7 @@ import type { RandomState } from '../random.js';
 import { XcnnError } from '../errors.js';
 import { deferredWeights, rangesWithout, type DeferredWeight } from '../train/deferred-weights.js';
 import { networkClassifier, perturbationCurves, type CurveRequest } from '../faithfulness/deletion-insertion.js';
+import { imputationSolver } from '../faithfulness/road-imputation.js';
 import {
   ACTIVATIONS, ADAM_STEP, BATCH, CAM_RULE, CORNERS, IMAGE_STARTS, IMAGES, WINDOW, FIT_SCORES, KERNEL_WIDTH, LAMBDA, OUT_FITS, SAMPLES, COALITIONS, CORRECT, FEATURE_OF, FEATURES, INPUT, LABELS, LAYER, LEARNING_RATE, LOSS, NEXT, ORDERS, OUT_CURVES, OUT_GRADIENTS, OUT_HEATMAPS,
   MAX_DENSE_PASSES, NOISE_SIGMA, NOISE_STATE, OUT_LOGITS, OUT_MAPS, OUT_SCORES, OUT_WEIGHTS, PROBS, ROAD_SIGMA, ROAD_TOLERANCE, RULE, SEEDS, shareOf, STEPS, SUM_ONLY, TARGET, TARGETS, type ControlBlock,
@@ -326,6 +327,7 @@ export class Shard {
     const points = steps + 1;
     const options = { steps, road: { sigma: control.data[ROAD_SIGMA], tolerance: control.data[ROAD_TOLERANCE] } };
     const classify = networkClassifier(this.network);
+    const solve = imputationSolver(this.backend);
     for (let r = Atomics.add(control.sync, NEXT, 1); r < count; r = Atomics.add(control.sync, NEXT, 1)) {
       const request: CurveRequest = {
         image: Float32Array.from(this.inputView(control, r, r + 1)),
@@ -333,7 +335,7 @@ export class Shard {
         target: this.backend.viewInts(control.data[TARGETS] + r * 4, 1)[0],
         seed: this.backend.viewInts(control.data[SEEDS] + r * 4, 1)[0] >>> 0,
       };
-      const [curve] = perturbationCurves(classify, [request], height, width, options);
+      const [curve] = perturbationCurves(classify, [request], height, width, options, solve);
       const out = this.rows(control, OUT_CURVES, r, 1, 4 * points);
       [curve.deletion.zero, curve.deletion.road, curve.insertion.zero, curve.insertion.road].forEach((values, c) => out.set(values, c * points));
     }

@@ -117,6 +117,12 @@ export interface KernelExports {
   col2imStrided(columns: number, columnsStride: number, channels: number, height: number, width: number, kernelSize: number, stride: number, padding: number, image: number): void;
   /** mask [batch, perSample] ← scale or 0: dropout's counter-based draw, element by element the layer's (assembly/dropout.ts). */
   dropoutMask(seed: number, step: number, layer: number, firstSample: number, batch: number, perSample: number, threshold: number, scale: number, mask: number): void;
+  /**
+   * x [n] ← ROAD's imputation solve of the stencil (cells [n] i32, diagonal [n] f64, `stride` cells a row) for b [n]
+   * f64, with r and ap [n] f64 and the grid p [gridCells] f64 as scratch; returns the iterations run
+   * (assembly/road-imputation.ts).
+   */
+  stencilConjugateGradients(n: number, stride: number, cells: number, diagonal: number, b: number, x: number, r: number, ap: number, p: number, gridCells: number, tolerance: number, maxIterations: number): number;
   /** output [G, F, P] ← product [F, G·P] + bias, then the ReLU when relu = 1 (assembly/conv-groups.ts). */
   scatterGroup(product: number, images: number, channels: number, positions: number, bias: number, relu: number, output: number): void;
   /** output [G, F, P] ← productᵀ [G·P, F] + bias, then the ReLU when relu = 1 (assembly/conv-groups.ts). */

@@ -42,7 +42,7 @@
  */
 import { checkBufferSource, checkFields, checkInstance, checkOptions, checkSharedKernels } from '../../argument-checks.js';
 import { XcnnError } from '../../errors.js';
-import type { AdamStep, Backend, BatchNormGradients, ConvGradientChunks, ConvSaved, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, LayerGradients, Pool2dShape } from '../backend.js';
+import type { AdamStep, Backend, BatchNormGradients, ConvGradientChunks, ConvSaved, BatchNormShape, BatchNormState, Conv2dShape, DenseShape, DropoutDraw, Floats, ImputationStencil, LayerGradients, Pool2dShape } from '../backend.js';
 import { convGeometry, convOutputSize, poolGeometry } from '../backend.js';
 import { checkBatchNormBackward, checkBatchNormForward, checkConv2d, checkDense, checkDims, checkPool2d, checkSameLength, checkSoftmaxCrossEntropy } from '../shape-checks.js';
 import { WasmArena, type MemoryStats } from './arena.js';
@@ -137,6 +137,8 @@ export class WasmBackend implements Backend {
   private tapOffsets = NO_SCRATCH;
   /** directConvolution's taps' offsets and packed weights. */
   private directScratch = NO_SCRATCH;
+  /** ROAD's imputation solve: the stencil, b, x, r, Ap and the grid (solveImputation); grown likewise. */
+  private imputationScratch = NO_SCRATCH;
   /** This thread's GEMM packing panels and edge tile (byte addresses). */
   private readonly gemmScratch: number[];
   private sharedKernels: SharedKernels | null;
@@ -745,6 +747,45 @@ export class WasmBackend implements Backend {
     // uniformAt's draw is (h >>> 8)/2²⁴ < keep, i.e. h >>> 8 < keep·2²⁴ (exact), i.e. h >>> 8 < ⌈keep·2²⁴⌉.
     const threshold = Math.ceil(keep * 16777216);
     this.kernels.dropoutMask(seed, step, layer, firstSample, batch, perSample, threshold, 1 / keep, this.address(kernel, 'mask', mask));
+  }
+
+  /**
+   * x with A x = b for ROAD's imputation stencil, by the kernel (assembly/road-imputation.ts): conjugateGradients
+   * of src/faithfulness/road-imputation.ts bit for bit. The stencil is checked first, so that the kernel reads
+   * only its own grid: every cell inside the border (row and column 1 … stride − 2), b as long as the cells.
+   */
+  solveImputation(stencil: ImputationStencil, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
+    const kernel = 'solveImputation';
+    checkFields(kernel, 'stencil', stencil, 'stride, cells and diagonal, as noisyLinearImputation builds them', { stride: 'number', cells: 'object', diagonal: 'object' });
+    if (typeof tolerance !== 'number') throw new XcnnError(`${kernel}: tolerance must be a number (conjugate gradients' relative residual), not ${typeof tolerance}`, { code: 'ERR_BAD_ARGUMENT' });
+    const { stride, cells, diagonal } = stencil;
+    const n = b.length;
+    if (!(cells instanceof Int32Array) || !(diagonal instanceof Float64Array) || !(b instanceof Float64Array)) {
+      throw new XcnnError(`${kernel}: the cells must be an Int32Array and the diagonal and b Float64Arrays`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (cells.length !== n || diagonal.length !== n) {
+      throw new XcnnError(`${kernel}: ${cells.length} cells and ${diagonal.length} diagonal values for ${n} unknowns; give one of each an unknown`, { code: 'ERR_BAD_ARGUMENT' });
+    }
+    if (!Number.isSafeInteger(stride) || stride < 3) throw new XcnnError(`${kernel}: the grid's stride must be a whole number ≥ 3 (a width and its border), not ${stride}`, { code: 'ERR_BAD_ARGUMENT' });
+    if (!Number.isSafeInteger(maxIterations) || maxIterations < 0 || maxIterations > 0x7fffffff) throw new XcnnError(`${kernel}: maxIterations must be a whole number ≥ 0, not ${maxIterations}`, { code: 'ERR_BAD_ARGUMENT' });
+    let lastCell = 0;
+    for (let k = 0; k < n; k++) {
+      const cell = cells[k];
+      const column = cell % stride;
+      if (cell < stride || column < 1 || column > stride - 2) throw new XcnnError(`${kernel}: cell ${cell} of unknown ${k} is on the grid's border (stride ${stride}); every unknown's 8 neighbours must be cells of the grid`, { code: 'ERR_BAD_ARGUMENT' });
+      lastCell = Math.max(lastCell, cell);
+    }
+    const gridCells = lastCell + stride + 2; // up to the last unknown's lower right neighbour
+    // in float64 the grid, then the diagonal, b, x, r and Ap; then the cells in i32
+    this.imputationScratch = this.grown(this.imputationScratch, 2 * (gridCells + 5 * n) + n);
+    const gridAt = this.imputationScratch.address;
+    const [diagonalAt, bAt, xAt, rAt, apAt, cellsAt] = [0, 1, 2, 3, 4, 5].map((k) => gridAt + 8 * (gridCells + n * k));
+    this.arena.viewInts(cellsAt, n).set(cells);
+    const buffer = this.arena.viewInts(gridAt, 1).buffer;
+    new Float64Array(buffer, diagonalAt, n).set(diagonal);
+    new Float64Array(buffer, bAt, n).set(b);
+    this.kernels.stencilConjugateGradients(n, stride, cellsAt, diagonalAt, bAt, xAt, rAt, apAt, gridAt, gridCells, tolerance, maxIterations);
+    return new Float64Array(buffer, xAt, n).slice();
   }
 
   // logits, probs, dLogits [N, classes]; labels [N]
