@@ -191,6 +191,19 @@ describe('deletion and insertion curves of a real network', () => {
     expect(curves[0].insertion.zero[0]).toBeCloseTo(probabilities(new Float64Array(PIXELS))[2], 6);
   });
 
+  it("solves ROAD's systems with the solver it is given: one a step that removes a pixel, and what it returns is imputed", () => {
+    // A solver that answers 0 for every unknown, with σ = 0: ROAD's images are then the zero-filled ones, so are its curves.
+    const steps = 5;
+    let solves = 0;
+    const zeros = (_: unknown, b: Float64Array) => ((solves += 1), new Float64Array(b.length));
+    const requests = [{ image: imageOf(20), order: randomOrder(PIXELS, new Random(21)), target: 3, seed: 22 }];
+    const [curves] = perturbationCurves(networkClassifier(network), requests, height, width, { steps, road: { sigma: 0 } }, zeros);
+    // deletion's steps 1 … 5 and insertion's 0 … 4 remove pixels; deletion's step 0 and insertion's last remove none
+    expect(solves).toBe(2 * steps);
+    for (const mode of ['deletion', 'insertion'] as const) expect(Array.from(curves[mode].road)).toEqual(Array.from(curves[mode].zero));
+    expect(refusal(() => perturbationCurves(networkClassifier(network), requests, height, width, {}, 'cg' as never))).toMatch(/^perturbationCurves: solve must be a solver of the ROAD imputation system/);
+  });
+
   it('takes 28 steps by default', () => {
     const [curves] = perturbationCurves(networkClassifier(network), [{ image: imageOf(1), order: randomOrder(PIXELS, new Random(1)), target: 0, seed: 1 }], height, width);
     for (const fill of FILLS) {

@@ -158,8 +158,8 @@ function imputationSystem(image: ArrayLike<number>, removed: Uint8Array, height:
  * x = 0 until ‖r‖₂ ≤ tolerance · ‖b‖₂ or `maxIterations`; b = 0 gives x = 0. The search direction p lives on
  * the grid (0 off the unknowns), so A p is the fixed 9-term stencil of each unknown's cell; x, r and A p are
  * in the unknowns' order, and every sum runs in the order it would over A in compressed rows (row by row, each
- * row's neighbours in NEIGHBOURS' order). ROAD runs this 2·(K + 1) times an image and order (58 at 28 steps), the bulk of the
- * faithfulness curves' time.
+ * row's neighbours in NEIGHBOURS' order). ROAD runs this 2·(K + 1) times an image and order (58 at 28 steps):
+ * the bulk of the faithfulness curves' time, which the wasm backend's kernel (assembly/road-imputation.ts) cuts.
  */
 export function conjugateGradients(stencil: ImputationStencil, b: Float64Array, tolerance: number, maxIterations: number): Float64Array {
   const { stride, cells, diagonal } = stencil;
