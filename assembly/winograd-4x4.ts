@@ -275,7 +275,7 @@ export function winograd4KernelGradient(du: usize, outChannels: i32, inChannels:
   for (let c = 0; c < C; c++) {
     for (let f = 0; f < F; f += 2) {
       const f1 = min(f + 1, F - 1);
-      const dw1 = f1 == f ? 0 : dWeight + (<usize>((f1 * C + c) * 9) << 2);
+      const dw1: usize = f1 == f ? 0 : dWeight + (<usize>((f1 * C + c) * 9) << 2);
       kernelGradientPair(du + (<usize>(c * F + f) << 2), du + (<usize>(c * F + f1) << 2), xi, dWeight + (<usize>((f * C + c) * 9) << 2), dw1);
     }
   }
