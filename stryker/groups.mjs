@@ -224,9 +224,10 @@ export const MUTATION_GROUPS = {
     tests: ['test/perturbation-methods.test.ts', 'test/perturbation-scores.test.ts', 'test/perturbation-by-hand.test.ts', 'test/model-passes.test.ts'],
   },
   // The faithfulness maths on their own fast tests; the measurement (which runs every method through them) apart.
+  // public-arguments.test.ts asserts their argument checks' messages.
   'faithfulness-maths': {
     mutate: ['src/faithfulness/road-imputation.ts', 'src/faithfulness/rank-correlation.ts', 'src/faithfulness/ssim.ts', 'src/faithfulness/pointing-game.ts'],
-    tests: ['test/faithfulness-maths.test.ts', 'test/wasm-road-imputation.test.ts'],
+    tests: ['test/faithfulness-maths.test.ts', 'test/wasm-road-imputation.test.ts', 'test/public-arguments.test.ts'],
   },
   // randomisation.test.ts and faithfulness-measure-checks.test.ts (the check and the pool path against their parts,
   // every refusal's message) are fast and come first.

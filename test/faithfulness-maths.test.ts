@@ -150,6 +150,9 @@ describe('ROAD noisy linear imputation against a dense solve', () => {
     ['a size of no pixels', () => noisyLinearImputation([], new Uint8Array(0), 0, 3, new Random(1)), 'the size 0 × 3 is not a whole number of pixels each way; give height and width ≥ 1'],
     ['a negative size (no RangeError from the default out)', () => noisyLinearImputation(image, removed, -2, 3, new Random(1)), 'the size -2 × 3 is not a whole number of pixels each way; give height and width ≥ 1'],
     ['a fractional size', () => noisyLinearImputation(image, removed, 2, 2.5, new Random(1)), 'the size 2 × 2.5 is not a whole number of pixels each way; give height and width ≥ 1'],
+    ['a width of no pixels', () => noisyLinearImputation([], new Uint8Array(0), 3, 0, new Random(1)), 'the size 3 × 0 is not a whole number of pixels each way; give height and width ≥ 1'],
+    ['a height given as text', () => noisyLinearImputation(image, removed, '2' as never, 3, new Random(1)), 'height must be a number, not string'],
+    ['a width that is no number', () => noisyLinearImputation(image, removed, 2, {} as never, new Random(1)), 'width must be a number, not Object'],
     ['an image of another size', () => noisyLinearImputation(new Float64Array(5), removed, 2, 3, new Random(1)), 'image has 5 values for 2 × 3; give height × width = 6'],
     ['a mask of another size', () => noisyLinearImputation(image, new Uint8Array(7), 2, 3, new Random(1)), 'removed has 7 values for 2 × 3; give height × width = 6'],
     ['options that are no object', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), 0.01 as never), 'options must be an object (sigma and tolerance), not number'],
@@ -160,6 +163,7 @@ describe('ROAD noisy linear imputation against a dense solve', () => {
     ['a negative tolerance', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { tolerance: -1 }), "options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; 0.000001 by default), not -1"],
     ['a tolerance of NaN', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { tolerance: Number.NaN }), "options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; 0.000001 by default), not NaN"],
     ['an infinite tolerance', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { tolerance: Infinity }), "options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; 0.000001 by default), not Infinity"],
+    ['a tolerance given as text', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), { tolerance: '0.1' as never }), "options.tolerance must be a finite number ≥ 0 (conjugate gradients' relative residual; 0.000001 by default), not 0.1"],
     ['an out of integers', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), {}, new Int32Array(6) as never), "out must be a Float32Array or Float64Array (the backend's allocFloats gives one), not Int32Array"],
     ['an out of another size', () => noisyLinearImputation(image, removed, 2, 3, new Random(1), {}, new Float32Array(4)), 'out has 4 values for 2 × 3; give height × width = 6'],
   ];
