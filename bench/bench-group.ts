@@ -19,6 +19,11 @@ export interface BenchContext {
   reference: ReferenceBackend;
   /** The f32x4 multiply-add ceiling in GFLOP/s, set by the SIMD ceiling group for the groups after it. */
   ceilingGflops: number | null;
+  /**
+   * The GEMM's own rate in GFLOP/s, by kernel build: one core on a product that fits its packing panels
+   * (GEMM_RATE_SHAPE), set by the SIMD ceiling group — what a network that runs as GEMMs of good shapes can reach.
+   */
+  gemmGflops: Partial<Record<'simd' | 'relaxed-simd', number>>;
 }
 
 export interface BenchGroup {
@@ -58,6 +63,12 @@ export function significant(value: number, digits = 3): number {
 }
 
 /** `part / whole` in percent, rounded, or null when the whole is unknown. */
+/** A training step's whole at `threads` threads for "% of GEMM rate": the build's GEMM rate × threads, or null before the ceiling group ran. */
+export function gemmRateOf(context: BenchContext, build: string, threads: number): number | null {
+  const rate = context.gemmGflops[build as 'simd' | 'relaxed-simd'];
+  return rate === undefined ? null : rate * threads;
+}
+
 export function percentOf(part: number, whole: number | null): number | null {
   return whole === null ? null : Math.round((100 * part) / whole);
 }

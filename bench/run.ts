@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     wasm: await createWasmBackend(),
     reference: new ReferenceBackend({ precision: 'float32' }),
     ceilingGflops: null,
+    gemmGflops: {},
   };
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
   console.log(`xcnn benchmarks — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; one core used\n`);

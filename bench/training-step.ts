@@ -24,7 +24,7 @@ import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
 import { SerialStep, type TrainStep } from '../src/train/step.js';
-import { percentOf, significant, type BenchGroup } from './bench-group.js';
+import { gemmRateOf, percentOf, significant, type BenchGroup } from './bench-group.js';
 
 export const BATCH = 64;
 
@@ -190,7 +190,8 @@ export const presetTrainingStepGroup: BenchGroup = {
     `the training step (batch ${BATCH}) of the presets ${PRESET_NAMES.join(' and ')} on wasm, 1 and 2 threads; ` +
     `medians of ${PRESET_ROUNDS} interleaved rounds of ${PRESET_STEPS_PER_ROUND} steps; GFLOP/s from each spec's multiply-adds ` +
     `(stepFlopsPerImage: ${PRESET_NAMES.map((name) => `${name} ${significant(stepFlopsPerImage(PRESETS[name](MNIST_GEOMETRY.classes)) / 1e6, 4)}`).join(', ')} MFLOP ` +
-    `an image, 3×3 convolutions counted as direct ones though they may run by Winograd); % of ceiling = GFLOP/s ÷ (one core's ceiling × threads)`,
+    `an image, 3×3 convolutions counted as direct ones though they may run by Winograd); % of ceiling = GFLOP/s ÷ (one core's ceiling × threads); ` +
+    `% of GEMM rate = GFLOP/s ÷ (one core's GEMM on a panel-sized product, this build × threads: the SIMD ceiling group's)`,
   async run(context) {
     const { train } = loadDataset();
     const configurations: { preset: string; threads: number; build: string; step: () => void; close: () => Promise<void> }[] = [];
@@ -217,6 +218,7 @@ export const presetTrainingStepGroup: BenchGroup = {
           'images/s': significant((1000 * BATCH) / ms),
           'GFLOP/s': significant(gflops),
           '% of ceiling': percentOf(gflops, context.ceilingGflops === null ? null : context.ceilingGflops * c.threads),
+          '% of GEMM rate': percentOf(gflops, gemmRateOf(context, c.build, c.threads)),
           'speed-up vs 1 thread': significant(median(samples[single].map((oneMs, round) => oneMs / samples[k][round]))),
         };
       });
