@@ -5,6 +5,8 @@
  * input gradient, except the first layer's; 2 FLOPs a multiply-add.
  */
 import { describe, expect, it } from 'vitest';
+import { gemmRateOf } from '../bench/bench-group.js';
+import { GEMM_RATE_SHAPE } from '../bench/simd-ceiling.js';
 import { STEP_FLOPS_PER_IMAGE, stepFlopsPerImage } from '../bench/training-step.js';
 import { PRESETS } from '../src/model/spec.js';
 
@@ -26,5 +28,15 @@ describe('the bench’s FLOPs per image of a training step', () => {
     expect(stepFlopsPerImage(PRESETS.lenet5(10))).toBe(step(lenet));
     expect(stepFlopsPerImage(PRESETS.modern(10))).toBe(step(modern));
     expect(step(lenet)).toBe(2_263_920);
+  });
+});
+
+describe("the bench's GEMM rate, the whole a training step is read against", () => {
+  it("is the build's GEMM rate times the threads, and null before the SIMD ceiling group measured it", () => {
+    const context = { gemmGflops: { simd: 30, 'relaxed-simd': 40 } } as never;
+    expect(gemmRateOf(context, 'relaxed-simd', 2)).toBe(80);
+    expect(gemmRateOf(context, 'simd', 1)).toBe(30);
+    expect(gemmRateOf({ gemmGflops: {} } as never, 'simd', 1)).toBeNull();
+    expect(GEMM_RATE_SHAPE).toEqual({ M: 150, N: 2048, K: 256 }); // one of the relaxed build's M blocks, N blocks and K blocks
   });
 });
