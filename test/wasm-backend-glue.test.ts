@@ -114,7 +114,7 @@ describe('attachWasmBackend: a second thread\'s backend over the same memory', (
     expect((await rejection(attachWasmBackend({ ...backend.shared, maximumPages: '4' } as never))).message).toBe(`${words} Object`);
   });
 
-  it('gives its GEMM panels and every convolution scratch block back to the shared arena when disposed', async () => {
+  it("gives its GEMM panels, every convolution scratch block and the imputation solve's back to the shared arena when disposed", async () => {
     // Arrays of the first backend for three convolutions that need each kind of scratch on the second.
     const padded = { batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 2, kernelSize: 3, padding: 1 }; // the bordered image, the columns
     const strided = { batch: 5, inChannels: 1, height: 5, width: 5, outChannels: 2, kernelSize: 3, stride: 2 }; // 2×2 maps: a group's columns and product
@@ -136,7 +136,10 @@ describe('attachWasmBackend: a second thread\'s backend over the same memory', (
       attached.conv2dForward(s, input, weight, bias, output);
       attached.conv2dBackward(s, gradients);
     }
-    expect(backend.memoryStats().usedBytes).toBeGreaterThan(before + panels);
+    const withConvolutions = backend.memoryStats().usedBytes;
+    expect(withConvolutions).toBeGreaterThan(before + panels);
+    attached.solveImputation({ stride: 4, cells: Int32Array.of(5, 6), diagonal: Float64Array.of(1, 1) }, Float64Array.of(1, 2), 1e-6, 4);
+    expect(backend.memoryStats().usedBytes).toBeGreaterThan(withConvolutions); // ROAD's solve took scratch of its own
     attached.dispose();
     expect(backend.memoryStats().usedBytes).toBe(before);
     for (const { input, weight, bias, output, gradients } of arrays) {

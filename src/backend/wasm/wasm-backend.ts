@@ -224,7 +224,7 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Gives back this thread's GEMM panels and convolution scratch, and lets go of the kernels and the
+   * Gives back this thread's GEMM panels, convolution and imputation scratch, and lets go of the kernels and the
    * memory: every later call throws. The arrays it allocated stay where they are (their networks free
    * them); once nothing refers to the memory any more, the garbage collector takes it. A worker thread's
    * backend disposes as its thread exits, which returns its scratch to the shared arena.
@@ -232,7 +232,7 @@ export class WasmBackend implements Backend {
   dispose(): void {
     if (this.disposed) return;
     for (const address of this.gemmScratch) this.arena.freeBlock(address, 0);
-    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradPackedKernels, this.winogradScratch, this.winogradKernelGradients, this.tapOffsets, this.directScratch]) {
+    for (const scratch of [this.columns, this.padded, this.group, this.transposedWeightGradient, this.winogradKernels, this.winogradPackedKernels, this.winogradScratch, this.winogradKernelGradients, this.tapOffsets, this.directScratch, this.imputationScratch]) {
       if (scratch.address !== 0) this.arena.freeBlock(scratch.address, scratch.floats * 4);
     }
     this.disposed = true;
