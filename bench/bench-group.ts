@@ -8,8 +8,10 @@
  * with the machine.
  */
 import { Bench } from 'tinybench';
+import type { Floats } from '../src/backend/backend.js';
 import type { ReferenceBackend } from '../src/backend/reference/index.js';
 import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import type { Random } from '../src/random.js';
 
 /** One table row; cells are numbers where they are measurements, so runs/bench.json stays machine-readable. */
 export type BenchRow = Record<string, string | number | null>;
@@ -63,6 +65,13 @@ export function significant(value: number, digits = 3): number {
 }
 
 /** `part / whole` in percent, rounded, or null when the whole is unknown. */
+/** `length` values uniform in [−1, 1), drawn in order from `random`, in an array of `backend`'s (the groups' operands). */
+export function randomFloats<T extends Floats>(backend: { allocFloats(length: number): T }, length: number, random: Random): T {
+  const array = backend.allocFloats(length);
+  for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
+  return array;
+}
+
 /** A training step's whole at `threads` threads for "% of GEMM rate": the build's GEMM rate × threads, or null before the ceiling group ran. */
 export function gemmRateOf(context: BenchContext, build: string, threads: number): number | null {
   const rate = context.gemmGflops[build as 'simd' | 'relaxed-simd'];

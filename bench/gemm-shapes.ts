@@ -8,8 +8,7 @@
  * The transposes are the ones src/backend/wasm/wasm-backend.ts uses: N = as stored, T = transposed.
  */
 import { Random } from '../src/random.js';
-import type { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
-import { medianMs, percentOf, significant, type BenchGroup, type BenchRow } from './bench-group.js';
+import { medianMs, percentOf, randomFloats, significant, type BenchGroup, type BenchRow } from './bench-group.js';
 
 interface GemmShape {
   layer: string;
@@ -46,12 +45,6 @@ export const networkGemmShapes: GemmShape[] = [
   { layer: 'fc2 input grad', transA: false, transB: false, M: BATCH, N: 128, K: 10, calls: 1, accumulate: false },
 ];
 
-function randomMatrix(wasm: WasmBackend, length: number, random: Random): Float32Array {
-  const array = wasm.allocFloats(length);
-  for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
-  return array;
-}
-
 export const gemmShapesGroup: BenchGroup = {
   name: 'GEMM on the network’s shapes',
   description: 'C (M×N) = op(A)·op(B), batch 64; GFLOP/s = calls·2·M·N·K / time; % of the SIMD ceiling',
@@ -60,12 +53,12 @@ export const gemmShapesGroup: BenchGroup = {
     const random = new Random(1);
     const rows: BenchRow[] = [];
     for (const s of networkGemmShapes) {
-      const A = randomMatrix(wasm, s.M * s.K, random);
-      const B = randomMatrix(wasm, s.K * s.N, random);
+      const A = randomFloats(wasm, s.M * s.K, random);
+      const B = randomFloats(wasm, s.K * s.N, random);
       const C = wasm.allocFloats(s.M * s.N);
       const lda = s.transA ? s.M : s.K;
       const ldb = s.transB ? s.K : s.N;
-      const image = s.image === undefined ? null : randomMatrix(wasm, s.image.channels * s.image.height * s.image.width, random);
+      const image = s.image === undefined ? null : randomFloats(wasm, s.image.channels * s.image.height * s.image.width, random);
       const ms = await medianMs(s.layer, () => {
         for (let call = 0; call < s.calls; call++) {
           if (image !== null && s.imageAsA) wasm.gemmIm2colA(s.transB, s.N, image, s.image!, B, ldb, C, s.N, s.accumulate);

@@ -7,7 +7,7 @@
 import type { Backend, BatchNormShape, Conv2dShape, DenseShape, Pool2dShape } from '../src/backend/backend.js';
 import { convGeometry, poolGeometry } from '../src/backend/backend.js';
 import { Random } from '../src/random.js';
-import { medianMs, significant, type BenchGroup, type BenchRow, type TimingBudget } from './bench-group.js';
+import { medianMs, randomFloats, significant, type BenchGroup, type BenchRow, type TimingBudget } from './bench-group.js';
 
 const BATCH = 64;
 const conv1: Conv2dShape = { batch: BATCH, inChannels: 1, height: 28, width: 28, outChannels: 32, kernelSize: 3 };
@@ -22,12 +22,6 @@ const lenetPool1: Pool2dShape = { batch: BATCH, channels: 6, height: 28, width: 
 const WASM_BUDGET: TimingBudget = { time: 500, iterations: 10 };
 const REFERENCE_BUDGET: TimingBudget = { time: 0, iterations: 3 };
 
-function filled(backend: Backend, length: number, random: Random) {
-  const array = backend.allocFloats(length);
-  for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
-  return array;
-}
-
 /** The forward and backward pass of one layer on `backend`, ready to time. */
 type LayerPasses = (backend: Backend) => { forward: () => void; backward: () => void };
 
@@ -36,11 +30,11 @@ function convPasses(s: Conv2dShape, computeInputGradient: boolean): LayerPasses 
     const random = new Random(2);
     const { outHeight, outWidth } = convGeometry(s);
     const outputs = s.batch * s.outChannels * outHeight * outWidth;
-    const input = filled(backend, s.batch * s.inChannels * s.height * s.width, random);
-    const weight = filled(backend, s.outChannels * s.inChannels * s.kernelSize ** 2, random);
-    const bias = filled(backend, s.outChannels, random);
+    const input = randomFloats(backend, s.batch * s.inChannels * s.height * s.width, random);
+    const weight = randomFloats(backend, s.outChannels * s.inChannels * s.kernelSize ** 2, random);
+    const bias = randomFloats(backend, s.outChannels, random);
     const output = backend.allocFloats(outputs);
-    const dOutput = filled(backend, outputs, random);
+    const dOutput = randomFloats(backend, outputs, random);
     const dWeight = backend.allocFloats(weight.length);
     const dBias = backend.allocFloats(bias.length);
     const dInput = computeInputGradient ? backend.allocFloats(input.length) : null;
@@ -54,11 +48,11 @@ function convPasses(s: Conv2dShape, computeInputGradient: boolean): LayerPasses 
 function densePasses(s: DenseShape): LayerPasses {
   return (backend) => {
     const random = new Random(3);
-    const input = filled(backend, s.batch * s.inFeatures, random);
-    const weight = filled(backend, s.outFeatures * s.inFeatures, random);
-    const bias = filled(backend, s.outFeatures, random);
+    const input = randomFloats(backend, s.batch * s.inFeatures, random);
+    const weight = randomFloats(backend, s.outFeatures * s.inFeatures, random);
+    const bias = randomFloats(backend, s.outFeatures, random);
     const output = backend.allocFloats(s.batch * s.outFeatures);
-    const dOutput = filled(backend, s.batch * s.outFeatures, random);
+    const dOutput = randomFloats(backend, s.batch * s.outFeatures, random);
     const dWeight = backend.allocFloats(weight.length);
     const dBias = backend.allocFloats(bias.length);
     const dInput = backend.allocFloats(input.length);
@@ -73,11 +67,11 @@ function batchNormPasses(s: BatchNormShape): LayerPasses {
   return (backend) => {
     const random = new Random(4);
     const length = s.batch * s.channels * s.positions;
-    const input = filled(backend, length, random);
+    const input = randomFloats(backend, length, random);
     const output = backend.allocFloats(length);
-    const perChannel = () => filled(backend, s.channels, random);
+    const perChannel = () => randomFloats(backend, s.channels, random);
     const state = { gamma: perChannel(), beta: perChannel(), runningMean: perChannel(), runningVar: backend.allocFloats(s.channels).fill(1), training: true, momentum: 0.1, epsilon: 1e-5, savedMean: perChannel(), savedInvStd: perChannel() };
-    const dOutput = filled(backend, length, random);
+    const dOutput = randomFloats(backend, length, random);
     const dInput = backend.allocFloats(length);
     const [dGamma, dBeta] = [perChannel(), perChannel()];
     return {
@@ -92,7 +86,7 @@ function avgPoolPasses(s: Pool2dShape): LayerPasses {
   return (backend) => {
     const random = new Random(5);
     const { outHeight, outWidth } = poolGeometry(s);
-    const input = filled(backend, s.batch * s.channels * s.height * s.width, random);
+    const input = randomFloats(backend, s.batch * s.channels * s.height * s.width, random);
     const output = backend.allocFloats(s.batch * s.channels * outHeight * outWidth);
     const dInput = backend.allocFloats(input.length);
     return {

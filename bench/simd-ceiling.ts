@@ -11,7 +11,7 @@
  */
 import { Random } from '../src/random.js';
 import { createWasmBackend, type KernelBuild } from '../src/backend/wasm/node.js';
-import { medianMs, percentOf, significant, type BenchGroup, type BenchRow } from './bench-group.js';
+import { medianMs, percentOf, randomFloats, significant, type BenchGroup, type BenchRow } from './bench-group.js';
 
 const ITERATIONS = 1_000_000; // ~1 ms per call
 const LOOPS: Record<KernelBuild, string> = { simd: '8 chains of f32x4.mul + f32x4.add', 'relaxed-simd': '12 chains of f32x4.relaxed_madd (fused)' };
@@ -22,11 +22,7 @@ export const GEMM_RATE_SHAPE = { M: 150, N: 2048, K: 256 };
 async function gemmRate(backend: Awaited<ReturnType<typeof createWasmBackend>>): Promise<number> {
   const { M, N, K } = GEMM_RATE_SHAPE;
   const random = new Random(1);
-  const [A, B] = [M * K, K * N].map((length) => {
-    const array = backend.allocFloats(length);
-    for (let i = 0; i < length; i++) array[i] = random.uniform(-1, 1);
-    return array;
-  });
+  const [A, B] = [M * K, K * N].map((length) => randomFloats(backend, length, random));
   const C = backend.allocFloats(M * N);
   try {
     const ms = await medianMs(`gemm rate (${backend.build})`, () => backend.gemm(false, false, M, N, K, A, K, B, N, C, N, false), { time: 1000, iterations: 20 });
