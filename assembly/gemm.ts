@@ -280,7 +280,7 @@ const A_FROM_IMAGE = 2; // A is the im2col matrix of the image at A
 const A_ROWS_FROM_IMAGE = 3; // A is the transposed im2col matrix of a group of images at A, lda floats apart
 const B_PACKED = 4; // B is packed already, whole (packBWhole): its panels are read where they lie
 
-// The blocked loop of all three.
+// The blocked loop of them all.
 // @ts-ignore: decorator
 @inline
 function blockedGemm(

@@ -115,6 +115,7 @@ describe.each(builds)('ROAD imputation solve, %s build', (_, backend) => {
     expect(refusal({ stride: 4, cells: Int32Array.of(5, 6), diagonal: Float32Array.of(1, 1) as never })).toMatch(/the cells must be an Int32Array/);
     expect(refusal({ stride: 4, cells: [5, 6] as never, diagonal })).toBe('solveImputation: stencil.cells must be an object (stencil: stride, cells and diagonal, as noisyLinearImputation builds them), not Array');
     expect(refusal({ stride: 4, cells: Int32Array.of(5, 6), diagonal }, [1, 2] as never)).toMatch(/the cells must be an Int32Array/);
+    expect(refusal({ stride: 4, cells: Int32Array.of(5, 6), diagonal }, null as never)).toMatch(/the cells must be an Int32Array and the diagonal and b Float64Arrays$/); // not a TypeError from b.length
     expect(refusal({ stride: 4, cells: Int32Array.of(5, 6), diagonal }, b, -1)).toBe('solveImputation: maxIterations must be a whole number ≥ 0, not -1');
     expect(refusal({ stride: 4, cells: Int32Array.of(5, 6), diagonal }, b, 1.5)).toMatch(/not 1.5$/);
     expect(refusal({ stride: 4, cells: Int32Array.of(5, 6), diagonal }, b, 2 ** 31)).toMatch(/not 2147483648$/);

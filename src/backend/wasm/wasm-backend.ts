@@ -759,10 +759,10 @@ export class WasmBackend implements Backend {
     checkFields(kernel, 'stencil', stencil, 'stride, cells and diagonal, as noisyLinearImputation builds them', { stride: 'number', cells: 'object', diagonal: 'object' });
     if (typeof tolerance !== 'number') throw new XcnnError(`${kernel}: tolerance must be a number (conjugate gradients' relative residual), not ${typeof tolerance}`, { code: 'ERR_BAD_ARGUMENT' });
     const { stride, cells, diagonal } = stencil;
-    const n = b.length;
     if (!(cells instanceof Int32Array) || !(diagonal instanceof Float64Array) || !(b instanceof Float64Array)) {
       throw new XcnnError(`${kernel}: the cells must be an Int32Array and the diagonal and b Float64Arrays`, { code: 'ERR_BAD_ARGUMENT' });
     }
+    const n = b.length;
     if (cells.length !== n || diagonal.length !== n) {
       throw new XcnnError(`${kernel}: ${cells.length} cells and ${diagonal.length} diagonal values for ${n} unknowns; give one of each an unknown`, { code: 'ERR_BAD_ARGUMENT' });
     }
