@@ -474,6 +474,31 @@ describe('a pool\'s argument checks', () => {
   });
 });
 
+describe('a late notify of the generation', () => {
+  it('changes no result: a worker woken with no new command serves nothing', async () => {
+    // The main thread posts a command (bumps the generation), then notifies. Descheduled between the two, it may
+    // notify only after a spinning worker has seen the command, served it and fallen asleep on its generation.
+    // A worker that served that command again counted itself in twice at COMPUTED, and the main thread then read
+    // the next command's rows of that worker before it had written them: the rows of the command before.
+    const network = await networkOf(6);
+    const twin = await twinOf(network);
+    const pool = await ThreadPool.create(network, 2);
+    pools.push(pool);
+    const { sync } = (pool as unknown as { control: ControlBlock }).control;
+    const random = new Random(8);
+    const size = 4096; // a share that takes the worker some milliseconds, so that its second serving overlaps the next command
+    const [first, second] = [imagesIn(network, size, random), imagesIn(network, size, random)];
+    const expected = Array.from(twin.logits(copyIn(twin, second), size));
+    for (let round = 0; round < 8; round++) {
+      pool.logits(first, size);
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the worker spins for 1 ms, then sleeps
+      Atomics.notify(sync, GENERATION); // the late notify: no new generation
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2); // 2 ms for the worker to wake (and, wrongly, start again)
+      same(pool.logits(second, size), expected, `round ${round}`);
+    }
+  });
+});
+
 describe('a pool\'s memory: what it copies in, and the scratch it keeps', () => {
   it('answers no copies, no fits and no curves with nothing: no command runs and no memory is taken', async () => {
     const network = await networkOf(1);

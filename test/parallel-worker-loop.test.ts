@@ -6,10 +6,10 @@
  * sleeps until a command comes. test/parallel-shards.test.ts runs the real shards.
  */
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Command, COMMAND, COMPUTED, ControlBlock, FAILED, GENERATION, SPIN, UPDATED } from '../src/parallel/control.js';
 import type { Shard } from '../src/parallel/shard.js';
-import { computeShare, serveCommand, serveCommands } from '../src/parallel/worker-loop.js';
+import { computeShare, nextGeneration, serveCommand, serveCommands } from '../src/parallel/worker-loop.js';
 import { errorOf } from './errors.js';
 
 const METHODS = {
@@ -223,6 +223,38 @@ describe('serveCommands', () => {
     await exited;
   });
 
+  it('serves a command once when its notify comes after the thread served it and fell asleep (a late notify)', async () => {
+    const control = new ControlBlock();
+    control.sync[SPIN] = 1000; // 1 ms, as a pool sets it
+    // Another thread posts PREDICT (generation 1) and notifies; 200 ms later, with the command long served and this
+    // thread asleep, notifies again with no new generation; 200 ms after that posts EXIT (generation 2).
+    const poster = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const sync = new Int32Array(workerData, 0, 16);
+       const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+       Atomics.store(sync, 15, 1);
+       sleep(50);
+       Atomics.store(sync, ${COMMAND}, ${Command.PREDICT});
+       Atomics.store(sync, ${GENERATION}, 1);
+       Atomics.notify(sync, ${GENERATION});
+       sleep(200);
+       Atomics.notify(sync, ${GENERATION});
+       sleep(200);
+       Atomics.store(sync, ${COMMAND}, ${Command.EXIT});
+       Atomics.store(sync, ${GENERATION}, 2);
+       Atomics.notify(sync, ${GENERATION});`,
+      { eval: true, workerData: control.buffer },
+    );
+    const exited = new Promise((resolve) => poster.once('exit', resolve));
+    while (Atomics.load(control.sync, 15) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const { shard, calls } = playedShard(1, 2);
+    serveCommands(shard, control);
+    // Served again, PREDICT would count this thread in twice: COMPUTED 2.
+    expect(calls).toEqual(['predict']);
+    expect([control.sync[COMPUTED], control.sync[FAILED]]).toEqual([1, 0]);
+    await exited;
+  });
+
   it('returns at once on EXIT, running nothing', () => {
     const control = new ControlBlock();
     Atomics.store(control.sync, COMMAND, Command.EXIT);
@@ -231,5 +263,48 @@ describe('serveCommands', () => {
     serveCommands(shard, control);
     expect(calls).toEqual([]);
     expect(control.sync[COMPUTED]).toBe(0);
+  });
+});
+
+describe('nextGeneration', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('returns the posted generation at once when it is past the one served, without sleeping', () => {
+    const control = new ControlBlock();
+    const wait = vi.spyOn(Atomics, 'wait');
+    Atomics.store(control.sync, GENERATION, 8);
+    expect(nextGeneration(control, 7)).toBe(8);
+    expect(wait).not.toHaveBeenCalled();
+  });
+
+  it('sleeps on the generation served, and again after each wake-up that finds no new one', () => {
+    const control = new ControlBlock(); // sync[SPIN] 0: no spin
+    Atomics.store(control.sync, GENERATION, 4);
+    let wakes = 0;
+    const wait = vi.spyOn(Atomics, 'wait').mockImplementation(() => {
+      wakes++;
+      if (wakes === 3) Atomics.store(control.sync, GENERATION, 5); // the third wake-up finds the command posted
+      return 'ok';
+    });
+    expect(nextGeneration(control, 4)).toBe(5);
+    expect(wait).toHaveBeenCalledTimes(3);
+    for (const call of wait.mock.calls) expect(call).toEqual([control.sync, GENERATION, 4]);
+  });
+
+  it('sees a command posted while it spins without sleeping', () => {
+    const control = new ControlBlock();
+    control.sync[SPIN] = 10_000_000; // far longer than the test
+    Atomics.store(control.sync, GENERATION, 1);
+    const wait = vi.spyOn(Atomics, 'wait');
+    let looks = 0;
+    const load = Atomics.load;
+    vi.spyOn(Atomics, 'load').mockImplementation((array, index) => {
+      if (array === control.sync && index === GENERATION && ++looks === 50) Atomics.store(control.sync, GENERATION, 2);
+      return load(array as Int32Array, index);
+    });
+    expect(nextGeneration(control, 1)).toBe(2);
+    expect(wait).not.toHaveBeenCalled();
   });
 });

@@ -72,13 +72,30 @@ export function serveCommand(shard: Shard, control: ControlBlock, command: numbe
  * instead would race the main thread, which may start the first command as soon as the thread says 'ready'.
  */
 export function serveCommands(shard: Shard, control: ControlBlock): void {
-  let generation = 0;
+  let served = 0;
   for (;;) {
-    if (!control.spinWhile(() => Atomics.load(control.sync, GENERATION) === generation)) Atomics.wait(control.sync, GENERATION, generation);
-    generation = Atomics.load(control.sync, GENERATION);
+    served = nextGeneration(control, served);
     const command = Atomics.load(control.sync, COMMAND);
     if (command === Command.EXIT) return;
     serveCommand(shard, control, command);
+  }
+}
+
+/**
+ * The generation of the pool's next command after generation `served`, once it is posted: spinning for
+ * sync[SPIN] µs, then asleep in Atomics.wait. A wake-up that finds no new generation sleeps again. It comes:
+ * the main thread posts a command (bumps the generation), then notifies; descheduled between the two on a busy
+ * machine, it may notify only after this thread has seen the command while spinning, served it and fallen
+ * asleep on its generation. Served a second time, that command would count this thread in twice at COMPUTED;
+ * the extra arrival then lets the main thread pass the next command's barrier before this thread has written
+ * its rows, and read the rows of the command before (a 2-thread evaluation 1–2 % below one thread's).
+ */
+export function nextGeneration(control: ControlBlock, served: number): number {
+  control.spinWhile(() => Atomics.load(control.sync, GENERATION) === served);
+  for (;;) {
+    const generation = Atomics.load(control.sync, GENERATION);
+    if (generation !== served) return generation;
+    Atomics.wait(control.sync, GENERATION, served);
   }
 }
 
