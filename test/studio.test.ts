@@ -67,7 +67,7 @@ const FAITHFULNESS_IMAGES = 3;
 /** Fashion-MNIST's test images in its run. */
 const FASHION_TEST_IMAGES = 100;
 const hasFashionMnist = existsSync(FASHION_MNIST_DIR);
-if (!hasFashionMnist) console.warn(`SKIPPED: the studio's Fashion-MNIST case needs the data set in ${FASHION_MNIST_DIR} (its four IDX files, plain or gzipped)`);
+if (!hasFashionMnist) console.warn(`SKIPPED: the studio's Fashion-MNIST case needs the data set in ${FASHION_MNIST_DIR} (its four IDX files, plain or gzipped: apt-get install dataset-fashion-mnist; .ci/run installs it)`);
 
 async function modelReady(page: Page): Promise<void> {
   await page.waitForFunction(() => document.getElementById('app')?.dataset.state === 'ready', null, { timeout: 20_000 });
