@@ -173,9 +173,10 @@ describe('serveCommands', () => {
 
   /**
    * Another thread (slot 15 its start-up flag) that posts PREDICT at generation 1 after `postMs`, notifying only
-   * if `notify`, and notifies GENERATION once more at `rescueMs` (so that no wait outlives the test).
+   * if `notify`, and notifies GENERATION once more at `rescueMs` (so that no wait outlives the test) — with no new
+   * generation, as a late notify would; then, if `exitMs` is given, posts EXIT at generation 2 at `exitMs`, notifying.
    */
-  async function laterPoster(control: ControlBlock, postMs: number, notify: boolean, rescueMs: number) {
+  async function laterPoster(control: ControlBlock, postMs: number, notify: boolean, rescueMs: number, exitMs?: number) {
     const poster = new Worker(
       `const { workerData } = require('node:worker_threads');
        const sync = new Int32Array(workerData, 0, 16);
@@ -186,7 +187,13 @@ describe('serveCommands', () => {
        Atomics.store(sync, ${GENERATION}, 1);
        if (${notify}) Atomics.notify(sync, ${GENERATION});
        sleep(${rescueMs - postMs});
-       Atomics.notify(sync, ${GENERATION});`,
+       Atomics.notify(sync, ${GENERATION});
+       if (${exitMs !== undefined}) {
+         sleep(${(exitMs ?? rescueMs) - rescueMs});
+         Atomics.store(sync, ${COMMAND}, ${Command.EXIT});
+         Atomics.store(sync, ${GENERATION}, 2);
+         Atomics.notify(sync, ${GENERATION});
+       }`,
       { eval: true, workerData: control.buffer },
     );
     const exited = new Promise((resolve) => poster.once('exit', resolve));
@@ -226,27 +233,9 @@ describe('serveCommands', () => {
   it('serves a command once when its notify comes after the thread served it and fell asleep (a late notify)', async () => {
     const control = new ControlBlock();
     control.sync[SPIN] = 1000; // 1 ms, as a pool sets it
-    // Another thread posts PREDICT (generation 1) and notifies; 200 ms later, with the command long served and this
-    // thread asleep, notifies again with no new generation; 200 ms after that posts EXIT (generation 2).
-    const poster = new Worker(
-      `const { workerData } = require('node:worker_threads');
-       const sync = new Int32Array(workerData, 0, 16);
-       const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-       Atomics.store(sync, 15, 1);
-       sleep(50);
-       Atomics.store(sync, ${COMMAND}, ${Command.PREDICT});
-       Atomics.store(sync, ${GENERATION}, 1);
-       Atomics.notify(sync, ${GENERATION});
-       sleep(200);
-       Atomics.notify(sync, ${GENERATION});
-       sleep(200);
-       Atomics.store(sync, ${COMMAND}, ${Command.EXIT});
-       Atomics.store(sync, ${GENERATION}, 2);
-       Atomics.notify(sync, ${GENERATION});`,
-      { eval: true, workerData: control.buffer },
-    );
-    const exited = new Promise((resolve) => poster.once('exit', resolve));
-    while (Atomics.load(control.sync, 15) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // PREDICT posted and notified at 50 ms; at 250 ms, the command long served and this thread asleep, a notify with
+    // no new generation; EXIT at 450 ms.
+    const { exited } = await laterPoster(control, 50, true, 250, 450);
     const { shard, calls } = playedShard(1, 2);
     serveCommands(shard, control);
     // Served again, PREDICT would count this thread in twice: COMPUTED 2.
