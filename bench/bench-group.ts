@@ -64,7 +64,6 @@ export function significant(value: number, digits = 3): number {
   return Number(value.toPrecision(digits));
 }
 
-/** `part / whole` in percent, rounded, or null when the whole is unknown. */
 /** `length` values uniform in [−1, 1), drawn in order from `random`, in an array of `backend`'s (the groups' operands). */
 export function randomFloats<T extends Floats>(backend: { allocFloats(length: number): T }, length: number, random: Random): T {
   const array = backend.allocFloats(length);
@@ -78,6 +77,7 @@ export function gemmRateOf(context: BenchContext, build: string, threads: number
   return rate === undefined ? null : rate * threads;
 }
 
+/** `part / whole` in percent, rounded, or null when the whole is unknown. */
 export function percentOf(part: number, whole: number | null): number | null {
   return whole === null ? null : Math.round((100 * part) / whole);
 }

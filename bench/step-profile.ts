@@ -3,9 +3,10 @@
  * zeroGrad, the loss and Adam, timed by CPU time around each call of the trainer's own step (SerialStep's
  * sequence, written out here so each part can be timed), over many steps on 64 MNIST images a batch.
  *
- *   node dist/bench/step-profile.js [PRESET] [steps]      (PRESET as in src/model/spec.ts; default modern, 60 steps)
- *   node dist/bench/step-profile.js PRESET STEPS --inference
- *   node dist/bench/step-profile.js PRESET STEPS --after N       (N untimed training steps first)
+ *   node dist/bench/step-profile.js [ARCH] [steps]      (ARCH a preset of src/model/spec.ts or a spec in quotes,
+ *                                                        for MNIST's 1×28×28 images; default modern, 60 steps)
+ *   node dist/bench/step-profile.js ARCH STEPS --inference
+ *   node dist/bench/step-profile.js ARCH STEPS --after N       (N untimed training steps first)
  *
  * With `--after N` the profiled steps come after N steps of training (the data in order, again from the start
  * after each pass): a trained network's step, not a fresh one's — the state in which Adam's moments once turned
@@ -13,15 +14,29 @@
  * With `--inference` it profiles `predict`'s batch instead: 256 test images a batch, loaded, each layer's forward
  * pass in evaluation mode, and the softmax head, as src/eval/predict.ts runs them.
  *
- * Prints, per part, the median ms per step and its share of the summed medians. A profile to read, not a
- * benchmark: the timer calls add a few µs a part.
+ * Prints, per part, the median ms per step and its share of the summed medians; for the parts that do multiply-adds
+ * (each convolution's and linear layer's passes), their counted rate and its percentage of one core's SIMD ceiling
+ * loop, measured between the steps (assembly/ceiling.ts, as the bench's ceiling group does). Then the bounds of
+ * bench/step-bound.ts: the step's percentage of the ceiling were every counted multiply-add done at the ceiling
+ * loop's rate (or at the GEMM's own rate on a panel-sized product, also measured between the steps) and the
+ * rest as measured. A profile to read, not a benchmark: the timer's own cost, measured, is taken off each part.
+ * The bounds are the profiled sequence's: where the trainer fuses passes this profile times apart (the paper's
+ * first block, run by trainingForward in chunks of images, its conv, ReLU and pool at once), the real step has less
+ * rest, and the output says so.
  */
+import { createWasmBackend, enableRelaxedSimd } from '../src/backend/wasm/node.js';
 import { BatchLoader, range } from '../src/data/batch.js';
 import { loadDataset } from '../src/data/dataset-files.js';
-import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { EVALUATION, trainingPass } from '../src/model/layer.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
-import { BATCH, median, presetNetworkWithAdam } from './training-step.js';
+import { createNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
+import { planNetwork, PRESETS } from '../src/model/spec.js';
+import { Random } from '../src/random.js';
+import { Adam } from '../src/train/adam.js';
+import { randomFloats } from './bench-group.js';
+import { GEMM_RATE_SHAPE } from './simd-ceiling.js';
+import { boundPercent, partFlops, requiredRatePercent } from './step-bound.js';
+import { BATCH, median } from './training-step.js';
 
 function cpuMs(fn: () => void): number {
   const started = process.cpuUsage();
@@ -31,13 +46,19 @@ function cpuMs(fn: () => void): number {
 }
 
 const INFERENCE_BATCH = 256; // predict()'s default
+const CEILING_ITERATIONS = 1_000_000; // ~1 ms a call, as the ceiling group's
 
 async function main(): Promise<void> {
   const [preset = 'modern', stepsArgument = '60'] = process.argv.slice(2).filter((argument, k, all) => !argument.startsWith('--') && all[k - 1] !== '--after');
   const steps = Number(stepsArgument);
+  if (!Number.isSafeInteger(steps) || steps < 1) throw new Error(`the number of steps must be a whole number ≥ 1, got ${stepsArgument}`);
   const inference = process.argv.includes('--inference');
+  enableRelaxedSimd(); // as the xcnn command and the bench do: the kernels the command runs
   const backend = await createWasmBackend();
-  const { network, optimizer } = presetNetworkWithAdam(backend, preset);
+  const spec = preset in PRESETS ? PRESETS[preset](MNIST_GEOMETRY.classes) : preset;
+  const network = createNetwork(backend, spec, MNIST_GEOMETRY);
+  network.initialize(new Random(1));
+  const optimizer = new Adam(network);
   const head = new SoftmaxCrossEntropy(backend, network.outputShape[0]);
   const { train, test } = loadDataset();
   const samples = new Map<string, number[]>();
@@ -45,11 +66,45 @@ async function main(): Promise<void> {
   const after = process.argv.indexOf('--after');
   const warmUp = after < 0 ? 5 : Number(process.argv[after + 1]);
   if (!Number.isSafeInteger(warmUp) || warmUp < 0) throw new Error(`--after needs a number of steps, got ${process.argv[after + 1]}`);
+  // Between the steps: one core's ceiling loop and the GEMM's own rate (GFLOP/s), so the parts are read against
+  // the machine of the same minutes; and the cost of the timer itself, taken off every part.
+  const rates = { ceiling: [] as number[], gemm: [] as number[], timerMs: [] as number[] };
+  const { M, N, K } = GEMM_RATE_SHAPE;
+  const operands = [M * K, K * N].map((length) => randomFloats(backend, length, new Random(1)));
+  const product = backend.allocFloats(M * N);
+  const sampleRates = () => {
+    let flops = 0;
+    const ceilingMs = cpuMs(() => (flops = backend.simdCeiling(CEILING_ITERATIONS)));
+    rates.ceiling.push(flops / (ceilingMs * 1e6));
+    const gemm = () => backend.gemm(false, false, M, N, K, operands[0], K, operands[1], N, product, N, false);
+    gemm(); // its panels and operands into the caches, as in the ceiling group's repeated calls
+    rates.gemm.push((2 * M * N * K) / (cpuMs(gemm) * 1e6));
+    rates.timerMs.push(cpuMs(() => {}));
+  };
   const print = (title: string, imagesPerStep: number) => {
-    const rows = [...samples].map(([part, ms]) => ({ part, ms: median(ms) }));
+    const timerMs = median(rates.timerMs);
+    const ceiling = median(rates.ceiling);
+    const gemm = median(rates.gemm);
+    const flops = partFlops(planNetwork(spec, MNIST_GEOMETRY), imagesPerStep, !inference);
+    const rows = [...samples].map(([part, ms]) => ({ part, ms: Math.max(0, median(ms) - timerMs), flops: flops.get(part) }));
     const total = rows.reduce((sum, row) => sum + row.ms, 0);
-    console.log(`${preset} ${title}, 1 thread, ${backend.build}, batch ${imagesPerStep}, medians of ${steps} steps (CPU time); total ${total.toFixed(2)} ms = ${((1000 * imagesPerStep) / total).toFixed(0)} images/s`);
-    for (const { part, ms } of rows) console.log(`${part.padEnd(22)} ${ms.toFixed(3).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %`);
+    console.log(`${preset} ${title}, 1 thread, ${backend.build}, batch ${imagesPerStep}, medians of ${steps} steps (CPU time, less the timer's ${(1000 * timerMs).toFixed(1)} µs a part); total ${total.toFixed(2)} ms = ${((1000 * imagesPerStep) / total).toFixed(0)} images/s`);
+    console.log(`between the steps: the ceiling loop ${ceiling.toFixed(1)} GFLOP/s, the GEMM on ${M} × ${N} × ${K} ${gemm.toFixed(1)} (${((100 * gemm) / ceiling).toFixed(0)} % of it)`);
+    for (const { part, ms, flops: partFlops } of rows) {
+      const rate = partFlops === undefined ? '' : `  ${(partFlops / (ms * 1e6)).toFixed(1).padStart(6)} GFLOP/s ${((100 * partFlops) / (ms * 1e6) / ceiling).toFixed(0).padStart(4)} % of the ceiling`;
+      console.log(`${part.padEnd(22)} ${ms.toFixed(3).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %${rate}`);
+    }
+    const countedMflop = [...flops.values()].reduce((sum, f) => sum + f, 0) / 1e6;
+    const multiplyAddMs = rows.reduce((sum, row) => sum + (row.flops === undefined ? 0 : row.ms), 0);
+    const restMs = total - multiplyAddMs;
+    console.log(`multiply-adds, counted as direct: ${countedMflop.toFixed(1)} MFLOP in ${multiplyAddMs.toFixed(2)} ms; the step ${boundPercent(countedMflop, restMs, countedMflop / multiplyAddMs, ceiling).toFixed(0)} % of the ceiling; the rest ${restMs.toFixed(2)} ms`);
+    console.log(`bound: every multiply-add at the ceiling loop's rate, the rest as measured: ${boundPercent(countedMflop, restMs, ceiling, ceiling).toFixed(0)} % of the ceiling`);
+    console.log(`bound: every multiply-add at the GEMM's own rate, the rest as measured: ${boundPercent(countedMflop, restMs, gemm, ceiling).toFixed(0)} % of the ceiling`);
+    console.log(`for 80 % of the ceiling with the rest as measured, the multiply-adds would need ${requiredRatePercent(countedMflop, restMs, ceiling, 80).toFixed(0)} % of the ceiling loop's rate`);
+    const chunks = network.trainingChunks;
+    if (!inference && chunks !== null) {
+      console.log(`(the trainer runs this net's first ${chunks.layers} layers ${chunks.images} images at a time in one pass, trainingForward's first block, where this profile times them apart: its step has less rest than here)`);
+    }
   };
   if (inference) {
     const loader = new BatchLoader(backend, test);
@@ -59,6 +114,7 @@ async function main(): Promise<void> {
         const ms = cpuMs(fn);
         if (step >= warmUp) record(part, ms);
       };
+      if (step >= warmUp) sampleRates();
       const first = (step % batches) * INFERENCE_BATCH;
       let batch: ReturnType<BatchLoader['load']> | undefined;
       timed('load', () => (batch = loader.load(range(first, first + INFERENCE_BATCH))));
@@ -77,6 +133,7 @@ async function main(): Promise<void> {
       const ms = cpuMs(fn);
       if (step >= warmUp) record(part, ms);
     };
+    if (step >= warmUp) sampleRates();
     const first = (step % batches) * BATCH;
     const batch = loader.load(order.subarray(first, first + BATCH));
     timed('zeroGrad', () => network.zeroGrad());

@@ -18,7 +18,7 @@ import type { ImageSet } from '../src/data/dataset.js';
 import { loadDataset } from '../src/data/dataset-files.js';
 import { XcnnError } from '../src/errors.js';
 import { createNetwork, createPaperNetwork, MNIST_GEOMETRY, type Network } from '../src/model/network.js';
-import { planNetwork, PRESETS } from '../src/model/spec.js';
+import { planNetwork, PRESETS, type PlannedLayer } from '../src/model/spec.js';
 import { createWasmBackend } from '../src/backend/wasm/node.js';
 import { ThreadPool } from '../src/parallel/thread-pool.js';
 import { Random } from '../src/random.js';
@@ -50,25 +50,27 @@ const BACKWARD_MACS = FORWARD_MACS.conv1 + 2 * (FORWARD_MACS.conv2 + FORWARD_MAC
 export const FORWARD_FLOPS_PER_IMAGE = 2 * (FORWARD_MACS.conv1 + FORWARD_MACS.conv2 + FORWARD_MACS.fc1 + FORWARD_MACS.fc2);
 export const STEP_FLOPS_PER_IMAGE = FORWARD_FLOPS_PER_IMAGE + 2 * BACKWARD_MACS;
 
+/** A planned layer's multiply-adds an image in the forward pass: a convolution's outputs times C·K·K, a linear layer's outputs times its inputs; 0 for the rest. */
+export function forwardMultiplyAdds(layer: PlannedLayer): number {
+  const outputs = layer.outputShape.reduce((a, b) => a * b, 1);
+  if (layer.spec.kind === 'conv') return outputs * layer.inputShape[0] * (layer.spec.args as { kernel: number }).kernel ** 2;
+  if (layer.spec.kind === 'linear') return outputs * layer.inputShape[0];
+  return 0;
+}
+
+/** Its backward pass's: the forward's again for the weight gradient and again for the input gradient, except the first layer's (nobody needs the gradient of the images). */
+export function backwardMultiplyAdds(layer: PlannedLayer): number {
+  return (layer.index === 0 ? 1 : 2) * forwardMultiplyAdds(layer);
+}
+
 /**
- * The same count for any spec on MNIST's geometry, from its plan (src/model/spec.ts): a convolution's MACs are
- * its output's values times C·K·K, a linear layer's its inputs times its outputs; the backward pass does each
- * layer's again for its weight gradient and again for its input gradient, except the first layer's (nobody needs
- * the gradient of the images). For the paper's spec it gives STEP_FLOPS_PER_IMAGE.
+ * The same count for any spec on MNIST's geometry, from its plan (src/model/spec.ts), layer by layer
+ * (forwardMultiplyAdds, backwardMultiplyAdds). For the paper's spec it gives STEP_FLOPS_PER_IMAGE.
  */
 export function stepFlopsPerImage(spec: string): number {
-  let forward = 0;
-  let backward = 0;
-  for (const layer of planNetwork(spec, MNIST_GEOMETRY).layers) {
-    const outputs = layer.outputShape.reduce((a, b) => a * b, 1);
-    const args = layer.spec.args as { kernel?: number };
-    let macs = 0;
-    if (layer.spec.kind === 'conv') macs = outputs * layer.inputShape[0] * (args.kernel ?? 0) ** 2;
-    else if (layer.spec.kind === 'linear') macs = outputs * layer.inputShape[0];
-    forward += macs;
-    backward += layer.index === 0 ? macs : 2 * macs;
-  }
-  return 2 * (forward + backward);
+  let multiplyAdds = 0;
+  for (const layer of planNetwork(spec, MNIST_GEOMETRY).layers) multiplyAdds += forwardMultiplyAdds(layer) + backwardMultiplyAdds(layer);
+  return 2 * multiplyAdds;
 }
 
 const ROUNDS = 5;
