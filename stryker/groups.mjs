@@ -385,6 +385,12 @@ export const MUTATION_GROUPS = {
     mutate: ['src/render/png-encoder.ts', 'src/render/deflate.ts'],
     tests: ['test/png-encoder.test.ts'],
   },
+  // The bench's counts and bounds: a training step's multiply-adds by layer (training-step.ts, its counting
+  // functions only: the rest of that file times steps) and the step profile's bounds.
+  'bench-bounds': {
+    mutate: ['bench/step-bound.ts', 'bench/training-step.ts:54-74'],
+    tests: ['test/bench-step-bound.test.ts', 'test/bench-flops.test.ts'],
+  },
   // Checks the setup itself: mutants that break a test file's import must count as killed (expect 100 %).
   'self-check': {
     mutate: ['stryker/self-check/loads.ts'],
