@@ -1,7 +1,8 @@
 /**
  * Where a one-thread training step's time goes, layer by layer: each layer's forward and backward pass,
  * zeroGrad, the loss and Adam, timed by CPU time around each call of the trainer's own step (SerialStep's
- * sequence, written out here so each part can be timed), over many steps on 64 MNIST images a batch.
+ * sequence, written out here so each part can be timed: the dense layers' weight gradients made after the backward
+ * pass and timed with their layer's backward, the other gradients zeroed), over many steps on 64 MNIST images a batch.
  *
  *   node dist/bench/step-profile.js [ARCH] [steps]      (ARCH a preset of src/model/spec.ts or a spec in quotes,
  *                                                        for MNIST's 1×28×28 images; default modern, 60 steps)
@@ -27,12 +28,14 @@
 import { createWasmBackend, enableRelaxedSimd } from '../src/backend/wasm/node.js';
 import { BatchLoader, range } from '../src/data/batch.js';
 import { loadDataset } from '../src/data/dataset-files.js';
-import { EVALUATION, trainingPass } from '../src/model/layer.js';
+import type { Dense } from '../src/model/dense.js';
+import { EVALUATION, trainingPass, type Layer } from '../src/model/layer.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
 import { createNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
 import { planNetwork, PRESETS } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
 import { Adam } from '../src/train/adam.js';
+import { deferredWeights, rangesWithout } from '../src/train/deferred-weights.js';
 import { randomFloats } from './bench-group.js';
 import { GEMM_RATE_SHAPE } from './simd-ceiling.js';
 import { boundPercent, partFlops, requiredRatePercent } from './step-bound.js';
@@ -128,15 +131,20 @@ async function main(): Promise<void> {
   const loader = new BatchLoader(backend, train);
   const batches = Math.floor(train.count / BATCH);
   const order = range(0, batches * BATCH);
+  // As SerialStep (src/train/step.ts): the dense layers' weight gradients made after the backward pass, each
+  // overwriting its gradient (timed as part of that layer's backward), so the step zeroes only the others.
+  const deferred = deferredWeights(network);
+  const deferredLayers = new Set<Layer>(deferred.map((d) => d.layer));
+  const zeroed = rangesWithout(0, network.grads.length, deferred);
   for (let step = 0; step < steps + warmUp; step++) {
-    const timed = (part: string, fn: () => void) => {
-      const ms = cpuMs(fn);
-      if (step >= warmUp) record(part, ms);
-    };
+    const stepMs = new Map<string, number>();
+    const timed = (part: string, fn: () => void) => stepMs.set(part, (stepMs.get(part) ?? 0) + cpuMs(fn));
     if (step >= warmUp) sampleRates();
     const first = (step % batches) * BATCH;
     const batch = loader.load(order.subarray(first, first + BATCH));
-    timed('zeroGrad', () => network.zeroGrad());
+    timed('zeroGrad', () => {
+      for (const [a, b] of zeroed) network.grads.fill(0, a, b);
+    });
     const mode = trainingPass(0, optimizer.step + 1);
     let x = batch.input;
     for (const layer of network.layers) timed(`${layer.name} forward`, () => (x = layer.forward(x, BATCH, mode)));
@@ -144,9 +152,14 @@ async function main(): Promise<void> {
     let d = head.dLogits;
     for (let k = network.layers.length - 1; k >= 0 && d !== null; k--) {
       const layer = network.layers[k];
-      timed(`${layer.name} backward`, () => (d = layer.backward(d!, k > 0)));
+      const backward = deferredLayers.has(layer) ? () => (d = (layer as Dense).backwardWithoutWeightGradient(d!, k > 0)) : () => (d = layer.backward(d!, k > 0));
+      timed(`${layer.name} backward`, backward);
+    }
+    for (const w of deferred) {
+      timed(`${w.layer.name} backward`, () => backend.denseWeightGradientElements(w.layer, [w.layer.weightGradientOperands()], w.layer.weight.grad, 0, w.length));
     }
     timed('adam', () => optimizer.update());
+    if (step >= warmUp) for (const [part, ms] of stepMs) record(part, ms);
   }
   print(after < 0 ? 'training step' : `training step after ${warmUp} steps`, BATCH);
 }
