@@ -30,7 +30,7 @@ import { loadDataset } from '../src/data/dataset-files.js';
 import type { Network } from '../src/model/network.js';
 import type { Adam } from '../src/train/adam.js';
 import type { TrainStep } from '../src/train/step.js';
-import { median, mnistTrainingStep, onMnistBatches, presetNetworkWithAdam } from './training-step.js';
+import { median, mnistTrainingStep, onMnistBatches, networkWithAdam } from './training-step.js';
 
 const STEPS_PER_ROUND = 15;
 
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const thisPresetStep = async (backend: Backend): Promise<() => void> => {
     const { SerialStep } = await import('../src/train/step.js');
     const { ThreadPool } = await import('../src/parallel/thread-pool.js');
-    const { network, optimizer } = presetNetworkWithAdam(backend, arch!);
+    const { network, optimizer } = networkWithAdam(backend, arch!);
     return onMnistBatches(threads === 1 ? new SerialStep(network, optimizer) : await ThreadPool.create(network, threads, optimizer), backend, train);
   };
   const stepsPerRound = given === null ? STEPS_PER_ROUND : Math.max(3, Math.round(STEPS_PER_ROUND / 3));

@@ -31,15 +31,14 @@ import { loadDataset } from '../src/data/dataset-files.js';
 import type { Dense } from '../src/model/dense.js';
 import { EVALUATION, trainingPass, type Layer } from '../src/model/layer.js';
 import { SoftmaxCrossEntropy } from '../src/model/loss.js';
-import { createNetwork, MNIST_GEOMETRY } from '../src/model/network.js';
-import { planNetwork, PRESETS } from '../src/model/spec.js';
+import { MNIST_GEOMETRY } from '../src/model/network.js';
+import { planNetwork } from '../src/model/spec.js';
 import { Random } from '../src/random.js';
-import { Adam } from '../src/train/adam.js';
 import { deferredWeights, rangesWithout } from '../src/train/deferred-weights.js';
 import { randomFloats } from './bench-group.js';
 import { GEMM_RATE_SHAPE } from './simd-ceiling.js';
 import { boundPercent, partFlops, requiredRatePercent } from './step-bound.js';
-import { BATCH, median } from './training-step.js';
+import { BATCH, median, networkWithAdam } from './training-step.js';
 
 function cpuMs(fn: () => void): number {
   const started = process.cpuUsage();
@@ -52,16 +51,13 @@ const INFERENCE_BATCH = 256; // predict()'s default
 const CEILING_ITERATIONS = 1_000_000; // ~1 ms a call, as the ceiling group's
 
 async function main(): Promise<void> {
-  const [preset = 'modern', stepsArgument = '60'] = process.argv.slice(2).filter((argument, k, all) => !argument.startsWith('--') && all[k - 1] !== '--after');
+  const [arch = 'modern', stepsArgument = '60'] = process.argv.slice(2).filter((argument, k, all) => !argument.startsWith('--') && all[k - 1] !== '--after');
   const steps = Number(stepsArgument);
   if (!Number.isSafeInteger(steps) || steps < 1) throw new Error(`the number of steps must be a whole number ≥ 1, got ${stepsArgument}`);
   const inference = process.argv.includes('--inference');
   enableRelaxedSimd(); // as the xcnn command and the bench do: the kernels the command runs
   const backend = await createWasmBackend();
-  const spec = preset in PRESETS ? PRESETS[preset](MNIST_GEOMETRY.classes) : preset;
-  const network = createNetwork(backend, spec, MNIST_GEOMETRY);
-  network.initialize(new Random(1));
-  const optimizer = new Adam(network);
+  const { network, optimizer } = networkWithAdam(backend, arch);
   const head = new SoftmaxCrossEntropy(backend, network.outputShape[0]);
   const { train, test } = loadDataset();
   const samples = new Map<string, number[]>();
@@ -88,10 +84,10 @@ async function main(): Promise<void> {
     const timerMs = median(rates.timerMs);
     const ceiling = median(rates.ceiling);
     const gemm = median(rates.gemm);
-    const flops = partFlops(planNetwork(spec, MNIST_GEOMETRY), imagesPerStep, !inference);
+    const flops = partFlops(planNetwork(arch, MNIST_GEOMETRY), imagesPerStep, !inference);
     const rows = [...samples].map(([part, ms]) => ({ part, ms: Math.max(0, median(ms) - timerMs), flops: flops.get(part) }));
     const total = rows.reduce((sum, row) => sum + row.ms, 0);
-    console.log(`${preset} ${title}, 1 thread, ${backend.build}, batch ${imagesPerStep}, medians of ${steps} steps (CPU time, less the timer's ${(1000 * timerMs).toFixed(1)} µs a part); total ${total.toFixed(2)} ms = ${((1000 * imagesPerStep) / total).toFixed(0)} images/s`);
+    console.log(`${arch} ${title}, 1 thread, ${backend.build}, batch ${imagesPerStep}, medians of ${steps} steps (CPU time, less the timer's ${(1000 * timerMs).toFixed(1)} µs a part); total ${total.toFixed(2)} ms = ${((1000 * imagesPerStep) / total).toFixed(0)} images/s`);
     console.log(`between the steps: the ceiling loop ${ceiling.toFixed(1)} GFLOP/s, the GEMM on ${M} × ${N} × ${K} ${gemm.toFixed(1)} (${((100 * gemm) / ceiling).toFixed(0)} % of it)`);
     for (const { part, ms, flops: partFlops } of rows) {
       const rate = partFlops === undefined ? '' : `  ${(partFlops / (ms * 1e6)).toFixed(1).padStart(6)} GFLOP/s ${((100 * partFlops) / (ms * 1e6) / ceiling).toFixed(0).padStart(4)} % of the ceiling`;
@@ -107,7 +103,12 @@ async function main(): Promise<void> {
     console.log(`bound: every multiply-add at the ceiling loop's rate, the rest as measured: ${atCeiling.toFixed(0)} % of the ceiling`);
     if (share > atCeiling) console.log(`(${whole} passes it: some of its convolutions run by Winograd, with fewer multiply-adds than counted)`);
     console.log(`bound: every multiply-add at the GEMM's own rate, the rest as measured: ${boundPercent(countedMflop, restMs, gemm, ceiling).toFixed(0)} % of the ceiling`);
-    console.log(`for 80 % of the ceiling with the rest as measured, the multiply-adds would need ${requiredRatePercent(countedMflop, restMs, ceiling, 80).toFixed(0)} % of the ceiling loop's rate`);
+    const needed = requiredRatePercent(countedMflop, restMs, ceiling, 80);
+    console.log(
+      needed === Infinity
+        ? `for 80 % of the ceiling with the rest as measured: out of reach at any rate of the multiply-adds (the rest alone takes the time 80 % allows)`
+        : `for 80 % of the ceiling with the rest as measured, the multiply-adds would need ${needed.toFixed(0)} % of the ceiling loop's rate`,
+    );
     const chunks = network.trainingChunks;
     if (!inference && chunks !== null) {
       console.log(`(the trainer runs this net's first ${chunks.layers} layers ${chunks.images} images at a time in one pass, trainingForward's first block, where this profile times them apart: its step has less rest than here)`);

@@ -169,9 +169,9 @@ export const trainingStepGroup: BenchGroup = {
   },
 };
 
-/** A preset's network (PRESETS, for MNIST's 28×28×1 and 10 classes) on `backend`, initialised from `seed`, with Adam. */
-export function presetNetworkWithAdam(backend: Backend, preset: string, seed = 1): { network: Network; optimizer: Adam } {
-  const network = createNetwork(backend, PRESETS[preset](MNIST_GEOMETRY.classes), MNIST_GEOMETRY);
+/** The network of `arch`, a preset's name (PRESETS) or a spec, for MNIST's 28×28×1 and 10 classes, on `backend`, initialised from `seed`, with Adam. */
+export function networkWithAdam(backend: Backend, arch: string, seed = 1): { network: Network; optimizer: Adam } {
+  const network = createNetwork(backend, arch, MNIST_GEOMETRY);
   network.initialize(new Random(seed));
   return { network, optimizer: new Adam(network) };
 }
@@ -201,7 +201,7 @@ export const presetTrainingStepGroup: BenchGroup = {
       for (const preset of PRESET_NAMES) {
         for (const threads of PRESET_THREADS) {
           const backend = await createWasmBackend();
-          const { network, optimizer } = presetNetworkWithAdam(backend, preset);
+          const { network, optimizer } = networkWithAdam(backend, preset);
           const pool = threads > 1 ? await ThreadPool.create(network, threads, optimizer) : null;
           const step = onMnistBatches(pool ?? new SerialStep(network, optimizer), backend, train);
           configurations.push({ preset, threads, build: backend.build, step, close: async () => pool?.close() });
