@@ -53,7 +53,7 @@ const CEILING_ITERATIONS = 1_000_000; // ~1 ms a call, as the ceiling group's
 async function main(): Promise<void> {
   const [arch = 'modern', stepsArgument = '60'] = process.argv.slice(2).filter((argument, k, all) => !argument.startsWith('--') && all[k - 1] !== '--after');
   const steps = Number(stepsArgument);
-  if (!Number.isSafeInteger(steps) || steps < 1) throw new Error(`the number of steps must be a whole number ≥ 1, got ${stepsArgument}`);
+  if (!Number.isSafeInteger(steps) || steps < 1) throw new Error(`step-profile: the number of steps must be a whole number ≥ 1, got '${stepsArgument}'`);
   const inference = process.argv.includes('--inference');
   enableRelaxedSimd(); // as the xcnn command and the bench do: the kernels the command runs
   const backend = await createWasmBackend();
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const record = (part: string, ms: number) => (samples.get(part) ?? samples.set(part, []).get(part)!).push(ms);
   const after = process.argv.indexOf('--after');
   const warmUp = after < 0 ? 5 : Number(process.argv[after + 1]);
-  if (!Number.isSafeInteger(warmUp) || warmUp < 0) throw new Error(`--after needs a number of steps, got ${process.argv[after + 1]}`);
+  if (!Number.isSafeInteger(warmUp) || warmUp < 0) throw new Error(`step-profile: --after needs a whole number of steps ≥ 0, got '${process.argv[after + 1]}'`);
   // Between the steps: one core's ceiling loop and the GEMM's own rate (GFLOP/s), so the parts are read against
   // the machine of the same minutes; and the cost of the timer itself, taken off every part.
   const rates = { ceiling: [] as number[], gemm: [] as number[], timerMs: [] as number[] };
@@ -169,4 +169,8 @@ async function main(): Promise<void> {
   print(after < 0 ? 'training step' : `training step after ${warmUp} steps`, BATCH);
 }
 
-await main();
+// A bad argument or spec is one line, as the command's errors are, not a stack.
+await main().catch((error: Error) => {
+  console.error(`error: ${error.message}`);
+  process.exit(2);
+});
